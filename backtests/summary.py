@@ -1,0 +1,50 @@
+"""The short human summary printed after a backtest."""
+
+import pandas as pd
+
+from backtests.runner import BacktestOutcome
+
+
+def _ts(ns) -> str:
+    return str(pd.Timestamp(ns, unit="ns", tz="UTC")) if ns else "-"
+
+
+def format_summary(outcome: BacktestOutcome, top: int = 5) -> str:
+    """
+    Format the summary: data span, clusters published, orders, positions, PnL, strongest clusters at the end.
+
+    Parameters
+    ----------
+    outcome : BacktestOutcome
+        A finished run.
+    top : int, default 5
+        How many of the strongest final clusters to list.
+
+    Returns
+    -------
+    str
+        Several lines of text.
+    """
+    r = outcome.result
+    lines = [
+        f"backtest {outcome.spec.name!r} on {outcome.spec.data.instrument_id} ({outcome.spec.catalog_path()})",
+        f"  data span        {_ts(r.backtest_start)} -> {_ts(r.backtest_end)}  ({r.iterations:,d} data points)",
+        f"  map signals      {outcome.clusters_published:,d} clusters, {outcome.snapshots_published:,d} snapshots "
+        f"published; {outcome.clusters_received:,d} clusters received by strategies",
+        f"  trade signals    {len(outcome.signals):,d}",
+        f"  orders           {r.total_orders:,d} submitted, {outcome.orders_filled:,d} fills",
+        f"  positions        {r.total_positions:,d}",
+    ]
+    for currency, stats in (r.stats_pnls or {}).items():
+        pnl = stats.get("PnL (total)", float("nan"))
+        pct = stats.get("PnL% (total)", float("nan"))
+        lines.append(f"  PnL              {pnl:,.2f} {currency} ({pct:+.3f} %)")
+    if outcome.final_clusters:
+        lines.append(f"  strongest clusters at the end (top {min(top, len(outcome.final_clusters))}):")
+        lines.append("      id  side    level        range                 notional USD  lev   strength  dist %")
+        for c in outcome.final_clusters[:top]:
+            lines.append(
+                f"    {c.cluster_id:>4d}  {c.side:<6} {c.price_level:>10.4f}  {c.price_low:>9.4f}-{c.price_high:<9.4f}"
+                f"  {c.notional_usd:>14,.0f}  {c.leverage_tier:>4.0f}x  {c.strength:>6.2f}  {c.distance_pct:>+7.2f}",
+            )
+    return "\n".join(lines)

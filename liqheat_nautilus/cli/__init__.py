@@ -1,0 +1,55 @@
+"""The ``liqheat`` command line: ``liqheat <command> ...``; each command lives in its own module."""
+
+import argparse
+import importlib
+import sys
+
+COMMAND_MODULES: list[str] = [
+    "liqheat_nautilus.cli.catalog_cmd",
+    "liqheat_nautilus.cli.backtest_cmd",
+]
+"""Modules that each define ``register(subparsers)`` adding one subcommand whose handler is ``args.func``."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """
+    The argument parser with every registered subcommand.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+    """
+    parser = argparse.ArgumentParser(
+        prog="liqheat",
+        description="Liquidation maps for crypto perpetual futures on NautilusTrader.",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """
+    Entry point of the ``liqheat`` console script.
+
+    Parameters
+    ----------
+    argv : list[str], optional
+        Arguments (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        Process exit code (0 success, 1 failure, 2 usage error).
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

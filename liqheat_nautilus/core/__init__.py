@@ -1,0 +1,16 @@
+"""The liquidation-map mathematics: pure numpy, no NautilusTrader imports (testable and benchmarkable alone)."""
+
+from liqheat_nautilus.core.brackets import BINANCE_BTCUSDT_BRACKETS, BracketTable
+from liqheat_nautilus.core.clusters import ClusterInfo
+from liqheat_nautilus.core.engine import LiquidationMapEngine
+from liqheat_nautilus.core.magnet import Magnet
+from liqheat_nautilus.core.params import MapParams
+
+__all__ = [
+    "BINANCE_BTCUSDT_BRACKETS",
+    "BracketTable",
+    "ClusterInfo",
+    "LiquidationMapEngine",
+    "Magnet",
+    "MapParams",
+]

@@ -1,0 +1,174 @@
+"""Cluster detection on a per-bin notional profile and stable cluster identity across updates (pure numpy)."""
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+ACTIVE = "ACTIVE"
+PARTIAL = "PARTIAL"
+CLEARED = "CLEARED"
+LONG = "LONG"
+SHORT = "SHORT"
+
+
+@dataclass(frozen=True)
+class ClusterInfo:
+    """
+    A detected liquidation cluster (the pure counterpart of the ``LiquidationCluster`` data type).
+
+    Prices in quote currency, notional in USD, leverage in x, distance in percent, times in UNIX nanoseconds;
+    see ``liqheat_nautilus.data.LiquidationCluster`` for the meaning of each field.
+    """
+
+    cluster_id: int
+    side: str
+    price_level: float
+    price_low: float
+    price_high: float
+    leverage_tier: float
+    notional_usd: float
+    liquidation_count: int
+    strength: float
+    distance_pct: float
+    status: str
+    first_seen: int
+    last_seen: int
+
+
+def find_runs(mask: np.ndarray, max_gap: int) -> list[tuple[int, int]]:
+    """
+    Group the True positions of a boolean mask into runs, merging gaps of at most ``max_gap`` False bins.
+
+    Parameters
+    ----------
+    mask : np.ndarray
+        Shape ``(n,)`` bool.
+    max_gap : int
+        Largest number of consecutive False bins bridged inside one run (>= 0).
+
+    Returns
+    -------
+    list[tuple[int, int]]
+        Inclusive ``(first, last)`` index pairs, ascending.
+    """
+    idx = np.flatnonzero(mask)
+    if idx.size == 0:
+        return []
+    breaks = np.flatnonzero(np.diff(idx) > max_gap + 1)
+    starts = np.concatenate(([idx[0]], idx[breaks + 1]))
+    ends = np.concatenate((idx[breaks], [idx[-1]]))
+    return list(zip(starts.tolist(), ends.tolist(), strict=True))
+
+
+def cluster_threshold(totals: np.ndarray, method: str, quantile: float, k_sigma: float) -> float:
+    """
+    Notional (USD) a bin needs to belong to a cluster.
+
+    Parameters
+    ----------
+    totals : np.ndarray
+        Shape ``(n_bins,)`` per-bin notional (USD) of one side.
+    method : str
+        ``"quantile"``: the ``quantile`` of the non-empty bins; ``"sigma"``: mean + ``k_sigma``·std of the
+        non-empty bins.
+    quantile : float
+        In [0, 1).
+    k_sigma : float
+        Number of standard deviations.
+
+    Returns
+    -------
+    float
+        ``inf`` when no bin is non-empty.
+
+    Raises
+    ------
+    ValueError
+        If ``method`` is unknown.
+    """
+    nonzero = totals[totals > 0.0]
+    if nonzero.size == 0:
+        return float("inf")
+    if method == "quantile":
+        return float(np.quantile(nonzero, quantile))
+    if method == "sigma":
+        return float(nonzero.mean() + k_sigma * nonzero.std())
+    raise ValueError(f"cluster threshold method must be 'quantile' or 'sigma', was {method!r}")
+
+
+class ClusterTracker:
+    """
+    Keeps cluster identities stable across map updates by overlap matching.
+
+    A new cluster takes the id of the earlier cluster of the same side whose price range overlaps it most
+    (each earlier cluster is matched at most once, largest new clusters first); ranges are widened by
+    ``match_tolerance`` (price, the engine sets one bin width) on each side, so a cluster that moved by a bin
+    (funding shift, partial sweep of its edge bin) keeps its id instead of churning. An earlier cluster that is no
+    longer detected and whose range price has passed through since the last update (bar low at or below its
+    ``price_low`` for ``LONG``, bar high at or above its ``price_high`` for ``SHORT``) is reported once with
+    status ``CLEARED``; one that vanished for another reason (positions closed, decay) is dropped silently.
+
+    Parameters
+    ----------
+    match_tolerance : float, default 0.0
+        Widening (price) of the earlier ranges when matching, >= 0.
+    """
+
+    def __init__(self, match_tolerance: float = 0.0) -> None:
+        self._previous: dict[int, ClusterInfo] = {}
+        self._next_id = 1
+        self.match_tolerance = float(match_tolerance)
+
+    def reset(self) -> None:
+        """Forget all clusters and restart ids at 1."""
+        self._previous.clear()
+        self._next_id = 1
+
+    def update(
+        self,
+        detected: list[ClusterInfo],
+        ts_ns: int,
+        low_since: float,
+        high_since: float,
+    ) -> list[ClusterInfo]:
+        """
+        Assign ids to freshly detected clusters and report cleared ones.
+
+        Parameters
+        ----------
+        detected : list[ClusterInfo]
+            Clusters of this update with ``cluster_id`` 0 and ``first_seen``/``last_seen`` unset.
+        ts_ns : int
+            Time of this update (UNIX ns).
+        low_since, high_since : float
+            Lowest low and highest high traded since the previous update (price).
+
+        Returns
+        -------
+        list[ClusterInfo]
+            The detected clusters with ids and times, followed by newly ``CLEARED`` ones.
+        """
+        unmatched = dict(self._previous)
+        tol = self.match_tolerance
+        result: list[ClusterInfo] = []
+        for cluster in sorted(detected, key=lambda c: -c.notional_usd):
+            best_id, best_overlap = 0, 0.0
+            for cid, prev in unmatched.items():
+                if prev.side != cluster.side:
+                    continue
+                overlap = min(prev.price_high + tol, cluster.price_high) - max(prev.price_low - tol,
+                                                                               cluster.price_low)
+                if overlap > best_overlap:
+                    best_id, best_overlap = cid, overlap
+            if best_id:
+                first_seen = unmatched.pop(best_id).first_seen
+            else:
+                best_id, first_seen = self._next_id, ts_ns
+                self._next_id += 1
+            result.append(replace(cluster, cluster_id=best_id, first_seen=first_seen, last_seen=ts_ns))
+        self._previous = {c.cluster_id: c for c in result}
+        for prev in unmatched.values():
+            passed = low_since <= prev.price_low if prev.side == LONG else high_since >= prev.price_high
+            if passed:
+                result.append(replace(prev, status=CLEARED, strength=0.0))
+        return result

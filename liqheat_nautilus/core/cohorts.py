@@ -1,0 +1,195 @@
+"""Grid state of one side of the map: notional per bin × leverage tier, optionally in cohort layers (pure numpy).
+
+Without layers the side holds one ``(n_bins, n_tiers)`` array and closes pro rata. With ``n_layers`` cohort
+layers (``close_mode="newest_first"``), each opening goes into the newest layer; when all layers are in use
+the two oldest are merged, so the ``n_layers - 1`` most recent openings stay separate and everything older is
+one pooled cohort. Memory is bounded by ``n_layers × n_bins × n_tiers`` float64 whatever the history length.
+``usd`` always equals the sum of the layers.
+"""
+
+import numpy as np
+
+from liqheat_nautilus.core.grid import shift_fractional, shift_rows
+
+STATUS_ACTIVE = 0
+STATUS_PARTIAL = 1
+STATUS_CLEARED = 2
+
+
+class SideBook:
+    """
+    Notional (USD) per bin × tier of one side, bin status and traded share, optional cohort layers.
+
+    Parameters
+    ----------
+    n_bins : int
+        Bins of the grid.
+    n_tiers : int
+        Leverage tiers.
+    n_layers : int, default 0
+        Cohort layers for newest-first closing (0: none, >= 2 otherwise).
+
+    Attributes
+    ----------
+    usd : np.ndarray
+        ``(n_bins, n_tiers)`` open notional (USD).
+    status : np.ndarray
+        ``(n_bins,)`` int8 status code (0 ACTIVE, 1 PARTIAL, 2 CLEARED).
+    share : np.ndarray
+        ``(n_bins,)`` traded share of the bin's price range since it was (re)filled, in [0, 1].
+    edge : int
+        Long side: highest non-empty bin; short side: lowest non-empty bin; -1 when empty.
+    """
+
+    def __init__(self, n_bins: int, n_tiers: int, n_layers: int = 0) -> None:
+        if n_layers == 1 or n_layers < 0:
+            raise ValueError(f"cohort layers must be 0 or >= 2, was {n_layers}")
+        self.usd = np.zeros((n_bins, n_tiers))
+        self.status = np.zeros(n_bins, dtype=np.int8)
+        self.share = np.zeros(n_bins)
+        self.edge = -1
+        self.layers = np.zeros((n_layers, n_bins, n_tiers)) if n_layers else None
+        self.order: list[int] = []  # layer slots, oldest first
+
+    def totals(self) -> np.ndarray:
+        """Notional (USD) per bin, shape ``(n_bins,)``."""
+        return self.usd.sum(axis=1)
+
+    def nbytes(self) -> int:
+        """Bytes held by the arrays."""
+        extra = self.layers.nbytes if self.layers is not None else 0
+        return self.usd.nbytes + self.status.nbytes + self.share.nbytes + extra
+
+    # -- mutations (applied to the total and to every layer) --------------------------------------------
+
+    def clear_rows(self, a: int, b: int) -> float:
+        """Zero bins ``a..b-1``; return the notional removed (USD)."""
+        removed = float(self.usd[a:b].sum())
+        self.usd[a:b] = 0.0
+        if self.layers is not None:
+            self.layers[:, a:b] = 0.0
+        return removed
+
+    def scale_row(self, k: int, factor: float) -> None:
+        """Multiply bin ``k`` by ``factor``."""
+        self.usd[k] *= factor
+        if self.layers is not None:
+            self.layers[:, k] *= factor
+
+    def scale(self, factor) -> None:
+        """Multiply everything by a scalar or a per-tier ``(n_tiers,)`` factor."""
+        self.usd *= factor
+        if self.layers is not None:
+            self.layers *= factor
+
+    def shift(self, shift: int) -> float:
+        """Shift rows by ``shift`` bins (see :func:`shift_rows`); return the notional pushed out (USD)."""
+        n = self.usd.shape[0]
+        out = self.usd[: min(shift, n)] if shift > 0 else self.usd[max(n + shift, 0) :]
+        lost = float(out.sum()) if shift else 0.0
+        shift_rows(self.usd, shift, 0.0)
+        if self.layers is not None:
+            shift_rows(np.moveaxis(self.layers, 1, 0), shift, 0.0)
+        shift_rows(self.status, shift, STATUS_ACTIVE)
+        shift_rows(self.share, shift, 0.0)
+        return lost
+
+    def shift_tiers_fractional(self, shift_bins: np.ndarray) -> float:
+        """
+        Move each tier's profile by its own fractional number of bins (funding adjustment).
+
+        Parameters
+        ----------
+        shift_bins : np.ndarray
+            Shape ``(n_tiers,)`` shift in bins, positive toward higher prices.
+
+        Returns
+        -------
+        float
+            Notional pushed outside the grid (USD).
+        """
+        lost = 0.0
+        if self.layers is None:
+            for t, s in enumerate(shift_bins):
+                lost += shift_fractional(self.usd[:, t], float(s))
+            return lost
+        for slot in self.order:
+            for t, s in enumerate(shift_bins):
+                lost += shift_fractional(self.layers[slot, :, t], float(s))
+        self.usd[:] = self.layers.sum(axis=0)
+        return lost
+
+    def new_cohort(self) -> None:
+        """Start a new newest layer (no-op without layers), merging the two oldest when all are in use."""
+        if self.layers is None:
+            return
+        if len(self.order) < self.layers.shape[0]:
+            free = next(s for s in range(self.layers.shape[0]) if s not in self.order)
+            self.order.append(free)
+            return
+        oldest = self.order.pop(0)
+        self.layers[self.order[0]] += self.layers[oldest]
+        self.layers[oldest] = 0.0
+        self.order.append(oldest)
+
+    def add(self, added: np.ndarray) -> None:
+        """Add an ``(n_bins, n_tiers)`` array of notional to the total and the newest layer."""
+        self.usd += added
+        if self.layers is not None:
+            if not self.order:
+                self.new_cohort()
+            self.layers[self.order[-1]] += added
+
+    def close_pro_rata(self, fraction: float) -> float:
+        """Close ``fraction`` (in [0, 1]) of every cohort; return the notional closed (USD)."""
+        total = float(self.usd.sum())
+        if total <= 0.0 or fraction <= 0.0:
+            return 0.0
+        fraction = min(fraction, 1.0)
+        self.scale(1.0 - fraction)
+        return total * fraction
+
+    def close_newest(self, amount_usd: float) -> float:
+        """
+        Close ``amount_usd`` starting with the newest cohort layer (pro rata without layers).
+
+        Returns
+        -------
+        float
+            The notional closed (USD), at most the side's total.
+        """
+        total = float(self.usd.sum())
+        if total <= 0.0 or amount_usd <= 0.0:
+            return 0.0
+        if self.layers is None:
+            return self.close_pro_rata(amount_usd / total)
+        remaining = amount_usd
+        for slot in reversed(self.order):
+            layer_total = float(self.layers[slot].sum())
+            if layer_total <= 0.0:
+                continue
+            if layer_total <= remaining:
+                remaining -= layer_total
+                self.layers[slot] = 0.0
+            else:
+                self.layers[slot] *= 1.0 - remaining / layer_total
+                remaining = 0.0
+                break
+        self.usd[:] = self.layers.sum(axis=0)
+        return min(amount_usd - remaining, total)
+
+    def layer_totals(self) -> np.ndarray:
+        """Notional (USD) per cohort layer, oldest first, shape ``(n_used,)`` (empty without layers)."""
+        if self.layers is None:
+            return np.zeros(0)
+        return np.array([self.layers[s].sum() for s in self.order])
+
+    def reset(self) -> None:
+        """Empty the side."""
+        self.usd[:] = 0.0
+        self.status[:] = STATUS_ACTIVE
+        self.share[:] = 0.0
+        self.edge = -1
+        if self.layers is not None:
+            self.layers[:] = 0.0
+        self.order.clear()

@@ -1,0 +1,75 @@
+"""Magnet force of liquidation notional on price (pure numpy)."""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+UP = "UP"
+DOWN = "DOWN"
+UNBIASED = "UNBIASED"
+
+
+@dataclass(frozen=True)
+class Magnet:
+    """
+    Magnet forces (USD / %²) and the resulting bias.
+
+    Attributes
+    ----------
+    up : float
+        Pull of short-liquidation notional above price.
+    down : float
+        Pull of long-liquidation notional below price.
+    net : float
+        ``up - down``.
+    bias : str
+        ``"UP"``, ``"DOWN"`` or ``"UNBIASED"``.
+    """
+
+    up: float
+    down: float
+    net: float
+    bias: str
+
+
+def magnet_force(
+    centres: np.ndarray,
+    long_usd: np.ndarray,
+    short_usd: np.ndarray,
+    price: float,
+    bin_width: float,
+    dead_band: float,
+) -> Magnet:
+    """
+    Force = Σ USD / distance², distance in percent of price floored at half a bin.
+
+    ``up`` sums the short bins above price, ``down`` the long bins below. The bias is ``UP`` when
+    ``(up - down) / (up + down) > dead_band``, ``DOWN`` when it is ``< -dead_band``, else ``UNBIASED``
+    (the 5 % dead band of the "Liquidation Map Indicator API" by default).
+
+    Parameters
+    ----------
+    centres : np.ndarray
+        Shape ``(n_bins,)`` bin centres (price).
+    long_usd, short_usd : np.ndarray
+        Shape ``(n_bins,)`` notional (USD) per bin.
+    price : float
+        Current price.
+    bin_width : float
+        Bin width (price).
+    dead_band : float
+        Relative dead band in [0, 1).
+
+    Returns
+    -------
+    Magnet
+    """
+    floor_pct = 50.0 * bin_width / price
+    distance = np.maximum(np.abs(centres - price) * (100.0 / price), floor_pct)
+    inv_d2 = 1.0 / (distance * distance)
+    up = float(np.dot(short_usd * (centres > price), inv_d2))
+    down = float(np.dot(long_usd * (centres < price), inv_d2))
+    total = up + down
+    rel = (up - down) / total if total > 0.0 else 0.0
+    bias = UP if rel > dead_band else DOWN if rel < -dead_band else UNBIASED
+    return Magnet(up=up, down=down, net=up - down, bias=bias)

@@ -1,0 +1,106 @@
+"""Latest open interest per venue and its sum over the configured venues (pure Python)."""
+
+import math
+
+
+class OpenInterestBook:
+    """
+    Holds the latest open interest of each venue and sums it over the configured venues.
+
+    The map scales by the open interest of the whole market (e.g. Binance + Bybit + OKX + Hyperliquid) or of
+    the instrument's own venue only. The sum is reported only once every configured venue has reported
+    (otherwise a venue's first report would look like new positions), and a venue whose latest report is
+    older than ``max_age_ns`` makes the sum unavailable again.
+
+    Parameters
+    ----------
+    venues : tuple[str, ...]
+        Venues to sum (e.g. ``("BINANCE", "BYBIT", "OKX")``), compared case-insensitively; empty: only
+        ``own_venue``.
+    own_venue : str, default ""
+        The instrument's venue, used when ``venues`` is empty.
+    max_age_ns : int, default 0
+        A venue's report older than this (UNIX ns, relative to the newest report) is stale; 0 disables.
+
+    Raises
+    ------
+    ValueError
+        If neither ``venues`` nor ``own_venue`` is given or ``max_age_ns`` < 0.
+    """
+
+    def __init__(self, venues: tuple[str, ...] = (), own_venue: str = "", max_age_ns: int = 0) -> None:
+        names = tuple(v.upper() for v in venues) if venues else ((own_venue.upper(),) if own_venue else ())
+        if not names:
+            raise ValueError("OpenInterestBook needs configured venues or the instrument's own venue")
+        if max_age_ns < 0:
+            raise ValueError(f"max_age_ns must be >= 0, was {max_age_ns}")
+        self.venues = names
+        self.max_age_ns = int(max_age_ns)
+        self._usd: dict[str, float] = {}
+        self._base: dict[str, float] = {}
+        self._ts: dict[str, int] = {}
+
+    def update(self, venue: str, oi_usd: float, ts_ns: int, oi_base: float = math.nan) -> bool:
+        """
+        Record a venue's open interest.
+
+        Parameters
+        ----------
+        venue : str
+            Reporting venue (case-insensitive).
+        oi_usd : float
+            Open interest (USD notional), finite and >= 0.
+        ts_ns : int
+            Observation time (UNIX ns).
+        oi_base : float, optional
+            Open interest in base units, ``nan`` when unknown.
+
+        Returns
+        -------
+        bool
+            Whether the venue is one of the configured venues (reports of other venues are ignored).
+
+        Raises
+        ------
+        ValueError
+            If ``oi_usd`` is negative or not finite.
+        """
+        if not (math.isfinite(oi_usd) and oi_usd >= 0.0):
+            raise ValueError(f"open interest (USD) of venue {venue!r} must be finite and >= 0, was {oi_usd}")
+        name = venue.upper()
+        if name not in self.venues:
+            return False
+        self._usd[name] = float(oi_usd)
+        self._base[name] = float(oi_base)
+        self._ts[name] = int(ts_ns)
+        return True
+
+    @property
+    def ready(self) -> bool:
+        """Whether every configured venue has a report that is not stale."""
+        if len(self._usd) < len(self.venues):
+            return False
+        if self.max_age_ns:
+            newest = max(self._ts.values())
+            return all(newest - t <= self.max_age_ns for t in self._ts.values())
+        return True
+
+    def total_usd(self) -> float:
+        """Sum of the latest open interest (USD) over the configured venues; ``nan`` unless :attr:`ready`."""
+        return math.fsum(self._usd[v] for v in self.venues) if self.ready else math.nan
+
+    def total_base(self) -> float:
+        """Sum in base units; ``nan`` unless ready and every configured venue reported base units."""
+        if not self.ready:
+            return math.nan
+        return math.fsum(self._base[v] for v in self.venues)  # nan propagates when one is unknown
+
+    def latest(self, venue: str) -> float:
+        """Latest open interest (USD) of one venue, ``nan`` when it has not reported."""
+        return self._usd.get(venue.upper(), math.nan)
+
+    def reset(self) -> None:
+        """Forget all reports."""
+        self._usd.clear()
+        self._base.clear()
+        self._ts.clear()

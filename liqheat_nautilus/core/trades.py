@@ -1,0 +1,125 @@
+"""Trades-mode entry inference: large taker trades as position openings (py-liquidation-map parity, pure numpy).
+
+Method of py-liquidation-map (aoki-h-jp, ``liqmap/mapping.py``): each aggregated trade's gross value is
+``price × quantity`` (USD); the taker side opens a position (``is_buyer_maker`` false: the buyer was the taker
+-> a long; true -> a short); the trades of each side are selected separately by ``gross_value`` (>= a USD
+threshold), ``top_n`` (the n largest) or ``portion`` (the top ``int(n_side · portion)``); each selected trade
+is liquidated at ``price · (1 - 1/L)`` (long) or ``price · (1 + 1/L)`` (short) for L in 10, 25, 50, 100.
+"""
+
+import numpy as np
+
+SELECTIONS = ("gross_value", "top_n", "portion")
+PY_LIQUIDATION_MAP_TIERS: tuple[float, ...] = (10.0, 25.0, 50.0, 100.0)
+
+
+def taker_sides(is_buyer_maker: np.ndarray) -> np.ndarray:
+    """
+    Side opened by the taker of each trade.
+
+    Parameters
+    ----------
+    is_buyer_maker : np.ndarray
+        Shape ``(n,)`` bool, Binance's flag (true: the seller was the taker).
+
+    Returns
+    -------
+    np.ndarray
+        Shape ``(n,)`` int8: +1 long (buyer taker), -1 short (seller taker).
+    """
+    return np.where(np.asarray(is_buyer_maker, dtype=bool), -1, 1).astype(np.int8)
+
+
+def select_large_trades(
+    gross_value: np.ndarray,
+    is_buyer_maker: np.ndarray,
+    selection: str,
+    threshold: float,
+) -> np.ndarray:
+    """
+    Select the large trades of each taker side, as py-liquidation-map does.
+
+    Parameters
+    ----------
+    gross_value : np.ndarray
+        Shape ``(n,)`` trade gross value ``price × quantity`` (USD).
+    is_buyer_maker : np.ndarray
+        Shape ``(n,)`` bool.
+    selection : str
+        ``"gross_value"``: ``gross_value >= threshold``; ``"top_n"``: the ``int(threshold)`` largest per side;
+        ``"portion"``: the ``int(n_side · threshold)`` largest per side (ties: earlier trade first).
+    threshold : float
+        USD, a count or a fraction in (0, 1] according to ``selection``.
+
+    Returns
+    -------
+    np.ndarray
+        Shape ``(n,)`` bool mask of the selected trades.
+
+    Raises
+    ------
+    ValueError
+        If ``selection`` is unknown, the arrays differ in length or ``threshold`` is out of range.
+    """
+    gross = np.asarray(gross_value, dtype=np.float64)
+    buyer_maker = np.asarray(is_buyer_maker, dtype=bool)
+    if gross.shape != buyer_maker.shape or gross.ndim != 1:
+        raise ValueError(
+            f"gross_value and is_buyer_maker must be 1-d of equal length, were {gross.shape} and "
+            f"{buyer_maker.shape}",
+        )
+    if selection not in SELECTIONS:
+        raise ValueError(f"trade selection must be one of {SELECTIONS}, was {selection!r}")
+    if not threshold > 0.0 or (selection == "portion" and threshold > 1.0):
+        raise ValueError(f"trade threshold {threshold!r} out of range for selection {selection!r}")
+    if selection == "gross_value":
+        return gross >= threshold
+    mask = np.zeros(gross.size, dtype=bool)
+    for side_mask in (~buyer_maker, buyer_maker):
+        idx = np.flatnonzero(side_mask)
+        n_keep = int(threshold) if selection == "top_n" else int(idx.size * threshold)
+        if n_keep <= 0 or idx.size == 0:
+            continue
+        order = np.argsort(-gross[idx], kind="stable")
+        mask[idx[order[:n_keep]]] = True
+    return mask
+
+
+def trade_liquidation_levels(
+    price: np.ndarray,
+    quantity: np.ndarray,
+    is_buyer_maker: np.ndarray,
+    tiers: tuple[float, ...] = PY_LIQUIDATION_MAP_TIERS,
+    selection: str = "gross_value",
+    threshold: float = 100_000.0,
+) -> dict[str, np.ndarray]:
+    """
+    py-liquidation-map's liquidation levels of the selected large trades.
+
+    Parameters
+    ----------
+    price : np.ndarray
+        Shape ``(n,)`` trade prices.
+    quantity : np.ndarray
+        Shape ``(n,)`` trade quantities (base units).
+    is_buyer_maker : np.ndarray
+        Shape ``(n,)`` bool.
+    tiers : tuple[float, ...], default (10, 25, 50, 100)
+        Leverage tiers (x).
+    selection, threshold
+        See :func:`select_large_trades`.
+
+    Returns
+    -------
+    dict[str, np.ndarray]
+        ``index`` (m,) positions of the selected trades, ``side`` (m,) +1/-1, ``gross_value`` (m,) USD,
+        ``liquidation_price`` (m, n_tiers) ``price·(1 - side/L)``.
+    """
+    price = np.asarray(price, dtype=np.float64)
+    gross = price * np.asarray(quantity, dtype=np.float64)
+    mask = select_large_trades(gross, is_buyer_maker, selection, threshold)
+    idx = np.flatnonzero(mask)
+    side = taker_sides(np.asarray(is_buyer_maker, dtype=bool)[idx])
+    lev = np.asarray(tiers, dtype=np.float64)
+    liq = price[idx, None] * (1.0 - side[:, None] / lev[None, :])
+    return {"index": idx, "side": side, "gross_value": gross[idx], "liquidation_price": liq}

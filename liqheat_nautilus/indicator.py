@@ -1,0 +1,205 @@
+"""``LiquidationMap``: the liquidation-map engine as a NautilusTrader ``Indicator``.
+
+Like Nautilus' ``examples/indicators/ema_python.py``, the ``handle_*`` methods only unpack Nautilus objects
+and call numeric ``update_*_raw`` methods; the mathematics is the pure-numpy
+:class:`~liqheat_nautilus.core.engine.LiquidationMapEngine`.
+"""
+
+import numpy as np
+from nautilus_trader.core.correctness import PyCondition
+from nautilus_trader.indicators import Indicator
+from nautilus_trader.model.data import Bar, TradeTick
+
+from liqheat_nautilus.core.clusters import ClusterInfo
+from liqheat_nautilus.core.engine import LiquidationMapEngine
+from liqheat_nautilus.core.magnet import Magnet
+from liqheat_nautilus.core.params import MapParams
+from liqheat_nautilus.data import FundingRate, OpenInterest
+
+
+class LiquidationMap(Indicator):
+    """
+    Estimated liquidation notional per price bin for one perpetual instrument.
+
+    Feed it bars (``handle_bar``), optionally trade ticks (``handle_trade_tick``), open interest
+    (``handle_open_interest``) and funding (``handle_funding_rate``). It is initialized once an open-interest
+    increase has placed positions on the map.
+
+    Parameters
+    ----------
+    params : MapParams, optional
+        Engine parameters (model, leverage profile, grid, clusters...); defaults documented on
+        :class:`~liqheat_nautilus.core.params.MapParams`.
+
+    Raises
+    ------
+    ValueError
+        If ``params`` are invalid.
+
+    Examples
+    --------
+    >>> from liqheat_nautilus import LiquidationMap, MapParams
+    >>> liq_map = LiquidationMap(MapParams(model="isolated_mmr", leverage_profile="neutral"))
+    """
+
+    def __init__(self, params: MapParams | None = None) -> None:
+        params = params or MapParams()
+        PyCondition.type(params, MapParams, "params")
+        super().__init__(params=[params.model, params.leverage_profile, params.bin_bps or params.bin_size])
+        self.engine = LiquidationMapEngine(params)
+        self.clusters: list[ClusterInfo] = []
+
+    # -- Nautilus handlers (unpack only) -----------------------------------------------------------------
+
+    def handle_bar(self, bar: Bar) -> None:
+        """
+        Update with a bar (its high/low sweep levels; its volume feeds the interval's volume profile).
+
+        Parameters
+        ----------
+        bar : Bar
+            The bar (``ts_event`` = bar close).
+        """
+        PyCondition.not_none(bar, "bar")
+        self.update_raw(bar.high.as_double(), bar.low.as_double(), bar.close.as_double(),
+                        bar.volume.as_double(), bar.ts_event)
+
+    def handle_trade_tick(self, tick: TradeTick) -> None:
+        """
+        Update with a trade tick (its price sweeps levels).
+
+        Parameters
+        ----------
+        tick : TradeTick
+            The trade.
+        """
+        PyCondition.not_none(tick, "tick")
+        self.update_trade_raw(tick.price.as_double(), tick.ts_event)
+
+    def handle_open_interest(self, oi: OpenInterest) -> None:
+        """
+        Update with an open-interest observation.
+
+        Parameters
+        ----------
+        oi : OpenInterest
+            The observation (``open_interest_usd``; ``open_interest_base`` when finite).
+        """
+        PyCondition.not_none(oi, "oi")
+        self.update_open_interest_raw(oi.open_interest_usd, oi.ts_event, oi.open_interest_base)
+
+    def handle_funding_rate(self, funding: FundingRate) -> None:
+        """
+        Update with a funding rate.
+
+        Parameters
+        ----------
+        funding : FundingRate
+            The funding rate (fraction per interval).
+        """
+        PyCondition.not_none(funding, "funding")
+        self.update_funding_raw(funding.rate, funding.ts_event)
+
+    # -- numeric updates ---------------------------------------------------------------------------------
+
+    def update_raw(self, high: float, low: float, close: float, volume: float, ts_ns: int) -> None:
+        """
+        Update with raw bar values.
+
+        Parameters
+        ----------
+        high, low, close : float
+            Bar prices (> 0, low <= close <= high).
+        volume : float
+            Bar volume (>= 0).
+        ts_ns : int
+            Bar close time (UNIX ns).
+        """
+        self.engine.update_bar(high, low, close, volume, ts_ns)
+        if not self.has_inputs:
+            self._set_has_inputs(True)
+
+    def update_trade_raw(self, price: float, ts_ns: int) -> None:
+        """Update with a raw trade price (> 0) at ``ts_ns`` (UNIX ns)."""
+        self.engine.update_trade(price, ts_ns)
+        if not self.has_inputs:
+            self._set_has_inputs(True)
+
+    def update_open_interest_raw(self, oi_usd: float, ts_ns: int, oi_base: float = float("nan")) -> float:
+        """
+        Update with raw open interest.
+
+        Parameters
+        ----------
+        oi_usd : float
+            Open interest (USD notional, >= 0).
+        ts_ns : int
+            Observation time (UNIX ns).
+        oi_base : float, optional
+            Open interest in base units, when known.
+
+        Returns
+        -------
+        float
+            Notional opened (> 0) or closed (< 0) on each side (USD).
+
+        Raises
+        ------
+        ValueError
+            If ``oi_usd`` is negative or not finite.
+        """
+        delta = self.engine.update_open_interest(oi_usd, ts_ns, oi_base)
+        if delta > 0.0 and not self.initialized:
+            self._set_initialized(True)
+        return delta
+
+    def update_funding_raw(self, rate: float, ts_ns: int) -> None:
+        """Update with a raw funding rate (fraction per interval) at ``ts_ns`` (UNIX ns)."""
+        self.engine.update_funding(rate, ts_ns)
+
+    # -- reads ---------------------------------------------------------------------------------------------
+
+    @property
+    def price(self) -> float:
+        """The last price seen (``nan`` before the first input)."""
+        return self.engine.price
+
+    @property
+    def open_interest_usd(self) -> float:
+        """The last open interest seen (USD, ``nan`` before the first)."""
+        return self.engine.open_interest_usd
+
+    @property
+    def bin_edges(self) -> np.ndarray:
+        """Price edges of the bins, shape ``(n_bins + 1,)``; empty before the first price."""
+        return self.engine.grid.edges() if self.engine.grid is not None else np.empty(0)
+
+    @property
+    def long_usd(self) -> np.ndarray:
+        """Long liquidation notional (USD) per bin, shape ``(n_bins,)`` (below price)."""
+        return self.engine.long_usd()
+
+    @property
+    def short_usd(self) -> np.ndarray:
+        """Short liquidation notional (USD) per bin, shape ``(n_bins,)`` (above price)."""
+        return self.engine.short_usd()
+
+    def magnet(self) -> Magnet:
+        """The magnet forces and bias at the current price."""
+        return self.engine.magnet()
+
+    def update_clusters(self) -> list[ClusterInfo]:
+        """
+        Detect clusters now (stable ids) and keep them in :attr:`clusters`.
+
+        Returns
+        -------
+        list[ClusterInfo]
+            Current clusters followed by those cleared since the previous call.
+        """
+        self.clusters = self.engine.update_clusters()
+        return self.clusters
+
+    def _reset(self) -> None:
+        self.engine.reset()
+        self.clusters = []

@@ -1,0 +1,36 @@
+"""The error raised for bad input files."""
+
+from pathlib import Path
+
+
+class IngestError(ValueError):
+    """
+    A source file cannot be ingested.
+
+    Parameters
+    ----------
+    path : str or Path
+        The offending file.
+    message : str
+        What is wrong.
+    row : int, optional
+        1-based line number in the file (the header is line 1), when the error is in one row.
+    field : str, optional
+        The column or field name, when known.
+
+    Notes
+    -----
+    ``str(error)`` reads ``"<path>: line <row>: field '<field>': <message>"`` with the unknown parts left out.
+    """
+
+    def __init__(self, path: str | Path, message: str, row: int | None = None, field: str | None = None) -> None:
+        self.path = str(path)
+        self.row = row
+        self.field = field
+        self.message = message
+        where = self.path
+        if row is not None:
+            where += f": line {row}"
+        if field is not None:
+            where += f": field {field!r}"
+        super().__init__(f"{where}: {message}")

@@ -1,0 +1,45 @@
+"""Where the project's shipped files live (the embedded sample, the default catalog, the configs)."""
+
+import os
+from pathlib import Path
+
+OKX_SAMPLE_NAME = "okx_sol_usdt_swap_2026-06"
+"""Folder (under ``catalog/``) of the raw real OKX SOL-USDT-SWAP CSVs the project ships."""
+
+OKX_CATALOG_NAME = "okx_sol_usdt_swap"
+"""Folder (under ``catalog/build/``) of the Nautilus catalog built from them."""
+
+
+def project_root() -> Path:
+    """
+    The project folder holding ``catalog/`` and ``config/``.
+
+    ``$LIQHEAT_HOME`` when set, else the checkout the package was installed from (editable install), else the
+    current directory.
+
+    Returns
+    -------
+    Path
+    """
+    env = os.environ.get("LIQHEAT_HOME")
+    if env:
+        return Path(env).resolve()
+    checkout = Path(__file__).resolve().parents[1]
+    if (checkout / "catalog" / OKX_SAMPLE_NAME).is_dir():
+        return checkout
+    return Path.cwd()
+
+
+def sample_dir() -> Path:
+    """The raw OKX sample folder ``catalog/okx_sol_usdt_swap_2026-06``."""
+    return project_root() / "catalog" / OKX_SAMPLE_NAME
+
+
+def default_catalog_dir() -> Path:
+    """The default (embedded) Nautilus catalog ``catalog/build/okx_sol_usdt_swap``."""
+    return project_root() / "catalog" / "build" / OKX_CATALOG_NAME
+
+
+def config_dir() -> Path:
+    """The shipped configuration folder ``config/``."""
+    return project_root() / "config"

@@ -1,0 +1,1 @@
+"""Example NautilusTrader strategies trading on liqheat-nautilus liquidation-map signals."""

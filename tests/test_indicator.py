@@ -1,0 +1,126 @@
+"""LiquidationMap indicator on a small labelled SYNTHETIC case with hand-computed liquidation prices and bins.
+
+Setup (synthetic): bin width 1.0, isolated_mmr model with MMR 0.005, tiers 10x and 25x weighted 50/50.
+Bars: (H 101, L 99, C 100, V 10); OI 1,000 USD = 10 base units; bars (100, 100, 100, V 1) and
+(104, 102, 103, V 3): typical prices 100 and 103, volume weights 1/4 and 3/4, VWAP 102.25;
+OI 20 base units -> +10 base units x 102.25 = 1,022.50 USD opened on each side.
+Binance isolated formula: long EP(1 - 1/L)/(1 - MMR), short EP(1 + 1/L)/(1 + MMR).
+"""
+
+import math
+
+import pytest
+from nautilus_trader.model.data import Bar, BarType
+from nautilus_trader.model.objects import Price, Quantity
+
+from liqheat_nautilus import LiquidationMap, MapParams
+from liqheat_nautilus.core.engine import STATUS_ACTIVE, STATUS_CLEARED, STATUS_PARTIAL
+
+OPENED = 10 * (100 * 1 + 103 * 3) / 4  # 1022.5 USD per side
+
+# (entry, leverage, side) -> hand-computed liquidation price and its bin's lower edge
+EXPECTED = {
+    (100, 10, "long"): 90 / 0.995,  # 90.4523 -> bin 90
+    (100, 25, "long"): 96 / 0.995,  # 96.4824 -> bin 96
+    (103, 10, "long"): 92.7 / 0.995,  # 93.1658 -> bin 93
+    (103, 25, "long"): 98.88 / 0.995,  # 99.3769 -> bin 99
+    (100, 10, "short"): 110 / 1.005,  # 109.4527 -> bin 109
+    (100, 25, "short"): 104 / 1.005,  # 103.4826 -> bin 103
+    (103, 10, "short"): 113.3 / 1.005,  # 112.7363 -> bin 112
+    (103, 25, "short"): 107.12 / 1.005,  # 106.5871 -> bin 106
+}
+
+
+def _map() -> LiquidationMap:
+    params = MapParams(model="isolated_mmr", mmr=0.005, tiers=(10.0, 25.0), leverage_profile={10.0: 0.5, 25.0: 0.5},
+                       bin_size=1.0, n_bins=200)
+    liq = LiquidationMap(params)
+    liq.update_raw(101.0, 99.0, 100.0, 10.0, 1)
+    assert liq.update_open_interest_raw(1_000.0, 1) == 0.0  # first observation: baseline only
+    liq.update_raw(100.0, 100.0, 100.0, 1.0, 2)
+    liq.update_raw(104.0, 102.0, 103.0, 3.0, 3)
+    return liq
+
+
+def _bin_totals(liq: LiquidationMap, side: str) -> dict[int, float]:
+    values = liq.long_usd if side == "long" else liq.short_usd
+    edges = liq.bin_edges
+    return {int(round(edges[k])): float(values[k]) for k in range(values.size) if values[k] > 0}
+
+
+def test_open_interest_increase_places_hand_computed_bins():
+    liq = _map()
+    assert not liq.initialized
+    delta = liq.update_open_interest_raw(2_000.0, 3, oi_base=20.0)
+    assert delta == pytest.approx(OPENED)
+    assert liq.initialized
+    for side in ("long", "short"):
+        expected: dict[int, float] = {}
+        for (entry, _lev, s), lp in EXPECTED.items():
+            if s == side:
+                weight = (0.25 if entry == 100 else 0.75) * 0.5
+                expected[math.floor(lp)] = expected.get(math.floor(lp), 0.0) + OPENED * weight
+        assert _bin_totals(liq, side) == pytest.approx(expected)
+
+
+def test_engine_liquidation_prices_match_the_formula():
+    liq = _map()
+    import numpy as np
+
+    long_lp, _ = liq.engine.liquidation_prices(np.array([100.0, 103.0]), +1)
+    short_lp, _ = liq.engine.liquidation_prices(np.array([100.0, 103.0]), -1)
+    for i, entry in enumerate((100, 103)):
+        for j, lev in enumerate((10, 25)):
+            assert long_lp[i, j, 0] == pytest.approx(EXPECTED[(entry, lev, "long")], rel=1e-12)
+            assert short_lp[i, j, 0] == pytest.approx(EXPECTED[(entry, lev, "short")], rel=1e-12)
+
+
+def test_price_sweeps_clear_and_partially_clear_bins():
+    liq = _map()
+    liq.update_open_interest_raw(2_000.0, 3, oi_base=20.0)
+    liq.engine.take_swept()
+    # low 98.5 passes through long bin 99 (cleared); high 103.2 enters short bin 103 by 20 % (partial)
+    liq.update_raw(103.2, 98.5, 99.0, 1.0, 4)
+    swept_long, swept_short = liq.engine.take_swept()
+    assert swept_long == pytest.approx(OPENED * 0.75 * 0.5)
+    assert swept_short == pytest.approx(OPENED * 0.25 * 0.5 * 0.2)
+    long_status, short_status = liq.engine.bin_status()
+    edges = liq.bin_edges
+    k99 = int(round(99 - edges[0]))
+    k103 = int(round(103 - edges[0]))
+    k96 = int(round(96 - edges[0]))
+    assert long_status[k99] == STATUS_CLEARED
+    assert short_status[k103] == STATUS_PARTIAL
+    assert long_status[k96] == STATUS_ACTIVE
+    assert liq.short_usd[k103] == pytest.approx(OPENED * 0.25 * 0.5 * 0.8)
+
+
+def test_open_interest_decrease_closes_pro_rata():
+    liq = _map()
+    liq.update_open_interest_raw(2_000.0, 3, oi_base=20.0)
+    long_before = liq.long_usd.copy()
+    # -5 base units valued at the (empty interval ->) current price 103: 515 USD closed from each side
+    liq.update_open_interest_raw(1_545.0, 4, oi_base=15.0)
+    factor = 1 - 5 * 103 / OPENED
+    assert liq.long_usd == pytest.approx(long_before * factor)
+    ledger = liq.engine.ledger
+    assert ledger.closed == pytest.approx(2 * 5 * 103)
+
+
+def test_handle_bar_unpacks_nautilus_bars():
+    bar_type = BarType.from_str("SOL-USDT-SWAP.OKX-1-MINUTE-LAST-EXTERNAL")
+    liq = LiquidationMap(MapParams(bin_size=1.0, n_bins=100))
+    bar = Bar(bar_type, Price.from_str("100.00"), Price.from_str("101.00"), Price.from_str("99.00"),
+              Price.from_str("100.50"), Quantity.from_str("7.00"), 60, 60)
+    liq.handle_bar(bar)
+    assert liq.has_inputs
+    assert liq.price == 100.5
+    assert liq.engine._pending_volume == [7.0]
+
+
+def test_reset_empties_the_map():
+    liq = _map()
+    liq.update_open_interest_raw(2_000.0, 3, oi_base=20.0)
+    liq.reset()
+    assert not liq.initialized and not liq.has_inputs
+    assert liq.bin_edges.size == 0
