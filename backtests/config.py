@@ -17,6 +17,8 @@ from nautilus_trader.model.data import Bar
 from liqheat_nautilus.paths import project_root
 
 CUSTOM_DATA_CLIENT = "LIQHEAT"
+FUNDING_MODULE = ("liqheat_nautilus.simulation.funding:FundingModule",
+                  "liqheat_nautilus.simulation.funding:FundingModuleConfig")
 CUSTOM_DATA_CLASSES = (
     "liqheat_nautilus.data.open_interest:OpenInterest",
     "liqheat_nautilus.data.funding_rate:FundingRate",
@@ -46,31 +48,6 @@ class DataSection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     end: str = ""
 
 
-class VenueSection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """
-    ``[venue]``: the simulated exchange (see Nautilus' ``BacktestVenueConfig``).
-
-    Attributes
-    ----------
-    name : str
-        Venue name (must match the instrument's venue).
-    oms_type : str
-        ``"NETTING"`` or ``"HEDGING"``.
-    account_type : str
-        ``"MARGIN"`` for perpetuals.
-    starting_balances : list[str]
-        E.g. ``["100000 USDT"]``.
-    default_leverage : float
-        Account leverage (x).
-    """
-
-    name: str
-    oms_type: str = "NETTING"
-    account_type: str = "MARGIN"
-    starting_balances: list[str] = msgspec.field(default_factory=lambda: ["100000 USDT"])
-    default_leverage: float = 10.0
-
-
 class ComponentSection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """
     ``[[actors]]`` / ``[[strategies]]``: an importable component and its config (``module:Class`` paths).
@@ -88,6 +65,38 @@ class ComponentSection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     path: str
     config_path: str
     config: dict = msgspec.field(default_factory=dict)
+
+
+class VenueSection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """
+    ``[venue]``: the simulated exchange (see Nautilus' ``BacktestVenueConfig``).
+
+    Attributes
+    ----------
+    name : str
+        Venue name (must match the instrument's venue).
+    oms_type : str
+        ``"NETTING"`` or ``"HEDGING"``.
+    account_type : str
+        ``"MARGIN"`` for perpetuals.
+    starting_balances : list[str]
+        E.g. ``["100000 USDT"]``.
+    default_leverage : float
+        Account leverage (x).
+    funding : bool
+        Charge/credit funding on open positions with :class:`~liqheat_nautilus.simulation.FundingModule`
+        (default true). Trading fees are the instrument's maker/taker fees from the catalog.
+    modules : list[ComponentSection]
+        Further Nautilus ``SimulationModule`` s for the venue (``path``/``config_path``/``config``).
+    """
+
+    name: str
+    oms_type: str = "NETTING"
+    account_type: str = "MARGIN"
+    starting_balances: list[str] = msgspec.field(default_factory=lambda: ["100000 USDT"])
+    default_leverage: float = 10.0
+    funding: bool = True
+    modules: list[ComponentSection] = msgspec.field(default_factory=list)
 
 
 class BacktestFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -183,10 +192,15 @@ def to_run_config(spec: BacktestFile, log_level: str = "ERROR") -> BacktestRunCo
                            **bounds)
         for cls in CUSTOM_DATA_CLASSES
     ]
+    modules = [ImportableActorConfig(actor_path=m.path, config_path=m.config_path, config=dict(m.config))
+               for m in spec.venue.modules]
+    if spec.venue.funding:
+        modules.append(ImportableActorConfig(actor_path=FUNDING_MODULE[0], config_path=FUNDING_MODULE[1],
+                                             config={}))
     venue = BacktestVenueConfig(
         name=spec.venue.name, oms_type=spec.venue.oms_type, account_type=spec.venue.account_type,
         starting_balances=list(spec.venue.starting_balances), default_leverage=spec.venue.default_leverage,
-        bar_adaptive_high_low_ordering=True,
+        bar_adaptive_high_low_ordering=True, modules=modules or None,
     )
     engine = BacktestEngineConfig(
         logging=LoggingConfig(log_level=log_level),

@@ -3,14 +3,21 @@
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
 from nautilus_trader.backtest.node import BacktestNode
 from nautilus_trader.backtest.results import BacktestResult
+from nautilus_trader.model.data import Bar, BarType
+from nautilus_trader.model.identifiers import InstrumentId
 
 from backtests.config import BacktestFile, load_backtest_file, to_run_config
+from backtests.metrics import ComparisonRow, strategy_row
+from backtests.monitor import RunMonitor, RunMonitorConfig
+from backtests.reports import RunReports, collect_reports, results_folder, write_reports
 from liqheat_nautilus.actor import LiquidationMapActor
 from liqheat_nautilus.core.clusters import ClusterInfo
 from liqheat_nautilus.ingest.okx_sample import ingest_okx_sample
 from liqheat_nautilus.paths import default_catalog_dir, sample_dir
+from liqheat_nautilus.simulation.funding import PAYMENTS_TOPIC
 
 
 @dataclass
@@ -29,11 +36,22 @@ class BacktestOutcome:
     clusters_received : int
         Cluster signals received by the strategies, summed.
     signals : list[dict]
-        Trade-signal records of the strategies (``strategy`` key added).
+        Trade-signal records of the strategies (``strategy`` key set), every action.
     final_clusters : list[ClusterInfo]
         The map's live clusters at the end, strongest first.
     orders_filled : int
         Fills reported by the execution engine.
+    funding_payments : list[dict]
+        Funding payments applied by the venue's ``FundingModule`` (see
+        :class:`~liqheat_nautilus.simulation.FundingPayment`).
+    monitor : RunMonitor or None
+        The run's monitor (drawdown, exposure, buy-and-hold path).
+    row : ComparisonRow or None
+        The run's line of the comparison table.
+    reports : RunReports
+        Nautilus' reports, the signal log and the funding payments as tables.
+    results_path : Path or None
+        The folder the reports were written to, if any.
     """
 
     spec: BacktestFile
@@ -44,11 +62,31 @@ class BacktestOutcome:
     signals: list[dict] = field(default_factory=list)
     final_clusters: list[ClusterInfo] = field(default_factory=list)
     orders_filled: int = 0
+    funding_payments: list[dict] = field(default_factory=list)
+    monitor: RunMonitor | None = None
+    row: ComparisonRow | None = None
+    reports: RunReports = field(default_factory=RunReports)
+    results_path: Path | None = None
+
+    @property
+    def entries(self) -> list[dict]:
+        """The ``ENTER`` signals (one bracket each)."""
+        return [s for s in self.signals if s.get("action", "ENTER") == "ENTER"]
+
+    @property
+    def funding_total(self) -> float:
+        """Net funding received (negative = paid), settlement currency."""
+        return float(sum(p["amount"] for p in self.funding_payments))
 
 
 def ensure_default_catalog(spec: BacktestFile) -> None:
     """
     Build the embedded OKX catalog if the spec uses it and it is absent.
+
+    Parameters
+    ----------
+    spec : BacktestFile
+        The backtest file.
 
     Raises
     ------
@@ -65,9 +103,49 @@ def ensure_default_catalog(spec: BacktestFile) -> None:
     raise FileNotFoundError(f"catalog not found: {path} (build it with `liqheat catalog ingest ...`)")
 
 
-def run_backtest(spec: BacktestFile | str | Path, log_level: str = "ERROR") -> BacktestOutcome:
+def expected_bars(spec: BacktestFile) -> int:
+    """
+    Number of bars the run will replay, estimated from the catalog's bar intervals and the bar step.
+
+    Parameters
+    ----------
+    spec : BacktestFile
+
+    Returns
+    -------
+    int
+        0 when unknown (e.g. a non time-based bar specification).
+    """
+    from nautilus_trader.persistence.catalog import ParquetDataCatalog
+
+    try:
+        bar_type = BarType.from_str(spec.bar_type)
+        step = bar_type.spec.timedelta.value
+        intervals = ParquetDataCatalog(str(spec.catalog_path())).get_intervals(Bar, spec.bar_type)
+    except Exception:  # noqa: BLE001 (only a progress hint)
+        return 0
+    lo = pd.Timestamp(spec.data.start).value if spec.data.start else None
+    hi = pd.Timestamp(spec.data.end).value if spec.data.end else None
+    total = 0
+    for start, end in intervals:
+        start, end = max(start, lo) if lo else start, min(end, hi) if hi else end
+        if end >= start and step > 0:
+            total += (end - start) // step + 1
+    return int(total)
+
+
+def run_backtest(
+    spec: BacktestFile | str | Path,
+    log_level: str = "ERROR",
+    results_dir: str | Path | None = None,
+    show_progress: bool = True,
+) -> BacktestOutcome:
     """
     Run a backtest file on a ``BacktestNode``.
+
+    A :class:`~backtests.monitor.RunMonitor` is added to the engine (progress bar, drawdown, exposure,
+    buy-and-hold path), funding payments published by the venue's ``FundingModule`` are collected, and the
+    reports are generated before the node is disposed.
 
     Parameters
     ----------
@@ -75,6 +153,10 @@ def run_backtest(spec: BacktestFile | str | Path, log_level: str = "ERROR") -> B
         The parsed file or its path.
     log_level : str, default "ERROR"
         Nautilus log level.
+    results_dir : str or Path, optional
+        When given, write the reports to a new ``<results_dir>/<name>-<UTC time>/`` folder.
+    show_progress : bool, default True
+        Show a progress bar when the run lasts longer than a few seconds.
 
     Returns
     -------
@@ -95,9 +177,17 @@ def run_backtest(spec: BacktestFile | str | Path, log_level: str = "ERROR") -> B
     run_config = to_run_config(spec, log_level=log_level)
     node = BacktestNode(configs=[run_config])
     try:
-        result = node.run()[0]
+        node.build()
         engine = node.get_engine(run_config.id)
-        outcome = BacktestOutcome(spec=spec, result=result)
+        monitor = RunMonitor(RunMonitorConfig(
+            instrument_id=InstrumentId.from_str(spec.data.instrument_id), bar_type=BarType.from_str(spec.bar_type),
+            expected_bars=expected_bars(spec), show_progress=show_progress, label=spec.name,
+        ))
+        engine.add_actor(monitor)
+        payments: list[dict] = []
+        engine.kernel.msgbus.subscribe(topic=PAYMENTS_TOPIC, handler=payments.append)
+        result = node.run()[0]
+        outcome = BacktestOutcome(spec=spec, result=result, monitor=monitor, funding_payments=payments)
         for actor in engine.trader.actors():
             if isinstance(actor, LiquidationMapActor):
                 outcome.clusters_published += actor.clusters_published
@@ -107,8 +197,18 @@ def run_backtest(spec: BacktestFile | str | Path, log_level: str = "ERROR") -> B
                     outcome.final_clusters.extend(sorted(live, key=lambda c: -c.strength))
         for strategy in engine.trader.strategies():
             outcome.clusters_received += getattr(strategy, "clusters_received", 0)
-            outcome.signals.extend({"strategy": str(strategy.id), **s} for s in getattr(strategy, "signals", []))
-        outcome.orders_filled = len(engine.trader.generate_fills_report())
-        return outcome
+            outcome.signals.extend({**s, "strategy": str(strategy.id)} for s in getattr(strategy, "signals", []))
+        outcome.signals.sort(key=lambda s: s.get("ts", 0))
+        outcome.reports = collect_reports(engine, spec.venue.name, outcome.signals, payments)
+        outcome.orders_filled = len(outcome.reports.fills)
+        outcome.row = strategy_row(spec.name, result, monitor, outcome.funding_total)
     finally:
         node.dispose()
+    if results_dir is not None:
+        outcome.results_path = results_folder(Path(results_dir), spec.name)
+        stats = {"name": spec.name, "backtest_start": result.backtest_start, "backtest_end": result.backtest_end,
+                 "stats_pnls": result.stats_pnls, "stats_returns": result.stats_returns,
+                 "total_orders": result.total_orders, "total_positions": result.total_positions,
+                 "comparison": outcome.row.to_dict(), "funding_total": outcome.funding_total}
+        write_reports(outcome.results_path, outcome.reports, stats)
+    return outcome

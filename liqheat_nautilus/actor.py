@@ -1,14 +1,25 @@
 """``LiquidationMapActor``: feeds a :class:`LiquidationMap` from the message bus and publishes its signals."""
 
+import dataclasses
+from collections import deque
+from datetime import timedelta
+
 from nautilus_trader.common.actor import Actor
 from nautilus_trader.common.config import ActorConfig
 from nautilus_trader.core.data import Data
 from nautilus_trader.model.data import Bar, BarType, CustomData, DataType, TradeTick
-from nautilus_trader.model.identifiers import InstrumentId
+from nautilus_trader.model.identifiers import ClientId, InstrumentId
 
 from liqheat_nautilus.core.clusters import ClusterInfo
+from liqheat_nautilus.core.open_interest_book import OpenInterestBook
 from liqheat_nautilus.core.params import MapParams
-from liqheat_nautilus.data import FundingRate, LiquidationCluster, LiquidationMapSnapshot, OpenInterest
+from liqheat_nautilus.data import (
+    FundingRate,
+    LiquidationCluster,
+    LiquidationEvent,
+    LiquidationMapSnapshot,
+    OpenInterest,
+)
 from liqheat_nautilus.indicator import LiquidationMap
 
 NS_PER_SECOND = 1_000_000_000
@@ -55,6 +66,33 @@ class LiquidationMapActorConfig(ActorConfig, frozen=True):
         Relative dead band of the bias.
     history_capacity : int, default 0
         Snapshot ring-buffer capacity for heatmaps (0 = off).
+    map_params_extra : dict, optional
+        Any other :class:`~liqheat_nautilus.core.params.MapParams` field by name (e.g.
+        ``{"entry_mode": "vwap", "close_mode": "newest_first", "cluster_max_gap": 2}``); lists become tuples.
+    oi_instrument_ids : list[str], optional
+        Instruments whose open interest is summed to scale the map (one per venue, e.g.
+        ``["BTCUSDT.BINANCE", "BTCUSDT.BYBIT", "BTC-USDT-SWAP.OKX"]``), keyed by their ``OpenInterest.venue``;
+        the map updates only once every venue has reported. ``None``: the instrument's own open interest.
+    oi_max_age_secs : int, default 0
+        A venue's open interest older than this (seconds, relative to the newest report) is stale and holds the
+        map's open-interest updates back until it reports again (0 = never stale).
+    warmup_lookback_secs : int, default 0
+        On start, request this much history (seconds before now) so the map is populated before the first
+        signal (0 = no warm-up). Bars of ``bar_type`` come from the default client of the venue (or a catalog);
+        history arrives through ``on_historical_data`` and is fed in time order once a price exists.
+    warmup_bars : bool, default True
+        Request ``bar_type`` bars for the warm-up (``request_bars``).
+    warmup_client_id : str, optional
+        Client serving open-interest and funding history (``request_data``), e.g. ``"LIQHEAT_OI"`` (the live
+        poller); ``None``: no open-interest/funding warm-up.
+    liquidation_client_id : str, optional
+        Client to subscribe :class:`~liqheat_nautilus.data.LiquidationEvent` from (e.g. ``"BINANCE"``); ``None``:
+        only listen (another component subscribes).
+    liquidation_match_pct : float, default 0.25
+        A liquidation print confirms a same-side cluster whose zone, widened by this percent of price on each
+        side, contains the print's price.
+    max_liquidation_events : int, default 10000
+        Liquidation prints kept in :attr:`LiquidationMapActor.liquidation_events`.
     """
 
     instrument_id: InstrumentId
@@ -74,6 +112,15 @@ class LiquidationMapActorConfig(ActorConfig, frozen=True):
     avg_position_usd: float = 10_000.0
     magnet_dead_band: float = 0.05
     history_capacity: int = 0
+    map_params_extra: dict | None = None
+    oi_instrument_ids: list[str] | None = None
+    oi_max_age_secs: int = 0
+    warmup_lookback_secs: int = 0
+    warmup_bars: bool = True
+    warmup_client_id: str | None = None
+    liquidation_client_id: str | None = None
+    liquidation_match_pct: float = 0.25
+    max_liquidation_events: int = 10_000
 
     def map_params(self, inverse: bool = False) -> MapParams:
         """
@@ -98,13 +145,19 @@ class LiquidationMapActorConfig(ActorConfig, frozen=True):
             if self.leverage_weights
             else self.leverage_profile
         )
-        return MapParams(
-            leverage_profile=profile, model=self.model, mmr=self.mmr, bin_bps=self.bin_bps,
-            bin_size=self.bin_size, n_bins=self.n_bins, half_life_hours=self.half_life_hours,
-            cluster_quantile=self.cluster_quantile, max_clusters_per_side=self.max_clusters_per_side,
-            avg_position_usd=self.avg_position_usd, magnet_dead_band=self.magnet_dead_band,
-            history_capacity=self.history_capacity, inverse=inverse,
-        )
+        fields = {
+            "leverage_profile": profile, "model": self.model, "mmr": self.mmr, "bin_bps": self.bin_bps,
+            "bin_size": self.bin_size, "n_bins": self.n_bins, "half_life_hours": self.half_life_hours,
+            "cluster_quantile": self.cluster_quantile, "max_clusters_per_side": self.max_clusters_per_side,
+            "avg_position_usd": self.avg_position_usd, "magnet_dead_band": self.magnet_dead_band,
+            "history_capacity": self.history_capacity, "inverse": inverse,
+        }
+        known = {f.name for f in dataclasses.fields(MapParams)}
+        for name, value in (self.map_params_extra or {}).items():
+            if name not in known:
+                raise ValueError(f"map_params_extra: {name!r} is not a MapParams field; known: {sorted(known)}")
+            fields[name] = tuple(value) if isinstance(value, list) else value
+        return MapParams(**fields)
 
 
 class LiquidationMapActor(Actor):
@@ -117,6 +170,12 @@ class LiquidationMapActor(Actor):
     :class:`~liqheat_nautilus.data.LiquidationMapSnapshot` with
     ``DataType(cls, metadata={"instrument_id": "<id>"})``: subscribe to that (or to ``DataType(cls)``) to receive
     them. Clusters are published before the snapshot of the same update.
+
+    Real liquidation prints (:class:`~liqheat_nautilus.data.LiquidationEvent`) are recorded in
+    :attr:`liquidation_events`; each one sweeps the map at its price like a trade (a liquidation at a price proves
+    price reached it, so predicted levels up to there are cleared) and confirms the same-side clusters of the last
+    update whose zone contains it (:attr:`confirmed_clusters`: cluster id -> confirmed USD, and
+    :attr:`liquidation_matches`), so the map can later be judged against real prints.
 
     Parameters
     ----------
@@ -136,6 +195,20 @@ class LiquidationMapActor(Actor):
         self.clusters_published = 0
         self.snapshots_published = 0
         self.last_snapshot: LiquidationMapSnapshot | None = None
+        oi_ids = config.oi_instrument_ids or [config.instrument_id.value]
+        self._oi_instruments = {InstrumentId.from_str(i) if isinstance(i, str) else i for i in oi_ids}
+        self.oi_book = OpenInterestBook(
+            venues=tuple(sorted({i.venue.value for i in self._oi_instruments})),
+            max_age_ns=int(config.oi_max_age_secs) * NS_PER_SECOND,
+        )
+        self.liquidation_events: deque[LiquidationEvent] = deque(maxlen=max(int(config.max_liquidation_events), 1))
+        self.liquidation_matches: deque[tuple[int, int, str, float, float]] = deque(
+            maxlen=max(int(config.max_liquidation_events), 1))
+        self.confirmed_clusters: dict[int, float] = {}
+        self.warmup_received: dict[str, int] = {"Bar": 0, "OpenInterest": 0, "FundingRate": 0}
+        self._warmup_buffer: list = []
+        self._last_oi_ts_ns = 0
+        self._last_funding_ts_ns = 0
 
     def on_start(self) -> None:
         """Build the map and subscribe to bars, trades (optional), open interest and funding."""
@@ -149,6 +222,50 @@ class LiquidationMapActor(Actor):
             self.subscribe_trade_ticks(self.config.instrument_id)
         self.subscribe_data(DataType(OpenInterest))
         self.subscribe_data(DataType(FundingRate))
+        if self.config.liquidation_client_id:
+            self.subscribe_data(DataType(LiquidationEvent, metadata=self._metadata),
+                                client_id=ClientId(self.config.liquidation_client_id))
+        else:
+            self.subscribe_data(DataType(LiquidationEvent))
+        if self.config.warmup_lookback_secs > 0:
+            self._request_warmup()
+
+    def _request_warmup(self) -> None:
+        start = self.clock.utc_now() - timedelta(seconds=int(self.config.warmup_lookback_secs))
+        if self.config.warmup_bars:
+            self.request_bars(self.config.bar_type, start=start)
+        if self.config.warmup_client_id:
+            client = ClientId(self.config.warmup_client_id)
+            for cls in (OpenInterest, FundingRate):
+                self.request_data(DataType(cls, metadata=self._metadata), client, start=start)
+
+    def on_historical_data(self, data: Data) -> None:
+        """
+        Warm-up: bars have already fed the map (registered indicator); buffer open interest and funding and feed
+        them in time order once the map has a price (older than the newest live observation: dropped).
+        """
+        if isinstance(data, CustomData):
+            data = data.data
+        if isinstance(data, Bar):
+            if data.bar_type == self.config.bar_type:
+                self.warmup_received["Bar"] += 1
+        elif (isinstance(data, OpenInterest) and data.instrument_id in self._oi_instruments) or (
+            isinstance(data, FundingRate) and data.instrument_id == self.config.instrument_id
+        ):
+            self.warmup_received[type(data).__name__] += 1
+            self._warmup_buffer.append(data)
+        self._flush_warmup()
+
+    def _flush_warmup(self) -> None:
+        if not self._warmup_buffer or self.map is None or self.map.engine.grid is None:
+            return
+        buffered, self._warmup_buffer = sorted(self._warmup_buffer, key=lambda d: d.ts_event), []
+        for item in buffered:
+            if isinstance(item, OpenInterest) and item.ts_event > self._last_oi_ts_ns:
+                self.handle_open_interest(item)
+            elif isinstance(item, FundingRate) and item.ts_event > self._last_funding_ts_ns:
+                self.map.handle_funding_rate(item)
+                self._last_funding_ts_ns = item.ts_event
 
     def on_reset(self) -> None:
         """Reset the map (``engine.reset()`` does not reset indicators) and the counters."""
@@ -158,23 +275,82 @@ class LiquidationMapActor(Actor):
         self._oi_pending = False
         self.clusters_published = self.snapshots_published = 0
         self.last_snapshot = None
+        self.oi_book.reset()
+        self.liquidation_events.clear()
+        self.liquidation_matches.clear()
+        self.confirmed_clusters.clear()
+        self.warmup_received = dict.fromkeys(self.warmup_received, 0)
+        self._warmup_buffer = []
+        self._last_oi_ts_ns = self._last_funding_ts_ns = 0
 
     def on_data(self, data: Data) -> None:
-        """Feed open interest and funding of the configured instrument to the map."""
+        """Feed open interest and funding of the configured instrument to the map; record liquidation prints."""
         if isinstance(data, CustomData):
             data = data.data
-        if self.map is None or getattr(data, "instrument_id", None) != self.config.instrument_id:
+        if self.map is None:
             return
         if isinstance(data, OpenInterest):
-            self.map.handle_open_interest(data)
-            self._oi_pending = True
-        elif isinstance(data, FundingRate):
+            if data.instrument_id in self._oi_instruments:
+                self.handle_open_interest(data)
+            return
+        if getattr(data, "instrument_id", None) != self.config.instrument_id:
+            return
+        if isinstance(data, FundingRate):
             self.map.handle_funding_rate(data)
+            self._last_funding_ts_ns = max(self._last_funding_ts_ns, data.ts_event)
+        elif isinstance(data, LiquidationEvent):
+            self.handle_liquidation(data)
+
+    def handle_open_interest(self, oi: OpenInterest) -> None:
+        """
+        Record a venue's open interest and, once every configured venue has reported, feed their sum to the map.
+
+        Parameters
+        ----------
+        oi : OpenInterest
+            An observation of one of ``config.oi_instrument_ids`` (or the instrument itself).
+        """
+        self.oi_book.update(oi.instrument_id.venue.value, oi.open_interest_usd, oi.ts_event, oi.open_interest_base)
+        self._last_oi_ts_ns = max(self._last_oi_ts_ns, oi.ts_event)
+        if self.oi_book.ready:
+            self.map.update_open_interest_raw(self.oi_book.total_usd(), oi.ts_event, self.oi_book.total_base())
+            self._oi_pending = True
+
+    def handle_liquidation(self, event: LiquidationEvent) -> int:
+        """
+        Record a real liquidation print, sweep the map at its price and confirm the clusters it falls in.
+
+        Parameters
+        ----------
+        event : LiquidationEvent
+            The print (``side`` = liquidated position side).
+
+        Returns
+        -------
+        int
+            The confirmed cluster's id (the nearest same-side cluster of the last update whose zone, widened by
+            ``liquidation_match_pct`` percent of the print price, contains it), ``-1`` if none.
+        """
+        self.liquidation_events.append(event)
+        margin = event.price * self.config.liquidation_match_pct / 100.0
+        matches = [c for c in self.map.clusters if c.side == event.side and c.status != "CLEARED"
+                   and c.price_low - margin <= event.price <= c.price_high + margin]
+        cluster_id = -1
+        if matches:
+            best = min(matches, key=lambda c: abs(c.price_level - event.price))
+            cluster_id = best.cluster_id
+            self.confirmed_clusters[cluster_id] = self.confirmed_clusters.get(cluster_id, 0.0) + event.notional_usd
+        self.liquidation_matches.append((event.ts_event, cluster_id, event.side, event.price, event.notional_usd))
+        if self.map.engine.grid is not None:
+            self.map.update_trade_raw(event.price, event.ts_event)
+        return cluster_id
 
     def on_bar(self, bar: Bar) -> None:
         """Publish after an open-interest update or when the publish interval has elapsed."""
         if bar.bar_type != self.config.bar_type or self.map is None:
             return
+        if self._warmup_buffer:
+            self._flush_warmup()
         if self._oi_pending or bar.ts_event >= self._next_publish_ns:
             self.publish_map(bar.ts_event)
 

@@ -7,6 +7,9 @@ import sys
 COMMAND_MODULES: list[str] = [
     "liqheat_nautilus.cli.catalog_cmd",
     "liqheat_nautilus.cli.backtest_cmd",
+    "liqheat_nautilus.cli.evaluate_cmd",
+    "liqheat_nautilus.cli.live_cmd",
+    "liqheat_nautilus.cli.plot_cmd",
 ]
 """Modules that each define ``register(subparsers)`` adding one subcommand whose handler is ``args.func``."""
 

@@ -1,33 +1,75 @@
-"""``liqheat backtest``: run a backtest from a config file (default: the embedded real sample)."""
+"""``liqheat backtest``: run a backtest from a config file (default: the embedded real sample), or all four."""
 
 import argparse
 import sys
 from pathlib import Path
 
-from liqheat_nautilus.paths import config_dir
+from liqheat_nautilus.paths import config_dir, project_root
 
 DEFAULT_CONFIG = "liquidation_hunt.toml"
+ALL_CONFIGS = ("liquidation_hunt.toml", "support_resistance.toml", "cluster_breakout.toml", "oi_sizing.toml")
+"""The four example strategies' configs in ``config/``, run by ``liqheat backtest --all``."""
 
 
 def register(subparsers) -> None:
-    """Add ``backtest`` to the ``liqheat`` parser."""
+    """
+    Add ``backtest`` to the ``liqheat`` parser.
+
+    Parameters
+    ----------
+    subparsers : argparse._SubParsersAction
+        The ``liqheat`` sub-command registry.
+    """
     parser = subparsers.add_parser(
         "backtest",
         help="run a backtest (default: liquidation hunt on the embedded real OKX sample)",
+        description="Run a backtest from a config file, or the four example strategies with --all. "
+                    "Reports (orders, fills, positions, account, signals, funding, stats) go to "
+                    "<results-dir>/<name>-<UTC time>/.",
     )
-    parser.add_argument("--config", type=Path, default=None,
+    target = parser.add_mutually_exclusive_group()
+    target.add_argument("--config", type=Path, default=None,
                         help=f"backtest file (.toml/.yaml/.json); default config/{DEFAULT_CONFIG}")
+    target.add_argument("--all", action="store_true",
+                        help="run the four example strategies on the same catalog and print a comparison table")
+    parser.add_argument("--catalog", type=Path, default=None,
+                        help="use this catalog instead of the one in the config(s)")
+    parser.add_argument("--results-dir", type=Path, default=None,
+                        help="root of the results folders (default: results/ in the project)")
+    parser.add_argument("--no-reports", action="store_true", help="do not write the reports")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("--log-level", default="ERROR", help="Nautilus log level (default ERROR)")
     parser.set_defaults(func=_run)
+
+
+def _load(path: Path, catalog: Path | None):
+    import msgspec
+
+    from backtests.config import load_backtest_file
+
+    spec = load_backtest_file(path)
+    if catalog is not None:
+        spec = msgspec.structs.replace(spec, data=msgspec.structs.replace(spec.data, catalog=str(catalog.resolve())))
+    return spec
 
 
 def _run(args: argparse.Namespace) -> int:
     from backtests.runner import run_backtest
     from backtests.summary import format_summary
 
-    path = args.config or config_dir() / DEFAULT_CONFIG
+    results_dir = None if args.no_reports else (args.results_dir or project_root() / "results")
     try:
-        outcome = run_backtest(path, log_level=args.log_level)
+        if args.all:
+            from backtests.compare import run_all
+
+            specs = [_load(config_dir() / name, args.catalog) for name in ALL_CONFIGS]
+            comparison = run_all(specs, log_level=args.log_level, results_dir=results_dir,
+                                 show_progress=not args.no_progress)
+            print(comparison.text())
+            return 0
+        spec = _load(args.config or config_dir() / DEFAULT_CONFIG, args.catalog)
+        outcome = run_backtest(spec, log_level=args.log_level, results_dir=results_dir,
+                               show_progress=not args.no_progress)
     except (FileNotFoundError, ValueError) as exc:
         print(f"backtest failed: {exc}", file=sys.stderr)
         return 1

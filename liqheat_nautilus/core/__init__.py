@@ -4,7 +4,9 @@ from liqheat_nautilus.core.brackets import BINANCE_BTCUSDT_BRACKETS, BracketTabl
 from liqheat_nautilus.core.clusters import ClusterInfo
 from liqheat_nautilus.core.engine import LiquidationMapEngine
 from liqheat_nautilus.core.magnet import Magnet
+from liqheat_nautilus.core.open_interest_book import OpenInterestBook
 from liqheat_nautilus.core.params import MapParams
+from liqheat_nautilus.core.trades import select_large_trades, trade_liquidation_levels
 
 __all__ = [
     "BINANCE_BTCUSDT_BRACKETS",
@@ -13,4 +15,7 @@ __all__ = [
     "LiquidationMapEngine",
     "Magnet",
     "MapParams",
+    "OpenInterestBook",
+    "select_large_trades",
+    "trade_liquidation_levels",
 ]

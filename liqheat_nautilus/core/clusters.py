@@ -1,6 +1,6 @@
 """Cluster detection on a per-bin notional profile and stable cluster identity across updates (pure numpy)."""
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -90,7 +90,13 @@ def cluster_threshold(totals: np.ndarray, method: str, quantile: float, k_sigma:
     if nonzero.size == 0:
         return float("inf")
     if method == "quantile":
-        return float(np.quantile(nonzero, quantile))
+        # numpy's default ("linear") quantile through a partial sort: a[i] + (pos - i)·(a[i+1] - a[i])
+        pos = quantile * (nonzero.size - 1)
+        i = int(pos)
+        j = min(i + 1, nonzero.size - 1)
+        part = np.partition(nonzero, (i, j))
+        lo, hi = float(part[i]), float(part[j])
+        return lo + (pos - i) * (hi - lo)
     if method == "sigma":
         return float(nonzero.mean() + k_sigma * nonzero.std())
     raise ValueError(f"cluster threshold method must be 'quantile' or 'sigma', was {method!r}")
@@ -150,25 +156,38 @@ class ClusterTracker:
         """
         unmatched = dict(self._previous)
         tol = self.match_tolerance
+        # candidate ranges per side as plain tuples (the matching loop is pure Python, keep it light)
+        candidates: dict[str, list[tuple[int, float, float]]] = {LONG: [], SHORT: []}
+        for cid, prev in unmatched.items():
+            candidates.setdefault(prev.side, []).append((cid, prev.price_low - tol, prev.price_high + tol))
+        taken: set[int] = set()
         result: list[ClusterInfo] = []
         for cluster in sorted(detected, key=lambda c: -c.notional_usd):
             best_id, best_overlap = 0, 0.0
-            for cid, prev in unmatched.items():
-                if prev.side != cluster.side:
+            low, high = cluster.price_low, cluster.price_high
+            for cid, prev_low, prev_high in candidates.get(cluster.side, ()):
+                if cid in taken:
                     continue
-                overlap = min(prev.price_high + tol, cluster.price_high) - max(prev.price_low - tol,
-                                                                               cluster.price_low)
+                overlap = (prev_high if prev_high < high else high) - (prev_low if prev_low > low else low)
                 if overlap > best_overlap:
                     best_id, best_overlap = cid, overlap
             if best_id:
+                taken.add(best_id)
                 first_seen = unmatched.pop(best_id).first_seen
             else:
                 best_id, first_seen = self._next_id, ts_ns
                 self._next_id += 1
-            result.append(replace(cluster, cluster_id=best_id, first_seen=first_seen, last_seen=ts_ns))
+            result.append(_updated(cluster, cluster_id=best_id, first_seen=first_seen, last_seen=ts_ns))
         self._previous = {c.cluster_id: c for c in result}
         for prev in unmatched.values():
             passed = low_since <= prev.price_low if prev.side == LONG else high_since >= prev.price_high
             if passed:
-                result.append(replace(prev, status=CLEARED, strength=0.0))
+                result.append(_updated(prev, status=CLEARED, strength=0.0))
         return result
+
+
+def _updated(cluster: ClusterInfo, **changes) -> ClusterInfo:
+    """A copy with some fields changed (``dataclasses.replace`` without its per-field overhead)."""
+    fields = dict(cluster.__dict__)
+    fields.update(changes)
+    return ClusterInfo(**fields)

@@ -49,11 +49,28 @@ class SideBook:
         self.share = np.zeros(n_bins)
         self.edge = -1
         self.layers = np.zeros((n_layers, n_bins, n_tiers)) if n_layers else None
+        self._ones = np.ones(n_tiers)  # row sums as a matrix-vector product: ~10x faster than sum(axis=1)
         self.order: list[int] = []  # layer slots, oldest first
 
     def totals(self) -> np.ndarray:
         """Notional (USD) per bin, shape ``(n_bins,)``."""
-        return self.usd.sum(axis=1)
+        return np.dot(self.usd, self._ones)
+
+    def nonzero_rows(self, a: int, b: int) -> np.ndarray:
+        """
+        Non-empty bins among ``a..b-1`` (notional is never negative, so a positive row sum means non-empty).
+
+        Parameters
+        ----------
+        a, b : int
+            Bin range ``[a, b)``.
+
+        Returns
+        -------
+        np.ndarray
+            int64 indices relative to ``a``, ascending.
+        """
+        return np.flatnonzero(np.dot(self.usd[a:b], self._ones) > 0.0)
 
     def nbytes(self) -> int:
         """Bytes held by the arrays."""
@@ -63,7 +80,19 @@ class SideBook:
     # -- mutations (applied to the total and to every layer) --------------------------------------------
 
     def clear_rows(self, a: int, b: int) -> float:
-        """Zero bins ``a..b-1``; return the notional removed (USD)."""
+        """
+        Zero bins ``a..b-1`` (total and layers).
+
+        Parameters
+        ----------
+        a, b : int
+            Bin range ``[a, b)``.
+
+        Returns
+        -------
+        float
+            The notional removed (USD).
+        """
         removed = float(self.usd[a:b].sum())
         self.usd[a:b] = 0.0
         if self.layers is not None:
@@ -71,19 +100,47 @@ class SideBook:
         return removed
 
     def scale_row(self, k: int, factor: float) -> None:
-        """Multiply bin ``k`` by ``factor``."""
+        """
+        Multiply bin ``k`` (total and layers) by ``factor``.
+
+        Parameters
+        ----------
+        k : int
+            Bin index.
+        factor : float
+            Factor in [0, 1].
+        """
         self.usd[k] *= factor
         if self.layers is not None:
             self.layers[:, k] *= factor
 
     def scale(self, factor) -> None:
-        """Multiply everything by a scalar or a per-tier ``(n_tiers,)`` factor."""
+        """
+        Multiply everything (total and layers).
+
+        Parameters
+        ----------
+        factor : float or np.ndarray
+            A scalar or a per-tier ``(n_tiers,)`` factor.
+        """
         self.usd *= factor
         if self.layers is not None:
             self.layers *= factor
 
     def shift(self, shift: int) -> float:
-        """Shift rows by ``shift`` bins (see :func:`shift_rows`); return the notional pushed out (USD)."""
+        """
+        Shift rows (total, layers, status, share) as the grid re-centres (see :func:`shift_rows`).
+
+        Parameters
+        ----------
+        shift : int
+            Rows; positive when the grid moved up in price.
+
+        Returns
+        -------
+        float
+            The notional pushed out of the grid (USD).
+        """
         n = self.usd.shape[0]
         out = self.usd[: min(shift, n)] if shift > 0 else self.usd[max(n + shift, 0) :]
         lost = float(out.sum()) if shift else 0.0
@@ -108,15 +165,19 @@ class SideBook:
         float
             Notional pushed outside the grid (USD).
         """
-        lost = 0.0
+        shift_bins = np.asarray(shift_bins, dtype=np.float64)
         if self.layers is None:
-            for t, s in enumerate(shift_bins):
-                lost += shift_fractional(self.usd[:, t], float(s))
-            return lost
-        for slot in self.order:
-            for t, s in enumerate(shift_bins):
-                lost += shift_fractional(self.layers[slot, :, t], float(s))
-        self.usd[:] = self.layers.sum(axis=0)
+            if np.all(shift_bins == shift_bins[0]):  # one shift for all tiers: move the block at once
+                return shift_fractional(self.usd, float(shift_bins[0]))
+            return sum(shift_fractional(self.usd[:, t], float(v)) for t, v in enumerate(shift_bins))
+        by_bin = np.moveaxis(self.layers, 1, 0)  # (n_bins, n_layers, n_tiers) view
+        if np.all(shift_bins == shift_bins[0]):
+            lost = shift_fractional(by_bin, float(shift_bins[0]))
+            shift_fractional(self.usd, float(shift_bins[0]))  # the same linear move of the total
+        else:
+            lost = sum(shift_fractional(by_bin[:, :, t], float(v)) for t, v in enumerate(shift_bins))
+            for t, v in enumerate(shift_bins):
+                shift_fractional(self.usd[:, t], float(v))
         return lost
 
     def new_cohort(self) -> None:
@@ -133,7 +194,14 @@ class SideBook:
         self.order.append(oldest)
 
     def add(self, added: np.ndarray) -> None:
-        """Add an ``(n_bins, n_tiers)`` array of notional to the total and the newest layer."""
+        """
+        Add notional to the total and the newest layer.
+
+        Parameters
+        ----------
+        added : np.ndarray
+            Shape ``(n_bins, n_tiers)`` notional (USD), >= 0.
+        """
         self.usd += added
         if self.layers is not None:
             if not self.order:
@@ -141,7 +209,19 @@ class SideBook:
             self.layers[self.order[-1]] += added
 
     def close_pro_rata(self, fraction: float) -> float:
-        """Close ``fraction`` (in [0, 1]) of every cohort; return the notional closed (USD)."""
+        """
+        Close the same fraction of every cohort.
+
+        Parameters
+        ----------
+        fraction : float
+            In [0, 1] (clipped at 1).
+
+        Returns
+        -------
+        float
+            The notional closed (USD).
+        """
         total = float(self.usd.sum())
         if total <= 0.0 or fraction <= 0.0:
             return 0.0
@@ -152,6 +232,11 @@ class SideBook:
     def close_newest(self, amount_usd: float) -> float:
         """
         Close ``amount_usd`` starting with the newest cohort layer (pro rata without layers).
+
+        Parameters
+        ----------
+        amount_usd : float
+            Notional to close (USD), >= 0.
 
         Returns
         -------

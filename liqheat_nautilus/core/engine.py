@@ -15,7 +15,7 @@ funding shift).
 
 import math
 from collections import deque
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -40,7 +40,7 @@ from liqheat_nautilus.core.entries import (
 from liqheat_nautilus.core.funding import funding_price_shift, tier_mmr
 from liqheat_nautilus.core.grid import PriceGrid
 from liqheat_nautilus.core.history import MapHistory
-from liqheat_nautilus.core.leverage import leverage_weights, tilt_weights
+from liqheat_nautilus.core.leverage import leverage_weights, standardised_log_leverage, tilt_weights
 from liqheat_nautilus.core.liquidation_price import (
     inverse_isolated_liquidation_price,
     isolated_liquidation_price,
@@ -101,6 +101,10 @@ class LiquidationMapEngine:
     ``trades`` mode large taker trades open positions on the taker side instead. Liquidation prices follow
     the configured model; price reaching a bin liquidates (sweeps) it: fully when price passed through the
     bin (``CLEARED``), the traded share of the bin's range when it only entered (``PARTIAL``).
+
+    ``revision`` (int) increases with every change of the per-bin notional (opening, closing, sweep, decay,
+    funding shift, re-centring): a caller can skip recomputing reads (clusters, magnet, snapshots) while it
+    is unchanged.
     """
 
     def __init__(self, params: MapParams | None = None) -> None:
@@ -108,6 +112,7 @@ class LiquidationMapEngine:
         p = self.params
         self.tiers = np.asarray(p.tiers, dtype=np.float64)
         self.base_weights = leverage_weights(p.leverage_profile, p.tiers)
+        self._z = standardised_log_leverage(p.tiers)
         sizes = np.asarray(p.position_sizes_usd, dtype=np.float64)
         self._size_weights = np.asarray(p.position_size_weights, dtype=np.float64)
         self._size_weights = self._size_weights / self._size_weights.sum()
@@ -133,6 +138,15 @@ class LiquidationMapEngine:
         self._trades_gross = self._trades_mode and p.trade_selection == "gross_value"
         self._hot_alpha = 2.0 / (p.hot_zone_window + 1.0)
         self._funding_interval_ns = int(p.funding_interval_hours * _NS_PER_HOUR)
+        # Every model except inverse isolated_mmr with a maintenance amount gives levels proportional to the
+        # entry price: cache the factor per side (one multiply per opening instead of the whole formula).
+        models = [m for m, _ in self._ensemble] if self._static_model == "ensemble" else [self._static_model]
+        self._factors: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        if not (p.inverse and p.maintenance_amount > 0.0 and "isolated_mmr" in models):
+            for side in (1, -1):
+                prices, weights = self._formula_prices(np.ones(1), side)
+                self._factors[side] = (prices[0], weights)
+        self._tier_index = np.arange(self.tiers.size)[None, :, None]
         self.history = MapHistory(p.history_capacity, p.n_bins) if p.history_capacity else None
         self.tracker = ClusterTracker()
         self.reset()
@@ -148,6 +162,7 @@ class LiquidationMapEngine:
         self.long = SideBook(p.n_bins, n_tiers, n_layers)
         self.short = SideBook(p.n_bins, n_tiers, n_layers)
         self.ledger = Ledger()
+        self.revision = 0  # bumped by every change of the per-bin notional (reads can be skipped when equal)
         self.price = math.nan
         self.ts_ns = 0
         self.open_interest_usd = math.nan
@@ -175,6 +190,8 @@ class LiquidationMapEngine:
         self._last_decay_ns = 0
         self._lo_idx = 0
         self._hi_idx = 0
+        self._keep_low = -math.inf
+        self._keep_high = math.inf
         self.tracker.reset()
         if self.history is not None:
             self.history.clear()
@@ -201,9 +218,11 @@ class LiquidationMapEngine:
         """
         if self.grid is None:
             self._init_grid(close)
-        if len(self._pending_price) >= _MAX_PENDING_BARS:
+        pending = self._pending_price
+        if len(pending) >= _MAX_PENDING_BARS:
             self._compact_pending()
-        self._pending_price.append((high + low + close) / 3.0)
+            pending = self._pending_price
+        pending.append((high + low + close) / 3.0)
         self._pending_volume.append(volume)
         if self._hot_mode:
             ema = self._vol_ema
@@ -213,7 +232,19 @@ class LiquidationMapEngine:
             self._pending_hot.append(1.0 if hot else 0.0)
             self._vol_ema = ema + self._hot_alpha * (volume - ema)
             self._prev_close = close
-        self._advance(high, low, close, ts_ns)
+        # _advance inlined (hot path: scalar comparisons only unless a level is reached)
+        if low < self._long_trigger:
+            self._sweep_long(low)
+        if high > self._short_trigger:
+            self._sweep_short(high)
+        if low < self._low_since:
+            self._low_since = low
+        if high > self._high_since:
+            self._high_since = high
+        self.price = close
+        self.ts_ns = ts_ns
+        if not self._keep_low <= close < self._keep_high:
+            self._recentre(close)
 
     def update_trade(
         self,
@@ -340,10 +371,14 @@ class LiquidationMapEngine:
             self._high_since = high
         self.price = close
         self.ts_ns = ts_ns
-        # local index of the close without a function call (hot path)
-        k = int(close // self.grid.width) - self.grid.base
-        if k < self._lo_idx or k > self._hi_idx:
+        if not self._keep_low <= close < self._keep_high:
             self._recentre(close)
+
+    def _set_keep_range(self) -> None:
+        """Prices inside which no re-centring is needed: local bins ``[lo_idx, hi_idx]``."""
+        grid = self.grid
+        self._keep_low = (grid.base + self._lo_idx) * grid.width
+        self._keep_high = (grid.base + self._hi_idx + 1) * grid.width
 
     def update_funding(self, rate: float, ts_ns: int, settled: bool = True) -> None:
         """
@@ -515,36 +550,59 @@ class LiquidationMapEngine:
         if self.grid is None:
             return []
         p = self.params
+        n = p.n_bins
+        pad = n + p.cluster_max_gap + 1  # a row of each side plus a gap no run can bridge
         centres = self.grid.centres()
-        edges = self.grid.edges()
-        found: list[ClusterInfo] = []
-        for side_name, side in ((LONG, self.long), (SHORT, self.short)):
-            totals = side.totals()
-            thr = cluster_threshold(totals, p.cluster_method, p.cluster_quantile, p.cluster_k_sigma)
-            runs = find_runs((totals >= thr) & (totals > 0.0), p.cluster_max_gap)
-            infos = []
-            for a, b in runs:
-                seg = totals[a : b + 1]
-                notional = float(seg.sum())
-                level = float(np.dot(centres[a : b + 1], seg) / notional)
-                lev = float(np.dot(side.usd[a : b + 1].sum(axis=0), self.tiers) / notional)
-                partial = bool(np.any(side.status[a : b + 1] == STATUS_PARTIAL))
-                infos.append(
-                    ClusterInfo(
-                        cluster_id=0, side=side_name, price_level=level,
-                        price_low=float(edges[a]), price_high=float(edges[b + 1]), leverage_tier=lev,
-                        notional_usd=notional,
-                        liquidation_count=int(round(notional / p.avg_position_usd)), strength=0.0,
-                        distance_pct=float((level - self.price) / self.price * 100.0),
-                        status=PARTIAL if partial else ACTIVE, first_seen=0, last_seen=0,
-                    ),
-                )
-            infos.sort(key=lambda c: -c.notional_usd)
-            found.extend(infos[: p.max_clusters_per_side])
-        if found:
-            top = max(c.notional_usd for c in found)
-            found = [_with_strength(c, c.notional_usd / top) for c in found]
-        return found
+        width, base = self.grid.width, self.grid.base
+        # features of both sides in one zero-padded (4, 2, pad) block: notional, price moment, leverage
+        # moment, PARTIAL bins; one add.reduceat then gives every run's sums at once
+        feat = np.zeros((4, 2, pad))
+        totals = feat[0, :, :n]
+        np.dot(self.long.usd, self.long._ones, out=totals[0])
+        np.dot(self.short.usd, self.short._ones, out=totals[1])
+        np.multiply(totals, centres, out=feat[1, :, :n])
+        np.dot(self.long.usd, self.tiers, out=feat[2, 0, :n])
+        np.dot(self.short.usd, self.tiers, out=feat[2, 1, :n])
+        feat[3, 0, :n] = self.long.status == STATUS_PARTIAL
+        feat[3, 1, :n] = self.short.status == STATUS_PARTIAL
+        thr = [cluster_threshold(totals[i], p.cluster_method, p.cluster_quantile, p.cluster_k_sigma) for i in (0, 1)]
+        mask = np.zeros((2, pad), dtype=bool)
+        np.greater_equal(totals, np.array(thr)[:, None], out=mask[:, :n])
+        mask[:, :n] &= totals > 0.0
+        runs = find_runs(mask.ravel(), p.cluster_max_gap)
+        chosen = []  # (side name, first bin, last bin, notional, level, leverage, partial)
+        if runs:
+            bounds = np.asarray(runs)
+            cuts = bounds + np.array([0, 1])  # [first, last + 1) of each run; runs never touch (gap >= 1)
+            sums = np.add.reduceat(feat.reshape(4, 2 * pad), cuts.ravel(), axis=1)[:, ::2]
+            order = np.lexsort((-sums[0], bounds[:, 0] >= pad))  # long runs first, each side largest first
+            kept = {0: 0, 1: 0}
+            for a, b, notional, moment, lev_moment, partial in zip(
+                bounds[order, 0].tolist(), bounds[order, 1].tolist(), sums[0, order].tolist(),
+                sums[1, order].tolist(), sums[2, order].tolist(), sums[3, order].tolist(), strict=True,
+            ):
+                side_index = 1 if a >= pad else 0
+                if notional <= 0.0 or kept[side_index] >= p.max_clusters_per_side:
+                    continue
+                kept[side_index] += 1
+                offset = side_index * pad
+                chosen.append((SHORT if side_index else LONG, a - offset, b - offset, notional, moment / notional,
+                               lev_moment / notional, partial > 0.5))
+        if not chosen:
+            return []
+        top = max(c[3] for c in chosen)
+        price = self.price
+        return [
+            ClusterInfo(
+                cluster_id=0, side=side_name, price_level=level, price_low=(base + a) * width,
+                price_high=(base + b + 1) * width, leverage_tier=lev, notional_usd=notional,
+                liquidation_count=int(round(notional / p.avg_position_usd)),
+                strength=min(max(notional / top, 0.0), 1.0),
+                distance_pct=(level - price) / price * 100.0,
+                status=PARTIAL if partial else ACTIVE, first_seen=0, last_seen=0,
+            )
+            for side_name, a, b, notional, level, lev, partial in chosen
+        ]
 
     def update_clusters(self) -> list[ClusterInfo]:
         """
@@ -590,6 +648,7 @@ class LiquidationMapEngine:
         self.tracker.match_tolerance = width
         margin = int(p.n_bins * p.recentre_margin)
         self._lo_idx, self._hi_idx = margin, p.n_bins - 1 - margin
+        self._set_keep_range()
         self.price = price
 
     def _compact_pending(self) -> None:
@@ -638,7 +697,8 @@ class LiquidationMapEngine:
         if a == 0.0:
             return self.base_weights, self.base_weights
         a = min(max(a, -p.dynamic_max_tilt), p.dynamic_max_tilt)
-        return tilt_weights(self.base_weights, p.tiers, a), tilt_weights(self.base_weights, p.tiers, -a)
+        return (tilt_weights(self.base_weights, p.tiers, a, self._z),
+                tilt_weights(self.base_weights, p.tiers, -a, self._z))
 
     def liquidation_prices(self, entries: np.ndarray, side: int) -> tuple[np.ndarray, np.ndarray]:
         """
@@ -659,6 +719,12 @@ class LiquidationMapEngine:
             assumed position sizes for ``binance_standard``, and the concatenation over the models, weighted by
             ``ensemble_weights``, for ``ensemble``). ``funding_adjusted`` opens at its base model's prices.
         """
+        cached = self._factors.get(side)
+        if cached is not None:
+            return np.asarray(entries, dtype=np.float64)[:, None, None] * cached[0][None], cached[1]
+        return self._formula_prices(entries, side)
+
+    def _formula_prices(self, entries: np.ndarray, side: int) -> tuple[np.ndarray, np.ndarray]:
         if self._static_model == "ensemble":
             parts = [self._static_prices(m, entries, side) for m, _ in self._ensemble]
             prices = np.concatenate([pr for pr, _ in parts], axis=2)
@@ -722,24 +788,27 @@ class LiquidationMapEngine:
     def _add(self, side: SideBook, liq: np.ndarray, amount: np.ndarray, side_sign: int) -> None:
         grid = self.grid
         n_bins, n_tiers = side.usd.shape
-        k = np.floor(liq / grid.width).astype(np.int64) - grid.base
-        tier = np.broadcast_to(np.arange(n_tiers)[None, :, None], k.shape)
-        ok = (k >= 0) & (k < n_bins) & (liq > 0.0)
-        self.ledger.dropped += float(amount[~ok].sum())
-        flat = k[ok] * n_tiers + tier[ok]
-        added = np.bincount(flat, weights=amount[ok], minlength=n_bins * n_tiers).reshape(n_bins, n_tiers)
-        side.add(added)
-        touched = np.unique(k[ok])
-        side.status[touched] = STATUS_ACTIVE
-        side.share[touched] = 0.0
-        if touched.size:
-            if side_sign > 0:
-                side.edge = max(side.edge, int(touched[-1]))
-            else:
-                side.edge = int(touched[0]) if side.edge < 0 else min(side.edge, int(touched[0]))
+        low = grid.base * grid.width
+        # inside the grid; also rejects nan, inf and prices <= 0 (a position that is never liquidated)
+        ok = (liq >= (low if low > 0.0 else 5e-324)) & (liq < low + n_bins * grid.width)
+        k = np.minimum((liq[ok] / grid.width).astype(np.int64) - grid.base, n_bins - 1)
+        amount_ok = amount[ok]
+        self.ledger.dropped += float(amount.sum()) - float(amount_ok.sum())
+        if not k.size:
+            return
+        flat = k * n_tiers + np.broadcast_to(self._tier_index, liq.shape)[ok]
+        side.add(np.bincount(flat, weights=amount_ok, minlength=n_bins * n_tiers).reshape(n_bins, n_tiers))
+        side.status[k] = STATUS_ACTIVE
+        side.share[k] = 0.0
+        if side_sign > 0:
+            side.edge = max(side.edge, int(k.max()))
+        else:
+            lowest = int(k.min())
+            side.edge = lowest if side.edge < 0 else min(side.edge, lowest)
         self._set_triggers()
 
     def _set_triggers(self) -> None:
+        self.revision += 1  # every mutation of the grid ends here
         w = self.grid.width
         if self.long.edge >= 0:
             k = self.long.edge
@@ -753,9 +822,10 @@ class LiquidationMapEngine:
             self._short_trigger = math.inf
 
     def _recompute_edges(self) -> None:
-        nz = np.flatnonzero(self.long.usd.any(axis=1))
+        n = self.long.usd.shape[0]
+        nz = self.long.nonzero_rows(0, n)
         self.long.edge = int(nz[-1]) if nz.size else -1
-        nz = np.flatnonzero(self.short.usd.any(axis=1))
+        nz = self.short.nonzero_rows(0, n)
         self.short.edge = int(nz[0]) if nz.size else -1
         self._set_triggers()
 
@@ -763,6 +833,15 @@ class LiquidationMapEngine:
         side, grid = self.long, self.grid
         j = grid.local_index(low)
         top = side.edge
+        if j == top:  # the common case: price only entered the edge bin (it stays the edge)
+            share = (grid.lower_edge(j) + grid.width - low) / grid.width
+            if share < 1.0:
+                swept = self._partial(side, j, share)
+                self._swept_long += swept
+                self._oi_swept_long += swept
+                self.ledger.swept += swept
+                self._set_triggers()
+                return
         swept = 0.0
         if j < top:  # bins above the bin of the low: price passed through them
             lo = max(j + 1, 0)
@@ -775,14 +854,28 @@ class LiquidationMapEngine:
         self._swept_long += swept
         self._oi_swept_long += swept
         self.ledger.swept += swept
-        nonzero = np.flatnonzero(side.usd[: max(min(j, top) + 1, 0)].any(axis=1))
-        side.edge = int(nonzero[-1]) if nonzero.size else -1
+        stop = max(min(j, top) + 1, 0)
+        nonzero = side.nonzero_rows(max(stop - 64, 0), stop)  # the next level down is usually close
+        if not nonzero.size and stop > 64:
+            nonzero = side.nonzero_rows(0, stop - 64)
+            side.edge = int(nonzero[-1]) if nonzero.size else -1
+        else:
+            side.edge = max(stop - 64, 0) + int(nonzero[-1]) if nonzero.size else -1
         self._set_triggers()
 
     def _sweep_short(self, high: float) -> None:
         side, grid = self.short, self.grid
         j = grid.local_index(high)
         bottom = side.edge
+        if j == bottom:  # the common case: price only entered the edge bin (it stays the edge)
+            share = (high - grid.lower_edge(j)) / grid.width
+            if share < 1.0:
+                swept = self._partial(side, j, share)
+                self._swept_short += swept
+                self._oi_swept_short += swept
+                self.ledger.swept += swept
+                self._set_triggers()
+                return
         n = side.usd.shape[0]
         swept = 0.0
         if j > bottom:
@@ -797,8 +890,12 @@ class LiquidationMapEngine:
         self._oi_swept_short += swept
         self.ledger.swept += swept
         start = max(j, bottom, 0)
-        nonzero = np.flatnonzero(side.usd[start:].any(axis=1))
-        side.edge = start + int(nonzero[0]) if nonzero.size else -1
+        nonzero = side.nonzero_rows(start, start + 64)  # the next level up is usually close
+        if nonzero.size:
+            side.edge = start + int(nonzero[0])
+        else:
+            nonzero = side.nonzero_rows(start + 64, n)
+            side.edge = start + 64 + int(nonzero[0]) if nonzero.size else -1
         self._set_triggers()
 
     @staticmethod
@@ -859,7 +956,7 @@ class LiquidationMapEngine:
         for side_sign, side in ((1, self.long), (-1, self.short)):
             shift = funding_price_shift(self.price, rate, side_sign, self._tier_mmr) / self.grid.width
             self.ledger.dropped += side.shift_tiers_fractional(shift)
-            refilled = side.usd.any(axis=1) & (side.status == STATUS_CLEARED)
+            refilled = (side.totals() > 0.0) & (side.status == STATUS_CLEARED)
             side.status[refilled] = STATUS_ACTIVE
             side.share[refilled] = 0.0
         self._recompute_edges()
@@ -871,8 +968,5 @@ class LiquidationMapEngine:
         for side in (self.long, self.short):
             self.ledger.dropped += side.shift(shift)
         grid.base += shift
+        self._set_keep_range()
         self._recompute_edges()
-
-
-def _with_strength(cluster: ClusterInfo, strength: float) -> ClusterInfo:
-    return replace(cluster, strength=float(min(max(strength, 0.0), 1.0)))

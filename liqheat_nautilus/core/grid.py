@@ -99,7 +99,7 @@ def shift_rows(array: np.ndarray, shift: int, fill=0) -> np.ndarray:
 
 def shift_fractional(column: np.ndarray, shift_bins: float) -> float:
     """
-    Move a 1-d notional profile by a fractional number of bins in place, conserving notional in range.
+    Move a notional profile by a fractional number of bins along axis 0 in place, conserving notional in range.
 
     Bin ``k``'s content goes to ``k + n`` (share ``1 - f``) and ``k + n + 1`` (share ``f``) with
     ``n = floor(shift_bins)``, ``f = shift_bins - n`` (linear split): the notional-weighted mean position moves
@@ -108,7 +108,7 @@ def shift_fractional(column: np.ndarray, shift_bins: float) -> float:
     Parameters
     ----------
     column : np.ndarray
-        Shape ``(n_bins,)`` float64 (e.g. one tier of one side), modified in place.
+        Shape ``(n_bins, ...)`` float64 (e.g. one tier of one side, or all tiers), modified in place.
     shift_bins : float
         Shift in bins, positive toward higher prices.
 
@@ -117,19 +117,18 @@ def shift_fractional(column: np.ndarray, shift_bins: float) -> float:
     float
         Notional pushed outside ``[0, n_bins)`` (lost from the profile).
     """
-    n_bins = column.shape[0]
+    if shift_bins < 0.0:  # mirror: a downward move is an upward move of the reversed profile
+        return shift_fractional(column[::-1], -shift_bins)
     total = float(column.sum())
     if shift_bins == 0.0 or total == 0.0:
         return 0.0
+    # upward: whole rows first (what leaves the top is lost in both target bins), then the fraction
     whole = math.floor(shift_bins)
     frac = shift_bins - whole
-    old = column.copy()
-    column[:] = 0.0
-    for offset, share in ((whole, 1.0 - frac), (whole + 1, frac)):
-        if share == 0.0 or abs(offset) >= n_bins:
-            continue
-        if offset >= 0:
-            column[offset:] += share * old[: n_bins - offset]
-        else:
-            column[:offset] += share * old[-offset:]
+    if whole:
+        shift_rows(column, -whole, 0.0)  # row k takes old row k - whole: content moves up by `whole` bins
+    if frac > 0.0:
+        moved = column[:-1] * frac
+        column *= 1.0 - frac
+        column[1:] += moved
     return total - float(column.sum())

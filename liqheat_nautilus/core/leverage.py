@@ -114,7 +114,25 @@ def funding_tilt(
     return tilt_weights(base, tiers, a), tilt_weights(base, tiers, -a)
 
 
-def tilt_weights(base: np.ndarray, tiers: tuple[float, ...], a: float) -> np.ndarray:
+def standardised_log_leverage(tiers: tuple[float, ...]) -> np.ndarray:
+    """
+    ``z_i = (ln L_i - mean(ln L)) / std(ln L)`` (0 for a single tier).
+
+    Parameters
+    ----------
+    tiers : tuple[float, ...]
+        Leverage tiers (x), > 1.
+
+    Returns
+    -------
+    np.ndarray
+        Shape ``(n_tiers,)``.
+    """
+    log_lev = np.log(np.asarray(tiers, dtype=np.float64))
+    return (log_lev - log_lev.mean()) / (log_lev.std() or 1.0)
+
+
+def tilt_weights(base: np.ndarray, tiers: tuple[float, ...], a: float, z: np.ndarray | None = None) -> np.ndarray:
     """
     Exponentially tilt a leverage distribution toward higher (``a > 0``) or lower (``a < 0``) leverage.
 
@@ -131,13 +149,15 @@ def tilt_weights(base: np.ndarray, tiers: tuple[float, ...], a: float) -> np.nda
         The leverage tiers (x).
     a : float
         Tilt strength (dimensionless).
+    z : np.ndarray, optional
+        Precomputed :func:`standardised_log_leverage` of ``tiers``.
 
     Returns
     -------
     np.ndarray
         Shape ``(n_tiers,)`` weights summing to 1.
     """
-    log_lev = np.log(np.asarray(tiers, dtype=np.float64))
-    z = (log_lev - log_lev.mean()) / (log_lev.std() or 1.0)
+    if z is None:
+        z = standardised_log_leverage(tiers)
     w = base * np.exp(a * z)
     return w / w.sum()

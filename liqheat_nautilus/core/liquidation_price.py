@@ -154,11 +154,14 @@ def inverse_isolated_liquidation_price(entry, leverage, side, mmr, maintenance_a
     Returns
     -------
     np.ndarray
-        The broadcast shape of the inputs.
+        The broadcast shape of the inputs; ``inf`` for a short whose denominator is <= 0 (e.g. a 1x
+        coin-margined short: the coin margin hedges the position, it is never liquidated).
     """
     entry = np.asarray(entry, dtype=np.float64)
     side = np.asarray(side, dtype=np.float64)
     inv_lev = 1.0 / np.asarray(leverage, dtype=np.float64)
     cum_term = np.asarray(maintenance_amount, dtype=np.float64) * entry / np.asarray(notional, dtype=np.float64)
     mmr = np.asarray(mmr, dtype=np.float64)
-    return entry * (1.0 + side * mmr) / (1.0 + side * (inv_lev + cum_term))
+    denominator = 1.0 + side * (inv_lev + cum_term)
+    safe = np.where(denominator > 0.0, denominator, 1.0)
+    return np.where(denominator > 0.0, entry * (1.0 + side * mmr) / safe, np.inf)

@@ -96,7 +96,19 @@ class OpenInterestBook:
         return math.fsum(self._base[v] for v in self.venues)  # nan propagates when one is unknown
 
     def latest(self, venue: str) -> float:
-        """Latest open interest (USD) of one venue, ``nan`` when it has not reported."""
+        """
+        Latest open interest of one venue.
+
+        Parameters
+        ----------
+        venue : str
+            Venue name (case-insensitive).
+
+        Returns
+        -------
+        float
+            USD, ``nan`` when the venue has not reported.
+        """
         return self._usd.get(venue.upper(), math.nan)
 
     def reset(self) -> None:

@@ -225,7 +225,13 @@ class MapParams:
             and all(h >= 0.0 for h in self.tier_half_lives_hours),
             "dynamic_sensitivity": self.dynamic_sensitivity >= 0.0,
             "dynamic_max_tilt": 0.0 <= self.dynamic_max_tilt <= 3.0,
+            # a long's level must lie below its entry: MMR and buffer below the highest tier's 1/L
+            "tiers": len(self.tiers) > 0 and all(t > 1.0 for t in self.tiers),
         }
+        if checks["tiers"]:
+            inv_max = 1.0 / max(self.tiers)
+            checks["mmr"] = checks["mmr"] and self.mmr < inv_max
+            checks["buffer"] = checks["buffer"] and self.buffer < inv_max
         bad = [name for name, ok in checks.items() if not ok]
         if bad:
             values = ", ".join(f"{name}={getattr(self, name)!r}" for name in bad)

@@ -7,7 +7,8 @@ Every type is a ``nautilus_trader.core.data.Data`` subclass decorated with Nauti
 
 from liqheat_nautilus.data.funding_rate import FundingRate
 from liqheat_nautilus.data.liquidation_cluster import LiquidationCluster
+from liqheat_nautilus.data.liquidation_event import LiquidationEvent
 from liqheat_nautilus.data.map_snapshot import LiquidationMapSnapshot
 from liqheat_nautilus.data.open_interest import OpenInterest
 
-__all__ = ["FundingRate", "LiquidationCluster", "LiquidationMapSnapshot", "OpenInterest"]
+__all__ = ["FundingRate", "LiquidationCluster", "LiquidationEvent", "LiquidationMapSnapshot", "OpenInterest"]

@@ -1,0 +1,99 @@
+"""Speed of the Binance archive ingest against a bare read-and-write baseline, on a real aggTrades day.
+
+Input: the real data.binance.vision COIN-M file ``BTCUSD_PERP-aggTrades-2026-05-08.zip`` (105,280 rows) in
+``../shared/data/binance_cm_aggtrades/`` (or ``--file``).
+
+Run A (ours): ``ingest_binance_files([file], <fresh catalog>)`` -- header detection, streamed Arrow batches,
+row checks (finite/positive prices and sizes, timestamp order), conversion to ``TradeTick``, chunked writes via a
+scratch catalog, range replacement, the instrument definition and the staging copy-then-swap.
+
+Run B (baseline, same process, same file): a bare ``pyarrow.csv.read_csv`` of the zip member plus
+``ParquetDataCatalog.write_data`` of ticks built beforehand (their construction is not timed).
+
+Each run is repeated (``--repeat``, default 5) into fresh folders; the medians of wall-clock seconds are
+compared. Speed ratio = B / A (target >= 0.5, i.e. our parsing, checking and conversion add at most as much time
+again as the bare read + write). Also printed: rows per second of A.
+
+Run: ``PYTHONPATH=. python benchmarks/bench_ingest.py [--file F] [--repeat N]``.
+"""
+
+import argparse
+import statistics
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+from nautilus_trader.model.data import TradeTick
+from nautilus_trader.persistence.catalog import ParquetDataCatalog
+
+from liqheat_nautilus.ingest.binance_archive import ingest_binance_files
+from liqheat_nautilus.ingest.instruments import known_perpetual
+
+DEFAULT_FILE = (Path(__file__).resolve().parents[2] / "shared" / "data" / "binance_cm_aggtrades"
+                / "BTCUSD_PERP-aggTrades-2026-05-08.zip")
+
+
+def read_bare(path: Path) -> pa.Table:
+    """The baseline read: one ``pyarrow.csv.read_csv`` of the (zip member) CSV."""
+    if path.suffix == ".zip":
+        with zipfile.ZipFile(path) as archive, archive.open(archive.namelist()[0]) as fh:
+            return pacsv.read_csv(fh)
+    return pacsv.read_csv(path)
+
+
+def prebuilt_ticks(table: pa.Table, instrument_id: str) -> list[TradeTick]:
+    """The ticks the baseline writes, built outside the timed section."""
+    instrument = known_perpetual(instrument_id)
+    ts = (table["transact_time"].to_numpy().astype(np.uint64) * np.uint64(1_000_000))
+    sides = np.where(table["is_buyer_maker"].to_numpy(zero_copy_only=False), 2, 1).astype(np.uint8)
+    return TradeTick.from_raw_arrays_to_list(
+        instrument.id, instrument.price_precision, instrument.size_precision,
+        np.array(table["price"].to_numpy(), dtype=np.float64), np.array(table["quantity"].to_numpy(), dtype=np.float64),
+        sides, pc.cast(table["agg_trade_id"], pa.string()).to_pylist(), ts, ts,
+    )
+
+
+def main() -> None:
+    """Run both measurements and print the comparison."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--file", type=Path, default=DEFAULT_FILE)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    path = args.file
+    instrument_id = f"{path.name.split('-')[0]}.BINANCE"
+    ticks = prebuilt_ticks(read_bare(path), instrument_id)
+    rows = len(ticks)
+
+    ours, base_read, base_write = [], [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        for i in range(args.repeat):
+            start = time.perf_counter()
+            summary = ingest_binance_files([path], Path(tmp) / f"ours{i}")
+            ours.append(time.perf_counter() - start)
+            assert sum(summary.counts.values()) == rows
+
+            start = time.perf_counter()
+            table = read_bare(path)
+            base_read.append(time.perf_counter() - start)
+            assert table.num_rows == rows
+            catalog = ParquetDataCatalog(str(Path(tmp) / f"base{i}"))
+            start = time.perf_counter()
+            catalog.write_data(ticks)
+            base_write.append(time.perf_counter() - start)
+
+    a = statistics.median(ours)
+    b_read, b_write = statistics.median(base_read), statistics.median(base_write)
+    b = b_read + b_write
+    print(f"file: {path.name}  rows: {rows:,}  repeats: {args.repeat} (medians of wall-clock seconds)")
+    print(f"A ours  ingest_binance_files:            {a:8.3f} s  {rows / a:12,.0f} rows/s")
+    print(f"B base  read_csv {b_read:.3f} s + write_data {b_write:.3f} s = {b:8.3f} s  {rows / b:12,.0f} rows/s")
+    print(f"speed ratio B/A = {b / a:.2f}  (target >= 0.5)  -> {'PASS' if b / a >= 0.5 else 'FAIL'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,458 @@
+"""The backtest report: price over the liquidation heatmap with entries/exits, equity, drawdown, comparison table.
+
+Inputs are Nautilus' own reports (``trader.generate_positions_report()``, ``generate_fills_report()``,
+``generate_account_report(venue)``) as pandas DataFrames, the bars and the map's snapshot history, and an
+optional strategy-comparison DataFrame (one row per strategy or variant).
+
+Equity is marked to market on the bar closes: the account balance (``total`` of the account report, which moves
+when positions close and commissions are paid) plus the unrealised PnL of the positions open at each close,
+``(close - avg_px_open) · quantity · multiplier`` for a long and the negative for a short (linear contracts).
+Drawdown is ``equity / running maximum - 1`` in percent.
+"""
+
+import math
+from pathlib import Path
+
+import msgspec
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from liqheat_nautilus.charts.heatmap import LIVE_COLORBAR, default_y_range, heatmap_data, heatmap_traces
+from liqheat_nautilus.charts.output import ChartFiles, write_figure
+from liqheat_nautilus.charts.palette import BACKGROUND, HEATMAP_COLOURSCALE, LONG_COLOUR, PATH_COLOUR, SHORT_COLOUR
+
+ENTRY_LONG_COLOUR = "#33d17a"
+ENTRY_SHORT_COLOUR = "#ff5c8a"
+
+
+def _money(value) -> float:
+    """A Nautilus money/quantity cell (``"12.5 USDT"``, ``"100.00"``, a number) as a float (``nan`` if empty)."""
+    if value is None:
+        return math.nan
+    if isinstance(value, int | float | np.integer | np.floating):
+        return float(value)
+    text = str(value).strip()
+    if not text or text.lower() in ("nan", "none"):
+        return math.nan
+    return float(text.split()[0].replace(",", ""))
+
+
+def _utc(values) -> pd.DatetimeIndex:
+    """Timestamps (datetime-like or UNIX ns integers) as a UTC ``DatetimeIndex``."""
+    arr = pd.Index(values)
+    if pd.api.types.is_integer_dtype(arr.dtype):
+        return pd.DatetimeIndex(pd.to_datetime(arr, unit="ns", utc=True))
+    return pd.DatetimeIndex(pd.to_datetime(arr, utc=True))
+
+
+def _require(frame: pd.DataFrame, name: str, columns: tuple[str, ...]) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{name}: missing column(s) {missing}; columns were {list(frame.columns)}")
+
+
+def trades_from_positions(positions: pd.DataFrame) -> pd.DataFrame:
+    """
+    Entries and exits from a Nautilus positions report.
+
+    Parameters
+    ----------
+    positions : pandas.DataFrame
+        ``trader.generate_positions_report()``: columns ``entry`` (``BUY``/``SELL``), ``ts_opened``,
+        ``ts_closed``, ``avg_px_open``, ``avg_px_close``, ``peak_qty`` (or ``quantity``), ``realized_pnl``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per position: ``position_id``, ``direction`` (+1 long, -1 short), ``qty``, ``ts_open``,
+        ``px_open``, ``ts_close`` (``NaT`` while open), ``px_close``, ``pnl`` (realised, quote currency).
+
+    Raises
+    ------
+    ValueError
+        If a required column is missing or ``entry`` is not ``BUY``/``SELL`` (the row is named).
+    """
+    _require(positions, "positions report", ("entry", "ts_opened", "avg_px_open"))
+    qty_col = "peak_qty" if "peak_qty" in positions.columns else "quantity"
+    _require(positions, "positions report", (qty_col,))
+    direction = []
+    for pid, entry in zip(positions.index, positions["entry"].astype(str), strict=True):
+        if entry not in ("BUY", "SELL"):
+            raise ValueError(f"positions report: row {pid!r}: field 'entry' must be BUY or SELL, was {entry!r}")
+        direction.append(1 if entry == "BUY" else -1)
+    closed = positions["ts_closed"] if "ts_closed" in positions.columns else pd.Series(pd.NaT, positions.index)
+    px_close = positions["avg_px_close"] if "avg_px_close" in positions.columns else np.nan
+    pnl = positions["realized_pnl"].map(_money) if "realized_pnl" in positions.columns else np.nan
+    return pd.DataFrame({
+        "position_id": positions.index.astype(str),
+        "direction": direction,
+        "qty": positions[qty_col].map(_money).to_numpy(float),
+        "ts_open": _utc(positions["ts_opened"]),
+        "px_open": positions["avg_px_open"].map(_money).to_numpy(float),
+        "ts_close": _utc(closed),
+        "px_close": pd.Series(px_close, index=positions.index).map(_money).to_numpy(float),
+        "pnl": pd.Series(pnl, index=positions.index).to_numpy(float),
+    }).reset_index(drop=True)
+
+
+def equity_curve(bars: pd.DataFrame, account: pd.DataFrame | None = None, trades: pd.DataFrame | None = None,
+                 multiplier: float = 1.0, starting_balance: float = 0.0) -> pd.Series:
+    """
+    Mark-to-market equity on the bar closes.
+
+    Parameters
+    ----------
+    bars : pandas.DataFrame
+        UTC ``DatetimeIndex`` (bar close) and a ``close`` column.
+    account : pandas.DataFrame, optional
+        ``trader.generate_account_report(venue)``: UTC index and a ``total`` column (balance); when absent the
+        balance is ``starting_balance`` plus the realised PnL of the closed ``trades``.
+    trades : pandas.DataFrame, optional
+        :func:`trades_from_positions` output, for the unrealised PnL of open positions.
+    multiplier : float, default 1
+        Contract multiplier (quote currency per price unit and contract).
+    starting_balance : float, default 0
+        Balance before the first trade when there is no account report.
+
+    Returns
+    -------
+    pandas.Series
+        Equity (quote currency) indexed by the bar closes, named ``equity``.
+
+    Raises
+    ------
+    ValueError
+        If ``bars`` lacks ``close`` or ``account`` lacks ``total``.
+    """
+    _require(bars, "bars", ("close",))
+    idx = bars.index.asi8
+    close = bars["close"].to_numpy(float)
+    if account is not None and len(account):
+        _require(account, "account report", ("total",))
+        acc_ns = _utc(account.index).asi8
+        total = account["total"].map(_money).to_numpy(float)
+        order = np.argsort(acc_ns, kind="stable")
+        acc_ns, total = acc_ns[order], total[order]
+        pos = np.searchsorted(acc_ns, idx, side="right") - 1
+        balance = np.where(pos >= 0, total[np.clip(pos, 0, None)], total[0])
+    else:
+        balance = np.full(idx.size, float(starting_balance))
+        if trades is not None:
+            for t in trades.itertuples():
+                if pd.notna(t.ts_close) and math.isfinite(t.pnl):
+                    balance[idx >= t.ts_close.value] += t.pnl
+    unrealised = np.zeros(idx.size)
+    if trades is not None:
+        for t in trades.itertuples():
+            start = int(np.searchsorted(idx, t.ts_open.value, side="left"))
+            stop = int(np.searchsorted(idx, t.ts_close.value, side="left")) if pd.notna(t.ts_close) else idx.size
+            unrealised[start:stop] += t.direction * (close[start:stop] - t.px_open) * t.qty * multiplier
+    return pd.Series(balance + unrealised, index=bars.index, name="equity")
+
+
+def drawdown_pct(equity: pd.Series) -> pd.Series:
+    """
+    Drawdown from the running peak, in percent (0 at a new high, negative below it).
+
+    Parameters
+    ----------
+    equity : pandas.Series
+        Equity (> 0).
+
+    Returns
+    -------
+    pandas.Series
+        ``(equity / equity.cummax() - 1) · 100``, named ``drawdown_pct``; ``nan`` while the peak is <= 0 (a PnL
+        curve without a starting balance has no percentage drawdown).
+    """
+    peak = equity.cummax()
+    dd = (equity / peak.where(peak > 0.0) - 1.0) * 100.0
+    return dd.rename("drawdown_pct")
+
+
+def _fmt(value) -> str:
+    if isinstance(value, float | np.floating):
+        if not math.isfinite(value):
+            return "–"
+        return f"{value:,.2f}" if abs(value) >= 100 else f"{value:,.4g}"
+    return str(value)
+
+
+def comparison_frame(comparison) -> pd.DataFrame | None:
+    """
+    The comparison table as a DataFrame.
+
+    Parameters
+    ----------
+    comparison : pandas.DataFrame, list or None
+        A DataFrame (returned as is), or rows: objects with ``to_dict()`` (e.g. ``backtests.metrics.ComparisonRow``)
+        or dicts; a ``name`` field becomes the index.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        ``None`` for ``None`` or no rows.
+    """
+    if comparison is None:
+        return None
+    if isinstance(comparison, pd.DataFrame):
+        return comparison
+    rows = [r.to_dict() if hasattr(r, "to_dict") else dict(r) for r in comparison]
+    if not rows:
+        return None
+    frame = pd.DataFrame(rows)
+    return frame.set_index("name") if "name" in frame.columns else frame
+
+
+def comparison_table(comparison: pd.DataFrame) -> go.Table:
+    """
+    The strategy-comparison table as a Plotly table (index as the first column).
+
+    Parameters
+    ----------
+    comparison : pandas.DataFrame
+        One row per strategy or variant, any columns.
+
+    Returns
+    -------
+    plotly.graph_objects.Table
+    """
+    frame = comparison.reset_index()
+    return go.Table(
+        header={"values": [f"<b>{c}</b>" for c in frame.columns], "fill_color": "#2a2340", "align": "left",
+                "font": {"color": "#f0f0f0"}, "height": 30},
+        cells={"values": [[_fmt(v) for v in frame[c]] for c in frame.columns], "fill_color": "#1c1730",
+               "align": "left", "font": {"color": "#e0e0e0"}, "height": 26},
+        meta={"kind": "comparison"},
+    )
+
+
+def backtest_report_figure(
+    bars: pd.DataFrame,
+    *,
+    history: dict[str, np.ndarray] | None = None,
+    positions: pd.DataFrame | None = None,
+    fills: pd.DataFrame | None = None,
+    account: pd.DataFrame | None = None,
+    comparison: pd.DataFrame | list | None = None,
+    title: str = "Backtest report",
+    multiplier: float = 1.0,
+    starting_balance: float = 0.0,
+) -> go.Figure:
+    """
+    Build the backtest report figure.
+
+    Parameters
+    ----------
+    bars : pandas.DataFrame
+        UTC ``DatetimeIndex`` (bar close) with ``high``, ``low``, ``close``.
+    history : dict[str, np.ndarray], optional
+        ``MapHistory.ordered()`` for the heatmap underlay.
+    positions : pandas.DataFrame, optional
+        Nautilus positions report (entries and exits, unrealised PnL).
+    fills : pandas.DataFrame, optional
+        Nautilus fills report (``ts_event``, ``last_px``, ``order_side``): buy/sell markers when ``positions``
+        is not given.
+    account : pandas.DataFrame, optional
+        Nautilus account report (``total`` balance).
+    comparison : pandas.DataFrame or list, optional
+        Strategy comparison table, or rows (see :func:`comparison_frame`).
+    title : str, default "Backtest report"
+    multiplier : float, default 1
+        Contract multiplier for the unrealised PnL.
+    starting_balance : float, default 0
+        Balance when no account report is given.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Row 1: heatmap layers, ``price`` line, ``entries``/``exits`` markers (``meta["kind"]``); row 2: ``equity``;
+        row 3: ``drawdown``; row 4 (with ``comparison``): the ``comparison`` table.
+
+    Raises
+    ------
+    ValueError
+        If a report lacks a required column (named in the message) or ``bars`` is empty.
+    """
+    _require(bars, "bars", ("high", "low", "close"))
+    if len(bars) == 0:
+        raise ValueError("backtest report: no bars")
+    comparison = comparison_frame(comparison)
+    with_table = comparison is not None and len(comparison) > 0
+    rows = 4 if with_table else 3
+    specs = [[{}], [{}], [{}]] + ([[{"type": "table"}]] if with_table else [])
+    table_share = min(0.35, 0.12 + 0.03 * len(comparison)) if with_table else 0.0
+    heights = [0.6, 0.24, 0.16] if not with_table else [(1.0 - table_share) * h for h in (0.6, 0.24, 0.16)]
+    heights = heights + ([table_share] if with_table else [])
+    fig = make_subplots(rows=rows, cols=1, specs=specs, row_heights=heights, vertical_spacing=0.035,
+                        subplot_titles=["price, liquidation heatmap, entries and exits", "equity (mark to market)",
+                                        "drawdown (%)"] + (["strategy comparison"] if with_table else []))
+    y_range = default_y_range(np.r_[bars["low"].to_numpy(float), bars["high"].to_numpy(float)], 3.0)
+    if history is not None and len(history.get("ts_ns", ())) > 0:
+        data = heatmap_data(history, bars)
+        domain_top = 1.0
+        colorbar = {**LIVE_COLORBAR, "y": domain_top, "yanchor": "top", "len": heights[0] * 0.95}
+        for trace in heatmap_traces(data, y_range, colorbar=colorbar):
+            fig.add_trace(trace, row=1, col=1)
+        fig.add_shape(type="rect", xref="x domain", yref="y domain", x0=0.0, x1=1.0, y0=0.0, y1=1.0, layer="below",
+                      fillcolor=HEATMAP_COLOURSCALE[0][1], line={"width": 0})  # the scale's zero under the heatmap
+    fig.add_trace(go.Scatter(x=bars.index, y=bars["close"], mode="lines", name="price",
+                             line={"color": PATH_COLOUR, "width": 1.2}, meta={"kind": "price"}), row=1, col=1)
+    trades = trades_from_positions(positions) if positions is not None and len(positions) else None
+    if trades is not None:
+        colour = np.where(trades["direction"] > 0, ENTRY_LONG_COLOUR, ENTRY_SHORT_COLOUR)
+        fig.add_trace(go.Scatter(
+            x=trades["ts_open"], y=trades["px_open"], mode="markers", name="entries",
+            marker={"symbol": np.where(trades["direction"] > 0, "triangle-up", "triangle-down"), "size": 11,
+                    "color": colour, "line": {"color": "#000000", "width": 1}},
+            hovertext=[f"{'LONG' if d > 0 else 'SHORT'} {q:g} @ {p:,.4g}<br>{pid}" for d, q, p, pid in
+                       zip(trades["direction"], trades["qty"], trades["px_open"], trades["position_id"], strict=True)],
+            hoverinfo="text+x", meta={"kind": "entries"},
+        ), row=1, col=1)
+        done = trades[trades["ts_close"].notna()]
+        fig.add_trace(go.Scatter(
+            x=done["ts_close"], y=done["px_close"], mode="markers", name="exits",
+            marker={"symbol": "x", "size": 9, "color": np.where(done["pnl"] >= 0, SHORT_COLOUR, LONG_COLOUR),
+                    "line": {"color": "#000000", "width": 1}},
+            hovertext=[f"exit @ {p:,.4g}<br>PnL {pnl:+,.2f}<br>{pid}" for p, pnl, pid in
+                       zip(done["px_close"], done["pnl"], done["position_id"], strict=True)],
+            hoverinfo="text+x", meta={"kind": "exits"},
+        ), row=1, col=1)
+    elif fills is not None and len(fills):
+        _require(fills, "fills report", ("ts_event", "last_px", "order_side"))
+        side = fills["order_side"].astype(str)
+        for name, mask, symbol, colour in (("buys", side == "BUY", "triangle-up", ENTRY_LONG_COLOUR),
+                                           ("sells", side == "SELL", "triangle-down", ENTRY_SHORT_COLOUR)):
+            fig.add_trace(go.Scatter(x=_utc(fills.loc[mask, "ts_event"]), y=fills.loc[mask, "last_px"].map(_money),
+                                     mode="markers", name=name, marker={"symbol": symbol, "size": 9, "color": colour},
+                                     meta={"kind": name}), row=1, col=1)
+    equity = equity_curve(bars, account, trades, multiplier, starting_balance)
+    dd = drawdown_pct(equity)
+    fig.add_trace(go.Scatter(x=equity.index, y=equity, mode="lines", name="equity",
+                             line={"color": "#7aa2ff", "width": 1.5}, meta={"kind": "equity"}), row=2, col=1)
+    fig.add_trace(go.Scatter(x=dd.index, y=dd, mode="lines", name="drawdown", fill="tozeroy",
+                             line={"color": LONG_COLOUR, "width": 1}, fillcolor="rgba(246,70,93,0.3)",
+                             meta={"kind": "drawdown"}), row=3, col=1)
+    if with_table:
+        fig.add_trace(comparison_table(comparison), row=4, col=1)
+    fig.update_xaxes(matches="x", showgrid=False, row=2, col=1)
+    fig.update_xaxes(matches="x", showgrid=False, row=3, col=1)
+    fig.update_xaxes(showgrid=False, showticklabels=False, range=[bars.index[0], bars.index[-1]], row=1, col=1)
+    fig.update_xaxes(showticklabels=False, row=2, col=1)
+    fig.update_yaxes(title_text="price", range=list(y_range), showgrid=False, row=1, col=1)
+    fig.update_yaxes(title_text="equity", row=2, col=1)
+    fig.update_yaxes(title_text="%", row=3, col=1)
+    fig.update_layout(
+        title={"text": title, "x": 0.01}, template="plotly_dark", paper_bgcolor=BACKGROUND,
+        plot_bgcolor=BACKGROUND, legend={"orientation": "h", "y": 1.02, "x": 0.5, "yanchor": "bottom"},
+        margin={"l": 70, "r": 30, "t": 90, "b": 40}, height=int(1000 / (1.0 - table_share)),
+    )
+    return fig
+
+
+def write_backtest_report(out_dir: str | Path, bars: pd.DataFrame, *, name: str = "backtest_report",
+                          formats: tuple[str, ...] = ("html",), width: int = 1400, height: int = 1200,
+                          **figure_kwargs) -> ChartFiles:
+    """
+    Build the report (see :func:`backtest_report_figure`) and write it as ``<out_dir>/<name>.html`` / ``.png``.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        Output folder (created).
+    bars : pandas.DataFrame
+        Bars (UTC index, ``high``/``low``/``close``).
+    name : str, default "backtest_report"
+        File name without extension.
+    formats : tuple[str, ...], default ("html",)
+        ``"html"`` and/or ``"png"`` (PNG through headless Chromium).
+    width, height : int
+        PNG size in pixels.
+    **figure_kwargs
+        ``history``, ``positions``, ``fills``, ``account``, ``comparison``, ``title``, ``multiplier``,
+        ``starting_balance`` of :func:`backtest_report_figure`.
+
+    Returns
+    -------
+    ChartFiles
+
+    Raises
+    ------
+    ValueError
+        As :func:`backtest_report_figure`.
+    liqheat_nautilus.charts.browser.BrowserError
+        If a PNG was asked for and Chromium is missing or fails.
+    """
+    fig = backtest_report_figure(bars, **figure_kwargs)
+    return write_figure(fig, out_dir, name, formats, width, height)
+
+
+def report_from_outcome(outcome, out_dir: str | Path, *, comparison: pd.DataFrame | list | None = None,
+                        formats: tuple[str, ...] = ("html",), name: str | None = None) -> ChartFiles:
+    """
+    Write the report of a ``backtests.runner.BacktestOutcome``.
+
+    The bars and the heatmap history are rebuilt from the outcome's catalog with the first
+    ``LiquidationMapActor`` config of its backtest file (same parameters and publish interval, so the same
+    snapshots as the actor). Positions, fills and account reports (DataFrames of Nautilus'
+    ``trader.generate_*_report()``) are read from ``outcome.reports`` (``positions``, ``fills``, ``account``) or
+    else from the attributes ``positions_report``, ``fills_report``, ``account_report``; without them the report
+    shows price, heatmap and a flat equity line at the starting balance.
+
+    Parameters
+    ----------
+    outcome : backtests.runner.BacktestOutcome
+        A finished run (``spec`` is its backtest file).
+    out_dir : str or Path
+        Output folder.
+    comparison : pandas.DataFrame or list, optional
+        Strategy comparison table or rows (see :func:`comparison_frame`); default: the outcome's own ``row``
+        (``backtests.metrics.ComparisonRow``), if any.
+    formats : tuple[str, ...], default ("html",)
+        ``"html"`` and/or ``"png"``.
+    name : str, optional
+        File name without extension (default ``<spec name>_report``).
+
+    Returns
+    -------
+    ChartFiles
+
+    Raises
+    ------
+    FileNotFoundError
+        If the catalog is missing.
+    ValueError
+        If the catalog has no bars for the run or a report lacks a column.
+    """
+    from liqheat_nautilus.actor import LiquidationMapActorConfig
+    from liqheat_nautilus.replay import NS_PER_HOUR, load_market_series, parse_time, replay_engine
+
+    spec = outcome.spec
+    series = load_market_series(spec.catalog_path(), spec.data.instrument_id, spec.data.bar_spec,
+                                parse_time(spec.data.start), parse_time(spec.data.end))
+    params, interval_ns = None, NS_PER_HOUR
+    for actor in spec.actors:
+        if actor.path.endswith(":LiquidationMapActor"):
+            config = LiquidationMapActorConfig.parse(msgspec.json.encode(actor.config))
+            params, interval_ns = config.map_params(), int(config.publish_interval_secs) * 1_000_000_000
+            break
+    state = replay_engine(series, params, snapshot_interval_ns=interval_ns)
+    reports = getattr(outcome, "reports", None)
+
+    def report(name: str) -> pd.DataFrame | None:
+        frame = getattr(reports, name, None)
+        return frame if frame is not None else getattr(outcome, f"{name}_report", None)
+
+    starting = 0.0
+    if getattr(spec, "venue", None) is not None and spec.venue.starting_balances:
+        starting = _money(spec.venue.starting_balances[0])
+    if comparison is None and getattr(outcome, "row", None) is not None:
+        comparison = [outcome.row]
+    return write_backtest_report(
+        out_dir, series.bars_frame(), name=name or f"{spec.name}_report", formats=formats,
+        history=state.history, positions=report("positions"), fills=report("fills"), account=report("account"),
+        comparison=comparison_frame(comparison), title=f"Backtest {spec.name!r} · {spec.data.instrument_id}",
+        starting_balance=starting,
+    )

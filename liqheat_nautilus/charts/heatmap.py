@@ -1,0 +1,278 @@
+"""The liquidation heatmap (time × price) from the engine's snapshot ring buffer, with the price path over it.
+
+Each snapshot of :class:`~liqheat_nautilus.core.history.MapHistory` is one column; its long and short notional
+per bin are placed on one global price grid (global bin ``g = base + k`` covers ``[g·w, (g+1)·w)``, so columns
+line up after the grid re-centres). Colour is USD per bin on a purple -> blue -> teal -> yellow scale.
+
+Cleared zones: a bin is *cleared* between two snapshots when its notional fell and the price traded into it in
+between (for a long bin the lowest low reached the bin's upper edge, for a short bin the highest high reached its
+lower edge; highs and lows come from the bars when given, else from the two snapshot prices). The swept notional
+stays on the chart as a faded grey layer under the live density, fading further with a half-life. The history
+holds totals only, so notional closed by an open-interest decrease in a bin that price also reached during the same
+interval is counted as cleared too.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from liqheat_nautilus.charts.palette import (
+    BACKGROUND,
+    CLEARED_COLOURSCALE,
+    CLEARED_OPACITY,
+    HEATMAP_COLOURSCALE,
+    PATH_COLOUR,
+)
+
+LIVE_COLORBAR = {"title": {"text": "USD / bin"}, "tickprefix": "$", "tickformat": ".3~s"}
+_HISTORY_KEYS = ("ts_ns", "price", "base", "width", "long_usd", "short_usd")
+
+
+@dataclass(frozen=True)
+class HeatmapData:
+    """
+    The heatmap's matrices on a common price grid.
+
+    Attributes
+    ----------
+    ts_ns : np.ndarray
+        Shape ``(k,)`` int64 snapshot times (UNIX ns).
+    price : np.ndarray
+        Shape ``(k,)`` price at each snapshot.
+    centres : np.ndarray
+        Shape ``(g,)`` price of each row (bin centre), ascending.
+    width : float
+        Bin width (price).
+    live_usd : np.ndarray
+        Shape ``(k, g)`` open long + short notional (USD) per snapshot and bin.
+    cleared_usd : np.ndarray
+        Shape ``(k, g)`` faded remnant (USD) of notional swept by price, decayed by the half-life.
+    swept_usd : np.ndarray
+        Shape ``(k, g)`` notional (USD) swept between snapshot ``t - 1`` and ``t`` (0 in the first column).
+    """
+
+    ts_ns: np.ndarray
+    price: np.ndarray
+    centres: np.ndarray
+    width: float
+    live_usd: np.ndarray
+    cleared_usd: np.ndarray
+    swept_usd: np.ndarray
+
+
+def _path_extremes(ts_ns: np.ndarray, price: np.ndarray, bars: pd.DataFrame | None) -> tuple[np.ndarray, np.ndarray]:
+    """Lowest low and highest high between consecutive snapshots ``(t-1, t]`` (index 0: the first price)."""
+    lows = np.minimum(price, np.r_[price[:1], price[:-1]])
+    highs = np.maximum(price, np.r_[price[:1], price[:-1]])
+    if bars is None or len(bars) == 0:
+        return lows, highs
+    bar_ns = bars.index.asi8 if isinstance(bars.index, pd.DatetimeIndex) else np.asarray(bars.index, np.int64)
+    bar_low, bar_high = bars["low"].to_numpy(float), bars["high"].to_numpy(float)
+    cut = np.searchsorted(bar_ns, ts_ns, side="right")
+    for t in range(1, ts_ns.size):
+        a, b = cut[t - 1], cut[t]
+        if b > a:
+            lows[t] = min(lows[t], bar_low[a:b].min())
+            highs[t] = max(highs[t], bar_high[a:b].max())
+    return lows, highs
+
+
+def heatmap_data(history: dict[str, np.ndarray], bars: pd.DataFrame | None = None,
+                 cleared_half_life_hours: float = 12.0) -> HeatmapData:
+    """
+    Put the snapshots on one grid and find the cleared zones.
+
+    Parameters
+    ----------
+    history : dict[str, np.ndarray]
+        ``MapHistory.ordered()`` (``ts_ns``, ``price``, ``base``, ``width``, ``long_usd``, ``short_usd``).
+    bars : pandas.DataFrame, optional
+        Bars with a UTC ``DatetimeIndex`` (bar close) and ``low``/``high`` columns, for the price reached between
+        snapshots (see :meth:`liqheat_nautilus.replay.MarketSeries.bars_frame`).
+    cleared_half_life_hours : float, default 12
+        Half-life (hours) of the faded cleared layer; 0 keeps only the snapshot at which a zone was cleared.
+
+    Returns
+    -------
+    HeatmapData
+
+    Raises
+    ------
+    ValueError
+        If a key is missing, the history is empty, or the bin width changes between snapshots.
+    """
+    missing = [k for k in _HISTORY_KEYS if k not in history]
+    if missing:
+        raise ValueError(f"heatmap: history lacks field(s) {missing} (pass MapHistory.ordered())")
+    ts_ns = np.asarray(history["ts_ns"], dtype=np.int64)
+    k = ts_ns.size
+    if k == 0:
+        raise ValueError("heatmap: the history holds no snapshot (enable history_capacity and record_history())")
+    widths = np.asarray(history["width"], dtype=np.float64)
+    if not np.allclose(widths, widths[0], rtol=1e-12, atol=0.0):
+        raise ValueError(f"heatmap: bin width changes within the history ({widths.min()} .. {widths.max()})")
+    width = float(widths[0])
+    base = np.asarray(history["base"], dtype=np.int64)
+    long_usd = np.asarray(history["long_usd"], dtype=np.float64)
+    short_usd = np.asarray(history["short_usd"], dtype=np.float64)
+    n = long_usd.shape[1]
+    g0 = int(base.min())
+    g = int(base.max()) - g0 + n
+    glong = np.zeros((k, g))
+    gshort = np.zeros((k, g))
+    for t in range(k):
+        off = int(base[t]) - g0
+        glong[t, off : off + n] = long_usd[t]
+        gshort[t, off : off + n] = short_usd[t]
+    price = np.asarray(history["price"], dtype=np.float64)
+    lows, highs = _path_extremes(ts_ns, price, bars)
+    lower_edges = (g0 + np.arange(g)) * width
+    upper_edges = lower_edges + width
+    swept = np.zeros((k, g))
+    cleared = np.zeros((k, g))
+    for t in range(1, k):
+        hit_long = upper_edges >= lows[t]
+        hit_short = lower_edges <= highs[t]
+        drop_long = np.clip(glong[t - 1] - glong[t], 0.0, None) * hit_long
+        drop_short = np.clip(gshort[t - 1] - gshort[t], 0.0, None) * hit_short
+        swept[t] = drop_long + drop_short
+        hours = (ts_ns[t] - ts_ns[t - 1]) / 3.6e12
+        keep = 0.5 ** (hours / cleared_half_life_hours) if cleared_half_life_hours > 0.0 else 0.0
+        cleared[t] = cleared[t - 1] * keep + swept[t]
+    return HeatmapData(ts_ns=ts_ns, price=price, centres=(g0 + np.arange(g) + 0.5) * width, width=width,
+                       live_usd=glong + gshort, cleared_usd=cleared, swept_usd=swept)
+
+
+def heatmap_traces(data: HeatmapData, y_range: tuple[float, float], zmax_quantile: float = 0.995,
+                   colorbar: dict | None = None, cleared_floor: float = 0.02,
+                   max_columns: int = 2000) -> list[go.Heatmap]:
+    """
+    The two heatmap layers (faded cleared zones, then live density) cropped to a price range.
+
+    Parameters
+    ----------
+    data : HeatmapData
+    y_range : tuple[float, float]
+        ``(low, high)`` prices of the rows kept.
+    zmax_quantile : float, default 0.995
+        The colour scale tops out at this quantile of the non-zero live cells (a few huge bins would otherwise
+        wash the rest out); in (0, 1].
+    colorbar : dict, optional
+        Plotly colour-bar settings of the live layer.
+    cleared_floor : float, default 0.02
+        The cleared layer tops out at the 90 % quantile ``c`` of the freshly swept cells; remnants that decayed
+        below ``cleared_floor · c`` are left out (transparent).
+    max_columns : int, default 2000
+        At most this many snapshots are drawn (evenly spaced, always the first and the last), which bounds the
+        page size of long histories.
+
+    Returns
+    -------
+    list[plotly.graph_objects.Heatmap]
+        ``[cleared, live]``; empty cells are ``nan`` (transparent). ``meta["kind"]`` is ``"cleared"`` /
+        ``"live"``.
+    """
+    rows = (data.centres >= y_range[0]) & (data.centres <= y_range[1])
+    cols = np.arange(data.ts_ns.size)
+    if cols.size > max_columns:
+        cols = np.unique(np.linspace(0, cols.size - 1, max(max_columns, 2)).round().astype(np.int64))
+    x = pd.to_datetime(data.ts_ns[cols], unit="ns", utc=True)
+    y = data.centres[rows]
+    live = data.live_usd[np.ix_(cols, rows)].T
+    cleared = data.cleared_usd[np.ix_(cols, rows)].T
+    positive = live[live > 0.0]
+    zmax = float(np.quantile(positive, zmax_quantile)) if positive.size else 1.0
+    fresh = data.swept_usd[:, rows]
+    fresh = fresh[fresh > 0.0]
+    cmax = float(np.quantile(fresh, 0.9)) if fresh.size else 1.0
+    live_z = np.where(live > 0.0, live, np.nan)
+    cleared_z = np.where(cleared >= cleared_floor * cmax, cleared, np.nan)
+    return [
+        go.Heatmap(x=x, y=y, z=cleared_z, zmin=0.0, zmax=cmax, colorscale=CLEARED_COLOURSCALE,
+                   opacity=CLEARED_OPACITY, showscale=False, name="cleared (swept) zones", meta={"kind": "cleared"},
+                   hovertemplate="%{x}<br>price %{y:,.4g}<br>cleared %{z:$,.0f}<extra>cleared zone</extra>",
+                   hoverongaps=False),
+        go.Heatmap(x=x, y=y, z=live_z, zmin=0.0, zmax=zmax, colorscale=HEATMAP_COLOURSCALE, name="liquidation density",
+                   meta={"kind": "live"}, colorbar=colorbar or dict(LIVE_COLORBAR),
+                   hovertemplate="%{x}<br>price %{y:,.4g}<br>%{z:$,.0f}<extra>liquidations</extra>",
+                   hoverongaps=False),
+    ]
+
+
+def default_y_range(prices: np.ndarray, pad_pct: float = 5.0) -> tuple[float, float]:
+    """
+    Price range of the heatmap: the path's extremes widened by ``pad_pct`` percent.
+
+    Parameters
+    ----------
+    prices : np.ndarray
+        Prices of the path (any shape).
+    pad_pct : float, default 5
+        Padding in percent of price below the low and above the high.
+
+    Returns
+    -------
+    tuple[float, float]
+    """
+    finite = prices[np.isfinite(prices)]
+    return float(finite.min() * (1.0 - pad_pct / 100.0)), float(finite.max() * (1.0 + pad_pct / 100.0))
+
+
+def heatmap_figure(history: dict[str, np.ndarray], bars: pd.DataFrame | None = None, instrument: str = "",
+                   pad_pct: float = 5.0, cleared_half_life_hours: float = 12.0,
+                   title: str | None = None) -> go.Figure:
+    """
+    Build the liquidation heatmap figure.
+
+    Parameters
+    ----------
+    history : dict[str, np.ndarray]
+        ``MapHistory.ordered()`` of the engine (see :func:`liqheat_nautilus.replay.replay_engine`).
+    bars : pandas.DataFrame, optional
+        Bars (UTC index, ``low``/``high``/``close``) for the price path and cleared-zone detection; default: the
+        snapshot prices.
+    instrument : str, optional
+        Instrument id for the title.
+    pad_pct : float, default 5
+        Price padding around the path (percent).
+    cleared_half_life_hours : float, default 12
+        Fade of the cleared layer (see :func:`heatmap_data`).
+    title : str, optional
+        Figure title.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Traces: cleared layer (heatmap, ``meta["kind"] == "cleared"``), live density (``"live"``), price path
+        (scatter, ``"price"``). The y axis range is the padded path range.
+
+    Raises
+    ------
+    ValueError
+        As :func:`heatmap_data`.
+    """
+    data = heatmap_data(history, bars, cleared_half_life_hours)
+    t0, t1 = data.ts_ns[0], data.ts_ns[-1]
+    if bars is not None and len(bars):
+        window = bars[(bars.index.asi8 >= t0) & (bars.index.asi8 <= t1)]
+        px, py = window.index, window["close"].to_numpy(float)
+        y_range = default_y_range(np.r_[window["low"].to_numpy(float), window["high"].to_numpy(float),
+                                        data.price], pad_pct)
+    else:
+        px, py = pd.to_datetime(data.ts_ns, unit="ns", utc=True), data.price
+        y_range = default_y_range(data.price, pad_pct)
+    fig = go.Figure(heatmap_traces(data, y_range))
+    fig.add_trace(go.Scatter(x=px, y=py, mode="lines", line={"color": PATH_COLOUR, "width": 1.4}, name="price",
+                             meta={"kind": "price"}, hovertemplate="%{x}<br>price %{y:,.4g}<extra></extra>"))
+    start = pd.Timestamp(int(t0), unit="ns", tz="UTC").strftime("%Y-%m-%d %H:%M")
+    end = pd.Timestamp(int(t1), unit="ns", tz="UTC").strftime("%Y-%m-%d %H:%M UTC")
+    fig.update_layout(
+        title={"text": title or f"{instrument} liquidation heatmap · {start} → {end}".strip(" ·"), "x": 0.01},
+        template="plotly_dark", paper_bgcolor=BACKGROUND, plot_bgcolor=HEATMAP_COLOURSCALE[0][1],
+        xaxis={"title": "time (UTC)", "showgrid": False},
+        yaxis={"title": "price", "range": list(y_range), "showgrid": False},
+        legend={"orientation": "h", "y": -0.12, "x": 0.0}, margin={"l": 70, "r": 30, "t": 60, "b": 80},
+    )
+    return fig

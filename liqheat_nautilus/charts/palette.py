@@ -1,0 +1,71 @@
+"""Colours of the liquidation charts (Coinglass-like): leverage tiers, sides, the heatmap colour scale."""
+
+TIER_COLOURS: dict[float, str] = {
+    5.0: "#5b8ff9",
+    10.0: "#5ad8a6",
+    20.0: "#9fb40f",
+    25.0: "#f6bd16",
+    50.0: "#e8684a",
+    75.0: "#6dc8ec",
+    100.0: "#9270ca",
+    125.0: "#ff9d4d",
+}
+"""Bar colour of each default leverage tier (x); other tiers take :data:`FALLBACK_COLOURS` in order."""
+
+FALLBACK_COLOURS: tuple[str, ...] = ("#269a99", "#ff99c3", "#b8e986", "#c2c8d5", "#d4a373", "#8d99ae")
+
+LONG_COLOUR = "#f6465d"
+"""Cumulative long-liquidation curve (longs are liquidated below price)."""
+SHORT_COLOUR = "#0ecb81"
+"""Cumulative short-liquidation curve (shorts are liquidated above price)."""
+PRICE_COLOUR = "#ff2d2d"
+"""Current-price line of the liquidation map (drawn dashed)."""
+PATH_COLOUR = "#f5f5f5"
+"""Price path over the heatmap."""
+BACKGROUND = "#14101f"
+"""Plot background (dark, as the heatmap's lowest colour)."""
+
+HEATMAP_COLOURSCALE: list[list] = [
+    [0.0, "#2a0b4a"],
+    [0.2, "#4b1d91"],
+    [0.45, "#2c5fc4"],
+    [0.7, "#17a99b"],
+    [0.88, "#8fd14f"],
+    [1.0, "#fde725"],
+]
+"""Liquidation-density colour scale: purple -> blue -> teal -> yellow (low -> high USD per bin)."""
+
+CLEARED_COLOURSCALE: list[list] = [
+    [0.0, "rgba(150, 140, 185, 0.0)"],
+    [0.3, "rgba(170, 162, 205, 0.55)"],
+    [1.0, "rgba(228, 224, 246, 1.0)"],
+]
+"""Grey-lilac scale of cleared (swept) zones, transparent at 0 so a decaying remnant fades out; drawn at
+:data:`CLEARED_OPACITY` under the live density."""
+CLEARED_OPACITY = 0.5
+
+
+def tier_colours(tiers) -> list[str]:
+    """
+    One distinct colour per leverage tier.
+
+    Parameters
+    ----------
+    tiers : sequence of float
+        Leverage tiers (x), e.g. ``(5, 10, 20, 25, 50, 75, 100, 125)``.
+
+    Returns
+    -------
+    list[str]
+        Hex colours, same order as ``tiers``; tiers outside :data:`TIER_COLOURS` take unused fallback colours.
+    """
+    used = set()
+    out = []
+    spare = [c for c in (*FALLBACK_COLOURS, *TIER_COLOURS.values())]
+    for tier in tiers:
+        colour = TIER_COLOURS.get(float(tier))
+        if colour is None or colour in used:
+            colour = next((c for c in spare if c not in used), FALLBACK_COLOURS[len(out) % len(FALLBACK_COLOURS)])
+        used.add(colour)
+        out.append(colour)
+    return out

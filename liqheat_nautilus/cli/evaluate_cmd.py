@@ -1,0 +1,253 @@
+"""``liqheat evaluate``: judge the liquidation map against actual liquidations and price outcomes."""
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from liqheat_nautilus.evaluation.catalog_input import read_catalog
+from liqheat_nautilus.evaluation.coinglass import default_dataset_dir, read_coinglass_dir
+from liqheat_nautilus.evaluation.csv_inputs import (
+    read_bars_csv,
+    read_liquidations_csv,
+    read_observations_csv,
+    read_taker_csv,
+)
+from liqheat_nautilus.evaluation.report import print_report, render_markdown, report_to_json
+from liqheat_nautilus.evaluation.runner import EvaluationSettings, all_models, all_profiles, run_evaluation
+from liqheat_nautilus.evaluation.series import EvaluationData, Observations
+from liqheat_nautilus.ingest.errors import IngestError
+
+DATASETS = ("coinglass", "csv", "catalog")
+
+
+def register(subparsers) -> None:
+    """
+    Add the ``evaluate`` subcommand to the ``liqheat`` parser.
+
+    Parameters
+    ----------
+    subparsers : argparse._SubParsersAction
+        The ``liqheat`` subcommand collection.
+    """
+    p = subparsers.add_parser(
+        "evaluate",
+        help="judge the map against actual liquidations and price outcomes",
+        description=("Replay the liquidation map for every model × leverage profile and report liquidation "
+                     "tracking, cluster attraction and magnet-bias accuracy, each beside a baseline that does "
+                     "not use the map. Default: the shipped Coinglass BTC 4 h set."),
+    )
+    p.add_argument("--dataset", choices=DATASETS, default=None,
+                   help="'coinglass' (the shipped set, default), 'csv' (give --bars, --open-interest, "
+                        "--liquidations and optionally --funding) or 'catalog' (give --catalog and --instrument-id; "
+                        "--liquidations, else the catalog's LiquidationEvent prints per --window-hours)")
+    p.add_argument("--data-dir", type=Path, default=None,
+                   help=f"folder of the Coinglass set (default {default_dataset_dir()})")
+    p.add_argument("--bars", type=Path, help="CSV timestamp,open,high,low,close,volume (timestamp = bar open)")
+    p.add_argument("--open-interest", type=Path, help="CSV timestamp,oi_usd (observation time)")
+    p.add_argument("--funding", type=Path, help="CSV timestamp,rate (fraction per interval, observation time)")
+    p.add_argument("--liquidations", type=Path, help="CSV timestamp,long_usd,short_usd (timestamp = window start)")
+    p.add_argument("--taker-volume", type=Path,
+                   help="optional CSV timestamp,buy_usd,sell_usd (timestamp = period start)")
+    p.add_argument("--catalog", type=Path, help="Nautilus ParquetDataCatalog folder (Bar, OpenInterest, FundingRate)")
+    p.add_argument("--instrument-id", help="instrument in the catalog, e.g. SOL-USDT-SWAP.OKX")
+    p.add_argument("--bar-type", help="bar type in the catalog (needed when it holds several)")
+    p.add_argument("--window-hours", type=float, default=4.0,
+                   help="window for summing catalog LiquidationEvent prints (default %(default)s)")
+    p.add_argument("--models", nargs="+", default=None, help=f"models (default all: {' '.join(all_models())})")
+    p.add_argument("--profiles", nargs="+", default=None,
+                   help=f"leverage profiles (default all: {' '.join(all_profiles())})")
+    d = EvaluationSettings()
+    p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                   help="extra MapParams field for every run, e.g. --param half_life_hours=72 (repeatable; "
+                        "VALUE is JSON, else a string)")
+    p.add_argument("--bin-bps", type=float, default=d.bin_bps, help="map bin width, bps (default %(default)s)")
+    p.add_argument("--n-bins", type=int, default=d.n_bins, help="map bins (default %(default)s)")
+    p.add_argument("--warmup-hours", type=float, default=d.warmup_hours,
+                   help="hours after the first window that are replayed but not judged (default %(default)s)")
+    p.add_argument("--top-k", type=int, default=d.top_k, help="clusters judged per snapshot (default %(default)s)")
+    p.add_argument("--max-distance-pct", type=float, default=d.max_distance_pct,
+                   help="judge clusters within this distance of price, %% (default %(default)s)")
+    p.add_argument("--touch-hours", type=float, nargs="+", default=list(d.touch_hours),
+                   help="attraction horizons H, hours (default %(default)s)")
+    p.add_argument("--bias-hours", type=float, nargs="+", default=list(d.bias_hours),
+                   help="bias horizons H, hours (default %(default)s)")
+    p.add_argument("--bootstrap", type=int, default=d.n_boot,
+                   help="block-bootstrap resamples, 0 to skip (default %(default)s)")
+    p.add_argument("--seed", type=int, default=d.seed, help="bootstrap seed (default %(default)s)")
+    p.add_argument("--windows", type=int, default=None, help="judge only the first N windows (quick look)")
+    p.add_argument("--json", nargs="?", const="-", default=None, metavar="FILE",
+                   help="write the report as JSON to FILE (or stdout with no FILE or '-') instead of tables")
+    p.add_argument("--markdown", action="store_true", help="print GitHub-markdown tables instead of rich tables")
+    p.set_defaults(func=run)
+
+
+def load_data(args: argparse.Namespace) -> EvaluationData:
+    """
+    Read the inputs named by the arguments.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed ``evaluate`` arguments.
+
+    Returns
+    -------
+    EvaluationData
+
+    Raises
+    ------
+    IngestError
+        If a file is missing or bad.
+    ValueError
+        If the CSV mode lacks a required file.
+    """
+    csv_given = any(getattr(args, k) is not None for k in ("bars", "open_interest", "liquidations", "funding"))
+    dataset = args.dataset or ("catalog" if args.catalog else "csv" if csv_given else "coinglass")
+    if dataset == "coinglass":
+        if csv_given:
+            raise ValueError("--bars/--open-interest/--funding/--liquidations need --dataset csv")
+        data = read_coinglass_dir(args.data_dir)
+    elif dataset == "catalog":
+        if args.catalog is None or args.instrument_id is None:
+            raise ValueError("--dataset catalog needs --catalog and --instrument-id")
+        data = read_catalog(args.catalog, args.instrument_id, args.liquidations, args.bar_type, args.window_hours)
+    else:
+        missing = [f"--{k.replace('_', '-')}" for k in ("bars", "open_interest", "liquidations")
+                   if getattr(args, k) is None]
+        if missing:
+            raise ValueError(f"--dataset csv needs {', '.join(missing)}")
+        funding = (read_observations_csv(args.funding, "rate", allow_negative=True) if args.funding
+                   else Observations(np.zeros(0, dtype=np.int64), np.zeros(0), "funding"))
+        data = EvaluationData(
+            bars=read_bars_csv(args.bars),
+            open_interest=read_observations_csv(args.open_interest, "oi_usd"),
+            funding=funding,
+            liquidations=read_liquidations_csv(args.liquidations),
+            source=f"CSV files ({args.bars}, {args.open_interest}, {args.liquidations})",
+            taker=read_taker_csv(args.taker_volume) if args.taker_volume else None,
+        )
+    if args.windows:
+        data = data.head_windows(args.windows)
+    return data
+
+
+def parse_params(items: list[str]) -> dict:
+    """
+    ``NAME=VALUE`` strings to a dict of MapParams fields; VALUE is parsed as JSON (lists become tuples), else
+    kept as a string.
+
+    Parameters
+    ----------
+    items : list[str]
+        E.g. ``["half_life_hours=72", "entry_mode=vwap"]``.
+
+    Returns
+    -------
+    dict
+
+    Raises
+    ------
+    ValueError
+        If an item has no ``=``.
+    """
+    out = {}
+    for item in items:
+        name, sep, raw = item.partition("=")
+        if not sep or not name.strip():
+            raise ValueError(f"--param expects NAME=VALUE, got {item!r}")
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError:
+            value = raw
+        out[name.strip()] = tuple(value) if isinstance(value, list) else value
+    return out
+
+
+def settings_from_args(args: argparse.Namespace) -> EvaluationSettings:
+    """
+    Evaluation settings from the parsed arguments.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+
+    Returns
+    -------
+    EvaluationSettings
+    """
+    return EvaluationSettings(
+        models=tuple(args.models) if args.models else None,
+        profiles=tuple(args.profiles) if args.profiles else None,
+        bin_bps=args.bin_bps,
+        n_bins=args.n_bins,
+        warmup_hours=args.warmup_hours,
+        top_k=args.top_k,
+        max_distance_pct=args.max_distance_pct,
+        touch_hours=tuple(args.touch_hours),
+        bias_hours=tuple(args.bias_hours),
+        n_boot=args.bootstrap,
+        seed=args.seed,
+        extra_params=parse_params(args.param),
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """
+    Handler of ``liqheat evaluate``.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+
+    Returns
+    -------
+    int
+        0 on success, 1 when the inputs cannot be read or evaluated.
+    """
+    try:
+        settings = settings_from_args(args)
+        data = load_data(args)
+        report = run_evaluation(data, settings,
+                                progress=lambda msg: print(f"evaluating {msg}", file=sys.stderr))
+    except (IngestError, ValueError) as exc:
+        print(f"evaluate failed: {exc}", file=sys.stderr)
+        return 1
+    if args.json is not None:
+        text = report_to_json(report)
+        if args.json == "-":
+            print(text)
+        else:
+            Path(args.json).write_text(text + "\n", encoding="utf-8")
+            print(f"wrote {args.json}", file=sys.stderr)
+    elif args.markdown:
+        print(render_markdown(report))
+    else:
+        print_report(report)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """
+    Run ``evaluate`` on its own (``python -m liqheat_nautilus.cli.evaluate_cmd``).
+
+    Parameters
+    ----------
+    argv : list[str], optional
+        Arguments after ``evaluate``.
+
+    Returns
+    -------
+    int
+        Exit code.
+    """
+    parser = argparse.ArgumentParser(prog="liqheat")
+    register(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["evaluate", *(argv if argv is not None else sys.argv[1:])])
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,53 @@
+"""``liqheat live``: run the liquidation map and strategies on a Nautilus TradingNode (Binance testnet by default)."""
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from liqheat_nautilus.paths import config_dir
+
+DEFAULT_CONFIG = "live_binance.toml"
+
+
+def register(subparsers) -> None:
+    """Add ``live`` to the ``liqheat`` parser."""
+    parser = subparsers.add_parser(
+        "live",
+        help="run live on a Nautilus TradingNode (Binance USD-M; testnet by default, sandbox paper trading, "
+             "mainnet only with --mainnet)",
+    )
+    parser.add_argument("--config", type=Path, default=None, help=f"live file (.toml); default config/{DEFAULT_CONFIG}")
+    parser.add_argument("--mainnet", action="store_true",
+                        help='allow mainnet execution (also needs [execution] mode = "mainnet" and mainnet_confirm)')
+    parser.add_argument("--duration", type=float, default=None,
+                        help="stop gracefully after this many seconds (default: run until Ctrl-C)")
+    parser.add_argument("--summary", type=Path, default=None, help="write a JSON run summary here")
+    parser.add_argument("--log-level", default=None, help="Nautilus log level (default: the file's log_level)")
+    parser.set_defaults(func=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from liqheat_nautilus.live.live_file import load_live_file
+    from liqheat_nautilus.live.node import build_node, run_node_async
+    from liqheat_nautilus.live.summary import collect_summary
+
+    path = args.config or config_dir() / DEFAULT_CONFIG
+    try:
+        live = load_live_file(path)
+        node = build_node(live, mainnet_flag=args.mainnet, log_level=args.log_level)
+    except (FileNotFoundError, ValueError, RuntimeError) as exc:
+        print(f"live failed: {exc}", file=sys.stderr)
+        return 1
+    loop = node.get_event_loop()
+    try:
+        run_info = loop.run_until_complete(run_node_async(node, live, args.duration))
+        summary = collect_summary(node, run_info)
+    finally:
+        node.dispose()
+    if args.summary:
+        args.summary.write_text(json.dumps(summary, indent=2, default=str))
+    print(json.dumps({k: summary[k] for k in ("run", "orders", "positions", "feeds", "map")}, default=str))
+    return 0
+
+

@@ -1,0 +1,95 @@
+"""``liqheat plot map|heatmap``: draw the liquidation map or heatmap of a catalog at a time, as HTML and PNG."""
+
+import argparse
+import sys
+from pathlib import Path
+
+DEFAULT_INSTRUMENT = "SOL-USDT-SWAP.OKX"
+
+
+def register(subparsers) -> None:
+    """Add ``plot`` and its ``map`` / ``heatmap`` subcommands to the ``liqheat`` parser."""
+    plot = subparsers.add_parser("plot", help="draw the liquidation map or heatmap (HTML that opens offline, PNG)")
+    sub = plot.add_subparsers(dest="plot_command", metavar="CHART")
+    for name, text in (("map", "liquidation map at a time: notional per price bin stacked by leverage tier"),
+                       ("heatmap", "liquidation heatmap (time x price) up to a time, with the price path")):
+        p = sub.add_parser(name, help=text, description=text)
+        p.add_argument("--catalog", type=Path, default=None,
+                       help="Nautilus catalog folder (default: the embedded real OKX sample, built on first use)")
+        p.add_argument("--instrument", default=DEFAULT_INSTRUMENT, help=f"instrument id (default {DEFAULT_INSTRUMENT})")
+        p.add_argument("--bar-spec", default="1-MINUTE-LAST", help="bar specification (default 1-MINUTE-LAST)")
+        p.add_argument("--at", default=None, help="ISO-8601 UTC time of the map (default: end of the data)")
+        p.add_argument("--out", type=Path, default=None, help="output folder (default results/charts)")
+        p.add_argument("--name", default=None, help="file name without extension (default: chart, instrument, time)")
+        p.add_argument("--formats", default="html,png",
+                       help="comma-separated: html (self-contained page) and/or png (headless Chromium); "
+                            "default html,png")
+        p.add_argument("--model", default="isolated_mmr", help="liquidation-price model (default isolated_mmr)")
+        p.add_argument("--leverage-profile", default="neutral", help="leverage profile (default neutral)")
+        p.add_argument("--mmr", type=float, default=0.005, help="maintenance margin rate (default 0.005)")
+        p.add_argument("--bin-bps", type=float, default=10.0, help="bin width in bps of the first price (default 10)")
+        p.add_argument("--n-bins", type=int, default=1000, help="bins of the map grid (default 1000)")
+        p.add_argument("--snapshot-minutes", type=int, default=60,
+                       help="snapshot interval of the heatmap history in minutes (default 60, as the actor)")
+        if name == "map":
+            p.add_argument("--window-pct", type=float, default=10.0, help="price window +/- percent (default 10)")
+        else:
+            p.add_argument("--hours", type=float, default=0.0,
+                           help="show only the last HOURS before --at (default 0: all of the history)")
+        p.set_defaults(func=_run, chart=name)
+    plot.set_defaults(func=lambda _args: plot.print_help() or 2)
+
+
+def _catalog(args: argparse.Namespace) -> Path:
+    from liqheat_nautilus.paths import default_catalog_dir, sample_dir
+
+    path = args.catalog or default_catalog_dir()
+    if not path.exists() and path.resolve() == default_catalog_dir().resolve():
+        from liqheat_nautilus.ingest.okx_sample import ingest_okx_sample
+
+        print(f"building the embedded catalog {path} from the real OKX sample (first use)...", file=sys.stderr)
+        ingest_okx_sample(sample_dir(), path, args.instrument)
+    return path
+
+
+def _run(args: argparse.Namespace) -> int:
+    import numpy as np
+    import pandas as pd
+
+    from liqheat_nautilus.charts.browser import BrowserError
+    from liqheat_nautilus.charts.heatmap import heatmap_figure
+    from liqheat_nautilus.charts.liquidation_map import MapView, liquidation_map_figure
+    from liqheat_nautilus.charts.output import write_figure
+    from liqheat_nautilus.core import MapParams
+    from liqheat_nautilus.paths import project_root
+    from liqheat_nautilus.replay import load_market_series, parse_time, replay_engine
+
+    formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
+    try:
+        if not formats or set(formats) - {"html", "png"}:
+            raise ValueError(f"--formats must list html and/or png, was {args.formats!r}")
+        at_ns = parse_time(args.at)
+        params = MapParams(model=args.model, leverage_profile=args.leverage_profile, mmr=args.mmr,
+                           bin_bps=args.bin_bps, n_bins=args.n_bins)
+        series = load_market_series(_catalog(args), args.instrument, args.bar_spec, end_ns=at_ns)
+        state = replay_engine(series, params, at_ns, snapshot_interval_ns=args.snapshot_minutes * 60_000_000_000)
+        when = pd.Timestamp(state.at_ns, unit="ns", tz="UTC").strftime("%Y%m%dT%H%M")
+        if args.chart == "map":
+            fig = liquidation_map_figure(MapView.from_engine(state.engine, state.clusters, args.instrument),
+                                         window_pct=args.window_pct)
+        else:
+            history = state.history
+            if args.hours > 0 and len(history.get("ts_ns", ())):
+                keep = history["ts_ns"] >= state.at_ns - int(args.hours * 3_600_000_000_000)
+                history = {k: np.asarray(v)[keep] for k, v in history.items()}
+            fig = heatmap_figure(history, state.series.bars_frame(), args.instrument)
+        out = args.out or project_root() / "results" / "charts"
+        name = args.name or f"{'liquidation_map' if args.chart == 'map' else 'liquidation_heatmap'}_" \
+                            f"{args.instrument.replace('.', '_')}_{when}"
+        for fmt in ("html", "png"):  # the page first: it is written even when Chromium is missing
+            if fmt in formats:
+                print(write_figure(fig, out, name, (fmt,)).paths()[0], flush=True)
+    except (FileNotFoundError, ValueError, BrowserError) as exc:
+        print(f"plot failed: {exc}", file=sys.stderr)
+        return 1
+    return 0

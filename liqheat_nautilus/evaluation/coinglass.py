@@ -1,0 +1,109 @@
+"""Reader for the shipped Coinglass BTC 4-hourly set (``catalog/coinglass_btc_4h/``).
+
+Files (all ``timestamp`` values are the UTC **open** time of a bar; see the folder's README.md):
+
+* ``coinglass_liquidation_4h.csv`` ``timestamp,long_usd,short_usd``: USD liquidated on Binance in the window.
+* ``coinglass_oi_4h.csv`` ``timestamp,open,high,low,close``: open interest in USD, all exchanges aggregated;
+  the ``close`` is the open interest at the window's end, so it is observed at ``timestamp + 4 h``.
+* ``coinglass_funding_4h.csv`` ``timestamp,open,high,low,close``: funding rate in **percent** per interval; the
+  ``close`` (÷ 100) is observed at ``timestamp + 4 h``.
+* ``coinglass_taker_volume_4h.csv`` ``timestamp,buy_usd,sell_usd``: Binance taker volume of the window, fed to
+  the engine at the window's end (it only matters with non-zero taker skew parameters).
+* ``binance_btcusdt_1h.csv`` ``timestamp,open,high,low,close,volume``: Binance BTCUSDT spot 1 h bars.
+"""
+
+from pathlib import Path
+
+from liqheat_nautilus.evaluation.csv_inputs import (
+    read_bars_csv,
+    read_csv,
+    read_liquidations_csv,
+    read_observations_csv,
+    read_taker_csv,
+    typical_step_ns,
+)
+from liqheat_nautilus.evaluation.series import EvaluationData
+from liqheat_nautilus.ingest.errors import IngestError
+from liqheat_nautilus.paths import project_root
+
+LIQUIDATIONS_FILE = "coinglass_liquidation_4h.csv"
+OPEN_INTEREST_FILE = "coinglass_oi_4h.csv"
+FUNDING_FILE = "coinglass_funding_4h.csv"
+TAKER_FILE = "coinglass_taker_volume_4h.csv"
+BARS_FILE = "binance_btcusdt_1h.csv"
+DEFAULT_DIR = Path("catalog") / "coinglass_btc_4h"
+
+NOTES = (
+    "Open interest is Coinglass' all-exchange aggregate while liquidations are Binance only: the map's USD "
+    "figures are not on the scale of the actual ones. Correlations and top-decile overlaps are scale-free.",
+    "The price path is Binance BTCUSDT spot (1 h bars), not the perpetual's mark price.",
+)
+
+
+def default_dataset_dir() -> Path:
+    """
+    Where the shipped set lives: ``catalog/coinglass_btc_4h`` under the project root.
+
+    Returns
+    -------
+    Path
+        ``liqheat_nautilus.paths.project_root() / "catalog" / "coinglass_btc_4h"``.
+    """
+    return project_root() / DEFAULT_DIR
+
+
+def _shown(folder: Path) -> str:
+    """The folder relative to the project root when it lies inside it (stable text for published reports)."""
+    try:
+        return str(folder.resolve().relative_to(project_root().resolve()))
+    except ValueError:
+        return str(folder)
+
+
+def read_coinglass_dir(directory: str | Path | None = None) -> EvaluationData:
+    """
+    Read the Coinglass BTC 4 h set into :class:`EvaluationData`.
+
+    Parameters
+    ----------
+    directory : str or Path, optional
+        Folder holding the four CSV files (default :func:`default_dataset_dir`).
+
+    Returns
+    -------
+    EvaluationData
+        Bars (1 h), open interest (USD, observed at each 4 h window end), funding (fraction, ditto), taker
+        volume (ditto, when the file is present) and the actual liquidation windows.
+
+    Raises
+    ------
+    IngestError
+        If a file is missing or a value is bad (naming file, line and field), or the OI file's bar length
+        differs from the liquidation windows'.
+    """
+    folder = Path(directory) if directory is not None else default_dataset_dir()
+    if not folder.is_dir():
+        raise IngestError(folder, "Coinglass dataset folder not found")
+    liquidations = read_liquidations_csv(folder / LIQUIDATIONS_FILE)
+    window_ns = int(liquidations.end_ns[0] - liquidations.start_ns[0])
+    for name in (OPEN_INTEREST_FILE, FUNDING_FILE):
+        read_csv(folder / name, ["timestamp", "open", "high", "low", "close"])
+    open_interest = read_observations_csv(folder / OPEN_INTEREST_FILE, "close", offset_ns=window_ns)
+    oi_step = typical_step_ns(open_interest.ts_ns, folder / OPEN_INTEREST_FILE)
+    if oi_step != window_ns:
+        raise IngestError(folder / OPEN_INTEREST_FILE,
+                          f"bar length {oi_step / 3.6e12:g} h differs from the liquidation windows' "
+                          f"{window_ns / 3.6e12:g} h", field="timestamp")
+    funding = read_observations_csv(folder / FUNDING_FILE, "close", scale=0.01, offset_ns=window_ns,
+                                    allow_negative=True)
+    bars = read_bars_csv(folder / BARS_FILE)
+    taker = read_taker_csv(folder / TAKER_FILE) if (folder / TAKER_FILE).is_file() else None
+    return EvaluationData(
+        bars=bars,
+        open_interest=open_interest,
+        funding=funding,
+        liquidations=liquidations,
+        source=f"Coinglass BTC 4h ({_shown(folder)})",
+        notes=NOTES,
+        taker=taker,
+    )

@@ -1,0 +1,259 @@
+"""Readers for the plain-CSV inputs of ``liqheat evaluate`` (bars, open interest, funding, liquidations).
+
+Formats (one header line; extra columns are ignored; times are UTC):
+
+* bars: ``timestamp,open,high,low,close,volume`` with ``timestamp`` the bar **open** time; the bar length is
+  the most common spacing of the timestamps.
+* open interest: ``timestamp,oi_usd`` (observation time, USD notional).
+* funding: ``timestamp,rate`` (observation time, fraction per funding interval: 0.0001 = 0.01 %).
+* liquidations: ``timestamp,long_usd,short_usd`` with ``timestamp`` the window **start**; the window length is
+  the most common spacing of the timestamps.
+* taker volume (optional): ``timestamp,buy_usd,sell_usd`` with ``timestamp`` the period **start** (observed at
+  the period end = start + the most common spacing).
+
+A ``timestamp`` is either an ISO-8601 string (naive strings are UTC) or an integer number of milliseconds since
+the UNIX epoch.
+"""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from liqheat_nautilus.evaluation.series import BarSeries, LiquidationWindows, Observations, TakerFlow
+from liqheat_nautilus.ingest.checks import (
+    line_of,
+    require_columns,
+    require_ohlc_consistent,
+    require_positive,
+    to_numeric,
+)
+from liqheat_nautilus.ingest.errors import IngestError
+
+
+def read_csv(path: str | Path, columns: list[str]) -> pd.DataFrame:
+    """
+    Read a CSV and check it has the columns and at least one row.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file.
+    columns : list[str]
+        Required column names.
+
+    Returns
+    -------
+    pandas.DataFrame
+        All columns as read (strings where pandas cannot infer numbers).
+
+    Raises
+    ------
+    IngestError
+        If the file is missing, unreadable, empty or lacks a column.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise IngestError(path, "file not found")
+    try:
+        df = pd.read_csv(path)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise IngestError(path, f"cannot be read as CSV: {exc}") from exc
+    require_columns(df, columns, path)
+    if df.empty:
+        raise IngestError(path, "has a header but no rows")
+    return df
+
+
+def parse_timestamps(values: pd.Series, path: str | Path, field: str = "timestamp") -> np.ndarray:
+    """
+    Parse a timestamp column to UNIX nanoseconds and check it is strictly increasing.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        ISO-8601 strings (naive = UTC) or integer milliseconds since the epoch.
+    path : str or Path
+        The file (for error messages).
+    field : str
+        The column name (for error messages).
+
+    Returns
+    -------
+    np.ndarray
+        Shape ``(n,)`` int64 nanoseconds.
+
+    Raises
+    ------
+    IngestError
+        Naming the line of the first unparseable, repeated or decreasing timestamp.
+    """
+    if pd.api.types.is_numeric_dtype(values):
+        ms = pd.to_numeric(values, errors="coerce")
+        bad = ~np.isfinite(ms.to_numpy(dtype=np.float64, na_value=np.nan))
+        if bad.any():
+            pos = int(np.flatnonzero(bad)[0])
+            raise IngestError(path, f"not a timestamp: {values.iloc[pos]!r}", line_of(pos), field)
+        ns = ms.to_numpy(dtype=np.int64) * 1_000_000
+    else:
+        parsed = pd.to_datetime(values, utc=True, errors="coerce", format="ISO8601")
+        bad = parsed.isna().to_numpy()
+        if bad.any():
+            pos = int(np.flatnonzero(bad)[0])
+            raise IngestError(path, f"not an ISO-8601 timestamp: {values.iloc[pos]!r}", line_of(pos), field)
+        ns = parsed.dt.as_unit("ns").astype("int64").to_numpy()
+    steps = np.diff(ns)
+    if np.any(steps <= 0):
+        pos = int(np.flatnonzero(steps <= 0)[0]) + 1
+        kind = "repeats the previous row" if steps[pos - 1] == 0 else "is earlier than the previous row"
+        raise IngestError(path, f"timestamp {values.iloc[pos]!r} {kind}", line_of(pos), field)
+    return ns
+
+
+def typical_step_ns(ts_ns: np.ndarray, path: str | Path) -> int:
+    """
+    The most common spacing of a timestamp column (the bar or window length).
+
+    Parameters
+    ----------
+    ts_ns : np.ndarray
+        Shape ``(n,)`` int64 nanoseconds, strictly increasing, n >= 2.
+    path : str or Path
+        The file (for error messages).
+
+    Returns
+    -------
+    int
+        Nanoseconds.
+
+    Raises
+    ------
+    IngestError
+        If there are fewer than two rows.
+    """
+    if ts_ns.size < 2:
+        raise IngestError(path, "needs at least two rows to infer the bar or window length")
+    values, counts = np.unique(np.diff(ts_ns), return_counts=True)
+    return int(values[np.argmax(counts)])
+
+
+def read_bars_csv(path: str | Path) -> BarSeries:
+    """
+    Read bars ``timestamp,open,high,low,close,volume`` (``timestamp`` = bar open time).
+
+    Parameters
+    ----------
+    path : str or Path
+        The CSV file.
+
+    Returns
+    -------
+    BarSeries
+        Close time = open time + the most common timestamp spacing.
+
+    Raises
+    ------
+    IngestError
+        Naming the file, line and field of the first bad value.
+    """
+    cols = ["open", "high", "low", "close", "volume"]
+    df = read_csv(path, ["timestamp", *cols])
+    ts = parse_timestamps(df["timestamp"], path)
+    to_numeric(df, cols, path)
+    require_positive(df, ["open", "high", "low", "close"], path)
+    require_positive(df, ["volume"], path, allow_zero=True)
+    require_ohlc_consistent(df, path)
+    step = typical_step_ns(ts, path)
+    return BarSeries(ts, ts + step, *(df[c].to_numpy(dtype=np.float64) for c in cols))
+
+
+def read_observations_csv(path: str | Path, value_column: str, scale: float = 1.0,
+                          offset_ns: int = 0, allow_negative: bool = False) -> Observations:
+    """
+    Read point observations ``timestamp,<value_column>``.
+
+    Parameters
+    ----------
+    path : str or Path
+        The CSV file.
+    value_column : str
+        Column holding the value (e.g. ``oi_usd``, ``rate``).
+    scale : float, default 1.0
+        Factor applied to the values (e.g. 0.01 for percent to fraction).
+    offset_ns : int, default 0
+        Added to every timestamp (e.g. a bar length when the file stamps the bar open but the value is the
+        bar's close).
+    allow_negative : bool, default False
+        Accept negative values (funding rates).
+
+    Returns
+    -------
+    Observations
+
+    Raises
+    ------
+    IngestError
+        Naming the file, line and field of the first bad value.
+    """
+    df = read_csv(path, ["timestamp", value_column])
+    ts = parse_timestamps(df["timestamp"], path)
+    to_numeric(df, [value_column], path)
+    if not allow_negative:
+        require_positive(df, [value_column], path, allow_zero=True)
+    return Observations(ts + int(offset_ns), df[value_column].to_numpy(dtype=np.float64) * scale,
+                        f"{Path(path).name}:{value_column}")
+
+
+def read_liquidations_csv(path: str | Path) -> LiquidationWindows:
+    """
+    Read actual liquidations ``timestamp,long_usd,short_usd`` (``timestamp`` = window start).
+
+    Parameters
+    ----------
+    path : str or Path
+        The CSV file.
+
+    Returns
+    -------
+    LiquidationWindows
+        Window end = start + the most common timestamp spacing.
+
+    Raises
+    ------
+    IngestError
+        Naming the file, line and field of the first bad value.
+    """
+    df = read_csv(path, ["timestamp", "long_usd", "short_usd"])
+    ts = parse_timestamps(df["timestamp"], path)
+    to_numeric(df, ["long_usd", "short_usd"], path)
+    require_positive(df, ["long_usd", "short_usd"], path, allow_zero=True)
+    step = typical_step_ns(ts, path)
+    return LiquidationWindows(ts, ts + step, df["long_usd"].to_numpy(dtype=np.float64),
+                              df["short_usd"].to_numpy(dtype=np.float64))
+
+
+def read_taker_csv(path: str | Path) -> TakerFlow:
+    """
+    Read taker volume ``timestamp,buy_usd,sell_usd`` (``timestamp`` = period start).
+
+    Parameters
+    ----------
+    path : str or Path
+        The CSV file.
+
+    Returns
+    -------
+    TakerFlow
+        Observed at period end = start + the most common timestamp spacing.
+
+    Raises
+    ------
+    IngestError
+        Naming the file, line and field of the first bad value.
+    """
+    df = read_csv(path, ["timestamp", "buy_usd", "sell_usd"])
+    ts = parse_timestamps(df["timestamp"], path)
+    to_numeric(df, ["buy_usd", "sell_usd"], path)
+    require_positive(df, ["buy_usd", "sell_usd"], path, allow_zero=True)
+    step = typical_step_ns(ts, path)
+    return TakerFlow(ts + step, df["buy_usd"].to_numpy(dtype=np.float64), df["sell_usd"].to_numpy(dtype=np.float64))

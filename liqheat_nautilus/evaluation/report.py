@@ -1,0 +1,334 @@
+"""Tables (terminal via rich, or GitHub markdown) and JSON of an :class:`EvaluationReport`."""
+
+import dataclasses
+import json
+import math
+from dataclasses import dataclass
+
+from liqheat_nautilus.evaluation.runner import EvaluationReport, RunResult
+from liqheat_nautilus.evaluation.tracking import SideTracking
+
+
+@dataclass(frozen=True)
+class TextTable:
+    """
+    A rendered-agnostic table: a title, column headers, rows of strings and a footnote.
+
+    Attributes
+    ----------
+    title : str
+    headers : tuple[str, ...]
+    rows : tuple[tuple[str, ...], ...]
+    note : str
+    """
+
+    title: str
+    headers: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    note: str = ""
+
+
+def _f(x: float, digits: int = 2) -> str:
+    return "nan" if x is None or not math.isfinite(x) else f"{x:.{digits}f}"
+
+
+def _pct(x: float) -> str:
+    return "nan" if x is None or not math.isfinite(x) else f"{100.0 * x:.1f}"
+
+
+def _ci_pct(ci: tuple[float, float]) -> str:
+    return f"[{_pct(ci[0])}, {_pct(ci[1])}]"
+
+
+def _signed_pct(x: float) -> str:
+    return "nan" if x is None or not math.isfinite(x) else f"{100.0 * x:+.1f}"
+
+
+def _trio(s: SideTracking, metric: str) -> str:
+    return " | ".join(_f(getattr(a, metric)) for a in (s.map, s.baseline_abs_return, s.baseline_excursion))
+
+
+def tracking_table(report: EvaluationReport, side: str) -> TextTable:
+    """
+    Table 1 (one per side): Spearman, Pearson and top-decile overlap of the map beside both baselines.
+
+    Parameters
+    ----------
+    report : EvaluationReport
+    side : str
+        ``"long"`` or ``"short"``.
+
+    Returns
+    -------
+    TextTable
+    """
+    rows = []
+    for run in report.runs:
+        s: SideTracking | None = getattr(run, side)
+        if s is None:
+            rows.append((run.model, run.profile, "error", run.error, "", "", "", ""))
+            continue
+        ci = s.spearman_gain_ci
+        rows.append((run.model, run.profile, _trio(s, "spearman"), _trio(s, "pearson"), _trio(s, "top_overlap"),
+                     f"{_f(s.map.spearman - s.baseline_abs_return.spearman)} [{_f(ci[0])}, {_f(ci[1])}]",
+                     _f(s.rank_r2_gain_over_excursion, 3), _pct(s.share_of_windows_with_estimate)))
+    top = int(round(report.settings.top_share * 100))
+    return TextTable(
+        title=(f"Liquidation tracking, {side} side: {report.n_windows} windows of {report.window_hours:g} h, "
+               f"{report.first_window_utc} .. {report.last_window_utc}"),
+        headers=("model", "profile", "Spearman map | |r|·OI | exc·OI", "Pearson map | |r|·OI | exc·OI",
+                 f"top-{top}% overlap map | |r|·OI | exc·OI", "Spearman gain vs |r|·OI [95% block CI]",
+                 "rank R² added to exc·OI", "windows with estimate %"),
+        rows=tuple(rows),
+        note=(f"|r|·OI: |window return| × OI at window start; exc·OI: the window's adverse excursion (drop for "
+              f"longs, rise for shorts) × OI. Random top-{top}% overlap: {top / 100:.2f}. Rank R² added: gain in R² "
+              f"of the actual ranks when the map's ranks join exc·OI's ranks in a linear fit."),
+    )
+
+
+def attraction_tables(report: EvaluationReport) -> list[TextTable]:
+    """
+    Table 2 (one per horizon): touch rate of the map's top clusters beside the same-distance and mirror rates.
+
+    Parameters
+    ----------
+    report : EvaluationReport
+
+    Returns
+    -------
+    list[TextTable]
+    """
+    s = report.settings
+    tables = []
+    for i, h in enumerate(s.touch_hours):
+        rows = []
+        for run in report.runs:
+            if not run.attraction:
+                rows.append((run.model, run.profile, "error", run.error, "", "", "", ""))
+                continue
+            a = run.attraction[i]
+            rows.append((run.model, run.profile, str(a.n_clusters), _f(a.mean_abs_distance_pct),
+                         f"{_pct(a.hit_rate)} {_ci_pct(a.hit_rate_ci)}", _pct(a.base_rate),
+                         f"{_signed_pct(a.lift)} [{_signed_pct(a.lift_ci[0])}, {_signed_pct(a.lift_ci[1])}]",
+                         _pct(a.mirror_rate)))
+        n_snap = next((r.attraction[i].n_snapshots for r in report.runs if r.attraction), 0)
+        tables.append(TextTable(
+            title=(f"Cluster attraction: top {s.top_k} clusters within {s.max_distance_pct:g}% of price, touched "
+                   f"within {h:g} h ({n_snap} snapshots)"),
+            headers=("model", "profile", "clusters judged", "mean |distance| %", "touched % [Wilson 95%]",
+                     "same-distance base %", "lift pp [95% block CI]", "mirror level %"),
+            rows=tuple(rows),
+            note=("same-distance base: share of all snapshots at which a level at the same signed distance was "
+                  "touched; mirror: the level at the same distance on the other side of price, same snapshot. "
+                  "The Wilson interval treats cluster-snapshot pairs as independent (too narrow); the block "
+                  "bootstrap resamples snapshots in blocks."),
+        ))
+    return tables
+
+
+def bias_tables(report: EvaluationReport) -> list[TextTable]:
+    """
+    Table 3 (one per horizon): magnet-bias hit rate beside independent calls and momentum.
+
+    Parameters
+    ----------
+    report : EvaluationReport
+
+    Returns
+    -------
+    list[TextTable]
+    """
+    tables = []
+    for i, h in enumerate(report.settings.bias_hours):
+        rows = []
+        for run in report.runs:
+            if not run.bias:
+                rows.append((run.model, run.profile, "error", run.error, "", "", ""))
+                continue
+            b = run.bias[i]
+            rows.append((run.model, run.profile, f"{b.n_calls}/{b.n_snapshots}", _pct(b.up_call_share),
+                         f"{_pct(b.hit_rate)} {_ci_pct(b.hit_rate_ci)}", _pct(b.independent_rate),
+                         f"{_pct(b.momentum_rate)} {_ci_pct(b.momentum_ci)}"))
+        tables.append(TextTable(
+            title=f"Magnet bias vs the sign of the next {h:g} h return (non-overlapping snapshots)",
+            headers=("model", "profile", "calls/snapshots", "UP calls %", "hit % [Wilson 95%]",
+                     "independent calls %", "momentum hit % [Wilson 95%]"),
+            rows=tuple(rows),
+            note=("independent calls: hit rate expected from calls with the same UP/DOWN mix but unrelated to the "
+                  "outcome; momentum: the sign of the previous " f"{h:g} h return, on the same snapshots."),
+        ))
+    return tables
+
+
+def summary_table(report: EvaluationReport) -> TextTable:
+    """
+    One row per model × profile with the headline figure of each evaluation beside its baseline.
+
+    Columns: Spearman of the long and short estimates (with ``|r|·OI`` and ``exc·OI`` in brackets), the touch
+    lift of the first attraction horizon with its block-bootstrap interval, and the hit rate of the last bias
+    horizon with its Wilson interval beside the independent-calls rate.
+
+    Parameters
+    ----------
+    report : EvaluationReport
+
+    Returns
+    -------
+    TextTable
+    """
+    s = report.settings
+    h_touch = s.touch_hours[0] if s.touch_hours else None
+    h_bias = s.bias_hours[-1] if s.bias_hours else None
+    rows = []
+    for run in report.runs:
+        if run.long is None:
+            rows.append((run.model, run.profile, "error", run.error, "", ""))
+            continue
+        cells = [run.model, run.profile]
+        for side in (run.long, run.short):
+            cells.append(f"{_f(side.map.spearman)} ({_f(side.baseline_abs_return.spearman)} / "
+                         f"{_f(side.baseline_excursion.spearman)})")
+        if run.attraction:
+            a = run.attraction[0]
+            cells.append(f"{_pct(a.hit_rate)} vs {_pct(a.base_rate)}: {_signed_pct(a.lift)} "
+                         f"[{_signed_pct(a.lift_ci[0])}, {_signed_pct(a.lift_ci[1])}]")
+        else:
+            cells.append("")
+        if run.bias:
+            b = run.bias[-1]
+            cells.append(f"{_pct(b.hit_rate)} {_ci_pct(b.hit_rate_ci)} vs {_pct(b.independent_rate)}")
+        else:
+            cells.append("")
+        rows.append(tuple(cells))
+    return TextTable(
+        title=f"Summary ({report.n_windows} windows of {report.window_hours:g} h; map figure, baselines beside it)",
+        headers=("model", "profile", "long Spearman map (|r|·OI / exc·OI)", "short Spearman map (|r|·OI / exc·OI)",
+                 f"clusters touched in {h_touch:g} h % vs same-distance %: lift pp [95% CI]" if h_touch else "",
+                 f"bias hit % next {h_bias:g} h [Wilson 95%] vs independent calls %" if h_bias else ""),
+        rows=tuple(rows),
+        note="Details and further baselines (Pearson, top-decile overlap, mirror levels, momentum) follow.",
+    )
+
+
+def all_tables(report: EvaluationReport) -> list[TextTable]:
+    """Every table of the report, in order (summary; tracking long, short; attraction; bias)."""
+    return [summary_table(report), tracking_table(report, "long"), tracking_table(report, "short"),
+            *attraction_tables(report), *bias_tables(report)]
+
+
+def to_markdown(table: TextTable) -> str:
+    """
+    GitHub-flavoured markdown of a table (``|`` inside cells escaped).
+
+    Parameters
+    ----------
+    table : TextTable
+
+    Returns
+    -------
+    str
+    """
+    def row(cells) -> str:
+        return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
+
+    lines = [f"**{table.title}**", "", row(table.headers), "|" + "---|" * len(table.headers)]
+    lines += [row(r) for r in table.rows]
+    if table.note:
+        lines += ["", f"*{table.note}*"]
+    return "\n".join(lines)
+
+
+def render_markdown(report: EvaluationReport) -> str:
+    """
+    The whole report as markdown: header lines, notes and every table.
+
+    Parameters
+    ----------
+    report : EvaluationReport
+
+    Returns
+    -------
+    str
+    """
+    head = [f"Data: {report.source}", ""]
+    head += [f"- {note}" for note in report.notes]
+    body = [to_markdown(t) for t in all_tables(report)]
+    return "\n".join(head) + "\n\n" + "\n\n".join(body) + f"\n\nEvaluation time: {report.seconds:.1f} s\n"
+
+
+def print_report(report: EvaluationReport, console=None) -> None:
+    """
+    Print every table to the terminal with rich.
+
+    Parameters
+    ----------
+    report : EvaluationReport
+    console : rich.console.Console, optional
+        Default: a console on stdout at least 160 columns wide.
+    """
+    from rich.console import Console
+    from rich.table import Table
+
+    console = console or Console(width=max(160, Console().width))
+    console.print(f"[bold]Data:[/bold] {report.source}")
+    for note in report.notes:
+        console.print(f"  note: {note}")
+    for t in all_tables(report):
+        table = Table(title=t.title, caption=t.note, title_justify="left", caption_justify="left")
+        for h in t.headers:
+            table.add_column(h, overflow="fold")
+        for r in t.rows:
+            table.add_row(*r)
+        console.print(table)
+    console.print(f"evaluation time {report.seconds:.1f} s "
+                  f"(replays {sum(r.replay_seconds for r in report.runs):.1f} s)")
+
+
+def _clean(obj):
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {str(k): _clean(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_clean(v) for v in obj]
+    return obj
+
+
+def report_to_dict(report: EvaluationReport) -> dict:
+    """
+    Plain-JSON form of the report (non-finite numbers become ``null``, tuples lists).
+
+    Parameters
+    ----------
+    report : EvaluationReport
+
+    Returns
+    -------
+    dict
+    """
+    data = dataclasses.asdict(report)
+    data["settings"]["models"] = list(report.settings.resolved_models())
+    data["settings"]["profiles"] = list(report.settings.resolved_profiles())
+    return _clean(data)
+
+
+def report_to_json(report: EvaluationReport, indent: int | None = 2) -> str:
+    """
+    JSON text of :func:`report_to_dict`.
+
+    Parameters
+    ----------
+    report : EvaluationReport
+    indent : int, optional
+        Indentation (None for one line).
+
+    Returns
+    -------
+    str
+    """
+    return json.dumps(report_to_dict(report), indent=indent, allow_nan=False)
+
+
+def run_label(run: RunResult) -> str:
+    """``"model/profile"`` of a run."""
+    return f"{run.model}/{run.profile}"

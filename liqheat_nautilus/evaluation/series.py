@@ -1,0 +1,265 @@
+"""The time series an evaluation reads: bars, open interest, funding and actual liquidations (numpy arrays)."""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+NS_PER_HOUR = 3_600_000_000_000
+
+
+def _check_sorted(name: str, ts: np.ndarray) -> None:
+    if ts.ndim != 1:
+        raise ValueError(f"{name}: timestamps must be one-dimensional, shape was {ts.shape}")
+    if ts.size > 1 and np.any(np.diff(ts) <= 0):
+        pos = int(np.flatnonzero(np.diff(ts) <= 0)[0]) + 1
+        raise ValueError(f"{name}: timestamps must be strictly increasing (row {pos} is not)")
+
+
+def _check_lengths(name: str, ts: np.ndarray, **arrays: np.ndarray) -> None:
+    for field, arr in arrays.items():
+        if arr.shape != ts.shape:
+            raise ValueError(f"{name}: field {field!r} has shape {arr.shape}, timestamps {ts.shape}")
+        if not np.isfinite(arr).all():
+            pos = int(np.flatnonzero(~np.isfinite(arr))[0])
+            raise ValueError(f"{name}: field {field!r} is not finite at row {pos}")
+
+
+@dataclass(frozen=True)
+class BarSeries:
+    """
+    OHLCV bars of the price path.
+
+    Parameters
+    ----------
+    open_ns, close_ns : np.ndarray
+        Shape ``(n,)`` int64 bar open and close times (UNIX ns), strictly increasing, ``close_ns > open_ns``.
+    open, high, low, close : np.ndarray
+        Shape ``(n,)`` float64 prices (quote currency).
+    volume : np.ndarray
+        Shape ``(n,)`` float64 volume (any unit; the engine uses relative volume only).
+
+    Raises
+    ------
+    ValueError
+        If shapes differ, values are not finite, times are not increasing or a bar is inconsistent.
+    """
+
+    open_ns: np.ndarray
+    close_ns: np.ndarray
+    open: np.ndarray
+    high: np.ndarray
+    low: np.ndarray
+    close: np.ndarray
+    volume: np.ndarray
+
+    def __post_init__(self) -> None:
+        _check_sorted("bars", self.close_ns)
+        _check_lengths("bars", self.close_ns, open_ns=self.open_ns, open=self.open, high=self.high,
+                       low=self.low, close=self.close, volume=self.volume)
+        if np.any(self.close_ns <= self.open_ns):
+            raise ValueError("bars: every close time must be after its open time")
+        if np.any(self.low <= 0.0) or np.any(self.high < self.low) or np.any(self.volume < 0.0):
+            raise ValueError("bars: prices must be > 0 with high >= low, volume >= 0")
+
+    def __len__(self) -> int:
+        return int(self.close_ns.size)
+
+    def slice_time(self, start_ns: int, end_ns: int) -> "BarSeries":
+        """
+        Bars whose close time lies in ``[start_ns, end_ns]``.
+
+        Parameters
+        ----------
+        start_ns, end_ns : int
+            Inclusive bounds on the bar close time (UNIX ns).
+
+        Returns
+        -------
+        BarSeries
+        """
+        m = (self.close_ns >= start_ns) & (self.close_ns <= end_ns)
+        return BarSeries(*(getattr(self, f)[m] for f in _BAR_FIELDS))
+
+
+_BAR_FIELDS = ("open_ns", "close_ns", "open", "high", "low", "close", "volume")
+
+
+@dataclass(frozen=True)
+class Observations:
+    """
+    Point observations of one quantity (open interest in USD, or a funding rate as a fraction per interval).
+
+    Parameters
+    ----------
+    ts_ns : np.ndarray
+        Shape ``(n,)`` int64 observation times (UNIX ns), strictly increasing.
+    value : np.ndarray
+        Shape ``(n,)`` float64 values.
+    name : str
+        What the values are (used in error messages).
+
+    Raises
+    ------
+    ValueError
+        If shapes differ, values are not finite or times are not increasing.
+    """
+
+    ts_ns: np.ndarray
+    value: np.ndarray
+    name: str = "observations"
+
+    def __post_init__(self) -> None:
+        _check_sorted(self.name, self.ts_ns)
+        _check_lengths(self.name, self.ts_ns, value=self.value)
+
+    def __len__(self) -> int:
+        return int(self.ts_ns.size)
+
+    def slice_time(self, start_ns: int, end_ns: int) -> "Observations":
+        """Observations with ``start_ns <= ts_ns <= end_ns`` (UNIX ns)."""
+        m = (self.ts_ns >= start_ns) & (self.ts_ns <= end_ns)
+        return Observations(self.ts_ns[m], self.value[m], self.name)
+
+
+@dataclass(frozen=True)
+class TakerFlow:
+    """
+    Taker buy and sell volume per period, observed at the period end.
+
+    Parameters
+    ----------
+    ts_ns : np.ndarray
+        Shape ``(n,)`` int64 observation times (period ends, UNIX ns), strictly increasing.
+    buy_usd, sell_usd : np.ndarray
+        Shape ``(n,)`` float64 taker buy / sell volume (USD) of the period, >= 0.
+
+    Raises
+    ------
+    ValueError
+        If shapes differ, values are negative or not finite, or times are not increasing.
+    """
+
+    ts_ns: np.ndarray
+    buy_usd: np.ndarray
+    sell_usd: np.ndarray
+
+    def __post_init__(self) -> None:
+        _check_sorted("taker volume", self.ts_ns)
+        _check_lengths("taker volume", self.ts_ns, buy_usd=self.buy_usd, sell_usd=self.sell_usd)
+        if np.any(self.buy_usd < 0.0) or np.any(self.sell_usd < 0.0):
+            raise ValueError("taker volume: buy_usd and sell_usd must be >= 0")
+
+    def __len__(self) -> int:
+        return int(self.ts_ns.size)
+
+    def slice_time(self, start_ns: int, end_ns: int) -> "TakerFlow":
+        """Periods observed at ``start_ns <= ts_ns <= end_ns`` (UNIX ns)."""
+        m = (self.ts_ns >= start_ns) & (self.ts_ns <= end_ns)
+        return TakerFlow(self.ts_ns[m], self.buy_usd[m], self.sell_usd[m])
+
+
+@dataclass(frozen=True)
+class LiquidationWindows:
+    """
+    Actual liquidations aggregated per time window.
+
+    Parameters
+    ----------
+    start_ns, end_ns : np.ndarray
+        Shape ``(n,)`` int64 window bounds (UNIX ns), ``[start, end)``, strictly increasing, not overlapping.
+    long_usd, short_usd : np.ndarray
+        Shape ``(n,)`` float64 USD notional of long and short positions liquidated in the window, >= 0.
+
+    Raises
+    ------
+    ValueError
+        If shapes differ, values are negative or not finite, or windows overlap.
+    """
+
+    start_ns: np.ndarray
+    end_ns: np.ndarray
+    long_usd: np.ndarray
+    short_usd: np.ndarray
+
+    def __post_init__(self) -> None:
+        _check_sorted("liquidations", self.start_ns)
+        _check_lengths("liquidations", self.start_ns, end_ns=self.end_ns, long_usd=self.long_usd,
+                       short_usd=self.short_usd)
+        if np.any(self.end_ns <= self.start_ns) or np.any(self.end_ns[:-1] > self.start_ns[1:]):
+            raise ValueError("liquidations: windows must have end > start and must not overlap")
+        if np.any(self.long_usd < 0.0) or np.any(self.short_usd < 0.0):
+            raise ValueError("liquidations: long_usd and short_usd must be >= 0")
+
+    def __len__(self) -> int:
+        return int(self.start_ns.size)
+
+    def head(self, n: int) -> "LiquidationWindows":
+        """The first ``n`` windows."""
+        return LiquidationWindows(self.start_ns[:n], self.end_ns[:n], self.long_usd[:n], self.short_usd[:n])
+
+
+@dataclass(frozen=True)
+class EvaluationData:
+    """
+    Everything one evaluation needs.
+
+    Parameters
+    ----------
+    bars : BarSeries
+        The price path (its bars may start before the first window: they warm the grid up).
+    open_interest : Observations
+        Open interest (USD notional) observations.
+    funding : Observations
+        Funding rates (fraction per funding interval); may be empty.
+    liquidations : LiquidationWindows
+        Actual liquidations per window; the windows define the evaluation's snapshots (at each window end).
+    source : str
+        Human-readable description of where the data came from.
+    notes : tuple[str, ...]
+        Caveats printed with the report (e.g. scope mismatch of OI and liquidations).
+    taker : TakerFlow, optional
+        Taker buy/sell volume per period (fed to the engine's ``update_taker_volume``; it only matters when
+        the engine's taker skew parameters are non-zero).
+    """
+
+    bars: BarSeries
+    open_interest: Observations
+    funding: Observations
+    liquidations: LiquidationWindows
+    source: str = ""
+    notes: tuple[str, ...] = ()
+    taker: TakerFlow | None = None
+
+    def head_windows(self, n: int) -> "EvaluationData":
+        """
+        The same data cut after the first ``n`` liquidation windows (plus the bars needed to look ahead).
+
+        Parameters
+        ----------
+        n : int
+            Number of windows kept, >= 1.
+
+        Returns
+        -------
+        EvaluationData
+            Bars are kept up to 7 days past the last kept window so look-ahead horizons stay measurable.
+
+        Raises
+        ------
+        ValueError
+            If ``n`` < 1.
+        """
+        if n < 1:
+            raise ValueError(f"head_windows: n must be >= 1, was {n}")
+        liq = self.liquidations.head(n)
+        end = int(liq.end_ns[-1])
+        first = int(np.iinfo(np.int64).min)
+        return EvaluationData(
+            bars=self.bars.slice_time(first, end + 7 * 24 * NS_PER_HOUR),
+            open_interest=self.open_interest.slice_time(first, end),
+            funding=self.funding.slice_time(first, end),
+            liquidations=liq,
+            source=self.source + f" (first {n} windows)",
+            notes=self.notes,
+            taker=self.taker.slice_time(first, end) if self.taker is not None else None,
+        )

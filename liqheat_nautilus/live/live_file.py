@@ -1,0 +1,266 @@
+"""The declarative live file (``config/live_binance.toml``): what ``liqheat live`` runs.
+
+API keys are deliberately *not* fields: unknown fields are rejected, so a key pasted into the file fails loading.
+"""
+
+from pathlib import Path
+
+import msgspec
+
+EXECUTION_MODES = ("testnet", "sandbox", "mainnet")
+MAINNET_CONFIRMATION = "I accept real-money trading on Binance mainnet"
+"""Exact text ``[execution] mainnet_confirm`` must hold, together with the ``--mainnet`` flag, for mainnet."""
+
+
+class ExecutionSection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """
+    ``[execution]``.
+
+    Attributes
+    ----------
+    mode : str
+        ``"testnet"`` (Binance futures testnet orders, default), ``"sandbox"`` (paper trading: Nautilus'
+        simulated exchange filled from the live Binance mainnet trades and quotes) or ``"mainnet"``.
+    mainnet_confirm : str
+        Must equal :data:`MAINNET_CONFIRMATION` for ``mode = "mainnet"``.
+    """
+
+    mode: str = "testnet"
+    mainnet_confirm: str = ""
+
+
+class BinanceSection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """
+    ``[binance]``: the Binance USD-M data (and execution) clients.
+
+    Attributes
+    ----------
+    instrument_ids : list[str]
+        Nautilus ids loaded from the venue, e.g. ``["BTCUSDT-PERP.BINANCE"]``.
+    account_type : str
+        ``"USDT_FUTURES"`` (``"COIN_FUTURES"`` has no testnet).
+    base_url_http, base_url_ws : str
+        Endpoint overrides ("" = Nautilus' default for the mode); the offline tests point them at 127.0.0.1.
+    funding_interval_hours : float
+        Funding interval of the instruments (8 for BTCUSDT).
+    funding_min_interval_secs : int
+        Minimum spacing of published funding updates whose only change is the rate.
+    liquidation_trade_types : list[str]
+        ``@trade`` order types published as liquidation prints.
+    update_instruments_interval_mins : int
+        Instrument reload interval (0 = never).
+    """
+
+    instrument_ids: list[str]
+    account_type: str = "USDT_FUTURES"
+    base_url_http: str = ""
+    base_url_ws: str = ""
+    funding_interval_hours: float = 8.0
+    funding_min_interval_secs: int = 60
+    liquidation_trade_types: list[str] = msgspec.field(default_factory=lambda: ["INSURANCE_FUND"])
+    update_instruments_interval_mins: int = 60
+
+
+class SandboxSection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """
+    ``[sandbox]``: the simulated account of ``mode = "sandbox"`` (Nautilus ``SandboxExecutionClientConfig``).
+
+    Attributes
+    ----------
+    starting_balances : list[str]
+        E.g. ``["10000 USDT"]``.
+    default_leverage : float
+        Account leverage.
+    oms_type : str
+        ``"NETTING"`` or ``"HEDGING"``.
+    """
+
+    starting_balances: list[str] = msgspec.field(default_factory=lambda: ["10000 USDT"])
+    default_leverage: float = 5.0
+    oms_type: str = "NETTING"
+
+
+class RiskSection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """
+    ``[risk]``: order limits; orders that break them are denied (``OrderDenied``) before reaching the venue.
+
+    Rates are enforced by Nautilus' ``LiveRiskEngineConfig``. Notional limits are passed to it too but Nautilus 1.221
+    skips them for margin accounts, so the liqheat risk guard in the execution client enforces them
+    (:mod:`~liqheat_nautilus.live.risk_guard`).
+
+    Attributes
+    ----------
+    max_order_submit_rate, max_order_modify_rate : str
+        ``"<count>/HH:MM:SS"``, e.g. ``"5/00:00:01"``.
+    max_notional_per_order : dict[str, int]
+        ``{instrument_id: max order notional in quote currency}``; an instrument missing here is unlimited.
+    max_position_notional : dict[str, int]
+        ``{instrument_id: max absolute net position notional}`` an order may lead to (reduce-only orders exempt).
+    """
+
+    max_order_submit_rate: str = "5/00:00:01"
+    max_order_modify_rate: str = "5/00:00:01"
+    max_notional_per_order: dict[str, int] = msgspec.field(default_factory=dict)
+    max_position_notional: dict[str, int] = msgspec.field(default_factory=dict)
+
+
+class ShutdownSection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """
+    ``[shutdown]``.
+
+    Attributes
+    ----------
+    close_positions : bool
+        On stop (Ctrl-C, ``--duration`` elapsed): cancel open orders and close positions of every strategy's
+        instruments before the node stops (``true``), or leave positions open at the venue (``false``; open
+        orders are still cancelled unless ``cancel_orders = false``).
+    cancel_orders : bool
+        Cancel open orders on stop.
+    grace_secs : float
+        Seconds allowed for the closing orders to fill before the node stops.
+    """
+
+    close_positions: bool = True
+    cancel_orders: bool = True
+    grace_secs: float = 5.0
+
+
+class PollerTargetSection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """``[[poller.targets]]``: see :class:`~liqheat_nautilus.live.oi_config.PollTarget`."""
+
+    exchange: str
+    symbol: str
+    instrument_id: str
+    venue: str = ""
+    open_interest: bool = True
+    funding: bool = False
+    funding_interval_hours: float = 8.0
+
+
+class PollerSection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """
+    ``[poller]``: see :class:`~liqheat_nautilus.live.oi_config.OpenInterestPollerConfig` (``client_id`` names the
+    client; request warm-up history from it).
+    """
+
+    targets: list[PollerTargetSection] = msgspec.field(default_factory=list)
+    client_id: str = "LIQHEAT_OI"
+    interval_secs: float = 60.0
+    request_timeout_secs: float = 10.0
+    max_backoff_secs: float = 600.0
+    stale_after_secs: float = 300.0
+    api_base_overrides: dict[str, str] = msgspec.field(default_factory=dict)
+    ccxt_options: dict[str, dict] = msgspec.field(default_factory=dict)
+    history_timeframe: str = "5m"
+    history_limit: int = 500
+
+
+class MonitorSection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """``[monitor]``: :class:`~liqheat_nautilus.live.monitor.LiveFeedMonitor` for ``instrument_ids[0]``."""
+
+    enabled: bool = True
+    heartbeat_secs: int = 60
+    stale_after_secs: int = 120
+    subscribe_quote_ticks: bool = True
+
+
+class ComponentSection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """``[[actors]]`` / ``[[strategies]]``: ``path``/``config_path`` (``module:Class``) and ``config`` fields."""
+
+    path: str
+    config_path: str
+    config: dict = msgspec.field(default_factory=dict)
+
+
+class LiveFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """
+    A whole live file.
+
+    Attributes
+    ----------
+    name : str
+        Run name.
+    trader_id : str
+        Nautilus trader id (``NAME-TAG``).
+    log_level : str
+        Nautilus log level.
+    execution, binance, sandbox, risk, shutdown, poller, monitor
+        The sections above.
+    actors, strategies : list[ComponentSection]
+        Components, as in the backtest files.
+    """
+
+    name: str
+    binance: BinanceSection
+    trader_id: str = "LIQHEAT-001"
+    log_level: str = "INFO"
+    execution: ExecutionSection = msgspec.field(default_factory=ExecutionSection)
+    sandbox: SandboxSection = msgspec.field(default_factory=SandboxSection)
+    risk: RiskSection = msgspec.field(default_factory=RiskSection)
+    shutdown: ShutdownSection = msgspec.field(default_factory=ShutdownSection)
+    poller: PollerSection = msgspec.field(default_factory=PollerSection)
+    monitor: MonitorSection = msgspec.field(default_factory=MonitorSection)
+    actors: list[ComponentSection] = msgspec.field(default_factory=list)
+    strategies: list[ComponentSection] = msgspec.field(default_factory=list)
+
+
+def load_live_file(path: str | Path) -> LiveFile:
+    """
+    Read and validate a live file.
+
+    Parameters
+    ----------
+    path : str or Path
+        A ``.toml`` file.
+
+    Returns
+    -------
+    LiveFile
+
+    Raises
+    ------
+    FileNotFoundError
+        If the file does not exist.
+    ValueError
+        For a missing, unknown (e.g. an ``api_key``) or mistyped field (msgspec names it and its section), an
+        unknown execution mode, or an empty ``instrument_ids``.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"live config not found: {path}")
+    try:
+        live = msgspec.toml.decode(path.read_bytes(), type=LiveFile)
+    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+        raise ValueError(f"{path}: {exc}") from exc
+    if live.execution.mode not in EXECUTION_MODES:
+        raise ValueError(f"{path}: [execution] mode must be one of {EXECUTION_MODES}, was {live.execution.mode!r}")
+    if not live.binance.instrument_ids:
+        raise ValueError(f"{path}: [binance] instrument_ids is empty")
+    return live
+
+
+def check_mainnet_guard(live: LiveFile, mainnet_flag: bool) -> None:
+    """
+    Mainnet needs both the ``--mainnet`` flag and the confirmation text; the flag alone on another mode is an error.
+
+    Parameters
+    ----------
+    live : LiveFile
+        The file.
+    mainnet_flag : bool
+        Whether ``--mainnet`` was given.
+
+    Raises
+    ------
+    ValueError
+        If ``mode = "mainnet"`` without the flag or without ``mainnet_confirm`` = :data:`MAINNET_CONFIRMATION`, or
+        the flag with another mode.
+    """
+    mode = live.execution.mode
+    if mode == "mainnet":
+        if not mainnet_flag:
+            raise ValueError('[execution] mode = "mainnet" also needs the --mainnet command-line flag')
+        if live.execution.mainnet_confirm != MAINNET_CONFIRMATION:
+            raise ValueError(f'[execution] mode = "mainnet" needs mainnet_confirm = "{MAINNET_CONFIRMATION}"')
+    elif mainnet_flag:
+        raise ValueError(f'--mainnet given but [execution] mode = "{mode}"; set mode = "mainnet" to trade mainnet')

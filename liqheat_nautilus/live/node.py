@@ -1,0 +1,264 @@
+"""Build a Nautilus ``TradingNode`` from a :class:`~liqheat_nautilus.live.live_file.LiveFile` and run it with a
+graceful, bounded shutdown."""
+
+import asyncio
+import contextlib
+import signal
+from decimal import Decimal
+
+from nautilus_trader.adapters.binance import BinanceAccountType
+from nautilus_trader.config import (
+    ImportableActorConfig,
+    ImportableStrategyConfig,
+    InstrumentProviderConfig,
+    LiveExecEngineConfig,
+    LiveRiskEngineConfig,
+    LoggingConfig,
+    TradingNodeConfig,
+)
+from nautilus_trader.live.node import TradingNode
+from nautilus_trader.model.identifiers import InstrumentId, TraderId
+
+from liqheat_nautilus.live.binance_data import LiqheatBinanceDataClientConfig
+from liqheat_nautilus.live.binance_factory import LiqheatBinanceLiveDataClientFactory
+from liqheat_nautilus.live.guarded_exec import (
+    GuardedBinanceExecClientConfig,
+    GuardedBinanceExecClientFactory,
+    GuardedSandboxExecClientConfig,
+    GuardedSandboxExecClientFactory,
+)
+from liqheat_nautilus.live.keys import require_keys
+from liqheat_nautilus.live.live_file import LiveFile, check_mainnet_guard
+from liqheat_nautilus.live.oi_config import OpenInterestPollerConfig, PollTarget
+from liqheat_nautilus.live.oi_factory import OpenInterestPollerFactory
+
+BINANCE = "BINANCE"
+
+
+def build_node_config(live: LiveFile, mainnet_flag: bool = False, log_level: str | None = None) -> TradingNodeConfig:
+    """
+    Translate a live file into Nautilus' ``TradingNodeConfig``.
+
+    Data: the liqheat Binance data client (client ``"BINANCE"``; testnet data in ``testnet`` mode, mainnet data
+    otherwise) and, when ``[[poller.targets]]`` exist, the open-interest poller. Execution: Binance (testnet or
+    mainnet) or Nautilus' sandbox (venue ``BINANCE``, filled from trades and quotes), both with the liqheat risk
+    guard (:mod:`~liqheat_nautilus.live.risk_guard`: Nautilus' risk engine skips notional checks for margin
+    accounts). Rate limits and ``max_notional_per_order`` also go into ``LiveRiskEngineConfig``.
+    A :class:`~liqheat_nautilus.live.monitor.LiveFeedMonitor` is added first when enabled.
+
+    Parameters
+    ----------
+    live : LiveFile
+        The parsed file.
+    mainnet_flag : bool, default False
+        Whether ``--mainnet`` was given.
+    log_level : str, optional
+        Overrides ``live.log_level``.
+
+    Returns
+    -------
+    TradingNodeConfig
+
+    Raises
+    ------
+    ValueError
+        If the mainnet guard fails (see :func:`~liqheat_nautilus.live.live_file.check_mainnet_guard`) or an
+        account type is unknown.
+    """
+    check_mainnet_guard(live, mainnet_flag)
+    mode = live.execution.mode
+    b = live.binance
+    try:
+        account_type = BinanceAccountType[b.account_type]
+    except KeyError:
+        raise ValueError(f"[binance] account_type {b.account_type!r} unknown; use USDT_FUTURES") from None
+    testnet = mode == "testnet"
+    provider = InstrumentProviderConfig(load_ids=frozenset(InstrumentId.from_str(i) for i in b.instrument_ids))
+    data_clients = {
+        BINANCE: LiqheatBinanceDataClientConfig(
+            account_type=account_type, testnet=testnet, base_url_http=b.base_url_http or None,
+            base_url_ws=b.base_url_ws or None, instrument_provider=provider,
+            update_instruments_interval_mins=b.update_instruments_interval_mins or None,
+            funding_interval_hours=b.funding_interval_hours, funding_min_interval_secs=b.funding_min_interval_secs,
+            liquidation_trade_types=tuple(b.liquidation_trade_types),
+        ),
+    }
+    p = live.poller
+    if p.targets:
+        data_clients[p.client_id] = OpenInterestPollerConfig(
+            targets=[PollTarget(**{f: getattr(t, f) for f in t.__struct_fields__}) for t in p.targets],
+            interval_secs=p.interval_secs, request_timeout_secs=p.request_timeout_secs,
+            max_backoff_secs=p.max_backoff_secs, stale_after_secs=p.stale_after_secs,
+            api_base_overrides=dict(p.api_base_overrides) or None, ccxt_options=dict(p.ccxt_options) or None,
+            history_timeframe=p.history_timeframe, history_limit=p.history_limit,
+        )
+    r = live.risk
+    limits = {"max_notional_per_order": {k: float(v) for k, v in r.max_notional_per_order.items()} or None,
+              "max_position_notional": {k: float(v) for k, v in r.max_position_notional.items()} or None}
+    if mode == "sandbox":
+        s = live.sandbox
+        exec_clients = {BINANCE: GuardedSandboxExecClientConfig(
+            venue=BINANCE, starting_balances=list(s.starting_balances), account_type="MARGIN", oms_type=s.oms_type,
+            default_leverage=Decimal(str(s.default_leverage)), bar_execution=False, trade_execution=True,
+            # In a live node the sandbox fills a market entry at once but the position reaches the cache only
+            # after the exec engine's async event queue, so the bracket's reduce-only SL/TP were rejected as
+            # "would have increased position" (seen in the offline replay); the OCO bracket still closes only.
+            use_reduce_only=False, **limits,
+        )}
+    else:
+        exec_clients = {BINANCE: GuardedBinanceExecClientConfig(
+            account_type=account_type, testnet=testnet, base_url_http=b.base_url_http or None,
+            base_url_ws=b.base_url_ws or None, instrument_provider=provider, max_retries=3,
+            retry_delay_initial_ms=1_000, retry_delay_max_ms=10_000, **limits,
+        )}
+    actors = []
+    if live.monitor.enabled:
+        actors.append(ImportableActorConfig(
+            actor_path="liqheat_nautilus.live.monitor:LiveFeedMonitor",
+            config_path="liqheat_nautilus.live.monitor:LiveFeedMonitorConfig",
+            config={"instrument_id": b.instrument_ids[0], "data_client_id": BINANCE,
+                    "heartbeat_secs": live.monitor.heartbeat_secs,
+                    "stale_after_secs": live.monitor.stale_after_secs,
+                    "subscribe_quote_ticks": live.monitor.subscribe_quote_ticks},
+        ))
+    actors += [ImportableActorConfig(actor_path=a.path, config_path=a.config_path, config=dict(a.config))
+               for a in live.actors]
+    strategies = [ImportableStrategyConfig(strategy_path=s.path, config_path=s.config_path, config=dict(s.config))
+                  for s in live.strategies]
+    return TradingNodeConfig(
+        trader_id=TraderId(live.trader_id),
+        logging=LoggingConfig(log_level=log_level or live.log_level),
+        risk_engine=LiveRiskEngineConfig(
+            max_order_submit_rate=r.max_order_submit_rate, max_order_modify_rate=r.max_order_modify_rate,
+            max_notional_per_order=dict(r.max_notional_per_order),
+        ),
+        exec_engine=LiveExecEngineConfig(reconciliation=mode != "sandbox"),
+        data_clients=data_clients,
+        exec_clients=exec_clients,
+        actors=actors,
+        strategies=strategies,
+        timeout_connection=30.0,
+        timeout_disconnection=10.0,
+        timeout_post_stop=2.0,
+    )
+
+
+def build_node(live: LiveFile, mainnet_flag: bool = False, log_level: str | None = None) -> TradingNode:
+    """
+    Build (but not start) the ``TradingNode`` of a live file, after checking the environment keys.
+
+    Parameters
+    ----------
+    live : LiveFile
+        The parsed file.
+    mainnet_flag : bool, default False
+        Whether ``--mainnet`` was given.
+    log_level : str, optional
+        Overrides ``live.log_level``.
+
+    Returns
+    -------
+    TradingNode
+        Built; one per process (its event loop is closed by ``dispose()``).
+
+    Raises
+    ------
+    ValueError
+        See :func:`build_node_config`.
+    RuntimeError
+        If the API key variables of the mode are missing (the message names them).
+    """
+    config = build_node_config(live, mainnet_flag, log_level)
+    require_keys(live.execution.mode)
+    node = TradingNode(config=config)
+    node.add_data_client_factory(BINANCE, LiqheatBinanceLiveDataClientFactory)
+    if live.poller.targets:
+        node.add_data_client_factory(live.poller.client_id, OpenInterestPollerFactory)
+    if live.execution.mode == "sandbox":
+        node.add_exec_client_factory(BINANCE, GuardedSandboxExecClientFactory)
+    else:
+        node.add_exec_client_factory(BINANCE, GuardedBinanceExecClientFactory)
+    node.build()
+    return node
+
+
+def flatten_or_keep(node: TradingNode, close_positions: bool, cancel_orders: bool = True) -> int:
+    """
+    Shutdown policy: cancel open orders and (optionally) close positions of every strategy's instruments.
+
+    Parameters
+    ----------
+    node : TradingNode
+        The running node.
+    close_positions : bool
+        Close open positions with market orders (``False``: keep them open at the venue).
+    cancel_orders : bool, default True
+        Cancel open orders.
+
+    Returns
+    -------
+    int
+        Number of open positions found (closed or kept).
+    """
+    cache = node.kernel.cache
+    n_open = 0
+    for strategy in node.trader.strategies():
+        instruments = {o.instrument_id for o in cache.orders(strategy_id=strategy.id)}
+        instruments |= {p.instrument_id for p in cache.positions_open(strategy_id=strategy.id)}
+        for instrument_id in instruments:
+            if cancel_orders:
+                strategy.cancel_all_orders(instrument_id)
+            positions = cache.positions_open(instrument_id=instrument_id, strategy_id=strategy.id)
+            n_open += len(positions)
+            if close_positions and positions:
+                strategy.close_all_positions(instrument_id)
+    return n_open
+
+
+async def run_node_async(node: TradingNode, live: LiveFile, duration_secs: float | None = None) -> dict:
+    """
+    Run a built node until ``duration_secs`` elapse or SIGINT/SIGTERM, then shut down gracefully.
+
+    Shutdown: apply :func:`flatten_or_keep` per ``[shutdown]``, wait ``grace_secs`` for fills, stop the node.
+
+    Parameters
+    ----------
+    node : TradingNode
+        Built node.
+    live : LiveFile
+        The file (shutdown policy).
+    duration_secs : float, optional
+        Bounded run (smoke tests, CI); ``None`` runs until a signal.
+
+    Returns
+    -------
+    dict
+        ``{"open_positions_at_stop": int, "stopped_by": "duration" | "signal" | "node"}``.
+    """
+    loop = asyncio.get_running_loop()
+    stop_event = asyncio.Event()
+    stopped_by = "duration"
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop_event.set)
+    run_task = asyncio.ensure_future(node.run_async())
+    waiter = asyncio.ensure_future(stop_event.wait())
+    done, _ = await asyncio.wait({run_task, waiter}, timeout=duration_secs, return_when=asyncio.FIRST_COMPLETED)
+    if waiter in done:
+        stopped_by = "signal"
+    elif run_task in done:
+        stopped_by = "node"
+    waiter.cancel()
+    sd = live.shutdown
+    n_open = flatten_or_keep(node, sd.close_positions, sd.cancel_orders) if node.trader.is_running else 0
+    if n_open or sd.cancel_orders:
+        await asyncio.sleep(sd.grace_secs)
+    await node.stop_async()
+    await asyncio.sleep(0.5)
+    if not run_task.done():
+        run_task.cancel()
+    await asyncio.gather(run_task, return_exceptions=True)
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.remove_signal_handler(sig)
+    return {"open_positions_at_stop": n_open, "stopped_by": stopped_by}

@@ -1,0 +1,88 @@
+"""Configuration of the open-interest / funding poller (:mod:`liqheat_nautilus.live.oi_poller`)."""
+
+from nautilus_trader.config import LiveDataClientConfig, NautilusConfig
+
+SUPPORTED_EXCHANGES = ("binance", "binanceusdm", "bybit", "okx", "hyperliquid")
+"""ccxt exchange ids the poller is meant for (any ccxt id with ``fetchOpenInterest`` works)."""
+
+
+class PollTarget(NautilusConfig, frozen=True):
+    """
+    One market to poll.
+
+    Parameters
+    ----------
+    exchange : str
+        ccxt exchange id: ``"binance"``, ``"bybit"``, ``"okx"``, ``"hyperliquid"``.
+    symbol : str
+        ccxt unified symbol, e.g. ``"BTC/USDT:USDT"`` (linear perpetual) or ``"BTC/USD:BTC"`` (inverse).
+    instrument_id : str
+        Nautilus instrument id the data is published under (``metadata={"instrument_id": ...}`` and the
+        ``instrument_id`` field), e.g. ``"BTCUSDT-PERP.BINANCE"``. Several venues may publish under the same id;
+        ``OpenInterest.venue`` tells them apart.
+    venue : str, default ""
+        Label written into ``OpenInterest.venue`` (default: the exchange id upper-cased).
+    open_interest : bool, default True
+        Poll open interest.
+    funding : bool, default False
+        Poll the funding rate too (for venues whose Nautilus adapter does not stream it).
+    funding_interval_hours : float, default 8.0
+        Funding interval when the venue response does not say.
+    """
+
+    exchange: str
+    symbol: str
+    instrument_id: str
+    venue: str = ""
+    open_interest: bool = True
+    funding: bool = False
+    funding_interval_hours: float = 8.0
+
+    @property
+    def key(self) -> str:
+        """``"<exchange>:<symbol>"``."""
+        return f"{self.exchange}:{self.symbol}"
+
+    @property
+    def venue_label(self) -> str:
+        """The ``OpenInterest.venue`` label."""
+        return self.venue or self.exchange.upper()
+
+
+class OpenInterestPollerConfig(LiveDataClientConfig, frozen=True, kw_only=True):
+    """
+    Configuration of :class:`~liqheat_nautilus.live.oi_poller.OpenInterestPoller`.
+
+    Parameters
+    ----------
+    targets : list[PollTarget]
+        Markets to poll (at least one).
+    interval_secs : float, default 60.0
+        Seconds between polls of one target when healthy.
+    request_timeout_secs : float, default 10.0
+        Timeout of one venue request (seconds).
+    max_backoff_secs : float, default 600.0
+        Longest wait after consecutive errors (the wait doubles per error from ``interval_secs``).
+    stale_after_secs : float, default 300.0
+        A target is *stale* when no new venue observation (a later venue timestamp) arrived for this long.
+    api_base_overrides : dict[str, str], optional
+        ``{exchange id: base URL}``; replaces scheme and host of every ccxt API URL of that exchange, keeping the
+        path (``https://fapi.binance.com/fapi/v1`` -> ``http://127.0.0.1:8080/fapi/v1``). For proxies and the
+        offline replay tests.
+    ccxt_options : dict[str, dict], optional
+        ``{exchange id: ccxt options}``, e.g. ``{"binance": {"fetchMarkets": ["linear"]}}``.
+    history_timeframe : str, default "5m"
+        Timeframe of open-interest history for warm-up requests.
+    history_limit : int, default 500
+        Maximum rows per history request.
+    """
+
+    targets: list[PollTarget]
+    interval_secs: float = 60.0
+    request_timeout_secs: float = 10.0
+    max_backoff_secs: float = 600.0
+    stale_after_secs: float = 300.0
+    api_base_overrides: dict[str, str] | None = None
+    ccxt_options: dict[str, dict] | None = None
+    history_timeframe: str = "5m"
+    history_limit: int = 500

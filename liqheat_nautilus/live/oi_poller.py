@@ -1,0 +1,428 @@
+"""``OpenInterestPoller``: a Nautilus ``LiveMarketDataClient`` polling open interest and funding through ccxt.
+
+Nautilus 1.221 streams neither open interest (no type) nor funding for every venue. This client polls
+``fetch_open_interest`` / ``fetch_funding_rate`` of ``ccxt.async_support`` (non-blocking aiohttp) for each
+configured target at a fixed interval, publishes :class:`~liqheat_nautilus.data.OpenInterest` and
+:class:`~liqheat_nautilus.data.FundingRate` as ``CustomData`` with ``metadata={"instrument_id": "<id>"}``, backs off
+exponentially on errors and marks targets stale when the venue stops producing new observations. It also answers
+``request_data`` for both types from the venues' history endpoints (warm-up).
+"""
+
+import asyncio
+import math
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import ccxt.async_support as ccxt_async
+import pandas as pd
+from nautilus_trader.cache.cache import Cache
+from nautilus_trader.common.component import LiveClock, MessageBus
+from nautilus_trader.common.enums import LogColor
+from nautilus_trader.common.providers import InstrumentProvider
+from nautilus_trader.data.messages import RequestData, SubscribeData, UnsubscribeData
+from nautilus_trader.live.data_client import LiveMarketDataClient
+from nautilus_trader.model.data import CustomData, DataType
+from nautilus_trader.model.enums import PriceType
+from nautilus_trader.model.identifiers import ClientId, InstrumentId
+
+from liqheat_nautilus.data import FundingRate, OpenInterest
+from liqheat_nautilus.live.oi_config import OpenInterestPollerConfig, PollTarget
+
+NS_PER_MS = 1_000_000
+NS_PER_SECOND = 1_000_000_000
+
+
+@dataclass
+class TargetStatus:
+    """
+    Health of one poll target (read it from :attr:`OpenInterestPoller.status`).
+
+    Attributes
+    ----------
+    polls, errors, consecutive_errors, published : int
+        Counters (``published``: OpenInterest objects).
+    funding_published : int
+        FundingRate objects published.
+    repeats : int
+        Polls that returned an observation no newer than the previous one.
+    last_venue_ts_ns : int
+        Venue timestamp (UNIX ns) of the newest open-interest observation.
+    last_fresh_ns : int
+        Local time (UNIX ns) a newer observation last arrived (connect time before the first).
+    last_error : str
+        The last error (type and message), ``""`` if none.
+    stale : bool
+        No newer observation for ``stale_after_secs``.
+    next_delay_secs : float
+        Wait before the next poll (grows on errors).
+    """
+
+    polls: int = 0
+    errors: int = 0
+    consecutive_errors: int = 0
+    published: int = 0
+    funding_published: int = 0
+    repeats: int = 0
+    last_venue_ts_ns: int = 0
+    last_fresh_ns: int = 0
+    last_error: str = ""
+    stale: bool = False
+    next_delay_secs: float = 0.0
+
+
+def backoff_delay(interval_secs: float, consecutive_errors: int, max_backoff_secs: float) -> float:
+    """
+    Wait before the next poll: ``interval * 2**consecutive_errors``, capped.
+
+    Parameters
+    ----------
+    interval_secs : float
+        Healthy poll interval (s).
+    consecutive_errors : int
+        Errors in a row (0 when healthy).
+    max_backoff_secs : float
+        Cap (s).
+
+    Returns
+    -------
+    float
+        Seconds.
+    """
+    return min(interval_secs * (2.0 ** min(consecutive_errors, 30)), max(max_backoff_secs, interval_secs))
+
+
+def override_api_urls(urls: object, base: str) -> object:
+    """
+    Replace scheme and host of every URL in a ccxt ``urls["api"]`` tree, keeping paths.
+
+    Parameters
+    ----------
+    urls : str, dict or list
+        The tree.
+    base : str
+        E.g. ``"http://127.0.0.1:8080"``.
+
+    Returns
+    -------
+    The same structure with rewritten URL strings.
+    """
+    if isinstance(urls, str):
+        parts = urlsplit(urls)
+        if not parts.scheme:
+            return urls
+        return base.rstrip("/") + parts.path + (f"?{parts.query}" if parts.query else "")
+    if isinstance(urls, dict):
+        return {k: override_api_urls(v, base) for k, v in urls.items()}
+    if isinstance(urls, list):
+        return [override_api_urls(v, base) for v in urls]
+    return urls
+
+
+def _finite(value) -> float:
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        return math.nan
+    return out if math.isfinite(out) else math.nan
+
+
+def _interval_hours(text, default: float) -> float:
+    if isinstance(text, str) and text.endswith("h") and text[:-1].replace(".", "", 1).isdigit():
+        return float(text[:-1])
+    return default
+
+
+class OpenInterestPoller(LiveMarketDataClient):
+    """
+    Polls open interest (and optionally funding) of several venues through ``ccxt.async_support``.
+
+    Polling starts on connect for every target; no subscription is needed (subscribers just
+    ``subscribe_data(DataType(OpenInterest))``). Each target runs in its own task: a slow or failing venue never
+    delays another, and all I/O is awaited on the node's event loop.
+
+    Open interest in USD is the venue's ``openInterestValue`` when reported; otherwise the base amount
+    (``openInterestAmount * contractSize`` for linear markets) times a reference price from the Nautilus cache
+    (last trade, else mid, else mark price of ``instrument_id``). Without any price the observation is held back
+    (not counted fresh) until one exists.
+
+    Parameters
+    ----------
+    loop : asyncio.AbstractEventLoop
+        The node's event loop.
+    client_id : ClientId
+        E.g. ``ClientId("LIQHEAT_OI")``.
+    msgbus, cache, clock
+        The node's components.
+    config : OpenInterestPollerConfig
+        Targets, interval, backoff, staleness.
+
+    Raises
+    ------
+    ValueError
+        If there is no target or an exchange id is unknown to ccxt.
+    """
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        client_id: ClientId,
+        msgbus: MessageBus,
+        cache: Cache,
+        clock: LiveClock,
+        config: OpenInterestPollerConfig,
+    ) -> None:
+        if not config.targets:
+            raise ValueError("OpenInterestPollerConfig.targets is empty: configure at least one [[poller.targets]]")
+        for target in config.targets:
+            if not hasattr(ccxt_async, target.exchange):
+                raise ValueError(f"poll target {target.key}: unknown ccxt exchange id {target.exchange!r}")
+        super().__init__(
+            loop=loop, client_id=client_id, venue=None, msgbus=msgbus, cache=cache, clock=clock,
+            instrument_provider=InstrumentProvider(), config=config,
+        )
+        self._poll_config = config
+        self._exchanges: dict[str, ccxt_async.Exchange] = {}
+        self._markets_lock: dict[str, asyncio.Lock] = {}
+        self._poll_tasks: list[asyncio.Task] = []
+        self.status: dict[str, TargetStatus] = {t.key: TargetStatus() for t in config.targets}
+
+    # -- lifecycle ---------------------------------------------------------------------------------------------
+
+    def _exchange(self, exchange_id: str) -> ccxt_async.Exchange:
+        exchange = self._exchanges.get(exchange_id)
+        if exchange is None:
+            options = (self._poll_config.ccxt_options or {}).get(exchange_id, {})
+            exchange = getattr(ccxt_async, exchange_id)({
+                "enableRateLimit": True,
+                "timeout": int(self._poll_config.request_timeout_secs * 1000),
+                "options": dict(options),
+            })
+            base = (self._poll_config.api_base_overrides or {}).get(exchange_id)
+            if base:
+                exchange.urls["api"] = override_api_urls(exchange.urls["api"], base)
+            self._exchanges[exchange_id] = exchange
+            self._markets_lock[exchange_id] = asyncio.Lock()
+        return exchange
+
+    async def _connect(self) -> None:
+        now = self._clock.timestamp_ns()
+        for target in self._poll_config.targets:
+            self.status[target.key].last_fresh_ns = now
+            self._exchange(target.exchange)
+            self._poll_tasks.append(self._loop.create_task(self._poll_loop(target), name=f"oi-poll {target.key}"))
+        self._log.info(f"Polling {len(self._poll_config.targets)} targets every "
+                       f"{self._poll_config.interval_secs}s", LogColor.BLUE)
+
+    async def _disconnect(self) -> None:
+        for task in self._poll_tasks:
+            task.cancel()
+        if self._poll_tasks:
+            await asyncio.gather(*self._poll_tasks, return_exceptions=True)
+        self._poll_tasks.clear()
+        for exchange in self._exchanges.values():
+            await exchange.close()
+        self._exchanges.clear()
+
+    async def _subscribe(self, command: SubscribeData) -> None:
+        if command.data_type.type not in (OpenInterest, FundingRate):
+            self._log.error(f"Cannot subscribe to {command.data_type.type.__name__}: this client publishes "
+                            "OpenInterest and FundingRate only")
+
+    async def _unsubscribe(self, command: UnsubscribeData) -> None:
+        pass  # polling runs for the configured targets until disconnect
+
+    # -- polling -----------------------------------------------------------------------------------------------
+
+    @property
+    def stale_targets(self) -> list[str]:
+        """Keys (``"exchange:symbol"``) of the targets currently marked stale."""
+        return [key for key, st in self.status.items() if st.stale]
+
+    async def _ensure_markets(self, exchange_id: str) -> ccxt_async.Exchange:
+        exchange = self._exchange(exchange_id)
+        if not exchange.markets:
+            async with self._markets_lock[exchange_id]:
+                if not exchange.markets:
+                    await asyncio.wait_for(exchange.load_markets(), self._poll_config.request_timeout_secs * 3)
+        return exchange
+
+    async def _poll_loop(self, target: PollTarget) -> None:
+        cfg = self._poll_config
+        st = self.status[target.key]
+        while True:
+            st.polls += 1
+            try:
+                await self.poll_once(target)
+                st.consecutive_errors = 0
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - every venue failure must only back off this target
+                st.errors += 1
+                st.consecutive_errors += 1
+                st.last_error = f"{type(exc).__name__}: {str(exc)[:200]}"
+                self._log.warning(f"{target.key}: poll failed ({st.consecutive_errors} in a row): {st.last_error}")
+            self.check_stale(target)
+            st.next_delay_secs = backoff_delay(cfg.interval_secs, st.consecutive_errors, cfg.max_backoff_secs)
+            await asyncio.sleep(st.next_delay_secs)
+
+    def check_stale(self, target: PollTarget) -> bool:
+        """
+        Update and return the stale flag of ``target`` (logs on each transition).
+
+        Parameters
+        ----------
+        target : PollTarget
+            The target.
+
+        Returns
+        -------
+        bool
+            Whether no newer observation arrived for ``stale_after_secs``.
+        """
+        st = self.status[target.key]
+        stale = self._clock.timestamp_ns() - st.last_fresh_ns > self._poll_config.stale_after_secs * NS_PER_SECOND
+        if stale and not st.stale:
+            self._log.warning(f"{target.key}: STALE (no new open interest for > {self._poll_config.stale_after_secs}s"
+                              f"{'; last error ' + st.last_error if st.last_error else ''})")
+        elif st.stale and not stale:
+            self._log.info(f"{target.key}: fresh again", LogColor.GREEN)
+        st.stale = stale
+        return stale
+
+    async def poll_once(self, target: PollTarget) -> None:
+        """
+        Poll one target once and publish what is new.
+
+        Parameters
+        ----------
+        target : PollTarget
+            The target.
+
+        Raises
+        ------
+        Exception
+            Any ccxt/network error or timeout (the poll loop counts it and backs off).
+        """
+        exchange = await self._ensure_markets(target.exchange)
+        timeout = self._poll_config.request_timeout_secs
+        if target.open_interest:
+            raw = await asyncio.wait_for(exchange.fetch_open_interest(target.symbol), timeout)
+            oi = self._to_open_interest(exchange, target, raw)
+            st = self.status[target.key]
+            if oi is None:
+                pass
+            elif oi.ts_event <= st.last_venue_ts_ns:
+                st.repeats += 1
+            else:
+                st.last_venue_ts_ns = oi.ts_event
+                st.last_fresh_ns = self._clock.timestamp_ns()
+                self._publish(OpenInterest, oi)
+                st.published += 1
+        if target.funding:
+            raw = await asyncio.wait_for(exchange.fetch_funding_rate(target.symbol), timeout)
+            self._publish(FundingRate, self._to_funding(target, raw))
+            self.status[target.key].funding_published += 1
+
+    def _publish(self, cls: type, obj) -> None:
+        data_type = DataType(cls, metadata={"instrument_id": obj.instrument_id.value})
+        self._handle_data(CustomData(data_type=data_type, data=obj))
+
+    def _reference_price(self, instrument_id: InstrumentId) -> float:
+        for price_type in (PriceType.LAST, PriceType.MID, PriceType.MARK):
+            price = self._cache.price(instrument_id, price_type)
+            if price is not None:
+                return price.as_double()
+        return math.nan
+
+    def _to_open_interest(self, exchange, target: PollTarget, raw: dict,
+                          ts_init: int | None = None) -> OpenInterest | None:
+        market = exchange.market(target.symbol)
+        instrument_id = InstrumentId.from_str(target.instrument_id)
+        contract_size = _finite(market.get("contractSize")) if market.get("contractSize") else 1.0
+        amount = _finite(raw.get("openInterestAmount"))
+        value = _finite(raw.get("openInterestValue"))
+        price = self._reference_price(instrument_id)
+        if market.get("inverse"):
+            usd = value if math.isfinite(value) else amount * contract_size
+            base = usd / price if price and math.isfinite(price) else math.nan
+        else:
+            base = amount * contract_size if math.isfinite(amount) else math.nan
+            usd = value if math.isfinite(value) else base * price
+        if not math.isfinite(usd):
+            self._log.debug(f"{target.key}: open interest held back (no USD value and no reference price yet)")
+            return None
+        ts_event = int(raw.get("timestamp") or self._clock.timestamp_ns() // NS_PER_MS) * NS_PER_MS
+        return OpenInterest(
+            instrument_id=instrument_id, venue=target.venue_label, open_interest_usd=usd,
+            open_interest_contracts=amount, open_interest_base=base, ts_event=ts_event,
+            ts_init=ts_init if ts_init is not None else self._clock.timestamp_ns(),
+        )
+
+    def _to_funding(self, target: PollTarget, raw: dict) -> FundingRate:
+        now = self._clock.timestamp_ns()
+        rate = _finite(raw.get("fundingRate"))
+        if not math.isfinite(rate):
+            raise ValueError(f"{target.key}: funding response has no finite fundingRate: {raw.get('info')!r}")
+        next_ms = raw.get("nextFundingTimestamp") or raw.get("fundingTimestamp") or 0
+        return FundingRate(
+            instrument_id=InstrumentId.from_str(target.instrument_id), rate=rate,
+            interval_hours=_interval_hours(raw.get("interval"), target.funding_interval_hours),
+            next_funding_ns=int(next_ms) * NS_PER_MS,
+            ts_event=int(raw.get("timestamp") or now // NS_PER_MS) * NS_PER_MS, ts_init=now,
+        )
+
+    # -- history requests (warm-up) ----------------------------------------------------------------------------
+
+    async def _request(self, request: RequestData) -> None:
+        cls = request.data_type.type
+        wanted = request.data_type.metadata.get("instrument_id") if request.data_type.metadata else None
+        wanted = str(wanted) if wanted is not None else None
+        targets = [t for t in self._poll_config.targets if wanted in (None, t.instrument_id)]
+        since_ms = int(pd.Timestamp(request.start).value // NS_PER_MS) if request.start is not None else None
+        out: list = []
+        for target in targets:
+            try:
+                if cls is OpenInterest and target.open_interest:
+                    out += await self._open_interest_history(target, since_ms)
+                elif cls is FundingRate and self._serves_funding_history(target):
+                    out += await self._funding_history(target, since_ms)
+            except Exception as exc:  # noqa: BLE001 - a failed venue must not fail the whole warm-up
+                self._log.warning(f"{target.key}: history request for {cls.__name__} failed: "
+                                  f"{type(exc).__name__}: {str(exc)[:200]}")
+        out.sort(key=lambda d: d.ts_event)
+        self._log.info(f"History {cls.__name__}: {len(out)} rows from {len(targets)} targets", LogColor.BLUE)
+        self._handle_data_response(
+            data_type=request.data_type, data=out, correlation_id=request.id, start=request.start,
+            end=request.end, params=request.params,
+        )
+
+    def _serves_funding_history(self, target: PollTarget) -> bool:
+        """Funding history of an instrument comes from its targets polling funding, else from its first target."""
+        same = [t for t in self._poll_config.targets if t.instrument_id == target.instrument_id]
+        polled = [t for t in same if t.funding]
+        return target in polled if polled else target == same[0]
+
+    async def _open_interest_history(self, target: PollTarget, since_ms: int | None) -> list[OpenInterest]:
+        exchange = await self._ensure_markets(target.exchange)
+        rows = await asyncio.wait_for(
+            exchange.fetch_open_interest_history(target.symbol, self._poll_config.history_timeframe, since_ms,
+                                                 self._poll_config.history_limit),
+            self._poll_config.request_timeout_secs,
+        )
+        now = self._clock.timestamp_ns()
+        out = [self._to_open_interest(exchange, target, row, ts_init=now) for row in rows]
+        return [oi for oi in out if oi is not None]
+
+    async def _funding_history(self, target: PollTarget, since_ms: int | None) -> list[FundingRate]:
+        exchange = await self._ensure_markets(target.exchange)
+        rows = await asyncio.wait_for(
+            exchange.fetch_funding_rate_history(target.symbol, since_ms, self._poll_config.history_limit),
+            self._poll_config.request_timeout_secs,
+        )
+        now = self._clock.timestamp_ns()
+        return [
+            FundingRate(instrument_id=InstrumentId.from_str(target.instrument_id), rate=float(row["fundingRate"]),
+                        interval_hours=target.funding_interval_hours, next_funding_ns=0,
+                        ts_event=int(row["timestamp"]) * NS_PER_MS, ts_init=now)
+            for row in rows if math.isfinite(_finite(row.get("fundingRate")))
+        ]

@@ -1,0 +1,161 @@
+"""Pre-trade limits for margin (futures) accounts, enforced in the execution clients.
+
+Nautilus 1.221's ``RiskEngine`` returns before its notional checks for margin accounts
+(``risk/engine.pyx``: ``if account.is_margin_account: return True  # TODO: Determine risk controls for margin``), so
+``max_notional_per_order`` does nothing for Binance futures or a MARGIN sandbox. The execution clients built by
+``liqheat live`` therefore check every order against :class:`RiskLimits` before it leaves the node and *deny* the
+ones that break a limit (``OrderDenied``, as the risk engine would). Nautilus' own rate limits
+(``max_order_submit_rate``) still apply.
+"""
+
+import math
+
+from nautilus_trader.cache.cache import Cache
+from nautilus_trader.execution.messages import SubmitOrder, SubmitOrderList
+from nautilus_trader.model.enums import OrderSide, OrderType
+from nautilus_trader.model.instruments import Instrument
+from nautilus_trader.model.orders import Order
+
+_MARKET_TYPES = (OrderType.MARKET, OrderType.MARKET_TO_LIMIT)
+
+
+class RiskLimits:
+    """
+    Per-instrument notional limits in the instrument's quote currency (USD for USDT-margined contracts).
+
+    Parameters
+    ----------
+    max_notional_per_order : dict[str, float], optional
+        ``{instrument_id: limit}``: largest order notional (quantity x price x multiplier).
+    max_position_notional : dict[str, float], optional
+        ``{instrument_id: limit}``: largest absolute net position notional the order may lead to (open positions
+        of all strategies plus the order, valued at the order's price). Reduce-only orders are never limited.
+
+    Raises
+    ------
+    ValueError
+        If a limit is not a positive finite number (the message names the instrument).
+    """
+
+    def __init__(self, max_notional_per_order: dict[str, float] | None = None,
+                 max_position_notional: dict[str, float] | None = None) -> None:
+        self.max_notional_per_order = {k: float(v) for k, v in (max_notional_per_order or {}).items()}
+        self.max_position_notional = {k: float(v) for k, v in (max_position_notional or {}).items()}
+        for name, table in (("max_notional_per_order", self.max_notional_per_order),
+                            ("max_position_notional", self.max_position_notional)):
+            for key, value in table.items():
+                if not (math.isfinite(value) and value > 0.0):
+                    raise ValueError(f"{name}[{key!r}] must be a positive number, was {value}")
+
+    def is_empty(self) -> bool:
+        """Whether no limit is configured."""
+        return not (self.max_notional_per_order or self.max_position_notional)
+
+
+def reference_price(order: Order, cache: Cache) -> float:
+    """
+    The price an order is valued at: limit price, else trigger price, else (market orders) the ask for buys / bid
+    for sells from the last quote, else the last trade; ``nan`` when none is known.
+
+    Parameters
+    ----------
+    order : Order
+        The order.
+    cache : Cache
+        The node's cache.
+
+    Returns
+    -------
+    float
+    """
+    if order.order_type not in _MARKET_TYPES:
+        if order.has_price:
+            return order.price.as_double()
+        if order.has_trigger_price:
+            return order.trigger_price.as_double()
+    quote = cache.quote_tick(order.instrument_id)
+    if quote is not None:
+        return (quote.ask_price if order.side == OrderSide.BUY else quote.bid_price).as_double()
+    trade = cache.trade_tick(order.instrument_id)
+    return trade.price.as_double() if trade is not None else math.nan
+
+
+def check_order(order: Order, instrument: Instrument | None, cache: Cache, limits: RiskLimits) -> str | None:
+    """
+    The reason to deny ``order``, or ``None`` when it is within the limits.
+
+    Parameters
+    ----------
+    order : Order
+        The order (not yet submitted).
+    instrument : Instrument or None
+        Its instrument (``None``: denied when a limit applies, since nothing can be valued).
+    cache : Cache
+        The node's cache (prices, open positions).
+    limits : RiskLimits
+        The limits.
+
+    Returns
+    -------
+    str or None
+        E.g. ``"NOTIONAL_EXCEEDS_MAX_PER_ORDER: 28145.10 > 1000.00 (BTCUSDT-PERP.BINANCE)"``.
+    """
+    key = order.instrument_id.value
+    max_order = limits.max_notional_per_order.get(key)
+    max_position = limits.max_position_notional.get(key) if not order.is_reduce_only else None
+    if max_order is None and max_position is None:
+        return None
+    if instrument is None:
+        return f"RISK_GUARD: instrument {key} not in the cache; cannot value the order"
+    price = reference_price(order, cache)
+    if not math.isfinite(price):
+        return f"RISK_GUARD: no price known for {key}; cannot value the order"
+    multiplier = float(instrument.multiplier)
+    quantity = order.quantity.as_double()
+    notional = quantity * price * multiplier
+    if max_order is not None and notional > max_order:
+        return f"NOTIONAL_EXCEEDS_MAX_PER_ORDER: {notional:.2f} > {max_order:.2f} ({key})"
+    if max_position is not None:
+        net = sum(p.signed_qty for p in cache.positions_open(instrument_id=order.instrument_id))
+        projected = net + (quantity if order.side == OrderSide.BUY else -quantity)
+        position_notional = abs(projected) * price * multiplier
+        if abs(projected) > abs(net) and position_notional > max_position:
+            return f"POSITION_EXCEEDS_MAX_NOTIONAL: {position_notional:.2f} > {max_position:.2f} ({key})"
+    return None
+
+
+class RiskGuardMixin:
+    """
+    Mixin for a Nautilus execution client: checks :class:`RiskLimits` in ``submit_order`` /
+    ``submit_order_list`` and generates ``OrderDenied`` instead of submitting. Set ``self._risk_limits``.
+
+    For an order list (e.g. a bracket) the first order (the entry) is checked and, when it breaks a limit, every
+    order of the list is denied.
+    """
+
+    _risk_limits: RiskLimits
+
+    def _deny(self, order: Order, reason: str) -> None:
+        self._log.warning(f"risk guard denied {order.client_order_id}: {reason}")
+        self.generate_order_denied(order.strategy_id, order.instrument_id, order.client_order_id, reason,
+                                   self._clock.timestamp_ns())
+
+    def submit_order(self, command: SubmitOrder) -> None:
+        """Check the order, then submit it (or deny it)."""
+        order = command.order
+        reason = check_order(order, self._cache.instrument(order.instrument_id), self._cache, self._risk_limits)
+        if reason:
+            self._deny(order, reason)
+            return
+        super().submit_order(command)
+
+    def submit_order_list(self, command: SubmitOrderList) -> None:
+        """Check the list's entry order, then submit the list (or deny all its orders)."""
+        orders = command.order_list.orders
+        entry = orders[0]
+        reason = check_order(entry, self._cache.instrument(entry.instrument_id), self._cache, self._risk_limits)
+        if reason:
+            for order in orders:
+                self._deny(order, reason)
+            return
+        super().submit_order_list(command)

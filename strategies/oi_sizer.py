@@ -1,0 +1,194 @@
+"""``OISizer``: scale a base position size by the open-interest tier and skew it by the liquidation imbalance.
+
+Playbook rule: size up when the market is deep in open interest (more leveraged positions, larger cascades) and
+down when it is thin; lean towards the side the map's imbalance favours. With ``long_usd`` / ``short_usd`` the
+estimated long liquidations below price and short liquidations above (``LiquidationMapSnapshot``), a ratio above
+``short_favour_ratio`` (many longs to liquidate below) favours shorts, below ``long_favour_ratio`` favours longs.
+No Nautilus imports besides the config base class; usable by any strategy.
+"""
+
+import math
+from decimal import Decimal
+
+from nautilus_trader.common.config import NautilusConfig
+
+
+class OISizerConfig(NautilusConfig, frozen=True):
+    """
+    Thresholds of :class:`OISizer` (all config, no literals in the sizer).
+
+    Parameters
+    ----------
+    oi_tiers_usd : tuple[float, ...], default (5e9, 1e9)
+        Open-interest thresholds (USD notional), strictly descending.
+    oi_multipliers : tuple[float, ...], default (1.5, 1.0)
+        Multiplier when total OI is above the matching threshold (first match wins).
+    base_multiplier : float, default 0.5
+        Multiplier when OI is at or below every threshold.
+    short_favour_ratio : float, default 1.2
+        Long/short liquidation ratio above which shorts are favoured.
+    long_favour_ratio : float, default 0.8
+        Ratio below which longs are favoured.
+    favoured_multiplier : float, default 1.25
+        Skew for the favoured side.
+    disfavoured_multiplier : float, default 0.75
+        Skew for the other side.
+    """
+
+    oi_tiers_usd: tuple[float, ...] = (5e9, 1e9)
+    oi_multipliers: tuple[float, ...] = (1.5, 1.0)
+    base_multiplier: float = 0.5
+    short_favour_ratio: float = 1.2
+    long_favour_ratio: float = 0.8
+    favoured_multiplier: float = 1.25
+    disfavoured_multiplier: float = 0.75
+
+    def validate(self) -> None:
+        """
+        Check the thresholds.
+
+        Raises
+        ------
+        ValueError
+            Naming the offending field: tiers not strictly descending or of a different length than the
+            multipliers, a negative multiplier, or ``long_favour_ratio > short_favour_ratio``.
+        """
+        tiers = list(self.oi_tiers_usd)
+        if len(tiers) != len(self.oi_multipliers):
+            raise ValueError(f"OISizerConfig.oi_multipliers must have one entry per oi_tiers_usd entry "
+                             f"({len(tiers)}), got {len(self.oi_multipliers)}")
+        if any(b >= a for a, b in zip(tiers, tiers[1:], strict=False)):
+            raise ValueError(f"OISizerConfig.oi_tiers_usd must be strictly descending, got {tiers}")
+        for name in ("base_multiplier", "favoured_multiplier", "disfavoured_multiplier"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"OISizerConfig.{name} must be >= 0, got {getattr(self, name)}")
+        if any(m < 0 for m in self.oi_multipliers):
+            raise ValueError(f"OISizerConfig.oi_multipliers must be >= 0, got {list(self.oi_multipliers)}")
+        if self.long_favour_ratio > self.short_favour_ratio:
+            raise ValueError(f"OISizerConfig.long_favour_ratio ({self.long_favour_ratio}) must not exceed "
+                             f"short_favour_ratio ({self.short_favour_ratio})")
+
+
+class OISizer:
+    """
+    Position sizer: ``base size x OI tier multiplier x imbalance skew``.
+
+    Parameters
+    ----------
+    config : OISizerConfig, optional
+        Thresholds (default: the playbook's, > 5 B USD x1.5, > 1 B x1.0, else x0.5; ratio 1.2 / 0.8).
+
+    Raises
+    ------
+    ValueError
+        If the config is inconsistent (see :meth:`OISizerConfig.validate`).
+    """
+
+    def __init__(self, config: OISizerConfig | None = None) -> None:
+        self.config = config or OISizerConfig()
+        self.config.validate()
+
+    def tier_multiplier(self, total_oi_usd: float) -> float:
+        """
+        The open-interest tier multiplier.
+
+        Parameters
+        ----------
+        total_oi_usd : float
+            Total open interest (USD notional).
+
+        Returns
+        -------
+        float
+            The multiplier of the first threshold that ``total_oi_usd`` exceeds, else ``base_multiplier``.
+        """
+        for threshold, multiplier in zip(self.config.oi_tiers_usd, self.config.oi_multipliers, strict=True):
+            if total_oi_usd > threshold:
+                return float(multiplier)
+        return float(self.config.base_multiplier)
+
+    @staticmethod
+    def long_short_ratio(long_usd: float, short_usd: float) -> float:
+        """
+        Long/short liquidation ratio.
+
+        Parameters
+        ----------
+        long_usd, short_usd : float
+            Estimated long liquidations below and short liquidations above price (USD).
+
+        Returns
+        -------
+        float
+            ``long_usd / short_usd``; ``inf`` if only longs, ``1.0`` if both are zero.
+        """
+        if short_usd <= 0:
+            return math.inf if long_usd > 0 else 1.0
+        return long_usd / short_usd
+
+    def skew(self, side: str, long_usd: float, short_usd: float) -> float:
+        """
+        The imbalance skew for a trade direction.
+
+        Parameters
+        ----------
+        side : str
+            ``"LONG"`` or ``"SHORT"`` (the trade's direction).
+        long_usd, short_usd : float
+            As in :meth:`long_short_ratio`.
+
+        Returns
+        -------
+        float
+            ``favoured_multiplier``, ``disfavoured_multiplier`` or 1.0.
+
+        Raises
+        ------
+        ValueError
+            If ``side`` is not ``"LONG"``/``"SHORT"``.
+        """
+        if side not in ("LONG", "SHORT"):
+            raise ValueError(f"side must be 'LONG' or 'SHORT', got {side!r}")
+        ratio = self.long_short_ratio(long_usd, short_usd)
+        if ratio > self.config.short_favour_ratio:
+            favoured = "SHORT"
+        elif ratio < self.config.long_favour_ratio:
+            favoured = "LONG"
+        else:
+            return 1.0
+        return self.config.favoured_multiplier if side == favoured else self.config.disfavoured_multiplier
+
+    def multiplier(self, side: str, total_oi_usd: float, long_usd: float, short_usd: float) -> float:
+        """
+        Total size multiplier: tier multiplier x skew.
+
+        Parameters
+        ----------
+        side : str
+            ``"LONG"`` or ``"SHORT"``.
+        total_oi_usd, long_usd, short_usd : float
+            From a ``LiquidationMapSnapshot`` (USD).
+
+        Returns
+        -------
+        float
+        """
+        return self.tier_multiplier(total_oi_usd) * self.skew(side, long_usd, short_usd)
+
+    def size(self, base_size: Decimal, side: str, total_oi_usd: float, long_usd: float, short_usd: float) -> float:
+        """
+        The scaled size (not rounded: round with the instrument's increment, e.g.
+        :func:`strategies.sizing.round_quantity`).
+
+        Parameters
+        ----------
+        base_size : Decimal
+            Base quantity (instrument size units).
+        side, total_oi_usd, long_usd, short_usd
+            As in :meth:`multiplier`.
+
+        Returns
+        -------
+        float
+        """
+        return float(base_size) * self.multiplier(side, total_oi_usd, long_usd, short_usd)

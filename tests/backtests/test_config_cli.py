@@ -1,0 +1,73 @@
+"""Backtest files (TOML / YAML / JSON), the shipped configs, and the `liqheat backtest --all` wiring."""
+
+import msgspec
+import pytest
+from nautilus_trader.common.config import ActorFactory
+from nautilus_trader.config import ImportableStrategyConfig
+from nautilus_trader.trading.config import StrategyFactory
+
+from backtests.compare import Comparison
+from backtests.config import load_backtest_file, to_run_config
+from backtests.metrics import ComparisonRow
+from liqheat_nautilus.cli import main
+from liqheat_nautilus.cli.backtest_cmd import ALL_CONFIGS
+from liqheat_nautilus.paths import config_dir
+
+
+@pytest.mark.parametrize("name", ALL_CONFIGS)
+def test_shipped_configs_build_their_strategy_and_actor(name):
+    spec = load_backtest_file(config_dir() / name)
+    run = to_run_config(spec)
+    [strategy_config] = run.engine.strategies
+    assert isinstance(strategy_config, ImportableStrategyConfig)
+    strategy = StrategyFactory.create(strategy_config)  # the config parses and the strategy constructs
+    assert strategy.config.instrument_id.value == "SOL-USDT-SWAP.OKX"
+    [actor_config] = run.engine.actors
+    assert type(ActorFactory.create(actor_config)).__name__ == "LiquidationMapActor"
+    assert [m.actor_path for m in run.venues[0].modules] == ["liqheat_nautilus.simulation.funding:FundingModule"]
+    assert spec.catalog_path() == load_backtest_file(config_dir() / ALL_CONFIGS[0]).catalog_path()  # same catalog
+
+
+@pytest.mark.parametrize("suffix", [".yaml", ".json"])
+def test_yaml_and_json_files_are_equivalent(tmp_path, suffix):
+    spec = load_backtest_file(config_dir() / "support_resistance.toml")
+    raw = msgspec.to_builtins(spec)
+    path = tmp_path / f"sr{suffix}"
+    path.write_bytes(msgspec.yaml.encode(raw) if suffix == ".yaml" else msgspec.json.encode(raw))
+    assert load_backtest_file(path) == spec
+
+
+def test_funding_can_be_switched_off_and_modules_added(tmp_path):
+    spec = load_backtest_file(config_dir() / "liquidation_hunt.toml")
+    raw = msgspec.to_builtins(spec)
+    raw["venue"]["funding"] = False
+    path = tmp_path / "nofunding.json"
+    path.write_bytes(msgspec.json.encode(raw))
+    assert to_run_config(load_backtest_file(path)).venues[0].modules is None
+
+
+def test_unknown_field_is_named(tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text((config_dir() / "liquidation_hunt.toml").read_text().replace("funding = true", "fundng = true"))
+    with pytest.raises(ValueError, match="fundng"):
+        load_backtest_file(path)
+
+
+def test_cli_all_runs_the_four_and_prints_one_table(monkeypatch, capsys, tmp_path):
+    seen = {}
+
+    def fake_run_all(specs, log_level, results_dir, show_progress):
+        seen["names"] = [s.name for s in specs]
+        seen["catalogs"] = {s.data.catalog for s in specs}
+        rows = [ComparisonRow(n, 1.0, 0.1, 0.2, 3.0, 50.0, 1.1, 7, 20.0, 0.0) for n in seen["names"]]
+        rows.append(ComparisonRow("buy & hold", 8.0, 3.0, 6.0, 15.0, float("nan"), float("nan"), 1, 100.0,
+                                  float("nan")))
+        return Comparison(outcomes=[], rows=rows)
+
+    monkeypatch.setattr("backtests.compare.run_all", fake_run_all)
+    assert main(["backtest", "--all", "--catalog", str(tmp_path), "--no-reports"]) == 0
+    out = capsys.readouterr().out
+    assert seen["names"] == ["liquidation_hunt", "support_resistance", "cluster_breakout", "oi_sizing"]
+    assert seen["catalogs"] == {str(tmp_path.resolve())}
+    table = [line for line in out.splitlines() if line.split() and line.split()[0] in seen["names"]]
+    assert len(table) == 4 and "buy & hold" in out

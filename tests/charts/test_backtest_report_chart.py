@@ -1,0 +1,163 @@
+"""Backtest report: entries/exits from a positions report, mark-to-market equity, drawdown, comparison table.
+
+The unit cases use SYNTHETIC reports laid out like Nautilus 1.221's ``generate_positions_report()`` and
+``generate_account_report()`` (money as "<amount> <currency>" strings) over six SYNTHETIC one-minute bars with
+hand-computed equity; the last test runs the real backtest on the embedded OKX sample.
+"""
+
+import msgspec
+import numpy as np
+import pandas as pd
+import pytest
+
+from liqheat_nautilus.charts.backtest_report import (
+    backtest_report_figure,
+    drawdown_pct,
+    equity_curve,
+    report_from_outcome,
+    trades_from_positions,
+    write_backtest_report,
+)
+
+T0 = pd.Timestamp("2026-06-20T00:00", tz="UTC")
+
+
+def _m(i):
+    return T0 + pd.Timedelta(minutes=i)
+
+
+def _bars():
+    closes = [100.0, 101.0, 103.0, 99.0, 98.0, 100.0]
+    index = pd.DatetimeIndex([_m(i) for i in range(1, 7)], name="ts")
+    return pd.DataFrame({"high": [c + 0.5 for c in closes], "low": [c - 0.5 for c in closes], "close": closes},
+                        index=index)
+
+
+def _positions():
+    # A: long 2 @ 100.5 at minute 2, closed @ 99 at minute 4: (99 - 100.5) * 2 - 0.4 commission = -3.4
+    # B: short 1 @ 99.5 at minute 5, still open
+    return pd.DataFrame({
+        "entry": ["BUY", "SELL"], "side": ["FLAT", "SHORT"], "peak_qty": ["2.00", "1.00"],
+        "ts_opened": [_m(2), _m(5)], "ts_closed": [_m(4), pd.NaT], "avg_px_open": [100.5, 99.5],
+        "avg_px_close": [99.0, np.nan], "realized_pnl": ["-3.40000000 USDT", "-0.10000000 USDT"],
+    }, index=pd.Index(["P-1", "P-2"], name="position_id"))
+
+
+def _account():
+    # balance 1000; -0.2 commission at A's open, A's close settles -3.2 more, -0.1 commission at B's open
+    return pd.DataFrame({"total": ["1000.00000000", "999.80000000", "996.60000000", "996.50000000"],
+                         "currency": "USDT"}, index=pd.DatetimeIndex([_m(0), _m(2), _m(4), _m(5)]))
+
+
+def test_trades_parse_nautilus_money_and_open_positions():
+    trades = trades_from_positions(_positions())
+    assert trades["direction"].tolist() == [1, -1]
+    assert trades["qty"].tolist() == [2.0, 1.0]
+    assert trades["pnl"].tolist() == [-3.4, -0.1]
+    assert trades["ts_close"].isna().tolist() == [False, True]
+
+
+def test_equity_is_balance_plus_unrealised_pnl():
+    eq = equity_curve(_bars(), _account(), trades_from_positions(_positions()))
+    # m1 1000 | m2 999.8 + (101-100.5)*2 | m3 999.8 + (103-100.5)*2 | m4 closed: 996.6
+    # m5 996.5 + (99.5-98)*1 | m6 996.5 + (99.5-100)*1
+    assert eq.tolist() == pytest.approx([1000.0, 1000.8, 1004.8, 996.6, 998.0, 996.0])
+    dd = drawdown_pct(eq)
+    assert dd.tolist() == pytest.approx([0.0, 0.0, 0.0, (996.6 / 1004.8 - 1) * 100, (998.0 / 1004.8 - 1) * 100,
+                                         (996.0 / 1004.8 - 1) * 100])
+
+
+def test_equity_without_account_report_uses_realised_pnl():
+    eq = equity_curve(_bars(), None, trades_from_positions(_positions()), starting_balance=1000.0)
+    assert eq.tolist() == pytest.approx([1000.0, 1001.0, 1005.0, 996.6, 998.1, 996.1])
+
+
+def test_figure_rows_markers_and_table():
+    comparison = pd.DataFrame({"trades": [2, 0], "PnL": [-3.5, 0.0], "Sharpe": [-1.25, float("nan")]},
+                              index=pd.Index(["liquidation_hunt", "flat"], name="strategy"))
+    fig = backtest_report_figure(_bars(), positions=_positions(), account=_account(), comparison=comparison)
+    kinds = [t.meta["kind"] for t in fig.data]
+    assert kinds == ["price", "entries", "exits", "equity", "drawdown", "comparison"]
+    entries = fig.data[1]
+    assert list(entries.y) == [100.5, 99.5]
+    assert list(entries.marker.symbol) == ["triangle-up", "triangle-down"]
+    exits = fig.data[2]
+    assert list(exits.y) == [99.0]  # the open position has no exit yet
+    assert fig.data[3].yaxis == "y2" and fig.data[4].yaxis == "y3"
+    assert [pd.Timestamp(v) for v in fig.layout.xaxis.range] == [_m(1), _m(6)]  # the bars' span, shared below
+    assert fig.layout.xaxis2.matches == "x" and fig.layout.xaxis3.matches == "x"
+    table = fig.data[5]
+    assert list(table.header.values) == ["<b>strategy</b>", "<b>trades</b>", "<b>PnL</b>", "<b>Sharpe</b>"]
+    assert list(table.cells.values[0]) == ["liquidation_hunt", "flat"]
+    assert list(table.cells.values[3]) == ["-1.25", "–"]
+
+
+def test_figure_with_heatmap_underlay_and_fills_fallback():
+    hist = {"ts_ns": np.array([_m(1).value, _m(3).value]), "price": np.array([100.0, 103.0]),
+            "base": np.array([95, 95]), "width": np.array([1.0, 1.0]),
+            "long_usd": np.eye(2, 10, 2) * 500.0, "short_usd": np.eye(2, 10, 9) * 300.0}  # SYNTHETIC
+    fills = pd.DataFrame({"ts_event": [_m(2), _m(4)], "last_px": ["100.50", "99.00"], "order_side": ["BUY", "SELL"]})
+    fig = backtest_report_figure(_bars(), history=hist, fills=fills)
+    kinds = [t.meta["kind"] for t in fig.data]
+    assert kinds == ["cleared", "live", "price", "buys", "sells", "equity", "drawdown"]
+    assert list(fig.data[3].y) == [100.5] and list(fig.data[4].y) == [99.0]
+
+
+def test_bad_reports_raise_naming_row_or_column():
+    bad = _positions()
+    bad.loc["P-2", "entry"] = "HOLD"
+    with pytest.raises(ValueError, match="row 'P-2'.*entry"):
+        trades_from_positions(bad)
+    with pytest.raises(ValueError, match="account report.*total"):
+        equity_curve(_bars(), _account().rename(columns={"total": "balance"}))
+
+
+def test_write_backtest_report_writes_a_self_contained_page(tmp_path):
+    files = write_backtest_report(tmp_path, _bars(), positions=_positions(), account=_account())
+    text = files.html.read_text(encoding="utf-8")
+    assert files.png is None and files.html.name == "backtest_report.html"
+    assert "Plotly.newPlot" in text and 'src="http' not in text
+
+
+def test_report_from_a_real_backtest_outcome(okx_catalog, tmp_path):
+    """Real OKX sample: the default liquidation-hunt backtest, reports taken as Nautilus generates them."""
+    from backtests.config import load_backtest_file
+    from backtests.runner import run_backtest
+    from liqheat_nautilus.paths import config_dir
+
+    spec = load_backtest_file(config_dir() / "liquidation_hunt.toml")
+    spec = msgspec.structs.replace(spec, data=msgspec.structs.replace(spec.data, catalog=str(okx_catalog)))
+    outcome = run_backtest(spec)
+    files = report_from_outcome(outcome, tmp_path, comparison=pd.DataFrame({"PnL": [1.0]}, index=["x"]))
+    assert files.html.name == "liquidation_hunt_report.html"
+    text = files.html.read_text(encoding="utf-8")
+    assert "liquidation_hunt" in text and "Plotly.newPlot" in text
+    assert '"kind":"live"' in text and '"kind":"comparison"' in text
+    positions = getattr(getattr(outcome, "reports", None), "positions", None)
+    if positions is not None:  # the runner keeps Nautilus' reports: one entry marker per position
+        fig = backtest_report_figure(pd.DataFrame({"high": [1.0], "low": [1.0], "close": [1.0]},
+                                                  index=pd.DatetimeIndex([T0])), positions=positions)
+        (entries,) = [t for t in fig.data if t.meta["kind"] == "entries"]
+        assert len(entries.x) == len(positions) == outcome.result.total_positions > 0
+
+
+def test_comparison_rows_become_a_table():
+    class Row:  # SYNTHETIC stand-in for backtests.metrics.ComparisonRow (anything with to_dict())
+        def __init__(self, name, ret):
+            self.name, self.ret = name, ret
+
+        def to_dict(self):
+            return {"name": self.name, "total_return_pct": self.ret}
+
+    fig = backtest_report_figure(_bars(), comparison=[Row("hunt", 0.067), Row("buy & hold", 4.2)])
+    table = fig.data[-1]
+    assert list(table.header.values) == ["<b>name</b>", "<b>total_return_pct</b>"]
+    assert list(table.cells.values[0]) == ["hunt", "buy & hold"]
+    assert list(table.cells.values[1]) == ["0.067", "4.2"]
+
+
+def test_drawdown_is_undefined_without_a_positive_peak():
+    eq = pd.Series([0.0, -5.0, 10.0, 5.0])
+    dd = drawdown_pct(eq)
+    assert dd.isna().tolist() == [True, True, False, False]
+    assert dd.iloc[3] == pytest.approx(-50.0)

@@ -1,0 +1,45 @@
+"""``liqheat plot map|heatmap`` on the real OKX sample: files written, paths printed, errors reported."""
+
+from pathlib import Path
+
+from liqheat_nautilus.cli import main
+
+
+def test_plot_map_and_heatmap_write_self_contained_html(okx_catalog, tmp_path, capsys):
+    for chart in ("map", "heatmap"):
+        code = main(["plot", chart, "--catalog", str(okx_catalog), "--at", "2026-06-18T06:30",
+                     "--out", str(tmp_path), "--formats", "html"])
+        assert code == 0
+    printed = capsys.readouterr().out.split()
+    assert [p.rsplit("/", 1)[-1] for p in printed] == [
+        "liquidation_map_SOL-USDT-SWAP_OKX_20260618T0630.html",
+        "liquidation_heatmap_SOL-USDT-SWAP_OKX_20260618T0630.html",
+    ]
+    for path in printed:
+        text = Path(path).read_text(encoding="utf-8")
+        assert "Plotly.newPlot" in text  # plotly.js is embedded: the page opens offline
+        assert '<script src="http' not in text and "cdn.plot.ly" not in text.split("Plotly.newPlot")[1]
+    # the map stands at the bar closing 2026-06-18 06:30 UTC: ohlcv_1m.csv row ts=1781764140000 (opens 06:29),
+    # close 71.15
+    assert "current price 71.15" in Path(printed[0]).read_text(encoding="utf-8")
+
+
+def test_plot_reports_bad_input(okx_catalog, tmp_path, capsys):
+    assert main(["plot", "map", "--catalog", str(okx_catalog), "--at", "yesterday-ish", "--out", str(tmp_path)]) == 1
+    assert "not a time" in capsys.readouterr().err
+    assert main(["plot", "map", "--catalog", str(okx_catalog), "--formats", "svg", "--out", str(tmp_path)]) == 1
+    assert "--formats" in capsys.readouterr().err
+    assert main(["plot", "heatmap", "--catalog", str(tmp_path / "missing"), "--out", str(tmp_path)]) == 1
+    assert "catalog not found" in capsys.readouterr().err
+    assert main(["plot", "map", "--catalog", str(okx_catalog), "--at", "2020-01-01", "--out", str(tmp_path)]) == 1
+    assert "no bars" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []  # nothing half-written
+
+
+def test_page_is_still_written_when_chromium_cannot_run(okx_catalog, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("LIQHEAT_CHROMIUM", str(tmp_path / "no-such-chromium"))
+    code = main(["plot", "map", "--catalog", str(okx_catalog), "--out", str(tmp_path), "--name", "m"])
+    captured = capsys.readouterr()
+    assert code == 1
+    assert captured.out.split() == [str(tmp_path / "m.html")] and (tmp_path / "m.html").is_file()
+    assert "cannot run Chromium" in captured.err and not (tmp_path / "m.png").exists()

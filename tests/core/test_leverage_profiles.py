@@ -1,0 +1,59 @@
+"""Leverage profiles: named, user {tier: weight}, dynamic funding tilt (bounded) and the generic tilt."""
+
+import math
+
+import numpy as np
+import pytest
+
+from liqheat_nautilus.core.leverage import DEFAULT_TIERS, PROFILES, funding_tilt, leverage_weights, tilt_weights
+
+
+@pytest.mark.parametrize("name", ["conservative", "neutral", "aggressive", "dynamic"])
+def test_named_profiles_are_distributions(name):
+    w = leverage_weights(name)
+    assert w.shape == (8,)
+    assert math.isclose(w.sum(), 1.0, rel_tol=1e-15)
+    assert np.all(w >= 0.0)
+
+
+def test_named_profiles_put_mass_where_documented():
+    tiers = np.asarray(DEFAULT_TIERS)
+    cons, neut, aggr = (leverage_weights(n) for n in ("conservative", "neutral", "aggressive"))
+    assert cons[tiers <= 10].sum() == pytest.approx(0.70)  # mass on 5-10x
+    assert neut[(tiers >= 20) & (tiers <= 50)].sum() == pytest.approx(0.65)  # centred on 20-50x
+    assert aggr[tiers >= 75].sum() == pytest.approx(0.65)  # skewed to 75-125x
+    assert np.dot(cons, tiers) < np.dot(neut, tiers) < np.dot(aggr, tiers)
+    assert leverage_weights("dynamic").tolist() == leverage_weights("neutral").tolist()
+    assert PROFILES["neutral"][3] == 0.25
+
+
+def test_user_profile_is_normalised_and_validated():
+    w = leverage_weights({10.0: 1.0, 100.0: 3.0}, (10.0, 25.0, 100.0))
+    assert w.tolist() == [0.25, 0.0, 0.75]
+    with pytest.raises(ValueError, match="not one of"):
+        leverage_weights({7.0: 1.0}, (10.0, 25.0))
+    with pytest.raises(ValueError, match="not all 0"):
+        leverage_weights({10.0: 0.0}, (10.0, 25.0))
+    with pytest.raises(ValueError, match="defined on tiers"):
+        leverage_weights("neutral", (10.0, 25.0))
+
+
+def test_funding_tilt_direction_and_bound():
+    base = leverage_weights("neutral")
+    tiers = np.asarray(DEFAULT_TIERS)
+    long_w, short_w = funding_tilt(base, DEFAULT_TIERS, 0.0001)  # a = 0.2
+    assert np.dot(long_w, tiers) > np.dot(base, tiers) > np.dot(short_w, tiers)
+    long_n, short_n = funding_tilt(base, DEFAULT_TIERS, -0.0001)
+    np.testing.assert_allclose(long_n, short_w, rtol=1e-14)  # negative funding: the reverse
+    # bounded: any funding beyond max_tilt/sensitivity gives the same weights as the bound itself
+    at_bound, _ = funding_tilt(base, DEFAULT_TIERS, 0.0005)
+    extreme, _ = funding_tilt(base, DEFAULT_TIERS, 0.05)
+    np.testing.assert_allclose(extreme, at_bound, rtol=1e-14)
+    ratio = extreme / base
+    assert ratio.max() <= math.exp(2.0 * 1.0 * math.sqrt(7.0))
+
+
+def test_tilt_weights_hand_value_two_tiers():
+    # tiers 10, 100: ln L = (2.3026, 4.6052), z = (-1, +1); a = ln 2 -> weights ∝ (0.5·0.5, 0.5·2) = (0.2, 0.8)
+    w = tilt_weights(np.array([0.5, 0.5]), (10.0, 100.0), math.log(2.0))
+    np.testing.assert_allclose(w, [0.2, 0.8], rtol=1e-12)

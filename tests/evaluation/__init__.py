@@ -1,0 +1,1 @@
+"""Tests of ``liqheat evaluate`` (liqheat_nautilus.evaluation)."""

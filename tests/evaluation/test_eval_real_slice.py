@@ -1,0 +1,132 @@
+"""A fast evaluation on a slice of the real shipped Coinglass set: structure and finite figures."""
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from liqheat_nautilus.cli import build_parser
+from liqheat_nautilus.cli.evaluate_cmd import main as evaluate_main
+from liqheat_nautilus.cli.evaluate_cmd import parse_params
+from liqheat_nautilus.evaluation.coinglass import read_coinglass_dir
+from liqheat_nautilus.evaluation.report import all_tables, render_markdown, report_to_dict
+from liqheat_nautilus.evaluation.runner import EvaluationSettings, run_evaluation
+
+SHIPPED = Path(__file__).resolve().parents[2] / "catalog" / "coinglass_btc_4h"
+
+
+@pytest.fixture(scope="module")
+def slice_report():
+    data = read_coinglass_dir(SHIPPED).head_windows(150)  # 25 days incl. the 2025-10-10 crash
+    settings = EvaluationSettings(models=("isolated_mmr",), profiles=("neutral", "dynamic"), n_boot=50)
+    return run_evaluation(data, settings)
+
+
+def test_slice_report_structure_and_finite_figures(slice_report):
+    r = slice_report
+    assert r.n_windows == 150 - 6  # 24 h warm-up = 6 windows of 4 h
+    assert r.window_hours == 4.0
+    assert [(x.model, x.profile) for x in r.runs] == [("isolated_mmr", "neutral"), ("isolated_mmr", "dynamic")]
+    for run in r.runs:
+        assert run.error == ""
+        for side in (run.long, run.short):
+            assert side.n_windows == r.n_windows
+            for agreement in (side.map, side.baseline_abs_return, side.baseline_excursion):
+                for v in (agreement.spearman, agreement.pearson, agreement.top_overlap):
+                    assert math.isfinite(v) and -1.0 <= v <= 1.0
+            assert side.estimated_total_usd > 0.0 and side.actual_total_usd > 0.0
+            lo, hi = side.spearman_gain_ci
+            assert math.isfinite(lo) and lo <= hi
+        (att,) = run.attraction
+        assert att.n_clusters > 0 and 0.0 <= att.hit_rate <= 1.0 and 0.0 <= att.base_rate <= 1.0
+        assert att.hit_rate_ci[0] <= att.hit_rate <= att.hit_rate_ci[1]
+        assert [b.horizon_hours for b in run.bias] == [4.0, 24.0]
+        for b in run.bias:
+            assert b.n_calls > 0 and b.hit_rate_ci[0] <= b.hit_rate <= b.hit_rate_ci[1]
+
+
+def test_slice_report_tables_and_json(slice_report):
+    tables = all_tables(slice_report)
+    assert len(tables) == 1 + 2 + 1 + 2  # summary, tracking long/short, attraction 24 h, bias 4 h and 24 h
+    assert all(len(row) == len(t.headers) for t in tables for row in t.rows)
+    md = render_markdown(slice_report)
+    assert "| isolated_mmr | dynamic |" in md
+    doc = json.loads(json.dumps(report_to_dict(slice_report), allow_nan=False))
+    assert doc["settings"]["models"] == ["isolated_mmr"]
+    assert doc["runs"][0]["long"]["map"]["spearman"] is not None
+
+
+def test_cli_evaluate_writes_json(tmp_path, capsys):
+    out = tmp_path / "report.json"
+    code = evaluate_main(["--data-dir", str(SHIPPED), "--models", "simple", "--profiles", "neutral",
+                          "--windows", "60", "--bootstrap", "0", "--json", str(out)])
+    assert code == 0
+    doc = json.loads(out.read_text())
+    assert doc["n_windows"] == 54 and len(doc["runs"]) == 1
+    assert doc["runs"][0]["model"] == "simple"
+    assert doc["runs"][0]["long"]["spearman_gain_ci"] == [None, None]  # bootstrap skipped
+
+
+def test_evaluate_is_registered_in_the_liqheat_cli():
+    args = build_parser().parse_args(["evaluate", "--models", "simple"])
+    assert args.func.__module__ == "liqheat_nautilus.cli.evaluate_cmd"
+
+
+def test_cli_reports_bad_input_and_exits_1(tmp_path, capsys):
+    code = evaluate_main(["--dataset", "csv", "--bars", str(tmp_path / "missing.csv")])
+    assert code == 1
+    assert "needs --open-interest, --liquidations" in capsys.readouterr().err
+
+
+def test_param_values_parse_as_json_else_string():
+    assert parse_params(["half_life_hours=72", "entry_mode=vwap", "tiers=[5, 10]", "inverse=true"]) == {
+        "half_life_hours": 72, "entry_mode": "vwap", "tiers": (5, 10), "inverse": True}
+    with pytest.raises(ValueError, match="NAME=VALUE"):
+        parse_params(["half_life_hours"])
+
+
+def test_a_rejected_engine_parameter_is_reported_per_run(tmp_path):
+    data = read_coinglass_dir(SHIPPED).head_windows(30)
+    report = run_evaluation(data, EvaluationSettings(models=("simple",), profiles=("neutral",), n_boot=0,
+                                                     extra_params={"bin_size": -1.0}))
+    (run,) = report.runs
+    assert "bin_size" in run.error and run.long is None
+    assert all("error" in t.rows[0] for t in all_tables(report))
+
+
+def test_csv_mode_reproduces_the_coinglass_reader(tmp_path):
+    # the real shipped files rewritten in the generic CSV formats must give the same report
+    import pandas as pd
+
+    oi = pd.read_csv(SHIPPED / "coinglass_oi_4h.csv", parse_dates=["timestamp"])
+    pd.DataFrame({"timestamp": (oi["timestamp"] + pd.Timedelta(hours=4)).dt.strftime("%Y-%m-%dT%H:%M:%S"),
+                  "oi_usd": oi["close"]}).to_csv(tmp_path / "oi.csv", index=False)
+    fu = pd.read_csv(SHIPPED / "coinglass_funding_4h.csv", parse_dates=["timestamp"])
+    pd.DataFrame({"timestamp": (fu["timestamp"] + pd.Timedelta(hours=4)).dt.strftime("%Y-%m-%dT%H:%M:%S"),
+                  "rate": fu["close"] / 100.0}).to_csv(tmp_path / "funding.csv", index=False)
+    common = ["--models", "binance_standard", "--profiles", "dynamic", "--windows", "90", "--bootstrap", "20"]
+    assert evaluate_main(["--data-dir", str(SHIPPED), *common, "--json", str(tmp_path / "a.json")]) == 0
+    assert evaluate_main(["--dataset", "csv", "--bars", str(SHIPPED / "binance_btcusdt_1h.csv"),
+                          "--open-interest", str(tmp_path / "oi.csv"), "--funding", str(tmp_path / "funding.csv"),
+                          "--liquidations", str(SHIPPED / "coinglass_liquidation_4h.csv"),
+                          "--taker-volume", str(SHIPPED / "coinglass_taker_volume_4h.csv"),
+                          *common, "--json", str(tmp_path / "b.json")]) == 0
+    a, b = (json.loads((tmp_path / n).read_text()) for n in ("a.json", "b.json"))
+    for doc in (a, b):
+        doc.pop("source"), doc.pop("notes"), doc.pop("seconds")
+        for run in doc["runs"]:
+            run.pop("replay_seconds")
+    # funding is scaled x0.01 by one path and /100 by the other: allow last-digit differences only
+    flat_a, flat_b = _flat(a), _flat(b)
+    assert flat_a.keys() == flat_b.keys()
+    for key, value in flat_a.items():
+        assert flat_b[key] == (pytest.approx(value, rel=1e-9, abs=1e-12) if isinstance(value, float) else value), key
+
+
+def _flat(obj, prefix=""):
+    if isinstance(obj, dict):
+        return {k: v for key, item in obj.items() for k, v in _flat(item, f"{prefix}/{key}").items()}
+    if isinstance(obj, list):
+        return {k: v for i, item in enumerate(obj) for k, v in _flat(item, f"{prefix}/{i}").items()}
+    return {prefix: obj}

@@ -1,0 +1,101 @@
+"""The live file of the offline replay test: sandbox execution, every Binance URL pointed at the local server."""
+
+from pathlib import Path
+
+INSTRUMENT = "BTCUSDT-PERP.BINANCE"
+BAR_TYPE = f"{INSTRUMENT}-200-TICK-LAST-INTERNAL"
+
+
+def write_replay_toml(path: Path, base_url: str, probe: bool = True, hunt: bool = True, oms: str = "HEDGING",
+                      close_positions: bool = True) -> Path:
+    """
+    Write the live file of the replay test.
+
+    The map uses 200-trade bars aggregated by Nautilus from the replayed trades (the captures have no kline
+    stream); warm-up asks the poller for open interest and funding history (bars warm-up off: nothing to serve).
+
+    Parameters
+    ----------
+    path : Path
+        Where to write.
+    base_url : str
+        ``http://127.0.0.1:<port>`` of :class:`local_binance.LocalBinance` (``ws://`` on the same port).
+    probe, hunt : bool
+        Include the probe strategy / the liquidation-hunt strategy.
+    oms : str
+        Sandbox OMS type.
+    close_positions : bool
+        ``[shutdown] close_positions``.
+
+    Returns
+    -------
+    Path
+    """
+    ws_url = base_url.replace("http://", "ws://")
+    text = f'''
+name = "offline_replay"
+log_level = "INFO"
+[execution]
+mode = "sandbox"
+[binance]
+instrument_ids = ["{INSTRUMENT}"]
+base_url_http = "{base_url}"
+base_url_ws = "{ws_url}"
+funding_min_interval_secs = 60
+update_instruments_interval_mins = 0
+[sandbox]
+starting_balances = ["10000 USDT"]
+default_leverage = 5.0
+oms_type = "{oms}"
+[risk]
+max_order_submit_rate = "20/00:00:01"
+max_notional_per_order = {{ "{INSTRUMENT}" = 1000 }}
+max_position_notional = {{ "{INSTRUMENT}" = 3000 }}
+[shutdown]
+close_positions = {str(close_positions).lower()}
+grace_secs = 2.0
+[poller]
+interval_secs = 1.0
+stale_after_secs = 30
+request_timeout_secs = 5
+api_base_overrides = {{ binance = "{base_url}" }}
+ccxt_options = {{ binance = {{ fetchMarkets = ["linear"] }} }}
+[[poller.targets]]
+exchange = "binance"
+symbol = "BTC/USDT:USDT"
+instrument_id = "{INSTRUMENT}"
+[monitor]
+heartbeat_secs = 5
+[[actors]]
+path = "liqheat_nautilus.actor:LiquidationMapActor"
+config_path = "liqheat_nautilus.actor:LiquidationMapActorConfig"
+[actors.config]
+instrument_id = "{INSTRUMENT}"
+bar_type = "{BAR_TYPE}"
+subscribe_trade_ticks = true
+publish_interval_secs = 60
+warmup_lookback_secs = 34560000
+warmup_bars = false
+warmup_client_id = "LIQHEAT_OI"
+liquidation_client_id = "BINANCE"
+'''
+    if probe:
+        text += f'''
+[[strategies]]
+path = "probe_strategy:ProbeStrategy"
+config_path = "probe_strategy:ProbeStrategyConfig"
+[strategies.config]
+instrument_id = "{INSTRUMENT}"
+'''
+    if hunt:
+        text += f'''
+[[strategies]]
+path = "strategies.liquidation_hunt:LiquidationHuntStrategy"
+config_path = "strategies.liquidation_hunt:LiquidationHuntConfig"
+[strategies.config]
+instrument_id = "{INSTRUMENT}"
+bar_type = "{BAR_TYPE}"
+trade_size = "0.002"
+'''
+    path.write_text(text)
+    return path

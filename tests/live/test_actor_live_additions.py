@@ -1,0 +1,99 @@
+"""The actor's live additions on the real OKX sample: liquidation prints (record, sweep, confirm clusters) and the
+warm-up buffer (history fed in time order once a price exists; older than the newest live observation: dropped).
+
+The liquidation prints here are synthetic (constructed at a cluster's level to exercise the matching rule); the
+bars and open interest are the real embedded OKX SOL-USDT-SWAP sample.
+"""
+
+from decimal import Decimal
+
+import pytest
+from nautilus_trader.backtest.engine import BacktestEngine, BacktestEngineConfig
+from nautilus_trader.config import LoggingConfig
+from nautilus_trader.model.currencies import USDT
+from nautilus_trader.model.data import BarType, CustomData, DataType
+from nautilus_trader.model.enums import AccountType, OmsType
+from nautilus_trader.model.identifiers import ClientId, InstrumentId, Venue
+from nautilus_trader.model.objects import Money
+from nautilus_trader.persistence.catalog import ParquetDataCatalog
+
+from liqheat_nautilus.actor import LiquidationMapActor, LiquidationMapActorConfig
+from liqheat_nautilus.data import LiquidationEvent, OpenInterest
+
+IID = InstrumentId.from_str("SOL-USDT-SWAP.OKX")
+BAR_TYPE = BarType.from_str("SOL-USDT-SWAP.OKX-1-MINUTE-LAST-EXTERNAL")
+
+
+def _config(**kwargs) -> LiquidationMapActorConfig:
+    return LiquidationMapActorConfig(instrument_id=IID, bar_type=BAR_TYPE, mmr=0.005, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def ran_actor(okx_catalog):
+    catalog = ParquetDataCatalog(str(okx_catalog))
+    (instrument,) = catalog.instruments()
+    engine = BacktestEngine(BacktestEngineConfig(logging=LoggingConfig(log_level="ERROR")))
+    engine.add_venue(Venue("OKX"), oms_type=OmsType.NETTING, account_type=AccountType.MARGIN,
+                     starting_balances=[Money(100_000, USDT)], base_currency=None, default_leverage=Decimal(10))
+    engine.add_instrument(instrument)
+    bars = catalog.bars()
+    engine.add_data(bars)
+    oi = [d.data if isinstance(d, CustomData) else d for d in catalog.query(OpenInterest)]
+    engine.add_data([CustomData(DataType(OpenInterest), d) for d in oi], client_id=ClientId("LIQHEAT"))
+    # one synthetic print through the data path, at the last bar's close (a LONG liquidation)
+    last = bars[-1]
+    print_ = LiquidationEvent(instrument_id=IID, side="LONG", price=last.close.as_double(), quantity=10.0,
+                              notional_usd=10.0 * last.close.as_double(), source="synthetic",
+                              ts_event=last.ts_event, ts_init=last.ts_event)
+    engine.add_data([CustomData(DataType(LiquidationEvent), print_)], client_id=ClientId("LIQHEAT"))
+    actor = LiquidationMapActor(_config(publish_interval_secs=3600))
+    engine.add_actor(actor)
+    engine.run()
+    yield actor, oi
+    engine.dispose()
+
+
+def test_prints_arrive_through_the_data_path(ran_actor):
+    actor, _ = ran_actor
+    assert len(actor.liquidation_events) == 1
+    assert actor.liquidation_events[0].source == "synthetic"
+    assert len(actor.liquidation_matches) == 1
+
+
+def test_a_print_inside_a_same_side_cluster_confirms_it(ran_actor):
+    actor, _ = ran_actor
+    live = [c for c in actor.map.clusters if c.status != "CLEARED"]
+    long_cluster = next(c for c in live if c.side == "LONG")
+    before = dict(actor.confirmed_clusters)
+    event = LiquidationEvent(instrument_id=IID, side="LONG", price=long_cluster.price_level, quantity=2.0,
+                             notional_usd=2.0 * long_cluster.price_level, source="synthetic", ts_event=1, ts_init=1)
+    assert actor.handle_liquidation(event) == long_cluster.cluster_id
+    assert actor.confirmed_clusters[long_cluster.cluster_id] == pytest.approx(
+        before.get(long_cluster.cluster_id, 0.0) + 2.0 * long_cluster.price_level)
+    # the opposite side at the same price confirms nothing
+    short = LiquidationEvent(instrument_id=IID, side="SHORT", price=long_cluster.price_level, quantity=1.0,
+                             notional_usd=long_cluster.price_level, source="synthetic", ts_event=2, ts_init=2)
+    assert actor.handle_liquidation(short) == -1
+    # the print swept the map down to its price, like a trade there
+    assert actor.map.price == pytest.approx(long_cluster.price_level)
+
+
+def test_warmup_history_is_buffered_until_a_price_then_fed_in_order(ran_actor):
+    actor, oi = ran_actor
+    fresh = LiquidationMapActor(_config())
+    first = oi[0]
+    fresh.on_historical_data(CustomData(DataType(OpenInterest), first))
+    assert fresh.warmup_received["OpenInterest"] == 1 and len(fresh._warmup_buffer) == 1  # no map/price yet
+
+    newest_live = actor._last_oi_ts_ns
+    assert newest_live == oi[-1].ts_event
+    used_before = actor.map.open_interest_usd
+    older = OpenInterest(instrument_id=IID, venue="OKX", open_interest_usd=used_before * 2,
+                         ts_event=newest_live - 1, ts_init=0)
+    actor.on_historical_data(older)
+    assert actor.map.open_interest_usd == used_before  # older than the newest live observation: dropped
+    newer = OpenInterest(instrument_id=IID, venue="OKX", open_interest_usd=used_before * 1.01,
+                         ts_event=newest_live + 60_000_000_000, ts_init=0)
+    actor.on_historical_data(newer)
+    assert actor.map.open_interest_usd == pytest.approx(used_before * 1.01)
+    assert actor._warmup_buffer == []

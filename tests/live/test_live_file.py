@@ -1,0 +1,97 @@
+"""The live file, the mainnet guard, the key rules and the node config built from the shipped configs."""
+
+import pytest
+from nautilus_trader.config import TradingNodeConfig
+
+from liqheat_nautilus.cli import main
+from liqheat_nautilus.live.guarded_exec import GuardedBinanceExecClientConfig, GuardedSandboxExecClientConfig
+from liqheat_nautilus.live.keys import missing_key_vars, require_keys
+from liqheat_nautilus.live.live_file import (
+    MAINNET_CONFIRMATION,
+    check_mainnet_guard,
+    load_live_file,
+)
+from liqheat_nautilus.live.node import build_node_config
+from liqheat_nautilus.live.oi_config import OpenInterestPollerConfig
+from liqheat_nautilus.paths import project_root
+
+CONFIG = project_root() / "config"
+KEY_VARS = ("BINANCE_FUTURES_TESTNET_API_KEY", "BINANCE_FUTURES_TESTNET_API_SECRET", "BINANCE_API_KEY",
+            "BINANCE_API_SECRET")
+
+
+def test_shipped_testnet_config_builds_a_guarded_testnet_node():
+    live = load_live_file(CONFIG / "live_binance.toml")
+    assert live.execution.mode == "testnet"
+    config = build_node_config(live)
+    assert isinstance(config, TradingNodeConfig)
+    data = config.data_clients["BINANCE"]
+    assert data.testnet is True and data.api_key is None and data.api_secret is None  # keys: environment only
+    exec_client = config.exec_clients["BINANCE"]
+    assert isinstance(exec_client, GuardedBinanceExecClientConfig) and exec_client.testnet is True
+    assert exec_client.max_notional_per_order == {"BTCUSDT-PERP.BINANCE": 2000.0}
+    assert exec_client.max_position_notional == {"BTCUSDT-PERP.BINANCE": 5000.0}
+    assert config.risk_engine.max_order_submit_rate == "5/00:00:01"
+    assert config.risk_engine.max_notional_per_order == {"BTCUSDT-PERP.BINANCE": 2000}
+    poller = config.data_clients["LIQHEAT_OI"]
+    assert isinstance(poller, OpenInterestPollerConfig) and poller.targets[0].symbol == "BTC/USDT:USDT"
+    paths = [a.actor_path for a in config.actors]
+    assert paths == ["liqheat_nautilus.live.monitor:LiveFeedMonitor", "liqheat_nautilus.actor:LiquidationMapActor"]
+
+
+def test_shipped_sandbox_config_builds_paper_trading_on_mainnet_data():
+    live = load_live_file(CONFIG / "live_sandbox.toml")
+    config = build_node_config(live)
+    assert config.data_clients["BINANCE"].testnet is False
+    exec_client = config.exec_clients["BINANCE"]
+    assert isinstance(exec_client, GuardedSandboxExecClientConfig)
+    assert exec_client.trade_execution is True and exec_client.bar_execution is False
+    assert exec_client.starting_balances == ["10000 USDT"]
+
+
+def test_api_keys_in_the_file_are_rejected(tmp_path):
+    text = (CONFIG / "live_binance.toml").read_text().replace(
+        'account_type = "USDT_FUTURES"', 'account_type = "USDT_FUTURES"\napi_key = "abc"')
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    with pytest.raises(ValueError, match="api_key"):
+        load_live_file(path)
+
+
+def test_mainnet_needs_flag_and_confirmation(tmp_path):
+    base = (CONFIG / "live_binance.toml").read_text()
+
+    def live(mode, confirm=""):
+        path = tmp_path / f"{mode}{len(confirm)}.toml"
+        path.write_text(base.replace('mode = "testnet"', f'mode = "{mode}"').replace(
+            'mainnet_confirm = ""', f'mainnet_confirm = "{confirm}"'))
+        return load_live_file(path)
+
+    with pytest.raises(ValueError, match="--mainnet"):
+        check_mainnet_guard(live("mainnet", MAINNET_CONFIRMATION), mainnet_flag=False)
+    with pytest.raises(ValueError, match="mainnet_confirm"):
+        check_mainnet_guard(live("mainnet", "yes"), mainnet_flag=True)
+    with pytest.raises(ValueError, match='mode = "testnet"'):
+        check_mainnet_guard(live("testnet"), mainnet_flag=True)
+    check_mainnet_guard(live("mainnet", MAINNET_CONFIRMATION), mainnet_flag=True)  # no error
+    config = build_node_config(live("mainnet", MAINNET_CONFIRMATION), mainnet_flag=True)
+    assert config.exec_clients["BINANCE"].testnet is False
+    with pytest.raises(ValueError, match="mode must be one of"):
+        live("paper")
+
+
+def test_key_checks_name_variables_never_values():
+    env = {"BINANCE_API_KEY": "secret-value-1", "BINANCE_API_SECRET": ""}
+    assert missing_key_vars("sandbox", env) == ["BINANCE_API_SECRET"]
+    assert missing_key_vars("testnet", env) == ["BINANCE_FUTURES_TESTNET_API_KEY", "BINANCE_FUTURES_TESTNET_API_SECRET"]
+    with pytest.raises(RuntimeError) as exc:
+        require_keys("mainnet", env)
+    assert "BINANCE_API_SECRET" in str(exc.value) and "secret-value-1" not in str(exc.value)
+
+
+def test_cli_live_fails_cleanly_without_keys(monkeypatch, capsys):
+    for name in KEY_VARS:
+        monkeypatch.delenv(name, raising=False)
+    assert main(["live", "--config", str(CONFIG / "live_binance.toml")]) == 1
+    err = capsys.readouterr().err
+    assert "BINANCE_FUTURES_TESTNET_API_KEY" in err and "environment" in err

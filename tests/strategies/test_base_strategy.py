@@ -1,0 +1,98 @@
+"""Shared strategy behaviour (ClusterStrategy) on SYNTHETIC scenarios: sizing, rejects, signal records."""
+
+from decimal import Decimal
+
+import pytest
+from nautilus_trader.model.enums import OrderStatus
+
+from strategies.liquidation_hunt import LiquidationHuntConfig, LiquidationHuntStrategy
+from strategies.signals import SIGNAL_COLUMNS
+
+
+def _hunt(s, **kwargs) -> LiquidationHuntStrategy:
+    return LiquidationHuntStrategy(LiquidationHuntConfig(instrument_id=s.instrument_id, bar_type=s.bar_type,
+                                                         **kwargs))
+
+
+def _setup(s, minutes=(4,)):
+    s.bars(s.flat(100.0, 12))
+    for m in minutes:
+        s.cluster(m, 1, "SHORT", 101.0, strength=0.9)
+        s.snapshot(m)
+
+
+def test_denied_entry_is_recorded_and_frees_the_slot(make_scenario):
+    # synthetic: the instrument allows at most 1000 SOL per order; a fixed 5000 SOL bracket is denied by
+    # Nautilus' risk engine, twice (the slot must be free again for the second setup)
+    s = make_scenario(instrument_overrides={"max_quantity": "1000.00"})
+    _setup(s, minutes=(4, 8))
+    hunt = _hunt(s, trade_size=Decimal("5000"))
+    s.run(hunt)
+    assert [r["action"] for r in hunt.signals] == ["ENTER", "REJECTED", "ENTER", "REJECTED"]
+    assert "denied" in hunt.signals[1]["reason"]
+    statuses = [o.status for o in s.orders()]
+    # each entry denied; its stop-loss and take-profit never left the strategy
+    assert statuses == [OrderStatus.DENIED, OrderStatus.INITIALIZED, OrderStatus.INITIALIZED] * 2
+    assert s.positions() == []
+    assert hunt._brackets == {} and hunt._children == {}  # nothing left behind
+
+
+def test_risk_size_is_capped_by_max_leverage(make_scenario):
+    # 0.5 % of 100,000 over a 1.00 stop = 500 SOL (50,000 USDT); max_leverage 0.3 caps the notional at
+    # 30,000 USDT -> 300 SOL
+    s = make_scenario()
+    _setup(s)
+    hunt = _hunt(s, max_leverage=0.3)
+    s.run(hunt)
+    assert hunt.signals[0]["quantity"] == 300.0
+
+
+def test_min_risk_reward_skips_with_a_record(make_scenario):
+    s = make_scenario()
+    _setup(s)
+    hunt = _hunt(s, min_risk_reward=1.5)  # TP 1.00 away, stop 1.00 away: RR 1.0
+    s.run(hunt)
+    assert [r["action"] for r in hunt.signals] == ["SKIP"]
+    assert "risk/reward 1.00 < 1.5" in hunt.signals[0]["reason"]
+    assert s.orders() == []
+
+
+def test_signal_record_has_every_field(make_scenario):
+    s = make_scenario()
+    _setup(s)
+    hunt = _hunt(s)
+    s.run(hunt)
+    record = hunt.signals[0]
+    assert tuple(record) == SIGNAL_COLUMNS
+    assert record["symbol"] == "SOL-USDT-SWAP.OKX" and record["strategy"] == "LiquidationHuntStrategy-000"
+    assert record["ts"] == s.ts(4) + 1
+    assert record["confidence"] == 0.9 and record["sentiment"] == "NEUTRAL"
+
+
+def test_invalid_config_is_rejected():
+    from nautilus_trader.model.data import BarType
+
+    bar_type = BarType.from_str("SOL-USDT-SWAP.OKX-1-MINUTE-LAST-EXTERNAL")
+    with pytest.raises(ValueError, match="max_positions"):
+        LiquidationHuntStrategy(LiquidationHuntConfig(instrument_id=bar_type.instrument_id, bar_type=bar_type,
+                                                      max_positions=0))
+    with pytest.raises(ValueError, match="risk_per_trade"):
+        LiquidationHuntStrategy(LiquidationHuntConfig(instrument_id=bar_type.instrument_id, bar_type=bar_type,
+                                                      risk_per_trade=1.5))
+
+
+@pytest.mark.parametrize(("max_leverage", "quantity"), [
+    (3.0, 187.5),  # 100 x 1.5 (OI 6 B USD) x 1.25 (ratio 0.7 favours longs)
+    (0.1, 100.0),  # the cap after the sizer: 0.1 x 100,000 USDT / 100 = 100 SOL
+])
+def test_any_strategy_can_use_the_oi_sizer_and_the_cap_applies_after_it(make_scenario, max_leverage, quantity):
+    from strategies.oi_sizer import OISizerConfig
+
+    s = make_scenario()
+    s.bars(s.flat(100.0, 8))
+    s.cluster(4, 1, "SHORT", 101.0, strength=0.9)
+    s.snapshot(4, total_oi_usd=6e9, long_usd=70e6, short_usd=100e6)
+    hunt = _hunt(s, trade_size=Decimal("100"), oi_sizer=OISizerConfig(), max_leverage=max_leverage)
+    s.run(hunt)
+    assert hunt.signals[0]["quantity"] == quantity
+    assert ("capped" in hunt.signals[0]["reason"]) == (max_leverage < 1.0)
