@@ -214,8 +214,9 @@ class LiquidationMapActor(Actor):
         """Build the map and subscribe to bars, trades (optional), open interest and funding."""
         instrument = self.cache.instrument(self.config.instrument_id)
         inverse = bool(instrument.is_inverse) if instrument is not None else False
-        self.map = LiquidationMap(self.config.map_params(inverse=inverse))
-        self.register_indicator_for_bars(self.config.bar_type, self.map)
+        multiplier = float(instrument.multiplier) if instrument is not None else 1.0
+        self.map = LiquidationMap(self.config.map_params(inverse=inverse), contract_multiplier=multiplier)
+        # fed from on_bar / on_historical_data rather than registered: one dispatch per bar instead of two
         self.subscribe_bars(self.config.bar_type)
         if self.config.subscribe_trade_ticks:
             self.register_indicator_for_trade_ticks(self.config.instrument_id, self.map)
@@ -241,13 +242,14 @@ class LiquidationMapActor(Actor):
 
     def on_historical_data(self, data: Data) -> None:
         """
-        Warm-up: bars have already fed the map (registered indicator); buffer open interest and funding and feed
-        them in time order once the map has a price (older than the newest live observation: dropped).
+        Warm-up: feed requested bars to the map; buffer open interest and funding and feed them in time order
+        once the map has a price (older than the newest live observation: dropped).
         """
         if isinstance(data, CustomData):
             data = data.data
         if isinstance(data, Bar):
-            if data.bar_type == self.config.bar_type:
+            if data.bar_type == self.config.bar_type and self.map is not None:
+                self.map.handle_bar(data)
                 self.warmup_received["Bar"] += 1
         elif (isinstance(data, OpenInterest) and data.instrument_id in self._oi_instruments) or (
             isinstance(data, FundingRate) and data.instrument_id == self.config.instrument_id
@@ -347,8 +349,9 @@ class LiquidationMapActor(Actor):
 
     def on_bar(self, bar: Bar) -> None:
         """Publish after an open-interest update or when the publish interval has elapsed."""
-        if bar.bar_type != self.config.bar_type or self.map is None:
+        if self.map is None:
             return
+        self.map.handle_bar(bar)
         if self._warmup_buffer:
             self._flush_warmup()
         if self._oi_pending or bar.ts_event >= self._next_publish_ns:

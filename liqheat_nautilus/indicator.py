@@ -9,6 +9,7 @@ import numpy as np
 from nautilus_trader.core.correctness import PyCondition
 from nautilus_trader.indicators import Indicator
 from nautilus_trader.model.data import Bar, TradeTick
+from nautilus_trader.model.enums import AggressorSide
 
 from liqheat_nautilus.core.clusters import ClusterInfo
 from liqheat_nautilus.core.engine import LiquidationMapEngine
@@ -30,11 +31,14 @@ class LiquidationMap(Indicator):
     params : MapParams, optional
         Engine parameters (model, leverage profile, grid, clusters...); defaults documented on
         :class:`~liqheat_nautilus.core.params.MapParams`.
+    contract_multiplier : float, default 1.0
+        The instrument's multiplier, to turn trade sizes into base units: base units per contract for linear
+        contracts, USD per contract for inverse ones (``params.inverse``; e.g. 100 for Binance BTCUSD_PERP).
 
     Raises
     ------
     ValueError
-        If ``params`` are invalid.
+        If ``params`` are invalid or ``contract_multiplier`` is not positive.
 
     Examples
     --------
@@ -42,9 +46,11 @@ class LiquidationMap(Indicator):
     >>> liq_map = LiquidationMap(MapParams(model="isolated_mmr", leverage_profile="neutral"))
     """
 
-    def __init__(self, params: MapParams | None = None) -> None:
+    def __init__(self, params: MapParams | None = None, contract_multiplier: float = 1.0) -> None:
         params = params or MapParams()
         PyCondition.type(params, MapParams, "params")
+        PyCondition.positive(contract_multiplier, "contract_multiplier")
+        self.contract_multiplier = float(contract_multiplier)
         super().__init__(params=[params.model, params.leverage_profile, params.bin_bps or params.bin_size])
         self.engine = LiquidationMapEngine(params)
         self.clusters: list[ClusterInfo] = []
@@ -66,15 +72,19 @@ class LiquidationMap(Indicator):
 
     def handle_trade_tick(self, tick: TradeTick) -> None:
         """
-        Update with a trade tick (its price sweeps levels).
+        Update with a trade tick: its price sweeps levels; its size and aggressor side feed taker volume and the
+        ``trades`` entry mode.
 
         Parameters
         ----------
         tick : TradeTick
-            The trade.
+            The trade (size in the instrument's size unit).
         """
         PyCondition.not_none(tick, "tick")
-        self.update_trade_raw(tick.price.as_double(), tick.ts_event)
+        price = tick.price.as_double()
+        size = tick.size.as_double() * self.contract_multiplier
+        base = size / price if self.engine.params.inverse else size
+        self.update_trade_raw(price, tick.ts_event, base, tick.aggressor_side == AggressorSide.SELLER)
 
     def handle_open_interest(self, oi: OpenInterest) -> None:
         """
@@ -92,13 +102,20 @@ class LiquidationMap(Indicator):
         """
         Update with a funding rate.
 
+        A rate counts as *settled* (charged to open cohorts by the ``funding_adjusted`` model) when its next funding
+        time is unknown (``0``) or a whole interval after ``ts_event`` (historical records stamped at their funding
+        time); a rate observed between funding times (a venue's predicted rate, e.g. Binance's mark-price stream)
+        only updates the current rate.
+
         Parameters
         ----------
         funding : FundingRate
             The funding rate (fraction per interval).
         """
         PyCondition.not_none(funding, "funding")
-        self.update_funding_raw(funding.rate, funding.ts_event)
+        interval_ns = funding.interval_hours * 3_600_000_000_000
+        settled = funding.next_funding_ns == 0 or funding.next_funding_ns - funding.ts_event >= interval_ns - 1e9
+        self.update_funding_raw(funding.rate, funding.ts_event, settled)
 
     # -- numeric updates ---------------------------------------------------------------------------------
 
@@ -119,9 +136,23 @@ class LiquidationMap(Indicator):
         if not self.has_inputs:
             self._set_has_inputs(True)
 
-    def update_trade_raw(self, price: float, ts_ns: int) -> None:
-        """Update with a raw trade price (> 0) at ``ts_ns`` (UNIX ns)."""
-        self.engine.update_trade(price, ts_ns)
+    def update_trade_raw(self, price: float, ts_ns: int, quantity: float = float("nan"),
+                         is_buyer_maker: bool = False) -> None:
+        """
+        Update with a raw trade.
+
+        Parameters
+        ----------
+        price : float
+            Trade price (> 0).
+        ts_ns : int
+            Trade time (UNIX ns).
+        quantity : float, optional
+            Quantity in base units (``nan``: price only).
+        is_buyer_maker : bool, default False
+            True when the seller was the taker.
+        """
+        self.engine.update_trade(price, ts_ns, quantity, is_buyer_maker)
         if not self.has_inputs:
             self._set_has_inputs(True)
 
@@ -153,9 +184,9 @@ class LiquidationMap(Indicator):
             self._set_initialized(True)
         return delta
 
-    def update_funding_raw(self, rate: float, ts_ns: int) -> None:
+    def update_funding_raw(self, rate: float, ts_ns: int, settled: bool = True) -> None:
         """Update with a raw funding rate (fraction per interval) at ``ts_ns`` (UNIX ns)."""
-        self.engine.update_funding(rate, ts_ns)
+        self.engine.update_funding(rate, ts_ns, settled)
 
     # -- reads ---------------------------------------------------------------------------------------------
 

@@ -76,6 +76,9 @@ class ClusterStrategyConfig(StrategyConfig, frozen=True):
         When set, every entry's size is multiplied by :class:`~strategies.oi_sizer.OISizer` (OI tier x skew).
     log_signals : bool, default True
         Log each trade-signal record as JSON at INFO level.
+    flatten_on_stop : bool, default True
+        Cancel the instrument's orders and close its positions when the strategy stops (False keeps them, e.g.
+        for a live node restarted with ``[shutdown] close_positions = false``).
     """
 
     instrument_id: InstrumentId
@@ -91,6 +94,7 @@ class ClusterStrategyConfig(StrategyConfig, frozen=True):
     time_stop_minutes: int = 0
     oi_sizer: OISizerConfig | None = None
     log_signals: bool = True
+    flatten_on_stop: bool = True
 
 
 @dataclass
@@ -156,7 +160,9 @@ class ClusterStrategy(Strategy):
         self.subscribe_data(DataType(LiquidationMapSnapshot, metadata=metadata))
 
     def on_stop(self) -> None:
-        """Flat at stop: cancel the instrument's orders and close its positions."""
+        """Flat at stop (unless ``flatten_on_stop`` is False): cancel the instrument's orders, close its positions."""
+        if not self.config.flatten_on_stop:
+            return
         self.cancel_all_orders(self.config.instrument_id)
         self.close_all_positions(self.config.instrument_id)
 

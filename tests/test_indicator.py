@@ -124,3 +124,55 @@ def test_reset_empties_the_map():
     liq.reset()
     assert not liq.initialized and not liq.has_inputs
     assert liq.bin_edges.size == 0
+
+
+def _trade(price: str, size: str, seller_taker: bool, ts: int):
+    from nautilus_trader.model.data import TradeTick
+    from nautilus_trader.model.enums import AggressorSide
+    from nautilus_trader.model.identifiers import InstrumentId, TradeId
+
+    side = AggressorSide.SELLER if seller_taker else AggressorSide.BUYER
+    return TradeTick(InstrumentId.from_str("BTCUSD_PERP.BINANCE"), Price.from_str(price), Quantity.from_str(size),
+                     side, TradeId(str(ts)), ts, ts)
+
+
+def test_trade_ticks_feed_taker_volume_in_base_units_for_inverse_contracts():
+    # SYNTHETIC: 3 inverse contracts of 100 USD at 50,000 = 0.006 BTC = 300 USD gross, seller taker
+    liq = LiquidationMap(MapParams(bin_size=100.0, n_bins=100, inverse=True), contract_multiplier=100.0)
+    liq.handle_trade_tick(_trade("50000.0", "3", True, 1))
+    liq.handle_trade_tick(_trade("50000.0", "1", False, 2))
+    assert liq.engine._taker_sell == pytest.approx(300.0)
+    assert liq.engine._taker_buy == pytest.approx(100.0)
+    assert liq.price == 50_000.0
+
+
+def test_trades_mode_opens_positions_on_the_taker_side_from_trade_ticks():
+    # SYNTHETIC: linear, gross-value threshold 1,000 USD; a buyer-taker trade of
+    # 20 units x 100 = 2,000 USD >= threshold -> a long at 100 liquidated at 100(1 - 1/10) = 90 (simple model)
+    params = MapParams(model="simple", tiers=(10.0,), leverage_profile={10.0: 1.0}, entry_mode="trades",
+                       trade_threshold=1_000.0, bin_size=1.0, n_bins=200)
+    liq = LiquidationMap(params)
+    liq.update_raw(100.5, 99.5, 100.0, 1.0, 1)
+    liq.handle_trade_tick(_trade("100.0", "20", False, 2))
+    liq.handle_trade_tick(_trade("100.0", "5", False, 3))  # 500 USD: below the threshold
+    totals = _bin_totals(liq, "long")
+    assert totals == pytest.approx({90: 2_000.0})
+    assert _bin_totals(liq, "short") == {}
+
+
+def test_funding_rates_between_funding_times_are_not_settled():
+    from nautilus_trader.model.identifiers import InstrumentId
+
+    from liqheat_nautilus.data import FundingRate
+
+    iid = InstrumentId.from_str("BTCUSDT.BINANCE")
+    hour = 3_600_000_000_000
+    liq = LiquidationMap(MapParams(bin_size=1.0, n_bins=100))
+    calls = []
+    liq.update_funding_raw = lambda rate, ts, settled=True: calls.append(settled)  # observe the adapter only
+    liq.handle_funding_rate(FundingRate(instrument_id=iid, rate=1e-4, interval_hours=8.0, next_funding_ns=16 * hour,
+                                        ts_event=8 * hour, ts_init=8 * hour))  # a record at its funding time
+    liq.handle_funding_rate(FundingRate(instrument_id=iid, rate=1e-4, interval_hours=8.0, next_funding_ns=16 * hour,
+                                        ts_event=13 * hour, ts_init=13 * hour))  # predicted, mid-interval
+    liq.handle_funding_rate(FundingRate(instrument_id=iid, rate=1e-4, ts_event=5, ts_init=5))  # next unknown
+    assert calls == [True, False, True]

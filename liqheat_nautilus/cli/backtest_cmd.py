@@ -37,6 +37,9 @@ def register(subparsers) -> None:
     parser.add_argument("--results-dir", type=Path, default=None,
                         help="root of the results folders (default: results/ in the project)")
     parser.add_argument("--no-reports", action="store_true", help="do not write the reports")
+    parser.add_argument("--report", action=argparse.BooleanOptionalAction, default=True,
+                        help="also write the HTML (and, with Chromium, PNG) backtest report chart: price over the "
+                             "liquidation heatmap, entries/exits, equity, drawdown, comparison table (default on)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("--log-level", default="ERROR", help="Nautilus log level (default ERROR)")
     parser.set_defaults(func=_run)
@@ -66,6 +69,9 @@ def _run(args: argparse.Namespace) -> int:
             comparison = run_all(specs, log_level=args.log_level, results_dir=results_dir,
                                  show_progress=not args.no_progress)
             print(comparison.text())
+            if args.report and results_dir is not None:
+                for outcome in comparison.outcomes:
+                    _write_chart_report(outcome, comparison.rows)
             return 0
         spec = _load(args.config or config_dir() / DEFAULT_CONFIG, args.catalog)
         outcome = run_backtest(spec, log_level=args.log_level, results_dir=results_dir,
@@ -74,4 +80,17 @@ def _run(args: argparse.Namespace) -> int:
         print(f"backtest failed: {exc}", file=sys.stderr)
         return 1
     print(format_summary(outcome))
+    if args.report and results_dir is not None:
+        _write_chart_report(outcome, None)
     return 0
+
+
+def _write_chart_report(outcome, comparison_rows) -> None:
+    """Write the report chart of one run into its results folder and print the paths."""
+    from liqheat_nautilus.charts.backtest_report import report_from_outcome
+    from liqheat_nautilus.charts.browser import find_chromium
+
+    formats = ("html", "png") if find_chromium() else ("html",)
+    files = report_from_outcome(outcome, outcome.results_path, comparison=comparison_rows, formats=formats)
+    for path in files.paths():
+        print(f"  report chart     {path}")

@@ -154,6 +154,33 @@ class ClusterTracker:
         list[ClusterInfo]
             The detected clusters with ids and times, followed by newly ``CLEARED`` ones.
         """
+        return self.update_fields([dict(c.__dict__) for c in detected], ts_ns, low_since, high_since)
+
+    def update_fields(
+        self,
+        detected: list[dict],
+        ts_ns: int,
+        low_since: float,
+        high_since: float,
+    ) -> list[ClusterInfo]:
+        """
+        :meth:`update` for clusters given as field dicts (builds each :class:`ClusterInfo` once).
+
+        Parameters
+        ----------
+        detected : list[dict]
+            The :class:`ClusterInfo` fields of each detected cluster (``cluster_id``, ``first_seen`` and
+            ``last_seen`` are set here); the dicts are modified.
+        ts_ns : int
+            Time of this update (UNIX ns).
+        low_since, high_since : float
+            Lowest low and highest high traded since the previous update (price).
+
+        Returns
+        -------
+        list[ClusterInfo]
+            As :meth:`update`.
+        """
         unmatched = dict(self._previous)
         tol = self.match_tolerance
         # candidate ranges per side as plain tuples (the matching loop is pure Python, keep it light)
@@ -162,10 +189,10 @@ class ClusterTracker:
             candidates.setdefault(prev.side, []).append((cid, prev.price_low - tol, prev.price_high + tol))
         taken: set[int] = set()
         result: list[ClusterInfo] = []
-        for cluster in sorted(detected, key=lambda c: -c.notional_usd):
+        for fields in sorted(detected, key=lambda f: -f["notional_usd"]):
             best_id, best_overlap = 0, 0.0
-            low, high = cluster.price_low, cluster.price_high
-            for cid, prev_low, prev_high in candidates.get(cluster.side, ()):
+            low, high = fields["price_low"], fields["price_high"]
+            for cid, prev_low, prev_high in candidates.get(fields["side"], ()):
                 if cid in taken:
                     continue
                 overlap = (prev_high if prev_high < high else high) - (prev_low if prev_low > low else low)
@@ -177,7 +204,8 @@ class ClusterTracker:
             else:
                 best_id, first_seen = self._next_id, ts_ns
                 self._next_id += 1
-            result.append(_updated(cluster, cluster_id=best_id, first_seen=first_seen, last_seen=ts_ns))
+            fields["cluster_id"], fields["first_seen"], fields["last_seen"] = best_id, first_seen, ts_ns
+            result.append(ClusterInfo(**fields))
         self._previous = {c.cluster_id: c for c in result}
         for prev in unmatched.values():
             passed = low_since <= prev.price_low if prev.side == LONG else high_since >= prev.price_high

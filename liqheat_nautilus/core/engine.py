@@ -547,6 +547,10 @@ class LiquidationMapEngine:
         list[ClusterInfo]
             At most ``max_clusters_per_side`` per side, strength relative to the largest of all.
         """
+        return [ClusterInfo(**fields) for fields in self._detect_fields()]
+
+    def _detect_fields(self) -> list[dict]:
+        """The fields of :meth:`detect_clusters`' clusters as dicts (each ClusterInfo is then built once)."""
         if self.grid is None:
             return []
         p = self.params
@@ -593,14 +597,14 @@ class LiquidationMapEngine:
         top = max(c[3] for c in chosen)
         price = self.price
         return [
-            ClusterInfo(
-                cluster_id=0, side=side_name, price_level=level, price_low=(base + a) * width,
-                price_high=(base + b + 1) * width, leverage_tier=lev, notional_usd=notional,
-                liquidation_count=int(round(notional / p.avg_position_usd)),
-                strength=min(max(notional / top, 0.0), 1.0),
-                distance_pct=(level - price) / price * 100.0,
-                status=PARTIAL if partial else ACTIVE, first_seen=0, last_seen=0,
-            )
+            {
+                "cluster_id": 0, "side": side_name, "price_level": level, "price_low": (base + a) * width,
+                "price_high": (base + b + 1) * width, "leverage_tier": lev, "notional_usd": notional,
+                "liquidation_count": int(round(notional / p.avg_position_usd)),
+                "strength": min(max(notional / top, 0.0), 1.0),
+                "distance_pct": (level - price) / price * 100.0,
+                "status": PARTIAL if partial else ACTIVE, "first_seen": 0, "last_seen": 0,
+            }
             for side_name, a, b, notional, level, lev, partial in chosen
         ]
 
@@ -613,7 +617,7 @@ class LiquidationMapEngine:
         list[ClusterInfo]
             Current clusters (``ACTIVE``/``PARTIAL``) followed by clusters ``CLEARED`` since the last call.
         """
-        result = self.tracker.update(self.detect_clusters(), self.ts_ns, self._low_since, self._high_since)
+        result = self.tracker.update_fields(self._detect_fields(), self.ts_ns, self._low_since, self._high_since)
         self._low_since, self._high_since = math.inf, -math.inf
         return result
 

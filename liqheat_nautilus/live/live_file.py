@@ -132,6 +132,7 @@ class PollerTargetSection(msgspec.Struct, frozen=True, forbid_unknown_fields=Tru
     symbol: str
     instrument_id: str
     venue: str = ""
+    price_instrument_id: str = ""
     open_interest: bool = True
     funding: bool = False
     funding_interval_hours: float = 8.0
@@ -156,7 +157,12 @@ class PollerSection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 
 class MonitorSection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """``[monitor]``: :class:`~liqheat_nautilus.live.monitor.LiveFeedMonitor` for ``instrument_ids[0]``."""
+    """
+    ``[monitor]``: :class:`~liqheat_nautilus.live.monitor.LiveFeedMonitor` for ``instrument_ids[0]``.
+
+    The monitor is also what subscribes funding (mark-price stream), liquidation prints, trades and quotes at the
+    Binance client: disable it only when another component subscribes them (the sandbox fills on trades/quotes).
+    """
 
     enabled: bool = True
     heartbeat_secs: int = 60

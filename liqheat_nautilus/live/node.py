@@ -3,6 +3,7 @@ graceful, bounded shutdown."""
 
 import asyncio
 import contextlib
+import importlib
 import signal
 from decimal import Decimal
 
@@ -123,7 +124,9 @@ def build_node_config(live: LiveFile, mainnet_flag: bool = False, log_level: str
         ))
     actors += [ImportableActorConfig(actor_path=a.path, config_path=a.config_path, config=dict(a.config))
                for a in live.actors]
-    strategies = [ImportableStrategyConfig(strategy_path=s.path, config_path=s.config_path, config=dict(s.config))
+    keep = live.shutdown.close_positions
+    strategies = [ImportableStrategyConfig(strategy_path=s.path, config_path=s.config_path,
+                                           config=_strategy_config(s.config_path, s.config, keep))
                   for s in live.strategies]
     return TradingNodeConfig(
         trader_id=TraderId(live.trader_id),
@@ -262,3 +265,17 @@ async def run_node_async(node: TradingNode, live: LiveFile, duration_secs: float
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.remove_signal_handler(sig)
     return {"open_positions_at_stop": n_open, "stopped_by": stopped_by}
+
+
+def _strategy_config(config_path: str, config: dict, close_positions: bool) -> dict:
+    """
+    A strategy's config dict, with ``flatten_on_stop = close_positions`` when its config class has that field and
+    the file does not set it (so ``[shutdown] close_positions = false`` also keeps the strategies from flattening).
+    """
+    result = dict(config)
+    if "flatten_on_stop" not in result:
+        module, _, name = config_path.partition(":")
+        cls = getattr(importlib.import_module(module), name)
+        if "flatten_on_stop" in getattr(cls, "__struct_fields__", ()):
+            result["flatten_on_stop"] = close_positions
+    return result

@@ -18,10 +18,15 @@ class PollTarget(NautilusConfig, frozen=True):
         ccxt unified symbol, e.g. ``"BTC/USDT:USDT"`` (linear perpetual) or ``"BTC/USD:BTC"`` (inverse).
     instrument_id : str
         Nautilus instrument id the data is published under (``metadata={"instrument_id": ...}`` and the
-        ``instrument_id`` field), e.g. ``"BTCUSDT-PERP.BINANCE"``. Several venues may publish under the same id;
-        ``OpenInterest.venue`` tells them apart.
+        ``instrument_id`` field), e.g. ``"BTCUSDT-PERP.BINANCE"``. Give each venue its own id with that venue
+        (``"BTCUSDT.BYBIT"``, ``"BTC-USDT-SWAP.OKX"``): ``LiquidationMapActor`` sums open interest per instrument
+        venue over its ``oi_instrument_ids``. The instrument need not be loaded in the node.
     venue : str, default ""
         Label written into ``OpenInterest.venue`` (default: the exchange id upper-cased).
+    price_instrument_id : str, default ""
+        Instrument whose cached price (last trade, mid, mark) values open interest the venue reports only in
+        contracts/base units (default: ``instrument_id``; set it to the traded instrument, e.g.
+        ``"BTCUSDT-PERP.BINANCE"``, for venues whose instrument is not streamed in the node).
     open_interest : bool, default True
         Poll open interest.
     funding : bool, default False
@@ -34,6 +39,7 @@ class PollTarget(NautilusConfig, frozen=True):
     symbol: str
     instrument_id: str
     venue: str = ""
+    price_instrument_id: str = ""
     open_interest: bool = True
     funding: bool = False
     funding_interval_hours: float = 8.0

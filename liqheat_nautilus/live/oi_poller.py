@@ -142,8 +142,8 @@ class OpenInterestPoller(LiveMarketDataClient):
 
     Open interest in USD is the venue's ``openInterestValue`` when reported; otherwise the base amount
     (``openInterestAmount * contractSize`` for linear markets) times a reference price from the Nautilus cache
-    (last trade, else mid, else mark price of ``instrument_id``). Without any price the observation is held back
-    (not counted fresh) until one exists.
+    (last trade, else mid, else mark price of the target's ``price_instrument_id`` or ``instrument_id``). Without
+    any price the observation is held back (not counted fresh) until one exists.
 
     Parameters
     ----------
@@ -341,7 +341,7 @@ class OpenInterestPoller(LiveMarketDataClient):
         contract_size = _finite(market.get("contractSize")) if market.get("contractSize") else 1.0
         amount = _finite(raw.get("openInterestAmount"))
         value = _finite(raw.get("openInterestValue"))
-        price = self._reference_price(instrument_id)
+        price = self._reference_price(InstrumentId.from_str(target.price_instrument_id or target.instrument_id))
         if market.get("inverse"):
             usd = value if math.isfinite(value) else amount * contract_size
             base = usd / price if price and math.isfinite(price) else math.nan

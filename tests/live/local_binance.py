@@ -170,6 +170,7 @@ class LocalBinance:
         if path == "/fapi/v1/fundingRate":
             start = int(request.query.get("startTime", "0"))
             return web.json_response([r for r in real_funding_rows() if r["fundingTime"] >= start])
+
         return web.json_response({"code": -1121, "msg": f"local replay server: no fixture for {path}"}, status=400)
 
     def _open_interest(self, symbol: str) -> web.Response:

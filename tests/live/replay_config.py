@@ -12,7 +12,9 @@ def write_replay_toml(path: Path, base_url: str, probe: bool = True, hunt: bool 
     Write the live file of the replay test.
 
     The map uses 200-trade bars aggregated by Nautilus from the replayed trades (the captures have no kline
-    stream); warm-up asks the poller for open interest and funding history (bars warm-up off: nothing to serve).
+    stream). Warm-up asks the poller for open-interest and funding history over 400 days (Nautilus drops response
+    rows outside the request window; the real funding rows are from April 2026); bars warm-up is off: the replayed
+    data are from 2023 while the node's clock is now, so no recorded bars fall in a "last N seconds" window.
 
     Parameters
     ----------

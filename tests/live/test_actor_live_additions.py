@@ -97,3 +97,14 @@ def test_warmup_history_is_buffered_until_a_price_then_fed_in_order(ran_actor):
     actor.on_historical_data(newer)
     assert actor.map.open_interest_usd == pytest.approx(used_before * 1.01)
     assert actor._warmup_buffer == []
+
+
+def test_historical_bars_feed_the_map_through_nautilus_handle_bars(ran_actor, okx_catalog):
+    """``request_bars`` responses reach the actor through ``Actor.handle_bars``: Nautilus updates the registered
+    map indicator per bar, then ``on_historical_data`` counts it."""
+    actor, _ = ran_actor
+    bars = ParquetDataCatalog(str(okx_catalog)).bars()[-3:]
+    before = actor.warmup_received["Bar"]
+    actor.handle_bars(bars)
+    assert actor.warmup_received["Bar"] == before + 3
+    assert actor.map.price == bars[-1].close.as_double()

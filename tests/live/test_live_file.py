@@ -95,3 +95,14 @@ def test_cli_live_fails_cleanly_without_keys(monkeypatch, capsys):
     assert main(["live", "--config", str(CONFIG / "live_binance.toml")]) == 1
     err = capsys.readouterr().err
     assert "BINANCE_FUTURES_TESTNET_API_KEY" in err and "environment" in err
+
+
+def test_keeping_positions_at_shutdown_also_stops_strategies_flattening():
+    from liqheat_nautilus.live.node import _strategy_config
+
+    path = "strategies.liquidation_hunt:LiquidationHuntConfig"
+    assert _strategy_config(path, {"trade_size": "1"}, close_positions=False)["flatten_on_stop"] is False
+    assert _strategy_config(path, {}, close_positions=True)["flatten_on_stop"] is True
+    assert _strategy_config(path, {"flatten_on_stop": True}, close_positions=False)["flatten_on_stop"] is True
+    probe = "liqheat_nautilus.actor:LiquidationMapActorConfig"  # a config without the field is left alone
+    assert "flatten_on_stop" not in _strategy_config(probe, {}, close_positions=False)

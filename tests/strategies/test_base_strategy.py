@@ -96,3 +96,31 @@ def test_any_strategy_can_use_the_oi_sizer_and_the_cap_applies_after_it(make_sce
     s.run(hunt)
     assert hunt.signals[0]["quantity"] == quantity
     assert ("capped" in hunt.signals[0]["reason"]) == (max_leverage < 1.0)
+
+
+class _StopRejectedAt(LiquidationHuntStrategy):
+    """Drives the handler directly: at bar ``_reject_at`` it receives an ``OrderRejected`` for its stop-loss."""
+
+    def on_price(self, bar) -> None:
+        from nautilus_trader.core.uuid import UUID4
+        from nautilus_trader.model.events import OrderRejected
+        from nautilus_trader.model.identifiers import AccountId
+
+        if bar.ts_event != self._reject_at:
+            return
+        [stop_id] = [k for k, b in self._children.items() if k == b.stop_id]
+        self.on_order_rejected(OrderRejected(self.trader_id, self.id, self.config.instrument_id, stop_id,
+                                             AccountId("OKX-001"), "synthetic reject", UUID4(), bar.ts_event,
+                                             bar.ts_event))
+
+
+def test_rejected_stop_loss_closes_the_unprotected_position(make_scenario):
+    s = make_scenario()
+    _setup(s)
+    hunt = _StopRejectedAt(LiquidationHuntConfig(instrument_id=s.instrument_id, bar_type=s.bar_type))
+    hunt._reject_at = s.ts(7)
+    s.run(hunt)
+    assert [r["action"] for r in hunt.signals] == ["ENTER", "EXIT"]
+    assert "stop-loss rejected: synthetic reject" in hunt.signals[1]["reason"]
+    [position] = s.positions()
+    assert position.is_closed and position.ts_closed == s.ts(7)  # closed at market on that bar, not at the end

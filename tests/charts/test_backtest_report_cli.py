@@ -1,0 +1,22 @@
+"""``liqheat backtest`` writes the report chart into the run's results folder (default on, --no-report off)."""
+
+from liqheat_nautilus.cli import main
+
+
+def test_backtest_writes_report_chart_by_default(okx_catalog, tmp_path, capsys):
+    code = main(["backtest", "--catalog", str(okx_catalog), "--results-dir", str(tmp_path), "--no-progress"])
+    assert code == 0
+    out = capsys.readouterr().out
+    (folder,) = [p for p in tmp_path.iterdir() if p.name.startswith("liquidation_hunt-")]
+    html = folder / "liquidation_hunt_report.html"
+    assert html.is_file() and html.stat().st_size > 100_000  # plotly.js is embedded: opens offline
+    assert f"report chart     {html}" in out
+    assert "fills.csv" in {p.name for p in folder.iterdir()}
+
+
+def test_no_report_flag_skips_the_chart(okx_catalog, tmp_path):
+    code = main(["backtest", "--catalog", str(okx_catalog), "--results-dir", str(tmp_path), "--no-progress",
+                 "--no-report"])
+    assert code == 0
+    (folder,) = list(tmp_path.iterdir())
+    assert not list(folder.glob("*_report.html"))
