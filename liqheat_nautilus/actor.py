@@ -40,7 +40,7 @@ class LiquidationMapActorConfig(ActorConfig, frozen=True):
     publish_interval_secs : int, default 3600
         Publish clusters and a snapshot on the first bar at or after each interval (seconds), and after each
         open-interest update.
-    model : str, default "isolated_mmr"
+    model : str, default "binance_standard"
         Liquidation-price model (see :class:`~liqheat_nautilus.core.params.MapParams`).
     leverage_profile : str, default "neutral"
         Leverage distribution profile.
@@ -99,7 +99,7 @@ class LiquidationMapActorConfig(ActorConfig, frozen=True):
     bar_type: BarType
     subscribe_trade_ticks: bool = False
     publish_interval_secs: int = 3600
-    model: str = "isolated_mmr"
+    model: str = "binance_standard"
     leverage_profile: str = "neutral"
     leverage_weights: dict[str, float] | None = None
     mmr: float = 0.004

@@ -25,7 +25,7 @@ class MapParams:
         ``"conservative"``, ``"neutral"``, ``"aggressive"``, ``"dynamic"`` or ``{tier: weight}``.
     model : str
         Liquidation-price model: ``"simple"`` (``entry·(1 ∓ 1/L ± buffer)``), ``"isolated_mmr"`` (Binance
-        isolated formula with ``mmr`` and ``maintenance_amount``), ``"binance_standard"`` (the isolated formula
+        isolated formula with ``mmr`` and ``maintenance_amount``), ``"binance_standard"`` (default; the isolated formula
         with MMR and maintenance amount from ``brackets`` for each assumed position size),
         ``"funding_adjusted"`` (``funding_base_model`` whose levels move with the funding each cohort pays or
         receives after it opened) or ``"ensemble"`` (mixture of the static models by ``ensemble_weights``).
@@ -133,7 +133,7 @@ class MapParams:
 
     tiers: tuple[float, ...] = DEFAULT_TIERS
     leverage_profile: str | dict = "neutral"
-    model: str = "isolated_mmr"
+    model: str = "binance_standard"
     mmr: float = 0.004
     maintenance_amount: float = 0.0
     buffer: float = 0.0
