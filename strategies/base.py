@@ -7,20 +7,30 @@
 - at most ``max_positions`` positions (and pending entries) at a time per instrument;
 - risk per trade as a fraction of equity (size from the stop distance, rounded to the size increment, capped by
   ``max_leverage``), optionally scaled by an :class:`~strategies.oi_sizer.OISizer`;
-- rejects (entry: recorded, nothing left behind; stop-loss: the unprotected position is closed), partial fills (the
-  children follow the filled quantity), an optional time stop, flat at strategy stop;
+- rejects (entry: recorded, nothing left behind; stop-loss: the unprotected position is closed), partial fills (an
+  entry canceled or expired after a partial fill leaves its children sized to the filled quantity, with a
+  ``PARTIAL`` record; children that the venue cancels with the entry, as Nautilus' simulated exchange does for an
+  OTO parent, are submitted again for the quantity held), an optional time stop, flat at strategy stop;
 - a :class:`~strategies.signals.TradeSignal` record for every decision, in :attr:`ClusterStrategy.signals` and the log.
 """
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from nautilus_trader.config import StrategyConfig
 from nautilus_trader.core.data import Data
 from nautilus_trader.model.data import Bar, BarType, CustomData, DataType
-from nautilus_trader.model.enums import OrderSide, OrderType, PositionSide, TrailingOffsetType
+from nautilus_trader.model.enums import (
+    OrderSide,
+    OrderStatus,
+    OrderType,
+    PositionSide,
+    TrailingOffsetType,
+    TriggerType,
+    trigger_type_from_str,
+)
 from nautilus_trader.model.events import (
     OrderCanceled,
     OrderDenied,
@@ -76,6 +86,11 @@ class ClusterStrategyConfig(StrategyConfig, frozen=True):
         When set, every entry's size is multiplied by :class:`~strategies.oi_sizer.OISizer` (OI tier x skew).
     log_signals : bool, default True
         Log each trade-signal record as JSON at INFO level.
+    emulation_trigger : str, default "NO_TRIGGER"
+        Nautilus ``TriggerType`` name for emulating the bracket's stop-loss and take-profit locally with the
+        ``OrderEmulator`` (e.g. ``"DEFAULT"``): the entry is sent alone and the children are released as single
+        orders when triggered. Needed on venues whose Nautilus adapter refuses linked order lists (Binance in
+        NautilusTrader 1.221 denies them with ``UNSUPPORTED_OCO_CONDITIONAL_ORDERS``).
     flatten_on_stop : bool, default True
         Cancel the instrument's orders and close its positions when the strategy stops (False keeps them, e.g.
         for a live node restarted with ``[shutdown] close_positions = false``).
@@ -94,6 +109,7 @@ class ClusterStrategyConfig(StrategyConfig, frozen=True):
     time_stop_minutes: int = 0
     oi_sizer: OISizerConfig | None = None
     log_signals: bool = True
+    emulation_trigger: str = "NO_TRIGGER"
     flatten_on_stop: bool = True
 
 
@@ -105,6 +121,7 @@ class _Bracket:
     stop_id: ClientOrderId
     take_profit_id: ClientOrderId
     signal: TradeSignal
+    replacements: set[ClientOrderId] = field(default_factory=set)  # children re-submitted by the strategy
 
 
 class ClusterStrategy(Strategy):
@@ -133,6 +150,11 @@ class ClusterStrategy(Strategy):
         if config.trade_size is None and not 0.0 < config.risk_per_trade < 1.0:
             raise ValueError(f"{type(config).__name__}.risk_per_trade must be in (0, 1), "
                              f"got {config.risk_per_trade}")
+        names = [t.name for t in TriggerType]
+        if config.emulation_trigger not in names:  # trigger_type_from_str aborts the process on a bad name
+            raise ValueError(f"{type(config).__name__}.emulation_trigger must be one of {names}, "
+                             f"got {config.emulation_trigger!r}")
+        self._emulation_trigger = trigger_type_from_str(config.emulation_trigger)
         self.instrument = None
         self.book = ClusterBook()
         self.sizer = OISizer(config.oi_sizer) if config.oi_sizer is not None else None
@@ -332,7 +354,7 @@ class ClusterStrategy(Strategy):
         Parameters
         ----------
         action : str
-            ``"ENTER"``, ``"SKIP"``, ``"EXIT"`` or ``"REJECTED"``.
+            One of :data:`strategies.signals.ACTIONS`.
         signal : str
             ``"LONG"`` or ``"SHORT"``.
         entry, stop_loss, take_profit : float, optional
@@ -480,6 +502,7 @@ class ClusterStrategy(Strategy):
             sl_trigger_price=inst.make_price(stop_loss),
             tp_price=inst.make_price(take_profit),
             tp_post_only=False,
+            emulation_trigger=self._emulation_trigger,
             **kwargs,
         )
         entry_order, stop_order, tp_order = order_list.orders
@@ -505,13 +528,14 @@ class ClusterStrategy(Strategy):
             self._close(position, reason)
         self.cancel_all_orders(self.config.instrument_id)
 
-    def _close(self, position, reason: str) -> None:
+    def _close(self, position, reason: str, submit: bool = True) -> None:
         if position.id in self._closing:
             return
         self._closing.add(position.id)
         signal = LONG if position.side == PositionSide.LONG else SHORT
         self.record("EXIT", signal, entry=position.avg_px_open, quantity=position.quantity.as_double(), reason=reason)
-        self.close_position(position)
+        if submit:
+            self.close_position(position)
 
     # -- events --------------------------------------------------------------------------------------------
 
@@ -526,7 +550,8 @@ class ClusterStrategy(Strategy):
         self._entry_failed(event.client_order_id, f"denied: {event.reason}")
 
     def on_order_rejected(self, event: OrderRejected) -> None:
-        """Entry rejected: ``REJECTED`` record. Stop-loss rejected: close the unprotected position.
+        """Entry rejected: ``REJECTED`` record. Stop-loss rejected: close the unprotected position. A rejected
+        take-profit leaves the position with its stop-loss.
 
         Parameters
         ----------
@@ -537,7 +562,10 @@ class ClusterStrategy(Strategy):
             self._entry_failed(event.client_order_id, f"rejected: {event.reason}")
             return
         bracket = self._children.get(event.client_order_id)
-        if bracket is not None and event.client_order_id == bracket.stop_id:
+        if bracket is None:
+            return
+        self._forget_child(event.client_order_id, bracket)
+        if event.client_order_id == bracket.stop_id:
             self.log.warning(f"stop-loss {event.client_order_id} rejected ({event.reason}); closing the position")
             self.exit_all(f"stop-loss rejected: {event.reason}")
 
@@ -550,22 +578,27 @@ class ClusterStrategy(Strategy):
             The event.
         """
         order = self.cache.order(event.client_order_id)
-        if event.client_order_id in self._brackets and order is not None and order.is_closed:
-            self._brackets.pop(event.client_order_id)
-        elif event.client_order_id in self._children and order is not None and order.is_closed:
+        if order is None or not order.is_closed:
+            return
+        if event.client_order_id in self._brackets:
+            bracket = self._brackets.pop(event.client_order_id)
+            self._resize_children(bracket, order.filled_qty)  # only re-submitted children can differ
+        elif event.client_order_id in self._children:
             bracket = self._children.pop(event.client_order_id)
             self._children.pop(bracket.stop_id, None)
             self._children.pop(bracket.take_profit_id, None)
 
     def on_order_canceled(self, event: OrderCanceled) -> None:
-        """A partially filled entry that is canceled leaves a position: size its children to the filled qty.
+        """A partially filled entry that is canceled leaves a position: size its children to the filled qty
+        (``PARTIAL`` record). A child canceled while its position is open and not being closed by the
+        strategy (e.g. by a venue that cancels an entry's children with it) is submitted again.
 
         Parameters
         ----------
         event : OrderCanceled
             The event.
         """
-        self._entry_ended(event.client_order_id)
+        self._order_ended(event.client_order_id, "canceled")
 
     def on_order_expired(self, event: OrderExpired) -> None:
         """As :meth:`on_order_canceled`.
@@ -575,7 +608,7 @@ class ClusterStrategy(Strategy):
         event : OrderExpired
             The event.
         """
-        self._entry_ended(event.client_order_id)
+        self._order_ended(event.client_order_id, "expired")
 
     def on_position_closed(self, event: PositionClosed) -> None:
         """When flat in the instrument, cancel the remaining (reduce-only) children.
@@ -604,33 +637,107 @@ class ClusterStrategy(Strategy):
         self.record("REJECTED", s.signal, entry=s.entry, stop_loss=s.stop_loss, take_profit=s.take_profit,
                     quantity=s.quantity, confidence=s.confidence, reason=f"entry {why}", cluster_id=s.cluster_id)
 
-    def _entry_ended(self, entry_id: ClientOrderId) -> None:
-        child_of = self._children.pop(entry_id, None)
-        if child_of is not None:  # a canceled/expired child: forget the pair once neither is working
-            sibling = child_of.take_profit_id if entry_id == child_of.stop_id else child_of.stop_id
-            order = self.cache.order(sibling)
-            if order is None or order.is_closed:
-                self._children.pop(sibling, None)
-            return
-        bracket = self._brackets.pop(entry_id, None)
-        if bracket is None:
-            return
+    def _order_ended(self, order_id: ClientOrderId, how: str) -> None:
+        if order_id in self._children:
+            self._child_ended(order_id, how)
+        elif order_id in self._brackets:
+            self._entry_ended(order_id, how)
+
+    def _entry_ended(self, entry_id: ClientOrderId, how: str) -> None:
+        bracket = self._brackets.pop(entry_id)
         entry = self.cache.order(entry_id)
-        filled = entry.filled_qty if entry is not None else None
-        if filled is None or filled.as_double() <= 0:
+        if entry is None or entry.filled_qty.as_double() <= 0:
             self._children.pop(bracket.stop_id, None)
             self._children.pop(bracket.take_profit_id, None)
             return
+        filled = entry.filled_qty
+        if self._open_position_of(bracket) is None:
+            note = "the position is already closed or being closed"
+        else:
+            self._resize_children(bracket, filled)
+            note = f"stop-loss and take-profit follow the {filled} held"
+        s = bracket.signal
+        self.record("PARTIAL", s.signal, entry=entry.avg_px, stop_loss=s.stop_loss, take_profit=s.take_profit,
+                    quantity=filled.as_double(), confidence=s.confidence, cluster_id=s.cluster_id,
+                    reason=f"entry {how} with {filled} of {entry.quantity} filled; {note}")
+
+    def _resize_children(self, bracket: _Bracket, quantity) -> None:
         for child_id in (bracket.stop_id, bracket.take_profit_id):
             child = self.cache.order(child_id)
-            if child is not None and child.is_open and child.quantity != filled:
-                self.modify_order(child, quantity=filled)
+            if child is not None and child.is_open and child.quantity != quantity:
+                self.modify_order(child, quantity=quantity)
+
+    def _child_ended(self, child_id: ClientOrderId, how: str) -> None:
+        bracket = self._children[child_id]
+        child = self.cache.order(child_id)
+        sibling_id = bracket.take_profit_id if child_id == bracket.stop_id else bracket.stop_id
+        sibling = self.cache.order(sibling_id)
+        position = self._open_position_of(bracket)
+        if (child is not None and position is not None
+                and (sibling is None or sibling.status != OrderStatus.FILLED)):  # not the OUO end of a bracket
+            self._replace_child(bracket, child, position, how)
+            return
+        self._forget_child(child_id, bracket)
+
+    def _forget_child(self, child_id: ClientOrderId, bracket: _Bracket) -> None:
+        self._children.pop(child_id, None)
+        sibling_id = bracket.take_profit_id if child_id == bracket.stop_id else bracket.stop_id
+        sibling = self.cache.order(sibling_id)
+        if sibling is None or sibling.is_closed:  # forget the pair once neither is working
+            self._children.pop(sibling_id, None)
+
+    def _open_position_of(self, bracket: _Bracket):
+        """The position the bracket's entry opened if it is still open and the strategy is not closing it, else
+        ``None`` (a netting position id is reused by later positions: those have another opening order)."""
+        position = self.cache.position_for_order(bracket.entry_id)
+        if (position is None or position.is_closed or position.id in self._closing
+                or position.opening_order_id != bracket.entry_id):
+            return None
+        return position
+
+    def _replace_child(self, bracket: _Bracket, child, position, how: str) -> None:
+        is_stop = child.client_order_id == bracket.stop_id
+        kind = "stop-loss" if is_stop else "take-profit"
+        self._children.pop(child.client_order_id, None)
+        if child.client_order_id in bracket.replacements:  # the venue keeps canceling it: stop trying
+            self.log.warning(f"re-submitted {kind} {child.client_order_id} {how} again; closing the position")
+            self.exit_all(f"{kind} {how} twice while the position was open")
+            return
+        entry = self.cache.order(bracket.entry_id)
+        quantity = entry.filled_qty if entry.filled_qty < position.quantity else position.quantity
+        iid = self.config.instrument_id
+        if child.order_type == OrderType.STOP_MARKET:
+            order = self.order_factory.stop_market(iid, child.side, quantity, child.trigger_price,
+                                                   trigger_type=child.trigger_type, reduce_only=True,
+                                                   tags=child.tags)
+        elif child.order_type == OrderType.TRAILING_STOP_MARKET:
+            order = self.order_factory.trailing_stop_market(
+                iid, child.side, quantity, child.trailing_offset, trigger_price=child.trigger_price,
+                trigger_type=child.trigger_type, trailing_offset_type=child.trailing_offset_type,
+                reduce_only=True, tags=child.tags)
+        elif child.order_type == OrderType.LIMIT:
+            order = self.order_factory.limit(iid, child.side, quantity, child.price, reduce_only=True,
+                                             tags=child.tags)
+        else:  # not an order type enter() makes
+            self.exit_all(f"{kind} {how} while the position was open")
+            return
+        if is_stop:
+            bracket.stop_id = order.client_order_id
+        else:
+            bracket.take_profit_id = order.client_order_id
+        bracket.replacements.add(order.client_order_id)
+        self._children[order.client_order_id] = bracket
+        self.log.warning(f"{kind} {child.client_order_id} {how} while {position.id} holds {position.quantity}; "
+                         f"re-submitted for {quantity} as {order.client_order_id}")
+        self.submit_order(order, position_id=position.id)
 
     def _apply_time_stop(self, now_ns: int) -> None:
         limit = self.config.time_stop_minutes * NS_PER_MINUTE
         for position in self.open_positions():
             if now_ns - position.ts_opened >= limit and position.id not in self._closing:
+                reason = f"time stop after {self.config.time_stop_minutes} min"
+                self._close(position, reason, submit=False)  # marked as closing before its children end
                 for order in self.cache.orders_open(instrument_id=self.config.instrument_id, strategy_id=self.id):
                     if order.is_reduce_only:
                         self.cancel_order(order)
-                self._close(position, f"time stop after {self.config.time_stop_minutes} min")
+                self.close_position(position)

@@ -2,9 +2,10 @@
 
 import msgspec
 
-ACTIONS = ("ENTER", "SKIP", "EXIT", "REJECTED")
+ACTIONS = ("ENTER", "SKIP", "EXIT", "REJECTED", "PARTIAL")
 """Decision kinds: a bracket submitted, a setup seen but not traded, a position closed by the strategy, an entry
-rejected by the venue or the risk engine."""
+rejected by the venue or the risk engine, an entry canceled or expired after a partial fill (its ``quantity`` is
+the filled quantity, ``entry`` the average fill price; the stop-loss and take-profit follow that quantity)."""
 
 SIGNAL_COLUMNS = (
     "ts", "strategy", "action", "symbol", "signal", "entry", "stop_loss", "take_profit", "quantity", "confidence",

@@ -77,10 +77,17 @@ class OpenInterestPollerConfig(LiveDataClientConfig, frozen=True, kw_only=True):
         offline replay tests.
     ccxt_options : dict[str, dict], optional
         ``{exchange id: ccxt options}``, e.g. ``{"binance": {"fetchMarkets": ["linear"]}}``.
+    ccxt_config : dict[str, dict], optional
+        ``{exchange id: extra ccxt constructor settings}``, e.g. ``{"hyperliquid": {"rateLimit": 100}}`` (ms
+        between requests of cost 1 for ccxt's own limiter, which stays enabled). ``timeout`` and ``options`` are
+        set from ``request_timeout_secs`` and ``ccxt_options``.
     history_timeframe : str, default "5m"
         Timeframe of open-interest history for warm-up requests.
     history_limit : int, default 500
         Maximum rows per history request.
+    open_interest_params : dict[str, dict], optional
+        ``{exchange id: params}`` passed to ccxt ``fetch_open_interest`` (replacing
+        :data:`DEFAULT_OPEN_INTEREST_PARAMS` for that exchange), e.g. ``{"bybit": {"intervalTime": "15min"}}``.
     """
 
     targets: list[PollTarget]
@@ -90,5 +97,23 @@ class OpenInterestPollerConfig(LiveDataClientConfig, frozen=True, kw_only=True):
     stale_after_secs: float = 300.0
     api_base_overrides: dict[str, str] | None = None
     ccxt_options: dict[str, dict] | None = None
+    ccxt_config: dict[str, dict] | None = None
     history_timeframe: str = "5m"
     history_limit: int = 500
+    open_interest_params: dict[str, dict] | None = None
+
+
+DEFAULT_OPEN_INTEREST_PARAMS: dict[str, dict] = {"bybit": {"intervalTime": "5min"}}
+"""ccxt ``fetch_open_interest`` params per exchange id unless ``open_interest_params`` names that exchange.
+
+Bybit's ``/v5/market/open-interest`` returns interval records (``intervalTime`` 5min ... 1d) and ccxt asks for
+``1h`` unless told; ``5min`` is the finest documented interval (bybit-exchange.github.io/docs/v5/market/open-interest),
+so a new observation arrives every 5 minutes instead of every hour. The raw Bybit parameter is given (it replaces
+ccxt's) so no parameter unknown to Bybit is sent.
+"""
+
+OPEN_INTEREST_UPDATE_SECS: dict[str, float] = {"bybit": 300.0}
+"""Seconds between new open-interest observations a venue produces at best (Bybit: its 5-minute records).
+
+A target of such a venue is marked stale only after ``max(stale_after_secs, update_secs + interval_secs)``.
+"""

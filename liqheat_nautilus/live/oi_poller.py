@@ -26,7 +26,13 @@ from nautilus_trader.model.enums import PriceType
 from nautilus_trader.model.identifiers import ClientId, InstrumentId
 
 from liqheat_nautilus.data import FundingRate, OpenInterest
-from liqheat_nautilus.live.oi_config import OpenInterestPollerConfig, PollTarget
+from liqheat_nautilus.exchanges.venues import VENUES
+from liqheat_nautilus.live.oi_config import (
+    DEFAULT_OPEN_INTEREST_PARAMS,
+    OPEN_INTEREST_UPDATE_SECS,
+    OpenInterestPollerConfig,
+    PollTarget,
+)
 
 NS_PER_MS = 1_000_000
 NS_PER_SECOND = 1_000_000_000
@@ -126,6 +132,54 @@ def _finite(value) -> float:
     return out if math.isfinite(out) else math.nan
 
 
+def history_row_limit(exchange_id: str, kind: str, configured: int) -> int:
+    """
+    Rows asked for in one history request: ``configured``, capped at the venue's documented maximum.
+
+    Parameters
+    ----------
+    exchange_id : str
+        ccxt exchange id (``binance``, ``binanceusdm``, ``bybit``, ``okx``, ``hyperliquid``).
+    kind : {"oi", "funding"}
+        Open-interest or funding-rate history.
+    configured : int
+        ``OpenInterestPollerConfig.history_limit``.
+
+    Returns
+    -------
+    int
+        ``min(configured, limit)`` with the per-endpoint limits of
+        :data:`liqheat_nautilus.exchanges.venues.VENUES` (e.g. Bybit 200, OKX 100); ``configured`` for other ids.
+    """
+    for spec in VENUES.values():
+        if exchange_id in (spec.name, spec.ccxt_id):
+            return min(configured, spec.oi_limit if kind == "oi" else spec.funding_limit)
+    return configured
+
+
+def funding_interval_from_times(times_ms: list[int], default: float) -> float:
+    """
+    Funding interval (hours) of a history page: the median spacing of its funding times, to the minute.
+
+    Parameters
+    ----------
+    times_ms : list[int]
+        Funding times (UNIX ms), any order.
+    default : float
+        Returned with fewer than two distinct times.
+
+    Returns
+    -------
+    float
+        Hours (8 for Binance/Bybit/OKX BTC, 1 for Hyperliquid).
+    """
+    ordered = sorted(set(times_ms))
+    gaps = sorted(b - a for a, b in zip(ordered, ordered[1:], strict=False))
+    if not gaps:
+        return default
+    return round(gaps[len(gaps) // 2] / 60_000) / 60.0
+
+
 def _interval_hours(text, default: float) -> float:
     if isinstance(text, str) and text.endswith("h") and text[:-1].replace(".", "", 1).isdigit():
         return float(text[:-1])
@@ -140,10 +194,18 @@ class OpenInterestPoller(LiveMarketDataClient):
     ``subscribe_data(DataType(OpenInterest))``). Each target runs in its own task: a slow or failing venue never
     delays another, and all I/O is awaited on the node's event loop.
 
-    Open interest in USD is the venue's ``openInterestValue`` when reported; otherwise the base amount
-    (``openInterestAmount * contractSize`` for linear markets) times a reference price from the Nautilus cache
-    (last trade, else mid, else mark price of the target's ``price_instrument_id`` or ``instrument_id``). Without
-    any price the observation is held back (not counted fresh) until one exists.
+    Open interest in USD is the venue's ``openInterestValue`` when reported (Binance history, OKX ``oiUsd``);
+    otherwise the base amount (``openInterestAmount * contractSize`` for linear markets: OKX contracts x
+    ``ctVal``) times a reference price: the mark price the venue reports in the same response (Hyperliquid
+    ``markPx`` of ``metaAndAssetCtxs``), else the Nautilus cache (last trade, else mid, else mark price of the
+    target's ``price_instrument_id`` or ``instrument_id``), else the mark price of the funding response of the
+    same poll (Bybit tickers, Binance premium index; funding is polled first when enabled). Without any price the
+    observation is held back (not counted fresh) until one exists.
+
+    Venues whose open interest comes in interval records (Bybit: 5 minutes, see
+    :data:`~liqheat_nautilus.live.oi_config.OPEN_INTEREST_UPDATE_SECS`) are marked stale only after
+    ``max(stale_after_secs, update_secs + interval_secs)``. Venues reporting no timestamp (Hyperliquid) get the
+    local receive time, so they become stale only through errors.
 
     Parameters
     ----------
@@ -192,7 +254,9 @@ class OpenInterestPoller(LiveMarketDataClient):
         exchange = self._exchanges.get(exchange_id)
         if exchange is None:
             options = (self._poll_config.ccxt_options or {}).get(exchange_id, {})
+            extra = (self._poll_config.ccxt_config or {}).get(exchange_id, {})
             exchange = getattr(ccxt_async, exchange_id)({
+                **extra,
                 "enableRateLimit": True,
                 "timeout": int(self._poll_config.request_timeout_secs * 1000),
                 "options": dict(options),
@@ -280,14 +344,56 @@ class OpenInterestPoller(LiveMarketDataClient):
             Whether no newer observation arrived for ``stale_after_secs``.
         """
         st = self.status[target.key]
-        stale = self._clock.timestamp_ns() - st.last_fresh_ns > self._poll_config.stale_after_secs * NS_PER_SECOND
+        stale_secs = self.stale_after_secs(target)
+        stale = self._clock.timestamp_ns() - st.last_fresh_ns > stale_secs * NS_PER_SECOND
         if stale and not st.stale:
-            self._log.warning(f"{target.key}: STALE (no new open interest for > {self._poll_config.stale_after_secs}s"
+            self._log.warning(f"{target.key}: STALE (no new open interest for > {stale_secs}s"
                               f"{'; last error ' + st.last_error if st.last_error else ''})")
         elif st.stale and not stale:
             self._log.info(f"{target.key}: fresh again", LogColor.GREEN)
         st.stale = stale
         return stale
+
+    def stale_after_secs(self, target: PollTarget) -> float:
+        """
+        Seconds without a newer observation after which ``target`` is stale.
+
+        Parameters
+        ----------
+        target : PollTarget
+            The target.
+
+        Returns
+        -------
+        float
+            ``stale_after_secs``, raised to ``update_secs + interval_secs`` for venues producing a new
+            observation only every ``update_secs`` (:data:`~liqheat_nautilus.live.oi_config.OPEN_INTEREST_UPDATE_SECS`).
+        """
+        cfg = self._poll_config
+        update_secs = OPEN_INTEREST_UPDATE_SECS.get(target.exchange)
+        if update_secs is None:
+            return cfg.stale_after_secs
+        return max(cfg.stale_after_secs, update_secs + cfg.interval_secs)
+
+    def open_interest_params(self, exchange_id: str) -> dict:
+        """
+        The ccxt ``fetch_open_interest`` params of an exchange.
+
+        Parameters
+        ----------
+        exchange_id : str
+            ccxt exchange id.
+
+        Returns
+        -------
+        dict
+            ``open_interest_params[exchange_id]`` if configured, else
+            :data:`~liqheat_nautilus.live.oi_config.DEFAULT_OPEN_INTEREST_PARAMS` for it, else ``{}``.
+        """
+        configured = self._poll_config.open_interest_params or {}
+        if exchange_id in configured:
+            return dict(configured[exchange_id])
+        return dict(DEFAULT_OPEN_INTEREST_PARAMS.get(exchange_id, {}))
 
     async def poll_once(self, target: PollTarget) -> None:
         """
@@ -305,9 +411,16 @@ class OpenInterestPoller(LiveMarketDataClient):
         """
         exchange = await self._ensure_markets(target.exchange)
         timeout = self._poll_config.request_timeout_secs
+        funding_mark = math.nan
+        if target.funding:  # first: its mark price can value open interest reported in base units only
+            raw = await asyncio.wait_for(exchange.fetch_funding_rate(target.symbol), timeout)
+            self._publish(FundingRate, self._to_funding(target, raw))
+            self.status[target.key].funding_published += 1
+            funding_mark = _finite(raw.get("markPrice"))
         if target.open_interest:
-            raw = await asyncio.wait_for(exchange.fetch_open_interest(target.symbol), timeout)
-            oi = self._to_open_interest(exchange, target, raw)
+            raw = await asyncio.wait_for(
+                exchange.fetch_open_interest(target.symbol, self.open_interest_params(target.exchange)), timeout)
+            oi = self._to_open_interest(exchange, target, raw, fallback_price=funding_mark)
             st = self.status[target.key]
             if oi is None:
                 pass
@@ -318,10 +431,6 @@ class OpenInterestPoller(LiveMarketDataClient):
                 st.last_fresh_ns = self._clock.timestamp_ns()
                 self._publish(OpenInterest, oi)
                 st.published += 1
-        if target.funding:
-            raw = await asyncio.wait_for(exchange.fetch_funding_rate(target.symbol), timeout)
-            self._publish(FundingRate, self._to_funding(target, raw))
-            self.status[target.key].funding_published += 1
 
     def _publish(self, cls: type, obj) -> None:
         data_type = DataType(cls, metadata={"instrument_id": obj.instrument_id.value})
@@ -334,14 +443,29 @@ class OpenInterestPoller(LiveMarketDataClient):
                 return price.as_double()
         return math.nan
 
-    def _to_open_interest(self, exchange, target: PollTarget, raw: dict,
-                          ts_init: int | None = None) -> OpenInterest | None:
+    @staticmethod
+    def _venue_mark_price(raw: dict) -> float:
+        """The mark price the venue sent with the open interest (Hyperliquid ``markPx``), NaN if none."""
+        info = raw.get("info")
+        if isinstance(info, dict):
+            for key in ("markPx", "markPrice"):
+                price = _finite(info.get(key))
+                if math.isfinite(price) and price > 0:
+                    return price
+        return math.nan
+
+    def _to_open_interest(self, exchange, target: PollTarget, raw: dict, ts_init: int | None = None,
+                          fallback_price: float = math.nan) -> OpenInterest | None:
         market = exchange.market(target.symbol)
         instrument_id = InstrumentId.from_str(target.instrument_id)
         contract_size = _finite(market.get("contractSize")) if market.get("contractSize") else 1.0
         amount = _finite(raw.get("openInterestAmount"))
         value = _finite(raw.get("openInterestValue"))
-        price = self._reference_price(InstrumentId.from_str(target.price_instrument_id or target.instrument_id))
+        price = self._venue_mark_price(raw)
+        if not math.isfinite(price):
+            price = self._reference_price(InstrumentId.from_str(target.price_instrument_id or target.instrument_id))
+        if not math.isfinite(price):
+            price = fallback_price
         if market.get("inverse"):
             usd = value if math.isfinite(value) else amount * contract_size
             base = usd / price if price and math.isfinite(price) else math.nan
@@ -363,7 +487,9 @@ class OpenInterestPoller(LiveMarketDataClient):
         rate = _finite(raw.get("fundingRate"))
         if not math.isfinite(rate):
             raise ValueError(f"{target.key}: funding response has no finite fundingRate: {raw.get('info')!r}")
-        next_ms = raw.get("nextFundingTimestamp") or raw.get("fundingTimestamp") or 0
+        # ccxt's ``fundingTimestamp`` is when ``fundingRate`` is next paid (Binance/Bybit ``nextFundingTime``, OKX
+        # ``fundingTime``, Hyperliquid the next hour); OKX's ``nextFundingTimestamp`` is the settlement after that.
+        next_ms = raw.get("fundingTimestamp") or raw.get("nextFundingTimestamp") or 0
         return FundingRate(
             instrument_id=InstrumentId.from_str(target.instrument_id), rate=rate,
             interval_hours=_interval_hours(raw.get("interval"), target.funding_interval_hours),
@@ -405,8 +531,9 @@ class OpenInterestPoller(LiveMarketDataClient):
     async def _open_interest_history(self, target: PollTarget, since_ms: int | None) -> list[OpenInterest]:
         exchange = await self._ensure_markets(target.exchange)
         rows = await asyncio.wait_for(
-            exchange.fetch_open_interest_history(target.symbol, self._poll_config.history_timeframe, since_ms,
-                                                 self._poll_config.history_limit),
+            exchange.fetch_open_interest_history(
+                target.symbol, self._poll_config.history_timeframe, since_ms,
+                history_row_limit(target.exchange, "oi", self._poll_config.history_limit)),
             self._poll_config.request_timeout_secs,
         )
         now = self._clock.timestamp_ns()
@@ -415,14 +542,18 @@ class OpenInterestPoller(LiveMarketDataClient):
 
     async def _funding_history(self, target: PollTarget, since_ms: int | None) -> list[FundingRate]:
         exchange = await self._ensure_markets(target.exchange)
+        limit = history_row_limit(target.exchange, "funding", self._poll_config.history_limit)
         rows = await asyncio.wait_for(
-            exchange.fetch_funding_rate_history(target.symbol, since_ms, self._poll_config.history_limit),
+            exchange.fetch_funding_rate_history(target.symbol, since_ms, limit),
             self._poll_config.request_timeout_secs,
         )
         now = self._clock.timestamp_ns()
+        rows = [row for row in rows if math.isfinite(_finite(row.get("fundingRate")))]
+        # history rows carry no interval: the spacing of the venue's funding times gives it (Hyperliquid: 1 h)
+        interval = funding_interval_from_times([int(row["timestamp"]) for row in rows], target.funding_interval_hours)
         return [
             FundingRate(instrument_id=InstrumentId.from_str(target.instrument_id), rate=float(row["fundingRate"]),
-                        interval_hours=target.funding_interval_hours, next_funding_ns=0,
+                        interval_hours=interval, next_funding_ns=0,
                         ts_event=int(row["timestamp"]) * NS_PER_MS, ts_init=now)
-            for row in rows if math.isfinite(_finite(row.get("fundingRate")))
+            for row in rows
         ]

@@ -40,10 +40,12 @@ class Scenario:
         Simulation modules for the venue.
     instrument_overrides : dict, optional
         Fields of the instrument's ``to_dict`` to change (e.g. ``{"max_quantity": "1000.00"}``).
+    venue : dict, optional
+        Further ``BacktestEngine.add_venue`` arguments (e.g. ``{"book_type": BookType.L2_MBP}``).
     """
 
     def __init__(self, balance: float = 100_000.0, oms: OmsType = OmsType.NETTING, modules=None,
-                 instrument_overrides: dict | None = None) -> None:
+                 instrument_overrides: dict | None = None, venue: dict | None = None) -> None:
         self.instrument = known_perpetual("SOL-USDT-SWAP.OKX")
         if instrument_overrides:
             fields = {**CryptoPerpetual.to_dict(self.instrument), **instrument_overrides}
@@ -52,7 +54,7 @@ class Scenario:
         self.bar_type = BarType.from_str(f"{self.instrument_id}-1-MINUTE-LAST-EXTERNAL")
         self.engine = BacktestEngine(BacktestEngineConfig(logging=LoggingConfig(log_level="ERROR")))
         self.engine.add_venue(Venue("OKX"), oms, AccountType.MARGIN, [Money(balance, USDT)],
-                              default_leverage=Decimal(10), modules=modules or [])
+                              default_leverage=Decimal(10), modules=modules or [], **(venue or {}))
         self.engine.add_instrument(self.instrument)
         self._custom: list = []
         self._meta = {"instrument_id": self.instrument_id.value}
