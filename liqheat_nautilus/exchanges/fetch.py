@@ -160,6 +160,7 @@ class _Fetcher:
         self.instrument = same_as_known(instrument_from_market(self.market, spec.venue, exchange.precisionMode))
 
     def call(self, fn: Callable, *args, **kwargs):
+        """Call a ccxt method with the retry policy (backoff on transient errors); raises its last error."""
         def on_retry(attempt: int, exc: Exception, wait: float) -> None:
             self.retries += 1
             self.log(f"{type(exc).__name__}: {str(exc)[:120]}; retry {attempt + 1}/{self.policy.retries} "
@@ -177,11 +178,13 @@ class _Fetcher:
         return params
 
     def source(self, kind: str) -> str:
+        """Label of a data kind for error messages, e.g. ``"binance BTC/USDT:USDT ohlcv"``."""
         return f"{self.spec.name} {self.symbol} {kind}"
 
     # -- one generator per data kind: yields lists of Nautilus objects, page by page ---------------------------
 
     def bars(self, since: int, end: int) -> Iterator[list]:
+        """Pages of ``Bar`` (stamped at the close) for ``[since, end]`` (UNIX ms)."""
         tf = self.plan.timeframe
         limit = self.spec.ohlcv_limit
         pages = paginate(lambda s, u: self.call(self.exchange.fetch_ohlcv, self.symbol, tf, s, limit,
@@ -191,6 +194,7 @@ class _Fetcher:
             yield bars_from_ohlcv(page.rows, self.instrument, tf, self.source("ohlcv"))
 
     def trades(self, since: int, end: int) -> Iterator[list]:
+        """Pages of ``TradeTick`` for ``[since, end]`` (UNIX ms); ``ValueError`` where the venue has no history."""
         if not self.spec.historical_trades:
             raise ValueError(f"{self.spec.name} serves no public trade history by time range through its REST API "
                              "(Bybit: the latest 1000 trades only, Hyperliquid: none); use bars, or the Binance "
@@ -212,6 +216,7 @@ class _Fetcher:
             yield ticks_from_trades(page.rows, self.instrument, self.source("trades"))
 
     def open_interest(self, since: int, end: int) -> Iterator[list]:
+        """Pages of ``OpenInterest`` (USD; contracts/base where given) for ``[since, end]`` (UNIX ms)."""
         if not self.spec.oi_history:
             raise ValueError(f"{self.spec.name} serves no open-interest history through its API (only the current "
                              "value); fetch bars and funding, or record open interest live")
@@ -244,6 +249,7 @@ class _Fetcher:
         return price_at
 
     def funding(self, since: int, end: int) -> Iterator[list]:
+        """Pages of ``FundingRate`` (interval from the spacing of funding times) for ``[since, end]`` (UNIX ms)."""
         limit = self.spec.funding_limit
         pages = paginate(lambda s, u: self.call(self.exchange.fetch_funding_rate_history, self.symbol, s, limit,
                                                 self.until(u, "funding")),

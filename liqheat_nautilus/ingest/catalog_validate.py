@@ -146,20 +146,24 @@ class _StreamChecker:
         self.prev_ids: set = set()
 
     def add(self, severity: str, check: str, count: int, detail: str) -> None:
+        """Count ``count`` findings of a check (the first detail is kept)."""
         if count <= 0:
             return
         entry = self.counts.setdefault((severity, check), [0, detail])
         entry[0] += count
 
     def findings(self) -> list[Finding]:
+        """The findings of this stream so far."""
         return [Finding(sev, self.name, check, n, detail) for (sev, check), (n, detail) in self.counts.items()]
 
     def first(self, mask: np.ndarray, ts: np.ndarray, what: str, values: np.ndarray | None = None) -> str:
+        """Describe the first flagged row: its UTC time, what is wrong and the value."""
         pos = int(np.flatnonzero(mask)[0])
         extra = f" ({values[pos]!r})" if values is not None else ""
         return f"first at {_utc(ts[pos])}: {what}{extra}"
 
     def timestamps(self, ts: np.ndarray, unique: bool) -> None:
+        """Check a batch of ``ts_init`` (UNIX ns) for backward steps and, when ``unique``, repeats."""
         full = np.concatenate(([self.prev_ts], ts)) if self.prev_ts is not None else ts
         steps = np.diff(full)
         back = steps < 0
@@ -174,6 +178,7 @@ class _StreamChecker:
             self.prev_ts = int(ts[-1])
 
     def gaps(self, ts: np.ndarray, expected_ns: float, prev: int | None, what: str) -> None:
+        """Warn about steps over 1.5x the expected cadence (ns) and count the missing rows."""
         if expected_ns <= 0:
             return
         full = np.concatenate(([prev], ts)) if prev is not None else ts
@@ -186,6 +191,7 @@ class _StreamChecker:
                      f"{missing:,} missing {what}; first gap {_utc(full[pos])} -> {_utc(full[pos + 1])}")
 
     def jumps(self, ts: np.ndarray, price: np.ndarray) -> None:
+        """Warn about log-price moves beyond ``max_jump`` (fraction) between consecutive rows."""
         valid = np.isfinite(price) & (price > 0)
         p = price[valid]
         t = ts[valid]
