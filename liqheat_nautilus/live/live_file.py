@@ -152,8 +152,10 @@ class PollerSection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     stale_after_secs: float = 300.0
     api_base_overrides: dict[str, str] = msgspec.field(default_factory=dict)
     ccxt_options: dict[str, dict] = msgspec.field(default_factory=dict)
+    ccxt_config: dict[str, dict] = msgspec.field(default_factory=dict)
     history_timeframe: str = "5m"
     history_limit: int = 500
+    open_interest_params: dict[str, dict] = msgspec.field(default_factory=dict)
 
 
 class MonitorSection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

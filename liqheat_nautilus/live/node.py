@@ -91,7 +91,8 @@ def build_node_config(live: LiveFile, mainnet_flag: bool = False, log_level: str
             interval_secs=p.interval_secs, request_timeout_secs=p.request_timeout_secs,
             max_backoff_secs=p.max_backoff_secs, stale_after_secs=p.stale_after_secs,
             api_base_overrides=dict(p.api_base_overrides) or None, ccxt_options=dict(p.ccxt_options) or None,
-            history_timeframe=p.history_timeframe, history_limit=p.history_limit,
+            ccxt_config=dict(p.ccxt_config) or None, history_timeframe=p.history_timeframe,
+            history_limit=p.history_limit, open_interest_params=dict(p.open_interest_params) or None,
         )
     r = live.risk
     limits = {"max_notional_per_order": {k: float(v) for k, v in r.max_notional_per_order.items()} or None,

@@ -106,3 +106,19 @@ def test_keeping_positions_at_shutdown_also_stops_strategies_flattening():
     assert _strategy_config(path, {"flatten_on_stop": True}, close_positions=False)["flatten_on_stop"] is True
     probe = "liqheat_nautilus.actor:LiquidationMapActorConfig"  # a config without the field is left alone
     assert "flatten_on_stop" not in _strategy_config(probe, {}, close_positions=False)
+
+
+def test_poller_ccxt_settings_pass_from_the_file_to_the_client_config(tmp_path):
+    text = (CONFIG / "live_binance.toml").read_text()
+    lines = text.splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if line.startswith("[poller]"))
+    lines.insert(at + 1, "ccxt_config = { hyperliquid = { rateLimit = 100 } }\n"
+                         "open_interest_params = { bybit = { intervalTime = \"15min\" } }\n")
+    text = "".join(lines)
+    path = tmp_path / "live.toml"
+    path.write_text(text)
+    poller = build_node_config(load_live_file(path)).data_clients["LIQHEAT_OI"]
+    assert poller.ccxt_config == {"hyperliquid": {"rateLimit": 100}}
+    assert poller.open_interest_params == {"bybit": {"intervalTime": "15min"}}
+    default = build_node_config(load_live_file(CONFIG / "live_binance.toml")).data_clients["LIQHEAT_OI"]
+    assert default.ccxt_config is None and default.open_interest_params is None  # the poller's defaults apply
