@@ -1,5 +1,6 @@
 """Run several backtest files on the same catalog and compare them (``liqheat backtest --all``)."""
 
+import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -96,10 +97,22 @@ def run_all(
     if len(keys) > 1:
         raise ValueError(f"backtest files must share catalog, instrument, bars and span to be compared: {keys}")
     comparison = Comparison()
-    for spec in specs:
-        outcome = run_backtest(spec, log_level=log_level, results_dir=results_dir, show_progress=show_progress)
-        comparison.outcomes.append(outcome)
-        comparison.rows.append(outcome.row)
+    with contextlib.ExitStack() as stack:
+        progress = task = None
+        if show_progress and len(specs) > 1:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            progress = stack.enter_context(Progress(TextColumn("backtests {task.description}"), BarColumn(),
+                                                    MofNCompleteColumn(), TimeElapsedColumn(), transient=True))
+            task = progress.add_task("", total=len(specs))
+        for spec in specs:
+            if progress is not None:
+                progress.update(task, description=spec.name)
+            outcome = run_backtest(spec, log_level=log_level, results_dir=results_dir, show_progress=show_progress)
+            comparison.outcomes.append(outcome)
+            comparison.rows.append(outcome.row)
+            if progress is not None:
+                progress.advance(task)
     comparison.rows.append(buy_and_hold_row(comparison.outcomes[0].monitor))
     if results_dir is not None:
         folder = results_folder(Path(results_dir), "comparison")
