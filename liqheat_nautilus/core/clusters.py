@@ -51,13 +51,38 @@ def find_runs(mask: np.ndarray, max_gap: int) -> list[tuple[int, int]]:
     list[tuple[int, int]]
         Inclusive ``(first, last)`` index pairs, ascending.
     """
-    idx = np.flatnonzero(mask)
+    bounds = run_bounds(mask, max_gap)
+    return [tuple(b) for b in bounds.tolist()]
+
+
+def run_bounds(mask: np.ndarray, max_gap: int) -> np.ndarray:
+    """
+    :func:`find_runs` as an array.
+
+    Parameters
+    ----------
+    mask : np.ndarray
+        Shape ``(n,)`` bool.
+    max_gap : int
+        Largest number of consecutive False bins bridged inside one run (>= 0).
+
+    Returns
+    -------
+    np.ndarray
+        Shape ``(n_runs, 2)`` int64 inclusive ``(first, last)`` indices, ascending.
+    """
+    # np.flatnonzero / np.diff / np.concatenate spelled out with array methods (fewer Python-level calls)
+    mask = np.asarray(mask)
+    idx = (mask if mask.ndim == 1 else mask.ravel()).nonzero()[0]
     if idx.size == 0:
-        return []
-    breaks = np.flatnonzero(np.diff(idx) > max_gap + 1)
-    starts = np.concatenate(([idx[0]], idx[breaks + 1]))
-    ends = np.concatenate((idx[breaks], [idx[-1]]))
-    return list(zip(starts.tolist(), ends.tolist(), strict=True))
+        return np.empty((0, 2), dtype=np.int64)
+    breaks = ((idx[1:] - idx[:-1]) > max_gap + 1).nonzero()[0]
+    bounds = np.empty((breaks.size + 1, 2), dtype=np.int64)
+    bounds[0, 0] = idx[0]
+    bounds[1:, 0] = idx[breaks + 1]
+    bounds[:-1, 1] = idx[breaks]
+    bounds[-1, 1] = idx[-1]
+    return bounds
 
 
 def cluster_threshold(totals: np.ndarray, method: str, quantile: float, k_sigma: float) -> float:
@@ -94,8 +119,8 @@ def cluster_threshold(totals: np.ndarray, method: str, quantile: float, k_sigma:
         pos = quantile * (nonzero.size - 1)
         i = int(pos)
         j = min(i + 1, nonzero.size - 1)
-        part = np.partition(nonzero, (i, j))
-        lo, hi = float(part[i]), float(part[j])
+        nonzero.partition((i, j))  # in place: ``nonzero`` is already a copy (what np.partition would make)
+        lo, hi = float(nonzero[i]), float(nonzero[j])
         return lo + (pos - i) * (hi - lo)
     if method == "sigma":
         return float(nonzero.mean() + k_sigma * nonzero.std())
@@ -205,7 +230,7 @@ class ClusterTracker:
                 best_id, first_seen = self._next_id, ts_ns
                 self._next_id += 1
             fields["cluster_id"], fields["first_seen"], fields["last_seen"] = best_id, first_seen, ts_ns
-            result.append(ClusterInfo(**fields))
+            result.append(_cluster_info(fields))
         self._previous = {c.cluster_id: c for c in result}
         for prev in unmatched.values():
             passed = low_since <= prev.price_low if prev.side == LONG else high_since >= prev.price_high
@@ -214,8 +239,27 @@ class ClusterTracker:
         return result
 
 
+_FIELD_NAMES = tuple(ClusterInfo.__dataclass_fields__)
+_new_object = object.__new__
+
+
+def _cluster_info(fields: dict) -> ClusterInfo:
+    """
+    ``ClusterInfo(**fields)`` without the frozen-dataclass ``__init__`` (one ``object.__setattr__`` per field).
+
+    When ``fields`` holds exactly the dataclass fields in declaration order, the instance's ``__dict__`` is
+    filled with them directly (the same attributes, values and order as the generated ``__init__`` gives);
+    anything else goes through the normal constructor (and its errors).
+    """
+    if tuple(fields) != _FIELD_NAMES:
+        return ClusterInfo(**fields)
+    cluster = _new_object(ClusterInfo)
+    cluster.__dict__.update(fields)
+    return cluster
+
+
 def _updated(cluster: ClusterInfo, **changes) -> ClusterInfo:
     """A copy with some fields changed (``dataclasses.replace`` without its per-field overhead)."""
     fields = dict(cluster.__dict__)
     fields.update(changes)
-    return ClusterInfo(**fields)
+    return _cluster_info(fields)

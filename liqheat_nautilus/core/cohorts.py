@@ -93,7 +93,7 @@ class SideBook:
         float
             The notional removed (USD).
         """
-        removed = float(self.usd[a:b].sum())
+        removed = float(np.add.reduce(self.usd[a:b], axis=None))  # == .sum() without its Python wrapper
         self.usd[a:b] = 0.0
         if self.layers is not None:
             self.layers[:, a:b] = 0.0
@@ -208,6 +208,26 @@ class SideBook:
                 self.new_cohort()
             self.layers[self.order[-1]] += added
 
+    def add_rows(self, start: int, added: np.ndarray) -> None:
+        """
+        Add notional to bins ``start .. start + len(added) - 1`` of the total and the newest layer.
+
+        The same as :meth:`add` with ``added`` placed in a zero ``(n_bins, n_tiers)`` array at row ``start``.
+
+        Parameters
+        ----------
+        start : int
+            First bin, >= 0.
+        added : np.ndarray
+            Shape ``(rows, n_tiers)`` notional (USD), >= 0, ``start + rows <= n_bins``.
+        """
+        stop = start + added.shape[0]
+        self.usd[start:stop] += added
+        if self.layers is not None:
+            if not self.order:
+                self.new_cohort()
+            self.layers[self.order[-1], start:stop] += added
+
     def close_pro_rata(self, fraction: float) -> float:
         """
         Close the same fraction of every cohort.
@@ -222,7 +242,7 @@ class SideBook:
         float
             The notional closed (USD).
         """
-        total = float(self.usd.sum())
+        total = float(np.add.reduce(self.usd, axis=None))  # == usd.sum() without its Python wrapper
         if total <= 0.0 or fraction <= 0.0:
             return 0.0
         fraction = min(fraction, 1.0)

@@ -27,7 +27,7 @@ from liqheat_nautilus.core.clusters import (
     ClusterInfo,
     ClusterTracker,
     cluster_threshold,
-    find_runs,
+    run_bounds,
 )
 from liqheat_nautilus.core.cohorts import STATUS_ACTIVE, STATUS_CLEARED, STATUS_PARTIAL, SideBook
 from liqheat_nautilus.core.entries import (
@@ -61,6 +61,8 @@ __all__ = [
 ]
 
 _MAX_PENDING_BARS = 4096
+_add_reduce = np.add.reduce
+_RUN_END = np.array([0, 1])
 _NS_PER_HOUR = 3_600_000_000_000
 
 
@@ -147,6 +149,8 @@ class LiquidationMapEngine:
                 prices, weights = self._formula_prices(np.ones(1), side)
                 self._factors[side] = (prices[0], weights)
         self._tier_index = np.arange(self.tiers.size)[None, :, None]
+        self._tier_index_cache: dict[tuple, np.ndarray] = {}
+        self._feat_buffer = np.zeros((0, 0, 0))  # _detect_fields_and_totals' work block, reused
         self.history = MapHistory(p.history_capacity, p.n_bins) if p.history_capacity else None
         self.tracker = ClusterTracker()
         self.reset()
@@ -192,6 +196,8 @@ class LiquidationMapEngine:
         self._hi_idx = 0
         self._keep_low = -math.inf
         self._keep_high = math.inf
+        self._centres_key: tuple | None = None
+        self._centres_array = np.empty(0)
         self.tracker.reset()
         if self.history is not None:
             self.history.clear()
@@ -534,9 +540,17 @@ class LiquidationMapEngine:
         if self.grid is None:
             return Magnet(0.0, 0.0, 0.0, "UNBIASED")
         return magnet_force(
-            self.grid.centres(), self.long_usd(), self.short_usd(), self.price, self.grid.width,
+            self._centres(), self.long_usd(), self.short_usd(), self.price, self.grid.width,
             self.params.magnet_dead_band,
         )
+
+    def _centres(self) -> np.ndarray:
+        """``grid.centres()``, recomputed only when the grid moved (internal reads only: never mutate it)."""
+        grid = self.grid
+        key = (grid.base, grid.width, grid.n_bins)
+        if key != self._centres_key:
+            self._centres_key, self._centres_array = key, grid.centres()
+        return self._centres_array
 
     def detect_clusters(self) -> list[ClusterInfo]:
         """
@@ -551,16 +565,23 @@ class LiquidationMapEngine:
 
     def _detect_fields(self) -> list[dict]:
         """The fields of :meth:`detect_clusters`' clusters as dicts (each ClusterInfo is then built once)."""
+        return self._detect_fields_and_totals()[0]
+
+    def _detect_fields_and_totals(self) -> tuple[list[dict], np.ndarray | None]:
+        """:meth:`_detect_fields` and the per-bin totals it computed, ``(2, n_bins)`` long/short (None: no grid)."""
         if self.grid is None:
-            return []
+            return [], None
         p = self.params
         n = p.n_bins
         pad = n + p.cluster_max_gap + 1  # a row of each side plus a gap no run can bridge
-        centres = self.grid.centres()
+        centres = self._centres()
         width, base = self.grid.width, self.grid.base
         # features of both sides in one zero-padded (4, 2, pad) block: notional, price moment, leverage
         # moment, PARTIAL bins; one add.reduceat then gives every run's sums at once
-        feat = np.zeros((4, 2, pad))
+        feat = self._feat_buffer
+        if feat.shape != (4, 2, pad):
+            feat = self._feat_buffer = np.zeros((4, 2, pad))
+        # every [:n] part is overwritten below and the padding [n:] stays zero: no re-zeroing needed
         totals = feat[0, :, :n]
         np.dot(self.long.usd, self.long._ones, out=totals[0])
         np.dot(self.short.usd, self.short._ones, out=totals[1])
@@ -569,22 +590,23 @@ class LiquidationMapEngine:
         np.dot(self.short.usd, self.tiers, out=feat[2, 1, :n])
         feat[3, 0, :n] = self.long.status == STATUS_PARTIAL
         feat[3, 1, :n] = self.short.status == STATUS_PARTIAL
-        thr = [cluster_threshold(totals[i], p.cluster_method, p.cluster_quantile, p.cluster_k_sigma) for i in (0, 1)]
-        mask = np.zeros((2, pad), dtype=bool)
-        np.greater_equal(totals, np.array(thr)[:, None], out=mask[:, :n])
-        mask[:, :n] &= totals > 0.0
-        runs = find_runs(mask.ravel(), p.cluster_max_gap)
+        mask = np.zeros(2 * pad, dtype=bool)
+        for i in (0, 1):  # bins at or above the side's threshold and non-empty (one contiguous row per side)
+            thr = cluster_threshold(totals[i], p.cluster_method, p.cluster_quantile, p.cluster_k_sigma)
+            row = mask[i * pad : i * pad + n]
+            np.greater_equal(totals[i], thr, out=row)
+            if not thr > 0.0:  # a positive threshold already implies a non-empty bin
+                row &= totals[i] > 0.0
+        bounds = run_bounds(mask, p.cluster_max_gap)  # find_runs() as an (n_runs, 2) array
         chosen = []  # (side name, first bin, last bin, notional, level, leverage, partial)
-        if runs:
-            bounds = np.asarray(runs)
-            cuts = bounds + np.array([0, 1])  # [first, last + 1) of each run; runs never touch (gap >= 1)
+        if bounds.size:
+            cuts = bounds + _RUN_END  # [first, last + 1) of each run; runs never touch (gap >= 1)
             sums = np.add.reduceat(feat.reshape(4, 2 * pad), cuts.ravel(), axis=1)[:, ::2]
             order = np.lexsort((-sums[0], bounds[:, 0] >= pad))  # long runs first, each side largest first
             kept = {0: 0, 1: 0}
-            for a, b, notional, moment, lev_moment, partial in zip(
-                bounds[order, 0].tolist(), bounds[order, 1].tolist(), sums[0, order].tolist(),
-                sums[1, order].tolist(), sums[2, order].tolist(), sums[3, order].tolist(), strict=True,
-            ):
+            firsts, lasts = bounds[order].T.tolist()
+            for a, b, notional, moment, lev_moment, partial in zip(firsts, lasts, *sums[:, order].tolist(),
+                                                                   strict=True):
                 side_index = 1 if a >= pad else 0
                 if notional <= 0.0 or kept[side_index] >= p.max_clusters_per_side:
                     continue
@@ -593,7 +615,7 @@ class LiquidationMapEngine:
                 chosen.append((SHORT if side_index else LONG, a - offset, b - offset, notional, moment / notional,
                                lev_moment / notional, partial > 0.5))
         if not chosen:
-            return []
+            return [], totals
         top = max(c[3] for c in chosen)
         price = self.price
         return [
@@ -606,7 +628,7 @@ class LiquidationMapEngine:
                 "status": PARTIAL if partial else ACTIVE, "first_seen": 0, "last_seen": 0,
             }
             for side_name, a, b, notional, level, lev, partial in chosen
-        ]
+        ], totals
 
     def update_clusters(self) -> list[ClusterInfo]:
         """
@@ -620,6 +642,24 @@ class LiquidationMapEngine:
         result = self.tracker.update_fields(self._detect_fields(), self.ts_ns, self._low_since, self._high_since)
         self._low_since, self._high_since = math.inf, -math.inf
         return result
+
+    def update_clusters_and_magnet(self) -> tuple[list[ClusterInfo], Magnet]:
+        """
+        :meth:`update_clusters` followed by :meth:`magnet`, sharing one computation of the per-bin totals.
+
+        Returns
+        -------
+        tuple[list[ClusterInfo], Magnet]
+            Exactly what ``(update_clusters(), magnet())`` return.
+        """
+        fields, totals = self._detect_fields_and_totals()
+        result = self.tracker.update_fields(fields, self.ts_ns, self._low_since, self._high_since)
+        self._low_since, self._high_since = math.inf, -math.inf
+        if totals is None:
+            return result, self.magnet()
+        # totals rows are np.dot(usd, ones): the same arrays long_usd() and short_usd() compute
+        return result, magnet_force(self._centres(), totals[0], totals[1], self.price, self.grid.width,
+                                    self.params.magnet_dead_band)
 
     def record_history(self) -> None:
         """Append the current per-bin notional to the snapshot ring buffer (no-op when disabled)."""
@@ -795,33 +835,59 @@ class LiquidationMapEngine:
         low = grid.base * grid.width
         # inside the grid; also rejects nan, inf and prices <= 0 (a position that is never liquidated)
         ok = (liq >= (low if low > 0.0 else 5e-324)) & (liq < low + n_bins * grid.width)
-        k = np.minimum((liq[ok] / grid.width).astype(np.int64) - grid.base, n_bins - 1)
-        amount_ok = amount[ok]
-        self.ledger.dropped += float(amount.sum()) - float(amount_ok.sum())
+        if ok.all():  # the usual case: the flattened arrays are what boolean indexing would copy
+            scaled = liq.ravel() / grid.width
+            amount_ok = amount.ravel()
+            tier_ok = self._tier_indices(liq.shape).ravel()
+            total = float(_add_reduce(amount, axis=None))
+            self.ledger.dropped += total - total  # 0.0 (nan/inf propagate as with the general formula)
+        else:
+            scaled = liq[ok]  # a copy: divided in place below
+            scaled /= grid.width
+            amount_ok = amount[ok]
+            tier_ok = self._tier_indices(liq.shape)[ok]
+            self.ledger.dropped += float(_add_reduce(amount, axis=None)) - float(_add_reduce(amount_ok, axis=None))
+        k = scaled.astype(np.int64)
+        k -= grid.base
+        np.minimum(k, n_bins - 1, out=k)
         if not k.size:
             return
-        flat = k * n_tiers + np.broadcast_to(self._tier_index, liq.shape)[ok]
-        side.add(np.bincount(flat, weights=amount_ok, minlength=n_bins * n_tiers).reshape(n_bins, n_tiers))
+        k_min, k_max = int(k.min()), int(k.max())
+        # bincount over the rows reached only (adding 0.0 to the other rows changes nothing)
+        flat = (k - k_min) * n_tiers
+        flat += tier_ok
+        rows = k_max - k_min + 1
+        side.add_rows(k_min, np.bincount(flat, weights=amount_ok, minlength=rows * n_tiers).reshape(rows, n_tiers))
         side.status[k] = STATUS_ACTIVE
         side.share[k] = 0.0
         if side_sign > 0:
-            side.edge = max(side.edge, int(k.max()))
+            side.edge = max(side.edge, k_max)
         else:
-            lowest = int(k.min())
-            side.edge = lowest if side.edge < 0 else min(side.edge, lowest)
+            side.edge = k_min if side.edge < 0 else min(side.edge, k_min)
         self._set_triggers()
+
+    def _tier_indices(self, shape: tuple) -> np.ndarray:
+        """Tier index of every element of a ``(n, n_tiers, n_sizes)`` array (contiguous, cached per shape)."""
+        cached = self._tier_index_cache.get(shape)
+        if cached is None:
+            if len(self._tier_index_cache) >= 64:
+                self._tier_index_cache.clear()
+            cached = self._tier_index_cache[shape] = np.broadcast_to(self._tier_index, shape).copy()
+        return cached
 
     def _set_triggers(self) -> None:
         self.revision += 1  # every mutation of the grid ends here
-        w = self.grid.width
-        if self.long.edge >= 0:
-            k = self.long.edge
-            self._long_trigger = self.grid.lower_edge(k) + w * (1.0 - self.long.share[k])
+        grid = self.grid
+        w = grid.width
+        # Python floats (``.item``): the triggers are compared with every bar's low and high
+        k = self.long.edge
+        if k >= 0:
+            self._long_trigger = (grid.base + k) * w + w * (1.0 - self.long.share.item(k))
         else:
             self._long_trigger = -math.inf
-        if self.short.edge >= 0:
-            k = self.short.edge
-            self._short_trigger = self.grid.lower_edge(k) + w * self.short.share[k]
+        k = self.short.edge
+        if k >= 0:
+            self._short_trigger = (grid.base + k) * w + w * self.short.share.item(k)
         else:
             self._short_trigger = math.inf
 
@@ -833,12 +899,28 @@ class LiquidationMapEngine:
         self.short.edge = int(nz[0]) if nz.size else -1
         self._set_triggers()
 
+    def _recompute_edges_after_scaling(self) -> None:
+        """
+        :meth:`_recompute_edges` after ``usd`` was multiplied by factors >= 0 (pro-rata closing, decay).
+
+        Bins beyond an edge are empty and stay empty under scaling, so an edge whose bin still holds notional
+        is still the edge; only a side whose edge bin emptied is searched again.
+        """
+        for side, highest in ((self.long, True), (self.short, False)):
+            k = side.edge
+            if k >= 0 and _add_reduce(side.usd[k]) > 0.0:
+                continue
+            nz = side.nonzero_rows(0, side.usd.shape[0])
+            side.edge = (int(nz[-1]) if highest else int(nz[0])) if nz.size else -1
+        self._set_triggers()
+
     def _sweep_long(self, low: float) -> None:
         side, grid = self.long, self.grid
-        j = grid.local_index(low)
+        width = grid.width
+        j = int(math.floor(low / width)) - grid.base  # grid.local_index(low), inlined (hot path)
         top = side.edge
         if j == top:  # the common case: price only entered the edge bin (it stays the edge)
-            share = (grid.lower_edge(j) + grid.width - low) / grid.width
+            share = ((grid.base + j) * width + width - low) / width
             if share < 1.0:
                 swept = self._partial(side, j, share)
                 self._swept_long += swept
@@ -859,6 +941,10 @@ class LiquidationMapEngine:
         self._oi_swept_long += swept
         self.ledger.swept += swept
         stop = max(min(j, top) + 1, 0)
+        if stop and _add_reduce(side.usd[stop - 1]) > 0.0:  # the bin of the low still holds notional
+            side.edge = stop - 1
+            self._set_triggers()
+            return
         nonzero = side.nonzero_rows(max(stop - 64, 0), stop)  # the next level down is usually close
         if not nonzero.size and stop > 64:
             nonzero = side.nonzero_rows(0, stop - 64)
@@ -869,10 +955,11 @@ class LiquidationMapEngine:
 
     def _sweep_short(self, high: float) -> None:
         side, grid = self.short, self.grid
-        j = grid.local_index(high)
+        width = grid.width
+        j = int(math.floor(high / width)) - grid.base  # grid.local_index(high), inlined (hot path)
         bottom = side.edge
         if j == bottom:  # the common case: price only entered the edge bin (it stays the edge)
-            share = (high - grid.lower_edge(j)) / grid.width
+            share = (high - (grid.base + j) * width) / width
             if share < 1.0:
                 swept = self._partial(side, j, share)
                 self._swept_short += swept
@@ -894,6 +981,10 @@ class LiquidationMapEngine:
         self._oi_swept_short += swept
         self.ledger.swept += swept
         start = max(j, bottom, 0)
+        if start < n and _add_reduce(side.usd[start]) > 0.0:  # the bin of the high still holds notional
+            side.edge = start
+            self._set_triggers()
+            return
         nonzero = side.nonzero_rows(start, start + 64)  # the next level up is usually close
         if nonzero.size:
             side.edge = start + int(nonzero[0])
@@ -905,12 +996,15 @@ class LiquidationMapEngine:
     @staticmethod
     def _partial(side: SideBook, k: int, share: float) -> float:
         """Sweep bin ``k`` up to ``share`` of its range (uniform within the bin); return the swept USD."""
-        old = side.share[k]
-        if share <= old or side.status[k] == STATUS_CLEARED:
+        old = side.share.item(k)  # Python scalars: cheaper arithmetic than numpy scalars, same values
+        if share <= old or side.status.item(k) == STATUS_CLEARED:
             return 0.0
         frac = (share - old) / (1.0 - old) if old < 1.0 else 1.0
-        swept = float(side.usd[k].sum()) * frac
-        side.scale_row(k, 1.0 - frac)
+        row = side.usd[k]
+        swept = float(_add_reduce(row)) * frac  # == row.sum() without the Python-level wrapper
+        row *= 1.0 - frac  # side.scale_row(k, 1.0 - frac) on the view already taken
+        if side.layers is not None:
+            side.layers[:, k] *= 1.0 - frac
         side.share[k] = share
         side.status[k] = STATUS_PARTIAL
         return swept
@@ -919,14 +1013,17 @@ class LiquidationMapEngine:
         newest = self.params.close_mode == "newest_first"
         short_usd = long_usd if short_usd is None else short_usd
         for side, amount_usd in ((self.long, long_usd), (self.short, short_usd)):
-            total = float(side.usd.sum())
+            total = float(_add_reduce(side.usd, axis=None))  # == usd.sum()
             if total <= 0.0 or amount_usd <= 0.0:
                 continue
             if newest:
                 self.ledger.closed += side.close_newest(amount_usd)
             else:
                 self.ledger.closed += side.close_pro_rata(min(amount_usd / total, 1.0))
-        self._recompute_edges()
+        if newest:
+            self._recompute_edges()
+        else:
+            self._recompute_edges_after_scaling()
 
     def _close_fraction(self, fraction: float) -> None:
         newest = self.params.close_mode == "newest_first"
@@ -938,7 +1035,10 @@ class LiquidationMapEngine:
                 self.ledger.closed += side.close_newest(fraction * total)
             else:
                 self.ledger.closed += side.close_pro_rata(fraction)
-        self._recompute_edges()
+        if newest:
+            self._recompute_edges()
+        else:
+            self._recompute_edges_after_scaling()
 
     def _apply_decay(self, ts_ns: int) -> None:
         if self._decays and self._last_decay_ns:
@@ -949,7 +1049,7 @@ class LiquidationMapEngine:
             self.long.scale(factor)
             self.short.scale(factor)
             self.ledger.decayed += float(np.dot(before, 1.0 - factor))
-            self._recompute_edges()
+            self._recompute_edges_after_scaling()
         self._last_decay_ns = ts_ns
 
     def _charge_funding(self, rate: float) -> None:
