@@ -238,7 +238,7 @@ class LiquidationMapEngine:
             self._pending_hot.append(1.0 if hot else 0.0)
             self._vol_ema = ema + self._hot_alpha * (volume - ema)
             self._prev_close = close
-        # _advance inlined (hot path: scalar comparisons only unless a level is reached)
+        # _advance inlined (hot path: scalar comparisons only unless a level is reached); keep both alike
         if low < self._long_trigger:
             self._sweep_long(low)
         if high > self._short_trigger:
@@ -367,6 +367,7 @@ class LiquidationMapEngine:
         self._taker_sell += sell_usd
 
     def _advance(self, high: float, low: float, close: float, ts_ns: int) -> None:
+        """Sweep the levels ``[low, high]`` reached, then move to ``close`` (``update_bar`` inlines this)."""
         if low < self._long_trigger:
             self._sweep_long(low)
         if high > self._short_trigger:

@@ -223,13 +223,8 @@ def read_liquidations_csv(path: str | Path) -> LiquidationWindows:
     IngestError
         Naming the file, line and field of the first bad value.
     """
-    df = read_csv(path, ["timestamp", "long_usd", "short_usd"])
-    ts = parse_timestamps(df["timestamp"], path)
-    to_numeric(df, ["long_usd", "short_usd"], path)
-    require_positive(df, ["long_usd", "short_usd"], path, allow_zero=True)
-    step = typical_step_ns(ts, path)
-    return LiquidationWindows(ts, ts + step, df["long_usd"].to_numpy(dtype=np.float64),
-                              df["short_usd"].to_numpy(dtype=np.float64))
+    ts, step, long_usd, short_usd = _read_usd_pair(path, "long_usd", "short_usd")
+    return LiquidationWindows(ts, ts + step, long_usd, short_usd)
 
 
 def read_taker_csv(path: str | Path) -> TakerFlow:
@@ -251,9 +246,28 @@ def read_taker_csv(path: str | Path) -> TakerFlow:
     IngestError
         Naming the file, line and field of the first bad value.
     """
-    df = read_csv(path, ["timestamp", "buy_usd", "sell_usd"])
+    ts, step, buy_usd, sell_usd = _read_usd_pair(path, "buy_usd", "sell_usd")
+    return TakerFlow(ts + step, buy_usd, sell_usd)
+
+
+def _read_usd_pair(path: str | Path, first: str, second: str) -> tuple[np.ndarray, int, np.ndarray, np.ndarray]:
+    """
+    Read ``timestamp`` and two non-negative USD columns.
+
+    Returns
+    -------
+    tuple
+        ``(start_ns, step_ns, first_usd, second_usd)``: period starts (UNIX ns, int64), the most common spacing
+        (ns) and the two columns as float64 arrays of shape ``(n,)``.
+
+    Raises
+    ------
+    IngestError
+        Naming the file, line and field of the first bad value.
+    """
+    df = read_csv(path, ["timestamp", first, second])
     ts = parse_timestamps(df["timestamp"], path)
-    to_numeric(df, ["buy_usd", "sell_usd"], path)
-    require_positive(df, ["buy_usd", "sell_usd"], path, allow_zero=True)
-    step = typical_step_ns(ts, path)
-    return TakerFlow(ts + step, df["buy_usd"].to_numpy(dtype=np.float64), df["sell_usd"].to_numpy(dtype=np.float64))
+    to_numeric(df, [first, second], path)
+    require_positive(df, [first, second], path, allow_zero=True)
+    return (ts, typical_step_ns(ts, path), df[first].to_numpy(dtype=np.float64),
+            df[second].to_numpy(dtype=np.float64))
