@@ -39,6 +39,8 @@ class SideBook:
         ``(n_bins,)`` traded share of the bin's price range since it was (re)filled, in [0, 1].
     edge : int
         Long side: highest non-empty bin; short side: lowest non-empty bin; -1 when empty.
+    layer_block : np.ndarray
+        ``layers``, or a ``(0, n_bins, n_tiers)`` array without layers (what the compiled kernels take).
     """
 
     def __init__(self, n_bins: int, n_tiers: int, n_layers: int = 0) -> None:
@@ -49,6 +51,8 @@ class SideBook:
         self.share = np.zeros(n_bins)
         self.edge = -1
         self.layers = np.zeros((n_layers, n_bins, n_tiers)) if n_layers else None
+        # ``layers`` for the compiled kernels, which take a 3-d array always (0 layers when there are none)
+        self.layer_block = self.layers if self.layers is not None else np.zeros((0, n_bins, n_tiers))
         self._ones = np.ones(n_tiers)  # row sums as a matrix-vector product: ~10x faster than sum(axis=1)
         self.order: list[int] = []  # layer slots, oldest first
 

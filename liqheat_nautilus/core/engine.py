@@ -26,8 +26,6 @@ from liqheat_nautilus.core.clusters import (
     SHORT,
     ClusterInfo,
     ClusterTracker,
-    cluster_threshold,
-    run_bounds,
 )
 from liqheat_nautilus.core.cohorts import STATUS_ACTIVE, STATUS_CLEARED, STATUS_PARTIAL, SideBook
 from liqheat_nautilus.core.entries import (
@@ -40,13 +38,23 @@ from liqheat_nautilus.core.entries import (
 from liqheat_nautilus.core.funding import funding_price_shift, tier_mmr
 from liqheat_nautilus.core.grid import PriceGrid
 from liqheat_nautilus.core.history import MapHistory
+from liqheat_nautilus.core.kernels import (
+    METHOD_QUANTILE,
+    METHOD_SIGMA,
+    magnet_sums,
+    read_map,
+    row_totals,
+    scatter_cohort,
+    sweep_down,
+    sweep_up,
+)
 from liqheat_nautilus.core.leverage import leverage_weights, standardised_log_leverage, tilt_weights
 from liqheat_nautilus.core.liquidation_price import (
     inverse_isolated_liquidation_price,
     isolated_liquidation_price,
     simple_liquidation_price,
 )
-from liqheat_nautilus.core.magnet import Magnet, magnet_force
+from liqheat_nautilus.core.magnet import Magnet, magnet_from_forces
 from liqheat_nautilus.core.params import STATIC_MODELS, MapParams
 from liqheat_nautilus.core.trades import select_large_trades
 
@@ -62,7 +70,6 @@ __all__ = [
 
 _MAX_PENDING_BARS = 4096
 _add_reduce = np.add.reduce
-_RUN_END = np.array([0, 1])
 _NS_PER_HOUR = 3_600_000_000_000
 
 
@@ -148,9 +155,7 @@ class LiquidationMapEngine:
             for side in (1, -1):
                 prices, weights = self._formula_prices(np.ones(1), side)
                 self._factors[side] = (prices[0], weights)
-        self._tier_index = np.arange(self.tiers.size)[None, :, None]
-        self._tier_index_cache: dict[tuple, np.ndarray] = {}
-        self._feat_buffer = np.zeros((0, 0, 0))  # _detect_fields_and_totals' work block, reused
+        self._method_code = METHOD_SIGMA if p.cluster_method == "sigma" else METHOD_QUANTILE
         self.history = MapHistory(p.history_capacity, p.n_bins) if p.history_capacity else None
         self.tracker = ClusterTracker()
         self.reset()
@@ -196,8 +201,6 @@ class LiquidationMapEngine:
         self._hi_idx = 0
         self._keep_low = -math.inf
         self._keep_high = math.inf
-        self._centres_key: tuple | None = None
-        self._centres_array = np.empty(0)
         self.tracker.reset()
         if self.history is not None:
             self.history.clear()
@@ -500,11 +503,11 @@ class LiquidationMapEngine:
 
     def long_usd(self) -> np.ndarray:
         """Open long notional (USD) per bin, shape ``(n_bins,)``; all of it lies below price."""
-        return self.long.totals()
+        return row_totals(self.long.usd)
 
     def short_usd(self) -> np.ndarray:
         """Open short notional (USD) per bin, shape ``(n_bins,)``; all of it lies above price."""
-        return self.short.totals()
+        return row_totals(self.short.usd)
 
     def bin_status(self) -> tuple[np.ndarray, np.ndarray]:
         """Status codes per bin (0 ACTIVE, 1 PARTIAL, 2 CLEARED) for ``(long, short)``, int8 ``(n_bins,)``."""
@@ -540,18 +543,8 @@ class LiquidationMapEngine:
         """Magnet force and bias at the current price (see :func:`~liqheat_nautilus.core.magnet.magnet_force`)."""
         if self.grid is None:
             return Magnet(0.0, 0.0, 0.0, "UNBIASED")
-        return magnet_force(
-            self._centres(), self.long_usd(), self.short_usd(), self.price, self.grid.width,
-            self.params.magnet_dead_band,
-        )
-
-    def _centres(self) -> np.ndarray:
-        """``grid.centres()``, recomputed only when the grid moved (internal reads only: never mutate it)."""
-        grid = self.grid
-        key = (grid.base, grid.width, grid.n_bins)
-        if key != self._centres_key:
-            self._centres_key, self._centres_array = key, grid.centres()
-        return self._centres_array
+        up, down = magnet_sums(self.long.usd, self.short.usd, self.grid.base, self.grid.width, self.price)
+        return magnet_from_forces(up, down, self.params.magnet_dead_band)
 
     def detect_clusters(self) -> list[ClusterInfo]:
         """
@@ -566,70 +559,34 @@ class LiquidationMapEngine:
 
     def _detect_fields(self) -> list[dict]:
         """The fields of :meth:`detect_clusters`' clusters as dicts (each ClusterInfo is then built once)."""
-        return self._detect_fields_and_totals()[0]
+        return self._read()[0]
 
-    def _detect_fields_and_totals(self) -> tuple[list[dict], np.ndarray | None]:
-        """:meth:`_detect_fields` and the per-bin totals it computed, ``(2, n_bins)`` long/short (None: no grid)."""
+    def _read(self) -> tuple[list[dict], float, float]:
+        """One compiled pass (:func:`~.kernels.read_map`): cluster fields, magnet ``up`` and ``down``."""
         if self.grid is None:
-            return [], None
+            return [], 0.0, 0.0
         p = self.params
-        n = p.n_bins
-        pad = n + p.cluster_max_gap + 1  # a row of each side plus a gap no run can bridge
-        centres = self._centres()
-        width, base = self.grid.width, self.grid.base
-        # features of both sides in one zero-padded (4, 2, pad) block: notional, price moment, leverage
-        # moment, PARTIAL bins; one add.reduceat then gives every run's sums at once
-        feat = self._feat_buffer
-        if feat.shape != (4, 2, pad):
-            feat = self._feat_buffer = np.zeros((4, 2, pad))
-        # every [:n] part is overwritten below and the padding [n:] stays zero: no re-zeroing needed
-        totals = feat[0, :, :n]
-        np.dot(self.long.usd, self.long._ones, out=totals[0])
-        np.dot(self.short.usd, self.short._ones, out=totals[1])
-        np.multiply(totals, centres, out=feat[1, :, :n])
-        np.dot(self.long.usd, self.tiers, out=feat[2, 0, :n])
-        np.dot(self.short.usd, self.tiers, out=feat[2, 1, :n])
-        feat[3, 0, :n] = self.long.status == STATUS_PARTIAL
-        feat[3, 1, :n] = self.short.status == STATUS_PARTIAL
-        mask = np.zeros(2 * pad, dtype=bool)
-        for i in (0, 1):  # bins at or above the side's threshold and non-empty (one contiguous row per side)
-            thr = cluster_threshold(totals[i], p.cluster_method, p.cluster_quantile, p.cluster_k_sigma)
-            row = mask[i * pad : i * pad + n]
-            np.greater_equal(totals[i], thr, out=row)
-            if not thr > 0.0:  # a positive threshold already implies a non-empty bin
-                row &= totals[i] > 0.0
-        bounds = run_bounds(mask, p.cluster_max_gap)  # find_runs() as an (n_runs, 2) array
-        chosen = []  # (side name, first bin, last bin, notional, level, leverage, partial)
-        if bounds.size:
-            cuts = bounds + _RUN_END  # [first, last + 1) of each run; runs never touch (gap >= 1)
-            sums = np.add.reduceat(feat.reshape(4, 2 * pad), cuts.ravel(), axis=1)[:, ::2]
-            order = np.lexsort((-sums[0], bounds[:, 0] >= pad))  # long runs first, each side largest first
-            kept = {0: 0, 1: 0}
-            firsts, lasts = bounds[order].T.tolist()
-            for a, b, notional, moment, lev_moment, partial in zip(firsts, lasts, *sums[:, order].tolist(),
-                                                                   strict=True):
-                side_index = 1 if a >= pad else 0
-                if notional <= 0.0 or kept[side_index] >= p.max_clusters_per_side:
-                    continue
-                kept[side_index] += 1
-                offset = side_index * pad
-                chosen.append((SHORT if side_index else LONG, a - offset, b - offset, notional, moment / notional,
-                               lev_moment / notional, partial > 0.5))
-        if not chosen:
-            return [], totals
-        top = max(c[3] for c in chosen)
-        price = self.price
+        width, base, price = self.grid.width, self.grid.base, self.price
+        runs, n_long, up, down = read_map(
+            self.long.usd, self.short.usd, self.long.status, self.short.status, self.tiers, base, width,
+            self._method_code, p.cluster_quantile, p.cluster_k_sigma, p.cluster_max_gap, p.max_clusters_per_side,
+            price,
+        )
+        if not len(runs):
+            return [], up, down
+        rows = runs.tolist()
+        top = max(r[2] for r in rows)
+        avg = p.avg_position_usd
         return [
             {
-                "cluster_id": 0, "side": side_name, "price_level": level, "price_low": (base + a) * width,
-                "price_high": (base + b + 1) * width, "leverage_tier": lev, "notional_usd": notional,
-                "liquidation_count": int(round(notional / p.avg_position_usd)),
-                "strength": min(max(notional / top, 0.0), 1.0),
-                "distance_pct": (level - price) / price * 100.0,
+                "cluster_id": 0, "side": SHORT if i >= n_long else LONG, "price_level": level,
+                "price_low": (base + int(a)) * width, "price_high": (base + int(b) + 1) * width,
+                "leverage_tier": lev, "notional_usd": notional, "liquidation_count": int(round(notional / avg)),
+                "strength": min(max(notional / top, 0.0), 1.0), "distance_pct": (level - price) / price * 100.0,
                 "status": PARTIAL if partial else ACTIVE, "first_seen": 0, "last_seen": 0,
             }
-            for side_name, a, b, notional, level, lev, partial in chosen
-        ], totals
+            for i, (a, b, notional, level, lev, partial) in enumerate(rows)
+        ], up, down
 
     def update_clusters(self) -> list[ClusterInfo]:
         """
@@ -653,14 +610,13 @@ class LiquidationMapEngine:
         tuple[list[ClusterInfo], Magnet]
             Exactly what ``(update_clusters(), magnet())`` return.
         """
-        fields, totals = self._detect_fields_and_totals()
+        fields, up, down = self._read()
         result = self.tracker.update_fields(fields, self.ts_ns, self._low_since, self._high_since)
         self._low_since, self._high_since = math.inf, -math.inf
-        if totals is None:
+        if self.grid is None:
             return result, self.magnet()
-        # totals rows are np.dot(usd, ones): the same arrays long_usd() and short_usd() compute
-        return result, magnet_force(self._centres(), totals[0], totals[1], self.price, self.grid.width,
-                                    self.params.magnet_dead_band)
+        # read_map's forces are magnet_sums' (the same compiled code on the same arrays)
+        return result, magnet_from_forces(up, down, self.params.magnet_dead_band)
 
     def record_history(self) -> None:
         """Append the current per-bin notional to the snapshot ring buffer (no-op when disabled)."""
@@ -818,9 +774,8 @@ class LiquidationMapEngine:
         if amount_usd <= 0.0:
             return
         liq, size_w = self.liquidation_prices(prices, side_sign)
-        amount = amount_usd * weights[:, None, None] * tier_w[None, :, None] * size_w[None, None, :]
         side.new_cohort()
-        self._add(side, liq, amount, side_sign)
+        self._add(side, liq, weights, tier_w, size_w, amount_usd, side_sign)
         self.ledger.opened += amount_usd
 
     def _sweep_beyond_price(self) -> None:
@@ -830,51 +785,26 @@ class LiquidationMapEngine:
         if self.price > self._short_trigger:
             self._sweep_short(self.price)
 
-    def _add(self, side: SideBook, liq: np.ndarray, amount: np.ndarray, side_sign: int) -> None:
+    def _add(self, side: SideBook, liq: np.ndarray, weights: np.ndarray, tier_w: np.ndarray,
+             size_w: np.ndarray, amount_usd: float, side_sign: int) -> None:
+        """
+        Add a cohort: ``amount_usd·weights[i]·tier_w[t]·size_w[s]`` at level ``liq[i, t, s]``
+        (:func:`~.kernels.scatter_cohort`); levels outside the grid are dropped (ledger).
+        """
         grid = self.grid
-        n_bins, n_tiers = side.usd.shape
-        low = grid.base * grid.width
-        # inside the grid; also rejects nan, inf and prices <= 0 (a position that is never liquidated)
-        ok = (liq >= (low if low > 0.0 else 5e-324)) & (liq < low + n_bins * grid.width)
-        if ok.all():  # the usual case: the flattened arrays are what boolean indexing would copy
-            scaled = liq.ravel() / grid.width
-            amount_ok = amount.ravel()
-            tier_ok = self._tier_indices(liq.shape).ravel()
-            total = float(_add_reduce(amount, axis=None))
-            self.ledger.dropped += total - total  # 0.0 (nan/inf propagate as with the general formula)
-        else:
-            scaled = liq[ok]  # a copy: divided in place below
-            scaled /= grid.width
-            amount_ok = amount[ok]
-            tier_ok = self._tier_indices(liq.shape)[ok]
-            self.ledger.dropped += float(_add_reduce(amount, axis=None)) - float(_add_reduce(amount_ok, axis=None))
-        k = scaled.astype(np.int64)
-        k -= grid.base
-        np.minimum(k, n_bins - 1, out=k)
-        if not k.size:
+        slot = side.order[-1] if side.layers is not None and side.order else -1
+        dropped, k_min, k_max = scatter_cohort(
+            liq, weights, tier_w, size_w, amount_usd, grid.base * grid.width, grid.width, grid.base, side.usd,
+            side.layer_block, slot, side.status, side.share,
+        )
+        self.ledger.dropped += dropped
+        if k_max < 0:
             return
-        k_min, k_max = int(k.min()), int(k.max())
-        # bincount over the rows reached only (adding 0.0 to the other rows changes nothing)
-        flat = (k - k_min) * n_tiers
-        flat += tier_ok
-        rows = k_max - k_min + 1
-        side.add_rows(k_min, np.bincount(flat, weights=amount_ok, minlength=rows * n_tiers).reshape(rows, n_tiers))
-        side.status[k] = STATUS_ACTIVE
-        side.share[k] = 0.0
         if side_sign > 0:
             side.edge = max(side.edge, k_max)
         else:
             side.edge = k_min if side.edge < 0 else min(side.edge, k_min)
         self._set_triggers()
-
-    def _tier_indices(self, shape: tuple) -> np.ndarray:
-        """Tier index of every element of a ``(n, n_tiers, n_sizes)`` array (contiguous, cached per shape)."""
-        cached = self._tier_index_cache.get(shape)
-        if cached is None:
-            if len(self._tier_index_cache) >= 64:
-                self._tier_index_cache.clear()
-            cached = self._tier_index_cache[shape] = np.broadcast_to(self._tier_index, shape).copy()
-        return cached
 
     def _set_triggers(self) -> None:
         self.revision += 1  # every mutation of the grid ends here
@@ -916,99 +846,28 @@ class LiquidationMapEngine:
         self._set_triggers()
 
     def _sweep_long(self, low: float) -> None:
+        """Price fell to ``low``: liquidate the long levels it reached (:func:`~.kernels.sweep_down`)."""
         side, grid = self.long, self.grid
         width = grid.width
         j = int(math.floor(low / width)) - grid.base  # grid.local_index(low), inlined (hot path)
-        top = side.edge
-        if j == top:  # the common case: price only entered the edge bin (it stays the edge)
-            share = ((grid.base + j) * width + width - low) / width
-            if share < 1.0:
-                swept = self._partial(side, j, share)
-                self._swept_long += swept
-                self._oi_swept_long += swept
-                self.ledger.swept += swept
-                self._set_triggers()
-                return
-        swept = 0.0
-        if j < top:  # bins above the bin of the low: price passed through them
-            lo = max(j + 1, 0)
-            swept += side.clear_rows(lo, top + 1)
-            side.status[lo : top + 1] = STATUS_CLEARED
-            side.share[lo : top + 1] = 1.0
-        if 0 <= j <= top:
-            share = (grid.lower_edge(j) + grid.width - low) / grid.width
-            swept += self._partial(side, j, share)
+        swept, side.edge = sweep_down(side.usd, side.layer_block, side.status, side.share, side.edge, j,
+                                      ((grid.base + j) * width + width - low) / width)
         self._swept_long += swept
         self._oi_swept_long += swept
         self.ledger.swept += swept
-        stop = max(min(j, top) + 1, 0)
-        if stop and _add_reduce(side.usd[stop - 1]) > 0.0:  # the bin of the low still holds notional
-            side.edge = stop - 1
-            self._set_triggers()
-            return
-        nonzero = side.nonzero_rows(max(stop - 64, 0), stop)  # the next level down is usually close
-        if not nonzero.size and stop > 64:
-            nonzero = side.nonzero_rows(0, stop - 64)
-            side.edge = int(nonzero[-1]) if nonzero.size else -1
-        else:
-            side.edge = max(stop - 64, 0) + int(nonzero[-1]) if nonzero.size else -1
         self._set_triggers()
 
     def _sweep_short(self, high: float) -> None:
+        """Price rose to ``high``: liquidate the short levels it reached (:func:`~.kernels.sweep_up`)."""
         side, grid = self.short, self.grid
         width = grid.width
         j = int(math.floor(high / width)) - grid.base  # grid.local_index(high), inlined (hot path)
-        bottom = side.edge
-        if j == bottom:  # the common case: price only entered the edge bin (it stays the edge)
-            share = (high - (grid.base + j) * width) / width
-            if share < 1.0:
-                swept = self._partial(side, j, share)
-                self._swept_short += swept
-                self._oi_swept_short += swept
-                self.ledger.swept += swept
-                self._set_triggers()
-                return
-        n = side.usd.shape[0]
-        swept = 0.0
-        if j > bottom:
-            hi = min(j, n)
-            swept += side.clear_rows(bottom, hi)
-            side.status[bottom:hi] = STATUS_CLEARED
-            side.share[bottom:hi] = 1.0
-        if bottom <= j < n:
-            share = (high - grid.lower_edge(j)) / grid.width
-            swept += self._partial(side, j, share)
+        swept, side.edge = sweep_up(side.usd, side.layer_block, side.status, side.share, side.edge, j,
+                                    (high - (grid.base + j) * width) / width)
         self._swept_short += swept
         self._oi_swept_short += swept
         self.ledger.swept += swept
-        start = max(j, bottom, 0)
-        if start < n and _add_reduce(side.usd[start]) > 0.0:  # the bin of the high still holds notional
-            side.edge = start
-            self._set_triggers()
-            return
-        nonzero = side.nonzero_rows(start, start + 64)  # the next level up is usually close
-        if nonzero.size:
-            side.edge = start + int(nonzero[0])
-        else:
-            nonzero = side.nonzero_rows(start + 64, n)
-            side.edge = start + 64 + int(nonzero[0]) if nonzero.size else -1
         self._set_triggers()
-
-    @staticmethod
-    def _partial(side: SideBook, k: int, share: float) -> float:
-        """Sweep bin ``k`` up to ``share`` of its range (uniform within the bin); return the swept USD."""
-        old = side.share.item(k)  # Python scalars: cheaper arithmetic than numpy scalars, same values
-        if share <= old or side.status.item(k) == STATUS_CLEARED:
-            return 0.0
-        frac = (share - old) / (1.0 - old) if old < 1.0 else 1.0
-        row = side.usd[k]
-        swept = float(_add_reduce(row)) * frac  # == row.sum() without the Python-level wrapper
-        row *= 1.0 - frac  # side.scale_row(k, 1.0 - frac) on the view already taken
-        if side.layers is not None:
-            side.layers[:, k] *= 1.0 - frac
-        side.share[k] = share
-        side.status[k] = STATUS_PARTIAL
-        return swept
 
     def _close(self, long_usd: float, short_usd: float | None = None) -> None:
         newest = self.params.close_mode == "newest_first"

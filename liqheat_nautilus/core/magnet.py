@@ -1,4 +1,4 @@
-"""Magnet force of liquidation notional on price (pure numpy)."""
+"""Magnet force of liquidation notional on price (pure numpy; the engine uses ``kernels.magnet_sums``)."""
 
 from dataclasses import dataclass
 
@@ -69,6 +69,25 @@ def magnet_force(
     inv_d2 = 1.0 / (distance * distance)
     up = float(np.dot(short_usd * (centres > price), inv_d2))
     down = float(np.dot(long_usd * (centres < price), inv_d2))
+    return magnet_from_forces(up, down, dead_band)
+
+
+def magnet_from_forces(up: float, down: float, dead_band: float) -> Magnet:
+    """
+    The :class:`Magnet` of given up and down forces.
+
+    Parameters
+    ----------
+    up, down : float
+        Forces (USD / %²) of the short notional above price and of the long notional below, >= 0.
+    dead_band : float
+        Relative dead band in [0, 1): the bias is ``UP`` when ``(up - down) / (up + down) > dead_band``,
+        ``DOWN`` when it is ``< -dead_band``, else ``UNBIASED``.
+
+    Returns
+    -------
+    Magnet
+    """
     total = up + down
     rel = (up - down) / total if total > 0.0 else 0.0
     bias = UP if rel > dead_band else DOWN if rel < -dead_band else UNBIASED

@@ -1,0 +1,185 @@
+"""The compiled kernels against hand-computed cases and straightforward numpy references.
+
+All maps here are synthetic (hand-made or drawn from a seeded random generator), labelled as such.
+"""
+
+import numpy as np
+import pytest
+
+from liqheat_nautilus.core.clusters import cluster_threshold, find_runs
+from liqheat_nautilus.core.cohorts import STATUS_ACTIVE, STATUS_CLEARED, STATUS_PARTIAL, SideBook
+from liqheat_nautilus.core.kernels import (
+    METHOD_QUANTILE,
+    METHOD_SIGMA,
+    magnet_sums,
+    read_map,
+    row_totals,
+    scatter_cohort,
+    sweep_down,
+    sweep_up,
+)
+from liqheat_nautilus.core.magnet import magnet_force
+
+
+def _side(rows: dict[int, list[float]], n_bins: int = 10, n_tiers: int = 2, n_layers: int = 0) -> SideBook:
+    """A synthetic side with the given bin -> per-tier USD."""
+    side = SideBook(n_bins, n_tiers, n_layers)
+    for k, values in rows.items():
+        side.usd[k] = values
+    if n_layers:
+        side.layers[0] = side.usd * 0.25
+        side.layers[1] = side.usd * 0.75
+        side.order[:] = [0, 1]
+    return side
+
+
+def test_row_totals_sum_the_tiers():
+    usd = np.random.default_rng(1).uniform(0.0, 1e6, size=(50, 8))  # synthetic
+    np.testing.assert_allclose(row_totals(usd), usd.sum(axis=1), rtol=1e-15)
+
+
+def test_sweep_down_clears_passed_bins_and_partially_sweeps_the_low_bin():
+    # synthetic long side: bins 3, 5 and 6 hold notional, edge 6; the low falls into bin 4, 30 % of its range
+    # traded... bin 4 is empty, so: bins 5 and 6 are passed through (CLEARED), 10+20+30+40 = 100 USD swept
+    side = _side({3: [1.0, 2.0], 5: [10.0, 20.0], 6: [30.0, 40.0]}, n_layers=2)
+    swept, edge = sweep_down(side.usd, side.layer_block, side.status, side.share, 6, 4, 0.3)
+    assert swept == pytest.approx(100.0)
+    assert edge == 3  # the next non-empty bin below
+    assert list(side.status[4:7]) == [STATUS_PARTIAL, STATUS_CLEARED, STATUS_CLEARED]
+    assert list(side.share[4:7]) == [0.3, 1.0, 1.0]
+    assert side.usd[5:7].sum() == 0.0 and side.layers[:, 5:7].sum() == 0.0
+    np.testing.assert_allclose(side.layers.sum(axis=0), side.usd)
+
+
+def test_sweep_down_partial_edge_bin_hand_computed():
+    # synthetic: edge bin 6 holds 100 USD; a first low trades 40 % of its range (40 USD swept), a second 70 %:
+    # (0.7 - 0.4) / (1 - 0.4) = 0.5 of the remaining 60 USD -> 30 USD
+    side = _side({6: [60.0, 40.0]})
+    swept, edge = sweep_down(side.usd, side.layer_block, side.status, side.share, 6, 6, 0.4)
+    assert (swept, edge) == (pytest.approx(40.0), 6)
+    swept, edge = sweep_down(side.usd, side.layer_block, side.status, side.share, 6, 6, 0.7)
+    assert (swept, edge) == (pytest.approx(30.0), 6)
+    assert side.usd[6].sum() == pytest.approx(30.0) and side.status[6] == STATUS_PARTIAL
+    # a shallower low sweeps nothing more
+    assert sweep_down(side.usd, side.layer_block, side.status, side.share, 6, 6, 0.5)[0] == 0.0
+
+
+def test_sweep_down_below_the_grid_empties_the_side():
+    side = _side({2: [1.0, 1.0], 4: [2.0, 2.0]})  # synthetic
+    swept, edge = sweep_down(side.usd, side.layer_block, side.status, side.share, 4, -3, 0.5)
+    assert (swept, edge) == (pytest.approx(6.0), -1)
+    assert side.usd.sum() == 0.0
+
+
+def test_sweep_up_mirrors_sweep_down():
+    # synthetic short side: bins 3, 4 and 8 hold notional, edge 3; the high enters bin 6 for 25 % of its range
+    side = _side({3: [1.0, 2.0], 4: [3.0, 4.0], 8: [5.0, 6.0]})
+    swept, edge = sweep_up(side.usd, side.layer_block, side.status, side.share, 3, 6, 0.25)
+    assert swept == pytest.approx(10.0)  # bins 3 and 4 passed through; bin 6 empty
+    assert edge == 8
+    assert list(side.status[3:7]) == [STATUS_CLEARED] * 3 + [STATUS_PARTIAL]
+    swept, edge = sweep_up(side.usd, side.layer_block, side.status, side.share, 8, 8, 0.5)
+    assert (swept, edge) == (pytest.approx(5.5), 8)
+    swept, edge = sweep_up(side.usd, side.layer_block, side.status, side.share, 8, 12, 0.0)
+    assert (swept, edge) == (pytest.approx(5.5), -1)
+
+
+def _scatter_reference(liq, weights, tier_w, size_w, amount, low, width, base, n_bins):
+    """numpy reference: np.add.at of every amount at its bin, and the dropped total."""
+    amounts = amount * weights[:, None, None] * tier_w[None, :, None] * size_w[None, None, :]
+    ok = (liq >= low) & (liq < low + n_bins * width)
+    k = np.minimum(np.floor(liq[ok] / width).astype(np.int64) - base, n_bins - 1)
+    tiers = np.broadcast_to(np.arange(liq.shape[1])[None, :, None], liq.shape)[ok]
+    out = np.zeros((n_bins, liq.shape[1]))
+    np.add.at(out, (k, tiers), amounts[ok])
+    return out, float(amounts[~ok].sum()), k
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_scatter_cohort_matches_numpy_reference(seed):
+    rng = np.random.default_rng(seed)  # synthetic cohort: 30 entries x 8 tiers x 4 sizes
+    n_bins, width, base = 200, 0.5, 180  # grid [90, 190)
+    low = base * width
+    liq = rng.uniform(80.0, 200.0, size=(30, 8, 4))  # some levels outside the grid
+    weights = rng.dirichlet(np.ones(30))
+    tier_w, size_w = rng.dirichlet(np.ones(8)), rng.dirichlet(np.ones(4))
+    side = SideBook(n_bins, 8, n_layers=3)
+    side.order[:] = [2, 0]
+    side.status[:] = STATUS_CLEARED
+    side.share[:] = 1.0
+    dropped, k_min, k_max = scatter_cohort(liq, weights, tier_w, size_w, 5e6, low, width, base, side.usd,
+                                           side.layer_block, 0, side.status, side.share)
+    expected, expected_dropped, k = _scatter_reference(liq, weights, tier_w, size_w, 5e6, low, width, base, n_bins)
+    np.testing.assert_allclose(side.usd, expected, rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(side.layers[0], expected, rtol=1e-12, atol=1e-9)  # slot 0 only
+    assert side.layers[1:].sum() == 0.0
+    assert dropped == pytest.approx(expected_dropped, rel=1e-12)
+    assert dropped + side.usd.sum() == pytest.approx(5e6, rel=1e-12)  # notional conserved
+    assert (k_min, k_max) == (k.min(), k.max())
+    touched = np.zeros(n_bins, dtype=bool)
+    touched[k] = True
+    assert np.all(side.status[touched] == STATUS_ACTIVE) and np.all(side.share[touched] == 0.0)
+    assert np.all(side.status[~touched] == STATUS_CLEARED)
+
+
+def test_scatter_cohort_all_outside_adds_nothing():
+    side = SideBook(10, 1)  # synthetic grid [10, 20)
+    liq = np.array([[[5.0]], [[25.0]], [[np.nan]]])
+    dropped, k_min, k_max = scatter_cohort(liq, np.array([0.2, 0.3, 0.5]), np.ones(1), np.ones(1), 100.0, 10.0,
+                                           1.0, 10, side.usd, side.layer_block, -1, side.status, side.share)
+    assert (dropped, k_min, k_max) == (pytest.approx(100.0), -1, -1)
+    assert side.usd.sum() == 0.0
+
+
+def _read_reference(long_usd, short_usd, long_status, short_status, tiers, base, width, method, q, k_sigma,
+                    max_gap, max_runs, price):
+    """numpy reference of read_map built from clusters.cluster_threshold/find_runs and magnet.magnet_force."""
+    rows = []
+    n_long = 0
+    centres = (base + np.arange(long_usd.shape[0]) + 0.5) * width
+    for side_index, (usd, status) in enumerate(((long_usd, long_status), (short_usd, short_status))):
+        totals = usd.sum(axis=1)
+        thr = cluster_threshold(totals, method, q, k_sigma)
+        runs = []
+        for a, b in find_runs((totals >= thr) & (totals > 0.0), max_gap):
+            notional = totals[a : b + 1].sum()
+            runs.append((a, b, notional, (totals * centres)[a : b + 1].sum() / notional,
+                         (usd @ tiers)[a : b + 1].sum() / notional, float((status[a : b + 1] == 1).any())))
+        runs.sort(key=lambda r: -r[2])
+        rows += runs[:max_runs]
+        if side_index == 0:
+            n_long = len(rows)
+    m = magnet_force(centres, long_usd.sum(axis=1), short_usd.sum(axis=1), price, width, 0.05)
+    return rows, n_long, m.up, m.down
+
+
+@pytest.mark.parametrize(("seed", "method", "max_gap", "max_runs"),
+                         [(0, "quantile", 1, 8), (1, "quantile", 0, 3), (2, "sigma", 2, 8), (3, "sigma", 0, 1)])
+def test_read_map_matches_numpy_reference(seed, method, max_gap, max_runs):
+    rng = np.random.default_rng(seed)  # synthetic sparse map: 300 bins x 8 tiers, price in the middle
+    n, tiers = 300, np.array([5.0, 10.0, 20.0, 25.0, 50.0, 75.0, 100.0, 125.0])
+    base, width, price = 1000, 0.1, 115.03
+    long_usd = rng.exponential(1e4, size=(n, 8)) * (rng.random((n, 1)) < 0.4)
+    short_usd = rng.exponential(1e4, size=(n, 8)) * (rng.random((n, 1)) < 0.4)
+    k_price = int(price / width) - base
+    long_usd[k_price:] = 0.0
+    short_usd[: k_price + 1] = 0.0
+    long_status = (rng.random(n) < 0.1).astype(np.int8)
+    short_status = (rng.random(n) < 0.1).astype(np.int8)
+    code = METHOD_SIGMA if method == "sigma" else METHOD_QUANTILE
+    runs, n_long, up, down = read_map(long_usd, short_usd, long_status, short_status, tiers, base, width, code,
+                                      0.8, 1.5, max_gap, max_runs, price)
+    ref_rows, ref_long, ref_up, ref_down = _read_reference(long_usd, short_usd, long_status, short_status, tiers,
+                                                           base, width, method, 0.8, 1.5, max_gap, max_runs, price)
+    assert n_long == ref_long and len(runs) == len(ref_rows) > n_long > 0
+    np.testing.assert_allclose(runs, np.array(ref_rows), rtol=1e-12)
+    assert (up, down) == (pytest.approx(ref_up, rel=1e-12), pytest.approx(ref_down, rel=1e-12))
+    assert magnet_sums(long_usd, short_usd, base, width, price) == (up, down)
+
+
+def test_read_map_empty_map():
+    usd = np.zeros((20, 2))  # synthetic
+    status = np.zeros(20, dtype=np.int8)
+    runs, n_long, up, down = read_map(usd, usd, status, status, np.array([10.0, 20.0]), 0, 1.0, METHOD_QUANTILE,
+                                      0.9, 2.0, 1, 8, 10.0)
+    assert (runs.shape, n_long, up, down) == ((0, 6), 0, 0.0, 0.0)
