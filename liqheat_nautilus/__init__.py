@@ -6,7 +6,8 @@ Public API
 - :class:`LiquidationMapActor` / :class:`LiquidationMapActorConfig` — the ``Actor`` that publishes signals;
 - data types :class:`OpenInterest`, :class:`FundingRate`, :class:`LiquidationCluster`,
   :class:`LiquidationMapSnapshot`;
-- :class:`MapParams` and :class:`LiquidationMapEngine` — the pure-numpy core.
+- :class:`MapParams` and :class:`LiquidationMapEngine` — the numpy core (hot loops compiled with numba),
+  no Nautilus imports.
 """
 
 from liqheat_nautilus.actor import LiquidationMapActor, LiquidationMapActorConfig

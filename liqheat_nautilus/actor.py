@@ -12,6 +12,7 @@ from nautilus_trader.model.data import Bar, BarType, CustomData, DataType, Trade
 from nautilus_trader.model.identifiers import ClientId, InstrumentId
 
 from liqheat_nautilus.core.clusters import ClusterInfo
+from liqheat_nautilus.core.kernels import warm_up
 from liqheat_nautilus.core.magnet import Magnet
 from liqheat_nautilus.core.open_interest_book import OpenInterestBook
 from liqheat_nautilus.core.params import MapParams
@@ -220,6 +221,7 @@ class LiquidationMapActor(Actor):
         inverse = bool(instrument.is_inverse) if instrument is not None else False
         multiplier = float(instrument.multiplier) if instrument is not None else 1.0
         self.map = LiquidationMap(self.config.map_params(inverse=inverse), contract_multiplier=multiplier)
+        warm_up()  # compile/load the engine's kernels now rather than on the first open-interest update
         # fed from on_bar / on_historical_data rather than registered: one dispatch per bar instead of two
         self.subscribe_bars(self.config.bar_type)
         if self.config.subscribe_trade_ticks:

@@ -1,7 +1,7 @@
 """``LiquidationMap``: the liquidation-map engine as a NautilusTrader ``Indicator``.
 
 Like Nautilus' ``examples/indicators/ema_python.py``, the ``handle_*`` methods only unpack Nautilus objects
-and call numeric ``update_*_raw`` methods; the mathematics is the pure-numpy
+and call numeric ``update_*_raw`` methods; the mathematics is the numpy (+ numba kernels), Nautilus-free
 :class:`~liqheat_nautilus.core.engine.LiquidationMapEngine`.
 """
 

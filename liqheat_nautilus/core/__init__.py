@@ -1,4 +1,5 @@
-"""The liquidation-map mathematics: pure numpy, no NautilusTrader imports (testable and benchmarkable alone)."""
+"""The liquidation-map mathematics: numpy plus a few numba-compiled loops (``kernels``), no NautilusTrader imports
+(testable and benchmarkable alone)."""
 
 from liqheat_nautilus.core.brackets import BINANCE_BTCUSDT_BRACKETS, BracketTable
 from liqheat_nautilus.core.clusters import ClusterInfo

@@ -1,4 +1,7 @@
-"""Cluster detection on a per-bin notional profile and stable cluster identity across updates (pure numpy)."""
+"""Cluster detection on a per-bin notional profile and stable cluster identity across updates (numpy).
+
+The engine runs the same detection as one compiled loop (:func:`~liqheat_nautilus.core.kernels.read_map`).
+"""
 
 from dataclasses import dataclass
 

@@ -14,6 +14,7 @@ Conventions: a side's ``usd`` is ``(n_bins, n_tiers)`` float64 USD notional, ``s
 """
 
 import math
+import time
 
 import numba
 import numpy as np
@@ -29,6 +30,7 @@ __all__ = [
     "scatter_cohort",
     "sweep_down",
     "sweep_up",
+    "warm_up",
 ]
 
 METHOD_QUANTILE = 0
@@ -286,15 +288,43 @@ def _threshold(totals, method, quantile, k_sigma):
     # numpy's default ("linear") quantile: a[i] + (pos - i)·(a[i+1] - a[i]) of the sorted values
     pos = quantile * (m - 1)
     i = int(pos)
-    part = np.partition(nonzero, i)
-    lo = part[i]
+    lo = _select(nonzero, i)  # leaves every value after position i >= lo
     hi = lo
     if i + 1 < m:
-        hi = part[i + 1]
-        for v in part[i + 2 :]:
+        hi = nonzero[i + 1]
+        for v in nonzero[i + 2 :]:
             if v < hi:
                 hi = v
     return lo + (pos - i) * (hi - lo)
+
+
+@_jit
+def _select(values, k):
+    """
+    The ``k``-th smallest of ``values`` (0-based; Hoare's quickselect, in place): afterwards values before
+    position ``k`` are <= it and values after it >= it. (A hand-written loop: ``np.partition`` takes seconds
+    to compile.)
+    """
+    lo, hi = 0, values.size - 1
+    while lo < hi:
+        pivot = values[(lo + hi) // 2]
+        i, j = lo, hi
+        while i <= j:
+            while values[i] < pivot:
+                i += 1
+            while values[j] > pivot:
+                j -= 1
+            if i <= j:
+                values[i], values[j] = values[j], values[i]
+                i += 1
+                j -= 1
+        if k <= j:
+            hi = j
+        elif k >= i:
+            lo = i
+        else:
+            break
+    return values[k]
 
 
 @_jit
@@ -328,12 +358,17 @@ def _side_runs(usd, status, tiers, totals, base, width, method, quantile, k_sigm
             sums[r, 2] += lev
             if status[k] == STATUS_PARTIAL:
                 sums[r, 3] += 1.0
-    order = np.argsort(-sums[:, 0], kind="mergesort")  # largest first, ties in price order
-    kept = 0
-    for r in order:
+    # the max_runs largest, largest first, ties in price order (a repeated scan: few runs are kept)
+    taken = np.zeros(n_runs, dtype=np.bool_)
+    for _ in range(min(max_runs, n_runs)):
+        r = -1
+        for c in range(n_runs):
+            if not taken[c] and (r < 0 or sums[c, 0] > sums[r, 0]):
+                r = c
         notional = sums[r, 0]
-        if notional <= 0.0 or kept >= max_runs:
-            continue
+        if notional <= 0.0:
+            break
+        taken[r] = True
         out[row, 0] = firsts[r]
         out[row, 1] = lasts[r]
         out[row, 2] = notional
@@ -341,7 +376,6 @@ def _side_runs(usd, status, tiers, totals, base, width, method, quantile, k_sigm
         out[row, 4] = sums[r, 2] / notional
         out[row, 5] = 1.0 if sums[r, 3] > 0.5 else 0.0
         row += 1
-        kept += 1
     return row
 
 
@@ -437,3 +471,30 @@ def magnet_sums(long_usd, short_usd, base, width, price):
         exactly what :func:`read_map` returns for the same state.
     """
     return _magnet_sums(row_totals(long_usd), row_totals(short_usd), base, width, price)
+
+
+def warm_up() -> float:
+    """
+    Compile (or load from numba's on-disk cache) every kernel by calling it once on a tiny synthetic map.
+
+    The first call of a kernel in a process otherwise pays this cost (seconds on a fresh install, about 0.2 s
+    from the cache) in the middle of the data stream; ``LiquidationMapActor.on_start`` calls this.
+
+    Returns
+    -------
+    float
+        Seconds spent (wall clock).
+    """
+    start = time.perf_counter()
+    usd = np.zeros((4, 2))
+    layers = np.zeros((0, 4, 2))
+    status = np.zeros(4, dtype=np.int8)
+    share = np.zeros(4)
+    one = np.ones(1)
+    scatter_cohort(np.full((1, 2, 1), 1.5), one, np.full(2, 0.5), one, 1.0, 0.0, 1.0, 0, usd, layers, -1, status,
+                   share)
+    read_map(usd, usd, status, status, np.ones(2), 0, 1.0, METHOD_QUANTILE, 0.9, 2.0, 1, 8, 2.0)
+    magnet_sums(usd, usd, 0, 1.0, 2.0)
+    sweep_down(usd, layers, status, share, 1, 1, 0.5)
+    sweep_up(usd, layers, status, share, 1, 1, 0.5)
+    return time.perf_counter() - start

@@ -153,14 +153,17 @@ def _read_reference(long_usd, short_usd, long_status, short_status, tiers, base,
     return rows, n_long, m.up, m.down
 
 
-@pytest.mark.parametrize(("seed", "method", "max_gap", "max_runs"),
-                         [(0, "quantile", 1, 8), (1, "quantile", 0, 3), (2, "sigma", 2, 8), (3, "sigma", 0, 1)])
-def test_read_map_matches_numpy_reference(seed, method, max_gap, max_runs):
+@pytest.mark.parametrize(("seed", "method", "max_gap", "max_runs", "ties"),
+                         [(0, "quantile", 1, 8, False), (1, "quantile", 0, 3, False), (2, "sigma", 2, 8, False),
+                          (3, "sigma", 0, 1, False), (4, "quantile", 1, 8, True), (5, "quantile", 0, 4, True)])
+def test_read_map_matches_numpy_reference(seed, method, max_gap, max_runs, ties):
     rng = np.random.default_rng(seed)  # synthetic sparse map: 300 bins x 8 tiers, price in the middle
     n, tiers = 300, np.array([5.0, 10.0, 20.0, 25.0, 50.0, 75.0, 100.0, 125.0])
     base, width, price = 1000, 0.1, 115.03
     long_usd = rng.exponential(1e4, size=(n, 8)) * (rng.random((n, 1)) < 0.4)
     short_usd = rng.exponential(1e4, size=(n, 8)) * (rng.random((n, 1)) < 0.4)
+    if ties:  # many bins with equal notional (quantile selection and ordering ties)
+        long_usd, short_usd = np.ceil(long_usd / 2e4) * 1e3, np.ceil(short_usd / 2e4) * 1e3
     k_price = int(price / width) - base
     long_usd[k_price:] = 0.0
     short_usd[: k_price + 1] = 0.0
@@ -175,6 +178,18 @@ def test_read_map_matches_numpy_reference(seed, method, max_gap, max_runs):
     np.testing.assert_allclose(runs, np.array(ref_rows), rtol=1e-12)
     assert (up, down) == (pytest.approx(ref_up, rel=1e-12), pytest.approx(ref_down, rel=1e-12))
     assert magnet_sums(long_usd, short_usd, base, width, price) == (up, down)
+
+
+def test_read_map_quantile_threshold_hand_computed():
+    # synthetic: long bins 0..3 hold 1, 2, 3, 4 USD (one tier); the median of the non-empty bins is 2.5, so
+    # bins 2 and 3 (3 and 4 USD) form one cluster of 7 USD at level (3·2.5 + 4·3.5) / 7 (centres k + 0.5)
+    usd = np.zeros((10, 1))
+    usd[:4, 0] = [1.0, 2.0, 3.0, 4.0]
+    status = np.zeros(10, dtype=np.int8)
+    runs, n_long, _, _ = read_map(usd, np.zeros((10, 1)), status, status, np.array([20.0]), 0, 1.0,
+                                  METHOD_QUANTILE, 0.5, 2.0, 0, 8, 9.0)
+    assert n_long == 1
+    assert runs[0].tolist() == [2.0, 3.0, 7.0, pytest.approx((3 * 2.5 + 4 * 3.5) / 7), 20.0, 0.0]
 
 
 def test_read_map_empty_map():
