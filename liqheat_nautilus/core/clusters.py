@@ -4,6 +4,7 @@ The engine runs the same detection as one compiled loop (:func:`~liqheat_nautilu
 """
 
 from dataclasses import dataclass
+from operator import itemgetter
 
 import numpy as np
 
@@ -215,19 +216,18 @@ class ClusterTracker:
         candidates: dict[str, list[tuple[int, float, float]]] = {LONG: [], SHORT: []}
         for cid, prev in unmatched.items():
             candidates.setdefault(prev.side, []).append((cid, prev.price_low - tol, prev.price_high + tol))
-        taken: set[int] = set()
         result: list[ClusterInfo] = []
-        for fields in sorted(detected, key=lambda f: -f["notional_usd"]):
-            best_id, best_overlap = 0, 0.0
+        # largest first (reverse=True keeps the sort stable: equal notionals stay in input order)
+        for fields in sorted(detected, key=_notional, reverse=True):
+            best, best_overlap = -1, 0.0
             low, high = fields["price_low"], fields["price_high"]
-            for cid, prev_low, prev_high in candidates.get(fields["side"], ()):
-                if cid in taken:
-                    continue
+            side_candidates = candidates.get(fields["side"], ())
+            for i, (_, prev_low, prev_high) in enumerate(side_candidates):
                 overlap = (prev_high if prev_high < high else high) - (prev_low if prev_low > low else low)
                 if overlap > best_overlap:
-                    best_id, best_overlap = cid, overlap
-            if best_id:
-                taken.add(best_id)
+                    best, best_overlap = i, overlap
+            if best >= 0:
+                best_id = side_candidates.pop(best)[0]  # each earlier cluster is matched at most once
                 first_seen = unmatched.pop(best_id).first_seen
             else:
                 best_id, first_seen = self._next_id, ts_ns
@@ -243,6 +243,7 @@ class ClusterTracker:
 
 
 _FIELD_NAMES = tuple(ClusterInfo.__dataclass_fields__)
+_notional = itemgetter("notional_usd")
 _new_object = object.__new__
 
 

@@ -246,6 +246,7 @@ class OpenInterestPoller(LiveMarketDataClient):
         self._exchanges: dict[str, ccxt_async.Exchange] = {}
         self._markets_lock: dict[str, asyncio.Lock] = {}
         self._poll_tasks: list[asyncio.Task] = []
+        self._stopping = False  # set by _disconnect: poll loops end even if a cancellation was swallowed
         self.status: dict[str, TargetStatus] = {t.key: TargetStatus() for t in config.targets}
 
     # -- lifecycle ---------------------------------------------------------------------------------------------
@@ -269,6 +270,7 @@ class OpenInterestPoller(LiveMarketDataClient):
         return exchange
 
     async def _connect(self) -> None:
+        self._stopping = False
         now = self._clock.timestamp_ns()
         for target in self._poll_config.targets:
             self.status[target.key].last_fresh_ns = now
@@ -278,6 +280,9 @@ class OpenInterestPoller(LiveMarketDataClient):
                        f"{self._poll_config.interval_secs}s", LogColor.BLUE)
 
     async def _disconnect(self) -> None:
+        # The flag as well as cancel(): on Python 3.11 ``asyncio.wait_for`` can swallow a cancellation that
+        # arrives just as its request completes, and the loop would then poll on forever (seen as a hung test).
+        self._stopping = True
         for task in self._poll_tasks:
             task.cancel()
         if self._poll_tasks:
@@ -313,7 +318,7 @@ class OpenInterestPoller(LiveMarketDataClient):
     async def _poll_loop(self, target: PollTarget) -> None:
         cfg = self._poll_config
         st = self.status[target.key]
-        while True:
+        while not self._stopping:
             st.polls += 1
             try:
                 await self.poll_once(target)

@@ -190,3 +190,27 @@ def test_history_requests_answer_open_interest_and_real_funding(loop, local_bina
 def test_unknown_exchange_is_a_clear_error(loop):
     with pytest.raises(ValueError, match="unknown ccxt exchange id 'nosuchx'"):
         _poller(loop, [_target("nosuchx")], {})
+
+
+def test_disconnect_ends_a_poll_loop_whose_cancellation_was_swallowed(loop):
+    # Python 3.11's asyncio.wait_for can swallow a cancel() that arrives as its request completes; simulated here
+    # by a poll that catches the cancellation and returns normally (no network: the poll is replaced)
+    poller, _, _, _ = _poller(loop, [_target()], {"binance": "http://127.0.0.1:9"}, interval_secs=0.01)
+    polls = []
+
+    async def swallowing_poll(target):
+        polls.append(target.key)
+        try:
+            await asyncio.sleep(10.0)
+        except asyncio.CancelledError:
+            return  # the cancellation is lost, as in the wait_for race
+
+    poller.poll_once = swallowing_poll
+
+    async def run():
+        await poller._connect()
+        await asyncio.sleep(0.05)
+        await asyncio.wait_for(poller._disconnect(), 2.0)  # TimeoutError here if the loop polled on
+
+    loop.run_until_complete(run())
+    assert polls == ["binance:BTC/USDT:USDT"] and not poller._poll_tasks
