@@ -232,7 +232,7 @@ class SideBook:
                 self.new_cohort()
             self.layers[self.order[-1], start:stop] += added
 
-    def close_pro_rata(self, fraction: float) -> float:
+    def close_pro_rata(self, fraction: float, total: float | None = None) -> float:
         """
         Close the same fraction of every cohort.
 
@@ -240,13 +240,16 @@ class SideBook:
         ----------
         fraction : float
             In [0, 1] (clipped at 1).
+        total : float, optional
+            ``usd.sum()`` when the caller has it already (USD).
 
         Returns
         -------
         float
             The notional closed (USD).
         """
-        total = float(np.add.reduce(self.usd, axis=None))  # == usd.sum() without its Python wrapper
+        if total is None:
+            total = float(np.add.reduce(self.usd, axis=None))  # == usd.sum() without its Python wrapper
         if total <= 0.0 or fraction <= 0.0:
             return 0.0
         fraction = min(fraction, 1.0)

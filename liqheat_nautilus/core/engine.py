@@ -154,7 +154,7 @@ class LiquidationMapEngine:
         if not (p.inverse and p.maintenance_amount > 0.0 and "isolated_mmr" in models):
             for side in (1, -1):
                 prices, weights = self._formula_prices(np.ones(1), side)
-                self._factors[side] = (prices[0], weights)
+                self._factors[side] = (prices, weights)  # (1, n_tiers, n_sizes) levels per unit of entry
         self._method_code = METHOD_SIGMA if p.cluster_method == "sigma" else METHOD_QUANTILE
         self.history = MapHistory(p.history_capacity, p.n_bins) if p.history_capacity else None
         self.tracker = ClusterTracker()
@@ -722,7 +722,7 @@ class LiquidationMapEngine:
         """
         cached = self._factors.get(side)
         if cached is not None:
-            return np.asarray(entries, dtype=np.float64)[:, None, None] * cached[0][None], cached[1]
+            return np.asarray(entries, dtype=np.float64)[:, None, None] * cached[0], cached[1]
         return self._formula_prices(entries, side)
 
     def _formula_prices(self, entries: np.ndarray, side: int) -> tuple[np.ndarray, np.ndarray]:
@@ -773,9 +773,12 @@ class LiquidationMapEngine:
                    tier_w: np.ndarray, amount_usd: float) -> None:
         if amount_usd <= 0.0:
             return
-        liq, size_w = self.liquidation_prices(prices, side_sign)
+        entries = np.asarray(prices, dtype=np.float64)
+        cached = self._factors.get(side_sign)
+        # levels per unit of entry (1, n_tiers, n_sizes) when the model is proportional, else the levels
+        levels, size_w = cached if cached is not None else self._formula_prices(entries, side_sign)
         side.new_cohort()
-        self._add(side, liq, weights, tier_w, size_w, amount_usd, side_sign)
+        self._add(side, entries, levels, weights, tier_w, size_w, amount_usd, side_sign)
         self.ledger.opened += amount_usd
 
     def _sweep_beyond_price(self) -> None:
@@ -785,17 +788,17 @@ class LiquidationMapEngine:
         if self.price > self._short_trigger:
             self._sweep_short(self.price)
 
-    def _add(self, side: SideBook, liq: np.ndarray, weights: np.ndarray, tier_w: np.ndarray,
-             size_w: np.ndarray, amount_usd: float, side_sign: int) -> None:
+    def _add(self, side: SideBook, entries: np.ndarray, levels: np.ndarray, weights: np.ndarray,
+             tier_w: np.ndarray, size_w: np.ndarray, amount_usd: float, side_sign: int) -> None:
         """
-        Add a cohort: ``amount_usd·weights[i]·tier_w[t]·size_w[s]`` at level ``liq[i, t, s]``
-        (:func:`~.kernels.scatter_cohort`); levels outside the grid are dropped (ledger).
+        Add a cohort: ``amount_usd·weights[i]·tier_w[t]·size_w[s]`` at entry ``i``'s liquidation price
+        (``levels`` as :func:`~.kernels.scatter_cohort` takes them); levels outside the grid are dropped (ledger).
         """
         grid = self.grid
         slot = side.order[-1] if side.layers is not None and side.order else -1
         dropped, k_min, k_max = scatter_cohort(
-            liq, weights, tier_w, size_w, amount_usd, grid.base * grid.width, grid.width, grid.base, side.usd,
-            side.layer_block, slot, side.status, side.share,
+            entries, levels, weights, tier_w, size_w, amount_usd, grid.base * grid.width, grid.width, grid.base,
+            side.usd, side.layer_block, slot, side.status, side.share,
         )
         self.ledger.dropped += dropped
         if k_max < 0:
@@ -879,7 +882,7 @@ class LiquidationMapEngine:
             if newest:
                 self.ledger.closed += side.close_newest(amount_usd)
             else:
-                self.ledger.closed += side.close_pro_rata(min(amount_usd / total, 1.0))
+                self.ledger.closed += side.close_pro_rata(min(amount_usd / total, 1.0), total)
         if newest:
             self._recompute_edges()
         else:

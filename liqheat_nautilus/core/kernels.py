@@ -188,10 +188,11 @@ def sweep_up(usd, layers, status, share, edge, j, new_share):
 
 
 @_jit
-def scatter_cohort(liq, weights, tier_w, size_w, amount_usd, low, width, base, usd, layers, slot, status, share):
+def scatter_cohort(entries, levels, weights, tier_w, size_w, amount_usd, low, width, base, usd, layers, slot, status,
+                   share):
     """
-    Open one cohort: add ``amount_usd · weights[i] · tier_w[t] · size_w[s]`` at liquidation price
-    ``liq[i, t, s]``'s bin, for every entry ``i``, tier ``t`` and position size ``s``.
+    Open one cohort: add ``amount_usd · weights[i] · tier_w[t] · size_w[s]`` at the bin of the liquidation price
+    of entry ``i``, tier ``t`` and position size ``s``.
 
     Levels outside the grid (or not finite, or <= 0: never liquidated) are dropped. Amounts landing in the
     same bin and tier are summed in input order before being added to ``usd`` (and to layer ``slot``);
@@ -199,8 +200,12 @@ def scatter_cohort(liq, weights, tier_w, size_w, amount_usd, low, width, base, u
 
     Parameters
     ----------
-    liq : np.ndarray
-        ``(n, n_tiers, n_sizes)`` liquidation prices.
+    entries : np.ndarray
+        ``(n,)`` entry prices.
+    levels : np.ndarray
+        ``(1, n_tiers, n_sizes)``: liquidation price per unit of entry price (the level is
+        ``entries[i] · levels[0, t, s]``, for models proportional to the entry); or ``(n, n_tiers, n_sizes)``:
+        the liquidation prices themselves (``entries`` then only gives ``n``).
     weights : np.ndarray
         ``(n,)`` share of the cohort at each entry (sum 1).
     tier_w : np.ndarray
@@ -226,17 +231,18 @@ def scatter_cohort(liq, weights, tier_w, size_w, amount_usd, low, width, base, u
         ``(dropped USD, lowest bin, highest bin)`` of the notional added (bins -1, -1 when none landed).
     """
     n_bins, n_tiers = usd.shape
-    n_sizes = liq.shape[2]
+    n_sizes = levels.shape[2]
+    per_unit = levels.shape[0] == 1
     lowest = low if low > 0.0 else 5e-324
     high = low + n_bins * width
-    n = liq.shape[0]
+    n = entries.shape[0]
     bins = np.empty((n, n_tiers, n_sizes), dtype=np.int64)
     k_min, k_max = n_bins, -1
     dropped = 0.0
     for i in range(n):
         for t in range(n_tiers):
             for s in range(n_sizes):
-                price = liq[i, t, s]
+                price = entries[i] * levels[0, t, s] if per_unit else levels[i, t, s]
                 if price >= lowest and price < high:
                     k = min(np.int64(price / width) - base, n_bins - 1)
                     bins[i, t, s] = k
@@ -248,15 +254,18 @@ def scatter_cohort(liq, weights, tier_w, size_w, amount_usd, low, width, base, u
     if k_max < 0:
         return dropped, -1, -1
     block = np.zeros((k_max - k_min + 1, n_tiers))
+    touched = np.zeros(k_max - k_min + 1, dtype=np.bool_)
     for i in range(n):
         for t in range(n_tiers):
             for s in range(n_sizes):
                 k = bins[i, t, s]
                 if k >= 0:
                     block[k - k_min, t] += amount_usd * weights[i] * tier_w[t] * size_w[s]
-                    status[k] = STATUS_ACTIVE
-                    share[k] = 0.0
+                    touched[k - k_min] = True
     for r in range(block.shape[0]):
+        if touched[r]:
+            status[k_min + r] = STATUS_ACTIVE
+            share[k_min + r] = 0.0
         for t in range(n_tiers):
             usd[k_min + r, t] += block[r, t]
             if slot >= 0:
@@ -491,8 +500,8 @@ def warm_up() -> float:
     status = np.zeros(4, dtype=np.int8)
     share = np.zeros(4)
     one = np.ones(1)
-    scatter_cohort(np.full((1, 2, 1), 1.5), one, np.full(2, 0.5), one, 1.0, 0.0, 1.0, 0, usd, layers, -1, status,
-                   share)
+    for levels in (np.full((1, 2, 1), 1.5), np.full((1, 2, 1), 1.5)[:, :, ::-1]):  # contiguous, and a view
+        scatter_cohort(one, levels, one, np.full(2, 0.5), one, 1.0, 0.0, 1.0, 0, usd, layers, -1, status, share)
     read_map(usd, usd, status, status, np.ones(2), 0, 1.0, METHOD_QUANTILE, 0.9, 2.0, 1, 8, 2.0)
     magnet_sums(usd, usd, 0, 1.0, 2.0)
     sweep_down(usd, layers, status, share, 1, 1, 0.5)
