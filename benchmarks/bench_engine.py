@@ -28,8 +28,8 @@ SAMPLE = Path(__file__).resolve().parents[1] / "catalog" / "okx_sol_usdt_swap_20
 NS_PER_MS = 1_000_000
 
 CONFIGS: dict[str, dict] = {
-    "default (isolated_mmr, volume_profile, pro rata)": {},
-    "binance_standard (4 sizes)": {"model": "binance_standard"},
+    "isolated_mmr, volume_profile, pro rata": {"model": "isolated_mmr"},
+    "binance_standard (the default; 4 sizes)": {},
     "ensemble (3 models)": {"model": "ensemble"},
     "funding_adjusted + dynamic + newest_first + net_liquidations": {
         "model": "funding_adjusted", "funding_base_model": "binance_standard", "leverage_profile": "dynamic",
