@@ -55,38 +55,13 @@ def find_runs(mask: np.ndarray, max_gap: int) -> list[tuple[int, int]]:
     list[tuple[int, int]]
         Inclusive ``(first, last)`` index pairs, ascending.
     """
-    bounds = run_bounds(mask, max_gap)
-    return [tuple(b) for b in bounds.tolist()]
-
-
-def run_bounds(mask: np.ndarray, max_gap: int) -> np.ndarray:
-    """
-    :func:`find_runs` as an array.
-
-    Parameters
-    ----------
-    mask : np.ndarray
-        Shape ``(n,)`` bool.
-    max_gap : int
-        Largest number of consecutive False bins bridged inside one run (>= 0).
-
-    Returns
-    -------
-    np.ndarray
-        Shape ``(n_runs, 2)`` int64 inclusive ``(first, last)`` indices, ascending.
-    """
-    # np.flatnonzero / np.diff / np.concatenate spelled out with array methods (fewer Python-level calls)
-    mask = np.asarray(mask)
-    idx = (mask if mask.ndim == 1 else mask.ravel()).nonzero()[0]
+    idx = np.flatnonzero(mask)
     if idx.size == 0:
-        return np.empty((0, 2), dtype=np.int64)
-    breaks = ((idx[1:] - idx[:-1]) > max_gap + 1).nonzero()[0]
-    bounds = np.empty((breaks.size + 1, 2), dtype=np.int64)
-    bounds[0, 0] = idx[0]
-    bounds[1:, 0] = idx[breaks + 1]
-    bounds[:-1, 1] = idx[breaks]
-    bounds[-1, 1] = idx[-1]
-    return bounds
+        return []
+    breaks = np.flatnonzero(np.diff(idx) > max_gap + 1)  # gaps wider than max_gap end a run
+    firsts = np.concatenate((idx[:1], idx[breaks + 1]))
+    lasts = np.concatenate((idx[breaks], idx[-1:]))
+    return list(zip(firsts.tolist(), lasts.tolist(), strict=True))
 
 
 def cluster_threshold(totals: np.ndarray, method: str, quantile: float, k_sigma: float) -> float:

@@ -10,10 +10,9 @@ one pooled cohort. Memory is bounded by ``n_layers × n_bins × n_tiers`` float6
 import numpy as np
 
 from liqheat_nautilus.core.grid import shift_fractional, shift_rows
+from liqheat_nautilus.core.kernels import STATUS_ACTIVE, STATUS_CLEARED, STATUS_PARTIAL, row_totals
 
-STATUS_ACTIVE = 0
-STATUS_PARTIAL = 1
-STATUS_CLEARED = 2
+__all__ = ["STATUS_ACTIVE", "STATUS_CLEARED", "STATUS_PARTIAL", "SideBook"]
 
 
 class SideBook:
@@ -53,12 +52,11 @@ class SideBook:
         self.layers = np.zeros((n_layers, n_bins, n_tiers)) if n_layers else None
         # ``layers`` for the compiled kernels, which take a 3-d array always (0 layers when there are none)
         self.layer_block = self.layers if self.layers is not None else np.zeros((0, n_bins, n_tiers))
-        self._ones = np.ones(n_tiers)  # row sums as a matrix-vector product: ~10x faster than sum(axis=1)
         self.order: list[int] = []  # layer slots, oldest first
 
     def totals(self) -> np.ndarray:
-        """Notional (USD) per bin, shape ``(n_bins,)``."""
-        return np.dot(self.usd, self._ones)
+        """Notional (USD) per bin, shape ``(n_bins,)`` (tiers summed by :func:`~.kernels.row_totals`)."""
+        return row_totals(self.usd)
 
     def nonzero_rows(self, a: int, b: int) -> np.ndarray:
         """
@@ -74,7 +72,7 @@ class SideBook:
         np.ndarray
             int64 indices relative to ``a``, ascending.
         """
-        return np.flatnonzero(np.dot(self.usd[a:b], self._ones) > 0.0)
+        return np.flatnonzero(row_totals(self.usd[a:b]) > 0.0)
 
     def nbytes(self) -> int:
         """Bytes held by the arrays."""
@@ -82,41 +80,6 @@ class SideBook:
         return self.usd.nbytes + self.status.nbytes + self.share.nbytes + extra
 
     # -- mutations (applied to the total and to every layer) --------------------------------------------
-
-    def clear_rows(self, a: int, b: int) -> float:
-        """
-        Zero bins ``a..b-1`` (total and layers).
-
-        Parameters
-        ----------
-        a, b : int
-            Bin range ``[a, b)``.
-
-        Returns
-        -------
-        float
-            The notional removed (USD).
-        """
-        removed = float(np.add.reduce(self.usd[a:b], axis=None))  # == .sum() without its Python wrapper
-        self.usd[a:b] = 0.0
-        if self.layers is not None:
-            self.layers[:, a:b] = 0.0
-        return removed
-
-    def scale_row(self, k: int, factor: float) -> None:
-        """
-        Multiply bin ``k`` (total and layers) by ``factor``.
-
-        Parameters
-        ----------
-        k : int
-            Bin index.
-        factor : float
-            Factor in [0, 1].
-        """
-        self.usd[k] *= factor
-        if self.layers is not None:
-            self.layers[:, k] *= factor
 
     def scale(self, factor) -> None:
         """
@@ -211,26 +174,6 @@ class SideBook:
             if not self.order:
                 self.new_cohort()
             self.layers[self.order[-1]] += added
-
-    def add_rows(self, start: int, added: np.ndarray) -> None:
-        """
-        Add notional to bins ``start .. start + len(added) - 1`` of the total and the newest layer.
-
-        The same as :meth:`add` with ``added`` placed in a zero ``(n_bins, n_tiers)`` array at row ``start``.
-
-        Parameters
-        ----------
-        start : int
-            First bin, >= 0.
-        added : np.ndarray
-            Shape ``(rows, n_tiers)`` notional (USD), >= 0, ``start + rows <= n_bins``.
-        """
-        stop = start + added.shape[0]
-        self.usd[start:stop] += added
-        if self.layers is not None:
-            if not self.order:
-                self.new_cohort()
-            self.layers[self.order[-1], start:stop] += added
 
     def close_pro_rata(self, fraction: float, total: float | None = None) -> float:
         """

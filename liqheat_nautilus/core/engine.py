@@ -43,7 +43,6 @@ from liqheat_nautilus.core.kernels import (
     METHOD_SIGMA,
     magnet_sums,
     read_map,
-    row_totals,
     scatter_cohort,
     sweep_down,
     sweep_up,
@@ -82,9 +81,6 @@ class Ledger:
     closed: float = 0.0
     decayed: float = 0.0
     dropped: float = 0.0
-
-
-_Side = SideBook  # backward-compatible private alias
 
 
 class LiquidationMapEngine:
@@ -503,11 +499,11 @@ class LiquidationMapEngine:
 
     def long_usd(self) -> np.ndarray:
         """Open long notional (USD) per bin, shape ``(n_bins,)``; all of it lies below price."""
-        return row_totals(self.long.usd)
+        return self.long.totals()
 
     def short_usd(self) -> np.ndarray:
         """Open short notional (USD) per bin, shape ``(n_bins,)``; all of it lies above price."""
-        return row_totals(self.short.usd)
+        return self.short.totals()
 
     def bin_status(self) -> tuple[np.ndarray, np.ndarray]:
         """Status codes per bin (0 ACTIVE, 1 PARTIAL, 2 CLEARED) for ``(long, short)``, int8 ``(n_bins,)``."""

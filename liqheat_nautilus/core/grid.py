@@ -48,10 +48,6 @@ class PriceGrid:
         """Local bin index of a price (may lie outside ``[0, n_bins)``)."""
         return int(math.floor(price / self.width)) - self.base
 
-    def local_indices(self, prices: np.ndarray) -> np.ndarray:
-        """Local bin indices (int64, may lie outside ``[0, n_bins)``) of an array of prices."""
-        return np.floor(prices / self.width).astype(np.int64) - self.base
-
     def lower_edge(self, k: int) -> float:
         """Lower edge (price) of local bin ``k``."""
         return (self.base + k) * self.width

@@ -19,11 +19,12 @@ import time
 import numba
 import numpy as np
 
-from liqheat_nautilus.core.cohorts import STATUS_ACTIVE, STATUS_CLEARED, STATUS_PARTIAL
-
 __all__ = [
     "METHOD_QUANTILE",
     "METHOD_SIGMA",
+    "STATUS_ACTIVE",
+    "STATUS_CLEARED",
+    "STATUS_PARTIAL",
     "magnet_sums",
     "read_map",
     "row_totals",
@@ -35,6 +36,10 @@ __all__ = [
 
 METHOD_QUANTILE = 0
 METHOD_SIGMA = 1
+# bin status codes (``SideBook.status``; names in ``engine.STATUS_NAMES``)
+STATUS_ACTIVE = 0
+STATUS_PARTIAL = 1
+STATUS_CLEARED = 2
 
 _jit = numba.njit(cache=True, nogil=True)
 
