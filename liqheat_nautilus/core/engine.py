@@ -774,7 +774,7 @@ class LiquidationMapEngine:
         # levels per unit of entry (1, n_tiers, n_sizes) when the model is proportional, else the levels
         levels, size_w = cached if cached is not None else self._formula_prices(entries, side_sign)
         side.new_cohort()
-        self._add(side, entries, levels, weights, tier_w, size_w, amount_usd, side_sign)
+        self._add(side, entries, levels, cached is not None, weights, tier_w, size_w, amount_usd, side_sign)
         self.ledger.opened += amount_usd
 
     def _sweep_beyond_price(self) -> None:
@@ -784,7 +784,7 @@ class LiquidationMapEngine:
         if self.price > self._short_trigger:
             self._sweep_short(self.price)
 
-    def _add(self, side: SideBook, entries: np.ndarray, levels: np.ndarray, weights: np.ndarray,
+    def _add(self, side: SideBook, entries: np.ndarray, levels: np.ndarray, per_unit: bool, weights: np.ndarray,
              tier_w: np.ndarray, size_w: np.ndarray, amount_usd: float, side_sign: int) -> None:
         """
         Add a cohort: ``amount_usd·weights[i]·tier_w[t]·size_w[s]`` at entry ``i``'s liquidation price
@@ -793,8 +793,8 @@ class LiquidationMapEngine:
         grid = self.grid
         slot = side.order[-1] if side.layers is not None and side.order else -1
         dropped, k_min, k_max = scatter_cohort(
-            entries, levels, weights, tier_w, size_w, amount_usd, grid.base * grid.width, grid.width, grid.base,
-            side.usd, side.layer_block, slot, side.status, side.share,
+            entries, levels, per_unit, weights, tier_w, size_w, amount_usd, grid.base * grid.width, grid.width,
+            grid.base, side.usd, side.layer_block, slot, side.status, side.share,
         )
         self.ledger.dropped += dropped
         if k_max < 0:

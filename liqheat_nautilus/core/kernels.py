@@ -193,8 +193,8 @@ def sweep_up(usd, layers, status, share, edge, j, new_share):
 
 
 @_jit
-def scatter_cohort(entries, levels, weights, tier_w, size_w, amount_usd, low, width, base, usd, layers, slot, status,
-                   share):
+def scatter_cohort(entries, levels, per_unit, weights, tier_w, size_w, amount_usd, low, width, base, usd, layers, slot,
+                   status, share):
     """
     Open one cohort: add ``amount_usd · weights[i] · tier_w[t] · size_w[s]`` at the bin of the liquidation price
     of entry ``i``, tier ``t`` and position size ``s``.
@@ -208,9 +208,11 @@ def scatter_cohort(entries, levels, weights, tier_w, size_w, amount_usd, low, wi
     entries : np.ndarray
         ``(n,)`` entry prices.
     levels : np.ndarray
-        ``(1, n_tiers, n_sizes)``: liquidation price per unit of entry price (the level is
-        ``entries[i] · levels[0, t, s]``, for models proportional to the entry); or ``(n, n_tiers, n_sizes)``:
-        the liquidation prices themselves (``entries`` then only gives ``n``).
+        With ``per_unit``: ``(1, n_tiers, n_sizes)`` liquidation price per unit of entry price (the level is
+        ``entries[i] · levels[0, t, s]``, for models proportional to the entry); otherwise
+        ``(n, n_tiers, n_sizes)`` the liquidation prices themselves (``entries`` then only gives ``n``).
+    per_unit : bool
+        Which of the two ``levels`` means (explicit: with ``n == 1`` the shapes agree).
     weights : np.ndarray
         ``(n,)`` share of the cohort at each entry (sum 1).
     tier_w : np.ndarray
@@ -237,7 +239,6 @@ def scatter_cohort(entries, levels, weights, tier_w, size_w, amount_usd, low, wi
     """
     n_bins, n_tiers = usd.shape
     n_sizes = levels.shape[2]
-    per_unit = levels.shape[0] == 1
     lowest = low if low > 0.0 else 5e-324
     high = low + n_bins * width
     n = entries.shape[0]
@@ -506,7 +507,8 @@ def warm_up() -> float:
     share = np.zeros(4)
     one = np.ones(1)
     for levels in (np.full((1, 2, 1), 1.5), np.full((1, 2, 1), 1.5)[:, :, ::-1]):  # contiguous, and a view
-        scatter_cohort(one, levels, one, np.full(2, 0.5), one, 1.0, 0.0, 1.0, 0, usd, layers, -1, status, share)
+        scatter_cohort(one, levels, True, one, np.full(2, 0.5), one, 1.0, 0.0, 1.0, 0, usd, layers, -1, status,
+                       share)
     read_map(usd, usd, status, status, np.ones(2), 0, 1.0, METHOD_QUANTILE, 0.9, 2.0, 1, 8, 2.0)
     magnet_sums(usd, usd, 0, 1.0, 2.0)
     sweep_down(usd, layers, status, share, 1, 1, 0.5)

@@ -237,3 +237,21 @@ def test_revision_changes_only_when_the_map_changes():
     assert e.revision == r
     e.update_bar(1000.6, 900.9, 1000.5, 1.0, H + 2)  # enters the long bin
     assert e.revision > r
+
+
+def test_single_entry_cohort_of_a_non_proportional_model_lands_at_its_levels():
+    # synthetic: inverse isolated_mmr with a maintenance amount gives levels not proportional to the entry (the
+    # engine hands the levels themselves to the scatter), and vwap entries make a cohort of one entry
+    e = LiquidationMapEngine(MapParams(model="isolated_mmr", inverse=True, maintenance_amount=0.01,
+                                       entry_mode="vwap", n_bins=2000, bin_bps=5.0))
+    hour = 3_600_000_000_000
+    e.update_bar(30_100.0, 29_900.0, 30_000.0, 10.0, hour)
+    e.update_open_interest(3e9, hour)  # first observation: 100,000 BTC at 30,000
+    e.update_bar(30_100.0, 29_900.0, 30_000.0, 10.0, 2 * hour)
+    e.update_open_interest(3.3e9, 2 * hour)  # +10,000 BTC at the VWAP 30,000 = 3e8 USD per side
+    levels, _ = e.liquidation_prices(np.array([30_000.0]), 1)
+    expected_bins = set((np.floor(levels.ravel() / e.grid.width).astype(int) - e.grid.base).tolist())
+    long_usd = e.long_usd()
+    assert e.ledger.dropped == 0.0
+    assert long_usd.sum() + e.ledger.swept == pytest.approx(3e8, rel=1e-9)
+    assert set(np.flatnonzero(long_usd).tolist()) <= expected_bins and long_usd.sum() > 0.0

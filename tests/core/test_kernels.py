@@ -107,7 +107,7 @@ def test_scatter_cohort_matches_numpy_reference(seed):
     side.order[:] = [2, 0]
     side.status[:] = STATUS_CLEARED
     side.share[:] = 1.0
-    dropped, k_min, k_max = scatter_cohort(np.ones(30), liq, weights, tier_w, size_w, 5e6, low, width, base,
+    dropped, k_min, k_max = scatter_cohort(np.ones(30), liq, False, weights, tier_w, size_w, 5e6, low, width, base,
                                            side.usd, side.layer_block, 0, side.status, side.share)
     expected, expected_dropped, k = _scatter_reference(liq, weights, tier_w, size_w, 5e6, low, width, base, n_bins)
     np.testing.assert_allclose(side.usd, expected, rtol=1e-12, atol=1e-9)
@@ -125,7 +125,7 @@ def test_scatter_cohort_matches_numpy_reference(seed):
 def test_scatter_cohort_all_outside_adds_nothing():
     side = SideBook(10, 1)  # synthetic grid [10, 20)
     liq = np.array([[[5.0]], [[25.0]], [[np.nan]]])
-    dropped, k_min, k_max = scatter_cohort(np.ones(3), liq, np.array([0.2, 0.3, 0.5]), np.ones(1), np.ones(1),
+    dropped, k_min, k_max = scatter_cohort(np.ones(3), liq, False, np.array([0.2, 0.3, 0.5]), np.ones(1), np.ones(1),
                                            100.0, 10.0, 1.0, 10, side.usd, side.layer_block, -1, side.status,
                                            side.share)
     assert (dropped, k_min, k_max) == (pytest.approx(100.0), -1, -1)
@@ -138,11 +138,11 @@ def test_scatter_cohort_levels_per_unit_of_entry_equal_the_levels_themselves():
     factors = rng.uniform(0.8, 1.2, size=(1, 8, 4))
     weights, tier_w, size_w = rng.dirichlet(np.ones(12)), rng.dirichlet(np.ones(8)), rng.dirichlet(np.ones(4))
     a, b = SideBook(400, 8), SideBook(400, 8)
-    out_a = scatter_cohort(entries, factors, weights, tier_w, size_w, 1e6, 60.0, 0.2, 300, a.usd, a.layer_block, -1,
-                           a.status, a.share)
+    out_a = scatter_cohort(entries, factors, True, weights, tier_w, size_w, 1e6, 60.0, 0.2, 300, a.usd,
+                           a.layer_block, -1, a.status, a.share)
     levels = entries[:, None, None] * factors  # the (n, n_tiers, n_sizes) levels, same products
-    out_b = scatter_cohort(entries, levels, weights, tier_w, size_w, 1e6, 60.0, 0.2, 300, b.usd, b.layer_block, -1,
-                           b.status, b.share)
+    out_b = scatter_cohort(entries, levels, False, weights, tier_w, size_w, 1e6, 60.0, 0.2, 300, b.usd,
+                           b.layer_block, -1, b.status, b.share)
     assert out_a == out_b and np.array_equal(a.usd, b.usd) and np.array_equal(a.status, b.status)
     assert a.usd.sum() == pytest.approx(1e6 - out_a[0], rel=1e-12) and a.usd.sum() > 0.0
 
