@@ -10,10 +10,7 @@ from backtests.config import BacktestFile
 from backtests.metrics import ComparisonRow, buy_and_hold_row, format_table
 from backtests.reports import results_folder
 from backtests.runner import BacktestOutcome, run_backtest
-
-
-def _ts(ns) -> str:
-    return str(pd.Timestamp(ns, unit="ns", tz="UTC")) if ns else "-"
+from backtests.summary import format_ts
 
 
 @dataclass
@@ -48,7 +45,7 @@ class Comparison:
         if first is not None:
             r = first.result
             lines.append(f"comparison on {first.spec.data.instrument_id} ({first.spec.catalog_path()}), "
-                         f"{_ts(r.backtest_start)} -> {_ts(r.backtest_end)}")
+                         f"{format_ts(r.backtest_start)} -> {format_ts(r.backtest_end)}")
         lines.append(format_table(self.rows))
         lines.append("return: account PnL % incl. fees and funding; Sharpe/Sortino (252 days), win rate, profit "
                      "factor: Nautilus' portfolio analyzer; max DD: mark-to-market equity; buy & hold: no fees/funding")

@@ -11,7 +11,6 @@
 """
 
 import json
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -114,12 +113,6 @@ def results_folder(base: Path, name: str, now: pd.Timestamp | None = None) -> Pa
     return path
 
 
-def _clean(value):
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
 def write_reports(folder: Path, reports: RunReports, stats: dict) -> list[Path]:
     """
     Write the report tables and the statistics to ``folder``.
@@ -145,15 +138,9 @@ def write_reports(folder: Path, reports: RunReports, stats: dict) -> list[Path]:
         getattr(reports, name).to_csv(path, index=name not in ("signals", "funding"))
         written.append(path)
     path = folder / "stats.json"
+    # the round trip writes non-JSON values as strings and reads NaN/Infinity back as None
     cleaned = json.loads(json.dumps(stats, default=str), parse_constant=lambda _: None)
-    path.write_text(json.dumps(_walk(cleaned), indent=2, sort_keys=True))
+    path.write_text(json.dumps(cleaned, indent=2, sort_keys=True))
     written.append(path)
     return written
 
-
-def _walk(obj):
-    if isinstance(obj, dict):
-        return {k: _walk(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_walk(v) for v in obj]
-    return _clean(obj)

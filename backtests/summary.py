@@ -5,7 +5,19 @@ import pandas as pd
 from backtests.runner import BacktestOutcome
 
 
-def _ts(ns) -> str:
+def format_ts(ns: int) -> str:
+    """
+    A UNIX-nanosecond time as a UTC timestamp string, ``"-"`` for 0 (no data).
+
+    Parameters
+    ----------
+    ns : int
+        UNIX nanoseconds.
+
+    Returns
+    -------
+    str
+    """
     return str(pd.Timestamp(ns, unit="ns", tz="UTC")) if ns else "-"
 
 
@@ -28,7 +40,8 @@ def format_summary(outcome: BacktestOutcome, top: int = 5) -> str:
     r = outcome.result
     lines = [
         f"backtest {outcome.spec.name!r} on {outcome.spec.data.instrument_id} ({outcome.spec.catalog_path()})",
-        f"  data span        {_ts(r.backtest_start)} -> {_ts(r.backtest_end)}  ({r.iterations:,d} data points)",
+        f"  data span        {format_ts(r.backtest_start)} -> {format_ts(r.backtest_end)}  "
+        f"({r.iterations:,d} data points)",
         f"  map signals      {outcome.clusters_published:,d} clusters, {outcome.snapshots_published:,d} snapshots "
         f"published; {outcome.clusters_received:,d} clusters received by strategies",
         f"  trade signals    {len(outcome.entries):,d} entries ({len(outcome.signals):,d} decisions recorded)",

@@ -46,7 +46,7 @@ from liqheat_nautilus.data import LiquidationCluster, LiquidationMapSnapshot
 from strategies.cluster_book import ClusterBook
 from strategies.oi_sizer import OISizer, OISizerConfig
 from strategies.signals import TradeSignal, risk_reward, sentiment_from_bias
-from strategies.sizing import risk_quantity, round_quantity
+from strategies.sizing import leverage_cap, risk_quantity, round_quantity
 from strategies.stops import stop_outside_zones
 
 NS_PER_MINUTE = 60_000_000_000
@@ -162,7 +162,6 @@ class ClusterStrategy(Strategy):
         self.clusters_received = 0
         self.snapshots_received = 0
         self.last_close: float | None = None
-        self.last_bar_ns = 0
         self._brackets: dict[ClientOrderId, _Bracket] = {}  # by entry id, while the entry is working
         self._children: dict[ClientOrderId, _Bracket] = {}  # by stop-loss / take-profit id
         self._closing: set[PositionId] = set()  # positions with a strategy close order in flight
@@ -194,7 +193,6 @@ class ClusterStrategy(Strategy):
         self.signals.clear()
         self.clusters_received = self.snapshots_received = 0
         self.last_close = None
-        self.last_bar_ns = 0
         self._brackets.clear()
         self._children.clear()
         self._closing.clear()
@@ -212,7 +210,6 @@ class ClusterStrategy(Strategy):
         if bar.bar_type != self.config.bar_type:
             return
         self.last_close = bar.close.as_double()
-        self.last_bar_ns = bar.ts_event
         if self.config.time_stop_minutes > 0:
             self._apply_time_stop(bar.ts_event)
         self.on_price(bar)
@@ -384,9 +381,10 @@ class ClusterStrategy(Strategy):
             reason=reason, cluster_id=int(cluster_id), support=support, resistance=resistance,
             sentiment=sentiment_from_bias(snapshot.bias if snapshot is not None else "UNBIASED"),
         )
-        self.signals.append(record.to_dict())
+        row = record.to_dict()
+        self.signals.append(row)
         if self.config.log_signals:
-            self.log.info(f"trade signal {json.dumps(record.to_dict())}")
+            self.log.info(f"trade signal {json.dumps(row)}")
         return record
 
     def quantity_for(self, signal: str, entry: float, stop: float) -> tuple[Decimal, str]:
@@ -425,12 +423,10 @@ class ClusterStrategy(Strategy):
             quantity *= mult
             note += (f", OI sizer x{mult:.2f} (OI {s.total_oi_usd / 1e6:,.0f} M USD, long/short "
                      f"{self.sizer.long_short_ratio(s.long_liquidation_usd, s.short_liquidation_usd):.2f})")
-        if cfg.max_leverage > 0 and math.isfinite(equity) and equity > 0:
-            notional_per_unit = multiplier / entry if inverse else entry * multiplier
-            cap = cfg.max_leverage * equity / notional_per_unit
-            if quantity > cap:
-                quantity = cap
-                note += f", capped at {cfg.max_leverage:g}x equity"
+        cap = leverage_cap(equity, cfg.max_leverage, entry, multiplier, inverse)
+        if quantity > cap:
+            quantity = cap
+            note += f", capped at {cfg.max_leverage:g}x equity"
         return round_quantity(quantity, increment, min_qty), note
 
     def enter(

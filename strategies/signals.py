@@ -7,13 +7,6 @@ ACTIONS = ("ENTER", "SKIP", "EXIT", "REJECTED", "PARTIAL")
 rejected by the venue or the risk engine, an entry canceled or expired after a partial fill (its ``quantity`` is
 the filled quantity, ``entry`` the average fill price; the stop-loss and take-profit follow that quantity)."""
 
-SIGNAL_COLUMNS = (
-    "ts", "strategy", "action", "symbol", "signal", "entry", "stop_loss", "take_profit", "quantity", "confidence",
-    "risk_reward", "reason", "cluster_id", "support", "resistance", "sentiment",
-)
-"""Column order of the signal log (Parquet/CSV) written by the backtest runner."""
-
-
 def sentiment_from_bias(bias: str) -> str:
     """
     Map a snapshot's magnet bias to a sentiment word.
@@ -105,7 +98,11 @@ class TradeSignal(msgspec.Struct, frozen=True, kw_only=True):
         -------
         dict
         """
-        return {name: getattr(self, name) for name in SIGNAL_COLUMNS}
+        return msgspec.structs.asdict(self)
+
+
+SIGNAL_COLUMNS: tuple[str, ...] = TradeSignal.__struct_fields__
+"""Column order of the signal log (Parquet/CSV) written by the backtest runner: the :class:`TradeSignal` fields."""
 
 
 def risk_reward(entry: float, stop_loss: float, take_profit: float) -> float:

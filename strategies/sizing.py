@@ -63,10 +63,40 @@ def risk_quantity(
         return Decimal(0)
     loss_per_unit = multiplier * (abs(1.0 / entry - 1.0 / stop) if inverse else abs(entry - stop))
     quantity = equity * risk_fraction / loss_per_unit
-    if max_leverage > 0:
-        notional_per_unit = multiplier / entry if inverse else entry * multiplier
-        quantity = min(quantity, max_leverage * equity / notional_per_unit)
+    quantity = min(quantity, leverage_cap(equity, max_leverage, entry, multiplier, inverse))
     return round_quantity(quantity, size_increment, min_quantity)
+
+
+def leverage_cap(equity: float, max_leverage: float, entry: float, multiplier: float = 1.0,
+                 inverse: bool = False) -> float:
+    """
+    The largest quantity whose notional is at most ``max_leverage × equity``.
+
+    Notional per unit: ``entry * multiplier`` (linear, in the quote currency) or ``multiplier / entry``
+    (inverse, in the base currency).
+
+    Parameters
+    ----------
+    equity : float
+        Account equity in the settlement currency.
+    max_leverage : float
+        Notional cap as a multiple of equity (<= 0: no cap).
+    entry : float
+        Entry price (> 0).
+    multiplier : float, default 1.0
+        Contract multiplier.
+    inverse : bool, default False
+        Whether the contract is inverse (coin-margined).
+
+    Returns
+    -------
+    float
+        The cap in contracts, ``inf`` when there is none (no leverage limit, or equity not finite and > 0).
+    """
+    if max_leverage <= 0 or not (math.isfinite(equity) and equity > 0):
+        return math.inf
+    notional_per_unit = multiplier / entry if inverse else entry * multiplier
+    return max_leverage * equity / notional_per_unit
 
 
 def round_quantity(quantity: float, size_increment: Decimal, min_quantity: Decimal | None = None) -> Decimal:

@@ -94,13 +94,7 @@ def cluster_threshold(totals: np.ndarray, method: str, quantile: float, k_sigma:
     if nonzero.size == 0:
         return float("inf")
     if method == "quantile":
-        # numpy's default ("linear") quantile through a partial sort: a[i] + (pos - i)·(a[i+1] - a[i])
-        pos = quantile * (nonzero.size - 1)
-        i = int(pos)
-        j = min(i + 1, nonzero.size - 1)
-        nonzero.partition((i, j))  # in place: ``nonzero`` is already a copy (what np.partition would make)
-        lo, hi = float(nonzero[i]), float(nonzero[j])
-        return lo + (pos - i) * (hi - lo)
+        return float(np.quantile(nonzero, quantile))  # numpy's default ("linear") interpolation
     if method == "sigma":
         return float(nonzero.mean() + k_sigma * nonzero.std())
     raise ValueError(f"cluster threshold method must be 'quantile' or 'sigma', was {method!r}")

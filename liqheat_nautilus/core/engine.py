@@ -551,11 +551,7 @@ class LiquidationMapEngine:
         list[ClusterInfo]
             At most ``max_clusters_per_side`` per side, strength relative to the largest of all.
         """
-        return [ClusterInfo(**fields) for fields in self._detect_fields()]
-
-    def _detect_fields(self) -> list[dict]:
-        """The fields of :meth:`detect_clusters`' clusters as dicts (each ClusterInfo is then built once)."""
-        return self._read()[0]
+        return [ClusterInfo(**fields) for fields in self._read()[0]]
 
     def _read(self) -> tuple[list[dict], float, float]:
         """One compiled pass (:func:`~.kernels.read_map`): cluster fields, magnet ``up`` and ``down``."""
@@ -593,9 +589,7 @@ class LiquidationMapEngine:
         list[ClusterInfo]
             Current clusters (``ACTIVE``/``PARTIAL``) followed by clusters ``CLEARED`` since the last call.
         """
-        result = self.tracker.update_fields(self._detect_fields(), self.ts_ns, self._low_since, self._high_since)
-        self._low_since, self._high_since = math.inf, -math.inf
-        return result
+        return self.update_clusters_and_magnet()[0]
 
     def update_clusters_and_magnet(self) -> tuple[list[ClusterInfo], Magnet]:
         """
@@ -609,9 +603,7 @@ class LiquidationMapEngine:
         fields, up, down = self._read()
         result = self.tracker.update_fields(fields, self.ts_ns, self._low_since, self._high_since)
         self._low_since, self._high_since = math.inf, -math.inf
-        if self.grid is None:
-            return result, self.magnet()
-        # read_map's forces are magnet_sums' (the same compiled code on the same arrays)
+        # read_map's forces are magnet_sums' (the same compiled code on the same arrays; 0, 0 without a grid)
         return result, magnet_from_forces(up, down, self.params.magnet_dead_band)
 
     def record_history(self) -> None:

@@ -10,5 +10,13 @@ from liqheat_nautilus.data.liquidation_cluster import LiquidationCluster
 from liqheat_nautilus.data.liquidation_event import LiquidationEvent
 from liqheat_nautilus.data.map_snapshot import LiquidationMapSnapshot
 from liqheat_nautilus.data.open_interest import OpenInterest
+from liqheat_nautilus.data.wrap import as_custom_data
 
-__all__ = ["FundingRate", "LiquidationCluster", "LiquidationEvent", "LiquidationMapSnapshot", "OpenInterest"]
+__all__ = [
+    "FundingRate",
+    "LiquidationCluster",
+    "LiquidationEvent",
+    "LiquidationMapSnapshot",
+    "OpenInterest",
+    "as_custom_data",
+]

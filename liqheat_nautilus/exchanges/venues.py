@@ -110,22 +110,24 @@ _ORIGIN = re.compile(r"^https?://[^/]+")
 
 def redirect_urls(urls: object, base_url: str) -> object:
     """
-    Replace the scheme and host of every URL in a ccxt ``urls['api']`` entry (string or nested dict).
+    Replace the scheme and host of every URL in a ccxt ``urls['api']`` entry (string, nested dict or list).
 
     Parameters
     ----------
-    urls : str or dict
+    urls : str, dict or list
         ccxt ``urls['api']``.
     base_url : str
-        E.g. ``"http://127.0.0.1:8765"`` (no trailing slash); paths are kept.
+        E.g. ``"http://127.0.0.1:8765"``; paths and queries are kept.
 
     Returns
     -------
-    str or dict
-        The same shape with every origin replaced.
+    str, dict or list
+        The same shape with every origin replaced (anything else unchanged).
     """
     if isinstance(urls, dict):
         return {key: redirect_urls(value, base_url) for key, value in urls.items()}
+    if isinstance(urls, list):
+        return [redirect_urls(value, base_url) for value in urls]
     if isinstance(urls, str):
         return _ORIGIN.sub(base_url.rstrip("/"), urls)
     return urls

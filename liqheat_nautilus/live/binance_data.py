@@ -11,10 +11,10 @@ from nautilus_trader.adapters.binance.config import BinanceDataClientConfig
 from nautilus_trader.adapters.binance.futures.data import BinanceFuturesDataClient
 from nautilus_trader.adapters.binance.futures.schemas.market import BinanceFuturesMarkPriceData
 from nautilus_trader.data.messages import SubscribeData, UnsubscribeData
-from nautilus_trader.model.data import CustomData, DataType
+from nautilus_trader.model.data import DataType
 from nautilus_trader.model.identifiers import InstrumentId
 
-from liqheat_nautilus.data import FundingRate, LiquidationEvent
+from liqheat_nautilus.data import FundingRate, LiquidationEvent, as_custom_data
 from liqheat_nautilus.live.binance_messages import (
     FundingThrottle,
     decode_force_order,
@@ -104,9 +104,8 @@ class LiqheatBinanceFuturesDataClient(BinanceFuturesDataClient):
 
     # -- websocket handlers -------------------------------------------------------------------------------------
 
-    def _publish(self, cls: type, obj) -> None:
-        data_type = DataType(cls, metadata={"instrument_id": obj.instrument_id.value})
-        self._handle_data(CustomData(data_type=data_type, data=obj))
+    def _publish(self, obj) -> None:
+        self._handle_data(as_custom_data(obj))
 
     def _multiplier(self, instrument_id: InstrumentId) -> float:
         instrument = self._instrument_provider.find(instrument_id)
@@ -116,7 +115,7 @@ class LiqheatBinanceFuturesDataClient(BinanceFuturesDataClient):
         order = decode_force_order(raw)
         instrument_id = self._get_cached_instrument_id(order.s)
         event = force_order_to_event(order, instrument_id, self._clock.timestamp_ns(), self._multiplier(instrument_id))
-        self._publish(LiquidationEvent, event)
+        self._publish(event)
         self.liquidations_published += 1
 
     def _handle_trade(self, raw: bytes) -> None:
@@ -129,7 +128,7 @@ class LiqheatBinanceFuturesDataClient(BinanceFuturesDataClient):
         event = liquidation_trade_to_event(trade, instrument_id, self._clock.timestamp_ns(), types,
                                            self._multiplier(instrument_id))
         if event is not None:
-            self._publish(LiquidationEvent, event)
+            self._publish(event)
             self.liquidations_published += 1
 
     def _handle_mark_price_data(self, data: BinanceFuturesMarkPriceData) -> None:
@@ -140,5 +139,5 @@ class LiqheatBinanceFuturesDataClient(BinanceFuturesDataClient):
         )
         funding = mark_price_to_funding(update, self._liq_config.funding_interval_hours)
         if self._funding_throttle.should_publish(funding):
-            self._publish(FundingRate, funding)
+            self._publish(funding)
             self.funding_published += 1

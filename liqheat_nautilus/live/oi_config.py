@@ -2,9 +2,6 @@
 
 from nautilus_trader.config import LiveDataClientConfig, NautilusConfig
 
-SUPPORTED_EXCHANGES = ("binance", "binanceusdm", "bybit", "okx", "hyperliquid")
-"""ccxt exchange ids the poller is meant for (any ccxt id with ``fetchOpenInterest`` works)."""
-
 
 class PollTarget(NautilusConfig, frozen=True):
     """

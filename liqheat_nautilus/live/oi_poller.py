@@ -11,7 +11,6 @@ exponentially on errors and marks targets stale when the venue stops producing n
 import asyncio
 import math
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 import ccxt.async_support as ccxt_async
 import pandas as pd
@@ -21,12 +20,11 @@ from nautilus_trader.common.enums import LogColor
 from nautilus_trader.common.providers import InstrumentProvider
 from nautilus_trader.data.messages import RequestData, SubscribeData, UnsubscribeData
 from nautilus_trader.live.data_client import LiveMarketDataClient
-from nautilus_trader.model.data import CustomData, DataType
 from nautilus_trader.model.enums import PriceType
 from nautilus_trader.model.identifiers import ClientId, InstrumentId
 
-from liqheat_nautilus.data import FundingRate, OpenInterest
-from liqheat_nautilus.exchanges.venues import VENUES
+from liqheat_nautilus.data import FundingRate, OpenInterest, as_custom_data
+from liqheat_nautilus.exchanges.venues import VENUES, redirect_urls
 from liqheat_nautilus.live.oi_config import (
     DEFAULT_OPEN_INTEREST_PARAMS,
     OPEN_INTEREST_UPDATE_SECS,
@@ -95,33 +93,6 @@ def backoff_delay(interval_secs: float, consecutive_errors: int, max_backoff_sec
         Seconds.
     """
     return min(interval_secs * (2.0 ** min(consecutive_errors, 30)), max(max_backoff_secs, interval_secs))
-
-
-def override_api_urls(urls: object, base: str) -> object:
-    """
-    Replace scheme and host of every URL in a ccxt ``urls["api"]`` tree, keeping paths.
-
-    Parameters
-    ----------
-    urls : str, dict or list
-        The tree.
-    base : str
-        E.g. ``"http://127.0.0.1:8080"``.
-
-    Returns
-    -------
-    The same structure with rewritten URL strings.
-    """
-    if isinstance(urls, str):
-        parts = urlsplit(urls)
-        if not parts.scheme:
-            return urls
-        return base.rstrip("/") + parts.path + (f"?{parts.query}" if parts.query else "")
-    if isinstance(urls, dict):
-        return {k: override_api_urls(v, base) for k, v in urls.items()}
-    if isinstance(urls, list):
-        return [override_api_urls(v, base) for v in urls]
-    return urls
 
 
 def _finite(value) -> float:
@@ -264,7 +235,7 @@ class OpenInterestPoller(LiveMarketDataClient):
             })
             base = (self._poll_config.api_base_overrides or {}).get(exchange_id)
             if base:
-                exchange.urls["api"] = override_api_urls(exchange.urls["api"], base)
+                exchange.urls["api"] = redirect_urls(exchange.urls["api"], base)
             self._exchanges[exchange_id] = exchange
             self._markets_lock[exchange_id] = asyncio.Lock()
         return exchange
@@ -419,7 +390,7 @@ class OpenInterestPoller(LiveMarketDataClient):
         funding_mark = math.nan
         if target.funding:  # first: its mark price can value open interest reported in base units only
             raw = await asyncio.wait_for(exchange.fetch_funding_rate(target.symbol), timeout)
-            self._publish(FundingRate, self._to_funding(target, raw))
+            self._publish(self._to_funding(target, raw))
             self.status[target.key].funding_published += 1
             funding_mark = _finite(raw.get("markPrice"))
         if target.open_interest:
@@ -434,12 +405,11 @@ class OpenInterestPoller(LiveMarketDataClient):
             else:
                 st.last_venue_ts_ns = oi.ts_event
                 st.last_fresh_ns = self._clock.timestamp_ns()
-                self._publish(OpenInterest, oi)
+                self._publish(oi)
                 st.published += 1
 
-    def _publish(self, cls: type, obj) -> None:
-        data_type = DataType(cls, metadata={"instrument_id": obj.instrument_id.value})
-        self._handle_data(CustomData(data_type=data_type, data=obj))
+    def _publish(self, obj) -> None:
+        self._handle_data(as_custom_data(obj))
 
     def _reference_price(self, instrument_id: InstrumentId) -> float:
         for price_type in (PriceType.LAST, PriceType.MID, PriceType.MARK):

@@ -37,7 +37,7 @@ def test_yaml_and_json_files_are_equivalent(tmp_path, suffix):
     assert load_backtest_file(path) == spec
 
 
-def test_funding_can_be_switched_off_and_modules_added(tmp_path):
+def test_funding_can_be_switched_off(tmp_path):
     spec = load_backtest_file(config_dir() / "liquidation_hunt.toml")
     raw = msgspec.to_builtins(spec)
     raw["venue"]["funding"] = False

@@ -19,8 +19,9 @@ from nautilus_trader.model.identifiers import ClientId, InstrumentId, TradeId, T
 from nautilus_trader.model.objects import Price, Quantity
 
 from liqheat_nautilus.data import FundingRate, OpenInterest
+from liqheat_nautilus.exchanges.venues import redirect_urls
 from liqheat_nautilus.live.oi_config import OpenInterestPollerConfig, PollTarget
-from liqheat_nautilus.live.oi_poller import OpenInterestPoller, backoff_delay, override_api_urls
+from liqheat_nautilus.live.oi_poller import OpenInterestPoller, backoff_delay
 
 IID = InstrumentId.from_str("BTCUSDT-PERP.BINANCE")
 
@@ -64,7 +65,7 @@ def test_backoff_doubles_and_caps():
 
 def test_url_override_keeps_paths():
     urls = {"fapiPublic": "https://fapi.binance.com/fapi/v1", "x": ["https://a.b/c?d=1"], "n": 3}
-    assert override_api_urls(urls, "http://127.0.0.1:9") == {
+    assert redirect_urls(urls, "http://127.0.0.1:9") == {
         "fapiPublic": "http://127.0.0.1:9/fapi/v1", "x": ["http://127.0.0.1:9/c?d=1"], "n": 3}
 
 
