@@ -4,6 +4,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from liqheat_nautilus.ingest.binance_names import KINDS
 from liqheat_nautilus.ingest.errors import IngestError
 from liqheat_nautilus.ingest.okx_sample import IngestSummary, ingest_okx_sample
 from liqheat_nautilus.paths import default_catalog_dir, sample_dir
@@ -44,7 +45,7 @@ def _register_ingest(sub) -> None:
     binance.add_argument("--catalog", type=Path, required=True, help="catalog folder to create or update")
     binance.add_argument("--instrument", default=None,
                          help="instrument id, e.g. BTCUSDT.BINANCE (default: SYMBOL.BINANCE from the file name)")
-    binance.add_argument("--kind", default=None, choices=["klines", "aggTrades", "trades", "metrics", "fundingRate"],
+    binance.add_argument("--kind", default=None, choices=KINDS,
                          help="file kind, for files not named like the archive")
     binance.add_argument("--interval", default=None, help="kline interval (1m, 1h, ...) for renamed kline files")
     binance.add_argument("--chunk-rows", type=int, default=None, help="rows per Parquet file (default 500000)")

@@ -154,7 +154,8 @@ def cluster_attraction(
     Raises
     ------
     ValueError
-        If an eligible snapshot has a non-finite extreme.
+        If no eligible snapshot is left once those with a non-finite extreme (horizon not covered by the
+        price path) are dropped.
     """
     eligible = eligible & np.isfinite(max_drop) & np.isfinite(max_rise)
     if not eligible.any():

@@ -68,8 +68,8 @@ class ReplayResult:
     seconds: float
 
 
-def _event_order(data: EvaluationData, with_taker: bool) -> tuple[np.ndarray, np.ndarray]:
-    taker_ts = data.taker.ts_ns if with_taker and data.taker is not None else np.zeros(0, dtype=np.int64)
+def _event_order(data: EvaluationData) -> tuple[np.ndarray, np.ndarray]:
+    taker_ts = data.taker.ts_ns if data.taker is not None else np.zeros(0, dtype=np.int64)
     ts = np.concatenate([data.bars.close_ns, data.funding.ts_ns, taker_ts, data.open_interest.ts_ns,
                          data.liquidations.end_ns])
     kind = np.concatenate([np.full(len(data.bars), _BAR), np.full(len(data.funding), _FUNDING),
@@ -118,9 +118,8 @@ def replay(data: EvaluationData, params: MapParams) -> ReplayResult:
     bias = np.zeros(n, dtype=np.int8)
     active = np.zeros(n)
     cl_rows: list[tuple[int, int, float, float, float]] = []
-    feed_taker = hasattr(engine, "update_taker_volume")  # engines without taker skew ignore the flow
     taker = data.taker
-    kinds, indices = _event_order(data, feed_taker)
+    kinds, indices = _event_order(data)
     for kind, i in zip(kinds.tolist(), indices.tolist(), strict=True):
         if kind == _BAR:
             engine.update_bar(high[i], low[i], close[i], volume[i], close_ns[i])

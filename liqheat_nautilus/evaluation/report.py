@@ -5,7 +5,7 @@ import json
 import math
 from dataclasses import dataclass
 
-from liqheat_nautilus.evaluation.runner import EvaluationReport, RunResult
+from liqheat_nautilus.evaluation.runner import EvaluationReport
 from liqheat_nautilus.evaluation.tracking import SideTracking
 
 
@@ -328,7 +328,3 @@ def report_to_json(report: EvaluationReport, indent: int | None = 2) -> str:
     """
     return json.dumps(report_to_dict(report), indent=indent, allow_nan=False)
 
-
-def run_label(run: RunResult) -> str:
-    """``"model/profile"`` of a run."""
-    return f"{run.model}/{run.profile}"
