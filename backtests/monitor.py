@@ -15,7 +15,7 @@ from nautilus_trader.common.config import ActorConfig
 from nautilus_trader.model.data import Bar, BarType
 from nautilus_trader.model.identifiers import InstrumentId
 
-NS_PER_DAY = 86_400_000_000_000
+from liqheat_nautilus.core.units import NS_PER_DAY
 
 
 class RunMonitorConfig(ActorConfig, frozen=True):

@@ -25,9 +25,10 @@ import pandas as pd
 
 from liqheat_nautilus.core import LiquidationMapEngine, MapParams
 from liqheat_nautilus.core.kernels import warm_up
+from liqheat_nautilus.core.units import NS_PER_MS
 
 SAMPLE = Path(__file__).resolve().parents[1] / "catalog" / "okx_sol_usdt_swap_2026-06"
-NS_PER_MS = 1_000_000
+
 
 CONFIGS: dict[str, dict] = {
     "isolated_mmr, volume_profile, pro rata": {"model": "isolated_mmr"},

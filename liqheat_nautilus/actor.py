@@ -16,6 +16,7 @@ from liqheat_nautilus.core.kernels import warm_up
 from liqheat_nautilus.core.magnet import Magnet
 from liqheat_nautilus.core.open_interest_book import OpenInterestBook
 from liqheat_nautilus.core.params import MapParams
+from liqheat_nautilus.core.units import NS_PER_SECOND
 from liqheat_nautilus.data import (
     FundingRate,
     LiquidationCluster,
@@ -25,7 +26,6 @@ from liqheat_nautilus.data import (
 )
 from liqheat_nautilus.indicator import LiquidationMap
 
-NS_PER_SECOND = 1_000_000_000
 _add_reduce = np.add.reduce
 _new_data = Data.__new__  # allocates a customdataclass instance without running its __init__
 

@@ -15,6 +15,7 @@ from liqheat_nautilus.core.clusters import ClusterInfo
 from liqheat_nautilus.core.engine import LiquidationMapEngine
 from liqheat_nautilus.core.magnet import Magnet
 from liqheat_nautilus.core.params import MapParams
+from liqheat_nautilus.core.units import NS_PER_HOUR
 from liqheat_nautilus.data import FundingRate, OpenInterest
 
 
@@ -113,7 +114,7 @@ class LiquidationMap(Indicator):
             The funding rate (fraction per interval).
         """
         PyCondition.not_none(funding, "funding")
-        interval_ns = funding.interval_hours * 3_600_000_000_000
+        interval_ns = funding.interval_hours * NS_PER_HOUR
         settled = funding.next_funding_ns == 0 or funding.next_funding_ns - funding.ts_event >= interval_ns - 1e9
         self.update_funding_raw(funding.rate, funding.ts_event, settled)
 

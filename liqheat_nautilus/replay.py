@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 from liqheat_nautilus.core import ClusterInfo, LiquidationMapEngine, MapParams
+from liqheat_nautilus.core.units import NS_PER_HOUR
 
-NS_PER_HOUR = 3_600_000_000_000
 DEFAULT_BAR_SPEC = "1-MINUTE-LAST"
 
 _BAR, _FUNDING, _OI = 0, 1, 2

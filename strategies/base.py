@@ -42,6 +42,7 @@ from nautilus_trader.model.events import (
 from nautilus_trader.model.identifiers import ClientOrderId, InstrumentId, PositionId
 from nautilus_trader.trading.strategy import Strategy
 
+from liqheat_nautilus.core.units import NS_PER_MINUTE
 from liqheat_nautilus.data import LiquidationCluster, LiquidationMapSnapshot
 from strategies.cluster_book import ClusterBook
 from strategies.oi_sizer import OISizer, OISizerConfig
@@ -49,7 +50,6 @@ from strategies.signals import TradeSignal, risk_reward, sentiment_from_bias
 from strategies.sizing import leverage_cap, risk_quantity, round_quantity
 from strategies.stops import stop_outside_zones
 
-NS_PER_MINUTE = 60_000_000_000
 LONG, SHORT = "LONG", "SHORT"
 
 

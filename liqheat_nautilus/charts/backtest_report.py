@@ -22,6 +22,7 @@ from plotly.subplots import make_subplots
 from liqheat_nautilus.charts.heatmap import LIVE_COLORBAR, default_y_range, heatmap_data, heatmap_traces
 from liqheat_nautilus.charts.output import ChartFiles, write_figure
 from liqheat_nautilus.charts.palette import BACKGROUND, HEATMAP_COLOURSCALE, LONG_COLOUR, PATH_COLOUR, SHORT_COLOUR
+from liqheat_nautilus.core.units import NS_PER_SECOND
 
 ENTRY_LONG_COLOUR = "#33d17a"
 ENTRY_SHORT_COLOUR = "#ff5c8a"
@@ -436,7 +437,7 @@ def report_from_outcome(outcome, out_dir: str | Path, *, comparison: pd.DataFram
     for actor in spec.actors:
         if actor.path.endswith(":LiquidationMapActor"):
             config = LiquidationMapActorConfig.parse(msgspec.json.encode(actor.config))
-            params, interval_ns = config.map_params(), int(config.publish_interval_secs) * 1_000_000_000
+            params, interval_ns = config.map_params(), int(config.publish_interval_secs) * NS_PER_SECOND
             break
     state = replay_engine(series, params, snapshot_interval_ns=interval_ns)
     reports = getattr(outcome, "reports", None)

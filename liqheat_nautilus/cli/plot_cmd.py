@@ -4,6 +4,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from liqheat_nautilus.core.units import NS_PER_HOUR, NS_PER_MINUTE
+
 DEFAULT_INSTRUMENT = "SOL-USDT-SWAP.OKX"
 
 
@@ -72,7 +74,7 @@ def _run(args: argparse.Namespace) -> int:
         params = MapParams(model=args.model, leverage_profile=args.leverage_profile, mmr=args.mmr,
                            bin_bps=args.bin_bps, n_bins=args.n_bins)
         series = load_market_series(_catalog(args), args.instrument, args.bar_spec, end_ns=at_ns)
-        state = replay_engine(series, params, at_ns, snapshot_interval_ns=args.snapshot_minutes * 60_000_000_000)
+        state = replay_engine(series, params, at_ns, snapshot_interval_ns=args.snapshot_minutes * NS_PER_MINUTE)
         when = pd.Timestamp(state.at_ns, unit="ns", tz="UTC").strftime("%Y%m%dT%H%M")
         if args.chart == "map":
             fig = liquidation_map_figure(MapView.from_engine(state.engine, state.clusters, args.instrument),
@@ -80,7 +82,7 @@ def _run(args: argparse.Namespace) -> int:
         else:
             history = state.history
             if args.hours > 0 and len(history.get("ts_ns", ())):
-                keep = history["ts_ns"] >= state.at_ns - int(args.hours * 3_600_000_000_000)
+                keep = history["ts_ns"] >= state.at_ns - int(args.hours * NS_PER_HOUR)
                 history = {k: np.asarray(v)[keep] for k, v in history.items()}
             fig = heatmap_figure(history, state.series.bars_frame(), args.instrument)
         out = args.out or project_root() / "results" / "charts"

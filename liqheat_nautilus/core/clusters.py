@@ -8,11 +8,7 @@ from operator import itemgetter
 
 import numpy as np
 
-ACTIVE = "ACTIVE"
-PARTIAL = "PARTIAL"
-CLEARED = "CLEARED"
-LONG = "LONG"
-SHORT = "SHORT"
+from liqheat_nautilus.core.enums import ClusterStatus, Side
 
 
 @dataclass(frozen=True)
@@ -182,7 +178,7 @@ class ClusterTracker:
         unmatched = dict(self._previous)
         tol = self.match_tolerance
         # candidate ranges per side as plain tuples (the matching loop is pure Python, keep it light)
-        candidates: dict[str, list[tuple[int, float, float]]] = {LONG: [], SHORT: []}
+        candidates: dict[str, list[tuple[int, float, float]]] = {Side.LONG: [], Side.SHORT: []}
         for cid, prev in unmatched.items():
             candidates.setdefault(prev.side, []).append((cid, prev.price_low - tol, prev.price_high + tol))
         result: list[ClusterInfo] = []
@@ -205,9 +201,9 @@ class ClusterTracker:
             result.append(_cluster_info(fields))
         self._previous = {c.cluster_id: c for c in result}
         for prev in unmatched.values():
-            passed = low_since <= prev.price_low if prev.side == LONG else high_since >= prev.price_high
+            passed = low_since <= prev.price_low if prev.side == Side.LONG else high_since >= prev.price_high
             if passed:
-                result.append(_updated(prev, status=CLEARED, strength=0.0))
+                result.append(_updated(prev, status=ClusterStatus.CLEARED, strength=0.0))
         return result
 
 

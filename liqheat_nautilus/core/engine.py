@@ -19,14 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from liqheat_nautilus.core.clusters import (
-    ACTIVE,
-    LONG,
-    PARTIAL,
-    SHORT,
-    ClusterInfo,
-    ClusterTracker,
-)
+from liqheat_nautilus.core.clusters import ClusterInfo, ClusterTracker
 from liqheat_nautilus.core.cohorts import STATUS_ACTIVE, STATUS_CLEARED, STATUS_PARTIAL, SideBook
 from liqheat_nautilus.core.entries import (
     hot_zone_profile,
@@ -35,6 +28,7 @@ from liqheat_nautilus.core.entries import (
     volume_profile,
     vwap_block,
 )
+from liqheat_nautilus.core.enums import Bias, ClusterStatus, Side
 from liqheat_nautilus.core.funding import funding_price_shift, tier_mmr
 from liqheat_nautilus.core.grid import PriceGrid
 from liqheat_nautilus.core.history import MapHistory
@@ -56,8 +50,9 @@ from liqheat_nautilus.core.liquidation_price import (
 from liqheat_nautilus.core.magnet import Magnet, magnet_from_forces
 from liqheat_nautilus.core.params import STATIC_MODELS, MapParams
 from liqheat_nautilus.core.trades import select_large_trades
+from liqheat_nautilus.core.units import NS_PER_HOUR
 
-STATUS_NAMES = ("ACTIVE", "PARTIAL", "CLEARED")
+STATUS_NAMES = tuple(ClusterStatus)  # indexed by the kernels' status codes 0, 1, 2
 __all__ = [
     "STATUS_ACTIVE",
     "STATUS_CLEARED",
@@ -69,7 +64,6 @@ __all__ = [
 
 _MAX_PENDING_BARS = 4096
 _add_reduce = np.add.reduce
-_NS_PER_HOUR = 3_600_000_000_000
 
 
 @dataclass
@@ -142,7 +136,7 @@ class LiquidationMapEngine:
         self._trades_mode = p.entry_mode == "trades"
         self._trades_gross = self._trades_mode and p.trade_selection == "gross_value"
         self._hot_alpha = 2.0 / (p.hot_zone_window + 1.0)
-        self._funding_interval_ns = int(p.funding_interval_hours * _NS_PER_HOUR)
+        self._funding_interval_ns = int(p.funding_interval_hours * NS_PER_HOUR)
         # Every model except inverse isolated_mmr with a maintenance amount gives levels proportional to the
         # entry price: cache the factor per side (one multiply per opening instead of the whole formula).
         models = [m for m, _ in self._ensemble] if self._static_model == "ensemble" else [self._static_model]
@@ -538,7 +532,7 @@ class LiquidationMapEngine:
     def magnet(self) -> Magnet:
         """Magnet force and bias at the current price (see :func:`~liqheat_nautilus.core.magnet.magnet_force`)."""
         if self.grid is None:
-            return Magnet(0.0, 0.0, 0.0, "UNBIASED")
+            return Magnet(0.0, 0.0, 0.0, Bias.UNBIASED)
         up, down = magnet_sums(self.long.usd, self.short.usd, self.grid.base, self.grid.width, self.price)
         return magnet_from_forces(up, down, self.params.magnet_dead_band)
 
@@ -571,11 +565,11 @@ class LiquidationMapEngine:
         avg = p.avg_position_usd
         return [
             {
-                "cluster_id": 0, "side": SHORT if i >= n_long else LONG, "price_level": level,
+                "cluster_id": 0, "side": Side.SHORT if i >= n_long else Side.LONG, "price_level": level,
                 "price_low": (base + int(a)) * width, "price_high": (base + int(b) + 1) * width,
                 "leverage_tier": lev, "notional_usd": notional, "liquidation_count": int(round(notional / avg)),
                 "strength": min(max(notional / top, 0.0), 1.0), "distance_pct": (level - price) / price * 100.0,
-                "status": PARTIAL if partial else ACTIVE, "first_seen": 0, "last_seen": 0,
+                "status": ClusterStatus.PARTIAL if partial else ClusterStatus.ACTIVE, "first_seen": 0, "last_seen": 0,
             }
             for i, (a, b, notional, level, lev, partial) in enumerate(rows)
         ], up, down
@@ -893,7 +887,7 @@ class LiquidationMapEngine:
 
     def _apply_decay(self, ts_ns: int) -> None:
         if self._decays and self._last_decay_ns:
-            hours = (ts_ns - self._last_decay_ns) / _NS_PER_HOUR
+            hours = (ts_ns - self._last_decay_ns) / NS_PER_HOUR
             hl = self._tier_half_lives
             factor = np.where(hl > 0.0, 0.5 ** (hours / np.where(hl > 0.0, hl, 1.0)), 1.0)
             before = self.long.usd.sum(axis=0) + self.short.usd.sum(axis=0)

@@ -4,9 +4,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-UP = "UP"
-DOWN = "DOWN"
-UNBIASED = "UNBIASED"
+from liqheat_nautilus.core.enums import Bias
 
 
 @dataclass(frozen=True)
@@ -90,5 +88,5 @@ def magnet_from_forces(up: float, down: float, dead_band: float) -> Magnet:
     """
     total = up + down
     rel = (up - down) / total if total > 0.0 else 0.0
-    bias = UP if rel > dead_band else DOWN if rel < -dead_band else UNBIASED
+    bias = Bias.UP if rel > dead_band else Bias.DOWN if rel < -dead_band else Bias.UNBIASED
     return Magnet(up=up, down=down, net=up - down, bias=bias)

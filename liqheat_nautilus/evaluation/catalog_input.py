@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from liqheat_nautilus.core.units import NS_PER_HOUR
 from liqheat_nautilus.evaluation.csv_inputs import read_liquidations_csv
 from liqheat_nautilus.evaluation.liquidation_events import aggregate_liquidations
 from liqheat_nautilus.evaluation.series import BarSeries, EvaluationData, Observations
@@ -99,7 +100,7 @@ def read_catalog(
             np.array([e.ts_event for e in events], dtype=np.int64),
             np.array([e.side == "LONG" for e in events], dtype=bool),
             np.array([e.notional_usd for e in events], dtype=np.float64),
-            int(round(window_hours * 3_600_000_000_000)),
+            int(round(window_hours * NS_PER_HOUR)),
         )
         liq_source = f"{len(events)} LiquidationEvent prints per {window_hours:g} h"
     return EvaluationData(

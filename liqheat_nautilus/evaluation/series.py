@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-NS_PER_HOUR = 3_600_000_000_000
+from liqheat_nautilus.core.units import NS_PER_HOUR
 
 
 def _check_sorted(name: str, ts: np.ndarray) -> None:

@@ -15,11 +15,9 @@ from nautilus_trader.model.data import Bar, BarType, TradeTick
 from nautilus_trader.model.enums import AggressorSide
 from nautilus_trader.model.instruments import CryptoPerpetual
 
+from liqheat_nautilus.core.units import NS_PER_HOUR, NS_PER_MS
 from liqheat_nautilus.data import FundingRate, OpenInterest
 from liqheat_nautilus.ingest.errors import IngestError
-
-NS_PER_MS = 1_000_000
-NS_PER_HOUR = 3_600_000_000_000
 
 _TIMEFRAME_UNITS = {"m": ("MINUTE", 60_000), "h": ("HOUR", 3_600_000), "d": ("DAY", 86_400_000)}
 

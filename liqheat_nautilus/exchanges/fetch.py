@@ -21,6 +21,7 @@ from nautilus_trader.model.data import Bar, TradeTick
 from nautilus_trader.model.instruments import CryptoPerpetual
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from liqheat_nautilus.core.units import NS_PER_MS
 from liqheat_nautilus.data import FundingRate, OpenInterest
 from liqheat_nautilus.exchanges.convert import (
     bar_type_for,
@@ -44,7 +45,7 @@ from liqheat_nautilus.ingest.staging import staged_catalog
 FETCH_KINDS = ("bars", "trades", "oi", "funding")
 """Data kinds: OHLCV bars, public trades, open-interest history, funding-rate history."""
 
-NS_PER_MS = 1_000_000
+
 HOUR_MS = 3_600_000
 DEFAULT_POLICY = RetryPolicy()
 

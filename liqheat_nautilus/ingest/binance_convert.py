@@ -24,13 +24,12 @@ from nautilus_trader.model.data import Bar, BarType, TradeTick
 from nautilus_trader.model.enums import AggressorSide
 from nautilus_trader.model.instruments import CryptoPerpetual
 
+from liqheat_nautilus.core.units import NS_PER_HOUR
 from liqheat_nautilus.data import FundingRate, OpenInterest
 from liqheat_nautilus.ingest.binance_names import BinanceFileName
 from liqheat_nautilus.ingest.csv_stream import Batch
 from liqheat_nautilus.ingest.errors import IngestError
 from liqheat_nautilus.ingest.timestamps import epoch_to_ns
-
-NS_PER_HOUR = 3_600_000_000_000
 
 
 class ArchiveConverter:

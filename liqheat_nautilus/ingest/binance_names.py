@@ -4,6 +4,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from liqheat_nautilus.core.units import NS_PER_DAY, NS_PER_HOUR, NS_PER_MINUTE
 from liqheat_nautilus.ingest.errors import IngestError
 
 KINDS = ("klines", "aggTrades", "trades", "metrics", "fundingRate")
@@ -13,7 +14,7 @@ _KLINE_INTERVALS = {
     "1h": (1, "HOUR"), "2h": (2, "HOUR"), "4h": (4, "HOUR"), "6h": (6, "HOUR"), "8h": (8, "HOUR"),
     "12h": (12, "HOUR"), "1d": (1, "DAY"),
 }
-_UNIT_NS = {"MINUTE": 60_000_000_000, "HOUR": 3_600_000_000_000, "DAY": 86_400_000_000_000}
+_UNIT_NS = {"MINUTE": NS_PER_MINUTE, "HOUR": NS_PER_HOUR, "DAY": NS_PER_DAY}
 
 _NAME = re.compile(
     r"^(?P<symbol>[A-Z0-9_]+)-(?P<kind>aggTrades|trades|metrics|fundingRate|"

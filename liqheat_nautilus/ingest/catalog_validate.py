@@ -16,12 +16,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from nautilus_trader.model.objects import FIXED_SCALAR
 
+from liqheat_nautilus.core.units import NS_PER_DAY, NS_PER_HOUR, NS_PER_MINUTE, NS_PER_SECOND
 from liqheat_nautilus.ingest.catalog_scan import StreamInfo, scan_catalog
 
 ERROR = "error"
 WARNING = "warning"
-_BAR_UNITS_NS = {"SECOND": 1_000_000_000, "MINUTE": 60_000_000_000, "HOUR": 3_600_000_000_000,
-                 "DAY": 86_400_000_000_000}
+_BAR_UNITS_NS = {"SECOND": NS_PER_SECOND, "MINUTE": NS_PER_MINUTE, "HOUR": NS_PER_HOUR,
+                 "DAY": NS_PER_DAY}
 
 
 @dataclass(frozen=True)
@@ -270,7 +271,7 @@ def _check_funding(chk: _StreamChecker, table: pa.Table, ts: np.ndarray, prev: i
         chk.add(WARNING, "outliers", int(big.sum()), chk.first(big, ts, "|rate| above 3 % per interval", rate))
     hours = table.column("interval_hours").to_numpy().astype(np.float64)
     if len(hours):
-        chk.gaps(ts, float(np.median(hours)) * 3_600_000_000_000, prev, "funding times")
+        chk.gaps(ts, float(np.median(hours)) * NS_PER_HOUR, prev, "funding times")
 
 
 def _check_stream(info: StreamInfo, max_jump: float) -> list[Finding]:

@@ -14,6 +14,7 @@ import pandas as pd
 from nautilus_trader.model.data import Bar, BarType
 from nautilus_trader.persistence.wranglers import BarDataWrangler
 
+from liqheat_nautilus.core.units import NS_PER_MINUTE, NS_PER_MS
 from liqheat_nautilus.data import FundingRate, OpenInterest
 from liqheat_nautilus.ingest.checks import (
     require_columns,
@@ -26,8 +27,7 @@ from liqheat_nautilus.ingest.errors import IngestError
 from liqheat_nautilus.ingest.instruments import known_perpetual
 from liqheat_nautilus.ingest.staging import staged_catalog
 
-NS_PER_MS = 1_000_000
-BAR_NS = 60_000_000_000
+BAR_NS = NS_PER_MINUTE
 OKX_FUNDING_INTERVAL_HOURS = 8.0
 
 

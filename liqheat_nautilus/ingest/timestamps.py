@@ -2,11 +2,10 @@
 
 import numpy as np
 
+from liqheat_nautilus.core.units import NS_PER_MS, NS_PER_US
+
 MICROS_THRESHOLD = 100_000_000_000_000
 """Values at or above 1e14 are microseconds: 1e14 ms would be the year 5138, 1e14 us is 1973-03-03."""
-
-NS_PER_MS = 1_000_000
-NS_PER_US = 1_000
 
 
 def epoch_to_ns(values: np.ndarray) -> np.ndarray:

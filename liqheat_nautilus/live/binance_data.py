@@ -14,6 +14,7 @@ from nautilus_trader.data.messages import SubscribeData, UnsubscribeData
 from nautilus_trader.model.data import DataType
 from nautilus_trader.model.identifiers import InstrumentId
 
+from liqheat_nautilus.core.units import NS_PER_SECOND
 from liqheat_nautilus.data import FundingRate, LiquidationEvent, as_custom_data
 from liqheat_nautilus.live.binance_messages import (
     FundingThrottle,
@@ -23,8 +24,6 @@ from liqheat_nautilus.live.binance_messages import (
     liquidation_trade_to_event,
     mark_price_to_funding,
 )
-
-NS_PER_SECOND = 1_000_000_000
 
 
 class LiqheatBinanceDataClientConfig(BinanceDataClientConfig, frozen=True):

@@ -14,6 +14,7 @@ import msgspec
 from nautilus_trader.adapters.binance.futures.types import BinanceFuturesMarkPriceUpdate
 from nautilus_trader.model.identifiers import InstrumentId
 
+from liqheat_nautilus.core.units import NS_PER_MS
 from liqheat_nautilus.data import FundingRate, LiquidationEvent
 
 
@@ -62,8 +63,6 @@ class TradeTypeMsg(msgspec.Struct, frozen=True):
     stream: str
     data: TradeTypeData
 
-
-NS_PER_MS = 1_000_000  # integer: Nautilus' millis_to_nanos goes through a float and can be off by ~100 ns
 
 _FORCE_ORDER_DECODER = msgspec.json.Decoder(ForceOrderMsg)
 _TRADE_DECODER = msgspec.json.Decoder(TradeTypeMsg)

@@ -8,6 +8,7 @@ from nautilus_trader.core.data import Data
 from nautilus_trader.model.data import CustomData, DataType, QuoteTick, TradeTick
 from nautilus_trader.model.identifiers import ClientId, InstrumentId
 
+from liqheat_nautilus.core.units import NS_PER_SECOND
 from liqheat_nautilus.data import (
     FundingRate,
     LiquidationCluster,
@@ -16,7 +17,6 @@ from liqheat_nautilus.data import (
     OpenInterest,
 )
 
-NS_PER_SECOND = 1_000_000_000
 COUNTED_TYPES = (FundingRate, OpenInterest, LiquidationEvent, LiquidationCluster, LiquidationMapSnapshot)
 
 

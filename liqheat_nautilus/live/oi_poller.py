@@ -23,6 +23,7 @@ from nautilus_trader.live.data_client import LiveMarketDataClient
 from nautilus_trader.model.enums import PriceType
 from nautilus_trader.model.identifiers import ClientId, InstrumentId
 
+from liqheat_nautilus.core.units import NS_PER_MS, NS_PER_SECOND
 from liqheat_nautilus.data import FundingRate, OpenInterest, as_custom_data
 from liqheat_nautilus.exchanges.venues import VENUES, redirect_urls
 from liqheat_nautilus.live.oi_config import (
@@ -31,9 +32,6 @@ from liqheat_nautilus.live.oi_config import (
     OpenInterestPollerConfig,
     PollTarget,
 )
-
-NS_PER_MS = 1_000_000
-NS_PER_SECOND = 1_000_000_000
 
 
 @dataclass

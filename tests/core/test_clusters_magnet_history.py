@@ -8,20 +8,18 @@ import pytest
 
 from liqheat_nautilus.core import LiquidationMapEngine, MapParams
 from liqheat_nautilus.core.clusters import (
-    ACTIVE,
-    CLEARED,
-    LONG,
-    PARTIAL,
-    SHORT,
     ClusterInfo,
     ClusterTracker,
     cluster_threshold,
     find_runs,
 )
+from liqheat_nautilus.core.enums import ClusterStatus, Side
 from liqheat_nautilus.core.history import MapHistory
 from liqheat_nautilus.core.magnet import magnet_force
 
 H = 3_600_000_000_000
+ACTIVE, PARTIAL, CLEARED = ClusterStatus
+LONG, SHORT = Side
 
 
 def test_find_runs_merges_small_gaps():
