@@ -15,6 +15,7 @@ from nautilus_trader.config import (
 from nautilus_trader.model.data import Bar
 
 from liqheat_nautilus.paths import project_root
+from liqheat_nautilus.recording import streaming_config
 
 CUSTOM_DATA_CLIENT = "LIQHEAT"
 FUNDING_MODULE = ("liqheat_nautilus.simulation.funding:FundingModule",
@@ -111,11 +112,16 @@ class BacktestFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     venue : VenueSection
     actors : list[ComponentSection]
     strategies : list[ComponentSection]
+    record : bool
+        Record what the liquidation-map actor publishes into the catalog (Nautilus ``StreamingConfig``; see
+        :mod:`liqheat_nautilus.recording`), so the report chart and ``liqheat serve`` show the run without
+        replaying it (default true).
     """
 
     name: str
     data: DataSection
     venue: VenueSection
+    record: bool = True
     actors: list[ComponentSection] = msgspec.field(default_factory=list)
     strategies: list[ComponentSection] = msgspec.field(default_factory=list)
 
@@ -204,6 +210,7 @@ def to_run_config(spec: BacktestFile, log_level: str = "ERROR") -> BacktestRunCo
     )
     engine = BacktestEngineConfig(
         logging=LoggingConfig(log_level=log_level),
+        streaming=streaming_config(catalog) if spec.record else None,
         actors=[ImportableActorConfig(actor_path=a.path, config_path=a.config_path, config=dict(a.config))
                 for a in spec.actors],
         strategies=[ImportableStrategyConfig(strategy_path=s.path, config_path=s.config_path,

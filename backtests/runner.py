@@ -17,6 +17,7 @@ from liqheat_nautilus.actor import LiquidationMapActor
 from liqheat_nautilus.core.clusters import ClusterInfo
 from liqheat_nautilus.ingest.okx_sample import ingest_okx_sample
 from liqheat_nautilus.paths import default_catalog_dir, sample_dir
+from liqheat_nautilus.recording import write_signals
 from liqheat_nautilus.simulation.funding import PAYMENTS_TOPIC
 
 
@@ -201,6 +202,8 @@ def run_backtest(
         outcome.signals.sort(key=lambda s: s.get("ts", 0))
         outcome.reports = collect_reports(engine, spec.venue.name, outcome.signals, payments)
         outcome.orders_filled = len(outcome.reports.fills)
+        if spec.record:
+            write_signals(spec.catalog_path(), result.instance_id, outcome.reports.signals)
         outcome.row = strategy_row(spec.name, result, monitor, outcome.funding_total)
     finally:
         node.dispose()

@@ -21,6 +21,7 @@ from liqheat_nautilus.data import (
     FundingRate,
     LiquidationCluster,
     LiquidationEvent,
+    LiquidationMapBins,
     LiquidationMapSnapshot,
     OpenInterest,
 )
@@ -98,6 +99,9 @@ class LiquidationMapActorConfig(ActorConfig, frozen=True):
         side, contains the print's price.
     max_liquidation_events : int, default 10000
         Liquidation prints kept in :attr:`LiquidationMapActor.liquidation_events`.
+    publish_bins : bool, default True
+        Also publish :class:`~liqheat_nautilus.data.LiquidationMapBins` (notional per bin and tier) with each
+        snapshot, for recordings, Redis consumers and ``liqheat serve``.
     """
 
     instrument_id: InstrumentId
@@ -126,6 +130,7 @@ class LiquidationMapActorConfig(ActorConfig, frozen=True):
     liquidation_client_id: str | None = None
     liquidation_match_pct: float = 0.25
     max_liquidation_events: int = 10_000
+    publish_bins: bool = True
 
     def map_params(self, inverse: bool = False) -> MapParams:
         """
@@ -194,6 +199,7 @@ class LiquidationMapActor(Actor):
         self._metadata = {"instrument_id": config.instrument_id.value}
         self._cluster_type = DataType(LiquidationCluster, metadata=self._metadata)
         self._snapshot_type = DataType(LiquidationMapSnapshot, metadata=self._metadata)
+        self._bins_type = DataType(LiquidationMapBins, metadata=self._metadata)
         self._interval_ns = int(config.publish_interval_secs) * NS_PER_SECOND
         self._next_publish_ns = 0
         self._oi_pending = False
@@ -396,6 +402,11 @@ class LiquidationMapActor(Actor):
         self.publish_data(self._snapshot_type, snapshot)
         self.snapshots_published += 1
         self.last_snapshot = snapshot
+        if self.config.publish_bins:
+            engine = liq_map.engine
+            self.publish_data(self._bins_type, LiquidationMapBins.from_arrays(
+                self.config.instrument_id, engine.price, engine.grid.width, engine.grid.base, engine.tiers,
+                *engine.tier_usd(), *engine.bin_status(), ts_ns))
         self.map.engine.record_history()
 
     def _to_cluster(self, c: ClusterInfo, ts_ns: int) -> LiquidationCluster:

@@ -13,7 +13,6 @@ Drawdown is ``equity / running maximum - 1`` in percent.
 import math
 from pathlib import Path
 
-import msgspec
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -22,7 +21,6 @@ from plotly.subplots import make_subplots
 from liqheat_nautilus.charts.heatmap import LIVE_COLORBAR, default_y_range, heatmap_data, heatmap_traces
 from liqheat_nautilus.charts.output import ChartFiles, write_figure
 from liqheat_nautilus.charts.palette import BACKGROUND, HEATMAP_COLOURSCALE, LONG_COLOUR, PATH_COLOUR, SHORT_COLOUR
-from liqheat_nautilus.core.units import NS_PER_SECOND
 
 ENTRY_LONG_COLOUR = "#33d17a"
 ENTRY_SHORT_COLOUR = "#ff5c8a"
@@ -395,17 +393,18 @@ def report_from_outcome(outcome, out_dir: str | Path, *, comparison: pd.DataFram
     """
     Write the report of a ``backtests.runner.BacktestOutcome``.
 
-    The bars and the heatmap history are rebuilt from the outcome's catalog with the first
-    ``LiquidationMapActor`` config of its backtest file (same parameters and publish interval, so the same
-    snapshots as the actor). Positions, fills and account reports (DataFrames of Nautilus'
-    ``trader.generate_*_report()``) are read from ``outcome.reports`` (``positions``, ``fills``, ``account``) or
-    else from the attributes ``positions_report``, ``fills_report``, ``account_report``; without them the report
-    shows price, heatmap and a flat equity line at the starting balance.
+    The heatmap underlay is the run's **recording** (what the liquidation-map actor published, written by
+    Nautilus' streaming during the run; see :mod:`liqheat_nautilus.recording`): nothing is replayed. A run
+    without a recording (``record = false``) gets the report without the heatmap. The bars are read from the
+    run's catalog. Positions, fills and account reports (DataFrames of Nautilus' ``trader.generate_*_report()``)
+    are read from ``outcome.reports`` (``positions``, ``fills``, ``account``) or else from the attributes
+    ``positions_report``, ``fills_report``, ``account_report``; without them the report shows price, heatmap and a
+    flat equity line at the starting balance.
 
     Parameters
     ----------
     outcome : backtests.runner.BacktestOutcome
-        A finished run (``spec`` is its backtest file).
+        A finished run (``spec`` is its backtest file, ``result.instance_id`` its recording).
     out_dir : str or Path
         Output folder.
     comparison : pandas.DataFrame or list, optional
@@ -425,21 +424,20 @@ def report_from_outcome(outcome, out_dir: str | Path, *, comparison: pd.DataFram
     FileNotFoundError
         If the catalog is missing.
     ValueError
-        If the catalog has no bars for the run or a report lacks a column.
+        If the catalog has no bars for the run, the recording is malformed or a report lacks a column.
     """
-    from liqheat_nautilus.actor import LiquidationMapActorConfig
-    from liqheat_nautilus.replay import NS_PER_HOUR, load_market_series, parse_time, replay_engine
+    from liqheat_nautilus.recording import list_recordings, load_recording
+    from liqheat_nautilus.replay import load_market_series, parse_time
 
     spec = outcome.spec
-    series = load_market_series(spec.catalog_path(), spec.data.instrument_id, spec.data.bar_spec,
+    instrument = spec.data.instrument_id
+    series = load_market_series(spec.catalog_path(), instrument, spec.data.bar_spec,
                                 parse_time(spec.data.start), parse_time(spec.data.end))
-    params, interval_ns = None, NS_PER_HOUR
-    for actor in spec.actors:
-        if actor.path.endswith(":LiquidationMapActor"):
-            config = LiquidationMapActorConfig.parse(msgspec.json.encode(actor.config))
-            params, interval_ns = config.map_params(), int(config.publish_interval_secs) * NS_PER_SECOND
-            break
-    state = replay_engine(series, params, snapshot_interval_ns=interval_ns)
+    run_id = str(getattr(getattr(outcome, "result", None), "instance_id", "") or "")
+    history = None
+    if run_id and any(r.run_id == run_id and instrument in r.instruments
+                      for r in list_recordings(spec.catalog_path())):
+        history = load_recording(spec.catalog_path(), run_id).history(instrument)
     reports = getattr(outcome, "reports", None)
 
     def report(name: str) -> pd.DataFrame | None:
@@ -453,7 +451,7 @@ def report_from_outcome(outcome, out_dir: str | Path, *, comparison: pd.DataFram
         comparison = [outcome.row]
     return write_backtest_report(
         out_dir, series.bars_frame(), name=name or f"{spec.name}_report", formats=formats,
-        history=state.history, positions=report("positions"), fills=report("fills"), account=report("account"),
-        comparison=comparison_frame(comparison), title=f"Backtest {spec.name!r} · {spec.data.instrument_id}",
+        history=history, positions=report("positions"), fills=report("fills"), account=report("account"),
+        comparison=comparison_frame(comparison), title=f"Backtest {spec.name!r} · {instrument}",
         starting_balance=starting,
     )

@@ -8,6 +8,7 @@ Every type is a ``nautilus_trader.core.data.Data`` subclass decorated with Nauti
 from liqheat_nautilus.data.funding_rate import FundingRate
 from liqheat_nautilus.data.liquidation_cluster import LiquidationCluster
 from liqheat_nautilus.data.liquidation_event import LiquidationEvent
+from liqheat_nautilus.data.map_bins import LiquidationMapBins
 from liqheat_nautilus.data.map_snapshot import LiquidationMapSnapshot
 from liqheat_nautilus.data.open_interest import OpenInterest
 from liqheat_nautilus.data.wrap import as_custom_data
@@ -16,6 +17,7 @@ __all__ = [
     "FundingRate",
     "LiquidationCluster",
     "LiquidationEvent",
+    "LiquidationMapBins",
     "LiquidationMapSnapshot",
     "OpenInterest",
     "as_custom_data",

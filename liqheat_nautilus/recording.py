@@ -1,0 +1,282 @@
+"""Recordings of what :class:`~liqheat_nautilus.actor.LiquidationMapActor` published during a backtest.
+
+A backtest file with ``record = true`` (the default) runs with NautilusTrader's own ``StreamingConfig``: the
+kernel's ``StreamingFeatherWriter`` writes every published :class:`~liqheat_nautilus.data.LiquidationCluster`,
+:class:`~liqheat_nautilus.data.LiquidationMapSnapshot` and :class:`~liqheat_nautilus.data.LiquidationMapBins` to
+``<catalog>/backtest/<instance_id>/`` (Nautilus' layout: one feather file per type and instrument, plus the
+kernel's ``config.json``); the strategies' trade signals are added as ``trade_signals.parquet`` after the run.
+:func:`load_recording` reads a run back (``ParquetDataCatalog.read_backtest``), so the report chart and
+``liqheat serve --catalog`` show the run without replaying it.
+"""
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+SIGNALS_FILE = "trade_signals.parquet"
+"""Trade signals of a recorded run (columns: the ``TradeSignal`` fields plus ``strategy``)."""
+
+_RUN_ID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+
+def recorded_types() -> list[type]:
+    """
+    The data types a recording holds.
+
+    Returns
+    -------
+    list[type]
+        ``[LiquidationCluster, LiquidationMapSnapshot, LiquidationMapBins]``.
+    """
+    from liqheat_nautilus.data import LiquidationCluster, LiquidationMapBins, LiquidationMapSnapshot
+
+    return [LiquidationCluster, LiquidationMapSnapshot, LiquidationMapBins]
+
+
+def streaming_config(catalog: str | Path):
+    """
+    NautilusTrader's ``StreamingConfig`` that records the actor's output into ``catalog``.
+
+    Parameters
+    ----------
+    catalog : str or Path
+        The catalog folder the backtest reads (the run goes to ``<catalog>/backtest/<instance_id>/``).
+
+    Returns
+    -------
+    nautilus_trader.persistence.config.StreamingConfig
+    """
+    from nautilus_trader.persistence.config import StreamingConfig
+
+    return StreamingConfig(catalog_path=str(catalog), fs_protocol="file", include_types=recorded_types())
+
+
+def write_signals(catalog: str | Path, instance_id: str, signals: pd.DataFrame | list[dict]) -> Path | None:
+    """
+    Add the strategies' trade signals to a recorded run.
+
+    Parameters
+    ----------
+    catalog : str or Path
+        The catalog the run was recorded into.
+    instance_id : str
+        The run's kernel instance id (``BacktestResult.instance_id``).
+    signals : pandas.DataFrame or list[dict]
+        Trade-signal records (``TradeSignal`` fields and ``strategy``).
+
+    Returns
+    -------
+    Path or None
+        The file written; ``None`` when the run folder does not exist (nothing was recorded).
+    """
+    folder = Path(catalog) / "backtest" / instance_id
+    if not folder.is_dir():
+        return None
+    frame = signals if isinstance(signals, pd.DataFrame) else pd.DataFrame(signals)
+    frame = frame.drop(columns=[c for c in ("time",) if c in frame.columns])
+    path = folder / SIGNALS_FILE
+    frame.reset_index(drop=True).to_parquet(path, index=False)
+    return path
+
+
+@dataclass(frozen=True)
+class RecordingInfo:
+    """
+    A recorded run found in a catalog.
+
+    Attributes
+    ----------
+    run_id : str
+        The kernel instance id (a UUID; the folder name).
+    instruments : tuple[str, ...]
+        Instruments with recorded snapshots.
+    trader_id : str
+        The run's trader id.
+    actors, strategies : tuple[str, ...]
+        Class paths of the run's actors and strategies (from the kernel's ``config.json``).
+    map_config : dict
+        The first liquidation-map actor's config (model, leverage profile, ...), empty if unknown.
+    modified_ns : int
+        Time the folder was last written (UNIX ns).
+    """
+
+    run_id: str
+    instruments: tuple[str, ...]
+    trader_id: str = ""
+    actors: tuple[str, ...] = ()
+    strategies: tuple[str, ...] = ()
+    map_config: dict = field(default_factory=dict)
+    modified_ns: int = 0
+
+
+def _read_config(folder: Path) -> dict:
+    try:
+        return json.loads((folder / "config.json").read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def list_recordings(catalog: str | Path) -> list[RecordingInfo]:
+    """
+    The recorded runs of a catalog, newest first.
+
+    Parameters
+    ----------
+    catalog : str or Path
+        Catalog folder.
+
+    Returns
+    -------
+    list[RecordingInfo]
+        Only folders named by a UUID that hold recorded snapshots.
+    """
+    from nautilus_trader.persistence.funcs import class_to_filename
+
+    from liqheat_nautilus.data import LiquidationMapSnapshot
+
+    root = Path(catalog) / "backtest"
+    if not root.is_dir():
+        return []
+    table = class_to_filename(LiquidationMapSnapshot)
+    found = []
+    for folder in root.iterdir():
+        if not (folder.is_dir() and _RUN_ID.match(folder.name)):
+            continue
+        snapshots = folder / table
+        instruments = tuple(sorted(p.name for p in snapshots.iterdir() if p.is_dir())) if snapshots.is_dir() else ()
+        if not instruments:
+            continue
+        config = _read_config(folder)
+        actors = config.get("actors") or []
+        strategies = config.get("strategies") or []
+        map_config = next((dict(a.get("config") or {}) for a in actors if "instrument_id" in (a.get("config") or {})
+                           and "publish_interval_secs" in (a.get("config") or {})), {})
+        found.append(RecordingInfo(
+            run_id=folder.name, instruments=instruments, trader_id=str(config.get("trader_id", "")),
+            actors=tuple(str(a.get("actor_path", "")) for a in actors),
+            strategies=tuple(str(s.get("strategy_path", "")) for s in strategies), map_config=map_config,
+            modified_ns=int(folder.stat().st_mtime_ns),
+        ))
+    return sorted(found, key=lambda r: -r.modified_ns)
+
+
+@dataclass
+class Recording:
+    """
+    One recorded run, read back.
+
+    Attributes
+    ----------
+    run_id : str
+        The kernel instance id.
+    snapshots : list
+        :class:`~liqheat_nautilus.data.LiquidationMapSnapshot`, by ``ts_event``.
+    clusters : list
+        :class:`~liqheat_nautilus.data.LiquidationCluster`, by ``ts_event``.
+    bins : list
+        :class:`~liqheat_nautilus.data.LiquidationMapBins`, by ``ts_event``.
+    signals : pandas.DataFrame
+        Trade signals (empty when none were recorded).
+    """
+
+    run_id: str
+    snapshots: list
+    clusters: list
+    bins: list
+    signals: pd.DataFrame
+
+    def instruments(self) -> list[str]:
+        """Instrument ids with recorded snapshots."""
+        return sorted({s.instrument_id.value for s in self.snapshots})
+
+    def history(self, instrument_id: str) -> dict[str, np.ndarray]:
+        """
+        The recorded bins as a heatmap history (the layout of ``MapHistory.ordered()``).
+
+        Parameters
+        ----------
+        instrument_id : str
+
+        Returns
+        -------
+        dict[str, np.ndarray]
+            ``ts_ns``, ``price``, ``base``, ``width`` ``(k,)`` and ``long_usd``, ``short_usd`` ``(k, n)`` (USD per
+            bin, summed over tiers), one row per recorded update, on one common grid of ``n`` bins.
+
+        Raises
+        ------
+        ValueError
+            If the run holds no bins of the instrument or the bin width changes within the run.
+        """
+        rows = [b for b in self.bins if b.instrument_id.value == instrument_id and b.n_rows > 0]
+        if not rows:
+            raise ValueError(f"recording {self.run_id}: no map bins of {instrument_id} (recorded with "
+                             f"publish_bins = false?)")
+        widths = np.array([b.bin_width for b in rows])
+        if not np.allclose(widths, widths[0], rtol=1e-12, atol=0.0):
+            raise ValueError(f"recording {self.run_id}: the bin width changes within the run")
+        g0 = min(b.first_bin for b in rows)
+        n = max(b.first_bin + b.n_rows for b in rows) - g0
+        long_usd = np.zeros((len(rows), n))
+        short_usd = np.zeros((len(rows), n))
+        for i, b in enumerate(rows):
+            off = b.first_bin - g0
+            long_usd[i, off : off + b.n_rows] = b.long_tier_usd().sum(axis=1)
+            short_usd[i, off : off + b.n_rows] = b.short_tier_usd().sum(axis=1)
+        return {
+            "ts_ns": np.array([b.ts_event for b in rows], dtype=np.int64),
+            "price": np.array([b.price for b in rows], dtype=np.float64),
+            "base": np.full(len(rows), g0, dtype=np.int64),
+            "width": widths.astype(np.float64),
+            "long_usd": long_usd,
+            "short_usd": short_usd,
+        }
+
+
+def load_recording(catalog: str | Path, run_id: str) -> Recording:
+    """
+    Read a recorded run.
+
+    Parameters
+    ----------
+    catalog : str or Path
+        Catalog folder.
+    run_id : str
+        The run's instance id (a UUID).
+
+    Returns
+    -------
+    Recording
+
+    Raises
+    ------
+    ValueError
+        If ``run_id`` is not a UUID.
+    FileNotFoundError
+        If the catalog holds no such run.
+    """
+    from nautilus_trader.persistence.catalog import ParquetDataCatalog
+
+    from liqheat_nautilus.data import LiquidationCluster, LiquidationMapBins, LiquidationMapSnapshot
+
+    if not _RUN_ID.match(run_id):
+        raise ValueError(f"run id must be a UUID (a backtest's instance id), was {run_id!r}")
+    folder = Path(catalog) / "backtest" / run_id
+    if not folder.is_dir():
+        raise FileNotFoundError(f"no recorded run {run_id} in {catalog} (run the backtest with record = true)")
+    data = ParquetDataCatalog(str(catalog)).read_backtest(run_id, raise_on_failed_deserialize=True)
+    by_type: dict[type, list] = {LiquidationCluster: [], LiquidationMapSnapshot: [], LiquidationMapBins: []}
+    for item in data:
+        item = getattr(item, "data", item)
+        if type(item) in by_type:
+            by_type[type(item)].append(item)
+    for items in by_type.values():
+        items.sort(key=lambda d: d.ts_event)
+    signals_path = folder / SIGNALS_FILE
+    signals = pd.read_parquet(signals_path) if signals_path.is_file() else pd.DataFrame()
+    return Recording(run_id=run_id, snapshots=by_type[LiquidationMapSnapshot],
+                     clusters=by_type[LiquidationCluster], bins=by_type[LiquidationMapBins], signals=signals)
