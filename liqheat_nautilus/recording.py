@@ -195,7 +195,7 @@ class Recording:
 
     def history(self, instrument_id: str) -> dict[str, np.ndarray]:
         """
-        The recorded bins as a heatmap history (the layout of ``MapHistory.ordered()``).
+        The recorded bins of one instrument as a heatmap history (see :func:`history_from_bins`).
 
         Parameters
         ----------
@@ -204,37 +204,61 @@ class Recording:
         Returns
         -------
         dict[str, np.ndarray]
-            ``ts_ns``, ``price``, ``base``, ``width`` ``(k,)`` and ``long_usd``, ``short_usd`` ``(k, n)`` (USD per
-            bin, summed over tiers), one row per recorded update, on one common grid of ``n`` bins.
 
         Raises
         ------
         ValueError
             If the run holds no bins of the instrument or the bin width changes within the run.
         """
-        rows = [b for b in self.bins if b.instrument_id.value == instrument_id and b.n_rows > 0]
-        if not rows:
+        rows = [b for b in self.bins if b.instrument_id.value == instrument_id]
+        if not any(b.n_rows > 0 for b in rows):
             raise ValueError(f"recording {self.run_id}: no map bins of {instrument_id} (recorded with "
                              f"publish_bins = false?)")
-        widths = np.array([b.bin_width for b in rows])
-        if not np.allclose(widths, widths[0], rtol=1e-12, atol=0.0):
-            raise ValueError(f"recording {self.run_id}: the bin width changes within the run")
-        g0 = min(b.first_bin for b in rows)
-        n = max(b.first_bin + b.n_rows for b in rows) - g0
-        long_usd = np.zeros((len(rows), n))
-        short_usd = np.zeros((len(rows), n))
-        for i, b in enumerate(rows):
-            off = b.first_bin - g0
-            long_usd[i, off : off + b.n_rows] = b.long_tier_usd().sum(axis=1)
-            short_usd[i, off : off + b.n_rows] = b.short_tier_usd().sum(axis=1)
-        return {
-            "ts_ns": np.array([b.ts_event for b in rows], dtype=np.int64),
-            "price": np.array([b.price for b in rows], dtype=np.float64),
-            "base": np.full(len(rows), g0, dtype=np.int64),
-            "width": widths.astype(np.float64),
-            "long_usd": long_usd,
-            "short_usd": short_usd,
-        }
+        return history_from_bins(rows)
+
+
+def history_from_bins(bins: list) -> dict[str, np.ndarray]:
+    """
+    Map bins over time as a heatmap history (the layout of ``MapHistory.ordered()``).
+
+    Parameters
+    ----------
+    bins : list[LiquidationMapBins]
+        One instrument's bins in time order; empty ones (``n_rows == 0``) are skipped.
+
+    Returns
+    -------
+    dict[str, np.ndarray]
+        ``ts_ns``, ``price``, ``base``, ``width`` ``(k,)`` and ``long_usd``, ``short_usd`` ``(k, n)`` (USD per bin,
+        summed over tiers), one row per update, on one common grid of ``n`` bins (``base`` is the same for all).
+
+    Raises
+    ------
+    ValueError
+        If no bins hold data or the bin width changes between them.
+    """
+    rows = [b for b in bins if b.n_rows > 0]
+    if not rows:
+        raise ValueError("no map bins with data")
+    widths = np.array([b.bin_width for b in rows])
+    if not np.allclose(widths, widths[0], rtol=1e-12, atol=0.0):
+        raise ValueError(f"the bin width changes between the map bins ({widths.min()} .. {widths.max()})")
+    g0 = min(b.first_bin for b in rows)
+    n = max(b.first_bin + b.n_rows for b in rows) - g0
+    long_usd = np.zeros((len(rows), n))
+    short_usd = np.zeros((len(rows), n))
+    for i, b in enumerate(rows):
+        off = b.first_bin - g0
+        long_usd[i, off : off + b.n_rows] = b.long_tier_usd().sum(axis=1)
+        short_usd[i, off : off + b.n_rows] = b.short_tier_usd().sum(axis=1)
+    return {
+        "ts_ns": np.array([b.ts_event for b in rows], dtype=np.int64),
+        "price": np.array([b.price for b in rows], dtype=np.float64),
+        "base": np.full(len(rows), g0, dtype=np.int64),
+        "width": widths.astype(np.float64),
+        "long_usd": long_usd,
+        "short_usd": short_usd,
+    }
 
 
 def load_recording(catalog: str | Path, run_id: str) -> Recording:

@@ -1,6 +1,14 @@
-"""The structured trade-signal record every strategy writes for each decision it takes."""
+"""The structured trade-signal record every strategy writes for each decision it takes.
+
+Strategies also publish each record on the message bus under :data:`SIGNALS_TOPIC` ``.<instrument_id>``; the type
+is registered with NautilusTrader's serializer, so a node with a Redis-backed message bus streams the signals to
+Redis (``liqheat serve --live`` and any Redis consumer read them).
+"""
+
+import math
 
 import msgspec
+from nautilus_trader.serialization.base import register_serializable_type
 
 ACTIONS = ("ENTER", "SKIP", "EXIT", "REJECTED", "PARTIAL")
 """Decision kinds: a bracket submitted, a setup seen but not traded, a position closed by the strategy, an entry
@@ -102,6 +110,23 @@ class TradeSignal(msgspec.Struct, frozen=True, kw_only=True):
 
 
 SIGNAL_COLUMNS: tuple[str, ...] = TradeSignal.__struct_fields__
+SIGNALS_TOPIC = "liqheat.signals"
+"""Message-bus topic prefix of the published trade signals (``liqheat.signals.<instrument_id>``)."""
+
+
+def _signal_to_dict(signal: TradeSignal) -> dict:
+    return {"type": "TradeSignal", **signal.to_dict()}
+
+
+def _signal_from_dict(values: dict) -> TradeSignal:
+    fields = {k: v for k, v in values.items() if k != "type"}
+    for name in ("entry", "stop_loss", "take_profit", "risk_reward", "support", "resistance"):
+        if fields.get(name) is None:
+            fields[name] = math.nan  # JSON has no NaN: the serializer writes null
+    return TradeSignal(**fields)
+
+
+register_serializable_type(TradeSignal, _signal_to_dict, _signal_from_dict)
 """Column order of the signal log (Parquet/CSV) written by the backtest runner: the :class:`TradeSignal` fields."""
 
 

@@ -239,6 +239,7 @@ def backtest_report_figure(
     title: str = "Backtest report",
     multiplier: float = 1.0,
     starting_balance: float = 0.0,
+    instrument: str = "",
 ) -> go.Figure:
     """
     Build the backtest report figure.
@@ -263,11 +264,14 @@ def backtest_report_figure(
         Contract multiplier for the unrealised PnL.
     starting_balance : float, default 0
         Balance when no account report is given.
+    instrument : str, optional
+        Instrument id (the price axis names its quote currency).
 
     Returns
     -------
     plotly.graph_objects.Figure
-        Row 1: heatmap layers, ``price`` line, ``entries``/``exits`` markers (``meta["kind"]``); row 2: ``equity``;
+        Row 1: heatmap layers, ``price`` line, ``entries`` (long and short traces) and ``exits`` (in profit and at
+        a loss) markers (``meta["kind"]``), each trace in one colour so that the legend matches; row 2: ``equity``;
         row 3: ``drawdown``; row 4 (with ``comparison``): the ``comparison`` table.
 
     Raises
@@ -275,9 +279,12 @@ def backtest_report_figure(
     ValueError
         If a report lacks a required column (named in the message) or ``bars`` is empty.
     """
+    from liqheat_nautilus.charts.liquidation_map import quote_currency
+
     _require(bars, "bars", ("high", "low", "close"))
     if len(bars) == 0:
         raise ValueError("backtest report: no bars")
+    currency = quote_currency(instrument) if instrument else "quote currency"
     comparison = comparison_frame(comparison)
     with_table = comparison is not None and len(comparison) > 0
     rows = 4 if with_table else 3
@@ -301,24 +308,30 @@ def backtest_report_figure(
                              line={"color": PATH_COLOUR, "width": 1.2}, meta={"kind": "price"}), row=1, col=1)
     trades = trades_from_positions(positions) if positions is not None and len(positions) else None
     if trades is not None:
-        colour = np.where(trades["direction"] > 0, ENTRY_LONG_COLOUR, ENTRY_SHORT_COLOUR)
-        fig.add_trace(go.Scatter(
-            x=trades["ts_open"], y=trades["px_open"], mode="markers", name="entries",
-            marker={"symbol": np.where(trades["direction"] > 0, "triangle-up", "triangle-down"), "size": 11,
-                    "color": colour, "line": {"color": "#000000", "width": 1}},
-            hovertext=[f"{'LONG' if d > 0 else 'SHORT'} {q:g} @ {p:,.4g}<br>{pid}" for d, q, p, pid in
-                       zip(trades["direction"], trades["qty"], trades["px_open"], trades["position_id"], strict=True)],
-            hoverinfo="text+x", meta={"kind": "entries"},
-        ), row=1, col=1)
+        # one trace per legend entry, each in one fixed colour, so the legend shows what is drawn
+        for name, mask, symbol, colour in (
+                ("long entries", trades["direction"] > 0, "triangle-up", ENTRY_LONG_COLOUR),
+                ("short entries", trades["direction"] < 0, "triangle-down", ENTRY_SHORT_COLOUR)):
+            these = trades[mask]
+            fig.add_trace(go.Scatter(
+                x=these["ts_open"], y=these["px_open"], mode="markers", name=name,
+                marker={"symbol": symbol, "size": 11, "color": colour, "line": {"color": "#000000", "width": 1}},
+                hovertext=[f"{'LONG' if d > 0 else 'SHORT'} {q:g} @ {p:,.4g}<br>{pid}" for d, q, p, pid in
+                           zip(these["direction"], these["qty"], these["px_open"], these["position_id"],
+                               strict=True)],
+                hoverinfo="text+x", meta={"kind": "entries", "side": "long" if symbol == "triangle-up" else "short"},
+            ), row=1, col=1)
         done = trades[trades["ts_close"].notna()]
-        fig.add_trace(go.Scatter(
-            x=done["ts_close"], y=done["px_close"], mode="markers", name="exits",
-            marker={"symbol": "x", "size": 9, "color": np.where(done["pnl"] >= 0, SHORT_COLOUR, LONG_COLOUR),
-                    "line": {"color": "#000000", "width": 1}},
-            hovertext=[f"exit @ {p:,.4g}<br>PnL {pnl:+,.2f}<br>{pid}" for p, pnl, pid in
-                       zip(done["px_close"], done["pnl"], done["position_id"], strict=True)],
-            hoverinfo="text+x", meta={"kind": "exits"},
-        ), row=1, col=1)
+        for name, mask, colour in (("exits in profit", done["pnl"] >= 0, SHORT_COLOUR),
+                                   ("exits at a loss", done["pnl"] < 0, LONG_COLOUR)):
+            these = done[mask]
+            fig.add_trace(go.Scatter(
+                x=these["ts_close"], y=these["px_close"], mode="markers", name=name,
+                marker={"symbol": "x", "size": 9, "color": colour, "line": {"color": "#000000", "width": 1}},
+                hovertext=[f"exit @ {p:,.4g}<br>PnL {pnl:+,.2f}<br>{pid}" for p, pnl, pid in
+                           zip(these["px_close"], these["pnl"], these["position_id"], strict=True)],
+                hoverinfo="text+x", meta={"kind": "exits", "outcome": "profit" if colour == SHORT_COLOUR else "loss"},
+            ), row=1, col=1)
     elif fills is not None and len(fills):
         _require(fills, "fills report", ("ts_event", "last_px", "order_side"))
         side = fills["order_side"].astype(str)
@@ -340,7 +353,7 @@ def backtest_report_figure(
     fig.update_xaxes(matches="x", showgrid=False, row=3, col=1)
     fig.update_xaxes(showgrid=False, showticklabels=False, range=[bars.index[0], bars.index[-1]], row=1, col=1)
     fig.update_xaxes(showticklabels=False, row=2, col=1)
-    fig.update_yaxes(title_text="price", range=list(y_range), showgrid=False, row=1, col=1)
+    fig.update_yaxes(title_text=f"price ({currency})", range=list(y_range), showgrid=False, row=1, col=1)
     fig.update_yaxes(title_text="equity", row=2, col=1)
     fig.update_yaxes(title_text="%", row=3, col=1)
     fig.update_layout(
@@ -371,7 +384,7 @@ def write_backtest_report(out_dir: str | Path, bars: pd.DataFrame, *, name: str 
         PNG size in pixels.
     **figure_kwargs
         ``history``, ``positions``, ``fills``, ``account``, ``comparison``, ``title``, ``multiplier``,
-        ``starting_balance`` of :func:`backtest_report_figure`.
+        ``starting_balance``, ``instrument`` of :func:`backtest_report_figure`.
 
     Returns
     -------
@@ -453,5 +466,5 @@ def report_from_outcome(outcome, out_dir: str | Path, *, comparison: pd.DataFram
         out_dir, series.bars_frame(), name=name or f"{spec.name}_report", formats=formats,
         history=history, positions=report("positions"), fills=report("fills"), account=report("account"),
         comparison=comparison_frame(comparison), title=f"Backtest {spec.name!r} · {instrument}",
-        starting_balance=starting,
+        starting_balance=starting, instrument=instrument,
     )

@@ -6,6 +6,8 @@ The cumulative long and short curves (:meth:`LiquidationMapEngine.cumulative_cur
 the current price is a red dashed line; hovering a cluster marker shows its price, notional and strength.
 """
 
+import math
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -46,7 +48,7 @@ class MapView:
     clusters : tuple[ClusterInfo, ...]
         Live clusters (``CLEARED`` ones are left out).
     instrument : str
-        Instrument id for the title.
+        Instrument id for the title (and the quote currency of the price axis).
     """
 
     price: float
@@ -97,6 +99,47 @@ class MapView:
             clusters=tuple(c for c in found if c.status != "CLEARED"), instrument=instrument,
         )
 
+    @classmethod
+    def from_bins(cls, bins, clusters=(), instrument: str = "") -> "MapView":
+        """
+        Read the view from published :class:`~liqheat_nautilus.data.LiquidationMapBins` (a recording, Redis).
+
+        The cumulative curves are the engine's (:meth:`LiquidationMapEngine.cumulative_curves`): long notional
+        summed downward from the bin holding price, short notional summed upward from it.
+
+        Parameters
+        ----------
+        bins : LiquidationMapBins
+            The map's bins at one update (``n_rows`` > 0).
+        clusters : sequence, optional
+            ``LiquidationCluster`` / ``ClusterInfo`` of the same update to label.
+        instrument : str, optional
+            Instrument id for the title.
+
+        Returns
+        -------
+        MapView
+
+        Raises
+        ------
+        ValueError
+            If the bins hold no row.
+        """
+        if bins.n_rows == 0:
+            raise ValueError("liquidation map: the published bins are empty (no notional yet)")
+        long_tier, short_tier = bins.long_tier_usd(), bins.short_tier_usd()
+        width = float(bins.bin_width)
+        centres = bins.lower_edges() + width / 2.0
+        k = int(np.floor(bins.price / width)) - int(bins.first_bin)  # row holding price (may lie outside)
+        long_cum = np.cumsum(long_tier.sum(axis=1)[::-1])[::-1]
+        short_cum = np.cumsum(short_tier.sum(axis=1))
+        long_cum[max(k + 1, 0) :] = 0.0
+        short_cum[: max(k, 0)] = 0.0
+        return cls(price=float(bins.price), ts_ns=int(bins.ts_event), width=width, centres=centres,
+                   tiers=bins.tier_values().astype(np.float64), long_tier=long_tier, short_tier=short_tier,
+                   long_cum=long_cum, short_cum=short_cum,
+                   clusters=tuple(c for c in clusters if c.status != "CLEARED"), instrument=instrument)
+
 
 def _usd(x: float) -> str:
     for unit, scale in (("B", 1e9), ("M", 1e6), ("K", 1e3)):
@@ -127,7 +170,118 @@ def cluster_hover_text(c: ClusterInfo) -> str:
     )
 
 
-def liquidation_map_figure(view: MapView, window_pct: float = 10.0, title: str | None = None) -> go.Figure:
+def quote_currency(instrument_id: str) -> str:
+    """
+    The quote currency of an instrument id, for axis titles.
+
+    Parameters
+    ----------
+    instrument_id : str
+        E.g. ``"SOL-USDT-SWAP.OKX"``, ``"BTCUSDT-PERP.BINANCE"``, ``"BTC/USD:BTC"``.
+
+    Returns
+    -------
+    str
+        ``"USDT"``, ``"USDC"``, ``"USD"``, ... or ``"quote currency"`` when it cannot be told.
+    """
+    parts = re.split(r"[-/:_]", instrument_id.rsplit(".", 1)[0].upper())
+    quotes = ("FDUSD", "USDT", "USDC", "BUSD", "USD")
+    if len(parts) > 1 and parts[1] in quotes:
+        return parts[1]
+    return next((q for q in quotes if parts[0].endswith(q) and len(parts[0]) > len(q)), "quote currency")
+
+
+def nice_step(span: float, target_ticks: int = 5) -> float:
+    """
+    A round tick step (1, 2, 2.5 or 5 × 10^k) giving about ``target_ticks`` ticks over ``span``.
+
+    Parameters
+    ----------
+    span : float
+        Axis span (> 0).
+    target_ticks : int, default 5
+
+    Returns
+    -------
+    float
+    """
+    if not span > 0.0 or not math.isfinite(span):
+        return 1.0
+    raw = span / max(target_ticks, 1)
+    power = 10.0 ** math.floor(math.log10(raw))
+    for mult in (1.0, 2.0, 2.5, 5.0, 10.0):
+        if raw <= mult * power * (1 + 1e-9):
+            return mult * power
+    return 10.0 * power
+
+
+def round_axis(top: float, target_ticks: int = 5) -> dict:
+    """
+    Plotly axis settings with round ticks from 0 to a round top above ``top``.
+
+    Parameters
+    ----------
+    top : float
+        Largest value shown (>= 0).
+    target_ticks : int, default 5
+
+    Returns
+    -------
+    dict
+        ``tick0``, ``dtick``, ``range``.
+    """
+    step = nice_step(top if top > 0 else 1.0, target_ticks)
+    return {"tick0": 0.0, "dtick": step, "range": [0.0, step * max(1, math.ceil(top / step * 1.0001))]}
+
+
+def default_window_pct(tiers, margin: float = 1.25, cap: float = 50.0) -> float:
+    """
+    Price window (percent) wide enough to show the lowest leverage tier's liquidation levels.
+
+    A position at leverage ``L`` is liquidated about ``100 / L`` percent from its entry (less the maintenance
+    margin), so the 5x tier sits ~20 % from price; the window is ``margin · 100 / min(tiers)``, at most ``cap``.
+
+    Parameters
+    ----------
+    tiers : sequence of float
+        Leverage tiers (x).
+    margin : float, default 1.25
+        Room beyond the lowest tier's distance (entries spread around price).
+    cap : float, default 50
+        Upper bound (percent).
+
+    Returns
+    -------
+    float
+    """
+    lowest = float(np.min(tiers)) if len(tiers) else 10.0
+    return float(min(cap, margin * 100.0 / max(lowest, 1.0)))
+
+
+def _label_shifts(xs: list[float], ys: list[float], sizes: list[float], x_span: float, y_top: float,
+                  plot_px: float = 350.0) -> list[float]:
+    """
+    Vertical offsets (px) of cluster labels: each above its own marker, raised further while it would overlap
+    another marker or a label already placed (within 3.5 % of the x span and 13 px plus the marker's radius; y is
+    converted to pixels with ``plot_px`` for the axis top ``y_top``).
+    """
+    scale = plot_px / y_top if y_top > 0 else 0.0
+    markers = [(x, y * scale, s / 2.0) for x, y, s in zip(xs, ys, sizes, strict=True)]
+    labels: list[tuple[float, float]] = []  # (x, label centre height in px)
+    shifts: list[float] = [0.0] * len(xs)
+    for i in sorted(range(len(xs)), key=lambda j: (ys[j], xs[j])):
+        shift = sizes[i] / 2.0 + 9.0
+        near = [(my, r) for j, (mx, my, r) in enumerate(markers) if j != i and abs(xs[i] - mx) < 0.035 * x_span]
+        close = [lh for x, lh in labels if abs(xs[i] - x) < 0.035 * x_span]
+        while shift < 400.0 and (any(abs(ys[i] * scale + shift - my) < 8.0 + r for my, r in near)
+                                 or any(abs(ys[i] * scale + shift - lh) < 13.0 for lh in close)):
+            shift += 13.0
+        labels.append((xs[i], ys[i] * scale + shift))
+        shifts[i] = shift
+    return shifts
+
+
+def liquidation_map_figure(view: MapView, window_pct: float | None = None, title: str | None = None) -> go.Figure:
     """
     Build the liquidation-map figure.
 
@@ -135,8 +289,9 @@ def liquidation_map_figure(view: MapView, window_pct: float = 10.0, title: str |
     ----------
     view : MapView
         The map (see :meth:`MapView.from_engine`).
-    window_pct : float, default 10
-        Price window shown: ``price · (1 ± window_pct / 100)``; > 0.
+    window_pct : float, optional
+        Price window shown: ``price · (1 ± window_pct / 100)``; > 0. Default: :func:`default_window_pct` of the
+        view's tiers, so every tier (the 5x tier ~20 % away) is visible.
     title : str, optional
         Figure title (default: instrument, time and price).
 
@@ -144,15 +299,19 @@ def liquidation_map_figure(view: MapView, window_pct: float = 10.0, title: str |
     -------
     plotly.graph_objects.Figure
         Traces, in order: per tier a long bar trace (``meta["side"] == "long"``) and a short bar trace
-        (``"short"``), both ``meta["tier"]`` = leverage, stacked (``barmode="stack"``); the cumulative long and
-        short curves on ``yaxis2`` (``meta["kind"] == "cumulative"``); the cluster markers
-        (``meta["kind"] == "clusters"``). The current price is a red dashed layout shape.
+        (``"short"``), both ``meta["tier"]`` = leverage, stacked (``barmode="stack"``), one legend entry per tier
+        whether or not it has bars in the window; the cumulative long and short curves on ``yaxis2``
+        (``meta["kind"] == "cumulative"``); the cluster markers, one trace per side in that side's colour
+        (``meta["kind"] == "clusters"``, ``meta["side"]``), labelled by annotations above the markers. The current
+        price is a red dashed layout shape. Both value axes have round ticks; the price axis names the currency.
 
     Raises
     ------
     ValueError
         If ``window_pct`` is not > 0 or the view's arrays disagree in shape.
     """
+    if window_pct is None:
+        window_pct = default_window_pct(view.tiers)
     if not window_pct > 0.0:
         raise ValueError(f"window_pct must be > 0, was {window_pct}")
     n = view.centres.shape[0]
@@ -161,6 +320,7 @@ def liquidation_map_figure(view: MapView, window_pct: float = 10.0, title: str |
         raise ValueError(f"liquidation map: tier arrays must have shape {shape}, were {view.long_tier.shape} "
                          f"and {view.short_tier.shape}")
     price = view.price
+    currency = quote_currency(view.instrument) if view.instrument else "quote currency"
     lo, hi = price * (1.0 - window_pct / 100.0), price * (1.0 + window_pct / 100.0)
     inside = (view.centres >= lo) & (view.centres <= hi)
     colours = tier_colours(view.tiers)
@@ -189,34 +349,56 @@ def liquidation_map_figure(view: MapView, window_pct: float = 10.0, title: str |
         meta={"kind": "cumulative", "side": "short"},
         hovertemplate="cumulative short<br>price %{x:,.4g}<br>%{y:$,.0f}<extra></extra>",
     ))
+    totals = view.long_tier.sum(axis=1) + view.short_tier.sum(axis=1)
+    stack_top = float(totals[inside].max()) if inside.any() else 0.0
+    cum_top = float(max(view.long_cum[below].max(initial=0.0), view.short_cum[above].max(initial=0.0)))
     shown = [c for c in view.clusters if lo <= c.price_level <= hi]
-    if shown:
-        totals = view.long_tier.sum(axis=1) + view.short_tier.sum(axis=1)
-        k = np.clip(np.searchsorted(view.centres - view.width / 2.0, [c.price_level for c in shown]) - 1, 0, n - 1)
+    rows = np.clip(np.searchsorted(view.centres - view.width / 2.0, [c.price_level for c in shown]) - 1, 0, n - 1)
+    marker_y = (totals[rows] * 1.04).tolist() if shown else []
+    sizes = [8 + 10 * c.strength for c in shown]
+    left = round_axis(stack_top * 1.15)  # room for the markers and their labels above the tallest bar
+    shifts = _label_shifts([c.price_level for c in shown], marker_y, sizes, hi - lo, left["range"][1])
+    for side, colour in (("LONG", LONG_COLOUR), ("SHORT", SHORT_COLOUR)):
+        idx = [i for i, c in enumerate(shown) if c.side == side]
+        if not idx:
+            continue
         fig.add_trace(go.Scatter(
-            x=[c.price_level for c in shown], y=totals[k] * 1.04, mode="markers+text",
-            text=[f"#{c.cluster_id}" if c.cluster_id else "" for c in shown], textposition="top center",
-            textfont={"color": "#dddddd", "size": 10},
-            marker={"symbol": "diamond", "size": [8 + 10 * c.strength for c in shown],
-                    "color": [LONG_COLOUR if c.side == "LONG" else SHORT_COLOUR for c in shown],
+            x=[shown[i].price_level for i in idx], y=[marker_y[i] for i in idx], mode="markers",
+            marker={"symbol": "diamond", "size": [sizes[i] for i in idx], "color": colour,
                     "line": {"color": "#ffffff", "width": 1}},
-            hovertext=[cluster_hover_text(c) for c in shown], hoverinfo="text", name="clusters",
-            meta={"kind": "clusters"},
+            hovertext=[cluster_hover_text(shown[i]) for i in idx], hoverinfo="text",
+            name=f"{side.lower()} clusters", meta={"kind": "clusters", "side": side},
         ))
+    for c, y, shift in zip(shown, marker_y, shifts, strict=True):
+        if c.cluster_id:
+            fig.add_annotation(x=c.price_level, y=y, text=f"#{c.cluster_id}", showarrow=False, yshift=shift,
+                               font={"color": "#dddddd", "size": 10}, name="cluster label")
     when = pd.Timestamp(view.ts_ns, unit="ns", tz="UTC").strftime("%Y-%m-%d %H:%M UTC") if view.ts_ns else ""
     fig.add_shape(type="line", x0=price, x1=price, y0=0.0, y1=1.0, xref="x", yref="paper",
                   line={"color": PRICE_COLOUR, "width": 2, "dash": "dash"}, name="current price")
     fig.add_annotation(x=price, y=1.0, xref="x", yref="paper", yanchor="bottom", showarrow=False,
-                       text=f"current price {price:,.4g}", font={"color": PRICE_COLOUR})
+                       text=f"current price {price:,.4g} {currency if currency != 'quote currency' else ''}".strip(),
+                       font={"color": PRICE_COLOUR})
+    right = round_axis(cum_top)
+    x_step = nice_step(hi - lo, 8)
     fig.update_layout(
         title={"text": title or f"{view.instrument} liquidation map · {when}".strip(" ·"), "x": 0.01},
         template="plotly_dark", paper_bgcolor=BACKGROUND, plot_bgcolor=BACKGROUND, barmode="stack", bargap=0.0,
-        xaxis={"title": "price", "range": [lo, hi], "showgrid": False},
-        yaxis={"title": "estimated liquidation notional (USD per bin)", "rangemode": "tozero", "tickprefix": "$",
-               "tickformat": "~s"},
-        yaxis2={"title": "cumulative liquidations (USD)", "overlaying": "y", "side": "right",
-                "rangemode": "tozero", "showgrid": False, "tickprefix": "$", "tickformat": ".3~s"},
+        xaxis={"title": f"price ({currency})", "range": [lo, hi], "showgrid": False, "tick0": 0.0, "dtick": x_step,
+               "tickformat": _tick_format(x_step)},
+        yaxis={"title": "estimated liquidation notional (USD per bin)", "tickprefix": "$", "tickformat": "~s",
+               **left},
+        yaxis2={"title": "cumulative liquidations (USD)", "overlaying": "y", "side": "right", "showgrid": False,
+                "tickprefix": "$", "tickformat": "~s", **right},
         legend={"orientation": "h", "y": -0.14, "x": 0.0, "title": {"text": "leverage"}},
         hovermode="closest", margin={"l": 70, "r": 80, "t": 60, "b": 90},
     )
     return fig
+
+
+def _tick_format(step: float) -> str:
+    """Enough decimals to tell ticks ``step`` apart, with thousands separators."""
+    decimals = max(0, -int(math.floor(math.log10(step)))) if step > 0 else 0
+    if step * 10 ** decimals % 1 > 1e-9:
+        decimals += 1
+    return f",.{decimals}f"

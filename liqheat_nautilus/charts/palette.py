@@ -36,13 +36,39 @@ HEATMAP_COLOURSCALE: list[list] = [
 """Liquidation-density colour scale: purple -> blue -> teal -> yellow (low -> high USD per bin)."""
 
 CLEARED_COLOURSCALE: list[list] = [
-    [0.0, "rgba(150, 140, 185, 0.0)"],
-    [0.3, "rgba(170, 162, 205, 0.55)"],
-    [1.0, "rgba(228, 224, 246, 1.0)"],
+    [0.0, "rgba(58, 54, 70, 0.0)"],
+    [0.3, "rgba(58, 54, 70, 0.55)"],
+    [1.0, "rgba(58, 54, 70, 1.0)"],
 ]
-"""Grey-lilac scale of cleared (swept) zones, transparent at 0 so a decaying remnant fades out; drawn at
-:data:`CLEARED_OPACITY` under the live density."""
-CLEARED_OPACITY = 0.5
+"""Dark grey of cleared (swept) zones, transparent at 0 so a decaying remnant fades out. It is never brighter than
+the 20th-percentile colour of the live scale (``#4b1d91``): a cleared zone must not outshine populated bins; it
+differs from them by hue (grey, not purple)."""
+CLEARED_OPACITY = 0.8
+
+CANDLE_UP_COLOUR = "#26a69a"
+"""Rising candles."""
+CANDLE_DOWN_COLOUR = "#ef5350"
+"""Falling candles."""
+
+
+def relative_luminance(colour: str) -> float:
+    """
+    WCAG relative luminance of ``#rrggbb`` or ``rgb(a)(r, g, b[, a])`` (alpha ignored), in [0, 1].
+
+    Parameters
+    ----------
+    colour : str
+
+    Returns
+    -------
+    float
+    """
+    if colour.startswith("#"):
+        rgb = [int(colour[i : i + 2], 16) / 255.0 for i in (1, 3, 5)]
+    else:
+        rgb = [float(v) / 255.0 for v in colour[colour.index("(") + 1 : colour.index(")")].split(",")[:3]]
+    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
 
 
 def tier_colours(tiers) -> list[str]:

@@ -172,6 +172,37 @@ class MonitorSection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     subscribe_quote_ticks: bool = True
 
 
+class MessageBusSection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """
+    ``[message_bus]``: stream what the node publishes to Redis (NautilusTrader's ``MessageBusConfig`` with a Redis
+    database): the map's clusters, snapshots and bins, the strategies' trade signals, bars, funding, liquidation
+    prints, orders and positions, one Redis stream per topic (``trader-<trader_id>:stream:<topic>``). ``liqheat
+    serve --live <redis_url>`` and any Redis consumer read them. The password, if any, comes from the environment
+    variable ``REDIS_PASSWORD`` (never from this file).
+
+    Attributes
+    ----------
+    redis_url : str
+        ``redis://host:port`` or ``rediss://host:port`` (TLS); ``""`` (default) keeps the bus in memory.
+    encoding : str
+        ``"json"`` (readable by any consumer) or ``"msgpack"``.
+    autotrim_mins : int
+        Streams keep about this many minutes of entries (Redis >= 6.2); 0 keeps everything.
+    buffer_interval_ms : int
+        Batch writes every this many milliseconds (0: write each message at once).
+    exclude_types : list[str]
+        Types not streamed (high-rate market data by default): names from ``nautilus_trader.model.data`` or
+        ``liqheat_nautilus.data``.
+    """
+
+    redis_url: str = ""
+    encoding: str = "json"
+    autotrim_mins: int = 1440
+    buffer_interval_ms: int = 0
+    exclude_types: list[str] = msgspec.field(
+        default_factory=lambda: ["QuoteTick", "TradeTick", "OrderBookDelta", "OrderBookDeltas"])
+
+
 class ComponentSection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """``[[actors]]`` / ``[[strategies]]``: ``path``/``config_path`` (``module:Class``) and ``config`` fields."""
 
@@ -192,7 +223,7 @@ class LiveFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         Nautilus trader id (``NAME-TAG``).
     log_level : str
         Nautilus log level.
-    execution, binance, sandbox, risk, shutdown, poller, monitor
+    execution, binance, sandbox, risk, shutdown, poller, monitor, message_bus
         The sections above.
     actors, strategies : list[ComponentSection]
         Components, as in the backtest files.
@@ -208,6 +239,7 @@ class LiveFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     shutdown: ShutdownSection = msgspec.field(default_factory=ShutdownSection)
     poller: PollerSection = msgspec.field(default_factory=PollerSection)
     monitor: MonitorSection = msgspec.field(default_factory=MonitorSection)
+    message_bus: MessageBusSection = msgspec.field(default_factory=MessageBusSection)
     actors: list[ComponentSection] = msgspec.field(default_factory=list)
     strategies: list[ComponentSection] = msgspec.field(default_factory=list)
 

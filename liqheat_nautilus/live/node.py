@@ -9,12 +9,14 @@ from decimal import Decimal
 
 from nautilus_trader.adapters.binance import BinanceAccountType
 from nautilus_trader.config import (
+    DatabaseConfig,
     ImportableActorConfig,
     ImportableStrategyConfig,
     InstrumentProviderConfig,
     LiveExecEngineConfig,
     LiveRiskEngineConfig,
     LoggingConfig,
+    MessageBusConfig,
     TradingNodeConfig,
 )
 from nautilus_trader.live.node import TradingNode
@@ -29,7 +31,7 @@ from liqheat_nautilus.live.guarded_exec import (
     GuardedSandboxExecClientFactory,
 )
 from liqheat_nautilus.live.keys import require_keys
-from liqheat_nautilus.live.live_file import LiveFile, check_mainnet_guard
+from liqheat_nautilus.live.live_file import LiveFile, MessageBusSection, check_mainnet_guard
 from liqheat_nautilus.live.oi_config import OpenInterestPollerConfig, PollTarget
 from liqheat_nautilus.live.oi_factory import OpenInterestPollerFactory
 
@@ -131,6 +133,7 @@ def build_node_config(live: LiveFile, mainnet_flag: bool = False, log_level: str
                   for s in live.strategies]
     return TradingNodeConfig(
         trader_id=TraderId(live.trader_id),
+        message_bus=message_bus_config(live.message_bus),
         logging=LoggingConfig(log_level=log_level or live.log_level),
         risk_engine=LiveRiskEngineConfig(
             max_order_submit_rate=r.max_order_submit_rate, max_order_modify_rate=r.max_order_modify_rate,
@@ -144,6 +147,62 @@ def build_node_config(live: LiveFile, mainnet_flag: bool = False, log_level: str
         timeout_connection=30.0,
         timeout_disconnection=10.0,
         timeout_post_stop=2.0,
+    )
+
+
+def message_bus_config(section: MessageBusSection) -> MessageBusConfig | None:
+    """
+    NautilusTrader's ``MessageBusConfig`` of a ``[message_bus]`` section (Redis streams), ``None`` when it is off.
+
+    Parameters
+    ----------
+    section : MessageBusSection
+        The section (``redis_url`` "" = off).
+
+    Returns
+    -------
+    MessageBusConfig or None
+        Redis database (password from ``REDIS_PASSWORD``), the encoding, one stream per topic, the trim window,
+        and ``types_filter`` from ``exclude_types``.
+
+    Raises
+    ------
+    ValueError
+        If the URL is not ``redis://host:port`` / ``rediss://host:port`` (or carries a password or a database other
+        than 0), the encoding is unknown or a type name is not a Nautilus or liqheat data type (the valid ones are
+        listed).
+    """
+    import os
+    from urllib.parse import urlparse
+
+    import nautilus_trader.model.data as nautilus_data
+
+    import liqheat_nautilus.data as liqheat_data
+
+    if not section.redis_url:
+        return None
+    url = urlparse(section.redis_url)
+    if url.scheme not in ("redis", "rediss") or not url.hostname:
+        raise ValueError(f"[message_bus] redis_url must be redis://host:port or rediss://host:port, was "
+                         f"{section.redis_url!r}")
+    if url.password:
+        raise ValueError("[message_bus] redis_url must not hold a password: set REDIS_PASSWORD in the environment")
+    if url.path not in ("", "/", "/0"):
+        raise ValueError(f"[message_bus] redis_url: NautilusTrader streams to database 0 only, was {url.path!r}")
+    if section.encoding not in ("json", "msgpack"):
+        raise ValueError(f"[message_bus] encoding must be 'json' or 'msgpack', was {section.encoding!r}")
+    known = {n: getattr(nautilus_data, n) for n in dir(nautilus_data) if isinstance(getattr(nautilus_data, n), type)}
+    known.update({n: getattr(liqheat_data, n) for n in liqheat_data.__all__ if isinstance(getattr(liqheat_data, n),
+                                                                                         type)})
+    unknown = [n for n in section.exclude_types if n not in known]
+    if unknown:
+        raise ValueError(f"[message_bus] exclude_types: unknown type(s) {unknown}; valid: {sorted(known)}")
+    return MessageBusConfig(
+        database=DatabaseConfig(type="redis", host=url.hostname, port=url.port or 6379,
+                                password=os.environ.get("REDIS_PASSWORD") or None, ssl=url.scheme == "rediss"),
+        encoding=section.encoding, stream_per_topic=True, autotrim_mins=section.autotrim_mins or None,
+        buffer_interval_ms=section.buffer_interval_ms or None,
+        types_filter=[known[n] for n in section.exclude_types] or None,
     )
 
 

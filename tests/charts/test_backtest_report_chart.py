@@ -77,16 +77,20 @@ def test_figure_rows_markers_and_table():
                               index=pd.Index(["liquidation_hunt", "flat"], name="strategy"))
     fig = backtest_report_figure(_bars(), positions=_positions(), account=_account(), comparison=comparison)
     kinds = [t.meta["kind"] for t in fig.data]
-    assert kinds == ["price", "entries", "exits", "equity", "drawdown", "comparison"]
-    entries = fig.data[1]
-    assert list(entries.y) == [100.5, 99.5]
-    assert list(entries.marker.symbol) == ["triangle-up", "triangle-down"]
-    exits = fig.data[2]
-    assert list(exits.y) == [99.0]  # the open position has no exit yet
-    assert fig.data[3].yaxis == "y2" and fig.data[4].yaxis == "y3"
+    assert kinds == ["price", "entries", "entries", "exits", "exits", "equity", "drawdown", "comparison"]
+    longs, shorts = fig.data[1], fig.data[2]
+    assert list(longs.y) == [100.5] and list(shorts.y) == [99.5]
+    assert (longs.marker.symbol, shorts.marker.symbol) == ("triangle-up", "triangle-down")
+    profit, loss = fig.data[3], fig.data[4]
+    assert list(profit.y) == [] and list(loss.y) == [99.0]  # A lost 3.4; the open position has no exit yet
+    # every marker trace has one colour (the legend symbol is the drawing), fixed by kind, not by the data
+    for trace in fig.data[1:5]:
+        assert isinstance(trace.marker.color, str)
+    assert profit.marker.color != loss.marker.color and longs.marker.color != shorts.marker.color
+    assert fig.data[5].yaxis == "y2" and fig.data[6].yaxis == "y3"
     assert [pd.Timestamp(v) for v in fig.layout.xaxis.range] == [_m(1), _m(6)]  # the bars' span, shared below
     assert fig.layout.xaxis2.matches == "x" and fig.layout.xaxis3.matches == "x"
-    table = fig.data[5]
+    table = fig.data[7]
     assert list(table.header.values) == ["<b>strategy</b>", "<b>trades</b>", "<b>PnL</b>", "<b>Sharpe</b>"]
     assert list(table.cells.values[0]) == ["liquidation_hunt", "flat"]
     assert list(table.cells.values[3]) == ["-1.25", "–"]
@@ -128,6 +132,11 @@ def test_report_from_a_real_backtest_outcome(okx_catalog, tmp_path):
     spec = load_backtest_file(config_dir() / "liquidation_hunt.toml")
     spec = msgspec.structs.replace(spec, data=msgspec.structs.replace(spec.data, catalog=str(okx_catalog)))
     outcome = run_backtest(spec)
+    # the heatmap underlay is the run's recording (Nautilus streaming into the catalog), not a replay
+    from liqheat_nautilus.recording import load_recording
+
+    recording = load_recording(okx_catalog, outcome.result.instance_id)
+    assert len(recording.snapshots) == outcome.snapshots_published == len(recording.bins) > 300
     files = report_from_outcome(outcome, tmp_path, comparison=pd.DataFrame({"PnL": [1.0]}, index=["x"]))
     assert files.html.name == "liquidation_hunt_report.html"
     text = files.html.read_text(encoding="utf-8")
@@ -137,8 +146,8 @@ def test_report_from_a_real_backtest_outcome(okx_catalog, tmp_path):
     if positions is not None:  # the runner keeps Nautilus' reports: one entry marker per position
         fig = backtest_report_figure(pd.DataFrame({"high": [1.0], "low": [1.0], "close": [1.0]},
                                                   index=pd.DatetimeIndex([T0])), positions=positions)
-        (entries,) = [t for t in fig.data if t.meta["kind"] == "entries"]
-        assert len(entries.x) == len(positions) == outcome.result.total_positions > 0
+        entries = [t for t in fig.data if t.meta["kind"] == "entries"]
+        assert sum(len(t.x) for t in entries) == len(positions) == outcome.result.total_positions > 0
 
 
 def test_comparison_rows_become_a_table():

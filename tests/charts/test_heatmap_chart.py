@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from liqheat_nautilus.charts.heatmap import heatmap_data, heatmap_figure, heatmap_traces
-from liqheat_nautilus.charts.palette import HEATMAP_COLOURSCALE
+from liqheat_nautilus.charts.palette import HEATMAP_COLOURSCALE, relative_luminance
 
 H = 3_600_000_000_000  # one hour in ns
 
@@ -92,7 +92,10 @@ def test_layers_order_transparency_and_axis_range():
     kinds = [t.meta["kind"] for t in fig.data]
     assert kinds == ["cleared", "live", "price"]  # faded layer under the live density, price path on top
     cleared, live, path = fig.data
-    assert cleared.opacity < 0.6 and cleared.showscale is False
+    assert cleared.showscale is False
+    # a cleared zone is never brighter than the live scale's 20th-percentile colour (populated bins)
+    brightest_cleared = max(relative_luminance(c) for _, c in cleared.colorscale)
+    assert brightest_cleared <= relative_luminance(dict(HEATMAP_COLOURSCALE)[0.2])
     z = np.asarray(live.z, dtype=float)
     assert np.isnan(z).any() and np.nanmin(z) > 0.0  # empty cells are transparent, not dark
     assert np.asarray(cleared.z, dtype=float)[_row_of(cleared, 5.5), 1] == 100.0
@@ -141,6 +144,6 @@ def test_long_histories_are_thinned_to_max_columns_keeping_first_and_last():
                     shorts=[{}] * k)
     data = heatmap_data(hist)
     _, live = heatmap_traces(data, (0.0, 20.0), max_columns=10)
-    values = np.asarray(live.z, dtype=float)[_row_of(live, 5.5)]
+    values = np.asarray(live.customdata, dtype=float)[_row_of(live, 5.5)]  # USD (z is the percentile rank)
     assert values.size == 10 and values[0] == 1.0 and values[-1] == 50.0
     assert np.all(np.diff(values) > 0)  # evenly spaced snapshots in time order

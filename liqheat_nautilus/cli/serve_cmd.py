@@ -1,0 +1,127 @@
+"""``liqheat serve``: the REST API, event stream and dashboard of liquidation maps (FastAPI + uvicorn)."""
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def register(subparsers) -> None:
+    """
+    Add ``serve`` to the ``liqheat`` parser.
+
+    Parameters
+    ----------
+    subparsers : argparse._SubParsersAction
+        The ``liqheat`` sub-command registry.
+    """
+    parser = subparsers.add_parser(
+        "serve", help="REST API + live dashboard of the map (catalog replays and recorded runs, or a live node via "
+                      "Redis)",
+        description="Serve liquidation maps over HTTP: a dashboard at /, the API documented at /docs. Historical "
+                    "maps are replayed from a catalog (any model, leverage profile and time; backtests recorded "
+                    "into the catalog are listed as runs), live maps are read from the Redis streams of a running "
+                    "`liqheat live` node with a [message_bus] section. Binds 127.0.0.1 by default; any other "
+                    "--host needs a token in the environment variable LIQHEAT_SERVE_TOKEN.",
+    )
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--catalog", type=Path, default=None,
+                        help="Nautilus catalog folder (default: the embedded real OKX sample, built on first use)")
+    source.add_argument("--live", metavar="REDIS_URL", default=None,
+                        help="follow a live node's Redis streams, e.g. redis://127.0.0.1:6379 (password from "
+                             "REDIS_PASSWORD)")
+    parser.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1: this machine only)")
+    parser.add_argument("--port", type=int, default=8000, help="TCP port (default 8000)")
+    parser.add_argument("--bar-spec", default="1-MINUTE-LAST", help="bars replayed (default 1-MINUTE-LAST)")
+    parser.add_argument("--snapshot-minutes", type=int, default=60,
+                        help="interval of replayed map updates, as the actor's publish interval (default 60)")
+    parser.add_argument("--profile-file", type=Path, action="append", default=[], metavar="FILE",
+                        help="extra leverage profile, e.g. a calibrated one: JSON/TOML {tier: weight} or "
+                             "{name, weights}; repeatable")
+    parser.add_argument("--trader-id", default=None, help="--live: only this trader's streams (default: all)")
+    parser.add_argument("--cors-origin", action="append", default=[], metavar="URL",
+                        help="allow this browser origin (CORS, GET only); repeatable; default: CORS off")
+    parser.add_argument("--no-warm-up", action="store_true",
+                        help="do not replay the default map of each instrument at start")
+    parser.add_argument("--log-level", default="warning", help="uvicorn log level (default warning)")
+    parser.set_defaults(func=_run)
+
+
+def _catalog(path: Path | None) -> Path:
+    from liqheat_nautilus.paths import default_catalog_dir, sample_dir
+
+    path = path or default_catalog_dir()
+    if not path.exists() and path.resolve() == default_catalog_dir().resolve():
+        from liqheat_nautilus.ingest.okx_sample import ingest_okx_sample
+
+        print(f"building the embedded catalog {path} from the real OKX sample (first use)...", file=sys.stderr)
+        ingest_okx_sample(sample_dir(), path)
+    return path
+
+
+def build_source(args: argparse.Namespace):
+    """
+    The map source of the parsed arguments.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+
+    Returns
+    -------
+    liqheat_nautilus.serve.sources.MapSource
+
+    Raises
+    ------
+    FileNotFoundError, ValueError
+        For a missing catalog or profile file, a bad profile, a catalog without bars, or a bad Redis URL.
+    """
+    from liqheat_nautilus.core.units import NS_PER_MINUTE
+
+    if not 1 <= args.port <= 65535:
+        raise ValueError(f"--port must be in 1..65535, was {args.port}")
+    if args.snapshot_minutes < 1:
+        raise ValueError(f"--snapshot-minutes must be >= 1, was {args.snapshot_minutes}")
+    if args.live:
+        from liqheat_nautilus.serve.live import LiveSource
+
+        return LiveSource(args.live, trader_id=args.trader_id)
+    from liqheat_nautilus.serve.maps import MapStore, load_profile_file
+    from liqheat_nautilus.serve.sources import CatalogSource
+
+    profiles = dict(load_profile_file(p) for p in args.profile_file)
+    store = MapStore(_catalog(args.catalog), bar_spec=args.bar_spec,
+                     snapshot_interval_ns=args.snapshot_minutes * NS_PER_MINUTE, profiles=profiles)
+    source = CatalogSource(store)
+    if not source.instruments():
+        raise ValueError(f"catalog {store.catalog}: no instrument has {args.bar_spec} bars")
+    return source
+
+
+def _run(args: argparse.Namespace) -> int:
+    import threading
+
+    import uvicorn
+
+    from liqheat_nautilus.serve.app import ServeSettings, create_app
+    from liqheat_nautilus.serve.security import token_for
+
+    try:
+        token = token_for(args.host)
+        source = build_source(args)
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"serve failed: {exc}", file=sys.stderr)
+        return 1
+    app = create_app(source, ServeSettings(token=token, cors_origins=list(args.cors_origin)))
+    if source.mode == "catalog" and not args.no_warm_up:
+        threading.Thread(target=source.warm_up, name="liqheat-warm-up", daemon=True).start()
+    what = f"live Redis {args.live}" if args.live else f"catalog {source.catalog}"
+    print(f"liqheat serve: http://{args.host}:{args.port}/ ({what}); API docs at /docs; Ctrl-C stops", flush=True)
+    server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, log_level=args.log_level,
+                                          access_log=False, lifespan="on"))
+    try:
+        server.run()
+    except SystemExit as exc:  # uvicorn exits when it cannot bind
+        return int(exc.code or 1)
+    finally:
+        source.close()
+    return 0 if server.started else 1

@@ -1,0 +1,1 @@
+"""``liqheat serve``: liquidation maps over HTTP (FastAPI + uvicorn): REST API, event stream, dashboard."""

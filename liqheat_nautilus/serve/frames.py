@@ -1,0 +1,268 @@
+"""The map at one update as every source serves it (replayed, recorded or live), and the views the API reads.
+
+A :class:`MapFrame` is what :class:`~liqheat_nautilus.actor.LiquidationMapActor` publishes at one update: the
+:class:`~liqheat_nautilus.data.LiquidationMapSnapshot` summary, the clusters and the
+:class:`~liqheat_nautilus.data.LiquidationMapBins` (notional per bin and leverage tier). Replays build the same
+objects from the engine, recordings and Redis deliver them as published, so every endpoint reads one shape.
+Pure numpy below; no engine and no Nautilus runtime.
+"""
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from liqheat_nautilus.core.enums import ClusterStatus
+
+STATUS_NAMES = (ClusterStatus.ACTIVE, ClusterStatus.PARTIAL, ClusterStatus.CLEARED)
+"""Bin status by code (0, 1, 2), as ``LiquidationMapEngine.bin_status()`` and ``LiquidationMapBins`` store it."""
+
+
+@dataclass(frozen=True)
+class MapFrame:
+    """
+    One map update.
+
+    Attributes
+    ----------
+    instrument_id : str
+    ts_ns : int
+        Time of the update (UNIX ns).
+    snapshot : LiquidationMapSnapshot
+        Summary: price, open interest (USD), long/short notional (USD), swept (USD), magnet forces (USD / %²),
+        bias.
+    clusters : tuple
+        ``LiquidationCluster`` (or ``ClusterInfo``) of the update: live ones, then those cleared since the
+        update before.
+    bins : LiquidationMapBins or None
+        Notional per bin and tier (``None`` when the source did not publish bins).
+    """
+
+    instrument_id: str
+    ts_ns: int
+    snapshot: object
+    clusters: tuple = ()
+    bins: object | None = None
+
+    @property
+    def live_clusters(self) -> list:
+        """Clusters that are not ``CLEARED``, strongest first."""
+        return sorted((c for c in self.clusters if c.status != ClusterStatus.CLEARED), key=lambda c: -c.strength)
+
+
+@dataclass(frozen=True)
+class BinsView:
+    """
+    Decoded bins of a frame.
+
+    Attributes
+    ----------
+    width : float
+        Bin width (price).
+    lower : np.ndarray
+        ``(n,)`` lower edge of each bin (price), ascending.
+    tiers : np.ndarray
+        ``(t,)`` leverage tiers (x).
+    long_tier, short_tier : np.ndarray
+        ``(n, t)`` open notional (USD) per bin and tier.
+    long_status, short_status : np.ndarray
+        ``(n,)`` int8 status codes.
+    """
+
+    width: float
+    lower: np.ndarray
+    tiers: np.ndarray
+    long_tier: np.ndarray
+    short_tier: np.ndarray
+    long_status: np.ndarray
+    short_status: np.ndarray
+    _totals: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @classmethod
+    def of(cls, bins) -> "BinsView":
+        """
+        Decode ``LiquidationMapBins``.
+
+        Parameters
+        ----------
+        bins : LiquidationMapBins
+
+        Returns
+        -------
+        BinsView
+        """
+        long_status, short_status = bins.statuses()
+        return cls(width=float(bins.bin_width), lower=bins.lower_edges(), tiers=bins.tier_values(),
+                   long_tier=bins.long_tier_usd(), short_tier=bins.short_tier_usd(), long_status=long_status,
+                   short_status=short_status)
+
+    @property
+    def long_usd(self) -> np.ndarray:
+        """``(n,)`` long notional (USD) per bin."""
+        if "long" not in self._totals:
+            self._totals["long"] = self.long_tier.sum(axis=1)
+        return self._totals["long"]
+
+    @property
+    def short_usd(self) -> np.ndarray:
+        """``(n,)`` short notional (USD) per bin."""
+        if "short" not in self._totals:
+            self._totals["short"] = self.short_tier.sum(axis=1)
+        return self._totals["short"]
+
+    def window(self, price: float, window_pct: float) -> np.ndarray:
+        """
+        Indices of the bins overlapping ``price · (1 ± window_pct / 100)``.
+
+        Parameters
+        ----------
+        price : float
+        window_pct : float
+            Half-width of the window in percent of price.
+
+        Returns
+        -------
+        np.ndarray
+            ``(m,)`` int indices, ascending in price.
+        """
+        lo, hi = price * (1.0 - window_pct / 100.0), price * (1.0 + window_pct / 100.0)
+        return np.flatnonzero((self.lower + self.width > lo) & (self.lower < hi))
+
+
+def cluster_score(strength: float, distance_pct: float) -> float:
+    """
+    Rank of a cluster for ``/api/heatmap/{instrument_id}/best``: strength discounted by distance.
+
+    ``score = strength / (1 + |distance_pct|)``: a cluster of full strength 1 % from price scores 0.5, one 3 %
+    away 0.25 (a closer cluster is more likely to be reached; see the magnet force, which decays with the square of
+    the distance).
+
+    Parameters
+    ----------
+    strength : float
+        In [0, 1].
+    distance_pct : float
+        Signed distance from price in percent.
+
+    Returns
+    -------
+    float
+    """
+    return float(strength) / (1.0 + abs(float(distance_pct)))
+
+
+def best_cluster(frame: MapFrame, side: str | None = None):
+    """
+    The live cluster with the highest :func:`cluster_score`.
+
+    Parameters
+    ----------
+    frame : MapFrame
+    side : str, optional
+        ``"LONG"`` or ``"SHORT"`` to restrict the choice.
+
+    Returns
+    -------
+    LiquidationCluster or ClusterInfo or None
+    """
+    live = [c for c in frame.live_clusters if side is None or c.side == side]
+    return max(live, key=lambda c: cluster_score(c.strength, c.distance_pct), default=None)
+
+
+def nearest_clusters(clusters, price: float) -> tuple[object | None, object | None]:
+    """
+    The nearest live cluster above price and below it (the rule of the actor's snapshot ``nearest_*`` fields).
+
+    Parameters
+    ----------
+    clusters : iterable
+        ``LiquidationCluster`` or ``ClusterInfo``.
+    price : float
+        Current price.
+
+    Returns
+    -------
+    tuple
+        ``(above, below)``, each a cluster or ``None``.
+    """
+    live = [c for c in clusters if c.status != ClusterStatus.CLEARED]
+    above = min((c for c in live if c.price_level > price), key=lambda c: c.price_level, default=None)
+    below = max((c for c in live if c.price_level < price), key=lambda c: c.price_level, default=None)
+    return above, below
+
+
+def finite_or_none(value) -> float | None:
+    """``value`` as a float, ``None`` when it is missing, not a number or not finite (JSON has no NaN)."""
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) else None
+
+
+@dataclass(frozen=True)
+class HeatmapGrid:
+    """
+    Frames on one price grid, aggregated to at most a number of price levels.
+
+    Attributes
+    ----------
+    ts_ns : np.ndarray
+        ``(k,)`` frame times (UNIX ns).
+    price : np.ndarray
+        ``(k,)`` price at each frame.
+    levels : np.ndarray
+        ``(g,)`` centre of each price level (price), ascending.
+    level_width : float
+        Width of a level (price): a whole number of bins.
+    usd : np.ndarray
+        ``(k, g)`` open long + short notional (USD) per frame and level.
+    """
+
+    ts_ns: np.ndarray
+    price: np.ndarray
+    levels: np.ndarray
+    level_width: float
+    usd: np.ndarray
+
+
+def heatmap_grid(data, start_ns: int, end_ns: int, low: float, high: float, max_levels: int) -> HeatmapGrid:
+    """
+    Cut a heatmap to a time window and price range, merging bins so that at most ``max_levels`` levels remain.
+
+    Parameters
+    ----------
+    data : liqheat_nautilus.charts.heatmap.HeatmapData
+        The whole history on one global grid (``heatmap_data(history)``).
+    start_ns, end_ns : int
+        Time window (inclusive, UNIX ns).
+    low, high : float
+        Price range kept (levels overlapping it).
+    max_levels : int
+        Upper bound on the number of levels (>= 1); ``m = ceil(bins / max_levels)`` consecutive bins form one
+        level, their notional summed.
+
+    Returns
+    -------
+    HeatmapGrid
+        Possibly with no column (no update in the window).
+    """
+    a = int(np.searchsorted(data.ts_ns, start_ns, side="left"))
+    b = int(np.searchsorted(data.ts_ns, end_ns, side="right"))
+    width = float(data.width)
+    lower = data.centres - width / 2.0
+    rows = np.flatnonzero((lower + width > low) & (lower < high))
+    if rows.size == 0:
+        rows = np.arange(min(1, data.centres.size))
+    r0, r1 = int(rows[0]), int(rows[-1]) + 1
+    grid = data.live_usd[a:b, r0:r1]
+    span = r1 - r0
+    merge = max(1, math.ceil(span / max(int(max_levels), 1)))
+    pad = (-span) % merge
+    if pad:
+        grid = np.pad(grid, ((0, 0), (0, pad)))
+    usd = grid.reshape(grid.shape[0], -1, merge).sum(axis=2)
+    level_width = width * merge
+    levels = lower[r0] + (np.arange(usd.shape[1]) + 0.5) * level_width
+    return HeatmapGrid(ts_ns=data.ts_ns[a:b], price=data.price[a:b], levels=levels, level_width=level_width,
+                       usd=usd)

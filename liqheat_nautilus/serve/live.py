@@ -1,0 +1,380 @@
+"""``liqheat serve --live redis://...``: the map a running ``TradingNode`` streams into Redis.
+
+A live node configured with a ``[message_bus]`` section (NautilusTrader's ``MessageBusConfig`` with a Redis
+database, JSON encoding, one stream per topic) writes every message it publishes to a Redis stream named
+``trader-<trader id>:stream:<topic>``; each entry holds the fields ``topic`` and ``payload`` (the object as
+NautilusTrader's ``MsgSpecSerializer`` encodes it). This source follows the streams of the topics it serves with
+``XREAD`` (any Redis consumer can do the same):
+
+- ``data.LiquidationMapSnapshot.*``, ``data.LiquidationCluster.*``, ``data.LiquidationMapBins.*``: the map
+  (the actor publishes the clusters, then the snapshot, then the bins of one update, all with the same
+  ``ts_event``);
+- ``data.bars.*`` (candles, 24 h high/low), ``data.FundingRate.*``, ``data.LiquidationEvent.*``;
+- ``liqheat.signals.*``: the strategies' :class:`~strategies.signals.TradeSignal` records.
+
+Payloads are decoded with NautilusTrader's own serializer (JSON or msgpack, as the node wrote them). History is
+bounded (``max_frames`` updates and ``max_records`` bars, prints and signals per instrument), so memory stays flat
+however long the node runs. On start the existing stream contents are read first (the node's ``autotrim_mins``
+bounds them), then new entries as they arrive.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from dataclasses import dataclass, field, replace
+from urllib.parse import urlparse
+
+import msgspec
+import numpy as np
+
+from liqheat_nautilus.serve.frames import MapFrame
+from liqheat_nautilus.serve.sources import EMPTY_BARS, Bars, InvalidRequest, MapSource, Selection
+
+log = logging.getLogger("liqheat.serve.live")
+
+TOPIC_PREFIXES = ("data.LiquidationMapSnapshot.", "data.LiquidationCluster.", "data.LiquidationMapBins.",
+                  "data.bars.", "data.FundingRate.", "data.LiquidationEvent.", "liqheat.signals.")
+"""Topics read from the node's streams."""
+
+
+def check_redis_url(url: str) -> str:
+    """
+    Validate a ``redis://`` / ``rediss://`` URL.
+
+    Parameters
+    ----------
+    url : str
+        E.g. ``redis://127.0.0.1:6379/0``.
+
+    Returns
+    -------
+    str
+        The URL.
+
+    Raises
+    ------
+    ValueError
+        If the scheme is not redis/rediss, the host is missing, or the URL carries a password (use the
+        ``REDIS_PASSWORD`` environment variable instead; command lines are visible to every local user).
+    """
+    parsed = urlparse(url)
+    if parsed.scheme not in ("redis", "rediss"):
+        raise ValueError(f"--live must be a redis:// or rediss:// URL, was {url!r}")
+    if not parsed.hostname:
+        raise ValueError(f"--live URL has no host: {url!r}")
+    if parsed.password:
+        raise ValueError("--live URL must not carry a password: set REDIS_PASSWORD in the environment")
+    return url
+
+
+@dataclass
+class _Instrument:
+    frames: list[MapFrame] = field(default_factory=list)
+    frame_ts: list[int] = field(default_factory=list)
+    clusters: dict[int, list] = field(default_factory=dict)  # ts -> clusters waiting for their snapshot
+    bins: dict[int, object] = field(default_factory=dict)  # ts -> bins arrived before their snapshot
+    bar_type: str = ""
+    bars: deque = field(default_factory=deque)
+    funding: deque = field(default_factory=deque)
+    liquidations: deque = field(default_factory=deque)
+    signals: deque = field(default_factory=deque)
+    bars_cache: tuple[int, Bars] | None = None
+
+
+class LiveSource(MapSource):
+    """
+    Maps streamed by a live node through Redis.
+
+    Parameters
+    ----------
+    url : str
+        ``redis://host:port[/db]`` (password from ``REDIS_PASSWORD``).
+    trader_id : str, optional
+        Only read the streams of this trader (default: every ``*:stream:*`` key).
+    max_frames : int, default 5000
+        Map updates kept per instrument.
+    max_records : int, default 20000
+        Bars, liquidation prints, funding updates and trade signals kept per instrument.
+    poll_block_ms : int, default 500
+        ``XREAD BLOCK`` timeout (milliseconds).
+    """
+
+    mode = "live"
+
+    def __init__(self, url: str, trader_id: str | None = None, max_frames: int = 5000, max_records: int = 20_000,
+                 poll_block_ms: int = 500) -> None:
+        import os
+
+        from nautilus_trader.serialization.serializer import MsgSpecSerializer
+
+        import liqheat_nautilus.data  # noqa: F401 (registers the custom data types)
+        import strategies.signals  # noqa: F401 (registers TradeSignal with Nautilus' serializer)
+
+        super().__init__()
+        self.url = check_redis_url(url)
+        self.password = os.environ.get("REDIS_PASSWORD") or None
+        self.pattern = f"trader-{trader_id}:stream:*" if trader_id else "*:stream:*"
+        self.max_frames, self.max_records = int(max_frames), int(max_records)
+        self.poll_block_ms = int(poll_block_ms)
+        self._json = MsgSpecSerializer(encoding=msgspec.json, timestamps_as_str=True)
+        self._msgpack = MsgSpecSerializer(encoding=msgspec.msgpack, timestamps_as_str=True)
+        self._state: dict[str, _Instrument] = {}
+        self._last_ids: dict[str, str] = {}
+        self._task: asyncio.Task | None = None
+        self._redis = None
+        self.error: str | None = None
+        self.messages_read = 0
+        self.decode_errors = 0
+
+    # -- reading --------------------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Connect and start following the streams (called by the app's lifespan)."""
+        import redis.asyncio as redis
+
+        self._redis = redis.Redis.from_url(self.url, password=self.password, socket_connect_timeout=5,
+                                           decode_responses=False)
+        self._task = asyncio.create_task(self._follow(), name="liqheat-live-reader")
+
+    async def stop(self) -> None:
+        """Stop reading and close the connection."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+        if self._redis is not None:
+            with contextlib.suppress(Exception):
+                await self._redis.aclose()
+
+    async def _discover(self) -> None:
+        async for key in self._redis.scan_iter(match=self.pattern, count=500):
+            name = key.decode()
+            topic = name.split(":stream:", 1)[-1]
+            if name not in self._last_ids and topic.startswith(TOPIC_PREFIXES):
+                self._last_ids[name] = "0-0"
+
+    async def _follow(self) -> None:
+        import redis.exceptions
+
+        loop = asyncio.get_running_loop()
+        next_scan = 0.0
+        while True:
+            try:
+                if loop.time() >= next_scan:
+                    await self._discover()
+                    next_scan = loop.time() + 2.0
+                if not self._last_ids:
+                    await asyncio.sleep(0.5)
+                    continue
+                reply = await self._redis.xread(dict(self._last_ids), count=2000, block=self.poll_block_ms)
+                self.error = None
+                for key, entries in reply or ():
+                    name = key.decode()
+                    for entry_id, fields in entries:
+                        self._last_ids[name] = entry_id.decode()
+                        self._handle(fields)
+            except asyncio.CancelledError:
+                raise
+            except (redis.exceptions.RedisError, OSError) as exc:
+                self.error = f"Redis {self.url}: {exc}"
+                log.warning(self.error)
+                await asyncio.sleep(1.0)
+
+    def _decode(self, payload: bytes):
+        serializer = self._json if payload[:1] == b"{" else self._msgpack
+        return serializer.deserialize(payload)
+
+    def _handle(self, fields: dict) -> None:
+        self.messages_read += 1
+        topic = fields.get(b"topic", b"").decode()
+        payload = fields.get(b"payload", b"")
+        try:
+            obj = self._decode(payload)
+        except Exception:  # noqa: BLE001 (a foreign or malformed entry must not stop the reader)
+            self.decode_errors += 1
+            return
+        self.ingest(topic, obj)
+
+    def ingest(self, topic: str, obj) -> None:
+        """
+        Take one decoded message (what the reader does for each stream entry; public for tests and embedding).
+
+        Parameters
+        ----------
+        topic : str
+            The message-bus topic.
+        obj : object
+            The decoded message.
+        """
+        from nautilus_trader.model.data import Bar
+
+        from liqheat_nautilus.data import (
+            FundingRate,
+            LiquidationCluster,
+            LiquidationEvent,
+            LiquidationMapBins,
+            LiquidationMapSnapshot,
+        )
+
+        obj = getattr(obj, "data", obj)
+        if isinstance(obj, LiquidationMapSnapshot):
+            self._snapshot(obj)
+        elif isinstance(obj, LiquidationCluster):
+            st = self._instrument_state(obj.instrument_id.value)
+            st.clusters.setdefault(obj.ts_event, []).append(obj)
+        elif isinstance(obj, LiquidationMapBins):
+            self._bins(obj)
+        elif isinstance(obj, Bar):
+            iid = obj.bar_type.instrument_id.value
+            st = self._instrument_state(iid)
+            if not st.bar_type:
+                st.bar_type = str(obj.bar_type)
+            if str(obj.bar_type) == st.bar_type:
+                self._push(st.bars, (obj.ts_event, obj.open.as_double(), obj.high.as_double(),
+                                     obj.low.as_double(), obj.close.as_double(), obj.volume.as_double()))
+        elif isinstance(obj, FundingRate):
+            self._push(self._instrument_state(obj.instrument_id.value).funding, (obj.ts_event, float(obj.rate)))
+        elif isinstance(obj, LiquidationEvent):
+            self._push(self._instrument_state(obj.instrument_id.value).liquidations, obj)
+        elif topic.startswith("liqheat.signals.") and hasattr(obj, "to_dict"):
+            row = obj.to_dict()
+            self._push(self._instrument_state(str(row.get("symbol", topic[16:]))).signals, row)
+
+    def _push(self, queue: deque, item) -> None:
+        queue.append(item)
+        while len(queue) > self.max_records:
+            queue.popleft()
+
+    def _instrument_state(self, iid: str) -> _Instrument:
+        st = self._state.get(iid)
+        if st is None:
+            st = self._state[iid] = _Instrument()
+        return st
+
+    def _snapshot(self, snap) -> None:
+        iid = snap.instrument_id.value
+        st = self._instrument_state(iid)
+        ts = snap.ts_event
+        clusters = tuple(st.clusters.pop(ts, ()))
+        for old in [t for t in st.clusters if t < ts]:  # clusters whose snapshot never came
+            del st.clusters[old]
+        frame = MapFrame(iid, ts, snap, clusters, st.bins.pop(ts, None))
+        if st.frame_ts and ts <= st.frame_ts[-1]:
+            return  # already seen (a re-read after reconnecting)
+        st.frames.append(frame)
+        st.frame_ts.append(ts)
+        if len(st.frames) > self.max_frames * 1.1:
+            drop = len(st.frames) - self.max_frames
+            del st.frames[:drop], st.frame_ts[:drop]
+        self.notify(frame)
+
+    def _bins(self, bins) -> None:
+        iid = bins.instrument_id.value
+        st = self._instrument_state(iid)
+        ts = bins.ts_event
+        if st.frame_ts and st.frame_ts[-1] == ts:
+            st.frames[-1] = replace(st.frames[-1], bins=bins)
+            self.notify(st.frames[-1])
+        else:  # before its snapshot: attached when the snapshot arrives
+            st.bins[ts] = bins
+            for old in [t for t in st.bins if st.frame_ts and t <= st.frame_ts[-1]]:
+                del st.bins[old]
+
+    # -- MapSource ------------------------------------------------------------------------------------------
+
+    def instruments(self) -> list[str]:
+        """Instruments with at least one map update received."""
+        return sorted(iid for iid, st in self._state.items() if st.frames)
+
+    def select(self, instrument_id, model, profile, run_id) -> Selection:
+        """See :meth:`MapSource.select`: the live node's map only (no model, profile or run)."""
+        for name, value in (("model", model), ("profile", profile), ("run", run_id)):
+            if value is not None:
+                raise InvalidRequest(name, f"{name} is not selectable in live mode: the node's own map is served")
+        return Selection(self.instrument(instrument_id), "live")
+
+    def frame_at(self, sel: Selection, at_ns: int | None) -> MapFrame | None:
+        """The last update at or before ``at_ns`` (``None``: the latest)."""
+        st = self._state.get(sel.instrument_id)
+        if st is None or not st.frames:
+            return None
+        if at_ns is None:
+            return st.frames[-1]
+        k = int(np.searchsorted(st.frame_ts, at_ns, side="right")) - 1
+        return st.frames[k] if k >= 0 else None
+
+    def frames(self, sel: Selection, start_ns: int, end_ns: int) -> list[MapFrame]:
+        """Updates in the window."""
+        st = self._state.get(sel.instrument_id)
+        if st is None:
+            return []
+        a = int(np.searchsorted(st.frame_ts, start_ns, side="left"))
+        b = int(np.searchsorted(st.frame_ts, end_ns, side="right"))
+        return st.frames[a:b]
+
+    def span(self, sel: Selection) -> tuple[int, int] | None:
+        """First and last update held."""
+        st = self._state.get(sel.instrument_id)
+        return (st.frame_ts[0], st.frame_ts[-1]) if st is not None and st.frame_ts else None
+
+    def bars(self, instrument_id: str) -> Bars:
+        """The bars received (bar type: the first seen for the instrument)."""
+        st = self._state.get(instrument_id)
+        if st is None or not st.bars:
+            return EMPTY_BARS
+        if st.bars_cache is not None and st.bars_cache[0] == len(st.bars) and st.bars_cache[1].ts_ns[-1] == \
+                st.bars[-1][0]:
+            return st.bars_cache[1]
+        arr = np.array(st.bars, dtype=np.float64)
+        bars = Bars(arr[:, 0].astype(np.int64), arr[:, 1], arr[:, 2], arr[:, 3], arr[:, 4], arr[:, 5])
+        st.bars_cache = (len(st.bars), bars)
+        return bars
+
+    def funding_at(self, instrument_id: str, at_ns: int) -> tuple[float, int] | None:
+        """The latest funding rate received at or before ``at_ns``."""
+        st = self._state.get(instrument_id)
+        if st is None:
+            return None
+        found = None
+        for ts, rate in st.funding:
+            if ts > at_ns:
+                break
+            found = (rate, int(ts))
+        return found
+
+    def liquidations(self, instrument_id: str, start_ns: int, end_ns: int) -> tuple[bool, str, list]:
+        """Liquidation prints streamed by the node."""
+        st = self._state.get(instrument_id)
+        events = [e for e in (st.liquidations if st else ()) if start_ns <= e.ts_event <= end_ns]
+        if st is None or not st.liquidations:
+            return False, (f"no LiquidationEvent received from the node for {instrument_id} yet (the Binance client "
+                           "publishes forceOrder and insurance-fund prints)"), []
+        return True, "LiquidationEvent prints streamed by the live node", events
+
+    def signals(self, sel: Selection) -> tuple[str, list[dict]]:
+        """Trade signals streamed by the node's strategies."""
+        st = self._state.get(sel.instrument_id)
+        rows = list(st.signals) if st else []
+        note = "trade signals streamed by the live node" if rows else "no trade signal received from the node yet"
+        return note, rows
+
+    def compare(self, sel: Selection, at_ns: int) -> list[tuple[str, MapFrame | None]]:
+        """The node's one map (its model is not in the stream)."""
+        return [("live", self.frame_at(sel, at_ns))]
+
+    def status(self) -> list[dict]:
+        """READY per instrument with updates; ERROR for every instrument while Redis fails."""
+        out = []
+        for iid, st in sorted(self._state.items()):
+            if not st.frames:
+                continue
+            state = "ERROR" if self.error else "READY"
+            message = self.error or f"{len(st.frames)} map updates received from Redis"
+            out.append({"instrument_id": iid, "state": state, "message": message, "frames": len(st.frames),
+                        "first_ns": st.frame_ts[0], "last_ns": st.frame_ts[-1]})
+        if not out:
+            out.append({"instrument_id": "(waiting)", "state": "ERROR" if self.error else "INITIALIZING",
+                        "message": self.error or f"waiting for map updates on {self.url} ({self.pattern})",
+                        "frames": 0, "first_ns": None, "last_ns": None})
+        return out

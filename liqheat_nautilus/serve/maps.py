@@ -1,0 +1,485 @@
+"""Historical maps for ``liqheat serve --catalog``: resumable, cached replays of the engine over a catalog.
+
+This is the only module of :mod:`liqheat_nautilus.serve` that calls :mod:`liqheat_nautilus.replay` and the engine.
+A :class:`MapReplay` holds one engine per (instrument, model, leverage profile) and feeds it the catalog's events
+(bars, funding, open interest, in the order of :func:`~liqheat_nautilus.replay.replay_engine`) only as far as a
+request needs; the frames it recorded on the way are kept, so a later request for an earlier time is a lookup and
+one for a later time continues where the engine stopped. When the catalog grows (a ``catalog fetch`` appended
+data), :meth:`MapStore.refresh` appends the new events and the replays extend from where they are. Frames are
+taken as the actor publishes them: on the first bar after each open-interest update and on the first bar at or
+after each snapshot interval.
+"""
+
+import dataclasses
+import math
+import threading
+from collections import OrderedDict
+from pathlib import Path
+
+import numpy as np
+
+from liqheat_nautilus.core import LiquidationMapEngine, MapParams
+from liqheat_nautilus.core.leverage import PROFILES
+from liqheat_nautilus.core.params import MODELS
+from liqheat_nautilus.core.units import NS_PER_HOUR
+from liqheat_nautilus.replay import DEFAULT_BAR_SPEC, MarketSeries, load_market_series
+from liqheat_nautilus.serve.frames import MapFrame
+
+_BAR, _FUNDING, _OI = 0, 1, 2
+NAMED_PROFILES: tuple[str, ...] = (*PROFILES, "dynamic")
+"""Leverage profiles every replay offers (``MapParams.leverage_profile`` names)."""
+
+
+def _concat(a: MarketSeries, b: MarketSeries) -> MarketSeries:
+    """``a`` followed by ``b`` (same instrument)."""
+    return MarketSeries(a.instrument_id, *(np.concatenate([getattr(a, f.name), getattr(b, f.name)])
+                                           for f in dataclasses.fields(MarketSeries)[1:]))
+
+
+class MapReplay:
+    """
+    One engine replayed over a market series, resumable, with the frames it produced.
+
+    Parameters
+    ----------
+    series : MarketSeries
+        The inputs (more can be appended with :meth:`extend`).
+    params : MapParams
+        Engine parameters.
+    snapshot_interval_ns : int
+        A frame is taken on the first bar at or after each interval and on the first bar after each
+        open-interest update (UNIX ns, > 0).
+
+    Raises
+    ------
+    ValueError
+        If ``snapshot_interval_ns`` is not > 0.
+    """
+
+    def __init__(self, series: MarketSeries, params: MapParams, snapshot_interval_ns: int = NS_PER_HOUR) -> None:
+        if snapshot_interval_ns <= 0:
+            raise ValueError(f"snapshot_interval_ns must be > 0, was {snapshot_interval_ns}")
+        self.params = params
+        self.engine = LiquidationMapEngine(params)
+        self.interval_ns = int(snapshot_interval_ns)
+        self.series = series
+        self.frames: list[MapFrame] = []
+        self.frame_ts: list[int] = []
+        self.lock = threading.Lock()
+        self.position_ns = -1  # time of the last event fed (UNIX ns)
+        self._events: list[tuple[int, int, int]] = []
+        self._cursor = 0
+        self._next_frame_ns = 0
+        self._oi_pending = False
+        self._schedule(series, 0, 0, 0)
+
+    def _schedule(self, series: MarketSeries, b0: int, f0: int, o0: int) -> None:
+        """Append the events of ``series`` from indices ``(b0, f0, o0)`` on, in replay order."""
+        ts = np.concatenate([series.bar_ts_ns[b0:], series.funding_ts_ns[f0:], series.oi_ts_ns[o0:]])
+        kind = np.concatenate([np.full(series.bar_ts_ns.size - b0, _BAR),
+                               np.full(series.funding_ts_ns.size - f0, _FUNDING),
+                               np.full(series.oi_ts_ns.size - o0, _OI)])
+        idx = np.concatenate([np.arange(b0, series.bar_ts_ns.size), np.arange(f0, series.funding_ts_ns.size),
+                              np.arange(o0, series.oi_ts_ns.size)])
+        order = np.lexsort((kind, ts))
+        self._events.extend(zip(ts[order].tolist(), kind[order].tolist(), idx[order].tolist(), strict=True))
+
+    @property
+    def end_ns(self) -> int:
+        """Time of the last event available (UNIX ns; -1 when there is none)."""
+        return self._events[-1][0] if self._events else -1
+
+    def extend(self, series: MarketSeries) -> None:
+        """
+        Replace the series by a longer one (the old one followed by newer events); nothing already fed changes.
+
+        Parameters
+        ----------
+        series : MarketSeries
+            Must start with the current series.
+        """
+        old = self.series
+        self.series = series
+        self._schedule(series, old.bar_ts_ns.size, old.funding_ts_ns.size, old.oi_ts_ns.size)
+
+    def advance_to(self, at_ns: int) -> None:
+        """
+        Feed every event at or before ``at_ns`` not fed yet, taking frames on the way.
+
+        Parameters
+        ----------
+        at_ns : int
+            UNIX ns.
+        """
+        s, engine, events = self.series, self.engine, self._events
+        high, low, close, volume = s.high, s.low, s.close, s.volume
+        i = self._cursor
+        n = len(events)
+        while i < n and events[i][0] <= at_ns:
+            t, kind, k = events[i]
+            i += 1
+            if kind == _BAR:
+                engine.update_bar(float(high[k]), float(low[k]), float(close[k]), float(volume[k]), t)
+                if self._oi_pending or t >= self._next_frame_ns:
+                    self._oi_pending = False
+                    self._next_frame_ns = t + self.interval_ns
+                    if engine.initialized and engine.active_usd() > 0.0:
+                        self._take_frame(t)
+            elif kind == _FUNDING:
+                engine.update_funding(float(s.funding_rate[k]), t)
+            else:
+                oi_base = float(s.oi_base[k])
+                engine.update_open_interest(float(s.oi_usd[k]), t, oi_base if math.isfinite(oi_base) else math.nan)
+                self._oi_pending = True
+            self.position_ns = t
+        self._cursor = i
+
+    def _take_frame(self, ts_ns: int) -> None:
+        from liqheat_nautilus.data import LiquidationCluster, LiquidationMapBins, LiquidationMapSnapshot
+        from liqheat_nautilus.serve.frames import nearest_clusters
+
+        engine = self.engine
+        iid = _instrument_id(self.series.instrument_id)
+        infos, magnet = engine.update_clusters_and_magnet()
+        clusters = tuple(
+            LiquidationCluster(instrument_id=iid, ts_event=ts_ns, ts_init=ts_ns,
+                               **{**dataclasses.asdict(c), "side": str(c.side), "status": str(c.status)})
+            for c in infos)
+        swept_long, swept_short = engine.take_swept()
+        price = float(engine.price)
+        above, below = nearest_clusters(clusters, price)
+        nan = math.nan
+        snapshot = LiquidationMapSnapshot(
+            instrument_id=iid, price=price, total_oi_usd=float(engine.open_interest_usd),
+            long_liquidation_usd=float(engine.long_usd().sum()), short_liquidation_usd=float(engine.short_usd().sum()),
+            swept_long_usd=swept_long, swept_short_usd=swept_short, magnet_up=magnet.up, magnet_down=magnet.down,
+            magnet_net=magnet.net, bias=str(magnet.bias),
+            nearest_above_price=above.price_level if above else nan,
+            nearest_above_usd=above.notional_usd if above else 0.0, nearest_above_id=above.cluster_id if above else -1,
+            nearest_below_price=below.price_level if below else nan,
+            nearest_below_usd=below.notional_usd if below else 0.0, nearest_below_id=below.cluster_id if below else -1,
+            ts_event=ts_ns, ts_init=ts_ns,
+        )
+        edges = engine.grid.edges()
+        bins = LiquidationMapBins.from_arrays(
+            iid, engine.price, engine.grid.width, int(round(edges[0] / engine.grid.width)), engine.tiers,
+            *engine.tier_usd(), *engine.bin_status(), ts_ns)
+        self.frames.append(MapFrame(self.series.instrument_id, ts_ns, snapshot, clusters, bins))
+        self.frame_ts.append(ts_ns)
+
+    def frame_at(self, at_ns: int) -> MapFrame | None:
+        """
+        The last frame at or before ``at_ns`` (replaying as far as needed).
+
+        Parameters
+        ----------
+        at_ns : int
+            UNIX ns.
+
+        Returns
+        -------
+        MapFrame or None
+            ``None`` when the map had no frame yet at that time.
+        """
+        with self.lock:
+            if at_ns > self.position_ns:
+                self.advance_to(at_ns)
+            k = int(np.searchsorted(self.frame_ts, at_ns, side="right")) - 1
+            return self.frames[k] if k >= 0 else None
+
+    def frames_between(self, start_ns: int, end_ns: int) -> list[MapFrame]:
+        """
+        Frames with ``start_ns <= ts <= end_ns`` (replaying as far as needed).
+
+        Parameters
+        ----------
+        start_ns, end_ns : int
+            UNIX ns.
+
+        Returns
+        -------
+        list[MapFrame]
+        """
+        with self.lock:
+            if end_ns > self.position_ns:
+                self.advance_to(end_ns)
+            a = int(np.searchsorted(self.frame_ts, start_ns, side="left"))
+            b = int(np.searchsorted(self.frame_ts, end_ns, side="right"))
+            return self.frames[a:b]
+
+
+def _instrument_id(value: str):
+    from nautilus_trader.model.identifiers import InstrumentId
+
+    return InstrumentId.from_str(value)
+
+
+def load_profile_file(path: str | Path) -> tuple[str, dict[float, float]]:
+    """
+    Read a leverage-profile file: ``{tier: weight}`` (JSON or TOML), named after the file.
+
+    The file may hold the mapping itself or ``{"name": ..., "weights": {...}}`` (e.g. a calibration's output).
+
+    Parameters
+    ----------
+    path : str or Path
+        ``.json`` or ``.toml`` file.
+
+    Returns
+    -------
+    tuple[str, dict[float, float]]
+        ``(name, {tier (x): weight})``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the file does not exist.
+    ValueError
+        If it is not JSON/TOML, or a tier or weight is not a positive number (the key is named).
+    """
+    import json
+    import tomllib
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"profile file not found: {path}")
+    try:
+        raw = tomllib.loads(path.read_text()) if path.suffix.lower() == ".toml" else json.loads(path.read_text())
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{path}: not a JSON/TOML profile file: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise ValueError(f"{path}: a profile file holds a mapping {{tier: weight}}")
+    name = str(raw.get("name") or path.stem) if "weights" in raw else path.stem
+    weights = raw.get("weights", raw)
+    if not isinstance(weights, dict) or not weights:
+        raise ValueError(f"{path}: 'weights' must be a non-empty mapping {{tier: weight}}")
+    out: dict[float, float] = {}
+    for key, value in weights.items():
+        try:
+            tier, weight = float(key), float(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"{path}: tier {key!r}: tier and weight must be numbers") from None
+        if not (tier > 0.0 and weight >= 0.0 and math.isfinite(tier) and math.isfinite(weight)):
+            raise ValueError(f"{path}: tier {key!r}: tier must be > 0 and weight >= 0, were {tier}, {weight}")
+        out[tier] = weight
+    if sum(out.values()) <= 0.0:
+        raise ValueError(f"{path}: the weights sum to 0")
+    return name, out
+
+
+class MapStore:
+    """
+    Cached, incrementally extended replays of a catalog.
+
+    Parameters
+    ----------
+    catalog : str or Path
+        Nautilus ``ParquetDataCatalog`` folder.
+    bar_spec : str, default "1-MINUTE-LAST"
+        Bar specification of the bars replayed.
+    snapshot_interval_ns : int, default one hour
+        Frame interval (as the actor's ``publish_interval_secs``).
+    base_params : MapParams, optional
+        Parameters other than model and leverage profile (default ``MapParams()``).
+    profiles : dict[str, dict[float, float]], optional
+        Extra named leverage profiles ``{tier: weight}`` (e.g. from :func:`load_profile_file`).
+    max_replays : int, default 16
+        Replays kept (least recently used dropped first).
+
+    Raises
+    ------
+    FileNotFoundError
+        If the catalog folder does not exist.
+    """
+
+    def __init__(self, catalog: str | Path, bar_spec: str = DEFAULT_BAR_SPEC, snapshot_interval_ns: int = NS_PER_HOUR,
+                 base_params: MapParams | None = None, profiles: dict[str, dict[float, float]] | None = None,
+                 max_replays: int = 16) -> None:
+        self.catalog = Path(catalog)
+        if not self.catalog.is_dir():
+            raise FileNotFoundError(f"catalog not found: {self.catalog}")
+        self.bar_spec = bar_spec
+        self.snapshot_interval_ns = int(snapshot_interval_ns)
+        self.base_params = base_params or MapParams()
+        self.custom_profiles = dict(profiles or {})
+        self.max_replays = max(1, int(max_replays))
+        self._series: dict[str, MarketSeries] = {}
+        self._replays: OrderedDict[tuple[str, str, str], MapReplay] = OrderedDict()
+        self._lock = threading.Lock()
+        self._series_locks: dict[str, threading.Lock] = {}
+        self.replays_built = 0
+
+    @property
+    def models(self) -> tuple[str, ...]:
+        """Liquidation-price models offered (``MapParams.model``)."""
+        return MODELS
+
+    @property
+    def profiles(self) -> tuple[str, ...]:
+        """Leverage profiles offered: the named ones, then the custom (calibrated) ones."""
+        return (*NAMED_PROFILES, *self.custom_profiles)
+
+    @property
+    def default_model(self) -> str:
+        """The engine's default model."""
+        return self.base_params.model
+
+    @property
+    def default_profile(self) -> str:
+        """The default leverage profile."""
+        p = self.base_params.leverage_profile
+        return p if isinstance(p, str) else NAMED_PROFILES[0]
+
+    def instruments(self) -> list[str]:
+        """
+        Instruments of the catalog that have bars of ``bar_spec``.
+
+        Returns
+        -------
+        list[str]
+        """
+        from nautilus_trader.model.data import Bar
+        from nautilus_trader.persistence.catalog import ParquetDataCatalog
+
+        cat = ParquetDataCatalog(str(self.catalog))
+        found = []
+        for instrument in cat.instruments():
+            iid = str(instrument.id)
+            if cat.get_intervals(Bar, f"{iid}-{self.bar_spec}-EXTERNAL"):
+                found.append(iid)
+        return sorted(found)
+
+    def series(self, instrument_id: str) -> MarketSeries:
+        """
+        The instrument's bars, open interest and funding (read once, then kept).
+
+        Parameters
+        ----------
+        instrument_id : str
+
+        Returns
+        -------
+        MarketSeries
+
+        Raises
+        ------
+        ValueError
+            If the catalog has no bars of the instrument.
+        """
+        with self._lock:
+            lock = self._series_locks.setdefault(instrument_id, threading.Lock())
+        with lock:
+            if instrument_id not in self._series:
+                self._series[instrument_id] = load_market_series(self.catalog, instrument_id, self.bar_spec)
+            return self._series[instrument_id]
+
+    def params(self, model: str, profile: str) -> MapParams:
+        """
+        Engine parameters of a model and leverage profile.
+
+        Parameters
+        ----------
+        model : str
+            One of :attr:`models`.
+        profile : str
+            One of :attr:`profiles`.
+
+        Returns
+        -------
+        MapParams
+
+        Raises
+        ------
+        ValueError
+            If the model or profile is unknown (the valid ones are listed).
+        """
+        if model not in MODELS:
+            raise ValueError(f"model {model!r} unknown; use one of {list(MODELS)}")
+        if profile in self.custom_profiles:
+            weights = self.custom_profiles[profile]
+            tiers = tuple(sorted(weights))
+            return dataclasses.replace(self.base_params, model=model, tiers=tiers,
+                                       leverage_profile={t: weights[t] for t in tiers}, history_capacity=0)
+        if profile not in NAMED_PROFILES:
+            raise ValueError(f"leverage profile {profile!r} unknown; use one of {list(self.profiles)}")
+        return dataclasses.replace(self.base_params, model=model, leverage_profile=profile, history_capacity=0)
+
+    def replay(self, instrument_id: str, model: str, profile: str) -> MapReplay:
+        """
+        The cached replay of (instrument, model, profile), created on first use.
+
+        Parameters
+        ----------
+        instrument_id, model, profile : str
+
+        Returns
+        -------
+        MapReplay
+
+        Raises
+        ------
+        ValueError
+            For an unknown model or profile, or an instrument without bars.
+        """
+        key = (instrument_id, model, profile)
+        with self._lock:
+            replay = self._replays.get(key)
+            if replay is not None:
+                self._replays.move_to_end(key)
+                return replay
+        params = self.params(model, profile)
+        series = self.series(instrument_id)
+        with self._lock:
+            replay = self._replays.get(key)
+            if replay is None:
+                replay = MapReplay(series, params, self.snapshot_interval_ns)
+                self._replays[key] = replay
+                self.replays_built += 1
+                while len(self._replays) > self.max_replays:
+                    self._replays.popitem(last=False)
+            return replay
+
+    def cached(self) -> list[tuple[str, str, str, int, int]]:
+        """
+        The replays held.
+
+        Returns
+        -------
+        list[tuple[str, str, str, int, int]]
+            ``(instrument_id, model, profile, frames, position_ns)`` per replay, least recently used first.
+        """
+        with self._lock:
+            return [(*key, len(r.frames), r.position_ns) for key, r in self._replays.items()]
+
+    def refresh(self, instrument_id: str) -> int:
+        """
+        Read events newer than the series' last one from the catalog and let every replay of the instrument
+        extend over them.
+
+        Parameters
+        ----------
+        instrument_id : str
+
+        Returns
+        -------
+        int
+            Number of new bars.
+        """
+        with self._lock:
+            old = self._series.get(instrument_id)
+        if old is None or len(old) == 0:
+            return 0
+        last = int(max(old.bar_ts_ns[-1], old.oi_ts_ns[-1] if old.oi_ts_ns.size else 0,
+                       old.funding_ts_ns[-1] if old.funding_ts_ns.size else 0))
+        try:
+            new = load_market_series(self.catalog, instrument_id, self.bar_spec, start_ns=last + 1)
+        except ValueError:
+            return 0  # no newer bars
+        merged = _concat(old, new)
+        with self._lock:
+            self._series[instrument_id] = merged
+            replays = [r for key, r in self._replays.items() if key[0] == instrument_id]
+        for replay in replays:
+            with replay.lock:
+                replay.extend(merged)
+        return len(new)

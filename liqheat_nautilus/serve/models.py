@@ -1,0 +1,333 @@
+"""Typed response models of the ``liqheat serve`` API (pydantic; they document the OpenAPI schema, with units).
+
+Units everywhere: prices in the instrument's quote currency (USDT for the shipped instruments), notional in USD,
+leverage in x, distances in percent of price, funding rates as fractions per funding interval, times as UNIX
+nanoseconds (``*_ns``) with an ISO-8601 UTC copy where useful. Values the JSON cannot carry (NaN) are ``null``.
+"""
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Mode = Literal["catalog", "live"]
+Source = Literal["replay", "recording", "live"]
+State = Literal["INITIALIZING", "READY", "ERROR"]
+SideName = Literal["LONG", "SHORT"]
+StatusName = Literal["ACTIVE", "PARTIAL", "CLEARED"]
+BiasName = Literal["UP", "DOWN", "UNBIASED"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorDetail(_Model):
+    """An error: what went wrong, and for an unknown name the valid ones."""
+
+    detail: str = Field(description="What was wrong with the request.")
+    known: list[str] = Field(default_factory=list, description="Valid values (e.g. the known instrument ids).")
+
+
+class ValidationItem(_Model):
+    """One invalid request field (FastAPI's validation error layout)."""
+
+    loc: list[str | int] = Field(description="Where the field is, e.g. ['query', 'at'].")
+    msg: str = Field(description="Why it is invalid.")
+    type: str = Field(description="Error kind.")
+
+
+class ValidationErrorResponse(_Model):
+    """422: one or more request fields are invalid; each item names its field."""
+
+    detail: list[ValidationItem]
+
+
+class Health(_Model):
+    """Liveness."""
+
+    status: Literal["ok"] = Field(description="Always 'ok' when the server answers.")
+    mode: Mode = Field(description="'catalog' (historical replays and recordings) or 'live' (Redis streams).")
+    version: str = Field(description="liqheat-nautilus version.")
+    time_ns: int = Field(description="Server time (UNIX ns).")
+
+
+class RunInfo(_Model):
+    """A recorded backtest run in the catalog (``record = true``)."""
+
+    run_id: str = Field(description="The run's kernel instance id (UUID); pass it as `run`.")
+    instruments: list[str] = Field(description="Instruments with recorded map updates.")
+    strategies: list[str] = Field(description="Strategy class paths of the run.")
+    model: str = Field(description="Liquidation-price model of the run's map actor ('' if unknown).")
+    leverage_profile: str = Field(description="Leverage profile of the run's map actor ('' if unknown).")
+    recorded_ns: int = Field(description="When the recording was last written (UNIX ns).")
+
+
+class InstrumentStatus(_Model):
+    """Readiness of one instrument's map."""
+
+    instrument_id: str = Field(description="Nautilus instrument id, e.g. 'SOL-USDT-SWAP.OKX'.")
+    state: State = Field(description="INITIALIZING (replay or first live update pending), READY, ERROR.")
+    message: str = Field(description="Why the state is what it is (the error for ERROR).")
+    frames: int = Field(ge=0, description="Map updates available (default model/profile in catalog mode).")
+    first_ns: int | None = Field(description="Time of the first data point (UNIX ns).")
+    last_ns: int | None = Field(description="Time of the last data point (UNIX ns).")
+
+
+class StatusResponse(_Model):
+    """What the server serves: instruments and their state, and the selectable models, profiles and runs."""
+
+    mode: Mode
+    instruments: list[InstrumentStatus]
+    models: list[str] = Field(description="Liquidation-price models (catalog mode; live: the node's own map).")
+    profiles: list[str] = Field(description="Leverage profiles, including calibrated profile files loaded.")
+    default_model: str
+    default_profile: str
+    runs: list[RunInfo] = Field(description="Recorded backtest runs in the catalog.")
+    snapshot_interval_s: int = Field(description="Interval of replayed map updates (seconds).")
+
+
+class ClusterLevel(_Model):
+    """A liquidation cluster: a price zone where many leveraged positions would be liquidated."""
+
+    cluster_id: int = Field(description="Stable id across updates while the zone persists.")
+    side: SideName = Field(description="LONG: longs liquidated if price falls to it (below price); SHORT: above.")
+    price_level: float = Field(description="Notional-weighted centre of the zone (price).")
+    price_low: float = Field(description="Lower edge of the zone (price).")
+    price_high: float = Field(description="Upper edge of the zone (price).")
+    leverage_tier: float = Field(description="Notional-weighted mean leverage of the zone (x).")
+    notional_usd: float = Field(description="Estimated notional that would be liquidated in the zone (USD).")
+    liquidation_count: int = Field(description="Estimated number of positions (notional / average position USD).")
+    strength: float = Field(description="Notional relative to the largest cluster of the update, in [0, 1].")
+    distance_pct: float = Field(description="Signed distance from price to price_level (percent; < 0 below).")
+    status: StatusName = Field(description="ACTIVE (untouched), PARTIAL (price entered), CLEARED (passed through).")
+    first_seen_ns: int = Field(description="First detection (UNIX ns).")
+    last_seen_ns: int = Field(description="Last detection (UNIX ns).")
+
+
+class Summary(_Model):
+    """Market and map totals at the update."""
+
+    price: float = Field(description="Price at the update (quote currency).")
+    high_24h: float | None = Field(description="Highest price of the 24 h up to the update (quote currency).")
+    low_24h: float | None = Field(description="Lowest price of the 24 h up to the update (quote currency).")
+    total_oi_usd: float | None = Field(description="Open interest used by the map (USD notional).")
+    funding_rate: float | None = Field(description="Latest funding rate at the update (fraction per interval).")
+    funding_ts_ns: int | None = Field(description="Time of that funding rate (UNIX ns).")
+    long_liquidation_usd: float = Field(description="Long notional open in the map, all below price (USD).")
+    short_liquidation_usd: float = Field(description="Short notional open in the map, all above price (USD).")
+    swept_long_usd: float = Field(description="Long liquidations swept by price since the previous update (USD).")
+    swept_short_usd: float = Field(description="Short liquidations swept since the previous update (USD).")
+
+
+class Direction(_Model):
+    """Where liquidation notional pulls price (the magnet)."""
+
+    bias: BiasName = Field(description="UP, DOWN or UNBIASED (net force within the dead band).")
+    magnet_up: float = Field(description="Pull of short notional above price: sum of USD / distance² (USD / %²).")
+    magnet_down: float = Field(description="Pull of long notional below price (USD / %²).")
+    magnet_net: float = Field(description="magnet_up - magnet_down (USD / %²).")
+    nearest_above: ClusterLevel | None = Field(description="Nearest live cluster above price.")
+    nearest_below: ClusterLevel | None = Field(description="Nearest live cluster below price.")
+
+
+class MapBin(_Model):
+    """One price bin of the map."""
+
+    price_low: float = Field(description="Lower edge (price).")
+    price_high: float = Field(description="Upper edge (price).")
+    long_usd: float = Field(description="Long notional liquidated if price reaches the bin (USD).")
+    short_usd: float = Field(description="Short notional liquidated if price reaches the bin (USD).")
+    total_usd: float = Field(description="long_usd + short_usd (USD).")
+    intensity: float = Field(ge=0.0, le=1.0, description="total_usd / the largest total_usd of the bins returned.")
+    long_status: StatusName = Field(description="Status of the bin's long notional.")
+    short_status: StatusName = Field(description="Status of the bin's short notional.")
+
+
+class MapKey(_Model):
+    """Which map a response shows."""
+
+    instrument_id: str = Field(description="Nautilus instrument id.")
+    source: Source = Field(description="replay (engine over the catalog), recording (a backtest run), live.")
+    model: str = Field(description="Liquidation-price model ('' when the live node's is unknown).")
+    leverage_profile: str = Field(description="Leverage profile ('' when unknown).")
+    run_id: str | None = Field(description="The recorded run, for source 'recording'.")
+    ts_ns: int = Field(description="Time of the map update shown (UNIX ns): the last one at or before `at`.")
+    time: str = Field(description="ts_ns as ISO-8601 UTC.")
+
+
+class LiquidationMapResponse(MapKey):
+    """The liquidation map at one time: summary, direction, bins sorted by price, clusters."""
+
+    bin_width: float | None = Field(description="Bin width (price); null when the source published no bins.")
+    summary: Summary
+    direction: Direction
+    bins: list[MapBin] = Field(description="Bins within window_pct of price, ascending in price.")
+    clusters: list[ClusterLevel] = Field(description="Clusters of the update, strongest first (CLEARED last).")
+
+
+class LeverageLevel(_Model):
+    """Notional of one price bin and one leverage tier."""
+
+    price_low: float = Field(description="Lower edge of the bin (price).")
+    price_high: float = Field(description="Upper edge of the bin (price).")
+    leverage: float = Field(description="Leverage tier (x).")
+    long_usd: float = Field(description="Long notional of this tier in the bin (USD).")
+    short_usd: float = Field(description="Short notional of this tier in the bin (USD).")
+
+
+class LevelsResponse(MapKey):
+    """Liquidation levels per bin × leverage tier (non-empty cells only), ascending in price then leverage."""
+
+    price: float = Field(description="Price at the update.")
+    tiers: list[float] = Field(description="Leverage tiers of the map (x).")
+    levels: list[LeverageLevel]
+
+
+class HeatmapResponse(_Model):
+    """Time × price liquidation heatmap: price levels, [time index, price index, USD] cells, OHLCV candles."""
+
+    instrument_id: str
+    source: Source
+    model: str
+    leverage_profile: str
+    run_id: str | None
+    start_ns: int = Field(description="Window start (UNIX ns).")
+    end_ns: int = Field(description="Window end (UNIX ns).")
+    times_ns: list[int] = Field(description="Time of each heatmap column, a map update (UNIX ns).")
+    price_levels: list[float] = Field(description="Centre of each price level (price), ascending.")
+    level_width: float = Field(description="Width of a price level (price): whole bins merged.")
+    cells: list[tuple[int, int, float]] = Field(
+        description="[time index, price index, USD] for each non-empty cell: open long + short notional (USD).")
+    max_usd: float = Field(description="Largest cell value (USD), 0 when there is no cell.")
+    candle_interval_s: int = Field(description="Length of a candle (seconds).")
+    candles: list[tuple[int, float, float, float, float, float]] = Field(
+        description="[start time (UNIX ns), open, high, low, close (price), volume (base units)].")
+
+
+class LiquidationRecord(_Model):
+    """One real liquidation reported by a venue."""
+
+    ts_ns: int = Field(description="Time of the liquidation (UNIX ns).")
+    side: SideName = Field(description="Side of the liquidated position.")
+    price: float = Field(description="Liquidation price (quote currency).")
+    quantity: float = Field(description="Quantity liquidated (instrument size unit, base units for USD-M).")
+    notional_usd: float = Field(description="price × quantity × multiplier (USD).")
+    source: str = Field(description="Venue source, e.g. 'forceOrder' or 'trade:INSURANCE_FUND'.")
+
+
+class HistoryResponse(_Model):
+    """Real liquidation records in a window (where the catalog or the stream holds them)."""
+
+    instrument_id: str
+    start_ns: int
+    end_ns: int
+    available: bool = Field(description="Whether the source holds liquidation records for this instrument at all.")
+    note: str = Field(description="Where the records come from, or why there are none.")
+    long_usd: float = Field(description="Sum of the long liquidations returned (USD).")
+    short_usd: float = Field(description="Sum of the short liquidations returned (USD).")
+    truncated: bool = Field(description="True when more than `limit` records matched (the newest are returned).")
+    records: list[LiquidationRecord]
+
+
+class ModelMap(_Model):
+    """One model's map at the requested time."""
+
+    model: str
+    ts_ns: int | None = Field(description="Time of the update used (UNIX ns); null when the map had none yet.")
+    long_liquidation_usd: float = Field(description="Long notional in the map (USD).")
+    short_liquidation_usd: float = Field(description="Short notional in the map (USD).")
+    bias: BiasName
+    magnet_net: float = Field(description="Net magnet force (USD / %²).")
+    nearest_above: ClusterLevel | None
+    nearest_below: ClusterLevel | None
+    top_clusters: list[ClusterLevel] = Field(description="The three strongest live clusters.")
+
+
+class CompareModelsResponse(_Model):
+    """Every liquidation-price model on the same data, at one time."""
+
+    instrument_id: str
+    source: Source
+    leverage_profile: str
+    at_ns: int = Field(description="Requested time (UNIX ns).")
+    models: list[ModelMap]
+
+
+class BestClusterResponse(MapKey):
+    """The best cluster by strength and distance: score = strength / (1 + |distance_pct|)."""
+
+    price: float = Field(description="Price at the update.")
+    score: float | None = Field(description="The cluster's score (null when there is no live cluster).")
+    cluster: ClusterLevel | None
+
+
+class TradeSignalRecord(_Model):
+    """A strategy's decision (the TradeSignal record)."""
+
+    ts_ns: int = Field(description="Decision time (UNIX ns).")
+    strategy: str
+    action: str = Field(description="ENTER, SKIP, EXIT, REJECTED or PARTIAL.")
+    instrument_id: str
+    signal: SideName = Field(description="Direction of the trade.")
+    entry: float | None = Field(description="Entry price.")
+    stop_loss: float | None = Field(description="Stop-loss price.")
+    take_profit: float | None = Field(description="Take-profit price.")
+    quantity: float = Field(description="Order quantity (instrument size unit).")
+    confidence: float = Field(description="In [0, 1].")
+    risk_reward: float | None = Field(description="|take_profit - entry| / |entry - stop_loss|.")
+    reason: str
+    cluster_id: int = Field(description="Cluster behind the decision, -1 if none.")
+    support: float | None = Field(description="Long-side cluster level below that the strategy saw (price).")
+    resistance: float | None = Field(description="Short-side cluster level above that the strategy saw (price).")
+    sentiment: str = Field(description="BULLISH, BEARISH or NEUTRAL.")
+
+
+class SignalsResponse(_Model):
+    """Trade signals of a recorded run or of the live node."""
+
+    instrument_id: str
+    source: Source
+    note: str = Field(description="Where the signals come from, or why there are none.")
+    signals: list[TradeSignalRecord] = Field(description="Newest last.")
+
+
+class ReplayCacheEntry(_Model):
+    """A cached replay."""
+
+    instrument_id: str
+    model: str
+    leverage_profile: str
+    frames: int = Field(description="Map updates computed so far.")
+    position_ns: int = Field(description="Time the replay has reached (UNIX ns).")
+
+
+class StatsResponse(_Model):
+    """Server statistics."""
+
+    mode: Mode
+    uptime_s: float = Field(description="Seconds since start.")
+    requests: int = Field(description="HTTP requests answered.")
+    stream_clients: int = Field(description="Open event-stream connections.")
+    memory_rss_bytes: int = Field(description="Resident memory of the server process (bytes).")
+    replays_built: int = Field(description="Replays started since start (catalog mode).")
+    replays: list[ReplayCacheEntry]
+    live_messages: int = Field(description="Redis stream entries read (live mode).")
+
+
+class FigureResponse(_Model):
+    """A Plotly figure (``data`` traces and ``layout``) as drawn by liqheat_nautilus.charts."""
+
+    model_config = ConfigDict(extra="allow")
+    data: list[dict] = Field(description="Plotly traces.")
+    layout: dict = Field(description="Plotly layout.")
+
+
+class StreamEvent(_Model):
+    """Pushed on the event stream when a new map update arrives."""
+
+    instrument_id: str
+    ts_ns: int = Field(description="Time of the update (UNIX ns).")
+    price: float = Field(description="Price at the update.")
+    bias: BiasName
+    clusters: int = Field(description="Number of clusters in the update.")
+    sequence: int = Field(description="Increases with every update the server has received.")
