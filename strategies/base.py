@@ -46,7 +46,7 @@ from liqheat_nautilus.core.units import NS_PER_MINUTE
 from liqheat_nautilus.data import LiquidationCluster, LiquidationMapSnapshot
 from strategies.cluster_book import ClusterBook
 from strategies.oi_sizer import OISizer, OISizerConfig
-from strategies.signals import SIGNALS_TOPIC, TradeSignal, risk_reward, sentiment_from_bias
+from strategies.signals import SIGNALS_TOPIC, TradeSignal, encode_signal, risk_reward, sentiment_from_bias
 from strategies.sizing import leverage_cap, risk_quantity, round_quantity
 from strategies.stops import stop_outside_zones
 
@@ -383,7 +383,7 @@ class ClusterStrategy(Strategy):
         )
         row = record.to_dict()
         self.signals.append(row)
-        self.msgbus.publish(topic=f"{SIGNALS_TOPIC}.{record.symbol}", msg=record)  # to Redis with a Redis bus
+        self.msgbus.publish(topic=f"{SIGNALS_TOPIC}.{record.symbol}", msg=encode_signal(record))  # Redis, if set
         if self.config.log_signals:
             self.log.info(f"trade signal {json.dumps(row)}")
         return record

@@ -1,14 +1,14 @@
 """The structured trade-signal record every strategy writes for each decision it takes.
 
-Strategies also publish each record on the message bus under :data:`SIGNALS_TOPIC` ``.<instrument_id>``; the type
-is registered with NautilusTrader's serializer, so a node with a Redis-backed message bus streams the signals to
-Redis (``liqheat serve --live`` and any Redis consumer read them).
+Strategies also publish each record on the message bus under :data:`SIGNALS_TOPIC` ``.<instrument_id>``, as JSON
+bytes (:func:`encode_signal`; bytes are among the payloads NautilusTrader's bus writes to Redis as they are), so a
+node with a Redis-backed message bus streams the signals to Redis: ``liqheat serve --live`` and any Redis consumer
+read them (:func:`decode_signal`).
 """
 
 import math
 
 import msgspec
-from nautilus_trader.serialization.base import register_serializable_type
 
 ACTIONS = ("ENTER", "SKIP", "EXIT", "REJECTED", "PARTIAL")
 """Decision kinds: a bracket submitted, a setup seen but not traded, a position closed by the strategy, an entry
@@ -114,20 +114,46 @@ SIGNALS_TOPIC = "liqheat.signals"
 """Message-bus topic prefix of the published trade signals (``liqheat.signals.<instrument_id>``)."""
 
 
-def _signal_to_dict(signal: TradeSignal) -> dict:
-    return {"type": "TradeSignal", **signal.to_dict()}
+def encode_signal(signal: TradeSignal) -> bytes:
+    """
+    The record as JSON bytes (NaN prices become ``null``).
+
+    Parameters
+    ----------
+    signal : TradeSignal
+
+    Returns
+    -------
+    bytes
+    """
+    return msgspec.json.encode(signal)
 
 
-def _signal_from_dict(values: dict) -> TradeSignal:
-    fields = {k: v for k, v in values.items() if k != "type"}
+def decode_signal(payload: bytes | str) -> TradeSignal:
+    """
+    Read a record written by :func:`encode_signal`.
+
+    Parameters
+    ----------
+    payload : bytes or str
+        JSON object with the :class:`TradeSignal` fields (``null`` for a missing price).
+
+    Returns
+    -------
+    TradeSignal
+
+    Raises
+    ------
+    msgspec.DecodeError, msgspec.ValidationError, ValueError
+        If the payload is not such a record (the message names the field).
+    """
+    fields = msgspec.json.decode(payload)
+    if not isinstance(fields, dict):
+        raise ValueError("a trade signal is a JSON object")
     for name in ("entry", "stop_loss", "take_profit", "risk_reward", "support", "resistance"):
         if fields.get(name) is None:
-            fields[name] = math.nan  # JSON has no NaN: the serializer writes null
-    return TradeSignal(**fields)
-
-
-register_serializable_type(TradeSignal, _signal_to_dict, _signal_from_dict)
-"""Column order of the signal log (Parquet/CSV) written by the backtest runner: the :class:`TradeSignal` fields."""
+            fields[name] = math.nan  # JSON has no NaN
+    return msgspec.convert(fields, TradeSignal)
 
 
 def risk_reward(entry: float, stop_loss: float, take_profit: float) -> float:

@@ -255,13 +255,14 @@ def heatmap_grid(data, start_ns: int, end_ns: int, low: float, high: float, max_
     if rows.size == 0:
         rows = np.arange(min(1, data.centres.size))
     r0, r1 = int(rows[0]), int(rows[-1]) + 1
+    merge = max(1, math.ceil((r1 - r0) / max(int(max_levels), 1)))
+    n_levels = math.ceil((r1 - r0) / merge)
+    r1 = min(r0 + n_levels * merge, data.centres.size)  # the last level holds whole bins where there are any
     grid = data.live_usd[a:b, r0:r1]
-    span = r1 - r0
-    merge = max(1, math.ceil(span / max(int(max_levels), 1)))
-    pad = (-span) % merge
+    pad = n_levels * merge - (r1 - r0)
     if pad:
         grid = np.pad(grid, ((0, 0), (0, pad)))
-    usd = grid.reshape(grid.shape[0], -1, merge).sum(axis=2)
+    usd = grid.reshape(grid.shape[0], n_levels, merge).sum(axis=2)
     level_width = width * merge
     levels = lower[r0] + (np.arange(usd.shape[1]) + 0.5) * level_width
     return HeatmapGrid(ts_ns=data.ts_ns[a:b], price=data.price[a:b], levels=levels, level_width=level_width,

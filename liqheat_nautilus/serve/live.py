@@ -10,7 +10,7 @@ NautilusTrader's ``MsgSpecSerializer`` encodes it). This source follows the stre
   (the actor publishes the clusters, then the snapshot, then the bins of one update, all with the same
   ``ts_event``);
 - ``data.bars.*`` (candles, 24 h high/low), ``data.FundingRate.*``, ``data.LiquidationEvent.*``;
-- ``liqheat.signals.*``: the strategies' :class:`~strategies.signals.TradeSignal` records.
+- ``liqheat.signals.*``: the strategies' :class:`~strategies.signals.TradeSignal` records (JSON bytes).
 
 Payloads are decoded with NautilusTrader's own serializer (JSON or msgpack, as the node wrote them). History is
 bounded (``max_frames`` updates and ``max_records`` bars, prints and signals per instrument), so memory stays flat
@@ -109,7 +109,6 @@ class LiveSource(MapSource):
         from nautilus_trader.serialization.serializer import MsgSpecSerializer
 
         import liqheat_nautilus.data  # noqa: F401 (registers the custom data types)
-        import strategies.signals  # noqa: F401 (registers TradeSignal with Nautilus' serializer)
 
         super().__init__()
         self.url = check_redis_url(url)
@@ -186,11 +185,13 @@ class LiveSource(MapSource):
         return serializer.deserialize(payload)
 
     def _handle(self, fields: dict) -> None:
+        from strategies.signals import SIGNALS_TOPIC, decode_signal
+
         self.messages_read += 1
         topic = fields.get(b"topic", b"").decode()
         payload = fields.get(b"payload", b"")
         try:
-            obj = self._decode(payload)
+            obj = decode_signal(payload) if topic.startswith(SIGNALS_TOPIC) else self._decode(payload)
         except Exception:  # noqa: BLE001 (a foreign or malformed entry must not stop the reader)
             self.decode_errors += 1
             return

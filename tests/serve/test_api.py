@@ -1,0 +1,274 @@
+"""The REST API over the real OKX SOL-USDT-SWAP sample: every endpoint checked against independent computations
+(the replay helper of the charts, pandas over the catalog's bars, the recorded run read back), plus bad input."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from liqheat_nautilus.core import MapParams
+from liqheat_nautilus.replay import load_market_series, parse_time, replay_engine
+
+AT = "2026-06-24T06:30"
+INSTRUMENT = "SOL-USDT-SWAP.OKX"
+
+
+@pytest.fixture(scope="module")
+def reference(served_catalog):
+    """The same map replayed by the charts' replay helper (an independent loop over the same events)."""
+    series = load_market_series(served_catalog[0], INSTRUMENT)
+    return series, replay_engine(series, MapParams())
+
+
+def test_health_and_status(client, served_catalog):
+    health = client.get("/health").json()
+    assert health["status"] == "ok" and health["mode"] == "catalog"
+    status = client.get("/api/status").json()
+    (inst,) = status["instruments"]
+    assert inst["instrument_id"] == INSTRUMENT and inst["state"] == "READY" and inst["frames"] > 300
+    assert status["models"] == ["simple", "isolated_mmr", "binance_standard", "funding_adjusted", "ensemble"]
+    assert {"conservative", "neutral", "aggressive", "dynamic"} <= set(status["profiles"])
+    assert served_catalog[1] in [r["run_id"] for r in status["runs"]]
+
+
+def test_liquidation_map_bins_match_an_independent_replay(client, reference):
+    _, state = reference
+    body = client.get("/api/liquidation-map", params={"at": AT, "window_pct": 5}).json()
+    at_ns = parse_time(AT)
+    hist = state.history
+    # the update shown is the last snapshot at or before `at` in the replay helper's own history
+    k = int(np.searchsorted(hist["ts_ns"], at_ns, side="right")) - 1
+    assert body["ts_ns"] == int(hist["ts_ns"][k]) <= at_ns
+    assert body["summary"]["price"] == pytest.approx(hist["price"][k])
+    lows = [b["price_low"] for b in body["bins"]]
+    assert lows == sorted(lows) and len(lows) > 50
+    width = body["bin_width"]
+    for b in body["bins"][:: max(1, len(body["bins"]) // 25)]:
+        g = int(round(b["price_low"] / width)) - int(hist["base"][k])
+        assert b["long_usd"] == pytest.approx(hist["long_usd"][k, g], rel=1e-6, abs=1e-3)
+        assert b["short_usd"] == pytest.approx(hist["short_usd"][k, g], rel=1e-6, abs=1e-3)
+    price = body["summary"]["price"]
+    assert all(b["price_high"] > price * 0.95 and b["price_low"] < price * 1.05 for b in body["bins"])
+    assert max(b["intensity"] for b in body["bins"]) == 1.0
+    longs = [b for b in body["bins"] if b["long_usd"] > 0]
+    shorts = [b for b in body["bins"] if b["short_usd"] > 0]
+    assert max(b["price_low"] for b in longs) < price < min(b["price_high"] for b in shorts)
+
+
+def test_summary_high_low_and_funding_come_from_the_catalog(client, reference):
+    series, _ = reference
+    body = client.get("/api/liquidation-map", params={"at": AT}).json()
+    ts = body["ts_ns"]
+    bars = series.bars_frame()
+    day = bars[(bars.index.asi8 > ts - 86_400 * 10**9) & (bars.index.asi8 <= ts)]
+    assert body["summary"]["high_24h"] == day["high"].max()
+    assert body["summary"]["low_24h"] == day["low"].min()
+    k = int(np.searchsorted(series.funding_ts_ns, ts, side="right")) - 1
+    assert body["summary"]["funding_rate"] == pytest.approx(series.funding_rate[k])
+    assert body["summary"]["funding_ts_ns"] == int(series.funding_ts_ns[k])
+    direction = body["direction"]
+    assert direction["magnet_net"] == pytest.approx(direction["magnet_up"] - direction["magnet_down"])
+    assert direction["bias"] == ("UP" if direction["magnet_net"] > 0 else "DOWN") or direction["bias"] == "UNBIASED"
+    assert direction["nearest_above"]["price_level"] > body["summary"]["price"]
+    assert direction["nearest_below"]["price_level"] < body["summary"]["price"]
+    strengths = [c["strength"] for c in body["clusters"] if c["status"] != "CLEARED"]
+    assert strengths == sorted(strengths, reverse=True) and strengths[0] == 1.0
+
+
+def test_levels_add_up_to_the_bins(client):
+    params = {"at": AT, "window_pct": 3}
+    levels = client.get("/liquidations/levels", params=params).json()
+    bins = client.get("/api/liquidation-map", params=params).json()["bins"]
+    assert levels["tiers"] == [5.0, 10.0, 20.0, 25.0, 50.0, 75.0, 100.0, 125.0]
+    assert {lv["leverage"] for lv in levels["levels"]} <= set(levels["tiers"])
+    assert sum(lv["long_usd"] for lv in levels["levels"]) == pytest.approx(sum(b["long_usd"] for b in bins), rel=1e-6)
+    assert sum(lv["short_usd"] for lv in levels["levels"]) == pytest.approx(sum(b["short_usd"] for b in bins),
+                                                                           rel=1e-6)
+
+
+def test_heatmap_cells_and_candles(client, reference):
+    series, state = reference
+    body = client.get("/liquidations/heatmap", params={"end": AT, "range": "7d", "levels": 150}).json()
+    end = parse_time(AT)
+    assert body["end_ns"] == end and body["start_ns"] == end - 7 * 86_400 * 10**9
+    times = body["times_ns"]
+    assert times == sorted(times) and body["start_ns"] <= times[0] and times[-1] <= end
+    assert 7 * 20 <= len(times) <= 7 * 24 + 60  # about hourly map updates
+    assert len(body["price_levels"]) <= 150
+    t_idx, p_idx, usd = (np.array(c) for c in zip(*body["cells"], strict=True))
+    assert t_idx.max() < len(times) and p_idx.max() < len(body["price_levels"]) and usd.min() > 0
+    assert body["max_usd"] == pytest.approx(usd.max())
+    # one column holds the update's notional inside the price range (levels merge whole bins)
+    col = len(times) - 1
+    hist = state.history
+    k = int(np.flatnonzero(hist["ts_ns"] == times[col])[0])
+    lo = body["price_levels"][0] - body["level_width"] / 2
+    hi = body["price_levels"][-1] + body["level_width"] / 2
+    centres = (hist["base"][k] + np.arange(hist["long_usd"].shape[1]) + 0.5) * hist["width"][k]
+    inside = (centres > lo) & (centres < hi)
+    expected = float((hist["long_usd"][k] + hist["short_usd"][k])[inside].sum())
+    assert usd[t_idx == col].sum() == pytest.approx(expected, rel=1e-5)
+    # candles: OHLCV of the catalog's 1-minute bars (pandas; a bar belongs to the candle its close time ends in),
+    # the shortest standard interval giving at most 400 candles: 30 minutes for 7 days
+    step = body["candle_interval_s"]
+    assert step == 1800
+    bars = series.bars_frame()
+    window = bars[(bars.index.asi8 >= body["start_ns"]) & (bars.index.asi8 <= end)]
+    ohlc = window.resample(f"{step}s", closed="right", label="left").agg(
+        {"open": "first", "high": "max", "low": "min", "close": "last", "volume": "sum"}).dropna()
+    got = np.array(body["candles"])
+    assert got[:, 0].astype(np.int64).tolist() == ohlc.index.asi8.tolist()
+    assert np.allclose(got[:, 1:], ohlc.to_numpy(), rtol=1e-12)
+
+
+def test_compare_models_and_best_cluster(client):
+    body = client.get("/liquidations/compare-models", params={"at": AT}).json()
+    models = {m["model"]: m for m in body["models"]}
+    assert list(models) == ["simple", "isolated_mmr", "binance_standard", "funding_adjusted", "ensemble"]
+    single = client.get("/api/liquidation-map", params={"at": AT}).json()
+    default = models["binance_standard"]
+    assert default["ts_ns"] == single["ts_ns"]
+    assert default["long_liquidation_usd"] == pytest.approx(single["summary"]["long_liquidation_usd"])
+    assert len({round(m["long_liquidation_usd"]) for m in models.values()}) >= 3  # the models differ
+    best = client.get(f"/api/heatmap/{INSTRUMENT}/best", params={"at": AT}).json()
+    live = [c for c in single["clusters"] if c["status"] != "CLEARED"]
+    scores = {c["cluster_id"]: c["strength"] / (1 + abs(c["distance_pct"])) for c in live}
+    assert best["cluster"]["cluster_id"] == max(scores, key=scores.get)
+    assert best["score"] == pytest.approx(max(scores.values()))
+    short = client.get(f"/api/heatmap/{INSTRUMENT}/best", params={"at": AT, "side": "SHORT"}).json()
+    assert short["cluster"]["side"] == "SHORT"
+
+
+def test_recorded_run_is_served_without_replaying(client, served_catalog, catalog_source):
+    from liqheat_nautilus.recording import load_recording
+
+    catalog, run_id = served_catalog
+    rec = load_recording(catalog, run_id)
+    snap = rec.snapshots[len(rec.snapshots) // 2]
+    built = catalog_source.store.replays_built
+    body = client.get("/api/liquidation-map", params={"run": run_id, "at": str(snap.ts_event)}).json()
+    assert catalog_source.store.replays_built == built  # no replay was started for it
+    assert body["source"] == "recording" and body["run_id"] == run_id and body["ts_ns"] == snap.ts_event
+    assert body["summary"]["price"] == snap.price
+    assert body["summary"]["long_liquidation_usd"] == snap.long_liquidation_usd
+    assert body["direction"]["bias"] == snap.bias
+    ids = sorted(c.cluster_id for c in rec.clusters if c.ts_event == snap.ts_event)
+    assert sorted(c["cluster_id"] for c in body["clusters"]) == ids
+    bins = next(b for b in rec.bins if b.ts_event == snap.ts_event)
+    total = sum(b["long_usd"] for b in client.get("/api/liquidation-map", params={
+        "run": run_id, "at": str(snap.ts_event), "window_pct": 50}).json()["bins"])
+    assert total == pytest.approx(bins.long_tier_usd().sum(), rel=1e-6)
+    signals = client.get("/signals", params={"run": run_id}).json()
+    assert signals["source"] == "recording" and len(signals["signals"]) == len(rec.signals) > 0
+    assert {s["action"] for s in signals["signals"]} <= {"ENTER", "SKIP", "EXIT", "REJECTED", "PARTIAL"}
+
+
+def test_history_says_when_the_catalog_has_no_liquidations(client):
+    body = client.get("/liquidations/history", params={"end": AT, "range": "3d"}).json()
+    assert body["available"] is False and body["records"] == [] and "LiquidationEvent" in body["note"]
+    note = client.get("/signals").json()["note"]
+    assert "run=" in note
+
+
+def test_liquidation_history_from_a_catalog_that_has_records(served_catalog, tmp_path):
+    """SYNTHETIC liquidation prints written into a copy of the real catalog."""
+    import shutil
+
+    from fastapi.testclient import TestClient
+    from nautilus_trader.model.identifiers import InstrumentId
+    from nautilus_trader.persistence.catalog import ParquetDataCatalog
+
+    from liqheat_nautilus.data import LiquidationEvent
+    from liqheat_nautilus.serve.app import create_app
+    from liqheat_nautilus.serve.maps import MapStore
+    from liqheat_nautilus.serve.sources import CatalogSource
+
+    copy = tmp_path / "catalog"
+    shutil.copytree(served_catalog[0], copy, ignore=shutil.ignore_patterns("backtest"))
+    t0 = parse_time("2026-06-23T00:00")
+    events = [LiquidationEvent(instrument_id=InstrumentId.from_str(INSTRUMENT), side=side, price=70.0 + i,
+                               quantity=10.0, notional_usd=(70.0 + i) * 10.0, source="forceOrder",
+                               ts_event=t0 + i * 3_600 * 10**9, ts_init=t0 + i * 3_600 * 10**9)
+              for i, side in enumerate(["LONG", "SHORT", "LONG", "LONG"])]
+    ParquetDataCatalog(str(copy)).write_data(events)
+    with TestClient(create_app(CatalogSource(MapStore(copy)))) as c:
+        body = c.get("/liquidations/history", params={"start": "2026-06-23T00:30", "end": "2026-06-23T05:00"}).json()
+        assert body["available"] is True and [r["price"] for r in body["records"]] == [71.0, 72.0, 73.0]
+        assert body["long_usd"] == pytest.approx(720.0 + 730.0) and body["short_usd"] == pytest.approx(710.0)
+        capped = c.get("/liquidations/history", params={"start": "2026-06-22T00:00", "end": "2026-06-24T00:00",
+                                                         "limit": 2}).json()
+        assert capped["truncated"] is True and [r["price"] for r in capped["records"]] == [72.0, 73.0]
+
+
+@pytest.mark.parametrize(("path", "params", "field"), [
+    ("/api/liquidation-map", {"at": "yesterday"}, "at"),
+    ("/api/liquidation-map", {"at": "99999999999999999999999"}, "at"),
+    ("/api/liquidation-map", {"window_pct": "0"}, "window_pct"),
+    ("/api/liquidation-map", {"window_pct": "nan"}, "window_pct"),
+    ("/api/liquidation-map", {"model": "magic"}, "model"),
+    ("/api/liquidation-map", {"profile": "../../etc/passwd"}, "profile"),
+    ("/liquidations/heatmap", {"start": "2026-01-01", "end": "2026-06-20"}, "start"),
+    ("/liquidations/heatmap", {"start": "2026-06-20", "end": "2026-06-19"}, "start"),
+    ("/liquidations/heatmap", {"range": "90d"}, "range"),
+    ("/liquidations/heatmap", {"levels": "100000"}, "levels"),
+    ("/liquidations/history", {"limit": "0"}, "limit"),
+])
+def test_bad_parameters_get_422_naming_the_field(client, path, params, field):
+    response = client.get(path, params=params)
+    assert response.status_code == 422, response.text
+    assert [field] == [e["loc"][-1] for e in response.json()["detail"]]
+
+
+def test_unknown_instrument_and_run_get_404_listing_the_known_ones(client, served_catalog):
+    for response in (client.get("/api/liquidation-map", params={"instrument_id": "BTC-USDT-SWAP.OKX"}),
+                     client.get("/api/heatmap/NOPE.X/best")):
+        assert response.status_code == 404
+        assert response.json()["known"] == [INSTRUMENT] and "NOPE" in response.text or "BTC" in response.text
+    run = client.get("/api/liquidation-map", params={"run": "00000000-0000-0000-0000-000000000000"})
+    assert run.status_code == 404 and served_catalog[1] in run.json()["known"]
+    both = client.get("/api/liquidation-map", params={"run": served_catalog[1], "model": "simple"})
+    assert both.status_code == 422 and both.json()["detail"][0]["loc"] == ["query", "model"]
+    early = client.get("/api/liquidation-map", params={"at": "2020-01-01"})
+    assert early.status_code == 404 and "2026-06-11" in early.json()["detail"]
+
+
+def test_read_only_and_cors_off_by_default(client):
+    assert client.post("/health").status_code == 405
+    assert client.delete("/api/liquidation-map").status_code == 405
+    response = client.get("/health", headers={"Origin": "http://evil.example"})
+    assert "access-control-allow-origin" not in response.headers
+
+
+def test_openapi_documents_every_endpoint_with_units(client):
+    schema = client.get("/openapi.json").json()
+    paths = set(schema["paths"])
+    assert {"/health", "/api/status", "/api/liquidation-map", "/liquidations/levels", "/liquidations/heatmap",
+            "/liquidations/history", "/liquidations/compare-models", "/api/heatmap/{instrument_id}/best",
+            "/api/stats", "/signals", "/stream"} <= paths
+    assert all(set(ops) == {"get"} for ops in schema["paths"].values())
+    summary = schema["components"]["schemas"]["Summary"]["properties"]
+    assert "USD" in summary["total_oi_usd"]["description"] and "fraction" in summary["funding_rate"]["description"]
+    ref = schema["paths"]["/api/liquidation-map"]["get"]["responses"]
+    assert {"200", "404", "422"} <= set(ref)
+
+
+def test_stats_counts_requests_and_replays(client):
+    first = client.get("/api/stats").json()
+    client.get("/health")
+    second = client.get("/api/stats").json()
+    assert second["requests"] >= first["requests"] + 2
+    assert second["memory_rss_bytes"] > 50e6 and second["replays_built"] >= 1
+    assert any(r["model"] == "binance_standard" and r["leverage_profile"] == "neutral" for r in second["replays"])
+
+
+def test_charts_are_plotly_figures_of_the_served_map(client):
+    fig = client.get("/charts/map", params={"at": AT}).json()
+    bars = [t for t in fig["data"] if t["type"] == "bar"]
+    assert len(bars) == 16 and fig["layout"]["barmode"] == "stack"
+    assert "USDT" in fig["layout"]["xaxis"]["title"]["text"]
+    heat = client.get("/charts/heatmap", params={"end": AT, "range": "3d"}).json()
+    kinds = [t["meta"]["kind"] for t in heat["data"]]
+    assert kinds == ["cleared", "live", "candles"]
+    assert math.isclose(len(heat["data"][1]["x"]), 3 * 24, rel_tol=0.3)
+    assert isinstance(pd.Timestamp(heat["data"][1]["x"][0]), pd.Timestamp)
