@@ -120,6 +120,8 @@ def _run(args: argparse.Namespace) -> int:
                                           access_log=False, lifespan="on"))
     try:
         server.run()
+    except KeyboardInterrupt:  # uvicorn re-raises Ctrl-C after its graceful shutdown
+        return 0
     except SystemExit as exc:  # uvicorn exits when it cannot bind
         return int(exc.code or 1)
     finally:

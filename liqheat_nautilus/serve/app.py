@@ -25,6 +25,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Redirect
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from liqheat_nautilus.charts.heatmap import ohlcv_candles
+from liqheat_nautilus.core.params import MODELS
 from liqheat_nautilus.core.units import NS_PER_DAY, NS_PER_HOUR, NS_PER_MINUTE, NS_PER_SECOND
 from liqheat_nautilus.serve import models as m
 from liqheat_nautilus.serve.frames import (
@@ -55,12 +56,17 @@ _TIME_MIN_NS, _TIME_MAX_NS = 0, 2**63 - 1
 ERRORS = {404: {"model": m.ErrorDetail, "description": "Unknown instrument or run (the known ones are listed)."},
           422: {"model": m.ValidationErrorResponse, "description": "Invalid parameter (the field is named)."}}
 
+TIME_PATTERN = (r"^\s*(\d{1,19}|\d{4}-\d{2}-\d{2}([T ]\d{2}(:\d{2}(:\d{2}(\.\d{1,9})?)?)?)?"
+                r"(Z|[+-]\d{2}(:?\d{2})?)?)\s*$")
+"""Times: UNIX nanoseconds, or ISO-8601 dates/times (naive = UTC)."""
 InstrumentQ = Annotated[str | None, Query(max_length=64, description="Instrument id (default: the first served).")]
-ModelQ = Annotated[str | None, Query(max_length=32, description="Liquidation-price model (catalog mode).")]
-ProfileQ = Annotated[str | None, Query(max_length=64, description="Leverage profile (catalog mode).")]
-RunQ = Annotated[str | None, Query(max_length=36, description="Recorded backtest run id (catalog mode).")]
-AtQ = Annotated[str | None, Query(max_length=40, description="Time: ISO-8601 (UTC if naive) or UNIX ns; "
-                                                             "default the latest map update.")]
+ModelQ = Annotated[Literal[MODELS] | None, Query(description="Liquidation-price model (catalog mode).")]
+RunQ = Annotated[str | None, Query(pattern=r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$",
+                                   description="Recorded backtest run id, a UUID (catalog mode).")]
+AtQ = Annotated[str | None, Query(max_length=40, pattern=TIME_PATTERN,
+                                  description="Time: ISO-8601 (UTC if naive) or UNIX ns; default the latest update.")]
+TimeQ = Annotated[str | None, Query(max_length=40, pattern=TIME_PATTERN, description="Time: ISO-8601 (UTC if naive) "
+                                                                                      "or UNIX ns.")]
 WindowQ = Annotated[float, Query(gt=0.0, le=50.0, description="Half-width of the price window (percent of price).")]
 
 
@@ -219,6 +225,10 @@ def create_app(source: MapSource, settings: ServeSettings | None = None) -> Fast
         Serve it with uvicorn (``liqheat serve`` does).
     """
     settings = settings or ServeSettings()
+    store = getattr(source, "store", None)
+    profiles = tuple(store.profiles) if store is not None else ()
+    ProfileQ = Annotated[Literal[profiles] | None if profiles else str | None,  # noqa: N806 (a type alias)
+                         Query(max_length=64, description="Leverage profile (catalog mode).")]
     cache = _JsonCache()
     counters = {"requests": 0, "stream_clients": 0}
 
@@ -426,8 +436,8 @@ def create_app(source: MapSource, settings: ServeSettings | None = None) -> Fast
 
     @app.get("/liquidations/heatmap", response_model=m.HeatmapResponse, responses=ERRORS, tags=["maps"])
     def heatmap(instrument_id: InstrumentQ = None, model: ModelQ = None, profile: ProfileQ = None, run: RunQ = None,
-                start: Annotated[str | None, Query(max_length=40, description="Window start (time).")] = None,
-                end: Annotated[str | None, Query(max_length=40, description="Window end (default: latest).")] = None,
+                start: Annotated[TimeQ, Query(description="Window start (time).")] = None,
+                end: Annotated[TimeQ, Query(description="Window end (default: latest).")] = None,
                 range: Annotated[RangeName, Query(description="Window length when start is omitted.")] = "24h",  # noqa: A002
                 levels: Annotated[int, Query(ge=10, le=1000, description="Most price levels returned.")] = 200):
         """Time × price heatmap: price levels, [time index, price index, USD] cells, OHLCV candles (12 h .. 30 d)."""
@@ -467,8 +477,8 @@ def create_app(source: MapSource, settings: ServeSettings | None = None) -> Fast
 
     @app.get("/liquidations/history", response_model=m.HistoryResponse, responses=ERRORS, tags=["maps"])
     def history(instrument_id: InstrumentQ = None,
-                start: Annotated[str | None, Query(max_length=40, description="Window start (time).")] = None,
-                end: Annotated[str | None, Query(max_length=40, description="Window end (default: latest).")] = None,
+                start: Annotated[TimeQ, Query(description="Window start (time).")] = None,
+                end: Annotated[TimeQ, Query(description="Window end (default: latest).")] = None,
                 range: Annotated[RangeName, Query(description="Window length when start is omitted.")] = "24h",  # noqa: A002
                 limit: Annotated[int, Query(ge=1, le=10_000, description="Most records returned.")] = 1000):
         """Real liquidation records (LiquidationEvent) in a window, where the catalog or stream holds them."""
@@ -570,8 +580,8 @@ def create_app(source: MapSource, settings: ServeSettings | None = None) -> Fast
     @app.get("/charts/heatmap", response_model=m.FigureResponse, responses=ERRORS, tags=["charts"])
     def chart_heatmap(instrument_id: InstrumentQ = None, model: ModelQ = None, profile: ProfileQ = None,
                       run: RunQ = None,
-                      start: Annotated[str | None, Query(max_length=40, description="Window start.")] = None,
-                      end: Annotated[str | None, Query(max_length=40, description="Window end.")] = None,
+                      start: Annotated[TimeQ, Query(description="Window start.")] = None,
+                      end: Annotated[TimeQ, Query(description="Window end.")] = None,
                       range: Annotated[RangeName, Query(description="Window length when start is omitted.")] = "3d"):  # noqa: A002
         """The time × price heatmap with candles as a Plotly figure (liqheat_nautilus.charts.heatmap)."""
         from liqheat_nautilus.serve.figures import heatmap_figure_json

@@ -28,9 +28,10 @@ class ErrorDetail(_Model):
     known: list[str] = Field(default_factory=list, description="Valid values (e.g. the known instrument ids).")
 
 
-class ValidationItem(_Model):
-    """One invalid request field (FastAPI's validation error layout)."""
+class ValidationItem(BaseModel):
+    """One invalid request field (FastAPI's validation error layout; ``input`` and ``ctx`` may follow)."""
 
+    model_config = ConfigDict(extra="allow")
     loc: list[str | int] = Field(description="Where the field is, e.g. ['query', 'at'].")
     msg: str = Field(description="Why it is invalid.")
     type: str = Field(description="Error kind.")
@@ -196,11 +197,12 @@ class HeatmapResponse(_Model):
     times_ns: list[int] = Field(description="Time of each heatmap column, a map update (UNIX ns).")
     price_levels: list[float] = Field(description="Centre of each price level (price), ascending.")
     level_width: float = Field(description="Width of a price level (price): whole bins merged.")
-    cells: list[tuple[int, int, float]] = Field(
-        description="[time index, price index, USD] for each non-empty cell: open long + short notional (USD).")
+    cells: list[list[int | float]] = Field(
+        description="[time index, price index, USD] for each non-empty cell (indices are whole numbers into times_ns "
+                    "and price_levels): open long + short notional (USD).")
     max_usd: float = Field(description="Largest cell value (USD), 0 when there is no cell.")
     candle_interval_s: int = Field(description="Length of a candle (seconds).")
-    candles: list[tuple[int, float, float, float, float, float]] = Field(
+    candles: list[list[int | float]] = Field(
         description="[start time (UNIX ns), open, high, low, close (price), volume (base units)].")
 
 

@@ -1,0 +1,208 @@
+"""Access rules (token, loopback default, CORS only when configured), the `liqheat serve` command as a user runs
+it (a real uvicorn server in a subprocess), the event stream, and the replays' caching and incremental extension."""
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import numpy as np
+import pytest
+
+from liqheat_nautilus.cli import main
+from liqheat_nautilus.serve.app import ServeSettings, create_app
+from liqheat_nautilus.serve.security import TOKEN_ENV, is_loopback, token_for
+
+ROOT = Path(__file__).resolve().parents[2]
+TOKEN = "s3cret-token-for-tests-0123456789"
+
+
+def test_token_is_required_off_loopback():
+    assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
+    assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.5")
+    assert token_for("127.0.0.1", {}) is None
+    with pytest.raises(ValueError, match=TOKEN_ENV):
+        token_for("0.0.0.0", {})
+    with pytest.raises(ValueError, match="at least 16"):
+        token_for("0.0.0.0", {TOKEN_ENV: "short"})
+    assert token_for("0.0.0.0", {TOKEN_ENV: TOKEN}) == TOKEN
+
+
+def test_every_request_needs_the_token_when_one_is_set(catalog_source):
+    from fastapi.testclient import TestClient
+
+    with TestClient(create_app(catalog_source, ServeSettings(token=TOKEN))) as c:
+        for path in ("/health", "/api/liquidation-map", "/", "/openapi.json", "/static/plotly.min.js"):
+            assert c.get(path).status_code == 401, path
+        assert c.get("/health", headers={"Authorization": "Bearer wrong-token-0123456789"}).status_code == 401
+        assert c.get("/health", headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 200
+        # the dashboard: /?token=... sets an HttpOnly cookie and redirects; the page and its API calls then work
+        login = c.get(f"/?token={TOKEN}", follow_redirects=False)
+        assert login.status_code == 303 and "httponly" in login.headers["set-cookie"].lower()
+        assert c.get("/").status_code == 200 and c.get("/api/status").status_code == 200
+        c.cookies.clear()
+        assert c.get(f"/api/status?token={TOKEN}").status_code == 401  # a token in the URL only logs in at /
+
+
+def test_cors_only_for_configured_origins(catalog_source):
+    from fastapi.testclient import TestClient
+
+    with TestClient(create_app(catalog_source, ServeSettings(cors_origins=["http://dash.example"]))) as c:
+        ok = c.get("/health", headers={"Origin": "http://dash.example"})
+        assert ok.headers["access-control-allow-origin"] == "http://dash.example"
+        other = c.get("/health", headers={"Origin": "http://evil.example"})
+        assert "access-control-allow-origin" not in other.headers
+
+
+def test_serve_refuses_bad_input_without_a_traceback(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv(TOKEN_ENV, raising=False)
+    assert main(["serve", "--host", "0.0.0.0", "--catalog", str(tmp_path)]) == 1
+    assert TOKEN_ENV in capsys.readouterr().err
+    assert main(["serve", "--catalog", str(tmp_path / "missing")]) == 1
+    assert "catalog not found" in capsys.readouterr().err
+    assert main(["serve", "--live", "http://127.0.0.1:6379"]) == 1
+    assert "redis://" in capsys.readouterr().err
+    assert main(["serve", "--live", "redis://user:pw@127.0.0.1:6379"]) == 1
+    assert "REDIS_PASSWORD" in capsys.readouterr().err
+    bad = tmp_path / "profile.json"
+    bad.write_text('{"10": -1}')
+    assert main(["serve", "--catalog", str(tmp_path), "--profile-file", str(bad)]) == 1
+    assert "tier '10'" in capsys.readouterr().err
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_liqheat_serve_runs_and_stops_cleanly(served_catalog, tmp_path):
+    """The command as a user runs it: uvicorn on 127.0.0.1, a calibrated profile file, Ctrl-C stops it."""
+    profile = tmp_path / "calibrated.json"
+    profile.write_text('{"name": "calibrated", "weights": {"10": 0.5, "25": 0.3, "50": 0.2}}')
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+    proc = subprocess.Popen([sys.executable, "-m", "liqheat_nautilus.cli", "serve", "--catalog",
+                             str(served_catalog[0]), "--port", str(port), "--profile-file", str(profile)],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        status = None
+        while time.monotonic() < deadline:
+            try:
+                status = httpx.get(f"{base}/api/status", timeout=5).json()
+                if status["instruments"][0]["state"] == "READY":
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.3)
+        assert status is not None and status["instruments"][0]["state"] == "READY"
+        assert "calibrated" in status["profiles"]
+        body = httpx.get(f"{base}/api/liquidation-map", params={"profile": "calibrated", "window_pct": 50},
+                         timeout=30).json()
+        levels = httpx.get(f"{base}/liquidations/levels", params={"profile": "calibrated", "window_pct": 50},
+                           timeout=30).json()
+        assert body["leverage_profile"] == "calibrated" and levels["tiers"] == [10.0, 25.0, 50.0]
+        page = httpx.get(f"{base}/", timeout=5)
+        assert page.status_code == 200 and "/static/plotly.min.js" in page.text and "cdn" not in page.text.lower()
+        js = httpx.get(f"{base}/static/plotly.min.js", timeout=5)
+        assert js.status_code == 200 and len(js.content) > 1_000_000  # the plotly package's own bundle
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0, out
+    assert "Traceback" not in out and f"http://127.0.0.1:{port}/" in out
+
+
+def test_event_stream_pushes_new_map_updates(catalog_source):
+    from fastapi.testclient import TestClient
+
+    frame = catalog_source.latest["SOL-USDT-SWAP.OKX"]
+    with TestClient(create_app(catalog_source)) as c:
+        def push() -> None:
+            time.sleep(0.5)
+            catalog_source.notify(frame)
+
+        pusher = threading.Thread(target=push)
+        pusher.start()
+        with c.stream("GET", "/stream", params={"max_events": 1, "heartbeat_s": 0.2}) as response:
+            assert response.headers["content-type"].startswith("text/event-stream")
+            text = "".join(response.iter_text())
+        pusher.join()
+    assert "event: snapshot" in text and ": ping" in text
+    data = next(line[6:] for line in text.splitlines() if line.startswith("data: "))
+    import json
+
+    event = json.loads(data)
+    assert event["instrument_id"] == "SOL-USDT-SWAP.OKX" and event["ts_ns"] == frame.ts_ns
+    assert event["price"] == frame.snapshot.price
+
+
+def test_replays_are_cached_and_extended_incrementally(served_catalog):
+    from liqheat_nautilus.replay import parse_time
+    from liqheat_nautilus.serve.maps import MapStore
+
+    store = MapStore(served_catalog[0])
+    replay = store.replay("SOL-USDT-SWAP.OKX", "isolated_mmr", "aggressive")
+    assert store.replay("SOL-USDT-SWAP.OKX", "isolated_mmr", "aggressive") is replay and store.replays_built == 1
+    t1, t2 = parse_time("2026-06-15T00:00"), parse_time("2026-06-20T00:00")
+    f1 = replay.frame_at(t1)
+    n1, pos1 = len(replay.frames), replay.position_ns
+    assert pos1 <= t1 and f1.ts_ns <= t1
+    f2 = replay.frame_at(t2)  # continues from t1: the frames before t1 are kept as they were
+    assert len(replay.frames) > n1 and replay.frames[n1 - 1] is f1 and replay.position_ns <= t2
+    assert replay.frame_at(t1) is f1  # earlier time: a lookup, no replay
+    fresh = MapStore(served_catalog[0]).replay("SOL-USDT-SWAP.OKX", "isolated_mmr", "aggressive").frame_at(t2)
+    assert fresh.ts_ns == f2.ts_ns
+    assert np.array_equal(fresh.bins.long_tier_usd(), f2.bins.long_tier_usd())
+    assert [c.cluster_id for c in fresh.clusters] == [c.cluster_id for c in f2.clusters]
+
+
+def test_catalog_growth_extends_the_replays(served_catalog, tmp_path):
+    """The catalog's last two days are appended later (as `liqheat catalog fetch` would): the cached replay
+    continues over them and ends where a replay of the whole catalog ends."""
+    import shutil
+
+    from nautilus_trader.model.data import BarType
+    from nautilus_trader.persistence.catalog import ParquetDataCatalog
+
+    from liqheat_nautilus.data import FundingRate, OpenInterest
+    from liqheat_nautilus.replay import parse_time
+    from liqheat_nautilus.serve.maps import MapStore
+
+    full = ParquetDataCatalog(str(served_catalog[0]))
+    cut = parse_time("2026-06-24T12:00")
+    part = tmp_path / "part"
+    part_cat = ParquetDataCatalog(str(part))
+    part_cat.write_data(full.instruments())
+    iid = "SOL-USDT-SWAP.OKX"
+    bar_type = BarType.from_str(f"{iid}-1-MINUTE-LAST-EXTERNAL")
+    bars = full.bars(bar_types=[str(bar_type)])
+    extra = [[d.data if hasattr(d, "data") else d for d in full.query(cls, identifiers=[iid])]
+             for cls in (OpenInterest, FundingRate)]
+    part_cat.write_data([b for b in bars if b.ts_init <= cut])
+    for items in extra:
+        part_cat.write_data([d for d in items if d.ts_init <= cut])
+    store = MapStore(part)
+    replay = store.replay(iid, "binance_standard", "neutral")
+    before = replay.frame_at(2**62)
+    assert before.ts_ns <= cut
+    part_cat.write_data([b for b in bars if b.ts_init > cut])
+    for items in extra:
+        later = [d for d in items if d.ts_init > cut]
+        if later:
+            part_cat.write_data(later)
+    assert store.refresh(iid) == sum(1 for b in bars if b.ts_init > cut) > 0
+    after = replay.frame_at(2**62)
+    assert after.ts_ns > cut and replay.frames[: len(replay.frames)].count(before) == 1
+    whole = MapStore(served_catalog[0]).replay(iid, "binance_standard", "neutral").frame_at(2**62)
+    assert after.ts_ns == whole.ts_ns
+    assert np.allclose(after.bins.long_tier_usd().sum(), whole.bins.long_tier_usd().sum(), rtol=1e-9)
+    shutil.rmtree(part)
