@@ -68,6 +68,15 @@ def check_redis_url(url: str) -> str:
     return url
 
 
+def _priority(topic: bytes) -> int:
+    """Order of the actor's messages of one update: clusters (0), snapshot (1), bins (2), anything else (3)."""
+    for rank, prefix in enumerate((b"data.LiquidationCluster.", b"data.LiquidationMapSnapshot.",
+                                   b"data.LiquidationMapBins.")):
+        if topic.startswith(prefix):
+            return rank
+    return 3
+
+
 @dataclass
 class _Instrument:
     frames: list[MapFrame] = field(default_factory=list)
@@ -168,11 +177,17 @@ class LiveSource(MapSource):
                     continue
                 reply = await self._redis.xread(dict(self._last_ids), count=2000, block=self.poll_block_ms)
                 self.error = None
+                batch = []
                 for key, entries in reply or ():
                     name = key.decode()
                     for entry_id, fields in entries:
                         self._last_ids[name] = entry_id.decode()
-                        self._handle(fields)
+                        ms, _, seq = entry_id.decode().partition("-")
+                        batch.append((int(ms), _priority(fields.get(b"topic", b"")), int(seq or 0), fields))
+                # Redis returns the batch stream by stream: put it back in time order (entry ids are the server's
+                # milliseconds), and within a millisecond in the actor's order: clusters, snapshot, bins
+                for *_, fields in sorted(batch, key=lambda e: e[:3]):
+                    self._handle(fields)
             except asyncio.CancelledError:
                 raise
             except (redis.exceptions.RedisError, OSError) as exc:
@@ -223,7 +238,10 @@ class LiveSource(MapSource):
             self._snapshot(obj)
         elif isinstance(obj, LiquidationCluster):
             st = self._instrument_state(obj.instrument_id.value)
-            st.clusters.setdefault(obj.ts_event, []).append(obj)
+            if st.frame_ts and st.frame_ts[-1] == obj.ts_event:  # its snapshot came first: add it to the update
+                st.frames[-1] = replace(st.frames[-1], clusters=(*st.frames[-1].clusters, obj))
+            else:
+                st.clusters.setdefault(obj.ts_event, []).append(obj)
         elif isinstance(obj, LiquidationMapBins):
             self._bins(obj)
         elif isinstance(obj, Bar):
