@@ -34,7 +34,8 @@ def register(subparsers) -> None:
         p.add_argument("--snapshot-minutes", type=int, default=60,
                        help="snapshot interval of the heatmap history in minutes (default 60, as the actor)")
         if name == "map":
-            p.add_argument("--window-pct", type=float, default=10.0, help="price window +/- percent (default 10)")
+            p.add_argument("--window-pct", type=float, default=None,
+                           help="price window +/- percent (default: wide enough for every leverage tier, 25 for 5x)")
         else:
             p.add_argument("--hours", type=float, default=0.0,
                            help="show only the last HOURS before --at (default 0: all of the history)")
