@@ -14,8 +14,8 @@ from backtests.metrics import ComparisonRow, strategy_row
 from backtests.monitor import RunMonitor, RunMonitorConfig
 from backtests.reports import RunReports, collect_reports, results_folder, write_reports
 from liqheat_nautilus.actor import LiquidationMapActor
+from liqheat_nautilus.adapters.okx.loaders import ingest_okx_sample
 from liqheat_nautilus.core.clusters import ClusterInfo
-from liqheat_nautilus.ingest.okx_sample import ingest_okx_sample
 from liqheat_nautilus.paths import default_catalog_dir, sample_dir
 from liqheat_nautilus.simulation.funding import PAYMENTS_TOPIC
 

@@ -15,8 +15,8 @@ from nautilus_trader.model.identifiers import ClientId, InstrumentId, Venue
 from nautilus_trader.model.objects import Money, Price, Quantity
 from nautilus_trader.trading.strategy import Strategy
 
+from liqheat_nautilus.adapters.common.providers import known_perpetual
 from liqheat_nautilus.data import FundingRate
-from liqheat_nautilus.ingest.instruments import known_perpetual
 from liqheat_nautilus.simulation import FundingModule, FundingModuleConfig
 
 T0 = pd.Timestamp("2026-01-05T00:00:00Z").value

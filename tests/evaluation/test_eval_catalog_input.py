@@ -12,7 +12,7 @@ import pytest
 
 from liqheat_nautilus.evaluation.catalog_input import read_catalog
 from liqheat_nautilus.evaluation.runner import EvaluationSettings, run_evaluation
-from liqheat_nautilus.ingest.errors import IngestError
+from liqheat_nautilus.persistence.errors import IngestError
 
 OKX_SAMPLE = Path(__file__).resolve().parents[2] / "catalog" / "okx_sol_usdt_swap_2026-06"
 IID = "SOL-USDT-SWAP.OKX"

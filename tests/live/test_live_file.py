@@ -3,8 +3,9 @@
 import pytest
 from nautilus_trader.config import TradingNodeConfig
 
+from liqheat_nautilus.adapters.binance.config import GuardedBinanceExecClientConfig, GuardedSandboxExecClientConfig
+from liqheat_nautilus.adapters.ccxt.config import OpenInterestPollerConfig
 from liqheat_nautilus.cli import main
-from liqheat_nautilus.live.guarded_exec import GuardedBinanceExecClientConfig, GuardedSandboxExecClientConfig
 from liqheat_nautilus.live.keys import missing_key_vars, require_keys
 from liqheat_nautilus.live.live_file import (
     MAINNET_CONFIRMATION,
@@ -12,7 +13,6 @@ from liqheat_nautilus.live.live_file import (
     load_live_file,
 )
 from liqheat_nautilus.live.node import build_node_config
-from liqheat_nautilus.live.oi_config import OpenInterestPollerConfig
 from liqheat_nautilus.paths import project_root
 
 CONFIG = project_root() / "config"

@@ -4,7 +4,7 @@ with sandbox execution, the open-interest poller and the liquidation map actor.
 
 Each node runs in its own process (a TradingNode closes its event loop on dispose). The server binds 127.0.0.1 on a
 random port; every Binance and ccxt URL of the node points there. Open-interest values are synthetic (constructed;
-see fixtures/README.md), everything on the websocket is the real capture.
+see tests/adapters/binance/fixtures/README.md), everything on the websocket is the real capture.
 """
 
 import json
@@ -14,10 +14,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import HERE, require_captures
-from local_binance import CAPTURES, LocalBinance, load_capture_lines
+from adapters.binance.local_binance import CAPTURES, LocalBinance, load_capture_lines, require_captures
 from replay_config import write_replay_toml
 
+HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 
 

@@ -17,7 +17,7 @@ from nautilus_trader.model.objects import Price, Quantity
 from nautilus_trader.model.position import Position
 from nautilus_trader.test_kit.stubs.events import TestEventStubs
 
-from liqheat_nautilus.ingest.instruments import PerpetualSpec, make_perpetual
+from liqheat_nautilus.adapters.common.instruments import PerpetualSpec, make_perpetual
 from liqheat_nautilus.live.risk_guard import RiskLimits, check_order, reference_price
 
 SPEC = PerpetualSpec("BTCUSDT-PERP", "BINANCE", "BTC", "USDT", "USDT", "0.10", "0.001")

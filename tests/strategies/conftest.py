@@ -18,8 +18,8 @@ from nautilus_trader.model.identifiers import ClientId, Venue
 from nautilus_trader.model.instruments import CryptoPerpetual
 from nautilus_trader.model.objects import Money, Price, Quantity
 
+from liqheat_nautilus.adapters.common.providers import known_perpetual
 from liqheat_nautilus.data import FundingRate, LiquidationCluster, LiquidationMapSnapshot
-from liqheat_nautilus.ingest.instruments import known_perpetual
 
 T0 = pd.Timestamp("2026-01-05T00:00:00Z").value  # synthetic start
 MINUTE = 60_000_000_000
