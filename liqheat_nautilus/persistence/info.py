@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
-from liqheat_nautilus.persistence.scan import StreamInfo, scan_catalog
+from liqheat_nautilus.persistence.scan import INSTRUMENT_TYPES, StreamInfo, require_catalog, scan_catalog
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class CatalogInfo:
         """Readable multi-line text: instruments, then one line per data stream."""
         lines = [f"catalog {self.catalog}", f"instruments ({len(self.instruments)}):"]
         lines += [f"  {line}" for line in self.instruments] or ["  (none)"]
-        data = [s for s in self.streams if s.type_name not in _INSTRUMENT_DIRS]
+        data = [s for s in self.streams if s.type_name not in INSTRUMENT_TYPES]
         lines.append(f"data ({len(data)} streams):")
         lines.append(f"  {'type':<22} {'identifier':<46} {'rows':>12}  {'first (UTC)':<20} {'last (UTC)':<20} files")
         for s in data:
@@ -41,9 +41,6 @@ class CatalogInfo:
             name = s.data_cls.__name__ if s.data_cls is not None else s.type_name
             lines.append(f"  {name:<22} {s.identifier:<46} {s.rows:>12,}  {first:<20} {last:<20} {len(s.files)}")
         return "\n".join(lines)
-
-
-_INSTRUMENT_DIRS = ("crypto_perpetual", "crypto_future", "currency_pair", "futures_contract", "equity")
 
 
 def catalog_info(catalog_dir: str | Path) -> CatalogInfo:
@@ -64,9 +61,7 @@ def catalog_info(catalog_dir: str | Path) -> CatalogInfo:
     FileNotFoundError
         If the folder holds no ``data/`` folder.
     """
-    catalog_dir = Path(catalog_dir)
-    if not (catalog_dir / "data").is_dir():
-        raise FileNotFoundError(f"{catalog_dir}: not a catalog (no data/ folder)")
+    catalog_dir = require_catalog(catalog_dir)
     lines = []
     for inst in ParquetDataCatalog(str(catalog_dir)).instruments():
         kind = "inverse" if getattr(inst, "is_inverse", False) else "linear"

@@ -8,6 +8,24 @@ from nautilus_trader.persistence.funcs import class_to_filename, filename_to_cla
 
 import liqheat_nautilus.data  # noqa: F401  (registers the custom data classes for filename_to_class)
 
+INSTRUMENT_TYPES = ("crypto_perpetual", "crypto_future", "currency_pair", "futures_contract", "equity")
+"""Catalog folder names of instrument definitions (not data streams)."""
+
+
+def require_catalog(catalog_dir: str | Path) -> Path:
+    """
+    The folder as a ``Path`` when it holds a catalog.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the folder does not exist or holds no ``data/`` folder.
+    """
+    catalog_dir = Path(catalog_dir)
+    if not (catalog_dir / "data").is_dir():
+        raise FileNotFoundError(f"{catalog_dir}: not a catalog (no data/ folder)")
+    return catalog_dir
+
 
 @dataclass(frozen=True)
 class StreamInfo:

@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 from nautilus_trader.model.objects import FIXED_SCALAR
 
 from liqheat_nautilus.core.units import NS_PER_DAY, NS_PER_HOUR, NS_PER_MINUTE, NS_PER_SECOND
-from liqheat_nautilus.persistence.scan import StreamInfo, scan_catalog
+from liqheat_nautilus.persistence.scan import INSTRUMENT_TYPES, StreamInfo, require_catalog, scan_catalog
 
 ERROR = "error"
 WARNING = "warning"
@@ -308,9 +308,6 @@ def _check_stream(info: StreamInfo, max_jump: float) -> list[Finding]:
     return chk.findings()
 
 
-INSTRUMENT_TYPES = ("crypto_perpetual", "crypto_future", "currency_pair", "futures_contract", "equity")
-
-
 def validate_catalog(catalog_dir: str | Path, max_jump: float = 0.10) -> ValidationReport:
     """
     Check every data stream of a catalog.
@@ -331,9 +328,7 @@ def validate_catalog(catalog_dir: str | Path, max_jump: float = 0.10) -> Validat
     FileNotFoundError
         If the folder does not exist or holds no ``data/`` folder.
     """
-    catalog_dir = Path(catalog_dir)
-    if not (catalog_dir / "data").is_dir():
-        raise FileNotFoundError(f"{catalog_dir}: not a catalog (no data/ folder)")
+    catalog_dir = require_catalog(catalog_dir)
     streams = scan_catalog(catalog_dir)
     report = ValidationReport(str(catalog_dir.resolve()), streams)
     instruments = {s.identifier for s in streams if s.type_name in INSTRUMENT_TYPES}

@@ -15,7 +15,6 @@ from nautilus_trader.model.identifiers import InstrumentId
 
 from liqheat_nautilus.adapters.binance.config import LiqheatBinanceDataClientConfig
 from liqheat_nautilus.adapters.binance.parsing import (
-    FundingThrottle,
     decode_force_order,
     decode_trade,
     force_order_to_event,
@@ -31,6 +30,47 @@ def _metadata_instrument_id(data_type: DataType) -> InstrumentId | None:
     if value is None or isinstance(value, InstrumentId):
         return value
     return InstrumentId.from_str(str(value))
+
+
+class FundingThrottle:
+    """
+    Decides which funding updates to publish: the mark-price stream repeats the running rate every second.
+
+    Publishes the first update, every change of ``next_funding_ns`` (a funding settled) and any change of the
+    rate at least ``min_interval_ns`` (``ts_event``) after the previous publication.
+
+    Parameters
+    ----------
+    min_interval_ns : int
+        Minimum spacing (ns) between publications of a merely changed rate.
+    """
+
+    def __init__(self, min_interval_ns: int) -> None:
+        self.min_interval_ns = int(min_interval_ns)
+        self._last: dict[InstrumentId, tuple[float, int, int]] = {}
+
+    def should_publish(self, funding: FundingRate) -> bool:
+        """
+        Whether to publish ``funding`` (and remember it when so).
+
+        Parameters
+        ----------
+        funding : FundingRate
+            The candidate update.
+
+        Returns
+        -------
+        bool
+        """
+        last = self._last.get(funding.instrument_id)
+        publish = (
+            last is None
+            or funding.next_funding_ns != last[1]
+            or (funding.rate != last[0] and funding.ts_event - last[2] >= self.min_interval_ns)
+        )
+        if publish:
+            self._last[funding.instrument_id] = (funding.rate, funding.next_funding_ns, funding.ts_event)
+        return publish
 
 
 class LiqheatBinanceFuturesDataClient(BinanceFuturesDataClient):

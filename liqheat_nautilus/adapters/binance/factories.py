@@ -8,6 +8,8 @@ from nautilus_trader.adapters.binance.factories import (
     get_cached_binance_futures_instrument_provider,
     get_cached_binance_http_client,
 )
+from nautilus_trader.adapters.binance.futures.providers import BinanceFuturesInstrumentProvider
+from nautilus_trader.adapters.binance.http.client import BinanceHttpClient
 from nautilus_trader.cache.cache import Cache
 from nautilus_trader.common.component import LiveClock, MessageBus
 from nautilus_trader.live.factories import LiveDataClientFactory, LiveExecClientFactory
@@ -24,6 +26,30 @@ from liqheat_nautilus.adapters.binance.execution import (
     GuardedSandboxExecutionClient,
 )
 from liqheat_nautilus.live.risk_guard import RiskLimits
+
+
+def _futures_client_and_provider(config: LiqheatBinanceDataClientConfig | GuardedBinanceExecClientConfig,
+                                 clock: LiveClock) -> tuple[BinanceHttpClient, BinanceFuturesInstrumentProvider]:
+    """
+    Nautilus' cached Binance HTTP client and futures instrument provider for a config (as its own factories do).
+
+    Raises
+    ------
+    ValueError
+        If ``config.account_type`` is not a futures account type.
+    """
+    if not config.account_type.is_futures:
+        raise ValueError(f"{type(config).__name__}.account_type must be a futures type, "
+                         f"was {config.account_type.value}")
+    client = get_cached_binance_http_client(
+        clock=clock, account_type=config.account_type, api_key=config.api_key, api_secret=config.api_secret,
+        key_type=config.key_type, base_url=config.base_url_http, is_testnet=config.testnet, is_us=config.us,
+    )
+    provider = get_cached_binance_futures_instrument_provider(
+        client=client, clock=clock, account_type=config.account_type, config=config.instrument_provider,
+        venue=config.venue,
+    )
+    return client, provider
 
 
 class LiqheatBinanceLiveDataClientFactory(LiveDataClientFactory):
@@ -61,17 +87,7 @@ class LiqheatBinanceLiveDataClientFactory(LiveDataClientFactory):
         ValueError
             If ``config.account_type`` is not a futures account type.
         """
-        if not config.account_type.is_futures:
-            raise ValueError(f"LiqheatBinanceDataClientConfig.account_type must be a futures type, "
-                             f"was {config.account_type.value}")
-        client = get_cached_binance_http_client(
-            clock=clock, account_type=config.account_type, api_key=config.api_key, api_secret=config.api_secret,
-            key_type=config.key_type, base_url=config.base_url_http, is_testnet=config.testnet, is_us=config.us,
-        )
-        provider = get_cached_binance_futures_instrument_provider(
-            client=client, clock=clock, account_type=config.account_type, config=config.instrument_provider,
-            venue=config.venue,
-        )
+        client, provider = _futures_client_and_provider(config, clock)
         base_url_ws = config.base_url_ws or get_ws_base_url(config.account_type, config.testnet, config.us)
         return LiqheatBinanceFuturesDataClient(
             loop=loop, client=client, msgbus=msgbus, cache=cache, clock=clock, instrument_provider=provider,
@@ -112,18 +128,8 @@ class GuardedBinanceExecClientFactory(LiveExecClientFactory):
         ValueError
             If ``config.account_type`` is not a futures type or a limit is invalid.
         """
-        if not config.account_type.is_futures:
-            raise ValueError(f"GuardedBinanceExecClientConfig.account_type must be a futures type, "
-                             f"was {config.account_type.value}")
+        client, provider = _futures_client_and_provider(config, clock)
         limits = _limits(config)
-        client = get_cached_binance_http_client(
-            clock=clock, account_type=config.account_type, api_key=config.api_key, api_secret=config.api_secret,
-            key_type=config.key_type, base_url=config.base_url_http, is_testnet=config.testnet, is_us=config.us,
-        )
-        provider = get_cached_binance_futures_instrument_provider(
-            client=client, clock=clock, account_type=config.account_type, config=config.instrument_provider,
-            venue=config.venue,
-        )
         exec_client = GuardedBinanceFuturesExecutionClient(
             loop=loop, client=client, msgbus=msgbus, cache=cache, clock=clock, instrument_provider=provider,
             base_url_ws=config.base_url_ws or get_ws_base_url(config.account_type, config.testnet, config.us),

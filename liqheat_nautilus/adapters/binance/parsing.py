@@ -2,8 +2,7 @@
 
 Websocket (USD-M): ``forceOrder`` events and insurance-fund ``@trade`` fills -> :class:`LiquidationEvent`;
 Nautilus' ``BinanceFuturesMarkPriceUpdate`` (``@markPrice@1s``: ``r`` the running funding rate, ``T`` the next
-funding time) -> :class:`FundingRate`; :class:`FundingThrottle` thins the once-a-second repeats. Payload schemas in
-:mod:`.schemas`.
+funding time) -> :class:`FundingRate`. Payload schemas in :mod:`.schemas`.
 
 Archives (data.binance.vision): one converter class per archive kind. Each takes Arrow batches in file order and
 returns the Nautilus objects and their ``ts_init`` (UNIX ns), checking values on the way; an :class:`IngestError`
@@ -467,44 +466,3 @@ def mark_price_to_funding(update: BinanceFuturesMarkPriceUpdate, interval_hours:
 
 def _round_ms(ts_ns: int) -> int:
     return (ts_ns + NS_PER_MS // 2) // NS_PER_MS * NS_PER_MS
-
-
-class FundingThrottle:
-    """
-    Decides which funding updates to publish: the mark-price stream repeats the running rate every second.
-
-    Publishes the first update, every change of ``next_funding_ns`` (a funding settled) and any change of the
-    rate at least ``min_interval_ns`` (``ts_event``) after the previous publication.
-
-    Parameters
-    ----------
-    min_interval_ns : int
-        Minimum spacing (ns) between publications of a merely changed rate.
-    """
-
-    def __init__(self, min_interval_ns: int) -> None:
-        self.min_interval_ns = int(min_interval_ns)
-        self._last: dict[InstrumentId, tuple[float, int, int]] = {}
-
-    def should_publish(self, funding: FundingRate) -> bool:
-        """
-        Whether to publish ``funding`` (and remember it when so).
-
-        Parameters
-        ----------
-        funding : FundingRate
-            The candidate update.
-
-        Returns
-        -------
-        bool
-        """
-        last = self._last.get(funding.instrument_id)
-        publish = (
-            last is None
-            or funding.next_funding_ns != last[1]
-            or (funding.rate != last[0] and funding.ts_event - last[2] >= self.min_interval_ns)
-        )
-        if publish:
-            self._last[funding.instrument_id] = (funding.rate, funding.next_funding_ns, funding.ts_event)
-        return publish

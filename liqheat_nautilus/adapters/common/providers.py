@@ -12,22 +12,18 @@ KNOWN_PERPETUALS: dict[str, PerpetualSpec] = {**BINANCE_PERPETUALS, **OKX_PERPET
 
 def known_perpetual(instrument_id: str, ts_ns: int = 0) -> CryptoPerpetual:
     """
-    The instrument of one of :data:`KNOWN_PERPETUALS`.
+    The instrument of any venue's known contract (:func:`~.instruments.perpetual_from` over all of them).
 
     Parameters
     ----------
     instrument_id : str
-        E.g. ``"BTCUSDT.BINANCE"``, ``"SOL-USDT-SWAP.OKX"``.
+        A key of :data:`KNOWN_PERPETUALS`, e.g. ``"BTCUSDT.BINANCE"`` or ``"SOL-USDT-SWAP.OKX"``.
     ts_ns : int, default 0
         Definition time (UNIX ns).
 
     Returns
     -------
     CryptoPerpetual
-
-    Raises
-    ------
-    KeyError
-        If the instrument is not known (the message lists the known ones).
+        Raises ``KeyError`` (listing the known ids) for any other instrument.
     """
     return perpetual_from(KNOWN_PERPETUALS, instrument_id, ts_ns)

@@ -21,9 +21,9 @@ from nautilus_trader.model.identifiers import InstrumentId, TraderId
 
 from adapters.binance.local_binance import CAPTURES, require_captures
 from liqheat_nautilus.adapters.binance.config import LiqheatBinanceDataClientConfig
+from liqheat_nautilus.adapters.binance.data import FundingThrottle
 from liqheat_nautilus.adapters.binance.factories import LiqheatBinanceLiveDataClientFactory
 from liqheat_nautilus.adapters.binance.parsing import (
-    FundingThrottle,
     decode_force_order,
     decode_trade,
     force_order_to_event,
