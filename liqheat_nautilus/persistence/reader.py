@@ -139,7 +139,8 @@ def read_market_series(
 
     path = Path(catalog)
     if not path.is_dir():
-        raise IngestError(path, "catalog folder not found (build one with `liqheat catalog ingest` or `fetch`)")
+        raise IngestError(path, "catalog not found: no such folder (build one with `liqheat catalog ingest` or "
+                                "`liqheat catalog fetch`)")
     cat = ParquetDataCatalog(str(path))
     bounds = {"start": start_ns, "end": end_ns}
     if bar_type and not bar_type.startswith(f"{instrument_id}-"):

@@ -36,7 +36,7 @@ def test_bar_spec_full_bar_type_or_the_only_one_read_the_same(okx_catalog):
 
 
 def test_reader_errors_name_the_catalog(tmp_path, okx_catalog):
-    with pytest.raises(IngestError, match="catalog folder not found"):
+    with pytest.raises(IngestError, match="catalog not found"):
         read_market_series(tmp_path / "nope", IID)
     with pytest.raises(IngestError, match="no bars of BTC-USDT-SWAP.OKX"):
         read_market_series(okx_catalog, "BTC-USDT-SWAP.OKX")
