@@ -5,7 +5,6 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = ROOT.parent / "shared" / "data"
 OKX_SAMPLE = ROOT / "catalog" / "okx_sol_usdt_swap_2026-06"
 
 

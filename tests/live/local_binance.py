@@ -25,11 +25,12 @@ from pathlib import Path
 
 from aiohttp import WSMsgType, web
 
+from tests.data_files import data_file
+
 HERE = Path(__file__).resolve().parent
 FIXTURES = HERE / "fixtures"
-SHARED = HERE.parents[2] / "shared" / "data"
-CAPTURES = [SHARED / "binance_um_ws_captures" / f"usdm_btcusdt_2023040{d}.dat.gz" for d in (4, 5)]
-FUNDING_ZIP = SHARED / "binance_um_fundingrate" / "BTCUSDT-fundingRate-2026-04.zip"
+CAPTURES = [data_file(f"binance_um_ws_captures/usdm_btcusdt_2023040{d}.dat.gz") for d in (4, 5)]
+FUNDING_ZIP = data_file("binance_um_fundingrate/BTCUSDT-fundingRate-2026-04.zip")
 
 
 def load_capture_lines(paths: list[Path], skip: tuple[str, ...] = ("@depth",)) -> list[tuple[int, str, str]]:

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import HERE, require_captures
+from conftest import HERE
 from local_binance import CAPTURES, LocalBinance, load_capture_lines
 from replay_config import write_replay_toml
 
@@ -47,7 +47,6 @@ def _run_live(tmp_path: Path, base_url: str, duration: float, **toml_kwargs) -> 
 @pytest.fixture(scope="module")
 def replay_run(tmp_path_factory):
     """One 35-second node run over the whole ~8.5-minute capture replayed 30x faster (shared by the tests)."""
-    require_captures()
     server = LocalBinance(speed=30.0)  # ~17 s of replay: leaves the node ~15 s of margin on a loaded CI machine
     base = server.start()
     try:
@@ -144,7 +143,6 @@ def test_keys_are_never_logged_or_written(replay_run):
 
 
 def test_shutdown_can_keep_positions(tmp_path):
-    require_captures()
     server = LocalBinance(speed=30.0)
     base = server.start()
     try:
