@@ -1,4 +1,4 @@
-"""Shared fixtures: paths to the real data and a session-wide built copy of the embedded OKX catalog."""
+"""Shared fixtures: a session-wide built copy of the embedded OKX catalog (real test data: tests/data_files.py)."""
 
 from pathlib import Path
 
