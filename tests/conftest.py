@@ -1,19 +1,10 @@
-"""Shared fixtures: paths to the real data and a session-wide built copy of the embedded OKX catalog.
+"""Shared fixtures: a session-wide built copy of the embedded OKX catalog (real test data: tests/data_files.py)."""
 
-The tests folder is put on ``sys.path`` so test helpers import by their place in it
-(``adapters.binance.local_binance``, ``adapters.ccxt.emulators``), whichever tests run.
-"""
-
-import sys
 from pathlib import Path
 
 import pytest
 
-TESTS = Path(__file__).resolve().parent
-if str(TESTS) not in sys.path:
-    sys.path.insert(0, str(TESTS))
-ROOT = TESTS.parent
-SHARED_DATA = ROOT.parent / "shared" / "data"
+ROOT = Path(__file__).resolve().parents[1]
 OKX_SAMPLE = ROOT / "catalog" / "okx_sol_usdt_swap_2026-06"
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from adapters.binance.local_binance import LocalBinance
+from tests.adapters.binance.local_binance import LocalBinance
 
 
 @pytest.fixture

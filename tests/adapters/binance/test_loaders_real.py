@@ -1,4 +1,4 @@
-"""Ingest of the REAL data.binance.vision files in ../shared/data (COIN-M aggTrades day, USD-M fundingRate month)."""
+"""Ingest of the REAL data.binance.vision files in tests/data (COIN-M aggTrades day, USD-M fundingRate month)."""
 
 import csv
 import io
@@ -11,16 +11,16 @@ from nautilus_trader.model.data import TradeTick
 from nautilus_trader.model.enums import AggressorSide
 from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
-from adapters.binance.archive_files import snapshot
 from liqheat_nautilus.adapters.binance.loaders import ingest_binance_files
 from liqheat_nautilus.cli import main
 from liqheat_nautilus.data import FundingRate
 from liqheat_nautilus.persistence.errors import IngestError
 from liqheat_nautilus.persistence.validate import validate_catalog
+from tests.adapters.binance.archive_files import snapshot
+from tests.data_files import data_file
 
-SHARED = Path(__file__).resolve().parents[4] / "shared" / "data"
-AGG = SHARED / "binance_cm_aggtrades" / "BTCUSD_PERP-aggTrades-2026-05-08.zip"
-FUNDING = SHARED / "binance_um_fundingrate" / "BTCUSDT-fundingRate-2026-04.zip"
+AGG = data_file("binance_cm_aggtrades/BTCUSD_PERP-aggTrades-2026-05-08.zip")
+FUNDING = data_file("binance_um_fundingrate/BTCUSDT-fundingRate-2026-04.zip")
 
 
 def _raw_rows(path: Path) -> list[list[str]]:

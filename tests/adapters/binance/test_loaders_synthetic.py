@@ -5,10 +5,10 @@ from nautilus_trader.model.data import Bar, TradeTick
 from nautilus_trader.model.enums import AggressorSide
 from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
-from adapters.binance.archive_files import snapshot, write_archive
 from liqheat_nautilus.adapters.binance.loaders import ingest_binance_files
 from liqheat_nautilus.data import OpenInterest
 from liqheat_nautilus.persistence.errors import IngestError
+from tests.adapters.binance.archive_files import snapshot, write_archive
 
 T0 = 1_712_707_200_000  # 2024-04-10 00:00 UTC (ms)
 M = 60_000

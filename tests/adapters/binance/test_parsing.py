@@ -19,7 +19,6 @@ from nautilus_trader.common.component import LiveClock, MessageBus
 from nautilus_trader.model.data import CustomData
 from nautilus_trader.model.identifiers import InstrumentId, TraderId
 
-from adapters.binance.local_binance import CAPTURES, require_captures
 from liqheat_nautilus.adapters.binance.config import LiqheatBinanceDataClientConfig
 from liqheat_nautilus.adapters.binance.data import FundingThrottle
 from liqheat_nautilus.adapters.binance.factories import LiqheatBinanceLiveDataClientFactory
@@ -31,6 +30,7 @@ from liqheat_nautilus.adapters.binance.parsing import (
     mark_price_to_funding,
 )
 from liqheat_nautilus.data import FundingRate, LiquidationEvent
+from tests.adapters.binance.local_binance import CAPTURES
 
 IID = InstrumentId.from_str("BTCUSDT-PERP.BINANCE")
 # Binance docs example (Liquidation Order Streams), in the combined-stream envelope.
@@ -40,7 +40,6 @@ DOCS_FORCE_ORDER = (b'{"stream":"btcusdt@forceOrder","data":{"e":"forceOrder","E
 
 
 def _capture_lines(predicate, n: int | None = None) -> list[bytes]:
-    require_captures()
     out = []
     with gzip.open(CAPTURES[1], "rb") as fh:
         for line in fh:
@@ -115,7 +114,6 @@ def test_funding_throttle_publishes_first_changes_and_settlements():
 
 def test_client_dispatches_force_order_and_trade_streams():
     """The subclass adds handlers keyed by stream name to Nautilus' own Binance futures data client."""
-    require_captures()
     loop = asyncio.new_event_loop()
     try:
         clock = LiveClock()

@@ -2,9 +2,9 @@
 
 import pytest
 
-from adapters.ccxt.emulators import SyntheticSeries
-from adapters.ccxt.recorded_server import RecordedExchangeServer
 from liqheat_nautilus.adapters.ccxt.paging import RetryPolicy
+from tests.adapters.ccxt.emulators import SyntheticSeries
+from tests.adapters.ccxt.recorded_server import RecordedExchangeServer
 
 
 @pytest.fixture

@@ -1,12 +1,11 @@
 """``liqheat catalog fetch`` against a local server answering like Binance USD-M (real ccxt code paths).
 
 Market definitions: fixtures/binanceusdm_exchangeInfo.json (documented format). Series: SYNTHETIC (see
-emulators.py), except the test using the real kline payload from ../shared/data.
+emulators.py), except the test using the real kline payload from tests/data.
 """
 
 import dataclasses
 import json
-from pathlib import Path
 
 import ccxt
 import pytest
@@ -14,16 +13,16 @@ from nautilus_trader.model.data import Bar, TradeTick
 from nautilus_trader.model.enums import AggressorSide
 from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
-from adapters.ccxt.emulators import HOUR, MINUTE, T0, BinanceUsdmEmulator
 from liqheat_nautilus.adapters.ccxt.client import make_exchange
 from liqheat_nautilus.adapters.ccxt.config import VENUES
 from liqheat_nautilus.adapters.ccxt.loaders import FetchPlan, fetch_to_catalog
 from liqheat_nautilus.cli import main
 from liqheat_nautilus.data import FundingRate, OpenInterest
 from liqheat_nautilus.persistence.validate import validate_catalog
+from tests.adapters.ccxt.emulators import HOUR, MINUTE, T0, BinanceUsdmEmulator
+from tests.data_files import data_file
 
-REAL_REST = Path(__file__).resolve().parents[4] / "shared" / "data" / "binance_rest_fixtures" / \
-    "binance_positions_and_swap_klines.json"
+REAL_REST = data_file("binance_rest_fixtures/binance_positions_and_swap_klines.json")
 
 
 def _fetch(server, catalog, kinds, start=T0, end=T0 + 300 * MINUTE, policy=None, **spec_changes):

@@ -8,11 +8,11 @@ from nautilus_trader.model.data import Bar, TradeTick
 from nautilus_trader.model.enums import AggressorSide
 from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
-from adapters.ccxt.emulators import HOUR, MINUTE, T0, BybitEmulator, HyperliquidEmulator, OkxEmulator
 from liqheat_nautilus.adapters.ccxt.client import make_exchange
 from liqheat_nautilus.adapters.ccxt.loaders import FetchPlan, fetch_to_catalog
 from liqheat_nautilus.data import FundingRate, OpenInterest
 from liqheat_nautilus.persistence.validate import validate_catalog
+from tests.adapters.ccxt.emulators import HOUR, MINUTE, T0, BybitEmulator, HyperliquidEmulator, OkxEmulator
 
 
 def _run(server, name, symbol, kinds, catalog, end=T0 + 300 * MINUTE):

@@ -3,10 +3,10 @@
 import pytest
 from ccxt.base.decimal_to_precision import DECIMAL_PLACES, TICK_SIZE
 
-from adapters.ccxt.emulators import BinanceUsdmEmulator, OkxEmulator
 from liqheat_nautilus.adapters.ccxt.client import make_exchange, redirect_urls
 from liqheat_nautilus.adapters.ccxt.providers import instrument_from_market, same_as_known
 from liqheat_nautilus.adapters.common.providers import known_perpetual
+from tests.adapters.ccxt.emulators import BinanceUsdmEmulator, OkxEmulator
 
 
 def test_redirect_keeps_paths_and_rate_limiter_stays_on():
