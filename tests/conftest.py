@@ -1,5 +1,5 @@
-"""Shared fixtures: paths to the real data, a session-wide built copy of the embedded OKX catalog, and the
-SYNTHETIC :class:`Scenario` market the strategy and backtest tests run in.
+"""Shared fixtures: a session-wide built copy of the embedded OKX catalog (real test data: tests/data_files.py), and
+the SYNTHETIC :class:`Scenario` market the strategy and backtest tests run in.
 
 The scenario is labelled synthetic: a ``BacktestEngine`` with hand-made minute bars and hand-made
 ``LiquidationCluster`` / ``LiquidationMapSnapshot`` / ``FundingRate`` data published on the bus exactly as
@@ -25,7 +25,6 @@ from liqheat_nautilus.data import FundingRate, LiquidationCluster, LiquidationMa
 from liqheat_nautilus.ingest.instruments import known_perpetual
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = ROOT.parent / "shared" / "data"
 OKX_SAMPLE = ROOT / "catalog" / "okx_sol_usdt_swap_2026-06"
 T0 = pd.Timestamp("2026-01-05T00:00:00Z").value  # synthetic start
 MINUTE = 60_000_000_000
