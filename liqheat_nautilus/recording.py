@@ -66,7 +66,7 @@ def write_signals(catalog: str | Path, instance_id: str, signals: pd.DataFrame |
     instance_id : str
         The run's kernel instance id (``BacktestResult.instance_id``).
     signals : pandas.DataFrame or list[dict]
-        Trade-signal records (``TradeSignal`` fields and ``strategy``).
+        Trade-signal records (:class:`~liqheat_nautilus.signals.TradeSignal` fields).
 
     Returns
     -------

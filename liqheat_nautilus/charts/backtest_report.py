@@ -186,8 +186,8 @@ def comparison_frame(comparison) -> pd.DataFrame | None:
     Parameters
     ----------
     comparison : pandas.DataFrame, list or None
-        A DataFrame (returned as is), or rows: objects with ``to_dict()`` (e.g. ``backtests.metrics.ComparisonRow``)
-        or dicts; a ``name`` field becomes the index.
+        A DataFrame (returned as is), or rows: objects with ``to_dict()`` (e.g.
+        ``liqheat_nautilus.backtest.metrics.ComparisonRow``) or dicts; a ``name`` field becomes the index.
 
     Returns
     -------
@@ -404,7 +404,7 @@ def write_backtest_report(out_dir: str | Path, bars: pd.DataFrame, *, name: str 
 def report_from_outcome(outcome, out_dir: str | Path, *, comparison: pd.DataFrame | list | None = None,
                         formats: tuple[str, ...] = ("html",), name: str | None = None) -> ChartFiles:
     """
-    Write the report of a ``backtests.runner.BacktestOutcome``.
+    Write the report of a ``liqheat_nautilus.backtest.runner.BacktestOutcome``.
 
     The heatmap underlay is the run's **recording** (what the liquidation-map actor published, written by
     Nautilus' streaming during the run; see :mod:`liqheat_nautilus.recording`): nothing is replayed. A run
@@ -416,13 +416,13 @@ def report_from_outcome(outcome, out_dir: str | Path, *, comparison: pd.DataFram
 
     Parameters
     ----------
-    outcome : backtests.runner.BacktestOutcome
+    outcome : liqheat_nautilus.backtest.runner.BacktestOutcome
         A finished run (``spec`` is its backtest file, ``result.instance_id`` its recording).
     out_dir : str or Path
         Output folder.
     comparison : pandas.DataFrame or list, optional
         Strategy comparison table or rows (see :func:`comparison_frame`); default: the outcome's own ``row``
-        (``backtests.metrics.ComparisonRow``), if any.
+        (``liqheat_nautilus.backtest.metrics.ComparisonRow``), if any.
     formats : tuple[str, ...], default ("html",)
         ``"html"`` and/or ``"png"``.
     name : str, optional
@@ -434,17 +434,17 @@ def report_from_outcome(outcome, out_dir: str | Path, *, comparison: pd.DataFram
 
     Raises
     ------
-    FileNotFoundError
-        If the catalog is missing.
     ValueError
-        If the catalog has no bars for the run, the recording is malformed or a report lacks a column.
+        If the catalog is missing or has no bars for the run (``IngestError``), the recording is malformed or a
+        report lacks a column.
     """
+    from liqheat_nautilus.persistence.reader import read_market_series
     from liqheat_nautilus.recording import list_recordings, load_recording
-    from liqheat_nautilus.replay import load_market_series, parse_time
+    from liqheat_nautilus.replay import parse_time
 
     spec = outcome.spec
     instrument = spec.data.instrument_id
-    series = load_market_series(spec.catalog_path(), instrument, spec.data.bar_spec,
+    series = read_market_series(spec.catalog_path(), instrument, spec.data.bar_spec,
                                 parse_time(spec.data.start), parse_time(spec.data.end))
     run_id = str(getattr(getattr(outcome, "result", None), "instance_id", "") or "")
     history = None

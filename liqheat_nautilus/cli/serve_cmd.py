@@ -51,7 +51,7 @@ def _catalog(path: Path | None) -> Path:
 
     path = path or default_catalog_dir()
     if not path.exists() and path.resolve() == default_catalog_dir().resolve():
-        from liqheat_nautilus.ingest.okx_sample import ingest_okx_sample
+        from liqheat_nautilus.adapters.okx.loaders import ingest_okx_sample
 
         print(f"building the embedded catalog {path} from the real OKX sample (first use)...", file=sys.stderr)
         ingest_okx_sample(sample_dir(), path)

@@ -548,7 +548,7 @@ def create_app(source: MapSource, settings: ServeSettings | None = None) -> Fast
         for r in rows[-limit:]:
             out.append(m.TradeSignalRecord(
                 ts_ns=int(r["ts"]), strategy=str(r.get("strategy", "")), action=str(r["action"]),
-                instrument_id=str(r.get("symbol", sel.instrument_id)), signal=r["signal"],
+                instrument_id=str(r.get("instrument_id", sel.instrument_id)), position_side=r["position_side"],
                 entry=finite_or_none(r.get("entry")), stop_loss=finite_or_none(r.get("stop_loss")),
                 take_profit=finite_or_none(r.get("take_profit")), quantity=float(r.get("quantity") or 0.0),
                 confidence=float(r.get("confidence") or 0.0), risk_reward=finite_or_none(r.get("risk_reward")),

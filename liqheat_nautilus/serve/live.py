@@ -10,7 +10,7 @@ NautilusTrader's ``MsgSpecSerializer`` encodes it). This source follows the stre
   (the actor publishes the clusters, then the snapshot, then the bins of one update, all with the same
   ``ts_event``);
 - ``data.bars.*`` (candles, 24 h high/low), ``data.FundingRate.*``, ``data.LiquidationEvent.*``;
-- ``liqheat.signals.*``: the strategies' :class:`~strategies.signals.TradeSignal` records (JSON bytes).
+- ``liqheat.signals.*``: the strategies' :class:`~liqheat_nautilus.signals.TradeSignal` records (JSON bytes).
 
 Payloads are decoded with NautilusTrader's own serializer (JSON or msgpack, as the node wrote them). History is
 bounded (``max_frames`` updates and ``max_records`` bars, prints and signals per instrument), so memory stays flat
@@ -200,7 +200,7 @@ class LiveSource(MapSource):
         return serializer.deserialize(payload)
 
     def _handle(self, fields: dict) -> None:
-        from strategies.signals import SIGNALS_TOPIC, decode_signal
+        from liqheat_nautilus.signals import SIGNALS_TOPIC, decode_signal
 
         self.messages_read += 1
         topic = fields.get(b"topic", b"").decode()
@@ -258,7 +258,7 @@ class LiveSource(MapSource):
             self._push(self._instrument_state(obj.instrument_id.value).liquidations, obj)
         elif topic.startswith("liqheat.signals.") and hasattr(obj, "to_dict"):
             row = obj.to_dict()
-            self._push(self._instrument_state(str(row.get("symbol", topic[16:]))).signals, row)
+            self._push(self._instrument_state(str(row.get("instrument_id", topic[16:]))).signals, row)
 
     def _push(self, queue: deque, item) -> None:
         queue.append(item)

@@ -1,6 +1,7 @@
 """Historical maps for ``liqheat serve --catalog``: resumable, cached replays of the engine over a catalog.
 
-This is the only module of :mod:`liqheat_nautilus.serve` that calls :mod:`liqheat_nautilus.replay` and the engine.
+This is the only module of :mod:`liqheat_nautilus.serve` that drives the engine over a catalog (read with
+:func:`~liqheat_nautilus.persistence.reader.read_market_series`).
 A :class:`MapReplay` holds one engine per (instrument, model, leverage profile) and feeds it the catalog's events
 (bars, funding, open interest, in the order of :func:`~liqheat_nautilus.replay.replay_engine`) only as far as a
 request needs; the frames it recorded on the way are kept, so a later request for an earlier time is a lookup and
@@ -22,18 +23,20 @@ from liqheat_nautilus.core import LiquidationMapEngine, MapParams
 from liqheat_nautilus.core.leverage import PROFILES
 from liqheat_nautilus.core.params import MODELS
 from liqheat_nautilus.core.units import NS_PER_HOUR
-from liqheat_nautilus.replay import DEFAULT_BAR_SPEC, MarketSeries, load_market_series
+from liqheat_nautilus.persistence.reader import MarketSeries, read_market_series
 from liqheat_nautilus.serve.frames import MapFrame
 
 _BAR, _FUNDING, _OI = 0, 1, 2
+DEFAULT_BAR_SPEC = "1-MINUTE-LAST"
 NAMED_PROFILES: tuple[str, ...] = (*PROFILES, "dynamic")
 """Leverage profiles every replay offers (``MapParams.leverage_profile`` names)."""
 
 
 def _concat(a: MarketSeries, b: MarketSeries) -> MarketSeries:
-    """``a`` followed by ``b`` (same instrument)."""
-    return MarketSeries(a.instrument_id, *(np.concatenate([getattr(a, f.name), getattr(b, f.name)])
-                                           for f in dataclasses.fields(MarketSeries)[1:]))
+    """``a`` followed by ``b`` (same instrument): the array fields joined, the others taken from ``a``."""
+    return dataclasses.replace(a, **{f.name: np.concatenate([getattr(a, f.name), getattr(b, f.name)])
+                                     for f in dataclasses.fields(MarketSeries)
+                                     if isinstance(getattr(a, f.name), np.ndarray)})
 
 
 class MapReplay:
@@ -370,7 +373,7 @@ class MapStore:
             lock = self._series_locks.setdefault(instrument_id, threading.Lock())
         with lock:
             if instrument_id not in self._series:
-                self._series[instrument_id] = load_market_series(self.catalog, instrument_id, self.bar_spec)
+                self._series[instrument_id] = read_market_series(self.catalog, instrument_id, self.bar_spec)
             return self._series[instrument_id]
 
     def params(self, model: str, profile: str) -> MapParams:
@@ -472,7 +475,7 @@ class MapStore:
         last = int(max(old.bar_ts_ns[-1], old.oi_ts_ns[-1] if old.oi_ts_ns.size else 0,
                        old.funding_ts_ns[-1] if old.funding_ts_ns.size else 0))
         try:
-            new = load_market_series(self.catalog, instrument_id, self.bar_spec, start_ns=last + 1)
+            new = read_market_series(self.catalog, instrument_id, self.bar_spec, start_ns=last + 1)
         except ValueError:
             return 0  # no newer bars
         merged = _concat(old, new)

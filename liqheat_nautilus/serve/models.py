@@ -270,7 +270,7 @@ class TradeSignalRecord(_Model):
     strategy: str
     action: str = Field(description="ENTER, SKIP, EXIT, REJECTED or PARTIAL.")
     instrument_id: str
-    signal: SideName = Field(description="Direction of the trade.")
+    position_side: SideName = Field(description="Direction of the trade (Nautilus PositionSide name).")
     entry: float | None = Field(description="Entry price.")
     stop_loss: float | None = Field(description="Stop-loss price.")
     take_profit: float | None = Field(description="Take-profit price.")

@@ -471,7 +471,7 @@ class CatalogSource(MapSource):
         frame = self._recording(sel.run_id).signals
         if frame.empty:
             return f"run {sel.run_id} recorded no trade signals", []
-        rows = frame[frame["symbol"] == sel.instrument_id] if "symbol" in frame.columns else frame
+        rows = frame[frame["instrument_id"] == sel.instrument_id] if "instrument_id" in frame.columns else frame
         return f"trade signals recorded by run {sel.run_id}", rows.to_dict("records")
 
     def compare(self, sel: Selection, at_ns: int) -> list[tuple[str, MapFrame | None]]:

@@ -20,7 +20,8 @@ from liqheat_nautilus.charts.liquidation_map import (
 )
 from liqheat_nautilus.charts.palette import LONG_COLOUR, SHORT_COLOUR
 from liqheat_nautilus.core import MapParams
-from liqheat_nautilus.replay import load_market_series, parse_time, replay_engine
+from liqheat_nautilus.persistence.reader import read_market_series
+from liqheat_nautilus.replay import parse_time, replay_engine
 
 INSTRUMENT = "SOL-USDT-SWAP.OKX"
 
@@ -28,7 +29,7 @@ INSTRUMENT = "SOL-USDT-SWAP.OKX"
 @pytest.fixture(scope="module")
 def real_state(okx_catalog):
     """The real OKX sample replayed to 2026-06-24 00:00 UTC."""
-    series = load_market_series(okx_catalog, INSTRUMENT)
+    series = read_market_series(okx_catalog, INSTRUMENT)
     return replay_engine(series, MapParams(), parse_time("2026-06-24T00:00"))
 
 

@@ -38,8 +38,8 @@ def free_port() -> int:
 @pytest.fixture(scope="session")
 def served_catalog(okx_catalog) -> tuple[Path, str]:
     """The real OKX catalog with one recorded backtest run (the liquidation hunt over its last 4 days)."""
-    from backtests.config import load_backtest_file
-    from backtests.runner import run_backtest
+    from liqheat_nautilus.backtest.config import load_backtest_file
+    from liqheat_nautilus.backtest.runner import run_backtest
     from liqheat_nautilus.paths import config_dir
 
     spec = load_backtest_file(config_dir() / "liquidation_hunt.toml")

@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from liqheat_nautilus.core import MapParams
-from liqheat_nautilus.replay import load_market_series, parse_time, replay_engine
+from liqheat_nautilus.persistence.reader import read_market_series
+from liqheat_nautilus.replay import parse_time, replay_engine
 
 AT = "2026-06-24T06:30"
 INSTRUMENT = "SOL-USDT-SWAP.OKX"
@@ -17,7 +18,7 @@ INSTRUMENT = "SOL-USDT-SWAP.OKX"
 @pytest.fixture(scope="module")
 def reference(served_catalog):
     """The same map replayed by the charts' replay helper (an independent loop over the same events)."""
-    series = load_market_series(served_catalog[0], INSTRUMENT)
+    series = read_market_series(served_catalog[0], INSTRUMENT)
     return series, replay_engine(series, MapParams())
 
 

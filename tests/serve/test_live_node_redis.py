@@ -5,6 +5,7 @@ streams and serves what arrives. The node must also stop cleanly (a Redis-backed
 BacktestEngine at exit; a live node must not)."""
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -18,8 +19,9 @@ LIVE_TESTS = ROOT / "tests" / "live"
 if str(LIVE_TESTS) not in sys.path:
     sys.path.insert(0, str(LIVE_TESTS))
 
-from local_binance import CAPTURES, LocalBinance  # noqa: E402
 from replay_config import INSTRUMENT, write_replay_toml  # noqa: E402
+
+from tests.adapters.binance.local_binance import CAPTURES, LocalBinance  # noqa: E402
 
 TRADER = "LIQHEAT-001"
 
@@ -48,21 +50,24 @@ def test_live_node_streams_to_redis_and_the_api_serves_it(captures, redis_url, r
 
     server = LocalBinance(speed=30.0)
     base = server.start()
-    config = write_replay_toml(tmp_path / "live.toml", base)
+    done_file = tmp_path / "done.json"  # the probe strategy writes it once the node has polled open interest 3x
+    config = write_replay_toml(tmp_path / "live.toml", base, done_file=done_file, done_when={"OpenInterest": 3})
     config.write_text(config.read_text() + f'\n[message_bus]\nredis_url = "{redis_url}"\nautotrim_mins = 60\n')
     log_path = tmp_path / "node.log"
     with log_path.open("w") as log:
         node = subprocess.Popen(
-            [sys.executable, "-m", "liqheat_nautilus.cli", "live", "--config", str(config), "--duration", "30",
+            [sys.executable, "-m", "liqheat_nautilus.cli", "live", "--config", str(config), "--duration", "600",
              "--summary", str(tmp_path / "summary.json")],
             env=_env(), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     try:
         with TestClient(create_app(LiveSource(redis_url, trader_id=TRADER, poll_block_ms=200))) as client:
-            deadline = time.monotonic() + 60
+            # no fixed run time: wait (up to 5 minutes on a loaded machine) until the node has streamed three map
+            # updates with their bins and the probe has seen three open-interest polls, then Ctrl-C it
+            deadline = time.monotonic() + 300
             served = None
             while time.monotonic() < deadline and node.poll() is None:
                 status = client.get("/api/status").json()["instruments"][0]
-                if status["state"] == "READY" and status["frames"] >= 2:
+                if status["state"] == "READY" and status["frames"] >= 3 and done_file.exists():
                     served = client.get("/api/liquidation-map").json()
                     if served.get("bin_width") is not None:
                         break
@@ -78,7 +83,8 @@ def test_live_node_streams_to_redis_and_the_api_serves_it(captures, redis_url, r
             assert served["summary"]["price"] == snap.price and served["direction"]["bias"] == snap.bias
             assert served["summary"]["total_oi_usd"] == pytest.approx(snap.total_oi_usd)
             assert len(served["bins"]) > 0 and len(served["clusters"]) > 0
-            node.wait(90)
+            node.send_signal(signal.SIGINT)
+            node.wait(120)
             # after the node stopped, everything it streamed has been read
             time.sleep(1.0)
             final = client.get("/api/status").json()["instruments"][0]
