@@ -19,6 +19,7 @@ bounds them), then new entries as they arrive.
 """
 
 import asyncio
+import bisect
 import contextlib
 import logging
 from collections import deque
@@ -185,7 +186,8 @@ class LiveSource(MapSource):
                         ms, _, seq = entry_id.decode().partition("-")
                         batch.append((int(ms), _priority(fields.get(b"topic", b"")), int(seq or 0), fields))
                 # Redis returns the batch stream by stream: put it back in time order (entry ids are the server's
-                # milliseconds), and within a millisecond in the actor's order: clusters, snapshot, bins
+                # milliseconds), and within a millisecond in the actor's order: clusters, snapshot, bins (parts of
+                # an update are matched by ts_event whatever the order)
                 for *_, fields in sorted(batch, key=lambda e: e[:3]):
                     self._handle(fields)
             except asyncio.CancelledError:
@@ -238,10 +240,12 @@ class LiveSource(MapSource):
             self._snapshot(obj)
         elif isinstance(obj, LiquidationCluster):
             st = self._instrument_state(obj.instrument_id.value)
-            if st.frame_ts and st.frame_ts[-1] == obj.ts_event:  # its snapshot came first: add it to the update
-                st.frames[-1] = replace(st.frames[-1], clusters=(*st.frames[-1].clusters, obj))
+            k = self._frame_index(st, obj.ts_event)
+            if k >= 0:  # its snapshot came first: add it to the update
+                st.frames[k] = replace(st.frames[k], clusters=(*st.frames[k].clusters, obj))
             else:
                 st.clusters.setdefault(obj.ts_event, []).append(obj)
+                self._trim_pending(st.clusters)
         elif isinstance(obj, LiquidationMapBins):
             self._bins(obj)
         elif isinstance(obj, Bar):
@@ -271,34 +275,42 @@ class LiveSource(MapSource):
             st = self._state[iid] = _Instrument()
         return st
 
+    @staticmethod
+    def _frame_index(st: _Instrument, ts: int) -> int:
+        """Index of the update at ``ts``, -1 if there is none."""
+        k = bisect.bisect_left(st.frame_ts, ts)
+        return k if k < len(st.frame_ts) and st.frame_ts[k] == ts else -1
+
+    def _trim_pending(self, pending: dict) -> None:
+        """Parts whose snapshot never came are not kept for ever (bounded memory)."""
+        while len(pending) > 256:
+            del pending[min(pending)]
+
     def _snapshot(self, snap) -> None:
         iid = snap.instrument_id.value
         st = self._instrument_state(iid)
         ts = snap.ts_event
-        clusters = tuple(st.clusters.pop(ts, ()))
-        for old in [t for t in st.clusters if t < ts]:  # clusters whose snapshot never came
-            del st.clusters[old]
-        frame = MapFrame(iid, ts, snap, clusters, st.bins.pop(ts, None))
-        if st.frame_ts and ts <= st.frame_ts[-1]:
+        if self._frame_index(st, ts) >= 0:
             return  # already seen (a re-read after reconnecting)
-        st.frames.append(frame)
-        st.frame_ts.append(ts)
+        frame = MapFrame(iid, ts, snap, tuple(st.clusters.pop(ts, ())), st.bins.pop(ts, None))
+        k = bisect.bisect_right(st.frame_ts, ts)  # in time order, whatever order the streams were read in
+        st.frames.insert(k, frame)
+        st.frame_ts.insert(k, ts)
         if len(st.frames) > self.max_frames * 1.1:
             drop = len(st.frames) - self.max_frames
             del st.frames[:drop], st.frame_ts[:drop]
-        self.notify(frame)
+        self.notify(st.frames[-1])
 
     def _bins(self, bins) -> None:
-        iid = bins.instrument_id.value
-        st = self._instrument_state(iid)
-        ts = bins.ts_event
-        if st.frame_ts and st.frame_ts[-1] == ts:
-            st.frames[-1] = replace(st.frames[-1], bins=bins)
-            self.notify(st.frames[-1])
+        st = self._instrument_state(bins.instrument_id.value)
+        k = self._frame_index(st, bins.ts_event)
+        if k >= 0:
+            st.frames[k] = replace(st.frames[k], bins=bins)
+            if k == len(st.frames) - 1:
+                self.notify(st.frames[k])
         else:  # before its snapshot: attached when the snapshot arrives
-            st.bins[ts] = bins
-            for old in [t for t in st.bins if st.frame_ts and t <= st.frame_ts[-1]]:
-                del st.bins[old]
+            st.bins[bins.ts_event] = bins
+            self._trim_pending(st.bins)
 
     # -- MapSource ------------------------------------------------------------------------------------------
 

@@ -98,7 +98,8 @@ def test_api_serves_what_arrives_in_redis(redis_url, redis_db, frames):
     signal = TradeSignal(ts=frames[2].ts_ns, strategy="LiquidationHuntStrategy-000", action="ENTER",
                          instrument_id=INSTRUMENT, position_side="LONG", entry=70.1, stop_loss=69.5,
                          take_profit=71.9, quantity=10.0, confidence=0.8, risk_reward=3.0,
-                         reason="SYNTHETIC signal", cluster_id=7, support=float("nan"), resistance=72.0, sentiment="BULLISH")
+                         reason="SYNTHETIC signal", cluster_id=7, support=float("nan"), resistance=72.0,
+                         sentiment="BULLISH")
     event = LiquidationEvent(instrument_id=InstrumentId.from_str(INSTRUMENT), side="SHORT", price=70.5, quantity=3.0,
                              notional_usd=211.5, source="forceOrder", ts_event=frames[2].ts_ns,
                              ts_init=frames[2].ts_ns)  # SYNTHETIC print
