@@ -11,6 +11,7 @@ taken as the actor publishes them: on the first bar after each open-interest upd
 after each snapshot interval.
 """
 
+import bisect
 import dataclasses
 import math
 import threading
@@ -189,6 +190,31 @@ class MapReplay:
                 self.advance_to(at_ns)
             k = int(np.searchsorted(self.frame_ts, at_ns, side="right")) - 1
             return self.frames[k] if k >= 0 else None
+
+    def peek(self, at_ns: int) -> tuple[bool, MapFrame | None]:
+        """
+        The frame at or before ``at_ns`` if it is known without replaying or waiting (for the event loop).
+
+        Parameters
+        ----------
+        at_ns : int
+            UNIX ns.
+
+        Returns
+        -------
+        tuple[bool, MapFrame or None]
+            ``(True, frame or None)`` when answered; ``(False, None)`` when the replay must run (or is running)
+            first: call :meth:`frame_at` from a worker thread.
+        """
+        if not self.lock.acquire(blocking=False):
+            return False, None
+        try:
+            if at_ns > self.position_ns and self._cursor < len(self._events):
+                return False, None
+            k = bisect.bisect_right(self.frame_ts, at_ns) - 1
+            return True, (self.frames[k] if k >= 0 else None)
+        finally:
+            self.lock.release()
 
     def frames_between(self, start_ns: int, end_ns: int) -> list[MapFrame]:
         """
@@ -441,6 +467,21 @@ class MapStore:
                 while len(self._replays) > self.max_replays:
                     self._replays.popitem(last=False)
             return replay
+
+    def existing(self, instrument_id: str, model: str, profile: str) -> MapReplay | None:
+        """
+        The replay of (instrument, model, profile) if one is held, without creating it.
+
+        Parameters
+        ----------
+        instrument_id, model, profile : str
+
+        Returns
+        -------
+        MapReplay or None
+        """
+        with self._lock:
+            return self._replays.get((instrument_id, model, profile))
 
     def cached(self) -> list[tuple[str, str, str, int, int]]:
         """

@@ -83,15 +83,20 @@ class AccessControl:
     app : ASGI application
     token : str or None
         Required token (``None``: no authentication, loopback only).
+    counters : dict, optional
+        ``counters["requests"]`` is incremented for every HTTP request.
     """
 
     app: object
     token: str | None = None
+    counters: dict | None = None
 
     async def __call__(self, scope, receive, send) -> None:  # noqa: D102
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if self.counters is not None:
+            self.counters["requests"] = self.counters.get("requests", 0) + 1
         if scope["method"] not in ("GET", "HEAD"):
             await _reply(send, 405, b'{"detail":"read-only API: only GET and HEAD are allowed"}',
                          [(b"allow", b"GET, HEAD")])

@@ -218,6 +218,13 @@ class MapSource:
         """The last map update at or before ``at_ns`` (``None``: the latest); ``None`` if there is none."""
         raise NotImplementedError
 
+    def peek_frame(self, sel: Selection, at_ns: int | None) -> tuple[bool, MapFrame | None]:
+        """
+        :meth:`frame_at` when it needs no replay work or waiting (the event loop asks first); ``(False, None)`` says
+        "ask :meth:`frame_at` from a worker thread". Default: always answered.
+        """
+        return True, self.frame_at(sel, at_ns)
+
     def frames(self, sel: Selection, start_ns: int, end_ns: int) -> list[MapFrame]:
         """Map updates with ``start_ns <= ts <= end_ns``."""
         raise NotImplementedError
@@ -282,7 +289,7 @@ class MapSource:
         data = heatmap_data(history_from_bins(bins)) if bins else None
         with self._heatmap_lock:
             self._heatmaps[key] = data
-            while len(self._heatmaps) > 32:
+            while len(self._heatmaps) > 4:  # a few windows (each ~ frames × bins × 3 float64): memory stays small
                 self._heatmaps.popitem(last=False)
         return data, frames
 
@@ -412,6 +419,17 @@ class CatalogSource(MapSource):
             k = int(np.searchsorted([f.ts_ns for f in frames], at, side="right")) - 1
             return frames[k] if k >= 0 else None
         return self.store.replay(sel.instrument_id, sel.model, sel.profile).frame_at(at)
+
+    def peek_frame(self, sel: Selection, at_ns: int | None) -> tuple[bool, MapFrame | None]:
+        """See :meth:`MapSource.peek_frame`: recordings answer at once once read; replays when they got that far."""
+        if sel.source == "recording":
+            key = (sel.run_id, sel.instrument_id)
+            if key not in self._recording_frames:
+                return False, None
+            return True, self.frame_at(sel, at_ns)
+        at = np.iinfo(np.int64).max if at_ns is None else at_ns
+        replay = self.store.existing(sel.instrument_id, sel.model, sel.profile)
+        return (False, None) if replay is None else replay.peek(at)
 
     def frames(self, sel: Selection, start_ns: int, end_ns: int) -> list[MapFrame]:
         """See :meth:`MapSource.frames`."""
