@@ -217,7 +217,23 @@ class Recording:
         return history_from_bins(rows)
 
 
-def history_from_bins(bins: list) -> dict[str, np.ndarray]:
+def side_totals(bins) -> tuple[np.ndarray, np.ndarray]:
+    """
+    Long and short notional per row of published bins, summed over the leverage tiers.
+
+    Parameters
+    ----------
+    bins : LiquidationMapBins
+
+    Returns
+    -------
+    tuple[np.ndarray, np.ndarray]
+        ``(long_usd, short_usd)``, each ``(n_rows,)`` USD.
+    """
+    return bins.long_tier_usd().sum(axis=1), bins.short_tier_usd().sum(axis=1)
+
+
+def history_from_bins(bins: list, totals=side_totals) -> dict[str, np.ndarray]:
     """
     Map bins over time as a heatmap history (the layout of ``MapHistory.ordered()``).
 
@@ -225,6 +241,8 @@ def history_from_bins(bins: list) -> dict[str, np.ndarray]:
     ----------
     bins : list[LiquidationMapBins]
         One instrument's bins in time order; empty ones (``n_rows == 0``) are skipped.
+    totals : callable, default :func:`side_totals`
+        ``bins -> (long_usd, short_usd)`` per row (a caller may pass a cached one).
 
     Returns
     -------
@@ -249,8 +267,7 @@ def history_from_bins(bins: list) -> dict[str, np.ndarray]:
     short_usd = np.zeros((len(rows), n))
     for i, b in enumerate(rows):
         off = b.first_bin - g0
-        long_usd[i, off : off + b.n_rows] = b.long_tier_usd().sum(axis=1)
-        short_usd[i, off : off + b.n_rows] = b.short_tier_usd().sum(axis=1)
+        long_usd[i, off : off + b.n_rows], short_usd[i, off : off + b.n_rows] = totals(b)
     return {
         "ts_ns": np.array([b.ts_event for b in rows], dtype=np.int64),
         "price": np.array([b.price for b in rows], dtype=np.float64),

@@ -93,10 +93,11 @@ class ServeSettings:
 
 
 class _JsonCache:
-    """A small LRU of encoded JSON bodies."""
+    """An LRU of encoded JSON bodies, bounded by their total size (bytes), so memory stays flat."""
 
-    def __init__(self, size: int = 512) -> None:
-        self.size = size
+    def __init__(self, max_bytes: int = 32 * 2**20) -> None:
+        self.max_bytes = max_bytes
+        self.size = 0
         self._items: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
 
@@ -109,9 +110,12 @@ class _JsonCache:
 
     def put(self, key, body: bytes) -> bytes:
         with self._lock:
+            old = self._items.pop(key, None)
+            self.size += len(body) - (len(old) if old is not None else 0)
             self._items[key] = body
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
+            while self.size > self.max_bytes and len(self._items) > 1:
+                _, dropped = self._items.popitem(last=False)
+                self.size -= len(dropped)
         return body
 
 

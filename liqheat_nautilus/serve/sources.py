@@ -127,6 +127,7 @@ class MapSource:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._heatmaps: OrderedDict = OrderedDict()
         self._heatmap_lock = threading.Lock()
+        self._totals: OrderedDict = OrderedDict()  # id(bins) -> (bins, long, short): decoded once per update
         self.latest: dict[str, MapFrame] = {}
 
     # -- event stream ---------------------------------------------------------------------------------------
@@ -262,6 +263,26 @@ class MapSource:
 
     # -- heatmap grids --------------------------------------------------------------------------------------
 
+    def side_totals(self, bins) -> tuple[np.ndarray, np.ndarray]:
+        """
+        :func:`liqheat_nautilus.recording.side_totals` of published bins, decoded once per update (LRU of 8,000
+        updates, a few kB each).
+        """
+        from liqheat_nautilus.recording import side_totals
+
+        key = id(bins)
+        with self._heatmap_lock:
+            hit = self._totals.get(key)
+            if hit is not None and hit[0] is bins:
+                self._totals.move_to_end(key)
+                return hit[1], hit[2]
+        long_usd, short_usd = side_totals(bins)
+        with self._heatmap_lock:
+            self._totals[key] = (bins, long_usd, short_usd)
+            while len(self._totals) > 8000:
+                self._totals.popitem(last=False)
+        return long_usd, short_usd
+
     def heatmap(self, sel: Selection, start_ns: int, end_ns: int):
         """
         The frames of a window on one price grid (``charts.heatmap.heatmap_data``), cached per window.
@@ -286,7 +307,7 @@ class MapSource:
             if key in self._heatmaps:
                 self._heatmaps.move_to_end(key)
                 return self._heatmaps[key], frames
-        data = heatmap_data(history_from_bins(bins)) if bins else None
+        data = heatmap_data(history_from_bins(bins, self.side_totals)) if bins else None
         with self._heatmap_lock:
             self._heatmaps[key] = data
             while len(self._heatmaps) > 4:  # a few windows (each ~ frames × bins × 3 float64): memory stays small
