@@ -38,8 +38,13 @@ def register(subparsers) -> None:
                         help="extra leverage profile, e.g. a calibrated one: JSON/TOML {tier: weight} or "
                              "{name, weights}; repeatable")
     parser.add_argument("--trader-id", default=None, help="--live: only this trader's streams (default: all)")
+    parser.add_argument("--live-history", type=int, default=5000, metavar="N",
+                        help="--live: map updates kept per instrument (default 5000; memory is bounded by it)")
     parser.add_argument("--cors-origin", action="append", default=[], metavar="URL",
                         help="allow this browser origin (CORS, GET only); repeatable; default: CORS off")
+    parser.add_argument("--refresh-secs", type=float, default=60.0,
+                        help="catalog mode: extend the replays over data appended to the catalog, checked every "
+                             "this many seconds (default 60; 0: never)")
     parser.add_argument("--no-warm-up", action="store_true",
                         help="do not replay the default map of each instrument at start")
     parser.add_argument("--log-level", default="warning", help="uvicorn log level (default warning)")
@@ -84,7 +89,9 @@ def build_source(args: argparse.Namespace):
     if args.live:
         from liqheat_nautilus.serve.live import LiveSource
 
-        return LiveSource(args.live, trader_id=args.trader_id)
+        if args.live_history < 10:
+            raise ValueError(f"--live-history must be >= 10, was {args.live_history}")
+        return LiveSource(args.live, trader_id=args.trader_id, max_frames=args.live_history)
     from liqheat_nautilus.serve.maps import MapStore, load_profile_file
     from liqheat_nautilus.serve.sources import CatalogSource
 
@@ -111,7 +118,8 @@ def _run(args: argparse.Namespace) -> int:
     except (FileNotFoundError, ValueError) as exc:
         print(f"serve failed: {exc}", file=sys.stderr)
         return 1
-    app = create_app(source, ServeSettings(token=token, cors_origins=list(args.cors_origin)))
+    app = create_app(source, ServeSettings(token=token, cors_origins=list(args.cors_origin),
+                                           refresh_secs=max(float(args.refresh_secs), 0.0)))
     if source.mode == "catalog" and not args.no_warm_up:
         threading.Thread(target=source.warm_up, name="liqheat-warm-up", daemon=True).start()
     what = f"live Redis {args.live}" if args.live else f"catalog {source.catalog}"

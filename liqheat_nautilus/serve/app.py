@@ -85,11 +85,15 @@ class ServeSettings:
         Origins allowed by CORS (empty: CORS off).
     title : str
         OpenAPI title.
+    refresh_secs : float
+        Catalog mode: look for data appended to the catalog every this many seconds and extend the replays over
+        it (0: never).
     """
 
     token: str | None = None
     cors_origins: list[str] = field(default_factory=list)
     title: str = "liqheat serve"
+    refresh_secs: float = 0.0
 
 
 class _JsonCache:
@@ -238,12 +242,22 @@ def create_app(source: MapSource, settings: ServeSettings | None = None) -> Fast
     cache = _JsonCache()
     counters = {"requests": 0, "stream_clients": 0}
 
+    async def refresher() -> None:
+        while True:
+            await asyncio.sleep(settings.refresh_secs)
+            await run_in_threadpool(source.refresh)
+
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         source.bind_loop(asyncio.get_running_loop())
         start = getattr(source, "start", None)
         if start is not None:
             await start()
+        task = None
+        if settings.refresh_secs > 0 and hasattr(source, "refresh"):
+            task = asyncio.create_task(refresher(), name="liqheat-catalog-refresh")
         yield
+        if task is not None:
+            task.cancel()
         stop = getattr(source, "stop", None)
         if stop is not None:
             await stop()
@@ -347,6 +361,27 @@ def create_app(source: MapSource, settings: ServeSettings | None = None) -> Fast
 
     # -- maps -----------------------------------------------------------------------------------------------
 
+    inflight: dict = {}
+
+    async def single_flight(key, fn, *args) -> bytes:
+        """Run ``fn(*args)`` in a worker thread once per key at a time: concurrent askers share the result (a burst
+        of the same question costs one computation, not one per request)."""
+        pending = inflight.get(key)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        future = asyncio.get_running_loop().create_future()
+        inflight[key] = future
+        try:
+            body = await run_in_threadpool(fn, *args)
+            future.set_result(body)
+            return body
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved here: the waiters (if any) re-raise it
+            raise
+        finally:
+            inflight.pop(key, None)
+
     async def framed(sel: Selection, at_ns: int | None, kind: str, params: tuple, build) -> Response:
         """
         Answer from the JSON cache (per map update) in the event loop when possible; otherwise look the update up
@@ -364,7 +399,7 @@ def create_app(source: MapSource, settings: ServeSettings | None = None) -> Fast
             cached = cache.get(key)
             return cached if cached is not None else cache.put(key, build(found))
 
-        return _json(await run_in_threadpool(compute))
+        return _json(await single_flight((kind, sel, at_ns, params, source.sequence), compute))
 
     @app.get("/api/liquidation-map", response_model=m.LiquidationMapResponse, responses=ERRORS, tags=["maps"])
     async def liquidation_map(instrument_id: InstrumentQ = None, model: ModelQ = None, profile: ProfileQ = None,
@@ -450,23 +485,25 @@ def create_app(source: MapSource, settings: ServeSettings | None = None) -> Fast
 
     def _heatmap(sel: Selection, start: str | None, end: str | None, range_name: str, levels: int) -> bytes:
         start_ns, end_ns = window(start, end, range_name, sel)
-        data, frames = source.heatmap(sel, start_ns, end_ns)
+        frames = [f for f in source.frames(sel, start_ns, end_ns) if f.bins is not None and f.bins.n_rows > 0]
+        if len(frames) > MAX_COLUMNS:
+            keep = np.unique(np.linspace(0, len(frames) - 1, MAX_COLUMNS).round().astype(np.int64))
+            frames = [frames[k] for k in keep.tolist()]
         bars = source.bars(sel.instrument_id)
         step = next((s for s in CANDLE_STEPS_NS if (end_ns - start_ns) / s <= MAX_CANDLES), CANDLE_STEPS_NS[-1])
         ohlcv = ohlcv_candles(bars.ts_ns, bars.open, bars.high, bars.low, bars.close, bars.volume, start_ns, end_ns,
                               step)
         times, price_levels, cells, width, top = [], [], [], 0.0, 0.0
-        if data is not None:
-            prices = np.r_[ohlcv[:, 2], ohlcv[:, 3]] if len(ohlcv) else data.price
+        if frames:
+            prices = np.r_[ohlcv[:, 2], ohlcv[:, 3]] if len(ohlcv) else np.array([f.snapshot.price for f in frames])
             lo, hi = float(prices.min()) * 0.9, float(prices.max()) * 1.1
-            grid = heatmap_grid(data, start_ns, end_ns, lo, hi, levels)
-            cols = np.arange(grid.ts_ns.size)
-            if cols.size > MAX_COLUMNS:
-                cols = np.unique(np.linspace(0, cols.size - 1, MAX_COLUMNS).round().astype(np.int64))
-            usd = grid.usd[cols]
-            t_idx, p_idx = np.nonzero(usd > 0.0)
-            values = usd[t_idx, p_idx]
-            times = grid.ts_ns[cols].tolist()
+            width = float(frames[-1].bins.bin_width)  # a node restarted on another price has another bin width:
+            rows = [(f.ts_ns, f.snapshot.price, f.bins.first_bin, *source.side_totals(f.bins)) for f in frames
+                    if abs(f.bins.bin_width - width) <= 1e-12 * width]  # only the updates on the newest grid
+            grid = heatmap_grid(rows, width, lo, hi, levels)
+            t_idx, p_idx = np.nonzero(grid.usd > 0.0)
+            values = grid.usd[t_idx, p_idx]
+            times = grid.ts_ns.tolist()
             price_levels = grid.levels.tolist()
             cells = [list(c) for c in zip(t_idx.tolist(), p_idx.tolist(), values.tolist(), strict=True)]
             width, top = grid.level_width, float(values.max()) if values.size else 0.0
@@ -493,7 +530,7 @@ def create_app(source: MapSource, settings: ServeSettings | None = None) -> Fast
         key = ("heatmap", sel, start, end, range, levels, source.sequence)
         body = cache.get(key)
         if body is None:
-            body = cache.put(key, await run_in_threadpool(_heatmap, sel, start, end, range, levels))
+            body = cache.put(key, await single_flight(key, _heatmap, sel, start, end, range, levels))
         return _json(body)
 
     @app.get("/liquidations/history", response_model=m.HistoryResponse, responses=ERRORS, tags=["maps"])

@@ -226,18 +226,22 @@ class HeatmapGrid:
     usd: np.ndarray
 
 
-def heatmap_grid(data, start_ns: int, end_ns: int, low: float, high: float, max_levels: int) -> HeatmapGrid:
+def heatmap_grid(rows: list[tuple[int, float, int, np.ndarray, np.ndarray]], width: float, low: float, high: float,
+                 max_levels: int) -> HeatmapGrid:
     """
-    Cut a heatmap to a time window and price range, merging bins so that at most ``max_levels`` levels remain.
+    Map updates on one price grid between two prices, bins merged so that at most ``max_levels`` levels remain.
 
     Parameters
     ----------
-    data : liqheat_nautilus.charts.heatmap.HeatmapData
-        The whole history on one global grid (``heatmap_data(history)``).
-    start_ns, end_ns : int
-        Time window (inclusive, UNIX ns).
+    rows : list[tuple[int, float, int, np.ndarray, np.ndarray]]
+        One per update, in time order: ``(ts_ns, price, first_bin, long_usd, short_usd)`` with the notional (USD)
+        of the rows ``first_bin, first_bin + 1, ...`` of the global grid (bin ``g`` covers
+        ``[g·width, (g+1)·width)``), e.g. :meth:`~liqheat_nautilus.serve.sources.MapSource.side_totals` of
+        published bins.
+    width : float
+        Bin width (price, > 0).
     low, high : float
-        Price range kept (levels overlapping it).
+        Price range kept: the bins overlapping it.
     max_levels : int
         Upper bound on the number of levels (>= 1); ``m = ceil(bins / max_levels)`` consecutive bins form one
         level, their notional summed.
@@ -245,25 +249,21 @@ def heatmap_grid(data, start_ns: int, end_ns: int, low: float, high: float, max_
     Returns
     -------
     HeatmapGrid
-        Possibly with no column (no update in the window).
+        ``usd`` holds long + short notional.
     """
-    a = int(np.searchsorted(data.ts_ns, start_ns, side="left"))
-    b = int(np.searchsorted(data.ts_ns, end_ns, side="right"))
-    width = float(data.width)
-    lower = data.centres - width / 2.0
-    rows = np.flatnonzero((lower + width > low) & (lower < high))
-    if rows.size == 0:
-        rows = np.arange(min(1, data.centres.size))
-    r0, r1 = int(rows[0]), int(rows[-1]) + 1
-    merge = max(1, math.ceil((r1 - r0) / max(int(max_levels), 1)))
-    n_levels = math.ceil((r1 - r0) / merge)
-    r1 = min(r0 + n_levels * merge, data.centres.size)  # the last level holds whole bins where there are any
-    grid = data.live_usd[a:b, r0:r1]
-    pad = n_levels * merge - (r1 - r0)
-    if pad:
-        grid = np.pad(grid, ((0, 0), (0, pad)))
-    usd = grid.reshape(grid.shape[0], n_levels, merge).sum(axis=2)
+    g_lo = int(math.floor(low / width))
+    span = max(int(math.ceil(high / width)) - g_lo, 1)
+    merge = max(1, math.ceil(span / max(int(max_levels), 1)))
+    n_levels = math.ceil(span / merge)
+    grid = np.zeros((len(rows), n_levels * merge))
+    for t, (_, _, first, long_usd, short_usd) in enumerate(rows):
+        a = max(first, g_lo)
+        b = min(first + long_usd.size, g_lo + grid.shape[1])
+        if b > a:
+            grid[t, a - g_lo : b - g_lo] = long_usd[a - first : b - first] + short_usd[a - first : b - first]
+    usd = grid.reshape(len(rows), n_levels, merge).sum(axis=2)
     level_width = width * merge
-    levels = lower[r0] + (np.arange(usd.shape[1]) + 0.5) * level_width
-    return HeatmapGrid(ts_ns=data.ts_ns[a:b], price=data.price[a:b], levels=levels, level_width=level_width,
+    return HeatmapGrid(ts_ns=np.array([r[0] for r in rows], dtype=np.int64),
+                       price=np.array([r[1] for r in rows], dtype=np.float64),
+                       levels=g_lo * width + (np.arange(n_levels) + 0.5) * level_width, level_width=level_width,
                        usd=usd)

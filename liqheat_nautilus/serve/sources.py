@@ -361,6 +361,32 @@ class CatalogSource(MapSource):
             except (ValueError, FileNotFoundError) as exc:
                 self._errors[iid] = str(exc)
 
+    def refresh(self) -> int:
+        """
+        Extend the replays over data appended to the catalog since it was read (``MapStore.refresh``) and push the
+        default map's newest update on the event stream when there is one.
+
+        Returns
+        -------
+        int
+            New bars read, all instruments together.
+        """
+        added = 0
+        for iid in self._instruments:
+            if iid not in self._ready:
+                continue
+            try:
+                n = self.store.refresh(iid)
+            except (ValueError, FileNotFoundError):
+                continue
+            added += n
+            if n:
+                replay = self.store.replay(iid, self.store.default_model, self.store.default_profile)
+                frame = replay.frame_at(np.iinfo(np.int64).max)
+                if frame is not None and frame is not self.latest.get(iid):
+                    self.notify(frame)
+        return added
+
     def runs(self):
         """The recorded runs (re-listed at most every 5 s)."""
         from liqheat_nautilus.recording import list_recordings

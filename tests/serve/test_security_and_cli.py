@@ -167,7 +167,7 @@ def test_replays_are_cached_and_extended_incrementally(served_catalog):
 
 def test_catalog_growth_extends_the_replays(served_catalog, tmp_path):
     """The catalog's last two days are appended later (as `liqheat catalog fetch` would): the cached replay
-    continues over them and ends where a replay of the whole catalog ends."""
+    continues over them, ends where a replay of the whole catalog ends, and its newest update is pushed."""
     import shutil
 
     from nautilus_trader.model.data import BarType
@@ -190,18 +190,25 @@ def test_catalog_growth_extends_the_replays(served_catalog, tmp_path):
     part_cat.write_data([b for b in bars if b.ts_init <= cut])
     for items in extra:
         part_cat.write_data([d for d in items if d.ts_init <= cut])
-    store = MapStore(part)
+    from liqheat_nautilus.serve.sources import CatalogSource
+
+    source = CatalogSource(MapStore(part))  # what `liqheat serve --refresh-secs N` runs every N seconds
+    source.warm_up()
+    store = source.store
     replay = store.replay(iid, "binance_standard", "neutral")
     before = replay.frame_at(2**62)
-    assert before.ts_ns <= cut
+    assert before.ts_ns <= cut and source.latest[iid] is before
+    sequence = source.sequence
+    assert source.refresh() == 0  # nothing new yet
     part_cat.write_data([b for b in bars if b.ts_init > cut])
     for items in extra:
         later = [d for d in items if d.ts_init > cut]
         if later:
             part_cat.write_data(later)
-    assert store.refresh(iid) == sum(1 for b in bars if b.ts_init > cut) > 0
-    after = replay.frame_at(2**62)
-    assert after.ts_ns > cut and replay.frames[: len(replay.frames)].count(before) == 1
+    assert source.refresh() == sum(1 for b in bars if b.ts_init > cut) > 0
+    after = source.latest[iid]  # the extended replay's newest update was pushed to the event stream
+    assert source.sequence == sequence + 1 and after.ts_ns > cut and after is replay.frames[-1]
+    assert replay.frames.count(before) == 1  # the updates before the growth were kept, not recomputed
     whole = MapStore(served_catalog[0]).replay(iid, "binance_standard", "neutral").frame_at(2**62)
     assert after.ts_ns == whole.ts_ns
     assert np.allclose(after.bins.long_tier_usd().sum(), whole.bins.long_tier_usd().sum(), rtol=1e-9)
