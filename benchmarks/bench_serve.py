@@ -73,7 +73,7 @@ def wait_ready(base: str, timeout: float = 180.0, frames: int = 1) -> dict:
     while time.monotonic() < deadline:
         try:
             status = httpx.get(f"{base}/api/status", timeout=5).json()
-            inst = status["instruments"][0]
+            inst = status["instruments"][0] if status["instruments"] else {"state": "", "frames": 0}
             if inst["state"] == "READY" and inst["frames"] >= frames:
                 return status
         except (httpx.HTTPError, KeyError, IndexError):
@@ -179,6 +179,7 @@ def catalog_bench(seconds: float) -> None:
                       for _ in range(2000)]
         httpx.get(f"{base}/api/liquidation-map?at={last}", timeout=60)  # the replay has reached the end
         print(f"catalog mode: {catalog} ({INSTRUMENT}, {inst['frames']} map updates), {seconds:.0f} s per load")
+        asyncio.run(open_loop(base, ["/health"], 200.0, 3.0, 16))  # warm-up of server and client, not counted
         health = asyncio.run(open_loop(base, ["/health"], 200.0, seconds, 16))
         line("/health, 200 req/s (baseline)", health)
         result = asyncio.run(open_loop(base, map_paths, 200.0, seconds, 16))

@@ -52,7 +52,7 @@ RangeName = Literal["12h", "24h", "3d", "7d", "14d", "30d"]
 CANDLE_STEPS_NS = (NS_PER_MINUTE, 5 * NS_PER_MINUTE, 15 * NS_PER_MINUTE, 30 * NS_PER_MINUTE, NS_PER_HOUR,
                    4 * NS_PER_HOUR, NS_PER_DAY)
 MAX_CANDLES = 400
-MAX_COLUMNS = 1000
+MAX_COLUMNS = 500
 _TIME_MIN_NS, _TIME_MAX_NS = 0, 2**63 - 1
 
 ERRORS = {404: {"model": m.ErrorDetail, "description": "Unknown instrument or run (the known ones are listed)."},
@@ -339,8 +339,10 @@ def create_app(source: MapSource, settings: ServeSettings | None = None) -> Fast
                                       strategies=list(r.strategies), model=str(r.map_config.get("model", "")),
                                       leverage_profile=str(r.map_config.get("leverage_profile", "")),
                                       recorded_ns=r.modified_ns))
+        state, message = source.overall()
         return m.StatusResponse(
-            mode=source.mode, instruments=[m.InstrumentStatus(**s) for s in source.status()],
+            mode=source.mode, state=state, message=message,
+            instruments=[m.InstrumentStatus(**s) for s in source.status()],
             models=list(store.models) if store else [], profiles=list(store.profiles) if store else [],
             default_model=store.default_model if store else "", default_profile=store.default_profile if store else "",
             runs=runs, snapshot_interval_s=int(getattr(store, "snapshot_interval_ns", 0) // NS_PER_SECOND),
@@ -501,8 +503,8 @@ def create_app(source: MapSource, settings: ServeSettings | None = None) -> Fast
             rows = [(f.ts_ns, f.snapshot.price, f.bins.first_bin, *source.side_totals(f.bins)) for f in frames
                     if abs(f.bins.bin_width - width) <= 1e-12 * width]  # only the updates on the newest grid
             grid = heatmap_grid(rows, width, lo, hi, levels)
-            t_idx, p_idx = np.nonzero(grid.usd > 0.0)
-            values = grid.usd[t_idx, p_idx]
+            t_idx, p_idx = np.nonzero(grid.usd >= 0.005)
+            values = np.round(grid.usd[t_idx, p_idx], 2)  # USD to the cent: shorter JSON, nothing lost
             times = grid.ts_ns.tolist()
             price_levels = grid.levels.tolist()
             cells = [list(c) for c in zip(t_idx.tolist(), p_idx.tolist(), values.tolist(), strict=True)]

@@ -394,6 +394,14 @@ class LiveSource(MapSource):
         """The node's one map (its model is not in the stream)."""
         return [("live", self.frame_at(sel, at_ns))]
 
+    def overall(self) -> tuple[str, str]:
+        """``(state, message)`` of the source: ERROR while Redis fails, INITIALIZING until a first update."""
+        if self.error:
+            return "ERROR", self.error
+        if not any(st.frames for st in self._state.values()):
+            return "INITIALIZING", f"waiting for map updates on {self.url} (streams {self.pattern})"
+        return "READY", f"following {self.url} (streams {self.pattern}); {self.messages_read} entries read"
+
     def status(self) -> list[dict]:
         """READY per instrument with updates; ERROR for every instrument while Redis fails."""
         out = []
@@ -404,8 +412,4 @@ class LiveSource(MapSource):
             message = self.error or f"{len(st.frames)} map updates received from Redis"
             out.append({"instrument_id": iid, "state": state, "message": message, "frames": len(st.frames),
                         "first_ns": st.frame_ts[0], "last_ns": st.frame_ts[-1]})
-        if not out:
-            out.append({"instrument_id": "(waiting)", "state": "ERROR" if self.error else "INITIALIZING",
-                        "message": self.error or f"waiting for map updates on {self.url} ({self.pattern})",
-                        "frames": 0, "first_ns": None, "last_ns": None})
         return out

@@ -78,6 +78,9 @@ class StatusResponse(_Model):
     """What the server serves: instruments and their state, and the selectable models, profiles and runs."""
 
     mode: Mode
+    state: State = Field(description="READY when every instrument is; ERROR when the source fails (e.g. Redis "
+                                      "unreachable) or an instrument failed; INITIALIZING otherwise.")
+    message: str = Field(description="What the source is doing or what failed.")
     instruments: list[InstrumentStatus]
     models: list[str] = Field(description="Liquidation-price models (catalog mode; live: the node's own map).")
     profiles: list[str] = Field(description="Leverage profiles, including calibrated profile files loaded.")

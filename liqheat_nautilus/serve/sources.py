@@ -254,6 +254,15 @@ class MapSource:
         """Per instrument: ``instrument_id``, ``state``, ``message``, ``frames``, ``first_ns``, ``last_ns``."""
         raise NotImplementedError
 
+    def overall(self) -> tuple[str, str]:
+        """``(state, message)`` of the whole source (default: from the instruments' states)."""
+        states = [s["state"] for s in self.status()]
+        if "ERROR" in states:
+            return "ERROR", "; ".join(s["message"] for s in self.status() if s["state"] == "ERROR")
+        if states and all(s == "READY" for s in states):
+            return "READY", f"{len(states)} instrument(s) ready"
+        return "INITIALIZING", "replaying the catalog" if states else "no instrument yet"
+
     def span(self, sel: Selection) -> tuple[int, int] | None:
         """First and last update time of the selection, ``None`` when there is none."""
         raise NotImplementedError

@@ -66,8 +66,8 @@ def test_live_node_streams_to_redis_and_the_api_serves_it(captures, redis_url, r
             deadline = time.monotonic() + 300
             served = None
             while time.monotonic() < deadline and node.poll() is None:
-                status = client.get("/api/status").json()["instruments"][0]
-                if status["state"] == "READY" and status["frames"] >= 3 and done_file.exists():
+                status = client.get("/api/status").json()
+                if status["state"] == "READY" and status["instruments"][0]["frames"] >= 3 and done_file.exists():
                     served = client.get("/api/liquidation-map").json()
                     if served.get("bin_width") is not None:
                         break

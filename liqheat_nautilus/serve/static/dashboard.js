@@ -56,7 +56,9 @@
   async function loadStatus() {
     const s = await getJSON("/api/status");
     state.status = s; state.mode = s.mode;
-    $("mode").textContent = s.mode + " · " + s.instruments.map((i) => `${i.instrument_id} ${i.state}`).join(", ");
+    $("mode").textContent = `${s.mode} · ${s.state}` +
+      (s.instruments.length ? " · " + s.instruments.map((i) => `${i.instrument_id} ${i.state}`).join(", ")
+                            : " · " + s.message);
     fill($("instrument"), s.instruments.map((i) => i.instrument_id), state.instrument);
     state.instrument = $("instrument").value || null;
     fill($("model"), s.models, state.model || s.default_model);
