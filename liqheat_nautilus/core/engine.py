@@ -16,29 +16,17 @@ curves). See docs/methodology.md for every formula and its source.
 """
 
 import math
-from collections import deque
 
 import numpy as np
 
+from liqheat_nautilus.core.anchor import OpenInterestAnchor
 from liqheat_nautilus.core.book import Ledger, MapBook
-from liqheat_nautilus.core.clusters import ClusterInfo, ClusterTracker
+from liqheat_nautilus.core.clusters import ClusterTracker
 from liqheat_nautilus.core.cohorts import SideBook
-from liqheat_nautilus.core.entries import (
-    REFERENCE_OI_QUANTILE,
-    REFERENCE_VOLUME_QUANTILE,
-    bar_entries,
-    clock_ages,
-    holding_survival,
-    hot_zone_profile,
-    is_oi_spike,
-    reference_entries,
-    taker_imbalance,
-    volume_profile,
-)
-from liqheat_nautilus.core.enums import Bias, ClusterStatus
+from liqheat_nautilus.core.enums import ClusterStatus
 from liqheat_nautilus.core.grid import PriceGrid
 from liqheat_nautilus.core.history import MapHistory
-from liqheat_nautilus.core.kernels import magnet_sums
+from liqheat_nautilus.core.interval import IntervalBars
 from liqheat_nautilus.core.leverage import (
     NORMAL_PROFILES,
     dynamic_normal_parameters,
@@ -47,11 +35,10 @@ from liqheat_nautilus.core.leverage import (
     standardised_log_leverage,
     tilt_weights,
 )
-from liqheat_nautilus.core.magnet import Magnet, magnet_from_forces
 from liqheat_nautilus.core.models import LevelModel
 from liqheat_nautilus.core.params import MapParams
 from liqheat_nautilus.core.positioning import long_share, ratio_long_share
-from liqheat_nautilus.core.reads import bin_status, cluster_fields, cumulative_curves
+from liqheat_nautilus.core.reads import MapReads
 from liqheat_nautilus.core.trades import select_large_trades
 from liqheat_nautilus.core.units import NS_PER_HOUR, NS_PER_SECOND
 
@@ -62,7 +49,7 @@ _MAX_PENDING_BARS = 8192
 _ONE_WEIGHT = np.ones((1, 1))
 
 
-class LiquidationMapEngine:
+class LiquidationMapEngine(MapReads):
     """
     Estimates where leveraged perpetual-futures positions would be liquidated.
 
@@ -112,25 +99,24 @@ class LiquidationMapEngine:
         self.book = MapBook(p, self.model)
         hl = np.asarray(p.tier_half_lives_hours, dtype=np.float64) if p.tier_half_lives_hours else np.full(
             self.tiers.size, p.half_life_hours)
-        self._half_lives = hl
-        self._decays = bool(np.any(hl > 0.0))
-        self._hot_mode = p.entry_mode == "hot_zones"
         self._trades_mode = p.entry_mode == "trades"
         self._trades_gross = self._trades_mode and p.trade_selection == "gross_value"
-        self._hot_alpha = 2.0 / (p.hot_zone_window + 1.0)
         self._funding_interval_ns = int(p.funding_interval_hours * NS_PER_HOUR)
-        self._lookback_ns = int(p.seed_lookback_hours * NS_PER_HOUR)
         self._batch_ns = int(p.trade_batch_secs * NS_PER_SECOND)
         self.history = MapHistory(p.history_capacity, p.n_bins) if p.history_capacity else None
         self.tracker = ClusterTracker()
+        self.bars = IntervalBars(p.entry_mode == "hot_zones", p.hot_zone_volume_mult, p.hot_zone_window,
+                                 int(p.seed_lookback_hours * NS_PER_HOUR))
+        self.anchor = OpenInterestAnchor(p, self.book, self.bars, hl, self._tier_weights, self._long_share)
         self.reset()
 
     # -- state -----------------------------------------------------------------------------------------
 
     def reset(self) -> None:
         """Return to the empty state (no grid, no open interest, empty ledger and history)."""
-        p = self.params
         self.book.reset()
+        self.bars.reset()
+        self.anchor.reset()
         self.ts_ns = 0
         self.open_interest_usd = math.nan
         self.seeded = False
@@ -138,25 +124,10 @@ class LiquidationMapEngine:
         self.funding_index = 0.0  # cumulative Σ price·rate of the settlements charged (price units)
         self.long_short_ratio = math.nan
         self._last_funding_period = -1
-        self._pp: list[float] = []  # pending bars of the interval: typical price, volume, low, high, time, hot
-        self._pv: list[float] = []
-        self._pl: list[float] = []
-        self._ph: list[float] = []
-        self._pt: list[int] = []
-        self._phot: list[float] = []
-        self._vol_ema = math.nan
-        self._prev_close = math.nan
-        self._oi_deltas: deque[float] = deque(maxlen=p.spike_window)
-        self._periods: deque[tuple[int, float, float]] = deque()  # reference mode: (ts, volume, ΔOI) of readings
-        self._last_close = math.nan  # close at the previous reading (reference mode returns)
-        self.last_oi_spike = False
-        self._taker_buy = 0.0
-        self._taker_sell = 0.0
         self._low_since = math.inf
         self._high_since = -math.inf
         self._oi_ts_ns = 0
-        self._oi_units = math.nan
-        self._volume_rate = math.nan  # mean volume per hour (turnover clock)
+        self._trade_oi_units = math.nan
         self._trade_batch: list[tuple[float, float, bool]] = []
         self._batch_start_ns = 0
         self.tracker.reset()
@@ -167,6 +138,11 @@ class LiquidationMapEngine:
     def initialized(self) -> bool:
         """Whether the map holds positions (the first open-interest reading seeded it, or trades opened some)."""
         return self.seeded
+
+    @property
+    def last_oi_spike(self) -> bool:
+        """``oi_spikes`` mode: whether the last open-interest reading was a spike (placed as one VWAP block)."""
+        return self.anchor.last_oi_spike
 
     @property
     def grid(self) -> PriceGrid | None:
@@ -226,21 +202,7 @@ class LiquidationMapEngine:
             book.init_grid(close)
         if self._trade_batch:
             self._flush_trades()
-        if len(self._pp) >= _MAX_PENDING_BARS:
-            self._compact_pending()
-        self._pp.append((high + low + close) / 3.0)
-        self._pv.append(volume)
-        self._pl.append(low)
-        self._ph.append(high)
-        self._pt.append(ts_ns)
-        if self._hot_mode:
-            ema = self._vol_ema
-            if ema != ema:  # first bar: no rolling mean yet
-                ema = volume
-            hot = volume > self.params.hot_zone_volume_mult * ema and close > self._prev_close
-            self._phot.append(1.0 if hot else 0.0)
-            self._vol_ema = ema + self._hot_alpha * (volume - ema)
-            self._prev_close = close
+        self.bars.append(high, low, close, volume, ts_ns)
         # deferred sweeps: only the extremes are recorded here (MapBook.settle sweeps when the state is needed)
         if low < book.pending_low:
             book.pending_low = low
@@ -305,9 +267,9 @@ class LiquidationMapEngine:
         if quantity > 0.0:  # false for nan
             gross = price * quantity
             if is_buyer_maker:
-                self._taker_sell += gross
+                self.bars.taker_sell += gross
             else:
-                self._taker_buy += gross
+                self.bars.taker_buy += gross
             if self._trades_mode:
                 if self._trades_gross:
                     if gross >= self.params.trade_threshold:
@@ -370,8 +332,8 @@ class LiquidationMapEngine:
         self._advance(float(prices[-1]), float(prices.min()), float(prices.max()), ts_ns)
         gross = prices * qty
         sell = float(gross[maker].sum())
-        self._taker_sell += sell
-        self._taker_buy += float(gross.sum()) - sell
+        self.bars.taker_sell += sell
+        self.bars.taker_buy += float(gross.sum()) - sell
         if not self._trades_mode:
             return 0
         return self._open_selected(prices, gross, maker)
@@ -414,8 +376,8 @@ class LiquidationMapEngine:
         """
         if not (0.0 <= buy_usd < math.inf and 0.0 <= sell_usd < math.inf):
             raise ValueError(f"taker volumes must be finite and >= 0, were buy={buy_usd}, sell={sell_usd}")
-        self._taker_buy += buy_usd
-        self._taker_sell += sell_usd
+        self.bars.taker_buy += buy_usd
+        self.bars.taker_sell += sell_usd
 
     def update_long_short_ratio(self, ratio: float, ts_ns: int) -> None:
         """
@@ -510,200 +472,28 @@ class LiquidationMapEngine:
             raise ValueError(f"open-interest reading at {ts_ns} is older than the previous one at {self._oi_ts_ns}")
         book = self.book
         self.open_interest_usd = oi_usd
+        self._oi_ts_ns = ts_ns
         if book.grid is None:
             return 0.0
         book.settle()
         units = oi_usd if self.params.inverse else (oi_base if math.isfinite(oi_base) else oi_usd / book.price)
         units *= self.params.leveraged_share  # position units of the liquidatable positions
-        previous, self._oi_units = self._oi_units, units
-        dt_ns, self._oi_ts_ns = (ts_ns - self._oi_ts_ns if self._oi_ts_ns else 0), ts_ns
         if self._trades_mode:
+            previous, self._trade_oi_units = self._trade_oi_units, units
             if math.isfinite(previous) and 0.0 < units < previous:
                 for sign in (1, -1):
                     book.close_fraction(sign, 1.0 - units / previous)
-            self._clear_pending()
+            self.bars.clear()
             return 0.0
-        if not self.seeded:
-            opened = self._seed(units, ts_ns)
-            self.seeded = True
-            self._last_close = book.price
-            self._clear_pending()
-            return opened
-        hours = dt_ns / NS_PER_HOUR
-        clock_hours = self._clock_hours(hours)
-        if self._decays and clock_hours > 0.0:
-            hl = self._half_lives
-            book.decay(np.where(hl > 0.0, np.exp2(-clock_hours / np.where(hl > 0.0, hl, 1.0)), 1.0))
-        vwap = self._interval_vwap()
-        delta_usd = (units - previous) * (1.0 if self.params.inverse else vwap)
-        self.last_oi_spike = False
-        if self.params.entry_mode == "oi_spikes":
-            self.last_oi_spike = is_oi_spike(delta_usd, list(self._oi_deltas), self.params.spike_k_sigma,
-                                             self.params.spike_min_samples)
-            self._oi_deltas.append(delta_usd)
-        entries, weights, lowest, highest = self._interval_entries(vwap)
-        opened = self._anchor(units, entries, weights, lowest, highest, vwap, delta_usd)
-        self._clear_pending()
+        opened = self.anchor.reading(units, ts_ns)
+        self.seeded = True
+        self.bars.clear()
         return opened
-
-    # -- seeding, turnover and the anchor ---------------------------------------------------------------------
-
-    def _clock_hours(self, hours: float) -> float:
-        """Elapsed hours of the turnover clock for an interval of ``hours`` with the pending bars' volume."""
-        if self.params.turnover_clock == "time" or hours <= 0.0:
-            return hours
-        volume = math.fsum(self._pv)
-        rate = self._volume_rate
-        if not (rate > 0.0) or volume <= 0.0:
-            return hours
-        alpha = min(hours / max(self.params.seed_lookback_hours, hours), 1.0)
-        self._volume_rate = rate + alpha * (volume / hours - rate)
-        return volume / rate
-
-    def _seed(self, units: float, ts_ns: int) -> float:
-        """Place the whole open interest over the lookback's bars (volume × holding-time survival)."""
-        book, p = self.book, self.params
-        ts = np.asarray(self._pt, dtype=np.int64)
-        keep = ts >= ts_ns - self._lookback_ns if self._lookback_ns else np.zeros(ts.size, dtype=bool)
-        price = book.price
-        if keep.any():
-            entries = np.asarray(self._pp)[keep]
-            volume = np.asarray(self._pv)[keep]
-            lows, highs = np.asarray(self._pl)[keep], np.asarray(self._ph)[keep]
-            ages = clock_ages(ts[keep], volume, ts_ns, p.turnover_clock)
-            span = max((ts_ns - int(ts[keep][0])) / NS_PER_HOUR, 1e-9)
-            vsum = float(volume.sum())
-            self._volume_rate = vsum / span if vsum > 0.0 else math.nan
-            vol_w = volume / vsum if vsum > 0.0 else np.full(volume.size, 1.0 / volume.size)
-            surv = holding_survival(ages, self._half_lives) if self._decays else None
-            weights = (vol_w[:, None] * surv) if surv is not None else vol_w[:, None]
-            if p.entry_mode != "reference":
-                entries, weights, lowest, highest = bar_entries(entries, lows, highs, weights, price)
-        else:
-            entries, weights = np.array([price]), _ONE_WEIGHT
-            lowest = highest = np.array([price])
-        if p.entry_mode == "reference" and keep.any():
-            return self._seed_reference(units, ts[keep], entries, np.asarray(self._pv)[keep])
-        swept_before = book.swept_long, book.swept_short
-        share = self._long_share()
-        long_w, short_w = self._tier_weights()
-        opened = 0.0
-        for sign, target, tier_w, at in ((1, share * units, long_w, lowest), (-1, (1.0 - share) * units, short_w,
-                                                                             highest)):
-            opened += self._open_units(sign, target, entries, weights, tier_w, at)
-        book.swept_long, book.swept_short = swept_before  # positions the past liquidated are not estimates of now
-        return opened
-
-    def _seed_reference(self, units: float, ts: np.ndarray, close: np.ndarray, volume: np.ndarray) -> float:
-        """
-        Seed by the reference blend over hourly periods of the lookback, as the reference API builds its whole map
-        (stateless: no survivorship; no OI history before the first reading, so no hot zones).
-        """
-        hour = (ts // NS_PER_HOUR).astype(np.int64)
-        starts = np.flatnonzero(np.r_[True, hour[1:] != hour[:-1]])
-        ends = np.r_[starts[1:], hour.size]
-        p_close = np.array([close[b - 1] for b in ends])
-        p_vol = np.add.reduceat(volume, starts)
-        returns = np.r_[0.0, p_close[1:] / p_close[:-1] - 1.0]
-        d_oi = np.full(p_close.size, np.nan)
-        vol_thr = float(np.quantile(p_vol, REFERENCE_VOLUME_QUANTILE)) if p_vol.size else math.inf
-        book = self.book
-        swept_before = book.swept_long, book.swept_short
-        share = self._long_share()
-        long_w, short_w = self._tier_weights()
-        opened = 0.0
-        for sign, target, tier_w in ((1, share * units, long_w), (-1, (1.0 - share) * units, short_w)):
-            prices, weights = reference_entries(p_close, p_vol, returns, d_oi, sign, vol_thr, math.inf)
-            at = np.full(prices.size, book.price)
-            opened += self._open_units(sign, target, prices, weights[:, None], tier_w, at)
-        book.swept_long, book.swept_short = swept_before
-        return opened
-
-    def _interval_vwap(self) -> float:
-        """Volume-weighted typical price of the interval's bars (the current price without bars)."""
-        if not self._pp:
-            return self.book.price
-        entry_p, entry_w = volume_profile(np.asarray(self._pp), np.asarray(self._pv))
-        return float(np.dot(entry_p, entry_w))
-
-    def _interval_entries(self, vwap: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Entries of the interval's openings by ``entry_mode``: prices, weights ``(n, 1)``, adverse prices."""
-        price = self.book.price
-        mode = self.params.entry_mode
-        if not self._pp or mode == "vwap" or self.last_oi_spike:
-            one = np.array([price])
-            return np.array([vwap]), _ONE_WEIGHT, one, one
-        prices, volume = np.asarray(self._pp), np.asarray(self._pv)
-        if mode == "hot_zones":
-            entry_p, entry_w = hot_zone_profile(prices, volume, np.asarray(self._phot), self.params.hot_zone_share)
-        else:
-            entry_p, entry_w = volume_profile(prices, volume)
-        return bar_entries(entry_p, np.asarray(self._pl), np.asarray(self._ph), entry_w[:, None], price)
-
-    def _anchor(self, units: float, entries: np.ndarray, weights: np.ndarray, lowest: np.ndarray,
-                highest: np.ndarray, vwap: float, delta_usd: float) -> float:
-        """Bring each side to its share of open interest: open the gap at the interval's entries, or close."""
-        book, p = self.book, self.params
-        share = self._long_share()
-        imbalance = taker_imbalance(self._taker_buy, self._taker_sell)
-        long_w, short_w = self._tier_weights(imbalance)
-        if p.entry_mode == "reference":
-            return self._anchor_reference(units, share, long_w, short_w, delta_usd, vwap)
-        opened = 0.0
-        for sign, target, tier_w, at in ((1, share * units, long_w, lowest), (-1, (1.0 - share) * units, short_w,
-                                                                             highest)):
-            gap = target - book.units(sign)
-            if gap > 0.0:
-                opened += self._open_units(sign, gap, entries, weights, tier_w, at)
-            elif gap < 0.0:
-                have = book.units(sign)
-                book.close_fraction(sign, min(-gap / have, 1.0) if have > 0.0 else 0.0)
-        return opened
-
-    def _anchor_reference(self, units: float, share: float, long_w: np.ndarray, short_w: np.ndarray,
-                          delta_usd: float, vwap: float) -> float:
-        """The anchor with the reference blend: this interval is one period, classified against the lookback's."""
-        price, book = self.book.price, self.book
-        volume = math.fsum(self._pv)
-        ret = price / self._last_close - 1.0 if math.isfinite(self._last_close) else 0.0
-        self._last_close = price
-        cut = self.ts_ns - self._lookback_ns
-        while self._periods and self._periods[0][0] < cut:
-            self._periods.popleft()
-        vols = np.array([v for _, v, _ in self._periods])
-        d_ois = np.abs(np.array([d for _, _, d in self._periods]))
-        vol_thr = float(np.quantile(vols, REFERENCE_VOLUME_QUANTILE)) if vols.size else math.inf
-        oi_thr = float(np.quantile(d_ois, REFERENCE_OI_QUANTILE)) if d_ois.size else math.inf
-        self._periods.append((self.ts_ns, volume, delta_usd))
-        opened = 0.0
-        for sign, target, tier_w in ((1, share * units, long_w), (-1, (1.0 - share) * units, short_w)):
-            gap = target - book.units(sign)
-            if gap > 0.0:
-                prices, weights = reference_entries(np.array([vwap]), np.array([volume]), np.array([ret]),
-                                                    np.array([delta_usd]), sign, vol_thr, oi_thr)
-                at = np.full(prices.size, price)
-                opened += self._open_units(sign, gap, prices, weights[:, None], tier_w, at)
-            elif gap < 0.0:
-                have = book.units(sign)
-                book.close_fraction(sign, min(-gap / have, 1.0) if have > 0.0 else 0.0)
-        return opened
-
-    def _open_units(self, sign: int, units: float, entries: np.ndarray, weights: np.ndarray, tier_w: np.ndarray,
-                    sweep_at: np.ndarray) -> float:
-        """Open enough notional that ``units`` position units survive the sweeps of the entries' later bars."""
-        if units <= 0.0:
-            return 0.0
-        survive = self.book.open_survival(sign, entries, weights, tier_w, sweep_at)
-        if survive <= 0.0:
-            return 0.0
-        amount = units / survive
-        self.book.open(sign, entries, weights, tier_w, amount, sweep_at)
-        return amount
 
     def _long_share(self) -> float:
         p = self.params
         return long_share(p.side_split, self.long_short_ratio, self.funding_rate, p.funding_interval_hours,
-                          p.funding_split_sensitivity, taker_imbalance(self._taker_buy, self._taker_sell),
+                          p.funding_split_sensitivity, self.bars.imbalance(),
                           p.taker_share_skew, p.long_share_offset)
 
     def _tier_weights(self, imbalance: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
@@ -720,161 +510,6 @@ class LiquidationMapEngine:
         return (tilt_weights(self.base_weights, tuple(self.tiers), a, self._z),
                 tilt_weights(self.base_weights, tuple(self.tiers), -a, self._z))
 
-    # -- pending bars ------------------------------------------------------------------------------------------
-
-    def _clear_pending(self) -> None:
-        """Start a new interval: drop the pending bars and the taker volume."""
-        for pending in (self._pp, self._pv, self._pl, self._ph, self._pt, self._phot):
-            pending.clear()
-        self._taker_buy = self._taker_sell = 0.0
-
-    def _compact_pending(self) -> None:
-        """Halve the pending bars by merging neighbours (VWAP price, summed volume, min low, max high, last time),
-        dropping bars older than the lookback first."""
-        if self._pt and self._lookback_ns:
-            cut = self._pt[-1] - self._lookback_ns
-            first = next((i for i, t in enumerate(self._pt) if t >= cut), len(self._pt))
-            if first > 0:
-                for lst in (self._pp, self._pv, self._pl, self._ph, self._pt, self._phot):
-                    del lst[:first]
-                if len(self._pp) < _MAX_PENDING_BARS:
-                    return
-        n = len(self._pp) // 2 * 2
-        pp, pv = np.asarray(self._pp[:n]), np.asarray(self._pv[:n])
-        v2 = pv[0::2] + pv[1::2]
-        price = np.where(v2 > 0.0, (pp[0::2] * pv[0::2] + pp[1::2] * pv[1::2]) / np.where(v2 > 0.0, v2, 1.0),
-                         0.5 * (pp[0::2] + pp[1::2]))
-        low = np.minimum(np.asarray(self._pl[:n:2]), np.asarray(self._pl[1:n:2]))
-        high = np.maximum(np.asarray(self._ph[:n:2]), np.asarray(self._ph[1:n:2]))
-        tail = slice(n, None)
-        self._pp = price.tolist() + self._pp[tail]
-        self._pv = v2.tolist() + self._pv[tail]
-        self._pl = low.tolist() + self._pl[tail]
-        self._ph = high.tolist() + self._ph[tail]
-        self._pt = self._pt[1:n:2] + self._pt[tail]
-        if self._hot_mode:
-            hot = np.maximum(np.asarray(self._phot[:n:2]), np.asarray(self._phot[1:n:2]))
-            self._phot = hot.tolist() + self._phot[tail]
-
-    # -- reads -------------------------------------------------------------------------------------------
-
     def liquidation_prices(self, entries: np.ndarray, side: int) -> tuple[np.ndarray, np.ndarray]:
         """Liquidation prices of entries × tiers × sizes (see :meth:`~.models.LevelModel.liquidation_prices`)."""
         return self.model.liquidation_prices(entries, side)
-
-    def long_usd(self) -> np.ndarray:
-        """Open long notional (USD) per bin, shape ``(n_bins,)``; all of it lies below price."""
-        self.book.settle()
-        return self.book.long.totals()
-
-    def short_usd(self) -> np.ndarray:
-        """Open short notional (USD) per bin, shape ``(n_bins,)``; all of it lies above price."""
-        self.book.settle()
-        return self.book.short.totals()
-
-    def tier_usd(self) -> tuple[np.ndarray, np.ndarray]:
-        """Open notional (USD) per bin × leverage point, ``(long, short)``, each a copy ``(n_bins, n_tiers)``."""
-        self.book.settle()
-        return self.book.long.usd.copy(), self.book.short.usd.copy()
-
-    def bin_status(self) -> tuple[np.ndarray, np.ndarray]:
-        """Status codes per bin (0 ACTIVE, 1 PARTIAL, 2 CLEARED; ``status_rule``) ``(long, short)``, int8."""
-        self.book.settle()
-        rule = self.params.status_rule
-        return (bin_status(self.book.long.status, self.book.long.share, rule).copy(),
-                bin_status(self.book.short.status, self.book.short.share, rule).copy())
-
-    def take_swept(self) -> tuple[float, float]:
-        """Return and reset the estimated liquidations (USD) swept since the last call: ``(long, short)``."""
-        return self.book.take_swept()
-
-    def side_units(self) -> tuple[float, float]:
-        """Position units held per side ``(long, short)``: base units (linear) or USD (inverse contracts)."""
-        return self.book.units(1), self.book.units(-1)
-
-    def side_usd_at_price(self) -> tuple[float, float]:
-        """Open notional per side valued at the current price ``(long, short)`` (USD; comparable with OI)."""
-        price = self.book.price
-        k = 1.0 if self.params.inverse else price
-        return self.book.units(1) * k, self.book.units(-1) * k
-
-    def cumulative_curves(self) -> tuple[np.ndarray, np.ndarray]:
-        """Cumulative liquidation notional outward from price (see :func:`~.reads.cumulative_curves`)."""
-        self.book.settle()
-        return cumulative_curves(self.book)
-
-    def magnet(self) -> Magnet:
-        """Magnet force and bias at the current price (see :func:`~liqheat_nautilus.core.magnet.magnet_force`)."""
-        book = self.book
-        if book.grid is None:
-            return Magnet(0.0, 0.0, 0.0, Bias.UNBIASED)
-        book.settle()
-        up, down = magnet_sums(book.long.usd, book.short.usd, book.grid.base, book.grid.width, book.price)
-        return magnet_from_forces(up, down, self.params.magnet_dead_band)
-
-    def detect_clusters(self) -> list[ClusterInfo]:
-        """
-        Detect clusters on both sides without assigning ids (``cluster_id`` 0, times 0).
-
-        Returns
-        -------
-        list[ClusterInfo]
-            At most ``max_clusters_per_side`` per side, strength relative to the largest of all.
-        """
-        return [ClusterInfo(**fields) for fields in self._read()[0]]
-
-    def _read(self) -> tuple[list[dict], float, float]:
-        if self.book.grid is None:
-            return [], 0.0, 0.0
-        self.book.settle()
-        return cluster_fields(self.book, self.params, self.tiers)
-
-    def update_clusters(self) -> list[ClusterInfo]:
-        """
-        Detect clusters, match them to earlier ones (stable ids) and report those price has cleared.
-
-        Returns
-        -------
-        list[ClusterInfo]
-            Current clusters (``ACTIVE``/``PARTIAL``) followed by clusters ``CLEARED`` since the last call.
-        """
-        return self.update_clusters_and_magnet()[0]
-
-    def update_clusters_and_magnet(self) -> tuple[list[ClusterInfo], Magnet]:
-        """
-        :meth:`update_clusters` followed by :meth:`magnet`, sharing one pass over the bins.
-
-        Returns
-        -------
-        tuple[list[ClusterInfo], Magnet]
-            Exactly what ``(update_clusters(), magnet())`` return.
-        """
-        fields, up, down = self._read()
-        if self.book.grid is not None:
-            self.tracker.match_tolerance = self.book.grid.width
-        result = self.tracker.update_fields(fields, self.ts_ns, self._low_since, self._high_since)
-        self._low_since, self._high_since = math.inf, -math.inf
-        return result, magnet_from_forces(up, down, self.params.magnet_dead_band)
-
-    def record_history(self) -> None:
-        """Append the current per-bin notional to the snapshot ring buffer (no-op when disabled)."""
-        if self.history is not None and self.book.grid is not None:
-            self.history.push(self.ts_ns, self.book.price, self.book.grid.base, self.book.grid.width,
-                              self.long_usd(), self.short_usd())
-
-    def active_usd(self) -> float:
-        """Total open notional (USD) of both sides in the grid."""
-        self.book.settle()
-        return self.book.active_usd()
-
-    def outside_usd(self) -> float:
-        """Open notional (USD) of both sides whose levels lie outside the grid (never liquidated within it)."""
-        return self.book.outside_usd()
-
-    def memory_bytes(self) -> int:
-        """Bytes held by the engine's arrays (both sides, cohort layers and the snapshot ring buffer)."""
-        total = self.book.long.nbytes() + self.book.short.nbytes()
-        if self.history is not None:
-            h = self.history
-            total += sum(a.nbytes for a in (h.ts_ns, h.price, h.base, h.width, h.long_usd, h.short_usd))
-        return total

@@ -1,24 +1,37 @@
-"""Reads of the map's book: clusters and magnet in one compiled pass, cumulative curves, bin status.
+"""Reads of the map: clusters and magnet in one compiled pass, cumulative curves, bin status, totals.
 
-Every function takes a settled :class:`~liqheat_nautilus.core.book.MapBook` (the engine settles deferred sweeps
-before calling them) and returns plain numbers or arrays; nothing here mutates the book.
+The functions take a settled :class:`~liqheat_nautilus.core.book.MapBook` and return plain numbers or arrays;
+:class:`MapReads` is the engine's read interface built on them (every read settles the deferred sweeps first).
 """
+
+import math
 
 import numpy as np
 
 from liqheat_nautilus.core.book import MapBook
-from liqheat_nautilus.core.enums import ClusterStatus, Side
+from liqheat_nautilus.core.clusters import ClusterInfo, ClusterTracker
+from liqheat_nautilus.core.enums import Bias, ClusterStatus, Side
+from liqheat_nautilus.core.history import MapHistory
 from liqheat_nautilus.core.kernels import (
     METHOD_QUANTILE,
     METHOD_SIGMA,
     STATUS_ACTIVE,
     STATUS_CLEARED,
     STATUS_PARTIAL,
+    magnet_sums,
     read_map,
 )
+from liqheat_nautilus.core.magnet import Magnet, magnet_from_forces
 from liqheat_nautilus.core.params import MapParams
 
-__all__ = ["SWEPT_SHARE_CLEARED", "SWEPT_SHARE_PARTIAL", "bin_status", "cluster_fields", "cumulative_curves"]
+__all__ = [
+    "SWEPT_SHARE_CLEARED",
+    "SWEPT_SHARE_PARTIAL",
+    "MapReads",
+    "bin_status",
+    "cluster_fields",
+    "cumulative_curves",
+]
 
 SWEPT_SHARE_CLEARED = 0.8
 """``status_rule="swept_share"``: a bin more than 80 % swept is CLEARED (Liquidation Map Indicator API)."""
@@ -124,3 +137,139 @@ def cumulative_curves(book: MapBook) -> tuple[np.ndarray, np.ndarray]:
         long_cum[max(k + 1, 0) :] = 0.0
         short_cum[: max(k, 0)] = 0.0
     return long_cum, short_cum
+
+
+class MapReads:
+    """
+    The engine's reads (mixed into :class:`~liqheat_nautilus.core.engine.LiquidationMapEngine`).
+
+    Expects ``book`` (:class:`MapBook`), ``params``, ``tiers`` (``(n_tiers,)`` leverage points), ``tracker``
+    (:class:`~liqheat_nautilus.core.clusters.ClusterTracker`), ``history`` (:class:`MapHistory` or ``None``) and
+    ``ts_ns`` on the instance, and the path extremes ``_low_since``/``_high_since`` since the last cluster update.
+    """
+
+    book: MapBook
+    params: MapParams
+    tiers: np.ndarray
+    tracker: ClusterTracker
+    history: MapHistory | None
+    ts_ns: int
+    _low_since: float
+    _high_since: float
+
+    def long_usd(self) -> np.ndarray:
+        """Open long notional (USD) per bin, shape ``(n_bins,)``; all of it lies below price."""
+        self.book.settle()
+        return self.book.long.totals()
+
+    def short_usd(self) -> np.ndarray:
+        """Open short notional (USD) per bin, shape ``(n_bins,)``; all of it lies above price."""
+        self.book.settle()
+        return self.book.short.totals()
+
+    def tier_usd(self) -> tuple[np.ndarray, np.ndarray]:
+        """Open notional (USD) per bin × leverage point, ``(long, short)``, each a copy ``(n_bins, n_tiers)``."""
+        self.book.settle()
+        return self.book.long.usd.copy(), self.book.short.usd.copy()
+
+    def bin_status(self) -> tuple[np.ndarray, np.ndarray]:
+        """Status codes per bin (0 ACTIVE, 1 PARTIAL, 2 CLEARED; ``status_rule``) ``(long, short)``, int8."""
+        self.book.settle()
+        rule = self.params.status_rule
+        return (bin_status(self.book.long.status, self.book.long.share, rule).copy(),
+                bin_status(self.book.short.status, self.book.short.share, rule).copy())
+
+    def take_swept(self) -> tuple[float, float]:
+        """Return and reset the estimated liquidations (USD) swept since the last call: ``(long, short)``."""
+        return self.book.take_swept()
+
+    def side_units(self) -> tuple[float, float]:
+        """Position units held per side ``(long, short)``: base units (linear) or USD (inverse contracts)."""
+        return self.book.units(1), self.book.units(-1)
+
+    def side_usd_at_price(self) -> tuple[float, float]:
+        """Open notional per side valued at the current price ``(long, short)`` (USD; comparable with OI)."""
+        price = self.book.price
+        k = 1.0 if self.params.inverse else price
+        return self.book.units(1) * k, self.book.units(-1) * k
+
+    def cumulative_curves(self) -> tuple[np.ndarray, np.ndarray]:
+        """Cumulative liquidation notional outward from price (see :func:`~.reads.cumulative_curves`)."""
+        self.book.settle()
+        return cumulative_curves(self.book)
+
+    def magnet(self) -> Magnet:
+        """Magnet force and bias at the current price (see :func:`~liqheat_nautilus.core.magnet.magnet_force`)."""
+        book = self.book
+        if book.grid is None:
+            return Magnet(0.0, 0.0, 0.0, Bias.UNBIASED)
+        book.settle()
+        up, down = magnet_sums(book.long.usd, book.short.usd, book.grid.base, book.grid.width, book.price)
+        return magnet_from_forces(up, down, self.params.magnet_dead_band)
+
+    def detect_clusters(self) -> list[ClusterInfo]:
+        """
+        Detect clusters on both sides without assigning ids (``cluster_id`` 0, times 0).
+
+        Returns
+        -------
+        list[ClusterInfo]
+            At most ``max_clusters_per_side`` per side, strength relative to the largest of all.
+        """
+        return [ClusterInfo(**fields) for fields in self._read()[0]]
+
+    def _read(self) -> tuple[list[dict], float, float]:
+        if self.book.grid is None:
+            return [], 0.0, 0.0
+        self.book.settle()
+        return cluster_fields(self.book, self.params, self.tiers)
+
+    def update_clusters(self) -> list[ClusterInfo]:
+        """
+        Detect clusters, match them to earlier ones (stable ids) and report those price has cleared.
+
+        Returns
+        -------
+        list[ClusterInfo]
+            Current clusters (``ACTIVE``/``PARTIAL``) followed by clusters ``CLEARED`` since the last call.
+        """
+        return self.update_clusters_and_magnet()[0]
+
+    def update_clusters_and_magnet(self) -> tuple[list[ClusterInfo], Magnet]:
+        """
+        :meth:`update_clusters` followed by :meth:`magnet`, sharing one pass over the bins.
+
+        Returns
+        -------
+        tuple[list[ClusterInfo], Magnet]
+            Exactly what ``(update_clusters(), magnet())`` return.
+        """
+        fields, up, down = self._read()
+        if self.book.grid is not None:
+            self.tracker.match_tolerance = self.book.grid.width
+        result = self.tracker.update_fields(fields, self.ts_ns, self._low_since, self._high_since)
+        self._low_since, self._high_since = math.inf, -math.inf
+        return result, magnet_from_forces(up, down, self.params.magnet_dead_band)
+
+    def record_history(self) -> None:
+        """Append the current per-bin notional to the snapshot ring buffer (no-op when disabled)."""
+        if self.history is not None and self.book.grid is not None:
+            self.history.push(self.ts_ns, self.book.price, self.book.grid.base, self.book.grid.width,
+                              self.long_usd(), self.short_usd())
+
+    def active_usd(self) -> float:
+        """Total open notional (USD) of both sides in the grid."""
+        self.book.settle()
+        return self.book.active_usd()
+
+    def outside_usd(self) -> float:
+        """Open notional (USD) of both sides whose levels lie outside the grid (never liquidated within it)."""
+        return self.book.outside_usd()
+
+    def memory_bytes(self) -> int:
+        """Bytes held by the engine's arrays (both sides, cohort layers and the snapshot ring buffer)."""
+        total = self.book.long.nbytes() + self.book.short.nbytes()
+        if self.history is not None:
+            h = self.history
+            total += sum(a.nbytes for a in (h.ts_ns, h.price, h.base, h.width, h.long_usd, h.short_usd))
+        return total
