@@ -2,12 +2,12 @@
 
 Two families, selected by ``MapParams.leverage_model``:
 
-* ``"normal"`` (default): leverage ~ N(μ, σ) clipped to [1, 125], the method of the Liquidation Map Indicator
+* ``"normal"``: leverage ~ N(μ, σ) clipped to [1, 125], the method of the Liquidation Map Indicator
   API (profiles conservative N(12, 8), neutral N(25, 15), aggressive N(60, 25); ``dynamic``
   ``μ = 25 + 30a, σ = 15 − 5a`` with ``a = min(|funding|·10⁴, 2)``), discretised on
   :data:`NORMAL_LEVERAGE_GRID`: each grid point takes the probability of the interval between the midpoints to
   its neighbours; clipping puts the mass below 1x on 1x and the mass above 125x on 125x.
-* ``"tiers"``: weights on the tiers 5x...125x (the leverage choices offered by Binance USD-M for BTCUSDT;
+* ``"tiers"`` (default): weights on the tiers 5x...125x (the leverage choices offered by Binance USD-M for BTCUSDT;
   125x is the maximum of its first maintenance-margin bracket) from :data:`PROFILES`.
 
 Both are modelling assumptions, not exchange facts; they are documented so users can replace them with

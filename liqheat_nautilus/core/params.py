@@ -24,8 +24,9 @@ class MapParams:
     Parameters
     ----------
     leverage_model : str
-        ``"normal"`` (default: leverage ~ N(μ, σ) clipped to [1, 125] on :data:`~.leverage.NORMAL_LEVERAGE_GRID`,
-        the Liquidation Map Indicator API's method) or ``"tiers"`` (weights on :data:`~.leverage.DEFAULT_TIERS`).
+        ``"tiers"`` (default: weights on :data:`~.leverage.DEFAULT_TIERS`, 5x...125x) or ``"normal"`` (leverage ~
+        N(μ, σ) clipped to [1, 125] on :data:`~.leverage.NORMAL_LEVERAGE_GRID`, the Liquidation Map Indicator API's
+        method).
     tiers : tuple[float, ...] or None
         Leverage points (x, each >= 1); ``None``: the leverage model's own (see :meth:`leverage_points`).
     leverage_profile : str or dict[float, float]
@@ -165,7 +166,7 @@ class MapParams:
     """
 
     tiers: tuple[float, ...] | None = None
-    leverage_model: str = "normal"
+    leverage_model: str = "tiers"
     leverage_profile: str | dict = "neutral"
     leverage_mean: float = 0.0
     leverage_std: float = 0.0
@@ -242,8 +243,11 @@ class MapParams:
             "entry_mode": self.entry_mode in ENTRY_MODES,
             "leverage_model": self.leverage_model in LEVERAGE_MODELS,
             "leverage_profile": (not named and len(self.leverage_profile) > 0) or self.leverage_profile in profiles,
-            "leverage_mean": 0.0 <= self.leverage_mean < 1e4,
-            "leverage_std": 0.0 <= self.leverage_std < 1e4,
+            # μ and σ belong to the normal model: given with "tiers" they would be ignored silently
+            "leverage_mean": 0.0 <= self.leverage_mean < 1e4 and (self.leverage_mean == 0.0
+                                                                   or self.leverage_model == "normal"),
+            "leverage_std": 0.0 <= self.leverage_std < 1e4 and (self.leverage_std == 0.0
+                                                                 or self.leverage_model == "normal"),
             "mmr": 0.0 <= self.mmr < 1.0,
             "maintenance_amount": self.maintenance_amount >= 0.0,
             "buffer": 0.0 <= self.buffer < 1.0,

@@ -28,7 +28,15 @@ from liqheat_nautilus.evaluation.metrics import spearman
 from liqheat_nautilus.evaluation.replay import replay
 from liqheat_nautilus.evaluation.series import EvaluationData
 
-__all__ = ["DEFAULT_SPACE", "CalibrationResult", "FoldResult", "ParamRange", "calibrate", "score_windows"]
+__all__ = [
+    "DEFAULT_BASE",
+    "DEFAULT_SPACE",
+    "CalibrationResult",
+    "FoldResult",
+    "ParamRange",
+    "calibrate",
+    "score_windows",
+]
 
 
 @dataclass(frozen=True)
@@ -48,6 +56,9 @@ class ParamRange:
     high: float
     log: bool = False
 
+
+DEFAULT_BASE: dict = {"leverage_model": "normal"}
+"""Fields every candidate starts from by default: the normal leverage family (two parameters to fit)."""
 
 DEFAULT_SPACE: dict[str, ParamRange] = {
     "leverage_mean": ParamRange(3.0, 80.0, log=True),
@@ -78,6 +89,8 @@ class FoldResult:
         Spearman of the adverse excursion × OI baseline on the test block.
     default_long, default_short : float
         Spearman of the default configuration on the test block.
+    totals_ratio_long, totals_ratio_short : float
+        Estimated ÷ actual total on the test block, with ``leveraged_share`` fitted on the fitted windows.
     """
 
     fit_windows: tuple[str, str]
@@ -90,6 +103,8 @@ class FoldResult:
     baseline_short: float
     default_long: float
     default_short: float
+    totals_ratio_long: float
+    totals_ratio_short: float
 
 
 @dataclass(frozen=True)
@@ -103,6 +118,8 @@ class CalibrationResult:
         One per fold.
     oos_long, oos_short : float
         Spearman of the concatenated out-of-sample estimates (each block scored with its own fold's fit).
+    oos_totals_ratio_long, oos_totals_ratio_short : float
+        Estimated ÷ actual total over the out-of-sample blocks (each with its fold's ``leveraged_share``).
     oos_baseline_long, oos_baseline_short, oos_default_long, oos_default_short : float
         The same windows for the baseline and the default configuration.
     params : dict
@@ -122,6 +139,8 @@ class CalibrationResult:
     folds: tuple[FoldResult, ...]
     oos_long: float
     oos_short: float
+    oos_totals_ratio_long: float
+    oos_totals_ratio_short: float
     oos_baseline_long: float
     oos_baseline_short: float
     oos_default_long: float
@@ -222,7 +241,7 @@ def calibrate(data: EvaluationData, judged: np.ndarray, base: dict | None = None
     judged : np.ndarray
         Shape ``(n_windows,)`` bool: the windows that count (after the warm-up, with finite baselines).
     base : dict, optional
-        ``MapParams`` fields every candidate starts from (default: the defaults).
+        ``MapParams`` fields every candidate starts from (default :data:`DEFAULT_BASE`).
     space : dict[str, ParamRange], optional
         Fields to fit (default :data:`DEFAULT_SPACE`).
     folds : int, default 4
@@ -248,7 +267,7 @@ def calibrate(data: EvaluationData, judged: np.ndarray, base: dict | None = None
         ``2 · (folds + 1)`` judged windows.
     """
     started = time.perf_counter()
-    base = dict(base or {})
+    base = {**DEFAULT_BASE, **(base or {})}
     space = dict(space or DEFAULT_SPACE)
     map_fn = map_fn or (lambda fn, items: [fn(x) for x in items])
     if folds < 1 or n_trials < 1:
@@ -263,7 +282,7 @@ def calibrate(data: EvaluationData, judged: np.ndarray, base: dict | None = None
     blocks = np.array_split(idx, folds + 1)
     w = data.liquidations
     exc_l, exc_s = excursion_oi(data)
-    default_l, default_s = _estimates(data, base)
+    default_l, default_s = _estimates(data, {})  # the default configuration (what the actor uses)
     fold_results, oos_l, oos_s, oos_idx = [], [], [], []
     for k in range(1, folds + 1):
         fit_mask = np.zeros(len(w), dtype=bool)
@@ -272,6 +291,8 @@ def calibrate(data: EvaluationData, judged: np.ndarray, base: dict | None = None
         if progress:
             progress(f"fold {k}/{folds}: fit on {fit_mask.sum()} windows, test on {test.size}")
         best, score = _fit(data, base, space, fit_mask, n_trials, seed + k, map_fn)
+        share, _, _ = _share_for_totals(data, best, fit_mask)
+        best = {**best, "leveraged_share": share}
         est_l, est_s = _estimates(data, best)
         oos_l.append(est_l[test])
         oos_s.append(est_s[test])
@@ -279,12 +300,14 @@ def calibrate(data: EvaluationData, judged: np.ndarray, base: dict | None = None
         fold_results.append(FoldResult(
             fit_windows=(_iso(w.start_ns[blocks[0][0]]), _iso(w.start_ns[blocks[k - 1][-1]])),
             test_windows=(_iso(w.start_ns[test[0]]), _iso(w.start_ns[test[-1]])),
-            params={k2: best[k2] for k2 in space}, fit_score=score,
+            params={k2: best[k2] for k2 in (*space, "leveraged_share")}, fit_score=score,
             test_long=spearman(w.long_usd[test], est_l[test]), test_short=spearman(w.short_usd[test], est_s[test]),
             baseline_long=spearman(w.long_usd[test], exc_l[test]),
             baseline_short=spearman(w.short_usd[test], exc_s[test]),
             default_long=spearman(w.long_usd[test], default_l[test]),
             default_short=spearman(w.short_usd[test], default_s[test]),
+            totals_ratio_long=float(est_l[test].sum()) / max(float(w.long_usd[test].sum()), 1e-12),
+            totals_ratio_short=float(est_s[test].sum()) / max(float(w.short_usd[test].sum()), 1e-12),
         ))
     oos = np.concatenate(oos_idx)
     if progress:
@@ -297,6 +320,8 @@ def calibrate(data: EvaluationData, judged: np.ndarray, base: dict | None = None
         folds=tuple(fold_results),
         oos_long=spearman(w.long_usd[oos], np.concatenate(oos_l)),
         oos_short=spearman(w.short_usd[oos], np.concatenate(oos_s)),
+        oos_totals_ratio_long=float(np.concatenate(oos_l).sum()) / max(float(w.long_usd[oos].sum()), 1e-12),
+        oos_totals_ratio_short=float(np.concatenate(oos_s).sum()) / max(float(w.short_usd[oos].sum()), 1e-12),
         oos_baseline_long=spearman(w.long_usd[oos], exc_l[oos]),
         oos_baseline_short=spearman(w.short_usd[oos], exc_s[oos]),
         oos_default_long=spearman(w.long_usd[oos], default_l[oos]),
