@@ -5,7 +5,7 @@ notional somewhere in that interval; these functions give the entry prices and t
 Sources: the volume-profile/VWAP placement and the "hot zone" and "OI spike" proxies of the Liquidation Map
 Indicator API (RSTEIN2525/liquidation-map-indicator, ``src/entries.py``), adapted to an OI interval made of
 several bars; the taker-imbalance skew follows the long-share blending described in
-``/work/shared/LIQUIDATION_FACTS.md`` ("better designs seen elsewhere").
+docs/references.md ("better designs seen elsewhere").
 """
 
 import math
