@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from backtests.runner import BacktestOutcome
+from liqheat_nautilus.backtest.runner import BacktestOutcome
 
 
 def format_ts(ns: int) -> str:

@@ -8,7 +8,8 @@ Sources (nothing here re-implements a statistic Nautilus has):
 - win rate: the analyzer's ``Win Rate`` (share of positions with a positive realized PnL);
 - trades: Nautilus' ``BacktestResult.total_positions``;
 - max drawdown and exposure: NautilusTrader 1.221 has no such statistic, so they come from
-  :class:`~backtests.monitor.RunMonitor` (mark-to-market equity each bar; share of bars with an open position);
+  :class:`~liqheat_nautilus.backtest.monitor.RunMonitor` (mark-to-market equity each bar; share of bars with an
+  open position);
 - buy and hold: return ``last close / first open - 1``; Sharpe and Sortino by Nautilus' own ``SharpeRatio`` /
   ``SortinoRatio`` statistics applied to its daily close-to-close returns; drawdown of the close path.
 """
@@ -18,7 +19,7 @@ from dataclasses import asdict, dataclass
 
 from nautilus_trader.analysis import SharpeRatio, SortinoRatio
 
-from backtests.monitor import RunMonitor
+from liqheat_nautilus.backtest.monitor import RunStats
 
 COLUMNS = (
     ("name", "run", "{}"),
@@ -86,7 +87,7 @@ def _num(value) -> float:
     return out
 
 
-def strategy_row(name: str, result, monitor: RunMonitor | None, funding: float = 0.0) -> ComparisonRow:
+def strategy_row(name: str, result, monitor: RunStats | None, funding: float = 0.0) -> ComparisonRow:
     """
     The comparison row of a finished run.
 
@@ -96,8 +97,8 @@ def strategy_row(name: str, result, monitor: RunMonitor | None, funding: float =
         Run name.
     result : nautilus_trader.backtest.results.BacktestResult
         Nautilus' result of the run.
-    monitor : RunMonitor, optional
-        The run's monitor (drawdown, exposure); ``nan`` without it.
+    monitor : RunStats or RunMonitor, optional
+        What the run's monitor measured (drawdown, exposure); ``nan`` without it.
     funding : float, default 0.0
         Net funding of the run.
 
@@ -121,14 +122,14 @@ def strategy_row(name: str, result, monitor: RunMonitor | None, funding: float =
     )
 
 
-def buy_and_hold_row(monitor: RunMonitor) -> ComparisonRow:
+def buy_and_hold_row(monitor: RunStats) -> ComparisonRow:
     """
     Buy and hold over the bars a monitor saw (no fees, no funding).
 
     Parameters
     ----------
-    monitor : RunMonitor
-        A monitor after a run.
+    monitor : RunStats or RunMonitor
+        What a monitor measured over a run.
 
     Returns
     -------

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from backtests.config import BacktestFile
-from backtests.metrics import ComparisonRow, buy_and_hold_row, format_table
-from backtests.reports import results_folder
-from backtests.runner import BacktestOutcome, run_backtest
-from backtests.summary import format_ts
+from liqheat_nautilus.backtest.config import BacktestFile
+from liqheat_nautilus.backtest.metrics import ComparisonRow, buy_and_hold_row, format_table
+from liqheat_nautilus.backtest.reports import results_folder
+from liqheat_nautilus.backtest.runner import BacktestOutcome, run_backtest
+from liqheat_nautilus.backtest.summary import format_ts
 
 
 @dataclass
@@ -110,7 +110,7 @@ def run_all(
             comparison.rows.append(outcome.row)
             if progress is not None:
                 progress.advance(task)
-    comparison.rows.append(buy_and_hold_row(comparison.outcomes[0].monitor))
+    comparison.rows.append(buy_and_hold_row(comparison.outcomes[0].run_stats))
     if results_dir is not None:
         folder = results_folder(Path(results_dir), "comparison")
         pd.DataFrame([r.to_dict() for r in comparison.rows]).to_csv(folder / "comparison.csv", index=False)

@@ -9,6 +9,7 @@ has lasted longer than ``progress_after_secs`` of wall time.
 
 import math
 import time
+from dataclasses import dataclass, field
 
 from nautilus_trader.common.actor import Actor
 from nautilus_trader.common.config import ActorConfig
@@ -16,6 +17,49 @@ from nautilus_trader.model.data import Bar, BarType
 from nautilus_trader.model.identifiers import InstrumentId
 
 from liqheat_nautilus.core.units import NS_PER_DAY
+from liqheat_nautilus.equity import instrument_equity
+
+
+@dataclass(frozen=True)
+class RunStats:
+    """
+    What a :class:`RunMonitor` measured, kept after the engine is disposed (plain data: picklable).
+
+    Attributes
+    ----------
+    bars : int
+        Bars seen.
+    bars_exposed : int
+        Bars at whose close the instrument had an open position.
+    max_drawdown : float
+        Largest fall of mark-to-market equity from its running peak, as a fraction of the peak (>= 0).
+    first_open, last_close : float
+        Buy-and-hold entry and exit prices (quote currency).
+    bh_max_drawdown : float
+        Largest fall of the close from its running peak (fraction).
+    daily_closes : dict[int, float]
+        Last close of each UTC day (day start in UNIX ns -> price).
+    first_ns, last_ns : int
+        ``ts_event`` of the first and last bar (UNIX ns).
+    progress_shown : bool
+        Whether the progress bar was displayed.
+    """
+
+    bars: int = 0
+    bars_exposed: int = 0
+    max_drawdown: float = 0.0
+    first_open: float = math.nan
+    last_close: float = math.nan
+    bh_max_drawdown: float = 0.0
+    daily_closes: dict[int, float] = field(default_factory=dict)
+    first_ns: int = 0
+    last_ns: int = 0
+    progress_shown: bool = False
+
+    @property
+    def exposure(self) -> float:
+        """Fraction of bars with an open position (``nan`` before the first bar)."""
+        return self.bars_exposed / self.bars if self.bars else math.nan
 
 
 class RunMonitorConfig(ActorConfig, frozen=True):
@@ -57,22 +101,9 @@ class RunMonitor(Actor):
 
     Attributes
     ----------
-    bars : int
-        Bars seen.
-    bars_exposed : int
-        Bars at whose close the instrument had an open position.
-    max_drawdown : float
-        Largest fall of mark-to-market equity from its running peak, as a fraction of the peak (>= 0).
-    first_open, last_close : float
-        Buy-and-hold entry and exit prices.
-    bh_max_drawdown : float
-        Largest fall of the close from its running peak (fraction).
-    daily_closes : dict[int, float]
-        Last close of each UTC day (day start in ns -> price).
-    progress_shown : bool
-        Whether the progress bar was displayed.
-    first_ns, last_ns : int
-        ``ts_event`` of the first and last bar.
+    bars, bars_exposed, max_drawdown, first_open, last_close, bh_max_drawdown, daily_closes, first_ns, last_ns,
+    progress_shown
+        As in :class:`RunStats` (a copy: :meth:`stats`), updated at each bar.
     """
 
     def __init__(self, config: RunMonitorConfig) -> None:
@@ -139,16 +170,12 @@ class RunMonitor(Actor):
     def _update_equity(self) -> None:
         if self._currency is None:
             return
-        account = self.portfolio.account(self.config.instrument_id.venue)
-        if account is None:
+        iid = self.config.instrument_id
+        equity = instrument_equity(self.portfolio, iid, self._currency)
+        if math.isnan(equity):  # no account yet
             return
-        balance = account.balance_total(self._currency)
-        equity = balance.as_double() if balance is not None else 0.0
-        if not self.portfolio.is_flat(self.config.instrument_id):
+        if not self.portfolio.is_flat(iid):
             self.bars_exposed += 1
-            unrealized = self.portfolio.unrealized_pnl(self.config.instrument_id)
-            if unrealized is not None:
-                equity += unrealized.as_double()
         if equity > self._equity_peak:
             self._equity_peak = equity
         elif self._equity_peak > 0:
@@ -158,6 +185,19 @@ class RunMonitor(Actor):
     def exposure(self) -> float:
         """Fraction of bars with an open position (``nan`` before the first bar)."""
         return self.bars_exposed / self.bars if self.bars else math.nan
+
+    def stats(self) -> RunStats:
+        """
+        A copy of what was measured so far.
+
+        Returns
+        -------
+        RunStats
+        """
+        return RunStats(bars=self.bars, bars_exposed=self.bars_exposed, max_drawdown=self.max_drawdown,
+                        first_open=self.first_open, last_close=self.last_close, bh_max_drawdown=self.bh_max_drawdown,
+                        daily_closes=dict(self.daily_closes), first_ns=self.first_ns, last_ns=self.last_ns,
+                        progress_shown=self.progress_shown)
 
     def _tick_progress(self) -> None:
         if self._progress is None:

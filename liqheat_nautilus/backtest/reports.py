@@ -5,7 +5,7 @@
 - ``orders.csv``, ``fills.csv``, ``positions.csv``, ``account.csv``: Nautilus' report generators on
   ``engine.trader`` (``generate_orders_report``, ``generate_fills_report``, ``generate_positions_report``,
   ``generate_account_report``);
-- ``signals.csv``: every strategy's trade-signal records (columns :data:`strategies.signals.SIGNAL_COLUMNS`);
+- ``signals.csv``: every strategy's trade-signal records (columns :data:`liqheat_nautilus.signals.SIGNAL_COLUMNS`);
 - ``funding.csv``: the funding payments applied by :class:`~liqheat_nautilus.simulation.FundingModule`;
 - ``stats.json``: Nautilus' ``stats_pnls`` / ``stats_returns`` and the comparison row.
 """
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from strategies.signals import SIGNAL_COLUMNS
+from liqheat_nautilus.signals import SIGNAL_COLUMNS
 
 REPORT_FILES = ("orders.csv", "fills.csv", "positions.csv", "account.csv", "signals.csv", "funding.csv",
                 "stats.json")
