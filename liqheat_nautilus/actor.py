@@ -16,13 +16,16 @@ from liqheat_nautilus.core.kernels import warm_up
 from liqheat_nautilus.core.magnet import Magnet
 from liqheat_nautilus.core.open_interest_book import OpenInterestBook
 from liqheat_nautilus.core.params import MapParams
+from liqheat_nautilus.core.profile import load_profile
 from liqheat_nautilus.core.units import NS_PER_SECOND
 from liqheat_nautilus.data import (
     FundingRate,
     LiquidationCluster,
     LiquidationEvent,
     LiquidationMapSnapshot,
+    LongShortRatio,
     OpenInterest,
+    TakerVolume,
 )
 from liqheat_nautilus.indicator import LiquidationMap
 
@@ -71,9 +74,13 @@ class LiquidationMapActorConfig(ActorConfig, frozen=True):
         Relative dead band of the bias.
     history_capacity : int, default 0
         Snapshot ring-buffer capacity for heatmaps (0 = off).
+    map_profile : str, optional
+        Path of a map profile file (``liqheat calibrate`` writes them; see
+        :mod:`liqheat_nautilus.core.profile`): its ``[map]`` fields replace the fields above.
     map_params_extra : dict, optional
         Any other :class:`~liqheat_nautilus.core.params.MapParams` field by name (e.g.
         ``{"entry_mode": "vwap", "close_mode": "newest_first", "cluster_max_gap": 2}``); lists become tuples.
+        Applied last (over the profile).
     oi_instrument_ids : list[str], optional
         Instruments whose open interest is summed to scale the map (one per venue, e.g.
         ``["BTCUSDT.BINANCE", "BTCUSDT.BYBIT", "BTC-USDT-SWAP.OKX"]``), keyed by their ``OpenInterest.venue``;
@@ -117,6 +124,7 @@ class LiquidationMapActorConfig(ActorConfig, frozen=True):
     avg_position_usd: float = 10_000.0
     magnet_dead_band: float = 0.05
     history_capacity: int = 0
+    map_profile: str | None = None
     map_params_extra: dict | None = None
     oi_instrument_ids: list[str] | None = None
     oi_max_age_secs: int = 0
@@ -126,6 +134,10 @@ class LiquidationMapActorConfig(ActorConfig, frozen=True):
     liquidation_client_id: str | None = None
     liquidation_match_pct: float = 0.25
     max_liquidation_events: int = 10_000
+
+    def __post_init__(self) -> None:
+        """Validate the map parameters when the config is built (a bad value fails here, not mid-run)."""
+        self.map_params()
 
     def map_params(self, inverse: bool = False) -> MapParams:
         """
@@ -143,7 +155,9 @@ class LiquidationMapActorConfig(ActorConfig, frozen=True):
         Raises
         ------
         ValueError
-            If a parameter is out of range (the message names it).
+            If a parameter is out of range (the message names it), the profile file cannot be read, or
+            ``entry_mode = "trades"`` with a ``top_n``/``portion`` selection is configured without
+            ``subscribe_trade_ticks`` (the map would never open a position).
         """
         profile = (
             {float(k): float(v) for k, v in self.leverage_weights.items()}
@@ -157,20 +171,27 @@ class LiquidationMapActorConfig(ActorConfig, frozen=True):
             "avg_position_usd": self.avg_position_usd, "magnet_dead_band": self.magnet_dead_band,
             "history_capacity": self.history_capacity, "inverse": inverse,
         }
+        if self.map_profile:
+            fields.update(load_profile(self.map_profile))
         known = {f.name for f in dataclasses.fields(MapParams)}
         for name, value in (self.map_params_extra or {}).items():
             if name not in known:
                 raise ValueError(f"map_params_extra: {name!r} is not a MapParams field; known: {sorted(known)}")
             fields[name] = tuple(value) if isinstance(value, list) else value
-        return MapParams(**fields)
+        params = MapParams(**fields)
+        if params.entry_mode == "trades" and not self.subscribe_trade_ticks:
+            raise ValueError("entry_mode 'trades' opens positions from trade ticks: set subscribe_trade_ticks = true "
+                             "(or choose another entry_mode)")
+        return params
 
 
 class LiquidationMapActor(Actor):
     """
-    Runs a :class:`LiquidationMap` on bars, open interest and funding, and publishes its signals.
+    Runs a :class:`LiquidationMap` on bars, open interest, funding and positioning data, and publishes its signals.
 
     Subscribes to ``config.bar_type`` bars (and trade ticks when configured) and to the
-    :class:`~liqheat_nautilus.data.OpenInterest` / :class:`~liqheat_nautilus.data.FundingRate` custom data of
+    :class:`~liqheat_nautilus.data.OpenInterest`, :class:`~liqheat_nautilus.data.FundingRate`,
+    :class:`~liqheat_nautilus.data.LongShortRatio` and :class:`~liqheat_nautilus.data.TakerVolume` custom data of
     ``config.instrument_id``. Publishes :class:`~liqheat_nautilus.data.LiquidationCluster` and
     :class:`~liqheat_nautilus.data.LiquidationMapSnapshot` with
     ``DataType(cls, metadata={"instrument_id": "<id>"})``: subscribe to that (or to ``DataType(cls)``) to receive
@@ -229,6 +250,8 @@ class LiquidationMapActor(Actor):
             self.subscribe_trade_ticks(self.config.instrument_id)
         self.subscribe_data(DataType(OpenInterest))
         self.subscribe_data(DataType(FundingRate))
+        self.subscribe_data(DataType(LongShortRatio))
+        self.subscribe_data(DataType(TakerVolume))
         if self.config.liquidation_client_id:
             self.subscribe_data(DataType(LiquidationEvent, metadata=self._metadata),
                                 client_id=ClientId(self.config.liquidation_client_id))
@@ -306,6 +329,10 @@ class LiquidationMapActor(Actor):
         if isinstance(data, FundingRate):
             self.map.handle_funding_rate(data)
             self._last_funding_ts_ns = max(self._last_funding_ts_ns, data.ts_event)
+        elif isinstance(data, LongShortRatio):
+            self.map.handle_long_short_ratio(data)
+        elif isinstance(data, TakerVolume):
+            self.map.handle_taker_volume(data)
         elif isinstance(data, LiquidationEvent):
             self.handle_liquidation(data)
 
@@ -383,7 +410,7 @@ class LiquidationMapActor(Actor):
         """
         self._oi_pending = False
         self._next_publish_ns = ts_ns + self._interval_ns
-        if not self.map.initialized:
+        if not self.map.engine.initialized:
             return
         liq_map = self.map
         # LiquidationMap.update_clusters() and engine.magnet() in one pass (per-bin totals computed once)

@@ -14,7 +14,7 @@ from nautilus_trader.model.data import Bar, BarType
 from nautilus_trader.model.objects import Price, Quantity
 
 from liqheat_nautilus import LiquidationMap, MapParams
-from liqheat_nautilus.core.engine import STATUS_ACTIVE, STATUS_CLEARED, STATUS_PARTIAL
+from liqheat_nautilus.core.kernels import STATUS_ACTIVE, STATUS_CLEARED, STATUS_PARTIAL
 
 OPENED = 10 * (100 * 1 + 103 * 3) / 4  # 1022.5 USD per side
 

@@ -8,6 +8,7 @@ COMMAND_MODULES: list[str] = [
     "liqheat_nautilus.cli.catalog_cmd",
     "liqheat_nautilus.cli.backtest_cmd",
     "liqheat_nautilus.cli.evaluate_cmd",
+    "liqheat_nautilus.cli.calibrate_cmd",
     "liqheat_nautilus.cli.live_cmd",
     "liqheat_nautilus.cli.plot_cmd",
 ]

@@ -9,7 +9,7 @@ import pytest
 
 from liqheat_nautilus.core import LiquidationMapEngine, MapParams
 from liqheat_nautilus.core.brackets import BINANCE_BTCUSDT_BRACKETS
-from liqheat_nautilus.core.engine import STATUS_ACTIVE, STATUS_CLEARED, STATUS_PARTIAL
+from liqheat_nautilus.core.kernels import STATUS_ACTIVE, STATUS_CLEARED, STATUS_PARTIAL
 
 H = 3_600_000_000_000
 
