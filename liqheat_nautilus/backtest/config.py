@@ -34,6 +34,8 @@ FUNDING_MODULE = ("liqheat_nautilus.simulation.funding:FundingModule",
 CUSTOM_DATA_CLASSES = (
     "liqheat_nautilus.data.open_interest:OpenInterest",
     "liqheat_nautilus.data.funding_rate:FundingRate",
+    "liqheat_nautilus.data.positioning:LongShortRatio",
+    "liqheat_nautilus.data.positioning:TakerVolume",
 )
 
 
