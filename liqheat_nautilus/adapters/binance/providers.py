@@ -11,7 +11,8 @@ Nautilus' ``BinanceFuturesInstrumentProvider`` builds them (increments from ``PR
 ``requiredMarginPercent``/``maintMarginPercent``), with one deliberate difference: a COIN-M contract is built as the
 inverse contract it is, with ``contractSize`` (USD per contract) as its multiplier, where Nautilus 1.221's provider
 marks every Binance future linear with multiplier 1. ``exchangeInfo`` carries no fees: the VIP 0 rates of
-:data:`BINANCE_BASE_FEES` are used (an instrument-spec file can give others).
+:data:`BINANCE_BASE_FEES` are used, the tier-0 rates Nautilus' provider assumes for backtests (an instrument-spec
+file can give others).
 """
 
 from decimal import Decimal
@@ -29,8 +30,9 @@ from liqheat_nautilus.persistence.errors import IngestError
 
 BINANCE_VENUE = "BINANCE"
 
-BINANCE_BASE_FEES: dict[bool, tuple[str, str]] = {False: ("0.0002", "0.0004"), True: ("0.0002", "0.0005")}
-"""``{coin_margined: (maker, taker)}``: Binance futures VIP 0 fee rates (fraction) for the archive instruments."""
+BINANCE_BASE_FEES: tuple[str, str] = ("0.0002", "0.0005")
+"""``(maker, taker)``: Binance futures VIP 0 fee rates (fraction; binance.com/en/fee/futureFee, and the tier-0 rates of
+Nautilus' ``BinanceFuturesInstrumentProvider``), used for every instrument built from ``exchangeInfo``."""
 
 
 def is_coin_margined(raw_symbol: str) -> bool:
@@ -133,7 +135,7 @@ def perpetual_from_symbol_info(entry: ExchangeInfoSymbol | dict, ts_ns: int = 0)
     coin = is_coin_margined(entry.symbol)
     if coin and entry.contract_size is None:
         raise ValueError(f"{entry.symbol}: a COIN-M entry needs contractSize (USD per contract)")
-    maker, taker = BINANCE_BASE_FEES[coin]
+    maker, taker = BINANCE_BASE_FEES
     spec = PerpetualSpec(
         instrument_id=binance_instrument_id(entry.symbol).value,
         raw_symbol=entry.symbol,
