@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from liqheat_nautilus.adapters.binance.parsing import CONVERTERS
 from liqheat_nautilus.adapters.binance.providers import binance_instrument_id, raw_symbol_of
-from liqheat_nautilus.adapters.common.providers import InstrumentSources, resolve_instruments
+from liqheat_nautilus.adapters.common.providers import InstrumentSources, refuse_legacy_ids, resolve_instruments
 from liqheat_nautilus.core.units import NS_PER_DAY, NS_PER_HOUR, NS_PER_MINUTE
 from liqheat_nautilus.persistence.checksum import verify_checksum
 from liqheat_nautilus.persistence.csv_stream import DEFAULT_BLOCK_BYTES, CsvLayout, iter_batches
@@ -277,6 +277,7 @@ def ingest_binance_files(paths: Iterable[str | Path], catalog_dir: str | Path, i
     plans = [(path, *plan_file(path, instrument_id, kind, interval)) for path in paths]
     wanted = {iid: name.symbol for _, name, iid in plans}
     defs = resolve_instruments(wanted, catalog_dir, instruments, where=plans[0][0])
+    refuse_legacy_ids(catalog_dir, [d[0] for d in defs.values()], where=plans[0][0])
     if verify:
         for path, _, _ in plans:
             verify_checksum(path)

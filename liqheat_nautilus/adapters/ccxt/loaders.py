@@ -32,6 +32,7 @@ from liqheat_nautilus.adapters.ccxt.parsing import (
     timeframe_ms,
 )
 from liqheat_nautilus.adapters.ccxt.providers import instrument_from_market, resolve_market
+from liqheat_nautilus.adapters.common.providers import refuse_legacy_ids
 from liqheat_nautilus.core.units import NS_PER_MS
 from liqheat_nautilus.data import FundingRate, OpenInterest
 from liqheat_nautilus.persistence.scan import last_ts_init
@@ -252,6 +253,7 @@ def fetch_to_catalog(plan: FetchPlan, catalog_dir: str | Path, exchange: ccxt.Ex
     exchange = exchange or make_exchange(plan.exchange, api_base=api_base)
     fetcher = _Fetcher(plan, exchange, spec, policy, sleep, log)
     instrument = fetcher.instrument
+    refuse_legacy_ids(catalog_dir, [instrument], where=f"{plan.exchange} {plan.symbol}")
     bar_type = bar_type_for(instrument, plan.timeframe)
     streams = {
         # kind: (class, identifier, ms after the stored last ts_init where fetching resumes, generator)

@@ -223,6 +223,38 @@ def resolve_instruments(wanted: dict[str, str], catalog_dir: str | Path, sources
     return found
 
 
+def refuse_legacy_ids(catalog_dir: str | Path, instruments: Iterable[CryptoPerpetual], where: str | Path = "") -> None:
+    """
+    Stop when the catalog holds a contract under the id of earlier versions (``SYMBOL.VENUE``, e.g.
+    ``BTCUSDT.BINANCE``) while it is now written under NautilusTrader's id (``BTCUSDT-PERP.BINANCE``).
+
+    Writing both would leave one contract under two ids in one catalog; such catalogs are rebuilt, never rewritten
+    silently (docs/data.md, "Catalogs with the ids of earlier versions").
+
+    Parameters
+    ----------
+    catalog_dir : str or Path
+        The target catalog.
+    instruments : iterable of CryptoPerpetual
+        The instruments about to be written.
+    where : str or Path, default ""
+        Named in the error.
+
+    Raises
+    ------
+    IngestError
+        If a legacy id of one of the instruments is in the catalog.
+    """
+    held = catalog_instruments(catalog_dir)
+    for instrument in instruments:
+        legacy = f"{instrument.raw_symbol.value}.{instrument.id.venue.value}"
+        if legacy != instrument.id.value and legacy in held:
+            raise IngestError(where or catalog_dir, f"the catalog {catalog_dir} holds {legacy}, the id earlier versions "
+                              f"gave this contract; it is now {instrument.id.value} (NautilusTrader's adapter id). "
+                              "Rebuild the catalog into a new folder (docs/data.md, 'Catalogs with the ids of earlier "
+                              "versions'); it is not rewritten in place", field="instrument_id")
+
+
 def known_perpetual(instrument_id: str) -> CryptoPerpetual:
     """
     The instrument of one of the data sets the project ships, from the set's instrument-spec file.

@@ -135,3 +135,26 @@ def test_shipped_data_sets_carry_their_instruments():
     assert btc.to_dict(btc) == entry.to_dict(entry)
     with pytest.raises(KeyError, match="not an instrument of a shipped data set"):
         known_perpetual("BTCUSDT.BINANCE")
+
+
+def test_catalog_with_the_old_id_is_not_rewritten(tmp_path):
+    # a catalog of an earlier version: BTCUSDT under the id BTCUSDT.BINANCE
+    old = load_instrument_specs_from_text(tmp_path, SOL_SPEC.replace("SOLUSDT-PERP.BINANCE", "BTCUSDT.BINANCE")
+                                          .replace("SOLUSDT", "BTCUSDT").replace('"SOL"', '"BTC"'))
+    catalog = tmp_path / "cat"
+    catalog.mkdir()
+    ParquetDataCatalog(str(catalog)).write_data([old])
+    before = snapshot(catalog)
+    funding = write_archive(tmp_path / "src", "BTCUSDT-fundingRate-2024-04", [[T0, 8, "0.0001"]])
+    with pytest.raises(IngestError, match="holds BTCUSDT.BINANCE, the id earlier versions gave this contract"):
+        ingest_binance_files([funding], catalog, instruments=InstrumentSources.offline(exchange_info=[
+            FAPI_EXCHANGE_INFO]))
+    assert snapshot(catalog) == before
+
+
+def load_instrument_specs_from_text(folder: Path, text: str):
+    """The one instrument of a spec file written from ``text``."""
+    path = folder / "spec.toml"
+    path.write_text(text)
+    [instrument] = load_instrument_specs(path).values()
+    return instrument
