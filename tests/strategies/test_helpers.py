@@ -10,12 +10,12 @@ from nautilus_trader.model.instruments import CryptoPerpetual
 
 from liqheat_nautilus.adapters.binance.providers import perpetuals_from_exchange_info
 from liqheat_nautilus.adapters.common.providers import known_perpetual
-from tests.adapters.binance.archive_files import DAPI_EXCHANGE_INFO
 from liqheat_nautilus.data import LiquidationCluster, LiquidationMapSnapshot
 from liqheat_nautilus.signals import SIGNAL_COLUMNS, SignalAction, TradeSignal, risk_reward, sentiment_from_bias
 from strategies.cluster_book import ClusterBook
 from strategies.sizing import leverage_cap, risk_quantity, round_quantity, unit_notional
 from strategies.stops import stop_behind_zone, stop_outside_zones
+from tests.adapters.binance.archive_files import DAPI_EXCHANGE_INFO
 
 LONG, SHORT = PositionSide.LONG, PositionSide.SHORT
 SOL = known_perpetual("SOL-USDT-SWAP.OKX")  # linear, multiplier 1, lot 0.01 (real OKX contract spec)

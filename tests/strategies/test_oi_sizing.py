@@ -6,9 +6,8 @@ from decimal import Decimal
 
 import msgspec
 import pytest
-from nautilus_trader.model.enums import PositionSide
-
 from nautilus_trader.model.data import CustomData, DataType
+from nautilus_trader.model.enums import PositionSide
 
 from liqheat_nautilus.data import LongShortRatio
 from strategies.oi_sizer import OISizer, OISizerConfig

@@ -249,10 +249,11 @@ def refuse_legacy_ids(catalog_dir: str | Path, instruments: Iterable[CryptoPerpe
     for instrument in instruments:
         legacy = f"{instrument.raw_symbol.value}.{instrument.id.venue.value}"
         if legacy != instrument.id.value and legacy in held:
-            raise IngestError(where or catalog_dir, f"the catalog {catalog_dir} holds {legacy}, the id earlier versions "
-                              f"gave this contract; it is now {instrument.id.value} (NautilusTrader's adapter id). "
-                              "Rebuild the catalog into a new folder (docs/data.md, 'Catalogs with the ids of earlier "
-                              "versions'); it is not rewritten in place", field="instrument_id")
+            raise IngestError(where or catalog_dir,
+                              f"the catalog {catalog_dir} holds {legacy}, the id earlier versions gave this contract; "
+                              f"it is now {instrument.id.value} (NautilusTrader's adapter id). Rebuild the catalog "
+                              "into a new folder (docs/data.md, 'Catalogs with the ids of earlier versions'); it is "
+                              "not rewritten in place", field="instrument_id")
 
 
 def known_perpetual(instrument_id: str) -> CryptoPerpetual:
