@@ -167,7 +167,8 @@ class LiquidationMapEngine(MapReads):
 
     @property
     def revision(self) -> int:
-        """Increases with every change of the per-bin notional."""
+        """Increases with every change of the per-bin notional (pending sweeps are settled first)."""
+        self.book.settle()
         return self.book.revision
 
     @property
