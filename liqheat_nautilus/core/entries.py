@@ -190,8 +190,8 @@ def volume_span_hours(ts_ns: np.ndarray, now_ns: int) -> float:
     Hours covered by bars closing at ``ts_ns`` up to ``now_ns``: from the first bar's *open* to ``now``.
 
     The first bar's open is its close minus the bars' spacing (the median gap between closes), so ``n`` bars of
-    volume are divided by ``n`` bar lengths (not ``n − 1``). With one bar the spacing is unknown and only
-    ``now − close`` counts.
+    volume are divided by ``n`` bar lengths (not ``n − 1``). With fewer than two bars the spacing, and so the
+    span, is unknown: 0.
 
     Parameters
     ----------
@@ -203,12 +203,12 @@ def volume_span_hours(ts_ns: np.ndarray, now_ns: int) -> float:
     Returns
     -------
     float
-        Hours (>= 0; 0 without bars or when one bar closes at ``now``).
+        Hours (>= 0; 0 with fewer than two bars).
     """
     ts = np.asarray(ts_ns, dtype=np.int64)
-    if ts.size == 0:
+    if ts.size < 2:
         return 0.0
-    spacing = float(np.median(np.diff(ts))) if ts.size > 1 else 0.0
+    spacing = float(np.median(np.diff(ts)))
     return max(now_ns - int(ts[0]) + spacing, 0.0) / 3.6e12
 
 

@@ -281,7 +281,7 @@ def test_volume_clock_starts_without_seed_bars():
     for seed_bars in (0, 1):
         e = make(half_life_hours=4.0, turnover_clock="volume", seed_lookback_hours=24.0)
         if seed_bars:
-            flat(e, 1000.5, 1.0, 8 * H)
+            flat(e, 1000.5, 1.0, 8 * H - 1)  # one bar: its length is unknown, so no mean volume from it
         else:
             e.update_trade(1000.5, 8 * H)
         e.update_open_interest(0.0, 8 * H, oi_base=1000.0)

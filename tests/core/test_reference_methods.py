@@ -227,7 +227,7 @@ def test_clock_ages_time_and_volume():
     np.testing.assert_allclose(clock_ages(ts, np.ones(3), 3 * H, "volume"), [2.0, 1.0, 0.0])  # uniform = time
     assert clock_ages(ts, np.zeros(3), 3 * H, "volume").tolist() == [2.0, 1.0, 0.0]  # no volume: time
     assert volume_span_hours(ts, 3 * H) == 3.0
-    assert volume_span_hours(np.array([2 * H]), 3 * H) == 1.0  # one bar: its spacing is unknown
+    assert volume_span_hours(np.array([2 * H]), 3 * H) == 0.0  # one bar: its length (the spacing) is unknown
     assert volume_span_hours(np.zeros(0, dtype=np.int64), 3 * H) == 0.0
 
 
