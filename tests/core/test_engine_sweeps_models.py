@@ -54,6 +54,19 @@ def test_partial_then_cleared_with_estimated_liquidations():
     assert e.ledger.swept == pytest.approx(SEED_USD)
 
 
+def test_a_low_on_a_bin_edge_leaves_no_negative_notional():
+    # regression (found by the property test with more examples): bins of 0.2 from a first price of 100
+    # (bin_bps 20), longs seeded over [99, 99.2); a low of exactly 99.0 swept 1 + 8.5e-14 of the bin
+    e = make(model="simple", tiers=None, leverage_profile="neutral", bin_size=0.0, bin_bps=20.0, n_bins=120)
+    e.update_bar(101.0, 99.0, 100.0, 1.0, 1)
+    e.update_open_interest(0.0, H, oi_base=1000.0)
+    k = e.grid.local_index(99.1)
+    assert e.long_usd()[k] > 0.0
+    e.update_bar(100.0, 99.0, 99.0, 1.0, H + 1)
+    long_usd, _ = e.tier_usd()
+    assert np.all(long_usd >= 0.0) and long_usd[k].sum() == 0.0
+
+
 def test_refill_makes_a_cleared_bin_active_again():
     e = make()
     opened(e)

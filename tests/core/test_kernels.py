@@ -92,6 +92,17 @@ def test_sweep_down_partial_edge_bin_hand_computed():
     assert swept == 0.0 and not units.any()
 
 
+def test_a_share_rounded_above_one_sweeps_the_whole_bin_and_no_more():
+    # regression: a low exactly on a bin's lower edge gives ((base + j + 1)·w - low) / w = 1.0000000000000853
+    # for w = 0.2, low = 99.0, base + j = 495; the bin kept -8.5e-14 of its notional (a negative amount)
+    side = _side({5: [60.0, 40.0]})
+    share = ((495 + 1) * 0.2 - 99.0) / 0.2
+    assert share > 1.0  # the rounding this guards against
+    swept, edge, _ = _sweep(sweep_down, side, 5, 5, share)
+    assert swept == 100.0 and side.usd[5].tolist() == [0.0, 0.0]
+    assert side.share[5] == 1.0 and np.all(side.usd >= 0.0)
+
+
 def test_sweep_down_below_the_grid_empties_the_side():
     side = _side({2: [1.0, 1.0], 4: [2.0, 2.0]})  # synthetic
     swept, edge, units = _sweep(sweep_down, side, 4, -3, 0.5, inverse=True)
