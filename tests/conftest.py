@@ -21,8 +21,8 @@ from nautilus_trader.model.identifiers import ClientId, Venue
 from nautilus_trader.model.instruments import CryptoPerpetual
 from nautilus_trader.model.objects import Money, Price, Quantity
 
+from liqheat_nautilus.adapters.common.providers import known_perpetual
 from liqheat_nautilus.data import FundingRate, LiquidationCluster, LiquidationMapSnapshot
-from liqheat_nautilus.ingest.instruments import known_perpetual
 
 ROOT = Path(__file__).resolve().parents[1]
 OKX_SAMPLE = ROOT / "catalog" / "okx_sol_usdt_swap_2026-06"
@@ -33,7 +33,7 @@ MINUTE = 60_000_000_000
 @pytest.fixture(scope="session")
 def okx_catalog(tmp_path_factory) -> Path:
     """A catalog built once per session from the real OKX sample shipped in catalog/ (not the user's build)."""
-    from liqheat_nautilus.ingest.okx_sample import ingest_okx_sample
+    from liqheat_nautilus.adapters.okx.loaders import ingest_okx_sample
 
     path = tmp_path_factory.mktemp("okx") / "catalog"
     ingest_okx_sample(OKX_SAMPLE, path)

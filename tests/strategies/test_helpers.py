@@ -8,8 +8,8 @@ import pytest
 from nautilus_trader.model.enums import PositionSide
 from nautilus_trader.model.instruments import CryptoPerpetual
 
+from liqheat_nautilus.adapters.common.providers import known_perpetual
 from liqheat_nautilus.data import LiquidationCluster, LiquidationMapSnapshot
-from liqheat_nautilus.ingest.instruments import known_perpetual
 from liqheat_nautilus.signals import SIGNAL_COLUMNS, SignalAction, TradeSignal, risk_reward, sentiment_from_bias
 from strategies.cluster_book import ClusterBook
 from strategies.sizing import leverage_cap, risk_quantity, round_quantity, unit_notional
