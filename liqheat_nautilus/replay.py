@@ -1,101 +1,162 @@
-"""Replay a Nautilus catalog through the pure liquidation-map engine up to a chosen time (for charts).
+"""The one replay driver: feed a market series through the pure engine in time order, with a snapshot hook.
 
-The replay follows :class:`~liqheat_nautilus.actor.LiquidationMapActor`: events are fed in time order (at equal
-times a bar first, then funding, then open interest); a snapshot (``update_clusters()`` then
-``record_history()``) is taken on the first bar after an open-interest update and on the first bar at or after
-each ``snapshot_interval_ns``. Only the catalog read touches Nautilus; the rest is numpy and the engine.
+Every replay of the project goes through :class:`MapReplay` — ``liqheat evaluate``/``calibrate`` (snapshots at the
+ends of the liquidation windows), ``liqheat plot`` and the backtest report chart (snapshots as the actor
+publishes them), ``liqheat serve`` (resumable replays extended as requests and catalogs grow). It follows
+:class:`~liqheat_nautilus.actor.LiquidationMapActor`: events are fed in time order; at equal times a bar comes first,
+then funding, long/short ratio, taker volume, open interest, and last an explicit snapshot time. Snapshots are taken
+
+* at explicit ``snapshot_times`` (after every event at or before each time), or
+* as the actor publishes (``snapshot_interval_ns``): on the first bar at or after each interval and on the first
+  bar after each open-interest reading.
+
+Only the catalog read touches Nautilus (:func:`~liqheat_nautilus.persistence.reader.read_market_series`); the rest
+is numpy and the engine.
 """
 
 import dataclasses
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from liqheat_nautilus.core import ClusterInfo, LiquidationMapEngine, MapParams
 from liqheat_nautilus.core.units import NS_PER_HOUR
+from liqheat_nautilus.persistence.reader import MarketSeries
 
-DEFAULT_BAR_SPEC = "1-MINUTE-LAST"
+__all__ = ["MapReplay", "ReplayState", "SnapshotHook", "parse_time", "replay_engine"]
 
-_BAR, _FUNDING, _OI = 0, 1, 2
+_BAR, _FUNDING, _RATIO, _TAKER, _OI, _SNAPSHOT = range(6)
+SnapshotHook = Callable[["MapReplay", int, int], None]
+"""``hook(replay, ts_ns, index)``: called at each snapshot with its time and, for explicit snapshot times, the
+index of the time (-1 for interval snapshots)."""
 
 
-@dataclass(frozen=True)
-class MarketSeries:
+class MapReplay:
     """
-    Bars, open interest and funding of one instrument as numpy arrays (time ascending).
+    One engine replayed over a market series: resumable, extendable, with a snapshot hook.
+
+    Parameters
+    ----------
+    series : MarketSeries
+        The inputs (longer ones can be given later with :meth:`extend`).
+    params : MapParams
+        Engine parameters.
+    on_snapshot : SnapshotHook, optional
+        Called at each snapshot (e.g. to read clusters, take the swept notional, record history).
+    snapshot_interval_ns : int, default 0
+        > 0: snapshot as the actor publishes (first bar at or after each interval, first bar after each reading).
+    snapshot_times : np.ndarray, optional
+        Shape ``(k,)`` int64 ascending UNIX ns: snapshot after every event at or before each time.
 
     Attributes
     ----------
-    instrument_id : str
-        E.g. ``"SOL-USDT-SWAP.OKX"``.
-    bar_ts_ns : np.ndarray
-        Shape ``(n,)`` int64 bar ``ts_event`` (bar close, UNIX ns).
-    open, high, low, close, volume : np.ndarray
-        Shape ``(n,)`` float64 bar prices (quote currency) and volume (base units).
-    oi_ts_ns : np.ndarray
-        Shape ``(m,)`` int64 open-interest times (UNIX ns).
-    oi_usd, oi_base : np.ndarray
-        Shape ``(m,)`` open interest (USD notional) and in base units (``nan`` when the venue did not report it).
-    funding_ts_ns : np.ndarray
-        Shape ``(f,)`` int64 funding times (UNIX ns).
-    funding_rate : np.ndarray
-        Shape ``(f,)`` funding rate (fraction per interval).
+    engine : LiquidationMapEngine
+        The engine (its state is the replay's state at :attr:`position_ns`).
+    position_ns : int
+        Time of the last event fed (UNIX ns; -1 before any).
+
+    Raises
+    ------
+    ValueError
+        If ``snapshot_interval_ns`` is negative.
     """
 
-    instrument_id: str
-    bar_ts_ns: np.ndarray
-    open: np.ndarray
-    high: np.ndarray
-    low: np.ndarray
-    close: np.ndarray
-    volume: np.ndarray
-    oi_ts_ns: np.ndarray
-    oi_usd: np.ndarray
-    oi_base: np.ndarray
-    funding_ts_ns: np.ndarray
-    funding_rate: np.ndarray
+    def __init__(self, series: MarketSeries, params: MapParams, on_snapshot: SnapshotHook | None = None,
+                 snapshot_interval_ns: int = 0, snapshot_times: np.ndarray | None = None) -> None:
+        if snapshot_interval_ns < 0:
+            raise ValueError(f"snapshot_interval_ns must be >= 0, was {snapshot_interval_ns}")
+        self.params = params
+        self.engine = LiquidationMapEngine(params)
+        self.series = series
+        self.on_snapshot = on_snapshot
+        self.interval_ns = int(snapshot_interval_ns)
+        self.snapshot_times = (np.asarray(snapshot_times, dtype=np.int64) if snapshot_times is not None
+                               else np.zeros(0, dtype=np.int64))
+        self.position_ns = -1
+        self._ts = np.zeros(0, dtype=np.int64)
+        self._kind = np.zeros(0, dtype=np.int64)
+        self._idx = np.zeros(0, dtype=np.int64)
+        self._cursor = 0
+        self._next_ns = 0
+        self._oi_pending = False
+        self._schedule(series, (0, 0, 0, 0, 0), self.snapshot_times)
 
-    def __len__(self) -> int:
-        return int(self.bar_ts_ns.size)
+    @staticmethod
+    def _columns(series: MarketSeries) -> tuple[np.ndarray, ...]:
+        return (series.bar_ts_ns, series.funding_ts_ns, series.ratio_ts_ns, series.taker_ts_ns, series.oi_ts_ns)
 
-    def until(self, at_ns: int) -> "MarketSeries":
+    def _schedule(self, series: MarketSeries, start: tuple[int, ...], snapshots: np.ndarray) -> None:
+        """Append the events of ``series`` from the per-kind indices ``start`` on (and snapshot times), in order."""
+        cols = self._columns(series)
+        ts = np.concatenate([c[s:] for c, s in zip(cols, start, strict=True)] + [snapshots])
+        kind = np.concatenate([np.full(c.size - s, k) for k, (c, s) in enumerate(zip(cols, start, strict=True))]
+                              + [np.full(snapshots.size, _SNAPSHOT)])
+        idx = np.concatenate([np.arange(s, c.size) for c, s in zip(cols, start, strict=True)]
+                             + [np.arange(self.snapshot_times.size - snapshots.size, self.snapshot_times.size)])
+        order = np.lexsort((kind, ts))
+        self._ts = np.concatenate([self._ts[self._cursor:], ts[order]])
+        self._kind = np.concatenate([self._kind[self._cursor:], kind[order]])
+        self._idx = np.concatenate([self._idx[self._cursor:], idx[order]])
+        self._cursor = 0
+
+    @property
+    def end_ns(self) -> int:
+        """Time of the last event available (UNIX ns; -1 when there is none)."""
+        return int(self._ts[-1]) if self._ts.size else max(self.position_ns, -1)
+
+    def extend(self, series: MarketSeries) -> None:
         """
-        The part of the series at or before ``at_ns``.
+        Continue with a longer series (the current one followed by newer rows); nothing already fed changes.
 
         Parameters
         ----------
-        at_ns : int
-            Cut-off time (UNIX ns, inclusive).
-
-        Returns
-        -------
-        MarketSeries
+        series : MarketSeries
+            Starts with the current series (same rows, in the same order).
         """
-        b = int(np.searchsorted(self.bar_ts_ns, at_ns, side="right"))
-        o = int(np.searchsorted(self.oi_ts_ns, at_ns, side="right"))
-        f = int(np.searchsorted(self.funding_ts_ns, at_ns, side="right"))
-        return MarketSeries(
-            self.instrument_id, self.bar_ts_ns[:b], self.open[:b], self.high[:b], self.low[:b], self.close[:b],
-            self.volume[:b], self.oi_ts_ns[:o], self.oi_usd[:o], self.oi_base[:o], self.funding_ts_ns[:f],
-            self.funding_rate[:f],
-        )
+        start = tuple(c.size for c in self._columns(self.series))
+        self.series = series
+        self._schedule(series, start, np.zeros(0, dtype=np.int64))
 
-    def bars_frame(self) -> pd.DataFrame:
+    def advance_to(self, at_ns: int | None = None) -> None:
         """
-        The bars as a DataFrame.
+        Feed every event at or before ``at_ns`` not fed yet, taking snapshots on the way.
 
-        Returns
-        -------
-        pandas.DataFrame
-            Index ``ts`` (UTC timestamps of the bar close), columns ``open``, ``high``, ``low``, ``close``,
-            ``volume``.
+        Parameters
+        ----------
+        at_ns : int, optional
+            UNIX ns; default: every event.
         """
-        index = pd.DatetimeIndex(pd.to_datetime(self.bar_ts_ns, unit="ns", utc=True), name="ts")
-        return pd.DataFrame({"open": self.open, "high": self.high, "low": self.low, "close": self.close,
-                             "volume": self.volume}, index=index)
+        s, engine = self.series, self.engine
+        stop = self._ts.size if at_ns is None else int(np.searchsorted(self._ts, at_ns, side="right"))
+        ts, kind, idx = self._ts[self._cursor:stop].tolist(), self._kind[self._cursor:stop].tolist(), \
+            self._idx[self._cursor:stop].tolist()
+        high, low, close, volume = s.high, s.low, s.close, s.volume
+        hook, interval = self.on_snapshot, self.interval_ns
+        for t, k, i in zip(ts, kind, idx, strict=True):
+            if k == _BAR:
+                engine.update_bar(float(high[i]), float(low[i]), float(close[i]), float(volume[i]), t)
+                if interval and (self._oi_pending or t >= self._next_ns):
+                    self._oi_pending = False
+                    self._next_ns = t + interval
+                    if hook is not None and engine.initialized:
+                        hook(self, t, -1)
+            elif k == _FUNDING:
+                engine.update_funding(float(s.funding_rate[i]), t)
+            elif k == _RATIO:
+                engine.update_long_short_ratio(float(s.ratio[i]), t)
+            elif k == _TAKER:
+                engine.update_taker_volume(float(s.taker_buy_usd[i]), float(s.taker_sell_usd[i]), t)
+            elif k == _OI:
+                base = float(s.oi_base[i])
+                engine.update_open_interest(float(s.oi_usd[i]), t, base if math.isfinite(base) else math.nan)
+                self._oi_pending = True
+            elif hook is not None and engine.grid is not None:
+                hook(self, t, i)
+            self.position_ns = t
+        self._cursor = stop
 
 
 @dataclass
@@ -157,69 +218,6 @@ def parse_time(value: str | int | pd.Timestamp | None) -> int | None:
     return int(ts.value)
 
 
-def load_market_series(
-    catalog: str | Path,
-    instrument_id: str,
-    bar_spec: str = DEFAULT_BAR_SPEC,
-    start_ns: int | None = None,
-    end_ns: int | None = None,
-) -> MarketSeries:
-    """
-    Read bars, open interest and funding of one instrument from a Nautilus ``ParquetDataCatalog``.
-
-    Parameters
-    ----------
-    catalog : str or Path
-        Catalog folder (e.g. ``catalog/build/okx_sol_usdt_swap``).
-    instrument_id : str
-        Instrument id, e.g. ``"SOL-USDT-SWAP.OKX"``.
-    bar_spec : str, default "1-MINUTE-LAST"
-        Bar specification; the bar type read is ``<instrument_id>-<bar_spec>-EXTERNAL``.
-    start_ns, end_ns : int, optional
-        Inclusive time bounds (UNIX ns).
-
-    Returns
-    -------
-    MarketSeries
-
-    Raises
-    ------
-    FileNotFoundError
-        If the catalog folder does not exist.
-    ValueError
-        If the catalog holds no bars of that bar type in the bounds.
-    """
-    from nautilus_trader.persistence.catalog import ParquetDataCatalog
-
-    from liqheat_nautilus.data import FundingRate, OpenInterest
-
-    path = Path(catalog)
-    if not path.is_dir():
-        raise FileNotFoundError(f"catalog not found: {path} (build it with `liqheat catalog ingest okx`)")
-    cat = ParquetDataCatalog(str(path))
-    bar_type = f"{instrument_id}-{bar_spec}-EXTERNAL"
-    bounds = {"start": start_ns, "end": end_ns}
-    bars = cat.bars(bar_types=[bar_type], **bounds)
-    if not bars:
-        raise ValueError(f"catalog {path}: no bars of type {bar_type} in the requested time range")
-    oi = [d.data if hasattr(d, "data") else d for d in cat.query(OpenInterest, identifiers=[instrument_id], **bounds)]
-    fr = [d.data if hasattr(d, "data") else d for d in cat.query(FundingRate, identifiers=[instrument_id], **bounds)]
-    return MarketSeries(
-        instrument_id=instrument_id,
-        bar_ts_ns=np.fromiter((b.ts_event for b in bars), dtype=np.int64, count=len(bars)),
-        open=np.fromiter((b.open.as_double() for b in bars), dtype=np.float64, count=len(bars)),
-        high=np.fromiter((b.high.as_double() for b in bars), dtype=np.float64, count=len(bars)),
-        low=np.fromiter((b.low.as_double() for b in bars), dtype=np.float64, count=len(bars)),
-        close=np.fromiter((b.close.as_double() for b in bars), dtype=np.float64, count=len(bars)),
-        volume=np.fromiter((b.volume.as_double() for b in bars), dtype=np.float64, count=len(bars)),
-        oi_ts_ns=np.array([d.ts_event for d in oi], dtype=np.int64),
-        oi_usd=np.array([d.open_interest_usd for d in oi], dtype=np.float64),
-        oi_base=np.array([d.open_interest_base for d in oi], dtype=np.float64),
-        funding_ts_ns=np.array([d.ts_event for d in fr], dtype=np.int64),
-        funding_rate=np.array([d.rate for d in fr], dtype=np.float64),
-    )
-
-
 def replay_engine(
     series: MarketSeries,
     params: MapParams | None = None,
@@ -227,19 +225,20 @@ def replay_engine(
     snapshot_interval_ns: int = NS_PER_HOUR,
 ) -> ReplayState:
     """
-    Drive a fresh engine over ``series`` up to ``at_ns`` and record a snapshot history.
+    Replay ``series`` up to ``at_ns`` with snapshots as the actor publishes them, recording a snapshot history.
 
     Parameters
     ----------
     series : MarketSeries
-        The inputs (see :func:`load_market_series`).
+        The inputs (see :func:`~liqheat_nautilus.persistence.reader.read_market_series`).
     params : MapParams, optional
         Engine parameters; when ``history_capacity`` is 0 it is raised to hold every snapshot of the replay.
     at_ns : int, optional
         Last time replayed (UNIX ns, inclusive); default: the end of the series.
     snapshot_interval_ns : int, default one hour
-        A snapshot is taken on the first bar at or after each interval (and on the first bar after each
-        open-interest update), as the actor publishes with ``publish_interval_secs``.
+        A snapshot (``update_clusters()`` then ``record_history()``) is taken on the first bar at or after each
+        interval and on the first bar after each open-interest reading, as the actor publishes with
+        ``publish_interval_secs``.
 
     Returns
     -------
@@ -261,40 +260,21 @@ def replay_engine(
         span = int(series.bar_ts_ns[-1] - series.bar_ts_ns[0])
         capacity = series.oi_ts_ns.size + span // snapshot_interval_ns + 2
         params = dataclasses.replace(params, history_capacity=int(capacity))
-    engine = LiquidationMapEngine(params)
-
-    ts = np.concatenate([series.bar_ts_ns, series.funding_ts_ns, series.oi_ts_ns])
-    kind = np.concatenate([np.full(series.bar_ts_ns.size, _BAR), np.full(series.funding_ts_ns.size, _FUNDING),
-                           np.full(series.oi_ts_ns.size, _OI)])
-    idx = np.concatenate([np.arange(series.bar_ts_ns.size), np.arange(series.funding_ts_ns.size),
-                          np.arange(series.oi_ts_ns.size)])
-    order = np.lexsort((kind, ts))
-    high, low, close, volume = (a.tolist() for a in (series.high, series.low, series.close, series.volume))
-    bar_ts = series.bar_ts_ns.tolist()
     clusters: list[ClusterInfo] = []
-    oi_pending = False
-    next_snapshot = 0
-    for k, i in zip(kind[order].tolist(), idx[order].tolist(), strict=True):
-        if k == _BAR:
-            t = bar_ts[i]
-            engine.update_bar(high[i], low[i], close[i], volume[i], t)
-            if oi_pending or t >= next_snapshot:
-                oi_pending = False
-                next_snapshot = t + snapshot_interval_ns
-                if engine.initialized and engine.active_usd() > 0.0:
-                    clusters = engine.update_clusters()
-                    engine.record_history()
-        elif k == _FUNDING:
-            engine.update_funding(float(series.funding_rate[i]), int(series.funding_ts_ns[i]))
-        else:
-            oi_base = float(series.oi_base[i])
-            engine.update_open_interest(float(series.oi_usd[i]), int(series.oi_ts_ns[i]),
-                                        oi_base if math.isfinite(oi_base) else math.nan)
-            oi_pending = True
+
+    def snapshot(replay: MapReplay, ts_ns: int, index: int) -> None:
+        nonlocal clusters
+        if replay.engine.active_usd() > 0.0:
+            clusters = replay.engine.update_clusters()
+            replay.engine.record_history()
+
+    replay = MapReplay(series, params, snapshot, snapshot_interval_ns=snapshot_interval_ns)
+    replay.advance_to()
+    engine = replay.engine
     last = engine.history.ordered()["ts_ns"] if engine.history is not None and len(engine.history) else None
     if engine.initialized and engine.active_usd() > 0.0 and (last is None or last[-1] != engine.ts_ns):
         clusters = engine.update_clusters()  # the map as it stands at the last event, not the last snapshot
         engine.record_history()
     history = engine.history.ordered() if engine.history is not None else {}
     return ReplayState(engine=engine, history=history, clusters=clusters, series=series,
-                       at_ns=int(ts[order][-1]))
+                       at_ns=int(replay.position_ns))

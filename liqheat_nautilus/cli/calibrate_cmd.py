@@ -10,7 +10,7 @@ from liqheat_nautilus.cli.evaluate_cmd import SHIPPED_PROFILE, add_data_argument
 from liqheat_nautilus.core.profile import ProfileError, dump_profile
 from liqheat_nautilus.evaluation.calibration import DEFAULT_SPACE, CalibrationResult, ParamRange, calibrate
 from liqheat_nautilus.evaluation.runner import EvaluationSettings, judged_windows
-from liqheat_nautilus.ingest.errors import IngestError
+from liqheat_nautilus.persistence.errors import IngestError
 
 
 def register(subparsers) -> None:

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from liqheat_nautilus.core.units import NS_PER_HOUR
+from liqheat_nautilus.persistence.reader import MarketSeries
 
 
 def _check_sorted(name: str, ts: np.ndarray) -> None:
@@ -97,6 +98,9 @@ class Observations:
         Shape ``(n,)`` float64 values.
     name : str
         What the values are (used in error messages).
+    base : np.ndarray, optional
+        Open interest only: shape ``(n,)`` float64 open interest in base units, ``nan`` where the venue did not
+        report it (the engine then divides the USD value by the price, as the actor does).
 
     Raises
     ------
@@ -107,10 +111,13 @@ class Observations:
     ts_ns: np.ndarray
     value: np.ndarray
     name: str = "observations"
+    base: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         _check_sorted(self.name, self.ts_ns)
         _check_lengths(self.name, self.ts_ns, value=self.value)
+        if self.base is not None and self.base.shape != self.ts_ns.shape:
+            raise ValueError(f"{self.name}: field 'base' has shape {self.base.shape}, timestamps {self.ts_ns.shape}")
 
     def __len__(self) -> int:
         return int(self.ts_ns.size)
@@ -118,7 +125,7 @@ class Observations:
     def slice_time(self, start_ns: int, end_ns: int) -> "Observations":
         """Observations with ``start_ns <= ts_ns <= end_ns`` (UNIX ns)."""
         m = (self.ts_ns >= start_ns) & (self.ts_ns <= end_ns)
-        return Observations(self.ts_ns[m], self.value[m], self.name)
+        return Observations(self.ts_ns[m], self.value[m], self.name, None if self.base is None else self.base[m])
 
 
 @dataclass(frozen=True)
@@ -229,6 +236,29 @@ class EvaluationData:
     source: str = ""
     notes: tuple[str, ...] = ()
     taker: TakerFlow | None = None
+
+    def market_series(self, instrument_id: str = "EVALUATION") -> MarketSeries:
+        """
+        The inputs as the replay driver's :class:`~liqheat_nautilus.persistence.reader.MarketSeries`.
+
+        Parameters
+        ----------
+        instrument_id : str, default "EVALUATION"
+            A label.
+
+        Returns
+        -------
+        MarketSeries
+            Bars at their close times; open interest (USD, and base units where known), funding and taker volume.
+        """
+        b, oi, f, t = self.bars, self.open_interest, self.funding, self.taker
+        empty_i, empty_f = np.zeros(0, dtype=np.int64), np.zeros(0)
+        return MarketSeries(
+            instrument_id, b.close_ns, b.open, b.high, b.low, b.close, b.volume, oi.ts_ns, oi.value,
+            oi.base if oi.base is not None else np.full(oi.ts_ns.size, np.nan), f.ts_ns, f.value,
+            taker_ts_ns=t.ts_ns if t is not None else empty_i, taker_buy_usd=t.buy_usd if t is not None else empty_f,
+            taker_sell_usd=t.sell_usd if t is not None else empty_f,
+        )
 
     def head_windows(self, n: int) -> "EvaluationData":
         """
