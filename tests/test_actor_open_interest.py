@@ -121,7 +121,7 @@ def _backtest(config: LiquidationMapActorConfig, trades=(), custom=(), n_bars: i
     from nautilus_trader.model.identifiers import ClientId, Venue
     from nautilus_trader.model.objects import Money, Price, Quantity
 
-    from liqheat_nautilus.ingest.instruments import known_perpetual
+    from liqheat_nautilus.adapters.common.providers import known_perpetual
 
     engine = BacktestEngine(BacktestEngineConfig(logging=LoggingConfig(log_level="ERROR")))
     engine.add_venue(Venue("BINANCE"), OmsType.NETTING, AccountType.MARGIN, [Money(100_000, USDT)],
