@@ -9,7 +9,7 @@ from nautilus_trader.backtest.results import BacktestResult
 from nautilus_trader.model.data import Bar, BarType
 from nautilus_trader.model.identifiers import InstrumentId
 
-from backtests.config import BacktestFile, load_backtest_file, to_run_config
+from backtests.config import BacktestFile, is_url, load_backtest_file, to_run_config
 from backtests.metrics import ComparisonRow, strategy_row
 from backtests.monitor import RunMonitor, RunMonitorConfig
 from backtests.reports import RunReports, collect_reports, results_folder, write_reports
@@ -91,8 +91,10 @@ def ensure_default_catalog(spec: BacktestFile) -> None:
     Raises
     ------
     FileNotFoundError
-        If the spec names another catalog that does not exist.
+        If the spec names another local catalog that does not exist.
     """
+    if is_url(spec.data.catalog):  # an fsspec URL: Nautilus reads it
+        return
     path = spec.catalog_path().resolve()
     if path.exists():
         return

@@ -17,6 +17,7 @@ from liqheat_nautilus.evaluation.price_path import close_at, covered_until, extr
 from liqheat_nautilus.evaluation.replay import replay
 from liqheat_nautilus.evaluation.series import NS_PER_HOUR, EvaluationData
 from liqheat_nautilus.evaluation.tracking import SideTracking, track_side
+from liqheat_nautilus.sweep.executor import Executor
 
 
 def all_models() -> tuple[str, ...]:
@@ -243,10 +244,21 @@ def _iso(ns: int) -> str:
     return np.datetime64(int(ns), "ns").astype("datetime64[s]").astype(str) + "Z"
 
 
+def _evaluate_cell(data: EvaluationData, s: EvaluationSettings, ctx: _Context, model: str, profile: str) -> RunResult:
+    """One model × profile run (a task of the executor); rejected engine parameters become the run's error."""
+    try:
+        params = MapParams(model=model, leverage_profile=profile, bin_bps=s.bin_bps, n_bins=s.n_bins,
+                           **s.extra_params)
+    except (ValueError, TypeError) as exc:
+        return RunResult(model, profile, None, None, (), (), 0.0, error=str(exc))
+    return evaluate_run(data, params, s, ctx)
+
+
 def run_evaluation(
     data: EvaluationData,
     settings: EvaluationSettings | None = None,
     progress: Callable[[str], None] | None = None,
+    executor: Executor | None = None,
 ) -> EvaluationReport:
     """
     Evaluate every model × leverage profile on the data.
@@ -258,13 +270,16 @@ def run_evaluation(
     settings : EvaluationSettings, optional
         Defaults when omitted.
     progress : Callable[[str], None], optional
-        Called with a short message before each run.
+        Called with a short message when each run starts (is submitted, on Ray).
+    executor : Executor, optional
+        Where the runs go (:class:`~liqheat_nautilus.sweep.Executor`, entered; e.g. Ray with several workers).
+        Default: one after another in this process.
 
     Returns
     -------
     EvaluationReport
-        A run whose engine parameters are rejected carries the message in ``error`` instead of failing the
-        whole evaluation.
+        Runs in model × profile order. A run whose engine parameters are rejected (or that raised, or whose
+        worker died) carries the message in ``error`` instead of failing the whole evaluation.
 
     Raises
     ------
@@ -276,18 +291,13 @@ def run_evaluation(
     ctx = _context(data, s)
     if not ctx.judged.any():
         raise ValueError(f"no liquidation window left to judge after a warm-up of {s.warmup_hours} h")
-    runs = []
-    for model in s.resolved_models():
-        for profile in s.resolved_profiles():
-            if progress:
-                progress(f"{model} × {profile}")
-            try:
-                params = MapParams(model=model, leverage_profile=profile, bin_bps=s.bin_bps, n_bins=s.n_bins,
-                                   **s.extra_params)
-            except (ValueError, TypeError) as exc:
-                runs.append(RunResult(model, profile, None, None, (), (), 0.0, error=str(exc)))
-                continue
-            runs.append(evaluate_run(data, params, s, ctx))
+    cells = {f"{m} × {p}": (m, p) for m in s.resolved_models() for p in s.resolved_profiles()}
+    executor = executor or Executor(in_process=True, capture_logs=False)
+    done = {}
+    for r in executor.map(_evaluate_cell, ((k, k, mp) for k, mp in cells.items()), shared=(data, s, ctx),
+                          on_submit=progress):
+        done[r.key] = r.value if r.ok else RunResult(*cells[r.key], None, None, (), (), 0.0, error=r.error)
+    runs = [done[k] for k in cells]
     judged_starts = data.liquidations.start_ns[ctx.judged]
     return EvaluationReport(
         source=data.source,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import msgspec
 
-from backtests.config import BacktestFile, VenueSection, load_backtest_file  # noqa: F401 (re-exported)
+from backtests.config import BacktestFile, VenueSection, is_url, load_backtest_file  # noqa: F401 (re-exported)
 from backtests.metrics import COLUMNS, ComparisonRow, format_table  # noqa: F401 (re-exported)
 from backtests.runner import ensure_default_catalog, run_backtest
 from liqheat_nautilus.paths import default_catalog_dir
@@ -20,21 +20,6 @@ STAT_FIELDS: tuple[str, ...] = tuple(f for f, _, _ in COLUMNS if f != "name")
 
 LOWER_IS_BETTER = frozenset({"max_drawdown_pct"})
 """Statistics sorted ascending in the comparison table (every other one descending)."""
-
-
-def is_url(catalog: str) -> bool:
-    """
-    Whether a catalog location is an fsspec URL (``s3://``, ``gs://``, ``file://``...) rather than a folder.
-
-    Parameters
-    ----------
-    catalog : str
-
-    Returns
-    -------
-    bool
-    """
-    return "://" in catalog
 
 
 def prepare_catalog(spec: BacktestFile) -> None:

@@ -94,11 +94,13 @@ def captured_output(path: str) -> Iterator[None]:
         with contextlib.suppress(Exception):
             stream.flush()
     saved = [os.dup(1), os.dup(2)]
-    with open(path, "wb", buffering=0) as sink:
+    # both handles append (O_APPEND), so fd-level and Python-level writes interleave without overwriting
+    with open(path, "ab", buffering=0) as sink, open(path, "a", buffering=1, encoding="utf-8") as text:
         os.dup2(sink.fileno(), 1)
         os.dup2(sink.fileno(), 2)
         try:
-            yield
+            with contextlib.redirect_stdout(text), contextlib.redirect_stderr(text):
+                yield
         finally:
             for stream in (sys.stdout, sys.stderr):
                 with contextlib.suppress(Exception):
@@ -154,6 +156,39 @@ def call_captured(fn: Callable, args: tuple, key: str, label: str, capture: bool
         os.unlink(path)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def check_reachable(address: str, timeout: float = 5.0) -> None:
+    """
+    Fail fast when a ``host:port`` or ``ray://host:port`` Ray address does not accept TCP connections (Ray itself
+    retries for a minute or more). ``"auto"`` and ``"local"`` are left to Ray.
+
+    Parameters
+    ----------
+    address : str
+    timeout : float, default 5.0
+        Seconds to wait for the connection.
+
+    Raises
+    ------
+    ExecutorError
+        If the address is malformed or nothing listens there.
+    """
+    target = address.removeprefix("ray://")
+    if address in ("auto", "local") or "://" in target:
+        return
+    host, sep, port = target.rpartition(":")
+    if not sep or not host or not port.isdigit():
+        raise ExecutorError(f"Ray address {address!r}: expected 'auto', 'ray://HOST:PORT' or 'HOST:PORT'")
+    try:
+        socket.create_connection((host, int(port)), timeout=timeout).close()
+    except OSError as exc:
+        raise ExecutorError(f"cannot reach Ray at {address!r}: {exc}") from exc
+
+
+def _ray_task(fn: Callable, key: str, label: str, capture: bool, *args: Any) -> TaskResult:
+    """The Ray task: ``args`` are top-level arguments so that Ray resolves object-store handles among them."""
+    return call_captured(fn, args, key, label, capture)
 
 
 @dataclass
@@ -262,6 +297,7 @@ class Executor:
             if self.address is None:
                 kwargs["num_cpus"] = self.workers or os.cpu_count() or 1
             else:
+                check_reachable(self.address)
                 kwargs["address"] = self.address
             try:
                 ray.init(**kwargs)
@@ -270,7 +306,7 @@ class Executor:
                 raise ExecutorError(f"cannot start {where}: {type(exc).__name__}: {exc}") from exc
             self._started_ray = True
         self._slots = self.workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
-        self._remote = ray.remote(num_cpus=1, max_retries=self.max_retries, retry_exceptions=False)(call_captured)
+        self._remote = ray.remote(num_cpus=1, max_retries=self.max_retries, retry_exceptions=False)(_ray_task)
         return ray
 
     def close(self) -> None:
@@ -333,7 +369,7 @@ class Executor:
             pending.call = (fn, args)
         else:
             self._ray()
-            pending.ref = self._remote.remote(fn, args, key, label, self.capture_logs)
+            pending.ref = self._remote.remote(fn, key, label, self.capture_logs, *args)
         self._pending[key] = pending
         return key
 

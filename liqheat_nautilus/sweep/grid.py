@@ -26,6 +26,7 @@ import hashlib
 import itertools
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -213,11 +214,11 @@ def _check(grid: GridFile, path: Path) -> None:
             value = getattr(period, bound)
             if value:
                 try:
-                    pd.Timestamp(value)
-                except (ValueError, TypeError) as exc:
+                    datetime.fromisoformat(value)
+                except ValueError as exc:
                     raise ValueError(f"{path}: field 'axes.periods[{i}].{bound}': not an ISO-8601 time: "
                                      f"{value!r}") from exc
-        if period.start and period.end and pd.Timestamp(period.start) >= pd.Timestamp(period.end):
+        if period.start and period.end and pd.Timestamp(period.start) >= pd.Timestamp(period.end):  # UTC if naive
             raise ValueError(f"{path}: field 'axes.periods[{i}]': start {period.start!r} is not before "
                              f"end {period.end!r}")
     bad = set(grid.axes.venue) - set(VenueSection.__struct_fields__)

@@ -27,12 +27,11 @@ from typing import Any
 
 import pandas as pd
 
-from liqheat_nautilus.paths import project_root
+from liqheat_nautilus.paths import default_catalog_dir, project_root
 from liqheat_nautilus.sweep.backtest_cell import (
     LOWER_IS_BETTER,
     STAT_FIELDS,
     format_table,
-    is_url,
     prepare_catalog,
     run_cell,
     stats_row,
@@ -256,8 +255,8 @@ def run_sweep(
     Raises
     ------
     FileNotFoundError, ValueError
-        If the grid does not expand (see :func:`~liqheat_nautilus.sweep.grid.expand`) or a local catalog is
-        missing.
+        If the grid does not expand (see :func:`~liqheat_nautilus.sweep.grid.expand`). A missing catalog is the
+        error of the cells that use it.
     """
     cells = expand(grid, grid_path or "<grid>")
     out = Path(out_dir) if out_dir is not None else default_out_dir(grid)
@@ -274,8 +273,11 @@ def run_sweep(
             report.skipped.append(c.key)
         else:
             todo.append(c)
-    for catalog in {c.spec.data.catalog for c in todo if not is_url(c.spec.data.catalog)}:
-        prepare_catalog(next(c.spec for c in todo if c.spec.data.catalog == catalog))
+    if executor.address is None:  # a local Ray: build the embedded catalog once here rather than in a worker
+        default = str(default_catalog_dir().resolve())
+        first = next((c for c in todo if c.spec.data.catalog == default), None)
+        if first is not None:
+            prepare_catalog(first.spec)
     for c in todo:
         folder = out / "cells" / c.key
         folder.mkdir(parents=True, exist_ok=True)
