@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from filelock import FileLock, Timeout
 
 from liqheat_nautilus.paths import default_catalog_dir, project_root
 from liqheat_nautilus.sweep.backtest_cell import (
@@ -255,12 +256,25 @@ def run_sweep(
     Raises
     ------
     FileNotFoundError, ValueError
-        If the grid does not expand (see :func:`~liqheat_nautilus.sweep.grid.expand`). A missing catalog is the
-        error of the cells that use it.
+        If the grid does not expand (see :func:`~liqheat_nautilus.sweep.grid.expand`) or another sweep is running
+        in the same output folder. A missing catalog is the error of the cells that use it.
     """
     cells = expand(grid, grid_path or "<grid>")
     out = Path(out_dir) if out_dir is not None else default_out_dir(grid)
     out.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(out / ".sweep.lock"))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout as exc:
+        raise ValueError(f"output folder {out} is in use by another running sweep") from exc
+    try:
+        return _run(grid, cells, executor, out, grid_path, progress, on_result)
+    finally:
+        lock.release()
+
+
+def _run(grid, cells, executor, out, grid_path, progress, on_result) -> SweepReport:
+    """The body of :func:`run_sweep`, with the output folder locked."""
     if grid_path is not None and Path(grid_path).resolve() != (out / "grid.toml").resolve():
         shutil.copyfile(grid_path, out / "grid.toml")
     report = SweepReport(grid=grid, out_dir=out, cells=cells)

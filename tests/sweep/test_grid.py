@@ -138,3 +138,17 @@ def test_dry_run_lists_the_cells(tmp_path, capsys):
     out = capsys.readouterr().out
     assert out.count("to run") == 3 and "mmr=0.006" in out and "3 cells" in out
     assert not (tmp_path / "out").exists()
+
+
+def test_one_sweep_at_a_time_per_output_folder(tmp_path):
+    from filelock import FileLock
+
+    from liqheat_nautilus.sweep import Executor, run_sweep
+
+    grid = load_grid(write(tmp_path, f'name = "g"\nbase = "{BASE}"\n'))
+    out = tmp_path / "out"
+    out.mkdir()
+    with FileLock(str(out / ".sweep.lock")), Executor(in_process=True) as ex, \
+            pytest.raises(ValueError, match="in use by another running sweep"):
+        run_sweep(grid, ex, out, progress=False)
+    assert not (out / "results.parquet").exists()
