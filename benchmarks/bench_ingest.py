@@ -1,7 +1,7 @@
 """Speed of the Binance archive ingest against a bare read-and-write baseline, on a real aggTrades day.
 
 Input: the real data.binance.vision COIN-M file ``BTCUSD_PERP-aggTrades-2026-05-08.zip`` (105,280 rows) in
-``../shared/data/binance_cm_aggtrades/`` (or ``--file``).
+``tests/data/binance_cm_aggtrades/`` (or ``--file``).
 
 Run A (ours): ``ingest_binance_files([file], <fresh catalog>)`` -- header detection, streamed Arrow batches,
 row checks (finite/positive prices and sizes, timestamp order), conversion to ``TradeTick``, chunked writes via a
@@ -34,7 +34,7 @@ from nautilus_trader.persistence.catalog import ParquetDataCatalog
 from liqheat_nautilus.ingest.binance_archive import ingest_binance_files
 from liqheat_nautilus.ingest.instruments import known_perpetual
 
-DEFAULT_FILE = (Path(__file__).resolve().parents[2] / "shared" / "data" / "binance_cm_aggtrades"
+DEFAULT_FILE = (Path(__file__).resolve().parents[1] / "tests" / "data" / "binance_cm_aggtrades"
                 / "BTCUSD_PERP-aggTrades-2026-05-08.zip")
 
 

@@ -1,11 +1,10 @@
-"""Shared fixtures: paths to the real data and a session-wide built copy of the embedded OKX catalog."""
+"""Shared fixtures: a session-wide built copy of the embedded OKX catalog (real test data: tests/data_files.py)."""
 
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = ROOT.parent / "shared" / "data"
 OKX_SAMPLE = ROOT / "catalog" / "okx_sol_usdt_swap_2026-06"
 
 

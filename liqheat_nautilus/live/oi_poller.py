@@ -216,6 +216,7 @@ class OpenInterestPoller(LiveMarketDataClient):
         self._markets_lock: dict[str, asyncio.Lock] = {}
         self._poll_tasks: list[asyncio.Task] = []
         self._stopping = False  # set by _disconnect: poll loops end even if a cancellation was swallowed
+        self._sleep = asyncio.sleep  # the wait between polls (tests substitute one driven by a virtual clock)
         self.status: dict[str, TargetStatus] = {t.key: TargetStatus() for t in config.targets}
 
     # -- lifecycle ---------------------------------------------------------------------------------------------
@@ -301,7 +302,7 @@ class OpenInterestPoller(LiveMarketDataClient):
                 self._log.warning(f"{target.key}: poll failed ({st.consecutive_errors} in a row): {st.last_error}")
             self.check_stale(target)
             st.next_delay_secs = backoff_delay(cfg.interval_secs, st.consecutive_errors, cfg.max_backoff_secs)
-            await asyncio.sleep(st.next_delay_secs)
+            await self._sleep(st.next_delay_secs)
 
     def check_stale(self, target: PollTarget) -> bool:
         """

@@ -2,7 +2,6 @@
 
 import json
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,11 +13,9 @@ from liqheat_nautilus.core.liquidation_price import (
     isolated_liquidation_price,
     simple_liquidation_price,
 )
+from tests.data_files import data_file
 
-FIXTURE = (
-    Path(__file__).resolve().parents[3] / "shared" / "data" / "binance_rest_fixtures"
-    / "binance_positions_and_swap_klines.json"
-)
+FIXTURE = data_file("binance_rest_fixtures/binance_positions_and_swap_klines.json")
 
 
 def test_cross_formula_reproduces_binance_position_risk_liquidation_price():

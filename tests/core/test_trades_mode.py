@@ -1,7 +1,5 @@
 """Trades mode (py-liquidation-map parity) on real Binance BTCUSDT trades, and the selection rules."""
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,11 +11,9 @@ from liqheat_nautilus.core.trades import (
     taker_sides,
     trade_liquidation_levels,
 )
+from tests.data_files import data_file
 
-TRADES = (
-    Path(__file__).resolve().parents[3] / "shared" / "data" / "binance_um_ws_captures"
-    / "usdm_btcusdt_20230404.trades.csv"
-)
+TRADES = data_file("binance_um_ws_captures/usdm_btcusdt_20230404.trades.csv")
 THRESHOLD = 10_000.0  # USD gross value (py-liquidation-map's mode "gross_value"); 150 of the 2,197 trades
 
 

@@ -1,6 +1,6 @@
 """CSV readers of ``liqheat evaluate``: the shipped real Coinglass set and errors on bad SYNTHETIC files."""
 
-import filecmp
+import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -9,10 +9,11 @@ import pytest
 from liqheat_nautilus.evaluation.coinglass import read_coinglass_dir
 from liqheat_nautilus.evaluation.csv_inputs import read_bars_csv, read_liquidations_csv, read_observations_csv
 from liqheat_nautilus.ingest.errors import IngestError
+from tests.data_files import data_file
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "catalog" / "coinglass_btc_4h"
-SHARED = ROOT.parent / "shared" / "data" / "coinglass_btc_4h"
+ORIGINALS = data_file("coinglass_btc_4h/SHA256SUMS")  # SHA-256 of the originals in the project's data set
 H = 3_600_000_000_000
 
 
@@ -41,12 +42,11 @@ def test_shipped_coinglass_set_reads_with_documented_alignment():
     assert d.bars.open_ns[0] == _ns("2025-09-01T00:00") and d.bars.close_ns[0] == _ns("2025-09-01T01:00")
 
 
-@pytest.mark.skipif(not SHARED.is_dir(), reason="shared data folder not present")
-def test_shipped_files_are_byte_identical_to_the_shared_originals():
-    names = sorted(p.name for p in SHARED.glob("*.csv"))
-    assert names, "no CSV in the shared folder"
-    for name in names:
-        assert filecmp.cmp(SHIPPED / name, SHARED / name, shallow=False), name
+def test_shipped_files_are_byte_identical_to_the_originals():
+    expected = dict(reversed(line.split("  ", 1)) for line in ORIGINALS.read_text().splitlines())
+    assert sorted(expected) == sorted(p.name for p in SHIPPED.glob("*.csv"))
+    for name, digest in expected.items():
+        assert hashlib.sha256((SHIPPED / name).read_bytes()).hexdigest() == digest, name
 
 
 def test_bad_value_names_file_line_and_field(tmp_path):

@@ -1,12 +1,11 @@
 """``liqheat catalog fetch`` against a local server answering like Binance USD-M (real ccxt code paths).
 
 Market definitions: fixtures/binanceusdm_exchangeInfo.json (documented format). Series: SYNTHETIC (see
-exchanges/emulators.py), except the test using the real kline payload from ../shared/data.
+exchanges/emulators.py), except the test using the real kline payload from tests/data.
 """
 
 import dataclasses
 import json
-from pathlib import Path
 
 import ccxt
 import pytest
@@ -20,9 +19,9 @@ from liqheat_nautilus.data import FundingRate, OpenInterest
 from liqheat_nautilus.exchanges.fetch import FetchPlan, fetch_to_catalog
 from liqheat_nautilus.exchanges.venues import VENUES, make_exchange
 from liqheat_nautilus.ingest.catalog_validate import validate_catalog
+from tests.data_files import data_file
 
-REAL_REST = Path(__file__).resolve().parents[3] / "shared" / "data" / "binance_rest_fixtures" / \
-    "binance_positions_and_swap_klines.json"
+REAL_REST = data_file("binance_rest_fixtures/binance_positions_and_swap_klines.json")
 
 
 def _fetch(server, catalog, kinds, start=T0, end=T0 + 300 * MINUTE, policy=None, **spec_changes):

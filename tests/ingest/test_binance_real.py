@@ -1,4 +1,4 @@
-"""Ingest of the REAL data.binance.vision files in ../shared/data (COIN-M aggTrades day, USD-M fundingRate month)."""
+"""Ingest of the REAL data.binance.vision files in tests/data (COIN-M aggTrades day, USD-M fundingRate month)."""
 
 import csv
 import io
@@ -17,10 +17,10 @@ from liqheat_nautilus.data import FundingRate
 from liqheat_nautilus.ingest.binance_archive import ingest_binance_files
 from liqheat_nautilus.ingest.catalog_validate import validate_catalog
 from liqheat_nautilus.ingest.errors import IngestError
+from tests.data_files import data_file
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
-AGG = SHARED / "binance_cm_aggtrades" / "BTCUSD_PERP-aggTrades-2026-05-08.zip"
-FUNDING = SHARED / "binance_um_fundingrate" / "BTCUSDT-fundingRate-2026-04.zip"
+AGG = data_file("binance_cm_aggtrades/BTCUSD_PERP-aggTrades-2026-05-08.zip")
+FUNDING = data_file("binance_um_fundingrate/BTCUSDT-fundingRate-2026-04.zip")
 
 
 def _raw_rows(path: Path) -> list[list[str]]:

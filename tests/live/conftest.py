@@ -9,7 +9,7 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
-from local_binance import CAPTURES, LocalBinance  # noqa: E402
+from local_binance import LocalBinance  # noqa: E402
 
 
 @pytest.fixture
@@ -26,10 +26,3 @@ def local_binance_http():
     yield make
     for server in servers:
         server.stop()
-
-
-def require_captures() -> None:
-    """Skip when the shared real captures are not present."""
-    missing = [p for p in CAPTURES if not p.is_file()]
-    if missing:
-        pytest.skip(f"real Binance captures missing: {missing}")

@@ -25,11 +25,12 @@ from pathlib import Path
 
 from aiohttp import WSMsgType, web
 
+from tests.data_files import data_file
+
 HERE = Path(__file__).resolve().parent
 FIXTURES = HERE / "fixtures"
-SHARED = HERE.parents[2] / "shared" / "data"
-CAPTURES = [SHARED / "binance_um_ws_captures" / f"usdm_btcusdt_2023040{d}.dat.gz" for d in (4, 5)]
-FUNDING_ZIP = SHARED / "binance_um_fundingrate" / "BTCUSDT-fundingRate-2026-04.zip"
+CAPTURES = [data_file(f"binance_um_ws_captures/usdm_btcusdt_2023040{d}.dat.gz") for d in (4, 5)]
+FUNDING_ZIP = data_file("binance_um_fundingrate/BTCUSDT-fundingRate-2026-04.zip")
 
 
 def load_capture_lines(paths: list[Path], skip: tuple[str, ...] = ("@depth",)) -> list[tuple[int, str, str]]:
@@ -85,17 +86,24 @@ class LocalBinance:
     oi_growth : float, default 0.002
         Relative growth per call (synthetic).
     oi_mode : str, default "grow"
-        ``"grow"``; ``"stale"`` (always the same ``time``, as a venue that stopped updating); ``"error"`` (HTTP 500
-        with a Binance error body).
+        ``"grow"`` (each answer's ``time`` is later than the previous one's); ``"stale"`` (always the same ``time``,
+        as a venue that stopped updating); ``"error"`` (HTTP 500 with a Binance error body).
+    hold_open_interest : bool, default False
+        Hold each ``/fapi/v1/openInterest`` request until :attr:`oi_release` is set (:attr:`oi_received` is set when
+        one arrives, :attr:`oi_answered` after the answer): shows whether the caller's event loop runs meanwhile.
     """
 
     def __init__(self, speed: float = 25.0, start_delay_secs: float = 1.0, oi_start: float = 80_000.0,
-                 oi_growth: float = 0.002, oi_mode: str = "grow") -> None:
+                 oi_growth: float = 0.002, oi_mode: str = "grow", hold_open_interest: bool = False) -> None:
         self.speed = speed
         self.start_delay_secs = start_delay_secs
         self.oi_start = oi_start
         self.oi_growth = oi_growth
         self.oi_mode = oi_mode
+        self.hold_open_interest = hold_open_interest
+        self.oi_received = threading.Event()
+        self.oi_release = threading.Event()
+        self.oi_answered = threading.Event()
         self.hits: list[str] = []
         self.subscriptions: list[str] = []
         self.sent: Counter = Counter()
@@ -103,6 +111,7 @@ class LocalBinance:
         self._lines: list[tuple[int, str, str]] | None = None
         self._oi_calls = 0
         self._stale_time_ms = int(time.time() * 1000) - 3_600_000
+        self._oi_time_ms = 0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._runner: web.AppRunner | None = None
@@ -164,7 +173,12 @@ class LocalBinance:
         if path in ("/fapi/v3/positionRisk", "/fapi/v2/positionRisk"):
             return web.json_response([])
         if path == "/fapi/v1/openInterest":
-            return self._open_interest(request.query.get("symbol", "BTCUSDT"))
+            if self.hold_open_interest:
+                self.oi_received.set()
+                await asyncio.get_running_loop().run_in_executor(None, self.oi_release.wait, 60.0)
+            response = self._open_interest(request.query.get("symbol", "BTCUSDT"))
+            self.oi_answered.set()
+            return response
         if path == "/futures/data/openInterestHist":
             return self._open_interest_hist(request)
         if path == "/fapi/v1/fundingRate":
@@ -182,7 +196,8 @@ class LocalBinance:
             return web.json_response({"openInterest": f"{self.oi_start:.3f}", "symbol": symbol,
                                       "time": self._stale_time_ms})
         value = self.oi_start * (1.0 + self.oi_growth) ** (self._oi_calls - 1)  # synthetic
-        return web.json_response({"openInterest": f"{value:.3f}", "symbol": symbol, "time": int(time.time() * 1000)})
+        self._oi_time_ms = max(int(time.time() * 1000), self._oi_time_ms + 1)  # a new value, a new time
+        return web.json_response({"openInterest": f"{value:.3f}", "symbol": symbol, "time": self._oi_time_ms})
 
     def _open_interest_hist(self, request: web.Request) -> web.Response:
         symbol = request.query.get("symbol", "BTCUSDT")

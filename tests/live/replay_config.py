@@ -1,5 +1,6 @@
 """The live file of the offline replay test: sandbox execution, every Binance URL pointed at the local server."""
 
+import json
 from pathlib import Path
 
 INSTRUMENT = "BTCUSDT-PERP.BINANCE"
@@ -7,7 +8,8 @@ BAR_TYPE = f"{INSTRUMENT}-200-TICK-LAST-INTERNAL"
 
 
 def write_replay_toml(path: Path, base_url: str, probe: bool = True, hunt: bool = True, oms: str = "HEDGING",
-                      close_positions: bool = True) -> Path:
+                      close_positions: bool = True, done_file: Path | None = None,
+                      done_when: dict[str, int] | None = None) -> Path:
     """
     Write the live file of the replay test.
 
@@ -28,6 +30,8 @@ def write_replay_toml(path: Path, base_url: str, probe: bool = True, hunt: bool 
         Sandbox OMS type.
     close_positions : bool
         ``[shutdown] close_positions``.
+    done_file, done_when : optional
+        The probe strategy writes ``done_file`` once it has counted ``done_when`` (see ``probe_strategy.py``).
 
     Returns
     -------
@@ -89,6 +93,9 @@ config_path = "probe_strategy:ProbeStrategyConfig"
 [strategies.config]
 instrument_id = "{INSTRUMENT}"
 '''
+        if done_file is not None:
+            counts = ", ".join(f"{key} = {n}" for key, n in (done_when or {}).items())
+            text += f"done_file = {json.dumps(str(done_file))}\ndone_when = {{ {counts} }}\n"
     if hunt:
         text += f'''
 [[strategies]]

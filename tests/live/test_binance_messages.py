@@ -12,7 +12,6 @@ from decimal import Decimal
 
 import msgspec
 import pytest
-from conftest import require_captures
 from local_binance import CAPTURES
 from nautilus_trader.adapters.binance import BinanceAccountType
 from nautilus_trader.adapters.binance.futures.schemas.market import BinanceFuturesMarkPriceMsg
@@ -41,7 +40,6 @@ DOCS_FORCE_ORDER = (b'{"stream":"btcusdt@forceOrder","data":{"e":"forceOrder","E
 
 
 def _capture_lines(predicate, n: int | None = None) -> list[bytes]:
-    require_captures()
     out = []
     with gzip.open(CAPTURES[1], "rb") as fh:
         for line in fh:
@@ -116,7 +114,6 @@ def test_funding_throttle_publishes_first_changes_and_settlements():
 
 def test_client_dispatches_force_order_and_trade_streams():
     """The subclass adds handlers keyed by stream name to Nautilus' own Binance futures data client."""
-    require_captures()
     loop = asyncio.new_event_loop()
     try:
         clock = LiveClock()

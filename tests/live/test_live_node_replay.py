@@ -5,20 +5,26 @@ with sandbox execution, the open-interest poller and the liquidation map actor.
 Each node runs in its own process (a TradingNode closes its event loop on dispose). The server binds 127.0.0.1 on a
 random port; every Binance and ccxt URL of the node points there. Open-interest values are synthetic (constructed;
 see fixtures/README.md), everything on the websocket is the real capture.
+
+A node runs until its probe strategy has received what the test waits for (probe_strategy.py ``done_when``), then
+is stopped with Ctrl-C (SIGINT): no fixed run time that a loaded machine could overrun.
 """
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
-from conftest import HERE, require_captures
+from conftest import HERE
 from local_binance import CAPTURES, LocalBinance, load_capture_lines
 from replay_config import write_replay_toml
 
 ROOT = HERE.parents[1]
+GUARD_SECS = 600.0  # --duration: the node stops itself if what the test waits for never comes (the test then fails)
 
 
 def _env() -> dict[str, str]:
@@ -31,27 +37,53 @@ def _env() -> dict[str, str]:
     return env
 
 
-def _run_live(tmp_path: Path, base_url: str, duration: float, **toml_kwargs) -> tuple[dict, str]:
-    config = write_replay_toml(tmp_path / "live.toml", base_url, **toml_kwargs)
+def _run_live(tmp_path: Path, server: LocalBinance, base_url: str, done_when: dict[str, int],
+              whole_replay: bool = True, **toml_kwargs) -> tuple[dict, str]:
+    """
+    Run ``liqheat live`` until the probe has counted ``done_when`` (and, with ``whole_replay``, the server has sent
+    the whole capture), then Ctrl-C it; return the run summary and the node's output.
+    """
+    done_file = tmp_path / "done.json"
+    config = write_replay_toml(tmp_path / "live.toml", base_url, done_file=done_file, done_when=done_when,
+                               **toml_kwargs)
     summary_path = tmp_path / "summary.json"
-    proc = subprocess.run(
-        [sys.executable, "-m", "liqheat_nautilus.cli", "live", "--config", str(config), "--duration", str(duration),
-         "--summary", str(summary_path)],
-        env=_env(), cwd=ROOT, capture_output=True, text=True, timeout=duration + 60,
-    )
-    log = proc.stdout + proc.stderr
+    log_path = tmp_path / "node.log"
+    with log_path.open("w") as log_file:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "liqheat_nautilus.cli", "live", "--config", str(config), "--duration",
+             str(GUARD_SECS), "--summary", str(summary_path)],
+            env=_env(), cwd=ROOT, stdout=log_file, stderr=subprocess.STDOUT,
+        )
+        try:
+            while proc.poll() is None and not (done_file.exists()
+                                               and (server.replay_finished.is_set() or not whole_replay)):
+                time.sleep(0.1)
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGINT)
+            proc.wait(timeout=300)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    log = log_path.read_text()
     assert proc.returncode == 0, log[-4000:]
+    assert done_file.exists(), f"the probe never counted {done_when}: {log[-4000:]}"
     return json.loads(summary_path.read_text()), log
 
 
 @pytest.fixture(scope="module")
 def replay_run(tmp_path_factory):
-    """One 35-second node run over the whole ~8.5-minute capture replayed 30x faster (shared by the tests)."""
-    require_captures()
-    server = LocalBinance(speed=30.0)  # ~17 s of replay: leaves the node ~15 s of margin on a loaded CI machine
+    """One node run over the whole ~8.5-minute capture replayed 30x faster (~17 s; shared by the tests)."""
+    lines = load_capture_lines(CAPTURES)
+    done_when = {  # every trade and quote of the capture, 5 open-interest polls, the funding changes, both orders
+        "TradeTick": sum(stream.endswith("@trade") for _, stream, _ in lines),
+        "QuoteTick": sum(stream.endswith("@bookTicker") for _, stream, _ in lines),
+        "OpenInterest": 5, "FundingRate": 2, "fills": 1, "denied": 1,
+    }
+    server = LocalBinance(speed=30.0)
     base = server.start()
     try:
-        summary, log = _run_live(tmp_path_factory.mktemp("replay"), base, duration=35.0)
+        summary, log = _run_live(tmp_path_factory.mktemp("replay"), server, base, done_when)
     finally:
         server.stop()
     return summary, log, server
@@ -127,7 +159,7 @@ def test_orders_fill_in_the_sandbox_and_the_risk_guard_denies_oversize(replay_ru
 
 def test_shutdown_is_clean_and_closes_positions(replay_run):
     summary, log, _ = replay_run
-    assert summary["run"]["stopped_by"] == "duration"
+    assert summary["run"]["stopped_by"] == "signal"  # Ctrl-C
     assert summary["run"]["open_positions_at_stop"] >= 1  # the probe's position was open
     assert summary["positions"]["open"] == 0  # closed by [shutdown] close_positions = true
     assert summary["orders"]["open"] == 0
@@ -144,11 +176,11 @@ def test_keys_are_never_logged_or_written(replay_run):
 
 
 def test_shutdown_can_keep_positions(tmp_path):
-    require_captures()
     server = LocalBinance(speed=30.0)
     base = server.start()
     try:
-        summary, log = _run_live(tmp_path, base, duration=15.0, hunt=False, close_positions=False)
+        summary, log = _run_live(tmp_path, server, base, {"fills": 1}, whole_replay=False, hunt=False,
+                                 close_positions=False)
     finally:
         server.stop()
     assert summary["run"]["open_positions_at_stop"] == 1

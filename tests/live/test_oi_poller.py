@@ -2,11 +2,11 @@
 (back-off), a stale venue, history requests, and that polling never blocks the event loop.
 
 Open-interest values served are synthetic (constructed in Binance's documented response format, see
-fixtures/README.md); funding history rows are the real April-2026 BTCUSDT rows.
+fixtures/README.md); funding history rows are the real April-2026 BTCUSDT rows. Poll loops run on virtual time
+(virtual_time.py): what they do by a virtual instant does not depend on the machine's speed.
 """
 
 import asyncio
-import time
 
 import pytest
 from nautilus_trader.cache.cache import Cache
@@ -17,6 +17,7 @@ from nautilus_trader.model.data import CustomData, DataType, TradeTick
 from nautilus_trader.model.enums import AggressorSide
 from nautilus_trader.model.identifiers import ClientId, InstrumentId, TradeId, TraderId
 from nautilus_trader.model.objects import Price, Quantity
+from virtual_time import VirtualTime
 
 from liqheat_nautilus.data import FundingRate, OpenInterest
 from liqheat_nautilus.exchanges.venues import redirect_urls
@@ -30,8 +31,9 @@ def _target(exchange: str = "binance") -> PollTarget:
     return PollTarget(exchange=exchange, symbol="BTC/USDT:USDT", instrument_id=IID.value, venue="BINANCE")
 
 
-def _poller(loop, targets, overrides, **kwargs):
-    clock = LiveClock()
+def _poller(loop, targets, overrides, virtual: VirtualTime | None = None, **kwargs):
+    """A poller on ``loop``; with ``virtual`` its clock and its wait between polls are virtual."""
+    clock = virtual.clock if virtual is not None else LiveClock()
     msgbus = MessageBus(trader_id=TraderId("TESTER-001"), clock=clock)
     published: list = []
     responses: list = []
@@ -44,6 +46,8 @@ def _poller(loop, targets, overrides, **kwargs):
     )
     poller = OpenInterestPoller(loop=loop, client_id=ClientId("LIQHEAT_OI"), msgbus=msgbus, cache=cache,
                                 clock=clock, config=config)
+    if virtual is not None:
+        poller._sleep = virtual.sleep
     return poller, cache, published, responses
 
 
@@ -100,60 +104,77 @@ def test_publishes_open_interest_valued_at_the_cached_price(loop, local_binance_
     assert "/fapi/v1/openInterest" in server.hits
 
 
-def test_erroring_venue_backs_off_without_blocking_the_loop(loop, local_binance_http):
+def test_erroring_venue_backs_off(loop, local_binance_http):
     _, base = local_binance_http(oi_mode="error")
-    poller, _, published, _ = _poller(loop, [_target()], {"binance": base}, interval_secs=0.05,
+    virtual = VirtualTime()
+    poller, _, published, _ = _poller(loop, [_target()], {"binance": base}, virtual, interval_secs=0.05,
                                       max_backoff_secs=0.4, stale_after_secs=0.3)
-    gaps: list[float] = []
-
-    async def heartbeat():
-        last = time.monotonic()
-        while True:
-            await asyncio.sleep(0.01)
-            now = time.monotonic()
-            gaps.append(now - last)
-            last = now
 
     async def run():
-        beat = asyncio.ensure_future(heartbeat())
         await poller._connect()
-        await asyncio.sleep(1.6)
+        await virtual.run_for(1.6, sleepers=1)
         await poller._disconnect()
-        beat.cancel()
 
     loop.run_until_complete(run())
     st = poller.status[_target().key]
     assert published == []
-    assert st.errors >= 3 and st.consecutive_errors == st.errors  # never succeeded
+    # 0.05 s doubled per error in a row, capped at 0.4 s: polls at 0, 0.1, 0.3, 0.7, 1.1 and 1.5 s (without
+    # back-off there would be 33 in 1.6 s)
+    assert [secs for _, secs in virtual.waits] == [0.1, 0.2, 0.4, 0.4, 0.4, 0.4]
+    assert st.polls == st.errors == st.consecutive_errors == 6  # never succeeded
     assert "-1001" in st.last_error  # Binance's error body from the server, surfaced by ccxt
-    assert st.next_delay_secs == 0.4  # 0.05 * 2**n capped at max_backoff_secs
-    assert st.errors <= 8  # backed off: without back-off 1.6 s / 0.05 s would be ~30 polls
+    assert st.next_delay_secs == 0.4
     assert st.stale  # no observation for > 0.3 s
-    assert max(gaps) < 0.25  # the loop kept running while requests were in flight
+
+
+def test_a_poll_in_flight_never_blocks_the_event_loop(loop, local_binance_http):
+    server, base = local_binance_http(hold_open_interest=True)
+    poller, cache, published, _ = _poller(loop, [_target()], {"binance": base})
+    _add_trade(cache, "28000.0")
+    seen: dict = {}
+
+    async def run():
+        await poller._connect()
+        # The server holds the poll's request until this coroutine releases it: this coroutine can only run now if
+        # the poll awaits its request instead of blocking the loop (a blocking poll would come back only when the
+        # server gives up holding, after 60 s, with the request answered).
+        while not server.oi_received.is_set():
+            await asyncio.sleep(0.005)
+        seen["held"] = not server.oi_answered.is_set()
+        server.oi_release.set()
+        while not published:
+            await asyncio.sleep(0.005)
+        await poller._disconnect()
+
+    loop.run_until_complete(asyncio.wait_for(run(), 120.0))
+    assert seen["held"]
+    assert poller.status[_target().key].published == 1 and poller.status[_target().key].errors == 0
 
 
 def test_stale_venue_is_marked_and_a_healthy_one_is_not(loop, local_binance_http):
     _, stale_base = local_binance_http(oi_mode="stale")
     _, healthy_base = local_binance_http(oi_mode="grow")
     stale, healthy = _target("binance"), _target("binanceusdm")
+    virtual = VirtualTime()
     poller, cache, published, _ = _poller(
-        loop, [stale, healthy], {"binance": stale_base, "binanceusdm": healthy_base},
+        loop, [stale, healthy], {"binance": stale_base, "binanceusdm": healthy_base}, virtual,
         interval_secs=0.1, stale_after_secs=0.5,
     )
     _add_trade(cache, "28000.0")
 
     async def run():
         await poller._connect()
-        await asyncio.sleep(1.2)
+        await virtual.run_for(1.2, sleepers=2)
         await poller._disconnect()
 
     loop.run_until_complete(run())
     st_stale, st_ok = poller.status[stale.key], poller.status[healthy.key]
+    assert st_stale.polls == st_ok.polls == 13  # at 0, 0.1, ..., 1.2 s
     assert st_stale.published == 1  # the first (old) observation; every later answer repeats its timestamp
-    assert st_stale.repeats >= 3
-    assert st_stale.stale and not st_ok.stale
+    assert st_stale.repeats == 12
+    assert st_stale.stale and not st_ok.stale  # the last new observation 1.2 s ago (> 0.5 s) / just now
     assert poller.stale_targets == [stale.key]
-    assert st_ok.published >= 5 and st_ok.errors == 0
+    assert st_ok.published == 13 and st_ok.repeats == 0 and st_ok.errors == 0
     assert len(published) == st_stale.published + st_ok.published
 
 
@@ -198,9 +219,11 @@ def test_disconnect_ends_a_poll_loop_whose_cancellation_was_swallowed(loop):
     # by a poll that catches the cancellation and returns normally (no network: the poll is replaced)
     poller, _, _, _ = _poller(loop, [_target()], {"binance": "http://127.0.0.1:9"}, interval_secs=0.01)
     polls = []
+    polling = asyncio.Event()
 
     async def swallowing_poll(target):
         polls.append(target.key)
+        polling.set()
         try:
             await asyncio.sleep(10.0)
         except asyncio.CancelledError:
@@ -210,8 +233,8 @@ def test_disconnect_ends_a_poll_loop_whose_cancellation_was_swallowed(loop):
 
     async def run():
         await poller._connect()
-        await asyncio.sleep(0.05)
-        await asyncio.wait_for(poller._disconnect(), 2.0)  # TimeoutError here if the loop polled on
+        await polling.wait()  # the first poll is in flight
+        await asyncio.wait_for(poller._disconnect(), 60.0)  # TimeoutError here if the loop polled on (for ever)
 
     loop.run_until_complete(run())
     assert polls == ["binance:BTC/USDT:USDT"] and not poller._poll_tasks

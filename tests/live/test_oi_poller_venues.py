@@ -14,7 +14,8 @@ What each venue serves:
 
 Expected values are computed by hand from those served numbers and the venues' documented units: Bybit linear
 open interest is in base coins, OKX ``oi`` in contracts of ``ctVal`` = 0.01 BTC with ``oiUsd`` in USD, Hyperliquid
-``openInterest`` in coins.
+``openInterest`` in coins. Poll loops run on virtual time (virtual_time.py): what they do by a virtual instant does
+not depend on the machine's speed.
 """
 
 import asyncio
@@ -43,6 +44,7 @@ from exchanges.emulators import (  # noqa: E402
     SyntheticSeries,
 )
 from exchanges.recorded_server import RecordedExchangeServer  # noqa: E402
+from virtual_time import VirtualTime  # noqa: E402
 
 from liqheat_nautilus.data import FundingRate, OpenInterest  # noqa: E402
 from liqheat_nautilus.live.oi_config import OpenInterestPollerConfig, PollTarget  # noqa: E402
@@ -166,8 +168,9 @@ def loop():
     loop.close()
 
 
-def _poller(loop, targets, overrides, **kwargs):
-    clock = LiveClock()
+def _poller(loop, targets, overrides, virtual: VirtualTime | None = None, **kwargs):
+    """A poller on ``loop``; with ``virtual`` its clock and its wait between polls are virtual."""
+    clock = virtual.clock if virtual is not None else LiveClock()
     msgbus = MessageBus(trader_id=TraderId("TESTER-001"), clock=clock)
     published: list = []
     msgbus.register(endpoint="DataEngine.process", handler=published.append)
@@ -181,6 +184,8 @@ def _poller(loop, targets, overrides, **kwargs):
     )
     poller = OpenInterestPoller(loop=loop, client_id=ClientId("LIQHEAT_OI"), msgbus=msgbus, cache=cache,
                                 clock=clock, config=config)
+    if virtual is not None:
+        poller._sleep = virtual.sleep
     return poller, cache, published
 
 
@@ -306,34 +311,37 @@ def test_an_erroring_venue_backs_off_while_the_others_keep_publishing(loop, serv
     hl_server, _ = servers("hyperliquid")
     _, binance_base = local_binance_http(oi_mode="grow")
     okx.fail = True
+    virtual = VirtualTime()
     poller, cache, published = _poller(
         loop, [BYBIT, OKX, HYPERLIQUID, BINANCE],
         {"bybit": bybit_server.url, "okx": okx_server.url, "hyperliquid": hl_server.url, "binance": binance_base},
-        interval_secs=0.05, max_backoff_secs=0.4, stale_after_secs=30.0,
+        virtual, interval_secs=0.05, max_backoff_secs=0.4, stale_after_secs=30.0,
     )
     _add_trade(cache, BINANCE.instrument_id, "28000.0")
     snapshot: dict = {}
 
     async def run():
         await poller._connect()
-        await asyncio.sleep(1.2)
-        snapshot.update({k: (s.errors, s.consecutive_errors, s.published, s.next_delay_secs, s.last_error)
+        await virtual.run_for(1.2, sleepers=4)
+        snapshot.update({k: (s.polls, s.errors, s.consecutive_errors, s.published, s.next_delay_secs, s.last_error)
                          for k, s in poller.status.items()})
         okx.fail = False  # the venue recovers
-        await asyncio.sleep(0.9)
+        await virtual.run_for(0.9, sleepers=4)
         await poller._disconnect()
 
     loop.run_until_complete(run())
-    errors, consecutive, published_okx, delay, last_error = snapshot[OKX.key]
-    assert published_okx == 0 and errors >= 2 and consecutive == errors
-    assert delay > 0.05  # backed off: 0.05 s doubled per error in a row (capped at 0.4 s)
-    assert errors <= 7  # without back-off 1.2 s / 0.05 s would be ~20 attempts
+    polls, errors, consecutive, published_okx, delay, last_error = snapshot[OKX.key]
+    # 0.05 s doubled per error in a row, capped at 0.4 s: OKX polled at 0, 0.1, 0.3, 0.7 and 1.1 s (25 times
+    # without back-off)
+    assert (polls, errors, consecutive, published_okx, delay) == (5, 5, 5, 0, 0.4)
     assert "50011" in last_error or "Too Many Requests" in last_error  # OKX's error body, surfaced by ccxt
-    for target in (BYBIT, HYPERLIQUID, BINANCE):  # never delayed by OKX
-        errors, _, count, delay, _ = snapshot[target.key]
-        assert errors == 0 and count >= 5 and delay == 0.05, target.key
+    for target in (BYBIT, HYPERLIQUID, BINANCE):  # never delayed by OKX: polled at 0, 0.05, ..., 1.2 s
+        assert snapshot[target.key][:5] == (25, 0, 0, 25, 0.05), target.key
+    # recovered: the poll due at 1.5 s succeeds, then every 0.05 s up to 2.1 s
+    assert virtual.waits_of(f"oi-poll {OKX.key}") == [0.1, 0.2, 0.4, 0.4, 0.4] + [0.05] * 13
     okx_status = poller.status[OKX.key]
-    assert okx_status.published >= 1 and okx_status.consecutive_errors == 0  # polled again after recovering
+    assert (okx_status.polls, okx_status.published, okx_status.consecutive_errors) == (18, 13, 0)
+    assert all(poller.status[t.key].polls == 43 for t in (BYBIT, HYPERLIQUID, BINANCE))
 
     oi = _of(published, OpenInterest)
     venues = {(o.instrument_id.value, o.venue) for o in oi}
@@ -348,17 +356,19 @@ def test_bybit_five_minute_records_are_not_stale_between_records(loop, servers):
     bybit_server, bybit = servers("bybit")
     okx_server, okx = servers("okx")
     bybit.advance = okx.advance = False  # both repeat their newest record
-    poller, _, _ = _poller(loop, [BYBIT, OKX], {"bybit": bybit_server.url, "okx": okx_server.url},
+    virtual = VirtualTime()
+    poller, _, _ = _poller(loop, [BYBIT, OKX], {"bybit": bybit_server.url, "okx": okx_server.url}, virtual,
                            interval_secs=0.05, stale_after_secs=0.3)
 
     async def run():
         await poller._connect()
-        await asyncio.sleep(1.0)
+        await virtual.run_for(1.0, sleepers=2)
         await poller._disconnect()
 
     loop.run_until_complete(run())
     st_bybit, st_okx = poller.status[BYBIT.key], poller.status[OKX.key]
-    assert st_bybit.repeats >= 3 and st_okx.repeats >= 3
+    # polled at 0, 0.05, ..., 1.0 s: one new record, then 20 repeats
+    assert (st_bybit.published, st_bybit.repeats) == (st_okx.published, st_okx.repeats) == (1, 20)
     assert st_okx.stale  # OKX reports continuously: a frozen timestamp for > 0.3 s is stale
     assert not st_bybit.stale  # Bybit's next record is due only 5 minutes after the last
     assert poller.stale_after_secs(BYBIT) == pytest.approx(300.05)
