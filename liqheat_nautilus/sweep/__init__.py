@@ -8,18 +8,20 @@ Public API
 - :func:`run_sweep`, :class:`SweepReport` — run a grid, resumably, into ``results.parquet``.
 """
 
-from liqheat_nautilus.sweep.executor import Executor, ExecutorError, TaskResult
-from liqheat_nautilus.sweep.grid import Cell, GridFile, expand, load_grid
-from liqheat_nautilus.sweep.runner import SweepReport, run_sweep
+import importlib
 
-__all__ = [
-    "Cell",
-    "Executor",
-    "ExecutorError",
-    "GridFile",
-    "SweepReport",
-    "TaskResult",
-    "expand",
-    "load_grid",
-    "run_sweep",
-]
+_EXPORTS = {
+    "Executor": "executor", "ExecutorError": "executor", "TaskResult": "executor",
+    "Cell": "grid", "GridFile": "grid", "expand": "grid", "load_grid": "grid",
+    "SweepReport": "runner", "run_sweep": "runner",
+}
+"""Name -> submodule. Imported on first use, so ``liqheat_nautilus.sweep.executor`` (used by ``evaluate``) does
+not pull in the backtest stack."""
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f"liqheat_nautilus.sweep.{_EXPORTS[name]}"), name)
+    raise AttributeError(f"module 'liqheat_nautilus.sweep' has no attribute {name!r}")
