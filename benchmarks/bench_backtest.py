@@ -32,10 +32,10 @@ from nautilus_trader.persistence.wranglers import BarDataWrangler
 from nautilus_trader.trading.strategy import Strategy
 
 from liqheat_nautilus.actor import LiquidationMapActor, LiquidationMapActorConfig
+from liqheat_nautilus.adapters.common.providers import known_perpetual
 from liqheat_nautilus.core.kernels import warm_up
 from liqheat_nautilus.core.units import NS_PER_MS
 from liqheat_nautilus.data import FundingRate, LiquidationCluster, OpenInterest
-from liqheat_nautilus.ingest.instruments import known_perpetual
 
 SAMPLE = Path(__file__).resolve().parents[1] / "catalog" / "okx_sol_usdt_swap_2026-06"
 INSTRUMENT_ID = "SOL-USDT-SWAP.OKX"

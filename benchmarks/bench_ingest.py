@@ -31,8 +31,8 @@ import pyarrow.csv as pacsv
 from nautilus_trader.model.data import TradeTick
 from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
-from liqheat_nautilus.ingest.binance_archive import ingest_binance_files
-from liqheat_nautilus.ingest.instruments import known_perpetual
+from liqheat_nautilus.adapters.binance.loaders import ingest_binance_files
+from liqheat_nautilus.adapters.common.providers import known_perpetual
 
 DEFAULT_FILE = (Path(__file__).resolve().parents[1] / "tests" / "data" / "binance_cm_aggtrades"
                 / "BTCUSD_PERP-aggTrades-2026-05-08.zip")

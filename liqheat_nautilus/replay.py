@@ -9,93 +9,15 @@ each ``snapshot_interval_ns``. Only the catalog read touches Nautilus; the rest 
 import dataclasses
 import math
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from liqheat_nautilus.core import ClusterInfo, LiquidationMapEngine, MapParams
 from liqheat_nautilus.core.units import NS_PER_HOUR
-
-DEFAULT_BAR_SPEC = "1-MINUTE-LAST"
+from liqheat_nautilus.persistence.reader import MarketSeries
 
 _BAR, _FUNDING, _OI = 0, 1, 2
-
-
-@dataclass(frozen=True)
-class MarketSeries:
-    """
-    Bars, open interest and funding of one instrument as numpy arrays (time ascending).
-
-    Attributes
-    ----------
-    instrument_id : str
-        E.g. ``"SOL-USDT-SWAP.OKX"``.
-    bar_ts_ns : np.ndarray
-        Shape ``(n,)`` int64 bar ``ts_event`` (bar close, UNIX ns).
-    open, high, low, close, volume : np.ndarray
-        Shape ``(n,)`` float64 bar prices (quote currency) and volume (base units).
-    oi_ts_ns : np.ndarray
-        Shape ``(m,)`` int64 open-interest times (UNIX ns).
-    oi_usd, oi_base : np.ndarray
-        Shape ``(m,)`` open interest (USD notional) and in base units (``nan`` when the venue did not report it).
-    funding_ts_ns : np.ndarray
-        Shape ``(f,)`` int64 funding times (UNIX ns).
-    funding_rate : np.ndarray
-        Shape ``(f,)`` funding rate (fraction per interval).
-    """
-
-    instrument_id: str
-    bar_ts_ns: np.ndarray
-    open: np.ndarray
-    high: np.ndarray
-    low: np.ndarray
-    close: np.ndarray
-    volume: np.ndarray
-    oi_ts_ns: np.ndarray
-    oi_usd: np.ndarray
-    oi_base: np.ndarray
-    funding_ts_ns: np.ndarray
-    funding_rate: np.ndarray
-
-    def __len__(self) -> int:
-        return int(self.bar_ts_ns.size)
-
-    def until(self, at_ns: int) -> "MarketSeries":
-        """
-        The part of the series at or before ``at_ns``.
-
-        Parameters
-        ----------
-        at_ns : int
-            Cut-off time (UNIX ns, inclusive).
-
-        Returns
-        -------
-        MarketSeries
-        """
-        b = int(np.searchsorted(self.bar_ts_ns, at_ns, side="right"))
-        o = int(np.searchsorted(self.oi_ts_ns, at_ns, side="right"))
-        f = int(np.searchsorted(self.funding_ts_ns, at_ns, side="right"))
-        return MarketSeries(
-            self.instrument_id, self.bar_ts_ns[:b], self.open[:b], self.high[:b], self.low[:b], self.close[:b],
-            self.volume[:b], self.oi_ts_ns[:o], self.oi_usd[:o], self.oi_base[:o], self.funding_ts_ns[:f],
-            self.funding_rate[:f],
-        )
-
-    def bars_frame(self) -> pd.DataFrame:
-        """
-        The bars as a DataFrame.
-
-        Returns
-        -------
-        pandas.DataFrame
-            Index ``ts`` (UTC timestamps of the bar close), columns ``open``, ``high``, ``low``, ``close``,
-            ``volume``.
-        """
-        index = pd.DatetimeIndex(pd.to_datetime(self.bar_ts_ns, unit="ns", utc=True), name="ts")
-        return pd.DataFrame({"open": self.open, "high": self.high, "low": self.low, "close": self.close,
-                             "volume": self.volume}, index=index)
 
 
 @dataclass
@@ -154,70 +76,10 @@ def parse_time(value: str | int | pd.Timestamp | None) -> int | None:
     if ts is pd.NaT:
         raise ValueError(f"not a time: {value!r}")
     ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
-    return int(ts.value)
-
-
-def load_market_series(
-    catalog: str | Path,
-    instrument_id: str,
-    bar_spec: str = DEFAULT_BAR_SPEC,
-    start_ns: int | None = None,
-    end_ns: int | None = None,
-) -> MarketSeries:
-    """
-    Read bars, open interest and funding of one instrument from a Nautilus ``ParquetDataCatalog``.
-
-    Parameters
-    ----------
-    catalog : str or Path
-        Catalog folder (e.g. ``catalog/build/okx_sol_usdt_swap``).
-    instrument_id : str
-        Instrument id, e.g. ``"SOL-USDT-SWAP.OKX"``.
-    bar_spec : str, default "1-MINUTE-LAST"
-        Bar specification; the bar type read is ``<instrument_id>-<bar_spec>-EXTERNAL``.
-    start_ns, end_ns : int, optional
-        Inclusive time bounds (UNIX ns).
-
-    Returns
-    -------
-    MarketSeries
-
-    Raises
-    ------
-    FileNotFoundError
-        If the catalog folder does not exist.
-    ValueError
-        If the catalog holds no bars of that bar type in the bounds.
-    """
-    from nautilus_trader.persistence.catalog import ParquetDataCatalog
-
-    from liqheat_nautilus.data import FundingRate, OpenInterest
-
-    path = Path(catalog)
-    if not path.is_dir():
-        raise FileNotFoundError(f"catalog not found: {path} (build it with `liqheat catalog ingest okx`)")
-    cat = ParquetDataCatalog(str(path))
-    bar_type = f"{instrument_id}-{bar_spec}-EXTERNAL"
-    bounds = {"start": start_ns, "end": end_ns}
-    bars = cat.bars(bar_types=[bar_type], **bounds)
-    if not bars:
-        raise ValueError(f"catalog {path}: no bars of type {bar_type} in the requested time range")
-    oi = [d.data if hasattr(d, "data") else d for d in cat.query(OpenInterest, identifiers=[instrument_id], **bounds)]
-    fr = [d.data if hasattr(d, "data") else d for d in cat.query(FundingRate, identifiers=[instrument_id], **bounds)]
-    return MarketSeries(
-        instrument_id=instrument_id,
-        bar_ts_ns=np.fromiter((b.ts_event for b in bars), dtype=np.int64, count=len(bars)),
-        open=np.fromiter((b.open.as_double() for b in bars), dtype=np.float64, count=len(bars)),
-        high=np.fromiter((b.high.as_double() for b in bars), dtype=np.float64, count=len(bars)),
-        low=np.fromiter((b.low.as_double() for b in bars), dtype=np.float64, count=len(bars)),
-        close=np.fromiter((b.close.as_double() for b in bars), dtype=np.float64, count=len(bars)),
-        volume=np.fromiter((b.volume.as_double() for b in bars), dtype=np.float64, count=len(bars)),
-        oi_ts_ns=np.array([d.ts_event for d in oi], dtype=np.int64),
-        oi_usd=np.array([d.open_interest_usd for d in oi], dtype=np.float64),
-        oi_base=np.array([d.open_interest_base for d in oi], dtype=np.float64),
-        funding_ts_ns=np.array([d.ts_event for d in fr], dtype=np.int64),
-        funding_rate=np.array([d.rate for d in fr], dtype=np.float64),
-    )
+    try:
+        return int(ts.value)
+    except OverflowError as exc:  # e.g. "June" parses as year 1, outside the nanosecond range
+        raise ValueError(f"not a time: {value!r} is outside 1677..2262 (use ISO-8601, e.g. 2026-06-20T12:00)") from exc
 
 
 def replay_engine(
@@ -232,7 +94,7 @@ def replay_engine(
     Parameters
     ----------
     series : MarketSeries
-        The inputs (see :func:`load_market_series`).
+        The inputs (see :func:`~liqheat_nautilus.persistence.reader.read_market_series`).
     params : MapParams, optional
         Engine parameters; when ``history_capacity`` is 0 it is raised to hold every snapshot of the replay.
     at_ns : int, optional

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from liqheat_nautilus.core.enums import ClusterStatus, Side
 from liqheat_nautilus.data import LiquidationCluster, LiquidationMapSnapshot
 
 
@@ -67,7 +68,7 @@ class ClusterBook:
         ----------
         cluster : LiquidationCluster
         """
-        if cluster.status == "CLEARED":
+        if cluster.status == ClusterStatus.CLEARED:
             previous = self.clusters.pop(cluster.cluster_id, None)
             self._pending_cleared.append(ClearedCluster(cluster, previous))
         else:
@@ -96,12 +97,14 @@ class ClusterBook:
         """
         return [(c.price_low, c.price_high) for c in self.clusters.values()]
 
-    def support(self, price: float, min_strength: float = 0.0) -> LiquidationCluster | None:
+    def nearest(self, side: Side, price: float, min_strength: float = 0.0) -> LiquidationCluster | None:
         """
-        The nearest ``LONG``-side cluster whose level is below ``price``.
+        The nearest cluster of a side on its own side of price: long-side below, short-side above.
 
         Parameters
         ----------
+        side : Side
+            The liquidated side (``LONG``: levels below price; ``SHORT``: above).
         price : float
             Current price.
         min_strength : float, default 0.0
@@ -111,25 +114,37 @@ class ClusterBook:
         -------
         LiquidationCluster or None
         """
-        below = [c for c in self.clusters.values()
-                 if c.side == "LONG" and c.price_level < price and c.strength >= min_strength]
-        return max(below, key=lambda c: c.price_level, default=None)
+        sign = 1.0 if Side(side) == Side.SHORT else -1.0
+        beyond = [c for c in self.clusters.values()
+                  if c.side == side and sign * (c.price_level - price) > 0 and c.strength >= min_strength]
+        return min(beyond, key=lambda c: sign * c.price_level, default=None)
+
+    def support(self, price: float, min_strength: float = 0.0) -> LiquidationCluster | None:
+        """
+        The nearest ``LONG``-side cluster whose level is below ``price`` (:meth:`nearest`).
+
+        Parameters
+        ----------
+        price : float
+        min_strength : float, default 0.0
+
+        Returns
+        -------
+        LiquidationCluster or None
+        """
+        return self.nearest(Side.LONG, price, min_strength)
 
     def resistance(self, price: float, min_strength: float = 0.0) -> LiquidationCluster | None:
         """
-        The nearest ``SHORT``-side cluster whose level is above ``price``.
+        The nearest ``SHORT``-side cluster whose level is above ``price`` (:meth:`nearest`).
 
         Parameters
         ----------
         price : float
-            Current price.
         min_strength : float, default 0.0
-            Minimum strength in [0, 1].
 
         Returns
         -------
         LiquidationCluster or None
         """
-        above = [c for c in self.clusters.values()
-                 if c.side == "SHORT" and c.price_level > price and c.strength >= min_strength]
-        return min(above, key=lambda c: c.price_level, default=None)
+        return self.nearest(Side.SHORT, price, min_strength)

@@ -6,14 +6,18 @@ short-side cluster cleared (price broke up) -> long. The stop goes back beyond t
 trailing behind the market by ``trailing_stop_bps``; a time stop closes what the trail has not.
 """
 
+from nautilus_trader.model.enums import PositionSide
+
+from liqheat_nautilus.core.enums import Side
 from liqheat_nautilus.data import LiquidationMapSnapshot
-from strategies.base import LONG, SHORT, ClusterStrategy, ClusterStrategyConfig
+from strategies.cluster_strategy import ClusterStrategy, ClusterStrategyConfig, trade_toward
+from strategies.stops import direction
 
 
 class ClusterBreakoutConfig(ClusterStrategyConfig, frozen=True):
     """
     Configuration of :class:`ClusterBreakoutStrategy` (plus the shared fields of
-    :class:`~strategies.base.ClusterStrategyConfig`; ``time_stop_minutes`` defaults to 240 here).
+    :class:`~strategies.cluster_strategy.ClusterStrategyConfig`; ``time_stop_minutes`` defaults to 240 here).
 
     Parameters
     ----------
@@ -72,7 +76,7 @@ class ClusterBreakoutStrategy(ClusterStrategy):
             if cleared.strength < cfg.min_strength or c.notional_usd < cfg.min_notional_usd:
                 continue
             # continuation still holds: price beyond the zone, not too far
-            edge_ratio = price / c.price_high - 1.0 if c.side == "SHORT" else 1.0 - price / c.price_low
+            edge_ratio = price / c.price_high - 1.0 if c.side == Side.SHORT else 1.0 - price / c.price_low
             beyond = edge_ratio * 100.0
             if 0.0 < beyond <= cfg.max_chase_pct:
                 candidates.append(cleared)
@@ -80,22 +84,16 @@ class ClusterBreakoutStrategy(ClusterStrategy):
             return
         best = max(candidates, key=lambda x: x.strength)
         c = best.cluster
-        signal = LONG if c.side == "SHORT" else SHORT
-        direction = 1 if signal == LONG else -1
-        edge = c.price_low if direction > 0 else c.price_high  # back through the whole zone = failed break
-        stop = self.stop_beyond(price, direction, edge * (1.0 - direction * cfg.stop_buffer_pct / 100.0))
+        side = trade_toward(c.side)  # the continuation
+        stop = self.stop_behind(c, side)  # back through the whole zone = failed break
         reason = (f"{c.side}-side cluster {c.price_low:.4f}-{c.price_high:.4f} cleared "
                   f"({c.notional_usd:,.0f} USD, strength {best.strength:.2f}); continuation")
-        if stop is None:
-            self.record("SKIP", signal, entry=price, confidence=best.strength, cluster_id=c.cluster_id,
-                        reason=f"no stop outside the clusters; {reason}")
-            return
-        nxt = self.book.resistance(price) if direction > 0 else self.book.support(price)
+        nxt = self.book.resistance(price) if side == PositionSide.LONG else self.book.support(price)
         if nxt is not None:
             take_profit = nxt.price_level
             reason += f"; target the next cluster {take_profit:.4f}"
         else:
-            take_profit = price * (1.0 + direction * cfg.take_profit_pct / 100.0)
+            take_profit = price * (1.0 + direction(side) * cfg.take_profit_pct / 100.0)
             reason += f"; target {cfg.take_profit_pct}%"
-        self.enter(signal, stop, take_profit, confidence=best.strength, reason=reason, cluster_id=c.cluster_id,
+        self.enter(side, stop, take_profit, confidence=best.strength, reason=reason, cluster_id=c.cluster_id,
                    trailing_offset_bps=cfg.trailing_stop_bps)

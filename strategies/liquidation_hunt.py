@@ -10,14 +10,15 @@ Take-profit at the cluster's ``price_level``; stop-loss beyond the nearest clust
 ``default_stop_pct`` away when there is none within ``max_stop_pct``), never inside a known cluster.
 """
 
+from liqheat_nautilus.core.enums import Side
 from liqheat_nautilus.data import LiquidationMapSnapshot
-from strategies.base import LONG, SHORT, ClusterStrategy, ClusterStrategyConfig
+from strategies.cluster_strategy import ClusterStrategy, ClusterStrategyConfig, trade_toward
 
 
 class LiquidationHuntConfig(ClusterStrategyConfig, frozen=True):
     """
     Configuration of :class:`LiquidationHuntStrategy` (plus the shared fields of
-    :class:`~strategies.base.ClusterStrategyConfig`).
+    :class:`~strategies.cluster_strategy.ClusterStrategyConfig`).
 
     Parameters
     ----------
@@ -67,26 +68,13 @@ class LiquidationHuntStrategy(ClusterStrategy):
             if c.strength >= cfg.min_strength
             and cfg.min_distance_pct <= abs(c.price_level / price - 1.0) * 100.0 < cfg.max_distance_pct
             and c.notional_usd >= cfg.min_notional_usd
-            and ((c.side == "SHORT" and c.price_level > price) or (c.side == "LONG" and c.price_level < price))
+            and ((c.side == Side.SHORT and c.price_level > price) or (c.side == Side.LONG and c.price_level < price))
         ]
         if not candidates:
             return
         target = max(candidates, key=lambda c: (c.strength, -abs(c.price_level - price)))
-        signal = LONG if target.side == "SHORT" else SHORT
-        direction = 1 if signal == LONG else -1
+        side = trade_toward(target.side)
         reason = (f"{target.side}-side cluster {100.0 * (target.price_level / price - 1.0):+.2f}% away, "
                   f"{target.notional_usd:,.0f} USD, strength {target.strength:.2f}")
-        # the opposite side: the nearest cluster behind the entry within max_stop_pct
-        behind = self.book.support(price) if direction > 0 else self.book.resistance(price)
-        initial = None
-        if behind is not None:
-            edge = behind.price_low if direction > 0 else behind.price_high
-            if abs(edge / price - 1.0) * 100.0 <= cfg.max_stop_pct:
-                initial = edge * (1.0 - direction * cfg.stop_buffer_pct / 100.0)
-        stop = self.stop_beyond(price, direction, initial)
-        if stop is None:
-            self.record("SKIP", signal, entry=price, take_profit=target.price_level, confidence=target.strength,
-                        cluster_id=target.cluster_id, reason=f"no stop outside the clusters; {reason}")
-            return
-        self.enter(signal, stop, target.price_level, confidence=target.strength, reason=reason,
-                   cluster_id=target.cluster_id)
+        self.enter(side, self.stop_behind_nearest(side), target.price_level, confidence=target.strength,
+                   reason=reason, cluster_id=target.cluster_id)

@@ -4,13 +4,14 @@ Playbook rule: size up when the market is deep in open interest (more leveraged 
 down when it is thin; lean towards the side the map's imbalance favours. With ``long_usd`` / ``short_usd`` the
 estimated long liquidations below price and short liquidations above (``LiquidationMapSnapshot``), a ratio above
 ``short_favour_ratio`` (many longs to liquidate below) favours shorts, below ``long_favour_ratio`` favours longs.
-No Nautilus imports besides the config base class; usable by any strategy.
+Trade directions are Nautilus ``PositionSide`` values; usable by any strategy.
 """
 
 import math
 from decimal import Decimal
 
 from nautilus_trader.common.config import NautilusConfig
+from nautilus_trader.model.enums import PositionSide
 
 
 class OISizerConfig(NautilusConfig, frozen=True):
@@ -126,14 +127,14 @@ class OISizer:
             return math.inf if long_usd > 0 else 1.0
         return long_usd / short_usd
 
-    def skew(self, side: str, long_usd: float, short_usd: float) -> float:
+    def skew(self, side: PositionSide, long_usd: float, short_usd: float) -> float:
         """
         The imbalance skew for a trade direction.
 
         Parameters
         ----------
-        side : str
-            ``"LONG"`` or ``"SHORT"`` (the trade's direction).
+        side : PositionSide
+            ``LONG`` or ``SHORT`` (the trade's direction).
         long_usd, short_usd : float
             As in :meth:`long_short_ratio`.
 
@@ -145,27 +146,27 @@ class OISizer:
         Raises
         ------
         ValueError
-            If ``side`` is not ``"LONG"``/``"SHORT"``.
+            If ``side`` is not ``LONG``/``SHORT``.
         """
-        if side not in ("LONG", "SHORT"):
-            raise ValueError(f"side must be 'LONG' or 'SHORT', got {side!r}")
+        if side not in (PositionSide.LONG, PositionSide.SHORT):
+            raise ValueError(f"side must be PositionSide.LONG or PositionSide.SHORT, got {side!r}")
         ratio = self.long_short_ratio(long_usd, short_usd)
         if ratio > self.config.short_favour_ratio:
-            favoured = "SHORT"
+            favoured = PositionSide.SHORT
         elif ratio < self.config.long_favour_ratio:
-            favoured = "LONG"
+            favoured = PositionSide.LONG
         else:
             return 1.0
         return self.config.favoured_multiplier if side == favoured else self.config.disfavoured_multiplier
 
-    def multiplier(self, side: str, total_oi_usd: float, long_usd: float, short_usd: float) -> float:
+    def multiplier(self, side: PositionSide, total_oi_usd: float, long_usd: float, short_usd: float) -> float:
         """
         Total size multiplier: tier multiplier x skew.
 
         Parameters
         ----------
-        side : str
-            ``"LONG"`` or ``"SHORT"``.
+        side : PositionSide
+            ``LONG`` or ``SHORT``.
         total_oi_usd, long_usd, short_usd : float
             From a ``LiquidationMapSnapshot`` (USD).
 
@@ -175,7 +176,8 @@ class OISizer:
         """
         return self.tier_multiplier(total_oi_usd) * self.skew(side, long_usd, short_usd)
 
-    def size(self, base_size: Decimal, side: str, total_oi_usd: float, long_usd: float, short_usd: float) -> float:
+    def size(self, base_size: Decimal, side: PositionSide, total_oi_usd: float, long_usd: float,
+             short_usd: float) -> float:
         """
         The scaled size (not rounded: round with the instrument's increment, e.g.
         :func:`strategies.sizing.round_quantity`).

@@ -6,15 +6,18 @@ nearest cluster behind the entry; every position is sized by risk and then by th
 tier multiplier times the long/short liquidation skew (see :mod:`strategies.oi_sizer`).
 """
 
+from nautilus_trader.model.enums import PositionSide
+
+from liqheat_nautilus.core.enums import Bias
 from liqheat_nautilus.data import LiquidationMapSnapshot
-from strategies.base import LONG, SHORT, ClusterStrategy, ClusterStrategyConfig
+from strategies.cluster_strategy import ClusterStrategy, ClusterStrategyConfig
 from strategies.oi_sizer import OISizerConfig
 
 
 class OISizedMagnetConfig(ClusterStrategyConfig, frozen=True):
     """
     Configuration of :class:`OISizedMagnetStrategy` (plus the shared fields of
-    :class:`~strategies.base.ClusterStrategyConfig`).
+    :class:`~strategies.cluster_strategy.ClusterStrategyConfig`).
 
     Parameters
     ----------
@@ -60,31 +63,19 @@ class OISizedMagnetStrategy(ClusterStrategy):
         snapshot : LiquidationMapSnapshot
             The update's snapshot; its clusters are in ``self.book``.
         """
-        if not self.has_capacity() or snapshot.bias not in ("UP", "DOWN"):
+        if not self.has_capacity() or snapshot.bias not in (Bias.UP, Bias.DOWN):
             return
         cfg = self.config
         price = self.price
-        direction = 1 if snapshot.bias == "UP" else -1
-        signal = LONG if direction > 0 else SHORT
-        target = self.book.resistance(price, cfg.min_strength) if direction > 0 else self.book.support(
-            price, cfg.min_strength)
+        side = PositionSide.LONG if snapshot.bias == Bias.UP else PositionSide.SHORT
+        target = (self.book.resistance(price, cfg.min_strength) if side == PositionSide.LONG
+                  else self.book.support(price, cfg.min_strength))
         if target is None:
             return
         distance = abs(target.price_level / price - 1.0) * 100.0
         if not cfg.min_distance_pct <= distance <= cfg.max_distance_pct:
             return
-        behind = self.book.support(price) if direction > 0 else self.book.resistance(price)
-        initial = None
-        if behind is not None:
-            edge = behind.price_low if direction > 0 else behind.price_high
-            if abs(edge / price - 1.0) * 100.0 <= cfg.max_stop_pct:
-                initial = edge * (1.0 - direction * cfg.stop_buffer_pct / 100.0)
-        stop = self.stop_beyond(price, direction, initial)
         reason = (f"magnet bias {snapshot.bias} (net {snapshot.magnet_net:,.0f}); nearest {target.side}-side "
                   f"cluster {distance:.2f}% away, strength {target.strength:.2f}")
-        if stop is None:
-            self.record("SKIP", signal, entry=price, confidence=target.strength, cluster_id=target.cluster_id,
-                        reason=f"no stop outside the clusters; {reason}")
-            return
-        self.enter(signal, stop, target.price_level, confidence=target.strength, reason=reason,
-                   cluster_id=target.cluster_id)
+        self.enter(side, self.stop_behind_nearest(side), target.price_level, confidence=target.strength,
+                   reason=reason, cluster_id=target.cluster_id)

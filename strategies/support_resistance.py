@@ -9,15 +9,17 @@ the stop sits beyond the level's far edge, and a bar closing beyond that edge cl
 import math
 
 from nautilus_trader.model.data import Bar
+from nautilus_trader.model.enums import PositionSide
 
 from liqheat_nautilus.data import LiquidationMapSnapshot
-from strategies.base import LONG, SHORT, ClusterStrategy, ClusterStrategyConfig
+from strategies.cluster_strategy import ClusterStrategy, ClusterStrategyConfig
+from strategies.stops import direction, stop_side_edge
 
 
 class SupportResistanceConfig(ClusterStrategyConfig, frozen=True):
     """
     Configuration of :class:`SupportResistanceStrategy` (plus the shared fields of
-    :class:`~strategies.base.ClusterStrategyConfig`).
+    :class:`~strategies.cluster_strategy.ClusterStrategyConfig`).
 
     Parameters
     ----------
@@ -49,7 +51,7 @@ class SupportResistanceStrategy(ClusterStrategy):
 
     def __init__(self, config: SupportResistanceConfig) -> None:
         super().__init__(config)
-        self._break_level: tuple[int, float] | None = None  # (direction, price beyond which the level broke)
+        self._break_level: tuple[int, float] | None = None  # (sign of the trade, price beyond which the level broke)
 
     def on_reset(self) -> None:
         """Forget the level being defended."""
@@ -72,31 +74,28 @@ class SupportResistanceStrategy(ClusterStrategy):
         resistance = self.book.resistance(price, cfg.min_strength)
         setups = []
         if support is not None and (price / support.price_level - 1.0) * 100.0 <= cfg.entry_zone_pct:
-            setups.append((price - support.price_level, LONG, support, resistance))
+            setups.append((price - support.price_level, PositionSide.LONG, support, resistance))
         if resistance is not None and (1.0 - price / resistance.price_level) * 100.0 <= cfg.entry_zone_pct:
-            setups.append((resistance.price_level - price, SHORT, resistance, support))
+            setups.append((resistance.price_level - price, PositionSide.SHORT, resistance, support))
         if not setups:
             return
-        _, signal, level, opposite = min(setups, key=lambda s: s[0])
-        direction = 1 if signal == LONG else -1
-        edge = level.price_low if direction > 0 else level.price_high
-        stop = self.stop_beyond(price, direction, edge * (1.0 - direction * cfg.stop_buffer_pct / 100.0))
-        reason = (f"{'support' if direction > 0 else 'resistance'} {level.price_level:.4f} "
+        _, side, level, opposite = min(setups, key=lambda s: s[0])
+        sign = direction(side)
+        stop = self.stop_behind(level, side)
+        reason = (f"{'support' if sign > 0 else 'resistance'} {level.price_level:.4f} "
                   f"({level.side}-side, strength {level.strength:.2f}) "
                   f"{abs(price / level.price_level - 1.0) * 100.0:.2f}% away")
-        if stop is None:
-            self.record("SKIP", signal, entry=price, confidence=level.strength, cluster_id=level.cluster_id,
-                        reason=f"no stop outside the clusters; {reason}")
-            return
         if opposite is not None:
             take_profit = opposite.price_level
             reason += f"; target the opposite level {take_profit:.4f}"
-        else:
-            take_profit = price + direction * cfg.fallback_reward_risk * abs(price - stop)
+        elif stop is not None:
+            take_profit = price + sign * cfg.fallback_reward_risk * abs(price - stop)
             reason += f"; no opposite level, target {cfg.fallback_reward_risk}R"
-        if self.enter(signal, stop, take_profit, confidence=level.strength, reason=reason,
+        else:
+            take_profit = math.nan
+        if self.enter(side, stop, take_profit, confidence=level.strength, reason=reason,
                       cluster_id=level.cluster_id):
-            self._break_level = (direction, edge)
+            self._break_level = (sign, stop_side_edge(level.price_low, level.price_high, side))
 
     def on_price(self, bar: Bar) -> None:
         """Close at market when a bar closes beyond the defended level (a break).
@@ -109,11 +108,11 @@ class SupportResistanceStrategy(ClusterStrategy):
         if self._break_level is None:
             return
         if not self.open_positions():
-            if not self._brackets:  # position gone and no entry working: nothing to defend
+            if not self.brackets:  # position gone and no entry working: nothing to defend
                 self._break_level = None
             return
-        direction, edge = self._break_level
+        sign, edge = self._break_level
         close = bar.close.as_double()
-        if self.config.exit_on_break and not math.isnan(edge) and direction * (close - edge) < 0:
+        if self.config.exit_on_break and not math.isnan(edge) and sign * (close - edge) < 0:
             self.exit_all(f"level {edge:.4f} broken (close {close:.4f})")
             self._break_level = None

@@ -1,16 +1,15 @@
 """End to end: the default backtest config on the real OKX sample, asserted from the returned results."""
 
-import msgspec
+import pickle
 
-from backtests.config import BacktestFile, load_backtest_file
-from backtests.runner import run_backtest
-from backtests.summary import format_summary
+from liqheat_nautilus.backtest.config import BacktestFile, load_backtest_file
+from liqheat_nautilus.backtest.runner import run_backtest
+from liqheat_nautilus.backtest.summary import format_summary
 from liqheat_nautilus.paths import config_dir
 
 
 def _default_spec(catalog) -> BacktestFile:
-    spec = load_backtest_file(config_dir() / "liquidation_hunt.toml")
-    return msgspec.structs.replace(spec, data=msgspec.structs.replace(spec.data, catalog=str(catalog)))
+    return load_backtest_file(config_dir() / "liquidation_hunt.toml").with_catalog(catalog)
 
 
 def test_default_backtest_publishes_clusters_and_trades(okx_catalog):
@@ -27,9 +26,12 @@ def test_default_backtest_publishes_clusters_and_trades(okx_catalog):
     assert outcome.orders_filled >= len(entries)  # every market entry filled
     assert result.total_positions > 0
     for signal in entries:
-        if signal["signal"] == "LONG":
+        if signal["position_side"] == "LONG":
             assert signal["stop_loss"] < signal["entry"] < signal["take_profit"]
         else:
             assert signal["take_profit"] < signal["entry"] < signal["stop_loss"]
     text = format_summary(outcome)
     assert "clusters" in text and "PnL" in text
+    copy = pickle.loads(pickle.dumps(outcome))  # plain data: can cross processes (e.g. a Ray sweep)
+    assert copy.result.total_orders == result.total_orders and repr(copy.entries) == repr(entries)
+    assert copy.run_stats.bars == outcome.run_stats.bars > 21_000

@@ -422,16 +422,15 @@ def report_from_outcome(outcome, out_dir: str | Path, *, comparison: pd.DataFram
 
     Raises
     ------
-    FileNotFoundError
-        If the catalog is missing.
     ValueError
-        If the catalog has no bars for the run or a report lacks a column.
+        If the catalog is missing or has no bars for the run (``IngestError``), or a report lacks a column.
     """
     from liqheat_nautilus.actor import LiquidationMapActorConfig
-    from liqheat_nautilus.replay import NS_PER_HOUR, load_market_series, parse_time, replay_engine
+    from liqheat_nautilus.persistence.reader import read_market_series
+    from liqheat_nautilus.replay import NS_PER_HOUR, parse_time, replay_engine
 
     spec = outcome.spec
-    series = load_market_series(spec.catalog_path(), spec.data.instrument_id, spec.data.bar_spec,
+    series = read_market_series(spec.catalog_path(), spec.data.instrument_id, spec.data.bar_spec,
                                 parse_time(spec.data.start), parse_time(spec.data.end))
     params, interval_ns = None, NS_PER_HOUR
     for actor in spec.actors:

@@ -90,7 +90,7 @@ def heatmap_data(history: dict[str, np.ndarray], bars: pd.DataFrame | None = Non
         ``MapHistory.ordered()`` (``ts_ns``, ``price``, ``base``, ``width``, ``long_usd``, ``short_usd``).
     bars : pandas.DataFrame, optional
         Bars with a UTC ``DatetimeIndex`` (bar close) and ``low``/``high`` columns, for the price reached between
-        snapshots (see :meth:`liqheat_nautilus.replay.MarketSeries.bars_frame`).
+        snapshots (see :meth:`liqheat_nautilus.persistence.reader.MarketSeries.bars_frame`).
     cleared_half_life_hours : float, default 12
         Half-life (hours) of the faded cleared layer; 0 keeps only the snapshot at which a zone was cleared.
 

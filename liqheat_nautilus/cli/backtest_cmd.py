@@ -34,47 +34,60 @@ def register(subparsers) -> None:
                         help="run the four example strategies on the same catalog and print a comparison table")
     parser.add_argument("--catalog", type=Path, default=None,
                         help="use this catalog instead of the one in the config(s)")
-    parser.add_argument("--results-dir", type=Path, default=None,
+    parser.add_argument("--instrument", default=None,
+                        help="trade this instrument id of the catalog instead of the config's (e.g. "
+                             "BTCUSDT-PERP.BINANCE); the venue and the components' ids and bar types follow")
+    parser.add_argument("--results-dir", "--out", dest="results_dir", type=Path, default=None,
                         help="root of the results folders (default: results/ in the project)")
     parser.add_argument("--no-reports", action="store_true", help="do not write the reports")
     parser.add_argument("--report", action=argparse.BooleanOptionalAction, default=True,
                         help="also write the HTML (and, with Chromium, PNG) backtest report chart: price over the "
                              "liquidation heatmap, entries/exits, equity, drawdown, comparison table (default on)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-    parser.add_argument("--log-level", default="ERROR", help="Nautilus log level (default ERROR)")
+    parser.add_argument("--log-level", default="ERROR",
+                        help="Nautilus log level: OFF, TRACE, DEBUG, INFO, WARNING or ERROR (default ERROR)")
     parser.set_defaults(func=_run)
 
 
-def _load(path: Path, catalog: Path | None):
-    import msgspec
-
-    from backtests.config import load_backtest_file
+def _load(path: Path, args: argparse.Namespace):
+    """Read a backtest file and apply ``--catalog`` / ``--instrument``."""
+    from liqheat_nautilus.backtest import load_backtest_file
 
     spec = load_backtest_file(path)
-    if catalog is not None:
-        spec = msgspec.structs.replace(spec, data=msgspec.structs.replace(spec.data, catalog=str(catalog.resolve())))
+    if args.catalog is not None:
+        spec = spec.with_catalog(args.catalog)
+    if args.instrument is not None:
+        spec = spec.with_instrument(args.instrument)
+        try:
+            spec.validate()
+        except ValueError as exc:
+            raise ValueError(f"{path} with --instrument {args.instrument}: {exc}") from exc
     return spec
 
 
 def _run(args: argparse.Namespace) -> int:
-    from backtests.runner import run_backtest
-    from backtests.summary import format_summary
+    from liqheat_nautilus import validation
+    from liqheat_nautilus.backtest import format_summary, run_all, run_backtest
 
-    results_dir = None if args.no_reports else (args.results_dir or project_root() / "results")
+    try:
+        log_level = validation.log_level(args.log_level)
+        results_dir = None if args.no_reports else validation.output_dir(
+            args.results_dir or project_root() / "results", "--results-dir")
+    except ValueError as exc:  # a bad option value: a usage error
+        print(f"backtest failed: {exc}", file=sys.stderr)
+        return 2
     try:
         if args.all:
-            from backtests.compare import run_all
-
-            specs = [_load(config_dir() / name, args.catalog) for name in ALL_CONFIGS]
-            comparison = run_all(specs, log_level=args.log_level, results_dir=results_dir,
+            specs = [_load(config_dir() / name, args) for name in ALL_CONFIGS]
+            comparison = run_all(specs, log_level=log_level, results_dir=results_dir,
                                  show_progress=not args.no_progress)
             print(comparison.text())
             if args.report and results_dir is not None:
                 for outcome in comparison.outcomes:
                     _write_chart_report(outcome, comparison.rows)
             return 0
-        spec = _load(args.config or config_dir() / DEFAULT_CONFIG, args.catalog)
-        outcome = run_backtest(spec, log_level=args.log_level, results_dir=results_dir,
+        spec = _load(args.config or config_dir() / DEFAULT_CONFIG, args)
+        outcome = run_backtest(spec, log_level=log_level, results_dir=results_dir,
                                show_progress=not args.no_progress)
     except (FileNotFoundError, ValueError) as exc:
         print(f"backtest failed: {exc}", file=sys.stderr)

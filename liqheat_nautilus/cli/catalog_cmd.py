@@ -4,10 +4,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from liqheat_nautilus.ingest.binance_names import KINDS
-from liqheat_nautilus.ingest.errors import IngestError
-from liqheat_nautilus.ingest.okx_sample import IngestSummary, ingest_okx_sample
+from liqheat_nautilus.adapters.binance.loaders import KINDS
+from liqheat_nautilus.adapters.okx.loaders import ingest_okx_sample
 from liqheat_nautilus.paths import default_catalog_dir, sample_dir
+from liqheat_nautilus.persistence.errors import IngestError
+from liqheat_nautilus.persistence.writer import IngestSummary
 
 
 def register(subparsers) -> None:
@@ -103,8 +104,8 @@ def _ingest_okx(args: argparse.Namespace) -> int:
 
 
 def _ingest_binance(args: argparse.Namespace) -> int:
-    from liqheat_nautilus.ingest.binance_archive import ingest_binance_files
-    from liqheat_nautilus.ingest.chunk_writer import DEFAULT_CHUNK_ROWS
+    from liqheat_nautilus.adapters.binance.loaders import ingest_binance_files
+    from liqheat_nautilus.persistence.writer import DEFAULT_CHUNK_ROWS
 
     try:
         summary = ingest_binance_files(args.files, args.catalog, instrument_id=args.instrument, kind=args.kind,
@@ -128,9 +129,9 @@ def _parse_utc_ms(text: str) -> int:
 def _fetch(args: argparse.Namespace) -> int:
     import ccxt
 
-    from liqheat_nautilus.exchanges.fetch import FetchPlan, fetch_to_catalog
-    from liqheat_nautilus.exchanges.retry import RetryPolicy
-    from liqheat_nautilus.exchanges.venues import venue_spec
+    from liqheat_nautilus.adapters.ccxt.config import venue_spec
+    from liqheat_nautilus.adapters.ccxt.loaders import FetchPlan, fetch_to_catalog
+    from liqheat_nautilus.adapters.ccxt.paging import RetryPolicy
 
     if args.data is None:
         kinds = ("bars", "oi", "funding") if venue_spec(args.exchange).oi_history else ("bars", "funding")
@@ -160,7 +161,7 @@ def _catalog_or_default(args: argparse.Namespace) -> Path:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from liqheat_nautilus.ingest.catalog_validate import validate_catalog
+    from liqheat_nautilus.persistence.validate import validate_catalog
 
     try:
         report = validate_catalog(_catalog_or_default(args), max_jump=args.max_jump_pct / 100.0)
@@ -172,7 +173,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _info(args: argparse.Namespace) -> int:
-    from liqheat_nautilus.ingest.catalog_info import catalog_info
+    from liqheat_nautilus.persistence.info import catalog_info
 
     try:
         info = catalog_info(_catalog_or_default(args))

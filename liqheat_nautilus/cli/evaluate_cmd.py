@@ -18,7 +18,7 @@ from liqheat_nautilus.evaluation.csv_inputs import (
 from liqheat_nautilus.evaluation.report import print_report, render_markdown, report_to_json
 from liqheat_nautilus.evaluation.runner import EvaluationSettings, all_models, all_profiles, run_evaluation
 from liqheat_nautilus.evaluation.series import EvaluationData, Observations
-from liqheat_nautilus.ingest.errors import IngestError
+from liqheat_nautilus.persistence.errors import IngestError
 
 DATASETS = ("coinglass", "csv", "catalog")
 

@@ -23,19 +23,27 @@ def register(subparsers) -> None:
     parser.add_argument("--duration", type=float, default=None,
                         help="stop gracefully after this many seconds (default: run until Ctrl-C)")
     parser.add_argument("--summary", type=Path, default=None, help="write a JSON run summary here")
-    parser.add_argument("--log-level", default=None, help="Nautilus log level (default: the file's log_level)")
+    parser.add_argument("--log-level", default=None,
+                        help="Nautilus log level: OFF, TRACE, DEBUG, INFO, WARNING or ERROR (default: the file's)")
     parser.set_defaults(func=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
+    from liqheat_nautilus import validation
     from liqheat_nautilus.live.live_file import load_live_file
     from liqheat_nautilus.live.node import build_node, run_node_async
     from liqheat_nautilus.live.summary import collect_summary
 
     path = args.config or config_dir() / DEFAULT_CONFIG
     try:
+        log_level = args.log_level and validation.log_level(args.log_level)  # Nautilus' parser would abort
+    except ValueError as exc:
+        print(f"live failed: {exc}", file=sys.stderr)
+        return 2
+    try:
         live = load_live_file(path)
-        node = build_node(live, mainnet_flag=args.mainnet, log_level=args.log_level)
+        validation.log_level(log_level or live.log_level, f"{path}: log_level")
+        node = build_node(live, mainnet_flag=args.mainnet, log_level=log_level)
     except (FileNotFoundError, ValueError, RuntimeError) as exc:
         print(f"live failed: {exc}", file=sys.stderr)
         return 1

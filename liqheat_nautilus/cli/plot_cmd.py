@@ -47,7 +47,7 @@ def _catalog(args: argparse.Namespace) -> Path:
 
     path = args.catalog or default_catalog_dir()
     if not path.exists() and path.resolve() == default_catalog_dir().resolve():
-        from liqheat_nautilus.ingest.okx_sample import ingest_okx_sample
+        from liqheat_nautilus.adapters.okx.loaders import ingest_okx_sample
 
         print(f"building the embedded catalog {path} from the real OKX sample (first use)...", file=sys.stderr)
         ingest_okx_sample(sample_dir(), path, args.instrument)
@@ -64,7 +64,8 @@ def _run(args: argparse.Namespace) -> int:
     from liqheat_nautilus.charts.output import write_figure
     from liqheat_nautilus.core import MapParams
     from liqheat_nautilus.paths import project_root
-    from liqheat_nautilus.replay import load_market_series, parse_time, replay_engine
+    from liqheat_nautilus.persistence.reader import read_market_series
+    from liqheat_nautilus.replay import parse_time, replay_engine
 
     formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
     try:
@@ -73,7 +74,7 @@ def _run(args: argparse.Namespace) -> int:
         at_ns = parse_time(args.at)
         params = MapParams(model=args.model, leverage_profile=args.leverage_profile, mmr=args.mmr,
                            bin_bps=args.bin_bps, n_bins=args.n_bins)
-        series = load_market_series(_catalog(args), args.instrument, args.bar_spec, end_ns=at_ns)
+        series = read_market_series(_catalog(args), args.instrument, args.bar_spec, end_ns=at_ns)
         state = replay_engine(series, params, at_ns, snapshot_interval_ns=args.snapshot_minutes * NS_PER_MINUTE)
         when = pd.Timestamp(state.at_ns, unit="ns", tz="UTC").strftime("%Y%m%dT%H%M")
         if args.chart == "map":

@@ -1,8 +1,8 @@
 """Read evaluation inputs from a Nautilus ``ParquetDataCatalog`` (the project's catalog layout).
 
-Bars come from the catalog's ``Bar`` data (stamped at the bar close, as the project's ingests write them);
-open interest and funding from the custom ``OpenInterest`` and ``FundingRate`` types of
-:mod:`liqheat_nautilus.data`. Actual liquidations come either from a ``timestamp,long_usd,short_usd`` CSV (see
+Bars, open interest (USD and base units) and funding come from the one catalog reader,
+:func:`~liqheat_nautilus.persistence.reader.read_market_series` (bars stamped at their close, as the project's
+ingests write them). Actual liquidations come either from a ``timestamp,long_usd,short_usd`` CSV (see
 :mod:`liqheat_nautilus.evaluation.csv_inputs`) or from the catalog's ``LiquidationEvent`` prints, summed per
 UTC-aligned window (:func:`~liqheat_nautilus.evaluation.liquidation_events.aggregate_liquidations`).
 """
@@ -15,7 +15,8 @@ from liqheat_nautilus.core.units import NS_PER_HOUR
 from liqheat_nautilus.evaluation.csv_inputs import read_liquidations_csv
 from liqheat_nautilus.evaluation.liquidation_events import aggregate_liquidations
 from liqheat_nautilus.evaluation.series import BarSeries, EvaluationData, Observations
-from liqheat_nautilus.ingest.errors import IngestError
+from liqheat_nautilus.persistence.errors import IngestError
+from liqheat_nautilus.persistence.reader import read_market_series
 
 
 def _unwrap(items) -> list:
@@ -49,8 +50,8 @@ def read_catalog(
     Returns
     -------
     EvaluationData
-        Bars with ``open_ns = close_ns - bar length`` (the most common spacing), OI in USD at each
-        ``ts_event``, funding rates (fraction) at each ``ts_event``.
+        Bars with ``open_ns = close_ns - bar length`` (the most common spacing), OI in USD (and in base units
+        where the venue reported them) at each ``ts_event``, funding rates (fraction) at each ``ts_event``.
 
     Raises
     ------
@@ -60,34 +61,19 @@ def read_catalog(
     """
     from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
-    from liqheat_nautilus.data import FundingRate, LiquidationEvent, OpenInterest
+    from liqheat_nautilus.data import LiquidationEvent
 
     path = Path(catalog_path)
-    if not path.is_dir():
-        raise IngestError(path, "catalog folder not found")
-    catalog = ParquetDataCatalog(str(path))
-    bars = catalog.bars(bar_types=[bar_type]) if bar_type else catalog.bars(instrument_ids=[instrument_id])
-    if not bars:
-        raise IngestError(path, f"no bars for {bar_type or instrument_id}", field="Bar")
-    kinds = {str(b.bar_type) for b in bars}
-    if len(kinds) > 1:
-        raise IngestError(path, f"several bar types {sorted(kinds)}: choose one with bar_type", field="Bar")
-    close_ns = np.array([b.ts_event for b in bars], dtype=np.int64)
-    order = np.argsort(close_ns, kind="stable")
-    close_ns = close_ns[order]
-    ohlcv = np.array([[b.open.as_double(), b.high.as_double(), b.low.as_double(), b.close.as_double(),
-                       b.volume.as_double()] for b in bars])[order]
-    if close_ns.size < 2:
+    series = read_market_series(path, instrument_id, bar_type)
+    if len(series) < 2:
         raise IngestError(path, "needs at least two bars to infer the bar length", field="Bar")
-    values, counts = np.unique(np.diff(close_ns), return_counts=True)
+    values, counts = np.unique(np.diff(series.bar_ts_ns), return_counts=True)
     step = int(values[counts.argmax()])
-    bar_series = BarSeries(close_ns - step, close_ns, *(ohlcv[:, i].copy() for i in range(5)))
-    oi = _unwrap(catalog.query(OpenInterest, identifiers=[instrument_id]))
-    if not oi:
+    bar_series = BarSeries(series.bar_ts_ns - step, series.bar_ts_ns, series.open, series.high, series.low,
+                           series.close, series.volume)
+    if not series.oi_ts_ns.size:
         raise IngestError(path, f"no OpenInterest for {instrument_id}", field="OpenInterest")
-    oi.sort(key=lambda x: x.ts_event)
-    funding = _unwrap(catalog.query(FundingRate, identifiers=[instrument_id]))
-    funding.sort(key=lambda x: x.ts_event)
+    catalog = ParquetDataCatalog(str(path))
     if liquidations_csv is not None:
         liquidations = read_liquidations_csv(liquidations_csv)
         liq_source = f"liquidations {liquidations_csv}"
@@ -105,11 +91,8 @@ def read_catalog(
         liq_source = f"{len(events)} LiquidationEvent prints per {window_hours:g} h"
     return EvaluationData(
         bars=bar_series,
-        open_interest=Observations(np.array([x.ts_event for x in oi], dtype=np.int64),
-                                   np.array([x.open_interest_usd for x in oi], dtype=np.float64),
-                                   "OpenInterest"),
-        funding=Observations(np.array([x.ts_event for x in funding], dtype=np.int64),
-                             np.array([x.rate for x in funding], dtype=np.float64), "FundingRate"),
+        open_interest=Observations(series.oi_ts_ns, series.oi_usd, "OpenInterest", base=series.oi_base),
+        funding=Observations(series.funding_ts_ns, series.funding_rate, "FundingRate"),
         liquidations=liquidations,
-        source=f"catalog {path} ({kinds.pop()}) + {liq_source}",
+        source=f"catalog {path} ({series.bar_type}) + {liq_source}",
     )

@@ -23,8 +23,8 @@ from liqheat_nautilus.evaluation.csv_inputs import (
     typical_step_ns,
 )
 from liqheat_nautilus.evaluation.series import EvaluationData
-from liqheat_nautilus.ingest.errors import IngestError
 from liqheat_nautilus.paths import project_root
+from liqheat_nautilus.persistence.errors import IngestError
 
 LIQUIDATIONS_FILE = "coinglass_liquidation_4h.csv"
 OPEN_INTEREST_FILE = "coinglass_oi_4h.csv"

@@ -21,14 +21,14 @@ import numpy as np
 import pandas as pd
 
 from liqheat_nautilus.evaluation.series import BarSeries, LiquidationWindows, Observations, TakerFlow
-from liqheat_nautilus.ingest.checks import (
+from liqheat_nautilus.persistence.checks import (
     line_of,
     require_columns,
     require_ohlc_consistent,
     require_positive,
     to_numeric,
 )
-from liqheat_nautilus.ingest.errors import IngestError
+from liqheat_nautilus.persistence.errors import IngestError
 
 
 def read_csv(path: str | Path, columns: list[str]) -> pd.DataFrame:

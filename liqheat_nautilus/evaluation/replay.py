@@ -11,6 +11,7 @@ actual-liquidation window) the replay records:
 * the magnet of ``engine.magnet()`` (up and down forces, bias).
 """
 
+import math
 import time
 from dataclasses import dataclass
 
@@ -128,7 +129,8 @@ def replay(data: EvaluationData, params: MapParams) -> ReplayResult:
         elif kind == _TAKER:
             engine.update_taker_volume(float(taker.buy_usd[i]), float(taker.sell_usd[i]), int(taker.ts_ns[i]))
         elif kind == _OI:
-            engine.update_open_interest(float(oi.value[i]), int(oi.ts_ns[i]))
+            engine.update_open_interest(float(oi.value[i]), int(oi.ts_ns[i]),
+                                        math.nan if oi.base is None else float(oi.base[i]))
         else:
             est[i] = engine.take_swept()
             price[i] = engine.price

@@ -97,6 +97,9 @@ class Observations:
         Shape ``(n,)`` float64 values.
     name : str
         What the values are (used in error messages).
+    base : np.ndarray, optional
+        Open interest only: shape ``(n,)`` float64 open interest in base units, ``nan`` where the venue did not
+        report it (the engine then divides the USD value by the price, as the actor does).
 
     Raises
     ------
@@ -107,10 +110,13 @@ class Observations:
     ts_ns: np.ndarray
     value: np.ndarray
     name: str = "observations"
+    base: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         _check_sorted(self.name, self.ts_ns)
         _check_lengths(self.name, self.ts_ns, value=self.value)
+        if self.base is not None and self.base.shape != self.ts_ns.shape:
+            raise ValueError(f"{self.name}: field 'base' has shape {self.base.shape}, timestamps {self.ts_ns.shape}")
 
     def __len__(self) -> int:
         return int(self.ts_ns.size)
@@ -118,7 +124,7 @@ class Observations:
     def slice_time(self, start_ns: int, end_ns: int) -> "Observations":
         """Observations with ``start_ns <= ts_ns <= end_ns`` (UNIX ns)."""
         m = (self.ts_ns >= start_ns) & (self.ts_ns <= end_ns)
-        return Observations(self.ts_ns[m], self.value[m], self.name)
+        return Observations(self.ts_ns[m], self.value[m], self.name, None if self.base is None else self.base[m])
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,10 @@
-"""Live trading on a Nautilus ``TradingNode`` (``liqheat live``).
+"""Live trading on a Nautilus ``TradingNode`` (``liqheat live``): the venue-independent node assembly.
 
-Modules (one concept each):
+The venue clients live in :mod:`liqheat_nautilus.adapters` (Binance data and guarded execution clients, the ccxt
+open-interest / funding poller). Modules here (one concept each):
 
-- :mod:`.binance_messages` — pure conversions: ``forceOrder`` / insurance-fund trades -> ``LiquidationEvent``,
-  ``BinanceFuturesMarkPriceUpdate`` -> ``FundingRate``, the funding throttle;
-- :mod:`.binance_data`, :mod:`.binance_factory` — Nautilus' Binance USD-M data client plus those feeds;
-- :mod:`.oi_config`, :mod:`.oi_poller`, :mod:`.oi_factory` — open-interest / funding poller (ccxt.async_support);
-- :mod:`.risk_guard`, :mod:`.guarded_exec` — notional limits enforced in the execution clients (Binance, sandbox);
+- :mod:`.live_file` — the TOML file (embeds the adapters' configs); :mod:`.keys` — environment keys;
+- :mod:`.node` — node builder, bounded run, graceful shutdown; :mod:`.summary` — the run summary;
 - :mod:`.monitor` — feed subscriptions and counters;
-- :mod:`.live_file` — the TOML file; :mod:`.keys` — environment keys;
-- :mod:`.node` — node builder, bounded run, graceful shutdown; :mod:`.summary` — the run summary.
+- :mod:`.risk_guard` — notional limits enforced in the execution clients.
 """

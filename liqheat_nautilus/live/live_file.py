@@ -6,6 +6,9 @@ API keys are deliberately *not* fields: unknown fields are rejected, so a key pa
 from pathlib import Path
 
 import msgspec
+from nautilus_trader.common.config import NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt
+
+from liqheat_nautilus.adapters.ccxt.config import OpenInterestPollerConfig
 
 EXECUTION_MODES = ("testnet", "sandbox", "mainnet")
 MAINNET_CONFIRMATION = "I accept real-money trading on Binance mainnet"
@@ -55,10 +58,10 @@ class BinanceSection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     account_type: str = "USDT_FUTURES"
     base_url_http: str = ""
     base_url_ws: str = ""
-    funding_interval_hours: float = 8.0
-    funding_min_interval_secs: int = 60
+    funding_interval_hours: PositiveFloat = 8.0
+    funding_min_interval_secs: NonNegativeInt = 60
     liquidation_trade_types: list[str] = msgspec.field(default_factory=lambda: ["INSURANCE_FUND"])
-    update_instruments_interval_mins: int = 60
+    update_instruments_interval_mins: NonNegativeInt = 60
 
 
 class SandboxSection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -76,7 +79,7 @@ class SandboxSection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """
 
     starting_balances: list[str] = msgspec.field(default_factory=lambda: ["10000 USDT"])
-    default_leverage: float = 5.0
+    default_leverage: PositiveFloat = 5.0
     oms_type: str = "NETTING"
 
 
@@ -122,40 +125,28 @@ class ShutdownSection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
     close_positions: bool = True
     cancel_orders: bool = True
-    grace_secs: float = 5.0
+    grace_secs: NonNegativeFloat = 5.0
 
 
-class PollerTargetSection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """``[[poller.targets]]``: see :class:`~liqheat_nautilus.live.oi_config.PollTarget`."""
-
-    exchange: str
-    symbol: str
-    instrument_id: str
-    venue: str = ""
-    price_instrument_id: str = ""
-    open_interest: bool = True
-    funding: bool = False
-    funding_interval_hours: float = 8.0
-
-
-class PollerSection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+class PollerSection(OpenInterestPollerConfig, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """
-    ``[poller]``: see :class:`~liqheat_nautilus.live.oi_config.OpenInterestPollerConfig` (``client_id`` names the
-    client; request warm-up history from it).
+    ``[poller]`` and its ``[[poller.targets]]``: every field of
+    :class:`~liqheat_nautilus.adapters.ccxt.config.OpenInterestPollerConfig` (checked by it: positive intervals, at
+    least one target, no credentials in ``ccxt_config``), plus the client id.
+
+    Attributes
+    ----------
+    client_id : str
+        The poller's data client id (request warm-up history from it).
     """
 
-    targets: list[PollerTargetSection] = msgspec.field(default_factory=list)
     client_id: str = "LIQHEAT_OI"
-    interval_secs: float = 60.0
-    request_timeout_secs: float = 10.0
-    max_backoff_secs: float = 600.0
-    stale_after_secs: float = 300.0
-    api_base_overrides: dict[str, str] = msgspec.field(default_factory=dict)
-    ccxt_options: dict[str, dict] = msgspec.field(default_factory=dict)
-    ccxt_config: dict[str, dict] = msgspec.field(default_factory=dict)
-    history_timeframe: str = "5m"
-    history_limit: int = 500
-    open_interest_params: dict[str, dict] = msgspec.field(default_factory=dict)
+
+    def poller_config(self) -> OpenInterestPollerConfig:
+        """The adapter's config (this section without ``client_id``)."""
+        fields = msgspec.structs.asdict(self)
+        del fields["client_id"]
+        return OpenInterestPollerConfig(**fields)
 
 
 class MonitorSection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -167,8 +158,8 @@ class MonitorSection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """
 
     enabled: bool = True
-    heartbeat_secs: int = 60
-    stale_after_secs: int = 120
+    heartbeat_secs: NonNegativeInt = 60
+    stale_after_secs: PositiveInt = 120
     subscribe_quote_ticks: bool = True
 
 
@@ -192,8 +183,10 @@ class LiveFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         Nautilus trader id (``NAME-TAG``).
     log_level : str
         Nautilus log level.
-    execution, binance, sandbox, risk, shutdown, poller, monitor
+    execution, binance, sandbox, risk, shutdown, monitor
         The sections above.
+    poller : PollerSection or None
+        ``[poller]``; without it no open-interest poller runs.
     actors, strategies : list[ComponentSection]
         Components, as in the backtest files.
     """
@@ -206,7 +199,7 @@ class LiveFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     sandbox: SandboxSection = msgspec.field(default_factory=SandboxSection)
     risk: RiskSection = msgspec.field(default_factory=RiskSection)
     shutdown: ShutdownSection = msgspec.field(default_factory=ShutdownSection)
-    poller: PollerSection = msgspec.field(default_factory=PollerSection)
+    poller: PollerSection | None = None
     monitor: MonitorSection = msgspec.field(default_factory=MonitorSection)
     actors: list[ComponentSection] = msgspec.field(default_factory=list)
     strategies: list[ComponentSection] = msgspec.field(default_factory=list)
@@ -230,8 +223,9 @@ def load_live_file(path: str | Path) -> LiveFile:
     FileNotFoundError
         If the file does not exist.
     ValueError
-        For a missing, unknown (e.g. an ``api_key``) or mistyped field (msgspec names it and its section), an
-        unknown execution mode, or an empty ``instrument_ids``.
+        For a missing, unknown (e.g. an ``api_key``), mistyped or out-of-range field (msgspec names it and its
+        section), a credential inside ``[poller] ccxt_config``, an unknown execution mode, or an empty
+        ``instrument_ids``.
     """
     path = Path(path)
     if not path.is_file():

@@ -20,18 +20,19 @@ from nautilus_trader.config import (
 from nautilus_trader.live.node import TradingNode
 from nautilus_trader.model.identifiers import InstrumentId, TraderId
 
-from liqheat_nautilus.live.binance_data import LiqheatBinanceDataClientConfig
-from liqheat_nautilus.live.binance_factory import LiqheatBinanceLiveDataClientFactory
-from liqheat_nautilus.live.guarded_exec import (
+from liqheat_nautilus.adapters.binance.config import (
     GuardedBinanceExecClientConfig,
-    GuardedBinanceExecClientFactory,
     GuardedSandboxExecClientConfig,
-    GuardedSandboxExecClientFactory,
+    LiqheatBinanceDataClientConfig,
 )
+from liqheat_nautilus.adapters.binance.factories import (
+    GuardedBinanceExecClientFactory,
+    GuardedSandboxExecClientFactory,
+    LiqheatBinanceLiveDataClientFactory,
+)
+from liqheat_nautilus.adapters.ccxt.factories import OpenInterestPollerFactory
 from liqheat_nautilus.live.keys import require_keys
 from liqheat_nautilus.live.live_file import LiveFile, check_mainnet_guard
-from liqheat_nautilus.live.oi_config import OpenInterestPollerConfig, PollTarget
-from liqheat_nautilus.live.oi_factory import OpenInterestPollerFactory
 
 BINANCE = "BINANCE"
 
@@ -84,16 +85,8 @@ def build_node_config(live: LiveFile, mainnet_flag: bool = False, log_level: str
             liquidation_trade_types=tuple(b.liquidation_trade_types),
         ),
     }
-    p = live.poller
-    if p.targets:
-        data_clients[p.client_id] = OpenInterestPollerConfig(
-            targets=[PollTarget(**{f: getattr(t, f) for f in t.__struct_fields__}) for t in p.targets],
-            interval_secs=p.interval_secs, request_timeout_secs=p.request_timeout_secs,
-            max_backoff_secs=p.max_backoff_secs, stale_after_secs=p.stale_after_secs,
-            api_base_overrides=dict(p.api_base_overrides) or None, ccxt_options=dict(p.ccxt_options) or None,
-            ccxt_config=dict(p.ccxt_config) or None, history_timeframe=p.history_timeframe,
-            history_limit=p.history_limit, open_interest_params=dict(p.open_interest_params) or None,
-        )
+    if live.poller is not None:
+        data_clients[live.poller.client_id] = live.poller.poller_config()
     r = live.risk
     limits = {"max_notional_per_order": {k: float(v) for k, v in r.max_notional_per_order.items()} or None,
               "max_position_notional": {k: float(v) for k, v in r.max_position_notional.items()} or None}
@@ -176,7 +169,7 @@ def build_node(live: LiveFile, mainnet_flag: bool = False, log_level: str | None
     require_keys(live.execution.mode)
     node = TradingNode(config=config)
     node.add_data_client_factory(BINANCE, LiqheatBinanceLiveDataClientFactory)
-    if live.poller.targets:
+    if live.poller is not None:
         node.add_data_client_factory(live.poller.client_id, OpenInterestPollerFactory)
     if live.execution.mode == "sandbox":
         node.add_exec_client_factory(BINANCE, GuardedSandboxExecClientFactory)

@@ -14,6 +14,7 @@ from nautilus_trader.cache.cache import Cache
 from nautilus_trader.execution.messages import SubmitOrder, SubmitOrderList
 from nautilus_trader.model.enums import OrderSide, OrderType
 from nautilus_trader.model.instruments import Instrument
+from nautilus_trader.model.objects import Price, Quantity
 from nautilus_trader.model.orders import Order
 
 _MARKET_TYPES = (OrderType.MARKET, OrderType.MARKET_TO_LIMIT)
@@ -26,7 +27,7 @@ class RiskLimits:
     Parameters
     ----------
     max_notional_per_order : dict[str, float], optional
-        ``{instrument_id: limit}``: largest order notional (quantity x price x multiplier).
+        ``{instrument_id: limit}``: largest order notional (see :func:`quote_notional`).
     max_position_notional : dict[str, float], optional
         ``{instrument_id: limit}``: largest absolute net position notional the order may lead to (open positions
         of all strategies plus the order, valued at the order's price). Reduce-only orders are never limited.
@@ -80,6 +81,33 @@ def reference_price(order: Order, cache: Cache) -> float:
     return trade.price.as_double() if trade is not None else math.nan
 
 
+def quote_notional(instrument: Instrument, quantity: float, price: float) -> float:
+    """
+    Notional of ``quantity`` at ``price`` in the instrument's quote currency (USD for USDT/USD contracts).
+
+    Nautilus' ``Instrument.notional_value`` gives quote currency for a linear contract (quantity x multiplier x
+    price) and base currency for an inverse one (quantity x multiplier / price); the latter is valued at ``price``,
+    so an inverse contract's notional is quantity x multiplier (contracts x USD per contract).
+
+    Parameters
+    ----------
+    instrument : Instrument
+        The instrument.
+    quantity : float
+        Order or position size (the instrument's size unit, contracts for inverse contracts), >= 0.
+    price : float
+        Price (quote per base unit), > 0.
+
+    Returns
+    -------
+    float
+        Quote currency.
+    """
+    notional = instrument.notional_value(Quantity(quantity, instrument.size_precision),
+                                         Price(price, instrument.price_precision)).as_double()
+    return notional * price if instrument.is_inverse else notional
+
+
 def check_order(order: Order, instrument: Instrument | None, cache: Cache, limits: RiskLimits) -> str | None:
     """
     The reason to deny ``order``, or ``None`` when it is within the limits.
@@ -110,15 +138,14 @@ def check_order(order: Order, instrument: Instrument | None, cache: Cache, limit
     price = reference_price(order, cache)
     if not math.isfinite(price):
         return f"RISK_GUARD: no price known for {key}; cannot value the order"
-    multiplier = float(instrument.multiplier)
     quantity = order.quantity.as_double()
-    notional = quantity * price * multiplier
+    notional = quote_notional(instrument, quantity, price)
     if max_order is not None and notional > max_order:
         return f"NOTIONAL_EXCEEDS_MAX_PER_ORDER: {notional:.2f} > {max_order:.2f} ({key})"
     if max_position is not None:
         net = sum(p.signed_qty for p in cache.positions_open(instrument_id=order.instrument_id))
         projected = net + (quantity if order.side == OrderSide.BUY else -quantity)
-        position_notional = abs(projected) * price * multiplier
+        position_notional = quote_notional(instrument, abs(projected), price)
         if abs(projected) > abs(net) and position_notional > max_position:
             return f"POSITION_EXCEEDS_MAX_NOTIONAL: {position_notional:.2f} > {max_position:.2f} ({key})"
     return None

@@ -10,13 +10,18 @@ from pathlib import Path
 
 import msgspec
 
-from backtests.config import BacktestFile, VenueSection, is_url, load_backtest_file  # noqa: F401 (re-exported)
-from backtests.metrics import COLUMNS, ComparisonRow, format_table  # noqa: F401 (re-exported)
-from backtests.runner import ensure_default_catalog, run_backtest
+from liqheat_nautilus.backtest.config import (  # noqa: F401 (re-exported to the sweep)
+    BacktestFile,
+    VenueSection,
+    is_url,
+    load_backtest_file,
+)
+from liqheat_nautilus.backtest.metrics import COLUMNS, ComparisonRow, format_table  # noqa: F401 (re-exported)
+from liqheat_nautilus.backtest.runner import ensure_default_catalog, run_backtest
 from liqheat_nautilus.paths import default_catalog_dir
 
 STAT_FIELDS: tuple[str, ...] = tuple(f for f, _, _ in COLUMNS if f != "name")
-"""The statistics of a cell: the columns ``liqheat backtest --all`` prints (``backtests.metrics.COLUMNS``)."""
+"""The statistics of a cell: the columns ``liqheat backtest --all`` prints (``backtest.metrics.COLUMNS``)."""
 
 LOWER_IS_BETTER = frozenset({"max_drawdown_pct"})
 """Statistics sorted ascending in the comparison table (every other one descending)."""
@@ -120,6 +125,6 @@ def load_base(path: Path) -> BacktestFile:
     Raises
     ------
     FileNotFoundError, ValueError
-        As :func:`backtests.config.load_backtest_file`.
+        As :func:`liqheat_nautilus.backtest.config.load_backtest_file`.
     """
     return load_backtest_file(path)

@@ -26,13 +26,13 @@ import hashlib
 import itertools
 import json
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import msgspec
-import pandas as pd
 
+from liqheat_nautilus import validation
+from liqheat_nautilus.components import unknown_fields
 from liqheat_nautilus.paths import project_root
 from liqheat_nautilus.sweep.backtest_cell import STAT_FIELDS, BacktestFile, VenueSection, is_url, load_base
 
@@ -210,44 +210,34 @@ def _check(grid: GridFile, path: Path) -> None:
         if getattr(grid.axes, section) == []:
             raise ValueError(f"{path}: field 'axes.{section}': empty list of values")
     for i, period in enumerate(grid.axes.periods or ()):
-        for bound in ("start", "end"):
-            value = getattr(period, bound)
-            if value:
-                try:
-                    datetime.fromisoformat(value)
-                except ValueError as exc:
-                    raise ValueError(f"{path}: field 'axes.periods[{i}].{bound}': not an ISO-8601 time: "
-                                     f"{value!r}") from exc
-        if period.start and period.end and pd.Timestamp(period.start) >= pd.Timestamp(period.end):  # UTC if naive
-            raise ValueError(f"{path}: field 'axes.periods[{i}]': start {period.start!r} is not before "
-                             f"end {period.end!r}")
+        try:
+            validation.time_range(period.start, period.end, f"field 'axes.periods[{i}]'")
+        except ValueError as exc:
+            raise ValueError(f"{path}: {exc}") from exc
     bad = set(grid.axes.venue) - set(VenueSection.__struct_fields__)
     if bad:
         raise ValueError(f"{path}: field 'axes.venue.{sorted(bad)[0]}': not a [venue] field; "
                          f"valid: {', '.join(VenueSection.__struct_fields__)}")
 
 
-def _config_fields(config_path: str) -> tuple[str, ...] | None:
+def _check_fields(grid_path: Path, section: str, names: list[str], components, base: str) -> None:
     from nautilus_trader.common.config import resolve_config_path
 
-    try:
-        return tuple(resolve_config_path(config_path).__struct_fields__)
-    except Exception:  # noqa: BLE001 (the cell will report the import error itself)
-        return None
-
-
-def _check_fields(grid_path: Path, section: str, names: list[str], components, base: str) -> None:
     for component in components:
-        fields = _config_fields(component.config_path)
-        if fields is None:
+        try:
+            config_cls = resolve_config_path(component.config_path)
+        except Exception:  # noqa: BLE001 (the base file's own check reports a bad path)
             continue
+        fields = [f.encode_name for f in msgspec.inspect.type_info(config_cls).fields]
         for name in names:
-            head = name.split(".", 1)[0]
-            if head not in fields:
+            probe: dict = {}
+            _set_dotted(probe, name, None)
+            if unknown_fields(config_cls, probe):
+                head = name.split(".", 1)[0]
                 near = difflib.get_close_matches(head, fields, n=1)
-                hint = f" (did you mean {near[0]!r}?)" if near else ""
+                hint = f" (did you mean {near[0]!r}?)" if near and near[0] != head else ""
                 raise ValueError(f"{grid_path}: field 'axes.{section}.{name}': {component.config_path} "
-                                 f"(in {base}) has no field {head!r}{hint}")
+                                 f"(in {base}) has no field {name!r}{hint}")
 
 
 def _set_dotted(config: dict, name: str, value: Any) -> None:
@@ -260,20 +250,6 @@ def _set_dotted(config: dict, name: str, value: Any) -> None:
             node[part] = child
         node = child
     node[parts[-1]] = value
-
-
-def _switch_instrument(value: Any, old: str, new: str) -> Any:
-    if isinstance(value, str):
-        if value == old:
-            return new
-        if value.startswith(old + "-"):
-            return new + value[len(old):]
-        return value
-    if isinstance(value, list):
-        return [_switch_instrument(v, old, new) for v in value]
-    if isinstance(value, dict):
-        return {k: _switch_instrument(v, old, new) for k, v in value.items()}
-    return value
 
 
 def _catalog_value(catalog: str) -> str:
@@ -375,27 +351,25 @@ def expand(grid: GridFile, grid_path: str | Path = "<grid>") -> list[Cell]:
 
 
 def _apply(spec: BacktestFile, values: dict[str, Any], grid_path: Path) -> BacktestFile:
-    raw = msgspec.to_builtins(spec)
-    data = raw["data"]
-    data["catalog"] = _catalog_value(values.get("catalog", data["catalog"]))
-    if "instrument" in values:
-        old, new = data["instrument_id"], values["instrument"]
-        for section in ("actors", "strategies"):
-            for component in raw[section]:
-                component["config"] = _switch_instrument(component.get("config", {}), old, new)
-        data["instrument_id"] = new
-        raw["venue"]["name"] = new.rsplit(".", 1)[-1]
-    if "period" in values:
-        data["start"], data["end"] = values["period"].start, values["period"].end
-    for name, value in values.items():
-        section, _, field = name.partition(".")
-        if section in ("strategy", "actor"):
-            for component in raw["strategies" if section == "strategy" else "actors"]:
-                component.setdefault("config", {})
-                _set_dotted(component["config"], field, value)
-        elif section == "venue":
-            raw["venue"][field] = value
+    """The base file with one cell's axis values, checked as ``liqheat backtest`` checks a file."""
     try:
-        return msgspec.convert(raw, type=BacktestFile)
-    except msgspec.ValidationError as exc:
-        raise ValueError(f"{grid_path}: cell {values}: {exc}") from exc
+        spec = spec.with_catalog(_catalog_value(values.get("catalog", spec.data.catalog)))
+        if "instrument" in values:
+            spec = spec.with_instrument(values["instrument"])
+        raw = msgspec.to_builtins(spec)
+        if "period" in values:
+            raw["data"]["start"], raw["data"]["end"] = values["period"].start, values["period"].end
+        for name, value in values.items():
+            section, _, field = name.partition(".")
+            if section in ("strategy", "actor"):
+                for component in raw["strategies" if section == "strategy" else "actors"]:
+                    component.setdefault("config", {})
+                    _set_dotted(component["config"], field, value)
+            elif section == "venue":
+                raw["venue"][field] = value
+        spec = msgspec.convert(raw, type=BacktestFile)
+        spec.validate()
+    except (msgspec.ValidationError, ValueError) as exc:
+        shown = {k: (v.label if isinstance(v, Period) else v) for k, v in values.items()}
+        raise ValueError(f"{grid_path}: cell {shown}: {exc}") from exc
+    return spec

@@ -1,14 +1,17 @@
 """Backtest files (TOML / YAML / JSON), the shipped configs, and the `liqheat backtest --all` wiring."""
 
+import subprocess
+import sys
+
 import msgspec
 import pytest
 from nautilus_trader.common.config import ActorFactory
 from nautilus_trader.config import ImportableStrategyConfig
 from nautilus_trader.trading.config import StrategyFactory
 
-from backtests.compare import Comparison
-from backtests.config import load_backtest_file, to_run_config
-from backtests.metrics import ComparisonRow
+from liqheat_nautilus.backtest.compare import Comparison
+from liqheat_nautilus.backtest.config import load_backtest_file, to_run_config
+from liqheat_nautilus.backtest.metrics import ComparisonRow
 from liqheat_nautilus.cli import main
 from liqheat_nautilus.cli.backtest_cmd import ALL_CONFIGS
 from liqheat_nautilus.paths import config_dir
@@ -53,6 +56,27 @@ def test_unknown_field_is_named(tmp_path):
         load_backtest_file(path)
 
 
+def test_unknown_field_in_a_nested_strategy_config_table_is_named(tmp_path):
+    path = tmp_path / "bad_sizer.toml"
+    path.write_text((config_dir() / "oi_sizing.toml").read_text().replace("base_multiplier = 0.5",
+                                                                          "base_multiplier = 0.5\nbase_multplier = 1"))
+    with pytest.raises(ValueError, match=r"strategies\[0\]\.config: unknown field oi_sizer\.base_multplier"):
+        load_backtest_file(path)
+
+
+def test_with_instrument_moves_the_data_the_venue_and_the_component_ids():
+    spec = load_backtest_file(config_dir() / "liquidation_hunt.toml").with_instrument("BTCUSDT-PERP.BINANCE")
+    spec.validate()  # still a valid file: the venue follows the instrument
+    assert (spec.data.instrument_id, spec.venue.name) == ("BTCUSDT-PERP.BINANCE", "BINANCE")
+    assert spec.bar_type == "BTCUSDT-PERP.BINANCE-1-MINUTE-LAST-EXTERNAL"
+    for component in (*spec.actors, *spec.strategies):
+        assert component.config["instrument_id"] == "BTCUSDT-PERP.BINANCE"
+        assert component.config["bar_type"] == spec.bar_type
+    assert spec.strategies[0].config["min_strength"] == 0.6  # other values untouched
+    with pytest.raises(ValueError, match="--instrument 'BTCUSDT' is not a Nautilus instrument id"):
+        spec.with_instrument("BTCUSDT")
+
+
 def test_cli_all_runs_the_four_and_prints_one_table(monkeypatch, capsys, tmp_path):
     seen = {}
 
@@ -64,10 +88,19 @@ def test_cli_all_runs_the_four_and_prints_one_table(monkeypatch, capsys, tmp_pat
                                   float("nan")))
         return Comparison(outcomes=[], rows=rows)
 
-    monkeypatch.setattr("backtests.compare.run_all", fake_run_all)
+    monkeypatch.setattr("liqheat_nautilus.backtest.run_all", fake_run_all)
     assert main(["backtest", "--all", "--catalog", str(tmp_path), "--no-reports"]) == 0
     out = capsys.readouterr().out
     assert seen["names"] == ["liquidation_hunt", "support_resistance", "cluster_breakout", "oi_sizing"]
     assert seen["catalogs"] == {str(tmp_path.resolve())}
     table = [line for line in out.splitlines() if line.split() and line.split()[0] in seen["names"]]
     assert len(table) == 4 and "buy & hold" in out
+
+
+def test_the_library_does_not_import_the_example_packages():
+    # the CLI and the backtest package find strategies only through the importable paths of the files
+    code = ("import sys; import liqheat_nautilus.backtest, liqheat_nautilus.signals; "
+            "from liqheat_nautilus.cli import build_parser; build_parser(); "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('strategies', 'backtests')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert out.stdout.strip() == "[]"

@@ -4,7 +4,7 @@ SYNTHETIC prices and rates (see conftest); expected amounts computed by hand in 
 import pytest
 from nautilus_trader.config import ImportableActorConfig
 
-from backtests.config import load_backtest_file, to_run_config
+from liqheat_nautilus.backtest import load_backtest_file, to_run_config
 from liqheat_nautilus.paths import config_dir
 from liqheat_nautilus.simulation import FundingModule
 
@@ -14,7 +14,7 @@ def test_long_pays_positive_funding_at_the_mark(funding_market):
     # notional 1000 x 101 = 101,000 USDT; the long pays 0.0001 x 101,000 = 10.10 USDT
     m = funding_market([100.0] * 5 + [101.0] * 10)
     m.funding(10, 0.0001)
-    s = m.run(side="BUY", quantity="1000")
+    s = m.open_once(side="BUY", quantity="1000")
     assert s.balances[11] - s.balances[10] == pytest.approx(-10.10, abs=1e-8)
     assert s.balances[10] == s.balances[2]  # nothing else moved the balance in between
     [payment] = m.module.payments
@@ -31,7 +31,7 @@ def test_long_pays_positive_funding_at_the_mark(funding_market):
 def test_sign_convention(funding_market, side, rate, expected):
     m = funding_market([100.0] * 5 + [101.0] * 10)
     m.funding(10, rate)
-    s = m.run(side=side, quantity="1000")
+    s = m.open_once(side=side, quantity="1000")
     assert s.balances[11] - s.balances[10] == pytest.approx(expected, abs=1e-8)
 
 
@@ -41,7 +41,7 @@ def test_no_position_no_payment_and_duplicates_apply_once(funding_market):
     m.funding(2, 0.0001)
     m.funding(8, 0.0001)
     m.funding(8, 0.0001)
-    s = m.run(side="BUY", quantity="1000", open_at=4)
+    s = m.open_once(side="BUY", quantity="1000", open_at=4)
     [payment] = m.module.payments
     assert payment.amount == pytest.approx(-10.0, abs=1e-12)  # 0.0001 x 1000 x 100, once
     assert s.balances[3] == s.balances[0]
@@ -51,7 +51,7 @@ def test_nautilus_funding_rate_update_is_applied(funding_market):
     # Nautilus' own FundingRateUpdate (not catalog-writable in 1.221, but usable in BacktestEngine.add_data)
     m = funding_market([100.0] * 12)
     m.funding_update(6, "0.0003")
-    s = m.run(side="SELL", quantity="500")
+    s = m.open_once(side="SELL", quantity="500")
     assert s.balances[7] - s.balances[6] == pytest.approx(0.0003 * 500 * 100.0, abs=1e-8)  # short receives 15
 
 

@@ -4,8 +4,8 @@ import math
 
 import pytest
 
-from backtests.metrics import ComparisonRow, format_table
-from backtests.monitor import RunMonitor, RunMonitorConfig
+from liqheat_nautilus.backtest.metrics import ComparisonRow, format_table
+from liqheat_nautilus.backtest.monitor import RunMonitor, RunMonitorConfig
 
 
 def test_monitor_drawdown_exposure_and_progress(funding_market):
@@ -16,7 +16,7 @@ def test_monitor_drawdown_exposure_and_progress(funding_market):
     monitor = RunMonitor(RunMonitorConfig(instrument_id=m.instrument_id, bar_type=m.bar_type, expected_bars=1500,
                                           progress_after_secs=0.0))
     m.engine.add_actor(monitor)
-    m.run(side="BUY", quantity="1000")
+    m.open_once(side="BUY", quantity="1000")
     assert monitor.bars == 1500
     assert monitor.max_drawdown == pytest.approx(1.0 - 98_950.0 / 109_950.0, rel=1e-9)
     assert monitor.bars_exposed in (1499, 1500)  # the first bar may close before the entry fills

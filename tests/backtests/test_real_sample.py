@@ -2,16 +2,18 @@
 the comparison table is built from Nautilus' analyzer; funding hits the account exactly."""
 
 import math
+import subprocess
+import sys
+from pathlib import Path
 
-import msgspec
 import pandas as pd
 import pytest
 from nautilus_trader.model.data import Bar
 from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
-from backtests.compare import run_all
-from backtests.config import load_backtest_file
-from backtests.reports import REPORT_FILES
+from liqheat_nautilus.backtest.compare import run_all
+from liqheat_nautilus.backtest.config import load_backtest_file
+from liqheat_nautilus.backtest.reports import REPORT_FILES
 from liqheat_nautilus.cli import main
 from liqheat_nautilus.cli.backtest_cmd import ALL_CONFIGS
 from liqheat_nautilus.data import FundingRate
@@ -21,8 +23,7 @@ STARTING_USDT = 100_000.0
 
 
 def _spec(name, catalog):
-    spec = load_backtest_file(config_dir() / name)
-    return msgspec.structs.replace(spec, data=msgspec.structs.replace(spec.data, catalog=str(catalog)))
+    return load_backtest_file(config_dir() / name).with_catalog(catalog)
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +43,7 @@ def test_all_four_run_and_trade(comparison):
         assert 3 * len(o.entries) + exits <= o.result.total_orders <= 3 * len(o.entries) + exits + 1, o.spec.name
         assert o.result.total_positions == len(o.entries), o.spec.name  # every entry filled into a position
         for s in o.entries:
-            if s["signal"] == "LONG":
+            if s["position_side"] == "LONG":
                 assert s["stop_loss"] < s["entry"] < s["take_profit"]
             else:
                 assert s["take_profit"] < s["entry"] < s["stop_loss"]
@@ -112,3 +113,25 @@ def test_cli_default_run_prints_summary_and_report_folder(okx_catalog, tmp_path,
     assert str(folder) in out and folder.name.startswith("liquidation_hunt-")
     clusters = int(out.split("map signals")[1].split("clusters")[0].replace(",", ""))
     assert clusters > 0
+
+
+def test_example_script_runs_a_backtest_node_with_the_library(comparison, okx_catalog):
+    # backtests/run_backtest_file.py is what a user writes: their own BacktestNode from one of our files
+    script = Path(__file__).resolve().parents[2] / "backtests" / "run_backtest_file.py"
+    proc = subprocess.run([sys.executable, str(script), str(config_dir() / "liquidation_hunt.toml"), "--catalog",
+                           str(okx_catalog)], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    hunt = comparison.outcomes[0]  # the same file run by the library's runner
+    pnl = hunt.result.stats_pnls["USDT"]["PnL (total)"]
+    assert f"LiquidationHuntStrategy-000: {len(hunt.entries)} entries" in proc.stdout
+    assert (f"{hunt.result.total_orders} orders, {hunt.result.total_positions} positions, PnL {{'USDT': {pnl}}}"
+            in proc.stdout)
+
+
+def test_example_script_reports_a_bad_file_in_one_line(tmp_path):
+    script = Path(__file__).resolve().parents[2] / "backtests" / "run_backtest_file.py"
+    bad = tmp_path / "bad.toml"
+    bad.write_text((config_dir() / "liquidation_hunt.toml").read_text().replace('"HEDGING"', '"SIDEWAYS"'))
+    proc = subprocess.run([sys.executable, str(script), str(bad)], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip() == f"error: {bad}: [venue] oms_type must be one of NETTING, HEDGING; got 'SIDEWAYS'"

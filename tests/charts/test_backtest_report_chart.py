@@ -121,8 +121,8 @@ def test_write_backtest_report_writes_a_self_contained_page(tmp_path):
 
 def test_report_from_a_real_backtest_outcome(okx_catalog, tmp_path):
     """Real OKX sample: the default liquidation-hunt backtest, reports taken as Nautilus generates them."""
-    from backtests.config import load_backtest_file
-    from backtests.runner import run_backtest
+    from liqheat_nautilus.backtest.config import load_backtest_file
+    from liqheat_nautilus.backtest.runner import run_backtest
     from liqheat_nautilus.paths import config_dir
 
     spec = load_backtest_file(config_dir() / "liquidation_hunt.toml")
@@ -142,7 +142,7 @@ def test_report_from_a_real_backtest_outcome(okx_catalog, tmp_path):
 
 
 def test_comparison_rows_become_a_table():
-    class Row:  # SYNTHETIC stand-in for backtests.metrics.ComparisonRow (anything with to_dict())
+    class Row:  # SYNTHETIC stand-in for liqheat_nautilus.backtest.ComparisonRow (anything with to_dict())
         def __init__(self, name, ret):
             self.name, self.ret = name, ret
 

@@ -15,7 +15,8 @@ from liqheat_nautilus.charts.backtest_report import write_backtest_report
 from liqheat_nautilus.charts.browser import check_page, find_chromium, screenshot
 from liqheat_nautilus.cli import main
 from liqheat_nautilus.core import MapParams
-from liqheat_nautilus.replay import load_market_series, replay_engine
+from liqheat_nautilus.persistence.reader import read_market_series
+from liqheat_nautilus.replay import replay_engine
 
 LAYER = {"map": 'class="barlayer', "heatmap": 'class="heatmaplayer', "report": 'class="heatmaplayer'}
 IN_CI = os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
@@ -46,7 +47,7 @@ def rendered(chromium, okx_catalog, tmp_path_factory):
     for chart in ("map", "heatmap"):
         assert main(["plot", chart, "--catalog", str(okx_catalog), "--at", "2026-06-22T00:00", "--out", str(out),
                      "--name", chart, "--formats", "html,png"]) == 0
-    series = load_market_series(okx_catalog, "SOL-USDT-SWAP.OKX")
+    series = read_market_series(okx_catalog, "SOL-USDT-SWAP.OKX")
     state = replay_engine(series, MapParams(mmr=0.005))
     table = pd.DataFrame({"return %": [0.1, -0.2]}, index=pd.Index(["a", "b"], name="strategy"))
     write_backtest_report(out, series.bars_frame(), name="report", formats=("html", "png"), width=1400, height=800,

@@ -117,9 +117,10 @@ def test_bad_histories_raise_naming_the_problem():
 def test_real_sample_heatmap(okx_catalog):
     """Real OKX SOL-USDT-SWAP sample, whole span: live density, cleared zones and the 1-minute price path."""
     from liqheat_nautilus.core import MapParams
-    from liqheat_nautilus.replay import load_market_series, replay_engine
+    from liqheat_nautilus.persistence.reader import read_market_series
+    from liqheat_nautilus.replay import replay_engine
 
-    series = load_market_series(okx_catalog, "SOL-USDT-SWAP.OKX")
+    series = read_market_series(okx_catalog, "SOL-USDT-SWAP.OKX")
     state = replay_engine(series, MapParams(mmr=0.005))
     bars = state.series.bars_frame()
     fig = heatmap_figure(state.history, bars, "SOL-USDT-SWAP.OKX")

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from liqheat_nautilus.core import MapParams
-from liqheat_nautilus.replay import MarketSeries, parse_time, replay_engine
+from liqheat_nautilus.persistence.reader import MarketSeries
+from liqheat_nautilus.replay import parse_time, replay_engine
 
 MIN = 60_000_000_000
 

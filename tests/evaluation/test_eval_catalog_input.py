@@ -12,7 +12,7 @@ import pytest
 
 from liqheat_nautilus.evaluation.catalog_input import read_catalog
 from liqheat_nautilus.evaluation.runner import EvaluationSettings, run_evaluation
-from liqheat_nautilus.ingest.errors import IngestError
+from liqheat_nautilus.persistence.errors import IngestError
 
 OKX_SAMPLE = Path(__file__).resolve().parents[2] / "catalog" / "okx_sol_usdt_swap_2026-06"
 IID = "SOL-USDT-SWAP.OKX"
@@ -63,7 +63,7 @@ def test_catalog_inputs_run_through_the_evaluation(okx_catalog, synthetic_liquid
 def test_catalog_reader_errors(tmp_path, synthetic_liquidations, okx_catalog):
     with pytest.raises(IngestError, match="no LiquidationEvent"):
         read_catalog(okx_catalog, IID)
-    with pytest.raises(IngestError, match="catalog folder not found"):
+    with pytest.raises(IngestError, match="catalog not found"):
         read_catalog(tmp_path / "nope", IID, synthetic_liquidations)
     with pytest.raises(IngestError, match="no bars"):
         read_catalog(okx_catalog, "BTC-USDT-SWAP.OKX", synthetic_liquidations)

@@ -8,7 +8,7 @@ import pytest
 
 from liqheat_nautilus.evaluation.coinglass import read_coinglass_dir
 from liqheat_nautilus.evaluation.csv_inputs import read_bars_csv, read_liquidations_csv, read_observations_csv
-from liqheat_nautilus.ingest.errors import IngestError
+from liqheat_nautilus.persistence.errors import IngestError
 from tests.data_files import data_file
 
 ROOT = Path(__file__).resolve().parents[2]

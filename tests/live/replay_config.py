@@ -23,7 +23,8 @@ def write_replay_toml(path: Path, base_url: str, probe: bool = True, hunt: bool 
     path : Path
         Where to write.
     base_url : str
-        ``http://127.0.0.1:<port>`` of :class:`local_binance.LocalBinance` (``ws://`` on the same port).
+        ``http://127.0.0.1:<port>`` of :class:`adapters.binance.local_binance.LocalBinance` (``ws://`` on the
+        same port).
     probe, hunt : bool
         Include the probe strategy / the liquidation-hunt strategy.
     oms : str

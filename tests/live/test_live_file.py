@@ -3,8 +3,9 @@
 import pytest
 from nautilus_trader.config import TradingNodeConfig
 
+from liqheat_nautilus.adapters.binance.config import GuardedBinanceExecClientConfig, GuardedSandboxExecClientConfig
+from liqheat_nautilus.adapters.ccxt.config import OpenInterestPollerConfig
 from liqheat_nautilus.cli import main
-from liqheat_nautilus.live.guarded_exec import GuardedBinanceExecClientConfig, GuardedSandboxExecClientConfig
 from liqheat_nautilus.live.keys import missing_key_vars, require_keys
 from liqheat_nautilus.live.live_file import (
     MAINNET_CONFIRMATION,
@@ -12,7 +13,6 @@ from liqheat_nautilus.live.live_file import (
     load_live_file,
 )
 from liqheat_nautilus.live.node import build_node_config
-from liqheat_nautilus.live.oi_config import OpenInterestPollerConfig
 from liqheat_nautilus.paths import project_root
 
 CONFIG = project_root() / "config"
@@ -122,3 +122,35 @@ def test_poller_ccxt_settings_pass_from_the_file_to_the_client_config(tmp_path):
     assert poller.open_interest_params == {"bybit": {"intervalTime": "15min"}}
     default = build_node_config(load_live_file(CONFIG / "live_binance.toml")).data_clients["LIQHEAT_OI"]
     assert default.ccxt_config is None and default.open_interest_params is None  # the poller's defaults apply
+
+
+def _with_poller_lines(tmp_path, *lines: str, name: str = "live.toml"):
+    text = (CONFIG / "live_binance.toml").read_text().splitlines(keepends=True)
+    at = next(i for i, line in enumerate(text) if line.startswith("[poller]"))
+    text[at + 1:at + 1] = [line + "\n" for line in lines]
+    path = tmp_path / name
+    path.write_text("".join(text))
+    return path
+
+
+def test_poller_section_is_checked_by_the_adapter_config(tmp_path):
+    # keys come from the environment only: a credential inside ccxt_config is rejected like an api_key elsewhere
+    path = _with_poller_lines(tmp_path, 'ccxt_config = { okx = { apiKey = "abc", secret = "def" } }')
+    with pytest.raises(ValueError, match=r"ccxt_config\['okx'\] holds the credential\(s\) \['apiKey', 'secret'\]"):
+        load_live_file(path)
+    with pytest.raises(ValueError, match=r"Expected `float` > 0.0 - at `\$.poller.request_timeout_secs`"):
+        load_live_file(_with_poller_lines(tmp_path, "request_timeout_secs = 0", name="n.toml"))
+    text = (CONFIG / "live_binance.toml").read_text().replace('venue = "BINANCE"\n', 'venue = "BINANCE"\ntypo = 1\n')
+    (tmp_path / "typo.toml").write_text(text)
+    with pytest.raises(ValueError, match="unknown field `typo`"):
+        load_live_file(tmp_path / "typo.toml")
+
+
+def test_without_a_poller_section_no_poller_runs(tmp_path):
+    text = (CONFIG / "live_binance.toml").read_text()
+    start = text.index("[poller]")
+    end = text.index("[monitor]")
+    (tmp_path / "nopoll.toml").write_text(text[:start] + text[end:])
+    live = load_live_file(tmp_path / "nopoll.toml")
+    assert live.poller is None
+    assert set(build_node_config(live).data_clients) == {"BINANCE"}

@@ -4,7 +4,7 @@ with sandbox execution, the open-interest poller and the liquidation map actor.
 
 Each node runs in its own process (a TradingNode closes its event loop on dispose). The server binds 127.0.0.1 on a
 random port; every Binance and ccxt URL of the node points there. Open-interest values are synthetic (constructed;
-see fixtures/README.md), everything on the websocket is the real capture.
+see tests/adapters/binance/fixtures/README.md), everything on the websocket is the real capture.
 
 A node runs until its probe strategy has received what the test waits for (probe_strategy.py ``done_when``), then
 is stopped with Ctrl-C (SIGINT): no fixed run time that a loaded machine could overrun.
@@ -19,10 +19,11 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import HERE
-from local_binance import CAPTURES, LocalBinance, load_capture_lines
 from replay_config import write_replay_toml
 
+from tests.adapters.binance.local_binance import CAPTURES, LocalBinance, load_capture_lines
+
+HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 GUARD_SECS = 600.0  # --duration: the node stops itself if what the test waits for never comes (the test then fails)
 

@@ -1,6 +1,7 @@
 """The risk guard's pre-trade checks (Nautilus 1.221's RiskEngine skips notional checks for margin accounts).
 
-Expected values are hand-computed: notional = quantity x price x multiplier (multiplier 1 for BTCUSDT).
+Expected values are hand-computed: notional = quantity x price (linear, multiplier 1 for BTCUSDT), or quantity x
+USD per contract (inverse).
 Prices are synthetic (labelled): a quote 28,000.0 / 28,000.5.
 """
 
@@ -17,8 +18,8 @@ from nautilus_trader.model.objects import Price, Quantity
 from nautilus_trader.model.position import Position
 from nautilus_trader.test_kit.stubs.events import TestEventStubs
 
-from liqheat_nautilus.ingest.instruments import PerpetualSpec, make_perpetual
-from liqheat_nautilus.live.risk_guard import RiskLimits, check_order, reference_price
+from liqheat_nautilus.adapters.common.instruments import PerpetualSpec, make_perpetual
+from liqheat_nautilus.live.risk_guard import RiskLimits, check_order, quote_notional, reference_price
 
 SPEC = PerpetualSpec("BTCUSDT-PERP", "BINANCE", "BTC", "USDT", "USDT", "0.10", "0.001")
 INSTRUMENT = make_perpetual(SPEC)
@@ -88,3 +89,22 @@ def test_invalid_limits_name_the_instrument():
     with pytest.raises(ValueError, match=r"max_position_notional\['X.Y'\]"):
         RiskLimits(max_position_notional={"X.Y": -1})
     assert RiskLimits().is_empty() and not LIMITS.is_empty()
+
+
+def test_inverse_contract_notional_is_contracts_times_usd_per_contract():
+    # BTCUSD_PERP-like: 100 USD per contract (synthetic quote 28,000.0 / 28,000.5). 3 contracts = 300 USD at any
+    # price; quantity x price x multiplier (the old formula) said 8,400,150 USD.
+    spec = PerpetualSpec("BTCUSD_PERP", "BINANCE", "BTC", "USD", "BTC", "0.1", "1", multiplier="100", is_inverse=True)
+    inverse = make_perpetual(spec)
+    iid = inverse.id
+    cache = Cache()
+    cache.add_instrument(inverse)
+    cache.add_quote_tick(QuoteTick(iid, Price.from_str("28000.0"), Price.from_str("28000.5"), Quantity.from_int(10),
+                                   Quantity.from_int(10), 0, 0))
+    factory = OrderFactory(trader_id=TraderId("TESTER-001"), strategy_id=StrategyId("S-001"), clock=TestClock())
+    order = factory.market(iid, OrderSide.BUY, Quantity.from_int(3))
+    assert quote_notional(inverse, 3.0, 28_000.5) == pytest.approx(300.0, abs=1e-3)
+    assert check_order(order, inverse, cache, RiskLimits(max_notional_per_order={iid.value: 350.0})) is None
+    reason = check_order(order, inverse, cache, RiskLimits(max_notional_per_order={iid.value: 250.0}))
+    assert reason == f"NOTIONAL_EXCEEDS_MAX_PER_ORDER: 300.00 > 250.00 ({iid.value})"
+    assert quote_notional(INSTRUMENT, 0.035, 28_000.5) == pytest.approx(980.0175)  # linear: qty x price

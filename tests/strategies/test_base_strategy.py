@@ -5,13 +5,8 @@ from decimal import Decimal
 import pytest
 from nautilus_trader.model.enums import OrderStatus
 
+from liqheat_nautilus.signals import SIGNAL_COLUMNS
 from strategies.liquidation_hunt import LiquidationHuntConfig, LiquidationHuntStrategy
-from strategies.signals import SIGNAL_COLUMNS
-
-
-def _hunt(s, **kwargs) -> LiquidationHuntStrategy:
-    return LiquidationHuntStrategy(LiquidationHuntConfig(instrument_id=s.instrument_id, bar_type=s.bar_type,
-                                                         **kwargs))
 
 
 def _setup(s, minutes=(4,)):
@@ -26,7 +21,7 @@ def test_denied_entry_is_recorded_and_frees_the_slot(make_scenario):
     # Nautilus' risk engine, twice (the slot must be free again for the second setup)
     s = make_scenario(instrument_overrides={"max_quantity": "1000.00"})
     _setup(s, minutes=(4, 8))
-    hunt = _hunt(s, trade_size=Decimal("5000"))
+    hunt = s.strategy(LiquidationHuntStrategy, LiquidationHuntConfig, trade_size=Decimal("5000"))
     s.run(hunt)
     assert [r["action"] for r in hunt.signals] == ["ENTER", "REJECTED", "ENTER", "REJECTED"]
     assert "denied" in hunt.signals[1]["reason"]
@@ -34,7 +29,7 @@ def test_denied_entry_is_recorded_and_frees_the_slot(make_scenario):
     # each entry denied; its stop-loss and take-profit never left the strategy
     assert statuses == [OrderStatus.DENIED, OrderStatus.INITIALIZED, OrderStatus.INITIALIZED] * 2
     assert s.positions() == []
-    assert hunt._brackets == {} and hunt._children == {}  # nothing left behind
+    assert hunt.brackets.entries == {} and hunt.brackets.children == {}  # nothing left behind
 
 
 def test_risk_size_is_capped_by_max_leverage(make_scenario):
@@ -42,7 +37,7 @@ def test_risk_size_is_capped_by_max_leverage(make_scenario):
     # 30,000 USDT -> 300 SOL
     s = make_scenario()
     _setup(s)
-    hunt = _hunt(s, max_leverage=0.3)
+    hunt = s.strategy(LiquidationHuntStrategy, LiquidationHuntConfig, max_leverage=0.3)
     s.run(hunt)
     assert hunt.signals[0]["quantity"] == 300.0
 
@@ -50,7 +45,8 @@ def test_risk_size_is_capped_by_max_leverage(make_scenario):
 def test_min_risk_reward_skips_with_a_record(make_scenario):
     s = make_scenario()
     _setup(s)
-    hunt = _hunt(s, min_risk_reward=1.5)  # TP 1.00 away, stop 1.00 away: RR 1.0
+    # TP 1.00 away, stop 1.00 away: RR 1.0
+    hunt = s.strategy(LiquidationHuntStrategy, LiquidationHuntConfig, min_risk_reward=1.5)
     s.run(hunt)
     assert [r["action"] for r in hunt.signals] == ["SKIP"]
     assert "risk/reward 1.00 < 1.5" in hunt.signals[0]["reason"]
@@ -60,11 +56,11 @@ def test_min_risk_reward_skips_with_a_record(make_scenario):
 def test_signal_record_has_every_field(make_scenario):
     s = make_scenario()
     _setup(s)
-    hunt = _hunt(s)
+    hunt = s.strategy(LiquidationHuntStrategy, LiquidationHuntConfig)
     s.run(hunt)
     record = hunt.signals[0]
     assert tuple(record) == SIGNAL_COLUMNS
-    assert record["symbol"] == "SOL-USDT-SWAP.OKX" and record["strategy"] == "LiquidationHuntStrategy-000"
+    assert record["instrument_id"] == "SOL-USDT-SWAP.OKX" and record["strategy"] == "LiquidationHuntStrategy-000"
     assert record["ts"] == s.ts(4) + 1
     assert record["confidence"] == 0.9 and record["sentiment"] == "NEUTRAL"
 
@@ -92,7 +88,8 @@ def test_any_strategy_can_use_the_oi_sizer_and_the_cap_applies_after_it(make_sce
     s.bars(s.flat(100.0, 8))
     s.cluster(4, 1, "SHORT", 101.0, strength=0.9)
     s.snapshot(4, total_oi_usd=6e9, long_usd=70e6, short_usd=100e6)
-    hunt = _hunt(s, trade_size=Decimal("100"), oi_sizer=OISizerConfig(), max_leverage=max_leverage)
+    hunt = s.strategy(LiquidationHuntStrategy, LiquidationHuntConfig, trade_size=Decimal("100"),
+                      oi_sizer=OISizerConfig(), max_leverage=max_leverage)
     s.run(hunt)
     assert hunt.signals[0]["quantity"] == quantity
     assert ("capped" in hunt.signals[0]["reason"]) == (max_leverage < 1.0)
@@ -108,7 +105,7 @@ class _StopRejectedAt(LiquidationHuntStrategy):
 
         if bar.ts_event != self._reject_at:
             return
-        [stop_id] = [k for k, b in self._children.items() if k == b.stop_id]
+        [stop_id] = [k for k, b in self.brackets.children.items() if k == b.stop_id]
         self.on_order_rejected(OrderRejected(self.trader_id, self.id, self.config.instrument_id, stop_id,
                                              AccountId("OKX-001"), "synthetic reject", UUID4(), bar.ts_event,
                                              bar.ts_event))
@@ -117,7 +114,7 @@ class _StopRejectedAt(LiquidationHuntStrategy):
 def test_rejected_stop_loss_closes_the_unprotected_position(make_scenario):
     s = make_scenario()
     _setup(s)
-    hunt = _StopRejectedAt(LiquidationHuntConfig(instrument_id=s.instrument_id, bar_type=s.bar_type))
+    hunt = s.strategy(_StopRejectedAt, LiquidationHuntConfig)
     hunt._reject_at = s.ts(7)
     s.run(hunt)
     assert [r["action"] for r in hunt.signals] == ["ENTER", "EXIT"]

@@ -5,11 +5,6 @@ from nautilus_trader.model.enums import OrderSide, OrderType
 from strategies.cluster_breakout import ClusterBreakoutConfig, ClusterBreakoutStrategy
 
 
-def _bo(s, **kwargs) -> ClusterBreakoutStrategy:
-    return ClusterBreakoutStrategy(ClusterBreakoutConfig(instrument_id=s.instrument_id, bar_type=s.bar_type,
-                                                         **kwargs))
-
-
 def _breakout_up(s):
     # synthetic: a short-side cluster 100.4-100.6 is live at minute 2; price breaks up to 100.9; the next
     # update (minute 6) reports it CLEARED
@@ -23,10 +18,10 @@ def _breakout_up(s):
 def test_short_cluster_cleared_gives_long_with_trailing_stop(scenario):
     s = scenario
     _breakout_up(s)
-    bo = _bo(s, time_stop_minutes=0)
+    bo = s.strategy(ClusterBreakoutStrategy, ClusterBreakoutConfig, time_stop_minutes=0)
     s.run(bo)
     [entry] = s.entries(bo)
-    assert entry["signal"] == "LONG" and entry["cluster_id"] == 7
+    assert entry["position_side"] == "LONG" and entry["cluster_id"] == 7
     assert entry["stop_loss"] == 100.30  # back through the cleared zone: 100.4 x (1 - 0.1 %) -> tick
     assert entry["take_profit"] == 103.93  # no next cluster: 100.9 x 1.03 = 103.927 -> tick
     market, stop, tp = s.orders()[:3]
@@ -40,7 +35,7 @@ def test_trailing_stop_follows_the_market(make_scenario):
     _breakout_up(s)
     s.bars([(100.9, 100.9, 100.9, 100.9)] * 7 + [(100.9, 102.0, 100.9, 102.0), (102.0, 102.0, 102.0, 102.0),
                                                   (102.0, 102.0, 100.5, 100.5)] + s.flat(100.5, 2))
-    bo = _bo(s, time_stop_minutes=0)
+    bo = s.strategy(ClusterBreakoutStrategy, ClusterBreakoutConfig, time_stop_minutes=0)
     s.run(bo)
     [position] = s.positions()
     assert position.is_closed
@@ -52,7 +47,7 @@ def test_time_stop_closes_the_position(make_scenario):
     s = make_scenario()
     _breakout_up(s)
     s.bars([(100.9, 100.9, 100.9, 100.9)] * 40)  # flat: neither stop nor target is hit
-    bo = _bo(s, time_stop_minutes=30)
+    bo = s.strategy(ClusterBreakoutStrategy, ClusterBreakoutConfig, time_stop_minutes=30)
     s.run(bo)
     assert [r["action"] for r in bo.signals] == ["ENTER", "EXIT"]
     assert "time stop" in bo.signals[1]["reason"]
@@ -67,7 +62,7 @@ def test_cleared_without_a_live_transition_or_after_a_failed_break_gives_no_trad
     a.bars(a.flat(100.9, 8))
     a.cluster(6, 7, "SHORT", 100.5, strength=0.8, status="CLEARED", price=100.9)
     a.snapshot(6, price=100.9)
-    bo_a = _bo(a)
+    bo_a = a.strategy(ClusterBreakoutStrategy, ClusterBreakoutConfig)
     a.run(bo_a)
     b = make_scenario()
     b.bars(b.flat(100.0, 8))
@@ -75,7 +70,7 @@ def test_cleared_without_a_live_transition_or_after_a_failed_break_gives_no_trad
     b.snapshot(2)
     b.cluster(6, 7, "SHORT", 100.5, strength=0.8, status="CLEARED")
     b.snapshot(6)
-    bo_b = _bo(b)
+    bo_b = b.strategy(ClusterBreakoutStrategy, ClusterBreakoutConfig)
     b.run(bo_b)
     assert bo_a.signals == [] and bo_b.signals == []
 
@@ -89,8 +84,8 @@ def test_long_cluster_cleared_gives_short(scenario):
     s.cluster(6, 9, "LONG", 99.5, strength=0.9, status="CLEARED", price=99.1)
     s.cluster(6, 10, "LONG", 98.0, strength=0.5, price=99.1)
     s.snapshot(6, price=99.1)
-    bo = _bo(s)
+    bo = s.strategy(ClusterBreakoutStrategy, ClusterBreakoutConfig)
     s.run(bo)
     [entry] = s.entries(bo)
-    assert entry["signal"] == "SHORT" and entry["take_profit"] == 98.0
+    assert entry["position_side"] == "SHORT" and entry["take_profit"] == 98.0
     assert entry["stop_loss"] == 99.70  # back above the cleared zone: 99.6 x 1.001 = 99.6996 -> tick

@@ -3,7 +3,7 @@
 import re
 from pathlib import Path
 
-from strategies.base import ClusterStrategyConfig
+from strategies.cluster_strategy import ClusterStrategyConfig
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "backtests.md"
 
@@ -16,9 +16,8 @@ def test_docs_strategy_example(scenario):
     s.bars(s.flat(100.0, 8))
     s.cluster(4, 5, "SHORT", 101.5, strength=0.8)
     s.snapshot(4)
-    strategy = namespace["NearestSqueeze"](ClusterStrategyConfig(instrument_id=s.instrument_id,
-                                                                 bar_type=s.bar_type))
+    strategy = s.strategy(namespace["NearestSqueeze"], ClusterStrategyConfig)
     s.run(strategy)
     [entry] = s.entries(strategy)
-    assert (entry["signal"], entry["take_profit"], entry["stop_loss"], entry["cluster_id"]) == ("LONG", 101.5,
+    assert (entry["position_side"], entry["take_profit"], entry["stop_loss"], entry["cluster_id"]) == ("LONG", 101.5,
                                                                                                  99.0, 5)

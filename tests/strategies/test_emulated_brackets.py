@@ -21,11 +21,6 @@ def _quotes(s, mids: list[float]) -> None:
     s.engine.add_data(quotes)
 
 
-def _hunt(s, trigger: str) -> LiquidationHuntStrategy:
-    return LiquidationHuntStrategy(LiquidationHuntConfig(instrument_id=s.instrument_id, bar_type=s.bar_type,
-                                                         emulation_trigger=trigger))
-
-
 def test_emulated_bracket_holds_children_locally_and_takes_profit(scenario):
     s = scenario
     closes = [100.0] * 10 + [100.5, 101.2, 101.3, 101.3]
@@ -33,11 +28,11 @@ def test_emulated_bracket_holds_children_locally_and_takes_profit(scenario):
     _quotes(s, closes)
     s.cluster(4, 1, "SHORT", 101.0, strength=0.9)
     s.snapshot(4)
-    hunt = _hunt(s, "DEFAULT")
+    hunt = s.strategy(LiquidationHuntStrategy, LiquidationHuntConfig, emulation_trigger="DEFAULT")
     s.run(hunt)
 
     [entry] = s.entries(hunt)
-    assert entry["signal"] == "LONG" and entry["take_profit"] == 101.0
+    assert entry["position_side"] == "LONG" and entry["take_profit"] == 101.0
     orders = s.orders()
     market = [o for o in orders if o.order_type == OrderType.MARKET and o.side.name == "BUY"]
     assert len(market) == 1 and market[0].status == OrderStatus.FILLED
@@ -58,4 +53,4 @@ def test_emulated_bracket_holds_children_locally_and_takes_profit(scenario):
 
 def test_bad_emulation_trigger_is_refused(scenario):
     with pytest.raises(ValueError, match="emulation_trigger"):
-        _hunt(scenario, "LAST")
+        scenario.strategy(LiquidationHuntStrategy, LiquidationHuntConfig, emulation_trigger="LAST")

@@ -8,11 +8,6 @@ from nautilus_trader.model.enums import OrderSide, OrderStatus, OrderType
 from strategies.liquidation_hunt import LiquidationHuntConfig, LiquidationHuntStrategy
 
 
-def _hunt(s, **kwargs) -> LiquidationHuntStrategy:
-    return LiquidationHuntStrategy(LiquidationHuntConfig(instrument_id=s.instrument_id, bar_type=s.bar_type,
-                                                         **kwargs))
-
-
 def test_strong_short_cluster_above_gives_long_bracket_with_tp_at_cluster(scenario):
     # synthetic: price 100; strong SHORT-side cluster at 101 (+1 %); weak LONG-side cluster 99.3-99.5 below
     s = scenario
@@ -20,11 +15,11 @@ def test_strong_short_cluster_above_gives_long_bracket_with_tp_at_cluster(scenar
     s.cluster(4, 1, "SHORT", 101.0, strength=0.9)
     s.cluster(4, 2, "LONG", 99.4, strength=0.4)
     s.snapshot(4)
-    hunt = _hunt(s)
+    hunt = s.strategy(LiquidationHuntStrategy, LiquidationHuntConfig)
     s.run(hunt)
 
     [entry] = s.entries(hunt)
-    assert entry["signal"] == "LONG" and entry["cluster_id"] == 1
+    assert entry["position_side"] == "LONG" and entry["cluster_id"] == 1
     assert entry["take_profit"] == 101.0
     # stop beyond the opposite (long-side) cluster: 99.3 x (1 - 0.1 %) = 99.2007 -> tick 99.20
     assert entry["stop_loss"] == 99.20
@@ -52,10 +47,10 @@ def test_strong_long_cluster_below_gives_short_bracket(scenario):
     s.bars(s.flat(100.0, 8))
     s.cluster(4, 3, "LONG", 99.0, strength=0.7)
     s.snapshot(4)
-    hunt = _hunt(s)
+    hunt = s.strategy(LiquidationHuntStrategy, LiquidationHuntConfig)
     s.run(hunt)
     [entry] = s.entries(hunt)
-    assert entry["signal"] == "SHORT" and entry["take_profit"] == 99.0
+    assert entry["position_side"] == "SHORT" and entry["take_profit"] == 99.0
     assert entry["stop_loss"] == 101.0  # no short-side cluster above: default 1 % stop
     assert entry["quantity"] == 500.0  # 500 USDT risk / 1.00
 
@@ -71,7 +66,7 @@ def test_clusters_that_do_not_qualify_give_no_trade(scenario, level, strength, n
     s.bars(s.flat(100.0, 8))
     s.cluster(4, 1, "SHORT", level, strength=strength, notional=notional)
     s.snapshot(4)
-    hunt = _hunt(s, **config)
+    hunt = s.strategy(LiquidationHuntStrategy, LiquidationHuntConfig, **config)
     s.run(hunt)
     assert hunt.signals == []
     assert s.orders() == []
@@ -84,7 +79,7 @@ def test_no_stop_outside_a_cluster_means_no_trade(scenario):
     s.cluster(4, 1, "SHORT", 101.0, strength=0.9)
     s.cluster(4, 2, "LONG", 99.0, half_width=0.5, strength=0.3)
     s.snapshot(4)
-    hunt = _hunt(s, max_stop_pct=1.0)
+    hunt = s.strategy(LiquidationHuntStrategy, LiquidationHuntConfig, max_stop_pct=1.0)
     s.run(hunt)
     assert [r["action"] for r in hunt.signals] == ["SKIP"]
     assert "no stop outside" in hunt.signals[0]["reason"]
@@ -97,7 +92,7 @@ def test_one_position_at_a_time(scenario):
     for minute in (4, 6, 8):  # the same setup three times while the first position is open
         s.cluster(minute, 1, "SHORT", 101.0, strength=0.9)
         s.snapshot(minute)
-    hunt = _hunt(s)
+    hunt = s.strategy(LiquidationHuntStrategy, LiquidationHuntConfig)
     s.run(hunt)
     assert len(s.entries(hunt)) == 1
     bracket, flatten = s.orders()[:3], s.orders()[3:]

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import msgspec
 import pytest
+from nautilus_trader.model.enums import PositionSide
 
 from strategies.oi_sizer import OISizer, OISizerConfig
 from strategies.oi_sizing import OISizedMagnetConfig, OISizedMagnetStrategy
@@ -18,14 +19,14 @@ def test_tier_multiplier(oi, expected):
 
 
 @pytest.mark.parametrize(("long_usd", "short_usd", "side", "expected"), [
-    (130.0, 100.0, "SHORT", 1.25),  # ratio 1.3 > 1.2 favours shorts
-    (130.0, 100.0, "LONG", 0.75),
-    (120.0, 100.0, "SHORT", 1.0),   # exactly 1.2: neutral
-    (100.0, 100.0, "LONG", 1.0),
-    (70.0, 100.0, "LONG", 1.25),    # ratio 0.7 < 0.8 favours longs
-    (70.0, 100.0, "SHORT", 0.75),
-    (10.0, 0.0, "SHORT", 1.25),     # only longs to liquidate: ratio inf
-    (0.0, 0.0, "LONG", 1.0),        # empty map: ratio 1
+    (130.0, 100.0, PositionSide.SHORT, 1.25),  # ratio 1.3 > 1.2 favours shorts
+    (130.0, 100.0, PositionSide.LONG, 0.75),
+    (120.0, 100.0, PositionSide.SHORT, 1.0),   # exactly 1.2: neutral
+    (100.0, 100.0, PositionSide.LONG, 1.0),
+    (70.0, 100.0, PositionSide.LONG, 1.25),    # ratio 0.7 < 0.8 favours longs
+    (70.0, 100.0, PositionSide.SHORT, 0.75),
+    (10.0, 0.0, PositionSide.SHORT, 1.25),     # only longs to liquidate: ratio inf
+    (0.0, 0.0, PositionSide.LONG, 1.0),        # empty map: ratio 1
 ])
 def test_skew(long_usd, short_usd, side, expected):
     assert OISizer().skew(side, long_usd, short_usd) == expected
@@ -34,8 +35,8 @@ def test_skew(long_usd, short_usd, side, expected):
 def test_size_combines_tier_and_skew():
     sizer = OISizer()
     # 6 B USD OI -> x1.5; ratio 1.3 favours shorts -> x1.25 for a short: 10 x 1.875
-    assert sizer.size(Decimal("10"), "SHORT", 6e9, 130.0, 100.0) == pytest.approx(18.75)
-    assert sizer.size(Decimal("10"), "LONG", 6e9, 130.0, 100.0) == pytest.approx(11.25)
+    assert sizer.size(Decimal("10"), PositionSide.SHORT, 6e9, 130.0, 100.0) == pytest.approx(18.75)
+    assert sizer.size(Decimal("10"), PositionSide.LONG, 6e9, 130.0, 100.0) == pytest.approx(11.25)
     assert OISizer.long_short_ratio(5.0, 0.0) == math.inf
 
 
@@ -48,8 +49,8 @@ def test_thresholds_are_config_and_validated():
         OISizer(OISizerConfig(oi_multipliers=(1.5,)))
     with pytest.raises(ValueError, match="long_favour_ratio"):
         OISizer(OISizerConfig(long_favour_ratio=1.5, short_favour_ratio=1.2))
-    with pytest.raises(ValueError, match="must be 'LONG' or 'SHORT'"):
-        OISizer().skew("UP", 1.0, 1.0)
+    with pytest.raises(ValueError, match="PositionSide.LONG or PositionSide.SHORT"):
+        OISizer().skew(PositionSide.FLAT, 1.0, 1.0)
 
 
 def test_sizer_config_parses_from_a_toml_strategy_config():
@@ -76,11 +77,10 @@ def test_magnet_strategy_sizes_with_the_sizer(make_scenario, long_usd, short_usd
     s.bars(s.flat(100.0, 8))
     s.cluster(4, 1, "SHORT", 101.0, strength=0.5)
     s.snapshot(4, bias="UP", total_oi_usd=6e9, long_usd=long_usd, short_usd=short_usd)
-    strategy = OISizedMagnetStrategy(OISizedMagnetConfig(instrument_id=s.instrument_id, bar_type=s.bar_type,
-                                                         trade_size=Decimal("100")))
+    strategy = s.strategy(OISizedMagnetStrategy, OISizedMagnetConfig, trade_size=Decimal("100"))
     s.run(strategy)
     [entry] = s.entries(strategy)
-    assert entry["signal"] == "LONG" and entry["take_profit"] == 101.0
+    assert entry["position_side"] == "LONG" and entry["take_profit"] == 101.0
     assert entry["quantity"] == quantity
     assert entry["sentiment"] == "BULLISH"
     assert "OI sizer x" in entry["reason"]
@@ -91,6 +91,6 @@ def test_magnet_strategy_needs_a_bias(make_scenario):
     s.bars(s.flat(100.0, 8))
     s.cluster(4, 1, "SHORT", 101.0, strength=0.5)
     s.snapshot(4, bias="UNBIASED")
-    strategy = OISizedMagnetStrategy(OISizedMagnetConfig(instrument_id=s.instrument_id, bar_type=s.bar_type))
+    strategy = s.strategy(OISizedMagnetStrategy, OISizedMagnetConfig)
     s.run(strategy)
     assert strategy.signals == []

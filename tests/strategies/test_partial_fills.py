@@ -24,6 +24,7 @@ from nautilus_trader.model.enums import (
     OrderSide,
     OrderStatus,
     OrderType,
+    PositionSide,
     RecordFlag,
 )
 from nautilus_trader.model.events import OrderUpdated
@@ -68,25 +69,25 @@ class _Probe(LiquidationHuntStrategy):
         if not self.trailing_bps:
             super().on_map_update(snapshot)
         elif self.has_capacity():  # the hunt's bracket, with a trailing stop-loss
-            self.enter("LONG", 99.0, 101.0, confidence=0.9, reason="synthetic probe", cluster_id=1,
+            self.enter(PositionSide.LONG, 99.0, 101.0, confidence=0.9, reason="synthetic probe", cluster_id=1,
                        trailing_offset_bps=self.trailing_bps)
 
     def on_price(self, bar) -> None:
         if bar.ts_event == self.cancel_buys_at:
             self.cancel_all_orders(self.config.instrument_id, OrderSide.BUY)
         if bar.ts_event == self.cancel_stop_at:  # as a trader or the venue would, with the position open
-            [stop_id] = [k for k, b in self._children.items() if k == b.stop_id]
+            [stop_id] = [k for k, b in self.brackets.children.items() if k == b.stop_id]
             self.cancel_order(self.cache.order(stop_id))
         if bar.ts_event == self.look_at:
             self.seen = {"orders": order_rows(self.cache.orders(strategy_id=self.id)),
                          "positions": [p.quantity.as_double() for p in self.open_positions()],
-                         "working_entries": len(self._brackets), "tracked_children": len(self._children)}
+                         "working_entries": len(self.brackets), "tracked_children": len(self.brackets.children)}
 
     def on_order_filled(self, event) -> None:
         super().on_order_filled(event)
         if event.order_side == OrderSide.BUY:
             self.entry_fills.append((event.last_qty.as_double(), event.last_px.as_double(),
-                                     event.client_order_id in self._brackets))
+                                     event.client_order_id in self.brackets.entries))
 
 
 def order_rows(orders) -> list[tuple]:
@@ -113,8 +114,7 @@ def _partial_entry_scenario(make_scenario, **venue) -> tuple:
     add_book(s, 8, 98.90, 1_000, 98.92, 1_000)
     s.cluster(4, 1, "SHORT", 101.0, strength=0.9)
     s.snapshot(4)
-    probe = _Probe(LiquidationHuntConfig(instrument_id=s.instrument_id, bar_type=s.bar_type,
-                                         trade_size=Decimal("10")))
+    probe = s.strategy(_Probe, LiquidationHuntConfig, trade_size=Decimal("10"))
     probe.cancel_buys_at, probe.look_at = s.ts(6), s.ts(7)
     return s, probe
 
@@ -136,8 +136,8 @@ def test_canceled_partial_entry_resizes_its_children_when_the_venue_keeps_them(m
     # the resize is the strategy's: one modify each (this venue never resizes children itself)
     for child in sorted(s.engine.cache.orders(), key=lambda o: o.ts_init)[1:]:
         assert [e.quantity.as_double() for e in child.events if isinstance(e, OrderUpdated)] == [4.0]
-    # the record: ENTER for 10, then PARTIAL for the 4 actually held
-    assert [(r["action"], r["quantity"]) for r in probe.signals] == [("ENTER", 10.0), ("PARTIAL", 4.0)]
+    # the record: ENTER for 10, then PARTIAL_FILL for the 4 actually held
+    assert [(r["action"], r["quantity"]) for r in probe.signals] == [("ENTER", 10.0), ("PARTIAL_FILL", 4.0)]
     assert probe.signals[1]["stop_loss"] == 99.0 and probe.signals[1]["take_profit"] == 101.0
     # minute 8: the stop sells exactly the 4 held at the book's bid, the take-profit is canceled, flat
     rows = order_rows(s.engine.cache.orders())
@@ -147,7 +147,7 @@ def test_canceled_partial_entry_resizes_its_children_when_the_venue_keeps_them(m
     [position] = s.positions()
     assert position.is_closed and position.peak_qty.as_double() == 4.0
     assert position.avg_px_close == 98.90
-    assert probe._brackets == {} and probe._children == {}
+    assert probe.brackets.entries == {} and probe.brackets.children == {}
 
 
 @pytest.mark.parametrize("trailing_bps", [0.0, 50.0])
@@ -177,7 +177,7 @@ def test_canceled_partial_entry_is_re_protected_when_the_venue_cancels_its_child
         assert float(new_stop.trailing_offset) == 50.0
     assert probe.seen["positions"] == [4.0]
     assert probe.seen["working_entries"] == 0 and probe.seen["tracked_children"] == 2
-    assert [(r["action"], r["quantity"]) for r in probe.signals] == [("ENTER", 10.0), ("PARTIAL", 4.0)]
+    assert [(r["action"], r["quantity"]) for r in probe.signals] == [("ENTER", 10.0), ("PARTIAL_FILL", 4.0)]
     # minute 8: the new stop closes the 4, the new take-profit is canceled, flat; no market close
     final = order_rows(s.engine.cache.orders())
     assert [r[:5] for r in final[3:] if r[0] == stop_type] == [(stop_type, SELL, OrderStatus.FILLED, 4.0, 4.0)]
@@ -185,7 +185,7 @@ def test_canceled_partial_entry_is_re_protected_when_the_venue_cancels_its_child
     assert len(final) == 5
     [position] = s.positions()
     assert position.is_closed and position.peak_qty.as_double() == 4.0 and position.avg_px_close == 98.90
-    assert probe._brackets == {} and probe._children == {}
+    assert probe.brackets.entries == {} and probe.brackets.children == {}
 
 
 def test_partial_fills_that_complete_leave_the_children_at_full_size(make_scenario):
@@ -196,8 +196,7 @@ def test_partial_fills_that_complete_leave_the_children_at_full_size(make_scenar
     s.bars(s.flat(100.0, 8) + [(100.0, 100.0, 98.5, 98.5)] + s.flat(98.5, 3))
     s.cluster(4, 1, "SHORT", 101.0, strength=0.9)
     s.snapshot(4)
-    probe = _Probe(LiquidationHuntConfig(instrument_id=s.instrument_id, bar_type=s.bar_type,
-                                         trade_size=Decimal("120")))
+    probe = s.strategy(_Probe, LiquidationHuntConfig, trade_size=Decimal("120"))
     probe.look_at = s.ts(7)
     s.run(probe)
     # the entry is tracked as working until its last fill
@@ -209,7 +208,7 @@ def test_partial_fills_that_complete_leave_the_children_at_full_size(make_scenar
         (L, SELL, OrderStatus.ACCEPTED, 120.0, 0.0, 101.0, True),
     ]
     assert probe.seen["positions"] == [120.0]
-    assert [r["action"] for r in probe.signals] == ["ENTER"]  # no PARTIAL: the entry completed
+    assert [r["action"] for r in probe.signals] == ["ENTER"]  # no PARTIAL_FILL: the entry completed
     [position] = s.positions()
     assert position.is_closed and position.peak_qty.as_double() == 120.0
     assert position.avg_px_open == pytest.approx((50 * 100.0 + 30 * 100.01 + 20 * 100.02 + 20 * 100.03) / 120)
@@ -225,14 +224,13 @@ def test_stop_loss_rejected_by_the_venue_after_a_partial_fill_closes_what_was_bo
     add_book(s, 0, 98.50, 1_000, 100.01, 4)
     s.cluster(4, 1, "SHORT", 101.0, strength=0.9)
     s.snapshot(4)
-    probe = _Probe(LiquidationHuntConfig(instrument_id=s.instrument_id, bar_type=s.bar_type,
-                                         trade_size=Decimal("10")))
+    probe = s.strategy(_Probe, LiquidationHuntConfig, trade_size=Decimal("10"))
     probe.look_at = s.ts(7)
     s.run(probe)
     assert probe.entry_fills == [(4.0, 100.01, True)]
     # EXIT at once for the 4 held; the entry's remainder is canceled by the strategy's cancel-all and recorded
     assert [(r["action"], r["quantity"]) for r in probe.signals] == [("ENTER", 10.0), ("EXIT", 4.0),
-                                                                     ("PARTIAL", 4.0)]
+                                                                     ("PARTIAL_FILL", 4.0)]
     assert "stop-loss rejected: STOP_MARKET SELL order stop px of 99.00" in probe.signals[1]["reason"]
     assert "4.00 of 10.00 filled; the position is already closed" in probe.signals[2]["reason"]
     assert probe.signals[2]["entry"] == 100.01  # the average fill price of the entry
@@ -245,7 +243,7 @@ def test_stop_loss_rejected_by_the_venue_after_a_partial_fill_closes_what_was_bo
     assert probe.seen["positions"] == []
     [position] = s.positions()
     assert position.is_closed and position.avg_px_close == 98.50
-    assert probe._brackets == {} and probe._children == {}
+    assert probe.brackets.entries == {} and probe.brackets.children == {}
 
 
 def test_a_re_submitted_stop_loss_canceled_again_closes_the_position(make_scenario):
@@ -254,7 +252,7 @@ def test_a_re_submitted_stop_loss_canceled_again_closes_the_position(make_scenar
     s, probe = _partial_entry_scenario(make_scenario)
     probe.cancel_stop_at, probe.look_at = s.ts(7), s.ts(8)
     s.run(probe)
-    assert [(r["action"], r["quantity"]) for r in probe.signals] == [("ENTER", 10.0), ("PARTIAL", 4.0),
+    assert [(r["action"], r["quantity"]) for r in probe.signals] == [("ENTER", 10.0), ("PARTIAL_FILL", 4.0),
                                                                      ("EXIT", 4.0)]
     assert probe.signals[2]["reason"] == "stop-loss canceled twice while the position was open"
     assert probe.signals[2]["ts"] == s.ts(7)
@@ -264,4 +262,4 @@ def test_a_re_submitted_stop_loss_canceled_again_closes_the_position(make_scenar
     assert all(r[2] in (OrderStatus.CANCELED, OrderStatus.FILLED) for r in orders)
     [position] = s.positions()
     assert position.is_closed and position.ts_closed == s.ts(7) and position.avg_px_close == 99.99
-    assert probe.seen["positions"] == [] and probe._brackets == {} and probe._children == {}
+    assert probe.seen["positions"] == [] and probe.brackets.entries == {} and probe.brackets.children == {}

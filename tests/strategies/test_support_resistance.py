@@ -6,11 +6,6 @@ from nautilus_trader.model.enums import OrderSide, OrderType
 from strategies.support_resistance import SupportResistanceConfig, SupportResistanceStrategy
 
 
-def _sr(s, **kwargs) -> SupportResistanceStrategy:
-    return SupportResistanceStrategy(SupportResistanceConfig(instrument_id=s.instrument_id, bar_type=s.bar_type,
-                                                             **kwargs))
-
-
 def test_long_above_support_targets_resistance(scenario):
     # synthetic: support (long-side, 99.4-99.6) 0.5 % below price 100, resistance (short-side) at 102
     s = scenario
@@ -18,10 +13,10 @@ def test_long_above_support_targets_resistance(scenario):
     s.cluster(4, 1, "LONG", 99.5, strength=0.7)
     s.cluster(4, 2, "SHORT", 102.0, strength=0.6)
     s.snapshot(4)
-    sr = _sr(s)
+    sr = s.strategy(SupportResistanceStrategy, SupportResistanceConfig)
     s.run(sr)
     [entry] = s.entries(sr)
-    assert entry["signal"] == "LONG" and entry["cluster_id"] == 1
+    assert entry["position_side"] == "LONG" and entry["cluster_id"] == 1
     assert entry["take_profit"] == 102.0  # the opposite level
     assert entry["stop_loss"] == 99.30  # 99.4 x (1 - 0.1 %) = 99.3006 -> tick
     [position] = s.positions()
@@ -34,10 +29,10 @@ def test_short_below_resistance_without_support_uses_fallback_target(scenario):
     s.bars(s.flat(100.0, 8))
     s.cluster(4, 1, "SHORT", 100.6, strength=0.55)
     s.snapshot(4)
-    sr = _sr(s)
+    sr = s.strategy(SupportResistanceStrategy, SupportResistanceConfig)
     s.run(sr)
     [entry] = s.entries(sr)
-    assert entry["signal"] == "SHORT"
+    assert entry["position_side"] == "SHORT"
     assert entry["stop_loss"] == 100.80  # 100.7 x 1.001 = 100.8007 -> tick
     assert entry["take_profit"] == pytest.approx(100.0 - 2.0 * 0.80)
 
@@ -48,7 +43,7 @@ def test_break_of_support_exits_at_market(scenario):
     s.bars(s.flat(100.0, 8) + [(100.0, 100.0, 99.35, 99.35)] + s.flat(99.35, 3))
     s.cluster(4, 1, "LONG", 99.5, strength=0.7)
     s.snapshot(4)
-    sr = _sr(s)
+    sr = s.strategy(SupportResistanceStrategy, SupportResistanceConfig)
     s.run(sr)
     actions = [r["action"] for r in sr.signals]
     assert actions == ["ENTER", "EXIT"]
@@ -69,6 +64,6 @@ def test_no_trade_outside_the_entry_zone_or_on_weak_levels(scenario, level, stre
     s.bars(s.flat(100.0, 8))
     s.cluster(4, 1, "LONG", level, strength=strength)
     s.snapshot(4)
-    sr = _sr(s)
+    sr = s.strategy(SupportResistanceStrategy, SupportResistanceConfig)
     s.run(sr)
     assert sr.signals == [] and s.orders() == []

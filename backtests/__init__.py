@@ -1,1 +1,0 @@
-"""Backtests of liqheat-nautilus strategies over Nautilus Parquet catalogs, driven by config files."""

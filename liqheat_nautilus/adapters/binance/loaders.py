@@ -1,0 +1,297 @@
+"""Binance public-data archives (data.binance.vision, USD-M and COIN-M futures) into a Nautilus catalog.
+
+What an archive holds: its file name (:func:`parse_binance_name`) and column layout (:data:`LAYOUTS`, as documented in
+binance/binance-public-data). Files are streamed in Arrow batches (bounded memory), converted by the converters of
+:mod:`.parsing`, and written in chunks by :class:`~liqheat_nautilus.persistence.writer.RangeReplacingWriter` inside
+one :func:`~liqheat_nautilus.persistence.staging.staged_catalog` transaction: a bad file anywhere stops the ingest
+and the catalog is left as it was.
+"""
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+
+from liqheat_nautilus.adapters.binance.parsing import CONVERTERS
+from liqheat_nautilus.adapters.binance.providers import BINANCE_PERPETUALS, BINANCE_VENUE
+from liqheat_nautilus.adapters.common.instruments import perpetual_from
+from liqheat_nautilus.core.units import NS_PER_DAY, NS_PER_HOUR, NS_PER_MINUTE
+from liqheat_nautilus.persistence.checksum import verify_checksum
+from liqheat_nautilus.persistence.csv_stream import DEFAULT_BLOCK_BYTES, CsvLayout, iter_batches
+from liqheat_nautilus.persistence.errors import IngestError
+from liqheat_nautilus.persistence.staging import staged_catalog
+from liqheat_nautilus.persistence.writer import DEFAULT_CHUNK_ROWS, IngestSummary, RangeReplacingWriter
+
+# -- file layouts ------------------------------------------------------------------------------------------------
+
+_I, _F, _B, _S = pa.int64(), pa.float64(), pa.bool_(), pa.string()
+
+LAYOUTS: dict[str, CsvLayout] = {
+    layout.kind: layout
+    for layout in (
+        CsvLayout(
+            "klines",
+            ("open_time", "open", "high", "low", "close", "volume", "close_time", "quote_volume", "count",
+             "taker_buy_volume", "taker_buy_quote_volume", "ignore"),
+            (_I, _F, _F, _F, _F, _F, _I, _F, _I, _F, _F, _S),
+            # COIN-M klines: volume in contracts, "quote" columns are in base asset.
+            {"quote_volume": ("base_volume",), "taker_buy_quote_volume": ("taker_buy_base_volume",)},
+        ),
+        CsvLayout(
+            "aggTrades",
+            ("agg_trade_id", "price", "quantity", "first_trade_id", "last_trade_id", "transact_time",
+             "is_buyer_maker"),
+            (_I, _F, _F, _I, _I, _I, _B),
+            {},
+        ),
+        CsvLayout(
+            "trades",
+            ("id", "price", "qty", "quote_qty", "time", "is_buyer_maker"),
+            (_I, _F, _F, _F, _I, _B),
+            # COIN-M trades: qty in contracts, base_qty in base asset.
+            {"quote_qty": ("base_qty",)},
+        ),
+        CsvLayout(
+            "metrics",
+            ("create_time", "symbol", "sum_open_interest", "sum_open_interest_value",
+             "count_toptrader_long_short_ratio", "sum_toptrader_long_short_ratio", "count_long_short_ratio",
+             "sum_taker_long_short_vol_ratio"),
+            (_S, _S, _F, _F, _S, _S, _S, _S),  # ratio columns are not used and may be blank
+            {},
+        ),
+        CsvLayout(
+            "fundingRate",
+            ("calc_time", "funding_interval_hours", "last_funding_rate"),
+            (_I, _F, _F),
+            {},
+        ),
+    )
+}
+"""Layout per archive kind."""
+
+
+# -- file names ----------------------------------------------------------------------------------------------------
+
+KINDS = ("klines", "aggTrades", "trades", "metrics", "fundingRate")
+
+_KLINE_INTERVALS = {
+    "1m": (1, "MINUTE"), "3m": (3, "MINUTE"), "5m": (5, "MINUTE"), "15m": (15, "MINUTE"), "30m": (30, "MINUTE"),
+    "1h": (1, "HOUR"), "2h": (2, "HOUR"), "4h": (4, "HOUR"), "6h": (6, "HOUR"), "8h": (8, "HOUR"),
+    "12h": (12, "HOUR"), "1d": (1, "DAY"),
+}
+_UNIT_NS = {"MINUTE": NS_PER_MINUTE, "HOUR": NS_PER_HOUR, "DAY": NS_PER_DAY}
+
+_NAME = re.compile(
+    r"^(?P<symbol>[A-Z0-9_]+)-(?P<kind>aggTrades|trades|metrics|fundingRate|"
+    + "|".join(_KLINE_INTERVALS)
+    + r")-(?P<date>\d{4}-\d{2}(?:-\d{2})?)\.(?:csv|zip)$",
+)
+
+
+@dataclass(frozen=True)
+class BinanceFileName:
+    """
+    The parts of a data.binance.vision file name ``SYMBOL-KIND-DATE.(zip|csv)``.
+
+    Attributes
+    ----------
+    symbol : str
+        Venue symbol, e.g. ``"BTCUSDT"`` (USD-M) or ``"BTCUSD_PERP"`` (COIN-M).
+    kind : str
+        One of :data:`KINDS`.
+    date : str
+        ``YYYY-MM-DD`` (daily file) or ``YYYY-MM`` (monthly file).
+    interval : str
+        Kline interval (``"1m"``, ``"1h"``, ...), empty for other kinds.
+    """
+
+    symbol: str
+    kind: str
+    date: str
+    interval: str = ""
+
+    @property
+    def is_coin_margined(self) -> bool:
+        """COIN-M (``dapi``) symbols carry an underscore suffix (``_PERP`` or a delivery date)."""
+        return "_" in self.symbol
+
+    @property
+    def is_monthly(self) -> bool:
+        """Monthly archive (``YYYY-MM``) rather than daily."""
+        return len(self.date) == 7
+
+    @property
+    def bar_step(self) -> int:
+        """Kline step ``n`` of the Nautilus bar specification (0 for non-kline files)."""
+        return _KLINE_INTERVALS[self.interval][0] if self.interval else 0
+
+    @property
+    def bar_aggregation(self) -> str:
+        """Kline aggregation (``MINUTE``/``HOUR``/``DAY``) of the bar specification (empty for non-klines)."""
+        return _KLINE_INTERVALS[self.interval][1] if self.interval else ""
+
+    @property
+    def interval_ns(self) -> int:
+        """Kline interval in nanoseconds (0 for non-kline files)."""
+        return self.bar_step * _UNIT_NS[self.bar_aggregation] if self.interval else 0
+
+
+def parse_binance_name(path: str | Path) -> BinanceFileName:
+    """
+    Parse a data.binance.vision file name.
+
+    Parameters
+    ----------
+    path : str or Path
+        E.g. ``.../BTCUSDT-1m-2024-01-01.zip``, ``BTCUSD_PERP-aggTrades-2026-05-08.zip``,
+        ``BTCUSDT-fundingRate-2026-04.zip``, ``BTCUSDT-metrics-2024-01-01.csv``.
+
+    Returns
+    -------
+    BinanceFileName
+
+    Raises
+    ------
+    IngestError
+        If the name does not follow the archive's ``SYMBOL-KIND-DATE`` pattern.
+    """
+    name = Path(path).name
+    match = _NAME.match(name)
+    if match is None:
+        raise IngestError(path, "file name is not a data.binance.vision name SYMBOL-KIND-DATE.(zip|csv) with KIND "
+                                f"in {KINDS} (klines as an interval such as 1m)")
+    kind = match["kind"]
+    interval = ""
+    if kind in _KLINE_INTERVALS:
+        interval, kind = kind, "klines"
+    return BinanceFileName(symbol=match["symbol"], kind=kind, date=match["date"], interval=interval)
+
+
+# -- ingest --------------------------------------------------------------------------------------------------------
+
+def plan_file(path: str | Path, instrument_id: str | None = None, kind: str | None = None,
+              interval: str | None = None) -> tuple[BinanceFileName, str]:
+    """
+    Decide what a file holds and which instrument it belongs to.
+
+    Parameters
+    ----------
+    path : str or Path
+        An archive file.
+    instrument_id : str, optional
+        Overrides the ``SYMBOL.BINANCE`` taken from the file name; required when the name is not a
+        data.binance.vision name. Must agree with the name's symbol when both exist.
+    kind : str, optional
+        One of ``klines``, ``aggTrades``, ``trades``, ``metrics``, ``fundingRate``; required (with
+        ``interval`` for klines) when the name is not a data.binance.vision name.
+    interval : str, optional
+        Kline interval (``"1m"``) for renamed kline files.
+
+    Returns
+    -------
+    tuple[BinanceFileName, str]
+        The parsed (or given) name and the instrument id.
+
+    Raises
+    ------
+    IngestError
+        If kind or instrument cannot be determined, or the instrument is not a known contract.
+    """
+    try:
+        name = parse_binance_name(path)
+    except IngestError:
+        if kind is None or instrument_id is None:
+            raise
+        if kind not in KINDS:
+            raise IngestError(path, f"unknown kind {kind!r}; expected one of {KINDS}") from None
+        if kind == "klines" and not interval:
+            raise IngestError(path, "kline files need an interval such as 1m") from None
+        name = BinanceFileName(symbol=instrument_id.split(".")[0], kind=kind, date="",
+                               interval=interval if kind == "klines" else "")
+    if kind is not None and kind != name.kind:
+        raise IngestError(path, f"file name says {name.kind!r}, but kind {kind!r} was given")
+    iid = instrument_id or f"{name.symbol}.{BINANCE_VENUE}"
+    if iid.split(".")[0] != name.symbol:
+        raise IngestError(path, f"file is for symbol {name.symbol!r}, not for instrument {iid!r}")
+    if iid not in BINANCE_PERPETUALS:
+        raise IngestError(path, f"no contract specification for {iid!r}; known: {sorted(BINANCE_PERPETUALS)}")
+    return name, iid
+
+
+def ingest_binance_files(paths: Iterable[str | Path], catalog_dir: str | Path, instrument_id: str | None = None,
+                         kind: str | None = None, interval: str | None = None,
+                         chunk_rows: int = DEFAULT_CHUNK_ROWS, block_bytes: int = DEFAULT_BLOCK_BYTES,
+                         verify: bool = True) -> IngestSummary:
+    """
+    Ingest data.binance.vision futures archive files into a catalog, atomically and idempotently.
+
+    For each file: the ``.CHECKSUM`` sibling is verified when present (before anything is written), the rows are
+    streamed, checked and converted (klines -> ``Bar``, aggTrades/trades -> ``TradeTick``, metrics ->
+    :class:`~liqheat_nautilus.data.OpenInterest`, fundingRate -> :class:`~liqheat_nautilus.data.FundingRate`),
+    and the instrument definition is written. Each file replaces whatever the catalog held for the same type and
+    instrument within the file's time range, so re-running is idempotent and overlapping files do not duplicate
+    rows.
+
+    Parameters
+    ----------
+    paths : iterable of str or Path
+        ``.zip`` or ``.csv`` archive files (daily or monthly, with or without header row); ``.CHECKSUM`` files in
+        the list are skipped (each is verified with its archive).
+    catalog_dir : str or Path
+        The catalog folder to create or update.
+    instrument_id : str, optional
+        Instrument id (default ``SYMBOL.BINANCE`` from each file name); see :func:`plan_file`.
+    kind, interval : str, optional
+        For files whose names are not data.binance.vision names; see :func:`plan_file`.
+    chunk_rows : int, default 500_000
+        Rows per written Parquet file (bounds memory together with ``block_bytes``).
+    block_bytes : int, default 8 MiB
+        CSV bytes parsed per batch.
+    verify : bool, default True
+        Verify ``.CHECKSUM`` files when present.
+
+    Returns
+    -------
+    IngestSummary
+        ``instrument_id`` lists the instruments; ``counts``/``first_ts``/``last_ts`` are keyed
+        ``"<Type> <identifier>"`` (e.g. ``"TradeTick BTCUSD_PERP.BINANCE"``), times in UNIX ns.
+
+    Raises
+    ------
+    IngestError
+        For a bad name, checksum, header, row or value (naming file, line and field); the catalog is unchanged.
+    """
+    paths = [Path(p) for p in paths if not str(p).endswith(".CHECKSUM")]  # sidecars are read with their file
+    if not paths:
+        raise IngestError(catalog_dir, "no input files given")
+    plans = [(path, *plan_file(path, instrument_id, kind, interval)) for path in paths]
+    if verify:
+        for path, _, _ in plans:
+            verify_checksum(path)
+    counts: dict[str, int] = {}
+    first: dict[str, int] = {}
+    last: dict[str, int] = {}
+    with staged_catalog(catalog_dir) as catalog:
+        for iid in sorted({iid for _, _, iid in plans}):
+            catalog.write_data([perpetual_from(BINANCE_PERPETUALS, iid)])
+        for path, name, iid in plans:
+            converter = CONVERTERS[name.kind](str(path), perpetual_from(BINANCE_PERPETUALS, iid), name)
+            writer = RangeReplacingWriter(catalog, converter.data_cls, converter.identifier, chunk_rows)
+            for batch in iter_batches(path, LAYOUTS[name.kind], block_bytes):
+                writer.add(*converter.convert(batch))
+            count, t0, t1 = writer.finish()
+            if not count:
+                raise IngestError(path, "no data rows")
+            key = f"{converter.data_cls.__name__} {converter.identifier}"
+            counts[key] = counts.get(key, 0) + count
+            first[key] = min(first.get(key, t0), t0)
+            last[key] = max(last.get(key, t1), t1)
+    return IngestSummary(
+        catalog=str(Path(catalog_dir).resolve()),
+        instrument_id=", ".join(sorted({iid for _, _, iid in plans})),
+        counts=counts,
+        first_ts=first,
+        last_ts=last,
+    )

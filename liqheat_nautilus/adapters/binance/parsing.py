@@ -1,0 +1,468 @@
+"""Parsing of Binance data into liqheat/Nautilus objects, with checks: websocket messages and archive rows (no I/O).
+
+Websocket (USD-M): ``forceOrder`` events and insurance-fund ``@trade`` fills -> :class:`LiquidationEvent`;
+Nautilus' ``BinanceFuturesMarkPriceUpdate`` (``@markPrice@1s``: ``r`` the running funding rate, ``T`` the next
+funding time) -> :class:`FundingRate`. Payload schemas in :mod:`.schemas`.
+
+Archives (data.binance.vision): one converter class per archive kind. Each takes Arrow batches in file order and
+returns the Nautilus objects and their ``ts_init`` (UNIX ns), checking values on the way; an :class:`IngestError`
+names file, line and field. Conventions (binance/binance-public-data README):
+
+- klines: ``open_time`` is the bar open; the bar is stamped at its close, ``open_time + interval`` (the archive's
+  ``close_time`` is that minus 1 ms). ``volume`` is in base units (USD-M) or contracts (COIN-M).
+- aggTrades / trades: ``is_buyer_maker`` true means the buyer was the resting order, so the aggressor sold:
+  ``AggressorSide.SELLER``; otherwise ``BUYER``. Quantities are base units (USD-M) or contracts (COIN-M); the
+  tick keeps the venue's unit and the instrument's multiplier converts contracts to USD (BTCUSD_PERP: 100 USD).
+- metrics (the ``futures/data/openInterestHist`` values every 5 minutes): USD-M ``sum_open_interest`` is base units
+  and ``sum_open_interest_value`` USD; COIN-M ``sum_open_interest`` is contracts and ``sum_open_interest_value``
+  base units; the rest follows :func:`~liqheat_nautilus.adapters.common.parsing.open_interest_from_venue`.
+- fundingRate: ``calc_time`` is the funding time, ``last_funding_rate`` the fraction per interval.
+"""
+
+from typing import TYPE_CHECKING
+
+import msgspec
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from nautilus_trader.adapters.binance.futures.types import BinanceFuturesMarkPriceUpdate
+from nautilus_trader.model.data import Bar, BarType, TradeTick
+from nautilus_trader.model.enums import AggressorSide
+from nautilus_trader.model.identifiers import InstrumentId
+from nautilus_trader.model.instruments import CryptoPerpetual
+
+from liqheat_nautilus.adapters.binance.schemas import ForceOrderData, ForceOrderMsg, TradeTypeData, TradeTypeMsg
+from liqheat_nautilus.adapters.common.parsing import funding_rate_from_venue, open_interest_from_venue
+from liqheat_nautilus.core.units import NS_PER_MS
+from liqheat_nautilus.data import FundingRate, LiquidationEvent, OpenInterest
+from liqheat_nautilus.persistence.csv_stream import Batch
+from liqheat_nautilus.persistence.errors import IngestError
+from liqheat_nautilus.persistence.timestamps import epoch_to_ns
+
+if TYPE_CHECKING:  # the loaders import the converters; the converters only read a name's attributes
+    from liqheat_nautilus.adapters.binance.loaders import BinanceFileName
+
+
+class ArchiveConverter:
+    """
+    Base class: converts batches of one archive file, keeping the timestamp-order check across batches.
+
+    Parameters
+    ----------
+    path : str
+        The source file (for error messages).
+    instrument : CryptoPerpetual
+        The instrument the rows belong to (price/size precision, multiplier, inverse flag).
+    name : BinanceFileName
+        The parsed file name (kline interval, symbol).
+
+    Attributes
+    ----------
+    data_cls : type
+        The Nautilus class produced.
+    strictly_increasing : bool
+        Whether timestamps must strictly increase (else non-decreasing: trades share milliseconds).
+    time_column : str
+        The column checked for order.
+    """
+
+    data_cls: type = object
+    strictly_increasing = True
+    time_column = ""
+
+    def __init__(self, path: str, instrument: CryptoPerpetual, name: "BinanceFileName") -> None:
+        self.path = path
+        self.instrument = instrument
+        self.name = name
+        self._last_ts: int | None = None
+
+    @property
+    def identifier(self) -> str:
+        """The catalog identifier (instrument id, or bar type for bars)."""
+        return self.instrument.id.value
+
+    def convert(self, batch: Batch) -> tuple[list, np.ndarray]:
+        """
+        Convert one batch.
+
+        Parameters
+        ----------
+        batch : Batch
+            Rows in file order.
+
+        Returns
+        -------
+        tuple[list, np.ndarray]
+            The objects and their ``ts_init`` (int64 ns, shape (n,)), in file order.
+
+        Raises
+        ------
+        IngestError
+            For a bad value (naming line and field).
+        """
+        raise NotImplementedError
+
+    # -- checks ----------------------------------------------------------------------------------------------
+
+    def _fail(self, batch: Batch, pos: int, field: str, message: str) -> IngestError:
+        return IngestError(self.path, message, row=batch.first_line + int(pos), field=field)
+
+    def _floats(self, batch: Batch, column: str, minimum: str = "positive") -> np.ndarray:
+        values = np.array(batch.table.column(column).to_numpy(zero_copy_only=False), dtype=np.float64)
+        bad = ~np.isfinite(values)
+        if minimum == "positive":
+            bad |= values <= 0
+        elif minimum == "non-negative":
+            bad |= values < 0
+        if bad.any():
+            pos = int(np.flatnonzero(bad)[0])
+            raise self._fail(batch, pos, column, f"{values[pos]!r} is not a finite {minimum} number")
+        return values
+
+    def _ordered(self, batch: Batch, ts: np.ndarray) -> None:
+        if self._last_ts is not None:
+            ts_all = np.concatenate(([self._last_ts], ts))
+            offset = 1
+        else:
+            ts_all, offset = ts, 0
+        steps = np.diff(ts_all)
+        bad = steps <= 0 if self.strictly_increasing else steps < 0
+        if bad.any():
+            pos = int(np.flatnonzero(bad)[0]) + 1 - offset
+            kind = "repeats the previous row's" if steps[pos - 1 + offset] == 0 else "is earlier than the previous"
+            raise self._fail(batch, pos, self.time_column, f"timestamp {kind} ({int(ts_all[pos + offset])} ns)")
+        if len(ts):
+            self._last_ts = int(ts[-1])
+
+    def _epoch(self, batch: Batch, column: str) -> np.ndarray:
+        raw = batch.table.column(column).to_numpy()
+        if (raw <= 0).any():
+            pos = int(np.flatnonzero(raw <= 0)[0])
+            raise self._fail(batch, pos, column, f"timestamp {raw[pos]} is not positive")
+        return epoch_to_ns(raw)
+
+
+class KlineConverter(ArchiveConverter):
+    """``*-<interval>-*`` klines -> Nautilus ``Bar`` stamped at the bar close (``open_time + interval``)."""
+
+    data_cls = Bar
+    time_column = "open_time"
+
+    def __init__(self, path: str, instrument: CryptoPerpetual, name: "BinanceFileName") -> None:
+        super().__init__(path, instrument, name)
+        self.bar_type = BarType.from_str(
+            f"{instrument.id}-{name.bar_step}-{name.bar_aggregation}-LAST-EXTERNAL",
+        )
+
+    @property
+    def identifier(self) -> str:
+        """The bar type string (the catalog keys bars by bar type)."""
+        return str(self.bar_type)
+
+    def convert(self, batch: Batch) -> tuple[list, np.ndarray]:
+        """Convert a klines batch; see :meth:`ArchiveConverter.convert`."""
+        open_ns = self._epoch(batch, "open_time")
+        self._ordered(batch, open_ns)
+        o, h, lo, c = (self._floats(batch, k) for k in ("open", "high", "low", "close"))
+        volume = self._floats(batch, "volume", "non-negative")
+        bad_high = h < np.maximum(np.maximum(o, c), lo)
+        bad_low = lo > np.minimum(o, c)
+        for mask, column in ((bad_high, "high"), (bad_low, "low")):
+            if mask.any():
+                pos = int(np.flatnonzero(mask)[0])
+                raise self._fail(batch, pos, column,
+                                 f"inconsistent bar open={o[pos]} high={h[pos]} low={lo[pos]} close={c[pos]}")
+        ts = open_ns + self.name.interval_ns
+        ts_u = ts.astype(np.uint64)
+        bars = Bar.from_raw_arrays_to_list(self.bar_type, self.instrument.price_precision,
+                                           self.instrument.size_precision, o, h, lo, c, volume, ts_u, ts_u)
+        return bars, ts
+
+
+class _TradeConverter(ArchiveConverter):
+    data_cls = TradeTick
+    strictly_increasing = False
+    id_column = ""
+    qty_column = ""
+
+    def convert(self, batch: Batch) -> tuple[list, np.ndarray]:
+        """Convert a trades batch; see :meth:`ArchiveConverter.convert`."""
+        ts = self._epoch(batch, self.time_column)
+        self._ordered(batch, ts)
+        price = self._floats(batch, "price")
+        size = self._floats(batch, self.qty_column)
+        # Sizes that round to zero at the instrument's size precision would be rejected by Nautilus.
+        tiny = np.round(size, self.instrument.size_precision) <= 0
+        if tiny.any():
+            pos = int(np.flatnonzero(tiny)[0])
+            raise self._fail(batch, pos, self.qty_column,
+                             f"{size[pos]!r} rounds to zero at size precision {self.instrument.size_precision}")
+        buyer_maker = batch.table.column("is_buyer_maker").to_numpy(zero_copy_only=False)
+        sides = np.where(buyer_maker, AggressorSide.SELLER.value, AggressorSide.BUYER.value).astype(np.uint8)
+        ids = pc.cast(batch.table.column(self.id_column), pa.string()).to_pylist()
+        ts_u = ts.astype(np.uint64)
+        ticks = TradeTick.from_raw_arrays_to_list(self.instrument.id, self.instrument.price_precision,
+                                                  self.instrument.size_precision, price, size, sides, ids,
+                                                  ts_u, ts_u)
+        return ticks, ts
+
+
+class AggTradeConverter(_TradeConverter):
+    """``*-aggTrades-*`` -> ``TradeTick`` (trade id = ``agg_trade_id``, time = ``transact_time``)."""
+
+    time_column = "transact_time"
+    id_column = "agg_trade_id"
+    qty_column = "quantity"
+
+
+class TradeConverter(_TradeConverter):
+    """``*-trades-*`` -> ``TradeTick`` (trade id = ``id``, time = ``time``)."""
+
+    time_column = "time"
+    id_column = "id"
+    qty_column = "qty"
+
+
+class MetricsConverter(ArchiveConverter):
+    """``*-metrics-*`` (5-minute open-interest statistics) -> :class:`OpenInterest` with venue ``BINANCE``."""
+
+    data_cls = OpenInterest
+    time_column = "create_time"
+
+    def _times(self, batch: Batch) -> np.ndarray:
+        text = batch.table.column("create_time").to_numpy(zero_copy_only=False).astype(str)
+        if len(text) and text[0].strip().isdigit():
+            try:
+                return self._epoch_text(batch, text)
+            except ValueError:
+                pass
+        parsed = pd.to_datetime(pd.Series(text), utc=True, errors="coerce", format="ISO8601")
+        bad = parsed.isna().to_numpy()
+        if bad.any():
+            pos = int(np.flatnonzero(bad)[0])
+            raise self._fail(batch, pos, "create_time", f"not a date-time: {text[pos]!r}")
+        return parsed.astype("int64").to_numpy()
+
+    def _epoch_text(self, batch: Batch, text: np.ndarray) -> np.ndarray:
+        for pos, value in enumerate(text):
+            if not value.strip().isdigit():
+                raise self._fail(batch, pos, "create_time", f"not an epoch timestamp: {value!r}")
+        return epoch_to_ns(text.astype(np.int64))
+
+    def convert(self, batch: Batch) -> tuple[list, np.ndarray]:
+        """Convert a metrics batch; see :meth:`ArchiveConverter.convert`."""
+        ts = self._times(batch)
+        self._ordered(batch, ts)
+        symbols = batch.table.column("symbol").to_numpy(zero_copy_only=False).astype(str)
+        wrong = symbols != self.instrument.raw_symbol.value
+        if wrong.any():
+            pos = int(np.flatnonzero(wrong)[0])
+            raise self._fail(batch, pos, "symbol", f"{symbols[pos]!r} is not {self.instrument.raw_symbol}")
+        amount = self._floats(batch, "sum_open_interest", "non-negative").tolist()
+        value = self._floats(batch, "sum_open_interest_value", "non-negative").tolist()
+        inst = self.instrument
+        # USD-M: amount in base units, value in USD; COIN-M: amount in contracts, value in the base asset (coin)
+        names = ("contracts", "base") if inst.is_inverse else ("base", "usd")
+        size, venue = float(inst.multiplier), inst.id.venue.value
+        items = [
+            open_interest_from_venue(inst.id, venue, contract_size=size, inverse=inst.is_inverse, ts_event=t,
+                                     ts_init=t, **dict(zip(names, (a, v), strict=True)))
+            for t, a, v in zip(ts.tolist(), amount, value, strict=True)
+        ]
+        return items, ts
+
+
+class FundingRateConverter(ArchiveConverter):
+    """``*-fundingRate-*`` -> :class:`FundingRate` (``next_funding_ns`` = calc_time + interval)."""
+
+    data_cls = FundingRate
+    time_column = "calc_time"
+
+    def convert(self, batch: Batch) -> tuple[list, np.ndarray]:
+        """Convert a fundingRate batch; see :meth:`ArchiveConverter.convert`."""
+        ts = self._epoch(batch, "calc_time")
+        self._ordered(batch, ts)
+        hours = self._floats(batch, "funding_interval_hours")
+        rate = self._floats(batch, "last_funding_rate", "any")
+        items = [
+            funding_rate_from_venue(self.instrument.id, r, interval_hours=h, ts_event=t, ts_init=t)
+            for t, r, h in zip(ts.tolist(), rate.tolist(), hours.tolist(), strict=True)
+        ]
+        return items, ts
+
+
+CONVERTERS: dict[str, type[ArchiveConverter]] = {
+    "klines": KlineConverter,
+    "aggTrades": AggTradeConverter,
+    "trades": TradeConverter,
+    "metrics": MetricsConverter,
+    "fundingRate": FundingRateConverter,
+}
+"""Converter class per archive kind."""
+
+
+# -- websocket messages ---------------------------------------------------------------------------------------
+
+_FORCE_ORDER_DECODER = msgspec.json.Decoder(ForceOrderMsg)
+_TRADE_DECODER = msgspec.json.Decoder(TradeTypeMsg)
+
+
+def decode_force_order(raw: bytes) -> ForceOrderData:
+    """
+    Decode a raw combined-stream ``forceOrder`` message.
+
+    Parameters
+    ----------
+    raw : bytes
+        E.g. ``{"stream":"btcusdt@forceOrder","data":{"e":"forceOrder","E":...,"o":{"s":"BTCUSDT",...}}}``.
+
+    Returns
+    -------
+    ForceOrderData
+        The ``o`` object.
+
+    Raises
+    ------
+    ValueError
+        If the message is not a valid ``forceOrder`` payload (the message names the field) or ``o.S`` is unknown.
+    """
+    try:
+        order = _FORCE_ORDER_DECODER.decode(raw).data.o
+    except msgspec.DecodeError as exc:
+        raise ValueError(f"invalid forceOrder message: {exc}") from exc
+    if order.S not in ("SELL", "BUY"):
+        raise ValueError(f"forceOrder field `o.S` must be SELL or BUY, was {order.S!r}")
+    return order
+
+
+def force_order_to_event(
+    order: ForceOrderData, instrument_id: InstrumentId, ts_init: int, multiplier: float = 1.0,
+) -> LiquidationEvent:
+    """
+    Convert a decoded ``forceOrder`` into a :class:`LiquidationEvent`.
+
+    Parameters
+    ----------
+    order : ForceOrderData
+        From :func:`decode_force_order`.
+    instrument_id : InstrumentId
+        The Nautilus instrument of ``order.s``.
+    ts_init : int
+        Creation time (UNIX ns).
+    multiplier : float, default 1.0
+        Contract multiplier (1 for Binance USD-M: quantity in base units).
+
+    Returns
+    -------
+    LiquidationEvent
+        ``side`` ``"LONG"`` for a SELL liquidation order, ``"SHORT"`` for BUY; price = ``ap`` when > 0 else ``p``;
+        quantity = ``z`` when > 0 else ``q``; notional = price * quantity * multiplier (USD); ``ts_event`` = ``T``.
+    """
+    price = float(order.ap) if float(order.ap) > 0.0 else float(order.p)
+    quantity = float(order.z) if float(order.z) > 0.0 else float(order.q)
+    return LiquidationEvent(
+        instrument_id=instrument_id,
+        side="LONG" if order.S == "SELL" else "SHORT",
+        price=price,
+        quantity=quantity,
+        notional_usd=price * quantity * multiplier,
+        source="forceOrder",
+        ts_event=int(order.T) * NS_PER_MS,
+        ts_init=ts_init,
+    )
+
+
+def decode_trade(raw: bytes) -> TradeTypeData:
+    """
+    Decode a raw combined-stream futures ``@trade`` message (with its taker order type ``X``).
+
+    Parameters
+    ----------
+    raw : bytes
+        The websocket message.
+
+    Returns
+    -------
+    TradeTypeData
+
+    Raises
+    ------
+    ValueError
+        If the message is not a valid trade payload.
+    """
+    try:
+        return _TRADE_DECODER.decode(raw).data
+    except msgspec.DecodeError as exc:
+        raise ValueError(f"invalid trade message: {exc}") from exc
+
+
+def liquidation_trade_to_event(
+    trade: TradeTypeData,
+    instrument_id: InstrumentId,
+    ts_init: int,
+    order_types: tuple[str, ...] = ("INSURANCE_FUND",),
+    multiplier: float = 1.0,
+) -> LiquidationEvent | None:
+    """
+    A :class:`LiquidationEvent` for a trade whose taker order type ``X`` is a liquidation, else ``None``.
+
+    Parameters
+    ----------
+    trade : TradeTypeData
+        From :func:`decode_trade`.
+    instrument_id : InstrumentId
+        The Nautilus instrument of ``trade.s``.
+    ts_init : int
+        Creation time (UNIX ns).
+    order_types : tuple[str, ...], default ("INSURANCE_FUND",)
+        Values of ``X`` treated as liquidation fills.
+    multiplier : float, default 1.0
+        Contract multiplier.
+
+    Returns
+    -------
+    LiquidationEvent or None
+        The liquidation order is the taker: ``m`` true (buyer is maker) means a forced SELL, i.e. a ``"LONG"``
+        position was liquidated; ``m`` false means ``"SHORT"``.
+    """
+    if trade.X not in order_types:
+        return None
+    price, quantity = float(trade.p), float(trade.q)
+    return LiquidationEvent(
+        instrument_id=instrument_id,
+        side="LONG" if trade.m else "SHORT",
+        price=price,
+        quantity=quantity,
+        notional_usd=price * quantity * multiplier,
+        source=f"trade:{trade.X}",
+        ts_event=int(trade.T) * NS_PER_MS,
+        ts_init=ts_init,
+    )
+
+
+def mark_price_to_funding(update: BinanceFuturesMarkPriceUpdate, interval_hours: float = 8.0) -> FundingRate:
+    """
+    Convert Nautilus' ``BinanceFuturesMarkPriceUpdate`` (``@markPrice`` stream) into our :class:`FundingRate`.
+
+    Parameters
+    ----------
+    update : BinanceFuturesMarkPriceUpdate
+        The update (``funding_rate``: the rate of the running interval as a fraction; ``next_funding_ns``).
+    interval_hours : float, default 8.0
+        The symbol's funding interval (the stream does not carry it; 8 h for BTCUSDT).
+
+    Returns
+    -------
+    FundingRate
+        ``rate`` = ``float(funding_rate)``; ``next_funding_ns`` and ``ts_event`` from the update rounded to the
+        nearest millisecond (Binance sends milliseconds; Nautilus' float ``millis_to_nanos`` leaves errors of
+        ~100 ns, e.g. 1680652800010 ms -> ...009999872 ns); ``ts_init`` unchanged.
+    """
+    return funding_rate_from_venue(update.instrument_id, float(update.funding_rate), interval_hours=interval_hours,
+                                   ts_event=_round_ms(int(update.ts_event)), ts_init=update.ts_init,
+                                   next_funding_ns=_round_ms(int(update.next_funding_ns)))
+
+
+def _round_ms(ts_ns: int) -> int:
+    return (ts_ns + NS_PER_MS // 2) // NS_PER_MS * NS_PER_MS

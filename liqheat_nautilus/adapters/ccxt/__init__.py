@@ -1,0 +1,1 @@
+"""ccxt adapter: history fetch into a catalog and the live open-interest / funding poller."""

@@ -1,0 +1,165 @@
+"""The one normaliser of venue open interest and funding into :class:`OpenInterest` / :class:`FundingRate`.
+
+Every adapter (the Binance archives, ccxt history, the live ccxt poller, the Binance mark-price stream, the OKX
+sample) hands the figures its venue reported, in the venue's units, to :func:`open_interest_from_venue` or
+:func:`funding_rate_from_venue`; the unit rules live here only, so a backtest over a fetched or archived catalog and
+a live node measure open interest the same way.
+
+Open-interest units
+-------------------
+A perpetual's contract size (``Instrument.multiplier``) is base units per contract for a linear (quote-margined)
+contract and USD per contract for an inverse (coin-margined) one. Given any of contracts, base units and USD, and a
+price (quote per base unit) where needed, the missing figures are:
+
+===========  =====================================  ===================================================
+missing      linear (size = base per contract)      inverse (size = USD per contract)
+===========  =====================================  ===================================================
+USD          base x price                           contracts x size
+contracts    base / size                            USD / size
+base         contracts x size                       USD / price (the coin the contracts are worth)
+===========  =====================================  ===================================================
+
+A figure the venue reported is always kept as reported (Binance COIN-M's ``sumOpenInterestValue`` *is* the coin
+amount, computed by Binance at its price). Sources: Binance USD-M and COIN-M ``openInterestHist`` field units
+(developers.binance.com), Bybit v5 ``/v5/market/open-interest`` ("BTCUSD (inverse) is USD, BTCUSDT (linear) is
+BTC"), OKX v5 ``open-interest`` (``oi`` contracts, ``oiCcy`` coin, ``oiUsd``), Hyperliquid ``metaAndAssetCtxs``
+(``openInterest`` in coin).
+"""
+
+import math
+
+from nautilus_trader.model.identifiers import InstrumentId
+
+from liqheat_nautilus.core.units import NS_PER_HOUR
+from liqheat_nautilus.data import FundingRate, OpenInterest
+
+_NAN = math.nan
+
+
+def _known(name: str, value: float | None) -> float:
+    """``value`` as a float, ``nan`` when missing or not finite; ``ValueError`` when negative."""
+    if value is None:
+        return _NAN
+    value = float(value)
+    if not math.isfinite(value):
+        return _NAN
+    if value < 0.0:
+        raise ValueError(f"open interest {name} must be >= 0, was {value}")
+    return value
+
+
+def open_interest_from_venue(
+    instrument_id: InstrumentId,
+    venue: str,
+    *,
+    contract_size: float,
+    inverse: bool,
+    ts_event: int,
+    ts_init: int,
+    contracts: float | None = None,
+    base: float | None = None,
+    usd: float | None = None,
+    price: float | None = None,
+) -> OpenInterest | None:
+    """
+    Build :class:`OpenInterest` from whatever figures a venue reported, filling the others by the unit rules.
+
+    Parameters
+    ----------
+    instrument_id : InstrumentId
+        The instrument the open interest is published under.
+    venue : str
+        ``OpenInterest.venue`` (``"BINANCE"``, ``"BYBIT"``, ...).
+    contract_size : float
+        ``Instrument.multiplier``: base units per contract (linear) or USD per contract (inverse), > 0.
+    inverse : bool
+        Coin-margined contract.
+    ts_event, ts_init : int
+        Observation and creation times (UNIX ns).
+    contracts, base, usd : float, optional
+        Open interest in contracts, in base units (coin) and as USD notional, as reported; ``None`` or ``nan`` when
+        the venue did not report it.
+    price : float, optional
+        Price (quote per base unit) at ``ts_event``, used only to convert between base units and USD.
+
+    Returns
+    -------
+    OpenInterest or None
+        With every figure the rules of the module docstring can give (``nan`` for those they cannot); ``None``
+        when the USD value cannot be known (no USD reported and none derivable, e.g. a linear venue reporting
+        base units with no price yet).
+
+    Raises
+    ------
+    ValueError
+        If a reported figure is negative, or ``contract_size`` is not a positive number.
+    """
+    if not (math.isfinite(contract_size) and contract_size > 0.0):
+        raise ValueError(f"contract size must be > 0, was {contract_size}")
+    contracts, base, usd = _known("contracts", contracts), _known("base", base), _known("usd", usd)
+    price = float(price) if price is not None and math.isfinite(price) and price > 0.0 else _NAN
+    if inverse:
+        if math.isnan(usd):
+            usd = contracts * contract_size
+        if math.isnan(contracts):
+            contracts = usd / contract_size
+        if math.isnan(base):
+            base = usd / price
+    else:
+        if math.isnan(base):
+            base = contracts * contract_size
+        if math.isnan(contracts):
+            contracts = base / contract_size
+        if math.isnan(usd):
+            usd = base * price
+    if math.isnan(usd):
+        return None
+    return OpenInterest(instrument_id=instrument_id, venue=venue, open_interest_usd=usd,
+                        open_interest_contracts=contracts, open_interest_base=base, ts_event=int(ts_event),
+                        ts_init=int(ts_init))
+
+
+def funding_rate_from_venue(
+    instrument_id: InstrumentId,
+    rate: float,
+    *,
+    interval_hours: float,
+    ts_event: int,
+    ts_init: int,
+    next_funding_ns: int | None = None,
+) -> FundingRate:
+    """
+    Build :class:`FundingRate` from a venue's rate.
+
+    Parameters
+    ----------
+    instrument_id : InstrumentId
+        The perpetual.
+    rate : float
+        Fraction per funding interval (positive: longs pay shorts).
+    interval_hours : float
+        Funding interval (hours), > 0.
+    ts_event, ts_init : int
+        The time the rate applies at and the creation time (UNIX ns).
+    next_funding_ns : int, optional
+        The venue's next funding time (UNIX ns; ``0`` when unknown). ``None`` for a settled historical record
+        stamped at its funding time: the next funding is then ``ts_event`` + one interval.
+
+    Returns
+    -------
+    FundingRate
+
+    Raises
+    ------
+    ValueError
+        If ``rate`` is not finite or ``interval_hours`` is not a positive number.
+    """
+    rate = float(rate)
+    if not math.isfinite(rate):
+        raise ValueError(f"funding rate must be finite, was {rate}")
+    if not (math.isfinite(interval_hours) and interval_hours > 0.0):
+        raise ValueError(f"funding interval must be > 0 hours, was {interval_hours}")
+    if next_funding_ns is None:
+        next_funding_ns = int(ts_event) + int(round(interval_hours * NS_PER_HOUR))
+    return FundingRate(instrument_id=instrument_id, rate=rate, interval_hours=float(interval_hours),
+                       next_funding_ns=int(next_funding_ns), ts_event=int(ts_event), ts_init=int(ts_init))

@@ -1,0 +1,1 @@
+"""OKX adapter: the OKX CSV sample (ccxt export layout) and its instrument."""

@@ -1,0 +1,119 @@
+"""Run several backtest files on the same catalog and compare them (``liqheat backtest --all``)."""
+
+import contextlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from liqheat_nautilus.backtest.config import BacktestFile
+from liqheat_nautilus.backtest.metrics import ComparisonRow, buy_and_hold_row, format_table
+from liqheat_nautilus.backtest.reports import results_folder
+from liqheat_nautilus.backtest.runner import BacktestOutcome, run_backtest
+from liqheat_nautilus.backtest.summary import format_ts
+
+
+@dataclass
+class Comparison:
+    """
+    The runs of a comparison and their table.
+
+    Attributes
+    ----------
+    outcomes : list[BacktestOutcome]
+        One per backtest file, in order.
+    rows : list[ComparisonRow]
+        One per run, then the buy-and-hold row.
+    table_path : Path or None
+        Where ``comparison.csv`` / ``comparison.md`` were written, if anywhere.
+    """
+
+    outcomes: list[BacktestOutcome] = field(default_factory=list)
+    rows: list[ComparisonRow] = field(default_factory=list)
+    table_path: Path | None = None
+
+    def text(self) -> str:
+        """
+        The printable comparison: span, the table, and where the reports are.
+
+        Returns
+        -------
+        str
+        """
+        first = self.outcomes[0] if self.outcomes else None
+        lines = []
+        if first is not None:
+            r = first.result
+            lines.append(f"comparison on {first.spec.data.instrument_id} ({first.spec.catalog_path()}), "
+                         f"{format_ts(r.backtest_start)} -> {format_ts(r.backtest_end)}")
+        lines.append(format_table(self.rows))
+        lines.append("return: account PnL % incl. fees and funding; Sharpe/Sortino (252 days), win rate, profit "
+                     "factor: Nautilus' portfolio analyzer; max DD: mark-to-market equity; buy & hold: no fees/funding")
+        for o in self.outcomes:
+            if o.results_path is not None:
+                lines.append(f"  reports of {o.spec.name:<20} {o.results_path}")
+        if self.table_path is not None:
+            lines.append(f"  comparison table          {self.table_path}")
+        return "\n".join(lines)
+
+
+def run_all(
+    specs: list[BacktestFile],
+    log_level: str = "ERROR",
+    results_dir: str | Path | None = None,
+    show_progress: bool = True,
+) -> Comparison:
+    """
+    Run each backtest file and build the comparison table with a buy-and-hold line.
+
+    Parameters
+    ----------
+    specs : list[BacktestFile]
+        Backtest files on the same catalog, instrument and span.
+    log_level : str, default "ERROR"
+        Nautilus log level.
+    results_dir : str or Path, optional
+        Write each run's reports to ``<results_dir>/<name>-<UTC time>/`` and the table to
+        ``<results_dir>/comparison-<UTC time>/``.
+    show_progress : bool, default True
+        Progress bars (rich) on long runs.
+
+    Returns
+    -------
+    Comparison
+
+    Raises
+    ------
+    ValueError
+        If the files do not share catalog, instrument, bar specification and time range, or none is given.
+    """
+    if not specs:
+        raise ValueError("run_all needs at least one backtest file")
+    keys = {(str(s.catalog_path().resolve()), s.data.instrument_id, s.data.bar_spec, s.data.start, s.data.end)
+            for s in specs}
+    if len(keys) > 1:
+        raise ValueError(f"backtest files must share catalog, instrument, bars and span to be compared: {keys}")
+    comparison = Comparison()
+    with contextlib.ExitStack() as stack:
+        progress = task = None
+        if show_progress and len(specs) > 1:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            progress = stack.enter_context(Progress(TextColumn("backtests {task.description}"), BarColumn(),
+                                                    MofNCompleteColumn(), TimeElapsedColumn(), transient=True))
+            task = progress.add_task("", total=len(specs))
+        for spec in specs:
+            if progress is not None:
+                progress.update(task, description=spec.name)
+            outcome = run_backtest(spec, log_level=log_level, results_dir=results_dir, show_progress=show_progress)
+            comparison.outcomes.append(outcome)
+            comparison.rows.append(outcome.row)
+            if progress is not None:
+                progress.advance(task)
+    comparison.rows.append(buy_and_hold_row(comparison.outcomes[0].run_stats))
+    if results_dir is not None:
+        folder = results_folder(Path(results_dir), "comparison")
+        pd.DataFrame([r.to_dict() for r in comparison.rows]).to_csv(folder / "comparison.csv", index=False)
+        (folder / "comparison.md").write_text(format_table(comparison.rows, markdown=True) + "\n")
+        comparison.table_path = folder
+    return comparison

@@ -1,0 +1,347 @@
+"""The declarative backtest file (TOML, YAML or JSON) and its translation into Nautilus' ``BacktestRunConfig``.
+
+Everything a file says is checked while it is loaded (:func:`load_backtest_file`), before Nautilus sees it: every
+field's type (msgspec), the enum-like values against Nautilus' own enums (its parsers would abort the process on a
+bad one), the time range, the starting balances, the instrument and bar ids, and every component's importable
+paths and config fields (:func:`liqheat_nautilus.components.check_component`). Each error is one line naming the
+file and the field.
+"""
+
+from pathlib import Path
+from typing import Annotated
+
+import msgspec
+from nautilus_trader.config import (
+    BacktestDataConfig,
+    BacktestEngineConfig,
+    BacktestRunConfig,
+    BacktestVenueConfig,
+    ImportableActorConfig,
+    ImportableStrategyConfig,
+    LoggingConfig,
+)
+from nautilus_trader.model.data import Bar, BarType
+from nautilus_trader.model.enums import AccountType, OmsType
+from nautilus_trader.model.identifiers import InstrumentId
+
+from liqheat_nautilus import validation
+from liqheat_nautilus.components import ComponentSection, check_component
+from liqheat_nautilus.paths import project_root
+
+CUSTOM_DATA_CLIENT = "LIQHEAT"
+FUNDING_MODULE = ("liqheat_nautilus.simulation.funding:FundingModule",
+                  "liqheat_nautilus.simulation.funding:FundingModuleConfig")
+CUSTOM_DATA_CLASSES = (
+    "liqheat_nautilus.data.open_interest:OpenInterest",
+    "liqheat_nautilus.data.funding_rate:FundingRate",
+)
+
+
+def is_url(catalog: str) -> bool:
+    """
+    Whether a catalog location is an fsspec URL (``s3://``, ``gs://``, ``file://``...) rather than a folder.
+
+    Parameters
+    ----------
+    catalog : str
+
+    Returns
+    -------
+    bool
+    """
+    return "://" in catalog
+
+
+class DataSection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """
+    ``[data]``: what to replay.
+
+    Attributes
+    ----------
+    catalog : str
+        Catalog folder, relative to the project root unless absolute, or an fsspec URL (``s3://bucket/catalog``,
+        ``gs://...``, ``file:///shared/catalog``; read through Nautilus' ``catalog_fs_protocol``).
+    instrument_id : str
+        E.g. ``"SOL-USDT-SWAP.OKX"``.
+    bar_spec : str
+        Bar specification, e.g. ``"1-MINUTE-LAST"`` (the bar type is ``<instrument_id>-<bar_spec>-EXTERNAL``).
+    start, end : str
+        ISO-8601 UTC bounds ("" = whole catalog).
+    """
+
+    catalog: str
+    instrument_id: str
+    bar_spec: str = "1-MINUTE-LAST"
+    start: str = ""
+    end: str = ""
+
+
+class VenueSection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """
+    ``[venue]``: the simulated exchange (see Nautilus' ``BacktestVenueConfig``).
+
+    Attributes
+    ----------
+    name : str
+        Venue name (must match the instrument's venue).
+    oms_type : str
+        Nautilus ``OmsType`` name: ``"NETTING"`` or ``"HEDGING"``.
+    account_type : str
+        Nautilus ``AccountType`` name; ``"MARGIN"`` for perpetuals.
+    starting_balances : list[str]
+        E.g. ``["100000 USDT"]`` (positive amounts of currencies Nautilus knows; one must be the instrument's
+        settlement currency).
+    default_leverage : float
+        Account leverage (x, >= 1).
+    funding : bool
+        Charge/credit funding on open positions with :class:`~liqheat_nautilus.simulation.FundingModule`
+        (default true). Trading fees are the instrument's maker/taker fees from the catalog.
+    modules : list[ComponentSection]
+        Further Nautilus ``SimulationModule`` s for the venue (``path``/``config_path``/``config``).
+    """
+
+    name: str
+    oms_type: str = "NETTING"
+    account_type: str = "MARGIN"
+    starting_balances: list[str] = msgspec.field(default_factory=lambda: ["100000 USDT"])
+    default_leverage: Annotated[float, msgspec.Meta(ge=1.0)] = 10.0
+    funding: bool = True
+    modules: list[ComponentSection] = msgspec.field(default_factory=list)
+
+
+class BacktestFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """
+    A whole backtest file.
+
+    Attributes
+    ----------
+    name : str
+        Name of the run (used for the results folder): letters, digits, ``_``, ``-`` and ``.``.
+    data : DataSection
+    venue : VenueSection
+    actors : list[ComponentSection]
+    strategies : list[ComponentSection]
+    """
+
+    name: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_.-]+$")]
+    data: DataSection
+    venue: VenueSection
+    actors: list[ComponentSection] = msgspec.field(default_factory=list)
+    strategies: list[ComponentSection] = msgspec.field(default_factory=list)
+
+    @property
+    def bar_type(self) -> str:
+        """The bar type string ``<instrument_id>-<bar_spec>-EXTERNAL``."""
+        return f"{self.data.instrument_id}-{self.data.bar_spec}-EXTERNAL"
+
+    def catalog_path(self) -> Path:
+        """The catalog folder, resolved against the project root."""
+        path = Path(self.data.catalog)
+        return path if path.is_absolute() else project_root() / path
+
+    def catalog_location(self) -> dict[str, str]:
+        """
+        Nautilus' ``BacktestDataConfig`` fields for the catalog: ``catalog_path`` (a local folder), plus
+        ``catalog_fs_protocol`` when ``data.catalog`` is an fsspec URL (split as ``ParquetDataCatalog.from_uri``).
+
+        Returns
+        -------
+        dict[str, str]
+        """
+        if not is_url(self.data.catalog):
+            return {"catalog_path": str(self.catalog_path())}
+        from fsspec.utils import infer_storage_options
+
+        parts = infer_storage_options(self.data.catalog)
+        return {"catalog_path": parts["path"], "catalog_fs_protocol": parts["protocol"]}
+
+    def with_catalog(self, catalog: str | Path) -> "BacktestFile":
+        """
+        The same file on another catalog.
+
+        Parameters
+        ----------
+        catalog : str or Path
+            The catalog folder (resolved against the current folder), or an fsspec URL (kept as it is).
+
+        Returns
+        -------
+        BacktestFile
+        """
+        location = str(catalog) if is_url(str(catalog)) else str(Path(catalog).resolve())
+        return msgspec.structs.replace(self, data=msgspec.structs.replace(self.data, catalog=location))
+
+    def with_instrument(self, instrument_id: str) -> "BacktestFile":
+        """
+        The same file on another instrument.
+
+        ``[data] instrument_id`` and the venue name change, and so does every string in the components' config
+        tables that names the old instrument: a value equal to the old id, or starting with it and ``-`` (a bar
+        type such as ``SOL-USDT-SWAP.OKX-1-MINUTE-LAST-EXTERNAL``).
+
+        Parameters
+        ----------
+        instrument_id : str
+            A Nautilus instrument id, e.g. ``"BTCUSDT-PERP.BINANCE"``.
+
+        Returns
+        -------
+        BacktestFile
+
+        Raises
+        ------
+        ValueError
+            If ``instrument_id`` is not a Nautilus instrument id.
+        """
+        new = _instrument_id(instrument_id, "--instrument").value
+        old = self.data.instrument_id
+
+        def swap(value):
+            if isinstance(value, str):
+                return new + value[len(old):] if value == old or value.startswith(old + "-") else value
+            if isinstance(value, dict):
+                return {k: swap(v) for k, v in value.items()}
+            if isinstance(value, list):
+                return [swap(v) for v in value]
+            return value
+
+        def component(c: ComponentSection) -> ComponentSection:
+            return msgspec.structs.replace(c, config=swap(c.config))
+
+        venue = msgspec.structs.replace(self.venue, name=InstrumentId.from_str(new).venue.value,
+                                        modules=[component(m) for m in self.venue.modules])
+        return msgspec.structs.replace(
+            self, data=msgspec.structs.replace(self.data, instrument_id=new), venue=venue,
+            actors=[component(a) for a in self.actors], strategies=[component(s) for s in self.strategies])
+
+    def validate(self) -> None:
+        """
+        Check the values msgspec's types cannot (see the module docstring); imports the components.
+
+        Raises
+        ------
+        ValueError
+            One line naming the field (without the file name; :func:`load_backtest_file` adds it).
+        """
+        validation.time_range(self.data.start, self.data.end, "[data]")
+        iid = _instrument_id(self.data.instrument_id, "[data] instrument_id")
+        try:
+            BarType.from_str(self.bar_type)
+        except ValueError as exc:
+            raise ValueError(f"[data] bar_spec {self.data.bar_spec!r} does not make a Nautilus bar type "
+                             f"({exc}); e.g. '1-MINUTE-LAST'") from exc
+        validation.enum_name(self.venue.oms_type, OmsType, "[venue] oms_type", exclude=("UNSPECIFIED",))
+        validation.enum_name(self.venue.account_type, AccountType, "[venue] account_type")
+        if self.venue.name != iid.venue.value:
+            raise ValueError(f"[venue] name {self.venue.name!r} must be the instrument's venue "
+                             f"{iid.venue.value!r} ({iid})")
+        if not self.venue.starting_balances:
+            raise ValueError("[venue] starting_balances is empty; give e.g. ['100000 USDT']")
+        for i, balance in enumerate(self.venue.starting_balances):
+            validation.money(balance, f"[venue] starting_balances[{i}]")
+        for kind, sections, where in (("actor", self.actors, "actors"), ("strategy", self.strategies, "strategies"),
+                                      ("module", self.venue.modules, "venue.modules")):
+            for i, section in enumerate(sections):
+                check_component(section, kind, f"{where}[{i}]")
+
+
+def _instrument_id(value: str, field: str) -> InstrumentId:
+    try:
+        return InstrumentId.from_str(value)
+    except ValueError as exc:
+        raise ValueError(f"{field} {value!r} is not a Nautilus instrument id such as 'SOL-USDT-SWAP.OKX' "
+                         f"({exc})") from exc
+
+
+def load_backtest_file(path: str | Path) -> BacktestFile:
+    """
+    Read and validate a backtest file.
+
+    Parameters
+    ----------
+    path : str or Path
+        ``.toml``, ``.yaml``/``.yml`` or ``.json``.
+
+    Returns
+    -------
+    BacktestFile
+
+    Raises
+    ------
+    FileNotFoundError
+        If the file does not exist.
+    ValueError
+        For an unknown extension, a file that does not decode, or a field that is missing, unknown, of the wrong
+        type or with an invalid value (see :meth:`BacktestFile.validate`); one line starting with the path.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"backtest config not found: {path}")
+    decoders = {".toml": msgspec.toml.decode, ".yaml": msgspec.yaml.decode, ".yml": msgspec.yaml.decode,
+                ".json": msgspec.json.decode}
+    decode = decoders.get(path.suffix.lower())
+    if decode is None:
+        raise ValueError(f"{path}: unsupported config extension {path.suffix!r}; use .toml, .yaml or .json")
+    try:
+        spec = decode(path.read_bytes(), type=BacktestFile)
+        spec.validate()
+    except (msgspec.ValidationError, msgspec.DecodeError, ValueError) as exc:
+        raise ValueError(f"{path}: {exc}") from exc
+    return spec
+
+
+def to_run_config(spec: BacktestFile, log_level: str = "ERROR") -> BacktestRunConfig:
+    """
+    Translate a backtest file into Nautilus' ``BacktestRunConfig`` (``raise_exception=True``).
+
+    Parameters
+    ----------
+    spec : BacktestFile
+        The parsed file.
+    log_level : str, default "ERROR"
+        Nautilus log level.
+
+    Returns
+    -------
+    BacktestRunConfig
+
+    Raises
+    ------
+    ValueError
+        If ``log_level`` is not a Nautilus log level (its parser would abort the process).
+    """
+    log_level = validation.log_level(log_level, "log_level")
+    catalog = spec.catalog_location()
+    bounds = {"start_time": spec.data.start or None, "end_time": spec.data.end or None}
+    data = [
+        BacktestDataConfig(**catalog, data_cls=Bar, instrument_id=spec.data.instrument_id,
+                           bar_spec=spec.data.bar_spec, **bounds),
+    ]
+    data += [
+        BacktestDataConfig(**catalog, data_cls=cls, instrument_id=spec.data.instrument_id,
+                           client_id=CUSTOM_DATA_CLIENT, metadata={"instrument_id": spec.data.instrument_id},
+                           **bounds)
+        for cls in CUSTOM_DATA_CLASSES
+    ]
+    modules = [ImportableActorConfig(actor_path=m.path, config_path=m.config_path, config=dict(m.config))
+               for m in spec.venue.modules]
+    if spec.venue.funding:
+        modules.append(ImportableActorConfig(actor_path=FUNDING_MODULE[0], config_path=FUNDING_MODULE[1],
+                                             config={}))
+    venue = BacktestVenueConfig(
+        name=spec.venue.name,
+        oms_type=validation.enum_name(spec.venue.oms_type, OmsType, "[venue] oms_type", exclude=("UNSPECIFIED",)),
+        account_type=validation.enum_name(spec.venue.account_type, AccountType, "[venue] account_type"),
+        starting_balances=[str(validation.money(b, "[venue] starting_balances"))
+                           for b in spec.venue.starting_balances], default_leverage=spec.venue.default_leverage,
+        bar_adaptive_high_low_ordering=True, modules=modules or None,
+    )
+    engine = BacktestEngineConfig(
+        logging=LoggingConfig(log_level=log_level),
+        actors=[ImportableActorConfig(actor_path=a.path, config_path=a.config_path, config=dict(a.config))
+                for a in spec.actors],
+        strategies=[ImportableStrategyConfig(strategy_path=s.path, config_path=s.config_path,
+                                             config=dict(s.config)) for s in spec.strategies],
+    )
+    return BacktestRunConfig(engine=engine, venues=[venue], data=data, raise_exception=True,
+                             dispose_on_completion=False)

@@ -1,0 +1,264 @@
+"""Run a backtest file on Nautilus' ``BacktestNode`` and collect what a user wants to see.
+
+:func:`run_backtest` is the public entry point (``from liqheat_nautilus.backtest import run_backtest``): it checks
+the catalog first (:func:`check_catalog`: the instrument is in it, it has bars in the file's time range, a starting
+balance is in the instrument's settlement currency), runs the node, and returns a picklable
+:class:`BacktestOutcome`.
+"""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from nautilus_trader.backtest.node import BacktestNode
+from nautilus_trader.backtest.results import BacktestResult
+from nautilus_trader.model.data import Bar, BarType
+from nautilus_trader.model.identifiers import InstrumentId
+
+from liqheat_nautilus import validation
+from liqheat_nautilus.actor import LiquidationMapActor
+from liqheat_nautilus.adapters.okx.loaders import ingest_okx_sample
+from liqheat_nautilus.backtest.config import BacktestFile, is_url, load_backtest_file, to_run_config
+from liqheat_nautilus.backtest.metrics import ComparisonRow, strategy_row
+from liqheat_nautilus.backtest.monitor import RunMonitor, RunMonitorConfig, RunStats
+from liqheat_nautilus.backtest.reports import RunReports, collect_reports, results_folder, write_reports
+from liqheat_nautilus.core.clusters import ClusterInfo
+from liqheat_nautilus.core.enums import ClusterStatus
+from liqheat_nautilus.paths import default_catalog_dir, sample_dir
+from liqheat_nautilus.simulation.funding import PAYMENTS_TOPIC
+
+
+@dataclass
+class BacktestOutcome:
+    """
+    The result of one backtest run.
+
+    Attributes
+    ----------
+    spec : BacktestFile
+        The backtest file that was run.
+    result : BacktestResult
+        Nautilus' result (span, iterations, total orders and positions, PnL and return statistics).
+    clusters_published, snapshots_published : int
+        Signals published by the liquidation-map actor(s).
+    clusters_received : int
+        Cluster signals received by the strategies, summed.
+    signals : list[dict]
+        Trade-signal records of the strategies (``strategy`` key set), every action.
+    final_clusters : list[ClusterInfo]
+        The map's live clusters at the end, strongest first.
+    orders_filled : int
+        Fills reported by the execution engine.
+    funding_payments : list[dict]
+        Funding payments applied by the venue's ``FundingModule`` (see
+        :class:`~liqheat_nautilus.simulation.FundingPayment`).
+    run_stats : RunStats or None
+        What the run's monitor measured (drawdown, exposure, buy-and-hold path).
+    row : ComparisonRow or None
+        The run's line of the comparison table.
+    reports : RunReports
+        Nautilus' reports, the signal log and the funding payments as tables.
+    results_path : Path or None
+        The folder the reports were written to, if any.
+    """
+
+    spec: BacktestFile
+    result: BacktestResult
+    clusters_published: int = 0
+    snapshots_published: int = 0
+    clusters_received: int = 0
+    signals: list[dict] = field(default_factory=list)
+    final_clusters: list[ClusterInfo] = field(default_factory=list)
+    orders_filled: int = 0
+    funding_payments: list[dict] = field(default_factory=list)
+    run_stats: RunStats | None = None
+    row: ComparisonRow | None = None
+    reports: RunReports = field(default_factory=RunReports)
+    results_path: Path | None = None
+
+    @property
+    def entries(self) -> list[dict]:
+        """The ``ENTER`` records (one bracket each)."""
+        return [s for s in self.signals if s.get("action", "ENTER") == "ENTER"]
+
+    @property
+    def funding_total(self) -> float:
+        """Net funding received (negative = paid), settlement currency."""
+        return float(sum(p["amount"] for p in self.funding_payments))
+
+
+def ensure_default_catalog(spec: BacktestFile) -> None:
+    """
+    Build the embedded OKX catalog if the spec uses it and it is absent.
+
+    Parameters
+    ----------
+    spec : BacktestFile
+        The backtest file.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the spec names another local catalog that does not exist.
+    """
+    if is_url(spec.data.catalog):  # an fsspec URL: Nautilus reads it
+        return
+    path = spec.catalog_path().resolve()
+    if path.exists():
+        return
+    if path == default_catalog_dir().resolve():
+        print(f"building the embedded catalog {path} from the real OKX sample (first use)...")
+        ingest_okx_sample(sample_dir(), path)
+        return
+    raise FileNotFoundError(f"catalog not found: {path} (build it with `liqheat catalog ingest ...`)")
+
+
+def check_catalog(spec: BacktestFile) -> int:
+    """
+    Check that the catalog can feed the run, before the node is built.
+
+    Parameters
+    ----------
+    spec : BacktestFile
+        The backtest file.
+
+    Returns
+    -------
+    int
+        The number of bars the run will replay (from the catalog's bar intervals and the bar step; a progress
+        total).
+
+    Raises
+    ------
+    FileNotFoundError
+        If the catalog folder does not exist or is not a catalog.
+    ValueError
+        One line: the instrument is not in the catalog (the catalog's instruments are listed), the catalog has no
+        bars of the bar type (the bar types it holds are listed) or none between ``start`` and ``end`` (its bar
+        span is given), or no starting balance is in the instrument's settlement currency.
+    """
+    from nautilus_trader.persistence.catalog import ParquetDataCatalog
+
+    if is_url(spec.data.catalog):  # an fsspec URL (s3://, gs://, file://...): read as Nautilus will
+        path = spec.data.catalog
+        catalog = ParquetDataCatalog.from_uri(path)
+    else:
+        path = spec.catalog_path()
+        catalog = ParquetDataCatalog(str(path))
+    if not catalog.fs.isdir(f"{catalog.path}/data"):
+        raise FileNotFoundError(f"{path} is not a Nautilus catalog (no data/ folder); build one with "
+                                f"`liqheat catalog ingest ...` or `liqheat catalog fetch ...`")
+    instruments = {str(i.id): i for i in catalog.instruments()}
+    iid = spec.data.instrument_id
+    if iid not in instruments:
+        held = ", ".join(sorted(instruments)) or "none"
+        raise ValueError(f"instrument {iid} is not in the catalog {path}; it holds: {held} "
+                         f"(choose one with --instrument or [data] instrument_id)")
+    settlement = instruments[iid].get_settlement_currency()
+    currencies = [validation.money(b, "[venue] starting_balances").currency for b in spec.venue.starting_balances]
+    if settlement not in currencies:
+        raise ValueError(f"[venue] starting_balances {list(spec.venue.starting_balances)} hold no "
+                         f"{settlement.code}, the settlement currency of {iid}")
+    intervals = catalog.get_intervals(Bar, spec.bar_type)
+    if not intervals:
+        held = sorted(p.rstrip("/").rsplit("/", 1)[-1] for p in catalog.fs.glob(f"{catalog.path}/data/bar/{iid}-*"))
+        raise ValueError(f"the catalog {path} has no {spec.bar_type} bars; bar types of {iid}: "
+                         f"{', '.join(held) or 'none'} (set [data] bar_spec)")
+    lo_ns, hi_ns = validation.time_range(spec.data.start, spec.data.end, "[data]")
+    step = BarType.from_str(spec.bar_type).spec.timedelta.value
+    total = 0
+    for start, end in intervals:
+        start, end = max(start, lo_ns) if lo_ns else start, min(end, hi_ns) if hi_ns else end
+        if end >= start:
+            total += (end - start) // step + 1 if step > 0 else 1
+    if total == 0:
+        first, last = (pd.Timestamp(t, unit="ns", tz="UTC") for t in (intervals[0][0], intervals[-1][1]))
+        raise ValueError(f"no {spec.bar_type} bars between start {spec.data.start or '-'} and end "
+                         f"{spec.data.end or '-'}; the catalog's bars span {first} -> {last}")
+    return int(total)
+
+
+def run_backtest(
+    spec: BacktestFile | str | Path,
+    log_level: str = "ERROR",
+    results_dir: str | Path | None = None,
+    show_progress: bool = True,
+) -> BacktestOutcome:
+    """
+    Run a backtest file on a ``BacktestNode``.
+
+    A :class:`~liqheat_nautilus.backtest.monitor.RunMonitor` is added to the engine (progress bar, drawdown, exposure,
+    buy-and-hold path), funding payments published by the venue's ``FundingModule`` are collected, and the
+    reports are generated before the node is disposed.
+
+    Parameters
+    ----------
+    spec : BacktestFile, str or Path
+        The parsed file or its path.
+    log_level : str, default "ERROR"
+        Nautilus log level.
+    results_dir : str or Path, optional
+        When given, write the reports to a new ``<results_dir>/<name>-<UTC time>/`` folder.
+    show_progress : bool, default True
+        Show a progress bar when the run lasts longer than a few seconds.
+
+    Returns
+    -------
+    BacktestOutcome
+
+    Raises
+    ------
+    FileNotFoundError
+        If the config or catalog is missing.
+    ValueError
+        If the config is invalid, the catalog cannot feed it (:func:`check_catalog`), ``log_level`` is not a
+        Nautilus log level, ``results_dir`` is a file, or the run replayed no data.
+    Exception
+        Whatever the engine raised during the run (``raise_exception=True``).
+    """
+    if not isinstance(spec, BacktestFile):
+        spec = load_backtest_file(spec)
+    if results_dir is not None:
+        validation.output_dir(results_dir, "results_dir")
+    ensure_default_catalog(spec)
+    bars_expected = check_catalog(spec)
+    run_config = to_run_config(spec, log_level=log_level)
+    node = BacktestNode(configs=[run_config])
+    try:
+        node.build()
+        engine = node.get_engine(run_config.id)
+        monitor = RunMonitor(RunMonitorConfig(
+            instrument_id=InstrumentId.from_str(spec.data.instrument_id), bar_type=BarType.from_str(spec.bar_type),
+            expected_bars=bars_expected, show_progress=show_progress, label=spec.name,
+        ))
+        engine.add_actor(monitor)
+        payments: list[dict] = []
+        engine.kernel.msgbus.subscribe(topic=PAYMENTS_TOPIC, handler=payments.append)
+        result = node.run()[0]
+        outcome = BacktestOutcome(spec=spec, result=result, run_stats=monitor.stats(), funding_payments=payments)
+        for actor in engine.trader.actors():
+            if isinstance(actor, LiquidationMapActor):
+                outcome.clusters_published += actor.clusters_published
+                outcome.snapshots_published += actor.snapshots_published
+                if actor.map is not None:
+                    live = [c for c in actor.map.clusters if c.status != ClusterStatus.CLEARED]
+                    outcome.final_clusters.extend(sorted(live, key=lambda c: -c.strength))
+        for strategy in engine.trader.strategies():
+            outcome.clusters_received += getattr(strategy, "clusters_received", 0)
+            outcome.signals.extend({**s, "strategy": str(strategy.id)} for s in getattr(strategy, "signals", []))
+        outcome.signals.sort(key=lambda s: s.get("ts", 0))
+        outcome.reports = collect_reports(engine, spec.venue.name, outcome.signals, payments)
+        outcome.orders_filled = len(outcome.reports.fills)
+        outcome.row = strategy_row(spec.name, result, outcome.run_stats, outcome.funding_total)
+    finally:
+        node.dispose()
+    if result.iterations == 0:
+        raise ValueError(f"the run replayed 0 data points of {spec.data.instrument_id} from {spec.catalog_path()}")
+    if results_dir is not None:
+        outcome.results_path = results_folder(Path(results_dir), spec.name)
+        stats = {"name": spec.name, "backtest_start": result.backtest_start, "backtest_end": result.backtest_end,
+                 "stats_pnls": result.stats_pnls, "stats_returns": result.stats_returns,
+                 "total_orders": result.total_orders, "total_positions": result.total_positions,
+                 "comparison": outcome.row.to_dict(), "funding_total": outcome.funding_total}
+        write_reports(outcome.results_path, outcome.reports, stats)
+    return outcome

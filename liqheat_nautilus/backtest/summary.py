@@ -1,0 +1,71 @@
+"""The short human summary printed after a backtest."""
+
+import pandas as pd
+
+from liqheat_nautilus.backtest.runner import BacktestOutcome
+
+
+def format_ts(ns: int) -> str:
+    """
+    A UNIX-nanosecond time as a UTC timestamp string, ``"-"`` for 0 (no data).
+
+    Parameters
+    ----------
+    ns : int
+        UNIX nanoseconds.
+
+    Returns
+    -------
+    str
+    """
+    return str(pd.Timestamp(ns, unit="ns", tz="UTC")) if ns else "-"
+
+
+def format_summary(outcome: BacktestOutcome, top: int = 5) -> str:
+    """
+    Format the summary: data span, clusters published, orders, positions, PnL, strongest clusters at the end.
+
+    Parameters
+    ----------
+    outcome : BacktestOutcome
+        A finished run.
+    top : int, default 5
+        How many of the strongest final clusters to list.
+
+    Returns
+    -------
+    str
+        Several lines of text.
+    """
+    r = outcome.result
+    lines = [
+        f"backtest {outcome.spec.name!r} on {outcome.spec.data.instrument_id} ({outcome.spec.catalog_path()})",
+        f"  data span        {format_ts(r.backtest_start)} -> {format_ts(r.backtest_end)}  "
+        f"({r.iterations:,d} data points)",
+        f"  map signals      {outcome.clusters_published:,d} clusters, {outcome.snapshots_published:,d} snapshots "
+        f"published; {outcome.clusters_received:,d} clusters received by strategies",
+        f"  trade signals    {len(outcome.entries):,d} entries ({len(outcome.signals):,d} decisions recorded)",
+        f"  orders           {r.total_orders:,d} submitted, {outcome.orders_filled:,d} fills",
+        f"  positions        {r.total_positions:,d}",
+    ]
+    for currency, stats in (r.stats_pnls or {}).items():
+        pnl = stats.get("PnL (total)", float("nan"))
+        pct = stats.get("PnL% (total)", float("nan"))
+        lines.append(f"  PnL              {pnl:,.2f} {currency} ({pct:+.3f} %), funding {outcome.funding_total:+,.2f} "
+                     f"over {len(outcome.funding_payments)} payments")
+    row = outcome.row
+    if row is not None:
+        lines.append(f"  statistics       Sharpe {row.sharpe:.2f}, Sortino {row.sortino:.2f}, max drawdown "
+                     f"{row.max_drawdown_pct:.2f} %, win rate {row.win_rate_pct:.1f} %, "
+                     f"exposure {row.exposure_pct:.1f} %")
+    if outcome.final_clusters:
+        lines.append(f"  strongest clusters at the end (top {min(top, len(outcome.final_clusters))}):")
+        lines.append("      id  side    level        range                 notional USD  lev   strength  dist %")
+        for c in outcome.final_clusters[:top]:
+            lines.append(
+                f"    {c.cluster_id:>4d}  {c.side:<6} {c.price_level:>10.4f}  {c.price_low:>9.4f}-{c.price_high:<9.4f}"
+                f"  {c.notional_usd:>14,.0f}  {c.leverage_tier:>4.0f}x  {c.strength:>6.2f}  {c.distance_pct:>+7.2f}",
+            )
+    if outcome.results_path is not None:
+        lines.append(f"  reports          {outcome.results_path}")
+    return "\n".join(lines)

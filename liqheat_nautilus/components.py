@@ -1,0 +1,174 @@
+"""Importable components named in backtest and live files (``[[actors]]``, ``[[strategies]]``, venue modules).
+
+A component is found only through its importable paths (``module:Class``, as in Nautilus'
+``ImportableActorConfig`` / ``ImportableStrategyConfig``); :func:`check_component` imports them once while the
+file is loaded and checks, before anything is built:
+
+- both paths have the ``module:Class`` form, the module imports and defines the class;
+- the class is of the right kind (a Nautilus ``Strategy``, ``Actor`` or ``SimulationModule``) and the config class
+  the matching Nautilus config;
+- the ``config`` table has no field its config class lacks (at any depth: nested config structs are checked
+  too; Nautilus itself would ignore a misspelt field), and it parses into the config class.
+"""
+
+import importlib
+from typing import Literal
+
+import msgspec
+
+ComponentKind = Literal["actor", "strategy", "module"]
+
+
+class ComponentSection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """
+    An importable component and its config (``module:Class`` paths).
+
+    Attributes
+    ----------
+    path : str
+        The component class, e.g. ``"strategies.liquidation_hunt:LiquidationHuntStrategy"``.
+    config_path : str
+        Its config class, e.g. ``"strategies.liquidation_hunt:LiquidationHuntConfig"``.
+    config : dict
+        The config fields (strings for ids and bar types, as in Nautilus' importable configs).
+    """
+
+    path: str
+    config_path: str
+    config: dict = msgspec.field(default_factory=dict)
+
+
+def _bases(kind: ComponentKind) -> tuple[type, type]:
+    if kind == "strategy":
+        from nautilus_trader.config import StrategyConfig
+        from nautilus_trader.trading.strategy import Strategy
+
+        return Strategy, StrategyConfig
+    if kind == "actor":
+        from nautilus_trader.common.actor import Actor
+        from nautilus_trader.common.config import ActorConfig
+
+        return Actor, ActorConfig
+    from nautilus_trader.backtest.modules import SimulationModule, SimulationModuleConfig
+
+    return SimulationModule, SimulationModuleConfig
+
+
+def resolve_class(path: str, field: str, base: type) -> type:
+    """
+    Import the class a ``module:Class`` path names and check its base class.
+
+    Parameters
+    ----------
+    path : str
+        ``"package.module:Class"``.
+    field : str
+        Where the path is written (e.g. ``"strategies[0].path"``), for the error.
+    base : type
+        The class it must derive from.
+
+    Returns
+    -------
+    type
+
+    Raises
+    ------
+    ValueError
+        If the path is malformed, the module does not import, lacks the class, or the class has another base.
+    """
+    module_name, sep, class_name = str(path).partition(":")
+    if not sep or not module_name or not class_name or ":" in class_name:
+        raise ValueError(f"{field} must be 'package.module:Class'; got {path!r}")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        raise ValueError(f"{field}: module {module_name!r} not found ({exc.msg}); got {path!r}") from exc
+    except Exception as exc:  # noqa: BLE001 (user code: any import error is reported, with its type)
+        raise ValueError(f"{field}: importing {module_name!r} failed: {type(exc).__name__}: {exc}") from exc
+    cls = getattr(module, class_name, None)
+    if cls is None:
+        names = sorted(n for n, v in vars(module).items()
+                       if isinstance(v, type) and issubclass(v, base) and v.__module__ == module.__name__)
+        hint = f"; it defines {', '.join(names)}" if names else ""
+        raise ValueError(f"{field}: module {module_name!r} has no class {class_name!r}{hint}")
+    if not (isinstance(cls, type) and issubclass(cls, base)):
+        raise ValueError(f"{field}: {path} is not a {base.__module__}.{base.__name__}")
+    return cls
+
+
+def unknown_fields(config_cls: type, data: dict, prefix: str = "") -> list[str]:
+    """
+    The keys of ``data`` (and of nested tables for struct-typed fields) that ``config_cls`` does not define.
+
+    Parameters
+    ----------
+    config_cls : type
+        A ``msgspec.Struct`` (every Nautilus config is one).
+    data : dict
+        The config table.
+    prefix : str, default ""
+        Dotted path of ``data`` (for nested tables).
+
+    Returns
+    -------
+    list[str]
+        Dotted names of the unknown keys, in the table's order.
+    """
+    fields = {f.encode_name: f.type for f in msgspec.inspect.type_info(config_cls).fields}
+    unknown = []
+    for key, value in data.items():
+        if key not in fields:
+            unknown.append(f"{prefix}{key}")
+            continue
+        nested = _struct_type(fields[key])
+        if nested is not None and isinstance(value, dict):
+            unknown += unknown_fields(nested, value, f"{prefix}{key}.")
+    return unknown
+
+
+def _struct_type(info) -> type | None:
+    """The struct class of a field type (alone or in a union with ``None``), else ``None``."""
+    if isinstance(info, msgspec.inspect.StructType):
+        return info.cls
+    if isinstance(info, msgspec.inspect.UnionType):
+        structs = [t.cls for t in info.types if isinstance(t, msgspec.inspect.StructType)]
+        return structs[0] if len(structs) == 1 else None
+    return None
+
+
+def check_component(section: ComponentSection, kind: ComponentKind, field: str):
+    """
+    Check an importable component before Nautilus builds it (see the module docstring).
+
+    Parameters
+    ----------
+    section : ComponentSection
+        The component.
+    kind : {"actor", "strategy", "module"}
+        What it must be.
+    field : str
+        Where it is written (e.g. ``"strategies[0]"``), for the errors.
+
+    Returns
+    -------
+    nautilus_trader.common.config.NautilusConfig
+        The parsed config.
+
+    Raises
+    ------
+    ValueError
+        One line naming the field: a bad path, a class of the wrong kind, an unknown config field (with the valid
+        ones) or a config value of the wrong type.
+    """
+    base, config_base = _bases(kind)
+    resolve_class(section.path, f"{field}.path", base)
+    config_cls = resolve_class(section.config_path, f"{field}.config_path", config_base)
+    unknown = unknown_fields(config_cls, section.config)
+    if unknown:
+        valid = ", ".join(f.encode_name for f in msgspec.inspect.type_info(config_cls).fields)
+        raise ValueError(f"{field}.config: unknown field{'s' if len(unknown) > 1 else ''} "
+                         f"{', '.join(unknown)} for {config_cls.__name__} (valid: {valid})")
+    try:
+        return config_cls.parse(msgspec.json.encode(section.config))
+    except (msgspec.ValidationError, msgspec.DecodeError, ValueError, TypeError) as exc:
+        raise ValueError(f"{field}.config: {exc}") from exc

@@ -1,1 +1,0 @@
-"""Exchange history through ccxt (Binance USD-M, Bybit, OKX, Hyperliquid perpetuals) into Nautilus catalogs."""

@@ -1,0 +1,173 @@
+"""The one reader of a catalog's market inputs: bars, open interest and funding of one instrument as numpy arrays.
+
+``liqheat plot``, the backtest report chart and ``liqheat evaluate`` all read through :func:`read_market_series`,
+so they see the same rows the :class:`~liqheat_nautilus.actor.LiquidationMapActor` sees in a backtest, open interest
+in base units included.
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from liqheat_nautilus.persistence.errors import IngestError
+
+
+@dataclass(frozen=True)
+class MarketSeries:
+    """
+    Bars, open interest and funding of one instrument as numpy arrays (time ascending).
+
+    Attributes
+    ----------
+    instrument_id : str
+        E.g. ``"SOL-USDT-SWAP.OKX"``.
+    bar_ts_ns : np.ndarray
+        Shape ``(n,)`` int64 bar ``ts_event`` (bar close, UNIX ns).
+    open, high, low, close, volume : np.ndarray
+        Shape ``(n,)`` float64 bar prices (quote currency) and volume (the instrument's size unit: base units or
+        contracts).
+    oi_ts_ns : np.ndarray
+        Shape ``(m,)`` int64 open-interest times (UNIX ns).
+    oi_usd, oi_base : np.ndarray
+        Shape ``(m,)`` open interest (USD notional) and in base units (``nan`` when the venue did not report it).
+    funding_ts_ns : np.ndarray
+        Shape ``(f,)`` int64 funding times (UNIX ns).
+    funding_rate : np.ndarray
+        Shape ``(f,)`` funding rate (fraction per interval).
+    bar_type : str
+        The bar type read (``""`` when built by hand).
+    """
+
+    instrument_id: str
+    bar_ts_ns: np.ndarray
+    open: np.ndarray
+    high: np.ndarray
+    low: np.ndarray
+    close: np.ndarray
+    volume: np.ndarray
+    oi_ts_ns: np.ndarray
+    oi_usd: np.ndarray
+    oi_base: np.ndarray
+    funding_ts_ns: np.ndarray
+    funding_rate: np.ndarray
+    bar_type: str = ""
+
+    def __len__(self) -> int:
+        return int(self.bar_ts_ns.size)
+
+    def until(self, at_ns: int) -> "MarketSeries":
+        """
+        The part of the series at or before ``at_ns``.
+
+        Parameters
+        ----------
+        at_ns : int
+            Cut-off time (UNIX ns, inclusive).
+
+        Returns
+        -------
+        MarketSeries
+        """
+        b = int(np.searchsorted(self.bar_ts_ns, at_ns, side="right"))
+        o = int(np.searchsorted(self.oi_ts_ns, at_ns, side="right"))
+        f = int(np.searchsorted(self.funding_ts_ns, at_ns, side="right"))
+        return MarketSeries(
+            self.instrument_id, self.bar_ts_ns[:b], self.open[:b], self.high[:b], self.low[:b], self.close[:b],
+            self.volume[:b], self.oi_ts_ns[:o], self.oi_usd[:o], self.oi_base[:o], self.funding_ts_ns[:f],
+            self.funding_rate[:f], self.bar_type,
+        )
+
+    def bars_frame(self) -> pd.DataFrame:
+        """
+        The bars as a DataFrame.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Index ``ts`` (UTC timestamps of the bar close), columns ``open``, ``high``, ``low``, ``close``,
+            ``volume``.
+        """
+        index = pd.DatetimeIndex(pd.to_datetime(self.bar_ts_ns, unit="ns", utc=True), name="ts")
+        return pd.DataFrame({"open": self.open, "high": self.high, "low": self.low, "close": self.close,
+                             "volume": self.volume}, index=index)
+
+
+def _sorted(items: list) -> list:
+    """Custom data unwrapped from ``CustomData`` and sorted by ``ts_event`` (stable)."""
+    return sorted((getattr(x, "data", x) for x in items), key=lambda x: x.ts_event)
+
+
+def read_market_series(
+    catalog: str | Path,
+    instrument_id: str,
+    bar_type: str | None = None,
+    start_ns: int | None = None,
+    end_ns: int | None = None,
+) -> MarketSeries:
+    """
+    Read bars, open interest and funding of one instrument from a Nautilus ``ParquetDataCatalog``.
+
+    Parameters
+    ----------
+    catalog : str or Path
+        Catalog folder (e.g. ``catalog/build/okx_sol_usdt_swap``).
+    instrument_id : str
+        Instrument id, e.g. ``"SOL-USDT-SWAP.OKX"``; open interest and funding are read for it.
+    bar_type : str, optional
+        A full bar type (``"SOL-USDT-SWAP.OKX-1-MINUTE-LAST-EXTERNAL"``) or a bar specification
+        (``"1-MINUTE-LAST"``, read as ``<instrument_id>-1-MINUTE-LAST-EXTERNAL``). Default: the instrument's only
+        bar type in the catalog.
+    start_ns, end_ns : int, optional
+        Inclusive time bounds (UNIX ns).
+
+    Returns
+    -------
+    MarketSeries
+        Rows sorted by ``ts_event``; open interest and funding may be empty.
+
+    Raises
+    ------
+    IngestError
+        If the catalog folder does not exist, holds no bars of the bar type (or instrument) in the bounds, or
+        holds several bar types for the instrument and ``bar_type`` is not given.
+    """
+    from nautilus_trader.persistence.catalog import ParquetDataCatalog
+
+    from liqheat_nautilus.data import FundingRate, OpenInterest
+
+    path = Path(catalog)
+    if not path.is_dir():
+        raise IngestError(path, "catalog not found: no such folder (build one with `liqheat catalog ingest` or "
+                                "`liqheat catalog fetch`)")
+    cat = ParquetDataCatalog(str(path))
+    bounds = {"start": start_ns, "end": end_ns}
+    if bar_type and not bar_type.startswith(f"{instrument_id}-"):
+        bar_type = f"{instrument_id}-{bar_type}-EXTERNAL"
+    bars = cat.bars(bar_types=[bar_type], **bounds) if bar_type else cat.bars(instrument_ids=[instrument_id],
+                                                                               **bounds)
+    if not bars:
+        raise IngestError(path, f"no bars of {bar_type or instrument_id} in the requested time range", field="Bar")
+    kinds = sorted({str(b.bar_type) for b in bars})
+    if len(kinds) > 1:
+        raise IngestError(path, f"several bar types {kinds}: choose one with bar_type", field="Bar")
+    bars = sorted(bars, key=lambda b: b.ts_event)
+    oi = _sorted(cat.query(OpenInterest, identifiers=[instrument_id], **bounds))
+    funding = _sorted(cat.query(FundingRate, identifiers=[instrument_id], **bounds))
+    n = len(bars)
+    return MarketSeries(
+        instrument_id=instrument_id,
+        bar_ts_ns=np.fromiter((b.ts_event for b in bars), dtype=np.int64, count=n),
+        open=np.fromiter((b.open.as_double() for b in bars), dtype=np.float64, count=n),
+        high=np.fromiter((b.high.as_double() for b in bars), dtype=np.float64, count=n),
+        low=np.fromiter((b.low.as_double() for b in bars), dtype=np.float64, count=n),
+        close=np.fromiter((b.close.as_double() for b in bars), dtype=np.float64, count=n),
+        volume=np.fromiter((b.volume.as_double() for b in bars), dtype=np.float64, count=n),
+        oi_ts_ns=np.array([d.ts_event for d in oi], dtype=np.int64),
+        oi_usd=np.array([d.open_interest_usd for d in oi], dtype=np.float64),
+        oi_base=np.array([d.open_interest_base for d in oi], dtype=np.float64),
+        funding_ts_ns=np.array([d.ts_event for d in funding], dtype=np.int64),
+        funding_rate=np.array([d.rate for d in funding], dtype=np.float64),
+        bar_type=kinds[0],
+    )

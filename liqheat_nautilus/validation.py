@@ -1,0 +1,217 @@
+"""Checks of user-given values *before* they reach NautilusTrader's parsers.
+
+Several of Nautilus' string parsers are Rust functions that abort the whole process on a bad value (e.g. an
+``oms_type`` of ``"SIDEWAYS"`` or a log level of ``"LOUD"`` end in a Rust panic, exit code 134). Every enum-like
+value a user writes in a file or on the command line goes through :func:`enum_name` (or :func:`log_level`) first,
+which raises a one-line ``ValueError`` naming the field or option and listing the valid values, taken from
+Nautilus' own enums.
+"""
+
+from decimal import Decimal, InvalidOperation
+from enum import Enum
+from pathlib import Path
+
+
+def enum_names(enum_cls: type[Enum], exclude: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """
+    The member names of an enum (e.g. Nautilus' ``OmsType``), in definition order.
+
+    Parameters
+    ----------
+    enum_cls : type[Enum]
+        The enum.
+    exclude : tuple[str, ...], default ()
+        Names not offered to users (e.g. ``"UNSPECIFIED"``).
+
+    Returns
+    -------
+    tuple[str, ...]
+    """
+    return tuple(m.name for m in enum_cls if m.name not in exclude)
+
+
+def enum_name(value: str, enum_cls: type[Enum], field: str, exclude: tuple[str, ...] = (),
+              exact: bool = False) -> str:
+    """
+    Check that ``value`` names a member of ``enum_cls`` (case-insensitive, as Nautilus' parsers read them).
+
+    Parameters
+    ----------
+    value : str
+        The user's value.
+    enum_cls : type[Enum]
+        The Nautilus enum (``OmsType``, ``AccountType``, ``LogLevel``, ...).
+    field : str
+        The field or option to name in the error (e.g. ``"[venue] oms_type"`` or ``"--log-level"``).
+    exclude : tuple[str, ...], default ()
+        Member names that are not valid here.
+    exact : bool, default False
+        Require the exact (upper-case) name.
+
+    Returns
+    -------
+    str
+        The member name, upper case.
+
+    Raises
+    ------
+    ValueError
+        ``"<field> must be one of A, B, C; got 'x'"`` when it names no (allowed) member.
+    """
+    names = enum_names(enum_cls, exclude)
+    name = value.strip().upper() if isinstance(value, str) and not exact else value
+    if name not in names:
+        raise ValueError(f"{field} must be one of {', '.join(names)}; got {value!r}")
+    return name
+
+
+def log_level(value: str, field: str = "--log-level") -> str:
+    """
+    Check a Nautilus log level name (``LoggingConfig.log_level``) against Nautilus' ``LogLevel`` enum.
+
+    Parameters
+    ----------
+    value : str
+        E.g. ``"info"`` or ``"ERROR"``.
+    field : str, default "--log-level"
+        The option or field to name in the error.
+
+    Returns
+    -------
+    str
+        The level name, upper case (``"OFF"``, ``"TRACE"``, ``"DEBUG"``, ``"INFO"``, ``"WARNING"``, ``"ERROR"``).
+
+    Raises
+    ------
+    ValueError
+        If it is not a level name (Nautilus' own parser would abort the process).
+    """
+    from nautilus_trader.common.enums import LogLevel
+
+    return enum_name(value, LogLevel, field)
+
+
+def output_dir(path: str | Path, option: str) -> Path:
+    """
+    Check that a path can be (or already is) a folder to write into.
+
+    Parameters
+    ----------
+    path : str or Path
+        The folder.
+    option : str
+        The option or field to name in the error (e.g. ``"--results-dir"``).
+
+    Returns
+    -------
+    Path
+
+    Raises
+    ------
+    ValueError
+        If the path, or one of its parents, exists and is not a folder.
+    """
+    path = Path(path)
+    for part in (path, *path.parents):
+        if part.exists():
+            if not part.is_dir():
+                what = "is" if part == path else f"is inside {part}, which is"
+                raise ValueError(f"{option} {path} {what} a file, not a folder")
+            break
+    return path
+
+
+def utc_time(value: str, field: str) -> int | None:
+    """
+    Parse an ISO-8601 time (naive = UTC; ``""`` = unbounded) with :func:`liqheat_nautilus.replay.parse_time`.
+
+    Parameters
+    ----------
+    value : str
+        E.g. ``"2026-06-20"`` or ``"2026-06-20T12:00:00Z"``.
+    field : str
+        The field to name in the error.
+
+    Returns
+    -------
+    int or None
+        UNIX nanoseconds, ``None`` for ``""``.
+
+    Raises
+    ------
+    ValueError
+        If the text is not a time (the message starts with ``field``).
+    """
+    from liqheat_nautilus.replay import parse_time
+
+    try:
+        return parse_time(value)
+    except ValueError as exc:
+        raise ValueError(f"{field}: {exc}") from exc
+
+
+def time_range(start: str, end: str, field: str) -> tuple[int | None, int | None]:
+    """
+    Parse a ``start`` / ``end`` pair and check that the range is not empty.
+
+    Parameters
+    ----------
+    start, end : str
+        ISO-8601 UTC times, ``""`` = unbounded.
+    field : str
+        Where they are (e.g. ``"[data]"``), for the error.
+
+    Returns
+    -------
+    tuple
+        ``(start, end)`` in UNIX nanoseconds, or ``None``.
+
+    Raises
+    ------
+    ValueError
+        If a time does not parse or ``end`` is not after ``start``.
+    """
+    lo, hi = utc_time(start, f"{field} start"), utc_time(end, f"{field} end")
+    if lo is not None and hi is not None and hi <= lo:
+        raise ValueError(f"{field} end ({end}) must be after start ({start})")
+    return lo, hi
+
+
+def money(value: str, field: str):
+    """
+    Parse a positive amount of a currency Nautilus knows, e.g. ``"100000 USDT"`` (a starting balance).
+
+    Parameters
+    ----------
+    value : str
+        ``"<amount> <CURRENCY>"``.
+    field : str
+        The field to name in the error.
+
+    Returns
+    -------
+    nautilus_trader.model.objects.Money
+
+    Raises
+    ------
+    ValueError
+        If the text is not ``<amount> <CURRENCY>``, the amount is not a finite positive number or is beyond
+        Nautilus' ``MONEY_MAX``, or the currency is not one of Nautilus' currencies.
+    """
+    from nautilus_trader.model.objects import MONEY_MAX, Currency, Money
+
+    parts = str(value).split()
+    if len(parts) != 2:
+        raise ValueError(f"{field} must look like '100000 USDT' (amount, space, currency code); got {value!r}")
+    amount_text, code = parts
+    try:
+        amount = Decimal(amount_text.replace("_", ""))
+    except InvalidOperation:
+        amount = Decimal("NaN")
+    if not amount.is_finite() or amount <= 0 or amount > Decimal(str(MONEY_MAX)):
+        raise ValueError(f"{field}: the amount must be a positive number up to {MONEY_MAX:,.0f}; got {value!r}")
+    currency = Currency.from_str(code.upper(), strict=True)
+    if currency is None:
+        raise ValueError(f"{field}: {code!r} is not a currency Nautilus knows (e.g. USDT, USDC, USD, BTC, ETH)")
+    return Money(amount, currency)
+

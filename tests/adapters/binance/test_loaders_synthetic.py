@@ -1,0 +1,135 @@
+"""Binance archive ingest on small SYNTHETIC files in the documented klines/metrics/trades layouts."""
+
+import pytest
+from nautilus_trader.model.data import Bar, TradeTick
+from nautilus_trader.model.enums import AggressorSide
+from nautilus_trader.persistence.catalog import ParquetDataCatalog
+
+from liqheat_nautilus.adapters.binance.loaders import ingest_binance_files
+from liqheat_nautilus.data import OpenInterest
+from liqheat_nautilus.persistence.errors import IngestError
+from tests.adapters.binance.archive_files import snapshot, write_archive
+
+T0 = 1_712_707_200_000  # 2024-04-10 00:00 UTC (ms)
+M = 60_000
+
+
+def _kline(i, o, h, lo, c, v=1.5, unit=1):
+    """A SYNTHETIC kline row (timestamps in ms, or us when unit=1000)."""
+    t = (T0 + i * M) * unit
+    return [t, o, h, lo, c, v, t + (M - 1) * unit, v * c, 12, v / 2, v * c / 2, 0]
+
+
+SYNTHETIC_KLINES = [_kline(0, 70000.0, 70010.5, 69990.0, 70005.1), _kline(1, 70005.1, 70020.0, 70001.0, 70019.9),
+                    _kline(2, 70019.9, 70019.9, 69950.2, 69960.0, v=0.0)]
+
+
+def _bars(catalog):
+    return ParquetDataCatalog(str(catalog)).query(Bar)
+
+
+@pytest.mark.parametrize(("header", "as_zip", "unit"), [(True, True, 1), (False, True, 1), (True, False, 1000)])
+def test_klines_with_or_without_header_ms_or_us(tmp_path, header, as_zip, unit):
+    rows = [_kline(i, *r[1:6], unit=unit) for i, r in enumerate(SYNTHETIC_KLINES)]
+    path = write_archive(tmp_path / "src", "BTCUSDT-1m-2024-04-10", rows, header=header, as_zip=as_zip)
+    summary = ingest_binance_files([path], tmp_path / "cat")
+    assert summary.counts == {"Bar BTCUSDT.BINANCE-1-MINUTE-LAST-EXTERNAL": 3}
+    bars = _bars(tmp_path / "cat")
+    assert [b.ts_event for b in bars] == [(T0 + (i + 1) * M) * 1_000_000 for i in range(3)]  # at the close
+    assert [(str(b.open), str(b.high), str(b.low), str(b.close), str(b.volume)) for b in bars] == [
+        ("70000.00", "70010.50", "69990.00", "70005.10", "1.500"),
+        ("70005.10", "70020.00", "70001.00", "70019.90", "1.500"),
+        ("70019.90", "70019.90", "69950.20", "69960.00", "0.000"),
+    ]
+
+
+def test_metrics_usd_m_and_coin_m(tmp_path):
+    # SYNTHETIC metrics rows: create_time, symbol, sum_open_interest, sum_open_interest_value, 4 ratio columns
+    um = write_archive(tmp_path / "src", "BTCUSDT-metrics-2024-04-10", [
+        ["2024-04-10 00:00:00", "BTCUSDT", "80000.5", "5600035000.0", "1.1", "1.2", "1.3", "0.9"],
+        ["2024-04-10 00:05:00", "BTCUSDT", "80010.0", "5601400000.0", "", "", "", ""],  # blank ratios are fine
+    ])
+    cm = write_archive(tmp_path / "src", "BTCUSD_PERP-metrics-2024-04-10", [
+        ["2024-04-10 00:00:00", "BTCUSD_PERP", "1000000", "1428.57142857", "1", "1", "1", "1"],
+    ], as_zip=False)
+    ingest_binance_files([um, cm], tmp_path / "cat")
+    oi = [d.data for d in ParquetDataCatalog(str(tmp_path / "cat")).query(OpenInterest)]
+    by_id = {(o.instrument_id.value, o.ts_event): o for o in oi}
+    first = by_id[("BTCUSDT.BINANCE", T0 * 1_000_000)]
+    assert (first.open_interest_usd, first.open_interest_base, first.venue) == (5_600_035_000.0, 80_000.5, "BINANCE")
+    assert by_id[("BTCUSDT.BINANCE", (T0 + 5 * M) * 1_000_000)].open_interest_usd == 5_601_400_000.0
+    coin = by_id[("BTCUSD_PERP.BINANCE", T0 * 1_000_000)]
+    # COIN-M: sum_open_interest is contracts of 100 USD; sum_open_interest_value is BTC
+    assert (coin.open_interest_contracts, coin.open_interest_usd, coin.open_interest_base) == \
+        (1_000_000.0, 100_000_000.0, 1428.57142857)
+
+
+def test_trades_file(tmp_path):
+    # SYNTHETIC trades rows: id, price, qty, quote_qty, time, is_buyer_maker
+    path = write_archive(tmp_path / "src", "BTCUSDT-trades-2024-04-10", [
+        [11, "70000.1", "0.010", "700.001", T0, "true"],
+        [12, "70000.2", "0.250", "17500.05", T0, "false"],
+        [13, "69999.9", "1.000", "69999.9", T0 + 5, "True"],
+    ], header=False)
+    ingest_binance_files([path], tmp_path / "cat")
+    ticks = ParquetDataCatalog(str(tmp_path / "cat")).query(TradeTick)
+    assert [(t.trade_id.value, str(t.price), str(t.size), t.aggressor_side) for t in ticks] == [
+        ("11", "70000.10", "0.010", AggressorSide.SELLER),
+        ("12", "70000.20", "0.250", AggressorSide.BUYER),
+        ("13", "69999.90", "1.000", AggressorSide.SELLER),
+    ]
+
+
+@pytest.mark.parametrize(("row", "line", "field", "message"), [
+    (_kline(2, 70019.9, "abc", 69950.2, 69960.0), 4, "high", "cannot read 'abc'"),
+    (_kline(2, 70019.9, 69000.0, 69950.2, 69960.0), 4, "high", "inconsistent bar"),
+    (_kline(2, -1.0, 70019.9, 69950.2, 69960.0), 4, "open", "not a finite positive"),
+    (_kline(0, 70019.9, 70019.9, 69950.2, 69960.0), 4, "open_time", "earlier than the previous"),
+    (_kline(2, 70019.9, 70019.9, 69950.2, 69960.0)[:11], 4, None, "expected 12 fields, found 11"),
+])
+def test_malformed_row_names_line_and_field_and_leaves_catalog(tmp_path, row, line, field, message):
+    good = write_archive(tmp_path / "src", "BTCUSDT-1m-2024-04-09", [
+        [r[0] - 86_400_000, *r[1:6], r[6] - 86_400_000, *r[7:]] for r in SYNTHETIC_KLINES])
+    ingest_binance_files([good], tmp_path / "cat")
+    before = snapshot(tmp_path / "cat")
+    bad = write_archive(tmp_path / "src", "BTCUSDT-1m-2024-04-10", SYNTHETIC_KLINES[:2] + [row])
+    with pytest.raises(IngestError) as caught:
+        ingest_binance_files([bad], tmp_path / "cat")
+    error = caught.value
+    assert (error.path, error.row, error.field) == (str(bad), line, field)
+    assert message in error.message
+    assert snapshot(tmp_path / "cat") == before
+    assert not list(tmp_path.glob("*.staging-*"))
+
+
+def test_error_in_a_later_batch_has_the_right_line(tmp_path):
+    rows = [_kline(i, 70000.0, 70001.0, 69999.0, 70000.0) for i in range(2000)]
+    rows[1500] = _kline(1500, 70000.0, 70001.0, 69999.0, 0.0)
+    path = write_archive(tmp_path / "src", "BTCUSDT-1m-2024-04-10", rows)
+    with pytest.raises(IngestError) as caught:
+        ingest_binance_files([path], tmp_path / "cat", block_bytes=16_384)  # many small batches
+    assert (caught.value.row, caught.value.field) == (1502, "close")  # header + 1-based
+
+
+def test_bad_header_checksum_name_and_symbol(tmp_path):
+    src = tmp_path / "src"
+    path = write_archive(src, "BTCUSDT-fundingRate-2024-04", [[T0, 8, "0.0001"]], checksum=True)
+    ingest_binance_files([path], tmp_path / "cat")  # a matching CHECKSUM passes
+    (src / f"{path.name}.CHECKSUM").write_text("0" * 64 + f"  {path.name}\n")
+    with pytest.raises(IngestError, match="does not match"):
+        ingest_binance_files([path], tmp_path / "cat")
+    renamed = write_archive(src, "BTCUSDT-fundingRate-2024-05", [[T0, 8, "0.0001"]])
+    target = renamed.with_name("funding.zip")
+    renamed.rename(target)
+    with pytest.raises(IngestError, match="data.binance.vision name"):
+        ingest_binance_files([target], tmp_path / "cat")
+    summary = ingest_binance_files([target], tmp_path / "cat", instrument_id="BTCUSDT.BINANCE", kind="fundingRate")
+    assert summary.counts == {"FundingRate BTCUSDT.BINANCE": 1}
+    header = src / "BTCUSDT-fundingRate-2024-06.csv"
+    header.write_text("calc_time,interval,last_funding_rate\n1712707200000,8,0.0001\n")
+    with pytest.raises(IngestError) as caught:
+        ingest_binance_files([header], tmp_path / "cat")
+    assert (caught.value.row, caught.value.field) == (1, "interval")
+    unknown = write_archive(src, "DOGEUSDT-fundingRate-2024-04", [[T0, 8, "0.0001"]])
+    with pytest.raises(IngestError, match="no contract specification for 'DOGEUSDT.BINANCE'"):
+        ingest_binance_files([unknown], tmp_path / "cat")

@@ -1,0 +1,25 @@
+"""File names of data.binance.vision archives."""
+
+import pytest
+
+from liqheat_nautilus.adapters.binance.loaders import parse_binance_name
+from liqheat_nautilus.persistence.errors import IngestError
+
+
+@pytest.mark.parametrize(("name", "symbol", "kind", "interval", "monthly", "coin_m", "interval_ns"), [
+    ("BTCUSDT-1m-2024-01-01.zip", "BTCUSDT", "klines", "1m", False, False, 60_000_000_000),
+    ("BTCUSDT-4h-2024-01.zip", "BTCUSDT", "klines", "4h", True, False, 4 * 3_600_000_000_000),
+    ("BTCUSD_PERP-aggTrades-2026-05-08.zip", "BTCUSD_PERP", "aggTrades", "", False, True, 0),
+    ("BTCUSDT-fundingRate-2026-04.zip", "BTCUSDT", "fundingRate", "", True, False, 0),
+    ("ETHUSDT-metrics-2024-03-02.csv", "ETHUSDT", "metrics", "", False, False, 0),
+    ("BTCUSDT-trades-2024-03-02.csv", "BTCUSDT", "trades", "", False, False, 0),
+])
+def test_names(name, symbol, kind, interval, monthly, coin_m, interval_ns):
+    parsed = parse_binance_name(f"/some/dir/{name}")
+    assert (parsed.symbol, parsed.kind, parsed.interval, parsed.is_monthly, parsed.is_coin_margined,
+            parsed.interval_ns) == (symbol, kind, interval, monthly, coin_m, interval_ns)
+
+
+def test_bad_name():
+    with pytest.raises(IngestError, match="not a data.binance.vision name"):
+        parse_binance_name("BTCUSDT-bookDepth-2024-01-01.zip")

@@ -1,0 +1,105 @@
+"""Ingest of the real OKX SOL-USDT-SWAP sample: row counts and first/last timestamps equal the source files."""
+
+import csv
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+from nautilus_trader.model.data import Bar
+from nautilus_trader.persistence.catalog import ParquetDataCatalog
+
+from liqheat_nautilus.adapters.okx.loaders import ingest_okx_sample
+from liqheat_nautilus.data import FundingRate, OpenInterest
+from liqheat_nautilus.persistence.errors import IngestError
+
+OKX_SAMPLE = Path(__file__).resolve().parents[3] / "catalog" / "okx_sol_usdt_swap_2026-06"
+
+IID = "SOL-USDT-SWAP.OKX"
+
+
+def _source(name: str) -> list[dict]:
+    with open(OKX_SAMPLE / name, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def _tree_digest(path: Path) -> dict[str, str]:
+    return {str(p.relative_to(path)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(path.rglob("*")) if p.is_file()}
+
+
+def _unwrap(items):
+    return [d.data if hasattr(d, "data") else d for d in items]
+
+
+def test_counts_and_time_ranges_equal_the_source_files(okx_catalog):
+    catalog = ParquetDataCatalog(str(okx_catalog))
+    bars = catalog.bars()
+    oi = _unwrap(catalog.query(OpenInterest, identifiers=[IID]))
+    funding = _unwrap(catalog.query(FundingRate, identifiers=[IID]))
+    src_bars, src_oi, src_funding = (_source(n) for n in ("ohlcv_1m.csv", "open_interest.csv", "funding_rate.csv"))
+    assert len(bars) == len(src_bars)
+    assert len(oi) == len(src_oi)
+    assert len(funding) == len(src_funding)
+    minute_ns = 60_000_000_000
+    # bars are stamped at their close: open time (source `ts`, ms) + 1 minute
+    assert bars[0].ts_event == int(src_bars[0]["ts"]) * 1_000_000 + minute_ns
+    assert bars[-1].ts_event == int(src_bars[-1]["ts"]) * 1_000_000 + minute_ns
+    assert oi[0].ts_event == int(src_oi[0]["ts"]) * 1_000_000
+    assert oi[-1].ts_event == int(src_oi[-1]["ts"]) * 1_000_000
+    assert funding[0].ts_event == int(src_funding[0]["ts"]) * 1_000_000
+    assert funding[-1].ts_event == int(src_funding[-1]["ts"]) * 1_000_000
+    assert bars[0].close.as_double() == float(src_bars[0]["close"])
+    assert oi[5].open_interest_usd == pytest.approx(float(src_oi[5]["oi_value"]))
+    assert oi[5].venue == "OKX"
+    assert funding[3].rate == pytest.approx(float(src_funding[3]["fundingRate"]))
+    assert all(isinstance(b, Bar) for b in bars[:3])
+    assert [b.ts_init for b in bars] == sorted(b.ts_init for b in bars)
+
+
+def test_instrument_definition_has_the_venue_increments(okx_catalog):
+    (instrument,) = ParquetDataCatalog(str(okx_catalog)).instruments()
+    assert str(instrument.id) == IID
+    assert str(instrument.price_increment) == "0.01"
+    assert str(instrument.size_increment) == "0.01"
+    assert not instrument.is_inverse
+
+
+def test_reingest_is_idempotent(tmp_path):
+    target = tmp_path / "cat"
+    ingest_okx_sample(OKX_SAMPLE, target)
+    first = _tree_digest(target)
+    ingest_okx_sample(OKX_SAMPLE, target)
+    assert _tree_digest(target) == first
+
+
+@pytest.mark.parametrize(
+    ("file", "line", "field", "mutate"),
+    [
+        ("ohlcv_1m.csv", 101, "high", lambda row: {**row, "high": "abc"}),
+        ("ohlcv_1m.csv", 51, "low", lambda row: {**row, "low": str(float(row["close"]) + 5)}),
+        ("open_interest.csv", 11, "oi_value", lambda row: {**row, "oi_value": "-5"}),
+        ("funding_rate.csv", 3, "ts", lambda row: {**row, "ts": "1"}),
+    ],
+)
+def test_malformed_row_names_file_line_field_and_leaves_catalog_unchanged(tmp_path, okx_catalog, file, line, field,
+                                                                           mutate):
+    source = tmp_path / "src"
+    shutil.copytree(OKX_SAMPLE, source)
+    rows = _source(file)
+    rows[line - 2] = mutate(rows[line - 2])  # line 1 is the header
+    with open(source / file, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    target = tmp_path / "existing"
+    shutil.copytree(okx_catalog, target)
+    before = _tree_digest(target)
+    with pytest.raises(IngestError) as info:
+        ingest_okx_sample(source, target)
+    assert info.value.path.endswith(file)
+    assert info.value.row == line
+    assert info.value.field == field
+    assert f"line {line}" in str(info.value)
+    assert _tree_digest(target) == before
+    assert not list(tmp_path.glob("existing.staging-*"))

@@ -1,0 +1,131 @@
+"""Bad backtest files and options end the `liqheat backtest` process cleanly: exit code != 0, no traceback, no Rust
+panic, and one line that names the field or option (with the valid values where there is a list).
+
+Each case runs the real CLI in a subprocess (a Rust panic would abort the process, which an in-process call could not
+survive). The files are the shipped ``config/liquidation_hunt.toml`` with one value changed, on the real OKX sample
+catalog built by the session fixture.
+"""
+
+import subprocess
+import sys
+
+import pytest
+
+from liqheat_nautilus.paths import config_dir
+
+BASE = (config_dir() / "liquidation_hunt.toml").read_text()
+DATA_LINE = 'bar_spec = "1-MINUTE-LAST"'
+
+
+def _variant(old: str, new: str) -> str:
+    assert old in BASE, old
+    return BASE.replace(old, new, 1)
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    """``liqheat backtest ARGS --no-progress`` in a fresh interpreter."""
+    code = "import sys; from liqheat_nautilus.cli import main; sys.exit(main(sys.argv[1:]))"
+    return subprocess.run([sys.executable, "-c", code, "backtest", *args, "--no-progress"], capture_output=True,
+                          text=True, timeout=300)
+
+
+def assert_clean_failure(proc: subprocess.CompletedProcess, *expected: str) -> str:
+    """Non-zero exit, no traceback or panic, one stderr line holding every ``expected`` text; returns the line."""
+    assert proc.returncode not in (0, -6, 134), (proc.returncode, proc.stderr[-2000:])  # 134/-6: process abort
+    assert "Traceback" not in proc.stderr and "panicked" not in proc.stderr, proc.stderr[-2000:]
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, proc.stderr
+    for text in expected:
+        assert text in lines[0], (text, lines[0])
+    return lines[0]
+
+
+FILE_CASES = {
+    # enum-like values Nautilus parses in Rust (a bad one aborted the process): the valid names are listed
+    "oms_type": (_variant('oms_type = "HEDGING"', 'oms_type = "SIDEWAYS"'),
+                 ["[venue] oms_type", "NETTING, HEDGING", "'SIDEWAYS'"]),
+    "account_type": (_variant('account_type = "MARGIN"', 'account_type = "MARGINAL"'),
+                     ["[venue] account_type", "CASH, MARGIN, BETTING"]),
+    "end_before_start": (_variant(DATA_LINE, f'{DATA_LINE}\nstart = "2026-06-20"\nend = "2026-06-15"'),
+                         ["[data] end (2026-06-15) must be after start (2026-06-20)"]),
+    "start_not_a_time": (_variant(DATA_LINE, f'{DATA_LINE}\nstart = "yesterday"'), ["[data] start", "ISO-8601"]),
+    "balance_not_a_number": (_variant('["100000 USDT"]', '["abc USDT"]'),
+                             ["[venue] starting_balances[0]", "positive number", "'abc USDT'"]),
+    "balance_without_currency": (_variant('["100000 USDT"]', '["100000"]'),
+                                 ["[venue] starting_balances[0]", "'100000 USDT'"]),
+    "balance_unknown_currency": (_variant('["100000 USDT"]', '["100000 XYZ"]'),
+                                 ["[venue] starting_balances[0]", "'XYZ' is not a currency"]),
+    "balance_negative": (_variant('["100000 USDT"]', '["-5 USDT"]'), ["[venue] starting_balances[0]", "positive"]),
+    "strategy_module": (_variant('path = "strategies.liquidation_hunt:LiquidationHuntStrategy"',
+                                 'path = "strategies.liquidation_hnt:LiquidationHuntStrategy"'),
+                        ["strategies[0].path", "module 'strategies.liquidation_hnt' not found"]),
+    "strategy_class": (_variant('path = "strategies.liquidation_hunt:LiquidationHuntStrategy"',
+                                'path = "strategies.liquidation_hunt:LiquidationHunt"'),
+                       ["strategies[0].path", "no class 'LiquidationHunt'", "it defines LiquidationHuntStrategy"]),
+    "strategy_path_form": (_variant('path = "strategies.liquidation_hunt:LiquidationHuntStrategy"',
+                                    'path = "strategies.liquidation_hunt.LiquidationHuntStrategy"'),
+                           ["strategies[0].path must be 'package.module:Class'"]),
+    "strategy_not_a_strategy": (_variant('path = "strategies.liquidation_hunt:LiquidationHuntStrategy"',
+                                         'path = "strategies.liquidation_hunt:LiquidationHuntConfig"'),
+                                ["strategies[0].path", "is not a nautilus_trader.trading.strategy.Strategy"]),
+    "strategy_config_unknown_field": (_variant("min_notional_usd = 50000.0", "min_notionl_usd = 50000.0"),
+                                      ["strategies[0].config: unknown field min_notionl_usd for LiquidationHuntConfig",
+                                       "min_notional_usd"]),
+    "strategy_config_wrong_type": (_variant("risk_per_trade = 0.005", 'risk_per_trade = "lots"'),
+                                   ["strategies[0].config", "risk_per_trade"]),
+    "actor_config_unknown_field": (_variant("n_bins = 1000", "n_bins = 1000\nnbins = 10"),
+                                   ["actors[0].config: unknown field nbins for LiquidationMapActorConfig"]),
+    "bar_spec": (_variant(DATA_LINE, 'bar_spec = "1-FOO-LAST"'), ["[data] bar_spec '1-FOO-LAST'", "1-MINUTE-LAST"]),
+    "venue_of_another_instrument": (_variant('name = "OKX"', 'name = "BINANCE"'),
+                                    ["[venue] name 'BINANCE' must be the instrument's venue 'OKX'"]),
+    "leverage_below_one": (_variant("default_leverage = 10.0", "default_leverage = 0.5"),
+                           ["$.venue.default_leverage", ">= 1.0"]),
+}
+
+
+@pytest.mark.parametrize("case", list(FILE_CASES))
+def test_bad_backtest_file_fails_with_one_line_naming_the_field(case, tmp_path, okx_catalog):
+    text, expected = FILE_CASES[case]
+    path = tmp_path / f"{case}.toml"
+    path.write_text(text)
+    proc = run_cli("--config", str(path), "--catalog", str(okx_catalog), "--no-reports")
+    line = assert_clean_failure(proc, *expected)
+    assert line.startswith(f"backtest failed: {path}: ")  # the file, then the field
+
+
+def test_bad_log_level_is_refused_before_nautilus_sees_it(okx_catalog):
+    proc = run_cli("--catalog", str(okx_catalog), "--no-reports", "--log-level", "LOUD")
+    assert_clean_failure(proc, "--log-level", "OFF, TRACE, DEBUG, INFO, WARNING, ERROR", "'LOUD'")
+    assert proc.returncode == 2  # a usage error
+
+
+@pytest.mark.parametrize("option", ["--out", "--results-dir"])
+def test_results_folder_that_is_a_file_is_refused(option, okx_catalog, tmp_path):
+    blocker = tmp_path / "results.txt"
+    blocker.write_text("a user's file\n")
+    proc = run_cli("--catalog", str(okx_catalog), option, str(blocker))
+    assert_clean_failure(proc, "--results-dir", "is a file, not a folder")
+    assert blocker.read_text() == "a user's file\n"  # untouched
+
+
+def test_instrument_not_in_the_catalog_lists_the_catalog_instruments(okx_catalog):
+    proc = run_cli("--catalog", str(okx_catalog), "--no-reports", "--instrument", "BTC-USDT-SWAP.OKX")
+    assert_clean_failure(proc, "instrument BTC-USDT-SWAP.OKX is not in the catalog", "it holds: SOL-USDT-SWAP.OKX")
+
+
+def test_bad_instrument_option_names_it(okx_catalog):
+    proc = run_cli("--catalog", str(okx_catalog), "--no-reports", "--instrument", "BTCUSDT")
+    assert_clean_failure(proc, "--instrument 'BTCUSDT' is not a Nautilus instrument id")
+
+
+def test_time_range_without_data_fails_instead_of_an_empty_run(okx_catalog, tmp_path):
+    path = tmp_path / "empty_span.toml"
+    path.write_text(_variant(DATA_LINE, f'{DATA_LINE}\nstart = "2020-01-01"\nend = "2020-01-02"'))
+    proc = run_cli("--config", str(path), "--catalog", str(okx_catalog), "--no-reports")
+    assert_clean_failure(proc, "no SOL-USDT-SWAP.OKX-1-MINUTE-LAST-EXTERNAL bars between start 2020-01-01 and end "
+                               "2020-01-02", "the catalog's bars span 2026-06-11")
+
+
+def test_catalog_that_is_not_a_catalog_is_named(tmp_path):
+    proc = run_cli("--catalog", str(tmp_path), "--no-reports")
+    assert_clean_failure(proc, f"{tmp_path} is not a Nautilus catalog")
