@@ -27,7 +27,7 @@ import itertools
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 
@@ -101,7 +101,7 @@ class GridFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     Attributes
     ----------
     name : str
-        Name of the sweep (default output folder ``results/sweeps/<name>``).
+        Name of the sweep (default output folder ``results/sweeps/<name>``): letters, digits, ``_``, ``-``, ``.``.
     base : str or list[str]
         The base backtest file(s), relative to the project root unless absolute. Several files make a
         ``backtest`` axis (e.g. several strategies on the same data).
@@ -114,7 +114,7 @@ class GridFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         Nautilus log level inside the cells (their output goes to the per-cell logs).
     """
 
-    name: str
+    name: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_.-]+$")]
     base: str | list[str]
     axes: Axes = msgspec.field(default_factory=Axes)
     sort_by: str = "sharpe"

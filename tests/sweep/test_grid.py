@@ -99,6 +99,7 @@ def test_dotted_fields_venue_and_url_catalogs(tmp_path):
     ('name = "g"\nbase = "B"\nsort_by = "pnl"\n', "sort_by"),
     ('name = "g"\nbase = "B"\n[axes.venue]\nleverage = [1.0]\n', "axes.venue.leverage"),
     ('base = "B"\n', "name"),
+    ('name = "../up"\nbase = "B"\n', "$.name"),
     ('name = "g"\nbase = "B"\n[axes]\ncatalogs = "one"\n', "axes.catalogs"),
 ])
 def test_bad_grid_names_the_field(tmp_path, body, expected):
