@@ -215,7 +215,10 @@ def parse_time(value: str | int | pd.Timestamp | None) -> int | None:
     if ts is pd.NaT:
         raise ValueError(f"not a time: {value!r}")
     ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
-    return int(ts.value)
+    try:
+        return int(ts.value)
+    except OverflowError as exc:  # e.g. "June" parses as year 1, outside the nanosecond range
+        raise ValueError(f"not a time: {value!r} is outside 1677..2262 (use ISO-8601, e.g. 2026-06-20T12:00)") from exc
 
 
 def replay_engine(
