@@ -11,6 +11,7 @@ COMMAND_MODULES: list[str] = [
     "liqheat_nautilus.cli.calibrate_cmd",
     "liqheat_nautilus.cli.live_cmd",
     "liqheat_nautilus.cli.plot_cmd",
+    "liqheat_nautilus.cli.sweep_cmd",
 ]
 """Modules that each define ``register(subparsers)`` adding one subcommand whose handler is ``args.func``."""
 

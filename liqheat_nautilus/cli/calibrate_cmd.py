@@ -36,6 +36,13 @@ def register(subparsers) -> None:
     p.add_argument("--folds", type=int, default=4, help="walk-forward folds (default %(default)s)")
     p.add_argument("--trials", type=int, default=40, help="Optuna trials per fit (default %(default)s)")
     p.add_argument("--seed", type=int, default=0, help="sampler seed (default %(default)s)")
+    p.add_argument("--batch", type=int, default=4,
+                   help="trials asked from Optuna at once and run together (default %(default)s)")
+    p.add_argument("--workers", type=int, default=1,
+                   help="trials at once; more than 1 runs them as Ray tasks on a local Ray (default 1)")
+    p.add_argument("--address", default=None,
+                   help="run the trials on a Ray cluster: 'auto', 'ray://HOST:10001' or 'HOST:6379' "
+                        "(see docs/sweep.md)")
     p.add_argument("--fit", action="append", default=[], metavar="NAME=LOW:HIGH[:log]",
                    help="a MapParams field to fit and its range (repeatable; default: "
                         + ", ".join(f"{k}={r.low:g}:{r.high:g}{':log' if r.log else ''}"
@@ -148,13 +155,19 @@ def run(args: argparse.Namespace) -> int:
     int
         0 on success, 1 when the inputs cannot be read or the calibration cannot run.
     """
+    from liqheat_nautilus.sweep.executor import Executor, ExecutorError
+
     try:
         space = parse_space(args.fit)
         base = parse_params(args.param)
         data = load_data(args)
         judged = judged_windows(data, EvaluationSettings(warmup_hours=args.warmup_hours))
-        result = calibrate(data, judged, base=base, space=space, folds=args.folds, n_trials=args.trials,
-                           seed=args.seed, progress=lambda m: print(m, file=sys.stderr))
+        in_process = args.address is None and args.workers == 1
+        with Executor(workers=args.workers, address=args.address, in_process=in_process,
+                      capture_logs=not in_process) as executor:
+            result = calibrate(data, judged, base=base, space=space, folds=args.folds, n_trials=args.trials,
+                               seed=args.seed, executor=None if in_process else executor, batch=args.batch,
+                               progress=lambda m: print(m, file=sys.stderr))
         description = {
             "method": f"liqheat calibrate: Optuna TPE (seed {args.seed}), {args.trials} trials per fit, "
                       f"walk-forward over {args.folds} folds; objective mean(long, short) Spearman",
@@ -175,7 +188,7 @@ def run(args: argparse.Namespace) -> int:
         if not description["fixed"]:
             del description["fixed"]
         path = dump_profile(args.out, {**result.base, **result.params}, description)
-    except (IngestError, ValueError, ProfileError, OSError) as exc:
+    except (IngestError, ValueError, ProfileError, OSError, ExecutorError) as exc:
         print(f"calibrate failed: {exc}", file=sys.stderr)
         return 1
     print(_table(result))

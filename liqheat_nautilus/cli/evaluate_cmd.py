@@ -76,6 +76,11 @@ def register(subparsers) -> None:
     p.add_argument("--bootstrap", type=int, default=d.n_boot,
                    help="block-bootstrap resamples, 0 to skip (default %(default)s)")
     p.add_argument("--seed", type=int, default=d.seed, help="bootstrap seed (default %(default)s)")
+    p.add_argument("--workers", type=int, default=1,
+                   help="runs at once; more than 1 runs them as Ray tasks on a local Ray (default 1: one after "
+                        "another in this process)")
+    p.add_argument("--address", default=None,
+                   help="run on a Ray cluster: 'auto', 'ray://HOST:10001' or 'HOST:6379' (see docs/sweep.md)")
     p.add_argument("--json", nargs="?", const="-", default=None, metavar="FILE",
                    help="write the report as JSON to FILE (or stdout with no FILE or '-') instead of tables")
     p.add_argument("--markdown", action="store_true", help="print GitHub-markdown tables instead of rich tables")
@@ -249,12 +254,17 @@ def run(args: argparse.Namespace) -> int:
     int
         0 on success, 1 when the inputs cannot be read or evaluated.
     """
+    from liqheat_nautilus.sweep.executor import Executor, ExecutorError
+
     try:
         settings = settings_from_args(args)
         data = load_data(args)
-        report = run_evaluation(data, settings,
-                                progress=lambda msg: print(f"evaluating {msg}", file=sys.stderr))
-    except (IngestError, ValueError) as exc:
+        in_process = args.address is None and args.workers == 1
+        with Executor(workers=args.workers, address=args.address, in_process=in_process,
+                      capture_logs=not in_process) as executor:
+            report = run_evaluation(data, settings, executor=executor,
+                                    progress=lambda msg: print(f"evaluating {msg}", file=sys.stderr))
+    except (IngestError, ValueError, ExecutorError) as exc:
         print(f"evaluate failed: {exc}", file=sys.stderr)
         return 1
     if args.json is not None:

@@ -29,6 +29,7 @@ from liqheat_nautilus.core.entries import (
     holding_survival,
     is_oi_spike,
     reference_entries,
+    volume_span_hours,
 )
 from liqheat_nautilus.core.interval import IntervalBars
 from liqheat_nautilus.core.params import MapParams
@@ -110,7 +111,7 @@ class OpenInterestAnchor:
             Notional opened (USD, both sides).
         """
         previous, self.units = self.units, units
-        dt_ns, self.ts_ns = (ts_ns - self.ts_ns if self.ts_ns else 0), ts_ns
+        dt_ns, self.ts_ns = (ts_ns - self.ts_ns if self.seeded else 0), ts_ns
         if not self.seeded:
             opened = self._seed(units, ts_ns)
             self.seeded = True
@@ -156,7 +157,11 @@ class OpenInterestAnchor:
             return hours
         volume = self.bars.total_volume()
         rate = self._volume_rate
-        if not (rate > 0.0) or volume <= 0.0:
+        if not (rate > 0.0):  # no mean volume yet (no seed bars): this interval defines it and ages by time
+            if volume > 0.0:
+                self._volume_rate = volume / hours
+            return hours
+        if volume <= 0.0:
             return hours
         alpha = min(hours / max(self.params.seed_lookback_hours, hours), 1.0)
         self._volume_rate = rate + alpha * (volume / hours - rate)
@@ -174,14 +179,17 @@ class OpenInterestAnchor:
             opened = self._seed_reference(units, share, long_w, short_w, ts, typical, volume)
         else:
             if ts.size:
-                span = max((ts_ns - int(ts[0])) / NS_PER_HOUR, 1e-9)
+                span = volume_span_hours(ts, ts_ns)
                 vsum = float(volume.sum())
-                self._volume_rate = vsum / span if vsum > 0.0 else math.nan
+                self._volume_rate = vsum / span if vsum > 0.0 and span > 0.0 else math.nan
                 vol_w = volume / vsum if vsum > 0.0 else np.full(volume.size, 1.0 / volume.size)
                 weights = vol_w[:, None]
                 if self._decays:
                     weights = weights * holding_survival(clock_ages(ts, volume, ts_ns, p.turnover_clock),
                                                          self.half_lives)
+                    # each tier's column sums to 1 (MapBook.open); volume alone where survival underflowed to 0
+                    col = weights.sum(axis=0)
+                    weights = np.where(col > 0.0, weights / np.where(col > 0.0, col, 1.0), vol_w[:, None])
                 entries, weights, lowest, highest = bar_entries(typical, lows, highs, weights, price)
             else:
                 entries, weights, lowest, highest = np.array([price]), _ONE_WEIGHT, np.array([price]), np.array(

@@ -121,6 +121,7 @@ class LiquidationMapEngine(MapReads):
         self.open_interest_usd = math.nan
         self.seeded = False
         self.funding_rate = 0.0
+        self._funding_known = False  # no rate seen yet: the funding split is neutral (0.5), not a rate of 0
         self.funding_index = 0.0  # cumulative Σ price·rate of the settlements charged (price units)
         self.long_short_ratio = math.nan
         self._last_funding_period = -1
@@ -166,7 +167,8 @@ class LiquidationMapEngine(MapReads):
 
     @property
     def revision(self) -> int:
-        """Increases with every change of the per-bin notional."""
+        """Increases with every change of the per-bin notional (pending sweeps are settled first)."""
+        self.book.settle()
         return self.book.revision
 
     @property
@@ -257,10 +259,13 @@ class LiquidationMapEngine(MapReads):
         Raises
         ------
         ValueError
-            If ``price`` is not finite and > 0 (the state is unchanged).
+            If ``price`` is not finite and > 0, or ``quantity`` is neither ``nan`` nor finite and >= 0 (the state
+            is unchanged).
         """
         if not 0.0 < price < math.inf:
             raise ValueError(f"trade at {ts_ns}: price must be finite and > 0, was {price}")
+        if not (quantity != quantity or 0.0 <= quantity < math.inf):  # nan: price only
+            raise ValueError(f"trade at {ts_ns}: quantity must be finite and >= 0 (or nan), was {quantity}")
         if self._trade_batch and ts_ns - self._batch_start_ns >= self._batch_ns:
             self._flush_trades()
         self._advance(price, price, price, ts_ns)
@@ -313,7 +318,8 @@ class LiquidationMapEngine(MapReads):
         Raises
         ------
         ValueError
-            If the arrays differ in length or a price is not finite and > 0.
+            If the arrays differ in length, a price is not finite and > 0 or a quantity is not finite and >= 0 (the
+            state is unchanged).
         """
         prices = np.asarray(prices, dtype=np.float64)
         qty = np.asarray(quantities, dtype=np.float64)
@@ -327,6 +333,8 @@ class LiquidationMapEngine(MapReads):
             return 0
         if not np.all(np.isfinite(prices) & (prices > 0.0)):
             raise ValueError("update_trades: prices must be finite and > 0")
+        if not np.all(np.isfinite(qty) & (qty >= 0.0)):
+            raise ValueError("update_trades: quantities must be finite and >= 0")
         if self._trade_batch:
             self._flush_trades()
         self._advance(float(prices[-1]), float(prices.min()), float(prices.max()), ts_ns)
@@ -425,6 +433,7 @@ class LiquidationMapEngine(MapReads):
         if not math.isfinite(rate):
             raise ValueError(f"funding rate must be finite, was {rate}")
         self.funding_rate = rate
+        self._funding_known = True
         if self._dynamic and self._normal:
             self.base_weights = normal_leverage_weights(*dynamic_normal_parameters(rate), tuple(self.tiers))
         if not (self.params.model == "funding_adjusted" and settled and self.book.grid is not None):
@@ -492,7 +501,8 @@ class LiquidationMapEngine(MapReads):
 
     def _long_share(self) -> float:
         p = self.params
-        return long_share(p.side_split, self.long_short_ratio, self.funding_rate, p.funding_interval_hours,
+        funding = self.funding_rate if self._funding_known else math.nan
+        return long_share(p.side_split, self.long_short_ratio, funding, p.funding_interval_hours,
                           p.funding_split_sensitivity, self.bars.imbalance(),
                           p.taker_share_skew, p.long_share_offset)
 

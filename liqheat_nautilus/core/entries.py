@@ -185,13 +185,41 @@ def holding_survival(age_hours: np.ndarray, half_lives: np.ndarray) -> np.ndarra
     return np.where(hl[None, :] > 0.0, np.exp2(-np.asarray(age_hours)[:, None] / safe[None, :]), 1.0)
 
 
+def volume_span_hours(ts_ns: np.ndarray, now_ns: int) -> float:
+    """
+    Hours covered by bars closing at ``ts_ns`` up to ``now_ns``: from the first bar's *open* to ``now``.
+
+    The first bar's open is its close minus the bars' spacing (the median gap between closes), so ``n`` bars of
+    volume are divided by ``n`` bar lengths (not ``n − 1``). With fewer than two bars the spacing, and so the
+    span, is unknown: 0.
+
+    Parameters
+    ----------
+    ts_ns : np.ndarray
+        Shape ``(n,)`` int64 bar close times (UNIX ns), ascending.
+    now_ns : int
+        The present (UNIX ns).
+
+    Returns
+    -------
+    float
+        Hours (>= 0; 0 with fewer than two bars).
+    """
+    ts = np.asarray(ts_ns, dtype=np.int64)
+    if ts.size < 2:
+        return 0.0
+    spacing = float(np.median(np.diff(ts)))
+    return max(now_ns - int(ts[0]) + spacing, 0.0) / 3.6e12
+
+
 def clock_ages(ts_ns: np.ndarray, volume: np.ndarray, now_ns: int, clock: str) -> np.ndarray:
     """
     Age of each bar at ``now_ns`` in hours of the turnover clock.
 
     ``"time"``: ``(now − ts_i)`` in hours. ``"volume"``: the volume traded after bar ``i`` divided by the mean
-    volume per hour of the whole span (``Σ v / span``), so a quiet day ages positions less than a busy one; falls
-    back to time when there is no volume.
+    volume per hour of the whole span (``Σ v / span``, span from :func:`volume_span_hours`), so a quiet day ages
+    positions less than a busy one and uniform volume gives the time ages; falls back to time when there is no
+    volume.
 
     Parameters
     ----------
@@ -212,7 +240,7 @@ def clock_ages(ts_ns: np.ndarray, volume: np.ndarray, now_ns: int, clock: str) -
     ts = np.asarray(ts_ns, dtype=np.int64)
     hours = np.maximum(now_ns - ts, 0) / 3.6e12
     total = float(np.sum(volume))
-    span = hours[0] if ts.size else 0.0
+    span = volume_span_hours(ts, now_ns)
     if clock == "time" or total <= 0.0 or span <= 0.0:
         return hours
     after = total - np.cumsum(volume)  # volume traded after each bar

@@ -95,6 +95,8 @@ def _units(usd_amount, t, k, unit_w, inverse, base, width):
 @_jit
 def _partial(usd, layers, status, share, k, new_share, unit_w, inverse, base, width, units_out):
     """Sweep bin ``k`` up to ``new_share`` of its range (uniform within the bin); return the swept USD."""
+    if new_share > 1.0:  # a price on the bin's edge can give 1 + 1e-16 by rounding: never keep a negative share
+        new_share = 1.0
     old = share[k]
     if new_share <= old or status[k] == STATUS_CLEARED:
         return 0.0

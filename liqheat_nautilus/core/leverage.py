@@ -60,7 +60,7 @@ def leverage_weights(
         ``"conservative"``, ``"neutral"``, ``"aggressive"`` (defined on :data:`DEFAULT_TIERS`) or a user
         mapping ``{tier: weight}``; ``"dynamic"`` uses the ``"neutral"`` base (see :func:`funding_tilt`).
     tiers : tuple[float, ...]
-        The leverage tiers (x), each > 1.
+        The leverage tiers (x), each >= 1 (a 1x long is never liquidated; MapParams and the normal grid allow it).
 
     Returns
     -------
@@ -72,11 +72,11 @@ def leverage_weights(
     ValueError
         If the profile name is unknown, a named profile is used with tiers other than
         :data:`DEFAULT_TIERS`, a mapping names a tier not in ``tiers``, a weight is negative or all are 0,
-        or a tier is not > 1.
+        or a tier is below 1.
     """
     tiers_arr = np.asarray(tiers, dtype=np.float64)
-    if tiers_arr.ndim != 1 or tiers_arr.size == 0 or np.any(tiers_arr <= 1.0):
-        raise ValueError(f"leverage tiers must be a non-empty sequence of values > 1, was {tiers!r}")
+    if tiers_arr.ndim != 1 or tiers_arr.size == 0 or not np.all(tiers_arr >= 1.0):
+        raise ValueError(f"leverage tiers must be a non-empty sequence of values >= 1, was {tiers_arr.tolist()}")
     if isinstance(profile, str):
         name = "neutral" if profile == "dynamic" else profile
         if name not in PROFILES:
@@ -146,7 +146,7 @@ def standardised_log_leverage(tiers: tuple[float, ...]) -> np.ndarray:
     Parameters
     ----------
     tiers : tuple[float, ...]
-        Leverage tiers (x), > 1.
+        Leverage tiers (x), >= 1.
 
     Returns
     -------

@@ -10,7 +10,7 @@ map gives each side a *share* of open interest (long + short = 1):
 * otherwise from the funding rate, a documented assumption adapted from the LiquidationHeatmap design
   (``long_ratio = 0.5 + 0.2·tanh(50·funding)``, docs/references.md), centred on the 0.01 % per 8 h that a market
   without premium pays on Binance and OKX: ``share_long = 0.5 + 0.2·tanh(k·(f₈ − 0.0001))`` with ``f₈`` the
-  rate per 8 hours;
+  rate per 8 hours (0.5 until a funding rate is known: a missing rate is not a rate of 0);
 * taker imbalance ``I = (buy − sell)/(buy + sell)`` of the interval, with ``taker_share_skew = a``, tilts the
   shares to ``s·(1 + aI)`` and ``(1 − s)·(1 − aI)``, renormalised.
 
@@ -63,7 +63,7 @@ def long_share(split: str, ratio: float, funding_rate: float, funding_interval_h
     ratio : float
         Latest long/short ratio (``nan`` when none was seen).
     funding_rate : float
-        Latest funding rate (fraction per interval).
+        Latest funding rate (fraction per interval); ``nan`` when none was seen (the funding split is then 0.5).
     funding_interval_hours : float
         The funding interval (h); 0 is read as 8.
     sensitivity : float
@@ -86,6 +86,8 @@ def long_share(split: str, ratio: float, funding_rate: float, funding_interval_h
         share = 0.5
     elif split in ("ratio", "auto") and known:
         share = ratio_long_share(ratio)
+    elif not math.isfinite(funding_rate):
+        share = 0.5
     else:
         hours = funding_interval_hours if funding_interval_hours > 0.0 else 8.0
         f8 = funding_rate * 8.0 / hours

@@ -17,7 +17,7 @@ estimated total equal the actual total over the fitted windows is ``share · act
 
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -191,21 +191,36 @@ def score_windows(data: EvaluationData, fields: dict, mask: np.ndarray) -> tuple
     return spearman(w.long_usd[mask], est_l[mask]), spearman(w.short_usd[mask], est_s[mask])
 
 
+def _score_task(data: EvaluationData, mask: np.ndarray, fields: dict) -> tuple[float, float]:
+    """One candidate's score (a task of the executor)."""
+    return score_windows(data, fields, mask)
+
+
+def _scores(data: EvaluationData, mask: np.ndarray, candidates: list[dict], executor) -> list[tuple[float, float]]:
+    """Scores of the candidates, in order: on the executor (e.g. Ray workers) or one after another here."""
+    if executor is None:
+        return [score_windows(data, c, mask) for c in candidates]
+    got = {}
+    for r in executor.map(_score_task, ((str(i), f"trial {i}", (c,)) for i, c in enumerate(candidates)),
+                          shared=(data, mask)):
+        got[r.key] = r.value if r.ok else (math.nan, math.nan)
+    return [got[str(i)] for i in range(len(candidates))]
+
+
 def _fit(data: EvaluationData, base: dict, space: dict[str, ParamRange], mask: np.ndarray, n_trials: int,
-         seed: int, map_fn: Callable) -> tuple[dict, float]:
+         seed: int, executor, batch: int) -> tuple[dict, float]:
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(seed=seed))
     study.enqueue_trial({k: float(np.clip(MapParams(**base).__getattribute__(k), r.low, r.high))
                          for k, r in space.items()})  # start from the base configuration
-    batch = 4
     done = 0
     while done < n_trials:
         trials = [study.ask() for _ in range(min(batch, n_trials - done))]
         candidates = [{**base, **{k: t.suggest_float(k, r.low, r.high, log=r.log) for k, r in space.items()}}
                       for t in trials]
-        scores = map_fn(lambda f: score_windows(data, f, mask), candidates)
+        scores = _scores(data, mask, candidates, executor)
         for t, (s_long, s_short) in zip(trials, scores, strict=True):
             value = 0.5 * (s_long + s_short)
             study.tell(t, value if math.isfinite(value) else -1.0)
@@ -229,8 +244,7 @@ def _share_for_totals(data: EvaluationData, fields: dict, mask: np.ndarray) -> t
 
 def calibrate(data: EvaluationData, judged: np.ndarray, base: dict | None = None,
               space: dict[str, ParamRange] | None = None, folds: int = 4, n_trials: int = 40, seed: int = 0,
-              map_fn: Callable[[Callable, Sequence], list] | None = None,
-              progress: Callable[[str], None] | None = None) -> CalibrationResult:
+              executor=None, batch: int = 4, progress: Callable[[str], None] | None = None) -> CalibrationResult:
     """
     Fit ``space`` walk-forward and finally on every judged window.
 
@@ -250,9 +264,11 @@ def calibrate(data: EvaluationData, judged: np.ndarray, base: dict | None = None
         Optuna trials per fit (>= 1).
     seed : int, default 0
         Sampler seed.
-    map_fn : callable, optional
-        ``map_fn(fn, items) -> list`` evaluating ``fn`` on every item (e.g. on a Ray cluster); default: in
-        this process, one after another.
+    executor : liqheat_nautilus.sweep.Executor, optional
+        Where the trials of each batch run (entered; e.g. Ray workers); default: one after another here.
+    batch : int, default 4
+        Trials asked from Optuna at once (ask/tell) and run together; the sampler's sequence, and so the result,
+        depends on the batch size but not on where the trials run.
     progress : callable, optional
         Called with a short message before each fit.
 
@@ -269,9 +285,8 @@ def calibrate(data: EvaluationData, judged: np.ndarray, base: dict | None = None
     started = time.perf_counter()
     base = {**DEFAULT_BASE, **(base or {})}
     space = dict(space or DEFAULT_SPACE)
-    map_fn = map_fn or (lambda fn, items: [fn(x) for x in items])
-    if folds < 1 or n_trials < 1:
-        raise ValueError(f"folds and trials must be >= 1, were {folds} and {n_trials}")
+    if folds < 1 or n_trials < 1 or batch < 1:
+        raise ValueError(f"folds, trials and batch must be >= 1, were {folds}, {n_trials} and {batch}")
     known = set(MapParams.__dataclass_fields__)
     unknown = sorted(set(space) - known)
     if unknown:
@@ -290,7 +305,7 @@ def calibrate(data: EvaluationData, judged: np.ndarray, base: dict | None = None
         test = blocks[k]
         if progress:
             progress(f"fold {k}/{folds}: fit on {fit_mask.sum()} windows, test on {test.size}")
-        best, score = _fit(data, base, space, fit_mask, n_trials, seed + k, map_fn)
+        best, score = _fit(data, base, space, fit_mask, n_trials, seed + k, executor, batch)
         share, _, _ = _share_for_totals(data, best, fit_mask)
         best = {**best, "leveraged_share": share}
         est_l, est_s = _estimates(data, best)
@@ -312,7 +327,7 @@ def calibrate(data: EvaluationData, judged: np.ndarray, base: dict | None = None
     oos = np.concatenate(oos_idx)
     if progress:
         progress(f"final fit on all {idx.size} judged windows")
-    final, _ = _fit(data, base, space, judged, n_trials, seed, map_fn)
+    final, _ = _fit(data, base, space, judged, n_trials, seed, executor, batch)
     share, ratio_l, ratio_s = _share_for_totals(data, final, judged)
     final = {**final, "leveraged_share": share}
     in_l, in_s = score_windows(data, final, judged)

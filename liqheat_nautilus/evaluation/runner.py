@@ -27,6 +27,7 @@ from liqheat_nautilus.evaluation.price_path import close_at, covered_until, extr
 from liqheat_nautilus.evaluation.replay import replay
 from liqheat_nautilus.evaluation.series import NS_PER_HOUR, EvaluationData
 from liqheat_nautilus.evaluation.tracking import SideTracking, track_side
+from liqheat_nautilus.sweep.executor import Executor
 
 
 def all_models() -> tuple[str, ...]:
@@ -342,10 +343,21 @@ def _iso(ns: int) -> str:
     return np.datetime64(int(ns), "ns").astype("datetime64[s]").astype(str) + "Z"
 
 
+def _evaluate_cell(data: EvaluationData, s: EvaluationSettings, ctx: _Context, model: str, profile: str,
+                   fields: dict) -> RunResult:
+    """One configuration (a task of the executor); rejected engine parameters become the run's error."""
+    try:
+        params = MapParams(**fields)
+    except (ValueError, TypeError) as exc:
+        return RunResult(model, profile, None, None, (), (), 0.0, error=str(exc))
+    return dataclasses.replace(evaluate_run(data, params, s, ctx), model=model, profile=profile)
+
+
 def run_evaluation(
     data: EvaluationData,
     settings: EvaluationSettings | None = None,
     progress: Callable[[str], None] | None = None,
+    executor: Executor | None = None,
 ) -> EvaluationReport:
     """
     Evaluate every model × leverage profile on the data.
@@ -357,12 +369,17 @@ def run_evaluation(
     settings : EvaluationSettings, optional
         Defaults when omitted.
     progress : Callable[[str], None], optional
-        Called with a short message before each run.
+        Called with a short message when each run starts (is submitted, on Ray).
+    executor : Executor, optional
+        Where the runs go (:class:`~liqheat_nautilus.sweep.Executor`, entered; e.g. Ray with several workers).
+        Default: one after another in this process.
 
     Returns
     -------
     EvaluationReport
-        The default configuration first, then the profile files, then the grid.
+        The default configuration first, then the profile files, then the grid (model × profile order). A grid run
+        whose engine parameters are rejected (or that raised, or whose worker died) carries the message in
+        ``error`` instead of failing the whole evaluation.
 
     Raises
     ------
@@ -377,22 +394,20 @@ def run_evaluation(
     if not ctx.judged.any():
         raise ValueError(f"no liquidation window left to judge after a warm-up of {s.warmup_hours} h")
     base = {"bin_bps": s.bin_bps, "n_bins": s.n_bins, **s.extra_params}
-    configs: list[tuple[str, str, dict]] = [("default", "defaults", base)]
-    configs += [("profile", Path(f).name, {**base, **load_profile(f)}) for f in s.profile_files]
+    configs: dict[str, tuple[str, str, dict]] = {"default × defaults": ("default", "defaults", base)}
+    for f in s.profile_files:
+        configs[f"profile × {Path(f).name}"] = ("profile", Path(f).name, {**base, **load_profile(f)})
     if s.grid:
-        configs += [(m, pr, {**base, "model": m, "leverage_profile": pr})
-                    for m in s.resolved_models() for pr in s.resolved_profiles()]
-    runs = []
-    for model, profile, fields in configs:
-        if progress:
-            progress(f"{model} × {profile}")
-        try:
-            params = MapParams(**fields)
-        except (ValueError, TypeError) as exc:
-            runs.append(RunResult(model, profile, None, None, (), (), 0.0, error=str(exc)))
-            continue
-        result = evaluate_run(data, params, s, ctx)
-        runs.append(dataclasses.replace(result, model=model, profile=profile))
+        for m in s.resolved_models():
+            for pr in s.resolved_profiles():
+                configs[f"{m} × {pr}"] = (m, pr, {**base, "model": m, "leverage_profile": pr})
+    executor = executor or Executor(in_process=True, capture_logs=False)
+    done = {}
+    for r in executor.map(_evaluate_cell, ((k, k, cfg) for k, cfg in configs.items()), shared=(data, s, ctx),
+                          on_submit=progress):
+        model, profile, _ = configs[r.key]
+        done[r.key] = r.value if r.ok else RunResult(model, profile, None, None, (), (), 0.0, error=r.error)
+    runs = [done[k] for k in configs]
     judged_starts = data.liquidations.start_ns[ctx.judged]
     return EvaluationReport(
         source=data.source,
