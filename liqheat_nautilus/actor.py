@@ -31,6 +31,7 @@ from liqheat_nautilus.indicator import LiquidationMap
 
 _add_reduce = np.add.reduce
 _new_data = Data.__new__  # allocates a customdataclass instance without running its __init__
+_MAP_DEFAULTS = MapParams()  # the actor config's defaults are the engine's
 
 
 class LiquidationMapActorConfig(ActorConfig, frozen=True):
@@ -62,8 +63,9 @@ class LiquidationMapActorConfig(ActorConfig, frozen=True):
         Absolute bin width (price); overrides ``bin_bps`` when > 0.
     n_bins : int, default 1000
         Bins in the re-centring grid.
-    half_life_hours : float, default 0.0
-        Cohort decay half-life (0 = none).
+    half_life_hours : float, default 72.0
+        Holding half-life of positions (turnover; 0 = never closed by age). Every default of this config is
+        :class:`~liqheat_nautilus.core.params.MapParams`' own, so the actor without options is the default map.
     cluster_quantile : float, default 0.9
         Bin notional quantile a cluster bin must reach.
     max_clusters_per_side : int, default 8
@@ -111,19 +113,19 @@ class LiquidationMapActorConfig(ActorConfig, frozen=True):
     bar_type: BarType
     subscribe_trade_ticks: bool = False
     publish_interval_secs: int = 3600
-    model: str = "binance_standard"
+    model: str = _MAP_DEFAULTS.model
     leverage_profile: str = "neutral"
     leverage_weights: dict[str, float] | None = None
-    mmr: float = 0.004
-    bin_bps: float = 10.0
-    bin_size: float = 0.0
-    n_bins: int = 1000
-    half_life_hours: float = 0.0
-    cluster_quantile: float = 0.9
-    max_clusters_per_side: int = 8
-    avg_position_usd: float = 10_000.0
-    magnet_dead_band: float = 0.05
-    history_capacity: int = 0
+    mmr: float = _MAP_DEFAULTS.mmr
+    bin_bps: float = _MAP_DEFAULTS.bin_bps
+    bin_size: float = _MAP_DEFAULTS.bin_size
+    n_bins: int = _MAP_DEFAULTS.n_bins
+    half_life_hours: float = _MAP_DEFAULTS.half_life_hours
+    cluster_quantile: float = _MAP_DEFAULTS.cluster_quantile
+    max_clusters_per_side: int = _MAP_DEFAULTS.max_clusters_per_side
+    avg_position_usd: float = _MAP_DEFAULTS.avg_position_usd
+    magnet_dead_band: float = _MAP_DEFAULTS.magnet_dead_band
+    history_capacity: int = _MAP_DEFAULTS.history_capacity
     map_profile: str | None = None
     map_params_extra: dict | None = None
     oi_instrument_ids: list[str] | None = None
@@ -391,6 +393,8 @@ class LiquidationMapActor(Actor):
                                   bar.volume.as_double(), ts_ns)
         if not liq_map.has_inputs:
             liq_map._set_has_inputs(True)
+        if not liq_map.initialized and liq_map.engine.seeded:  # trades mode: a batch opened at this bar
+            liq_map._set_initialized(True)
         if self._warmup_buffer:
             self._flush_warmup()
         if self._oi_pending or ts_ns >= self._next_publish_ns:

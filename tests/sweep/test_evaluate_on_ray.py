@@ -4,6 +4,8 @@ in-process loop (real shipped Coinglass set, first 120 windows)."""
 import dataclasses
 import json
 
+import pytest
+
 from liqheat_nautilus.cli import main
 from liqheat_nautilus.evaluation.coinglass import read_coinglass_dir
 from liqheat_nautilus.evaluation.runner import EvaluationSettings, RunResult, run_evaluation
@@ -16,19 +18,18 @@ def _runs(report) -> list[RunResult]:
 
 def test_evaluate_runs_on_ray_give_the_same_report(ray_session):
     data = read_coinglass_dir(None).head_windows(120)
-    settings = EvaluationSettings(models=("isolated_mmr", "simple"), profiles=("neutral", "aggressive", "bogus"),
-                                  n_boot=20)
+    settings = EvaluationSettings(models=("isolated_mmr", "simple"), profiles=("neutral", "aggressive"), n_boot=20)
     serial = run_evaluation(data, settings)
     with Executor(workers=2) as ex:
         started = []
         on_ray = run_evaluation(data, settings, executor=ex, progress=started.append)
-    assert [(r.model, r.profile) for r in on_ray.runs] == [(m, p) for m in settings.models for p in settings.profiles]
+    grid = [(m, p) for m in settings.models for p in settings.profiles]
+    assert [(r.model, r.profile) for r in on_ray.runs] == [("default", "defaults"), *grid]
     assert _runs(on_ray) == _runs(serial)
-    assert sorted(started) == sorted(f"{m} × {p}" for m in settings.models for p in settings.profiles)
-    bogus = [r for r in on_ray.runs if r.profile == "bogus"]
-    assert len(bogus) == 2 and all(r.error and r.long is None for r in bogus)  # rejected params: error, not crash
-    good = [r for r in on_ray.runs if r.profile != "bogus"]
-    assert all(not r.error and r.long.n_windows > 0 for r in good)
+    assert sorted(started) == sorted(["default × defaults", *(f"{m} × {p}" for m, p in grid)])
+    assert all(not r.error and r.long.n_windows > 0 for r in on_ray.runs)
+    with pytest.raises(ValueError, match="unknown leverage profile"):  # checked before anything runs
+        run_evaluation(data, dataclasses.replace(settings, profiles=("neutral", "bogus")))
 
 
 def test_evaluate_cli_workers_flag(ray_session, tmp_path, capsys):
@@ -43,6 +44,6 @@ def test_evaluate_cli_workers_flag(ray_session, tmp_path, capsys):
         report.pop("seconds")
         for run in report["runs"]:
             run.pop("replay_seconds")
-    assert on_ray == serial and len(on_ray["runs"]) == 2
+    assert on_ray == serial and len(on_ray["runs"]) == 4  # the default, the shipped calibrated profile, 2 grid runs
     assert main([*args, "--workers", "0"]) == 1
     assert "workers must be >= 1" in capsys.readouterr().err
