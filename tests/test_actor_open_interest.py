@@ -16,8 +16,8 @@ OTHER = InstrumentId.from_str("ETHUSDT.BINANCE")
 
 
 def _actor(**kwargs) -> LiquidationMapActor:
-    config = LiquidationMapActorConfig(instrument_id=BINANCE,
-                                       bar_type=BarType.from_str("BTCUSDT-PERP.BINANCE-1-MINUTE-LAST-EXTERNAL"), **kwargs)
+    config = LiquidationMapActorConfig(
+        instrument_id=BINANCE, bar_type=BarType.from_str("BTCUSDT-PERP.BINANCE-1-MINUTE-LAST-EXTERNAL"), **kwargs)
     actor = LiquidationMapActor(config)
     actor.map = LiquidationMap(MapParams(bin_size=10.0, n_bins=400))
     actor.map.update_raw(100_100.0, 99_900.0, 100_000.0, 1.0, 1)
