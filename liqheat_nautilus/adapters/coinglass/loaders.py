@@ -33,14 +33,14 @@ import numpy as np
 from nautilus_trader.model.data import Bar, BarType
 
 from liqheat_nautilus.adapters.binance.providers import raw_symbol_of
+from liqheat_nautilus.adapters.common.loaders import rebuild_catalog
 from liqheat_nautilus.adapters.common.parsing import funding_rate_from_venue, open_interest_from_venue
-from liqheat_nautilus.adapters.common.providers import InstrumentSources, resolve_instruments
+from liqheat_nautilus.adapters.common.providers import InstrumentSources, resolve_instruments, with_folder_spec
 from liqheat_nautilus.core.units import NS_PER_HOUR, NS_PER_SECOND
 from liqheat_nautilus.data import TakerVolume
 from liqheat_nautilus.evaluation.coinglass import default_dataset_dir, read_coinglass_dir
 from liqheat_nautilus.paths import project_root
 from liqheat_nautilus.persistence.errors import IngestError
-from liqheat_nautilus.persistence.staging import staged_catalog
 from liqheat_nautilus.persistence.writer import IngestSummary
 
 COINGLASS_VENUE_LABEL = "COINGLASS"
@@ -96,11 +96,7 @@ def ingest_coinglass(source_dir: str | Path | None, catalog_dir: str | Path,
     """
     source = Path(source_dir) if source_dir is not None else default_dataset_dir()
     data = read_coinglass_dir(source)
-    sources = instruments or InstrumentSources()
-    own = source / INSTRUMENT_FILE
-    if own.is_file():
-        sources = InstrumentSources((*sources.spec_files, own), sources.exchange_info_files, sources.online,
-                                    sources.api_base)
+    sources = with_folder_spec(instruments, source, INSTRUMENT_FILE)
     raw = raw_symbol_of(instrument_id)
     instrument = resolve_instruments({instrument_id: raw}, catalog_dir, sources, where=source)[instrument_id][0]
     iid = instrument.id
@@ -137,14 +133,4 @@ def ingest_coinglass(source_dir: str | Path | None, catalog_dir: str | Path,
             TakerVolume(instrument_id=iid, buy_usd=bu, sell_usd=se, period_secs=secs, ts_event=t, ts_init=t)
             for t, bu, se in zip(tk.ts_ns.tolist(), tk.buy_usd.tolist(), tk.sell_usd.tolist(), strict=True)
         ]
-    with staged_catalog(catalog_dir, fresh=True) as catalog:
-        catalog.write_data([instrument])
-        for items in groups.values():
-            catalog.write_data(items)
-    return IngestSummary(
-        catalog=str(Path(catalog_dir).resolve()),
-        instrument_id=instrument_id,
-        counts={k: len(v) for k, v in groups.items()},
-        first_ts={k: int(v[0].ts_event) for k, v in groups.items()},
-        last_ts={k: int(v[-1].ts_event) for k, v in groups.items()},
-    )
+    return rebuild_catalog(catalog_dir, instrument, groups)

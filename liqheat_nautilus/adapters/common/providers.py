@@ -67,6 +67,32 @@ class InstrumentSources:
         return cls(tuple(Path(p) for p in spec_files), tuple(Path(p) for p in exchange_info), online=False)
 
 
+def with_folder_spec(sources: InstrumentSources | None, folder: str | Path,
+                     name: str = "instrument.toml") -> InstrumentSources:
+    """
+    The sources plus a data folder's own instrument-spec file (after the user's), when the folder has one.
+
+    Parameters
+    ----------
+    sources : InstrumentSources or None
+        The user's sources (``None``: none, online allowed).
+    folder : str or Path
+        A data set's folder (the OKX sample, the Coinglass set).
+    name : str, default "instrument.toml"
+        The file name.
+
+    Returns
+    -------
+    InstrumentSources
+    """
+    sources = sources or InstrumentSources()
+    own = Path(folder) / name
+    if not own.is_file():
+        return sources
+    return InstrumentSources((*sources.spec_files, own), sources.exchange_info_files, sources.online,
+                             sources.api_base)
+
+
 def catalog_instruments(catalog_dir: str | Path) -> dict[str, CryptoPerpetual]:
     """
     The perpetual definitions a catalog already holds (the cache of earlier runs).

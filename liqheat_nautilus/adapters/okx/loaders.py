@@ -18,8 +18,9 @@ import pandas as pd
 from nautilus_trader.model.data import Bar, BarType
 from nautilus_trader.persistence.wranglers import BarDataWrangler
 
+from liqheat_nautilus.adapters.common.loaders import rebuild_catalog
 from liqheat_nautilus.adapters.common.parsing import funding_rate_from_venue, open_interest_from_venue
-from liqheat_nautilus.adapters.common.providers import InstrumentSources, resolve_instruments
+from liqheat_nautilus.adapters.common.providers import InstrumentSources, resolve_instruments, with_folder_spec
 from liqheat_nautilus.adapters.okx.providers import OKX_VENUE
 from liqheat_nautilus.core.units import NS_PER_MINUTE, NS_PER_MS, NS_PER_SECOND
 from liqheat_nautilus.data import FundingRate, LongShortRatio, OpenInterest, TakerVolume
@@ -31,7 +32,6 @@ from liqheat_nautilus.persistence.checks import (
     to_numeric,
 )
 from liqheat_nautilus.persistence.errors import IngestError
-from liqheat_nautilus.persistence.staging import staged_catalog
 from liqheat_nautilus.persistence.writer import IngestSummary
 
 BAR_NS = NS_PER_MINUTE
@@ -224,11 +224,7 @@ def okx_instrument(source_dir: str | Path, catalog_dir: str | Path, instrument_i
     if venue != OKX_VENUE or not symbol:
         raise IngestError(source, f"{instrument_id!r} is not an OKX instrument id such as 'SOL-USDT-SWAP.OKX'",
                           field="instrument_id")
-    sources = instruments or InstrumentSources()
-    own = source / INSTRUMENT_FILE
-    if own.is_file():
-        sources = InstrumentSources((*sources.spec_files, own), sources.exchange_info_files, sources.online,
-                                    sources.api_base)
+    sources = with_folder_spec(instruments, source, INSTRUMENT_FILE)
     return resolve_instruments({instrument_id: symbol}, catalog_dir, sources, where=source)[instrument_id][0]
 
 
@@ -277,14 +273,4 @@ def ingest_okx_sample(source_dir: str | Path, catalog_dir: str | Path, instrumen
         groups["LongShortRatio"] = read_okx_long_short_ratio(source / "long_short_ratio.csv", instrument.id)
     if (source / "taker_volume.csv").is_file():
         groups["TakerVolume"] = read_okx_taker_volume(source / "taker_volume.csv", instrument.id)
-    with staged_catalog(catalog_dir, fresh=True) as catalog:
-        catalog.write_data([instrument])
-        for items in groups.values():
-            catalog.write_data(items)
-    return IngestSummary(
-        catalog=str(Path(catalog_dir).resolve()),
-        instrument_id=instrument_id,
-        counts={k: len(v) for k, v in groups.items()},
-        first_ts={k: int(v[0].ts_event) for k, v in groups.items()},
-        last_ts={k: int(v[-1].ts_event) for k, v in groups.items()},
-    )
+    return rebuild_catalog(catalog_dir, instrument, groups)
