@@ -10,20 +10,14 @@ names file, line and field. Conventions (binance/binance-public-data README):
 
 - klines: ``open_time`` is the bar open; the bar is stamped at its close, ``open_time + interval`` (the archive's
   ``close_time`` is that minus 1 ms). ``volume`` is in base units (USD-M) or contracts (COIN-M). Each kline also
-  gives the bar's :class:`TakerVolume` (stamped at the close): USD-M ``taker_buy_quote_volume`` and
-  ``quote_volume`` minus it (USDT taken as USD); COIN-M ``taker_buy_volume`` and ``volume`` minus it, in contracts,
-  times the contract size (USD per contract).
+  gives the bar's taker volume (:mod:`.positioning`).
 - aggTrades / trades: ``is_buyer_maker`` true means the buyer was the resting order, so the aggressor sold:
   ``AggressorSide.SELLER``; otherwise ``BUYER``. Quantities are base units (USD-M) or contracts (COIN-M); the
   tick keeps the venue's unit and the instrument's multiplier converts contracts to USD (BTCUSD_PERP: 100 USD).
 - metrics (the ``futures/data/openInterestHist`` values every 5 minutes): USD-M ``sum_open_interest`` is base units
   and ``sum_open_interest_value`` USD; COIN-M ``sum_open_interest`` is contracts and ``sum_open_interest_value``
   base units; the rest follows :func:`~liqheat_nautilus.adapters.common.parsing.open_interest_from_venue`. The
-  ratio columns (the ``futures/data`` long/short statistics of the same 5 minutes) become :class:`LongShortRatio`
-  rows: ``count_long_short_ratio`` -> ``accounts``, ``count_toptrader_long_short_ratio`` -> ``top_trader_accounts``,
-  ``sum_toptrader_long_short_ratio`` -> ``top_trader_positions`` (a blank cell is no observation). The fourth,
-  ``sum_taker_long_short_vol_ratio`` (taker buy ÷ sell volume of the 5 minutes), carries no amount: taker volume in
-  USD is taken from the klines of the same period instead (see above); the column is checked, not stored.
+  ratio columns become long/short ratios (:mod:`.positioning`).
 - fundingRate: ``calc_time`` is the funding time, ``last_funding_rate`` the fraction per interval.
 """
 
@@ -40,10 +34,11 @@ from nautilus_trader.model.enums import AggressorSide
 from nautilus_trader.model.identifiers import InstrumentId
 from nautilus_trader.model.instruments import CryptoPerpetual
 
+from liqheat_nautilus.adapters.binance.positioning import long_short_ratios_of_metrics, taker_volume_of_klines
 from liqheat_nautilus.adapters.binance.schemas import ForceOrderData, ForceOrderMsg, TradeTypeData, TradeTypeMsg
 from liqheat_nautilus.adapters.common.parsing import funding_rate_from_venue, open_interest_from_venue
-from liqheat_nautilus.core.units import NS_PER_MS, NS_PER_SECOND
-from liqheat_nautilus.data import FundingRate, LiquidationEvent, LongShortRatio, OpenInterest, TakerVolume
+from liqheat_nautilus.core.units import NS_PER_MS
+from liqheat_nautilus.data import FundingRate, LiquidationEvent, OpenInterest
 from liqheat_nautilus.persistence.csv_stream import Batch
 from liqheat_nautilus.persistence.errors import IngestError
 from liqheat_nautilus.persistence.timestamps import epoch_to_ns
@@ -198,30 +193,8 @@ class KlineConverter(ArchiveConverter):
         ts_u = ts.astype(np.uint64)
         bars = Bar.from_raw_arrays_to_list(self.bar_type, self.instrument.price_precision,
                                            self.instrument.size_precision, o, h, lo, c, volume, ts_u, ts_u)
-        self._taker_volume(batch, volume, ts)
+        self._extra.update(taker_volume_of_klines(self, batch, volume, ts))
         return bars, ts
-
-    def _taker_volume(self, batch: Batch, volume: np.ndarray, ts: np.ndarray) -> None:
-        """The bars' taker buy/sell volume in USD as :class:`TakerVolume` (see the module docstring)."""
-        inst = self.instrument
-        if inst.is_inverse:  # COIN-M: contracts x USD per contract
-            size = float(inst.multiplier)
-            total, buy_col = volume * size, "taker_buy_volume"
-            buy = self._floats(batch, buy_col, "non-negative") * size
-        else:
-            total, buy_col = self._floats(batch, "quote_volume", "non-negative"), "taker_buy_quote_volume"
-            buy = self._floats(batch, buy_col, "non-negative")
-        over = buy > total * (1.0 + 1e-9) + 1e-9
-        if over.any():
-            pos = int(np.flatnonzero(over)[0])
-            raise self._fail(batch, pos, buy_col, f"taker buy volume {buy[pos]!r} exceeds the bar's volume")
-        sell = np.maximum(total - buy, 0.0)
-        period = int(self.name.interval_ns // NS_PER_SECOND)
-        iid = inst.id
-        items = [TakerVolume(instrument_id=iid, buy_usd=b, sell_usd=v, period_secs=period, ts_event=t, ts_init=t)
-                 for b, v, t in zip(buy.tolist(), sell.tolist(), ts.tolist(), strict=True)]
-        self._extra[(TakerVolume, iid.value)] = (items, ts)
-
 
 class _TradeConverter(ArchiveConverter):
     data_cls = TradeTick
@@ -265,17 +238,6 @@ class TradeConverter(_TradeConverter):
     time_column = "time"
     id_column = "id"
     qty_column = "qty"
-
-
-METRICS_PERIOD_SECS = 300
-"""The metrics archive's statistics period (5 minutes)."""
-
-METRICS_RATIO_COLUMNS = {
-    "top_trader_positions": "sum_toptrader_long_short_ratio",
-    "top_trader_accounts": "count_toptrader_long_short_ratio",
-    "accounts": "count_long_short_ratio",
-}
-"""``LongShortRatio.kind`` -> metrics column; written in this order at each timestamp (``accounts`` last)."""
 
 
 class MetricsConverter(ArchiveConverter):
@@ -324,39 +286,8 @@ class MetricsConverter(ArchiveConverter):
                                      ts_init=t, **dict(zip(names, (a, v), strict=True)))
             for t, a, v in zip(ts.tolist(), amount, value, strict=True)
         ]
-        self._ratios(batch, ts)
+        self._extra.update(long_short_ratios_of_metrics(self, batch, ts))
         return items, ts
-
-    def _ratio_column(self, batch: Batch, column: str) -> np.ndarray:
-        """A ratio column: ``nan`` where blank; a bad or non-positive value is an error naming line and field."""
-        text = np.char.strip(batch.table.column(column).to_numpy(zero_copy_only=False).astype(str))
-        values = np.full(len(text), np.nan)
-        filled = (text != "") & (text != "None")
-        if filled.any():
-            parsed = pd.to_numeric(pd.Series(text[filled]), errors="coerce").to_numpy(dtype=np.float64)
-            bad = ~(np.isfinite(parsed) & (parsed > 0))
-            if bad.any():
-                pos = int(np.flatnonzero(filled)[int(np.flatnonzero(bad)[0])])
-                raise self._fail(batch, pos, column, f"{text[pos]!r} is not a positive number")
-            values[filled] = parsed
-        return values
-
-    def _ratios(self, batch: Batch, ts: np.ndarray) -> None:
-        """The long/short ratio columns as :class:`LongShortRatio` rows, ``accounts`` last at each timestamp."""
-        iid = self.instrument.id
-        self._ratio_column(batch, "sum_taker_long_short_vol_ratio")  # checked only (see the module docstring)
-        columns = {kind: self._ratio_column(batch, column) for kind, column in METRICS_RATIO_COLUMNS.items()}
-        items: list[LongShortRatio] = []
-        stamps: list[int] = []
-        for k, t in enumerate(ts.tolist()):
-            for kind, values in columns.items():
-                if not np.isnan(values[k]):
-                    items.append(LongShortRatio(instrument_id=iid, ratio=float(values[k]), kind=kind,
-                                                period_secs=METRICS_PERIOD_SECS, ts_event=t, ts_init=t))
-                    stamps.append(t)
-        if items:
-            self._extra[(LongShortRatio, iid.value)] = (items, np.asarray(stamps, dtype=np.int64))
-
 
 class FundingRateConverter(ArchiveConverter):
     """``*-fundingRate-*`` -> :class:`FundingRate` (``next_funding_ns`` = calc_time + interval)."""
