@@ -32,6 +32,8 @@ from liqheat_nautilus.indicator import LiquidationMap
 _add_reduce = np.add.reduce
 _new_data = Data.__new__  # allocates a customdataclass instance without running its __init__
 _MAP_DEFAULTS = MapParams()  # the actor config's defaults are the engine's
+_FEED_ORDER = {Bar: 0, FundingRate: 1, LongShortRatio: 2, TakerVolume: 3, OpenInterest: 4}
+"""At equal times a bar is fed first, then funding, ratio, taker volume, open interest (as the replay driver)."""
 
 
 class LiquidationMapActorConfig(ActorConfig, frozen=True):
@@ -91,9 +93,14 @@ class LiquidationMapActorConfig(ActorConfig, frozen=True):
         A venue's open interest older than this (seconds, relative to the newest report) is stale and holds the
         map's open-interest updates back until it reports again (0 = never stale).
     warmup_lookback_secs : int, default 0
-        On start, request this much history (seconds before now) so the map is populated before the first
-        signal (0 = no warm-up). Bars of ``bar_type`` come from the default client of the venue (or a catalog);
-        history arrives through ``on_historical_data`` and is fed in time order once a price exists.
+        On start, request this much history (seconds before now) so the map is seeded from it before the first
+        signal (0 = no warm-up; 1,209,600 = the seed's 14-day lookback). Bars of ``bar_type`` come from the
+        default client of the venue (or a catalog). Until every request has answered (or
+        ``warmup_timeout_secs`` passed) history *and* live data are held back; then everything is fed in time
+        order (bars, funding, ratios, taker volume, open interest at equal times), so the first open-interest
+        reading seeds the map from the bars before it, as in a backtest.
+    warmup_timeout_secs : int, default 120
+        Longest wait for the warm-up requests before feeding what arrived.
     warmup_bars : bool, default True
         Request ``bar_type`` bars for the warm-up (``request_bars``).
     warmup_client_id : str, optional
@@ -131,6 +138,7 @@ class LiquidationMapActorConfig(ActorConfig, frozen=True):
     oi_instrument_ids: list[str] | None = None
     oi_max_age_secs: int = 0
     warmup_lookback_secs: int = 0
+    warmup_timeout_secs: int = 120
     warmup_bars: bool = True
     warmup_client_id: str | None = None
     liquidation_client_id: str | None = None
@@ -234,9 +242,10 @@ class LiquidationMapActor(Actor):
             maxlen=max(int(config.max_liquidation_events), 1))
         self.confirmed_clusters: dict[int, float] = {}
         self.warmup_received: dict[str, int] = {"Bar": 0, "OpenInterest": 0, "FundingRate": 0}
-        self._warmup_buffer: list = []
-        self._last_oi_ts_ns = 0
-        self._last_funding_ts_ns = 0
+        self._warmup_buffer: list = []  # held back until the warm-up requests answered (history and live)
+        self._warming = False
+        self._warmup_pending: set = set()
+        self._fed_ts: dict[tuple, int] = {}  # newest ts_event fed per (kind, instrument): older history is dropped
 
     def on_start(self) -> None:
         """Build the map and subscribe to bars, trades (optional), open interest and funding."""
@@ -264,41 +273,86 @@ class LiquidationMapActor(Actor):
 
     def _request_warmup(self) -> None:
         start = self.clock.utc_now() - timedelta(seconds=int(self.config.warmup_lookback_secs))
+        self._warming = True
         if self.config.warmup_bars:
-            self.request_bars(self.config.bar_type, start=start)
+            self._warmup_pending.add(self.request_bars(self.config.bar_type, start=start,
+                                                       callback=self._warmup_answered))
         if self.config.warmup_client_id:
             client = ClientId(self.config.warmup_client_id)
             for cls in (OpenInterest, FundingRate):
-                self.request_data(DataType(cls, metadata=self._metadata), client, start=start)
+                self._warmup_pending.add(self.request_data(DataType(cls, metadata=self._metadata), client,
+                                                           start=start, callback=self._warmup_answered))
+        if not self._warmup_pending:
+            self._finish_warmup()
+            return
+        self.clock.set_time_alert(f"{self.id}-warmup", self.clock.utc_now() + timedelta(
+            seconds=int(self.config.warmup_timeout_secs)), lambda _event: self._finish_warmup())
+
+    def _warmup_answered(self, request_id) -> None:
+        self._warmup_pending.discard(request_id)
+        if not self._warmup_pending:
+            self._finish_warmup()
 
     def on_historical_data(self, data: Data) -> None:
         """
-        Warm-up: feed requested bars to the map; buffer open interest and funding and feed them in time order
-        once the map has a price (older than the newest live observation: dropped).
+        Warm-up history: held back (with live data) until every request has answered, then fed in time order;
+        history arriving later is fed when it is newer than what the map has seen of its kind (else dropped).
         """
         if isinstance(data, CustomData):
             data = data.data
         if isinstance(data, Bar):
-            if data.bar_type == self.config.bar_type and self.map is not None:
-                self.map.handle_bar(data)
-                self.warmup_received["Bar"] += 1
-        elif (isinstance(data, OpenInterest) and data.instrument_id in self._oi_instruments) or (
-            isinstance(data, FundingRate) and data.instrument_id == self.config.instrument_id
-        ):
-            self.warmup_received[type(data).__name__] += 1
-            self._warmup_buffer.append(data)
+            if data.bar_type != self.config.bar_type:
+                return
+        elif not self._is_map_input(data):
+            return
+        self.warmup_received[type(data).__name__] = self.warmup_received.get(type(data).__name__, 0) + 1
+        self._warmup_buffer.append(data)
+        if not self._warming:
+            self._flush_warmup()
+
+    def _is_map_input(self, data: Data) -> bool:
+        if isinstance(data, OpenInterest):
+            return data.instrument_id in self._oi_instruments
+        return isinstance(data, FundingRate | LongShortRatio | TakerVolume) and (
+            data.instrument_id == self.config.instrument_id)
+
+    def _finish_warmup(self) -> None:
+        """Feed the held-back history and live data in time order and start publishing."""
+        if not self._warming:
+            return
+        self._warming = False
+        self._warmup_pending.clear()
         self._flush_warmup()
+        if self.map is not None and self.map.engine.initialized:
+            self.publish_map(self.map.engine.ts_ns)
 
     def _flush_warmup(self) -> None:
-        if not self._warmup_buffer or self.map is None or self.map.engine.grid is None:
+        if not self._warmup_buffer or self.map is None:
             return
-        buffered, self._warmup_buffer = sorted(self._warmup_buffer, key=lambda d: d.ts_event), []
+        buffered = sorted(self._warmup_buffer, key=lambda d: (d.ts_event, _FEED_ORDER.get(type(d), 9)))
+        self._warmup_buffer = []
         for item in buffered:
-            if isinstance(item, OpenInterest) and item.ts_event > self._last_oi_ts_ns:
-                self.handle_open_interest(item)
-            elif isinstance(item, FundingRate) and item.ts_event > self._last_funding_ts_ns:
-                self.map.handle_funding_rate(item)
-                self._last_funding_ts_ns = item.ts_event
+            self._feed(item)
+
+    def _feed(self, item: Data) -> None:
+        """One bar or custom data item to the map, dropped when older than the newest of its kind already fed."""
+        ts = item.ts_event
+        kind = type(item)
+        key = (kind, item.bar_type if kind is Bar else item.instrument_id)
+        last = self._fed_ts.get(key, -1)
+        if ts < last or (kind is Bar and ts == last):
+            return
+        self._fed_ts[key] = ts
+        if kind is Bar:
+            self.map.handle_bar(item)
+        elif kind is OpenInterest:
+            self.handle_open_interest(item)
+        elif kind is FundingRate:
+            self.map.handle_funding_rate(item)
+        elif kind is LongShortRatio:
+            self.map.handle_long_short_ratio(item)
+        elif kind is TakerVolume:
+            self.map.handle_taker_volume(item)
 
     def on_reset(self) -> None:
         """Reset the map (``engine.reset()`` does not reset indicators) and the counters."""
@@ -314,7 +368,9 @@ class LiquidationMapActor(Actor):
         self.confirmed_clusters.clear()
         self.warmup_received = dict.fromkeys(self.warmup_received, 0)
         self._warmup_buffer = []
-        self._last_oi_ts_ns = self._last_funding_ts_ns = 0
+        self._warming = False
+        self._warmup_pending.clear()
+        self._fed_ts.clear()
 
     def on_data(self, data: Data) -> None:
         """Feed open interest and funding of the configured instrument to the map; record liquidation prints."""
@@ -322,20 +378,12 @@ class LiquidationMapActor(Actor):
             data = data.data
         if self.map is None:
             return
-        if isinstance(data, OpenInterest):
-            if data.instrument_id in self._oi_instruments:
-                self.handle_open_interest(data)
-            return
-        if getattr(data, "instrument_id", None) != self.config.instrument_id:
-            return
-        if isinstance(data, FundingRate):
-            self.map.handle_funding_rate(data)
-            self._last_funding_ts_ns = max(self._last_funding_ts_ns, data.ts_event)
-        elif isinstance(data, LongShortRatio):
-            self.map.handle_long_short_ratio(data)
-        elif isinstance(data, TakerVolume):
-            self.map.handle_taker_volume(data)
-        elif isinstance(data, LiquidationEvent):
+        if self._is_map_input(data):
+            if self._warming:
+                self._warmup_buffer.append(data)
+            else:
+                self._feed(data)
+        elif isinstance(data, LiquidationEvent) and data.instrument_id == self.config.instrument_id:
             self.handle_liquidation(data)
 
     def handle_open_interest(self, oi: OpenInterest) -> None:
@@ -348,7 +396,6 @@ class LiquidationMapActor(Actor):
             An observation of one of ``config.oi_instrument_ids`` (or the instrument itself).
         """
         self.oi_book.update(oi.instrument_id.venue.value, oi.open_interest_usd, oi.ts_event, oi.open_interest_base)
-        self._last_oi_ts_ns = max(self._last_oi_ts_ns, oi.ts_event)
         if self.oi_book.ready:
             self.map.update_open_interest_raw(self.oi_book.total_usd(), oi.ts_event, self.oi_book.total_base())
             self._oi_pending = True
@@ -387,6 +434,9 @@ class LiquidationMapActor(Actor):
         liq_map = self.map
         if liq_map is None:
             return
+        if self._warming:
+            self._warmup_buffer.append(bar)
+            return
         ts_ns = bar.ts_event
         # LiquidationMap.handle_bar inlined (the hot path: one Python frame per bar instead of four)
         liq_map.engine.update_bar(bar.high.as_double(), bar.low.as_double(), bar.close.as_double(),
@@ -395,8 +445,6 @@ class LiquidationMapActor(Actor):
             liq_map._set_has_inputs(True)
         if not liq_map.initialized and liq_map.engine.seeded:  # trades mode: a batch opened at this bar
             liq_map._set_initialized(True)
-        if self._warmup_buffer:
-            self._flush_warmup()
         if self._oi_pending or ts_ns >= self._next_publish_ns:
             self.publish_map(ts_ns)
 
