@@ -12,7 +12,7 @@ Whatever is found is written into the catalog with the data, so the catalog is t
 table of the code: any Binance USD-M/COIN-M, Bybit or OKX perpetual works.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -174,8 +174,7 @@ def online_instruments(venue: str, raw_symbols: Iterable[str],
 
 
 def resolve_instruments(wanted: dict[str, str], catalog_dir: str | Path, sources: InstrumentSources | None = None,
-                        where: str | Path = "", fetch: Callable[[str, list[str]], dict] | None = None,
-                        ) -> dict[str, tuple[CryptoPerpetual, str]]:
+                        where: str | Path = "") -> dict[str, tuple[CryptoPerpetual, str]]:
     """
     Find the definition of each wanted instrument (see the module docstring for the order).
 
@@ -189,8 +188,6 @@ def resolve_instruments(wanted: dict[str, str], catalog_dir: str | Path, sources
         Files and whether to go online (default: none, online).
     where : str or Path, default ""
         Named in the error (the input file or folder).
-    fetch : callable, optional
-        ``fetch(venue, raw_symbols) -> {id: instrument}`` replacing :func:`online_instruments` (tests).
 
     Returns
     -------
@@ -232,8 +229,7 @@ def resolve_instruments(wanted: dict[str, str], catalog_dir: str | Path, sources
             by_venue.setdefault(iid.rsplit(".", 1)[1], []).append(raw)
         for venue, raws in sorted(by_venue.items()):
             try:
-                defs = fetch(venue, sorted(raws)) if fetch is not None else \
-                    online_instruments(venue, sorted(raws), sources.api_base)
+                defs = online_instruments(venue, sorted(raws), sources.api_base)
             except Exception as exc:  # noqa: BLE001 - any network/venue failure becomes the one clear error below
                 errors.append(f"{venue} could not be asked ({type(exc).__name__}: {str(exc)[:160]})")
                 continue
