@@ -207,3 +207,21 @@ def test_long_short_ratio_and_open_interest_through_a_backtest(skew, long_units)
         assert actor.last_snapshot.short_liquidation_usd == pytest.approx(100.0 * (10_000.0 - long_units))
     finally:
         engine.dispose()
+
+
+def test_only_the_configured_ratio_kind_reaches_the_map():
+    from liqheat_nautilus.actor import LiquidationMapActor, LiquidationMapActorConfig
+    from liqheat_nautilus.data import LongShortRatio
+    from liqheat_nautilus.indicator import LiquidationMap
+
+    iid = InstrumentId.from_str("BTCUSDT-PERP.BINANCE")
+    config = LiquidationMapActorConfig(instrument_id=iid, bar_type=BarType.from_str(
+        "BTCUSDT-PERP.BINANCE-1-MINUTE-LAST-EXTERNAL"), long_short_ratio_kind="top_trader_positions")
+    actor = LiquidationMapActor(config)
+    actor.map = LiquidationMap(config.map_params())
+    for kind, ratio in (("accounts", 3.0), ("top_trader_positions", 1.5), ("top_trader_accounts", 0.5)):
+        actor.on_data(LongShortRatio(instrument_id=iid, ratio=ratio, kind=kind, period_secs=300, ts_event=1,
+                                     ts_init=1))
+    assert actor.map.engine.long_short_ratio == 1.5
+    with pytest.raises(ValueError, match="long_short_ratio_kind 'bogus' is not one of"):
+        LiquidationMapActorConfig(instrument_id=iid, bar_type=config.bar_type, long_short_ratio_kind="bogus")
