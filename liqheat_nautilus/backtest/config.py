@@ -16,6 +16,7 @@ from nautilus_trader.config import (
     BacktestEngineConfig,
     BacktestRunConfig,
     BacktestVenueConfig,
+    DataCatalogConfig,
     ImportableActorConfig,
     ImportableStrategyConfig,
     LoggingConfig,
@@ -26,6 +27,7 @@ from nautilus_trader.model.identifiers import InstrumentId
 
 from liqheat_nautilus import validation
 from liqheat_nautilus.components import ComponentSection, check_component
+from liqheat_nautilus.core.params import MapParams
 from liqheat_nautilus.paths import project_root
 from liqheat_nautilus.recording import streaming_config
 
@@ -35,7 +37,24 @@ FUNDING_MODULE = ("liqheat_nautilus.simulation.funding:FundingModule",
 CUSTOM_DATA_CLASSES = (
     "liqheat_nautilus.data.open_interest:OpenInterest",
     "liqheat_nautilus.data.funding_rate:FundingRate",
+    "liqheat_nautilus.data.positioning:LongShortRatio",
+    "liqheat_nautilus.data.positioning:TakerVolume",
 )
+
+
+def is_url(catalog: str) -> bool:
+    """
+    Whether a catalog location is an fsspec URL (``s3://``, ``gs://``, ``file://``...) rather than a folder.
+
+    Parameters
+    ----------
+    catalog : str
+
+    Returns
+    -------
+    bool
+    """
+    return "://" in catalog
 
 
 class DataSection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -45,7 +64,8 @@ class DataSection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     Attributes
     ----------
     catalog : str
-        Catalog folder, relative to the project root unless absolute.
+        Catalog folder, relative to the project root unless absolute, or an fsspec URL (``s3://bucket/catalog``,
+        ``gs://...``, ``file:///shared/catalog``; read through Nautilus' ``catalog_fs_protocol``).
     instrument_id : str
         E.g. ``"SOL-USDT-SWAP.OKX"``.
     bar_spec : str
@@ -129,6 +149,22 @@ class BacktestFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         path = Path(self.data.catalog)
         return path if path.is_absolute() else project_root() / path
 
+    def catalog_location(self) -> dict[str, str]:
+        """
+        Nautilus' ``BacktestDataConfig`` fields for the catalog: ``catalog_path`` (a local folder), plus
+        ``catalog_fs_protocol`` when ``data.catalog`` is an fsspec URL (split as ``ParquetDataCatalog.from_uri``).
+
+        Returns
+        -------
+        dict[str, str]
+        """
+        if not is_url(self.data.catalog):
+            return {"catalog_path": str(self.catalog_path())}
+        from fsspec.utils import infer_storage_options
+
+        parts = infer_storage_options(self.data.catalog)
+        return {"catalog_path": parts["path"], "catalog_fs_protocol": parts["protocol"]}
+
     def with_catalog(self, catalog: str | Path) -> "BacktestFile":
         """
         The same file on another catalog.
@@ -136,14 +172,14 @@ class BacktestFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         Parameters
         ----------
         catalog : str or Path
-            The catalog folder.
+            The catalog folder (resolved against the current folder), or an fsspec URL (kept as it is).
 
         Returns
         -------
         BacktestFile
         """
-        return msgspec.structs.replace(self, data=msgspec.structs.replace(self.data, catalog=str(
-            Path(catalog).resolve())))
+        location = str(catalog) if is_url(str(catalog)) else str(Path(catalog).resolve())
+        return msgspec.structs.replace(self, data=msgspec.structs.replace(self.data, catalog=location))
 
     def with_instrument(self, instrument_id: str) -> "BacktestFile":
         """
@@ -264,9 +300,35 @@ def load_backtest_file(path: str | Path) -> BacktestFile:
     return spec
 
 
+def _with_warmup(actor: ComponentSection, spec: BacktestFile) -> dict:
+    """
+    The actor's config; a map actor in a run that starts after the catalog's first data warms up from the bars
+    before the start (its seed lookback), unless the file sets ``warmup_lookback_secs`` itself.
+    """
+    config = dict(actor.config)
+    if not spec.data.start or "warmup_lookback_secs" in config:
+        return config
+    from nautilus_trader.common.config import resolve_path
+
+    from liqheat_nautilus.actor import LiquidationMapActorConfig
+
+    try:
+        config_cls = resolve_path(actor.config_path)
+    except (ImportError, AttributeError, ValueError):
+        return config  # reported by the component checks before any run
+    if isinstance(config_cls, type) and issubclass(config_cls, LiquidationMapActorConfig):
+        extra = config.get("map_params_extra") or {}
+        hours = float(extra.get("seed_lookback_hours", MapParams().seed_lookback_hours))
+        config["warmup_lookback_secs"] = int(hours * 3600)
+    return config
+
+
 def to_run_config(spec: BacktestFile, log_level: str = "ERROR") -> BacktestRunConfig:
     """
     Translate a backtest file into Nautilus' ``BacktestRunConfig`` (``raise_exception=True``).
+
+    A run with a ``start`` serves the catalog to the data engine too (``DataCatalogConfig``), so the map actor's
+    warm-up requests the bars before the start and seeds the map from them (see :func:`_with_warmup`).
 
     Parameters
     ----------
@@ -285,14 +347,14 @@ def to_run_config(spec: BacktestFile, log_level: str = "ERROR") -> BacktestRunCo
         If ``log_level`` is not a Nautilus log level (its parser would abort the process).
     """
     log_level = validation.log_level(log_level, "log_level")
-    catalog = str(spec.catalog_path())
+    catalog = spec.catalog_location()
     bounds = {"start_time": spec.data.start or None, "end_time": spec.data.end or None}
     data = [
-        BacktestDataConfig(catalog_path=catalog, data_cls=Bar, instrument_id=spec.data.instrument_id,
+        BacktestDataConfig(**catalog, data_cls=Bar, instrument_id=spec.data.instrument_id,
                            bar_spec=spec.data.bar_spec, **bounds),
     ]
     data += [
-        BacktestDataConfig(catalog_path=catalog, data_cls=cls, instrument_id=spec.data.instrument_id,
+        BacktestDataConfig(**catalog, data_cls=cls, instrument_id=spec.data.instrument_id,
                            client_id=CUSTOM_DATA_CLIENT, metadata={"instrument_id": spec.data.instrument_id},
                            **bounds)
         for cls in CUSTOM_DATA_CLASSES
@@ -313,8 +375,10 @@ def to_run_config(spec: BacktestFile, log_level: str = "ERROR") -> BacktestRunCo
     engine = BacktestEngineConfig(
         logging=LoggingConfig(log_level=log_level),
         streaming=streaming_config(spec.catalog_path()) if spec.record else None,
-        actors=[ImportableActorConfig(actor_path=a.path, config_path=a.config_path, config=dict(a.config))
-                for a in spec.actors],
+        catalogs=[DataCatalogConfig(path=catalog["catalog_path"], fs_protocol=catalog.get("catalog_fs_protocol"))]
+        if spec.data.start else [],
+        actors=[ImportableActorConfig(actor_path=a.path, config_path=a.config_path,
+                                      config=_with_warmup(a, spec)) for a in spec.actors],
         strategies=[ImportableStrategyConfig(strategy_path=s.path, config_path=s.config_path,
                                              config=dict(s.config)) for s in spec.strategies],
     )

@@ -11,6 +11,7 @@ from liqheat_nautilus.data.liquidation_event import LiquidationEvent
 from liqheat_nautilus.data.map_bins import LiquidationMapBins
 from liqheat_nautilus.data.map_snapshot import LiquidationMapSnapshot
 from liqheat_nautilus.data.open_interest import OpenInterest
+from liqheat_nautilus.data.positioning import RATIO_KINDS, LongShortRatio, TakerVolume
 from liqheat_nautilus.data.wrap import as_custom_data
 
 __all__ = [
@@ -19,6 +20,9 @@ __all__ = [
     "LiquidationEvent",
     "LiquidationMapBins",
     "LiquidationMapSnapshot",
+    "LongShortRatio",
     "OpenInterest",
+    "RATIO_KINDS",
+    "TakerVolume",
     "as_custom_data",
 ]
