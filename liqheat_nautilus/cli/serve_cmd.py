@@ -35,8 +35,8 @@ def register(subparsers) -> None:
     parser.add_argument("--snapshot-minutes", type=int, default=60,
                         help="interval of replayed map updates, as the actor's publish interval (default 60)")
     parser.add_argument("--profile-file", type=Path, action="append", default=[], metavar="FILE",
-                        help="extra leverage profile, e.g. a calibrated one: JSON/TOML {tier: weight} or "
-                             "{name, weights}; repeatable")
+                        help="map profile file (liqheat calibrate's TOML [map] fields), offered as a profile named "
+                             "after the file; repeatable")
     parser.add_argument("--trader-id", default=None, help="--live: only this trader's streams (default: all)")
     parser.add_argument("--live-history", type=int, default=5000, metavar="N",
                         help="--live: map updates kept per instrument (default 5000; memory is bounded by it)")

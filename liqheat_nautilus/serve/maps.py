@@ -243,57 +243,29 @@ def _instrument_id(value: str):
     return InstrumentId.from_str(value)
 
 
-def load_profile_file(path: str | Path) -> tuple[str, dict[float, float]]:
+def load_profile_file(path: str | Path) -> tuple[str, dict]:
     """
-    Read a leverage-profile file: ``{tier: weight}`` (JSON or TOML), named after the file.
-
-    The file may hold the mapping itself or ``{"name": ..., "weights": {...}}`` (e.g. a calibration's output).
+    A map profile file (``liqheat calibrate``'s output; :func:`liqheat_nautilus.core.profile.load_profile`) as a
+    named profile of the server: the file name without its extension.
 
     Parameters
     ----------
     path : str or Path
-        ``.json`` or ``.toml`` file.
+        The TOML profile file.
 
     Returns
     -------
-    tuple[str, dict[float, float]]
-        ``(name, {tier (x): weight})``.
+    tuple[str, dict]
+        ``(name, MapParams fields)``.
 
     Raises
     ------
-    FileNotFoundError
-        If the file does not exist.
-    ValueError
-        If it is not JSON/TOML, or a tier or weight is not a positive number (the key is named).
+    liqheat_nautilus.core.profile.ProfileError
+        (a ``ValueError``) if the file is missing or holds an unknown or invalid field (file and field named).
     """
-    import json
-    import tomllib
+    from liqheat_nautilus.core.profile import load_profile
 
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"profile file not found: {path}")
-    try:
-        raw = tomllib.loads(path.read_text()) if path.suffix.lower() == ".toml" else json.loads(path.read_text())
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ValueError(f"{path}: not a JSON/TOML profile file: {exc}") from exc
-    if not isinstance(raw, dict):
-        raise ValueError(f"{path}: a profile file holds a mapping {{tier: weight}}")
-    name = str(raw.get("name") or path.stem) if "weights" in raw else path.stem
-    weights = raw.get("weights", raw)
-    if not isinstance(weights, dict) or not weights:
-        raise ValueError(f"{path}: 'weights' must be a non-empty mapping {{tier: weight}}")
-    out: dict[float, float] = {}
-    for key, value in weights.items():
-        try:
-            tier, weight = float(key), float(value)
-        except (TypeError, ValueError):
-            raise ValueError(f"{path}: tier {key!r}: tier and weight must be numbers") from None
-        if not (tier > 0.0 and weight >= 0.0 and math.isfinite(tier) and math.isfinite(weight)):
-            raise ValueError(f"{path}: tier {key!r}: tier must be > 0 and weight >= 0, were {tier}, {weight}")
-        out[tier] = weight
-    if sum(out.values()) <= 0.0:
-        raise ValueError(f"{path}: the weights sum to 0")
-    return name, out
+    return Path(path).stem, load_profile(path)
 
 
 class MapStore:
@@ -310,8 +282,8 @@ class MapStore:
         Frame interval (as the actor's ``publish_interval_secs``).
     base_params : MapParams, optional
         Parameters other than model and leverage profile (default ``MapParams()``).
-    profiles : dict[str, dict[float, float]], optional
-        Extra named leverage profiles ``{tier: weight}`` (e.g. from :func:`load_profile_file`).
+    profiles : dict[str, dict], optional
+        Map profiles by name: ``MapParams`` fields (from :func:`load_profile_file`, e.g. a calibration).
     max_replays : int, default 16
         Replays kept (least recently used dropped first).
 
@@ -322,7 +294,7 @@ class MapStore:
     """
 
     def __init__(self, catalog: str | Path, bar_spec: str = DEFAULT_BAR_SPEC, snapshot_interval_ns: int = NS_PER_HOUR,
-                 base_params: MapParams | None = None, profiles: dict[str, dict[float, float]] | None = None,
+                 base_params: MapParams | None = None, profiles: dict[str, dict] | None = None,
                  max_replays: int = 16) -> None:
         self.catalog = Path(catalog)
         if not self.catalog.is_dir():
@@ -345,7 +317,7 @@ class MapStore:
 
     @property
     def profiles(self) -> tuple[str, ...]:
-        """Leverage profiles offered: the named ones, then the custom (calibrated) ones."""
+        """Profiles offered: the named leverage profiles, then the map profile files (e.g. calibrated)."""
         return (*NAMED_PROFILES, *self.custom_profiles)
 
     @property
@@ -404,7 +376,7 @@ class MapStore:
 
     def params(self, model: str, profile: str) -> MapParams:
         """
-        Engine parameters of a model and leverage profile.
+        Engine parameters of a model and a profile (a named leverage profile or a map profile file).
 
         Parameters
         ----------
@@ -424,11 +396,9 @@ class MapStore:
         """
         if model not in MODELS:
             raise ValueError(f"model {model!r} unknown; use one of {list(MODELS)}")
-        if profile in self.custom_profiles:
-            weights = self.custom_profiles[profile]
-            tiers = tuple(sorted(weights))
-            return dataclasses.replace(self.base_params, model=model, tiers=tiers,
-                                       leverage_profile={t: weights[t] for t in tiers}, history_capacity=0)
+        if profile in self.custom_profiles:  # a map profile file: its fields, the model from the selector
+            return dataclasses.replace(self.base_params, **{**self.custom_profiles[profile], "model": model,
+                                                            "history_capacity": 0})
         if profile not in NAMED_PROFILES:
             raise ValueError(f"leverage profile {profile!r} unknown; use one of {list(self.profiles)}")
         return dataclasses.replace(self.base_params, model=model, leverage_profile=profile, history_capacity=0)

@@ -68,10 +68,11 @@ def test_serve_refuses_bad_input_without_a_traceback(tmp_path, capsys, monkeypat
     assert "redis://" in capsys.readouterr().err
     assert main(["serve", "--live", "redis://user:pw@127.0.0.1:6379"]) == 1
     assert "REDIS_PASSWORD" in capsys.readouterr().err
-    bad = tmp_path / "profile.json"
-    bad.write_text('{"10": -1}')
+    bad = tmp_path / "profile.toml"
+    bad.write_text("[map]\nleverage_magic = 3\n")
     assert main(["serve", "--catalog", str(tmp_path), "--profile-file", str(bad)]) == 1
-    assert "tier '10'" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "profile.toml" in err and "leverage_magic" in err
 
 
 def _free_port() -> int:
@@ -83,9 +84,14 @@ def _free_port() -> int:
 
 
 def test_liqheat_serve_runs_and_stops_cleanly(served_catalog, tmp_path):
-    """The command as a user runs it: uvicorn on 127.0.0.1, a calibrated profile file, Ctrl-C stops it."""
-    profile = tmp_path / "calibrated.json"
-    profile.write_text('{"name": "calibrated", "weights": {"10": 0.5, "25": 0.3, "50": 0.2}}')
+    """The command as a user runs it: uvicorn on 127.0.0.1, a map profile file (as `liqheat calibrate` writes one:
+    here SYNTHETIC values), Ctrl-C stops it."""
+    from liqheat_nautilus.core.leverage import NORMAL_LEVERAGE_GRID
+    from liqheat_nautilus.core.profile import dump_profile
+
+    profile = dump_profile(tmp_path / "calibrated.toml", {"leverage_model": "normal", "leverage_mean": 20.0,
+                                                         "leverage_std": 8.0, "half_life_hours": 96.0},
+                           {"fitted_on": "SYNTHETIC test profile"})
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
     proc = subprocess.Popen([sys.executable, "-m", "liqheat_nautilus.cli", "serve", "--catalog",
@@ -109,7 +115,8 @@ def test_liqheat_serve_runs_and_stops_cleanly(served_catalog, tmp_path):
                          timeout=30).json()
         levels = httpx.get(f"{base}/liquidations/levels", params={"profile": "calibrated", "window_pct": 50},
                            timeout=30).json()
-        assert body["leverage_profile"] == "calibrated" and levels["tiers"] == [10.0, 25.0, 50.0]
+        assert body["leverage_profile"] == "calibrated"
+        assert levels["tiers"] == [float(t) for t in NORMAL_LEVERAGE_GRID]  # the profile's leverage model
         page = httpx.get(f"{base}/", timeout=5)
         assert page.status_code == 200 and "/static/plotly.min.js" in page.text and "cdn" not in page.text.lower()
         js = httpx.get(f"{base}/static/plotly.min.js", timeout=5)
