@@ -1,11 +1,11 @@
 """Historical maps for ``liqheat serve --catalog``: resumable, cached replays of the engine over a catalog.
 
 This is the only module of :mod:`liqheat_nautilus.serve` that drives the engine over a catalog (read with
-:func:`~liqheat_nautilus.persistence.reader.read_market_series`).
-A :class:`MapReplay` holds one engine per (instrument, model, leverage profile) and feeds it the catalog's events
-(bars, funding, open interest, in the order of :func:`~liqheat_nautilus.replay.replay_engine`) only as far as a
-request needs; the frames it recorded on the way are kept, so a later request for an earlier time is a lookup and
-one for a later time continues where the engine stopped. When the catalog grows (a ``catalog fetch`` appended
+:func:`~liqheat_nautilus.persistence.reader.read_market_series`, replayed by the project's one replay driver,
+:class:`liqheat_nautilus.replay.MapReplay`). A :class:`ServedReplay` holds one driver per (instrument, model,
+profile) and feeds it the catalog's events only as far as a request needs; the frames its snapshot hook recorded on
+the way are kept, so a later request for an earlier time is a lookup and one for a later time continues where the
+engine stopped. When the catalog grows (a ``catalog fetch`` appended
 data), :meth:`MapStore.refresh` appends the new events and the replays extend from where they are. Frames are
 taken as the actor publishes them: on the first bar after each open-interest update and on the first bar at or
 after each snapshot interval.
@@ -20,14 +20,14 @@ from pathlib import Path
 
 import numpy as np
 
-from liqheat_nautilus.core import LiquidationMapEngine, MapParams
+from liqheat_nautilus.core import MapParams
 from liqheat_nautilus.core.leverage import PROFILES
 from liqheat_nautilus.core.params import MODELS
 from liqheat_nautilus.core.units import NS_PER_HOUR
 from liqheat_nautilus.persistence.reader import MarketSeries, read_market_series
+from liqheat_nautilus.replay import MapReplay
 from liqheat_nautilus.serve.frames import MapFrame
 
-_BAR, _FUNDING, _OI = 0, 1, 2
 DEFAULT_BAR_SPEC = "1-MINUTE-LAST"
 NAMED_PROFILES: tuple[str, ...] = (*PROFILES, "dynamic")
 """Leverage profiles every replay offers (``MapParams.leverage_profile`` names)."""
@@ -40,9 +40,10 @@ def _concat(a: MarketSeries, b: MarketSeries) -> MarketSeries:
                                      if isinstance(getattr(a, f.name), np.ndarray)})
 
 
-class MapReplay:
+class ServedReplay:
     """
-    One engine replayed over a market series, resumable, with the frames it produced.
+    One engine replayed over a market series by the project's replay driver
+    (:class:`liqheat_nautilus.replay.MapReplay`), resumable, with the frames it produced.
 
     Parameters
     ----------
@@ -52,7 +53,7 @@ class MapReplay:
         Engine parameters.
     snapshot_interval_ns : int
         A frame is taken on the first bar at or after each interval and on the first bar after each
-        open-interest update (UNIX ns, > 0).
+        open-interest update (UNIX ns, > 0), as the actor publishes.
 
     Raises
     ------
@@ -64,47 +65,41 @@ class MapReplay:
         if snapshot_interval_ns <= 0:
             raise ValueError(f"snapshot_interval_ns must be > 0, was {snapshot_interval_ns}")
         self.params = params
-        self.engine = LiquidationMapEngine(params)
-        self.interval_ns = int(snapshot_interval_ns)
-        self.series = series
         self.frames: list[MapFrame] = []
         self.frame_ts: list[int] = []
         self.lock = threading.Lock()
-        self.position_ns = -1  # time of the last event fed (UNIX ns)
-        self._events: list[tuple[int, int, int]] = []
-        self._cursor = 0
-        self._next_frame_ns = 0
-        self._oi_pending = False
-        self._schedule(series, 0, 0, 0)
-
-    def _schedule(self, series: MarketSeries, b0: int, f0: int, o0: int) -> None:
-        """Append the events of ``series`` from indices ``(b0, f0, o0)`` on, in replay order."""
-        ts = np.concatenate([series.bar_ts_ns[b0:], series.funding_ts_ns[f0:], series.oi_ts_ns[o0:]])
-        kind = np.concatenate([np.full(series.bar_ts_ns.size - b0, _BAR),
-                               np.full(series.funding_ts_ns.size - f0, _FUNDING),
-                               np.full(series.oi_ts_ns.size - o0, _OI)])
-        idx = np.concatenate([np.arange(b0, series.bar_ts_ns.size), np.arange(f0, series.funding_ts_ns.size),
-                              np.arange(o0, series.oi_ts_ns.size)])
-        order = np.lexsort((kind, ts))
-        self._events.extend(zip(ts[order].tolist(), kind[order].tolist(), idx[order].tolist(), strict=True))
+        self._driver = MapReplay(series, params, self._take_frame, snapshot_interval_ns=int(snapshot_interval_ns))
 
     @property
-    def end_ns(self) -> int:
-        """Time of the last event available (UNIX ns; -1 when there is none)."""
-        return self._events[-1][0] if self._events else -1
+    def engine(self):
+        """The engine (its state is the replay's at :attr:`position_ns`)."""
+        return self._driver.engine
+
+    @property
+    def series(self) -> MarketSeries:
+        """The inputs replayed so far and to come."""
+        return self._driver.series
+
+    @property
+    def position_ns(self) -> int:
+        """Time of the last event fed (UNIX ns; -1 before any)."""
+        return self._driver.position_ns
+
+    @property
+    def exhausted(self) -> bool:
+        """Whether every event of the series has been fed."""
+        return self._driver.position_ns >= self._driver.end_ns
 
     def extend(self, series: MarketSeries) -> None:
         """
-        Replace the series by a longer one (the old one followed by newer events); nothing already fed changes.
+        Continue with a longer series (the old one followed by newer events); nothing already fed changes.
 
         Parameters
         ----------
         series : MarketSeries
             Must start with the current series.
         """
-        old = self.series
-        self.series = series
-        self._schedule(series, old.bar_ts_ns.size, old.funding_ts_ns.size, old.oi_ts_ns.size)
+        self._driver.extend(series)
 
     def advance_to(self, at_ns: int) -> None:
         """
@@ -115,34 +110,16 @@ class MapReplay:
         at_ns : int
             UNIX ns.
         """
-        s, engine, events = self.series, self.engine, self._events
-        high, low, close, volume = s.high, s.low, s.close, s.volume
-        i = self._cursor
-        n = len(events)
-        while i < n and events[i][0] <= at_ns:
-            t, kind, k = events[i]
-            i += 1
-            if kind == _BAR:
-                engine.update_bar(float(high[k]), float(low[k]), float(close[k]), float(volume[k]), t)
-                if self._oi_pending or t >= self._next_frame_ns:
-                    self._oi_pending = False
-                    self._next_frame_ns = t + self.interval_ns
-                    if engine.initialized and engine.active_usd() > 0.0:
-                        self._take_frame(t)
-            elif kind == _FUNDING:
-                engine.update_funding(float(s.funding_rate[k]), t)
-            else:
-                oi_base = float(s.oi_base[k])
-                engine.update_open_interest(float(s.oi_usd[k]), t, oi_base if math.isfinite(oi_base) else math.nan)
-                self._oi_pending = True
-            self.position_ns = t
-        self._cursor = i
+        self._driver.advance_to(at_ns)
 
-    def _take_frame(self, ts_ns: int) -> None:
+    def _take_frame(self, replay, ts_ns: int, index: int) -> None:
+        """The driver's snapshot hook: one frame as the actor would publish it (clusters, snapshot, bins)."""
         from liqheat_nautilus.data import LiquidationCluster, LiquidationMapBins, LiquidationMapSnapshot
         from liqheat_nautilus.serve.frames import nearest_clusters
 
-        engine = self.engine
+        engine = replay.engine
+        if engine.active_usd() <= 0.0:
+            return
         iid = _instrument_id(self.series.instrument_id)
         infos, magnet = engine.update_clusters_and_magnet()
         clusters = tuple(
@@ -186,9 +163,9 @@ class MapReplay:
             ``None`` when the map had no frame yet at that time.
         """
         with self.lock:
-            if at_ns > self.position_ns:
+            if at_ns > self.position_ns and not self.exhausted:
                 self.advance_to(at_ns)
-            k = int(np.searchsorted(self.frame_ts, at_ns, side="right")) - 1
+            k = bisect.bisect_right(self.frame_ts, at_ns) - 1
             return self.frames[k] if k >= 0 else None
 
     def peek(self, at_ns: int) -> tuple[bool, MapFrame | None]:
@@ -209,7 +186,7 @@ class MapReplay:
         if not self.lock.acquire(blocking=False):
             return False, None
         try:
-            if at_ns > self.position_ns and self._cursor < len(self._events):
+            if at_ns > self.position_ns and not self.exhausted:
                 return False, None
             k = bisect.bisect_right(self.frame_ts, at_ns) - 1
             return True, (self.frames[k] if k >= 0 else None)
@@ -230,10 +207,10 @@ class MapReplay:
         list[MapFrame]
         """
         with self.lock:
-            if end_ns > self.position_ns:
+            if end_ns > self.position_ns and not self.exhausted:
                 self.advance_to(end_ns)
-            a = int(np.searchsorted(self.frame_ts, start_ns, side="left"))
-            b = int(np.searchsorted(self.frame_ts, end_ns, side="right"))
+            a = bisect.bisect_left(self.frame_ts, start_ns)
+            b = bisect.bisect_right(self.frame_ts, end_ns)
             return self.frames[a:b]
 
 
@@ -305,7 +282,7 @@ class MapStore:
         self.custom_profiles = dict(profiles or {})
         self.max_replays = max(1, int(max_replays))
         self._series: dict[str, MarketSeries] = {}
-        self._replays: OrderedDict[tuple[str, str, str], MapReplay] = OrderedDict()
+        self._replays: OrderedDict[tuple[str, str, str], ServedReplay] = OrderedDict()
         self._lock = threading.Lock()
         self._series_locks: dict[str, threading.Lock] = {}
         self.replays_built = 0
@@ -403,7 +380,7 @@ class MapStore:
             raise ValueError(f"leverage profile {profile!r} unknown; use one of {list(self.profiles)}")
         return dataclasses.replace(self.base_params, model=model, leverage_profile=profile, history_capacity=0)
 
-    def replay(self, instrument_id: str, model: str, profile: str) -> MapReplay:
+    def replay(self, instrument_id: str, model: str, profile: str) -> ServedReplay:
         """
         The cached replay of (instrument, model, profile), created on first use.
 
@@ -413,7 +390,7 @@ class MapStore:
 
         Returns
         -------
-        MapReplay
+        ServedReplay
 
         Raises
         ------
@@ -431,14 +408,14 @@ class MapStore:
         with self._lock:
             replay = self._replays.get(key)
             if replay is None:
-                replay = MapReplay(series, params, self.snapshot_interval_ns)
+                replay = ServedReplay(series, params, self.snapshot_interval_ns)
                 self._replays[key] = replay
                 self.replays_built += 1
                 while len(self._replays) > self.max_replays:
                     self._replays.popitem(last=False)
             return replay
 
-    def existing(self, instrument_id: str, model: str, profile: str) -> MapReplay | None:
+    def existing(self, instrument_id: str, model: str, profile: str) -> ServedReplay | None:
         """
         The replay of (instrument, model, profile) if one is held, without creating it.
 
@@ -448,7 +425,7 @@ class MapStore:
 
         Returns
         -------
-        MapReplay or None
+        ServedReplay or None
         """
         with self._lock:
             return self._replays.get((instrument_id, model, profile))
@@ -483,8 +460,8 @@ class MapStore:
             old = self._series.get(instrument_id)
         if old is None or len(old) == 0:
             return 0
-        last = int(max(old.bar_ts_ns[-1], old.oi_ts_ns[-1] if old.oi_ts_ns.size else 0,
-                       old.funding_ts_ns[-1] if old.funding_ts_ns.size else 0))
+        last = max(int(getattr(old, f.name)[-1]) for f in dataclasses.fields(MarketSeries)
+                   if f.name.endswith("_ts_ns") and getattr(old, f.name).size)
         try:
             new = read_market_series(self.catalog, instrument_id, self.bar_spec, start_ns=last + 1)
         except ValueError:

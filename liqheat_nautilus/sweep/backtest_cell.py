@@ -79,7 +79,7 @@ def run_cell(spec_json: bytes, log_level: str = "WARNING") -> dict[str, float]:
         Whatever the backtest raised (bad config, missing catalog, engine error); the executor reports it as the
         cell's error.
     """
-    spec = msgspec.json.decode(spec_json, type=BacktestFile)
+    spec = msgspec.structs.replace(msgspec.json.decode(spec_json, type=BacktestFile), record=False)  # stats only
     prepare_catalog(spec)
     outcome = run_backtest(spec, log_level=log_level, results_dir=None, show_progress=False)
     row = outcome.row.to_dict()

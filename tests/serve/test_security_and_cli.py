@@ -180,7 +180,7 @@ def test_catalog_growth_extends_the_replays(served_catalog, tmp_path):
     from nautilus_trader.model.data import BarType
     from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
-    from liqheat_nautilus.data import FundingRate, OpenInterest
+    from liqheat_nautilus.data import FundingRate, LongShortRatio, OpenInterest, TakerVolume
     from liqheat_nautilus.replay import parse_time
     from liqheat_nautilus.serve.maps import MapStore
 
@@ -193,7 +193,7 @@ def test_catalog_growth_extends_the_replays(served_catalog, tmp_path):
     bar_type = BarType.from_str(f"{iid}-1-MINUTE-LAST-EXTERNAL")
     bars = full.bars(bar_types=[str(bar_type)])
     extra = [[d.data if hasattr(d, "data") else d for d in full.query(cls, identifiers=[iid])]
-             for cls in (OpenInterest, FundingRate)]
+             for cls in (OpenInterest, FundingRate, LongShortRatio, TakerVolume)]
     part_cat.write_data([b for b in bars if b.ts_init <= cut])
     for items in extra:
         part_cat.write_data([d for d in items if d.ts_init <= cut])
