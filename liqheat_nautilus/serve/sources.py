@@ -544,7 +544,8 @@ class CatalogSource(MapSource):
                     "signals"), []
         frame = self._recording(sel.run_id).signals
         if frame.empty:
-            return f"run {sel.run_id} recorded no trade signals", []
+            return (f"run {sel.run_id} holds no trade signals: `liqheat backtest` adds them to a recording; a run of "
+                    "your own BacktestNode records the map only"), []
         rows = frame[frame["instrument_id"] == sel.instrument_id] if "instrument_id" in frame.columns else frame
         return f"trade signals recorded by run {sel.run_id}", rows.to_dict("records")
 
