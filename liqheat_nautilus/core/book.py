@@ -20,7 +20,7 @@ import numpy as np
 from liqheat_nautilus.core.cohorts import STATUS_ACTIVE, STATUS_CLEARED, SideBook
 from liqheat_nautilus.core.funding import funding_price_shift
 from liqheat_nautilus.core.grid import PriceGrid
-from liqheat_nautilus.core.kernels import scatter_cohort, sweep_down, sweep_up
+from liqheat_nautilus.core.kernels import open_cohort, scale_sides, scatter_cohort, sweep_down, sweep_up
 from liqheat_nautilus.core.models import LevelModel
 from liqheat_nautilus.core.params import MapParams
 
@@ -281,10 +281,73 @@ class MapBook:
         self.set_triggers()
         return swept
 
+    def open_units(self, sign: int, units: float, entries: np.ndarray, weights: np.ndarray, tier_w: np.ndarray,
+                   sweep_at: np.ndarray) -> float:
+        """
+        Open enough of one side's positions at entry prices that ``units`` position units survive the sweeps of
+        the entries' later prices (one compiled pass: :func:`~.kernels.open_cohort`).
+
+        The cohort's survival ``S`` (position units per USD not liquidated at once) is computed first; then
+        ``units / S`` USD is opened exactly as :meth:`open` opens it.
+
+        Parameters
+        ----------
+        sign : int
+            +1 long, -1 short.
+        units : float
+            Position units that must survive (base units, or USD for inverse contracts).
+        entries, weights, tier_w, sweep_at
+            As :meth:`open`.
+
+        Returns
+        -------
+        float
+            The USD opened (0 when ``units <= 0`` or no level survives).
+        """
+        if units <= 0.0:
+            return 0.0
+        self.settle()
+        side, grid = self.side(sign), self.grid
+        levels, size_w, per_unit = self.model.levels(entries, sign)
+        src = dst = slot = -1
+        layers = side.layers
+        if layers is not None:  # SideBook.new_cohort's choice of layer, committed below only if something opens
+            order = side.order
+            if len(order) < layers.shape[0]:
+                slot = next(s for s in range(layers.shape[0]) if s not in order)
+            else:
+                src, dst = order[0], order[1]
+                slot = src
+        amount, swept, k_min, k_max = open_cohort(
+            np.asarray(entries, dtype=np.float64), levels, per_unit, weights, tier_w, size_w, units,
+            grid.base * grid.width, grid.width, grid.base, side.usd, side.layer_block, src, dst, slot, side.status,
+            side.share, sweep_at, sign, self._inverse, side.units, side.outside,
+        )
+        if amount <= 0.0:
+            return 0.0
+        if layers is not None:
+            if src >= 0:
+                side.order.pop(0)
+            side.order.append(slot)
+        self.ledger.opened += amount
+        self.ledger.swept += swept
+        if sign > 0:
+            self.swept_long += swept
+        else:
+            self.swept_short += swept
+        if k_max >= 0:
+            if sign > 0:
+                side.edge = max(side.edge, k_max)
+            else:
+                side.edge = k_min if side.edge < 0 else min(side.edge, k_min)
+        self.set_triggers()
+        return amount
+
     def open_survival(self, sign: int, entries: np.ndarray, weights: np.ndarray, tier_w: np.ndarray,
                       sweep_at: np.ndarray) -> float:
         """
-        Share of a cohort that would survive :meth:`open` (not liquidated at once), in position units.
+        Share of a cohort that would survive :meth:`open` (not liquidated at once), in position units (numpy; the
+        engine computes it inside :meth:`open_units`).
 
         Parameters
         ----------
@@ -368,9 +431,10 @@ class MapBook:
             The notional closed (USD), added to ``ledger.decayed``.
         """
         self.settle()
-        before = self.long.usd.sum(axis=0) + self.long.outside + self.short.usd.sum(axis=0) + self.short.outside
-        self.long.scale(factor)
-        self.short.scale(factor)
+        before = np.empty(factor.size)
+        long, short = self.long, self.short
+        scale_sides(long.usd, long.layer_block, long.outside, long.units, short.usd, short.layer_block, short.outside,
+                    short.units, factor, before)
         decayed = float(np.dot(before, 1.0 - factor))
         self.ledger.decayed += decayed
         self.recompute_edges(scaled_only=True)

@@ -25,13 +25,19 @@ __all__ = [
     "STATUS_ACTIVE",
     "STATUS_CLEARED",
     "STATUS_PARTIAL",
+    "interval_entries",
     "magnet_sums",
+    "open_cohort",
+    "pairwise_sum",
+    "read_curves",
     "read_map",
     "row_totals",
+    "scale_sides",
     "scatter_cohort",
     "side_units",
     "sweep_down",
     "sweep_up",
+    "track_clusters",
     "warm_up",
 ]
 
@@ -281,6 +287,14 @@ def scatter_cohort(entries, levels, per_unit, weights, tier_w, size_w, amount_us
     tuple[float, int, int]
         ``(swept USD, lowest bin, highest bin)`` of the notional added (bins -1, -1 when none landed).
     """
+    return _scatter(entries, levels, per_unit, weights, tier_w, size_w, amount_usd, low, width, base, usd, layers,
+                    slot, status, share, sweep_at, side, inverse, units_out, outside_out)
+
+
+@_jit
+def _scatter(entries, levels, per_unit, weights, tier_w, size_w, amount_usd, low, width, base, usd, layers, slot,
+             status, share, sweep_at, side, inverse, units_out, outside_out):
+    """The body of :func:`scatter_cohort` (shared with :func:`open_cohort`)."""
     n_bins, n_tiers = usd.shape
     n_sizes = levels.shape[2]
     per_tier = weights.shape[1] > 1
@@ -573,6 +587,428 @@ def magnet_sums(long_usd, short_usd, base, width, price):
         exactly what :func:`read_map` returns for the same state.
     """
     return _magnet_sums(row_totals(long_usd), row_totals(short_usd), base, width, price)
+
+
+@_jit
+def _block_sum(values, lo, n):
+    """numpy's pairwise summation of a run of at most 128 values (the leaves of :func:`pairwise_sum`)."""
+    if n < 8:
+        res = 0.0
+        for i in range(lo, lo + n):
+            res += values[i]
+        return res
+    r0, r1, r2, r3 = values[lo], values[lo + 1], values[lo + 2], values[lo + 3]
+    r4, r5, r6, r7 = values[lo + 4], values[lo + 5], values[lo + 6], values[lo + 7]
+    stop = n - n % 8
+    i = 8
+    while i < stop:
+        j = lo + i
+        r0 += values[j]
+        r1 += values[j + 1]
+        r2 += values[j + 2]
+        r3 += values[j + 3]
+        r4 += values[j + 4]
+        r5 += values[j + 5]
+        r6 += values[j + 6]
+        r7 += values[j + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += values[lo + i]
+        i += 1
+    return res
+
+
+@_jit
+def pairwise_sum(values, lo, n):
+    """
+    ``values[lo:lo + n].sum()`` exactly as numpy computes it (its pairwise summation of a contiguous float64 run).
+
+    numpy adds runs of fewer than 8 values in order; up to 128 values in eight interleaved partial sums combined
+    as ``((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))`` plus the remainder in order; longer runs are split
+    at half (rounded down to a multiple of 8) and the halves' sums added. Reproducing it keeps the compiled paths
+    bit-identical with the numpy code they replace. (The recursion is unrolled onto an explicit stack: numba's
+    on-disk cache cannot load a recursive function called from another one.)
+
+    Parameters
+    ----------
+    values : np.ndarray
+        1-d float64, contiguous.
+    lo, n : int
+        First index and count.
+
+    Returns
+    -------
+    float
+    """
+    if n <= 128:
+        return _block_sum(values, lo, n)
+    st_lo = np.empty(64, dtype=np.int64)
+    st_n = np.empty(64, dtype=np.int64)
+    st_stage = np.empty(64, dtype=np.int64)
+    st_acc = np.empty(64)
+    st_lo[0], st_n[0], st_stage[0] = lo, n, 0
+    top = 1
+    ret = 0.0
+    while top > 0:
+        f = top - 1
+        f_lo, f_n = st_lo[f], st_n[f]
+        if f_n <= 128:
+            ret = _block_sum(values, f_lo, f_n)
+            top -= 1
+            continue
+        half = f_n // 2
+        half -= half % 8
+        stage = st_stage[f]
+        if stage == 0:  # first half
+            st_stage[f] = 1
+            st_lo[top], st_n[top], st_stage[top] = f_lo, half, 0
+            top += 1
+        elif stage == 1:  # second half, keeping the first's sum
+            st_acc[f] = ret
+            st_stage[f] = 2
+            st_lo[top], st_n[top], st_stage[top] = f_lo + half, f_n - half, 0
+            top += 1
+        else:
+            ret = st_acc[f] + ret
+            top -= 1
+    return ret
+
+
+@_jit
+def interval_entries(bars, bar_w, n_groups, price):
+    """
+    The virtual entries of an open-interest interval's bars (``entries.bar_entries`` of the volume profile), with
+    consecutive bars merged into at most ``n_groups`` coarser bars.
+
+    Each bar (or group) takes weight ``w_i`` (``bar_w``, or its share of the interval's volume ``v_i / Σv``, equal
+    shares without volume); it is spread over its low, typical price and high (1/4, 1/2, 1/4), each half before
+    the bar's own extremes (the most adverse price after the entry is the bar's own low/high or a later one) and
+    half after them (only later bars and the current price). With ``n_groups > 0`` and more bars than that, bar
+    ``i`` joins group ``⌊i·n_groups/n⌋``: a group is treated as one coarser bar — volume-weighted typical price
+    (plain mean without volume), lowest low, highest high, summed weight — which is what the intrabar rule does
+    with a bar of that length. Without grouping the output equals ``bar_entries(volume_profile(...))`` exactly.
+
+    Parameters
+    ----------
+    bars : np.ndarray
+        ``(n, 4)`` float64 rows ``(typical price, low, high, volume)`` in time order, ``n >= 1``.
+    bar_w : np.ndarray
+        ``(n,)`` weights of the bars (summing to 1), or ``(0,)``: the volume profile.
+    n_groups : int
+        Most bars/groups kept (0: no merging).
+    price : float
+        The current price (the adverse price after the last bar).
+
+    Returns
+    -------
+    tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+        ``(entries (6m,), weights (6m, 1), lowest (6m,), highest (6m,))``, ``m = min(n, n_groups)`` (or ``n``), in
+        ``bar_entries``' order: lows (before, after), typical prices (before, after), highs (before, after).
+    """
+    n = bars.shape[0]
+    vol = np.empty(n)
+    for i in range(n):
+        vol[i] = bars[i, 3]
+    w = np.empty(n)
+    if bar_w.size:
+        for i in range(n):
+            w[i] = bar_w[i]
+    else:
+        total = pairwise_sum(vol, 0, n)
+        if total > 0.0:
+            for i in range(n):
+                w[i] = vol[i] / total
+        else:
+            for i in range(n):
+                w[i] = 1.0 / n
+    m = n_groups if 0 < n_groups < n else n
+    typ = np.empty(m)
+    lo = np.empty(m)
+    hi = np.empty(m)
+    gw = np.empty(m)
+    if m == n:
+        for i in range(n):
+            typ[i] = bars[i, 0]
+            lo[i] = bars[i, 1]
+            hi[i] = bars[i, 2]
+            gw[i] = w[i]
+    else:
+        for g in range(m):
+            a = (g * n) // m
+            b = ((g + 1) * n) // m
+            v = 0.0
+            pv = 0.0
+            ps = 0.0
+            wsum = 0.0
+            low = bars[a, 1]
+            high = bars[a, 2]
+            for i in range(a, b):
+                v += vol[i]
+                pv += bars[i, 0] * vol[i]
+                ps += bars[i, 0]
+                wsum += w[i]
+                low = min(low, bars[i, 1])
+                high = max(high, bars[i, 2])
+            typ[g] = pv / v if v > 0.0 else ps / (b - a)
+            lo[g] = low
+            hi[g] = high
+            gw[g] = wsum
+    later_low = np.empty(m)
+    later_high = np.empty(m)
+    later_low[m - 1] = price
+    later_high[m - 1] = price
+    for g in range(m - 2, -1, -1):
+        later_low[g] = min(lo[g + 1], later_low[g + 1])
+        later_high[g] = max(hi[g + 1], later_high[g + 1])
+    entries = np.empty(6 * m)
+    weights = np.empty((6 * m, 1))
+    lowest = np.empty(6 * m)
+    highest = np.empty(6 * m)
+    for block in range(6):
+        point = lo if block < 2 else (typ if block < 4 else hi)
+        scale = 0.25 if block == 2 or block == 3 else 0.125  # 0.5 × (1/4, 1/2, 1/4)
+        own = block % 2 == 0
+        for g in range(m):
+            r = block * m + g
+            entries[r] = point[g]
+            weights[r, 0] = gw[g] * scale
+            if own:
+                lowest[r] = min(later_low[g], lo[g])
+                highest[r] = max(later_high[g], hi[g])
+            else:
+                lowest[r] = later_low[g]
+                highest[r] = later_high[g]
+    return entries, weights, lowest, highest
+
+
+@_jit
+def open_cohort(entries, levels, per_unit, weights, tier_w, size_w, target_units, low, width, base, usd, layers,
+                merge_src, merge_dst, slot, status, share, sweep_at, side, inverse, units_out, outside_out):
+    """
+    Open enough of one side's cohort that ``target_units`` position units survive, in one pass: the survival of
+    the cohort (the share of its units whose level no later price reached) followed by :func:`scatter_cohort` of
+    ``target_units / survival`` USD.
+
+    The survival is the sum over entries × tiers × sizes of ``w·tier_w·size_w·unit`` over the levels not reached
+    (``unit = 1/entry`` base units per USD for linear contracts, 1 for inverse), added in numpy's pairwise order
+    over the C-ordered terms (so it equals the numpy expression it replaces bit for bit). With cohort layers all
+    in use, the oldest layer ``merge_src`` is first merged into the next oldest ``merge_dst`` and emptied to
+    receive the cohort (``SideBook.new_cohort``'s bookkeeping), only when something is opened.
+
+    Parameters
+    ----------
+    entries, levels, per_unit, weights, tier_w, size_w
+        As :func:`scatter_cohort`.
+    target_units : float
+        Position units that must survive (> 0).
+    low, width, base, usd, layers, status, share, sweep_at, side, inverse, units_out, outside_out
+        As :func:`scatter_cohort`.
+    merge_src, merge_dst : int
+        ``-1, -1``, or the layer merged into ``merge_dst`` (and emptied) before opening.
+    slot : int
+        Layer receiving the cohort (-1: none).
+
+    Returns
+    -------
+    tuple[float, float, int, int]
+        ``(USD opened, USD liquidated at once, lowest bin, highest bin)``; ``(0, 0, -1, -1)`` and nothing changed
+        when no level survives.
+    """
+    n = entries.shape[0]
+    n_tiers = tier_w.shape[0]
+    n_sizes = size_w.shape[0]
+    per_tier = weights.shape[1] > 1
+    terms = np.empty(n * n_tiers * n_sizes)
+    r = 0
+    for i in range(n):
+        unit = 1.0 if inverse else 1.0 / entries[i]
+        for t in range(n_tiers):
+            wt = weights[i, t] if per_tier else weights[i, 0]
+            for s in range(n_sizes):
+                price = entries[i] * levels[0, t, s] if per_unit else levels[i, t, s]
+                reached = (price >= sweep_at[i] and price > 0.0) if side > 0 else price <= sweep_at[i]
+                terms[r] = 0.0 if reached else wt * tier_w[t] * size_w[s] * unit
+                r += 1
+    survive = pairwise_sum(terms, 0, r)
+    if not survive > 0.0:
+        return 0.0, 0.0, -1, -1
+    amount = target_units / survive
+    if merge_src >= 0:
+        for k in range(layers.shape[1]):
+            for t in range(layers.shape[2]):
+                layers[merge_dst, k, t] += layers[merge_src, k, t]
+                layers[merge_src, k, t] = 0.0
+    swept, k_min, k_max = _scatter(entries, levels, per_unit, weights, tier_w, size_w, amount, low, width, base,
+                                   usd, layers, slot, status, share, sweep_at, side, inverse, units_out, outside_out)
+    return amount, swept, k_min, k_max
+
+
+@_jit
+def scale_sides(long_usd, long_layers, long_outside, long_units, short_usd, short_layers, short_outside, short_units,
+                factor, before_out):
+    """
+    Close every cohort of both sides by holding time: multiply each tier by its factor (grid, layers, outside,
+    units).
+
+    Parameters
+    ----------
+    long_usd, long_layers, long_outside, long_units, short_usd, short_layers, short_outside, short_units
+        The sides' arrays (``SideBook.usd``, ``layer_block``, ``outside``, ``units``), modified in place.
+    factor : np.ndarray
+        ``(n_tiers,)`` survival factors in [0, 1].
+    before_out : np.ndarray
+        ``(n_tiers,)``; set to the open USD per tier before scaling, both sides, grid and outside (added as
+        ``((Σ long grid + long outside) + Σ short grid) + short outside``, each grid sum bin by bin).
+    """
+    n_tiers = factor.shape[0]
+    long_col = np.zeros(n_tiers)
+    short_col = np.zeros(n_tiers)
+    for k in range(long_usd.shape[0]):
+        for t in range(n_tiers):
+            long_col[t] += long_usd[k, t]
+            short_col[t] += short_usd[k, t]
+    for t in range(n_tiers):
+        before_out[t] = long_col[t] + long_outside[t] + short_col[t] + short_outside[t]
+    for usd, layers, outside, units in ((long_usd, long_layers, long_outside, long_units),
+                                        (short_usd, short_layers, short_outside, short_units)):
+        for k in range(usd.shape[0]):
+            for t in range(n_tiers):
+                usd[k, t] *= factor[t]
+        for t in range(n_tiers):
+            outside[t] *= factor[t]
+            units[t] *= factor[t]
+        for layer in range(layers.shape[0]):
+            for k in range(layers.shape[1]):
+                for t in range(n_tiers):
+                    layers[layer, k, t] *= factor[t]
+
+
+@_jit
+def read_curves(long_tot, short_tot, k, long_cum, short_cum):
+    """
+    Cumulative liquidation notional outward from price (``reads.cumulative_curves``): ``long_cum[j]`` the long
+    notional at or above bin ``j`` up to price (0 above bin ``k``), ``short_cum[j]`` the short notional at or below
+    bin ``j`` down from price (0 below bin ``k``); sums in numpy ``cumsum``'s order.
+
+    Parameters
+    ----------
+    long_tot, short_tot : np.ndarray
+        ``(n_bins,)`` USD per bin.
+    k : int
+        Local bin of the current price.
+    long_cum, short_cum : np.ndarray
+        ``(n_bins,)`` outputs.
+    """
+    n = long_tot.shape[0]
+    acc = 0.0
+    for j in range(n - 1, -1, -1):
+        acc += long_tot[j]
+        long_cum[j] = acc
+    acc = 0.0
+    for j in range(n):
+        acc += short_tot[j]
+        short_cum[j] = acc
+    for j in range(max(k + 1, 0), n):
+        long_cum[j] = 0.0
+    for j in range(0, min(max(k, 0), n)):
+        short_cum[j] = 0.0
+
+
+@_jit
+def read_totals(long_usd, short_usd, long_status, short_status, tiers, base, width, method, quantile, k_sigma,
+                max_gap, max_runs, price, long_tot, short_tot):
+    """
+    :func:`read_map` writing the per-bin totals it computes into ``long_tot`` and ``short_tot`` (``(n_bins,)``):
+    one pass gives clusters, magnet and the totals the curves and the history row are made of.
+
+    Returns
+    -------
+    tuple[np.ndarray, int, float, float]
+        As :func:`read_map`.
+    """
+    for k in range(long_usd.shape[0]):
+        long_tot[k] = _row_sum(long_usd, k)
+        short_tot[k] = _row_sum(short_usd, k)
+    out = np.empty((2 * max_runs, 6))
+    n_long = _side_runs(long_usd, long_status, tiers, long_tot, base, width, method, quantile, k_sigma,
+                        max_gap, max_runs, out, 0)
+    n_all = _side_runs(short_usd, short_status, tiers, short_tot, base, width, method, quantile, k_sigma,
+                       max_gap, max_runs, out, n_long)
+    up, down = _magnet_sums(long_tot, short_tot, base, width, price)
+    return out[:n_all], n_long, up, down
+
+
+@_jit
+def track_clusters(runs, n_long, base, width, prev_side, prev_low, prev_high, prev_id, prev_first, n_prev, tol,
+                   next_id, ts_ns):
+    """
+    Stable cluster ids (``clusters.ClusterTracker.update_fields`` as one compiled loop): the runs of this read,
+    largest notional first (ties in read order), each take the id of the earlier same-side cluster whose range,
+    widened by ``tol`` on each side, overlaps theirs most (first such earlier cluster on ties; each used once), or
+    a new id.
+
+    Parameters
+    ----------
+    runs : np.ndarray
+        ``(n, 6)`` rows of :func:`read_map` (first bin, last bin, notional, level, leverage, partial).
+    n_long : int
+        The first ``n_long`` runs are long-side.
+    base, width
+        Grid base index and bin width (a run's range is ``[(base + first)·width, (base + last + 1)·width)``).
+    prev_side, prev_low, prev_high, prev_id, prev_first : np.ndarray
+        The earlier clusters in their order: side (+1/-1, int8), range (price), id and first-seen time (int64).
+    n_prev : int
+        How many of them are in use.
+    tol : float
+        Widening of the earlier ranges (price).
+    next_id : int
+        The next new id.
+    ts_ns : int
+        Time of this read (first seen of new clusters).
+
+    Returns
+    -------
+    tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]
+        ``(order, ids, first_seen, matched, next_id)``: ``order`` the runs' indices largest first, ``ids`` and
+        ``first_seen`` per run index, ``matched`` ``(n_prev,)`` bool (earlier clusters taken).
+    """
+    n = runs.shape[0]
+    order = np.arange(n)
+    for i in range(1, n):  # stable insertion sort, largest notional first
+        x = order[i]
+        j = i - 1
+        while j >= 0 and runs[order[j], 2] < runs[x, 2]:
+            order[j + 1] = order[j]
+            j -= 1
+        order[j + 1] = x
+    ids = np.empty(n, dtype=np.int64)
+    first_seen = np.empty(n, dtype=np.int64)
+    matched = np.zeros(n_prev, dtype=np.bool_)
+    for x in order:
+        side = 1 if x < n_long else -1
+        low = (base + np.int64(runs[x, 0])) * width
+        high = (base + np.int64(runs[x, 1]) + 1) * width
+        best = -1
+        best_overlap = 0.0
+        for c in range(n_prev):
+            if matched[c] or prev_side[c] != side:
+                continue
+            c_low = prev_low[c] - tol
+            c_high = prev_high[c] + tol
+            overlap = (c_high if c_high < high else high) - (c_low if c_low > low else low)
+            if overlap > best_overlap:
+                best = c
+                best_overlap = overlap
+        if best >= 0:
+            matched[best] = True
+            ids[x] = prev_id[best]
+            first_seen[x] = prev_first[best]
+        else:
+            ids[x] = next_id
+            first_seen[x] = ts_ns
+            next_id += 1
+    return order, ids, first_seen, matched, next_id
 
 
 def warm_up() -> float:
