@@ -816,32 +816,78 @@ def open_cohort(entries, levels, per_unit, weights, tier_w, size_w, target_units
         when no level survives.
     """
     n = entries.shape[0]
-    n_tiers = tier_w.shape[0]
-    n_sizes = size_w.shape[0]
+    n_bins, n_tiers = usd.shape
+    n_sizes = levels.shape[2]
     per_tier = weights.shape[1] > 1
+    lowest = low if low > 0.0 else 5e-324
+    high = low + n_bins * width
     terms = np.empty(n * n_tiers * n_sizes)
+    codes = np.empty(n * n_tiers * n_sizes, dtype=np.int64)  # bin, or -1 liquidated at once, -2 open outside
+    k_min, k_max = n_bins, -1
+    r = 0
+    for i in range(n):  # pass 1: levels, their fate and the survival terms
+        unit = 1.0 if inverse else 1.0 / entries[i]
+        for t in range(n_tiers):
+            wt = weights[i, t] if per_tier else weights[i, 0]
+            for s in range(n_sizes):
+                price = entries[i] * levels[0, t, s] if per_unit else levels[i, t, s]
+                reached = (price >= sweep_at[i]) if side > 0 else (price <= sweep_at[i])
+                if reached and price > 0.0:
+                    codes[r] = -1
+                    terms[r] = 0.0
+                else:
+                    terms[r] = wt * tier_w[t] * size_w[s] * unit
+                    if price >= lowest and price < high:
+                        k = min(np.int64(price / width) - base, n_bins - 1)
+                        codes[r] = k
+                        k_min = min(k_min, k)
+                        k_max = max(k_max, k)
+                    else:
+                        codes[r] = -2
+                r += 1
+    survive = pairwise_sum(terms, 0, r)
+    if not survive > 0.0:
+        return 0.0, 0.0, -1, -1
+    amount_usd = target_units / survive
+    if merge_src >= 0:
+        for k in range(layers.shape[1]):
+            for t in range(layers.shape[2]):
+                layers[merge_dst, k, t] += layers[merge_src, k, t]
+                layers[merge_src, k, t] = 0.0
+    # pass 2: the amounts, added in scatter_cohort's order (swept, units, outside, then the bins)
+    rows = k_max - k_min + 1 if k_max >= 0 else 0
+    block = np.zeros((rows, n_tiers))
+    touched = np.zeros(rows, dtype=np.bool_)
+    swept = 0.0
     r = 0
     for i in range(n):
         unit = 1.0 if inverse else 1.0 / entries[i]
         for t in range(n_tiers):
             wt = weights[i, t] if per_tier else weights[i, 0]
             for s in range(n_sizes):
-                price = entries[i] * levels[0, t, s] if per_unit else levels[i, t, s]
-                reached = (price >= sweep_at[i] and price > 0.0) if side > 0 else price <= sweep_at[i]
-                terms[r] = 0.0 if reached else wt * tier_w[t] * size_w[s] * unit
+                code = codes[r]
                 r += 1
-    survive = pairwise_sum(terms, 0, r)
-    if not survive > 0.0:
-        return 0.0, 0.0, -1, -1
-    amount = target_units / survive
-    if merge_src >= 0:
-        for k in range(layers.shape[1]):
-            for t in range(layers.shape[2]):
-                layers[merge_dst, k, t] += layers[merge_src, k, t]
-                layers[merge_src, k, t] = 0.0
-    swept, k_min, k_max = _scatter(entries, levels, per_unit, weights, tier_w, size_w, amount, low, width, base,
-                                   usd, layers, slot, status, share, sweep_at, side, inverse, units_out, outside_out)
-    return amount, swept, k_min, k_max
+                amount = amount_usd * wt * tier_w[t] * size_w[s]
+                if code == -1:
+                    swept += amount
+                    continue
+                units_out[t] += amount * unit
+                if code == -2:
+                    outside_out[t] += amount
+                else:
+                    block[code - k_min, t] += amount
+                    touched[code - k_min] = True
+    for q in range(rows):
+        if touched[q]:
+            status[k_min + q] = STATUS_ACTIVE
+            share[k_min + q] = 0.0
+        for t in range(n_tiers):
+            usd[k_min + q, t] += block[q, t]
+            if slot >= 0:
+                layers[slot, k_min + q, t] += block[q, t]
+    if k_max < 0:
+        return amount_usd, swept, -1, -1
+    return amount_usd, swept, k_min, k_max
 
 
 @_jit
@@ -940,13 +986,14 @@ def read_totals(long_usd, short_usd, long_status, short_status, tiers, base, wid
 
 
 @_jit
-def track_clusters(runs, n_long, base, width, prev_side, prev_low, prev_high, prev_id, prev_first, n_prev, tol,
-                   next_id, ts_ns):
+def track_clusters(runs, n_long, base, width, prev_int, prev_low, prev_high, n_prev, tol, next_id, ts_ns, low_since,
+                   high_since):
     """
     Stable cluster ids (``clusters.ClusterTracker.update_fields`` as one compiled loop): the runs of this read,
     largest notional first (ties in read order), each take the id of the earlier same-side cluster whose range,
-    widened by ``tol`` on each side, overlaps theirs most (first such earlier cluster on ties; each used once), or
-    a new id.
+    widened by ``tol`` on each side, overlaps theirs most (the first such earlier cluster on ties; each used once),
+    or a new id. Earlier clusters left unmatched whose range price passed through since the previous read (low at
+    or below a long cluster's lower edge, high at or above a short cluster's upper edge) are reported as cleared.
 
     Parameters
     ----------
@@ -956,22 +1003,28 @@ def track_clusters(runs, n_long, base, width, prev_side, prev_low, prev_high, pr
         The first ``n_long`` runs are long-side.
     base, width
         Grid base index and bin width (a run's range is ``[(base + first)·width, (base + last + 1)·width)``).
-    prev_side, prev_low, prev_high, prev_id, prev_first : np.ndarray
-        The earlier clusters in their order: side (+1/-1, int8), range (price), id and first-seen time (int64).
+    prev_int : np.ndarray
+        ``(capacity, 5)`` int64 rows of the earlier clusters in their order: side (+1/-1), first and last global
+        bin, id, first-seen time; rows ``0..n_prev-1`` are used. Overwritten with this read's rows.
+    prev_low, prev_high : np.ndarray
+        ``(capacity,)`` their ranges (price); overwritten with this read's.
     n_prev : int
-        How many of them are in use.
+        Earlier clusters in use.
     tol : float
         Widening of the earlier ranges (price).
     next_id : int
         The next new id.
     ts_ns : int
         Time of this read (first seen of new clusters).
+    low_since, high_since : float
+        Lowest low and highest high since the previous read (price).
 
     Returns
     -------
-    tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]
-        ``(order, ids, first_seen, matched, next_id)``: ``order`` the runs' indices largest first, ``ids`` and
-        ``first_seen`` per run index, ``matched`` ``(n_prev,)`` bool (earlier clusters taken).
+    tuple[np.ndarray, np.ndarray, np.ndarray, int]
+        ``(ints, floats, cleared, next_id)``: this read's clusters largest first as ``ints`` ``(m, 5)`` (the
+        ``prev_int`` columns) and ``floats`` ``(m, 4)`` (notional, level, leverage, partial 0/1); ``cleared`` the
+        indices (in the earlier order) of the earlier clusters reported cleared.
     """
     n = runs.shape[0]
     order = np.arange(n)
@@ -982,17 +1035,22 @@ def track_clusters(runs, n_long, base, width, prev_side, prev_low, prev_high, pr
             order[j + 1] = order[j]
             j -= 1
         order[j + 1] = x
-    ids = np.empty(n, dtype=np.int64)
-    first_seen = np.empty(n, dtype=np.int64)
+    ints = np.empty((n, 5), dtype=np.int64)
+    floats = np.empty((n, 4))
+    lows = np.empty(n)
+    highs = np.empty(n)
     matched = np.zeros(n_prev, dtype=np.bool_)
-    for x in order:
+    for q in range(n):
+        x = order[q]
         side = 1 if x < n_long else -1
-        low = (base + np.int64(runs[x, 0])) * width
-        high = (base + np.int64(runs[x, 1]) + 1) * width
+        first = base + np.int64(runs[x, 0])
+        last = base + np.int64(runs[x, 1])
+        low = first * width
+        high = (last + 1) * width
         best = -1
         best_overlap = 0.0
         for c in range(n_prev):
-            if matched[c] or prev_side[c] != side:
+            if matched[c] or prev_int[c, 0] != side:
                 continue
             c_low = prev_low[c] - tol
             c_high = prev_high[c] + tol
@@ -1000,15 +1058,37 @@ def track_clusters(runs, n_long, base, width, prev_side, prev_low, prev_high, pr
             if overlap > best_overlap:
                 best = c
                 best_overlap = overlap
+        ints[q, 0] = side
+        ints[q, 1] = first
+        ints[q, 2] = last
         if best >= 0:
             matched[best] = True
-            ids[x] = prev_id[best]
-            first_seen[x] = prev_first[best]
+            ints[q, 3] = prev_int[best, 3]
+            ints[q, 4] = prev_int[best, 4]
         else:
-            ids[x] = next_id
-            first_seen[x] = ts_ns
+            ints[q, 3] = next_id
+            ints[q, 4] = ts_ns
             next_id += 1
-    return order, ids, first_seen, matched, next_id
+        floats[q, 0] = runs[x, 2]
+        floats[q, 1] = runs[x, 3]
+        floats[q, 2] = runs[x, 4]
+        floats[q, 3] = runs[x, 5]
+        lows[q] = low
+        highs[q] = high
+    n_cleared = 0
+    cleared = np.empty(n_prev, dtype=np.int64)
+    for c in range(n_prev):
+        if not matched[c]:
+            passed = low_since <= prev_low[c] if prev_int[c, 0] > 0 else high_since >= prev_high[c]
+            if passed:
+                cleared[n_cleared] = c
+                n_cleared += 1
+    for q in range(n):
+        for col in range(5):
+            prev_int[q, col] = ints[q, col]
+        prev_low[q] = lows[q]
+        prev_high[q] = highs[q]
+    return ints, floats, cleared[:n_cleared], next_id
 
 
 def warm_up() -> float:

@@ -159,9 +159,9 @@ class MapRead:
     """
     One read of the map (:meth:`MapReads.read`): its clusters as arrays (largest first), ids, magnet forces.
 
-    Arrays are in the order :meth:`MapReads.update_clusters` lists the live clusters (largest notional first, ties
-    in read order: long side first, then by price). :attr:`clusters` builds the
-    :class:`~.clusters.ClusterInfo` objects on first use (live ones, then the ``CLEARED`` reports).
+    Rows are in the order :meth:`MapReads.update_clusters` lists the live clusters (largest notional first, ties
+    in read order: long side first, then by price). :attr:`clusters` builds the :class:`~.clusters.ClusterInfo`
+    objects on first use (live ones, then the ``CLEARED`` reports).
 
     Attributes
     ----------
@@ -169,46 +169,32 @@ class MapRead:
         Time of the read (UNIX ns).
     price : float
         Price at the read.
-    side : np.ndarray
-        ``(m,)`` int8: +1 long-side cluster (below price), -1 short-side.
-    first_bin, last_bin : np.ndarray
-        ``(m,)`` int64 global bin range (a cluster covers ``[first_bin·w, (last_bin + 1)·w)``).
-    notional_usd, price_level, leverage_tier : np.ndarray
-        ``(m,)`` USD, price, x.
-    partial : np.ndarray
-        ``(m,)`` bool: a bin of the cluster is PARTIAL.
-    cluster_id, first_seen : np.ndarray
-        ``(m,)`` int64 ids and first-seen times (UNIX ns).
     width : float
         Bin width (price).
+    ints : np.ndarray
+        ``(m, 5)`` int64 per live cluster: side (+1 long-side, below price; -1 short-side), first and last global
+        bin (the cluster covers ``[first·width, (last + 1)·width)``), id, first-seen time (UNIX ns).
+    floats : np.ndarray
+        ``(m, 4)`` per live cluster: notional (USD), price level, leverage (x), partial (1.0: a bin is PARTIAL).
     up, down : float
         Magnet forces (USD / %²).
     cleared : list[ClusterInfo]
         Earlier clusters price passed through since the previous read (status ``CLEARED``).
     """
 
-    __slots__ = ("_clusters", "_magnet", "_top", "avg_position_usd", "cleared", "cluster_id", "dead_band", "first_bin",
-                 "first_seen", "last_bin", "leverage_tier", "notional_usd", "partial", "price", "price_level", "side",
-                 "ts_ns", "up", "down", "width")
+    __slots__ = ("_clusters", "_magnet", "avg_position_usd", "cleared", "dead_band", "down", "floats", "ints",
+                 "price", "ts_ns", "up", "width")
 
-    def __init__(self, ts_ns: int, price: float, width: float, side: np.ndarray, first_bin: np.ndarray,
-                 last_bin: np.ndarray, notional_usd: np.ndarray, price_level: np.ndarray, leverage_tier: np.ndarray,
-                 partial: np.ndarray, cluster_id: np.ndarray, first_seen: np.ndarray, up: float, down: float,
-                 cleared: list[ClusterInfo], avg_position_usd: float, dead_band: float) -> None:
-        self.ts_ns, self.price, self.width = ts_ns, price, width
-        self.side, self.first_bin, self.last_bin = side, first_bin, last_bin
-        self.notional_usd, self.price_level, self.leverage_tier, self.partial = (notional_usd, price_level,
-                                                                                 leverage_tier, partial)
-        self.cluster_id, self.first_seen = cluster_id, first_seen
-        self.up, self.down = up, down
-        self.cleared = cleared
+    def __init__(self, ts_ns: int, price: float, width: float, ints: np.ndarray, floats: np.ndarray, up: float,
+                 down: float, cleared: list[ClusterInfo], avg_position_usd: float, dead_band: float) -> None:
+        self.ts_ns, self.price, self.width, self.ints, self.floats = ts_ns, price, width, ints, floats
+        self.up, self.down, self.cleared = up, down, cleared
         self.avg_position_usd, self.dead_band = avg_position_usd, dead_band
         self._clusters: list[ClusterInfo] | None = None
         self._magnet: Magnet | None = None
-        self._top = float(notional_usd.max()) if len(notional_usd) else 0.0
 
     def __len__(self) -> int:
-        return len(self.cluster_id)
+        return len(self.ints)
 
     @property
     def magnet(self) -> Magnet:
@@ -221,43 +207,42 @@ class MapRead:
     def clusters(self) -> list[ClusterInfo]:
         """Live clusters (largest first) followed by the ``CLEARED`` reports, as :meth:`MapReads.update_clusters`."""
         if self._clusters is None:
-            self._clusters = self._build() + self.cleared
-        return list(self._clusters)
+            self._clusters = self._build()
+        return self._clusters + self.cleared
 
     def _build(self) -> list[ClusterInfo]:
-        return [self.info(i) for i in range(len(self.cluster_id))]
+        if not len(self.ints):
+            return []
+        width, price, avg, ts = self.width, self.price, self.avg_position_usd, self.ts_ns
+        floats = self.floats.tolist()
+        top = max(f[0] for f in floats)
+        out = []
+        for (side, a, b, cid, first), (n, level, lev, partial) in zip(self.ints.tolist(), floats, strict=True):
+            out.append(_cluster_info({
+                "cluster_id": cid, "side": _SIDE[side], "price_level": level, "price_low": a * width,
+                "price_high": (b + 1) * width, "leverage_tier": lev, "notional_usd": n,
+                "liquidation_count": int(round(n / avg)), "strength": min(max(n / top, 0.0), 1.0),
+                "distance_pct": (level - price) / price * 100.0, "status": _STATUS[partial > 0.5],
+                "first_seen": first, "last_seen": ts,
+            }))
+        return out
 
-    def info(self, i: int) -> ClusterInfo:
+    def same_zones(self, other: "MapRead | None") -> bool:
         """
-        The :class:`~.clusters.ClusterInfo` of live cluster ``i`` (row ``i`` of the arrays).
+        Whether ``other`` holds the same clusters: ids, sides, bin ranges and status (notional may differ), and no
+        ``CLEARED`` report here.
 
         Parameters
         ----------
-        i : int
-            Row, ``0 <= i < len(self)``.
+        other : MapRead or None
 
         Returns
         -------
-        ClusterInfo
+        bool
         """
-        if self._clusters is not None:
-            return self._clusters[i]
-        n = float(self.notional_usd[i])
-        level = float(self.price_level[i])
-        width, price = self.width, self.price
-        return _cluster_info({
-            "cluster_id": int(self.cluster_id[i]), "side": _SIDE[int(self.side[i])], "price_level": level,
-            "price_low": int(self.first_bin[i]) * width, "price_high": (int(self.last_bin[i]) + 1) * width,
-            "leverage_tier": float(self.leverage_tier[i]), "notional_usd": n,
-            "liquidation_count": int(round(n / self.avg_position_usd)), "strength": min(max(n / self._top, 0.0), 1.0),
-            "distance_pct": (level - price) / price * 100.0, "status": _STATUS[bool(self.partial[i])],
-            "first_seen": int(self.first_seen[i]), "last_seen": self.ts_ns,
-        })
-
-    def zones(self) -> np.ndarray:
-        """``(m, 4)`` float rows ``(side, price_low, price_high, status code)`` of the live clusters."""
-        return np.column_stack((self.side, self.first_bin * self.width, (self.last_bin + 1) * self.width,
-                                self.partial.astype(np.float64)))
+        return (other is not None and not self.cleared and self.ints.shape == other.ints.shape
+                and np.array_equal(self.ints[:, :4], other.ints[:, :4])
+                and np.array_equal(self.floats[:, 3], other.floats[:, 3]))
 
 
 class ClusterIds:
@@ -276,11 +261,9 @@ class ClusterIds:
     """
 
     def __init__(self, capacity: int) -> None:
-        self.side = np.zeros(capacity, dtype=np.int8)
+        self.ints = np.zeros((capacity, 5), dtype=np.int64)
         self.low = np.zeros(capacity)
         self.high = np.zeros(capacity)
-        self.ids = np.zeros(capacity, dtype=np.int64)
-        self.first = np.zeros(capacity, dtype=np.int64)
         self.match_tolerance = 0.0
         self.reset()
 
@@ -317,32 +300,18 @@ class ClusterIds:
         -------
         MapRead
         """
-        n_prev = self.count
-        order, ids, first_seen, matched, self.next_id = track_clusters(
-            runs, n_long, base, width, self.side, self.low, self.high, self.ids, self.first, n_prev,
-            self.match_tolerance, self.next_id, ts_ns)
+        ints, floats, cleared_idx, self.next_id = track_clusters(
+            runs, n_long, base, width, self.ints, self.low, self.high, self.count, self.match_tolerance,
+            self.next_id, ts_ns, low_since, high_since)
         cleared: list[ClusterInfo] = []
-        if n_prev and not matched.all():
-            for c in np.flatnonzero(~matched).tolist():
-                passed = low_since <= self.low[c] if self.side[c] > 0 else high_since >= self.high[c]
-                if passed:
-                    fields = dict(self.last.info(c).__dict__)
-                    fields["status"], fields["strength"] = ClusterStatus.CLEARED, 0.0
-                    cleared.append(_cluster_info(fields))
-        rows = runs[order]
-        side = np.where(order < n_long, 1, -1).astype(np.int8)
-        first_bin = rows[:, 0].astype(np.int64) + base
-        last_bin = rows[:, 1].astype(np.int64) + base
-        m = len(order)
-        self.count = m
-        self.side[:m] = side
-        self.low[:m] = first_bin * width
-        self.high[:m] = (last_bin + 1) * width
-        self.ids[:m] = ids[order]
-        self.first[:m] = first_seen[order]
-        read = MapRead(ts_ns, price, width, side, first_bin, last_bin, rows[:, 2], rows[:, 3], rows[:, 4],
-                       rows[:, 5] > 0.5, ids[order], first_seen[order], up, down, cleared, avg_position_usd,
-                       dead_band)
+        if len(cleared_idx):
+            previous = self.last.clusters
+            for c in cleared_idx.tolist():
+                fields = dict(previous[c].__dict__)
+                fields["status"], fields["strength"] = ClusterStatus.CLEARED, 0.0
+                cleared.append(_cluster_info(fields))
+        self.count = len(ints)
+        read = MapRead(ts_ns, price, width, ints, floats, up, down, cleared, avg_position_usd, dead_band)
         self.last = read
         return read
 
