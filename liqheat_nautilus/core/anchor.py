@@ -38,6 +38,7 @@ from liqheat_nautilus.core.units import NS_PER_HOUR
 __all__ = ["OpenInterestAnchor"]
 
 _ONE_WEIGHT = np.ones((1, 1))
+_NO_DECAY = np.zeros(0)
 TierWeights = Callable[[float], tuple[np.ndarray, np.ndarray]]
 LongShare = Callable[[], float]
 
@@ -121,12 +122,21 @@ class OpenInterestAnchor:
             self._last_close = self.book.price
             return opened
         hours = self._clock_hours(dt_ns / NS_PER_HOUR)
+        factor = _NO_DECAY
         if self._decays and hours > 0.0:
             factor = np.exp2(-hours / self._hl_safe)  # the holding-time survival 2^(−Δτ/h_t); 1 where h_t = 0
             factor[self._hl_none] = 1.0
-            self.book.decay(factor)
-        p, price = self.params, self.book.price
+        p, price, book = self.params, self.book.price, self.book
         self.last_oi_spike = False
+        if not self._needs_vwap and book.fused_anchor:  # the common case: one compiled call
+            long_w, short_w = self._tier_weights(self.bars.imbalance())
+            share = self._long_share()
+            entries, weights, lowest, highest = self.bars.entries(p.entry_mode, p.hot_zone_share, price, False,
+                                                                  p.interval_entry_groups)
+            return book.anchor(factor, entries, weights, lowest, highest, long_w, short_w, share * units,
+                               (1.0 - share) * units)
+        if factor.size:
+            book.decay(factor)
         if not self._needs_vwap:  # the open-interest change in USD is used by oi_spikes and reference only
             long_w, short_w = self._tier_weights(self.bars.imbalance())
             share = self._long_share()
@@ -146,6 +156,9 @@ class OpenInterestAnchor:
             return self._anchor_reference(targets, delta_usd, vwap)
         entries, weights, lowest, highest = self.bars.entries(p.entry_mode, p.hot_zone_share, price,
                                                               self.last_oi_spike, p.interval_entry_groups)
+        if book.fused_anchor:
+            return book.anchor(_NO_DECAY, entries, weights, lowest, highest, long_w, short_w, share * units,
+                               (1.0 - share) * units)
         opened = 0.0
         for sign, target, tier_w in targets:
             opened += self._to_target(sign, target, entries, weights, tier_w, lowest if sign > 0 else highest)

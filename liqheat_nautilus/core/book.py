@@ -20,7 +20,7 @@ import numpy as np
 from liqheat_nautilus.core.cohorts import STATUS_ACTIVE, STATUS_CLEARED, SideBook
 from liqheat_nautilus.core.funding import funding_price_shift
 from liqheat_nautilus.core.grid import PriceGrid
-from liqheat_nautilus.core.kernels import open_cohort, scale_sides, scatter_cohort, sweep_down, sweep_up
+from liqheat_nautilus.core.kernels import anchor_sides, open_cohort, scale_sides, scatter_cohort, sweep_down, sweep_up
 from liqheat_nautilus.core.models import LevelModel
 from liqheat_nautilus.core.params import MapParams
 
@@ -342,6 +342,68 @@ class MapBook:
                 side.edge = k_min if side.edge < 0 else min(side.edge, k_min)
         self.set_triggers()
         return amount
+
+    @property
+    def fused_anchor(self) -> bool:
+        """Whether :meth:`anchor` applies (pro-rata closing and levels proportional to the entry price)."""
+        return self.long.layers is None and self.model.per_unit is not None
+
+    def anchor(self, factor: np.ndarray, entries: np.ndarray, weights: np.ndarray, lowest: np.ndarray,
+               highest: np.ndarray, long_w: np.ndarray, short_w: np.ndarray, long_units: float,
+               short_units: float) -> float:
+        """
+        One open-interest reading in one compiled call (:func:`~.kernels.anchor_sides`): decay by ``factor`` (if
+        any), then bring the long side, then the short side, to their target units by :meth:`open_units` at the
+        entries or :meth:`close_fraction` — the same arithmetic in the same order (requires :attr:`fused_anchor`).
+
+        Parameters
+        ----------
+        factor : np.ndarray
+            ``(n_tiers,)`` holding-time survival factors, or ``(0,)`` for no decay.
+        entries, weights : np.ndarray
+            As :meth:`open`.
+        lowest, highest : np.ndarray
+            ``(n,)`` most adverse prices after each entry for the longs and the shorts.
+        long_w, short_w : np.ndarray
+            ``(n_tiers,)`` leverage weights of each side's new positions.
+        long_units, short_units : float
+            Position units each side must hold after the reading.
+
+        Returns
+        -------
+        float
+            USD opened (both sides).
+        """
+        self.settle()
+        grid, long, short = self.grid, self.long, self.short
+        long_levels, size_w = self.model.per_unit[1]
+        short_levels = self.model.per_unit[-1][0]
+        edges = np.array([long.edge, short.edge], dtype=np.int64)
+        out = np.empty((2, 3))
+        before = np.empty(long_w.size)
+        anchor_sides(factor, before, entries, weights, lowest, highest, long_levels, short_levels, size_w, long_w,
+                     short_w, long_units, short_units, grid.base * grid.width, grid.width, grid.base, self._inverse,
+                     long.usd, long.status, long.share, long.units, long.outside, short.usd, short.status,
+                     short.share, short.units, short.outside, long.layer_block, edges, out)
+        ledger = self.ledger
+        if factor.size:
+            ledger.decayed += float(np.dot(before, 1.0 - factor))
+        long.edge, short.edge = int(edges[0]), int(edges[1])
+        (opened_l, swept_l, closed_l), (opened_s, swept_s, closed_s) = out.tolist()
+        if opened_l > 0.0:
+            ledger.opened += opened_l
+            ledger.swept += swept_l
+            self.swept_long += swept_l
+        elif closed_l > 0.0:
+            ledger.closed += closed_l
+        if opened_s > 0.0:
+            ledger.opened += opened_s
+            ledger.swept += swept_s
+            self.swept_short += swept_s
+        elif closed_s > 0.0:
+            ledger.closed += closed_s
+        self.set_triggers()
+        return opened_l + opened_s
 
     def open_survival(self, sign: int, entries: np.ndarray, weights: np.ndarray, tier_w: np.ndarray,
                       sweep_at: np.ndarray) -> float:

@@ -25,6 +25,7 @@ __all__ = [
     "STATUS_ACTIVE",
     "STATUS_CLEARED",
     "STATUS_PARTIAL",
+    "anchor_sides",
     "interval_entries",
     "magnet_sums",
     "open_cohort",
@@ -888,6 +889,116 @@ def open_cohort(entries, levels, per_unit, weights, tier_w, size_w, target_units
     if k_max < 0:
         return amount_usd, swept, -1, -1
     return amount_usd, swept, k_min, k_max
+
+
+@_jit
+def _close_side(usd, status, outside, units, fraction):
+    """``MapBook.close_fraction`` pro rata without layers: return the USD closed (``SideBook.close_pro_rata``)."""
+    n_bins, n_tiers = usd.shape
+    total = pairwise_sum(usd.reshape(n_bins * n_tiers), 0, n_bins * n_tiers) + pairwise_sum(outside, 0, n_tiers)
+    amount = fraction * total
+    if total <= 0.0 or amount <= 0.0:
+        return 0.0
+    fraction = min(amount / total, 1.0)
+    keep = 1.0 - fraction
+    for k in range(n_bins):
+        for t in range(n_tiers):
+            usd[k, t] *= keep
+    for t in range(n_tiers):
+        outside[t] *= keep
+        units[t] *= keep
+    return total * fraction
+
+
+@_jit
+def _edge_after_scaling(usd, edge, highest):
+    """``MapBook.recompute_edges(scaled_only=True)`` for one side: the edge bin, searched again if it emptied."""
+    if edge >= 0 and _row_sum(usd, edge) > 0.0:
+        return edge
+    n = usd.shape[0]
+    if highest:
+        for k in range(n - 1, -1, -1):
+            if _row_sum(usd, k) > 0.0:
+                return k
+        return -1
+    for k in range(n):
+        if _row_sum(usd, k) > 0.0:
+            return k
+    return -1
+
+
+@_jit
+def anchor_sides(factor, before_out, entries, weights, lowest, highest, long_levels, short_levels, size_w, long_tw,
+                 short_tw, long_target, short_target, low, width, base, inverse, long_usd, long_status, long_share,
+                 long_units, long_outside, short_usd, short_status, short_share, short_units, short_outside,
+                 no_layers, edges, out):
+    """
+    One open-interest reading of both sides in one call (pro-rata closing, levels proportional to the entry): the
+    holding-time decay, then each side (long, then short) opened to its target units at the entries
+    (:func:`open_cohort`) or closed pro rata down to it — the sequence of ``MapBook.decay``, ``MapBook.open_units``
+    and ``MapBook.close_fraction`` with the same arithmetic in the same order.
+
+    Parameters
+    ----------
+    factor : np.ndarray
+        ``(n_tiers,)`` holding-time survival factors, or ``(0,)``: no decay.
+    before_out : np.ndarray
+        ``(n_tiers,)``; with a decay, the USD per tier before it (see :func:`scale_sides`).
+    entries, weights, lowest, highest : np.ndarray
+        The interval's entries (:func:`interval_entries`); ``lowest`` sweeps the longs, ``highest`` the shorts.
+    long_levels, short_levels : np.ndarray
+        ``(1, n_tiers, n_sizes)`` levels per unit of entry.
+    size_w : np.ndarray
+        ``(n_sizes,)`` size weights.
+    long_tw, short_tw : np.ndarray
+        ``(n_tiers,)`` leverage weights of the new positions.
+    long_target, short_target : float
+        Units each side must hold after the reading.
+    low, width, base, inverse
+        Grid and contract (as :func:`scatter_cohort`).
+    long_usd, long_status, long_share, long_units, long_outside, short_usd, short_status, short_share, short_units,
+    short_outside : np.ndarray
+        The sides (modified in place).
+    no_layers : np.ndarray
+        ``(0, n_bins, n_tiers)``.
+    edges : np.ndarray
+        ``(2,)`` int64 long and short edge bins, updated in place.
+    out : np.ndarray
+        ``(2, 3)`` float64 per side: USD opened, USD liquidated at once, USD closed.
+    """
+    if factor.size:
+        scale_sides(long_usd, no_layers, long_outside, long_units, short_usd, no_layers, short_outside, short_units,
+                    factor, before_out)
+        edges[0] = _edge_after_scaling(long_usd, edges[0], True)
+        edges[1] = _edge_after_scaling(short_usd, edges[1], False)
+    n_tiers = long_tw.shape[0]
+    for side in range(2):
+        usd = long_usd if side == 0 else short_usd
+        status = long_status if side == 0 else short_status
+        share = long_share if side == 0 else short_share
+        units = long_units if side == 0 else short_units
+        outside = long_outside if side == 0 else short_outside
+        have = pairwise_sum(units, 0, n_tiers)
+        gap = (long_target if side == 0 else short_target) - have
+        out[side, 0] = 0.0
+        out[side, 1] = 0.0
+        out[side, 2] = 0.0
+        if gap > 0.0:
+            amount, swept, k_min, k_max = open_cohort(
+                entries, long_levels if side == 0 else short_levels, True, weights, long_tw if side == 0 else short_tw,
+                size_w, gap, low, width, base, usd, no_layers, -1, -1, -1, status, share,
+                lowest if side == 0 else highest, 1 if side == 0 else -1, inverse, units, outside)
+            out[side, 0] = amount
+            out[side, 1] = swept
+            if k_max >= 0:
+                if side == 0:
+                    edges[0] = max(edges[0], k_max)
+                else:
+                    edges[1] = k_min if edges[1] < 0 else min(edges[1], k_min)
+        elif gap < 0.0 and have > 0.0:
+            out[side, 2] = _close_side(usd, status, outside, units, min(-gap / have, 1.0))
+            edges[0] = _edge_after_scaling(long_usd, edges[0], True)
+            edges[1] = _edge_after_scaling(short_usd, edges[1], False)
 
 
 @_jit
