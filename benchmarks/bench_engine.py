@@ -147,6 +147,9 @@ def _minimal_loop(high, low, close, volume, bar_ts, oi_ts, oi_usd, long_f, short
     prev_low, prev_high = np.zeros(2 * max_runs), np.zeros(2 * max_runs)
     n_prev, next_id = 0, 1
     before = np.zeros(n_tiers)
+    spans = np.zeros((2, 2), dtype=np.int64)  # the engine's occupied-bin spans, kept the same way
+    spans[:, 0] = n_bins
+    spans[:, 1] = -1
     j = 0
     last_oi_ns = -1
     vol_rate = np.nan
@@ -196,7 +199,7 @@ def _minimal_loop(high, low, close, volume, bar_ts, oi_ts, oi_usd, long_f, short
                         vol_rate = interval_vol / hours
                 factor = np.full(n_tiers, 2.0 ** (-tau / half_life))
                 scale_sides(usd[0], no_layers, outside[0], units[0], usd[1], no_layers, outside[1], units[1], factor,
-                            before)
+                            before, spans)
             last_oi_ns = oi_ts[j]
             interval_vol = 0.0
             # open each side to its share of open interest at the interval's entries
@@ -213,6 +216,8 @@ def _minimal_loop(high, low, close, volume, bar_ts, oi_ts, oi_usd, long_f, short
                         width, base, usd[side], no_layers, -1, -1, -1, status[side], share[side],
                         lowest if side == 0 else highest, 1 if side == 0 else -1, False, units[side], outside[side])
                     if k_max >= 0:
+                        spans[side, 0] = min(spans[side, 0], k_min)
+                        spans[side, 1] = max(spans[side, 1], k_max)
                         if side == 0:
                             edge[0] = max(edge[0], k_max)
                         else:
@@ -224,9 +229,13 @@ def _minimal_loop(high, low, close, volume, bar_ts, oi_ts, oi_usd, long_f, short
                     units[side][:] *= keep
             n_rows = 0
             j += 1
+            if edge[0] >= 0:
+                spans[0, 1] = min(spans[0, 1], edge[0])
+            if edge[1] >= 0:
+                spans[1, 0] = max(spans[1, 0], edge[1])
             # the reads: clusters (ids), magnet, curves, history row
             runs, n_long, up, down = read_totals(usd[0], usd[1], status[0], status[1], tiers, base, width, 0,
-                                                 quantile, 2.0, 1, max_runs, c, tot_l, tot_s)
+                                                 quantile, 2.0, 1, max_runs, c, tot_l, tot_s, spans)
             ints, floats, cleared, next_id = track_clusters(runs, n_long, base, width, prev_int, prev_low,
                                                             prev_high, n_prev, width, next_id, bar_ts[i], low_since,
                                                             high_since)

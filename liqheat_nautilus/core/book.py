@@ -87,6 +87,10 @@ class MapBook:
         n_layers = params.cohort_layers if params.close_mode == "newest_first" else 0
         self.long = SideBook(params.n_bins, n_tiers, n_layers)
         self.short = SideBook(params.n_bins, n_tiers, n_layers)
+        # (first, last) bins holding every non-empty bin of the long (row 0) and short (row 1) side: the compiled
+        # loops over the grid visit only these (a superset: widened when notional lands or the grid moves,
+        # narrowed to the edge bin on the edge's side)
+        self.spans = np.zeros((2, 2), dtype=np.int64)
         self._unit_w = {1: model.unit_factor[1], -1: model.unit_factor[-1]}
         self.reset()
 
@@ -95,6 +99,7 @@ class MapBook:
         self.grid: PriceGrid | None = None
         self.long.reset()
         self.short.reset()
+        self.spans[:] = ((self.params.n_bins, -1), (self.params.n_bins, -1))
         self.ledger = Ledger()
         self.revision = 0
         self.price = math.nan
@@ -150,6 +155,10 @@ class MapBook:
         shift = grid.base_for(price) - grid.base
         self.long.shift(shift)
         self.short.shift(shift)
+        n = grid.n_bins
+        for row in (0, 1):
+            lo, hi = int(self.spans[row, 0]) - shift, int(self.spans[row, 1]) - shift
+            self.spans[row] = (max(lo, 0), min(hi, n - 1)) if lo <= hi and hi >= 0 and lo < n else (n, -1)
         grid.base += shift
         self._set_keep_range()
         self.recompute_edges()
@@ -202,12 +211,20 @@ class MapBook:
     def set_triggers(self) -> None:
         """Recompute the prices whose crossing sweeps each side (after any change of the grid)."""
         self.revision += 1
-        grid = self.grid
+        grid, spans = self.grid, self.spans
         w = grid.width
         k = self.long.edge
         self.long_trigger = (grid.base + k) * w + w * (1.0 - self.long.share.item(k)) if k >= 0 else -math.inf
+        if k < 0:
+            spans[0] = (grid.n_bins, -1)
+        elif spans.item(0, 1) > k:
+            spans[0, 1] = k
         k = self.short.edge
         self.short_trigger = (grid.base + k) * w + w * self.short.share.item(k) if k >= 0 else math.inf
+        if k < 0:
+            spans[1] = (grid.n_bins, -1)
+        elif spans.item(1, 0) < k:
+            spans[1, 0] = k
 
     def recompute_edges(self, scaled_only: bool = False) -> None:
         """
@@ -228,6 +245,15 @@ class MapBook:
         self.set_triggers()
 
     # -- opening and closing ---------------------------------------------------------------------------------
+
+    def _widen(self, sign: int, k_min: int, k_max: int) -> None:
+        """Widen a side's span to bins ``k_min..k_max`` (notional landed there)."""
+        row = 0 if sign > 0 else 1
+        spans = self.spans
+        if k_min < spans.item(row, 0):
+            spans[row, 0] = k_min
+        if k_max > spans.item(row, 1):
+            spans[row, 1] = k_max
 
     def open(self, sign: int, entries: np.ndarray, weights: np.ndarray, tier_w: np.ndarray, amount_usd: float,
              sweep_at: np.ndarray) -> float:
@@ -274,6 +300,7 @@ class MapBook:
         else:
             self.swept_short += swept
         if k_max >= 0:
+            self._widen(sign, k_min, k_max)
             if sign > 0:
                 side.edge = max(side.edge, k_max)
             else:
@@ -336,6 +363,7 @@ class MapBook:
         else:
             self.swept_short += swept
         if k_max >= 0:
+            self._widen(sign, k_min, k_max)
             if sign > 0:
                 side.edge = max(side.edge, k_max)
             else:
@@ -384,7 +412,7 @@ class MapBook:
         anchor_sides(factor, before, entries, weights, lowest, highest, long_levels, short_levels, size_w, long_w,
                      short_w, long_units, short_units, grid.base * grid.width, grid.width, grid.base, self._inverse,
                      long.usd, long.status, long.share, long.units, long.outside, short.usd, short.status,
-                     short.share, short.units, short.outside, long.layer_block, edges, out)
+                     short.share, short.units, short.outside, long.layer_block, edges, self.spans, out)
         ledger = self.ledger
         if factor.size:
             ledger.decayed += float(np.dot(before, 1.0 - factor))
@@ -496,7 +524,7 @@ class MapBook:
         before = np.empty(factor.size)
         long, short = self.long, self.short
         scale_sides(long.usd, long.layer_block, long.outside, long.units, short.usd, short.layer_block, short.outside,
-                    short.units, factor, before)
+                    short.units, factor, before, self.spans)
         decayed = float(np.dot(before, 1.0 - factor))
         self.ledger.decayed += decayed
         self.recompute_edges(scaled_only=True)
@@ -514,6 +542,7 @@ class MapBook:
         if rate == 0.0 or not math.isfinite(self.price) or self.grid is None:
             return
         self.settle()
+        self.spans[:] = ((0, self.grid.n_bins - 1), (0, self.grid.n_bins - 1))  # levels move: any bin may fill
         for sign, side in ((1, self.long), (-1, self.short)):
             shift = funding_price_shift(self.price, rate, sign, self.model.tier_mmr) / self.grid.width
             side.shift_tiers_fractional(shift)

@@ -382,17 +382,18 @@ def side_units(usd, unit_w, inverse, base, width):
 
 
 @_jit
-def _threshold(totals, method, quantile, k_sigma):
-    """Cluster threshold of one side (``inf`` when every bin is empty); see ``clusters.cluster_threshold``."""
+def _threshold(totals, method, quantile, k_sigma, lo, hi):
+    """Cluster threshold of one side (``inf`` when every bin is empty; every non-empty bin lies in ``lo..hi``);
+    see ``clusters.cluster_threshold``."""
     m = 0
-    for k in range(totals.size):
+    for k in range(lo, hi + 1):
         if totals[k] > 0.0:
             m += 1
     if m == 0:
         return np.inf
     nonzero = np.empty(m)
     m = 0
-    for k in range(totals.size):
+    for k in range(lo, hi + 1):
         if totals[k] > 0.0:
             nonzero[m] = totals[k]
             m += 1
@@ -445,15 +446,17 @@ def _select(values, k):
 
 
 @_jit
-def _side_runs(usd, status, tiers, totals, base, width, method, quantile, k_sigma, max_gap, max_runs, out, row):
-    """Runs of one side's cluster bins, largest first, written to ``out[row:]``; return the next free row."""
+def _side_runs(usd, status, tiers, totals, base, width, method, quantile, k_sigma, max_gap, max_runs, out, row,
+               lo, hi):
+    """Runs of one side's cluster bins (all non-empty bins in ``lo..hi``), largest first, written to ``out[row:]``;
+    return the next free row."""
     n = totals.size
-    thr = _threshold(totals, method, quantile, k_sigma)
+    thr = _threshold(totals, method, quantile, k_sigma, lo, hi)
     # runs of bins >= threshold (and non-empty), gaps of at most max_gap bins bridged
     firsts = np.empty(n, dtype=np.int64)
     lasts = np.empty(n, dtype=np.int64)
     n_runs = 0
-    for k in range(n):
+    for k in range(lo, hi + 1):
         t = totals[k]
         if t >= thr and t > 0.0:
             if n_runs and k - lasts[n_runs - 1] <= max_gap + 1:
@@ -539,28 +542,33 @@ def read_map(long_usd, short_usd, long_status, short_status, tiers, base, width,
     long_tot = row_totals(long_usd)
     short_tot = row_totals(short_usd)
     out = np.empty((2 * max_runs, 6))
+    n = long_tot.size
     n_long = _side_runs(long_usd, long_status, tiers, long_tot, base, width, method, quantile, k_sigma,
-                        max_gap, max_runs, out, 0)
+                        max_gap, max_runs, out, 0, 0, n - 1)
     n_all = _side_runs(short_usd, short_status, tiers, short_tot, base, width, method, quantile, k_sigma,
-                       max_gap, max_runs, out, n_long)
-    up, down = _magnet_sums(long_tot, short_tot, base, width, price)
+                       max_gap, max_runs, out, n_long, 0, n - 1)
+    up, down = _magnet_sums(long_tot, short_tot, base, width, price, 0, n - 1, 0, n - 1)
     return out[:n_all], n_long, up, down
 
 
 @_jit
-def _magnet_sums(long_tot, short_tot, base, width, price):
+def _magnet_sums(long_tot, short_tot, base, width, price, long_lo, long_hi, short_lo, short_hi):
+    """Magnet forces; every non-empty long bin lies in ``long_lo..long_hi``, every short one in ``short_lo..
+    short_hi`` (empty bins add nothing: the sums are those of the full loop, term for term)."""
     floor_pct = 50.0 * width / price
     scale = 100.0 / price
     up = 0.0
     down = 0.0
-    for k in range(long_tot.size):
+    for k in range(short_lo, short_hi + 1):
         centre = (base + k + 0.5) * width
-        d = max(abs(centre - price) * scale, floor_pct)
-        inv_d2 = 1.0 / (d * d)
         if centre > price:
-            up += short_tot[k] * inv_d2
-        elif centre < price:
-            down += long_tot[k] * inv_d2
+            d = max(abs(centre - price) * scale, floor_pct)
+            up += short_tot[k] * (1.0 / (d * d))
+    for k in range(long_lo, long_hi + 1):
+        centre = (base + k + 0.5) * width
+        if centre < price:
+            d = max(abs(centre - price) * scale, floor_pct)
+            down += long_tot[k] * (1.0 / (d * d))
     return up, down
 
 
@@ -587,7 +595,8 @@ def magnet_sums(long_usd, short_usd, base, width, price):
         ``(up, down)``: the force of the short notional above price and of the long notional below (USD / %²);
         exactly what :func:`read_map` returns for the same state.
     """
-    return _magnet_sums(row_totals(long_usd), row_totals(short_usd), base, width, price)
+    n = long_usd.shape[0]
+    return _magnet_sums(row_totals(long_usd), row_totals(short_usd), base, width, price, 0, n - 1, 0, n - 1)
 
 
 @_jit
@@ -911,17 +920,19 @@ def _close_side(usd, status, outside, units, fraction):
 
 
 @_jit
-def _edge_after_scaling(usd, edge, highest):
-    """``MapBook.recompute_edges(scaled_only=True)`` for one side: the edge bin, searched again if it emptied."""
+def _edge_after_scaling(usd, edge, highest, lo, hi):
+    """``MapBook.recompute_edges(scaled_only=True)`` for one side (non-empty bins in ``lo..hi``): the edge bin,
+    searched again if it emptied."""
     if edge >= 0 and _row_sum(usd, edge) > 0.0:
         return edge
     n = usd.shape[0]
+    lo, hi = max(lo, 0), min(hi, n - 1)
     if highest:
-        for k in range(n - 1, -1, -1):
+        for k in range(hi, lo - 1, -1):
             if _row_sum(usd, k) > 0.0:
                 return k
         return -1
-    for k in range(n):
+    for k in range(lo, hi + 1):
         if _row_sum(usd, k) > 0.0:
             return k
     return -1
@@ -931,7 +942,7 @@ def _edge_after_scaling(usd, edge, highest):
 def anchor_sides(factor, before_out, entries, weights, lowest, highest, long_levels, short_levels, size_w, long_tw,
                  short_tw, long_target, short_target, low, width, base, inverse, long_usd, long_status, long_share,
                  long_units, long_outside, short_usd, short_status, short_share, short_units, short_outside,
-                 no_layers, edges, out):
+                 no_layers, edges, spans, out):
     """
     One open-interest reading of both sides in one call (pro-rata closing, levels proportional to the entry): the
     holding-time decay, then each side (long, then short) opened to its target units at the entries
@@ -963,14 +974,17 @@ def anchor_sides(factor, before_out, entries, weights, lowest, highest, long_lev
         ``(0, n_bins, n_tiers)``.
     edges : np.ndarray
         ``(2,)`` int64 long and short edge bins, updated in place.
+    spans : np.ndarray
+        ``(2, 2)`` int64 bins ``(first, last)`` holding every non-empty bin of each side, widened in place to the
+        bins opened.
     out : np.ndarray
         ``(2, 3)`` float64 per side: USD opened, USD liquidated at once, USD closed.
     """
     if factor.size:
         scale_sides(long_usd, no_layers, long_outside, long_units, short_usd, no_layers, short_outside, short_units,
-                    factor, before_out)
-        edges[0] = _edge_after_scaling(long_usd, edges[0], True)
-        edges[1] = _edge_after_scaling(short_usd, edges[1], False)
+                    factor, before_out, spans)
+        edges[0] = _edge_after_scaling(long_usd, edges[0], True, spans[0, 0], spans[0, 1])
+        edges[1] = _edge_after_scaling(short_usd, edges[1], False, spans[1, 0], spans[1, 1])
     n_tiers = long_tw.shape[0]
     for side in range(2):
         usd = long_usd if side == 0 else short_usd
@@ -991,19 +1005,21 @@ def anchor_sides(factor, before_out, entries, weights, lowest, highest, long_lev
             out[side, 0] = amount
             out[side, 1] = swept
             if k_max >= 0:
+                spans[side, 0] = min(spans[side, 0], k_min)
+                spans[side, 1] = max(spans[side, 1], k_max)
                 if side == 0:
                     edges[0] = max(edges[0], k_max)
                 else:
                     edges[1] = k_min if edges[1] < 0 else min(edges[1], k_min)
         elif gap < 0.0 and have > 0.0:
             out[side, 2] = _close_side(usd, status, outside, units, min(-gap / have, 1.0))
-            edges[0] = _edge_after_scaling(long_usd, edges[0], True)
-            edges[1] = _edge_after_scaling(short_usd, edges[1], False)
+            edges[0] = _edge_after_scaling(long_usd, edges[0], True, spans[0, 0], spans[0, 1])
+            edges[1] = _edge_after_scaling(short_usd, edges[1], False, spans[1, 0], spans[1, 1])
 
 
 @_jit
 def scale_sides(long_usd, long_layers, long_outside, long_units, short_usd, short_layers, short_outside, short_units,
-                factor, before_out):
+                factor, before_out, spans):
     """
     Close every cohort of both sides by holding time: multiply each tier by its factor (grid, layers, outside,
     units).
@@ -1017,26 +1033,36 @@ def scale_sides(long_usd, long_layers, long_outside, long_units, short_usd, shor
     before_out : np.ndarray
         ``(n_tiers,)``; set to the open USD per tier before scaling, both sides, grid and outside (added as
         ``((Σ long grid + long outside) + Σ short grid) + short outside``, each grid sum bin by bin).
+    spans : np.ndarray
+        ``(2, 2)`` int64 ``(first, last)`` bins holding every non-empty bin of the long and the short side (only
+        those are visited; empty bins neither add to the sums nor change when scaled).
     """
     n_tiers = factor.shape[0]
+    n = long_usd.shape[0]
     long_col = np.zeros(n_tiers)
     short_col = np.zeros(n_tiers)
-    for k in range(long_usd.shape[0]):
+    for k in range(max(spans[0, 0], 0), min(spans[0, 1], n - 1) + 1):
         for t in range(n_tiers):
             long_col[t] += long_usd[k, t]
+    for k in range(max(spans[1, 0], 0), min(spans[1, 1], n - 1) + 1):
+        for t in range(n_tiers):
             short_col[t] += short_usd[k, t]
     for t in range(n_tiers):
         before_out[t] = long_col[t] + long_outside[t] + short_col[t] + short_outside[t]
-    for usd, layers, outside, units in ((long_usd, long_layers, long_outside, long_units),
-                                        (short_usd, short_layers, short_outside, short_units)):
-        for k in range(usd.shape[0]):
+    for side in range(2):
+        usd = long_usd if side == 0 else short_usd
+        layers = long_layers if side == 0 else short_layers
+        outside = long_outside if side == 0 else short_outside
+        units = long_units if side == 0 else short_units
+        lo, hi = max(spans[side, 0], 0), min(spans[side, 1], n - 1)
+        for k in range(lo, hi + 1):
             for t in range(n_tiers):
                 usd[k, t] *= factor[t]
         for t in range(n_tiers):
             outside[t] *= factor[t]
             units[t] *= factor[t]
         for layer in range(layers.shape[0]):
-            for k in range(layers.shape[1]):
+            for k in range(lo, hi + 1):
                 for t in range(n_tiers):
                     layers[layer, k, t] *= factor[t]
 
@@ -1074,25 +1100,30 @@ def read_curves(long_tot, short_tot, k, long_cum, short_cum):
 
 @_jit
 def read_totals(long_usd, short_usd, long_status, short_status, tiers, base, width, method, quantile, k_sigma,
-                max_gap, max_runs, price, long_tot, short_tot):
+                max_gap, max_runs, price, long_tot, short_tot, spans):
     """
     :func:`read_map` writing the per-bin totals it computes into ``long_tot`` and ``short_tot`` (``(n_bins,)``):
-    one pass gives clusters, magnet and the totals the curves and the history row are made of.
+    one pass gives clusters, magnet and the totals the curves and the history row are made of. Only the bins of
+    each side's span are visited (``spans``: ``(2, 2)`` int64 rows ``(first, last)`` for long and short, holding
+    every non-empty bin of the side; totals are 0 elsewhere), which changes no result.
 
     Returns
     -------
     tuple[np.ndarray, int, float, float]
         As :func:`read_map`.
     """
-    for k in range(long_usd.shape[0]):
-        long_tot[k] = _row_sum(long_usd, k)
-        short_tot[k] = _row_sum(short_usd, k)
+    n = long_usd.shape[0]
+    long_lo, long_hi = max(spans[0, 0], 0), min(spans[0, 1], n - 1)
+    short_lo, short_hi = max(spans[1, 0], 0), min(spans[1, 1], n - 1)
+    for k in range(n):
+        long_tot[k] = _row_sum(long_usd, k) if long_lo <= k <= long_hi else 0.0
+        short_tot[k] = _row_sum(short_usd, k) if short_lo <= k <= short_hi else 0.0
     out = np.empty((2 * max_runs, 6))
     n_long = _side_runs(long_usd, long_status, tiers, long_tot, base, width, method, quantile, k_sigma,
-                        max_gap, max_runs, out, 0)
+                        max_gap, max_runs, out, 0, long_lo, long_hi)
     n_all = _side_runs(short_usd, short_status, tiers, short_tot, base, width, method, quantile, k_sigma,
-                       max_gap, max_runs, out, n_long)
-    up, down = _magnet_sums(long_tot, short_tot, base, width, price)
+                       max_gap, max_runs, out, n_long, short_lo, short_hi)
+    up, down = _magnet_sums(long_tot, short_tot, base, width, price, long_lo, long_hi, short_lo, short_hi)
     return out[:n_all], n_long, up, down
 
 

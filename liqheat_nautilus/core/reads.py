@@ -453,7 +453,7 @@ class MapReads:
                 long.usd, short.usd, bin_status(long.status, long.share, rule),
                 bin_status(short.status, short.share, rule), self.tiers, base, width, self._method,
                 p.cluster_quantile, p.cluster_k_sigma, p.cluster_max_gap, p.max_clusters_per_side, book.price,
-                self._tot_long, self._tot_short)
+                self._tot_long, self._tot_short, book.spans)
             self._tot_rev = book.revision
             self.tracker.match_tolerance = width
         self._low_since, self._high_since = math.inf, -math.inf
