@@ -226,7 +226,7 @@ class MapParams:
     tier_half_lives_hours: tuple[float, ...] = ()
     dynamic_sensitivity: float = 2_000.0
     dynamic_max_tilt: float = 1.0
-    interval_entry_groups: int = 16
+    interval_entry_groups: int = 64
 
     def leverage_points(self) -> tuple[float, ...]:
         """
