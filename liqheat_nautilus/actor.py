@@ -211,9 +211,9 @@ class LiquidationMapActor(Actor):
     first bar after every open-interest update and on the first bar at or after each ``publish_interval_secs``.
     An *update* (every live cluster, the ``CLEARED`` reports, then the snapshot, all stamped with that bar's time)
     is published when the interval has elapsed since the previous update, or when the read differs from the last
-    published one in what the clusters are: a cluster appeared or vanished (ids), was cleared, or changed side, bin
-    range or status, or the magnet's bias changed. A read whose clusters only changed in notional (and so strength,
-    distance, counts) publishes nothing until the interval; the snapshot's swept notional then covers everything
+    published one in which clusters there are: a cluster appeared or vanished (its id), or was cleared, or the
+    magnet's bias changed. A read whose clusters only moved (notional, strength, distance, counts, range by a bin
+    or two, status) publishes nothing until the interval; the snapshot's swept notional then covers everything
     since the previous snapshot. With open interest every ``publish_interval_secs`` or less often (the hourly
     default) every reading is published, as before; with finer open interest (e.g. Binance's 5-minute metrics)
     the strategies see every change of the clusters at once and their notional at least every interval, without
@@ -491,7 +491,7 @@ class LiquidationMapActor(Actor):
             self._next_publish_ns = ts_ns + self._interval_ns
             return
         read = engine.read()
-        if due or not read.same_zones(self._published_read) or read.magnet.bias != self._published_bias:
+        if due or not read.same_clusters(self._published_read) or read.magnet.bias != self._published_bias:
             self._publish(read, ts_ns)
 
     def publish_map(self, ts_ns: int) -> None:

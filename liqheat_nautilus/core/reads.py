@@ -227,10 +227,10 @@ class MapRead:
             }))
         return out
 
-    def same_zones(self, other: "MapRead | None") -> bool:
+    def same_clusters(self, other: "MapRead | None") -> bool:
         """
-        Whether ``other`` holds the same clusters: ids, sides, bin ranges and status (notional may differ), and no
-        ``CLEARED`` report here.
+        Whether ``other`` holds the same clusters (the same ids; their notional, range and status may differ) and
+        this read reports no ``CLEARED`` cluster.
 
         Parameters
         ----------
@@ -240,9 +240,8 @@ class MapRead:
         -------
         bool
         """
-        return (other is not None and not self.cleared and self.ints.shape == other.ints.shape
-                and np.array_equal(self.ints[:, :4], other.ints[:, :4])
-                and np.array_equal(self.floats[:, 3], other.floats[:, 3]))
+        return (other is not None and not self.cleared and len(self.ints) == len(other.ints)
+                and np.array_equal(np.sort(self.ints[:, 3]), np.sort(other.ints[:, 3])))
 
 
 class ClusterIds:
