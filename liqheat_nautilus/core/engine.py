@@ -213,7 +213,9 @@ class LiquidationMapEngine(MapReads):
         ts_list.append(ts_ns)
         if self._hot_mode:
             self.bars.mark_hot(close, volume)
-        # deferred sweeps: only the extremes are recorded here (MapBook.settle sweeps when the state is needed)
+        # deferred sweeps: only the extremes are recorded here (MapBook.settle sweeps when the state is needed); the
+        # extremes since the last cluster read are never above the pending ones (a read settles first), so they
+        # only need checking when a pending extreme moves
         if low < book.pending_low:
             book.pending_low = low
             if low < self._low_since:
@@ -234,12 +236,12 @@ class LiquidationMapEngine(MapReads):
             book.init_grid(price)
         if low < book.pending_low:
             book.pending_low = low
+            if low < self._low_since:
+                self._low_since = low
         if high > book.pending_high:
             book.pending_high = high
-        if low < self._low_since:
-            self._low_since = low
-        if high > self._high_since:
-            self._high_since = high
+            if high > self._high_since:
+                self._high_since = high
         book.price = price
         self.ts_ns = ts_ns
         if not book.keep_low <= price < book.keep_high:
@@ -270,13 +272,28 @@ class LiquidationMapEngine(MapReads):
             If ``price`` is not finite and > 0, or ``quantity`` is neither ``nan`` nor finite and >= 0 (the state
             is unchanged).
         """
-        if not 0.0 < price < math.inf:
+        if not 0.0 < price < _INF:
             raise ValueError(f"trade at {ts_ns}: price must be finite and > 0, was {price}")
-        if not (quantity != quantity or 0.0 <= quantity < math.inf):  # nan: price only
+        if not (quantity != quantity or 0.0 <= quantity < _INF):  # nan: price only
             raise ValueError(f"trade at {ts_ns}: quantity must be finite and >= 0 (or nan), was {quantity}")
         if self._trade_batch and ts_ns - self._batch_start_ns >= self._batch_ns:
             self._flush_trades()
-        self._advance(price, price, price, ts_ns)
+        # _advance(price, price, price, ts_ns) inline: the per-tick path
+        book = self.book
+        if book.grid is None:
+            book.init_grid(price)
+        if price < book.pending_low:
+            book.pending_low = price
+            if price < self._low_since:
+                self._low_since = price
+        if price > book.pending_high:
+            book.pending_high = price
+            if price > self._high_since:
+                self._high_since = price
+        book.price = price
+        self.ts_ns = ts_ns
+        if not book.keep_low <= price < book.keep_high:
+            book.recentre(price)
         if quantity > 0.0:  # false for nan
             gross = price * quantity
             if is_buyer_maker:
