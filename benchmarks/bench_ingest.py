@@ -33,10 +33,15 @@ from nautilus_trader.model.data import TradeTick
 from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
 from liqheat_nautilus.adapters.binance.loaders import ingest_binance_files
-from liqheat_nautilus.adapters.common.providers import known_perpetual
+from liqheat_nautilus.adapters.binance.providers import binance_instrument_id
+from liqheat_nautilus.adapters.common.providers import InstrumentSources, resolve_instruments
 
-DEFAULT_FILE = (Path(__file__).resolve().parents[1] / "tests" / "data" / "binance_cm_aggtrades"
-                / "BTCUSD_PERP-aggTrades-2026-05-08.zip")
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_FILE = ROOT / "tests" / "data" / "binance_cm_aggtrades" / "BTCUSD_PERP-aggTrades-2026-05-08.zip"
+SOURCES = InstrumentSources.offline(exchange_info=[
+    ROOT / "tests" / "adapters" / "binance" / "fixtures" / f"binance_{api}_exchange_info_recorded.json"
+    for api in ("fapi", "dapi")])
+"""Instrument definitions from Binance's recorded exchangeInfo (offline)."""
 
 
 def read_bare(path: Path) -> pa.Table:
@@ -47,9 +52,10 @@ def read_bare(path: Path) -> pa.Table:
     return pacsv.read_csv(path)
 
 
-def build_ticks(table: pa.Table, instrument_id: str) -> list[TradeTick]:
+def build_ticks(table: pa.Table, symbol: str) -> list[TradeTick]:
     """The baseline's conversion: the table's columns to ``TradeTick`` objects (timed as part of the baseline)."""
-    instrument = known_perpetual(instrument_id)
+    iid = binance_instrument_id(symbol).value
+    instrument = resolve_instruments({iid: symbol}, Path(tempfile.gettempdir()) / "none", SOURCES)[iid][0]
     ts = (table["transact_time"].to_numpy().astype(np.uint64) * np.uint64(1_000_000))
     sides = np.where(table["is_buyer_maker"].to_numpy(zero_copy_only=False), 2, 1).astype(np.uint8)
     return TradeTick.from_raw_arrays_to_list(
@@ -66,15 +72,15 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     path = args.file
-    instrument_id = f"{path.name.split('-')[0]}.BINANCE"
+    symbol = path.name.split("-")[0]
     rows = read_bare(path).num_rows
-    build_ticks(read_bare(path), instrument_id)  # instrument lookup and imports outside the timings
+    build_ticks(read_bare(path), symbol)  # instrument lookup and imports outside the timings
 
     ours, base_read, base_build, base_write = [], [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(args.repeat):
             start = time.perf_counter()
-            summary = ingest_binance_files([path], Path(tmp) / f"ours{i}")
+            summary = ingest_binance_files([path], Path(tmp) / f"ours{i}", instruments=SOURCES)
             ours.append(time.perf_counter() - start)
             assert sum(summary.counts.values()) == rows
 
@@ -83,7 +89,7 @@ def main() -> None:
             base_read.append(time.perf_counter() - start)
             assert table.num_rows == rows
             start = time.perf_counter()
-            ticks = build_ticks(table, instrument_id)
+            ticks = build_ticks(table, symbol)
             base_build.append(time.perf_counter() - start)
             catalog = ParquetDataCatalog(str(Path(tmp) / f"base{i}"))
             start = time.perf_counter()

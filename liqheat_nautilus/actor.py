@@ -19,6 +19,7 @@ from liqheat_nautilus.core.params import MapParams
 from liqheat_nautilus.core.profile import load_profile
 from liqheat_nautilus.core.units import NS_PER_SECOND
 from liqheat_nautilus.data import (
+    RATIO_KINDS,
     FundingRate,
     LiquidationCluster,
     LiquidationEvent,
@@ -78,6 +79,10 @@ class LiquidationMapActorConfig(ActorConfig, frozen=True):
         Relative dead band of the bias.
     history_capacity : int, default 0
         Snapshot ring-buffer capacity for heatmaps (0 = off).
+    long_short_ratio_kind : str, default "accounts"
+        Which :class:`~liqheat_nautilus.data.LongShortRatio` rows split open interest between the sides (one of
+        ``RATIO_KINDS``: ``"accounts"``, ``"top_trader_accounts"``, ``"top_trader_positions"``); the others are
+        ignored.
     map_profile : str, optional
         Path of a map profile file (``liqheat calibrate`` writes them; see
         :mod:`liqheat_nautilus.core.profile`): its ``[map]`` fields replace the fields above.
@@ -133,6 +138,7 @@ class LiquidationMapActorConfig(ActorConfig, frozen=True):
     avg_position_usd: float = _MAP_DEFAULTS.avg_position_usd
     magnet_dead_band: float = _MAP_DEFAULTS.magnet_dead_band
     history_capacity: int = _MAP_DEFAULTS.history_capacity
+    long_short_ratio_kind: str = "accounts"
     map_profile: str | None = None
     map_params_extra: dict | None = None
     oi_instrument_ids: list[str] | None = None
@@ -147,6 +153,8 @@ class LiquidationMapActorConfig(ActorConfig, frozen=True):
 
     def __post_init__(self) -> None:
         """Validate the map parameters when the config is built (a bad value fails here, not mid-run)."""
+        if self.long_short_ratio_kind not in RATIO_KINDS:
+            raise ValueError(f"long_short_ratio_kind {self.long_short_ratio_kind!r} is not one of {list(RATIO_KINDS)}")
         self.map_params()
 
     def map_params(self, inverse: bool = False) -> MapParams:
@@ -332,6 +340,8 @@ class LiquidationMapActor(Actor):
     def _is_map_input(self, data: Data) -> bool:
         if isinstance(data, OpenInterest):
             return data.instrument_id in self._oi_instruments
+        if isinstance(data, LongShortRatio) and data.kind != self.config.long_short_ratio_kind:
+            return False
         return isinstance(data, FundingRate | LongShortRatio | TakerVolume) and (
             data.instrument_id == self.config.instrument_id)
 

@@ -117,9 +117,10 @@ def read_market_series(
     bar_type: str | None = None,
     start_ns: int | None = None,
     end_ns: int | None = None,
+    ratio_kind: str = "accounts",
 ) -> MarketSeries:
     """
-    Read bars, open interest and funding of one instrument from a Nautilus ``ParquetDataCatalog``.
+    Read bars, open interest, funding and positioning data of one instrument from a Nautilus ``ParquetDataCatalog``.
 
     Parameters
     ----------
@@ -133,11 +134,14 @@ def read_market_series(
         bar type in the catalog.
     start_ns, end_ns : int, optional
         Inclusive time bounds (UNIX ns).
+    ratio_kind : str, default "accounts"
+        Which ``LongShortRatio`` rows to read (one of ``RATIO_KINDS``; a Binance catalog holds three kinds per
+        5-minute stamp).
 
     Returns
     -------
     MarketSeries
-        Rows sorted by ``ts_event``; open interest and funding may be empty.
+        Rows sorted by ``ts_event``; open interest, funding and positioning data may be empty.
 
     Raises
     ------
@@ -167,7 +171,8 @@ def read_market_series(
     bars = sorted(bars, key=lambda b: b.ts_event)
     oi = _sorted(cat.query(OpenInterest, identifiers=[instrument_id], **bounds))
     funding = _sorted(cat.query(FundingRate, identifiers=[instrument_id], **bounds))
-    ratios = _sorted(_query_if_present(cat, LongShortRatio, instrument_id, bounds))
+    ratios = [r for r in _sorted(_query_if_present(cat, LongShortRatio, instrument_id, bounds))
+              if r.kind == ratio_kind]
     taker = _sorted(_query_if_present(cat, TakerVolume, instrument_id, bounds))
     n = len(bars)
     return MarketSeries(
