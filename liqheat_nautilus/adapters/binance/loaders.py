@@ -3,12 +3,12 @@
 What an archive holds: its file name (:func:`parse_binance_name`) and column layout (:data:`LAYOUTS`, as documented in
 binance/binance-public-data). Files are streamed in Arrow batches (bounded memory), converted by the converters of
 :mod:`.parsing`, and written in chunks by :class:`~liqheat_nautilus.persistence.writer.RangeReplacingWriter` inside
-one :func:`~liqheat_nautilus.persistence.staging.staged_catalog` transaction: a bad file anywhere stops the ingest
-and the catalog is left as it was.
+one :func:`~liqheat_nautilus.persistence.transaction.catalog_transaction`: every file is read and checked before
+anything is committed, so a bad file anywhere stops the ingest and the catalog is left as it was.
 """
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +21,7 @@ from liqheat_nautilus.core.units import NS_PER_DAY, NS_PER_HOUR, NS_PER_MINUTE
 from liqheat_nautilus.persistence.checksum import verify_checksum
 from liqheat_nautilus.persistence.csv_stream import DEFAULT_BLOCK_BYTES, CsvLayout, iter_batches
 from liqheat_nautilus.persistence.errors import IngestError
-from liqheat_nautilus.persistence.staging import staged_catalog
+from liqheat_nautilus.persistence.transaction import catalog_transaction, log_stderr
 from liqheat_nautilus.persistence.writer import DEFAULT_CHUNK_ROWS, IngestSummary, RangeReplacingWriter
 
 # -- file layouts ------------------------------------------------------------------------------------------------
@@ -223,7 +223,8 @@ def plan_file(path: str | Path, instrument_id: str | None = None, kind: str | No
 def ingest_binance_files(paths: Iterable[str | Path], catalog_dir: str | Path, instrument_id: str | None = None,
                          kind: str | None = None, interval: str | None = None,
                          chunk_rows: int = DEFAULT_CHUNK_ROWS, block_bytes: int = DEFAULT_BLOCK_BYTES,
-                         verify: bool = True) -> IngestSummary:
+                         verify: bool = True, lock_timeout: float | None = None,
+                         log: Callable[[str], None] = log_stderr) -> IngestSummary:
     """
     Ingest data.binance.vision futures archive files into a catalog, atomically and idempotently.
 
@@ -251,6 +252,10 @@ def ingest_binance_files(paths: Iterable[str | Path], catalog_dir: str | Path, i
         CSV bytes parsed per batch.
     verify : bool, default True
         Verify ``.CHECKSUM`` files when present.
+    lock_timeout : float, optional
+        Seconds to wait while another process writes the catalog (default: as long as it takes; 0: fail at once).
+    log : callable, default: print to stderr
+        Receives one line when the ingest waits for another writer or finishes an interrupted one.
 
     Returns
     -------
@@ -261,8 +266,13 @@ def ingest_binance_files(paths: Iterable[str | Path], catalog_dir: str | Path, i
     Raises
     ------
     IngestError
-        For a bad name, checksum, header, row or value (naming file, line and field); the catalog is unchanged.
+        For a bad name, checksum, header, row or value (naming file, line and field), a target that is not a
+        catalog, a busy catalog or a full disk; the catalog is unchanged.
+    ValueError
+        If ``chunk_rows`` < 1.
     """
+    if chunk_rows < 1:
+        raise ValueError(f"chunk_rows must be >= 1, was {chunk_rows}")
     paths = [Path(p) for p in paths if not str(p).endswith(".CHECKSUM")]  # sidecars are read with their file
     if not paths:
         raise IngestError(catalog_dir, "no input files given")
@@ -273,7 +283,8 @@ def ingest_binance_files(paths: Iterable[str | Path], catalog_dir: str | Path, i
     counts: dict[str, int] = {}
     first: dict[str, int] = {}
     last: dict[str, int] = {}
-    with staged_catalog(catalog_dir) as catalog:
+    with catalog_transaction(catalog_dir, sources=tuple(paths), lock_timeout=lock_timeout, log=log,
+                             command="ingest binance") as catalog:
         for iid in sorted({iid for _, _, iid in plans}):
             catalog.write_data([perpetual_from(BINANCE_PERPETUALS, iid)])
         for path, name, iid in plans:

@@ -6,6 +6,7 @@ through ccxt: ``ohlcv_1m.csv`` (``ts`` = bar open time in ms, open, high, low, c
 time in ms, ``fundingRate`` fraction per 8-hour interval).
 """
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -16,34 +17,56 @@ from nautilus_trader.persistence.wranglers import BarDataWrangler
 from liqheat_nautilus.adapters.common.instruments import perpetual_from
 from liqheat_nautilus.adapters.common.parsing import funding_rate_from_venue, open_interest_from_venue
 from liqheat_nautilus.adapters.okx.providers import OKX_PERPETUALS, OKX_VENUE
-from liqheat_nautilus.core.units import NS_PER_MINUTE, NS_PER_MS
+from liqheat_nautilus.core.units import NS_PER_MINUTE
 from liqheat_nautilus.data import FundingRate, OpenInterest
 from liqheat_nautilus.persistence.checks import (
+    fixed_point_problem,
+    line_of,
     require_columns,
     require_increasing,
     require_ohlc_consistent,
     require_positive,
     to_numeric,
 )
+from liqheat_nautilus.persistence.csv_stream import check_line_lengths
 from liqheat_nautilus.persistence.errors import IngestError
-from liqheat_nautilus.persistence.staging import staged_catalog
+from liqheat_nautilus.persistence.timestamps import EpochUnit
+from liqheat_nautilus.persistence.transaction import catalog_transaction, log_stderr
 from liqheat_nautilus.persistence.writer import IngestSummary
 
 BAR_NS = NS_PER_MINUTE
 OKX_FUNDING_INTERVAL_HOURS = 8.0
 
 
-def _read_csv(path: Path, columns: list[str]) -> pd.DataFrame:
+def _read_csv(path: Path, columns: list[str]) -> tuple[pd.DataFrame, np.ndarray]:
+    """The checked rows of one sample file and their ``ts`` in UNIX ns (unit detected from the first row)."""
     if not path.is_file():
         raise IngestError(path, "file not found")
+    check_line_lengths(path)
     try:
         df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise IngestError(path, f"not a readable CSV: {exc}") from exc
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise IngestError(path, f"not a readable CSV: {str(exc).strip()}") from None
     require_columns(df, columns, path)
-    to_numeric(df, columns, path)
-    require_increasing(df["ts"].to_numpy(), path, "ts")
-    return df
+    if not len(df):
+        raise IngestError(path, "no data rows (only a header)", row=2)
+    whole = df["ts"].str.fullmatch(r"\s*\d{1,19}\s*").to_numpy(dtype=bool)
+    if not whole.all():
+        pos = int(np.flatnonzero(~whole)[0])
+        raise IngestError(path, f"not a whole-number epoch timestamp: {df['ts'].iloc[pos]!r}", line_of(pos), "ts")
+    raw = np.minimum(pd.to_numeric(df["ts"]).to_numpy(dtype=np.uint64), np.uint64(2**63 - 1)).astype(np.int64)
+    to_numeric(df, [c for c in columns if c != "ts"], path)
+    ts_ns = EpochUnit(path).to_ns(raw, line_of(0), "ts")
+    require_increasing(ts_ns, path, "ts")
+    return df, ts_ns
+
+
+def _require_fixed(df: pd.DataFrame, columns: list[str], precision: int, kind: str, path: Path,
+                   allow_zero: bool = False) -> None:
+    for column in columns:
+        problem = fixed_point_problem(df[column].to_numpy(), precision, kind, allow_zero)
+        if problem is not None:
+            raise IngestError(path, problem[1], line_of(problem[0]), column)
 
 
 def read_okx_bars(path: Path, bar_type: BarType, instrument) -> list[Bar]:
@@ -67,14 +90,18 @@ def read_okx_bars(path: Path, bar_type: BarType, instrument) -> list[Bar]:
     Raises
     ------
     IngestError
-        For a missing file or column, a non-numeric, non-positive (prices) or negative (volume) value, an
-        inconsistent OHLC row, or a repeated/backward timestamp (naming file, line and field).
+        For a missing file or column, no rows, a non-numeric, non-positive (prices) or negative (volume) value, a
+        price or volume Nautilus cannot hold at the instrument's precision, an inconsistent OHLC row, a time outside
+        2009 … now + 1 day (ms, s, µs or ns, detected per file), or a repeated/backward timestamp (naming file,
+        line and field).
     """
-    df = _read_csv(path, ["ts", "open", "high", "low", "close", "volume"])
+    df, open_ns = _read_csv(path, ["ts", "open", "high", "low", "close", "volume"])
     require_positive(df, ["open", "high", "low", "close"], path)
     require_positive(df, ["volume"], path, allow_zero=True)
+    _require_fixed(df, ["open", "high", "low", "close"], instrument.price_precision, "price", path)
+    _require_fixed(df, ["volume"], instrument.size_precision, "quantity", path, allow_zero=True)
     require_ohlc_consistent(df, path)
-    close_ns = df["ts"].to_numpy(dtype=np.int64) * NS_PER_MS + BAR_NS
+    close_ns = open_ns + BAR_NS
     frame = df[["open", "high", "low", "close", "volume"]].copy()
     frame.index = pd.to_datetime(close_ns, unit="ns", utc=True)
     return BarDataWrangler(bar_type, instrument).process(frame)
@@ -87,17 +114,20 @@ def read_okx_open_interest(path: Path, instrument_id) -> list[OpenInterest]:
     Raises
     ------
     IngestError
-        For a missing column, a bad or negative value, or a repeated/backward timestamp.
+        For a missing column, no rows, a bad, negative or implausibly large value (above 1e13 USD), or a bad,
+        repeated or backward timestamp (naming file, line and field).
     """
-    df = _read_csv(path, ["ts", "oi_value"])
+    df, ts_ns = _read_csv(path, ["ts", "oi_value"])
     require_positive(df, ["oi_value"], path, allow_zero=True)
-    ts = (df["ts"].to_numpy(dtype=np.int64) * NS_PER_MS).tolist()
     # the sample has USD only (no price here): contracts and base units stay unknown (nan)
-    return [
-        open_interest_from_venue(instrument_id, OKX_VENUE, contract_size=1.0, inverse=False, ts_event=t, ts_init=t,
-                                 usd=v)
-        for t, v in zip(ts, df["oi_value"].tolist(), strict=True)
-    ]
+    items = []
+    for pos, (t, v) in enumerate(zip(ts_ns.tolist(), df["oi_value"].tolist(), strict=True)):
+        try:
+            items.append(open_interest_from_venue(instrument_id, OKX_VENUE, contract_size=1.0, inverse=False,
+                                                  ts_event=t, ts_init=t, usd=v))
+        except ValueError as exc:
+            raise IngestError(path, str(exc), line_of(pos), "oi_value") from None
+    return items
 
 
 def read_okx_funding(path: Path, instrument_id) -> list[FundingRate]:
@@ -109,33 +139,44 @@ def read_okx_funding(path: Path, instrument_id) -> list[FundingRate]:
     Raises
     ------
     IngestError
-        For a missing column, a non-numeric value or a repeated/backward timestamp.
+        For a missing column, no rows, a non-numeric or out-of-range (beyond +-100 %) rate, or a bad, repeated or
+        backward timestamp (naming file, line and field).
     """
-    df = _read_csv(path, ["ts", "fundingRate"])
-    ts = (df["ts"].to_numpy(dtype=np.int64) * NS_PER_MS).tolist()
-    return [
-        funding_rate_from_venue(instrument_id, r, interval_hours=OKX_FUNDING_INTERVAL_HOURS, ts_event=t, ts_init=t)
-        for t, r in zip(ts, df["fundingRate"].tolist(), strict=True)
-    ]
+    df, ts_ns = _read_csv(path, ["ts", "fundingRate"])
+    items = []
+    for pos, (t, r) in enumerate(zip(ts_ns.tolist(), df["fundingRate"].tolist(), strict=True)):
+        try:
+            items.append(funding_rate_from_venue(instrument_id, r, interval_hours=OKX_FUNDING_INTERVAL_HOURS,
+                                                 ts_event=t, ts_init=t))
+        except ValueError as exc:
+            raise IngestError(path, str(exc), line_of(pos), "fundingRate") from None
+    return items
 
 
 def ingest_okx_sample(source_dir: str | Path, catalog_dir: str | Path,
-                      instrument_id: str = "SOL-USDT-SWAP.OKX") -> IngestSummary:
+                      instrument_id: str = "SOL-USDT-SWAP.OKX", lock_timeout: float | None = None,
+                      log: Callable[[str], None] = log_stderr) -> IngestSummary:
     """
-    Build or refresh a catalog from an OKX sample folder, atomically.
+    Add an OKX sample folder to a catalog (new or existing), atomically.
 
     Writes the ``CryptoPerpetual`` definition, ``Bar`` (1-MINUTE-LAST-EXTERNAL), :class:`OpenInterest` and
-    :class:`FundingRate`, each sorted by ``ts_init``. The whole catalog is rebuilt in a staging folder and
-    swapped in, so re-running is idempotent and a failure leaves an existing catalog unchanged.
+    :class:`FundingRate`, each sorted by ``ts_init``. All three files are read and checked first; then each stream
+    replaces what the catalog held for the same type and instrument in the stream's time range, in one commit. Other
+    instruments' data and other times stay as they were, re-running is idempotent, and a failure leaves the catalog
+    unchanged.
 
     Parameters
     ----------
     source_dir : str or Path
         Folder with ``ohlcv_1m.csv``, ``open_interest.csv``, ``funding_rate.csv``.
     catalog_dir : str or Path
-        The catalog folder to (re)build.
+        The catalog folder: new, empty, or a catalog (anything else is refused), not the source folder.
     instrument_id : str, default "SOL-USDT-SWAP.OKX"
         A key of :data:`~liqheat_nautilus.adapters.okx.providers.OKX_PERPETUALS`.
+    lock_timeout : float, optional
+        Seconds to wait while another process writes the catalog (default: as long as it takes; 0: fail at once).
+    log : callable, default: print to stderr
+        Receives one line when the ingest waits for another writer or finishes an interrupted one.
 
     Returns
     -------
@@ -144,18 +185,23 @@ def ingest_okx_sample(source_dir: str | Path, catalog_dir: str | Path,
     Raises
     ------
     IngestError
-        For any bad source file (the catalog is left as it was).
+        For any bad source file (naming file, line and field), a refused target, a busy catalog or a full disk
+        (the catalog is left as it was).
     """
     source = Path(source_dir)
+    if not source.is_dir():
+        raise IngestError(source, "source folder not found (it must hold ohlcv_1m.csv, open_interest.csv, "
+                                  "funding_rate.csv)", field="--source")
     try:
         instrument = perpetual_from(OKX_PERPETUALS, instrument_id)
     except KeyError as exc:
-        raise IngestError(source, str(exc.args[0]), field="instrument_id") from None
+        raise IngestError(source, str(exc.args[0]), field="--instrument") from None
     bar_type = BarType.from_str(f"{instrument_id}-1-MINUTE-LAST-EXTERNAL")
     bars = read_okx_bars(source / "ohlcv_1m.csv", bar_type, instrument)
     oi = read_okx_open_interest(source / "open_interest.csv", instrument.id)
     funding = read_okx_funding(source / "funding_rate.csv", instrument.id)
-    with staged_catalog(catalog_dir, fresh=True) as catalog:
+    with catalog_transaction(catalog_dir, sources=(source,), lock_timeout=lock_timeout, log=log,
+                             command="ingest okx") as catalog:
         catalog.write_data([instrument])
         for items in (bars, oi, funding):
             catalog.write_data(items)
