@@ -681,6 +681,9 @@ def catalog_transaction(target: str | Path, sources: tuple[str | Path, ...] = ()
                 tx.commit()
             except BaseException as exc:
                 tx.abort()
+                if tx.committed:  # interrupted while applying the commit: abort() finished it
+                    with contextlib.suppress(AttributeError, TypeError):
+                        exc.catalog_committed = True
                 if is_disk_full(exc):
                     raise IngestError(root, f"no space left on the device ({exc.strerror or exc}); nothing was "
                                             "committed and the partial files were removed") from None

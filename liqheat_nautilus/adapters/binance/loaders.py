@@ -81,6 +81,8 @@ _KLINE_INTERVALS = {
     "1h": (1, "HOUR"), "2h": (2, "HOUR"), "4h": (4, "HOUR"), "6h": (6, "HOUR"), "8h": (8, "HOUR"),
     "12h": (12, "HOUR"), "1d": (1, "DAY"),
 }
+KLINE_INTERVALS = tuple(_KLINE_INTERVALS)
+"""Kline intervals of the archive (``1m`` ... ``1d``), the valid values of ``interval``."""
 _UNIT_NS = {"MINUTE": NS_PER_MINUTE, "HOUR": NS_PER_HOUR, "DAY": NS_PER_DAY}
 
 _NAME = re.compile(
@@ -205,9 +207,11 @@ def plan_file(path: str | Path, instrument_id: str | None = None, kind: str | No
         if kind is None or instrument_id is None:
             raise
         if kind not in KINDS:
-            raise IngestError(path, f"unknown kind {kind!r}; expected one of {KINDS}") from None
-        if kind == "klines" and not interval:
-            raise IngestError(path, "kline files need an interval such as 1m") from None
+            raise IngestError(path, f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}",
+                              field="--kind") from None
+        if kind == "klines" and interval not in _KLINE_INTERVALS:
+            raise IngestError(path, f"kline files need an interval, one of {', '.join(KLINE_INTERVALS)}; got "
+                                    f"{interval!r}", field="--interval") from None
         name = BinanceFileName(symbol=instrument_id.split(".")[0], kind=kind, date="",
                                interval=interval if kind == "klines" else "")
     if kind is not None and kind != name.kind:
