@@ -15,6 +15,7 @@ from liqheat_nautilus.adapters.binance.loaders import KINDS, KLINE_INTERVALS
 from liqheat_nautilus.adapters.okx.loaders import ingest_okx_sample
 from liqheat_nautilus.paths import default_catalog_dir, sample_dir
 from liqheat_nautilus.persistence.errors import IngestError
+from liqheat_nautilus.persistence.transaction import CommitIncompleteError
 from liqheat_nautilus.persistence.writer import IngestSummary
 
 EXIT_INTERRUPTED = 130
@@ -150,6 +151,9 @@ def _write(verb: str, action: Callable[[], IngestSummary]) -> int:
         else:
             print(f"{verb} interrupted: nothing was committed, the catalog is unchanged", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except CommitIncompleteError as exc:
+        print(f"{verb} committed but not finished: {exc}", file=sys.stderr)
+        return 1
     except IngestError as exc:
         print(f"{verb} failed, catalog unchanged: {exc}", file=sys.stderr)
         return 1

@@ -89,6 +89,10 @@ class CatalogBusyError(IngestError):
     """Another process holds the catalog's write lock (after waiting ``lock_timeout`` seconds)."""
 
 
+class CommitIncompleteError(IngestError):
+    """A write passed its commit point but could not be applied completely; the next open of the catalog will."""
+
+
 def is_disk_full(exc: BaseException) -> bool:
     """
     Whether an exception is a full disk or an exceeded quota (``ENOSPC``/``EDQUOT``/``EFBIG``).
@@ -680,10 +684,22 @@ def catalog_transaction(target: str | Path, sources: tuple[str | Path, ...] = ()
                 _step("prepared")
                 tx.commit()
             except BaseException as exc:
-                tx.abort()
+                try:
+                    tx.abort()
+                except Exception as abort_exc:
+                    if not tx.committed:
+                        raise
+                    raise CommitIncompleteError(root, f"the write is committed, but applying it failed ({abort_exc});"
+                                                      " the next command that opens this catalog finishes it") \
+                        from None
                 if tx.committed:  # interrupted while applying the commit: abort() finished it
-                    with contextlib.suppress(AttributeError, TypeError):
-                        exc.catalog_committed = True
+                    if not isinstance(exc, Exception):  # Ctrl-C: stop, and say that the write is complete
+                        with contextlib.suppress(AttributeError, TypeError):
+                            exc.catalog_committed = True
+                        raise
+                    if log is not None:
+                        log(f"catalog {root}: finished the commit after an error ({exc})")
+                    return
                 if is_disk_full(exc):
                     raise IngestError(root, f"no space left on the device ({exc.strerror or exc}); nothing was "
                                             "committed and the partial files were removed") from None
@@ -711,8 +727,16 @@ def _remove_new_folders(root: Path, created: list[Path]) -> None:
 # -- readers --------------------------------------------------------------------------------------------------------
 
 
+def _leftovers(root: Path) -> bool:
+    control = control_dir(root)
+    return (control / JOURNAL_NAME).exists() or any(control.glob(f"{TX_PREFIX}*")) or any(control.glob("*.tmp")) \
+        or (root / ".scratch").is_dir() or (control / WRITER_NAME).exists()
+
+
 def _recover_if_writer_gone(root: Path) -> None:
-    """A reader that finds a journal finishes the commit if no writer holds the lock (it crashed)."""
+    """A reader that finds a journal or leftovers finishes or undoes the write if no writer holds the lock (crashed)."""
+    if not _leftovers(root):
+        return
     lock = FileLock(str(control_dir(root) / LOCK_NAME), thread_local=False)
     try:
         lock.acquire(timeout=0)
@@ -720,6 +744,7 @@ def _recover_if_writer_gone(root: Path) -> None:
         return
     try:
         recover(root)
+        (control_dir(root) / WRITER_NAME).unlink(missing_ok=True)  # the crashed writer's note
     except OSError:
         pass
     finally:
@@ -756,6 +781,7 @@ def consistent_read(root: str | Path, read: Callable[[], _T], timeout: float = 6
     """
     root = Path(root)
     deadline = time.monotonic() + timeout
+    _recover_if_writer_gone(root)
     while True:
         if commit_in_progress(root):
             _recover_if_writer_gone(root)

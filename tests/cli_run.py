@@ -1,0 +1,44 @@
+"""Running the real ``liqheat`` CLI in a fresh interpreter, and what a clean failure looks like (test helper).
+
+A subprocess, because a Rust panic aborts the whole process (exit 134), which an in-process call could not survive.
+"""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CLI_CODE = "import sys; from liqheat_nautilus.cli import main; sys.exit(main(sys.argv[1:]))"
+
+
+def run_liqheat(*args: str, prelude: str = "", env: dict | None = None, timeout: float = 300.0,
+                cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """
+    ``liqheat ARGS`` in a fresh interpreter; ``prelude`` is Python run first (e.g. to install a fault hook).
+
+    Returns
+    -------
+    subprocess.CompletedProcess
+        With text ``stdout`` and ``stderr``.
+    """
+    code = f"{prelude}\n{CLI_CODE}" if prelude else CLI_CODE
+    full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+    return subprocess.run([sys.executable, "-c", code, *map(str, args)], capture_output=True, text=True,
+                          timeout=timeout, env=full_env, cwd=cwd or ROOT)
+
+
+def assert_clean_failure(proc: subprocess.CompletedProcess, *expected: str, last_line: bool = False) -> str:
+    """
+    Non-zero exit, no traceback or panic, one stderr line holding every ``expected`` text; returns the line.
+
+    With ``last_line`` the process may log other lines first (a live node's log): the last line is checked.
+    """
+    assert proc.returncode not in (0, -6, 134), (proc.returncode, proc.stderr[-2000:])  # 134/-6: process abort
+    assert "Traceback" not in proc.stderr and "panicked" not in proc.stderr, proc.stderr[-2000:]
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    if not last_line:
+        assert len(lines) == 1, proc.stderr
+    for text in expected:
+        assert text in lines[-1], (text, lines[-1])
+    return lines[-1]
