@@ -137,10 +137,13 @@ def check_catalog(spec: BacktestFile) -> int:
     """
     from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
+    from liqheat_nautilus.persistence.scan import scan_catalog
+
     path = spec.catalog_path()
     if not (path / "data").is_dir():
         raise FileNotFoundError(f"{path} is not a Nautilus catalog (no data/ folder); build one with "
                                 f"`liqheat catalog ingest ...` or `liqheat catalog fetch ...`")
+    scan_catalog(path)  # a file that is not readable Parquet: one line naming it, not a Rust error mid-run
     catalog = ParquetDataCatalog(str(path))
     instruments = {str(i.id): i for i in catalog.instruments()}
     iid = spec.data.instrument_id

@@ -64,7 +64,8 @@ def check_options(args: argparse.Namespace) -> None:
     ------
     ValueError
         Naming the option: ``--model`` or ``--leverage-profile`` not among the known names, a non-positive
-        ``--bin-bps``, ``--n-bins`` below 8, a non-positive ``--snapshot-minutes``.
+        ``--bin-bps`` or ``--window-pct``, ``--mmr`` outside (0, 1), ``--n-bins`` below 8, a non-positive
+        ``--snapshot-minutes``, a negative ``--hours``, a ``--name`` holding a folder.
     """
     from liqheat_nautilus.core.leverage import PROFILES
     from liqheat_nautilus.core.params import MODELS
@@ -80,6 +81,12 @@ def check_options(args: argparse.Namespace) -> None:
                              f"got {value!r}")
     if args.n_bins < 8:
         raise ValueError(f"--n-bins must be a whole number >= 8; got {args.n_bins!r}")
+    if getattr(args, "hours", 0.0) < 0:
+        raise ValueError(f"--hours must be >= 0 (0: all of the history); got {args.hours!r}")
+    if getattr(args, "window_pct", 1.0) <= 0:
+        raise ValueError(f"--window-pct must be > 0; got {args.window_pct!r}")
+    if args.name is not None and (not args.name or Path(args.name).name != args.name or args.name in (".", "..")):
+        raise ValueError(f"--name must be a file name without a folder; got {args.name!r}")
     if args.snapshot_minutes < 1:
         raise ValueError(f"--snapshot-minutes must be a whole number >= 1; got {args.snapshot_minutes!r}")
 
@@ -132,6 +139,7 @@ def _run(args: argparse.Namespace) -> int:
     import numpy as np
     import pandas as pd
 
+    from liqheat_nautilus import validation
     from liqheat_nautilus.charts.browser import BrowserError
     from liqheat_nautilus.charts.heatmap import heatmap_figure
     from liqheat_nautilus.charts.liquidation_map import MapView, liquidation_map_figure
@@ -147,6 +155,7 @@ def _run(args: argparse.Namespace) -> int:
             raise ValueError(f"--formats must list html and/or png, was {args.formats!r}")
         at_ns = parse_time(args.at)
         check_options(args)
+        out = validation.output_dir(args.out or project_root() / "results" / "charts", "--out")
         params = MapParams(model=args.model, leverage_profile=args.leverage_profile, mmr=args.mmr,
                            bin_bps=args.bin_bps, n_bins=args.n_bins)
         catalog = _catalog(args)
@@ -167,7 +176,6 @@ def _run(args: argparse.Namespace) -> int:
                 keep = history["ts_ns"] >= state.at_ns - int(args.hours * NS_PER_HOUR)
                 history = {k: np.asarray(v)[keep] for k, v in history.items()}
             fig = heatmap_figure(history, state.series.bars_frame(), args.instrument)
-        out = args.out or project_root() / "results" / "charts"
         name = args.name or f"{'liquidation_map' if args.chart == 'map' else 'liquidation_heatmap'}_" \
                             f"{args.instrument.replace('.', '_')}_{when}"
         for fmt in ("html", "png"):  # the page first: it is written even when Chromium is missing

@@ -64,7 +64,7 @@ def require_positive(df: pd.DataFrame, columns: list[str], path: str | Path, all
         if bad.any():
             pos = int(np.flatnonzero(bad)[0])
             what = "negative" if allow_zero else "not positive"
-            raise IngestError(path, f"{what}: {values[pos]!r}", line_of(pos, header_lines), column)
+            raise IngestError(path, f"{what}: {float(values[pos])!r}", line_of(pos, header_lines), column)
 
 
 def require_ohlc_consistent(df: pd.DataFrame, path: str | Path, header_lines: int = HEADER_LINES) -> None:
@@ -133,11 +133,11 @@ def fixed_point_problem(values: np.ndarray, precision: int, kind: str,
     big = values > maximum
     if big.any():
         pos = int(np.flatnonzero(big)[0])
-        return pos, f"{values[pos]!r} is above the largest {kind} Nautilus can hold ({maximum:,.0f})"
+        return pos, f"{float(values[pos])!r} is above the largest {kind} Nautilus can hold ({maximum:,.0f})"
     if not allow_zero:
         zero = np.round(values, precision) <= 0
         if zero.any():
             pos = int(np.flatnonzero(zero)[0])
-            return pos, (f"{values[pos]!r} rounds to 0 at the instrument's {kind} precision ({precision} decimal "
-                         "places)")
+            return pos, (f"{float(values[pos])!r} rounds to 0 at the instrument's {kind} precision ({precision} "
+                         "decimal places)")
     return None

@@ -124,11 +124,12 @@ class ArchiveConverter:
             bad |= values < 0
         if bad.any():
             pos = int(np.flatnonzero(bad)[0])
-            raise self._fail(batch, pos, column, f"{values[pos]!r} is not a finite {minimum} number")
+            raise self._fail(batch, pos, column, f"{float(values[pos])!r} is not a finite {minimum} number")
         big = np.abs(values) > maximum
         if big.any():
             pos = int(np.flatnonzero(big)[0])
-            raise self._fail(batch, pos, column, f"{values[pos]!r} is above the largest accepted value {maximum:g}")
+            raise self._fail(batch, pos, column,
+                             f"{float(values[pos])!r} is above the largest accepted value {maximum:g}")
         return values
 
     def _fixed(self, batch: Batch, column: str, kind: str, allow_zero: bool = False) -> np.ndarray:

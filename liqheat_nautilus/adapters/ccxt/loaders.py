@@ -38,7 +38,7 @@ from liqheat_nautilus.core.units import NS_PER_MS
 from liqheat_nautilus.data import FundingRate, OpenInterest
 from liqheat_nautilus.persistence.errors import IngestError
 from liqheat_nautilus.persistence.scan import last_ts_init
-from liqheat_nautilus.persistence.transaction import catalog_transaction
+from liqheat_nautilus.persistence.transaction import catalog_transaction, check_target
 from liqheat_nautilus.persistence.writer import DEFAULT_CHUNK_ROWS, IngestSummary, RangeReplacingWriter
 
 FETCH_KINDS = ("bars", "trades", "oi", "funding")
@@ -298,6 +298,7 @@ def fetch_to_catalog(plan: FetchPlan, catalog_dir: str | Path, exchange: ccxt.Ex
     if plan.end_ms <= plan.start_ms:
         raise ValueError(f"empty range: end {plan.end_ms} <= start {plan.start_ms}")
     timeframe_ms(plan.timeframe)
+    check_target(catalog_dir)  # before any request: a refused folder costs no download
     exchange = exchange or make_exchange(plan.exchange, api_base=api_base)
     fetcher = _Fetcher(plan, exchange, spec, policy, sleep, log)
     instrument = fetcher.instrument
