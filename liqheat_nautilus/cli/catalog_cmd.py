@@ -147,7 +147,8 @@ def _write(verb: str, action: Callable[[], IngestSummary]) -> int:
             summary = action()
     except KeyboardInterrupt as exc:
         if getattr(exc, "catalog_committed", False):
-            print(f"{verb} interrupted after its commit: the catalog holds the complete new data", file=sys.stderr)
+            print(f"{verb} interrupted after its commit point: the catalog holds the complete new data (a step left "
+                  "undone is finished by the next command on this catalog)", file=sys.stderr)
         else:
             print(f"{verb} interrupted: nothing was committed, the catalog is unchanged", file=sys.stderr)
         return EXIT_INTERRUPTED

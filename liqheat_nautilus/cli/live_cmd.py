@@ -37,6 +37,12 @@ def _run(args: argparse.Namespace) -> int:
     path = args.config or config_dir() / DEFAULT_CONFIG
     try:
         log_level = args.log_level and validation.log_level(args.log_level)  # Nautilus' parser would abort
+        if args.duration is not None:
+            validation.number(args.duration, "--duration", minimum=0.0, exclusive=True)
+        if args.summary is not None:
+            validation.output_dir(args.summary.parent, "--summary")
+            if args.summary.is_dir():
+                raise ValueError(f"--summary {args.summary} is a folder, not a file")
     except ValueError as exc:
         print(f"live failed: {exc}", file=sys.stderr)
         return 2

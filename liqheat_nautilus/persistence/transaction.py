@@ -686,8 +686,12 @@ def catalog_transaction(target: str | Path, sources: tuple[str | Path, ...] = ()
             except BaseException as exc:
                 try:
                     tx.abort()
-                except Exception as abort_exc:
+                except BaseException as abort_exc:
                     if not tx.committed:
+                        raise
+                    if not isinstance(abort_exc, Exception):  # a second Ctrl-C: the next open finishes the commit
+                        with contextlib.suppress(AttributeError, TypeError):
+                            abort_exc.catalog_committed = True
                         raise
                     raise CommitIncompleteError(root, f"the write is committed, but applying it failed ({abort_exc});"
                                                       " the next command that opens this catalog finishes it") \
