@@ -5,6 +5,7 @@ columns a kind of file has; :func:`iter_batches` streams it.
 """
 
 import csv
+import io
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -239,12 +240,59 @@ def iter_batches(path: str | Path, layout: CsvLayout,
                                            true_values=["true", "True", "TRUE"],
                                            false_values=["false", "False", "FALSE"])
     line = 2 if header else 1
-    with open_text(path) as fh:
+    with open_text(path) as raw:
+        fh = _NewlineGuard(raw, limit=block_bytes)
         try:
             reader = pacsv.open_csv(fh, read_options=read_options, convert_options=convert_options)
             for table in reader:
                 if table.num_rows:
                     yield Batch(table, line)
                 line += table.num_rows
-        except pa.ArrowInvalid as exc:
+        except (pa.ArrowInvalid, _RunawayLine) as exc:
             raise locate_bad_value(path, layout, header) from exc
+        finally:
+            fh.stop()  # Arrow's read-ahead thread gets no more data once we are done
+
+
+class _RunawayLine(OSError):
+    """More bytes without a line break than one Arrow block: the read stops here."""
+
+
+class _NewlineGuard(io.RawIOBase):
+    """
+    A read-only binary stream passing another through, stopping at ``limit`` bytes without a newline.
+
+    Arrow's CSV reader reads ahead on a thread: on a line longer than its block it would keep buffering the line
+    (about 1 GB for a 300 MB line) after it has raised its "straddling object" error. Through this guard it gets at
+    most one block past the last newline, and nothing once :meth:`stop` was called.
+    """
+
+    def __init__(self, inner: IO[bytes], limit: int) -> None:
+        super().__init__()
+        self._inner = inner
+        self._limit = limit
+        self._since_newline = 0
+        self._stopped = False
+
+    def readable(self) -> bool:
+        return True
+
+    def stop(self) -> None:
+        """Serve no more data (end of file from now on)."""
+        self._stopped = True
+
+    def read(self, size: int = -1) -> bytes:
+        if self._stopped:
+            return b""
+        data = self._inner.read(size)
+        last = data.rfind(b"\n")
+        self._since_newline = self._since_newline + len(data) if last < 0 else len(data) - last - 1
+        if self._since_newline > self._limit:
+            self._stopped = True
+            raise _RunawayLine(f"more than {self._limit:,} bytes without a line break")
+        return data
+
+    def readinto(self, buffer) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
