@@ -34,9 +34,9 @@ CONFIGS: dict[str, dict] = {
     "isolated_mmr, volume_profile, pro rata": {"model": "isolated_mmr"},
     "binance_standard (the default; 4 sizes)": {},
     "ensemble (3 models)": {"model": "ensemble"},
-    "funding_adjusted + dynamic + newest_first + net_liquidations": {
+    "funding_adjusted + dynamic + newest_first": {
         "model": "funding_adjusted", "funding_base_model": "binance_standard", "leverage_profile": "dynamic",
-        "close_mode": "newest_first", "net_liquidations": True,
+        "close_mode": "newest_first",
     },
     "hot_zones + per-tier half-lives": {
         "entry_mode": "hot_zones", "tier_half_lives_hours": (168.0, 120.0, 72.0, 72.0, 36.0, 24.0, 18.0, 18.0),
@@ -177,7 +177,7 @@ def main() -> None:
     after = engine.memory_bytes()
     print(f"memory: engine arrays {before:,} bytes before, {after:,} bytes after {2 * n:,} bars "
           f"(ring buffer of 168 snapshots, 8 cohort layers included); pending bars list "
-          f"{len(engine._pending_price)} entries; Python heap traced after {n:,} bars "
+          f"{len(engine.bars)} entries; Python heap traced after {n:,} bars "
           f"{snap_after_first / 1e6:.2f} MB, after {2 * n:,} bars {snap_after_second / 1e6:.2f} MB")
     if after != before:
         raise SystemExit("engine memory grew")

@@ -4,27 +4,45 @@ Public API
 ----------
 - :class:`LiquidationMap` — the Nautilus ``Indicator``;
 - :class:`LiquidationMapActor` / :class:`LiquidationMapActorConfig` — the ``Actor`` that publishes signals;
-- data types :class:`OpenInterest`, :class:`FundingRate`, :class:`LiquidationCluster`,
-  :class:`LiquidationMapSnapshot`;
+- data types :class:`OpenInterest`, :class:`FundingRate`, :class:`LongShortRatio`, :class:`TakerVolume`,
+  :class:`LiquidationCluster`, :class:`LiquidationMapSnapshot`;
 - :class:`MapParams` and :class:`LiquidationMapEngine` — the numpy core (hot loops compiled with numba),
   no Nautilus imports.
+
+The names are imported on first use, so ``import liqheat_nautilus.core`` (the maths alone) does not import
+NautilusTrader.
 """
 
-from liqheat_nautilus.actor import LiquidationMapActor, LiquidationMapActorConfig
-from liqheat_nautilus.core import LiquidationMapEngine, MapParams
-from liqheat_nautilus.data import FundingRate, LiquidationCluster, LiquidationMapSnapshot, OpenInterest
-from liqheat_nautilus.indicator import LiquidationMap
+import importlib
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "FundingRate",
-    "LiquidationCluster",
-    "LiquidationMap",
-    "LiquidationMapActor",
-    "LiquidationMapActorConfig",
-    "LiquidationMapEngine",
-    "LiquidationMapSnapshot",
-    "MapParams",
-    "OpenInterest",
-]
+_EXPORTS = {
+    "LiquidationMapActor": "liqheat_nautilus.actor",
+    "LiquidationMapActorConfig": "liqheat_nautilus.actor",
+    "LiquidationMapEngine": "liqheat_nautilus.core",
+    "MapParams": "liqheat_nautilus.core",
+    "FundingRate": "liqheat_nautilus.data",
+    "LiquidationCluster": "liqheat_nautilus.data",
+    "LiquidationMapSnapshot": "liqheat_nautilus.data",
+    "LongShortRatio": "liqheat_nautilus.data",
+    "OpenInterest": "liqheat_nautilus.data",
+    "TakerVolume": "liqheat_nautilus.data",
+    "LiquidationMap": "liqheat_nautilus.indicator",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    """Import a public name from its module on first use (PEP 562)."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'liqheat_nautilus' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])

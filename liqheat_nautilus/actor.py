@@ -16,18 +16,24 @@ from liqheat_nautilus.core.kernels import warm_up
 from liqheat_nautilus.core.magnet import Magnet
 from liqheat_nautilus.core.open_interest_book import OpenInterestBook
 from liqheat_nautilus.core.params import MapParams
+from liqheat_nautilus.core.profile import load_profile
 from liqheat_nautilus.core.units import NS_PER_SECOND
 from liqheat_nautilus.data import (
     FundingRate,
     LiquidationCluster,
     LiquidationEvent,
     LiquidationMapSnapshot,
+    LongShortRatio,
     OpenInterest,
+    TakerVolume,
 )
 from liqheat_nautilus.indicator import LiquidationMap
 
 _add_reduce = np.add.reduce
 _new_data = Data.__new__  # allocates a customdataclass instance without running its __init__
+_MAP_DEFAULTS = MapParams()  # the actor config's defaults are the engine's
+_FEED_ORDER = {Bar: 0, FundingRate: 1, LongShortRatio: 2, TakerVolume: 3, OpenInterest: 4}
+"""At equal times a bar is fed first, then funding, ratio, taker volume, open interest (as the replay driver)."""
 
 
 class LiquidationMapActorConfig(ActorConfig, frozen=True):
@@ -59,8 +65,9 @@ class LiquidationMapActorConfig(ActorConfig, frozen=True):
         Absolute bin width (price); overrides ``bin_bps`` when > 0.
     n_bins : int, default 1000
         Bins in the re-centring grid.
-    half_life_hours : float, default 0.0
-        Cohort decay half-life (0 = none).
+    half_life_hours : float, default 72.0
+        Holding half-life of positions (turnover; 0 = never closed by age). Every default of this config is
+        :class:`~liqheat_nautilus.core.params.MapParams`' own, so the actor without options is the default map.
     cluster_quantile : float, default 0.9
         Bin notional quantile a cluster bin must reach.
     max_clusters_per_side : int, default 8
@@ -71,9 +78,13 @@ class LiquidationMapActorConfig(ActorConfig, frozen=True):
         Relative dead band of the bias.
     history_capacity : int, default 0
         Snapshot ring-buffer capacity for heatmaps (0 = off).
+    map_profile : str, optional
+        Path of a map profile file (``liqheat calibrate`` writes them; see
+        :mod:`liqheat_nautilus.core.profile`): its ``[map]`` fields replace the fields above.
     map_params_extra : dict, optional
         Any other :class:`~liqheat_nautilus.core.params.MapParams` field by name (e.g.
         ``{"entry_mode": "vwap", "close_mode": "newest_first", "cluster_max_gap": 2}``); lists become tuples.
+        Applied last (over the profile).
     oi_instrument_ids : list[str], optional
         Instruments whose open interest is summed to scale the map (one per venue, e.g.
         ``["BTCUSDT.BINANCE", "BTCUSDT.BYBIT", "BTC-USDT-SWAP.OKX"]``), keyed by their ``OpenInterest.venue``;
@@ -82,9 +93,14 @@ class LiquidationMapActorConfig(ActorConfig, frozen=True):
         A venue's open interest older than this (seconds, relative to the newest report) is stale and holds the
         map's open-interest updates back until it reports again (0 = never stale).
     warmup_lookback_secs : int, default 0
-        On start, request this much history (seconds before now) so the map is populated before the first
-        signal (0 = no warm-up). Bars of ``bar_type`` come from the default client of the venue (or a catalog);
-        history arrives through ``on_historical_data`` and is fed in time order once a price exists.
+        On start, request this much history (seconds before now) so the map is seeded from it before the first
+        signal (0 = no warm-up; 1,209,600 = the seed's 14-day lookback). Bars of ``bar_type`` come from the
+        default client of the venue (or a catalog). Until every request has answered (or
+        ``warmup_timeout_secs`` passed) history *and* live data are held back; then everything is fed in time
+        order (bars, funding, ratios, taker volume, open interest at equal times), so the first open-interest
+        reading seeds the map from the bars before it, as in a backtest.
+    warmup_timeout_secs : int, default 120
+        Longest wait for the warm-up requests before feeding what arrived.
     warmup_bars : bool, default True
         Request ``bar_type`` bars for the warm-up (``request_bars``).
     warmup_client_id : str, optional
@@ -104,28 +120,34 @@ class LiquidationMapActorConfig(ActorConfig, frozen=True):
     bar_type: BarType
     subscribe_trade_ticks: bool = False
     publish_interval_secs: int = 3600
-    model: str = "binance_standard"
+    model: str = _MAP_DEFAULTS.model
     leverage_profile: str = "neutral"
     leverage_weights: dict[str, float] | None = None
-    mmr: float = 0.004
-    bin_bps: float = 10.0
-    bin_size: float = 0.0
-    n_bins: int = 1000
-    half_life_hours: float = 0.0
-    cluster_quantile: float = 0.9
-    max_clusters_per_side: int = 8
-    avg_position_usd: float = 10_000.0
-    magnet_dead_band: float = 0.05
-    history_capacity: int = 0
+    mmr: float = _MAP_DEFAULTS.mmr
+    bin_bps: float = _MAP_DEFAULTS.bin_bps
+    bin_size: float = _MAP_DEFAULTS.bin_size
+    n_bins: int = _MAP_DEFAULTS.n_bins
+    half_life_hours: float = _MAP_DEFAULTS.half_life_hours
+    cluster_quantile: float = _MAP_DEFAULTS.cluster_quantile
+    max_clusters_per_side: int = _MAP_DEFAULTS.max_clusters_per_side
+    avg_position_usd: float = _MAP_DEFAULTS.avg_position_usd
+    magnet_dead_band: float = _MAP_DEFAULTS.magnet_dead_band
+    history_capacity: int = _MAP_DEFAULTS.history_capacity
+    map_profile: str | None = None
     map_params_extra: dict | None = None
     oi_instrument_ids: list[str] | None = None
     oi_max_age_secs: int = 0
     warmup_lookback_secs: int = 0
+    warmup_timeout_secs: int = 120
     warmup_bars: bool = True
     warmup_client_id: str | None = None
     liquidation_client_id: str | None = None
     liquidation_match_pct: float = 0.25
     max_liquidation_events: int = 10_000
+
+    def __post_init__(self) -> None:
+        """Validate the map parameters when the config is built (a bad value fails here, not mid-run)."""
+        self.map_params()
 
     def map_params(self, inverse: bool = False) -> MapParams:
         """
@@ -143,7 +165,9 @@ class LiquidationMapActorConfig(ActorConfig, frozen=True):
         Raises
         ------
         ValueError
-            If a parameter is out of range (the message names it).
+            If a parameter is out of range (the message names it), the profile file cannot be read, or
+            ``entry_mode = "trades"`` with a ``top_n``/``portion`` selection is configured without
+            ``subscribe_trade_ticks`` (the map would never open a position).
         """
         profile = (
             {float(k): float(v) for k, v in self.leverage_weights.items()}
@@ -157,20 +181,27 @@ class LiquidationMapActorConfig(ActorConfig, frozen=True):
             "avg_position_usd": self.avg_position_usd, "magnet_dead_band": self.magnet_dead_band,
             "history_capacity": self.history_capacity, "inverse": inverse,
         }
+        if self.map_profile:
+            fields.update(load_profile(self.map_profile))
         known = {f.name for f in dataclasses.fields(MapParams)}
         for name, value in (self.map_params_extra or {}).items():
             if name not in known:
                 raise ValueError(f"map_params_extra: {name!r} is not a MapParams field; known: {sorted(known)}")
             fields[name] = tuple(value) if isinstance(value, list) else value
-        return MapParams(**fields)
+        params = MapParams(**fields)
+        if params.entry_mode == "trades" and not self.subscribe_trade_ticks:
+            raise ValueError("entry_mode 'trades' opens positions from trade ticks: set subscribe_trade_ticks = true "
+                             "(or choose another entry_mode)")
+        return params
 
 
 class LiquidationMapActor(Actor):
     """
-    Runs a :class:`LiquidationMap` on bars, open interest and funding, and publishes its signals.
+    Runs a :class:`LiquidationMap` on bars, open interest, funding and positioning data, and publishes its signals.
 
     Subscribes to ``config.bar_type`` bars (and trade ticks when configured) and to the
-    :class:`~liqheat_nautilus.data.OpenInterest` / :class:`~liqheat_nautilus.data.FundingRate` custom data of
+    :class:`~liqheat_nautilus.data.OpenInterest`, :class:`~liqheat_nautilus.data.FundingRate`,
+    :class:`~liqheat_nautilus.data.LongShortRatio` and :class:`~liqheat_nautilus.data.TakerVolume` custom data of
     ``config.instrument_id``. Publishes :class:`~liqheat_nautilus.data.LiquidationCluster` and
     :class:`~liqheat_nautilus.data.LiquidationMapSnapshot` with
     ``DataType(cls, metadata={"instrument_id": "<id>"})``: subscribe to that (or to ``DataType(cls)``) to receive
@@ -211,9 +242,10 @@ class LiquidationMapActor(Actor):
             maxlen=max(int(config.max_liquidation_events), 1))
         self.confirmed_clusters: dict[int, float] = {}
         self.warmup_received: dict[str, int] = {"Bar": 0, "OpenInterest": 0, "FundingRate": 0}
-        self._warmup_buffer: list = []
-        self._last_oi_ts_ns = 0
-        self._last_funding_ts_ns = 0
+        self._warmup_buffer: list = []  # held back until the warm-up requests answered (history and live)
+        self._warming = False
+        self._warmup_pending: set = set()
+        self._fed_ts: dict[tuple, int] = {}  # newest ts_event fed per (kind, instrument): older history is dropped
 
     def on_start(self) -> None:
         """Build the map and subscribe to bars, trades (optional), open interest and funding."""
@@ -229,6 +261,8 @@ class LiquidationMapActor(Actor):
             self.subscribe_trade_ticks(self.config.instrument_id)
         self.subscribe_data(DataType(OpenInterest))
         self.subscribe_data(DataType(FundingRate))
+        self.subscribe_data(DataType(LongShortRatio))
+        self.subscribe_data(DataType(TakerVolume))
         if self.config.liquidation_client_id:
             self.subscribe_data(DataType(LiquidationEvent, metadata=self._metadata),
                                 client_id=ClientId(self.config.liquidation_client_id))
@@ -239,41 +273,86 @@ class LiquidationMapActor(Actor):
 
     def _request_warmup(self) -> None:
         start = self.clock.utc_now() - timedelta(seconds=int(self.config.warmup_lookback_secs))
+        self._warming = True
         if self.config.warmup_bars:
-            self.request_bars(self.config.bar_type, start=start)
+            self._warmup_pending.add(self.request_bars(self.config.bar_type, start=start,
+                                                       callback=self._warmup_answered))
         if self.config.warmup_client_id:
             client = ClientId(self.config.warmup_client_id)
             for cls in (OpenInterest, FundingRate):
-                self.request_data(DataType(cls, metadata=self._metadata), client, start=start)
+                self._warmup_pending.add(self.request_data(DataType(cls, metadata=self._metadata), client,
+                                                           start=start, callback=self._warmup_answered))
+        if not self._warmup_pending:
+            self._finish_warmup()
+            return
+        self.clock.set_time_alert(f"{self.id}-warmup", self.clock.utc_now() + timedelta(
+            seconds=int(self.config.warmup_timeout_secs)), lambda _event: self._finish_warmup())
+
+    def _warmup_answered(self, request_id) -> None:
+        self._warmup_pending.discard(request_id)
+        if not self._warmup_pending:
+            self._finish_warmup()
 
     def on_historical_data(self, data: Data) -> None:
         """
-        Warm-up: feed requested bars to the map; buffer open interest and funding and feed them in time order
-        once the map has a price (older than the newest live observation: dropped).
+        Warm-up history: held back (with live data) until every request has answered, then fed in time order;
+        history arriving later is fed when it is newer than what the map has seen of its kind (else dropped).
         """
         if isinstance(data, CustomData):
             data = data.data
         if isinstance(data, Bar):
-            if data.bar_type == self.config.bar_type and self.map is not None:
-                self.map.handle_bar(data)
-                self.warmup_received["Bar"] += 1
-        elif (isinstance(data, OpenInterest) and data.instrument_id in self._oi_instruments) or (
-            isinstance(data, FundingRate) and data.instrument_id == self.config.instrument_id
-        ):
-            self.warmup_received[type(data).__name__] += 1
-            self._warmup_buffer.append(data)
+            if data.bar_type != self.config.bar_type:
+                return
+        elif not self._is_map_input(data):
+            return
+        self.warmup_received[type(data).__name__] = self.warmup_received.get(type(data).__name__, 0) + 1
+        self._warmup_buffer.append(data)
+        if not self._warming:
+            self._flush_warmup()
+
+    def _is_map_input(self, data: Data) -> bool:
+        if isinstance(data, OpenInterest):
+            return data.instrument_id in self._oi_instruments
+        return isinstance(data, FundingRate | LongShortRatio | TakerVolume) and (
+            data.instrument_id == self.config.instrument_id)
+
+    def _finish_warmup(self) -> None:
+        """Feed the held-back history and live data in time order and start publishing."""
+        if not self._warming:
+            return
+        self._warming = False
+        self._warmup_pending.clear()
         self._flush_warmup()
+        if self.map is not None and self.map.engine.initialized:
+            self.publish_map(self.map.engine.ts_ns)
 
     def _flush_warmup(self) -> None:
-        if not self._warmup_buffer or self.map is None or self.map.engine.grid is None:
+        if not self._warmup_buffer or self.map is None:
             return
-        buffered, self._warmup_buffer = sorted(self._warmup_buffer, key=lambda d: d.ts_event), []
+        buffered = sorted(self._warmup_buffer, key=lambda d: (d.ts_event, _FEED_ORDER.get(type(d), 9)))
+        self._warmup_buffer = []
         for item in buffered:
-            if isinstance(item, OpenInterest) and item.ts_event > self._last_oi_ts_ns:
-                self.handle_open_interest(item)
-            elif isinstance(item, FundingRate) and item.ts_event > self._last_funding_ts_ns:
-                self.map.handle_funding_rate(item)
-                self._last_funding_ts_ns = item.ts_event
+            self._feed(item)
+
+    def _feed(self, item: Data) -> None:
+        """One bar or custom data item to the map, dropped when older than the newest of its kind already fed."""
+        ts = item.ts_event
+        kind = type(item)
+        key = (kind, item.bar_type if kind is Bar else item.instrument_id)
+        last = self._fed_ts.get(key, -1)
+        if ts < last or (kind is Bar and ts == last):
+            return
+        self._fed_ts[key] = ts
+        if kind is Bar:
+            self.map.handle_bar(item)
+        elif kind is OpenInterest:
+            self.handle_open_interest(item)
+        elif kind is FundingRate:
+            self.map.handle_funding_rate(item)
+        elif kind is LongShortRatio:
+            self.map.handle_long_short_ratio(item)
+        elif kind is TakerVolume:
+            self.map.handle_taker_volume(item)
 
     def on_reset(self) -> None:
         """Reset the map (``engine.reset()`` does not reset indicators) and the counters."""
@@ -289,7 +368,9 @@ class LiquidationMapActor(Actor):
         self.confirmed_clusters.clear()
         self.warmup_received = dict.fromkeys(self.warmup_received, 0)
         self._warmup_buffer = []
-        self._last_oi_ts_ns = self._last_funding_ts_ns = 0
+        self._warming = False
+        self._warmup_pending.clear()
+        self._fed_ts.clear()
 
     def on_data(self, data: Data) -> None:
         """Feed open interest and funding of the configured instrument to the map; record liquidation prints."""
@@ -297,16 +378,12 @@ class LiquidationMapActor(Actor):
             data = data.data
         if self.map is None:
             return
-        if isinstance(data, OpenInterest):
-            if data.instrument_id in self._oi_instruments:
-                self.handle_open_interest(data)
-            return
-        if getattr(data, "instrument_id", None) != self.config.instrument_id:
-            return
-        if isinstance(data, FundingRate):
-            self.map.handle_funding_rate(data)
-            self._last_funding_ts_ns = max(self._last_funding_ts_ns, data.ts_event)
-        elif isinstance(data, LiquidationEvent):
+        if self._is_map_input(data):
+            if self._warming:
+                self._warmup_buffer.append(data)
+            else:
+                self._feed(data)
+        elif isinstance(data, LiquidationEvent) and data.instrument_id == self.config.instrument_id:
             self.handle_liquidation(data)
 
     def handle_open_interest(self, oi: OpenInterest) -> None:
@@ -319,7 +396,6 @@ class LiquidationMapActor(Actor):
             An observation of one of ``config.oi_instrument_ids`` (or the instrument itself).
         """
         self.oi_book.update(oi.instrument_id.venue.value, oi.open_interest_usd, oi.ts_event, oi.open_interest_base)
-        self._last_oi_ts_ns = max(self._last_oi_ts_ns, oi.ts_event)
         if self.oi_book.ready:
             self.map.update_open_interest_raw(self.oi_book.total_usd(), oi.ts_event, self.oi_book.total_base())
             self._oi_pending = True
@@ -358,14 +434,17 @@ class LiquidationMapActor(Actor):
         liq_map = self.map
         if liq_map is None:
             return
+        if self._warming:
+            self._warmup_buffer.append(bar)
+            return
         ts_ns = bar.ts_event
         # LiquidationMap.handle_bar inlined (the hot path: one Python frame per bar instead of four)
         liq_map.engine.update_bar(bar.high.as_double(), bar.low.as_double(), bar.close.as_double(),
                                   bar.volume.as_double(), ts_ns)
         if not liq_map.has_inputs:
             liq_map._set_has_inputs(True)
-        if self._warmup_buffer:
-            self._flush_warmup()
+        if not liq_map.initialized and liq_map.engine.seeded:  # trades mode: a batch opened at this bar
+            liq_map._set_initialized(True)
         if self._oi_pending or ts_ns >= self._next_publish_ns:
             self.publish_map(ts_ns)
 
@@ -383,7 +462,7 @@ class LiquidationMapActor(Actor):
         """
         self._oi_pending = False
         self._next_publish_ns = ts_ns + self._interval_ns
-        if not self.map.initialized:
+        if not self.map.engine.initialized:
             return
         liq_map = self.map
         # LiquidationMap.update_clusters() and engine.magnet() in one pass (per-bin totals computed once)

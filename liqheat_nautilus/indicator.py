@@ -16,7 +16,7 @@ from liqheat_nautilus.core.engine import LiquidationMapEngine
 from liqheat_nautilus.core.magnet import Magnet
 from liqheat_nautilus.core.params import MapParams
 from liqheat_nautilus.core.units import NS_PER_HOUR
-from liqheat_nautilus.data import FundingRate, OpenInterest
+from liqheat_nautilus.data import FundingRate, LongShortRatio, OpenInterest, TakerVolume
 
 
 class LiquidationMap(Indicator):
@@ -24,8 +24,9 @@ class LiquidationMap(Indicator):
     Estimated liquidation notional per price bin for one perpetual instrument.
 
     Feed it bars (``handle_bar``), optionally trade ticks (``handle_trade_tick``), open interest
-    (``handle_open_interest``) and funding (``handle_funding_rate``). It is initialized once an open-interest
-    increase has placed positions on the map.
+    (``handle_open_interest``), funding (``handle_funding_rate``) and positioning data (``handle_long_short_ratio``,
+    ``handle_taker_volume``). It is initialized once the first open-interest reading has placed the open interest
+    on the map (or, in ``trades`` mode, once a trade opened a position).
 
     Parameters
     ----------
@@ -99,6 +100,30 @@ class LiquidationMap(Indicator):
         PyCondition.not_none(oi, "oi")
         self.update_open_interest_raw(oi.open_interest_usd, oi.ts_event, oi.open_interest_base)
 
+    def handle_long_short_ratio(self, ratio: LongShortRatio) -> None:
+        """
+        Update with a venue's long/short ratio (splits open interest between the sides, ``side_split``).
+
+        Parameters
+        ----------
+        ratio : LongShortRatio
+            The ratio (longs ÷ shorts).
+        """
+        PyCondition.not_none(ratio, "ratio")
+        self.engine.update_long_short_ratio(ratio.ratio, ratio.ts_event)
+
+    def handle_taker_volume(self, volume: TakerVolume) -> None:
+        """
+        Update with a period's taker buy/sell volume (``taker_share_skew``, ``taker_leverage_skew``).
+
+        Parameters
+        ----------
+        volume : TakerVolume
+            Taker buy and sell volume (USD).
+        """
+        PyCondition.not_none(volume, "volume")
+        self.engine.update_taker_volume(volume.buy_usd, volume.sell_usd, volume.ts_event)
+
     def handle_funding_rate(self, funding: FundingRate) -> None:
         """
         Update with a funding rate.
@@ -136,6 +161,8 @@ class LiquidationMap(Indicator):
         self.engine.update_bar(high, low, close, volume, ts_ns)
         if not self.has_inputs:
             self._set_has_inputs(True)
+        if not self.initialized and self.engine.initialized:  # trades mode: a batch opened at this bar
+            self._set_initialized(True)
 
     def update_trade_raw(self, price: float, ts_ns: int, quantity: float = float("nan"),
                          is_buyer_maker: bool = False) -> None:
@@ -156,6 +183,8 @@ class LiquidationMap(Indicator):
         self.engine.update_trade(price, ts_ns, quantity, is_buyer_maker)
         if not self.has_inputs:
             self._set_has_inputs(True)
+        if self.engine.initialized and not self.initialized:
+            self._set_initialized(True)
 
     def update_open_interest_raw(self, oi_usd: float, ts_ns: int, oi_base: float = float("nan")) -> float:
         """
@@ -173,17 +202,17 @@ class LiquidationMap(Indicator):
         Returns
         -------
         float
-            Notional opened (> 0) or closed (< 0) on each side (USD).
+            Notional opened by this reading (USD, both sides).
 
         Raises
         ------
         ValueError
-            If ``oi_usd`` is negative or not finite.
+            If a value is negative or not finite, or the reading is older than the previous one.
         """
-        delta = self.engine.update_open_interest(oi_usd, ts_ns, oi_base)
-        if delta > 0.0 and not self.initialized:
+        opened = self.engine.update_open_interest(oi_usd, ts_ns, oi_base)
+        if self.engine.initialized and not self.initialized:
             self._set_initialized(True)
-        return delta
+        return opened
 
     def update_funding_raw(self, rate: float, ts_ns: int, settled: bool = True) -> None:
         """Update with a raw funding rate (fraction per interval) at ``ts_ns`` (UNIX ns)."""

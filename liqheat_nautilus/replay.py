@@ -1,13 +1,22 @@
-"""Replay a Nautilus catalog through the pure liquidation-map engine up to a chosen time (for charts).
+"""The one replay driver: feed a market series through the pure engine in time order, with a snapshot hook.
 
-The replay follows :class:`~liqheat_nautilus.actor.LiquidationMapActor`: events are fed in time order (at equal
-times a bar first, then funding, then open interest); a snapshot (``update_clusters()`` then
-``record_history()``) is taken on the first bar after an open-interest update and on the first bar at or after
-each ``snapshot_interval_ns``. Only the catalog read touches Nautilus; the rest is numpy and the engine.
+Every replay of the project goes through :class:`MapReplay` — ``liqheat evaluate``/``calibrate`` (snapshots at the
+ends of the liquidation windows), ``liqheat plot`` and the backtest report chart (snapshots as the actor
+publishes them), ``liqheat serve`` (resumable replays extended as requests and catalogs grow). It follows
+:class:`~liqheat_nautilus.actor.LiquidationMapActor`: events are fed in time order; at equal times a bar comes first,
+then funding, long/short ratio, taker volume, open interest, and last an explicit snapshot time. Snapshots are taken
+
+* at explicit ``snapshot_times`` (after every event at or before each time), or
+* as the actor publishes (``snapshot_interval_ns``): on the first bar at or after each interval and on the first
+  bar after each open-interest reading.
+
+Only the catalog read touches Nautilus (:func:`~liqheat_nautilus.persistence.reader.read_market_series`); the rest
+is numpy and the engine.
 """
 
 import dataclasses
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,7 +26,137 @@ from liqheat_nautilus.core import ClusterInfo, LiquidationMapEngine, MapParams
 from liqheat_nautilus.core.units import NS_PER_HOUR
 from liqheat_nautilus.persistence.reader import MarketSeries
 
-_BAR, _FUNDING, _OI = 0, 1, 2
+__all__ = ["MapReplay", "ReplayState", "SnapshotHook", "parse_time", "replay_engine"]
+
+_BAR, _FUNDING, _RATIO, _TAKER, _OI, _SNAPSHOT = range(6)
+SnapshotHook = Callable[["MapReplay", int, int], None]
+"""``hook(replay, ts_ns, index)``: called at each snapshot with its time and, for explicit snapshot times, the
+index of the time (-1 for interval snapshots)."""
+
+
+class MapReplay:
+    """
+    One engine replayed over a market series: resumable, extendable, with a snapshot hook.
+
+    Parameters
+    ----------
+    series : MarketSeries
+        The inputs (longer ones can be given later with :meth:`extend`).
+    params : MapParams
+        Engine parameters.
+    on_snapshot : SnapshotHook, optional
+        Called at each snapshot (e.g. to read clusters, take the swept notional, record history).
+    snapshot_interval_ns : int, default 0
+        > 0: snapshot as the actor publishes (first bar at or after each interval, first bar after each reading).
+    snapshot_times : np.ndarray, optional
+        Shape ``(k,)`` int64 ascending UNIX ns: snapshot after every event at or before each time.
+
+    Attributes
+    ----------
+    engine : LiquidationMapEngine
+        The engine (its state is the replay's state at :attr:`position_ns`).
+    position_ns : int
+        Time of the last event fed (UNIX ns; -1 before any).
+
+    Raises
+    ------
+    ValueError
+        If ``snapshot_interval_ns`` is negative.
+    """
+
+    def __init__(self, series: MarketSeries, params: MapParams, on_snapshot: SnapshotHook | None = None,
+                 snapshot_interval_ns: int = 0, snapshot_times: np.ndarray | None = None) -> None:
+        if snapshot_interval_ns < 0:
+            raise ValueError(f"snapshot_interval_ns must be >= 0, was {snapshot_interval_ns}")
+        self.params = params
+        self.engine = LiquidationMapEngine(params)
+        self.series = series
+        self.on_snapshot = on_snapshot
+        self.interval_ns = int(snapshot_interval_ns)
+        self.snapshot_times = (np.asarray(snapshot_times, dtype=np.int64) if snapshot_times is not None
+                               else np.zeros(0, dtype=np.int64))
+        self.position_ns = -1
+        self._ts = np.zeros(0, dtype=np.int64)
+        self._kind = np.zeros(0, dtype=np.int64)
+        self._idx = np.zeros(0, dtype=np.int64)
+        self._cursor = 0
+        self._next_ns = 0
+        self._oi_pending = False
+        self._schedule(series, (0, 0, 0, 0, 0), self.snapshot_times)
+
+    @staticmethod
+    def _columns(series: MarketSeries) -> tuple[np.ndarray, ...]:
+        return (series.bar_ts_ns, series.funding_ts_ns, series.ratio_ts_ns, series.taker_ts_ns, series.oi_ts_ns)
+
+    def _schedule(self, series: MarketSeries, start: tuple[int, ...], snapshots: np.ndarray) -> None:
+        """Append the events of ``series`` from the per-kind indices ``start`` on (and snapshot times), in order."""
+        cols = self._columns(series)
+        ts = np.concatenate([c[s:] for c, s in zip(cols, start, strict=True)] + [snapshots])
+        kind = np.concatenate([np.full(c.size - s, k) for k, (c, s) in enumerate(zip(cols, start, strict=True))]
+                              + [np.full(snapshots.size, _SNAPSHOT)])
+        idx = np.concatenate([np.arange(s, c.size) for c, s in zip(cols, start, strict=True)]
+                             + [np.arange(self.snapshot_times.size - snapshots.size, self.snapshot_times.size)])
+        order = np.lexsort((kind, ts))
+        self._ts = np.concatenate([self._ts[self._cursor:], ts[order]])
+        self._kind = np.concatenate([self._kind[self._cursor:], kind[order]])
+        self._idx = np.concatenate([self._idx[self._cursor:], idx[order]])
+        self._cursor = 0
+
+    @property
+    def end_ns(self) -> int:
+        """Time of the last event available (UNIX ns; -1 when there is none)."""
+        return int(self._ts[-1]) if self._ts.size else max(self.position_ns, -1)
+
+    def extend(self, series: MarketSeries) -> None:
+        """
+        Continue with a longer series (the current one followed by newer rows); nothing already fed changes.
+
+        Parameters
+        ----------
+        series : MarketSeries
+            Starts with the current series (same rows, in the same order).
+        """
+        start = tuple(c.size for c in self._columns(self.series))
+        self.series = series
+        self._schedule(series, start, np.zeros(0, dtype=np.int64))
+
+    def advance_to(self, at_ns: int | None = None) -> None:
+        """
+        Feed every event at or before ``at_ns`` not fed yet, taking snapshots on the way.
+
+        Parameters
+        ----------
+        at_ns : int, optional
+            UNIX ns; default: every event.
+        """
+        s, engine = self.series, self.engine
+        stop = self._ts.size if at_ns is None else int(np.searchsorted(self._ts, at_ns, side="right"))
+        ts, kind, idx = self._ts[self._cursor:stop].tolist(), self._kind[self._cursor:stop].tolist(), \
+            self._idx[self._cursor:stop].tolist()
+        high, low, close, volume = s.high, s.low, s.close, s.volume
+        hook, interval = self.on_snapshot, self.interval_ns
+        for t, k, i in zip(ts, kind, idx, strict=True):
+            if k == _BAR:
+                engine.update_bar(float(high[i]), float(low[i]), float(close[i]), float(volume[i]), t)
+                if interval and (self._oi_pending or t >= self._next_ns):
+                    self._oi_pending = False
+                    self._next_ns = t + interval
+                    if hook is not None and engine.initialized:
+                        hook(self, t, -1)
+            elif k == _FUNDING:
+                engine.update_funding(float(s.funding_rate[i]), t)
+            elif k == _RATIO:
+                engine.update_long_short_ratio(float(s.ratio[i]), t)
+            elif k == _TAKER:
+                engine.update_taker_volume(float(s.taker_buy_usd[i]), float(s.taker_sell_usd[i]), t)
+            elif k == _OI:
+                base = float(s.oi_base[i])
+                engine.update_open_interest(float(s.oi_usd[i]), t, base if math.isfinite(base) else math.nan)
+                self._oi_pending = True
+            elif hook is not None and engine.grid is not None:
+                hook(self, t, i)
+            self.position_ns = t
+        self._cursor = stop
 
 
 @dataclass
@@ -76,7 +215,10 @@ def parse_time(value: str | int | pd.Timestamp | None) -> int | None:
     if ts is pd.NaT:
         raise ValueError(f"not a time: {value!r}")
     ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
-    return int(ts.value)
+    try:
+        return int(ts.value)
+    except OverflowError as exc:  # e.g. "June" parses as year 1, outside the nanosecond range
+        raise ValueError(f"not a time: {value!r} is outside 1677..2262 (use ISO-8601, e.g. 2026-06-20T12:00)") from exc
 
 
 def replay_engine(
@@ -86,7 +228,7 @@ def replay_engine(
     snapshot_interval_ns: int = NS_PER_HOUR,
 ) -> ReplayState:
     """
-    Drive a fresh engine over ``series`` up to ``at_ns`` and record a snapshot history.
+    Replay ``series`` up to ``at_ns`` with snapshots as the actor publishes them, recording a snapshot history.
 
     Parameters
     ----------
@@ -97,8 +239,9 @@ def replay_engine(
     at_ns : int, optional
         Last time replayed (UNIX ns, inclusive); default: the end of the series.
     snapshot_interval_ns : int, default one hour
-        A snapshot is taken on the first bar at or after each interval (and on the first bar after each
-        open-interest update), as the actor publishes with ``publish_interval_secs``.
+        A snapshot (``update_clusters()`` then ``record_history()``) is taken on the first bar at or after each
+        interval and on the first bar after each open-interest reading, as the actor publishes with
+        ``publish_interval_secs``.
 
     Returns
     -------
@@ -120,40 +263,21 @@ def replay_engine(
         span = int(series.bar_ts_ns[-1] - series.bar_ts_ns[0])
         capacity = series.oi_ts_ns.size + span // snapshot_interval_ns + 2
         params = dataclasses.replace(params, history_capacity=int(capacity))
-    engine = LiquidationMapEngine(params)
-
-    ts = np.concatenate([series.bar_ts_ns, series.funding_ts_ns, series.oi_ts_ns])
-    kind = np.concatenate([np.full(series.bar_ts_ns.size, _BAR), np.full(series.funding_ts_ns.size, _FUNDING),
-                           np.full(series.oi_ts_ns.size, _OI)])
-    idx = np.concatenate([np.arange(series.bar_ts_ns.size), np.arange(series.funding_ts_ns.size),
-                          np.arange(series.oi_ts_ns.size)])
-    order = np.lexsort((kind, ts))
-    high, low, close, volume = (a.tolist() for a in (series.high, series.low, series.close, series.volume))
-    bar_ts = series.bar_ts_ns.tolist()
     clusters: list[ClusterInfo] = []
-    oi_pending = False
-    next_snapshot = 0
-    for k, i in zip(kind[order].tolist(), idx[order].tolist(), strict=True):
-        if k == _BAR:
-            t = bar_ts[i]
-            engine.update_bar(high[i], low[i], close[i], volume[i], t)
-            if oi_pending or t >= next_snapshot:
-                oi_pending = False
-                next_snapshot = t + snapshot_interval_ns
-                if engine.initialized and engine.active_usd() > 0.0:
-                    clusters = engine.update_clusters()
-                    engine.record_history()
-        elif k == _FUNDING:
-            engine.update_funding(float(series.funding_rate[i]), int(series.funding_ts_ns[i]))
-        else:
-            oi_base = float(series.oi_base[i])
-            engine.update_open_interest(float(series.oi_usd[i]), int(series.oi_ts_ns[i]),
-                                        oi_base if math.isfinite(oi_base) else math.nan)
-            oi_pending = True
+
+    def snapshot(replay: MapReplay, ts_ns: int, index: int) -> None:
+        nonlocal clusters
+        if replay.engine.active_usd() > 0.0:
+            clusters = replay.engine.update_clusters()
+            replay.engine.record_history()
+
+    replay = MapReplay(series, params, snapshot, snapshot_interval_ns=snapshot_interval_ns)
+    replay.advance_to()
+    engine = replay.engine
     last = engine.history.ordered()["ts_ns"] if engine.history is not None and len(engine.history) else None
     if engine.initialized and engine.active_usd() > 0.0 and (last is None or last[-1] != engine.ts_ns):
         clusters = engine.update_clusters()  # the map as it stands at the last event, not the last snapshot
         engine.record_history()
     history = engine.history.ordered() if engine.history is not None else {}
     return ReplayState(engine=engine, history=history, clusters=clusters, series=series,
-                       at_ns=int(ts[order][-1]))
+                       at_ns=int(replay.position_ns))

@@ -1,4 +1,5 @@
-"""The actor sums the latest open interest over the configured venues before it moves the map (SYNTHETIC values)."""
+"""The actor: open interest summed over venues, its config (profile files, checks at construction), and small
+BacktestEngine runs with trade ticks (trades mode) and positioning data (long/short ratio). SYNTHETIC values."""
 
 import math
 
@@ -34,10 +35,14 @@ def test_sum_over_venues_waits_for_every_venue_and_ignores_others():
     actor.on_data(_oi(OTHER, 1e9, 11, "BINANCE"))  # another instrument: ignored
     actor.on_data(_oi(OKX, 3e9, 12, "OKX"))
     assert actor.map.open_interest_usd == pytest.approx(11e9)
+    # the first sum seeds the map: 11e9 USD at 100,000 = 110,000 base units, split between the sides
+    assert sum(actor.map.engine.side_units()) == pytest.approx(110_000.0, rel=1e-9)
+    opened = actor.map.engine.ledger.opened
     actor.on_data(_oi(BINANCE, 8.5e9, 20, "BINANCE"))
     assert actor.map.open_interest_usd == pytest.approx(11.5e9)
-    # +0.5e9 USD of new positions at price 100,000 on each side
-    assert actor.map.engine.ledger.opened == pytest.approx(2 * 0.5e9)
+    # +0.5e9 USD = 5,000 base units more, opened at the price 100,000 (no bar since the seed)
+    assert sum(actor.map.engine.side_units()) == pytest.approx(115_000.0, rel=1e-9)
+    assert actor.map.engine.ledger.opened - opened == pytest.approx(0.5e9, rel=1e-6)
 
 
 def test_default_is_the_instruments_own_open_interest():
@@ -66,6 +71,139 @@ def test_map_params_extra_reaches_the_engine_and_rejects_unknown_fields():
                                        map_params_extra={"entry_mode": "vwap", "cluster_max_gap": 3})
     params = config.map_params()
     assert params.entry_mode == "vwap" and params.cluster_max_gap == 3
-    bad = LiquidationMapActorConfig(instrument_id=BINANCE, bar_type=bar_type, map_params_extra={"bin_wdith": 1})
-    with pytest.raises(ValueError, match="bin_wdith"):
-        bad.map_params()
+    with pytest.raises(ValueError, match="bin_wdith"):  # rejected when the config is built, not mid-run
+        LiquidationMapActorConfig(instrument_id=BINANCE, bar_type=bar_type, map_params_extra={"bin_wdith": 1})
+
+
+def test_trades_mode_without_trade_ticks_is_rejected_at_construction():
+    bar_type = BarType.from_str("BTCUSDT.BINANCE-1-MINUTE-LAST-EXTERNAL")
+    for selection in ("gross_value", "top_n", "portion"):
+        extra = {"entry_mode": "trades", "trade_selection": selection, "trade_threshold": 0.5}
+        with pytest.raises(ValueError, match="subscribe_trade_ticks"):
+            LiquidationMapActorConfig(instrument_id=BINANCE, bar_type=bar_type, map_params_extra=extra)
+        config = LiquidationMapActorConfig(instrument_id=BINANCE, bar_type=bar_type, map_params_extra=extra,
+                                           subscribe_trade_ticks=True)
+        assert config.map_params().entry_mode == "trades"
+
+
+def test_map_profile_fields_reach_the_engine_and_extra_wins(tmp_path):
+    from liqheat_nautilus.core.profile import dump_profile
+
+    bar_type = BarType.from_str("BTCUSDT.BINANCE-1-MINUTE-LAST-EXTERNAL")
+    path = dump_profile(tmp_path / "p.toml", {"leverage_model": "normal", "leverage_mean": 30.0, "leverage_std": 9.0,
+                                              "half_life_hours": 12.0, "leveraged_share": 0.4}, {"note": "synthetic"})
+    config = LiquidationMapActorConfig(instrument_id=BINANCE, bar_type=bar_type, map_profile=str(path),
+                                       half_life_hours=99.0, map_params_extra={"leveraged_share": 0.5})
+    params = config.map_params()
+    assert (params.leverage_model, params.leverage_mean, params.leverage_std) == ("normal", 30.0, 9.0)
+    assert params.half_life_hours == 12.0  # the profile replaces the config's own fields
+    assert params.leveraged_share == 0.5  # map_params_extra is applied last
+    with pytest.raises(ValueError, match="nope.toml"):
+        LiquidationMapActorConfig(instrument_id=BINANCE, bar_type=bar_type, map_profile=str(tmp_path / "nope.toml"))
+
+
+# -- small BacktestEngine runs ------------------------------------------------------------------------------------
+
+T0 = 1_767_571_200_000_000_000  # 2026-01-05 00:00 UTC (synthetic start)
+MINUTE = 60_000_000_000
+BAR_TYPE = BarType.from_str("BTCUSDT.BINANCE-1-MINUTE-LAST-EXTERNAL")
+
+
+def _backtest(config: LiquidationMapActorConfig, trades=(), custom=(), n_bars: int = 6):
+    """SYNTHETIC: flat minute bars at 100.00 for minutes 1..n_bars, the given trade ticks and custom data."""
+    from decimal import Decimal
+
+    from nautilus_trader.backtest.engine import BacktestEngine, BacktestEngineConfig
+    from nautilus_trader.config import LoggingConfig
+    from nautilus_trader.model.currencies import USDT
+    from nautilus_trader.model.data import Bar
+    from nautilus_trader.model.enums import AccountType, OmsType
+    from nautilus_trader.model.identifiers import ClientId, Venue
+    from nautilus_trader.model.objects import Money, Price, Quantity
+
+    from liqheat_nautilus.adapters.common.providers import known_perpetual
+
+    engine = BacktestEngine(BacktestEngineConfig(logging=LoggingConfig(log_level="ERROR")))
+    engine.add_venue(Venue("BINANCE"), OmsType.NETTING, AccountType.MARGIN, [Money(100_000, USDT)],
+                     default_leverage=Decimal(10))
+    engine.add_instrument(known_perpetual("BTCUSDT.BINANCE"))
+    price = Price.from_str("100.00")
+    engine.add_data([Bar(BAR_TYPE, price, price, price, price, Quantity.from_str("10.000"), T0 + i * MINUTE,
+                         T0 + i * MINUTE) for i in range(1, n_bars + 1)])
+    if trades:
+        engine.add_data(list(trades))
+    if custom:
+        engine.add_data(list(custom), client_id=ClientId("LIQHEAT"))
+    actor = LiquidationMapActor(config)
+    engine.add_actor(actor)
+    engine.run()
+    return engine, actor
+
+
+def _tick(price: str, size: str, seller_taker: bool, ts: int):
+    from nautilus_trader.model.data import TradeTick
+    from nautilus_trader.model.enums import AggressorSide
+    from nautilus_trader.model.identifiers import TradeId
+    from nautilus_trader.model.objects import Price, Quantity
+
+    side = AggressorSide.SELLER if seller_taker else AggressorSide.BUYER
+    return TradeTick(BINANCE, Price.from_str(price), Quantity.from_str(size), side, TradeId(str(ts)), ts, ts)
+
+
+@pytest.mark.parametrize(("selection", "threshold"), [("gross_value", 1_500.0), ("top_n", 1.0), ("portion", 0.5)])
+def test_trades_mode_opens_positions_inside_a_backtest(selection, threshold):
+    # between the bars of minutes 1 and 2: buyer takers 20 and 5 at 100, seller takers 10 and 2 at 101. Every
+    # selection keeps the largest of each side (gross_value >= 1,500 USD: the long only): a 2,000 USD long
+    # liquidated at 90 (simple 10x) and a 1,010 USD short at 111.1; top_n/portion select when the bar of
+    # minute 2 ends the batch (they opened 0 USD inside Nautilus before)
+    ticks = [_tick(p, q, seller, T0 + MINUTE + (i + 1) * 1_000_000_000)
+             for i, (p, q, seller) in enumerate([("100.00", "20.000", False), ("100.00", "5.000", False),
+                                                 ("101.00", "10.000", True), ("101.00", "2.000", True)])]
+    config = LiquidationMapActorConfig(
+        instrument_id=BINANCE, bar_type=BAR_TYPE, subscribe_trade_ticks=True, publish_interval_secs=60,
+        model="simple", leverage_weights={"10": 1.0}, bin_size=0.5, n_bins=400,
+        map_params_extra={"entry_mode": "trades", "trade_selection": selection, "trade_threshold": threshold})
+    engine, actor = _backtest(config, trades=ticks)
+    try:
+        liq = actor.map
+        edges = liq.bin_edges
+        longs = {float(edges[k]): float(v) for k, v in enumerate(liq.long_usd) if v > 0.0}
+        shorts = {float(edges[k]): float(v) for k, v in enumerate(liq.short_usd) if v > 0.0}
+        assert longs == {90.0: pytest.approx(2_000.0)}
+        assert shorts == ({} if selection == "gross_value" else {111.0: pytest.approx(1_010.0)})
+        assert actor.snapshots_published > 0 and actor.last_snapshot.long_liquidation_usd == pytest.approx(2_000.0)
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize(("skew", "long_units"), [(0.0, 7_500.0), (1.0, 9_000.0)])
+def test_long_short_ratio_and_open_interest_through_a_backtest(skew, long_units):
+    # SYNTHETIC: open interest 1e6 USD (10,000 base at 100) after minute 1 seeds the map half and half (no ratio
+    # yet); a long/short ratio of 3 (long share 0.75) and taker volume buy 30 / sell 10 (imbalance 0.5) arrive
+    # after minute 2; the next reading (same open interest, after minute 3) gives the long side
+    # 0.75·1.5 / (0.75·1.5 + 0.25·0.5) = 0.9 with taker_share_skew 1 (0.75 without the taker volume)
+    from nautilus_trader.model.data import CustomData, DataType
+
+    from liqheat_nautilus.data import LongShortRatio, TakerVolume
+
+    meta = {"instrument_id": BINANCE.value}
+    oi = [CustomData(DataType(OpenInterest, metadata=meta), _oi(BINANCE, 1e6, T0 + m * MINUTE + 1, "BINANCE"))
+          for m in (1, 3)]
+    ratio = LongShortRatio(instrument_id=BINANCE, ratio=3.0, kind="accounts", period_secs=300,
+                           ts_event=T0 + 2 * MINUTE + 1, ts_init=T0 + 2 * MINUTE + 1)
+    taker = TakerVolume(instrument_id=BINANCE, buy_usd=30.0, sell_usd=10.0, period_secs=60,
+                        ts_event=T0 + 2 * MINUTE + 2, ts_init=T0 + 2 * MINUTE + 2)
+    custom = [*oi, CustomData(DataType(LongShortRatio, metadata=meta), ratio),
+              CustomData(DataType(TakerVolume, metadata=meta), taker)]
+    config = LiquidationMapActorConfig(instrument_id=BINANCE, bar_type=BAR_TYPE, publish_interval_secs=60,
+                                       model="simple", leverage_weights={"10": 1.0}, bin_size=0.5, n_bins=400,
+                                       map_params_extra={"side_split": "ratio", "taker_share_skew": skew})
+    engine, actor = _backtest(config, custom=custom)
+    try:
+        engine_map = actor.map.engine
+        assert engine_map.long_short_ratio == 3.0
+        assert engine_map.side_units() == (pytest.approx(long_units), pytest.approx(10_000.0 - long_units))
+        assert actor.last_snapshot.long_liquidation_usd == pytest.approx(100.0 * long_units)
+        assert actor.last_snapshot.short_liquidation_usd == pytest.approx(100.0 * (10_000.0 - long_units))
+    finally:
+        engine.dispose()

@@ -8,7 +8,15 @@ from nautilus_trader.model.data import FundingRateUpdate
 from nautilus_trader.model.identifiers import InstrumentId
 from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
-from liqheat_nautilus.data import FundingRate, LiquidationCluster, LiquidationMapSnapshot, OpenInterest
+from liqheat_nautilus.data import (
+    RATIO_KINDS,
+    FundingRate,
+    LiquidationCluster,
+    LiquidationMapSnapshot,
+    LongShortRatio,
+    OpenInterest,
+    TakerVolume,
+)
 
 IID = InstrumentId.from_str("BTCUSDT.BINANCE")
 
@@ -43,6 +51,18 @@ def _examples():
                                    swept_short_usd=0.0, magnet_up=3.0, magnet_down=1.0, magnet_net=2.0, bias="UP",
                                    nearest_above_price=70_100.5, nearest_above_usd=3.2e6, nearest_above_id=7,
                                    ts_event=900, ts_init=900),
+        ],
+        [  # SYNTHETIC positioning data: a Binance-like account ratio and a top-trader position ratio, taker volume
+            LongShortRatio(instrument_id=IID, ratio=1.8421, kind="accounts", period_secs=300, ts_event=1_000,
+                           ts_init=1_001),
+            LongShortRatio(instrument_id=IID, ratio=0.9375, kind="top_trader_positions", period_secs=300,
+                           ts_event=301_000, ts_init=301_001),
+        ],
+        [
+            TakerVolume(instrument_id=IID, buy_usd=12_345_678.9, sell_usd=9_876_543.21, period_secs=300,
+                        ts_event=1_000, ts_init=1_001),
+            TakerVolume(instrument_id=IID, buy_usd=0.0, sell_usd=1.5, period_secs=300, ts_event=301_000,
+                        ts_init=301_001),
         ],
     ]
 
@@ -89,3 +109,11 @@ def test_custom_data_travels_on_the_message_bus_as_nautilus_data():
         assert isinstance(items[0], Data)
         assert type(items[0]).from_bytes(items[0].to_bytes()).to_dict() == pytest.approx(items[0].to_dict(),
                                                                                           nan_ok=True)
+
+
+def test_positioning_defaults_and_kinds():
+    assert RATIO_KINDS == ("accounts", "top_trader_accounts", "top_trader_positions")
+    ratio = LongShortRatio(instrument_id=IID, ratio=1.5)
+    assert (ratio.kind, ratio.period_secs, ratio.ratio / (1.0 + ratio.ratio)) == ("accounts", 0, pytest.approx(0.6))
+    volume = TakerVolume(instrument_id=IID, buy_usd=3.0, sell_usd=1.0)
+    assert (volume.buy_usd, volume.sell_usd, volume.period_secs) == (3.0, 1.0, 0)

@@ -1,22 +1,28 @@
 """LiquidationMap indicator on a small labelled SYNTHETIC case with hand-computed liquidation prices and bins.
 
-Setup (synthetic): bin width 1.0, isolated_mmr model with MMR 0.005, tiers 10x and 25x weighted 50/50.
-Bars: (H 101, L 99, C 100, V 10); OI 1,000 USD = 10 base units; bars (100, 100, 100, V 1) and
-(104, 102, 103, V 3): typical prices 100 and 103, volume weights 1/4 and 3/4, VWAP 102.25;
-OI 20 base units -> +10 base units x 102.25 = 1,022.50 USD opened on each side.
+Setup (synthetic): bin width 1.0, isolated_mmr model with MMR 0.005, tiers 10x and 25x weighted 50/50, equal
+long/short split, no holding-time closing, the seed at the current price. Bar (H 101, L 99, C 100, V 10); the
+first open interest, 1,000 USD = 10 base units, seeds 5 base units per side at 100 (500 USD per side). Flat bars
+(100, V 1) and (103, V 3): volume weights 1/4 and 3/4; OI 20 base units -> 5 more base units per side, placed at
+the bars by volume: ``OPENED = 5 / (0.25/100 + 0.75/103)`` USD per side (no later bar reaches any level).
 Binance isolated formula: long EP(1 - 1/L)/(1 - MMR), short EP(1 + 1/L)/(1 + MMR).
 """
 
 import math
 
+import numpy as np
 import pytest
 from nautilus_trader.model.data import Bar, BarType
+from nautilus_trader.model.identifiers import InstrumentId
 from nautilus_trader.model.objects import Price, Quantity
 
 from liqheat_nautilus import LiquidationMap, MapParams
-from liqheat_nautilus.core.engine import STATUS_ACTIVE, STATUS_CLEARED, STATUS_PARTIAL
+from liqheat_nautilus.core.kernels import STATUS_ACTIVE, STATUS_CLEARED, STATUS_PARTIAL
+from liqheat_nautilus.data import LongShortRatio, TakerVolume
 
-OPENED = 10 * (100 * 1 + 103 * 3) / 4  # 1022.5 USD per side
+SEED = 500.0  # USD per side at entry 100
+OPENED = 5.0 / (0.25 / 100.0 + 0.75 / 103.0)  # 511.17 USD per side
+IID = InstrumentId.from_str("BTCUSDT.BINANCE")
 
 # (entry, leverage, side) -> hand-computed liquidation price and its bin's lower edge
 EXPECTED = {
@@ -29,16 +35,25 @@ EXPECTED = {
     (103, 10, "short"): 113.3 / 1.005,  # 112.7363 -> bin 112
     (103, 25, "short"): 107.12 / 1.005,  # 106.5871 -> bin 106
 }
+# USD at each entry per side after the second reading
+AT_ENTRY = {100: SEED + 0.25 * OPENED, 103: 0.75 * OPENED}
+
+
+def _params(**kw) -> MapParams:
+    base = dict(model="isolated_mmr", mmr=0.005, tiers=(10.0, 25.0), leverage_profile={10.0: 0.5, 25.0: 0.5},
+                bin_size=1.0, n_bins=200, side_split="equal", half_life_hours=0.0, seed_lookback_hours=0.0)
+    base.update(kw)
+    return MapParams(**base)
 
 
 def _map() -> LiquidationMap:
-    params = MapParams(model="isolated_mmr", mmr=0.005, tiers=(10.0, 25.0), leverage_profile={10.0: 0.5, 25.0: 0.5},
-                       bin_size=1.0, n_bins=200)
-    liq = LiquidationMap(params)
+    liq = LiquidationMap(_params())
     liq.update_raw(101.0, 99.0, 100.0, 10.0, 1)
-    assert liq.update_open_interest_raw(1_000.0, 1) == 0.0  # first observation: baseline only
+    assert not liq.initialized
+    assert liq.update_open_interest_raw(1_000.0, 1) == pytest.approx(2 * SEED)  # the seed: the whole OI
+    assert liq.initialized
     liq.update_raw(100.0, 100.0, 100.0, 1.0, 2)
-    liq.update_raw(104.0, 102.0, 103.0, 3.0, 3)
+    liq.update_raw(103.0, 103.0, 103.0, 3.0, 3)
     return liq
 
 
@@ -48,25 +63,21 @@ def _bin_totals(liq: LiquidationMap, side: str) -> dict[int, float]:
     return {int(round(edges[k])): float(values[k]) for k in range(values.size) if values[k] > 0}
 
 
-def test_open_interest_increase_places_hand_computed_bins():
+def test_open_interest_places_hand_computed_bins():
     liq = _map()
-    assert not liq.initialized
-    delta = liq.update_open_interest_raw(2_000.0, 3, oi_base=20.0)
-    assert delta == pytest.approx(OPENED)
-    assert liq.initialized
+    opened = liq.update_open_interest_raw(2_000.0, 3, oi_base=20.0)
+    assert opened == pytest.approx(2 * OPENED)
+    assert liq.engine.side_units() == (pytest.approx(10.0), pytest.approx(10.0))
     for side in ("long", "short"):
         expected: dict[int, float] = {}
         for (entry, _lev, s), lp in EXPECTED.items():
             if s == side:
-                weight = (0.25 if entry == 100 else 0.75) * 0.5
-                expected[math.floor(lp)] = expected.get(math.floor(lp), 0.0) + OPENED * weight
+                expected[math.floor(lp)] = expected.get(math.floor(lp), 0.0) + AT_ENTRY[entry] * 0.5
         assert _bin_totals(liq, side) == pytest.approx(expected)
 
 
 def test_engine_liquidation_prices_match_the_formula():
     liq = _map()
-    import numpy as np
-
     long_lp, _ = liq.engine.liquidation_prices(np.array([100.0, 103.0]), +1)
     short_lp, _ = liq.engine.liquidation_prices(np.array([100.0, 103.0]), -1)
     for i, entry in enumerate((100, 103)):
@@ -78,12 +89,12 @@ def test_engine_liquidation_prices_match_the_formula():
 def test_price_sweeps_clear_and_partially_clear_bins():
     liq = _map()
     liq.update_open_interest_raw(2_000.0, 3, oi_base=20.0)
-    liq.engine.take_swept()
+    assert liq.engine.take_swept() == (0.0, 0.0)
     # low 98.5 passes through long bin 99 (cleared); high 103.2 enters short bin 103 by 20 % (partial)
     liq.update_raw(103.2, 98.5, 99.0, 1.0, 4)
     swept_long, swept_short = liq.engine.take_swept()
-    assert swept_long == pytest.approx(OPENED * 0.75 * 0.5)
-    assert swept_short == pytest.approx(OPENED * 0.25 * 0.5 * 0.2)
+    assert swept_long == pytest.approx(AT_ENTRY[103] * 0.5)
+    assert swept_short == pytest.approx(AT_ENTRY[100] * 0.5 * 0.2)
     long_status, short_status = liq.engine.bin_status()
     edges = liq.bin_edges
     k99 = int(round(99 - edges[0]))
@@ -92,19 +103,17 @@ def test_price_sweeps_clear_and_partially_clear_bins():
     assert long_status[k99] == STATUS_CLEARED
     assert short_status[k103] == STATUS_PARTIAL
     assert long_status[k96] == STATUS_ACTIVE
-    assert liq.short_usd[k103] == pytest.approx(OPENED * 0.25 * 0.5 * 0.8)
+    assert liq.short_usd[k103] == pytest.approx(AT_ENTRY[100] * 0.5 * 0.8)
 
 
 def test_open_interest_decrease_closes_pro_rata():
     liq = _map()
     liq.update_open_interest_raw(2_000.0, 3, oi_base=20.0)
     long_before = liq.long_usd.copy()
-    # -5 base units valued at the (empty interval ->) current price 103: 515 USD closed from each side
-    liq.update_open_interest_raw(1_545.0, 4, oi_base=15.0)
-    factor = 1 - 5 * 103 / OPENED
-    assert liq.long_usd == pytest.approx(long_before * factor)
-    ledger = liq.engine.ledger
-    assert ledger.closed == pytest.approx(2 * 5 * 103)
+    # 15 base units: each side holds 7.5 of its 10, so a quarter of each side is closed
+    assert liq.update_open_interest_raw(1_545.0, 4, oi_base=15.0) == 0.0
+    assert liq.long_usd == pytest.approx(long_before * 0.75)
+    assert liq.engine.ledger.closed == pytest.approx(0.25 * 2 * (SEED + OPENED))
 
 
 def test_handle_bar_unpacks_nautilus_bars():
@@ -115,7 +124,7 @@ def test_handle_bar_unpacks_nautilus_bars():
     liq.handle_bar(bar)
     assert liq.has_inputs
     assert liq.price == 100.5
-    assert liq.engine._pending_volume == [7.0]
+    assert liq.engine.bars.volume == [7.0]
 
 
 def test_reset_empties_the_map():
@@ -129,7 +138,7 @@ def test_reset_empties_the_map():
 def _trade(price: str, size: str, seller_taker: bool, ts: int):
     from nautilus_trader.model.data import TradeTick
     from nautilus_trader.model.enums import AggressorSide
-    from nautilus_trader.model.identifiers import InstrumentId, TradeId
+    from nautilus_trader.model.identifiers import TradeId
 
     side = AggressorSide.SELLER if seller_taker else AggressorSide.BUYER
     return TradeTick(InstrumentId.from_str("BTCUSD_PERP.BINANCE"), Price.from_str(price), Quantity.from_str(size),
@@ -141,8 +150,8 @@ def test_trade_ticks_feed_taker_volume_in_base_units_for_inverse_contracts():
     liq = LiquidationMap(MapParams(bin_size=100.0, n_bins=100, inverse=True), contract_multiplier=100.0)
     liq.handle_trade_tick(_trade("50000.0", "3", True, 1))
     liq.handle_trade_tick(_trade("50000.0", "1", False, 2))
-    assert liq.engine._taker_sell == pytest.approx(300.0)
-    assert liq.engine._taker_buy == pytest.approx(100.0)
+    assert liq.engine.bars.taker_sell == pytest.approx(300.0)
+    assert liq.engine.bars.taker_buy == pytest.approx(100.0)
     assert liq.price == 50_000.0
 
 
@@ -176,3 +185,35 @@ def test_funding_rates_between_funding_times_are_not_settled():
                                         ts_event=13 * hour, ts_init=13 * hour))  # predicted, mid-interval
     liq.handle_funding_rate(FundingRate(instrument_id=iid, rate=1e-4, ts_event=5, ts_init=5))  # next unknown
     assert calls == [True, False, True]
+
+
+@pytest.mark.parametrize(("selection", "threshold"), [("gross_value", 1_500.0), ("top_n", 1.0), ("portion", 0.5)])
+def test_trades_mode_selections_open_positions_through_trade_ticks(selection, threshold):
+    # SYNTHETIC: two buyer-taker trades (20 and 5 units at 100) and two seller-taker trades (10 and 2 at 101),
+    # fed tick by tick, then a bar that ends the batch: every selection keeps the largest trade of each side
+    # (gross 2,000 -> long at 90; 1,010 -> short at 111.1; gross_value: >= 1,500 USD keeps the long only)
+    params = MapParams(model="simple", tiers=(10.0,), leverage_profile={10.0: 1.0}, entry_mode="trades",
+                       trade_selection=selection, trade_threshold=threshold, bin_size=0.5, n_bins=400)
+    liq = LiquidationMap(params)
+    liq.update_raw(100.5, 99.5, 100.0, 1.0, 1)
+    for i, (price, size, seller) in enumerate([("100.0", "20", False), ("100.0", "5", False), ("101.0", "10", True),
+                                                ("101.0", "2", True)]):
+        liq.handle_trade_tick(_trade(price, size, seller, 10 + i))
+    liq.update_raw(101.0, 99.9, 100.5, 1.0, 60_000_000_000)  # the bar ends the batch (top_n / portion)
+    assert liq.initialized
+    assert _bin_totals(liq, "long") == pytest.approx({90: 2_000.0})
+    assert _bin_totals(liq, "short") == ({} if selection == "gross_value" else {111: pytest.approx(1_010.0)})
+
+
+def test_positioning_data_reach_the_engine():
+    liq = LiquidationMap(_params(side_split="ratio", taker_share_skew=1.0))
+    liq.handle_long_short_ratio(LongShortRatio(instrument_id=IID, ratio=3.0, kind="accounts", period_secs=300,
+                                               ts_event=1, ts_init=1))
+    liq.handle_taker_volume(TakerVolume(instrument_id=IID, buy_usd=300.0, sell_usd=100.0, period_secs=300,
+                                        ts_event=1, ts_init=1))
+    assert liq.engine.long_short_ratio == 3.0
+    assert (liq.engine.bars.taker_buy, liq.engine.bars.taker_sell) == (300.0, 100.0)
+    liq.update_raw(100.0, 100.0, 100.0, 1.0, 2)
+    liq.update_open_interest_raw(1_000.0, 2, oi_base=10.0)
+    # ratio 3: 0.75; taker imbalance 0.5 with skew 1: 0.75·1.5 / (0.75·1.5 + 0.25·0.5) = 0.9
+    assert liq.engine.side_units() == (pytest.approx(9.0), pytest.approx(1.0))

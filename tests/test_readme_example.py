@@ -51,3 +51,50 @@ def test_readme_example_runs_on_the_real_sample(okx_catalog):
         assert len(set(strategy.biases)) >= 2  # the bias actually moves on real data
     finally:
         engine.dispose()
+
+
+def _data_block() -> types.ModuleType:
+    text = README.read_text()
+    section = text.split("## Use the indicator in your own strategy", 1)[1].split("\n## ", 1)[0]
+    code = re.findall(r"```python\n(.*?)```", section, re.S)[1]
+    module = types.ModuleType("readme_data")
+    exec(compile(code, str(README), "exec"), module.__dict__)  # noqa: S102 - the README is ours
+    return module
+
+
+def test_readme_data_configs_feed_open_interest_to_a_backtest_node(okx_catalog, monkeypatch):
+    import sys
+
+    from nautilus_trader.backtest.node import BacktestNode
+    from nautilus_trader.config import (
+        BacktestRunConfig,
+        BacktestVenueConfig,
+        ImportableStrategyConfig,
+    )
+
+    example = _example_module()
+    monkeypatch.setitem(sys.modules, "readme_example", example)
+    data = _data_block().map_data(str(okx_catalog), "SOL-USDT-SWAP.OKX")
+    assert [d.client_id for d in data[1:]] == ["LIQHEAT", "LIQHEAT"]
+    config = BacktestRunConfig(
+        engine=BacktestEngineConfig(
+            logging=LoggingConfig(log_level="ERROR"),
+            strategies=[ImportableStrategyConfig(
+                strategy_path="readme_example:MagnetStrategy", config_path="readme_example:MagnetConfig",
+                config={"bar_type": "SOL-USDT-SWAP.OKX-1-MINUTE-LAST-EXTERNAL"})],
+        ),
+        venues=[BacktestVenueConfig(name="OKX", oms_type="NETTING", account_type="MARGIN",
+                                    starting_balances=["100000 USDT"])],
+        data=data,
+        raise_exception=True,
+        dispose_on_completion=False,
+    )
+    node = BacktestNode(configs=[config])
+    node.run()
+    try:
+        (strategy,) = node.get_engine(config.id).trader.strategies()
+        assert strategy.liq_map.initialized  # open interest reached the indicator through the data configs
+        assert strategy.liq_map.open_interest_usd > 1e8  # the sample's ~200 M USD
+        assert len(strategy.biases) > 20_000
+    finally:
+        node.dispose()

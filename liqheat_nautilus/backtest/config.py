@@ -37,6 +37,21 @@ CUSTOM_DATA_CLASSES = (
 )
 
 
+def is_url(catalog: str) -> bool:
+    """
+    Whether a catalog location is an fsspec URL (``s3://``, ``gs://``, ``file://``...) rather than a folder.
+
+    Parameters
+    ----------
+    catalog : str
+
+    Returns
+    -------
+    bool
+    """
+    return "://" in catalog
+
+
 class DataSection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """
     ``[data]``: what to replay.
@@ -44,7 +59,8 @@ class DataSection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     Attributes
     ----------
     catalog : str
-        Catalog folder, relative to the project root unless absolute.
+        Catalog folder, relative to the project root unless absolute, or an fsspec URL (``s3://bucket/catalog``,
+        ``gs://...``, ``file:///shared/catalog``; read through Nautilus' ``catalog_fs_protocol``).
     instrument_id : str
         E.g. ``"SOL-USDT-SWAP.OKX"``.
     bar_spec : str
@@ -123,6 +139,22 @@ class BacktestFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         path = Path(self.data.catalog)
         return path if path.is_absolute() else project_root() / path
 
+    def catalog_location(self) -> dict[str, str]:
+        """
+        Nautilus' ``BacktestDataConfig`` fields for the catalog: ``catalog_path`` (a local folder), plus
+        ``catalog_fs_protocol`` when ``data.catalog`` is an fsspec URL (split as ``ParquetDataCatalog.from_uri``).
+
+        Returns
+        -------
+        dict[str, str]
+        """
+        if not is_url(self.data.catalog):
+            return {"catalog_path": str(self.catalog_path())}
+        from fsspec.utils import infer_storage_options
+
+        parts = infer_storage_options(self.data.catalog)
+        return {"catalog_path": parts["path"], "catalog_fs_protocol": parts["protocol"]}
+
     def with_catalog(self, catalog: str | Path) -> "BacktestFile":
         """
         The same file on another catalog.
@@ -130,14 +162,14 @@ class BacktestFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         Parameters
         ----------
         catalog : str or Path
-            The catalog folder.
+            The catalog folder (resolved against the current folder), or an fsspec URL (kept as it is).
 
         Returns
         -------
         BacktestFile
         """
-        return msgspec.structs.replace(self, data=msgspec.structs.replace(self.data, catalog=str(
-            Path(catalog).resolve())))
+        location = str(catalog) if is_url(str(catalog)) else str(Path(catalog).resolve())
+        return msgspec.structs.replace(self, data=msgspec.structs.replace(self.data, catalog=location))
 
     def with_instrument(self, instrument_id: str) -> "BacktestFile":
         """
@@ -279,14 +311,14 @@ def to_run_config(spec: BacktestFile, log_level: str = "ERROR") -> BacktestRunCo
         If ``log_level`` is not a Nautilus log level (its parser would abort the process).
     """
     log_level = validation.log_level(log_level, "log_level")
-    catalog = str(spec.catalog_path())
+    catalog = spec.catalog_location()
     bounds = {"start_time": spec.data.start or None, "end_time": spec.data.end or None}
     data = [
-        BacktestDataConfig(catalog_path=catalog, data_cls=Bar, instrument_id=spec.data.instrument_id,
+        BacktestDataConfig(**catalog, data_cls=Bar, instrument_id=spec.data.instrument_id,
                            bar_spec=spec.data.bar_spec, **bounds),
     ]
     data += [
-        BacktestDataConfig(catalog_path=catalog, data_cls=cls, instrument_id=spec.data.instrument_id,
+        BacktestDataConfig(**catalog, data_cls=cls, instrument_id=spec.data.instrument_id,
                            client_id=CUSTOM_DATA_CLIENT, metadata={"instrument_id": spec.data.instrument_id},
                            **bounds)
         for cls in CUSTOM_DATA_CLASSES

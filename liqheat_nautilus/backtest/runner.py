@@ -18,7 +18,7 @@ from nautilus_trader.model.identifiers import InstrumentId
 from liqheat_nautilus import validation
 from liqheat_nautilus.actor import LiquidationMapActor
 from liqheat_nautilus.adapters.okx.loaders import ingest_okx_sample
-from liqheat_nautilus.backtest.config import BacktestFile, load_backtest_file, to_run_config
+from liqheat_nautilus.backtest.config import BacktestFile, is_url, load_backtest_file, to_run_config
 from liqheat_nautilus.backtest.metrics import ComparisonRow, strategy_row
 from liqheat_nautilus.backtest.monitor import RunMonitor, RunMonitorConfig, RunStats
 from liqheat_nautilus.backtest.reports import RunReports, collect_reports, results_folder, write_reports
@@ -99,8 +99,10 @@ def ensure_default_catalog(spec: BacktestFile) -> None:
     Raises
     ------
     FileNotFoundError
-        If the spec names another catalog that does not exist.
+        If the spec names another local catalog that does not exist.
     """
+    if is_url(spec.data.catalog):  # an fsspec URL: Nautilus reads it
+        return
     path = spec.catalog_path().resolve()
     if path.exists():
         return
@@ -137,14 +139,19 @@ def check_catalog(spec: BacktestFile) -> int:
     """
     from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
-    from liqheat_nautilus.persistence.scan import scan_catalog
-
-    path = spec.catalog_path()
-    if not (path / "data").is_dir():
+    if is_url(spec.data.catalog):  # an fsspec URL (s3://, gs://, file://...): read as Nautilus will
+        path = spec.data.catalog
+        catalog = ParquetDataCatalog.from_uri(path)
+    else:
+        path = spec.catalog_path()
+        catalog = ParquetDataCatalog(str(path))
+    if not catalog.fs.isdir(f"{catalog.path}/data"):
         raise FileNotFoundError(f"{path} is not a Nautilus catalog (no data/ folder); build one with "
                                 f"`liqheat catalog ingest ...` or `liqheat catalog fetch ...`")
-    scan_catalog(path)  # a file that is not readable Parquet: one line naming it, not a Rust error mid-run
-    catalog = ParquetDataCatalog(str(path))
+    if not is_url(spec.data.catalog):
+        from liqheat_nautilus.persistence.scan import scan_catalog
+
+        scan_catalog(path)  # a file that is not readable Parquet: one line naming it, not a Rust error mid-run
     instruments = {str(i.id): i for i in catalog.instruments()}
     iid = spec.data.instrument_id
     if iid not in instruments:
@@ -158,8 +165,7 @@ def check_catalog(spec: BacktestFile) -> int:
                          f"{settlement.code}, the settlement currency of {iid}")
     intervals = catalog.get_intervals(Bar, spec.bar_type)
     if not intervals:
-        bar_dir = path / "data" / "bar"
-        held = sorted(p.name for p in bar_dir.iterdir() if p.name.startswith(f"{iid}-")) if bar_dir.is_dir() else []
+        held = sorted(p.rstrip("/").rsplit("/", 1)[-1] for p in catalog.fs.glob(f"{catalog.path}/data/bar/{iid}-*"))
         raise ValueError(f"the catalog {path} has no {spec.bar_type} bars; bar types of {iid}: "
                          f"{', '.join(held) or 'none'} (set [data] bar_spec)")
     lo_ns, hi_ns = validation.time_range(spec.data.start, spec.data.end, "[data]")

@@ -9,8 +9,10 @@ COMMAND_MODULES: list[str] = [
     "liqheat_nautilus.cli.catalog_cmd",
     "liqheat_nautilus.cli.backtest_cmd",
     "liqheat_nautilus.cli.evaluate_cmd",
+    "liqheat_nautilus.cli.calibrate_cmd",
     "liqheat_nautilus.cli.live_cmd",
     "liqheat_nautilus.cli.plot_cmd",
+    "liqheat_nautilus.cli.sweep_cmd",
 ]
 """Modules that each define ``register(subparsers)`` adding one subcommand whose handler is ``args.func``."""
 

@@ -18,9 +18,14 @@ from liqheat_nautilus.evaluation.csv_inputs import (
 from liqheat_nautilus.evaluation.report import print_report, render_markdown, report_to_json
 from liqheat_nautilus.evaluation.runner import EvaluationSettings, all_models, all_profiles, run_evaluation
 from liqheat_nautilus.evaluation.series import EvaluationData, Observations
+from liqheat_nautilus.paths import project_root
 from liqheat_nautilus.persistence.errors import IngestError
 
 DATASETS = ("coinglass", "csv", "catalog")
+HOLDOUT_START = "2025-12-01"
+"""Windows of the shipped Coinglass set from this date on were not looked at while the defaults were chosen."""
+SHIPPED_PROFILE = Path("config") / "profiles" / "btc_coinglass_calibrated.toml"
+"""The calibrated profile of the shipped Coinglass set (``liqheat calibrate`` on it), under the project root."""
 
 
 def register(subparsers) -> None:
@@ -39,27 +44,21 @@ def register(subparsers) -> None:
                      "tracking, cluster attraction and magnet-bias accuracy, each beside a baseline that does "
                      "not use the map. Default: the shipped Coinglass BTC 4 h set."),
     )
-    p.add_argument("--dataset", choices=DATASETS, default=None,
-                   help="'coinglass' (the shipped set, default), 'csv' (give --bars, --open-interest, "
-                        "--liquidations and optionally --funding) or 'catalog' (give --catalog and --instrument-id; "
-                        "--liquidations, else the catalog's LiquidationEvent prints per --window-hours)")
-    p.add_argument("--data-dir", type=Path, default=None,
-                   help=f"folder of the Coinglass set (default {default_dataset_dir()})")
-    p.add_argument("--bars", type=Path, help="CSV timestamp,open,high,low,close,volume (timestamp = bar open)")
-    p.add_argument("--open-interest", type=Path, help="CSV timestamp,oi_usd (observation time)")
-    p.add_argument("--funding", type=Path, help="CSV timestamp,rate (fraction per interval, observation time)")
-    p.add_argument("--liquidations", type=Path, help="CSV timestamp,long_usd,short_usd (timestamp = window start)")
-    p.add_argument("--taker-volume", type=Path,
-                   help="optional CSV timestamp,buy_usd,sell_usd (timestamp = period start)")
-    p.add_argument("--catalog", type=Path, help="Nautilus ParquetDataCatalog folder (Bar, OpenInterest, FundingRate)")
-    p.add_argument("--instrument-id", help="instrument in the catalog, e.g. SOL-USDT-SWAP.OKX")
-    p.add_argument("--bar-type", help="bar type in the catalog (needed when it holds several)")
-    p.add_argument("--window-hours", type=float, default=4.0,
-                   help="window for summing catalog LiquidationEvent prints (default %(default)s)")
+    add_data_arguments(p)
     p.add_argument("--models", nargs="+", default=None, help=f"models (default all: {' '.join(all_models())})")
     p.add_argument("--profiles", nargs="+", default=None,
                    help=f"leverage profiles (default all: {' '.join(all_profiles())})")
     d = EvaluationSettings()
+    p.add_argument("--profile-file", action="append", default=[], type=Path, metavar="FILE",
+                   help="map profile file (liqheat calibrate) evaluated after the defaults (repeatable; default: "
+                        "the shipped calibrated profile of the Coinglass set when that set is evaluated)")
+    p.add_argument("--no-grid", action="store_true", help="skip the model × leverage-profile grid")
+    p.add_argument("--holdout-start", default=None, metavar="DATE",
+                   help="also report tracking on the windows from DATE on (default for the shipped set: "
+                        f"{HOLDOUT_START}, the windows not used to choose the defaults)")
+    p.add_argument("--oi-venue-share", type=float, default=None, metavar="SHARE",
+                   help="share of the open interest held on the venue whose liquidations are counted, for the "
+                        "totals ratio only (default 1; see docs/evaluation.md for the shipped set)")
     p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                    help="extra MapParams field for every run, e.g. --param half_life_hours=72 (repeatable; "
                         "VALUE is JSON, else a string)")
@@ -77,11 +76,44 @@ def register(subparsers) -> None:
     p.add_argument("--bootstrap", type=int, default=d.n_boot,
                    help="block-bootstrap resamples, 0 to skip (default %(default)s)")
     p.add_argument("--seed", type=int, default=d.seed, help="bootstrap seed (default %(default)s)")
-    p.add_argument("--windows", type=int, default=None, help="judge only the first N windows (quick look)")
+    p.add_argument("--workers", type=int, default=1,
+                   help="runs at once; more than 1 runs them as Ray tasks on a local Ray (default 1: one after "
+                        "another in this process)")
+    p.add_argument("--address", default=None,
+                   help="run on a Ray cluster: 'auto', 'ray://HOST:10001' or 'HOST:6379' (see docs/sweep.md)")
     p.add_argument("--json", nargs="?", const="-", default=None, metavar="FILE",
                    help="write the report as JSON to FILE (or stdout with no FILE or '-') instead of tables")
     p.add_argument("--markdown", action="store_true", help="print GitHub-markdown tables instead of rich tables")
     p.set_defaults(func=run)
+
+
+def add_data_arguments(p: argparse.ArgumentParser) -> None:
+    """
+    The input arguments shared by ``evaluate`` and ``calibrate`` (``--dataset`` and its files).
+
+    Parameters
+    ----------
+    p : argparse.ArgumentParser
+        The subcommand's parser.
+    """
+    p.add_argument("--dataset", choices=DATASETS, default=None,
+                   help="'coinglass' (the shipped set, default), 'csv' (give --bars, --open-interest, "
+                        "--liquidations and optionally --funding) or 'catalog' (give --catalog and --instrument-id; "
+                        "--liquidations, else the catalog's LiquidationEvent prints per --window-hours)")
+    p.add_argument("--data-dir", type=Path, default=None,
+                   help=f"folder of the Coinglass set (default {default_dataset_dir()})")
+    p.add_argument("--bars", type=Path, help="CSV timestamp,open,high,low,close,volume (timestamp = bar open)")
+    p.add_argument("--open-interest", type=Path, help="CSV timestamp,oi_usd (observation time)")
+    p.add_argument("--funding", type=Path, help="CSV timestamp,rate (fraction per interval, observation time)")
+    p.add_argument("--liquidations", type=Path, help="CSV timestamp,long_usd,short_usd (timestamp = window start)")
+    p.add_argument("--taker-volume", type=Path,
+                   help="optional CSV timestamp,buy_usd,sell_usd (timestamp = period start)")
+    p.add_argument("--catalog", type=Path, help="Nautilus ParquetDataCatalog folder (Bar, OpenInterest, FundingRate)")
+    p.add_argument("--instrument-id", help="instrument in the catalog, e.g. SOL-USDT-SWAP.OKX")
+    p.add_argument("--bar-type", help="bar type in the catalog (needed when it holds several)")
+    p.add_argument("--window-hours", type=float, default=4.0,
+                   help="window for summing catalog LiquidationEvent prints (default %(default)s)")
+    p.add_argument("--windows", type=int, default=None, help="judge only the first N windows (quick look)")
 
 
 def load_data(args: argparse.Namespace) -> EvaluationData:
@@ -178,7 +210,16 @@ def settings_from_args(args: argparse.Namespace) -> EvaluationSettings:
     -------
     EvaluationSettings
     """
+    shipped = _is_shipped(args)
+    profiles = [str(f) for f in args.profile_file]
+    shipped_profile = project_root() / SHIPPED_PROFILE
+    if shipped and not profiles and shipped_profile.is_file():
+        profiles = [str(shipped_profile)]
     return EvaluationSettings(
+        profile_files=tuple(profiles),
+        grid=not args.no_grid,
+        holdout_start=args.holdout_start or (HOLDOUT_START if shipped else None),
+        oi_venue_share=args.oi_venue_share if args.oi_venue_share is not None else 1.0,
         models=tuple(args.models) if args.models else None,
         profiles=tuple(args.profiles) if args.profiles else None,
         bin_bps=args.bin_bps,
@@ -194,6 +235,12 @@ def settings_from_args(args: argparse.Namespace) -> EvaluationSettings:
     )
 
 
+def _is_shipped(args: argparse.Namespace) -> bool:
+    """Whether the arguments select the shipped Coinglass set (no other dataset, no CSV files, no catalog)."""
+    csv_given = any(getattr(args, k) is not None for k in ("bars", "open_interest", "liquidations", "funding"))
+    return args.dataset in (None, "coinglass") and not csv_given and args.catalog is None
+
+
 def run(args: argparse.Namespace) -> int:
     """
     Handler of ``liqheat evaluate``.
@@ -207,12 +254,17 @@ def run(args: argparse.Namespace) -> int:
     int
         0 on success, 1 when the inputs cannot be read or evaluated.
     """
+    from liqheat_nautilus.sweep.executor import Executor, ExecutorError
+
     try:
         settings = settings_from_args(args)
         data = load_data(args)
-        report = run_evaluation(data, settings,
-                                progress=lambda msg: print(f"evaluating {msg}", file=sys.stderr))
-    except (IngestError, ValueError) as exc:
+        in_process = args.address is None and args.workers == 1
+        with Executor(workers=args.workers, address=args.address, in_process=in_process,
+                      capture_logs=not in_process) as executor:
+            report = run_evaluation(data, settings, executor=executor,
+                                    progress=lambda msg: print(f"evaluating {msg}", file=sys.stderr))
+    except (IngestError, ValueError, ExecutorError) as exc:
         print(f"evaluate failed: {exc}", file=sys.stderr)
         return 1
     if args.json is not None:

@@ -1,5 +1,10 @@
 """Grid state of one side of the map: notional per bin × leverage tier, optionally in cohort layers (pure numpy).
 
+Besides the grid, a side keeps the notional of its open positions whose levels lie outside the grid (``outside``,
+USD per tier: levels beyond the window, or never liquidated such as 1x longs) and the position units of all its
+open positions (``units`` per tier: base units for linear contracts, USD for inverse ones), which is what the map
+anchors to open interest.
+
 Without layers the side holds one ``(n_bins, n_tiers)`` array and closes pro rata. With ``n_layers`` cohort
 layers (``close_mode="newest_first"``), each opening goes into the newest layer; when all layers are in use
 the two oldest are merged, so the ``n_layers - 1`` most recent openings stay separate and everything older is
@@ -40,6 +45,11 @@ class SideBook:
         Long side: highest non-empty bin; short side: lowest non-empty bin; -1 when empty.
     layer_block : np.ndarray
         ``layers``, or a ``(0, n_bins, n_tiers)`` array without layers (what the compiled kernels take).
+    outside : np.ndarray
+        ``(n_tiers,)`` open notional (USD) whose levels lie outside the grid.
+    units : np.ndarray
+        ``(n_tiers,)`` position units of every open position of the side (grid and outside): base units
+        (linear) or USD (inverse).
     """
 
     def __init__(self, n_bins: int, n_tiers: int, n_layers: int = 0) -> None:
@@ -53,6 +63,12 @@ class SideBook:
         # ``layers`` for the compiled kernels, which take a 3-d array always (0 layers when there are none)
         self.layer_block = self.layers if self.layers is not None else np.zeros((0, n_bins, n_tiers))
         self.order: list[int] = []  # layer slots, oldest first
+        self.outside = np.zeros(n_tiers)
+        self.units = np.zeros(n_tiers)
+
+    def total_usd(self) -> float:
+        """Open notional (USD) of the side: grid plus outside."""
+        return float(np.add.reduce(self.usd, axis=None)) + float(self.outside.sum())
 
     def totals(self) -> np.ndarray:
         """Notional (USD) per bin, shape ``(n_bins,)`` (tiers summed by :func:`~.kernels.row_totals`)."""
@@ -91,6 +107,8 @@ class SideBook:
             A scalar or a per-tier ``(n_tiers,)`` factor.
         """
         self.usd *= factor
+        self.outside *= factor
+        self.units *= factor
         if self.layers is not None:
             self.layers *= factor
 
@@ -106,11 +124,13 @@ class SideBook:
         Returns
         -------
         float
-            The notional pushed out of the grid (USD).
+            The notional pushed out of the grid (USD); it stays open, counted in ``outside``.
         """
         n = self.usd.shape[0]
         out = self.usd[: min(shift, n)] if shift > 0 else self.usd[max(n + shift, 0) :]
-        lost = float(out.sum()) if shift else 0.0
+        moved = out.sum(axis=0) if shift else np.zeros(self.usd.shape[1])
+        self.outside += moved
+        lost = float(moved.sum())
         shift_rows(self.usd, shift, 0.0)
         if self.layers is not None:
             shift_rows(np.moveaxis(self.layers, 1, 0), shift, 0.0)
@@ -130,9 +150,14 @@ class SideBook:
         Returns
         -------
         float
-            Notional pushed outside the grid (USD).
+            Notional pushed outside the grid (USD); it stays open, counted in ``outside``.
         """
-        shift_bins = np.asarray(shift_bins, dtype=np.float64)
+        before = self.usd.sum(axis=0)
+        lost = self._shift_tiers(np.asarray(shift_bins, dtype=np.float64))
+        self.outside += np.maximum(before - self.usd.sum(axis=0), 0.0)
+        return lost
+
+    def _shift_tiers(self, shift_bins: np.ndarray) -> float:
         if self.layers is None:
             if np.all(shift_bins == shift_bins[0]):  # one shift for all tiers: move the block at once
                 return shift_fractional(self.usd, float(shift_bins[0]))
@@ -177,14 +202,14 @@ class SideBook:
 
     def close_pro_rata(self, fraction: float, total: float | None = None) -> float:
         """
-        Close the same fraction of every cohort.
+        Close the same fraction of every cohort (grid, outside and units).
 
         Parameters
         ----------
         fraction : float
             In [0, 1] (clipped at 1).
         total : float, optional
-            ``usd.sum()`` when the caller has it already (USD).
+            :meth:`total_usd` when the caller has it already (USD).
 
         Returns
         -------
@@ -192,7 +217,7 @@ class SideBook:
             The notional closed (USD).
         """
         if total is None:
-            total = float(np.add.reduce(self.usd, axis=None))  # == usd.sum() without its Python wrapper
+            total = self.total_usd()
         if total <= 0.0 or fraction <= 0.0:
             return 0.0
         fraction = min(fraction, 1.0)
@@ -201,7 +226,8 @@ class SideBook:
 
     def close_newest(self, amount_usd: float) -> float:
         """
-        Close ``amount_usd`` starting with the newest cohort layer (pro rata without layers).
+        Close ``amount_usd`` starting with the newest cohort layer (pro rata without layers), then what lies
+        outside the grid; each tier's units shrink with its notional.
 
         Parameters
         ----------
@@ -213,11 +239,12 @@ class SideBook:
         float
             The notional closed (USD), at most the side's total.
         """
-        total = float(self.usd.sum())
+        total = self.total_usd()
         if total <= 0.0 or amount_usd <= 0.0:
             return 0.0
         if self.layers is None:
-            return self.close_pro_rata(amount_usd / total)
+            return self.close_pro_rata(amount_usd / total, total)
+        before = self.usd.sum(axis=0) + self.outside
         remaining = amount_usd
         for slot in reversed(self.order):
             layer_total = float(self.layers[slot].sum())
@@ -231,6 +258,14 @@ class SideBook:
                 remaining = 0.0
                 break
         self.usd[:] = self.layers.sum(axis=0)
+        if remaining > 0.0:
+            out = float(self.outside.sum())
+            take = min(remaining, out)
+            if out > 0.0:
+                self.outside *= 1.0 - take / out
+            remaining -= take
+        after = self.usd.sum(axis=0) + self.outside
+        self.units *= np.where(before > 0.0, after / np.where(before > 0.0, before, 1.0), 0.0)
         return min(amount_usd - remaining, total)
 
     def layer_totals(self) -> np.ndarray:
@@ -245,6 +280,8 @@ class SideBook:
         self.status[:] = STATUS_ACTIVE
         self.share[:] = 0.0
         self.edge = -1
+        self.outside[:] = 0.0
+        self.units[:] = 0.0
         if self.layers is not None:
             self.layers[:] = 0.0
         self.order.clear()

@@ -29,6 +29,7 @@ __all__ = [
     "read_map",
     "row_totals",
     "scatter_cohort",
+    "side_units",
     "sweep_down",
     "sweep_up",
     "warm_up",
@@ -84,15 +85,28 @@ def row_totals(usd):
 
 
 @_jit
-def _partial(usd, layers, status, share, k, new_share):
+def _units(usd_amount, t, k, unit_w, inverse, base, width):
+    """Position units of ``usd_amount`` USD in bin ``k``, tier ``t``: USD (inverse) or base ≈ USD·f_t / centre."""
+    if inverse:
+        return usd_amount
+    return usd_amount * unit_w[t] / ((base + k + 0.5) * width)
+
+
+@_jit
+def _partial(usd, layers, status, share, k, new_share, unit_w, inverse, base, width, units_out):
     """Sweep bin ``k`` up to ``new_share`` of its range (uniform within the bin); return the swept USD."""
+    if new_share > 1.0:  # a price on the bin's edge can give 1 + 1e-16 by rounding: never keep a negative share
+        new_share = 1.0
     old = share[k]
     if new_share <= old or status[k] == STATUS_CLEARED:
         return 0.0
     frac = (new_share - old) / (1.0 - old) if old < 1.0 else 1.0
     keep = 1.0 - frac
-    swept = _row_sum(usd, k) * frac
+    swept = 0.0
     for t in range(usd.shape[1]):
+        gone = usd[k, t] * frac
+        swept += gone
+        units_out[t] += _units(gone, t, k, unit_w, inverse, base, width)
         usd[k, t] *= keep
     for layer in range(layers.shape[0]):
         for t in range(usd.shape[1]):
@@ -103,13 +117,16 @@ def _partial(usd, layers, status, share, k, new_share):
 
 
 @_jit
-def _clear(usd, layers, status, share, a, b):
+def _clear(usd, layers, status, share, a, b, unit_w, inverse, base, width, units_out):
     """Zero bins ``a..b-1`` (total and layers), mark them CLEARED; return the removed USD."""
     removed = 0.0
     for k in range(a, b):
         for t in range(usd.shape[1]):
-            removed += usd[k, t]
-            usd[k, t] = 0.0
+            gone = usd[k, t]
+            if gone != 0.0:
+                removed += gone
+                units_out[t] += _units(gone, t, k, unit_w, inverse, base, width)
+                usd[k, t] = 0.0
         for layer in range(layers.shape[0]):
             for t in range(usd.shape[1]):
                 layers[layer, k, t] = 0.0
@@ -119,7 +136,7 @@ def _clear(usd, layers, status, share, a, b):
 
 
 @_jit
-def sweep_down(usd, layers, status, share, edge, j, new_share):
+def sweep_down(usd, layers, status, share, edge, j, new_share, unit_w, inverse, base, width, units_out):
     """
     Price fell into bin ``j``: liquidate the long levels it reached.
 
@@ -136,6 +153,17 @@ def sweep_down(usd, layers, status, share, edge, j, new_share):
         Local bin of the low (may lie outside ``[0, n_bins)``).
     new_share : float
         Share of bin ``j``'s range at or above the low: ``((base + j + 1)·width - low) / width``.
+    unit_w : np.ndarray
+        ``(n_tiers,)`` level per unit of entry of each tier (``LevelModel.unit_factor``): the swept notional's
+        base units are ``USD · unit_w[t] / bin centre`` (linear).
+    inverse : bool
+        Inverse contract: units are USD.
+    base : int
+        Grid's base index.
+    width : float
+        Bin width (price).
+    units_out : np.ndarray
+        ``(n_tiers,)`` float64; the swept units are added to it.
 
     Returns
     -------
@@ -144,12 +172,13 @@ def sweep_down(usd, layers, status, share, edge, j, new_share):
     """
     top = edge
     if j == top and new_share < 1.0:  # the common case: price only entered the edge bin
-        return _partial(usd, layers, status, share, j, new_share), top
+        return _partial(usd, layers, status, share, j, new_share, unit_w, inverse, base, width, units_out), top
     swept = 0.0
     if j < top:
-        swept += _clear(usd, layers, status, share, max(j + 1, 0), top + 1)
+        swept += _clear(usd, layers, status, share, max(j + 1, 0), top + 1, unit_w, inverse, base, width,
+                        units_out)
     if 0 <= j <= top:
-        swept += _partial(usd, layers, status, share, j, new_share)
+        swept += _partial(usd, layers, status, share, j, new_share, unit_w, inverse, base, width, units_out)
     k = max(min(j, top) + 1, 0) - 1
     while k >= 0 and not _row_nonzero(usd, k):
         k -= 1
@@ -157,7 +186,7 @@ def sweep_down(usd, layers, status, share, edge, j, new_share):
 
 
 @_jit
-def sweep_up(usd, layers, status, share, edge, j, new_share):
+def sweep_up(usd, layers, status, share, edge, j, new_share, unit_w, inverse, base, width, units_out):
     """
     Price rose into bin ``j``: liquidate the short levels it reached (the mirror of :func:`sweep_down`).
 
@@ -171,6 +200,8 @@ def sweep_up(usd, layers, status, share, edge, j, new_share):
         Local bin of the high (may lie outside ``[0, n_bins)``).
     new_share : float
         Share of bin ``j``'s range at or below the high: ``(high - (base + j)·width) / width``.
+    unit_w, inverse, base, width, units_out
+        As :func:`sweep_down`.
 
     Returns
     -------
@@ -179,13 +210,13 @@ def sweep_up(usd, layers, status, share, edge, j, new_share):
     """
     bottom = edge
     if j == bottom and new_share < 1.0:
-        return _partial(usd, layers, status, share, j, new_share), bottom
+        return _partial(usd, layers, status, share, j, new_share, unit_w, inverse, base, width, units_out), bottom
     n = usd.shape[0]
     swept = 0.0
     if j > bottom:
-        swept += _clear(usd, layers, status, share, bottom, min(j, n))
+        swept += _clear(usd, layers, status, share, bottom, min(j, n), unit_w, inverse, base, width, units_out)
     if bottom <= j < n:
-        swept += _partial(usd, layers, status, share, j, new_share)
+        swept += _partial(usd, layers, status, share, j, new_share, unit_w, inverse, base, width, units_out)
     k = max(j, bottom, 0)
     while k < n and not _row_nonzero(usd, k):
         k += 1
@@ -193,15 +224,17 @@ def sweep_up(usd, layers, status, share, edge, j, new_share):
 
 
 @_jit
-def scatter_cohort(entries, levels, per_unit, weights, tier_w, size_w, amount_usd, low, width, base, usd, layers, slot,
-                   status, share):
+def scatter_cohort(entries, levels, per_unit, weights, tier_w, size_w, amount_usd, low, width, base, usd, layers,
+                   slot, status, share, sweep_at, side, inverse, units_out, outside_out):
     """
-    Open one cohort: add ``amount_usd · weights[i] · tier_w[t] · size_w[s]`` at the bin of the liquidation price
-    of entry ``i``, tier ``t`` and position size ``s``.
+    Open one cohort: ``amount_usd · weights[i, t] · tier_w[t] · size_w[s]`` at the bin of the liquidation price of
+    entry ``i``, tier ``t`` and position size ``s``.
 
-    Levels outside the grid (or not finite, or <= 0: never liquidated) are dropped. Amounts landing in the
-    same bin and tier are summed in input order before being added to ``usd`` (and to layer ``slot``);
-    every bin that received notional becomes ``ACTIVE`` with share 0.
+    A level that price reached after its entry (long: ``level >= sweep_at[i]``; short: ``level <= sweep_at[i]``)
+    is liquidated at once (returned as swept, not added). A level outside the grid (or not finite, or <= 0: a
+    long that is never liquidated) is still an open position: its USD goes to ``outside_out`` instead of a bin.
+    Amounts landing in the same bin and tier are summed in input order before being added to ``usd`` (and to
+    layer ``slot``); every bin that received notional becomes ``ACTIVE`` with share 0.
 
     Parameters
     ----------
@@ -210,11 +243,12 @@ def scatter_cohort(entries, levels, per_unit, weights, tier_w, size_w, amount_us
     levels : np.ndarray
         With ``per_unit``: ``(1, n_tiers, n_sizes)`` liquidation price per unit of entry price (the level is
         ``entries[i] · levels[0, t, s]``, for models proportional to the entry); otherwise
-        ``(n, n_tiers, n_sizes)`` the liquidation prices themselves (``entries`` then only gives ``n``).
+        ``(n, n_tiers, n_sizes)`` the liquidation prices themselves.
     per_unit : bool
         Which of the two ``levels`` means (explicit: with ``n == 1`` the shapes agree).
     weights : np.ndarray
-        ``(n,)`` share of the cohort at each entry (sum 1).
+        ``(n, 1)`` share of the cohort at each entry, or ``(n, n_tiers)`` per entry and tier (e.g. survival that
+        depends on the tier's holding time); each column sums to 1 over the entries.
     tier_w : np.ndarray
         ``(n_tiers,)`` leverage-tier weights (sum 1).
     size_w : np.ndarray
@@ -231,42 +265,62 @@ def scatter_cohort(entries, levels, per_unit, weights, tier_w, size_w, amount_us
         The side (see the module conventions), modified in place.
     slot : int
         Layer receiving the cohort (-1: none).
+    sweep_at : np.ndarray
+        ``(n,)`` the most adverse price reached after each entry (long: the lowest; short: the highest).
+    side : int
+        +1 long, -1 short.
+    inverse : bool
+        Units are USD (inverse contracts) instead of base units ``USD / entry``.
+    units_out : np.ndarray
+        ``(n_tiers,)``; the position units of what stays open (in the grid or outside it) are added.
+    outside_out : np.ndarray
+        ``(n_tiers,)``; the USD of open levels outside the grid is added.
 
     Returns
     -------
     tuple[float, int, int]
-        ``(dropped USD, lowest bin, highest bin)`` of the notional added (bins -1, -1 when none landed).
+        ``(swept USD, lowest bin, highest bin)`` of the notional added (bins -1, -1 when none landed).
     """
     n_bins, n_tiers = usd.shape
     n_sizes = levels.shape[2]
+    per_tier = weights.shape[1] > 1
     lowest = low if low > 0.0 else 5e-324
     high = low + n_bins * width
     n = entries.shape[0]
     bins = np.empty((n, n_tiers, n_sizes), dtype=np.int64)
     k_min, k_max = n_bins, -1
-    dropped = 0.0
+    swept = 0.0
     for i in range(n):
+        unit = 1.0 if inverse else 1.0 / entries[i]
         for t in range(n_tiers):
+            wt = weights[i, t] if per_tier else weights[i, 0]
             for s in range(n_sizes):
                 price = entries[i] * levels[0, t, s] if per_unit else levels[i, t, s]
+                amount = amount_usd * wt * tier_w[t] * size_w[s]
+                reached = (price >= sweep_at[i]) if side > 0 else (price <= sweep_at[i])
+                bins[i, t, s] = -1
+                if reached and price > 0.0:
+                    swept += amount
+                    continue
+                units_out[t] += amount * unit
                 if price >= lowest and price < high:
                     k = min(np.int64(price / width) - base, n_bins - 1)
                     bins[i, t, s] = k
                     k_min = min(k_min, k)
                     k_max = max(k_max, k)
                 else:
-                    bins[i, t, s] = -1
-                    dropped += amount_usd * weights[i] * tier_w[t] * size_w[s]
+                    outside_out[t] += amount
     if k_max < 0:
-        return dropped, -1, -1
+        return swept, -1, -1
     block = np.zeros((k_max - k_min + 1, n_tiers))
     touched = np.zeros(k_max - k_min + 1, dtype=np.bool_)
     for i in range(n):
         for t in range(n_tiers):
+            wt = weights[i, t] if per_tier else weights[i, 0]
             for s in range(n_sizes):
                 k = bins[i, t, s]
                 if k >= 0:
-                    block[k - k_min, t] += amount_usd * weights[i] * tier_w[t] * size_w[s]
+                    block[k - k_min, t] += amount_usd * wt * tier_w[t] * size_w[s]
                     touched[k - k_min] = True
     for r in range(block.shape[0]):
         if touched[r]:
@@ -276,7 +330,40 @@ def scatter_cohort(entries, levels, per_unit, weights, tier_w, size_w, amount_us
             usd[k_min + r, t] += block[r, t]
             if slot >= 0:
                 layers[slot, k_min + r, t] += block[r, t]
-    return dropped, k_min, k_max
+    return swept, k_min, k_max
+
+
+@_jit
+def side_units(usd, unit_w, inverse, base, width):
+    """
+    Position units per tier held in the grid: ``Σ_k usd[k, t]`` (inverse) or ``Σ_k usd[k, t]·unit_w[t]/centre_k``.
+
+    Parameters
+    ----------
+    usd : np.ndarray
+        ``(n_bins, n_tiers)`` USD.
+    unit_w : np.ndarray
+        ``(n_tiers,)`` level per unit of entry of each tier.
+    inverse : bool
+        Units are USD.
+    base : int
+        Grid's base index.
+    width : float
+        Bin width (price).
+
+    Returns
+    -------
+    np.ndarray
+        ``(n_tiers,)`` units.
+    """
+    n_bins, n_tiers = usd.shape
+    out = np.zeros(n_tiers)
+    for k in range(n_bins):
+        for t in range(n_tiers):
+            v = usd[k, t]
+            if v != 0.0:
+                out[t] += _units(v, t, k, unit_w, inverse, base, width)
+    return out
 
 
 @_jit
@@ -506,11 +593,15 @@ def warm_up() -> float:
     status = np.zeros(4, dtype=np.int8)
     share = np.zeros(4)
     one = np.ones(1)
+    units = np.zeros(2)
     for levels in (np.full((1, 2, 1), 1.5), np.full((1, 2, 1), 1.5)[:, :, ::-1]):  # contiguous, and a view
-        scatter_cohort(one, levels, True, one, np.full(2, 0.5), one, 1.0, 0.0, 1.0, 0, usd, layers, -1, status,
-                       share)
+        for weights in (np.ones((1, 1)), np.full((1, 2), 1.0)):
+            for side, at in ((1, 0.0), (-1, np.inf)):
+                scatter_cohort(one, levels, True, weights, np.full(2, 0.5), one, 1.0, 0.0, 1.0, 0, usd, layers, -1,
+                               status, share, np.full(1, at), side, False, units, units)
     read_map(usd, usd, status, status, np.ones(2), 0, 1.0, METHOD_QUANTILE, 0.9, 2.0, 1, 8, 2.0)
     magnet_sums(usd, usd, 0, 1.0, 2.0)
-    sweep_down(usd, layers, status, share, 1, 1, 0.5)
-    sweep_up(usd, layers, status, share, 1, 1, 0.5)
+    side_units(usd, np.ones(2), False, 0, 1.0)
+    sweep_down(usd, layers, status, share, 1, 1, 0.5, np.ones(2), False, 0, 1.0, units)
+    sweep_up(usd, layers, status, share, 1, 1, 0.5, np.ones(2), False, 0, 1.0, units)
     return time.perf_counter() - start

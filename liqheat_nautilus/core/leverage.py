@@ -1,15 +1,40 @@
-"""Leverage tiers and the distribution of position notional over them (pure numpy).
+"""Leverage distributions: the share of position notional at each leverage (pure numpy).
 
-The tiers 5x...125x are the leverage choices offered by Binance USD-M for BTCUSDT (125x is the
-maximum of its first maintenance-margin bracket). The profile weights are modelling assumptions,
-not exchange facts; they are documented so users can replace them with ``{tier: weight}``.
+Two families, selected by ``MapParams.leverage_model``:
+
+* ``"normal"``: leverage ~ N(μ, σ) clipped to [1, 125], the method of the Liquidation Map Indicator
+  API (profiles conservative N(12, 8), neutral N(25, 15), aggressive N(60, 25); ``dynamic``
+  ``μ = 25 + 30a, σ = 15 − 5a`` with ``a = min(|funding|·10⁴, 2)``), discretised on
+  :data:`NORMAL_LEVERAGE_GRID`: each grid point takes the probability of the interval between the midpoints to
+  its neighbours; clipping puts the mass below 1x on 1x and the mass above 125x on 125x.
+* ``"tiers"`` (default): weights on the tiers 5x...125x (the leverage choices offered by Binance USD-M for BTCUSDT;
+  125x is the maximum of its first maintenance-margin bracket) from :data:`PROFILES`.
+
+Both are modelling assumptions, not exchange facts; they are documented so users can replace them with
+``{tier: weight}`` or fit them to real liquidations (``liqheat calibrate``).
 """
 
+import math
 from collections.abc import Mapping
 
 import numpy as np
 
 DEFAULT_TIERS: tuple[float, ...] = (5.0, 10.0, 20.0, 25.0, 50.0, 75.0, 100.0, 125.0)
+
+NORMAL_LEVERAGE_GRID: tuple[float, ...] = (1.0, 2.0, 3.0, 5.0, 7.0, 10.0, 15.0, 20.0, 25.0, 35.0, 50.0, 75.0, 100.0,
+                                           125.0)
+"""Leverage points (x) on which the ``"normal"`` distribution is discretised (denser where levels are close)."""
+
+NORMAL_PROFILES: dict[str, tuple[float, float]] = {
+    "conservative": (12.0, 8.0),
+    "neutral": (25.0, 15.0),
+    "aggressive": (60.0, 25.0),
+}
+"""``(μ, σ)`` of the ``"normal"`` profiles (Liquidation Map Indicator API); ``dynamic`` is
+:func:`dynamic_normal_parameters`."""
+
+LEVERAGE_CLIP: tuple[float, float] = (1.0, 125.0)
+"""The normal distribution is clipped to this range (x)."""
 
 # Weights per tier of DEFAULT_TIERS (they are normalised to sum to 1).
 PROFILES: dict[str, tuple[float, ...]] = {
@@ -35,7 +60,7 @@ def leverage_weights(
         ``"conservative"``, ``"neutral"``, ``"aggressive"`` (defined on :data:`DEFAULT_TIERS`) or a user
         mapping ``{tier: weight}``; ``"dynamic"`` uses the ``"neutral"`` base (see :func:`funding_tilt`).
     tiers : tuple[float, ...]
-        The leverage tiers (x), each > 1.
+        The leverage tiers (x), each >= 1 (a 1x long is never liquidated; MapParams and the normal grid allow it).
 
     Returns
     -------
@@ -47,11 +72,11 @@ def leverage_weights(
     ValueError
         If the profile name is unknown, a named profile is used with tiers other than
         :data:`DEFAULT_TIERS`, a mapping names a tier not in ``tiers``, a weight is negative or all are 0,
-        or a tier is not > 1.
+        or a tier is below 1.
     """
     tiers_arr = np.asarray(tiers, dtype=np.float64)
-    if tiers_arr.ndim != 1 or tiers_arr.size == 0 or np.any(tiers_arr <= 1.0):
-        raise ValueError(f"leverage tiers must be a non-empty sequence of values > 1, was {tiers!r}")
+    if tiers_arr.ndim != 1 or tiers_arr.size == 0 or not np.all(tiers_arr >= 1.0):
+        raise ValueError(f"leverage tiers must be a non-empty sequence of values >= 1, was {tiers_arr.tolist()}")
     if isinstance(profile, str):
         name = "neutral" if profile == "dynamic" else profile
         if name not in PROFILES:
@@ -121,7 +146,7 @@ def standardised_log_leverage(tiers: tuple[float, ...]) -> np.ndarray:
     Parameters
     ----------
     tiers : tuple[float, ...]
-        Leverage tiers (x), > 1.
+        Leverage tiers (x), >= 1.
 
     Returns
     -------
@@ -161,3 +186,71 @@ def tilt_weights(base: np.ndarray, tiers: tuple[float, ...], a: float, z: np.nda
         z = standardised_log_leverage(tiers)
     w = base * np.exp(a * z)
     return w / w.sum()
+
+
+def _normal_cdf(x: float, mu: float, sigma: float) -> float:
+    return 0.5 * (1.0 + math.erf((x - mu) / (sigma * math.sqrt(2.0))))
+
+
+def normal_leverage_weights(mu: float, sigma: float, grid: tuple[float, ...] = NORMAL_LEVERAGE_GRID) -> np.ndarray:
+    """
+    Discretise leverage ~ N(μ, σ) clipped to [1, 125] on a grid of leverage points.
+
+    Grid point ``L_i`` takes ``Φ(m_i) - Φ(m_{i-1})`` with ``m_i = (L_i + L_{i+1}) / 2`` the midpoints; the first
+    point takes everything below ``m_0`` and the last everything above its lower midpoint (clipping: leverage
+    below 1x counts as 1x, above 125x as 125x, when the grid spans 1...125).
+
+    Parameters
+    ----------
+    mu : float
+        Mean leverage (x), finite.
+    sigma : float
+        Standard deviation (x), > 0.
+    grid : tuple[float, ...]
+        Ascending leverage points (x), each >= 1.
+
+    Returns
+    -------
+    np.ndarray
+        Shape ``(len(grid),)`` weights summing to 1.
+
+    Raises
+    ------
+    ValueError
+        If ``sigma`` <= 0, ``mu`` is not finite or the grid is not ascending.
+    """
+    if not (math.isfinite(mu) and math.isfinite(sigma) and sigma > 0.0):
+        raise ValueError(f"normal leverage distribution needs a finite mu and sigma > 0, were {mu}, {sigma}")
+    points = np.asarray(grid, dtype=np.float64)
+    if points.ndim != 1 or points.size == 0 or np.any(np.diff(points) <= 0) or points[0] < 1.0:
+        raise ValueError(f"leverage grid must ascend from >= 1, was {grid!r}")
+    cdf = [_normal_cdf(0.5 * (a + b), mu, sigma) for a, b in zip(points[:-1], points[1:], strict=True)]
+    edges = np.array([0.0, *cdf, 1.0])
+    weights = np.diff(edges)
+    total = weights.sum()
+    if total <= 0.0:  # a distribution far outside the grid: all mass on the nearest end
+        weights = np.zeros(points.size)
+        weights[0 if mu < points[0] else -1] = 1.0
+        return weights
+    return weights / total
+
+
+def dynamic_normal_parameters(funding_rate: float) -> tuple[float, float]:
+    """
+    ``(μ, σ)`` of the ``dynamic`` normal profile: ``a = min(|f|·10⁴, 2)``, ``μ = 25 + 30a``, ``σ = 15 − 5a``.
+
+    Source: the Liquidation Map Indicator API (``LIQUIDATION_FACTS``, docs/references.md): a high absolute funding
+    rate (a crowded market) moves the assumed leverage up and concentrates it.
+
+    Parameters
+    ----------
+    funding_rate : float
+        Funding rate (fraction per interval, 0.0001 = 0.01 %).
+
+    Returns
+    -------
+    tuple[float, float]
+        ``(μ, σ)`` in x; e.g. ``f = 0.0001`` gives ``a = 1``: ``(55, 10)``.
+    """
+    a = min(abs(float(funding_rate)) * 1e4, 2.0)
+    return 25.0 + 30.0 * a, 15.0 - 5.0 * a

@@ -3,13 +3,17 @@
 from dataclasses import dataclass, field
 
 from liqheat_nautilus.core.brackets import BINANCE_BTCUSDT_BRACKETS, BracketTable
-from liqheat_nautilus.core.leverage import DEFAULT_TIERS
+from liqheat_nautilus.core.leverage import DEFAULT_TIERS, NORMAL_LEVERAGE_GRID, NORMAL_PROFILES, PROFILES
 
 STATIC_MODELS = ("simple", "isolated_mmr", "binance_standard")
 MODELS = (*STATIC_MODELS, "funding_adjusted", "ensemble")
-ENTRY_MODES = ("volume_profile", "vwap", "hot_zones", "oi_spikes", "trades")
+ENTRY_MODES = ("volume_profile", "vwap", "hot_zones", "oi_spikes", "reference", "trades")
 CLOSE_MODES = ("pro_rata", "newest_first")
 TRADE_SELECTIONS = ("gross_value", "top_n", "portion")
+LEVERAGE_MODELS = ("normal", "tiers")
+SIDE_SPLITS = ("auto", "ratio", "funding", "equal")
+TURNOVER_CLOCKS = ("volume", "time")
+STATUS_RULES = ("path", "swept_share")
 
 
 @dataclass(frozen=True)
@@ -19,10 +23,17 @@ class MapParams:
 
     Parameters
     ----------
-    tiers : tuple[float, ...]
-        Leverage tiers (x).
+    leverage_model : str
+        ``"tiers"`` (default: weights on :data:`~.leverage.DEFAULT_TIERS`, 5x...125x) or ``"normal"`` (leverage ~
+        N(μ, σ) clipped to [1, 125] on :data:`~.leverage.NORMAL_LEVERAGE_GRID`, the Liquidation Map Indicator API's
+        method).
+    tiers : tuple[float, ...] or None
+        Leverage points (x, each >= 1); ``None``: the leverage model's own (see :meth:`leverage_points`).
     leverage_profile : str or dict[float, float]
-        ``"conservative"``, ``"neutral"``, ``"aggressive"``, ``"dynamic"`` or ``{tier: weight}``.
+        ``"conservative"``, ``"neutral"``, ``"aggressive"``, ``"dynamic"`` (the named profiles of the leverage
+        model) or ``{tier: weight}``.
+    leverage_mean, leverage_std : float
+        ``"normal"`` model: μ and σ (x) replacing the profile's when > 0 (what ``liqheat calibrate`` fits).
     model : str
         Liquidation-price model: ``"simple"`` (``entry·(1 ∓ 1/L ± buffer)``), ``"isolated_mmr"`` (Binance
         isolated formula with ``mmr`` and ``maintenance_amount``), ``"binance_standard"`` (default; the isolated formula
@@ -59,7 +70,36 @@ class MapParams:
     recentre_margin : float
         Re-centre when price comes within this fraction of ``n_bins`` of either end.
     half_life_hours : float
-        Exponential decay half-life of open cohorts in hours, applied at OI updates; 0 disables decay.
+        Holding time of positions: every cohort is closed at the rate ``2^(−Δτ / half_life_hours)`` (``Δτ`` in
+        hours of the ``turnover_clock``), and the anchor to open interest re-opens what was closed at the
+        interval's prices (turnover); 0 disables closing by age. Default 72 h, the middle of the per-tier
+        holding half-lives 168/120/72/36/18 h of other designs (docs/references.md).
+    seed_lookback_hours : float
+        At the first open-interest reading the whole open interest is placed over the bars of this lookback
+        (volume × survival weights); 0 places it at the current price.
+    turnover_clock : str
+        ``"volume"`` (default): age advances with traded volume, ``Δτ = Δt · v / v̄`` (``v̄`` the mean volume
+        per unit of time of the last ``seed_lookback_hours``), so busy intervals turn more positions over;
+        ``"time"``: wall-clock hours.
+    side_split : str
+        How open interest is split between long and short positions: ``"ratio"`` (the latest long/short ratio
+        fed through ``update_long_short_ratio``: long share ``r / (1 + r)``), ``"funding"`` (long share
+        ``0.5 + 0.2·tanh(k·(f₈ − 0.0001))``, ``f₈`` the rate per 8 h, ``k = funding_split_sensitivity``),
+        ``"equal"`` (0.5) or ``"auto"`` (default: the ratio once one was fed, else funding).
+    funding_split_sensitivity : float
+        ``k`` of the ``"funding"`` split (per unit rate per 8 h, >= 0).
+    leveraged_share : float
+        Share of open interest held by positions that can be liquidated (in (0, 1]; the rest — hedged or
+        over-collateralised positions — is not placed). Scales every notional of the map; ``calibrate`` sets it
+        so that estimated and actual liquidation totals match.
+    long_share_offset : float
+        Added to the long share of every split (then clipped to [0.05, 0.95]); what ``calibrate`` fits.
+    status_rule : str
+        Bin status: ``"path"`` (default: PARTIAL once price entered the bin, CLEARED once it passed through)
+        or ``"swept_share"`` (the reference API's: CLEARED when > 80 % of the bin was swept, PARTIAL > 20 %).
+    trade_batch_secs : float
+        ``"trades"`` mode with ``top_n``/``portion``: trades fed one at a time (``update_trade``) are selected
+        per batch, a batch ending at each bar or after this many seconds of trade time (> 0).
     avg_position_usd : float
         Average position notional (USD) used to turn notional into an estimated liquidation count.
     cluster_method : str
@@ -117,22 +157,19 @@ class MapParams:
     ensemble_weights : dict[str, float] or None
         ``{model: weight}`` over the static models for ``"ensemble"`` (None: equal weights).
     tier_half_lives_hours : tuple[float, ...]
-        Per-tier half-lives (h), one per tier, 0 = no decay for that tier; replaces ``half_life_hours`` when
-        given (empty: use ``half_life_hours`` for all tiers).
+        Per-tier holding half-lives (h), one per leverage point, 0 = never closed by age; replaces
+        ``half_life_hours`` when given (empty: ``half_life_hours`` for all).
     dynamic_sensitivity : float
         Tilt per unit funding rate of the ``dynamic`` profile (>= 0).
     dynamic_max_tilt : float
         Bound on the ``dynamic`` (and taker) tilt ``|a|`` (in [0, 3]).
-    net_liquidations : bool
-        OI-delta modes: a liquidation also lowers open interest, so the notional swept on a side since the
-        previous OI update is added back to that side's flow: each side changes by ``ΔOI + swept_side``
-        (opened when > 0, closed when < 0) instead of ``ΔOI``; the map's side totals then follow open interest.
-        False keeps the plain rule (an OI decrease closes ``|ΔOI|`` from survivors, so liquidations that caused
-        it are removed twice).
     """
 
-    tiers: tuple[float, ...] = DEFAULT_TIERS
+    tiers: tuple[float, ...] | None = None
+    leverage_model: str = "tiers"
     leverage_profile: str | dict = "neutral"
+    leverage_mean: float = 0.0
+    leverage_std: float = 0.0
     model: str = "binance_standard"
     mmr: float = 0.004
     maintenance_amount: float = 0.0
@@ -146,7 +183,15 @@ class MapParams:
     bin_size: float = 0.0
     n_bins: int = 1000
     recentre_margin: float = 0.2
-    half_life_hours: float = 0.0
+    half_life_hours: float = 72.0
+    seed_lookback_hours: float = 336.0
+    turnover_clock: str = "volume"
+    side_split: str = "auto"
+    funding_split_sensitivity: float = 2_500.0
+    leveraged_share: float = 1.0
+    long_share_offset: float = 0.0
+    status_rule: str = "path"
+    trade_batch_secs: float = 60.0
     avg_position_usd: float = 10_000.0
     cluster_method: str = "quantile"
     cluster_quantile: float = 0.9
@@ -174,12 +219,35 @@ class MapParams:
     tier_half_lives_hours: tuple[float, ...] = ()
     dynamic_sensitivity: float = 2_000.0
     dynamic_max_tilt: float = 1.0
-    net_liquidations: bool = False
+
+    def leverage_points(self) -> tuple[float, ...]:
+        """
+        The leverage points (x) of the map's tier axis.
+
+        Returns
+        -------
+        tuple[float, ...]
+            ``tiers`` when given, else the leverage model's own: :data:`~.leverage.NORMAL_LEVERAGE_GRID` for
+            ``"normal"``, :data:`~.leverage.DEFAULT_TIERS` for ``"tiers"``.
+        """
+        if self.tiers is not None:
+            return tuple(float(t) for t in self.tiers)
+        return NORMAL_LEVERAGE_GRID if self.leverage_model == "normal" else DEFAULT_TIERS
 
     def __post_init__(self) -> None:
+        tiers = self.leverage_points()
+        named = isinstance(self.leverage_profile, str)
+        profiles = (*NORMAL_PROFILES, "dynamic") if self.leverage_model == "normal" else (*PROFILES, "dynamic")
         checks = {
             "model": self.model in MODELS,
             "entry_mode": self.entry_mode in ENTRY_MODES,
+            "leverage_model": self.leverage_model in LEVERAGE_MODELS,
+            "leverage_profile": (not named and len(self.leverage_profile) > 0) or self.leverage_profile in profiles,
+            # μ and σ belong to the normal model: given with "tiers" they would be ignored silently
+            "leverage_mean": 0.0 <= self.leverage_mean < 1e4 and (self.leverage_mean == 0.0
+                                                                   or self.leverage_model == "normal"),
+            "leverage_std": 0.0 <= self.leverage_std < 1e4 and (self.leverage_std == 0.0
+                                                                 or self.leverage_model == "normal"),
             "mmr": 0.0 <= self.mmr < 1.0,
             "maintenance_amount": self.maintenance_amount >= 0.0,
             "buffer": 0.0 <= self.buffer < 1.0,
@@ -188,6 +256,14 @@ class MapParams:
             "n_bins": self.n_bins >= 8,
             "recentre_margin": 0.0 < self.recentre_margin < 0.5,
             "half_life_hours": self.half_life_hours >= 0.0,
+            "seed_lookback_hours": self.seed_lookback_hours >= 0.0,
+            "turnover_clock": self.turnover_clock in TURNOVER_CLOCKS,
+            "side_split": self.side_split in SIDE_SPLITS,
+            "funding_split_sensitivity": self.funding_split_sensitivity >= 0.0,
+            "leveraged_share": 0.0 < self.leveraged_share <= 1.0,
+            "long_share_offset": -0.45 <= self.long_share_offset <= 0.45,
+            "status_rule": self.status_rule in STATUS_RULES,
+            "trade_batch_secs": self.trade_batch_secs > 0.0,
             "avg_position_usd": self.avg_position_usd > 0.0,
             "cluster_method": self.cluster_method in ("quantile", "sigma"),
             "cluster_quantile": 0.0 <= self.cluster_quantile < 1.0,
@@ -221,17 +297,20 @@ class MapParams:
                 and all(w >= 0.0 for w in self.ensemble_weights.values())
                 and sum(self.ensemble_weights.values()) > 0.0
             ),
-            "tier_half_lives_hours": len(self.tier_half_lives_hours) in (0, len(self.tiers))
+            "tier_half_lives_hours": len(self.tier_half_lives_hours) in (0, len(tiers))
             and all(h >= 0.0 for h in self.tier_half_lives_hours),
             "dynamic_sensitivity": self.dynamic_sensitivity >= 0.0,
             "dynamic_max_tilt": 0.0 <= self.dynamic_max_tilt <= 3.0,
-            # a long's level must lie below its entry: MMR and buffer below the highest tier's 1/L
-            "tiers": len(self.tiers) > 0 and all(t > 1.0 for t in self.tiers),
+            # leverage >= 1 (1x positions are never liquidated on the long side); MMR and buffer below the
+            # highest leverage's 1/L so that a long's level lies below its entry
+            "tiers": len(tiers) > 0 and all(t >= 1.0 for t in tiers) and len(set(tiers)) == len(tiers),
         }
         if checks["tiers"]:
-            inv_max = 1.0 / max(self.tiers)
+            inv_max = 1.0 / max(tiers)
             checks["mmr"] = checks["mmr"] and self.mmr < inv_max
             checks["buffer"] = checks["buffer"] and self.buffer < inv_max
+        if named and self.leverage_model == "tiers" and self.tiers is not None and tiers != DEFAULT_TIERS:
+            checks["leverage_profile"] = False  # the named tier profiles are defined on DEFAULT_TIERS
         bad = [name for name, ok in checks.items() if not ok]
         if bad:
             values = ", ".join(f"{name}={getattr(self, name)!r}" for name in bad)

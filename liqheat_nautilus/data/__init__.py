@@ -10,6 +10,7 @@ from liqheat_nautilus.data.liquidation_cluster import LiquidationCluster
 from liqheat_nautilus.data.liquidation_event import LiquidationEvent
 from liqheat_nautilus.data.map_snapshot import LiquidationMapSnapshot
 from liqheat_nautilus.data.open_interest import OpenInterest
+from liqheat_nautilus.data.positioning import RATIO_KINDS, LongShortRatio, TakerVolume
 from liqheat_nautilus.data.wrap import as_custom_data
 
 __all__ = [
@@ -17,6 +18,9 @@ __all__ = [
     "LiquidationCluster",
     "LiquidationEvent",
     "LiquidationMapSnapshot",
+    "LongShortRatio",
     "OpenInterest",
+    "RATIO_KINDS",
+    "TakerVolume",
     "as_custom_data",
 ]

@@ -1,4 +1,5 @@
-"""Replay of the pure liquidation-map engine over bars, open interest and funding, with a snapshot per window.
+"""The evaluation's replay: the one replay driver (:class:`~liqheat_nautilus.replay.MapReplay`) with a snapshot at
+the end of every actual-liquidation window.
 
 Events are fed in time order; at equal times a bar comes first, then funding, then taker volume, then open
 interest, then the snapshot. Bars are stamped with their close time. At each snapshot (the end ``E`` of an
@@ -11,16 +12,15 @@ actual-liquidation window) the replay records:
 * the magnet of ``engine.magnet()`` (up and down forces, bias).
 """
 
-import math
 import time
 from dataclasses import dataclass
 
 import numpy as np
 
-from liqheat_nautilus.core import LiquidationMapEngine, MapParams
+from liqheat_nautilus.core import MapParams
 from liqheat_nautilus.evaluation.series import EvaluationData
+from liqheat_nautilus.replay import MapReplay
 
-_BAR, _FUNDING, _TAKER, _OI, _SNAPSHOT = 0, 1, 2, 3, 4
 _BIAS_CODE = {"UP": 1, "DOWN": -1}
 
 
@@ -69,29 +69,15 @@ class ReplayResult:
     seconds: float
 
 
-def _event_order(data: EvaluationData) -> tuple[np.ndarray, np.ndarray]:
-    taker_ts = data.taker.ts_ns if data.taker is not None else np.zeros(0, dtype=np.int64)
-    ts = np.concatenate([data.bars.close_ns, data.funding.ts_ns, taker_ts, data.open_interest.ts_ns,
-                         data.liquidations.end_ns])
-    kind = np.concatenate([np.full(len(data.bars), _BAR), np.full(len(data.funding), _FUNDING),
-                           np.full(taker_ts.size, _TAKER), np.full(len(data.open_interest), _OI),
-                           np.full(len(data.liquidations), _SNAPSHOT)])
-    idx = np.concatenate([np.arange(len(data.bars)), np.arange(len(data.funding)), np.arange(taker_ts.size),
-                          np.arange(len(data.open_interest)), np.arange(len(data.liquidations))])
-    order = np.lexsort((kind, ts))
-    last = int(data.liquidations.end_ns[-1])
-    order = order[ts[order] <= last]
-    return kind[order], idx[order]
-
-
 def replay(data: EvaluationData, params: MapParams) -> ReplayResult:
     """
-    Drive a fresh :class:`~liqheat_nautilus.core.LiquidationMapEngine` over the data and snapshot each window.
+    Drive a fresh engine over the data (:class:`~liqheat_nautilus.replay.MapReplay`) and snapshot each window end.
 
     Parameters
     ----------
     data : EvaluationData
-        Bars, open interest, funding and the liquidation windows (whose ends are the snapshot times).
+        Bars, open interest, funding, taker volume and the liquidation windows (whose ends are the snapshot
+        times).
     params : MapParams
         Engine parameters (model, leverage profile, grid...).
 
@@ -108,10 +94,6 @@ def replay(data: EvaluationData, params: MapParams) -> ReplayResult:
     if len(data.bars) == 0 or data.bars.close_ns[0] > data.liquidations.end_ns[0]:
         raise ValueError("replay: no bar closes at or before the first liquidation window's end")
     started = time.perf_counter()
-    engine = LiquidationMapEngine(params)
-    bars, oi, funding = data.bars, data.open_interest, data.funding
-    high, low, close, volume, close_ns = (a.tolist() for a in (bars.high, bars.low, bars.close, bars.volume,
-                                                                bars.close_ns))
     n = len(data.liquidations)
     price = np.full(n, np.nan)
     est = np.zeros((n, 2))
@@ -119,29 +101,20 @@ def replay(data: EvaluationData, params: MapParams) -> ReplayResult:
     bias = np.zeros(n, dtype=np.int8)
     active = np.zeros(n)
     cl_rows: list[tuple[int, int, float, float, float]] = []
-    taker = data.taker
-    kinds, indices = _event_order(data)
-    for kind, i in zip(kinds.tolist(), indices.tolist(), strict=True):
-        if kind == _BAR:
-            engine.update_bar(high[i], low[i], close[i], volume[i], close_ns[i])
-        elif kind == _FUNDING:
-            engine.update_funding(float(funding.value[i]), int(funding.ts_ns[i]))
-        elif kind == _TAKER:
-            engine.update_taker_volume(float(taker.buy_usd[i]), float(taker.sell_usd[i]), int(taker.ts_ns[i]))
-        elif kind == _OI:
-            engine.update_open_interest(float(oi.value[i]), int(oi.ts_ns[i]),
-                                        math.nan if oi.base is None else float(oi.base[i]))
-        else:
-            est[i] = engine.take_swept()
-            price[i] = engine.price
-            m = engine.magnet()
-            mag[i] = (m.up, m.down)
-            bias[i] = _BIAS_CODE.get(m.bias, 0)
-            active[i] = engine.active_usd()
-            for c in engine.update_clusters():
-                if c.status != "CLEARED":
-                    cl_rows.append((i, 1 if c.side == "LONG" else -1, c.price_level, c.notional_usd,
-                                    c.distance_pct))
+
+    def snapshot(rep: MapReplay, ts_ns: int, i: int) -> None:
+        engine = rep.engine
+        est[i] = engine.take_swept()
+        price[i] = engine.price
+        clusters, m = engine.update_clusters_and_magnet()
+        mag[i] = (m.up, m.down)
+        bias[i] = _BIAS_CODE.get(m.bias, 0)
+        active[i] = engine.active_usd()
+        for c in clusters:
+            if c.status != "CLEARED":
+                cl_rows.append((i, 1 if c.side == "LONG" else -1, c.price_level, c.notional_usd, c.distance_pct))
+
+    MapReplay(data.market_series(), params, snapshot, snapshot_times=data.liquidations.end_ns).advance_to()
     cl = np.asarray(cl_rows, dtype=np.float64).reshape(-1, 5)
     return ReplayResult(
         ts_ns=data.liquidations.end_ns.copy(),

@@ -160,6 +160,60 @@ def bias_tables(report: EvaluationReport) -> list[TextTable]:
     return tables
 
 
+def headline_table(report: EvaluationReport) -> TextTable:
+    """
+    The default configuration and the profile files beside the baselines, on all judged windows and on the
+    holdout windows (``holdout_start``) alone.
+
+    Columns: Spearman of the long and short estimates beside the adverse excursion × OI baseline, the share of
+    windows with an estimate, the totals ratio (estimated × ``oi_venue_share`` ÷ actual) and the touch lift of the
+    first attraction horizon with its block-bootstrap interval.
+
+    Parameters
+    ----------
+    report : EvaluationReport
+
+    Returns
+    -------
+    TextTable
+    """
+    rows = []
+    for run in report.runs:
+        if run.model not in ("default", "profile"):
+            continue
+        label = "default configuration" if run.model == "default" else f"profile {run.profile}"
+        if run.long is None:
+            rows.append((label, "error", run.error, "", "", "", ""))
+            continue
+        a = run.attraction[0] if run.attraction else None
+        lift = (f"{_signed_pct(a.lift)} [{_signed_pct(a.lift_ci[0])}, {_signed_pct(a.lift_ci[1])}]" if a else "")
+        for windows, long_, short in (("all", run.long, run.short), ("holdout", run.holdout_long,
+                                                                    run.holdout_short)):
+            if long_ is None:
+                continue
+            rows.append((
+                label, f"{windows} ({long_.n_windows})",
+                f"{_f(long_.map.spearman)} vs {_f(long_.baseline_excursion.spearman)}",
+                f"{_f(short.map.spearman)} vs {_f(short.baseline_excursion.spearman)}",
+                f"{_pct(long_.share_of_windows_with_estimate)} / {_pct(short.share_of_windows_with_estimate)}",
+                (f"{_f(run.totals_ratio_long, 1)} / {_f(run.totals_ratio_short, 1)}" if windows == "all" else ""),
+                lift if windows == "all" else "",
+            ))
+    s = report.settings
+    h = s.touch_hours[0] if s.touch_hours else 0.0
+    holdout = (f"; holdout: windows from {s.holdout_start} ({report.n_holdout})" if s.holdout_start else "")
+    return TextTable(
+        title=f"Headline: the default configuration and map profiles ({report.n_windows} windows{holdout})",
+        headers=("configuration", "windows", "long Spearman map vs exc·OI", "short Spearman map vs exc·OI",
+                 "windows with estimate % long / short", f"totals ratio long / short (OI × {s.oi_venue_share:g})",
+                 f"cluster touch lift {h:g} h pp [95% CI]"),
+        rows=tuple(rows),
+        note=("exc·OI: the window's adverse excursion (drop for longs, rise for shorts) × OI, a baseline that uses "
+              "no map. Totals ratio: the map's estimated liquidations × the venue's share of open interest ÷ the "
+              "actual liquidations over the same windows."),
+    )
+
+
 def summary_table(report: EvaluationReport) -> TextTable:
     """
     One row per model × profile with the headline figure of each evaluation beside its baseline.
@@ -211,9 +265,9 @@ def summary_table(report: EvaluationReport) -> TextTable:
 
 
 def all_tables(report: EvaluationReport) -> list[TextTable]:
-    """Every table of the report, in order (summary; tracking long, short; attraction; bias)."""
-    return [summary_table(report), tracking_table(report, "long"), tracking_table(report, "short"),
-            *attraction_tables(report), *bias_tables(report)]
+    """Every table of the report, in order (headline; summary; tracking long, short; attraction; bias)."""
+    return [headline_table(report), summary_table(report), tracking_table(report, "long"),
+            tracking_table(report, "short"), *attraction_tables(report), *bias_tables(report)]
 
 
 def to_markdown(table: TextTable) -> str:

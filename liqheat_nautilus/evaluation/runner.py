@@ -1,15 +1,25 @@
-"""Run the three evaluations for every liquidation-price model × leverage profile of the engine."""
+"""Run the three evaluations for the default configuration, map profiles and every model × leverage profile.
 
+The first run is always the **default configuration** (``MapParams()`` plus ``extra_params``: what the actor uses
+without options), then any profile files (e.g. the calibrated one ``liqheat calibrate`` wrote), then the grid of
+liquidation-price models × leverage profiles. With ``holdout_start`` the tracking figures are also computed on the
+windows from that date on alone (for the shipped set: windows that were not looked at while the defaults were
+chosen).
+"""
+
+import dataclasses
 import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
 from liqheat_nautilus.core import MapParams
-from liqheat_nautilus.core.leverage import PROFILES
+from liqheat_nautilus.core.leverage import NORMAL_PROFILES, PROFILES
 from liqheat_nautilus.core.params import MODELS
+from liqheat_nautilus.core.profile import load_profile
 from liqheat_nautilus.evaluation.attraction import Attraction, cluster_attraction
 from liqheat_nautilus.evaluation.baselines import abs_return_oi, excursion_oi
 from liqheat_nautilus.evaluation.bias import BiasAccuracy, bias_accuracy
@@ -17,6 +27,7 @@ from liqheat_nautilus.evaluation.price_path import close_at, covered_until, extr
 from liqheat_nautilus.evaluation.replay import replay
 from liqheat_nautilus.evaluation.series import NS_PER_HOUR, EvaluationData
 from liqheat_nautilus.evaluation.tracking import SideTracking, track_side
+from liqheat_nautilus.sweep.executor import Executor
 
 
 def all_models() -> tuple[str, ...]:
@@ -25,9 +36,8 @@ def all_models() -> tuple[str, ...]:
 
 
 def all_profiles() -> tuple[str, ...]:
-    """The engine's named leverage profiles at run time (``core.leverage.PROFILES``) plus ``"dynamic"``."""
-    names = list(PROFILES)
-    return (*names, "dynamic") if "dynamic" not in names else tuple(names)
+    """The named leverage profiles (of both leverage models: ``PROFILES``, ``NORMAL_PROFILES``) plus ``"dynamic"``."""
+    return tuple(dict.fromkeys([*PROFILES, *NORMAL_PROFILES, "dynamic"]))
 
 
 @dataclass(frozen=True)
@@ -64,6 +74,15 @@ class EvaluationSettings:
         Bootstrap seed.
     extra_params : dict
         Further :class:`~liqheat_nautilus.core.MapParams` fields applied to every run.
+    profile_files : tuple[str, ...]
+        Map profile files (``liqheat calibrate``) evaluated after the default configuration.
+    grid : bool, default True
+        Also run every model × leverage profile.
+    holdout_start : str, optional
+        ISO-8601 date: the tracking figures are also computed on the windows starting at or after it.
+    oi_venue_share : float, default 1.0
+        Share of the open interest that belongs to the venue whose liquidations are counted; the reported
+        totals ratio is ``estimated · share / actual`` (the map itself is not changed).
     """
 
     models: tuple[str, ...] | None = None
@@ -79,6 +98,10 @@ class EvaluationSettings:
     n_boot: int = 500
     seed: int = 0
     extra_params: dict = field(default_factory=dict)
+    profile_files: tuple[str, ...] = ()
+    grid: bool = True
+    holdout_start: str | None = None
+    oi_venue_share: float = 1.0
 
     def resolved_models(self) -> tuple[str, ...]:
         """The models to run."""
@@ -92,12 +115,13 @@ class EvaluationSettings:
 @dataclass(frozen=True)
 class RunResult:
     """
-    The evaluations of one model × leverage profile.
+    The evaluations of one map configuration.
 
     Attributes
     ----------
     model, profile : str
-        The engine configuration.
+        The engine configuration (``"default"`` / ``"defaults"`` for the default configuration, ``"profile"`` and
+        the file name for a profile file).
     long, short : SideTracking or None
         Liquidation tracking per side.
     attraction : tuple[Attraction, ...]
@@ -108,6 +132,10 @@ class RunResult:
         Wall time of the engine replay.
     error : str
         Why the run failed (empty when it succeeded).
+    holdout_long, holdout_short : SideTracking or None
+        Tracking on the holdout windows (``holdout_start``), else ``None``.
+    totals_ratio_long, totals_ratio_short : float
+        Estimated total × ``oi_venue_share`` ÷ actual total over the judged windows.
     """
 
     model: str
@@ -118,6 +146,10 @@ class RunResult:
     bias: tuple[BiasAccuracy, ...]
     replay_seconds: float
     error: str = ""
+    holdout_long: SideTracking | None = None
+    holdout_short: SideTracking | None = None
+    totals_ratio_long: float = math.nan
+    totals_ratio_short: float = math.nan
 
 
 @dataclass(frozen=True)
@@ -137,6 +169,8 @@ class EvaluationReport:
         First and last judged window start (ISO-8601 UTC).
     n_windows : int
         Windows judged by the tracking test.
+    n_holdout : int
+        Judged windows from ``holdout_start`` on (0 without a holdout).
     settings : EvaluationSettings
         The settings used.
     runs : tuple[RunResult, ...]
@@ -151,6 +185,7 @@ class EvaluationReport:
     first_window_utc: str
     last_window_utc: str
     n_windows: int
+    n_holdout: int
     settings: EvaluationSettings
     runs: tuple[RunResult, ...]
     seconds: float
@@ -161,6 +196,7 @@ class _Context:
     """Everything that does not depend on the map: eligibility masks, price outcomes and baselines."""
 
     judged: np.ndarray
+    holdout: np.ndarray
     window_hours: float
     base_abs: np.ndarray
     base_exc_long: np.ndarray
@@ -176,6 +212,10 @@ def _context(data: EvaluationData, s: EvaluationSettings) -> _Context:
     exc_long, exc_short = excursion_oi(data)
     warm = w.start_ns >= w.start_ns[0] + int(s.warmup_hours * NS_PER_HOUR)
     judged = warm & np.isfinite(base_abs) & np.isfinite(exc_long) & np.isfinite(exc_short)
+    holdout = np.zeros(len(w), dtype=bool)
+    if s.holdout_start:
+        start = np.datetime64(s.holdout_start.rstrip("Z"), "ns").astype(np.int64)
+        holdout = judged & (w.start_ns >= start)
     t = w.end_ns
     price = close_at(data.bars, t)
     last = covered_until(data.bars)
@@ -192,7 +232,25 @@ def _context(data: EvaluationData, s: EvaluationSettings) -> _Context:
         past = price / close_at(data.bars, t - dt) - 1.0
         ok = judged & (t + dt <= last)
         returns[h] = (future, past, ok)
-    return _Context(judged, window_ns / NS_PER_HOUR, base_abs, exc_long, exc_short, extremes, returns)
+    return _Context(judged, holdout, window_ns / NS_PER_HOUR, base_abs, exc_long, exc_short, extremes, returns)
+
+
+def judged_windows(data: EvaluationData, s: EvaluationSettings) -> np.ndarray:
+    """
+    The windows an evaluation judges: after the warm-up, with finite baselines.
+
+    Parameters
+    ----------
+    data : EvaluationData
+    s : EvaluationSettings
+        ``warmup_hours``.
+
+    Returns
+    -------
+    np.ndarray
+        Shape ``(n_windows,)`` bool.
+    """
+    return _context(data, s).judged
 
 
 def evaluate_run(data: EvaluationData, params: MapParams, s: EvaluationSettings,
@@ -218,14 +276,22 @@ def evaluate_run(data: EvaluationData, params: MapParams, s: EvaluationSettings,
     ctx = ctx or _context(data, s)
     profile = params.leverage_profile if isinstance(params.leverage_profile, str) else "custom"
     r = replay(data, params)
-    j = ctx.judged
     w = data.liquidations
     block = max(1, round(24.0 / ctx.window_hours))  # one day of windows
-    sides = []
-    for name, actual, est, exc in (("long", w.long_usd, r.est_long_usd, ctx.base_exc_long),
-                                   ("short", w.short_usd, r.est_short_usd, ctx.base_exc_short)):
-        sides.append(track_side(name, actual[j], est[j], ctx.base_abs[j], exc[j], s.top_share, block,
-                                s.n_boot, s.seed))
+    tracked = {}
+    for label, j in (("all", ctx.judged), ("holdout", ctx.holdout)):
+        if not j.any():
+            continue
+        tracked[label] = [track_side(name, actual[j], est[j], ctx.base_abs[j], exc[j], s.top_share, block,
+                                     s.n_boot, s.seed)
+                          for name, actual, est, exc in (("long", w.long_usd, r.est_long_usd, ctx.base_exc_long),
+                                                         ("short", w.short_usd, r.est_short_usd,
+                                                          ctx.base_exc_short))]
+    sides = tracked["all"]
+    hold = tracked.get("holdout", [None, None])
+    j = ctx.judged
+    ratios = [float(est[j].sum()) * s.oi_venue_share / float(actual[j].sum()) if actual[j].sum() > 0 else math.nan
+              for est, actual in ((r.est_long_usd, w.long_usd), (r.est_short_usd, w.short_usd))]
     attractions = []
     for h, (drop, rise, ok) in ctx.extremes.items():
         cl_block = max(block, math.ceil(2.0 * h / ctx.window_hours))
@@ -236,17 +302,62 @@ def evaluate_run(data: EvaluationData, params: MapParams, s: EvaluationSettings,
     for h, (future, past, ok) in ctx.returns.items():
         stride = max(1, math.ceil(h / ctx.window_hours - 1e-9))
         biases.append(bias_accuracy(r.bias, future, past, ok, stride, h))
-    return RunResult(params.model, profile, sides[0], sides[1], tuple(attractions), tuple(biases), r.seconds)
+    return RunResult(params.model, profile, sides[0], sides[1], tuple(attractions), tuple(biases), r.seconds,
+                     holdout_long=hold[0], holdout_short=hold[1], totals_ratio_long=ratios[0],
+                     totals_ratio_short=ratios[1])
+
+
+def check_settings(s: EvaluationSettings) -> None:
+    """
+    Reject unknown models, leverage profiles and ``extra_params`` fields before anything runs.
+
+    Parameters
+    ----------
+    s : EvaluationSettings
+
+    Raises
+    ------
+    ValueError
+        Naming the bad value and listing the valid ones.
+    """
+    bad_models = [m for m in s.models or () if m not in MODELS]
+    if bad_models:
+        raise ValueError(f"unknown model(s) {bad_models}; valid: {list(MODELS)}")
+    valid_profiles = all_profiles()
+    bad_profiles = [p for p in s.profiles or () if p not in valid_profiles]
+    if bad_profiles:
+        raise ValueError(f"unknown leverage profile(s) {bad_profiles}; valid: {list(valid_profiles)}")
+    known = {f.name for f in dataclasses.fields(MapParams)}
+    bad_fields = sorted(set(s.extra_params) - known)
+    if bad_fields:
+        raise ValueError(f"unknown map parameter(s) {bad_fields}; valid: {sorted(known)}")
+    try:
+        MapParams(**{"bin_bps": s.bin_bps, "n_bins": s.n_bins, **s.extra_params})
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"map parameters rejected: {exc}") from None
+    if not 0.0 < s.oi_venue_share <= 1.0:
+        raise ValueError(f"oi_venue_share must lie in (0, 1], was {s.oi_venue_share}")
 
 
 def _iso(ns: int) -> str:
     return np.datetime64(int(ns), "ns").astype("datetime64[s]").astype(str) + "Z"
 
 
+def _evaluate_cell(data: EvaluationData, s: EvaluationSettings, ctx: _Context, model: str, profile: str,
+                   fields: dict) -> RunResult:
+    """One configuration (a task of the executor); rejected engine parameters become the run's error."""
+    try:
+        params = MapParams(**fields)
+    except (ValueError, TypeError) as exc:
+        return RunResult(model, profile, None, None, (), (), 0.0, error=str(exc))
+    return dataclasses.replace(evaluate_run(data, params, s, ctx), model=model, profile=profile)
+
+
 def run_evaluation(
     data: EvaluationData,
     settings: EvaluationSettings | None = None,
     progress: Callable[[str], None] | None = None,
+    executor: Executor | None = None,
 ) -> EvaluationReport:
     """
     Evaluate every model × leverage profile on the data.
@@ -258,36 +369,45 @@ def run_evaluation(
     settings : EvaluationSettings, optional
         Defaults when omitted.
     progress : Callable[[str], None], optional
-        Called with a short message before each run.
+        Called with a short message when each run starts (is submitted, on Ray).
+    executor : Executor, optional
+        Where the runs go (:class:`~liqheat_nautilus.sweep.Executor`, entered; e.g. Ray with several workers).
+        Default: one after another in this process.
 
     Returns
     -------
     EvaluationReport
-        A run whose engine parameters are rejected carries the message in ``error`` instead of failing the
-        whole evaluation.
+        The default configuration first, then the profile files, then the grid (model × profile order). A grid run
+        whose engine parameters are rejected (or that raised, or whose worker died) carries the message in
+        ``error`` instead of failing the whole evaluation.
 
     Raises
     ------
     ValueError
-        If no window is left to judge after the warm-up.
+        If a model, profile or ``extra_params`` field is unknown (the message lists the valid ones), a profile file
+        cannot be read, or no window is left to judge after the warm-up.
     """
     s = settings or EvaluationSettings()
     started = time.perf_counter()
+    check_settings(s)
     ctx = _context(data, s)
     if not ctx.judged.any():
         raise ValueError(f"no liquidation window left to judge after a warm-up of {s.warmup_hours} h")
-    runs = []
-    for model in s.resolved_models():
-        for profile in s.resolved_profiles():
-            if progress:
-                progress(f"{model} × {profile}")
-            try:
-                params = MapParams(model=model, leverage_profile=profile, bin_bps=s.bin_bps, n_bins=s.n_bins,
-                                   **s.extra_params)
-            except (ValueError, TypeError) as exc:
-                runs.append(RunResult(model, profile, None, None, (), (), 0.0, error=str(exc)))
-                continue
-            runs.append(evaluate_run(data, params, s, ctx))
+    base = {"bin_bps": s.bin_bps, "n_bins": s.n_bins, **s.extra_params}
+    configs: dict[str, tuple[str, str, dict]] = {"default × defaults": ("default", "defaults", base)}
+    for f in s.profile_files:
+        configs[f"profile × {Path(f).name}"] = ("profile", Path(f).name, {**base, **load_profile(f)})
+    if s.grid:
+        for m in s.resolved_models():
+            for pr in s.resolved_profiles():
+                configs[f"{m} × {pr}"] = (m, pr, {**base, "model": m, "leverage_profile": pr})
+    executor = executor or Executor(in_process=True, capture_logs=False)
+    done = {}
+    for r in executor.map(_evaluate_cell, ((k, k, cfg) for k, cfg in configs.items()), shared=(data, s, ctx),
+                          on_submit=progress):
+        model, profile, _ = configs[r.key]
+        done[r.key] = r.value if r.ok else RunResult(model, profile, None, None, (), (), 0.0, error=r.error)
+    runs = [done[k] for k in configs]
     judged_starts = data.liquidations.start_ns[ctx.judged]
     return EvaluationReport(
         source=data.source,
@@ -296,6 +416,7 @@ def run_evaluation(
         first_window_utc=_iso(int(judged_starts[0])),
         last_window_utc=_iso(int(judged_starts[-1])),
         n_windows=int(ctx.judged.sum()),
+        n_holdout=int(ctx.holdout.sum()),
         settings=s,
         runs=tuple(runs),
         seconds=time.perf_counter() - started,

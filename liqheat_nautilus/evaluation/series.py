@@ -5,6 +5,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from liqheat_nautilus.core.units import NS_PER_HOUR
+from liqheat_nautilus.persistence.reader import MarketSeries
 
 
 def _check_sorted(name: str, ts: np.ndarray) -> None:
@@ -235,6 +236,29 @@ class EvaluationData:
     source: str = ""
     notes: tuple[str, ...] = ()
     taker: TakerFlow | None = None
+
+    def market_series(self, instrument_id: str = "EVALUATION") -> MarketSeries:
+        """
+        The inputs as the replay driver's :class:`~liqheat_nautilus.persistence.reader.MarketSeries`.
+
+        Parameters
+        ----------
+        instrument_id : str, default "EVALUATION"
+            A label.
+
+        Returns
+        -------
+        MarketSeries
+            Bars at their close times; open interest (USD, and base units where known), funding and taker volume.
+        """
+        b, oi, f, t = self.bars, self.open_interest, self.funding, self.taker
+        empty_i, empty_f = np.zeros(0, dtype=np.int64), np.zeros(0)
+        return MarketSeries(
+            instrument_id, b.close_ns, b.open, b.high, b.low, b.close, b.volume, oi.ts_ns, oi.value,
+            oi.base if oi.base is not None else np.full(oi.ts_ns.size, np.nan), f.ts_ns, f.value,
+            taker_ts_ns=t.ts_ns if t is not None else empty_i, taker_buy_usd=t.buy_usd if t is not None else empty_f,
+            taker_sell_usd=t.sell_usd if t is not None else empty_f,
+        )
 
     def head_windows(self, n: int) -> "EvaluationData":
         """

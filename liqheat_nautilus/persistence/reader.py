@@ -1,11 +1,11 @@
-"""The one reader of a catalog's market inputs: bars, open interest and funding of one instrument as numpy arrays.
+"""The one reader of a catalog's market inputs: bars, open interest, funding and positioning data as numpy arrays.
 
 ``liqheat plot``, the backtest report chart and ``liqheat evaluate`` all read through :func:`read_market_series`,
 so they see the same rows the :class:`~liqheat_nautilus.actor.LiquidationMapActor` sees in a backtest, open interest
 in base units included.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +17,7 @@ from liqheat_nautilus.persistence.errors import IngestError
 @dataclass(frozen=True)
 class MarketSeries:
     """
-    Bars, open interest and funding of one instrument as numpy arrays (time ascending).
+    Bars, open interest, funding and positioning data of one instrument as numpy arrays (time ascending).
 
     Attributes
     ----------
@@ -38,6 +38,10 @@ class MarketSeries:
         Shape ``(f,)`` funding rate (fraction per interval).
     bar_type : str
         The bar type read (``""`` when built by hand).
+    ratio_ts_ns, ratio : np.ndarray
+        Shape ``(r,)``: long/short ratio observations (UNIX ns; longs ÷ shorts), empty when none.
+    taker_ts_ns, taker_buy_usd, taker_sell_usd : np.ndarray
+        Shape ``(q,)``: taker volume per period (UNIX ns of the period end; USD), empty when none.
     """
 
     instrument_id: str
@@ -53,6 +57,11 @@ class MarketSeries:
     funding_ts_ns: np.ndarray
     funding_rate: np.ndarray
     bar_type: str = ""
+    ratio_ts_ns: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    ratio: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    taker_ts_ns: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    taker_buy_usd: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    taker_sell_usd: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     def __len__(self) -> int:
         return int(self.bar_ts_ns.size)
@@ -73,10 +82,13 @@ class MarketSeries:
         b = int(np.searchsorted(self.bar_ts_ns, at_ns, side="right"))
         o = int(np.searchsorted(self.oi_ts_ns, at_ns, side="right"))
         f = int(np.searchsorted(self.funding_ts_ns, at_ns, side="right"))
+        r = int(np.searchsorted(self.ratio_ts_ns, at_ns, side="right"))
+        q = int(np.searchsorted(self.taker_ts_ns, at_ns, side="right"))
         return MarketSeries(
             self.instrument_id, self.bar_ts_ns[:b], self.open[:b], self.high[:b], self.low[:b], self.close[:b],
             self.volume[:b], self.oi_ts_ns[:o], self.oi_usd[:o], self.oi_base[:o], self.funding_ts_ns[:f],
-            self.funding_rate[:f], self.bar_type,
+            self.funding_rate[:f], self.bar_type, self.ratio_ts_ns[:r], self.ratio[:r], self.taker_ts_ns[:q],
+            self.taker_buy_usd[:q], self.taker_sell_usd[:q],
         )
 
     def bars_frame(self) -> pd.DataFrame:
@@ -147,7 +159,7 @@ def _read(path: Path, instrument_id: str, bar_type: str | None, start_ns: int | 
           end_ns: int | None) -> MarketSeries:
     from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
-    from liqheat_nautilus.data import FundingRate, OpenInterest
+    from liqheat_nautilus.data import FundingRate, LongShortRatio, OpenInterest, TakerVolume
 
     cat = ParquetDataCatalog(str(path))
     bounds = {"start": start_ns, "end": end_ns}
@@ -163,6 +175,8 @@ def _read(path: Path, instrument_id: str, bar_type: str | None, start_ns: int | 
     bars = sorted(bars, key=lambda b: b.ts_event)
     oi = _sorted(cat.query(OpenInterest, identifiers=[instrument_id], **bounds))
     funding = _sorted(cat.query(FundingRate, identifiers=[instrument_id], **bounds))
+    ratios = _sorted(_query_if_present(cat, LongShortRatio, instrument_id, bounds))
+    taker = _sorted(_query_if_present(cat, TakerVolume, instrument_id, bounds))
     n = len(bars)
     return MarketSeries(
         instrument_id=instrument_id,
@@ -178,4 +192,17 @@ def _read(path: Path, instrument_id: str, bar_type: str | None, start_ns: int | 
         funding_ts_ns=np.array([d.ts_event for d in funding], dtype=np.int64),
         funding_rate=np.array([d.rate for d in funding], dtype=np.float64),
         bar_type=kinds[0],
+        ratio_ts_ns=np.array([d.ts_event for d in ratios], dtype=np.int64),
+        ratio=np.array([d.ratio for d in ratios], dtype=np.float64),
+        taker_ts_ns=np.array([d.ts_event for d in taker], dtype=np.int64),
+        taker_buy_usd=np.array([d.buy_usd for d in taker], dtype=np.float64),
+        taker_sell_usd=np.array([d.sell_usd for d in taker], dtype=np.float64),
     )
+
+
+def _query_if_present(cat, cls, instrument_id: str, bounds: dict) -> list:
+    """Rows of a custom data type, or none when the catalog has never held that type."""
+    try:
+        return cat.query(cls, identifiers=[instrument_id], **bounds)
+    except (FileNotFoundError, ValueError, KeyError):
+        return []

@@ -1,9 +1,8 @@
 """Liquidation-map figure data: tier stacks, sides around price, cumulative curves, price line, cluster hover.
 
-The first tests use a labelled SYNTHETIC case with hand-computed bins (the case of tests/test_indicator.py):
-bin width 1.0, isolated_mmr with MMR 0.005, tiers 10x and 25x at 50/50; bars (H 101, L 99, C 100, V 10),
-OI 1,000 USD = 10 base units, bars (100, 100, 100, V 1) and (104, 102, 103, V 3), then OI 20 base units:
-+10 base units x VWAP 102.25 = 1,022.50 USD opened per side at entries 100 (weight 1/4) and 103 (weight 3/4).
+The first tests use a labelled SYNTHETIC map with hand-computed bins: bin width 1.0, isolated_mmr with MMR 0.005,
+tiers 10x and 25x at 50/50; 1,022.50 USD opened per side at entries 100 (weight 1/4) and 103 (weight 3/4) directly
+in the engine's book (no price path reaches the levels), price 103.
 Binance isolated formula: long EP(1 - 1/L)/(1 - MMR), short EP(1 + 1/L)/(1 + MMR), giving the bins below.
 The last test reads the map of the real OKX sample.
 """
@@ -30,11 +29,10 @@ EXPECTED = {
 def _synthetic_engine() -> LiquidationMapEngine:
     engine = LiquidationMapEngine(MapParams(model="isolated_mmr", mmr=0.005, tiers=(10.0, 25.0),
                                             leverage_profile={10.0: 0.5, 25.0: 0.5}, bin_size=1.0, n_bins=200))
-    engine.update_bar(101.0, 99.0, 100.0, 10.0, 1)
-    engine.update_open_interest(1_000.0, 1)
-    engine.update_bar(100.0, 100.0, 100.0, 1.0, 2)
-    engine.update_bar(104.0, 102.0, 103.0, 3.0, 3)
-    engine.update_open_interest(2_000.0, 3, oi_base=20.0)
+    engine.update_bar(103.0, 103.0, 103.0, 1.0, 1)  # the grid around 103
+    entries, weights, tier_w = np.array([100.0, 103.0]), np.array([[0.25], [0.75]]), np.array([0.5, 0.5])
+    for sign, never in ((1, np.inf), (-1, -np.inf)):  # adverse prices never reached: no sweep at opening
+        engine.book.open(sign, entries, weights, tier_w, OPENED, np.full(2, never))
     return engine
 
 

@@ -25,19 +25,20 @@ def _series() -> MarketSeries:
 
 def test_snapshots_follow_open_interest_updates_and_the_interval():
     state = replay_engine(_series(), MapParams(), snapshot_interval_ns=60 * MIN)
-    # nothing before positions exist; the bar after the OI increase (minute 91), then 60 min later (151),
-    # then the state at the last event (180)
-    assert (state.history["ts_ns"] // MIN).tolist() == [91, 151, 180]
+    # nothing before positions exist; the bar after the first reading seeds the map (minute 31), the bar after
+    # the second reading (91), then 60 min later (151), then the state at the last event (180)
+    assert (state.history["ts_ns"] // MIN).tolist() == [31, 91, 151, 180]
     assert state.at_ns == 180 * MIN
-    # +5,000 base units at 100 = 500,000 USD opened per side, none of it swept at a flat price
-    assert state.engine.active_usd() == pytest.approx(1e6)
+    # the seed holds the whole open interest: 10,000 base units, half per side (no funding, no ratio), at 100
     assert state.history["long_usd"][0].sum() == pytest.approx(5e5)
-    assert state.engine.history.capacity >= 3  # raised from 0 to hold the replay
+    # after the second reading 15,000 base units: 750,000 USD per side at a flat price, nothing swept
+    assert state.engine.active_usd() == pytest.approx(1.5e6)
+    assert state.engine.history.capacity >= 4  # raised from 0 to hold the replay
 
 
 def test_replay_stops_at_the_requested_time():
     state = replay_engine(_series(), MapParams(), at_ns=120 * MIN, snapshot_interval_ns=60 * MIN)
-    assert (state.history["ts_ns"] // MIN).tolist() == [91, 120]
+    assert (state.history["ts_ns"] // MIN).tolist() == [31, 91, 120]
     assert state.engine.ts_ns == 120 * MIN and len(state.series) == 120
     with pytest.raises(ValueError, match="no bar"):
         replay_engine(_series(), MapParams(), at_ns=0)

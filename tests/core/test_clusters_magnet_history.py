@@ -71,16 +71,20 @@ def test_tracker_without_tolerance_churns_on_a_one_bin_move():
 
 
 def engine_with_two_long_clusters() -> LiquidationMapEngine:
-    """Synthetic: longs 60,000 at [900, 901) (from 1000.5) and 20,000 at [950, 951) (1056.5·0.9 = 950.85)."""
+    """
+    Synthetic: the seed places 60,000 USD of longs at [900, 901) (from 1000.5) and 20,000 at [950, 951)
+    (1056.5·0.9 = 950.85), and the same USD of shorts at 1100.55 and 1162.15.
+
+    Two flat lookback bars (1000.5 with volume 3, then 1056.5 with volume 1; no holding-time decay) give USD
+    weights 3/4 and 1/4; 80,000 USD per side is 60,000/1000.5 + 20,000/1056.5 base units, half of the open
+    interest (equal split).
+    """
     e = LiquidationMapEngine(MapParams(model="simple", tiers=(10.0,), leverage_profile={10.0: 1.0}, bin_size=1.0,
                                        n_bins=1000, cluster_quantile=0.0, cluster_max_gap=0,
-                                       avg_position_usd=5_000.0))
-    e.update_bar(1000.5, 1000.5, 1000.5, 0.0, 1)
-    e.update_open_interest(0.0, 1, oi_base=0.0)
-    e.update_bar(1000.5, 1000.5, 1000.5, 3.0, 2)
-    e.update_bar(1056.5, 1056.5, 1056.5, 1.0, 3)
-    # ΔOI 80,000 USD: (VWAP 1014.5) -> 78.875... base; use oi_base = 80000 / 1014.5
-    e.update_open_interest(0.0, H, oi_base=80_000.0 / 1014.5)
+                                       avg_position_usd=5_000.0, side_split="equal", half_life_hours=0.0))
+    e.update_bar(1000.5, 1000.5, 1000.5, 3.0, H)
+    e.update_bar(1056.5, 1056.5, 1056.5, 1.0, 2 * H)
+    e.update_open_interest(0.0, 2 * H, oi_base=2.0 * (60_000.0 / 1000.5 + 20_000.0 / 1056.5))
     return e
 
 
@@ -102,11 +106,11 @@ def test_cluster_transitions_active_partial_cleared_with_stable_id():
     e = engine_with_two_long_clusters()
     first = {c.price_low: c for c in e.update_clusters() if c.side == LONG}
     cid = first[950.0].cluster_id
-    e.update_bar(1000.0, 950.5, 1000.0, 1.0, H + 1)  # half of the 950 bin
+    e.update_bar(1000.0, 950.5, 1000.0, 1.0, 2 * H + 1)  # half of the 950 bin
     second = {c.cluster_id: c for c in e.update_clusters() if c.side == LONG}
     assert second[cid].status == PARTIAL
     assert second[cid].notional_usd == pytest.approx(10_000.0)
-    e.update_bar(1000.0, 949.0, 1000.0, 1.0, H + 2)
+    e.update_bar(1000.0, 949.0, 1000.0, 1.0, 2 * H + 2)
     third = [c for c in e.update_clusters() if c.cluster_id == cid]
     assert len(third) == 1 and third[0].status == CLEARED
     assert all(c.cluster_id != cid for c in e.update_clusters())  # reported once

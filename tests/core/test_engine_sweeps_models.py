@@ -1,5 +1,10 @@
-"""Engine: sweeps and bin status, estimated liquidations, re-centring, decay, funding_adjusted, ensemble,
-binance_standard per bracket, inverse contracts. Synthetic hand-made inputs (labelled), hand-computed values.
+"""Engine: sweeps and bin status, estimated liquidations, re-centring, holding-time closing, funding_adjusted,
+ensemble, binance_standard per bracket, inverse contracts. Synthetic hand-made inputs (labelled), hand-computed
+values.
+
+Unless said otherwise: bin_size 1.0, one 10x tier with the ``simple`` model, equal long/short split, no
+holding-time closing, the seed at the current price. ``opened(e)`` seeds 1000 base of open interest at 1000.5:
+500 base = 500,250 USD per side, longs at 900.45 (bin [900, 901)), shorts at 1100.55 (bin [1100, 1101)).
 """
 
 import math
@@ -9,57 +14,72 @@ import pytest
 
 from liqheat_nautilus.core import LiquidationMapEngine, MapParams
 from liqheat_nautilus.core.brackets import BINANCE_BTCUSDT_BRACKETS
-from liqheat_nautilus.core.engine import STATUS_ACTIVE, STATUS_CLEARED, STATUS_PARTIAL
+from liqheat_nautilus.core.interval import MAX_BARS
+from liqheat_nautilus.core.kernels import STATUS_ACTIVE, STATUS_CLEARED, STATUS_PARTIAL
 
 H = 3_600_000_000_000
+SEED_USD = 500_250.0
 
 
 def make(**kw) -> LiquidationMapEngine:
-    base = dict(model="simple", tiers=(10.0,), leverage_profile={10.0: 1.0}, bin_size=1.0, n_bins=1000)
+    base = dict(model="simple", tiers=(10.0,), leverage_profile={10.0: 1.0}, bin_size=1.0, n_bins=1000,
+                side_split="equal", half_life_hours=0.0, seed_lookback_hours=0.0)
     base.update(kw)
     return LiquidationMapEngine(MapParams(**base))
 
 
-def opened(engine, price=1000.5, base_units=100.0) -> None:
-    """Synthetic: one flat bar at ``price`` and an OI rise of ``base_units`` -> that notional at price·(1∓1/L)."""
+def opened(engine, price=1000.5, oi_base=1000.0) -> None:
+    """Synthetic: one flat bar at ``price`` and the first reading: half of ``oi_base`` per side at price·(1∓1/L)."""
     engine.update_bar(price, price, price, 1.0, 1)
-    engine.update_open_interest(0.0, 1, oi_base=1000.0)
-    engine.update_bar(price, price, price, 1.0, 2)
-    engine.update_open_interest(0.0, H, oi_base=1000.0 + base_units)
+    engine.update_open_interest(0.0, H, oi_base=oi_base)
 
 
 def test_partial_then_cleared_with_estimated_liquidations():
     e = make()
-    opened(e)  # long 100,050 in bin [900, 901), short in [1100, 1101)
+    opened(e)  # long 500,250 in bin [900, 901), short in [1100, 1101)
     k = e.grid.local_index(900.45)
     e.update_bar(1000.0, 900.75, 1000.0, 1.0, H + 1)  # enters a quarter of the bin from above
     status, _ = e.bin_status()
     assert status[k] == STATUS_PARTIAL
     assert e.long.share[k] == pytest.approx(0.25)
-    assert e.take_swept() == pytest.approx((0.25 * 100_050.0, 0.0))
+    assert e.take_swept() == pytest.approx((0.25 * SEED_USD, 0.0))
     e.update_bar(1000.0, 900.5, 1000.0, 1.0, H + 2)  # half of the range traded now: another third of the rest
-    assert e.take_swept()[0] == pytest.approx(0.25 * 100_050.0)
+    assert e.take_swept()[0] == pytest.approx(0.25 * SEED_USD)
     assert e.take_swept() == (0.0, 0.0)  # reset by the call
     e.update_bar(1000.0, 899.0, 1000.0, 1.0, H + 3)  # passes through
     status, _ = e.bin_status()
     assert status[k] == STATUS_CLEARED
-    assert e.take_swept()[0] == pytest.approx(0.5 * 100_050.0)
+    assert e.take_swept()[0] == pytest.approx(0.5 * SEED_USD)
     assert e.long_usd().sum() == 0.0
-    assert e.ledger.swept == pytest.approx(100_050.0)
+    assert e.ledger.swept == pytest.approx(SEED_USD)
+
+
+def test_a_low_on_a_bin_edge_leaves_no_negative_notional():
+    # regression (found by the property test with more examples): bins of 0.2 from a first price of 100
+    # (bin_bps 20), longs seeded over [99, 99.2); a low of exactly 99.0 swept 1 + 8.5e-14 of the bin
+    e = make(model="simple", tiers=None, leverage_profile="neutral", bin_size=0.0, bin_bps=20.0, n_bins=120)
+    e.update_bar(101.0, 99.0, 100.0, 1.0, 1)
+    e.update_open_interest(0.0, H, oi_base=1000.0)
+    k = e.grid.local_index(99.1)
+    assert e.long_usd()[k] > 0.0
+    e.update_bar(100.0, 99.0, 99.0, 1.0, H + 1)
+    long_usd, _ = e.tier_usd()
+    assert np.all(long_usd >= 0.0) and long_usd[k].sum() == 0.0
 
 
 def test_refill_makes_a_cleared_bin_active_again():
     e = make()
     opened(e)
-    e.update_bar(1100.0, 899.0, 1000.5, 1.0, H + 1)  # low 899 clears longs; high 1100 is the short bin's lower edge
+    e.update_trade(899.0, H + 1)  # passes through the long bin [900, 901): CLEARED
     k = e.grid.local_index(900.45)
     assert e.bin_status()[0][k] == STATUS_CLEARED
     e.update_bar(1000.5, 1000.5, 1000.5, 1.0, 2 * H - 1)
     e.update_open_interest(0.0, 2 * H, oi_base=1200.0)
-    # two pending bars, equal volume: typical prices 999.8333 and 1000.5, ΔOI 100 base at their mean 1000.1667;
-    # the 1000.5 half lands at 900.45 in the cleared bin, which becomes ACTIVE again
+    # the sweep took 500,250·0.9/900.5 base off the long counter (units estimated at the bin centre, leaving
+    # ≈ 0.028); the gap to 600 base is opened at the one flat bar, at 900.45: the cleared bin is ACTIVE again
+    gap = 600.0 - (500.0 - SEED_USD * 0.9 / 900.5)
     assert e.bin_status()[0][k] == STATUS_ACTIVE
-    assert e.long_usd()[k] == pytest.approx(0.5 * 100.0 * (2999.5 / 3.0 + 1000.5) / 2.0)
+    assert e.long_usd()[k] == pytest.approx(gap * 1000.5)
     assert e.long.share[k] == 0.0
 
 
@@ -69,7 +89,7 @@ def test_short_side_sweep_status():
     k = e.grid.local_index(1100.55)
     e.update_trade(1100.6, H + 1)  # 60 % of [1100, 1101)
     assert e.bin_status()[1][k] == STATUS_PARTIAL
-    assert e.take_swept()[1] == pytest.approx(0.6 * 100_050.0)
+    assert e.take_swept()[1] == pytest.approx(0.6 * SEED_USD)
     e.update_trade(1101.0, H + 2)
     assert e.bin_status()[1][k] == STATUS_CLEARED
 
@@ -83,30 +103,36 @@ def test_recentre_loses_nothing_inside_the_range():
     assert e.grid.base == 800
     assert e.long_usd().sum() == pytest.approx(long_before)
     assert e.long_usd()[e.grid.local_index(900.45)] == pytest.approx(long_before)  # same price bin
-    assert e.ledger.dropped == 0.0
-    assert e.ledger.swept == pytest.approx(100_050.0)  # the shorts at 1100.55 were swept on the way up
+    assert e.outside_usd() == 0.0
+    assert e.ledger.swept == pytest.approx(SEED_USD)  # the shorts at 1100.55 were swept on the way up
     e.update_trade(860.0, H + 3)  # falls through the longs: swept, not lost
-    assert e.ledger.swept == pytest.approx(100_050.0 + long_before)
+    assert e.ledger.swept == pytest.approx(SEED_USD + long_before)
 
 
 def test_per_tier_half_lives():
-    e = LiquidationMapEngine(MapParams(model="simple", tiers=(10.0, 20.0), leverage_profile={10.0: 1, 20.0: 1},
-                                       bin_size=1.0, n_bins=1000, tier_half_lives_hours=(1.0, 0.0)))
-    opened(e)  # 50,025 per tier per side
+    e = make(tiers=(10.0, 20.0), leverage_profile={10.0: 1, 20.0: 1}, tier_half_lives_hours=(1.0, 0.0),
+             turnover_clock="time")
+    opened(e)  # 250,125 USD per tier per side
     e.update_bar(1000.5, 1000.5, 1000.5, 1.0, 3 * H - 1)
-    e.update_open_interest(0.0, 3 * H, oi_base=1100.0)  # 2 hours later, no OI change
+    e.update_open_interest(0.0, 3 * H, oi_base=1000.0)  # 2 hours later, no OI change
+    # the 10x tier keeps 1/4 (187.5 base per side closed by holding time); the gap is reopened at 1000.5 with
+    # the tier weights 1/2, 1/2: 93,796.875 USD per tier
+    reopened = 187.5 * 1000.5 / 2
     long_usd, _ = e.tier_usd()
-    assert long_usd[:, 0].sum() == pytest.approx(50_025.0 * 0.25)
-    assert long_usd[:, 1].sum() == pytest.approx(50_025.0)
-    assert e.ledger.decayed == pytest.approx(2 * 50_025.0 * 0.75)
+    assert long_usd[:, 0].sum() == pytest.approx(250_125.0 * 0.25 + reopened)
+    assert long_usd[:, 1].sum() == pytest.approx(250_125.0 + reopened)
+    assert e.ledger.decayed == pytest.approx(2 * 250_125.0 * 0.75)
+    assert e.side_units() == (pytest.approx(500.0), pytest.approx(500.0))
 
 
 def test_half_life_all_tiers():
-    e = make(half_life_hours=2.0)
+    e = make(half_life_hours=2.0, turnover_clock="time")
     opened(e)
     e.update_bar(1000.5, 1000.5, 1000.5, 1.0, 3 * H - 1)
-    e.update_open_interest(0.0, 3 * H, oi_base=1100.0)
-    assert e.long_usd().sum() == pytest.approx(100_050.0 * 0.5)
+    e.update_open_interest(0.0, 3 * H, oi_base=1000.0)
+    # half of the stock was closed by holding time and reopened at the same price: same map, turnover recorded
+    assert e.ledger.decayed == pytest.approx(SEED_USD)
+    assert e.long_usd().sum() == pytest.approx(SEED_USD)
 
 
 def weighted_mean(engine, usd) -> float:
@@ -121,7 +147,7 @@ def test_funding_adjusted_moves_levels_by_the_funding_paid():
     assert e.funding_index == pytest.approx(0.4002)
     assert weighted_mean(e, e.long_usd()) - long_mean == pytest.approx(0.4002 / 0.996, rel=1e-9)
     assert weighted_mean(e, e.short_usd()) - short_mean == pytest.approx(0.4002 / 1.004, rel=1e-9)
-    assert e.long_usd().sum() == pytest.approx(100_050.0)  # notional conserved
+    assert e.long_usd().sum() == pytest.approx(SEED_USD)  # notional conserved
     e.update_funding(0.0004, 8 * H + 1_000_000_000)  # same 8 h period: not charged again
     e.update_funding(0.0004, 16 * H, settled=False)  # predicted rate: not charged
     assert e.funding_index == pytest.approx(0.4002)
@@ -135,19 +161,19 @@ def test_funding_adjusted_positions_opened_later_are_not_shifted():
     e.update_funding(0.001, 8 * H)  # 1.0005 price units: exactly one bin and 0.05 %
     before = e.long_usd().copy()
     e.update_bar(1000.5, 1000.5, 1000.5, 1.0, 9 * H - 1)
-    e.update_open_interest(0.0, 9 * H, oi_base=1200.0)  # new cohort at 900.45, unshifted
+    e.update_open_interest(0.0, 9 * H, oi_base=1200.0)  # new cohort of 100 base at 900.45, unshifted
     added = e.long_usd() - before
-    assert added[e.grid.local_index(900.45)] == pytest.approx(100_050.0)
+    assert added[e.grid.local_index(900.45)] == pytest.approx(100.0 * 1000.5)
 
 
 def test_ensemble_is_the_weighted_mixture_of_the_models():
     e = make(model="ensemble", ensemble_weights={"simple": 3.0, "isolated_mmr": 1.0}, mmr=0.01)
     opened(e)
     # simple long 900.45 (3/4); isolated 1000.5·0.9/0.99 = 909.545... (1/4)
-    assert e.long_usd()[e.grid.local_index(900.45)] == pytest.approx(0.75 * 100_050.0)
-    assert e.long_usd()[e.grid.local_index(909.5454)] == pytest.approx(0.25 * 100_050.0)
+    assert e.long_usd()[e.grid.local_index(900.45)] == pytest.approx(0.75 * SEED_USD)
+    assert e.long_usd()[e.grid.local_index(909.5454)] == pytest.approx(0.25 * SEED_USD)
     # short: simple 1100.55, isolated 1000.5·1.1/1.01 = 1089.66...
-    assert e.short_usd()[e.grid.local_index(1089.66)] == pytest.approx(0.25 * 100_050.0)
+    assert e.short_usd()[e.grid.local_index(1089.66)] == pytest.approx(0.25 * SEED_USD)
 
 
 @pytest.mark.parametrize("notional", [20e3, 100e3, 500e3, 5e6, 15e6, 30e6, 75e6, 150e6, 250e6, 400e6])
@@ -185,6 +211,11 @@ def test_params_reject_levels_on_the_wrong_side_of_entry():
         MapParams(model="ensemble", ensemble_weights={"funding_adjusted": 1.0})
     with pytest.raises(ValueError, match="tier_half_lives_hours"):
         MapParams(tier_half_lives_hours=(1.0,))
+    for field, value in (("leveraged_share", 0.0), ("leveraged_share", 1.5), ("side_split", "longs"),
+                         ("turnover_clock", "moon"), ("status_rule", "vibes"), ("trade_batch_secs", 0.0),
+                         ("seed_lookback_hours", -1.0), ("long_share_offset", 0.5), ("leverage_model", "pareto")):
+        with pytest.raises(ValueError, match=field):
+            MapParams(**{field: value})
     assert math.isfinite(MapParams().mmr)
 
 
@@ -198,19 +229,20 @@ def test_relative_bin_width_and_absolute_bin_size():
 
 
 def test_long_intervals_are_compacted_without_changing_the_vwap():
-    # synthetic: 5,000 bars (> the 4,096 kept individually) before one OI update
-    e = make(entry_mode="hot_zones")
-    e.update_bar(1000.5, 1000.5, 1000.5, 1.0, 0)
-    e.update_open_interest(0.0, 0, oi_base=1000.0)
-    prices = [1000.5 + (i % 7) for i in range(5000)]
-    volumes = [1.0 + (i % 3) for i in range(5000)]
+    # synthetic: MAX_BARS + 2,000 bars in one open-interest interval: neighbours are merged (volume-weighted
+    # price, summed volume), which keeps the interval's VWAP; the vwap mode places the gap there
+    n = MAX_BARS + 2_000
+    e = make(entry_mode="vwap")
+    opened(e)
+    prices = [1000.5 + (i % 7) for i in range(n)]
+    volumes = [1.0 + (i % 3) for i in range(n)]
     for i, (p, v) in enumerate(zip(prices, volumes, strict=True)):
-        e.update_bar(p, p, p, v, i + 1)
-    assert len(e._pending_price) < 5000
+        e.update_bar(p, p, p, v, H + i + 1)
+    assert len(e.bars) < n
     vwap = sum(p * v for p, v in zip(prices, volumes, strict=True)) / sum(volumes)
-    delta = e.update_open_interest(0.0, H, oi_base=1010.0)
-    assert delta == pytest.approx(10.0 * vwap, rel=1e-12)
-    assert e.long_usd().sum() == pytest.approx(10.0 * vwap, rel=1e-12)
+    delta = e.update_open_interest(0.0, 2 * H, oi_base=1010.0)  # 5 base more per side
+    assert delta == pytest.approx(2 * 5.0 * vwap, rel=1e-12)
+    assert e.long_usd()[e.grid.local_index(0.9 * vwap)] == pytest.approx(5.0 * vwap, rel=1e-12)
 
 
 def test_input_validation_names_the_field():
@@ -225,6 +257,8 @@ def test_input_validation_names_the_field():
         e.update_trades([1.0, 2.0], [1.0], [True, False], 1)
     with pytest.raises(ValueError, match="prices must be finite"):
         e.update_trades([1.0, -2.0], [1.0, 1.0], [True, False], 1)
+    with pytest.raises(ValueError, match="quantity"):
+        e.update_trade(1.0, 1, float("inf"))
     with pytest.raises(ValueError, match="entry_mode"):
         MapParams(entry_mode="magic")
 
@@ -241,17 +275,18 @@ def test_revision_changes_only_when_the_map_changes():
 
 def test_single_entry_cohort_of_a_non_proportional_model_lands_at_its_levels():
     # synthetic: inverse isolated_mmr with a maintenance amount gives levels not proportional to the entry (the
-    # engine hands the levels themselves to the scatter), and vwap entries make a cohort of one entry
+    # engine hands the levels themselves to the scatter); the seed at the price and vwap entries make cohorts of
+    # one entry, 30,000
     e = LiquidationMapEngine(MapParams(model="isolated_mmr", inverse=True, maintenance_amount=0.01,
-                                       entry_mode="vwap", n_bins=2000, bin_bps=5.0))
-    hour = 3_600_000_000_000
-    e.update_bar(30_100.0, 29_900.0, 30_000.0, 10.0, hour)
-    e.update_open_interest(3e9, hour)  # first observation: 100,000 BTC at 30,000
-    e.update_bar(30_100.0, 29_900.0, 30_000.0, 10.0, 2 * hour)
-    e.update_open_interest(3.3e9, 2 * hour)  # +10,000 BTC at the VWAP 30,000 = 3e8 USD per side
+                                       entry_mode="vwap", n_bins=2000, bin_bps=5.0, seed_lookback_hours=0.0,
+                                       side_split="equal"))
+    e.update_bar(30_100.0, 29_900.0, 30_000.0, 10.0, H)
+    e.update_open_interest(3e9, H)  # inverse: 3e9 USD of units, 1.5e9 per side at 30,000
+    e.update_bar(30_100.0, 29_900.0, 30_000.0, 10.0, 2 * H)
+    e.update_open_interest(3.3e9, 2 * H)  # +1.5e8 per side at the VWAP 30,000 (and the holding-time turnover)
     levels, _ = e.liquidation_prices(np.array([30_000.0]), 1)
     expected_bins = set((np.floor(levels.ravel() / e.grid.width).astype(int) - e.grid.base).tolist())
     long_usd = e.long_usd()
-    assert e.ledger.dropped == 0.0
-    assert long_usd.sum() + e.ledger.swept == pytest.approx(3e8, rel=1e-9)
+    assert e.side_units()[0] == pytest.approx(1.65e9, rel=1e-9)
+    assert long_usd.sum() + e.long.outside.sum() == pytest.approx(1.65e9, rel=1e-9)  # one USD per unit
     assert set(np.flatnonzero(long_usd).tolist()) <= expected_bins and long_usd.sum() > 0.0

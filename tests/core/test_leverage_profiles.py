@@ -57,3 +57,16 @@ def test_tilt_weights_hand_value_two_tiers():
     # tiers 10, 100: ln L = (2.3026, 4.6052), z = (-1, +1); a = ln 2 -> weights ∝ (0.5·0.5, 0.5·2) = (0.2, 0.8)
     w = tilt_weights(np.array([0.5, 0.5]), (10.0, 100.0), math.log(2.0))
     np.testing.assert_allclose(w, [0.2, 0.8], rtol=1e-12)
+
+
+def test_user_weights_on_the_normal_grid_and_on_1x():
+    # regression: MapParams accepts leverage points >= 1 (the normal model's grid starts at 1x) but a
+    # {tier: weight} profile on them failed when the engine was built ("values > 1")
+    from liqheat_nautilus.core import LiquidationMapEngine, MapParams
+
+    e = LiquidationMapEngine(MapParams(leverage_model="normal", leverage_profile={1.0: 1.0, 10.0: 3.0}))
+    w = dict(zip(e.tiers.tolist(), e.base_weights.tolist(), strict=True))
+    assert (w[1.0], w[10.0], sum(w.values())) == (0.25, 0.75, 1.0)
+    assert leverage_weights({1.0: 1.0, 5.0: 1.0}, (1.0, 5.0)).tolist() == [0.5, 0.5]
+    with pytest.raises(ValueError, match=">= 1"):
+        leverage_weights({0.5: 1.0}, (0.5, 5.0))

@@ -68,8 +68,8 @@ def test_engine_trades_mode_places_selected_trades_at_their_levels(trades):
         expected = np.bincount(bins, weights=amount[mask].to_numpy() / 4.0, minlength=usd.shape[0])
         np.testing.assert_allclose(usd[:, 0], expected, rtol=1e-12, atol=1e-9)
     led = engine.ledger
-    assert led.opened == pytest.approx(engine.active_usd() + led.swept + led.closed + led.decayed + led.dropped,
-                                       rel=1e-12)
+    assert led.opened == pytest.approx(engine.active_usd() + engine.outside_usd() + led.swept + led.closed
+                                       + led.decayed, rel=1e-12)
 
 
 def test_engine_update_trades_batch_top_n():
@@ -84,6 +84,45 @@ def test_engine_update_trades_batch_top_n():
     assert long_usd.sum() == pytest.approx(3001.5)  # 3 × 1000.5 at 900.45
     assert long_usd[engine.grid.local_index(900.45)] == pytest.approx(3001.5)
     assert short_usd[engine.grid.local_index(1101.65)] == pytest.approx(2003.0)  # 2 × 1001.5 at 1101.65
+
+
+def _one_at_a_time(selection: str, threshold: float, batch_secs: float = 60.0) -> LiquidationMapEngine:
+    """Synthetic: four trades fed one at a time (2 buyer-, 2 seller-taker), then a bar that ends the batch."""
+    engine = LiquidationMapEngine(MapParams(entry_mode="trades", trade_selection=selection,
+                                            trade_threshold=threshold, model="simple", tiers=(10.0,),
+                                            leverage_profile={10.0: 1.0}, bin_size=1.0, n_bins=1000,
+                                            trade_batch_secs=batch_secs))
+    s = 1_000_000_000
+    for i, (price, qty, maker) in enumerate([(1000.5, 1.0, False), (1000.5, 3.0, False), (1001.5, 2.0, True),
+                                             (1000.5, 0.5, True)]):
+        engine.update_trade(price, (i + 1) * s, qty, maker)
+    return engine
+
+
+@pytest.mark.parametrize(("selection", "threshold"), [("top_n", 1.0), ("portion", 0.5)])
+def test_trades_fed_one_at_a_time_are_selected_per_batch(selection, threshold):
+    # top_n 1 and portion 0.5 (int(2 · 0.5) = 1 per side) both keep the largest trade of each side
+    engine = _one_at_a_time(selection, threshold)
+    assert engine.ledger.opened == 0.0 and not engine.initialized  # the batch is still open
+    engine.update_bar(1001.5, 1000.5, 1001.0, 1.0, 10_000_000_000)  # the batch ends at the bar
+    assert engine.initialized
+    assert engine.long_usd()[engine.grid.local_index(900.45)] == pytest.approx(3001.5)  # 3 × 1000.5
+    assert engine.short_usd()[engine.grid.local_index(1101.65)] == pytest.approx(2003.0)  # 2 × 1001.5
+    assert engine.ledger.opened == pytest.approx(3001.5 + 2003.0)
+
+
+def test_a_batch_also_ends_after_trade_batch_secs():
+    engine = _one_at_a_time("top_n", 1.0, batch_secs=2.0)
+    # the batch of the first two trades (1 s, 2 s) ended when the third came 2 s after its start: its largest
+    # (the 3-unit long) opened; the batch of trades 3 and 4 is still open
+    assert engine.ledger.opened == pytest.approx(3001.5)
+    engine.update_trade(1000.0, 10_000_000_000)  # a price-only trade 7 s later ends it
+    assert engine.ledger.opened == pytest.approx(3001.5 + 2003.0)
+
+
+def test_gross_value_opens_at_once_one_trade_at_a_time():
+    engine = _one_at_a_time("gross_value", 2_000.0)  # 3 × 1000.5 and 2 × 1001.5 reach 2,000 USD
+    assert engine.ledger.opened == pytest.approx(3001.5 + 2003.0)
 
 
 def test_selection_rules_hand_values():

@@ -53,11 +53,13 @@ def test_catalog_reader_returns_the_ingested_series(okx_catalog, synthetic_liqui
 def test_catalog_inputs_run_through_the_evaluation(okx_catalog, synthetic_liquidations):
     d = read_catalog(okx_catalog, IID, synthetic_liquidations)
     report = run_evaluation(d, EvaluationSettings(models=("isolated_mmr",), profiles=("neutral",), n_boot=0))
-    (run,) = report.runs
-    assert run.error == ""
+    # the default configuration (what the actor uses without options) comes first, then the grid
+    assert [(r.model, r.profile) for r in report.runs] == [("default", "defaults"), ("isolated_mmr", "neutral")]
     assert report.n_windows == 78 - 6
-    assert run.long.estimated_total_usd > 0.0
-    assert math.isfinite(run.long.baseline_abs_return.spearman)
+    for run in report.runs:
+        assert run.error == ""
+        assert run.long.estimated_total_usd > 0.0
+        assert math.isfinite(run.long.baseline_abs_return.spearman)
 
 
 def test_catalog_reader_errors(tmp_path, synthetic_liquidations, okx_catalog):

@@ -14,6 +14,7 @@ from liqheat_nautilus.evaluation.report import all_tables, render_markdown, repo
 from liqheat_nautilus.evaluation.runner import EvaluationSettings, run_evaluation
 
 SHIPPED = Path(__file__).resolve().parents[2] / "catalog" / "coinglass_btc_4h"
+SHIPPED_PROFILE = Path(__file__).resolve().parents[2] / "config" / "profiles" / "btc_coinglass_calibrated.toml"
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +28,9 @@ def test_slice_report_structure_and_finite_figures(slice_report):
     r = slice_report
     assert r.n_windows == 150 - 6  # 24 h warm-up = 6 windows of 4 h
     assert r.window_hours == 4.0
-    assert [(x.model, x.profile) for x in r.runs] == [("isolated_mmr", "neutral"), ("isolated_mmr", "dynamic")]
+    # the default configuration first, then the grid
+    assert [(x.model, x.profile) for x in r.runs] == [("default", "defaults"), ("isolated_mmr", "neutral"),
+                                                      ("isolated_mmr", "dynamic")]
     for run in r.runs:
         assert run.error == ""
         for side in (run.long, run.short):
@@ -48,13 +51,16 @@ def test_slice_report_structure_and_finite_figures(slice_report):
 
 def test_slice_report_tables_and_json(slice_report):
     tables = all_tables(slice_report)
-    assert len(tables) == 1 + 2 + 1 + 2  # summary, tracking long/short, attraction 24 h, bias 4 h and 24 h
+    # headline, summary, tracking long/short, attraction 24 h, bias 4 h and 24 h
+    assert len(tables) == 1 + 1 + 2 + 1 + 2
+    assert tables[0].title.startswith("Headline")
     assert all(len(row) == len(t.headers) for t in tables for row in t.rows)
     md = render_markdown(slice_report)
     assert "| isolated_mmr | dynamic |" in md
     doc = json.loads(json.dumps(report_to_dict(slice_report), allow_nan=False))
     assert doc["settings"]["models"] == ["isolated_mmr"]
-    assert doc["runs"][0]["long"]["map"]["spearman"] is not None
+    assert doc["runs"][0]["model"] == "default"
+    assert all(run["long"]["map"]["spearman"] is not None for run in doc["runs"])
 
 
 def test_cli_evaluate_writes_json(tmp_path, capsys):
@@ -63,9 +69,11 @@ def test_cli_evaluate_writes_json(tmp_path, capsys):
                           "--windows", "60", "--bootstrap", "0", "--json", str(out)])
     assert code == 0
     doc = json.loads(out.read_text())
-    assert doc["n_windows"] == 54 and len(doc["runs"]) == 1
-    assert doc["runs"][0]["model"] == "simple"
-    assert doc["runs"][0]["long"]["spearman_gain_ci"] == [None, None]  # bootstrap skipped
+    # the shipped set: the default configuration, the shipped calibrated profile, then the one grid run
+    assert doc["n_windows"] == 54
+    assert [(run["model"], run["profile"]) for run in doc["runs"]] == [
+        ("default", "defaults"), ("profile", "btc_coinglass_calibrated.toml"), ("simple", "neutral")]
+    assert doc["runs"][-1]["long"]["spearman_gain_ci"] == [None, None]  # bootstrap skipped
 
 
 def test_evaluate_is_registered_in_the_liqheat_cli():
@@ -86,13 +94,29 @@ def test_param_values_parse_as_json_else_string():
         parse_params(["half_life_hours"])
 
 
-def test_a_rejected_engine_parameter_is_reported_per_run(tmp_path):
+def test_a_rejected_engine_parameter_is_refused_before_anything_runs(capsys):
+    data = read_coinglass_dir(SHIPPED).head_windows(30)
+    with pytest.raises(ValueError, match="bin_size"):
+        run_evaluation(data, EvaluationSettings(models=("simple",), profiles=("neutral",), n_boot=0,
+                                                extra_params={"bin_size": -1.0}))
+    with pytest.raises(ValueError, match="bin_wdith"):
+        run_evaluation(data, EvaluationSettings(n_boot=0, extra_params={"bin_wdith": 1.0}))
+    with pytest.raises(ValueError, match="magic"):
+        run_evaluation(data, EvaluationSettings(models=("magic",), n_boot=0))
+    code = evaluate_main(["--data-dir", str(SHIPPED), "--windows", "30", "--param", "bin_size=-1"])
+    assert code == 1 and "bin_size" in capsys.readouterr().err
+
+
+def test_a_configuration_rejected_by_one_grid_run_is_reported_in_that_run():
+    # custom tiers with a {tier: weight} profile are valid; the grid's named profiles are not defined on them
     data = read_coinglass_dir(SHIPPED).head_windows(30)
     report = run_evaluation(data, EvaluationSettings(models=("simple",), profiles=("neutral",), n_boot=0,
-                                                     extra_params={"bin_size": -1.0}))
-    (run,) = report.runs
-    assert "bin_size" in run.error and run.long is None
-    assert all("error" in t.rows[0] for t in all_tables(report))
+                                                     extra_params={"tiers": (10.0, 20.0),
+                                                                   "leverage_profile": {10.0: 1.0, 20.0: 1.0}}))
+    default, grid = report.runs
+    assert default.error == "" and default.long is not None
+    assert "leverage_profile" in grid.error and grid.long is None
+    assert any("error" in row for t in all_tables(report) for row in t.rows)
 
 
 def test_csv_mode_reproduces_the_coinglass_reader(tmp_path):
@@ -105,7 +129,9 @@ def test_csv_mode_reproduces_the_coinglass_reader(tmp_path):
     fu = pd.read_csv(SHIPPED / "coinglass_funding_4h.csv", parse_dates=["timestamp"])
     pd.DataFrame({"timestamp": (fu["timestamp"] + pd.Timedelta(hours=4)).dt.strftime("%Y-%m-%dT%H:%M:%S"),
                   "rate": fu["close"] / 100.0}).to_csv(tmp_path / "funding.csv", index=False)
-    common = ["--models", "binance_standard", "--profiles", "dynamic", "--windows", "90", "--bootstrap", "20"]
+    # the same profile file and holdout for both (the shipped set gets them by default, CSV files do not)
+    common = ["--models", "binance_standard", "--profiles", "dynamic", "--windows", "90", "--bootstrap", "20",
+              "--profile-file", str(SHIPPED_PROFILE), "--holdout-start", "2025-10-15"]
     assert evaluate_main(["--data-dir", str(SHIPPED), *common, "--json", str(tmp_path / "a.json")]) == 0
     assert evaluate_main(["--dataset", "csv", "--bars", str(SHIPPED / "binance_btcusdt_1h.csv"),
                           "--open-interest", str(tmp_path / "oi.csv"), "--funding", str(tmp_path / "funding.csv"),
@@ -113,6 +139,7 @@ def test_csv_mode_reproduces_the_coinglass_reader(tmp_path):
                           "--taker-volume", str(SHIPPED / "coinglass_taker_volume_4h.csv"),
                           *common, "--json", str(tmp_path / "b.json")]) == 0
     a, b = (json.loads((tmp_path / n).read_text()) for n in ("a.json", "b.json"))
+    assert a["n_holdout"] > 0 and len(a["runs"]) == 3
     for doc in (a, b):
         doc.pop("source"), doc.pop("notes"), doc.pop("seconds")
         for run in doc["runs"]:

@@ -15,8 +15,9 @@ def _scenario():
     low = close.copy()
     low[9] = 85.0
     bars = hourly_bars(close, low, close)
-    # OI in USD at hours 4 and 8: 1000 -> 2000 at price 100, i.e. +10 base units = +1000 USD per side,
-    # opened at the typical price 100 of the bars of hours 4..8
+    # OI in USD at hours 4 and 8: 1000 -> 2000 at price 100. The first reading seeds the map with 10 base units
+    # (5 per side, equal split: no funding data), the second brings each side to 10 base units = 1000 USD,
+    # all opened at the flat price 100 (seed bars, turnover and the increase alike)
     return data(bars, [4, 8], [1000.0, 2000.0], windows(3))
 
 
@@ -48,7 +49,10 @@ def test_snapshot_records_clusters_and_magnet_before_the_drop():
     assert up > 0.0 and down > 0.0
     assert abs(up - down) / (up + down) < 0.05
     assert r.bias[1] == 0
-    assert r.magnet_up[0] == 0.0  # nothing opened yet at the first snapshot
+    # the first snapshot (hour 4) comes right after the seed: half the notional, same balance
+    assert r.magnet_up[0] == pytest.approx(0.5 * up, rel=1e-9) and r.magnet_down[0] == pytest.approx(0.5 * down,
+                                                                                                      rel=1e-9)
+    assert sorted(r.cluster_side[r.cluster_snapshot == 0].tolist()) == [-1, 1]
 
 
 def test_replay_needs_a_price_before_the_first_snapshot():

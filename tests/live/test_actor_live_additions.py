@@ -7,6 +7,7 @@ bars and open interest are the real embedded OKX SOL-USDT-SWAP sample.
 
 from decimal import Decimal
 
+import numpy as np
 import pytest
 from nautilus_trader.backtest.engine import BacktestEngine, BacktestEngineConfig
 from nautilus_trader.config import LoggingConfig
@@ -85,7 +86,7 @@ def test_warmup_history_is_buffered_until_a_price_then_fed_in_order(ran_actor):
     fresh.on_historical_data(CustomData(DataType(OpenInterest), first))
     assert fresh.warmup_received["OpenInterest"] == 1 and len(fresh._warmup_buffer) == 1  # no map/price yet
 
-    newest_live = actor._last_oi_ts_ns
+    newest_live = actor._fed_ts[(OpenInterest, IID)]
     assert newest_live == oi[-1].ts_event
     used_before = actor.map.open_interest_usd
     older = OpenInterest(instrument_id=IID, venue="OKX", open_interest_usd=used_before * 2,
@@ -108,3 +109,41 @@ def test_historical_bars_feed_the_map_through_nautilus_handle_bars(ran_actor, ok
     actor.handle_bars(bars)
     assert actor.warmup_received["Bar"] == before + 3
     assert actor.map.price == bars[-1].close.as_double()
+
+
+def test_warmup_feeds_history_and_live_data_in_time_order(okx_catalog):
+    """History and live data that arrive during the warm-up, in any order, reach the map in time order: the map
+    equals one fed bar by bar with the readings in between (the first reading seeds from the bars before it)."""
+    from liqheat_nautilus.indicator import LiquidationMap
+
+    catalog = ParquetDataCatalog(str(okx_catalog))
+    bars = catalog.bars()[:180]
+    oi = [d.data if isinstance(d, CustomData) else d for d in catalog.query(OpenInterest)]
+    oi = [o for o in oi if bars[0].ts_event < o.ts_event <= bars[-1].ts_event]
+    assert len(oi) >= 2
+    actor = LiquidationMapActor(_config())
+    params = actor.config.map_params()
+    actor.map = LiquidationMap(params)
+    published = []
+    actor.publish_map = published.append  # no message bus here: record the publish time instead
+    actor._warming = True
+    # the live bars of the last hour arrive first, then the history (bars and readings) in reverse
+    for bar in bars[120:]:
+        actor.on_bar(bar)
+    for item in reversed([*bars[:120], *oi]):
+        actor.on_historical_data(item)
+    assert actor.map.engine.grid is None  # nothing fed while warming
+    actor._finish_warmup()
+
+    reference = LiquidationMap(params)
+    events = sorted([*bars, *oi], key=lambda d: (d.ts_event, isinstance(d, OpenInterest)))
+    for item in events:
+        if isinstance(item, OpenInterest):
+            reference.handle_open_interest(item)
+        else:
+            reference.handle_bar(item)
+    got, want = actor.map.engine.tier_usd(), reference.engine.tier_usd()
+    assert all(np.array_equal(g, w) for g, w in zip(got, want, strict=True))
+    assert actor.map.engine.ledger == reference.engine.ledger
+    assert published == [bars[-1].ts_event]  # one publication once the warm-up is over
+    assert actor.warmup_received["Bar"] == 120 and actor.warmup_received["OpenInterest"] == len(oi)

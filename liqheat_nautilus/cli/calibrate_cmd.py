@@ -1,0 +1,203 @@
+"""``liqheat calibrate``: fit the map to real liquidations (walk-forward) and write a map profile file."""
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+
+from liqheat_nautilus.cli.evaluate_cmd import SHIPPED_PROFILE, add_data_arguments, load_data, parse_params
+from liqheat_nautilus.core.profile import ProfileError, dump_profile
+from liqheat_nautilus.evaluation.calibration import DEFAULT_SPACE, CalibrationResult, ParamRange, calibrate
+from liqheat_nautilus.evaluation.runner import EvaluationSettings, judged_windows
+from liqheat_nautilus.persistence.errors import IngestError
+
+
+def register(subparsers) -> None:
+    """
+    Add the ``calibrate`` subcommand to the ``liqheat`` parser.
+
+    Parameters
+    ----------
+    subparsers : argparse._SubParsersAction
+        The ``liqheat`` subcommand collection.
+    """
+    p = subparsers.add_parser(
+        "calibrate",
+        help="fit the map's leverage distribution, holding time and long/short skew to real liquidations",
+        description=("Fit map parameters with Optuna so that the map's estimated liquidations per window rank like "
+                     "the actual ones, validated walk-forward (fit on earlier windows, score on later ones), and "
+                     "write the fit as a map profile file. Inputs as for 'liqheat evaluate' (default: the shipped "
+                     "Coinglass BTC 4 h set)."),
+    )
+    add_data_arguments(p)
+    p.add_argument("--out", type=Path, default=Path("calibrated_profile.toml"),
+                   help=f"profile file to write (default %(default)s; the shipped one is {SHIPPED_PROFILE})")
+    p.add_argument("--folds", type=int, default=4, help="walk-forward folds (default %(default)s)")
+    p.add_argument("--trials", type=int, default=40, help="Optuna trials per fit (default %(default)s)")
+    p.add_argument("--seed", type=int, default=0, help="sampler seed (default %(default)s)")
+    p.add_argument("--batch", type=int, default=4,
+                   help="trials asked from Optuna at once and run together (default %(default)s)")
+    p.add_argument("--workers", type=int, default=1,
+                   help="trials at once; more than 1 runs them as Ray tasks on a local Ray (default 1)")
+    p.add_argument("--address", default=None,
+                   help="run the trials on a Ray cluster: 'auto', 'ray://HOST:10001' or 'HOST:6379' "
+                        "(see docs/sweep.md)")
+    p.add_argument("--fit", action="append", default=[], metavar="NAME=LOW:HIGH[:log]",
+                   help="a MapParams field to fit and its range (repeatable; default: "
+                        + ", ".join(f"{k}={r.low:g}:{r.high:g}{':log' if r.log else ''}"
+                                    for k, r in DEFAULT_SPACE.items()) + ")")
+    p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                   help="fixed MapParams field for every candidate (repeatable; VALUE is JSON, else a string)")
+    p.add_argument("--warmup-hours", type=float, default=EvaluationSettings().warmup_hours,
+                   help="hours after the first window that are replayed but not judged (default %(default)s)")
+    p.add_argument("--json", nargs="?", const="-", default=None, metavar="FILE",
+                   help="also write the result as JSON to FILE (or stdout)")
+    p.set_defaults(func=run)
+
+
+def parse_space(items: list[str]) -> dict[str, ParamRange]:
+    """
+    ``NAME=LOW:HIGH[:log]`` strings to a search space.
+
+    Parameters
+    ----------
+    items : list[str]
+        E.g. ``["leverage_mean=3:80:log", "long_share_offset=-0.2:0.2"]``.
+
+    Returns
+    -------
+    dict[str, ParamRange]
+        :data:`~liqheat_nautilus.evaluation.calibration.DEFAULT_SPACE` when ``items`` is empty.
+
+    Raises
+    ------
+    ValueError
+        If an item is malformed (the message quotes it).
+    """
+    if not items:
+        return dict(DEFAULT_SPACE)
+    space = {}
+    for item in items:
+        name, sep, rest = item.partition("=")
+        parts = rest.split(":")
+        try:
+            if not sep or len(parts) not in (2, 3) or (len(parts) == 3 and parts[2] != "log"):
+                raise ValueError
+            low, high = float(parts[0]), float(parts[1])
+            if not (math.isfinite(low) and math.isfinite(high) and low < high) or (len(parts) == 3 and low <= 0):
+                raise ValueError
+        except ValueError:
+            raise ValueError(f"--fit expects NAME=LOW:HIGH[:log] with LOW < HIGH (LOW > 0 for log), got {item!r}")\
+                from None
+        space[name.strip()] = ParamRange(low, high, log=len(parts) == 3)
+    return space
+
+
+def _table(result: CalibrationResult) -> str:
+    lines = ["walk-forward folds (Spearman on windows the fit never saw; exc·OI = adverse excursion × OI baseline):",
+             f"  {'test windows':<37} {'long map/default/exc·OI':<26} {'short map/default/exc·OI':<26} fitted"]
+    for f in result.folds:
+        params = ", ".join(f"{k}={v:.4g}" for k, v in f.params.items())
+        lines.append(f"  {f.test_windows[0]} .. {f.test_windows[1]}  "
+                     f"{f.test_long:.3f} / {f.default_long:.3f} / {f.baseline_long:.3f}      "
+                     f"{f.test_short:.3f} / {f.default_short:.3f} / {f.baseline_short:.3f}      {params}")
+    lines += [
+        f"out of sample (all folds): long {result.oos_long:.3f} (default {result.oos_default_long:.3f}, exc·OI "
+        f"{result.oos_baseline_long:.3f}), short {result.oos_short:.3f} (default {result.oos_default_short:.3f}, "
+        f"exc·OI {result.oos_baseline_short:.3f}); totals ratio long {result.oos_totals_ratio_long:.2f}, short "
+        f"{result.oos_totals_ratio_short:.2f}",
+        f"final fit on {result.fitted_windows[2]} windows {result.fitted_windows[0]} .. {result.fitted_windows[1]}: "
+        + ", ".join(f"{k}={v:.4g}" for k, v in result.params.items()),
+        f"  in sample (not a forecast): long {result.in_sample_long:.3f}, short {result.in_sample_short:.3f}; "
+        f"totals ratio long {result.totals_ratio_long:.2f}, short {result.totals_ratio_short:.2f}",
+        f"{result.n_trials} trials per fit, {result.seconds:.0f} s",
+    ]
+    return "\n".join(lines)
+
+
+def result_to_dict(result: CalibrationResult) -> dict:
+    """
+    Plain-JSON form of a calibration (non-finite numbers become ``None``).
+
+    Parameters
+    ----------
+    result : CalibrationResult
+
+    Returns
+    -------
+    dict
+    """
+    import dataclasses
+
+    def clean(x):
+        if isinstance(x, float):
+            return x if math.isfinite(x) else None
+        if isinstance(x, dict):
+            return {k: clean(v) for k, v in x.items()}
+        if isinstance(x, list | tuple):
+            return [clean(v) for v in x]
+        return x
+
+    return clean(dataclasses.asdict(result))
+
+
+def run(args: argparse.Namespace) -> int:
+    """
+    Handler of ``liqheat calibrate``.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+
+    Returns
+    -------
+    int
+        0 on success, 1 when the inputs cannot be read or the calibration cannot run.
+    """
+    from liqheat_nautilus.sweep.executor import Executor, ExecutorError
+
+    try:
+        space = parse_space(args.fit)
+        base = parse_params(args.param)
+        data = load_data(args)
+        judged = judged_windows(data, EvaluationSettings(warmup_hours=args.warmup_hours))
+        in_process = args.address is None and args.workers == 1
+        with Executor(workers=args.workers, address=args.address, in_process=in_process,
+                      capture_logs=not in_process) as executor:
+            result = calibrate(data, judged, base=base, space=space, folds=args.folds, n_trials=args.trials,
+                               seed=args.seed, executor=None if in_process else executor, batch=args.batch,
+                               progress=lambda m: print(m, file=sys.stderr))
+        description = {
+            "method": f"liqheat calibrate: Optuna TPE (seed {args.seed}), {args.trials} trials per fit, "
+                      f"walk-forward over {args.folds} folds; objective mean(long, short) Spearman",
+            "data": data.source,
+            "fitted_on": f"{result.fitted_windows[0]} .. {result.fitted_windows[1]} "
+                         f"({result.fitted_windows[2]} windows)",
+            "fixed": {k: v for k, v in result.base.items() if isinstance(v, int | float | str | bool)},
+            "out_of_sample": {"long": result.oos_long, "short": result.oos_short,
+                              "totals_ratio_long": result.oos_totals_ratio_long,
+                              "totals_ratio_short": result.oos_totals_ratio_short,
+                              "default_long": result.oos_default_long, "default_short": result.oos_default_short,
+                              "baseline_long": result.oos_baseline_long,
+                              "baseline_short": result.oos_baseline_short},
+            "in_sample": {"long": result.in_sample_long, "short": result.in_sample_short,
+                          "totals_ratio_long": result.totals_ratio_long,
+                          "totals_ratio_short": result.totals_ratio_short},
+        }
+        if not description["fixed"]:
+            del description["fixed"]
+        path = dump_profile(args.out, {**result.base, **result.params}, description)
+    except (IngestError, ValueError, ProfileError, OSError, ExecutorError) as exc:
+        print(f"calibrate failed: {exc}", file=sys.stderr)
+        return 1
+    print(_table(result))
+    print(f"profile written to {path}")
+    if args.json is not None:
+        text = json.dumps(result_to_dict(result), indent=2)
+        if args.json == "-":
+            print(text)
+        else:
+            Path(args.json).write_text(text + "\n", encoding="utf-8")
+    return 0
+

@@ -1,0 +1,98 @@
+"""``liqheat sweep``: run a grid of backtests (TOML grid file) as Ray tasks, resumably, into one Parquet table."""
+
+import argparse
+import sys
+from pathlib import Path
+
+EXIT_INTERRUPTED = 130
+
+
+def register(subparsers) -> None:
+    """
+    Add ``sweep`` to the ``liqheat`` parser.
+
+    Parameters
+    ----------
+    subparsers : argparse._SubParsersAction
+        The ``liqheat`` sub-command registry.
+    """
+    p = subparsers.add_parser(
+        "sweep",
+        help="run a grid of backtests on Ray (local by default, or a cluster)",
+        description="Run every cell of a grid file (a base backtest file x the axes it varies: strategy and "
+                    "actor parameters, instruments, periods, catalogs) as one BacktestNode run per Ray task. "
+                    "Finished cells are kept in the output folder and skipped when the same sweep is run again; "
+                    "a failing cell is reported and the others go on; Ctrl-C stops and keeps what finished. "
+                    "Results: <out>/results.parquet (one row per cell) and a comparison table. "
+                    "See docs/sweep.md.",
+    )
+    p.add_argument("--grid", type=Path, required=True, help="grid file (.toml), e.g. config/grids/hunt_grid.toml")
+    p.add_argument("--address", default=None,
+                   help="Ray cluster: 'auto' (this machine ran `ray start`), 'ray://HOST:10001' (Ray Client) or "
+                        "'HOST:6379'; default: start a local Ray")
+    p.add_argument("--workers", type=int, default=None,
+                   help="cells run at once (default: the machine's CPUs, or the cluster's)")
+    p.add_argument("--out", type=Path, default=None,
+                   help="output folder (default results/sweeps/<grid name>); re-using it resumes the sweep")
+    p.add_argument("--sort-by", default=None, metavar="METRIC",
+                   help="statistic the table is sorted by (default: the grid's sort_by, else sharpe)")
+    p.add_argument("--top", type=int, default=20, help="rows of the printed table (default %(default)s)")
+    p.add_argument("--retries", type=int, default=None,
+                   help="times Ray re-runs a cell whose worker process died (default 3)")
+    p.add_argument("--dry-run", action="store_true", help="list the cells (and which are finished), run nothing")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """
+    Handler of ``liqheat sweep``.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+
+    Returns
+    -------
+    int
+        0 when every cell finished, 1 when a cell failed or the grid/options are bad, 130 after Ctrl-C.
+    """
+    try:
+        return _run(args)
+    except KeyboardInterrupt:
+        print("sweep interrupted before any cell ran", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _run(args: argparse.Namespace) -> int:
+    from liqheat_nautilus.sweep import Executor, ExecutorError, expand, load_grid, run_sweep
+    from liqheat_nautilus.sweep.backtest_cell import STAT_FIELDS
+    from liqheat_nautilus.sweep.executor import DEFAULT_MAX_RETRIES
+    from liqheat_nautilus.sweep.runner import default_out_dir
+
+    try:
+        grid = load_grid(args.grid)
+        if args.sort_by is not None and args.sort_by not in STAT_FIELDS:
+            raise ValueError(f"--sort-by: {args.sort_by!r} is not a statistic; valid: {', '.join(STAT_FIELDS)}")
+        if args.workers is not None and args.workers < 1:
+            raise ValueError(f"--workers must be >= 1, got {args.workers}")
+        out = args.out or default_out_dir(grid)
+        if args.dry_run:
+            cells = expand(grid, args.grid)
+            for c in cells:
+                done = (out / "cells" / c.key / "result.json").is_file()
+                print(f"{c.index:>4d}  {c.key}  {'finished' if done else 'to run  '}  {c.label}")
+            print(f"{len(cells)} cells; output folder {out}")
+            return 0
+        retries = DEFAULT_MAX_RETRIES if args.retries is None else args.retries
+        with Executor(workers=args.workers, address=args.address, max_retries=retries) as executor:
+            report = run_sweep(grid, executor, out, grid_path=args.grid, progress=not args.no_progress)
+    except (FileNotFoundError, ValueError, ExecutorError) as exc:
+        print(f"sweep failed: {exc}", file=sys.stderr)
+        return 1
+    print(report.text(sort_by=args.sort_by, top=args.top))
+    if report.interrupted:
+        print(f"interrupted: {len(report.finished)} of {len(report.cells)} cells finished and kept; run the same "
+              "command again to run the rest", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return 1 if report.failed else 0

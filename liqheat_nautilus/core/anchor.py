@@ -1,0 +1,254 @@
+"""The anchor to open interest: seed the map with the whole open interest, turn it over, keep each side at its share.
+
+At the first reading the whole open interest is placed over the lookback's bars (*seed*). At every later reading:
+
+1. every open position is closed at the rate of its holding time: ``N ← N · 2^(−Δτ / h_t)`` per leverage point,
+   ``Δτ`` the elapsed hours of the turnover clock (``"volume"``: ``Δt · v / v̄``, busy intervals age positions
+   faster; ``"time"``: wall clock);
+2. each side is brought to its share of open interest (in position units: base units for linear contracts, USD
+   for inverse, so a price move alone opens nothing): the gap is opened at the interval's bars (``entry_mode``;
+   levels the interval's later bars reached are liquidated at once, and enough is opened that the gap survives),
+   or the excess is closed (``close_mode``).
+
+So gross opening = what holding time closed + what price liquidated + the net change of open interest: the
+interval's turnover is placed at its own prices, where its own later bars can liquidate it.
+"""
+
+import math
+from collections import deque
+from collections.abc import Callable
+
+import numpy as np
+
+from liqheat_nautilus.core.book import MapBook
+from liqheat_nautilus.core.entries import (
+    REFERENCE_OI_QUANTILE,
+    REFERENCE_VOLUME_QUANTILE,
+    bar_entries,
+    clock_ages,
+    holding_survival,
+    is_oi_spike,
+    reference_entries,
+    volume_span_hours,
+)
+from liqheat_nautilus.core.interval import IntervalBars
+from liqheat_nautilus.core.params import MapParams
+from liqheat_nautilus.core.units import NS_PER_HOUR
+
+__all__ = ["OpenInterestAnchor"]
+
+_ONE_WEIGHT = np.ones((1, 1))
+TierWeights = Callable[[float], tuple[np.ndarray, np.ndarray]]
+LongShare = Callable[[], float]
+
+
+class OpenInterestAnchor:
+    """
+    Seeds the book at the first open-interest reading and anchors it to every later one.
+
+    Parameters
+    ----------
+    params : MapParams
+        ``seed_lookback_hours``, ``half_life_hours``/``tier_half_lives_hours``, ``turnover_clock``, ``entry_mode``
+        (and its settings), ``inverse``.
+    book : MapBook
+        The book it opens in and closes from.
+    bars : IntervalBars
+        The interval's bars (the lookback's before the first reading).
+    half_lives : np.ndarray
+        ``(n_tiers,)`` holding half-life of each leverage point (hours; 0: never closed by age).
+    tier_weights : callable
+        ``tier_weights(imbalance) -> (long, short)`` leverage weights of new positions.
+    long_share : callable
+        ``long_share() -> float``: the long side's share of open interest now.
+
+    Attributes
+    ----------
+    seeded : bool
+        The first reading has placed the open interest.
+    last_oi_spike : bool
+        ``oi_spikes`` mode: the last reading was a spike.
+    """
+
+    def __init__(self, params: MapParams, book: MapBook, bars: IntervalBars, half_lives: np.ndarray,
+                 tier_weights: TierWeights, long_share: LongShare) -> None:
+        self.params = params
+        self.book = book
+        self.bars = bars
+        self.half_lives = np.asarray(half_lives, dtype=np.float64)
+        self._decays = bool(np.any(self.half_lives > 0.0))
+        self._tier_weights = tier_weights
+        self._long_share = long_share
+        self._lookback_ns = int(params.seed_lookback_hours * NS_PER_HOUR)
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget every reading."""
+        self.seeded = False
+        self.last_oi_spike = False
+        self.units = math.nan  # last reading in position units
+        self.ts_ns = 0
+        self._volume_rate = math.nan  # mean volume per hour (turnover clock)
+        self._deltas: deque[float] = deque(maxlen=self.params.spike_window)
+        self._periods: deque[tuple[int, float, float]] = deque()  # reference: (time, volume, ΔOI) of readings
+        self._last_close = math.nan
+
+    def reading(self, units: float, ts_ns: int) -> float:
+        """
+        Apply one open-interest reading (the book is settled and has a grid).
+
+        Parameters
+        ----------
+        units : float
+            Open interest in position units (base units, or USD for inverse contracts), already scaled by
+            ``leveraged_share``.
+        ts_ns : int
+            Reading time (UNIX ns), not earlier than the previous one.
+
+        Returns
+        -------
+        float
+            Notional opened (USD, both sides).
+        """
+        previous, self.units = self.units, units
+        dt_ns, self.ts_ns = (ts_ns - self.ts_ns if self.seeded else 0), ts_ns
+        if not self.seeded:
+            opened = self._seed(units, ts_ns)
+            self.seeded = True
+            self._last_close = self.book.price
+            return opened
+        hours = self._clock_hours(dt_ns / NS_PER_HOUR)
+        if self._decays and hours > 0.0:
+            hl = self.half_lives
+            self.book.decay(np.where(hl > 0.0, np.exp2(-hours / np.where(hl > 0.0, hl, 1.0)), 1.0))
+        p, price = self.params, self.book.price
+        vwap = self.bars.vwap(price)
+        delta_usd = (units - previous) * (1.0 if p.inverse else vwap)
+        self.last_oi_spike = False
+        if p.entry_mode == "oi_spikes":
+            self.last_oi_spike = is_oi_spike(delta_usd, list(self._deltas), p.spike_k_sigma, p.spike_min_samples)
+            self._deltas.append(delta_usd)
+        long_w, short_w = self._tier_weights(self.bars.imbalance())
+        share = self._long_share()
+        targets = ((1, share * units, long_w), (-1, (1.0 - share) * units, short_w))
+        if p.entry_mode == "reference":
+            return self._anchor_reference(targets, delta_usd, vwap)
+        entries, weights, lowest, highest = self.bars.entries(p.entry_mode, p.hot_zone_share, price,
+                                                              self.last_oi_spike)
+        opened = 0.0
+        for sign, target, tier_w in targets:
+            opened += self._to_target(sign, target, entries, weights, tier_w, lowest if sign > 0 else highest)
+        return opened
+
+    def _to_target(self, sign: int, target: float, entries: np.ndarray, weights: np.ndarray, tier_w: np.ndarray,
+                   adverse: np.ndarray) -> float:
+        """Open the gap to ``target`` units at the entries, or close the excess; return the USD opened."""
+        have = self.book.units(sign)
+        gap = target - have
+        if gap > 0.0:
+            return self._open_units(sign, gap, entries, weights, tier_w, adverse)
+        if gap < 0.0 and have > 0.0:
+            self.book.close_fraction(sign, min(-gap / have, 1.0))
+        return 0.0
+
+    def _clock_hours(self, hours: float) -> float:
+        """Elapsed hours of the turnover clock for an interval of ``hours`` with the bars' volume."""
+        if self.params.turnover_clock == "time" or hours <= 0.0:
+            return hours
+        volume = self.bars.total_volume()
+        rate = self._volume_rate
+        if not (rate > 0.0):  # no mean volume yet (no seed bars): this interval defines it and ages by time
+            if volume > 0.0:
+                self._volume_rate = volume / hours
+            return hours
+        if volume <= 0.0:
+            return hours
+        alpha = min(hours / max(self.params.seed_lookback_hours, hours), 1.0)
+        self._volume_rate = rate + alpha * (volume / hours - rate)
+        return volume / rate
+
+    def _seed(self, units: float, ts_ns: int) -> float:
+        """Place the whole open interest over the lookback's bars (volume × holding-time survival, survivors)."""
+        book, p, price = self.book, self.params, self.book.price
+        ts, typical, volume, lows, highs = self.bars.since(ts_ns - self._lookback_ns) if self._lookback_ns else (
+            np.zeros(0, dtype=np.int64),) * 5
+        swept_before = book.swept_long, book.swept_short
+        long_w, short_w = self._tier_weights(0.0)
+        share = self._long_share()
+        if ts.size and p.entry_mode == "reference":
+            opened = self._seed_reference(units, share, long_w, short_w, ts, typical, volume)
+        else:
+            if ts.size:
+                span = volume_span_hours(ts, ts_ns)
+                vsum = float(volume.sum())
+                self._volume_rate = vsum / span if vsum > 0.0 and span > 0.0 else math.nan
+                vol_w = volume / vsum if vsum > 0.0 else np.full(volume.size, 1.0 / volume.size)
+                weights = vol_w[:, None]
+                if self._decays:
+                    weights = weights * holding_survival(clock_ages(ts, volume, ts_ns, p.turnover_clock),
+                                                         self.half_lives)
+                    # each tier's column sums to 1 (MapBook.open); volume alone where survival underflowed to 0
+                    col = weights.sum(axis=0)
+                    weights = np.where(col > 0.0, weights / np.where(col > 0.0, col, 1.0), vol_w[:, None])
+                entries, weights, lowest, highest = bar_entries(typical, lows, highs, weights, price)
+            else:
+                entries, weights, lowest, highest = np.array([price]), _ONE_WEIGHT, np.array([price]), np.array(
+                    [price])
+            opened = self._open_units(1, share * units, entries, weights, long_w, lowest)
+            opened += self._open_units(-1, (1.0 - share) * units, entries, weights, short_w, highest)
+        book.swept_long, book.swept_short = swept_before  # what the past liquidated is not an estimate of now
+        return opened
+
+    def _seed_reference(self, units: float, share: float, long_w: np.ndarray, short_w: np.ndarray, ts: np.ndarray,
+                        close: np.ndarray, volume: np.ndarray) -> float:
+        """
+        Seed by the reference blend over hourly periods of the lookback, as the reference API builds its whole map
+        (stateless: no survivorship; no OI history before the first reading, so no hot zones).
+        """
+        hour = (ts // NS_PER_HOUR).astype(np.int64)
+        starts = np.flatnonzero(np.r_[True, hour[1:] != hour[:-1]])
+        ends = np.r_[starts[1:], hour.size]
+        p_close = close[ends - 1]
+        p_vol = np.add.reduceat(volume, starts)
+        returns = np.r_[0.0, p_close[1:] / p_close[:-1] - 1.0]
+        d_oi = np.full(p_close.size, np.nan)
+        vol_thr = float(np.quantile(p_vol, REFERENCE_VOLUME_QUANTILE))
+        opened = 0.0
+        for sign, target, tier_w in ((1, share * units, long_w), (-1, (1.0 - share) * units, short_w)):
+            prices, weights = reference_entries(p_close, p_vol, returns, d_oi, sign, vol_thr, math.inf)
+            opened += self._open_units(sign, target, prices, weights[:, None], tier_w,
+                                       np.full(prices.size, self.book.price))
+        return opened
+
+    def _anchor_reference(self, targets: tuple, delta_usd: float, vwap: float) -> float:
+        """The anchor with the reference blend: this interval is one period, classified against the lookback's."""
+        price = self.book.price
+        volume = self.bars.total_volume()
+        ret = price / self._last_close - 1.0 if math.isfinite(self._last_close) else 0.0
+        self._last_close = price
+        cut = self.ts_ns - self._lookback_ns
+        while self._periods and self._periods[0][0] < cut:
+            self._periods.popleft()
+        vols = np.array([v for _, v, _ in self._periods])
+        d_ois = np.abs(np.array([d for _, _, d in self._periods]))
+        vol_thr = float(np.quantile(vols, REFERENCE_VOLUME_QUANTILE)) if vols.size else math.inf
+        oi_thr = float(np.quantile(d_ois, REFERENCE_OI_QUANTILE)) if d_ois.size else math.inf
+        self._periods.append((self.ts_ns, volume, delta_usd))
+        opened = 0.0
+        for sign, target, tier_w in targets:
+            prices, weights = reference_entries(np.array([vwap]), np.array([volume]), np.array([ret]),
+                                                np.array([delta_usd]), sign, vol_thr, oi_thr)
+            opened += self._to_target(sign, target, prices, weights[:, None], tier_w, np.full(prices.size, price))
+        return opened
+
+    def _open_units(self, sign: int, units: float, entries: np.ndarray, weights: np.ndarray, tier_w: np.ndarray,
+                    adverse: np.ndarray) -> float:
+        """Open enough notional that ``units`` position units survive the sweeps of the entries' later prices."""
+        if units <= 0.0:
+            return 0.0
+        survive = self.book.open_survival(sign, entries, weights, tier_w, adverse)
+        if survive <= 0.0:
+            return 0.0
+        amount = units / survive
+        self.book.open(sign, entries, weights, tier_w, amount, adverse)
+        return amount

@@ -1,0 +1,141 @@
+"""Map profile files: a TOML file of :class:`~liqheat_nautilus.core.params.MapParams` fields, e.g. a calibration.
+
+A profile is what ``liqheat calibrate`` writes and what the actor config (``map_profile``), ``liqheat evaluate
+--profile-file``, ``liqheat backtest`` (through the actor config) and ``liqheat plot --profile-file`` accept by
+path::
+
+    [map]                       # any MapParams fields (values as in Python: numbers, strings, lists)
+    leverage_mean = 18.5
+    leverage_std = 11.2
+    half_life_hours = 96.0
+
+    [calibration]               # free-form description; not read by the engine
+    fitted_on = "2025-10-07T16:00Z .. 2026-01-04T16:00Z (537 windows)"
+
+Unknown sections and unknown ``[map]`` field names are rejected with the file and the name, never ignored.
+"""
+
+import dataclasses
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from liqheat_nautilus.core.params import MapParams
+
+__all__ = ["MapProfile", "ProfileError", "dump_profile", "load_profile"]
+
+_FIELDS = {f.name for f in dataclasses.fields(MapParams)} - {"extra", "brackets"}
+
+
+class ProfileError(ValueError):
+    """A profile file cannot be read or holds an unknown or invalid field (the message names file and field)."""
+
+
+class MapProfile(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """
+    The content of a profile file.
+
+    Parameters
+    ----------
+    map : dict[str, Any]
+        ``MapParams`` fields and values.
+    calibration : dict[str, Any]
+        Description of how the profile was made (fitted windows, scores); not used by the engine.
+    """
+
+    map: dict[str, Any] = {}
+    calibration: dict[str, Any] = {}
+
+
+def load_profile(path: str | Path) -> dict[str, Any]:
+    """
+    Read a profile file's ``[map]`` fields, checked against :class:`MapParams`.
+
+    Parameters
+    ----------
+    path : str or Path
+        The TOML file.
+
+    Returns
+    -------
+    dict[str, Any]
+        Field -> value (lists become tuples), ready for ``MapParams(**fields)``.
+
+    Raises
+    ------
+    ProfileError
+        If the file is missing or not TOML, holds an unknown section or field, or a value MapParams rejects.
+    """
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ProfileError(f"{path}: map profile file not found") from None
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ProfileError(f"{path}: not a readable TOML file ({exc})") from None
+    try:
+        profile = msgspec.convert(raw, MapProfile)
+    except msgspec.ValidationError as exc:
+        raise ProfileError(f"{path}: {exc} (sections: [map], [calibration])") from None
+    unknown = sorted(set(profile.map) - _FIELDS)
+    if unknown:
+        raise ProfileError(f"{path}: [map] field(s) {unknown} are not MapParams fields; known: {sorted(_FIELDS)}")
+    fields = {k: tuple(v) if isinstance(v, list) else v for k, v in profile.map.items()}
+    try:
+        MapParams(**fields)
+    except (TypeError, ValueError) as exc:
+        raise ProfileError(f"{path}: {exc}") from None
+    return fields
+
+
+def dump_profile(path: str | Path, fields: dict[str, Any], calibration: dict[str, Any]) -> Path:
+    """
+    Write a profile file.
+
+    Parameters
+    ----------
+    path : str or Path
+        Destination (parent folders are created).
+    fields : dict[str, Any]
+        ``MapParams`` fields (numbers, strings, bools, tuples/lists of numbers).
+    calibration : dict[str, Any]
+        Description (strings, numbers, lists, nested tables).
+
+    Returns
+    -------
+    Path
+        The file written.
+
+    Raises
+    ------
+    ProfileError
+        If a field is not a MapParams field.
+    """
+    unknown = sorted(set(fields) - _FIELDS)
+    if unknown:
+        raise ProfileError(f"{path}: field(s) {unknown} are not MapParams fields")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = ["# liquidation-map profile (liqheat calibrate); see docs/calibration.md", "", "[map]"]
+    lines += [f"{k} = {_toml(v)}" for k, v in sorted(fields.items())]
+    lines += ["", "[calibration]"]
+    nested = {k: v for k, v in calibration.items() if isinstance(v, dict)}
+    lines += [f"{k} = {_toml(v)}" for k, v in calibration.items() if not isinstance(v, dict)]
+    for name, table in nested.items():
+        lines += ["", f"[calibration.{name}]"] + [f"{k} = {_toml(v)}" for k, v in table.items()]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _toml(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(float(value)) if isinstance(value, float) else str(value)
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    raise ProfileError(f"cannot write {value!r} ({type(value).__name__}) to a profile file")

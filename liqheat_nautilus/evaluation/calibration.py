@@ -1,0 +1,354 @@
+"""``liqheat calibrate``: fit the map's free parameters to real liquidations, validated walk-forward.
+
+Method. The judged windows (as in ``liqheat evaluate``) are cut into ``folds + 1`` consecutive blocks of equal
+length. For fold ``k`` (1..folds) the parameters are fitted on blocks ``0..k-1`` (expanding window) and scored on
+block ``k``, which the fit never saw; the out-of-sample figures are those scores, concatenated over the folds.
+The profile that is written is then fitted on every judged window (the most data for later use); its own
+in-sample score is reported beside the out-of-sample ones, never in their place.
+
+Fit. Optuna's TPE sampler (seeded, so a run is reproducible) maximises the mean of the long and short Spearman
+correlations between the map's estimated and the actual liquidations per window. A replay is causal (the map at
+a window's end uses only data up to it), so one replay of the whole data set scores any block of windows.
+The map's USD level is then matched in closed form: ``leveraged_share`` (the share of open interest held by
+positions that can be liquidated) scales every notional of the map linearly, so the value that makes the
+estimated total equal the actual total over the fitted windows is ``share · actual / estimated``, clipped to
+(0, 1]; it changes no rank.
+"""
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from liqheat_nautilus.core.params import MapParams
+from liqheat_nautilus.evaluation.baselines import excursion_oi
+from liqheat_nautilus.evaluation.metrics import spearman
+from liqheat_nautilus.evaluation.replay import replay
+from liqheat_nautilus.evaluation.series import EvaluationData
+
+__all__ = [
+    "DEFAULT_BASE",
+    "DEFAULT_SPACE",
+    "CalibrationResult",
+    "FoldResult",
+    "ParamRange",
+    "calibrate",
+    "score_windows",
+]
+
+
+@dataclass(frozen=True)
+class ParamRange:
+    """
+    Search range of one ``MapParams`` field.
+
+    Parameters
+    ----------
+    low, high : float
+        Bounds (inclusive).
+    log : bool, default False
+        Sample on a log scale (positive bounds).
+    """
+
+    low: float
+    high: float
+    log: bool = False
+
+
+DEFAULT_BASE: dict = {"leverage_model": "normal"}
+"""Fields every candidate starts from by default: the normal leverage family (two parameters to fit)."""
+
+DEFAULT_SPACE: dict[str, ParamRange] = {
+    "leverage_mean": ParamRange(3.0, 80.0, log=True),
+    "leverage_std": ParamRange(2.0, 40.0, log=True),
+    "half_life_hours": ParamRange(6.0, 336.0, log=True),
+    "long_share_offset": ParamRange(-0.2, 0.2),
+}
+"""What ``calibrate`` fits by default: the leverage distribution (normal μ, σ), the holding half-life and the
+long/short skew."""
+
+
+@dataclass(frozen=True)
+class FoldResult:
+    """
+    One walk-forward fold.
+
+    Attributes
+    ----------
+    fit_windows, test_windows : tuple[str, str]
+        First and last window start (ISO-8601 UTC) of the fitted and of the scored block.
+    params : dict
+        The fitted fields.
+    fit_score : float
+        Mean Spearman (long, short) on the fitted windows.
+    test_long, test_short : float
+        Spearman on the test block.
+    baseline_long, baseline_short : float
+        Spearman of the adverse excursion × OI baseline on the test block.
+    default_long, default_short : float
+        Spearman of the default configuration on the test block.
+    totals_ratio_long, totals_ratio_short : float
+        Estimated ÷ actual total on the test block, with ``leveraged_share`` fitted on the fitted windows.
+    """
+
+    fit_windows: tuple[str, str]
+    test_windows: tuple[str, str]
+    params: dict
+    fit_score: float
+    test_long: float
+    test_short: float
+    baseline_long: float
+    baseline_short: float
+    default_long: float
+    default_short: float
+    totals_ratio_long: float
+    totals_ratio_short: float
+
+
+@dataclass(frozen=True)
+class CalibrationResult:
+    """
+    A calibration: the walk-forward folds and the final fit.
+
+    Attributes
+    ----------
+    folds : tuple[FoldResult, ...]
+        One per fold.
+    oos_long, oos_short : float
+        Spearman of the concatenated out-of-sample estimates (each block scored with its own fold's fit).
+    oos_totals_ratio_long, oos_totals_ratio_short : float
+        Estimated ÷ actual total over the out-of-sample blocks (each with its fold's ``leveraged_share``).
+    oos_baseline_long, oos_baseline_short, oos_default_long, oos_default_short : float
+        The same windows for the baseline and the default configuration.
+    params : dict
+        The final fit (every judged window), including the closed-form ``leveraged_share``.
+    in_sample_long, in_sample_short : float
+        Spearman of the final fit on every judged window (in sample: not a forecast).
+    totals_ratio_long, totals_ratio_short : float
+        Estimated ÷ actual total of the final fit over the judged windows, after ``leveraged_share``.
+    fitted_windows : tuple[str, str, int]
+        First and last window start (ISO-8601 UTC) and count of the final fit.
+    n_trials : int
+        Optuna trials per fit.
+    seconds : float
+        Wall time.
+    """
+
+    folds: tuple[FoldResult, ...]
+    oos_long: float
+    oos_short: float
+    oos_totals_ratio_long: float
+    oos_totals_ratio_short: float
+    oos_baseline_long: float
+    oos_baseline_short: float
+    oos_default_long: float
+    oos_default_short: float
+    params: dict
+    in_sample_long: float
+    in_sample_short: float
+    totals_ratio_long: float
+    totals_ratio_short: float
+    fitted_windows: tuple[str, str, int]
+    n_trials: int
+    seconds: float
+    base: dict = field(default_factory=dict)
+
+
+def _iso(ns: int) -> str:
+    return np.datetime64(int(ns), "ns").astype("datetime64[m]").astype(str) + "Z"
+
+
+def _estimates(data: EvaluationData, fields: dict) -> tuple[np.ndarray, np.ndarray]:
+    r = replay(data, MapParams(**fields))
+    return r.est_long_usd, r.est_short_usd
+
+
+def score_windows(data: EvaluationData, fields: dict, mask: np.ndarray) -> tuple[float, float]:
+    """
+    Spearman (long, short) of one configuration on the windows selected by ``mask``.
+
+    Parameters
+    ----------
+    data : EvaluationData
+        The inputs.
+    fields : dict
+        ``MapParams`` fields.
+    mask : np.ndarray
+        Shape ``(n_windows,)`` bool.
+
+    Returns
+    -------
+    tuple[float, float]
+        ``(long, short)`` Spearman; ``nan`` when a configuration is rejected by MapParams.
+    """
+    try:
+        est_l, est_s = _estimates(data, fields)
+    except ValueError:
+        return math.nan, math.nan
+    w = data.liquidations
+    return spearman(w.long_usd[mask], est_l[mask]), spearman(w.short_usd[mask], est_s[mask])
+
+
+def _score_task(data: EvaluationData, mask: np.ndarray, fields: dict) -> tuple[float, float]:
+    """One candidate's score (a task of the executor)."""
+    return score_windows(data, fields, mask)
+
+
+def _scores(data: EvaluationData, mask: np.ndarray, candidates: list[dict], executor) -> list[tuple[float, float]]:
+    """Scores of the candidates, in order: on the executor (e.g. Ray workers) or one after another here."""
+    if executor is None:
+        return [score_windows(data, c, mask) for c in candidates]
+    got = {}
+    for r in executor.map(_score_task, ((str(i), f"trial {i}", (c,)) for i, c in enumerate(candidates)),
+                          shared=(data, mask)):
+        got[r.key] = r.value if r.ok else (math.nan, math.nan)
+    return [got[str(i)] for i in range(len(candidates))]
+
+
+def _fit(data: EvaluationData, base: dict, space: dict[str, ParamRange], mask: np.ndarray, n_trials: int,
+         seed: int, executor, batch: int) -> tuple[dict, float]:
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(seed=seed))
+    study.enqueue_trial({k: float(np.clip(MapParams(**base).__getattribute__(k), r.low, r.high))
+                         for k, r in space.items()})  # start from the base configuration
+    done = 0
+    while done < n_trials:
+        trials = [study.ask() for _ in range(min(batch, n_trials - done))]
+        candidates = [{**base, **{k: t.suggest_float(k, r.low, r.high, log=r.log) for k, r in space.items()}}
+                      for t in trials]
+        scores = _scores(data, mask, candidates, executor)
+        for t, (s_long, s_short) in zip(trials, scores, strict=True):
+            value = 0.5 * (s_long + s_short)
+            study.tell(t, value if math.isfinite(value) else -1.0)
+        done += len(trials)
+    best = {**base, **study.best_params}
+    return best, float(study.best_value)
+
+
+def _share_for_totals(data: EvaluationData, fields: dict, mask: np.ndarray) -> tuple[float, float, float]:
+    est_l, est_s = _estimates(data, fields)
+    w = data.liquidations
+    est = float(est_l[mask].sum() + est_s[mask].sum())
+    actual = float(w.long_usd[mask].sum() + w.short_usd[mask].sum())
+    share = MapParams(**fields).leveraged_share
+    new_share = min(max(share * actual / est, 1e-6), 1.0) if est > 0.0 else share
+    scale = new_share / share
+    ratio_l = float(est_l[mask].sum()) * scale / max(float(w.long_usd[mask].sum()), 1e-12)
+    ratio_s = float(est_s[mask].sum()) * scale / max(float(w.short_usd[mask].sum()), 1e-12)
+    return new_share, ratio_l, ratio_s
+
+
+def calibrate(data: EvaluationData, judged: np.ndarray, base: dict | None = None,
+              space: dict[str, ParamRange] | None = None, folds: int = 4, n_trials: int = 40, seed: int = 0,
+              executor=None, batch: int = 4, progress: Callable[[str], None] | None = None) -> CalibrationResult:
+    """
+    Fit ``space`` walk-forward and finally on every judged window.
+
+    Parameters
+    ----------
+    data : EvaluationData
+        Bars, open interest, funding, taker volume and the actual liquidation windows.
+    judged : np.ndarray
+        Shape ``(n_windows,)`` bool: the windows that count (after the warm-up, with finite baselines).
+    base : dict, optional
+        ``MapParams`` fields every candidate starts from (default :data:`DEFAULT_BASE`).
+    space : dict[str, ParamRange], optional
+        Fields to fit (default :data:`DEFAULT_SPACE`).
+    folds : int, default 4
+        Walk-forward folds (>= 1).
+    n_trials : int, default 40
+        Optuna trials per fit (>= 1).
+    seed : int, default 0
+        Sampler seed.
+    executor : liqheat_nautilus.sweep.Executor, optional
+        Where the trials of each batch run (entered; e.g. Ray workers); default: one after another here.
+    batch : int, default 4
+        Trials asked from Optuna at once (ask/tell) and run together; the sampler's sequence, and so the result,
+        depends on the batch size but not on where the trials run.
+    progress : callable, optional
+        Called with a short message before each fit.
+
+    Returns
+    -------
+    CalibrationResult
+
+    Raises
+    ------
+    ValueError
+        If ``folds`` or ``n_trials`` < 1, a field of ``space`` is not a MapParams field, or there are fewer than
+        ``2 · (folds + 1)`` judged windows.
+    """
+    started = time.perf_counter()
+    base = {**DEFAULT_BASE, **(base or {})}
+    space = dict(space or DEFAULT_SPACE)
+    if folds < 1 or n_trials < 1 or batch < 1:
+        raise ValueError(f"folds, trials and batch must be >= 1, were {folds}, {n_trials} and {batch}")
+    known = set(MapParams.__dataclass_fields__)
+    unknown = sorted(set(space) - known)
+    if unknown:
+        raise ValueError(f"calibrate: {unknown} are not MapParams fields")
+    idx = np.flatnonzero(judged)
+    if idx.size < 2 * (folds + 1):
+        raise ValueError(f"calibrate: {idx.size} judged windows are too few for {folds} folds")
+    blocks = np.array_split(idx, folds + 1)
+    w = data.liquidations
+    exc_l, exc_s = excursion_oi(data)
+    default_l, default_s = _estimates(data, {})  # the default configuration (what the actor uses)
+    fold_results, oos_l, oos_s, oos_idx = [], [], [], []
+    for k in range(1, folds + 1):
+        fit_mask = np.zeros(len(w), dtype=bool)
+        fit_mask[np.concatenate(blocks[:k])] = True
+        test = blocks[k]
+        if progress:
+            progress(f"fold {k}/{folds}: fit on {fit_mask.sum()} windows, test on {test.size}")
+        best, score = _fit(data, base, space, fit_mask, n_trials, seed + k, executor, batch)
+        share, _, _ = _share_for_totals(data, best, fit_mask)
+        best = {**best, "leveraged_share": share}
+        est_l, est_s = _estimates(data, best)
+        oos_l.append(est_l[test])
+        oos_s.append(est_s[test])
+        oos_idx.append(test)
+        fold_results.append(FoldResult(
+            fit_windows=(_iso(w.start_ns[blocks[0][0]]), _iso(w.start_ns[blocks[k - 1][-1]])),
+            test_windows=(_iso(w.start_ns[test[0]]), _iso(w.start_ns[test[-1]])),
+            params={k2: best[k2] for k2 in (*space, "leveraged_share")}, fit_score=score,
+            test_long=spearman(w.long_usd[test], est_l[test]), test_short=spearman(w.short_usd[test], est_s[test]),
+            baseline_long=spearman(w.long_usd[test], exc_l[test]),
+            baseline_short=spearman(w.short_usd[test], exc_s[test]),
+            default_long=spearman(w.long_usd[test], default_l[test]),
+            default_short=spearman(w.short_usd[test], default_s[test]),
+            totals_ratio_long=float(est_l[test].sum()) / max(float(w.long_usd[test].sum()), 1e-12),
+            totals_ratio_short=float(est_s[test].sum()) / max(float(w.short_usd[test].sum()), 1e-12),
+        ))
+    oos = np.concatenate(oos_idx)
+    if progress:
+        progress(f"final fit on all {idx.size} judged windows")
+    final, _ = _fit(data, base, space, judged, n_trials, seed, executor, batch)
+    share, ratio_l, ratio_s = _share_for_totals(data, final, judged)
+    final = {**final, "leveraged_share": share}
+    in_l, in_s = score_windows(data, final, judged)
+    return CalibrationResult(
+        folds=tuple(fold_results),
+        oos_long=spearman(w.long_usd[oos], np.concatenate(oos_l)),
+        oos_short=spearman(w.short_usd[oos], np.concatenate(oos_s)),
+        oos_totals_ratio_long=float(np.concatenate(oos_l).sum()) / max(float(w.long_usd[oos].sum()), 1e-12),
+        oos_totals_ratio_short=float(np.concatenate(oos_s).sum()) / max(float(w.short_usd[oos].sum()), 1e-12),
+        oos_baseline_long=spearman(w.long_usd[oos], exc_l[oos]),
+        oos_baseline_short=spearman(w.short_usd[oos], exc_s[oos]),
+        oos_default_long=spearman(w.long_usd[oos], default_l[oos]),
+        oos_default_short=spearman(w.short_usd[oos], default_s[oos]),
+        params={k: final[k] for k in (*space, "leveraged_share")},
+        in_sample_long=in_l,
+        in_sample_short=in_s,
+        totals_ratio_long=ratio_l,
+        totals_ratio_short=ratio_s,
+        fitted_windows=(_iso(w.start_ns[idx[0]]), _iso(w.start_ns[idx[-1]]), int(idx.size)),
+        n_trials=n_trials,
+        seconds=time.perf_counter() - started,
+        base=base,
+    )
+

@@ -1,0 +1,130 @@
+"""One sweep cell = one backtest file run on a ``BacktestNode`` (this function runs inside a Ray worker).
+
+This module is the only place of ``liqheat_nautilus.sweep`` that imports the backtest runner.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import msgspec
+
+from liqheat_nautilus.backtest.config import (  # noqa: F401 (re-exported to the sweep)
+    BacktestFile,
+    VenueSection,
+    is_url,
+    load_backtest_file,
+)
+from liqheat_nautilus.backtest.metrics import COLUMNS, ComparisonRow, format_table  # noqa: F401 (re-exported)
+from liqheat_nautilus.backtest.runner import ensure_default_catalog, run_backtest
+from liqheat_nautilus.paths import default_catalog_dir
+
+STAT_FIELDS: tuple[str, ...] = tuple(f for f, _, _ in COLUMNS if f != "name")
+"""The statistics of a cell: the columns ``liqheat backtest --all`` prints (``backtest.metrics.COLUMNS``)."""
+
+LOWER_IS_BETTER = frozenset({"max_drawdown_pct"})
+"""Statistics sorted ascending in the comparison table (every other one descending)."""
+
+
+def prepare_catalog(spec: BacktestFile) -> None:
+    """
+    Make sure a cell's catalog can be read: build the embedded OKX catalog on first use (under a file lock, so
+    two workers of one machine do not build it at once); URL catalogs are left to Nautilus.
+
+    Parameters
+    ----------
+    spec : BacktestFile
+
+    Raises
+    ------
+    FileNotFoundError
+        If a local catalog other than the embedded one does not exist.
+    """
+    if is_url(spec.data.catalog):
+        return
+    path = spec.catalog_path().resolve()
+    if path.exists():
+        return
+    if path == default_catalog_dir().resolve():
+        from filelock import FileLock
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with FileLock(str(path) + ".lock"):
+            ensure_default_catalog(spec)
+        return
+    ensure_default_catalog(spec)
+
+
+def run_cell(spec_json: bytes, log_level: str = "WARNING") -> dict[str, float]:
+    """
+    Run one cell's backtest file and return its comparison statistics.
+
+    Parameters
+    ----------
+    spec_json : bytes
+        The cell's complete backtest file as JSON (``msgspec.json.encode(BacktestFile)``).
+    log_level : str, default "WARNING"
+        Nautilus log level (the output goes to the cell's log, not to the terminal).
+
+    Returns
+    -------
+    dict[str, float]
+        One value per :data:`STAT_FIELDS` (``trades`` an int; ``nan`` where undefined), the same statistics as a
+        line of ``liqheat backtest --all``.
+
+    Raises
+    ------
+    Exception
+        Whatever the backtest raised (bad config, missing catalog, engine error); the executor reports it as the
+        cell's error.
+    """
+    spec = msgspec.json.decode(spec_json, type=BacktestFile)
+    prepare_catalog(spec)
+    outcome = run_backtest(spec, log_level=log_level, results_dir=None, show_progress=False)
+    row = outcome.row.to_dict()
+    return {f: row[f] for f in STAT_FIELDS}
+
+
+def stats_row(name: str, stats: dict[str, float] | None) -> ComparisonRow:
+    """
+    A comparison-table row from a cell's statistics (``nan`` everywhere when it has none).
+
+    Parameters
+    ----------
+    name : str
+        The text of the first column.
+    stats : dict[str, float] or None
+
+    Returns
+    -------
+    ComparisonRow
+    """
+    stats = stats or {}
+    values = {f: stats.get(f, math.nan) for f in STAT_FIELDS}
+    values["trades"] = int(values["trades"]) if not _isnan(values["trades"]) else 0
+    return ComparisonRow(name=name, **values)
+
+
+def _isnan(value) -> bool:
+    return isinstance(value, float) and math.isnan(value)
+
+
+def load_base(path: Path) -> BacktestFile:
+    """
+    Read a base backtest file of a grid.
+
+    Parameters
+    ----------
+    path : Path
+
+    Returns
+    -------
+    BacktestFile
+
+    Raises
+    ------
+    FileNotFoundError, ValueError
+        As :func:`liqheat_nautilus.backtest.config.load_backtest_file`.
+    """
+    return load_backtest_file(path)

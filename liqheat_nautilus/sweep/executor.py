@@ -1,0 +1,478 @@
+"""One executor for every grid of independent runs: Ray tasks (a local Ray or a cluster), or in-process.
+
+``liqheat sweep`` (backtest cells), ``liqheat evaluate --workers N`` (model × profile runs) and ``liqheat
+calibrate`` (Optuna trials) submit plain module-level functions here. Each call runs as one Ray task with one
+CPU; a task whose worker process dies is re-run by Ray (``max_retries``), an exception raised by the function is
+*not* retried: it comes back as the task's ``error`` while the other tasks go on. Whatever the function prints
+(including Nautilus' Rust logger, which writes to the file descriptors directly) is captured per task and
+returned as ``TaskResult.log`` instead of reaching the terminal.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import logging
+import os
+import socket
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+MAX_LOG_BYTES = 1_000_000
+"""A task's captured output is cut to its last ``MAX_LOG_BYTES`` bytes."""
+
+DEFAULT_MAX_RETRIES = 3
+"""Ray re-runs a task this many times when its worker process dies (not when the function raises)."""
+
+
+class ExecutorError(RuntimeError):
+    """The executor cannot start (Ray missing, cluster unreachable, bad option)."""
+
+
+@dataclass
+class TaskResult:
+    """
+    What one task returned.
+
+    Attributes
+    ----------
+    key : str
+        The caller's identifier of the task (e.g. the hash of a sweep cell's config).
+    label : str
+        A short human description.
+    value : Any
+        The function's return value (``None`` when it failed).
+    error : str
+        ``"<ExceptionType>: <message>"`` when the function raised or its worker died beyond the retries,
+        else ``""``.
+    traceback : str
+        The formatted traceback of ``error`` (empty when there is none).
+    log : str
+        Everything the task wrote to stdout/stderr (the last ``MAX_LOG_BYTES`` bytes).
+    seconds : float
+        Wall time of the function in its worker, seconds.
+    pid : int
+        Process id of the worker that ran it (0 when unknown).
+    host : str
+        Host name of that worker.
+    """
+
+    key: str
+    label: str = ""
+    value: Any = None
+    error: str = ""
+    traceback: str = ""
+    log: str = ""
+    seconds: float = 0.0
+    pid: int = 0
+    host: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """True when the function returned without raising."""
+        return not self.error
+
+
+@contextlib.contextmanager
+def captured_output(path: str) -> Iterator[None]:
+    """
+    Redirect file descriptors 1 and 2 (and ``sys.stdout``/``sys.stderr``) into ``path`` for the duration.
+
+    File-descriptor level, so output of compiled code (Nautilus' Rust logger, numba) is captured too.
+
+    Parameters
+    ----------
+    path : str
+        File to write (truncated).
+    """
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    saved = [os.dup(1), os.dup(2)]
+    # both handles append (O_APPEND), so fd-level and Python-level writes interleave without overwriting
+    with open(path, "ab", buffering=0) as sink, open(path, "a", buffering=1, encoding="utf-8") as text:
+        os.dup2(sink.fileno(), 1)
+        os.dup2(sink.fileno(), 2)
+        try:
+            with contextlib.redirect_stdout(text), contextlib.redirect_stderr(text):
+                yield
+        finally:
+            for stream in (sys.stdout, sys.stderr):
+                with contextlib.suppress(Exception):
+                    stream.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            for fd in saved:
+                os.close(fd)
+
+
+def _tail(path: str) -> str:
+    with open(path, "rb") as fh:
+        fh.seek(0, os.SEEK_END)
+        size = fh.tell()
+        fh.seek(max(0, size - MAX_LOG_BYTES))
+        return fh.read().decode("utf-8", errors="replace")
+
+
+def call_captured(fn: Callable, args: tuple, key: str, label: str, capture: bool = True) -> TaskResult:
+    """
+    Call ``fn(*args)`` and wrap what happened in a :class:`TaskResult` (the body of every task).
+
+    Parameters
+    ----------
+    fn : Callable
+        A module-level (picklable) function.
+    args : tuple
+        Its positional arguments.
+    key, label : str
+        Copied into the result.
+    capture : bool, default True
+        Capture stdout/stderr into ``TaskResult.log``.
+
+    Returns
+    -------
+    TaskResult
+        ``error``/``traceback`` set when ``fn`` raised an ``Exception`` (``KeyboardInterrupt`` propagates).
+    """
+    result = TaskResult(key=key, label=label, pid=os.getpid(), host=socket.gethostname())
+    started = time.perf_counter()
+    fd, path = tempfile.mkstemp(prefix="liqheat-task-", suffix=".log")
+    os.close(fd)
+    try:
+        with captured_output(path) if capture else contextlib.nullcontext():
+            try:
+                result.value = fn(*args)
+            except Exception as exc:  # noqa: BLE001 (reported as the task's error, the other tasks go on)
+                result.error = f"{type(exc).__name__}: {exc}"
+                result.traceback = traceback.format_exc()
+                print(result.traceback, file=sys.stderr)
+        result.log = _tail(path) if capture else ""
+    finally:
+        os.unlink(path)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def check_reachable(address: str, timeout: float = 5.0) -> None:
+    """
+    Fail fast when a ``host:port`` or ``ray://host:port`` Ray address does not accept TCP connections (Ray itself
+    retries for a minute or more). ``"auto"`` and ``"local"`` are left to Ray.
+
+    Parameters
+    ----------
+    address : str
+    timeout : float, default 5.0
+        Seconds to wait for the connection.
+
+    Raises
+    ------
+    ExecutorError
+        If the address is malformed or nothing listens there.
+    """
+    target = address.removeprefix("ray://")
+    if address in ("auto", "local") or "://" in target:
+        return
+    host, sep, port = target.rpartition(":")
+    if not sep or not host or not port.isdigit():
+        raise ExecutorError(f"Ray address {address!r}: expected 'auto', 'ray://HOST:PORT' or 'HOST:PORT'")
+    try:
+        socket.create_connection((host, int(port)), timeout=timeout).close()
+    except OSError as exc:
+        raise ExecutorError(f"cannot reach Ray at {address!r}: {exc}") from exc
+
+
+def _ray_task(fn: Callable, key: str, label: str, capture: bool, *args: Any) -> TaskResult:
+    """The Ray task: ``args`` are top-level arguments so that Ray resolves object-store handles among them."""
+    return call_captured(fn, args, key, label, capture)
+
+
+@dataclass
+class _Pending:
+    """A submitted task: its Ray reference (or, in-process, the call to make)."""
+
+    key: str
+    label: str
+    ref: Any = None
+    call: tuple | None = None
+
+
+@dataclass
+class Executor:
+    """
+    Run independent function calls as Ray tasks, or one after another in this process.
+
+    Use as a context manager: Ray is started (or connected to) on entry and shut down on exit if this
+    executor started it; a Ray already initialised by the caller is used as it is and left running.
+
+    Parameters
+    ----------
+    workers : int, optional
+        At most this many tasks run at once. A local Ray gets this many CPUs (default: the machine's CPU count);
+        on a cluster the default is the cluster's CPU count.
+    address : str, optional
+        ``None``: start a local Ray (or use the one already initialised). ``"auto"``: the cluster this machine
+        belongs to (``ray start`` was run). ``"ray://host:10001"``: a remote cluster through Ray Client.
+        ``"host:6379"``: a cluster's GCS address.
+    in_process : bool, default False
+        No Ray: run each task in this process when its result is asked for (the sequential baseline;
+        ``liqheat evaluate``'s default).
+    max_retries : int, default 3
+        Ray re-runs a task whose worker died this many times.
+    capture_logs : bool, default True
+        Capture each task's stdout/stderr into :attr:`TaskResult.log`.
+    env : dict, optional
+        Environment variables for the workers (Ray ``runtime_env``).
+
+    Raises
+    ------
+    ExecutorError
+        If ``workers`` < 1 (on entry), or Ray cannot start or reach the address (on the first submission).
+
+    Notes
+    -----
+    Each task asks Ray for one CPU (``num_cpus=1``), so Ray places at most one task per core of each node;
+    ``workers`` caps the tasks in flight from this driver. Usage statistics of a Ray started here are off
+    (``RAY_USAGE_STATS_ENABLED=0``): nothing leaves the machine.
+    """
+
+    workers: int | None = None
+    address: str | None = None
+    in_process: bool = False
+    max_retries: int = DEFAULT_MAX_RETRIES
+    capture_logs: bool = True
+    env: dict = field(default_factory=dict)
+    _started_ray: bool = field(default=False, init=False, repr=False)
+    _remote: Any = field(default=None, init=False, repr=False)
+    _pending: dict = field(default_factory=dict, init=False, repr=False)
+    _slots: int = field(default=1, init=False, repr=False)
+
+    # -- lifecycle -------------------------------------------------------------------------------------------------
+
+    def __enter__(self) -> Executor:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    @property
+    def slots(self) -> int:
+        """How many tasks run at once (1 in-process; with Ray known once it has started)."""
+        if not self.in_process:
+            self._ray()
+        return self._slots
+
+    def start(self) -> None:
+        """
+        Check the options. Ray itself is started (or connected to) when the first task or object is submitted,
+        so an executor that ends up with nothing to run costs nothing.
+
+        Raises
+        ------
+        ExecutorError
+            If ``workers`` < 1.
+        """
+        if self.workers is not None and self.workers < 1:
+            raise ExecutorError(f"workers must be >= 1, got {self.workers}")
+        if self.in_process:
+            self._slots = 1
+
+    def _ray(self):
+        """Ray, started or connected to on first use."""
+        import ray
+
+        if self._remote is not None:
+            return ray
+        if not ray.is_initialized():
+            os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+            kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False,
+                                      "logging_level": logging.ERROR}
+            if self.env:
+                kwargs["runtime_env"] = {"env_vars": {k: str(v) for k, v in self.env.items()}}
+            if self.address is None:
+                kwargs["num_cpus"] = self.workers or os.cpu_count() or 1
+            else:
+                check_reachable(self.address)
+                kwargs["address"] = self.address
+            try:
+                ray.init(**kwargs)
+            except Exception as exc:  # noqa: BLE001 (Ray raises ConnectionError, RuntimeError, ValueError...)
+                where = "a local Ray" if self.address is None else f"Ray at {self.address!r}"
+                raise ExecutorError(f"cannot start {where}: {type(exc).__name__}: {exc}") from exc
+            self._started_ray = True
+        self._slots = self.workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
+        self._remote = ray.remote(num_cpus=1, max_retries=self.max_retries, retry_exceptions=False)(_ray_task)
+        return ray
+
+    def close(self) -> None:
+        """Cancel what is still running and shut Ray down if this executor started it."""
+        self.cancel()
+        if self._started_ray:
+            import ray
+
+            ray.shutdown()
+            self._started_ray = False
+
+    # -- tasks -----------------------------------------------------------------------------------------------------
+
+    def put(self, obj: Any) -> Any:
+        """
+        Share a large argument once with every task (Ray's object store; the object itself in-process).
+
+        Parameters
+        ----------
+        obj : Any
+
+        Returns
+        -------
+        Any
+            A handle to pass as a task argument.
+        """
+        if self.in_process:
+            return obj
+        return self._ray().put(obj)
+
+    def submit(self, fn: Callable, *args: Any, key: str, label: str = "") -> str:
+        """
+        Submit ``fn(*args)``.
+
+        Parameters
+        ----------
+        fn : Callable
+            A module-level function (it is pickled by reference; workers import its module).
+        *args : Any
+            Arguments (handles from :meth:`put` are resolved by Ray before the call).
+        key : str
+            Unique identifier of this task among the pending ones.
+        label : str, optional
+            Human description.
+
+        Returns
+        -------
+        str
+            ``key``.
+
+        Raises
+        ------
+        ValueError
+            If ``key`` is already pending.
+        """
+        if key in self._pending:
+            raise ValueError(f"task {key!r} is already pending")
+        pending = _Pending(key, label)
+        if self.in_process:
+            pending.call = (fn, args)
+        else:
+            self._ray()
+            pending.ref = self._remote.remote(fn, key, label, self.capture_logs, *args)
+        self._pending[key] = pending
+        return key
+
+    @property
+    def pending(self) -> int:
+        """Tasks submitted and not yet returned by :meth:`as_completed`."""
+        return len(self._pending)
+
+    def as_completed(self, timeout: float | None = None) -> Iterator[TaskResult]:
+        """
+        Yield the pending tasks' results as they finish (in-process: in submission order, run on demand).
+
+        Parameters
+        ----------
+        timeout : float, optional
+            Stop yielding after this many seconds without a finished task (the rest stays pending).
+
+        Yields
+        ------
+        TaskResult
+            A task whose worker died more than ``max_retries`` times comes back with ``error`` set.
+        """
+        while self._pending:
+            if self.in_process:
+                key, p = next(iter(self._pending.items()))
+                fn, args = p.call
+                result = call_captured(fn, args, key, p.label, self.capture_logs)
+                del self._pending[key]
+                yield result
+                continue
+            import ray
+
+            by_ref = {p.ref: p for p in self._pending.values()}
+            done, _ = ray.wait(list(by_ref), num_returns=1, timeout=timeout)
+            if not done:
+                return
+            for ref in done:
+                p = by_ref[ref]
+                del self._pending[p.key]
+                try:
+                    result = ray.get(ref)
+                except Exception as exc:  # noqa: BLE001 (worker died beyond retries, task cancelled, ...)
+                    result = TaskResult(key=p.key, label=p.label, error=f"{type(exc).__name__}: {exc}")
+                yield result
+
+    def cancel(self) -> None:
+        """Cancel every pending task (running ones are killed) and forget them."""
+        if not self.in_process and self._pending:
+            import ray
+
+            for p in self._pending.values():
+                with contextlib.suppress(Exception):
+                    ray.cancel(p.ref, force=True)
+        self._pending.clear()
+
+    def map(
+        self,
+        fn: Callable,
+        items: Iterable[tuple[str, str, Sequence[Any]]],
+        shared: Sequence[Any] = (),
+        on_submit: Callable[[str], None] | None = None,
+    ) -> Iterator[TaskResult]:
+        """
+        Run ``fn(*shared, *args)`` for every ``(key, label, args)``, keeping at most :attr:`slots` in flight.
+
+        Parameters
+        ----------
+        fn : Callable
+            A module-level function.
+        items : Iterable[tuple[str, str, Sequence]]
+            ``(key, label, args)`` per task; keys must be unique.
+        shared : Sequence, optional
+            Leading arguments common to every task, put once in Ray's object store.
+        on_submit : Callable[[str], None], optional
+            Called with a task's key when it is submitted.
+
+        Yields
+        ------
+        TaskResult
+            In completion order. On ``KeyboardInterrupt`` the pending tasks are cancelled and the interrupt
+            propagates.
+        """
+        queue = iter(items)
+        first = next(queue, None)
+        if first is None:
+            return
+        queue = itertools.chain([first], queue)
+        handles = tuple(self.put(obj) for obj in shared)
+        exhausted = False
+        try:
+            while True:
+                while not exhausted and self.pending < self.slots:
+                    item = next(queue, None)
+                    if item is None:
+                        exhausted = True
+                        break
+                    key, label, args = item
+                    self.submit(fn, *handles, *args, key=key, label=label)
+                    if on_submit is not None:
+                        on_submit(key)
+                if not self.pending:
+                    return
+                yield next(self.as_completed())
+        except BaseException:
+            self.cancel()
+            raise

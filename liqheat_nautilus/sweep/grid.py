@@ -1,0 +1,375 @@
+"""The sweep grid file (TOML): a base backtest file and the axes to vary; its expansion into cells.
+
+Example (``config/grids/liquidation_hunt_grid.toml``)::
+
+    name = "liquidation_hunt_grid"
+    base = "config/liquidation_hunt.toml"     # or a list of backtest files (a strategies axis)
+    sort_by = "sharpe"
+
+    [axes.strategy]                           # fields of every [[strategies]] config
+    min_strength = [0.5, 0.7]
+    [axes.actor]                              # fields of every [[actors]] config (the map's parameters)
+    leverage_profile = ["neutral", "aggressive"]
+    [[axes.periods]]
+    start = "2026-06-11T15:25"
+    end = "2026-06-19"
+
+Every cell is one combination of one value per axis (the Cartesian product, in the order of the file), turned
+into a complete backtest file. A cell's key is the SHA-256 of that file's canonical JSON, so anything that
+changes what the cell runs (the base file, an axis value, the catalog) changes its key.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import itertools
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import msgspec
+
+from liqheat_nautilus import validation
+from liqheat_nautilus.components import unknown_fields
+from liqheat_nautilus.paths import project_root
+from liqheat_nautilus.sweep.backtest_cell import STAT_FIELDS, BacktestFile, VenueSection, is_url, load_base
+
+KEY_LENGTH = 16
+"""Hex digits of a cell key (64 bits of the SHA-256)."""
+
+
+class Period(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """
+    ``[[axes.periods]]``: one replay window.
+
+    Attributes
+    ----------
+    start, end : str
+        ISO-8601 UTC bounds ("" = from the start / to the end of the catalog).
+    name : str
+        Optional label for the table (default ``"<start>..<end>"``).
+    """
+
+    start: str = ""
+    end: str = ""
+    name: str = ""
+
+    @property
+    def label(self) -> str:
+        """The period's name, else ``"<start>..<end>"``."""
+        return self.name or f"{self.start or 'start'}..{self.end or 'end'}"
+
+
+class Axes(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """
+    ``[axes]``: what varies. An axis left out keeps the base file's value.
+
+    Attributes
+    ----------
+    strategy : dict[str, list]
+        Strategy config fields -> values, applied to every ``[[strategies]]`` of the base file(s). A dotted name
+        (``"oi_sizer.base_multiplier"``) sets a field of a nested table.
+    actor : dict[str, list]
+        Actor config fields -> values (e.g. the ``LiquidationMapActor``'s ``model``, ``leverage_profile``,
+        ``mmr``, ``bin_bps``), applied to every ``[[actors]]``.
+    venue : dict[str, list]
+        ``[venue]`` fields -> values (e.g. ``default_leverage``, ``starting_balances``).
+    instruments : list[str]
+        Instrument ids. The data section, every config value equal to the base instrument id, every bar type
+        starting with it and the venue name are switched to the cell's instrument.
+    periods : list[Period]
+        Replay windows.
+    catalogs : list[str]
+        Catalog folders (relative to the project root unless absolute) or fsspec URLs (``s3://bucket/catalog``,
+        ``gs://...``, ``file:///shared/catalog``).
+    """
+
+    strategy: dict[str, list[Any]] = msgspec.field(default_factory=dict)
+    actor: dict[str, list[Any]] = msgspec.field(default_factory=dict)
+    venue: dict[str, list[Any]] = msgspec.field(default_factory=dict)
+    instruments: list[str] | None = None
+    periods: list[Period] | None = None
+    catalogs: list[str] | None = None
+
+
+class GridFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """
+    A whole grid file.
+
+    Attributes
+    ----------
+    name : str
+        Name of the sweep (default output folder ``results/sweeps/<name>``): letters, digits, ``_``, ``-``, ``.``.
+    base : str or list[str]
+        The base backtest file(s), relative to the project root unless absolute. Several files make a
+        ``backtest`` axis (e.g. several strategies on the same data).
+    axes : Axes
+        The axes to vary.
+    sort_by : str
+        Statistic the printed comparison is sorted by (one of :data:`STAT_FIELDS`; ``max_drawdown_pct``
+        ascending, the others descending).
+    log_level : str
+        Nautilus log level inside the cells (their output goes to the per-cell logs).
+    """
+
+    name: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_.-]+$")]
+    base: str | list[str]
+    axes: Axes = msgspec.field(default_factory=Axes)
+    sort_by: str = "sharpe"
+    log_level: str = "WARNING"
+
+    @property
+    def bases(self) -> list[str]:
+        """The base file(s) as a list."""
+        return [self.base] if isinstance(self.base, str) else list(self.base)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """
+    One point of the grid.
+
+    Attributes
+    ----------
+    index : int
+        Position in the grid (0-based, product order).
+    key : str
+        Hash of the complete backtest file (:data:`KEY_LENGTH` hex digits).
+    axes : dict[str, Any]
+        The axis values of this cell (``backtest``, ``catalog``, ``instrument``, ``period``/``start``/``end``,
+        ``strategy.<field>``, ``actor.<field>``, ``venue.<field>``; only the axes the grid names).
+    label : str
+        Short description: the values of the axes that vary.
+    spec : BacktestFile
+        The complete backtest file of the cell.
+    """
+
+    index: int
+    key: str
+    axes: dict[str, Any]
+    label: str
+    spec: BacktestFile
+
+    def spec_json(self) -> bytes:
+        """The backtest file as JSON (what the worker decodes; ``liqheat backtest --config`` reads it too)."""
+        return msgspec.json.encode(self.spec)
+
+
+def _resolve(path: str) -> Path:
+    p = Path(path).expanduser()
+    return p if p.is_absolute() else project_root() / p
+
+
+def load_grid(path: str | Path) -> GridFile:
+    """
+    Read and check a grid file.
+
+    Parameters
+    ----------
+    path : str or Path
+        A ``.toml`` file.
+
+    Returns
+    -------
+    GridFile
+
+    Raises
+    ------
+    FileNotFoundError
+        If the file does not exist.
+    ValueError
+        Naming the file and the field: a missing, unknown or mistyped field (msgspec), an empty axis, a bad
+        period bound, or an unknown ``sort_by`` (with the valid values).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"grid file not found: {path}")
+    if path.suffix.lower() != ".toml":
+        raise ValueError(f"{path}: a grid file is TOML (.toml), got {path.suffix!r}")
+    try:
+        grid = msgspec.toml.decode(path.read_bytes(), type=GridFile)
+    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+        raise ValueError(f"{path}: {exc}") from exc
+    _check(grid, path)
+    return grid
+
+
+def _check(grid: GridFile, path: Path) -> None:
+    if not grid.bases:
+        raise ValueError(f"{path}: field 'base': give at least one backtest file")
+    if grid.sort_by not in STAT_FIELDS:
+        raise ValueError(f"{path}: field 'sort_by': {grid.sort_by!r} is not a statistic; "
+                         f"valid: {', '.join(STAT_FIELDS)}")
+    for section in ("strategy", "actor", "venue"):
+        for name, values in getattr(grid.axes, section).items():
+            if not values:
+                raise ValueError(f"{path}: field 'axes.{section}.{name}': empty list of values")
+    for section in ("instruments", "periods", "catalogs"):
+        if getattr(grid.axes, section) == []:
+            raise ValueError(f"{path}: field 'axes.{section}': empty list of values")
+    for i, period in enumerate(grid.axes.periods or ()):
+        try:
+            validation.time_range(period.start, period.end, f"field 'axes.periods[{i}]'")
+        except ValueError as exc:
+            raise ValueError(f"{path}: {exc}") from exc
+    bad = set(grid.axes.venue) - set(VenueSection.__struct_fields__)
+    if bad:
+        raise ValueError(f"{path}: field 'axes.venue.{sorted(bad)[0]}': not a [venue] field; "
+                         f"valid: {', '.join(VenueSection.__struct_fields__)}")
+
+
+def _check_fields(grid_path: Path, section: str, names: list[str], components, base: str) -> None:
+    from nautilus_trader.common.config import resolve_config_path
+
+    for component in components:
+        try:
+            config_cls = resolve_config_path(component.config_path)
+        except Exception:  # noqa: BLE001 (the base file's own check reports a bad path)
+            continue
+        fields = [f.encode_name for f in msgspec.inspect.type_info(config_cls).fields]
+        for name in names:
+            probe: dict = {}
+            _set_dotted(probe, name, None)
+            if unknown_fields(config_cls, probe):
+                head = name.split(".", 1)[0]
+                near = difflib.get_close_matches(head, fields, n=1)
+                hint = f" (did you mean {near[0]!r}?)" if near and near[0] != head else ""
+                raise ValueError(f"{grid_path}: field 'axes.{section}.{name}': {component.config_path} "
+                                 f"(in {base}) has no field {name!r}{hint}")
+
+
+def _set_dotted(config: dict, name: str, value: Any) -> None:
+    parts = name.split(".")
+    node = config
+    for part in parts[:-1]:
+        child = node.get(part)
+        if not isinstance(child, dict):
+            child = {}
+            node[part] = child
+        node = child
+    node[parts[-1]] = value
+
+
+def _catalog_value(catalog: str) -> str:
+    return catalog if is_url(catalog) else str(_resolve(catalog).resolve())
+
+
+def _axis_text(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, list | dict):
+        return json.dumps(value, separators=(",", ":"))
+    return str(value)
+
+
+def cell_key(spec: BacktestFile) -> str:
+    """
+    The key of a cell: SHA-256 of its backtest file's canonical JSON (sorted keys).
+
+    Parameters
+    ----------
+    spec : BacktestFile
+
+    Returns
+    -------
+    str
+        :data:`KEY_LENGTH` hex digits.
+    """
+    canonical = msgspec.json.encode(msgspec.to_builtins(spec), order="sorted")
+    return hashlib.sha256(canonical).hexdigest()[:KEY_LENGTH]
+
+
+def expand(grid: GridFile, grid_path: str | Path = "<grid>") -> list[Cell]:
+    """
+    The cells of a grid: the Cartesian product of its axes applied to its base file(s).
+
+    Parameters
+    ----------
+    grid : GridFile
+    grid_path : str or Path
+        The grid file (for error messages).
+
+    Returns
+    -------
+    list[Cell]
+        In product order: base files, catalogs, instruments, periods, then the strategy, actor and venue fields
+        in the order of the file. Cells with identical backtest files are kept once.
+
+    Raises
+    ------
+    FileNotFoundError
+        If a base file is missing.
+    ValueError
+        Naming the file and field: a base file that does not load, an axis field its strategies or actors do not
+        have (with the closest name), or a value the backtest file's schema rejects.
+    """
+    grid_path = Path(grid_path)
+    bases = []
+    for base in grid.bases:
+        try:
+            spec = load_base(_resolve(base))
+        except (FileNotFoundError, ValueError) as exc:
+            raise type(exc)(f"{grid_path}: field 'base': {exc}") from exc
+        _check_fields(grid_path, "strategy", list(grid.axes.strategy), spec.strategies, base)
+        _check_fields(grid_path, "actor", list(grid.axes.actor), spec.actors, base)
+        bases.append(spec)
+    a = grid.axes
+    axes: list[tuple[str, list[Any]]] = [("backtest", bases)]
+    if a.catalogs:
+        axes.append(("catalog", list(a.catalogs)))
+    if a.instruments:
+        axes.append(("instrument", list(a.instruments)))
+    if a.periods:
+        axes.append(("period", list(a.periods)))
+    axes += [(f"strategy.{k}", v) for k, v in a.strategy.items()]
+    axes += [(f"actor.{k}", v) for k, v in a.actor.items()]
+    axes += [(f"venue.{k}", v) for k, v in a.venue.items()]
+    varying = {name for name, values in axes if len(values) > 1}
+    cells: list[Cell] = []
+    seen: set[str] = set()
+    for combo in itertools.product(*(values for _, values in axes)):
+        values = dict(zip([n for n, _ in axes], combo, strict=True))
+        spec = _apply(values.pop("backtest"), values, grid_path)
+        key = cell_key(spec)
+        if key in seen:
+            continue
+        seen.add(key)
+        shown = {"backtest": spec.name, **values}
+        if "period" in shown:
+            period = shown.pop("period")
+            shown.update(period=period.label, start=period.start, end=period.end)
+        label = " ".join(f"{n.rsplit('.', 1)[-1]}={_axis_text(v)}" for n, v in values.items()
+                         if n in varying and n != "period")
+        if "period" in varying:
+            label = f"{label} period={shown['period']}".strip()
+        if "backtest" in varying:
+            label = f"{spec.name} {label}".strip()
+        cells.append(Cell(index=len(cells), key=key, axes=shown, label=label or spec.name, spec=spec))
+    return cells
+
+
+def _apply(spec: BacktestFile, values: dict[str, Any], grid_path: Path) -> BacktestFile:
+    """The base file with one cell's axis values, checked as ``liqheat backtest`` checks a file."""
+    try:
+        spec = spec.with_catalog(_catalog_value(values.get("catalog", spec.data.catalog)))
+        if "instrument" in values:
+            spec = spec.with_instrument(values["instrument"])
+        raw = msgspec.to_builtins(spec)
+        if "period" in values:
+            raw["data"]["start"], raw["data"]["end"] = values["period"].start, values["period"].end
+        for name, value in values.items():
+            section, _, field = name.partition(".")
+            if section in ("strategy", "actor"):
+                for component in raw["strategies" if section == "strategy" else "actors"]:
+                    component.setdefault("config", {})
+                    _set_dotted(component["config"], field, value)
+            elif section == "venue":
+                raw["venue"][field] = value
+        spec = msgspec.convert(raw, type=BacktestFile)
+        spec.validate()
+    except (msgspec.ValidationError, ValueError) as exc:
+        shown = {k: (v.label if isinstance(v, Period) else v) for k, v in values.items()}
+        raise ValueError(f"{grid_path}: cell {shown}: {exc}") from exc
+    return spec

@@ -1,0 +1,56 @@
+"""Map profile files (TOML of MapParams fields): round trip, and bad files named with file and field."""
+
+from pathlib import Path
+
+import pytest
+
+from liqheat_nautilus.core import MapParams
+from liqheat_nautilus.core.profile import ProfileError, dump_profile, load_profile
+from liqheat_nautilus.paths import project_root
+
+FIELDS = {"leverage_model": "normal", "leverage_mean": 18.5, "leverage_std": 11.2, "half_life_hours": 96.0,
+          "leveraged_share": 0.25, "long_share_offset": -0.05, "inverse": False, "entry_mode": "vwap",
+          "tier_half_lives_hours": (), "position_sizes_usd": (1000.0, 50000.0), "position_size_weights": (0.5, 0.5),
+          "cohort_layers": 4}
+
+
+def test_dump_and_load_round_trip(tmp_path):
+    path = dump_profile(tmp_path / "sub" / "p.toml", FIELDS, {"fitted_on": 'a "quoted" window', "n": 3,
+                                                              "out_of_sample": {"long": 0.9, "short": 0.8}})
+    assert path.is_file()
+    fields = load_profile(path)
+    assert fields == FIELDS
+    assert MapParams(**fields).leverage_mean == 18.5
+    assert "[calibration.out_of_sample]" in path.read_text()
+
+
+def test_the_shipped_calibrated_profile_loads():
+    fields = load_profile(project_root() / "config" / "profiles" / "btc_coinglass_calibrated.toml")
+    assert fields["leverage_model"] == "normal" and 0.0 < fields["leveraged_share"] <= 1.0
+
+
+@pytest.mark.parametrize(("text", "names"), [
+    ("[map]\nhalf_life_hour = 3.0\n", ["half_life_hour"]),  # a typo in a field
+    ("[mapp]\nhalf_life_hours = 3.0\n", ["mapp"]),  # an unknown section
+    ("[map]\nhalf_life_hours = -3.0\n", ["half_life_hours"]),  # a value MapParams rejects
+    ("[map]\nleverage_mean = 20.0\n", ["leverage_mean"]),  # μ with the (default) tier model: would be ignored
+    ("[map\n", ["not a readable TOML"]),
+])
+def test_bad_profiles_name_the_file_and_the_field(tmp_path, text, names):
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    with pytest.raises(ProfileError) as info:
+        load_profile(path)
+    message = str(info.value)
+    assert str(path) in message
+    for name in names:
+        assert name in message
+
+
+def test_missing_profile_and_unknown_fields_on_write(tmp_path):
+    with pytest.raises(ProfileError, match="not found"):
+        load_profile(tmp_path / "nope.toml")
+    with pytest.raises(ProfileError, match="bin_wdith"):
+        dump_profile(tmp_path / "p.toml", {"bin_wdith": 1.0}, {})
+    assert not Path(tmp_path / "p.toml").exists()
+    assert issubclass(ProfileError, ValueError)

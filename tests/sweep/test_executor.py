@@ -1,0 +1,100 @@
+"""The executor on a local Ray (2 CPUs) and in-process: failures are per task, output is captured per task,
+shared objects go through the object store, a killed worker's task is re-run."""
+
+import os
+import signal
+import time
+
+import pytest
+
+from liqheat_nautilus.sweep import Executor, ExecutorError
+from liqheat_nautilus.sweep.executor import check_reachable
+
+from .tasks import slow_pid, square_and_talk
+
+ITEMS = [(f"k{x}", f"x={x}", (x,)) for x in range(5)]
+
+
+def _run(executor):
+    with executor:
+        return {r.key: r for r in executor.map(square_and_talk, ITEMS, shared=({"k": 10},))}
+
+
+@pytest.mark.parametrize("in_process", [False, True], ids=["ray", "in-process"])
+def test_failures_are_per_task_and_output_is_captured(ray_session, in_process, capfd):
+    results = _run(Executor(workers=2, in_process=in_process))
+    assert sorted(results) == [f"k{x}" for x in range(5)]
+    for x in (0, 1, 2, 4):
+        r = results[f"k{x}"]
+        assert r.ok and r.value == 10 * x * x and r.label == f"x={x}"
+        assert f"python says {x}" in r.log and f"C printf says {x}" in r.log
+    bad = results["k3"]
+    assert not bad.ok and bad.value is None and bad.error == "ValueError: three is not welcome (3)"
+    assert "Traceback" in bad.traceback and "three is not welcome" in bad.log
+    assert "says" not in capfd.readouterr().out  # nothing reached the terminal
+
+
+def test_ray_runs_in_parallel_worker_processes(ray_session, tmp_path):
+    pids = tmp_path / "pids"
+    with Executor(workers=2) as ex:
+        assert ex.slots == 2
+        started = time.perf_counter()
+        out = list(ex.map(slow_pid, [(str(i), "", (str(pids), 1.0)) for i in range(4)]))
+        elapsed = time.perf_counter() - started
+    assert all(r.ok for r in out) and len({r.value for r in out}) >= 2
+    assert all(r.pid == r.value and r.pid != os.getpid() for r in out)
+    assert elapsed < 3.5  # 4 x 1 s on 2 workers (sequentially it would take 4 s)
+
+
+def test_submit_and_as_completed_for_ask_tell_loops(ray_session):
+    """The pattern an Optuna ask/tell loop uses: keep N trials in flight, tell each result as it comes."""
+    told = []
+    with Executor(workers=2) as ex:
+        asked = iter(range(6))
+        for _ in range(ex.slots):
+            x = next(asked)
+            ex.submit(square_and_talk, {"k": 1}, x + 4, key=f"t{x}")
+        while ex.pending:
+            result = next(ex.as_completed())
+            told.append((result.key, result.value))
+            x = next(asked, None)
+            if x is not None:
+                ex.submit(square_and_talk, {"k": 1}, x + 4, key=f"t{x}")
+    assert sorted(told) == sorted((f"t{x}", (x + 4) ** 2) for x in range(6))
+    with Executor(in_process=True) as ex:
+        ex.submit(square_and_talk, {"k": 1}, 2, key="a")
+        with pytest.raises(ValueError, match="already pending"):
+            ex.submit(square_and_talk, {"k": 1}, 2, key="a")
+
+
+def test_a_killed_worker_is_retried(ray_session, tmp_path):
+    pids = tmp_path / "pids"
+    with Executor(workers=2, max_retries=2) as ex:
+        ex.submit(slow_pid, str(pids), 3.0, key="victim")
+        deadline = time.monotonic() + 60
+        while not pids.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        first = int(pids.read_text().split()[0])
+        os.kill(first, signal.SIGKILL)
+        (result,) = list(ex.as_completed())
+    assert result.ok and result.value != first
+    assert [int(p) for p in pids.read_text().split()] == [first, result.value]  # ran twice, finished once
+    with Executor(workers=1, max_retries=0) as ex:
+        pids.unlink()
+        ex.submit(slow_pid, str(pids), 3.0, key="victim")
+        while not pids.exists():
+            time.sleep(0.05)
+        os.kill(int(pids.read_text().split()[0]), signal.SIGKILL)
+        (result,) = list(ex.as_completed())
+    assert not result.ok and "Worker" in result.error  # no retry left: reported, not raised
+
+
+def test_bad_options_and_unreachable_cluster():
+    with pytest.raises(ExecutorError, match="workers must be >= 1"), Executor(workers=0):
+        pass
+    for address in ("127.0.0.1:1", "ray://127.0.0.1:1"):
+        with pytest.raises(ExecutorError, match="cannot reach Ray at .*refused"):
+            check_reachable(address)
+    with pytest.raises(ExecutorError, match="expected 'auto', 'ray://HOST:PORT' or 'HOST:PORT'"):
+        check_reachable("headnode")
+    check_reachable("auto")  # left to Ray

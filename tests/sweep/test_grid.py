@@ -1,0 +1,155 @@
+"""The grid file: errors name the file and field; the expansion is the Cartesian product of the axes, each cell a
+complete backtest file keyed by its content. No Ray here."""
+
+from pathlib import Path
+
+import msgspec
+import pytest
+
+from liqheat_nautilus.cli import main
+from liqheat_nautilus.paths import config_dir, project_root
+from liqheat_nautilus.sweep import expand, load_grid
+from liqheat_nautilus.sweep.grid import cell_key
+
+BASE = config_dir() / "liquidation_hunt.toml"
+
+
+def write(tmp_path: Path, text: str, name: str = "grid.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_example_grid_expands_to_the_product(tmp_path):
+    grid_path = project_root() / "config" / "grids" / "liquidation_hunt_grid.toml"
+    grid = load_grid(grid_path)
+    cells = expand(grid, grid_path)
+    assert len(cells) == 2 * 2 * 2
+    assert len({c.key for c in cells}) == 8
+    combos = {(c.axes["strategy.min_strength"], c.axes["actor.leverage_profile"], c.axes["period"]) for c in cells}
+    assert combos == {(s, p, w) for s in (0.5, 0.7) for p in ("neutral", "aggressive")
+                      for w in ("first week", "second week")}
+    for c in cells:
+        (strategy,) = c.spec.strategies
+        (actor,) = c.spec.actors
+        assert strategy.config["min_strength"] == c.axes["strategy.min_strength"]
+        assert actor.config["leverage_profile"] == c.axes["actor.leverage_profile"]
+        assert (c.spec.data.start, c.spec.data.end) == (c.axes["start"], c.axes["end"])
+        assert Path(c.spec.data.catalog).is_absolute()
+        # untouched fields come from the base file
+        assert strategy.config["max_distance_pct"] == 2.0 and actor.config["model"] == "isolated_mmr"
+
+
+def test_key_is_the_hash_of_the_whole_config(tmp_path):
+    grid = load_grid(write(tmp_path, f'name = "g"\nbase = "{BASE}"\n[axes.strategy]\nmin_strength = [0.5, 0.7]\n'))
+    a = expand(grid)
+    again = expand(grid)
+    assert [c.key for c in a] == [c.key for c in again]  # stable across runs
+    # the same cell through another base file that differs in one field gets another key
+    base2 = write(tmp_path, BASE.read_text().replace("max_positions = 1", "max_positions = 2"), "base2.toml")
+    b = expand(load_grid(write(tmp_path, f'name = "g"\nbase = "{base2}"\n[axes.strategy]\nmin_strength = [0.5, 0.7]\n',
+                                "g2.toml")))
+    assert {c.key for c in a}.isdisjoint(c.key for c in b)
+    # and the key is the config's hash, not the cell's position
+    swapped = msgspec.structs.replace(a[0].spec, name="other")
+    assert cell_key(swapped) != a[0].key
+
+
+def test_several_bases_and_instrument_switch(tmp_path):
+    oi = config_dir() / "oi_sizing.toml"
+    grid = load_grid(write(tmp_path, f'name = "g"\nbase = ["{BASE}", "{oi}"]\n'
+                                     '[axes]\ninstruments = ["SOL-USDT-SWAP.OKX", "BTCUSDT-PERP.BINANCE"]\n'))
+    cells = expand(grid)
+    assert len(cells) == 4
+    assert {c.axes["backtest"] for c in cells} == {"liquidation_hunt", "oi_sizing"}
+    btc = next(c for c in cells if c.axes["instrument"] == "BTCUSDT-PERP.BINANCE")
+    assert btc.spec.data.instrument_id == "BTCUSDT-PERP.BINANCE" and btc.spec.venue.name == "BINANCE"
+    for component in (*btc.spec.actors, *btc.spec.strategies):
+        assert component.config["instrument_id"] == "BTCUSDT-PERP.BINANCE"
+        assert component.config["bar_type"] == "BTCUSDT-PERP.BINANCE-1-MINUTE-LAST-EXTERNAL"
+    assert btc.label.startswith(btc.spec.name) and "instrument=BTCUSDT-PERP.BINANCE" in btc.label
+
+
+def test_dotted_fields_venue_and_url_catalogs(tmp_path):
+    oi = config_dir() / "oi_sizing.toml"
+    grid = load_grid(write(tmp_path, f'name = "g"\nbase = "{oi}"\n'
+                                     '[axes]\ncatalogs = ["relative/cat", "s3://bucket/cat"]\n'
+                                     '[axes.strategy]\n"oi_sizer.base_multiplier" = [0.25]\n'
+                                     '[axes.venue]\ndefault_leverage = [3.0, 5.0]\n'))
+    cells = expand(grid)
+    assert len(cells) == 4
+    catalogs = {c.spec.data.catalog for c in cells}
+    assert catalogs == {str((project_root() / "relative/cat").resolve()), "s3://bucket/cat"}
+    for c in cells:
+        sizer = c.spec.strategies[0].config["oi_sizer"]
+        assert sizer["base_multiplier"] == 0.25 and sizer["oi_multipliers"] == [1.5, 1.0]  # the rest kept
+        assert c.spec.venue.default_leverage == c.axes["venue.default_leverage"]
+    url = next(c for c in cells if c.spec.data.catalog.startswith("s3://"))
+    location = url.spec.catalog_location()
+    assert location == {"catalog_path": "bucket/cat", "catalog_fs_protocol": "s3"}
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    ('name = "g"\nbase = "B"\nsortby = "sharpe"\n', "sortby"),
+    ('name = "g"\nbase = "B"\n[axes]\nstrategies = {min_strength = [1]}\n', "strategies"),
+    ('name = "g"\nbase = "B"\n[axes.strategy]\nmin_strength = []\n', "axes.strategy.min_strength"),
+    ('name = "g"\nbase = "B"\n[axes]\nperiods = []\n', "axes.periods"),
+    ('name = "g"\nbase = "B"\n[[axes.periods]]\nstart = "June"\n', "'axes.periods[0]' start: not a time"),
+    ('name = "g"\nbase = "B"\n[[axes.periods]]\nstart = "2026-06-12"\nend = "2026-06-11"\n', "'axes.periods[0]' end"),
+    ('name = "g"\nbase = "B"\nsort_by = "pnl"\n', "sort_by"),
+    ('name = "g"\nbase = "B"\n[axes.venue]\nleverage = [1.0]\n', "axes.venue.leverage"),
+    ('base = "B"\n', "name"),
+    ('name = "../up"\nbase = "B"\n', "$.name"),
+    ('name = "g"\nbase = "B"\n[axes]\ncatalogs = "one"\n', "axes.catalogs"),
+])
+def test_bad_grid_names_the_field(tmp_path, body, expected):
+    path = write(tmp_path, body.replace('"B"', f'"{BASE}"'))
+    with pytest.raises(ValueError, match="grid.toml") as info:
+        load_grid(path)
+    assert expected in str(info.value)
+
+
+def test_unknown_strategy_or_actor_field_is_named_with_a_suggestion(tmp_path):
+    path = write(tmp_path, f'name = "g"\nbase = "{BASE}"\n[axes.strategy]\nmin_strenght = [0.5]\n')
+    with pytest.raises(ValueError, match=r"axes\.strategy\.min_strenght.*did you mean 'min_strength'"):
+        expand(load_grid(path), path)
+    path = write(tmp_path, f'name = "g"\nbase = "{BASE}"\n[axes.actor]\nleverage = [0.5]\n')
+    with pytest.raises(ValueError, match=r"axes\.actor\.leverage.*LiquidationMapActorConfig"):
+        expand(load_grid(path), path)
+    path = write(tmp_path, f'name = "g"\nbase = "{BASE}"\n[axes.venue]\ndefault_leverage = ["high"]\n')
+    with pytest.raises(ValueError, match=r"grid\.toml: cell .*default_leverage"):
+        expand(load_grid(path), path)
+
+
+def test_cli_bad_grid_exits_1_without_traceback(tmp_path, capsys):
+    path = write(tmp_path, f'name = "g"\nbase = "{BASE}"\n[axes.strategy]\nmin_strenght = [0.5]\n')
+    assert main(["sweep", "--grid", str(path), "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert "min_strenght" in err and "Traceback" not in err
+    assert main(["sweep", "--grid", str(tmp_path / "missing.toml")]) == 1
+    assert "grid file not found" in capsys.readouterr().err
+    good = write(tmp_path, f'name = "g"\nbase = "{BASE}"\n', "good.toml")
+    assert main(["sweep", "--grid", str(good), "--sort-by", "pnl"]) == 1
+    assert "valid: total_return_pct" in capsys.readouterr().err
+
+
+def test_dry_run_lists_the_cells(tmp_path, capsys):
+    path = write(tmp_path, f'name = "g"\nbase = "{BASE}"\n[axes.actor]\nmmr = [0.004, 0.005, 0.006]\n')
+    assert main(["sweep", "--grid", str(path), "--out", str(tmp_path / "out"), "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("to run") == 3 and "mmr=0.006" in out and "3 cells" in out
+    assert not (tmp_path / "out").exists()
+
+
+def test_one_sweep_at_a_time_per_output_folder(tmp_path):
+    from filelock import FileLock
+
+    from liqheat_nautilus.sweep import Executor, run_sweep
+
+    grid = load_grid(write(tmp_path, f'name = "g"\nbase = "{BASE}"\n'))
+    out = tmp_path / "out"
+    out.mkdir()
+    with FileLock(str(out / ".sweep.lock")), Executor(in_process=True) as ex, \
+            pytest.raises(ValueError, match="in use by another running sweep"):
+        run_sweep(grid, ex, out, progress=False)
+    assert not (out / "results.parquet").exists()

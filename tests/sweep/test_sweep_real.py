@@ -1,0 +1,157 @@
+"""``liqheat sweep`` on the REAL embedded OKX SOL-USDT-SWAP sample with a local Ray (2 CPUs): a small grid runs,
+matches the same cells run one after another in one process, resumes without running anything, reports a failing
+cell while the others finish, survives a worker killed mid-cell, and stops cleanly on Ctrl-C keeping what
+finished."""
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from liqheat_nautilus.cli import main
+from liqheat_nautilus.paths import config_dir
+from liqheat_nautilus.sweep import Executor, load_grid, run_sweep
+from liqheat_nautilus.sweep.backtest_cell import STAT_FIELDS
+
+from .conftest import MARKER, marked_pids, process_title
+
+BASE = config_dir() / "liquidation_hunt.toml"
+TWO_DAYS = ('[[axes.periods]]\nstart = "2026-06-12"\nend = "2026-06-14"\n'
+            '[[axes.periods]]\nstart = "2026-06-20"\nend = "2026-06-22"\n')
+
+
+def grid_file(folder: Path, catalogs: list[str], body: str, name: str = "g") -> Path:
+    path = folder / f"{name}.toml"
+    quoted = ", ".join(f'"{c}"' for c in catalogs)
+    path.write_text(f'name = "{name}"\nbase = "{BASE}"\nsort_by = "total_return_pct"\n'
+                    f'[axes]\ncatalogs = [{quoted}]\n{body}')
+    return path
+
+
+class NoSubmit(Executor):
+    """An executor that fails the test if anything is submitted to it."""
+
+    def submit(self, *args, **kwargs):
+        raise AssertionError("a finished sweep submitted a task")
+
+
+def _stats(table: pd.DataFrame) -> pd.DataFrame:
+    return table.set_index("cell")[["label", "status", *STAT_FIELDS]].sort_index()
+
+
+def test_small_real_grid_matches_sequential_and_resumes(ray_session, okx_catalog, tmp_path):
+    path = grid_file(tmp_path, [str(okx_catalog)], TWO_DAYS + '[axes.strategy]\nmin_strength = [0.5, 0.7]\n')
+    grid = load_grid(path)
+    with Executor(workers=2) as ex:
+        report = run_sweep(grid, ex, tmp_path / "ray", grid_path=path, progress=False)
+    assert len(report.cells) == 4 and len(report.finished) == 4 and not report.failed
+    assert {r["host"] for r in report.records.values()} and all(r["pid"] != os.getpid()
+                                                               for r in report.records.values())
+    table = pd.read_parquet(tmp_path / "ray" / "results.parquet")
+    assert len(table) == 4 and set(table["status"]) == {"ok"}
+    assert set(table["strategy.min_strength"]) == {0.5, 0.7} and set(table["start"]) == {"2026-06-12", "2026-06-20"}
+    assert (table["trades"] > 0).any() and table["total_return_pct"].notna().all()
+    assert table["total_return_pct"].nunique() > 1  # the axes change the outcome
+    for key in table["cell"]:
+        folder = tmp_path / "ray" / "cells" / key
+        assert (folder / "config.json").is_file() and (folder / "cell.log").is_file()
+    # the same cells one after another in this process give identical statistics
+    with Executor(in_process=True) as ex:
+        sequential = run_sweep(grid, ex, tmp_path / "seq", progress=False)
+    pd.testing.assert_frame_equal(_stats(table), _stats(sequential.table))
+    # the printed table is sorted by the grid's metric
+    text = report.text()
+    returns = [float(line.split()[-9]) for line in text.splitlines() if line.startswith("min_strength=")]
+    assert returns == sorted(returns, reverse=True) and len(returns) == 4
+    # re-running the finished sweep runs nothing and gives the same table
+    before = {p: p.stat().st_mtime_ns for p in (tmp_path / "ray" / "cells").rglob("result.json")}
+    with NoSubmit(workers=2) as ex:
+        again = run_sweep(grid, ex, tmp_path / "ray", grid_path=path, progress=False)
+    assert again.ran == [] and sorted(again.skipped) == sorted(c.key for c in report.cells)
+    assert {p: p.stat().st_mtime_ns for p in before} == before
+    pd.testing.assert_frame_equal(_stats(again.table), _stats(table))
+
+
+def test_failing_cell_is_reported_and_url_catalog_reads_the_same(ray_session, okx_catalog, tmp_path, capsys):
+    missing = tmp_path / "no_such_catalog"
+    path = grid_file(tmp_path, [str(okx_catalog), okx_catalog.as_uri(), str(missing)],
+                     '[[axes.periods]]\nstart = "2026-06-12"\nend = "2026-06-13"\n')
+    out = tmp_path / "out"
+    assert main(["sweep", "--grid", str(path), "--out", str(out), "--no-progress"]) == 1
+    printed = capsys.readouterr().out
+    assert "3 cells, 2 finished" in printed and "1 failed" in printed
+    assert f"FAILED catalog={missing}" in printed and "FileNotFoundError: catalog not found" in printed
+    table = pd.read_parquet(out / "results.parquet").set_index("catalog")
+    assert table.loc[str(missing), "status"] == "failed" and "catalog not found" in table.loc[str(missing), "error"]
+    local, url = table.loc[str(okx_catalog)], table.loc[okx_catalog.as_uri()]
+    assert local["status"] == url["status"] == "ok"
+    assert [local[f] for f in STAT_FIELDS] == pytest.approx([url[f] for f in STAT_FIELDS], nan_ok=True)
+    log = (out / "cells" / table.loc[str(missing), "cell"] / "cell.log").read_text()
+    assert "Traceback" in log and "catalog not found" in log
+
+
+def _kill_first_running_cell(marker: str, killed: list[int], stop: threading.Event) -> None:
+    seen: dict[int, float] = {}
+    while not stop.is_set() and not killed:
+        now = time.monotonic()
+        for pid in marked_pids(marker):
+            if "ray::_ray_task" in process_title(pid) and now - seen.setdefault(pid, now) > 0.5:  # mid-cell
+                os.kill(pid, signal.SIGKILL)
+                killed.append(pid)
+                return
+        time.sleep(0.05)
+
+
+def test_a_worker_killed_mid_cell_is_retried_and_the_sweep_completes(ray_session, okx_catalog, tmp_path):
+    path = grid_file(tmp_path, [str(okx_catalog)], '[axes.strategy]\nmin_strength = [0.5, 0.6, 0.7]\n')
+    killed: list[int] = []
+    stop = threading.Event()
+    killer = threading.Thread(target=_kill_first_running_cell, args=(ray_session, killed, stop), daemon=True)
+    killer.start()
+    try:
+        with Executor(workers=2) as ex:
+            report = run_sweep(load_grid(path), ex, tmp_path / "out", progress=False)
+    finally:
+        stop.set()
+        killer.join()
+    assert len(killed) == 1, "no cell was running long enough to be killed"
+    assert len(report.finished) == 3 and not report.failed
+    assert killed[0] not in {r["pid"] for r in report.records.values()}  # the killed cell ran again elsewhere
+
+
+def test_ctrl_c_stops_and_keeps_what_finished(ray_session, okx_catalog, tmp_path):
+    import ray
+
+    path = grid_file(tmp_path, [str(okx_catalog)], '[axes.strategy]\nmin_strength = [0.4, 0.5, 0.6, 0.7, 0.8]\n')
+    out = tmp_path / "out"
+    env = {**os.environ, MARKER: ray_session}
+    cmd = [sys.executable, "-m", "liqheat_nautilus.cli", "sweep", "--grid", str(path), "--out", str(out),
+           "--address", ray.get_runtime_context().gcs_address, "--workers", "1"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        deadline = time.monotonic() + 180
+        while not list((out / "cells").glob("*/result.json")) and time.monotonic() < deadline:
+            assert proc.poll() is None, proc.communicate()
+            time.sleep(0.1)
+        os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+        stdout, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr + stdout
+    assert "interrupted:" in stderr and "run the same command again" in stderr
+    table = pd.read_parquet(out / "results.parquet")
+    finished = set(table.loc[table["status"] == "ok", "cell"])
+    assert 1 <= len(finished) < 5 and set(table["status"]) <= {"ok", "not run"}
+    # what finished is kept: the next run would skip it
+    listing = subprocess.run([sys.executable, "-m", "liqheat_nautilus.cli", "sweep", "--grid", str(path), "--out",
+                              str(out), "--dry-run"], capture_output=True, text=True, check=True).stdout
+    assert {line.split()[1] for line in listing.splitlines() if "finished" in line} == finished
