@@ -3,8 +3,8 @@
 Before: a catalog holding the real OKX ``SOL-USDT-SWAP`` sample (``catalog/okx_sol_usdt_swap_2026-06``) and the real
 Binance ``BTCUSDT-fundingRate-2026-04.zip`` (tests/data). The write (one ``liqheat catalog ingest binance``):
 
-- the real COIN-M ``BTCUSD_PERP-aggTrades-2026-05-08.zip`` (105,280 trades) in chunks of 40,000 rows: a new
-  instrument and a new stream of three files;
+- a SYNTHETIC ``BTCUSD_PERP-aggTrades-2026-05-08.csv`` (30 made-up trades in the documented aggTrades layout) in
+  chunks of 10 rows: a new instrument and a new stream of three files;
 - a SYNTHETIC three-row ``BTCUSDT-fundingRate-2026-04-15.csv`` (made-up rates on the real funding times of that
   day): it replaces that day inside the committed April file, which is split into the rows before and after.
 
@@ -23,7 +23,8 @@ from tests.data_files import data_file
 
 AGG_TRADES = data_file("binance_cm_aggtrades/BTCUSD_PERP-aggTrades-2026-05-08.zip")
 FUNDING_MONTH = data_file("binance_um_fundingrate/BTCUSDT-fundingRate-2026-04.zip")
-CHUNK_ROWS = 40_000
+CHUNK_ROWS = 10
+AGG_HEADER = "agg_trade_id,price,quantity,first_trade_id,last_trade_id,transact_time,is_buyer_maker"
 OVERLAY_ROWS = [  # SYNTHETIC rates at the real funding times of 2026-04-15 (00:00, 08:00, 16:00 UTC)
     (1776211200000, 8, 0.0005), (1776240000000, 8, 0.0006), (1776268800000, 8, 0.0007),
 ]
@@ -38,6 +39,17 @@ def write_overlay(folder: Path) -> Path:
     return path
 
 
+def write_trades(folder: Path) -> Path:
+    """The SYNTHETIC aggTrades file: 30 trades, one every 2 s from 2026-05-08 00:00 UTC, sizes in contracts."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "BTCUSD_PERP-aggTrades-2026-05-08.csv"
+    t0 = 1_778_198_400_000
+    rows = [f"{100 + i},{80000.0 + i * 0.5:.1f},{1 + i % 4},{200 + i},{200 + i},{t0 + 2000 * i},"
+            f"{str(i % 3 == 0).lower()}" for i in range(30)]
+    path.write_text("\n".join([AGG_HEADER, *rows]) + "\n")
+    return path
+
+
 def build_before(catalog: Path) -> None:
     """The catalog before the write (real data, see the module docstring)."""
     ingest_okx_sample(sample_dir(), catalog, log=None)
@@ -46,7 +58,7 @@ def build_before(catalog: Path) -> None:
 
 def write_inputs(folder: Path) -> list[Path]:
     """The input files of the write."""
-    return [AGG_TRADES, write_overlay(folder)]
+    return [write_trades(folder), write_overlay(folder)]
 
 
 def run_write(inputs: list[Path], catalog: Path) -> None:

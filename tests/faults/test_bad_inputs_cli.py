@@ -1,6 +1,7 @@
 """Bad inputs of ``liqheat catalog`` and ``liqheat plot``, run as a user runs them: the real CLI in a subprocess ends
 with a non-zero exit, no traceback and no process abort, one stderr line naming the file, line and field (or the
-option and its valid values), and the catalog and the user's files keep every byte.
+option and its valid values), and the catalog and the user's files keep every byte. Option checks that stop before
+any data is read run ``main`` in this process (an exception would fail the test).
 
 Inputs: copies of the real OKX sample (``catalog/okx_sol_usdt_swap_2026-06``) and of the real Binance files in
 ``tests/data`` with one value changed, and small SYNTHETIC files in the documented data.binance.vision layouts
@@ -22,7 +23,7 @@ from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
 from liqheat_nautilus.adapters.okx.loaders import ingest_okx_sample
 from liqheat_nautilus.paths import sample_dir
-from tests.cli_run import CLI_CODE, ROOT, assert_clean_failure, run_liqheat
+from tests.cli_run import CLI_CODE, ROOT, assert_clean_failure, call_liqheat, run_liqheat
 from tests.faults import scenario as sc
 
 T_S = 1_712_707_200  # 2024-04-10 00:00:00 UTC in seconds
@@ -157,9 +158,9 @@ def test_okx_bad_row_names_file_line_field_and_leaves_the_catalog(tmp_path, cata
     (["--source", "no-such-folder"], ["'--source'", "source folder not found"]),
     (["--lock-timeout", "soon"], ["--lock-timeout must be a number >= 0", "'soon'"]),
 ])
-def test_okx_bad_options(catalog, args, expected):
+def test_okx_bad_options(catalog, capsys, args, expected):
     before = tree(catalog)
-    assert_clean_failure(run_liqheat("catalog", "ingest", "okx", "--catalog", catalog, *args), *expected)
+    assert_clean_failure(call_liqheat(capsys, "catalog", "ingest", "okx", "--catalog", catalog, *args), *expected)
     assert tree(catalog) == before
 
 
@@ -239,12 +240,13 @@ def test_binance_bad_file_names_file_line_field_and_leaves_the_catalog(tmp_path,
     (["--chunk-rows", "lots"], ["--chunk-rows must be a whole number >= 1", "'lots'"]),
     (["--instrument", "DOGEUSDT.BINANCE"], ["not for instrument 'DOGEUSDT.BINANCE'"]),
 ])
-def test_binance_bad_options(tmp_path, catalog, args, expected):
+def test_binance_bad_options(tmp_path, catalog, capsys, args, expected):
     renamed = tmp_path / "renamed.csv"
     renamed.write_text("\n".join([KLINE_HEADER, kline(T_S)]) + "\n")  # SYNTHETIC
     path = renamed if "--kind" in args else sc.FUNDING_MONTH
     before = tree(catalog)
-    assert_clean_failure(run_liqheat("catalog", "ingest", "binance", path, "--catalog", catalog, *args), *expected)
+    assert_clean_failure(call_liqheat(capsys, "catalog", "ingest", "binance", path, "--catalog", catalog, *args),
+                         *expected)
     assert tree(catalog) == before
 
 
@@ -270,8 +272,9 @@ def test_a_300_mb_line_fails_with_bounded_memory(tmp_path, catalog):
             member.write(block)
         member.write(b"\n")
     rss_file = tmp_path / "rss"
-    prelude = ("import atexit, resource\natexit.register(lambda: open(" + repr(str(rss_file)) + ", 'w').write("
-               "str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)))\n")
+    # VmHWM: the peak resident memory of this process image (ru_maxrss would also count the forking parent's pages)
+    prelude = ("import atexit, re\natexit.register(lambda: open(" + repr(str(rss_file)) + ", 'w').write(re.search("
+               "r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1)))\n")
     before = tree(catalog)
     proc = run_liqheat("catalog", "ingest", "binance", path, "--catalog", catalog, prelude=prelude)
     assert_clean_failure(proc, "BTCUSDT-1m-2024-05-01.zip: line 3: line longer than 65,536 bytes")
@@ -354,12 +357,12 @@ def test_validate_reports_bars_in_1970(tmp_path):
     (["info", "--catalog", "notes.txt"], ["info failed", "notes.txt: not a catalog"]),
     (["validate", "--catalog", "notes.txt"], ["validate failed", "notes.txt: not a catalog"]),
 ])
-def test_validate_info_bad_options(tmp_path, catalog, args, expected):
+def test_validate_info_bad_options(tmp_path, catalog, capsys, args, expected):
     write_text(tmp_path / "notes.txt", ["x"])
     args = [a if a != "notes.txt" else str(tmp_path / a) for a in args]
     if "--catalog" not in args:
         args += ["--catalog", str(catalog)]
-    assert_clean_failure(run_liqheat("catalog", *args), *expected)
+    assert_clean_failure(call_liqheat(capsys, "catalog", *args), *expected)
 
 
 @pytest.mark.parametrize("command", ["info", "validate"])
@@ -390,11 +393,11 @@ def test_output_closed_early_is_not_a_traceback(catalog, command):
     (["--name", "../escape"], ["--name must be a file name without a folder", "'../escape'"]),
     (["--n-bins", "3"], ["--n-bins must be a whole number >= 8"]),
 ])
-def test_plot_bad_options_name_the_option(tmp_path, catalog, args, expected):
+def test_plot_bad_options_name_the_option(tmp_path, catalog, capsys, args, expected):
     write_text(tmp_path / "notes.txt", ["x"])
     args = [str(tmp_path / a) if a == "notes.txt" else a for a in args]
     out = ["--out", str(tmp_path / "charts")] if "--out" not in args else []
-    proc = run_liqheat("plot", "map", "--catalog", catalog, "--formats", "html", *out, *args)
+    proc = call_liqheat(capsys, "plot", "map", "--catalog", catalog, "--formats", "html", *out, *args)
     assert_clean_failure(proc, "plot failed", *expected)
     assert not (tmp_path / "charts").exists() and not (tmp_path / "escape.html").exists()
 

@@ -13,7 +13,7 @@ import pytest
 
 from tests.adapters.ccxt.emulators import BinanceUsdmEmulator, SyntheticSeries
 from tests.adapters.ccxt.recorded_server import RecordedExchangeServer
-from tests.cli_run import assert_clean_failure, run_liqheat
+from tests.cli_run import assert_clean_failure, call_liqheat, run_liqheat
 from tests.live.replay_config import write_replay_toml
 
 START, END = "2024-04-10T00:00", "2024-04-10T01:00"  # inside the emulator's synthetic series
@@ -76,12 +76,12 @@ def test_fetch_of_a_200_that_is_not_rows_is_an_error(server_for, tmp_path, paylo
     (["--data", "bars,candles"], ["--data must list kinds among bars, trades, oi, funding"]),
     (["--retries", "-1"], ["--retries must be a whole number >= 0"]),
 ])
-def test_fetch_bad_options(tmp_path, args, expected):
+def test_fetch_bad_options(tmp_path, capsys, args, expected):
     options = {"--start": START, "--end": END, "--data": "bars", "--retries": "0"}
     options.update(dict(zip(args[::2], args[1::2], strict=True)))
     flat = [x for kv in options.items() for x in kv]
-    proc = run_liqheat("catalog", "fetch", "binance", "BTCUSDT", "--catalog", tmp_path / "cat", *flat,
-                       "--api-base", "http://127.0.0.1:9")
+    proc = call_liqheat(capsys, "catalog", "fetch", "binance", "BTCUSDT", "--catalog", tmp_path / "cat", *flat,
+                        "--api-base", "http://127.0.0.1:9")
     assert_clean_failure(proc, "fetch failed", *expected)
     assert proc.returncode == 2
 
@@ -111,14 +111,14 @@ def test_live_node_that_never_connects_exits_1_with_the_reason(unreachable_live_
     proc = run_liqheat("live", "--config", unreachable_live_file, "--duration", "300", "--summary", summary,
                        env=KEYS, timeout=240)
     line = assert_clean_failure(proc, "live failed: the node did not connect within its 30 s timeout",
-                                "data clients BINANCE", last_line=True)
+                                "data clients BINANCE", among_logs=True)
     assert proc.returncode == 1, line
     assert '"stopped_by": "not-connected"' in summary.read_text()
 
 
 def test_live_run_shorter_than_the_connection_says_it_never_ran(unreachable_live_file):
     proc = run_liqheat("live", "--config", unreachable_live_file, "--duration", "3", env=KEYS, timeout=240)
-    assert_clean_failure(proc, "live failed: the node stopped (duration) before its trader ran", last_line=True)
+    assert_clean_failure(proc, "live failed: the node stopped (duration) before its trader ran", among_logs=True)
 
 
 @pytest.mark.parametrize(("trader_id", "shown"), [("LIQHEAT", "'LIQHEAT'"), ("é-1", "'é-1'"), ("A B-1", "'A B-1'")])
@@ -134,7 +134,9 @@ def test_live_trader_id_is_checked_before_nautilus_parses_it(unreachable_live_fi
     (["--duration", "0"], ["--duration must be a number > 0"]),
     (["--summary", "."], ["--summary", "is a folder, not a file"]),
 ])
-def test_live_bad_options(unreachable_live_file, args, expected):
-    proc = run_liqheat("live", "--config", unreachable_live_file, *args, env=KEYS)
+def test_live_bad_options(unreachable_live_file, capsys, monkeypatch, args, expected):
+    for key, value in KEYS.items():
+        monkeypatch.setenv(key, value)
+    proc = call_liqheat(capsys, "live", "--config", unreachable_live_file, *args)
     assert_clean_failure(proc, "live failed", *expected)
     assert proc.returncode == 2
