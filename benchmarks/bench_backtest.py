@@ -1,24 +1,31 @@
-"""BacktestEngine overhead of the liquidation map: actor + trivial strategy vs an empty strategy.
+"""BacktestEngine overhead of the liquidation map: actor + trivial strategy vs an empty strategy, and peak RSS.
 
-Input: the real OKX SOL-USDT-SWAP 1-minute bars (21,600 rows), hourly open interest and 8-hourly funding in
-``catalog/okx_sol_usdt_swap_2026-06/``, tiled until there are at least ``--bars`` bars (default 500,000): each
-repetition is scaled to start at the previous repetition's last close (and last OI), prices rounded to the
-0.01 tick, timestamps continue. The output says how many times it was tiled.
+Input (``benchmarks/tiling.py``): the real OKX SOL-USDT-SWAP 1-minute bars tiled to at least ``--bars`` bars
+(default 500,000) with every other repeat time-reversed (no drift), prices rounded to the 0.01 tick; open interest
+hourly (the real readings) or every 15, 5 or 1 minutes (interpolated linearly from them; ``--oi-minutes``,
+default 60 and 5); real 8-hourly funding.
 
 Run A: ``LiquidationMapActor`` (default config: 1,000 bins × 8 tiers, hourly publishing) + a trivial strategy
 that subscribes to the bars and to the published clusters and counts them. Run B (baseline, same process, same
-data): an empty strategy. Both runs replay the same bars, open interest and funding. Times are CPU seconds
-of this process (``time.process_time``). Target: A / B <= 1.5.
+data): an empty strategy. Times are CPU seconds of this process (``time.process_time``); each run is timed
+``--repeats`` times (default 3, interleaved) and the medians are compared (range printed). Targets (issue 16):
+A / B <= 1.3 with hourly open interest, <= 1.5 with 5-minute open interest.
 
-Each run is timed ``--repeats`` times (default 2, interleaved) and the best time of each is compared.
+Memory (``--rss``, default on): each run once more in a fresh process over the same input (hourly OI), its peak
+resident set size (``ru_maxrss``) compared: target A / B <= 1.2.
 
-Run: ``PYTHONPATH=. python benchmarks/bench_backtest.py [--bars N] [--repeats N] [--breakdown]``.
+Run: ``PYTHONPATH=. python benchmarks/bench_backtest.py [--bars N] [--oi-minutes 60 5] [--repeats N] [--no-rss]
+[--breakdown]``.
 """
 
 import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
 import time
 from decimal import Decimal
-from pathlib import Path
 
 import pandas as pd
 from nautilus_trader.backtest.engine import BacktestEngine, BacktestEngineConfig
@@ -31,13 +38,12 @@ from nautilus_trader.model.objects import Money
 from nautilus_trader.persistence.wranglers import BarDataWrangler
 from nautilus_trader.trading.strategy import Strategy
 
+from benchmarks.tiling import tiled
 from liqheat_nautilus.actor import LiquidationMapActor, LiquidationMapActorConfig
 from liqheat_nautilus.adapters.common.providers import known_perpetual
 from liqheat_nautilus.core.kernels import warm_up
-from liqheat_nautilus.core.units import NS_PER_MS
 from liqheat_nautilus.data import FundingRate, LiquidationCluster, OpenInterest
 
-SAMPLE = Path(__file__).resolve().parents[1] / "catalog" / "okx_sol_usdt_swap_2026-06"
 INSTRUMENT_ID = "SOL-USDT-SWAP.OKX"
 BAR_TYPE = "SOL-USDT-SWAP.OKX-1-MINUTE-LAST-EXTERNAL"
 
@@ -71,40 +77,25 @@ class EmptyStrategy(Strategy):
     """Does nothing (the baseline)."""
 
 
-def tiled_inputs(min_bars: int, instrument):
-    """Real OKX bars, OI and funding tiled to at least ``min_bars`` bars; returns (bars, custom data, tiles)."""
-    bars = pd.read_csv(SAMPLE / "ohlcv_1m.csv")
-    oi = pd.read_csv(SAMPLE / "open_interest.csv")
-    funding = pd.read_csv(SAMPLE / "funding_rate.csv")
-    tiles = -(-min_bars // len(bars))
-    span_ms = int(bars["ts"].iloc[-1] - bars["ts"].iloc[0]) + 60_000
-    frames, custom = [], []
-    scale, oi_scale = 1.0, 1.0
+def tiled_inputs(min_bars: int, instrument, oi_minutes: int = 60):
+    """Bars, OI and funding of :func:`benchmarks.tiling.tiled` as Nautilus data; returns (bars, custom, series)."""
+    series = tiled(min_bars, oi_minutes)
     iid = instrument.id
     meta = {"instrument_id": iid.value}
-    for rep in range(tiles):
-        shift = rep * span_ms
-        frame = (bars[["open", "high", "low", "close"]] * scale).round(2)
-        frame["volume"] = bars["volume"].round(2)
-        # OKX stamps a bar at its open; Nautilus bars are stamped at their close
-        frame.index = pd.to_datetime(bars["ts"] + shift + 60_000, unit="ms", utc=True)
-        frames.append(frame)
-        for t, v in zip(oi["ts"], oi["oi_value"], strict=True):
-            ts = int(t + shift) * NS_PER_MS
-            obj = OpenInterest(instrument_id=iid, venue="OKX", open_interest_usd=float(v) * oi_scale * scale,
-                               ts_event=ts, ts_init=ts)
-            custom.append(CustomData(DataType(OpenInterest, metadata=meta), obj))
-        for t, r in zip(funding["ts"], funding["fundingRate"], strict=True):
-            ts = int(t + shift) * NS_PER_MS
-            obj = FundingRate(instrument_id=iid, rate=float(r), interval_hours=8.0, next_funding_ns=0,
-                              ts_event=ts, ts_init=ts)
-            custom.append(CustomData(DataType(FundingRate, metadata=meta), obj))
-        scale *= float(bars["close"].iloc[-1] / bars["open"].iloc[0])
-        oi_scale *= float(oi["oi_value"].iloc[-1] / oi["oi_value"].iloc[0])
-    df = pd.concat(frames)
-    bar_objs = BarDataWrangler(BarType.from_str(BAR_TYPE), instrument).process(df)
+    frame = pd.DataFrame({"open": series.open, "high": series.high, "low": series.low, "close": series.close},
+                         index=pd.to_datetime(series.bar_ts, unit="ns", utc=True)).round(2)
+    frame["volume"] = series.volume.round(2)
+    bar_objs = BarDataWrangler(BarType.from_str(BAR_TYPE), instrument).process(frame)
+    custom = []
+    oi_type, funding_type = DataType(OpenInterest, metadata=meta), DataType(FundingRate, metadata=meta)
+    for ts, value in zip(series.oi_ts.tolist(), series.oi_usd.tolist(), strict=True):
+        custom.append(CustomData(oi_type, OpenInterest(instrument_id=iid, venue="OKX", open_interest_usd=value,
+                                                       ts_event=ts, ts_init=ts)))
+    for ts, rate in zip(series.funding_ts.tolist(), series.funding_rate.tolist(), strict=True):
+        custom.append(CustomData(funding_type, FundingRate(instrument_id=iid, rate=rate, interval_hours=8.0,
+                                                           next_funding_ns=0, ts_event=ts, ts_init=ts)))
     custom.sort(key=lambda c: c.ts_init)
-    return bar_objs, custom, tiles
+    return bar_objs, custom, series
 
 
 def run_once(instrument, bars, custom, with_map: bool, strategy_kind: str = "") -> tuple[float, dict]:
@@ -136,35 +127,69 @@ def run_once(instrument, bars, custom, with_map: bool, strategy_kind: str = "") 
         engine.dispose()
 
 
+def _rss_child(kind: str, bars: int) -> None:
+    """Child process of the RSS comparison: one run, then print its peak RSS (KiB) as JSON."""
+    instrument = known_perpetual(INSTRUMENT_ID)
+    bar_objs, custom, _ = tiled_inputs(bars, instrument, 60)
+    run_once(instrument, bar_objs, custom, with_map=kind == "actor")
+    print(json.dumps({"maxrss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+
+
+def _rss(kind: str, bars: int) -> int:
+    out = subprocess.run([sys.executable, __file__, "--rss-child", kind, "--bars", str(bars)], check=True,
+                         capture_output=True, text=True).stdout
+    return int(json.loads(out.strip().splitlines()[-1])["maxrss_kib"])
+
+
+TARGETS = {60: 1.3, 5: 1.5}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bars", type=int, default=500_000, help="minimum number of bars (default 500,000)")
-    parser.add_argument("--repeats", type=int, default=2, help="best of N timings of each run (default 2)")
+    parser.add_argument("--oi-minutes", type=int, nargs="+", default=[60, 5],
+                        help="open-interest resolutions in minutes (default 60 5)")
+    parser.add_argument("--repeats", type=int, default=3, help="interleaved timings of each run (default 3)")
+    parser.add_argument("--no-rss", action="store_true", help="skip the peak-RSS comparison")
     parser.add_argument("--breakdown", action="store_true",
                         help="also time the trivial strategy alone and the actor with the empty strategy")
+    parser.add_argument("--rss-child", choices=("empty", "actor"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.rss_child:
+        _rss_child(args.rss_child, args.bars)
+        return
     instrument = known_perpetual(INSTRUMENT_ID)
-    bars, custom, tiles = tiled_inputs(args.bars, instrument)
-    n = len(bars)
-    print(f"input: real OKX SOL-USDT-SWAP 1-minute bars, 21,600 rows tiled {tiles}x (scaled to continue price, "
-          f"OI and time) -> {n:,} bars, {len(custom):,} OI/funding records")
     print(f"one-time kernel compile/load (numba, cached on disk after the first run): {warm_up():.2f} s")
-    base, with_map, info = float("inf"), float("inf"), {}
-    for _ in range(args.repeats):  # interleaved, best of N for each (the usual guard against machine noise)
-        base = min(base, run_once(instrument, bars, custom, with_map=False)[0])
-        elapsed, info = run_once(instrument, bars, custom, with_map=True)
-        with_map = min(with_map, elapsed)
-    print(f"baseline (empty strategy):              {base:7.2f} s  {n / base:9,.0f} bars/s  (best of {args.repeats})")
-    print(f"LiquidationMapActor + trivial strategy: {with_map:7.2f} s  {n / with_map:9,.0f} bars/s  {info}")
-    ratio = with_map / base
-    print(f"ratio: {ratio:.2f}x (target <= 1.5x: {'met' if ratio <= 1.5 else 'MISSED'}); "
-          f"added cost {(with_map - base) / n * 1e6:.1f} us/bar")
-    if args.breakdown:
-        strat_only, _ = run_once(instrument, bars, custom, with_map=False, strategy_kind="trivial")
-        actor_only, _ = run_once(instrument, bars, custom, with_map=True, strategy_kind="empty")
-        print(f"breakdown: trivial strategy alone {strat_only:.2f} s (+{(strat_only - base) / n * 1e6:.1f} us/bar); "
-              f"actor + empty strategy {actor_only:.2f} s (+{(actor_only - base) / n * 1e6:.1f} us/bar, "
-              f"ratio {actor_only / base:.2f}x)")
+    for minutes in args.oi_minutes:
+        bars, custom, series = tiled_inputs(args.bars, instrument, minutes)
+        n = len(bars)
+        print(f"input: {series.describe()}")
+        base, with_map, info = [], [], {}
+        for _ in range(args.repeats):  # interleaved
+            base.append(run_once(instrument, bars, custom, with_map=False)[0])
+            elapsed, info = run_once(instrument, bars, custom, with_map=True)
+            with_map.append(elapsed)
+        b, a = statistics.median(base), statistics.median(with_map)
+        ratios = sorted(m / e for m, e in zip(with_map, base, strict=True))
+        target = TARGETS.get(minutes)
+        verdict = f"target <= {target:g}x: {'met' if a / b <= target else 'MISSED'}" if target else "no target"
+        print(f"  baseline (empty strategy):              {b:7.2f} s  {n / b:9,.0f} bars/s  {b / n * 1e6:5.1f} us/bar "
+              f"(median of {args.repeats}: {min(base):.2f}-{max(base):.2f})")
+        print(f"  LiquidationMapActor + trivial strategy: {a:7.2f} s  {n / a:9,.0f} bars/s  {info}")
+        print(f"  {minutes}-minute OI: ratio {a / b:.2f}x (per-repeat {ratios[0]:.2f}-{ratios[-1]:.2f}; {verdict}); "
+              f"added cost {(a - b) / n * 1e6:.1f} us/bar")
+        if args.breakdown:
+            strat_only, _ = run_once(instrument, bars, custom, with_map=False, strategy_kind="trivial")
+            actor_only, _ = run_once(instrument, bars, custom, with_map=True, strategy_kind="empty")
+            print(f"  breakdown: trivial strategy alone +{(strat_only - b) / n * 1e6:.1f} us/bar; actor + empty "
+                  f"strategy +{(actor_only - b) / n * 1e6:.1f} us/bar (ratio {actor_only / b:.2f}x)")
+        del bars, custom
+    if not args.no_rss:
+        empty, actor = _rss("empty", args.bars), _rss("actor", args.bars)
+        print(f"peak RSS ({args.bars:,}+ bars, hourly OI, one fresh process each): empty strategy "
+              f"{empty / 1024:.0f} MiB, actor + trivial strategy {actor / 1024:.0f} MiB: ratio {actor / empty:.2f}x "
+              f"(target <= 1.2x: "
+              f"{'met' if actor / empty <= 1.2 else 'MISSED'})")
 
 
 if __name__ == "__main__":

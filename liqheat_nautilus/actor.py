@@ -19,6 +19,7 @@ from liqheat_nautilus.core.params import MapParams
 from liqheat_nautilus.core.profile import load_profile
 from liqheat_nautilus.core.units import NS_PER_SECOND
 from liqheat_nautilus.data import (
+    RATIO_KINDS,
     FundingRate,
     LiquidationCluster,
     LiquidationEvent,
@@ -49,8 +50,8 @@ class LiquidationMapActorConfig(ActorConfig, frozen=True):
     subscribe_trade_ticks : bool, default False
         Also sweep levels with trade prices.
     publish_interval_secs : int, default 3600
-        Publish clusters and a snapshot on the first bar at or after each interval (seconds), and after each
-        open-interest update.
+        Publish clusters and a snapshot on the first bar at or after each interval (seconds), and on the first bar
+        after an open-interest update that changed the clusters (see :class:`LiquidationMapActor`).
     model : str, default "binance_standard"
         Liquidation-price model (see :class:`~liqheat_nautilus.core.params.MapParams`).
     leverage_profile : str, default "neutral"
@@ -78,6 +79,10 @@ class LiquidationMapActorConfig(ActorConfig, frozen=True):
         Relative dead band of the bias.
     history_capacity : int, default 0
         Snapshot ring-buffer capacity for heatmaps (0 = off).
+    long_short_ratio_kind : str, default "accounts"
+        Which :class:`~liqheat_nautilus.data.LongShortRatio` rows split open interest between the sides (one of
+        ``RATIO_KINDS``: ``"accounts"``, ``"top_trader_accounts"``, ``"top_trader_positions"``); the others are
+        ignored.
     map_profile : str, optional
         Path of a map profile file (``liqheat calibrate`` writes them; see
         :mod:`liqheat_nautilus.core.profile`): its ``[map]`` fields replace the fields above.
@@ -133,6 +138,7 @@ class LiquidationMapActorConfig(ActorConfig, frozen=True):
     avg_position_usd: float = _MAP_DEFAULTS.avg_position_usd
     magnet_dead_band: float = _MAP_DEFAULTS.magnet_dead_band
     history_capacity: int = _MAP_DEFAULTS.history_capacity
+    long_short_ratio_kind: str = "accounts"
     map_profile: str | None = None
     map_params_extra: dict | None = None
     oi_instrument_ids: list[str] | None = None
@@ -147,6 +153,8 @@ class LiquidationMapActorConfig(ActorConfig, frozen=True):
 
     def __post_init__(self) -> None:
         """Validate the map parameters when the config is built (a bad value fails here, not mid-run)."""
+        if self.long_short_ratio_kind not in RATIO_KINDS:
+            raise ValueError(f"long_short_ratio_kind {self.long_short_ratio_kind!r} is not one of {list(RATIO_KINDS)}")
         self.map_params()
 
     def map_params(self, inverse: bool = False) -> MapParams:
@@ -207,6 +215,19 @@ class LiquidationMapActor(Actor):
     ``DataType(cls, metadata={"instrument_id": "<id>"})``: subscribe to that (or to ``DataType(cls)``) to receive
     them. Clusters are published before the snapshot of the same update.
 
+    When it publishes (the rule): the map is read — clusters with their ids, magnet, in one compiled pass — on the
+    first bar after every open-interest update and on the first bar at or after each ``publish_interval_secs``.
+    An *update* (every live cluster, the ``CLEARED`` reports, then the snapshot, all stamped with that bar's time)
+    is published when the interval has elapsed since the previous update, or when the read differs from the last
+    published one in which clusters there are: a cluster appeared or vanished (its id), or was cleared, or the
+    magnet's bias changed. A read whose clusters only moved (notional, strength, distance, counts, range by a bin
+    or two, status) publishes nothing until the interval; the snapshot's swept notional then covers everything
+    since the previous snapshot. With open interest every ``publish_interval_secs`` or less often (the hourly
+    default) every reading is published, as before; with finer open interest (e.g. Binance's 5-minute metrics)
+    the strategies see every change of the clusters at once and their notional at least every interval, without
+    about 13 messages per reading. Each update's clusters are complete (a strategy's book keeps exactly the clusters
+    stamped with the snapshot's time).
+
     Real liquidation prints (:class:`~liqheat_nautilus.data.LiquidationEvent`) are recorded in
     :attr:`liquidation_events`; each one sweeps the map at its price like a trade (a liquidation at a price proves
     price reached it, so predicted levels up to there are cleared) and confirms the same-side clusters of the last
@@ -228,6 +249,10 @@ class LiquidationMapActor(Actor):
         self._interval_ns = int(config.publish_interval_secs) * NS_PER_SECOND
         self._next_publish_ns = 0
         self._oi_pending = False
+        self._bar_fast = False  # on_bar's short path: the map exists, is initialized and not warming up
+        self._update_bar = None
+        self._published_read = None  # the engine read of the last published update
+        self._published_bias = None
         self.clusters_published = 0
         self.snapshots_published = 0
         self.last_snapshot: LiquidationMapSnapshot | None = None
@@ -254,6 +279,7 @@ class LiquidationMapActor(Actor):
         multiplier = float(instrument.multiplier) if instrument is not None else 1.0
         self.map = LiquidationMap(self.config.map_params(inverse=inverse), contract_multiplier=multiplier)
         warm_up()  # compile/load the engine's kernels now rather than on the first open-interest update
+        self._update_bar = self.map.engine.update_bar
         # fed from on_bar / on_historical_data rather than registered: one dispatch per bar instead of two
         self.subscribe_bars(self.config.bar_type)
         if self.config.subscribe_trade_ticks:
@@ -274,6 +300,7 @@ class LiquidationMapActor(Actor):
     def _request_warmup(self) -> None:
         start = self.clock.utc_now() - timedelta(seconds=int(self.config.warmup_lookback_secs))
         self._warming = True
+        self._bar_fast = False
         if self.config.warmup_bars:
             self._warmup_pending.add(self.request_bars(self.config.bar_type, start=start,
                                                        callback=self._warmup_answered))
@@ -313,6 +340,8 @@ class LiquidationMapActor(Actor):
     def _is_map_input(self, data: Data) -> bool:
         if isinstance(data, OpenInterest):
             return data.instrument_id in self._oi_instruments
+        if isinstance(data, LongShortRatio) and data.kind != self.config.long_short_ratio_kind:
+            return False
         return isinstance(data, FundingRate | LongShortRatio | TakerVolume) and (
             data.instrument_id == self.config.instrument_id)
 
@@ -360,6 +389,8 @@ class LiquidationMapActor(Actor):
             self.map.reset()
         self._next_publish_ns = 0
         self._oi_pending = False
+        self._bar_fast = False
+        self._published_read = self._published_bias = None
         self.clusters_published = self.snapshots_published = 0
         self.last_snapshot = None
         self.oi_book.reset()
@@ -430,7 +461,15 @@ class LiquidationMapActor(Actor):
         return cluster_id
 
     def on_bar(self, bar: Bar) -> None:
-        """Publish after an open-interest update or when the publish interval has elapsed."""
+        """Feed the bar to the map; read it after an open-interest update or when the publish interval has elapsed,
+        and publish when the rule of the class docstring says so."""
+        if self._bar_fast:  # the hot path: one engine call, two comparisons
+            ts_ns = bar.ts_event
+            self._update_bar(bar.high.as_double(), bar.low.as_double(), bar.close.as_double(), bar.volume.as_double(),
+                             ts_ns)
+            if self._oi_pending or ts_ns >= self._next_publish_ns:
+                self._map_update(ts_ns)
+            return
         liq_map = self.map
         if liq_map is None:
             return
@@ -438,22 +477,36 @@ class LiquidationMapActor(Actor):
             self._warmup_buffer.append(bar)
             return
         ts_ns = bar.ts_event
-        # LiquidationMap.handle_bar inlined (the hot path: one Python frame per bar instead of four)
+        # LiquidationMap.handle_bar inlined
         liq_map.engine.update_bar(bar.high.as_double(), bar.low.as_double(), bar.close.as_double(),
                                   bar.volume.as_double(), ts_ns)
         if not liq_map.has_inputs:
             liq_map._set_has_inputs(True)
         if not liq_map.initialized and liq_map.engine.seeded:  # trades mode: a batch opened at this bar
             liq_map._set_initialized(True)
+        self._bar_fast = liq_map.initialized and self._update_bar is not None
         if self._oi_pending or ts_ns >= self._next_publish_ns:
-            self.publish_map(ts_ns)
+            self._map_update(ts_ns)
 
     def on_trade_tick(self, tick: TradeTick) -> None:
         """Trade ticks only feed the map (registered indicator); nothing to do here."""
 
+    def _map_update(self, ts_ns: int) -> None:
+        """Read the map (first bar after an open-interest update, or the interval elapsed); publish if due or
+        changed."""
+        due = ts_ns >= self._next_publish_ns
+        self._oi_pending = False
+        engine = self.map.engine
+        if not engine.initialized:
+            self._next_publish_ns = ts_ns + self._interval_ns
+            return
+        read = engine.read()
+        if due or not read.same_clusters(self._published_read) or read.magnet.bias != self._published_bias:
+            self._publish(read, ts_ns)
+
     def publish_map(self, ts_ns: int) -> None:
         """
-        Publish the current clusters and a snapshot (no-op until the map is initialized).
+        Read the map and publish an update now: the clusters and a snapshot (no-op until the map is initialized).
 
         Parameters
         ----------
@@ -461,13 +514,19 @@ class LiquidationMapActor(Actor):
             ``ts_event``/``ts_init`` of the published data (UNIX ns).
         """
         self._oi_pending = False
-        self._next_publish_ns = ts_ns + self._interval_ns
         if not self.map.engine.initialized:
+            self._next_publish_ns = ts_ns + self._interval_ns
             return
-        liq_map = self.map
-        # LiquidationMap.update_clusters() and engine.magnet() in one pass (per-bin totals computed once)
-        infos, magnet = liq_map.engine.update_clusters_and_magnet()
-        liq_map.clusters = infos
+        self._publish(self.map.engine.read(), ts_ns)
+
+    def _publish(self, read, ts_ns: int) -> None:
+        """Publish the update of ``read`` (an engine read): every cluster, then the snapshot; record the history."""
+        self._next_publish_ns = ts_ns + self._interval_ns
+        self._published_read = read
+        magnet = read.magnet
+        self._published_bias = magnet.bias
+        infos = read.clusters
+        self.map.clusters = infos
         for info in infos:
             self.publish_data(self._cluster_type, self._to_cluster(info, ts_ns))
         self.clusters_published += len(infos)

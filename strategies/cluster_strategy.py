@@ -338,8 +338,8 @@ class ClusterStrategy(BracketStrategy):
             s = self.book.snapshot
             mult = self.sizer.multiplier(side, s.total_oi_usd, s.long_liquidation_usd, s.short_liquidation_usd)
             quantity *= mult
-            note += (f", OI sizer x{mult:.2f} (OI {s.total_oi_usd / 1e6:,.0f} M USD, long/short "
-                     f"{self.sizer.long_short_ratio(s.long_liquidation_usd, s.short_liquidation_usd):.2f})")
+            ratio, what = self.sizer.decisive_ratio(s.long_liquidation_usd, s.short_liquidation_usd)
+            note += f", OI sizer x{mult:.2f} (OI {s.total_oi_usd / 1e6:,.0f} M USD, {what} {ratio:.2f})"
         cap = leverage_cap(inst, equity, cfg.max_leverage, entry)
         if quantity > cap:
             quantity = cap

@@ -1,10 +1,17 @@
 """``OISizer``: scale a base position size by the open-interest tier and skew it by the liquidation imbalance.
 
 Playbook rule: size up when the market is deep in open interest (more leveraged positions, larger cascades) and
-down when it is thin; lean towards the side the map's imbalance favours. With ``long_usd`` / ``short_usd`` the
-estimated long liquidations below price and short liquidations above (``LiquidationMapSnapshot``), a ratio above
-``short_favour_ratio`` (many longs to liquidate below) favours shorts, below ``long_favour_ratio`` favours longs.
-Trade directions are Nautilus ``PositionSide`` values; usable by any strategy.
+down when it is thin; lean towards the side the crowd is not on. The long/short ratio that decides the lean is
+
+- the venue's real long/short ratio when one is known (:attr:`OISizer.long_short_ratio`, longs ÷ shorts, set from
+  :class:`~liqheat_nautilus.data.LongShortRatio` data of the configured ``ratio_kind``: Binance's account or
+  top-trader ratios, OKX's account ratio); else
+- the map's estimate, ``long_usd / short_usd`` with ``long_usd`` / ``short_usd`` the estimated long liquidations
+  below price and short liquidations above (``LiquidationMapSnapshot``).
+
+Either way a ratio above ``short_favour_ratio`` (a crowded long side, many longs to liquidate below) favours shorts,
+below ``long_favour_ratio`` favours longs. Trade directions are Nautilus ``PositionSide`` values; usable by any
+strategy.
 """
 
 import math
@@ -12,6 +19,8 @@ from decimal import Decimal
 
 from nautilus_trader.common.config import NautilusConfig
 from nautilus_trader.model.enums import PositionSide
+
+from liqheat_nautilus.data import RATIO_KINDS
 
 
 class OISizerConfig(NautilusConfig, frozen=True):
@@ -34,6 +43,12 @@ class OISizerConfig(NautilusConfig, frozen=True):
         Skew for the favoured side.
     disfavoured_multiplier : float, default 0.75
         Skew for the other side.
+    use_long_short_ratio : bool, default True
+        Decide the skew with the venue's real long/short ratio once one was fed (:meth:`OISizer.update_ratio`),
+        instead of the map's liquidation ratio.
+    ratio_kind : str, default "accounts"
+        Which :class:`~liqheat_nautilus.data.LongShortRatio` kind is used, one of ``RATIO_KINDS`` (``accounts``,
+        ``top_trader_accounts``, ``top_trader_positions``); others are ignored.
     """
 
     oi_tiers_usd: tuple[float, ...] = (5e9, 1e9)
@@ -43,6 +58,8 @@ class OISizerConfig(NautilusConfig, frozen=True):
     long_favour_ratio: float = 0.8
     favoured_multiplier: float = 1.25
     disfavoured_multiplier: float = 0.75
+    use_long_short_ratio: bool = True
+    ratio_kind: str = "accounts"
 
     def validate(self) -> None:
         """
@@ -68,6 +85,8 @@ class OISizerConfig(NautilusConfig, frozen=True):
         if self.long_favour_ratio > self.short_favour_ratio:
             raise ValueError(f"OISizerConfig.long_favour_ratio ({self.long_favour_ratio}) must not exceed "
                              f"short_favour_ratio ({self.short_favour_ratio})")
+        if self.ratio_kind not in RATIO_KINDS:
+            raise ValueError(f"OISizerConfig.ratio_kind must be one of {RATIO_KINDS}, got {self.ratio_kind!r}")
 
 
 class OISizer:
@@ -79,6 +98,11 @@ class OISizer:
     config : OISizerConfig, optional
         Thresholds (default: the playbook's, > 5 B USD x1.5, > 1 B x1.0, else x0.5; ratio 1.2 / 0.8).
 
+    Attributes
+    ----------
+    long_short_ratio : float or None
+        The venue's latest long/short ratio (longs ÷ shorts) of the configured kind, ``None`` until one is fed.
+
     Raises
     ------
     ValueError
@@ -88,6 +112,51 @@ class OISizer:
     def __init__(self, config: OISizerConfig | None = None) -> None:
         self.config = config or OISizerConfig()
         self.config.validate()
+        self.long_short_ratio: float | None = None
+
+    def update_ratio(self, ratio: float, kind: str = "accounts") -> bool:
+        """
+        Feed a venue long/short ratio (e.g. from :class:`~liqheat_nautilus.data.LongShortRatio` data).
+
+        Parameters
+        ----------
+        ratio : float
+            Longs ÷ shorts.
+        kind : str, default "accounts"
+            What it counts; only ``config.ratio_kind`` is kept.
+
+        Returns
+        -------
+        bool
+            Whether the ratio was kept (right kind, finite and > 0).
+        """
+        if kind != self.config.ratio_kind or not (math.isfinite(ratio) and ratio > 0.0):
+            return False
+        self.long_short_ratio = float(ratio)
+        return True
+
+    def reset(self) -> None:
+        """Forget the venue ratio."""
+        self.long_short_ratio = None
+
+    def decisive_ratio(self, long_usd: float, short_usd: float) -> tuple[float, str]:
+        """
+        The ratio the skew is decided with, and what it is.
+
+        Parameters
+        ----------
+        long_usd, short_usd : float
+            The map's estimated long and short liquidations (USD).
+
+        Returns
+        -------
+        tuple[float, str]
+            The venue's ratio and ``"<kind> long/short"`` when one is known and ``use_long_short_ratio`` is on,
+            else :meth:`liquidation_ratio` and ``"liquidation long/short"``.
+        """
+        if self.config.use_long_short_ratio and self.long_short_ratio is not None:
+            return self.long_short_ratio, f"{self.config.ratio_kind} long/short"
+        return self.liquidation_ratio(long_usd, short_usd), "liquidation long/short"
 
     def tier_multiplier(self, total_oi_usd: float) -> float:
         """
@@ -109,9 +178,9 @@ class OISizer:
         return float(self.config.base_multiplier)
 
     @staticmethod
-    def long_short_ratio(long_usd: float, short_usd: float) -> float:
+    def liquidation_ratio(long_usd: float, short_usd: float) -> float:
         """
-        Long/short liquidation ratio.
+        The map's long/short liquidation ratio.
 
         Parameters
         ----------
@@ -136,7 +205,7 @@ class OISizer:
         side : PositionSide
             ``LONG`` or ``SHORT`` (the trade's direction).
         long_usd, short_usd : float
-            As in :meth:`long_short_ratio`.
+            As in :meth:`liquidation_ratio` (used when no venue ratio is known, see :meth:`decisive_ratio`).
 
         Returns
         -------
@@ -150,7 +219,7 @@ class OISizer:
         """
         if side not in (PositionSide.LONG, PositionSide.SHORT):
             raise ValueError(f"side must be PositionSide.LONG or PositionSide.SHORT, got {side!r}")
-        ratio = self.long_short_ratio(long_usd, short_usd)
+        ratio, _ = self.decisive_ratio(long_usd, short_usd)
         if ratio > self.config.short_favour_ratio:
             favoured = PositionSide.SHORT
         elif ratio < self.config.long_favour_ratio:

@@ -3,13 +3,18 @@
 Rule: follow the map's magnet bias toward the nearest cluster in its direction (bias ``UP`` -> long toward the
 nearest short-side cluster above; ``DOWN`` -> short toward the nearest long-side cluster below), stop beyond the
 nearest cluster behind the entry; every position is sized by risk and then by the OI sizer: the open-interest
-tier multiplier times the long/short liquidation skew (see :mod:`strategies.oi_sizer`).
+tier multiplier times the long/short skew (see :mod:`strategies.oi_sizer`). The skew uses the venue's real
+long/short ratio when the data holds one (:class:`~liqheat_nautilus.data.LongShortRatio` of the instrument, of the
+sizer's ``ratio_kind``: the Binance ``metrics`` archives and the OKX sample carry them), else the map's long/short
+liquidation ratio.
 """
 
+from nautilus_trader.core.data import Data
+from nautilus_trader.model.data import CustomData, DataType
 from nautilus_trader.model.enums import PositionSide
 
 from liqheat_nautilus.core.enums import Bias
-from liqheat_nautilus.data import LiquidationMapSnapshot
+from liqheat_nautilus.data import LiquidationMapSnapshot, LongShortRatio
 from strategies.cluster_strategy import ClusterStrategy, ClusterStrategyConfig
 from strategies.oi_sizer import OISizerConfig
 
@@ -54,6 +59,35 @@ class OISizedMagnetStrategy(ClusterStrategy):
         if config.oi_sizer is None:
             raise ValueError("OISizedMagnetConfig.oi_sizer must be set")
         super().__init__(config)
+        self.ratios_received = 0
+
+    def on_start(self) -> None:
+        """Subscribe as the base strategy does, and to the venue's long/short ratios."""
+        super().on_start()
+        if self.instrument is not None:
+            self.subscribe_data(DataType(LongShortRatio))
+
+    def on_reset(self) -> None:
+        """Forget the map and the venue ratio."""
+        super().on_reset()
+        self.sizer.reset()
+        self.ratios_received = 0
+
+    def on_data(self, data: Data) -> None:
+        """
+        Feed the instrument's long/short ratios to the sizer; clusters and snapshots as the base strategy.
+
+        Parameters
+        ----------
+        data : Data
+            A ``LongShortRatio``, ``LiquidationCluster`` or ``LiquidationMapSnapshot`` (bare or in ``CustomData``).
+        """
+        inner = data.data if isinstance(data, CustomData) else data
+        if isinstance(inner, LongShortRatio):
+            if inner.instrument_id == self.config.instrument_id and self.sizer.update_ratio(inner.ratio, inner.kind):
+                self.ratios_received += 1
+            return
+        super().on_data(data)
 
     def on_map_update(self, snapshot: LiquidationMapSnapshot) -> None:
         """Enter in the bias direction toward the nearest qualifying cluster.

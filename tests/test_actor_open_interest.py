@@ -10,14 +10,14 @@ from nautilus_trader.model.identifiers import InstrumentId
 from liqheat_nautilus import LiquidationMap, MapParams, OpenInterest
 from liqheat_nautilus.actor import LiquidationMapActor, LiquidationMapActorConfig
 
-BINANCE = InstrumentId.from_str("BTCUSDT.BINANCE")
+BINANCE = InstrumentId.from_str("BTCUSDT-PERP.BINANCE")
 OKX = InstrumentId.from_str("BTC-USDT-SWAP.OKX")
 OTHER = InstrumentId.from_str("ETHUSDT.BINANCE")
 
 
 def _actor(**kwargs) -> LiquidationMapActor:
-    config = LiquidationMapActorConfig(instrument_id=BINANCE,
-                                       bar_type=BarType.from_str("BTCUSDT.BINANCE-1-MINUTE-LAST-EXTERNAL"), **kwargs)
+    config = LiquidationMapActorConfig(
+        instrument_id=BINANCE, bar_type=BarType.from_str("BTCUSDT-PERP.BINANCE-1-MINUTE-LAST-EXTERNAL"), **kwargs)
     actor = LiquidationMapActor(config)
     actor.map = LiquidationMap(MapParams(bin_size=10.0, n_bins=400))
     actor.map.update_raw(100_100.0, 99_900.0, 100_000.0, 1.0, 1)
@@ -29,7 +29,7 @@ def _oi(instrument, usd, ts, venue):
 
 
 def test_sum_over_venues_waits_for_every_venue_and_ignores_others():
-    actor = _actor(oi_instrument_ids=["BTCUSDT.BINANCE", "BTC-USDT-SWAP.OKX"])
+    actor = _actor(oi_instrument_ids=["BTCUSDT-PERP.BINANCE", "BTC-USDT-SWAP.OKX"])
     actor.on_data(_oi(BINANCE, 8e9, 10, "BINANCE"))
     assert math.isnan(actor.map.open_interest_usd)  # OKX has not reported yet
     actor.on_data(_oi(OTHER, 1e9, 11, "BINANCE"))  # another instrument: ignored
@@ -54,7 +54,7 @@ def test_default_is_the_instruments_own_open_interest():
 
 
 def test_stale_venue_holds_updates_back():
-    actor = _actor(oi_instrument_ids=["BTCUSDT.BINANCE", "BTC-USDT-SWAP.OKX"], oi_max_age_secs=3600)
+    actor = _actor(oi_instrument_ids=["BTCUSDT-PERP.BINANCE", "BTC-USDT-SWAP.OKX"], oi_max_age_secs=3600)
     hour = 3_600_000_000_000
     actor.on_data(_oi(BINANCE, 8e9, hour, "BINANCE"))
     actor.on_data(_oi(OKX, 3e9, hour, "OKX"))
@@ -66,7 +66,7 @@ def test_stale_venue_holds_updates_back():
 
 
 def test_map_params_extra_reaches_the_engine_and_rejects_unknown_fields():
-    bar_type = BarType.from_str("BTCUSDT.BINANCE-1-MINUTE-LAST-EXTERNAL")
+    bar_type = BarType.from_str("BTCUSDT-PERP.BINANCE-1-MINUTE-LAST-EXTERNAL")
     config = LiquidationMapActorConfig(instrument_id=BINANCE, bar_type=bar_type,
                                        map_params_extra={"entry_mode": "vwap", "cluster_max_gap": 3})
     params = config.map_params()
@@ -76,7 +76,7 @@ def test_map_params_extra_reaches_the_engine_and_rejects_unknown_fields():
 
 
 def test_trades_mode_without_trade_ticks_is_rejected_at_construction():
-    bar_type = BarType.from_str("BTCUSDT.BINANCE-1-MINUTE-LAST-EXTERNAL")
+    bar_type = BarType.from_str("BTCUSDT-PERP.BINANCE-1-MINUTE-LAST-EXTERNAL")
     for selection in ("gross_value", "top_n", "portion"):
         extra = {"entry_mode": "trades", "trade_selection": selection, "trade_threshold": 0.5}
         with pytest.raises(ValueError, match="subscribe_trade_ticks"):
@@ -89,7 +89,7 @@ def test_trades_mode_without_trade_ticks_is_rejected_at_construction():
 def test_map_profile_fields_reach_the_engine_and_extra_wins(tmp_path):
     from liqheat_nautilus.core.profile import dump_profile
 
-    bar_type = BarType.from_str("BTCUSDT.BINANCE-1-MINUTE-LAST-EXTERNAL")
+    bar_type = BarType.from_str("BTCUSDT-PERP.BINANCE-1-MINUTE-LAST-EXTERNAL")
     path = dump_profile(tmp_path / "p.toml", {"leverage_model": "normal", "leverage_mean": 30.0, "leverage_std": 9.0,
                                               "half_life_hours": 12.0, "leveraged_share": 0.4}, {"note": "synthetic"})
     config = LiquidationMapActorConfig(instrument_id=BINANCE, bar_type=bar_type, map_profile=str(path),
@@ -106,7 +106,7 @@ def test_map_profile_fields_reach_the_engine_and_extra_wins(tmp_path):
 
 T0 = 1_767_571_200_000_000_000  # 2026-01-05 00:00 UTC (synthetic start)
 MINUTE = 60_000_000_000
-BAR_TYPE = BarType.from_str("BTCUSDT.BINANCE-1-MINUTE-LAST-EXTERNAL")
+BAR_TYPE = BarType.from_str("BTCUSDT-PERP.BINANCE-1-MINUTE-LAST-EXTERNAL")
 
 
 def _backtest(config: LiquidationMapActorConfig, trades=(), custom=(), n_bars: int = 6):
@@ -126,7 +126,7 @@ def _backtest(config: LiquidationMapActorConfig, trades=(), custom=(), n_bars: i
     engine = BacktestEngine(BacktestEngineConfig(logging=LoggingConfig(log_level="ERROR")))
     engine.add_venue(Venue("BINANCE"), OmsType.NETTING, AccountType.MARGIN, [Money(100_000, USDT)],
                      default_leverage=Decimal(10))
-    engine.add_instrument(known_perpetual("BTCUSDT.BINANCE"))
+    engine.add_instrument(known_perpetual("BTCUSDT-PERP.BINANCE"))
     price = Price.from_str("100.00")
     engine.add_data([Bar(BAR_TYPE, price, price, price, price, Quantity.from_str("10.000"), T0 + i * MINUTE,
                          T0 + i * MINUTE) for i in range(1, n_bars + 1)])
@@ -207,3 +207,21 @@ def test_long_short_ratio_and_open_interest_through_a_backtest(skew, long_units)
         assert actor.last_snapshot.short_liquidation_usd == pytest.approx(100.0 * (10_000.0 - long_units))
     finally:
         engine.dispose()
+
+
+def test_only_the_configured_ratio_kind_reaches_the_map():
+    from liqheat_nautilus.actor import LiquidationMapActor, LiquidationMapActorConfig
+    from liqheat_nautilus.data import LongShortRatio
+    from liqheat_nautilus.indicator import LiquidationMap
+
+    iid = InstrumentId.from_str("BTCUSDT-PERP.BINANCE")
+    config = LiquidationMapActorConfig(instrument_id=iid, bar_type=BarType.from_str(
+        "BTCUSDT-PERP.BINANCE-1-MINUTE-LAST-EXTERNAL"), long_short_ratio_kind="top_trader_positions")
+    actor = LiquidationMapActor(config)
+    actor.map = LiquidationMap(config.map_params())
+    for kind, ratio in (("accounts", 3.0), ("top_trader_positions", 1.5), ("top_trader_accounts", 0.5)):
+        actor.on_data(LongShortRatio(instrument_id=iid, ratio=ratio, kind=kind, period_secs=300, ts_event=1,
+                                     ts_init=1))
+    assert actor.map.engine.long_short_ratio == 1.5
+    with pytest.raises(ValueError, match="long_short_ratio_kind 'bogus' is not one of"):
+        LiquidationMapActorConfig(instrument_id=iid, bar_type=config.bar_type, long_short_ratio_kind="bogus")

@@ -16,6 +16,7 @@ from nautilus_trader.config import (
     BacktestEngineConfig,
     BacktestRunConfig,
     BacktestVenueConfig,
+    DataCatalogConfig,
     ImportableActorConfig,
     ImportableStrategyConfig,
     LoggingConfig,
@@ -26,6 +27,7 @@ from nautilus_trader.model.identifiers import InstrumentId
 
 from liqheat_nautilus import validation
 from liqheat_nautilus.components import ComponentSection, check_component
+from liqheat_nautilus.core.params import MapParams
 from liqheat_nautilus.paths import project_root
 
 CUSTOM_DATA_CLIENT = "LIQHEAT"
@@ -34,6 +36,8 @@ FUNDING_MODULE = ("liqheat_nautilus.simulation.funding:FundingModule",
 CUSTOM_DATA_CLASSES = (
     "liqheat_nautilus.data.open_interest:OpenInterest",
     "liqheat_nautilus.data.funding_rate:FundingRate",
+    "liqheat_nautilus.data.positioning:LongShortRatio",
+    "liqheat_nautilus.data.positioning:TakerVolume",
 )
 
 
@@ -290,9 +294,35 @@ def load_backtest_file(path: str | Path) -> BacktestFile:
     return spec
 
 
+def _with_warmup(actor: ComponentSection, spec: BacktestFile) -> dict:
+    """
+    The actor's config; a map actor in a run that starts after the catalog's first data warms up from the bars
+    before the start (its seed lookback), unless the file sets ``warmup_lookback_secs`` itself.
+    """
+    config = dict(actor.config)
+    if not spec.data.start or "warmup_lookback_secs" in config:
+        return config
+    from nautilus_trader.common.config import resolve_path
+
+    from liqheat_nautilus.actor import LiquidationMapActorConfig
+
+    try:
+        config_cls = resolve_path(actor.config_path)
+    except (ImportError, AttributeError, ValueError):
+        return config  # reported by the component checks before any run
+    if isinstance(config_cls, type) and issubclass(config_cls, LiquidationMapActorConfig):
+        extra = config.get("map_params_extra") or {}
+        hours = float(extra.get("seed_lookback_hours", MapParams().seed_lookback_hours))
+        config["warmup_lookback_secs"] = int(hours * 3600)
+    return config
+
+
 def to_run_config(spec: BacktestFile, log_level: str = "ERROR") -> BacktestRunConfig:
     """
     Translate a backtest file into Nautilus' ``BacktestRunConfig`` (``raise_exception=True``).
+
+    A run with a ``start`` serves the catalog to the data engine too (``DataCatalogConfig``), so the map actor's
+    warm-up requests the bars before the start and seeds the map from them (see :func:`_with_warmup`).
 
     Parameters
     ----------
@@ -338,8 +368,10 @@ def to_run_config(spec: BacktestFile, log_level: str = "ERROR") -> BacktestRunCo
     )
     engine = BacktestEngineConfig(
         logging=LoggingConfig(log_level=log_level),
-        actors=[ImportableActorConfig(actor_path=a.path, config_path=a.config_path, config=dict(a.config))
-                for a in spec.actors],
+        catalogs=[DataCatalogConfig(path=catalog["catalog_path"], fs_protocol=catalog.get("catalog_fs_protocol"))]
+        if spec.data.start else [],
+        actors=[ImportableActorConfig(actor_path=a.path, config_path=a.config_path,
+                                      config=_with_warmup(a, spec)) for a in spec.actors],
         strategies=[ImportableStrategyConfig(strategy_path=s.path, config_path=s.config_path,
                                              config=dict(s.config)) for s in spec.strategies],
     )

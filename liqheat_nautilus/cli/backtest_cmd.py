@@ -32,6 +32,9 @@ def register(subparsers) -> None:
                         help=f"backtest file (.toml/.yaml/.json); default config/{DEFAULT_CONFIG}")
     target.add_argument("--all", action="store_true",
                         help="run the four example strategies on the same catalog and print a comparison table")
+    parser.add_argument("--config-dir", type=Path, default=None,
+                        help="with --all: the folder holding the four strategies' files (default config/; e.g. "
+                             "config/coinglass for the Coinglass BTC catalog)")
     parser.add_argument("--catalog", type=Path, default=None,
                         help="use this catalog instead of the one in the config(s)")
     parser.add_argument("--instrument", default=None,
@@ -78,7 +81,7 @@ def _run(args: argparse.Namespace) -> int:
         return 2
     try:
         if args.all:
-            specs = [_load(config_dir() / name, args) for name in ALL_CONFIGS]
+            specs = [_load((args.config_dir or config_dir()) / name, args) for name in ALL_CONFIGS]
             comparison = run_all(specs, log_level=log_level, results_dir=results_dir,
                                  show_progress=not args.no_progress)
             print(comparison.text())

@@ -55,6 +55,7 @@ def _register_ingest(sub) -> None:
     okx.add_argument("--catalog", type=Path, default=None,
                      help="catalog folder to create or add to: new, empty, or a catalog (default: catalog/build/...)")
     okx.add_argument("--instrument", default="SOL-USDT-SWAP.OKX", help="instrument id")
+    _add_instrument_sources(okx, exchange_info=False)
     _add_lock_timeout(okx)
     okx.set_defaults(func=_ingest_okx)
     binance = ingest_sub.add_parser(
@@ -65,17 +66,52 @@ def _register_ingest(sub) -> None:
     binance.add_argument("--catalog", type=Path, required=True,
                          help="catalog folder to create or add to: new, empty, or a catalog")
     binance.add_argument("--instrument", default=None,
-                         help="instrument id, e.g. BTCUSDT.BINANCE (default: SYMBOL.BINANCE from the file name)")
+                         help="instrument id, e.g. BTCUSDT-PERP.BINANCE (default: NautilusTrader's id of the file "
+                              "name's symbol: BTCUSDT -> BTCUSDT-PERP.BINANCE, BTCUSD_PERP -> BTCUSD-PERP.BINANCE)")
     binance.add_argument("--kind", default=None, choices=KINDS,
                          help="file kind, for files not named like the archive")
     binance.add_argument("--interval", default=None,
                          help=f"kline interval for renamed kline files: {', '.join(KLINE_INTERVALS)}")
     binance.add_argument("--chunk-rows", default=None, help="rows per Parquet file (default 500000)")
     binance.add_argument("--no-verify", action="store_true", help="skip .CHECKSUM verification")
+    _add_instrument_sources(binance, exchange_info=True)
     _add_lock_timeout(binance)
     binance.set_defaults(func=_ingest_binance)
+    coinglass = ingest_sub.add_parser(
+        "coinglass", help="the Coinglass BTC 4 h set (default: the shipped catalog/coinglass_btc_4h) as a catalog of "
+                          "the Binance BTCUSDT perpetual: 1 h bars, open interest, funding, taker volume")
+    coinglass.add_argument("--source", type=Path, default=None,
+                           help="folder of the set (default: the shipped catalog/coinglass_btc_4h)")
+    coinglass.add_argument("--catalog", type=Path, default=None,
+                           help="catalog folder to create or add to: new, empty, or a catalog (default: "
+                                "catalog/build/coinglass_btc_4h)")
+    coinglass.add_argument("--instrument", default="BTCUSDT-PERP.BINANCE", help="instrument id")
+    _add_instrument_sources(coinglass, exchange_info=True)
+    coinglass.set_defaults(func=_ingest_coinglass)
     ingest.set_defaults(func=_ingest_okx, source=None, catalog=None, instrument="SOL-USDT-SWAP.OKX",
-                        lock_timeout=None)
+                        instrument_spec=[], exchange_info=[], offline=False, api_base=None, lock_timeout=None)
+
+
+def _add_instrument_sources(parser: argparse.ArgumentParser, exchange_info: bool) -> None:
+    """Options naming where instrument definitions come from (see adapters.common.providers)."""
+    parser.add_argument("--instrument-spec", action="append", type=Path, default=[], metavar="FILE",
+                        help="instrument-spec file (TOML or JSON, [[perpetual]] entries; see docs/data.md); "
+                             "repeatable; wins over every other source")
+    if exchange_info:
+        parser.add_argument("--exchange-info", action="append", type=Path, default=[], metavar="FILE",
+                            help="a saved Binance GET /fapi/v1/exchangeInfo (USD-M) or /dapi/v1/exchangeInfo "
+                                 "(COIN-M) response; repeatable")
+    parser.add_argument("--offline", action="store_true",
+                        help="never ask the venue: instruments only from the files given and the catalog")
+    parser.add_argument("--api-base", default=None, help=argparse.SUPPRESS)  # proxy / local recorded server
+
+
+def _instrument_sources(args: argparse.Namespace):
+    from liqheat_nautilus.adapters.common.providers import InstrumentSources
+
+    return InstrumentSources(spec_files=tuple(args.instrument_spec),
+                             exchange_info_files=tuple(getattr(args, "exchange_info", None) or ()),
+                             online=not args.offline, api_base=args.api_base)
 
 
 def _register_fetch(sub) -> None:
@@ -180,7 +216,9 @@ def _ingest_okx(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"ingest failed: {exc}", file=sys.stderr)
         return 2
-    return _write("ingest", lambda: ingest_okx_sample(source, target, args.instrument, lock_timeout=lock_timeout))
+    return _write("ingest", lambda: ingest_okx_sample(source, target, args.instrument,
+                                                      instruments=_instrument_sources(args),
+                                                      lock_timeout=lock_timeout))
 
 
 def _ingest_binance(args: argparse.Namespace) -> int:
@@ -199,7 +237,15 @@ def _ingest_binance(args: argparse.Namespace) -> int:
         return 2
     return _write("ingest", lambda: ingest_binance_files(
         args.files, args.catalog, instrument_id=args.instrument, kind=args.kind, interval=args.interval,
-        chunk_rows=chunk_rows, verify=not args.no_verify, lock_timeout=lock_timeout))
+        chunk_rows=chunk_rows, verify=not args.no_verify, instruments=_instrument_sources(args),
+        lock_timeout=lock_timeout))
+
+
+def _ingest_coinglass(args: argparse.Namespace) -> int:
+    from liqheat_nautilus.adapters.coinglass.loaders import default_coinglass_catalog_dir, ingest_coinglass
+
+    return _write("ingest", lambda: ingest_coinglass(args.source, args.catalog or default_coinglass_catalog_dir(),
+                                                     args.instrument, instruments=_instrument_sources(args)))
 
 
 def _parse_utc_ms(text: str, option: str) -> int:

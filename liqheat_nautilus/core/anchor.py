@@ -38,6 +38,7 @@ from liqheat_nautilus.core.units import NS_PER_HOUR
 __all__ = ["OpenInterestAnchor"]
 
 _ONE_WEIGHT = np.ones((1, 1))
+_NO_DECAY = np.zeros(0)
 TierWeights = Callable[[float], tuple[np.ndarray, np.ndarray]]
 LongShare = Callable[[], float]
 
@@ -77,6 +78,9 @@ class OpenInterestAnchor:
         self.bars = bars
         self.half_lives = np.asarray(half_lives, dtype=np.float64)
         self._decays = bool(np.any(self.half_lives > 0.0))
+        self._hl_safe = np.where(self.half_lives > 0.0, self.half_lives, 1.0)
+        self._hl_none = ~(self.half_lives > 0.0)
+        self._needs_vwap = params.entry_mode in ("oi_spikes", "reference")
         self._tier_weights = tier_weights
         self._long_share = long_share
         self._lookback_ns = int(params.seed_lookback_hours * NS_PER_HOUR)
@@ -118,13 +122,30 @@ class OpenInterestAnchor:
             self._last_close = self.book.price
             return opened
         hours = self._clock_hours(dt_ns / NS_PER_HOUR)
+        factor = _NO_DECAY
         if self._decays and hours > 0.0:
-            hl = self.half_lives
-            self.book.decay(np.where(hl > 0.0, np.exp2(-hours / np.where(hl > 0.0, hl, 1.0)), 1.0))
-        p, price = self.params, self.book.price
+            factor = np.exp2(-hours / self._hl_safe)  # the holding-time survival 2^(−Δτ/h_t); 1 where h_t = 0
+            factor[self._hl_none] = 1.0
+        p, price, book = self.params, self.book.price, self.book
+        self.last_oi_spike = False
+        if not self._needs_vwap and book.fused_anchor:  # the common case: one compiled call
+            long_w, short_w = self._tier_weights(self.bars.imbalance())
+            share = self._long_share()
+            entries, weights, lowest, highest = self.bars.entries(p.entry_mode, p.hot_zone_share, price, False,
+                                                                  p.interval_entry_groups)
+            return book.anchor(factor, entries, weights, lowest, highest, long_w, short_w, share * units,
+                               (1.0 - share) * units)
+        if factor.size:
+            book.decay(factor)
+        if not self._needs_vwap:  # the open-interest change in USD is used by oi_spikes and reference only
+            long_w, short_w = self._tier_weights(self.bars.imbalance())
+            share = self._long_share()
+            entries, weights, lowest, highest = self.bars.entries(p.entry_mode, p.hot_zone_share, price, False,
+                                                                  p.interval_entry_groups)
+            opened = self._to_target(1, share * units, entries, weights, long_w, lowest)
+            return opened + self._to_target(-1, (1.0 - share) * units, entries, weights, short_w, highest)
         vwap = self.bars.vwap(price)
         delta_usd = (units - previous) * (1.0 if p.inverse else vwap)
-        self.last_oi_spike = False
         if p.entry_mode == "oi_spikes":
             self.last_oi_spike = is_oi_spike(delta_usd, list(self._deltas), p.spike_k_sigma, p.spike_min_samples)
             self._deltas.append(delta_usd)
@@ -134,7 +155,10 @@ class OpenInterestAnchor:
         if p.entry_mode == "reference":
             return self._anchor_reference(targets, delta_usd, vwap)
         entries, weights, lowest, highest = self.bars.entries(p.entry_mode, p.hot_zone_share, price,
-                                                              self.last_oi_spike)
+                                                              self.last_oi_spike, p.interval_entry_groups)
+        if book.fused_anchor:
+            return book.anchor(_NO_DECAY, entries, weights, lowest, highest, long_w, short_w, share * units,
+                               (1.0 - share) * units)
         opened = 0.0
         for sign, target, tier_w in targets:
             opened += self._to_target(sign, target, entries, weights, tier_w, lowest if sign > 0 else highest)
@@ -244,11 +268,4 @@ class OpenInterestAnchor:
     def _open_units(self, sign: int, units: float, entries: np.ndarray, weights: np.ndarray, tier_w: np.ndarray,
                     adverse: np.ndarray) -> float:
         """Open enough notional that ``units`` position units survive the sweeps of the entries' later prices."""
-        if units <= 0.0:
-            return 0.0
-        survive = self.book.open_survival(sign, entries, weights, tier_w, adverse)
-        if survive <= 0.0:
-            return 0.0
-        amount = units / survive
-        self.book.open(sign, entries, weights, tier_w, amount, adverse)
-        return amount
+        return self.book.open_units(sign, units, entries, weights, tier_w, adverse)

@@ -20,7 +20,7 @@ import numpy as np
 from liqheat_nautilus.core.cohorts import STATUS_ACTIVE, STATUS_CLEARED, SideBook
 from liqheat_nautilus.core.funding import funding_price_shift
 from liqheat_nautilus.core.grid import PriceGrid
-from liqheat_nautilus.core.kernels import scatter_cohort, sweep_down, sweep_up
+from liqheat_nautilus.core.kernels import anchor_sides, open_cohort, scale_sides, scatter_cohort, sweep_down, sweep_up
 from liqheat_nautilus.core.models import LevelModel
 from liqheat_nautilus.core.params import MapParams
 
@@ -87,6 +87,10 @@ class MapBook:
         n_layers = params.cohort_layers if params.close_mode == "newest_first" else 0
         self.long = SideBook(params.n_bins, n_tiers, n_layers)
         self.short = SideBook(params.n_bins, n_tiers, n_layers)
+        # (first, last) bins holding every non-empty bin of the long (row 0) and short (row 1) side: the compiled
+        # loops over the grid visit only these (a superset: widened when notional lands or the grid moves,
+        # narrowed to the edge bin on the edge's side)
+        self.spans = np.zeros((2, 2), dtype=np.int64)
         self._unit_w = {1: model.unit_factor[1], -1: model.unit_factor[-1]}
         self.reset()
 
@@ -95,6 +99,7 @@ class MapBook:
         self.grid: PriceGrid | None = None
         self.long.reset()
         self.short.reset()
+        self.spans[:] = ((self.params.n_bins, -1), (self.params.n_bins, -1))
         self.ledger = Ledger()
         self.revision = 0
         self.price = math.nan
@@ -150,6 +155,10 @@ class MapBook:
         shift = grid.base_for(price) - grid.base
         self.long.shift(shift)
         self.short.shift(shift)
+        n = grid.n_bins
+        for row in (0, 1):
+            lo, hi = int(self.spans[row, 0]) - shift, int(self.spans[row, 1]) - shift
+            self.spans[row] = (max(lo, 0), min(hi, n - 1)) if lo <= hi and hi >= 0 and lo < n else (n, -1)
         grid.base += shift
         self._set_keep_range()
         self.recompute_edges()
@@ -202,12 +211,20 @@ class MapBook:
     def set_triggers(self) -> None:
         """Recompute the prices whose crossing sweeps each side (after any change of the grid)."""
         self.revision += 1
-        grid = self.grid
+        grid, spans = self.grid, self.spans
         w = grid.width
         k = self.long.edge
         self.long_trigger = (grid.base + k) * w + w * (1.0 - self.long.share.item(k)) if k >= 0 else -math.inf
+        if k < 0:
+            spans[0] = (grid.n_bins, -1)
+        elif spans.item(0, 1) > k:
+            spans[0, 1] = k
         k = self.short.edge
         self.short_trigger = (grid.base + k) * w + w * self.short.share.item(k) if k >= 0 else math.inf
+        if k < 0:
+            spans[1] = (grid.n_bins, -1)
+        elif spans.item(1, 0) < k:
+            spans[1, 0] = k
 
     def recompute_edges(self, scaled_only: bool = False) -> None:
         """
@@ -228,6 +245,15 @@ class MapBook:
         self.set_triggers()
 
     # -- opening and closing ---------------------------------------------------------------------------------
+
+    def _widen(self, sign: int, k_min: int, k_max: int) -> None:
+        """Widen a side's span to bins ``k_min..k_max`` (notional landed there)."""
+        row = 0 if sign > 0 else 1
+        spans = self.spans
+        if k_min < spans.item(row, 0):
+            spans[row, 0] = k_min
+        if k_max > spans.item(row, 1):
+            spans[row, 1] = k_max
 
     def open(self, sign: int, entries: np.ndarray, weights: np.ndarray, tier_w: np.ndarray, amount_usd: float,
              sweep_at: np.ndarray) -> float:
@@ -274,6 +300,7 @@ class MapBook:
         else:
             self.swept_short += swept
         if k_max >= 0:
+            self._widen(sign, k_min, k_max)
             if sign > 0:
                 side.edge = max(side.edge, k_max)
             else:
@@ -281,10 +308,136 @@ class MapBook:
         self.set_triggers()
         return swept
 
+    def open_units(self, sign: int, units: float, entries: np.ndarray, weights: np.ndarray, tier_w: np.ndarray,
+                   sweep_at: np.ndarray) -> float:
+        """
+        Open enough of one side's positions at entry prices that ``units`` position units survive the sweeps of
+        the entries' later prices (one compiled pass: :func:`~.kernels.open_cohort`).
+
+        The cohort's survival ``S`` (position units per USD not liquidated at once) is computed first; then
+        ``units / S`` USD is opened exactly as :meth:`open` opens it.
+
+        Parameters
+        ----------
+        sign : int
+            +1 long, -1 short.
+        units : float
+            Position units that must survive (base units, or USD for inverse contracts).
+        entries, weights, tier_w, sweep_at
+            As :meth:`open`.
+
+        Returns
+        -------
+        float
+            The USD opened (0 when ``units <= 0`` or no level survives).
+        """
+        if units <= 0.0:
+            return 0.0
+        self.settle()
+        side, grid = self.side(sign), self.grid
+        levels, size_w, per_unit = self.model.levels(entries, sign)
+        src = dst = slot = -1
+        layers = side.layers
+        if layers is not None:  # SideBook.new_cohort's choice of layer, committed below only if something opens
+            order = side.order
+            if len(order) < layers.shape[0]:
+                slot = next(s for s in range(layers.shape[0]) if s not in order)
+            else:
+                src, dst = order[0], order[1]
+                slot = src
+        amount, swept, k_min, k_max = open_cohort(
+            np.asarray(entries, dtype=np.float64), levels, per_unit, weights, tier_w, size_w, units,
+            grid.base * grid.width, grid.width, grid.base, side.usd, side.layer_block, src, dst, slot, side.status,
+            side.share, sweep_at, sign, self._inverse, side.units, side.outside,
+        )
+        if amount <= 0.0:
+            return 0.0
+        if layers is not None:
+            if src >= 0:
+                side.order.pop(0)
+            side.order.append(slot)
+        self.ledger.opened += amount
+        self.ledger.swept += swept
+        if sign > 0:
+            self.swept_long += swept
+        else:
+            self.swept_short += swept
+        if k_max >= 0:
+            self._widen(sign, k_min, k_max)
+            if sign > 0:
+                side.edge = max(side.edge, k_max)
+            else:
+                side.edge = k_min if side.edge < 0 else min(side.edge, k_min)
+        self.set_triggers()
+        return amount
+
+    @property
+    def fused_anchor(self) -> bool:
+        """Whether :meth:`anchor` applies (pro-rata closing and levels proportional to the entry price)."""
+        return self.long.layers is None and self.model.per_unit is not None
+
+    def anchor(self, factor: np.ndarray, entries: np.ndarray, weights: np.ndarray, lowest: np.ndarray,
+               highest: np.ndarray, long_w: np.ndarray, short_w: np.ndarray, long_units: float,
+               short_units: float) -> float:
+        """
+        One open-interest reading in one compiled call (:func:`~.kernels.anchor_sides`): decay by ``factor`` (if
+        any), then bring the long side, then the short side, to their target units by :meth:`open_units` at the
+        entries or :meth:`close_fraction` — the same arithmetic in the same order (requires :attr:`fused_anchor`).
+
+        Parameters
+        ----------
+        factor : np.ndarray
+            ``(n_tiers,)`` holding-time survival factors, or ``(0,)`` for no decay.
+        entries, weights : np.ndarray
+            As :meth:`open`.
+        lowest, highest : np.ndarray
+            ``(n,)`` most adverse prices after each entry for the longs and the shorts.
+        long_w, short_w : np.ndarray
+            ``(n_tiers,)`` leverage weights of each side's new positions.
+        long_units, short_units : float
+            Position units each side must hold after the reading.
+
+        Returns
+        -------
+        float
+            USD opened (both sides).
+        """
+        self.settle()
+        grid, long, short = self.grid, self.long, self.short
+        long_levels, size_w = self.model.per_unit[1]
+        short_levels = self.model.per_unit[-1][0]
+        edges = np.array([long.edge, short.edge], dtype=np.int64)
+        out = np.empty((2, 3))
+        before = np.empty(long_w.size)
+        anchor_sides(factor, before, entries, weights, lowest, highest, long_levels, short_levels, size_w, long_w,
+                     short_w, long_units, short_units, grid.base * grid.width, grid.width, grid.base, self._inverse,
+                     long.usd, long.status, long.share, long.units, long.outside, short.usd, short.status,
+                     short.share, short.units, short.outside, long.layer_block, edges, self.spans, out)
+        ledger = self.ledger
+        if factor.size:
+            ledger.decayed += float(np.dot(before, 1.0 - factor))
+        long.edge, short.edge = int(edges[0]), int(edges[1])
+        (opened_l, swept_l, closed_l), (opened_s, swept_s, closed_s) = out.tolist()
+        if opened_l > 0.0:
+            ledger.opened += opened_l
+            ledger.swept += swept_l
+            self.swept_long += swept_l
+        elif closed_l > 0.0:
+            ledger.closed += closed_l
+        if opened_s > 0.0:
+            ledger.opened += opened_s
+            ledger.swept += swept_s
+            self.swept_short += swept_s
+        elif closed_s > 0.0:
+            ledger.closed += closed_s
+        self.set_triggers()
+        return opened_l + opened_s
+
     def open_survival(self, sign: int, entries: np.ndarray, weights: np.ndarray, tier_w: np.ndarray,
                       sweep_at: np.ndarray) -> float:
         """
-        Share of a cohort that would survive :meth:`open` (not liquidated at once), in position units.
+        Share of a cohort that would survive :meth:`open` (not liquidated at once), in position units (numpy; the
+        engine computes it inside :meth:`open_units`).
 
         Parameters
         ----------
@@ -368,9 +521,10 @@ class MapBook:
             The notional closed (USD), added to ``ledger.decayed``.
         """
         self.settle()
-        before = self.long.usd.sum(axis=0) + self.long.outside + self.short.usd.sum(axis=0) + self.short.outside
-        self.long.scale(factor)
-        self.short.scale(factor)
+        before = np.empty(factor.size)
+        long, short = self.long, self.short
+        scale_sides(long.usd, long.layer_block, long.outside, long.units, short.usd, short.layer_block, short.outside,
+                    short.units, factor, before, self.spans)
         decayed = float(np.dot(before, 1.0 - factor))
         self.ledger.decayed += decayed
         self.recompute_edges(scaled_only=True)
@@ -388,6 +542,7 @@ class MapBook:
         if rate == 0.0 or not math.isfinite(self.price) or self.grid is None:
             return
         self.settle()
+        self.spans[:] = ((0, self.grid.n_bins - 1), (0, self.grid.n_bins - 1))  # levels move: any bin may fill
         for sign, side in ((1, self.long), (-1, self.short)):
             shift = funding_price_shift(self.price, rate, sign, self.model.tier_mmr) / self.grid.width
             side.shift_tiers_fractional(shift)

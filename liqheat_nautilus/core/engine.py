@@ -21,12 +21,11 @@ import numpy as np
 
 from liqheat_nautilus.core.anchor import OpenInterestAnchor
 from liqheat_nautilus.core.book import Ledger, MapBook
-from liqheat_nautilus.core.clusters import ClusterTracker
 from liqheat_nautilus.core.cohorts import SideBook
 from liqheat_nautilus.core.enums import ClusterStatus
 from liqheat_nautilus.core.grid import PriceGrid
 from liqheat_nautilus.core.history import MapHistory
-from liqheat_nautilus.core.interval import IntervalBars
+from liqheat_nautilus.core.interval import MAX_BARS, IntervalBars
 from liqheat_nautilus.core.leverage import (
     NORMAL_PROFILES,
     dynamic_normal_parameters,
@@ -45,8 +44,9 @@ from liqheat_nautilus.core.units import NS_PER_HOUR, NS_PER_SECOND
 STATUS_NAMES = tuple(ClusterStatus)  # indexed by the kernels' status codes 0, 1, 2
 __all__ = ["STATUS_NAMES", "Ledger", "LiquidationMapEngine"]
 
-_MAX_PENDING_BARS = 8192
+_MAX_PENDING_BARS = MAX_BARS
 _ONE_WEIGHT = np.ones((1, 1))
+_INF = math.inf
 
 
 class LiquidationMapEngine(MapReads):
@@ -104,9 +104,10 @@ class LiquidationMapEngine(MapReads):
         self._funding_interval_ns = int(p.funding_interval_hours * NS_PER_HOUR)
         self._batch_ns = int(p.trade_batch_secs * NS_PER_SECOND)
         self.history = MapHistory(p.history_capacity, p.n_bins) if p.history_capacity else None
-        self.tracker = ClusterTracker()
+        self._init_reads()
         self.bars = IntervalBars(p.entry_mode == "hot_zones", p.hot_zone_volume_mult, p.hot_zone_window,
                                  int(p.seed_lookback_hours * NS_PER_HOUR))
+        self._bar_rows, self._bar_ts, self._hot_mode = self.bars.rows, self.bars.ts, self.bars.hot_mode
         self.anchor = OpenInterestAnchor(p, self.book, self.bars, hl, self._tier_weights, self._long_share)
         self.reset()
 
@@ -131,7 +132,7 @@ class LiquidationMapEngine(MapReads):
         self._trade_oi_units = math.nan
         self._trade_batch: list[tuple[float, float, bool]] = []
         self._batch_start_ns = 0
-        self.tracker.reset()
+        self._reset_reads()
         if self.history is not None:
             self.history.clear()
 
@@ -196,24 +197,33 @@ class LiquidationMapEngine(MapReads):
         ValueError
             If a price or the volume is out of range or not finite (the state is unchanged).
         """
-        if not (0.0 < low <= close <= high < math.inf and 0.0 <= volume < math.inf):
+        if not (0.0 < low <= close <= high < _INF and 0.0 <= volume < _INF):
             raise ValueError(f"bar at {ts_ns}: need 0 < low <= close <= high < inf and finite volume >= 0, were "
                              f"high={high}, low={low}, close={close}, volume={volume}")
+        # the hot path: plain attribute work, no method call per bar unless something happens
         book = self.book
         if book.grid is None:
             book.init_grid(close)
         if self._trade_batch:
             self._flush_trades()
-        self.bars.append(high, low, close, volume, ts_ns)
-        # deferred sweeps: only the extremes are recorded here (MapBook.settle sweeps when the state is needed)
+        ts_list = self._bar_ts
+        if len(ts_list) >= _MAX_PENDING_BARS:
+            self.bars.compact()
+        self._bar_rows.extend(((high + low + close) / 3.0, low, high, volume))  # IntervalBars.append inline
+        ts_list.append(ts_ns)
+        if self._hot_mode:
+            self.bars.mark_hot(close, volume)
+        # deferred sweeps: only the extremes are recorded here (MapBook.settle sweeps when the state is needed); the
+        # extremes since the last cluster read are never above the pending ones (a read settles first), so they
+        # only need checking when a pending extreme moves
         if low < book.pending_low:
             book.pending_low = low
+            if low < self._low_since:
+                self._low_since = low
         if high > book.pending_high:
             book.pending_high = high
-        if low < self._low_since:
-            self._low_since = low
-        if high > self._high_since:
-            self._high_since = high
+            if high > self._high_since:
+                self._high_since = high
         book.price = close
         self.ts_ns = ts_ns
         if not book.keep_low <= close < book.keep_high:
@@ -226,12 +236,12 @@ class LiquidationMapEngine(MapReads):
             book.init_grid(price)
         if low < book.pending_low:
             book.pending_low = low
+            if low < self._low_since:
+                self._low_since = low
         if high > book.pending_high:
             book.pending_high = high
-        if low < self._low_since:
-            self._low_since = low
-        if high > self._high_since:
-            self._high_since = high
+            if high > self._high_since:
+                self._high_since = high
         book.price = price
         self.ts_ns = ts_ns
         if not book.keep_low <= price < book.keep_high:
@@ -262,13 +272,28 @@ class LiquidationMapEngine(MapReads):
             If ``price`` is not finite and > 0, or ``quantity`` is neither ``nan`` nor finite and >= 0 (the state
             is unchanged).
         """
-        if not 0.0 < price < math.inf:
+        if not 0.0 < price < _INF:
             raise ValueError(f"trade at {ts_ns}: price must be finite and > 0, was {price}")
-        if not (quantity != quantity or 0.0 <= quantity < math.inf):  # nan: price only
+        if not (quantity != quantity or 0.0 <= quantity < _INF):  # nan: price only
             raise ValueError(f"trade at {ts_ns}: quantity must be finite and >= 0 (or nan), was {quantity}")
         if self._trade_batch and ts_ns - self._batch_start_ns >= self._batch_ns:
             self._flush_trades()
-        self._advance(price, price, price, ts_ns)
+        # _advance(price, price, price, ts_ns) inline: the per-tick path
+        book = self.book
+        if book.grid is None:
+            book.init_grid(price)
+        if price < book.pending_low:
+            book.pending_low = price
+            if price < self._low_since:
+                self._low_since = price
+        if price > book.pending_high:
+            book.pending_high = price
+            if price > self._high_since:
+                self._high_since = price
+        book.price = price
+        self.ts_ns = ts_ns
+        if not book.keep_low <= price < book.keep_high:
+            book.recentre(price)
         if quantity > 0.0:  # false for nan
             gross = price * quantity
             if is_buyer_maker:

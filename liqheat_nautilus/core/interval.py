@@ -10,18 +10,23 @@ import math
 
 import numpy as np
 
-from liqheat_nautilus.core.entries import bar_entries, hot_zone_profile, taker_imbalance, volume_profile
+from liqheat_nautilus.core.entries import hot_zone_profile, taker_imbalance, volume_profile
+from liqheat_nautilus.core.kernels import interval_entries
 
 __all__ = ["MAX_BARS", "IntervalBars"]
 
 MAX_BARS = 8192
 """Bars held before the oldest are dropped or merged (14 days of 1-minute bars fit in one merge)."""
 _ONE_WEIGHT = np.ones((1, 1))
+_NO_WEIGHTS = np.zeros(0)
 
 
 class IntervalBars:
     """
     Bars and taker volume of the current interval (or of the seed's lookback before the first reading).
+
+    The bars are kept in one flat list of rows ``(typical price, low, high, volume)`` (:attr:`rows`) and a list of
+    close times, appended to directly by ``LiquidationMapEngine.update_bar`` (no method call per bar).
 
     Parameters
     ----------
@@ -36,8 +41,8 @@ class IntervalBars:
 
     Attributes
     ----------
-    typical, volume, low, high : list[float]
-        Per bar: ``(H + L + C) / 3``, volume (any unit), low, high.
+    rows : list[float]
+        ``4·n`` values: per bar ``(H + L + C) / 3``, low, high, volume (any unit).
     ts : list[int]
         Per bar: close time (UNIX ns).
     hot : list[float]
@@ -51,10 +56,7 @@ class IntervalBars:
         self._hot_mult = hot_volume_mult
         self._hot_alpha = 2.0 / (hot_window + 1.0)
         self._lookback_ns = lookback_ns
-        self.typical: list[float] = []
-        self.volume: list[float] = []
-        self.low: list[float] = []
-        self.high: list[float] = []
+        self.rows: list[float] = []
         self.ts: list[int] = []
         self.hot: list[float] = []
         self.reset()
@@ -67,13 +69,14 @@ class IntervalBars:
 
     def clear(self) -> None:
         """Start a new interval (the rolling volume mean of ``hot_zones`` carries over)."""
-        for values in (self.typical, self.volume, self.low, self.high, self.ts, self.hot):
-            values.clear()
+        self.rows.clear()
+        self.ts.clear()
+        self.hot.clear()
         self.taker_buy = self.taker_sell = 0.0
 
     def append(self, high: float, low: float, close: float, volume: float, ts_ns: int) -> None:
         """
-        Add one bar.
+        Add one bar (what ``LiquidationMapEngine.update_bar`` does inline).
 
         Parameters
         ----------
@@ -84,24 +87,58 @@ class IntervalBars:
         ts_ns : int
             Bar close time (UNIX ns).
         """
-        if len(self.typical) >= MAX_BARS:
+        if len(self.ts) >= MAX_BARS:
             self.compact()
-        self.typical.append((high + low + close) / 3.0)
-        self.volume.append(volume)
-        self.low.append(low)
-        self.high.append(high)
+        self.rows.extend(((high + low + close) / 3.0, low, high, volume))
         self.ts.append(ts_ns)
         if self.hot_mode:
-            ema = self._vol_ema
-            if ema != ema:  # first bar: no rolling mean yet
-                ema = volume
-            hot = volume > self._hot_mult * ema and close > self._prev_close
-            self.hot.append(1.0 if hot else 0.0)
-            self._vol_ema = ema + self._hot_alpha * (volume - ema)
-            self._prev_close = close
+            self.mark_hot(close, volume)
+
+    def mark_hot(self, close: float, volume: float) -> None:
+        """
+        ``hot_zones``: record whether the bar just appended is hot and update the rolling volume mean.
+
+        Parameters
+        ----------
+        close : float
+            The bar's close.
+        volume : float
+            The bar's volume.
+        """
+        ema = self._vol_ema
+        if ema != ema:  # first bar: no rolling mean yet
+            ema = volume
+        hot = volume > self._hot_mult * ema and close > self._prev_close
+        self.hot.append(1.0 if hot else 0.0)
+        self._vol_ema = ema + self._hot_alpha * (volume - ema)
+        self._prev_close = close
 
     def __len__(self) -> int:
-        return len(self.typical)
+        return len(self.ts)
+
+    @property
+    def typical(self) -> list[float]:
+        """Per bar: ``(H + L + C) / 3`` (a copy)."""
+        return self.rows[0::4]
+
+    @property
+    def low(self) -> list[float]:
+        """Per bar: low (a copy)."""
+        return self.rows[1::4]
+
+    @property
+    def high(self) -> list[float]:
+        """Per bar: high (a copy)."""
+        return self.rows[2::4]
+
+    @property
+    def volume(self) -> list[float]:
+        """Per bar: volume (a copy)."""
+        return self.rows[3::4]
+
+    def array(self) -> np.ndarray:
+        """The bars as one ``(n, 4)`` float64 array of rows ``(typical, low, high, volume)``."""
+        return np.array(self.rows).reshape(-1, 4)
 
     def imbalance(self) -> float:
         """Taker imbalance ``(buy − sell) / (buy + sell)`` of the interval (0 without taker volume)."""
@@ -109,7 +146,7 @@ class IntervalBars:
 
     def total_volume(self) -> float:
         """Volume of the interval's bars (their unit)."""
-        return math.fsum(self.volume)
+        return math.fsum(self.rows[3::4])
 
     def vwap(self, price: float) -> float:
         """
@@ -124,12 +161,12 @@ class IntervalBars:
         -------
         float
         """
-        if not self.typical:
+        if not self.ts:
             return price
-        p, w = volume_profile(np.asarray(self.typical), np.asarray(self.volume))
+        p, w = volume_profile(np.array(self.rows[0::4]), np.array(self.rows[3::4]))
         return float(np.dot(p, w))
 
-    def entries(self, mode: str, hot_share: float, price: float, block: bool,
+    def entries(self, mode: str, hot_share: float, price: float, block: bool, n_groups: int = 0,
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """
         Entries of the interval's new positions.
@@ -138,13 +175,17 @@ class IntervalBars:
         ----------
         mode : str
             ``entry_mode``: ``"vwap"`` (one block at the VWAP), ``"hot_zones"`` (hot bars take ``hot_share``),
-            otherwise the volume profile; each bar spread by :func:`~.entries.bar_entries`.
+            otherwise the volume profile; each bar spread by the intrabar rule of :func:`~.entries.bar_entries`
+            (compiled: :func:`~.kernels.interval_entries`).
         hot_share : float
             Share of hot bars in ``"hot_zones"``.
         price : float
             The current price.
         block : bool
             Place one block at the VWAP whatever the mode (an OI spike).
+        n_groups : int, default 0
+            Merge consecutive bars into at most this many groups treated as coarser bars (0: none; see
+            ``MapParams.interval_entry_groups``).
 
         Returns
         -------
@@ -152,15 +193,17 @@ class IntervalBars:
             ``(entries, weights (n, 1), lowest, highest)`` as :func:`~.entries.bar_entries` returns them; a VWAP
             block's adverse prices are the current price.
         """
-        if not self.typical or mode == "vwap" or block:
+        if not self.ts or mode == "vwap" or block:
             one = np.array([price])
             return np.array([self.vwap(price)]), _ONE_WEIGHT, one, one
-        typical, volume = np.asarray(self.typical), np.asarray(self.volume)
+        bars = self.array()
         if mode == "hot_zones":
-            entry_p, entry_w = hot_zone_profile(typical, volume, np.asarray(self.hot), hot_share)
+            _, bar_w = hot_zone_profile(np.array(self.rows[0::4]), np.array(self.rows[3::4]), np.asarray(self.hot),
+                                        hot_share)
+            bar_w = np.ascontiguousarray(bar_w, dtype=np.float64)
         else:
-            entry_p, entry_w = volume_profile(typical, volume)
-        return bar_entries(entry_p, np.asarray(self.low), np.asarray(self.high), entry_w[:, None], price)
+            bar_w = _NO_WEIGHTS
+        return interval_entries(bars, bar_w, n_groups, price)
 
     def since(self, start_ns: int) -> tuple[np.ndarray, ...]:
         """
@@ -178,8 +221,8 @@ class IntervalBars:
         """
         ts = np.asarray(self.ts, dtype=np.int64)
         keep = ts >= start_ns
-        return (ts[keep], np.asarray(self.typical)[keep], np.asarray(self.volume)[keep], np.asarray(self.low)[keep],
-                np.asarray(self.high)[keep])
+        bars = self.array()
+        return ts[keep], bars[keep, 0], bars[keep, 3], bars[keep, 1], bars[keep, 2]
 
     def compact(self) -> None:
         """Drop bars older than the lookback; if still full, merge neighbours (VWAP price, summed volume, min low,
@@ -188,21 +231,20 @@ class IntervalBars:
             cut = self.ts[-1] - self._lookback_ns
             first = next((i for i, t in enumerate(self.ts) if t >= cut), len(self.ts))
             if first > 0:
-                for values in (self.typical, self.volume, self.low, self.high, self.ts, self.hot):
-                    del values[:first]
-                if len(self.typical) < MAX_BARS:
+                del self.rows[: 4 * first]
+                del self.ts[:first]
+                del self.hot[:first]
+                if len(self.ts) < MAX_BARS:
                     return
-        n = len(self.typical) // 2 * 2
-        pp, pv = np.asarray(self.typical[:n]), np.asarray(self.volume[:n])
+        n = len(self.ts) // 2 * 2
+        bars = np.array(self.rows[: 4 * n]).reshape(-1, 4)
+        pp, pv = bars[:, 0], bars[:, 3]
         v2 = pv[0::2] + pv[1::2]
         price = np.where(v2 > 0.0, (pp[0::2] * pv[0::2] + pp[1::2] * pv[1::2]) / np.where(v2 > 0.0, v2, 1.0),
                          0.5 * (pp[0::2] + pp[1::2]))
-        low = np.minimum(np.asarray(self.low[:n:2]), np.asarray(self.low[1:n:2]))
-        high = np.maximum(np.asarray(self.high[:n:2]), np.asarray(self.high[1:n:2]))
-        self.typical[:n] = price.tolist()
-        self.volume[:n] = v2.tolist()
-        self.low[:n] = low.tolist()
-        self.high[:n] = high.tolist()
+        low = np.minimum(bars[0::2, 1], bars[1::2, 1])
+        high = np.maximum(bars[0::2, 2], bars[1::2, 2])
+        self.rows[: 4 * n] = np.column_stack((price, low, high, v2)).ravel().tolist()
         self.ts[:n] = self.ts[1:n:2]
         if self.hot_mode:
             self.hot[:n] = np.maximum(np.asarray(self.hot[:n:2]), np.asarray(self.hot[1:n:2])).tolist()

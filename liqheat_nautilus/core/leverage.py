@@ -239,7 +239,7 @@ def dynamic_normal_parameters(funding_rate: float) -> tuple[float, float]:
     """
     ``(μ, σ)`` of the ``dynamic`` normal profile: ``a = min(|f|·10⁴, 2)``, ``μ = 25 + 30a``, ``σ = 15 − 5a``.
 
-    Source: the Liquidation Map Indicator API (``LIQUIDATION_FACTS``, docs/references.md): a high absolute funding
+    Source: the Liquidation Map Indicator API (docs/references.md): a high absolute funding
     rate (a crowded market) moves the assumed leverage up and concentrates it.
 
     Parameters

@@ -163,6 +163,13 @@ class MapParams:
         Tilt per unit funding rate of the ``dynamic`` profile (>= 0).
     dynamic_max_tilt : float
         Bound on the ``dynamic`` (and taker) tilt ``|a|`` (in [0, 3]).
+    interval_entry_groups : int
+        Cost cap of an open-interest reading (>= 0; 0: no cap): an interval with more bars than this has its
+        consecutive bars merged into this many groups, each treated as one coarser bar (volume-weighted typical
+        price, lowest low, highest high) by the intrabar rule, so a reading costs at most ``6 ×
+        interval_entry_groups`` entries per side whatever the bar and open-interest resolutions. Intervals of at
+        most this many bars (e.g. 1-minute bars with 5- or 15-minute open interest) are unchanged; see
+        docs/methodology.md §10 for its measured effect.
     """
 
     tiers: tuple[float, ...] | None = None
@@ -219,6 +226,7 @@ class MapParams:
     tier_half_lives_hours: tuple[float, ...] = ()
     dynamic_sensitivity: float = 2_000.0
     dynamic_max_tilt: float = 1.0
+    interval_entry_groups: int = 64
 
     def leverage_points(self) -> tuple[float, ...]:
         """
@@ -301,6 +309,7 @@ class MapParams:
             and all(h >= 0.0 for h in self.tier_half_lives_hours),
             "dynamic_sensitivity": self.dynamic_sensitivity >= 0.0,
             "dynamic_max_tilt": 0.0 <= self.dynamic_max_tilt <= 3.0,
+            "interval_entry_groups": self.interval_entry_groups >= 0,
             # leverage >= 1 (1x positions are never liquidated on the long side); MMR and buffer below the
             # highest leverage's 1/L so that a long's level lies below its entry
             "tiers": len(tiers) > 0 and all(t >= 1.0 for t in tiers) and len(set(tiers)) == len(tiers),

@@ -1,7 +1,12 @@
-"""Reads of the map: clusters and magnet in one compiled pass, cumulative curves, bin status, totals.
+"""Reads of the map: clusters, ids and magnet in one compiled pass, cumulative curves, bin status, totals.
 
 The functions take a settled :class:`~liqheat_nautilus.core.book.MapBook` and return plain numbers or arrays;
 :class:`MapReads` is the engine's read interface built on them (every read settles the deferred sweeps first).
+
+Cost: :meth:`MapReads.read` is one compiled pass over the bins (per-bin totals, cluster thresholds and runs, magnet
+forces; :func:`~.kernels.read_totals`) plus one compiled id match (:func:`~.kernels.track_clusters`); it returns a
+:class:`MapRead` of arrays whose :class:`~.clusters.ClusterInfo` objects are built only when asked for. The per-bin
+totals it computes are kept for the curves and the history row until the map changes (``book.revision``).
 """
 
 import math
@@ -9,7 +14,7 @@ import math
 import numpy as np
 
 from liqheat_nautilus.core.book import MapBook
-from liqheat_nautilus.core.clusters import ClusterInfo, ClusterTracker
+from liqheat_nautilus.core.clusters import ClusterInfo, _cluster_info
 from liqheat_nautilus.core.enums import Bias, ClusterStatus, Side
 from liqheat_nautilus.core.history import MapHistory
 from liqheat_nautilus.core.kernels import (
@@ -19,7 +24,11 @@ from liqheat_nautilus.core.kernels import (
     STATUS_CLEARED,
     STATUS_PARTIAL,
     magnet_sums,
+    read_curves,
     read_map,
+    read_totals,
+    row_totals,
+    track_clusters,
 )
 from liqheat_nautilus.core.magnet import Magnet, magnet_from_forces
 from liqheat_nautilus.core.params import MapParams
@@ -27,6 +36,8 @@ from liqheat_nautilus.core.params import MapParams
 __all__ = [
     "SWEPT_SHARE_CLEARED",
     "SWEPT_SHARE_PARTIAL",
+    "ClusterIds",
+    "MapRead",
     "MapReads",
     "bin_status",
     "cluster_fields",
@@ -139,33 +150,219 @@ def cumulative_curves(book: MapBook) -> tuple[np.ndarray, np.ndarray]:
     return long_cum, short_cum
 
 
+_STATUS = (ClusterStatus.ACTIVE, ClusterStatus.PARTIAL)
+_NO_RUNS = np.zeros((0, 6))
+_SIDE = {1: Side.LONG, -1: Side.SHORT}
+
+
+class MapRead:
+    """
+    One read of the map (:meth:`MapReads.read`): its clusters as arrays (largest first), ids, magnet forces.
+
+    Rows are in the order :meth:`MapReads.update_clusters` lists the live clusters (largest notional first, ties
+    in read order: long side first, then by price). :attr:`clusters` builds the :class:`~.clusters.ClusterInfo`
+    objects on first use (live ones, then the ``CLEARED`` reports).
+
+    Attributes
+    ----------
+    ts_ns : int
+        Time of the read (UNIX ns).
+    price : float
+        Price at the read.
+    width : float
+        Bin width (price).
+    ints : np.ndarray
+        ``(m, 5)`` int64 per live cluster: side (+1 long-side, below price; -1 short-side), first and last global
+        bin (the cluster covers ``[first·width, (last + 1)·width)``), id, first-seen time (UNIX ns).
+    floats : np.ndarray
+        ``(m, 4)`` per live cluster: notional (USD), price level, leverage (x), partial (1.0: a bin is PARTIAL).
+    up, down : float
+        Magnet forces (USD / %²).
+    cleared : list[ClusterInfo]
+        Earlier clusters price passed through since the previous read (status ``CLEARED``).
+    """
+
+    __slots__ = ("_clusters", "_magnet", "avg_position_usd", "cleared", "dead_band", "down", "floats", "ints",
+                 "price", "ts_ns", "up", "width")
+
+    def __init__(self, ts_ns: int, price: float, width: float, ints: np.ndarray, floats: np.ndarray, up: float,
+                 down: float, cleared: list[ClusterInfo], avg_position_usd: float, dead_band: float) -> None:
+        self.ts_ns, self.price, self.width, self.ints, self.floats = ts_ns, price, width, ints, floats
+        self.up, self.down, self.cleared = up, down, cleared
+        self.avg_position_usd, self.dead_band = avg_position_usd, dead_band
+        self._clusters: list[ClusterInfo] | None = None
+        self._magnet: Magnet | None = None
+
+    def __len__(self) -> int:
+        return len(self.ints)
+
+    @property
+    def magnet(self) -> Magnet:
+        """The magnet forces and bias (:func:`~.magnet.magnet_from_forces`)."""
+        if self._magnet is None:
+            self._magnet = magnet_from_forces(self.up, self.down, self.dead_band)
+        return self._magnet
+
+    @property
+    def clusters(self) -> list[ClusterInfo]:
+        """Live clusters (largest first) followed by the ``CLEARED`` reports, as :meth:`MapReads.update_clusters`."""
+        if self._clusters is None:
+            self._clusters = self._build()
+        return self._clusters + self.cleared
+
+    def _build(self) -> list[ClusterInfo]:
+        if not len(self.ints):
+            return []
+        width, price, avg, ts = self.width, self.price, self.avg_position_usd, self.ts_ns
+        floats = self.floats.tolist()
+        top = max(f[0] for f in floats)
+        out = []
+        for (side, a, b, cid, first), (n, level, lev, partial) in zip(self.ints.tolist(), floats, strict=True):
+            out.append(_cluster_info({
+                "cluster_id": cid, "side": _SIDE[side], "price_level": level, "price_low": a * width,
+                "price_high": (b + 1) * width, "leverage_tier": lev, "notional_usd": n,
+                "liquidation_count": int(round(n / avg)), "strength": min(max(n / top, 0.0), 1.0),
+                "distance_pct": (level - price) / price * 100.0, "status": _STATUS[partial > 0.5],
+                "first_seen": first, "last_seen": ts,
+            }))
+        return out
+
+    def same_clusters(self, other: "MapRead | None") -> bool:
+        """
+        Whether ``other`` holds the same clusters (the same ids; their notional, range and status may differ) and
+        this read reports no ``CLEARED`` cluster.
+
+        Parameters
+        ----------
+        other : MapRead or None
+
+        Returns
+        -------
+        bool
+        """
+        return (other is not None and not self.cleared and len(self.ints) == len(other.ints)
+                and np.array_equal(np.sort(self.ints[:, 3]), np.sort(other.ints[:, 3])))
+
+
+class ClusterIds:
+    """
+    Stable cluster ids across reads: :class:`~.clusters.ClusterTracker`'s rule as a compiled match
+    (:func:`~.kernels.track_clusters`) over arrays.
+
+    A new cluster takes the id of the earlier same-side cluster whose range (widened by ``match_tolerance`` on each
+    side) overlaps it most, largest new clusters first, each earlier id used once; an earlier cluster no longer
+    found is reported once as ``CLEARED`` when price passed through its range since the previous read.
+
+    Parameters
+    ----------
+    capacity : int
+        Most clusters of one read (``2 × max_clusters_per_side``).
+    """
+
+    def __init__(self, capacity: int) -> None:
+        self.ints = np.zeros((capacity, 5), dtype=np.int64)
+        self.low = np.zeros(capacity)
+        self.high = np.zeros(capacity)
+        self.match_tolerance = 0.0
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget all clusters and restart ids at 1."""
+        self.count = 0
+        self.next_id = 1
+        self.last: MapRead | None = None
+
+    def update(self, runs: np.ndarray, n_long: int, base: int, width: float, ts_ns: int, price: float, up: float,
+               down: float, low_since: float, high_since: float, avg_position_usd: float,
+               dead_band: float) -> MapRead:
+        """
+        Give this read's runs their ids and report the cleared ones.
+
+        Parameters
+        ----------
+        runs : np.ndarray
+            ``(n, 6)`` rows of :func:`~.kernels.read_map`, long side first.
+        n_long : int
+            Long-side runs.
+        base, width
+            Grid base index and bin width (price).
+        ts_ns : int
+            Time of the read (UNIX ns).
+        price, up, down : float
+            Price and magnet forces of the read.
+        low_since, high_since : float
+            Lowest low and highest high since the previous read (price).
+        avg_position_usd, dead_band : float
+            For the clusters' liquidation counts and the magnet's bias.
+
+        Returns
+        -------
+        MapRead
+        """
+        ints, floats, cleared_idx, self.next_id = track_clusters(
+            runs, n_long, base, width, self.ints, self.low, self.high, self.count, self.match_tolerance,
+            self.next_id, ts_ns, low_since, high_since)
+        cleared: list[ClusterInfo] = []
+        if len(cleared_idx):
+            previous = self.last.clusters
+            for c in cleared_idx.tolist():
+                fields = dict(previous[c].__dict__)
+                fields["status"], fields["strength"] = ClusterStatus.CLEARED, 0.0
+                cleared.append(_cluster_info(fields))
+        self.count = len(ints)
+        read = MapRead(ts_ns, price, width, ints, floats, up, down, cleared, avg_position_usd, dead_band)
+        self.last = read
+        return read
+
+
 class MapReads:
     """
     The engine's reads (mixed into :class:`~liqheat_nautilus.core.engine.LiquidationMapEngine`).
 
-    Expects ``book`` (:class:`MapBook`), ``params``, ``tiers`` (``(n_tiers,)`` leverage points), ``tracker``
-    (:class:`~liqheat_nautilus.core.clusters.ClusterTracker`), ``history`` (:class:`MapHistory` or ``None``) and
-    ``ts_ns`` on the instance, and the path extremes ``_low_since``/``_high_since`` since the last cluster update.
+    Expects ``book`` (:class:`MapBook`), ``params``, ``tiers`` (``(n_tiers,)`` leverage points), ``history``
+    (:class:`MapHistory` or ``None``) and ``ts_ns`` on the instance, and the path extremes
+    ``_low_since``/``_high_since`` since the last cluster update; :meth:`_init_reads` sets up the rest.
     """
 
     book: MapBook
     params: MapParams
     tiers: np.ndarray
-    tracker: ClusterTracker
     history: MapHistory | None
     ts_ns: int
     _low_since: float
     _high_since: float
 
+    def _init_reads(self) -> None:
+        n_bins = self.params.n_bins
+        self.tracker = ClusterIds(2 * self.params.max_clusters_per_side)
+        self._tot_long = np.zeros(n_bins)
+        self._tot_short = np.zeros(n_bins)
+        self._tot_rev = -1  # book.revision the totals belong to (-1: none)
+        self._method = METHOD_SIGMA if self.params.cluster_method == "sigma" else METHOD_QUANTILE
+        self.last_read: MapRead | None = None
+
+    def _reset_reads(self) -> None:
+        self.tracker.reset()
+        self._tot_rev = -1
+        self.last_read = None
+
+    def _totals(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per-bin totals of the settled book (kept until the map changes); the arrays are the engine's own."""
+        book = self.book
+        book.settle()
+        if self._tot_rev != book.revision:
+            self._tot_long[:] = row_totals(book.long.usd)
+            self._tot_short[:] = row_totals(book.short.usd)
+            self._tot_rev = book.revision
+        return self._tot_long, self._tot_short
+
     def long_usd(self) -> np.ndarray:
         """Open long notional (USD) per bin, shape ``(n_bins,)``; all of it lies below price."""
-        self.book.settle()
-        return self.book.long.totals()
+        return self._totals()[0].copy()
 
     def short_usd(self) -> np.ndarray:
         """Open short notional (USD) per bin, shape ``(n_bins,)``; all of it lies above price."""
-        self.book.settle()
-        return self.book.short.totals()
+        return self._totals()[1].copy()
 
     def tier_usd(self) -> tuple[np.ndarray, np.ndarray]:
         """Open notional (USD) per bin × leverage point, ``(long, short)``, each a copy ``(n_bins, n_tiers)``."""
@@ -195,8 +392,16 @@ class MapReads:
 
     def cumulative_curves(self) -> tuple[np.ndarray, np.ndarray]:
         """Cumulative liquidation notional outward from price (see :func:`~.reads.cumulative_curves`)."""
-        self.book.settle()
-        return cumulative_curves(self.book)
+        long_t, short_t = self._totals()
+        long_cum, short_cum = np.empty(long_t.size), np.empty(short_t.size)
+        grid = self.book.grid
+        k = grid.local_index(self.book.price) if grid is not None else long_t.size
+        if grid is None:  # no price yet: plain cumulative sums, nothing zeroed
+            long_cum[:] = np.cumsum(long_t[::-1])[::-1]
+            short_cum[:] = np.cumsum(short_t)
+            return long_cum, short_cum
+        read_curves(long_t, short_t, k, long_cum, short_cum)
+        return long_cum, short_cum
 
     def magnet(self) -> Magnet:
         """Magnet force and bias at the current price (see :func:`~liqheat_nautilus.core.magnet.magnet_force`)."""
@@ -216,13 +421,45 @@ class MapReads:
         list[ClusterInfo]
             At most ``max_clusters_per_side`` per side, strength relative to the largest of all.
         """
-        return [ClusterInfo(**fields) for fields in self._read()[0]]
-
-    def _read(self) -> tuple[list[dict], float, float]:
         if self.book.grid is None:
-            return [], 0.0, 0.0
+            return []
         self.book.settle()
-        return cluster_fields(self.book, self.params, self.tiers)
+        return [ClusterInfo(**fields) for fields in cluster_fields(self.book, self.params, self.tiers)[0]]
+
+    def read(self) -> MapRead:
+        """
+        One update of the map's reads: clusters (with stable ids, and the ``CLEARED`` reports since the previous
+        read) and magnet in one compiled pass, as arrays (:class:`MapRead`; its ``ClusterInfo`` objects are
+        built when asked for). The per-bin totals it computes serve :meth:`cumulative_curves`,
+        :meth:`record_history`, :meth:`long_usd` and :meth:`short_usd` until the map changes.
+
+        Returns
+        -------
+        MapRead
+            Also kept as :attr:`last_read`.
+        """
+        book, p = self.book, self.params
+        grid = book.grid
+        low_since, high_since = self._low_since, self._high_since
+        if grid is None:
+            runs, n_long, up, down, base, width = _NO_RUNS, 0, 0.0, 0.0, 0, 0.0
+        else:
+            book.settle()  # before resetting the extremes: keeps ``_low_since <= book.pending_low`` (update_bar)
+            base, width = grid.base, grid.width
+            long, short = book.long, book.short
+            rule = p.status_rule
+            runs, n_long, up, down = read_totals(
+                long.usd, short.usd, bin_status(long.status, long.share, rule),
+                bin_status(short.status, short.share, rule), self.tiers, base, width, self._method,
+                p.cluster_quantile, p.cluster_k_sigma, p.cluster_max_gap, p.max_clusters_per_side, book.price,
+                self._tot_long, self._tot_short, book.spans)
+            self._tot_rev = book.revision
+            self.tracker.match_tolerance = width
+        self._low_since, self._high_since = math.inf, -math.inf
+        read = self.tracker.update(runs, n_long, base, width, self.ts_ns, book.price, up, down, low_since,
+                                   high_since, p.avg_position_usd, p.magnet_dead_band)
+        self.last_read = read
+        return read
 
     def update_clusters(self) -> list[ClusterInfo]:
         """
@@ -233,29 +470,26 @@ class MapReads:
         list[ClusterInfo]
             Current clusters (``ACTIVE``/``PARTIAL``) followed by clusters ``CLEARED`` since the last call.
         """
-        return self.update_clusters_and_magnet()[0]
+        return self.read().clusters
 
     def update_clusters_and_magnet(self) -> tuple[list[ClusterInfo], Magnet]:
         """
-        :meth:`update_clusters` followed by :meth:`magnet`, sharing one pass over the bins.
+        :meth:`update_clusters` followed by :meth:`magnet`, sharing one pass over the bins (:meth:`read`).
 
         Returns
         -------
         tuple[list[ClusterInfo], Magnet]
             Exactly what ``(update_clusters(), magnet())`` return.
         """
-        fields, up, down = self._read()
-        if self.book.grid is not None:
-            self.tracker.match_tolerance = self.book.grid.width
-        result = self.tracker.update_fields(fields, self.ts_ns, self._low_since, self._high_since)
-        self._low_since, self._high_since = math.inf, -math.inf
-        return result, magnet_from_forces(up, down, self.params.magnet_dead_band)
+        read = self.read()
+        return read.clusters, read.magnet
 
     def record_history(self) -> None:
         """Append the current per-bin notional to the snapshot ring buffer (no-op when disabled)."""
         if self.history is not None and self.book.grid is not None:
-            self.history.push(self.ts_ns, self.book.price, self.book.grid.base, self.book.grid.width,
-                              self.long_usd(), self.short_usd())
+            long_t, short_t = self._totals()
+            self.history.push(self.ts_ns, self.book.price, self.book.grid.base, self.book.grid.width, long_t,
+                              short_t)
 
     def active_usd(self) -> float:
         """Total open notional (USD) of both sides in the grid."""

@@ -80,8 +80,17 @@ def select_large_trades(
         n_keep = int(threshold) if selection == "top_n" else int(idx.size * threshold)
         if n_keep <= 0 or idx.size == 0:
             continue
-        order = np.argsort(-gross[idx], kind="stable")
-        mask[idx[order[:n_keep]]] = True
+        if n_keep >= idx.size:
+            mask[idx] = True
+            continue
+        # the n_keep largest, ties taken earliest first (= a stable sort's first n_keep), in O(n): everything above
+        # the n_keep-th largest value, then the earliest trades equal to it
+        values = gross[idx]
+        kth = -np.partition(-values, n_keep - 1)[n_keep - 1]
+        above = values > kth
+        ties = np.flatnonzero(values == kth)[: n_keep - int(above.sum())]
+        above[ties] = True
+        mask[idx[above]] = True
     return mask
 
 

@@ -117,9 +117,10 @@ def read_market_series(
     bar_type: str | None = None,
     start_ns: int | None = None,
     end_ns: int | None = None,
+    ratio_kind: str = "accounts",
 ) -> MarketSeries:
     """
-    Read bars, open interest and funding of one instrument from a Nautilus ``ParquetDataCatalog``.
+    Read bars, open interest, funding and positioning data of one instrument from a Nautilus ``ParquetDataCatalog``.
 
     Parameters
     ----------
@@ -133,12 +134,15 @@ def read_market_series(
         bar type in the catalog.
     start_ns, end_ns : int, optional
         Inclusive time bounds (UNIX ns).
+    ratio_kind : str, default "accounts"
+        Which ``LongShortRatio`` rows to read (one of ``RATIO_KINDS``; a Binance catalog holds three kinds per
+        5-minute stamp).
 
     Returns
     -------
     MarketSeries
-        Rows sorted by ``ts_event``; open interest and funding may be empty. Read as one committed state of the
-        catalog (:func:`~liqheat_nautilus.persistence.transaction.consistent_read`).
+        Rows sorted by ``ts_event``; open interest, funding and positioning data may be empty. Read as one
+        committed state of the catalog (:func:`~liqheat_nautilus.persistence.transaction.consistent_read`).
 
     Raises
     ------
@@ -152,11 +156,11 @@ def read_market_series(
     if not path.is_dir():
         raise IngestError(path, "catalog not found: no such folder (build one with `liqheat catalog ingest` or "
                                 "`liqheat catalog fetch`)")
-    return consistent_read(path, lambda: _read(path, instrument_id, bar_type, start_ns, end_ns))
+    return consistent_read(path, lambda: _read(path, instrument_id, bar_type, start_ns, end_ns, ratio_kind))
 
 
-def _read(path: Path, instrument_id: str, bar_type: str | None, start_ns: int | None,
-          end_ns: int | None) -> MarketSeries:
+def _read(path: Path, instrument_id: str, bar_type: str | None, start_ns: int | None, end_ns: int | None,
+          ratio_kind: str) -> MarketSeries:
     from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
     from liqheat_nautilus.data import FundingRate, LongShortRatio, OpenInterest, TakerVolume
@@ -175,7 +179,8 @@ def _read(path: Path, instrument_id: str, bar_type: str | None, start_ns: int | 
     bars = sorted(bars, key=lambda b: b.ts_event)
     oi = _sorted(cat.query(OpenInterest, identifiers=[instrument_id], **bounds))
     funding = _sorted(cat.query(FundingRate, identifiers=[instrument_id], **bounds))
-    ratios = _sorted(_query_if_present(cat, LongShortRatio, instrument_id, bounds))
+    ratios = [r for r in _sorted(_query_if_present(cat, LongShortRatio, instrument_id, bounds))
+              if r.kind == ratio_kind]
     taker = _sorted(_query_if_present(cat, TakerVolume, instrument_id, bounds))
     n = len(bars)
     return MarketSeries(

@@ -16,14 +16,18 @@ import shutil
 from pathlib import Path
 
 from liqheat_nautilus.adapters.binance.loaders import ingest_binance_files
+from liqheat_nautilus.adapters.common.providers import InstrumentSources
 from liqheat_nautilus.adapters.okx.loaders import ingest_okx_sample
 from liqheat_nautilus.paths import sample_dir
 from liqheat_nautilus.persistence.transaction import CONTROL_DIR
+from tests.adapters.binance.archive_files import DAPI_EXCHANGE_INFO, FAPI_EXCHANGE_INFO, recorded_instruments
 from tests.data_files import data_file
 
 AGG_TRADES = data_file("binance_cm_aggtrades/BTCUSD_PERP-aggTrades-2026-05-08.zip")
 FUNDING_MONTH = data_file("binance_um_fundingrate/BTCUSDT-fundingRate-2026-04.zip")
 CHUNK_ROWS = 10
+OFFLINE = ["--offline", "--exchange-info", str(FAPI_EXCHANGE_INFO), "--exchange-info", str(DAPI_EXCHANGE_INFO)]
+"""CLI options: Binance instrument definitions from the recorded exchangeInfo files, never online."""
 AGG_HEADER = "agg_trade_id,price,quantity,first_trade_id,last_trade_id,transact_time,is_buyer_maker"
 OVERLAY_ROWS = [  # SYNTHETIC rates at the real funding times of 2026-04-15 (00:00, 08:00, 16:00 UTC)
     (1776211200000, 8, 0.0005), (1776240000000, 8, 0.0006), (1776268800000, 8, 0.0007),
@@ -52,8 +56,8 @@ def write_trades(folder: Path) -> Path:
 
 def build_before(catalog: Path) -> None:
     """The catalog before the write (real data, see the module docstring)."""
-    ingest_okx_sample(sample_dir(), catalog, log=None)
-    ingest_binance_files([FUNDING_MONTH], catalog, log=None)
+    ingest_okx_sample(sample_dir(), catalog, instruments=InstrumentSources.offline(), log=None)
+    ingest_binance_files([FUNDING_MONTH], catalog, instruments=recorded_instruments(), log=None)
 
 
 def write_inputs(folder: Path) -> list[Path]:
@@ -63,13 +67,13 @@ def write_inputs(folder: Path) -> list[Path]:
 
 def run_write(inputs: list[Path], catalog: Path) -> None:
     """The write, in this process."""
-    ingest_binance_files(inputs, catalog, chunk_rows=CHUNK_ROWS, log=None)
+    ingest_binance_files(inputs, catalog, chunk_rows=CHUNK_ROWS, instruments=recorded_instruments(), log=None)
 
 
 def cli_args(inputs: list[Path], catalog: Path) -> list[str]:
     """The same write as ``liqheat`` arguments."""
     return ["catalog", "ingest", "binance", *map(str, inputs), "--catalog", str(catalog), "--chunk-rows",
-            str(CHUNK_ROWS)]
+            str(CHUNK_ROWS), *OFFLINE]
 
 
 def committed(catalog: Path) -> dict[str, bytes]:

@@ -21,6 +21,7 @@ from nautilus_trader.model.data import Bar, BarType
 from nautilus_trader.model.objects import Price, Quantity
 from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
+from liqheat_nautilus.adapters.common.providers import InstrumentSources
 from liqheat_nautilus.adapters.okx.loaders import ingest_okx_sample
 from liqheat_nautilus.paths import sample_dir
 from tests.cli_run import CLI_CODE, ROOT, assert_clean_failure, call_liqheat, run_liqheat
@@ -44,7 +45,7 @@ def tree(folder: Path) -> dict[str, bytes]:
 def okx_base(tmp_path_factory) -> Path:
     """A catalog holding the real OKX sample."""
     path = tmp_path_factory.mktemp("okx") / "catalog"
-    ingest_okx_sample(sample_dir(), path, log=None)
+    ingest_okx_sample(sample_dir(), path, instruments=InstrumentSources.offline(), log=None)
     return path
 
 
@@ -87,7 +88,7 @@ def replace_field(line: str, index: int, value: str) -> str:
 def test_okx_ingest_refuses_a_folder_of_user_files(tmp_path):
     user = write_text(tmp_path / "user" / "positions.csv", ["a,b", "1,2"]).parent
     before = tree(user)
-    proc = run_liqheat("catalog", "ingest", "okx", "--catalog", user)
+    proc = run_liqheat("catalog", "ingest", "okx", "--offline", "--catalog", user)
     assert_clean_failure(proc, "ingest failed, catalog unchanged", "'--catalog'", "is not a liqheat/Nautilus catalog",
                          "positions.csv")
     assert tree(user) == before
@@ -96,14 +97,14 @@ def test_okx_ingest_refuses_a_folder_of_user_files(tmp_path):
 def test_okx_ingest_refuses_its_own_source_folder(tmp_path):
     source = okx_source(tmp_path)
     before = tree(source)
-    proc = run_liqheat("catalog", "ingest", "okx", "--source", source, "--catalog", source)
+    proc = run_liqheat("catalog", "ingest", "okx", "--offline", "--source", source, "--catalog", source)
     assert_clean_failure(proc, "the catalog folder is the same as (or holds) the input")
     assert tree(source) == before
 
 
 def test_okx_ingest_refuses_a_file_path(tmp_path):
     file = write_text(tmp_path / "notes.txt", ["keep me"])
-    proc = run_liqheat("catalog", "ingest", "okx", "--catalog", file)
+    proc = run_liqheat("catalog", "ingest", "okx", "--offline", "--catalog", file)
     assert_clean_failure(proc, "notes.txt", "is a file, not a catalog folder")
     assert file.read_text() == "keep me\n" and sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
 
@@ -112,7 +113,7 @@ def test_okx_ingest_refuses_a_file_path(tmp_path):
 def test_okx_file_with_a_header_and_no_rows_leaves_the_catalog(tmp_path, catalog, file):
     source = okx_source(tmp_path, file, lambda lines: lines[:1])
     before = tree(catalog)
-    proc = run_liqheat("catalog", "ingest", "okx", "--source", source, "--catalog", catalog)
+    proc = run_liqheat("catalog", "ingest", "okx", "--offline", "--source", source, "--catalog", catalog)
     assert_clean_failure(proc, f"{file}: line 2: no data rows")
     assert tree(catalog) == before
 
@@ -148,19 +149,21 @@ def test_okx_bad_row_names_file_line_field_and_leaves_the_catalog(tmp_path, cata
 
     source = okx_source(tmp_path, file, change)
     before = tree(catalog)
-    proc = run_liqheat("catalog", "ingest", "okx", "--source", source, "--catalog", catalog)
+    proc = run_liqheat("catalog", "ingest", "okx", "--offline", "--source", source, "--catalog", catalog)
     assert_clean_failure(proc, "ingest failed, catalog unchanged", *expected)
     assert tree(catalog) == before
 
 
 @pytest.mark.parametrize(("args", "expected"), [
-    (["--instrument", "BTC-USDT-SWAP.OKX"], ["'--instrument'", "known: ['SOL-USDT-SWAP.OKX']"]),
+    (["--instrument", "BTC-USDT-SWAP.OKX"], ["field 'instrument'", "no instrument definition for ['BTC-USDT-SWAP.OKX']",
+                                             "--instrument-spec FILE"]),
     (["--source", "no-such-folder"], ["'--source'", "source folder not found"]),
     (["--lock-timeout", "soon"], ["--lock-timeout must be a number >= 0", "'soon'"]),
 ])
 def test_okx_bad_options(catalog, capsys, args, expected):
     before = tree(catalog)
-    assert_clean_failure(call_liqheat(capsys, "catalog", "ingest", "okx", "--catalog", catalog, *args), *expected)
+    proc = call_liqheat(capsys, "catalog", "ingest", "okx", "--offline", "--catalog", catalog, *args)
+    assert_clean_failure(proc, *expected)
     assert tree(catalog) == before
 
 
@@ -227,37 +230,37 @@ def test_binance_bad_file_names_file_line_field_and_leaves_the_catalog(tmp_path,
     (tmp_path / "src").mkdir()
     path = build(tmp_path / "src")
     before = tree(catalog)
-    proc = run_liqheat("catalog", "ingest", "binance", path, "--catalog", catalog)
+    proc = run_liqheat("catalog", "ingest", "binance", path, "--catalog", catalog, *sc.OFFLINE)
     assert_clean_failure(proc, "ingest failed, catalog unchanged", *expected)
     assert tree(catalog) == before
 
 
 @pytest.mark.parametrize(("args", "expected"), [
-    (["--kind", "klines", "--instrument", "BTCUSDT.BINANCE", "--interval", "7x"],
+    (["--kind", "klines", "--instrument", "BTCUSDT-PERP.BINANCE", "--interval", "7x"],
      ["--interval must be one of 1m, 3m, 5m, 15m, 30m, 1h, 2h, 4h, 6h, 8h, 12h, 1d", "'7x'"]),
-    (["--kind", "klines", "--instrument", "BTCUSDT.BINANCE"], ["'--interval'", "kline files need an interval"]),
+    (["--kind", "klines", "--instrument", "BTCUSDT-PERP.BINANCE"], ["'--interval'", "kline files need an interval"]),
     (["--chunk-rows", "-3"], ["--chunk-rows must be a whole number >= 1", "'-3'"]),
     (["--chunk-rows", "lots"], ["--chunk-rows must be a whole number >= 1", "'lots'"]),
-    (["--instrument", "DOGEUSDT.BINANCE"], ["not for instrument 'DOGEUSDT.BINANCE'"]),
+    (["--instrument", "DOGEUSDT.BINANCE"], ["whose instrument id is 'BTCUSDT-PERP.BINANCE', not 'DOGEUSDT.BINANCE'"]),
 ])
 def test_binance_bad_options(tmp_path, catalog, capsys, args, expected):
     renamed = tmp_path / "renamed.csv"
     renamed.write_text("\n".join([KLINE_HEADER, kline(T_S)]) + "\n")  # SYNTHETIC
     path = renamed if "--kind" in args else sc.FUNDING_MONTH
     before = tree(catalog)
-    assert_clean_failure(call_liqheat(capsys, "catalog", "ingest", "binance", path, "--catalog", catalog, *args),
-                         *expected)
+    assert_clean_failure(call_liqheat(capsys, "catalog", "ingest", "binance", path, "--catalog", catalog, *args,
+                                      *sc.OFFLINE), *expected)
     assert tree(catalog) == before
 
 
 def test_binance_catalog_that_is_a_file_or_holds_the_input(tmp_path, catalog):
     file = write_text(tmp_path / "cat.parquet", ["not a catalog"])
-    assert_clean_failure(run_liqheat("catalog", "ingest", "binance", sc.FUNDING_MONTH, "--catalog", file),
-                         "is a file, not a catalog folder")
+    assert_clean_failure(run_liqheat("catalog", "ingest", "binance", sc.FUNDING_MONTH, "--catalog", file,
+                                     *sc.OFFLINE), "is a file, not a catalog folder")
     assert file.read_text() == "not a catalog\n"
     inside = shutil.copy(sc.FUNDING_MONTH, catalog / sc.FUNDING_MONTH.name)
     before = tree(catalog)
-    assert_clean_failure(run_liqheat("catalog", "ingest", "binance", inside, "--catalog", catalog),
+    assert_clean_failure(run_liqheat("catalog", "ingest", "binance", inside, "--catalog", catalog, *sc.OFFLINE),
                          "is the same as (or holds) the input")
     assert tree(catalog) == before
 
@@ -276,7 +279,7 @@ def test_a_300_mb_line_fails_with_bounded_memory(tmp_path, catalog):
     prelude = ("import atexit, re\natexit.register(lambda: open(" + repr(str(rss_file)) + ", 'w').write(re.search("
                "r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1)))\n")
     before = tree(catalog)
-    proc = run_liqheat("catalog", "ingest", "binance", path, "--catalog", catalog, prelude=prelude)
+    proc = run_liqheat("catalog", "ingest", "binance", path, "--catalog", catalog, *sc.OFFLINE, prelude=prelude)
     assert_clean_failure(proc, "BTCUSDT-1m-2024-05-01.zip: line 3: line longer than 65,536 bytes")
     assert tree(catalog) == before
     peak_mb = int(rss_file.read_text()) / 1024
@@ -296,7 +299,7 @@ def _signal_at(step: str, sig: int) -> str:
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
 def test_interrupt_while_staging_ends_cleanly_and_changes_nothing(catalog, sig):
     before = tree(catalog)
-    proc = run_liqheat("catalog", "ingest", "binance", sc.AGG_TRADES, "--catalog", catalog,
+    proc = run_liqheat("catalog", "ingest", "binance", sc.AGG_TRADES, "--catalog", catalog, *sc.OFFLINE,
                        prelude=_signal_at("staged", sig))
     assert proc.returncode == 130
     assert_clean_failure(proc, "ingest interrupted: nothing was committed, the catalog is unchanged")
@@ -304,7 +307,7 @@ def test_interrupt_while_staging_ends_cleanly_and_changes_nothing(catalog, sig):
 
 
 def test_interrupt_while_applying_the_commit_finishes_it(catalog):
-    proc = run_liqheat("catalog", "ingest", "binance", sc.AGG_TRADES, "--catalog", catalog,
+    proc = run_liqheat("catalog", "ingest", "binance", sc.AGG_TRADES, "--catalog", catalog, *sc.OFFLINE,
                        prelude=_signal_at("add:1", signal.SIGINT))
     assert proc.returncode == 130
     assert_clean_failure(proc, "ingest interrupted after its commit point: the catalog holds the complete new data")

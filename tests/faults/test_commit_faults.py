@@ -137,8 +137,8 @@ def test_real_file_size_limit_through_the_cli(states, tmp_path):
     catalog = sc.copy_catalog(states.before_dir, tmp_path / "cat")
     limit = ("import resource, signal\nsignal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
              "resource.setrlimit(resource.RLIMIT_FSIZE, (200_000, resource.RLIM_INFINITY))\n")
-    proc = run_liqheat("catalog", "ingest", "binance", sc.AGG_TRADES, "--catalog", catalog,  # the real day: 2 MB
-                       prelude=limit)
+    proc = run_liqheat("catalog", "ingest", "binance", sc.AGG_TRADES, "--catalog", catalog, *sc.OFFLINE,
+                       prelude=limit)  # the real day: 2 MB of Parquet
     assert_clean_failure(proc, "ingest failed, catalog unchanged", "no space left on the device",
                          "nothing was committed")
     assert sc.committed(catalog) == states.before

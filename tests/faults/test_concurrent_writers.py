@@ -12,16 +12,18 @@ import pytest
 
 import liqheat_nautilus.persistence.transaction as transaction
 from liqheat_nautilus.adapters.binance.loaders import ingest_binance_files
+from liqheat_nautilus.adapters.common.providers import InstrumentSources
 from liqheat_nautilus.adapters.okx.loaders import ingest_okx_sample
 from liqheat_nautilus.paths import sample_dir
 from liqheat_nautilus.persistence.transaction import consistent_read, writer_lock
 from liqheat_nautilus.persistence.validate import validate_catalog
+from tests.adapters.binance.archive_files import recorded_instruments
 from tests.cli_run import CLI_CODE, ROOT, assert_clean_failure, run_liqheat
 from tests.faults import scenario as sc
 
 WRITES = {  # two writes touching different instruments
-    "funding": ["catalog", "ingest", "binance", str(sc.FUNDING_MONTH)],
-    "trades": ["catalog", "ingest", "binance", str(sc.AGG_TRADES)],
+    "funding": ["catalog", "ingest", "binance", str(sc.FUNDING_MONTH), *sc.OFFLINE],
+    "trades": ["catalog", "ingest", "binance", str(sc.AGG_TRADES), *sc.OFFLINE],
 }
 
 
@@ -30,10 +32,10 @@ def base(tmp_path_factory) -> dict:
     """A catalog with the OKX sample, and the data files after both writes (done one after the other)."""
     root = tmp_path_factory.mktemp("concurrent")
     before = root / "before"
-    ingest_okx_sample(sample_dir(), before, log=None)
+    ingest_okx_sample(sample_dir(), before, instruments=InstrumentSources.offline(), log=None)
     both = sc.copy_catalog(before, root / "both")
-    ingest_binance_files([sc.FUNDING_MONTH], both, log=None)
-    ingest_binance_files([sc.AGG_TRADES], both, log=None)
+    ingest_binance_files([sc.FUNDING_MONTH], both, instruments=recorded_instruments(), log=None)
+    ingest_binance_files([sc.AGG_TRADES], both, instruments=recorded_instruments(), log=None)
     return {"before": before, "before_data": sc.committed(before), "both": sc.committed(both)}
 
 
@@ -60,7 +62,7 @@ def test_second_writers_wait_with_a_message_and_both_commits_survive(base, tmp_p
         # a reader is not blocked by the writer and sees the committed state
         started = time.monotonic()
         info = run_liqheat("catalog", "info", "--catalog", str(catalog))
-        assert info.returncode == 0 and "SOL-USDT-SWAP.OKX" in info.stdout and "BTCUSD_PERP" not in info.stdout
+        assert info.returncode == 0 and "SOL-USDT-SWAP.OKX" in info.stdout and "BTCUSD-PERP" not in info.stdout
         assert time.monotonic() - started < 60
         assert all(p.poll() is None for p in procs.values())  # still waiting
     for name, proc in procs.items():

@@ -21,7 +21,7 @@ from nautilus_trader.test_kit.stubs.events import TestEventStubs
 from liqheat_nautilus.adapters.common.instruments import PerpetualSpec, make_perpetual
 from liqheat_nautilus.live.risk_guard import RiskLimits, check_order, quote_notional, reference_price
 
-SPEC = PerpetualSpec("BTCUSDT-PERP", "BINANCE", "BTC", "USDT", "USDT", "0.10", "0.001")
+SPEC = PerpetualSpec("BTCUSDT-PERP.BINANCE", "BTCUSDT", "BTC", "USDT", "USDT", "0.10", "0.001")
 INSTRUMENT = make_perpetual(SPEC)
 IID = INSTRUMENT.id
 LIMITS = RiskLimits(max_notional_per_order={IID.value: 1_000.0}, max_position_notional={IID.value: 3_000.0})
@@ -94,7 +94,8 @@ def test_invalid_limits_name_the_instrument():
 def test_inverse_contract_notional_is_contracts_times_usd_per_contract():
     # BTCUSD_PERP-like: 100 USD per contract (synthetic quote 28,000.0 / 28,000.5). 3 contracts = 300 USD at any
     # price; quantity x price x multiplier (the old formula) said 8,400,150 USD.
-    spec = PerpetualSpec("BTCUSD_PERP", "BINANCE", "BTC", "USD", "BTC", "0.1", "1", multiplier="100", is_inverse=True)
+    spec = PerpetualSpec("BTCUSD-PERP.BINANCE", "BTCUSD_PERP", "BTC", "USD", "BTC", "0.1", "1", multiplier="100",
+                         is_inverse=True)
     inverse = make_perpetual(spec)
     iid = inverse.id
     cache = Cache()

@@ -10,6 +10,7 @@ import pytest
 from filelock import FileLock
 
 from liqheat_nautilus.adapters.binance.loaders import ingest_binance_files
+from liqheat_nautilus.adapters.common.providers import InstrumentSources
 from liqheat_nautilus.adapters.okx.loaders import ingest_okx_sample
 from liqheat_nautilus.paths import sample_dir
 from liqheat_nautilus.persistence.errors import IngestError
@@ -21,9 +22,11 @@ from liqheat_nautilus.persistence.transaction import (
     generation,
     recover,
 )
-from tests.adapters.binance.archive_files import write_archive
+from tests.adapters.binance.archive_files import recorded_instruments, write_archive
 from tests.faults import scenario as sc
 
+OKX = InstrumentSources.offline()  # the sample folder's instrument.toml
+BINANCE = recorded_instruments()  # Binance's recorded exchangeInfo, no network
 DAY_MS = 86_400_000
 T0 = 1_712_707_200_000  # 2024-04-10 00:00 UTC
 
@@ -38,9 +41,9 @@ def _day_of_klines(folder, day: int):
 
 def test_okx_ingest_adds_to_another_venues_catalog(tmp_path):
     catalog = tmp_path / "cat"
-    ingest_binance_files([sc.FUNDING_MONTH], catalog, log=None)
+    ingest_binance_files([sc.FUNDING_MONTH], catalog, instruments=BINANCE, log=None)
     binance = sc.committed(catalog)
-    ingest_okx_sample(sample_dir(), catalog, log=None)
+    ingest_okx_sample(sample_dir(), catalog, instruments=OKX, log=None)
     after = sc.committed(catalog)
     assert {k: v for k, v in after.items() if k in binance} == binance  # every Binance byte kept
     assert any("SOL-USDT-SWAP.OKX" in k for k in after)
@@ -48,16 +51,16 @@ def test_okx_ingest_adds_to_another_venues_catalog(tmp_path):
 
 def test_identical_reingest_commits_nothing(tmp_path):
     catalog = tmp_path / "cat"
-    ingest_okx_sample(sample_dir(), catalog, log=None)
+    ingest_okx_sample(sample_dir(), catalog, instruments=OKX, log=None)
     files, gen = sc.committed(catalog), generation(catalog)
-    ingest_okx_sample(sample_dir(), catalog, log=None)
+    ingest_okx_sample(sample_dir(), catalog, instruments=OKX, log=None)
     assert sc.committed(catalog) == files and generation(catalog) == gen == 1
 
 
 @pytest.mark.parametrize("file", ["funding_rate.csv", "open_interest.csv"])
 def test_okx_file_without_rows_fails_before_anything_is_committed(tmp_path, file):
     catalog = tmp_path / "cat"
-    ingest_okx_sample(sample_dir(), catalog, log=None)
+    ingest_okx_sample(sample_dir(), catalog, instruments=OKX, log=None)
     before = sc.committed(catalog)
     source = tmp_path / "src"
     source.mkdir()
@@ -65,25 +68,26 @@ def test_okx_file_without_rows_fails_before_anything_is_committed(tmp_path, file
         lines = (sample_dir() / name).read_text().splitlines()
         (source / name).write_text("\n".join(lines[:1] if name == file else lines) + "\n")
     with pytest.raises(IngestError, match="no data rows"):
-        ingest_okx_sample(source, catalog, log=None)
+        ingest_okx_sample(source, catalog, instruments=OKX, log=None)
     assert sc.committed(catalog) == before
 
 
 def test_appending_a_day_touches_no_committed_file(tmp_path):
     catalog = tmp_path / "cat"
-    ingest_binance_files([_day_of_klines(tmp_path / "src", d) for d in range(3)], catalog, log=None)
+    days = [_day_of_klines(tmp_path / "src", d) for d in range(3)]
+    ingest_binance_files(days, catalog, instruments=BINANCE, log=None)
     stats = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in (catalog / "data").rglob("*.parquet")}
     siblings = sorted(p.name for p in tmp_path.iterdir())
-    ingest_binance_files([_day_of_klines(tmp_path / "src", 3)], catalog, log=None)
+    ingest_binance_files([_day_of_klines(tmp_path / "src", 3)], catalog, instruments=BINANCE, log=None)
     now = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in (catalog / "data").rglob("*.parquet")}
     assert {p: now[p] for p in stats} == stats  # not copied, rewritten nor moved
-    assert len(now) == len(stats) + 1  # the new day's file only
+    assert len(now) == len(stats) + 2  # the new day's files only: its bars and its taker volume
     assert sorted(p.name for p in tmp_path.iterdir()) == siblings  # no staging copy beside the catalog
 
 
 def test_leftovers_of_an_uncommitted_write_are_removed_on_the_next_open(tmp_path):
     catalog = tmp_path / "cat"
-    ingest_okx_sample(sample_dir(), catalog, log=None)
+    ingest_okx_sample(sample_dir(), catalog, instruments=OKX, log=None)
     before = sc.committed(catalog)
     scratch = control_dir(catalog) / "tx-dead" / "w0" / "data" / "bar"
     scratch.mkdir(parents=True)
@@ -98,7 +102,7 @@ def test_leftovers_of_an_uncommitted_write_are_removed_on_the_next_open(tmp_path
 
 def test_a_journal_is_applied_once_and_again_harmlessly(tmp_path):
     catalog = tmp_path / "cat"
-    ingest_okx_sample(sample_dir(), catalog, log=None)
+    ingest_okx_sample(sample_dir(), catalog, instruments=OKX, log=None)
     old = next((catalog / "data" / "custom_funding_rate").rglob("*.parquet"))
     staged = control_dir(catalog) / "tx-t1" / "w0" / old.name
     staged.parent.mkdir(parents=True)
@@ -140,7 +144,7 @@ def test_a_catalog_moved_aside_by_an_older_version_is_pointed_out(tmp_path):
 
 def test_a_reader_reports_a_commit_that_never_finishes(tmp_path):
     catalog = tmp_path / "cat"
-    ingest_okx_sample(sample_dir(), catalog, log=None)
+    ingest_okx_sample(sample_dir(), catalog, instruments=OKX, log=None)
     (control_dir(catalog) / JOURNAL_NAME).write_text(json.dumps({"txid": "x", "adds": [], "removes": []}))
     lock = FileLock(str(control_dir(catalog) / "write.lock"), thread_local=False)
     with lock, pytest.raises(IngestError, match="kept changing the catalog"):  # a writer applying it forever
@@ -153,5 +157,5 @@ def test_a_failed_first_write_leaves_no_folder(tmp_path):
     bad = tmp_path / "BTCUSDT-fundingRate-2024-04.csv"
     bad.write_text("calc_time,funding_interval_hours,last_funding_rate\n")
     with pytest.raises(IngestError):
-        ingest_binance_files([bad], tmp_path / "new" / "cat", log=None)
+        ingest_binance_files([bad], tmp_path / "new" / "cat", instruments=BINANCE, log=None)
     assert sorted(os.listdir(tmp_path)) == ["BTCUSDT-fundingRate-2024-04.csv"]

@@ -19,8 +19,8 @@ from liqheat_nautilus.persistence.validate import decode_fixed, validate_catalog
 
 T0 = 1_712_707_260_000_000_000  # 2024-04-10 00:01 UTC (ns), first bar close
 M = 60_000_000_000
-BAR_TYPE = BarType.from_str("BTCUSDT.BINANCE-1-MINUTE-LAST-EXTERNAL")
-IID = InstrumentId.from_str("BTCUSDT.BINANCE")
+BAR_TYPE = BarType.from_str("BTCUSDT-PERP.BINANCE-1-MINUTE-LAST-EXTERNAL")
+IID = InstrumentId.from_str("BTCUSDT-PERP.BINANCE")
 
 
 def _bars(closes, stamps):
@@ -34,7 +34,7 @@ def _bars(closes, stamps):
 
 def _clean(path):
     catalog = ParquetDataCatalog(str(path))
-    catalog.write_data([known_perpetual("BTCUSDT.BINANCE")])
+    catalog.write_data([known_perpetual("BTCUSDT-PERP.BINANCE")])
     catalog.write_data(_bars([70_000.0 + i for i in range(30)], [T0 + i * M for i in range(30)]))
     catalog.write_data([OpenInterest(instrument_id=IID, venue="BINANCE", open_interest_usd=1e9 + i,
                                      ts_event=T0 + i * 5 * M, ts_init=T0 + i * 5 * M) for i in range(6)])
@@ -53,7 +53,7 @@ def test_clean_catalog_passes(tmp_path, capsys):
 
 def test_planted_problems_are_reported(tmp_path, capsys):
     catalog = ParquetDataCatalog(str(tmp_path))
-    catalog.write_data([known_perpetual("BTCUSDT.BINANCE")])
+    catalog.write_data([known_perpetual("BTCUSDT-PERP.BINANCE")])
     closes = [70_000.0, 70_001.0, 70_002.0, 80_000.0, 70_003.0, 70_004.0]  # a +14 % spike and back
     stamps = [T0, T0 + M, T0 + M, T0 + 2 * M, T0 + 6 * M, T0 + 7 * M]  # one duplicate, a 4-minute gap
     catalog.write_data(_bars(closes, stamps))
@@ -115,10 +115,10 @@ def test_info_lists_instruments_and_streams(tmp_path, capsys):
     rows = {(s.type_name, s.identifier): s for s in info.streams}
     bars = rows[("bar", str(BAR_TYPE))]
     assert (bars.rows, bars.first_ts, bars.last_ts) == (30, T0, T0 + 29 * M)
-    assert rows[("custom_open_interest", "BTCUSDT.BINANCE")].rows == 6
+    assert rows[("custom_open_interest", "BTCUSDT-PERP.BINANCE")].rows == 6
     assert main(["catalog", "info", "--catalog", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert "BTCUSDT.BINANCE  CryptoPerpetual linear  multiplier 1  tick 0.10  lot 0.001" in out
+    assert "BTCUSDT-PERP.BINANCE  CryptoPerpetual linear  multiplier 1  tick 0.10  lot 0.001" in out
     assert "2024-04-10 00:01:00" in out and "OpenInterest" in out
 
 

@@ -8,16 +8,19 @@ import pytest
 from nautilus_trader.model.enums import PositionSide
 from nautilus_trader.model.instruments import CryptoPerpetual
 
+from liqheat_nautilus.adapters.binance.providers import perpetuals_from_exchange_info
 from liqheat_nautilus.adapters.common.providers import known_perpetual
 from liqheat_nautilus.data import LiquidationCluster, LiquidationMapSnapshot
 from liqheat_nautilus.signals import SIGNAL_COLUMNS, SignalAction, TradeSignal, risk_reward, sentiment_from_bias
 from strategies.cluster_book import ClusterBook
 from strategies.sizing import leverage_cap, risk_quantity, round_quantity, unit_notional
 from strategies.stops import stop_behind_zone, stop_outside_zones
+from tests.adapters.binance.archive_files import DAPI_EXCHANGE_INFO
 
 LONG, SHORT = PositionSide.LONG, PositionSide.SHORT
 SOL = known_perpetual("SOL-USDT-SWAP.OKX")  # linear, multiplier 1, lot 0.01 (real OKX contract spec)
-BTCUSD = known_perpetual("BTCUSD_PERP.BINANCE")  # inverse COIN-M, 100 USD per contract, lot 1
+# inverse COIN-M, 100 USD per contract, lot 1 (Binance's recorded exchangeInfo entry)
+BTCUSD = perpetuals_from_exchange_info(DAPI_EXCHANGE_INFO.read_bytes())["BTCUSD-PERP.BINANCE"]
 
 
 def test_unit_notional_is_nautilus_notional_value():

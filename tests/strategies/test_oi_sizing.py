@@ -1,12 +1,15 @@
-"""OI sizer (hand-computed multipliers) and the OI-sized magnet strategy on SYNTHETIC scenarios."""
+"""OI sizer (hand-computed multipliers) and the OI-sized magnet strategy on SYNTHETIC scenarios, with and without
+the venue's long/short ratio."""
 
 import math
 from decimal import Decimal
 
 import msgspec
 import pytest
+from nautilus_trader.model.data import CustomData, DataType
 from nautilus_trader.model.enums import PositionSide
 
+from liqheat_nautilus.data import LongShortRatio
 from strategies.oi_sizer import OISizer, OISizerConfig
 from strategies.oi_sizing import OISizedMagnetConfig, OISizedMagnetStrategy
 
@@ -37,7 +40,7 @@ def test_size_combines_tier_and_skew():
     # 6 B USD OI -> x1.5; ratio 1.3 favours shorts -> x1.25 for a short: 10 x 1.875
     assert sizer.size(Decimal("10"), PositionSide.SHORT, 6e9, 130.0, 100.0) == pytest.approx(18.75)
     assert sizer.size(Decimal("10"), PositionSide.LONG, 6e9, 130.0, 100.0) == pytest.approx(11.25)
-    assert OISizer.long_short_ratio(5.0, 0.0) == math.inf
+    assert OISizer.liquidation_ratio(5.0, 0.0) == math.inf
 
 
 def test_thresholds_are_config_and_validated():
@@ -94,3 +97,56 @@ def test_magnet_strategy_needs_a_bias(make_scenario):
     strategy = s.strategy(OISizedMagnetStrategy, OISizedMagnetConfig)
     s.run(strategy)
     assert strategy.signals == []
+
+
+def test_venue_ratio_decides_the_skew_when_present():
+    sizer = OISizer()
+    # the map's liquidations 130/100 = 1.3 favour shorts ...
+    assert sizer.skew(PositionSide.SHORT, 130.0, 100.0) == 1.25
+    # ... until the venue's account ratio 0.7 (more short accounts) arrives: it favours longs
+    assert sizer.update_ratio(0.7, "accounts") is True
+    assert sizer.decisive_ratio(130.0, 100.0) == (0.7, "accounts long/short")
+    assert sizer.skew(PositionSide.SHORT, 130.0, 100.0) == 0.75
+    assert sizer.skew(PositionSide.LONG, 130.0, 100.0) == 1.25
+    assert sizer.update_ratio(2.0, "top_trader_positions") is False  # another kind: ignored
+    assert sizer.update_ratio(float("nan")) is False and sizer.update_ratio(0.0) is False
+    assert sizer.long_short_ratio == 0.7
+    ignoring = OISizer(OISizerConfig(use_long_short_ratio=False))
+    ignoring.update_ratio(0.7)
+    assert ignoring.skew(PositionSide.SHORT, 130.0, 100.0) == 1.25  # the map's ratio again
+    top = OISizer(OISizerConfig(ratio_kind="top_trader_positions"))
+    assert top.update_ratio(2.0, "top_trader_positions") and top.skew(PositionSide.SHORT, 1.0, 1.0) == 1.25
+    sizer.reset()
+    assert sizer.long_short_ratio is None
+    with pytest.raises(ValueError, match="ratio_kind must be one of"):
+        OISizer(OISizerConfig(ratio_kind="whales"))
+
+
+def _ratio(s, minute: int, ratio: float, kind: str = "accounts") -> None:
+    """Queue a SYNTHETIC venue long/short ratio just after the bar of ``minute``."""
+    ts = s.ts(minute) + 1
+    r = LongShortRatio(instrument_id=s.instrument_id, ratio=ratio, kind=kind, period_secs=3600, ts_event=ts,
+                       ts_init=ts)
+    s._custom.append(CustomData(DataType(LongShortRatio, metadata={"instrument_id": s.instrument_id.value}), r))
+
+
+@pytest.mark.parametrize(("ratios", "quantity", "note"), [
+    ([], 112.5, "liquidation long/short 1.30"),  # no venue ratio: the map's 1.3 favours shorts, long x0.75
+    ([(2, 0.7, "accounts")], 187.5, "accounts long/short 0.70"),  # venue: more short accounts, long x1.25
+    ([(2, 0.7, "accounts"), (3, 3.0, "top_trader_positions")], 187.5, "accounts long/short 0.70"),
+    ([(2, 0.7, "accounts"), (3, 1.0, "accounts")], 150.0, "accounts long/short 1.00"),  # latest: neutral
+])
+def test_magnet_strategy_uses_the_real_long_short_ratio(make_scenario, ratios, quantity, note):
+    # synthetic: bias UP, short-side cluster at 101, OI 6 B (x1.5), map liquidations long 130 M / short 100 M
+    s = make_scenario()
+    s.bars(s.flat(100.0, 8))
+    for minute, ratio, kind in ratios:
+        _ratio(s, minute, ratio, kind)
+    s.cluster(4, 1, "SHORT", 101.0, strength=0.5)
+    s.snapshot(4, bias="UP", total_oi_usd=6e9, long_usd=130e6, short_usd=100e6)
+    strategy = s.strategy(OISizedMagnetStrategy, OISizedMagnetConfig, trade_size=Decimal("100"))
+    s.run(strategy)
+    [entry] = s.entries(strategy)
+    assert entry["quantity"] == quantity
+    assert note in entry["reason"]
+    assert strategy.ratios_received == sum(kind == "accounts" for _, _, kind in ratios)

@@ -15,13 +15,13 @@ from pathlib import Path
 import pyarrow as pa
 
 from liqheat_nautilus.adapters.binance.parsing import CONVERTERS
-from liqheat_nautilus.adapters.binance.providers import BINANCE_PERPETUALS, BINANCE_VENUE
-from liqheat_nautilus.adapters.common.instruments import perpetual_from
+from liqheat_nautilus.adapters.binance.providers import binance_instrument_id, raw_symbol_of
+from liqheat_nautilus.adapters.common.providers import InstrumentSources, refuse_legacy_ids, resolve_instruments
 from liqheat_nautilus.core.units import NS_PER_DAY, NS_PER_HOUR, NS_PER_MINUTE
 from liqheat_nautilus.persistence.checksum import verify_checksum
 from liqheat_nautilus.persistence.csv_stream import DEFAULT_BLOCK_BYTES, CsvLayout, iter_batches
 from liqheat_nautilus.persistence.errors import IngestError
-from liqheat_nautilus.persistence.transaction import catalog_transaction, log_stderr
+from liqheat_nautilus.persistence.transaction import catalog_transaction, check_target, log_stderr
 from liqheat_nautilus.persistence.writer import DEFAULT_CHUNK_ROWS, IngestSummary, RangeReplacingWriter
 
 # -- file layouts ------------------------------------------------------------------------------------------------
@@ -58,7 +58,7 @@ LAYOUTS: dict[str, CsvLayout] = {
             ("create_time", "symbol", "sum_open_interest", "sum_open_interest_value",
              "count_toptrader_long_short_ratio", "sum_toptrader_long_short_ratio", "count_long_short_ratio",
              "sum_taker_long_short_vol_ratio"),
-            (_S, _S, _F, _F, _S, _S, _S, _S),  # ratio columns are not used and may be blank
+            (_S, _S, _F, _F, _S, _S, _S, _S),  # ratio columns may be blank: read as text, parsed per row
             {},
         ),
         CsvLayout(
@@ -183,8 +183,9 @@ def plan_file(path: str | Path, instrument_id: str | None = None, kind: str | No
     path : str or Path
         An archive file.
     instrument_id : str, optional
-        Overrides the ``SYMBOL.BINANCE`` taken from the file name; required when the name is not a
-        data.binance.vision name. Must agree with the name's symbol when both exist.
+        The Nautilus instrument id (``BTCUSDT-PERP.BINANCE``); by default the one NautilusTrader's Binance adapter
+        gives the file name's symbol. Must agree with the name's symbol when both exist; required when the name
+        is not a data.binance.vision name (the venue symbol is then read back from the id, :func:`raw_symbol_of`).
     kind : str, optional
         One of ``klines``, ``aggTrades``, ``trades``, ``metrics``, ``fundingRate``; required (with
         ``interval`` for klines) when the name is not a data.binance.vision name.
@@ -199,7 +200,7 @@ def plan_file(path: str | Path, instrument_id: str | None = None, kind: str | No
     Raises
     ------
     IngestError
-        If kind or instrument cannot be determined, or the instrument is not a known contract.
+        If kind or instrument cannot be determined or the instrument id is not the file's symbol's.
     """
     try:
         name = parse_binance_name(path)
@@ -212,31 +213,34 @@ def plan_file(path: str | Path, instrument_id: str | None = None, kind: str | No
         if kind == "klines" and interval not in _KLINE_INTERVALS:
             raise IngestError(path, f"kline files need an interval, one of {', '.join(KLINE_INTERVALS)}; got "
                                     f"{interval!r}", field="--interval") from None
-        name = BinanceFileName(symbol=instrument_id.split(".")[0], kind=kind, date="",
+        name = BinanceFileName(symbol=raw_symbol_of(instrument_id), kind=kind, date="",
                                interval=interval if kind == "klines" else "")
     if kind is not None and kind != name.kind:
         raise IngestError(path, f"file name says {name.kind!r}, but kind {kind!r} was given")
-    iid = instrument_id or f"{name.symbol}.{BINANCE_VENUE}"
-    if iid.split(".")[0] != name.symbol:
-        raise IngestError(path, f"file is for symbol {name.symbol!r}, not for instrument {iid!r}")
-    if iid not in BINANCE_PERPETUALS:
-        raise IngestError(path, f"no contract specification for {iid!r}; known: {sorted(BINANCE_PERPETUALS)}")
+    expected = binance_instrument_id(name.symbol).value
+    iid = instrument_id or expected
+    if iid != expected:
+        raise IngestError(path, f"file is for symbol {name.symbol!r}, whose instrument id is {expected!r}, not "
+                                f"{iid!r}")
     return name, iid
 
 
 def ingest_binance_files(paths: Iterable[str | Path], catalog_dir: str | Path, instrument_id: str | None = None,
                          kind: str | None = None, interval: str | None = None,
                          chunk_rows: int = DEFAULT_CHUNK_ROWS, block_bytes: int = DEFAULT_BLOCK_BYTES,
-                         verify: bool = True, lock_timeout: float | None = None,
-                         log: Callable[[str], None] = log_stderr) -> IngestSummary:
+                         verify: bool = True, instruments: InstrumentSources | None = None,
+                         lock_timeout: float | None = None, log: Callable[[str], None] = log_stderr) -> IngestSummary:
     """
     Ingest data.binance.vision futures archive files into a catalog, atomically and idempotently.
 
-    For each file: the ``.CHECKSUM`` sibling is verified when present (before anything is written), the rows are
-    streamed, checked and converted (klines -> ``Bar``, aggTrades/trades -> ``TradeTick``, metrics ->
-    :class:`~liqheat_nautilus.data.OpenInterest`, fundingRate -> :class:`~liqheat_nautilus.data.FundingRate`),
-    and the instrument definition is written. Each file replaces whatever the catalog held for the same type and
-    instrument within the file's time range, so re-running is idempotent and overlapping files do not duplicate
+    The instruments are found before anything is read (:func:`~liqheat_nautilus.adapters.common.providers.
+    resolve_instruments`: the user's spec or exchangeInfo files, the catalog's own definitions, else Binance's
+    ``exchangeInfo`` online) and written with the data. For each file: the ``.CHECKSUM`` sibling is verified when
+    present (before anything is written), the rows are streamed, checked and converted (klines -> ``Bar`` and
+    :class:`~liqheat_nautilus.data.TakerVolume`; aggTrades/trades -> ``TradeTick``; metrics ->
+    :class:`~liqheat_nautilus.data.OpenInterest` and :class:`~liqheat_nautilus.data.LongShortRatio`; fundingRate ->
+    :class:`~liqheat_nautilus.data.FundingRate`). Each file replaces whatever the catalog held for the same type
+    and instrument within the file's time range, so re-running is idempotent and overlapping files do not duplicate
     rows.
 
     Parameters
@@ -247,7 +251,8 @@ def ingest_binance_files(paths: Iterable[str | Path], catalog_dir: str | Path, i
     catalog_dir : str or Path
         The catalog folder to create or update.
     instrument_id : str, optional
-        Instrument id (default ``SYMBOL.BINANCE`` from each file name); see :func:`plan_file`.
+        Instrument id (default: NautilusTrader's id of each file name's symbol, ``BTCUSDT-PERP.BINANCE``); see
+        :func:`plan_file`.
     kind, interval : str, optional
         For files whose names are not data.binance.vision names; see :func:`plan_file`.
     chunk_rows : int, default 500_000
@@ -256,6 +261,8 @@ def ingest_binance_files(paths: Iterable[str | Path], catalog_dir: str | Path, i
         CSV bytes parsed per batch.
     verify : bool, default True
         Verify ``.CHECKSUM`` files when present.
+    instruments : InstrumentSources, optional
+        Where instrument definitions may come from besides the catalog (default: Binance online).
     lock_timeout : float, optional
         Seconds to wait while another process writes the catalog (default: as long as it takes; 0: fail at once).
     log : callable, default: print to stderr
@@ -265,13 +272,13 @@ def ingest_binance_files(paths: Iterable[str | Path], catalog_dir: str | Path, i
     -------
     IngestSummary
         ``instrument_id`` lists the instruments; ``counts``/``first_ts``/``last_ts`` are keyed
-        ``"<Type> <identifier>"`` (e.g. ``"TradeTick BTCUSD_PERP.BINANCE"``), times in UNIX ns.
+        ``"<Type> <identifier>"`` (e.g. ``"TradeTick BTCUSD-PERP.BINANCE"``), times in UNIX ns.
 
     Raises
     ------
     IngestError
-        For a bad name, checksum, header, row or value (naming file, line and field), a target that is not a
-        catalog, a busy catalog or a full disk; the catalog is unchanged.
+        For a bad name, checksum, header, row or value (naming file, line and field), an instrument no source
+        defines, a target that is not a catalog, a busy catalog or a full disk; the catalog is unchanged.
     ValueError
         If ``chunk_rows`` < 1.
     """
@@ -280,32 +287,47 @@ def ingest_binance_files(paths: Iterable[str | Path], catalog_dir: str | Path, i
     paths = [Path(p) for p in paths if not str(p).endswith(".CHECKSUM")]  # sidecars are read with their file
     if not paths:
         raise IngestError(catalog_dir, "no input files given")
+    check_target(catalog_dir, tuple(paths))  # before its instrument definitions are read
     plans = [(path, *plan_file(path, instrument_id, kind, interval)) for path in paths]
+    wanted = {iid: name.symbol for _, name, iid in plans}
+    defs = resolve_instruments(wanted, catalog_dir, instruments, where=plans[0][0])
+    refuse_legacy_ids(catalog_dir, [d[0] for d in defs.values()], where=plans[0][0])
     if verify:
         for path, _, _ in plans:
             verify_checksum(path)
     counts: dict[str, int] = {}
     first: dict[str, int] = {}
     last: dict[str, int] = {}
+
+    def record(key: str, count: int, t0: int | None, t1: int | None) -> None:
+        if not count:
+            return
+        counts[key] = counts.get(key, 0) + count
+        first[key] = min(first.get(key, t0), t0)
+        last[key] = max(last.get(key, t1), t1)
+
     with catalog_transaction(catalog_dir, sources=tuple(paths), lock_timeout=lock_timeout, log=log,
                              command="ingest binance") as catalog:
-        for iid in sorted({iid for _, _, iid in plans}):
-            catalog.write_data([perpetual_from(BINANCE_PERPETUALS, iid)])
+        catalog.write_data([defs[iid][0] for iid in sorted(defs)])
         for path, name, iid in plans:
-            converter = CONVERTERS[name.kind](str(path), perpetual_from(BINANCE_PERPETUALS, iid), name)
+            converter = CONVERTERS[name.kind](str(path), defs[iid][0], name)
             writer = RangeReplacingWriter(catalog, converter.data_cls, converter.identifier, chunk_rows)
+            extra: dict[tuple[type, str], RangeReplacingWriter] = {}
             for batch in iter_batches(path, LAYOUTS[name.kind], block_bytes):
                 writer.add(*converter.convert(batch))
+                for (cls, identifier), (objs, ts) in converter.take_extra().items():
+                    if (cls, identifier) not in extra:
+                        extra[(cls, identifier)] = RangeReplacingWriter(catalog, cls, identifier, chunk_rows)
+                    extra[(cls, identifier)].add(objs, ts)
             count, t0, t1 = writer.finish()
             if not count:
                 raise IngestError(path, "no data rows")
-            key = f"{converter.data_cls.__name__} {converter.identifier}"
-            counts[key] = counts.get(key, 0) + count
-            first[key] = min(first.get(key, t0), t0)
-            last[key] = max(last.get(key, t1), t1)
+            record(f"{converter.data_cls.__name__} {converter.identifier}", count, t0, t1)
+            for (cls, identifier), extra_writer in extra.items():
+                record(f"{cls.__name__} {identifier}", *extra_writer.finish())
     return IngestSummary(
         catalog=str(Path(catalog_dir).resolve()),
-        instrument_id=", ".join(sorted({iid for _, _, iid in plans})),
+        instrument_id=", ".join(sorted(defs)),
         counts=counts,
         first_ts=first,
         last_ts=last,

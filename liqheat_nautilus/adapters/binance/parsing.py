@@ -9,13 +9,15 @@ returns the Nautilus objects and their ``ts_init`` (UNIX ns), checking values on
 names file, line and field. Conventions (binance/binance-public-data README):
 
 - klines: ``open_time`` is the bar open; the bar is stamped at its close, ``open_time + interval`` (the archive's
-  ``close_time`` is that minus 1 ms). ``volume`` is in base units (USD-M) or contracts (COIN-M).
+  ``close_time`` is that minus 1 ms). ``volume`` is in base units (USD-M) or contracts (COIN-M). Each kline also
+  gives the bar's taker volume (:mod:`.positioning`).
 - aggTrades / trades: ``is_buyer_maker`` true means the buyer was the resting order, so the aggressor sold:
   ``AggressorSide.SELLER``; otherwise ``BUYER``. Quantities are base units (USD-M) or contracts (COIN-M); the
   tick keeps the venue's unit and the instrument's multiplier converts contracts to USD (BTCUSD_PERP: 100 USD).
 - metrics (the ``futures/data/openInterestHist`` values every 5 minutes): USD-M ``sum_open_interest`` is base units
   and ``sum_open_interest_value`` USD; COIN-M ``sum_open_interest`` is contracts and ``sum_open_interest_value``
-  base units; the rest follows :func:`~liqheat_nautilus.adapters.common.parsing.open_interest_from_venue`.
+  base units; the rest follows :func:`~liqheat_nautilus.adapters.common.parsing.open_interest_from_venue`. The
+  ratio columns become long/short ratios (:mod:`.positioning`).
 - fundingRate: ``calc_time`` is the funding time, ``last_funding_rate`` the fraction per interval.
 """
 
@@ -32,6 +34,7 @@ from nautilus_trader.model.enums import AggressorSide
 from nautilus_trader.model.identifiers import InstrumentId
 from nautilus_trader.model.instruments import CryptoPerpetual
 
+from liqheat_nautilus.adapters.binance.positioning import long_short_ratios_of_metrics, taker_volume_of_klines
 from liqheat_nautilus.adapters.binance.schemas import ForceOrderData, ForceOrderMsg, TradeTypeData, TradeTypeMsg
 from liqheat_nautilus.adapters.common.parsing import (
     FUNDING_RATE_MAX,
@@ -83,6 +86,19 @@ class ArchiveConverter:
         self.name = name
         self._last_ts: int | None = None
         self._unit = EpochUnit(path)
+        self._extra: dict[tuple[type, str], tuple[list, np.ndarray]] = {}
+
+    def take_extra(self) -> dict[tuple[type, str], tuple[list, np.ndarray]]:
+        """
+        The other streams the last :meth:`convert` produced (klines: taker volume; metrics: long/short ratios).
+
+        Returns
+        -------
+        dict[tuple[type, str], tuple[list, np.ndarray]]
+            ``{(data class, catalog identifier): (objects, ts_init int64 ns)}`` in time order; emptied by the call.
+        """
+        extra, self._extra = self._extra, {}
+        return extra
 
     @property
     def identifier(self) -> str:
@@ -194,8 +210,8 @@ class KlineConverter(ArchiveConverter):
         ts_u = ts.astype(np.uint64)
         bars = Bar.from_raw_arrays_to_list(self.bar_type, self.instrument.price_precision,
                                            self.instrument.size_precision, o, h, lo, c, volume, ts_u, ts_u)
+        self._extra.update(taker_volume_of_klines(self, batch, volume, ts))
         return bars, ts
-
 
 class _TradeConverter(ArchiveConverter):
     data_cls = TradeTick
@@ -302,6 +318,7 @@ class MetricsConverter(ArchiveConverter):
                                                       ts_event=t, ts_init=t, **dict(zip(names, (a, v), strict=True))))
             except ValueError as exc:
                 raise self._fail(batch, pos, "sum_open_interest_value", str(exc)) from None
+        self._extra.update(long_short_ratios_of_metrics(self, batch, ts))
         return items, ts
 
 

@@ -27,9 +27,10 @@ class PollTarget(NautilusConfig, frozen=True, forbid_unknown_fields=True):
         ccxt unified symbol, e.g. ``"BTC/USDT:USDT"`` (linear perpetual) or ``"BTC/USD:BTC"`` (inverse).
     instrument_id : str
         Nautilus instrument id the data is published under (``metadata={"instrument_id": ...}`` and the
-        ``instrument_id`` field), e.g. ``"BTCUSDT-PERP.BINANCE"``. Give each venue its own id with that venue
-        (``"BTCUSDT.BYBIT"``, ``"BTC-USDT-SWAP.OKX"``): ``LiquidationMapActor`` sums open interest per instrument
-        venue over its ``oi_instrument_ids``. The instrument need not be loaded in the node.
+        ``instrument_id`` field), e.g. ``"BTCUSDT-PERP.BINANCE"``. Give each venue its own id with that venue, as
+        NautilusTrader's adapters name them (``"BTCUSDT-LINEAR.BYBIT"``, ``"BTC-USDT-SWAP.OKX"``):
+        ``LiquidationMapActor`` sums open interest per instrument venue over its ``oi_instrument_ids``. The
+        instrument need not be loaded in the node.
     venue : str, default ""
         Label written into ``OpenInterest.venue`` (default: the exchange id upper-cased).
     price_instrument_id : str, default ""

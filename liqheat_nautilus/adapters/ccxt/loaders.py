@@ -33,7 +33,8 @@ from liqheat_nautilus.adapters.ccxt.parsing import (
     ticks_from_trades,
     timeframe_ms,
 )
-from liqheat_nautilus.adapters.ccxt.providers import instrument_from_market, resolve_market, same_as_known
+from liqheat_nautilus.adapters.ccxt.providers import instrument_from_market, resolve_market
+from liqheat_nautilus.adapters.common.providers import refuse_legacy_ids
 from liqheat_nautilus.core.units import NS_PER_MS
 from liqheat_nautilus.data import FundingRate, OpenInterest
 from liqheat_nautilus.persistence.errors import IngestError
@@ -109,7 +110,7 @@ class _Fetcher:
         self.call(exchange.load_markets)
         self.market = resolve_market(exchange, plan.symbol, spec.venue)
         self.symbol = self.market["symbol"]
-        self.instrument = same_as_known(instrument_from_market(self.market, spec.venue, exchange.precisionMode))
+        self.instrument = instrument_from_market(self.market, spec.venue, exchange.precisionMode)
 
     def call(self, fn: Callable, *args, **kwargs):
         """Call a ccxt method with the retry policy (backoff on transient errors); raises its last error."""
@@ -302,6 +303,7 @@ def fetch_to_catalog(plan: FetchPlan, catalog_dir: str | Path, exchange: ccxt.Ex
     exchange = exchange or make_exchange(plan.exchange, api_base=api_base)
     fetcher = _Fetcher(plan, exchange, spec, policy, sleep, log)
     instrument = fetcher.instrument
+    refuse_legacy_ids(catalog_dir, [instrument], where=f"{plan.exchange} {plan.symbol}")
     bar_type = bar_type_for(instrument, plan.timeframe)
     streams = {
         # kind: (class, identifier, ms after the stored last ts_init where fetching resumes, generator)

@@ -1,4 +1,4 @@
-"""Nautilus ``CryptoPerpetual`` definitions from ccxt market definitions, and finding a market by symbol."""
+"""Nautilus ``CryptoPerpetual`` definitions from ccxt markets (with NautilusTrader's ids), and finding a market."""
 
 from decimal import Decimal
 
@@ -8,8 +8,7 @@ from nautilus_trader.model.identifiers import InstrumentId, Symbol
 from nautilus_trader.model.instruments import CryptoPerpetual
 from nautilus_trader.model.objects import Currency, Price, Quantity
 
-from liqheat_nautilus.adapters.common.instruments import make_perpetual
-from liqheat_nautilus.adapters.common.providers import KNOWN_PERPETUALS
+from liqheat_nautilus.adapters.binance.providers import binance_instrument_id, perpetual_from_symbol_info
 
 
 def _decimal(value: object) -> Decimal:
@@ -28,10 +27,14 @@ def _increment(value: object, precision_mode: int) -> str:
 
 def nautilus_symbol(market: dict, venue: str) -> str:
     """
-    The symbol of the Nautilus instrument id for a ccxt market.
+    The symbol of the instrument id NautilusTrader's adapter for the venue gives a ccxt perpetual-swap market.
 
-    The venue's own id (``BTCUSDT``, ``BTC-USDT-SWAP``) as in its public-data archives, except Hyperliquid,
-    whose ccxt market id is an asset index: there ``<BASE>-USD-PERP``, as in Nautilus' Hyperliquid adapter.
+    - Binance: ``BTCUSDT-PERP`` (USD-M), ``BTCUSD-PERP`` (COIN-M ``BTCUSD_PERP``), see
+      :func:`~liqheat_nautilus.adapters.binance.providers.binance_instrument_id`;
+    - Bybit: the venue symbol with the product suffix, ``BTCUSDT-LINEAR`` / ``BTCUSD-INVERSE`` (Nautilus'
+      ``BybitSymbol``);
+    - OKX: the venue's ``instId`` (``BTC-USDT-SWAP``);
+    - Hyperliquid (whose ccxt market id is an asset index): ``<BASE>-USD-PERP``.
 
     Parameters
     ----------
@@ -46,15 +49,33 @@ def nautilus_symbol(market: dict, venue: str) -> str:
     """
     if venue == "HYPERLIQUID":
         return f"{market['baseName'] if market.get('baseName') else market['base']}-USD-PERP"
+    if venue == "BINANCE":
+        return binance_instrument_id(str(market["id"])).symbol.value
+    if venue == "BYBIT":
+        return f"{market['id']}-{'INVERSE' if market.get('inverse') else 'LINEAR'}"
     return str(market["id"])
+
+
+def _venue_increments(market: dict, venue: str) -> tuple[str | None, str | None]:
+    """Tick and lot size as the venue wrote them in ``market["info"]`` (ccxt keeps floats: ``0.10`` -> ``0.1``)."""
+    info = market.get("info") or {}
+    if venue == "OKX":
+        return info.get("tickSz"), info.get("lotSz")
+    if venue == "BYBIT":
+        return (info.get("priceFilter") or {}).get("tickSize"), (info.get("lotSizeFilter") or {}).get("qtyStep")
+    return None, None
 
 
 def instrument_from_market(market: dict, venue: str, precision_mode: int, ts_ns: int = 0) -> CryptoPerpetual:
     """
-    Build a Nautilus ``CryptoPerpetual`` from a ccxt perpetual-swap market.
+    Build a Nautilus ``CryptoPerpetual`` from a ccxt perpetual-swap market, with the Nautilus adapter's id.
 
-    Sizes are in the venue's order unit, contracts (ccxt ``precision.amount``); ``multiplier`` is ccxt's
-    ``contractSize`` (base units per contract for linear swaps, quote/USD per contract for inverse ones).
+    Binance markets are built from the venue's own entry (``market["info"]``) by
+    :func:`~liqheat_nautilus.adapters.binance.providers.perpetual_from_symbol_info`, the same builder as the archive
+    ingest's, so both routes store identical instruments. For the other venues sizes are in the venue's order unit,
+    contracts (ccxt ``precision.amount``); ``multiplier`` is ccxt's ``contractSize`` (base units per contract for
+    linear swaps, quote/USD per contract for inverse ones); tick and lot size keep the venue's text where ccxt keeps
+    the raw entry (OKX ``tickSz``/``lotSz``, Bybit ``tickSize``/``qtyStep``), else ccxt's precision.
 
     Parameters
     ----------
@@ -84,9 +105,12 @@ def instrument_from_market(market: dict, venue: str, precision_mode: int, ts_ns:
     """
     if not market.get("swap"):
         raise ValueError(f"{market.get('symbol')!r} is not a perpetual swap (type {market.get('type')!r})")
+    if venue == "BINANCE" and isinstance(market.get("info"), dict) and market["info"].get("filters"):
+        return perpetual_from_symbol_info(market["info"], ts_ns)
     precision = market.get("precision") or {}
-    price_inc = Price.from_str(_increment(precision.get("price"), precision_mode))
-    size_inc = Quantity.from_str(_increment(precision.get("amount"), precision_mode))
+    tick, lot = _venue_increments(market, venue)
+    price_inc = Price.from_str(tick or _increment(precision.get("price"), precision_mode))
+    size_inc = Quantity.from_str(lot or _increment(precision.get("amount"), precision_mode))
     min_amount = ((market.get("limits") or {}).get("amount") or {}).get("min")
     min_qty = Quantity(float(min_amount), size_inc.precision) if min_amount else size_inc
     max_leverage = ((market.get("limits") or {}).get("leverage") or {}).get("max")
@@ -115,32 +139,34 @@ def instrument_from_market(market: dict, venue: str, precision_mode: int, ts_ns:
     )
 
 
-def same_as_known(instrument: CryptoPerpetual) -> CryptoPerpetual:
+def perpetuals_from_markets(exchange: ccxt.Exchange, venue: str, ts_ns: int = 0) -> dict[str, CryptoPerpetual]:
     """
-    The archive ingest's definition of the same contract when there is one, else ``instrument``.
-
-    ccxt turns increments into floats (Binance BTCUSDT tick ``"0.10"`` becomes ``0.1``, price precision 1), while
-    the archive ingest (:data:`~liqheat_nautilus.adapters.common.providers.KNOWN_PERPETUALS`) keeps the venue's text
-    (precision 2). When tick, lot and multiplier are equal in value, the known definition is written so that both
-    routes store identical instruments and price precisions in one catalog; otherwise ccxt's current one wins.
+    Every perpetual swap of a ccxt exchange whose markets are loaded, as Nautilus instruments.
 
     Parameters
     ----------
-    instrument : CryptoPerpetual
-        Built from the ccxt market.
+    exchange : ccxt.Exchange
+        With ``load_markets()`` done.
+    venue : str
+        Nautilus venue name.
+    ts_ns : int, default 0
+        Definition time (UNIX ns).
 
     Returns
     -------
-    CryptoPerpetual
+    dict[str, CryptoPerpetual]
+        By instrument id; markets that cannot be built (no precision) are left out.
     """
-    spec = KNOWN_PERPETUALS.get(instrument.id.value)
-    if spec is None:
-        return instrument
-    same = (Decimal(spec.price_increment) == instrument.price_increment.as_decimal()
-            and Decimal(spec.size_increment) == instrument.size_increment.as_decimal()
-            and Decimal(spec.multiplier) == instrument.multiplier.as_decimal()
-            and spec.is_inverse == instrument.is_inverse)
-    return make_perpetual(spec) if same else instrument
+    out: dict[str, CryptoPerpetual] = {}
+    for market in exchange.markets.values():
+        if not market.get("swap"):
+            continue
+        try:
+            instrument = instrument_from_market(market, venue, exchange.precisionMode, ts_ns)
+        except (ValueError, ArithmeticError):
+            continue
+        out[instrument.id.value] = instrument
+    return out
 
 
 def resolve_market(exchange: ccxt.Exchange, symbol: str, venue: str) -> dict:
@@ -152,8 +178,8 @@ def resolve_market(exchange: ccxt.Exchange, symbol: str, venue: str) -> dict:
     exchange : ccxt.Exchange
         With markets loaded.
     symbol : str
-        ccxt unified symbol (``BTC/USDT:USDT``), venue id (``BTCUSDT``, ``BTC-USDT-SWAP``) or the Nautilus symbol
-        (``BTC-USD-PERP`` on Hyperliquid).
+        ccxt unified symbol (``BTC/USDT:USDT``), venue id (``BTCUSDT``, ``BTC-USDT-SWAP``) or the symbol of the
+        Nautilus instrument id (``BTCUSDT-PERP``, ``BTCUSDT-LINEAR``, ``BTC-USD-PERP``).
     venue : str
         Nautilus venue name.
 

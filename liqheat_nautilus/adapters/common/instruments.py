@@ -1,87 +1,154 @@
-"""Contract specifications written down from the venues' published instrument definitions, as Nautilus instruments.
+"""Perpetual contract specifications as data: the instrument-spec file a user gives, and its Nautilus instrument.
 
-Each venue adapter keeps its own table (``adapters/<venue>/providers.py``); this module holds the shared shape.
+An instrument-spec file (TOML or JSON) lists one or more perpetual contracts in the venue's own terms, for venues or
+symbols whose metadata cannot be fetched (offline machines) or to override what the venue publishes (fees)::
+
+    [[perpetual]]
+    instrument_id = "SOLUSDT-PERP.BINANCE"   # the id NautilusTrader's adapter gives the contract
+    raw_symbol = "SOLUSDT"                   # the venue's own symbol (archive file names, REST requests)
+    base = "SOL"
+    quote = "USDT"
+    settlement = "USDT"
+    price_increment = "0.0100"               # tick size as the venue publishes it (its decimals = price precision)
+    size_increment = "1"                     # lot size in the venue's order unit (base units, or contracts)
+    multiplier = "1"                         # base units per contract (linear) or USD per contract (inverse)
+    is_inverse = false
+    margin_init = "0.05"
+    margin_maint = "0.025"
+    maker_fee = "0.0002"
+    taker_fee = "0.0004"
+    source = "Binance GET /fapi/v1/exchangeInfo, 2024-04-10"
+
+Unknown fields are rejected (``forbid_unknown_fields``), every decimal is checked, and errors name the file, the
+entry and the field (:class:`~liqheat_nautilus.persistence.errors.IngestError`).
 """
 
-from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Annotated
 
-from nautilus_trader.model.currencies import BTC, ETH, USD, USDT, Currency
+import msgspec
+from nautilus_trader.model.currencies import BTC, ETH, USD, USDT
 from nautilus_trader.model.identifiers import InstrumentId, Symbol
 from nautilus_trader.model.instruments import CryptoPerpetual
-from nautilus_trader.model.objects import Price, Quantity
+from nautilus_trader.model.objects import Currency, Price, Quantity
+
+from liqheat_nautilus.persistence.errors import IngestError
+
+_CODE = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9]{1,16}$")]
+_ID = Annotated[str, msgspec.Meta(pattern=r"^[^.\s]+\.[A-Za-z0-9_]+$")]
 
 
-@dataclass(frozen=True)
-class PerpetualSpec:
+def _positive_decimal(value: str, name: str, allow_zero: bool = False) -> Decimal:
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        raise ValueError(f"`{name}` must be a decimal number written as text, was {value!r}") from None
+    if not number.is_finite() or number < 0 or (number == 0 and not allow_zero):
+        raise ValueError(f"`{name}` must be {'>= 0' if allow_zero else '> 0'}, was {value!r}")
+    return number
+
+
+class PerpetualSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """
-    The contract specification of a perpetual swap.
+    The contract specification of one perpetual swap (an entry ``[[perpetual]]`` of an instrument-spec file).
 
     Parameters
     ----------
-    symbol : str
-        Venue symbol (e.g. ``"SOL-USDT-SWAP"``, ``"BTCUSDT"``, ``"BTCUSD_PERP"``).
-    venue : str
-        Nautilus venue name (``"OKX"``, ``"BINANCE"``).
+    instrument_id : str
+        The Nautilus instrument id as NautilusTrader's adapter for the venue names it (``SOLUSDT-PERP.BINANCE``,
+        ``BTCUSD-PERP.BINANCE``, ``BTCUSDT-LINEAR.BYBIT``, ``BTC-USDT-SWAP.OKX``).
+    raw_symbol : str
+        The venue's own symbol (``SOLUSDT``, ``BTCUSD_PERP``, ``BTC-USDT-SWAP``).
     base, quote, settlement : str
         Currency codes.
     price_increment : str
-        Tick size (price), as the venue publishes it.
+        Tick size (price) as the venue writes it; its number of decimals is the price precision.
     size_increment : str
-        Lot size in the venue's size unit (base units for linear, contracts for inverse).
-    multiplier : str
-        Contract multiplier: base units per contract (linear) or USD per contract (inverse).
-    is_inverse : bool
+        Lot size in the venue's order unit: base units (Binance USD-M, Bybit linear) or contracts (COIN-M, OKX).
+    multiplier : str, default "1"
+        Base units per contract (linear) or USD (quote) per contract (inverse).
+    is_inverse : bool, default False
         Coin-margined (inverse) contract.
-    maker_fee, taker_fee : str
-        Default fee rates (fraction) of the venue's base tier.
-    margin_init, margin_maint : str
-        Initial and maintenance margin rates (fraction) of the first tier.
-    source : str
-        Where the figures come from.
+    min_quantity : str, default ""
+        Smallest order (venue order unit); empty: one ``size_increment``.
+    margin_init, margin_maint : str, default "0.05", "0.025"
+        Initial and maintenance margin rates (fraction) Nautilus' simulated account uses; the liquidation map uses
+        its own bracket tables, not these.
+    maker_fee, taker_fee : str, default "0.0002", "0.0005"
+        Fee rates (fraction; negative = rebate) charged in backtests.
+    source : str, default ""
+        Where the figures come from (kept for the reader; not stored).
+
+    Raises
+    ------
+    ValueError
+        If a decimal field is not a number of the right sign (msgspec reports it with the entry's path).
     """
 
-    symbol: str
-    venue: str
-    base: str
-    quote: str
-    settlement: str
+    instrument_id: _ID
+    raw_symbol: Annotated[str, msgspec.Meta(min_length=1)]
+    base: _CODE
+    quote: _CODE
+    settlement: _CODE
     price_increment: str
     size_increment: str
     multiplier: str = "1"
     is_inverse: bool = False
+    min_quantity: str = ""
+    margin_init: str = "0.05"
+    margin_maint: str = "0.025"
     maker_fee: str = "0.0002"
     taker_fee: str = "0.0005"
-    margin_init: str = "0.01"
-    margin_maint: str = "0.004"
     source: str = ""
 
-    @property
-    def instrument_id(self) -> InstrumentId:
-        """The Nautilus instrument id ``SYMBOL.VENUE``."""
-        return InstrumentId.from_str(f"{self.symbol}.{self.venue}")
+    def __post_init__(self) -> None:
+        """Check every decimal field (msgspec turns the ``ValueError`` into a ``ValidationError`` with the path)."""
+        for name in ("price_increment", "size_increment", "multiplier"):
+            _positive_decimal(getattr(self, name), name)
+        if self.min_quantity:
+            _positive_decimal(self.min_quantity, "min_quantity")
+        for name in ("margin_init", "margin_maint"):
+            _positive_decimal(getattr(self, name), name, allow_zero=True)
+        for name in ("maker_fee", "taker_fee"):
+            try:
+                Decimal(getattr(self, name))
+            except InvalidOperation:
+                raise ValueError(f"`{name}` must be a decimal number written as text, "
+                                 f"was {getattr(self, name)!r}") from None
+        if self.is_inverse and self.settlement != self.base:
+            raise ValueError(f"an inverse contract settles in its base currency: settlement {self.settlement!r} "
+                             f"is not base {self.base!r}")
 
 
-def spec_table(*specs: PerpetualSpec) -> dict[str, PerpetualSpec]:
+class InstrumentSpecFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """
-    Index contract specifications by instrument id.
+    An instrument-spec file: ``[[perpetual]]`` entries.
+
+    Attributes
+    ----------
+    perpetual : list[PerpetualSpec]
+        At least one contract.
+    """
+
+    perpetual: Annotated[list[PerpetualSpec], msgspec.Meta(min_length=1)]
+
+
+def currency(code: str) -> Currency:
+    """
+    The Nautilus currency of a code, for the codes Nautilus does not know a crypto currency with 8 decimals.
 
     Parameters
     ----------
-    *specs : PerpetualSpec
-        The specifications of one venue.
+    code : str
+        E.g. ``"BTC"``, ``"USDT"``, ``"SOL"``.
 
     Returns
     -------
-    dict[str, PerpetualSpec]
-        ``{"SYMBOL.VENUE": spec}``.
+    Currency
     """
-    return {spec.instrument_id.value: spec for spec in specs}
-
-
-def _currency(code: str) -> Currency:
     known = {"BTC": BTC, "ETH": ETH, "USD": USD, "USDT": USDT}
-    return known.get(code) or Currency.from_str(code)
+    return known.get(code) or Currency.from_str(code, strict=False)
 
 
 def make_perpetual(spec: PerpetualSpec, ts_ns: int = 0) -> CryptoPerpetual:
@@ -98,22 +165,26 @@ def make_perpetual(spec: PerpetualSpec, ts_ns: int = 0) -> CryptoPerpetual:
     Returns
     -------
     CryptoPerpetual
+        Price and size precision are the decimals of ``price_increment`` and ``size_increment`` as written.
     """
     price_inc = Price.from_str(spec.price_increment)
     size_inc = Quantity.from_str(spec.size_increment)
+    min_qty = Quantity.from_str(spec.min_quantity) if spec.min_quantity else size_inc
+    if min_qty.precision != size_inc.precision:
+        min_qty = Quantity(float(min_qty), size_inc.precision)
     return CryptoPerpetual(
-        instrument_id=spec.instrument_id,
-        raw_symbol=Symbol(spec.symbol),
-        base_currency=_currency(spec.base),
-        quote_currency=_currency(spec.quote),
-        settlement_currency=_currency(spec.settlement),
+        instrument_id=InstrumentId.from_str(spec.instrument_id),
+        raw_symbol=Symbol(spec.raw_symbol),
+        base_currency=currency(spec.base),
+        quote_currency=currency(spec.quote),
+        settlement_currency=currency(spec.settlement),
         is_inverse=spec.is_inverse,
         price_precision=price_inc.precision,
         size_precision=size_inc.precision,
         price_increment=price_inc,
         size_increment=size_inc,
         multiplier=Quantity.from_str(spec.multiplier),
-        min_quantity=size_inc,
+        min_quantity=min_qty,
         margin_init=Decimal(spec.margin_init),
         margin_maint=Decimal(spec.margin_maint),
         maker_fee=Decimal(spec.maker_fee),
@@ -123,29 +194,70 @@ def make_perpetual(spec: PerpetualSpec, ts_ns: int = 0) -> CryptoPerpetual:
     )
 
 
-def perpetual_from(specs: dict[str, PerpetualSpec], instrument_id: str, ts_ns: int = 0) -> CryptoPerpetual:
+def load_instrument_specs(path: str | Path) -> dict[str, CryptoPerpetual]:
     """
-    The instrument of one of a venue's known specifications.
+    Read an instrument-spec file (``.toml`` or ``.json``) into Nautilus instruments.
 
     Parameters
     ----------
-    specs : dict[str, PerpetualSpec]
-        A venue's table (see :func:`spec_table`).
-    instrument_id : str
-        E.g. ``"BTCUSDT.BINANCE"``.
-    ts_ns : int, default 0
-        Definition time (UNIX ns).
+    path : str or Path
+        The file (see the module docstring for its layout).
 
     Returns
     -------
-    CryptoPerpetual
+    dict[str, CryptoPerpetual]
+        By instrument id, in file order.
 
     Raises
     ------
-    KeyError
-        If the instrument is not in ``specs`` (the message lists the known ones).
+    IngestError
+        If the file is missing, not TOML/JSON, has an unknown or missing field, a bad value (the message names the
+        entry, e.g. ``$.perpetual[0].price_increment``) or the same instrument id twice.
     """
+    path = Path(path)
+    decoders = {".toml": msgspec.toml.decode, ".json": msgspec.json.decode}
+    decode = decoders.get(path.suffix.lower())
+    if decode is None:
+        raise IngestError(path, f"an instrument-spec file must be .toml or .json, not {path.suffix or 'no suffix'!r}")
+    if not path.is_file():
+        raise IngestError(path, "instrument-spec file not found")
     try:
-        return make_perpetual(specs[instrument_id], ts_ns)
-    except KeyError:
-        raise KeyError(f"no contract specification for {instrument_id!r}; known: {sorted(specs)}") from None
+        specs = decode(path.read_bytes(), type=InstrumentSpecFile).perpetual
+    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+        raise IngestError(path, f"invalid instrument spec: {exc}") from None
+    out: dict[str, CryptoPerpetual] = {}
+    for k, spec in enumerate(specs):
+        if spec.instrument_id in out:
+            raise IngestError(path, f"instrument {spec.instrument_id!r} given twice", field=f"perpetual[{k}]")
+        try:
+            out[spec.instrument_id] = make_perpetual(spec)
+        except ValueError as exc:  # a value Nautilus rejects (e.g. a currency code it cannot build)
+            raise IngestError(path, str(exc), field=f"perpetual[{k}]") from None
+    return out
+
+
+def spec_of(instrument: CryptoPerpetual, source: str = "") -> PerpetualSpec:
+    """
+    The spec of an instrument (to write an instrument-spec file from a catalog or a venue's metadata).
+
+    Parameters
+    ----------
+    instrument : CryptoPerpetual
+        Any perpetual.
+    source : str, default ""
+        Provenance note.
+
+    Returns
+    -------
+    PerpetualSpec
+    """
+    return PerpetualSpec(
+        instrument_id=instrument.id.value, raw_symbol=instrument.raw_symbol.value,
+        base=instrument.base_currency.code, quote=instrument.quote_currency.code,
+        settlement=instrument.settlement_currency.code, price_increment=str(instrument.price_increment),
+        size_increment=str(instrument.size_increment), multiplier=str(instrument.multiplier),
+        is_inverse=bool(instrument.is_inverse),
+        min_quantity=str(instrument.min_quantity) if instrument.min_quantity is not None else "",
+        margin_init=str(instrument.margin_init), margin_maint=str(instrument.margin_maint),
+        maker_fee=str(instrument.maker_fee), taker_fee=str(instrument.taker_fee), source=source,
+    )

@@ -16,7 +16,7 @@ missing      linear (size = base per contract)      inverse (size = USD per cont
 ===========  =====================================  ===================================================
 USD          base x price                           contracts x size
 contracts    base / size                            USD / size
-base         contracts x size                       USD / price (the coin the contracts are worth)
+base         contracts x size, else USD / price     USD / price (the coin the contracts are worth)
 ===========  =====================================  ===================================================
 
 A figure the venue reported is always kept as reported (Binance COIN-M's ``sumOpenInterestValue`` *is* the coin
@@ -122,6 +122,8 @@ def open_interest_from_venue(
     else:
         if math.isnan(base):
             base = contracts * contract_size
+        if math.isnan(base):
+            base = usd / price
         if math.isnan(contracts):
             contracts = base / contract_size
         if math.isnan(usd):

@@ -1,29 +1,325 @@
-"""Every contract specification the venue adapters know offline, by instrument id."""
+"""Where an ingest's instruments come from: the venue's own metadata, cached in the catalog, or the user's spec file.
+
+:func:`resolve_instruments` looks each wanted instrument up, in this order:
+
+1. the instrument-spec files the user gave (``--instrument-spec FILE``, :mod:`.instruments`);
+2. the venue metadata files the user gave (``--exchange-info FILE``: a saved Binance ``exchangeInfo`` response);
+3. the target catalog's own instruments (a definition written by an earlier run: later runs work offline);
+4. the venue, online (unless ``online=False``): Binance's ``exchangeInfo`` (USD-M or COIN-M) through ccxt, or ccxt's
+   markets for Bybit and OKX.
+
+Whatever is found is written into the catalog with the data, so the catalog is the cache. Nothing is looked up in a
+table of the code: any Binance USD-M/COIN-M, Bybit or OKX perpetual works.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
 
 from nautilus_trader.model.instruments import CryptoPerpetual
 
-from liqheat_nautilus.adapters.binance.providers import BINANCE_PERPETUALS
-from liqheat_nautilus.adapters.common.instruments import PerpetualSpec, perpetual_from
-from liqheat_nautilus.adapters.okx.providers import OKX_PERPETUALS
+from liqheat_nautilus.adapters.common.instruments import load_instrument_specs
+from liqheat_nautilus.persistence.errors import IngestError
 
-KNOWN_PERPETUALS: dict[str, PerpetualSpec] = {**BINANCE_PERPETUALS, **OKX_PERPETUALS}
-"""The Binance archive instruments and the OKX sample's instrument, by instrument id."""
+CCXT_VENUES = {"BINANCE": "binance", "BYBIT": "bybit", "OKX": "okx", "HYPERLIQUID": "hyperliquid"}
+"""Nautilus venue -> the ccxt venue name of :data:`~liqheat_nautilus.adapters.ccxt.config.VENUES`."""
 
 
-def known_perpetual(instrument_id: str, ts_ns: int = 0) -> CryptoPerpetual:
+@dataclass(frozen=True)
+class InstrumentSources:
     """
-    The instrument of any venue's known contract (:func:`~.instruments.perpetual_from` over all of them).
+    Where :func:`resolve_instruments` may find instrument definitions besides the catalog.
+
+    Attributes
+    ----------
+    spec_files : tuple[Path, ...]
+        Instrument-spec files (``.toml``/``.json``), first match wins.
+    exchange_info_files : tuple[Path, ...]
+        Saved venue metadata: Binance ``GET /fapi/v1/exchangeInfo`` or ``GET /dapi/v1/exchangeInfo`` responses.
+    online : bool
+        Ask the venue when no file and no catalog has the instrument.
+    api_base : str or None
+        Another origin for the online requests (a proxy; the tests' local recorded-response server).
+    """
+
+    spec_files: tuple[Path, ...] = ()
+    exchange_info_files: tuple[Path, ...] = ()
+    online: bool = True
+    api_base: str | None = field(default=None, repr=False)
+
+    @classmethod
+    def offline(cls, *spec_files: str | Path, exchange_info: Iterable[str | Path] = ()) -> "InstrumentSources":
+        """
+        Sources that never touch the network.
+
+        Parameters
+        ----------
+        *spec_files : str or Path
+            Instrument-spec files.
+        exchange_info : iterable of str or Path, optional
+            Saved Binance ``exchangeInfo`` responses.
+
+        Returns
+        -------
+        InstrumentSources
+        """
+        return cls(tuple(Path(p) for p in spec_files), tuple(Path(p) for p in exchange_info), online=False)
+
+
+def with_folder_spec(sources: InstrumentSources | None, folder: str | Path,
+                     name: str = "instrument.toml") -> InstrumentSources:
+    """
+    The sources plus a data folder's own instrument-spec file (after the user's), when the folder has one.
+
+    Parameters
+    ----------
+    sources : InstrumentSources or None
+        The user's sources (``None``: none, online allowed).
+    folder : str or Path
+        A data set's folder (the OKX sample, the Coinglass set).
+    name : str, default "instrument.toml"
+        The file name.
+
+    Returns
+    -------
+    InstrumentSources
+    """
+    sources = sources or InstrumentSources()
+    own = Path(folder) / name
+    if not own.is_file():
+        return sources
+    return InstrumentSources((*sources.spec_files, own), sources.exchange_info_files, sources.online,
+                             sources.api_base)
+
+
+def catalog_instruments(catalog_dir: str | Path) -> dict[str, CryptoPerpetual]:
+    """
+    The perpetual definitions a catalog already holds (the cache of earlier runs).
+
+    Parameters
+    ----------
+    catalog_dir : str or Path
+        A catalog folder (need not exist).
+
+    Returns
+    -------
+    dict[str, CryptoPerpetual]
+        By instrument id; empty when the folder is not a catalog.
+    """
+    from nautilus_trader.persistence.catalog import ParquetDataCatalog
+
+    path = Path(catalog_dir)
+    if not (path / "data").is_dir():
+        return {}
+    return {i.id.value: i for i in ParquetDataCatalog(str(path)).instruments() if isinstance(i, CryptoPerpetual)}
+
+
+def _exchange_info_file(path: Path) -> dict[str, CryptoPerpetual]:
+    from liqheat_nautilus.adapters.binance.providers import perpetuals_from_exchange_info
+
+    if not path.is_file():
+        raise IngestError(path, "exchangeInfo file not found")
+    return perpetuals_from_exchange_info(path.read_bytes(), path)
+
+
+def online_instruments(venue: str, raw_symbols: Iterable[str],
+                       api_base: str | None = None) -> dict[str, CryptoPerpetual]:
+    """
+    Ask a venue for its perpetuals (public endpoints, ccxt's rate limiter on).
+
+    Parameters
+    ----------
+    venue : str
+        Nautilus venue name: ``BINANCE`` (the ``exchangeInfo`` of USD-M, and of COIN-M when a wanted symbol is
+        COIN-M), ``BYBIT``, ``OKX`` or ``HYPERLIQUID`` (ccxt's markets).
+    raw_symbols : iterable of str
+        The venue symbols wanted (decides which Binance endpoints are asked).
+    api_base : str, optional
+        Another origin for the requests.
+
+    Returns
+    -------
+    dict[str, CryptoPerpetual]
+        Every perpetual the answers define, by instrument id.
+
+    Raises
+    ------
+    ValueError
+        For a venue without an online source.
+    ccxt.BaseError
+        If a request fails.
+    """
+    if venue == "BINANCE":
+        from liqheat_nautilus.adapters.binance.providers import (
+            fetch_exchange_info,
+            is_coin_margined,
+            perpetuals_from_exchange_info,
+        )
+
+        out: dict[str, CryptoPerpetual] = {}
+        for coin in sorted({is_coin_margined(s) for s in raw_symbols}):
+            endpoint = "dapi" if coin else "fapi"
+            out.update(perpetuals_from_exchange_info(fetch_exchange_info(coin, api_base), f"Binance {endpoint} "
+                                                     "exchangeInfo"))
+        return out
+    if venue not in CCXT_VENUES:
+        raise ValueError(f"no online instrument source for venue {venue!r}; known: {sorted(CCXT_VENUES)}")
+    from liqheat_nautilus.adapters.ccxt.client import make_exchange
+    from liqheat_nautilus.adapters.ccxt.providers import perpetuals_from_markets
+
+    exchange = make_exchange(CCXT_VENUES[venue], api_base=api_base)
+    exchange.load_markets()
+    return perpetuals_from_markets(exchange, venue)
+
+
+def resolve_instruments(wanted: dict[str, str], catalog_dir: str | Path, sources: InstrumentSources | None = None,
+                        where: str | Path = "") -> dict[str, tuple[CryptoPerpetual, str]]:
+    """
+    Find the definition of each wanted instrument (see the module docstring for the order).
+
+    Parameters
+    ----------
+    wanted : dict[str, str]
+        ``{instrument id: venue symbol}``, e.g. ``{"SOLUSDT-PERP.BINANCE": "SOLUSDT"}``.
+    catalog_dir : str or Path
+        The target catalog (its instruments are the cache).
+    sources : InstrumentSources, optional
+        Files and whether to go online (default: none, online).
+    where : str or Path, default ""
+        Named in the error (the input file or folder).
+
+    Returns
+    -------
+    dict[str, tuple[CryptoPerpetual, str]]
+        ``{instrument id: (instrument, where it came from)}``, the origin being the file path, ``"catalog"`` or
+        ``"<VENUE> online"``.
+
+    Raises
+    ------
+    IngestError
+        If a file is bad, a definition's venue symbol differs from the wanted one, or an instrument is found
+        nowhere (the message says what was tried and how to give a definition).
+    """
+    sources = sources or InstrumentSources()
+    found: dict[str, tuple[CryptoPerpetual, str]] = {}
+    missing = dict(wanted)
+
+    def take(defs: dict[str, CryptoPerpetual], origin: str) -> None:
+        for iid in list(missing):
+            if iid in defs:
+                instrument = defs[iid]
+                if instrument.raw_symbol.value != missing[iid]:
+                    raise IngestError(origin, f"{iid} is the venue symbol {instrument.raw_symbol.value!r} there, "
+                                              f"not {missing[iid]!r}", field="raw_symbol")
+                found[iid] = (instrument, origin)
+                del missing[iid]
+
+    for path in sources.spec_files:
+        take(load_instrument_specs(path), str(path))
+    for path in sources.exchange_info_files:
+        if missing:
+            take(_exchange_info_file(Path(path)), str(path))
+    if missing:
+        take(catalog_instruments(catalog_dir), "catalog")
+    errors: list[str] = []
+    if missing and sources.online:
+        by_venue: dict[str, list[str]] = {}
+        for iid, raw in missing.items():
+            by_venue.setdefault(iid.rsplit(".", 1)[1], []).append(raw)
+        for venue, raws in sorted(by_venue.items()):
+            try:
+                defs = online_instruments(venue, sorted(raws), sources.api_base)
+            except Exception as exc:  # noqa: BLE001 - any network/venue failure becomes the one clear error below
+                errors.append(f"{venue} could not be asked ({type(exc).__name__}: {str(exc)[:160]})")
+                continue
+            take(defs, f"{venue} online")
+    if missing:
+        tried = ["the instrument-spec files" if sources.spec_files else "",
+                 "the exchangeInfo files" if sources.exchange_info_files else "", "the catalog",
+                 "the venue online" if sources.online else ""]
+        raise IngestError(where or catalog_dir, f"no instrument definition for {sorted(missing)}: not found in "
+                          f"{', '.join(t for t in tried if t)}{'; ' + '; '.join(errors) if errors else ''}. Give "
+                          "one with --instrument-spec FILE (TOML, see docs/data.md) or --exchange-info FILE (a saved "
+                          "Binance GET /fapi/v1/exchangeInfo or /dapi/v1/exchangeInfo response)", field="instrument")
+    return found
+
+
+def refuse_legacy_ids(catalog_dir: str | Path, instruments: Iterable[CryptoPerpetual], where: str | Path = "") -> None:
+    """
+    Stop when the catalog holds a contract under the id of earlier versions (``SYMBOL.VENUE``, e.g.
+    ``BTCUSDT.BINANCE``) while it is now written under NautilusTrader's id (``BTCUSDT-PERP.BINANCE``).
+
+    Writing both would leave one contract under two ids in one catalog; such catalogs are rebuilt, never rewritten
+    silently (docs/data.md, "Catalogs with the ids of earlier versions").
+
+    Parameters
+    ----------
+    catalog_dir : str or Path
+        The target catalog.
+    instruments : iterable of CryptoPerpetual
+        The instruments about to be written.
+    where : str or Path, default ""
+        Named in the error.
+
+    Raises
+    ------
+    IngestError
+        If a legacy id of one of the instruments is in the catalog.
+    """
+    held = catalog_instruments(catalog_dir)
+    for instrument in instruments:
+        legacy = f"{instrument.raw_symbol.value}.{instrument.id.venue.value}"
+        if legacy != instrument.id.value and legacy in held:
+            raise IngestError(where or catalog_dir,
+                              f"the catalog {catalog_dir} holds {legacy}, the id earlier versions gave this contract; "
+                              f"it is now {instrument.id.value} (NautilusTrader's adapter id). Rebuild the catalog "
+                              "into a new folder (docs/data.md, 'Catalogs with the ids of earlier versions'); it is "
+                              "not rewritten in place", field="instrument_id")
+
+
+def known_perpetual(instrument_id: str) -> CryptoPerpetual:
+    """
+    The instrument of one of the data sets the project ships, from the set's instrument-spec file.
+
+    The embedded OKX sample (``catalog/okx_sol_usdt_swap_2026-06/instrument.toml``: ``SOL-USDT-SWAP.OKX``) and the
+    Coinglass BTC set (``catalog/coinglass_btc_4h/instrument.toml``: ``BTCUSDT-PERP.BINANCE``).
 
     Parameters
     ----------
     instrument_id : str
-        A key of :data:`KNOWN_PERPETUALS`, e.g. ``"BTCUSDT.BINANCE"`` or ``"SOL-USDT-SWAP.OKX"``.
-    ts_ns : int, default 0
-        Definition time (UNIX ns).
+        One of those ids.
 
     Returns
     -------
     CryptoPerpetual
-        Raises ``KeyError`` (listing the known ids) for any other instrument.
+
+    Raises
+    ------
+    KeyError
+        For any other instrument (the message lists the shipped ones).
     """
-    return perpetual_from(KNOWN_PERPETUALS, instrument_id, ts_ns)
+    specs = shipped_instruments()
+    try:
+        return specs[instrument_id]
+    except KeyError:
+        raise KeyError(f"{instrument_id!r} is not an instrument of a shipped data set; shipped: {sorted(specs)}; "
+                       "other instruments come from the venue's metadata (resolve_instruments)") from None
+
+
+@cache
+def shipped_instruments() -> dict[str, CryptoPerpetual]:
+    """
+    The instruments of every shipped data set (``catalog/*/instrument.toml`` under the project root).
+
+    Returns
+    -------
+    dict[str, CryptoPerpetual]
+        By instrument id.
+    """
+    from liqheat_nautilus.paths import project_root
+
+    out: dict[str, CryptoPerpetual] = {}
+    for path in sorted((project_root() / "catalog").glob("*/instrument.toml")):
+        out.update(load_instrument_specs(path))
+    return out

@@ -57,3 +57,17 @@ def write_archive(folder: Path, name: str, rows: list[list], header: bool = True
 def snapshot(folder: Path) -> list[tuple[str, bytes]]:
     """Every file under ``folder`` with its bytes, to compare a catalog before and after a failed ingest."""
     return sorted((str(p.relative_to(folder)), p.read_bytes()) for p in folder.rglob("*") if p.is_file())
+
+
+FIXTURES = Path(__file__).parent / "fixtures"
+FAPI_EXCHANGE_INFO = FIXTURES / "binance_fapi_exchange_info_recorded.json"
+"""RECORDED Binance USD-M exchangeInfo entries (BTCUSDT, LTCUSDT, ADAUSDT, DOGEUSDT; see fixtures/README.md)."""
+DAPI_EXCHANGE_INFO = FIXTURES / "binance_dapi_exchange_info_recorded.json"
+"""RECORDED Binance COIN-M exchangeInfo entry (BTCUSD_PERP, 100 USD per contract)."""
+
+
+def recorded_instruments():
+    """Offline instrument sources: the recorded USD-M and COIN-M exchangeInfo files (no network)."""
+    from liqheat_nautilus.adapters.common.providers import InstrumentSources
+
+    return InstrumentSources.offline(exchange_info=[FAPI_EXCHANGE_INFO, DAPI_EXCHANGE_INFO])

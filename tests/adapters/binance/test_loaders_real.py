@@ -16,7 +16,7 @@ from liqheat_nautilus.cli import main
 from liqheat_nautilus.data import FundingRate
 from liqheat_nautilus.persistence.errors import IngestError
 from liqheat_nautilus.persistence.validate import validate_catalog
-from tests.adapters.binance.archive_files import snapshot
+from tests.adapters.binance.archive_files import FAPI_EXCHANGE_INFO, recorded_instruments, snapshot
 from tests.data_files import data_file
 
 AGG = data_file("binance_cm_aggtrades/BTCUSD_PERP-aggTrades-2026-05-08.zip")
@@ -32,7 +32,7 @@ def _raw_rows(path: Path) -> list[list[str]]:
 @pytest.fixture(scope="module")
 def real_catalog(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("binance") / "catalog"
-    ingest_binance_files([AGG, FUNDING], path)
+    ingest_binance_files([AGG, FUNDING], path, instruments=recorded_instruments())
     return path
 
 
@@ -63,7 +63,7 @@ def test_aggressor_side_from_is_buyer_maker(real_catalog):
 
 def test_coin_m_sizes_are_contracts_of_100_usd(real_catalog):
     catalog = ParquetDataCatalog(str(real_catalog))
-    instrument = next(i for i in catalog.instruments() if i.id.value == "BTCUSD_PERP.BINANCE")
+    instrument = next(i for i in catalog.instruments() if i.id.value == "BTCUSD-PERP.BINANCE")
     assert instrument.is_inverse and str(instrument.multiplier) == "100"
     first = _ticks(real_catalog)[0]
     assert float(first.size) * float(instrument.multiplier) == 54_200.0  # 542 contracts x 100 USD
@@ -82,18 +82,18 @@ def test_reingest_is_idempotent_and_overlaps_replace(real_catalog, tmp_path):
     catalog = tmp_path / "cat"
     shutil.copytree(real_catalog, catalog)
     before = snapshot(catalog)
-    ingest_binance_files([AGG], catalog)
+    ingest_binance_files([AGG], catalog, instruments=recorded_instruments())
     assert snapshot(catalog) == before  # same files, same bytes
     # re-ingest with other chunking, then a headerless CSV holding whole milliseconds from about row 1000 to 3000
     # of the same day (a file replaces everything in its closed time range)
-    ingest_binance_files([AGG], catalog, chunk_rows=30_000)
+    ingest_binance_files([AGG], catalog, chunk_rows=30_000, instruments=recorded_instruments())
     rows = _raw_rows(AGG)
     start = next(i for i in range(1000, 2000) if rows[i][5] != rows[i - 1][5])
     stop = next(i for i in range(3000, 4000) if rows[i][5] != rows[i - 1][5])
     part = tmp_path / "part" / "BTCUSD_PERP-aggTrades-2026-05-08.csv"
     part.parent.mkdir()
     part.write_text("\n".join(",".join(r) for r in rows[start:stop]) + "\n")
-    ingest_binance_files([part], catalog)
+    ingest_binance_files([part], catalog, instruments=recorded_instruments())
     ticks = _ticks(catalog)
     assert len(ticks) == 105_280
     assert [t.trade_id.value for t in ticks[995:1005]] == [str(480537903 + i) for i in range(995, 1005)]
@@ -102,13 +102,16 @@ def test_reingest_is_idempotent_and_overlaps_replace(real_catalog, tmp_path):
 
 def test_cli_ingest_and_failure_leaves_catalog(real_catalog, tmp_path, capsys):
     catalog = tmp_path / "cat"
-    assert main(["catalog", "ingest", "binance", str(FUNDING), "--catalog", str(catalog)]) == 0
-    assert "FundingRate BTCUSDT.BINANCE" in capsys.readouterr().out
+    assert main(["catalog", "ingest", "binance", str(FUNDING), "--catalog", str(catalog), "--offline",
+                 "--exchange-info", str(FAPI_EXCHANGE_INFO)]) == 0
+    assert "FundingRate BTCUSDT-PERP.BINANCE" in capsys.readouterr().out
     before = snapshot(catalog)
-    assert main(["catalog", "ingest", "binance", str(AGG), "--catalog", str(catalog),
-                 "--instrument", "BTCUSDT.BINANCE"]) == 1
-    assert "not for instrument 'BTCUSDT.BINANCE'" in capsys.readouterr().err
+    assert main(["catalog", "ingest", "binance", str(AGG), "--catalog", str(catalog), "--offline",
+                 "--instrument", "BTCUSDT-PERP.BINANCE"]) == 1
+    assert "whose instrument id is 'BTCUSD-PERP.BINANCE', not 'BTCUSDT-PERP.BINANCE'" in capsys.readouterr().err
     assert snapshot(catalog) == before
+    # later runs need no source: the catalog holds the definition written by the first one
+    assert main(["catalog", "ingest", "binance", str(FUNDING), "--catalog", str(catalog), "--offline"]) == 0
 
 
 def test_corrupted_copy_of_the_real_day_names_the_line(real_catalog, tmp_path):
@@ -123,7 +126,7 @@ def test_corrupted_copy_of_the_real_day_names_the_line(real_catalog, tmp_path):
     shutil.copytree(real_catalog, catalog)
     before = snapshot(catalog)
     with pytest.raises(IngestError) as caught:
-        ingest_binance_files([bad], catalog)
+        ingest_binance_files([bad], catalog, instruments=recorded_instruments())
     assert (caught.value.path, caught.value.row) == (str(bad), 50_001)
     assert "expected 7 fields, found 8" in caught.value.message  # the comma split the price in two
     assert snapshot(catalog) == before

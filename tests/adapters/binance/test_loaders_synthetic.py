@@ -6,12 +6,13 @@ from nautilus_trader.model.enums import AggressorSide
 from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
 from liqheat_nautilus.adapters.binance.loaders import ingest_binance_files
-from liqheat_nautilus.data import OpenInterest
+from liqheat_nautilus.data import LongShortRatio, OpenInterest, TakerVolume
 from liqheat_nautilus.persistence.errors import IngestError
-from tests.adapters.binance.archive_files import snapshot, write_archive
+from tests.adapters.binance.archive_files import recorded_instruments, snapshot, write_archive
 
 T0 = 1_712_707_200_000  # 2024-04-10 00:00 UTC (ms)
 M = 60_000
+RECORDED = recorded_instruments()
 
 
 def _kline(i, o, h, lo, c, v=1.5, unit=1):
@@ -32,8 +33,9 @@ def _bars(catalog):
 def test_klines_with_or_without_header_ms_or_us(tmp_path, header, as_zip, unit):
     rows = [_kline(i, *r[1:6], unit=unit) for i, r in enumerate(SYNTHETIC_KLINES)]
     path = write_archive(tmp_path / "src", "BTCUSDT-1m-2024-04-10", rows, header=header, as_zip=as_zip)
-    summary = ingest_binance_files([path], tmp_path / "cat")
-    assert summary.counts == {"Bar BTCUSDT.BINANCE-1-MINUTE-LAST-EXTERNAL": 3}
+    summary = ingest_binance_files([path], tmp_path / "cat", instruments=RECORDED)
+    assert summary.counts == {"Bar BTCUSDT-PERP.BINANCE-1-MINUTE-LAST-EXTERNAL": 3,
+                              "TakerVolume BTCUSDT-PERP.BINANCE": 3}
     bars = _bars(tmp_path / "cat")
     assert [b.ts_event for b in bars] == [(T0 + (i + 1) * M) * 1_000_000 for i in range(3)]  # at the close
     assert [(str(b.open), str(b.high), str(b.low), str(b.close), str(b.volume)) for b in bars] == [
@@ -41,6 +43,50 @@ def test_klines_with_or_without_header_ms_or_us(tmp_path, header, as_zip, unit):
         ("70005.10", "70020.00", "70001.00", "70019.90", "1.500"),
         ("70019.90", "70019.90", "69950.20", "69960.00", "0.000"),
     ]
+
+
+def test_klines_taker_volume_usd_m_and_coin_m(tmp_path):
+    # SYNTHETIC klines: USD-M quote_volume = v x close, taker_buy_quote_volume = a third of it; COIN-M volume 40
+    # contracts, taker_buy_volume 10 contracts (and its "quote" columns in BTC, which must not be used)
+    um = [[T0, 100.0, 101.0, 99.0, 100.5, 3.0, T0 + M - 1, 301.5, 7, 1.0, 100.5, 0]]
+    cm = [[T0, 70000.0, 70010.0, 69990.0, 70001.0, 40, T0 + M - 1, 0.05714, 7, 10, 0.01428, 0]]
+    paths = [write_archive(tmp_path / "src", "BTCUSDT-1m-2024-04-10", um),
+             write_archive(tmp_path / "src", "BTCUSD_PERP-1m-2024-04-10", cm)]
+    summary = ingest_binance_files(paths, tmp_path / "cat", instruments=RECORDED)
+    assert summary.counts["TakerVolume BTCUSD-PERP.BINANCE"] == 1
+    rows = {v.instrument_id.value: v for v in (d.data for d in ParquetDataCatalog(str(tmp_path / "cat"))
+                                               .query(TakerVolume))}
+    usdm, coinm = rows["BTCUSDT-PERP.BINANCE"], rows["BTCUSD-PERP.BINANCE"]
+    assert (usdm.buy_usd, usdm.sell_usd, usdm.period_secs, usdm.ts_event) == (100.5, 201.0, 60, (T0 + M) * 1_000_000)
+    assert (coinm.buy_usd, coinm.sell_usd) == (1_000.0, 3_000.0)  # 10 and 30 contracts x 100 USD
+    bad = write_archive(tmp_path / "src", "BTCUSDT-1m-2024-04-11", [[*um[0][:9], 1.0, 400.0, 0]])
+    with pytest.raises(IngestError) as caught:
+        ingest_binance_files([bad], tmp_path / "cat", instruments=RECORDED)
+    assert (caught.value.row, caught.value.field) == (2, "taker_buy_quote_volume")
+    assert "exceeds the bar's volume" in caught.value.message
+
+
+def test_metrics_long_short_ratios(tmp_path):
+    # SYNTHETIC metrics: the 4 ratio columns are count_toptrader, sum_toptrader, count (all accounts), taker vol
+    path = write_archive(tmp_path / "src", "BTCUSDT-metrics-2024-04-10", [
+        ["2024-04-10 00:00:00", "BTCUSDT", "80000.5", "5600035000.0", "1.1", "1.2", "1.3", "0.9"],
+        ["2024-04-10 00:05:00", "BTCUSDT", "80010.0", "5601400000.0", "", "", "", ""],
+        ["2024-04-10 00:10:00", "BTCUSDT", "80020.0", "5602800000.0", "", "", "2.5", ""],
+    ])
+    summary = ingest_binance_files([path], tmp_path / "cat", instruments=RECORDED)
+    assert summary.counts["LongShortRatio BTCUSDT-PERP.BINANCE"] == 4
+    rows = [d.data for d in ParquetDataCatalog(str(tmp_path / "cat")).query(LongShortRatio)]
+    assert [(r.ts_event // 1_000_000 - T0, r.kind, r.ratio, r.period_secs) for r in rows] == [
+        (0, "top_trader_positions", 1.2, 300), (0, "top_trader_accounts", 1.1, 300), (0, "accounts", 1.3, 300),
+        (10 * M, "accounts", 2.5, 300),
+    ]
+    for cell, column in (("0", "count_long_short_ratio"), ("x", "sum_taker_long_short_vol_ratio")):
+        row = ["2024-04-10 00:15:00", "BTCUSDT", "1", "1", "1", "1", "1", "1"]
+        row[6 if column == "count_long_short_ratio" else 7] = cell
+        bad = write_archive(tmp_path / "src", "BTCUSDT-metrics-2024-04-11", [row])
+        with pytest.raises(IngestError) as caught:
+            ingest_binance_files([bad], tmp_path / "cat", instruments=RECORDED)
+        assert (caught.value.row, caught.value.field) == (2, column)
 
 
 def test_metrics_usd_m_and_coin_m(tmp_path):
@@ -52,13 +98,13 @@ def test_metrics_usd_m_and_coin_m(tmp_path):
     cm = write_archive(tmp_path / "src", "BTCUSD_PERP-metrics-2024-04-10", [
         ["2024-04-10 00:00:00", "BTCUSD_PERP", "1000000", "1428.57142857", "1", "1", "1", "1"],
     ], as_zip=False)
-    ingest_binance_files([um, cm], tmp_path / "cat")
+    ingest_binance_files([um, cm], tmp_path / "cat", instruments=RECORDED)
     oi = [d.data for d in ParquetDataCatalog(str(tmp_path / "cat")).query(OpenInterest)]
     by_id = {(o.instrument_id.value, o.ts_event): o for o in oi}
-    first = by_id[("BTCUSDT.BINANCE", T0 * 1_000_000)]
+    first = by_id[("BTCUSDT-PERP.BINANCE", T0 * 1_000_000)]
     assert (first.open_interest_usd, first.open_interest_base, first.venue) == (5_600_035_000.0, 80_000.5, "BINANCE")
-    assert by_id[("BTCUSDT.BINANCE", (T0 + 5 * M) * 1_000_000)].open_interest_usd == 5_601_400_000.0
-    coin = by_id[("BTCUSD_PERP.BINANCE", T0 * 1_000_000)]
+    assert by_id[("BTCUSDT-PERP.BINANCE", (T0 + 5 * M) * 1_000_000)].open_interest_usd == 5_601_400_000.0
+    coin = by_id[("BTCUSD-PERP.BINANCE", T0 * 1_000_000)]
     # COIN-M: sum_open_interest is contracts of 100 USD; sum_open_interest_value is BTC
     assert (coin.open_interest_contracts, coin.open_interest_usd, coin.open_interest_base) == \
         (1_000_000.0, 100_000_000.0, 1428.57142857)
@@ -71,7 +117,7 @@ def test_trades_file(tmp_path):
         [12, "70000.2", "0.250", "17500.05", T0, "false"],
         [13, "69999.9", "1.000", "69999.9", T0 + 5, "True"],
     ], header=False)
-    ingest_binance_files([path], tmp_path / "cat")
+    ingest_binance_files([path], tmp_path / "cat", instruments=RECORDED)
     ticks = ParquetDataCatalog(str(tmp_path / "cat")).query(TradeTick)
     assert [(t.trade_id.value, str(t.price), str(t.size), t.aggressor_side) for t in ticks] == [
         ("11", "70000.10", "0.010", AggressorSide.SELLER),
@@ -90,11 +136,11 @@ def test_trades_file(tmp_path):
 def test_malformed_row_names_line_and_field_and_leaves_catalog(tmp_path, row, line, field, message):
     good = write_archive(tmp_path / "src", "BTCUSDT-1m-2024-04-09", [
         [r[0] - 86_400_000, *r[1:6], r[6] - 86_400_000, *r[7:]] for r in SYNTHETIC_KLINES])
-    ingest_binance_files([good], tmp_path / "cat")
+    ingest_binance_files([good], tmp_path / "cat", instruments=RECORDED)
     before = snapshot(tmp_path / "cat")
     bad = write_archive(tmp_path / "src", "BTCUSDT-1m-2024-04-10", SYNTHETIC_KLINES[:2] + [row])
     with pytest.raises(IngestError) as caught:
-        ingest_binance_files([bad], tmp_path / "cat")
+        ingest_binance_files([bad], tmp_path / "cat", instruments=RECORDED)
     error = caught.value
     assert (error.path, error.row, error.field) == (str(bad), line, field)
     assert message in error.message
@@ -107,29 +153,33 @@ def test_error_in_a_later_batch_has_the_right_line(tmp_path):
     rows[1500] = _kline(1500, 70000.0, 70001.0, 69999.0, 0.0)
     path = write_archive(tmp_path / "src", "BTCUSDT-1m-2024-04-10", rows)
     with pytest.raises(IngestError) as caught:
-        ingest_binance_files([path], tmp_path / "cat", block_bytes=16_384)  # many small batches
+        ingest_binance_files([path], tmp_path / "cat", block_bytes=16_384, instruments=RECORDED)  # small batches
     assert (caught.value.row, caught.value.field) == (1502, "close")  # header + 1-based
 
 
 def test_bad_header_checksum_name_and_symbol(tmp_path):
     src = tmp_path / "src"
     path = write_archive(src, "BTCUSDT-fundingRate-2024-04", [[T0, 8, "0.0001"]], checksum=True)
-    ingest_binance_files([path], tmp_path / "cat")  # a matching CHECKSUM passes
+    ingest_binance_files([path], tmp_path / "cat", instruments=RECORDED)  # a matching CHECKSUM passes
     (src / f"{path.name}.CHECKSUM").write_text("0" * 64 + f"  {path.name}\n")
     with pytest.raises(IngestError, match="does not match"):
-        ingest_binance_files([path], tmp_path / "cat")
+        ingest_binance_files([path], tmp_path / "cat", instruments=RECORDED)
     renamed = write_archive(src, "BTCUSDT-fundingRate-2024-05", [[T0, 8, "0.0001"]])
     target = renamed.with_name("funding.zip")
     renamed.rename(target)
     with pytest.raises(IngestError, match="data.binance.vision name"):
-        ingest_binance_files([target], tmp_path / "cat")
-    summary = ingest_binance_files([target], tmp_path / "cat", instrument_id="BTCUSDT.BINANCE", kind="fundingRate")
-    assert summary.counts == {"FundingRate BTCUSDT.BINANCE": 1}
+        ingest_binance_files([target], tmp_path / "cat", instruments=RECORDED)
+    summary = ingest_binance_files([target], tmp_path / "cat", instrument_id="BTCUSDT-PERP.BINANCE",
+                                   kind="fundingRate", instruments=RECORDED)
+    assert summary.counts == {"FundingRate BTCUSDT-PERP.BINANCE": 1}
     header = src / "BTCUSDT-fundingRate-2024-06.csv"
     header.write_text("calc_time,interval,last_funding_rate\n1712707200000,8,0.0001\n")
     with pytest.raises(IngestError) as caught:
-        ingest_binance_files([header], tmp_path / "cat")
+        ingest_binance_files([header], tmp_path / "cat", instruments=RECORDED)
     assert (caught.value.row, caught.value.field) == (1, "interval")
-    unknown = write_archive(src, "DOGEUSDT-fundingRate-2024-04", [[T0, 8, "0.0001"]])
-    with pytest.raises(IngestError, match="no contract specification for 'DOGEUSDT.BINANCE'"):
-        ingest_binance_files([unknown], tmp_path / "cat")
+    unknown = write_archive(src, "SOLUSDT-fundingRate-2024-04", [[T0, 8, "0.0001"]])
+    before = snapshot(tmp_path / "cat")
+    with pytest.raises(IngestError, match=r"no instrument definition for \['SOLUSDT-PERP.BINANCE'\]") as caught:
+        ingest_binance_files([unknown], tmp_path / "cat", instruments=RECORDED)
+    assert "--instrument-spec FILE" in str(caught.value)
+    assert snapshot(tmp_path / "cat") == before

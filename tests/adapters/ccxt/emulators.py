@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 FIXTURES = Path(__file__).parent / "fixtures"
+DAPI_EXCHANGE_INFO = Path(__file__).parents[1] / "binance" / "fixtures" / "binance_dapi_exchange_info_recorded.json"
 T0 = 1_712_707_200_000  # 2024-04-10 00:00:00 UTC, ms
 MINUTE = 60_000
 HOUR = 3_600_000
@@ -96,18 +97,24 @@ def _int(query: dict, key: str) -> int | None:
 
 
 class BinanceUsdmEmulator:
-    """Binance USD-M futures REST (``/fapi/v1/...``, ``/futures/data/...``), documented layouts."""
+    """Binance USD-M futures REST (``/fapi/v1/...``, ``/futures/data/...``), documented layouts; COIN-M's
+    ``/dapi/v1/exchangeInfo`` answers the recorded COIN-M entry (``tests/adapters/binance/fixtures``)."""
 
-    def __init__(self, series: SyntheticSeries, klines_override: list | None = None) -> None:
+    def __init__(self, series: SyntheticSeries, klines_override: list | None = None,
+                 exchange_info: dict | None = None) -> None:
         self.series = series
         self.klines_override = klines_override
+        self.exchange_info = exchange_info
 
     def respond(self, request) -> tuple[int, object]:
         q, path = request.query, request.path
         start, end = _int(q, "startTime"), _int(q, "endTime")
         limit = _int(q, "limit")
         if path == "/fapi/v1/exchangeInfo":
-            return 200, fixture("binanceusdm_exchangeInfo.json")
+            return 200, self.exchange_info if self.exchange_info is not None else \
+                fixture("binanceusdm_exchangeInfo.json")
+        if path == "/dapi/v1/exchangeInfo":
+            return 200, json.loads(DAPI_EXCHANGE_INFO.read_text())
         if path == "/fapi/v1/klines":
             if self.klines_override is not None:
                 rows = [r for r in self.klines_override

@@ -45,7 +45,7 @@ from tests.adapters.ccxt.virtual_time import VirtualTime
 
 NS = 1_000_000  # ns per ms
 
-BYBIT = PollTarget(exchange="bybit", symbol="BTC/USDT:USDT", instrument_id="BTCUSDT-PERP.BYBIT", funding=True)
+BYBIT = PollTarget(exchange="bybit", symbol="BTC/USDT:USDT", instrument_id="BTCUSDT-LINEAR.BYBIT", funding=True)
 OKX = PollTarget(exchange="okx", symbol="BTC/USDT:USDT", instrument_id="BTC-USDT-SWAP.OKX", funding=True)
 HYPERLIQUID = PollTarget(exchange="hyperliquid", symbol="BTC/USDC:USDC", instrument_id="BTC-USD-PERP.HYPERLIQUID",
                          funding=True, funding_interval_hours=8.0)  # 8 h default: the venue's own "1h" must win

@@ -48,7 +48,7 @@ def _klines_requests(server):
 def test_paginated_bars_written_at_bar_close(serve, series, tmp_path):
     server = serve(BinanceUsdmEmulator(series))
     summary = _fetch(server, tmp_path / "cat", ("bars",), ohlcv_limit=100)
-    key = "Bar BTCUSDT.BINANCE-1-MINUTE-LAST-EXTERNAL"
+    key = "Bar BTCUSDT-PERP.BINANCE-1-MINUTE-LAST-EXTERNAL"
     assert summary.counts[key] == 300
     requests = _klines_requests(server)
     assert [int(r.query["startTime"]) for r in requests] == [T0, T0 + 100 * MINUTE, T0 + 200 * MINUTE]
@@ -61,7 +61,7 @@ def test_paginated_bars_written_at_bar_close(serve, series, tmp_path):
     assert float(bars[-1].close) == series.candles[-1][4]
     instrument = ParquetDataCatalog(str(tmp_path / "cat")).instruments()[0]
     assert (str(instrument.id), str(instrument.price_increment), str(instrument.size_increment)) == \
-        ("BTCUSDT.BINANCE", "0.10", "0.001")
+        ("BTCUSDT-PERP.BINANCE", "0.10", "0.001")
 
 
 def test_429_and_5xx_are_retried_with_backoff(serve, series, tmp_path, fast_retries):
@@ -69,7 +69,7 @@ def test_429_and_5xx_are_retried_with_backoff(serve, series, tmp_path, fast_retr
     server.fail_next("/fapi/v1/klines", 429, json.dumps({"code": -1003, "msg": "Too many requests."}))
     server.fail_next("/fapi/v1/klines", 503, json.dumps({"code": -1001, "msg": "Internal error."}))
     summary = _fetch(server, tmp_path / "cat", ("bars",), policy=fast_retries, ohlcv_limit=100)
-    assert summary.counts["Bar BTCUSDT.BINANCE-1-MINUTE-LAST-EXTERNAL"] == 300
+    assert summary.counts["Bar BTCUSDT-PERP.BINANCE-1-MINUTE-LAST-EXTERNAL"] == 300
     starts = [int(r.query["startTime"]) for r in _klines_requests(server)]
     assert starts == [T0, T0, T0, T0 + 100 * MINUTE, T0 + 200 * MINUTE]  # first page asked three times
     assert not validate_catalog(tmp_path / "cat").errors
@@ -93,23 +93,23 @@ def test_resume_continues_after_the_stored_data(serve, series, tmp_path):
     server = serve(BinanceUsdmEmulator(series))
     catalog = tmp_path / "cat"
     first = _fetch(server, catalog, ("bars", "funding"), end=T0 + 150 * MINUTE, ohlcv_limit=100)
-    assert first.counts["Bar BTCUSDT.BINANCE-1-MINUTE-LAST-EXTERNAL"] == 150
+    assert first.counts["Bar BTCUSDT-PERP.BINANCE-1-MINUTE-LAST-EXTERNAL"] == 150
     n_before = len(server.requests)
     second = _fetch(server, catalog, ("bars", "funding"), end=T0 + 300 * MINUTE, ohlcv_limit=100)
-    assert second.counts["Bar BTCUSDT.BINANCE-1-MINUTE-LAST-EXTERNAL"] == 150  # only the missing half
+    assert second.counts["Bar BTCUSDT-PERP.BINANCE-1-MINUTE-LAST-EXTERNAL"] == 150  # only the missing half
     resumed = [int(r.query["startTime"]) for r in server.requests[n_before:] if r.path == "/fapi/v1/klines"]
     assert resumed[0] == T0 + 150 * MINUTE
     bars = ParquetDataCatalog(str(catalog)).query(Bar)
     assert [b.ts_event for b in bars] == [(t + MINUTE) * 1_000_000 for t, *_ in series.candles]
     third = _fetch(server, catalog, ("bars",), end=T0 + 300 * MINUTE, ohlcv_limit=100)
-    assert third.counts["Bar BTCUSDT.BINANCE-1-MINUTE-LAST-EXTERNAL"] == 0  # complete: nothing to do
+    assert third.counts["Bar BTCUSDT-PERP.BINANCE-1-MINUTE-LAST-EXTERNAL"] == 0  # complete: nothing to do
     assert not validate_catalog(catalog).errors
 
 
 def test_trades_across_hour_windows_pages_and_shared_milliseconds(serve, series, tmp_path):
     server = serve(BinanceUsdmEmulator(series))
     summary = _fetch(server, tmp_path / "cat", ("trades",), end=T0 + 3 * HOUR)
-    assert summary.counts["TradeTick BTCUSDT.BINANCE"] == len(series.trades) == 2500
+    assert summary.counts["TradeTick BTCUSDT-PERP.BINANCE"] == len(series.trades) == 2500
     ticks = ParquetDataCatalog(str(tmp_path / "cat")).query(TradeTick)
     assert [t.trade_id.value for t in ticks] == [str(i) for i, *_ in series.trades]
     # is_buyer_maker ("m": true) -> the seller was the aggressor
@@ -155,9 +155,9 @@ def test_cli_fetch_and_info(serve, series, tmp_path, capsys):
             "--catalog", str(tmp_path / "cat"), "--data", "bars,funding", "--api-base", server.url, "--no-progress"]
     assert main(args) == 0
     out = capsys.readouterr().out
-    assert "Bar BTCUSDT.BINANCE-1-MINUTE-LAST-EXTERNAL" in out and "120 rows" in out
+    assert "Bar BTCUSDT-PERP.BINANCE-1-MINUTE-LAST-EXTERNAL" in out and "120 rows" in out
     assert main(["catalog", "info", "--catalog", str(tmp_path / "cat")]) == 0
     info = capsys.readouterr().out
-    assert "BTCUSDT.BINANCE  CryptoPerpetual linear" in info and "FundingRate" in info
+    assert "BTCUSDT-PERP.BINANCE  CryptoPerpetual linear" in info and "FundingRate" in info
     assert main(args[:3] + ["NOPE"] + args[4:]) == 1
     assert "no perpetual swap 'NOPE'" in capsys.readouterr().err

@@ -29,7 +29,7 @@ def _custom(catalog, cls):
 def test_bybit_bars_oi_valued_at_the_bar_close_and_funding(serve, series, tmp_path):
     server = serve(BybitEmulator(series))
     summary = _run(server, "bybit", "BTCUSDT", ("bars", "oi", "funding"), tmp_path / "cat", end=T0 + 5 * 24 * HOUR)
-    assert summary.counts["Bar BTCUSDT.BYBIT-1-MINUTE-LAST-EXTERNAL"] == 300
+    assert summary.counts["Bar BTCUSDT-LINEAR.BYBIT-1-MINUTE-LAST-EXTERNAL"] == 300
     bars = ParquetDataCatalog(str(tmp_path / "cat")).query(Bar)
     assert float(bars[10].close) == series.candles[10][4]
     # Bybit reports linear OI in base units only: USD = base x close of the last 5-minute candle closed by then

@@ -80,8 +80,8 @@ def test_open_interest_per_venue_and_contract_type(case):
 
 
 def _instrument(symbol: str, inverse: bool, size: str):
-    spec = PerpetualSpec(symbol, "TEST", "BTC", "USD" if inverse else "USDT", "BTC" if inverse else "USDT", "0.1",
-                         "1" if inverse else "0.001", multiplier=size, is_inverse=inverse)
+    spec = PerpetualSpec(f"{symbol}.TEST", symbol, "BTC", "USD" if inverse else "USDT", "BTC" if inverse else "USDT",
+                         "0.1", "1" if inverse else "0.001", multiplier=size, is_inverse=inverse)
     return make_perpetual(spec)
 
 

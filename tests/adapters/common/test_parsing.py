@@ -27,6 +27,7 @@ def _oi(**kwargs):
     (False, 0.01, {"contracts": 8_000_000.0, "usd": 5.6e9}, NAN, (8_000_000.0, 80_000.0, 5.6e9)),
     (False, 1.0, {"base": 80_000.0, "usd": 5.6e9}, NAN, (80_000.0, 80_000.0, 5.6e9)),
     (False, 0.01, {"usd": 5.6e9}, NAN, (NAN, NAN, 5.6e9)),  # USD only, no price: the rest stays unknown
+    (False, 0.01, {"usd": 5.6e9}, 70_000.0, (8_000_000.0, 80_000.0, 5.6e9)),  # USD and a price: base = USD / price
     # inverse, contract 100 USD: contracts x 100 = USD, USD / 100 = contracts, USD / price = base (coin)
     (True, 100.0, {"contracts": 56_000_000.0}, 70_000.0, (56_000_000.0, 80_000.0, 5.6e9)),
     (True, 100.0, {"usd": 5.6e9}, 70_000.0, (56_000_000.0, 80_000.0, 5.6e9)),

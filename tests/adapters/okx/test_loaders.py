@@ -1,4 +1,5 @@
-"""Ingest of the real OKX SOL-USDT-SWAP sample: row counts and first/last timestamps equal the source files."""
+"""Ingest of the real OKX SOL-USDT-SWAP sample: row counts and first/last timestamps equal the source files; the
+sample's positioning files (long/short account ratio, taker volume) round-trip through the catalog."""
 
 import csv
 import hashlib
@@ -9,8 +10,9 @@ import pytest
 from nautilus_trader.model.data import Bar
 from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
+from liqheat_nautilus.adapters.common.providers import InstrumentSources
 from liqheat_nautilus.adapters.okx.loaders import ingest_okx_sample
-from liqheat_nautilus.data import FundingRate, OpenInterest
+from liqheat_nautilus.data import FundingRate, LongShortRatio, OpenInterest, TakerVolume
 from liqheat_nautilus.persistence.errors import IngestError
 
 OKX_SAMPLE = Path(__file__).resolve().parents[3] / "catalog" / "okx_sol_usdt_swap_2026-06"
@@ -80,6 +82,8 @@ def test_reingest_is_idempotent(tmp_path):
         ("ohlcv_1m.csv", 51, "low", lambda row: {**row, "low": str(float(row["close"]) + 5)}),
         ("open_interest.csv", 11, "oi_value", lambda row: {**row, "oi_value": "-5"}),
         ("funding_rate.csv", 3, "ts", lambda row: {**row, "ts": "1"}),
+        ("long_short_ratio.csv", 7, "ratio", lambda row: {**row, "ratio": "0"}),
+        ("taker_volume.csv", 9, "buyVol", lambda row: {**row, "buyVol": "n/a"}),
     ],
 )
 def test_malformed_row_names_file_line_field_and_leaves_catalog_unchanged(tmp_path, okx_catalog, file, line, field,
@@ -103,3 +107,35 @@ def test_malformed_row_names_file_line_field_and_leaves_catalog_unchanged(tmp_pa
     assert f"line {line}" in str(info.value)
     assert _tree_digest(target) == before
     assert not list(tmp_path.glob("existing.staging-*"))
+
+
+def test_positioning_files_round_trip_through_the_catalog(okx_catalog):
+    catalog = ParquetDataCatalog(str(okx_catalog))
+    ratios = _unwrap(catalog.query(LongShortRatio, identifiers=[IID]))
+    taker = _unwrap(catalog.query(TakerVolume, identifiers=[IID]))
+    src_ratio, src_taker = _source("long_short_ratio.csv"), _source("taker_volume.csv")
+    assert len(ratios) == len(src_ratio) == 360 and len(taker) == len(src_taker) == 360
+    # first rows: 1781193600000,2.17 and 1781193600000,sellVol 19933216.2427,buyVol 18964812.9593
+    first = ratios[0]
+    assert (first.instrument_id.value, first.ratio, first.kind, first.period_secs, first.ts_event) == \
+        (IID, 2.17, "accounts", 3600, 1_781_193_600_000_000_000)
+    assert (taker[0].buy_usd, taker[0].sell_usd, taker[0].period_secs, taker[0].ts_event) == \
+        (18964812.9593, 19933216.2427, 3600, 1_781_193_600_000_000_000)
+    assert [r.ratio for r in ratios[-3:]] == [float(r["ratio"]) for r in src_ratio[-3:]]
+    assert [t.ts_event for t in taker] == [int(r["ts"]) * 1_000_000 for r in src_taker]
+
+
+def test_sample_without_positioning_files_or_instrument(tmp_path):
+    source = tmp_path / "src"
+    source.mkdir()
+    for name in ("ohlcv_1m.csv", "open_interest.csv", "funding_rate.csv", "instrument.toml"):
+        shutil.copy(OKX_SAMPLE / name, source / name)
+    summary = ingest_okx_sample(source, tmp_path / "cat")
+    assert set(summary.counts) == {"Bar", "OpenInterest", "FundingRate"}
+    (source / "instrument.toml").unlink()
+    # offline, the catalog built just before is the cache; a new catalog has no definition
+    assert ingest_okx_sample(source, tmp_path / "cat", instruments=InstrumentSources.offline()).counts["Bar"] == 21_600
+    with pytest.raises(IngestError, match=r"no instrument definition for \['SOL-USDT-SWAP.OKX'\]"):
+        ingest_okx_sample(source, tmp_path / "other", instruments=InstrumentSources.offline())
+    with pytest.raises(IngestError, match="not an OKX instrument id"):
+        ingest_okx_sample(source, tmp_path / "other", "SOLUSDT-PERP.BINANCE")

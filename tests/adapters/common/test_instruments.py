@@ -1,0 +1,160 @@
+"""Instrument-spec files (msgspec, unknown fields rejected) and ingesting a symbol no code knows: SOLUSDT from a spec
+file, LTCUSDT from a recorded exchangeInfo. Archive rows are SYNTHETIC (documented layout); the metadata is real."""
+
+from pathlib import Path
+
+import msgspec
+import pytest
+from nautilus_trader.model.data import Bar
+from nautilus_trader.persistence.catalog import ParquetDataCatalog
+
+from liqheat_nautilus.adapters.binance.loaders import ingest_binance_files
+from liqheat_nautilus.adapters.binance.providers import perpetuals_from_exchange_info
+from liqheat_nautilus.adapters.common.instruments import load_instrument_specs, spec_of
+from liqheat_nautilus.adapters.common.providers import InstrumentSources, known_perpetual, shipped_instruments
+from liqheat_nautilus.cli import main
+from liqheat_nautilus.persistence.errors import IngestError
+from tests.adapters.binance.archive_files import FAPI_EXCHANGE_INFO, snapshot, write_archive
+
+T0 = 1_712_707_200_000  # 2024-04-10 00:00 UTC (ms)
+M = 60_000
+SOL_SPEC = """
+[[perpetual]]
+instrument_id = "SOLUSDT-PERP.BINANCE"
+raw_symbol = "SOLUSDT"
+base = "SOL"
+quote = "USDT"
+settlement = "USDT"
+price_increment = "0.0100"
+size_increment = "1"
+margin_init = "0.05"
+margin_maint = "0.025"
+maker_fee = "0.0002"
+taker_fee = "0.0005"
+"""
+
+
+def _klines(n: int, price: float) -> list[list]:
+    """SYNTHETIC one-minute klines in the data.binance.vision layout."""
+    rows = []
+    for i in range(n):
+        t = T0 + i * M
+        rows.append([t, price, price + 0.05, price - 0.05, price + 0.01, 10, t + M - 1, 10 * price, 5, 4,
+                     4 * price, 0])
+    return rows
+
+
+def test_spec_file_builds_the_instrument(tmp_path):
+    path = tmp_path / "sol.toml"
+    path.write_text(SOL_SPEC)
+    [(iid, sol)] = load_instrument_specs(path).items()
+    assert (iid, sol.raw_symbol.value, str(sol.price_increment), sol.price_precision, str(sol.size_increment),
+            str(sol.min_quantity), str(sol.taker_fee), sol.is_inverse) == \
+        ("SOLUSDT-PERP.BINANCE", "SOLUSDT", "0.0100", 4, "1", "1", "0.0005", False)
+    # a spec written back from the instrument reads the same
+    again = tmp_path / "again.json"
+    again.write_bytes(msgspec.json.encode({"perpetual": [spec_of(sol)]}))
+    assert load_instrument_specs(again)[iid].to_dict(sol) == sol.to_dict(sol)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    (SOL_SPEC + 'leverage = "20"\n', "unknown field `leverage`"),
+    (SOL_SPEC.replace('price_increment = "0.0100"', 'price_increment = "-1"'), "`price_increment` must be > 0"),
+    (SOL_SPEC.replace('size_increment = "1"', 'size_increment = "one"'), "must be a decimal number"),
+    (SOL_SPEC.replace('raw_symbol = "SOLUSDT"\n', ""), "missing required field `raw_symbol`"),
+    (SOL_SPEC.replace("SOLUSDT-PERP.BINANCE", "SOLUSDT"), "instrument_id"),
+    (SOL_SPEC + SOL_SPEC, "given twice"),
+    ("[[perpetual]\n", "invalid instrument spec"),
+    ("", "missing required field `perpetual`"),
+])
+def test_bad_spec_files_name_the_file_and_field(tmp_path, text, message):
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    with pytest.raises(IngestError) as caught:
+        load_instrument_specs(path)
+    assert caught.value.path == str(path)
+    assert message in str(caught.value)
+    with pytest.raises(IngestError, match="must be .toml or .json"):
+        load_instrument_specs(tmp_path / "spec.yaml")
+
+
+def test_unknown_symbol_from_a_spec_file_then_offline_from_the_catalog(tmp_path):
+    spec = tmp_path / "sol.toml"
+    spec.write_text(SOL_SPEC)
+    klines = write_archive(tmp_path / "src", "SOLUSDT-1m-2024-04-10", _klines(30, 150.0))
+    catalog = tmp_path / "cat"
+    with pytest.raises(IngestError, match=r"no instrument definition for \['SOLUSDT-PERP.BINANCE'\]"):
+        ingest_binance_files([klines], catalog, instruments=InstrumentSources.offline())
+    summary = ingest_binance_files([klines], catalog, instruments=InstrumentSources.offline(spec))
+    assert summary.counts["Bar SOLUSDT-PERP.BINANCE-1-MINUTE-LAST-EXTERNAL"] == 30
+    [instrument] = ParquetDataCatalog(str(catalog)).instruments()
+    assert (instrument.id.value, str(instrument.price_increment)) == ("SOLUSDT-PERP.BINANCE", "0.0100")
+    bars = ParquetDataCatalog(str(catalog)).query(Bar)
+    assert str(bars[0].close) == "150.0100"  # the spec's price precision (4)
+    # a later run without the file: the catalog holds the definition
+    more = write_archive(tmp_path / "src", "SOLUSDT-1m-2024-04-11",
+                         [[r[0] + 86_400_000, *r[1:6], r[6] + 86_400_000, *r[7:]] for r in _klines(5, 151.0)])
+    assert ingest_binance_files([more], catalog, instruments=InstrumentSources.offline()).counts[
+        "Bar SOLUSDT-PERP.BINANCE-1-MINUTE-LAST-EXTERNAL"] == 5
+
+
+def test_cli_unknown_symbol_from_recorded_exchange_info(tmp_path, capsys):
+    klines = write_archive(tmp_path / "src", "LTCUSDT-1m-2024-04-10", _klines(20, 80.0))
+    catalog = tmp_path / "cat"
+    assert main(["catalog", "ingest", "binance", str(klines), "--catalog", str(catalog), "--offline"]) == 1
+    err = capsys.readouterr().err
+    assert "no instrument definition for ['LTCUSDT-PERP.BINANCE']" in err and "--exchange-info FILE" in err
+    assert not catalog.exists()
+    assert main(["catalog", "ingest", "binance", str(klines), "--catalog", str(catalog), "--offline",
+                 "--exchange-info", str(FAPI_EXCHANGE_INFO)]) == 0
+    out = capsys.readouterr().out
+    assert "instrument LTCUSDT-PERP.BINANCE" in out and "TakerVolume LTCUSDT-PERP.BINANCE" in out
+    [ltc] = ParquetDataCatalog(str(catalog)).instruments()
+    assert (str(ltc.price_increment), str(ltc.size_increment), str(ltc.margin_maint)) == ("0.01", "0.001", "0.025")
+    before = snapshot(catalog)
+    bad = tmp_path / "bad.toml"
+    bad.write_text(SOL_SPEC.replace("margin_init", "margin_initial"))
+    assert main(["catalog", "ingest", "binance", str(klines), "--catalog", str(catalog), "--offline",
+                 "--instrument-spec", str(bad)]) == 1
+    assert "unknown field `margin_initial`" in capsys.readouterr().err
+    assert snapshot(catalog) == before
+
+
+def test_spec_symbol_must_match_the_files(tmp_path):
+    spec = tmp_path / "sol.toml"
+    spec.write_text(SOL_SPEC.replace('raw_symbol = "SOLUSDT"', 'raw_symbol = "SOLUSDC"'))
+    klines = write_archive(tmp_path / "src", "SOLUSDT-1m-2024-04-10", _klines(3, 150.0))
+    with pytest.raises(IngestError, match="venue symbol 'SOLUSDC' there, not 'SOLUSDT'"):
+        ingest_binance_files([klines], tmp_path / "cat", instruments=InstrumentSources.offline(spec))
+
+
+def test_shipped_data_sets_carry_their_instruments():
+    assert sorted(shipped_instruments()) == ["BTCUSDT-PERP.BINANCE", "SOL-USDT-SWAP.OKX"]
+    btc = known_perpetual("BTCUSDT-PERP.BINANCE")  # the Coinglass set's spec equals Binance's recorded entry
+    entry = perpetuals_from_exchange_info(Path(FAPI_EXCHANGE_INFO).read_bytes())["BTCUSDT-PERP.BINANCE"]
+    assert btc.to_dict(btc) == entry.to_dict(entry)
+    with pytest.raises(KeyError, match="not an instrument of a shipped data set"):
+        known_perpetual("BTCUSDT.BINANCE")
+
+
+def test_catalog_with_the_old_id_is_not_rewritten(tmp_path):
+    # a catalog of an earlier version: BTCUSDT under the id BTCUSDT.BINANCE
+    old = load_instrument_specs_from_text(tmp_path, SOL_SPEC.replace("SOLUSDT-PERP.BINANCE", "BTCUSDT.BINANCE")
+                                          .replace("SOLUSDT", "BTCUSDT").replace('"SOL"', '"BTC"'))
+    catalog = tmp_path / "cat"
+    catalog.mkdir()
+    ParquetDataCatalog(str(catalog)).write_data([old])
+    before = snapshot(catalog)
+    funding = write_archive(tmp_path / "src", "BTCUSDT-fundingRate-2024-04", [[T0, 8, "0.0001"]])
+    with pytest.raises(IngestError, match="holds BTCUSDT.BINANCE, the id earlier versions gave this contract"):
+        ingest_binance_files([funding], catalog, instruments=InstrumentSources.offline(exchange_info=[
+            FAPI_EXCHANGE_INFO]))
+    assert snapshot(catalog) == before
+
+
+def load_instrument_specs_from_text(folder: Path, text: str):
+    """The one instrument of a spec file written from ``text``."""
+    path = folder / "spec.toml"
+    path.write_text(text)
+    [instrument] = load_instrument_specs(path).values()
+    return instrument

@@ -1,0 +1,184 @@
+"""The compiled open-interest reading and reads against the numpy/Python code they replace: equal bit for bit.
+
+Maps here are synthetic (seeded random generators, labelled as such) or replayed from the real OKX sample shipped
+in ``catalog/okx_sol_usdt_swap_2026-06/``.
+"""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from liqheat_nautilus.core import LiquidationMapEngine, MapParams
+from liqheat_nautilus.core.book import MapBook
+from liqheat_nautilus.core.clusters import ClusterTracker
+from liqheat_nautilus.core.entries import bar_entries, volume_profile
+from liqheat_nautilus.core.kernels import (
+    interval_entries,
+    open_cohort,
+    pairwise_sum,
+    read_map,
+    read_totals,
+    row_totals,
+    scatter_cohort,
+)
+from liqheat_nautilus.core.models import LevelModel
+
+SAMPLE = Path(__file__).resolve().parents[2] / "catalog" / "okx_sol_usdt_swap_2026-06"
+
+
+@pytest.mark.parametrize("n", [0, 1, 7, 8, 9, 100, 128, 129, 1000, 8191, 20_000])
+def test_pairwise_sum_is_numpys_sum(n):
+    values = np.random.default_rng(n).standard_normal(n) * 1e6  # synthetic
+    assert pairwise_sum(values, 0, n) == values.sum()
+
+
+def _bars(n: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)  # synthetic bars: typical, low, high, volume
+    low = 100.0 + rng.uniform(-2, 2, n)
+    high = low + rng.uniform(0.0, 1.0, n)
+    typical = low + (high - low) * rng.uniform(0.2, 0.8, n)
+    volume = rng.uniform(0.0, 1e4, n) * (rng.uniform(size=n) > 0.1)
+    return np.column_stack((typical, low, high, volume))
+
+
+@pytest.mark.parametrize("n", [1, 5, 60])
+def test_interval_entries_without_groups_equal_bar_entries_of_the_volume_profile(n):
+    bars = _bars(n, n)
+    got = interval_entries(bars, np.zeros(0), 0, 100.5)
+    prices, w = volume_profile(bars[:, 0].copy(), bars[:, 3].copy())
+    want = bar_entries(prices, bars[:, 1].copy(), bars[:, 2].copy(), w[:, None], 100.5)
+    for a, b in zip(got, want, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_interval_entries_groups_are_coarser_bars():
+    bars = _bars(60, 3)
+    entries, weights, lowest, highest = interval_entries(bars, np.zeros(0), 16, 100.5)
+    assert entries.size == 6 * 16
+    assert weights.sum() == pytest.approx(1.0, rel=1e-12)
+    # group 0 holds bars 0..3 (⌊g·60/16⌋): its low entry is their lowest low, its high entry their highest high
+    assert entries[0] == bars[0:3, 1].min() and entries[4 * 16] == bars[0:3, 2].max()
+    v = bars[0:3, 3]
+    assert entries[2 * 16] == pytest.approx((bars[0:3, 0] * v).sum() / v.sum(), rel=1e-14)
+    # after the last group only the current price can liquidate; before it, the group's own extremes too
+    assert lowest[16 + 15] == 100.5 and lowest[15] == min(100.5, bars[-4:, 1].min())
+
+
+@pytest.mark.parametrize("side", [1, -1])
+@pytest.mark.parametrize("per_tier", [False, True])
+@pytest.mark.parametrize("inverse", [False, True])
+def test_open_cohort_equals_numpy_survival_then_scatter(side, per_tier, inverse):
+    params = MapParams(inverse=inverse)
+    model = LevelModel(params, np.asarray(params.leverage_points()))
+    rng = np.random.default_rng(7)  # synthetic interval
+    entries, weights, lowest, highest = interval_entries(_bars(40, 11), np.zeros(0), 0, 100.5)
+    if per_tier:
+        weights = rng.uniform(size=(entries.size, 8))
+        weights /= weights.sum(axis=0)
+    adverse = lowest if side > 0 else highest
+    tier_w = np.full(8, 1 / 8)
+    books = []
+    for _ in range(2):
+        book = MapBook(params, model)
+        book.init_grid(100.0)
+        books.append(book)
+    survive = books[0].open_survival(side, entries, weights, tier_w, adverse)
+    books[0].open(side, entries, weights, tier_w, 1e6 / survive, adverse)
+    amount = books[1].open_units(side, 1e6, entries, weights, tier_w, adverse)
+    assert amount == 1e6 / survive
+    a, b = books[0].side(side), books[1].side(side)
+    np.testing.assert_array_equal(a.usd, b.usd)
+    np.testing.assert_array_equal(a.units, b.units)
+    np.testing.assert_array_equal(a.outside, b.outside)
+    np.testing.assert_array_equal(a.status, b.status)
+    assert books[0].ledger == books[1].ledger and a.edge == b.edge
+
+
+def test_open_cohort_opens_nothing_when_every_level_is_reached():
+    usd = np.zeros((10, 1))
+    out = open_cohort(np.array([50.0]), np.full((1, 1, 1), 0.9), True, np.ones((1, 1)), np.ones(1), np.ones(1),
+                      1.0, 0.0, 10.0, 0, usd, np.zeros((0, 10, 1)), -1, -1, -1, np.zeros(10, np.int8), np.zeros(10),
+                      np.array([40.0]), 1, False, np.zeros(1), np.zeros(1))
+    assert out == (0.0, 0.0, -1, -1) and not usd.any()
+    # the scatter kernel agrees: everything is liquidated at once
+    swept, _, _ = scatter_cohort(np.array([50.0]), np.full((1, 1, 1), 0.9), True, np.ones((1, 1)), np.ones(1),
+                                 np.ones(1), 1.0, 0.0, 10.0, 0, usd, np.zeros((0, 10, 1)), -1, np.zeros(10, np.int8),
+                                 np.zeros(10), np.array([40.0]), 1, False, np.zeros(1), np.zeros(1))
+    assert swept == 1.0
+
+
+def _okx(n_bars: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    bars = pd.read_csv(SAMPLE / "ohlcv_1m.csv").iloc[:n_bars]
+    oi = pd.read_csv(SAMPLE / "open_interest.csv")
+    return bars, oi[oi["ts"] <= bars["ts"].iloc[-1]]
+
+
+def _replay(engine: LiquidationMapEngine, bars: pd.DataFrame, oi: pd.DataFrame, reads: list) -> None:
+    oi_ts, oi_v = oi["ts"].tolist(), oi["oi_value"].tolist()
+    j = 0
+    for h, lo, c, v, t in zip(bars["high"], bars["low"], bars["close"], bars["volume"], bars["ts"], strict=True):
+        engine.update_bar(h, lo, c, v, int(t) * 1_000_000)
+        if j < len(oi_ts) and oi_ts[j] <= t:
+            engine.update_open_interest(oi_v[j], oi_ts[j] * 1_000_000)
+            j += 1
+            reads.append(engine.update_clusters_and_magnet())
+
+
+@pytest.mark.parametrize("kw", [{}, {"entry_mode": "hot_zones"}, {"model": "ensemble", "half_life_hours": 24.0}])
+def test_fused_reading_equals_the_step_by_step_reading_on_real_bars(kw, monkeypatch):
+    """One compiled call per reading (MapBook.anchor) against decay + open_units/close_fraction, on the real OKX
+    sample's first 3,000 bars and their hourly open interest."""
+    bars, oi = _okx(3000)
+    fused, stepwise = LiquidationMapEngine(MapParams(**kw)), LiquidationMapEngine(MapParams(**kw))
+    reads_a, reads_b = [], []
+    _replay(fused, bars, oi, reads_a)
+    monkeypatch.setattr(MapBook, "fused_anchor", property(lambda self: False))
+    _replay(stepwise, bars, oi, reads_b)
+    np.testing.assert_array_equal(fused.long.usd, stepwise.long.usd)
+    np.testing.assert_array_equal(fused.short.usd, stepwise.short.usd)
+    np.testing.assert_array_equal(fused.long.units, stepwise.long.units)
+    assert fused.ledger == stepwise.ledger
+    assert [r[0] for r in reads_a] == [r[0] for r in reads_b] and [r[1] for r in reads_a] == [r[1] for r in reads_b]
+    assert len(reads_a) == len(oi) and fused.active_usd() > 0.0
+
+
+def test_compiled_cluster_ids_equal_the_python_tracker():
+    """The engine's compiled ids (ClusterIds) against ClusterTracker fed the same detections, on real bars."""
+    bars, oi = _okx(6000)
+    engine = LiquidationMapEngine(MapParams())
+    tracker = ClusterTracker()
+    oi_ts, oi_v = oi["ts"].tolist(), oi["oi_value"].tolist()
+    j, low, high, checked = 0, np.inf, -np.inf, 0
+    for h, lo, c, v, t in zip(bars["high"], bars["low"], bars["close"], bars["volume"], bars["ts"], strict=True):
+        engine.update_bar(h, lo, c, v, int(t) * 1_000_000)
+        low, high = min(low, lo), max(high, h)
+        if j < len(oi_ts) and oi_ts[j] <= t:
+            engine.update_open_interest(oi_v[j], oi_ts[j] * 1_000_000)
+            j += 1
+            detected = engine.detect_clusters()
+            tracker.match_tolerance = engine.grid.width
+            want = tracker.update(detected, engine.ts_ns, low, high)
+            got = engine.update_clusters()
+            assert got == want
+            low, high, checked = np.inf, -np.inf, checked + len(got)
+    assert checked > 100
+
+
+def test_read_totals_over_the_spans_equals_the_full_read():
+    engine = LiquidationMapEngine(MapParams())
+    bars, oi = _okx(3000)
+    _replay(engine, bars, oi, [])
+    book, p = engine.book, engine.params
+    g = book.grid
+    args = (book.long.usd, book.short.usd, book.long.status, book.short.status, engine.tiers, g.base, g.width, 0,
+            p.cluster_quantile, p.cluster_k_sigma, p.cluster_max_gap, p.max_clusters_per_side, book.price)
+    runs, n_long, up, down = read_map(*args)
+    lt, st = np.zeros(p.n_bins), np.zeros(p.n_bins)
+    got = read_totals(*args, lt, st, book.spans)
+    assert book.spans[0, 1] - book.spans[0, 0] < p.n_bins - 1  # the spans do leave bins out
+    np.testing.assert_array_equal(got[0], runs)
+    assert got[1:] == (n_long, up, down)
+    np.testing.assert_array_equal(lt, row_totals(book.long.usd))
+    np.testing.assert_array_equal(st, row_totals(book.short.usd))
