@@ -7,6 +7,7 @@ which raises a one-line ``ValueError`` naming the field or option and listing th
 Nautilus' own enums.
 """
 
+import math
 from decimal import Decimal, InvalidOperation
 from enum import Enum
 from pathlib import Path
@@ -215,3 +216,72 @@ def money(value: str, field: str):
         raise ValueError(f"{field}: {code!r} is not a currency Nautilus knows (e.g. USDT, USDC, USD, BTC, ETH)")
     return Money(amount, currency)
 
+
+
+def number(value: str | float, option: str, minimum: float | None = None, integer: bool = False,
+           exclusive: bool = False) -> float | int:
+    """
+    Parse a finite number given on the command line or in a file, with a lower bound.
+
+    Parameters
+    ----------
+    value : str or float
+        The user's value.
+    option : str
+        The option or field to name in the error (e.g. ``"--chunk-rows"``).
+    minimum : float, optional
+        Lowest valid value.
+    integer : bool, default False
+        Require a whole number (returned as ``int``).
+    exclusive : bool, default False
+        ``minimum`` itself is not valid.
+
+    Returns
+    -------
+    float or int
+
+    Raises
+    ------
+    ValueError
+        ``"<option> must be a <kind> ...; got 'x'"``.
+    """
+    kind = "whole number" if integer else "number"
+    bound = "" if minimum is None else f" {'>' if exclusive else '>='} {minimum:g}"
+    message = f"{option} must be a {kind}{bound}; got {value!r}"
+    try:
+        parsed = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(message) from None
+    if not math.isfinite(parsed) or (integer and parsed != int(parsed)):
+        raise ValueError(message)
+    if minimum is not None and (parsed < minimum or (exclusive and parsed == minimum)):
+        raise ValueError(message)
+    return int(parsed) if integer else parsed
+
+
+def trader_id(value: str, field: str = "trader_id") -> str:
+    """
+    Check a Nautilus trader id before ``TraderId`` parses it (its Rust constructor aborts the process on a bad one).
+
+    Parameters
+    ----------
+    value : str
+        E.g. ``"LIQHEAT-001"``: a name and a tag joined by a hyphen, printable ASCII without spaces.
+    field : str, default "trader_id"
+        The field to name in the error.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    ValueError
+        If the value is not ``NAME-TAG`` in printable ASCII.
+    """
+    name, hyphen, tag = str(value).partition("-")
+    text = str(value)
+    if not (hyphen and name and tag and text.isascii() and text.isprintable() and " " not in text):
+        raise ValueError(f"{field} must be a name and a tag joined by a hyphen, in ASCII without spaces, e.g. "
+                         f"'LIQHEAT-001'; got {value!r}")
+    return text

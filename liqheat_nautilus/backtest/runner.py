@@ -149,6 +149,10 @@ def check_catalog(spec: BacktestFile) -> int:
     if not catalog.fs.isdir(f"{catalog.path}/data"):
         raise FileNotFoundError(f"{path} is not a Nautilus catalog (no data/ folder); build one with "
                                 f"`liqheat catalog ingest ...` or `liqheat catalog fetch ...`")
+    if not is_url(spec.data.catalog):
+        from liqheat_nautilus.persistence.scan import scan_catalog
+
+        scan_catalog(path)  # a file that is not readable Parquet: one line naming it, not a Rust error mid-run
     instruments = {str(i.id): i for i in catalog.instruments()}
     iid = spec.data.instrument_id
     if iid not in instruments:

@@ -2,6 +2,7 @@
 
 import argparse
 import importlib
+import os
 import sys
 
 COMMAND_MODULES: list[str] = [
@@ -47,14 +48,22 @@ def main(argv: list[str] | None = None) -> int:
     Returns
     -------
     int
-        Process exit code (0 success, 1 failure, 2 usage error).
+        Process exit code (0 success, 1 failure, 2 usage error, 130 interrupted, 141 output pipe closed).
     """
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # the reader of our output went away (`liqheat catalog info | head`)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # Python's final flush of stdout would fail again
+        return 141
 
 
 if __name__ == "__main__":

@@ -1,14 +1,25 @@
-"""``liqheat catalog ...``: build (ingest, fetch), check (validate) and describe (info) Nautilus Parquet catalogs."""
+"""``liqheat catalog ...``: build (ingest, fetch), check (validate) and describe (info) Nautilus Parquet catalogs.
+
+Writes go through :func:`~liqheat_nautilus.persistence.transaction.catalog_transaction`: a failure, Ctrl-C or
+SIGTERM leaves the catalog as it was (exit 1, or 130 when interrupted), one line on standard error says why.
+"""
 
 import argparse
+import contextlib
+import signal
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from liqheat_nautilus.adapters.binance.loaders import KINDS
+from liqheat_nautilus.adapters.binance.loaders import KINDS, KLINE_INTERVALS
 from liqheat_nautilus.adapters.okx.loaders import ingest_okx_sample
 from liqheat_nautilus.paths import default_catalog_dir, sample_dir
 from liqheat_nautilus.persistence.errors import IngestError
+from liqheat_nautilus.persistence.transaction import CommitIncompleteError
 from liqheat_nautilus.persistence.writer import IngestSummary
+
+EXIT_INTERRUPTED = 130
+"""Exit code after Ctrl-C or SIGTERM (128 + SIGINT, as shells report it)."""
 
 
 def register(subparsers) -> None:
@@ -19,7 +30,7 @@ def register(subparsers) -> None:
     _register_fetch(sub)
     validate = sub.add_parser("validate", help="check a catalog: duplicates, gaps, order, bad values, outliers")
     validate.add_argument("--catalog", type=Path, default=None, help="catalog folder (default: the embedded one)")
-    validate.add_argument("--max-jump-pct", type=float, default=10.0,
+    validate.add_argument("--max-jump-pct", default="10",
                           help="price move between consecutive bars/trades reported as an outlier (default 10)")
     validate.add_argument("--strict", action="store_true", help="exit non-zero on warnings too")
     validate.set_defaults(func=_validate)
@@ -29,31 +40,42 @@ def register(subparsers) -> None:
     catalog.set_defaults(func=lambda _args: catalog.print_help() or 2)
 
 
+def _add_lock_timeout(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--lock-timeout", default=None, metavar="SECONDS",
+                        help="while another process writes the catalog, wait at most this long (default: wait until "
+                             "it has finished; 0: fail at once)")
+
+
 def _register_ingest(sub) -> None:
     ingest = sub.add_parser("ingest", help="ingest exchange files into a catalog")
     ingest_sub = ingest.add_subparsers(dest="source_kind", metavar="SOURCE")
     okx = ingest_sub.add_parser("okx", help="OKX CSV folder (ccxt export layout); default: the embedded sample")
     okx.add_argument("--source", type=Path, default=None, help="folder with ohlcv_1m.csv, open_interest.csv, "
                      "funding_rate.csv (default: the embedded real SOL-USDT-SWAP sample)")
-    okx.add_argument("--catalog", type=Path, default=None, help="catalog folder (default: catalog/build/...)")
+    okx.add_argument("--catalog", type=Path, default=None,
+                     help="catalog folder to create or add to: new, empty, or a catalog (default: catalog/build/...)")
     okx.add_argument("--instrument", default="SOL-USDT-SWAP.OKX", help="instrument id")
     _add_instrument_sources(okx, exchange_info=False)
+    _add_lock_timeout(okx)
     okx.set_defaults(func=_ingest_okx)
     binance = ingest_sub.add_parser(
         "binance", help="data.binance.vision USD-M/COIN-M files: klines, aggTrades, trades, metrics, fundingRate",
     )
     binance.add_argument("files", nargs="+", type=Path, metavar="FILE",
                          help=".zip or .csv archive files, e.g. BTCUSDT-1m-2024-01-01.zip")
-    binance.add_argument("--catalog", type=Path, required=True, help="catalog folder to create or update")
+    binance.add_argument("--catalog", type=Path, required=True,
+                         help="catalog folder to create or add to: new, empty, or a catalog")
     binance.add_argument("--instrument", default=None,
                          help="instrument id, e.g. BTCUSDT-PERP.BINANCE (default: NautilusTrader's id of the file "
                               "name's symbol: BTCUSDT -> BTCUSDT-PERP.BINANCE, BTCUSD_PERP -> BTCUSD-PERP.BINANCE)")
     binance.add_argument("--kind", default=None, choices=KINDS,
                          help="file kind, for files not named like the archive")
-    binance.add_argument("--interval", default=None, help="kline interval (1m, 1h, ...) for renamed kline files")
-    binance.add_argument("--chunk-rows", type=int, default=None, help="rows per Parquet file (default 500000)")
+    binance.add_argument("--interval", default=None,
+                         help=f"kline interval for renamed kline files: {', '.join(KLINE_INTERVALS)}")
+    binance.add_argument("--chunk-rows", default=None, help="rows per Parquet file (default 500000)")
     binance.add_argument("--no-verify", action="store_true", help="skip .CHECKSUM verification")
     _add_instrument_sources(binance, exchange_info=True)
+    _add_lock_timeout(binance)
     binance.set_defaults(func=_ingest_binance)
     coinglass = ingest_sub.add_parser(
         "coinglass", help="the Coinglass BTC 4 h set (default: the shipped catalog/coinglass_btc_4h) as a catalog of "
@@ -61,12 +83,13 @@ def _register_ingest(sub) -> None:
     coinglass.add_argument("--source", type=Path, default=None,
                            help="folder of the set (default: the shipped catalog/coinglass_btc_4h)")
     coinglass.add_argument("--catalog", type=Path, default=None,
-                           help="catalog folder (default: catalog/build/coinglass_btc_4h)")
+                           help="catalog folder to create or add to: new, empty, or a catalog (default: "
+                                "catalog/build/coinglass_btc_4h)")
     coinglass.add_argument("--instrument", default="BTCUSDT-PERP.BINANCE", help="instrument id")
     _add_instrument_sources(coinglass, exchange_info=True)
     coinglass.set_defaults(func=_ingest_coinglass)
     ingest.set_defaults(func=_ingest_okx, source=None, catalog=None, instrument="SOL-USDT-SWAP.OKX",
-                        instrument_spec=[], exchange_info=[], offline=False, api_base=None)
+                        instrument_spec=[], exchange_info=[], offline=False, api_base=None, lock_timeout=None)
 
 
 def _add_instrument_sources(parser: argparse.ArgumentParser, exchange_info: bool) -> None:
@@ -98,7 +121,8 @@ def _register_fetch(sub) -> None:
     fetch.add_argument("symbol", help="ccxt symbol (BTC/USDT:USDT) or venue id (BTCUSDT, BTC-USDT-SWAP)")
     fetch.add_argument("--start", required=True, help="UTC start, e.g. 2024-04-01 or 2024-04-01T12:00")
     fetch.add_argument("--end", required=True, help="UTC end (exclusive)")
-    fetch.add_argument("--catalog", type=Path, required=True, help="catalog folder to create or extend")
+    fetch.add_argument("--catalog", type=Path, required=True,
+                       help="catalog folder to create or extend: new, empty, or a catalog")
     fetch.add_argument("--data", default=None,
                        help="comma-separated kinds among bars, trades, oi, funding (default: bars, oi and funding, "
                             "without oi where the venue has no OI history)")
@@ -106,9 +130,10 @@ def _register_fetch(sub) -> None:
     fetch.add_argument("--oi-period", default="5m", help="open-interest history period (default 5m)")
     fetch.add_argument("--no-resume", action="store_true",
                        help="refetch the whole range (replacing it) instead of continuing after stored data")
-    fetch.add_argument("--retries", type=int, default=5, help="retries per request on 429/5xx/network errors")
+    fetch.add_argument("--retries", default="5", help="retries per request on 429/5xx/network errors")
     fetch.add_argument("--api-base", default=None, help=argparse.SUPPRESS)  # proxy / local recorded server
     fetch.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _add_lock_timeout(fetch)
     fetch.set_defaults(func=_fetch)
 
 
@@ -127,77 +152,155 @@ def print_summary(summary: IngestSummary) -> None:
         print(f"  {name:<{width}} {count:>9,d} rows  {first} -> {last}")
 
 
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM ends a write like Ctrl-C (rolled back, no traceback) instead of killing it mid-way."""
+    def handler(signum, frame):  # noqa: ARG001
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _write(verb: str, action: Callable[[], IngestSummary]) -> int:
+    """
+    Run an ingest or fetch; one line on stderr and a non-zero exit for every failure.
+
+    Returns
+    -------
+    int
+        0 done, 1 refused or failed (the catalog unchanged), 2 bad option, 130 interrupted.
+    """
+    try:
+        with _sigterm_as_interrupt():
+            summary = action()
+    except KeyboardInterrupt as exc:
+        if getattr(exc, "catalog_committed", False):
+            print(f"{verb} interrupted after its commit point: the catalog holds the complete new data (a step left "
+                  "undone is finished by the next command on this catalog)", file=sys.stderr)
+        else:
+            print(f"{verb} interrupted: nothing was committed, the catalog is unchanged", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except CommitIncompleteError as exc:
+        print(f"{verb} committed but not finished: {exc}", file=sys.stderr)
+        return 1
+    except IngestError as exc:
+        print(f"{verb} failed, catalog unchanged: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # permissions, a vanished folder, ...: the transaction rolled back
+        print(f"{verb} failed, catalog unchanged: {exc}", file=sys.stderr)
+        return 1
+    print_summary(summary)
+    return 0
+
+
+def _lock_timeout(args: argparse.Namespace) -> float | None:
+    from liqheat_nautilus import validation
+
+    value = getattr(args, "lock_timeout", None)
+    return None if value is None else validation.number(value, "--lock-timeout", minimum=0.0)
+
+
 def _ingest_okx(args: argparse.Namespace) -> int:
     source = args.source or sample_dir()
     target = args.catalog or default_catalog_dir()
     try:
-        summary = ingest_okx_sample(source, target, args.instrument, instruments=_instrument_sources(args))
-    except IngestError as exc:
-        print(f"ingest failed, catalog unchanged: {exc}", file=sys.stderr)
-        return 1
-    print_summary(summary)
-    return 0
+        lock_timeout = _lock_timeout(args)
+    except ValueError as exc:
+        print(f"ingest failed: {exc}", file=sys.stderr)
+        return 2
+    return _write("ingest", lambda: ingest_okx_sample(source, target, args.instrument,
+                                                      instruments=_instrument_sources(args),
+                                                      lock_timeout=lock_timeout))
 
 
 def _ingest_binance(args: argparse.Namespace) -> int:
+    from liqheat_nautilus import validation
     from liqheat_nautilus.adapters.binance.loaders import ingest_binance_files
     from liqheat_nautilus.persistence.writer import DEFAULT_CHUNK_ROWS
 
     try:
-        summary = ingest_binance_files(args.files, args.catalog, instrument_id=args.instrument, kind=args.kind,
-                                       interval=args.interval, chunk_rows=args.chunk_rows or DEFAULT_CHUNK_ROWS,
-                                       verify=not args.no_verify, instruments=_instrument_sources(args))
-    except IngestError as exc:
-        print(f"ingest failed, catalog unchanged: {exc}", file=sys.stderr)
-        return 1
-    print_summary(summary)
-    return 0
+        chunk_rows = DEFAULT_CHUNK_ROWS if args.chunk_rows is None else \
+            validation.number(args.chunk_rows, "--chunk-rows", minimum=1, integer=True)
+        if args.interval is not None and args.interval not in KLINE_INTERVALS:
+            raise ValueError(f"--interval must be one of {', '.join(KLINE_INTERVALS)}; got {args.interval!r}")
+        lock_timeout = _lock_timeout(args)
+    except ValueError as exc:
+        print(f"ingest failed: {exc}", file=sys.stderr)
+        return 2
+    return _write("ingest", lambda: ingest_binance_files(
+        args.files, args.catalog, instrument_id=args.instrument, kind=args.kind, interval=args.interval,
+        chunk_rows=chunk_rows, verify=not args.no_verify, instruments=_instrument_sources(args),
+        lock_timeout=lock_timeout))
 
 
 def _ingest_coinglass(args: argparse.Namespace) -> int:
     from liqheat_nautilus.adapters.coinglass.loaders import default_coinglass_catalog_dir, ingest_coinglass
 
-    try:
-        summary = ingest_coinglass(args.source, args.catalog or default_coinglass_catalog_dir(), args.instrument,
-                                   instruments=_instrument_sources(args))
-    except IngestError as exc:
-        print(f"ingest failed, catalog unchanged: {exc}", file=sys.stderr)
-        return 1
-    print_summary(summary)
-    return 0
+    return _write("ingest", lambda: ingest_coinglass(args.source, args.catalog or default_coinglass_catalog_dir(),
+                                                     args.instrument, instruments=_instrument_sources(args)))
 
 
-def _parse_utc_ms(text: str) -> int:
-    import pandas as pd
+def _parse_utc_ms(text: str, option: str) -> int:
+    from liqheat_nautilus import validation
 
-    stamp = pd.Timestamp(text)
-    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
-    return int(stamp.value // 1_000_000)
+    ns = validation.utc_time(text, option)
+    if ns is None:
+        raise ValueError(f"{option} must be a UTC time such as 2024-04-01 or 2024-04-01T12:00; got {text!r}")
+    return ns // 1_000_000
 
 
 def _fetch(args: argparse.Namespace) -> int:
     import ccxt
 
+    from liqheat_nautilus import validation
     from liqheat_nautilus.adapters.ccxt.config import venue_spec
-    from liqheat_nautilus.adapters.ccxt.loaders import FetchPlan, fetch_to_catalog
+    from liqheat_nautilus.adapters.ccxt.loaders import FETCH_KINDS, FetchPlan, fetch_to_catalog
     from liqheat_nautilus.adapters.ccxt.paging import RetryPolicy
+    from liqheat_nautilus.adapters.ccxt.parsing import timeframe_ms
 
-    if args.data is None:
-        kinds = ("bars", "oi", "funding") if venue_spec(args.exchange).oi_history else ("bars", "funding")
-    else:
-        kinds = tuple(k.strip() for k in args.data.split(",") if k.strip())
     try:
-        plan = FetchPlan(exchange=args.exchange, symbol=args.symbol, start_ms=_parse_utc_ms(args.start),
-                         end_ms=_parse_utc_ms(args.end), kinds=kinds,
-                         timeframe=args.timeframe, oi_period=args.oi_period, resume=not args.no_resume)
-        summary = fetch_to_catalog(plan, args.catalog, api_base=args.api_base,
-                                   policy=RetryPolicy(retries=args.retries), progress=not args.no_progress,
-                                   log=lambda line: print(line, file=sys.stderr))
-    except (IngestError, ValueError, ccxt.BaseError) as exc:
-        print(f"fetch failed, catalog unchanged: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 1
-    print_summary(summary)
-    return 0
+        if args.data is None:
+            kinds = ("bars", "oi", "funding") if venue_spec(args.exchange).oi_history else ("bars", "funding")
+        else:
+            kinds = tuple(k.strip() for k in args.data.split(",") if k.strip())
+            unknown = [k for k in kinds if k not in FETCH_KINDS]
+            if unknown or not kinds:
+                raise ValueError(f"--data must list kinds among {', '.join(FETCH_KINDS)}; got {args.data!r}")
+        for option, value in (("--timeframe", args.timeframe), ("--oi-period", args.oi_period)):
+            try:
+                timeframe_ms(value)
+            except ValueError:
+                raise ValueError(f"{option} must be a timeframe such as 1m, 5m, 1h, 1d; got {value!r}") from None
+        start_ms, end_ms = _parse_utc_ms(args.start, "--start"), _parse_utc_ms(args.end, "--end")
+        if end_ms <= start_ms:
+            raise ValueError(f"--end ({args.end}) must be after --start ({args.start})")
+        retries = validation.number(args.retries, "--retries", minimum=0, integer=True)
+        lock_timeout = _lock_timeout(args)
+    except ValueError as exc:
+        print(f"fetch failed: {exc}", file=sys.stderr)
+        return 2
+    plan = FetchPlan(exchange=args.exchange, symbol=args.symbol, start_ms=start_ms, end_ms=end_ms, kinds=kinds,
+                     timeframe=args.timeframe, oi_period=args.oi_period, resume=not args.no_resume)
+
+    def run() -> IngestSummary:
+        try:
+            return fetch_to_catalog(plan, args.catalog, api_base=args.api_base, policy=RetryPolicy(retries=retries),
+                                    progress=not args.no_progress, log=lambda line: print(line, file=sys.stderr),
+                                    lock_timeout=lock_timeout)
+        except IngestError:
+            raise
+        except (ValueError, ccxt.BaseError) as exc:
+            raise IngestError(f"{args.exchange} {args.symbol}", f"{type(exc).__name__}: {exc}") from None
+
+    return _write("fetch", run)
 
 
 def _catalog_or_default(args: argparse.Namespace) -> Path:
@@ -210,11 +313,17 @@ def _catalog_or_default(args: argparse.Namespace) -> Path:
 
 
 def _validate(args: argparse.Namespace) -> int:
+    from liqheat_nautilus import validation
     from liqheat_nautilus.persistence.validate import validate_catalog
 
     try:
-        report = validate_catalog(_catalog_or_default(args), max_jump=args.max_jump_pct / 100.0)
-    except FileNotFoundError as exc:
+        max_jump = validation.number(args.max_jump_pct, "--max-jump-pct", minimum=0.0, exclusive=True)
+    except ValueError as exc:
+        print(f"validate failed: {exc}", file=sys.stderr)
+        return 2
+    try:
+        report = validate_catalog(_catalog_or_default(args), max_jump=max_jump / 100.0)
+    except (FileNotFoundError, IngestError) as exc:
         print(f"validate failed: {exc}", file=sys.stderr)
         return 1
     print(report.format())
@@ -226,7 +335,7 @@ def _info(args: argparse.Namespace) -> int:
 
     try:
         info = catalog_info(_catalog_or_default(args))
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, IngestError) as exc:
         print(f"info failed: {exc}", file=sys.stderr)
         return 1
     print(info.format())

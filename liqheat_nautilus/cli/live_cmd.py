@@ -37,12 +37,19 @@ def _run(args: argparse.Namespace) -> int:
     path = args.config or config_dir() / DEFAULT_CONFIG
     try:
         log_level = args.log_level and validation.log_level(args.log_level)  # Nautilus' parser would abort
+        if args.duration is not None:
+            validation.number(args.duration, "--duration", minimum=0.0, exclusive=True)
+        if args.summary is not None:
+            validation.output_dir(args.summary.parent, "--summary")
+            if args.summary.is_dir():
+                raise ValueError(f"--summary {args.summary} is a folder, not a file")
     except ValueError as exc:
         print(f"live failed: {exc}", file=sys.stderr)
         return 2
     try:
         live = load_live_file(path)
         validation.log_level(log_level or live.log_level, f"{path}: log_level")
+        validation.trader_id(live.trader_id, f"{path}: trader_id")
         node = build_node(live, mainnet_flag=args.mainnet, log_level=log_level)
     except (FileNotFoundError, ValueError, RuntimeError) as exc:
         print(f"live failed: {exc}", file=sys.stderr)
@@ -56,6 +63,9 @@ def _run(args: argparse.Namespace) -> int:
     if args.summary:
         args.summary.write_text(json.dumps(summary, indent=2, default=str))
     print(json.dumps({k: summary[k] for k in ("run", "orders", "positions", "feeds", "map")}, default=str))
+    if not run_info["trader_started"]:
+        print(f"live failed: {run_info['problem']}", file=sys.stderr)
+        return 1
     return 0
 
 

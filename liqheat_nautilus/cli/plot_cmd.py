@@ -18,7 +18,9 @@ def register(subparsers) -> None:
         p = sub.add_parser(name, help=text, description=text)
         p.add_argument("--catalog", type=Path, default=None,
                        help="Nautilus catalog folder (default: the embedded real OKX sample, built on first use)")
-        p.add_argument("--instrument", default=DEFAULT_INSTRUMENT, help=f"instrument id (default {DEFAULT_INSTRUMENT})")
+        p.add_argument("--instrument", default=None,
+                       help="instrument id of the catalog (default: the catalog's only instrument; "
+                            f"{DEFAULT_INSTRUMENT} in the embedded catalog)")
         p.add_argument("--bar-spec", default="1-MINUTE-LAST", help="bar specification (default 1-MINUTE-LAST)")
         p.add_argument("--at", default=None, help="ISO-8601 UTC time of the map (default: end of the data)")
         p.add_argument("--out", type=Path, default=None, help="output folder (default results/charts)")
@@ -51,14 +53,94 @@ def _catalog(args: argparse.Namespace) -> Path:
         from liqheat_nautilus.adapters.okx.loaders import ingest_okx_sample
 
         print(f"building the embedded catalog {path} from the real OKX sample (first use)...", file=sys.stderr)
-        ingest_okx_sample(sample_dir(), path, args.instrument)
+        ingest_okx_sample(sample_dir(), path)
     return path
+
+
+def check_options(args: argparse.Namespace) -> None:
+    """
+    Check the map options before any data is read, listing the valid values of a wrong one.
+
+    Raises
+    ------
+    ValueError
+        Naming the option: ``--model`` or ``--leverage-profile`` not among the known names, a non-positive
+        ``--bin-bps`` or ``--window-pct``, ``--mmr`` outside (0, 1), ``--n-bins`` below 8, a non-positive
+        ``--snapshot-minutes``, a negative ``--hours``, a ``--name`` holding a folder.
+    """
+    from liqheat_nautilus.core.leverage import PROFILES
+    from liqheat_nautilus.core.params import MODELS
+
+    if args.model not in MODELS:
+        raise ValueError(f"--model must be one of {', '.join(MODELS)}; got {args.model!r}")
+    profiles = (*PROFILES, "dynamic")
+    if args.leverage_profile not in profiles:
+        raise ValueError(f"--leverage-profile must be one of {', '.join(profiles)}; got {args.leverage_profile!r}")
+    for option, value, low in (("--bin-bps", args.bin_bps, 0.0), ("--mmr", args.mmr, 0.0)):
+        if not value > low or not value < (1.0 if option == "--mmr" else float("inf")):
+            raise ValueError(f"{option} must be a number in ({low:g}, {'1' if option == '--mmr' else 'inf'}); "
+                             f"got {value!r}")
+    if args.n_bins < 8:
+        raise ValueError(f"--n-bins must be a whole number >= 8; got {args.n_bins!r}")
+    if getattr(args, "hours", 0.0) < 0:
+        raise ValueError(f"--hours must be >= 0 (0: all of the history); got {args.hours!r}")
+    if getattr(args, "window_pct", 1.0) <= 0:
+        raise ValueError(f"--window-pct must be > 0; got {args.window_pct!r}")
+    if args.name is not None and (not args.name or Path(args.name).name != args.name or args.name in (".", "..")):
+        raise ValueError(f"--name must be a file name without a folder; got {args.name!r}")
+    if args.snapshot_minutes < 1:
+        raise ValueError(f"--snapshot-minutes must be a whole number >= 1; got {args.snapshot_minutes!r}")
+
+
+def choose_instrument(catalog: Path, requested: str | None) -> tuple[str, int, int]:
+    """
+    The instrument to draw and the time span of its bars, from the catalog's file metadata.
+
+    Parameters
+    ----------
+    catalog : Path
+        The catalog folder.
+    requested : str, optional
+        ``--instrument``; default: the catalog's only instrument with bars.
+
+    Returns
+    -------
+    tuple[str, int, int]
+        Instrument id, first and last bar ``ts_init`` (UNIX ns).
+
+    Raises
+    ------
+    ValueError
+        If the instrument has no bars in the catalog, or none was given and the catalog holds several (the
+        instruments with bars are listed).
+    """
+    from liqheat_nautilus.persistence.scan import scan_catalog
+
+    if not catalog.is_dir():
+        raise FileNotFoundError(f"{catalog}: catalog not found: no such folder (build one with `liqheat catalog "
+                                "ingest` or `liqheat catalog fetch`)")
+    spans: dict[str, list[int]] = {}
+    for stream in scan_catalog(catalog):
+        if stream.type_name == "bar" and stream.first_ts is not None:
+            iid = "-".join(stream.identifier.split("-")[:-4])
+            lo, hi = spans.get(iid, [stream.first_ts, stream.last_ts])
+            spans[iid] = [min(lo, stream.first_ts), max(hi, stream.last_ts)]
+    held = ", ".join(sorted(spans)) or "none"
+    if requested is None:
+        if len(spans) != 1:
+            raise ValueError(f"the catalog {catalog} holds bars of several instruments ({held}): choose one with "
+                             "--instrument" if spans else f"the catalog {catalog} holds no bars")
+        requested = next(iter(spans))
+    if requested not in spans:
+        raise ValueError(f"--instrument {requested} has no bars in the catalog {catalog}; it holds: {held}")
+    return requested, spans[requested][0], spans[requested][1]
 
 
 def _run(args: argparse.Namespace) -> int:
     import numpy as np
     import pandas as pd
 
+    from liqheat_nautilus import validation
     from liqheat_nautilus.charts.browser import BrowserError
     from liqheat_nautilus.charts.heatmap import heatmap_figure
     from liqheat_nautilus.charts.liquidation_map import MapView, liquidation_map_figure
@@ -73,9 +155,17 @@ def _run(args: argparse.Namespace) -> int:
         if not formats or set(formats) - {"html", "png"}:
             raise ValueError(f"--formats must list html and/or png, was {args.formats!r}")
         at_ns = parse_time(args.at)
+        check_options(args)
+        out = validation.output_dir(args.out or project_root() / "results" / "charts", "--out")
         params = MapParams(model=args.model, leverage_profile=args.leverage_profile, mmr=args.mmr,
                            bin_bps=args.bin_bps, n_bins=args.n_bins)
-        series = read_market_series(_catalog(args), args.instrument, args.bar_spec, end_ns=at_ns)
+        catalog = _catalog(args)
+        instrument, first_ns, last_ns = choose_instrument(catalog, args.instrument)
+        if at_ns is not None and not first_ns <= at_ns <= last_ns:
+            span = " -> ".join(str(pd.Timestamp(t, unit="ns", tz="UTC")) for t in (first_ns, last_ns))
+            raise ValueError(f"--at {args.at} is outside the data: the bars of {instrument} span {span}")
+        args.instrument = instrument
+        series = read_market_series(catalog, args.instrument, args.bar_spec, end_ns=at_ns)
         state = replay_engine(series, params, at_ns, snapshot_interval_ns=args.snapshot_minutes * NS_PER_MINUTE)
         when = pd.Timestamp(state.at_ns, unit="ns", tz="UTC").strftime("%Y%m%dT%H%M")
         if args.chart == "map":
@@ -87,13 +177,12 @@ def _run(args: argparse.Namespace) -> int:
                 keep = history["ts_ns"] >= state.at_ns - int(args.hours * NS_PER_HOUR)
                 history = {k: np.asarray(v)[keep] for k, v in history.items()}
             fig = heatmap_figure(history, state.series.bars_frame(), args.instrument)
-        out = args.out or project_root() / "results" / "charts"
         name = args.name or f"{'liquidation_map' if args.chart == 'map' else 'liquidation_heatmap'}_" \
                             f"{args.instrument.replace('.', '_')}_{when}"
         for fmt in ("html", "png"):  # the page first: it is written even when Chromium is missing
             if fmt in formats:
                 print(write_figure(fig, out, name, (fmt,)).paths()[0], flush=True)
-    except (FileNotFoundError, ValueError, BrowserError) as exc:
+    except (FileNotFoundError, ValueError, OSError, BrowserError) as exc:
         print(f"plot failed: {exc}", file=sys.stderr)
         return 1
     return 0

@@ -271,11 +271,57 @@ def flatten_or_keep(node: TradingNode, close_positions: bool, cancel_orders: boo
     return n_open
 
 
+def connection_problem(node: TradingNode) -> str:
+    """
+    Why a node's trader is not running: which engines' clients are not connected.
+
+    Parameters
+    ----------
+    node : TradingNode
+        A started (or starting) node.
+
+    Returns
+    -------
+    str
+        E.g. ``"data clients BINANCE, LIQHEAT_OI not all connected"``; ``""`` when every client is connected.
+    """
+    problems = []
+    for what, engine in (("data", node.kernel.data_engine), ("execution", node.kernel.exec_engine)):
+        if not engine.check_connected():
+            names = ", ".join(str(c) for c in engine.registered_clients)
+            problems.append(f"{what} clients {names} not all connected")
+    return "; ".join(problems)
+
+
+async def _await_trader(node: TradingNode, run_task: asyncio.Future) -> str:
+    """
+    Wait until the trader runs; return why it never will (its clients did not connect in time), else ``""``.
+
+    The kernel waits ``timeout_connection`` seconds for its clients, then reconciles and initialises the
+    portfolio (``timeout_reconciliation``, ``timeout_portfolio``) before it starts the trader.
+    """
+    config = node.kernel.config if hasattr(node.kernel, "config") else None
+    connect = float(getattr(config, "timeout_connection", 30.0) or 30.0)
+    total = connect + float(getattr(config, "timeout_reconciliation", 10.0) or 0.0) \
+        + float(getattr(config, "timeout_portfolio", 10.0) or 0.0) + 5.0
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    while not node.trader.is_running:
+        elapsed = loop.time() - started
+        problem = connection_problem(node)
+        if (elapsed > connect + 1.0 and problem) or elapsed > total or run_task.done():
+            why = problem or "the trader did not start"
+            return f"the node did not connect within its {connect:g} s timeout: {why}"
+        await asyncio.sleep(0.1)
+    return ""
+
+
 async def run_node_async(node: TradingNode, live: LiveFile, duration_secs: float | None = None) -> dict:
     """
     Run a built node until ``duration_secs`` elapse or SIGINT/SIGTERM, then shut down gracefully.
 
-    Shutdown: apply :func:`flatten_or_keep` per ``[shutdown]``, wait ``grace_secs`` for fills, stop the node.
+    Shutdown: apply :func:`flatten_or_keep` per ``[shutdown]``, wait ``grace_secs`` for fills, stop the node. A node
+    whose clients do not connect within the kernel's ``timeout_connection`` is stopped at once.
 
     Parameters
     ----------
@@ -289,7 +335,8 @@ async def run_node_async(node: TradingNode, live: LiveFile, duration_secs: float
     Returns
     -------
     dict
-        ``{"open_positions_at_stop": int, "stopped_by": "duration" | "signal" | "node"}``.
+        ``{"open_positions_at_stop": int, "stopped_by": "duration" | "signal" | "node" | "not-connected",
+        "trader_started": bool, "problem": str}``; ``problem`` says why the trader never ran (``""`` when it did).
     """
     loop = asyncio.get_running_loop()
     stop_event = asyncio.Event()
@@ -297,13 +344,27 @@ async def run_node_async(node: TradingNode, live: LiveFile, duration_secs: float
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop_event.set)
+    started = loop.time()
     run_task = asyncio.ensure_future(node.run_async())
     waiter = asyncio.ensure_future(stop_event.wait())
-    done, _ = await asyncio.wait({run_task, waiter}, timeout=duration_secs, return_when=asyncio.FIRST_COMPLETED)
+    watch = asyncio.ensure_future(_await_trader(node, run_task))
+    done, _ = await asyncio.wait({run_task, waiter, watch}, timeout=duration_secs,
+                                 return_when=asyncio.FIRST_COMPLETED)
+    if watch in done and watch.result():
+        stopped_by = "not-connected"
+    elif watch in done:  # the trader runs: wait for the end of the run as before
+        left = None if duration_secs is None else max(0.0, duration_secs - (loop.time() - started))
+        done, _ = await asyncio.wait({run_task, waiter}, timeout=left, return_when=asyncio.FIRST_COMPLETED)
     if waiter in done:
         stopped_by = "signal"
     elif run_task in done:
         stopped_by = "node"
+    trader_started = node.trader.is_running
+    problem = watch.result() if watch.done() else ""
+    if not trader_started and not problem:
+        problem = f"the node stopped ({stopped_by}) before its trader ran: " \
+                  f"{connection_problem(node) or 'the trader did not start'}"
+    watch.cancel()
     waiter.cancel()
     sd = live.shutdown
     n_open = flatten_or_keep(node, sd.close_positions, sd.cancel_orders) if node.trader.is_running else 0
@@ -317,7 +378,8 @@ async def run_node_async(node: TradingNode, live: LiveFile, duration_secs: float
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.remove_signal_handler(sig)
-    return {"open_positions_at_stop": n_open, "stopped_by": stopped_by}
+    return {"open_positions_at_stop": n_open, "stopped_by": stopped_by, "trader_started": trader_started,
+            "problem": problem}
 
 
 def _strategy_config(config_path: str, config: dict, close_positions: bool) -> dict:

@@ -64,7 +64,7 @@ def require_positive(df: pd.DataFrame, columns: list[str], path: str | Path, all
         if bad.any():
             pos = int(np.flatnonzero(bad)[0])
             what = "negative" if allow_zero else "not positive"
-            raise IngestError(path, f"{what}: {values[pos]!r}", line_of(pos, header_lines), column)
+            raise IngestError(path, f"{what}: {float(values[pos])!r}", line_of(pos, header_lines), column)
 
 
 def require_ohlc_consistent(df: pd.DataFrame, path: str | Path, header_lines: int = HEADER_LINES) -> None:
@@ -100,3 +100,44 @@ def require_increasing(ts_ms: np.ndarray, path: str | Path, field: str, header_l
         pos = int(np.flatnonzero(bad)[0]) + 1
         kind = "duplicate" if ts_ms[pos] == ts_ms[pos - 1] else "earlier than the previous row"
         raise IngestError(path, f"timestamp {ts_ms[pos]} is {kind}", line_of(pos, header_lines), field)
+
+
+def fixed_point_problem(values: np.ndarray, precision: int, kind: str,
+                        allow_zero: bool = False) -> tuple[int, str] | None:
+    """
+    The first price or quantity Nautilus cannot hold at an instrument's precision.
+
+    Nautilus stores ``Price``/``Quantity`` as fixed-point integers: a value above ``PRICE_MAX``/``QUANTITY_MAX``
+    cannot be built (its Rust constructor aborts the process), and a positive value that rounds to 0 at the
+    instrument's precision would become a price of 0 (or a trade of size 0).
+
+    Parameters
+    ----------
+    values : np.ndarray, shape (n,)
+        Finite, non-negative values.
+    precision : int
+        Decimal places of the instrument's price (``price_precision``) or size (``size_precision``).
+    kind : str
+        ``"price"`` or ``"quantity"``.
+    allow_zero : bool, default False
+        Whether 0 (and values rounding to it) are valid (bar volumes).
+
+    Returns
+    -------
+    tuple[int, str] or None
+        Position of the first bad value and what is wrong, or ``None`` when all can be stored.
+    """
+    from nautilus_trader.model.objects import PRICE_MAX, QUANTITY_MAX
+
+    maximum = PRICE_MAX if kind == "price" else QUANTITY_MAX
+    big = values > maximum
+    if big.any():
+        pos = int(np.flatnonzero(big)[0])
+        return pos, f"{float(values[pos])!r} is above the largest {kind} Nautilus can hold ({maximum:,.0f})"
+    if not allow_zero:
+        zero = np.round(values, precision) <= 0
+        if zero.any():
+            pos = int(np.flatnonzero(zero)[0])
+            return pos, (f"{float(values[pos])!r} rounds to 0 at the instrument's {kind} precision ({precision} "
+                         "decimal places)")
+    return None

@@ -7,6 +7,7 @@ columns a kind of file has; :func:`iter_batches` streams it.
 import csv
 import io
 import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,6 +21,10 @@ from liqheat_nautilus.persistence.errors import IngestError
 
 DEFAULT_BLOCK_BYTES = 8 << 20
 """Bytes of CSV text parsed per Arrow batch (8 MiB, about 120k aggTrades rows)."""
+
+MAX_LINE_BYTES = 1 << 16
+"""Longest accepted CSV line (64 KiB; exchange rows are under 200 bytes). A longer line is an error, read with bounded
+memory, not a string the size of the file."""
 
 
 @dataclass(frozen=True)
@@ -96,8 +101,12 @@ def open_text(path: Path) -> Iterator[IO[bytes]]:
         members = [m for m in archive.namelist() if m.lower().endswith(".csv")]
         if len(members) != 1:
             raise IngestError(path, f"expected one CSV member in the zip, found {members}")
-        with archive.open(members[0]) as fh:
-            yield fh
+        try:
+            with archive.open(members[0]) as fh:
+                yield fh
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
+            raise IngestError(path, f"corrupt zip archive ({type(exc).__name__}: {exc}); download it again") \
+                from None
 
 
 def _first_line(path: Path) -> str:
@@ -133,30 +142,66 @@ def has_header(path: Path, layout: CsvLayout) -> bool:
     return True
 
 
-def locate_bad_value(path: Path, layout: CsvLayout, header: bool) -> IngestError:
+def _bounded_lines(fh: IO[bytes], path: Path, max_line: int) -> Iterator[tuple[int, str]]:
+    """``(line number, text)`` of a binary stream, refusing any line longer than ``max_line`` bytes."""
+    line_no = 0
+    while True:
+        raw = fh.readline(max_line + 1)
+        if not raw:
+            return
+        line_no += 1
+        if len(raw) > max_line and not raw.endswith(b"\n"):
+            raise IngestError(path, f"line longer than {max_line:,} bytes: not a row of a CSV data file",
+                              row=line_no)
+        yield line_no, raw.decode("utf-8", errors="replace")
+
+
+def check_line_lengths(path: Path, max_line: int = MAX_LINE_BYTES) -> None:
+    """
+    Read a file once with bounded memory and reject a line longer than ``max_line`` bytes.
+
+    Raises
+    ------
+    IngestError
+        Naming the first over-long line.
+    """
+    with open_text(path) as fh:
+        for _ in _bounded_lines(fh, path, max_line):
+            pass
+
+
+def locate_bad_value(path: Path, layout: CsvLayout, header: bool, max_line: int = MAX_LINE_BYTES) -> IngestError:
     """
     Scan the file row by row (slow path, used only after Arrow rejected a block) for the first bad row.
+
+    Memory stays bounded: lines are read at most ``max_line`` bytes at a time.
 
     Returns
     -------
     IngestError
-        Naming the line and field of the first row with a wrong field count or an unparsable value.
+        Naming the line and field of the first row that is too long, has a wrong field count or an unparsable
+        value.
     """
     parsers = {pa.int64(): int, pa.float64(): float, pa.string(): str,
                pa.bool_(): lambda s: {"true": True, "false": False}[s.strip().lower()]}
-    with open_text(path) as fh:
-        reader = csv.reader(io.TextIOWrapper(fh, encoding="utf-8", errors="replace", newline=""))
-        for line_no, row in enumerate(reader, start=1):
-            if (header and line_no == 1) or not row:
-                continue
-            if len(row) != len(layout.columns):
-                return IngestError(path, f"expected {len(layout.columns)} fields, found {len(row)}: {row!r}",
-                                   row=line_no)
-            for name, kind, value in zip(layout.columns, layout.types, row, strict=True):
-                try:
-                    parsers[kind](value)
-                except (ValueError, KeyError):
-                    return IngestError(path, f"cannot read {value!r} as {kind}", row=line_no, field=name)
+    try:
+        with open_text(path) as fh:
+            for line_no, text in _bounded_lines(fh, path, max_line):
+                if header and line_no == 1:
+                    continue
+                row = next(csv.reader([text]), [])
+                if not row:
+                    continue
+                if len(row) != len(layout.columns):
+                    return IngestError(path, f"expected {len(layout.columns)} fields, found {len(row)}: "
+                                             f"{text.strip()[:200]!r}", row=line_no)
+                for name, kind, value in zip(layout.columns, layout.types, row, strict=True):
+                    try:
+                        parsers[kind](value)
+                    except (ValueError, KeyError):
+                        return IngestError(path, f"cannot read {value[:100]!r} as {kind}", row=line_no, field=name)
+    except IngestError as exc:
+        return exc
     return IngestError(path, "unreadable CSV (no single bad row found)")
 
 
@@ -195,12 +240,59 @@ def iter_batches(path: str | Path, layout: CsvLayout,
                                            true_values=["true", "True", "TRUE"],
                                            false_values=["false", "False", "FALSE"])
     line = 2 if header else 1
-    with open_text(path) as fh:
+    with open_text(path) as raw:
+        fh = _NewlineGuard(raw, limit=block_bytes)
         try:
             reader = pacsv.open_csv(fh, read_options=read_options, convert_options=convert_options)
             for table in reader:
                 if table.num_rows:
                     yield Batch(table, line)
                 line += table.num_rows
-        except pa.ArrowInvalid as exc:
+        except (pa.ArrowInvalid, _RunawayLine) as exc:
             raise locate_bad_value(path, layout, header) from exc
+        finally:
+            fh.stop()  # Arrow's read-ahead thread gets no more data once we are done
+
+
+class _RunawayLine(OSError):
+    """More bytes without a line break than one Arrow block: the read stops here."""
+
+
+class _NewlineGuard(io.RawIOBase):
+    """
+    A read-only binary stream passing another through, stopping at ``limit`` bytes without a newline.
+
+    Arrow's CSV reader reads ahead on a thread: on a line longer than its block it would keep buffering the line
+    (about 1 GB for a 300 MB line) after it has raised its "straddling object" error. Through this guard it gets at
+    most one block past the last newline, and nothing once :meth:`stop` was called.
+    """
+
+    def __init__(self, inner: IO[bytes], limit: int) -> None:
+        super().__init__()
+        self._inner = inner
+        self._limit = limit
+        self._since_newline = 0
+        self._stopped = False
+
+    def readable(self) -> bool:
+        return True
+
+    def stop(self) -> None:
+        """Serve no more data (end of file from now on)."""
+        self._stopped = True
+
+    def read(self, size: int = -1) -> bytes:
+        if self._stopped:
+            return b""
+        data = self._inner.read(size)
+        last = data.rfind(b"\n")
+        self._since_newline = self._since_newline + len(data) if last < 0 else len(data) - last - 1
+        if self._since_newline > self._limit:
+            self._stopped = True
+            raise _RunawayLine(f"more than {self._limit:,} bytes without a line break")
+        return data
+
+    def readinto(self, buffer) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)

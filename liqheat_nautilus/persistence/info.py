@@ -6,7 +6,9 @@ from pathlib import Path
 import pandas as pd
 from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
+from liqheat_nautilus.persistence.errors import IngestError
 from liqheat_nautilus.persistence.scan import INSTRUMENT_TYPES, StreamInfo, require_catalog, scan_catalog
+from liqheat_nautilus.persistence.transaction import consistent_read
 
 
 @dataclass(frozen=True)
@@ -60,12 +62,24 @@ def catalog_info(catalog_dir: str | Path) -> CatalogInfo:
     ------
     FileNotFoundError
         If the folder holds no ``data/`` folder.
+    IngestError
+        Naming a file that is not readable Parquet.
     """
     catalog_dir = require_catalog(catalog_dir)
+    return consistent_read(catalog_dir, lambda: _catalog_info(catalog_dir))
+
+
+def _catalog_info(catalog_dir: Path) -> CatalogInfo:
+    streams = scan_catalog(catalog_dir)  # first: names an unreadable file
     lines = []
-    for inst in ParquetDataCatalog(str(catalog_dir)).instruments():
+    try:
+        instruments = ParquetDataCatalog(str(catalog_dir)).instruments()
+    except Exception as exc:  # Nautilus' decoders raise various types on a damaged definition
+        folder = catalog_dir / "data"
+        raise IngestError(folder, f"an instrument definition cannot be read ({type(exc).__name__}: {exc})") from None
+    for inst in instruments:
         kind = "inverse" if getattr(inst, "is_inverse", False) else "linear"
         lines.append(f"{inst.id}  {type(inst).__name__} {kind}  multiplier {inst.multiplier}  "
                      f"tick {inst.price_increment}  lot {inst.size_increment}  settle "
                      f"{getattr(inst, 'settlement_currency', inst.quote_currency)}")
-    return CatalogInfo(str(catalog_dir.resolve()), lines, scan_catalog(catalog_dir))
+    return CatalogInfo(str(catalog_dir.resolve()), lines, streams)

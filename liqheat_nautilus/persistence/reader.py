@@ -141,7 +141,8 @@ def read_market_series(
     Returns
     -------
     MarketSeries
-        Rows sorted by ``ts_event``; open interest, funding and positioning data may be empty.
+        Rows sorted by ``ts_event``; open interest, funding and positioning data may be empty. Read as one
+        committed state of the catalog (:func:`~liqheat_nautilus.persistence.transaction.consistent_read`).
 
     Raises
     ------
@@ -149,14 +150,21 @@ def read_market_series(
         If the catalog folder does not exist, holds no bars of the bar type (or instrument) in the bounds, or
         holds several bar types for the instrument and ``bar_type`` is not given.
     """
-    from nautilus_trader.persistence.catalog import ParquetDataCatalog
-
-    from liqheat_nautilus.data import FundingRate, LongShortRatio, OpenInterest, TakerVolume
+    from liqheat_nautilus.persistence.transaction import consistent_read
 
     path = Path(catalog)
     if not path.is_dir():
         raise IngestError(path, "catalog not found: no such folder (build one with `liqheat catalog ingest` or "
                                 "`liqheat catalog fetch`)")
+    return consistent_read(path, lambda: _read(path, instrument_id, bar_type, start_ns, end_ns, ratio_kind))
+
+
+def _read(path: Path, instrument_id: str, bar_type: str | None, start_ns: int | None, end_ns: int | None,
+          ratio_kind: str) -> MarketSeries:
+    from nautilus_trader.persistence.catalog import ParquetDataCatalog
+
+    from liqheat_nautilus.data import FundingRate, LongShortRatio, OpenInterest, TakerVolume
+
     cat = ParquetDataCatalog(str(path))
     bounds = {"start": start_ns, "end": end_ns}
     if bar_type and not bar_type.startswith(f"{instrument_id}-"):

@@ -1,12 +1,15 @@
 """What a ``ParquetDataCatalog`` folder holds, read from its files' Parquet metadata (no data loaded)."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 from nautilus_trader.persistence.funcs import class_to_filename, filename_to_class, urisafe_identifier
 
 import liqheat_nautilus.data  # noqa: F401  (registers the custom data classes for filename_to_class)
+from liqheat_nautilus.persistence.errors import IngestError
 
 INSTRUMENT_TYPES = ("crypto_perpetual", "crypto_future", "currency_pair", "futures_contract", "equity")
 """Catalog folder names of instrument definitions (not data streams)."""
@@ -58,7 +61,8 @@ class StreamInfo:
     last_ts: int | None
 
 
-def _ts_range(metadata: pq.FileMetaData) -> tuple[int | None, int | None]:
+def ts_range(metadata: pq.FileMetaData) -> tuple[int | None, int | None]:
+    """Smallest and largest ``ts_init`` (UNIX ns) of a Parquet file from its row-group statistics (or ``None``)."""
     names = metadata.schema.names
     if "ts_init" not in names:
         return None, None
@@ -73,7 +77,12 @@ def _ts_range(metadata: pq.FileMetaData) -> tuple[int | None, int | None]:
     return (min(lows), max(highs)) if lows else (None, None)
 
 
-def stream_info(folder: Path) -> StreamInfo:
+def unreadable(path: Path, exc: BaseException) -> IngestError:
+    """The error of a catalog file that is not readable Parquet (truncated, corrupt, not Parquet at all)."""
+    return IngestError(path, f"not a readable Parquet file ({type(exc).__name__}: {str(exc)[:160]})")
+
+
+def stream_info(folder: Path, on_error: Callable[[IngestError], None] | None = None) -> StreamInfo:
     """
     Summarise one ``data/<type>/<identifier>/`` folder from Parquet metadata.
 
@@ -81,25 +90,40 @@ def stream_info(folder: Path) -> StreamInfo:
     ----------
     folder : Path
         The identifier folder.
+    on_error : callable, optional
+        Receives the error of an unreadable file, which is then left out; default: raise it.
 
     Returns
     -------
     StreamInfo
+
+    Raises
+    ------
+    IngestError
+        Naming the first file whose Parquet footer cannot be read (without ``on_error``).
     """
-    files = tuple(sorted(folder.glob("*.parquet")))
+    files = []
     rows, first, last = 0, None, None
-    for file in files:
-        metadata = pq.ParquetFile(file).metadata
+    for file in sorted(folder.glob("*.parquet")):
+        try:
+            metadata = pq.ParquetFile(file).metadata
+        except (OSError, pa.ArrowException) as exc:
+            error = unreadable(file, exc)
+            if on_error is None:
+                raise error from None
+            on_error(error)
+            continue
+        files.append(file)
         rows += metadata.num_rows
-        lo, hi = _ts_range(metadata)
+        lo, hi = ts_range(metadata)
         if lo is not None and metadata.num_rows:
             first = lo if first is None else min(first, lo)
             last = hi if last is None else max(last, hi)
     type_name = folder.parent.name
-    return StreamInfo(type_name, filename_to_class(type_name), folder.name, files, rows, first, last)
+    return StreamInfo(type_name, filename_to_class(type_name), folder.name, tuple(files), rows, first, last)
 
 
-def scan_catalog(catalog_dir: str | Path) -> list[StreamInfo]:
+def scan_catalog(catalog_dir: str | Path, on_error: Callable[[IngestError], None] | None = None) -> list[StreamInfo]:
     """
     Every stream of a catalog, sorted by type then identifier.
 
@@ -107,16 +131,23 @@ def scan_catalog(catalog_dir: str | Path) -> list[StreamInfo]:
     ----------
     catalog_dir : str or Path
         The catalog folder (holding ``data/``).
+    on_error : callable, optional
+        Receives the error of each unreadable file (see :func:`stream_info`); default: raise it.
 
     Returns
     -------
     list[StreamInfo]
         Empty for a missing or empty catalog.
+
+    Raises
+    ------
+    IngestError
+        Naming the first unreadable file (without ``on_error``).
     """
     data = Path(catalog_dir) / "data"
     if not data.is_dir():
         return []
-    return [stream_info(folder) for folder in sorted(p for p in data.glob("*/*") if p.is_dir())]
+    return [stream_info(folder, on_error) for folder in sorted(p for p in data.glob("*/*") if p.is_dir())]
 
 
 def last_ts_init(catalog_dir: str | Path, data_cls: type, identifier: str) -> int | None:

@@ -1,31 +1,148 @@
-"""Epoch timestamps of unknown unit (milliseconds or microseconds) to UNIX nanoseconds."""
+"""Epoch timestamps of a file's own unit (s, ms, µs or ns, told apart by magnitude) to checked UNIX nanoseconds.
+
+Exchange files carry epoch times in different units: Binance futures archives in milliseconds, Binance spot files
+from 2025-01-01 on in microseconds (Binance announcement "Binance Data: spot data in microseconds", 2025), other
+exports in seconds or nanoseconds. For any date in the accepted window the four units differ by factors of 1000, so
+the first timestamp of a file tells its unit: in seconds a time of 2009 … 2100 is about 1.2e9 … 4.1e9, in
+milliseconds 1.2e12 … 4.1e12, in microseconds 1.2e15 … 4.1e15, in nanoseconds 1.2e18 … 4.1e18.
+
+The unit is decided once per file (:class:`EpochUnit`), and every row is then checked against the window
+:data:`EARLIEST_NS` … now + 1 day: a row in another unit (1970 or year 50,000 once scaled) or a corrupt value is
+an error naming the file, line and field instead of a bar in 1970 or an int64 overflow in Nautilus.
+"""
+
+import time
+from pathlib import Path
 
 import numpy as np
 
-from liqheat_nautilus.core.units import NS_PER_MS, NS_PER_US
+from liqheat_nautilus.core.units import NS_PER_DAY, NS_PER_MS, NS_PER_SECOND, NS_PER_US
+from liqheat_nautilus.persistence.errors import IngestError
 
-MICROS_THRESHOLD = 100_000_000_000_000
-"""Values at or above 1e14 are microseconds: 1e14 ms would be the year 5138, 1e14 us is 1973-03-03."""
+EARLIEST_NS = 1_230_768_000 * NS_PER_SECOND
+"""2009-01-01T00:00:00Z: no crypto market data is older (the Bitcoin genesis block is of 2009-01-03)."""
+
+UNITS: tuple[tuple[str, int], ...] = (("s", NS_PER_SECOND), ("ms", NS_PER_MS), ("us", NS_PER_US), ("ns", 1))
+"""Epoch units and their nanoseconds, from the coarsest."""
 
 
-def epoch_to_ns(values: np.ndarray) -> np.ndarray:
+def latest_ns() -> int:
+    """The latest accepted time: now + 1 day (UNIX ns)."""
+    return time.time_ns() + NS_PER_DAY
+
+
+def _utc(ns: int) -> str:
+    return str(np.datetime64(int(ns), "ns"))[:19] + "Z"
+
+
+def window_text() -> str:
+    """The accepted window, for messages: ``"2009-01-01 ... 2026-07-02 (now + 1 day)"``."""
+    return f"{_utc(EARLIEST_NS)[:10]} ... {_utc(latest_ns())[:10]} (now + 1 day)"
+
+
+def detect_unit(value: int) -> tuple[str, int] | None:
     """
-    Convert epoch timestamps in milliseconds or microseconds to nanoseconds, deciding the unit per value.
-
-    Binance public-data files carry milliseconds, except spot files from 2025-01-01 on, which carry
-    microseconds (Binance announcement "Binance Data: spot data in microseconds", 2025). A millisecond
-    timestamp of today is about 1.7e12 and a microsecond one about 1.7e15, so a threshold of 1e14 separates
-    them for every date between 1973 and 5138.
+    The unit in which an epoch value is a time in the accepted window.
 
     Parameters
     ----------
-    values : np.ndarray, shape (n,)
-        Integer epoch timestamps (ms or us).
+    value : int
+        An epoch timestamp of unknown unit.
 
     Returns
     -------
-    np.ndarray, shape (n,), int64
-        UNIX nanoseconds.
+    tuple[str, int] or None
+        ``(name, nanoseconds per unit)``, e.g. ``("ms", 1_000_000)``; ``None`` when no unit fits.
     """
-    values = np.asarray(values, dtype=np.int64)
-    return np.where(values >= MICROS_THRESHOLD, values * NS_PER_US, values * NS_PER_MS)
+    value, latest = int(value), latest_ns()
+    for name, scale in UNITS:
+        if EARLIEST_NS <= value * scale <= latest:
+            return name, scale
+    return None
+
+
+class EpochUnit:
+    """
+    The epoch unit of one file, decided by its first timestamp; converts and range-checks every row.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file (for error messages).
+    unit : str, optional
+        Force a unit (``"s"``, ``"ms"``, ``"us"``, ``"ns"``) instead of detecting it.
+
+    Attributes
+    ----------
+    name : str or None
+        The unit once known.
+    scale : int or None
+        Nanoseconds per unit once known.
+    """
+
+    def __init__(self, path: str | Path, unit: str | None = None) -> None:
+        self.path = str(path)
+        self.name: str | None = unit
+        self.scale: int | None = dict(UNITS)[unit] if unit else None
+
+    def to_ns(self, values: np.ndarray, first_line: int, field: str) -> np.ndarray:
+        """
+        Convert a block of epoch values to UNIX ns, checking each against the accepted window.
+
+        Parameters
+        ----------
+        values : np.ndarray, shape (n,)
+            Integer epoch timestamps in the file's unit.
+        first_line : int
+            1-based file line of ``values[0]``.
+        field : str
+            The column name.
+
+        Returns
+        -------
+        np.ndarray, shape (n,), int64
+            UNIX nanoseconds.
+
+        Raises
+        ------
+        IngestError
+            Naming the line and field of the first value that fits no unit (first row of the file) or falls
+            outside 2009-01-01 … now + 1 day in the file's unit.
+        """
+        values = np.asarray(values, dtype=np.int64)
+        if not len(values):
+            return values
+        if self.scale is None:
+            found = detect_unit(int(values[0]))
+            if found is None:
+                raise IngestError(self.path, f"timestamp {int(values[0])} is no time in {window_text()} in seconds, "
+                                             "milliseconds, microseconds or nanoseconds", row=first_line, field=field)
+            self.name, self.scale = found
+        low = -(-EARLIEST_NS // self.scale)
+        high = latest_ns() // self.scale
+        bad = (values < low) | (values > high)
+        if bad.any():
+            pos = int(np.flatnonzero(bad)[0])
+            value = int(values[pos])
+            when = _utc(value * self.scale) if abs(value) < 2**63 // self.scale else "beyond the year 2262"
+            raise IngestError(self.path, f"timestamp {value} read in the file's unit ({self.name}, from its first "
+                                         f"row) is {when}, outside {window_text()}", row=first_line + pos,
+                              field=field)
+        return values * self.scale
+
+
+def check_ns_window(ts_ns: np.ndarray, path: str | Path, first_line: int, field: str) -> None:
+    """
+    Reject UNIX-ns times outside 2009-01-01 … now + 1 day (for times parsed from date-time text).
+
+    Raises
+    ------
+    IngestError
+        Naming the line and field of the first time outside the window.
+    """
+    ts_ns = np.asarray(ts_ns, dtype=np.int64)
+    bad = (ts_ns < EARLIEST_NS) | (ts_ns > latest_ns())
+    if bad.any():
+        pos = int(np.flatnonzero(bad)[0])
+        raise IngestError(path, f"time {_utc(int(ts_ns[pos]))} is outside {window_text()}", row=first_line + pos,
+                          field=field)

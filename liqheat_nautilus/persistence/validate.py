@@ -17,7 +17,9 @@ import pyarrow.parquet as pq
 from nautilus_trader.model.objects import FIXED_SCALAR
 
 from liqheat_nautilus.core.units import NS_PER_DAY, NS_PER_HOUR, NS_PER_MINUTE, NS_PER_SECOND
-from liqheat_nautilus.persistence.scan import INSTRUMENT_TYPES, StreamInfo, require_catalog, scan_catalog
+from liqheat_nautilus.persistence.scan import INSTRUMENT_TYPES, StreamInfo, require_catalog, scan_catalog, unreadable
+from liqheat_nautilus.persistence.timestamps import EARLIEST_NS, latest_ns
+from liqheat_nautilus.persistence.transaction import consistent_read
 
 ERROR = "error"
 WARNING = "warning"
@@ -37,8 +39,8 @@ class Finding:
     stream : str
         ``"<type>/<identifier>"``.
     check : str
-        Short name (``duplicates``, ``gaps``, ``non-monotonic``, ``bad-values``, ``ohlc``, ``outliers``,
-        ``overlap``, ``no-instrument``).
+        Short name (``duplicates``, ``gaps``, ``non-monotonic``, ``time-range``, ``bad-values``, ``ohlc``,
+        ``outliers``, ``overlap``, ``unreadable``, ``no-instrument``).
     count : int
         How many rows (or gaps) are affected.
     detail : str
@@ -171,6 +173,10 @@ class _StreamChecker:
         later = full[1:]
         if back.any():
             self.add(ERROR, "non-monotonic", int(back.sum()), self.first(back, later, "timestamp before the previous"))
+        outside = (ts < EARLIEST_NS) | (ts > latest_ns())
+        if outside.any():
+            self.add(ERROR, "time-range", int(outside.sum()),
+                     self.first(outside, ts, "time outside 2009-01-01 ... now + 1 day (a timestamp unit mix-up?)"))
         if unique:
             dup = steps == 0
             if dup.any():
@@ -281,7 +287,11 @@ def _check_stream(info: StreamInfo, max_jump: float) -> list[Finding]:
     last_end = None
     state: dict = {}
     for file in info.files:
-        table = pq.read_table(file)
+        try:
+            table = pq.read_table(file)
+        except (OSError, pa.ArrowException) as exc:
+            chk.add(ERROR, "unreadable", 1, unreadable(file, exc).args[0])
+            continue
         if "ts_init" not in table.column_names or not table.num_rows:
             continue
         ts = table.column("ts_init").to_numpy().astype(np.int64)
@@ -290,14 +300,17 @@ def _check_stream(info: StreamInfo, max_jump: float) -> list[Finding]:
                                          f"({_utc(last_end)})")
         prev = chk.prev_ts
         chk.timestamps(ts, unique)
-        if kind == "bar":
-            _check_bars(chk, table, ts, prev)
-        elif kind == "trade_tick":
-            _check_trades(chk, table, ts)
-        elif kind == "custom_open_interest":
-            _check_open_interest(chk, table, ts, state)
-        elif kind == "custom_funding_rate":
-            _check_funding(chk, table, ts, prev)
+        try:
+            if kind == "bar":
+                _check_bars(chk, table, ts, prev)
+            elif kind == "trade_tick":
+                _check_trades(chk, table, ts)
+            elif kind == "custom_open_interest":
+                _check_open_interest(chk, table, ts, state)
+            elif kind == "custom_funding_rate":
+                _check_funding(chk, table, ts, prev)
+        except (KeyError, ValueError, pa.ArrowException) as exc:  # a file without the columns of its type
+            chk.add(ERROR, "unreadable", 1, f"{file}: not a {kind} file ({type(exc).__name__}: {exc})")
         if len(ts):
             last_end = int(ts[-1])
     if state.get("ts"):
@@ -311,6 +324,10 @@ def _check_stream(info: StreamInfo, max_jump: float) -> list[Finding]:
 def validate_catalog(catalog_dir: str | Path, max_jump: float = 0.10) -> ValidationReport:
     """
     Check every data stream of a catalog.
+
+    The catalog is read as one committed state (:func:`~liqheat_nautilus.persistence.transaction.consistent_read`):
+    a write committing meanwhile makes the validation start again. A file that is not readable Parquet is an
+    ``unreadable`` error naming the file.
 
     Parameters
     ----------
@@ -329,8 +346,18 @@ def validate_catalog(catalog_dir: str | Path, max_jump: float = 0.10) -> Validat
         If the folder does not exist or holds no ``data/`` folder.
     """
     catalog_dir = require_catalog(catalog_dir)
-    streams = scan_catalog(catalog_dir)
-    report = ValidationReport(str(catalog_dir.resolve()), streams)
+    return consistent_read(catalog_dir, lambda: _validate(catalog_dir, max_jump))
+
+
+def _validate(catalog_dir: Path, max_jump: float) -> ValidationReport:
+    broken: list[Finding] = []
+
+    def on_error(error) -> None:
+        path = Path(error.path)
+        broken.append(Finding(ERROR, f"{path.parent.parent.name}/{path.parent.name}", "unreadable", 1, str(error)))
+
+    streams = scan_catalog(catalog_dir, on_error)
+    report = ValidationReport(str(catalog_dir.resolve()), streams, broken)
     instruments = {s.identifier for s in streams if s.type_name in INSTRUMENT_TYPES}
     for info in streams:
         if info.type_name in INSTRUMENT_TYPES:

@@ -1,23 +1,24 @@
-"""Chunked, idempotent writes of one data stream into a ``ParquetDataCatalog``.
+"""Chunked, idempotent writes of one data stream into a catalog transaction.
 
 ``ParquetDataCatalog.write_data`` names each file after the first and last ``ts_init`` it holds and asserts that
 the closed intervals of a directory's files are disjoint. So a stream is written as chunks cut only where the
-timestamp changes (trades sharing a millisecond stay in one file), first into a scratch catalog; when the source
-is complete, whatever the target catalog held for the same type and identifier in the source's closed range
-``[first ts_init, last ts_init]`` is deleted (files partly inside the range are split by
-``ParquetDataCatalog.delete_data_range``) and the new files are moved in. Re-ingesting the same file therefore
-rewrites identical content, and a source overlapping earlier data (a monthly file over daily ones) replaces that
-range instead of duplicating it. The range is closed and in ``ts_init`` units: a source cut in the middle of a
-millisecond (never the case for archive files, which hold whole days or months) replaces that whole millisecond.
+timestamp changes (trades sharing a millisecond stay in one file), into a scratch catalog of the
+:class:`~liqheat_nautilus.persistence.transaction.CatalogTransaction`; when the source is complete, the new files
+replace whatever the catalog held for the same type and identifier in the source's closed range
+``[first ts_init, last ts_init]`` (files partly inside the range keep their rows outside it), and the transaction
+commits everything at once. Re-ingesting the same file therefore leaves identical content, and a source overlapping
+earlier data (a monthly file over daily ones) replaces that range instead of duplicating it. The range is closed
+and in ``ts_init`` units: a source cut in the middle of a millisecond (never the case for archive files, which hold
+whole days or months) replaces that whole millisecond.
 """
 
-import shutil
-import uuid
 from dataclasses import dataclass
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-from nautilus_trader.persistence.catalog import ParquetDataCatalog
+
+if TYPE_CHECKING:
+    from liqheat_nautilus.persistence.transaction import CatalogTransaction
 
 DEFAULT_CHUNK_ROWS = 500_000
 """Rows per Parquet file (and the bound on objects held in memory per stream)."""
@@ -49,12 +50,12 @@ class IngestSummary:
 
 class RangeReplacingWriter:
     """
-    Write one stream (one data class and identifier, sorted by ``ts_init``) into a catalog in chunks.
+    Write one stream (one data class and identifier, sorted by ``ts_init``) into a catalog transaction in chunks.
 
     Parameters
     ----------
-    catalog : ParquetDataCatalog
-        The (staging) catalog to update; must be on a local filesystem.
+    catalog : CatalogTransaction
+        The open write (from :func:`~liqheat_nautilus.persistence.transaction.catalog_transaction`).
     data_cls : type
         The Nautilus data class of the stream.
     identifier : str
@@ -62,13 +63,18 @@ class RangeReplacingWriter:
     chunk_rows : int, default DEFAULT_CHUNK_ROWS
         Target rows per file; a chunk is extended past it while the timestamp repeats.
 
+    Raises
+    ------
+    ValueError
+        If ``chunk_rows`` < 1.
+
     Notes
     -----
     Call :meth:`add` with consecutive pieces of the stream, then :meth:`finish` once. Nothing reaches the
-    target catalog before :meth:`finish`.
+    catalog before the transaction commits.
     """
 
-    def __init__(self, catalog: ParquetDataCatalog, data_cls: type, identifier: str,
+    def __init__(self, catalog: "CatalogTransaction", data_cls: type, identifier: str,
                  chunk_rows: int = DEFAULT_CHUNK_ROWS) -> None:
         if chunk_rows < 1:
             raise ValueError(f"chunk_rows must be >= 1, was {chunk_rows}")
@@ -76,9 +82,7 @@ class RangeReplacingWriter:
         self.data_cls = data_cls
         self.identifier = identifier
         self.chunk_rows = chunk_rows
-        self._root = Path(catalog.path)
-        self._scratch_dir = self._root / ".scratch" / uuid.uuid4().hex
-        self._scratch = ParquetDataCatalog(str(self._scratch_dir))
+        self._scratch = catalog.new_scratch()
         self._objs: list = []
         self._ts: list[np.ndarray] = []
         self._buffered = 0
@@ -120,32 +124,16 @@ class RangeReplacingWriter:
 
     def finish(self) -> tuple[int, int | None, int | None]:
         """
-        Write the remainder, replace the target's range with the new files and drop the scratch folder.
+        Write the remainder and stage the new files as the stream's content in their range.
 
         Returns
         -------
         tuple[int, int | None, int | None]
             Rows written, first and last ``ts_init`` (ns; ``None`` when the stream was empty).
         """
-        try:
-            if self._objs:
-                self._scratch.write_data(self._objs)
-                self._objs, self._ts, self._buffered = [], [], 0
-            if self.count:
-                self.catalog.delete_data_range(self.data_cls, self.identifier, start=self.first_ts,
-                                               end=self.last_ts)
-                scratch_data = self._scratch_dir / "data"
-                for file in sorted(scratch_data.rglob("*.parquet")):
-                    dest = self._root / "data" / file.relative_to(scratch_data)
-                    dest.parent.mkdir(parents=True, exist_ok=True)
-                    file.replace(dest)
-                intervals = self.catalog.get_intervals(self.data_cls, self.identifier)
-                for (_, end), (start, _) in zip(intervals, intervals[1:], strict=False):
-                    if start <= end:
-                        raise RuntimeError(f"overlapping catalog files for {self.data_cls.__name__} "
-                                           f"{self.identifier}: {intervals}")
-        finally:
-            shutil.rmtree(self._scratch_dir, ignore_errors=True)
-            if self._scratch_dir.parent.exists() and not any(self._scratch_dir.parent.iterdir()):
-                self._scratch_dir.parent.rmdir()
+        if self._objs:
+            self._scratch.write_data(self._objs)
+            self._objs, self._ts, self._buffered = [], [], 0
+        if self.count:
+            self.catalog.replace_range(self._scratch.path, self.first_ts, self.last_ts)
         return self.count, self.first_ts, self.last_ts

@@ -12,6 +12,7 @@ import sys
 import pytest
 
 from liqheat_nautilus.paths import config_dir
+from tests.cli_run import assert_clean_failure
 
 BASE = (config_dir() / "liquidation_hunt.toml").read_text()
 DATA_LINE = 'bar_spec = "1-MINUTE-LAST"'
@@ -27,17 +28,6 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
     code = "import sys; from liqheat_nautilus.cli import main; sys.exit(main(sys.argv[1:]))"
     return subprocess.run([sys.executable, "-c", code, "backtest", *args, "--no-progress"], capture_output=True,
                           text=True, timeout=300)
-
-
-def assert_clean_failure(proc: subprocess.CompletedProcess, *expected: str) -> str:
-    """Non-zero exit, no traceback or panic, one stderr line holding every ``expected`` text; returns the line."""
-    assert proc.returncode not in (0, -6, 134), (proc.returncode, proc.stderr[-2000:])  # 134/-6: process abort
-    assert "Traceback" not in proc.stderr and "panicked" not in proc.stderr, proc.stderr[-2000:]
-    lines = [line for line in proc.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, proc.stderr
-    for text in expected:
-        assert text in lines[0], (text, lines[0])
-    return lines[0]
 
 
 FILE_CASES = {

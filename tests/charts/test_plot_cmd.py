@@ -32,7 +32,8 @@ def test_plot_reports_bad_input(okx_catalog, tmp_path, capsys):
     assert main(["plot", "heatmap", "--catalog", str(tmp_path / "missing"), "--out", str(tmp_path)]) == 1
     assert "catalog not found" in capsys.readouterr().err
     assert main(["plot", "map", "--catalog", str(okx_catalog), "--at", "2020-01-01", "--out", str(tmp_path)]) == 1
-    assert "no bars" in capsys.readouterr().err
+    assert "--at 2020-01-01 is outside the data: the bars of SOL-USDT-SWAP.OKX span 2026-06-11" \
+        in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []  # nothing half-written
 
 

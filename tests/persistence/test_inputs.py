@@ -7,13 +7,42 @@ import pytest
 
 from liqheat_nautilus.persistence.checksum import verify_checksum
 from liqheat_nautilus.persistence.errors import IngestError
-from liqheat_nautilus.persistence.timestamps import epoch_to_ns
+from liqheat_nautilus.persistence.timestamps import EpochUnit, detect_unit
+
+# 2024-04-10 00:00:00 UTC in each unit
+T_S = 1_712_707_200
 
 
-def test_ms_and_us_by_magnitude():
+@pytest.mark.parametrize(("value", "unit"), [(T_S, "s"), (T_S * 1000, "ms"), (T_S * 10**6 + 1, "us"),
+                                             (T_S * 10**9 + 7, "ns")])
+def test_unit_by_magnitude_per_file(value, unit):
+    assert detect_unit(value)[0] == unit
+    reader = EpochUnit("f.csv")
+    got = reader.to_ns(np.array([value, value + 1]), first_line=2, field="ts")
+    scale = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}[unit]
+    assert got.tolist() == [value * scale, (value + 1) * scale]
+    assert reader.name == unit
+
+
+def test_ms_and_us_files():
     # 2026-05-08 00:00:00.020 UTC in ms; 2025-01-01 00:00:00.000001 UTC in us (spot files from 2025 on)
-    got = epoch_to_ns(np.array([1_778_198_400_020, 1_735_689_600_000_001]))
-    assert got.tolist() == [1_778_198_400_020_000_000, 1_735_689_600_000_001_000]
+    assert EpochUnit("a").to_ns(np.array([1_778_198_400_020]), 1, "t").tolist() == [1_778_198_400_020_000_000]
+    assert EpochUnit("b").to_ns(np.array([1_735_689_600_000_001]), 1, "t").tolist() == [1_735_689_600_000_001_000]
+
+
+@pytest.mark.parametrize(("values", "line", "text"), [
+    ([T_S * 1000, T_S], 3, "1970-01-20"),  # a row in seconds inside a millisecond file
+    ([T_S * 1000, 5 * 10**12], 3, "2128-06"),  # a row far in the future
+    ([T_S * 1000, 10**16], 3, "beyond the year 2262"),  # beyond what int64 nanoseconds can hold
+    ([5], 2, "is no time in 2009-01-01"),  # no unit fits the first row
+    ([1_230_768_000 * 1000 - 1], 2, "is no time"),  # 2008-12-31T23:59:59.999 in ms, or 2008 in any unit
+    ([T_S * 10**9, 2**63 - 1], 3, "2262"),  # int64 ns maximum: year 2262, outside the window
+])
+def test_times_outside_2009_to_tomorrow_name_the_line(values, line, text):
+    with pytest.raises(IngestError) as caught:
+        EpochUnit("x.csv").to_ns(np.array(values, dtype=np.int64), first_line=2, field="open_time")
+    assert (caught.value.path, caught.value.row, caught.value.field) == ("x.csv", line, "open_time")
+    assert text in str(caught.value)
 
 
 def test_checksum(tmp_path):

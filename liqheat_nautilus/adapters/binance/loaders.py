@@ -3,12 +3,12 @@
 What an archive holds: its file name (:func:`parse_binance_name`) and column layout (:data:`LAYOUTS`, as documented in
 binance/binance-public-data). Files are streamed in Arrow batches (bounded memory), converted by the converters of
 :mod:`.parsing`, and written in chunks by :class:`~liqheat_nautilus.persistence.writer.RangeReplacingWriter` inside
-one :func:`~liqheat_nautilus.persistence.staging.staged_catalog` transaction: a bad file anywhere stops the ingest
-and the catalog is left as it was.
+one :func:`~liqheat_nautilus.persistence.transaction.catalog_transaction`: every file is read and checked before
+anything is committed, so a bad file anywhere stops the ingest and the catalog is left as it was.
 """
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +21,7 @@ from liqheat_nautilus.core.units import NS_PER_DAY, NS_PER_HOUR, NS_PER_MINUTE
 from liqheat_nautilus.persistence.checksum import verify_checksum
 from liqheat_nautilus.persistence.csv_stream import DEFAULT_BLOCK_BYTES, CsvLayout, iter_batches
 from liqheat_nautilus.persistence.errors import IngestError
-from liqheat_nautilus.persistence.staging import staged_catalog
+from liqheat_nautilus.persistence.transaction import catalog_transaction, check_target, log_stderr
 from liqheat_nautilus.persistence.writer import DEFAULT_CHUNK_ROWS, IngestSummary, RangeReplacingWriter
 
 # -- file layouts ------------------------------------------------------------------------------------------------
@@ -81,6 +81,8 @@ _KLINE_INTERVALS = {
     "1h": (1, "HOUR"), "2h": (2, "HOUR"), "4h": (4, "HOUR"), "6h": (6, "HOUR"), "8h": (8, "HOUR"),
     "12h": (12, "HOUR"), "1d": (1, "DAY"),
 }
+KLINE_INTERVALS = tuple(_KLINE_INTERVALS)
+"""Kline intervals of the archive (``1m`` ... ``1d``), the valid values of ``interval``."""
 _UNIT_NS = {"MINUTE": NS_PER_MINUTE, "HOUR": NS_PER_HOUR, "DAY": NS_PER_DAY}
 
 _NAME = re.compile(
@@ -206,9 +208,11 @@ def plan_file(path: str | Path, instrument_id: str | None = None, kind: str | No
         if kind is None or instrument_id is None:
             raise
         if kind not in KINDS:
-            raise IngestError(path, f"unknown kind {kind!r}; expected one of {KINDS}") from None
-        if kind == "klines" and not interval:
-            raise IngestError(path, "kline files need an interval such as 1m") from None
+            raise IngestError(path, f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}",
+                              field="--kind") from None
+        if kind == "klines" and interval not in _KLINE_INTERVALS:
+            raise IngestError(path, f"kline files need an interval, one of {', '.join(KLINE_INTERVALS)}; got "
+                                    f"{interval!r}", field="--interval") from None
         name = BinanceFileName(symbol=raw_symbol_of(instrument_id), kind=kind, date="",
                                interval=interval if kind == "klines" else "")
     if kind is not None and kind != name.kind:
@@ -224,7 +228,8 @@ def plan_file(path: str | Path, instrument_id: str | None = None, kind: str | No
 def ingest_binance_files(paths: Iterable[str | Path], catalog_dir: str | Path, instrument_id: str | None = None,
                          kind: str | None = None, interval: str | None = None,
                          chunk_rows: int = DEFAULT_CHUNK_ROWS, block_bytes: int = DEFAULT_BLOCK_BYTES,
-                         verify: bool = True, instruments: InstrumentSources | None = None) -> IngestSummary:
+                         verify: bool = True, instruments: InstrumentSources | None = None,
+                         lock_timeout: float | None = None, log: Callable[[str], None] = log_stderr) -> IngestSummary:
     """
     Ingest data.binance.vision futures archive files into a catalog, atomically and idempotently.
 
@@ -258,6 +263,10 @@ def ingest_binance_files(paths: Iterable[str | Path], catalog_dir: str | Path, i
         Verify ``.CHECKSUM`` files when present.
     instruments : InstrumentSources, optional
         Where instrument definitions may come from besides the catalog (default: Binance online).
+    lock_timeout : float, optional
+        Seconds to wait while another process writes the catalog (default: as long as it takes; 0: fail at once).
+    log : callable, default: print to stderr
+        Receives one line when the ingest waits for another writer or finishes an interrupted one.
 
     Returns
     -------
@@ -268,12 +277,17 @@ def ingest_binance_files(paths: Iterable[str | Path], catalog_dir: str | Path, i
     Raises
     ------
     IngestError
-        For a bad name, checksum, header, row or value (naming file, line and field), or an instrument no source
-        defines; the catalog is unchanged.
+        For a bad name, checksum, header, row or value (naming file, line and field), an instrument no source
+        defines, a target that is not a catalog, a busy catalog or a full disk; the catalog is unchanged.
+    ValueError
+        If ``chunk_rows`` < 1.
     """
+    if chunk_rows < 1:
+        raise ValueError(f"chunk_rows must be >= 1, was {chunk_rows}")
     paths = [Path(p) for p in paths if not str(p).endswith(".CHECKSUM")]  # sidecars are read with their file
     if not paths:
         raise IngestError(catalog_dir, "no input files given")
+    check_target(catalog_dir, tuple(paths))  # before its instrument definitions are read
     plans = [(path, *plan_file(path, instrument_id, kind, interval)) for path in paths]
     wanted = {iid: name.symbol for _, name, iid in plans}
     defs = resolve_instruments(wanted, catalog_dir, instruments, where=plans[0][0])
@@ -292,7 +306,8 @@ def ingest_binance_files(paths: Iterable[str | Path], catalog_dir: str | Path, i
         first[key] = min(first.get(key, t0), t0)
         last[key] = max(last.get(key, t1), t1)
 
-    with staged_catalog(catalog_dir) as catalog:
+    with catalog_transaction(catalog_dir, sources=tuple(paths), lock_timeout=lock_timeout, log=log,
+                             command="ingest binance") as catalog:
         catalog.write_data([defs[iid][0] for iid in sorted(defs)])
         for path, name, iid in plans:
             converter = CONVERTERS[name.kind](str(path), defs[iid][0], name)

@@ -36,12 +36,18 @@ from nautilus_trader.model.instruments import CryptoPerpetual
 
 from liqheat_nautilus.adapters.binance.positioning import long_short_ratios_of_metrics, taker_volume_of_klines
 from liqheat_nautilus.adapters.binance.schemas import ForceOrderData, ForceOrderMsg, TradeTypeData, TradeTypeMsg
-from liqheat_nautilus.adapters.common.parsing import funding_rate_from_venue, open_interest_from_venue
+from liqheat_nautilus.adapters.common.parsing import (
+    FUNDING_RATE_MAX,
+    OPEN_INTEREST_UNITS_MAX,
+    funding_rate_from_venue,
+    open_interest_from_venue,
+)
 from liqheat_nautilus.core.units import NS_PER_MS
 from liqheat_nautilus.data import FundingRate, LiquidationEvent, OpenInterest
+from liqheat_nautilus.persistence.checks import fixed_point_problem
 from liqheat_nautilus.persistence.csv_stream import Batch
 from liqheat_nautilus.persistence.errors import IngestError
-from liqheat_nautilus.persistence.timestamps import epoch_to_ns
+from liqheat_nautilus.persistence.timestamps import EpochUnit, check_ns_window
 
 if TYPE_CHECKING:  # the loaders import the converters; the converters only read a name's attributes
     from liqheat_nautilus.adapters.binance.loaders import BinanceFileName
@@ -79,6 +85,7 @@ class ArchiveConverter:
         self.instrument = instrument
         self.name = name
         self._last_ts: int | None = None
+        self._unit = EpochUnit(path)
         self._extra: dict[tuple[type, str], tuple[list, np.ndarray]] = {}
 
     def take_extra(self) -> dict[tuple[type, str], tuple[list, np.ndarray]]:
@@ -124,7 +131,7 @@ class ArchiveConverter:
     def _fail(self, batch: Batch, pos: int, field: str, message: str) -> IngestError:
         return IngestError(self.path, message, row=batch.first_line + int(pos), field=field)
 
-    def _floats(self, batch: Batch, column: str, minimum: str = "positive") -> np.ndarray:
+    def _floats(self, batch: Batch, column: str, minimum: str = "positive", maximum: float = np.inf) -> np.ndarray:
         values = np.array(batch.table.column(column).to_numpy(zero_copy_only=False), dtype=np.float64)
         bad = ~np.isfinite(values)
         if minimum == "positive":
@@ -133,7 +140,21 @@ class ArchiveConverter:
             bad |= values < 0
         if bad.any():
             pos = int(np.flatnonzero(bad)[0])
-            raise self._fail(batch, pos, column, f"{values[pos]!r} is not a finite {minimum} number")
+            raise self._fail(batch, pos, column, f"{float(values[pos])!r} is not a finite {minimum} number")
+        big = np.abs(values) > maximum
+        if big.any():
+            pos = int(np.flatnonzero(big)[0])
+            raise self._fail(batch, pos, column,
+                             f"{float(values[pos])!r} is above the largest accepted value {maximum:g}")
+        return values
+
+    def _fixed(self, batch: Batch, column: str, kind: str, allow_zero: bool = False) -> np.ndarray:
+        """A price or quantity column, checked to be representable by Nautilus at the instrument's precision."""
+        values = self._floats(batch, column, "non-negative" if allow_zero else "positive")
+        precision = self.instrument.price_precision if kind == "price" else self.instrument.size_precision
+        problem = fixed_point_problem(values, precision, kind, allow_zero)
+        if problem is not None:
+            raise self._fail(batch, problem[0], column, problem[1])
         return values
 
     def _ordered(self, batch: Batch, ts: np.ndarray) -> None:
@@ -152,11 +173,7 @@ class ArchiveConverter:
             self._last_ts = int(ts[-1])
 
     def _epoch(self, batch: Batch, column: str) -> np.ndarray:
-        raw = batch.table.column(column).to_numpy()
-        if (raw <= 0).any():
-            pos = int(np.flatnonzero(raw <= 0)[0])
-            raise self._fail(batch, pos, column, f"timestamp {raw[pos]} is not positive")
-        return epoch_to_ns(raw)
+        return self._unit.to_ns(batch.table.column(column).to_numpy(), batch.first_line, column)
 
 
 class KlineConverter(ArchiveConverter):
@@ -180,8 +197,8 @@ class KlineConverter(ArchiveConverter):
         """Convert a klines batch; see :meth:`ArchiveConverter.convert`."""
         open_ns = self._epoch(batch, "open_time")
         self._ordered(batch, open_ns)
-        o, h, lo, c = (self._floats(batch, k) for k in ("open", "high", "low", "close"))
-        volume = self._floats(batch, "volume", "non-negative")
+        o, h, lo, c = (self._fixed(batch, k, "price") for k in ("open", "high", "low", "close"))
+        volume = self._fixed(batch, "volume", "quantity", allow_zero=True)
         bad_high = h < np.maximum(np.maximum(o, c), lo)
         bad_low = lo > np.minimum(o, c)
         for mask, column in ((bad_high, "high"), (bad_low, "low")):
@@ -202,18 +219,32 @@ class _TradeConverter(ArchiveConverter):
     id_column = ""
     qty_column = ""
 
+    def __init__(self, path: str, instrument: CryptoPerpetual, name: "BinanceFileName") -> None:
+        super().__init__(path, instrument, name)
+        self._last_id: int | None = None
+
+    def _unique_ids(self, batch: Batch) -> None:
+        """Trade ids increase strictly through an archive file: a repeat is a duplicated row, a step back a mix-up."""
+        ids = batch.table.column(self.id_column).to_numpy()
+        full = np.concatenate(([self._last_id], ids)) if self._last_id is not None else ids
+        steps = np.diff(full)
+        bad = steps <= 0
+        if bad.any():
+            pos = int(np.flatnonzero(bad)[0])
+            kind = "repeats an earlier row's id (duplicate trade)" if steps[pos] == 0 else \
+                "is lower than the previous row's id (ids must increase)"
+            row = pos + (0 if self._last_id is not None else 1)
+            raise self._fail(batch, row, self.id_column, f"trade id {int(full[pos + 1])} {kind}")
+        if len(ids):
+            self._last_id = int(ids[-1])
+
     def convert(self, batch: Batch) -> tuple[list, np.ndarray]:
         """Convert a trades batch; see :meth:`ArchiveConverter.convert`."""
         ts = self._epoch(batch, self.time_column)
         self._ordered(batch, ts)
-        price = self._floats(batch, "price")
-        size = self._floats(batch, self.qty_column)
-        # Sizes that round to zero at the instrument's size precision would be rejected by Nautilus.
-        tiny = np.round(size, self.instrument.size_precision) <= 0
-        if tiny.any():
-            pos = int(np.flatnonzero(tiny)[0])
-            raise self._fail(batch, pos, self.qty_column,
-                             f"{size[pos]!r} rounds to zero at size precision {self.instrument.size_precision}")
+        price = self._fixed(batch, "price", "price")
+        size = self._fixed(batch, self.qty_column, "quantity")
+        self._unique_ids(batch)
         buyer_maker = batch.table.column("is_buyer_maker").to_numpy(zero_copy_only=False)
         sides = np.where(buyer_maker, AggressorSide.SELLER.value, AggressorSide.BUYER.value).astype(np.uint8)
         ids = pc.cast(batch.table.column(self.id_column), pa.string()).to_pylist()
@@ -249,22 +280,21 @@ class MetricsConverter(ArchiveConverter):
     def _times(self, batch: Batch) -> np.ndarray:
         text = batch.table.column("create_time").to_numpy(zero_copy_only=False).astype(str)
         if len(text) and text[0].strip().isdigit():
-            try:
-                return self._epoch_text(batch, text)
-            except ValueError:
-                pass
+            return self._epoch_text(batch, text)
         parsed = pd.to_datetime(pd.Series(text), utc=True, errors="coerce", format="ISO8601")
         bad = parsed.isna().to_numpy()
         if bad.any():
             pos = int(np.flatnonzero(bad)[0])
             raise self._fail(batch, pos, "create_time", f"not a date-time: {text[pos]!r}")
-        return parsed.astype("int64").to_numpy()
+        ts = parsed.astype("int64").to_numpy()
+        check_ns_window(ts, self.path, batch.first_line, "create_time")
+        return ts
 
     def _epoch_text(self, batch: Batch, text: np.ndarray) -> np.ndarray:
         for pos, value in enumerate(text):
-            if not value.strip().isdigit():
+            if not value.strip().isdigit() or len(value.strip()) > 18:
                 raise self._fail(batch, pos, "create_time", f"not an epoch timestamp: {value!r}")
-        return epoch_to_ns(text.astype(np.int64))
+        return self._unit.to_ns(text.astype(np.int64), batch.first_line, "create_time")
 
     def convert(self, batch: Batch) -> tuple[list, np.ndarray]:
         """Convert a metrics batch; see :meth:`ArchiveConverter.convert`."""
@@ -275,19 +305,22 @@ class MetricsConverter(ArchiveConverter):
         if wrong.any():
             pos = int(np.flatnonzero(wrong)[0])
             raise self._fail(batch, pos, "symbol", f"{symbols[pos]!r} is not {self.instrument.raw_symbol}")
-        amount = self._floats(batch, "sum_open_interest", "non-negative").tolist()
-        value = self._floats(batch, "sum_open_interest_value", "non-negative").tolist()
+        amount = self._floats(batch, "sum_open_interest", "non-negative", OPEN_INTEREST_UNITS_MAX).tolist()
+        value = self._floats(batch, "sum_open_interest_value", "non-negative", OPEN_INTEREST_UNITS_MAX).tolist()
         inst = self.instrument
         # USD-M: amount in base units, value in USD; COIN-M: amount in contracts, value in the base asset (coin)
         names = ("contracts", "base") if inst.is_inverse else ("base", "usd")
         size, venue = float(inst.multiplier), inst.id.venue.value
-        items = [
-            open_interest_from_venue(inst.id, venue, contract_size=size, inverse=inst.is_inverse, ts_event=t,
-                                     ts_init=t, **dict(zip(names, (a, v), strict=True)))
-            for t, a, v in zip(ts.tolist(), amount, value, strict=True)
-        ]
+        items = []
+        for pos, (t, a, v) in enumerate(zip(ts.tolist(), amount, value, strict=True)):
+            try:
+                items.append(open_interest_from_venue(inst.id, venue, contract_size=size, inverse=inst.is_inverse,
+                                                      ts_event=t, ts_init=t, **dict(zip(names, (a, v), strict=True))))
+            except ValueError as exc:
+                raise self._fail(batch, pos, "sum_open_interest_value", str(exc)) from None
         self._extra.update(long_short_ratios_of_metrics(self, batch, ts))
         return items, ts
+
 
 class FundingRateConverter(ArchiveConverter):
     """``*-fundingRate-*`` -> :class:`FundingRate` (``next_funding_ns`` = calc_time + interval)."""
@@ -299,8 +332,8 @@ class FundingRateConverter(ArchiveConverter):
         """Convert a fundingRate batch; see :meth:`ArchiveConverter.convert`."""
         ts = self._epoch(batch, "calc_time")
         self._ordered(batch, ts)
-        hours = self._floats(batch, "funding_interval_hours")
-        rate = self._floats(batch, "last_funding_rate", "any")
+        hours = self._floats(batch, "funding_interval_hours", maximum=24.0 * 7)
+        rate = self._floats(batch, "last_funding_rate", "any", maximum=FUNDING_RATE_MAX)
         items = [
             funding_rate_from_venue(self.instrument.id, r, interval_hours=h, ts_event=t, ts_init=t)
             for t, r, h in zip(ts.tolist(), rate.tolist(), hours.tolist(), strict=True)

@@ -3,12 +3,14 @@
 Every request goes through ccxt (its rate limiter on) and :func:`~liqheat_nautilus.adapters.ccxt.paging.call_with_retry`
 (backoff on 429/5xx/network errors); pages are walked by :func:`~liqheat_nautilus.adapters.ccxt.paging.paginate`;
 objects are written by :class:`~liqheat_nautilus.persistence.writer.RangeReplacingWriter` inside one
-:func:`~liqheat_nautilus.persistence.staging.staged_catalog` transaction, so a failed fetch leaves the catalog as it
-was. With ``resume`` each stream starts after the latest timestamp the catalog already holds for it, so re-running
-a command (or extending its end) only fetches what is missing.
+:func:`~liqheat_nautilus.persistence.transaction.catalog_transaction`, so a failed or interrupted fetch leaves the
+catalog as it was. With ``resume`` each stream starts after the latest timestamp the catalog already holds for it,
+so re-running a command (or extending its end) only fetches what is missing. An answer that is not JSON or not a
+list of rows is an error, not an empty page.
 """
 
 import bisect
+import json
 import math
 import time
 from collections.abc import Callable, Iterator
@@ -35,8 +37,9 @@ from liqheat_nautilus.adapters.ccxt.providers import instrument_from_market, res
 from liqheat_nautilus.adapters.common.providers import refuse_legacy_ids
 from liqheat_nautilus.core.units import NS_PER_MS
 from liqheat_nautilus.data import FundingRate, OpenInterest
+from liqheat_nautilus.persistence.errors import IngestError
 from liqheat_nautilus.persistence.scan import last_ts_init
-from liqheat_nautilus.persistence.staging import staged_catalog
+from liqheat_nautilus.persistence.transaction import catalog_transaction, check_target
 from liqheat_nautilus.persistence.writer import DEFAULT_CHUNK_ROWS, IngestSummary, RangeReplacingWriter
 
 FETCH_KINDS = ("bars", "trades", "oi", "funding")
@@ -83,6 +86,18 @@ class FetchPlan:
     resume: bool = True
 
 
+def _listed_rows(raw: object) -> list | None:
+    """The list of rows in a venue's JSON answer: the answer itself (Binance, Hyperliquid) or under ``data`` (OKX) or
+    ``result.list`` (Bybit); ``None`` when there is none."""
+    if isinstance(raw, list):
+        return raw
+    if isinstance(raw, dict):
+        for key in ("data", "result", "list"):
+            if key in raw and (found := _listed_rows(raw[key])) is not None:
+                return found
+    return None
+
+
 class _Fetcher:
     """One fetch run: an exchange, a market, its instrument and the request helpers."""
 
@@ -91,6 +106,7 @@ class _Fetcher:
         self.plan, self.exchange, self.spec, self.policy, self.sleep, self.log = plan, exchange, spec, policy, \
             sleep, log
         self.retries = 0
+        exchange.enableLastJsonResponse = True  # the raw answer of each data request is checked (rows_of)
         self.call(exchange.load_markets)
         self.market = resolve_market(exchange, plan.symbol, spec.venue)
         self.symbol = self.market["symbol"]
@@ -105,6 +121,37 @@ class _Fetcher:
 
         return call_with_retry(fn, *args, policy=self.policy, exchange=self.exchange, sleep=self.sleep,
                                on_retry=on_retry, **kwargs)
+
+    def rows_of(self, kind: str, fn: Callable, *args) -> list:
+        """
+        Call a ccxt data method (with retries) and check that the exchange's answer really was rows.
+
+        ccxt turns an HTTP 200 whose body is not JSON, or JSON of another shape, into an empty list; a fetch would
+        then store nothing and report success.
+
+        Raises
+        ------
+        IngestError
+            If the body was not JSON, held no list of rows, or held rows of which ccxt could read none.
+        """
+        try:
+            rows = self.call(fn, *args)
+        except (KeyError, IndexError, TypeError, AttributeError, ValueError) as exc:  # ccxt's parser on a wrong shape
+            raw = json.dumps(self.exchange.last_json_response, default=str)[:160]
+            raise IngestError(self.source(kind), f"ccxt could not read the exchange's answer ({type(exc).__name__}: "
+                                                 f"{exc}): {raw}") from None
+        raw = self.exchange.last_json_response
+        if raw is None:
+            text = str(self.exchange.last_http_response or "")[:120]
+            raise IngestError(self.source(kind), f"the exchange answered with a body that is not JSON: {text!r}")
+        listed = _listed_rows(raw)
+        if listed is None:
+            raise IngestError(self.source(kind), "the exchange's answer holds no list of rows: "
+                                                 f"{json.dumps(raw, default=str)[:160]}")
+        if listed and not rows:
+            raise IngestError(self.source(kind), f"the exchange sent {len(listed)} rows of which ccxt could read "
+                                                 f"none, e.g. {json.dumps(listed[0], default=str)[:160]}")
+        return rows
 
     def until(self, until_ms: int, kind: str, since_ms: int | None = None) -> dict:
         """Request parameters bounding a window: ccxt's ``until`` or the venue's raw names (see VenueSpec)."""
@@ -124,8 +171,8 @@ class _Fetcher:
         """Pages of ``Bar`` (stamped at the close) for ``[since, end]`` (UNIX ms)."""
         tf = self.plan.timeframe
         limit = self.spec.ohlcv_limit
-        pages = paginate(lambda s, u: self.call(self.exchange.fetch_ohlcv, self.symbol, tf, s, limit,
-                                                           self.until(u, "bars")),
+        pages = paginate(lambda s, u: self.rows_of("ohlcv", self.exchange.fetch_ohlcv, self.symbol, tf, s, limit,
+                                                    self.until(u, "bars")),
                          lambda r: int(r[0]), since, end, limit, limit * timeframe_ms(tf), step_ms=timeframe_ms(tf))
         for page in pages:
             yield bars_from_ohlcv(page.rows, self.instrument, tf, self.source("ohlcv"))
@@ -140,7 +187,7 @@ class _Fetcher:
 
         def fetch(s: int, u: int) -> list:
             params = {**self.spec.trades_params, **self.until(u, "trades", s)}
-            return self.call(self.exchange.fetch_trades, self.symbol, s, limit, params)
+            return self.rows_of("trades", self.exchange.fetch_trades, self.symbol, s, limit, params)
 
         window = self.spec.trades_window_ms or HOUR_MS
         if self.spec.trades_newest_first:
@@ -159,8 +206,8 @@ class _Fetcher:
                              "value); fetch bars and funding, or record open interest live")
         period = self.plan.oi_period
         limit = self.spec.oi_limit
-        pages = paginate(lambda s, u: self.call(self.exchange.fetch_open_interest_history, self.symbol, period, s,
-                                                limit, self.until(u, "oi")),
+        pages = paginate(lambda s, u: self.rows_of("open interest", self.exchange.fetch_open_interest_history,
+                                                   self.symbol, period, s, limit, self.until(u, "oi")),
                          lambda r: int(r["timestamp"]), since, end, limit, limit * timeframe_ms(period))
         for page in pages:
             price_at = None
@@ -174,8 +221,8 @@ class _Fetcher:
     def _price_lookup(self, since: int, until: int, period: str) -> Callable[[int], float]:
         """Close of the last candle of ``period`` closed at or before a time (``nan`` when there is none)."""
         step = timeframe_ms(period)
-        rows = self.call(self.exchange.fetch_ohlcv, self.symbol, period, since - step, self.spec.ohlcv_limit,
-                         self.until(until, "bars"))
+        rows = self.rows_of("ohlcv", self.exchange.fetch_ohlcv, self.symbol, period, since - step,
+                            self.spec.ohlcv_limit, self.until(until, "bars"))
         closes_at = [int(r[0]) + step for r in rows]
         closes = [float(r[4]) for r in rows]
 
@@ -188,8 +235,8 @@ class _Fetcher:
     def funding(self, since: int, end: int) -> Iterator[list]:
         """Pages of ``FundingRate`` (interval from the spacing of funding times) for ``[since, end]`` (UNIX ms)."""
         limit = self.spec.funding_limit
-        pages = paginate(lambda s, u: self.call(self.exchange.fetch_funding_rate_history, self.symbol, s, limit,
-                                                self.until(u, "funding")),
+        pages = paginate(lambda s, u: self.rows_of("funding", self.exchange.fetch_funding_rate_history, self.symbol,
+                                                   s, limit, self.until(u, "funding")),
                          lambda r: int(r["timestamp"]), since, end, limit, limit * HOUR_MS)
         for page in pages:
             yield funding_from_history(page.rows, self.instrument.id, DEFAULT_FUNDING_INTERVAL_HOURS,
@@ -199,7 +246,7 @@ class _Fetcher:
 def fetch_to_catalog(plan: FetchPlan, catalog_dir: str | Path, exchange: ccxt.Exchange | None = None,
                      api_base: str | None = None, policy: RetryPolicy = DEFAULT_POLICY, progress: bool = True,
                      chunk_rows: int = DEFAULT_CHUNK_ROWS, sleep: Callable[[float], None] = time.sleep,
-                     log: Callable[[str], None] = print) -> IngestSummary:
+                     log: Callable[[str], None] = print, lock_timeout: float | None = None) -> IngestSummary:
     """
     Fetch history for one perpetual from an exchange into a catalog, atomically and resumably.
 
@@ -226,7 +273,9 @@ def fetch_to_catalog(plan: FetchPlan, catalog_dir: str | Path, exchange: ccxt.Ex
     sleep : callable
         Waiting function for backoff (injectable for tests).
     log : callable
-        Receives one line per retry.
+        Receives one line per retry, and when the fetch waits for another writer of the catalog.
+    lock_timeout : float, optional
+        Seconds to wait while another process writes the catalog (default: as long as it takes; 0: fail at once).
 
     Returns
     -------
@@ -250,6 +299,7 @@ def fetch_to_catalog(plan: FetchPlan, catalog_dir: str | Path, exchange: ccxt.Ex
     if plan.end_ms <= plan.start_ms:
         raise ValueError(f"empty range: end {plan.end_ms} <= start {plan.start_ms}")
     timeframe_ms(plan.timeframe)
+    check_target(catalog_dir)  # before any request: a refused folder costs no download
     exchange = exchange or make_exchange(plan.exchange, api_base=api_base)
     fetcher = _Fetcher(plan, exchange, spec, policy, sleep, log)
     instrument = fetcher.instrument
@@ -267,7 +317,8 @@ def fetch_to_catalog(plan: FetchPlan, catalog_dir: str | Path, exchange: ccxt.Ex
     last: dict[str, int] = {}
     bar_display = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>5.1f}%"),
                            TextColumn("{task.fields[rows]:>10,} rows"), TimeElapsedColumn(), transient=False)
-    with staged_catalog(catalog_dir) as catalog, (bar_display if progress else nullcontext()):
+    with catalog_transaction(catalog_dir, lock_timeout=lock_timeout, log=log, command=f"fetch {plan.exchange}") \
+            as catalog, (bar_display if progress else nullcontext()):
         catalog.write_data([instrument])
         for kind in [k for k in FETCH_KINDS if k in plan.kinds]:
             cls, identifier, resume_step, generator = streams[kind]

@@ -33,7 +33,7 @@ import numpy as np
 from nautilus_trader.model.data import Bar, BarType
 
 from liqheat_nautilus.adapters.binance.providers import raw_symbol_of
-from liqheat_nautilus.adapters.common.loaders import rebuild_catalog
+from liqheat_nautilus.adapters.common.loaders import write_streams
 from liqheat_nautilus.adapters.common.parsing import funding_rate_from_venue, open_interest_from_venue
 from liqheat_nautilus.adapters.common.providers import InstrumentSources, resolve_instruments, with_folder_spec
 from liqheat_nautilus.core.units import NS_PER_HOUR, NS_PER_SECOND
@@ -75,7 +75,7 @@ def ingest_coinglass(source_dir: str | Path | None, catalog_dir: str | Path,
     source_dir : str, Path or None
         The set's folder (``None``: the shipped ``catalog/coinglass_btc_4h``).
     catalog_dir : str or Path
-        The catalog folder to (re)build (its previous content is replaced).
+        The catalog folder: new, empty or a catalog (each stream replaces its time range; other data stay).
     instrument_id : str, default "BTCUSDT-PERP.BINANCE"
         The instrument the set is replayed as.
     instruments : InstrumentSources, optional
@@ -133,4 +133,4 @@ def ingest_coinglass(source_dir: str | Path | None, catalog_dir: str | Path,
             TakerVolume(instrument_id=iid, buy_usd=bu, sell_usd=se, period_secs=secs, ts_event=t, ts_init=t)
             for t, bu, se in zip(tk.ts_ns.tolist(), tk.buy_usd.tolist(), tk.sell_usd.tolist(), strict=True)
         ]
-    return rebuild_catalog(catalog_dir, instrument, groups)
+    return write_streams(catalog_dir, instrument, groups, sources=(source,), command="ingest coinglass")

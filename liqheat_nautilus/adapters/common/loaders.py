@@ -1,33 +1,59 @@
-"""What the whole-folder loaders (the OKX sample, the Coinglass set) share: rebuilding a catalog from in-memory
-streams in one transaction."""
+"""What the whole-folder loaders (the OKX sample, the Coinglass set) share: writing in-memory streams of one
+instrument into a catalog in one crash-safe transaction."""
 
+from collections.abc import Callable
 from pathlib import Path
 
 from nautilus_trader.model.instruments import Instrument
 
-from liqheat_nautilus.persistence.staging import staged_catalog
+from liqheat_nautilus.persistence.errors import IngestError
+from liqheat_nautilus.persistence.transaction import catalog_transaction, log_stderr
 from liqheat_nautilus.persistence.writer import IngestSummary
 
 
-def rebuild_catalog(catalog_dir: str | Path, instrument: Instrument, groups: dict[str, list]) -> IngestSummary:
+def write_streams(catalog_dir: str | Path, instrument: Instrument, groups: dict[str, list],
+                  sources: tuple[str | Path, ...] = (), lock_timeout: float | None = None,
+                  log: Callable[[str], None] | None = log_stderr, command: str = "") -> IngestSummary:
     """
-    Replace a catalog with one instrument and whole data streams, atomically (a staging folder swapped in).
+    Add one instrument and whole data streams to a catalog (new or existing), in one commit.
+
+    Each stream replaces what the catalog held for the same data type and instrument in the stream's closed
+    ``ts_init`` range (:meth:`~liqheat_nautilus.persistence.transaction.CatalogTransaction.write_data`); other
+    instruments, other types and other times stay as they were.
 
     Parameters
     ----------
     catalog_dir : str or Path
-        The catalog folder to (re)build; its previous content is replaced only if every write succeeds.
+        The catalog folder: new, empty, or a catalog.
     instrument : Instrument
         The instrument definition.
     groups : dict[str, list]
-        ``{stream name: objects}``, each list non-empty and sorted by ``ts_init``.
+        ``{stream name: objects}``, each list sorted by ``ts_init``.
+    sources : tuple of str or Path
+        The input files or folders (the catalog may be none of them).
+    lock_timeout : float, optional
+        Seconds to wait while another process writes the catalog (default: as long as it takes; 0: fail at once).
+    log : callable, default: print to stderr
+        Receives one line when the write waits for another writer or finishes an interrupted one.
+    command : str, default ""
+        What is writing, recorded in the catalog's manifest.
 
     Returns
     -------
     IngestSummary
         Counts and first/last ``ts_event`` (UNIX ns) per stream name.
+
+    Raises
+    ------
+    IngestError
+        If a stream is empty (naming it; nothing is written), or for a refused target, a busy catalog or a full
+        disk (the catalog is left as it was).
     """
-    with staged_catalog(catalog_dir, fresh=True) as catalog:
+    for name, items in groups.items():
+        if not items:
+            raise IngestError(sources[0] if sources else catalog_dir, "no rows to write", field=name)
+    with catalog_transaction(catalog_dir, sources=sources, lock_timeout=lock_timeout, log=log,
+                             command=command) as catalog:
         catalog.write_data([instrument])
         for items in groups.values():
             catalog.write_data(items)

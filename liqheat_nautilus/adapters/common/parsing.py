@@ -35,9 +35,19 @@ from liqheat_nautilus.data import FundingRate, OpenInterest
 
 _NAN = math.nan
 
+OPEN_INTEREST_USD_MAX = 1e13
+"""Largest accepted open interest of one instrument in USD (10 trillion): a hundred times the open interest of all
+BTC perpetuals of all venues together (about 1e11 USD in 2025); above it a figure is corrupt or in another unit."""
+
+OPEN_INTEREST_UNITS_MAX = 1e18
+"""Largest accepted open interest in contracts or base units (above the supply of any coin, e.g. PEPE 4.2e14)."""
+
+FUNDING_RATE_MAX = 1.0
+"""Largest accepted |funding rate| per interval (100 %); venues cap it at a few percent (Binance: +-3 % or less)."""
+
 
 def _known(name: str, value: float | None) -> float:
-    """``value`` as a float, ``nan`` when missing or not finite; ``ValueError`` when negative."""
+    """``value`` as a float, ``nan`` when missing or not finite; ``ValueError`` when negative or implausibly large."""
     if value is None:
         return _NAN
     value = float(value)
@@ -45,6 +55,9 @@ def _known(name: str, value: float | None) -> float:
         return _NAN
     if value < 0.0:
         raise ValueError(f"open interest {name} must be >= 0, was {value}")
+    limit = OPEN_INTEREST_USD_MAX if name == "usd" else OPEN_INTEREST_UNITS_MAX
+    if value > limit:
+        raise ValueError(f"open interest {name} {value:g} is above the largest accepted value {limit:g}")
     return value
 
 
@@ -92,7 +105,8 @@ def open_interest_from_venue(
     Raises
     ------
     ValueError
-        If a reported figure is negative, or ``contract_size`` is not a positive number.
+        If a reported figure is negative or above :data:`OPEN_INTEREST_USD_MAX` (USD) /
+        :data:`OPEN_INTEREST_UNITS_MAX` (contracts, base units), or ``contract_size`` is not a positive number.
     """
     if not (math.isfinite(contract_size) and contract_size > 0.0):
         raise ValueError(f"contract size must be > 0, was {contract_size}")
@@ -116,6 +130,9 @@ def open_interest_from_venue(
             usd = base * price
     if math.isnan(usd):
         return None
+    if usd > OPEN_INTEREST_USD_MAX:
+        raise ValueError(f"open interest of {usd:g} USD (derived from the reported figures) is above the largest "
+                         f"accepted value {OPEN_INTEREST_USD_MAX:g}")
     return OpenInterest(instrument_id=instrument_id, venue=venue, open_interest_usd=usd,
                         open_interest_contracts=contracts, open_interest_base=base, ts_event=int(ts_event),
                         ts_init=int(ts_init))
@@ -154,11 +171,13 @@ def funding_rate_from_venue(
     Raises
     ------
     ValueError
-        If ``rate`` is not finite or ``interval_hours`` is not a positive number.
+        If ``rate`` is not finite or beyond +-:data:`FUNDING_RATE_MAX`, or ``interval_hours`` is not a positive
+        number.
     """
     rate = float(rate)
-    if not math.isfinite(rate):
-        raise ValueError(f"funding rate must be finite, was {rate}")
+    if not math.isfinite(rate) or abs(rate) > FUNDING_RATE_MAX:
+        raise ValueError(f"funding rate must be a finite fraction within +-{FUNDING_RATE_MAX:g} per interval, "
+                         f"was {rate}")
     if not (math.isfinite(interval_hours) and interval_hours > 0.0):
         raise ValueError(f"funding interval must be > 0 hours, was {interval_hours}")
     if next_funding_ns is None:

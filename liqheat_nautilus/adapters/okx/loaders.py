@@ -11,6 +11,7 @@ folder's ``instrument.toml`` (an instrument-spec file) or any other source of
 :func:`~liqheat_nautilus.adapters.common.providers.resolve_instruments`.
 """
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -18,20 +19,25 @@ import pandas as pd
 from nautilus_trader.model.data import Bar, BarType
 from nautilus_trader.persistence.wranglers import BarDataWrangler
 
-from liqheat_nautilus.adapters.common.loaders import rebuild_catalog
+from liqheat_nautilus.adapters.common.loaders import write_streams
 from liqheat_nautilus.adapters.common.parsing import funding_rate_from_venue, open_interest_from_venue
 from liqheat_nautilus.adapters.common.providers import InstrumentSources, resolve_instruments, with_folder_spec
 from liqheat_nautilus.adapters.okx.providers import OKX_VENUE
-from liqheat_nautilus.core.units import NS_PER_MINUTE, NS_PER_MS, NS_PER_SECOND
+from liqheat_nautilus.core.units import NS_PER_MINUTE, NS_PER_SECOND
 from liqheat_nautilus.data import FundingRate, LongShortRatio, OpenInterest, TakerVolume
 from liqheat_nautilus.persistence.checks import (
+    fixed_point_problem,
+    line_of,
     require_columns,
     require_increasing,
     require_ohlc_consistent,
     require_positive,
     to_numeric,
 )
+from liqheat_nautilus.persistence.csv_stream import check_line_lengths
 from liqheat_nautilus.persistence.errors import IngestError
+from liqheat_nautilus.persistence.timestamps import EpochUnit
+from liqheat_nautilus.persistence.transaction import check_target, log_stderr
 from liqheat_nautilus.persistence.writer import IngestSummary
 
 BAR_NS = NS_PER_MINUTE
@@ -40,17 +46,35 @@ INSTRUMENT_FILE = "instrument.toml"
 """The instrument-spec file a sample folder may carry (the embedded sample's: ``SOL-USDT-SWAP.OKX``)."""
 
 
-def _read_csv(path: Path, columns: list[str]) -> pd.DataFrame:
+def _read_csv(path: Path, columns: list[str]) -> tuple[pd.DataFrame, np.ndarray]:
+    """The checked rows of one sample file and their ``ts`` in UNIX ns (unit detected from the first row)."""
     if not path.is_file():
         raise IngestError(path, "file not found")
+    check_line_lengths(path)
     try:
         df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise IngestError(path, f"not a readable CSV: {exc}") from exc
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise IngestError(path, f"not a readable CSV: {str(exc).strip()}") from None
     require_columns(df, columns, path)
-    to_numeric(df, columns, path)
-    require_increasing(df["ts"].to_numpy(), path, "ts")
-    return df
+    if not len(df):
+        raise IngestError(path, "no data rows (only a header)", row=2)
+    whole = df["ts"].str.fullmatch(r"\s*\d{1,19}\s*").to_numpy(dtype=bool)
+    if not whole.all():
+        pos = int(np.flatnonzero(~whole)[0])
+        raise IngestError(path, f"not a whole-number epoch timestamp: {df['ts'].iloc[pos]!r}", line_of(pos), "ts")
+    raw = np.minimum(pd.to_numeric(df["ts"]).to_numpy(dtype=np.uint64), np.uint64(2**63 - 1)).astype(np.int64)
+    to_numeric(df, [c for c in columns if c != "ts"], path)
+    ts_ns = EpochUnit(path).to_ns(raw, line_of(0), "ts")
+    require_increasing(ts_ns, path, "ts")
+    return df, ts_ns
+
+
+def _require_fixed(df: pd.DataFrame, columns: list[str], precision: int, kind: str, path: Path,
+                   allow_zero: bool = False) -> None:
+    for column in columns:
+        problem = fixed_point_problem(df[column].to_numpy(), precision, kind, allow_zero)
+        if problem is not None:
+            raise IngestError(path, problem[1], line_of(problem[0]), column)
 
 
 def read_okx_bars(path: Path, bar_type: BarType, instrument) -> list[Bar]:
@@ -74,14 +98,18 @@ def read_okx_bars(path: Path, bar_type: BarType, instrument) -> list[Bar]:
     Raises
     ------
     IngestError
-        For a missing file or column, a non-numeric, non-positive (prices) or negative (volume) value, an
-        inconsistent OHLC row, or a repeated/backward timestamp (naming file, line and field).
+        For a missing file or column, no rows, a non-numeric, non-positive (prices) or negative (volume) value, a
+        price or volume Nautilus cannot hold at the instrument's precision, an inconsistent OHLC row, a time outside
+        2009 … now + 1 day (ms, s, µs or ns, detected per file), or a repeated/backward timestamp (naming file,
+        line and field).
     """
-    df = _read_csv(path, ["ts", "open", "high", "low", "close", "volume"])
+    df, open_ns = _read_csv(path, ["ts", "open", "high", "low", "close", "volume"])
     require_positive(df, ["open", "high", "low", "close"], path)
     require_positive(df, ["volume"], path, allow_zero=True)
+    _require_fixed(df, ["open", "high", "low", "close"], instrument.price_precision, "price", path)
+    _require_fixed(df, ["volume"], instrument.size_precision, "quantity", path, allow_zero=True)
     require_ohlc_consistent(df, path)
-    close_ns = df["ts"].to_numpy(dtype=np.int64) * NS_PER_MS + BAR_NS
+    close_ns = open_ns + BAR_NS
     frame = df[["open", "high", "low", "close", "volume"]].copy()
     frame.index = pd.to_datetime(close_ns, unit="ns", utc=True)
     return BarDataWrangler(bar_type, instrument).process(frame)
@@ -94,17 +122,20 @@ def read_okx_open_interest(path: Path, instrument_id) -> list[OpenInterest]:
     Raises
     ------
     IngestError
-        For a missing column, a bad or negative value, or a repeated/backward timestamp.
+        For a missing column, no rows, a bad, negative or implausibly large value (above 1e13 USD), or a bad,
+        repeated or backward timestamp (naming file, line and field).
     """
-    df = _read_csv(path, ["ts", "oi_value"])
+    df, ts_ns = _read_csv(path, ["ts", "oi_value"])
     require_positive(df, ["oi_value"], path, allow_zero=True)
-    ts = (df["ts"].to_numpy(dtype=np.int64) * NS_PER_MS).tolist()
     # the sample has USD only (no price here): contracts and base units stay unknown (nan)
-    return [
-        open_interest_from_venue(instrument_id, OKX_VENUE, contract_size=1.0, inverse=False, ts_event=t, ts_init=t,
-                                 usd=v)
-        for t, v in zip(ts, df["oi_value"].tolist(), strict=True)
-    ]
+    items = []
+    for pos, (t, v) in enumerate(zip(ts_ns.tolist(), df["oi_value"].tolist(), strict=True)):
+        try:
+            items.append(open_interest_from_venue(instrument_id, OKX_VENUE, contract_size=1.0, inverse=False,
+                                                  ts_event=t, ts_init=t, usd=v))
+        except ValueError as exc:
+            raise IngestError(path, str(exc), line_of(pos), "oi_value") from None
+    return items
 
 
 def read_okx_funding(path: Path, instrument_id) -> list[FundingRate]:
@@ -116,22 +147,26 @@ def read_okx_funding(path: Path, instrument_id) -> list[FundingRate]:
     Raises
     ------
     IngestError
-        For a missing column, a non-numeric value or a repeated/backward timestamp.
+        For a missing column, no rows, a non-numeric or out-of-range (beyond +-100 %) rate, or a bad, repeated or
+        backward timestamp (naming file, line and field).
     """
-    df = _read_csv(path, ["ts", "fundingRate"])
-    ts = (df["ts"].to_numpy(dtype=np.int64) * NS_PER_MS).tolist()
-    return [
-        funding_rate_from_venue(instrument_id, r, interval_hours=OKX_FUNDING_INTERVAL_HOURS, ts_event=t, ts_init=t)
-        for t, r in zip(ts, df["fundingRate"].tolist(), strict=True)
-    ]
+    df, ts_ns = _read_csv(path, ["ts", "fundingRate"])
+    items = []
+    for pos, (t, r) in enumerate(zip(ts_ns.tolist(), df["fundingRate"].tolist(), strict=True)):
+        try:
+            items.append(funding_rate_from_venue(instrument_id, r, interval_hours=OKX_FUNDING_INTERVAL_HOURS,
+                                                 ts_event=t, ts_init=t))
+        except ValueError as exc:
+            raise IngestError(path, str(exc), line_of(pos), "fundingRate") from None
+    return items
 
 
-def _period_secs(ts_ms: np.ndarray, path: Path) -> int:
+def _period_secs(ts_ns: np.ndarray, path: Path) -> int:
     """The most common spacing of a series (seconds): the period of each row."""
-    if len(ts_ms) < 2:
+    if len(ts_ns) < 2:
         raise IngestError(path, "needs at least two rows to know the period", field="ts")
-    steps, counts = np.unique(np.diff(ts_ms), return_counts=True)
-    return int(steps[np.argmax(counts)] * NS_PER_MS // NS_PER_SECOND)
+    steps, counts = np.unique(np.diff(ts_ns), return_counts=True)
+    return int(steps[np.argmax(counts)] // NS_PER_SECOND)
 
 
 def read_okx_long_short_ratio(path: Path, instrument_id) -> list[LongShortRatio]:
@@ -155,12 +190,11 @@ def read_okx_long_short_ratio(path: Path, instrument_id) -> list[LongShortRatio]
     IngestError
         For a missing column, a non-numeric or non-positive ratio, or a repeated/backward timestamp.
     """
-    df = _read_csv(path, ["ts", "ratio"])
+    df, ts_ns = _read_csv(path, ["ts", "ratio"])
     require_positive(df, ["ratio"], path)
-    ts_ms = df["ts"].to_numpy(dtype=np.int64)
-    period = _period_secs(ts_ms, path)
+    period = _period_secs(ts_ns, path)
     return [LongShortRatio(instrument_id=instrument_id, ratio=r, kind="accounts", period_secs=period, ts_event=t,
-                           ts_init=t) for t, r in zip((ts_ms * NS_PER_MS).tolist(), df["ratio"].tolist(), strict=True)]
+                           ts_init=t) for t, r in zip(ts_ns.tolist(), df["ratio"].tolist(), strict=True)]
 
 
 def read_okx_taker_volume(path: Path, instrument_id) -> list[TakerVolume]:
@@ -184,13 +218,11 @@ def read_okx_taker_volume(path: Path, instrument_id) -> list[TakerVolume]:
     IngestError
         For a missing column, a non-numeric or negative volume, or a repeated/backward timestamp.
     """
-    df = _read_csv(path, ["ts", "buyVol", "sellVol"])
+    df, ts_ns = _read_csv(path, ["ts", "buyVol", "sellVol"])
     require_positive(df, ["buyVol", "sellVol"], path, allow_zero=True)
-    ts_ms = df["ts"].to_numpy(dtype=np.int64)
-    period = _period_secs(ts_ms, path)
+    period = _period_secs(ts_ns, path)
     return [TakerVolume(instrument_id=instrument_id, buy_usd=b, sell_usd=s, period_secs=period, ts_event=t, ts_init=t)
-            for t, b, s in zip((ts_ms * NS_PER_MS).tolist(), df["buyVol"].tolist(), df["sellVol"].tolist(),
-                               strict=True)]
+            for t, b, s in zip(ts_ns.tolist(), df["buyVol"].tolist(), df["sellVol"].tolist(), strict=True)]
 
 
 def okx_instrument(source_dir: str | Path, catalog_dir: str | Path, instrument_id: str,
@@ -223,20 +255,23 @@ def okx_instrument(source_dir: str | Path, catalog_dir: str | Path, instrument_i
     symbol, _, venue = instrument_id.rpartition(".")
     if venue != OKX_VENUE or not symbol:
         raise IngestError(source, f"{instrument_id!r} is not an OKX instrument id such as 'SOL-USDT-SWAP.OKX'",
-                          field="instrument_id")
+                          field="--instrument")
     sources = with_folder_spec(instruments, source, INSTRUMENT_FILE)
     return resolve_instruments({instrument_id: symbol}, catalog_dir, sources, where=source)[instrument_id][0]
 
 
 def ingest_okx_sample(source_dir: str | Path, catalog_dir: str | Path, instrument_id: str = "SOL-USDT-SWAP.OKX",
-                      instruments: InstrumentSources | None = None) -> IngestSummary:
+                      instruments: InstrumentSources | None = None, lock_timeout: float | None = None,
+                      log: Callable[[str], None] = log_stderr) -> IngestSummary:
     """
     Build or refresh a catalog from an OKX sample folder, atomically.
 
     Writes the ``CryptoPerpetual`` definition (:func:`okx_instrument`), ``Bar`` (1-MINUTE-LAST-EXTERNAL),
     :class:`OpenInterest` and :class:`FundingRate`, and, when the folder has them, :class:`LongShortRatio` and
-    :class:`TakerVolume`, each sorted by ``ts_init``. The whole catalog is rebuilt in a staging folder and swapped
-    in, so re-running is idempotent and a failure leaves an existing catalog unchanged.
+    :class:`TakerVolume`, each sorted by ``ts_init``. Every file is read and checked first; then each stream replaces
+    what the catalog held for the same type and instrument in the stream's time range, in one commit
+    (:func:`~liqheat_nautilus.adapters.common.loaders.write_streams`). Other instruments' data and other times stay as
+    they were, re-running is idempotent, and a failure leaves the catalog unchanged.
 
     Parameters
     ----------
@@ -244,11 +279,15 @@ def ingest_okx_sample(source_dir: str | Path, catalog_dir: str | Path, instrumen
         Folder with ``ohlcv_1m.csv``, ``open_interest.csv``, ``funding_rate.csv``, optionally
         ``long_short_ratio.csv``, ``taker_volume.csv`` and ``instrument.toml``.
     catalog_dir : str or Path
-        The catalog folder to (re)build.
+        The catalog folder: new, empty, or a catalog (anything else is refused), not the source folder.
     instrument_id : str, default "SOL-USDT-SWAP.OKX"
         The OKX instrument id.
     instruments : InstrumentSources, optional
         Where the definition may come from besides the folder's ``instrument.toml`` and the catalog.
+    lock_timeout : float, optional
+        Seconds to wait while another process writes the catalog (default: as long as it takes; 0: fail at once).
+    log : callable, default: print to stderr
+        Receives one line when the ingest waits for another writer or finishes an interrupted one.
 
     Returns
     -------
@@ -257,11 +296,14 @@ def ingest_okx_sample(source_dir: str | Path, catalog_dir: str | Path, instrumen
     Raises
     ------
     IngestError
-        For any bad source file or an instrument no source defines (the catalog is left as it was).
+        For any bad source file (naming file, line and field), an instrument no source defines, a refused target, a
+        busy catalog or a full disk (the catalog is left as it was).
     """
     source = Path(source_dir)
     if not source.is_dir():
-        raise IngestError(source, "OKX sample folder not found")
+        raise IngestError(source, "source folder not found (it must hold ohlcv_1m.csv, open_interest.csv, "
+                                  "funding_rate.csv)", field="--source")
+    check_target(catalog_dir, (source,))  # before its instrument definitions are read
     instrument = okx_instrument(source, catalog_dir, instrument_id, instruments)
     bar_type = BarType.from_str(f"{instrument_id}-1-MINUTE-LAST-EXTERNAL")
     groups: dict[str, list] = {
@@ -273,4 +315,5 @@ def ingest_okx_sample(source_dir: str | Path, catalog_dir: str | Path, instrumen
         groups["LongShortRatio"] = read_okx_long_short_ratio(source / "long_short_ratio.csv", instrument.id)
     if (source / "taker_volume.csv").is_file():
         groups["TakerVolume"] = read_okx_taker_volume(source / "taker_volume.csv", instrument.id)
-    return rebuild_catalog(catalog_dir, instrument, groups)
+    return write_streams(catalog_dir, instrument, groups, sources=(source,), lock_timeout=lock_timeout, log=log,
+                         command="ingest okx")
