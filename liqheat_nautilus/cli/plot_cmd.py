@@ -84,7 +84,7 @@ def check_options(args: argparse.Namespace) -> None:
         raise ValueError(f"--n-bins must be a whole number >= 8; got {args.n_bins!r}")
     if getattr(args, "hours", 0.0) < 0:
         raise ValueError(f"--hours must be >= 0 (0: all of the history); got {args.hours!r}")
-    if getattr(args, "window_pct", 1.0) <= 0:
+    if getattr(args, "window_pct", None) is not None and args.window_pct <= 0:  # None: every tier in view
         raise ValueError(f"--window-pct must be > 0; got {args.window_pct!r}")
     if args.name is not None and (not args.name or Path(args.name).name != args.name or args.name in (".", "..")):
         raise ValueError(f"--name must be a file name without a folder; got {args.name!r}")
