@@ -1,0 +1,150 @@
+"""Shared pieces of the compiled kernels: the ``njit`` decorator, status and method codes, row sums, numpy's
+pairwise summation and the position units of a bin's notional.
+
+A private module: import the public names from :mod:`liqheat_nautilus.core.kernels`.
+"""
+
+import numba
+import numpy as np
+
+METHOD_QUANTILE = 0
+METHOD_SIGMA = 1
+# bin status codes (``SideBook.status``; names in ``engine.STATUS_NAMES``)
+STATUS_ACTIVE = 0
+STATUS_PARTIAL = 1
+STATUS_CLEARED = 2
+
+jit = numba.njit(cache=True, nogil=True)
+
+
+@jit
+def row_sum(usd, k):
+    total = 0.0
+    for t in range(usd.shape[1]):
+        total += usd[k, t]
+    return total
+
+
+@jit
+def row_nonzero(usd, k):
+    # an explicit loop (numba does not compile a generator inside any())
+    for t in range(usd.shape[1]):  # noqa: SIM110
+        if usd[k, t] > 0.0:
+            return True
+    return False
+
+
+@jit
+def row_totals(usd):
+    """
+    Notional per bin: the row sums of ``usd``.
+
+    Parameters
+    ----------
+    usd : np.ndarray
+        ``(n_bins, n_tiers)`` float64 USD.
+
+    Returns
+    -------
+    np.ndarray
+        ``(n_bins,)`` float64 USD (tiers summed in order).
+    """
+    n = usd.shape[0]
+    out = np.empty(n)
+    for k in range(n):
+        out[k] = row_sum(usd, k)
+    return out
+
+
+@jit
+def position_units(usd_amount, t, k, unit_w, inverse, base, width):
+    """Position units of ``usd_amount`` USD in bin ``k``, tier ``t``: USD (inverse) or base ≈ USD·f_t / centre."""
+    if inverse:
+        return usd_amount
+    return usd_amount * unit_w[t] / ((base + k + 0.5) * width)
+
+
+@jit
+def _block_sum(values, lo, n):
+    """numpy's pairwise summation of a run of at most 128 values (the leaves of :func:`pairwise_sum`)."""
+    if n < 8:
+        res = 0.0
+        for i in range(lo, lo + n):
+            res += values[i]
+        return res
+    r0, r1, r2, r3 = values[lo], values[lo + 1], values[lo + 2], values[lo + 3]
+    r4, r5, r6, r7 = values[lo + 4], values[lo + 5], values[lo + 6], values[lo + 7]
+    stop = n - n % 8
+    i = 8
+    while i < stop:
+        j = lo + i
+        r0 += values[j]
+        r1 += values[j + 1]
+        r2 += values[j + 2]
+        r3 += values[j + 3]
+        r4 += values[j + 4]
+        r5 += values[j + 5]
+        r6 += values[j + 6]
+        r7 += values[j + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += values[lo + i]
+        i += 1
+    return res
+
+
+@jit
+def pairwise_sum(values, lo, n):
+    """
+    ``values[lo:lo + n].sum()`` exactly as numpy computes it (its pairwise summation of a contiguous float64 run).
+
+    numpy adds runs of fewer than 8 values in order; up to 128 values in eight interleaved partial sums combined
+    as ``((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))`` plus the remainder in order; longer runs are split
+    at half (rounded down to a multiple of 8) and the halves' sums added. Reproducing it keeps the compiled paths
+    bit-identical with the numpy code they replace. (The recursion is unrolled onto an explicit stack: numba's
+    on-disk cache cannot load a recursive function called from another one.)
+
+    Parameters
+    ----------
+    values : np.ndarray
+        1-d float64, contiguous.
+    lo, n : int
+        First index and count.
+
+    Returns
+    -------
+    float
+    """
+    if n <= 128:
+        return _block_sum(values, lo, n)
+    st_lo = np.empty(64, dtype=np.int64)
+    st_n = np.empty(64, dtype=np.int64)
+    st_stage = np.empty(64, dtype=np.int64)
+    st_acc = np.empty(64)
+    st_lo[0], st_n[0], st_stage[0] = lo, n, 0
+    top = 1
+    ret = 0.0
+    while top > 0:
+        f = top - 1
+        f_lo, f_n = st_lo[f], st_n[f]
+        if f_n <= 128:
+            ret = _block_sum(values, f_lo, f_n)
+            top -= 1
+            continue
+        half = f_n // 2
+        half -= half % 8
+        stage = st_stage[f]
+        if stage == 0:  # first half
+            st_stage[f] = 1
+            st_lo[top], st_n[top], st_stage[top] = f_lo, half, 0
+            top += 1
+        elif stage == 1:  # second half, keeping the first's sum
+            st_acc[f] = ret
+            st_stage[f] = 2
+            st_lo[top], st_n[top], st_stage[top] = f_lo + half, f_n - half, 0
+            top += 1
+        else:
+            ret = st_acc[f] + ret
+            top -= 1
+    return ret

@@ -1,0 +1,174 @@
+"""Compiled open-interest anchoring: holding-time decay, then each side opened or closed pro rata to its target
+units (``MapBook.decay``, ``open_units`` and ``close_fraction`` in one call)."""
+
+import numpy as np
+
+from liqheat_nautilus.core.kernels._base import jit, pairwise_sum, row_sum
+from liqheat_nautilus.core.kernels.scatter import open_cohort
+
+
+@jit
+def _close_side(usd, status, outside, units, fraction):
+    """``MapBook.close_fraction`` pro rata without layers: return the USD closed (``SideBook.close_pro_rata``)."""
+    n_bins, n_tiers = usd.shape
+    total = pairwise_sum(usd.reshape(n_bins * n_tiers), 0, n_bins * n_tiers) + pairwise_sum(outside, 0, n_tiers)
+    amount = fraction * total
+    if total <= 0.0 or amount <= 0.0:
+        return 0.0
+    fraction = min(amount / total, 1.0)
+    keep = 1.0 - fraction
+    for k in range(n_bins):
+        for t in range(n_tiers):
+            usd[k, t] *= keep
+    for t in range(n_tiers):
+        outside[t] *= keep
+        units[t] *= keep
+    return total * fraction
+
+
+@jit
+def _edge_after_scaling(usd, edge, highest, lo, hi):
+    """``MapBook.recompute_edges(scaled_only=True)`` for one side (non-empty bins in ``lo..hi``): the edge bin,
+    searched again if it emptied."""
+    if edge >= 0 and row_sum(usd, edge) > 0.0:
+        return edge
+    n = usd.shape[0]
+    lo, hi = max(lo, 0), min(hi, n - 1)
+    if highest:
+        for k in range(hi, lo - 1, -1):
+            if row_sum(usd, k) > 0.0:
+                return k
+        return -1
+    for k in range(lo, hi + 1):
+        if row_sum(usd, k) > 0.0:
+            return k
+    return -1
+
+
+@jit
+def anchor_sides(factor, before_out, entries, weights, lowest, highest, long_levels, short_levels, size_w, long_tw,
+                 short_tw, long_target, short_target, low, width, base, inverse, long_usd, long_status, long_share,
+                 long_units, long_outside, short_usd, short_status, short_share, short_units, short_outside,
+                 no_layers, edges, spans, out):
+    """
+    One open-interest reading of both sides in one call (pro-rata closing, levels proportional to the entry): the
+    holding-time decay, then each side (long, then short) opened to its target units at the entries
+    (:func:`open_cohort`) or closed pro rata down to it — the sequence of ``MapBook.decay``, ``MapBook.open_units``
+    and ``MapBook.close_fraction`` with the same arithmetic in the same order.
+
+    Parameters
+    ----------
+    factor : np.ndarray
+        ``(n_tiers,)`` holding-time survival factors, or ``(0,)``: no decay.
+    before_out : np.ndarray
+        ``(n_tiers,)``; with a decay, the USD per tier before it (see :func:`scale_sides`).
+    entries, weights, lowest, highest : np.ndarray
+        The interval's entries (:func:`interval_entries`); ``lowest`` sweeps the longs, ``highest`` the shorts.
+    long_levels, short_levels : np.ndarray
+        ``(1, n_tiers, n_sizes)`` levels per unit of entry.
+    size_w : np.ndarray
+        ``(n_sizes,)`` size weights.
+    long_tw, short_tw : np.ndarray
+        ``(n_tiers,)`` leverage weights of the new positions.
+    long_target, short_target : float
+        Units each side must hold after the reading.
+    low, width, base, inverse
+        Grid and contract (as :func:`scatter_cohort`).
+    long_usd, long_status, long_share, long_units, long_outside, short_usd, short_status, short_share, short_units,
+    short_outside : np.ndarray
+        The sides (modified in place).
+    no_layers : np.ndarray
+        ``(0, n_bins, n_tiers)``.
+    edges : np.ndarray
+        ``(2,)`` int64 long and short edge bins, updated in place.
+    spans : np.ndarray
+        ``(2, 2)`` int64 bins ``(first, last)`` holding every non-empty bin of each side, widened in place to the
+        bins opened.
+    out : np.ndarray
+        ``(2, 3)`` float64 per side: USD opened, USD liquidated at once, USD closed.
+    """
+    if factor.size:
+        scale_sides(long_usd, no_layers, long_outside, long_units, short_usd, no_layers, short_outside, short_units,
+                    factor, before_out, spans)
+        edges[0] = _edge_after_scaling(long_usd, edges[0], True, spans[0, 0], spans[0, 1])
+        edges[1] = _edge_after_scaling(short_usd, edges[1], False, spans[1, 0], spans[1, 1])
+    n_tiers = long_tw.shape[0]
+    for side in range(2):
+        usd = long_usd if side == 0 else short_usd
+        status = long_status if side == 0 else short_status
+        share = long_share if side == 0 else short_share
+        units = long_units if side == 0 else short_units
+        outside = long_outside if side == 0 else short_outside
+        have = pairwise_sum(units, 0, n_tiers)
+        gap = (long_target if side == 0 else short_target) - have
+        out[side, 0] = 0.0
+        out[side, 1] = 0.0
+        out[side, 2] = 0.0
+        if gap > 0.0:
+            amount, swept, k_min, k_max = open_cohort(
+                entries, long_levels if side == 0 else short_levels, True, weights, long_tw if side == 0 else short_tw,
+                size_w, gap, low, width, base, usd, no_layers, -1, -1, -1, status, share,
+                lowest if side == 0 else highest, 1 if side == 0 else -1, inverse, units, outside)
+            out[side, 0] = amount
+            out[side, 1] = swept
+            if k_max >= 0:
+                spans[side, 0] = min(spans[side, 0], k_min)
+                spans[side, 1] = max(spans[side, 1], k_max)
+                if side == 0:
+                    edges[0] = max(edges[0], k_max)
+                else:
+                    edges[1] = k_min if edges[1] < 0 else min(edges[1], k_min)
+        elif gap < 0.0 and have > 0.0:
+            out[side, 2] = _close_side(usd, status, outside, units, min(-gap / have, 1.0))
+            edges[0] = _edge_after_scaling(long_usd, edges[0], True, spans[0, 0], spans[0, 1])
+            edges[1] = _edge_after_scaling(short_usd, edges[1], False, spans[1, 0], spans[1, 1])
+
+
+@jit
+def scale_sides(long_usd, long_layers, long_outside, long_units, short_usd, short_layers, short_outside, short_units,
+                factor, before_out, spans):
+    """
+    Close every cohort of both sides by holding time: multiply each tier by its factor (grid, layers, outside,
+    units).
+
+    Parameters
+    ----------
+    long_usd, long_layers, long_outside, long_units, short_usd, short_layers, short_outside, short_units
+        The sides' arrays (``SideBook.usd``, ``layer_block``, ``outside``, ``units``), modified in place.
+    factor : np.ndarray
+        ``(n_tiers,)`` survival factors in [0, 1].
+    before_out : np.ndarray
+        ``(n_tiers,)``; set to the open USD per tier before scaling, both sides, grid and outside (added as
+        ``((Σ long grid + long outside) + Σ short grid) + short outside``, each grid sum bin by bin).
+    spans : np.ndarray
+        ``(2, 2)`` int64 ``(first, last)`` bins holding every non-empty bin of the long and the short side (only
+        those are visited; empty bins neither add to the sums nor change when scaled).
+    """
+    n_tiers = factor.shape[0]
+    n = long_usd.shape[0]
+    long_col = np.zeros(n_tiers)
+    short_col = np.zeros(n_tiers)
+    for k in range(max(spans[0, 0], 0), min(spans[0, 1], n - 1) + 1):
+        for t in range(n_tiers):
+            long_col[t] += long_usd[k, t]
+    for k in range(max(spans[1, 0], 0), min(spans[1, 1], n - 1) + 1):
+        for t in range(n_tiers):
+            short_col[t] += short_usd[k, t]
+    for t in range(n_tiers):
+        before_out[t] = long_col[t] + long_outside[t] + short_col[t] + short_outside[t]
+    for side in range(2):
+        usd = long_usd if side == 0 else short_usd
+        layers = long_layers if side == 0 else short_layers
+        outside = long_outside if side == 0 else short_outside
+        units = long_units if side == 0 else short_units
+        lo, hi = max(spans[side, 0], 0), min(spans[side, 1], n - 1)
+        for k in range(lo, hi + 1):
+            for t in range(n_tiers):
+                usd[k, t] *= factor[t]
+        for t in range(n_tiers):
+            outside[t] *= factor[t]
+            units[t] *= factor[t]
+        for layer in range(layers.shape[0]):
+            for k in range(lo, hi + 1):
+                for t in range(n_tiers):
+                    layers[layer, k, t] *= factor[t]
