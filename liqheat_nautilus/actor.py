@@ -2,18 +2,16 @@
 
 import dataclasses
 from collections import deque
-from datetime import timedelta
+from typing import Any
 
-import numpy as np
-from nautilus_trader.common.actor import Actor
 from nautilus_trader.common.config import ActorConfig
 from nautilus_trader.core.data import Data
 from nautilus_trader.model.data import Bar, BarType, CustomData, DataType, TradeTick
 from nautilus_trader.model.identifiers import ClientId, InstrumentId
 
-from liqheat_nautilus.core.clusters import ClusterInfo
+from liqheat_nautilus.actor_feed import MapFeedMixin
+from liqheat_nautilus.actor_publishing import MapPublishingMixin
 from liqheat_nautilus.core.kernels import warm_up
-from liqheat_nautilus.core.magnet import Magnet
 from liqheat_nautilus.core.open_interest_book import OpenInterestBook
 from liqheat_nautilus.core.params import MapParams
 from liqheat_nautilus.core.profile import load_profile
@@ -21,21 +19,14 @@ from liqheat_nautilus.core.units import NS_PER_SECOND
 from liqheat_nautilus.data import (
     RATIO_KINDS,
     FundingRate,
-    LiquidationCluster,
     LiquidationEvent,
-    LiquidationMapBins,
-    LiquidationMapSnapshot,
     LongShortRatio,
     OpenInterest,
     TakerVolume,
 )
 from liqheat_nautilus.indicator import LiquidationMap
 
-_add_reduce = np.add.reduce
-_new_data = Data.__new__  # allocates a customdataclass instance without running its __init__
 _MAP_DEFAULTS = MapParams()  # the actor config's defaults are the engine's
-_FEED_ORDER = {Bar: 0, FundingRate: 1, LongShortRatio: 2, TakerVolume: 3, OpenInterest: 4}
-"""At equal times a bar is fed first, then funding, ratio, taker volume, open interest (as the replay driver)."""
 
 
 class LiquidationMapActorConfig(ActorConfig, frozen=True):
@@ -187,7 +178,7 @@ class LiquidationMapActorConfig(ActorConfig, frozen=True):
             if self.leverage_weights
             else self.leverage_profile
         )
-        fields = {
+        fields: dict[str, Any] = {
             "leverage_profile": profile, "model": self.model, "mmr": self.mmr, "bin_bps": self.bin_bps,
             "bin_size": self.bin_size, "n_bins": self.n_bins, "half_life_hours": self.half_life_hours,
             "cluster_quantile": self.cluster_quantile, "max_clusters_per_side": self.max_clusters_per_side,
@@ -208,7 +199,7 @@ class LiquidationMapActorConfig(ActorConfig, frozen=True):
         return params
 
 
-class LiquidationMapActor(Actor):
+class LiquidationMapActor(MapFeedMixin, MapPublishingMixin):
     """
     Runs a :class:`LiquidationMap` on bars, open interest, funding and positioning data, and publishes its signals.
 
@@ -249,19 +240,10 @@ class LiquidationMapActor(Actor):
         super().__init__(config)
         self.map: LiquidationMap | None = None
         self._metadata = {"instrument_id": config.instrument_id.value}
-        self._cluster_type = DataType(LiquidationCluster, metadata=self._metadata)
-        self._snapshot_type = DataType(LiquidationMapSnapshot, metadata=self._metadata)
-        self._bins_type = DataType(LiquidationMapBins, metadata=self._metadata)
-        self._interval_ns = int(config.publish_interval_secs) * NS_PER_SECOND
-        self._next_publish_ns = 0
-        self._oi_pending = False
+        self._init_publishing()
+        self._init_feed()
         self._bar_fast = False  # on_bar's short path: the map exists, is initialized and not warming up
-        self._update_bar = None
-        self._published_read = None  # the engine read of the last published update
-        self._published_bias = None
-        self.clusters_published = 0
-        self.snapshots_published = 0
-        self.last_snapshot: LiquidationMapSnapshot | None = None
+        self._update_bar: Any = None  # the engine's update_bar once the map exists
         oi_ids = config.oi_instrument_ids or [config.instrument_id.value]
         self._oi_instruments = {InstrumentId.from_str(i) if isinstance(i, str) else i for i in oi_ids}
         self.oi_book = OpenInterestBook(
@@ -272,11 +254,6 @@ class LiquidationMapActor(Actor):
         self.liquidation_matches: deque[tuple[int, int, str, float, float]] = deque(
             maxlen=max(int(config.max_liquidation_events), 1))
         self.confirmed_clusters: dict[int, float] = {}
-        self.warmup_received: dict[str, int] = {"Bar": 0, "OpenInterest": 0, "FundingRate": 0}
-        self._warmup_buffer: list = []  # held back until the warm-up requests answered (history and live)
-        self._warming = False
-        self._warmup_pending: set = set()
-        self._fed_ts: dict[tuple, int] = {}  # newest ts_event fed per (kind, instrument): older history is dropped
 
     def on_start(self) -> None:
         """Build the map and subscribe to bars, trades (optional), open interest and funding."""
@@ -303,111 +280,17 @@ class LiquidationMapActor(Actor):
         if self.config.warmup_lookback_secs > 0:
             self._request_warmup()
 
-    def _request_warmup(self) -> None:
-        start = self.clock.utc_now() - timedelta(seconds=int(self.config.warmup_lookback_secs))
-        self._warming = True
-        self._bar_fast = False
-        if self.config.warmup_bars:
-            self._warmup_pending.add(self.request_bars(self.config.bar_type, start=start,
-                                                       callback=self._warmup_answered))
-        if self.config.warmup_client_id:
-            client = ClientId(self.config.warmup_client_id)
-            for cls in (OpenInterest, FundingRate):
-                self._warmup_pending.add(self.request_data(DataType(cls, metadata=self._metadata), client,
-                                                           start=start, callback=self._warmup_answered))
-        if not self._warmup_pending:
-            self._finish_warmup()
-            return
-        self.clock.set_time_alert(f"{self.id}-warmup", self.clock.utc_now() + timedelta(
-            seconds=int(self.config.warmup_timeout_secs)), lambda _event: self._finish_warmup())
-
-    def _warmup_answered(self, request_id) -> None:
-        self._warmup_pending.discard(request_id)
-        if not self._warmup_pending:
-            self._finish_warmup()
-
-    def on_historical_data(self, data: Data) -> None:
-        """
-        Warm-up history: held back (with live data) until every request has answered, then fed in time order;
-        history arriving later is fed when it is newer than what the map has seen of its kind (else dropped).
-        """
-        if isinstance(data, CustomData):
-            data = data.data
-        if isinstance(data, Bar):
-            if data.bar_type != self.config.bar_type:
-                return
-        elif not self._is_map_input(data):
-            return
-        self.warmup_received[type(data).__name__] = self.warmup_received.get(type(data).__name__, 0) + 1
-        self._warmup_buffer.append(data)
-        if not self._warming:
-            self._flush_warmup()
-
-    def _is_map_input(self, data: Data) -> bool:
-        if isinstance(data, OpenInterest):
-            return data.instrument_id in self._oi_instruments
-        if isinstance(data, LongShortRatio) and data.kind != self.config.long_short_ratio_kind:
-            return False
-        return isinstance(data, FundingRate | LongShortRatio | TakerVolume) and (
-            data.instrument_id == self.config.instrument_id)
-
-    def _finish_warmup(self) -> None:
-        """Feed the held-back history and live data in time order and start publishing."""
-        if not self._warming:
-            return
-        self._warming = False
-        self._warmup_pending.clear()
-        self._flush_warmup()
-        if self.map is not None and self.map.engine.initialized:
-            self.publish_map(self.map.engine.ts_ns)
-
-    def _flush_warmup(self) -> None:
-        if not self._warmup_buffer or self.map is None:
-            return
-        buffered = sorted(self._warmup_buffer, key=lambda d: (d.ts_event, _FEED_ORDER.get(type(d), 9)))
-        self._warmup_buffer = []
-        for item in buffered:
-            self._feed(item)
-
-    def _feed(self, item: Data) -> None:
-        """One bar or custom data item to the map, dropped when older than the newest of its kind already fed."""
-        ts = item.ts_event
-        kind = type(item)
-        key = (kind, item.bar_type if kind is Bar else item.instrument_id)
-        last = self._fed_ts.get(key, -1)
-        if ts < last or (kind is Bar and ts == last):
-            return
-        self._fed_ts[key] = ts
-        if kind is Bar:
-            self.map.handle_bar(item)
-        elif kind is OpenInterest:
-            self.handle_open_interest(item)
-        elif kind is FundingRate:
-            self.map.handle_funding_rate(item)
-        elif kind is LongShortRatio:
-            self.map.handle_long_short_ratio(item)
-        elif kind is TakerVolume:
-            self.map.handle_taker_volume(item)
-
     def on_reset(self) -> None:
         """Reset the map (``engine.reset()`` does not reset indicators) and the counters."""
         if self.map is not None:
             self.map.reset()
-        self._next_publish_ns = 0
-        self._oi_pending = False
+        self._reset_publishing()
         self._bar_fast = False
-        self._published_read = self._published_bias = None
-        self.clusters_published = self.snapshots_published = 0
-        self.last_snapshot = None
         self.oi_book.reset()
         self.liquidation_events.clear()
         self.liquidation_matches.clear()
         self.confirmed_clusters.clear()
-        self.warmup_received = dict.fromkeys(self.warmup_received, 0)
-        self._warmup_buffer = []
-        self._warming = False
-        self._warmup_pending.clear()
-        self._fed_ts.clear()
+        self._reset_feed()
 
     def on_data(self, data: Data) -> None:
         """Feed open interest and funding of the configured instrument to the map; record liquidation prints."""
@@ -434,7 +317,8 @@ class LiquidationMapActor(Actor):
         """
         self.oi_book.update(oi.instrument_id.venue.value, oi.open_interest_usd, oi.ts_event, oi.open_interest_base)
         if self.oi_book.ready:
-            self.map.update_open_interest_raw(self.oi_book.total_usd(), oi.ts_event, self.oi_book.total_base())
+            self._require_map().update_open_interest_raw(self.oi_book.total_usd(), oi.ts_event,
+                                                         self.oi_book.total_base())
             self._oi_pending = True
 
     def handle_liquidation(self, event: LiquidationEvent) -> int:
@@ -452,9 +336,10 @@ class LiquidationMapActor(Actor):
             The confirmed cluster's id (the nearest same-side cluster of the last update whose zone, widened by
             ``liquidation_match_pct`` percent of the print price, contains it), ``-1`` if none.
         """
+        liq_map = self._require_map()
         self.liquidation_events.append(event)
         margin = event.price * self.config.liquidation_match_pct / 100.0
-        matches = [c for c in self.map.clusters if c.side == event.side and c.status != "CLEARED"
+        matches = [c for c in liq_map.clusters if c.side == event.side and c.status != "CLEARED"
                    and c.price_low - margin <= event.price <= c.price_high + margin]
         cluster_id = -1
         if matches:
@@ -462,13 +347,21 @@ class LiquidationMapActor(Actor):
             cluster_id = best.cluster_id
             self.confirmed_clusters[cluster_id] = self.confirmed_clusters.get(cluster_id, 0.0) + event.notional_usd
         self.liquidation_matches.append((event.ts_event, cluster_id, event.side, event.price, event.notional_usd))
-        if self.map.engine.grid is not None:
-            self.map.update_trade_raw(event.price, event.ts_event)
+        if liq_map.engine.grid is not None:
+            liq_map.update_trade_raw(event.price, event.ts_event)
         return cluster_id
 
     def on_bar(self, bar: Bar) -> None:
-        """Feed the bar to the map; read it after an open-interest update or when the publish interval has elapsed,
-        and publish when the rule of the class docstring says so."""
+        """
+        Feed the bar to the map; read the map after an open-interest update or once the publish interval elapsed.
+
+        An update is published when the rule of the class docstring says so.
+
+        Parameters
+        ----------
+        bar : Bar
+            A bar of ``config.bar_type`` (held back while the warm-up runs).
+        """
         if self._bar_fast:  # the hot path: one engine call, two comparisons
             ts_ns = bar.ts_event
             self._update_bar(bar.high.as_double(), bar.low.as_double(), bar.close.as_double(), bar.volume.as_double(),
@@ -495,95 +388,11 @@ class LiquidationMapActor(Actor):
             self._map_update(ts_ns)
 
     def on_trade_tick(self, tick: TradeTick) -> None:
-        """Trade ticks only feed the map (registered indicator); nothing to do here."""
-
-    def _map_update(self, ts_ns: int) -> None:
-        """Read the map (first bar after an open-interest update, or the interval elapsed); publish if due or
-        changed."""
-        due = ts_ns >= self._next_publish_ns
-        self._oi_pending = False
-        engine = self.map.engine
-        if not engine.initialized:
-            self._next_publish_ns = ts_ns + self._interval_ns
-            return
-        read = engine.read()
-        if due or not read.same_clusters(self._published_read) or read.magnet.bias != self._published_bias:
-            self._publish(read, ts_ns)
-
-    def publish_map(self, ts_ns: int) -> None:
         """
-        Read the map and publish an update now: the clusters and a snapshot (no-op until the map is initialized).
+        Do nothing: trade ticks feed the map through the registered indicator.
 
         Parameters
         ----------
-        ts_ns : int
-            ``ts_event``/``ts_init`` of the published data (UNIX ns).
+        tick : TradeTick
+            Unused.
         """
-        self._oi_pending = False
-        if not self.map.engine.initialized:
-            self._next_publish_ns = ts_ns + self._interval_ns
-            return
-        self._publish(self.map.engine.read(), ts_ns)
-
-    def _publish(self, read, ts_ns: int) -> None:
-        """Publish the update of ``read`` (an engine read): every cluster, then the snapshot; record the history."""
-        self._next_publish_ns = ts_ns + self._interval_ns
-        self._published_read = read
-        magnet = read.magnet
-        self._published_bias = magnet.bias
-        infos = read.clusters
-        self.map.clusters = infos
-        for info in infos:
-            self.publish_data(self._cluster_type, self._to_cluster(info, ts_ns))
-        self.clusters_published += len(infos)
-        snapshot = self._to_snapshot(infos, ts_ns, magnet)
-        self.publish_data(self._snapshot_type, snapshot)
-        self.snapshots_published += 1
-        self.last_snapshot = snapshot
-        if self.config.publish_bins:
-            engine = self.map.engine
-            self.publish_data(self._bins_type, LiquidationMapBins.from_arrays(
-                self.config.instrument_id, engine.price, engine.grid.width, engine.grid.base, engine.tiers,
-                *engine.tier_usd(), *engine.bin_status(), ts_ns))
-        self.map.engine.record_history()
-
-    def _to_cluster(self, c: ClusterInfo, ts_ns: int) -> LiquidationCluster:
-        # Equivalent to LiquidationCluster(instrument_id=..., cluster_id=c.cluster_id, ..., ts_event=ts_ns,
-        # ts_init=ts_ns): the same instance attributes in the same order as the customdataclass __init__ sets
-        # them, without its dataclass __init__ and wrapper (about 3x faster; published on every update).
-        cluster = _new_data(LiquidationCluster)
-        cluster.__dict__.update(
-            instrument_id=self.config.instrument_id, cluster_id=c.cluster_id, side=c.side,
-            price_level=c.price_level, price_low=c.price_low, price_high=c.price_high,
-            leverage_tier=c.leverage_tier, notional_usd=c.notional_usd, liquidation_count=c.liquidation_count,
-            strength=c.strength, distance_pct=c.distance_pct, status=c.status, first_seen=c.first_seen,
-            last_seen=c.last_seen, _ts_event=ts_ns, _ts_init=ts_ns,
-        )
-        return cluster
-
-    def _to_snapshot(self, infos: list[ClusterInfo], ts_ns: int, magnet: Magnet) -> LiquidationMapSnapshot:
-        engine = self.map.engine
-        price = engine.price
-        live = [c for c in infos if c.status != "CLEARED"]
-        above = min((c for c in live if c.price_level > price), key=lambda c: c.price_level, default=None)
-        below = max((c for c in live if c.price_level < price), key=lambda c: c.price_level, default=None)
-        swept_long, swept_short = engine.take_swept()
-        nan = float("nan")
-        # LiquidationMapSnapshot(instrument_id=..., ..., ts_event=ts_ns, ts_init=ts_ns) without the
-        # customdataclass __init__ (the same attributes in the same order; see _to_cluster)
-        snapshot = _new_data(LiquidationMapSnapshot)
-        snapshot.__dict__.update(
-            instrument_id=self.config.instrument_id, price=price, total_oi_usd=engine.open_interest_usd,
-            long_liquidation_usd=float(_add_reduce(engine.long.usd, axis=None)),  # == usd.sum()
-            short_liquidation_usd=float(_add_reduce(engine.short.usd, axis=None)),
-            swept_long_usd=swept_long, swept_short_usd=swept_short, magnet_up=magnet.up,
-            magnet_down=magnet.down, magnet_net=magnet.net, bias=magnet.bias,
-            nearest_above_price=above.price_level if above else nan,
-            nearest_above_usd=above.notional_usd if above else 0.0,
-            nearest_above_id=above.cluster_id if above else -1,
-            nearest_below_price=below.price_level if below else nan,
-            nearest_below_usd=below.notional_usd if below else 0.0,
-            nearest_below_id=below.cluster_id if below else -1,
-            _ts_event=ts_ns, _ts_init=ts_ns,
-        )
-        return snapshot

@@ -1,0 +1,159 @@
+"""The map inputs of :class:`~liqheat_nautilus.actor.LiquidationMapActor`: warm-up requests and time-ordered feeding.
+
+A mixin of the actor (it uses the actor's ``config``, ``map``, ``clock`` and Nautilus' request methods): history
+requested on start and live data arriving meanwhile are held back until every request has answered (or the
+timeout passed), then fed in time order, with older items of a kind already fed dropped.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from nautilus_trader.common.actor import Actor
+from nautilus_trader.core.data import Data
+from nautilus_trader.model.data import Bar, CustomData, DataType
+from nautilus_trader.model.identifiers import ClientId, InstrumentId
+
+from liqheat_nautilus.data import FundingRate, LongShortRatio, OpenInterest, TakerVolume
+
+if TYPE_CHECKING:
+    from liqheat_nautilus.actor import LiquidationMapActorConfig
+    from liqheat_nautilus.indicator import LiquidationMap
+
+
+_FEED_ORDER = {Bar: 0, FundingRate: 1, LongShortRatio: 2, TakerVolume: 3, OpenInterest: 4}
+"""At equal times a bar is fed first, then funding, ratio, taker volume, open interest (as the replay driver)."""
+
+
+class MapFeedMixin(Actor):
+    """
+    Warm-up and feeding of the map's inputs (bars, open interest, funding, long/short ratio, taker volume).
+
+    Attributes
+    ----------
+    warmup_received : dict[str, int]
+        Items of history received per type name (``"Bar"``, ``"OpenInterest"``, ``"FundingRate"``, ...).
+    """
+
+    config: LiquidationMapActorConfig
+    map: LiquidationMap | None
+    _metadata: dict[str, str]
+    _oi_instruments: set[InstrumentId]
+    _bar_fast: bool
+
+    def _init_feed(self) -> None:
+        """Set up the warm-up state (called by the actor's ``__init__``)."""
+        self.warmup_received: dict[str, int] = {"Bar": 0, "OpenInterest": 0, "FundingRate": 0}
+        self._warmup_buffer: list[Any] = []  # held back until the warm-up requests answered (history and live)
+        self._warming = False
+        self._warmup_pending: set[Any] = set()
+        self._fed_ts: dict[tuple, int] = {}  # newest ts_event fed per (kind, instrument): older history is dropped
+
+    def _reset_feed(self) -> None:
+        """Forget the warm-up state and what was fed (``on_reset``)."""
+        self.warmup_received = dict.fromkeys(self.warmup_received, 0)
+        self._warmup_buffer = []
+        self._warming = False
+        self._warmup_pending.clear()
+        self._fed_ts.clear()
+
+    def _request_warmup(self) -> None:
+        """Request ``warmup_lookback_secs`` of bars (and open interest/funding) and hold data back meanwhile."""
+        start = self.clock.utc_now() - timedelta(seconds=int(self.config.warmup_lookback_secs))
+        self._warming = True
+        self._bar_fast = False
+        if self.config.warmup_bars:
+            self._warmup_pending.add(self.request_bars(self.config.bar_type, start=start,
+                                                       callback=self._warmup_answered))
+        if self.config.warmup_client_id:
+            client = ClientId(self.config.warmup_client_id)
+            for cls in (OpenInterest, FundingRate):
+                self._warmup_pending.add(self.request_data(DataType(cls, metadata=self._metadata), client,
+                                                           start=start, callback=self._warmup_answered))
+        if not self._warmup_pending:
+            self._finish_warmup()
+            return
+        self.clock.set_time_alert(f"{self.id}-warmup", self.clock.utc_now() + timedelta(
+            seconds=int(self.config.warmup_timeout_secs)), lambda _event: self._finish_warmup())
+
+    def _warmup_answered(self, request_id: Any) -> None:
+        """Record that the request ``request_id`` answered; finish the warm-up after the last one."""
+        self._warmup_pending.discard(request_id)
+        if not self._warmup_pending:
+            self._finish_warmup()
+
+    def on_historical_data(self, data: Data) -> None:
+        """
+        Hold back warm-up history (with live data) until every request has answered, then feed it in time order.
+
+        History arriving later is fed when it is newer than what the map has seen of its kind (else dropped).
+
+        Parameters
+        ----------
+        data : Data
+            A bar of ``config.bar_type`` or one of the map's custom data (possibly wrapped in ``CustomData``);
+            anything else is ignored.
+        """
+        if isinstance(data, CustomData):
+            data = data.data
+        if isinstance(data, Bar):
+            if data.bar_type != self.config.bar_type:
+                return
+        elif not self._is_map_input(data):
+            return
+        self.warmup_received[type(data).__name__] = self.warmup_received.get(type(data).__name__, 0) + 1
+        self._warmup_buffer.append(data)
+        if not self._warming:
+            self._flush_warmup()
+
+    def _is_map_input(self, data: Data) -> bool:
+        """Whether ``data`` is custom data the map uses (its instrument, its open-interest venues, its ratio kind)."""
+        if isinstance(data, OpenInterest):
+            return data.instrument_id in self._oi_instruments
+        if isinstance(data, LongShortRatio) and data.kind != self.config.long_short_ratio_kind:
+            return False
+        return isinstance(data, FundingRate | LongShortRatio | TakerVolume) and (
+            data.instrument_id == self.config.instrument_id)
+
+    def _finish_warmup(self) -> None:
+        """Feed the held-back history and live data in time order and start publishing."""
+        if not self._warming:
+            return
+        self._warming = False
+        self._warmup_pending.clear()
+        self._flush_warmup()
+        if self.map is not None and self.map.engine.initialized:
+            self.publish_map(self.map.engine.ts_ns)
+
+    def _flush_warmup(self) -> None:
+        """Feed what is held back, in time order (bars first at equal times, see ``_FEED_ORDER``)."""
+        if not self._warmup_buffer or self.map is None:
+            return
+        buffered = sorted(self._warmup_buffer, key=lambda d: (d.ts_event, _FEED_ORDER.get(type(d), 9)))
+        self._warmup_buffer = []
+        for item in buffered:
+            self._feed(item)
+
+    def _feed(self, item: Any) -> None:
+        """Give one bar or custom data item to the map, dropped when older than the newest of its kind already fed."""
+        liq_map = self.map
+        if liq_map is None:
+            return
+        ts = item.ts_event
+        kind = type(item)
+        key = (kind, item.bar_type if kind is Bar else item.instrument_id)
+        last = self._fed_ts.get(key, -1)
+        if ts < last or (kind is Bar and ts == last):
+            return
+        self._fed_ts[key] = ts
+        if kind is Bar:
+            liq_map.handle_bar(item)
+        elif kind is OpenInterest:
+            self.handle_open_interest(item)
+        elif kind is FundingRate:
+            liq_map.handle_funding_rate(item)
+        elif kind is LongShortRatio:
+            liq_map.handle_long_short_ratio(item)
+        elif kind is TakerVolume:
+            liq_map.handle_taker_volume(item)
