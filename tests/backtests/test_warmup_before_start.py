@@ -8,8 +8,13 @@ from liqheat_nautilus.backtest.config import load_backtest_file, to_run_config
 from liqheat_nautilus.paths import project_root
 
 
-def _file(tmp_path: Path, start: str, extra: str = "") -> Path:
+def _file(tmp_path: Path, start: str, catalog: Path, extra: str = "") -> Path:
+    # the shipped config with a start, reading the session's catalog built from the embedded sample (a fresh clone has
+    # no catalog/build until the main job runs)
     text = (project_root() / "config" / "liquidation_hunt.toml").read_text()
+    default = 'catalog = "catalog/build/okx_sol_usdt_swap"'
+    assert default in text
+    text = text.replace(default, f'catalog = "{catalog}"', 1)
     text = text.replace("[data]\n", f'[data]\nstart = "{start}"\n', 1)
     path = tmp_path / "late_start.toml"
     path.write_text(text + extra)
@@ -25,7 +30,7 @@ def _run(path: Path):
 
 
 def test_a_late_start_seeds_the_map_from_the_bars_before_it(okx_catalog, tmp_path):
-    path = _file(tmp_path, "2026-06-15T00:00")
+    path = _file(tmp_path, "2026-06-15T00:00", okx_catalog)
     config = to_run_config(load_backtest_file(path))
     assert config.engine.catalogs and config.engine.actors[0].config["warmup_lookback_secs"] == 336 * 3600
     node, actor = _run(path)
