@@ -1,61 +1,29 @@
-"""The map's book: both sides on one re-centring price grid, with sweeps, closing, decay and the ledger.
+"""The map's book: what enters and leaves it — opening cohorts, closing, decay by holding time and funding.
 
 The book knows nothing about where positions come from (that is :mod:`~.entries` and the engine): it adds a
-cohort at its liquidation levels, sweeps the levels price reaches, closes pro rata or newest first, decays by
-holding time, moves levels with funding and re-centres the grid. Price sweeps are *deferred*: a bar only lowers
-the pending low and raises the pending high (two comparisons); the sweep to the most extreme price since the last
-settlement runs when the state is needed (:meth:`MapBook.settle`). Sweeping to ``l1`` then to ``l2 < l1`` leaves
-exactly the state of sweeping to ``l2`` (a partially swept bin keeps ``(1 - s2)/(1 - s0)`` of its notional
-either way), so the deferral changes no result, only when the work is done.
+cohort at its liquidation levels (liquidating at once the levels later prices already reached), closes pro rata or
+newest first, decays by holding time and moves levels with funding. The grid, the deferred sweeps and the ledger
+are :class:`~.book_state.BookState`, which :class:`MapBook` extends.
 
 Ledger (USD, both sides): ``opened = active + outside + swept + closed + decayed``, where ``active`` is the
 notional in the grid and ``outside`` the notional of open positions whose levels lie outside it.
 """
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 
-from liqheat_nautilus.core.cohorts import STATUS_ACTIVE, STATUS_CLEARED, SideBook
+from liqheat_nautilus.core.book_state import BookState, Ledger
+from liqheat_nautilus.core.cohorts import STATUS_ACTIVE, STATUS_CLEARED
 from liqheat_nautilus.core.funding import funding_price_shift
-from liqheat_nautilus.core.grid import PriceGrid
-from liqheat_nautilus.core.kernels import anchor_sides, open_cohort, scale_sides, scatter_cohort, sweep_down, sweep_up
-from liqheat_nautilus.core.models import LevelModel
-from liqheat_nautilus.core.params import MapParams
+from liqheat_nautilus.core.kernels import anchor_sides, open_cohort, scale_sides, scatter_cohort
 
 __all__ = ["Ledger", "MapBook"]
 
-_add_reduce = np.add.reduce
 
-
-@dataclass
-class Ledger:
+class MapBook(BookState):
     """
-    Cumulative notional (USD) per fate, both sides together.
-
-    Attributes
-    ----------
-    opened : float
-        Every dollar placed (seed, turnover, open-interest increases, trades).
-    swept : float
-        Liquidated by price (the map's estimated liquidations), including positions opened and swept within the
-        same open-interest interval.
-    closed : float
-        Closed by open-interest decreases or by the anchor to open interest.
-    decayed : float
-        Closed by holding time (turnover).
-    """
-
-    opened: float = 0.0
-    swept: float = 0.0
-    closed: float = 0.0
-    decayed: float = 0.0
-
-
-class MapBook:
-    """
-    Long and short notional per price bin × leverage point on one grid, and how price and time change it.
+    Long and short notional per price bin × leverage point on one grid, and how positions enter and leave it.
 
     Parameters
     ----------
@@ -65,195 +33,10 @@ class MapBook:
     model : LevelModel
         The liquidation-level model (tiers, per-unit factors, funding MMR).
 
-    Attributes
-    ----------
-    grid : PriceGrid or None
-        The price axis (``None`` until the first price).
-    long, short : SideBook
-        The sides.
-    ledger : Ledger
-        Cumulative fates (USD).
-    price : float
-        Last price (``nan`` before the first).
-    revision : int
-        Increases with every change of the per-bin notional.
+    Notes
+    -----
+    The state (grid, sides, ledger, sweeps, reads) is documented on :class:`~.book_state.BookState`.
     """
-
-    def __init__(self, params: MapParams, model: LevelModel) -> None:
-        self.params = params
-        self.model = model
-        self._inverse = bool(params.inverse)
-        n_tiers = model.tiers.size
-        n_layers = params.cohort_layers if params.close_mode == "newest_first" else 0
-        self.long = SideBook(params.n_bins, n_tiers, n_layers)
-        self.short = SideBook(params.n_bins, n_tiers, n_layers)
-        # (first, last) bins holding every non-empty bin of the long (row 0) and short (row 1) side: the compiled
-        # loops over the grid visit only these (a superset: widened when notional lands or the grid moves,
-        # narrowed to the edge bin on the edge's side)
-        self.spans = np.zeros((2, 2), dtype=np.int64)
-        self._unit_w = {1: model.unit_factor[1], -1: model.unit_factor[-1]}
-        self.reset()
-
-    def reset(self) -> None:
-        """Return to the empty state (no grid, empty sides and ledger)."""
-        self.grid: PriceGrid | None = None
-        self.long.reset()
-        self.short.reset()
-        self.spans[:] = ((self.params.n_bins, -1), (self.params.n_bins, -1))
-        self.ledger = Ledger()
-        self.revision = 0
-        self.price = math.nan
-        self.swept_long = 0.0  # swept since the last take (USD)
-        self.swept_short = 0.0
-        self.long_trigger = -math.inf  # a pending low below this sweeps longs
-        self.short_trigger = math.inf  # a pending high above this sweeps shorts
-        self.pending_low = math.inf  # most adverse prices since the last settlement
-        self.pending_high = -math.inf
-        self.keep_low = -math.inf  # prices inside which no re-centring is needed
-        self.keep_high = math.inf
-        self._lo_idx = self._hi_idx = 0
-
-    def side(self, sign: int) -> SideBook:
-        """The long (``+1``) or short (``-1``) side."""
-        return self.long if sign > 0 else self.short
-
-    # -- grid ------------------------------------------------------------------------------------------------
-
-    def init_grid(self, price: float) -> None:
-        """
-        Create the grid around the first price.
-
-        Parameters
-        ----------
-        price : float
-            First price (> 0): the bin width is ``bin_size`` or ``price · bin_bps / 10⁴``.
-        """
-        p = self.params
-        width = p.bin_size if p.bin_size > 0.0 else price * p.bin_bps / 1e4
-        self.grid = PriceGrid(width, p.n_bins, price)
-        margin = int(p.n_bins * p.recentre_margin)
-        self._lo_idx, self._hi_idx = margin, p.n_bins - 1 - margin
-        self._set_keep_range()
-        self.price = price
-
-    def _set_keep_range(self) -> None:
-        grid = self.grid
-        self.keep_low = (grid.base + self._lo_idx) * grid.width
-        self.keep_high = (grid.base + self._hi_idx + 1) * grid.width
-
-    def recentre(self, price: float) -> None:
-        """
-        Move the grid so that ``price`` is in its middle bin; notional pushed out stays open outside the grid.
-
-        Parameters
-        ----------
-        price : float
-            The price to centre on.
-        """
-        self.settle()
-        grid = self.grid
-        shift = grid.base_for(price) - grid.base
-        self.long.shift(shift)
-        self.short.shift(shift)
-        n = grid.n_bins
-        for row in (0, 1):
-            lo, hi = int(self.spans[row, 0]) - shift, int(self.spans[row, 1]) - shift
-            self.spans[row] = (max(lo, 0), min(hi, n - 1)) if lo <= hi and hi >= 0 and lo < n else (n, -1)
-        grid.base += shift
-        self._set_keep_range()
-        self.recompute_edges()
-
-    # -- sweeps ------------------------------------------------------------------------------------------------
-
-    def settle(self) -> None:
-        """Run the deferred sweeps: liquidate the levels reached by the pending low and high."""
-        low, high = self.pending_low, self.pending_high
-        if low < self.long_trigger:
-            self._sweep_long(low)
-        if high > self.short_trigger:
-            self._sweep_short(high)
-        self.pending_low, self.pending_high = math.inf, -math.inf
-
-    def _sweep_long(self, low: float) -> None:
-        side, grid = self.long, self.grid
-        width = grid.width
-        j = int(math.floor(low / width)) - grid.base
-        units = np.zeros(side.units.size)
-        swept, side.edge = sweep_down(side.usd, side.layer_block, side.status, side.share, side.edge, j,
-                                      ((grid.base + j) * width + width - low) / width, self._unit_w[1],
-                                      self._inverse, grid.base, width, units)
-        side.units -= units
-        np.maximum(side.units, 0.0, out=side.units)
-        self.swept_long += swept
-        self.ledger.swept += swept
-        self.set_triggers()
-
-    def _sweep_short(self, high: float) -> None:
-        side, grid = self.short, self.grid
-        width = grid.width
-        j = int(math.floor(high / width)) - grid.base
-        units = np.zeros(side.units.size)
-        swept, side.edge = sweep_up(side.usd, side.layer_block, side.status, side.share, side.edge, j,
-                                    (high - (grid.base + j) * width) / width, self._unit_w[-1], self._inverse,
-                                    grid.base, width, units)
-        side.units -= units
-        np.maximum(side.units, 0.0, out=side.units)
-        self.swept_short += swept
-        self.ledger.swept += swept
-        self.set_triggers()
-
-    def sweep_beyond_price(self) -> None:
-        """Levels already beyond the current price (e.g. after a funding shift) are swept now."""
-        self.pending_low = min(self.pending_low, self.price)
-        self.pending_high = max(self.pending_high, self.price)
-        self.settle()
-
-    def set_triggers(self) -> None:
-        """Recompute the prices whose crossing sweeps each side (after any change of the grid)."""
-        self.revision += 1
-        grid, spans = self.grid, self.spans
-        w = grid.width
-        k = self.long.edge
-        self.long_trigger = (grid.base + k) * w + w * (1.0 - self.long.share.item(k)) if k >= 0 else -math.inf
-        if k < 0:
-            spans[0] = (grid.n_bins, -1)
-        elif spans.item(0, 1) > k:
-            spans[0, 1] = k
-        k = self.short.edge
-        self.short_trigger = (grid.base + k) * w + w * self.short.share.item(k) if k >= 0 else math.inf
-        if k < 0:
-            spans[1] = (grid.n_bins, -1)
-        elif spans.item(1, 0) < k:
-            spans[1, 0] = k
-
-    def recompute_edges(self, scaled_only: bool = False) -> None:
-        """
-        Find each side's edge bin again (long: highest non-empty; short: lowest non-empty).
-
-        Parameters
-        ----------
-        scaled_only : bool, default False
-            The grid was only multiplied by factors >= 0 (pro-rata closing, decay): an edge bin that still holds
-            notional is still the edge, so only a side whose edge bin emptied is searched.
-        """
-        for side, highest in ((self.long, True), (self.short, False)):
-            k = side.edge
-            if scaled_only and k >= 0 and _add_reduce(side.usd[k]) > 0.0:
-                continue
-            nz = side.nonzero_rows(0, side.usd.shape[0])
-            side.edge = (int(nz[-1]) if highest else int(nz[0])) if nz.size else -1
-        self.set_triggers()
-
-    # -- opening and closing ---------------------------------------------------------------------------------
-
-    def _widen(self, sign: int, k_min: int, k_max: int) -> None:
-        """Widen a side's span to bins ``k_min..k_max`` (notional landed there)."""
-        row = 0 if sign > 0 else 1
-        spans = self.spans
-        if k_min < spans.item(row, 0):
-            spans[row, 0] = k_min
-        if k_max > spans.item(row, 1):
-            spans[row, 1] = k_max
 
     def open(self, sign: int, entries: np.ndarray, weights: np.ndarray, tier_w: np.ndarray, amount_usd: float,
              sweep_at: np.ndarray) -> float:
@@ -284,7 +67,7 @@ class MapBook:
         if amount_usd <= 0.0:
             return 0.0
         self.settle()
-        side, grid = self.side(sign), self.grid
+        side, grid = self.side(sign), self.ready_grid
         levels, size_w, per_unit = self.model.levels(entries, sign)
         side.new_cohort()
         slot = side.order[-1] if side.layers is not None and side.order else -1
@@ -293,19 +76,7 @@ class MapBook:
             grid.base * grid.width, grid.width, grid.base, side.usd, side.layer_block, slot, side.status,
             side.share, sweep_at, sign, self._inverse, side.units, side.outside,
         )
-        self.ledger.opened += amount_usd
-        self.ledger.swept += swept
-        if sign > 0:
-            self.swept_long += swept
-        else:
-            self.swept_short += swept
-        if k_max >= 0:
-            self._widen(sign, k_min, k_max)
-            if sign > 0:
-                side.edge = max(side.edge, k_max)
-            else:
-                side.edge = k_min if side.edge < 0 else min(side.edge, k_min)
-        self.set_triggers()
+        self._count_opened(sign, amount_usd, swept, k_min, k_max)
         return swept
 
     def open_units(self, sign: int, units: float, entries: np.ndarray, weights: np.ndarray, tier_w: np.ndarray,
@@ -334,7 +105,7 @@ class MapBook:
         if units <= 0.0:
             return 0.0
         self.settle()
-        side, grid = self.side(sign), self.grid
+        side, grid = self.side(sign), self.ready_grid
         levels, size_w, per_unit = self.model.levels(entries, sign)
         src = dst = slot = -1
         layers = side.layers
@@ -356,6 +127,24 @@ class MapBook:
             if src >= 0:
                 side.order.pop(0)
             side.order.append(slot)
+        self._count_opened(sign, amount, swept, k_min, k_max)
+        return amount
+
+    def _count_opened(self, sign: int, amount: float, swept: float, k_min: int, k_max: int) -> None:
+        """
+        Book a cohort just scattered on one side: ledger and swept totals, span and edge, triggers.
+
+        Parameters
+        ----------
+        sign : int
+            +1 long, -1 short.
+        amount : float
+            Notional opened (USD).
+        swept : float
+            Part of it liquidated at once (USD).
+        k_min, k_max : int
+            First and last local bin that received notional (``k_max < 0``: none).
+        """
         self.ledger.opened += amount
         self.ledger.swept += swept
         if sign > 0:
@@ -364,12 +153,12 @@ class MapBook:
             self.swept_short += swept
         if k_max >= 0:
             self._widen(sign, k_min, k_max)
+            side = self.side(sign)
             if sign > 0:
                 side.edge = max(side.edge, k_max)
             else:
                 side.edge = k_min if side.edge < 0 else min(side.edge, k_min)
         self.set_triggers()
-        return amount
 
     @property
     def fused_anchor(self) -> bool:
@@ -403,9 +192,11 @@ class MapBook:
             USD opened (both sides).
         """
         self.settle()
-        grid, long, short = self.grid, self.long, self.short
-        long_levels, size_w = self.model.per_unit[1]
-        short_levels = self.model.per_unit[-1][0]
+        grid, long, short, per_unit = self.ready_grid, self.long, self.short, self.model.per_unit
+        if per_unit is None:
+            raise RuntimeError("MapBook.anchor needs levels proportional to the entry price (see fused_anchor)")
+        long_levels, size_w = per_unit[1]
+        short_levels = per_unit[-1][0]
         edges = np.array([long.edge, short.edge], dtype=np.int64)
         out = np.empty((2, 3))
         before = np.empty(long_w.size)
@@ -539,36 +330,16 @@ class MapBook:
         rate : float
             Funding rate of the settlement (fraction per interval).
         """
-        if rate == 0.0 or not math.isfinite(self.price) or self.grid is None:
+        grid = self.grid
+        if rate == 0.0 or not math.isfinite(self.price) or grid is None:
             return
         self.settle()
-        self.spans[:] = ((0, self.grid.n_bins - 1), (0, self.grid.n_bins - 1))  # levels move: any bin may fill
+        self.spans[:] = ((0, grid.n_bins - 1), (0, grid.n_bins - 1))  # levels move: any bin may fill
         for sign, side in ((1, self.long), (-1, self.short)):
-            shift = funding_price_shift(self.price, rate, sign, self.model.tier_mmr) / self.grid.width
+            shift = funding_price_shift(self.price, rate, sign, self.model.tier_mmr) / grid.width
             side.shift_tiers_fractional(shift)
             refilled = (side.totals() > 0.0) & (side.status == STATUS_CLEARED)
             side.status[refilled] = STATUS_ACTIVE
             side.share[refilled] = 0.0
         self.recompute_edges()
         self.sweep_beyond_price()
-
-    # -- reads -----------------------------------------------------------------------------------------------
-
-    def units(self, sign: int) -> float:
-        """Position units of one side's open positions (base units, or USD for inverse contracts)."""
-        return float(self.side(sign).units.sum())
-
-    def take_swept(self) -> tuple[float, float]:
-        """Settle, then return and reset the notional swept since the last call: ``(long, short)`` USD."""
-        self.settle()
-        swept = (self.swept_long, self.swept_short)
-        self.swept_long = self.swept_short = 0.0
-        return swept
-
-    def active_usd(self) -> float:
-        """Notional (USD) in the grid, both sides."""
-        return float(_add_reduce(self.long.usd, axis=None) + _add_reduce(self.short.usd, axis=None))
-
-    def outside_usd(self) -> float:
-        """Open notional (USD) whose levels lie outside the grid, both sides."""
-        return float(self.long.outside.sum() + self.short.outside.sum())

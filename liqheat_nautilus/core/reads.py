@@ -5,7 +5,8 @@ The functions take a settled :class:`~liqheat_nautilus.core.book.MapBook` and re
 
 Cost: :meth:`MapReads.read` is one compiled pass over the bins (per-bin totals, cluster thresholds and runs, magnet
 forces; :func:`~.kernels.read_totals`) plus one compiled id match (:func:`~.kernels.track_clusters`); it returns a
-:class:`MapRead` of arrays whose :class:`~.clusters.ClusterInfo` objects are built only when asked for. The per-bin
+:class:`~.cluster_ids.MapRead` of arrays whose :class:`~.clusters.ClusterInfo` objects are built only when asked
+for (ids across reads: :mod:`~.cluster_ids`). The per-bin
 totals it computes are kept for the curves and the history row until the map changes (``book.revision``).
 """
 
@@ -14,7 +15,8 @@ import math
 import numpy as np
 
 from liqheat_nautilus.core.book import MapBook
-from liqheat_nautilus.core.clusters import ClusterInfo, _cluster_info
+from liqheat_nautilus.core.cluster_ids import ClusterIds, MapRead
+from liqheat_nautilus.core.clusters import ClusterInfo
 from liqheat_nautilus.core.enums import Bias, ClusterStatus, Side
 from liqheat_nautilus.core.history import MapHistory
 from liqheat_nautilus.core.kernels import (
@@ -28,7 +30,6 @@ from liqheat_nautilus.core.kernels import (
     read_map,
     read_totals,
     row_totals,
-    track_clusters,
 )
 from liqheat_nautilus.core.magnet import Magnet, magnet_from_forces
 from liqheat_nautilus.core.params import MapParams
@@ -150,169 +151,7 @@ def cumulative_curves(book: MapBook) -> tuple[np.ndarray, np.ndarray]:
     return long_cum, short_cum
 
 
-_STATUS = (ClusterStatus.ACTIVE, ClusterStatus.PARTIAL)
 _NO_RUNS = np.zeros((0, 6))
-_SIDE = {1: Side.LONG, -1: Side.SHORT}
-
-
-class MapRead:
-    """
-    One read of the map (:meth:`MapReads.read`): its clusters as arrays (largest first), ids, magnet forces.
-
-    Rows are in the order :meth:`MapReads.update_clusters` lists the live clusters (largest notional first, ties
-    in read order: long side first, then by price). :attr:`clusters` builds the :class:`~.clusters.ClusterInfo`
-    objects on first use (live ones, then the ``CLEARED`` reports).
-
-    Attributes
-    ----------
-    ts_ns : int
-        Time of the read (UNIX ns).
-    price : float
-        Price at the read.
-    width : float
-        Bin width (price).
-    ints : np.ndarray
-        ``(m, 5)`` int64 per live cluster: side (+1 long-side, below price; -1 short-side), first and last global
-        bin (the cluster covers ``[first·width, (last + 1)·width)``), id, first-seen time (UNIX ns).
-    floats : np.ndarray
-        ``(m, 4)`` per live cluster: notional (USD), price level, leverage (x), partial (1.0: a bin is PARTIAL).
-    up, down : float
-        Magnet forces (USD / %²).
-    cleared : list[ClusterInfo]
-        Earlier clusters price passed through since the previous read (status ``CLEARED``).
-    """
-
-    __slots__ = ("_clusters", "_magnet", "avg_position_usd", "cleared", "dead_band", "down", "floats", "ints",
-                 "price", "ts_ns", "up", "width")
-
-    def __init__(self, ts_ns: int, price: float, width: float, ints: np.ndarray, floats: np.ndarray, up: float,
-                 down: float, cleared: list[ClusterInfo], avg_position_usd: float, dead_band: float) -> None:
-        self.ts_ns, self.price, self.width, self.ints, self.floats = ts_ns, price, width, ints, floats
-        self.up, self.down, self.cleared = up, down, cleared
-        self.avg_position_usd, self.dead_band = avg_position_usd, dead_band
-        self._clusters: list[ClusterInfo] | None = None
-        self._magnet: Magnet | None = None
-
-    def __len__(self) -> int:
-        return len(self.ints)
-
-    @property
-    def magnet(self) -> Magnet:
-        """The magnet forces and bias (:func:`~.magnet.magnet_from_forces`)."""
-        if self._magnet is None:
-            self._magnet = magnet_from_forces(self.up, self.down, self.dead_band)
-        return self._magnet
-
-    @property
-    def clusters(self) -> list[ClusterInfo]:
-        """Live clusters (largest first) followed by the ``CLEARED`` reports, as :meth:`MapReads.update_clusters`."""
-        if self._clusters is None:
-            self._clusters = self._build()
-        return self._clusters + self.cleared
-
-    def _build(self) -> list[ClusterInfo]:
-        if not len(self.ints):
-            return []
-        width, price, avg, ts = self.width, self.price, self.avg_position_usd, self.ts_ns
-        floats = self.floats.tolist()
-        top = max(f[0] for f in floats)
-        out = []
-        for (side, a, b, cid, first), (n, level, lev, partial) in zip(self.ints.tolist(), floats, strict=True):
-            out.append(_cluster_info({
-                "cluster_id": cid, "side": _SIDE[side], "price_level": level, "price_low": a * width,
-                "price_high": (b + 1) * width, "leverage_tier": lev, "notional_usd": n,
-                "liquidation_count": int(round(n / avg)), "strength": min(max(n / top, 0.0), 1.0),
-                "distance_pct": (level - price) / price * 100.0, "status": _STATUS[partial > 0.5],
-                "first_seen": first, "last_seen": ts,
-            }))
-        return out
-
-    def same_clusters(self, other: "MapRead | None") -> bool:
-        """
-        Whether ``other`` holds the same clusters (the same ids; their notional, range and status may differ) and
-        this read reports no ``CLEARED`` cluster.
-
-        Parameters
-        ----------
-        other : MapRead or None
-
-        Returns
-        -------
-        bool
-        """
-        return (other is not None and not self.cleared and len(self.ints) == len(other.ints)
-                and np.array_equal(np.sort(self.ints[:, 3]), np.sort(other.ints[:, 3])))
-
-
-class ClusterIds:
-    """
-    Stable cluster ids across reads: :class:`~.clusters.ClusterTracker`'s rule as a compiled match
-    (:func:`~.kernels.track_clusters`) over arrays.
-
-    A new cluster takes the id of the earlier same-side cluster whose range (widened by ``match_tolerance`` on each
-    side) overlaps it most, largest new clusters first, each earlier id used once; an earlier cluster no longer
-    found is reported once as ``CLEARED`` when price passed through its range since the previous read.
-
-    Parameters
-    ----------
-    capacity : int
-        Most clusters of one read (``2 × max_clusters_per_side``).
-    """
-
-    def __init__(self, capacity: int) -> None:
-        self.ints = np.zeros((capacity, 5), dtype=np.int64)
-        self.low = np.zeros(capacity)
-        self.high = np.zeros(capacity)
-        self.match_tolerance = 0.0
-        self.reset()
-
-    def reset(self) -> None:
-        """Forget all clusters and restart ids at 1."""
-        self.count = 0
-        self.next_id = 1
-        self.last: MapRead | None = None
-
-    def update(self, runs: np.ndarray, n_long: int, base: int, width: float, ts_ns: int, price: float, up: float,
-               down: float, low_since: float, high_since: float, avg_position_usd: float,
-               dead_band: float) -> MapRead:
-        """
-        Give this read's runs their ids and report the cleared ones.
-
-        Parameters
-        ----------
-        runs : np.ndarray
-            ``(n, 6)`` rows of :func:`~.kernels.read_map`, long side first.
-        n_long : int
-            Long-side runs.
-        base, width
-            Grid base index and bin width (price).
-        ts_ns : int
-            Time of the read (UNIX ns).
-        price, up, down : float
-            Price and magnet forces of the read.
-        low_since, high_since : float
-            Lowest low and highest high since the previous read (price).
-        avg_position_usd, dead_band : float
-            For the clusters' liquidation counts and the magnet's bias.
-
-        Returns
-        -------
-        MapRead
-        """
-        ints, floats, cleared_idx, self.next_id = track_clusters(
-            runs, n_long, base, width, self.ints, self.low, self.high, self.count, self.match_tolerance,
-            self.next_id, ts_ns, low_since, high_since)
-        cleared: list[ClusterInfo] = []
-        if len(cleared_idx):
-            previous = self.last.clusters
-            for c in cleared_idx.tolist():
-                fields = dict(previous[c].__dict__)
-                fields["status"], fields["strength"] = ClusterStatus.CLEARED, 0.0
-                cleared.append(_cluster_info(fields))
-        self.count = len(ints)
-        read = MapRead(ts_ns, price, width, ints, floats, up, down, cleared, avg_position_usd, dead_band)
-        self.last = read
-        return read
 
 
 class MapReads:
