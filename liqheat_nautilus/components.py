@@ -12,9 +12,12 @@ file is loaded and checks, before anything is built:
 """
 
 import importlib
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, cast
 
 import msgspec
+
+if TYPE_CHECKING:
+    from nautilus_trader.common.config import NautilusConfig
 
 ComponentKind = Literal["actor", "strategy", "module"]
 
@@ -114,7 +117,7 @@ def unknown_fields(config_cls: type, data: dict, prefix: str = "") -> list[str]:
     list[str]
         Dotted names of the unknown keys, in the table's order.
     """
-    fields = {f.encode_name: f.type for f in msgspec.inspect.type_info(config_cls).fields}
+    fields = {f.encode_name: f.type for f in _struct_fields(config_cls)}
     unknown = []
     for key, value in data.items():
         if key not in fields:
@@ -126,8 +129,23 @@ def unknown_fields(config_cls: type, data: dict, prefix: str = "") -> list[str]:
     return unknown
 
 
-def _struct_type(info) -> type | None:
-    """The struct class of a field type (alone or in a union with ``None``), else ``None``."""
+def _struct_fields(config_cls: type) -> tuple[msgspec.inspect.Field, ...]:
+    """
+    Return the fields of a ``msgspec.Struct`` class (every Nautilus config is one).
+
+    Raises
+    ------
+    ValueError
+        If ``config_cls`` is not a ``msgspec.Struct``.
+    """
+    info = msgspec.inspect.type_info(config_cls)
+    if not isinstance(info, msgspec.inspect.StructType):
+        raise ValueError(f"{config_cls.__name__} is not a msgspec.Struct config class")
+    return info.fields
+
+
+def _struct_type(info: msgspec.inspect.Type) -> type | None:
+    """Return the struct class of a field type (alone or in a union with ``None``), else ``None``."""
     if isinstance(info, msgspec.inspect.StructType):
         return info.cls
     if isinstance(info, msgspec.inspect.UnionType):
@@ -162,10 +180,10 @@ def check_component(section: ComponentSection, kind: ComponentKind, field: str):
     """
     base, config_base = _bases(kind)
     resolve_class(section.path, f"{field}.path", base)
-    config_cls = resolve_class(section.config_path, f"{field}.config_path", config_base)
+    config_cls = cast("type[NautilusConfig]", resolve_class(section.config_path, f"{field}.config_path", config_base))
     unknown = unknown_fields(config_cls, section.config)
     if unknown:
-        valid = ", ".join(f.encode_name for f in msgspec.inspect.type_info(config_cls).fields)
+        valid = ", ".join(f.encode_name for f in _struct_fields(config_cls))
         raise ValueError(f"{field}.config: unknown field{'s' if len(unknown) > 1 else ''} "
                          f"{', '.join(unknown)} for {config_cls.__name__} (valid: {valid})")
     try:

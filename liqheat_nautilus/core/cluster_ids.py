@@ -68,7 +68,7 @@ class MapRead:
 
     @property
     def clusters(self) -> list[ClusterInfo]:
-        """Live clusters (largest first) followed by the ``CLEARED`` reports, as :meth:`~.reads.MapReads.update_clusters`."""
+        """Live clusters (largest first), then the ``CLEARED`` reports (:meth:`~.reads.MapReads.update_clusters`)."""
         if self._clusters is None:
             self._clusters = self._build()
         return self._clusters + self.cleared

@@ -186,7 +186,7 @@ class ClusterTracker:
         for fields in sorted(detected, key=_notional, reverse=True):
             best, best_overlap = -1, 0.0
             low, high = fields["price_low"], fields["price_high"]
-            side_candidates = candidates.get(fields["side"], ())
+            side_candidates = candidates.get(fields["side"], [])
             for i, (_, prev_low, prev_high) in enumerate(side_candidates):
                 overlap = (prev_high if prev_high < high else high) - (prev_low if prev_low > low else low)
                 if overlap > best_overlap:

@@ -313,7 +313,8 @@ def reference_entries(close: np.ndarray, volume: np.ndarray, returns: np.ndarray
     vwap = float(np.dot(close, volume) / vsum) if vsum > 0.0 else float(close.mean())
     parts.append((REFERENCE_BLEND[2], [vwap], [1.0]))
     total_share = sum(s for s, _, _ in parts)
-    prices_out, weights_out = [], []
+    prices_out: list[float] = []
+    weights_out: list[float] = []
     for share, prices, raw in parts:
         raw_sum = sum(raw)
         norm = [r / raw_sum for r in raw] if raw_sum > 0.0 else [1.0 / len(raw)] * len(raw)

@@ -82,7 +82,7 @@ def load_profile(path: str | Path) -> dict[str, Any]:
     unknown = sorted(set(profile.map) - _FIELDS)
     if unknown:
         raise ProfileError(f"{path}: [map] field(s) {unknown} are not MapParams fields; known: {sorted(_FIELDS)}")
-    fields = {k: tuple(v) if isinstance(v, list) else v for k, v in profile.map.items()}
+    fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in profile.map.items()}
     try:
         MapParams(**fields)
     except (TypeError, ValueError) as exc:

@@ -100,7 +100,7 @@ def cluster_fields(book: MapBook, params: MapParams, tiers: np.ndarray) -> tuple
         times 0; prices in quote currency, notional USD, distance in percent), long clusters first; the magnet
         forces up and down (USD / %²).
     """
-    grid, p = book.grid, params
+    grid, p = book.ready_grid, params
     width, base, price = grid.width, grid.base, book.price
     method = METHOD_SIGMA if p.cluster_method == "sigma" else METHOD_QUANTILE
     runs, n_long, up, down = read_map(
