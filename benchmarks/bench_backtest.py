@@ -63,13 +63,16 @@ class TrivialStrategy(Strategy):
         self.clusters = 0
 
     def on_start(self) -> None:
+        """Subscribe to the bars and the map's clusters."""
         self.subscribe_bars(BarType.from_str(self.config.bar_type))
         self.subscribe_data(DataType(LiquidationCluster))
 
     def on_bar(self, bar: Bar) -> None:
+        """Count a bar."""
         self.bars += 1
 
     def on_data(self, data) -> None:
+        """Count a published map signal."""
         self.clusters += 1
 
 
@@ -99,6 +102,7 @@ def tiled_inputs(min_bars: int, instrument, oi_minutes: int = 60):
 
 
 def run_once(instrument, bars, custom, with_map: bool, strategy_kind: str = "") -> tuple[float, dict]:
+    """Run one backtest over ``bars`` and return its wall time (s) and counts."""
     engine = BacktestEngine(BacktestEngineConfig(logging=LoggingConfig(log_level="ERROR")))
     try:
         engine.add_venue(Venue("OKX"), oms_type=OmsType.NETTING, account_type=AccountType.MARGIN,
@@ -145,6 +149,7 @@ TARGETS = {60: 1.3, 5: 1.5}
 
 
 def main() -> None:
+    """Run the benchmark (see the module docstring) and print its table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bars", type=int, default=500_000, help="minimum number of bars (default 500,000)")
     parser.add_argument("--oi-minutes", type=int, nargs="+", default=[60, 5],

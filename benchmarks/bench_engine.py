@@ -126,7 +126,7 @@ def run(target, s: Series) -> float:
 @numba.njit(cache=True, nogil=True)
 def _minimal_loop(high, low, close, volume, bar_ts, oi_ts, oi_usd, long_f, short_f, size_w, tier_w, tiers,
                   half_life, width, n_bins, n_groups, max_runs, quantile, history):  # pragma: no cover - compiled
-    """The engine's per-bar, per-reading and read work in one compiled loop (default configuration's shapes)."""
+    """Return the engine's per-bar, per-reading and read work in one compiled loop (default configuration's shapes)."""
     n_tiers = tier_w.size
     base = np.int64(math.floor(close[0] / width)) - n_bins // 2
     usd = (np.zeros((n_bins, n_tiers)), np.zeros((n_bins, n_tiers)))
@@ -272,6 +272,7 @@ def _median(values: list[float]) -> tuple[float, float, float]:
 
 
 def main() -> None:
+    """Run the benchmark (see the module docstring) and print its table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bars", type=int, default=432_000, help="bars (default 432,000: 20 repeats)")
     parser.add_argument("--oi-minutes", type=int, nargs="+", default=[60, 15, 5, 1],
@@ -319,7 +320,7 @@ def main() -> None:
 
 
 def _memory(n_bars: int) -> None:
-    """The engine's arrays and Python heap before and after ``n_bars`` bars (5-minute OI, newest-first layers)."""
+    """Measure the engine's arrays and Python heap before and after ``n_bars`` bars (5-minute OI, newest-first)."""
     s = tiled(n_bars, 5)
     engine = _Engine(MapParams(n_bins=N_BINS, history_capacity=HISTORY, close_mode="newest_first",
                                model="funding_adjusted"))

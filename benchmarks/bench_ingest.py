@@ -1,5 +1,6 @@
-"""Speed of the Binance archive ingest against a bare read-and-write baseline, and its cost against the catalog's size,
-on a real aggTrades day.
+"""Speed of the Binance archive ingest against a bare read-and-write baseline, on a real aggTrades day.
+
+Also its cost against the catalog's size.
 
 Input: the real data.binance.vision COIN-M file ``BTCUSD_PERP-aggTrades-2026-05-08.zip`` (105,280 rows) in
 ``tests/data/binance_cm_aggtrades/`` (or ``--file``).
@@ -58,7 +59,7 @@ SOURCES = InstrumentSources.offline(exchange_info=[
 
 
 def read_bare(path: Path) -> pa.Table:
-    """The baseline read: one ``pyarrow.csv.read_csv`` of the (zip member) CSV."""
+    """Return the baseline read: one ``pyarrow.csv.read_csv`` of the (zip member) CSV."""
     if path.suffix == ".zip":
         with zipfile.ZipFile(path) as archive, archive.open(archive.namelist()[0]) as fh:
             return pacsv.read_csv(fh)
@@ -66,7 +67,7 @@ def read_bare(path: Path) -> pa.Table:
 
 
 def build_ticks(table: pa.Table, symbol: str) -> list[TradeTick]:
-    """The baseline's conversion: the table's columns to ``TradeTick`` objects (timed as part of the baseline)."""
+    """Convert the table's columns to ``TradeTick`` objects (the baseline's conversion, timed as part of it)."""
     iid = binance_instrument_id(symbol).value
     instrument = resolve_instruments({iid: symbol}, Path(tempfile.gettempdir()) / "none", SOURCES)[iid][0]
     ts = (table["transact_time"].to_numpy().astype(np.uint64) * np.uint64(1_000_000))
@@ -84,7 +85,7 @@ def folder_bytes(path: Path) -> int:
 
 
 def shifted_day(table: pa.Table, symbol: str, days_back: int) -> list[TradeTick]:
-    """The file's ticks (:func:`build_ticks`) moved ``days_back`` whole days earlier, ids made unique per day."""
+    """Return the file's ticks (:func:`build_ticks`) moved ``days_back`` whole days earlier, ids made unique per day."""
     ts = pc.subtract(pc.multiply(pc.cast(table["transact_time"], pa.int64()), 1_000_000), days_back * NS_PER_DAY)
     ids = pc.binary_join_element_wise(f"{days_back}-", pc.cast(table["agg_trade_id"], pa.string()), "")
     shifted = table.set_column(table.schema.get_field_index("transact_time"), "transact_time",
@@ -97,7 +98,8 @@ class PeakDisk:
     """Samples a folder's size every few milliseconds in a thread; ``peak`` is the largest size seen.
 
     Pointed at the catalog's control folder ``.liqheat`` (where a write stages its files), so the sampling costs the
-    same whatever the catalog's size."""
+    same whatever the catalog's size.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path, self.peak, self._stop = path, 0, threading.Event()
@@ -110,10 +112,12 @@ class PeakDisk:
             time.sleep(0.005)
 
     def __enter__(self) -> "PeakDisk":
+        """Start sampling the disk use."""
         self._thread.start()
         return self
 
     def __exit__(self, *exc) -> None:
+        """Stop sampling the disk use."""
         self._stop.set()
         self._thread.join()
 

@@ -47,18 +47,21 @@ INSTRUMENT = "SOL-USDT-SWAP.OKX"
 
 
 def free_port() -> int:
+    """Return a free local TCP port."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
 def start_server(args: list[str], port: int) -> subprocess.Popen:
+    """Start ``liqheat serve`` on ``port`` with ``args`` (no proxy variables)."""
     env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
     return subprocess.Popen([sys.executable, "-m", "liqheat_nautilus.cli", "serve", "--port", str(port), *args],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
 
 
 def stop(proc: subprocess.Popen) -> None:
+    """Stop a server (SIGINT, then kill after 30 s)."""
     if proc.poll() is None:
         proc.send_signal(signal.SIGINT)
         try:
@@ -69,6 +72,7 @@ def stop(proc: subprocess.Popen) -> None:
 
 
 def wait_ready(base: str, timeout: float = 180.0, frames: int = 1) -> dict:
+    """Wait until the server reports ``frames`` frames ready; return its status."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -83,8 +87,11 @@ def wait_ready(base: str, timeout: float = 180.0, frames: int = 1) -> dict:
 
 
 async def open_loop(base: str, paths: list[str], rate: float, seconds: float, clients: int) -> dict:
-    """Send ``rate`` requests/s on schedule for ``seconds`` through ``clients`` connections; latency per request,
-    counted from when the request was due (time spent queueing for a free connection counts)."""
+    """Send ``rate`` requests/s on schedule for ``seconds``; return the latency per request.
+
+    Requests go through ``clients`` connections; latency is counted from when the request was due (time spent
+    queueing for a free connection counts).
+    """
     import aiohttp
 
     latencies: list[float] = []
@@ -149,6 +156,7 @@ async def closed_loop(base: str, paths: list[str], seconds: float, clients: int)
 
 
 def summarise(latencies: list[float], errors: int, elapsed: float) -> dict:
+    """Return the count, rate and latency percentiles (ms) of a load."""
     ms = np.array(latencies) * 1e3
     return {"n": ms.size, "errors": errors, "rps": ms.size / elapsed if elapsed > 0 else 0.0,
             "p50": float(np.percentile(ms, 50)), "p95": float(np.percentile(ms, 95)),
@@ -156,11 +164,13 @@ def summarise(latencies: list[float], errors: int, elapsed: float) -> dict:
 
 
 def line(name: str, r: dict, target: str = "") -> None:
+    """Print one result row."""
     print(f"  {name:<44} {r['n']:>6} req  {r['rps']:>7.1f} req/s  p50 {r['p50']:>7.1f} ms  p95 {r['p95']:>7.1f} ms"
           f"  p99 {r['p99']:>7.1f} ms  errors {r['errors']}" + (f"   [{target}]" if target else ""))
 
 
 def catalog_bench(seconds: float) -> None:
+    """Measure the catalog load: requests against a server reading the embedded catalog for ``seconds``."""
     from liqheat_nautilus.cli.serve_cmd import _catalog
 
     catalog = _catalog(None)
@@ -198,6 +208,7 @@ def catalog_bench(seconds: float) -> None:
 
 
 def soak_bench(seconds: float) -> None:
+    """Measure a live soak: the server fed by the message bus for ``seconds``."""
     import msgspec
     import psutil
     import redis
@@ -295,6 +306,7 @@ def soak_bench(seconds: float) -> None:
 
 
 def main() -> None:
+    """Run the benchmarks (see the module docstring) and print their tables."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=20.0, help="length of each catalog load (default 20)")
     parser.add_argument("--soak-secs", type=float, default=300.0, help="live soak length; 0 skips it (default 300)")

@@ -73,10 +73,12 @@ class TimedExecutor(Executor):
         self.returned: list = []
 
     def submit(self, fn, *args, key: str, label: str = "") -> str:
+        """Submit a task, recording when it was sent."""
         self.in_flight[key] = time.perf_counter()
         return super().submit(fn, *args, key=key, label=label)
 
     def as_completed(self, timeout=None):
+        """Yield results as they complete, recording each one's time in flight."""
         for result in super().as_completed(timeout):
             self.in_flight[result.key] = time.perf_counter() - self.in_flight[result.key]
             self.returned.append(result)

@@ -47,7 +47,7 @@ TARGET_TICK_US = 1.0
 
 
 def read_trades(path: Path) -> pd.DataFrame:
-    """The aggTrades CSV (with or without header) as py-liquidation-map's columns."""
+    """Return the aggTrades CSV (with or without header) as py-liquidation-map's columns."""
     with zipfile.ZipFile(path) as archive, archive.open(archive.namelist()[0]) as fh:
         raw = pd.read_csv(fh)
     if raw.columns.tolist() != HEADERS:
@@ -80,8 +80,9 @@ def _side_frame(raw: pd.DataFrame, side: str) -> pd.DataFrame:
 
 def liqmap_reference(raw: pd.DataFrame, mode: str, threshold: float) -> dict[str, pd.Series]:
     """
-    A re-implementation of py-liquidation-map's computation (see the module docstring); returns, per side and
-    leverage, the amount (USD) summed per price bin.
+    Re-implement py-liquidation-map's computation (see the module docstring).
+
+    Returns, per side and leverage, the amount (USD) summed per price bin.
     """
     merged = _format(raw)
     frames = {"buy": _side_frame(raw, "Buy"), "sell": _side_frame(raw, "Sell")}
@@ -121,7 +122,7 @@ def numpy_levels(price: np.ndarray, qty: np.ndarray, maker: np.ndarray, mode: st
 
 
 def ours(price: np.ndarray, qty: np.ndarray, maker: np.ndarray, ts_ns: int, mode: str, threshold: float):
-    """The engine in trades mode: one batch, then the map read."""
+    """Return the engine in trades mode: one batch, then the map read."""
     engine = LiquidationMapEngine(_params(mode, threshold))
     engine.update_trades(price, qty, maker, ts_ns)
     engine.long_usd(), engine.short_usd(), engine.cumulative_curves()
@@ -144,6 +145,7 @@ def _timed(fn, repeats: int) -> list[float]:
 
 
 def main() -> None:
+    """Run the benchmark (see the module docstring) and print its table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--file", type=Path, default=DEFAULT_FILE)
     parser.add_argument("--repeats", type=int, default=3)

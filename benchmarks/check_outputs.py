@@ -162,7 +162,7 @@ class _Diff:
 
 
 def _key(path: str) -> str:
-    """A read's name without indices (``okx.default.reads[3].clusters[1][6]`` -> ``okx.default.reads.clusters``)."""
+    """Drop a read name's indices (``okx.default.reads[3].clusters[1][6]`` -> ``okx.default.reads.clusters``)."""
     parts = []
     for part in path.split("."):
         parts.append(part.split("[")[0])
@@ -170,6 +170,7 @@ def _key(path: str) -> str:
 
 
 def main() -> None:
+    """Record the engine's outputs and compare them with an earlier record."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, help="write the record here (JSON)")
     parser.add_argument("--compare", type=Path, help="compare with this earlier record")

@@ -81,7 +81,7 @@ def _reflect(ts_ms: np.ndarray, t0: int, span: int, length: int) -> np.ndarray:
 
 def tiled(min_bars: int, oi_minutes: int = 60) -> Series:
     """
-    The real sample repeated until there are at least ``min_bars`` bars (odd repeats time-reversed).
+    Return the real sample repeated until there are at least ``min_bars`` bars (odd repeats time-reversed).
 
     Parameters
     ----------

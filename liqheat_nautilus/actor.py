@@ -155,7 +155,7 @@ class LiquidationMapActorConfig(ActorConfig, frozen=True):
 
     def map_params(self, inverse: bool = False) -> MapParams:
         """
-        The engine parameters of this config.
+        Return the engine parameters of this config.
 
         Parameters
         ----------

@@ -101,7 +101,7 @@ def resolve_class(path: str, field: str, base: type) -> type:
 
 def unknown_fields(config_cls: type, data: dict, prefix: str = "") -> list[str]:
     """
-    The keys of ``data`` (and of nested tables for struct-typed fields) that ``config_cls`` does not define.
+    Return the keys of ``data`` (and of nested tables for struct-typed fields) that ``config_cls`` does not define.
 
     Parameters
     ----------

@@ -8,7 +8,7 @@ from nautilus_trader.model.objects import Currency
 
 def instrument_equity(portfolio, instrument_id: InstrumentId, currency: Currency) -> float:
     """
-    The account's total balance in ``currency`` plus the unrealized PnL of the instrument's open positions.
+    Return the account's total balance in ``currency`` plus the unrealized PnL of the instrument's open positions.
 
     Parameters
     ----------

@@ -74,8 +74,9 @@ class LiquidationMap(Indicator):
 
     def handle_trade_tick(self, tick: TradeTick) -> None:
         """
-        Update with a trade tick: its price sweeps levels; its size and aggressor side feed taker volume and the
-        ``trades`` entry mode.
+        Update with a trade tick.
+
+        Its price sweeps levels; its size and aggressor side feed taker volume and the ``trades`` entry mode.
 
         Parameters
         ----------
@@ -246,7 +247,7 @@ class LiquidationMap(Indicator):
         return self.engine.short_usd()
 
     def magnet(self) -> Magnet:
-        """The magnet forces and bias at the current price."""
+        """Return the magnet forces and bias at the current price."""
         return self.engine.magnet()
 
     def update_clusters(self) -> list[ClusterInfo]:

@@ -12,7 +12,7 @@ OKX_CATALOG_NAME = "okx_sol_usdt_swap"
 
 def project_root() -> Path:
     """
-    The project folder holding ``catalog/`` and ``config/``.
+    Return the project folder holding ``catalog/`` and ``config/``.
 
     ``$LIQHEAT_HOME`` when set, else the checkout the package was installed from (editable install), else the
     current directory.
@@ -31,15 +31,15 @@ def project_root() -> Path:
 
 
 def sample_dir() -> Path:
-    """The raw OKX sample folder ``catalog/okx_sol_usdt_swap_2026-06``."""
+    """Return the raw OKX sample folder ``catalog/okx_sol_usdt_swap_2026-06``."""
     return project_root() / "catalog" / OKX_SAMPLE_NAME
 
 
 def default_catalog_dir() -> Path:
-    """The default (embedded) Nautilus catalog ``catalog/build/okx_sol_usdt_swap``."""
+    """Return the default (embedded) Nautilus catalog ``catalog/build/okx_sol_usdt_swap``."""
     return project_root() / "catalog" / "build" / OKX_CATALOG_NAME
 
 
 def config_dir() -> Path:
-    """The shipped configuration folder ``config/``."""
+    """Return the shipped configuration folder ``config/``."""
     return project_root() / "config"

@@ -25,7 +25,7 @@ _RUN_ID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]
 
 def recorded_types() -> list[type]:
     """
-    The data types a recording holds.
+    Return the data types a recording holds.
 
     Returns
     -------
@@ -122,7 +122,7 @@ def _read_config(folder: Path) -> dict:
 
 def list_recordings(catalog: str | Path) -> list[RecordingInfo]:
     """
-    The recorded runs of a catalog, newest first.
+    Return the recorded runs of a catalog, newest first.
 
     Parameters
     ----------
@@ -195,7 +195,7 @@ class Recording:
 
     def history(self, instrument_id: str) -> dict[str, np.ndarray]:
         """
-        The recorded bins of one instrument as a heatmap history (see :func:`history_from_bins`).
+        Return the recorded bins of one instrument as a heatmap history (see :func:`history_from_bins`).
 
         Parameters
         ----------

@@ -142,7 +142,7 @@ class TradeSignal(msgspec.Struct, frozen=True, kw_only=True):
 
     def to_dict(self) -> dict:
         """
-        The record as a plain ``dict`` (builtin types only) in :data:`SIGNAL_COLUMNS` order.
+        Return the record as a plain ``dict`` (builtin types only) in :data:`SIGNAL_COLUMNS` order.
 
         Returns
         -------
@@ -164,7 +164,7 @@ _PRICE_FIELDS = ("entry", "stop_loss", "take_profit", "risk_reward", "support", 
 
 def encode_signal(signal: TradeSignal) -> bytes:
     """
-    The record as JSON bytes (NaN prices become ``null``).
+    Return the record as JSON bytes (NaN prices become ``null``).
 
     Parameters
     ----------

@@ -15,7 +15,7 @@ from pathlib import Path
 
 def enum_names(enum_cls: type[Enum], exclude: tuple[str, ...] = ()) -> tuple[str, ...]:
     """
-    The member names of an enum (e.g. Nautilus' ``OmsType``), in definition order.
+    Return the member names of an enum (e.g. Nautilus' ``OmsType``), in definition order.
 
     Parameters
     ----------

@@ -1,5 +1,8 @@
-"""The liquidation-map mathematics: numpy plus a few numba-compiled loops (``kernels``), no NautilusTrader imports
-(testable and benchmarkable alone)."""
+"""The liquidation-map mathematics (numpy and numba kernels, no NautilusTrader imports).
+
+numpy plus a few numba-compiled loops (``kernels``); without NautilusTrader it is testable and benchmarkable
+alone.
+"""
 
 from liqheat_nautilus.core.brackets import BINANCE_BTCUSDT_BRACKETS, BracketTable
 from liqheat_nautilus.core.clusters import ClusterInfo

@@ -226,8 +226,10 @@ class OpenInterestAnchor:
     def _seed_reference(self, units: float, share: float, long_w: np.ndarray, short_w: np.ndarray, ts: np.ndarray,
                         close: np.ndarray, volume: np.ndarray) -> float:
         """
-        Seed by the reference blend over hourly periods of the lookback, as the reference API builds its whole map
-        (stateless: no survivorship; no OI history before the first reading, so no hot zones).
+        Seed by the reference blend over hourly periods of the lookback.
+
+        This is how the reference API builds its whole map (stateless: no survivorship; no OI history before the
+        first reading, so no hot zones).
         """
         hour = (ts // NS_PER_HOUR).astype(np.int64)
         starts = np.flatnonzero(np.r_[True, hour[1:] != hour[:-1]])
@@ -245,7 +247,7 @@ class OpenInterestAnchor:
         return opened
 
     def _anchor_reference(self, targets: tuple, delta_usd: float, vwap: float) -> float:
-        """The anchor with the reference blend: this interval is one period, classified against the lookback's."""
+        """Anchor with the reference blend: this interval is one period, classified against the lookback's."""
         price = self.book.price
         volume = self.bars.total_volume()
         ret = price / self._last_close - 1.0 if math.isfinite(self._last_close) else 0.0

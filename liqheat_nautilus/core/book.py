@@ -82,8 +82,9 @@ class MapBook(BookState):
     def open_units(self, sign: int, units: float, entries: np.ndarray, weights: np.ndarray, tier_w: np.ndarray,
                    sweep_at: np.ndarray) -> float:
         """
-        Open enough of one side's positions at entry prices that ``units`` position units survive the sweeps of
-        the entries' later prices (one compiled pass: :func:`~.kernels.open_cohort`).
+        Open enough of one side's positions at entry prices that ``units`` position units survive.
+
+        They must survive the sweeps of the entries' later prices (one compiled pass: :func:`~.kernels.open_cohort`).
 
         The cohort's survival ``S`` (position units per USD not liquidated at once) is computed first; then
         ``units / S`` USD is opened exactly as :meth:`open` opens it.
@@ -169,9 +170,11 @@ class MapBook(BookState):
                highest: np.ndarray, long_w: np.ndarray, short_w: np.ndarray, long_units: float,
                short_units: float) -> float:
         """
-        One open-interest reading in one compiled call (:func:`~.kernels.anchor_sides`): decay by ``factor`` (if
-        any), then bring the long side, then the short side, to their target units by :meth:`open_units` at the
-        entries or :meth:`close_fraction` — the same arithmetic in the same order (requires :attr:`fused_anchor`).
+        Apply one open-interest reading in one compiled call (:func:`~.kernels.anchor_sides`).
+
+        Decay by ``factor`` (if any), then bring the long side, then the short side, to their target units by
+        :meth:`open_units` at the entries or :meth:`close_fraction` — the same arithmetic in the same order (requires
+        :attr:`fused_anchor`).
 
         Parameters
         ----------
@@ -227,8 +230,9 @@ class MapBook(BookState):
     def open_survival(self, sign: int, entries: np.ndarray, weights: np.ndarray, tier_w: np.ndarray,
                       sweep_at: np.ndarray) -> float:
         """
-        Share of a cohort that would survive :meth:`open` (not liquidated at once), in position units (numpy; the
-        engine computes it inside :meth:`open_units`).
+        Return the share of a cohort that would survive :meth:`open`, in position units per USD.
+
+        Surviving means not liquidated at once (numpy; the engine computes it inside :meth:`open_units`).
 
         Parameters
         ----------

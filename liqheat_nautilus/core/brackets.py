@@ -42,6 +42,7 @@ class BracketTable:
     maintenance_amount: tuple[float, ...]
 
     def __post_init__(self) -> None:
+        """Check that the columns are non-empty, of equal length and ordered."""
         n = len(self.notional_floor)
         lengths = {len(self.notional_cap), len(self.max_leverage), len(self.mmr), len(self.maintenance_amount)}
         if n == 0 or lengths != {n}:

@@ -57,6 +57,7 @@ class MapRead:
         self._magnet: Magnet | None = None
 
     def __len__(self) -> int:
+        """Return the number of live clusters."""
         return len(self.ints)
 
     @property
@@ -92,8 +93,9 @@ class MapRead:
 
     def same_clusters(self, other: "MapRead | None") -> bool:
         """
-        Whether ``other`` holds the same clusters (the same ids; their notional, range and status may differ) and
-        this read reports no ``CLEARED`` cluster.
+        Return whether ``other`` holds the same clusters and this read reports none ``CLEARED``.
+
+        The same clusters means the same ids; their notional, range and status may differ.
 
         Parameters
         ----------
@@ -109,8 +111,9 @@ class MapRead:
 
 class ClusterIds:
     """
-    Stable cluster ids across reads: :class:`~.clusters.ClusterTracker`'s rule as a compiled match
-    (:func:`~.kernels.track_clusters`) over arrays.
+    Stable cluster ids across reads, matched by one compiled call.
+
+    :class:`~.clusters.ClusterTracker`'s rule as a compiled match (:func:`~.kernels.track_clusters`) over arrays.
 
     A new cluster takes the id of the earlier same-side cluster whose range (widened by ``match_tolerance`` on each
     side) overlaps it most, largest new clusters first, each earlier id used once; an earlier cluster no longer

@@ -228,7 +228,7 @@ def _cluster_info(fields: dict) -> ClusterInfo:
 
 
 def _updated(cluster: ClusterInfo, **changes) -> ClusterInfo:
-    """A copy with some fields changed (``dataclasses.replace`` without its per-field overhead)."""
+    """Return a copy with some fields changed (``dataclasses.replace`` without its per-field overhead)."""
     fields = dict(cluster.__dict__)
     fields.update(changes)
     return _cluster_info(fields)

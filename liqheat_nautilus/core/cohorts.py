@@ -226,8 +226,9 @@ class SideBook:
 
     def close_newest(self, amount_usd: float) -> float:
         """
-        Close ``amount_usd`` starting with the newest cohort layer (pro rata without layers), then what lies
-        outside the grid; each tier's units shrink with its notional.
+        Close ``amount_usd`` starting with the newest cohort layer.
+
+        Pro rata without layers; then what lies outside the grid. Each tier's units shrink with its notional.
 
         Parameters
         ----------

@@ -231,8 +231,9 @@ class LiquidationMapEngine(TradeInputs, MapReads):
 
     def update_taker_volume(self, buy_usd: float, sell_usd: float, ts_ns: int) -> None:
         """
-        Add taker buy/sell volume of the current open-interest interval (``taker_share_skew``,
-        ``taker_leverage_skew``).
+        Add taker buy/sell volume (USD) of the current open-interest interval.
+
+        Used by ``taker_share_skew`` and ``taker_leverage_skew``.
 
         Parameters
         ----------
@@ -253,8 +254,10 @@ class LiquidationMapEngine(TradeInputs, MapReads):
 
     def update_long_short_ratio(self, ratio: float, ts_ns: int) -> None:
         """
-        Feed a long/short ratio (longs ÷ shorts, accounts or positions): with ``side_split`` ``"ratio"`` or
-        ``"auto"`` the next readings split open interest ``r / (1 + r)`` to longs.
+        Feed a long/short ratio (longs ÷ shorts, accounts or positions).
+
+        With ``side_split`` ``"ratio"`` or ``"auto"`` the next readings split open interest ``r / (1 + r)`` to
+        longs.
 
         Parameters
         ----------
@@ -313,8 +316,9 @@ class LiquidationMapEngine(TradeInputs, MapReads):
 
     def update_open_interest(self, oi_usd: float, ts_ns: int, oi_base: float = math.nan) -> float:
         """
-        Feed an open-interest reading: seed the map (first reading), turn positions over and anchor each side to
-        its share of open interest.
+        Feed an open-interest reading (USD notional).
+
+        Seed the map (first reading), turn positions over and anchor each side to its share of open interest.
 
         Parameters
         ----------
@@ -371,8 +375,10 @@ class LiquidationMapEngine(TradeInputs, MapReads):
                           p.taker_share_skew, p.long_share_offset)
 
     def _tier_weights(self, imbalance: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
-        """Leverage weights ``(long, short)``: the distribution, tilted by funding (tiers ``dynamic``) and taker
-        imbalance (``taker_leverage_skew``)."""
+        """Return the leverage weights ``(long, short)`` of new positions.
+
+        The distribution, tilted by funding (tiers ``dynamic``) and taker imbalance (``taker_leverage_skew``).
+        """
         p = self.params
         a = 0.0
         if self._dynamic and not self._normal:

@@ -1,5 +1,4 @@
-"""The engine's trade inputs: single trades and batches sweep levels, add taker volume and, in ``trades`` mode,
-open positions at the large trades.
+"""The engine's trade inputs: sweeps, taker volume and, in ``trades`` mode, positions at large trades.
 
 Mixed into :class:`~liqheat_nautilus.core.engine.LiquidationMapEngine`; see its module for the data flow.
 """
@@ -65,10 +64,12 @@ class TradeInputs:
     def update_trade(self, price: float, ts_ns: int, quantity: float = math.nan,
                      is_buyer_maker: bool = False) -> None:
         """
-        Feed one trade: its price sweeps the levels it reaches; with a quantity it adds taker volume and, in
-        ``trades`` mode, opens a position when selected (``gross_value``: at once when ``price × quantity`` reaches
-        ``trade_threshold``; ``top_n``/``portion``: within the current batch, selected when the batch ends at the
-        next bar or after ``trade_batch_secs``).
+        Feed one trade (price, and optionally quantity and aggressor side).
+
+        Its price sweeps the levels it reaches; with a quantity it adds taker volume and, in ``trades`` mode, opens a
+        position when selected (``gross_value``: at once when ``price × quantity`` reaches ``trade_threshold``;
+        ``top_n``/``portion``: within the current batch, selected when the batch ends at the next bar or after
+        ``trade_batch_secs``).
 
         Parameters
         ----------

@@ -134,7 +134,7 @@ def taker_imbalance(buy_usd: float, sell_usd: float) -> float:
 
 def adverse_after(lows: np.ndarray, highs: np.ndarray, price: float) -> tuple[np.ndarray, np.ndarray]:
     """
-    The most adverse prices reached after each bar: what liquidates a position opened in that bar.
+    Return the most adverse prices reached after each bar: what liquidates a position opened in that bar.
 
     A long opened in bar ``i`` is liquidated by any later low at or below its level, a short by any later high
     at or above it; the bar's own range is not used (the order of its high and low relative to the entry is

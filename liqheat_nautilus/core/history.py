@@ -39,6 +39,7 @@ class MapHistory:
         self._count = 0
 
     def __len__(self) -> int:
+        """Return the number of snapshots held."""
         return min(self._count, self.capacity)
 
     def push(self, ts_ns: int, price: float, base: int, width: float, long_usd, short_usd) -> None:
@@ -66,7 +67,7 @@ class MapHistory:
 
     def ordered(self) -> dict[str, np.ndarray]:
         """
-        The snapshots oldest first.
+        Return the snapshots oldest first.
 
         Returns
         -------

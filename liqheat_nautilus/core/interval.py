@@ -114,6 +114,7 @@ class IntervalBars:
         self._prev_close = close
 
     def __len__(self) -> int:
+        """Return the number of bars held."""
         return len(self.ts)
 
     @property
@@ -137,7 +138,7 @@ class IntervalBars:
         return self.rows[3::4]
 
     def array(self) -> np.ndarray:
-        """The bars as one ``(n, 4)`` float64 array of rows ``(typical, low, high, volume)``."""
+        """Return the bars as one ``(n, 4)`` float64 array of rows ``(typical, low, high, volume)``."""
         return np.array(self.rows).reshape(-1, 4)
 
     def imbalance(self) -> float:
@@ -225,8 +226,10 @@ class IntervalBars:
         return ts[keep], bars[keep, 0], bars[keep, 3], bars[keep, 1], bars[keep, 2]
 
     def compact(self) -> None:
-        """Drop bars older than the lookback; if still full, merge neighbours (VWAP price, summed volume, min low,
-        max high, later time)."""
+        """Make room for a bar: drop bars older than the lookback, else merge neighbours.
+
+        Merging: VWAP price, summed volume, min low, max high, later time.
+        """
         if self.ts and self._lookback_ns:
             cut = self.ts[-1] - self._lookback_ns
             first = next((i for i, t in enumerate(self.ts) if t >= cut), len(self.ts))

@@ -10,7 +10,7 @@ import numpy as np
 
 def simple_liquidation_price(entry, leverage, side, buffer: float = 0.0) -> np.ndarray:
     """
-    The no-maintenance-margin approximation used by most open liquidation maps.
+    Return the no-maintenance-margin approximation used by most open liquidation maps.
 
     long ``entry · (1 - 1/L + buffer)``, short ``entry · (1 + 1/L - buffer)``: with ``buffer = 0`` the price at
     which the initial margin is lost (py-liquidation-map's ``price·(1 ∓ 1/L)``); a positive buffer (fraction

@@ -72,7 +72,7 @@ def magnet_force(
 
 def magnet_from_forces(up: float, down: float, dead_band: float) -> Magnet:
     """
-    The :class:`Magnet` of given up and down forces.
+    Return the :class:`Magnet` of given up and down forces.
 
     Parameters
     ----------

@@ -230,7 +230,7 @@ class MapParams:
 
     def leverage_points(self) -> tuple[float, ...]:
         """
-        The leverage points (x) of the map's tier axis.
+        Return the leverage points (x) of the map's tier axis.
 
         Returns
         -------
@@ -243,6 +243,7 @@ class MapParams:
         return NORMAL_LEVERAGE_GRID if self.leverage_model == "normal" else DEFAULT_TIERS
 
     def __post_init__(self) -> None:
+        """Check every field; raise ``ValueError`` naming the invalid ones."""
         tiers = self.leverage_points()
         named = isinstance(self.leverage_profile, str)
         profiles = (*NORMAL_PROFILES, "dynamic") if self.leverage_model == "normal" else (*PROFILES, "dynamic")

@@ -53,7 +53,7 @@ def ratio_long_share(ratio: float) -> float:
 def long_share(split: str, ratio: float, funding_rate: float, funding_interval_hours: float, sensitivity: float,
                imbalance: float = 0.0, taker_skew: float = 0.0, offset: float = 0.0) -> float:
     """
-    The long side's share of open interest.
+    Return the long side's share of open interest.
 
     Parameters
     ----------

@@ -127,7 +127,7 @@ def cluster_fields(book: MapBook, params: MapParams, tiers: np.ndarray) -> tuple
 
 def cumulative_curves(book: MapBook) -> tuple[np.ndarray, np.ndarray]:
     """
-    The "depth" view: cumulative liquidation notional outward from price.
+    Return the "depth" view: cumulative liquidation notional outward from price.
 
     Parameters
     ----------
@@ -267,10 +267,11 @@ class MapReads:
 
     def read(self) -> MapRead:
         """
-        One update of the map's reads: clusters (with stable ids, and the ``CLEARED`` reports since the previous
-        read) and magnet in one compiled pass, as arrays (:class:`MapRead`; its ``ClusterInfo`` objects are
-        built when asked for). The per-bin totals it computes serve :meth:`cumulative_curves`,
-        :meth:`record_history`, :meth:`long_usd` and :meth:`short_usd` until the map changes.
+        Update the map's reads: clusters with stable ids and magnet, in one compiled pass.
+
+        Clusters (with stable ids, and the ``CLEARED`` reports since the previous read) and magnet, as arrays
+        (:class:`MapRead`; its ``ClusterInfo`` objects are built when asked for). The per-bin totals it computes serve
+        :meth:`cumulative_curves`, :meth:`record_history`, :meth:`long_usd` and :meth:`short_usd` until the map changes.
 
         Returns
         -------

@@ -1,4 +1,6 @@
-"""Shared pieces of the compiled kernels: the ``njit`` decorator, status and method codes, row sums, numpy's
+"""Shared pieces of the compiled kernels.
+
+The ``njit`` decorator, status and method codes, row sums, numpy's
 pairwise summation and the position units of a bin's notional.
 
 A private module: import the public names from :mod:`liqheat_nautilus.core.kernels`.
@@ -66,7 +68,7 @@ def position_units(usd_amount, t, k, unit_w, inverse, base, width):
 
 @jit
 def _block_sum(values, lo, n):
-    """numpy's pairwise summation of a run of at most 128 values (the leaves of :func:`pairwise_sum`)."""
+    """Numpy's pairwise summation of a run of at most 128 values (the leaves of :func:`pairwise_sum`)."""
     if n < 8:
         res = 0.0
         for i in range(lo, lo + n):

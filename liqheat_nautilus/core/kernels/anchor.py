@@ -1,5 +1,7 @@
-"""Compiled open-interest anchoring: holding-time decay, then each side opened or closed pro rata to its target
-units (``MapBook.decay``, ``open_units`` and ``close_fraction`` in one call)."""
+"""Compiled open-interest anchoring: holding-time decay, then each side opened or closed to its target units.
+
+Closing is pro rata; ``MapBook.decay``, ``open_units`` and ``close_fraction`` in one call.
+"""
 
 import numpy as np
 
@@ -28,8 +30,10 @@ def _close_side(usd, status, outside, units, fraction):
 
 @jit
 def _edge_after_scaling(usd, edge, highest, lo, hi):
-    """``MapBook.recompute_edges(scaled_only=True)`` for one side (non-empty bins in ``lo..hi``): the edge bin,
-    searched again if it emptied."""
+    """Return one side's edge bin after scaling, searched again if it emptied.
+
+    ``MapBook.recompute_edges(scaled_only=True)`` for one side (non-empty bins in ``lo..hi``).
+    """
     if edge >= 0 and row_sum(usd, edge) > 0.0:
         return edge
     n = usd.shape[0]
@@ -51,10 +55,11 @@ def anchor_sides(factor, before_out, entries, weights, lowest, highest, long_lev
                  long_units, long_outside, short_usd, short_status, short_share, short_units, short_outside,
                  no_layers, edges, spans, out):
     """
-    One open-interest reading of both sides in one call (pro-rata closing, levels proportional to the entry): the
-    holding-time decay, then each side (long, then short) opened to its target units at the entries
-    (:func:`open_cohort`) or closed pro rata down to it — the sequence of ``MapBook.decay``, ``MapBook.open_units``
-    and ``MapBook.close_fraction`` with the same arithmetic in the same order.
+    Apply one open-interest reading to both sides in one call.
+
+    Pro-rata closing, levels proportional to the entry: the holding-time decay, then each side (long, then short) opened
+    to its target units at the entries (:func:`open_cohort`) or closed pro rata down to it — the sequence of
+    ``MapBook.decay``, ``MapBook.open_units`` and ``MapBook.close_fraction`` with the same arithmetic in the same order.
 
     Parameters
     ----------
@@ -128,8 +133,9 @@ def anchor_sides(factor, before_out, entries, weights, lowest, highest, long_lev
 def scale_sides(long_usd, long_layers, long_outside, long_units, short_usd, short_layers, short_outside, short_units,
                 factor, before_out, spans):
     """
-    Close every cohort of both sides by holding time: multiply each tier by its factor (grid, layers, outside,
-    units).
+    Close every cohort of both sides by holding time.
+
+    Multiply each tier by its factor (grid, layers, outside, units).
 
     Parameters
     ----------

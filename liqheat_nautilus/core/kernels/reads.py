@@ -1,5 +1,7 @@
-"""Compiled reads of the map: cluster runs above a threshold, magnet forces, cumulative curves and stable
-cluster ids."""
+"""Compiled reads of the map: cluster runs, magnet forces, cumulative curves and stable cluster ids.
+
+Cluster runs are the bins above a threshold.
+"""
 
 import math
 
@@ -10,8 +12,10 @@ from liqheat_nautilus.core.kernels._base import METHOD_SIGMA, STATUS_PARTIAL, ji
 
 @jit
 def _threshold(totals, method, quantile, k_sigma, lo, hi):
-    """Cluster threshold of one side (``inf`` when every bin is empty; every non-empty bin lies in ``lo..hi``);
-    see ``clusters.cluster_threshold``."""
+    """Return the cluster threshold of one side (``inf`` when every bin is empty).
+
+    Every non-empty bin lies in ``lo..hi``; see ``clusters.cluster_threshold``.
+    """
     m = 0
     for k in range(lo, hi + 1):
         if totals[k] > 0.0:
@@ -46,9 +50,10 @@ def _threshold(totals, method, quantile, k_sigma, lo, hi):
 @jit
 def _select(values, k):
     """
-    The ``k``-th smallest of ``values`` (0-based; Hoare's quickselect, in place): afterwards values before
-    position ``k`` are <= it and values after it >= it. (A hand-written loop: ``np.partition`` takes seconds
-    to compile.)
+    Return the ``k``-th smallest of ``values`` (0-based; Hoare's quickselect, in place).
+
+    Afterwards values before position ``k`` are <= it and values after it >= it. (A hand-written loop: ``np.partition``
+    takes seconds to compile.)
     """
     lo, hi = 0, values.size - 1
     while lo < hi:
@@ -75,8 +80,10 @@ def _select(values, k):
 @jit
 def _side_runs(usd, status, tiers, totals, base, width, method, quantile, k_sigma, max_gap, max_runs, out, row,
                lo, hi):
-    """Runs of one side's cluster bins (all non-empty bins in ``lo..hi``), largest first, written to ``out[row:]``;
-    return the next free row."""
+    """Write one side's cluster runs, largest first, to ``out[row:]``; return the next free row.
+
+    Every non-empty bin lies in ``lo..hi``.
+    """
     n = totals.size
     thr = _threshold(totals, method, quantile, k_sigma, lo, hi)
     # runs of bins >= threshold (and non-empty), gaps of at most max_gap bins bridged
@@ -180,8 +187,11 @@ def read_map(long_usd, short_usd, long_status, short_status, tiers, base, width,
 
 @jit
 def _magnet_sums(long_tot, short_tot, base, width, price, long_lo, long_hi, short_lo, short_hi):
-    """Magnet forces; every non-empty long bin lies in ``long_lo..long_hi``, every short one in ``short_lo..
-    short_hi`` (empty bins add nothing: the sums are those of the full loop, term for term)."""
+    """Return the magnet forces, visiting only each side's span of bins.
+
+    Every non-empty long bin lies in ``long_lo..long_hi``, every short one in ``short_lo.. short_hi`` (empty bins add
+    nothing: the sums are those of the full loop, term for term).
+    """
     floor_pct = 50.0 * width / price
     scale = 100.0 / price
     up = 0.0
@@ -202,8 +212,10 @@ def _magnet_sums(long_tot, short_tot, base, width, price, long_lo, long_hi, shor
 @jit
 def magnet_sums(long_usd, short_usd, base, width, price):
     """
-    Magnet forces at ``price``: ``Σ USD / d²`` with ``d`` the distance of a bin centre ``(base + k + 0.5)·width``
-    from price in percent of price, floored at half a bin (the formula of ``magnet.magnet_force``).
+    Return the magnet forces at ``price`` (USD / %², up and down).
+
+    ``Σ USD / d²`` with ``d`` the distance of a bin centre ``(base + k + 0.5)·width`` from price in percent of price,
+    floored at half a bin (the formula of ``magnet.magnet_force``).
 
     Parameters
     ----------
@@ -229,9 +241,11 @@ def magnet_sums(long_usd, short_usd, base, width, price):
 @jit
 def read_curves(long_tot, short_tot, k, long_cum, short_cum):
     """
-    Cumulative liquidation notional outward from price (``reads.cumulative_curves``): ``long_cum[j]`` the long
-    notional at or above bin ``j`` up to price (0 above bin ``k``), ``short_cum[j]`` the short notional at or below
-    bin ``j`` down from price (0 below bin ``k``); sums in numpy ``cumsum``'s order.
+    Write the cumulative liquidation notional outward from price.
+
+    As ``reads.cumulative_curves``: ``long_cum[j]`` the long notional at or above bin ``j`` up to price (0 above bin
+    ``k``), ``short_cum[j]`` the short notional at or below bin ``j`` down from price (0 below bin ``k``); sums in numpy
+    ``cumsum``'s order.
 
     Parameters
     ----------
@@ -261,10 +275,12 @@ def read_curves(long_tot, short_tot, k, long_cum, short_cum):
 def read_totals(long_usd, short_usd, long_status, short_status, tiers, base, width, method, quantile, k_sigma,
                 max_gap, max_runs, price, long_tot, short_tot, spans):
     """
-    :func:`read_map` writing the per-bin totals it computes into ``long_tot`` and ``short_tot`` (``(n_bins,)``):
-    one pass gives clusters, magnet and the totals the curves and the history row are made of. Only the bins of
-    each side's span are visited (``spans``: ``(2, 2)`` int64 rows ``(first, last)`` for long and short, holding
-    every non-empty bin of the side; totals are 0 elsewhere), which changes no result.
+    Run :func:`read_map` and keep the per-bin totals it computes.
+
+    The per-bin totals go into ``long_tot`` and ``short_tot`` (``(n_bins,)``): one pass gives clusters, magnet and the
+    totals the curves and the history row are made of. Only the bins of each side's span are visited (``spans``: ``(2,
+    2)`` int64 rows ``(first, last)`` for long and short, holding every non-empty bin of the side; totals are 0
+    elsewhere), which changes no result.
 
     Returns
     -------
@@ -290,11 +306,13 @@ def read_totals(long_usd, short_usd, long_status, short_status, tiers, base, wid
 def track_clusters(runs, n_long, base, width, prev_int, prev_low, prev_high, n_prev, tol, next_id, ts_ns, low_since,
                    high_since):
     """
-    Stable cluster ids (``clusters.ClusterTracker.update_fields`` as one compiled loop): the runs of this read,
-    largest notional first (ties in read order), each take the id of the earlier same-side cluster whose range,
-    widened by ``tol`` on each side, overlaps theirs most (the first such earlier cluster on ties; each used once),
-    or a new id. Earlier clusters left unmatched whose range price passed through since the previous read (low at
-    or below a long cluster's lower edge, high at or above a short cluster's upper edge) are reported as cleared.
+    Give this read's clusters stable ids (one compiled loop).
+
+    ``clusters.ClusterTracker.update_fields`` as one compiled loop: the runs of this read, largest notional first (ties
+    in read order), each take the id of the earlier same-side cluster whose range, widened by ``tol`` on each side,
+    overlaps theirs most (the first such earlier cluster on ties; each used once), or a new id. Earlier clusters left
+    unmatched whose range price passed through since the previous read (low at or below a long cluster's lower edge,
+    high at or above a short cluster's upper edge) are reported as cleared.
 
     Parameters
     ----------

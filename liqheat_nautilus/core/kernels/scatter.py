@@ -1,5 +1,7 @@
-"""Compiled cohort opening: an interval's virtual entries and the scatter of a cohort's notional onto the grid at
-its liquidation levels."""
+"""Compiled cohort opening: an interval's virtual entries and the scatter of a cohort onto the grid.
+
+A cohort's notional is scattered onto the grid at its liquidation levels.
+"""
 
 import numpy as np
 
@@ -10,8 +12,10 @@ from liqheat_nautilus.core.kernels._base import STATUS_ACTIVE, jit, pairwise_sum
 def scatter_cohort(entries, levels, per_unit, weights, tier_w, size_w, amount_usd, low, width, base, usd, layers,
                    slot, status, share, sweep_at, side, inverse, units_out, outside_out):
     """
-    Open one cohort: ``amount_usd · weights[i, t] · tier_w[t] · size_w[s]`` at the bin of the liquidation price of
-    entry ``i``, tier ``t`` and position size ``s``.
+    Open one cohort at its liquidation levels.
+
+    ``amount_usd · weights[i, t] · tier_w[t] · size_w[s]`` at the bin of the liquidation price of entry ``i``, tier
+    ``t`` and position size ``s``.
 
     A level that price reached after its entry (long: ``level >= sweep_at[i]``; short: ``level <= sweep_at[i]``)
     is liquidated at once (returned as swept, not added). A level outside the grid (or not finite, or <= 0: a
@@ -71,7 +75,7 @@ def scatter_cohort(entries, levels, per_unit, weights, tier_w, size_w, amount_us
 @jit
 def _scatter(entries, levels, per_unit, weights, tier_w, size_w, amount_usd, low, width, base, usd, layers, slot,
              status, share, sweep_at, side, inverse, units_out, outside_out):
-    """The body of :func:`scatter_cohort` (shared with :func:`open_cohort`)."""
+    """Scatter one cohort: the body of :func:`scatter_cohort` (shared with :func:`open_cohort`)."""
     n_bins, n_tiers = usd.shape
     n_sizes = levels.shape[2]
     per_tier = weights.shape[1] > 1
@@ -127,8 +131,9 @@ def _scatter(entries, levels, per_unit, weights, tier_w, size_w, amount_usd, low
 @jit
 def interval_entries(bars, bar_w, n_groups, price):
     """
-    The virtual entries of an open-interest interval's bars (``entries.bar_entries`` of the volume profile), with
-    consecutive bars merged into at most ``n_groups`` coarser bars.
+    Return the virtual entries of an open-interest interval's bars.
+
+    ``entries.bar_entries`` of the volume profile, with consecutive bars merged into at most ``n_groups`` coarser bars.
 
     Each bar (or group) takes weight ``w_i`` (``bar_w``, or its share of the interval's volume ``v_i / Σv``, equal
     shares without volume); it is spread over its low, typical price and high (1/4, 1/2, 1/4), each half before
@@ -235,9 +240,10 @@ def interval_entries(bars, bar_w, n_groups, price):
 def open_cohort(entries, levels, per_unit, weights, tier_w, size_w, target_units, low, width, base, usd, layers,
                 merge_src, merge_dst, slot, status, share, sweep_at, side, inverse, units_out, outside_out):
     """
-    Open enough of one side's cohort that ``target_units`` position units survive, in one pass: the survival of
-    the cohort (the share of its units whose level no later price reached) followed by :func:`scatter_cohort` of
-    ``target_units / survival`` USD.
+    Open enough of one side's cohort that ``target_units`` position units survive, in one pass.
+
+    The survival of the cohort (the share of its units whose level no later price reached) followed by
+    :func:`scatter_cohort` of ``target_units / survival`` USD.
 
     The survival is the sum over entries × tiers × sizes of ``w·tier_w·size_w·unit`` over the levels not reached
     (``unit = 1/entry`` base units per USD for linear contracts, 1 for inverse), added in numpy's pairwise order
