@@ -27,15 +27,8 @@ class MapBook(BookState):
 
     Parameters
     ----------
-    params : MapParams
-        Grid (``bin_bps``/``bin_size``, ``n_bins``, ``recentre_margin``), ``close_mode``/``cohort_layers`` and
-        ``inverse``.
-    model : LevelModel
-        The liquidation-level model (tiers, per-unit factors, funding MMR).
-
-    Notes
-    -----
-    The state (grid, sides, ledger, sweeps, reads) is documented on :class:`~.book_state.BookState`.
+    params, model
+        As :class:`~.book_state.BookState`, which documents the state (grid, sides, ledger, sweeps, reads).
     """
 
     def open(self, sign: int, entries: np.ndarray, weights: np.ndarray, tier_w: np.ndarray, amount_usd: float,
@@ -131,6 +124,15 @@ class MapBook(BookState):
         self._count_opened(sign, amount, swept, k_min, k_max)
         return amount
 
+    def _count_swept(self, sign: int, amount: float, swept: float) -> None:
+        """Add ``amount`` USD opened on one side, of which ``swept`` USD liquidated at once, to the ledger."""
+        self.ledger.opened += amount
+        self.ledger.swept += swept
+        if sign > 0:
+            self.swept_long += swept
+        else:
+            self.swept_short += swept
+
     def _count_opened(self, sign: int, amount: float, swept: float, k_min: int, k_max: int) -> None:
         """
         Book a cohort just scattered on one side: ledger and swept totals, span and edge, triggers.
@@ -146,12 +148,7 @@ class MapBook(BookState):
         k_min, k_max : int
             First and last local bin that received notional (``k_max < 0``: none).
         """
-        self.ledger.opened += amount
-        self.ledger.swept += swept
-        if sign > 0:
-            self.swept_long += swept
-        else:
-            self.swept_short += swept
+        self._count_swept(sign, amount, swept)
         if k_max >= 0:
             self._widen(sign, k_min, k_max)
             side = self.side(sign)
@@ -211,21 +208,14 @@ class MapBook(BookState):
         if factor.size:
             ledger.decayed += float(np.dot(before, 1.0 - factor))
         long.edge, short.edge = int(edges[0]), int(edges[1])
-        (opened_l, swept_l, closed_l), (opened_s, swept_s, closed_s) = out.tolist()
-        if opened_l > 0.0:
-            ledger.opened += opened_l
-            ledger.swept += swept_l
-            self.swept_long += swept_l
-        elif closed_l > 0.0:
-            ledger.closed += closed_l
-        if opened_s > 0.0:
-            ledger.opened += opened_s
-            ledger.swept += swept_s
-            self.swept_short += swept_s
-        elif closed_s > 0.0:
-            ledger.closed += closed_s
+        rows = out.tolist()  # (opened, swept, closed) USD of the long, then the short side
+        for sign, (opened, swept, closed) in zip((1, -1), rows, strict=True):
+            if opened > 0.0:
+                self._count_swept(sign, opened, swept)
+            elif closed > 0.0:
+                ledger.closed += closed
         self.set_triggers()
-        return opened_l + opened_s
+        return rows[0][0] + rows[1][0]
 
     def open_survival(self, sign: int, entries: np.ndarray, weights: np.ndarray, tier_w: np.ndarray,
                       sweep_at: np.ndarray) -> float:

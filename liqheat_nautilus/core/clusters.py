@@ -165,10 +165,8 @@ class ClusterTracker:
         detected : list[dict]
             The :class:`ClusterInfo` fields of each detected cluster (``cluster_id``, ``first_seen`` and
             ``last_seen`` are set here); the dicts are modified.
-        ts_ns : int
-            Time of this update (UNIX ns).
-        low_since, high_since : float
-            Lowest low and highest high traded since the previous update (price).
+        ts_ns, low_since, high_since
+            As :meth:`update`.
 
         Returns
         -------

@@ -119,10 +119,8 @@ def funding_tilt(
 
     Parameters
     ----------
-    base : np.ndarray
-        Shape ``(n_tiers,)`` base weights summing to 1.
-    tiers : tuple[float, ...]
-        The leverage tiers (x).
+    base, tiers
+        As :func:`tilt_weights`.
     funding_rate : float
         Funding rate as a fraction per interval (0.0001 = 0.01 %).
     sensitivity : float, default 2000

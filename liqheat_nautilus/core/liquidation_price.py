@@ -8,6 +8,11 @@ Conventions: ``side`` is +1 for a long and -1 for a short position; prices in qu
 import numpy as np
 
 
+def _floats(*values) -> tuple[np.ndarray, ...]:
+    """Return each value as a float64 array (numpy broadcasting does the rest)."""
+    return tuple(np.asarray(v, dtype=np.float64) for v in values)
+
+
 def simple_liquidation_price(entry, leverage, side, buffer: float = 0.0) -> np.ndarray:
     """
     Return the no-maintenance-margin approximation used by most open liquidation maps.
@@ -32,9 +37,8 @@ def simple_liquidation_price(entry, leverage, side, buffer: float = 0.0) -> np.n
     np.ndarray
         The broadcast shape of the inputs.
     """
-    entry = np.asarray(entry, dtype=np.float64)
-    side = np.asarray(side, dtype=np.float64)
-    return entry * (1.0 - side / np.asarray(leverage, dtype=np.float64) + side * buffer)
+    entry, leverage, side = _floats(entry, leverage, side)
+    return entry * (1.0 - side / leverage + side * buffer)
 
 
 def isolated_liquidation_price(entry, leverage, side, mmr, maintenance_amount=0.0, notional=1.0) -> np.ndarray:
@@ -48,12 +52,8 @@ def isolated_liquidation_price(entry, leverage, side, mmr, maintenance_amount=0.
 
     Parameters
     ----------
-    entry : array_like
-        Entry price(s) EP.
-    leverage : array_like
-        Leverage (x), > 1.
-    side : array_like
-        +1 long, -1 short.
+    entry, leverage, side : array_like
+        Entry price(s) EP, leverage (x, > 1) and side (+1 long, -1 short).
     mmr : array_like
         Maintenance margin rate (fraction).
     maintenance_amount : array_like, default 0.0
@@ -66,11 +66,9 @@ def isolated_liquidation_price(entry, leverage, side, mmr, maintenance_amount=0.
     np.ndarray
         The broadcast shape of the inputs.
     """
-    entry = np.asarray(entry, dtype=np.float64)
-    side = np.asarray(side, dtype=np.float64)
-    inv_lev = 1.0 / np.asarray(leverage, dtype=np.float64)
-    cum_share = np.asarray(maintenance_amount, dtype=np.float64) / np.asarray(notional, dtype=np.float64)
-    mmr = np.asarray(mmr, dtype=np.float64)
+    entry, leverage, side, mmr, cum, notional = _floats(entry, leverage, side, mmr, maintenance_amount, notional)
+    inv_lev = 1.0 / leverage
+    cum_share = cum / notional
     return entry * (1.0 - side * (inv_lev + cum_share)) / (1.0 - side * mmr)
 
 
@@ -138,12 +136,8 @@ def inverse_isolated_liquidation_price(entry, leverage, side, mmr, maintenance_a
 
     Parameters
     ----------
-    entry : array_like
-        Entry price EP (USD per coin).
-    leverage : array_like
-        Leverage (x), > 1.
-    side : array_like
-        +1 long, -1 short.
+    entry, leverage, side : array_like
+        Entry price EP (USD per coin), leverage (x, > 1) and side (+1 long, -1 short).
     mmr : array_like
         Maintenance margin rate (fraction).
     maintenance_amount : array_like, default 0.0
@@ -157,11 +151,9 @@ def inverse_isolated_liquidation_price(entry, leverage, side, mmr, maintenance_a
         The broadcast shape of the inputs; ``inf`` for a short whose denominator is <= 0 (e.g. a 1x
         coin-margined short: the coin margin hedges the position, it is never liquidated).
     """
-    entry = np.asarray(entry, dtype=np.float64)
-    side = np.asarray(side, dtype=np.float64)
-    inv_lev = 1.0 / np.asarray(leverage, dtype=np.float64)
-    cum_term = np.asarray(maintenance_amount, dtype=np.float64) * entry / np.asarray(notional, dtype=np.float64)
-    mmr = np.asarray(mmr, dtype=np.float64)
+    entry, leverage, side, mmr, cum, notional = _floats(entry, leverage, side, mmr, maintenance_amount, notional)
+    inv_lev = 1.0 / leverage
+    cum_term = cum * entry / notional
     denominator = 1.0 + side * (inv_lev + cum_term)
     safe = np.where(denominator > 0.0, denominator, 1.0)
     return np.where(denominator > 0.0, entry * (1.0 + side * mmr) / safe, np.inf)

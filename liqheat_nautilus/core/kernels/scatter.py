@@ -117,15 +117,21 @@ def _scatter(entries, levels, per_unit, weights, tier_w, size_w, amount_usd, low
                 if k >= 0:
                     block[k - k_min, t] += amount_usd * wt * tier_w[t] * size_w[s]
                     touched[k - k_min] = True
+    _add_block(block, touched, k_min, usd, layers, slot, status, share)
+    return swept, k_min, k_max
+
+
+@jit
+def _add_block(block, touched, k_min, usd, layers, slot, status, share):
+    """Add a cohort's ``(rows, n_tiers)`` block to bins ``k_min..`` (and to layer ``slot``); refill touched bins."""
     for r in range(block.shape[0]):
         if touched[r]:
             status[k_min + r] = STATUS_ACTIVE
             share[k_min + r] = 0.0
-        for t in range(n_tiers):
+        for t in range(block.shape[1]):
             usd[k_min + r, t] += block[r, t]
             if slot >= 0:
                 layers[slot, k_min + r, t] += block[r, t]
-    return swept, k_min, k_max
 
 
 @jit
@@ -332,14 +338,7 @@ def open_cohort(entries, levels, per_unit, weights, tier_w, size_w, target_units
                 else:
                     block[code - k_min, t] += amount
                     touched[code - k_min] = True
-    for q in range(rows):
-        if touched[q]:
-            status[k_min + q] = STATUS_ACTIVE
-            share[k_min + q] = 0.0
-        for t in range(n_tiers):
-            usd[k_min + q, t] += block[q, t]
-            if slot >= 0:
-                layers[slot, k_min + q, t] += block[q, t]
+    _add_block(block, touched, k_min, usd, layers, slot, status, share)
     if k_max < 0:
         return amount_usd, swept, -1, -1
     return amount_usd, swept, k_min, k_max

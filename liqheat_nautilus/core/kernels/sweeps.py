@@ -105,16 +105,12 @@ def sweep_up(usd, layers, status, share, edge, j, new_share, unit_w, inverse, ba
 
     Parameters
     ----------
-    usd, layers, status, share : np.ndarray
-        The short side (see the module conventions).
-    edge : int
-        Lowest non-empty bin (>= 0).
-    j : int
-        Local bin of the high (may lie outside ``[0, n_bins)``).
+    usd, layers, status, share, unit_w, inverse, base, width, units_out
+        As :func:`sweep_down`, for the short side.
+    edge, j : int
+        Lowest non-empty bin (>= 0) and the local bin of the high (may lie outside ``[0, n_bins)``).
     new_share : float
         Share of bin ``j``'s range at or below the high: ``(high - (base + j)·width) / width``.
-    unit_w, inverse, base, width, units_out
-        As :func:`sweep_down`.
 
     Returns
     -------
