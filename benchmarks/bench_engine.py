@@ -45,6 +45,7 @@ from liqheat_nautilus.core.kernels import (
     track_clusters,
     warm_up,
 )
+from liqheat_nautilus.core.kernels.anchor import widen_span
 from liqheat_nautilus.core.models import LevelModel
 
 N_BINS = 1000
@@ -214,12 +215,7 @@ def _minimal_loop(high, low, close, volume, bar_ts, oi_ts, oi_usd, long_f, short
                         width, base, usd[side], no_layers, -1, -1, -1, status[side], share[side],
                         lowest if side == 0 else highest, 1 if side == 0 else -1, False, units[side], outside[side])
                     if k_max >= 0:
-                        spans[side, 0] = min(spans[side, 0], k_min)
-                        spans[side, 1] = max(spans[side, 1], k_max)
-                        if side == 0:
-                            edge[0] = max(edge[0], k_max)
-                        else:
-                            edge[1] = k_min if edge[1] < 0 else min(edge[1], k_min)
+                        widen_span(spans, edge, side, k_min, k_max)
                 elif gap < 0.0:
                     keep = 1.0 - min(-gap / units[side].sum(), 1.0)
                     usd[side][:] *= keep

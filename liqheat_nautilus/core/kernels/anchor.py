@@ -10,6 +10,30 @@ from liqheat_nautilus.core.kernels.scatter import open_cohort
 
 
 @jit
+def widen_span(spans, edges, side, k_min, k_max):
+    """
+    Widen one side's span and edge to bins ``k_min..k_max`` that just received notional (``MapBook._widen``).
+
+    Parameters
+    ----------
+    spans : np.ndarray
+        ``(2, 2)`` int64 ``(first, last)`` bins of the long (row 0) and short (row 1) side; modified in place.
+    edges : np.ndarray
+        ``(2,)`` int64 edge bins (long: highest non-empty, short: lowest; -1 when empty); modified in place.
+    side : int
+        0 long, 1 short.
+    k_min, k_max : int
+        First and last local bin that received notional (``k_max >= 0``).
+    """
+    spans[side, 0] = min(spans[side, 0], k_min)
+    spans[side, 1] = max(spans[side, 1], k_max)
+    if side == 0:
+        edges[0] = max(edges[0], k_max)
+    else:
+        edges[1] = k_min if edges[1] < 0 else min(edges[1], k_min)
+
+
+@jit
 def _close_side(usd, status, outside, units, fraction):
     """``MapBook.close_fraction`` pro rata without layers: return the USD closed (``SideBook.close_pro_rata``)."""
     n_bins, n_tiers = usd.shape
@@ -117,12 +141,7 @@ def anchor_sides(factor, before_out, entries, weights, lowest, highest, long_lev
             out[side, 0] = amount
             out[side, 1] = swept
             if k_max >= 0:
-                spans[side, 0] = min(spans[side, 0], k_min)
-                spans[side, 1] = max(spans[side, 1], k_max)
-                if side == 0:
-                    edges[0] = max(edges[0], k_max)
-                else:
-                    edges[1] = k_min if edges[1] < 0 else min(edges[1], k_min)
+                widen_span(spans, edges, side, k_min, k_max)
         elif gap < 0.0 and have > 0.0:
             out[side, 2] = _close_side(usd, status, outside, units, min(-gap / have, 1.0))
             edges[0] = _edge_after_scaling(long_usd, edges[0], True, spans[0, 0], spans[0, 1])
