@@ -10,9 +10,10 @@ positions. Funding (``update_funding``) moves the long/short split, the ``dynami
 ``funding_adjusted``, the levels of open cohorts. Long/short ratios (``update_long_short_ratio``) split open
 interest between the sides.
 
-The parts: :mod:`~.models` (liquidation levels), :mod:`~.book` (grid, sweeps, closing, ledger), :mod:`~.entries`
-(where positions were opened), :mod:`~.positioning` (the long/short split), :mod:`~.reads` (clusters, magnet,
-curves), :mod:`~.engine_trades` (the trade inputs). See docs/methodology.md for every formula and its source.
+The parts: :mod:`~.models` (liquidation levels), :mod:`~.book_state` (grid, sweeps, ledger), :mod:`~.book`
+(opening, closing, decay, funding), :mod:`~.entries` (where positions were opened), :mod:`~.positioning` (the
+long/short split), :mod:`~.reads` and :mod:`~.cluster_ids` (clusters, magnet, curves), :mod:`~.engine_trades` (the
+trade inputs). See docs/methodology.md for every formula and its source.
 """
 
 import math
