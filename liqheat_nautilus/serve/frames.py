@@ -9,10 +9,14 @@ Pure numpy below; no engine and no Nautilus runtime.
 
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from liqheat_nautilus.core.enums import ClusterStatus
+
+if TYPE_CHECKING:
+    from liqheat_nautilus.data import LiquidationMapBins, LiquidationMapSnapshot
 
 STATUS_NAMES = (ClusterStatus.ACTIVE, ClusterStatus.PARTIAL, ClusterStatus.CLEARED)
 """Bin status by code (0, 1, 2), as ``LiquidationMapEngine.bin_status()`` and ``LiquidationMapBins`` store it."""
@@ -40,12 +44,12 @@ class MapFrame:
 
     instrument_id: str
     ts_ns: int
-    snapshot: object
-    clusters: tuple = ()
-    bins: object | None = None
+    snapshot: "LiquidationMapSnapshot"
+    clusters: tuple[Any, ...] = ()
+    bins: "LiquidationMapBins | None" = None
 
     @property
-    def live_clusters(self) -> list:
+    def live_clusters(self) -> list[Any]:
         """Clusters that are not ``CLEARED``, strongest first."""
         return sorted((c for c in self.clusters if c.status != ClusterStatus.CLEARED), key=lambda c: -c.strength)
 

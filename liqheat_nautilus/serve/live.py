@@ -30,7 +30,7 @@ import msgspec
 import numpy as np
 
 from liqheat_nautilus.serve.frames import MapFrame
-from liqheat_nautilus.serve.sources import EMPTY_BARS, Bars, InvalidRequest, MapSource, Selection
+from liqheat_nautilus.serve.sources import EMPTY_BARS, Bars, InvalidRequest, MapSource, Mode, Selection
 
 log = logging.getLogger("liqheat.serve.live")
 
@@ -110,7 +110,7 @@ class LiveSource(MapSource):
         ``XREAD BLOCK`` timeout (milliseconds).
     """
 
-    mode = "live"
+    mode: Mode = "live"
 
     def __init__(self, url: str, trader_id: str | None = None, max_frames: int = 5000, max_records: int = 20_000,
                  poll_block_ms: int = 500) -> None:
