@@ -167,17 +167,7 @@ class ApiContext:
         return json_response(body)
 
     async def cached(self, key: Hashable, build: Callable[..., bytes], *args: Any) -> Response:
-        """
-        Answer from the JSON cache, or compute ``build(*args)`` once (in a worker thread) and keep it.
-
-        Parameters
-        ----------
-        key : hashable
-            Everything the answer depends on (route, selection, map sequence, parameters).
-        build : callable
-            Returns the encoded answer.
-        *args
-            Its arguments.
+        """As :meth:`remembered`, computing in a worker thread once per key at a time (:class:`~.cache.SingleFlight`).
 
         Returns
         -------

@@ -1,5 +1,6 @@
 """Map routes: the map at a time, levels by leverage, the time × price heatmap, real liquidations, the models
-side by side, the best cluster and trade signals (tag ``maps``)."""
+side by side, the best cluster and trade signals (tag ``maps``), and the same maps as Plotly figures (tag
+``charts``: the figures of :mod:`liqheat_nautilus.charts`, as ``liqheat plot`` draws them, for the dashboard)."""
 
 import time
 from typing import TYPE_CHECKING, Annotated, Literal
@@ -11,7 +12,7 @@ from fastapi.responses import Response
 from liqheat_nautilus.serve import models as m
 from liqheat_nautilus.serve import responses as r
 from liqheat_nautilus.serve.context import ApiContext
-from liqheat_nautilus.serve.frames import best_cluster, cluster_score
+from liqheat_nautilus.serve.frames import MapFrame, best_cluster, cluster_score
 from liqheat_nautilus.serve.query import (
     ERRORS,
     AtQ,
@@ -28,41 +29,46 @@ from liqheat_nautilus.serve.sources import Selection
 
 def router(ctx: ApiContext) -> APIRouter:  # noqa: C901 (one closure per route)
     """
-    Build the map routes.
+    Build the map and chart routes.
 
     Parameters
     ----------
     ctx : ApiContext
+        The map source (its store's profiles are the ``profile`` enum) and the answer cache.
 
     Returns
     -------
     APIRouter
         ``/api/liquidation-map``, ``/liquidations/{levels,heatmap,history,compare-models}``,
-        ``/api/heatmap/{instrument_id}/best``, ``/signals``; 404 / 422 answers documented (:data:`~.query.ERRORS`).
+        ``/api/heatmap/{instrument_id}/best``, ``/signals``, ``/charts/{map,heatmap}``; 404 / 422 answers
+        documented (:data:`~.query.ERRORS`).
     """
     if TYPE_CHECKING:
         ProfileQ = Annotated[str | None, Query()]  # noqa: N806 (a type alias)
     else:
         ProfileQ = ctx.profile_query  # noqa: N806 (a type alias)
-    api = APIRouter(tags=["maps"], responses=ERRORS)
+    api = APIRouter(responses=ERRORS)
     source = ctx.source
 
-    @api.get("/api/liquidation-map", response_model=m.LiquidationMapResponse)
+    @api.get("/api/liquidation-map", response_model=m.LiquidationMapResponse, tags=["maps"])
     async def liquidation_map(instrument_id: InstrumentQ = None, model: ModelQ = None, profile: ProfileQ = None,
                               run: RunQ = None, at: AtQ = None, window_pct: WindowQ = 10.0) -> Response:
-        """The map at a time: summary (price, 24 h high/low, open interest, funding), direction (bias, magnet
-        forces, nearest clusters), bins sorted by price with USD intensity and status, and the clusters."""
+        """The map at a time.
+
+        Summary (price, 24 h high/low, open interest, funding), direction (bias, magnet forces, nearest clusters),
+        bins sorted by price with USD intensity and status, and the clusters.
+        """
         at_ns = parse_time_param(at, "at")
         sel = ctx.select(instrument_id, model, profile, run)
 
-        def build(frame):
+        def build(frame: MapFrame) -> bytes:
             hl = source.bars(sel.instrument_id).high_low(frame.ts_ns)
             funding = source.funding_at(sel.instrument_id, frame.ts_ns)
             return r.map_response(sel, frame, window_pct, hl, funding).model_dump_json().encode()
 
         return await ctx.framed(sel, at_ns, "map", (window_pct,), build)
 
-    @api.get("/liquidations/levels", response_model=m.LevelsResponse)
+    @api.get("/liquidations/levels", response_model=m.LevelsResponse, tags=["maps"])
     async def levels(instrument_id: InstrumentQ = None, model: ModelQ = None, profile: ProfileQ = None,
                      run: RunQ = None, at: AtQ = None, window_pct: WindowQ = 10.0) -> Response:
         """Liquidation levels per price bin × leverage tier (non-empty cells within window_pct of price)."""
@@ -77,7 +83,7 @@ def router(ctx: ApiContext) -> APIRouter:  # noqa: C901 (one closure per route)
         return r.heatmap_body(sel, frames, source.bars(sel.instrument_id), source.side_totals, start_ns, end_ns,
                               levels)
 
-    @api.get("/liquidations/heatmap", response_model=m.HeatmapResponse)
+    @api.get("/liquidations/heatmap", response_model=m.HeatmapResponse, tags=["maps"])
     async def heatmap(instrument_id: InstrumentQ = None, model: ModelQ = None, profile: ProfileQ = None,
                       run: RunQ = None,
                       start: Annotated[TimeQ, Query(description="Window start (time).")] = None,
@@ -91,7 +97,7 @@ def router(ctx: ApiContext) -> APIRouter:  # noqa: C901 (one closure per route)
         key = ("heatmap", sel, start, end, range, levels, source.sequence)
         return await ctx.cached(key, heatmap_body, sel, start, end, range, levels)
 
-    @api.get("/liquidations/history", response_model=m.HistoryResponse)
+    @api.get("/liquidations/history", response_model=m.HistoryResponse, tags=["maps"])
     def history(instrument_id: InstrumentQ = None,
                 start: Annotated[TimeQ, Query(description="Window start (time).")] = None,
                 end: Annotated[TimeQ, Query(description="Window end (default: latest).")] = None,
@@ -109,11 +115,13 @@ def router(ctx: ApiContext) -> APIRouter:  # noqa: C901 (one closure per route)
             short_usd=sum(x.notional_usd for x in records if x.side == "SHORT"), truncated=len(events) > limit,
             records=records)
 
-    @api.get("/liquidations/compare-models", response_model=m.CompareModelsResponse)
+    @api.get("/liquidations/compare-models", response_model=m.CompareModelsResponse, tags=["maps"])
     def compare_models(instrument_id: InstrumentQ = None, profile: ProfileQ = None, run: RunQ = None,
                        at: AtQ = None) -> m.CompareModelsResponse:
-        """Every liquidation-price model on the same data at one time (replays; a recorded run or the live node
-        has its one model)."""
+        """Every liquidation-price model on the same data at one time.
+
+        Replays of each model; a recorded run or the live node has its one model.
+        """
         at_ns = parse_time_param(at, "at")
         sel = ctx.select(instrument_id, None, profile, run)
         if at_ns is None:
@@ -123,7 +131,7 @@ def router(ctx: ApiContext) -> APIRouter:  # noqa: C901 (one closure per route)
             instrument_id=sel.instrument_id, source=sel.source, leverage_profile=sel.profile, at_ns=at_ns,
             models=[r.model_map(name, frame) for name, frame in source.compare(sel, at_ns)])
 
-    @api.get("/api/heatmap/{instrument_id}/best", response_model=m.BestClusterResponse)
+    @api.get("/api/heatmap/{instrument_id}/best", response_model=m.BestClusterResponse, tags=["maps"])
     def best(instrument_id: Annotated[str, PathParam(max_length=64, description="Instrument id.")],
              model: ModelQ = None, profile: ProfileQ = None, run: RunQ = None, at: AtQ = None,
              side: Annotated[Literal["LONG", "SHORT"] | None, Query(description="Only clusters of this side.")] = None
@@ -137,7 +145,7 @@ def router(ctx: ApiContext) -> APIRouter:  # noqa: C901 (one closure per route)
                                      score=cluster_score(c.strength, c.distance_pct) if c is not None else None,
                                      cluster=r.cluster_level(c) if c is not None else None)
 
-    @api.get("/signals", response_model=m.SignalsResponse)
+    @api.get("/signals", response_model=m.SignalsResponse, tags=["maps"])
     def signals(instrument_id: InstrumentQ = None, run: RunQ = None,
                 limit: Annotated[int, Query(ge=1, le=5000, description="Most signals returned (newest).")] = 500
                 ) -> m.SignalsResponse:
@@ -146,5 +154,39 @@ def router(ctx: ApiContext) -> APIRouter:  # noqa: C901 (one closure per route)
         note, rows = source.signals(sel)
         return m.SignalsResponse(instrument_id=sel.instrument_id, source=sel.source, note=note,
                                  signals=[r.signal_record(row, sel.instrument_id) for row in rows[-limit:]])
+
+    # -- charts (the dashboard draws these: the same figures as `liqheat plot`) -----------------------------
+
+    @api.get("/charts/map", response_model=m.FigureResponse, tags=["charts"])
+    def chart_map(instrument_id: InstrumentQ = None, model: ModelQ = None, profile: ProfileQ = None,
+                  run: RunQ = None, at: AtQ = None,
+                  window_pct: Annotated[float | None, Query(gt=0.0, le=50.0, description="Price window (percent); "
+                                                            "default: wide enough for the lowest leverage tier.")]
+                  = None) -> Response:
+        """The liquidation map by leverage tier as a Plotly figure (liqheat_nautilus.charts.liquidation_map)."""
+        from liqheat_nautilus.serve.figures import map_figure_json  # plotly: imported on first use
+
+        at_ns = parse_time_param(at, "at")
+        sel = ctx.select(instrument_id, model, profile, run)
+        frame = ctx.frame_or_404(sel, at_ns)
+        key = ("chart-map", sel, frame.ts_ns, frame.bins is not None, window_pct)
+        return ctx.remembered(key, map_figure_json, frame, sel.instrument_id, window_pct)
+
+    @api.get("/charts/heatmap", response_model=m.FigureResponse, tags=["charts"])
+    def chart_heatmap(instrument_id: InstrumentQ = None, model: ModelQ = None, profile: ProfileQ = None,
+                      run: RunQ = None,
+                      start: Annotated[TimeQ, Query(description="Window start.")] = None,
+                      end: Annotated[TimeQ, Query(description="Window end.")] = None,
+                      range: Annotated[RangeName, Query(description="Window length when start is omitted.")] = "3d"  # noqa: A002
+                      ) -> Response:
+        """The time × price heatmap with candles as a Plotly figure (liqheat_nautilus.charts.heatmap)."""
+        from liqheat_nautilus.serve.figures import heatmap_figure_json
+
+        sel = ctx.select(instrument_id, model, profile, run)
+        start_ns, end_ns = ctx.window(start, end, range, sel)
+        _, frames = source.heatmap(sel, start_ns, end_ns)
+        key = ("chart-heatmap", sel, start_ns, end_ns, len(frames), frames[-1].ts_ns if frames else 0)
+        return ctx.remembered(key, heatmap_figure_json, frames, source.bars(sel.instrument_id), sel.instrument_id,
+                              start_ns, end_ns)
 
     return api

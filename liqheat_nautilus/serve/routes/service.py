@@ -33,16 +33,17 @@ def rss_bytes() -> int:
 
 def router(ctx: ApiContext) -> APIRouter:
     """
-    Build the service routes.
+    Build the service routes: liveness, what is served, statistics (tag ``service``).
 
     Parameters
     ----------
     ctx : ApiContext
+        Its source (mode, state, runs, store) and request counters are reported.
 
     Returns
     -------
     APIRouter
-        ``/health``, ``/api/status``, ``/api/stats`` (tag ``service``).
+        ``/health``, ``/api/status``, ``/api/stats``.
     """
     api = APIRouter(tags=["service"])
     source = ctx.source
