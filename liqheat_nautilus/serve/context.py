@@ -167,13 +167,7 @@ class ApiContext:
         return json_response(body)
 
     async def cached(self, key: Hashable, build: Callable[..., bytes], *args: Any) -> Response:
-        """As :meth:`remembered`, computing in a worker thread once per key at a time (:class:`~.cache.SingleFlight`).
-
-        Returns
-        -------
-        Response
-            ``application/json``.
-        """
+        """Answer as :meth:`remembered` does, computing in a worker thread once per key at a time (single flight)."""
         body = self.cache.get(key)
         if body is None:
             body = self.cache.put(key, await self.flights.run(key, build, *args))
