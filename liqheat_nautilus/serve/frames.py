@@ -8,6 +8,7 @@ Pure numpy below; no engine and no Nautilus runtime.
 """
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -173,7 +174,7 @@ def best_cluster(frame: MapFrame, side: str | None = None):
     return max(live, key=lambda c: cluster_score(c.strength, c.distance_pct), default=None)
 
 
-def nearest_clusters(clusters, price: float) -> tuple[object | None, object | None]:
+def nearest_clusters(clusters: Iterable[Any], price: float) -> tuple[Any | None, Any | None]:
     """
     The nearest live cluster above price and below it (the rule of the actor's snapshot ``nearest_*`` fields).
 

@@ -17,6 +17,7 @@ import math
 import threading
 from collections import OrderedDict
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -35,9 +36,9 @@ NAMED_PROFILES: tuple[str, ...] = (*PROFILES, "dynamic")
 
 def _concat(a: MarketSeries, b: MarketSeries) -> MarketSeries:
     """``a`` followed by ``b`` (same instrument): the array fields joined, the others taken from ``a``."""
-    return dataclasses.replace(a, **{f.name: np.concatenate([getattr(a, f.name), getattr(b, f.name)])
-                                     for f in dataclasses.fields(MarketSeries)
-                                     if isinstance(getattr(a, f.name), np.ndarray)})
+    joined: dict[str, Any] = {f.name: np.concatenate([getattr(a, f.name), getattr(b, f.name)])
+                              for f in dataclasses.fields(MarketSeries) if isinstance(getattr(a, f.name), np.ndarray)}
+    return dataclasses.replace(a, **joined)
 
 
 class ServedReplay:
@@ -112,13 +113,14 @@ class ServedReplay:
         """
         self._driver.advance_to(at_ns)
 
-    def _take_frame(self, replay, ts_ns: int, index: int) -> None:
+    def _take_frame(self, replay: MapReplay, ts_ns: int, index: int) -> None:
         """The driver's snapshot hook: one frame as the actor would publish it (clusters, snapshot, bins)."""
         from liqheat_nautilus.data import LiquidationCluster, LiquidationMapBins, LiquidationMapSnapshot
         from liqheat_nautilus.serve.frames import nearest_clusters
 
         engine = replay.engine
-        if engine.active_usd() <= 0.0:
+        grid = engine.grid
+        if grid is None or engine.active_usd() <= 0.0:
             return
         iid = _instrument_id(self.series.instrument_id)
         infos, magnet = engine.update_clusters_and_magnet()
@@ -141,10 +143,10 @@ class ServedReplay:
             nearest_below_usd=below.notional_usd if below else 0.0, nearest_below_id=below.cluster_id if below else -1,
             ts_event=ts_ns, ts_init=ts_ns,
         )
-        edges = engine.grid.edges()
-        bins = LiquidationMapBins.from_arrays(
-            iid, engine.price, engine.grid.width, int(round(edges[0] / engine.grid.width)), engine.tiers,
-            *engine.tier_usd(), *engine.bin_status(), ts_ns)
+        long_tier, short_tier = engine.tier_usd()
+        long_status, short_status = engine.bin_status()
+        bins = LiquidationMapBins.from_arrays(iid, engine.price, grid.width, int(round(grid.edges()[0] / grid.width)),
+                                              engine.tiers, long_tier, short_tier, long_status, short_status, ts_ns)
         self.frames.append(MapFrame(self.series.instrument_id, ts_ns, snapshot, clusters, bins))
         self.frame_ts.append(ts_ns)
 
