@@ -189,7 +189,7 @@ def headline_table(report: EvaluationReport) -> TextTable:
         lift = (f"{_signed_pct(a.lift)} [{_signed_pct(a.lift_ci[0])}, {_signed_pct(a.lift_ci[1])}]" if a else "")
         for windows, long_, short in (("all", run.long, run.short), ("holdout", run.holdout_long,
                                                                     run.holdout_short)):
-            if long_ is None:
+            if long_ is None or short is None:
                 continue
             rows.append((
                 label, f"{windows} ({long_.n_windows})",
@@ -233,9 +233,9 @@ def summary_table(report: EvaluationReport) -> TextTable:
     s = report.settings
     h_touch = s.touch_hours[0] if s.touch_hours else None
     h_bias = s.bias_hours[-1] if s.bias_hours else None
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for run in report.runs:
-        if run.long is None:
+        if run.long is None or run.short is None:
             rows.append((run.model, run.profile, "error", run.error, "", ""))
             continue
         cells = [run.model, run.profile]

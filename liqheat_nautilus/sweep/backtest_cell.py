@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
 import msgspec
 
@@ -82,6 +83,8 @@ def run_cell(spec_json: bytes, log_level: str = "WARNING") -> dict[str, float]:
     spec = msgspec.structs.replace(msgspec.json.decode(spec_json, type=BacktestFile), record=False)  # stats only
     prepare_catalog(spec)
     outcome = run_backtest(spec, log_level=log_level, results_dir=None, show_progress=False)
+    if outcome.row is None:
+        raise RuntimeError(f"backtest {spec.name!r} produced no statistics row")
     row = outcome.row.to_dict()
     return {f: row[f] for f in STAT_FIELDS}
 
@@ -101,7 +104,7 @@ def stats_row(name: str, stats: dict[str, float] | None) -> ComparisonRow:
     ComparisonRow
     """
     stats = stats or {}
-    values = {f: stats.get(f, math.nan) for f in STAT_FIELDS}
+    values: dict[str, Any] = {f: stats.get(f, math.nan) for f in STAT_FIELDS}
     values["trades"] = int(values["trades"]) if not _isnan(values["trades"]) else 0
     return ComparisonRow(name=name, **values)
 

@@ -282,7 +282,7 @@ class Executor:
         if self.in_process:
             self._slots = 1
 
-    def _ray(self):
+    def _ray(self) -> Any:
         """Ray, started or connected to on first use."""
         import ray
 

@@ -228,7 +228,8 @@ def _check_fields(grid_path: Path, section: str, names: list[str], components, b
             config_cls = resolve_config_path(component.config_path)
         except Exception:  # noqa: BLE001 (the base file's own check reports a bad path)
             continue
-        fields = [f.encode_name for f in msgspec.inspect.type_info(config_cls).fields]
+        info = msgspec.inspect.type_info(config_cls)
+        fields = [f.encode_name for f in info.fields] if isinstance(info, msgspec.inspect.StructType) else []
         for name in names:
             probe: dict = {}
             _set_dotted(probe, name, None)

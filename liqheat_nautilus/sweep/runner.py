@@ -315,7 +315,7 @@ def _run(grid, cells, executor, out, grid_path, progress, on_result) -> SweepRep
                 report.ran.append(cell.key)
                 if on_result is not None:
                     on_result(cell, record)
-                if bar is not None:
+                if bar is not None and task is not None:
                     bar.update(task, advance=1, failed=len(report.failed))
         except KeyboardInterrupt:
             report.interrupted = True
