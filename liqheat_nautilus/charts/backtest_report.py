@@ -394,6 +394,7 @@ def write_backtest_report(out_dir: str | Path, bars: pd.DataFrame, *, name: str 
     Returns
     -------
     ChartFiles
+        The report's ``.html`` and/or ``.png`` path (``None`` for a format not asked for).
 
     Raises
     ------
@@ -436,6 +437,7 @@ def report_from_outcome(outcome, out_dir: str | Path, *, comparison: pd.DataFram
     Returns
     -------
     ChartFiles
+        The files written under ``out_dir``.
 
     Raises
     ------

@@ -81,6 +81,7 @@ class MapView:
         Returns
         -------
         MapView
+            The engine's map at its last price; clusters other than ``CLEARED`` labelled.
 
         Raises
         ------
@@ -119,6 +120,7 @@ class MapView:
         Returns
         -------
         MapView
+            The published map of that update (bins of the published rows only).
 
         Raises
         ------

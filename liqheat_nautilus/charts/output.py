@@ -114,11 +114,12 @@ def write_figure(fig: go.Figure, out_dir: str | Path, name: str, formats: tuple[
     formats : tuple[str, ...], default ("html",)
         Any of ``"html"`` and ``"png"``.
     width, height : int
-        PNG size in pixels.
+        PNG size in pixels (the HTML scales to its window).
 
     Returns
     -------
     ChartFiles
+        Path of each file written, ``None`` for a format not asked for.
 
     Raises
     ------

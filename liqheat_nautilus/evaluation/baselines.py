@@ -24,7 +24,7 @@ def abs_return_oi(data: EvaluationData) -> np.ndarray:
     Parameters
     ----------
     data : EvaluationData
-        Bars, open interest and the windows.
+        Bars (the closes at each window's start and end), open interest and the windows.
 
     Returns
     -------
@@ -46,7 +46,8 @@ def excursion_oi(data: EvaluationData) -> tuple[np.ndarray, np.ndarray]:
     Parameters
     ----------
     data : EvaluationData
-        Bars, open interest and the windows.
+        Bars (the close at each window's start, the lowest low and highest high within it), open interest and
+        the windows.
 
     Returns
     -------

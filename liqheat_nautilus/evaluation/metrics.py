@@ -72,12 +72,17 @@ def spearman(x: np.ndarray, y: np.ndarray) -> float:
     Parameters
     ----------
     x, y : np.ndarray
-        Shape ``(n,)`` values.
+        Shape ``(n,)`` values, ranked separately (ties share their average rank).
 
     Returns
     -------
     float
-        In [-1, 1]; ``nan`` when n < 2 or either series is constant.
+        In [-1, 1]; ``nan`` when n < 2 or either ranking is constant.
+
+    Raises
+    ------
+    ValueError
+        If the shapes differ (from :func:`pearson`).
     """
     return pearson(average_ranks(x), average_ranks(y))
 

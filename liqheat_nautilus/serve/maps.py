@@ -152,12 +152,12 @@ class ServedReplay:
 
     def frame_at(self, at_ns: int) -> MapFrame | None:
         """
-        The last frame at or before ``at_ns`` (replaying as far as needed).
+        Return the last frame at or before ``at_ns``, replaying as far as needed.
 
         Parameters
         ----------
         at_ns : int
-            UNIX ns.
+            Time asked for (UNIX ns); the replay is advanced to it when it has not got there yet.
 
         Returns
         -------
@@ -172,12 +172,12 @@ class ServedReplay:
 
     def peek(self, at_ns: int) -> tuple[bool, MapFrame | None]:
         """
-        The frame at or before ``at_ns`` if it is known without replaying or waiting (for the event loop).
+        Return the frame at or before ``at_ns`` if it is known without replaying or waiting (for the event loop).
 
         Parameters
         ----------
         at_ns : int
-            UNIX ns.
+            Time asked for (UNIX ns); never replayed to here.
 
         Returns
         -------
@@ -367,6 +367,8 @@ class MapStore:
         Returns
         -------
         MapParams
+            ``base_params`` with the model and profile (a profile file's fields replace the base ones), without
+            history (``history_capacity = 0``: a replay keeps its frames instead).
 
         Raises
         ------

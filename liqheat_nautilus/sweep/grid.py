@@ -169,11 +169,12 @@ def load_grid(path: str | Path) -> GridFile:
     Parameters
     ----------
     path : str or Path
-        A ``.toml`` file.
+        The grid, a ``.toml`` file (its relative ``base`` and catalog paths are taken from the project root).
 
     Returns
     -------
     GridFile
+        Decoded and checked (fields, axes, periods, ``sort_by``); the base files are read when expanded.
 
     Raises
     ------
