@@ -27,7 +27,7 @@ ENTRY_SHORT_COLOUR = "#ff5c8a"
 
 
 def _money(value) -> float:
-    """A Nautilus money/quantity cell (``"12.5 USDT"``, ``"100.00"``, a number) as a float (``nan`` if empty)."""
+    """Read a Nautilus money/quantity cell (``"12.5 USDT"``, ``"100.00"``, a number) as a float (``nan`` if empty)."""
     if value is None:
         return math.nan
     if isinstance(value, int | float | np.integer | np.floating):
@@ -183,7 +183,7 @@ def _fmt(value: object) -> str:
 
 def comparison_frame(comparison) -> pd.DataFrame | None:
     """
-    The comparison table as a DataFrame.
+    Return the comparison table as a DataFrame.
 
     Parameters
     ----------
@@ -209,7 +209,7 @@ def comparison_frame(comparison) -> pd.DataFrame | None:
 
 def comparison_table(comparison: pd.DataFrame) -> go.Table:
     """
-    The strategy-comparison table as a Plotly table (index as the first column).
+    Build the strategy-comparison table as a Plotly table (index as the first column).
 
     Parameters
     ----------

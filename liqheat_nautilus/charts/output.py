@@ -29,7 +29,7 @@ class ChartFiles:
     png: Path | None = None
 
     def paths(self) -> list[Path]:
-        """The files written, HTML first."""
+        """Return the files written, HTML first."""
         return [p for p in (self.html, self.png) if p is not None]
 
 

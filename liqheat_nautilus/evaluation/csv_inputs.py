@@ -112,7 +112,7 @@ def parse_timestamps(values: pd.Series, path: str | Path, field: str = "timestam
 
 def typical_step_ns(ts_ns: np.ndarray, path: str | Path) -> int:
     """
-    The most common spacing of a timestamp column (the bar or window length).
+    Return the most common spacing of a timestamp column (the bar or window length).
 
     Parameters
     ----------

@@ -51,7 +51,7 @@ def _signed_pct(x: float) -> str:
 
 
 def _error_row(run: RunResult, width: int) -> tuple[str, ...]:
-    """The row of a configuration whose evaluation failed: model, profile, "error", the message, blanks to width."""
+    """Build the row of a failed evaluation: model, profile, "error", the message, blanks up to ``width`` cells."""
     return (run.model, run.profile, "error", run.error, *("",) * (width - 4))
 
 
@@ -180,8 +180,9 @@ def bias_tables(report: EvaluationReport) -> list[TextTable]:
 
 def headline_table(report: EvaluationReport) -> TextTable:
     """
-    The default configuration and the profile files beside the baselines, on all judged windows and on the
-    holdout windows (``holdout_start``) alone.
+    Tabulate the default configuration and the profile files beside the baselines (the headline).
+
+    On all judged windows and on the holdout windows (``holdout_start``) alone.
 
     Columns: Spearman of the long and short estimates beside the adverse excursion × OI baseline, the share of
     windows with an estimate, the totals ratio (estimated × ``oi_venue_share`` ÷ actual) and the touch lift of the
@@ -312,7 +313,7 @@ def to_markdown(table: TextTable) -> str:
 
 def render_markdown(report: EvaluationReport) -> str:
     """
-    The whole report as markdown: header lines, notes and every table.
+    Render the whole report as markdown: header lines, notes and every table.
 
     Parameters
     ----------

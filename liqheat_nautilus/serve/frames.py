@@ -117,7 +117,7 @@ class BinsView:
 
     def window(self, price: float, window_pct: float) -> np.ndarray:
         """
-        Indices of the bins overlapping ``price · (1 ± window_pct / 100)``.
+        Return the indices of the bins overlapping ``price · (1 ± window_pct / 100)``.
 
         Parameters
         ----------
@@ -158,7 +158,7 @@ def cluster_score(strength: float, distance_pct: float) -> float:
 
 def best_cluster(frame: MapFrame, side: str | None = None):
     """
-    The live cluster with the highest :func:`cluster_score`.
+    Return the live cluster with the highest :func:`cluster_score`.
 
     Parameters
     ----------
@@ -176,7 +176,7 @@ def best_cluster(frame: MapFrame, side: str | None = None):
 
 def nearest_clusters(clusters: Iterable[Any], price: float) -> tuple[Any | None, Any | None]:
     """
-    The nearest live cluster above price and below it (the rule of the actor's snapshot ``nearest_*`` fields).
+    Return the nearest live cluster above price and below it (the rule of the snapshot's ``nearest_*`` fields).
 
     Parameters
     ----------

@@ -338,7 +338,7 @@ class LiveSource(MapSource):
         return Selection(self.instrument(instrument_id), "live")
 
     def frame_at(self, sel: Selection, at_ns: int | None) -> MapFrame | None:
-        """The last update at or before ``at_ns`` (``None``: the latest)."""
+        """Return the last update at or before ``at_ns`` (``None``: the latest)."""
         st = self._state.get(sel.instrument_id)
         if st is None or not st.frames:
             return None
@@ -348,7 +348,7 @@ class LiveSource(MapSource):
         return st.frames[k] if k >= 0 else None
 
     def frames(self, sel: Selection, start_ns: int, end_ns: int) -> list[MapFrame]:
-        """Updates in the window."""
+        """Return the updates in the window."""
         st = self._state.get(sel.instrument_id)
         if st is None:
             return []
@@ -362,7 +362,7 @@ class LiveSource(MapSource):
         return (st.frame_ts[0], st.frame_ts[-1]) if st is not None and st.frame_ts else None
 
     def bars(self, instrument_id: str) -> Bars:
-        """The bars received (bar type: the first seen for the instrument)."""
+        """Return the bars received (bar type: the first seen for the instrument)."""
         st = self._state.get(instrument_id)
         if st is None or not st.bars:
             return EMPTY_BARS
@@ -375,7 +375,7 @@ class LiveSource(MapSource):
         return bars
 
     def funding_at(self, instrument_id: str, at_ns: int) -> tuple[float, int] | None:
-        """The latest funding rate received at or before ``at_ns``."""
+        """Return the latest funding rate received at or before ``at_ns``."""
         st = self._state.get(instrument_id)
         if st is None:
             return None
@@ -403,7 +403,7 @@ class LiveSource(MapSource):
         return note, rows
 
     def compare(self, sel: Selection, at_ns: int) -> list[tuple[str, MapFrame | None]]:
-        """The node's one map (its model is not in the stream)."""
+        """Return the node's one map (its model is not in the stream)."""
         return [("live", self.frame_at(sel, at_ns))]
 
     def overall(self) -> tuple[State, str]:

@@ -35,7 +35,7 @@ NAMED_PROFILES: tuple[str, ...] = (*PROFILES, "dynamic")
 
 
 def _concat(a: MarketSeries, b: MarketSeries) -> MarketSeries:
-    """``a`` followed by ``b`` (same instrument): the array fields joined, the others taken from ``a``."""
+    """Join ``a`` and then ``b`` (same instrument): the array fields concatenated, the others taken from ``a``."""
     joined: dict[str, Any] = {f.name: np.concatenate([getattr(a, f.name), getattr(b, f.name)])
                               for f in dataclasses.fields(MarketSeries) if isinstance(getattr(a, f.name), np.ndarray)}
     return dataclasses.replace(a, **joined)
@@ -43,8 +43,9 @@ def _concat(a: MarketSeries, b: MarketSeries) -> MarketSeries:
 
 class ServedReplay:
     """
-    One engine replayed over a market series by the project's replay driver
-    (:class:`liqheat_nautilus.replay.MapReplay`), resumable, with the frames it produced.
+    One engine replayed over a market series, resumable, with the frames it produced.
+
+    The project's replay driver (:class:`liqheat_nautilus.replay.MapReplay`) feeds the engine.
 
     Parameters
     ----------
@@ -114,7 +115,7 @@ class ServedReplay:
         self._driver.advance_to(at_ns)
 
     def _take_frame(self, replay: MapReplay, ts_ns: int, index: int) -> None:
-        """The driver's snapshot hook: one frame as the actor would publish it (clusters, snapshot, bins)."""
+        """Take one frame as the actor would publish it (the driver's snapshot hook): clusters, snapshot, bins."""
         from liqheat_nautilus.data import LiquidationCluster, LiquidationMapBins, LiquidationMapSnapshot
         from liqheat_nautilus.serve.frames import nearest_clusters
 
@@ -224,8 +225,9 @@ def _instrument_id(value: str):
 
 def load_profile_file(path: str | Path) -> tuple[str, dict]:
     """
-    A map profile file (``liqheat calibrate``'s output; :func:`liqheat_nautilus.core.profile.load_profile`) as a
-    named profile of the server: the file name without its extension.
+    Load a map profile file as a named profile of the server (named after the file, without its extension).
+
+    The file is ``liqheat calibrate``'s output, read by :func:`liqheat_nautilus.core.profile.load_profile`.
 
     Parameters
     ----------
@@ -331,7 +333,7 @@ class MapStore:
 
     def series(self, instrument_id: str) -> MarketSeries:
         """
-        The instrument's bars, open interest and funding (read once, then kept).
+        Return the instrument's bars, open interest and funding (read once, then kept).
 
         Parameters
         ----------
@@ -386,7 +388,7 @@ class MapStore:
 
     def replay(self, instrument_id: str, model: str, profile: str) -> ServedReplay:
         """
-        The cached replay of (instrument, model, profile), created on first use.
+        Return the cached replay of (instrument, model, profile), created on first use.
 
         Parameters
         ----------
@@ -421,7 +423,7 @@ class MapStore:
 
     def existing(self, instrument_id: str, model: str, profile: str) -> ServedReplay | None:
         """
-        The replay of (instrument, model, profile) if one is held, without creating it.
+        Return the replay of (instrument, model, profile) if one is held, without creating it.
 
         Parameters
         ----------
@@ -436,7 +438,7 @@ class MapStore:
 
     def cached(self) -> list[tuple[str, str, str, int, int]]:
         """
-        The replays held.
+        List the replays held.
 
         Returns
         -------
@@ -448,8 +450,7 @@ class MapStore:
 
     def refresh(self, instrument_id: str) -> int:
         """
-        Read events newer than the series' last one from the catalog and let every replay of the instrument
-        extend over them.
+        Read events newer than the series' last one from the catalog; the instrument's replays extend over them.
 
         Parameters
         ----------

@@ -44,7 +44,7 @@ def is_loopback(host: str) -> bool:
 
 def token_for(host: str, environ: dict | None = None) -> str | None:
     """
-    The token the server requires when bound to ``host``.
+    Return the token the server requires when bound to ``host``.
 
     Parameters
     ----------

@@ -30,8 +30,10 @@ LOWER_IS_BETTER = frozenset({"max_drawdown_pct"})
 
 def prepare_catalog(spec: BacktestFile) -> None:
     """
-    Make sure a cell's catalog can be read: build the embedded OKX catalog on first use (under a file lock, so
-    two workers of one machine do not build it at once); URL catalogs are left to Nautilus.
+    Make sure a cell's catalog can be read.
+
+    The embedded OKX catalog is built on first use (under a file lock, so two workers of one machine do not build
+    it at once); URL catalogs are left to Nautilus.
 
     Parameters
     ----------
@@ -91,7 +93,7 @@ def run_cell(spec_json: bytes, log_level: str = "WARNING") -> dict[str, float]:
 
 def stats_row(name: str, stats: dict[str, float] | None) -> ComparisonRow:
     """
-    A comparison-table row from a cell's statistics (``nan`` everywhere when it has none).
+    Build a comparison-table row from a cell's statistics (``nan`` everywhere when it has none).
 
     Parameters
     ----------

@@ -153,7 +153,7 @@ class Cell:
     spec: BacktestFile
 
     def spec_json(self) -> bytes:
-        """The backtest file as JSON (what the worker decodes; ``liqheat backtest --config`` reads it too)."""
+        """Encode the backtest file as JSON (what the worker decodes; ``liqheat backtest --config`` reads it too)."""
         return msgspec.json.encode(self.spec)
 
 
@@ -268,7 +268,7 @@ def _axis_text(value: Any) -> str:
 
 def cell_key(spec: BacktestFile) -> str:
     """
-    The key of a cell: SHA-256 of its backtest file's canonical JSON (sorted keys).
+    Compute the key of a cell: SHA-256 of its backtest file's canonical JSON (sorted keys).
 
     Parameters
     ----------
@@ -285,7 +285,7 @@ def cell_key(spec: BacktestFile) -> str:
 
 def expand(grid: GridFile, grid_path: str | Path = "<grid>") -> list[Cell]:
     """
-    The cells of a grid: the Cartesian product of its axes applied to its base file(s).
+    Expand a grid into cells: the Cartesian product of its axes applied to its base file(s).
 
     Parameters
     ----------
@@ -353,7 +353,7 @@ def expand(grid: GridFile, grid_path: str | Path = "<grid>") -> list[Cell]:
 
 
 def _apply(spec: BacktestFile, values: dict[str, Any], grid_path: Path) -> BacktestFile:
-    """The base file with one cell's axis values, checked as ``liqheat backtest`` checks a file."""
+    """Apply one cell's axis values to the base file, checked as ``liqheat backtest`` checks a file."""
     try:
         spec = spec.with_catalog(_catalog_value(values.get("catalog", spec.data.catalog)))
         if "instrument" in values:

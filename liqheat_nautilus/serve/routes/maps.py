@@ -1,6 +1,9 @@
-"""Map routes: the map at a time, levels by leverage, the time × price heatmap, real liquidations, the models
-side by side, the best cluster and trade signals (tag ``maps``), and the same maps as Plotly figures (tag
-``charts``: the figures of :mod:`liqheat_nautilus.charts`, as ``liqheat plot`` draws them, for the dashboard)."""
+"""Map routes (tag ``maps``) and their Plotly figures (tag ``charts``).
+
+Maps: the map at a time, levels by leverage, the time × price heatmap, real liquidations, the models side by
+side, the best cluster and trade signals. Charts: the figures of :mod:`liqheat_nautilus.charts`, as ``liqheat
+plot`` draws them, for the dashboard.
+"""
 
 import time
 from typing import TYPE_CHECKING, Annotated, Literal
@@ -53,7 +56,7 @@ def router(ctx: ApiContext) -> APIRouter:  # noqa: C901 (one closure per route)
     @api.get("/api/liquidation-map", response_model=m.LiquidationMapResponse, tags=["maps"])
     async def liquidation_map(instrument_id: InstrumentQ = None, model: ModelQ = None, profile: ProfileQ = None,
                               run: RunQ = None, at: AtQ = None, window_pct: WindowQ = 10.0) -> Response:
-        """The map at a time.
+        """Return the map at a time.
 
         Summary (price, 24 h high/low, open interest, funding), direction (bias, magnet forces, nearest clusters),
         bins sorted by price with USD intensity and status, and the clusters.
@@ -136,7 +139,7 @@ def router(ctx: ApiContext) -> APIRouter:  # noqa: C901 (one closure per route)
              model: ModelQ = None, profile: ProfileQ = None, run: RunQ = None, at: AtQ = None,
              side: Annotated[Literal["LONG", "SHORT"] | None, Query(description="Only clusters of this side.")] = None
              ) -> m.BestClusterResponse:
-        """The best live cluster by strength and distance: score = strength / (1 + |distance_pct|)."""
+        """Return the best live cluster by strength and distance: score = strength / (1 + |distance_pct|)."""
         at_ns = parse_time_param(at, "at")
         sel = ctx.select(instrument_id, model, profile, run)
         frame = ctx.frame_or_404(sel, at_ns)
@@ -163,7 +166,7 @@ def router(ctx: ApiContext) -> APIRouter:  # noqa: C901 (one closure per route)
                   window_pct: Annotated[float | None, Query(gt=0.0, le=50.0, description="Price window (percent); "
                                                             "default: wide enough for the lowest leverage tier.")]
                   = None) -> Response:
-        """The liquidation map by leverage tier as a Plotly figure (liqheat_nautilus.charts.liquidation_map)."""
+        """Draw the liquidation map by leverage tier as a Plotly figure (liqheat_nautilus.charts.liquidation_map)."""
         from liqheat_nautilus.serve.figures import map_figure_json  # plotly: imported on first use
 
         at_ns = parse_time_param(at, "at")
@@ -179,7 +182,7 @@ def router(ctx: ApiContext) -> APIRouter:  # noqa: C901 (one closure per route)
                       end: Annotated[TimeQ, Query(description="Window end.")] = None,
                       range: Annotated[RangeName, Query(description="Window length when start is omitted.")] = "3d"  # noqa: A002
                       ) -> Response:
-        """The time × price heatmap with candles as a Plotly figure (liqheat_nautilus.charts.heatmap)."""
+        """Draw the time × price heatmap with candles as a Plotly figure (liqheat_nautilus.charts.heatmap)."""
         from liqheat_nautilus.serve.figures import heatmap_figure_json
 
         sel = ctx.select(instrument_id, model, profile, run)

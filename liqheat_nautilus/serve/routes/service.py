@@ -76,7 +76,7 @@ def router(ctx: ApiContext) -> APIRouter:
 
     @api.get("/api/stats", response_model=m.StatsResponse)
     def stats() -> m.StatsResponse:
-        """Requests served, stream clients, memory, cached replays, live messages read."""
+        """Report requests served, stream clients, memory, cached replays, live messages read."""
         store = ctx.store
         replays = [m.ReplayCacheEntry(instrument_id=i, model=mo, leverage_profile=p, frames=n, position_ns=pos)
                    for i, mo, p, n, pos in (store.cached() if store else [])]

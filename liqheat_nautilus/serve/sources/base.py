@@ -200,7 +200,7 @@ class MapSource:
 
     def instrument(self, instrument_id: str | None) -> str:
         """
-        The instrument a request names (``None``: the first served).
+        Return the instrument a request names (``None``: the first served).
 
         Raises
         ------
@@ -219,13 +219,14 @@ class MapSource:
     # -- data -----------------------------------------------------------------------------------------------
 
     def frame_at(self, sel: Selection, at_ns: int | None) -> MapFrame | None:
-        """The last map update at or before ``at_ns`` (``None``: the latest); ``None`` if there is none."""
+        """Return the last map update at or before ``at_ns`` (``None``: the latest); ``None`` if there is none."""
         raise NotImplementedError
 
     def peek_frame(self, sel: Selection, at_ns: int | None) -> tuple[bool, MapFrame | None]:
         """
-        :meth:`frame_at` when it needs no replay work or waiting (the event loop asks first); ``(False, None)`` says
-        "ask :meth:`frame_at` from a worker thread". Default: always answered.
+        Answer :meth:`frame_at` when that needs no replay work or waiting (the event loop asks first).
+
+        ``(False, None)`` says "ask :meth:`frame_at` from a worker thread". Default: always answered.
         """
         return True, self.frame_at(sel, at_ns)
 
@@ -234,11 +235,11 @@ class MapSource:
         raise NotImplementedError
 
     def bars(self, instrument_id: str) -> Bars:
-        """The instrument's bars (may be empty)."""
+        """Return the instrument's bars (may be empty)."""
         raise NotImplementedError
 
     def funding_at(self, instrument_id: str, at_ns: int) -> tuple[float, int] | None:
-        """The latest funding rate at or before ``at_ns`` and its time, ``None`` if unknown."""
+        """Return the latest funding rate at or before ``at_ns`` and its time, ``None`` if unknown."""
         raise NotImplementedError
 
     def liquidations(self, instrument_id: str, start_ns: int, end_ns: int) -> tuple[bool, str, list]:
@@ -288,8 +289,9 @@ class MapSource:
 
     def side_totals(self, bins) -> tuple[np.ndarray, np.ndarray]:
         """
-        :func:`liqheat_nautilus.recording.side_totals` of published bins, decoded once per update (LRU of 8,000
-        updates, a few kB each).
+        Decode the long and short notional (USD) per bin row of published bins, once per update.
+
+        :func:`liqheat_nautilus.recording.side_totals`, kept in an LRU of 8,000 updates (a few kB each).
         """
         from liqheat_nautilus.recording import side_totals
 
@@ -308,7 +310,7 @@ class MapSource:
 
     def heatmap(self, sel: Selection, start_ns: int, end_ns: int):
         """
-        The frames of a window on one price grid (``charts.heatmap.heatmap_data``), cached per window.
+        Return the frames of a window on one price grid (``charts.heatmap.heatmap_data``), cached per window.
 
         Parameters
         ----------

@@ -19,8 +19,10 @@ from liqheat_nautilus.serve.sources.base import Bars, InvalidRequest, MapSource,
 
 class CatalogSource(MapSource):
     """
-    Maps from a Nautilus catalog: replays for any model and leverage profile (:class:`~.maps.MapStore`) and the
-    runs recorded into it by backtests (:mod:`liqheat_nautilus.recording`).
+    Maps from a Nautilus catalog: replays and recorded runs.
+
+    Replays for any model and leverage profile (:class:`~liqheat_nautilus.serve.maps.MapStore`) and the runs
+    recorded into the catalog by backtests (:mod:`liqheat_nautilus.recording`).
 
     Parameters
     ----------
@@ -65,8 +67,9 @@ class CatalogSource(MapSource):
 
     def refresh(self) -> int:
         """
-        Extend the replays over data appended to the catalog since it was read (``MapStore.refresh``) and push the
-        default map's newest update on the event stream when there is one.
+        Extend the replays over data appended to the catalog since it was read (``MapStore.refresh``).
+
+        The default map's newest update, when there is one, goes on the event stream.
 
         Returns
         -------
@@ -90,7 +93,7 @@ class CatalogSource(MapSource):
         return added
 
     def runs(self):
-        """The recorded runs (re-listed at most every 5 s)."""
+        """Return the recorded runs (re-listed at most every 5 s)."""
         from liqheat_nautilus.recording import list_recordings
 
         now = time.monotonic()
@@ -126,7 +129,7 @@ class CatalogSource(MapSource):
     # -- recordings ---------------------------------------------------------------------------------------------
 
     def _recording(self, run_id: str | None) -> Any:
-        """The recorded run (a ``Recording``), read on first use; the least recently used dropped beyond the cap."""
+        """Return a recorded run (a ``Recording``), read on first use (``max_recordings`` kept, least recently used)."""
         from liqheat_nautilus.recording import load_recording
 
         if run_id is None:
@@ -144,7 +147,7 @@ class CatalogSource(MapSource):
         return recording
 
     def _recorded_frames(self, sel: Selection) -> list[MapFrame]:
-        """The map updates of a recorded run for the selected instrument, time ascending (built once)."""
+        """Return the map updates of a recorded run for the selected instrument, time ascending (built once)."""
         key = (sel.run_id, sel.instrument_id)
         with self._lock:
             if key in self._recording_frames:
@@ -201,18 +204,18 @@ class CatalogSource(MapSource):
         return (int(series.bar_ts_ns[0]), int(series.bar_ts_ns[-1])) if len(series) else None
 
     def bars(self, instrument_id: str) -> Bars:
-        """The catalog's bars of the instrument."""
+        """Return the catalog's bars of the instrument."""
         s = self.store.series(instrument_id)
         return Bars(s.bar_ts_ns, s.open, s.high, s.low, s.close, s.volume)
 
     def funding_at(self, instrument_id: str, at_ns: int) -> tuple[float, int] | None:
-        """The catalog's funding rate at or before ``at_ns``."""
+        """Return the catalog's funding rate at or before ``at_ns``."""
         s = self.store.series(instrument_id)
         k = int(np.searchsorted(s.funding_ts_ns, at_ns, side="right")) - 1
         return (float(s.funding_rate[k]), int(s.funding_ts_ns[k])) if k >= 0 else None
 
     def liquidations(self, instrument_id: str, start_ns: int, end_ns: int) -> tuple[bool, str, list]:
-        """The catalog's ``LiquidationEvent`` records of the instrument in the window."""
+        """Return the catalog's ``LiquidationEvent`` records of the instrument in the window."""
         from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
         from liqheat_nautilus.data import LiquidationEvent
@@ -253,7 +256,7 @@ class CatalogSource(MapSource):
         return [(m, self.store.replay(sel.instrument_id, m, sel.profile).frame_at(at_ns)) for m in self.store.models]
 
     def status(self) -> list[dict]:
-        """INITIALIZING until the default replay of an instrument reached its end, READY, or ERROR."""
+        """Report per instrument: INITIALIZING until its default replay reached the end, READY, or ERROR."""
         out = []
         for iid in self._instruments:
             frames = 0
