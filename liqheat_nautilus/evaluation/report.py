@@ -157,12 +157,12 @@ def bias_tables(report: EvaluationReport) -> list[TextTable]:
     Parameters
     ----------
     report : EvaluationReport
-        Its runs' bias results, one per ``settings.bias_hours`` horizon.
+        The horizons are ``settings.bias_hours``; each run holds one bias result per horizon.
 
     Returns
     -------
     list[TextTable]
-        One table per bias horizon (hit rates in % with Wilson 95 % intervals).
+        In horizon order; hit rates in % with Wilson 95 % intervals.
     """
     tables = []
     for i, h in enumerate(report.settings.bias_hours):
@@ -191,10 +191,12 @@ def headline_table(report: EvaluationReport) -> TextTable:
     Parameters
     ----------
     report : EvaluationReport
+        Its runs of model ``default`` (the default configuration) and ``profile`` (a map profile file) are shown.
 
     Returns
     -------
     TextTable
+        Per configuration a row over all windows and, when a holdout is set, one over the holdout windows.
     """
     rows = []
     for run in report.runs:
@@ -244,6 +246,7 @@ def summary_table(report: EvaluationReport) -> TextTable:
     Parameters
     ----------
     report : EvaluationReport
+        Every run (model × profile); a failed one shows its error.
 
     Returns
     -------
