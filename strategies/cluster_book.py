@@ -94,7 +94,7 @@ class ClusterBook:
         Returns
         -------
         list[tuple[float, float]]
-            Price zones (quote currency), in ``cluster_id`` insertion order.
+            Price zones (quote currency), in the order the clusters were first reported.
         """
         return [(c.price_low, c.price_high) for c in self.clusters.values()]
 
@@ -115,7 +115,7 @@ class ClusterBook:
         Returns
         -------
         list[LiquidationCluster]
-            In ``cluster_id`` insertion order.
+            In the order the clusters were first reported.
         """
         def is_ahead(c: LiquidationCluster) -> bool:
             return c.price_level > price if c.side == Side.SHORT else c.price_level < price
@@ -130,10 +130,8 @@ class ClusterBook:
         ----------
         side : Side
             The liquidated side (``LONG``: levels below price; ``SHORT``: above).
-        price : float
-            Current price.
-        min_strength : float, default 0.0
-            Minimum strength in [0, 1].
+        price, min_strength : float
+            As in :meth:`ahead`.
 
         Returns
         -------
