@@ -5,6 +5,8 @@
   :class:`~strategies.cluster_book.ClusterBook`; subclasses decide in :meth:`ClusterStrategy.on_map_update`;
 - stops outside every cluster, behind a chosen cluster or behind the nearest cluster on the stop side
   (:mod:`strategies.stops`);
+- the playbook's "trade toward a cluster" entry, written once (:meth:`ClusterStrategy.enter_toward`: take-profit at
+  the cluster, stop behind the nearest cluster on the other side);
 - risk per trade as a fraction of equity (size from the stop distance, rounded to the size increment, capped by
   ``max_leverage``), optionally scaled by an :class:`~strategies.oi_sizer.OISizer`;
 - bracket orders and their life (rejects, partial fills, time stop, records):
