@@ -144,7 +144,7 @@ def result_to_dict(result: CalibrationResult) -> dict:
 
 def run(args: argparse.Namespace) -> int:
     """
-    Handler of ``liqheat calibrate``.
+    Run ``liqheat calibrate``.
 
     Parameters
     ----------

@@ -15,7 +15,7 @@ from liqheat_nautilus.adapters.binance.loaders import KINDS, KLINE_INTERVALS
 from liqheat_nautilus.adapters.okx.loaders import ingest_okx_sample
 from liqheat_nautilus.paths import default_catalog_dir, sample_dir
 from liqheat_nautilus.persistence.errors import IngestError
-from liqheat_nautilus.persistence.transaction import CommitIncompleteError
+from liqheat_nautilus.persistence.transaction import COMMITTED_FLAG, CommitIncompleteError
 from liqheat_nautilus.persistence.writer import IngestSummary
 
 EXIT_INTERRUPTED = 130
@@ -182,7 +182,7 @@ def _write(verb: str, action: Callable[[], IngestSummary]) -> int:
         with _sigterm_as_interrupt():
             summary = action()
     except KeyboardInterrupt as exc:
-        if getattr(exc, "catalog_committed", False):
+        if getattr(exc, COMMITTED_FLAG, False):
             print(f"{verb} interrupted after its commit point: the catalog holds the complete new data (a step left "
                   "undone is finished by the next command on this catalog)", file=sys.stderr)
         else:

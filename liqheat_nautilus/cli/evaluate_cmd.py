@@ -89,7 +89,7 @@ def register(subparsers) -> None:
 
 def add_data_arguments(p: argparse.ArgumentParser) -> None:
     """
-    The input arguments shared by ``evaluate`` and ``calibrate`` (``--dataset`` and its files).
+    Return the input arguments shared by ``evaluate`` and ``calibrate`` (``--dataset`` and its files).
 
     Parameters
     ----------
@@ -168,8 +168,9 @@ def load_data(args: argparse.Namespace) -> EvaluationData:
 
 def parse_params(items: list[str]) -> dict:
     """
-    ``NAME=VALUE`` strings to a dict of MapParams fields; VALUE is parsed as JSON (lists become tuples), else
-    kept as a string.
+    Turn ``NAME=VALUE`` strings into a dict of MapParams fields.
+
+    VALUE is parsed as JSON (lists become tuples), else kept as a string.
 
     Parameters
     ----------
@@ -200,7 +201,7 @@ def parse_params(items: list[str]) -> dict:
 
 def settings_from_args(args: argparse.Namespace) -> EvaluationSettings:
     """
-    Evaluation settings from the parsed arguments.
+    Return evaluation settings from the parsed arguments.
 
     Parameters
     ----------
@@ -243,7 +244,7 @@ def _is_shipped(args: argparse.Namespace) -> bool:
 
 def run(args: argparse.Namespace) -> int:
     """
-    Handler of ``liqheat evaluate``.
+    Run ``liqheat evaluate``.
 
     Parameters
     ----------

@@ -94,7 +94,7 @@ def check_options(args: argparse.Namespace) -> None:
 
 def choose_instrument(catalog: Path, requested: str | None) -> tuple[str, int, int]:
     """
-    The instrument to draw and the time span of its bars, from the catalog's file metadata.
+    Return the instrument to draw and the time span of its bars, from the catalog's file metadata.
 
     Parameters
     ----------

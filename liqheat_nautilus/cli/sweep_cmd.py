@@ -46,7 +46,7 @@ def register(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """
-    Handler of ``liqheat sweep``.
+    Run ``liqheat sweep``.
 
     Parameters
     ----------

@@ -14,7 +14,7 @@ In ``sandbox`` mode the data still comes from Binance mainnet, whose instrument 
 
 def missing_key_vars(mode: str, environ: dict[str, str] | None = None) -> list[str]:
     """
-    The key variables of ``mode`` that are unset or empty.
+    Return the key variables of ``mode`` that are unset or empty.
 
     Parameters
     ----------

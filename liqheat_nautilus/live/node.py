@@ -1,5 +1,8 @@
-"""Build a Nautilus ``TradingNode`` from a :class:`~liqheat_nautilus.live.live_file.LiveFile` and run it with a
-graceful, bounded shutdown."""
+"""
+Build a Nautilus ``TradingNode`` from a :class:`~liqheat_nautilus.live.live_file.LiveFile` and run it.
+
+The run ends with a graceful, bounded shutdown.
+"""
 
 import asyncio
 import contextlib
@@ -384,8 +387,10 @@ async def run_node_async(node: TradingNode, live: LiveFile, duration_secs: float
 
 def _strategy_config(config_path: str, config: dict, close_positions: bool) -> dict:
     """
-    A strategy's config dict, with ``flatten_on_stop = close_positions`` when its config class has that field and
-    the file does not set it (so ``[shutdown] close_positions = false`` also keeps the strategies from flattening).
+    Return a strategy's config dict, with ``flatten_on_stop = close_positions`` added where it applies.
+
+    Added when its config class has that field and the file does not set it (so ``[shutdown] close_positions =
+    false`` also keeps the strategies from flattening).
     """
     result = dict(config)
     if "flatten_on_stop" not in result:

@@ -134,6 +134,6 @@ class RangeReplacingWriter:
         if self._objs:
             self._scratch.write_data(self._objs)
             self._objs, self._ts, self._buffered = [], [], 0
-        if self.count:
+        if self.first_ts is not None and self.last_ts is not None:  # set together by the first non-empty add
             self.catalog.replace_range(self._scratch.path, self.first_ts, self.last_ts)
         return self.count, self.first_ts, self.last_ts

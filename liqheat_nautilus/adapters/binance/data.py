@@ -14,7 +14,7 @@ from nautilus_trader.model.data import DataType
 from nautilus_trader.model.identifiers import InstrumentId
 
 from liqheat_nautilus.adapters.binance.config import LiqheatBinanceDataClientConfig
-from liqheat_nautilus.adapters.binance.parsing import (
+from liqheat_nautilus.adapters.binance.websocket import (
     decode_force_order,
     decode_trade,
     force_order_to_event,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from liqheat_nautilus.adapters.binance.parsing import CONVERTERS
+from liqheat_nautilus.adapters.binance.archives import CONVERTERS
 from liqheat_nautilus.adapters.binance.providers import binance_instrument_id, raw_symbol_of
 from liqheat_nautilus.adapters.common.providers import InstrumentSources, refuse_legacy_ids, resolve_instruments
 from liqheat_nautilus.core.units import NS_PER_DAY, NS_PER_HOUR, NS_PER_MINUTE

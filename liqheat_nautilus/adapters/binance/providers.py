@@ -53,7 +53,7 @@ def is_coin_margined(raw_symbol: str) -> bool:
 
 def binance_instrument_id(raw_symbol: str) -> InstrumentId:
     """
-    The instrument id NautilusTrader's Binance adapter gives a futures symbol.
+    Return the instrument id NautilusTrader's Binance adapter gives a futures symbol.
 
     Parameters
     ----------
@@ -72,7 +72,7 @@ def binance_instrument_id(raw_symbol: str) -> InstrumentId:
 
 def raw_symbol_of(instrument_id: str) -> str:
     """
-    The Binance futures symbol of a Nautilus Binance instrument id (the inverse of ``binance_instrument_id``).
+    Return the Binance futures symbol of a Nautilus Binance instrument id (the inverse of ``binance_instrument_id``).
 
     Parameters
     ----------

@@ -314,7 +314,7 @@ class OpenInterestPoller(LiveMarketDataClient):
 
     def open_interest_params(self, exchange_id: str) -> dict:
         """
-        The ccxt ``fetch_open_interest`` params of an exchange.
+        Return the ccxt ``fetch_open_interest`` params of an exchange.
 
         Parameters
         ----------
@@ -381,7 +381,7 @@ class OpenInterestPoller(LiveMarketDataClient):
 
     @staticmethod
     def _venue_mark_price(raw: dict) -> float:
-        """The mark price the venue sent with the open interest (Hyperliquid ``markPx``), NaN if none."""
+        """Return the mark price the venue sent with the open interest (Hyperliquid ``markPx``), NaN if none."""
         info = raw.get("info")
         if isinstance(info, dict):
             for key in ("markPx", "markPrice"):

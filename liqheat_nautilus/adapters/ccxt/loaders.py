@@ -87,8 +87,11 @@ class FetchPlan:
 
 
 def _listed_rows(raw: object) -> list | None:
-    """The list of rows in a venue's JSON answer: the answer itself (Binance, Hyperliquid) or under ``data`` (OKX) or
-    ``result.list`` (Bybit); ``None`` when there is none."""
+    """
+    Return the list of rows in a venue's JSON answer, ``None`` when there is none.
+
+    The rows are the answer itself (Binance, Hyperliquid), or under ``data`` (OKX) or ``result.list`` (Bybit).
+    """
     if isinstance(raw, list):
         return raw
     if isinstance(raw, dict):

@@ -136,7 +136,7 @@ class InstrumentSpecFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True
 
 def currency(code: str) -> Currency:
     """
-    The Nautilus currency of a code, for the codes Nautilus does not know a crypto currency with 8 decimals.
+    Return the Nautilus currency of a code, for the codes Nautilus does not know a crypto currency with 8 decimals.
 
     Parameters
     ----------
@@ -238,7 +238,7 @@ def load_instrument_specs(path: str | Path) -> dict[str, CryptoPerpetual]:
 
 def spec_of(instrument: CryptoPerpetual, source: str = "") -> PerpetualSpec:
     """
-    The spec of an instrument (to write an instrument-spec file from a catalog or a venue's metadata).
+    Return the spec of an instrument (to write an instrument-spec file from a catalog or a venue's metadata).
 
     Parameters
     ----------

@@ -47,7 +47,7 @@ INSTRUMENT_FILE = "instrument.toml"
 
 
 def _read_csv(path: Path, columns: list[str]) -> tuple[pd.DataFrame, np.ndarray]:
-    """The checked rows of one sample file and their ``ts`` in UNIX ns (unit detected from the first row)."""
+    """Return the checked rows of one sample file and their ``ts`` in UNIX ns (unit detected from the first row)."""
     if not path.is_file():
         raise IngestError(path, "file not found")
     check_line_lengths(path)
@@ -162,7 +162,7 @@ def read_okx_funding(path: Path, instrument_id) -> list[FundingRate]:
 
 
 def _period_secs(ts_ns: np.ndarray, path: Path) -> int:
-    """The most common spacing of a series (seconds): the period of each row."""
+    """Return the most common spacing of a series (seconds): the period of each row."""
     if len(ts_ns) < 2:
         raise IngestError(path, "needs at least two rows to know the period", field="ts")
     steps, counts = np.unique(np.diff(ts_ns), return_counts=True)
@@ -228,8 +228,9 @@ def read_okx_taker_volume(path: Path, instrument_id) -> list[TakerVolume]:
 def okx_instrument(source_dir: str | Path, catalog_dir: str | Path, instrument_id: str,
                    instruments: InstrumentSources | None = None):
     """
-    The instrument of an OKX sample folder: the user's sources, else the folder's ``instrument.toml``, the catalog,
-    OKX online.
+    Return the instrument of an OKX sample folder.
+
+    Looked up in the user's sources, else the folder's ``instrument.toml``, the catalog, OKX online.
 
     Parameters
     ----------

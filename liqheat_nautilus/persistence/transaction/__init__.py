@@ -46,6 +46,7 @@ leaves behind. Set it on this package (``transaction.STEP_HOOK = hook``); every 
 
 from liqheat_nautilus.persistence.transaction.journal import apply_journal, recover  # noqa: E402
 from liqheat_nautilus.persistence.transaction.layout import (  # noqa: E402
+    COMMITTED_FLAG,
     CONTROL_DIR,
     FORMAT,
     FORMAT_VERSION,
@@ -74,8 +75,9 @@ from liqheat_nautilus.persistence.transaction.staging import (  # noqa: E402
 )
 
 __all__ = [
-    "CONTROL_DIR", "FORMAT", "FORMAT_VERSION", "JOURNAL_NAME", "LOCK_NAME", "MANIFEST_NAME", "STEP_HOOK", "TX_PREFIX",
-    "WRITER_NAME", "CatalogBusyError", "CatalogTransaction", "CommitIncompleteError", "apply_journal",
-    "catalog_transaction", "check_target", "commit_in_progress", "consistent_read", "control_dir", "describe_folder",
-    "file_name_for", "generation", "is_disk_full", "log_stderr", "read_manifest", "recover", "writer_lock",
+    "COMMITTED_FLAG", "CONTROL_DIR", "FORMAT", "FORMAT_VERSION", "JOURNAL_NAME", "LOCK_NAME", "MANIFEST_NAME",
+    "STEP_HOOK", "TX_PREFIX", "WRITER_NAME", "CatalogBusyError", "CatalogTransaction", "CommitIncompleteError",
+    "apply_journal", "catalog_transaction", "check_target", "commit_in_progress", "consistent_read", "control_dir",
+    "describe_folder", "file_name_for", "generation", "is_disk_full", "log_stderr", "read_manifest", "recover",
+    "writer_lock",
 ]

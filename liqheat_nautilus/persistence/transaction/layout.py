@@ -12,6 +12,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TypeGuard
 
 from liqheat_nautilus.persistence.errors import IngestError
 
@@ -25,6 +26,8 @@ WRITER_NAME = "writer.json"
 TX_PREFIX = "tx-"
 FORMAT = "liqheat-catalog"
 FORMAT_VERSION = 1
+COMMITTED_FLAG = "catalog_committed"
+"""Attribute set (``True``) on a ``KeyboardInterrupt`` that stopped a write after its commit point."""
 
 
 def log_stderr(line: str) -> None:
@@ -44,9 +47,9 @@ class CommitIncompleteError(IngestError):
     """A write passed its commit point but could not be applied completely; the next open of the catalog will."""
 
 
-def is_disk_full(exc: BaseException) -> bool:
+def is_disk_full(exc: BaseException) -> TypeGuard[OSError]:
     """
-    Whether an exception is a full disk or an exceeded quota (``ENOSPC``/``EDQUOT``/``EFBIG``).
+    Return whether an exception is a full disk or an exceeded quota (``ENOSPC``/``EDQUOT``/``EFBIG``).
 
     pyarrow's I/O errors carry the errno in their text rather than in ``errno``, so the text is checked too.
     """

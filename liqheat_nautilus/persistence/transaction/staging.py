@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 from liqheat_nautilus.persistence.errors import IngestError
 from liqheat_nautilus.persistence.transaction.journal import apply_journal, recover, step
 from liqheat_nautilus.persistence.transaction.layout import (
+    COMMITTED_FLAG,
     JOURNAL_NAME,
     LOCK_NAME,
     MANIFEST_NAME,
@@ -50,7 +51,7 @@ def _content_interval(path: Path) -> tuple[int, int] | None:
     from liqheat_nautilus.persistence.scan import ts_range
 
     lo, hi = ts_range(pq.ParquetFile(path).metadata)
-    return None if lo is None else (lo, hi)
+    return None if lo is None or hi is None else (lo, hi)
 
 
 def file_name_for(start_ns: int, end_ns: int) -> str:
@@ -227,7 +228,8 @@ class CatalogTransaction:
     # -- commit ---------------------------------------------------------------------------------------------------
 
     def _renames(self) -> tuple[list[list[str]], list[list[str]]]:
-        adds, removes = [], []
+        adds: list[list[str]] = []
+        removes: list[list[str]] = []
         for rel_dir, plan in sorted(self._plans.items()):
             intervals = sorted(e.interval for e in plan.files.values() if e.interval is not None)
             for (_, end), (start, _) in zip(intervals, intervals[1:], strict=False):
@@ -327,16 +329,14 @@ def catalog_transaction(target: str | Path, sources: tuple[str | Path, ...] = ()
                     if not tx.committed:
                         raise
                     if not isinstance(abort_exc, Exception):  # a second Ctrl-C: the next open finishes the commit
-                        with contextlib.suppress(AttributeError, TypeError):
-                            abort_exc.catalog_committed = True
+                        _mark_committed(abort_exc)
                         raise
                     raise CommitIncompleteError(root, f"the write is committed, but applying it failed ({abort_exc});"
                                                       " the next command that opens this catalog finishes it") \
                         from None
                 if tx.committed:  # interrupted while applying the commit: abort() finished it
                     if not isinstance(exc, Exception):  # Ctrl-C: stop, and say that the write is complete
-                        with contextlib.suppress(AttributeError, TypeError):
-                            exc.catalog_committed = True
+                        _mark_committed(exc)
                         raise
                     if log is not None:
                         log(f"catalog {root}: finished the commit after an error ({exc})")
@@ -348,6 +348,12 @@ def catalog_transaction(target: str | Path, sources: tuple[str | Path, ...] = ()
     finally:
         if created and not _holds_data(root):
             _remove_new_folders(root, created)
+
+
+def _mark_committed(exc: BaseException) -> None:
+    """Set :data:`COMMITTED_FLAG` on a propagating interruption: the write it interrupted is committed."""
+    with contextlib.suppress(AttributeError, TypeError):
+        setattr(exc, COMMITTED_FLAG, True)
 
 
 def _holds_data(root: Path) -> bool:
