@@ -228,7 +228,7 @@ def _ingest_binance(args: argparse.Namespace) -> int:
 
     try:
         chunk_rows = DEFAULT_CHUNK_ROWS if args.chunk_rows is None else \
-            validation.number(args.chunk_rows, "--chunk-rows", minimum=1, integer=True)
+            int(validation.number(args.chunk_rows, "--chunk-rows", minimum=1, integer=True))
         if args.interval is not None and args.interval not in KLINE_INTERVALS:
             raise ValueError(f"--interval must be one of {', '.join(KLINE_INTERVALS)}; got {args.interval!r}")
         lock_timeout = _lock_timeout(args)
@@ -282,7 +282,7 @@ def _fetch(args: argparse.Namespace) -> int:
         start_ms, end_ms = _parse_utc_ms(args.start, "--start"), _parse_utc_ms(args.end, "--end")
         if end_ms <= start_ms:
             raise ValueError(f"--end ({args.end}) must be after --start ({args.start})")
-        retries = validation.number(args.retries, "--retries", minimum=0, integer=True)
+        retries = int(validation.number(args.retries, "--retries", minimum=0, integer=True))
         lock_timeout = _lock_timeout(args)
     except ValueError as exc:
         print(f"fetch failed: {exc}", file=sys.stderr)

@@ -6,14 +6,7 @@ from pathlib import Path
 
 
 def register(subparsers) -> None:
-    """
-    Add ``serve`` to the ``liqheat`` parser.
-
-    Parameters
-    ----------
-    subparsers : argparse._SubParsersAction
-        The ``liqheat`` sub-command registry.
-    """
+    """Add ``serve`` to the ``liqheat`` subparsers (an ``argparse._SubParsersAction``)."""
     parser = subparsers.add_parser(
         "serve", help="REST API + live dashboard of the map (catalog replays and recorded runs, or a live node via "
                       "Redis)",

@@ -45,15 +45,15 @@ def require_keys(mode: str, environ: dict[str, str] | None = None) -> None:
 
     Parameters
     ----------
-    mode : str
-        ``"testnet"``, ``"sandbox"`` or ``"mainnet"``.
-    environ : dict[str, str], optional
-        Environment to check (default ``os.environ``).
+    mode, environ
+        As for :func:`missing_key_vars`.
 
     Raises
     ------
     RuntimeError
         If a variable is missing (the message names it, never a value).
+    ValueError
+        If ``mode`` is unknown.
     """
     missing = missing_key_vars(mode, environ)
     if missing:

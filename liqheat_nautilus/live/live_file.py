@@ -246,11 +246,12 @@ def load_live_file(path: str | Path) -> LiveFile:
     Parameters
     ----------
     path : str or Path
-        A ``.toml`` file.
+        The TOML live file (its sections are the fields of :class:`LiveFile`).
 
     Returns
     -------
     LiveFile
+        Every section decoded and checked; sections the file leaves out hold their defaults.
 
     Raises
     ------

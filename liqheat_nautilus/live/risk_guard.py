@@ -9,6 +9,7 @@ ones that break a limit (``OrderDenied``, as the risk engine would). Nautilus' o
 """
 
 import math
+from typing import TYPE_CHECKING
 
 from nautilus_trader.cache.cache import Cache
 from nautilus_trader.execution.messages import SubmitOrder, SubmitOrderList
@@ -18,6 +19,11 @@ from nautilus_trader.model.objects import Price, Quantity
 from nautilus_trader.model.orders import Order
 
 _MARKET_TYPES = (OrderType.MARKET, OrderType.MARKET_TO_LIMIT)
+
+if TYPE_CHECKING:  # the mixin's methods use (and call up to) a live execution client's
+    from nautilus_trader.live.execution_client import LiveExecutionClient as _GuardedClient
+else:
+    _GuardedClient = object
 
 
 class RiskLimits:
@@ -153,7 +159,7 @@ def check_order(order: Order, instrument: Instrument | None, cache: Cache, limit
     return None
 
 
-class RiskGuardMixin:
+class RiskGuardMixin(_GuardedClient):
     """
     Mixin for a Nautilus execution client: deny orders that break :class:`RiskLimits`.
 

@@ -12,6 +12,7 @@ and in ``ts_init`` units: a source cut in the middle of a millisecond (never the
 whole days or months) replaces that whole millisecond.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -90,7 +91,7 @@ class RangeReplacingWriter:
         self.first_ts: int | None = None
         self.last_ts: int | None = None
 
-    def add(self, objs: list, ts_init: np.ndarray) -> None:
+    def add(self, objs: list, ts_init: np.ndarray | Sequence[int]) -> None:
         """
         Append objects (sorted, continuing the stream) and write full chunks to the scratch catalog.
 
@@ -98,7 +99,7 @@ class RangeReplacingWriter:
         ----------
         objs : list
             Nautilus objects of ``data_cls``.
-        ts_init : np.ndarray, shape (len(objs),), int64
+        ts_init : np.ndarray or sequence of int, shape (len(objs),)
             Their ``ts_init`` in ns, non-decreasing and not before the previous piece.
         """
         if not objs:

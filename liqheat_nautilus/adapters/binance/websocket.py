@@ -114,14 +114,10 @@ def liquidation_trade_to_event(
     ----------
     trade : TradeTypeData
         From :func:`decode_trade`.
-    instrument_id : InstrumentId
-        The Nautilus instrument of ``trade.s``.
-    ts_init : int
-        Creation time (UNIX ns).
+    instrument_id, ts_init, multiplier
+        As for :func:`force_order_to_event` (the instrument of ``trade.s``).
     order_types : tuple[str, ...], default ("INSURANCE_FUND",)
         Values of ``X`` treated as liquidation fills.
-    multiplier : float, default 1.0
-        Contract multiplier.
 
     Returns
     -------

@@ -349,7 +349,7 @@ def fetch_to_catalog(plan: FetchPlan, catalog_dir: str | Path, exchange: ccxt.Ex
             if task is not None:
                 bar_display.update(task, completed=plan.end_ms - since, rows=count)
             counts[key] = count
-            if count:
+            if t0 is not None and t1 is not None:  # rows were written
                 first[key], last[key] = t0, t1
     return IngestSummary(catalog=str(Path(catalog_dir).resolve()), instrument_id=instrument.id.value,
                          counts=counts, first_ts=first, last_ts=last)

@@ -111,7 +111,7 @@ def ticks_from_trades(rows: list[dict], instrument: CryptoPerpetual, source: str
             raise IngestError(source, f"bad trade {r.get('info')!r}", field=f"id={r.get('id')}")
     price = np.array([r["price"] for r in rows], dtype=np.float64)
     size = np.array([r["amount"] for r in rows], dtype=np.float64)
-    side = np.array([sides.get(r.get("side"), AggressorSide.NO_AGGRESSOR.value) for r in rows], dtype=np.uint8)
+    side = np.array([sides.get(str(r.get("side")), AggressorSide.NO_AGGRESSOR.value) for r in rows], dtype=np.uint8)
     ts = np.array([r["timestamp"] for r in rows], dtype=np.uint64) * np.uint64(NS_PER_MS)
     return TradeTick.from_raw_arrays_to_list(instrument.id, instrument.price_precision, instrument.size_precision,
                                              price, size, side, [str(r["id"]) for r in rows], ts, ts)

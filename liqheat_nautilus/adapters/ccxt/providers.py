@@ -100,7 +100,7 @@ def instrument_from_market(market: dict, venue: str, precision_mode: int, ts_ns:
     Notes
     -----
     ccxt market definitions carry no maintenance-margin rate: ``margin_init`` is ``1 / max leverage`` when
-    ccxt gives one (else 0.01) and ``margin_maint`` half of it. The liquidation map uses its own bracket tables,
+    ccxt gives one (else 0.01) and ``margin_maint`` half of it. The liquidation map uses its own margin-bracket tables,
     not these figures; they only matter to Nautilus' simulated account.
     """
     if not market.get("swap"):

@@ -128,13 +128,16 @@ def read_okx_open_interest(path: Path, instrument_id) -> list[OpenInterest]:
     df, ts_ns = _read_csv(path, ["ts", "oi_value"])
     require_positive(df, ["oi_value"], path, allow_zero=True)
     # the sample has USD only (no price here): contracts and base units stay unknown (nan)
-    items = []
+    items: list[OpenInterest] = []
     for pos, (t, v) in enumerate(zip(ts_ns.tolist(), df["oi_value"].tolist(), strict=True)):
         try:
-            items.append(open_interest_from_venue(instrument_id, OKX_VENUE, contract_size=1.0, inverse=False,
-                                                  ts_event=t, ts_init=t, usd=v))
+            item = open_interest_from_venue(instrument_id, OKX_VENUE, contract_size=1.0, inverse=False,
+                                            ts_event=t, ts_init=t, usd=v)
         except ValueError as exc:
             raise IngestError(path, str(exc), line_of(pos), "oi_value") from None
+        if item is None:  # not reached: require_positive refused missing values
+            raise IngestError(path, "no open-interest value", line_of(pos), "oi_value")
+        items.append(item)
     return items
 
 
@@ -173,13 +176,6 @@ def read_okx_long_short_ratio(path: Path, instrument_id) -> list[LongShortRatio]
     """
     Read OKX's long/short account ratio history (``ts`` ms, ``ratio`` = long accounts ÷ short accounts).
 
-    Parameters
-    ----------
-    path : Path
-        ``long_short_ratio.csv``.
-    instrument_id : InstrumentId
-        The instrument.
-
     Returns
     -------
     list[LongShortRatio]
@@ -200,13 +196,6 @@ def read_okx_long_short_ratio(path: Path, instrument_id) -> list[LongShortRatio]
 def read_okx_taker_volume(path: Path, instrument_id) -> list[TakerVolume]:
     """
     Read OKX taker volume history (``ts`` ms = end of the period, ``buyVol`` / ``sellVol`` in USD).
-
-    Parameters
-    ----------
-    path : Path
-        ``taker_volume.csv``.
-    instrument_id : InstrumentId
-        The instrument.
 
     Returns
     -------
@@ -285,10 +274,8 @@ def ingest_okx_sample(source_dir: str | Path, catalog_dir: str | Path, instrumen
         The OKX instrument id.
     instruments : InstrumentSources, optional
         Where the definition may come from besides the folder's ``instrument.toml`` and the catalog.
-    lock_timeout : float, optional
-        Seconds to wait while another process writes the catalog (default: as long as it takes; 0: fail at once).
-    log : callable, default: print to stderr
-        Receives one line when the ingest waits for another writer or finishes an interrupted one.
+    lock_timeout, log
+        As for :func:`~liqheat_nautilus.persistence.transaction.catalog_transaction`.
 
     Returns
     -------
