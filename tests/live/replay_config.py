@@ -87,25 +87,19 @@ warmup_client_id = "LIQHEAT_OI"
 liquidation_client_id = "BINANCE"
 '''
     if probe:
-        text += f'''
-[[strategies]]
-path = "probe_strategy:ProbeStrategy"
-config_path = "probe_strategy:ProbeStrategyConfig"
-[strategies.config]
-instrument_id = "{INSTRUMENT}"
-'''
+        text += _strategy("probe_strategy:ProbeStrategy", "probe_strategy:ProbeStrategyConfig")
         if done_file is not None:
             counts = ", ".join(f"{key} = {n}" for key, n in (done_when or {}).items())
             text += f"done_file = {json.dumps(str(done_file))}\ndone_when = {{ {counts} }}\n"
     if hunt:
-        text += f'''
-[[strategies]]
-path = "strategies.liquidation_hunt:LiquidationHuntStrategy"
-config_path = "strategies.liquidation_hunt:LiquidationHuntConfig"
-[strategies.config]
-instrument_id = "{INSTRUMENT}"
-bar_type = "{BAR_TYPE}"
-trade_size = "0.002"
-'''
+        text += _strategy("strategies.liquidation_hunt:LiquidationHuntStrategy",
+                          "strategies.liquidation_hunt:LiquidationHuntConfig")
+        text += f'bar_type = "{BAR_TYPE}"\ntrade_size = "0.002"\n'
     path.write_text(text)
     return path
+
+
+def _strategy(path: str, config_path: str) -> str:
+    """A ``[[strategies]]`` entry on :data:`INSTRUMENT`, its ``[strategies.config]`` open for more fields."""
+    return f'\n[[strategies]]\npath = "{path}"\nconfig_path = "{config_path}"\n[strategies.config]\n' \
+           f'instrument_id = "{INSTRUMENT}"\n'

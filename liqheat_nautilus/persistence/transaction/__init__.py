@@ -38,14 +38,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-STEP_HOOK: Callable[[str], None] | None = None
-"""Called with the name of every step boundary of a write (``"staged"``, ``"journal"``, ``"remove:0"``, ...).
-
-For fault-injection tests only: a hook that kills the process or raises at a chosen step shows what a crash there
-leaves behind. Set it on this package (``transaction.STEP_HOOK = hook``); every module reads it from here."""
-
-from liqheat_nautilus.persistence.transaction.journal import apply_journal, recover  # noqa: E402
-from liqheat_nautilus.persistence.transaction.layout import (  # noqa: E402
+from liqheat_nautilus.persistence.transaction.journal import apply_journal, recover
+from liqheat_nautilus.persistence.transaction.layout import (
     COMMITTED_FLAG,
     CONTROL_DIR,
     FORMAT,
@@ -66,13 +60,19 @@ from liqheat_nautilus.persistence.transaction.layout import (  # noqa: E402
     log_stderr,
     read_manifest,
 )
-from liqheat_nautilus.persistence.transaction.lock import writer_lock  # noqa: E402
-from liqheat_nautilus.persistence.transaction.readers import consistent_read  # noqa: E402
-from liqheat_nautilus.persistence.transaction.staging import (  # noqa: E402
+from liqheat_nautilus.persistence.transaction.lock import writer_lock
+from liqheat_nautilus.persistence.transaction.readers import consistent_read
+from liqheat_nautilus.persistence.transaction.staging import (
     CatalogTransaction,
     catalog_transaction,
     file_name_for,
 )
+
+STEP_HOOK: Callable[[str], None] | None = None
+"""Called with the name of every step boundary of a write (``"staged"``, ``"journal"``, ``"remove:0"``, ...).
+
+For fault-injection tests only: a hook that kills the process or raises at a chosen step shows what a crash there
+leaves behind. Set it on this package (``transaction.STEP_HOOK = hook``); every module reads it from here."""
 
 __all__ = [
     "COMMITTED_FLAG", "CONTROL_DIR", "FORMAT", "FORMAT_VERSION", "JOURNAL_NAME", "LOCK_NAME", "MANIFEST_NAME",

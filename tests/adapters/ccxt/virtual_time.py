@@ -105,3 +105,15 @@ class VirtualTime:
         if self._parked is None:
             self._parked = asyncio.Event()
         return self._parked
+
+
+def run_poller_for(loop: asyncio.AbstractEventLoop, poller, virtual: VirtualTime, seconds: float,
+                   sleepers: int) -> None:
+    """Connect ``poller``, run ``virtual`` time for ``seconds`` with ``sleepers`` poll loops parked, disconnect."""
+
+    async def run() -> None:
+        await poller._connect()
+        await virtual.run_for(seconds, sleepers=sleepers)
+        await poller._disconnect()
+
+    loop.run_until_complete(run())
