@@ -41,7 +41,7 @@ from tests.adapters.ccxt.emulators import (
     SyntheticSeries,
 )
 from tests.adapters.ccxt.recorded_server import RecordedExchangeServer
-from tests.adapters.ccxt.virtual_time import VirtualTime, run_poller_for
+from tests.adapters.ccxt.virtual_time import VirtualTime
 
 NS = 1_000_000  # ns per ms
 
@@ -352,8 +352,7 @@ def test_bybit_five_minute_records_are_not_stale_between_records(loop, servers):
     virtual = VirtualTime()
     poller, _, _ = _poller(loop, [BYBIT, OKX], {"bybit": bybit_server.url, "okx": okx_server.url}, virtual,
                            interval_secs=0.05, stale_after_secs=0.3)
-
-    run_poller_for(loop, poller, virtual, 1.0, sleepers=2)
+    virtual.run_poller(loop, poller, 1.0, sleepers=2)
     st_bybit, st_okx = poller.status[BYBIT.key], poller.status[OKX.key]
     # polled at 0, 0.05, ..., 1.0 s: one new record, then 20 repeats
     assert (st_bybit.published, st_bybit.repeats) == (st_okx.published, st_okx.repeats) == (1, 20)
