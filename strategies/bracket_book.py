@@ -11,7 +11,7 @@ from liqheat_nautilus.signals import TradeSignal
 @dataclass
 class Bracket:
     """
-    The three orders of one entry and the record that produced them.
+    One bracket: its entry, stop-loss and take-profit orders, and the ``ENTER`` record behind them.
 
     Attributes
     ----------
@@ -39,7 +39,7 @@ class Bracket:
 
     def sibling(self, child_id: ClientOrderId) -> ClientOrderId:
         """
-        The other child of the pair.
+        Return the other child of the pair.
 
         Parameters
         ----------
@@ -70,7 +70,7 @@ class BracketBook:
         self.children: dict[ClientOrderId, Bracket] = {}
 
     def __len__(self) -> int:
-        """The number of working entries."""
+        """Return the number of working entries."""
         return len(self.entries)
 
     def add(self, bracket: Bracket) -> None:

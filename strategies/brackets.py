@@ -53,7 +53,7 @@ ENTRY_ORDER_SIDE = {PositionSide.LONG: OrderSide.BUY, PositionSide.SHORT: OrderS
 
 class BracketStrategyConfig(StrategyConfig, frozen=True):
     """
-    Settings of :class:`BracketStrategy`.
+    Settings of :class:`BracketStrategy`: the instrument, position limit, time stop and order handling.
 
     Parameters
     ----------
@@ -135,16 +135,16 @@ class BracketStrategy(Strategy):
     # -- state ---------------------------------------------------------------------------------------------
 
     def open_positions(self) -> list:
-        """This strategy's open positions in the instrument."""
+        """Return the strategy's open positions in the instrument."""
         return self.cache.positions_open(instrument_id=self.config.instrument_id, strategy_id=self.id)
 
     def has_capacity(self) -> bool:
-        """Whether another entry is allowed (open positions + working entries < ``max_positions``)."""
+        """Return whether another entry is allowed (open positions + working entries < ``max_positions``)."""
         return len(self.open_positions()) + len(self.brackets) < self.config.max_positions
 
     def market_context(self) -> tuple[float, float, Sentiment]:
         """
-        The support and resistance prices and the sentiment written into each record (override).
+        Return the support and resistance prices and the sentiment written into each record (override).
 
         Returns
         -------
@@ -302,7 +302,7 @@ class BracketStrategy(Strategy):
                 self.cancel_order(order)
 
     def _record_follow_up(self, bracket: Bracket, action: SignalAction, reason: str, **fields) -> None:
-        """A record about a bracket's entry (rejected, partly filled), its fields taken from the ``ENTER``."""
+        """Record what became of a bracket's entry (rejected, partly filled), with the fields of its ``ENTER``."""
         s = bracket.signal
         values = {"entry": s.entry, "stop_loss": s.stop_loss, "take_profit": s.take_profit, "quantity": s.quantity,
                   "confidence": s.confidence, "cluster_id": s.cluster_id, **fields}
@@ -311,7 +311,7 @@ class BracketStrategy(Strategy):
     # -- events --------------------------------------------------------------------------------------------
 
     def on_order_denied(self, event: OrderDenied) -> None:
-        """An entry denied by the risk engine is recorded as ``REJECTED``.
+        """Record an entry denied by the risk engine as ``REJECTED`` (and free its slot).
 
         Parameters
         ----------
@@ -321,7 +321,9 @@ class BracketStrategy(Strategy):
         self._entry_failed(event.client_order_id, f"denied: {event.reason}")
 
     def on_order_rejected(self, event: OrderRejected) -> None:
-        """Entry rejected: ``REJECTED`` record. Stop-loss rejected: close the unprotected position. A rejected
+        """Handle a rejected order of a bracket.
+
+        Entry rejected: a ``REJECTED`` record. Stop-loss rejected: close the unprotected position. A rejected
         take-profit leaves the position with its stop-loss.
 
         Parameters
@@ -341,7 +343,7 @@ class BracketStrategy(Strategy):
             self.exit_all(f"stop-loss rejected: {event.reason}")
 
     def on_order_filled(self, event: OrderFilled) -> None:
-        """A fully filled entry stops being 'working'; a child's fill ends the bracket's bookkeeping.
+        """Stop tracking a fully filled entry as working; end the bracket's bookkeeping on a child's fill.
 
         Parameters
         ----------
@@ -358,7 +360,9 @@ class BracketStrategy(Strategy):
             self.brackets.drop_children(self.brackets.children[event.client_order_id])
 
     def on_order_canceled(self, event: OrderCanceled) -> None:
-        """A partially filled entry that is canceled leaves a position: size its children to the filled quantity
+        """Handle a canceled order of a bracket.
+
+        A partially filled entry that is canceled leaves a position: its children are sized to the filled quantity
         (``PARTIAL_FILL`` record). A child canceled while its position is open and not being closed by the
         strategy (e.g. by a venue that cancels an entry's children with it) is submitted again.
 
@@ -370,13 +374,7 @@ class BracketStrategy(Strategy):
         self._order_ended(event.client_order_id, "canceled")
 
     def on_order_expired(self, event: OrderExpired) -> None:
-        """As :meth:`on_order_canceled`.
-
-        Parameters
-        ----------
-        event : OrderExpired
-            The event.
-        """
+        """Handle an expired order of a bracket as :meth:`on_order_canceled` handles a canceled one."""
         self._order_ended(event.client_order_id, "expired")
 
     def on_position_closed(self, event: PositionClosed) -> None:
@@ -447,8 +445,10 @@ class BracketStrategy(Strategy):
             self.brackets.drop_children(bracket)
 
     def _open_position_of(self, bracket: Bracket):
-        """The position the bracket's entry opened if it is still open and the strategy is not closing it, else
-        ``None`` (a netting position id is reused by later positions: those have another opening order)."""
+        """Return the position the bracket's entry opened while it is open and not being closed, else ``None``.
+
+        A netting position id is reused by later positions: those have another opening order.
+        """
         position = self.cache.position_for_order(bracket.entry_id)
         if (position is None or position.is_closed or position.id in self._closing
                 or position.opening_order_id != bracket.entry_id):
@@ -480,7 +480,7 @@ class BracketStrategy(Strategy):
         self.submit_order(order, position_id=position.id)
 
     def _copy_child(self, child, quantity):
-        """A reduce-only copy of a stop-loss or take-profit for ``quantity``, ``None`` for another order type."""
+        """Return a reduce-only copy of a stop-loss or take-profit for ``quantity``, ``None`` for other types."""
         iid = self.config.instrument_id
         if child.order_type == OrderType.STOP_MARKET:
             return self.order_factory.stop_market(iid, child.side, quantity, child.trigger_price,

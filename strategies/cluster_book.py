@@ -89,22 +89,24 @@ class ClusterBook:
 
     def zones(self) -> list[tuple[float, float]]:
         """
-        The ``(price_low, price_high)`` of every live cluster.
+        Return the ``(price_low, price_high)`` of every live cluster.
 
         Returns
         -------
         list[tuple[float, float]]
+            Price zones (quote currency), in the order the clusters were first reported.
         """
         return [(c.price_low, c.price_high) for c in self.clusters.values()]
 
-    def nearest(self, side: Side, price: float, min_strength: float = 0.0) -> LiquidationCluster | None:
+    def ahead(self, price: float, min_strength: float = 0.0) -> list[LiquidationCluster]:
         """
-        The nearest cluster of a side on its own side of price: long-side below, short-side above.
+        Return the live clusters price has yet to reach: long-side below ``price``, short-side above.
+
+        Long positions are liquidated when price falls to their level, short positions when it rises to it, so a
+        cluster on its own side of price is one that a move can still trigger.
 
         Parameters
         ----------
-        side : Side
-            The liquidated side (``LONG``: levels below price; ``SHORT``: above).
         price : float
             Current price.
         min_strength : float, default 0.0
@@ -112,39 +114,39 @@ class ClusterBook:
 
         Returns
         -------
-        LiquidationCluster or None
+        list[LiquidationCluster]
+            In the order the clusters were first reported.
         """
-        sign = 1.0 if Side(side) == Side.SHORT else -1.0
-        beyond = [c for c in self.clusters.values()
-                  if c.side == side and sign * (c.price_level - price) > 0 and c.strength >= min_strength]
-        return min(beyond, key=lambda c: sign * c.price_level, default=None)
+        def is_ahead(c: LiquidationCluster) -> bool:
+            return c.price_level > price if c.side == Side.SHORT else c.price_level < price
 
-    def support(self, price: float, min_strength: float = 0.0) -> LiquidationCluster | None:
+        return [c for c in self.clusters.values() if c.strength >= min_strength and is_ahead(c)]
+
+    def nearest(self, side: Side, price: float, min_strength: float = 0.0) -> LiquidationCluster | None:
         """
-        The nearest ``LONG``-side cluster whose level is below ``price`` (:meth:`nearest`).
+        Return the nearest cluster of a side among those :meth:`ahead` of price.
 
         Parameters
         ----------
-        price : float
-        min_strength : float, default 0.0
+        side : Side
+            The liquidated side (``LONG``: levels below price; ``SHORT``: above).
+        price, min_strength : float
+            As in :meth:`ahead`.
 
         Returns
         -------
         LiquidationCluster or None
+            ``None`` when there is none.
         """
+        side = Side(side)
+        sign = 1.0 if side == Side.SHORT else -1.0  # the nearest short-side level is the lowest, long-side the highest
+        return min((c for c in self.ahead(price, min_strength) if c.side == side),
+                   key=lambda c: sign * c.price_level, default=None)
+
+    def support(self, price: float, min_strength: float = 0.0) -> LiquidationCluster | None:
+        """Return the nearest ``LONG``-side cluster below ``price``: ``nearest(Side.LONG, price, min_strength)``."""
         return self.nearest(Side.LONG, price, min_strength)
 
     def resistance(self, price: float, min_strength: float = 0.0) -> LiquidationCluster | None:
-        """
-        The nearest ``SHORT``-side cluster whose level is above ``price`` (:meth:`nearest`).
-
-        Parameters
-        ----------
-        price : float
-        min_strength : float, default 0.0
-
-        Returns
-        -------
-        LiquidationCluster or None
-        """
+        """Return the nearest ``SHORT``-side cluster above ``price``: ``nearest(Side.SHORT, price, min_strength)``."""
         return self.nearest(Side.SHORT, price, min_strength)

@@ -10,14 +10,16 @@ from nautilus_trader.model.enums import PositionSide
 
 from liqheat_nautilus.core.enums import Side
 from liqheat_nautilus.data import LiquidationMapSnapshot
-from strategies.cluster_strategy import ClusterStrategy, ClusterStrategyConfig, trade_toward
+from strategies.cluster_strategy import ClusterStrategy, ClusterStrategyConfig, pct_away, trade_toward
 from strategies.stops import direction
 
 
 class ClusterBreakoutConfig(ClusterStrategyConfig, frozen=True):
     """
-    Configuration of :class:`ClusterBreakoutStrategy` (plus the shared fields of
-    :class:`~strategies.cluster_strategy.ClusterStrategyConfig`; ``time_stop_minutes`` defaults to 240 here).
+    Configuration of :class:`ClusterBreakoutStrategy`: which cleared clusters to follow and how to exit.
+
+    Plus the shared fields of :class:`~strategies.cluster_strategy.ClusterStrategyConfig` (``time_stop_minutes``
+    defaults to 240 here).
 
     Parameters
     ----------
@@ -53,17 +55,11 @@ class ClusterBreakoutStrategy(ClusterStrategy):
     Parameters
     ----------
     config : ClusterBreakoutConfig
-        The configuration.
+        The cleared clusters to follow, the chase limit, the trailing stop and the targets.
     """
 
     def on_map_update(self, snapshot: LiquidationMapSnapshot) -> None:
-        """Enter on the strongest qualifying cluster this update cleared.
-
-        Parameters
-        ----------
-        snapshot : LiquidationMapSnapshot
-            The update's snapshot; its clusters are in ``self.book``.
-        """
+        """Enter on the strongest qualifying cluster this update cleared, in the direction of the break."""
         if not self.has_capacity() or not self.book.cleared:
             return
         cfg = self.config
@@ -76,8 +72,7 @@ class ClusterBreakoutStrategy(ClusterStrategy):
             if cleared.strength < cfg.min_strength or c.notional_usd < cfg.min_notional_usd:
                 continue
             # continuation still holds: price beyond the zone, not too far
-            edge_ratio = price / c.price_high - 1.0 if c.side == Side.SHORT else 1.0 - price / c.price_low
-            beyond = edge_ratio * 100.0
+            beyond = pct_away(c.price_high, price) if c.side == Side.SHORT else -pct_away(c.price_low, price)
             if 0.0 < beyond <= cfg.max_chase_pct:
                 candidates.append(cleared)
         if not candidates:

@@ -5,6 +5,8 @@
   :class:`~strategies.cluster_book.ClusterBook`; subclasses decide in :meth:`ClusterStrategy.on_map_update`;
 - stops outside every cluster, behind a chosen cluster or behind the nearest cluster on the stop side
   (:mod:`strategies.stops`);
+- the playbook's "trade toward a cluster" entry, written once (:meth:`ClusterStrategy.enter_toward`: take-profit at
+  the cluster, stop behind the nearest cluster on the other side);
 - risk per trade as a fraction of equity (size from the stop distance, rounded to the size increment, capped by
   ``max_leverage``), optionally scaled by an :class:`~strategies.oi_sizer.OISizer`;
 - bracket orders and their life (rejects, partial fills, time stop, records):
@@ -31,7 +33,7 @@ from strategies.stops import direction, stop_behind_zone, stop_outside_zones, st
 
 def trade_toward(cluster_side: Side) -> PositionSide:
     """
-    The trade that moves with price toward a cluster of liquidations.
+    Return the trade that moves with price toward a cluster of liquidations.
 
     Short positions are liquidated above price (a rise forces their buy-backs), long positions below it.
 
@@ -48,11 +50,29 @@ def trade_toward(cluster_side: Side) -> PositionSide:
     return PositionSide.LONG if Side(cluster_side) == Side.SHORT else PositionSide.SHORT
 
 
+def pct_away(price: float, level: float) -> float:
+    """
+    Return the signed distance from ``price`` to ``level`` in percent of ``price``.
+
+    Parameters
+    ----------
+    price, level : float
+        Prices (> 0).
+
+    Returns
+    -------
+    float
+        ``(level / price - 1) x 100``: positive when ``level`` is above ``price``.
+    """
+    return (level / price - 1.0) * 100.0
+
+
 class ClusterStrategyConfig(BracketStrategyConfig, frozen=True):
     """
-    Settings shared by every liquidation-map strategy (plus those of
-    :class:`~strategies.brackets.BracketStrategyConfig`: ``instrument_id``, ``bar_type``, ``max_positions``,
-    ``time_stop_minutes``, ``emulation_trigger``, ``flatten_on_stop``, ``log_signals``).
+    Settings shared by every liquidation-map strategy: risk sizing and stop placement.
+
+    Plus those of :class:`~strategies.brackets.BracketStrategyConfig`: ``instrument_id``, ``bar_type``,
+    ``max_positions``, ``time_stop_minutes``, ``emulation_trigger``, ``flatten_on_stop``, ``log_signals``.
 
     Parameters
     ----------
@@ -202,8 +222,10 @@ class ClusterStrategy(BracketStrategy):
 
     def equity(self) -> float:
         """
-        Account equity in the instrument's settlement currency: total balance plus the unrealized PnL of the
-        instrument's open positions (:func:`~liqheat_nautilus.equity.instrument_equity`).
+        Return the account equity in the instrument's settlement currency.
+
+        Total balance plus the unrealized PnL of the instrument's open positions
+        (:func:`~liqheat_nautilus.equity.instrument_equity`).
 
         Returns
         -------
@@ -214,7 +236,7 @@ class ClusterStrategy(BracketStrategy):
 
     def levels(self) -> tuple[float, float]:
         """
-        The nearest support (long-side cluster below) and resistance (short-side cluster above) levels.
+        Return the nearest support (long-side cluster below) and resistance (short-side cluster above) levels.
 
         Returns
         -------
@@ -228,11 +250,13 @@ class ClusterStrategy(BracketStrategy):
 
     def market_context(self) -> tuple[float, float, Sentiment]:
         """
-        The levels and the sentiment of the latest snapshot's magnet bias, for the records.
+        Return the levels and the sentiment of the latest snapshot's magnet bias, for the records.
 
         Returns
         -------
         tuple[float, float, Sentiment]
+            ``(support, resistance, sentiment)``: :meth:`levels` and the magnet bias's sentiment (``NEUTRAL``
+            before the first snapshot).
         """
         snapshot = self.book.snapshot
         return (*self.levels(), sentiment_from_bias(snapshot.bias) if snapshot is not None else Sentiment.NEUTRAL)
@@ -241,7 +265,7 @@ class ClusterStrategy(BracketStrategy):
 
     def stop_beyond(self, entry: float, side: PositionSide, initial_stop: float | None = None) -> float | None:
         """
-        A stop-loss outside every live cluster (see :func:`strategies.stops.stop_outside_zones`).
+        Return a stop-loss outside every live cluster (see :func:`strategies.stops.stop_outside_zones`).
 
         Parameters
         ----------
@@ -265,7 +289,7 @@ class ClusterStrategy(BracketStrategy):
 
     def stop_behind(self, cluster: LiquidationCluster, side: PositionSide) -> float | None:
         """
-        A stop ``stop_buffer_pct`` beyond the cluster's far edge on the stop side, moved outside every cluster.
+        Return a stop ``stop_buffer_pct`` beyond the cluster's far edge on the stop side, outside every cluster.
 
         Parameters
         ----------
@@ -284,8 +308,10 @@ class ClusterStrategy(BracketStrategy):
 
     def stop_behind_nearest(self, side: PositionSide) -> float | None:
         """
-        A stop behind the nearest cluster on the stop side (support for a long, resistance for a short) when
-        its far edge lies within ``max_stop_pct`` of price, else ``default_stop_pct`` away; outside every cluster.
+        Return a stop behind the nearest cluster on the stop side, else ``default_stop_pct`` away.
+
+        The cluster behind a long is the support, behind a short the resistance; it is used when its far edge
+        lies within ``max_stop_pct`` of price. Either way the stop ends outside every cluster.
 
         Parameters
         ----------
@@ -301,7 +327,7 @@ class ClusterStrategy(BracketStrategy):
         behind = self.book.support(price) if side == PositionSide.LONG else self.book.resistance(price)
         if behind is not None:
             edge = stop_side_edge(behind.price_low, behind.price_high, side)
-            if abs(edge / price - 1.0) * 100.0 <= self.config.max_stop_pct:
+            if abs(pct_away(price, edge)) <= self.config.max_stop_pct:
                 return self.stop_behind(behind, side)
         return self.stop_beyond(price, side)
 
@@ -309,8 +335,11 @@ class ClusterStrategy(BracketStrategy):
 
     def quantity_for(self, side: PositionSide, entry: float, stop: float) -> tuple[Decimal, str]:
         """
-        The entry quantity: fixed or risk-based, times the OI sizer's multiplier when configured, capped at
-        ``max_leverage`` x equity of notional (Nautilus' ``Instrument.notional_value``).
+        Return the entry quantity and how it was sized.
+
+        Fixed (``trade_size``) or risk-based (:func:`~strategies.sizing.risk_quantity`), times the OI sizer's
+        multiplier when configured, capped at ``max_leverage`` x equity of notional (Nautilus'
+        ``Instrument.notional_value``).
 
         Parameters
         ----------
@@ -379,8 +408,7 @@ class ClusterStrategy(BracketStrategy):
         cluster_id : int, optional
             The cluster behind the trade.
         trailing_offset_bps : float, default 0.0
-            When > 0 the stop-loss is a trailing stop (``TRAILING_STOP_MARKET``) this many basis points behind
-            the market, starting at ``stop_loss``.
+            As in :meth:`~strategies.brackets.BracketStrategy.submit_bracket` (> 0: a trailing stop-loss).
 
         Returns
         -------
@@ -413,3 +441,26 @@ class ClusterStrategy(BracketStrategy):
                              **common)
         self.submit_bracket(side, quantity, stop_loss, take_profit, record, trailing_offset_bps)
         return True
+
+    def enter_toward(self, target: LiquidationCluster, reason: str) -> bool:
+        """
+        Trade toward a cluster: take-profit at its level, stop behind the nearest cluster on the other side.
+
+        The side is :func:`trade_toward` the cluster's side, the stop :meth:`stop_behind_nearest`, the confidence
+        the cluster's strength.
+
+        Parameters
+        ----------
+        target : LiquidationCluster
+            The cluster price is expected to reach.
+        reason : str
+            Why (goes into the record).
+
+        Returns
+        -------
+        bool
+            As :meth:`enter`.
+        """
+        side = trade_toward(target.side)
+        return self.enter(side, self.stop_behind_nearest(side), target.price_level, confidence=target.strength,
+                          reason=reason, cluster_id=target.cluster_id)

@@ -10,15 +10,15 @@ Take-profit at the cluster's ``price_level``; stop-loss beyond the nearest clust
 ``default_stop_pct`` away when there is none within ``max_stop_pct``), never inside a known cluster.
 """
 
-from liqheat_nautilus.core.enums import Side
 from liqheat_nautilus.data import LiquidationMapSnapshot
-from strategies.cluster_strategy import ClusterStrategy, ClusterStrategyConfig, trade_toward
+from strategies.cluster_strategy import ClusterStrategy, ClusterStrategyConfig, pct_away
 
 
 class LiquidationHuntConfig(ClusterStrategyConfig, frozen=True):
     """
-    Configuration of :class:`LiquidationHuntStrategy` (plus the shared fields of
-    :class:`~strategies.cluster_strategy.ClusterStrategyConfig`).
+    Configuration of :class:`LiquidationHuntStrategy`: which clusters are worth trading toward.
+
+    Plus the shared fields of :class:`~strategies.cluster_strategy.ClusterStrategyConfig`.
 
     Parameters
     ----------
@@ -52,29 +52,16 @@ class LiquidationHuntStrategy(ClusterStrategy):
     """
 
     def on_map_update(self, snapshot: LiquidationMapSnapshot) -> None:
-        """Pick the strongest qualifying cluster and enter toward it.
-
-        Parameters
-        ----------
-        snapshot : LiquidationMapSnapshot
-            The update's snapshot; its clusters are in ``self.book``.
-        """
+        """Enter toward the strongest qualifying cluster ahead of price (nearest on ties)."""
         if not self.has_capacity():
             return
         cfg = self.config
         price = self.price
-        candidates = [
-            c for c in self.book.clusters.values()
-            if c.strength >= cfg.min_strength
-            and cfg.min_distance_pct <= abs(c.price_level / price - 1.0) * 100.0 < cfg.max_distance_pct
-            and c.notional_usd >= cfg.min_notional_usd
-            and ((c.side == Side.SHORT and c.price_level > price) or (c.side == Side.LONG and c.price_level < price))
-        ]
+        candidates = [c for c in self.book.ahead(price, cfg.min_strength)
+                      if cfg.min_distance_pct <= abs(pct_away(price, c.price_level)) < cfg.max_distance_pct
+                      and c.notional_usd >= cfg.min_notional_usd]
         if not candidates:
             return
         target = max(candidates, key=lambda c: (c.strength, -abs(c.price_level - price)))
-        side = trade_toward(target.side)
-        reason = (f"{target.side}-side cluster {100.0 * (target.price_level / price - 1.0):+.2f}% away, "
-                  f"{target.notional_usd:,.0f} USD, strength {target.strength:.2f}")
-        self.enter(side, self.stop_behind_nearest(side), target.price_level, confidence=target.strength,
-                   reason=reason, cluster_id=target.cluster_id)
+        self.enter_toward(target, f"{target.side}-side cluster {pct_away(price, target.price_level):+.2f}% away, "
+                                  f"{target.notional_usd:,.0f} USD, strength {target.strength:.2f}")

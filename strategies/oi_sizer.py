@@ -141,7 +141,7 @@ class OISizer:
 
     def decisive_ratio(self, long_usd: float, short_usd: float) -> tuple[float, str]:
         """
-        The ratio the skew is decided with, and what it is.
+        Return the ratio the skew is decided with, and what it is.
 
         Parameters
         ----------
@@ -160,7 +160,7 @@ class OISizer:
 
     def tier_multiplier(self, total_oi_usd: float) -> float:
         """
-        The open-interest tier multiplier.
+        Return the open-interest tier multiplier.
 
         Parameters
         ----------
@@ -180,7 +180,7 @@ class OISizer:
     @staticmethod
     def liquidation_ratio(long_usd: float, short_usd: float) -> float:
         """
-        The map's long/short liquidation ratio.
+        Return the map's long/short liquidation ratio.
 
         Parameters
         ----------
@@ -198,7 +198,7 @@ class OISizer:
 
     def skew(self, side: PositionSide, long_usd: float, short_usd: float) -> float:
         """
-        The imbalance skew for a trade direction.
+        Return the imbalance skew for a trade direction.
 
         Parameters
         ----------
@@ -230,7 +230,7 @@ class OISizer:
 
     def multiplier(self, side: PositionSide, total_oi_usd: float, long_usd: float, short_usd: float) -> float:
         """
-        Total size multiplier: tier multiplier x skew.
+        Return the total size multiplier: tier multiplier x skew.
 
         Parameters
         ----------
@@ -248,8 +248,10 @@ class OISizer:
     def size(self, base_size: Decimal, side: PositionSide, total_oi_usd: float, long_usd: float,
              short_usd: float) -> float:
         """
-        The scaled size (not rounded: round with the instrument's increment, e.g.
-        :func:`strategies.sizing.round_quantity`).
+        Return the scaled size, ``base_size x`` :meth:`multiplier`.
+
+        The result is not rounded: round it with the instrument's increment, e.g.
+        :func:`strategies.sizing.round_quantity`.
 
         Parameters
         ----------

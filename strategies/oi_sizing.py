@@ -11,18 +11,18 @@ liquidation ratio.
 
 from nautilus_trader.core.data import Data
 from nautilus_trader.model.data import CustomData, DataType
-from nautilus_trader.model.enums import PositionSide
 
 from liqheat_nautilus.core.enums import Bias
 from liqheat_nautilus.data import LiquidationMapSnapshot, LongShortRatio
-from strategies.cluster_strategy import ClusterStrategy, ClusterStrategyConfig
+from strategies.cluster_strategy import ClusterStrategy, ClusterStrategyConfig, pct_away
 from strategies.oi_sizer import OISizerConfig
 
 
 class OISizedMagnetConfig(ClusterStrategyConfig, frozen=True):
     """
-    Configuration of :class:`OISizedMagnetStrategy` (plus the shared fields of
-    :class:`~strategies.cluster_strategy.ClusterStrategyConfig`).
+    Configuration of :class:`OISizedMagnetStrategy`: the sizer and the target cluster's strength and distance.
+
+    Plus the shared fields of :class:`~strategies.cluster_strategy.ClusterStrategyConfig`.
 
     Parameters
     ----------
@@ -90,26 +90,17 @@ class OISizedMagnetStrategy(ClusterStrategy):
         super().on_data(data)
 
     def on_map_update(self, snapshot: LiquidationMapSnapshot) -> None:
-        """Enter in the bias direction toward the nearest qualifying cluster.
-
-        Parameters
-        ----------
-        snapshot : LiquidationMapSnapshot
-            The update's snapshot; its clusters are in ``self.book``.
-        """
+        """Enter in the bias direction toward the nearest qualifying cluster (bias ``UP``: above, ``DOWN``: below)."""
         if not self.has_capacity() or snapshot.bias not in (Bias.UP, Bias.DOWN):
             return
         cfg = self.config
         price = self.price
-        side = PositionSide.LONG if snapshot.bias == Bias.UP else PositionSide.SHORT
-        target = (self.book.resistance(price, cfg.min_strength) if side == PositionSide.LONG
+        target = (self.book.resistance(price, cfg.min_strength) if snapshot.bias == Bias.UP
                   else self.book.support(price, cfg.min_strength))
         if target is None:
             return
-        distance = abs(target.price_level / price - 1.0) * 100.0
+        distance = abs(pct_away(price, target.price_level))
         if not cfg.min_distance_pct <= distance <= cfg.max_distance_pct:
             return
-        reason = (f"magnet bias {snapshot.bias} (net {snapshot.magnet_net:,.0f}); nearest {target.side}-side "
-                  f"cluster {distance:.2f}% away, strength {target.strength:.2f}")
-        self.enter(side, self.stop_behind_nearest(side), target.price_level, confidence=target.strength,
-                   reason=reason, cluster_id=target.cluster_id)
+        self.enter_toward(target, f"magnet bias {snapshot.bias} (net {snapshot.magnet_net:,.0f}); nearest "
+                                  f"{target.side}-side cluster {distance:.2f}% away, strength {target.strength:.2f}")

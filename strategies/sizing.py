@@ -53,7 +53,7 @@ def risk_quantity(
     max_leverage: float = 0.0,
 ) -> Decimal:
     """
-    The quantity that loses ``risk_fraction`` of ``equity`` if the stop is hit, rounded down to the size increment.
+    Return the quantity that loses ``risk_fraction`` of ``equity`` at the stop, rounded down to the size increment.
 
     The loss per unit is the change of its notional value between entry and stop,
     ``|unit_notional(entry) - unit_notional(stop)|`` (linear: ``multiplier x |entry - stop|`` in the quote
@@ -100,7 +100,7 @@ def risk_quantity(
 
 def leverage_cap(instrument: Instrument, equity: float, max_leverage: float, entry: float) -> float:
     """
-    The largest quantity whose notional value at ``entry`` is at most ``max_leverage x equity``.
+    Return the largest quantity whose notional value at ``entry`` is at most ``max_leverage x equity``.
 
     Parameters
     ----------

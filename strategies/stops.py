@@ -15,7 +15,7 @@ from nautilus_trader.model.enums import PositionSide
 
 def direction(side: PositionSide) -> int:
     """
-    The sign of a position side.
+    Return the sign of a position side.
 
     Parameters
     ----------
@@ -41,7 +41,7 @@ def direction(side: PositionSide) -> int:
 
 def stop_side_edge(price_low: float, price_high: float, side: PositionSide) -> float:
     """
-    The edge of a zone on a position's stop side: ``price_low`` for a long, ``price_high`` for a short.
+    Return the edge of a zone on a position's stop side: ``price_low`` for a long, ``price_high`` for a short.
 
     Parameters
     ----------
@@ -59,7 +59,7 @@ def stop_side_edge(price_low: float, price_high: float, side: PositionSide) -> f
 
 def stop_behind_zone(price_low: float, price_high: float, side: PositionSide, buffer_pct: float) -> float:
     """
-    A stop just beyond a zone's far edge on the stop side.
+    Return a stop just beyond a zone's far edge on the stop side.
 
     Parameters
     ----------

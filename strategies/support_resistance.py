@@ -12,14 +12,15 @@ from nautilus_trader.model.data import Bar
 from nautilus_trader.model.enums import PositionSide
 
 from liqheat_nautilus.data import LiquidationMapSnapshot
-from strategies.cluster_strategy import ClusterStrategy, ClusterStrategyConfig
+from strategies.cluster_strategy import ClusterStrategy, ClusterStrategyConfig, pct_away
 from strategies.stops import direction, stop_side_edge
 
 
 class SupportResistanceConfig(ClusterStrategyConfig, frozen=True):
     """
-    Configuration of :class:`SupportResistanceStrategy` (plus the shared fields of
-    :class:`~strategies.cluster_strategy.ClusterStrategyConfig`).
+    Configuration of :class:`SupportResistanceStrategy`: which levels count, the entry zone and the exits.
+
+    Plus the shared fields of :class:`~strategies.cluster_strategy.ClusterStrategyConfig`.
 
     Parameters
     ----------
@@ -46,7 +47,7 @@ class SupportResistanceStrategy(ClusterStrategy):
     Parameters
     ----------
     config : SupportResistanceConfig
-        The configuration.
+        The levels' minimum strength, the entry zone, the fallback target and the break exit.
     """
 
     def __init__(self, config: SupportResistanceConfig) -> None:
@@ -59,13 +60,7 @@ class SupportResistanceStrategy(ClusterStrategy):
         self._break_level = None
 
     def on_map_update(self, snapshot: LiquidationMapSnapshot) -> None:
-        """Enter on the nearer qualifying level when price is in its entry zone.
-
-        Parameters
-        ----------
-        snapshot : LiquidationMapSnapshot
-            The update's snapshot; its clusters are in ``self.book``.
-        """
+        """Enter on the nearer qualifying level when price is in its entry zone."""
         if not self.has_capacity():
             return
         cfg = self.config
@@ -73,9 +68,9 @@ class SupportResistanceStrategy(ClusterStrategy):
         support = self.book.support(price, cfg.min_strength)
         resistance = self.book.resistance(price, cfg.min_strength)
         setups = []
-        if support is not None and (price / support.price_level - 1.0) * 100.0 <= cfg.entry_zone_pct:
+        if support is not None and pct_away(support.price_level, price) <= cfg.entry_zone_pct:
             setups.append((price - support.price_level, PositionSide.LONG, support, resistance))
-        if resistance is not None and (1.0 - price / resistance.price_level) * 100.0 <= cfg.entry_zone_pct:
+        if resistance is not None and -pct_away(resistance.price_level, price) <= cfg.entry_zone_pct:
             setups.append((resistance.price_level - price, PositionSide.SHORT, resistance, support))
         if not setups:
             return
@@ -84,7 +79,7 @@ class SupportResistanceStrategy(ClusterStrategy):
         stop = self.stop_behind(level, side)
         reason = (f"{'support' if sign > 0 else 'resistance'} {level.price_level:.4f} "
                   f"({level.side}-side, strength {level.strength:.2f}) "
-                  f"{abs(price / level.price_level - 1.0) * 100.0:.2f}% away")
+                  f"{abs(pct_away(level.price_level, price)):.2f}% away")
         if opposite is not None:
             take_profit = opposite.price_level
             reason += f"; target the opposite level {take_profit:.4f}"
@@ -98,13 +93,7 @@ class SupportResistanceStrategy(ClusterStrategy):
             self._break_level = (sign, stop_side_edge(level.price_low, level.price_high, side))
 
     def on_price(self, bar: Bar) -> None:
-        """Close at market when a bar closes beyond the defended level (a break).
-
-        Parameters
-        ----------
-        bar : Bar
-            The latest bar of ``config.bar_type``.
-        """
+        """Close at market when a bar of ``config.bar_type`` closes beyond the defended level (a break)."""
         if self._break_level is None:
             return
         if not self.open_positions():

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from liqheat_nautilus.backtest.config import BacktestFile
 from liqheat_nautilus.backtest.metrics import ComparisonRow, buy_and_hold_row, format_table
@@ -34,7 +35,7 @@ class Comparison:
 
     def text(self) -> str:
         """
-        The printable comparison: span, the table, and where the reports are.
+        Return the printable comparison: span, the table, and where the reports are.
 
         Returns
         -------
@@ -95,22 +96,24 @@ def run_all(
         raise ValueError(f"backtest files must share catalog, instrument, bars and span to be compared: {keys}")
     comparison = Comparison()
     with contextlib.ExitStack() as stack:
-        progress = task = None
+        progress: Progress | None = None
+        task: TaskID | None = None
         if show_progress and len(specs) > 1:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
             progress = stack.enter_context(Progress(TextColumn("backtests {task.description}"), BarColumn(),
                                                     MofNCompleteColumn(), TimeElapsedColumn(), transient=True))
             task = progress.add_task("", total=len(specs))
         for spec in specs:
-            if progress is not None:
+            if progress is not None and task is not None:
                 progress.update(task, description=spec.name)
             outcome = run_backtest(spec, log_level=log_level, results_dir=results_dir, show_progress=show_progress)
             comparison.outcomes.append(outcome)
-            comparison.rows.append(outcome.row)
-            if progress is not None:
+            if outcome.row is not None:  # run_backtest sets it on every run it returns
+                comparison.rows.append(outcome.row)
+            if progress is not None and task is not None:
                 progress.advance(task)
-    comparison.rows.append(buy_and_hold_row(comparison.outcomes[0].run_stats))
+    first_stats = comparison.outcomes[0].run_stats
+    if first_stats is not None:  # likewise
+        comparison.rows.append(buy_and_hold_row(first_stats))
     if results_dir is not None:
         folder = results_folder(Path(results_dir), "comparison")
         pd.DataFrame([r.to_dict() for r in comparison.rows]).to_csv(folder / "comparison.csv", index=False)

@@ -7,6 +7,7 @@ paths and config fields (:func:`liqheat_nautilus.components.check_component`). E
 file and the field.
 """
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -26,7 +27,7 @@ from nautilus_trader.model.enums import AccountType, OmsType
 from nautilus_trader.model.identifiers import InstrumentId
 
 from liqheat_nautilus import validation
-from liqheat_nautilus.components import ComponentSection, check_component
+from liqheat_nautilus.components import ComponentKind, ComponentSection, check_component
 from liqheat_nautilus.core.params import MapParams
 from liqheat_nautilus.paths import project_root
 from liqheat_nautilus.recording import streaming_config
@@ -145,14 +146,16 @@ class BacktestFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         return f"{self.data.instrument_id}-{self.data.bar_spec}-EXTERNAL"
 
     def catalog_path(self) -> Path:
-        """The catalog folder, resolved against the project root."""
+        """Return the catalog folder, resolved against the project root."""
         path = Path(self.data.catalog)
         return path if path.is_absolute() else project_root() / path
 
     def catalog_location(self) -> dict[str, str]:
         """
-        Nautilus' ``BacktestDataConfig`` fields for the catalog: ``catalog_path`` (a local folder), plus
-        ``catalog_fs_protocol`` when ``data.catalog`` is an fsspec URL (split as ``ParquetDataCatalog.from_uri``).
+        Return Nautilus' ``BacktestDataConfig`` fields for the catalog.
+
+        ``catalog_path`` (a local folder), plus ``catalog_fs_protocol`` when ``data.catalog`` is an fsspec URL
+        (split as ``ParquetDataCatalog.from_uri``).
 
         Returns
         -------
@@ -167,7 +170,7 @@ class BacktestFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
     def with_catalog(self, catalog: str | Path) -> "BacktestFile":
         """
-        The same file on another catalog.
+        Return the same file on another catalog.
 
         Parameters
         ----------
@@ -183,7 +186,7 @@ class BacktestFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
     def with_instrument(self, instrument_id: str) -> "BacktestFile":
         """
-        The same file on another instrument.
+        Return the same file on another instrument.
 
         ``[data] instrument_id`` and the venue name change, and so does every string in the components' config
         tables that names the old instrument: a value equal to the old id, or starting with it and ``-`` (a bar
@@ -249,8 +252,10 @@ class BacktestFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
             raise ValueError("[venue] starting_balances is empty; give e.g. ['100000 USDT']")
         for i, balance in enumerate(self.venue.starting_balances):
             validation.money(balance, f"[venue] starting_balances[{i}]")
-        for kind, sections, where in (("actor", self.actors, "actors"), ("strategy", self.strategies, "strategies"),
-                                      ("module", self.venue.modules, "venue.modules")):
+        components: list[tuple[ComponentKind, list[ComponentSection], str]] = [
+            ("actor", self.actors, "actors"), ("strategy", self.strategies, "strategies"),
+            ("module", self.venue.modules, "venue.modules")]
+        for kind, sections, where in components:
             for i, section in enumerate(sections):
                 check_component(section, kind, f"{where}[{i}]")
 
@@ -287,8 +292,9 @@ def load_backtest_file(path: str | Path) -> BacktestFile:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"backtest config not found: {path}")
-    decoders = {".toml": msgspec.toml.decode, ".yaml": msgspec.yaml.decode, ".yml": msgspec.yaml.decode,
-                ".json": msgspec.json.decode}
+    decoders: dict[str, Callable[..., BacktestFile]] = {
+        ".toml": msgspec.toml.decode, ".yaml": msgspec.yaml.decode, ".yml": msgspec.yaml.decode,
+        ".json": msgspec.json.decode}
     decode = decoders.get(path.suffix.lower())
     if decode is None:
         raise ValueError(f"{path}: unsupported config extension {path.suffix!r}; use .toml, .yaml or .json")
@@ -302,8 +308,10 @@ def load_backtest_file(path: str | Path) -> BacktestFile:
 
 def _with_warmup(actor: ComponentSection, spec: BacktestFile) -> dict:
     """
-    The actor's config; a map actor in a run that starts after the catalog's first data warms up from the bars
-    before the start (its seed lookback), unless the file sets ``warmup_lookback_secs`` itself.
+    Return the actor's config, with the warm-up of a map actor in a run that starts late.
+
+    A map actor in a run that starts after the catalog's first data warms up from the bars before the start (its
+    seed lookback), unless the file sets ``warmup_lookback_secs`` itself.
     """
     config = dict(actor.config)
     if not spec.data.start or "warmup_lookback_secs" in config:
@@ -321,6 +329,18 @@ def _with_warmup(actor: ComponentSection, spec: BacktestFile) -> dict:
         hours = float(extra.get("seed_lookback_hours", MapParams().seed_lookback_hours))
         config["warmup_lookback_secs"] = int(hours * 3600)
     return config
+
+
+def _data_config(spec: BacktestFile, catalog: dict[str, str], data_cls: type | str, *, bar_spec: str | None = None,
+                 client_id: str | None = None, metadata: dict | None = None) -> BacktestDataConfig:
+    """Return the ``BacktestDataConfig`` of one data class of the file's instrument and time range."""
+    return BacktestDataConfig(
+        catalog_path=catalog["catalog_path"], catalog_fs_protocol=catalog.get("catalog_fs_protocol"),
+        # Nautilus 1.221 annotates data_cls as str, yet BacktestDataConfig.data_type also takes a class as it is
+        data_cls=data_cls,  # type: ignore[arg-type]  # Nautilus' annotation is narrower than what it accepts
+        instrument_id=spec.data.instrument_id,  # documented as InstrumentId | str
+        start_time=spec.data.start or None, end_time=spec.data.end or None, bar_spec=bar_spec, client_id=client_id,
+        metadata=metadata)
 
 
 def to_run_config(spec: BacktestFile, log_level: str = "ERROR") -> BacktestRunConfig:
@@ -348,17 +368,9 @@ def to_run_config(spec: BacktestFile, log_level: str = "ERROR") -> BacktestRunCo
     """
     log_level = validation.log_level(log_level, "log_level")
     catalog = spec.catalog_location()
-    bounds = {"start_time": spec.data.start or None, "end_time": spec.data.end or None}
-    data = [
-        BacktestDataConfig(**catalog, data_cls=Bar, instrument_id=spec.data.instrument_id,
-                           bar_spec=spec.data.bar_spec, **bounds),
-    ]
-    data += [
-        BacktestDataConfig(**catalog, data_cls=cls, instrument_id=spec.data.instrument_id,
-                           client_id=CUSTOM_DATA_CLIENT, metadata={"instrument_id": spec.data.instrument_id},
-                           **bounds)
-        for cls in CUSTOM_DATA_CLASSES
-    ]
+    data = [_data_config(spec, catalog, Bar, bar_spec=spec.data.bar_spec)]
+    data += [_data_config(spec, catalog, cls, client_id=CUSTOM_DATA_CLIENT,
+                          metadata={"instrument_id": spec.data.instrument_id}) for cls in CUSTOM_DATA_CLASSES]
     modules = [ImportableActorConfig(actor_path=m.path, config_path=m.config_path, config=dict(m.config))
                for m in spec.venue.modules]
     if spec.venue.funding:

@@ -39,7 +39,7 @@ COLUMNS = (
 @dataclass(frozen=True)
 class ComparisonRow:
     """
-    One line of the comparison table.
+    One line of the comparison table of ``liqheat backtest --all``: a run or buy-and-hold.
 
     Attributes
     ----------
@@ -75,7 +75,7 @@ class ComparisonRow:
     funding: float
 
     def to_dict(self) -> dict:
-        """The row as a ``dict``."""
+        """Return the row as a ``dict``."""
         return asdict(self)
 
 
@@ -89,7 +89,7 @@ def _num(value) -> float:
 
 def strategy_row(name: str, result, monitor: RunStats | None, funding: float = 0.0) -> ComparisonRow:
     """
-    The comparison row of a finished run.
+    Return the comparison row of a finished run.
 
     Parameters
     ----------
@@ -106,7 +106,7 @@ def strategy_row(name: str, result, monitor: RunStats | None, funding: float = 0
     -------
     ComparisonRow
     """
-    pnls = next(iter((result.stats_pnls or {}).values()), {})
+    pnls: dict[str, float] = next(iter((result.stats_pnls or {}).values()), {})
     returns = result.stats_returns or {}
     return ComparisonRow(
         name=name,

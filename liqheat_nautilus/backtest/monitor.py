@@ -10,6 +10,7 @@ has lasted longer than ``progress_after_secs`` of wall time.
 import math
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from nautilus_trader.common.actor import Actor
 from nautilus_trader.common.config import ActorConfig
@@ -18,6 +19,9 @@ from nautilus_trader.model.identifiers import InstrumentId
 
 from liqheat_nautilus.core.units import NS_PER_DAY
 from liqheat_nautilus.equity import instrument_equity
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
 
 
 @dataclass(frozen=True)
@@ -64,7 +68,7 @@ class RunStats:
 
 class RunMonitorConfig(ActorConfig, frozen=True):
     """
-    Configuration of :class:`RunMonitor`.
+    Configuration of :class:`RunMonitor`: the instrument and bars it follows, and its progress bar.
 
     Parameters
     ----------
@@ -108,8 +112,8 @@ class RunMonitor(Actor):
 
     def __init__(self, config: RunMonitorConfig) -> None:
         super().__init__(config)
-        self._progress = None
-        self._task = None
+        self._progress: Progress | None = None
+        self._task: TaskID | None = None
         self._wall_start = 0.0
         self.progress_shown = False
         self._reset_counters()
@@ -144,13 +148,7 @@ class RunMonitor(Actor):
         self._reset_counters()
 
     def on_bar(self, bar: Bar) -> None:
-        """Update progress, exposure, equity drawdown and the buy-and-hold path.
-
-        Parameters
-        ----------
-        bar : Bar
-            A bar (others than ``config.bar_type`` are ignored).
-        """
+        """Update progress, exposure, equity drawdown and buy-and-hold from a bar of ``config.bar_type``."""
         if bar.bar_type != self.config.bar_type:
             return
         close = bar.close.as_double()
@@ -188,7 +186,7 @@ class RunMonitor(Actor):
 
     def stats(self) -> RunStats:
         """
-        A copy of what was measured so far.
+        Return a copy of what was measured so far.
 
         Returns
         -------
@@ -211,7 +209,8 @@ class RunMonitor(Actor):
             self.progress_shown = True
             self._task = self._progress.add_task(self.config.label or "backtest",
                                                  total=self.config.expected_bars or None)
-        self._progress.update(self._task, completed=self.bars)
+        if self._task is not None:
+            self._progress.update(self._task, completed=self.bars)
 
     def _close_progress(self) -> None:
         if self._progress is not None:

@@ -86,7 +86,7 @@ def collect_reports(engine, venue: str, signals: list[dict], funding: list[dict]
 
 def results_folder(base: Path, name: str, now: pd.Timestamp | None = None) -> Path:
     """
-    A new folder ``<base>/<name>-<UTC time>`` (``YYYYmmddTHHMMSSZ``; suffixed ``-2``, ``-3``... if taken).
+    Create a new folder ``<base>/<name>-<UTC time>`` (``YYYYmmddTHHMMSSZ``; suffixed ``-2``, ``-3``... if taken).
 
     Parameters
     ----------

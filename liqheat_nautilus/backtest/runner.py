@@ -140,6 +140,7 @@ def check_catalog(spec: BacktestFile) -> int:
     """
     from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
+    path: str | Path
     if is_url(spec.data.catalog):  # an fsspec URL (s3://, gs://, file://...): read as Nautilus will
         path = spec.data.catalog
         catalog = ParquetDataCatalog.from_uri(path)
@@ -166,9 +167,10 @@ def check_catalog(spec: BacktestFile) -> int:
                          f"{settlement.code}, the settlement currency of {iid}")
     intervals = catalog.get_intervals(Bar, spec.bar_type)
     if not intervals:
-        held = sorted(p.rstrip("/").rsplit("/", 1)[-1] for p in catalog.fs.glob(f"{catalog.path}/data/bar/{iid}-*"))
+        bar_types = sorted(p.rstrip("/").rsplit("/", 1)[-1]
+                           for p in catalog.fs.glob(f"{catalog.path}/data/bar/{iid}-*"))
         raise ValueError(f"the catalog {path} has no {spec.bar_type} bars; bar types of {iid}: "
-                         f"{', '.join(held) or 'none'} (set [data] bar_spec)")
+                         f"{', '.join(bar_types) or 'none'} (set [data] bar_spec)")
     lo_ns, hi_ns = validation.time_range(spec.data.start, spec.data.end, "[data]")
     step = BarType.from_str(spec.bar_type).spec.timedelta.value
     total = 0
@@ -232,6 +234,8 @@ def run_backtest(
     try:
         node.build()
         engine = node.get_engine(run_config.id)
+        if engine is None:  # build() makes one engine per run config
+            raise RuntimeError(f"BacktestNode built no engine for run {run_config.id}")
         monitor = RunMonitor(RunMonitorConfig(
             instrument_id=InstrumentId.from_str(spec.data.instrument_id), bar_type=BarType.from_str(spec.bar_type),
             expected_bars=bars_expected, show_progress=show_progress, label=spec.name,

@@ -5,14 +5,14 @@ import pandas as pd
 from liqheat_nautilus.backtest.runner import BacktestOutcome
 
 
-def format_ts(ns: int) -> str:
+def format_ts(ns: int | None) -> str:
     """
-    A UNIX-nanosecond time as a UTC timestamp string, ``"-"`` for 0 (no data).
+    Format a UNIX-nanosecond time as a UTC timestamp string, ``"-"`` for 0 or ``None`` (no data).
 
     Parameters
     ----------
-    ns : int
-        UNIX nanoseconds.
+    ns : int or None
+        UNIX nanoseconds (Nautilus' ``BacktestResult.backtest_start`` / ``backtest_end``, ``None`` without data).
 
     Returns
     -------

@@ -27,7 +27,7 @@ ENTRY_SHORT_COLOUR = "#ff5c8a"
 
 
 def _money(value) -> float:
-    """A Nautilus money/quantity cell (``"12.5 USDT"``, ``"100.00"``, a number) as a float (``nan`` if empty)."""
+    """Read a Nautilus money/quantity cell (``"12.5 USDT"``, ``"100.00"``, a number) as a float (``nan`` if empty)."""
     if value is None:
         return math.nan
     if isinstance(value, int | float | np.integer | np.floating):
@@ -171,8 +171,10 @@ def drawdown_pct(equity: pd.Series) -> pd.Series:
     return dd.rename("drawdown_pct")
 
 
-def _fmt(value) -> str:
+def _fmt(value: object) -> str:
+    """Format a table cell: floats to 2 decimals from 100 up, 4 significant digits below, "–" for NaN."""
     if isinstance(value, float | np.floating):
+        value = float(value)
         if not math.isfinite(value):
             return "–"
         return f"{value:,.2f}" if abs(value) >= 100 else f"{value:,.4g}"
@@ -181,7 +183,7 @@ def _fmt(value) -> str:
 
 def comparison_frame(comparison) -> pd.DataFrame | None:
     """
-    The comparison table as a DataFrame.
+    Return the comparison table as a DataFrame.
 
     Parameters
     ----------
@@ -207,7 +209,7 @@ def comparison_frame(comparison) -> pd.DataFrame | None:
 
 def comparison_table(comparison: pd.DataFrame) -> go.Table:
     """
-    The strategy-comparison table as a Plotly table (index as the first column).
+    Build the strategy-comparison table as a Plotly table (index as the first column).
 
     Parameters
     ----------
@@ -285,16 +287,19 @@ def backtest_report_figure(
     if len(bars) == 0:
         raise ValueError("backtest report: no bars")
     currency = quote_currency(instrument) if instrument else "quote currency"
-    comparison = comparison_frame(comparison)
-    with_table = comparison is not None and len(comparison) > 0
-    rows = 4 if with_table else 3
-    specs = [[{}], [{}], [{}]] + ([[{"type": "table"}]] if with_table else [])
-    table_share = min(0.35, 0.12 + 0.03 * len(comparison)) if with_table else 0.0
-    heights = [0.6, 0.24, 0.16] if not with_table else [(1.0 - table_share) * h for h in (0.6, 0.24, 0.16)]
-    heights = heights + ([table_share] if with_table else [])
+    table = comparison_frame(comparison)
+    if table is not None and len(table) == 0:
+        table = None
+    rows = 4 if table is not None else 3
+    specs: list[list[dict[str, str]]] = [[{}], [{}], [{}]]
+    if table is not None:
+        specs.append([{"type": "table"}])
+    table_share = min(0.35, 0.12 + 0.03 * len(table)) if table is not None else 0.0
+    heights = [0.6, 0.24, 0.16] if table is None else [(1.0 - table_share) * h for h in (0.6, 0.24, 0.16)]
+    heights = heights + ([table_share] if table is not None else [])
     fig = make_subplots(rows=rows, cols=1, specs=specs, row_heights=heights, vertical_spacing=0.035,
                         subplot_titles=["price, liquidation heatmap, entries and exits", "equity (mark to market)",
-                                        "drawdown (%)"] + (["strategy comparison"] if with_table else []))
+                                        "drawdown (%)"] + (["strategy comparison"] if table is not None else []))
     y_range = default_y_range(np.r_[bars["low"].to_numpy(float), bars["high"].to_numpy(float)], 3.0)
     if history is not None and len(history.get("ts_ns", ())) > 0:
         data = heatmap_data(history, bars)
@@ -347,8 +352,8 @@ def backtest_report_figure(
     fig.add_trace(go.Scatter(x=dd.index, y=dd, mode="lines", name="drawdown", fill="tozeroy",
                              line={"color": LONG_COLOUR, "width": 1}, fillcolor="rgba(246,70,93,0.3)",
                              meta={"kind": "drawdown"}), row=3, col=1)
-    if with_table:
-        fig.add_trace(comparison_table(comparison), row=4, col=1)
+    if table is not None:
+        fig.add_trace(comparison_table(table), row=4, col=1)
     fig.update_xaxes(matches="x", showgrid=False, row=2, col=1)
     fig.update_xaxes(matches="x", showgrid=False, row=3, col=1)
     fig.update_xaxes(showgrid=False, showticklabels=False, range=[bars.index[0], bars.index[-1]], row=1, col=1)
@@ -389,6 +394,7 @@ def write_backtest_report(out_dir: str | Path, bars: pd.DataFrame, *, name: str 
     Returns
     -------
     ChartFiles
+        The report's ``.html`` and/or ``.png`` path (``None`` for a format not asked for).
 
     Raises
     ------
@@ -431,6 +437,7 @@ def report_from_outcome(outcome, out_dir: str | Path, *, comparison: pd.DataFram
     Returns
     -------
     ChartFiles
+        The files written under ``out_dir``.
 
     Raises
     ------

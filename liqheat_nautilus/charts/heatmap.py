@@ -162,7 +162,7 @@ def heatmap_traces(data: HeatmapData, y_range: tuple[float, float], zmax_quantil
                    colorbar: dict | None = None, cleared_floor: float = 0.02,
                    max_columns: int = 2000, scale: str = "percentile") -> list[go.Heatmap]:
     """
-    The two heatmap layers (faded cleared zones, then live density) cropped to a price range.
+    Build the two heatmap layers (faded cleared zones, then live density) cropped to a price range.
 
     Parameters
     ----------

@@ -81,6 +81,7 @@ class MapView:
         Returns
         -------
         MapView
+            The engine's map at its last price; clusters other than ``CLEARED`` labelled.
 
         Raises
         ------
@@ -119,6 +120,7 @@ class MapView:
         Returns
         -------
         MapView
+            The published map of that update (bins of the published rows only).
 
         Raises
         ------
@@ -172,7 +174,7 @@ def cluster_hover_text(c: ClusterInfo) -> str:
 
 def quote_currency(instrument_id: str) -> str:
     """
-    The quote currency of an instrument id, for axis titles.
+    Return the quote currency of an instrument id, for axis titles.
 
     Parameters
     ----------
@@ -193,7 +195,7 @@ def quote_currency(instrument_id: str) -> str:
 
 def nice_step(span: float, target_ticks: int = 5) -> float:
     """
-    A round tick step (1, 2, 2.5 or 5 × 10^k) giving about ``target_ticks`` ticks over ``span``.
+    Choose a round tick step (1, 2, 2.5 or 5 × 10^k) giving about ``target_ticks`` ticks over ``span``.
 
     Parameters
     ----------
@@ -217,7 +219,7 @@ def nice_step(span: float, target_ticks: int = 5) -> float:
 
 def round_axis(top: float, target_ticks: int = 5) -> dict:
     """
-    Plotly axis settings with round ticks from 0 to a round top above ``top``.
+    Build Plotly axis settings with round ticks from 0 to a round top above ``top``.
 
     Parameters
     ----------
@@ -261,9 +263,11 @@ def default_window_pct(tiers, margin: float = 1.25, cap: float = 50.0) -> float:
 def _label_shifts(xs: list[float], ys: list[float], sizes: list[float], x_span: float, y_top: float,
                   plot_px: float = 350.0) -> list[float]:
     """
-    Vertical offsets (px) of cluster labels: each above its own marker, raised further while it would overlap
-    another marker or a label already placed (within 3.5 % of the x span and 13 px plus the marker's radius; y is
-    converted to pixels with ``plot_px`` for the axis top ``y_top``).
+    Place cluster labels: vertical offsets (px), each above its own marker.
+
+    A label is raised further while it would overlap another marker or a label already placed (within 3.5 % of
+    the x span and 13 px plus the marker's radius; y is converted to pixels with ``plot_px`` for the axis top
+    ``y_top``).
     """
     scale = plot_px / y_top if y_top > 0 else 0.0
     markers = [(x, y * scale, s / 2.0) for x, y, s in zip(xs, ys, sizes, strict=True)]

@@ -29,7 +29,7 @@ class ChartFiles:
     png: Path | None = None
 
     def paths(self) -> list[Path]:
-        """The files written, HTML first."""
+        """Return the files written, HTML first."""
         return [p for p in (self.html, self.png) if p is not None]
 
 
@@ -114,11 +114,12 @@ def write_figure(fig: go.Figure, out_dir: str | Path, name: str, formats: tuple[
     formats : tuple[str, ...], default ("html",)
         Any of ``"html"`` and ``"png"``.
     width, height : int
-        PNG size in pixels.
+        PNG size in pixels (the HTML scales to its window).
 
     Returns
     -------
     ChartFiles
+        Path of each file written, ``None`` for a format not asked for.
 
     Raises
     ------

@@ -85,9 +85,9 @@ def tier_colours(tiers) -> list[str]:
     list[str]
         Hex colours, same order as ``tiers``; tiers outside :data:`TIER_COLOURS` take unused fallback colours.
     """
-    used = set()
-    out = []
-    spare = [c for c in (*FALLBACK_COLOURS, *TIER_COLOURS.values())]
+    used: set[str] = set()
+    out: list[str] = []
+    spare = [*FALLBACK_COLOURS, *TIER_COLOURS.values()]
     for tier in tiers:
         colour = TIER_COLOURS.get(float(tier))
         if colour is None or colour in used:

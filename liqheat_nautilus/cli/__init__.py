@@ -20,7 +20,7 @@ COMMAND_MODULES: list[str] = [
 
 def build_parser() -> argparse.ArgumentParser:
     """
-    The argument parser with every registered subcommand.
+    Return the argument parser with every registered subcommand.
 
     Returns
     -------

@@ -12,14 +12,7 @@ ALL_CONFIGS = ("liquidation_hunt.toml", "support_resistance.toml", "cluster_brea
 
 
 def register(subparsers) -> None:
-    """
-    Add ``backtest`` to the ``liqheat`` parser.
-
-    Parameters
-    ----------
-    subparsers : argparse._SubParsersAction
-        The ``liqheat`` sub-command registry.
-    """
+    """Add ``backtest`` to the ``liqheat`` subparsers (an ``argparse._SubParsersAction``)."""
     parser = subparsers.add_parser(
         "backtest",
         help="run a backtest (default: liquidation hunt on the embedded real OKX sample)",

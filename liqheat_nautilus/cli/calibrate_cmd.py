@@ -6,7 +6,13 @@ import math
 import sys
 from pathlib import Path
 
-from liqheat_nautilus.cli.evaluate_cmd import SHIPPED_PROFILE, add_data_arguments, load_data, parse_params
+from liqheat_nautilus.cli.evaluate_cmd import (
+    SHIPPED_PROFILE,
+    add_data_arguments,
+    executor_from_args,
+    load_data,
+    parse_params,
+)
 from liqheat_nautilus.core.profile import ProfileError, dump_profile
 from liqheat_nautilus.evaluation.calibration import DEFAULT_SPACE, CalibrationResult, ParamRange, calibrate
 from liqheat_nautilus.evaluation.runner import EvaluationSettings, judged_windows
@@ -14,14 +20,7 @@ from liqheat_nautilus.persistence.errors import IngestError
 
 
 def register(subparsers) -> None:
-    """
-    Add the ``calibrate`` subcommand to the ``liqheat`` parser.
-
-    Parameters
-    ----------
-    subparsers : argparse._SubParsersAction
-        The ``liqheat`` subcommand collection.
-    """
+    """Add ``calibrate`` to the ``liqheat`` subparsers (an ``argparse._SubParsersAction``)."""
     p = subparsers.add_parser(
         "calibrate",
         help="fit the map's leverage distribution, holding time and long/short skew to real liquidations",
@@ -144,29 +143,20 @@ def result_to_dict(result: CalibrationResult) -> dict:
 
 def run(args: argparse.Namespace) -> int:
     """
-    Handler of ``liqheat calibrate``.
+    Run ``liqheat calibrate`` with the parsed arguments and return its exit status.
 
-    Parameters
-    ----------
-    args : argparse.Namespace
-
-    Returns
-    -------
-    int
-        0 on success, 1 when the inputs cannot be read or the calibration cannot run.
+    Exit status: 0 on success, 1 when the inputs cannot be read or the calibration cannot run.
     """
-    from liqheat_nautilus.sweep.executor import Executor, ExecutorError
+    from liqheat_nautilus.sweep.executor import ExecutorError
 
     try:
         space = parse_space(args.fit)
         base = parse_params(args.param)
         data = load_data(args)
         judged = judged_windows(data, EvaluationSettings(warmup_hours=args.warmup_hours))
-        in_process = args.address is None and args.workers == 1
-        with Executor(workers=args.workers, address=args.address, in_process=in_process,
-                      capture_logs=not in_process) as executor:
+        with executor_from_args(args) as executor:
             result = calibrate(data, judged, base=base, space=space, folds=args.folds, n_trials=args.trials,
-                               seed=args.seed, executor=None if in_process else executor, batch=args.batch,
+                               seed=args.seed, executor=None if executor.in_process else executor, batch=args.batch,
                                progress=lambda m: print(m, file=sys.stderr))
         description = {
             "method": f"liqheat calibrate: Optuna TPE (seed {args.seed}), {args.trials} trials per fit, "

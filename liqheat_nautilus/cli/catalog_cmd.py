@@ -15,7 +15,7 @@ from liqheat_nautilus.adapters.binance.loaders import KINDS, KLINE_INTERVALS
 from liqheat_nautilus.adapters.okx.loaders import ingest_okx_sample
 from liqheat_nautilus.paths import default_catalog_dir, sample_dir
 from liqheat_nautilus.persistence.errors import IngestError
-from liqheat_nautilus.persistence.transaction import CommitIncompleteError
+from liqheat_nautilus.persistence.transaction import COMMITTED_FLAG, CommitIncompleteError
 from liqheat_nautilus.persistence.writer import IngestSummary
 
 EXIT_INTERRUPTED = 130
@@ -182,7 +182,7 @@ def _write(verb: str, action: Callable[[], IngestSummary]) -> int:
         with _sigterm_as_interrupt():
             summary = action()
     except KeyboardInterrupt as exc:
-        if getattr(exc, "catalog_committed", False):
+        if getattr(exc, COMMITTED_FLAG, False):
             print(f"{verb} interrupted after its commit point: the catalog holds the complete new data (a step left "
                   "undone is finished by the next command on this catalog)", file=sys.stderr)
         else:
@@ -228,7 +228,7 @@ def _ingest_binance(args: argparse.Namespace) -> int:
 
     try:
         chunk_rows = DEFAULT_CHUNK_ROWS if args.chunk_rows is None else \
-            validation.number(args.chunk_rows, "--chunk-rows", minimum=1, integer=True)
+            int(validation.number(args.chunk_rows, "--chunk-rows", minimum=1, integer=True))
         if args.interval is not None and args.interval not in KLINE_INTERVALS:
             raise ValueError(f"--interval must be one of {', '.join(KLINE_INTERVALS)}; got {args.interval!r}")
         lock_timeout = _lock_timeout(args)
@@ -282,7 +282,7 @@ def _fetch(args: argparse.Namespace) -> int:
         start_ms, end_ms = _parse_utc_ms(args.start, "--start"), _parse_utc_ms(args.end, "--end")
         if end_ms <= start_ms:
             raise ValueError(f"--end ({args.end}) must be after --start ({args.start})")
-        retries = validation.number(args.retries, "--retries", minimum=0, integer=True)
+        retries = int(validation.number(args.retries, "--retries", minimum=0, integer=True))
         lock_timeout = _lock_timeout(args)
     except ValueError as exc:
         print(f"fetch failed: {exc}", file=sys.stderr)

@@ -4,6 +4,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -21,6 +22,9 @@ from liqheat_nautilus.evaluation.series import EvaluationData, Observations
 from liqheat_nautilus.paths import project_root
 from liqheat_nautilus.persistence.errors import IngestError
 
+if TYPE_CHECKING:  # imported when used: Ray is loaded only by the commands that run tasks
+    from liqheat_nautilus.sweep.executor import Executor
+
 DATASETS = ("coinglass", "csv", "catalog")
 HOLDOUT_START = "2025-12-01"
 """Windows of the shipped Coinglass set from this date on were not looked at while the defaults were chosen."""
@@ -29,14 +33,7 @@ SHIPPED_PROFILE = Path("config") / "profiles" / "btc_coinglass_calibrated.toml"
 
 
 def register(subparsers) -> None:
-    """
-    Add the ``evaluate`` subcommand to the ``liqheat`` parser.
-
-    Parameters
-    ----------
-    subparsers : argparse._SubParsersAction
-        The ``liqheat`` subcommand collection.
-    """
+    """Add ``evaluate`` to the ``liqheat`` subparsers (an ``argparse._SubParsersAction``)."""
     p = subparsers.add_parser(
         "evaluate",
         help="judge the map against actual liquidations and price outcomes",
@@ -89,7 +86,7 @@ def register(subparsers) -> None:
 
 def add_data_arguments(p: argparse.ArgumentParser) -> None:
     """
-    The input arguments shared by ``evaluate`` and ``calibrate`` (``--dataset`` and its files).
+    Return the input arguments shared by ``evaluate`` and ``calibrate`` (``--dataset`` and its files).
 
     Parameters
     ----------
@@ -168,8 +165,9 @@ def load_data(args: argparse.Namespace) -> EvaluationData:
 
 def parse_params(items: list[str]) -> dict:
     """
-    ``NAME=VALUE`` strings to a dict of MapParams fields; VALUE is parsed as JSON (lists become tuples), else
-    kept as a string.
+    Turn ``NAME=VALUE`` strings into a dict of MapParams fields.
+
+    VALUE is parsed as JSON (lists become tuples), else kept as a string.
 
     Parameters
     ----------
@@ -200,7 +198,7 @@ def parse_params(items: list[str]) -> dict:
 
 def settings_from_args(args: argparse.Namespace) -> EvaluationSettings:
     """
-    Evaluation settings from the parsed arguments.
+    Return evaluation settings from the parsed arguments.
 
     Parameters
     ----------
@@ -241,27 +239,31 @@ def _is_shipped(args: argparse.Namespace) -> bool:
     return args.dataset in (None, "coinglass") and not csv_given and args.catalog is None
 
 
+def executor_from_args(args: argparse.Namespace) -> "Executor":
+    """
+    Return the executor ``--workers`` and ``--address`` ask for (``evaluate`` and ``calibrate``).
+
+    One local worker runs the tasks in this process; more workers, or a cluster address, run them as Ray tasks
+    with their logs captured.
+    """
+    from liqheat_nautilus.sweep.executor import Executor
+
+    in_process = args.address is None and args.workers == 1
+    return Executor(workers=args.workers, address=args.address, in_process=in_process, capture_logs=not in_process)
+
+
 def run(args: argparse.Namespace) -> int:
     """
-    Handler of ``liqheat evaluate``.
+    Run ``liqheat evaluate`` with the parsed arguments and return its exit status.
 
-    Parameters
-    ----------
-    args : argparse.Namespace
-
-    Returns
-    -------
-    int
-        0 on success, 1 when the inputs cannot be read or evaluated.
+    Exit status: 0 on success, 1 when the inputs cannot be read or evaluated.
     """
-    from liqheat_nautilus.sweep.executor import Executor, ExecutorError
+    from liqheat_nautilus.sweep.executor import ExecutorError
 
     try:
         settings = settings_from_args(args)
         data = load_data(args)
-        in_process = args.address is None and args.workers == 1
-        with Executor(workers=args.workers, address=args.address, in_process=in_process,
-                      capture_logs=not in_process) as executor:
+        with executor_from_args(args) as executor:
             report = run_evaluation(data, settings, executor=executor,
                                     progress=lambda msg: print(f"evaluating {msg}", file=sys.stderr))
     except (IngestError, ValueError, ExecutorError) as exc:

@@ -55,6 +55,10 @@ def _run(args: argparse.Namespace) -> int:
         print(f"live failed: {exc}", file=sys.stderr)
         return 1
     loop = node.get_event_loop()
+    if loop is None:  # a built node has its loop; dispose() closes it
+        node.dispose()
+        print("live failed: the node has no event loop", file=sys.stderr)
+        return 1
     try:
         run_info = loop.run_until_complete(run_node_async(node, live, args.duration))
         summary = collect_summary(node, run_info)

@@ -94,7 +94,7 @@ def check_options(args: argparse.Namespace) -> None:
 
 def choose_instrument(catalog: Path, requested: str | None) -> tuple[str, int, int]:
     """
-    The instrument to draw and the time span of its bars, from the catalog's file metadata.
+    Return the instrument to draw and the time span of its bars, from the catalog's file metadata.
 
     Parameters
     ----------
@@ -121,7 +121,7 @@ def choose_instrument(catalog: Path, requested: str | None) -> tuple[str, int, i
                                 "ingest` or `liqheat catalog fetch`)")
     spans: dict[str, list[int]] = {}
     for stream in scan_catalog(catalog):
-        if stream.type_name == "bar" and stream.first_ts is not None:
+        if stream.type_name == "bar" and stream.first_ts is not None and stream.last_ts is not None:
             iid = "-".join(stream.identifier.split("-")[:-4])
             lo, hi = spans.get(iid, [stream.first_ts, stream.last_ts])
             spans[iid] = [min(lo, stream.first_ts), max(hi, stream.last_ts)]

@@ -6,14 +6,7 @@ from pathlib import Path
 
 
 def register(subparsers) -> None:
-    """
-    Add ``serve`` to the ``liqheat`` parser.
-
-    Parameters
-    ----------
-    subparsers : argparse._SubParsersAction
-        The ``liqheat`` sub-command registry.
-    """
+    """Add ``serve`` to the ``liqheat`` subparsers (an ``argparse._SubParsersAction``)."""
     parser = subparsers.add_parser(
         "serve", help="REST API + live dashboard of the map (catalog replays and recorded runs, or a live node via "
                       "Redis)",
@@ -65,7 +58,7 @@ def _catalog(path: Path | None) -> Path:
 
 def build_source(args: argparse.Namespace):
     """
-    The map source of the parsed arguments.
+    Return the map source of the parsed arguments.
 
     Parameters
     ----------
@@ -106,9 +99,11 @@ def build_source(args: argparse.Namespace):
 
 def _large_buffers_from_mmap(threshold: int = 1 << 20) -> None:
     """
-    Let glibc serve allocations of ``threshold`` bytes and more (big JSON answers) with mmap, so freeing them
-    returns the memory to the system at once: with glibc's default (a threshold that grows after each large free)
-    a long-running server's resident memory creeps up as worker threads' heaps fragment. No-op off glibc.
+    Let glibc serve allocations of ``threshold`` bytes and more (big JSON answers) with mmap.
+
+    Freeing them then returns the memory to the system at once: with glibc's default (a threshold that grows
+    after each large free) a long-running server's resident memory creeps up as worker threads' heaps fragment.
+    No-op off glibc.
     """
     import ctypes
     import ctypes.util

@@ -8,14 +8,7 @@ EXIT_INTERRUPTED = 130
 
 
 def register(subparsers) -> None:
-    """
-    Add ``sweep`` to the ``liqheat`` parser.
-
-    Parameters
-    ----------
-    subparsers : argparse._SubParsersAction
-        The ``liqheat`` sub-command registry.
-    """
+    """Add ``sweep`` to the ``liqheat`` subparsers (an ``argparse._SubParsersAction``)."""
     p = subparsers.add_parser(
         "sweep",
         help="run a grid of backtests on Ray (local by default, or a cluster)",
@@ -46,16 +39,9 @@ def register(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """
-    Handler of ``liqheat sweep``.
+    Run ``liqheat sweep`` with the parsed arguments and return its exit status.
 
-    Parameters
-    ----------
-    args : argparse.Namespace
-
-    Returns
-    -------
-    int
-        0 when every cell finished, 1 when a cell failed or the grid/options are bad, 130 after Ctrl-C.
+    Exit status: 0 when every cell finished, 1 when a cell failed or the grid/options are bad, 130 after Ctrl-C.
     """
     try:
         return _run(args)

@@ -1,4 +1,4 @@
-"""Evaluation 2: do the map's clusters attract price (are they touched more often than other levels)?
+"""Evaluation 2: do the map's clusters attract price (are they touched more often than other levels).
 
 At each eligible snapshot the ``top_k`` largest clusters (by notional, both sides together) within
 ``max_distance_pct`` of price are taken. A long cluster (below price) is *touched* when the lowest low of the
@@ -75,7 +75,7 @@ def select_clusters(
     max_distance_pct: float,
 ) -> np.ndarray:
     """
-    Indices of the ``top_k`` largest clusters within ``max_distance_pct`` at each eligible snapshot.
+    Select the ``top_k`` largest clusters within ``max_distance_pct`` at each eligible snapshot (indices).
 
     Parameters
     ----------

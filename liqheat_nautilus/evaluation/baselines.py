@@ -24,7 +24,7 @@ def abs_return_oi(data: EvaluationData) -> np.ndarray:
     Parameters
     ----------
     data : EvaluationData
-        Bars, open interest and the windows.
+        Bars (the closes at each window's start and end), open interest and the windows.
 
     Returns
     -------
@@ -46,7 +46,8 @@ def excursion_oi(data: EvaluationData) -> tuple[np.ndarray, np.ndarray]:
     Parameters
     ----------
     data : EvaluationData
-        Bars, open interest and the windows.
+        Bars (the close at each window's start, the lowest low and highest high within it), open interest and
+        the windows.
 
     Returns
     -------
@@ -112,7 +113,7 @@ def same_distance_touch_rate(distance: np.ndarray, max_drop: np.ndarray, max_ris
 
 def independent_hit_rate(calls: np.ndarray, outcomes: np.ndarray) -> float:
     """
-    Expected hit rate of calls with the same UP/DOWN mix but independent of the outcomes.
+    Compute the expected hit rate of calls with the same UP/DOWN mix but independent of the outcomes.
 
     ``P(call UP)·P(outcome UP) + P(call DOWN)·P(outcome DOWN)`` over the sample: a map that only says "up"
     in a rising market scores this, not more.

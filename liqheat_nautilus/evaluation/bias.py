@@ -1,4 +1,4 @@
-"""Evaluation 3: does the magnet bias call the direction of the next H hours?
+"""Evaluation 3: does the magnet bias call the direction of the next H hours.
 
 Snapshots are taken every ``stride`` windows (``stride = ceil(H / window)``) so that the judged horizons do not
 overlap and the binomial interval is not made narrower by overlapping outcomes. A call is the magnet bias

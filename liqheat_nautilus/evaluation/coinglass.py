@@ -53,7 +53,7 @@ def default_dataset_dir() -> Path:
 
 
 def _shown(folder: Path) -> str:
-    """The folder relative to the project root when it lies inside it (stable text for published reports)."""
+    """Show the folder relative to the project root when it lies inside it (stable text for published reports)."""
     try:
         return str(folder.resolve().relative_to(project_root().resolve()))
     except ValueError:

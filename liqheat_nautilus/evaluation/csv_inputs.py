@@ -112,7 +112,7 @@ def parse_timestamps(values: pd.Series, path: str | Path, field: str = "timestam
 
 def typical_step_ns(ts_ns: np.ndarray, path: str | Path) -> int:
     """
-    The most common spacing of a timestamp column (the bar or window length).
+    Return the most common spacing of a timestamp column (the bar or window length).
 
     Parameters
     ----------
@@ -211,7 +211,7 @@ def read_liquidations_csv(path: str | Path) -> LiquidationWindows:
     Parameters
     ----------
     path : str or Path
-        The CSV file.
+        One row per window: its start, and the long and short notional liquidated in it (USD, >= 0).
 
     Returns
     -------
@@ -221,7 +221,7 @@ def read_liquidations_csv(path: str | Path) -> LiquidationWindows:
     Raises
     ------
     IngestError
-        Naming the file, line and field of the first bad value.
+        For a missing column, or a time or USD value that does not parse or is negative (file, line, field named).
     """
     ts, step, long_usd, short_usd = _read_usd_pair(path, "long_usd", "short_usd")
     return LiquidationWindows(ts, ts + step, long_usd, short_usd)
@@ -234,7 +234,7 @@ def read_taker_csv(path: str | Path) -> TakerFlow:
     Parameters
     ----------
     path : str or Path
-        The CSV file.
+        One row per period: its start, and the notional bought and sold by takers in it (USD, >= 0).
 
     Returns
     -------

@@ -72,12 +72,17 @@ def spearman(x: np.ndarray, y: np.ndarray) -> float:
     Parameters
     ----------
     x, y : np.ndarray
-        Shape ``(n,)`` values.
+        Shape ``(n,)`` values, ranked separately (ties share their average rank).
 
     Returns
     -------
     float
-        In [-1, 1]; ``nan`` when n < 2 or either series is constant.
+        In [-1, 1]; ``nan`` when n < 2 or either ranking is constant.
+
+    Raises
+    ------
+    ValueError
+        If the shapes differ (from :func:`pearson`).
     """
     return pearson(average_ranks(x), average_ranks(y))
 
@@ -112,9 +117,11 @@ def r_squared(y: np.ndarray, *xs: np.ndarray) -> float:
 
 def incremental_rank_r2(actual: np.ndarray, baseline: np.ndarray, estimate: np.ndarray) -> float:
     """
-    What an estimate adds to a baseline: gain in R² of the ranks of ``actual`` when the ranks of ``estimate``
-    join the ranks of ``baseline`` as regressors (a rank-based version of the "R² over distance alone" check of
-    published liquidation-map evaluations).
+    Measure what an estimate adds to a baseline (gain in rank R²).
+
+    The gain in R² of the ranks of ``actual`` when the ranks of ``estimate`` join the ranks of ``baseline`` as
+    regressors (a rank-based version of the "R² over distance alone" check of published liquidation-map
+    evaluations).
 
     Parameters
     ----------

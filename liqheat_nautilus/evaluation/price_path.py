@@ -7,7 +7,7 @@ from liqheat_nautilus.evaluation.series import BarSeries, Observations
 
 def value_at(ts_ns: np.ndarray, values: np.ndarray, at_ns: np.ndarray) -> np.ndarray:
     """
-    The last value observed at or before each query time (step interpolation).
+    Return the last value observed at or before each query time (step interpolation).
 
     Parameters
     ----------

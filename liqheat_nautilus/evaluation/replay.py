@@ -1,5 +1,6 @@
-"""The evaluation's replay: the one replay driver (:class:`~liqheat_nautilus.replay.MapReplay`) with a snapshot at
-the end of every actual-liquidation window.
+"""The evaluation's replay: a map snapshot at the end of every actual-liquidation window.
+
+It is the one replay driver (:class:`~liqheat_nautilus.replay.MapReplay`) with a snapshot hook.
 
 Events are fed in time order; at equal times a bar comes first, then funding, then taker volume, then open
 interest, then the snapshot. Bars are stamped with their close time. At each snapshot (the end ``E`` of an

@@ -3,10 +3,16 @@
 import dataclasses
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
-from liqheat_nautilus.evaluation.runner import EvaluationReport
+from liqheat_nautilus.evaluation.attraction import Attraction
+from liqheat_nautilus.evaluation.bias import BiasAccuracy
+from liqheat_nautilus.evaluation.runner import EvaluationReport, RunResult
 from liqheat_nautilus.evaluation.tracking import SideTracking
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -44,6 +50,11 @@ def _signed_pct(x: float) -> str:
     return "nan" if x is None or not math.isfinite(x) else f"{100.0 * x:+.1f}"
 
 
+def _error_row(run: RunResult, width: int) -> tuple[str, ...]:
+    """Build the row of a failed evaluation: model, profile, "error", the message, blanks up to ``width`` cells."""
+    return (run.model, run.profile, "error", run.error, *("",) * (width - 4))
+
+
 def _trio(s: SideTracking, metric: str) -> str:
     return " | ".join(_f(getattr(a, metric)) for a in (s.map, s.baseline_abs_return, s.baseline_excursion))
 
@@ -66,7 +77,7 @@ def tracking_table(report: EvaluationReport, side: str) -> TextTable:
     for run in report.runs:
         s: SideTracking | None = getattr(run, side)
         if s is None:
-            rows.append((run.model, run.profile, "error", run.error, "", "", "", ""))
+            rows.append(_error_row(run, 8))
             continue
         ci = s.spearman_gain_ci
         rows.append((run.model, run.profile, _trio(s, "spearman"), _trio(s, "pearson"), _trio(s, "top_overlap"),
@@ -86,6 +97,26 @@ def tracking_table(report: EvaluationReport, side: str) -> TextTable:
     )
 
 
+def _horizon_rows(report: EvaluationReport, results: Callable[[RunResult], tuple[T, ...]], i: int, width: int,
+                  cells: Callable[[T], tuple[str, ...]]) -> tuple[tuple[str, ...], ...]:
+    """Rows of a per-horizon table: model, profile and the cells of each run's ``i``-th result, or an error row."""
+    return tuple((run.model, run.profile, *cells(results(run)[i])) if results(run) else _error_row(run, width)
+                 for run in report.runs)
+
+
+def _attraction_cells(a: Attraction) -> tuple[str, ...]:
+    """Clusters judged, mean distance (%), touch rate [Wilson], same-distance rate, lift [block CI], mirror rate."""
+    return (str(a.n_clusters), _f(a.mean_abs_distance_pct), f"{_pct(a.hit_rate)} {_ci_pct(a.hit_rate_ci)}",
+            _pct(a.base_rate), f"{_signed_pct(a.lift)} [{_signed_pct(a.lift_ci[0])}, {_signed_pct(a.lift_ci[1])}]",
+            _pct(a.mirror_rate))
+
+
+def _bias_cells(b: BiasAccuracy) -> tuple[str, ...]:
+    """Calls/snapshots, UP share (%), hit rate [Wilson], independent-calls rate, momentum rate [Wilson]."""
+    return (f"{b.n_calls}/{b.n_snapshots}", _pct(b.up_call_share), f"{_pct(b.hit_rate)} {_ci_pct(b.hit_rate_ci)}",
+            _pct(b.independent_rate), f"{_pct(b.momentum_rate)} {_ci_pct(b.momentum_ci)}")
+
+
 def attraction_tables(report: EvaluationReport) -> list[TextTable]:
     """
     Table 2 (one per horizon): touch rate of the map's top clusters beside the same-distance and mirror rates.
@@ -93,31 +124,24 @@ def attraction_tables(report: EvaluationReport) -> list[TextTable]:
     Parameters
     ----------
     report : EvaluationReport
+        Its runs' attraction results, one per ``settings.touch_hours`` horizon.
 
     Returns
     -------
     list[TextTable]
+        One table per touch horizon (rates in %, lift in percentage points).
     """
     s = report.settings
     tables = []
     for i, h in enumerate(s.touch_hours):
-        rows = []
-        for run in report.runs:
-            if not run.attraction:
-                rows.append((run.model, run.profile, "error", run.error, "", "", "", ""))
-                continue
-            a = run.attraction[i]
-            rows.append((run.model, run.profile, str(a.n_clusters), _f(a.mean_abs_distance_pct),
-                         f"{_pct(a.hit_rate)} {_ci_pct(a.hit_rate_ci)}", _pct(a.base_rate),
-                         f"{_signed_pct(a.lift)} [{_signed_pct(a.lift_ci[0])}, {_signed_pct(a.lift_ci[1])}]",
-                         _pct(a.mirror_rate)))
+        rows = _horizon_rows(report, lambda run: run.attraction, i, 8, _attraction_cells)
         n_snap = next((r.attraction[i].n_snapshots for r in report.runs if r.attraction), 0)
         tables.append(TextTable(
             title=(f"Cluster attraction: top {s.top_k} clusters within {s.max_distance_pct:g}% of price, touched "
                    f"within {h:g} h ({n_snap} snapshots)"),
             headers=("model", "profile", "clusters judged", "mean |distance| %", "touched % [Wilson 95%]",
                      "same-distance base %", "lift pp [95% block CI]", "mirror level %"),
-            rows=tuple(rows),
+            rows=rows,
             note=("same-distance base: share of all snapshots at which a level at the same signed distance was "
                   "touched; mirror: the level at the same distance on the other side of price, same snapshot. "
                   "The Wilson interval treats cluster-snapshot pairs as independent (too narrow); the block "
@@ -133,27 +157,21 @@ def bias_tables(report: EvaluationReport) -> list[TextTable]:
     Parameters
     ----------
     report : EvaluationReport
+        The horizons are ``settings.bias_hours``; each run holds one bias result per horizon.
 
     Returns
     -------
     list[TextTable]
+        In horizon order; hit rates in % with Wilson 95 % intervals.
     """
     tables = []
     for i, h in enumerate(report.settings.bias_hours):
-        rows = []
-        for run in report.runs:
-            if not run.bias:
-                rows.append((run.model, run.profile, "error", run.error, "", "", ""))
-                continue
-            b = run.bias[i]
-            rows.append((run.model, run.profile, f"{b.n_calls}/{b.n_snapshots}", _pct(b.up_call_share),
-                         f"{_pct(b.hit_rate)} {_ci_pct(b.hit_rate_ci)}", _pct(b.independent_rate),
-                         f"{_pct(b.momentum_rate)} {_ci_pct(b.momentum_ci)}"))
+        rows = _horizon_rows(report, lambda run: run.bias, i, 7, _bias_cells)
         tables.append(TextTable(
             title=f"Magnet bias vs the sign of the next {h:g} h return (non-overlapping snapshots)",
             headers=("model", "profile", "calls/snapshots", "UP calls %", "hit % [Wilson 95%]",
                      "independent calls %", "momentum hit % [Wilson 95%]"),
-            rows=tuple(rows),
+            rows=rows,
             note=("independent calls: hit rate expected from calls with the same UP/DOWN mix but unrelated to the "
                   "outcome; momentum: the sign of the previous " f"{h:g} h return, on the same snapshots."),
         ))
@@ -162,8 +180,9 @@ def bias_tables(report: EvaluationReport) -> list[TextTable]:
 
 def headline_table(report: EvaluationReport) -> TextTable:
     """
-    The default configuration and the profile files beside the baselines, on all judged windows and on the
-    holdout windows (``holdout_start``) alone.
+    Tabulate the default configuration and the profile files beside the baselines (the headline).
+
+    On all judged windows and on the holdout windows (``holdout_start``) alone.
 
     Columns: Spearman of the long and short estimates beside the adverse excursion × OI baseline, the share of
     windows with an estimate, the totals ratio (estimated × ``oi_venue_share`` ÷ actual) and the touch lift of the
@@ -172,10 +191,12 @@ def headline_table(report: EvaluationReport) -> TextTable:
     Parameters
     ----------
     report : EvaluationReport
+        Its runs of model ``default`` (the default configuration) and ``profile`` (a map profile file) are shown.
 
     Returns
     -------
     TextTable
+        Per configuration a row over all windows and, when a holdout is set, one over the holdout windows.
     """
     rows = []
     for run in report.runs:
@@ -189,7 +210,7 @@ def headline_table(report: EvaluationReport) -> TextTable:
         lift = (f"{_signed_pct(a.lift)} [{_signed_pct(a.lift_ci[0])}, {_signed_pct(a.lift_ci[1])}]" if a else "")
         for windows, long_, short in (("all", run.long, run.short), ("holdout", run.holdout_long,
                                                                     run.holdout_short)):
-            if long_ is None:
+            if long_ is None or short is None:
                 continue
             rows.append((
                 label, f"{windows} ({long_.n_windows})",
@@ -225,6 +246,7 @@ def summary_table(report: EvaluationReport) -> TextTable:
     Parameters
     ----------
     report : EvaluationReport
+        Every run (model × profile); a failed one shows its error.
 
     Returns
     -------
@@ -233,10 +255,10 @@ def summary_table(report: EvaluationReport) -> TextTable:
     s = report.settings
     h_touch = s.touch_hours[0] if s.touch_hours else None
     h_bias = s.bias_hours[-1] if s.bias_hours else None
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for run in report.runs:
-        if run.long is None:
-            rows.append((run.model, run.profile, "error", run.error, "", ""))
+        if run.long is None or run.short is None:
+            rows.append(_error_row(run, 6))
             continue
         cells = [run.model, run.profile]
         for side in (run.long, run.short):
@@ -294,7 +316,7 @@ def to_markdown(table: TextTable) -> str:
 
 def render_markdown(report: EvaluationReport) -> str:
     """
-    The whole report as markdown: header lines, notes and every table.
+    Render the whole report as markdown: header lines, notes and every table.
 
     Parameters
     ----------

@@ -31,12 +31,12 @@ from liqheat_nautilus.sweep.executor import Executor
 
 
 def all_models() -> tuple[str, ...]:
-    """The engine's liquidation-price models, read at run time (``liqheat_nautilus.core.params.MODELS``)."""
+    """Return the engine's liquidation-price models, read at run time (``liqheat_nautilus.core.params.MODELS``)."""
     return tuple(MODELS)
 
 
 def all_profiles() -> tuple[str, ...]:
-    """The named leverage profiles (of both leverage models: ``PROFILES``, ``NORMAL_PROFILES``) plus ``"dynamic"``."""
+    """Return the named leverage profiles (``PROFILES``, ``NORMAL_PROFILES``) plus ``"dynamic"``."""
     return tuple(dict.fromkeys([*PROFILES, *NORMAL_PROFILES, "dynamic"]))
 
 
@@ -104,11 +104,11 @@ class EvaluationSettings:
     oi_venue_share: float = 1.0
 
     def resolved_models(self) -> tuple[str, ...]:
-        """The models to run."""
+        """Return the models to run."""
         return tuple(self.models) if self.models else all_models()
 
     def resolved_profiles(self) -> tuple[str, ...]:
-        """The leverage profiles to run."""
+        """Return the leverage profiles to run."""
         return tuple(self.profiles) if self.profiles else all_profiles()
 
 
@@ -237,7 +237,7 @@ def _context(data: EvaluationData, s: EvaluationSettings) -> _Context:
 
 def judged_windows(data: EvaluationData, s: EvaluationSettings) -> np.ndarray:
     """
-    The windows an evaluation judges: after the warm-up, with finite baselines.
+    Select the windows an evaluation judges: after the warm-up, with finite baselines.
 
     Parameters
     ----------

@@ -54,6 +54,7 @@ class BarSeries:
     volume: np.ndarray
 
     def __post_init__(self) -> None:
+        """Check the bars (``ValueError``): times increasing, close after open, prices > 0, high >= low, volume >= 0."""
         _check_sorted("bars", self.close_ns)
         _check_lengths("bars", self.close_ns, open_ns=self.open_ns, open=self.open, high=self.high,
                        low=self.low, close=self.close, volume=self.volume)
@@ -63,6 +64,7 @@ class BarSeries:
             raise ValueError("bars: prices must be > 0 with high >= low, volume >= 0")
 
     def __len__(self) -> int:
+        """Return the number of bars."""
         return int(self.close_ns.size)
 
     def slice_time(self, start_ns: int, end_ns: int) -> "BarSeries":
@@ -114,12 +116,14 @@ class Observations:
     base: np.ndarray | None = None
 
     def __post_init__(self) -> None:
+        """Check the observations: times strictly increasing, shapes equal, values finite (``ValueError``)."""
         _check_sorted(self.name, self.ts_ns)
         _check_lengths(self.name, self.ts_ns, value=self.value)
         if self.base is not None and self.base.shape != self.ts_ns.shape:
             raise ValueError(f"{self.name}: field 'base' has shape {self.base.shape}, timestamps {self.ts_ns.shape}")
 
     def __len__(self) -> int:
+        """Return the number of observations."""
         return int(self.ts_ns.size)
 
     def slice_time(self, start_ns: int, end_ns: int) -> "Observations":
@@ -151,12 +155,14 @@ class TakerFlow:
     sell_usd: np.ndarray
 
     def __post_init__(self) -> None:
+        """Check the periods: times strictly increasing, shapes equal, USD finite and >= 0 (``ValueError``)."""
         _check_sorted("taker volume", self.ts_ns)
         _check_lengths("taker volume", self.ts_ns, buy_usd=self.buy_usd, sell_usd=self.sell_usd)
         if np.any(self.buy_usd < 0.0) or np.any(self.sell_usd < 0.0):
             raise ValueError("taker volume: buy_usd and sell_usd must be >= 0")
 
     def __len__(self) -> int:
+        """Return the number of periods."""
         return int(self.ts_ns.size)
 
     def slice_time(self, start_ns: int, end_ns: int) -> "TakerFlow":
@@ -189,6 +195,7 @@ class LiquidationWindows:
     short_usd: np.ndarray
 
     def __post_init__(self) -> None:
+        """Check the windows: increasing, not overlapping, shapes equal, USD finite and >= 0 (``ValueError``)."""
         _check_sorted("liquidations", self.start_ns)
         _check_lengths("liquidations", self.start_ns, end_ns=self.end_ns, long_usd=self.long_usd,
                        short_usd=self.short_usd)
@@ -198,10 +205,11 @@ class LiquidationWindows:
             raise ValueError("liquidations: long_usd and short_usd must be >= 0")
 
     def __len__(self) -> int:
+        """Return the number of windows."""
         return int(self.start_ns.size)
 
     def head(self, n: int) -> "LiquidationWindows":
-        """The first ``n`` windows."""
+        """Return the first ``n`` windows."""
         return LiquidationWindows(self.start_ns[:n], self.end_ns[:n], self.long_usd[:n], self.short_usd[:n])
 
 
@@ -239,7 +247,7 @@ class EvaluationData:
 
     def market_series(self, instrument_id: str = "EVALUATION") -> MarketSeries:
         """
-        The inputs as the replay driver's :class:`~liqheat_nautilus.persistence.reader.MarketSeries`.
+        Convert the inputs to the replay driver's :class:`~liqheat_nautilus.persistence.reader.MarketSeries`.
 
         Parameters
         ----------
@@ -262,7 +270,7 @@ class EvaluationData:
 
     def head_windows(self, n: int) -> "EvaluationData":
         """
-        The same data cut after the first ``n`` liquidation windows (plus the bars needed to look ahead).
+        Cut the data after the first ``n`` liquidation windows (keeping the bars needed to look ahead).
 
         Parameters
         ----------

@@ -1,4 +1,4 @@
-"""Evaluation 1: does the map's estimated liquidation volume per window track the actual one?"""
+"""Evaluation 1: does the map's estimated liquidation volume per window track the actual one."""
 
 import math
 from dataclasses import dataclass

@@ -14,7 +14,7 @@ In ``sandbox`` mode the data still comes from Binance mainnet, whose instrument 
 
 def missing_key_vars(mode: str, environ: dict[str, str] | None = None) -> list[str]:
     """
-    The key variables of ``mode`` that are unset or empty.
+    Return the key variables of ``mode`` that are unset or empty.
 
     Parameters
     ----------
@@ -45,15 +45,15 @@ def require_keys(mode: str, environ: dict[str, str] | None = None) -> None:
 
     Parameters
     ----------
-    mode : str
-        ``"testnet"``, ``"sandbox"`` or ``"mainnet"``.
-    environ : dict[str, str], optional
-        Environment to check (default ``os.environ``).
+    mode, environ
+        As for :func:`missing_key_vars`.
 
     Raises
     ------
     RuntimeError
         If a variable is missing (the message names it, never a value).
+    ValueError
+        If ``mode`` is unknown.
     """
     missing = missing_key_vars(mode, environ)
     if missing:

@@ -130,9 +130,10 @@ class ShutdownSection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 class PollerSection(OpenInterestPollerConfig, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """
-    ``[poller]`` and its ``[[poller.targets]]``: every field of
-    :class:`~liqheat_nautilus.adapters.ccxt.config.OpenInterestPollerConfig` (checked by it: positive intervals, at
-    least one target, no credentials in ``ccxt_config``), plus the client id.
+    ``[poller]`` and its ``[[poller.targets]]``: the open-interest poller's settings plus its client id.
+
+    Every field of :class:`~liqheat_nautilus.adapters.ccxt.config.OpenInterestPollerConfig` (checked by it: positive
+    intervals, at least one target, no credentials in ``ccxt_config``), plus the client id.
 
     Attributes
     ----------
@@ -143,7 +144,7 @@ class PollerSection(OpenInterestPollerConfig, frozen=True, kw_only=True, forbid_
     client_id: str = "LIQHEAT_OI"
 
     def poller_config(self) -> OpenInterestPollerConfig:
-        """The adapter's config (this section without ``client_id``)."""
+        """Return the adapter's config (this section without ``client_id``)."""
         fields = msgspec.structs.asdict(self)
         del fields["client_id"]
         return OpenInterestPollerConfig(**fields)
@@ -165,11 +166,12 @@ class MonitorSection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 class MessageBusSection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """
-    ``[message_bus]``: stream what the node publishes to Redis (NautilusTrader's ``MessageBusConfig`` with a Redis
-    database): the map's clusters, snapshots and bins, the strategies' trade signals, bars, funding, liquidation
-    prints, orders and positions, one Redis stream per topic (``trader-<trader_id>:stream:<topic>``). ``liqheat
-    serve --live <redis_url>`` and any Redis consumer read them. The password, if any, comes from the environment
-    variable ``REDIS_PASSWORD`` (never from this file).
+    ``[message_bus]``: stream what the node publishes to Redis.
+
+    NautilusTrader's ``MessageBusConfig`` with a Redis database: the map's clusters, snapshots and bins, the
+    strategies' trade signals, bars, funding, liquidation prints, orders and positions, one Redis stream per topic
+    (``trader-<trader_id>:stream:<topic>``). ``liqheat serve --live <redis_url>`` and any Redis consumer read them.
+    The password, if any, comes from the environment variable ``REDIS_PASSWORD`` (never from this file).
 
     Attributes
     ----------
@@ -244,11 +246,12 @@ def load_live_file(path: str | Path) -> LiveFile:
     Parameters
     ----------
     path : str or Path
-        A ``.toml`` file.
+        The TOML live file (its sections are the fields of :class:`LiveFile`).
 
     Returns
     -------
     LiveFile
+        Every section decoded and checked; sections the file leaves out hold their defaults.
 
     Raises
     ------

@@ -22,7 +22,7 @@ COUNTED_TYPES = (FundingRate, OpenInterest, LiquidationEvent, LiquidationCluster
 
 class LiveFeedMonitorConfig(ActorConfig, frozen=True):
     """
-    Configuration of :class:`LiveFeedMonitor`.
+    Configuration of :class:`LiveFeedMonitor`: which feeds it subscribes, from which client, and its heartbeat.
 
     Parameters
     ----------
@@ -65,7 +65,7 @@ class LiveFeedMonitor(Actor):
     Parameters
     ----------
     config : LiveFeedMonitorConfig
-        The configuration.
+        The instrument, the feeds to subscribe and the heartbeat.
     """
 
     def __init__(self, config: LiveFeedMonitorConfig) -> None:

@@ -1,5 +1,8 @@
-"""Build a Nautilus ``TradingNode`` from a :class:`~liqheat_nautilus.live.live_file.LiveFile` and run it with a
-graceful, bounded shutdown."""
+"""
+Build a Nautilus ``TradingNode`` from a :class:`~liqheat_nautilus.live.live_file.LiveFile` and run it.
+
+The run ends with a graceful, bounded shutdown.
+"""
 
 import asyncio
 import contextlib
@@ -13,6 +16,8 @@ from nautilus_trader.config import (
     ImportableActorConfig,
     ImportableStrategyConfig,
     InstrumentProviderConfig,
+    LiveDataClientConfig,
+    LiveExecClientConfig,
     LiveExecEngineConfig,
     LiveRiskEngineConfig,
     LoggingConfig,
@@ -78,7 +83,7 @@ def build_node_config(live: LiveFile, mainnet_flag: bool = False, log_level: str
         raise ValueError(f"[binance] account_type {b.account_type!r} unknown; use USDT_FUTURES") from None
     testnet = mode == "testnet"
     provider = InstrumentProviderConfig(load_ids=frozenset(InstrumentId.from_str(i) for i in b.instrument_ids))
-    data_clients = {
+    data_clients: dict[str, LiveDataClientConfig] = {
         BINANCE: LiqheatBinanceDataClientConfig(
             account_type=account_type, testnet=testnet, base_url_http=b.base_url_http or None,
             base_url_ws=b.base_url_ws or None, instrument_provider=provider,
@@ -90,8 +95,9 @@ def build_node_config(live: LiveFile, mainnet_flag: bool = False, log_level: str
     if live.poller is not None:
         data_clients[live.poller.client_id] = live.poller.poller_config()
     r = live.risk
-    limits = {"max_notional_per_order": {k: float(v) for k, v in r.max_notional_per_order.items()} or None,
-              "max_position_notional": {k: float(v) for k, v in r.max_position_notional.items()} or None}
+    per_order = {k: float(v) for k, v in r.max_notional_per_order.items()} or None
+    per_position = {k: float(v) for k, v in r.max_position_notional.items()} or None
+    exec_clients: dict[str, LiveExecClientConfig]
     if mode == "sandbox":
         s = live.sandbox
         exec_clients = {BINANCE: GuardedSandboxExecClientConfig(
@@ -100,13 +106,14 @@ def build_node_config(live: LiveFile, mainnet_flag: bool = False, log_level: str
             # In a live node the sandbox fills a market entry at once but the position reaches the cache only
             # after the exec engine's async event queue, so the bracket's reduce-only SL/TP were rejected as
             # "would have increased position" (seen in the offline replay); the OCO bracket still closes only.
-            use_reduce_only=False, **limits,
+            use_reduce_only=False, max_notional_per_order=per_order, max_position_notional=per_position,
         )}
     else:
         exec_clients = {BINANCE: GuardedBinanceExecClientConfig(
             account_type=account_type, testnet=testnet, base_url_http=b.base_url_http or None,
             base_url_ws=b.base_url_ws or None, instrument_provider=provider, max_retries=3,
-            retry_delay_initial_ms=1_000, retry_delay_max_ms=10_000, **limits,
+            retry_delay_initial_ms=1_000, retry_delay_max_ms=10_000, max_notional_per_order=per_order,
+            max_position_notional=per_position,
         )}
     actors = []
     if live.monitor.enabled:
@@ -205,12 +212,8 @@ def build_node(live: LiveFile, mainnet_flag: bool = False, log_level: str | None
 
     Parameters
     ----------
-    live : LiveFile
-        The parsed file.
-    mainnet_flag : bool, default False
-        Whether ``--mainnet`` was given.
-    log_level : str, optional
-        Overrides ``live.log_level``.
+    live, mainnet_flag, log_level
+        As for :func:`build_node_config`.
 
     Returns
     -------
@@ -384,8 +387,10 @@ async def run_node_async(node: TradingNode, live: LiveFile, duration_secs: float
 
 def _strategy_config(config_path: str, config: dict, close_positions: bool) -> dict:
     """
-    A strategy's config dict, with ``flatten_on_stop = close_positions`` when its config class has that field and
-    the file does not set it (so ``[shutdown] close_positions = false`` also keeps the strategies from flattening).
+    Return a strategy's config dict, with ``flatten_on_stop = close_positions`` added where it applies.
+
+    Added when its config class has that field and the file does not set it (so ``[shutdown] close_positions =
+    false`` also keeps the strategies from flattening).
     """
     result = dict(config)
     if "flatten_on_stop" not in result:

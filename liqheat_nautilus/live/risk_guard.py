@@ -9,6 +9,7 @@ ones that break a limit (``OrderDenied``, as the risk engine would). Nautilus' o
 """
 
 import math
+from typing import TYPE_CHECKING
 
 from nautilus_trader.cache.cache import Cache
 from nautilus_trader.execution.messages import SubmitOrder, SubmitOrderList
@@ -18,6 +19,11 @@ from nautilus_trader.model.objects import Price, Quantity
 from nautilus_trader.model.orders import Order
 
 _MARKET_TYPES = (OrderType.MARKET, OrderType.MARKET_TO_LIMIT)
+
+if TYPE_CHECKING:  # the mixin's methods use (and call up to) a live execution client's
+    from nautilus_trader.live.execution_client import LiveExecutionClient as _GuardedClient
+else:
+    _GuardedClient = object
 
 
 class RiskLimits:
@@ -55,8 +61,10 @@ class RiskLimits:
 
 def reference_price(order: Order, cache: Cache) -> float:
     """
-    The price an order is valued at: limit price, else trigger price, else (market orders) the ask for buys / bid
-    for sells from the last quote, else the last trade; ``nan`` when none is known.
+    Return the price an order is valued at; ``nan`` when none is known.
+
+    The limit price, else the trigger price, else (market orders) the ask for buys / bid for sells from the last
+    quote, else the last trade.
 
     Parameters
     ----------
@@ -110,7 +118,7 @@ def quote_notional(instrument: Instrument, quantity: float, price: float) -> flo
 
 def check_order(order: Order, instrument: Instrument | None, cache: Cache, limits: RiskLimits) -> str | None:
     """
-    The reason to deny ``order``, or ``None`` when it is within the limits.
+    Return the reason to deny ``order``, or ``None`` when it is within the limits.
 
     Parameters
     ----------
@@ -151,10 +159,12 @@ def check_order(order: Order, instrument: Instrument | None, cache: Cache, limit
     return None
 
 
-class RiskGuardMixin:
+class RiskGuardMixin(_GuardedClient):
     """
-    Mixin for a Nautilus execution client: checks :class:`RiskLimits` in ``submit_order`` /
-    ``submit_order_list`` and generates ``OrderDenied`` instead of submitting. Set ``self._risk_limits``.
+    Mixin for a Nautilus execution client: deny orders that break :class:`RiskLimits`.
+
+    Checks the limits in ``submit_order`` / ``submit_order_list`` and generates ``OrderDenied`` instead of
+    submitting. Set ``self._risk_limits``.
 
     For an order list (e.g. a bracket) the first order (the entry) is checked and, when it breaks a limit, every
     order of the list is denied.

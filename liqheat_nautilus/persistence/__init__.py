@@ -1,7 +1,8 @@
 """Nautilus ``ParquetDataCatalog`` folders: writing (atomic, chunked), reading, scanning, validating, describing.
 
-Modules: :mod:`.writer` (range-replacing chunked writes, what a write did), :mod:`.staging` (atomic swap),
-:mod:`.reader` (the one reader of bars, open interest and funding), :mod:`.scan`, :mod:`.validate`, :mod:`.info`;
+Modules: :mod:`.transaction` (crash-safe journalled writes, consistent reads), :mod:`.writer` (range-replacing
+chunked writes, what a write did), :mod:`.reader` (the one reader of bars, open interest and funding),
+:mod:`.scan`, :mod:`.validate`, :mod:`.info`;
 and the generic input plumbing the venue loaders share (it lives here because ``adapters`` depend on
 ``persistence``, never the reverse): :mod:`.errors` (``IngestError``), :mod:`.checks` (row checks),
 :mod:`.csv_stream`, :mod:`.checksum`, :mod:`.timestamps`.

@@ -105,7 +105,7 @@ def require_increasing(ts_ms: np.ndarray, path: str | Path, field: str, header_l
 def fixed_point_problem(values: np.ndarray, precision: int, kind: str,
                         allow_zero: bool = False) -> tuple[int, str] | None:
     """
-    The first price or quantity Nautilus cannot hold at an instrument's precision.
+    Return the first price or quantity Nautilus cannot hold at an instrument's precision.
 
     Nautilus stores ``Price``/``Quantity`` as fixed-point integers: a value above ``PRICE_MAX``/``QUANTITY_MAX``
     cannot be built (its Rust constructor aborts the process), and a positive value that rounds to 0 at the

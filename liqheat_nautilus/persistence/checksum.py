@@ -8,7 +8,7 @@ from liqheat_nautilus.persistence.errors import IngestError
 
 def sha256_of(path: str | Path, block_size: int = 1 << 20) -> str:
     """
-    The SHA-256 hex digest of a file, read in blocks.
+    Return the SHA-256 hex digest of a file, read in blocks.
 
     Parameters
     ----------

@@ -8,7 +8,7 @@ import csv
 import io
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -182,7 +182,7 @@ def locate_bad_value(path: Path, layout: CsvLayout, header: bool, max_line: int 
         Naming the line and field of the first row that is too long, has a wrong field count or an unparsable
         value.
     """
-    parsers = {pa.int64(): int, pa.float64(): float, pa.string(): str,
+    parsers: dict[pa.DataType, Callable[[str], object]] = {pa.int64(): int, pa.float64(): float, pa.string(): str,
                pa.bool_(): lambda s: {"true": True, "false": False}[s.strip().lower()]}
     try:
         with open_text(path) as fh:

@@ -64,11 +64,12 @@ class MarketSeries:
     taker_sell_usd: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     def __len__(self) -> int:
+        """Return the number of bars."""
         return int(self.bar_ts_ns.size)
 
     def until(self, at_ns: int) -> "MarketSeries":
         """
-        The part of the series at or before ``at_ns``.
+        Return the part of the series at or before ``at_ns``.
 
         Parameters
         ----------
@@ -93,7 +94,7 @@ class MarketSeries:
 
     def bars_frame(self) -> pd.DataFrame:
         """
-        The bars as a DataFrame.
+        Return the bars as a DataFrame.
 
         Returns
         -------
@@ -107,7 +108,7 @@ class MarketSeries:
 
 
 def _sorted(items: list) -> list:
-    """Custom data unwrapped from ``CustomData`` and sorted by ``ts_event`` (stable)."""
+    """Return custom data unwrapped from ``CustomData`` and sorted by ``ts_event`` (stable)."""
     return sorted((getattr(x, "data", x) for x in items), key=lambda x: x.ts_event)
 
 
@@ -169,16 +170,18 @@ def _read(path: Path, instrument_id: str, bar_type: str | None, start_ns: int | 
     bounds = {"start": start_ns, "end": end_ns}
     if bar_type and not bar_type.startswith(f"{instrument_id}-"):
         bar_type = f"{instrument_id}-{bar_type}-EXTERNAL"
-    bars = cat.bars(bar_types=[bar_type], **bounds) if bar_type else cat.bars(instrument_ids=[instrument_id],
-                                                                               **bounds)
+    if bar_type:
+        bars = cat.bars(bar_types=[bar_type], start=start_ns, end=end_ns)
+    else:
+        bars = cat.bars(instrument_ids=[instrument_id], start=start_ns, end=end_ns)
     if not bars:
         raise IngestError(path, f"no bars of {bar_type or instrument_id} in the requested time range", field="Bar")
     kinds = sorted({str(b.bar_type) for b in bars})
     if len(kinds) > 1:
         raise IngestError(path, f"several bar types {kinds}: choose one with bar_type", field="Bar")
     bars = sorted(bars, key=lambda b: b.ts_event)
-    oi = _sorted(cat.query(OpenInterest, identifiers=[instrument_id], **bounds))
-    funding = _sorted(cat.query(FundingRate, identifiers=[instrument_id], **bounds))
+    oi = _sorted(cat.query(OpenInterest, identifiers=[instrument_id], start=start_ns, end=end_ns))
+    funding = _sorted(cat.query(FundingRate, identifiers=[instrument_id], start=start_ns, end=end_ns))
     ratios = [r for r in _sorted(_query_if_present(cat, LongShortRatio, instrument_id, bounds))
               if r.kind == ratio_kind]
     taker = _sorted(_query_if_present(cat, TakerVolume, instrument_id, bounds))

@@ -17,7 +17,7 @@ INSTRUMENT_TYPES = ("crypto_perpetual", "crypto_future", "currency_pair", "futur
 
 def require_catalog(catalog_dir: str | Path) -> Path:
     """
-    The folder as a ``Path`` when it holds a catalog.
+    Return the folder as a ``Path`` when it holds a catalog.
 
     Raises
     ------
@@ -78,7 +78,7 @@ def ts_range(metadata: pq.FileMetaData) -> tuple[int | None, int | None]:
 
 
 def unreadable(path: Path, exc: BaseException) -> IngestError:
-    """The error of a catalog file that is not readable Parquet (truncated, corrupt, not Parquet at all)."""
+    """Return the error of a catalog file that is not readable Parquet (truncated, corrupt, not Parquet at all)."""
     return IngestError(path, f"not a readable Parquet file ({type(exc).__name__}: {str(exc)[:160]})")
 
 
@@ -103,7 +103,9 @@ def stream_info(folder: Path, on_error: Callable[[IngestError], None] | None = N
         Naming the first file whose Parquet footer cannot be read (without ``on_error``).
     """
     files = []
-    rows, first, last = 0, None, None
+    rows = 0
+    first: int | None = None
+    last: int | None = None
     for file in sorted(folder.glob("*.parquet")):
         try:
             metadata = pq.ParquetFile(file).metadata
@@ -116,7 +118,7 @@ def stream_info(folder: Path, on_error: Callable[[IngestError], None] | None = N
         files.append(file)
         rows += metadata.num_rows
         lo, hi = ts_range(metadata)
-        if lo is not None and metadata.num_rows:
+        if lo is not None and hi is not None and metadata.num_rows:
             first = lo if first is None else min(first, lo)
             last = hi if last is None else max(last, hi)
     type_name = folder.parent.name
@@ -152,7 +154,7 @@ def scan_catalog(catalog_dir: str | Path, on_error: Callable[[IngestError], None
 
 def last_ts_init(catalog_dir: str | Path, data_cls: type, identifier: str) -> int | None:
     """
-    The latest ``ts_init`` (UNIX ns) a catalog holds for a class and identifier, ``None`` if it holds none.
+    Return the latest ``ts_init`` (UNIX ns) a catalog holds for a class and identifier, ``None`` if it holds none.
 
     Read from Parquet statistics, not from file names (files split by a range deletion are named after the
     deletion bounds, not their content).

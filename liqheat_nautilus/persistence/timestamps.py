@@ -27,7 +27,7 @@ UNITS: tuple[tuple[str, int], ...] = (("s", NS_PER_SECOND), ("ms", NS_PER_MS), (
 
 
 def latest_ns() -> int:
-    """The latest accepted time: now + 1 day (UNIX ns)."""
+    """Return the latest accepted time: now + 1 day (UNIX ns)."""
     return time.time_ns() + NS_PER_DAY
 
 
@@ -36,13 +36,13 @@ def _utc(ns: int) -> str:
 
 
 def window_text() -> str:
-    """The accepted window, for messages: ``"2009-01-01 ... 2026-07-02 (now + 1 day)"``."""
+    """Return the accepted window, for messages: ``"2009-01-01 ... 2026-07-02 (now + 1 day)"``."""
     return f"{_utc(EARLIEST_NS)[:10]} ... {_utc(latest_ns())[:10]} (now + 1 day)"
 
 
 def detect_unit(value: int) -> tuple[str, int] | None:
     """
-    The unit in which an epoch value is a time in the accepted window.
+    Return the unit in which an epoch value is a time in the accepted window.
 
     Parameters
     ----------

@@ -84,7 +84,7 @@ class ValidationReport:
         return [f for f in self.findings if f.severity == WARNING]
 
     def format(self) -> str:
-        """A readable multi-line report."""
+        """Return a readable multi-line report."""
         lines = [f"catalog {self.catalog}: {len(self.streams)} streams, {len(self.errors)} errors, "
                  f"{len(self.warnings)} warnings"]
         by_stream: dict[str, list[Finding]] = {}
@@ -156,7 +156,7 @@ class _StreamChecker:
         entry[0] += count
 
     def findings(self) -> list[Finding]:
-        """The findings of this stream so far."""
+        """Return the findings of this stream so far."""
         return [Finding(sev, self.name, check, n, detail) for (sev, check), (n, detail) in self.counts.items()]
 
     def first(self, mask: np.ndarray, ts: np.ndarray, what: str, values: np.ndarray | None = None) -> str:

@@ -12,6 +12,7 @@ and in ``ts_init`` units: a source cut in the middle of a millisecond (never the
 whole days or months) replaces that whole millisecond.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -90,7 +91,7 @@ class RangeReplacingWriter:
         self.first_ts: int | None = None
         self.last_ts: int | None = None
 
-    def add(self, objs: list, ts_init: np.ndarray) -> None:
+    def add(self, objs: list, ts_init: np.ndarray | Sequence[int]) -> None:
         """
         Append objects (sorted, continuing the stream) and write full chunks to the scratch catalog.
 
@@ -98,7 +99,7 @@ class RangeReplacingWriter:
         ----------
         objs : list
             Nautilus objects of ``data_cls``.
-        ts_init : np.ndarray, shape (len(objs),), int64
+        ts_init : np.ndarray or sequence of int, shape (len(objs),)
             Their ``ts_init`` in ns, non-decreasing and not before the previous piece.
         """
         if not objs:
@@ -134,6 +135,6 @@ class RangeReplacingWriter:
         if self._objs:
             self._scratch.write_data(self._objs)
             self._objs, self._ts, self._buffered = [], [], 0
-        if self.count:
+        if self.first_ts is not None and self.last_ts is not None:  # set together by the first non-empty add
             self.catalog.replace_range(self._scratch.path, self.first_ts, self.last_ts)
         return self.count, self.first_ts, self.last_ts

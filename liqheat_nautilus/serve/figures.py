@@ -1,5 +1,7 @@
-"""The dashboard's charts: the figures of :mod:`liqheat_nautilus.charts` (as ``liqheat plot`` draws them) built
-from served map updates, as Plotly JSON."""
+"""The dashboard's charts as Plotly JSON, built from served map updates.
+
+They are the figures of :mod:`liqheat_nautilus.charts`, as ``liqheat plot`` draws them.
+"""
 
 import numpy as np
 import pandas as pd
@@ -18,7 +20,7 @@ def _empty(title: str) -> bytes:
 
 def map_figure_json(frame: MapFrame, instrument_id: str, window_pct: float | None) -> bytes:
     """
-    The liquidation map by leverage tier of one update, as Plotly JSON.
+    Draw the liquidation map by leverage tier of one update as Plotly JSON.
 
     Parameters
     ----------
@@ -40,7 +42,7 @@ def map_figure_json(frame: MapFrame, instrument_id: str, window_pct: float | Non
 
 def heatmap_figure_json(frames: list[MapFrame], bars, instrument_id: str, start_ns: int, end_ns: int) -> bytes:
     """
-    The time × price heatmap with candles of a window, as Plotly JSON.
+    Draw the time × price heatmap with candles of a window as Plotly JSON.
 
     Parameters
     ----------

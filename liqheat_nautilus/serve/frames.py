@@ -8,11 +8,16 @@ Pure numpy below; no engine and no Nautilus runtime.
 """
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from liqheat_nautilus.core.enums import ClusterStatus
+
+if TYPE_CHECKING:
+    from liqheat_nautilus.data import LiquidationMapBins, LiquidationMapSnapshot
 
 STATUS_NAMES = (ClusterStatus.ACTIVE, ClusterStatus.PARTIAL, ClusterStatus.CLEARED)
 """Bin status by code (0, 1, 2), as ``LiquidationMapEngine.bin_status()`` and ``LiquidationMapBins`` store it."""
@@ -40,12 +45,12 @@ class MapFrame:
 
     instrument_id: str
     ts_ns: int
-    snapshot: object
-    clusters: tuple = ()
-    bins: object | None = None
+    snapshot: "LiquidationMapSnapshot"
+    clusters: tuple[Any, ...] = ()
+    bins: "LiquidationMapBins | None" = None
 
     @property
-    def live_clusters(self) -> list:
+    def live_clusters(self) -> list[Any]:
         """Clusters that are not ``CLEARED``, strongest first."""
         return sorted((c for c in self.clusters if c.status != ClusterStatus.CLEARED), key=lambda c: -c.strength)
 
@@ -112,7 +117,7 @@ class BinsView:
 
     def window(self, price: float, window_pct: float) -> np.ndarray:
         """
-        Indices of the bins overlapping ``price · (1 ± window_pct / 100)``.
+        Return the indices of the bins overlapping ``price · (1 ± window_pct / 100)``.
 
         Parameters
         ----------
@@ -153,7 +158,7 @@ def cluster_score(strength: float, distance_pct: float) -> float:
 
 def best_cluster(frame: MapFrame, side: str | None = None):
     """
-    The live cluster with the highest :func:`cluster_score`.
+    Return the live cluster with the highest :func:`cluster_score`.
 
     Parameters
     ----------
@@ -169,9 +174,9 @@ def best_cluster(frame: MapFrame, side: str | None = None):
     return max(live, key=lambda c: cluster_score(c.strength, c.distance_pct), default=None)
 
 
-def nearest_clusters(clusters, price: float) -> tuple[object | None, object | None]:
+def nearest_clusters(clusters: Iterable[Any], price: float) -> tuple[Any | None, Any | None]:
     """
-    The nearest live cluster above price and below it (the rule of the actor's snapshot ``nearest_*`` fields).
+    Return the nearest live cluster above price and below it (the rule of the snapshot's ``nearest_*`` fields).
 
     Parameters
     ----------

@@ -24,13 +24,20 @@ import contextlib
 import logging
 from collections import deque
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, cast
 from urllib.parse import urlparse
 
 import msgspec
 import numpy as np
 
 from liqheat_nautilus.serve.frames import MapFrame
-from liqheat_nautilus.serve.sources import EMPTY_BARS, Bars, InvalidRequest, MapSource, Selection
+from liqheat_nautilus.serve.sources import EMPTY_BARS, Bars, InvalidRequest, MapSource, Mode, Selection, State
+
+if TYPE_CHECKING:
+    import redis.asyncio
+    from redis.typing import KeyT, StreamIdT
+
+    from liqheat_nautilus.data import LiquidationMapBins
 
 log = logging.getLogger("liqheat.serve.live")
 
@@ -38,6 +45,9 @@ TOPIC_PREFIXES = ("data.LiquidationMapSnapshot.", "data.LiquidationCluster.", "d
                   "data.bars.", "data.FundingRate.", "data.LiquidationEvent.", "liqheat.signals.")
 """Topics read from the node's streams."""
 
+
+StreamReply = list[tuple[bytes, list[tuple[bytes, dict[bytes, bytes]]]]] | None
+"""``XREAD``'s reply (raw bytes): per stream key, its ``(entry id, fields)`` entries; ``None`` on timeout."""
 
 def check_redis_url(url: str) -> str:
     """
@@ -83,7 +93,7 @@ class _Instrument:
     frames: list[MapFrame] = field(default_factory=list)
     frame_ts: list[int] = field(default_factory=list)
     clusters: dict[int, list] = field(default_factory=dict)  # ts -> clusters waiting for their snapshot
-    bins: dict[int, object] = field(default_factory=dict)  # ts -> bins arrived before their snapshot
+    bins: dict[int, "LiquidationMapBins"] = field(default_factory=dict)  # ts -> bins arrived before their snapshot
     bar_type: str = ""
     bars: deque = field(default_factory=deque)
     funding: deque = field(default_factory=deque)
@@ -110,7 +120,7 @@ class LiveSource(MapSource):
         ``XREAD BLOCK`` timeout (milliseconds).
     """
 
-    mode = "live"
+    mode: Mode = "live"
 
     def __init__(self, url: str, trader_id: str | None = None, max_frames: int = 5000, max_records: int = 20_000,
                  poll_block_ms: int = 500) -> None:
@@ -131,7 +141,7 @@ class LiveSource(MapSource):
         self._state: dict[str, _Instrument] = {}
         self._last_ids: dict[str, str] = {}
         self._task: asyncio.Task | None = None
-        self._redis = None
+        self._redis: redis.asyncio.Redis | None = None
         self.error: str | None = None
         self.messages_read = 0
         self.decode_errors = 0
@@ -142,9 +152,10 @@ class LiveSource(MapSource):
         """Connect and start following the streams (called by the app's lifespan)."""
         import redis.asyncio as redis
 
-        self._redis = redis.Redis.from_url(self.url, password=self.password, socket_connect_timeout=5,
-                                           decode_responses=False)
-        self._task = asyncio.create_task(self._follow(), name="liqheat-live-reader")
+        client = redis.Redis.from_url(self.url, password=self.password, socket_connect_timeout=5,
+                                      decode_responses=False)
+        self._redis = client
+        self._task = asyncio.create_task(self._follow(client), name="liqheat-live-reader")
 
     async def stop(self) -> None:
         """Stop reading and close the connection."""
@@ -156,14 +167,14 @@ class LiveSource(MapSource):
             with contextlib.suppress(Exception):
                 await self._redis.aclose()
 
-    async def _discover(self) -> None:
-        async for key in self._redis.scan_iter(match=self.pattern, count=500):
+    async def _discover(self, client: "redis.asyncio.Redis") -> None:
+        async for key in client.scan_iter(match=self.pattern, count=500):
             name = key.decode()
             topic = name.split(":stream:", 1)[-1]
             if name not in self._last_ids and topic.startswith(TOPIC_PREFIXES):
                 self._last_ids[name] = "0-0"
 
-    async def _follow(self) -> None:
+    async def _follow(self, client: "redis.asyncio.Redis") -> None:
         import redis.exceptions
 
         loop = asyncio.get_running_loop()
@@ -171,12 +182,13 @@ class LiveSource(MapSource):
         while True:
             try:
                 if loop.time() >= next_scan:
-                    await self._discover()
+                    await self._discover(client)
                     next_scan = loop.time() + 2.0
                 if not self._last_ids:
                     await asyncio.sleep(0.5)
                     continue
-                reply = await self._redis.xread(dict(self._last_ids), count=2000, block=self.poll_block_ms)
+                streams: dict[KeyT, StreamIdT] = {name: last for name, last in self._last_ids.items()}
+                reply = cast(StreamReply, await client.xread(streams, count=2000, block=self.poll_block_ms))
                 self.error = None
                 batch = []
                 for key, entries in reply or ():
@@ -326,7 +338,7 @@ class LiveSource(MapSource):
         return Selection(self.instrument(instrument_id), "live")
 
     def frame_at(self, sel: Selection, at_ns: int | None) -> MapFrame | None:
-        """The last update at or before ``at_ns`` (``None``: the latest)."""
+        """Return the last update at or before ``at_ns`` (``None``: the latest)."""
         st = self._state.get(sel.instrument_id)
         if st is None or not st.frames:
             return None
@@ -336,7 +348,7 @@ class LiveSource(MapSource):
         return st.frames[k] if k >= 0 else None
 
     def frames(self, sel: Selection, start_ns: int, end_ns: int) -> list[MapFrame]:
-        """Updates in the window."""
+        """Return the updates in the window."""
         st = self._state.get(sel.instrument_id)
         if st is None:
             return []
@@ -350,7 +362,7 @@ class LiveSource(MapSource):
         return (st.frame_ts[0], st.frame_ts[-1]) if st is not None and st.frame_ts else None
 
     def bars(self, instrument_id: str) -> Bars:
-        """The bars received (bar type: the first seen for the instrument)."""
+        """Return the bars received (bar type: the first seen for the instrument)."""
         st = self._state.get(instrument_id)
         if st is None or not st.bars:
             return EMPTY_BARS
@@ -363,7 +375,7 @@ class LiveSource(MapSource):
         return bars
 
     def funding_at(self, instrument_id: str, at_ns: int) -> tuple[float, int] | None:
-        """The latest funding rate received at or before ``at_ns``."""
+        """Return the latest funding rate received at or before ``at_ns``."""
         st = self._state.get(instrument_id)
         if st is None:
             return None
@@ -391,10 +403,10 @@ class LiveSource(MapSource):
         return note, rows
 
     def compare(self, sel: Selection, at_ns: int) -> list[tuple[str, MapFrame | None]]:
-        """The node's one map (its model is not in the stream)."""
+        """Return the node's one map (its model is not in the stream)."""
         return [("live", self.frame_at(sel, at_ns))]
 
-    def overall(self) -> tuple[str, str]:
+    def overall(self) -> tuple[State, str]:
         """``(state, message)`` of the source: ERROR while Redis fails, INITIALIZING until a first update."""
         if self.error:
             return "ERROR", self.error

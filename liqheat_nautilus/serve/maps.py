@@ -17,6 +17,7 @@ import math
 import threading
 from collections import OrderedDict
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -34,16 +35,17 @@ NAMED_PROFILES: tuple[str, ...] = (*PROFILES, "dynamic")
 
 
 def _concat(a: MarketSeries, b: MarketSeries) -> MarketSeries:
-    """``a`` followed by ``b`` (same instrument): the array fields joined, the others taken from ``a``."""
-    return dataclasses.replace(a, **{f.name: np.concatenate([getattr(a, f.name), getattr(b, f.name)])
-                                     for f in dataclasses.fields(MarketSeries)
-                                     if isinstance(getattr(a, f.name), np.ndarray)})
+    """Join ``a`` and then ``b`` (same instrument): the array fields concatenated, the others taken from ``a``."""
+    joined: dict[str, Any] = {f.name: np.concatenate([getattr(a, f.name), getattr(b, f.name)])
+                              for f in dataclasses.fields(MarketSeries) if isinstance(getattr(a, f.name), np.ndarray)}
+    return dataclasses.replace(a, **joined)
 
 
 class ServedReplay:
     """
-    One engine replayed over a market series by the project's replay driver
-    (:class:`liqheat_nautilus.replay.MapReplay`), resumable, with the frames it produced.
+    One engine replayed over a market series, resumable, with the frames it produced.
+
+    The project's replay driver (:class:`liqheat_nautilus.replay.MapReplay`) feeds the engine.
 
     Parameters
     ----------
@@ -112,13 +114,14 @@ class ServedReplay:
         """
         self._driver.advance_to(at_ns)
 
-    def _take_frame(self, replay, ts_ns: int, index: int) -> None:
-        """The driver's snapshot hook: one frame as the actor would publish it (clusters, snapshot, bins)."""
+    def _take_frame(self, replay: MapReplay, ts_ns: int, index: int) -> None:
+        """Take one frame as the actor would publish it (the driver's snapshot hook): clusters, snapshot, bins."""
         from liqheat_nautilus.data import LiquidationCluster, LiquidationMapBins, LiquidationMapSnapshot
         from liqheat_nautilus.serve.frames import nearest_clusters
 
         engine = replay.engine
-        if engine.active_usd() <= 0.0:
+        grid = engine.grid
+        if grid is None or engine.active_usd() <= 0.0:
             return
         iid = _instrument_id(self.series.instrument_id)
         infos, magnet = engine.update_clusters_and_magnet()
@@ -141,21 +144,21 @@ class ServedReplay:
             nearest_below_usd=below.notional_usd if below else 0.0, nearest_below_id=below.cluster_id if below else -1,
             ts_event=ts_ns, ts_init=ts_ns,
         )
-        edges = engine.grid.edges()
-        bins = LiquidationMapBins.from_arrays(
-            iid, engine.price, engine.grid.width, int(round(edges[0] / engine.grid.width)), engine.tiers,
-            *engine.tier_usd(), *engine.bin_status(), ts_ns)
+        long_tier, short_tier = engine.tier_usd()
+        long_status, short_status = engine.bin_status()
+        bins = LiquidationMapBins.from_arrays(iid, engine.price, grid.width, int(round(grid.edges()[0] / grid.width)),
+                                              engine.tiers, long_tier, short_tier, long_status, short_status, ts_ns)
         self.frames.append(MapFrame(self.series.instrument_id, ts_ns, snapshot, clusters, bins))
         self.frame_ts.append(ts_ns)
 
     def frame_at(self, at_ns: int) -> MapFrame | None:
         """
-        The last frame at or before ``at_ns`` (replaying as far as needed).
+        Return the last frame at or before ``at_ns``, replaying as far as needed.
 
         Parameters
         ----------
         at_ns : int
-            UNIX ns.
+            Time asked for (UNIX ns); the replay is advanced to it when it has not got there yet.
 
         Returns
         -------
@@ -170,12 +173,12 @@ class ServedReplay:
 
     def peek(self, at_ns: int) -> tuple[bool, MapFrame | None]:
         """
-        The frame at or before ``at_ns`` if it is known without replaying or waiting (for the event loop).
+        Return the frame at or before ``at_ns`` if it is known without replaying or waiting (for the event loop).
 
         Parameters
         ----------
         at_ns : int
-            UNIX ns.
+            Time asked for (UNIX ns); never replayed to here.
 
         Returns
         -------
@@ -222,8 +225,9 @@ def _instrument_id(value: str):
 
 def load_profile_file(path: str | Path) -> tuple[str, dict]:
     """
-    A map profile file (``liqheat calibrate``'s output; :func:`liqheat_nautilus.core.profile.load_profile`) as a
-    named profile of the server: the file name without its extension.
+    Load a map profile file as a named profile of the server (named after the file, without its extension).
+
+    The file is ``liqheat calibrate``'s output, read by :func:`liqheat_nautilus.core.profile.load_profile`.
 
     Parameters
     ----------
@@ -329,7 +333,7 @@ class MapStore:
 
     def series(self, instrument_id: str) -> MarketSeries:
         """
-        The instrument's bars, open interest and funding (read once, then kept).
+        Return the instrument's bars, open interest and funding (read once, then kept).
 
         Parameters
         ----------
@@ -365,6 +369,8 @@ class MapStore:
         Returns
         -------
         MapParams
+            ``base_params`` with the model and profile (a profile file's fields replace the base ones), without
+            history (``history_capacity = 0``: a replay keeps its frames instead).
 
         Raises
         ------
@@ -382,7 +388,7 @@ class MapStore:
 
     def replay(self, instrument_id: str, model: str, profile: str) -> ServedReplay:
         """
-        The cached replay of (instrument, model, profile), created on first use.
+        Return the cached replay of (instrument, model, profile), created on first use.
 
         Parameters
         ----------
@@ -417,7 +423,7 @@ class MapStore:
 
     def existing(self, instrument_id: str, model: str, profile: str) -> ServedReplay | None:
         """
-        The replay of (instrument, model, profile) if one is held, without creating it.
+        Return the replay of (instrument, model, profile) if one is held, without creating it.
 
         Parameters
         ----------
@@ -432,7 +438,7 @@ class MapStore:
 
     def cached(self) -> list[tuple[str, str, str, int, int]]:
         """
-        The replays held.
+        List the replays held.
 
         Returns
         -------
@@ -444,8 +450,7 @@ class MapStore:
 
     def refresh(self, instrument_id: str) -> int:
         """
-        Read events newer than the series' last one from the catalog and let every replay of the instrument
-        extend over them.
+        Read events newer than the series' last one from the catalog; the instrument's replays extend over them.
 
         Parameters
         ----------

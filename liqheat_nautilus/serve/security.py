@@ -13,6 +13,8 @@ import ipaddress
 import os
 from dataclasses import dataclass
 
+from starlette.types import ASGIApp, Receive, Scope, Send
+
 TOKEN_ENV = "LIQHEAT_SERVE_TOKEN"
 """Environment variable holding the API token."""
 COOKIE = "liqheat_token"
@@ -42,7 +44,7 @@ def is_loopback(host: str) -> bool:
 
 def token_for(host: str, environ: dict | None = None) -> str | None:
     """
-    The token the server requires when bound to ``host``.
+    Return the token the server requires when bound to ``host``.
 
     Parameters
     ----------
@@ -87,11 +89,12 @@ class AccessControl:
         ``counters["requests"]`` is incremented for every HTTP request.
     """
 
-    app: object
+    app: ASGIApp
     token: str | None = None
-    counters: dict | None = None
+    counters: dict[str, int] | None = None
 
-    async def __call__(self, scope, receive, send) -> None:  # noqa: D102
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer 405 to a writing method and 401 to a missing or wrong token; pass anything else on."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

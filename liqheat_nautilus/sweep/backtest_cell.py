@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
 import msgspec
 
@@ -29,8 +30,10 @@ LOWER_IS_BETTER = frozenset({"max_drawdown_pct"})
 
 def prepare_catalog(spec: BacktestFile) -> None:
     """
-    Make sure a cell's catalog can be read: build the embedded OKX catalog on first use (under a file lock, so
-    two workers of one machine do not build it at once); URL catalogs are left to Nautilus.
+    Make sure a cell's catalog can be read.
+
+    The embedded OKX catalog is built on first use (under a file lock, so two workers of one machine do not build
+    it at once); URL catalogs are left to Nautilus.
 
     Parameters
     ----------
@@ -82,13 +85,15 @@ def run_cell(spec_json: bytes, log_level: str = "WARNING") -> dict[str, float]:
     spec = msgspec.structs.replace(msgspec.json.decode(spec_json, type=BacktestFile), record=False)  # stats only
     prepare_catalog(spec)
     outcome = run_backtest(spec, log_level=log_level, results_dir=None, show_progress=False)
+    if outcome.row is None:
+        raise RuntimeError(f"backtest {spec.name!r} produced no statistics row")
     row = outcome.row.to_dict()
     return {f: row[f] for f in STAT_FIELDS}
 
 
 def stats_row(name: str, stats: dict[str, float] | None) -> ComparisonRow:
     """
-    A comparison-table row from a cell's statistics (``nan`` everywhere when it has none).
+    Build a comparison-table row from a cell's statistics (``nan`` everywhere when it has none).
 
     Parameters
     ----------
@@ -101,7 +106,7 @@ def stats_row(name: str, stats: dict[str, float] | None) -> ComparisonRow:
     ComparisonRow
     """
     stats = stats or {}
-    values = {f: stats.get(f, math.nan) for f in STAT_FIELDS}
+    values: dict[str, Any] = {f: stats.get(f, math.nan) for f in STAT_FIELDS}
     values["trades"] = int(values["trades"]) if not _isnan(values["trades"]) else 0
     return ComparisonRow(name=name, **values)
 

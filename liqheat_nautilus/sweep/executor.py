@@ -160,8 +160,9 @@ def call_captured(fn: Callable, args: tuple, key: str, label: str, capture: bool
 
 def check_reachable(address: str, timeout: float = 5.0) -> None:
     """
-    Fail fast when a ``host:port`` or ``ray://host:port`` Ray address does not accept TCP connections (Ray itself
-    retries for a minute or more). ``"auto"`` and ``"local"`` are left to Ray.
+    Fail fast when a ``host:port`` or ``ray://host:port`` Ray address does not accept TCP connections.
+
+    Ray itself retries for a minute or more. ``"auto"`` and ``"local"`` are left to Ray.
 
     Parameters
     ----------
@@ -187,7 +188,7 @@ def check_reachable(address: str, timeout: float = 5.0) -> None:
 
 
 def _ray_task(fn: Callable, key: str, label: str, capture: bool, *args: Any) -> TaskResult:
-    """The Ray task: ``args`` are top-level arguments so that Ray resolves object-store handles among them."""
+    """Run one cell as a Ray task (``args`` top-level, so that Ray resolves object-store handles among them)."""
     return call_captured(fn, args, key, label, capture)
 
 
@@ -254,10 +255,12 @@ class Executor:
     # -- lifecycle -------------------------------------------------------------------------------------------------
 
     def __enter__(self) -> Executor:
+        """Start the executor (:meth:`start`) for a ``with`` block."""
         self.start()
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
+        """Close the executor (:meth:`close`) at the end of the ``with`` block, whatever happened in it."""
         self.close()
 
     @property
@@ -269,8 +272,10 @@ class Executor:
 
     def start(self) -> None:
         """
-        Check the options. Ray itself is started (or connected to) when the first task or object is submitted,
-        so an executor that ends up with nothing to run costs nothing.
+        Check the options.
+
+        Ray itself is started (or connected to) when the first task or object is submitted, so an executor that
+        ends up with nothing to run costs nothing.
 
         Raises
         ------
@@ -282,7 +287,7 @@ class Executor:
         if self.in_process:
             self._slots = 1
 
-    def _ray(self):
+    def _ray(self) -> Any:
         """Ray, started or connected to on first use."""
         import ray
 

@@ -153,7 +153,7 @@ class Cell:
     spec: BacktestFile
 
     def spec_json(self) -> bytes:
-        """The backtest file as JSON (what the worker decodes; ``liqheat backtest --config`` reads it too)."""
+        """Encode the backtest file as JSON (what the worker decodes; ``liqheat backtest --config`` reads it too)."""
         return msgspec.json.encode(self.spec)
 
 
@@ -169,11 +169,12 @@ def load_grid(path: str | Path) -> GridFile:
     Parameters
     ----------
     path : str or Path
-        A ``.toml`` file.
+        The grid, a ``.toml`` file (its relative ``base`` and catalog paths are taken from the project root).
 
     Returns
     -------
     GridFile
+        Decoded and checked (fields, axes, periods, ``sort_by``); the base files are read when expanded.
 
     Raises
     ------
@@ -228,7 +229,8 @@ def _check_fields(grid_path: Path, section: str, names: list[str], components, b
             config_cls = resolve_config_path(component.config_path)
         except Exception:  # noqa: BLE001 (the base file's own check reports a bad path)
             continue
-        fields = [f.encode_name for f in msgspec.inspect.type_info(config_cls).fields]
+        info = msgspec.inspect.type_info(config_cls)
+        fields = [f.encode_name for f in info.fields] if isinstance(info, msgspec.inspect.StructType) else []
         for name in names:
             probe: dict = {}
             _set_dotted(probe, name, None)
@@ -266,7 +268,7 @@ def _axis_text(value: Any) -> str:
 
 def cell_key(spec: BacktestFile) -> str:
     """
-    The key of a cell: SHA-256 of its backtest file's canonical JSON (sorted keys).
+    Compute the key of a cell: SHA-256 of its backtest file's canonical JSON (sorted keys).
 
     Parameters
     ----------
@@ -283,7 +285,7 @@ def cell_key(spec: BacktestFile) -> str:
 
 def expand(grid: GridFile, grid_path: str | Path = "<grid>") -> list[Cell]:
     """
-    The cells of a grid: the Cartesian product of its axes applied to its base file(s).
+    Expand a grid into cells: the Cartesian product of its axes applied to its base file(s).
 
     Parameters
     ----------
@@ -351,7 +353,7 @@ def expand(grid: GridFile, grid_path: str | Path = "<grid>") -> list[Cell]:
 
 
 def _apply(spec: BacktestFile, values: dict[str, Any], grid_path: Path) -> BacktestFile:
-    """The base file with one cell's axis values, checked as ``liqheat backtest`` checks a file."""
+    """Apply one cell's axis values to the base file, checked as ``liqheat backtest`` checks a file."""
     try:
         spec = spec.with_catalog(_catalog_value(values.get("catalog", spec.data.catalog)))
         if "instrument" in values:

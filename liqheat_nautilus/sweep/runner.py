@@ -47,7 +47,7 @@ STATUS_OK, STATUS_FAILED, STATUS_NOT_RUN = "ok", "failed", "not run"
 
 
 def default_out_dir(grid: GridFile) -> Path:
-    """The default output folder ``results/sweeps/<grid name>`` of the project."""
+    """Return the default output folder ``results/sweeps/<grid name>`` of the project."""
     return project_root() / "results" / "sweeps" / grid.name
 
 
@@ -95,7 +95,7 @@ class SweepReport:
 
     def text(self, sort_by: str | None = None, top: int = 20) -> str:
         """
-        The printable comparison: finished cells sorted by a statistic, then the failed ones with their error.
+        Build the printable comparison: finished cells sorted by a statistic, then the failed ones with their error.
 
         Parameters
         ----------
@@ -171,8 +171,10 @@ def _column(values: list) -> list:
 
 def results_table(cells: list[Cell], records: dict[str, dict]) -> pd.DataFrame:
     """
-    One row per cell: ``cell`` (key), ``label``, ``status``, ``error``, the axis values, the statistics,
-    ``seconds`` and ``host``.
+    Tabulate the results: one row per cell.
+
+    Columns: ``cell`` (key), ``label``, ``status``, ``error``, the axis values, the statistics, ``seconds`` and
+    ``host``.
 
     Parameters
     ----------
@@ -274,7 +276,7 @@ def run_sweep(
 
 
 def _run(grid, cells, executor, out, grid_path, progress, on_result) -> SweepReport:
-    """The body of :func:`run_sweep`, with the output folder locked."""
+    """Run the body of :func:`run_sweep`, with the output folder locked."""
     if grid_path is not None and Path(grid_path).resolve() != (out / "grid.toml").resolve():
         shutil.copyfile(grid_path, out / "grid.toml")
     report = SweepReport(grid=grid, out_dir=out, cells=cells)
@@ -315,7 +317,7 @@ def _run(grid, cells, executor, out, grid_path, progress, on_result) -> SweepRep
                 report.ran.append(cell.key)
                 if on_result is not None:
                     on_result(cell, record)
-                if bar is not None:
+                if bar is not None and task is not None:
                     bar.update(task, advance=1, failed=len(report.failed))
         except KeyboardInterrupt:
             report.interrupted = True

@@ -7,6 +7,13 @@ INSTRUMENT = "BTCUSDT-PERP.BINANCE"
 BAR_TYPE = f"{INSTRUMENT}-200-TICK-LAST-INTERNAL"
 
 
+def _strategy_table(path: str, config_path: str, **config: str) -> str:
+    """A ``[[strategies]]`` table on the replayed instrument, with further ``[strategies.config]`` string fields."""
+    fields = "".join(f"{key} = {json.dumps(value)}\n" for key, value in config.items())
+    return (f'\n[[strategies]]\npath = "{path}"\nconfig_path = "{config_path}"\n[strategies.config]\n'
+            f'instrument_id = "{INSTRUMENT}"\n{fields}')
+
+
 def write_replay_toml(path: Path, base_url: str, probe: bool = True, hunt: bool = True, oms: str = "HEDGING",
                       close_positions: bool = True, done_file: Path | None = None,
                       done_when: dict[str, int] | None = None) -> Path:
@@ -87,25 +94,13 @@ warmup_client_id = "LIQHEAT_OI"
 liquidation_client_id = "BINANCE"
 '''
     if probe:
-        text += f'''
-[[strategies]]
-path = "probe_strategy:ProbeStrategy"
-config_path = "probe_strategy:ProbeStrategyConfig"
-[strategies.config]
-instrument_id = "{INSTRUMENT}"
-'''
+        text += _strategy_table("probe_strategy:ProbeStrategy", "probe_strategy:ProbeStrategyConfig")
         if done_file is not None:
             counts = ", ".join(f"{key} = {n}" for key, n in (done_when or {}).items())
             text += f"done_file = {json.dumps(str(done_file))}\ndone_when = {{ {counts} }}\n"
     if hunt:
-        text += f'''
-[[strategies]]
-path = "strategies.liquidation_hunt:LiquidationHuntStrategy"
-config_path = "strategies.liquidation_hunt:LiquidationHuntConfig"
-[strategies.config]
-instrument_id = "{INSTRUMENT}"
-bar_type = "{BAR_TYPE}"
-trade_size = "0.002"
-'''
+        text += _strategy_table("strategies.liquidation_hunt:LiquidationHuntStrategy",
+                                "strategies.liquidation_hunt:LiquidationHuntConfig", bar_type=BAR_TYPE,
+                                trade_size="0.002")
     path.write_text(text)
     return path

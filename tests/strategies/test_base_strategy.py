@@ -7,6 +7,7 @@ from nautilus_trader.model.enums import OrderStatus
 
 from liqheat_nautilus.signals import SIGNAL_COLUMNS
 from strategies.liquidation_hunt import LiquidationHuntConfig, LiquidationHuntStrategy
+from tests.strategies.runs import actions, assert_skipped, run_strategy
 
 
 def _setup(s, minutes=(4,)):
@@ -21,9 +22,8 @@ def test_denied_entry_is_recorded_and_frees_the_slot(make_scenario):
     # Nautilus' risk engine, twice (the slot must be free again for the second setup)
     s = make_scenario(instrument_overrides={"max_quantity": "1000.00"})
     _setup(s, minutes=(4, 8))
-    hunt = s.strategy(LiquidationHuntStrategy, LiquidationHuntConfig, trade_size=Decimal("5000"))
-    s.run(hunt)
-    assert [r["action"] for r in hunt.signals] == ["ENTER", "REJECTED", "ENTER", "REJECTED"]
+    hunt = run_strategy(s, LiquidationHuntStrategy, LiquidationHuntConfig, trade_size=Decimal("5000"))
+    assert actions(hunt) == ["ENTER", "REJECTED", "ENTER", "REJECTED"]
     assert "denied" in hunt.signals[1]["reason"]
     statuses = [o.status for o in s.orders()]
     # each entry denied; its stop-loss and take-profit never left the strategy
@@ -37,8 +37,7 @@ def test_risk_size_is_capped_by_max_leverage(make_scenario):
     # 30,000 USDT -> 300 SOL
     s = make_scenario()
     _setup(s)
-    hunt = s.strategy(LiquidationHuntStrategy, LiquidationHuntConfig, max_leverage=0.3)
-    s.run(hunt)
+    hunt = run_strategy(s, LiquidationHuntStrategy, LiquidationHuntConfig, max_leverage=0.3)
     assert hunt.signals[0]["quantity"] == 300.0
 
 
@@ -46,18 +45,14 @@ def test_min_risk_reward_skips_with_a_record(make_scenario):
     s = make_scenario()
     _setup(s)
     # TP 1.00 away, stop 1.00 away: RR 1.0
-    hunt = s.strategy(LiquidationHuntStrategy, LiquidationHuntConfig, min_risk_reward=1.5)
-    s.run(hunt)
-    assert [r["action"] for r in hunt.signals] == ["SKIP"]
-    assert "risk/reward 1.00 < 1.5" in hunt.signals[0]["reason"]
-    assert s.orders() == []
+    hunt = run_strategy(s, LiquidationHuntStrategy, LiquidationHuntConfig, min_risk_reward=1.5)
+    assert_skipped(s, hunt, "risk/reward 1.00 < 1.5")
 
 
 def test_signal_record_has_every_field(make_scenario):
     s = make_scenario()
     _setup(s)
-    hunt = s.strategy(LiquidationHuntStrategy, LiquidationHuntConfig)
-    s.run(hunt)
+    hunt = run_strategy(s, LiquidationHuntStrategy, LiquidationHuntConfig)
     record = hunt.signals[0]
     assert tuple(record) == SIGNAL_COLUMNS
     assert record["instrument_id"] == "SOL-USDT-SWAP.OKX" and record["strategy"] == "LiquidationHuntStrategy-000"
@@ -88,9 +83,8 @@ def test_any_strategy_can_use_the_oi_sizer_and_the_cap_applies_after_it(make_sce
     s.bars(s.flat(100.0, 8))
     s.cluster(4, 1, "SHORT", 101.0, strength=0.9)
     s.snapshot(4, total_oi_usd=6e9, long_usd=70e6, short_usd=100e6)
-    hunt = s.strategy(LiquidationHuntStrategy, LiquidationHuntConfig, trade_size=Decimal("100"),
-                      oi_sizer=OISizerConfig(), max_leverage=max_leverage)
-    s.run(hunt)
+    hunt = run_strategy(s, LiquidationHuntStrategy, LiquidationHuntConfig, trade_size=Decimal("100"),
+                           oi_sizer=OISizerConfig(), max_leverage=max_leverage)
     assert hunt.signals[0]["quantity"] == quantity
     assert ("capped" in hunt.signals[0]["reason"]) == (max_leverage < 1.0)
 
@@ -117,7 +111,7 @@ def test_rejected_stop_loss_closes_the_unprotected_position(make_scenario):
     hunt = s.strategy(_StopRejectedAt, LiquidationHuntConfig)
     hunt._reject_at = s.ts(7)
     s.run(hunt)
-    assert [r["action"] for r in hunt.signals] == ["ENTER", "EXIT"]
+    assert actions(hunt) == ["ENTER", "EXIT"]
     assert "stop-loss rejected: synthetic reject" in hunt.signals[1]["reason"]
     [position] = s.positions()
     assert position.is_closed and position.ts_closed == s.ts(7)  # closed at market on that bar, not at the end

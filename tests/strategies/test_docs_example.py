@@ -4,6 +4,7 @@ import re
 from pathlib import Path
 
 from strategies.cluster_strategy import ClusterStrategyConfig
+from tests.strategies.runs import run_strategy
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "backtests.md"
 
@@ -16,8 +17,7 @@ def test_docs_strategy_example(scenario):
     s.bars(s.flat(100.0, 8))
     s.cluster(4, 5, "SHORT", 101.5, strength=0.8)
     s.snapshot(4)
-    strategy = s.strategy(namespace["NearestSqueeze"], ClusterStrategyConfig)
-    s.run(strategy)
+    strategy = run_strategy(s, namespace["NearestSqueeze"], ClusterStrategyConfig)
     [entry] = s.entries(strategy)
     assert (entry["position_side"], entry["take_profit"], entry["stop_loss"], entry["cluster_id"]) == ("LONG", 101.5,
                                                                                                  99.0, 5)

@@ -13,6 +13,7 @@ from nautilus_trader.model.events import OrderEmulated, OrderReleased
 from nautilus_trader.model.objects import Price, Quantity
 
 from strategies.liquidation_hunt import LiquidationHuntConfig, LiquidationHuntStrategy
+from tests.strategies.runs import run_strategy
 
 
 def _quotes(s, mids: list[float]) -> None:
@@ -28,8 +29,7 @@ def test_emulated_bracket_holds_children_locally_and_takes_profit(scenario):
     _quotes(s, closes)
     s.cluster(4, 1, "SHORT", 101.0, strength=0.9)
     s.snapshot(4)
-    hunt = s.strategy(LiquidationHuntStrategy, LiquidationHuntConfig, emulation_trigger="DEFAULT")
-    s.run(hunt)
+    hunt = run_strategy(s, LiquidationHuntStrategy, LiquidationHuntConfig, emulation_trigger="DEFAULT")
 
     [entry] = s.entries(hunt)
     assert entry["position_side"] == "LONG" and entry["take_profit"] == 101.0

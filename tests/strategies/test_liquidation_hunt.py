@@ -6,6 +6,7 @@ import pytest
 from nautilus_trader.model.enums import OrderSide, OrderStatus, OrderType
 
 from strategies.liquidation_hunt import LiquidationHuntConfig, LiquidationHuntStrategy
+from tests.strategies.runs import assert_skipped, run_strategy
 
 
 def test_strong_short_cluster_above_gives_long_bracket_with_tp_at_cluster(scenario):
@@ -15,8 +16,7 @@ def test_strong_short_cluster_above_gives_long_bracket_with_tp_at_cluster(scenar
     s.cluster(4, 1, "SHORT", 101.0, strength=0.9)
     s.cluster(4, 2, "LONG", 99.4, strength=0.4)
     s.snapshot(4)
-    hunt = s.strategy(LiquidationHuntStrategy, LiquidationHuntConfig)
-    s.run(hunt)
+    hunt = run_strategy(s, LiquidationHuntStrategy, LiquidationHuntConfig)
 
     [entry] = s.entries(hunt)
     assert entry["position_side"] == "LONG" and entry["cluster_id"] == 1
@@ -47,8 +47,7 @@ def test_strong_long_cluster_below_gives_short_bracket(scenario):
     s.bars(s.flat(100.0, 8))
     s.cluster(4, 3, "LONG", 99.0, strength=0.7)
     s.snapshot(4)
-    hunt = s.strategy(LiquidationHuntStrategy, LiquidationHuntConfig)
-    s.run(hunt)
+    hunt = run_strategy(s, LiquidationHuntStrategy, LiquidationHuntConfig)
     [entry] = s.entries(hunt)
     assert entry["position_side"] == "SHORT" and entry["take_profit"] == 99.0
     assert entry["stop_loss"] == 101.0  # no short-side cluster above: default 1 % stop
@@ -66,8 +65,7 @@ def test_clusters_that_do_not_qualify_give_no_trade(scenario, level, strength, n
     s.bars(s.flat(100.0, 8))
     s.cluster(4, 1, "SHORT", level, strength=strength, notional=notional)
     s.snapshot(4)
-    hunt = s.strategy(LiquidationHuntStrategy, LiquidationHuntConfig, **config)
-    s.run(hunt)
+    hunt = run_strategy(s, LiquidationHuntStrategy, LiquidationHuntConfig, **config)
     assert hunt.signals == []
     assert s.orders() == []
 
@@ -79,11 +77,8 @@ def test_no_stop_outside_a_cluster_means_no_trade(scenario):
     s.cluster(4, 1, "SHORT", 101.0, strength=0.9)
     s.cluster(4, 2, "LONG", 99.0, half_width=0.5, strength=0.3)
     s.snapshot(4)
-    hunt = s.strategy(LiquidationHuntStrategy, LiquidationHuntConfig, max_stop_pct=1.0)
-    s.run(hunt)
-    assert [r["action"] for r in hunt.signals] == ["SKIP"]
-    assert "no stop outside" in hunt.signals[0]["reason"]
-    assert s.orders() == []
+    hunt = run_strategy(s, LiquidationHuntStrategy, LiquidationHuntConfig, max_stop_pct=1.0)
+    assert_skipped(s, hunt, "no stop outside")
 
 
 def test_one_position_at_a_time(scenario):
@@ -92,8 +87,7 @@ def test_one_position_at_a_time(scenario):
     for minute in (4, 6, 8):  # the same setup three times while the first position is open
         s.cluster(minute, 1, "SHORT", 101.0, strength=0.9)
         s.snapshot(minute)
-    hunt = s.strategy(LiquidationHuntStrategy, LiquidationHuntConfig)
-    s.run(hunt)
+    hunt = run_strategy(s, LiquidationHuntStrategy, LiquidationHuntConfig)
     assert len(s.entries(hunt)) == 1
     bracket, flatten = s.orders()[:3], s.orders()[3:]
     assert [o.order_type for o in bracket] == [OrderType.MARKET, OrderType.STOP_MARKET, OrderType.LIMIT]

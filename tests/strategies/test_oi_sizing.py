@@ -12,6 +12,7 @@ from nautilus_trader.model.enums import PositionSide
 from liqheat_nautilus.data import LongShortRatio
 from strategies.oi_sizer import OISizer, OISizerConfig
 from strategies.oi_sizing import OISizedMagnetConfig, OISizedMagnetStrategy
+from tests.strategies.runs import run_strategy
 
 
 @pytest.mark.parametrize(("oi", "expected"), [
@@ -80,8 +81,7 @@ def test_magnet_strategy_sizes_with_the_sizer(make_scenario, long_usd, short_usd
     s.bars(s.flat(100.0, 8))
     s.cluster(4, 1, "SHORT", 101.0, strength=0.5)
     s.snapshot(4, bias="UP", total_oi_usd=6e9, long_usd=long_usd, short_usd=short_usd)
-    strategy = s.strategy(OISizedMagnetStrategy, OISizedMagnetConfig, trade_size=Decimal("100"))
-    s.run(strategy)
+    strategy = run_strategy(s, OISizedMagnetStrategy, OISizedMagnetConfig, trade_size=Decimal("100"))
     [entry] = s.entries(strategy)
     assert entry["position_side"] == "LONG" and entry["take_profit"] == 101.0
     assert entry["quantity"] == quantity
@@ -94,8 +94,7 @@ def test_magnet_strategy_needs_a_bias(make_scenario):
     s.bars(s.flat(100.0, 8))
     s.cluster(4, 1, "SHORT", 101.0, strength=0.5)
     s.snapshot(4, bias="UNBIASED")
-    strategy = s.strategy(OISizedMagnetStrategy, OISizedMagnetConfig)
-    s.run(strategy)
+    strategy = run_strategy(s, OISizedMagnetStrategy, OISizedMagnetConfig)
     assert strategy.signals == []
 
 
@@ -144,8 +143,7 @@ def test_magnet_strategy_uses_the_real_long_short_ratio(make_scenario, ratios, q
         _ratio(s, minute, ratio, kind)
     s.cluster(4, 1, "SHORT", 101.0, strength=0.5)
     s.snapshot(4, bias="UP", total_oi_usd=6e9, long_usd=130e6, short_usd=100e6)
-    strategy = s.strategy(OISizedMagnetStrategy, OISizedMagnetConfig, trade_size=Decimal("100"))
-    s.run(strategy)
+    strategy = run_strategy(s, OISizedMagnetStrategy, OISizedMagnetConfig, trade_size=Decimal("100"))
     [entry] = s.entries(strategy)
     assert entry["quantity"] == quantity
     assert note in entry["reason"]

@@ -31,6 +31,7 @@ from nautilus_trader.model.events import OrderUpdated
 from nautilus_trader.model.objects import Price, Quantity
 
 from strategies.liquidation_hunt import LiquidationHuntConfig, LiquidationHuntStrategy
+from tests.strategies.runs import actions
 
 
 def add_book(s, minute: int, bid: float, bid_size: float, ask: float, ask_size: float) -> None:
@@ -208,7 +209,7 @@ def test_partial_fills_that_complete_leave_the_children_at_full_size(make_scenar
         (L, SELL, OrderStatus.ACCEPTED, 120.0, 0.0, 101.0, True),
     ]
     assert probe.seen["positions"] == [120.0]
-    assert [r["action"] for r in probe.signals] == ["ENTER"]  # no PARTIAL_FILL: the entry completed
+    assert actions(probe) == ["ENTER"]  # no PARTIAL_FILL: the entry completed
     [position] = s.positions()
     assert position.is_closed and position.peak_qty.as_double() == 120.0
     assert position.avg_px_open == pytest.approx((50 * 100.0 + 30 * 100.01 + 20 * 100.02 + 20 * 100.03) / 120)

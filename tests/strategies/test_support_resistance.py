@@ -4,6 +4,7 @@ import pytest
 from nautilus_trader.model.enums import OrderSide, OrderType
 
 from strategies.support_resistance import SupportResistanceConfig, SupportResistanceStrategy
+from tests.strategies.runs import actions, run_strategy
 
 
 def test_long_above_support_targets_resistance(scenario):
@@ -13,8 +14,7 @@ def test_long_above_support_targets_resistance(scenario):
     s.cluster(4, 1, "LONG", 99.5, strength=0.7)
     s.cluster(4, 2, "SHORT", 102.0, strength=0.6)
     s.snapshot(4)
-    sr = s.strategy(SupportResistanceStrategy, SupportResistanceConfig)
-    s.run(sr)
+    sr = run_strategy(s, SupportResistanceStrategy, SupportResistanceConfig)
     [entry] = s.entries(sr)
     assert entry["position_side"] == "LONG" and entry["cluster_id"] == 1
     assert entry["take_profit"] == 102.0  # the opposite level
@@ -29,8 +29,7 @@ def test_short_below_resistance_without_support_uses_fallback_target(scenario):
     s.bars(s.flat(100.0, 8))
     s.cluster(4, 1, "SHORT", 100.6, strength=0.55)
     s.snapshot(4)
-    sr = s.strategy(SupportResistanceStrategy, SupportResistanceConfig)
-    s.run(sr)
+    sr = run_strategy(s, SupportResistanceStrategy, SupportResistanceConfig)
     [entry] = s.entries(sr)
     assert entry["position_side"] == "SHORT"
     assert entry["stop_loss"] == 100.80  # 100.7 x 1.001 = 100.8007 -> tick
@@ -43,10 +42,8 @@ def test_break_of_support_exits_at_market(scenario):
     s.bars(s.flat(100.0, 8) + [(100.0, 100.0, 99.35, 99.35)] + s.flat(99.35, 3))
     s.cluster(4, 1, "LONG", 99.5, strength=0.7)
     s.snapshot(4)
-    sr = s.strategy(SupportResistanceStrategy, SupportResistanceConfig)
-    s.run(sr)
-    actions = [r["action"] for r in sr.signals]
-    assert actions == ["ENTER", "EXIT"]
+    sr = run_strategy(s, SupportResistanceStrategy, SupportResistanceConfig)
+    assert actions(sr) == ["ENTER", "EXIT"]
     assert "broken" in sr.signals[1]["reason"]
     [position] = s.positions()
     assert position.is_closed
@@ -64,6 +61,5 @@ def test_no_trade_outside_the_entry_zone_or_on_weak_levels(scenario, level, stre
     s.bars(s.flat(100.0, 8))
     s.cluster(4, 1, "LONG", level, strength=strength)
     s.snapshot(4)
-    sr = s.strategy(SupportResistanceStrategy, SupportResistanceConfig)
-    s.run(sr)
+    sr = run_strategy(s, SupportResistanceStrategy, SupportResistanceConfig)
     assert sr.signals == [] and s.orders() == []

@@ -6,6 +6,8 @@ adds ``@forceOrder`` / ``!forceOrder@arr`` handlers, inspects ``@trade`` message
 ``BinanceFuturesMarkPriceUpdate``. Everything else is the stock ``BinanceFuturesDataClient``.
 """
 
+from typing import Any
+
 from nautilus_trader.adapters.binance.common.symbol import BinanceSymbol
 from nautilus_trader.adapters.binance.futures.data import BinanceFuturesDataClient
 from nautilus_trader.adapters.binance.futures.schemas.market import BinanceFuturesMarkPriceData
@@ -14,7 +16,7 @@ from nautilus_trader.model.data import DataType
 from nautilus_trader.model.identifiers import InstrumentId
 
 from liqheat_nautilus.adapters.binance.config import LiqheatBinanceDataClientConfig
-from liqheat_nautilus.adapters.binance.parsing import (
+from liqheat_nautilus.adapters.binance.websocket import (
     decode_force_order,
     decode_trade,
     force_order_to_event,
@@ -86,11 +88,11 @@ class LiqheatBinanceFuturesDataClient(BinanceFuturesDataClient):
     Parameters
     ----------
     config : LiqheatBinanceDataClientConfig
-        The configuration; other parameters as ``BinanceFuturesDataClient``.
+        The configuration; the other (keyword) parameters as ``BinanceFuturesDataClient``.
     """
 
-    def __init__(self, *args, config: LiqheatBinanceDataClientConfig, **kwargs) -> None:
-        super().__init__(*args, config=config, **kwargs)
+    def __init__(self, *, config: LiqheatBinanceDataClientConfig, **kwargs: Any) -> None:
+        super().__init__(config=config, **kwargs)
         self._liq_config = config
         self._funding_throttle = FundingThrottle(config.funding_min_interval_secs * NS_PER_SECOND)
         self._ws_handlers["@forceOrder"] = self._handle_force_order

@@ -1,5 +1,8 @@
-"""Execution clients with the liqheat risk guard (:mod:`liqheat_nautilus.live.risk_guard`): Binance USD-M
-(testnet/mainnet) and Nautilus' sandbox (paper trading on Binance's live trades and quotes)."""
+"""
+Execution clients with the liqheat risk guard (:mod:`liqheat_nautilus.live.risk_guard`).
+
+Binance USD-M (testnet/mainnet) and Nautilus' sandbox (paper trading on Binance's live trades and quotes).
+"""
 
 from nautilus_trader.adapters.binance.futures.execution import BinanceFuturesExecutionClient
 from nautilus_trader.adapters.sandbox.execution import SandboxExecutionClient

@@ -1,5 +1,8 @@
-"""Factories building the liqheat Binance clients for a TradingNode (same HTTP client and instrument provider as
-Nautilus' own Binance factories): the data client and the risk-guarded execution clients."""
+"""
+Factories of the liqheat Binance clients for a TradingNode: the data client and the risk-guarded execution clients.
+
+They use the same HTTP client and instrument provider as Nautilus' own Binance factories.
+"""
 
 import asyncio
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from liqheat_nautilus.adapters.binance.parsing import CONVERTERS
+from liqheat_nautilus.adapters.binance.archives import CONVERTERS
 from liqheat_nautilus.adapters.binance.providers import binance_instrument_id, raw_symbol_of
 from liqheat_nautilus.adapters.common.providers import InstrumentSources, refuse_legacy_ids, resolve_instruments
 from liqheat_nautilus.core.units import NS_PER_DAY, NS_PER_HOUR, NS_PER_MINUTE
@@ -214,7 +214,7 @@ def plan_file(path: str | Path, instrument_id: str | None = None, kind: str | No
             raise IngestError(path, f"kline files need an interval, one of {', '.join(KLINE_INTERVALS)}; got "
                                     f"{interval!r}", field="--interval") from None
         name = BinanceFileName(symbol=raw_symbol_of(instrument_id), kind=kind, date="",
-                               interval=interval if kind == "klines" else "")
+                               interval=(interval or "") if kind == "klines" else "")
     if kind is not None and kind != name.kind:
         raise IngestError(path, f"file name says {name.kind!r}, but kind {kind!r} was given")
     expected = binance_instrument_id(name.symbol).value
@@ -263,10 +263,8 @@ def ingest_binance_files(paths: Iterable[str | Path], catalog_dir: str | Path, i
         Verify ``.CHECKSUM`` files when present.
     instruments : InstrumentSources, optional
         Where instrument definitions may come from besides the catalog (default: Binance online).
-    lock_timeout : float, optional
-        Seconds to wait while another process writes the catalog (default: as long as it takes; 0: fail at once).
-    log : callable, default: print to stderr
-        Receives one line when the ingest waits for another writer or finishes an interrupted one.
+    lock_timeout, log
+        As for :func:`~liqheat_nautilus.persistence.transaction.catalog_transaction`.
 
     Returns
     -------
@@ -300,7 +298,7 @@ def ingest_binance_files(paths: Iterable[str | Path], catalog_dir: str | Path, i
     last: dict[str, int] = {}
 
     def record(key: str, count: int, t0: int | None, t1: int | None) -> None:
-        if not count:
+        if not count or t0 is None or t1 is None:  # nothing written (the times are None exactly then)
             return
         counts[key] = counts.get(key, 0) + count
         first[key] = min(first.get(key, t0), t0)

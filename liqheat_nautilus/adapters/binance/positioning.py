@@ -23,7 +23,7 @@ from liqheat_nautilus.data import LongShortRatio, TakerVolume
 from liqheat_nautilus.persistence.csv_stream import Batch
 
 if TYPE_CHECKING:
-    from liqheat_nautilus.adapters.binance.parsing import ArchiveConverter
+    from liqheat_nautilus.adapters.binance.archives import ArchiveConverter
 
 METRICS_PERIOD_SECS = 300
 """The metrics archive's statistics period (5 minutes)."""
@@ -40,7 +40,7 @@ Streams = dict[tuple[type, str], tuple[list, np.ndarray]]
 
 def taker_volume_of_klines(conv: "ArchiveConverter", batch: Batch, volume: np.ndarray, ts: np.ndarray) -> Streams:
     """
-    The bars' taker buy and sell volume in USD.
+    Return the bars' taker buy and sell volume in USD.
 
     Parameters
     ----------
@@ -84,7 +84,7 @@ def taker_volume_of_klines(conv: "ArchiveConverter", batch: Batch, volume: np.nd
 
 
 def _ratio_column(conv: "ArchiveConverter", batch: Batch, column: str) -> np.ndarray:
-    """A ratio column: ``nan`` where blank; a bad or non-positive value is an error naming line and field."""
+    """Return a ratio column: ``nan`` where blank; a bad or non-positive value is an error naming line and field."""
     text = np.char.strip(batch.table.column(column).to_numpy(zero_copy_only=False).astype(str))
     values = np.full(len(text), np.nan)
     filled = (text != "") & (text != "None")
@@ -100,7 +100,7 @@ def _ratio_column(conv: "ArchiveConverter", batch: Batch, column: str) -> np.nda
 
 def long_short_ratios_of_metrics(conv: "ArchiveConverter", batch: Batch, ts: np.ndarray) -> Streams:
     """
-    The long/short ratio columns of a metrics batch, ``accounts`` last at each timestamp.
+    Return the long/short ratio columns of a metrics batch, ``accounts`` last at each timestamp.
 
     Parameters
     ----------

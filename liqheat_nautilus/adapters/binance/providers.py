@@ -11,7 +11,7 @@ Nautilus' ``BinanceFuturesInstrumentProvider`` builds them (increments from ``PR
 ``requiredMarginPercent``/``maintMarginPercent``), with one deliberate difference: a COIN-M contract is built as the
 inverse contract it is, with ``contractSize`` (USD per contract) as its multiplier, where Nautilus 1.221's provider
 marks every Binance future linear with multiplier 1. ``exchangeInfo`` carries no fees: the VIP 0 rates of
-:data:`BINANCE_BASE_FEES` are used, the tier-0 rates Nautilus' provider assumes for backtests (an instrument-spec
+:data:`BINANCE_BASE_FEES` are used, the fee level 0 Nautilus' provider assumes for backtests (an instrument-spec
 file can give others).
 """
 
@@ -31,7 +31,7 @@ from liqheat_nautilus.persistence.errors import IngestError
 BINANCE_VENUE = "BINANCE"
 
 BINANCE_BASE_FEES: tuple[str, str] = ("0.0002", "0.0005")
-"""``(maker, taker)``: Binance futures VIP 0 fee rates (fraction; binance.com/en/fee/futureFee, and the tier-0 rates of
+"""``(maker, taker)``: Binance futures VIP 0 fee rates (fraction; binance.com/en/fee/futureFee, and the level-0 rates of
 Nautilus' ``BinanceFuturesInstrumentProvider``), used for every instrument built from ``exchangeInfo``."""
 
 
@@ -53,7 +53,7 @@ def is_coin_margined(raw_symbol: str) -> bool:
 
 def binance_instrument_id(raw_symbol: str) -> InstrumentId:
     """
-    The instrument id NautilusTrader's Binance adapter gives a futures symbol.
+    Return the instrument id NautilusTrader's Binance adapter gives a futures symbol.
 
     Parameters
     ----------
@@ -72,7 +72,7 @@ def binance_instrument_id(raw_symbol: str) -> InstrumentId:
 
 def raw_symbol_of(instrument_id: str) -> str:
     """
-    The Binance futures symbol of a Nautilus Binance instrument id (the inverse of ``binance_instrument_id``).
+    Return the Binance futures symbol of a Nautilus Binance instrument id (the inverse of ``binance_instrument_id``).
 
     Parameters
     ----------
@@ -133,8 +133,11 @@ def perpetual_from_symbol_info(entry: ExchangeInfoSymbol | dict, ts_ns: int = 0)
     if entry.contract_type != "PERPETUAL":
         raise ValueError(f"{entry.symbol} is not a perpetual (contractType {entry.contract_type!r})")
     coin = is_coin_margined(entry.symbol)
-    if coin and entry.contract_size is None:
-        raise ValueError(f"{entry.symbol}: a COIN-M entry needs contractSize (USD per contract)")
+    multiplier = "1"
+    if coin:
+        if entry.contract_size is None:
+            raise ValueError(f"{entry.symbol}: a COIN-M entry needs contractSize (USD per contract)")
+        multiplier = _decimal_text(entry.contract_size)
     maker, taker = BINANCE_BASE_FEES
     spec = PerpetualSpec(
         instrument_id=binance_instrument_id(entry.symbol).value,
@@ -144,7 +147,7 @@ def perpetual_from_symbol_info(entry: ExchangeInfoSymbol | dict, ts_ns: int = 0)
         settlement=entry.margin_asset,
         price_increment=_filter(entry, "PRICE_FILTER", "tick_size"),
         size_increment=_filter(entry, "LOT_SIZE", "step_size"),
-        multiplier=_decimal_text(entry.contract_size) if coin else "1",
+        multiplier=multiplier,
         is_inverse=coin,
         min_quantity=_filter(entry, "LOT_SIZE", "min_qty"),
         margin_init=_decimal_text(str(Decimal(entry.required_margin_percent) / 100)),

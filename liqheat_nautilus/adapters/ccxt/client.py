@@ -1,5 +1,8 @@
-"""ccxt clients of the ccxt adapter: synchronous for the history fetch, ``ccxt.async_support`` for the live poller,
-both with ccxt's rate limiter on and optionally redirected to a local server or proxy."""
+"""
+ccxt clients of the ccxt adapter: synchronous for the history fetch, ``ccxt.async_support`` for the live poller.
+
+Both have ccxt's rate limiter on and may be redirected to a local server or proxy.
+"""
 
 import re
 
@@ -81,7 +84,7 @@ def ccxt_client(ccxt_id: str, *, asynchronous: bool = False, options: dict | Non
 
 def make_exchange(name: str, api_base: str | None = None, timeout_ms: int = 10_000) -> ccxt.Exchange:
     """
-    The synchronous ccxt client of a venue ``liqheat catalog fetch`` supports.
+    Return the synchronous ccxt client of a venue ``liqheat catalog fetch`` supports.
 
     Parameters
     ----------

@@ -60,6 +60,7 @@ class PollTarget(NautilusConfig, frozen=True, forbid_unknown_fields=True):
     funding_interval_hours: PositiveFloat = 8.0
 
     def __post_init__(self) -> None:
+        """Check that ``exchange``, ``symbol`` and ``instrument_id`` are non-empty strings."""
         for name in ("exchange", "symbol", "instrument_id"):
             PyCondition.valid_string(getattr(self, name), name)
 
@@ -127,6 +128,7 @@ class OpenInterestPollerConfig(LiveDataClientConfig, frozen=True, kw_only=True, 
     open_interest_params: dict[str, dict] | None = None
 
     def __post_init__(self) -> None:
+        """Check that there is a target and that ``ccxt_config`` holds no credentials."""
         PyCondition.not_empty(self.targets, "targets")
         for exchange_id, settings in (self.ccxt_config or {}).items():
             keys = sorted(set(settings) & CREDENTIAL_KEYS)
@@ -237,7 +239,7 @@ VENUES: dict[str, VenueSpec] = {
 
 def venue_spec(name: str) -> VenueSpec:
     """
-    The spec of a supported venue.
+    Return the spec of a supported venue.
 
     Raises
     ------

@@ -270,15 +270,7 @@ class OpenInterestPoller(LiveMarketDataClient):
         """
         Update and return the stale flag of ``target`` (logs on each transition).
 
-        Parameters
-        ----------
-        target : PollTarget
-            The target.
-
-        Returns
-        -------
-        bool
-            Whether no newer observation arrived for ``stale_after_secs``.
+        The flag is ``True`` when no newer observation arrived for :meth:`stale_after_secs` seconds.
         """
         st = self.status[target.key]
         stale_secs = self.stale_after_secs(target)
@@ -293,18 +285,10 @@ class OpenInterestPoller(LiveMarketDataClient):
 
     def stale_after_secs(self, target: PollTarget) -> float:
         """
-        Seconds without a newer observation after which ``target`` is stale.
+        Return the seconds without a newer observation after which ``target`` is stale.
 
-        Parameters
-        ----------
-        target : PollTarget
-            The target.
-
-        Returns
-        -------
-        float
-            ``stale_after_secs``, raised to ``update_secs + interval_secs`` for venues producing a new
-            observation only every ``update_secs`` (:data:`OPEN_INTEREST_UPDATE_SECS`).
+        That is ``stale_after_secs``, raised to ``update_secs + interval_secs`` for venues producing a new
+        observation only every ``update_secs`` (:data:`OPEN_INTEREST_UPDATE_SECS`).
         """
         cfg = self._poll_config
         update_secs = OPEN_INTEREST_UPDATE_SECS.get(target.exchange)
@@ -314,7 +298,7 @@ class OpenInterestPoller(LiveMarketDataClient):
 
     def open_interest_params(self, exchange_id: str) -> dict:
         """
-        The ccxt ``fetch_open_interest`` params of an exchange.
+        Return the ccxt ``fetch_open_interest`` params of an exchange.
 
         Parameters
         ----------
@@ -381,7 +365,7 @@ class OpenInterestPoller(LiveMarketDataClient):
 
     @staticmethod
     def _venue_mark_price(raw: dict) -> float:
-        """The mark price the venue sent with the open interest (Hyperliquid ``markPx``), NaN if none."""
+        """Return the mark price the venue sent with the open interest (Hyperliquid ``markPx``), NaN if none."""
         info = raw.get("info")
         if isinstance(info, dict):
             for key in ("markPx", "markPrice"):

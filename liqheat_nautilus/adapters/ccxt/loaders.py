@@ -87,8 +87,11 @@ class FetchPlan:
 
 
 def _listed_rows(raw: object) -> list | None:
-    """The list of rows in a venue's JSON answer: the answer itself (Binance, Hyperliquid) or under ``data`` (OKX) or
-    ``result.list`` (Bybit); ``None`` when there is none."""
+    """
+    Return the list of rows in a venue's JSON answer, ``None`` when there is none.
+
+    The rows are the answer itself (Binance, Hyperliquid), or under ``data`` (OKX) or ``result.list`` (Bybit).
+    """
     if isinstance(raw, list):
         return raw
     if isinstance(raw, dict):
@@ -346,7 +349,7 @@ def fetch_to_catalog(plan: FetchPlan, catalog_dir: str | Path, exchange: ccxt.Ex
             if task is not None:
                 bar_display.update(task, completed=plan.end_ms - since, rows=count)
             counts[key] = count
-            if count:
+            if t0 is not None and t1 is not None:  # rows were written
                 first[key], last[key] = t0, t1
     return IngestSummary(catalog=str(Path(catalog_dir).resolve()), instrument_id=instrument.id.value,
                          counts=counts, first_ts=first, last_ts=last)

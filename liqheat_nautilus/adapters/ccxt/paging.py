@@ -7,7 +7,7 @@ backoff for transient exchange errors (:func:`call_with_retry`: rate limits, 5xx
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import ccxt
 
@@ -30,8 +30,8 @@ class Page:
     until: int
 
 
-def paginate(fetch: Callable[[int, int], list], ts_of: Callable[[object], int], start_ms: int, end_ms: int,
-             limit: int, window_ms: int, key_of: Callable[[object], object] | None = None,
+def paginate(fetch: Callable[[int, int], list], ts_of: Callable[[Any], int], start_ms: int, end_ms: int,
+             limit: int, window_ms: int, key_of: Callable[[Any], object] | None = None,
              step_ms: int = 1) -> Iterator[Page]:
     """
     Walk ``[start_ms, end_ms)`` forward in windows of at most ``window_ms``, one request per window or page.
@@ -88,9 +88,9 @@ def paginate(fetch: Callable[[int, int], list], ts_of: Callable[[object], int], 
             since, seen = last + (step_ms if key_of is None else 1), set()
 
 
-def paginate_newest_first(fetch: Callable[[int, int], list], ts_of: Callable[[object], int], start_ms: int,
+def paginate_newest_first(fetch: Callable[[int, int], list], ts_of: Callable[[Any], int], start_ms: int,
                           end_ms: int, limit: int, window_ms: int,
-                          key_of: Callable[[object], object]) -> Iterator[Page]:
+                          key_of: Callable[[Any], object]) -> Iterator[Page]:
     """
     Walk ``[start_ms, end_ms)`` forward in windows, paging backward inside each window.
 

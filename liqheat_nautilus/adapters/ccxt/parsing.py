@@ -40,7 +40,7 @@ def timeframe_ms(timeframe: str) -> int:
 
 
 def bar_type_for(instrument: CryptoPerpetual, timeframe: str) -> BarType:
-    """The Nautilus bar type ``<instrument>-<n>-<MINUTE|HOUR|DAY>-LAST-EXTERNAL`` of a ccxt timeframe."""
+    """Return the Nautilus bar type ``<instrument>-<n>-<MINUTE|HOUR|DAY>-LAST-EXTERNAL`` of a ccxt timeframe."""
     timeframe_ms(timeframe)
     return BarType.from_str(f"{instrument.id}-{int(timeframe[:-1])}-{_TIMEFRAME_UNITS[timeframe[-1]][0]}"
                             "-LAST-EXTERNAL")
@@ -111,7 +111,7 @@ def ticks_from_trades(rows: list[dict], instrument: CryptoPerpetual, source: str
             raise IngestError(source, f"bad trade {r.get('info')!r}", field=f"id={r.get('id')}")
     price = np.array([r["price"] for r in rows], dtype=np.float64)
     size = np.array([r["amount"] for r in rows], dtype=np.float64)
-    side = np.array([sides.get(r.get("side"), AggressorSide.NO_AGGRESSOR.value) for r in rows], dtype=np.uint8)
+    side = np.array([sides.get(str(r.get("side")), AggressorSide.NO_AGGRESSOR.value) for r in rows], dtype=np.uint8)
     ts = np.array([r["timestamp"] for r in rows], dtype=np.uint64) * np.uint64(NS_PER_MS)
     return TradeTick.from_raw_arrays_to_list(instrument.id, instrument.price_precision, instrument.size_precision,
                                              price, size, side, [str(r["id"]) for r in rows], ts, ts)
@@ -128,7 +128,7 @@ def finite_or_nan(value: object) -> float:
 
 def open_interest_figures(row: dict, exchange_id: str, inverse: bool) -> dict[str, float]:
     """
-    The figures of a ccxt open-interest structure by unit, as the venue reported them.
+    Return the figures of a ccxt open-interest structure by unit, as the venue reported them.
 
     ccxt's ``openInterestAmount`` is in contracts of the market's ``contractSize`` (Binance USD-M, Bybit linear and
     Hyperliquid report base units with a contract size of 1) and ``openInterestValue`` in USD, except for

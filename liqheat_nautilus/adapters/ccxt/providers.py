@@ -16,7 +16,7 @@ def _decimal(value: object) -> Decimal:
 
 
 def _increment(value: object, precision_mode: int) -> str:
-    """A ccxt precision entry as an increment string (ccxt TICK_SIZE mode gives the tick itself)."""
+    """Return a ccxt precision entry as an increment string (ccxt TICK_SIZE mode gives the tick itself)."""
     if value is None:
         raise ValueError("market has no precision")
     dec = _decimal(value)
@@ -27,7 +27,7 @@ def _increment(value: object, precision_mode: int) -> str:
 
 def nautilus_symbol(market: dict, venue: str) -> str:
     """
-    The symbol of the instrument id NautilusTrader's adapter for the venue gives a ccxt perpetual-swap market.
+    Return the symbol of the instrument id NautilusTrader's adapter for the venue gives a ccxt perpetual-swap market.
 
     - Binance: ``BTCUSDT-PERP`` (USD-M), ``BTCUSD-PERP`` (COIN-M ``BTCUSD_PERP``), see
       :func:`~liqheat_nautilus.adapters.binance.providers.binance_instrument_id`;
@@ -100,7 +100,7 @@ def instrument_from_market(market: dict, venue: str, precision_mode: int, ts_ns:
     Notes
     -----
     ccxt market definitions carry no maintenance-margin rate: ``margin_init`` is ``1 / max leverage`` when
-    ccxt gives one (else 0.01) and ``margin_maint`` half of it. The liquidation map uses its own bracket tables,
+    ccxt gives one (else 0.01) and ``margin_maint`` half of it. The liquidation map uses its own margin-bracket tables,
     not these figures; they only matter to Nautilus' simulated account.
     """
     if not market.get("swap"):
@@ -171,7 +171,7 @@ def perpetuals_from_markets(exchange: ccxt.Exchange, venue: str, ts_ns: int = 0)
 
 def resolve_market(exchange: ccxt.Exchange, symbol: str, venue: str) -> dict:
     """
-    The ccxt perpetual-swap market for a unified symbol or a venue id.
+    Return the ccxt perpetual-swap market for a unified symbol or a venue id.
 
     Parameters
     ----------

@@ -23,9 +23,10 @@ Unknown fields are rejected (``forbid_unknown_fields``), every decimal is checke
 entry and the field (:class:`~liqheat_nautilus.persistence.errors.IngestError`).
 """
 
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 from nautilus_trader.model.currencies import BTC, ETH, USD, USDT
@@ -74,7 +75,7 @@ class PerpetualSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         Smallest order (venue order unit); empty: one ``size_increment``.
     margin_init, margin_maint : str, default "0.05", "0.025"
         Initial and maintenance margin rates (fraction) Nautilus' simulated account uses; the liquidation map uses
-        its own bracket tables, not these.
+        its own margin-bracket tables (maintenance-margin rate per notional bracket), not these.
     maker_fee, taker_fee : str, default "0.0002", "0.0005"
         Fee rates (fraction; negative = rebate) charged in backtests.
     source : str, default ""
@@ -136,16 +137,9 @@ class InstrumentSpecFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True
 
 def currency(code: str) -> Currency:
     """
-    The Nautilus currency of a code, for the codes Nautilus does not know a crypto currency with 8 decimals.
+    Return the Nautilus currency of a code such as ``"BTC"``, ``"USDT"`` or ``"SOL"``.
 
-    Parameters
-    ----------
-    code : str
-        E.g. ``"BTC"``, ``"USDT"``, ``"SOL"``.
-
-    Returns
-    -------
-    Currency
+    A code Nautilus does not know becomes a crypto currency with 8 decimals.
     """
     known = {"BTC": BTC, "ETH": ETH, "USD": USD, "USDT": USDT}
     return known.get(code) or Currency.from_str(code, strict=False)
@@ -215,7 +209,7 @@ def load_instrument_specs(path: str | Path) -> dict[str, CryptoPerpetual]:
         entry, e.g. ``$.perpetual[0].price_increment``) or the same instrument id twice.
     """
     path = Path(path)
-    decoders = {".toml": msgspec.toml.decode, ".json": msgspec.json.decode}
+    decoders: dict[str, Callable[..., Any]] = {".toml": msgspec.toml.decode, ".json": msgspec.json.decode}
     decode = decoders.get(path.suffix.lower())
     if decode is None:
         raise IngestError(path, f"an instrument-spec file must be .toml or .json, not {path.suffix or 'no suffix'!r}")
@@ -238,7 +232,7 @@ def load_instrument_specs(path: str | Path) -> dict[str, CryptoPerpetual]:
 
 def spec_of(instrument: CryptoPerpetual, source: str = "") -> PerpetualSpec:
     """
-    The spec of an instrument (to write an instrument-spec file from a catalog or a venue's metadata).
+    Return the spec of an instrument (to write an instrument-spec file from a catalog or a venue's metadata).
 
     Parameters
     ----------

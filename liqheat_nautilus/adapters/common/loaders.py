@@ -1,5 +1,8 @@
-"""What the whole-folder loaders (the OKX sample, the Coinglass set) share: writing in-memory streams of one
-instrument into a catalog in one crash-safe transaction."""
+"""
+What the whole-folder loaders (the OKX sample, the Coinglass set) share.
+
+They write in-memory streams of one instrument into a catalog in one crash-safe transaction.
+"""
 
 from collections.abc import Callable
 from pathlib import Path

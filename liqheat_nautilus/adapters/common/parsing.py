@@ -46,6 +46,11 @@ FUNDING_RATE_MAX = 1.0
 """Largest accepted |funding rate| per interval (100 %); venues cap it at a few percent (Binance: +-3 % or less)."""
 
 
+def _or_derived(reported: float, derived: float) -> float:
+    """Return the reported figure, or the one derived from the others when it is missing (``nan``)."""
+    return derived if math.isnan(reported) else reported
+
+
 def _known(name: str, value: float | None) -> float:
     """``value`` as a float, ``nan`` when missing or not finite; ``ValueError`` when negative or implausibly large."""
     if value is None:
@@ -112,22 +117,14 @@ def open_interest_from_venue(
         raise ValueError(f"contract size must be > 0, was {contract_size}")
     contracts, base, usd = _known("contracts", contracts), _known("base", base), _known("usd", usd)
     price = float(price) if price is not None and math.isfinite(price) and price > 0.0 else _NAN
-    if inverse:
-        if math.isnan(usd):
-            usd = contracts * contract_size
-        if math.isnan(contracts):
-            contracts = usd / contract_size
-        if math.isnan(base):
-            base = usd / price
-    else:
-        if math.isnan(base):
-            base = contracts * contract_size
-        if math.isnan(base):
-            base = usd / price
-        if math.isnan(contracts):
-            contracts = base / contract_size
-        if math.isnan(usd):
-            usd = base * price
+    if inverse:  # a contract is worth contract_size USD
+        usd = _or_derived(usd, contracts * contract_size)
+        contracts = _or_derived(contracts, usd / contract_size)
+        base = _or_derived(base, usd / price)
+    else:  # a contract is contract_size base units
+        base = _or_derived(_or_derived(base, contracts * contract_size), usd / price)
+        contracts = _or_derived(contracts, base / contract_size)
+        usd = _or_derived(usd, base * price)
     if math.isnan(usd):
         return None
     if usd > OPEN_INTEREST_USD_MAX:

@@ -51,7 +51,7 @@ class InstrumentSources:
     @classmethod
     def offline(cls, *spec_files: str | Path, exchange_info: Iterable[str | Path] = ()) -> "InstrumentSources":
         """
-        Sources that never touch the network.
+        Return sources that never touch the network.
 
         Parameters
         ----------
@@ -70,7 +70,7 @@ class InstrumentSources:
 def with_folder_spec(sources: InstrumentSources | None, folder: str | Path,
                      name: str = "instrument.toml") -> InstrumentSources:
     """
-    The sources plus a data folder's own instrument-spec file (after the user's), when the folder has one.
+    Return the sources plus a data folder's own instrument-spec file (after the user's), when the folder has one.
 
     Parameters
     ----------
@@ -95,7 +95,7 @@ def with_folder_spec(sources: InstrumentSources | None, folder: str | Path,
 
 def catalog_instruments(catalog_dir: str | Path) -> dict[str, CryptoPerpetual]:
     """
-    The perpetual definitions a catalog already holds (the cache of earlier runs).
+    Return the perpetual definitions a catalog already holds (the cache of earlier runs).
 
     Parameters
     ----------
@@ -247,8 +247,9 @@ def resolve_instruments(wanted: dict[str, str], catalog_dir: str | Path, sources
 
 def refuse_legacy_ids(catalog_dir: str | Path, instruments: Iterable[CryptoPerpetual], where: str | Path = "") -> None:
     """
-    Stop when the catalog holds a contract under the id of earlier versions (``SYMBOL.VENUE``, e.g.
-    ``BTCUSDT.BINANCE``) while it is now written under NautilusTrader's id (``BTCUSDT-PERP.BINANCE``).
+    Stop when the catalog holds a contract under the id of earlier versions (``SYMBOL.VENUE``).
+
+    E.g. ``BTCUSDT.BINANCE``, while it is now written under NautilusTrader's id (``BTCUSDT-PERP.BINANCE``).
 
     Writing both would leave one contract under two ids in one catalog; such catalogs are rebuilt, never rewritten
     silently (docs/data.md, "Catalogs with the ids of earlier versions").
@@ -280,7 +281,7 @@ def refuse_legacy_ids(catalog_dir: str | Path, instruments: Iterable[CryptoPerpe
 
 def known_perpetual(instrument_id: str) -> CryptoPerpetual:
     """
-    The instrument of one of the data sets the project ships, from the set's instrument-spec file.
+    Return the instrument of one of the data sets the project ships, from the set's instrument-spec file.
 
     The embedded OKX sample (``catalog/okx_sol_usdt_swap_2026-06/instrument.toml``: ``SOL-USDT-SWAP.OKX``) and the
     Coinglass BTC set (``catalog/coinglass_btc_4h/instrument.toml``: ``BTCUSDT-PERP.BINANCE``).
@@ -310,7 +311,7 @@ def known_perpetual(instrument_id: str) -> CryptoPerpetual:
 @cache
 def shipped_instruments() -> dict[str, CryptoPerpetual]:
     """
-    The instruments of every shipped data set (``catalog/*/instrument.toml`` under the project root).
+    Return the instruments of every shipped data set (``catalog/*/instrument.toml`` under the project root).
 
     Returns
     -------

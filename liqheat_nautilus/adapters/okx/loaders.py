@@ -47,7 +47,7 @@ INSTRUMENT_FILE = "instrument.toml"
 
 
 def _read_csv(path: Path, columns: list[str]) -> tuple[pd.DataFrame, np.ndarray]:
-    """The checked rows of one sample file and their ``ts`` in UNIX ns (unit detected from the first row)."""
+    """Return the checked rows of one sample file and their ``ts`` in UNIX ns (unit detected from the first row)."""
     if not path.is_file():
         raise IngestError(path, "file not found")
     check_line_lengths(path)
@@ -128,13 +128,16 @@ def read_okx_open_interest(path: Path, instrument_id) -> list[OpenInterest]:
     df, ts_ns = _read_csv(path, ["ts", "oi_value"])
     require_positive(df, ["oi_value"], path, allow_zero=True)
     # the sample has USD only (no price here): contracts and base units stay unknown (nan)
-    items = []
+    items: list[OpenInterest] = []
     for pos, (t, v) in enumerate(zip(ts_ns.tolist(), df["oi_value"].tolist(), strict=True)):
         try:
-            items.append(open_interest_from_venue(instrument_id, OKX_VENUE, contract_size=1.0, inverse=False,
-                                                  ts_event=t, ts_init=t, usd=v))
+            item = open_interest_from_venue(instrument_id, OKX_VENUE, contract_size=1.0, inverse=False,
+                                            ts_event=t, ts_init=t, usd=v)
         except ValueError as exc:
             raise IngestError(path, str(exc), line_of(pos), "oi_value") from None
+        if item is None:  # not reached: require_positive refused missing values
+            raise IngestError(path, "no open-interest value", line_of(pos), "oi_value")
+        items.append(item)
     return items
 
 
@@ -162,7 +165,7 @@ def read_okx_funding(path: Path, instrument_id) -> list[FundingRate]:
 
 
 def _period_secs(ts_ns: np.ndarray, path: Path) -> int:
-    """The most common spacing of a series (seconds): the period of each row."""
+    """Return the most common spacing of a series (seconds): the period of each row."""
     if len(ts_ns) < 2:
         raise IngestError(path, "needs at least two rows to know the period", field="ts")
     steps, counts = np.unique(np.diff(ts_ns), return_counts=True)
@@ -172,13 +175,6 @@ def _period_secs(ts_ns: np.ndarray, path: Path) -> int:
 def read_okx_long_short_ratio(path: Path, instrument_id) -> list[LongShortRatio]:
     """
     Read OKX's long/short account ratio history (``ts`` ms, ``ratio`` = long accounts ÷ short accounts).
-
-    Parameters
-    ----------
-    path : Path
-        ``long_short_ratio.csv``.
-    instrument_id : InstrumentId
-        The instrument.
 
     Returns
     -------
@@ -201,13 +197,6 @@ def read_okx_taker_volume(path: Path, instrument_id) -> list[TakerVolume]:
     """
     Read OKX taker volume history (``ts`` ms = end of the period, ``buyVol`` / ``sellVol`` in USD).
 
-    Parameters
-    ----------
-    path : Path
-        ``taker_volume.csv``.
-    instrument_id : InstrumentId
-        The instrument.
-
     Returns
     -------
     list[TakerVolume]
@@ -228,8 +217,9 @@ def read_okx_taker_volume(path: Path, instrument_id) -> list[TakerVolume]:
 def okx_instrument(source_dir: str | Path, catalog_dir: str | Path, instrument_id: str,
                    instruments: InstrumentSources | None = None):
     """
-    The instrument of an OKX sample folder: the user's sources, else the folder's ``instrument.toml``, the catalog,
-    OKX online.
+    Return the instrument of an OKX sample folder.
+
+    Looked up in the user's sources, else the folder's ``instrument.toml``, the catalog, OKX online.
 
     Parameters
     ----------
@@ -284,10 +274,8 @@ def ingest_okx_sample(source_dir: str | Path, catalog_dir: str | Path, instrumen
         The OKX instrument id.
     instruments : InstrumentSources, optional
         Where the definition may come from besides the folder's ``instrument.toml`` and the catalog.
-    lock_timeout : float, optional
-        Seconds to wait while another process writes the catalog (default: as long as it takes; 0: fail at once).
-    log : callable, default: print to stderr
-        Receives one line when the ingest waits for another writer or finishes an interrupted one.
+    lock_timeout, log
+        As for :func:`~liqheat_nautilus.persistence.transaction.catalog_transaction`.
 
     Returns
     -------

@@ -109,13 +109,7 @@ def test_erroring_venue_backs_off(loop, local_binance_http):
     virtual = VirtualTime()
     poller, _, published, _ = _poller(loop, [_target()], {"binance": base}, virtual, interval_secs=0.05,
                                       max_backoff_secs=0.4, stale_after_secs=0.3)
-
-    async def run():
-        await poller._connect()
-        await virtual.run_for(1.6, sleepers=1)
-        await poller._disconnect()
-
-    loop.run_until_complete(run())
+    virtual.run_poller(loop, poller, 1.6, sleepers=1)
     st = poller.status[_target().key]
     assert published == []
     # 0.05 s doubled per error in a row, capped at 0.4 s: polls at 0, 0.1, 0.3, 0.7, 1.1 and 1.5 s (without
@@ -161,13 +155,7 @@ def test_stale_venue_is_marked_and_a_healthy_one_is_not(loop, local_binance_http
         interval_secs=0.1, stale_after_secs=0.5,
     )
     _add_trade(cache, "28000.0")
-
-    async def run():
-        await poller._connect()
-        await virtual.run_for(1.2, sleepers=2)
-        await poller._disconnect()
-
-    loop.run_until_complete(run())
+    virtual.run_poller(loop, poller, 1.2, sleepers=2)
     st_stale, st_ok = poller.status[stale.key], poller.status[healthy.key]
     assert st_stale.polls == st_ok.polls == 13  # at 0, 0.1, ..., 1.2 s
     assert st_stale.published == 1  # the first (old) observation; every later answer repeats its timestamp

@@ -352,13 +352,7 @@ def test_bybit_five_minute_records_are_not_stale_between_records(loop, servers):
     virtual = VirtualTime()
     poller, _, _ = _poller(loop, [BYBIT, OKX], {"bybit": bybit_server.url, "okx": okx_server.url}, virtual,
                            interval_secs=0.05, stale_after_secs=0.3)
-
-    async def run():
-        await poller._connect()
-        await virtual.run_for(1.0, sleepers=2)
-        await poller._disconnect()
-
-    loop.run_until_complete(run())
+    virtual.run_poller(loop, poller, 1.0, sleepers=2)
     st_bybit, st_okx = poller.status[BYBIT.key], poller.status[OKX.key]
     # polled at 0, 0.05, ..., 1.0 s: one new record, then 20 repeats
     assert (st_bybit.published, st_bybit.repeats) == (st_okx.published, st_okx.repeats) == (1, 20)

@@ -49,7 +49,7 @@ def test_binance_ids_are_the_nautilus_adapters_and_read_back(raw, iid):
 
 
 def test_usd_m_instruments_equal_nautilus_binance_providers():
-    # Nautilus' own provider parses the same recorded response (its tier-0 fees given as the account's rates)
+    # Nautilus' own provider parses the same recorded response (its fee-level-0 rates given as the account's rates)
     clock = LiveClock()
     client = BinanceHttpClient(clock=clock, api_key="", api_secret="", base_url="http://127.0.0.1:9")
     provider = BinanceFuturesInstrumentProvider(client, clock)

@@ -82,6 +82,28 @@ class VirtualTime:
             raise AssertionError(f"{sleepers} tasks did not all park within {guard_secs} s: "
                                  f"{self._live_count()} parked") from exc
 
+    def run_poller(self, loop: asyncio.AbstractEventLoop, poller, secs: float, sleepers: int) -> None:
+        """
+        Connect a poller on ``loop``, let its poll loops run for ``secs`` of virtual time (:meth:`run_for`), disconnect.
+
+        Parameters
+        ----------
+        loop : asyncio.AbstractEventLoop
+            The poller's event loop (not running).
+        poller : OpenInterestPoller
+            A poller whose clock and ``_sleep`` are this virtual time's.
+        secs : float
+            Virtual seconds to run.
+        sleepers : int
+            As in :meth:`run_for` (the poller's targets).
+        """
+        async def run() -> None:
+            await poller._connect()
+            await self.run_for(secs, sleepers=sleepers)
+            await poller._disconnect()
+
+        loop.run_until_complete(run())
+
     async def _advance_to(self, end_ns: int, sleepers: int) -> None:
         parked = self._event()
         while True:

@@ -1,0 +1,341 @@
+"""Binance archive rows (data.binance.vision) -> Nautilus objects, checked on the way (no I/O).
+
+One converter class per archive kind. Each takes Arrow batches in file order and returns the Nautilus objects and
+their ``ts_init`` (UNIX ns), checking values on the way; an :class:`IngestError` names file, line and field.
+Conventions (binance/binance-public-data README):
+
+- klines: ``open_time`` is the bar open; the bar is stamped at its close, ``open_time + interval`` (the archive's
+  ``close_time`` is that minus 1 ms). ``volume`` is in base units (USD-M) or contracts (COIN-M). Each kline also
+  gives the bar's taker volume (:mod:`.positioning`).
+- aggTrades / trades: ``is_buyer_maker`` true means the buyer was the resting order, so the aggressor sold:
+  ``AggressorSide.SELLER``; otherwise ``BUYER``. Quantities are base units (USD-M) or contracts (COIN-M); the
+  tick keeps the venue's unit and the instrument's multiplier converts contracts to USD (BTCUSD_PERP: 100 USD).
+- metrics (the ``futures/data/openInterestHist`` values every 5 minutes): USD-M ``sum_open_interest`` is base units
+  and ``sum_open_interest_value`` USD; COIN-M ``sum_open_interest`` is contracts and ``sum_open_interest_value``
+  base units; the rest follows :func:`~liqheat_nautilus.adapters.common.parsing.open_interest_from_venue`. The
+  ratio columns become long/short ratios (:mod:`.positioning`).
+"""
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from nautilus_trader.model.data import Bar, BarType, TradeTick
+from nautilus_trader.model.enums import AggressorSide
+from nautilus_trader.model.instruments import CryptoPerpetual
+
+from liqheat_nautilus.adapters.binance.positioning import long_short_ratios_of_metrics, taker_volume_of_klines
+from liqheat_nautilus.adapters.common.parsing import (
+    FUNDING_RATE_MAX,
+    OPEN_INTEREST_UNITS_MAX,
+    funding_rate_from_venue,
+    open_interest_from_venue,
+)
+from liqheat_nautilus.data import FundingRate, OpenInterest
+from liqheat_nautilus.persistence.checks import fixed_point_problem
+from liqheat_nautilus.persistence.csv_stream import Batch
+from liqheat_nautilus.persistence.errors import IngestError
+from liqheat_nautilus.persistence.timestamps import EpochUnit, check_ns_window
+
+if TYPE_CHECKING:  # the loaders import the converters; the converters only read a name's attributes
+    from liqheat_nautilus.adapters.binance.loaders import BinanceFileName
+
+
+class ArchiveConverter:
+    """
+    Base class: converts batches of one archive file, keeping the timestamp-order check across batches.
+
+    Parameters
+    ----------
+    path : str
+        The source file (for error messages).
+    instrument : CryptoPerpetual
+        The instrument the rows belong to (price/size precision, multiplier, inverse flag).
+    name : BinanceFileName
+        The parsed file name (kline interval, symbol).
+
+    Attributes
+    ----------
+    data_cls : type
+        The Nautilus class produced.
+    strictly_increasing : bool
+        Whether timestamps must strictly increase (else non-decreasing: trades share milliseconds).
+    time_column : str
+        The column checked for order.
+    """
+
+    data_cls: type = object
+    strictly_increasing = True
+    time_column = ""
+
+    def __init__(self, path: str, instrument: CryptoPerpetual, name: "BinanceFileName") -> None:
+        self.path = path
+        self.instrument = instrument
+        self.name = name
+        self._last_ts: int | None = None
+        self._unit = EpochUnit(path)
+        self._extra: dict[tuple[type, str], tuple[list, np.ndarray]] = {}
+
+    def take_extra(self) -> dict[tuple[type, str], tuple[list, np.ndarray]]:
+        """
+        Return the other streams the last :meth:`convert` produced (klines: taker volume; metrics: long/short ratios).
+
+        Returns
+        -------
+        dict[tuple[type, str], tuple[list, np.ndarray]]
+            ``{(data class, catalog identifier): (objects, ts_init int64 ns)}`` in time order; emptied by the call.
+        """
+        extra, self._extra = self._extra, {}
+        return extra
+
+    @property
+    def identifier(self) -> str:
+        """The catalog identifier (instrument id, or bar type for bars)."""
+        return self.instrument.id.value
+
+    def convert(self, batch: Batch) -> tuple[list, np.ndarray]:
+        """
+        Convert one batch.
+
+        Parameters
+        ----------
+        batch : Batch
+            Rows in file order.
+
+        Returns
+        -------
+        tuple[list, np.ndarray]
+            The objects and their ``ts_init`` (int64 ns, shape (n,)), in file order.
+
+        Raises
+        ------
+        IngestError
+            For a bad value (naming line and field).
+        """
+        raise NotImplementedError
+
+    # -- checks ----------------------------------------------------------------------------------------------
+
+    def _fail(self, batch: Batch, pos: int, field: str, message: str) -> IngestError:
+        return IngestError(self.path, message, row=batch.first_line + int(pos), field=field)
+
+    def _floats(self, batch: Batch, column: str, minimum: str = "positive", maximum: float = np.inf) -> np.ndarray:
+        values = np.array(batch.table.column(column).to_numpy(zero_copy_only=False), dtype=np.float64)
+        bad = ~np.isfinite(values)
+        if minimum == "positive":
+            bad |= values <= 0
+        elif minimum == "non-negative":
+            bad |= values < 0
+        if bad.any():
+            pos = int(np.flatnonzero(bad)[0])
+            raise self._fail(batch, pos, column, f"{float(values[pos])!r} is not a finite {minimum} number")
+        big = np.abs(values) > maximum
+        if big.any():
+            pos = int(np.flatnonzero(big)[0])
+            raise self._fail(batch, pos, column,
+                             f"{float(values[pos])!r} is above the largest accepted value {maximum:g}")
+        return values
+
+    def _fixed(self, batch: Batch, column: str, kind: str, allow_zero: bool = False) -> np.ndarray:
+        """Return a price or quantity column, checked to be representable by Nautilus at the instrument's precision."""
+        values = self._floats(batch, column, "non-negative" if allow_zero else "positive")
+        precision = self.instrument.price_precision if kind == "price" else self.instrument.size_precision
+        problem = fixed_point_problem(values, precision, kind, allow_zero)
+        if problem is not None:
+            raise self._fail(batch, problem[0], column, problem[1])
+        return values
+
+    def _ordered(self, batch: Batch, ts: np.ndarray) -> None:
+        if self._last_ts is not None:
+            ts_all = np.concatenate(([self._last_ts], ts))
+            offset = 1
+        else:
+            ts_all, offset = ts, 0
+        steps = np.diff(ts_all)
+        bad = steps <= 0 if self.strictly_increasing else steps < 0
+        if bad.any():
+            pos = int(np.flatnonzero(bad)[0]) + 1 - offset
+            kind = "repeats the previous row's" if steps[pos - 1 + offset] == 0 else "is earlier than the previous"
+            raise self._fail(batch, pos, self.time_column, f"timestamp {kind} ({int(ts_all[pos + offset])} ns)")
+        if len(ts):
+            self._last_ts = int(ts[-1])
+
+    def _epoch(self, batch: Batch, column: str) -> np.ndarray:
+        return self._unit.to_ns(batch.table.column(column).to_numpy(), batch.first_line, column)
+
+
+class KlineConverter(ArchiveConverter):
+    """``*-<interval>-*`` klines -> Nautilus ``Bar`` stamped at the bar close (``open_time + interval``)."""
+
+    data_cls = Bar
+    time_column = "open_time"
+
+    def __init__(self, path: str, instrument: CryptoPerpetual, name: "BinanceFileName") -> None:
+        super().__init__(path, instrument, name)
+        self.bar_type = BarType.from_str(
+            f"{instrument.id}-{name.bar_step}-{name.bar_aggregation}-LAST-EXTERNAL",
+        )
+
+    @property
+    def identifier(self) -> str:
+        """The bar type string (the catalog keys bars by bar type)."""
+        return str(self.bar_type)
+
+    def convert(self, batch: Batch) -> tuple[list, np.ndarray]:
+        """Convert a klines batch; see :meth:`ArchiveConverter.convert`."""
+        open_ns = self._epoch(batch, "open_time")
+        self._ordered(batch, open_ns)
+        o, h, lo, c = (self._fixed(batch, k, "price") for k in ("open", "high", "low", "close"))
+        volume = self._fixed(batch, "volume", "quantity", allow_zero=True)
+        bad_high = h < np.maximum(np.maximum(o, c), lo)
+        bad_low = lo > np.minimum(o, c)
+        for mask, column in ((bad_high, "high"), (bad_low, "low")):
+            if mask.any():
+                pos = int(np.flatnonzero(mask)[0])
+                raise self._fail(batch, pos, column,
+                                 f"inconsistent bar open={o[pos]} high={h[pos]} low={lo[pos]} close={c[pos]}")
+        ts = open_ns + self.name.interval_ns
+        ts_u = ts.astype(np.uint64)
+        bars = Bar.from_raw_arrays_to_list(self.bar_type, self.instrument.price_precision,
+                                           self.instrument.size_precision, o, h, lo, c, volume, ts_u, ts_u)
+        self._extra.update(taker_volume_of_klines(self, batch, volume, ts))
+        return bars, ts
+
+class _TradeConverter(ArchiveConverter):
+    data_cls = TradeTick
+    strictly_increasing = False
+    id_column = ""
+    qty_column = ""
+
+    def __init__(self, path: str, instrument: CryptoPerpetual, name: "BinanceFileName") -> None:
+        super().__init__(path, instrument, name)
+        self._last_id: int | None = None
+
+    def _unique_ids(self, batch: Batch) -> None:
+        """Trade ids increase strictly through an archive file: a repeat is a duplicated row, a step back a mix-up."""
+        ids = batch.table.column(self.id_column).to_numpy()
+        full = np.concatenate(([self._last_id], ids)) if self._last_id is not None else ids
+        steps = np.diff(full)
+        bad = steps <= 0
+        if bad.any():
+            pos = int(np.flatnonzero(bad)[0])
+            kind = "repeats an earlier row's id (duplicate trade)" if steps[pos] == 0 else \
+                "is lower than the previous row's id (ids must increase)"
+            row = pos + (0 if self._last_id is not None else 1)
+            raise self._fail(batch, row, self.id_column, f"trade id {int(full[pos + 1])} {kind}")
+        if len(ids):
+            self._last_id = int(ids[-1])
+
+    def convert(self, batch: Batch) -> tuple[list, np.ndarray]:
+        """Convert a trades batch; see :meth:`ArchiveConverter.convert`."""
+        ts = self._epoch(batch, self.time_column)
+        self._ordered(batch, ts)
+        price = self._fixed(batch, "price", "price")
+        size = self._fixed(batch, self.qty_column, "quantity")
+        self._unique_ids(batch)
+        buyer_maker = batch.table.column("is_buyer_maker").to_numpy(zero_copy_only=False)
+        sides = np.where(buyer_maker, AggressorSide.SELLER.value, AggressorSide.BUYER.value).astype(np.uint8)
+        ids = pc.cast(batch.table.column(self.id_column), pa.string()).to_pylist()
+        ts_u = ts.astype(np.uint64)
+        ticks = TradeTick.from_raw_arrays_to_list(self.instrument.id, self.instrument.price_precision,
+                                                  self.instrument.size_precision, price, size, sides, ids,
+                                                  ts_u, ts_u)
+        return ticks, ts
+
+
+class AggTradeConverter(_TradeConverter):
+    """``*-aggTrades-*`` -> ``TradeTick`` (trade id = ``agg_trade_id``, time = ``transact_time``)."""
+
+    time_column = "transact_time"
+    id_column = "agg_trade_id"
+    qty_column = "quantity"
+
+
+class TradeConverter(_TradeConverter):
+    """``*-trades-*`` -> ``TradeTick`` (trade id = ``id``, time = ``time``)."""
+
+    time_column = "time"
+    id_column = "id"
+    qty_column = "qty"
+
+
+class MetricsConverter(ArchiveConverter):
+    """``*-metrics-*`` (5-minute open-interest statistics) -> :class:`OpenInterest` with venue ``BINANCE``."""
+
+    data_cls = OpenInterest
+    time_column = "create_time"
+
+    def _times(self, batch: Batch) -> np.ndarray:
+        text = batch.table.column("create_time").to_numpy(zero_copy_only=False).astype(str)
+        if len(text) and text[0].strip().isdigit():
+            return self._epoch_text(batch, text)
+        parsed = pd.to_datetime(pd.Series(text), utc=True, errors="coerce", format="ISO8601")
+        bad = parsed.isna().to_numpy()
+        if bad.any():
+            pos = int(np.flatnonzero(bad)[0])
+            raise self._fail(batch, pos, "create_time", f"not a date-time: {text[pos]!r}")
+        ts = parsed.astype("int64").to_numpy()
+        check_ns_window(ts, self.path, batch.first_line, "create_time")
+        return ts
+
+    def _epoch_text(self, batch: Batch, text: np.ndarray) -> np.ndarray:
+        for pos, value in enumerate(text):
+            if not value.strip().isdigit() or len(value.strip()) > 18:
+                raise self._fail(batch, pos, "create_time", f"not an epoch timestamp: {value!r}")
+        return self._unit.to_ns(text.astype(np.int64), batch.first_line, "create_time")
+
+    def convert(self, batch: Batch) -> tuple[list, np.ndarray]:
+        """Convert a metrics batch; see :meth:`ArchiveConverter.convert`."""
+        ts = self._times(batch)
+        self._ordered(batch, ts)
+        symbols = batch.table.column("symbol").to_numpy(zero_copy_only=False).astype(str)
+        wrong = symbols != self.instrument.raw_symbol.value
+        if wrong.any():
+            pos = int(np.flatnonzero(wrong)[0])
+            raise self._fail(batch, pos, "symbol", f"{symbols[pos]!r} is not {self.instrument.raw_symbol}")
+        amount = self._floats(batch, "sum_open_interest", "non-negative", OPEN_INTEREST_UNITS_MAX).tolist()
+        value = self._floats(batch, "sum_open_interest_value", "non-negative", OPEN_INTEREST_UNITS_MAX).tolist()
+        inst = self.instrument
+        # USD-M: amount in base units, value in USD; COIN-M: amount in contracts, value in the base asset (coin)
+        names = ("contracts", "base") if inst.is_inverse else ("base", "usd")
+        size, venue = float(inst.multiplier), inst.id.venue.value
+        items = []
+        for pos, (t, a, v) in enumerate(zip(ts.tolist(), amount, value, strict=True)):
+            try:
+                items.append(open_interest_from_venue(inst.id, venue, contract_size=size, inverse=inst.is_inverse,
+                                                      ts_event=t, ts_init=t, **dict(zip(names, (a, v), strict=True))))
+            except ValueError as exc:
+                raise self._fail(batch, pos, "sum_open_interest_value", str(exc)) from None
+        self._extra.update(long_short_ratios_of_metrics(self, batch, ts))
+        return items, ts
+
+
+class FundingRateConverter(ArchiveConverter):
+    """``*-fundingRate-*`` -> :class:`FundingRate` (``next_funding_ns`` = calc_time + interval)."""
+
+    data_cls = FundingRate
+    time_column = "calc_time"
+
+    def convert(self, batch: Batch) -> tuple[list, np.ndarray]:
+        """Convert a fundingRate batch; see :meth:`ArchiveConverter.convert`."""
+        ts = self._epoch(batch, "calc_time")
+        self._ordered(batch, ts)
+        hours = self._floats(batch, "funding_interval_hours", maximum=24.0 * 7)
+        rate = self._floats(batch, "last_funding_rate", "any", maximum=FUNDING_RATE_MAX)
+        items = [
+            funding_rate_from_venue(self.instrument.id, r, interval_hours=h, ts_event=t, ts_init=t)
+            for t, r, h in zip(ts.tolist(), rate.tolist(), hours.tolist(), strict=True)
+        ]
+        return items, ts
+
+
+CONVERTERS: dict[str, type[ArchiveConverter]] = {
+    "klines": KlineConverter,
+    "aggTrades": AggTradeConverter,
+    "trades": TradeConverter,
+    "metrics": MetricsConverter,
+    "fundingRate": FundingRateConverter,
+}
+"""Converter class per archive kind."""

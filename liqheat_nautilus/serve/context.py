@@ -1,0 +1,218 @@
+"""What the routes of ``liqheat serve`` share: the settings, the map source, the answer cache and the lookups.
+
+One :class:`ApiContext` is built per application (:func:`~liqheat_nautilus.serve.app.create_app`) and handed to
+every router of :mod:`liqheat_nautilus.serve.routes`.
+"""
+
+import time
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi.responses import Response
+
+from liqheat_nautilus.serve.cache import JsonCache, SingleFlight
+from liqheat_nautilus.serve.frames import MapFrame
+from liqheat_nautilus.serve.query import MAX_WINDOW_NS, RANGES, invalid, parse_time_param, profile_query
+from liqheat_nautilus.serve.responses import iso, json_response
+from liqheat_nautilus.serve.sources import MapSource, Selection, UnknownName
+
+
+@dataclass
+class ServeSettings:
+    """
+    Settings of the application.
+
+    Attributes
+    ----------
+    token : str or None
+        Required API token (see :mod:`.security`).
+    cors_origins : list[str]
+        Origins allowed by CORS (empty: CORS off).
+    title : str
+        OpenAPI title.
+    refresh_secs : float
+        Catalog mode: look for data appended to the catalog every this many seconds and extend the replays over
+        it (0: never).
+    """
+
+    token: str | None = None
+    cors_origins: list[str] = field(default_factory=list)
+    title: str = "liqheat serve"
+    refresh_secs: float = 0.0
+
+
+@dataclass
+class ApiContext:
+    """
+    The state of one application that its routes share.
+
+    Attributes
+    ----------
+    source : MapSource
+        Where the maps come from (catalog or live).
+    settings : ServeSettings
+    cache : JsonCache
+        Encoded answers per map update and parameters.
+    flights : SingleFlight
+        One computation per question at a time.
+    counters : dict[str, int]
+        ``requests`` (counted by the access middleware) and ``stream_clients`` (open event streams).
+    """
+
+    source: MapSource
+    settings: ServeSettings
+    cache: JsonCache = field(default_factory=JsonCache)
+    flights: SingleFlight = field(default_factory=SingleFlight)
+    counters: dict[str, int] = field(default_factory=lambda: {"requests": 0, "stream_clients": 0})
+
+    @property
+    def store(self) -> Any:
+        """The catalog source's ``MapStore`` (replays, models, profiles); ``None`` in live mode."""
+        return getattr(self.source, "store", None)
+
+    @property
+    def profile_query(self) -> Any:
+        """The ``profile`` parameter's type: an enum of the store's profiles (:func:`~.query.profile_query`)."""
+        return profile_query(tuple(self.store.profiles) if self.store is not None else ())
+
+    def select(self, instrument_id: str | None, model: str | None, profile: str | None,
+               run: str | None) -> Selection:
+        """
+        Validate a request's choice of map (:meth:`~.sources.MapSource.select`).
+
+        Raises
+        ------
+        UnknownName
+            For an unknown instrument or run (404), model or profile (422).
+        InvalidRequest
+            For a combination the mode does not support (422).
+        """
+        return self.source.select(instrument_id, model, profile, run)
+
+    def frame_or_404(self, sel: Selection, at_ns: int | None) -> MapFrame:
+        """
+        Return the last map update at or before ``at_ns`` (``None``: the latest).
+
+        Raises
+        ------
+        UnknownName
+            (404) when the map has no update yet at that time (the data's first time is named).
+        """
+        frame = self.source.frame_at(sel, at_ns)
+        if frame is None:
+            when = "yet" if at_ns is None else f"at or before {iso(at_ns)}"
+            span = self.source.span(sel)
+            hint = f" (data from {iso(span[0])})" if span else ""
+            raise UnknownName("map update", f"{sel.instrument_id} {when}{hint}", [])
+        return frame
+
+    def window(self, start: str | None, end: str | None, range_name: str, sel: Selection) -> tuple[int, int]:
+        """
+        Resolve a request's time window.
+
+        Parameters
+        ----------
+        start, end : str or None
+            Times (ISO-8601 or UNIX ns); ``end`` defaults to the latest update (or the data's end, or now),
+            ``start`` to ``end`` minus the range.
+        range_name : str
+            A key of :data:`~.query.RANGES` (``12h`` .. ``30d``).
+        sel : Selection
+
+        Returns
+        -------
+        tuple[int, int]
+            ``(start_ns, end_ns)``, UNIX ns.
+
+        Raises
+        ------
+        RequestValidationError
+            (422) for a bad time, ``start >= end`` or a window over 30 days.
+        """
+        start_ns, end_ns = parse_time_param(start, "start"), parse_time_param(end, "end")
+        if end_ns is None:
+            latest = self.source.frame_at(sel, None)
+            span = self.source.span(sel)
+            end_ns = latest.ts_ns if latest is not None else (span[1] if span else time.time_ns())
+        if start_ns is None:
+            start_ns = max(end_ns - RANGES[range_name], 0)
+        if start_ns >= end_ns:
+            raise invalid("start", "start must be before end")
+        if end_ns - start_ns > MAX_WINDOW_NS:
+            raise invalid("start", "the window is longer than 30 days (the cap); narrow start/end")
+        return start_ns, end_ns
+
+    def remembered(self, key: Hashable, build: Callable[..., bytes], *args: Any) -> Response:
+        """
+        Answer from the JSON cache, or compute ``build(*args)`` here (a worker thread of a sync route) and keep it.
+
+        Parameters
+        ----------
+        key : hashable
+            Everything the answer depends on.
+        build : callable
+            Returns the encoded answer.
+        *args
+            Its arguments.
+
+        Returns
+        -------
+        Response
+            ``application/json``.
+        """
+        body = self.cache.get(key)
+        if body is None:
+            body = self.cache.put(key, build(*args))
+        return json_response(body)
+
+    async def cached(self, key: Hashable, build: Callable[..., bytes], *args: Any) -> Response:
+        """Answer as :meth:`remembered` does, computing in a worker thread once per key at a time (single flight)."""
+        body = self.cache.get(key)
+        if body is None:
+            body = self.cache.put(key, await self.flights.run(key, build, *args))
+        return json_response(body)
+
+    async def framed(self, sel: Selection, at_ns: int | None, kind: str, params: tuple[Any, ...],
+                     build: Callable[[MapFrame], bytes]) -> Response:
+        """
+        Answer a question about one map update from the JSON cache (per update) when possible.
+
+        The event loop answers a cached update at once; otherwise the update is looked up and the answer built in
+        a worker thread (a replay may have to run first).
+
+        Parameters
+        ----------
+        sel : Selection
+        at_ns : int or None
+            Requested time (UNIX ns; ``None``: the latest update).
+        kind : str
+            The route (part of the cache key).
+        params : tuple
+            The route's other parameters (part of the cache key).
+        build : callable
+            ``frame -> encoded answer``.
+
+        Returns
+        -------
+        Response
+            ``application/json``.
+
+        Raises
+        ------
+        UnknownName
+            (404) when the map has no update at that time.
+        """
+        ready, frame = self.source.peek_frame(sel, at_ns)
+        if ready and frame is not None:
+            body = self.cache.get((kind, sel, frame.ts_ns, frame.bins is not None, params))
+            if body is not None:
+                return json_response(body)
+
+        def compute() -> bytes:
+            found = self.frame_or_404(sel, at_ns)
+            key = (kind, sel, found.ts_ns, found.bins is not None, params)
+            cached = self.cache.get(key)
+            return cached if cached is not None else self.cache.put(key, build(found))
+
+        return json_response(await self.flights.run((kind, sel, at_ns, params, self.source.sequence), compute))

@@ -1,0 +1,128 @@
+"""Request parameters of the ``liqheat serve`` API: the query types every route shares, and time parsing.
+
+Each alias carries its validation (length, pattern, bounds) and its OpenAPI description, so a bad value is a 422
+naming the field before any work. Times are UNIX nanoseconds or ISO-8601 text (naive = UTC).
+"""
+
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from fastapi import Query
+from fastapi.exceptions import RequestValidationError
+
+from liqheat_nautilus.core.params import MODELS
+from liqheat_nautilus.core.units import NS_PER_DAY, NS_PER_HOUR, NS_PER_MINUTE
+from liqheat_nautilus.serve import models as m
+
+MAX_WINDOW_NS = 30 * NS_PER_DAY
+"""Longest heatmap / history window (30 days)."""
+RANGES: dict[str, int] = {"12h": 12 * NS_PER_HOUR, "24h": NS_PER_DAY, "3d": 3 * NS_PER_DAY, "7d": 7 * NS_PER_DAY,
+                          "14d": 14 * NS_PER_DAY, "30d": 30 * NS_PER_DAY}
+"""Heatmap and history ranges by name (12 hours to 30 days)."""
+RangeName = Literal["12h", "24h", "3d", "7d", "14d", "30d"]
+CANDLE_STEPS_NS = (NS_PER_MINUTE, 5 * NS_PER_MINUTE, 15 * NS_PER_MINUTE, 30 * NS_PER_MINUTE, NS_PER_HOUR,
+                   4 * NS_PER_HOUR, NS_PER_DAY)
+"""Candle lengths offered by the heatmap (1 minute to 1 day, UNIX ns): the shortest giving <= MAX_CANDLES."""
+MAX_CANDLES = 400
+"""Most candles of a heatmap response."""
+MAX_COLUMNS = 500
+"""Most map updates (time columns) of a heatmap response; more are thinned evenly."""
+_TIME_MIN_NS, _TIME_MAX_NS = 0, 2**63 - 1
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"model": m.ErrorDetail, "description": "Unknown instrument or run (the known ones are listed)."},
+    422: {"model": m.ValidationErrorResponse, "description": "Invalid parameter (the field is named)."}}
+"""OpenAPI ``responses`` of the map routes."""
+
+TIME_PATTERN = (r"^\s*(\d{1,19}|\d{4}-\d{2}-\d{2}([T ]\d{2}(:\d{2}(:\d{2}(\.\d{1,9})?)?)?)?"
+                r"(Z|[+-]\d{2}(:?\d{2})?)?)\s*$")
+"""Times: UNIX nanoseconds, or ISO-8601 dates/times (naive = UTC)."""
+
+if TYPE_CHECKING:
+    ModelName = str
+else:
+    ModelName = Literal[MODELS]  # an enum of core.params.MODELS in the schema
+
+InstrumentQ = Annotated[str | None, Query(max_length=64, description="Instrument id (default: the first served).")]
+ModelQ = Annotated[ModelName | None, Query(description="Liquidation-price model (catalog mode).")]
+RunQ = Annotated[str | None, Query(pattern=r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$",
+                                   description="Recorded backtest run id, a UUID (catalog mode).")]
+AtQ = Annotated[str | None, Query(max_length=40, pattern=TIME_PATTERN,
+                                  description="Time: ISO-8601 (UTC if naive) or UNIX ns; default the latest update.")]
+TimeQ = Annotated[str | None, Query(max_length=40, pattern=TIME_PATTERN, description="Time: ISO-8601 (UTC if naive) "
+                                                                                      "or UNIX ns.")]
+WindowQ = Annotated[float, Query(gt=0.0, le=50.0, description="Half-width of the price window (percent of price).")]
+
+
+def profile_query(profiles: tuple[str, ...]) -> Any:
+    """
+    Build the type of the ``profile`` parameter: an enum of the source's leverage profiles.
+
+    Parameters
+    ----------
+    profiles : tuple[str, ...]
+        The profiles a catalog source offers; empty in live mode (any text, rejected by the source).
+
+    Returns
+    -------
+    typing.Annotated
+        For a route parameter annotation (a runtime type: routes declare it under ``TYPE_CHECKING`` as
+        ``Annotated[str | None, ...]``).
+    """
+    return Annotated[Literal[profiles] | None if profiles else str | None,
+                     Query(max_length=64, description="Leverage profile (catalog mode).")]
+
+
+def invalid(field: str, message: str, where: str = "query") -> RequestValidationError:
+    """
+    Build a 422 error naming a request field (FastAPI's validation error layout).
+
+    Parameters
+    ----------
+    field : str
+        The parameter's name.
+    message : str
+        Why it is invalid.
+    where : str, default "query"
+        Where the parameter is (``query`` or ``path``).
+
+    Returns
+    -------
+    RequestValidationError
+        To raise.
+    """
+    return RequestValidationError([{"type": "value_error", "loc": (where, field), "msg": message, "input": None}])
+
+
+def parse_time_param(value: str | None, name: str) -> int | None:
+    """
+    Parse a time parameter as UNIX ns.
+
+    Parameters
+    ----------
+    value : str or None
+        ISO-8601 text (naive = UTC) or an integer number of nanoseconds.
+    name : str
+        The parameter's name, for the error.
+
+    Returns
+    -------
+    int or None
+        UNIX ns; ``None`` when ``value`` is ``None``.
+
+    Raises
+    ------
+    RequestValidationError
+        If the value is not a time between 1970 and 2262 (the error names the field).
+    """
+    from liqheat_nautilus.replay import parse_time
+
+    if value is None:
+        return None
+    text = value.strip()
+    try:
+        ns = int(text) if text.lstrip("-").isdigit() else parse_time(text)
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise invalid(name, f"not a time: {value!r} (ISO-8601, e.g. 2026-06-20T12:00, or UNIX ns)") from exc
+    if ns is None or not _TIME_MIN_NS <= ns <= _TIME_MAX_NS:
+        raise invalid(name, f"time out of range: {value!r} (1970-01-01 .. 2262-04-11)")
+    return ns

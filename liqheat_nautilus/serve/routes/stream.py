@@ -1,0 +1,64 @@
+"""The event stream: server-sent events, one per new map update (tag ``stream``)."""
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.sse import EventSourceResponse, ServerSentEvent
+
+from liqheat_nautilus.serve import models as m
+from liqheat_nautilus.serve.context import ApiContext
+from liqheat_nautilus.serve.query import ERRORS, InstrumentQ
+from liqheat_nautilus.serve.responses import bias_name
+
+
+def router(ctx: ApiContext) -> APIRouter:
+    """
+    Build the event-stream route.
+
+    Parameters
+    ----------
+    ctx : ApiContext
+        ``counters["stream_clients"]`` counts the open streams.
+
+    Returns
+    -------
+    APIRouter
+        ``/stream``.
+    """
+    api = APIRouter(tags=["stream"])
+    source = ctx.source
+
+    @api.get("/stream", response_class=EventSourceResponse, responses=ERRORS)
+    async def stream(instrument_id: InstrumentQ = None,
+                     max_events: Annotated[int | None, Query(ge=1, le=100_000, description="Close after this many "
+                                                             "events (default: never).")] = None,
+                     heartbeat_s: Annotated[float, Query(ge=0.1, le=60.0, description="Seconds between keep-alive "
+                                                         "comments.")] = 15.0) -> AsyncIterator[ServerSentEvent]:
+        """Server-sent events: a `snapshot` event (StreamEvent JSON) for each new map update.
+
+        `: ping` comments keep the connection open. Ends when the client disconnects or after max_events.
+        """
+        if instrument_id is not None:
+            source.instrument(instrument_id)  # 404 for an unknown instrument
+        ctx.counters["stream_clients"] += 1
+        sent, seen = 0, source.sequence
+        try:
+            while max_events is None or sent < max_events:
+                changed = await source.wait_change(heartbeat_s)
+                if not changed or source.sequence == seen:
+                    yield ServerSentEvent(comment="ping")
+                    continue
+                seen = source.sequence
+                for iid, frame in list(source.latest.items()):
+                    if instrument_id is not None and iid != instrument_id:
+                        continue
+                    event = m.StreamEvent(instrument_id=iid, ts_ns=frame.ts_ns, price=float(frame.snapshot.price),
+                                          bias=bias_name(frame.snapshot.bias), clusters=len(frame.clusters),
+                                          sequence=seen)
+                    yield ServerSentEvent(data=event, event="snapshot", id=str(seen))
+                    sent += 1
+        finally:
+            ctx.counters["stream_clients"] -= 1
+
+    return api

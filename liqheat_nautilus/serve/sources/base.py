@@ -1,0 +1,341 @@
+"""The base of every map source of ``liqheat serve``: selection, request errors, bars, the change signal.
+
+Every source answers the same questions with :class:`~liqheat_nautilus.serve.frames.MapFrame` objects, so the
+API does not know where a map came from. Requests name what they want with a :class:`Selection`;
+:meth:`MapSource.select` validates it against what the source holds (unknown names raise :class:`UnknownName`,
+listing the valid ones).
+"""
+
+import asyncio
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+
+from liqheat_nautilus.core.units import NS_PER_DAY
+from liqheat_nautilus.serve.frames import MapFrame
+from liqheat_nautilus.serve.models import Mode, State
+from liqheat_nautilus.serve.models import Source as SourceKind
+
+
+class UnknownName(LookupError):
+    """
+    A request named something the source does not hold.
+
+    Parameters
+    ----------
+    field : str
+        The request field (``instrument_id``, ``run``, ...).
+    value : str
+        What was asked for.
+    known : list[str]
+        The valid values.
+    status : int, default 404
+        HTTP status (404 for a resource, 422 for a parameter value).
+    """
+
+    def __init__(self, field: str, value: str, known: list[str], status: int = 404) -> None:
+        self.field, self.value, self.known, self.status = field, value, list(known), status
+        super().__init__(f"unknown {field} {value!r}; known: {', '.join(self.known) or '(none)'}")
+
+
+class InvalidRequest(ValueError):
+    """
+    A request field is invalid in this mode or combination; ``field`` names it (HTTP 422).
+
+    Parameters
+    ----------
+    field : str
+    message : str
+    """
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """
+    Which map: instrument, and (catalog mode) model and leverage profile of a replay, or a recorded run.
+
+    Attributes
+    ----------
+    instrument_id : str
+    source : str
+        ``"replay"``, ``"recording"`` or ``"live"``.
+    model, profile : str
+        Model and leverage profile (of the replay, or of the recorded run's actor; ``""`` if unknown).
+    run_id : str or None
+        The recorded run.
+    """
+
+    instrument_id: str
+    source: SourceKind
+    model: str = ""
+    profile: str = ""
+    run_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Bars:
+    """
+    An instrument's bars as arrays (time ascending).
+
+    Attributes
+    ----------
+    ts_ns : np.ndarray
+        ``(n,)`` bar close times (UNIX ns).
+    open, high, low, close, volume : np.ndarray
+        ``(n,)`` prices (quote currency) and volume (base units).
+    """
+
+    ts_ns: np.ndarray
+    open: np.ndarray
+    high: np.ndarray
+    low: np.ndarray
+    close: np.ndarray
+    volume: np.ndarray
+
+    def high_low(self, end_ns: int, span_ns: int = NS_PER_DAY) -> tuple[float, float] | None:
+        """Highest high and lowest low of the bars in ``(end_ns - span_ns, end_ns]``; ``None`` without bars."""
+        a = int(np.searchsorted(self.ts_ns, end_ns - span_ns, side="right"))
+        b = int(np.searchsorted(self.ts_ns, end_ns, side="right"))
+        if b <= a:
+            return None
+        return float(self.high[a:b].max()), float(self.low[a:b].min())
+
+
+EMPTY_BARS = Bars(*(np.zeros(0, dtype=np.int64 if i == 0 else np.float64) for i in range(6)))
+
+
+class MapSource:
+    """
+    Base of the sources: selection checks, a change counter for the event stream, cached heatmap grids.
+
+    Subclasses implement :meth:`instruments`, :meth:`status`, :meth:`frame_at`, :meth:`frames`, :meth:`bars`,
+    :meth:`funding_at`, :meth:`liquidations`, :meth:`signals` and :meth:`compare`.
+    """
+
+    mode: Mode = "catalog"
+
+    def __init__(self) -> None:
+        self.sequence = 0  # bumped for every new map update (event stream)
+        self.started = time.time()
+        self._changed: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._heatmaps: OrderedDict = OrderedDict()
+        self._heatmap_lock = threading.Lock()
+        self._totals: OrderedDict = OrderedDict()  # id(bins) -> (bins, long, short): decoded once per update
+        self.latest: dict[str, MapFrame] = {}
+
+    # -- event stream ---------------------------------------------------------------------------------------
+
+    def bind_loop(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Attach the server's event loop (the stream's waiters live there)."""
+        self._loop = loop
+        self._changed = asyncio.Event()
+
+    def notify(self, frame: MapFrame) -> None:
+        """
+        Record a new map update and wake the event-stream clients (thread-safe).
+
+        Parameters
+        ----------
+        frame : MapFrame
+        """
+        self.latest[frame.instrument_id] = frame
+        self.sequence += 1
+        if self._loop is not None and self._changed is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._pulse)
+
+    def _pulse(self) -> None:
+        """Wake the waiters of the current change event and arm a new one (in the event loop)."""
+        event = self._changed
+        self._changed = asyncio.Event()
+        if event is not None:
+            event.set()
+
+    async def wait_change(self, timeout: float) -> bool:
+        """Wait until :meth:`notify` is called or ``timeout`` seconds pass; True if something changed."""
+        if self._changed is None:
+            await asyncio.sleep(timeout)
+            return False
+        try:
+            await asyncio.wait_for(self._changed.wait(), timeout)
+            return True
+        except TimeoutError:
+            return False
+
+    # -- selection ------------------------------------------------------------------------------------------
+
+    def instruments(self) -> list[str]:
+        """Instrument ids served."""
+        raise NotImplementedError
+
+    def select(self, instrument_id: str | None, model: str | None, profile: str | None,
+               run_id: str | None) -> Selection:
+        """
+        Validate a request's choice of map.
+
+        Parameters
+        ----------
+        instrument_id, model, profile, run_id : str or None
+            ``None``: the default (first instrument, default model and profile, no run).
+
+        Returns
+        -------
+        Selection
+
+        Raises
+        ------
+        UnknownName
+            For an unknown instrument (404) or run (404), model or profile (422).
+        InvalidRequest
+            For a combination the mode does not support.
+        """
+        raise NotImplementedError
+
+    def instrument(self, instrument_id: str | None) -> str:
+        """
+        Return the instrument a request names (``None``: the first served).
+
+        Raises
+        ------
+        UnknownName
+            If it is not served (404, listing the served ones).
+        """
+        known = self.instruments()
+        if instrument_id is None:
+            if not known:
+                raise UnknownName("instrument_id", "", known)
+            return known[0]
+        if instrument_id not in known:
+            raise UnknownName("instrument_id", instrument_id, known)
+        return instrument_id
+
+    # -- data -----------------------------------------------------------------------------------------------
+
+    def frame_at(self, sel: Selection, at_ns: int | None) -> MapFrame | None:
+        """Return the last map update at or before ``at_ns`` (``None``: the latest); ``None`` if there is none."""
+        raise NotImplementedError
+
+    def peek_frame(self, sel: Selection, at_ns: int | None) -> tuple[bool, MapFrame | None]:
+        """
+        Answer :meth:`frame_at` when that needs no replay work or waiting (the event loop asks first).
+
+        ``(False, None)`` says "ask :meth:`frame_at` from a worker thread". Default: always answered.
+        """
+        return True, self.frame_at(sel, at_ns)
+
+    def frames(self, sel: Selection, start_ns: int, end_ns: int) -> list[MapFrame]:
+        """Map updates with ``start_ns <= ts <= end_ns``."""
+        raise NotImplementedError
+
+    def bars(self, instrument_id: str) -> Bars:
+        """Return the instrument's bars (may be empty)."""
+        raise NotImplementedError
+
+    def funding_at(self, instrument_id: str, at_ns: int) -> tuple[float, int] | None:
+        """Return the latest funding rate at or before ``at_ns`` and its time, ``None`` if unknown."""
+        raise NotImplementedError
+
+    def liquidations(self, instrument_id: str, start_ns: int, end_ns: int) -> tuple[bool, str, list]:
+        """``(available, note, LiquidationEvent list)`` in the window."""
+        raise NotImplementedError
+
+    def signals(self, sel: Selection) -> tuple[str, list[dict]]:
+        """``(note, TradeSignal dicts)`` of the selection."""
+        raise NotImplementedError
+
+    def compare(self, sel: Selection, at_ns: int) -> list[tuple[str, MapFrame | None]]:
+        """``(model, frame)`` for every model available at ``at_ns``."""
+        raise NotImplementedError
+
+    def status(self) -> list[dict]:
+        """Per instrument: ``instrument_id``, ``state``, ``message``, ``frames``, ``first_ns``, ``last_ns``."""
+        raise NotImplementedError
+
+    def overall(self) -> tuple[State, str]:
+        """Return ``(state, message)`` of the whole source (default: from the instruments' states)."""
+        states = [s["state"] for s in self.status()]
+        if "ERROR" in states:
+            return "ERROR", "; ".join(s["message"] for s in self.status() if s["state"] == "ERROR")
+        if states and all(s == "READY" for s in states):
+            return "READY", f"{len(states)} instrument(s) ready"
+        return "INITIALIZING", "replaying the catalog" if states else "no instrument yet"
+
+    def span(self, sel: Selection) -> tuple[int, int] | None:
+        """First and last update time of the selection, ``None`` when there is none."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release resources (background readers)."""
+
+    def refresh(self) -> int:
+        """
+        Take in data appended to the source since it was read (``liqheat serve --refresh-secs``).
+
+        Returns
+        -------
+        int
+            New bars read; the default (a source that is pushed its data) reads none.
+        """
+        return 0
+
+    # -- heatmap grids --------------------------------------------------------------------------------------
+
+    def side_totals(self, bins) -> tuple[np.ndarray, np.ndarray]:
+        """
+        Decode the long and short notional (USD) per bin row of published bins, once per update.
+
+        :func:`liqheat_nautilus.recording.side_totals`, kept in an LRU of 8,000 updates (a few kB each).
+        """
+        from liqheat_nautilus.recording import side_totals
+
+        key = id(bins)
+        with self._heatmap_lock:
+            hit = self._totals.get(key)
+            if hit is not None and hit[0] is bins:
+                self._totals.move_to_end(key)
+                return hit[1], hit[2]
+        long_usd, short_usd = side_totals(bins)
+        with self._heatmap_lock:
+            self._totals[key] = (bins, long_usd, short_usd)
+            while len(self._totals) > 8000:
+                self._totals.popitem(last=False)
+        return long_usd, short_usd
+
+    def heatmap(self, sel: Selection, start_ns: int, end_ns: int):
+        """
+        Return the frames of a window on one price grid (``charts.heatmap.heatmap_data``), cached per window.
+
+        Parameters
+        ----------
+        sel : Selection
+        start_ns, end_ns : int
+
+        Returns
+        -------
+        tuple
+            ``(HeatmapData or None, frames)``; ``None`` when no frame in the window has bins.
+        """
+        from liqheat_nautilus.charts.heatmap import heatmap_data
+        from liqheat_nautilus.recording import history_from_bins
+
+        frames = self.frames(sel, start_ns, end_ns)
+        bins = [f.bins for f in frames if f.bins is not None and f.bins.n_rows > 0]
+        key = (sel, start_ns, end_ns, len(frames), frames[-1].ts_ns if frames else 0)
+        with self._heatmap_lock:
+            if key in self._heatmaps:
+                self._heatmaps.move_to_end(key)
+                return self._heatmaps[key], frames
+        data = heatmap_data(history_from_bins(bins, self.side_totals)) if bins else None
+        with self._heatmap_lock:
+            self._heatmaps[key] = data
+            while len(self._heatmaps) > 4:  # a few windows (each ~ frames × bins × 3 float64): memory stays small
+                self._heatmaps.popitem(last=False)
+        return data, frames
+

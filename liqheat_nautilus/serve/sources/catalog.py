@@ -1,0 +1,276 @@
+"""Maps of ``liqheat serve --catalog``: replays of any model and leverage profile, and recorded backtest runs.
+
+The replays come from :class:`~liqheat_nautilus.serve.maps.MapStore` (the engine over the catalog, resumable); the
+runs are those recorded into the catalog by backtests (:mod:`liqheat_nautilus.recording`), read on first use and
+kept (a few).
+"""
+
+import threading
+import time
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from liqheat_nautilus.serve.frames import MapFrame
+from liqheat_nautilus.serve.sources.base import Bars, InvalidRequest, MapSource, Mode, Selection, UnknownName
+
+
+class CatalogSource(MapSource):
+    """
+    Maps from a Nautilus catalog: replays and recorded runs.
+
+    Replays for any model and leverage profile (:class:`~liqheat_nautilus.serve.maps.MapStore`) and the runs
+    recorded into the catalog by backtests (:mod:`liqheat_nautilus.recording`).
+
+    Parameters
+    ----------
+    store : MapStore
+        The replays.
+    max_recordings : int, default 4
+        Recorded runs kept in memory.
+    """
+
+    mode: Mode = "catalog"
+
+    def __init__(self, store, max_recordings: int = 4) -> None:
+        super().__init__()
+        self.store = store
+        self.catalog = Path(store.catalog)
+        self._instruments = store.instruments()
+        self._errors: dict[str, str] = {}
+        self._ready: set[str] = set()
+        self._recordings: OrderedDict = OrderedDict()
+        self._recording_frames: dict[tuple[str | None, str], list[MapFrame]] = {}
+        self._runs = None
+        self._runs_checked = 0.0
+        self._liquidations: dict[str, list] = {}
+        self._lock = threading.Lock()
+        self.max_recordings = max_recordings
+
+    def instruments(self) -> list[str]:
+        """Instruments with bars in the catalog."""
+        return list(self._instruments)
+
+    def warm_up(self) -> None:
+        """Replay the default map of every instrument to its end (run in a background thread at start)."""
+        for iid in self._instruments:
+            try:
+                replay = self.store.replay(iid, self.store.default_model, self.store.default_profile)
+                frame = replay.frame_at(np.iinfo(np.int64).max)
+                self._ready.add(iid)
+                if frame is not None:
+                    self.notify(frame)
+            except (ValueError, FileNotFoundError) as exc:
+                self._errors[iid] = str(exc)
+
+    def refresh(self) -> int:
+        """
+        Extend the replays over data appended to the catalog since it was read (``MapStore.refresh``).
+
+        The default map's newest update, when there is one, goes on the event stream.
+
+        Returns
+        -------
+        int
+            New bars read, all instruments together.
+        """
+        added = 0
+        for iid in self._instruments:
+            if iid not in self._ready:
+                continue
+            try:
+                n = self.store.refresh(iid)
+            except (ValueError, FileNotFoundError):
+                continue
+            added += n
+            if n:
+                replay = self.store.replay(iid, self.store.default_model, self.store.default_profile)
+                frame = replay.frame_at(np.iinfo(np.int64).max)
+                if frame is not None and frame is not self.latest.get(iid):
+                    self.notify(frame)
+        return added
+
+    def runs(self):
+        """Return the recorded runs (re-listed at most every 5 s)."""
+        from liqheat_nautilus.recording import list_recordings
+
+        now = time.monotonic()
+        if self._runs is None or now - self._runs_checked > 5.0:
+            self._runs = list_recordings(self.catalog)
+            self._runs_checked = now
+        return self._runs
+
+    def select(self, instrument_id, model, profile, run_id) -> Selection:
+        """See :meth:`MapSource.select`; ``run`` excludes ``model`` and ``profile``."""
+        iid = self.instrument(instrument_id)
+        if run_id is not None:
+            if model is not None or profile is not None:
+                field = "model" if model is not None else "profile"
+                raise InvalidRequest(field, f"{field} cannot be combined with run: a recorded run has its own")
+            runs = {r.run_id: r for r in self.runs()}
+            run = runs.get(run_id)
+            if run is None:
+                raise UnknownName("run", run_id, list(runs))
+            if iid not in run.instruments:
+                raise UnknownName("instrument_id", iid, list(run.instruments))
+            config = run.map_config
+            return Selection(iid, "recording", str(config.get("model", "")), str(config.get("leverage_profile", "")),
+                             run_id)
+        model = self.store.default_model if model is None else model
+        profile = self.store.default_profile if profile is None else profile
+        if model not in self.store.models:
+            raise UnknownName("model", model, list(self.store.models), status=422)
+        if profile not in self.store.profiles:
+            raise UnknownName("profile", profile, list(self.store.profiles), status=422)
+        return Selection(iid, "replay", model, profile)
+
+    # -- recordings ---------------------------------------------------------------------------------------------
+
+    def _recording(self, run_id: str | None) -> Any:
+        """Return a recorded run (a ``Recording``), read on first use (``max_recordings`` kept, least recently used)."""
+        from liqheat_nautilus.recording import load_recording
+
+        if run_id is None:
+            raise InvalidRequest("run", "a recorded run must be selected (run=...)")
+        with self._lock:
+            if run_id in self._recordings:
+                self._recordings.move_to_end(run_id)
+                return self._recordings[run_id]
+        recording = load_recording(self.catalog, run_id)
+        with self._lock:
+            self._recordings[run_id] = recording
+            while len(self._recordings) > self.max_recordings:
+                old, _ = self._recordings.popitem(last=False)
+                self._recording_frames = {k: v for k, v in self._recording_frames.items() if k[0] != old}
+        return recording
+
+    def _recorded_frames(self, sel: Selection) -> list[MapFrame]:
+        """Return the map updates of a recorded run for the selected instrument, time ascending (built once)."""
+        key = (sel.run_id, sel.instrument_id)
+        with self._lock:
+            if key in self._recording_frames:
+                return self._recording_frames[key]
+        rec = self._recording(sel.run_id)
+        iid = sel.instrument_id
+        clusters: dict[int, list] = {}
+        for c in rec.clusters:
+            if c.instrument_id.value == iid:
+                clusters.setdefault(c.ts_event, []).append(c)
+        bins = {b.ts_event: b for b in rec.bins if b.instrument_id.value == iid}
+        frames = [MapFrame(iid, s.ts_event, s, tuple(clusters.get(s.ts_event, ())), bins.get(s.ts_event))
+                  for s in rec.snapshots if s.instrument_id.value == iid]
+        with self._lock:
+            self._recording_frames[key] = frames
+        return frames
+
+    # -- data ---------------------------------------------------------------------------------------------------
+
+    def frame_at(self, sel: Selection, at_ns: int | None) -> MapFrame | None:
+        """See :meth:`MapSource.frame_at` (replays run as far as needed)."""
+        at = np.iinfo(np.int64).max if at_ns is None else at_ns
+        if sel.source == "recording":
+            frames = self._recorded_frames(sel)
+            k = int(np.searchsorted([f.ts_ns for f in frames], at, side="right")) - 1
+            return frames[k] if k >= 0 else None
+        return self.store.replay(sel.instrument_id, sel.model, sel.profile).frame_at(at)
+
+    def peek_frame(self, sel: Selection, at_ns: int | None) -> tuple[bool, MapFrame | None]:
+        """See :meth:`MapSource.peek_frame`: recordings answer at once once read; replays when they got that far."""
+        if sel.source == "recording":
+            key = (sel.run_id, sel.instrument_id)
+            if key not in self._recording_frames:
+                return False, None
+            return True, self.frame_at(sel, at_ns)
+        at = np.iinfo(np.int64).max if at_ns is None else at_ns
+        replay = self.store.existing(sel.instrument_id, sel.model, sel.profile)
+        return (False, None) if replay is None else replay.peek(at)
+
+    def frames(self, sel: Selection, start_ns: int, end_ns: int) -> list[MapFrame]:
+        """See :meth:`MapSource.frames`."""
+        if sel.source == "recording":
+            frames = self._recorded_frames(sel)
+            ts = [f.ts_ns for f in frames]
+            return frames[int(np.searchsorted(ts, start_ns, "left")):int(np.searchsorted(ts, end_ns, "right"))]
+        return self.store.replay(sel.instrument_id, sel.model, sel.profile).frames_between(start_ns, end_ns)
+
+    def span(self, sel: Selection) -> tuple[int, int] | None:
+        """See :meth:`MapSource.span` (for replays: the catalog's bar span)."""
+        if sel.source == "recording":
+            frames = self._recorded_frames(sel)
+            return (frames[0].ts_ns, frames[-1].ts_ns) if frames else None
+        series = self.store.series(sel.instrument_id)
+        return (int(series.bar_ts_ns[0]), int(series.bar_ts_ns[-1])) if len(series) else None
+
+    def bars(self, instrument_id: str) -> Bars:
+        """Return the catalog's bars of the instrument."""
+        s = self.store.series(instrument_id)
+        return Bars(s.bar_ts_ns, s.open, s.high, s.low, s.close, s.volume)
+
+    def funding_at(self, instrument_id: str, at_ns: int) -> tuple[float, int] | None:
+        """Return the catalog's funding rate at or before ``at_ns``."""
+        s = self.store.series(instrument_id)
+        k = int(np.searchsorted(s.funding_ts_ns, at_ns, side="right")) - 1
+        return (float(s.funding_rate[k]), int(s.funding_ts_ns[k])) if k >= 0 else None
+
+    def liquidations(self, instrument_id: str, start_ns: int, end_ns: int) -> tuple[bool, str, list]:
+        """Return the catalog's ``LiquidationEvent`` records of the instrument in the window."""
+        from nautilus_trader.persistence.catalog import ParquetDataCatalog
+
+        from liqheat_nautilus.data import LiquidationEvent
+
+        with self._lock:
+            events = self._liquidations.get(instrument_id)
+        if events is None:
+            try:
+                raw = ParquetDataCatalog(str(self.catalog)).query(LiquidationEvent, identifiers=[instrument_id])
+            except Exception:  # noqa: BLE001 (no such table in this catalog)
+                raw = []
+            events = sorted((getattr(d, "data", d) for d in raw), key=lambda e: e.ts_event)
+            with self._lock:
+                self._liquidations[instrument_id] = events
+        if not events:
+            return False, (f"the catalog holds no liquidation records (LiquidationEvent) for {instrument_id}; "
+                           "ingest them or use --live"), []
+        ts = [e.ts_event for e in events]
+        a, b = int(np.searchsorted(ts, start_ns, "left")), int(np.searchsorted(ts, end_ns, "right"))
+        return True, "LiquidationEvent records of the catalog", events[a:b]
+
+    def signals(self, sel: Selection) -> tuple[str, list[dict]]:
+        """Trade signals of a recorded run (a replay has none)."""
+        if sel.source != "recording":
+            return ("a replay has no strategy: select a recorded run (run=...) or use --live for the node's "
+                    "signals"), []
+        frame = self._recording(sel.run_id).signals
+        if frame.empty:
+            return (f"run {sel.run_id} holds no trade signals: `liqheat backtest` adds them to a recording; a run of "
+                    "your own BacktestNode records the map only"), []
+        rows = frame[frame["instrument_id"] == sel.instrument_id] if "instrument_id" in frame.columns else frame
+        return f"trade signals recorded by run {sel.run_id}", rows.to_dict("records")
+
+    def compare(self, sel: Selection, at_ns: int) -> list[tuple[str, MapFrame | None]]:
+        """Replays of every model (same profile) at ``at_ns``; a recorded run has its one model."""
+        if sel.source == "recording":
+            return [(sel.model, self.frame_at(sel, at_ns))]
+        return [(m, self.store.replay(sel.instrument_id, m, sel.profile).frame_at(at_ns)) for m in self.store.models]
+
+    def status(self) -> list[dict]:
+        """Report per instrument: INITIALIZING until its default replay reached the end, READY, or ERROR."""
+        out = []
+        for iid in self._instruments:
+            frames = 0
+            first = last = None
+            if iid in self._errors:
+                state, message = "ERROR", self._errors[iid]
+            elif iid in self._ready:
+                replay = self.store.replay(iid, self.store.default_model, self.store.default_profile)
+                frames = len(replay.frames)
+                series = replay.series
+                first, last = int(series.bar_ts_ns[0]), int(series.bar_ts_ns[-1])
+                state, message = "READY", f"replayed {frames} map updates from the catalog"
+            else:
+                state, message = "INITIALIZING", "replaying the catalog"
+            out.append({"instrument_id": iid, "state": state, "message": message, "frames": frames,
+                        "first_ns": first, "last_ns": last})
+        return out
