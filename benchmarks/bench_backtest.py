@@ -14,7 +14,7 @@ A / B <= 1.3 with hourly open interest, <= 1.5 with 5-minute open interest.
 Memory (``--rss``, default on): each run once more in a fresh process over the same input (hourly OI), its peak
 resident set size (``ru_maxrss``) compared: target A / B <= 1.2.
 
-Run: ``PYTHONPATH=. python benchmarks/bench_backtest.py [--bars N] [--oi-minutes 60 5] [--repeats N] [--no-rss]
+Run: ``python benchmarks/bench_backtest.py [--bars N] [--oi-minutes 60 5] [--repeats N] [--no-rss]
 [--breakdown]``.
 """
 
@@ -37,8 +37,8 @@ from nautilus_trader.model.identifiers import ClientId, Venue
 from nautilus_trader.model.objects import Money
 from nautilus_trader.persistence.wranglers import BarDataWrangler
 from nautilus_trader.trading.strategy import Strategy
+from tiling import tiled
 
-from benchmarks.tiling import tiled
 from liqheat_nautilus.actor import LiquidationMapActor, LiquidationMapActorConfig
 from liqheat_nautilus.adapters.common.providers import known_perpetual
 from liqheat_nautilus.core.kernels import warm_up

@@ -19,7 +19,7 @@ included), and <= 3× the minimal compiled loop. Times are CPU seconds of this p
 each the median of ``--repeats`` interleaved runs (range printed). The engine's arrays must not grow over
 ``--memory-bars`` bars (default 2,000,000).
 
-Run: ``PYTHONPATH=. python benchmarks/bench_engine.py [--bars N] [--oi-minutes 60 15 5 1] [--repeats 3]``.
+Run: ``python benchmarks/bench_engine.py [--bars N] [--oi-minutes 60 15 5 1] [--repeats 3]``.
 """
 
 import argparse
@@ -30,9 +30,9 @@ import tracemalloc
 
 import numba
 import numpy as np
+from configs import CONFIGS as SHARED_CONFIGS
+from tiling import Series, tiled
 
-from benchmarks.configs import CONFIGS as SHARED_CONFIGS
-from benchmarks.tiling import Series, tiled
 from liqheat_nautilus.core import LiquidationMapEngine, MapParams
 from liqheat_nautilus.core.kernels import (
     interval_entries,

@@ -25,7 +25,7 @@ the ingest (staged files in the catalog's control folder, or the committed day),
 catalog (target: time and disk ratios near 1, not N), and, for reference, the time a whole-catalog staging copy (the
 write path before the journal) takes on the same catalog.
 
-Run: ``PYTHONPATH=. python benchmarks/bench_ingest.py [--file F] [--repeat N] [--days 1,10,100]``.
+Run: ``python benchmarks/bench_ingest.py [--file F] [--repeat N] [--days 1,10,100]``.
 """
 
 import argparse

@@ -21,7 +21,7 @@ trades as one batch (``update_trades``, as py-liquidation-map selects over its w
 levels are checked identical first. Targets: ours >= 1,000× faster on ``gross_value`` and ``portion``;
 ``update_trade`` (trade by trade, price and quantity, ``gross_value`` trades mode) <= 1 µs per trade.
 
-Run: ``PYTHONPATH=. python benchmarks/bench_trades.py [--file F] [--repeats N]``.
+Run: ``python benchmarks/bench_trades.py [--file F] [--repeats N]``.
 """
 
 import argparse

@@ -15,8 +15,8 @@ and prints, per configuration, the largest relative difference of every float re
 relative, with an absolute floor of 1e-9 of the largest value of the same read) and every difference of an
 integer or a string (cluster ids, sides, statuses, bias). Exit status 1 when a difference exceeds the tolerance.
 
-Run: ``PYTHONPATH=. python benchmarks/check_outputs.py --out before.json`` (on the earlier checkout), then
-``PYTHONPATH=. python benchmarks/check_outputs.py --compare before.json``. Options of the engine can be given
+Run: ``python benchmarks/check_outputs.py --out before.json`` (on the earlier checkout), then
+``python benchmarks/check_outputs.py --compare before.json``. Options of the engine can be given
 with ``--param NAME=VALUE`` (e.g. ``--param interval_entry_groups=0``).
 """
 
@@ -27,8 +27,8 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from configs import CONFIGS
 
-from benchmarks.configs import CONFIGS
 from liqheat_nautilus.core import MapParams
 from liqheat_nautilus.core.units import NS_PER_HOUR
 from liqheat_nautilus.replay import MapReplay

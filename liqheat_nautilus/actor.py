@@ -111,9 +111,11 @@ class LiquidationMapActorConfig(ActorConfig, frozen=True):
         side, contains the print's price.
     max_liquidation_events : int, default 10000
         Liquidation prints kept in :attr:`LiquidationMapActor.liquidation_events`.
-    publish_bins : bool, default True
+    publish_bins : bool, default False
         Also publish :class:`~liqheat_nautilus.data.LiquidationMapBins` (notional per bin and tier) with each
-        snapshot, for recordings, Redis consumers and ``liqheat serve``.
+        snapshot, for recordings, Redis consumers and ``liqheat serve``. Backtest files with ``record = true`` and
+        live files with a ``[message_bus]`` turn it on unless the actor's config sets it
+        (:func:`~liqheat_nautilus.recording.with_bins_published`).
     """
 
     instrument_id: InstrumentId
@@ -145,7 +147,7 @@ class LiquidationMapActorConfig(ActorConfig, frozen=True):
     liquidation_client_id: str | None = None
     liquidation_match_pct: float = 0.25
     max_liquidation_events: int = 10_000
-    publish_bins: bool = True
+    publish_bins: bool = False
 
     def __post_init__(self) -> None:
         """Validate the map parameters when the config is built (a bad value fails here, not mid-run)."""

@@ -37,6 +37,45 @@ def recorded_types() -> list[type]:
     return [LiquidationCluster, LiquidationMapSnapshot, LiquidationMapBins]
 
 
+def with_bins_published(config_path: str, config: dict) -> dict:
+    """
+    Return a component's config with ``publish_bins = True`` when it configures a map actor and leaves it unset.
+
+    The map actor publishes :class:`~liqheat_nautilus.data.LiquidationMapBins` only on request (they cost about
+    half of its per-bar time in a backtest, measured by ``benchmarks/bench_backtest.py``); a recorded backtest and a
+    live node streaming to Redis need them (the report chart and ``liqheat serve`` draw the bins), so their
+    builders call this for each actor.
+
+    Parameters
+    ----------
+    config_path : str
+        The component's importable config path (``module:Class``).
+    config : dict
+        The component's config fields as the file gives them (not changed).
+
+    Returns
+    -------
+    dict
+        A copy of ``config``; with ``publish_bins: True`` added when ``config_path`` names
+        :class:`~liqheat_nautilus.actor.LiquidationMapActorConfig` (or a subclass) and the field is not given.
+        A path that does not resolve is left to the component checks that report it.
+    """
+    config = dict(config)
+    if "publish_bins" in config:
+        return config
+    from nautilus_trader.common.config import resolve_path
+
+    from liqheat_nautilus.actor import LiquidationMapActorConfig
+
+    try:
+        config_cls = resolve_path(config_path)
+    except (ImportError, AttributeError, ValueError):
+        return config
+    if isinstance(config_cls, type) and issubclass(config_cls, LiquidationMapActorConfig):
+        config["publish_bins"] = True
+    return config
+
+
 def streaming_config(catalog: str | Path):
     """
     NautilusTrader's ``StreamingConfig`` that records the actor's output into ``catalog``.

@@ -30,7 +30,7 @@ from liqheat_nautilus import validation
 from liqheat_nautilus.components import ComponentKind, ComponentSection, check_component
 from liqheat_nautilus.core.params import MapParams
 from liqheat_nautilus.paths import project_root
-from liqheat_nautilus.recording import streaming_config
+from liqheat_nautilus.recording import streaming_config, with_bins_published
 
 CUSTOM_DATA_CLIENT = "LIQHEAT"
 FUNDING_MODULE = ("liqheat_nautilus.simulation.funding:FundingModule",
@@ -306,6 +306,12 @@ def load_backtest_file(path: str | Path) -> BacktestFile:
     return spec
 
 
+def _actor_config(actor: ComponentSection, spec: BacktestFile) -> dict:
+    """Return the actor's config for the run: its warm-up (:func:`_with_warmup`), and its bins when recorded."""
+    config = _with_warmup(actor, spec)
+    return with_bins_published(actor.config_path, config) if spec.record else config
+
+
 def _with_warmup(actor: ComponentSection, spec: BacktestFile) -> dict:
     """
     Return the actor's config, with the warm-up of a map actor in a run that starts late.
@@ -389,8 +395,8 @@ def to_run_config(spec: BacktestFile, log_level: str = "ERROR") -> BacktestRunCo
         streaming=streaming_config(spec.catalog_path()) if spec.record else None,
         catalogs=[DataCatalogConfig(path=catalog["catalog_path"], fs_protocol=catalog.get("catalog_fs_protocol"))]
         if spec.data.start else [],
-        actors=[ImportableActorConfig(actor_path=a.path, config_path=a.config_path,
-                                      config=_with_warmup(a, spec)) for a in spec.actors],
+        actors=[ImportableActorConfig(actor_path=a.path, config_path=a.config_path, config=_actor_config(a, spec))
+                for a in spec.actors],
         strategies=[ImportableStrategyConfig(strategy_path=s.path, config_path=s.config_path,
                                              config=dict(s.config)) for s in spec.strategies],
     )

@@ -40,6 +40,7 @@ from liqheat_nautilus.adapters.binance.factories import (
 from liqheat_nautilus.adapters.ccxt.factories import OpenInterestPollerFactory
 from liqheat_nautilus.live.keys import require_keys
 from liqheat_nautilus.live.live_file import LiveFile, MessageBusSection, check_mainnet_guard
+from liqheat_nautilus.recording import with_bins_published
 
 BINANCE = "BINANCE"
 
@@ -125,7 +126,10 @@ def build_node_config(live: LiveFile, mainnet_flag: bool = False, log_level: str
                     "stale_after_secs": live.monitor.stale_after_secs,
                     "subscribe_quote_ticks": live.monitor.subscribe_quote_ticks},
         ))
-    actors += [ImportableActorConfig(actor_path=a.path, config_path=a.config_path, config=dict(a.config))
+    streams_bins = bool(live.message_bus.redis_url) and "LiquidationMapBins" not in live.message_bus.exclude_types
+    actors += [ImportableActorConfig(actor_path=a.path, config_path=a.config_path,
+                                     config=with_bins_published(a.config_path, a.config) if streams_bins
+                                     else dict(a.config))
                for a in live.actors]
     keep = live.shutdown.close_positions
     strategies = [ImportableStrategyConfig(strategy_path=s.path, config_path=s.config_path,
