@@ -131,10 +131,15 @@ class OpenInterestAnchor:
         if not self._needs_vwap and book.fused_anchor:  # the common case: one compiled call
             long_w, short_w = self._tier_weights(self.bars.imbalance())
             share = self._long_share()
+            if p.turnover_floor:
+                self._floor(factor, share * units, (1.0 - share) * units)
             entries, weights, lowest, highest = self.bars.entries(p.entry_mode, p.hot_zone_share, price, False,
                                                                   p.interval_entry_groups)
             return book.anchor(factor, entries, weights, lowest, highest, long_w, short_w, share * units,
                                (1.0 - share) * units)
+        if p.turnover_floor:
+            share = self._long_share()
+            self._floor(factor, share * units, (1.0 - share) * units)
         if factor.size:
             book.decay(factor)
         if not self._needs_vwap:  # the open-interest change in USD is used by oi_spikes and reference only
@@ -163,6 +168,26 @@ class OpenInterestAnchor:
         for sign, target, tier_w in targets:
             opened += self._to_target(sign, target, entries, weights, tier_w, lowest if sign > 0 else highest)
         return opened
+
+    def _floor(self, factor: np.ndarray, long_target: float, short_target: float) -> None:
+        """
+        Close ahead of the decay so that each side still opens what holding time closes (``turnover_floor``).
+
+        A side whose target is below what survives the decay would open nothing; closing the fall from its older
+        positions first (pro rata, which commutes with the per-tier decay) leaves ``target − replaced`` after the
+        decay, so the reading opens ``min(replaced, target)`` units at the interval's bars.
+        """
+        if not factor.size:
+            return
+        book = self.book
+        for sign, target in ((1, long_target), (-1, short_target)):
+            held = book.side(sign).units
+            total = float(held.sum())
+            after = float(held @ factor)
+            replaced = total - after
+            if replaced > 0.0 and target < after and after > 0.0:
+                keep = max(target - replaced, 0.0)
+                book.close_fraction(sign, 1.0 - keep / after)
 
     def _to_target(self, sign: int, target: float, entries: np.ndarray, weights: np.ndarray, tier_w: np.ndarray,
                    adverse: np.ndarray) -> float:

@@ -88,6 +88,12 @@ class MapParams:
         ``"equal"`` (0.5) or ``"auto"`` (default: the ratio once one was fed, else funding).
     funding_split_sensitivity : float
         ``k`` of the ``"funding"`` split (per unit rate per 8 h, >= 0).
+    turnover_floor : bool
+        Replace what holding time closed even when a side's target falls below what is left (default ``True``):
+        the side then opens the closed units at the interval's bars, where the interval's own later prices can
+        liquidate them, and closes the fall from its older positions. ``False``: such a side only closes, so an
+        interval with falling open interest opens nothing on that side (the map had no estimate in 4-16 % of the
+        shipped set's 4 h windows that way; chosen on windows before 2025-12-01, see docs/evaluation.md).
     leveraged_share : float
         Share of open interest held by positions that can be liquidated (in (0, 1]; the rest — hedged or
         over-collateralised positions — is not placed). Scales every notional of the map; ``calibrate`` sets it
@@ -196,6 +202,7 @@ class MapParams:
     side_split: str = "auto"
     funding_split_sensitivity: float = 2_500.0
     leveraged_share: float = 1.0
+    turnover_floor: bool = True
     long_share_offset: float = 0.0
     status_rule: str = "path"
     trade_batch_secs: float = 60.0

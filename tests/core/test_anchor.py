@@ -387,3 +387,40 @@ def test_bad_inputs_raise_and_leave_the_state_unchanged(call, match):
     e.update_open_interest(0.0, 4 * H, oi_base=1200.0)
     assert sum(e.side_units()) == pytest.approx(1200.0, rel=1e-9)
     assert np.isfinite(e.long_usd()).all() and np.isfinite(e.short_usd()).all()
+
+
+# -- turnover floor ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("floor", [True, False])
+def test_a_falling_target_still_replaces_what_holding_time_closed(floor):
+    # half-life 2 h on the time clock: 500 base per side seeded at 1000.5 (levels 900.45 / 1100.55); one hour later
+    # at 1010.5 (levels 909.45 / 1111.55) open interest falls to 600 base -> target 300 per side. The decay leaves
+    # 500·2^-0.5 = 353.553 (146.447 replaced). With the floor the fall is closed from the old positions first, so
+    # 300 - 146.447 = 153.553 old units are left and 146.447 are opened at 1010.5; without it the side closes to
+    # 300 old units and opens nothing.
+    e = make(half_life_hours=2.0, turnover_clock="time", turnover_floor=floor)
+    seed_flat(e)
+    flat(e, 1010.5, 1.0, 2 * H)
+    opened = e.update_open_interest(600.0 * 1010.5, 2 * H, oi_base=600.0)
+    replaced = 500.0 * (1.0 - 2.0 ** -0.5)
+    new_units = replaced if floor else 0.0
+    assert e.side_units() == (pytest.approx(300.0, rel=1e-12), pytest.approx(300.0, rel=1e-12))
+    assert opened == pytest.approx(2 * new_units * 1010.5, rel=1e-12, abs=1e-9)
+    assert at(e, "long", 909.45) == pytest.approx(new_units * 1010.5, rel=1e-12, abs=1e-9)
+    assert at(e, "long", 900.45) == pytest.approx((300.0 - new_units) * 1000.5, rel=1e-12)
+    assert at(e, "short", 1111.55) == pytest.approx(new_units * 1010.5, rel=1e-12, abs=1e-9)
+    led = e.ledger
+    assert led.opened == pytest.approx(e.active_usd() + e.outside_usd() + led.swept + led.closed + led.decayed,
+                                       rel=1e-12)
+
+
+def test_the_floor_opens_nothing_more_when_the_target_is_above_what_survived():
+    # the same hour with open interest up to 900 base (target 450 > 353.553): both settings open 96.447 per side
+    results = []
+    for floor in (True, False):
+        e = make(half_life_hours=2.0, turnover_clock="time", turnover_floor=floor)
+        seed_flat(e)
+        flat(e, 1010.5, 1.0, 2 * H)
+        results.append(e.update_open_interest(900.0 * 1010.5, 2 * H, oi_base=900.0))
+    assert results[0] == results[1] == pytest.approx(2 * (450.0 - 500.0 * 2.0 ** -0.5) * 1010.5, rel=1e-12)
