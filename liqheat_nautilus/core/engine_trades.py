@@ -94,22 +94,7 @@ class TradeInputs:
             raise ValueError(f"trade at {ts_ns}: quantity must be finite and >= 0 (or nan), was {quantity}")
         if self._trade_batch and ts_ns - self._batch_start_ns >= self._batch_ns:
             self._flush_trades()
-        # _advance(price, price, price, ts_ns) inline: the per-tick path
-        book = self.book
-        if book.grid is None:
-            book.init_grid(price)
-        if price < book.pending_low:
-            book.pending_low = price
-            if price < self._low_since:
-                self._low_since = price
-        if price > book.pending_high:
-            book.pending_high = price
-            if price > self._high_since:
-                self._high_since = price
-        book.price = price
-        self.ts_ns = ts_ns
-        if not book.keep_low <= price < book.keep_high:
-            book.recentre(price)
+        self._advance(price, price, price, ts_ns)
         if quantity > 0.0:  # false for nan
             gross = price * quantity
             if is_buyer_maker:
