@@ -128,42 +128,35 @@ class OpenInterestAnchor:
             factor[self._hl_none] = 1.0
         p, price, book = self.params, self.book.price, self.book
         self.last_oi_spike = False
+        long_w, short_w = self._tier_weights(self.bars.imbalance())
+        share = self._long_share()
+        long_units, short_units = share * units, (1.0 - share) * units
+        if p.turnover_floor:
+            self._floor(factor, long_units, short_units)
         if not self._needs_vwap and book.fused_anchor:  # the common case: one compiled call
-            long_w, short_w = self._tier_weights(self.bars.imbalance())
-            share = self._long_share()
-            if p.turnover_floor:
-                self._floor(factor, share * units, (1.0 - share) * units)
             entries, weights, lowest, highest = self.bars.entries(p.entry_mode, p.hot_zone_share, price, False,
                                                                   p.interval_entry_groups)
-            return book.anchor(factor, entries, weights, lowest, highest, long_w, short_w, share * units,
-                               (1.0 - share) * units)
-        if p.turnover_floor:
-            share = self._long_share()
-            self._floor(factor, share * units, (1.0 - share) * units)
+            return book.anchor(factor, entries, weights, lowest, highest, long_w, short_w, long_units, short_units)
         if factor.size:
             book.decay(factor)
         if not self._needs_vwap:  # the open-interest change in USD is used by oi_spikes and reference only
-            long_w, short_w = self._tier_weights(self.bars.imbalance())
-            share = self._long_share()
             entries, weights, lowest, highest = self.bars.entries(p.entry_mode, p.hot_zone_share, price, False,
                                                                   p.interval_entry_groups)
-            opened = self._to_target(1, share * units, entries, weights, long_w, lowest)
-            return opened + self._to_target(-1, (1.0 - share) * units, entries, weights, short_w, highest)
+            opened = self._to_target(1, long_units, entries, weights, long_w, lowest)
+            return opened + self._to_target(-1, short_units, entries, weights, short_w, highest)
         vwap = self.bars.vwap(price)
         delta_usd = (units - previous) * (1.0 if p.inverse else vwap)
         if p.entry_mode == "oi_spikes":
             self.last_oi_spike = is_oi_spike(delta_usd, list(self._deltas), p.spike_k_sigma, p.spike_min_samples)
             self._deltas.append(delta_usd)
-        long_w, short_w = self._tier_weights(self.bars.imbalance())
-        share = self._long_share()
-        targets = ((1, share * units, long_w), (-1, (1.0 - share) * units, short_w))
+        targets = ((1, long_units, long_w), (-1, short_units, short_w))
         if p.entry_mode == "reference":
             return self._anchor_reference(targets, delta_usd, vwap)
         entries, weights, lowest, highest = self.bars.entries(p.entry_mode, p.hot_zone_share, price,
                                                               self.last_oi_spike, p.interval_entry_groups)
         if book.fused_anchor:
-            return book.anchor(_NO_DECAY, entries, weights, lowest, highest, long_w, short_w, share * units,
-                               (1.0 - share) * units)
+            return book.anchor(_NO_DECAY, entries, weights, lowest, highest, long_w, short_w, long_units,
+                               short_units)
         opened = 0.0
         for sign, target, tier_w in targets:
             opened += self._to_target(sign, target, entries, weights, tier_w, lowest if sign > 0 else highest)
@@ -175,7 +168,16 @@ class OpenInterestAnchor:
 
         A side whose target is below what survives the decay would open nothing; closing the fall from its older
         positions first (pro rata, which commutes with the per-tier decay) leaves ``target − replaced`` after the
-        decay, so the reading opens ``min(replaced, target)`` units at the interval's bars.
+        decay, so the reading opens ``min(replaced, target)`` units at the interval's bars. With ``close_mode =
+        "newest_first"`` the close does not commute with the decay: the side still ends at its target, and opens
+        about ``replaced``.
+
+        Parameters
+        ----------
+        factor : np.ndarray
+            ``(n_tiers,)`` holding-time survival factors of this reading, or ``(0,)`` (no decay: nothing to do).
+        long_target, short_target : float
+            Position units (base units, or USD for inverse contracts) each side must hold after the reading.
         """
         if not factor.size:
             return
