@@ -99,6 +99,29 @@ def resolve_class(path: str, field: str, base: type) -> type:
     return cls
 
 
+def is_map_actor_config(config_path: str) -> bool:
+    """
+    Tell whether a ``module:Class`` config path names the liquidation-map actor's config (or a subclass).
+
+    Parameters
+    ----------
+    config_path : str
+        An ``[[actors]]`` section's ``config_path``.
+
+    Returns
+    -------
+    bool
+        ``False`` also for a path that does not resolve (:func:`check_component` reports it).
+    """
+    from liqheat_nautilus.actor import LiquidationMapActorConfig
+
+    try:
+        resolve_class(config_path, "config_path", LiquidationMapActorConfig)
+    except ValueError:
+        return False
+    return True
+
+
 def unknown_fields(config_cls: type, data: dict, prefix: str = "") -> list[str]:
     """
     Return the keys of ``data`` (and of nested tables for struct-typed fields) that ``config_cls`` does not define.

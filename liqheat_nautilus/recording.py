@@ -17,6 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from liqheat_nautilus.components import is_map_actor_config
+
 SIGNALS_FILE = "trade_signals.parquet"
 """Trade signals of a recorded run (columns: the ``TradeSignal`` fields plus ``strategy``)."""
 
@@ -61,17 +63,7 @@ def with_bins_published(config_path: str, config: dict) -> dict:
         A path that does not resolve is left to the component checks that report it.
     """
     config = dict(config)
-    if "publish_bins" in config:
-        return config
-    from nautilus_trader.common.config import resolve_path
-
-    from liqheat_nautilus.actor import LiquidationMapActorConfig
-
-    try:
-        config_cls = resolve_path(config_path)
-    except (ImportError, AttributeError, ValueError):
-        return config
-    if isinstance(config_cls, type) and issubclass(config_cls, LiquidationMapActorConfig):
+    if "publish_bins" not in config and is_map_actor_config(config_path):
         config["publish_bins"] = True
     return config
 

@@ -27,7 +27,7 @@ from nautilus_trader.model.enums import AccountType, OmsType
 from nautilus_trader.model.identifiers import InstrumentId
 
 from liqheat_nautilus import validation
-from liqheat_nautilus.components import ComponentKind, ComponentSection, check_component
+from liqheat_nautilus.components import ComponentKind, ComponentSection, check_component, is_map_actor_config
 from liqheat_nautilus.core.params import MapParams
 from liqheat_nautilus.paths import project_root
 from liqheat_nautilus.recording import streaming_config, with_bins_published
@@ -320,17 +320,7 @@ def _with_warmup(actor: ComponentSection, spec: BacktestFile) -> dict:
     seed lookback), unless the file sets ``warmup_lookback_secs`` itself.
     """
     config = dict(actor.config)
-    if not spec.data.start or "warmup_lookback_secs" in config:
-        return config
-    from nautilus_trader.common.config import resolve_path
-
-    from liqheat_nautilus.actor import LiquidationMapActorConfig
-
-    try:
-        config_cls = resolve_path(actor.config_path)
-    except (ImportError, AttributeError, ValueError):
-        return config  # reported by the component checks before any run
-    if isinstance(config_cls, type) and issubclass(config_cls, LiquidationMapActorConfig):
+    if spec.data.start and "warmup_lookback_secs" not in config and is_map_actor_config(actor.config_path):
         extra = config.get("map_params_extra") or {}
         hours = float(extra.get("seed_lookback_hours", MapParams().seed_lookback_hours))
         config["warmup_lookback_secs"] = int(hours * 3600)
