@@ -9,6 +9,8 @@ is liquidated at ``price · (1 - 1/L)`` (long) or ``price · (1 + 1/L)`` (short)
 
 import numpy as np
 
+from liqheat_nautilus.core.kernels.select import largest_per_side
+
 SELECTIONS = ("gross_value", "top_n", "portion")
 PY_LIQUIDATION_MAP_TIERS: tuple[float, ...] = (10.0, 25.0, 50.0, 100.0)
 
@@ -59,7 +61,8 @@ def select_large_trades(
     Raises
     ------
     ValueError
-        If ``selection`` is unknown, the arrays differ in length or ``threshold`` is out of range.
+        If ``selection`` is unknown, the arrays differ in length, ``threshold`` is out of range or (``top_n``,
+        ``portion``) a gross value is not finite.
     """
     gross = np.asarray(gross_value, dtype=np.float64)
     buyer_maker = np.asarray(is_buyer_maker, dtype=bool)
@@ -74,24 +77,15 @@ def select_large_trades(
         raise ValueError(f"trade threshold {threshold!r} out of range for selection {selection!r}")
     if selection == "gross_value":
         return gross >= threshold
-    mask = np.zeros(gross.size, dtype=bool)
-    for side_mask in (~buyer_maker, buyer_maker):
-        idx = np.flatnonzero(side_mask)
-        n_keep = int(threshold) if selection == "top_n" else int(idx.size * threshold)
-        if n_keep <= 0 or idx.size == 0:
-            continue
-        if n_keep >= idx.size:
-            mask[idx] = True
-            continue
-        # the n_keep largest, ties taken earliest first (= a stable sort's first n_keep), in O(n): everything above
-        # the n_keep-th largest value, then the earliest trades equal to it
-        values = gross[idx]
-        kth = -np.partition(-values, n_keep - 1)[n_keep - 1]
-        above = values > kth
-        ties = np.flatnonzero(values == kth)[: n_keep - int(above.sum())]
-        above[ties] = True
-        mask[idx[above]] = True
-    return mask
+    if not np.all(np.isfinite(gross)):
+        raise ValueError("gross_value must be finite")
+    n_short = int(np.count_nonzero(buyer_maker))
+    n_long = gross.size - n_short
+    if selection == "top_n":
+        k_long, k_short = min(int(threshold), n_long), min(int(threshold), n_short)
+    else:
+        k_long, k_short = int(n_long * threshold), int(n_short * threshold)
+    return largest_per_side(gross, buyer_maker, k_long, k_short)
 
 
 def trade_liquidation_levels(

@@ -11,6 +11,7 @@ from liqheat_nautilus.core.cohorts import STATUS_ACTIVE, STATUS_CLEARED, STATUS_
 from liqheat_nautilus.core.kernels import (
     METHOD_QUANTILE,
     METHOD_SIGMA,
+    largest_per_side,
     magnet_sums,
     read_map,
     row_totals,
@@ -310,3 +311,34 @@ def test_read_map_empty_map():
     runs, n_long, up, down = read_map(usd, usd, status, status, np.array([10.0, 20.0]), 0, 1.0, METHOD_QUANTILE,
                                       0.9, 2.0, 1, 8, 10.0)
     assert (runs.shape, n_long, up, down) == ((0, 6), 0, 0.0, 0.0)
+
+
+
+def _largest_per_side_reference(values: np.ndarray, is_second: np.ndarray, k_first: int, k_second: int) -> np.ndarray:
+    """Per side, the first ``k`` of a stable descending sort (ties: earlier position first), as a mask."""
+    mask = np.zeros(values.size, dtype=bool)
+    for side, k in ((~is_second, k_first), (is_second, k_second)):
+        idx = np.flatnonzero(side)
+        mask[idx[np.argsort(-values[idx], kind="stable")[:k]]] = True
+    return mask
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("ties", [False, True])
+def test_largest_per_side_matches_a_stable_sort(seed, ties):
+    """Synthetic values (with many ties when ``ties``): the heaps keep what a stable descending sort keeps first."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 400))
+    values = rng.integers(0, 6, n).astype(float) if ties else rng.lognormal(10.0, 2.0, n)
+    is_second = rng.random(n) < 0.4
+    for k_first, k_second in ((0, 0), (1, 2), (n // 100, n // 50), (n // 3, n // 4), (n - 1, 1), (n, n), (n + 5, 0)):
+        got = largest_per_side(values, is_second, k_first, k_second)
+        assert got.tolist() == _largest_per_side_reference(values, is_second, k_first, k_second).tolist()
+
+
+def test_largest_per_side_hand_values():
+    """[5, 7, 7, 1, 7 | 9 (second side)]: the two largest of the first side are the first two 7s, not the later 7."""
+    values = np.array([5.0, 7.0, 7.0, 1.0, 7.0, 9.0])
+    is_second = np.array([False, False, False, False, False, True])
+    assert np.flatnonzero(largest_per_side(values, is_second, 2, 0)).tolist() == [1, 2]
+    assert np.flatnonzero(largest_per_side(values, is_second, 4, 1)).tolist() == [0, 1, 2, 4, 5]

@@ -14,7 +14,8 @@ Conventions: a side's ``usd`` is ``(n_bins, n_tiers)`` float64 USD notional, ``s
 
 Modules by role: ``sweeps`` (price trading through bins), ``scatter`` (an interval's entries and a cohort's
 notional onto the grid), ``anchor`` (open-interest decay, open and close of both sides), ``reads`` (clusters,
-magnet, curves, ids) and ``warmup``; every public name is importable from this package.
+magnet, curves, ids), ``select`` (the largest trades of a batch) and ``warmup``; every public name is
+importable from this package.
 """
 
 from liqheat_nautilus.core.kernels._base import (
@@ -29,6 +30,7 @@ from liqheat_nautilus.core.kernels._base import (
 from liqheat_nautilus.core.kernels.anchor import anchor_sides, scale_sides
 from liqheat_nautilus.core.kernels.reads import magnet_sums, read_curves, read_map, read_totals, track_clusters
 from liqheat_nautilus.core.kernels.scatter import interval_entries, open_cohort, scatter_cohort
+from liqheat_nautilus.core.kernels.select import largest_per_side
 from liqheat_nautilus.core.kernels.sweeps import side_units, sweep_down, sweep_up
 from liqheat_nautilus.core.kernels.warmup import warm_up
 
@@ -40,6 +42,7 @@ __all__ = [
     "STATUS_PARTIAL",
     "anchor_sides",
     "interval_entries",
+    "largest_per_side",
     "magnet_sums",
     "open_cohort",
     "pairwise_sum",

@@ -7,6 +7,7 @@ import numpy as np
 from liqheat_nautilus.core.kernels._base import METHOD_QUANTILE
 from liqheat_nautilus.core.kernels.reads import magnet_sums, read_map
 from liqheat_nautilus.core.kernels.scatter import scatter_cohort
+from liqheat_nautilus.core.kernels.select import largest_per_side
 from liqheat_nautilus.core.kernels.sweeps import side_units, sweep_down, sweep_up
 
 
@@ -39,4 +40,5 @@ def warm_up() -> float:
     side_units(usd, np.ones(2), False, 0, 1.0)
     sweep_down(usd, layers, status, share, 1, 1, 0.5, np.ones(2), False, 0, 1.0, units)
     sweep_up(usd, layers, status, share, 1, 1, 0.5, np.ones(2), False, 0, 1.0, units)
+    largest_per_side(np.array([1.0, 3.0, 2.0]), np.array([False, True, False]), 1, 1)
     return time.perf_counter() - start
