@@ -131,12 +131,13 @@ class OpenInterestAnchor:
         long_w, short_w = self._tier_weights(self.bars.imbalance())
         share = self._long_share()
         long_units, short_units = share * units, (1.0 - share) * units
-        if p.turnover_floor:
-            self._floor(factor, long_units, short_units)
-        if not self._needs_vwap and book.fused_anchor:  # the common case: one compiled call
+        if not self._needs_vwap and book.fused_anchor:  # the common case: one compiled call, the floor in it
             entries, weights, lowest, highest = self.bars.entries(p.entry_mode, p.hot_zone_share, price, False,
                                                                   p.interval_entry_groups)
-            return book.anchor(factor, entries, weights, lowest, highest, long_w, short_w, long_units, short_units)
+            return book.anchor(factor, entries, weights, lowest, highest, long_w, short_w, long_units, short_units,
+                               p.turnover_floor)
+        if p.turnover_floor:
+            self._floor(factor, long_units, short_units)
         if factor.size:
             book.decay(factor)
         if not self._needs_vwap:  # the open-interest change in USD is used by oi_spikes and reference only
@@ -166,6 +167,8 @@ class OpenInterestAnchor:
         """
         Close ahead of the decay so that each side still opens what holding time closes (``turnover_floor``).
 
+        The step-by-step paths; the fused path does the same inside :func:`~.kernels.anchor_sides`.
+
         A side whose target is below what survives the decay would open nothing; closing the fall from its older
         positions first (pro rata, which commutes with the per-tier decay) leaves ``target − replaced`` after the
         decay, so the reading opens ``min(replaced, target)`` units at the interval's bars. With ``close_mode =
@@ -182,6 +185,7 @@ class OpenInterestAnchor:
         if not factor.size:
             return
         book = self.book
+        book.settle()  # what the pending sweeps liquidate is not there to be replaced
         for sign, target in ((1, long_target), (-1, short_target)):
             held = book.side(sign).units
             total = float(held.sum())

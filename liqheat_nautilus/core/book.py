@@ -165,13 +165,13 @@ class MapBook(BookState):
 
     def anchor(self, factor: np.ndarray, entries: np.ndarray, weights: np.ndarray, lowest: np.ndarray,
                highest: np.ndarray, long_w: np.ndarray, short_w: np.ndarray, long_units: float,
-               short_units: float) -> float:
+               short_units: float, floor: bool = False) -> float:
         """
         Apply one open-interest reading in one compiled call (:func:`~.kernels.anchor_sides`).
 
-        Decay by ``factor`` (if any), then bring the long side, then the short side, to their target units by
-        :meth:`open_units` at the entries or :meth:`close_fraction` — the same arithmetic in the same order (requires
-        :attr:`fused_anchor`).
+        With ``floor``, first close what ``AnchorModel._floor`` closes (``turnover_floor``); decay by ``factor`` (if
+        any), then bring the long side, then the short side, to their target units by :meth:`open_units` at the
+        entries or :meth:`close_fraction` — the same arithmetic in the same order (requires :attr:`fused_anchor`).
 
         Parameters
         ----------
@@ -185,6 +185,8 @@ class MapBook(BookState):
             ``(n_tiers,)`` leverage weights of each side's new positions.
         long_units, short_units : float
             Position units each side must hold after the reading.
+        floor : bool, default False
+            Apply ``turnover_floor`` before the decay.
 
         Returns
         -------
@@ -200,10 +202,10 @@ class MapBook(BookState):
         edges = np.array([long.edge, short.edge], dtype=np.int64)
         out = np.empty((2, 3))
         before = np.empty(long_w.size)
-        anchor_sides(factor, before, entries, weights, lowest, highest, long_levels, short_levels, size_w, long_w,
-                     short_w, long_units, short_units, grid.base * grid.width, grid.width, grid.base, self._inverse,
-                     long.usd, long.status, long.share, long.units, long.outside, short.usd, short.status,
-                     short.share, short.units, short.outside, long.layer_block, edges, self.spans, out)
+        anchor_sides(factor, floor, before, entries, weights, lowest, highest, long_levels, short_levels, size_w,
+                     long_w, short_w, long_units, short_units, grid.base * grid.width, grid.width, grid.base,
+                     self._inverse, long.usd, long.status, long.share, long.units, long.outside, short.usd,
+                     short.status, short.share, short.units, short.outside, long.layer_block, edges, self.spans, out)
         ledger = self.ledger
         if factor.size:
             ledger.decayed += float(np.dot(before, 1.0 - factor))
@@ -212,7 +214,7 @@ class MapBook(BookState):
         for sign, (opened, swept, closed) in zip((1, -1), rows, strict=True):
             if opened > 0.0:
                 self._count_swept(sign, opened, swept)
-            elif closed > 0.0:
+            if closed > 0.0:  # the floor's close, or the close down to the target (then nothing was opened)
                 ledger.closed += closed
         self.set_triggers()
         return rows[0][0] + rows[1][0]

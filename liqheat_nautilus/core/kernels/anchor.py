@@ -74,9 +74,38 @@ def _edge_after_scaling(usd, edge, highest, lo, hi):
 
 
 @jit
-def anchor_sides(factor, before_out, entries, weights, lowest, highest, long_levels, short_levels, size_w, long_tw,
-                 short_tw, long_target, short_target, low, width, base, inverse, long_usd, long_status, long_share,
-                 long_units, long_outside, short_usd, short_status, short_share, short_units, short_outside,
+def _floor_sides(factor, long_target, short_target, long_usd, long_status, long_units, long_outside, short_usd,
+                 short_status, short_units, short_outside, edges, spans, out):
+    """
+    Close ahead of the decay so that each side still opens what holding time closes (``turnover_floor``).
+
+    ``AnchorModel._floor`` for pro-rata closing: a side whose target is below what survives the decay first closes
+    ``1 − keep / after`` of itself, ``after = Σ units·factor``, ``replaced = Σ units − after``,
+    ``keep = max(target − replaced, 0)``; the USD closed is added to ``out[side, 2]``.
+    """
+    n_tiers = factor.shape[0]
+    for side in range(2):
+        units = long_units if side == 0 else short_units
+        total = pairwise_sum(units, 0, n_tiers)
+        after = 0.0
+        for t in range(n_tiers):
+            after += units[t] * factor[t]
+        replaced = total - after
+        target = long_target if side == 0 else short_target
+        if replaced > 0.0 and target < after and after > 0.0:
+            keep = max(target - replaced, 0.0)
+            if side == 0:
+                out[0, 2] += _close_side(long_usd, long_status, long_outside, long_units, 1.0 - keep / after)
+            else:
+                out[1, 2] += _close_side(short_usd, short_status, short_outside, short_units, 1.0 - keep / after)
+            edges[0] = _edge_after_scaling(long_usd, edges[0], True, spans[0, 0], spans[0, 1])
+            edges[1] = _edge_after_scaling(short_usd, edges[1], False, spans[1, 0], spans[1, 1])
+
+
+@jit
+def anchor_sides(factor, floor, before_out, entries, weights, lowest, highest, long_levels, short_levels, size_w,
+                 long_tw, short_tw, long_target, short_target, low, width, base, inverse, long_usd, long_status,
+                 long_share, long_units, long_outside, short_usd, short_status, short_share, short_units, short_outside,
                  no_layers, edges, spans, out):
     """
     Apply one open-interest reading to both sides in one call.
@@ -89,6 +118,9 @@ def anchor_sides(factor, before_out, entries, weights, lowest, highest, long_lev
     ----------
     factor : np.ndarray
         ``(n_tiers,)`` holding-time survival factors, or ``(0,)``: no decay.
+    floor : bool
+        ``turnover_floor``: before the decay, a side whose target is below what survives it closes so that it still
+        opens what holding time closed (:func:`_floor_sides`).
     before_out : np.ndarray
         ``(n_tiers,)``; with a decay, the USD per tier before it (see :func:`scale_sides`).
     entries, weights, lowest, highest : np.ndarray
@@ -114,8 +146,15 @@ def anchor_sides(factor, before_out, entries, weights, lowest, highest, long_lev
         ``(2, 2)`` int64 bins ``(first, last)`` holding every non-empty bin of each side, widened in place to the
         bins opened.
     out : np.ndarray
-        ``(2, 3)`` float64 per side: USD opened, USD liquidated at once, USD closed.
+        ``(2, 3)`` float64 per side: USD opened, USD liquidated at once, USD closed (by the floor or down to the
+        target).
     """
+    for side in range(2):
+        for j in range(3):
+            out[side, j] = 0.0
+    if floor and factor.size:
+        _floor_sides(factor, long_target, short_target, long_usd, long_status, long_units, long_outside, short_usd,
+                     short_status, short_units, short_outside, edges, spans, out)
     if factor.size:
         scale_sides(long_usd, no_layers, long_outside, long_units, short_usd, no_layers, short_outside, short_units,
                     factor, before_out, spans)
@@ -130,9 +169,6 @@ def anchor_sides(factor, before_out, entries, weights, lowest, highest, long_lev
         outside = long_outside if side == 0 else short_outside
         have = pairwise_sum(units, 0, n_tiers)
         gap = (long_target if side == 0 else short_target) - have
-        out[side, 0] = 0.0
-        out[side, 1] = 0.0
-        out[side, 2] = 0.0
         if gap > 0.0:
             amount, swept, k_min, k_max = open_cohort(
                 entries, long_levels if side == 0 else short_levels, True, weights, long_tw if side == 0 else short_tw,
@@ -143,7 +179,7 @@ def anchor_sides(factor, before_out, entries, weights, lowest, highest, long_lev
             if k_max >= 0:
                 widen_span(spans, edges, side, k_min, k_max)
         elif gap < 0.0 and have > 0.0:
-            out[side, 2] = _close_side(usd, status, outside, units, min(-gap / have, 1.0))
+            out[side, 2] += _close_side(usd, status, outside, units, min(-gap / have, 1.0))
             edges[0] = _edge_after_scaling(long_usd, edges[0], True, spans[0, 0], spans[0, 1])
             edges[1] = _edge_after_scaling(short_usd, edges[1], False, spans[1, 0], spans[1, 1])
 
