@@ -201,10 +201,7 @@ class LiquidationMapEngine(TradeInputs, MapReads):
         if not (0.0 < low <= close <= high < _INF and 0.0 <= volume < _INF):
             raise ValueError(f"bar at {ts_ns}: need 0 < low <= close <= high < inf and finite volume >= 0, were "
                              f"high={high}, low={low}, close={close}, volume={volume}")
-        # the hot path: plain attribute work, no method call per bar unless something happens
-        book = self.book
-        if book.grid is None:
-            book.init_grid(close)
+        # the hot path: plain attribute work and one call (the price path) per bar unless something happens
         if self._trade_batch:
             self._flush_trades()
         ts_list = self._bar_ts
@@ -214,21 +211,7 @@ class LiquidationMapEngine(TradeInputs, MapReads):
         ts_list.append(ts_ns)
         if self._hot_mode:
             self.bars.mark_hot(close, volume)
-        # deferred sweeps: only the extremes are recorded here (MapBook.settle sweeps when the state is needed); the
-        # extremes since the last cluster read are never above the pending ones (a read settles first), so they
-        # only need checking when a pending extreme moves
-        if low < book.pending_low:
-            book.pending_low = low
-            if low < self._low_since:
-                self._low_since = low
-        if high > book.pending_high:
-            book.pending_high = high
-            if high > self._high_since:
-                self._high_since = high
-        book.price = close
-        self.ts_ns = ts_ns
-        if not book.keep_low <= close < book.keep_high:
-            book.recentre(close)
+        self._advance(close, low, high, ts_ns)
 
     def update_taker_volume(self, buy_usd: float, sell_usd: float, ts_ns: int) -> None:
         """

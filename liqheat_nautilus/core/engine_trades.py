@@ -44,10 +44,13 @@ class TradeInputs:
         raise NotImplementedError
 
     def _advance(self, price: float, low: float, high: float, ts_ns: int) -> None:
-        """Record a price path ``[low, high]`` ending at ``price`` (trades, liquidation prints)."""
+        """Record a price path ``[low, high]`` ending at ``price`` (bars, trades, liquidation prints)."""
         book = self.book
         if book.grid is None:
             book.init_grid(price)
+        # deferred sweeps: only the extremes are recorded here (MapBook.settle sweeps when the state is needed); the
+        # extremes since the last cluster read are never above the pending ones (a read settles first), so they
+        # only need checking when a pending extreme moves
         if low < book.pending_low:
             book.pending_low = low
             if low < self._low_since:
