@@ -124,7 +124,7 @@ def test_handle_bar_unpacks_nautilus_bars():
     liq.handle_bar(bar)
     assert liq.has_inputs
     assert liq.price == 100.5
-    assert liq.engine.bars.volume == [7.0]
+    assert liq.engine.bars.array()[:, 3].tolist() == [7.0]  # the bar's volume, recorded
 
 
 def test_reset_empties_the_map():

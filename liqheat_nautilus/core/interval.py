@@ -117,26 +117,6 @@ class IntervalBars:
         """Return the number of bars held."""
         return len(self.ts)
 
-    @property
-    def typical(self) -> list[float]:
-        """Per bar: ``(H + L + C) / 3`` (a copy)."""
-        return self.rows[0::4]
-
-    @property
-    def low(self) -> list[float]:
-        """Per bar: low (a copy)."""
-        return self.rows[1::4]
-
-    @property
-    def high(self) -> list[float]:
-        """Per bar: high (a copy)."""
-        return self.rows[2::4]
-
-    @property
-    def volume(self) -> list[float]:
-        """Per bar: volume (a copy)."""
-        return self.rows[3::4]
-
     def array(self) -> np.ndarray:
         """Return the bars as one ``(n, 4)`` float64 array of rows ``(typical, low, high, volume)``."""
         return np.array(self.rows).reshape(-1, 4)
