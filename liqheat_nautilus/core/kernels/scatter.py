@@ -73,6 +73,25 @@ def scatter_cohort(entries, levels, per_unit, weights, tier_w, size_w, amount_us
 
 
 @jit
+def _level_code(entry, levels, per_unit, i, t, s, sweep_at, side, lowest, high, width, base, n_bins):
+    """
+    Fate of one liquidation level of entry ``i``, tier ``t``, size ``s``: its bin, -1 or -2.
+
+    The level is ``entry · levels[0, t, s]`` (``per_unit``) or ``levels[i, t, s]``. -1: price reached it after the
+    entry (long: ``level >= sweep_at[i]``; short: ``level <= sweep_at[i]``), liquidated at once; -2: still open but
+    outside the grid ``[lowest, high)`` (or not finite, or <= 0: a long never liquidated); else the local bin
+    ``min(int(level / width) - base, n_bins - 1)``.
+    """
+    price = entry * levels[0, t, s] if per_unit else levels[i, t, s]
+    reached = (price >= sweep_at[i]) if side > 0 else (price <= sweep_at[i])
+    if reached and price > 0.0:
+        return -1
+    if price >= lowest and price < high:
+        return min(np.int64(price / width) - base, n_bins - 1)
+    return -2
+
+
+@jit
 def _scatter(entries, levels, per_unit, weights, tier_w, size_w, amount_usd, low, width, base, usd, layers, slot,
              status, share, sweep_at, side, inverse, units_out, outside_out):
     """Scatter one cohort: the body of :func:`scatter_cohort` (shared with :func:`open_cohort`)."""
@@ -90,17 +109,15 @@ def _scatter(entries, levels, per_unit, weights, tier_w, size_w, amount_usd, low
         for t in range(n_tiers):
             wt = weights[i, t] if per_tier else weights[i, 0]
             for s in range(n_sizes):
-                price = entries[i] * levels[0, t, s] if per_unit else levels[i, t, s]
+                k = _level_code(entries[i], levels, per_unit, i, t, s, sweep_at, side, lowest, high, width, base,
+                                n_bins)
                 amount = amount_usd * wt * tier_w[t] * size_w[s]
-                reached = (price >= sweep_at[i]) if side > 0 else (price <= sweep_at[i])
-                bins[i, t, s] = -1
-                if reached and price > 0.0:
+                bins[i, t, s] = k if k >= 0 else -1
+                if k == -1:
                     swept += amount
                     continue
                 units_out[t] += amount * unit
-                if price >= lowest and price < high:
-                    k = min(np.int64(price / width) - base, n_bins - 1)
-                    bins[i, t, s] = k
+                if k >= 0:
                     k_min = min(k_min, k)
                     k_max = max(k_max, k)
                 else:
@@ -291,20 +308,16 @@ def open_cohort(entries, levels, per_unit, weights, tier_w, size_w, target_units
         for t in range(n_tiers):
             wt = weights[i, t] if per_tier else weights[i, 0]
             for s in range(n_sizes):
-                price = entries[i] * levels[0, t, s] if per_unit else levels[i, t, s]
-                reached = (price >= sweep_at[i]) if side > 0 else (price <= sweep_at[i])
-                if reached and price > 0.0:
-                    codes[r] = -1
+                k = _level_code(entries[i], levels, per_unit, i, t, s, sweep_at, side, lowest, high, width, base,
+                                n_bins)
+                codes[r] = k
+                if k == -1:
                     terms[r] = 0.0
                 else:
                     terms[r] = wt * tier_w[t] * size_w[s] * unit
-                    if price >= lowest and price < high:
-                        k = min(np.int64(price / width) - base, n_bins - 1)
-                        codes[r] = k
+                    if k >= 0:
                         k_min = min(k_min, k)
                         k_max = max(k_max, k)
-                    else:
-                        codes[r] = -2
                 r += 1
     survive = pairwise_sum(terms, 0, r)
     if not survive > 0.0:
