@@ -97,45 +97,68 @@ def _scatter(entries, levels, per_unit, weights, tier_w, size_w, amount_usd, low
     """Scatter one cohort: the body of :func:`scatter_cohort` (shared with :func:`open_cohort`)."""
     n_bins, n_tiers = usd.shape
     n_sizes = levels.shape[2]
-    per_tier = weights.shape[1] > 1
     lowest = low if low > 0.0 else 5e-324
     high = low + n_bins * width
     n = entries.shape[0]
-    bins = np.empty((n, n_tiers, n_sizes), dtype=np.int64)
+    codes = np.empty(n * n_tiers * n_sizes, dtype=np.int64)
     k_min, k_max = n_bins, -1
-    swept = 0.0
+    r = 0
     for i in range(n):
+        for t in range(n_tiers):
+            for s in range(n_sizes):
+                k = _level_code(entries[i], levels, per_unit, i, t, s, sweep_at, side, lowest, high, width, base,
+                                n_bins)
+                codes[r] = k
+                if k >= 0:
+                    k_min = min(k_min, k)
+                    k_max = max(k_max, k)
+                r += 1
+    swept = _place(codes, entries, weights, tier_w, size_w, amount_usd, inverse, k_min, k_max, usd, layers, slot,
+                   status, share, units_out, outside_out)
+    if k_max < 0:
+        return swept, -1, -1
+    return swept, k_min, k_max
+
+
+@jit
+def _place(codes, entries, weights, tier_w, size_w, amount_usd, inverse, k_min, k_max, usd, layers, slot, status,
+           share, units_out, outside_out):
+    """
+    Add a cohort of ``amount_usd`` USD at its levels' fates; return the USD liquidated at once.
+
+    ``codes``: shape ``(n · n_tiers · n_sizes,)`` int64, :func:`_level_code` of each level in C order (entry, tier,
+    size). In entry, tier, size order: a level liquidated at once adds to the returned swept USD; an open one adds its
+    position units to ``units_out`` and its USD to ``outside_out`` (outside the grid) or to its bin in
+    ``k_min..k_max`` (summed per bin and tier first, then added by :func:`_add_block`).
+    """
+    n_tiers = tier_w.shape[0]
+    n_sizes = size_w.shape[0]
+    per_tier = weights.shape[1] > 1
+    rows = k_max - k_min + 1 if k_max >= 0 else 0
+    block = np.zeros((rows, n_tiers))
+    touched = np.zeros(rows, dtype=np.bool_)
+    swept = 0.0
+    r = 0
+    for i in range(entries.shape[0]):
         unit = 1.0 if inverse else 1.0 / entries[i]
         for t in range(n_tiers):
             wt = weights[i, t] if per_tier else weights[i, 0]
             for s in range(n_sizes):
-                k = _level_code(entries[i], levels, per_unit, i, t, s, sweep_at, side, lowest, high, width, base,
-                                n_bins)
+                code = codes[r]
+                r += 1
                 amount = amount_usd * wt * tier_w[t] * size_w[s]
-                bins[i, t, s] = k if k >= 0 else -1
-                if k == -1:
+                if code == -1:
                     swept += amount
                     continue
                 units_out[t] += amount * unit
-                if k >= 0:
-                    k_min = min(k_min, k)
-                    k_max = max(k_max, k)
-                else:
+                if code == -2:
                     outside_out[t] += amount
-    if k_max < 0:
-        return swept, -1, -1
-    block = np.zeros((k_max - k_min + 1, n_tiers))
-    touched = np.zeros(k_max - k_min + 1, dtype=np.bool_)
-    for i in range(n):
-        for t in range(n_tiers):
-            wt = weights[i, t] if per_tier else weights[i, 0]
-            for s in range(n_sizes):
-                k = bins[i, t, s]
-                if k >= 0:
-                    block[k - k_min, t] += amount_usd * wt * tier_w[t] * size_w[s]
-                    touched[k - k_min] = True
-    _add_block(block, touched, k_min, usd, layers, slot, status, share)
-    return swept, k_min, k_max
+                else:
+                    block[code - k_min, t] += amount
+                    touched[code - k_min] = True
+    if rows:
+        _add_block(block, touched, k_min, usd, layers, slot, status, share)
+    return swept
 
 
 @jit
@@ -328,30 +351,9 @@ def open_cohort(entries, levels, per_unit, weights, tier_w, size_w, target_units
             for t in range(layers.shape[2]):
                 layers[merge_dst, k, t] += layers[merge_src, k, t]
                 layers[merge_src, k, t] = 0.0
-    # pass 2: the amounts, added in scatter_cohort's order (swept, units, outside, then the bins)
-    rows = k_max - k_min + 1 if k_max >= 0 else 0
-    block = np.zeros((rows, n_tiers))
-    touched = np.zeros(rows, dtype=np.bool_)
-    swept = 0.0
-    r = 0
-    for i in range(n):
-        unit = 1.0 if inverse else 1.0 / entries[i]
-        for t in range(n_tiers):
-            wt = weights[i, t] if per_tier else weights[i, 0]
-            for s in range(n_sizes):
-                code = codes[r]
-                r += 1
-                amount = amount_usd * wt * tier_w[t] * size_w[s]
-                if code == -1:
-                    swept += amount
-                    continue
-                units_out[t] += amount * unit
-                if code == -2:
-                    outside_out[t] += amount
-                else:
-                    block[code - k_min, t] += amount
-                    touched[code - k_min] = True
-    _add_block(block, touched, k_min, usd, layers, slot, status, share)
+    # pass 2: the amounts, as scatter_cohort adds them
+    swept = _place(codes, entries, weights, tier_w, size_w, amount_usd, inverse, k_min, k_max, usd, layers, slot,
+                   status, share, units_out, outside_out)
     if k_max < 0:
         return amount_usd, swept, -1, -1
     return amount_usd, swept, k_min, k_max
