@@ -319,9 +319,16 @@ class LiquidationMapActor(MapFeedMixin, MapPublishingMixin):
         """
         self.oi_book.update(oi.instrument_id.venue.value, oi.open_interest_usd, oi.ts_event, oi.open_interest_base)
         if self.oi_book.ready:
-            self._require_map().update_open_interest_raw(self.oi_book.total_usd(), oi.ts_event,
-                                                         self.oi_book.total_base())
+            liq_map = self._require_map()
+            engine = liq_map.engine
+            seeding = not engine.seeded
+            liq_map.update_open_interest_raw(self.oi_book.total_usd(), oi.ts_event, self.oi_book.total_base())
             self._oi_pending = True
+            if seeding and engine.seed_span_hours < 0.95 * engine.params.seed_lookback_hours:
+                self.log.warning(
+                    f"the map was seeded from {engine.seed_span_hours:.1f} h of bars before the first open-interest "
+                    f"reading, less than seed_lookback_hours={engine.params.seed_lookback_hours:g}: give the "
+                    "catalog bars from that long before the start, or set warmup_lookback_secs (live)")
 
     def handle_liquidation(self, event: LiquidationEvent) -> int:
         """

@@ -67,6 +67,9 @@ class OpenInterestAnchor:
     ----------
     seeded : bool
         The first reading has placed the open interest.
+    seed_span_hours : float
+        Hours of bars the seed placed the open interest over (from the first bar's open to the first reading, at
+        most ``seed_lookback_hours``; 0 with fewer than two bars); ``nan`` before the seed.
     last_oi_spike : bool
         ``oi_spikes`` mode: the last reading was a spike.
     """
@@ -89,6 +92,7 @@ class OpenInterestAnchor:
     def reset(self) -> None:
         """Forget every reading."""
         self.seeded = False
+        self.seed_span_hours = math.nan
         self.last_oi_spike = False
         self.units = math.nan  # last reading in position units
         self.ts_ns = 0
@@ -228,13 +232,14 @@ class OpenInterestAnchor:
         ts, typical, volume, lows, highs = self.bars.since(ts_ns - self._lookback_ns) if self._lookback_ns else (
             np.zeros(0, dtype=np.int64),) * 5
         swept_before = book.swept_long, book.swept_short
+        span = volume_span_hours(ts, ts_ns)
+        self.seed_span_hours = min(span, p.seed_lookback_hours)
         long_w, short_w = self._tier_weights(0.0)
         share = self._long_share()
         if ts.size and p.entry_mode == "reference":
             opened = self._seed_reference(units, share, long_w, short_w, ts, typical, volume)
         else:
             if ts.size:
-                span = volume_span_hours(ts, ts_ns)
                 vsum = float(volume.sum())
                 self._volume_rate = vsum / span if vsum > 0.0 and span > 0.0 else math.nan
                 vol_w = volume / vsum if vsum > 0.0 else np.full(volume.size, 1.0 / volume.size)

@@ -143,6 +143,17 @@ class LiquidationMapEngine(TradeInputs, MapReads):
         return self.seeded
 
     @property
+    def seed_span_hours(self) -> float:
+        """
+        Hours of bar history the seed placed the open interest over; ``nan`` before the first reading.
+
+        From the first bar's open to the first open-interest reading, at most ``seed_lookback_hours`` (0 with fewer
+        than two bars). Below ``seed_lookback_hours`` the stock was spread over less history than configured: feed
+        (or request, ``warmup_lookback_secs``) bars from that long before the first reading.
+        """
+        return self.anchor.seed_span_hours
+
+    @property
     def last_oi_spike(self) -> bool:
         """``oi_spikes`` mode: whether the last open-interest reading was a spike (placed as one VWAP block)."""
         return self.anchor.last_oi_spike

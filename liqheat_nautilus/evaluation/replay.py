@@ -52,6 +52,8 @@ class ReplayResult:
         Shape ``(n,)`` open notional (USD, both sides) held by the map at the snapshot.
     seconds : float
         Wall time of the replay.
+    seed_span_hours : float
+        Hours of bars the seed used (``LiquidationMapEngine.seed_span_hours``; ``nan``: never seeded).
     """
 
     ts_ns: np.ndarray
@@ -68,6 +70,7 @@ class ReplayResult:
     cluster_distance_pct: np.ndarray
     active_usd: np.ndarray
     seconds: float
+    seed_span_hours: float = float("nan")
 
 
 def replay(data: EvaluationData, params: MapParams) -> ReplayResult:
@@ -115,7 +118,8 @@ def replay(data: EvaluationData, params: MapParams) -> ReplayResult:
             if c.status != "CLEARED":
                 cl_rows.append((i, 1 if c.side == "LONG" else -1, c.price_level, c.notional_usd, c.distance_pct))
 
-    MapReplay(data.market_series(), params, snapshot, snapshot_times=data.liquidations.end_ns).advance_to()
+    driver = MapReplay(data.market_series(), params, snapshot, snapshot_times=data.liquidations.end_ns)
+    driver.advance_to()
     cl = np.asarray(cl_rows, dtype=np.float64).reshape(-1, 5)
     return ReplayResult(
         ts_ns=data.liquidations.end_ns.copy(),
@@ -132,4 +136,5 @@ def replay(data: EvaluationData, params: MapParams) -> ReplayResult:
         cluster_distance_pct=cl[:, 4],
         active_usd=active,
         seconds=time.perf_counter() - started,
+        seed_span_hours=driver.engine.seed_span_hours,
     )

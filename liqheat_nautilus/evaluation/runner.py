@@ -136,6 +136,9 @@ class RunResult:
         Tracking on the holdout windows (``holdout_start``), else ``None``.
     totals_ratio_long, totals_ratio_short : float
         Estimated total × ``oi_venue_share`` ÷ actual total over the judged windows.
+    seed_span_hours, seed_lookback_hours : float
+        Hours of bars the seed used (:attr:`ReplayResult.seed_span_hours`) and the configured lookback
+        (``MapParams.seed_lookback_hours``).
     """
 
     model: str
@@ -150,6 +153,8 @@ class RunResult:
     holdout_short: SideTracking | None = None
     totals_ratio_long: float = math.nan
     totals_ratio_short: float = math.nan
+    seed_span_hours: float = math.nan
+    seed_lookback_hours: float = math.nan
 
 
 @dataclass(frozen=True)
@@ -304,7 +309,8 @@ def evaluate_run(data: EvaluationData, params: MapParams, s: EvaluationSettings,
         biases.append(bias_accuracy(r.bias, future, past, ok, stride, h))
     return RunResult(params.model, profile, sides[0], sides[1], tuple(attractions), tuple(biases), r.seconds,
                      holdout_long=hold[0], holdout_short=hold[1], totals_ratio_long=ratios[0],
-                     totals_ratio_short=ratios[1])
+                     totals_ratio_short=ratios[1], seed_span_hours=r.seed_span_hours,
+                     seed_lookback_hours=params.seed_lookback_hours)
 
 
 def check_settings(s: EvaluationSettings) -> None:
@@ -351,6 +357,18 @@ def _evaluate_cell(data: EvaluationData, s: EvaluationSettings, ctx: _Context, m
     except (ValueError, TypeError) as exc:
         return RunResult(model, profile, None, None, (), (), 0.0, error=str(exc))
     return dataclasses.replace(evaluate_run(data, params, s, ctx), model=model, profile=profile)
+
+
+def _short_seed_notes(runs: list[RunResult]) -> tuple[str, ...]:
+    """Return a note when a run's seed had less bar history than its ``seed_lookback_hours`` (the first such run)."""
+    for run in runs:
+        if run.seed_span_hours < 0.95 * run.seed_lookback_hours:  # False for nan: not seeded, or failed
+            name = "the default configuration" if run.model == "default" else f"{run.model} × {run.profile}"
+            return (f"The seed of {name} had only {run.seed_span_hours:,.1f} h of bars before the first open-interest "
+                    f"reading, against seed_lookback_hours = {run.seed_lookback_hours:g}: the open interest was spread "
+                    f"over less history than configured. Give bars from {run.seed_lookback_hours:g} h before the "
+                    "first reading (or lower seed_lookback_hours with --param).",)
+    return ()
 
 
 def run_evaluation(
@@ -411,7 +429,7 @@ def run_evaluation(
     judged_starts = data.liquidations.start_ns[ctx.judged]
     return EvaluationReport(
         source=data.source,
-        notes=tuple(data.notes),
+        notes=tuple(data.notes) + _short_seed_notes(runs),
         window_hours=ctx.window_hours,
         first_window_utc=_iso(int(judged_starts[0])),
         last_window_utc=_iso(int(judged_starts[-1])),

@@ -71,6 +71,27 @@ def test_seed_weights_volume_times_holding_survival_time_clock():
     assert e.ledger.opened == pytest.approx(e.active_usd(), rel=1e-12)
 
 
+def test_seed_span_hours_is_the_bar_history_the_seed_used_capped_at_the_lookback():
+    # synthetic: hourly bars closing at 1..10 h, first reading at 10 h. The span runs from the first used bar's
+    # open (its close minus the 1 h spacing) to the reading.
+    def seeded(lookback: float) -> LiquidationMapEngine:
+        e = make(seed_lookback_hours=lookback)
+        assert math.isnan(e.seed_span_hours)  # before the seed
+        for h in range(1, 11):
+            flat(e, 1000.5, 1.0, h * H)
+        e.update_open_interest(0.0, 10 * H, oi_base=1000.0)
+        return e
+
+    assert seeded(24.0).seed_span_hours == pytest.approx(10.0)  # bars 1..10 h: from 0 h to 10 h, under 24 h
+    assert seeded(4.0).seed_span_hours == pytest.approx(4.0)  # bars closing at 6..10 h span 5 h: capped at 4 h
+    assert seeded(0.0).seed_span_hours == 0.0  # no lookback: the seed sits at the current price
+    e = make(seed_lookback_hours=24.0)
+    seed_flat(e)  # one bar: its spacing, so the span, is unknown
+    assert e.seed_span_hours == 0.0
+    e.reset()
+    assert math.isnan(e.seed_span_hours)
+
+
 def test_seed_weights_with_the_volume_clock():
     # bars at 1 h (volume 1) and 2 h (volume 3), reading at 2 h: the span runs from the first bar's open (0 h) to
     # 2 h, so the mean volume is 4 / 2 h = 2 per hour; volume traded after the first bar is 3 -> age 1.5 h,

@@ -157,3 +157,20 @@ def _flat(obj, prefix=""):
     if isinstance(obj, list):
         return {k: v for i, item in enumerate(obj) for k, v in _flat(item, f"{prefix}/{i}").items()}
     return {prefix: obj}
+
+
+def test_a_seed_with_less_bar_history_than_its_lookback_is_noted(slice_report):
+    # the shipped bars start 35 days before the first open-interest reading: a full 14-day seed, no note
+    assert slice_report.notes == read_coinglass_dir(SHIPPED).notes
+    assert all(run.seed_span_hours == run.seed_lookback_hours == 336.0 for run in slice_report.runs)
+    # the same real data with the bars cut to start 8 h before the first reading: the seed had 8 h, and says so
+    import dataclasses
+
+    data = read_coinglass_dir(SHIPPED).head_windows(30)
+    first_oi = int(data.open_interest.ts_ns[0])
+    cut = dataclasses.replace(data, bars=data.bars.slice_time(first_oi - 7 * 3_600_000_000_000, 2**62))
+    report = run_evaluation(cut, EvaluationSettings(grid=False, n_boot=10))
+    (run,) = report.runs
+    assert run.seed_span_hours == pytest.approx(8.0)  # hourly bars closing 7 h before the reading and on: 8 bars
+    (note,) = set(report.notes) - set(data.notes)
+    assert "only 8.0 h of bars" in note and "seed_lookback_hours = 336" in note
