@@ -82,6 +82,31 @@ class LevelModel:
         mean = np.where(wsum > 0.0, (np.where(live, f, 0.0) * w).sum(axis=1) / np.where(wsum > 0.0, wsum, 1.0), 1.0)
         return mean
 
+    def closest_distance(self, side: int) -> float:
+        """
+        Return the smallest distance from entry to liquidation among the configuration's levels.
+
+        Over every leverage point and position size of the static formulas (``funding_adjusted`` shifts its levels
+        with funding; its base model is used): the reach of the most leveraged position the map can hold. A move
+        smaller than this cannot liquidate a position opened at the start of the move.
+
+        Parameters
+        ----------
+        side : int
+            +1 long (``1 − level/entry``), -1 short (``level/entry − 1``).
+
+        Returns
+        -------
+        float
+            Fraction of the entry price (e.g. 0.004 for Binance's 125× with its 0.40 % maintenance margin rate);
+            ``inf`` when no level is liquidatable.
+        """
+        levels, _ = self.per_unit[side] if self.per_unit is not None else self.formula_levels(np.ones(1), side)
+        f = levels[0]
+        reach = (1.0 - f) if side > 0 else (f - 1.0)
+        live = np.isfinite(f) & (f > 0.0) & (reach > 0.0)
+        return float(reach[live].min()) if live.any() else float("inf")
+
     def levels(self, entries: np.ndarray, side: int) -> tuple[np.ndarray, np.ndarray, bool]:
         """
         Liquidation levels of entries for every tier and size, in the form the scatter kernel takes.

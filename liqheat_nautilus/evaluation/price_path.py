@@ -1,4 +1,4 @@
-"""Look-ups on the bar path: price at a time, and the lowest low / highest high over a time span (numpy)."""
+"""Look-ups on the bar path: price at a time; lowest low, highest high and largest moves over a time span (numpy)."""
 
 import numpy as np
 
@@ -98,3 +98,36 @@ def extremes_between(bars: BarSeries, start_ns: np.ndarray, end_ns: np.ndarray) 
 def covered_until(bars: BarSeries) -> int:
     """Close time (UNIX ns) of the last bar: spans ending later cannot be measured."""
     return int(bars.close_ns[-1])
+
+
+def adverse_moves(bars: BarSeries, start_ns: np.ndarray, end_ns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """
+    Largest fall from a high to a later low, and rise from a low to a later high, of the bars closing in (start, end].
+
+    Fall: ``max_j (1 − low_j / max(high_a … high_j))``; rise: ``max_j (high_j / min(low_a … low_j) − 1)``, over the
+    span's bars ``a … j`` in time order. A bar's own high and low count in either order (the bars do not say which
+    came first), so the figure is an upper bound of the move. It is how far a position opened inside the span could
+    have been carried against it (longs by the fall, shorts by the rise) before the span ended.
+
+    Parameters
+    ----------
+    bars : BarSeries
+        The bar path.
+    start_ns, end_ns : np.ndarray
+        Shape ``(m,)`` int64 span bounds (UNIX ns).
+
+    Returns
+    -------
+    tuple[np.ndarray, np.ndarray]
+        ``(fall, rise)``, each shape ``(m,)``, fractions of the price (>= 0); ``nan`` where no bar closes in the
+        span.
+    """
+    lo_idx = np.searchsorted(bars.close_ns, start_ns, side="right")
+    hi_idx = np.searchsorted(bars.close_ns, end_ns, side="right")
+    fall = np.full(np.shape(start_ns), np.nan)
+    rise = np.full(np.shape(start_ns), np.nan)
+    for j, (a, b) in enumerate(zip(lo_idx.tolist(), hi_idx.tolist(), strict=True)):
+        if b > a:
+            fall[j] = float(np.max(1.0 - bars.low[a:b] / np.maximum.accumulate(bars.high[a:b])))
+            rise[j] = float(np.max(bars.high[a:b] / np.minimum.accumulate(bars.low[a:b]) - 1.0))
+    return fall, rise

@@ -54,6 +54,9 @@ class ReplayResult:
         Wall time of the replay.
     seed_span_hours : float
         Hours of bars the seed used (``LiquidationMapEngine.seed_span_hours``; ``nan``: never seeded).
+    closest_liquidation : tuple[float, float]
+        ``(long, short)`` the configuration's smallest entry-to-liquidation distance (fraction of entry;
+        ``LevelModel.closest_distance``).
     """
 
     ts_ns: np.ndarray
@@ -71,6 +74,7 @@ class ReplayResult:
     active_usd: np.ndarray
     seconds: float
     seed_span_hours: float = float("nan")
+    closest_liquidation: tuple[float, float] = (float("nan"), float("nan"))
 
 
 def replay(data: EvaluationData, params: MapParams) -> ReplayResult:
@@ -137,4 +141,5 @@ def replay(data: EvaluationData, params: MapParams) -> ReplayResult:
         active_usd=active,
         seconds=time.perf_counter() - started,
         seed_span_hours=driver.engine.seed_span_hours,
+        closest_liquidation=(driver.engine.model.closest_distance(1), driver.engine.model.closest_distance(-1)),
     )

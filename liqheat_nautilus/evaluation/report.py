@@ -42,6 +42,10 @@ def _pct(x: float) -> str:
     return "nan" if x is None or not math.isfinite(x) else f"{100.0 * x:.1f}"
 
 
+def _pct2(x: float) -> str:
+    return "nan" if x is None or not math.isfinite(x) else f"{100.0 * x:.2f}"
+
+
 def _ci_pct(ci: tuple[float, float]) -> str:
     return f"[{_pct(ci[0])}, {_pct(ci[1])}]"
 
@@ -204,7 +208,7 @@ def headline_table(report: EvaluationReport) -> TextTable:
             continue
         label = "default configuration" if run.model == "default" else f"profile {run.profile}"
         if run.long is None:
-            rows.append((label, "error", run.error, "", "", "", ""))
+            rows.append((label, "error", run.error, "", "", "", "", ""))
             continue
         a = run.attraction[0] if run.attraction else None
         lift = (f"{_signed_pct(a.lift)} [{_signed_pct(a.lift_ci[0])}, {_signed_pct(a.lift_ci[1])}]" if a else "")
@@ -216,7 +220,8 @@ def headline_table(report: EvaluationReport) -> TextTable:
                 label, f"{windows} ({long_.n_windows})",
                 f"{_f(long_.map.spearman)} vs {_f(long_.baseline_excursion.spearman)}",
                 f"{_f(short.map.spearman)} vs {_f(short.baseline_excursion.spearman)}",
-                f"{_pct(long_.share_of_windows_with_estimate)} / {_pct(short.share_of_windows_with_estimate)}",
+                f"{_pct2(long_.share_of_windows_with_estimate)} / {_pct2(short.share_of_windows_with_estimate)}",
+                f"{_no_estimate(long_)} / {_no_estimate(short)}",
                 (f"{_f(run.totals_ratio_long, 1)} / {_f(run.totals_ratio_short, 1)}" if windows == "all" else ""),
                 lift if windows == "all" else "",
             ))
@@ -226,13 +231,34 @@ def headline_table(report: EvaluationReport) -> TextTable:
     return TextTable(
         title=f"Headline: the default configuration and map profiles ({report.n_windows} windows{holdout})",
         headers=("configuration", "windows", "long Spearman map vs exc·OI", "short Spearman map vs exc·OI",
-                 "windows with estimate % long / short", f"totals ratio long / short (OI × {s.oi_venue_share:g})",
+                 "windows with estimate % long / short", "without: windows (move < closest liq.) long / short",
+                 f"totals ratio long / short (OI × {s.oi_venue_share:g})",
                  f"cluster touch lift {h:g} h pp [95% CI]"),
         rows=tuple(rows),
         note=("exc·OI: the window's adverse excursion (drop for longs, rise for shorts) × OI, a baseline that uses "
-              "no map. Totals ratio: the map's estimated liquidations × the venue's share of open interest ÷ the "
+              "no map. Without: the windows without an estimate; in brackets, those in which price moved less than "
+              "the configuration's closest liquidation distance (its highest leverage; in % of entry, long / short: "
+              f"{_closest(report)}): largest fall from a high to a later low for longs, rise from a low to a later "
+              "high for shorts, within the window; no position opened inside such a window could be liquidated "
+              "there. Totals ratio: the map's estimated liquidations × the venue's share of open interest ÷ the "
               "actual liquidations over the same windows."),
     )
+
+
+def _no_estimate(t: SideTracking) -> str:
+    small = f" ({t.without_estimate_small_move})" if t.without_estimate_small_move >= 0 else ""
+    return f"{t.windows_without_estimate}{small}"
+
+
+def _closest(report: EvaluationReport) -> str:
+    """Format the closest liquidation distances (percent of entry) of the headline's runs, distinct values only."""
+    seen: list[str] = []
+    for run in report.runs:
+        if run.model in ("default", "profile") and run.long is not None and run.short is not None:
+            text = f"{100.0 * run.long.closest_liquidation:.2f} / {100.0 * run.short.closest_liquidation:.2f}"
+            if text not in seen:
+                seen.append(text)
+    return ", ".join(seen) or "n/a"
 
 
 def summary_table(report: EvaluationReport) -> TextTable:

@@ -23,7 +23,7 @@ from liqheat_nautilus.core.profile import load_profile
 from liqheat_nautilus.evaluation.attraction import Attraction, cluster_attraction
 from liqheat_nautilus.evaluation.baselines import abs_return_oi, excursion_oi
 from liqheat_nautilus.evaluation.bias import BiasAccuracy, bias_accuracy
-from liqheat_nautilus.evaluation.price_path import close_at, covered_until, extremes_between
+from liqheat_nautilus.evaluation.price_path import adverse_moves, close_at, covered_until, extremes_between
 from liqheat_nautilus.evaluation.replay import replay
 from liqheat_nautilus.evaluation.series import NS_PER_HOUR, EvaluationData
 from liqheat_nautilus.evaluation.tracking import SideTracking, track_side
@@ -206,6 +206,8 @@ class _Context:
     base_abs: np.ndarray
     base_exc_long: np.ndarray
     base_exc_short: np.ndarray
+    fall: np.ndarray
+    rise: np.ndarray
     extremes: dict[float, tuple[np.ndarray, np.ndarray, np.ndarray]]
     returns: dict[float, tuple[np.ndarray, np.ndarray, np.ndarray]]
 
@@ -215,8 +217,9 @@ def _context(data: EvaluationData, s: EvaluationSettings) -> _Context:
     window_ns = int(np.median(w.end_ns - w.start_ns))
     base_abs = abs_return_oi(data)
     exc_long, exc_short = excursion_oi(data)
+    fall, rise = adverse_moves(data.bars, w.start_ns, w.end_ns)
     warm = w.start_ns >= w.start_ns[0] + int(s.warmup_hours * NS_PER_HOUR)
-    judged = warm & np.isfinite(base_abs) & np.isfinite(exc_long) & np.isfinite(exc_short)
+    judged = warm & np.isfinite(base_abs) & np.isfinite(exc_long) & np.isfinite(exc_short) & np.isfinite(fall)
     holdout = np.zeros(len(w), dtype=bool)
     if s.holdout_start:
         start = np.datetime64(s.holdout_start.rstrip("Z"), "ns").astype(np.int64)
@@ -237,7 +240,8 @@ def _context(data: EvaluationData, s: EvaluationSettings) -> _Context:
         past = price / close_at(data.bars, t - dt) - 1.0
         ok = judged & (t + dt <= last)
         returns[h] = (future, past, ok)
-    return _Context(judged, holdout, window_ns / NS_PER_HOUR, base_abs, exc_long, exc_short, extremes, returns)
+    return _Context(judged, holdout, window_ns / NS_PER_HOUR, base_abs, exc_long, exc_short, fall, rise, extremes,
+                    returns)
 
 
 def judged_windows(data: EvaluationData, s: EvaluationSettings) -> np.ndarray:
@@ -288,10 +292,12 @@ def evaluate_run(data: EvaluationData, params: MapParams, s: EvaluationSettings,
         if not j.any():
             continue
         tracked[label] = [track_side(name, actual[j], est[j], ctx.base_abs[j], exc[j], s.top_share, block,
-                                     s.n_boot, s.seed)
-                          for name, actual, est, exc in (("long", w.long_usd, r.est_long_usd, ctx.base_exc_long),
-                                                         ("short", w.short_usd, r.est_short_usd,
-                                                          ctx.base_exc_short))]
+                                     s.n_boot, s.seed, move[j], closest)
+                          for name, actual, est, exc, move, closest in (
+                              ("long", w.long_usd, r.est_long_usd, ctx.base_exc_long, ctx.fall,
+                               r.closest_liquidation[0]),
+                              ("short", w.short_usd, r.est_short_usd, ctx.base_exc_short, ctx.rise,
+                               r.closest_liquidation[1]))]
     sides = tracked["all"]
     hold = tracked.get("holdout", [None, None])
     j = ctx.judged

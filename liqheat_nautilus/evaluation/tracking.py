@@ -61,6 +61,14 @@ class SideTracking:
     estimated_total_usd, actual_total_usd : float
         Sums over the evaluated windows (not comparable in scale when OI and liquidations cover different
         venues).
+    windows_without_estimate : int
+        Windows in which the map estimated nothing.
+    without_estimate_small_move : int
+        Of those, the windows whose adverse move (``adverse_move``) stayed below ``closest_liquidation``: no
+        position opened inside them could be liquidated there; -1 when not given.
+    closest_liquidation : float
+        The configuration's smallest entry-to-liquidation distance on this side (fraction of entry;
+        ``LevelModel.closest_distance``), ``nan`` when not given.
     """
 
     side: str
@@ -73,6 +81,9 @@ class SideTracking:
     share_of_windows_with_estimate: float
     estimated_total_usd: float
     actual_total_usd: float
+    windows_without_estimate: int = 0
+    without_estimate_small_move: int = -1
+    closest_liquidation: float = math.nan
 
 
 def agreement(actual: np.ndarray, estimate: np.ndarray, top_share: float) -> Agreement:
@@ -104,6 +115,8 @@ def track_side(
     block: int = 6,
     n_boot: int = 500,
     seed: int = 0,
+    adverse_move: np.ndarray | None = None,
+    closest_liquidation: float = math.nan,
 ) -> SideTracking:
     """
     Compare one side's estimated liquidations with the actual ones, beside the two naive baselines.
@@ -122,6 +135,12 @@ def track_side(
         Bootstrap resamples (0 skips the interval).
     seed : int, default 0
         Bootstrap seed.
+    adverse_move : np.ndarray, optional
+        Shape ``(n,)`` the largest move against the side inside each window (fraction of price;
+        :func:`~liqheat_nautilus.evaluation.price_path.adverse_moves`), to count the windows without an estimate
+        whose move stayed below ``closest_liquidation``.
+    closest_liquidation : float, optional
+        The configuration's smallest entry-to-liquidation distance on this side (fraction of entry).
 
     Returns
     -------
@@ -132,7 +151,8 @@ def track_side(
     ValueError
         If the arrays differ in shape or contain non-finite values.
     """
-    arrays = (actual, estimate, baseline_abs_return, baseline_excursion)
+    arrays = (actual, estimate, baseline_abs_return, baseline_excursion) + (
+        () if adverse_move is None else (adverse_move,))
     if len({a.shape for a in arrays}) != 1:
         raise ValueError(f"track_side: shapes differ {[a.shape for a in arrays]}")
     if not all(np.isfinite(a).all() for a in arrays):
@@ -154,4 +174,8 @@ def track_side(
         share_of_windows_with_estimate=float(np.mean(estimate > 0.0)) if n else math.nan,
         estimated_total_usd=float(estimate.sum()),
         actual_total_usd=float(actual.sum()),
+        windows_without_estimate=int(np.count_nonzero(estimate <= 0.0)),
+        without_estimate_small_move=(-1 if adverse_move is None else
+                                     int(np.count_nonzero((estimate <= 0.0) & (adverse_move < closest_liquidation)))),
+        closest_liquidation=closest_liquidation,
     )

@@ -108,3 +108,20 @@ def test_linear_isolated_equity_equals_maintenance_at_liquidation():
     lp = float(isolated_liquidation_price(ep, lev, -1, mmr, cum, notional))
     q = notional / ep
     assert math.isclose(notional / lev + q * (ep - lp), q * lp * mmr - cum, rel_tol=1e-12)
+
+
+def test_closest_liquidation_distance_is_the_highest_leverage_reach():
+    from liqheat_nautilus.core import LiquidationMapEngine, MapParams
+
+    # default binance_standard: 125x in the first bracket (MMR 0.40 %, no maintenance amount at 1,000 USD):
+    # long LP = E (1 - 1/125) / (1 - 0.004) -> 1 - 0.992/0.996; short LP = E (1 + 1/125) / (1 + 0.004)
+    model = LiquidationMapEngine(MapParams()).model
+    assert model.closest_distance(1) == pytest.approx(1.0 - 0.992 / 0.996, rel=1e-12)
+    assert model.closest_distance(-1) == pytest.approx(1.008 / 1.004 - 1.0, rel=1e-12)
+    # simple model E (1 -/+ 1/L) with leverage points 5x and 20x: 5 %, whatever the weights
+    simple = LiquidationMapEngine(MapParams(model="simple", tiers=(5.0, 20.0),
+                                            leverage_profile={5.0: 0.99, 20.0: 0.01})).model
+    assert simple.closest_distance(1) == pytest.approx(0.05) and simple.closest_distance(-1) == pytest.approx(0.05)
+    # 1x long is never liquidated (level 0): only the 2x level counts
+    one = LiquidationMapEngine(MapParams(model="simple", tiers=(1.0, 2.0), leverage_profile={1.0: 0.5, 2.0: 0.5})).model
+    assert one.closest_distance(1) == pytest.approx(0.5)

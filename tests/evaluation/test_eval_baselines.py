@@ -12,7 +12,7 @@ from liqheat_nautilus.evaluation.baselines import (
     same_distance_touch_rate,
     touched,
 )
-from liqheat_nautilus.evaluation.price_path import close_at, extremes_between
+from liqheat_nautilus.evaluation.price_path import adverse_moves, close_at, extremes_between
 
 from .synthetic import NS_PER_HOUR, T0, data, hourly_bars, windows
 
@@ -32,6 +32,24 @@ def test_close_at_and_extremes_between_follow_bar_close_times():
     low, high = extremes_between(bars, np.array([T0 + 4 * NS_PER_HOUR]), np.array([T0 + 8 * NS_PER_HOUR]))
     # bars 5..8 (closes 98, 100, 103, 104): lows 96 (98 - 2), highs 105 (104 + 1)
     assert low[0] == 96.0 and high[0] == 105.0
+
+
+def test_adverse_moves_are_the_largest_fall_after_a_high_and_rise_after_a_low():
+    bars = _eight_bars()
+    # with opens (previous close) widening the range, the bars are (high, low):
+    # 1-4: (101, 98) (103, 100) (102, 99) (101, 97); 5-8: (99, 96) (101, 98) (104, 100) (105, 102)
+    fall, rise = adverse_moves(bars, np.array([T0, T0 + 4 * NS_PER_HOUR]),
+                               np.array([T0 + 4 * NS_PER_HOUR, T0 + 8 * NS_PER_HOUR]))
+    # window 1: running highs 101, 103, 103, 103 against lows 98, 100, 99, 97: largest fall 1 - 97/103;
+    # running lows 98, 98, 98, 97 against highs 101, 103, 102, 101: largest rise 103/98 - 1
+    assert fall[0] == pytest.approx(6.0 / 103.0) and rise[0] == pytest.approx(5.0 / 98.0)
+    # window 2: the largest fall is inside bar 7 (high 104, low 100, in either order): 1 - 100/104, more than
+    # 1 - 96/99 at bar 5, the window's lowest low; the rise runs from 96 (bar 5) to 105 (bar 8)
+    assert fall[1] == pytest.approx(4.0 / 104.0) and rise[1] == pytest.approx(9.0 / 96.0)
+    assert fall[1] > 1.0 - 96.0 / 99.0  # not the drop from the window's first high to its lowest low
+    (empty_fall,), (empty_rise,) = adverse_moves(bars, np.array([T0 + 20 * NS_PER_HOUR]),
+                                                 np.array([T0 + 24 * NS_PER_HOUR]))
+    assert math.isnan(empty_fall) and math.isnan(empty_rise)
 
 
 def test_abs_return_and_excursion_baselines_by_hand():

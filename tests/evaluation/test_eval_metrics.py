@@ -131,3 +131,22 @@ def test_r_squared_and_incremental_rank_r2():
     assert incremental_rank_r2(y, x, x) == pytest.approx(0.0, abs=1e-12)
     # the actual series itself as the estimate completes the fit
     assert r_squared(average_ranks(y), average_ranks(x)) + incremental_rank_r2(y, x, y) == pytest.approx(1.0)
+
+
+def test_track_side_counts_windows_without_an_estimate_and_those_price_could_not_reach():
+    from liqheat_nautilus.evaluation.tracking import track_side
+
+    # synthetic: 6 windows; the map estimated nothing in windows 1, 3 and 4; the moves against the side were
+    # 0.1 %, 0.5 %, 0.3 %, 0.39 %, 0.41 %, 2 % and the closest liquidation distance is 0.40 %
+    actual = np.array([5.0, 1.0, 7.0, 2.0, 3.0, 9.0])
+    estimate = np.array([4.0, 0.0, 6.0, 0.0, 0.0, 8.0])
+    move = np.array([0.001, 0.005, 0.003, 0.0039, 0.0041, 0.02])
+    t = track_side("long", actual, estimate, actual, actual, n_boot=0, adverse_move=move, closest_liquidation=0.004)
+    assert t.share_of_windows_with_estimate == pytest.approx(0.5)
+    assert t.windows_without_estimate == 3
+    assert t.without_estimate_small_move == 1  # window 3 (0.39 %); window 1 (0.5 %) and 4 (0.41 %) moved farther
+    assert t.closest_liquidation == 0.004
+    plain = track_side("long", actual, estimate, actual, actual, n_boot=0)
+    assert plain.windows_without_estimate == 3 and plain.without_estimate_small_move == -1
+    with pytest.raises(ValueError, match="shapes differ"):
+        track_side("long", actual, estimate, actual, actual, n_boot=0, adverse_move=move[:5])
