@@ -116,6 +116,7 @@ class BracketStrategy(Strategy):
         self.signals: list[dict] = []
         self.brackets = BracketBook()
         self._closing: set[PositionId] = set()  # positions with a strategy close order in flight
+        self._leftovers: list[ClientOrderId] = []  # reduce-only children still open when the strategy went flat
 
     # -- lifecycle -----------------------------------------------------------------------------------------
 
@@ -131,6 +132,7 @@ class BracketStrategy(Strategy):
         self.signals.clear()
         self.brackets.clear()
         self._closing.clear()
+        self._leftovers.clear()
 
     # -- state ---------------------------------------------------------------------------------------------
 
@@ -296,8 +298,11 @@ class BracketStrategy(Strategy):
         if submit:
             self.close_position(position)
 
+    def _open_orders(self) -> list:
+        return self.cache.orders_open(instrument_id=self.config.instrument_id, strategy_id=self.id)
+
     def _cancel_reduce_only_orders(self) -> None:
-        for order in self.cache.orders_open(instrument_id=self.config.instrument_id, strategy_id=self.id):
+        for order in self._open_orders():
             if order.is_reduce_only:
                 self.cancel_order(order)
 
@@ -378,7 +383,12 @@ class BracketStrategy(Strategy):
         self._order_ended(event.client_order_id, "expired")
 
     def on_position_closed(self, event: PositionClosed) -> None:
-        """When flat in the instrument, cancel the remaining (reduce-only) children.
+        """When flat in the instrument, mark the remaining (reduce-only) children for :meth:`cancel_leftovers`.
+
+        They are not cancelled here: the fill that closed the position is still being processed, and a venue (or
+        Nautilus' simulated exchange) that handles the bracket's OUO pair cancels the other child right after it; a
+        cancel sent now would reach it after that and be rejected ("not found"). For a venue that does not, the
+        next bar cancels them.
 
         Parameters
         ----------
@@ -388,7 +398,18 @@ class BracketStrategy(Strategy):
         self._closing.discard(event.position_id)
         if event.instrument_id != self.config.instrument_id or self.open_positions():
             return
-        self._cancel_reduce_only_orders()
+        self._leftovers += [order.client_order_id for order in self._open_orders()
+                            if order.is_reduce_only and order.client_order_id not in self._leftovers]
+
+    def cancel_leftovers(self) -> None:
+        """Cancel the children marked by :meth:`on_position_closed` that are still open (called on each bar)."""
+        if not self._leftovers:
+            return
+        leftovers, self._leftovers = self._leftovers, []
+        for order_id in leftovers:
+            order = self.cache.order(order_id)
+            if order is not None and order.is_open:
+                self.cancel_order(order)
 
     # -- internals -----------------------------------------------------------------------------------------
 

@@ -160,7 +160,7 @@ class ClusterStrategy(BracketStrategy):
     # -- data ----------------------------------------------------------------------------------------------
 
     def on_bar(self, bar: Bar) -> None:
-        """Track the price, apply the time stop, then call :meth:`on_price`.
+        """Track the price, cancel left-over children, apply the time stop, then call :meth:`on_price`.
 
         Parameters
         ----------
@@ -170,6 +170,7 @@ class ClusterStrategy(BracketStrategy):
         if bar.bar_type != self.config.bar_type:
             return
         self.last_close = bar.close.as_double()
+        self.cancel_leftovers()
         if self.config.time_stop_minutes > 0:
             self.apply_time_stop(bar.ts_event)
         self.on_price(bar)

@@ -115,3 +115,58 @@ def test_rejected_stop_loss_closes_the_unprotected_position(make_scenario):
     assert "stop-loss rejected: synthetic reject" in hunt.signals[1]["reason"]
     [position] = s.positions()
     assert position.is_closed and position.ts_closed == s.ts(7)  # closed at market on that bar, not at the end
+
+
+def _cancel_rejections(s) -> list:
+    return [e for o in s.orders() for e in o.events if type(e).__name__ == "OrderCancelRejected"]
+
+
+def _hunt_long(s) -> None:
+    # synthetic: the hunt's first scenario: long at 100 from minute 4, stop 99.20, take-profit 101 at the strong
+    # short cluster
+    s.cluster(4, 1, "SHORT", 101.0, strength=0.9)
+    s.cluster(4, 2, "LONG", 99.4, strength=0.4)
+    s.snapshot(4)
+
+
+def test_the_venue_ends_the_bracket_pair_without_a_rejected_cancel(scenario):
+    # the take-profit fills at minute 10; Nautilus' simulated exchange cancels the OUO stop with it. The strategy's
+    # own clean-up waits for the next bar and finds nothing left (sent at once, its cancel arrived second and was
+    # rejected "not found", once per position of the main job)
+    s = scenario
+    s.bars(s.flat(100.0, 10) + [(100.0, 101.2, 100.0, 101.2)] + s.flat(101.2, 2))
+    _hunt_long(s)
+    run_strategy(s, LiquidationHuntStrategy, LiquidationHuntConfig)
+    _, stop, tp = s.orders()
+    assert tp.status == OrderStatus.FILLED and stop.status == OrderStatus.CANCELED
+    assert stop.ts_last == s.ts(10)  # cancelled with the fill, by the venue
+    assert _cancel_rejections(s) == []
+
+
+class _ClosesBareAt(LiquidationHuntStrategy):
+    """Closes its position at market at one bar without cancelling the bracket's children (as a user might)."""
+
+    _close_at = 0
+
+    def on_bar(self, bar) -> None:
+        super().on_bar(bar)
+        if bar.ts_event == self._close_at:
+            for position in self.open_positions():
+                self.close_position(position)
+
+
+def test_children_left_working_after_the_position_closed_are_cancelled_at_the_next_bar(make_scenario):
+    # a venue that neither links the pair nor drops reduce-only orders of a flat position (Nautilus' simulated
+    # exchange does both unless told not to) leaves the children working: the strategy cancels them
+    s = make_scenario(venue={"support_contingent_orders": False, "use_reduce_only": False})
+    s.bars(s.flat(100.0, 12))
+    _hunt_long(s)
+    hunt = s.strategy(_ClosesBareAt, LiquidationHuntConfig)
+    hunt._close_at = s.ts(7)
+    s.run(hunt)
+    entry, stop, tp, close = s.orders()
+    [position] = s.positions()
+    assert position.is_closed and position.ts_closed == s.ts(7)
+    for child in (stop, tp):  # nothing triggered them; the strategy cancelled both one bar after going flat
+        assert child.status == OrderStatus.CANCELED and child.ts_last == s.ts(8)
+    assert _cancel_rejections(s) == []
