@@ -1,6 +1,7 @@
 """``liqheat evaluate``: judge the liquidation map against actual liquidations and price outcomes."""
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -28,6 +29,8 @@ if TYPE_CHECKING:  # imported when used: Ray is loaded only by the commands that
 DATASETS = ("coinglass", "csv", "catalog")
 HOLDOUT_START = "2025-12-01"
 """Windows of the shipped Coinglass set from this date on were not looked at while the defaults were chosen."""
+SHIPPED_END = "2026-01-05"
+"""The shipped Coinglass set's windows end before this date: later windows were seen by no default and no fit."""
 SHIPPED_PROFILE = Path("config") / "profiles" / "btc_coinglass_calibrated.toml"
 """The calibrated profile of the shipped Coinglass set (``liqheat calibrate`` on it), under the project root."""
 
@@ -196,22 +199,27 @@ def parse_params(items: list[str]) -> dict:
     return out
 
 
-def settings_from_args(args: argparse.Namespace) -> EvaluationSettings:
+def settings_from_args(args: argparse.Namespace, data: EvaluationData | None = None) -> EvaluationSettings:
     """
     Return evaluation settings from the parsed arguments.
 
     Parameters
     ----------
     args : argparse.Namespace
+    data : EvaluationData, optional
+        The data to be evaluated: a Coinglass folder whose windows all start on or after ``HOLDOUT_START`` gets no
+        default holdout (it would repeat the "all windows" rows).
 
     Returns
     -------
     EvaluationSettings
     """
     shipped = _is_shipped(args)
+    if shipped and data is not None and not np.any(data.liquidations.start_ns < _ns(HOLDOUT_START)):
+        shipped = False  # a later Coinglass folder: every window is past the holdout start
     profiles = [str(f) for f in args.profile_file]
     shipped_profile = project_root() / SHIPPED_PROFILE
-    if shipped and not profiles and shipped_profile.is_file():
+    if _is_shipped(args) and not profiles and shipped_profile.is_file():
         profiles = [str(shipped_profile)]
     return EvaluationSettings(
         profile_files=tuple(profiles),
@@ -231,6 +239,35 @@ def settings_from_args(args: argparse.Namespace) -> EvaluationSettings:
         seed=args.seed,
         extra_params=parse_params(args.param),
     )
+
+
+def _ns(date: str) -> int:
+    return int(np.datetime64(date, "ns").astype(np.int64))
+
+
+def out_of_sample_note(data: EvaluationData) -> tuple[str, ...]:
+    """
+    Return a note counting the windows that start after the shipped Coinglass set (none: no note).
+
+    Those windows were seen by none of the choices made on the shipped set (the defaults, the shipped calibrated
+    profile): whatever data they come from, the figures on them are out of sample for both.
+
+    Parameters
+    ----------
+    data : EvaluationData
+
+    Returns
+    -------
+    tuple[str, ...]
+        One note, or none.
+    """
+    starts = data.liquidations.start_ns
+    later = int(np.count_nonzero(starts >= _ns(SHIPPED_END)))
+    if not later:
+        return ()
+    return (f"{later} of the {starts.size} windows start on or after {SHIPPED_END}, after the whole shipped Coinglass "
+            "set on which the defaults were chosen and the shipped calibrated profile was fitted: out of sample for "
+            "both.",)
 
 
 def _is_shipped(args: argparse.Namespace) -> bool:
@@ -261,8 +298,9 @@ def run(args: argparse.Namespace) -> int:
     from liqheat_nautilus.sweep.executor import ExecutorError
 
     try:
-        settings = settings_from_args(args)
         data = load_data(args)
+        data = dataclasses.replace(data, notes=data.notes + out_of_sample_note(data))
+        settings = settings_from_args(args, data)
         with executor_from_args(args) as executor:
             report = run_evaluation(data, settings, executor=executor,
                                     progress=lambda msg: print(f"evaluating {msg}", file=sys.stderr))

@@ -174,3 +174,44 @@ def test_a_seed_with_less_bar_history_than_its_lookback_is_noted(slice_report):
     assert run.seed_span_hours == pytest.approx(8.0)  # hourly bars closing 7 h before the reading and on: 8 bars
     (note,) = set(report.notes) - set(data.notes)
     assert "only 8.0 h of bars" in note and "seed_lookback_hours = 336" in note
+
+
+def test_windows_after_the_shipped_set_are_counted_as_out_of_sample():
+    import dataclasses
+
+    import numpy as np
+
+    from liqheat_nautilus.cli.evaluate_cmd import SHIPPED_END, out_of_sample_note
+    from liqheat_nautilus.evaluation.series import LiquidationWindows
+
+    data = read_coinglass_dir(SHIPPED)
+    assert out_of_sample_note(data) == ()  # the shipped set itself ends before SHIPPED_END
+    # SYNTHETIC: the last three shipped windows moved 30 days later (only their start times matter here)
+    w = data.liquidations
+    shift = np.zeros(len(w), dtype=np.int64)
+    shift[-3:] = 30 * 86_400_000_000_000
+    later = dataclasses.replace(data, liquidations=LiquidationWindows(w.start_ns + shift, w.end_ns + shift,
+                                                                      w.long_usd, w.short_usd))
+    (note,) = out_of_sample_note(later)
+    assert note.startswith(f"3 of the {len(w)} windows start on or after {SHIPPED_END}")
+
+
+def test_a_later_coinglass_folder_gets_no_repeated_holdout(tmp_path):
+    # the shipped files cut to the windows from 2025-12-01 (the holdout start) on, bars from 14 days before
+    import pandas as pd
+
+    for f in SHIPPED.iterdir():
+        if f.suffix != ".csv":
+            (tmp_path / f.name).write_bytes(f.read_bytes())
+            continue
+        frame = pd.read_csv(f)
+        cut = "2025-11-17" if f.name.endswith("_1h.csv") else "2025-12-01"
+        frame[pd.to_datetime(frame["timestamp"]) >= pd.Timestamp(cut)].to_csv(tmp_path / f.name, index=False)
+    assert evaluate_main(["--data-dir", str(tmp_path), "--no-grid", "--bootstrap", "10",
+                          "--json", str(tmp_path / "r.json")]) == 0
+    doc = json.loads((tmp_path / "r.json").read_text())
+    assert doc["n_holdout"] == 0 and doc["settings"]["holdout_start"] is None
+    assert [run["model"] for run in doc["runs"]] == ["default", "profile"]  # the shipped profile, out of its sample
+    assert evaluate_main(["--data-dir", str(SHIPPED), "--no-grid", "--windows", "200", "--bootstrap", "10",
+                          "--json", str(tmp_path / "s.json")]) == 0
+    assert json.loads((tmp_path / "s.json").read_text())["settings"]["holdout_start"] == "2025-12-01"
