@@ -11,6 +11,7 @@ from nautilus_trader.model.identifiers import ClientId, InstrumentId
 
 from liqheat_nautilus.actor_feed import MapFeedMixin
 from liqheat_nautilus.actor_publishing import MapPublishingMixin
+from liqheat_nautilus.core.anchor import seed_is_short
 from liqheat_nautilus.core.kernels import warm_up
 from liqheat_nautilus.core.open_interest_book import OpenInterestBook
 from liqheat_nautilus.core.params import MapParams
@@ -324,7 +325,7 @@ class LiquidationMapActor(MapFeedMixin, MapPublishingMixin):
             seeding = not engine.seeded
             liq_map.update_open_interest_raw(self.oi_book.total_usd(), oi.ts_event, self.oi_book.total_base())
             self._oi_pending = True
-            if seeding and engine.seed_span_hours < 0.95 * engine.params.seed_lookback_hours:
+            if seeding and seed_is_short(engine.seed_span_hours, engine.params.seed_lookback_hours):
                 self.log.warning(
                     f"the map was seeded from {engine.seed_span_hours:.1f} h of bars before the first open-interest "
                     f"reading, less than seed_lookback_hours={engine.params.seed_lookback_hours:g}: give the "

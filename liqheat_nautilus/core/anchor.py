@@ -39,6 +39,24 @@ __all__ = ["OpenInterestAnchor"]
 
 _ONE_WEIGHT = np.ones((1, 1))
 _NO_DECAY = np.zeros(0)
+
+
+def seed_is_short(span_hours: float, lookback_hours: float) -> bool:
+    """
+    Return whether a seed had clearly less bar history than its lookback (under 95 % of it; ``nan``: no seed).
+
+    Parameters
+    ----------
+    span_hours : float
+        Hours of bars the seed used (``OpenInterestAnchor.seed_span_hours``).
+    lookback_hours : float
+        ``MapParams.seed_lookback_hours``.
+
+    Returns
+    -------
+    bool
+    """
+    return span_hours < 0.95 * lookback_hours
 TierWeights = Callable[[float], tuple[np.ndarray, np.ndarray]]
 LongShare = Callable[[], float]
 

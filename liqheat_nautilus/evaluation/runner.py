@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from liqheat_nautilus.core import MapParams
+from liqheat_nautilus.core.anchor import seed_is_short
 from liqheat_nautilus.core.leverage import NORMAL_PROFILES, PROFILES
 from liqheat_nautilus.core.params import MODELS
 from liqheat_nautilus.core.profile import load_profile
@@ -368,7 +369,7 @@ def _evaluate_cell(data: EvaluationData, s: EvaluationSettings, ctx: _Context, m
 def _short_seed_notes(runs: list[RunResult]) -> tuple[str, ...]:
     """Return a note when a run's seed had less bar history than its ``seed_lookback_hours`` (the first such run)."""
     for run in runs:
-        if run.seed_span_hours < 0.95 * run.seed_lookback_hours:  # False for nan: not seeded, or failed
+        if seed_is_short(run.seed_span_hours, run.seed_lookback_hours):  # False for nan: not seeded, or failed
             name = "the default configuration" if run.model == "default" else f"{run.model} × {run.profile}"
             return (f"The seed of {name} had only {run.seed_span_hours:,.1f} h of bars before the first open-interest "
                     f"reading, against seed_lookback_hours = {run.seed_lookback_hours:g}: the open interest was spread "

@@ -445,3 +445,12 @@ def test_the_floor_opens_nothing_more_when_the_target_is_above_what_survived():
         flat(e, 1010.5, 1.0, 2 * H)
         results.append(e.update_open_interest(900.0 * 1010.5, 2 * H, oi_base=900.0))
     assert results[0] == results[1] == pytest.approx(2 * (450.0 - 500.0 * 2.0 ** -0.5) * 1010.5, rel=1e-12)
+
+
+def test_seed_is_short_below_95_percent_of_the_lookback():
+    from liqheat_nautilus.core.anchor import seed_is_short
+
+    assert seed_is_short(300.0, 336.0)  # 300 < 0.95 x 336 = 319.2
+    assert not seed_is_short(320.0, 336.0)
+    assert not seed_is_short(math.nan, 336.0)  # never seeded (trades mode, no reading yet)
+    assert not seed_is_short(0.0, 0.0)  # no lookback configured: nothing is missing
