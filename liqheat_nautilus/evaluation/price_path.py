@@ -1,5 +1,7 @@
 """Look-ups on the bar path: price at a time; lowest low, highest high and largest moves over a time span (numpy)."""
 
+from collections.abc import Callable
+
 import numpy as np
 
 from liqheat_nautilus.evaluation.series import BarSeries, Observations
@@ -84,15 +86,20 @@ def extremes_between(bars: BarSeries, start_ns: np.ndarray, end_ns: np.ndarray) 
     tuple[np.ndarray, np.ndarray]
         ``(lowest_low, highest_high)``, each shape ``(m,)``; ``nan`` where no bar closes in the span.
     """
+    return _per_span(bars, start_ns, end_ns, lambda a, b: (bars.low[a:b].min(), bars.high[a:b].max()))
+
+
+def _per_span(bars: BarSeries, start_ns: np.ndarray, end_ns: np.ndarray,
+              stat: Callable[[int, int], tuple[float, float]]) -> tuple[np.ndarray, np.ndarray]:
+    """Two figures ``stat(a, b)`` of the bars ``a:b`` closing in each span ``(start, end]``; ``nan`` for none."""
     lo_idx = np.searchsorted(bars.close_ns, start_ns, side="right")
     hi_idx = np.searchsorted(bars.close_ns, end_ns, side="right")
-    low = np.full(np.shape(start_ns), np.nan)
-    high = np.full(np.shape(start_ns), np.nan)
+    first = np.full(np.shape(start_ns), np.nan)
+    second = np.full(np.shape(start_ns), np.nan)
     for j, (a, b) in enumerate(zip(lo_idx.tolist(), hi_idx.tolist(), strict=True)):
         if b > a:
-            low[j] = bars.low[a:b].min()
-            high[j] = bars.high[a:b].max()
-    return low, high
+            first[j], second[j] = stat(a, b)
+    return first, second
 
 
 def covered_until(bars: BarSeries) -> int:
@@ -111,10 +118,8 @@ def adverse_moves(bars: BarSeries, start_ns: np.ndarray, end_ns: np.ndarray) -> 
 
     Parameters
     ----------
-    bars : BarSeries
-        The bar path.
-    start_ns, end_ns : np.ndarray
-        Shape ``(m,)`` int64 span bounds (UNIX ns).
+    bars, start_ns, end_ns
+        As :func:`extremes_between` (``(m,)`` spans, UNIX ns).
 
     Returns
     -------
@@ -122,12 +127,9 @@ def adverse_moves(bars: BarSeries, start_ns: np.ndarray, end_ns: np.ndarray) -> 
         ``(fall, rise)``, each shape ``(m,)``, fractions of the price (>= 0); ``nan`` where no bar closes in the
         span.
     """
-    lo_idx = np.searchsorted(bars.close_ns, start_ns, side="right")
-    hi_idx = np.searchsorted(bars.close_ns, end_ns, side="right")
-    fall = np.full(np.shape(start_ns), np.nan)
-    rise = np.full(np.shape(start_ns), np.nan)
-    for j, (a, b) in enumerate(zip(lo_idx.tolist(), hi_idx.tolist(), strict=True)):
-        if b > a:
-            fall[j] = float(np.max(1.0 - bars.low[a:b] / np.maximum.accumulate(bars.high[a:b])))
-            rise[j] = float(np.max(bars.high[a:b] / np.minimum.accumulate(bars.low[a:b]) - 1.0))
-    return fall, rise
+    def moves(a: int, b: int) -> tuple[float, float]:
+        low, high = bars.low[a:b], bars.high[a:b]
+        return (float(np.max(1.0 - low / np.maximum.accumulate(high))),
+                float(np.max(high / np.minimum.accumulate(low) - 1.0)))
+
+    return _per_span(bars, start_ns, end_ns, moves)
