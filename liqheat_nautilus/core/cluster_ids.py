@@ -105,8 +105,9 @@ class MapRead:
         -------
         bool
         """
+        # at most 2 × max_clusters_per_side ids: sorted lists compare faster than numpy for so few (once per read)
         return (other is not None and not self.cleared and len(self.ints) == len(other.ints)
-                and np.array_equal(np.sort(self.ints[:, 3]), np.sort(other.ints[:, 3])))
+                and sorted(self.ints[:, 3].tolist()) == sorted(other.ints[:, 3].tolist()))
 
 
 class ClusterIds:
