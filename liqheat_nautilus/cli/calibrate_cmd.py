@@ -15,7 +15,7 @@ from liqheat_nautilus.cli.evaluate_cmd import (
 )
 from liqheat_nautilus.core.profile import ProfileError, dump_profile
 from liqheat_nautilus.evaluation.calibration import DEFAULT_SPACE, CalibrationResult, ParamRange, calibrate
-from liqheat_nautilus.evaluation.runner import EvaluationSettings, judged_windows
+from liqheat_nautilus.evaluation.runner import EvaluationSettings, check_settings, judged_windows
 from liqheat_nautilus.persistence.errors import IngestError
 
 
@@ -153,7 +153,11 @@ def run(args: argparse.Namespace) -> int:
         space = parse_space(args.fit)
         base = parse_params(args.param)
         data = load_data(args)
-        judged = judged_windows(data, EvaluationSettings(warmup_hours=args.warmup_hours))
+        if not 0 <= args.seed < 2**32:
+            raise ValueError(f"--seed must lie in 0 .. 2**32 - 1, was {args.seed}")
+        settings = EvaluationSettings(warmup_hours=args.warmup_hours)
+        check_settings(settings)
+        judged = judged_windows(data, settings)
         with executor_from_args(args) as executor:
             result = calibrate(data, judged, base=base, space=space, folds=args.folds, n_trials=args.trials,
                                seed=args.seed, executor=None if executor.in_process else executor, batch=args.batch,

@@ -161,7 +161,9 @@ def load_data(args: argparse.Namespace) -> EvaluationData:
             source=f"CSV files ({args.bars}, {args.open_interest}, {args.liquidations})",
             taker=read_taker_csv(args.taker_volume) if args.taker_volume else None,
         )
-    if args.windows:
+    if args.windows is not None:
+        if args.windows < 1:
+            raise ValueError(f"--windows must be >= 1, was {args.windows}")
         data = data.head_windows(args.windows)
     return data
 

@@ -1,6 +1,9 @@
 """Parameters of the liquidation-map engine (pure Python; the Nautilus configs map onto it)."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from numbers import Integral, Real
+
+import numpy as np
 
 from liqheat_nautilus.core.brackets import BINANCE_BTCUSDT_BRACKETS, BracketTable
 from liqheat_nautilus.core.leverage import DEFAULT_TIERS, NORMAL_LEVERAGE_GRID, NORMAL_PROFILES, PROFILES
@@ -14,6 +17,21 @@ LEVERAGE_MODELS = ("normal", "tiers")
 SIDE_SPLITS = ("auto", "ratio", "funding", "equal")
 TURNOVER_CLOCKS = ("volume", "time")
 STATUS_RULES = ("path", "swept_share")
+
+
+_TYPE_NAMES = {float: "a number", int: "a whole number", str: "a string", bool: "true or false"}
+
+
+def _is_type(value: object, kind: type) -> bool:
+    """Whether ``value`` fits a scalar field of type ``kind``: ints count as numbers, bools only as bools."""
+    is_bool = isinstance(value, (bool, np.bool_))
+    if is_bool or kind is bool:
+        return is_bool and kind is bool
+    if kind is float:
+        return isinstance(value, Real)
+    if kind is int:
+        return isinstance(value, Integral)
+    return isinstance(value, kind)
 
 
 @dataclass(frozen=True)
@@ -250,7 +268,11 @@ class MapParams:
         return NORMAL_LEVERAGE_GRID if self.leverage_model == "normal" else DEFAULT_TIERS
 
     def __post_init__(self) -> None:
-        """Check every field; raise ``ValueError`` naming the invalid ones."""
+        """Check every field; raise ``ValueError`` naming the invalid ones (wrong types first)."""
+        mistyped = [f"{f.name}={getattr(self, f.name)!r} (expected {_TYPE_NAMES[f.type]})" for f in fields(self)
+                    if f.type in _TYPE_NAMES and not _is_type(getattr(self, f.name), f.type)]
+        if mistyped:
+            raise ValueError(f"invalid liquidation-map parameter type(s): {', '.join(mistyped)}")
         tiers = self.leverage_points()
         named = isinstance(self.leverage_profile, str)
         profiles = (*NORMAL_PROFILES, "dynamic") if self.leverage_model == "normal" else (*PROFILES, "dynamic")

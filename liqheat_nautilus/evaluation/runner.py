@@ -322,7 +322,7 @@ def evaluate_run(data: EvaluationData, params: MapParams, s: EvaluationSettings,
 
 def check_settings(s: EvaluationSettings) -> None:
     """
-    Reject unknown models, leverage profiles and ``extra_params`` fields before anything runs.
+    Reject unknown models, profiles and ``extra_params`` fields, and settings out of range, before anything runs.
 
     Parameters
     ----------
@@ -350,6 +350,24 @@ def check_settings(s: EvaluationSettings) -> None:
         raise ValueError(f"map parameters rejected: {exc}") from None
     if not 0.0 < s.oi_venue_share <= 1.0:
         raise ValueError(f"oi_venue_share must lie in (0, 1], was {s.oi_venue_share}")
+    ranges = {
+        "warmup_hours (hours, >= 0)": [s.warmup_hours] if not 0.0 <= s.warmup_hours < math.inf else [],
+        "touch_hours (hours, > 0)": [h for h in s.touch_hours if not 0.0 < h < math.inf],
+        "bias_hours (hours, > 0)": [h for h in s.bias_hours if not 0.0 < h < math.inf],
+        "top_share (in (0, 1])": [s.top_share] if not 0.0 < s.top_share <= 1.0 else [],
+        "top_k (>= 1)": [s.top_k] if s.top_k < 1 else [],
+        "max_distance_pct (percent, > 0)": [s.max_distance_pct] if not 0.0 < s.max_distance_pct < math.inf else [],
+        "n_boot (>= 0)": [s.n_boot] if s.n_boot < 0 else [],
+    }
+    bad = [f"{name}: {values}" for name, values in ranges.items() if values]
+    if bad:
+        raise ValueError(f"invalid evaluation setting(s): {'; '.join(bad)}")
+    if s.holdout_start:
+        try:
+            np.datetime64(s.holdout_start.rstrip("Z"), "ns")
+        except ValueError:
+            raise ValueError(f"holdout_start must be a UTC date or time like 2025-12-01 or 2025-12-01T08:00, was "
+                             f"{s.holdout_start!r}") from None
 
 
 def _iso(ns: int) -> str:

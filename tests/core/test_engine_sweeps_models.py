@@ -219,6 +219,18 @@ def test_params_reject_levels_on_the_wrong_side_of_entry():
     assert math.isfinite(MapParams().mmr)
 
 
+def test_params_name_fields_of_the_wrong_type():
+    # a profile file or --param value of the wrong kind is named with what was expected (was a TypeError from a
+    # comparison, naming nothing)
+    for field, value, expected in (("leverage_mean", "abc", "a number"), ("n_bins", 10.5, "a whole number"),
+                                   ("n_bins", True, "a whole number"), ("turnover_floor", 1, "true or false"),
+                                   ("model", 3, "a string")):
+        with pytest.raises(ValueError, match=rf"type\(s\): {field}=.* \(expected {expected}\)"):
+            MapParams(**{field: value})
+    # ints are numbers, and numpy's scalars count as their Python kinds
+    assert MapParams(half_life_hours=24, n_bins=np.int64(500), turnover_floor=np.bool_(False)).n_bins == 500
+
+
 def test_relative_bin_width_and_absolute_bin_size():
     e = LiquidationMapEngine(MapParams(bin_bps=10.0))
     e.update_bar(2000.0, 2000.0, 2000.0, 1.0, 1)

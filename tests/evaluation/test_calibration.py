@@ -140,3 +140,18 @@ def test_calibrate_cli_writes_a_profile_the_engine_loads(tmp_path, synthetic_set
                                      str(tmp_path / "liq.csv"), "--fit", "leverage_mean=60:5", "--out", str(out)])
     assert bad.func(bad) == 1
     assert "--fit expects" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--warmup-hours", "-1"], "warmup_hours (hours, >= 0): [-1.0]"),
+    (["--seed", "-1"], "--seed must lie in 0 .. 2**32 - 1, was -1"),
+    (["--windows", "0"], "--windows must be >= 1, was 0"),
+])
+def test_bad_calibrate_options_stop_before_fitting(argv, message, tmp_path, capsys):
+    # on the shipped set; each used to fit and write a profile (rc 0) or fail with a library message
+    from liqheat_nautilus.cli import build_parser
+
+    out = tmp_path / "p.toml"
+    args = build_parser().parse_args(["calibrate", *argv, "--trials", "1", "--folds", "2", "--out", str(out)])
+    assert args.func(args) == 1
+    assert message in capsys.readouterr().err and not out.exists()

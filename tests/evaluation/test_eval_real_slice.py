@@ -215,3 +215,20 @@ def test_a_later_coinglass_folder_gets_no_repeated_holdout(tmp_path):
     assert evaluate_main(["--data-dir", str(SHIPPED), "--no-grid", "--windows", "200", "--bootstrap", "10",
                           "--json", str(tmp_path / "s.json")]) == 0
     assert json.loads((tmp_path / "s.json").read_text())["settings"]["holdout_start"] == "2025-12-01"
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--windows", "0"], "--windows must be >= 1, was 0"),
+    (["--warmup-hours", "-1"], "warmup_hours (hours, >= 0): [-1.0]"),
+    (["--touch-hours", "24", "0"], "touch_hours (hours, > 0): [0.0]"),
+    (["--bias-hours", "nan"], "bias_hours (hours, > 0): [nan]"),
+    (["--top-k", "0"], "top_k (>= 1): [0]"),
+    (["--holdout-start", "notadate"], "holdout_start must be a UTC date or time"),
+    (["--param", "leverage_mean=abc"], "leverage_mean='abc' (expected a number)"),
+])
+def test_bad_settings_stop_before_any_replay_with_a_named_message(argv, message, capsys):
+    # each used to run (rc 0: --windows 0 judged everything, --touch-hours 0 printed a traceback per configuration)
+    # or fail naming nothing
+    assert evaluate_main([*argv, "--no-grid"]) == 1
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err and "evaluating" not in err
