@@ -66,6 +66,8 @@ def _run(args: argparse.Namespace) -> int:
     from liqheat_nautilus.backtest import format_summary, run_all, run_backtest
 
     try:
+        if args.config_dir and not args.all:
+            raise ValueError("--config-dir goes with --all; for one backtest file use --config")
         log_level = validation.log_level(args.log_level)
         results_dir = None if args.no_reports else validation.output_dir(
             args.results_dir or project_root() / "results", "--results-dir")

@@ -89,6 +89,13 @@ def test_bad_log_level_is_refused_before_nautilus_sees_it(okx_catalog):
     assert proc.returncode == 2  # a usage error
 
 
+def test_config_dir_without_all_is_refused(okx_catalog):
+    # was ignored: the default file ran from config/ and the run exited 0
+    proc = run_cli("--config-dir", str(config_dir() / "coinglass"), "--catalog", str(okx_catalog), "--no-reports")
+    assert_clean_failure(proc, "--config-dir goes with --all", "--config")
+    assert proc.returncode == 2
+
+
 @pytest.mark.parametrize("option", ["--out", "--results-dir"])
 def test_results_folder_that_is_a_file_is_refused(option, okx_catalog, tmp_path):
     blocker = tmp_path / "results.txt"
