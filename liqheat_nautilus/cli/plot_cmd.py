@@ -3,8 +3,12 @@
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from liqheat_nautilus.core.units import NS_PER_HOUR, NS_PER_MINUTE
+
+if TYPE_CHECKING:
+    from liqheat_nautilus.core import MapParams
 
 DEFAULT_INSTRUMENT = "SOL-USDT-SWAP.OKX"
 
@@ -33,6 +37,9 @@ def register(subparsers) -> None:
         p.add_argument("--mmr", type=float, default=0.005, help="maintenance margin rate (default 0.005)")
         p.add_argument("--bin-bps", type=float, default=10.0, help="bin width in bps of the first price (default 10)")
         p.add_argument("--n-bins", type=int, default=1000, help="bins of the map grid (default 1000)")
+        p.add_argument("--profile-file", type=Path, default=None, metavar="FILE",
+                       help="map profile file (TOML, e.g. from `liqheat calibrate`); its fields replace the options "
+                            "above, as in the actor's map_profile")
         p.add_argument("--snapshot-minutes", type=int, default=60,
                        help="snapshot interval of the heatmap history in minutes (default 60, as the actor)")
         if name == "map":
@@ -136,6 +143,42 @@ def choose_instrument(catalog: Path, requested: str | None) -> tuple[str, int, i
     return requested, spans[requested][0], spans[requested][1]
 
 
+def plot_params(args: argparse.Namespace, catalog: Path, instrument_id: str) -> "MapParams":
+    """
+    Return the engine parameters of a chart: the options, then the ``--profile-file`` fields, for the instrument.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed ``plot map`` / ``plot heatmap`` arguments.
+    catalog : Path
+        The catalog; its definition of the instrument says whether the contract is inverse (coin-margined), so the
+        liquidation prices use the inverse formulas as the actor does (``LiquidationMapActorConfig.map_params``).
+    instrument_id : str
+        The instrument charted.
+
+    Returns
+    -------
+    MapParams
+
+    Raises
+    ------
+    ValueError
+        If the profile file cannot be read or holds a bad field (``ProfileError``, naming file and field), or a
+        value is out of range.
+    """
+    from liqheat_nautilus.adapters.common.providers import catalog_instruments
+    from liqheat_nautilus.core import MapParams
+    from liqheat_nautilus.core.profile import load_profile
+
+    fields: dict = {"model": args.model, "leverage_profile": args.leverage_profile, "mmr": args.mmr,
+                    "bin_bps": args.bin_bps, "n_bins": args.n_bins}
+    if args.profile_file is not None:
+        fields.update(load_profile(args.profile_file))
+    definition = catalog_instruments(catalog).get(instrument_id)
+    return MapParams(**fields, inverse=bool(definition is not None and definition.is_inverse))
+
+
 def _run(args: argparse.Namespace) -> int:
     import numpy as np
     import pandas as pd
@@ -145,7 +188,6 @@ def _run(args: argparse.Namespace) -> int:
     from liqheat_nautilus.charts.heatmap import heatmap_figure
     from liqheat_nautilus.charts.liquidation_map import MapView, liquidation_map_figure
     from liqheat_nautilus.charts.output import write_figure
-    from liqheat_nautilus.core import MapParams
     from liqheat_nautilus.paths import project_root
     from liqheat_nautilus.persistence.reader import read_market_series
     from liqheat_nautilus.replay import parse_time, replay_engine
@@ -157,10 +199,9 @@ def _run(args: argparse.Namespace) -> int:
         at_ns = parse_time(args.at)
         check_options(args)
         out = validation.output_dir(args.out or project_root() / "results" / "charts", "--out")
-        params = MapParams(model=args.model, leverage_profile=args.leverage_profile, mmr=args.mmr,
-                           bin_bps=args.bin_bps, n_bins=args.n_bins)
         catalog = _catalog(args)
         instrument, first_ns, last_ns = choose_instrument(catalog, args.instrument)
+        params = plot_params(args, catalog, instrument)
         if at_ns is not None and not first_ns <= at_ns <= last_ns:
             span = " -> ".join(str(pd.Timestamp(t, unit="ns", tz="UTC")) for t in (first_ns, last_ns))
             raise ValueError(f"--at {args.at} is outside the data: the bars of {instrument} span {span}")
@@ -182,7 +223,7 @@ def _run(args: argparse.Namespace) -> int:
         for fmt in ("html", "png"):  # the page first: it is written even when Chromium is missing
             if fmt in formats:
                 print(write_figure(fig, out, name, (fmt,)).paths()[0], flush=True)
-    except (FileNotFoundError, ValueError, OSError, BrowserError) as exc:
+    except (FileNotFoundError, ValueError, OSError, BrowserError) as exc:  # ProfileError is a ValueError
         print(f"plot failed: {exc}", file=sys.stderr)
         return 1
     return 0

@@ -286,6 +286,7 @@ class MapStore:
         self.custom_profiles = dict(profiles or {})
         self.max_replays = max(1, int(max_replays))
         self._series: dict[str, MarketSeries] = {}
+        self._inverse: dict[str, bool] | None = None
         self._replays: OrderedDict[tuple[str, str, str], ServedReplay] = OrderedDict()
         self._lock = threading.Lock()
         self._series_locks: dict[str, threading.Lock] = {}
@@ -409,7 +410,7 @@ class MapStore:
             if replay is not None:
                 self._replays.move_to_end(key)
                 return replay
-        params = self.params(model, profile)
+        params = dataclasses.replace(self.params(model, profile), inverse=self._is_inverse(instrument_id))
         series = self.series(instrument_id)
         with self._lock:
             replay = self._replays.get(key)
@@ -420,6 +421,14 @@ class MapStore:
                 while len(self._replays) > self.max_replays:
                     self._replays.popitem(last=False)
             return replay
+
+    def _is_inverse(self, instrument_id: str) -> bool:
+        """Whether the catalog defines the instrument as an inverse (coin-margined) contract (as the actor asks)."""
+        if self._inverse is None:
+            from liqheat_nautilus.adapters.common.providers import catalog_instruments
+
+            self._inverse = {iid: bool(i.is_inverse) for iid, i in catalog_instruments(self.catalog).items()}
+        return self._inverse.get(instrument_id, False)
 
     def existing(self, instrument_id: str, model: str, profile: str) -> ServedReplay | None:
         """

@@ -44,3 +44,47 @@ def test_page_is_still_written_when_chromium_cannot_run(okx_catalog, tmp_path, c
     assert code == 1
     assert captured.out.split() == [str(tmp_path / "m.html")] and (tmp_path / "m.html").is_file()
     assert "cannot run Chromium" in captured.err and not (tmp_path / "m.png").exists()
+
+
+def _inverse_catalog(tmp_path) -> tuple[Path, str]:
+    """A catalog holding only a SYNTHETIC inverse perpetual definition (BTCUSD_PERP-like, 100 USD a contract)."""
+    from nautilus_trader.persistence.catalog import ParquetDataCatalog
+
+    from liqheat_nautilus.adapters.common.instruments import PerpetualSpec, make_perpetual
+
+    spec = PerpetualSpec("BTCUSD-PERP.BINANCE", "BTCUSD_PERP", "BTC", "USD", "BTC", "0.1", "1", multiplier="100",
+                         is_inverse=True)
+    catalog = tmp_path / "inverse_catalog"
+    ParquetDataCatalog(str(catalog)).write_data([make_perpetual(spec)])
+    return catalog, "BTCUSD-PERP.BINANCE"
+
+
+def test_plot_params_take_the_profile_file_and_the_instruments_inverse_flag(okx_catalog, tmp_path):
+    from liqheat_nautilus.cli import build_parser
+    from liqheat_nautilus.cli.plot_cmd import plot_params
+    from liqheat_nautilus.core.profile import load_profile
+    from liqheat_nautilus.paths import project_root
+    from liqheat_nautilus.serve.maps import MapStore
+
+    profile = project_root() / "config" / "profiles" / "btc_coinglass_calibrated.toml"
+    args = build_parser().parse_args(["plot", "map", "--profile-file", str(profile), "--mmr", "0.004"])
+    params = plot_params(args, okx_catalog, "SOL-USDT-SWAP.OKX")
+    fitted = load_profile(profile)
+    assert params.leverage_mean == fitted["leverage_mean"] and params.leveraged_share == fitted["leveraged_share"]
+    assert params.mmr == 0.004 and params.inverse is False  # an option the profile does not set; a linear swap
+    # an inverse contract gets the inverse formulas, as in the actor (the plot and serve replays were linear)
+    catalog, iid = _inverse_catalog(tmp_path)
+    plain = build_parser().parse_args(["plot", "map"])
+    assert plot_params(plain, catalog, iid).inverse is True
+    assert MapStore(catalog)._is_inverse(iid) is True
+    assert MapStore(okx_catalog)._is_inverse("SOL-USDT-SWAP.OKX") is False
+
+
+def test_plot_reports_a_bad_profile_file(okx_catalog, tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[map]\nleverage_mean = "high"\n')
+    assert main(["plot", "map", "--catalog", str(okx_catalog), "--profile-file", str(bad), "--out",
+                 str(tmp_path / "out"), "--formats", "html"]) == 1
+    err = capsys.readouterr().err
+    assert str(bad) in err and "leverage_mean='high' (expected a number)" in err
+    assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []
