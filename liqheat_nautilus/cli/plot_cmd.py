@@ -160,6 +160,8 @@ def plot_params(args: argparse.Namespace, catalog: Path, instrument_id: str) -> 
     Returns
     -------
     MapParams
+        The options, then the profile file's fields over them, and ``inverse`` from the catalog (linear when the
+        catalog holds no definition of the instrument).
 
     Raises
     ------
