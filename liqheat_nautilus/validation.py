@@ -122,6 +122,33 @@ def output_dir(path: str | Path, option: str) -> Path:
     return path
 
 
+def output_file(path: str | Path, option: str) -> Path:
+    """
+    Check, before any work, that a file can be written at a path (its missing folders are created on writing).
+
+    Parameters
+    ----------
+    path : str or Path
+        The file.
+    option : str
+        The option or field to name in the error (e.g. ``"--out"``).
+
+    Returns
+    -------
+    Path
+
+    Raises
+    ------
+    ValueError
+        If the path is an existing folder, or one of its parents exists and is not a folder.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"{option} {path} is a folder, not a file: give a file name")
+    output_dir(path.parent, f"{option} {path}: folder")
+    return path
+
+
 def utc_time(value: str, field: str) -> int | None:
     """
     Parse an ISO-8601 time (naive = UTC; ``""`` = unbounded) with :func:`liqheat_nautilus.replay.parse_time`.

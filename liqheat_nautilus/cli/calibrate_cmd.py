@@ -17,6 +17,7 @@ from liqheat_nautilus.core.profile import ProfileError, dump_profile
 from liqheat_nautilus.evaluation.calibration import DEFAULT_SPACE, CalibrationResult, ParamRange, calibrate
 from liqheat_nautilus.evaluation.runner import EvaluationSettings, check_settings, judged_windows
 from liqheat_nautilus.persistence.errors import IngestError
+from liqheat_nautilus.validation import output_file
 
 
 def register(subparsers) -> None:
@@ -150,6 +151,9 @@ def run(args: argparse.Namespace) -> int:
     from liqheat_nautilus.sweep.executor import ExecutorError
 
     try:
+        output_file(args.out, "--out")
+        if args.json not in (None, "-"):
+            output_file(args.json, "--json")
         space = parse_space(args.fit)
         base = parse_params(args.param)
         data = load_data(args)
@@ -192,6 +196,7 @@ def run(args: argparse.Namespace) -> int:
         if args.json == "-":
             print(text)
         else:
+            Path(args.json).parent.mkdir(parents=True, exist_ok=True)
             Path(args.json).write_text(text + "\n", encoding="utf-8")
     return 0
 

@@ -22,6 +22,7 @@ from liqheat_nautilus.evaluation.runner import EvaluationSettings, all_models, a
 from liqheat_nautilus.evaluation.series import EvaluationData, Observations
 from liqheat_nautilus.paths import project_root
 from liqheat_nautilus.persistence.errors import IngestError
+from liqheat_nautilus.validation import output_file
 
 if TYPE_CHECKING:  # imported when used: Ray is loaded only by the commands that run tasks
     from liqheat_nautilus.sweep.executor import Executor
@@ -300,6 +301,8 @@ def run(args: argparse.Namespace) -> int:
     from liqheat_nautilus.sweep.executor import ExecutorError
 
     try:
+        if args.json not in (None, "-"):
+            output_file(args.json, "--json")
         data = load_data(args)
         data = dataclasses.replace(data, notes=data.notes + out_of_sample_note(data))
         settings = settings_from_args(args, data)
@@ -314,6 +317,7 @@ def run(args: argparse.Namespace) -> int:
         if args.json == "-":
             print(text)
         else:
+            Path(args.json).parent.mkdir(parents=True, exist_ok=True)
             Path(args.json).write_text(text + "\n", encoding="utf-8")
             print(f"wrote {args.json}", file=sys.stderr)
     elif args.markdown:

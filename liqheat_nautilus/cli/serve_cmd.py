@@ -4,6 +4,9 @@ import argparse
 import sys
 from pathlib import Path
 
+#: uvicorn's log level names (``uvicorn.config.LOG_LEVELS``; not imported here to keep ``liqheat --help`` fast).
+UVICORN_LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
+
 
 def register(subparsers) -> None:
     """Add ``serve`` to the ``liqheat`` subparsers (an ``argparse._SubParsersAction``)."""
@@ -40,7 +43,8 @@ def register(subparsers) -> None:
                              "this many seconds (default 60; 0: never)")
     parser.add_argument("--no-warm-up", action="store_true",
                         help="do not replay the default map of each instrument at start")
-    parser.add_argument("--log-level", default="warning", help="uvicorn log level (default warning)")
+    parser.add_argument("--log-level", default="warning", type=str.lower, choices=UVICORN_LOG_LEVELS,
+                        help="uvicorn log level: %(choices)s (default warning)")
     parser.set_defaults(func=_run)
 
 
@@ -77,6 +81,8 @@ def build_source(args: argparse.Namespace):
 
     if not 1 <= args.port <= 65535:
         raise ValueError(f"--port must be in 1..65535, was {args.port}")
+    if not args.refresh_secs >= 0.0:
+        raise ValueError(f"--refresh-secs must be a number >= 0 (0: never), was {args.refresh_secs}")
     if args.snapshot_minutes < 1:
         raise ValueError(f"--snapshot-minutes must be >= 1, was {args.snapshot_minutes}")
     if args.live:

@@ -55,6 +55,7 @@ def _run(args: argparse.Namespace) -> int:
     from liqheat_nautilus.sweep.backtest_cell import STAT_FIELDS
     from liqheat_nautilus.sweep.executor import DEFAULT_MAX_RETRIES
     from liqheat_nautilus.sweep.runner import default_out_dir
+    from liqheat_nautilus.validation import output_dir
 
     try:
         grid = load_grid(args.grid)
@@ -62,7 +63,11 @@ def _run(args: argparse.Namespace) -> int:
             raise ValueError(f"--sort-by: {args.sort_by!r} is not a statistic; valid: {', '.join(STAT_FIELDS)}")
         if args.workers is not None and args.workers < 1:
             raise ValueError(f"--workers must be >= 1, got {args.workers}")
-        out = args.out or default_out_dir(grid)
+        if args.top < 1:
+            raise ValueError(f"--top must be >= 1, got {args.top}")
+        if args.retries is not None and args.retries < 0:
+            raise ValueError(f"--retries must be >= 0, got {args.retries}")
+        out = output_dir(args.out or default_out_dir(grid), "--out")
         if args.dry_run:
             cells = expand(grid, args.grid)
             for c in cells:

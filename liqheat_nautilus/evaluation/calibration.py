@@ -290,7 +290,7 @@ def calibrate(data: EvaluationData, judged: np.ndarray, base: dict | None = None
     known = set(MapParams.__dataclass_fields__)
     unknown = sorted(set(space) - known)
     if unknown:
-        raise ValueError(f"calibrate: {unknown} are not MapParams fields")
+        raise ValueError(f"calibrate: {unknown} are not MapParams fields; valid: {sorted(known)}")
     idx = np.flatnonzero(judged)
     if idx.size < 2 * (folds + 1):
         raise ValueError(f"calibrate: {idx.size} judged windows are too few for {folds} folds")

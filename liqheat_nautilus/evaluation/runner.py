@@ -320,6 +320,10 @@ def evaluate_run(data: EvaluationData, params: MapParams, s: EvaluationSettings,
                      seed_lookback_hours=params.seed_lookback_hours)
 
 
+#: Largest warm-up/touch/bias horizon, hours (~114 years): nanosecond times overflow int64 far beyond it.
+MAX_HOURS = 1e6
+
+
 def check_settings(s: EvaluationSettings) -> None:
     """
     Reject unknown models, profiles and ``extra_params`` fields, and settings out of range, before anything runs.
@@ -358,6 +362,9 @@ def check_settings(s: EvaluationSettings) -> None:
         "top_k (>= 1)": [s.top_k] if s.top_k < 1 else [],
         "max_distance_pct (percent, > 0)": [s.max_distance_pct] if not 0.0 < s.max_distance_pct < math.inf else [],
         "n_boot (>= 0)": [s.n_boot] if s.n_boot < 0 else [],
+        **{f"{name} (hours, at most {MAX_HOURS:.0f})": [h for h in hours if math.isfinite(h) and h > MAX_HOURS]
+           for name, hours in (("warmup_hours", [s.warmup_hours]), ("touch_hours", s.touch_hours),
+                               ("bias_hours", s.bias_hours))},
     }
     bad = [f"{name}: {values}" for name, values in ranges.items() if values]
     if bad:

@@ -1,0 +1,90 @@
+"""Bad options that used to end in a traceback, after the work, or were silently accepted: each now stops first.
+
+Every case runs in this process on data shipped in the repository (the Coinglass set, the sweep grid's files);
+none of them gets as far as a replay, a fit, a Ray start or a server.
+"""
+
+import pytest
+
+from tests.cli_run import ROOT, assert_clean_failure, call_liqheat
+
+GRID = ROOT / "config" / "grids" / "liquidation_hunt_grid.toml"
+
+
+@pytest.mark.parametrize(("argv", "expected"), [
+    # used to raise OverflowError (traceback) while turning the hours into int64 nanoseconds
+    (["evaluate", "--warmup-hours", "1e9"], "warmup_hours (hours, at most 1000000): [1000000000.0]"),
+    (["evaluate", "--touch-hours", "24", "1e12"], "touch_hours (hours, at most 1000000): [1000000000000.0]"),
+    (["evaluate", "--bias-hours", "1e300"], "bias_hours (hours, at most 1000000)"),
+    (["calibrate", "--warmup-hours", "1e9", "--trials", "1", "--folds", "2"], "warmup_hours (hours, at most"),
+])
+def test_huge_hours_are_refused_by_name(argv, expected, capsys, tmp_path):
+    extra = ["--out", str(tmp_path / "p.toml")] if argv[0] == "calibrate" else ["--no-grid"]
+    proc = call_liqheat(capsys, *argv, *extra)
+    assert_clean_failure(proc, expected)
+    assert not (tmp_path / "p.toml").exists()
+
+
+def test_evaluate_json_into_a_folder_stops_before_evaluating(capsys, tmp_path):
+    # used to evaluate everything, then die with IsADirectoryError (traceback), losing the report
+    proc = call_liqheat(capsys, "evaluate", "--no-grid", "--json", str(tmp_path))
+    assert_clean_failure(proc, f"--json {tmp_path} is a folder, not a file")
+    assert "evaluating" not in proc.stderr
+
+
+def test_evaluate_json_creates_missing_folders(capsys, tmp_path):
+    # used to evaluate everything, then die with FileNotFoundError (traceback)
+    out = tmp_path / "new" / "sub" / "r.json"
+    proc = call_liqheat(capsys, "evaluate", "--no-grid", "--windows", "40", "--bootstrap", "0", "--json", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert out.is_file()
+
+
+@pytest.mark.parametrize("option", ["--out", "--json"])
+def test_calibrate_output_into_a_folder_stops_before_fitting(option, capsys, tmp_path):
+    # --out: used to fit every fold and only then fail ("[Errno 21] Is a directory"), losing the fit;
+    # --json: used to write the profile, then die with IsADirectoryError (traceback); a later --out wins over the first
+    argv = ["calibrate", "--trials", "1", "--folds", "2", "--out", str(tmp_path / "p.toml"), option, str(tmp_path)]
+    proc = call_liqheat(capsys, *argv)
+    assert_clean_failure(proc, f"{option} {tmp_path} is a folder, not a file")
+    assert not (tmp_path / "p.toml").exists()
+
+
+def test_calibrate_unknown_fit_field_lists_the_valid_ones(capsys, tmp_path):
+    proc = call_liqheat(capsys, "calibrate", "--fit", "foo=1:2", "--trials", "1", "--folds", "2",
+                        "--out", str(tmp_path / "p.toml"))
+    assert_clean_failure(proc, "['foo'] are not MapParams fields; valid: [", "'leverage_mean'")
+
+
+@pytest.mark.parametrize(("argv", "expected"), [
+    (["--top", "-1"], "--top must be >= 1, got -1"),  # used to print the table minus its last row
+    (["--top", "0"], "--top must be >= 1, got 0"),  # used to print an empty table
+    (["--retries", "-1"], "--retries must be >= 0, got -1"),  # Ray reads -1 as "retry forever"
+])
+def test_sweep_bad_numbers_are_refused(argv, expected, capsys, tmp_path):
+    proc = call_liqheat(capsys, "sweep", "--grid", str(GRID), "--dry-run", "--out", str(tmp_path / "s"), *argv)
+    assert_clean_failure(proc, expected)
+
+
+def test_sweep_out_that_is_a_file_is_refused(capsys, tmp_path):
+    # used to be listed as the output folder (rc 0) and fail only when the cells wrote into it
+    afile = tmp_path / "f"
+    afile.write_text("x")
+    proc = call_liqheat(capsys, "sweep", "--grid", str(GRID), "--dry-run", "--out", str(afile))
+    assert_clean_failure(proc, f"--out {afile} is a file, not a folder")
+
+
+def test_serve_bad_log_level_lists_the_choices(capsys):
+    # used to print the URL, then die in uvicorn with KeyError: 'loud' (traceback)
+    with pytest.raises(SystemExit) as exc:
+        call_liqheat(capsys, "serve", "--log-level", "LOUD", "--no-warm-up")
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "invalid choice: 'loud'" in err and "'warning'" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("value", ["-1", "nan"])
+def test_serve_bad_refresh_secs_is_refused(value, capsys, tmp_path):
+    # used to be read as 0 (never refresh) and serve
+    proc = call_liqheat(capsys, "serve", "--catalog", str(tmp_path), "--refresh-secs", value, "--no-warm-up")
+    assert_clean_failure(proc, "--refresh-secs must be a number >= 0 (0: never)")
