@@ -88,3 +88,35 @@ def test_serve_bad_refresh_secs_is_refused(value, capsys, tmp_path):
     # used to be read as 0 (never refresh) and serve
     proc = call_liqheat(capsys, "serve", "--catalog", str(tmp_path), "--refresh-secs", value, "--no-warm-up")
     assert_clean_failure(proc, "--refresh-secs must be a number >= 0 (0: never)")
+
+
+def _coinglass_csvs(tmp_path):
+    import pandas as pd
+
+    src = ROOT / "catalog" / "coinglass_btc_4h"
+    oi = pd.read_csv(src / "coinglass_oi_4h.csv")
+    oi[["timestamp"]].assign(oi_usd=oi["close"]).to_csv(tmp_path / "oi.csv", index=False)
+    return {"--bars": src / "binance_btcusdt_1h.csv", "--open-interest": tmp_path / "oi.csv",
+            "--liquidations": src / "coinglass_liquidation_4h.csv"}
+
+
+def _csv_argv(files):
+    return ["evaluate", "--dataset", "csv", "--no-grid", *[str(x) for kv in files.items() for x in kv]]
+
+
+def test_csv_nan_cell_is_named_without_numpy_repr(capsys, tmp_path):
+    # used to print "not a finite number: np.float64(nan)"
+    files = _coinglass_csvs(tmp_path)
+    lines = (tmp_path / "oi.csv").read_text().splitlines()
+    lines[4] = lines[4].split(",")[0] + ",nan"
+    (tmp_path / "oi.csv").write_text("\n".join(lines) + "\n")
+    proc = call_liqheat(capsys, *_csv_argv(files))
+    line = assert_clean_failure(proc, "oi.csv: line 5: field 'oi_usd': not a finite number: nan")
+    assert "np.float64" not in line
+
+
+def test_csv_option_given_a_folder_says_so(capsys, tmp_path):
+    # used to say "file not found" for a folder that exists
+    files = {**_coinglass_csvs(tmp_path), "--bars": tmp_path}
+    proc = call_liqheat(capsys, *_csv_argv(files))
+    assert_clean_failure(proc, f"{tmp_path}: is a folder, not a CSV file")

@@ -54,7 +54,7 @@ def read_csv(path: str | Path, columns: list[str]) -> pd.DataFrame:
     """
     path = Path(path)
     if not path.is_file():
-        raise IngestError(path, "file not found")
+        raise IngestError(path, "is a folder, not a CSV file" if path.is_dir() else "file not found")
     try:
         df = pd.read_csv(path)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:

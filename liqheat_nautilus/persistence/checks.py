@@ -43,8 +43,9 @@ def to_numeric(df: pd.DataFrame, columns: list[str], path: str | Path, header_li
         bad = ~np.isfinite(values.to_numpy(dtype=np.float64, na_value=np.nan))
         if bad.any():
             pos = int(np.flatnonzero(bad)[0])
-            raise IngestError(path, f"not a finite number: {df[column].iloc[pos]!r}", line_of(pos, header_lines),
-                              column)
+            value = df[column].iloc[pos]
+            value = value.item() if isinstance(value, np.generic) else value  # nan, not np.float64(nan)
+            raise IngestError(path, f"not a finite number: {value!r}", line_of(pos, header_lines), column)
         df[column] = values.astype(np.float64)
 
 
