@@ -128,19 +128,18 @@ def output_file(path: str | Path, option: str) -> Path:
 
     Parameters
     ----------
-    path : str or Path
-        The file.
-    option : str
-        The option or field to name in the error (e.g. ``"--out"``).
+    path, option
+        The file, and the option to name, as :func:`output_dir` takes a folder (e.g. ``"--out"``, ``"--json"``).
 
     Returns
     -------
     Path
+        ``path`` as a ``Path``.
 
     Raises
     ------
     ValueError
-        If the path is an existing folder, or one of its parents exists and is not a folder.
+        If the path is an existing folder, or one of its parents exists and is not a folder (:func:`output_dir`).
     """
     path = Path(path)
     if path.is_dir():
