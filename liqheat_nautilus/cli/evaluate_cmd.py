@@ -18,7 +18,13 @@ from liqheat_nautilus.evaluation.csv_inputs import (
     read_taker_csv,
 )
 from liqheat_nautilus.evaluation.report import print_report, render_markdown, report_to_json
-from liqheat_nautilus.evaluation.runner import EvaluationSettings, all_models, all_profiles, run_evaluation
+from liqheat_nautilus.evaluation.runner import (
+    EvaluationSettings,
+    all_models,
+    all_profiles,
+    run_evaluation,
+    utc_ns,
+)
 from liqheat_nautilus.evaluation.series import EvaluationData, Observations
 from liqheat_nautilus.paths import project_root
 from liqheat_nautilus.persistence.errors import IngestError
@@ -218,7 +224,7 @@ def settings_from_args(args: argparse.Namespace, data: EvaluationData | None = N
     EvaluationSettings
     """
     shipped = _is_shipped(args)
-    if shipped and data is not None and not np.any(data.liquidations.start_ns < _ns(HOLDOUT_START)):
+    if shipped and data is not None and not np.any(data.liquidations.start_ns < utc_ns(HOLDOUT_START, "HOLDOUT_START")):
         shipped = False  # a later Coinglass folder: every window is past the holdout start
     profiles = [str(f) for f in args.profile_file]
     shipped_profile = project_root() / SHIPPED_PROFILE
@@ -244,10 +250,6 @@ def settings_from_args(args: argparse.Namespace, data: EvaluationData | None = N
     )
 
 
-def _ns(date: str) -> int:
-    return int(np.datetime64(date, "ns").astype(np.int64))
-
-
 def out_of_sample_note(data: EvaluationData) -> tuple[str, ...]:
     """
     Return a note counting the windows that start after the shipped Coinglass set (none: no note).
@@ -265,7 +267,7 @@ def out_of_sample_note(data: EvaluationData) -> tuple[str, ...]:
         One note, or none.
     """
     starts = data.liquidations.start_ns
-    later = int(np.count_nonzero(starts >= _ns(SHIPPED_END)))
+    later = int(np.count_nonzero(starts >= utc_ns(SHIPPED_END, "SHIPPED_END")))
     if not later:
         return ()
     return (f"{later} of the {starts.size} windows start on or after {SHIPPED_END}, after the whole shipped Coinglass "

@@ -223,8 +223,7 @@ def _context(data: EvaluationData, s: EvaluationSettings) -> _Context:
     judged = warm & np.isfinite(base_abs) & np.isfinite(exc_long) & np.isfinite(exc_short) & np.isfinite(fall)
     holdout = np.zeros(len(w), dtype=bool)
     if s.holdout_start:
-        start = np.datetime64(s.holdout_start.rstrip("Z"), "ns").astype(np.int64)
-        holdout = judged & (w.start_ns >= start)
+        holdout = judged & (w.start_ns >= utc_ns(s.holdout_start, "holdout_start"))
     t = w.end_ns
     price = close_at(data.bars, t)
     last = covered_until(data.bars)
@@ -370,11 +369,40 @@ def check_settings(s: EvaluationSettings) -> None:
     if bad:
         raise ValueError(f"invalid evaluation setting(s): {'; '.join(bad)}")
     if s.holdout_start:
-        try:
-            np.datetime64(s.holdout_start.rstrip("Z"), "ns")
-        except ValueError:
-            raise ValueError(f"holdout_start must be a UTC date or time like 2025-12-01 or 2025-12-01T08:00, was "
-                             f"{s.holdout_start!r}") from None
+        utc_ns(s.holdout_start, "holdout_start")
+
+
+def utc_ns(text: str, field: str) -> int:
+    """
+    Return a date or time of the evaluation (e.g. ``holdout_start``; naive = UTC) in UNIX nanoseconds.
+
+    Parameters
+    ----------
+    text : str
+        ISO-8601, e.g. ``"2025-12-01"`` or ``"2025-12-01T08:00Z"`` (:func:`liqheat_nautilus.replay.parse_time`).
+    field : str
+        The setting to name in the error.
+
+    Returns
+    -------
+    int
+        UNIX ns.
+
+    Raises
+    ------
+    ValueError
+        If the text is not a time (the message names ``field`` and shows the form).
+    """
+    from liqheat_nautilus.replay import parse_time
+
+    try:
+        ns = parse_time(text)
+    except ValueError:
+        ns = None
+    if ns is None:
+        raise ValueError(f"{field} must be a UTC date or time like 2025-12-01 or 2025-12-01T08:00, was "
+                         f"{text!r}") from None
+    return ns
 
 
 def _iso(ns: int) -> str:
