@@ -32,7 +32,9 @@ def register(subparsers) -> None:
     p.add_argument("--top", type=int, default=20, help="rows of the printed table (default %(default)s)")
     p.add_argument("--retries", type=int, default=None,
                    help="times Ray re-runs a cell whose worker process died (default 3)")
-    p.add_argument("--dry-run", action="store_true", help="list the cells (and which are finished), run nothing")
+    p.add_argument("--dry-run", action="store_true",
+                   help="list the cells (finished, or to run) and check each one's catalog covers its instrument and "
+                        "period; run nothing (exit 1 when a cell cannot run)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
@@ -48,6 +50,21 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("sweep interrupted before any cell ran", file=sys.stderr)
         return EXIT_INTERRUPTED
+
+
+def _dry_run(cells: list, out: Path) -> int:
+    """List the cells (finished, to run, or why the catalog cannot feed one); 1 when a cell cannot run."""
+    from liqheat_nautilus.sweep.backtest_cell import cell_problem
+
+    bad = 0
+    for c in cells:
+        done = (out / "cells" / c.key / "result.json").is_file()
+        problem = "" if done else cell_problem(c.spec)
+        bad += bool(problem)
+        state = "finished" if done else "CANNOT RUN" if problem else "to run  "
+        print(f"{c.index:>4d}  {c.key}  {state}  {c.label}" + (f"\n        {problem}" if problem else ""))
+    print(f"{len(cells)} cells; output folder {out}" + (f"; {bad} cannot run (see above)" if bad else ""))
+    return 1 if bad else 0
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -69,12 +86,7 @@ def _run(args: argparse.Namespace) -> int:
             raise ValueError(f"--retries must be >= 0, got {args.retries}")
         out = output_dir(args.out or default_out_dir(grid), "--out")
         if args.dry_run:
-            cells = expand(grid, args.grid)
-            for c in cells:
-                done = (out / "cells" / c.key / "result.json").is_file()
-                print(f"{c.index:>4d}  {c.key}  {'finished' if done else 'to run  '}  {c.label}")
-            print(f"{len(cells)} cells; output folder {out}")
-            return 0
+            return _dry_run(expand(grid, args.grid), out)
         retries = DEFAULT_MAX_RETRIES if args.retries is None else args.retries
         with Executor(workers=args.workers, address=args.address, max_retries=retries) as executor:
             report = run_sweep(grid, executor, out, grid_path=args.grid, progress=not args.no_progress)

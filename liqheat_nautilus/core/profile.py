@@ -12,7 +12,8 @@ path::
     [calibration]               # free-form description; not read by the engine
     fitted_on = "2025-10-07T16:00Z .. 2026-01-04T16:00Z (537 windows)"
 
-Unknown sections and unknown ``[map]`` field names are rejected with the file and the name, never ignored.
+Unknown sections and unknown ``[map]`` field names are rejected with the file and the name, never ignored; so is a
+file without any ``[map]`` field (it would run the defaults under the profile's name).
 """
 
 import dataclasses
@@ -66,7 +67,8 @@ def load_profile(path: str | Path) -> dict[str, Any]:
     Raises
     ------
     ProfileError
-        If the file is missing or not TOML, holds an unknown section or field, or a value MapParams rejects.
+        If the file is missing or not TOML, has no ``[map]`` field, holds an unknown section or field, or a value
+        MapParams rejects.
     """
     path = Path(path)
     try:
@@ -79,6 +81,8 @@ def load_profile(path: str | Path) -> dict[str, Any]:
         profile = msgspec.convert(raw, MapProfile)
     except msgspec.ValidationError as exc:
         raise ProfileError(f"{path}: {exc} (sections: [map], [calibration])") from None
+    if not profile.map:  # an empty or misplaced file would silently run the defaults
+        raise ProfileError(f"{path}: no [map] fields: a profile sets at least one MapParams field under [map]")
     unknown = sorted(set(profile.map) - _FIELDS)
     if unknown:
         raise ProfileError(f"{path}: [map] field(s) {unknown} are not MapParams fields; known: {sorted(_FIELDS)}")

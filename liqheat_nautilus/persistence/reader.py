@@ -160,6 +160,16 @@ def read_market_series(
     return consistent_read(path, lambda: _read(path, instrument_id, bar_type, start_ns, end_ns, ratio_kind))
 
 
+def _no_bars(path: Path, wanted: str) -> str:
+    """The message for a read that found no bars: which bar types the catalog holds, or that it holds none."""
+    from liqheat_nautilus.persistence.scan import scan_catalog
+
+    held = sorted(s.identifier for s in scan_catalog(path, on_error=lambda error: None) if s.type_name == "bar")
+    if not any(h == wanted or h.startswith(f"{wanted}-") for h in held):
+        return f"no bars of {wanted}; the catalog's bar types: {', '.join(held) if held else 'none'}"
+    return f"no bars of {wanted} in the requested time range"
+
+
 def _read(path: Path, instrument_id: str, bar_type: str | None, start_ns: int | None, end_ns: int | None,
           ratio_kind: str) -> MarketSeries:
     from nautilus_trader.persistence.catalog import ParquetDataCatalog
@@ -175,7 +185,7 @@ def _read(path: Path, instrument_id: str, bar_type: str | None, start_ns: int | 
     else:
         bars = cat.bars(instrument_ids=[instrument_id], start=start_ns, end=end_ns)
     if not bars:
-        raise IngestError(path, f"no bars of {bar_type or instrument_id} in the requested time range", field="Bar")
+        raise IngestError(path, _no_bars(path, bar_type or instrument_id), field="Bar")
     kinds = sorted({str(b.bar_type) for b in bars})
     if len(kinds) > 1:
         raise IngestError(path, f"several bar types {kinds}: choose one with bar_type", field="Bar")

@@ -18,7 +18,7 @@ from liqheat_nautilus.backtest.config import (  # noqa: F401 (re-exported to the
     load_backtest_file,
 )
 from liqheat_nautilus.backtest.metrics import COLUMNS, ComparisonRow, format_table  # noqa: F401 (re-exported)
-from liqheat_nautilus.backtest.runner import ensure_default_catalog, run_backtest
+from liqheat_nautilus.backtest.runner import check_catalog, ensure_default_catalog, run_backtest
 from liqheat_nautilus.paths import default_catalog_dir
 
 STAT_FIELDS: tuple[str, ...] = tuple(f for f, _, _ in COLUMNS if f != "name")
@@ -57,6 +57,35 @@ def prepare_catalog(spec: BacktestFile) -> None:
             ensure_default_catalog(spec)
         return
     ensure_default_catalog(spec)
+
+
+def cell_problem(spec: BacktestFile) -> str:
+    """
+    Say why a cell's catalog cannot feed its run, without running it (``liqheat sweep --dry-run``).
+
+    The same check ``liqheat backtest`` makes before building the node (:func:`~liqheat_nautilus.backtest.runner.
+    check_catalog`): the catalog exists, holds the instrument and bars of the bar type between the cell's start and
+    end. The embedded OKX catalog, built on first use, is not built here: a cell on it before it exists is
+    reported as fine.
+
+    Parameters
+    ----------
+    spec : BacktestFile
+        The cell's complete backtest file.
+
+    Returns
+    -------
+    str
+        One line naming what is missing, or ``""`` when the catalog can feed the run.
+    """
+    if not is_url(spec.data.catalog) and not spec.catalog_path().exists() and \
+            spec.catalog_path().resolve() == default_catalog_dir().resolve():
+        return ""
+    try:
+        check_catalog(spec)
+    except (FileNotFoundError, ValueError, OSError) as exc:
+        return str(exc)
+    return ""
 
 
 def run_cell(spec_json: bytes, log_level: str = "WARNING") -> dict[str, float]:

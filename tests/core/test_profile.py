@@ -35,6 +35,8 @@ def test_the_shipped_calibrated_profile_loads():
     ("[map]\nhalf_life_hours = -3.0\n", ["half_life_hours"]),  # a value MapParams rejects
     ("[map]\nleverage_mean = 20.0\n", ["leverage_mean"]),  # μ with the (default) tier model: would be ignored
     ("[map\n", ["not a readable TOML"]),
+    ("", ["no [map] fields"]),  # an empty file would run the defaults under the profile's name
+    ("[calibration]\nfitted_on = 'x'\n[map]\n", ["no [map] fields"]),
 ])
 def test_bad_profiles_name_the_file_and_the_field(tmp_path, text, names):
     path = tmp_path / "bad.toml"

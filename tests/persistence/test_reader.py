@@ -38,8 +38,11 @@ def test_bar_spec_full_bar_type_or_the_only_one_read_the_same(okx_catalog):
 def test_reader_errors_name_the_catalog(tmp_path, okx_catalog):
     with pytest.raises(IngestError, match="catalog not found"):
         read_market_series(tmp_path / "nope", IID)
-    with pytest.raises(IngestError, match="no bars of BTC-USDT-SWAP.OKX"):
+    with pytest.raises(IngestError, match="no bars of BTC-USDT-SWAP.OKX; the catalog's bar types: "
+                                          f"{IID}-1-MINUTE-LAST-EXTERNAL"):
         read_market_series(okx_catalog, "BTC-USDT-SWAP.OKX")
+    with pytest.raises(IngestError, match=f"no bars of {IID} in the requested time range"):
+        read_market_series(okx_catalog, IID, start_ns=1_000, end_ns=2_000)
     catalog = tmp_path / "two"
     shutil.copytree(okx_catalog, catalog)
     bar_type = BarType.from_str(f"{IID}-5-MINUTE-LAST-EXTERNAL")

@@ -141,6 +141,20 @@ def test_dry_run_lists_the_cells(tmp_path, capsys):
     assert not (tmp_path / "out").exists()
 
 
+def test_dry_run_checks_that_each_cells_catalog_covers_it(tmp_path, capsys, okx_catalog):
+    # the real OKX sample's bars span 2026-06-11 -> 2026-06-26: a period of 2020 and another instrument cannot run
+    path = write(tmp_path, f'name = "g"\nbase = "{BASE}"\n[axes]\ncatalogs = ["{okx_catalog}"]\n'
+                           'instruments = ["SOL-USDT-SWAP.OKX", "BTC-USDT-SWAP.OKX"]\n'
+                           '[[axes.periods]]\nname = "old"\nstart = "2020-01-01"\nend = "2020-02-01"\n'
+                           '[[axes.periods]]\nname = "in"\nstart = "2026-06-12"\nend = "2026-06-13"\n')
+    assert main(["sweep", "--grid", str(path), "--out", str(tmp_path / "out"), "--dry-run"]) == 1
+    out = capsys.readouterr().out
+    assert out.count("CANNOT RUN") == 3 and out.count("to run") == 1 and "3 cannot run" in out
+    assert "bars between start 2020-01-01 and end 2020-02-01; the catalog's bars span 2026-06-11" in out
+    assert out.count("instrument BTC-USDT-SWAP.OKX is not in the catalog") == 2
+    assert not (tmp_path / "out").exists()
+
+
 def test_one_sweep_at_a_time_per_output_folder(tmp_path):
     from filelock import FileLock
 
