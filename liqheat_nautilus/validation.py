@@ -311,3 +311,32 @@ def trader_id(value: str, field: str = "trader_id") -> str:
         raise ValueError(f"{field} must be a name and a tag joined by a hyphen, in ASCII without spaces, e.g. "
                          f"'LIQHEAT-001'; got {value!r}")
     return text
+
+
+def instrument_id(value: str, field: str):
+    """
+    Parse a Nautilus instrument id (``SYMBOL.VENUE``), naming the field when it is not one.
+
+    Parameters
+    ----------
+    value : str
+        E.g. ``"BTCUSDT-PERP.BINANCE"``.
+    field : str
+        The field or option to name in the error.
+
+    Returns
+    -------
+    nautilus_trader.model.identifiers.InstrumentId
+
+    Raises
+    ------
+    ValueError
+        If Nautilus cannot parse it (its reason is kept).
+    """
+    from nautilus_trader.model.identifiers import InstrumentId
+
+    try:
+        return InstrumentId.from_str(str(value))
+    except ValueError as exc:
+        raise ValueError(f"{field} {value!r} is not a Nautilus instrument id such as 'SOL-USDT-SWAP.OKX' "
+                         f"({exc})") from exc

@@ -206,7 +206,7 @@ class BacktestFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         ValueError
             If ``instrument_id`` is not a Nautilus instrument id.
         """
-        new = _instrument_id(instrument_id, "--instrument").value
+        new = validation.instrument_id(instrument_id, "--instrument").value
         old = self.data.instrument_id
 
         def swap(value):
@@ -237,7 +237,7 @@ class BacktestFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
             One line naming the field (without the file name; :func:`load_backtest_file` adds it).
         """
         validation.time_range(self.data.start, self.data.end, "[data]")
-        iid = _instrument_id(self.data.instrument_id, "[data] instrument_id")
+        iid = validation.instrument_id(self.data.instrument_id, "[data] instrument_id")
         try:
             BarType.from_str(self.bar_type)
         except ValueError as exc:
@@ -258,14 +258,6 @@ class BacktestFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         for kind, sections, where in components:
             for i, section in enumerate(sections):
                 check_component(section, kind, f"{where}[{i}]")
-
-
-def _instrument_id(value: str, field: str) -> InstrumentId:
-    try:
-        return InstrumentId.from_str(value)
-    except ValueError as exc:
-        raise ValueError(f"{field} {value!r} is not a Nautilus instrument id such as 'SOL-USDT-SWAP.OKX' "
-                         f"({exc})") from exc
 
 
 def load_backtest_file(path: str | Path) -> BacktestFile:

@@ -3,14 +3,19 @@
 API keys are deliberately *not* fields: unknown fields are rejected, so a key pasted into the file fails loading.
 """
 
+import re
 from pathlib import Path
 
 import msgspec
 from nautilus_trader.common.config import NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt
 
+from liqheat_nautilus import validation
 from liqheat_nautilus.adapters.ccxt.config import OpenInterestPollerConfig
+from liqheat_nautilus.components import ComponentSection, check_component
 
 EXECUTION_MODES = ("testnet", "sandbox", "mainnet")
+ACCOUNT_TYPES = ("USDT_FUTURES", "COIN_FUTURES")
+"""``[binance] account_type`` values: the Binance futures account types (the clients serve no other)."""
 MAINNET_CONFIRMATION = "I accept real-money trading on Binance mainnet"
 """Exact text ``[execution] mainnet_confirm`` must hold, together with the ``--mainnet`` flag, for mainnet."""
 
@@ -196,14 +201,6 @@ class MessageBusSection(msgspec.Struct, frozen=True, forbid_unknown_fields=True)
         default_factory=lambda: ["QuoteTick", "TradeTick", "OrderBookDelta", "OrderBookDeltas"])
 
 
-class ComponentSection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """``[[actors]]`` / ``[[strategies]]``: ``path``/``config_path`` (``module:Class``) and ``config`` fields."""
-
-    path: str
-    config_path: str
-    config: dict = msgspec.field(default_factory=dict)
-
-
 class LiveFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """
     A whole live file.
@@ -259,8 +256,8 @@ def load_live_file(path: str | Path) -> LiveFile:
         If the file does not exist.
     ValueError
         For a missing, unknown (e.g. an ``api_key``), mistyped or out-of-range field (msgspec names it and its
-        section), a credential inside ``[poller] ccxt_config``, an unknown execution mode, or an empty
-        ``instrument_ids``.
+        section), a credential inside ``[poller] ccxt_config``, an unknown execution mode, an empty
+        ``instrument_ids``, or a value Nautilus would reject only while building the node (:func:`check_live_file`).
     """
     path = Path(path)
     if not path.is_file():
@@ -273,7 +270,51 @@ def load_live_file(path: str | Path) -> LiveFile:
         raise ValueError(f"{path}: [execution] mode must be one of {EXECUTION_MODES}, was {live.execution.mode!r}")
     if not live.binance.instrument_ids:
         raise ValueError(f"{path}: [binance] instrument_ids is empty")
+    try:
+        check_live_file(live)
+    except ValueError as exc:
+        raise ValueError(f"{path}: {exc}") from exc
     return live
+
+
+def check_live_file(live: LiveFile) -> None:
+    """
+    Check the values msgspec's types cannot, before Nautilus sees them (its parsers would abort the process on a
+    bad ``oms_type``, or fail while the node is built with a message naming no field).
+
+    Checks the instrument ids of ``[binance]`` and ``[risk]``, the ``[risk]`` rates and limits, the ``[sandbox]``
+    balances and ``oms_type``, and every ``[[actors]]`` / ``[[strategies]]`` component
+    (:func:`~liqheat_nautilus.components.check_component`: importable paths, config fields and types).
+
+    Raises
+    ------
+    ValueError
+        One line naming the field (without the file name; :func:`load_live_file` adds it).
+    """
+    from nautilus_trader.model.enums import OmsType
+
+    for i, iid in enumerate(live.binance.instrument_ids):
+        validation.instrument_id(iid, f"[binance] instrument_ids[{i}]")
+    if live.binance.account_type not in ACCOUNT_TYPES:
+        raise ValueError(f"[binance] account_type must be one of {', '.join(ACCOUNT_TYPES)}; "
+                         f"got {live.binance.account_type!r}")
+    risk = live.risk
+    for name in ("max_order_submit_rate", "max_order_modify_rate"):
+        rate = getattr(risk, name)
+        if not re.fullmatch(r"[1-9][0-9]*/[0-9]+:[0-5][0-9]:[0-5][0-9]", rate):
+            raise ValueError(f"[risk] {name} must be '<count>/HH:MM:SS', e.g. '5/00:00:01'; got {rate!r}")
+    for name in ("max_notional_per_order", "max_position_notional"):
+        for iid, limit in getattr(risk, name).items():
+            validation.instrument_id(iid, f"[risk] {name} key")
+            if limit <= 0:
+                raise ValueError(f"[risk] {name}[{iid!r}] must be > 0 (leave the instrument out for no limit); "
+                                 f"got {limit}")
+    for i, balance in enumerate(live.sandbox.starting_balances):
+        validation.money(balance, f"[sandbox] starting_balances[{i}]")
+    validation.enum_name(live.sandbox.oms_type, OmsType, "[sandbox] oms_type", exclude=("UNSPECIFIED",))
+    for kind, sections, where in (("actor", live.actors, "actors"), ("strategy", live.strategies, "strategies")):
+        for i, section in enumerate(sections):
+            check_component(section, kind, f"{where}[{i}]")
 
 
 def check_mainnet_guard(live: LiveFile, mainnet_flag: bool) -> None:

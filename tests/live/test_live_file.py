@@ -154,3 +154,33 @@ def test_without_a_poller_section_no_poller_runs(tmp_path):
     live = load_live_file(tmp_path / "nopoll.toml")
     assert live.poller is None
     assert set(build_node_config(live).data_clients) == {"BINANCE"}
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), [
+    # Nautilus' OmsType parser aborted the whole process (Rust panic, exit 134) while the node was built
+    ('oms_type = "NETTING"', 'oms_type = "SIDEWAYS"', r"\[sandbox\] oms_type must be one of NETTING, HEDGING"),
+    # the next ones surfaced only once API keys were set, as tracebacks or messages naming no field
+    ('path = "liqheat_nautilus.actor:LiquidationMapActor"', 'path = "liqheat_nautilus.actor:Nope"',
+     r"actors\[0\]\.path: module 'liqheat_nautilus.actor' has no class 'Nope'"),
+    ('path = "strategies.liquidation_hunt:LiquidationHuntStrategy"', 'path = "strategies.nope:X"',
+     r"strategies\[0\]\.path: module 'strategies.nope' not found"),
+    ("bin_bps = 10.0", "bin_bps = 10.0\nbogus = 1", r"actors\[0\]\.config: unknown field bogus"),
+    ('model = "binance_standard"', 'model = "nope"', r"actors\[0\]\.config: .*model='nope'"),
+    ('instrument_ids = ["BTCUSDT-PERP.BINANCE"]', 'instrument_ids = ["BTCUSDT"]',
+     r"\[binance\] instrument_ids\[0\] 'BTCUSDT' is not a Nautilus instrument id"),
+    ('account_type = "USDT_FUTURES"', 'account_type = "SPOT"', r"\[binance\] account_type must be one of"),
+    ('starting_balances = ["10000 USDT"]', 'starting_balances = ["lots"]', r"\[sandbox\] starting_balances\[0\]"),
+    ('max_order_submit_rate = "5/00:00:01"', 'max_order_submit_rate = "fast"', r"\[risk\] max_order_submit_rate"),
+    ('max_notional_per_order = { "BTCUSDT-PERP.BINANCE" = 2000 }', 'max_notional_per_order = { "BTCUSDT" = 2000 }',
+     r"\[risk\] max_notional_per_order key 'BTCUSDT'"),
+    ('max_notional_per_order = { "BTCUSDT-PERP.BINANCE" = 2000 }',
+     'max_notional_per_order = { "BTCUSDT-PERP.BINANCE" = -2000 }',
+     r"\[risk\] max_notional_per_order\['BTCUSDT-PERP.BINANCE'\] must be > 0"),
+])
+def test_values_nautilus_rejects_only_at_build_are_named_while_loading(old, new, expected, tmp_path):
+    text = (CONFIG / "live_sandbox.toml").read_text()
+    assert old in text
+    path = tmp_path / "bad.toml"
+    path.write_text(text.replace(old, new, 1))
+    with pytest.raises(ValueError, match=r"bad\.toml: " + expected):
+        load_live_file(path)
