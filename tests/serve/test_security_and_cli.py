@@ -220,3 +220,14 @@ def test_catalog_growth_extends_the_replays(served_catalog, tmp_path):
     assert after.ts_ns == whole.ts_ns
     assert np.allclose(after.bins.long_tier_usd().sum(), whole.bins.long_tier_usd().sum(), rtol=1e-9)
     shutil.rmtree(part)
+
+
+def test_event_stream_of_an_unknown_instrument_is_a_404_naming_it(catalog_source):
+    from fastapi.testclient import TestClient
+
+    # it was a 200 whose body ended at once, the UnknownName traceback only in the server's log
+    with TestClient(create_app(catalog_source), raise_server_exceptions=False) as c:
+        response = c.get("/stream", params={"instrument_id": "NOPE", "max_events": 1})
+    assert response.status_code == 404
+    assert "unknown instrument_id 'NOPE'" in response.json()["detail"]
+    assert response.json()["known"] == ["SOL-USDT-SWAP.OKX"]

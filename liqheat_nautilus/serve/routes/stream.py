@@ -3,7 +3,7 @@
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from liqheat_nautilus.serve import models as m
@@ -29,8 +29,15 @@ def router(ctx: ApiContext) -> APIRouter:
     api = APIRouter(tags=["stream"])
     source = ctx.source
 
+    def served(instrument_id: InstrumentQ = None) -> str | None:
+        # a dependency: it runs before the response starts, so an unknown instrument is a 404, not a 200 whose
+        # stream breaks at once (the check inside the generator ran after the headers were sent)
+        if instrument_id is not None:
+            source.instrument(instrument_id)
+        return instrument_id
+
     @api.get("/stream", response_class=EventSourceResponse, responses=ERRORS)
-    async def stream(instrument_id: InstrumentQ = None,
+    async def stream(instrument_id: Annotated[str | None, Depends(served)],
                      max_events: Annotated[int | None, Query(ge=1, le=100_000, description="Close after this many "
                                                              "events (default: never).")] = None,
                      heartbeat_s: Annotated[float, Query(ge=0.1, le=60.0, description="Seconds between keep-alive "
@@ -39,8 +46,6 @@ def router(ctx: ApiContext) -> APIRouter:
 
         `: ping` comments keep the connection open. Ends when the client disconnects or after max_events.
         """
-        if instrument_id is not None:
-            source.instrument(instrument_id)  # 404 for an unknown instrument
         ctx.counters["stream_clients"] += 1
         sent, seen = 0, source.sequence
         try:
