@@ -141,6 +141,14 @@ def test_compare_models_and_best_cluster(client):
     assert short["cluster"]["side"] == "SHORT"
 
 
+def test_compare_models_before_the_data_is_a_404_like_one_models_map(client):
+    # it was a 200 listing every model with ts_ns null and zero liquidations (a silent empty answer)
+    for path in ("/liquidations/compare-models", "/api/liquidation-map"):
+        response = client.get(path, params={"at": "1990-01-01"})
+        assert response.status_code == 404, path
+        assert "at or before 1990-01-01T00:00:00Z (data from 2026-06-11T15:25:00Z)" in response.json()["detail"]
+
+
 def test_recorded_run_is_served_without_replaying(client, served_catalog, catalog_source):
     from liqheat_nautilus.recording import load_recording
 

@@ -130,6 +130,8 @@ def router(ctx: ApiContext) -> APIRouter:  # noqa: C901 (one closure per route)
         if at_ns is None:
             latest = source.frame_at(sel, None)
             at_ns = latest.ts_ns if latest is not None else time.time_ns()
+        else:  # a time before the data is a 404 naming the data's start, as for one model's map (not all-null models)
+            ctx.frame_or_404(sel, at_ns)
         return m.CompareModelsResponse(
             instrument_id=sel.instrument_id, source=sel.source, leverage_profile=sel.profile, at_ns=at_ns,
             models=[r.model_map(name, frame) for name, frame in source.compare(sel, at_ns)])
