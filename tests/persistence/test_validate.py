@@ -109,6 +109,18 @@ def test_ohlc_and_order_problems_from_edited_files(tmp_path):
     assert found["non-monotonic"].count == 1
 
 
+def test_a_parquet_file_of_another_kind_is_an_error_not_ok(tmp_path, capsys):
+    # a valid Parquet file without ts_init in the bar folder was skipped: the stream was reported OK with its rows
+    _clean(tmp_path)
+    file = next((tmp_path / "data" / "bar").rglob("*.parquet"))
+    pq.write_table(pa.table({"a": [1, 2]}), file)
+    found = {f.check: f for f in validate_catalog(tmp_path).findings}
+    assert found["unreadable"].severity == "error"
+    assert found["unreadable"].detail == f"{file}: not a bar file (no ts_init column; columns: a)"
+    assert main(["catalog", "validate", "--catalog", str(tmp_path)]) == 1
+    assert "ERRORS" in capsys.readouterr().out
+
+
 def test_info_lists_instruments_and_streams(tmp_path, capsys):
     _clean(tmp_path)
     info = catalog_info(tmp_path)
