@@ -17,7 +17,7 @@ from typing import IO
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from liqheat_nautilus.persistence.errors import IngestError
+from liqheat_nautilus.persistence.errors import IngestError, require_file
 
 DEFAULT_BLOCK_BYTES = 8 << 20
 """Bytes of CSV text parsed per Arrow batch (8 MiB, about 120k aggTrades rows)."""
@@ -87,8 +87,7 @@ def open_text(path: Path) -> Iterator[IO[bytes]]:
     IngestError
         If the file is missing or the zip is unreadable or has no CSV member.
     """
-    if not path.is_file():
-        raise IngestError(path, "file not found")
+    require_file(path)
     if path.suffix.lower() != ".zip":
         with open(path, "rb") as fh:
             yield fh

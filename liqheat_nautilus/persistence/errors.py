@@ -34,3 +34,18 @@ class IngestError(ValueError):
         if field is not None:
             where += f": field {field!r}"
         super().__init__(f"{where}: {message}")
+
+
+def require_file(path: str | Path) -> Path:
+    """
+    Return ``path`` as a ``Path`` when it is an existing file.
+
+    Raises
+    ------
+    IngestError
+        Naming the path: ``file not found``, or ``is a folder, not a file``.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise IngestError(path, "is a folder, not a file" if path.is_dir() else "file not found")
+    return path

@@ -20,7 +20,7 @@ from liqheat_nautilus.adapters.common.providers import InstrumentSources, refuse
 from liqheat_nautilus.core.units import NS_PER_DAY, NS_PER_HOUR, NS_PER_MINUTE
 from liqheat_nautilus.persistence.checksum import verify_checksum
 from liqheat_nautilus.persistence.csv_stream import DEFAULT_BLOCK_BYTES, CsvLayout, iter_batches
-from liqheat_nautilus.persistence.errors import IngestError
+from liqheat_nautilus.persistence.errors import IngestError, require_file
 from liqheat_nautilus.persistence.transaction import catalog_transaction, check_target, log_stderr
 from liqheat_nautilus.persistence.writer import DEFAULT_CHUNK_ROWS, IngestSummary, RangeReplacingWriter
 
@@ -285,6 +285,8 @@ def ingest_binance_files(paths: Iterable[str | Path], catalog_dir: str | Path, i
     paths = [Path(p) for p in paths if not str(p).endswith(".CHECKSUM")]  # sidecars are read with their file
     if not paths:
         raise IngestError(catalog_dir, "no input files given")
+    for path in paths:  # before the instrument look-up, which may ask the venue online
+        require_file(path)
     check_target(catalog_dir, tuple(paths))  # before its instrument definitions are read
     plans = [(path, *plan_file(path, instrument_id, kind, interval)) for path in paths]
     wanted = {iid: name.symbol for _, name, iid in plans}

@@ -35,21 +35,22 @@ from liqheat_nautilus.persistence.checks import (
     to_numeric,
 )
 from liqheat_nautilus.persistence.csv_stream import check_line_lengths
-from liqheat_nautilus.persistence.errors import IngestError
+from liqheat_nautilus.persistence.errors import IngestError, require_file
 from liqheat_nautilus.persistence.timestamps import EpochUnit
 from liqheat_nautilus.persistence.transaction import check_target, log_stderr
 from liqheat_nautilus.persistence.writer import IngestSummary
 
 BAR_NS = NS_PER_MINUTE
 OKX_FUNDING_INTERVAL_HOURS = 8.0
+REQUIRED_FILES = ("ohlcv_1m.csv", "open_interest.csv", "funding_rate.csv")
+"""The files an OKX source folder must hold (``long_short_ratio.csv`` and ``taker_volume.csv`` are optional)."""
 INSTRUMENT_FILE = "instrument.toml"
 """The instrument-spec file a sample folder may carry (the embedded sample's: ``SOL-USDT-SWAP.OKX``)."""
 
 
 def _read_csv(path: Path, columns: list[str]) -> tuple[pd.DataFrame, np.ndarray]:
     """Return the checked rows of one sample file and their ``ts`` in UNIX ns (unit detected from the first row)."""
-    if not path.is_file():
-        raise IngestError(path, "file not found")
+    require_file(path)
     check_line_lengths(path)
     try:
         df = pd.read_csv(path, dtype=str, keep_default_na=False)
@@ -288,9 +289,14 @@ def ingest_okx_sample(source_dir: str | Path, catalog_dir: str | Path, instrumen
         busy catalog or a full disk (the catalog is left as it was).
     """
     source = Path(source_dir)
+    needed = ", ".join(REQUIRED_FILES)
     if not source.is_dir():
-        raise IngestError(source, "source folder not found (it must hold ohlcv_1m.csv, open_interest.csv, "
-                                  "funding_rate.csv)", field="--source")
+        problem = "is a file, not a folder" if source.exists() else "source folder not found"
+        raise IngestError(source, f"{problem} (it must hold {needed})", field="--source")
+    missing = [name for name in REQUIRED_FILES if not (source / name).is_file()]
+    if missing:  # before the instrument look-up, which may ask the venue online
+        raise IngestError(source, f"no {', '.join(missing)} here (an OKX source folder holds {needed})",
+                          field="--source")
     check_target(catalog_dir, (source,))  # before its instrument definitions are read
     instrument = okx_instrument(source, catalog_dir, instrument_id, instruments)
     bar_type = BarType.from_str(f"{instrument_id}-1-MINUTE-LAST-EXTERNAL")

@@ -183,3 +183,19 @@ def test_bad_header_checksum_name_and_symbol(tmp_path):
         ingest_binance_files([unknown], tmp_path / "cat", instruments=RECORDED)
     assert "--instrument-spec FILE" in str(caught.value)
     assert snapshot(tmp_path / "cat") == before
+
+
+def test_a_missing_file_is_named_before_any_instrument_lookup(tmp_path, monkeypatch):
+    # a well-named but missing file went to the instrument look-up first: offline the error was "no instrument
+    # definition", online it asked Binance before saying the file did not exist
+    import liqheat_nautilus.adapters.common.providers as providers
+
+    monkeypatch.setattr(providers, "online_instruments", lambda *a, **k: pytest.fail("asked the venue"))
+    missing = tmp_path / "BTCUSDT-1m-2024-04-10.zip"
+    with pytest.raises(IngestError, match=r"BTCUSDT-1m-2024-04-10\.zip: file not found$"):
+        ingest_binance_files([missing], tmp_path / "cat")
+    folder = tmp_path / "BTCUSDT-1m-2024-04-11.zip"
+    folder.mkdir()
+    with pytest.raises(IngestError, match=r"BTCUSDT-1m-2024-04-11\.zip: is a folder, not a file$"):
+        ingest_binance_files([folder], tmp_path / "cat")
+    assert not (tmp_path / "cat").exists()

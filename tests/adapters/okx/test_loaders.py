@@ -139,3 +139,19 @@ def test_sample_without_positioning_files_or_instrument(tmp_path):
         ingest_okx_sample(source, tmp_path / "other", instruments=InstrumentSources.offline())
     with pytest.raises(IngestError, match="not an OKX instrument id"):
         ingest_okx_sample(source, tmp_path / "other", "SOLUSDT-PERP.BINANCE")
+
+
+def test_a_folder_without_the_sample_files_is_named_before_any_instrument_lookup(tmp_path, monkeypatch):
+    # an empty or wrong --source folder went to the instrument look-up first: the error was about instrument
+    # definitions (after asking OKX online), not the missing files
+    import liqheat_nautilus.adapters.common.providers as providers
+
+    monkeypatch.setattr(providers, "online_instruments", lambda *a, **k: pytest.fail("asked the venue"))
+    source = tmp_path / "src"
+    source.mkdir()
+    shutil.copy(OKX_SAMPLE / "ohlcv_1m.csv", source)
+    with pytest.raises(IngestError, match=r"src: field '--source': no open_interest\.csv, funding_rate\.csv here"):
+        ingest_okx_sample(source, tmp_path / "cat")
+    with pytest.raises(IngestError, match=r"ohlcv_1m\.csv: field '--source': is a file, not a folder"):
+        ingest_okx_sample(source / "ohlcv_1m.csv", tmp_path / "cat")
+    assert not (tmp_path / "cat").exists()
