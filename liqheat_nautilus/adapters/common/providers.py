@@ -238,10 +238,13 @@ def resolve_instruments(wanted: dict[str, str], catalog_dir: str | Path, sources
         tried = ["the instrument-spec files" if sources.spec_files else "",
                  "the exchangeInfo files" if sources.exchange_info_files else "", "the catalog",
                  "the venue online" if sources.online else ""]
+        # --exchange-info only reads Binance's answer (and only the Binance ingests have the option)
+        exchange_info = (" or --exchange-info FILE (a saved Binance GET /fapi/v1/exchangeInfo or /dapi/v1/exchangeInfo "
+                         "response)") if any(iid.endswith(".BINANCE") for iid in missing) else ""
         raise IngestError(where or catalog_dir, f"no instrument definition for {sorted(missing)}: not found in "
                           f"{', '.join(t for t in tried if t)}{'; ' + '; '.join(errors) if errors else ''}. Give "
-                          "one with --instrument-spec FILE (TOML, see docs/data.md) or --exchange-info FILE (a saved "
-                          "Binance GET /fapi/v1/exchangeInfo or /dapi/v1/exchangeInfo response)", field="instrument")
+                          f"one with --instrument-spec FILE (TOML, see docs/data.md){exchange_info}",
+                          field="instrument")
     return found
 
 

@@ -135,8 +135,10 @@ def test_sample_without_positioning_files_or_instrument(tmp_path):
     (source / "instrument.toml").unlink()
     # offline, the catalog built just before is the cache; a new catalog has no definition
     assert ingest_okx_sample(source, tmp_path / "cat", instruments=InstrumentSources.offline()).counts["Bar"] == 21_600
-    with pytest.raises(IngestError, match=r"no instrument definition for \['SOL-USDT-SWAP.OKX'\]"):
+    with pytest.raises(IngestError, match=r"no instrument definition for \['SOL-USDT-SWAP.OKX'\]") as caught:
         ingest_okx_sample(source, tmp_path / "other", instruments=InstrumentSources.offline())
+    # the OKX ingest has no --exchange-info option (it reads Binance's answer only): not offered
+    assert str(caught.value).endswith("Give one with --instrument-spec FILE (TOML, see docs/data.md)")
     with pytest.raises(IngestError, match="not an OKX instrument id"):
         ingest_okx_sample(source, tmp_path / "other", "SOLUSDT-PERP.BINANCE")
 
