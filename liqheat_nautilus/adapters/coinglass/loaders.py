@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 from nautilus_trader.model.data import Bar, BarType
 
+from liqheat_nautilus import validation
 from liqheat_nautilus.adapters.binance.providers import raw_symbol_of
 from liqheat_nautilus.adapters.common.loaders import write_streams
 from liqheat_nautilus.adapters.common.parsing import funding_rate_from_venue, open_interest_from_venue
@@ -95,6 +96,11 @@ def ingest_coinglass(source_dir: str | Path | None, catalog_dir: str | Path,
         instrument no source defines; the catalog is left as it was.
     """
     source = Path(source_dir) if source_dir is not None else default_dataset_dir()
+    try:  # before the instrument look-up, whose online path needs a venue
+        validation.instrument_id(instrument_id, "--instrument")
+    except ValueError:
+        raise IngestError(source, f"{instrument_id!r} is not a Nautilus instrument id such as "
+                                  "'BTCUSDT-PERP.BINANCE'", field="--instrument") from None
     data = read_coinglass_dir(source)
     sources = with_folder_spec(instruments, source, INSTRUMENT_FILE)
     raw = raw_symbol_of(instrument_id)

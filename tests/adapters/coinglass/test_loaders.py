@@ -80,6 +80,14 @@ def test_bad_source_leaves_the_catalog(tmp_path, coinglass_catalog):
         ingest_coinglass(tmp_path / "missing", target)
 
 
+def test_an_instrument_id_without_a_venue_is_named(tmp_path, capsys):
+    # online (the default), the instrument look-up split the id on its venue: an IndexError traceback
+    assert main(["catalog", "ingest", "coinglass", "--catalog", str(tmp_path / "cat"), "--instrument", "BTCUSDT"]) == 1
+    err = capsys.readouterr().err
+    assert "field '--instrument': 'BTCUSDT' is not a Nautilus instrument id such as 'BTCUSDT-PERP.BINANCE'" in err
+    assert not (tmp_path / "cat").exists()
+
+
 def test_cli_ingest_and_a_backtest_file_over_it(tmp_path, capsys):
     catalog = tmp_path / "cat"
     assert main(["catalog", "ingest", "coinglass", "--catalog", str(catalog), "--offline"]) == 0
