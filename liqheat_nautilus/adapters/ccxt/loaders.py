@@ -205,8 +205,7 @@ class _Fetcher:
     def open_interest(self, since: int, end: int) -> Iterator[list]:
         """Pages of ``OpenInterest`` (USD; contracts/base where given) for ``[since, end]`` (UNIX ms)."""
         if not self.spec.oi_history:
-            raise ValueError(f"{self.spec.name} serves no open-interest history through its API (only the current "
-                             "value); fetch bars and funding, or record open interest live")
+            raise _no_oi_history(self.spec)
         period = self.plan.oi_period
         limit = self.spec.oi_limit
         pages = paginate(lambda s, u: self.rows_of("open interest", self.exchange.fetch_open_interest_history,
@@ -244,6 +243,11 @@ class _Fetcher:
         for page in pages:
             yield funding_from_history(page.rows, self.instrument.id, DEFAULT_FUNDING_INTERVAL_HOURS,
                                        self.source("funding"))
+
+
+def _no_oi_history(spec) -> ValueError:
+    return ValueError(f"{spec.name} serves no open-interest history through its API (only the current value); fetch "
+                      "bars and funding, or record open interest live")
 
 
 def fetch_to_catalog(plan: FetchPlan, catalog_dir: str | Path, exchange: ccxt.Exchange | None = None,
@@ -302,6 +306,10 @@ def fetch_to_catalog(plan: FetchPlan, catalog_dir: str | Path, exchange: ccxt.Ex
     if plan.end_ms <= plan.start_ms:
         raise ValueError(f"empty range: end {plan.end_ms} <= start {plan.start_ms}")
     timeframe_ms(plan.timeframe)
+    if "oi" in plan.kinds:  # before any request, as the other checks
+        if not spec.oi_history:
+            raise _no_oi_history(spec)
+        timeframe_ms(plan.oi_period)
     check_target(catalog_dir)  # before any request: a refused folder costs no download
     exchange = exchange or make_exchange(plan.exchange, api_base=api_base)
     fetcher = _Fetcher(plan, exchange, spec, policy, sleep, log)

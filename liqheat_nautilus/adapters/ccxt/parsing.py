@@ -31,12 +31,12 @@ def timeframe_ms(timeframe: str) -> int:
     Raises
     ------
     ValueError
-        For an unsupported timeframe.
+        For an unsupported timeframe (a unit other than m, h, d or a count below 1).
     """
-    try:
-        return int(timeframe[:-1]) * _TIMEFRAME_UNITS[timeframe[-1]][1]
-    except (KeyError, ValueError):
-        raise ValueError(f"unsupported timeframe {timeframe!r}; use e.g. 1m, 5m, 1h, 1d") from None
+    count = timeframe[:-1]
+    if not (count.isascii() and count.isdigit() and int(count) > 0 and timeframe[-1:] in _TIMEFRAME_UNITS):
+        raise ValueError(f"unsupported timeframe {timeframe!r}; use e.g. 1m, 5m, 1h, 1d")
+    return int(count) * _TIMEFRAME_UNITS[timeframe[-1]][1]
 
 
 def bar_type_for(instrument: CryptoPerpetual, timeframe: str) -> BarType:

@@ -103,3 +103,18 @@ def test_hyperliquid_bars_and_hourly_windows_of_funding(serve, series, tmp_path)
     with pytest.raises(ValueError, match="no open-interest history"):
         _run(server, "hyperliquid", "BTC-USD-PERP", ("oi",), tmp_path / "cat")
     assert _custom(tmp_path / "cat", FundingRate)[0].rate == series.funding[0][1]  # unchanged by the failure
+
+
+@pytest.mark.parametrize(("exchange", "kinds", "options", "expected"), [
+    ("hyperliquid", ("oi",), {}, "no open-interest history"),  # was found out only after loading the markets
+    ("binance", ("bars",), {"timeframe": "0m"}, "unsupported timeframe '0m'"),  # a zero step was accepted
+    ("binance", ("bars",), {"timeframe": "-5m"}, "unsupported timeframe '-5m'"),
+    ("binance", ("oi",), {"oi_period": "0m"}, "unsupported timeframe '0m'"),  # the OI period was never checked
+])
+def test_a_plan_the_venue_cannot_serve_is_refused_before_any_request(exchange, kinds, options, expected, tmp_path):
+    asked = object()  # no exchange methods: any request would be an AttributeError
+    plan = FetchPlan(exchange, "BTC/USDT:USDT", T0, T0 + 300 * MINUTE, kinds, **options)
+    with pytest.raises(ValueError, match=expected):
+        fetch_to_catalog(plan, tmp_path / "cat", exchange=asked, progress=False, sleep=lambda s: None,
+                         log=lambda s: None)
+    assert not (tmp_path / "cat").exists()
