@@ -11,7 +11,7 @@ from nautilus_trader.common.config import NonNegativeFloat, NonNegativeInt, Posi
 
 from liqheat_nautilus import validation
 from liqheat_nautilus.adapters.ccxt.config import OpenInterestPollerConfig
-from liqheat_nautilus.components import ComponentSection, check_component
+from liqheat_nautilus.components import ComponentKind, ComponentSection, check_component
 
 EXECUTION_MODES = ("testnet", "sandbox", "mainnet")
 ACCOUNT_TYPES = ("USDT_FUTURES", "COIN_FUTURES")
@@ -279,11 +279,11 @@ def load_live_file(path: str | Path) -> LiveFile:
 
 def check_live_file(live: LiveFile) -> None:
     """
-    Check the values msgspec's types cannot, before Nautilus sees them (its parsers would abort the process on a
-    bad ``oms_type``, or fail while the node is built with a message naming no field).
+    Check the values msgspec's types cannot, before Nautilus sees them.
 
-    Checks the instrument ids of ``[binance]`` and ``[risk]``, the ``[risk]`` rates and limits, the ``[sandbox]``
-    balances and ``oms_type``, and every ``[[actors]]`` / ``[[strategies]]`` component
+    Nautilus' parsers would abort the process on a bad ``oms_type``, or fail while the node is built with a message
+    naming no field. Checks the instrument ids of ``[binance]`` and ``[risk]``, the ``[risk]`` rates and limits, the
+    ``[sandbox]`` balances and ``oms_type``, and every ``[[actors]]`` / ``[[strategies]]`` component
     (:func:`~liqheat_nautilus.components.check_component`: importable paths, config fields and types).
 
     Raises
@@ -312,7 +312,9 @@ def check_live_file(live: LiveFile) -> None:
     for i, balance in enumerate(live.sandbox.starting_balances):
         validation.money(balance, f"[sandbox] starting_balances[{i}]")
     validation.enum_name(live.sandbox.oms_type, OmsType, "[sandbox] oms_type", exclude=("UNSPECIFIED",))
-    for kind, sections, where in (("actor", live.actors, "actors"), ("strategy", live.strategies, "strategies")):
+    components: list[tuple[ComponentKind, list[ComponentSection], str]] = [
+        ("actor", live.actors, "actors"), ("strategy", live.strategies, "strategies")]
+    for kind, sections, where in components:
         for i, section in enumerate(sections):
             check_component(section, kind, f"{where}[{i}]")
 
