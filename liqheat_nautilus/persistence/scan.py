@@ -100,7 +100,8 @@ def stream_info(folder: Path, on_error: Callable[[IngestError], None] | None = N
     Raises
     ------
     IngestError
-        Naming the first file whose Parquet footer cannot be read (without ``on_error``).
+        Naming the first file whose Parquet footer cannot be read, or a data file without ``ts_init`` (without
+        ``on_error``).
     """
     files = []
     rows = 0
@@ -113,6 +114,14 @@ def stream_info(folder: Path, on_error: Callable[[IngestError], None] | None = N
             error = unreadable(file, exc)
             if on_error is None:
                 raise error from None
+            on_error(error)
+            continue
+        if "ts_init" not in metadata.schema.names and folder.parent.name not in INSTRUMENT_TYPES:
+            # valid Parquet of something else (Nautilus' queries fail on it): left out like an unreadable file
+            columns = ", ".join(metadata.schema.names[:8]) or "none"
+            error = IngestError(file, f"not a {folder.parent.name} file (no ts_init column; columns: {columns})")
+            if on_error is None:
+                raise error
             on_error(error)
             continue
         files.append(file)

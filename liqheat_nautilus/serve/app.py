@@ -18,6 +18,7 @@ from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
+from liqheat_nautilus.persistence.errors import IngestError
 from liqheat_nautilus.serve.context import ApiContext, ServeSettings
 from liqheat_nautilus.serve.query import parse_time_param
 from liqheat_nautilus.serve.routes import ROUTERS
@@ -73,6 +74,11 @@ async def _invalid_request(request: Request, exc: InvalidRequest) -> JSONRespons
                                      "input": None}]}, status_code=422)
 
 
+async def _catalog_error(request: Request, exc: IngestError) -> JSONResponse:
+    """Answer :class:`IngestError` (the catalog cannot give the data asked for): 503 naming the file and problem."""
+    return JSONResponse({"detail": f"the catalog cannot serve this: {exc}"}, status_code=503)
+
+
 def create_app(source: MapSource, settings: ServeSettings | None = None) -> FastAPI:
     """
     Build the application around a map source.
@@ -101,6 +107,7 @@ def create_app(source: MapSource, settings: ServeSettings | None = None) -> Fast
     app.add_middleware(AccessControl, token=settings.token, counters=ctx.counters)
     app.exception_handler(UnknownName)(_unknown_name)
     app.exception_handler(InvalidRequest)(_invalid_request)
+    app.exception_handler(IngestError)(_catalog_error)  # not a 500 "Internal Server Error"
     for routes in ROUTERS:
         app.include_router(routes.router(ctx))
     return app

@@ -26,6 +26,7 @@ from liqheat_nautilus.core.leverage import PROFILES
 from liqheat_nautilus.core.params import MODELS
 from liqheat_nautilus.core.units import NS_PER_HOUR
 from liqheat_nautilus.persistence.reader import MarketSeries, read_market_series
+from liqheat_nautilus.persistence.scan import scan_catalog
 from liqheat_nautilus.replay import MapReplay
 from liqheat_nautilus.serve.frames import MapFrame
 
@@ -272,6 +273,8 @@ class MapStore:
     ------
     FileNotFoundError
         If the catalog folder does not exist.
+    IngestError
+        Naming a catalog file that is not readable Parquet or not data of its folder's type.
     """
 
     def __init__(self, catalog: str | Path, bar_spec: str = DEFAULT_BAR_SPEC, snapshot_interval_ns: int = NS_PER_HOUR,
@@ -280,6 +283,7 @@ class MapStore:
         self.catalog = Path(catalog)
         if not self.catalog.is_dir():
             raise FileNotFoundError(f"catalog not found: {self.catalog}")
+        scan_catalog(self.catalog)  # a damaged file stops the start (each request touching it was a 500)
         self.bar_spec = bar_spec
         self.snapshot_interval_ns = int(snapshot_interval_ns)
         self.base_params = base_params or MapParams()

@@ -109,7 +109,7 @@ def test_ohlc_and_order_problems_from_edited_files(tmp_path):
     assert found["non-monotonic"].count == 1
 
 
-def test_a_parquet_file_of_another_kind_is_an_error_not_ok(tmp_path, capsys):
+def test_a_parquet_file_of_another_kind_is_named_not_passed(tmp_path, capsys):
     # a valid Parquet file without ts_init in the bar folder was skipped: the stream was reported OK with its rows
     _clean(tmp_path)
     file = next((tmp_path / "data" / "bar").rglob("*.parquet"))
@@ -119,6 +119,8 @@ def test_a_parquet_file_of_another_kind_is_an_error_not_ok(tmp_path, capsys):
     assert found["unreadable"].detail == f"{file}: not a bar file (no ts_init column; columns: a)"
     assert main(["catalog", "validate", "--catalog", str(tmp_path)]) == 1
     assert "ERRORS" in capsys.readouterr().out
+    assert main(["catalog", "info", "--catalog", str(tmp_path)]) == 1  # it listed the stream: 2 rows, no times
+    assert f"info failed: {file}: not a bar file (no ts_init column; columns: a)" in capsys.readouterr().err
 
 
 def test_info_lists_instruments_and_streams(tmp_path, capsys):

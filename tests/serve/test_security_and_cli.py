@@ -231,3 +231,41 @@ def test_event_stream_of_an_unknown_instrument_is_a_404_naming_it(catalog_source
     assert response.status_code == 404
     assert "unknown instrument_id 'NOPE'" in response.json()["detail"]
     assert response.json()["known"] == ["SOL-USDT-SWAP.OKX"]
+
+
+def _damaged_copy(okx_catalog, tmp_path, damage):
+    import shutil
+
+    catalog = tmp_path / "cat"
+    shutil.copytree(okx_catalog, catalog)
+    bar = next((catalog / "data" / "bar").rglob("*.parquet"))
+    damage(bar)
+    return catalog, bar
+
+
+def test_serve_refuses_a_damaged_catalog_file_by_name(okx_catalog, tmp_path, capsys, monkeypatch):
+    import uvicorn
+
+    # it started; every map request was then a 500 "Internal Server Error" (Nautilus' "Corrupt footer" in the log)
+    monkeypatch.setattr(uvicorn.Server, "run", lambda self: pytest.fail("the server started"))
+    catalog, bar = _damaged_copy(okx_catalog, tmp_path, lambda f: f.write_bytes(f.read_bytes()[:5000]))
+    assert main(["serve", "--catalog", str(catalog), "--no-warm-up"]) == 1
+    assert f"serve failed: {bar}: not a readable Parquet file" in capsys.readouterr().err
+
+
+def test_a_catalog_that_cannot_give_the_bars_is_a_503_naming_why(okx_catalog, tmp_path):
+    import pyarrow.parquet as pq
+
+    from liqheat_nautilus.serve.maps import MapStore
+    from liqheat_nautilus.serve.sources import CatalogSource
+
+    # a readable bar file without rows: the instrument is listed, its replay fails; the API answered 500
+    catalog, _ = _damaged_copy(okx_catalog, tmp_path, lambda f: pq.write_table(pq.read_table(f).slice(0, 0), f))
+    source = CatalogSource(MapStore(catalog))
+    source.warm_up()
+    from fastapi.testclient import TestClient
+
+    with TestClient(create_app(source), raise_server_exceptions=False) as c:
+        response = c.get("/api/liquidation-map")
+    assert response.status_code == 503
+    assert "no bars of SOL-USDT-SWAP.OKX-1-MINUTE-LAST-EXTERNAL" in response.json()["detail"]
