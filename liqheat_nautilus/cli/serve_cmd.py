@@ -127,16 +127,17 @@ def _run(args: argparse.Namespace) -> int:
     import uvicorn
 
     from liqheat_nautilus.serve.app import ServeSettings, create_app
-    from liqheat_nautilus.serve.security import token_for
+    from liqheat_nautilus.serve.security import cors_origins, token_for
 
     try:
         token = token_for(args.host)
+        origins = cors_origins(args.cors_origin)
         source = build_source(args)
     except (FileNotFoundError, ValueError) as exc:
         print(f"serve failed: {exc}", file=sys.stderr)
         return 1
     _large_buffers_from_mmap()
-    app = create_app(source, ServeSettings(token=token, cors_origins=list(args.cors_origin),
+    app = create_app(source, ServeSettings(token=token, cors_origins=origins,
                                            refresh_secs=max(float(args.refresh_secs), 0.0)))
     if source.mode == "catalog" and not args.no_warm_up:
         threading.Thread(target=source.warm_up, name="liqheat-warm-up", daemon=True).start()

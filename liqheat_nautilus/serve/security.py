@@ -11,6 +11,7 @@
 import hmac
 import ipaddress
 import os
+import re
 from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -40,6 +41,32 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def cors_origins(values: list[str]) -> list[str]:
+    """
+    Check ``--cors-origin`` values: origins as browsers send them in the ``Origin`` header.
+
+    Parameters
+    ----------
+    values : list[str]
+        E.g. ``["http://localhost:3000"]``.
+
+    Returns
+    -------
+    list[str]
+
+    Raises
+    ------
+    ValueError
+        For a value that is not ``scheme://host[:port]`` (no path, not even a trailing slash): such an origin never
+        matches a browser's, so CORS would stay off for it without a word.
+    """
+    for value in values:
+        if not re.fullmatch(r"https?://[^/\s?#]+", value):
+            raise ValueError(f"--cors-origin must be an origin such as http://localhost:3000 (scheme, host, optional "
+                             f"port; no path or trailing slash); got {value!r}")
+    return list(values)
 
 
 def token_for(host: str, environ: dict | None = None) -> str | None:

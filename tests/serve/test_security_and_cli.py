@@ -269,3 +269,12 @@ def test_a_catalog_that_cannot_give_the_bars_is_a_503_naming_why(okx_catalog, tm
         response = c.get("/api/liquidation-map")
     assert response.status_code == 503
     assert "no bars of SOL-USDT-SWAP.OKX-1-MINUTE-LAST-EXTERNAL" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("origin", ["http://localhost:3000/", "localhost:3000", "http://localhost:3000/app"])
+def test_a_cors_origin_no_browser_sends_is_refused(origin, tmp_path, capsys):
+    # accepted silently: it never matched a browser's Origin header, so CORS stayed off without a word
+    assert main(["serve", "--cors-origin", origin, "--catalog", str(tmp_path / "missing")]) == 1
+    err = capsys.readouterr().err
+    assert "serve failed: --cors-origin must be an origin such as http://localhost:3000" in err
+    assert repr(origin) in err
