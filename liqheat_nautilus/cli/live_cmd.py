@@ -40,9 +40,7 @@ def _run(args: argparse.Namespace) -> int:
         if args.duration is not None:
             validation.number(args.duration, "--duration", minimum=0.0, exclusive=True)
         if args.summary is not None:
-            validation.output_dir(args.summary.parent, "--summary")
-            if args.summary.is_dir():
-                raise ValueError(f"--summary {args.summary} is a folder, not a file")
+            validation.output_file(args.summary, "--summary")
     except ValueError as exc:
         print(f"live failed: {exc}", file=sys.stderr)
         return 2
@@ -65,6 +63,7 @@ def _run(args: argparse.Namespace) -> int:
     finally:
         node.dispose()
     if args.summary:
+        args.summary.parent.mkdir(parents=True, exist_ok=True)  # after a run: a missing folder lost the summary
         args.summary.write_text(json.dumps(summary, indent=2, default=str))
     print(json.dumps({k: summary[k] for k in ("run", "orders", "positions", "feeds", "map")}, default=str))
     if not run_info["trader_started"]:
