@@ -136,14 +136,18 @@ def check_catalog(spec: BacktestFile) -> int:
     ValueError
         One line: the instrument is not in the catalog (the catalog's instruments are listed), the catalog has no
         bars of the bar type (the bar types it holds are listed) or none between ``start`` and ``end`` (its bar
-        span is given), or no starting balance is in the instrument's settlement currency.
+        span is given), no starting balance is in the instrument's settlement currency, or the fsspec driver of
+        a catalog URL's protocol (``s3fs`` for ``s3://``) is not installed.
     """
     from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
     path: str | Path
     if is_url(spec.data.catalog):  # an fsspec URL (s3://, gs://, file://...): read as Nautilus will
         path = spec.data.catalog
-        catalog = ParquetDataCatalog.from_uri(path)
+        try:
+            catalog = ParquetDataCatalog.from_uri(path)
+        except ImportError as exc:  # fsspec's driver for the protocol (s3fs, gcsfs, adlfs) is not installed
+            raise ValueError(f"catalog {path}: {exc} (the fsspec driver of its protocol)") from None
     else:
         path = spec.catalog_path()
         catalog = ParquetDataCatalog(str(path))
