@@ -15,10 +15,13 @@ Memory (``--rss``, default on): each run once more in a fresh process over the s
 resident set size (``ru_maxrss``) compared: target A / B <= 1.2.
 
 Run: ``python benchmarks/bench_backtest.py [--bars N] [--oi-minutes 60 5] [--repeats N] [--no-rss]
-[--breakdown]``.
+[--breakdown]``. ``--breakdown`` also times the trivial strategy alone, the actor with the empty strategy, an actor
+that receives the same data and does nothing (Nautilus' dispatch floor) and the time spent inside the map's compiled
+kernels, and prints the floor the ratio cannot go below without faster kernels.
 """
 
 import argparse
+import contextlib
 import json
 import resource
 import statistics
@@ -29,7 +32,8 @@ from decimal import Decimal
 
 import pandas as pd
 from nautilus_trader.backtest.engine import BacktestEngine, BacktestEngineConfig
-from nautilus_trader.config import LoggingConfig, StrategyConfig
+from nautilus_trader.common.actor import Actor
+from nautilus_trader.config import ActorConfig, LoggingConfig, StrategyConfig
 from nautilus_trader.model.currencies import USDT
 from nautilus_trader.model.data import Bar, BarType, CustomData, DataType
 from nautilus_trader.model.enums import AccountType, OmsType
@@ -80,6 +84,63 @@ class EmptyStrategy(Strategy):
     """Does nothing (the baseline)."""
 
 
+class NullActorConfig(ActorConfig, frozen=True):
+    """Config of :class:`NullActor`."""
+
+    bar_type: str = BAR_TYPE
+
+
+class NullActor(Actor):
+    """Receives what the map actor receives (bars, open interest, funding), does nothing: the dispatch floor."""
+
+    def __init__(self, config: NullActorConfig) -> None:
+        super().__init__(config)
+
+    def on_start(self) -> None:
+        """Subscribe to the bars and the custom data the map actor subscribes to."""
+        self.subscribe_bars(BarType.from_str(self.config.bar_type))
+        meta = {"instrument_id": INSTRUMENT_ID}
+        self.subscribe_data(DataType(OpenInterest, metadata=meta), client_id=ClientId("LIQHEAT"))
+        self.subscribe_data(DataType(FundingRate, metadata=meta), client_id=ClientId("LIQHEAT"))
+
+
+@contextlib.contextmanager
+def timed_kernels():
+    """
+    Time every compiled kernel call of the map while the block runs (seconds summed into the dict yielded).
+
+    Each numba dispatcher a ``liqheat_nautilus.core`` module imported is wrapped by a ``perf_counter`` pair (about
+    0.1 us per call added, outside the timed span); restored on exit.
+    """
+    import numba
+
+    import liqheat_nautilus.core as core_pkg
+
+    spent = {"seconds": 0.0, "calls": 0}
+    patched = []
+    for module in list(sys.modules.values()):
+        if module is None or not getattr(module, "__name__", "").startswith(core_pkg.__name__ + "."):
+            continue
+        if module.__name__.startswith(core_pkg.__name__ + ".kernels"):
+            continue
+        for name, value in list(vars(module).items()):
+            if isinstance(value, numba.core.registry.CPUDispatcher):
+                def timed(*args, _kernel=value):
+                    start = time.perf_counter()
+                    try:
+                        return _kernel(*args)
+                    finally:
+                        spent["seconds"] += time.perf_counter() - start
+                        spent["calls"] += 1
+                setattr(module, name, timed)
+                patched.append((module, name, value))
+    try:
+        yield spent
+    finally:
+        for module, name, value in patched:
+            setattr(module, name, value)
+
+
 def tiled_inputs(min_bars: int, instrument, oi_minutes: int = 60):
     """Bars, OI and funding of :func:`benchmarks.tiling.tiled` as Nautilus data; returns (bars, custom, series)."""
     series = tiled(min_bars, oi_minutes)
@@ -117,6 +178,8 @@ def run_once(instrument, bars, custom, with_map: bool, strategy_kind: str = "") 
             actor = LiquidationMapActor(LiquidationMapActorConfig(
                 instrument_id=instrument.id, bar_type=BarType.from_str(BAR_TYPE)))
             engine.add_actor(actor)
+        elif strategy_kind == "null-actor":
+            engine.add_actor(NullActor(NullActorConfig()))
         strategy = TrivialStrategy(TrivialConfig()) if strategy_kind == "trivial" else EmptyStrategy()
         engine.add_strategy(strategy)
         start = time.process_time()
@@ -186,8 +249,18 @@ def main() -> None:
         if args.breakdown:
             strat_only, _ = run_once(instrument, bars, custom, with_map=False, strategy_kind="trivial")
             actor_only, _ = run_once(instrument, bars, custom, with_map=True, strategy_kind="empty")
+            null_actor, _ = run_once(instrument, bars, custom, with_map=False, strategy_kind="null-actor")
+            with timed_kernels() as spent:
+                run_once(instrument, bars, custom, with_map=True)
+            kernels = spent["seconds"] / n * 1e6
+            null = (null_actor - b) / n * 1e6
             print(f"  breakdown: trivial strategy alone +{(strat_only - b) / n * 1e6:.1f} us/bar; actor + empty "
-                  f"strategy +{(actor_only - b) / n * 1e6:.1f} us/bar (ratio {actor_only / b:.2f}x)")
+                  f"strategy +{(actor_only - b) / n * 1e6:.1f} us/bar (ratio {actor_only / b:.2f}x); an actor that "
+                  f"receives the same data and does nothing +{null:.1f} us/bar; the map's compiled kernels "
+                  f"{kernels:.1f} us/bar ({spent['calls'] / n:.2f} calls/bar)")
+            print(f"  floor without Python around the kernels (empty engine + do-nothing actor + kernels): "
+                  f"{1 + (null + kernels) / (b / n * 1e6):.2f}x; the rest, "
+                  f"{(a - b) / n * 1e6 - null - kernels:.1f} us/bar, is Python orchestration and publishing")
         del bars, custom
     if not args.no_rss:
         empty, actor = _rss("empty", args.bars), _rss("actor", args.bars)

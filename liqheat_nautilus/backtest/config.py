@@ -9,7 +9,7 @@ file and the field.
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import msgspec
 from nautilus_trader.config import (
@@ -31,6 +31,9 @@ from liqheat_nautilus.components import ComponentKind, ComponentSection, check_c
 from liqheat_nautilus.core.params import MapParams
 from liqheat_nautilus.paths import project_root
 from liqheat_nautilus.recording import streaming_config, with_bins_published
+
+if TYPE_CHECKING:
+    from liqheat_nautilus.actor import LiquidationMapActorConfig
 
 CUSTOM_DATA_CLIENT = "LIQHEAT"
 FUNDING_MODULE = ("liqheat_nautilus.simulation.funding:FundingModule",
@@ -226,6 +229,31 @@ class BacktestFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         return msgspec.structs.replace(
             self, data=msgspec.structs.replace(self.data, instrument_id=new), venue=venue,
             actors=[component(a) for a in self.actors], strategies=[component(s) for s in self.strategies])
+
+    def map_actor_config(self) -> "LiquidationMapActorConfig":
+        """
+        Return the config of the file's liquidation-map actor, parsed as the run parses it.
+
+        Returns
+        -------
+        liqheat_nautilus.actor.LiquidationMapActorConfig
+            The config of the one ``[[actors]]`` entry whose ``config_path`` names
+            :class:`~liqheat_nautilus.actor.LiquidationMapActorConfig` (or a subclass); its
+            :meth:`~liqheat_nautilus.actor.LiquidationMapActorConfig.map_params` are the run's map parameters.
+
+        Raises
+        ------
+        ValueError
+            If the file has no such actor or several (naming their ``config_path``), or its config is invalid
+            (naming the field).
+        """
+        found = [(i, a) for i, a in enumerate(self.actors) if is_map_actor_config(a.config_path)]
+        if len(found) != 1:
+            paths = ", ".join(a.config_path for a in self.actors) or "none"
+            raise ValueError(f"[[actors]]: {len(found)} liquidation-map actors (liqheat_nautilus.actor:"
+                             f"LiquidationMapActorConfig); exactly one is needed (actors' config_path: {paths})")
+        i, actor = found[0]
+        return cast("LiquidationMapActorConfig", check_component(actor, "actor", f"actors[{i}]"))
 
     def validate(self) -> None:
         """

@@ -25,6 +25,7 @@ from liqheat_nautilus.backtest.reports import RunReports, collect_reports, resul
 from liqheat_nautilus.core.clusters import ClusterInfo
 from liqheat_nautilus.core.enums import ClusterStatus
 from liqheat_nautilus.paths import default_catalog_dir, sample_dir
+from liqheat_nautilus.persistence.transaction import committed_generation, unchanged_since
 from liqheat_nautilus.recording import write_signals
 from liqheat_nautilus.simulation.funding import PAYMENTS_TOPIC
 
@@ -61,6 +62,10 @@ class BacktestOutcome:
         Nautilus' reports, the signal log and the funding payments as tables.
     results_path : Path or None
         The folder the reports were written to, if any.
+    catalog_changed : bool
+        Whether another process committed a write to the (local) catalog while the run read it, so that its data
+        may mix two committed states (:func:`~liqheat_nautilus.persistence.transaction.unchanged_since`); run it
+        again.
     """
 
     spec: BacktestFile
@@ -76,6 +81,7 @@ class BacktestOutcome:
     row: ComparisonRow | None = None
     reports: RunReports = field(default_factory=RunReports)
     results_path: Path | None = None
+    catalog_changed: bool = False
 
     @property
     def entries(self) -> list[dict]:
@@ -136,14 +142,18 @@ def check_catalog(spec: BacktestFile) -> int:
     ValueError
         One line: the instrument is not in the catalog (the catalog's instruments are listed), the catalog has no
         bars of the bar type (the bar types it holds are listed) or none between ``start`` and ``end`` (its bar
-        span is given), or no starting balance is in the instrument's settlement currency.
+        span is given), no starting balance is in the instrument's settlement currency, or the fsspec driver of
+        a catalog URL's protocol (``s3fs`` for ``s3://``) is not installed.
     """
     from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
     path: str | Path
     if is_url(spec.data.catalog):  # an fsspec URL (s3://, gs://, file://...): read as Nautilus will
         path = spec.data.catalog
-        catalog = ParquetDataCatalog.from_uri(path)
+        try:
+            catalog = ParquetDataCatalog.from_uri(path)
+        except ImportError as exc:  # fsspec's driver for the protocol (s3fs, gcsfs, adlfs) is not installed
+            raise ValueError(f"catalog {path}: {exc} (the fsspec driver of its protocol)") from None
     else:
         path = spec.catalog_path()
         catalog = ParquetDataCatalog(str(path))
@@ -219,7 +229,8 @@ def run_backtest(
         If the config or catalog is missing.
     ValueError
         If the config is invalid, the catalog cannot feed it (:func:`check_catalog`), ``log_level`` is not a
-        Nautilus log level, ``results_dir`` is a file, or the run replayed no data.
+        Nautilus log level, ``results_dir`` is a file, or the run replayed no data; ``IngestError`` (a
+        ``ValueError``) if a commit to the catalog by another process did not finish within 60 s before the run.
     Exception
         Whatever the engine raised during the run (``raise_exception=True``).
     """
@@ -229,6 +240,10 @@ def run_backtest(
         validation.output_dir(results_dir, "results_dir")
     ensure_default_catalog(spec)
     bars_expected = check_catalog(spec)
+    # Nautilus reads the catalog while it builds and starts the run, and cannot read it again: start from a
+    # committed state (a commit being applied is waited for, a crashed one finished) and report a commit meanwhile
+    local = None if is_url(spec.data.catalog) else spec.catalog_path()
+    generation_before = committed_generation(local) if local is not None else 0
     run_config = to_run_config(spec, log_level=log_level)
     node = BacktestNode(configs=[run_config])
     try:
@@ -244,7 +259,8 @@ def run_backtest(
         payments: list[dict] = []
         engine.kernel.msgbus.subscribe(topic=PAYMENTS_TOPIC, handler=payments.append)
         result = node.run()[0]
-        outcome = BacktestOutcome(spec=spec, result=result, run_stats=monitor.stats(), funding_payments=payments)
+        outcome = BacktestOutcome(spec=spec, result=result, run_stats=monitor.stats(), funding_payments=payments,
+                                  catalog_changed=local is not None and not unchanged_since(local, generation_before))
         for actor in engine.trader.actors():
             if isinstance(actor, LiquidationMapActor):
                 outcome.clusters_published += actor.clusters_published

@@ -68,4 +68,24 @@ def format_summary(outcome: BacktestOutcome, top: int = 5) -> str:
             )
     if outcome.results_path is not None:
         lines.append(f"  reports          {outcome.results_path}")
+    if outcome.catalog_changed:
+        lines.append(f"  WARNING          {catalog_changed_message(outcome)}")
     return "\n".join(lines)
+
+
+def catalog_changed_message(outcome: BacktestOutcome) -> str:
+    """
+    Say that another process committed to the run's catalog while the run read it (``outcome.catalog_changed``).
+
+    Parameters
+    ----------
+    outcome : BacktestOutcome
+        A finished run.
+
+    Returns
+    -------
+    str
+        One line naming the run and the catalog.
+    """
+    return (f"another process committed a write to the catalog {outcome.spec.catalog_path()} while backtest "
+            f"{outcome.spec.name!r} read it: its data may mix two states of the catalog; run it again")

@@ -64,6 +64,7 @@ def _load(path: Path, args: argparse.Namespace):
 def _run(args: argparse.Namespace) -> int:
     from liqheat_nautilus import validation
     from liqheat_nautilus.backtest import format_summary, run_all, run_backtest
+    from liqheat_nautilus.backtest.summary import catalog_changed_message
 
     try:
         if args.config_dir and not args.all:
@@ -80,6 +81,8 @@ def _run(args: argparse.Namespace) -> int:
             comparison = run_all(specs, log_level=log_level, results_dir=results_dir,
                                  show_progress=not args.no_progress)
             print(comparison.text())
+            for changed in (o for o in comparison.outcomes if o.catalog_changed):
+                print(f"WARNING: {catalog_changed_message(changed)}", file=sys.stderr)
             if args.report and results_dir is not None:
                 for outcome in comparison.outcomes:
                     _write_chart_report(outcome, comparison.rows)

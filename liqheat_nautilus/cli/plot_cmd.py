@@ -8,9 +8,14 @@ from typing import TYPE_CHECKING
 from liqheat_nautilus.core.units import NS_PER_HOUR, NS_PER_MINUTE
 
 if TYPE_CHECKING:
+    from liqheat_nautilus.actor import LiquidationMapActorConfig
     from liqheat_nautilus.core import MapParams
 
 DEFAULT_INSTRUMENT = "SOL-USDT-SWAP.OKX"
+MAP_OPTION_DEFAULTS = {"model": "isolated_mmr", "leverage_profile": "neutral", "mmr": 0.005, "bin_bps": 10.0,
+                       "n_bins": 1000}
+"""The map options' values when neither they nor ``--backtest-file`` are given: the main job's actor config
+(``config/liquidation_hunt.toml``, the embedded OKX sample's contract)."""
 
 
 def register(subparsers) -> None:
@@ -25,23 +30,35 @@ def register(subparsers) -> None:
         p.add_argument("--instrument", default=None,
                        help="instrument id of the catalog (default: the catalog's only instrument; "
                             f"{DEFAULT_INSTRUMENT} in the embedded catalog)")
-        p.add_argument("--bar-spec", default="1-MINUTE-LAST", help="bar specification (default 1-MINUTE-LAST)")
+        p.add_argument("--bar-spec", default=None,
+                       help="bar specification (default 1-MINUTE-LAST, or the backtest file's)")
         p.add_argument("--at", default=None, help="ISO-8601 UTC time of the map (default: end of the data)")
         p.add_argument("--out", type=Path, default=None, help="output folder (default results/charts)")
         p.add_argument("--name", default=None, help="file name without extension (default: chart, instrument, time)")
         p.add_argument("--formats", default="html,png",
                        help="comma-separated: html (self-contained page) and/or png (headless Chromium); "
                             "default html,png")
-        p.add_argument("--model", default="isolated_mmr", help="liquidation-price model (default isolated_mmr)")
-        p.add_argument("--leverage-profile", default="neutral", help="leverage profile (default neutral)")
-        p.add_argument("--mmr", type=float, default=0.005, help="maintenance margin rate (default 0.005)")
-        p.add_argument("--bin-bps", type=float, default=10.0, help="bin width in bps of the first price (default 10)")
-        p.add_argument("--n-bins", type=int, default=1000, help="bins of the map grid (default 1000)")
+        p.add_argument("--backtest-file", type=Path, default=None, metavar="FILE",
+                       help="draw the map of the LiquidationMapActor in this backtest file (.toml/.yaml/.json, as "
+                            "`liqheat backtest --config` reads it): its map parameters (map_profile included), "
+                            "catalog, instrument and bar spec; --catalog/--instrument/--bar-spec still override "
+                            "the file's, the map options below cannot be given with it")
+        p.add_argument("--model", default=None,
+                       help=f"liquidation-price model (default {MAP_OPTION_DEFAULTS['model']})")
+        p.add_argument("--leverage-profile", default=None,
+                       help=f"leverage profile (default {MAP_OPTION_DEFAULTS['leverage_profile']})")
+        p.add_argument("--mmr", type=float, default=None,
+                       help=f"maintenance margin rate (default {MAP_OPTION_DEFAULTS['mmr']})")
+        p.add_argument("--bin-bps", type=float, default=None,
+                       help=f"bin width in bps of the first price (default {MAP_OPTION_DEFAULTS['bin_bps']:g})")
+        p.add_argument("--n-bins", type=int, default=None,
+                       help=f"bins of the map grid (default {MAP_OPTION_DEFAULTS['n_bins']})")
         p.add_argument("--profile-file", type=Path, default=None, metavar="FILE",
                        help="map profile file (TOML, e.g. from `liqheat calibrate`); its fields replace the options "
                             "above, as in the actor's map_profile")
-        p.add_argument("--snapshot-minutes", type=int, default=60,
-                       help="snapshot interval of the heatmap history in minutes (default 60, as the actor)")
+        p.add_argument("--snapshot-minutes", type=int, default=None,
+                       help="snapshot interval of the heatmap history in minutes (default 60, as the actor; with "
+                            "--backtest-file the actor's publish_interval_secs)")
         if name == "map":
             p.add_argument("--window-pct", type=float, default=None,
                            help="price window +/- percent (default: wide enough for every leverage tier, 25 for 5x)")
@@ -64,9 +81,79 @@ def _catalog(args: argparse.Namespace) -> Path:
     return path
 
 
+def map_source(args: argparse.Namespace) -> "LiquidationMapActorConfig | None":
+    """
+    Settle where the chart's map parameters come from: ``--backtest-file``'s map actor, or the options.
+
+    Without ``--backtest-file``, options left out take :data:`MAP_OPTION_DEFAULTS` (``--bar-spec`` 1-MINUTE-LAST,
+    ``--snapshot-minutes`` 60). With it, ``--catalog``, ``--instrument`` and ``--bar-spec`` default to the file's
+    (``--instrument`` also renames the actor's instrument, as ``liqheat backtest --instrument`` does) and
+    ``--snapshot-minutes`` to the actor's ``publish_interval_secs``.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed ``plot map`` / ``plot heatmap`` arguments; the defaults are filled in place.
+
+    Returns
+    -------
+    LiquidationMapActorConfig or None
+        The file's map actor config, or ``None`` without ``--backtest-file``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the backtest file does not exist.
+    ValueError
+        If a map option (``--model``, ``--leverage-profile``, ``--mmr``, ``--bin-bps``, ``--n-bins``,
+        ``--profile-file``) is given with ``--backtest-file``; the file does not load (naming it and the field), has
+        no liquidation-map actor or several, reads an fsspec URL catalog, or its actor sums open interest over
+        ``oi_instrument_ids`` or builds the map from trade ticks (a chart replays the instrument's own bars and open
+        interest).
+    """
+    from liqheat_nautilus.backtest.config import is_url, load_backtest_file
+
+    given = [f"--{name.replace('_', '-')}" for name in MAP_OPTION_DEFAULTS if getattr(args, name) is not None]
+    given += ["--profile-file"] if args.profile_file is not None else []
+    if args.backtest_file is None:
+        for name, value in MAP_OPTION_DEFAULTS.items():
+            if getattr(args, name) is None:
+                setattr(args, name, value)
+        args.bar_spec = args.bar_spec or "1-MINUTE-LAST"
+        args.snapshot_minutes = 60 if args.snapshot_minutes is None else args.snapshot_minutes
+        return None
+    if given:
+        raise ValueError(f"{', '.join(given)} cannot be given with --backtest-file: the file's LiquidationMapActor "
+                         "sets the map (edit its [actors.config] or the map_profile it names)")
+    spec = load_backtest_file(args.backtest_file)
+    if args.catalog is not None:
+        spec = spec.with_catalog(args.catalog)
+    if args.instrument is not None:
+        spec = spec.with_instrument(args.instrument)
+    if is_url(spec.data.catalog):
+        raise ValueError(f"{args.backtest_file}: [data] catalog {spec.data.catalog} is a URL; plot reads a local "
+                         "catalog folder (give one with --catalog)")
+    try:
+        config = spec.map_actor_config()
+    except ValueError as exc:
+        raise ValueError(f"{args.backtest_file}: {exc}") from None
+    if config.oi_instrument_ids or config.subscribe_trade_ticks:
+        option = "oi_instrument_ids" if config.oi_instrument_ids else "subscribe_trade_ticks"
+        raise ValueError(f"{args.backtest_file}: the map actor sets {option}; a chart replays the instrument's own "
+                         "bars and open interest only")
+    args.catalog, args.instrument = spec.catalog_path(), spec.data.instrument_id
+    args.bar_spec = args.bar_spec or spec.data.bar_spec
+    if args.snapshot_minutes is None:
+        args.snapshot_minutes = max(1, config.publish_interval_secs // 60)
+    return config
+
+
 def check_options(args: argparse.Namespace) -> None:
     """
     Check the map options before any data is read, listing the valid values of a wrong one.
+
+    Run after :func:`map_source` (which fills the defaults); with ``--backtest-file`` the map options are the actor
+    config's, already checked.
 
     Raises
     ------
@@ -78,17 +165,19 @@ def check_options(args: argparse.Namespace) -> None:
     from liqheat_nautilus.core.leverage import PROFILES
     from liqheat_nautilus.core.params import MODELS
 
-    if args.model not in MODELS:
-        raise ValueError(f"--model must be one of {', '.join(MODELS)}; got {args.model!r}")
-    profiles = (*PROFILES, "dynamic")
-    if args.leverage_profile not in profiles:
-        raise ValueError(f"--leverage-profile must be one of {', '.join(profiles)}; got {args.leverage_profile!r}")
-    for option, value, low in (("--bin-bps", args.bin_bps, 0.0), ("--mmr", args.mmr, 0.0)):
-        if not value > low or not value < (1.0 if option == "--mmr" else float("inf")):
-            raise ValueError(f"{option} must be a number in ({low:g}, {'1' if option == '--mmr' else 'inf'}); "
-                             f"got {value!r}")
-    if args.n_bins < 8:
-        raise ValueError(f"--n-bins must be a whole number >= 8; got {args.n_bins!r}")
+    if args.backtest_file is None:  # else the file's actor config checked them (map_source)
+        if args.model not in MODELS:
+            raise ValueError(f"--model must be one of {', '.join(MODELS)}; got {args.model!r}")
+        profiles = (*PROFILES, "dynamic")
+        if args.leverage_profile not in profiles:
+            raise ValueError(f"--leverage-profile must be one of {', '.join(profiles)}; got "
+                             f"{args.leverage_profile!r}")
+        for option, value, low in (("--bin-bps", args.bin_bps, 0.0), ("--mmr", args.mmr, 0.0)):
+            if not value > low or not value < (1.0 if option == "--mmr" else float("inf")):
+                raise ValueError(f"{option} must be a number in ({low:g}, {'1' if option == '--mmr' else 'inf'}); "
+                                 f"got {value!r}")
+        if args.n_bins < 8:
+            raise ValueError(f"--n-bins must be a whole number >= 8; got {args.n_bins!r}")
     if getattr(args, "hours", 0.0) < 0:
         raise ValueError(f"--hours must be >= 0 (0: all of the history); got {args.hours!r}")
     if getattr(args, "window_pct", None) is not None and args.window_pct <= 0:  # None: every tier in view
@@ -143,9 +232,13 @@ def choose_instrument(catalog: Path, requested: str | None) -> tuple[str, int, i
     return requested, spans[requested][0], spans[requested][1]
 
 
-def plot_params(args: argparse.Namespace, catalog: Path, instrument_id: str) -> "MapParams":
+def plot_params(args: argparse.Namespace, catalog: Path, instrument_id: str,
+                actor_config: "LiquidationMapActorConfig | None" = None) -> "MapParams":
     """
     Return the engine parameters of a chart: the options, then the ``--profile-file`` fields, for the instrument.
+
+    With ``actor_config`` (``--backtest-file``, :func:`map_source`) they are the actor's, exactly as it builds them
+    (``LiquidationMapActorConfig.map_params``).
 
     Parameters
     ----------
@@ -156,12 +249,15 @@ def plot_params(args: argparse.Namespace, catalog: Path, instrument_id: str) -> 
         liquidation prices use the inverse formulas as the actor does (``LiquidationMapActorConfig.map_params``).
     instrument_id : str
         The instrument charted.
+    actor_config : LiquidationMapActorConfig, optional
+        The backtest file's map actor config.
 
     Returns
     -------
     MapParams
-        The options, then the profile file's fields over them, and ``inverse`` from the catalog (linear when the
-        catalog holds no definition of the instrument).
+        The actor config's parameters, else the options (filled in by :func:`map_source`), then the profile file's
+        fields over them; ``inverse`` from the catalog (linear when the catalog holds no definition of the
+        instrument).
 
     Raises
     ------
@@ -173,12 +269,15 @@ def plot_params(args: argparse.Namespace, catalog: Path, instrument_id: str) -> 
     from liqheat_nautilus.core import MapParams
     from liqheat_nautilus.core.profile import load_profile
 
+    definition = catalog_instruments(catalog).get(instrument_id)
+    inverse = bool(definition is not None and definition.is_inverse)
+    if actor_config is not None:
+        return actor_config.map_params(inverse=inverse)
     fields: dict = {"model": args.model, "leverage_profile": args.leverage_profile, "mmr": args.mmr,
                     "bin_bps": args.bin_bps, "n_bins": args.n_bins}
     if args.profile_file is not None:
         fields.update(load_profile(args.profile_file))
-    definition = catalog_instruments(catalog).get(instrument_id)
-    return MapParams(**fields, inverse=bool(definition is not None and definition.is_inverse))
+    return MapParams(**fields, inverse=inverse)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -199,16 +298,18 @@ def _run(args: argparse.Namespace) -> int:
         if not formats or set(formats) - {"html", "png"}:
             raise ValueError(f"--formats must list html and/or png, was {args.formats!r}")
         at_ns = parse_time(args.at)
+        actor_config = map_source(args)
         check_options(args)
         out = validation.output_dir(args.out or project_root() / "results" / "charts", "--out")
         catalog = _catalog(args)
         instrument, first_ns, last_ns = choose_instrument(catalog, args.instrument)
-        params = plot_params(args, catalog, instrument)
+        params = plot_params(args, catalog, instrument, actor_config)
         if at_ns is not None and not first_ns <= at_ns <= last_ns:
             span = " -> ".join(str(pd.Timestamp(t, unit="ns", tz="UTC")) for t in (first_ns, last_ns))
             raise ValueError(f"--at {args.at} is outside the data: the bars of {instrument} span {span}")
         args.instrument = instrument
-        series = read_market_series(catalog, args.instrument, args.bar_spec, end_ns=at_ns)
+        series = read_market_series(catalog, args.instrument, args.bar_spec, end_ns=at_ns,
+                                    ratio_kind=actor_config.long_short_ratio_kind if actor_config else "accounts")
         state = replay_engine(series, params, at_ns, snapshot_interval_ns=args.snapshot_minutes * NS_PER_MINUTE)
         when = pd.Timestamp(state.at_ns, unit="ns", tz="UTC").strftime("%Y%m%dT%H%M")
         if args.chart == "map":

@@ -161,7 +161,7 @@ def read_market_series(
 
 
 def _no_bars(path: Path, wanted: str) -> str:
-    """The message for a read that found no bars: which bar types the catalog holds, or that it holds none."""
+    """Return the message of a read that found no bars: the bar types the catalog holds, or that it holds none."""
     from liqheat_nautilus.persistence.scan import scan_catalog
 
     held = sorted(s.identifier for s in scan_catalog(path, on_error=lambda error: None) if s.type_name == "bar")

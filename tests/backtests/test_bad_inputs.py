@@ -6,6 +6,7 @@ survive). The files are the shipped ``config/liquidation_hunt.toml`` with one va
 catalog built by the session fixture.
 """
 
+import importlib.util
 import subprocess
 import sys
 
@@ -126,3 +127,15 @@ def test_time_range_without_data_fails_instead_of_an_empty_run(okx_catalog, tmp_
 def test_catalog_that_is_not_a_catalog_is_named(tmp_path):
     proc = run_cli("--catalog", str(tmp_path), "--no-reports")
     assert_clean_failure(proc, f"{tmp_path} is not a Nautilus catalog")
+
+
+def test_catalog_url_whose_fsspec_driver_is_missing_is_named(tmp_path):
+    # docs/sweep.md's s3:// catalog on a machine without s3fs: one line, not fsspec's ImportError traceback
+    if importlib.util.find_spec("s3fs") is not None:
+        pytest.skip("s3fs is installed: the s3:// URL would be read")
+    path = tmp_path / "s3.toml"
+    path.write_text(BASE.replace('catalog = "catalog/build/okx_sol_usdt_swap"',
+                                 'catalog = "s3://my-bucket/catalogs/okx"', 1))
+    assert "s3://my-bucket" in path.read_text()
+    proc = run_cli("--config", str(path), "--no-reports")
+    assert_clean_failure(proc, "catalog s3://my-bucket/catalogs/okx: Install s3fs to access S3")

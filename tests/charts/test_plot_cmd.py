@@ -61,13 +61,14 @@ def _inverse_catalog(tmp_path) -> tuple[Path, str]:
 
 def test_plot_params_take_the_profile_file_and_the_instruments_inverse_flag(okx_catalog, tmp_path):
     from liqheat_nautilus.cli import build_parser
-    from liqheat_nautilus.cli.plot_cmd import plot_params
+    from liqheat_nautilus.cli.plot_cmd import map_source, plot_params
     from liqheat_nautilus.core.profile import load_profile
     from liqheat_nautilus.paths import project_root
     from liqheat_nautilus.serve.maps import MapStore
 
     profile = project_root() / "config" / "profiles" / "btc_coinglass_calibrated.toml"
     args = build_parser().parse_args(["plot", "map", "--profile-file", str(profile), "--mmr", "0.004"])
+    assert map_source(args) is None  # no backtest file: the options, with their defaults filled in
     params = plot_params(args, okx_catalog, "SOL-USDT-SWAP.OKX")
     fitted = load_profile(profile)
     assert params.leverage_mean == fitted["leverage_mean"] and params.leveraged_share == fitted["leveraged_share"]
@@ -75,6 +76,7 @@ def test_plot_params_take_the_profile_file_and_the_instruments_inverse_flag(okx_
     # an inverse contract gets the inverse formulas, as in the actor (the plot and serve replays were linear)
     catalog, iid = _inverse_catalog(tmp_path)
     plain = build_parser().parse_args(["plot", "map"])
+    map_source(plain)
     assert plot_params(plain, catalog, iid).inverse is True
     assert MapStore(catalog)._is_inverse(iid) is True
     assert MapStore(okx_catalog)._is_inverse("SOL-USDT-SWAP.OKX") is False
@@ -88,3 +90,54 @@ def test_plot_reports_a_bad_profile_file(okx_catalog, tmp_path, capsys):
     err = capsys.readouterr().err
     assert str(bad) in err and "leverage_mean='high' (expected a number)" in err
     assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []
+
+
+def test_backtest_file_draws_its_map_actors_parameters(okx_catalog, tmp_path, capsys):
+    from liqheat_nautilus.cli import build_parser
+    from liqheat_nautilus.cli.plot_cmd import map_source, plot_params
+    from liqheat_nautilus.core.profile import load_profile
+    from liqheat_nautilus.paths import config_dir, project_root
+
+    # the main job's file: the same map as the options' defaults (they are that file's actor config)
+    main_job = build_parser().parse_args(["plot", "map", "--backtest-file", str(config_dir() / "liquidation_hunt.toml"),
+                                          "--catalog", str(okx_catalog)])
+    config = map_source(main_job)
+    assert config is not None and main_job.instrument == "SOL-USDT-SWAP.OKX" and main_job.bar_spec == "1-MINUTE-LAST"
+    plain = build_parser().parse_args(["plot", "map"])
+    map_source(plain)
+    assert plot_params(main_job, okx_catalog, main_job.instrument, config) == \
+        plot_params(plain, okx_catalog, "SOL-USDT-SWAP.OKX")
+    # another actor config: its fields and its map_profile reach the chart, as they reach the actor
+    profile = project_root() / "config" / "profiles" / "btc_coinglass_calibrated.toml"
+    text = (config_dir() / "liquidation_hunt.toml").read_text().replace(
+        "mmr = 0.005", f'mmr = 0.006\nmap_profile = "{profile}"').replace(
+        "publish_interval_secs = 3600", "publish_interval_secs = 1800")
+    mine = tmp_path / "mine.toml"
+    mine.write_text(text)
+    args = build_parser().parse_args(["plot", "map", "--backtest-file", str(mine), "--catalog", str(okx_catalog)])
+    params = plot_params(args, okx_catalog, "SOL-USDT-SWAP.OKX", map_source(args))
+    fitted = load_profile(profile)
+    assert params.mmr == 0.006 and params.leverage_mean == fitted["leverage_mean"]
+    assert params.leveraged_share == fitted["leveraged_share"] and args.snapshot_minutes == 30
+    assert main(["plot", "heatmap", "--backtest-file", str(mine), "--catalog", str(okx_catalog), "--at",
+                 "2026-06-18T06:30", "--out", str(tmp_path / "out"), "--formats", "html"]) == 0
+    assert capsys.readouterr().out.strip().endswith("liquidation_heatmap_SOL-USDT-SWAP_OKX_20260618T0630.html")
+
+
+def test_backtest_file_errors_name_the_clash_or_the_file(okx_catalog, tmp_path, capsys):
+    from liqheat_nautilus.paths import config_dir
+
+    hunt = str(config_dir() / "liquidation_hunt.toml")
+    out = tmp_path / "out"
+    assert main(["plot", "map", "--backtest-file", hunt, "--mmr", "0.004", "--n-bins", "500", "--out", str(out)]) == 1
+    assert "--mmr, --n-bins cannot be given with --backtest-file" in capsys.readouterr().err
+    assert main(["plot", "map", "--backtest-file", str(tmp_path / "nope.toml"), "--out", str(out)]) == 1
+    assert "backtest config not found" in capsys.readouterr().err
+    no_actor = tmp_path / "no_actor.toml"
+    text = (config_dir() / "liquidation_hunt.toml").read_text()
+    no_actor.write_text(text[:text.index("[[actors]]")] + text[text.index("[[strategies]]"):])
+    assert main(["plot", "map", "--backtest-file", str(no_actor), "--catalog", str(okx_catalog), "--out",
+                 str(out)]) == 1
+    err = capsys.readouterr().err
+    assert str(no_actor) in err and "0 liquidation-map actors" in err and "Traceback" not in err
+    assert not out.exists()

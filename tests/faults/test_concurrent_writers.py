@@ -171,3 +171,56 @@ def test_a_reader_never_returns_a_half_applied_commit(scenario_states, monkeypat
     reader.join(timeout=120)
     assert not errors
     assert results == [after]
+
+
+def test_a_backtest_starts_from_a_committed_state_and_reports_a_commit_during_its_run(tmp_path, monkeypatch):
+    import msgspec
+
+    import liqheat_nautilus.backtest.runner as runner
+    from liqheat_nautilus.backtest.config import load_backtest_file
+    from liqheat_nautilus.backtest.summary import format_summary
+    from liqheat_nautilus.paths import config_dir
+
+    catalog = tmp_path / "cat"
+    ingest_okx_sample(sample_dir(), catalog, instruments=InstrumentSources.offline(), log=None)
+    spec = load_backtest_file(config_dir() / "liquidation_hunt.toml").with_catalog(catalog)
+    spec = msgspec.structs.replace(spec, data=msgspec.structs.replace(spec.data, start="2026-06-20T00:00",
+                                                                      end="2026-06-21T00:00"))
+    # a crashed writer left a committed journal: the run finishes that commit before Nautilus reads anything
+    (transaction.control_dir(catalog) / transaction.JOURNAL_NAME).write_text(
+        '{"txid": "x", "adds": [], "removes": []}')
+    calm = runner.run_backtest(spec, show_progress=False)
+    assert not (transaction.control_dir(catalog) / transaction.JOURNAL_NAME).exists()
+    assert calm.catalog_changed is False and "WARNING" not in format_summary(calm)
+    original = runner.BacktestNode.run
+
+    def run_beside_a_writer(node):  # another process commits while Nautilus reads (here: just before)
+        ingest_binance_files([sc.FUNDING_MONTH], catalog, instruments=recorded_instruments(), log=None)
+        return original(node)
+
+    monkeypatch.setattr(runner.BacktestNode, "run", run_beside_a_writer)
+    changed = runner.run_backtest(spec, show_progress=False)
+    assert changed.catalog_changed is True
+    assert f"another process committed a write to the catalog {catalog}" in format_summary(changed)
+    assert changed.result.total_orders == calm.result.total_orders  # the write touched another instrument
+
+
+def test_committed_generation_waits_for_a_commit_being_applied(tmp_path):
+    from filelock import FileLock
+
+    from liqheat_nautilus.persistence.errors import IngestError
+
+    catalog = tmp_path / "cat"
+    ingest_okx_sample(sample_dir(), catalog, instruments=InstrumentSources.offline(), log=None)
+    before = transaction.committed_generation(catalog)
+    assert before >= 1 and transaction.unchanged_since(catalog, before)
+    journal = transaction.control_dir(catalog) / transaction.JOURNAL_NAME
+    journal.write_text('{"txid": "x", "adds": [], "removes": []}')
+    assert not transaction.unchanged_since(catalog, before)  # a commit is being applied
+    with FileLock(str(transaction.control_dir(catalog) / transaction.LOCK_NAME), thread_local=False), \
+            pytest.raises(IngestError, match="kept changing the catalog"):  # its writer holds the lock: wait
+        transaction.committed_generation(catalog, timeout=0.3)
+    assert transaction.committed_generation(catalog) == before + 1  # the writer is gone: its commit is finished
+    assert not journal.exists()
+    ingest_binance_files([sc.FUNDING_MONTH], catalog, instruments=recorded_instruments(), log=None)
+    assert not transaction.unchanged_since(catalog, before + 1)

@@ -1,6 +1,7 @@
 """The grid file: errors name the file and field; the expansion is the Cartesian product of the axes, each cell a
 complete backtest file keyed by its content. No Ray here."""
 
+import importlib.util
 from pathlib import Path
 
 import msgspec
@@ -153,6 +154,16 @@ def test_dry_run_checks_that_each_cells_catalog_covers_it(tmp_path, capsys, okx_
     assert "bars between start 2020-01-01 and end 2020-02-01; the catalog's bars span 2026-06-11" in out
     assert out.count("instrument BTC-USDT-SWAP.OKX is not in the catalog") == 2
     assert not (tmp_path / "out").exists()
+
+
+def test_dry_run_names_a_catalog_url_whose_fsspec_driver_is_missing(tmp_path, capsys):
+    # docs/sweep.md's grid has an s3:// catalog: without s3fs the dry run said so in a traceback
+    if importlib.util.find_spec("s3fs") is not None:
+        pytest.skip("s3fs is installed: the s3:// URL would be read")
+    path = write(tmp_path, f'name = "g"\nbase = "{BASE}"\n[axes]\ncatalogs = ["s3://my-bucket/catalogs/okx"]\n')
+    assert main(["sweep", "--grid", str(path), "--out", str(tmp_path / "out"), "--dry-run"]) == 1
+    out = capsys.readouterr().out
+    assert "CANNOT RUN" in out and "catalog s3://my-bucket/catalogs/okx: Install s3fs to access S3" in out
 
 
 def test_one_sweep_at_a_time_per_output_folder(tmp_path):

@@ -26,11 +26,14 @@ the catalog:
 Readers (:func:`consistent_read`) are never blocked by a writer: they read, then check that no commit started or
 finished meanwhile (the journal is absent and the generation unchanged, as a sequence lock) and read again if one
 did, so they never return a half-applied commit. Nautilus' own reader lists ``data/`` directly: during the
-milliseconds of step 5 it may see a stream with its old files already moved away.
+milliseconds of step 5 it may see a stream with its old files already moved away. A ``liqheat backtest`` run, which
+Nautilus reads and cannot repeat, waits for a commit being applied before it starts (:func:`committed_generation`)
+and reports when one started or finished during the run (:func:`unchanged_since`).
 
 Modules, by role: :mod:`.layout` (names, manifest, ``fsync``-ed file operations, errors, :func:`check_target`),
 :mod:`.lock` (:func:`writer_lock`), :mod:`.journal` (:func:`recover`, the roll-forward), :mod:`.staging`
-(:class:`CatalogTransaction`, :func:`catalog_transaction`), :mod:`.readers` (:func:`consistent_read`). Every name
+(:class:`CatalogTransaction`, :func:`catalog_transaction`), :mod:`.readers` (:func:`consistent_read`,
+:func:`committed_generation`, :func:`unchanged_since`). Every name
 is importable from this package.
 """
 
@@ -61,7 +64,7 @@ from liqheat_nautilus.persistence.transaction.layout import (
     read_manifest,
 )
 from liqheat_nautilus.persistence.transaction.lock import writer_lock
-from liqheat_nautilus.persistence.transaction.readers import consistent_read
+from liqheat_nautilus.persistence.transaction.readers import committed_generation, consistent_read, unchanged_since
 from liqheat_nautilus.persistence.transaction.staging import (
     CatalogTransaction,
     catalog_transaction,
@@ -77,7 +80,7 @@ leaves behind. Set it on this package (``transaction.STEP_HOOK = hook``); every 
 __all__ = [
     "COMMITTED_FLAG", "CONTROL_DIR", "FORMAT", "FORMAT_VERSION", "JOURNAL_NAME", "LOCK_NAME", "MANIFEST_NAME",
     "STEP_HOOK", "TX_PREFIX", "WRITER_NAME", "CatalogBusyError", "CatalogTransaction", "CommitIncompleteError",
-    "apply_journal", "catalog_transaction", "check_target", "commit_in_progress", "consistent_read", "control_dir",
-    "describe_folder", "file_name_for", "generation", "is_disk_full", "log_stderr", "read_manifest", "recover",
-    "writer_lock",
+    "apply_journal", "catalog_transaction", "check_target", "commit_in_progress", "committed_generation",
+    "consistent_read", "control_dir", "describe_folder", "file_name_for", "generation", "is_disk_full", "log_stderr",
+    "read_manifest", "recover", "unchanged_since", "writer_lock",
 ]

@@ -49,6 +49,68 @@ def _recover_if_writer_gone(root: Path) -> None:
         lock.release()
 
 
+_KEPT_CHANGING = ("a commit of another process kept changing the catalog during the read (or an interrupted commit "
+                  "cannot be finished without write access); try again")
+
+
+def committed_generation(root: str | Path, timeout: float = 60.0) -> int:
+    """
+    Wait until no commit is being applied to a catalog and return its generation.
+
+    A commit left half-applied by a crashed writer is finished first (when no writer holds the lock). With
+    :func:`unchanged_since` after a read that cannot be repeated (a ``BacktestNode`` run), it tells whether the read
+    saw one committed state.
+
+    Parameters
+    ----------
+    root : str or Path
+        The catalog folder.
+    timeout : float, default 60
+        Seconds after which a commit that never finishes is reported.
+
+    Returns
+    -------
+    int
+        The number of commits recorded in the catalog's manifest (0 for a catalog written by other tools).
+
+    Raises
+    ------
+    IngestError
+        If a commit was still being applied after ``timeout`` seconds, or a half-applied commit cannot be finished
+        (no write access).
+    """
+    root = Path(root)
+    deadline = time.monotonic() + timeout
+    _recover_if_writer_gone(root)
+    while commit_in_progress(root):
+        _recover_if_writer_gone(root)
+        if not commit_in_progress(root):
+            break
+        if time.monotonic() > deadline:
+            raise IngestError(root, _KEPT_CHANGING)
+        time.sleep(0.02)
+    return generation(root)
+
+
+def unchanged_since(root: str | Path, before: int) -> bool:
+    """
+    Tell whether no commit started or finished since :func:`committed_generation` returned ``before``.
+
+    Parameters
+    ----------
+    root : str or Path
+        The catalog folder.
+    before : int
+        The generation returned before the read.
+
+    Returns
+    -------
+    bool
+        ``True`` when no journal is present and the generation is still ``before``.
+    """
+    return not commit_in_progress(root) and generation(root) == before
+
+
 def consistent_read(root: str | Path, read: Callable[[], _T], timeout: float = 60.0) -> _T:
     """
     Run a read of a catalog so that it sees only committed states, without waiting for a writer's lock.
@@ -79,21 +141,16 @@ def consistent_read(root: str | Path, read: Callable[[], _T], timeout: float = 6
     """
     root = Path(root)
     deadline = time.monotonic() + timeout
-    _recover_if_writer_gone(root)
     while True:
-        if commit_in_progress(root):
-            _recover_if_writer_gone(root)
-        if not commit_in_progress(root):
-            before = generation(root)
-            try:
-                result = read()
-            except (OSError, pa.ArrowException, ValueError):
-                if commit_in_progress(root) or generation(root) != before:
-                    continue
-                raise
-            if not commit_in_progress(root) and generation(root) == before:
-                return result
+        before = committed_generation(root, max(deadline - time.monotonic(), 0.0))
+        try:
+            result = read()
+        except (OSError, pa.ArrowException, ValueError):
+            if not unchanged_since(root, before):
+                continue
+            raise
+        if unchanged_since(root, before):
+            return result
         if time.monotonic() > deadline:
-            raise IngestError(root, "a commit of another process kept changing the catalog during the read (or an "
-                                    "interrupted commit cannot be finished without write access); try again")
+            raise IngestError(root, _KEPT_CHANGING)
         time.sleep(0.02)
