@@ -176,6 +176,10 @@ def test_without_a_poller_section_no_poller_runs(tmp_path):
     ('max_notional_per_order = { "BTCUSDT-PERP.BINANCE" = 2000 }',
      'max_notional_per_order = { "BTCUSDT-PERP.BINANCE" = -2000 }',
      r"\[risk\] max_notional_per_order\['BTCUSDT-PERP.BINANCE'\] must be > 0"),
+    ('exchange = "binance"', 'exchange = "binanse"', r"poll target binanse:BTC/USDT:USDT: unknown ccxt exchange id "
+                                                     r"'binanse'.* - at `\$\.poller\.targets\[0\]`"),
+    ('instrument_id = "BTCUSDT-PERP.BINANCE"\nvenue', 'instrument_id = "BTCUSDT"\nvenue',
+     r"poll target binance:BTC/USDT:USDT: instrument_id 'BTCUSDT' is not a Nautilus instrument id"),
 ])
 def test_values_nautilus_rejects_only_at_build_are_named_while_loading(old, new, expected, tmp_path):
     text = (CONFIG / "live_sandbox.toml").read_text()

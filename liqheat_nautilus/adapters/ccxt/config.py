@@ -47,7 +47,8 @@ class PollTarget(NautilusConfig, frozen=True, forbid_unknown_fields=True):
     Raises
     ------
     ValueError
-        If ``exchange``, ``symbol`` or ``instrument_id`` is empty.
+        If ``exchange``, ``symbol`` or ``instrument_id`` is empty, the exchange id unknown to ccxt, or an instrument
+        id not a Nautilus one.
     """
 
     exchange: str
@@ -60,9 +61,17 @@ class PollTarget(NautilusConfig, frozen=True, forbid_unknown_fields=True):
     funding_interval_hours: PositiveFloat = 8.0
 
     def __post_init__(self) -> None:
-        """Check that ``exchange``, ``symbol`` and ``instrument_id`` are non-empty strings."""
+        """Check the strings: non-empty, a ccxt exchange id, Nautilus instrument ids (while the file is read)."""
+        from liqheat_nautilus import validation
+
         for name in ("exchange", "symbol", "instrument_id"):
             PyCondition.valid_string(getattr(self, name), name)
+        if self.exchange not in ccxt.exchanges:  # the poller refused it only once the node was being built
+            raise ValueError(f"poll target {self.key}: unknown ccxt exchange id {self.exchange!r} (e.g. binance, "
+                             "bybit, okx, hyperliquid)")
+        validation.instrument_id(self.instrument_id, f"poll target {self.key}: instrument_id")
+        if self.price_instrument_id:
+            validation.instrument_id(self.price_instrument_id, f"poll target {self.key}: price_instrument_id")
 
     @property
     def key(self) -> str:
