@@ -121,6 +121,23 @@ def _large_buffers_from_mmap(threshold: int = 1 << 20) -> None:
         pass
 
 
+def _check_listen(host: str, port: int) -> None:
+    """
+    Check that the server can listen on ``host:port`` before it is announced and started.
+
+    Raises
+    ------
+    ValueError
+        Naming the address and the operating system's reason (e.g. the port is in use by another process).
+    """
+    import socket
+
+    try:
+        socket.create_server((host, port)).close()  # SO_REUSEADDR on POSIX, as uvicorn binds
+    except OSError as exc:
+        raise ValueError(f"cannot listen on {host}:{port} (--host/--port): {exc.strerror or exc}") from None
+
+
 def _run(args: argparse.Namespace) -> int:
     import threading
 
@@ -134,6 +151,12 @@ def _run(args: argparse.Namespace) -> int:
         origins = cors_origins(args.cors_origin)
         source = build_source(args)
     except (FileNotFoundError, ValueError) as exc:
+        print(f"serve failed: {exc}", file=sys.stderr)
+        return 1
+    try:
+        _check_listen(args.host, args.port)
+    except ValueError as exc:
+        source.close()
         print(f"serve failed: {exc}", file=sys.stderr)
         return 1
     _large_buffers_from_mmap()

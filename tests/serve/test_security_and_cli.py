@@ -83,6 +83,19 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def test_a_port_in_use_is_refused_before_the_server_is_announced(okx_catalog, capsys):
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert main(["serve", "--catalog", str(okx_catalog), "--port", str(port), "--no-warm-up"]) == 1
+    captured = capsys.readouterr()
+    assert f"cannot listen on 127.0.0.1:{port} (--host/--port)" in captured.err and "in use" in captured.err
+    assert "liqheat serve: http" not in captured.out and "Traceback" not in captured.err
+
+
 def test_liqheat_serve_runs_and_stops_cleanly(served_catalog, tmp_path):
     """The command as a user runs it: uvicorn on 127.0.0.1, a map profile file (as `liqheat calibrate` writes one:
     here SYNTHETIC values), Ctrl-C stops it."""
