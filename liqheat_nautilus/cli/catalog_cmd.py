@@ -87,6 +87,7 @@ def _register_ingest(sub) -> None:
                                 "catalog/build/coinglass_btc_4h)")
     coinglass.add_argument("--instrument", default="BTCUSDT-PERP.BINANCE", help="instrument id")
     _add_instrument_sources(coinglass, exchange_info=True)
+    _add_lock_timeout(coinglass)
     coinglass.set_defaults(func=_ingest_coinglass)
     ingest.set_defaults(func=_ingest_okx, source=None, catalog=None, instrument="SOL-USDT-SWAP.OKX",
                         instrument_spec=[], exchange_info=[], offline=False, api_base=None, lock_timeout=None)
@@ -244,8 +245,14 @@ def _ingest_binance(args: argparse.Namespace) -> int:
 def _ingest_coinglass(args: argparse.Namespace) -> int:
     from liqheat_nautilus.adapters.coinglass.loaders import default_coinglass_catalog_dir, ingest_coinglass
 
+    try:
+        lock_timeout = _lock_timeout(args)
+    except ValueError as exc:
+        print(f"ingest failed: {exc}", file=sys.stderr)
+        return 2
     return _write("ingest", lambda: ingest_coinglass(args.source, args.catalog or default_coinglass_catalog_dir(),
-                                                     args.instrument, instruments=_instrument_sources(args)))
+                                                     args.instrument, instruments=_instrument_sources(args),
+                                                     lock_timeout=lock_timeout))
 
 
 def _parse_utc_ms(text: str, option: str) -> int:

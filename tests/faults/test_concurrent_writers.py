@@ -91,6 +91,16 @@ def test_no_wait_fails_at_once_naming_the_holder(base, tmp_path):
     assert sc.committed(catalog) == base["before_data"]
 
 
+def test_coinglass_ingest_takes_the_same_lock_timeout(base, tmp_path):
+    catalog = sc.copy_catalog(base["before"], tmp_path / "cat")
+    with writer_lock(catalog):
+        proc = run_liqheat("catalog", "ingest", "coinglass", "--catalog", str(catalog), "--lock-timeout", "0")
+    assert_clean_failure(proc, "ingest failed, catalog unchanged", "is being written by pid", "--lock-timeout")
+    assert sc.committed(catalog) == base["before_data"]
+    proc = run_liqheat("catalog", "ingest", "coinglass", "--catalog", str(catalog), "--lock-timeout", "soon")
+    assert proc.returncode == 2 and "--lock-timeout must be a number >= 0" in proc.stderr
+
+
 def test_wait_limit_expires_with_a_clear_error(base, tmp_path):
     catalog = sc.copy_catalog(base["before"], tmp_path / "cat")
     with writer_lock(catalog):

@@ -67,7 +67,8 @@ def default_coinglass_catalog_dir() -> Path:
 
 def ingest_coinglass(source_dir: str | Path | None, catalog_dir: str | Path,
                      instrument_id: str = "BTCUSDT-PERP.BINANCE",
-                     instruments: InstrumentSources | None = None) -> IngestSummary:
+                     instruments: InstrumentSources | None = None,
+                     lock_timeout: float | None = None) -> IngestSummary:
     """
     Build (or rebuild) a catalog from the Coinglass BTC set, atomically.
 
@@ -82,6 +83,8 @@ def ingest_coinglass(source_dir: str | Path | None, catalog_dir: str | Path,
     instruments : InstrumentSources, optional
         Where the definition may come from besides the folder's ``instrument.toml`` and the catalog (default:
         Binance online as the last resort).
+    lock_timeout : float, optional
+        Seconds to wait while another process writes the catalog (default: as long as it takes; 0: fail at once).
 
     Returns
     -------
@@ -139,4 +142,5 @@ def ingest_coinglass(source_dir: str | Path | None, catalog_dir: str | Path,
             TakerVolume(instrument_id=iid, buy_usd=bu, sell_usd=se, period_secs=secs, ts_event=t, ts_init=t)
             for t, bu, se in zip(tk.ts_ns.tolist(), tk.buy_usd.tolist(), tk.sell_usd.tolist(), strict=True)
         ]
-    return write_streams(catalog_dir, instrument, groups, sources=(source,), command="ingest coinglass")
+    return write_streams(catalog_dir, instrument, groups, sources=(source,), lock_timeout=lock_timeout,
+                         command="ingest coinglass")
