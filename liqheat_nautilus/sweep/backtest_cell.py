@@ -6,6 +6,7 @@ This module is the only place of ``liqheat_nautilus.sweep`` that imports the bac
 from __future__ import annotations
 
 import math
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -103,7 +104,8 @@ def run_cell(spec_json: bytes, log_level: str = "WARNING") -> dict[str, float]:
     -------
     dict[str, float]
         One value per :data:`STAT_FIELDS` (``trades`` an int; ``nan`` where undefined), the same statistics as a
-        line of ``liqheat backtest --all``.
+        line of ``liqheat backtest --all``. A run during which another process committed to the catalog prints a
+        WARNING to stderr (the cell's log).
 
     Raises
     ------
@@ -116,6 +118,10 @@ def run_cell(spec_json: bytes, log_level: str = "WARNING") -> dict[str, float]:
     outcome = run_backtest(spec, log_level=log_level, results_dir=None, show_progress=False)
     if outcome.row is None:
         raise RuntimeError(f"backtest {spec.name!r} produced no statistics row")
+    if outcome.catalog_changed:  # into the cell's log (cells/<key>/cell.log)
+        from liqheat_nautilus.backtest.summary import catalog_changed_message
+
+        print(f"WARNING: {catalog_changed_message(outcome)}", file=sys.stderr, flush=True)
     row = outcome.row.to_dict()
     return {f: row[f] for f in STAT_FIELDS}
 

@@ -183,7 +183,7 @@ def test_a_reader_never_returns_a_half_applied_commit(scenario_states, monkeypat
     assert results == [after]
 
 
-def test_a_backtest_starts_from_a_committed_state_and_reports_a_commit_during_its_run(tmp_path, monkeypatch):
+def test_a_backtest_starts_from_a_committed_state_and_reports_a_commit_during_its_run(tmp_path, monkeypatch, capsys):
     import msgspec
 
     import liqheat_nautilus.backtest.runner as runner
@@ -204,8 +204,10 @@ def test_a_backtest_starts_from_a_committed_state_and_reports_a_commit_during_it
     assert calm.catalog_changed is False and "WARNING" not in format_summary(calm)
     original = runner.BacktestNode.run
 
+    writes = [sc.AGG_TRADES, sc.FUNDING_MONTH]  # each commit adds new data (an identical re-write commits nothing)
+
     def run_beside_a_writer(node):  # another process commits while Nautilus reads (here: just before)
-        ingest_binance_files([sc.FUNDING_MONTH], catalog, instruments=recorded_instruments(), log=None)
+        ingest_binance_files([writes.pop()], catalog, instruments=recorded_instruments(), log=None)
         return original(node)
 
     monkeypatch.setattr(runner.BacktestNode, "run", run_beside_a_writer)
@@ -213,6 +215,13 @@ def test_a_backtest_starts_from_a_committed_state_and_reports_a_commit_during_it
     assert changed.catalog_changed is True
     assert f"another process committed a write to the catalog {catalog}" in format_summary(changed)
     assert changed.result.total_orders == calm.result.total_orders  # the write touched another instrument
+    # a sweep cell says so in its log (stderr), its statistics unchanged
+    from liqheat_nautilus.sweep.backtest_cell import run_cell
+
+    capsys.readouterr()
+    stats = run_cell(msgspec.json.encode(spec))
+    assert "WARNING: another process committed a write to the catalog" in capsys.readouterr().err
+    assert stats["trades"] == changed.row.to_dict()["trades"]
 
 
 def test_committed_generation_waits_for_a_commit_being_applied(tmp_path):
