@@ -113,11 +113,32 @@ def ensure_default_catalog(spec: BacktestFile) -> None:
     path = spec.catalog_path().resolve()
     if path.exists():
         return
-    if path == default_catalog_dir().resolve():
+    if default_catalog_unbuilt(spec):
         print(f"building the embedded catalog {path} from the real OKX sample (first use)...")
         ingest_okx_sample(sample_dir(), path)
         return
     raise FileNotFoundError(f"catalog not found: {path} (build it with `liqheat catalog ingest ...`)")
+
+
+def default_catalog_unbuilt(spec: BacktestFile) -> bool:
+    """
+    Tell whether the file reads the embedded OKX catalog and it is not built yet (it is built on first use).
+
+    Parameters
+    ----------
+    spec : BacktestFile
+        The backtest file.
+
+    Returns
+    -------
+    bool
+        ``True`` for a local ``[data] catalog`` that is :func:`~liqheat_nautilus.paths.default_catalog_dir` and
+        does not exist.
+    """
+    if is_url(spec.data.catalog):
+        return False
+    path = spec.catalog_path().resolve()
+    return not path.exists() and path == default_catalog_dir().resolve()
 
 
 def check_catalog(spec: BacktestFile) -> int:

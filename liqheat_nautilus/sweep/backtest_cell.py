@@ -19,8 +19,12 @@ from liqheat_nautilus.backtest.config import (  # noqa: F401 (re-exported to the
     load_backtest_file,
 )
 from liqheat_nautilus.backtest.metrics import COLUMNS, ComparisonRow, format_table  # noqa: F401 (re-exported)
-from liqheat_nautilus.backtest.runner import check_catalog, ensure_default_catalog, run_backtest
-from liqheat_nautilus.paths import default_catalog_dir
+from liqheat_nautilus.backtest.runner import (
+    check_catalog,
+    default_catalog_unbuilt,
+    ensure_default_catalog,
+    run_backtest,
+)
 
 STAT_FIELDS: tuple[str, ...] = tuple(f for f, _, _ in COLUMNS if f != "name")
 """The statistics of a cell: the columns ``liqheat backtest --all`` prints (``backtest.metrics.COLUMNS``)."""
@@ -45,14 +49,10 @@ def prepare_catalog(spec: BacktestFile) -> None:
     FileNotFoundError
         If a local catalog other than the embedded one does not exist.
     """
-    if is_url(spec.data.catalog):
-        return
-    path = spec.catalog_path().resolve()
-    if path.exists():
-        return
-    if path == default_catalog_dir().resolve():
+    if default_catalog_unbuilt(spec):
         from filelock import FileLock
 
+        path = spec.catalog_path().resolve()
         path.parent.mkdir(parents=True, exist_ok=True)
         with FileLock(str(path) + ".lock"):
             ensure_default_catalog(spec)
@@ -79,8 +79,7 @@ def cell_problem(spec: BacktestFile) -> str:
     str
         One line naming what is missing, or ``""`` when the catalog can feed the run.
     """
-    if not is_url(spec.data.catalog) and not spec.catalog_path().exists() and \
-            spec.catalog_path().resolve() == default_catalog_dir().resolve():
+    if default_catalog_unbuilt(spec):
         return ""
     try:
         check_catalog(spec)

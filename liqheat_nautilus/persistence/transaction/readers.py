@@ -81,15 +81,13 @@ def committed_generation(root: str | Path, timeout: float = 60.0) -> int:
     """
     root = Path(root)
     deadline = time.monotonic() + timeout
-    _recover_if_writer_gone(root)
-    while commit_in_progress(root):
-        _recover_if_writer_gone(root)
+    while True:
+        _recover_if_writer_gone(root)  # nothing to do unless a commit or its leftovers are there
         if not commit_in_progress(root):
-            break
+            return generation(root)
         if time.monotonic() > deadline:
             raise IngestError(root, _KEPT_CHANGING)
         time.sleep(0.02)
-    return generation(root)
 
 
 def unchanged_since(root: str | Path, before: int) -> bool:
