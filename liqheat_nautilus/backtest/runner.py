@@ -122,18 +122,10 @@ def ensure_default_catalog(spec: BacktestFile) -> None:
 
 def default_catalog_unbuilt(spec: BacktestFile) -> bool:
     """
-    Tell whether the file reads the embedded OKX catalog and it is not built yet (it is built on first use).
+    Tell whether ``spec`` (a :class:`BacktestFile`) reads the embedded OKX catalog before it is built.
 
-    Parameters
-    ----------
-    spec : BacktestFile
-        The backtest file.
-
-    Returns
-    -------
-    bool
-        ``True`` for a local ``[data] catalog`` that is :func:`~liqheat_nautilus.paths.default_catalog_dir` and
-        does not exist.
+    Returns ``True`` when its ``[data] catalog`` is the local :func:`~liqheat_nautilus.paths.default_catalog_dir`
+    and that folder does not exist yet (:func:`ensure_default_catalog` builds it on first use).
     """
     if is_url(spec.data.catalog):
         return False
