@@ -120,8 +120,9 @@ class ClusterStrategy(BracketStrategy):
     Raises
     ------
     ValueError
-        If ``max_positions < 1``, ``risk_per_trade`` is outside (0, 1) without a ``trade_size``, the emulation
-        trigger is unknown, or the OI sizer config is inconsistent.
+        If ``max_positions < 1``, ``risk_per_trade`` is outside (0, 1) without a ``trade_size``, ``trade_size`` is
+        not positive, ``max_leverage`` is negative, the emulation trigger is unknown, or the OI sizer config is
+        inconsistent.
     """
 
     def __init__(self, config: ClusterStrategyConfig) -> None:
@@ -129,6 +130,12 @@ class ClusterStrategy(BracketStrategy):
         if config.trade_size is None and not 0.0 < config.risk_per_trade < 1.0:
             raise ValueError(f"{type(config).__name__}.risk_per_trade must be in (0, 1), "
                              f"got {config.risk_per_trade}")
+        if config.trade_size is not None and not config.trade_size > 0:
+            raise ValueError(f"{type(config).__name__}.trade_size must be > 0 (or unset for risk sizing), "
+                             f"got {config.trade_size}")
+        if not config.max_leverage >= 0:
+            raise ValueError(f"{type(config).__name__}.max_leverage must be >= 0 (0 = no cap), "
+                             f"got {config.max_leverage}")
         self.instrument = None
         self.book = ClusterBook()
         self.sizer = OISizer(config.oi_sizer) if config.oi_sizer is not None else None

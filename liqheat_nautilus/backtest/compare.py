@@ -27,11 +27,14 @@ class Comparison:
         One per run, then the buy-and-hold row.
     table_path : Path or None
         Where ``comparison.csv`` / ``comparison.md`` were written, if anywhere.
+    failures : list[str]
+        One line per run that failed (``<file>: <error>``), in order; the other runs are compared.
     """
 
     outcomes: list[BacktestOutcome] = field(default_factory=list)
     rows: list[ComparisonRow] = field(default_factory=list)
     table_path: Path | None = None
+    failures: list[str] = field(default_factory=list)
 
     def text(self) -> str:
         """
@@ -63,9 +66,13 @@ def run_all(
     log_level: str = "ERROR",
     results_dir: str | Path | None = None,
     show_progress: bool = True,
+    sources: list[str] | None = None,
 ) -> Comparison:
     """
     Run each backtest file and build the comparison table with a buy-and-hold line.
+
+    A run that fails on its file or catalog (``FileNotFoundError``, ``ValueError``: e.g. no bars in its span) does
+    not stop the others: its one-line error, naming its file, goes to :attr:`Comparison.failures`.
 
     Parameters
     ----------
@@ -78,10 +85,13 @@ def run_all(
         ``<results_dir>/comparison-<UTC time>/``.
     show_progress : bool, default True
         Progress bars (rich) on long runs.
+    sources : list[str], optional
+        The file each spec was read from, to name it in a failure (default: the spec's ``name``).
 
     Returns
     -------
     Comparison
+        Without rows, buy-and-hold line or table when every run failed.
 
     Raises
     ------
@@ -90,10 +100,13 @@ def run_all(
     """
     if not specs:
         raise ValueError("run_all needs at least one backtest file")
-    keys = {(str(s.catalog_path().resolve()), s.data.instrument_id, s.data.bar_spec, s.data.start, s.data.end)
-            for s in specs}
-    if len(keys) > 1:
-        raise ValueError(f"backtest files must share catalog, instrument, bars and span to be compared: {keys}")
+    names = sources or [s.name for s in specs]
+    keys = [(str(s.catalog_path().resolve()), s.data.instrument_id, s.data.bar_spec, s.data.start, s.data.end)
+            for s in specs]
+    for name, key in zip(names, keys, strict=True):
+        if key != keys[0]:
+            raise ValueError(f"{name}: [data] (catalog, instrument_id, bar_spec, start, end) {key} differs from "
+                             f"{names[0]}'s {keys[0]}; files compared with --all must share them")
     comparison = Comparison()
     with contextlib.ExitStack() as stack:
         progress: Progress | None = None
@@ -102,15 +115,24 @@ def run_all(
             progress = stack.enter_context(Progress(TextColumn("backtests {task.description}"), BarColumn(),
                                                     MofNCompleteColumn(), TimeElapsedColumn(), transient=True))
             task = progress.add_task("", total=len(specs))
-        for spec in specs:
+        for spec, source in zip(specs, names, strict=True):
             if progress is not None and task is not None:
                 progress.update(task, description=spec.name)
-            outcome = run_backtest(spec, log_level=log_level, results_dir=results_dir, show_progress=show_progress)
+            try:
+                outcome = run_backtest(spec, log_level=log_level, results_dir=results_dir,
+                                       show_progress=show_progress)
+            except (FileNotFoundError, ValueError) as exc:
+                comparison.failures.append(f"{source}: {exc}")
+                if progress is not None and task is not None:
+                    progress.advance(task)
+                continue
             comparison.outcomes.append(outcome)
             if outcome.row is not None:  # run_backtest sets it on every run it returns
                 comparison.rows.append(outcome.row)
             if progress is not None and task is not None:
                 progress.advance(task)
+    if not comparison.outcomes:
+        return comparison
     first_stats = comparison.outcomes[0].run_stats
     if first_stats is not None:  # likewise
         comparison.rows.append(buy_and_hold_row(first_stats))

@@ -285,7 +285,56 @@ class BacktestFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
             ("module", self.venue.modules, "venue.modules")]
         for kind, sections, where in components:
             for i, section in enumerate(sections):
-                check_component(section, kind, f"{where}[{i}]")
+                config = check_component(section, kind, f"{where}[{i}]")
+                if kind != "module":
+                    self._check_replayed(section, f"{where}[{i}]")
+                if kind == "strategy":
+                    _check_strategy_init(section, config, f"{where}[{i}]")
+
+    def _check_replayed(self, section: ComponentSection, field: str) -> None:
+        """
+        Check that a component's ``instrument_id``, ``bar_type`` and ``oi_instrument_ids`` are what the run replays.
+
+        A run replays the data of ``[data] instrument_id`` and its ``bar_type`` only: a component on another
+        instrument would stop at start, one on other bars would never see a bar, a map actor summing the open
+        interest of other instruments would wait for it forever, and the run would end with no trade and no error.
+        """
+        expected = {"instrument_id": self.data.instrument_id, "bar_type": self.bar_type}
+        others = [i for i in (section.config.get("oi_instrument_ids") or []) if i != self.data.instrument_id]
+        if others and is_map_actor_config(section.config_path):
+            raise ValueError(f"{field}.config.oi_instrument_ids: a backtest replays the open interest of "
+                             f"{self.data.instrument_id} ([data] instrument_id) only, not of {', '.join(others)}: "
+                             f"the map would wait for it and never update (remove oi_instrument_ids; summing "
+                             f"venues is for live nodes)")
+        for key, value in expected.items():
+            given = section.config.get(key)
+            if given is not None and given != value:
+                source = "[data] instrument_id" if key == "instrument_id" else "[data] instrument_id and bar_spec"
+                raise ValueError(f"{field}.config.{key} {given!r} is not what the run replays: {value!r} (from "
+                                 f"{source}); the backtest feeds only that")
+
+
+def _check_strategy_init(section: ComponentSection, config, field: str) -> None:
+    """
+    Build the strategy once, so the checks its constructor makes fail while the file is loaded.
+
+    A strategy refuses a bad value (e.g. a ``risk_per_trade`` outside (0, 1)) only when it is built, inside
+    Nautilus' node, where the error could not name the file or the field.
+
+    Raises
+    ------
+    ValueError
+        ``<field>.config: <the strategy's message>``.
+    """
+    from nautilus_trader.trading.strategy import Strategy
+
+    from liqheat_nautilus.components import resolve_class
+
+    cls = resolve_class(section.path, f"{field}.path", Strategy)
+    try:
+        cls(config)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"{field}.config: {exc}") from exc
 
 
 def load_backtest_file(path: str | Path) -> BacktestFile:

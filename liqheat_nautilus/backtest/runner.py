@@ -155,8 +155,9 @@ def check_catalog(spec: BacktestFile) -> int:
     ValueError
         One line: the instrument is not in the catalog (the catalog's instruments are listed), the catalog has no
         bars of the bar type (the bar types it holds are listed) or none between ``start`` and ``end`` (its bar
-        span is given), no starting balance is in the instrument's settlement currency, or the fsspec driver of
-        a catalog URL's protocol (``s3fs`` for ``s3://``) is not installed.
+        span is given), no starting balance is in the instrument's settlement currency, ``[venue]
+        default_leverage`` is above the instrument's maximum (1 / its ``margin_init``), or the fsspec driver of a
+        catalog URL's protocol (``s3fs`` for ``s3://``) is not installed.
     """
     from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
@@ -188,6 +189,11 @@ def check_catalog(spec: BacktestFile) -> int:
     if settlement not in currencies:
         raise ValueError(f"[venue] starting_balances {list(spec.venue.starting_balances)} hold no "
                          f"{settlement.code}, the settlement currency of {iid}")
+    instrument = instruments[iid]
+    if instrument.margin_init > 0 and spec.venue.default_leverage > 1 / float(instrument.margin_init):
+        raise ValueError(f"[venue] default_leverage {spec.venue.default_leverage:g} is above {iid}'s maximum "
+                         f"{1 / float(instrument.margin_init):g} (1 / its margin_init {instrument.margin_init}); "
+                         f"give 1 to {1 / float(instrument.margin_init):g}")
     intervals = catalog.get_intervals(Bar, spec.bar_type)
     if not intervals:
         bar_types = sorted(p.rstrip("/").rsplit("/", 1)[-1]

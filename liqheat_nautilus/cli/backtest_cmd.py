@@ -63,8 +63,7 @@ def _load(path: Path, args: argparse.Namespace):
 
 def _run(args: argparse.Namespace) -> int:
     from liqheat_nautilus import validation
-    from liqheat_nautilus.backtest import format_summary, run_all, run_backtest
-    from liqheat_nautilus.backtest.summary import catalog_changed_message
+    from liqheat_nautilus.backtest import format_summary, run_backtest
 
     try:
         if args.config_dir and not args.all:
@@ -75,28 +74,64 @@ def _run(args: argparse.Namespace) -> int:
     except ValueError as exc:  # a bad option value: a usage error
         print(f"backtest failed: {exc}", file=sys.stderr)
         return 2
+    if args.all:
+        return _run_all(args, log_level, results_dir)
+    path = args.config or config_dir() / DEFAULT_CONFIG
     try:
-        if args.all:
-            specs = [_load((args.config_dir or config_dir()) / name, args) for name in ALL_CONFIGS]
-            comparison = run_all(specs, log_level=log_level, results_dir=results_dir,
-                                 show_progress=not args.no_progress)
-            print(comparison.text())
-            for changed in (o for o in comparison.outcomes if o.catalog_changed):
-                print(f"WARNING: {catalog_changed_message(changed)}", file=sys.stderr)
-            if args.report and results_dir is not None:
-                for outcome in comparison.outcomes:
-                    _write_chart_report(outcome, comparison.rows)
-            return 0
-        spec = _load(args.config or config_dir() / DEFAULT_CONFIG, args)
+        spec = _load(path, args)
         outcome = run_backtest(spec, log_level=log_level, results_dir=results_dir,
                                show_progress=not args.no_progress)
     except (FileNotFoundError, ValueError) as exc:
-        print(f"backtest failed: {exc}", file=sys.stderr)
+        print(f"backtest failed: {_naming(path, exc)}", file=sys.stderr)
         return 1
     print(format_summary(outcome))
     if args.report and results_dir is not None:
         _write_chart_report(outcome, None)
     return 0
+
+
+def _naming(path: Path, exc: Exception) -> str:
+    """Return the message of ``exc`` starting with the backtest file it is about (once)."""
+    message = str(exc)
+    return message if message.startswith(str(path)) else f"{path}: {message}"
+
+
+def _run_all(args: argparse.Namespace, log_level: str, results_dir: Path | None) -> int:
+    """
+    ``--all``: run every file of the folder that loads, compare them, then report each file that failed.
+
+    A broken file does not stop the others: its error (one line naming it) is printed after the table and the exit
+    code is 1.
+    """
+    from liqheat_nautilus.backtest import run_all
+    from liqheat_nautilus.backtest.summary import catalog_changed_message
+
+    failures: list[str] = []
+    loaded = []
+    for name in ALL_CONFIGS:
+        path = (args.config_dir or config_dir()) / name
+        try:
+            loaded.append((path, _load(path, args)))
+        except (FileNotFoundError, ValueError) as exc:
+            failures.append(_naming(path, exc))
+    comparison = None
+    if loaded:
+        try:
+            comparison = run_all([spec for _, spec in loaded], log_level=log_level, results_dir=results_dir,
+                                 show_progress=not args.no_progress, sources=[str(path) for path, _ in loaded])
+        except (FileNotFoundError, ValueError) as exc:
+            failures.append(str(exc))
+    if comparison is not None and comparison.outcomes:
+        print(comparison.text())
+        for changed in (o for o in comparison.outcomes if o.catalog_changed):
+            print(f"WARNING: {catalog_changed_message(changed)}", file=sys.stderr)
+        if args.report and results_dir is not None:
+            for outcome in comparison.outcomes:
+                _write_chart_report(outcome, comparison.rows)
+    failures += comparison.failures if comparison is not None else []
+    for failure in failures:
+        print(f"backtest failed: {failure}", file=sys.stderr)
+    return 1 if failures else 0
 
 
 def _write_chart_report(outcome, comparison_rows) -> None:
