@@ -295,16 +295,15 @@ def ingest_binance_files(paths: Iterable[str | Path], catalog_dir: str | Path, i
     if verify:
         for path, _, _ in plans:
             verify_checksum(path)
-    counts: dict[str, int] = {}
-    first: dict[str, int] = {}
-    last: dict[str, int] = {}
+    spans: dict[str, list[tuple[int, int, int]]] = {}  # per stream: (first, last, rows) of each file written
 
     def record(key: str, count: int, t0: int | None, t1: int | None) -> None:
         if not count or t0 is None or t1 is None:  # nothing written (the times are None exactly then)
             return
-        counts[key] = counts.get(key, 0) + count
-        first[key] = min(first.get(key, t0), t0)
-        last[key] = max(last.get(key, t1), t1)
+        # a file replaces the rows of earlier files within its span: those it covers whole no longer count (the
+        # same file given twice, a daily file then its monthly one)
+        kept = [s for s in spans.get(key, []) if not t0 <= s[0] <= s[1] <= t1]
+        spans[key] = [*kept, (t0, t1, count)]
 
     with catalog_transaction(catalog_dir, sources=tuple(paths), lock_timeout=lock_timeout, log=log,
                              command="ingest binance") as catalog:
@@ -328,7 +327,7 @@ def ingest_binance_files(paths: Iterable[str | Path], catalog_dir: str | Path, i
     return IngestSummary(
         catalog=str(Path(catalog_dir).resolve()),
         instrument_id=", ".join(sorted(defs)),
-        counts=counts,
-        first_ts=first,
-        last_ts=last,
+        counts={key: sum(s[2] for s in parts) for key, parts in spans.items()},
+        first_ts={key: min(s[0] for s in parts) for key, parts in spans.items()},
+        last_ts={key: max(s[1] for s in parts) for key, parts in spans.items()},
     )

@@ -29,6 +29,17 @@ def _bars(catalog):
     return ParquetDataCatalog(str(catalog)).query(Bar)
 
 
+def test_summary_counts_the_rows_kept_when_files_repeat_or_overlap(tmp_path):
+    # was 6 and 6 + 3: the rows of a file given twice, or of a daily file under its monthly one, counted twice
+    daily = write_archive(tmp_path / "src", "BTCUSDT-1m-2024-04-10", SYNTHETIC_KLINES[:2])
+    monthly = write_archive(tmp_path / "src", "BTCUSDT-1m-2024-04", SYNTHETIC_KLINES)  # SYNTHETIC, the same rows
+    key = "Bar BTCUSDT-PERP.BINANCE-1-MINUTE-LAST-EXTERNAL"
+    for name, paths, rows in (("twice", [daily, daily], 2), ("overlap", [daily, monthly], 3)):
+        summary = ingest_binance_files(paths, tmp_path / name, instruments=RECORDED)
+        assert len(_bars(tmp_path / name)) == rows
+        assert summary.counts[key] == summary.counts["TakerVolume BTCUSDT-PERP.BINANCE"] == rows
+
+
 @pytest.mark.parametrize(("header", "as_zip", "unit"), [(True, True, 1), (False, True, 1), (True, False, 1000)])
 def test_klines_with_or_without_header_ms_or_us(tmp_path, header, as_zip, unit):
     rows = [_kline(i, *r[1:6], unit=unit) for i, r in enumerate(SYNTHETIC_KLINES)]
