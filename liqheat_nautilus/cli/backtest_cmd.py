@@ -121,7 +121,7 @@ def _run_all(args: argparse.Namespace, log_level: str, results_dir: Path | None)
                                  show_progress=not args.no_progress, sources=[str(path) for path, _ in loaded])
         except (FileNotFoundError, ValueError) as exc:
             failures.append(str(exc))
-    if comparison is not None and comparison.outcomes:
+    if comparison is not None and comparison.rows:
         print(comparison.text())
         for changed in (o for o in comparison.outcomes if o.catalog_changed):
             print(f"WARNING: {catalog_changed_message(changed)}", file=sys.stderr)

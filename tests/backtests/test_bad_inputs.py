@@ -139,3 +139,85 @@ def test_catalog_url_whose_fsspec_driver_is_missing_is_named(tmp_path):
     assert "s3://my-bucket" in path.read_text()
     proc = run_cli("--config", str(path), "--no-reports")
     assert_clean_failure(proc, "catalog s3://my-bucket/catalogs/okx: Install s3fs to access S3")
+
+
+# Values that Nautilus accepted and that made the run end without a trade or an error (or failed inside the node,
+# without the file or the field): refused while the file is loaded, naming the file and the field.
+STRATEGY_LINES = 'bar_type = "SOL-USDT-SWAP.OKX-1-MINUTE-LAST-EXTERNAL"\nrisk_per_trade'
+SILENT_CASES = {
+    "risk_negative": (_variant("risk_per_trade = 0.005", "risk_per_trade = -0.005"),
+                      ["strategies[0].config", "risk_per_trade must be in (0, 1)", "-0.005"]),
+    "max_positions_zero": (_variant("max_positions = 1", "max_positions = 0"),
+                           ["strategies[0].config", "max_positions must be >= 1"]),
+    "trade_size_zero": (_variant("max_positions = 1", "max_positions = 1\ntrade_size = 0"),
+                        ["strategies[0].config", "trade_size must be > 0", "got 0"]),
+    "trade_size_negative": (_variant("max_positions = 1", "max_positions = 1\ntrade_size = -5"),
+                            ["strategies[0].config", "trade_size must be > 0", "got -5"]),
+    "max_leverage_negative": (_variant("max_leverage = 3.0", "max_leverage = -3.0"),
+                              ["strategies[0].config", "max_leverage must be >= 0", "-3.0"]),
+    "strategy_on_another_instrument": (
+        BASE.replace('[strategies.config]\ninstrument_id = "SOL-USDT-SWAP.OKX"',
+                     '[strategies.config]\ninstrument_id = "SOLUSDT-PERP.BINANCE"', 1),
+        ["strategies[0].config.instrument_id 'SOLUSDT-PERP.BINANCE'", "'SOL-USDT-SWAP.OKX'",
+         "[data] instrument_id"]),
+    "strategy_on_bars_not_replayed": (
+        _variant(STRATEGY_LINES, STRATEGY_LINES.replace("1-MINUTE", "5-MINUTE")),
+        ["strategies[0].config.bar_type 'SOL-USDT-SWAP.OKX-5-MINUTE-LAST-EXTERNAL'",
+         "'SOL-USDT-SWAP.OKX-1-MINUTE-LAST-EXTERNAL'", "bar_spec"]),
+    "oi_of_another_venue": (_variant("n_bins = 1000", 'n_bins = 1000\noi_instrument_ids = ["BTCUSDT-PERP.BINANCE"]'),
+                            ["actors[0].config.oi_instrument_ids", "BTCUSDT-PERP.BINANCE", "never update"]),
+}
+
+
+@pytest.mark.parametrize("case", list(SILENT_CASES))
+def test_value_that_made_a_silent_or_anonymous_failure_names_file_and_field(case, tmp_path, okx_catalog):
+    text, expected = SILENT_CASES[case]
+    assert text != BASE
+    path = tmp_path / f"{case}.toml"
+    path.write_text(text)
+    proc = run_cli("--config", str(path), "--catalog", str(okx_catalog), "--no-reports")
+    line = assert_clean_failure(proc, *expected)
+    assert line.startswith(f"backtest failed: {path}: ")
+
+
+@pytest.mark.parametrize(("case", "text", "expected"), [
+    # found only when the catalog is read: the error named the field but not the file
+    ("instrument_not_in_catalog", BASE.replace("SOL-USDT-SWAP.OKX", "BTC-USDT-SWAP.OKX"),
+     ["instrument BTC-USDT-SWAP.OKX is not in the catalog", "it holds: SOL-USDT-SWAP.OKX"]),
+    ("span_without_bars", _variant(DATA_LINE, f'{DATA_LINE}\nstart = "2020-01-01"\nend = "2020-01-02"'),
+     ["no SOL-USDT-SWAP.OKX-1-MINUTE-LAST-EXTERNAL bars between start 2020-01-01"]),
+    # was accepted: SOL-USDT-SWAP's margin_init 0.01 allows 100x at most
+    ("leverage_above_the_instrument_maximum", _variant("default_leverage = 10.0", "default_leverage = 500.0"),
+     ["[venue] default_leverage 500 is above SOL-USDT-SWAP.OKX's maximum 100", "give 1 to 100"]),
+])
+def test_catalog_time_error_names_the_file(case, text, expected, tmp_path, okx_catalog):
+    path = tmp_path / f"{case}.toml"
+    path.write_text(text)
+    proc = run_cli("--config", str(path), "--catalog", str(okx_catalog), "--no-reports")
+    line = assert_clean_failure(proc, *expected)
+    assert line.startswith(f"backtest failed: {path}: ")
+
+
+def test_all_runs_the_good_files_and_names_each_broken_one(tmp_path, okx_catalog):
+    # was: one broken file (or a missing one) stopped --all before any run
+    span = f'{DATA_LINE}\nstart = "2026-06-20"\nend = "2026-06-21"'
+    for name in ("liquidation_hunt", "support_resistance", "cluster_breakout"):
+        text = (config_dir() / f"{name}.toml").read_text()
+        assert DATA_LINE in text
+        text = text.replace(DATA_LINE, span, 1)
+        if name == "support_resistance":
+            text = text.replace("risk_per_trade = 0.005", "risk_per_trade = 5", 1)
+        if name == "cluster_breakout":  # fails only when the catalog is read
+            text = text.replace("default_leverage = 10.0", "default_leverage = 500.0", 1)
+        (tmp_path / f"{name}.toml").write_text(text)
+    proc = run_cli("--all", "--config-dir", str(tmp_path), "--catalog", str(okx_catalog), "--no-reports",
+                   "--no-report")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr[-3000:]
+    table = [line.split()[0] for line in proc.stdout.splitlines() if line.split()]
+    assert "liquidation_hunt" in table and "buy" in table  # the good file ran and was compared
+    assert "support_resistance" not in table and "cluster_breakout" not in table
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("backtest failed: ")]
+    assert len(errors) == 3, proc.stderr
+    assert f"{tmp_path / 'support_resistance.toml'}: strategies[0].config" in errors[0]
+    assert f"{tmp_path / 'oi_sizing.toml'}: backtest config not found" in errors[1]
+    assert f"{tmp_path / 'cluster_breakout.toml'}: [venue] default_leverage 500" in errors[2]

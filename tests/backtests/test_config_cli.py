@@ -80,7 +80,7 @@ def test_with_instrument_moves_the_data_the_venue_and_the_component_ids():
 def test_cli_all_runs_the_four_and_prints_one_table(monkeypatch, capsys, tmp_path):
     seen = {}
 
-    def fake_run_all(specs, log_level, results_dir, show_progress):
+    def fake_run_all(specs, log_level, results_dir, show_progress, sources=None):
         seen["names"] = [s.name for s in specs]
         seen["catalogs"] = {s.data.catalog for s in specs}
         rows = [ComparisonRow(n, 1.0, 0.1, 0.2, 3.0, 50.0, 1.1, 7, 20.0, 0.0) for n in seen["names"]]
