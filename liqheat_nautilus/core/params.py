@@ -352,5 +352,10 @@ class MapParams:
             checks["leverage_profile"] = False  # the named tier profiles are defined on DEFAULT_TIERS
         bad = [name for name, ok in checks.items() if not ok]
         if bad:
-            values = ", ".join(f"{name}={getattr(self, name)!r}" for name in bad)
+            choices = {"model": MODELS, "entry_mode": ENTRY_MODES, "leverage_model": LEVERAGE_MODELS,
+                       "leverage_profile": profiles, "turnover_clock": TURNOVER_CLOCKS, "side_split": SIDE_SPLITS,
+                       "status_rule": STATUS_RULES, "close_mode": CLOSE_MODES, "trade_selection": TRADE_SELECTIONS,
+                       "cluster_method": ("quantile", "sigma"), "funding_base_model": STATIC_MODELS}
+            values = ", ".join(f"{name}={getattr(self, name)!r}" + (f" (one of {', '.join(choices[name])})"
+                                                                    if name in choices else "") for name in bad)
             raise ValueError(f"invalid liquidation-map parameter(s): {values}")
