@@ -7,6 +7,7 @@ catalog built by the session fixture.
 """
 
 import importlib.util
+import shutil
 import subprocess
 import sys
 
@@ -226,3 +227,16 @@ def test_all_runs_the_good_files_and_names_each_broken_one(tmp_path, okx_catalog
     assert f"{tmp_path / 'support_resistance.toml'}: strategies[0].config" in errors[0]
     assert f"{tmp_path / 'oi_sizing.toml'}: backtest config not found" in errors[1]
     assert f"{tmp_path / 'cluster_breakout.toml'}: [venue] default_leverage 500" in errors[2]
+
+
+def test_catalog_without_open_interest_is_refused_instead_of_an_empty_run(tmp_path, okx_catalog):
+    # was: exit 0, "0 clusters, 0 snapshots published", no trade (klines ingested without the metrics files)
+    catalog = tmp_path / "bars_only"
+    shutil.copytree(okx_catalog, catalog)
+    shutil.rmtree(catalog / "data" / "custom_open_interest")
+    path = tmp_path / "bars_only.toml"
+    path.write_text(BASE)
+    proc = run_cli("--config", str(path), "--catalog", str(catalog), "--no-reports")
+    line = assert_clean_failure(proc, "actors[0]: the catalog", "has no open interest of SOL-USDT-SWAP.OKX",
+                                "the liquidation map updates only on it")
+    assert line.startswith(f"backtest failed: {path}: ")
