@@ -294,7 +294,7 @@ class MetricsConverter(ArchiveConverter):
         wrong = symbols != self.instrument.raw_symbol.value
         if wrong.any():
             pos = int(np.flatnonzero(wrong)[0])
-            raise self._fail(batch, pos, "symbol", f"{symbols[pos]!r} is not {self.instrument.raw_symbol}")
+            raise self._fail(batch, pos, "symbol", f"{str(symbols[pos])!r} is not {self.instrument.raw_symbol}")
         amount = self._floats(batch, "sum_open_interest", "non-negative", OPEN_INTEREST_UNITS_MAX).tolist()
         value = self._floats(batch, "sum_open_interest_value", "non-negative", OPEN_INTEREST_UNITS_MAX).tolist()
         inst = self.instrument

@@ -100,6 +100,16 @@ def test_metrics_long_short_ratios(tmp_path):
         assert (caught.value.row, caught.value.field) == (2, column)
 
 
+def test_metrics_row_of_another_symbol_names_it_plainly(tmp_path):
+    # was "field 'symbol': np.str_('ETHUSDT') is not BTCUSDT" (numpy's repr in the message)
+    path = write_archive(tmp_path / "src", "BTCUSDT-metrics-2024-04-10", [  # SYNTHETIC
+        ["2024-04-10 00:00:00", "ETHUSDT", "80000.5", "5600035000.0", "1.1", "1.2", "1.3", "0.9"]])
+    with pytest.raises(IngestError) as caught:
+        ingest_binance_files([path], tmp_path / "cat", instruments=RECORDED)
+    assert (caught.value.row, caught.value.field) == (2, "symbol")
+    assert "'ETHUSDT' is not BTCUSDT" in str(caught.value) and "np." not in str(caught.value)
+
+
 def test_metrics_usd_m_and_coin_m(tmp_path):
     # SYNTHETIC metrics rows: create_time, symbol, sum_open_interest, sum_open_interest_value, 4 ratio columns
     um = write_archive(tmp_path / "src", "BTCUSDT-metrics-2024-04-10", [
