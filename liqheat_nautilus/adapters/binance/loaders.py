@@ -18,6 +18,7 @@ from liqheat_nautilus.adapters.binance.archives import CONVERTERS
 from liqheat_nautilus.adapters.binance.providers import binance_instrument_id, raw_symbol_of
 from liqheat_nautilus.adapters.common.providers import InstrumentSources, refuse_legacy_ids, resolve_instruments
 from liqheat_nautilus.core.units import NS_PER_DAY, NS_PER_HOUR, NS_PER_MINUTE
+from liqheat_nautilus.data import TakerVolume
 from liqheat_nautilus.persistence.checksum import verify_checksum
 from liqheat_nautilus.persistence.csv_stream import DEFAULT_BLOCK_BYTES, CsvLayout, iter_batches
 from liqheat_nautilus.persistence.errors import IngestError, require_file
@@ -225,6 +226,36 @@ def plan_file(path: str | Path, instrument_id: str | None = None, kind: str | No
     return name, iid
 
 
+def _finer_klines(catalog_dir: str | Path, written: list[tuple[str, int, int, int]], instrument_id: str,
+                  interval_ns: int, t0: int | None, t1: int | None) -> str:
+    """
+    Return the spec of klines finer than ``interval_ns`` among the bars closing ``t0`` to ``t1``, or ``""``.
+
+    Looked for among the kline files this ingest has ``written`` (instrument, interval, first, last) and the bars the
+    catalog already holds. One ``TakerVolume`` stream per instrument comes from the finest klines: a coarser file
+    would replace its rows in its span (a 5-minute file, the 1-minute taker volume).
+    """
+    if t0 is None or t1 is None:
+        return ""
+    start = t0 - interval_ns  # bars are stamped at their close: the file's first bar opens here
+    for iid, step, first, last in written:
+        if iid == instrument_id and step < interval_ns and first <= t1 and last > start:
+            return next(f"{n}-{unit}-LAST" for n, unit in _KLINE_INTERVALS.values() if n * _UNIT_NS[unit] == step)
+    if not (Path(catalog_dir) / "data" / "bar").is_dir():
+        return ""
+    from nautilus_trader.model.data import Bar
+    from nautilus_trader.persistence.catalog import ParquetDataCatalog
+
+    catalog = ParquetDataCatalog(str(catalog_dir))
+    for n, unit in sorted(set(_KLINE_INTERVALS.values()), key=lambda v: v[0] * _UNIT_NS[v[1]]):
+        if n * _UNIT_NS[unit] >= interval_ns:
+            break
+        bar_type = f"{instrument_id}-{n}-{unit}-LAST-EXTERNAL"
+        if any(a <= t1 and b > start for a, b in catalog.get_intervals(Bar, bar_type)):
+            return f"{n}-{unit}-LAST"
+    return ""
+
+
 def ingest_binance_files(paths: Iterable[str | Path], catalog_dir: str | Path, instrument_id: str | None = None,
                          kind: str | None = None, interval: str | None = None,
                          chunk_rows: int = DEFAULT_CHUNK_ROWS, block_bytes: int = DEFAULT_BLOCK_BYTES,
@@ -296,6 +327,7 @@ def ingest_binance_files(paths: Iterable[str | Path], catalog_dir: str | Path, i
         for path, _, _ in plans:
             verify_checksum(path)
     spans: dict[str, list[tuple[int, int, int]]] = {}  # per stream: (first, last, rows) of each file written
+    klines: list[tuple[str, int, int, int]] = []  # kline files written: instrument, interval (ns), first, last
 
     def record(key: str, count: int, t0: int | None, t1: int | None) -> None:
         if not count or t0 is None or t1 is None:  # nothing written (the times are None exactly then)
@@ -322,7 +354,14 @@ def ingest_binance_files(paths: Iterable[str | Path], catalog_dir: str | Path, i
             if not count:
                 raise IngestError(path, "no data rows")
             record(f"{converter.data_cls.__name__} {converter.identifier}", count, t0, t1)
+            finer = _finer_klines(catalog_dir, klines, iid, name.interval_ns, t0, t1) if name.kind == "klines" else ""
+            if name.kind == "klines":
+                klines.append((iid, name.interval_ns, t0, t1))
             for (cls, identifier), extra_writer in extra.items():
+                if cls is TakerVolume and finer:  # not staged: the finer klines' taker volume stays
+                    log(f"{path}: its taker volume is not written: the catalog has {finer} bars of {iid} over its "
+                        f"span, and taker volume comes from the finest klines (the bars are written)")
+                    continue
                 record(f"{cls.__name__} {identifier}", *extra_writer.finish())
     return IngestSummary(
         catalog=str(Path(catalog_dir).resolve()),

@@ -29,6 +29,25 @@ def _bars(catalog):
     return ParquetDataCatalog(str(catalog)).query(Bar)
 
 
+def test_coarser_klines_keep_the_finer_taker_volume(tmp_path):
+    # was: a 5-minute file replaced the 1-minute TakerVolume of its span (3 rows -> 1), without a word
+    five = [[T0, 70000.0, 70020.0, 69950.2, 69960.0, 3.0, T0 + 5 * M - 1, 3.0 * 69960.0, 36, 1.5, 1.5 * 69960.0, 0]]
+    one = write_archive(tmp_path / "src", "BTCUSDT-1m-2024-04-10", SYNTHETIC_KLINES)
+    coarse = write_archive(tmp_path / "src", "BTCUSDT-5m-2024-04-10", five)  # SYNTHETIC
+    notes: list[str] = []
+    for name, runs in (("later", [[one], [coarse]]), ("same_command", [[one, coarse]])):
+        for paths in runs:
+            summary = ingest_binance_files(paths, tmp_path / name, instruments=RECORDED, log=notes.append)
+        taker = [d.data for d in ParquetDataCatalog(str(tmp_path / name)).query(TakerVolume)]
+        assert [t.period_secs for t in taker] == [60, 60, 60]
+        assert summary.counts["Bar BTCUSDT-PERP.BINANCE-5-MINUTE-LAST-EXTERNAL"] == 1  # the bars are written
+        assert summary.counts.get("TakerVolume BTCUSDT-PERP.BINANCE", 0) == (3 if name == "same_command" else 0)
+        assert any(f"{coarse}: its taker volume is not written" in n and "1-MINUTE-LAST bars" in n for n in notes)
+        notes.clear()
+    summary = ingest_binance_files([coarse], tmp_path / "coarse_only", instruments=RECORDED)
+    assert summary.counts["TakerVolume BTCUSDT-PERP.BINANCE"] == 1  # alone, a coarser file gives taker volume
+
+
 def test_summary_counts_the_rows_kept_when_files_repeat_or_overlap(tmp_path):
     # was 6 and 6 + 3: the rows of a file given twice, or of a daily file under its monthly one, counted twice
     daily = write_archive(tmp_path / "src", "BTCUSDT-1m-2024-04-10", SYNTHETIC_KLINES[:2])
