@@ -355,7 +355,7 @@ def ingest_binance_files(paths: Iterable[str | Path], catalog_dir: str | Path, i
                 raise IngestError(path, "no data rows")
             record(f"{converter.data_cls.__name__} {converter.identifier}", count, t0, t1)
             finer = _finer_klines(catalog_dir, klines, iid, name.interval_ns, t0, t1) if name.kind == "klines" else ""
-            if name.kind == "klines":
+            if name.kind == "klines" and t0 is not None and t1 is not None:  # set when rows were written
                 klines.append((iid, name.interval_ns, t0, t1))
             for (cls, identifier), extra_writer in extra.items():
                 if cls is TakerVolume and finer:  # not staged: the finer klines' taker volume stays
