@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from liqheat_nautilus.backtest.config import BacktestFile
+from liqheat_nautilus.backtest.config import BacktestFile, naming_file
 from liqheat_nautilus.backtest.metrics import ComparisonRow, buy_and_hold_row, format_table
 from liqheat_nautilus.backtest.reports import results_folder
 from liqheat_nautilus.backtest.runner import BacktestOutcome, run_backtest
@@ -122,7 +122,7 @@ def run_all(
                 outcome = run_backtest(spec, log_level=log_level, results_dir=results_dir,
                                        show_progress=show_progress)
             except (FileNotFoundError, ValueError) as exc:
-                comparison.failures.append(f"{source}: {exc}")
+                comparison.failures.append(naming_file(source, exc))
                 if progress is not None and task is not None:
                     progress.advance(task)
                 continue

@@ -337,6 +337,30 @@ def _check_strategy_init(section: ComponentSection, config, field: str) -> None:
         raise ValueError(f"{field}.config: {exc}") from exc
 
 
+def naming_file(path: str | Path, exc: Exception) -> str:
+    """
+    Return the one-line message of an error about a backtest file, starting with the file (once).
+
+    Parameters
+    ----------
+    path : str or Path
+        The backtest file.
+    exc : Exception
+        The error of its load or run; an ``IngestError`` names its own file (a catalog's Parquet file) and is kept
+        as it is.
+
+    Returns
+    -------
+    str
+    """
+    from liqheat_nautilus.persistence.errors import IngestError
+
+    message = str(exc)
+    if isinstance(exc, IngestError) or message.startswith(str(path)):
+        return message
+    return f"{path}: {message}"
+
+
 def load_backtest_file(path: str | Path) -> BacktestFile:
     """
     Read and validate a backtest file.

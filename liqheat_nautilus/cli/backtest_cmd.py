@@ -64,6 +64,7 @@ def _load(path: Path, args: argparse.Namespace):
 def _run(args: argparse.Namespace) -> int:
     from liqheat_nautilus import validation
     from liqheat_nautilus.backtest import format_summary, run_backtest
+    from liqheat_nautilus.backtest.config import naming_file
 
     try:
         if args.config_dir and not args.all:
@@ -82,18 +83,12 @@ def _run(args: argparse.Namespace) -> int:
         outcome = run_backtest(spec, log_level=log_level, results_dir=results_dir,
                                show_progress=not args.no_progress)
     except (FileNotFoundError, ValueError) as exc:
-        print(f"backtest failed: {_naming(path, exc)}", file=sys.stderr)
+        print(f"backtest failed: {naming_file(path, exc)}", file=sys.stderr)
         return 1
     print(format_summary(outcome))
     if args.report and results_dir is not None:
         _write_chart_report(outcome, None)
     return 0
-
-
-def _naming(path: Path, exc: Exception) -> str:
-    """Return the message of ``exc`` starting with the backtest file it is about (once)."""
-    message = str(exc)
-    return message if message.startswith(str(path)) else f"{path}: {message}"
 
 
 def _run_all(args: argparse.Namespace, log_level: str, results_dir: Path | None) -> int:
@@ -104,6 +99,7 @@ def _run_all(args: argparse.Namespace, log_level: str, results_dir: Path | None)
     code is 1.
     """
     from liqheat_nautilus.backtest import run_all
+    from liqheat_nautilus.backtest.config import naming_file
     from liqheat_nautilus.backtest.summary import catalog_changed_message
 
     failures: list[str] = []
@@ -113,7 +109,7 @@ def _run_all(args: argparse.Namespace, log_level: str, results_dir: Path | None)
         try:
             loaded.append((path, _load(path, args)))
         except (FileNotFoundError, ValueError) as exc:
-            failures.append(_naming(path, exc))
+            failures.append(naming_file(path, exc))
     comparison = None
     if loaded:
         try:
