@@ -257,9 +257,59 @@ def judged_windows(data: EvaluationData, s: EvaluationSettings) -> np.ndarray:
     Returns
     -------
     np.ndarray
-        Shape ``(n_windows,)`` bool.
+        Shape ``(n_windows,)`` bool, with at least one window selected.
+
+    Raises
+    ------
+    ValueError
+        If the inputs cover different periods or no window is left to judge (:func:`check_judged`).
     """
-    return _context(data, s).judged
+    judged = _context(data, s).judged
+    check_judged(data, s, judged)
+    return judged
+
+
+def check_judged(data: EvaluationData, s: EvaluationSettings, judged: np.ndarray) -> None:
+    """
+    Reject inputs that leave nothing comparable: no judged window, stale open interest, or no liquidation at all.
+
+    Parameters
+    ----------
+    data : EvaluationData
+    s : EvaluationSettings
+        ``warmup_hours`` (named in the message).
+    judged : np.ndarray
+        Shape ``(n_windows,)`` bool, the judged windows.
+
+    Raises
+    ------
+    ValueError
+        Saying why: how many windows fell in the warm-up, had no bar inside them or started before the first
+        open-interest reading (with the periods each input covers); open interest with no reading inside the
+        windows' span; or zero actual liquidations on both sides in every judged window.
+    """
+    w, bars, oi = data.liquidations, data.bars, data.open_interest
+    span = f"{_iso(int(w.start_ns[0]))} .. {_iso(int(w.end_ns[-1]))}"
+    if len(oi) and not np.any((oi.ts_ns >= w.start_ns[0]) & (oi.ts_ns <= w.end_ns[-1])):
+        raise ValueError(f"open interest ({oi.name}, {_iso(int(oi.ts_ns[0]))} .. {_iso(int(oi.ts_ns[-1]))}) has no "
+                         f"reading within the {len(w)} liquidation windows ({span}): the inputs cover different "
+                         "periods")
+    if not judged.any():
+        warm = w.start_ns < w.start_ns[0] + int(s.warmup_hours * NS_PER_HOUR)
+        low, _ = extremes_between(bars, w.start_ns, w.end_ns)
+        no_bars = ~warm & ~np.isfinite(low)
+        no_oi = ~warm & ~no_bars & (w.start_ns < (oi.ts_ns[0] if len(oi) else np.iinfo(np.int64).max))
+        bar_span = f"{_iso(int(bars.open_ns[0]))} .. {_iso(int(bars.close_ns[-1]))}" if len(bars) else "none"
+        oi_from = _iso(int(oi.ts_ns[0])) if len(oi) else "none"
+        raise ValueError(
+            f"no liquidation window left to judge: of the {len(w)} windows ({span}), {int(warm.sum())} fall in the "
+            f"warm-up of {s.warmup_hours:g} h after the first one (--warmup-hours), {int(no_bars.sum())} have no bar "
+            f"of the price path closing inside them (bars: {bar_span}) and {int(no_oi.sum())} start before the first "
+            f"open-interest reading ({oi_from}); give more windows or inputs covering the same period")
+    if not (np.any(w.long_usd[judged] > 0.0) or np.any(w.short_usd[judged] > 0.0)):
+        raise ValueError(f"the actual liquidations are 0 on both sides in all {int(judged.sum())} judged windows "
+                         f"({_iso(int(w.start_ns[judged][0]))} .. {_iso(int(w.start_ns[judged][-1]))}): nothing to "
+                         "compare the map with (a wrong column, unit or period?)")
 
 
 def evaluate_run(data: EvaluationData, params: MapParams, s: EvaluationSettings,
@@ -463,14 +513,13 @@ def run_evaluation(
     ------
     ValueError
         If a model, profile or ``extra_params`` field is unknown (the message lists the valid ones), a profile file
-        cannot be read, or no window is left to judge after the warm-up.
+        cannot be read, or the inputs leave nothing to judge (:func:`check_judged`).
     """
     s = settings or EvaluationSettings()
     started = time.perf_counter()
     check_settings(s)
     ctx = _context(data, s)
-    if not ctx.judged.any():
-        raise ValueError(f"no liquidation window left to judge after a warm-up of {s.warmup_hours} h")
+    check_judged(data, s, ctx.judged)
     base = {"bin_bps": s.bin_bps, "n_bins": s.n_bins, **s.extra_params}
     configs: dict[str, tuple[str, str, dict]] = {"default × defaults": ("default", "defaults", base)}
     for f in s.profile_files:

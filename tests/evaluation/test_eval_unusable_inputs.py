@@ -1,0 +1,40 @@
+"""Inputs that leave nothing to compare stop the evaluation with a reason, not a table of nan (SYNTHETIC data)."""
+
+import numpy as np
+import pytest
+
+from liqheat_nautilus.evaluation.runner import EvaluationSettings, judged_windows, run_evaluation
+
+from .synthetic import data, hourly_bars, windows
+
+SETTINGS = EvaluationSettings(n_boot=0, grid=False, touch_hours=(4.0,), bias_hours=(4.0,))
+
+
+def _data(n_windows: int = 12, oi_hours=(4, 8, 12, 16), long_usd=None, short_usd=None):
+    # synthetic: a gently oscillating hourly price path covering the windows, OI readings at oi_hours
+    hours = 4 * n_windows + 8
+    close = 100.0 + np.sin(np.arange(hours) / 3.0)
+    bars = hourly_bars(close + 0.5, close - 0.5, close)
+    long_usd = np.arange(n_windows, dtype=float) if long_usd is None else long_usd
+    short_usd = np.arange(n_windows, dtype=float)[::-1] if short_usd is None else short_usd
+    return data(bars, list(oi_hours), [1000.0 + 10 * i for i in range(len(oi_hours))],
+                windows(n_windows, long_usd=long_usd, short_usd=short_usd))
+
+
+def test_open_interest_of_another_period_is_named():
+    # every OI reading lies 100 days before the windows: the map would run on stale open interest
+    d = _data(oi_hours=(-2400, -2396, -2392))
+    with pytest.raises(ValueError, match=r"open interest \(oi, .*no reading within the 12 liquidation windows"):
+        run_evaluation(d, SETTINGS)
+
+
+def test_no_judged_window_says_which_input_is_short():
+    d = _data(n_windows=5)  # 5 windows of 4 h: all inside the 24 h warm-up
+    with pytest.raises(ValueError, match=r"of the 5 windows .*, 5 fall in the warm-up of 24 h .*--warmup-hours"):
+        judged_windows(d, SETTINGS)
+
+
+def test_zero_liquidations_everywhere_is_an_error():
+    zeros = np.zeros(12)
+    with pytest.raises(ValueError, match="actual liquidations are 0 on both sides in all 6 judged windows"):
+        run_evaluation(_data(long_usd=zeros, short_usd=zeros), SETTINGS)
