@@ -3,13 +3,16 @@
 import argparse
 import json
 import math
+import os
 import sys
 from pathlib import Path
 
 from liqheat_nautilus.cli.evaluate_cmd import (
+    EXIT_INTERRUPTED,
     SHIPPED_PROFILE,
     add_data_arguments,
     executor_from_args,
+    interrupted_by_user,
     load_data,
     parse_params,
 )
@@ -146,14 +149,30 @@ def run(args: argparse.Namespace) -> int:
     """
     Run ``liqheat calibrate`` with the parsed arguments and return its exit status.
 
-    Exit status: 0 on success, 1 when the inputs cannot be read or the calibration cannot run.
+    Exit status: 0 on success, 1 when the inputs cannot be read, the calibration cannot run or its result cannot be
+    written (the figures are printed first), 130 after Ctrl-C (no profile is written; a profile is written whole,
+    through a temporary file, or not at all).
     """
+    try:
+        return _run(args)
+    except BaseException as exc:
+        if not interrupted_by_user(exc):
+            raise
+        print("calibrate interrupted: no profile written (the folds finished so far are printed above)",
+              file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _run(args: argparse.Namespace) -> int:
     from liqheat_nautilus.sweep.executor import ExecutorError
 
     try:
         output_file(args.out, "--out")
         if args.json not in (None, "-"):
             output_file(args.json, "--json")
+        for option, value in (("--folds", args.folds), ("--trials", args.trials), ("--batch", args.batch)):
+            if value < 1:
+                raise ValueError(f"{option} must be >= 1, was {value}")
         space = parse_space(args.fit)
         base = parse_params(args.param)
         data = load_data(args)
@@ -185,18 +204,33 @@ def run(args: argparse.Namespace) -> int:
         }
         if not description["fixed"]:
             del description["fixed"]
-        path = dump_profile(args.out, {**result.base, **result.params}, description)
     except (IngestError, ValueError, ProfileError, OSError, ExecutorError) as exc:
         print(f"calibrate failed: {exc}", file=sys.stderr)
         return 1
-    print(_table(result))
+    print(_table(result))  # before any file is written: a failed write loses no figure
+    try:
+        if args.json is not None:
+            text = json.dumps(result_to_dict(result), indent=2)
+            if args.json == "-":
+                print(text)
+            else:
+                Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+                Path(args.json).write_text(text + "\n", encoding="utf-8")
+        path = _write_profile(Path(args.out), {**result.base, **result.params}, description)
+    except (ProfileError, OSError) as exc:
+        print(f"calibrate failed: cannot write the result ({exc}); the fit is printed above", file=sys.stderr)
+        return 1
     print(f"profile written to {path}")
-    if args.json is not None:
-        text = json.dumps(result_to_dict(result), indent=2)
-        if args.json == "-":
-            print(text)
-        else:
-            Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-            Path(args.json).write_text(text + "\n", encoding="utf-8")
     return 0
+
+
+def _write_profile(path: Path, fields: dict, description: dict) -> Path:
+    """Write the profile whole or not at all: a temporary file beside it, renamed over ``path`` once complete."""
+    tmp = path.with_name(f".{path.name}.partial")
+    try:
+        dump_profile(tmp, fields, description)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
 

@@ -281,6 +281,35 @@ def _is_shipped(args: argparse.Namespace) -> bool:
     return args.dataset in (None, "coinglass") and not csv_given and args.catalog is None
 
 
+EXIT_INTERRUPTED = 130
+"""Exit status after Ctrl-C (as ``liqheat``'s entry point and a shell give it)."""
+
+
+def interrupted_by_user(exc: BaseException) -> bool:
+    """
+    Return whether an exception is Ctrl-C, also when a compiled kernel wrapped it.
+
+    A ``KeyboardInterrupt`` raised while numba dispatches a kernel reaches Python as a ``SystemError`` ("returned a
+    result with an exception set") whose cause chain holds the ``KeyboardInterrupt``.
+
+    Parameters
+    ----------
+    exc : BaseException
+
+    Returns
+    -------
+    bool
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, KeyboardInterrupt):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
 def executor_from_args(args: argparse.Namespace) -> "Executor":
     """
     Return the executor ``--workers`` and ``--address`` ask for (``evaluate`` and ``calibrate``).
@@ -298,8 +327,18 @@ def run(args: argparse.Namespace) -> int:
     """
     Run ``liqheat evaluate`` with the parsed arguments and return its exit status.
 
-    Exit status: 0 on success, 1 when the inputs cannot be read or evaluated.
+    Exit status: 0 on success, 1 when the inputs cannot be read or evaluated, 130 after Ctrl-C.
     """
+    try:
+        return _run(args)
+    except BaseException as exc:
+        if not interrupted_by_user(exc):
+            raise
+        print("evaluate interrupted: nothing written", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _run(args: argparse.Namespace) -> int:
     from liqheat_nautilus.sweep.executor import ExecutorError
 
     try:

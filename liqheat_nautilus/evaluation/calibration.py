@@ -270,7 +270,7 @@ def calibrate(data: EvaluationData, judged: np.ndarray, base: dict | None = None
         Trials asked from Optuna at once (ask/tell) and run together; the sampler's sequence, and so the result,
         depends on the batch size but not on where the trials run.
     progress : callable, optional
-        Called with a short message before each fit.
+        Called with a short message before each fit and with each fold's test figures when it is done.
 
     Returns
     -------
@@ -280,7 +280,7 @@ def calibrate(data: EvaluationData, judged: np.ndarray, base: dict | None = None
     ------
     ValueError
         If ``folds`` or ``n_trials`` < 1, a field of ``space`` is not a MapParams field, or there are fewer than
-        ``2 · (folds + 1)`` judged windows.
+        ``2 · (folds + 1)`` judged windows (the message gives the most folds the windows allow).
     """
     started = time.perf_counter()
     base = {**DEFAULT_BASE, **(base or {})}
@@ -293,7 +293,9 @@ def calibrate(data: EvaluationData, judged: np.ndarray, base: dict | None = None
         raise ValueError(f"calibrate: {unknown} are not MapParams fields; valid: {sorted(known)}")
     idx = np.flatnonzero(judged)
     if idx.size < 2 * (folds + 1):
-        raise ValueError(f"calibrate: {idx.size} judged windows are too few for {folds} folds")
+        most = f"at most {idx.size // 2 - 1} folds" if idx.size >= 4 else "at least 4 judged windows for 1 fold"
+        raise ValueError(f"calibrate: {idx.size} judged windows are too few for {folds} folds (the folds + 1 blocks "
+                         f"need 2 windows each: {most})")
     blocks = np.array_split(idx, folds + 1)
     w = data.liquidations
     exc_l, exc_s = excursion_oi(data)
@@ -312,7 +314,7 @@ def calibrate(data: EvaluationData, judged: np.ndarray, base: dict | None = None
         oos_l.append(est_l[test])
         oos_s.append(est_s[test])
         oos_idx.append(test)
-        fold_results.append(FoldResult(
+        fold_result = FoldResult(
             fit_windows=(_iso(w.start_ns[blocks[0][0]]), _iso(w.start_ns[blocks[k - 1][-1]])),
             test_windows=(_iso(w.start_ns[test[0]]), _iso(w.start_ns[test[-1]])),
             params={k2: best[k2] for k2 in (*space, "leveraged_share")}, fit_score=score,
@@ -323,7 +325,12 @@ def calibrate(data: EvaluationData, judged: np.ndarray, base: dict | None = None
             default_short=spearman(w.short_usd[test], default_s[test]),
             totals_ratio_long=float(est_l[test].sum()) / max(float(w.long_usd[test].sum()), 1e-12),
             totals_ratio_short=float(est_s[test].sum()) / max(float(w.short_usd[test].sum()), 1e-12),
-        ))
+        )
+        fold_results.append(fold_result)
+        if progress:  # a finished fold stays on screen even if the run is stopped later
+            progress(f"fold {k}/{folds} done: test {fold_result.test_windows[0]} .. {fold_result.test_windows[1]}: "
+                     f"long {fold_result.test_long:.3f} (default {fold_result.default_long:.3f}), short "
+                     f"{fold_result.test_short:.3f} (default {fold_result.default_short:.3f})")
     oos = np.concatenate(oos_idx)
     if progress:
         progress(f"final fit on all {idx.size} judged windows")

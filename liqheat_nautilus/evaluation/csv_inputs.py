@@ -118,7 +118,7 @@ def parse_timestamps(values: pd.Series, path: str | Path, field: str = "timestam
 
 
 def _plain(value):
-    """A cell as a plain Python value (``1759766400``, not ``np.int64(1759766400)``) for messages."""
+    """Return a cell as a plain Python value (``1759766400``, not ``np.int64(1759766400)``) for messages."""
     return value.item() if isinstance(value, np.generic) else value
 
 
