@@ -286,7 +286,7 @@ def check_judged(data: EvaluationData, s: EvaluationSettings, judged: np.ndarray
     ValueError
         Saying why: how many windows fell in the warm-up, had no bar inside them or started before the first
         open-interest reading (with the periods each input covers); open interest with no reading inside the
-        windows' span; or zero actual liquidations on both sides in every judged window.
+        windows' span, or 0 in every reading; or zero actual liquidations on both sides in every judged window.
     """
     w, bars, oi = data.liquidations, data.bars, data.open_interest
     span = f"{_iso(int(w.start_ns[0]))} .. {_iso(int(w.end_ns[-1]))}"
@@ -294,6 +294,9 @@ def check_judged(data: EvaluationData, s: EvaluationSettings, judged: np.ndarray
         raise ValueError(f"open interest ({oi.name}, {_iso(int(oi.ts_ns[0]))} .. {_iso(int(oi.ts_ns[-1]))}) has no "
                          f"reading within the {len(w)} liquidation windows ({span}): the inputs cover different "
                          "periods")
+    if len(oi) and not np.any(oi.value != 0.0):
+        raise ValueError(f"open interest ({oi.name}) is 0 in all {len(oi)} readings: the map would hold nothing "
+                         "(a wrong column or file?)")
     if not judged.any():
         warm = w.start_ns < w.start_ns[0] + int(s.warmup_hours * NS_PER_HOUR)
         low, _ = extremes_between(bars, w.start_ns, w.end_ns)
@@ -481,6 +484,65 @@ def _short_seed_notes(runs: list[RunResult]) -> tuple[str, ...]:
     return ()
 
 
+def _run_name(run: RunResult) -> str:
+    """Return how the notes name a run: ``the default configuration``, ``profile x.toml`` or ``model × profile``."""
+    if run.model == "default":
+        return "the default configuration"
+    return f"profile {run.profile}" if run.model == "profile" else f"{run.model} × {run.profile}"
+
+
+def _undefined_notes(data: EvaluationData, s: EvaluationSettings, ctx: _Context,
+                     runs: list[RunResult]) -> tuple[str, ...]:
+    """
+    Return a note for each reason a figure of the report is undefined (printed as nan, ``null`` in JSON).
+
+    Parameters
+    ----------
+    data : EvaluationData
+    s : EvaluationSettings
+    ctx : _Context
+    runs : list[RunResult]
+
+    Returns
+    -------
+    tuple[str, ...]
+        Nothing when every figure is defined for the reasons checked here.
+    """
+    notes = []
+    w, j = data.liquidations, ctx.judged
+    n = int(j.sum())
+    if s.n_boot == 0:
+        notes.append("--bootstrap 0: the block-bootstrap intervals (Spearman gain, cluster lift) were not computed "
+                     "and show as nan.")
+    if n <= 3:
+        notes.append(f"Only {n} window(s) are judged: correlations over so few windows say nothing, and the rank R² "
+                     "added to exc·OI (a fit of 3 coefficients) is undefined (nan).")
+    for side, actual in (("long", w.long_usd[j]), ("short", w.short_usd[j])):
+        if actual.size and np.all(actual == actual[0]):
+            notes.append(f"The actual {side} liquidations are {actual[0]:,.0f} USD in every one of the {n} judged "
+                         f"windows: every {side} correlation and the {side} totals ratio are undefined (nan).")
+    by_reason: dict[str, list[str]] = {}
+    for run in runs:
+        for t in (run.long, run.short):
+            if t is not None and t.share_of_windows_with_estimate == 0.0:
+                by_reason.setdefault(f"estimated no {t.side} liquidation in any judged window: the {t.side} "
+                                     "correlations are undefined (nan); the 'without' column counts the windows that "
+                                     "moved less than the closest liquidation", []).append(_run_name(run))
+        for a in run.attraction:
+            if a.n_clusters == 0:
+                by_reason.setdefault(f"had no cluster within {a.max_distance_pct:g} % of price at any judged snapshot "
+                                     f"with {a.horizon_hours:g} h of bars after it: the {a.horizon_hours:g} h "
+                                     "attraction figures are undefined (nan)", []).append(_run_name(run))
+        for b in run.bias:
+            if b.n_calls == 0:
+                by_reason.setdefault(f"made no UP/DOWN bias call over {b.horizon_hours:g} h ({b.n_snapshots} "
+                                     "snapshot(s)): the hit rate is undefined (nan)", []).append(_run_name(run))
+    for reason, names in by_reason.items():
+        who = "every configuration" if len(names) == len(runs) > 1 else ", ".join(names)
+        notes.append(f"{who[0].upper()}{who[1:]} {reason}.")
+    return tuple(notes)
+
+
 def run_evaluation(
     data: EvaluationData,
     settings: EvaluationSettings | None = None,
@@ -538,7 +600,7 @@ def run_evaluation(
     judged_starts = data.liquidations.start_ns[ctx.judged]
     return EvaluationReport(
         source=data.source,
-        notes=tuple(data.notes) + _short_seed_notes(runs),
+        notes=tuple(data.notes) + _short_seed_notes(runs) + _undefined_notes(data, s, ctx, runs),
         window_hours=ctx.window_hours,
         first_window_utc=_iso(int(judged_starts[0])),
         last_window_utc=_iso(int(judged_starts[-1])),

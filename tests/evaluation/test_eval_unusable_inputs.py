@@ -38,3 +38,23 @@ def test_zero_liquidations_everywhere_is_an_error():
     zeros = np.zeros(12)
     with pytest.raises(ValueError, match="actual liquidations are 0 on both sides in all 6 judged windows"):
         run_evaluation(_data(long_usd=zeros, short_usd=zeros), SETTINGS)
+
+
+def test_open_interest_of_zeros_is_an_error():
+    d = _data()
+    d = data(d.bars, [4, 8, 12, 16], [0.0] * 4, d.liquidations)
+    with pytest.raises(ValueError, match=r"open interest \(oi\) is 0 in all 4 readings"):
+        run_evaluation(d, SETTINGS)
+
+
+def test_every_undefined_figure_is_explained_in_the_notes():
+    # long side all zero; the open interest falls to 0 after the first reading, so the map estimates nothing
+    d = _data(long_usd=np.zeros(12))
+    d = data(d.bars, [4, 8, 12, 16], [1000.0, 0.0, 0.0, 0.0], d.liquidations)
+    report = run_evaluation(d, SETTINGS)
+    run = report.runs[0]
+    assert np.isnan(run.long.map.spearman) and np.isnan(run.short.map.spearman)
+    notes = "\n".join(report.notes)
+    assert "--bootstrap 0: the block-bootstrap intervals" in notes
+    assert "The actual long liquidations are 0 USD in every one of the 6 judged windows" in notes
+    assert "The default configuration estimated no short liquidation in any judged window" in notes
