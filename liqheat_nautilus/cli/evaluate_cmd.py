@@ -19,6 +19,7 @@ from liqheat_nautilus.evaluation.csv_inputs import (
 )
 from liqheat_nautilus.evaluation.report import print_report, render_markdown, report_to_json
 from liqheat_nautilus.evaluation.runner import (
+    MAX_HOURS,
     EvaluationSettings,
     all_models,
     all_profiles,
@@ -141,8 +142,10 @@ def load_data(args: argparse.Namespace) -> EvaluationData:
     IngestError
         If a file is missing or bad.
     ValueError
-        If the CSV mode lacks a required file.
+        If the CSV mode lacks a required file, or ``--window-hours`` or ``--windows`` is out of range.
     """
+    if not 0.0 < args.window_hours <= MAX_HOURS:
+        raise ValueError(f"--window-hours must be > 0 and at most {MAX_HOURS:.0f}, was {args.window_hours:g}")
     csv_given = any(getattr(args, k) is not None for k in ("bars", "open_interest", "liquidations", "funding"))
     dataset = args.dataset or ("catalog" if args.catalog else "csv" if csv_given else "coinglass")
     if dataset == "coinglass":
@@ -216,16 +219,18 @@ def settings_from_args(args: argparse.Namespace, data: EvaluationData | None = N
     ----------
     args : argparse.Namespace
     data : EvaluationData, optional
-        The data to be evaluated: a Coinglass folder whose windows all start on or after ``HOLDOUT_START`` gets no
-        default holdout (it would repeat the "all windows" rows).
+        The data to be evaluated: a Coinglass folder whose windows all start on the same side of ``HOLDOUT_START``
+        gets no default holdout (it would repeat the "all windows" rows, or be empty).
 
     Returns
     -------
     EvaluationSettings
     """
     shipped = _is_shipped(args)
-    if shipped and data is not None and not np.any(data.liquidations.start_ns < utc_ns(HOLDOUT_START, "HOLDOUT_START")):
-        shipped = False  # a later Coinglass folder: every window is past the holdout start
+    if shipped and data is not None:
+        before = data.liquidations.start_ns < utc_ns(HOLDOUT_START, "HOLDOUT_START")
+        if before.all() or not before.any():
+            shipped = False  # a Coinglass folder of another period: every window on one side of the holdout start
     profiles = [str(f) for f in args.profile_file]
     shipped_profile = project_root() / SHIPPED_PROFILE
     if _is_shipped(args) and not profiles and shipped_profile.is_file():

@@ -575,13 +575,18 @@ def run_evaluation(
     ------
     ValueError
         If a model, profile or ``extra_params`` field is unknown (the message lists the valid ones), a profile file
-        cannot be read, or the inputs leave nothing to judge (:func:`check_judged`).
+        cannot be read, the inputs leave nothing to judge (:func:`check_judged`), or ``holdout_start`` leaves no
+        holdout window.
     """
     s = settings or EvaluationSettings()
     started = time.perf_counter()
     check_settings(s)
     ctx = _context(data, s)
     check_judged(data, s, ctx.judged)
+    if s.holdout_start and not ctx.holdout.any():
+        last = _iso(int(data.liquidations.start_ns[ctx.judged][-1]))
+        raise ValueError(f"holdout_start {s.holdout_start}: none of the {int(ctx.judged.sum())} judged windows starts "
+                         f"on or after it (the last starts {last})")
     base = {"bin_bps": s.bin_bps, "n_bins": s.n_bins, **s.extra_params}
     configs: dict[str, tuple[str, str, dict]] = {"default × defaults": ("default", "defaults", base)}
     for f in s.profile_files:

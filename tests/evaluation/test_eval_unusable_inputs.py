@@ -58,3 +58,24 @@ def test_every_undefined_figure_is_explained_in_the_notes():
     assert "--bootstrap 0: the block-bootstrap intervals" in notes
     assert "The actual long liquidations are 0 USD in every one of the 6 judged windows" in notes
     assert "The default configuration estimated no short liquidation in any judged window" in notes
+
+
+def test_a_holdout_after_every_window_is_an_error_not_an_empty_row():
+    d = _data()
+    settings = EvaluationSettings(n_boot=0, grid=False, touch_hours=(4.0,), bias_hours=(4.0,),
+                                  holdout_start="2030-01-01")
+    with pytest.raises(ValueError, match="holdout_start 2030-01-01: none of the 6 judged windows starts on or after"):
+        run_evaluation(d, settings)
+
+
+def test_more_windows_than_the_data_holds_is_not_labelled_as_a_cut():
+    d = _data()
+    assert d.head_windows(1000).source == d.source and d.head_windows(3).source.endswith("(first 3 windows)")
+
+
+@pytest.mark.parametrize("hours", ["0", "-4", "nan"])
+def test_window_hours_out_of_range_names_the_option(capsys, hours):
+    from tests.cli_run import assert_clean_failure, call_liqheat
+
+    proc = call_liqheat(capsys, "evaluate", "--no-grid", "--window-hours", hours)
+    assert_clean_failure(proc, "--window-hours must be > 0 and at most 1000000")
