@@ -269,6 +269,30 @@ def judged_windows(data: EvaluationData, s: EvaluationSettings) -> np.ndarray:
     return judged
 
 
+def _unjudged(data: EvaluationData, s: EvaluationSettings) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return why windows are not judged, as masks: in the warm-up; after it, no bar closing inside; no OI before."""
+    w, oi = data.liquidations, data.open_interest
+    warm = w.start_ns < w.start_ns[0] + int(s.warmup_hours * NS_PER_HOUR)
+    low, _ = extremes_between(data.bars, w.start_ns, w.end_ns)
+    no_bars = ~warm & ~np.isfinite(low)
+    no_oi = ~warm & ~no_bars & (w.start_ns < (oi.ts_ns[0] if len(oi) else np.iinfo(np.int64).max))
+    return warm, no_bars, no_oi
+
+
+def _unjudged_note(data: EvaluationData, s: EvaluationSettings) -> tuple[str, ...]:
+    """Return a note counting the windows after the warm-up that are not judged (no bar inside, no OI yet)."""
+    _, no_bars, no_oi = _unjudged(data, s)
+    if not (no_bars.any() or no_oi.any()):
+        return ()
+    w = data.liquidations
+    window_h = float(np.median(w.end_ns - w.start_ns)) / NS_PER_HOUR
+    bar_h = float(np.median(data.bars.close_ns - data.bars.open_ns)) / NS_PER_HOUR
+    shorter = f" (the windows, {window_h:g} h, are shorter than the bars, {bar_h:g} h)" if window_h < bar_h else ""
+    return (f"{int(no_bars.sum() + no_oi.sum())} windows after the warm-up are not judged: {int(no_bars.sum())} have "
+            f"no bar of the price path closing inside them{shorter} and {int(no_oi.sum())} start before the first "
+            "open-interest reading.",)
+
+
 def check_judged(data: EvaluationData, s: EvaluationSettings, judged: np.ndarray) -> None:
     """
     Reject inputs that leave nothing comparable: no judged window, stale open interest, or no liquidation at all.
@@ -298,10 +322,7 @@ def check_judged(data: EvaluationData, s: EvaluationSettings, judged: np.ndarray
         raise ValueError(f"open interest ({oi.name}) is 0 in all {len(oi)} readings: the map would hold nothing "
                          "(a wrong column or file?)")
     if not judged.any():
-        warm = w.start_ns < w.start_ns[0] + int(s.warmup_hours * NS_PER_HOUR)
-        low, _ = extremes_between(bars, w.start_ns, w.end_ns)
-        no_bars = ~warm & ~np.isfinite(low)
-        no_oi = ~warm & ~no_bars & (w.start_ns < (oi.ts_ns[0] if len(oi) else np.iinfo(np.int64).max))
+        warm, no_bars, no_oi = _unjudged(data, s)
         bar_span = f"{_iso(int(bars.open_ns[0]))} .. {_iso(int(bars.close_ns[-1]))}" if len(bars) else "none"
         oi_from = _iso(int(oi.ts_ns[0])) if len(oi) else "none"
         raise ValueError(
@@ -605,7 +626,8 @@ def run_evaluation(
     judged_starts = data.liquidations.start_ns[ctx.judged]
     return EvaluationReport(
         source=data.source,
-        notes=tuple(data.notes) + _short_seed_notes(runs) + _undefined_notes(data, s, ctx, runs),
+        notes=(tuple(data.notes) + _unjudged_note(data, s) + _short_seed_notes(runs)
+               + _undefined_notes(data, s, ctx, runs)),
         window_hours=ctx.window_hours,
         first_window_utc=_iso(int(judged_starts[0])),
         last_window_utc=_iso(int(judged_starts[-1])),

@@ -79,3 +79,12 @@ def test_window_hours_out_of_range_names_the_option(capsys, hours):
 
     proc = call_liqheat(capsys, "evaluate", "--no-grid", "--window-hours", hours)
     assert_clean_failure(proc, "--window-hours must be > 0 and at most 1000000")
+
+
+def test_windows_past_the_bars_are_counted_in_a_note():
+    d = _data()
+    cut = d.bars.slice_time(d.bars.close_ns[0], d.bars.close_ns[0] + 35 * 3_600_000_000_000)  # 36 h of bars
+    report = run_evaluation(data(cut, [4, 8, 12, 16], [1000.0, 1010.0, 1020.0, 1030.0], d.liquidations), SETTINGS)
+    assert report.n_windows == 3
+    assert "3 windows after the warm-up are not judged: 3 have no bar of the price path closing inside them" in \
+        "\n".join(report.notes)
