@@ -142,12 +142,14 @@ def load_data(args: argparse.Namespace) -> EvaluationData:
     IngestError
         If a file is missing or bad.
     ValueError
-        If the CSV mode lacks a required file, or ``--window-hours`` or ``--windows`` is out of range.
+        If the CSV mode lacks a required file, an input option does not apply to the dataset, or ``--window-hours``
+        or ``--windows`` is out of range.
     """
     if not 0.0 < args.window_hours <= MAX_HOURS:
         raise ValueError(f"--window-hours must be > 0 and at most {MAX_HOURS:.0f}, was {args.window_hours:g}")
     csv_given = any(getattr(args, k) is not None for k in ("bars", "open_interest", "liquidations", "funding"))
     dataset = args.dataset or ("catalog" if args.catalog else "csv" if csv_given else "coinglass")
+    _reject_unused(args, dataset)
     if dataset == "coinglass":
         if csv_given:
             raise ValueError("--bars/--open-interest/--funding/--liquidations need --dataset csv")
@@ -176,6 +178,28 @@ def load_data(args: argparse.Namespace) -> EvaluationData:
             raise ValueError(f"--windows must be >= 1, was {args.windows}")
         data = data.head_windows(args.windows)
     return data
+
+
+_DATASET_OPTIONS = {
+    "data_dir": ("coinglass",),
+    "bars": ("csv",),
+    "open_interest": ("csv",),
+    "funding": ("csv",),
+    "taker_volume": ("csv",),
+    "liquidations": ("csv", "catalog"),
+    "catalog": ("catalog",),
+    "instrument_id": ("catalog",),
+    "bar_type": ("catalog",),
+}
+"""The ``--dataset`` values each input option applies to."""
+
+
+def _reject_unused(args: argparse.Namespace, dataset: str) -> None:
+    """Raise ``ValueError`` naming an input option the chosen ``--dataset`` would silently ignore."""
+    for name, datasets in _DATASET_OPTIONS.items():
+        if getattr(args, name, None) is not None and dataset not in datasets:
+            raise ValueError(f"--{name.replace('_', '-')} does not apply to --dataset {dataset} (only to "
+                             f"--dataset {' or '.join(datasets)})")
 
 
 def parse_params(items: list[str]) -> dict:
@@ -363,8 +387,14 @@ def _run(args: argparse.Namespace) -> int:
         if args.json == "-":
             print(text)
         else:
-            Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-            Path(args.json).write_text(text + "\n", encoding="utf-8")
+            try:
+                Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+                Path(args.json).write_text(text + "\n", encoding="utf-8")
+            except OSError as exc:
+                print(text)  # the evaluation is not lost
+                print(f"evaluate failed: cannot write --json {args.json} ({exc}); the report is printed on stdout "
+                      "instead", file=sys.stderr)
+                return 1
             print(f"wrote {args.json}", file=sys.stderr)
     elif args.markdown:
         print(render_markdown(report))

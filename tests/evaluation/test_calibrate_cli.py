@@ -70,3 +70,32 @@ def test_ctrl_c_inside_a_compiled_kernel_is_an_interrupt_not_a_traceback(capsys,
     proc = call_liqheat(capsys, command, "--windows", "40", *extra)
     assert proc.returncode == 130
     assert f"{command} interrupted" in proc.stderr and not (tmp_path / "p.toml").exists()
+
+
+@pytest.mark.parametrize(("argv", "expected"), [
+    (["--dataset", "csv", "--data-dir", "x", "--bars", "b.csv"], "--data-dir does not apply to --dataset csv"),
+    (["--catalog", "c", "--instrument-id", "X.Y", "--bars", "b.csv"], "--bars does not apply to --dataset catalog"),
+    (["--taker-volume", "t.csv"], "--taker-volume does not apply to --dataset coinglass (only to --dataset csv)"),
+])
+def test_an_input_option_the_dataset_would_ignore_is_named(capsys, tmp_path, argv, expected):
+    for command in ("evaluate", "calibrate"):
+        proc = call_liqheat(capsys, command, *argv, "--out" if command == "calibrate" else "--no-grid",
+                            *([tmp_path / "p.toml"] if command == "calibrate" else []))
+        assert_clean_failure(proc, expected)
+
+
+def test_a_failed_json_write_prints_the_report_instead(capsys, tmp_path, monkeypatch):
+    from pathlib import Path
+
+    out = tmp_path / "r.json"
+    real = Path.write_text
+
+    def disk_full(self, *args, **kwargs):
+        if self == out:
+            raise OSError(28, "No space left on device")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", disk_full)
+    proc = call_liqheat(capsys, "evaluate", "--windows", "40", "--no-grid", "--bootstrap", "0", "--json", out)
+    assert_clean_failure(proc, f"cannot write --json {out}", "printed on stdout instead", among_logs=True)
+    assert '"n_windows": 34' in proc.stdout
