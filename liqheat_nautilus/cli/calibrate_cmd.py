@@ -1,6 +1,7 @@
 """``liqheat calibrate``: fit the map to real liquidations (walk-forward) and write a map profile file."""
 
 import argparse
+import dataclasses
 import json
 import math
 import os
@@ -17,7 +18,14 @@ from liqheat_nautilus.cli.evaluate_cmd import (
     parse_params,
 )
 from liqheat_nautilus.core.profile import ProfileError, dump_profile
-from liqheat_nautilus.evaluation.calibration import DEFAULT_SPACE, CalibrationResult, ParamRange, calibrate
+from liqheat_nautilus.evaluation.calibration import (
+    DEFAULT_BASE,
+    DEFAULT_SPACE,
+    CalibrationResult,
+    ParamRange,
+    calibrate,
+    check_space,
+)
 from liqheat_nautilus.evaluation.runner import EvaluationSettings, check_settings, judged_windows
 from liqheat_nautilus.persistence.errors import IngestError
 from liqheat_nautilus.validation import output_file
@@ -131,8 +139,6 @@ def result_to_dict(result: CalibrationResult) -> dict:
     -------
     dict
     """
-    import dataclasses
-
     def clean(x):
         if isinstance(x, float):
             return x if math.isfinite(x) else None
@@ -175,11 +181,12 @@ def _run(args: argparse.Namespace) -> int:
                 raise ValueError(f"{option} must be >= 1, was {value}")
         space = parse_space(args.fit)
         base = parse_params(args.param)
-        data = load_data(args)
         if not 0 <= args.seed < 2**32:
             raise ValueError(f"--seed must lie in 0 .. 2**32 - 1, was {args.seed}")
         settings = EvaluationSettings(warmup_hours=args.warmup_hours)
-        check_settings(settings)
+        check_settings(dataclasses.replace(settings, extra_params={**DEFAULT_BASE, **base}))  # --param names, values
+        check_space({**DEFAULT_BASE, **base}, space)
+        data = load_data(args)
         judged = judged_windows(data, settings)
         with executor_from_args(args) as executor:
             result = calibrate(data, judged, base=base, space=space, folds=args.folds, n_trials=args.trials,

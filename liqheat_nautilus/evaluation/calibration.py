@@ -35,6 +35,7 @@ __all__ = [
     "FoldResult",
     "ParamRange",
     "calibrate",
+    "check_space",
     "score_windows",
 ]
 
@@ -242,6 +243,43 @@ def _share_for_totals(data: EvaluationData, fields: dict, mask: np.ndarray) -> t
     return new_share, ratio_l, ratio_s
 
 
+def check_space(base: dict, space: dict[str, ParamRange]) -> None:
+    """
+    Check a search space against the fixed fields before any replay: known numeric fields, valid at both bounds.
+
+    Parameters
+    ----------
+    base : dict
+        ``MapParams`` fields every candidate starts from (already merged with :data:`DEFAULT_BASE`).
+    space : dict[str, ParamRange]
+        Fields to fit.
+
+    Raises
+    ------
+    ValueError
+        Naming the field: not a ``MapParams`` field (the valid ones listed), not a number (e.g. ``model``), or a
+        bound ``MapParams`` rejects together with ``base`` (the reason given).
+    """
+    known = set(MapParams.__dataclass_fields__)
+    unknown = sorted(set(space) - known)
+    if unknown:
+        raise ValueError(f"calibrate: {unknown} are not MapParams fields; valid: {sorted(known)}")
+    try:
+        start = MapParams(**base)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"calibrate: the fixed fields are rejected: {exc}") from None
+    for name, r in space.items():
+        value = getattr(start, name)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f"calibrate: {name} cannot be fitted: it is not a number (value {value!r})")
+        for bound in (r.low, r.high):
+            try:
+                MapParams(**{**base, name: bound})
+            except (TypeError, ValueError) as exc:
+                raise ValueError(f"calibrate: the fit range of {name} ({r.low:g} .. {r.high:g}) reaches a value "
+                                 f"MapParams rejects: {exc}") from None
+
+
 def calibrate(data: EvaluationData, judged: np.ndarray, base: dict | None = None,
               space: dict[str, ParamRange] | None = None, folds: int = 4, n_trials: int = 40, seed: int = 0,
               executor=None, batch: int = 4, progress: Callable[[str], None] | None = None) -> CalibrationResult:
@@ -279,18 +317,15 @@ def calibrate(data: EvaluationData, judged: np.ndarray, base: dict | None = None
     Raises
     ------
     ValueError
-        If ``folds`` or ``n_trials`` < 1, a field of ``space`` is not a MapParams field, or there are fewer than
-        ``2 · (folds + 1)`` judged windows (the message gives the most folds the windows allow).
+        If ``folds`` or ``n_trials`` < 1, ``base`` or ``space`` is invalid (:func:`check_space`), or there are
+        fewer than ``2 · (folds + 1)`` judged windows (the message gives the most folds the windows allow).
     """
     started = time.perf_counter()
     base = {**DEFAULT_BASE, **(base or {})}
     space = dict(space or DEFAULT_SPACE)
     if folds < 1 or n_trials < 1 or batch < 1:
         raise ValueError(f"folds, trials and batch must be >= 1, were {folds}, {n_trials} and {batch}")
-    known = set(MapParams.__dataclass_fields__)
-    unknown = sorted(set(space) - known)
-    if unknown:
-        raise ValueError(f"calibrate: {unknown} are not MapParams fields; valid: {sorted(known)}")
+    check_space(base, space)
     idx = np.flatnonzero(judged)
     if idx.size < 2 * (folds + 1):
         most = f"at most {idx.size // 2 - 1} folds" if idx.size >= 4 else "at least 4 judged windows for 1 fold"

@@ -99,3 +99,15 @@ def test_a_failed_json_write_prints_the_report_instead(capsys, tmp_path, monkeyp
     proc = call_liqheat(capsys, "evaluate", "--windows", "40", "--no-grid", "--bootstrap", "0", "--json", out)
     assert_clean_failure(proc, f"cannot write --json {out}", "printed on stdout instead", among_logs=True)
     assert '"n_windows": 34' in proc.stdout
+
+
+@pytest.mark.parametrize(("argv", "expected"), [
+    (["--fit", "model=1:2"], "model cannot be fitted: it is not a number (value 'binance_standard')"),
+    (["--param", "leverage_modle=normal"], "unknown map parameter(s) ['leverage_modle']; valid: ["),
+    (["--fit", "leverage_mean=-5:10"], "the fit range of leverage_mean (-5 .. 10) reaches a value MapParams rejects"),
+    (["--param", "half_life_hours=-1"], "half_life_hours=-1"),
+])
+def test_bad_fit_or_param_stops_before_reading_data(capsys, tmp_path, argv, expected):
+    # a missing Coinglass folder proves the check comes first: it would fail there otherwise
+    proc = call_liqheat(capsys, "calibrate", "--data-dir", tmp_path / "missing", *argv, "--out", tmp_path / "p.toml")
+    assert_clean_failure(proc, expected)
