@@ -323,7 +323,7 @@ def _check_stream(info: StreamInfo, max_jump: float) -> list[Finding]:
 
 
 def _empty_stream(catalog_dir: Path, info: StreamInfo) -> Finding | None:
-    """An ``empty`` error for a stream whose readable files hold no row (``None`` when it holds some)."""
+    """Return the ``empty`` error of a stream whose readable files hold no row (``None`` when it holds some)."""
     if info.rows:
         return None
     folder = catalog_dir / "data" / info.type_name / info.identifier
