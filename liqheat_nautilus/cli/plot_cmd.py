@@ -227,6 +227,7 @@ class ReplayWindow:
         Returns
         -------
         int or None
+            UNIX ns; ``None`` replays to the end of the data.
 
         Raises
         ------
