@@ -16,8 +16,9 @@ resident set size (``ru_maxrss``) compared: target A / B <= 1.2.
 
 Run: ``python benchmarks/bench_backtest.py [--bars N] [--oi-minutes 60 5] [--repeats N] [--no-rss]
 [--breakdown]``. ``--breakdown`` also times the trivial strategy alone, the actor with the empty strategy, an actor
-that receives the same data and does nothing (Nautilus' dispatch floor) and the time spent inside the map's compiled
-kernels, and prints the floor the ratio cannot go below without faster kernels.
+that receives the same data and does nothing (Nautilus' dispatch floor), the actor with ``publish_data`` a no-op
+(what publishing the map's updates costs) and the time spent inside the map's compiled kernels. It prints the floor
+the ratio cannot go below without faster kernels or publishing less, and what the target leaves for Python.
 """
 
 import argparse
@@ -102,6 +103,21 @@ class NullActor(Actor):
         meta = {"instrument_id": INSTRUMENT_ID}
         self.subscribe_data(DataType(OpenInterest, metadata=meta), client_id=ClientId("LIQHEAT"))
         self.subscribe_data(DataType(FundingRate, metadata=meta), client_id=ClientId("LIQHEAT"))
+
+
+@contextlib.contextmanager
+def without_publishing():
+    """
+    Make the map actor build its updates but publish none of them while the block runs.
+
+    ``LiquidationMapActor.publish_data`` is replaced by a no-op (restored on exit): the difference to a normal run is
+    what publishing costs, Nautilus' message bus and the subscribers' handlers (the trivial strategy's ``on_data``).
+    """
+    LiquidationMapActor.publish_data = lambda self, data_type, data: None
+    try:
+        yield
+    finally:
+        del LiquidationMapActor.publish_data
 
 
 @contextlib.contextmanager
@@ -211,6 +227,46 @@ def _rss(kind: str, bars: int) -> int:
 TARGETS = {60: 1.3, 5: 1.5}
 
 
+def _breakdown_runs(instrument, bars, custom, base: float, full: float) -> dict[str, float]:
+    """
+    One repeat of ``--breakdown``: each part's added seconds against this repeat's baseline and full run.
+
+    Returns ``strategy`` (the trivial strategy alone), ``actor`` (the actor with the empty strategy), ``null`` (the
+    do-nothing actor), ``publishing`` (the full run minus the run with ``publish_data`` a no-op), ``kernels``
+    (seconds inside the compiled kernels of a full run) and ``calls`` (kernel calls).
+    """
+    strategy, _ = run_once(instrument, bars, custom, with_map=False, strategy_kind="trivial")
+    actor, _ = run_once(instrument, bars, custom, with_map=True, strategy_kind="empty")
+    null, _ = run_once(instrument, bars, custom, with_map=False, strategy_kind="null-actor")
+    with without_publishing():
+        unpublished, _ = run_once(instrument, bars, custom, with_map=True)
+    with timed_kernels() as spent:
+        run_once(instrument, bars, custom, with_map=True)
+    return {"strategy": strategy - base, "actor": actor - base, "null": null - base,
+            "publishing": full - unpublished, "kernels": spent["seconds"], "calls": spent["calls"]}
+
+
+def _print_breakdown(parts: list[dict[str, float]], n: int, b: float, a: float, target: float | None) -> None:
+    """Print the medians of the ``--breakdown`` parts (us/bar), the floor and the target's budget."""
+    us = {key: statistics.median(p[key] for p in parts) / n * 1e6 for key in parts[0]}
+    calls = us.pop("calls") / 1e6
+    print(f"  breakdown (medians of {len(parts)}, each against its own repeat): trivial strategy alone "
+          f"+{us['strategy']:.1f} us/bar; actor + empty strategy +{us['actor']:.1f} us/bar; an actor that receives "
+          f"the same data and does nothing +{us['null']:.1f} us/bar; publishing the updates (message bus + the "
+          f"strategy's handler) {us['publishing']:.1f} us/bar; the map's compiled kernels {us['kernels']:.1f} us/bar "
+          f"({calls:.2f} calls/bar)")
+    fixed = us["null"] + us["publishing"] + us["kernels"]
+    per_bar = b / n * 1e6
+    print(f"  floor without Python around the kernels (empty engine + do-nothing actor + publishing + kernels): "
+          f"{1 + fixed / per_bar:.2f}x; the rest, {(a - b) / n * 1e6 - fixed:.1f} us/bar, is the actor's and the "
+          f"engine's Python")
+    if target:
+        budget = (target - 1.0) * per_bar
+        print(f"  budget of the {target:g}x target: {budget:.1f} us/bar added; dispatch + publishing + kernels take "
+              f"{fixed:.1f}, leaving {budget - fixed:.1f} us/bar for all of the actor's Python"
+              + (" (below zero: out of reach without publishing less or faster kernels)" if budget < fixed else ""))
+
+
 def main() -> None:
     """Run the benchmark (see the module docstring) and print its table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -232,11 +288,13 @@ def main() -> None:
         bars, custom, series = tiled_inputs(args.bars, instrument, minutes)
         n = len(bars)
         print(f"input: {series.describe()}")
-        base, with_map, info = [], [], {}
+        base, with_map, info, parts = [], [], {}, []
         for _ in range(args.repeats):  # interleaved
             base.append(run_once(instrument, bars, custom, with_map=False)[0])
             elapsed, info = run_once(instrument, bars, custom, with_map=True)
             with_map.append(elapsed)
+            if args.breakdown:
+                parts.append(_breakdown_runs(instrument, bars, custom, base[-1], elapsed))
         b, a = statistics.median(base), statistics.median(with_map)
         ratios = sorted(m / e for m, e in zip(with_map, base, strict=True))
         target = TARGETS.get(minutes)
@@ -246,21 +304,8 @@ def main() -> None:
         print(f"  LiquidationMapActor + trivial strategy: {a:7.2f} s  {n / a:9,.0f} bars/s  {info}")
         print(f"  {minutes}-minute OI: ratio {a / b:.2f}x (per-repeat {ratios[0]:.2f}-{ratios[-1]:.2f}; {verdict}); "
               f"added cost {(a - b) / n * 1e6:.1f} us/bar")
-        if args.breakdown:
-            strat_only, _ = run_once(instrument, bars, custom, with_map=False, strategy_kind="trivial")
-            actor_only, _ = run_once(instrument, bars, custom, with_map=True, strategy_kind="empty")
-            null_actor, _ = run_once(instrument, bars, custom, with_map=False, strategy_kind="null-actor")
-            with timed_kernels() as spent:
-                run_once(instrument, bars, custom, with_map=True)
-            kernels = spent["seconds"] / n * 1e6
-            null = (null_actor - b) / n * 1e6
-            print(f"  breakdown: trivial strategy alone +{(strat_only - b) / n * 1e6:.1f} us/bar; actor + empty "
-                  f"strategy +{(actor_only - b) / n * 1e6:.1f} us/bar (ratio {actor_only / b:.2f}x); an actor that "
-                  f"receives the same data and does nothing +{null:.1f} us/bar; the map's compiled kernels "
-                  f"{kernels:.1f} us/bar ({spent['calls'] / n:.2f} calls/bar)")
-            print(f"  floor without Python around the kernels (empty engine + do-nothing actor + kernels): "
-                  f"{1 + (null + kernels) / (b / n * 1e6):.2f}x; the rest, "
-                  f"{(a - b) / n * 1e6 - null - kernels:.1f} us/bar, is Python orchestration and publishing")
+        if parts:
+            _print_breakdown(parts, n, b, a, target)
         del bars, custom
     if not args.no_rss:
         empty, actor = _rss("empty", args.bars), _rss("actor", args.bars)
