@@ -29,11 +29,6 @@ from liqheat_nautilus.persistence.reader import MarketSeries
 __all__ = ["MapReplay", "ReplayState", "SnapshotHook", "parse_time", "replay_engine"]
 
 _BAR, _FUNDING, _RATIO, _TAKER, _OI, _SNAPSHOT = range(6)
-FEED_ORDER: tuple[str, ...] = ("bar", "funding", "ratio", "taker", "oi")
-"""The default order of the inputs at equal times (the actor's warm-up order); a snapshot time always comes last."""
-KIND_OF_CLASS = {"Bar": "bar", "FundingRate": "funding", "LongShortRatio": "ratio", "TakerVolume": "taker",
-                 "OpenInterest": "oi"}
-"""The replay's name of each input's Nautilus/liqheat data class (for ``feed_order``)."""
 SnapshotHook = Callable[["MapReplay", int, int], None]
 """``hook(replay, ts_ns, index)``: called at each snapshot with its time and, for explicit snapshot times, the
 index of the time (-1 for interval snapshots)."""
@@ -55,9 +50,6 @@ class MapReplay:
         > 0: snapshot as the actor publishes (first bar at or after each interval, first bar after each reading).
     snapshot_times : np.ndarray, optional
         Shape ``(k,)`` int64 ascending UNIX ns: snapshot after every event at or before each time.
-    feed_order : tuple[str, ...], default FEED_ORDER
-        The order of the inputs at equal times: each of ``"bar"``, ``"funding"``, ``"ratio"``, ``"taker"``,
-        ``"oi"`` once (a backtest feeds them in the order of its data configs, see :data:`KIND_OF_CLASS`).
 
     Attributes
     ----------
@@ -69,17 +61,13 @@ class MapReplay:
     Raises
     ------
     ValueError
-        If ``snapshot_interval_ns`` is negative or ``feed_order`` does not name each input once.
+        If ``snapshot_interval_ns`` is negative.
     """
 
     def __init__(self, series: MarketSeries, params: MapParams, on_snapshot: SnapshotHook | None = None,
-                 snapshot_interval_ns: int = 0, snapshot_times: np.ndarray | None = None,
-                 feed_order: tuple[str, ...] = FEED_ORDER) -> None:
+                 snapshot_interval_ns: int = 0, snapshot_times: np.ndarray | None = None) -> None:
         if snapshot_interval_ns < 0:
             raise ValueError(f"snapshot_interval_ns must be >= 0, was {snapshot_interval_ns}")
-        if sorted(feed_order) != sorted(FEED_ORDER):
-            raise ValueError(f"feed_order must name each of {', '.join(FEED_ORDER)} once, was {feed_order!r}")
-        self._rank = np.array([feed_order.index(k) for k in FEED_ORDER] + [len(FEED_ORDER)], dtype=np.int64)
         self.params = params
         self.engine = LiquidationMapEngine(params)
         self.series = series
@@ -108,7 +96,7 @@ class MapReplay:
                               + [np.full(snapshots.size, _SNAPSHOT)])
         idx = np.concatenate([np.arange(s, c.size) for c, s in zip(cols, start, strict=True)]
                              + [np.arange(self.snapshot_times.size - snapshots.size, self.snapshot_times.size)])
-        order = np.lexsort((self._rank[kind], ts))
+        order = np.lexsort((kind, ts))
         self._ts = np.concatenate([self._ts[self._cursor:], ts[order]])
         self._kind = np.concatenate([self._kind[self._cursor:], kind[order]])
         self._idx = np.concatenate([self._idx[self._cursor:], idx[order]])
@@ -238,7 +226,6 @@ def replay_engine(
     params: MapParams | None = None,
     at_ns: int | None = None,
     snapshot_interval_ns: int = NS_PER_HOUR,
-    feed_order: tuple[str, ...] = FEED_ORDER,
 ) -> ReplayState:
     """
     Replay ``series`` up to ``at_ns`` with snapshots as the actor publishes them, recording a snapshot history.
@@ -255,8 +242,6 @@ def replay_engine(
         A snapshot (``update_clusters()`` then ``record_history()``) is taken on the first bar at or after each
         interval and on the first bar after each open-interest reading, as the actor publishes with
         ``publish_interval_secs``.
-    feed_order : tuple[str, ...], default FEED_ORDER
-        The order of the inputs at equal times (see :class:`MapReplay`).
 
     Returns
     -------
@@ -286,7 +271,7 @@ def replay_engine(
             clusters = replay.engine.update_clusters()
             replay.engine.record_history()
 
-    replay = MapReplay(series, params, snapshot, snapshot_interval_ns=snapshot_interval_ns, feed_order=feed_order)
+    replay = MapReplay(series, params, snapshot, snapshot_interval_ns=snapshot_interval_ns)
     replay.advance_to()
     engine = replay.engine
     last = engine.history.ordered()["ts_ns"] if engine.history is not None and len(engine.history) else None

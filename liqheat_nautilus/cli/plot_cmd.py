@@ -169,16 +169,12 @@ class ReplayWindow:
         Last of everything (UNIX ns, inclusive); ``None``: the catalog's last.
     period : str
         The backtest file's period as written (``""`` without one), for the errors.
-    feed_order : tuple[str, ...] or None
-        The order of the inputs at equal times: a backtest's (bars, then its custom data classes in the order it
-        loads them, ``backtest.config.CUSTOM_DATA_CLASSES``); ``None``: the replay's default (``replay.FEED_ORDER``).
     """
 
     bars_start_ns: int | None = None
     start_ns: int | None = None
     end_ns: int | None = None
     period: str = ""
-    feed_order: tuple[str, ...] | None = None
 
     @classmethod
     def of_backtest(cls, spec: "BacktestFile", config: "LiquidationMapActorConfig") -> "ReplayWindow":
@@ -200,16 +196,13 @@ class ReplayWindow:
         -------
         ReplayWindow
         """
-        from liqheat_nautilus.backtest.config import CUSTOM_DATA_CLASSES
-        from liqheat_nautilus.replay import KIND_OF_CLASS, parse_time
+        from liqheat_nautilus.replay import parse_time
 
         start, end = parse_time(spec.data.start), parse_time(spec.data.end)
         lookback = int(config.warmup_lookback_secs) * NS_PER_SECOND if config.warmup_bars else 0
         bars_start = None if start is None else start - lookback
         period = f"{spec.data.start or 'the first data'} -> {spec.data.end or 'the last data'}"
-        # Nautilus feeds data of equal times in the order of the run's data configs: the bars, then these
-        order = ("bar", *(KIND_OF_CLASS[path.rpartition(":")[2]] for path in CUSTOM_DATA_CLASSES))
-        return cls(bars_start, start, end, period if start is not None or end is not None else "", order)
+        return cls(bars_start, start, end, period if start is not None or end is not None else "")
 
     def clip(self, at_ns: int | None, at_text: str | None, file: Path | None) -> int | None:
         """
@@ -405,7 +398,7 @@ def replay_state(args: argparse.Namespace, at_ns: int | None,
     import pandas as pd
 
     from liqheat_nautilus.persistence.reader import read_market_series
-    from liqheat_nautilus.replay import FEED_ORDER, replay_engine
+    from liqheat_nautilus.replay import replay_engine
 
     window: ReplayWindow = getattr(args, "window", None) or ReplayWindow()
     catalog = _catalog(args)
@@ -420,8 +413,7 @@ def replay_state(args: argparse.Namespace, at_ns: int | None,
                                 ratio_kind=actor_config.long_short_ratio_kind if actor_config else "accounts")
     if window.start_ns is not None:
         series = series.since(window.start_ns, window.bars_start_ns)
-    return replay_engine(series, params, at_ns, snapshot_interval_ns=args.snapshot_minutes * NS_PER_MINUTE,
-                         feed_order=window.feed_order or FEED_ORDER)
+    return replay_engine(series, params, at_ns, snapshot_interval_ns=args.snapshot_minutes * NS_PER_MINUTE)
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -6,9 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from nautilus_trader.backtest.node import BacktestNode
-from nautilus_trader.model.data import Bar
 
-from liqheat_nautilus.actor import LiquidationMapActor
 from liqheat_nautilus.backtest.config import load_backtest_file, to_run_config
 from liqheat_nautilus.cli import build_parser, main
 from liqheat_nautilus.cli.plot_cmd import check_options, map_source, replay_state
@@ -27,17 +25,7 @@ def _file(tmp_path: Path, catalog: Path, actor_extra: str) -> Path:
     return path
 
 
-def _actor_engine(path: Path, monkeypatch):
-    # The first bar of the run's data stream also comes in the warm-up history (Nautilus answers the warm-up request
-    # up to it), and LiquidationMapActor.on_bar feeds it a second time: unlike the warm-up feed it does not skip a bar
-    # already fed (known actor issue, reported; the chart feeds each bar once). Skip it here as the warm-up feed does.
-    original = LiquidationMapActor.on_bar
-
-    def on_bar_once(self, bar):
-        if bar.ts_event > self._fed_ts.get((Bar, bar.bar_type), -1):
-            original(self, bar)
-
-    monkeypatch.setattr(LiquidationMapActor, "on_bar", on_bar_once)
+def _actor_engine(path: Path):
     config = to_run_config(load_backtest_file(path))
     node = BacktestNode(configs=[config])
     node.run()
@@ -57,9 +45,9 @@ def _plotted_engine(path: Path, at: str | None = None):
     "map_params_extra = { seed_lookback_hours = 24.0 }\n",  # a lookback shorter than the bars before the start
     "warmup_lookback_secs = 7200\n",  # set by the file itself: 2 h of bars
 ])
-def test_plotted_map_is_the_actors_map_of_a_late_start(okx_catalog, tmp_path, actor_extra, capsys, monkeypatch):
+def test_plotted_map_is_the_actors_map_of_a_late_start(okx_catalog, tmp_path, actor_extra, capsys):
     path = _file(tmp_path, okx_catalog, actor_extra)
-    node, actor = _actor_engine(path, monkeypatch)
+    node, actor = _actor_engine(path)
     try:
         plotted = _plotted_engine(path)  # default --at: the file's end
         assert actor.seeded and plotted.seeded and plotted.ts_ns == actor.ts_ns

@@ -51,9 +51,3 @@ def test_parse_time():
     with pytest.raises(ValueError, match="not a time"):
         parse_time("soon")
 
-
-def test_feed_order_must_name_each_input_once():
-    from liqheat_nautilus.replay import MapReplay
-
-    with pytest.raises(ValueError, match="feed_order must name each of bar, funding, ratio, taker, oi once"):
-        MapReplay(_series(), MapParams(), feed_order=("bar", "bar", "ratio", "taker", "oi"))
