@@ -227,6 +227,12 @@ class LiquidationMapActor(MapFeedMixin, MapPublishingMixin):
     about 13 messages per reading. Each update's clusters are complete (a strategy's book keeps exactly the clusters
     stamped with the snapshot's time).
 
+    Inputs of the same time are applied in one order whatever order they arrive in, the replay driver's (bar,
+    funding rate, long/short ratio, taker volume, then open interest; see :mod:`liqheat_nautilus.actor_feed`): an
+    open-interest reading received through the message bus is held back until an input of a later time arrives (or
+    the actor stops), so a backtest, a live node, ``liqheat evaluate`` and the charts build the same map from the
+    same data. (Without this, a backtest applied each reading before the ratio and taker volume of its own time.)
+
     Real liquidation prints (:class:`~liqheat_nautilus.data.LiquidationEvent`) are recorded in
     :attr:`liquidation_events`; each one sweeps the map at its price like a trade (a liquidation at a price proves
     price reached it, so predicted levels up to there are cleared) and confirms the same-side clusters of the last
@@ -283,6 +289,11 @@ class LiquidationMapActor(MapFeedMixin, MapPublishingMixin):
         if self.config.warmup_lookback_secs > 0:
             self._request_warmup()
 
+    def on_stop(self) -> None:
+        """Apply an open-interest reading still held back (no input of a later time arrived before the stop)."""
+        if self._held_oi and self.map is not None:
+            self._release_open_interest()
+
     def on_reset(self) -> None:
         """Reset the map (``engine.reset()`` does not reset indicators) and the counters."""
         if self.map is not None:
@@ -307,6 +318,8 @@ class LiquidationMapActor(MapFeedMixin, MapPublishingMixin):
             else:
                 self._feed(data)
         elif isinstance(data, LiquidationEvent) and data.instrument_id == self.config.instrument_id:
+            if data.ts_event > self._held_oi_ts and self._held_oi:
+                self._release_open_interest()
             self.handle_liquidation(data)
 
     def handle_open_interest(self, oi: OpenInterest) -> None:
@@ -372,8 +385,10 @@ class LiquidationMapActor(MapFeedMixin, MapPublishingMixin):
         bar : Bar
             A bar of ``config.bar_type`` (held back while the warm-up runs).
         """
-        if self._bar_fast:  # the hot path: one engine call, two comparisons
+        if self._bar_fast:  # the hot path: one engine call, three comparisons
             ts_ns = bar.ts_event
+            if ts_ns > self._held_oi_ts and self._held_oi:
+                self._release_open_interest()
             self._update_bar(bar.high.as_double(), bar.low.as_double(), bar.close.as_double(), bar.volume.as_double(),
                              ts_ns)
             if self._oi_pending or ts_ns >= self._next_publish_ns:
@@ -386,6 +401,12 @@ class LiquidationMapActor(MapFeedMixin, MapPublishingMixin):
             self._warmup_buffer.append(bar)
             return
         ts_ns = bar.ts_event
+        key = (Bar, bar.bar_type)
+        if ts_ns <= self._fed_ts.get(key, -1):  # the last bar of the warm-up's history, again from the stream
+            return
+        self._fed_ts[key] = ts_ns
+        if ts_ns > self._held_oi_ts and self._held_oi:
+            self._release_open_interest()
         # LiquidationMap.handle_bar inlined
         liq_map.engine.update_bar(bar.high.as_double(), bar.low.as_double(), bar.close.as_double(),
                                   bar.volume.as_double(), ts_ns)

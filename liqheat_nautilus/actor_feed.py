@@ -3,6 +3,11 @@
 A mixin of the actor (it uses the actor's ``config``, ``map``, ``clock`` and Nautilus' request methods): history
 requested on start and live data arriving meanwhile are held back until every request has answered (or the
 timeout passed), then fed in time order, with older items of a kind already fed dropped.
+
+Inputs stamped with the same time are fed in one order whatever order they arrive in (:data:`_FEED_ORDER`, the
+replay driver's): an open-interest reading closes its interval, so it is applied only once an input of a later time
+arrives (or the actor stops); the bar, funding rate, long/short ratio and taker volume of its own time go first.
+Taker volume and ratios are stamped at the end of their period, so they describe the interval the reading closes.
 """
 
 from __future__ import annotations
@@ -49,6 +54,10 @@ class MapFeedMixin(Actor):
         self._warming = False
         self._warmup_pending: set[Any] = set()
         self._fed_ts: dict[tuple, int] = {}  # newest ts_event fed per (kind, instrument): older history is dropped
+        self._held_oi: list[OpenInterest] = []  # readings of one time, applied once a later input arrives
+        self._held_oi_ts = -1
+        # with trade ticks the registered indicator sees every tick before the actor could release a reading
+        self._hold_oi = not self.config.subscribe_trade_ticks
 
     def _reset_feed(self) -> None:
         """Forget the warm-up state and what was fed (``on_reset``)."""
@@ -57,6 +66,8 @@ class MapFeedMixin(Actor):
         self._warming = False
         self._warmup_pending.clear()
         self._fed_ts.clear()
+        self._held_oi.clear()
+        self._held_oi_ts = -1
 
     def _request_warmup(self) -> None:
         """Request ``warmup_lookback_secs`` of bars (and open interest/funding) and hold data back meanwhile."""
@@ -147,13 +158,25 @@ class MapFeedMixin(Actor):
         if ts < last or (kind is Bar and ts == last):
             return
         self._fed_ts[key] = ts
+        if ts > self._held_oi_ts and self._held_oi:
+            self._release_open_interest()
         if kind is Bar:
             liq_map.handle_bar(item)
         elif kind is OpenInterest:
-            self.handle_open_interest(item)
+            if self._hold_oi:
+                self._held_oi.append(item)
+                self._held_oi_ts = ts
+            else:
+                self.handle_open_interest(item)
         elif kind is FundingRate:
             liq_map.handle_funding_rate(item)
         elif kind is LongShortRatio:
             liq_map.handle_long_short_ratio(item)
         elif kind is TakerVolume:
             liq_map.handle_taker_volume(item)
+
+    def _release_open_interest(self) -> None:
+        """Apply the held open-interest readings (in arrival order): an input of a later time arrived, or the end."""
+        held, self._held_oi = self._held_oi, []
+        for reading in held:
+            self.handle_open_interest(reading)

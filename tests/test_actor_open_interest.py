@@ -9,6 +9,7 @@ from nautilus_trader.model.identifiers import InstrumentId
 
 from liqheat_nautilus import LiquidationMap, MapParams, OpenInterest
 from liqheat_nautilus.actor import LiquidationMapActor, LiquidationMapActorConfig
+from liqheat_nautilus.data import TakerVolume
 
 BINANCE = InstrumentId.from_str("BTCUSDT-PERP.BINANCE")
 OKX = InstrumentId.from_str("BTC-USDT-SWAP.OKX")
@@ -28,17 +29,26 @@ def _oi(instrument, usd, ts, venue):
     return OpenInterest(instrument_id=instrument, venue=venue, open_interest_usd=usd, ts_event=ts, ts_init=ts)
 
 
+def _feed_oi(actor, *readings):
+    """Feed readings through the data path, then an input of a later time, which releases what is held back."""
+    for reading in readings:
+        actor.on_data(reading)
+    later = max(r.ts_event for r in readings) + 1
+    actor.on_data(TakerVolume(instrument_id=BINANCE, buy_usd=0.0, sell_usd=0.0, period_secs=60, ts_event=later,
+                              ts_init=later))
+
+
 def test_sum_over_venues_waits_for_every_venue_and_ignores_others():
     actor = _actor(oi_instrument_ids=["BTCUSDT-PERP.BINANCE", "BTC-USDT-SWAP.OKX"])
-    actor.on_data(_oi(BINANCE, 8e9, 10, "BINANCE"))
+    _feed_oi(actor, _oi(BINANCE, 8e9, 10, "BINANCE"))
     assert math.isnan(actor.map.open_interest_usd)  # OKX has not reported yet
-    actor.on_data(_oi(OTHER, 1e9, 11, "BINANCE"))  # another instrument: ignored
-    actor.on_data(_oi(OKX, 3e9, 12, "OKX"))
+    _feed_oi(actor, _oi(OTHER, 1e9, 12, "BINANCE"))  # another instrument: ignored
+    _feed_oi(actor, _oi(OKX, 3e9, 14, "OKX"))
     assert actor.map.open_interest_usd == pytest.approx(11e9)
     # the first sum seeds the map: 11e9 USD at 100,000 = 110,000 base units, split between the sides
     assert sum(actor.map.engine.side_units()) == pytest.approx(110_000.0, rel=1e-9)
     opened = actor.map.engine.ledger.opened
-    actor.on_data(_oi(BINANCE, 8.5e9, 20, "BINANCE"))
+    _feed_oi(actor, _oi(BINANCE, 8.5e9, 20, "BINANCE"))
     assert actor.map.open_interest_usd == pytest.approx(11.5e9)
     # +0.5e9 USD = 5,000 base units more, opened at the price 100,000 (no bar since the seed)
     assert sum(actor.map.engine.side_units()) == pytest.approx(115_000.0, rel=1e-9)
@@ -47,22 +57,43 @@ def test_sum_over_venues_waits_for_every_venue_and_ignores_others():
 
 def test_default_is_the_instruments_own_open_interest():
     actor = _actor()
-    actor.on_data(_oi(OKX, 3e9, 5, "OKX"))
+    _feed_oi(actor, _oi(OKX, 3e9, 5, "OKX"))
     assert math.isnan(actor.map.open_interest_usd)
-    actor.on_data(_oi(BINANCE, 8e9, 6, "BINANCE"))
+    _feed_oi(actor, _oi(BINANCE, 8e9, 7, "BINANCE"))
     assert actor.map.open_interest_usd == pytest.approx(8e9)
 
 
 def test_stale_venue_holds_updates_back():
     actor = _actor(oi_instrument_ids=["BTCUSDT-PERP.BINANCE", "BTC-USDT-SWAP.OKX"], oi_max_age_secs=3600)
     hour = 3_600_000_000_000
-    actor.on_data(_oi(BINANCE, 8e9, hour, "BINANCE"))
-    actor.on_data(_oi(OKX, 3e9, hour, "OKX"))
+    _feed_oi(actor, _oi(BINANCE, 8e9, hour, "BINANCE"), _oi(OKX, 3e9, hour, "OKX"))
     assert actor.map.open_interest_usd == pytest.approx(11e9)
-    actor.on_data(_oi(BINANCE, 9e9, 3 * hour, "BINANCE"))  # OKX's report is now two hours old
+    _feed_oi(actor, _oi(BINANCE, 9e9, 3 * hour, "BINANCE"))  # OKX's report is now two hours old
     assert actor.map.open_interest_usd == pytest.approx(11e9)
-    actor.on_data(_oi(OKX, 3e9, 3 * hour, "OKX"))
+    _feed_oi(actor, _oi(OKX, 3e9, 3 * hour + 2, "OKX"))
     assert actor.map.open_interest_usd == pytest.approx(12e9)
+
+
+def test_a_reading_is_applied_after_the_inputs_of_its_own_time_whatever_their_arrival_order():
+    # SYNTHETIC: the account ratio of the reading's own time (longs / shorts = 3) arrives after the reading
+    from liqheat_nautilus.data import LongShortRatio
+
+    def ratio(value, ts):
+        return LongShortRatio(instrument_id=BINANCE, ratio=value, kind="accounts", period_secs=3600, ts_event=ts,
+                              ts_init=ts)
+
+    actor = _actor(map_params_extra={"side_split": "ratio"})
+    actor.on_data(_oi(BINANCE, 8e9, 10, "BINANCE"))
+    assert math.isnan(actor.map.open_interest_usd)  # held back: an input of its own time may still come
+    actor.on_data(ratio(3.0, 10))
+    actor.on_stop()  # the end releases it (as would any later input)
+    long_units, short_units = actor.map.engine.side_units()
+    assert long_units / (long_units + short_units) == pytest.approx(0.75, rel=1e-9)  # r / (1 + r), not 0.5
+    # a ratio of a later time arrives after the next reading: the reading goes first, with the ratio it knew
+    actor.on_data(_oi(BINANCE, 8e9, 20, "BINANCE"))
+    actor.on_data(ratio(1.0, 21))
+    long_units, short_units = actor.map.engine.side_units()
+    assert long_units / (long_units + short_units) == pytest.approx(0.75, rel=1e-9)
 
 
 def test_map_params_extra_reaches_the_engine_and_rejects_unknown_fields():
@@ -225,3 +256,24 @@ def test_only_the_configured_ratio_kind_reaches_the_map():
     assert actor.map.engine.long_short_ratio == 1.5
     with pytest.raises(ValueError, match="long_short_ratio_kind 'bogus' is not one of"):
         LiquidationMapActorConfig(instrument_id=iid, bar_type=config.bar_type, long_short_ratio_kind="bogus")
+
+
+def test_the_warmups_last_bar_arriving_again_from_the_stream_is_fed_once():
+    # SYNTHETIC bars: a run that starts late gets its first bar in the warm-up history and again from the stream
+    from nautilus_trader.model.data import Bar
+    from nautilus_trader.model.objects import Price, Quantity
+
+    actor = _actor()
+
+    def bar(ts, close):
+        return Bar(actor.config.bar_type, Price.from_str(f"{close:.1f}"), Price.from_str(f"{close + 10:.1f}"),
+                   Price.from_str(f"{close - 10:.1f}"), Price.from_str(f"{close:.1f}"), Quantity.from_str("5"),
+                   ts, ts)
+
+    first = bar(60, 100_000.0)
+    actor.on_historical_data(first)  # not warming: fed at once, in time order
+    held = len(actor.map.engine.bars)
+    actor.on_bar(first)
+    assert len(actor.map.engine.bars) == held
+    actor.on_bar(bar(120, 100_050.0))
+    assert len(actor.map.engine.bars) == held + 1

@@ -88,6 +88,23 @@ def test_serve_bad_refresh_secs_is_refused(value, capsys, tmp_path):
     # used to be read as 0 (never refresh) and serve
     proc = call_liqheat(capsys, "serve", "--catalog", str(tmp_path), "--refresh-secs", value, "--no-warm-up")
     assert_clean_failure(proc, "--refresh-secs must be a number >= 0 (0: never)")
+    assert proc.returncode == 2
+
+
+@pytest.mark.parametrize(("argv", "expected"), [
+    # these exited 1, while every other liqheat command (and argparse itself) exits 2 for a bad option value
+    (["--port", "0"], "--port must be in 1..65535, was 0"),
+    (["--snapshot-minutes", "0"], "--snapshot-minutes must be >= 1, was 0"),
+    (["--live", "redis://127.0.0.1:6379", "--live-history", "5"], "--live-history must be >= 10, was 5"),
+    (["--live", "http://127.0.0.1:6379"], "--live must be a redis:// or rediss:// URL"),
+    (["--cors-origin", "localhost:3000"], "--cors-origin must be an origin"),
+    (["--host", "0.0.0.0"], "--host 0.0.0.0 accepts connections from other machines"),
+])
+def test_serve_bad_option_values_exit_2(argv, expected, capsys, monkeypatch):
+    monkeypatch.delenv("LIQHEAT_SERVE_TOKEN", raising=False)
+    proc = call_liqheat(capsys, "serve", "--no-warm-up", *argv)  # checked before any catalog is read
+    assert_clean_failure(proc, f"serve failed: {expected}")
+    assert proc.returncode == 2
 
 
 def _coinglass_csvs(tmp_path):

@@ -239,7 +239,9 @@ class BacktestFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         liqheat_nautilus.actor.LiquidationMapActorConfig
             The config of the one ``[[actors]]`` entry whose ``config_path`` names
             :class:`~liqheat_nautilus.actor.LiquidationMapActorConfig` (or a subclass); its
-            :meth:`~liqheat_nautilus.actor.LiquidationMapActorConfig.map_params` are the run's map parameters.
+            :meth:`~liqheat_nautilus.actor.LiquidationMapActorConfig.map_params` are the run's map parameters, and
+            its ``warmup_lookback_secs`` the run's warm-up before ``start`` (the seed lookback of a run with a
+            start, unless the file sets it; see :func:`to_run_config`).
 
         Raises
         ------
@@ -253,7 +255,8 @@ class BacktestFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
             raise ValueError(f"[[actors]]: {len(found)} liquidation-map actors (liqheat_nautilus.actor:"
                              f"LiquidationMapActorConfig); exactly one is needed (actors' config_path: {paths})")
         i, actor = found[0]
-        return cast("LiquidationMapActorConfig", check_component(actor, "actor", f"actors[{i}]"))
+        as_run = msgspec.structs.replace(actor, config=_with_warmup(actor, self))
+        return cast("LiquidationMapActorConfig", check_component(as_run, "actor", f"actors[{i}]"))
 
     def validate(self) -> None:
         """

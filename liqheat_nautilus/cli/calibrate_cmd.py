@@ -1,20 +1,31 @@
 """``liqheat calibrate``: fit the map to real liquidations (walk-forward) and write a map profile file."""
 
 import argparse
+import dataclasses
 import json
 import math
+import os
 import sys
 from pathlib import Path
 
 from liqheat_nautilus.cli.evaluate_cmd import (
+    EXIT_INTERRUPTED,
     SHIPPED_PROFILE,
     add_data_arguments,
     executor_from_args,
+    interrupted_by_user,
     load_data,
     parse_params,
 )
 from liqheat_nautilus.core.profile import ProfileError, dump_profile
-from liqheat_nautilus.evaluation.calibration import DEFAULT_SPACE, CalibrationResult, ParamRange, calibrate
+from liqheat_nautilus.evaluation.calibration import (
+    DEFAULT_BASE,
+    DEFAULT_SPACE,
+    CalibrationResult,
+    ParamRange,
+    calibrate,
+    check_space,
+)
 from liqheat_nautilus.evaluation.runner import EvaluationSettings, check_settings, judged_windows
 from liqheat_nautilus.persistence.errors import IngestError
 from liqheat_nautilus.validation import output_file
@@ -128,8 +139,6 @@ def result_to_dict(result: CalibrationResult) -> dict:
     -------
     dict
     """
-    import dataclasses
-
     def clean(x):
         if isinstance(x, float):
             return x if math.isfinite(x) else None
@@ -146,21 +155,38 @@ def run(args: argparse.Namespace) -> int:
     """
     Run ``liqheat calibrate`` with the parsed arguments and return its exit status.
 
-    Exit status: 0 on success, 1 when the inputs cannot be read or the calibration cannot run.
+    Exit status: 0 on success, 1 when the inputs cannot be read, the calibration cannot run or its result cannot be
+    written (the figures are printed first), 130 after Ctrl-C (no profile is written; a profile is written whole,
+    through a temporary file, or not at all).
     """
+    try:
+        return _run(args)
+    except BaseException as exc:
+        if not interrupted_by_user(exc):
+            raise
+        print("calibrate interrupted: no profile written (the folds finished so far are printed above)",
+              file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _run(args: argparse.Namespace) -> int:
     from liqheat_nautilus.sweep.executor import ExecutorError
 
     try:
         output_file(args.out, "--out")
         if args.json not in (None, "-"):
             output_file(args.json, "--json")
+        for option, value in (("--folds", args.folds), ("--trials", args.trials), ("--batch", args.batch)):
+            if value < 1:
+                raise ValueError(f"{option} must be >= 1, was {value}")
         space = parse_space(args.fit)
         base = parse_params(args.param)
-        data = load_data(args)
         if not 0 <= args.seed < 2**32:
             raise ValueError(f"--seed must lie in 0 .. 2**32 - 1, was {args.seed}")
         settings = EvaluationSettings(warmup_hours=args.warmup_hours)
-        check_settings(settings)
+        check_settings(dataclasses.replace(settings, extra_params={**DEFAULT_BASE, **base}))  # --param names, values
+        check_space({**DEFAULT_BASE, **base}, space)
+        data = load_data(args)
         judged = judged_windows(data, settings)
         with executor_from_args(args) as executor:
             result = calibrate(data, judged, base=base, space=space, folds=args.folds, n_trials=args.trials,
@@ -185,18 +211,33 @@ def run(args: argparse.Namespace) -> int:
         }
         if not description["fixed"]:
             del description["fixed"]
-        path = dump_profile(args.out, {**result.base, **result.params}, description)
     except (IngestError, ValueError, ProfileError, OSError, ExecutorError) as exc:
         print(f"calibrate failed: {exc}", file=sys.stderr)
         return 1
-    print(_table(result))
+    print(_table(result))  # before any file is written: a failed write loses no figure
+    try:
+        if args.json is not None:
+            text = json.dumps(result_to_dict(result), indent=2)
+            if args.json == "-":
+                print(text)
+            else:
+                Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+                Path(args.json).write_text(text + "\n", encoding="utf-8")
+        path = _write_profile(Path(args.out), {**result.base, **result.params}, description)
+    except (ProfileError, OSError) as exc:
+        print(f"calibrate failed: cannot write the result ({exc}); the fit is printed above", file=sys.stderr)
+        return 1
     print(f"profile written to {path}")
-    if args.json is not None:
-        text = json.dumps(result_to_dict(result), indent=2)
-        if args.json == "-":
-            print(text)
-        else:
-            Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-            Path(args.json).write_text(text + "\n", encoding="utf-8")
     return 0
+
+
+def _write_profile(path: Path, fields: dict, description: dict) -> Path:
+    """Write the profile whole or not at all: a temporary file beside it, renamed over ``path`` once complete."""
+    tmp = path.with_name(f".{path.name}.partial")
+    try:
+        dump_profile(tmp, fields, description)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
 

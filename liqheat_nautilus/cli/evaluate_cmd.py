@@ -19,6 +19,7 @@ from liqheat_nautilus.evaluation.csv_inputs import (
 )
 from liqheat_nautilus.evaluation.report import print_report, render_markdown, report_to_json
 from liqheat_nautilus.evaluation.runner import (
+    MAX_HOURS,
     EvaluationSettings,
     all_models,
     all_profiles,
@@ -141,10 +142,14 @@ def load_data(args: argparse.Namespace) -> EvaluationData:
     IngestError
         If a file is missing or bad.
     ValueError
-        If the CSV mode lacks a required file.
+        If the CSV mode lacks a required file, an input option does not apply to the dataset, or ``--window-hours``
+        or ``--windows`` is out of range.
     """
+    if not 0.0 < args.window_hours <= MAX_HOURS:
+        raise ValueError(f"--window-hours must be > 0 and at most {MAX_HOURS:.0f}, was {args.window_hours:g}")
     csv_given = any(getattr(args, k) is not None for k in ("bars", "open_interest", "liquidations", "funding"))
     dataset = args.dataset or ("catalog" if args.catalog else "csv" if csv_given else "coinglass")
+    _reject_unused(args, dataset)
     if dataset == "coinglass":
         if csv_given:
             raise ValueError("--bars/--open-interest/--funding/--liquidations need --dataset csv")
@@ -173,6 +178,28 @@ def load_data(args: argparse.Namespace) -> EvaluationData:
             raise ValueError(f"--windows must be >= 1, was {args.windows}")
         data = data.head_windows(args.windows)
     return data
+
+
+_DATASET_OPTIONS = {
+    "data_dir": ("coinglass",),
+    "bars": ("csv",),
+    "open_interest": ("csv",),
+    "funding": ("csv",),
+    "taker_volume": ("csv",),
+    "liquidations": ("csv", "catalog"),
+    "catalog": ("catalog",),
+    "instrument_id": ("catalog",),
+    "bar_type": ("catalog",),
+}
+"""The ``--dataset`` values each input option applies to."""
+
+
+def _reject_unused(args: argparse.Namespace, dataset: str) -> None:
+    """Raise ``ValueError`` naming an input option the chosen ``--dataset`` would silently ignore."""
+    for name, datasets in _DATASET_OPTIONS.items():
+        if getattr(args, name, None) is not None and dataset not in datasets:
+            raise ValueError(f"--{name.replace('_', '-')} does not apply to --dataset {dataset} (only to "
+                             f"--dataset {' or '.join(datasets)})")
 
 
 def parse_params(items: list[str]) -> dict:
@@ -216,16 +243,18 @@ def settings_from_args(args: argparse.Namespace, data: EvaluationData | None = N
     ----------
     args : argparse.Namespace
     data : EvaluationData, optional
-        The data to be evaluated: a Coinglass folder whose windows all start on or after ``HOLDOUT_START`` gets no
-        default holdout (it would repeat the "all windows" rows).
+        The data to be evaluated: a Coinglass folder whose windows all start on the same side of ``HOLDOUT_START``
+        gets no default holdout (it would repeat the "all windows" rows, or be empty).
 
     Returns
     -------
     EvaluationSettings
     """
     shipped = _is_shipped(args)
-    if shipped and data is not None and not np.any(data.liquidations.start_ns < utc_ns(HOLDOUT_START, "HOLDOUT_START")):
-        shipped = False  # a later Coinglass folder: every window is past the holdout start
+    if shipped and data is not None:
+        before = data.liquidations.start_ns < utc_ns(HOLDOUT_START, "HOLDOUT_START")
+        if before.all() or not before.any():
+            shipped = False  # a Coinglass folder of another period: every window on one side of the holdout start
     profiles = [str(f) for f in args.profile_file]
     shipped_profile = project_root() / SHIPPED_PROFILE
     if _is_shipped(args) and not profiles and shipped_profile.is_file():
@@ -281,6 +310,35 @@ def _is_shipped(args: argparse.Namespace) -> bool:
     return args.dataset in (None, "coinglass") and not csv_given and args.catalog is None
 
 
+EXIT_INTERRUPTED = 130
+"""Exit status after Ctrl-C (as ``liqheat``'s entry point and a shell give it)."""
+
+
+def interrupted_by_user(exc: BaseException) -> bool:
+    """
+    Return whether an exception is Ctrl-C, also when a compiled kernel wrapped it.
+
+    A ``KeyboardInterrupt`` raised while numba dispatches a kernel reaches Python as a ``SystemError`` ("returned a
+    result with an exception set") whose cause chain holds the ``KeyboardInterrupt``.
+
+    Parameters
+    ----------
+    exc : BaseException
+
+    Returns
+    -------
+    bool
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, KeyboardInterrupt):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
 def executor_from_args(args: argparse.Namespace) -> "Executor":
     """
     Return the executor ``--workers`` and ``--address`` ask for (``evaluate`` and ``calibrate``).
@@ -298,8 +356,18 @@ def run(args: argparse.Namespace) -> int:
     """
     Run ``liqheat evaluate`` with the parsed arguments and return its exit status.
 
-    Exit status: 0 on success, 1 when the inputs cannot be read or evaluated.
+    Exit status: 0 on success, 1 when the inputs cannot be read or evaluated, 130 after Ctrl-C.
     """
+    try:
+        return _run(args)
+    except BaseException as exc:
+        if not interrupted_by_user(exc):
+            raise
+        print("evaluate interrupted: nothing written", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _run(args: argparse.Namespace) -> int:
     from liqheat_nautilus.sweep.executor import ExecutorError
 
     try:
@@ -319,8 +387,14 @@ def run(args: argparse.Namespace) -> int:
         if args.json == "-":
             print(text)
         else:
-            Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-            Path(args.json).write_text(text + "\n", encoding="utf-8")
+            try:
+                Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+                Path(args.json).write_text(text + "\n", encoding="utf-8")
+            except OSError as exc:
+                print(text)  # the evaluation is not lost
+                print(f"evaluate failed: cannot write --json {args.json} ({exc}); the report is printed on stdout "
+                      "instead", file=sys.stderr)
+                return 1
             print(f"wrote {args.json}", file=sys.stderr)
     elif args.markdown:
         print(render_markdown(report))

@@ -2,14 +2,17 @@
 
 import argparse
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from liqheat_nautilus.core.units import NS_PER_HOUR, NS_PER_MINUTE
+from liqheat_nautilus.core.units import NS_PER_HOUR, NS_PER_MINUTE, NS_PER_SECOND
 
 if TYPE_CHECKING:
     from liqheat_nautilus.actor import LiquidationMapActorConfig
+    from liqheat_nautilus.backtest.config import BacktestFile
     from liqheat_nautilus.core import MapParams
+    from liqheat_nautilus.replay import ReplayState
 
 DEFAULT_INSTRUMENT = "SOL-USDT-SWAP.OKX"
 MAP_OPTION_DEFAULTS = {"model": "isolated_mmr", "leverage_profile": "neutral", "mmr": 0.005, "bin_bps": 10.0,
@@ -115,6 +118,7 @@ def map_source(args: argparse.Namespace) -> "LiquidationMapActorConfig | None":
 
     given = [f"--{name.replace('_', '-')}" for name in MAP_OPTION_DEFAULTS if getattr(args, name) is not None]
     given += ["--profile-file"] if args.profile_file is not None else []
+    args.window = ReplayWindow()
     if args.backtest_file is None:
         for name, value in MAP_OPTION_DEFAULTS.items():
             if getattr(args, name) is None:
@@ -145,7 +149,89 @@ def map_source(args: argparse.Namespace) -> "LiquidationMapActorConfig | None":
     args.bar_spec = args.bar_spec or spec.data.bar_spec
     if args.snapshot_minutes is None:
         args.snapshot_minutes = max(1, config.publish_interval_secs // 60)
+    args.window = ReplayWindow.of_backtest(spec, config)
     return config
+
+
+@dataclass(frozen=True)
+class ReplayWindow:
+    """
+    The bars and other inputs a chart replays: the whole catalog, or what a backtest's map actor sees.
+
+    Attributes
+    ----------
+    bars_start_ns : int or None
+        First bar (UNIX ns, inclusive); ``None``: the catalog's first.
+    start_ns : int or None
+        First open interest, funding, long/short ratio and taker volume (UNIX ns, inclusive); ``None``: the
+        catalog's first.
+    end_ns : int or None
+        Last of everything (UNIX ns, inclusive); ``None``: the catalog's last.
+    period : str
+        The backtest file's period as written (``""`` without one), for the errors.
+    """
+
+    bars_start_ns: int | None = None
+    start_ns: int | None = None
+    end_ns: int | None = None
+    period: str = ""
+
+    @classmethod
+    def of_backtest(cls, spec: "BacktestFile", config: "LiquidationMapActorConfig") -> "ReplayWindow":
+        """
+        Return what a backtest's map actor sees.
+
+        The file's ``[data]`` start to end, and before the start the bars of its warm-up lookback
+        (``warmup_lookback_secs``, the seed lookback by default; none when ``warmup_bars`` is off), as the run
+        requests them from the catalog.
+
+        Parameters
+        ----------
+        spec : BacktestFile
+            The backtest file.
+        config : LiquidationMapActorConfig
+            Its map actor's config as the run gets it (:meth:`BacktestFile.map_actor_config`).
+
+        Returns
+        -------
+        ReplayWindow
+        """
+        from liqheat_nautilus.replay import parse_time
+
+        start, end = parse_time(spec.data.start), parse_time(spec.data.end)
+        lookback = int(config.warmup_lookback_secs) * NS_PER_SECOND if config.warmup_bars else 0
+        bars_start = None if start is None else start - lookback
+        period = f"{spec.data.start or 'the first data'} -> {spec.data.end or 'the last data'}"
+        return cls(bars_start, start, end, period if start is not None or end is not None else "")
+
+    def clip(self, at_ns: int | None, at_text: str | None, file: Path | None) -> int | None:
+        """
+        Return the time to replay up to: ``--at``, else the window's end (``None``: the end of the data).
+
+        Parameters
+        ----------
+        at_ns : int or None
+            ``--at`` (UNIX ns).
+        at_text : str or None
+            ``--at`` as given, for the error.
+        file : Path or None
+            ``--backtest-file``, for the error.
+
+        Returns
+        -------
+        int or None
+            UNIX ns; ``None`` replays to the end of the data.
+
+        Raises
+        ------
+        ValueError
+            If ``--at`` lies outside the backtest file's period (naming both).
+        """
+        if at_ns is None:
+            return self.end_ns
+        if (self.start_ns is not None and at_ns < self.start_ns) or (self.end_ns is not None and at_ns > self.end_ns):
+            raise ValueError(f"--at {at_text} is outside the period of the backtest file {file}: {self.period}")
+        return at_ns
 
 
 def check_options(args: argparse.Namespace) -> None:
@@ -280,6 +366,56 @@ def plot_params(args: argparse.Namespace, catalog: Path, instrument_id: str,
     return MapParams(**fields, inverse=inverse)
 
 
+def replay_state(args: argparse.Namespace, at_ns: int | None,
+                 actor_config: "LiquidationMapActorConfig | None") -> "ReplayState":
+    """
+    Replay the chart's map up to ``--at``: the catalog's data, or with ``--backtest-file`` what its map actor sees.
+
+    With ``--backtest-file`` the replay is the run's (:meth:`ReplayWindow.of_backtest`): the bars of the actor's
+    warm-up lookback before the file's ``start``, then everything from the start to ``--at`` (default the file's
+    ``end``), so the map is the one the actor had at that time.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed and checked arguments (:func:`map_source`, :func:`check_options`); ``args.instrument`` is set to
+        the instrument drawn.
+    at_ns : int or None
+        ``--at`` (UNIX ns); ``None``: the end of the data (of the backtest file's period).
+    actor_config : LiquidationMapActorConfig or None
+        :func:`map_source`'s result.
+
+    Returns
+    -------
+    ReplayState
+
+    Raises
+    ------
+    FileNotFoundError, ValueError
+        If the catalog is missing, has no bars of the instrument (in the backtest file's period), or ``--at`` lies
+        outside the data or the file's period.
+    """
+    import pandas as pd
+
+    from liqheat_nautilus.persistence.reader import read_market_series
+    from liqheat_nautilus.replay import replay_engine
+
+    window: ReplayWindow = getattr(args, "window", None) or ReplayWindow()
+    catalog = _catalog(args)
+    instrument, first_ns, last_ns = choose_instrument(catalog, args.instrument)
+    params = plot_params(args, catalog, instrument, actor_config)
+    if at_ns is not None and not first_ns <= at_ns <= last_ns:
+        span = " -> ".join(str(pd.Timestamp(t, unit="ns", tz="UTC")) for t in (first_ns, last_ns))
+        raise ValueError(f"--at {args.at} is outside the data: the bars of {instrument} span {span}")
+    at_ns = window.clip(at_ns, args.at, args.backtest_file)
+    args.instrument = instrument
+    series = read_market_series(catalog, args.instrument, args.bar_spec, start_ns=window.bars_start_ns, end_ns=at_ns,
+                                ratio_kind=actor_config.long_short_ratio_kind if actor_config else "accounts")
+    if window.start_ns is not None:
+        series = series.since(window.start_ns, window.bars_start_ns)
+    return replay_engine(series, params, at_ns, snapshot_interval_ns=args.snapshot_minutes * NS_PER_MINUTE)
+
+
 def _run(args: argparse.Namespace) -> int:
     import numpy as np
     import pandas as pd
@@ -290,8 +426,7 @@ def _run(args: argparse.Namespace) -> int:
     from liqheat_nautilus.charts.liquidation_map import MapView, liquidation_map_figure
     from liqheat_nautilus.charts.output import write_figure
     from liqheat_nautilus.paths import project_root
-    from liqheat_nautilus.persistence.reader import read_market_series
-    from liqheat_nautilus.replay import parse_time, replay_engine
+    from liqheat_nautilus.replay import parse_time
 
     formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
     try:
@@ -301,16 +436,7 @@ def _run(args: argparse.Namespace) -> int:
         actor_config = map_source(args)
         check_options(args)
         out = validation.output_dir(args.out or project_root() / "results" / "charts", "--out")
-        catalog = _catalog(args)
-        instrument, first_ns, last_ns = choose_instrument(catalog, args.instrument)
-        params = plot_params(args, catalog, instrument, actor_config)
-        if at_ns is not None and not first_ns <= at_ns <= last_ns:
-            span = " -> ".join(str(pd.Timestamp(t, unit="ns", tz="UTC")) for t in (first_ns, last_ns))
-            raise ValueError(f"--at {args.at} is outside the data: the bars of {instrument} span {span}")
-        args.instrument = instrument
-        series = read_market_series(catalog, args.instrument, args.bar_spec, end_ns=at_ns,
-                                    ratio_kind=actor_config.long_short_ratio_kind if actor_config else "accounts")
-        state = replay_engine(series, params, at_ns, snapshot_interval_ns=args.snapshot_minutes * NS_PER_MINUTE)
+        state = replay_state(args, at_ns, actor_config)
         when = pd.Timestamp(state.at_ns, unit="ns", tz="UTC").strftime("%Y%m%dT%H%M")
         if args.chart == "map":
             fig = liquidation_map_figure(MapView.from_engine(state.engine, state.clusters, args.instrument),

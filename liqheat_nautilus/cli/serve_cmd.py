@@ -60,9 +60,48 @@ def _catalog(path: Path | None) -> Path:
     return path
 
 
+def check_options(args: argparse.Namespace) -> tuple[str | None, list[str]]:
+    """
+    Check the option values that need no data: a bad one is a usage error (exit 2, as argparse's).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+
+    Returns
+    -------
+    tuple[str or None, list[str]]
+        The API token (``None`` on a loopback ``--host``) and the CORS origins.
+
+    Raises
+    ------
+    ValueError
+        Naming the option: ``--port`` outside 1..65535, ``--refresh-secs`` < 0 or NaN, ``--snapshot-minutes`` < 1,
+        ``--live-history`` < 10, a ``--live`` URL that is not ``redis://``/``rediss://`` or carries a password, a
+        ``--cors-origin`` that is not an origin, or a ``--host`` other than loopback without a token in the
+        environment.
+    """
+    from liqheat_nautilus.serve.security import cors_origins, token_for
+
+    if not 1 <= args.port <= 65535:
+        raise ValueError(f"--port must be in 1..65535, was {args.port}")
+    if not args.refresh_secs >= 0.0:
+        raise ValueError(f"--refresh-secs must be a number >= 0 (0: never), was {args.refresh_secs}")
+    if args.snapshot_minutes < 1:
+        raise ValueError(f"--snapshot-minutes must be >= 1, was {args.snapshot_minutes}")
+    if args.live:
+        from liqheat_nautilus.serve.live import check_redis_url
+
+        if args.live_history < 10:
+            raise ValueError(f"--live-history must be >= 10, was {args.live_history}")
+        check_redis_url(args.live)
+    token = token_for(args.host)
+    return token, cors_origins(args.cors_origin)
+
+
 def build_source(args: argparse.Namespace):
     """
-    Return the map source of the parsed arguments.
+    Return the map source of the parsed arguments (checked by :func:`check_options` first).
 
     Parameters
     ----------
@@ -75,21 +114,15 @@ def build_source(args: argparse.Namespace):
     Raises
     ------
     FileNotFoundError, ValueError
-        For a missing catalog or profile file, a bad profile, a catalog without bars, or a bad Redis URL.
+        For a bad option value (as :func:`check_options`), a missing catalog or profile file, a bad profile, a
+        damaged catalog or one without bars.
     """
     from liqheat_nautilus.core.units import NS_PER_MINUTE
 
-    if not 1 <= args.port <= 65535:
-        raise ValueError(f"--port must be in 1..65535, was {args.port}")
-    if not args.refresh_secs >= 0.0:
-        raise ValueError(f"--refresh-secs must be a number >= 0 (0: never), was {args.refresh_secs}")
-    if args.snapshot_minutes < 1:
-        raise ValueError(f"--snapshot-minutes must be >= 1, was {args.snapshot_minutes}")
+    check_options(args)
     if args.live:
         from liqheat_nautilus.serve.live import LiveSource
 
-        if args.live_history < 10:
-            raise ValueError(f"--live-history must be >= 10, was {args.live_history}")
         return LiveSource(args.live, trader_id=args.trader_id, max_frames=args.live_history)
     from liqheat_nautilus.serve.maps import MapStore, load_profile_file
     from liqheat_nautilus.serve.sources import CatalogSource
@@ -139,16 +172,24 @@ def _check_listen(host: str, port: int) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    """
+    Run ``liqheat serve`` with the parsed arguments and return its exit status.
+
+    Exit status: 2 for a bad option value (:func:`check_options`, as argparse's own errors), 1 when the server cannot
+    start (a missing or damaged catalog, a bad profile file, an address it cannot listen on), 0 after Ctrl-C.
+    """
     import threading
 
     import uvicorn
 
     from liqheat_nautilus.serve.app import ServeSettings, create_app
-    from liqheat_nautilus.serve.security import cors_origins, token_for
 
     try:
-        token = token_for(args.host)
-        origins = cors_origins(args.cors_origin)
+        token, origins = check_options(args)
+    except ValueError as exc:  # a bad option value: a usage error
+        print(f"serve failed: {exc}", file=sys.stderr)
+        return 2
+    try:
         source = build_source(args)
     except (FileNotFoundError, ValueError) as exc:
         print(f"serve failed: {exc}", file=sys.stderr)

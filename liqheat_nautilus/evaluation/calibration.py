@@ -35,6 +35,7 @@ __all__ = [
     "FoldResult",
     "ParamRange",
     "calibrate",
+    "check_space",
     "score_windows",
 ]
 
@@ -242,6 +243,43 @@ def _share_for_totals(data: EvaluationData, fields: dict, mask: np.ndarray) -> t
     return new_share, ratio_l, ratio_s
 
 
+def check_space(base: dict, space: dict[str, ParamRange]) -> None:
+    """
+    Check a search space against the fixed fields before any replay: known numeric fields, valid at both bounds.
+
+    Parameters
+    ----------
+    base : dict
+        ``MapParams`` fields every candidate starts from (already merged with :data:`DEFAULT_BASE`).
+    space : dict[str, ParamRange]
+        Fields to fit.
+
+    Raises
+    ------
+    ValueError
+        Naming the field: not a ``MapParams`` field (the valid ones listed), not a number (e.g. ``model``), or a
+        bound ``MapParams`` rejects together with ``base`` (the reason given).
+    """
+    known = set(MapParams.__dataclass_fields__)
+    unknown = sorted(set(space) - known)
+    if unknown:
+        raise ValueError(f"calibrate: {unknown} are not MapParams fields; valid: {sorted(known)}")
+    try:
+        start = MapParams(**base)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"calibrate: the fixed fields are rejected: {exc}") from None
+    for name, r in space.items():
+        value = getattr(start, name)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f"calibrate: {name} cannot be fitted: it is not a number (value {value!r})")
+        for bound in (r.low, r.high):
+            try:
+                MapParams(**{**base, name: bound})
+            except (TypeError, ValueError) as exc:
+                raise ValueError(f"calibrate: the fit range of {name} ({r.low:g} .. {r.high:g}) reaches a value "
+                                 f"MapParams rejects: {exc}") from None
+
+
 def calibrate(data: EvaluationData, judged: np.ndarray, base: dict | None = None,
               space: dict[str, ParamRange] | None = None, folds: int = 4, n_trials: int = 40, seed: int = 0,
               executor=None, batch: int = 4, progress: Callable[[str], None] | None = None) -> CalibrationResult:
@@ -270,7 +308,7 @@ def calibrate(data: EvaluationData, judged: np.ndarray, base: dict | None = None
         Trials asked from Optuna at once (ask/tell) and run together; the sampler's sequence, and so the result,
         depends on the batch size but not on where the trials run.
     progress : callable, optional
-        Called with a short message before each fit.
+        Called with a short message before each fit and with each fold's test figures when it is done.
 
     Returns
     -------
@@ -279,21 +317,20 @@ def calibrate(data: EvaluationData, judged: np.ndarray, base: dict | None = None
     Raises
     ------
     ValueError
-        If ``folds`` or ``n_trials`` < 1, a field of ``space`` is not a MapParams field, or there are fewer than
-        ``2 · (folds + 1)`` judged windows.
+        If ``folds`` or ``n_trials`` < 1, ``base`` or ``space`` is invalid (:func:`check_space`), or there are
+        fewer than ``2 · (folds + 1)`` judged windows (the message gives the most folds the windows allow).
     """
     started = time.perf_counter()
     base = {**DEFAULT_BASE, **(base or {})}
     space = dict(space or DEFAULT_SPACE)
     if folds < 1 or n_trials < 1 or batch < 1:
         raise ValueError(f"folds, trials and batch must be >= 1, were {folds}, {n_trials} and {batch}")
-    known = set(MapParams.__dataclass_fields__)
-    unknown = sorted(set(space) - known)
-    if unknown:
-        raise ValueError(f"calibrate: {unknown} are not MapParams fields; valid: {sorted(known)}")
+    check_space(base, space)
     idx = np.flatnonzero(judged)
     if idx.size < 2 * (folds + 1):
-        raise ValueError(f"calibrate: {idx.size} judged windows are too few for {folds} folds")
+        most = f"at most {idx.size // 2 - 1} folds" if idx.size >= 4 else "at least 4 judged windows for 1 fold"
+        raise ValueError(f"calibrate: {idx.size} judged windows are too few for {folds} folds (the folds + 1 blocks "
+                         f"need 2 windows each: {most})")
     blocks = np.array_split(idx, folds + 1)
     w = data.liquidations
     exc_l, exc_s = excursion_oi(data)
@@ -312,7 +349,7 @@ def calibrate(data: EvaluationData, judged: np.ndarray, base: dict | None = None
         oos_l.append(est_l[test])
         oos_s.append(est_s[test])
         oos_idx.append(test)
-        fold_results.append(FoldResult(
+        fold_result = FoldResult(
             fit_windows=(_iso(w.start_ns[blocks[0][0]]), _iso(w.start_ns[blocks[k - 1][-1]])),
             test_windows=(_iso(w.start_ns[test[0]]), _iso(w.start_ns[test[-1]])),
             params={k2: best[k2] for k2 in (*space, "leveraged_share")}, fit_score=score,
@@ -323,7 +360,12 @@ def calibrate(data: EvaluationData, judged: np.ndarray, base: dict | None = None
             default_short=spearman(w.short_usd[test], default_s[test]),
             totals_ratio_long=float(est_l[test].sum()) / max(float(w.long_usd[test].sum()), 1e-12),
             totals_ratio_short=float(est_s[test].sum()) / max(float(w.short_usd[test].sum()), 1e-12),
-        ))
+        )
+        fold_results.append(fold_result)
+        if progress:  # a finished fold stays on screen even if the run is stopped later
+            progress(f"fold {k}/{folds} done: test {fold_result.test_windows[0]} .. {fold_result.test_windows[1]}: "
+                     f"long {fold_result.test_long:.3f} (default {fold_result.default_long:.3f}), short "
+                     f"{fold_result.test_short:.3f} (default {fold_result.default_short:.3f})")
     oos = np.concatenate(oos_idx)
     if progress:
         progress(f"final fit on all {idx.size} judged windows")

@@ -11,8 +11,10 @@ Formats (one header line; extra columns are ignored; times are UTC):
 * taker volume (optional): ``timestamp,buy_usd,sell_usd`` with ``timestamp`` the period **start** (observed at
   the period end = start + the most common spacing).
 
-A ``timestamp`` is either an ISO-8601 string (naive strings are UTC) or an integer number of milliseconds since
-the UNIX epoch.
+A ``timestamp`` is either an ISO-8601 string (naive strings are UTC; offsets such as ``+02:00`` are converted) or an
+integer number of seconds, milliseconds, microseconds or nanoseconds since the UNIX epoch: the unit is told by the
+magnitude of the file's first timestamp (:class:`~liqheat_nautilus.persistence.timestamps.EpochUnit`), and every
+time must lie between 2009-01-01 and now + 1 day.
 """
 
 from pathlib import Path
@@ -29,6 +31,7 @@ from liqheat_nautilus.persistence.checks import (
     to_numeric,
 )
 from liqheat_nautilus.persistence.errors import IngestError
+from liqheat_nautilus.persistence.timestamps import EpochUnit, check_ns_window
 
 
 def read_csv(path: str | Path, columns: list[str]) -> pd.DataFrame:
@@ -72,7 +75,8 @@ def parse_timestamps(values: pd.Series, path: str | Path, field: str = "timestam
     Parameters
     ----------
     values : pandas.Series
-        ISO-8601 strings (naive = UTC) or integer milliseconds since the epoch.
+        ISO-8601 strings (naive = UTC) or integer epoch times in seconds, milliseconds, microseconds or
+        nanoseconds (one unit per file, told by the first row's magnitude).
     path : str or Path
         The file (for error messages).
     field : str
@@ -86,15 +90,17 @@ def parse_timestamps(values: pd.Series, path: str | Path, field: str = "timestam
     Raises
     ------
     IngestError
-        Naming the line of the first unparseable, repeated or decreasing timestamp.
+        Naming the line of the first unparseable, repeated or decreasing timestamp, or of the first time outside
+        2009-01-01 ... now + 1 day (e.g. a row in another epoch unit).
     """
     if pd.api.types.is_numeric_dtype(values):
-        ms = pd.to_numeric(values, errors="coerce")
-        bad = ~np.isfinite(ms.to_numpy(dtype=np.float64, na_value=np.nan))
+        numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        bad = ~np.isfinite(numbers) | (numbers != np.round(numbers))
         if bad.any():
             pos = int(np.flatnonzero(bad)[0])
-            raise IngestError(path, f"not a timestamp: {values.iloc[pos]!r}", line_of(pos), field)
-        ns = ms.to_numpy(dtype=np.int64) * 1_000_000
+            raise IngestError(path, f"not an integer epoch timestamp: {_plain(values.iloc[pos])!r}", line_of(pos),
+                              field)
+        ns = EpochUnit(path).to_ns(values.to_numpy(dtype=np.int64), line_of(0), field)
     else:
         parsed = pd.to_datetime(values, utc=True, errors="coerce", format="ISO8601")
         bad = parsed.isna().to_numpy()
@@ -102,12 +108,18 @@ def parse_timestamps(values: pd.Series, path: str | Path, field: str = "timestam
             pos = int(np.flatnonzero(bad)[0])
             raise IngestError(path, f"not an ISO-8601 timestamp: {values.iloc[pos]!r}", line_of(pos), field)
         ns = parsed.dt.as_unit("ns").astype("int64").to_numpy()
+        check_ns_window(ns, path, line_of(0), field)
     steps = np.diff(ns)
     if np.any(steps <= 0):
         pos = int(np.flatnonzero(steps <= 0)[0]) + 1
         kind = "repeats the previous row" if steps[pos - 1] == 0 else "is earlier than the previous row"
-        raise IngestError(path, f"timestamp {values.iloc[pos]!r} {kind}", line_of(pos), field)
+        raise IngestError(path, f"timestamp {_plain(values.iloc[pos])!r} {kind}", line_of(pos), field)
     return ns
+
+
+def _plain(value):
+    """Return a cell as a plain Python value (``1759766400``, not ``np.int64(1759766400)``) for messages."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def typical_step_ns(ts_ns: np.ndarray, path: str | Path) -> int:

@@ -257,9 +257,83 @@ def judged_windows(data: EvaluationData, s: EvaluationSettings) -> np.ndarray:
     Returns
     -------
     np.ndarray
-        Shape ``(n_windows,)`` bool.
+        Shape ``(n_windows,)`` bool, with at least one window selected.
+
+    Raises
+    ------
+    ValueError
+        If the inputs cover different periods or no window is left to judge (:func:`check_judged`).
     """
-    return _context(data, s).judged
+    judged = _context(data, s).judged
+    check_judged(data, s, judged)
+    return judged
+
+
+def _unjudged(data: EvaluationData, s: EvaluationSettings) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return why windows are not judged, as masks: in the warm-up; after it, no bar closing inside; no OI before."""
+    w, oi = data.liquidations, data.open_interest
+    warm = w.start_ns < w.start_ns[0] + int(s.warmup_hours * NS_PER_HOUR)
+    low, _ = extremes_between(data.bars, w.start_ns, w.end_ns)
+    no_bars = ~warm & ~np.isfinite(low)
+    no_oi = ~warm & ~no_bars & (w.start_ns < (oi.ts_ns[0] if len(oi) else np.iinfo(np.int64).max))
+    return warm, no_bars, no_oi
+
+
+def _unjudged_note(data: EvaluationData, s: EvaluationSettings) -> tuple[str, ...]:
+    """Return a note counting the windows after the warm-up that are not judged (no bar inside, no OI yet)."""
+    _, no_bars, no_oi = _unjudged(data, s)
+    if not (no_bars.any() or no_oi.any()):
+        return ()
+    w = data.liquidations
+    window_h = float(np.median(w.end_ns - w.start_ns)) / NS_PER_HOUR
+    bar_h = float(np.median(data.bars.close_ns - data.bars.open_ns)) / NS_PER_HOUR
+    shorter = f" (the windows, {window_h:g} h, are shorter than the bars, {bar_h:g} h)" if window_h < bar_h else ""
+    return (f"{int(no_bars.sum() + no_oi.sum())} windows after the warm-up are not judged: {int(no_bars.sum())} have "
+            f"no bar of the price path closing inside them{shorter} and {int(no_oi.sum())} start before the first "
+            "open-interest reading.",)
+
+
+def check_judged(data: EvaluationData, s: EvaluationSettings, judged: np.ndarray) -> None:
+    """
+    Reject inputs that leave nothing comparable: no judged window, stale open interest, or no liquidation at all.
+
+    Parameters
+    ----------
+    data : EvaluationData
+    s : EvaluationSettings
+        ``warmup_hours`` (named in the message).
+    judged : np.ndarray
+        Shape ``(n_windows,)`` bool, the judged windows.
+
+    Raises
+    ------
+    ValueError
+        Saying why: how many windows fell in the warm-up, had no bar inside them or started before the first
+        open-interest reading (with the periods each input covers); open interest with no reading inside the
+        windows' span, or 0 in every reading; or zero actual liquidations on both sides in every judged window.
+    """
+    w, bars, oi = data.liquidations, data.bars, data.open_interest
+    span = f"{_iso(int(w.start_ns[0]))} .. {_iso(int(w.end_ns[-1]))}"
+    if len(oi) and not np.any((oi.ts_ns >= w.start_ns[0]) & (oi.ts_ns <= w.end_ns[-1])):
+        raise ValueError(f"open interest ({oi.name}, {_iso(int(oi.ts_ns[0]))} .. {_iso(int(oi.ts_ns[-1]))}) has no "
+                         f"reading within the {len(w)} liquidation windows ({span}): the inputs cover different "
+                         "periods")
+    if len(oi) and not np.any(oi.value != 0.0):
+        raise ValueError(f"open interest ({oi.name}) is 0 in all {len(oi)} readings: the map would hold nothing "
+                         "(a wrong column or file?)")
+    if not judged.any():
+        warm, no_bars, no_oi = _unjudged(data, s)
+        bar_span = f"{_iso(int(bars.open_ns[0]))} .. {_iso(int(bars.close_ns[-1]))}" if len(bars) else "none"
+        oi_from = _iso(int(oi.ts_ns[0])) if len(oi) else "none"
+        raise ValueError(
+            f"no liquidation window left to judge: of the {len(w)} windows ({span}), {int(warm.sum())} fall in the "
+            f"warm-up of {s.warmup_hours:g} h after the first one (--warmup-hours), {int(no_bars.sum())} have no bar "
+            f"of the price path closing inside them (bars: {bar_span}) and {int(no_oi.sum())} start before the first "
+            f"open-interest reading ({oi_from}); give more windows or inputs covering the same period")
+    if not (np.any(w.long_usd[judged] > 0.0) or np.any(w.short_usd[judged] > 0.0)):
+        raise ValueError(f"the actual liquidations are 0 on both sides in all {int(judged.sum())} judged windows "
+                         f"({_iso(int(w.start_ns[judged][0]))} .. {_iso(int(w.start_ns[judged][-1]))}): nothing to "
+                         "compare the map with (a wrong column, unit or period?)")
 
 
 def evaluate_run(data: EvaluationData, params: MapParams, s: EvaluationSettings,
@@ -431,6 +505,65 @@ def _short_seed_notes(runs: list[RunResult]) -> tuple[str, ...]:
     return ()
 
 
+def _run_name(run: RunResult) -> str:
+    """Return how the notes name a run: ``the default configuration``, ``profile x.toml`` or ``model × profile``."""
+    if run.model == "default":
+        return "the default configuration"
+    return f"profile {run.profile}" if run.model == "profile" else f"{run.model} × {run.profile}"
+
+
+def _undefined_notes(data: EvaluationData, s: EvaluationSettings, ctx: _Context,
+                     runs: list[RunResult]) -> tuple[str, ...]:
+    """
+    Return a note for each reason a figure of the report is undefined (printed as nan, ``null`` in JSON).
+
+    Parameters
+    ----------
+    data : EvaluationData
+    s : EvaluationSettings
+    ctx : _Context
+    runs : list[RunResult]
+
+    Returns
+    -------
+    tuple[str, ...]
+        Nothing when every figure is defined for the reasons checked here.
+    """
+    notes = []
+    w, j = data.liquidations, ctx.judged
+    n = int(j.sum())
+    if s.n_boot == 0:
+        notes.append("--bootstrap 0: the block-bootstrap intervals (Spearman gain, cluster lift) were not computed "
+                     "and show as nan.")
+    if n <= 3:
+        notes.append(f"Only {n} window(s) are judged: correlations over so few windows say nothing, and the rank R² "
+                     "added to exc·OI (a fit of 3 coefficients) is undefined (nan).")
+    for side, actual in (("long", w.long_usd[j]), ("short", w.short_usd[j])):
+        if actual.size and np.all(actual == actual[0]):
+            notes.append(f"The actual {side} liquidations are {actual[0]:,.0f} USD in every one of the {n} judged "
+                         f"windows: every {side} correlation and the {side} totals ratio are undefined (nan).")
+    by_reason: dict[str, list[str]] = {}
+    for run in runs:
+        for t in (run.long, run.short):
+            if t is not None and t.share_of_windows_with_estimate == 0.0:
+                by_reason.setdefault(f"estimated no {t.side} liquidation in any judged window: the {t.side} "
+                                     "correlations are undefined (nan); the 'without' column counts the windows that "
+                                     "moved less than the closest liquidation", []).append(_run_name(run))
+        for a in run.attraction:
+            if a.n_clusters == 0:
+                by_reason.setdefault(f"had no cluster within {a.max_distance_pct:g} % of price at any judged snapshot "
+                                     f"with {a.horizon_hours:g} h of bars after it: the {a.horizon_hours:g} h "
+                                     "attraction figures are undefined (nan)", []).append(_run_name(run))
+        for b in run.bias:
+            if b.n_calls == 0:
+                by_reason.setdefault(f"made no UP/DOWN bias call over {b.horizon_hours:g} h ({b.n_snapshots} "
+                                     "snapshot(s)): the hit rate is undefined (nan)", []).append(_run_name(run))
+    for reason, names in by_reason.items():
+        who = "every configuration" if len(names) == len(runs) > 1 else ", ".join(names)
+        notes.append(f"{who[0].upper()}{who[1:]} {reason}.")
+    return tuple(notes)
+
+
 def run_evaluation(
     data: EvaluationData,
     settings: EvaluationSettings | None = None,
@@ -463,14 +596,18 @@ def run_evaluation(
     ------
     ValueError
         If a model, profile or ``extra_params`` field is unknown (the message lists the valid ones), a profile file
-        cannot be read, or no window is left to judge after the warm-up.
+        cannot be read, the inputs leave nothing to judge (:func:`check_judged`), or ``holdout_start`` leaves no
+        holdout window.
     """
     s = settings or EvaluationSettings()
     started = time.perf_counter()
     check_settings(s)
     ctx = _context(data, s)
-    if not ctx.judged.any():
-        raise ValueError(f"no liquidation window left to judge after a warm-up of {s.warmup_hours} h")
+    check_judged(data, s, ctx.judged)
+    if s.holdout_start and not ctx.holdout.any():
+        last = _iso(int(data.liquidations.start_ns[ctx.judged][-1]))
+        raise ValueError(f"holdout_start {s.holdout_start}: none of the {int(ctx.judged.sum())} judged windows starts "
+                         f"on or after it (the last starts {last})")
     base = {"bin_bps": s.bin_bps, "n_bins": s.n_bins, **s.extra_params}
     configs: dict[str, tuple[str, str, dict]] = {"default × defaults": ("default", "defaults", base)}
     for f in s.profile_files:
@@ -489,7 +626,8 @@ def run_evaluation(
     judged_starts = data.liquidations.start_ns[ctx.judged]
     return EvaluationReport(
         source=data.source,
-        notes=tuple(data.notes) + _short_seed_notes(runs),
+        notes=(tuple(data.notes) + _unjudged_note(data, s) + _short_seed_notes(runs)
+               + _undefined_notes(data, s, ctx, runs)),
         window_hours=ctx.window_hours,
         first_window_utc=_iso(int(judged_starts[0])),
         last_window_utc=_iso(int(judged_starts[-1])),

@@ -297,7 +297,7 @@ class EvaluationData:
             open_interest=self.open_interest.slice_time(first, end),
             funding=self.funding.slice_time(first, end),
             liquidations=liq,
-            source=self.source + f" (first {n} windows)",
+            source=self.source + (f" (first {n} windows)" if n < len(self.liquidations) else ""),
             notes=self.notes,
             taker=self.taker.slice_time(first, end) if self.taker is not None else None,
         )

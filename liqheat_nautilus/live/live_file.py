@@ -195,8 +195,8 @@ class MessageBusSection(msgspec.Struct, frozen=True, forbid_unknown_fields=True)
 
     redis_url: str = ""
     encoding: str = "json"
-    autotrim_mins: int = 1440
-    buffer_interval_ms: int = 0
+    autotrim_mins: NonNegativeInt = 1440
+    buffer_interval_ms: NonNegativeInt = 0
     exclude_types: list[str] = msgspec.field(
         default_factory=lambda: ["QuoteTick", "TradeTick", "OrderBookDelta", "OrderBookDeltas"])
 
@@ -283,8 +283,9 @@ def check_live_file(live: LiveFile) -> None:
 
     Nautilus' parsers would abort the process on a bad ``oms_type``, or fail while the node is built with a message
     naming no field. Checks the instrument ids of ``[binance]`` and ``[risk]``, the ``[risk]`` rates and limits, the
-    ``[sandbox]`` balances and ``oms_type``, and every ``[[actors]]`` / ``[[strategies]]`` component
-    (:func:`~liqheat_nautilus.components.check_component`: importable paths, config fields and types).
+    ``[sandbox]`` balances and ``oms_type``, every ``[[actors]]`` / ``[[strategies]]`` component
+    (:func:`~liqheat_nautilus.components.check_component`: importable paths, config fields and types) and the
+    ``[message_bus]`` values (:func:`check_message_bus`).
 
     Raises
     ------
@@ -317,6 +318,55 @@ def check_live_file(live: LiveFile) -> None:
     for kind, sections, where in components:
         for i, section in enumerate(sections):
             check_component(section, kind, f"{where}[{i}]")
+    check_message_bus(live.message_bus)
+
+
+def check_message_bus(section: MessageBusSection) -> list[type]:
+    """
+    Check a ``[message_bus]`` section's values and return the data classes it keeps off the bus.
+
+    Parameters
+    ----------
+    section : MessageBusSection
+        The section (``redis_url`` "" = off: nothing else is checked).
+
+    Returns
+    -------
+    list[type]
+        The classes named in ``exclude_types`` (empty when the bus is off).
+
+    Raises
+    ------
+    ValueError
+        One line naming the field (without the file name; :func:`load_live_file` adds it): a URL that is not
+        ``redis://host:port`` / ``rediss://host:port``, carries a password or a database other than 0, an unknown
+        encoding, or a type name that is not a Nautilus or liqheat data type (the valid ones are listed).
+    """
+    from urllib.parse import urlparse
+
+    import nautilus_trader.model.data as nautilus_data
+
+    import liqheat_nautilus.data as liqheat_data
+
+    if not section.redis_url:
+        return []
+    url = urlparse(section.redis_url)
+    if url.scheme not in ("redis", "rediss") or not url.hostname:
+        raise ValueError(f"[message_bus] redis_url must be redis://host:port or rediss://host:port, was "
+                         f"{section.redis_url!r}")
+    if url.password:
+        raise ValueError("[message_bus] redis_url must not hold a password: set REDIS_PASSWORD in the environment")
+    if url.path not in ("", "/", "/0"):
+        raise ValueError(f"[message_bus] redis_url: NautilusTrader streams to database 0 only, was {url.path!r}")
+    if section.encoding not in ("json", "msgpack"):
+        raise ValueError(f"[message_bus] encoding must be 'json' or 'msgpack', was {section.encoding!r}")
+    known = {n: getattr(nautilus_data, n) for n in dir(nautilus_data) if isinstance(getattr(nautilus_data, n), type)}
+    known.update({n: getattr(liqheat_data, n) for n in liqheat_data.__all__ if isinstance(getattr(liqheat_data, n),
+                                                                                         type)})
+    unknown = [n for n in section.exclude_types if n not in known]
+    if unknown:
+        raise ValueError(f"[message_bus] exclude_types: unknown type(s) {unknown}; valid: {sorted(known)}")
+    return [known[n] for n in section.exclude_types]
 
 
 def check_mainnet_guard(live: LiveFile, mainnet_flag: bool) -> None:

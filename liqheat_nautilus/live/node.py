@@ -39,7 +39,7 @@ from liqheat_nautilus.adapters.binance.factories import (
 )
 from liqheat_nautilus.adapters.ccxt.factories import OpenInterestPollerFactory
 from liqheat_nautilus.live.keys import require_keys
-from liqheat_nautilus.live.live_file import LiveFile, MessageBusSection, check_mainnet_guard
+from liqheat_nautilus.live.live_file import LiveFile, MessageBusSection, check_mainnet_guard, check_message_bus
 from liqheat_nautilus.recording import with_bins_published
 
 BINANCE = "BINANCE"
@@ -172,41 +172,22 @@ def message_bus_config(section: MessageBusSection) -> MessageBusConfig | None:
     Raises
     ------
     ValueError
-        If the URL is not ``redis://host:port`` / ``rediss://host:port`` (or carries a password or a database other
-        than 0), the encoding is unknown or a type name is not a Nautilus or liqheat data type (the valid ones are
-        listed).
+        As :func:`~liqheat_nautilus.live.live_file.check_message_bus` (which :func:`~liqheat_nautilus.live.
+        live_file.load_live_file` already ran, naming the file).
     """
     import os
     from urllib.parse import urlparse
 
-    import nautilus_trader.model.data as nautilus_data
-
-    import liqheat_nautilus.data as liqheat_data
-
+    excluded = check_message_bus(section)
     if not section.redis_url:
         return None
     url = urlparse(section.redis_url)
-    if url.scheme not in ("redis", "rediss") or not url.hostname:
-        raise ValueError(f"[message_bus] redis_url must be redis://host:port or rediss://host:port, was "
-                         f"{section.redis_url!r}")
-    if url.password:
-        raise ValueError("[message_bus] redis_url must not hold a password: set REDIS_PASSWORD in the environment")
-    if url.path not in ("", "/", "/0"):
-        raise ValueError(f"[message_bus] redis_url: NautilusTrader streams to database 0 only, was {url.path!r}")
-    if section.encoding not in ("json", "msgpack"):
-        raise ValueError(f"[message_bus] encoding must be 'json' or 'msgpack', was {section.encoding!r}")
-    known = {n: getattr(nautilus_data, n) for n in dir(nautilus_data) if isinstance(getattr(nautilus_data, n), type)}
-    known.update({n: getattr(liqheat_data, n) for n in liqheat_data.__all__ if isinstance(getattr(liqheat_data, n),
-                                                                                         type)})
-    unknown = [n for n in section.exclude_types if n not in known]
-    if unknown:
-        raise ValueError(f"[message_bus] exclude_types: unknown type(s) {unknown}; valid: {sorted(known)}")
     return MessageBusConfig(
         database=DatabaseConfig(type="redis", host=url.hostname, port=url.port or 6379,
                                 password=os.environ.get("REDIS_PASSWORD") or None, ssl=url.scheme == "rediss"),
         encoding=section.encoding, stream_per_topic=True, autotrim_mins=section.autotrim_mins or None,
         buffer_interval_ms=section.buffer_interval_ms or None,
-        types_filter=[known[n] for n in section.exclude_types] or None,
+        types_filter=excluded or None,
     )
 
 

@@ -5,8 +5,10 @@ so they see the same rows the :class:`~liqheat_nautilus.actor.LiquidationMapActo
 in base units included.
 """
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -80,17 +82,39 @@ class MarketSeries:
         -------
         MarketSeries
         """
-        b = int(np.searchsorted(self.bar_ts_ns, at_ns, side="right"))
-        o = int(np.searchsorted(self.oi_ts_ns, at_ns, side="right"))
-        f = int(np.searchsorted(self.funding_ts_ns, at_ns, side="right"))
-        r = int(np.searchsorted(self.ratio_ts_ns, at_ns, side="right"))
-        q = int(np.searchsorted(self.taker_ts_ns, at_ns, side="right"))
-        return MarketSeries(
-            self.instrument_id, self.bar_ts_ns[:b], self.open[:b], self.high[:b], self.low[:b], self.close[:b],
-            self.volume[:b], self.oi_ts_ns[:o], self.oi_usd[:o], self.oi_base[:o], self.funding_ts_ns[:f],
-            self.funding_rate[:f], self.bar_type, self.ratio_ts_ns[:r], self.ratio[:r], self.taker_ts_ns[:q],
-            self.taker_buy_usd[:q], self.taker_sell_usd[:q],
-        )
+        return self._cut(at_ns, at_ns, "right", keep_before=True)
+
+    def since(self, start_ns: int, bars_start_ns: int | None = None) -> "MarketSeries":
+        """
+        Return the part of the series at or after ``start_ns`` (the bars at or after ``bars_start_ns``).
+
+        A backtest that starts late feeds its map actor this: the bars of its warm-up lookback before the start,
+        every other input from the start on.
+
+        Parameters
+        ----------
+        start_ns : int
+            Start of the open interest, funding, long/short ratio and taker volume (UNIX ns, inclusive).
+        bars_start_ns : int, optional
+            Start of the bars (UNIX ns, inclusive); default ``start_ns``.
+
+        Returns
+        -------
+        MarketSeries
+        """
+        return self._cut(start_ns if bars_start_ns is None else bars_start_ns, start_ns, "left", keep_before=False)
+
+    def _cut(self, bars_ns: int, others_ns: int, side: Literal["left", "right"], keep_before: bool) -> "MarketSeries":
+        """Keep the rows before (``keep_before``) or from the ``searchsorted(side)`` position of each time."""
+        columns = {"bar": ("bar_ts_ns", "open", "high", "low", "close", "volume"),
+                   "oi": ("oi_ts_ns", "oi_usd", "oi_base"), "funding": ("funding_ts_ns", "funding_rate"),
+                   "ratio": ("ratio_ts_ns", "ratio"), "taker": ("taker_ts_ns", "taker_buy_usd", "taker_sell_usd")}
+        cut: dict[str, Any] = {}
+        for kind, names in columns.items():
+            at = int(np.searchsorted(getattr(self, names[0]), bars_ns if kind == "bar" else others_ns, side=side))
+            part = slice(None, at) if keep_before else slice(at, None)
+            cut.update({name: getattr(self, name)[part] for name in names})
+        return dataclasses.replace(self, **cut)
 
     def bars_frame(self) -> pd.DataFrame:
         """

@@ -5,7 +5,8 @@ objects) and checked for: timestamps going backwards (error), duplicates (error:
 interest and funding, repeated trade ids for trades), overlapping files (error), negative/zero/NaN prices or sizes
 (error), OHLC inconsistencies (error), gaps against the expected cadence (warning: bar interval, funding interval,
 open-interest median step) and price outliers (warning: a close-to-close or trade-to-trade move above
-``max_jump``, default 10 %).
+``max_jump``, default 10 %). A stream folder whose files hold no row (or that holds no Parquet file) is an
+``empty`` error naming the folder: a backtest or replay on it would silently get nothing.
 """
 
 from dataclasses import dataclass, field
@@ -40,7 +41,7 @@ class Finding:
         ``"<type>/<identifier>"``.
     check : str
         Short name (``duplicates``, ``gaps``, ``non-monotonic``, ``time-range``, ``bad-values``, ``ohlc``,
-        ``outliers``, ``overlap``, ``unreadable``, ``no-instrument``).
+        ``outliers``, ``overlap``, ``unreadable``, ``no-instrument``, ``empty``).
     count : int
         How many rows (or gaps) are affected.
     detail : str
@@ -321,6 +322,19 @@ def _check_stream(info: StreamInfo, max_jump: float) -> list[Finding]:
     return chk.findings()
 
 
+def _empty_stream(catalog_dir: Path, info: StreamInfo) -> Finding | None:
+    """Return the ``empty`` error of a stream whose readable files hold no row (``None`` when it holds some)."""
+    if info.rows:
+        return None
+    folder = catalog_dir / "data" / info.type_name / info.identifier
+    if info.files:
+        names = ", ".join(f.name for f in info.files[:3]) + (", ..." if len(info.files) > 3 else "")
+        detail = f"{folder}: its {len(info.files)} Parquet file(s) hold 0 rows ({names})"
+    else:
+        detail = f"{folder}: holds no Parquet file"
+    return Finding(ERROR, f"{info.type_name}/{info.identifier}", "empty", 1, detail)
+
+
 def validate_catalog(catalog_dir: str | Path, max_jump: float = 0.10) -> ValidationReport:
     """
     Check every data stream of a catalog.
@@ -359,7 +373,11 @@ def _validate(catalog_dir: Path, max_jump: float) -> ValidationReport:
     streams = scan_catalog(catalog_dir, on_error)
     report = ValidationReport(str(catalog_dir.resolve()), streams, broken)
     instruments = {s.identifier for s in streams if s.type_name in INSTRUMENT_TYPES}
+    unreadable_streams = {f.stream for f in broken}
     for info in streams:
+        empty = _empty_stream(catalog_dir, info)
+        if empty and f"{info.type_name}/{info.identifier}" not in unreadable_streams:
+            report.findings.append(empty)
         if info.type_name in INSTRUMENT_TYPES:
             continue
         report.findings.extend(_check_stream(info, max_jump))

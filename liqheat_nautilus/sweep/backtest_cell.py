@@ -32,6 +32,10 @@ STAT_FIELDS: tuple[str, ...] = tuple(f for f, _, _ in COLUMNS if f != "name")
 LOWER_IS_BETTER = frozenset({"max_drawdown_pct"})
 """Statistics sorted ascending in the comparison table (every other one descending)."""
 
+CATALOG_CHANGED = "catalog_changed"
+"""Key of :func:`run_cell`'s result (and column of the sweep's results) saying that another process committed to
+the cell's catalog while it ran (``BacktestOutcome.catalog_changed``)."""
+
 
 def prepare_catalog(spec: BacktestFile) -> None:
     """
@@ -88,7 +92,7 @@ def cell_problem(spec: BacktestFile) -> str:
     return ""
 
 
-def run_cell(spec_json: bytes, log_level: str = "WARNING") -> dict[str, float]:
+def run_cell(spec_json: bytes, log_level: str = "WARNING") -> dict[str, float | bool]:
     """
     Run one cell's backtest file and return its comparison statistics.
 
@@ -101,10 +105,10 @@ def run_cell(spec_json: bytes, log_level: str = "WARNING") -> dict[str, float]:
 
     Returns
     -------
-    dict[str, float]
+    dict[str, float | bool]
         One value per :data:`STAT_FIELDS` (``trades`` an int; ``nan`` where undefined), the same statistics as a
-        line of ``liqheat backtest --all``. A run during which another process committed to the catalog prints a
-        WARNING to stderr (the cell's log).
+        line of ``liqheat backtest --all``, and :data:`CATALOG_CHANGED`: True when another process committed to
+        the catalog during the run (such a run also prints a WARNING to stderr, the cell's log).
 
     Raises
     ------
@@ -122,7 +126,7 @@ def run_cell(spec_json: bytes, log_level: str = "WARNING") -> dict[str, float]:
 
         print(f"WARNING: {catalog_changed_message(outcome)}", file=sys.stderr, flush=True)
     row = outcome.row.to_dict()
-    return {f: row[f] for f in STAT_FIELDS}
+    return {**{f: row[f] for f in STAT_FIELDS}, CATALOG_CHANGED: bool(outcome.catalog_changed)}
 
 
 def stats_row(name: str, stats: dict[str, float] | None) -> ComparisonRow:

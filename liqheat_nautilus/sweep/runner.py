@@ -5,7 +5,7 @@ Output folder::
     <out>/results.parquet          one row per cell: key, label, status, error, axis values, statistics
     <out>/grid.toml                the grid file used
     <out>/cells/<key>/config.json  the cell's complete backtest file (``liqheat backtest --config`` runs it)
-    <out>/cells/<key>/result.json  status, error, statistics, seconds, worker host and pid
+    <out>/cells/<key>/result.json  status, error, statistics, catalog_changed, seconds, worker host and pid
     <out>/cells/<key>/cell.log     everything the cell printed (Nautilus logs, the traceback of a failure)
 
 A cell is finished when its ``result.json`` says ``"ok"``; re-running the sweep skips it (failed cells run
@@ -30,6 +30,7 @@ from filelock import FileLock, Timeout
 
 from liqheat_nautilus.paths import default_catalog_dir, project_root
 from liqheat_nautilus.sweep.backtest_cell import (
+    CATALOG_CHANGED,
     LOWER_IS_BETTER,
     STAT_FIELDS,
     format_table,
@@ -93,6 +94,11 @@ class SweepReport:
         """Cells with statistics."""
         return [c for c in self.cells if self.records.get(c.key, {}).get("status") == STATUS_OK]
 
+    @property
+    def catalog_changed(self) -> list[Cell]:
+        """Finished cells during whose run another process committed to their catalog."""
+        return [c for c in self.finished if self.records[c.key].get(CATALOG_CHANGED) is True]
+
     def text(self, sort_by: str | None = None, top: int = 20) -> str:
         """
         Build the printable comparison: finished cells sorted by a statistic, then the failed ones with their error.
@@ -117,6 +123,10 @@ class SweepReport:
             order = "ascending" if metric in LOWER_IS_BETTER else "descending"
             lines.append(f"sorted by {metric} ({order}){'' if len(rows) <= top else f', top {top} of {len(rows)}'}:")
             lines.append(format_table([stats_row(c.label, self.records[c.key]["stats"]) for c in rows[:top]]))
+        for c in self.catalog_changed:
+            lines.append(f"  WARNING {c.label} [{c.key}]: another process committed a write to its catalog during "
+                         f"its run, so it may have read part old and part new data; run it again to be sure "
+                         f"(log: {self.out_dir / 'cells' / c.key / 'cell.log'})")
         for c in self.failed:
             lines.append(f"  FAILED {c.label} [{c.key}]: {self.records[c.key]['error']}  "
                          f"(log: {self.out_dir / 'cells' / c.key / 'cell.log'})")
@@ -150,10 +160,12 @@ def _save(out_dir: Path, cell: Cell, result: TaskResult) -> dict:
     folder = out_dir / "cells" / cell.key
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "cell.log").write_text(ANSI_ESCAPE.sub("", result.log), encoding="utf-8")
+    stats = dict(result.value) if result.ok else {}
+    changed = stats.pop(CATALOG_CHANGED, None) if result.ok else None
     record = {
         "key": cell.key, "label": cell.label, "axes": cell.axes,
         "status": STATUS_OK if result.ok else STATUS_FAILED, "error": result.error,
-        "stats": result.value if result.ok else {}, "seconds": result.seconds, "host": result.host,
+        "stats": stats, CATALOG_CHANGED: changed, "seconds": result.seconds, "host": result.host,
         "pid": result.pid,
     }
     _write_json(folder / "result.json", record)
@@ -173,8 +185,10 @@ def results_table(cells: list[Cell], records: dict[str, dict]) -> pd.DataFrame:
     """
     Tabulate the results: one row per cell.
 
-    Columns: ``cell`` (key), ``label``, ``status``, ``error``, the axis values, the statistics, ``seconds`` and
-    ``host``.
+    Columns: ``cell`` (key), ``label``, ``status``, ``error``, the axis values, the statistics,
+    ``catalog_changed``, ``seconds`` and ``host``. ``catalog_changed`` (pandas' nullable ``boolean``) is True when
+    another process committed to the cell's catalog during its run, False when none did, and missing (``<NA>``)
+    when unknown: a cell not run, failed, or finished by a version that did not record it.
 
     Parameters
     ----------
@@ -197,10 +211,13 @@ def results_table(cells: list[Cell], records: dict[str, dict]) -> pd.DataFrame:
                "error": (rec or {}).get("error", "")}
         row.update({n: c.axes.get(n) for n in axis_names})
         row.update({f: stats.get(f, math.nan) for f in STAT_FIELDS})
+        changed = (rec or {}).get(CATALOG_CHANGED)
+        row[CATALOG_CHANGED] = changed if isinstance(changed, bool) else None
         row.update(seconds=(rec or {}).get("seconds", math.nan), host=(rec or {}).get("host", ""))
         rows.append(row)
-    columns = ["cell", "label", "status", "error", *axis_names, *STAT_FIELDS, "seconds", "host"]
+    columns = ["cell", "label", "status", "error", *axis_names, *STAT_FIELDS, CATALOG_CHANGED, "seconds", "host"]
     data = {name: _column([r[name] for r in rows]) for name in columns}
+    data[CATALOG_CHANGED] = pd.array(data[CATALOG_CHANGED], dtype="boolean")
     return pd.DataFrame(data, columns=columns)
 
 

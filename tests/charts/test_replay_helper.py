@@ -50,3 +50,4 @@ def test_parse_time():
     assert parse_time(None) is None and parse_time("") is None
     with pytest.raises(ValueError, match="not a time"):
         parse_time("soon")
+

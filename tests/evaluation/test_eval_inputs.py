@@ -92,3 +92,22 @@ def test_millisecond_timestamps_and_inferred_bar_length(tmp_path):
     bars = read_bars_csv(path)
     assert bars.open_ns[0] == 1_700_000_000_000_000_000
     assert (bars.close_ns - bars.open_ns).tolist() == [300_000_000_000] * 3  # 5-minute bars
+
+
+@pytest.mark.parametrize("scale", [1, 1_000, 1_000_000, 1_000_000_000], ids=["s", "ms", "us", "ns"])
+def test_epoch_timestamps_in_any_unit_read_as_the_same_windows(tmp_path, scale):
+    # SYNTHETIC windows; the same times written in seconds, milliseconds, microseconds and nanoseconds
+    path = tmp_path / "liq.csv"
+    path.write_text("timestamp,long_usd,short_usd\n"
+                    + "".join(f"{(1_759_766_400 + 14_400 * i) * scale},1,2\n" for i in range(3)))
+    liq = read_liquidations_csv(path)
+    assert liq.start_ns[0] == _ns("2025-10-06T16:00") and liq.end_ns[0] - liq.start_ns[0] == 4 * H
+
+
+def test_a_row_in_another_epoch_unit_names_its_line(tmp_path):
+    # SYNTHETIC: first row in seconds, the second in milliseconds (a merged file)
+    path = tmp_path / "liq.csv"
+    path.write_text("timestamp,long_usd,short_usd\n1759766400,1,2\n1759780800000,1,2\n")
+    with pytest.raises(IngestError, match=r"file's unit \(s") as info:
+        read_liquidations_csv(path)
+    assert info.value.row == 3 and info.value.field == "timestamp"

@@ -212,9 +212,14 @@ def test_a_later_coinglass_folder_gets_no_repeated_holdout(tmp_path):
     doc = json.loads((tmp_path / "r.json").read_text())
     assert doc["n_holdout"] == 0 and doc["settings"]["holdout_start"] is None
     assert [run["model"] for run in doc["runs"]] == ["default", "profile"]  # the shipped profile, out of its sample
-    assert evaluate_main(["--data-dir", str(SHIPPED), "--no-grid", "--windows", "200", "--bootstrap", "10",
+    assert evaluate_main(["--data-dir", str(SHIPPED), "--no-grid", "--windows", "360", "--bootstrap", "10",
                           "--json", str(tmp_path / "s.json")]) == 0
-    assert json.loads((tmp_path / "s.json").read_text())["settings"]["holdout_start"] == "2025-12-01"
+    shipped = json.loads((tmp_path / "s.json").read_text())
+    assert shipped["settings"]["holdout_start"] == "2025-12-01" and shipped["n_holdout"] == 27
+    # windows wholly before the holdout start: no empty "holdout (0)" rows
+    assert evaluate_main(["--data-dir", str(SHIPPED), "--no-grid", "--windows", "200", "--bootstrap", "10",
+                          "--json", str(tmp_path / "e.json")]) == 0
+    assert json.loads((tmp_path / "e.json").read_text())["settings"]["holdout_start"] is None
 
 
 @pytest.mark.parametrize(("argv", "message"), [

@@ -222,6 +222,7 @@ def test_a_backtest_starts_from_a_committed_state_and_reports_a_commit_during_it
     stats = run_cell(msgspec.json.encode(spec))
     assert "WARNING: another process committed a write to the catalog" in capsys.readouterr().err
     assert stats["trades"] == changed.row.to_dict()["trades"]
+    assert stats["catalog_changed"] is True  # and says so in its result (the sweep's catalog_changed column)
 
 
 def test_committed_generation_waits_for_a_commit_being_applied(tmp_path):

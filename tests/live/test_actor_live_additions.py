@@ -96,6 +96,8 @@ def test_warmup_history_is_buffered_until_a_price_then_fed_in_order(ran_actor):
     newer = OpenInterest(instrument_id=IID, venue="OKX", open_interest_usd=used_before * 1.01,
                          ts_event=newest_live + 60_000_000_000, ts_init=0)
     actor.on_historical_data(newer)
+    assert actor.map.open_interest_usd == used_before  # held back until an input of a later time (or the stop)
+    actor.on_stop()
     assert actor.map.open_interest_usd == pytest.approx(used_before * 1.01)
     assert actor._warmup_buffer == []
 

@@ -188,3 +188,25 @@ def test_values_nautilus_rejects_only_at_build_are_named_while_loading(old, new,
     path.write_text(text.replace(old, new, 1))
     with pytest.raises(ValueError, match=r"bad\.toml: " + expected):
         load_live_file(path)
+
+
+@pytest.mark.parametrize(("section", "expected"), [
+    # these were raised only while the node was built, naming the field but not the file
+    ('redis_url = "http://127.0.0.1:6379"', r"\[message_bus\] redis_url must be redis://host:port"),
+    ('redis_url = "redis://:secret@127.0.0.1:6379"', r"\[message_bus\] redis_url must not hold a password"),
+    ('redis_url = "redis://127.0.0.1:6379/3"', r"\[message_bus\] redis_url: NautilusTrader streams to database 0"),
+    ('redis_url = "redis://127.0.0.1:6379"\nencoding = "xml"', r"\[message_bus\] encoding must be 'json' or"),
+    ('redis_url = "redis://127.0.0.1:6379"\nexclude_types = ["Quotes"]',
+     r"\[message_bus\] exclude_types: unknown type\(s\) \['Quotes'\]; valid: \[.*'QuoteTick'"),
+    # a negative trim window went to Nautilus as it was
+    ('redis_url = "redis://127.0.0.1:6379"\nautotrim_mins = -1', r"Expected `int` >= 0 - at `\$\.message_bus\."
+                                                                r"autotrim_mins`"),
+])
+def test_message_bus_errors_name_the_file_and_the_field(section, expected, tmp_path, capsys):
+    path = tmp_path / "bad.toml"
+    path.write_text((CONFIG / "live_sandbox.toml").read_text() + f"\n[message_bus]\n{section}\n")
+    with pytest.raises(ValueError, match=r"bad\.toml: " + expected):
+        load_live_file(path)
+    assert main(["live", "--config", str(path), "--duration", "1"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"live failed: {path}: ") and "\n" not in err and "Traceback" not in err

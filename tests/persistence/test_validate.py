@@ -123,6 +123,23 @@ def test_a_parquet_file_of_another_kind_is_named_not_passed(tmp_path, capsys):
     assert f"info failed: {file}: not a bar file (no ts_init column; columns: a)" in capsys.readouterr().err
 
 
+def test_a_stream_of_zero_rows_is_an_error_naming_its_folder(tmp_path, capsys):
+    # a bar folder whose Parquet file held 0 rows was reported "(0 rows)  OK" and validate exited 0
+    _clean(tmp_path)
+    file = next((tmp_path / "data" / "bar").rglob("*.parquet"))
+    table = pq.read_table(file)
+    pq.write_table(table.slice(0, 0), file)
+    (empty,) = [f for f in validate_catalog(tmp_path).findings if f.check == "empty"]
+    assert empty.severity == "error" and empty.stream == f"bar/{file.parent.name}"
+    assert empty.detail == f"{file.parent}: its 1 Parquet file(s) hold 0 rows ({file.name})"
+    assert main(["catalog", "validate", "--catalog", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert f"bar/{file.parent.name}  (0 rows)  ERRORS" in out and str(file.parent) in out
+    file.unlink()  # a stream folder left without any Parquet file
+    (empty,) = [f for f in validate_catalog(tmp_path).findings if f.check == "empty"]
+    assert empty.detail == f"{file.parent}: holds no Parquet file"
+
+
 def test_info_lists_instruments_and_streams(tmp_path, capsys):
     _clean(tmp_path)
     info = catalog_info(tmp_path)

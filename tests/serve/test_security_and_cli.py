@@ -59,14 +59,15 @@ def test_cors_only_for_configured_origins(catalog_source):
 
 
 def test_serve_refuses_bad_input_without_a_traceback(tmp_path, capsys, monkeypatch):
+    # a bad option value exits 2 (a usage error, as every other liqheat command); what cannot be served exits 1
     monkeypatch.delenv(TOKEN_ENV, raising=False)
-    assert main(["serve", "--host", "0.0.0.0", "--catalog", str(tmp_path)]) == 1
+    assert main(["serve", "--host", "0.0.0.0", "--catalog", str(tmp_path)]) == 2
     assert TOKEN_ENV in capsys.readouterr().err
     assert main(["serve", "--catalog", str(tmp_path / "missing")]) == 1
     assert "catalog not found" in capsys.readouterr().err
-    assert main(["serve", "--live", "http://127.0.0.1:6379"]) == 1
+    assert main(["serve", "--live", "http://127.0.0.1:6379"]) == 2
     assert "redis://" in capsys.readouterr().err
-    assert main(["serve", "--live", "redis://user:pw@127.0.0.1:6379"]) == 1
+    assert main(["serve", "--live", "redis://user:pw@127.0.0.1:6379"]) == 2
     assert "REDIS_PASSWORD" in capsys.readouterr().err
     bad = tmp_path / "profile.toml"
     bad.write_text("[map]\nleverage_magic = 3\n")
@@ -287,7 +288,7 @@ def test_a_catalog_that_cannot_give_the_bars_is_a_503_naming_why(okx_catalog, tm
 @pytest.mark.parametrize("origin", ["http://localhost:3000/", "localhost:3000", "http://localhost:3000/app"])
 def test_a_cors_origin_no_browser_sends_is_refused(origin, tmp_path, capsys):
     # accepted silently: it never matched a browser's Origin header, so CORS stayed off without a word
-    assert main(["serve", "--cors-origin", origin, "--catalog", str(tmp_path / "missing")]) == 1
+    assert main(["serve", "--cors-origin", origin, "--catalog", str(tmp_path / "missing")]) == 2
     err = capsys.readouterr().err
     assert "serve failed: --cors-origin must be an origin such as http://localhost:3000" in err
     assert repr(origin) in err

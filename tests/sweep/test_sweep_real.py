@@ -58,6 +58,7 @@ def test_small_real_grid_matches_sequential_and_resumes(ray_session, okx_catalog
     assert set(table["strategy.min_strength"]) == {0.5, 0.7} and set(table["start"]) == {"2026-06-12", "2026-06-20"}
     assert (table["trades"] > 0).any() and table["total_return_pct"].notna().all()
     assert table["total_return_pct"].nunique() > 1  # the axes change the outcome
+    assert table["catalog_changed"].tolist() == [False] * 4  # nothing committed to the catalog meanwhile
     for key in table["cell"]:
         folder = tmp_path / "ray" / "cells" / key
         assert (folder / "config.json").is_file() and (folder / "cell.log").is_file()
