@@ -395,11 +395,38 @@ def load_backtest_file(path: str | Path) -> BacktestFile:
     if decode is None:
         raise ValueError(f"{path}: unsupported config extension {path.suffix!r}; use .toml, .yaml or .json")
     try:
-        spec = decode(path.read_bytes(), type=BacktestFile)
+        spec = _with_profiles_found(decode(path.read_bytes(), type=BacktestFile), path)
         spec.validate()
     except (msgspec.ValidationError, msgspec.DecodeError, ValueError) as exc:
         raise ValueError(f"{path}: {exc}") from exc
     return spec
+
+
+def _with_profiles_found(spec: BacktestFile, path: Path) -> BacktestFile:
+    """
+    Return ``spec`` with each actor's relative ``map_profile`` found.
+
+    Looked for in the current folder (as before), else beside the file, else under the project root (as ``[data]
+    catalog``); a path found only in the last two places becomes absolute.
+
+    Raises
+    ------
+    ValueError
+        If a relative ``map_profile`` is in none of the three places (naming them).
+    """
+    actors = []
+    for i, actor in enumerate(spec.actors):
+        profile = actor.config.get("map_profile")
+        if isinstance(profile, str) and profile and not Path(profile).is_absolute() and not Path(profile).exists():
+            places = [path.resolve().parent / profile, project_root() / profile]
+            found = next((p for p in places if p.is_file()), None)
+            if found is None:
+                raise ValueError(f"actors[{i}].config.map_profile: {profile!r} not found in the current folder, "
+                                 f"beside the file ({path.resolve().parent}) or under the project root "
+                                 f"({project_root()})")
+            actor = msgspec.structs.replace(actor, config={**actor.config, "map_profile": str(found)})
+        actors.append(actor)
+    return msgspec.structs.replace(spec, actors=actors)
 
 
 def _actor_config(actor: ComponentSection, spec: BacktestFile) -> dict:

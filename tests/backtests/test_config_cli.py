@@ -104,3 +104,25 @@ def test_the_library_does_not_import_the_example_packages():
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('strategies', 'backtests')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_relative_map_profile_is_found_beside_the_file_or_under_the_project_root(tmp_path, monkeypatch):
+    # was read from the current folder only: the documented "config/profiles/..." failed outside the project root,
+    # and so did a profile beside the user's own file
+    base = (config_dir() / "liquidation_hunt.toml").read_text()
+    shipped = "config/profiles/btc_coinglass_calibrated.toml"
+    (tmp_path / "mine.toml").write_text((config_dir() / "profiles" / "btc_coinglass_calibrated.toml").read_text())
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    for profile, expected in (("mine.toml", tmp_path / "mine.toml"),
+                              (shipped, config_dir() / "profiles" / "btc_coinglass_calibrated.toml")):
+        path = tmp_path / "with_profile.toml"
+        path.write_text(base.replace("n_bins = 1000", f'n_bins = 1000\nmap_profile = "{profile}"', 1))
+        spec = load_backtest_file(path)
+        assert spec.actors[0].config["map_profile"] == str(expected)
+        assert spec.map_actor_config().map_params().half_life_hours == pytest.approx(7.004928456405997)  # its [map]
+    path.write_text(base.replace("n_bins = 1000", 'n_bins = 1000\nmap_profile = "nope.toml"', 1))
+    with pytest.raises(ValueError, match=r"with_profile.toml: actors\[0\].config.map_profile: 'nope.toml' not found "
+                                         r"in the current folder, beside the file"):
+        load_backtest_file(path)
