@@ -26,7 +26,8 @@ from liqheat_nautilus.evaluation.calibration import (
     calibrate,
     check_space,
 )
-from liqheat_nautilus.evaluation.runner import EvaluationSettings, check_settings, judged_windows
+from liqheat_nautilus.evaluation.checks import check_settings
+from liqheat_nautilus.evaluation.runner import EvaluationSettings, judged_windows
 from liqheat_nautilus.persistence.errors import IngestError
 from liqheat_nautilus.validation import output_file
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from liqheat_nautilus.evaluation.catalog_input import read_catalog
+from liqheat_nautilus.evaluation.checks import MAX_HOURS, all_models, all_profiles, utc_ns
 from liqheat_nautilus.evaluation.coinglass import default_dataset_dir, read_coinglass_dir
 from liqheat_nautilus.evaluation.csv_inputs import (
     read_bars_csv,
@@ -18,14 +19,7 @@ from liqheat_nautilus.evaluation.csv_inputs import (
     read_taker_csv,
 )
 from liqheat_nautilus.evaluation.report import print_report, render_markdown, report_to_json
-from liqheat_nautilus.evaluation.runner import (
-    MAX_HOURS,
-    EvaluationSettings,
-    all_models,
-    all_profiles,
-    run_evaluation,
-    utc_ns,
-)
+from liqheat_nautilus.evaluation.runner import EvaluationSettings, run_evaluation
 from liqheat_nautilus.evaluation.series import EvaluationData, Observations
 from liqheat_nautilus.paths import project_root
 from liqheat_nautilus.persistence.errors import IngestError

@@ -1,0 +1,193 @@
+"""Checks of an evaluation's settings and inputs before anything runs, and the accounting of the judged windows.
+
+``check_settings`` rejects unknown models, profiles and map parameters and out-of-range settings; ``check_judged``
+rejects inputs that leave nothing comparable (different periods, no judged window, no liquidation); the names of
+the models and profiles an evaluation knows; times given as text (``utc_ns``). Used by
+:func:`~liqheat_nautilus.evaluation.runner.run_evaluation`, ``liqheat evaluate`` and ``liqheat calibrate``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from liqheat_nautilus.core import MapParams
+from liqheat_nautilus.core.leverage import NORMAL_PROFILES, PROFILES
+from liqheat_nautilus.core.params import MODELS
+from liqheat_nautilus.evaluation.price_path import extremes_between
+from liqheat_nautilus.evaluation.series import NS_PER_HOUR, EvaluationData
+
+if TYPE_CHECKING:
+    from liqheat_nautilus.evaluation.runner import EvaluationSettings
+
+
+def all_models() -> tuple[str, ...]:
+    """Return the engine's liquidation-price models, read at run time (``liqheat_nautilus.core.params.MODELS``)."""
+    return tuple(MODELS)
+
+
+def all_profiles() -> tuple[str, ...]:
+    """Return the named leverage profiles (``PROFILES``, ``NORMAL_PROFILES``) plus ``"dynamic"``."""
+    return tuple(dict.fromkeys([*PROFILES, *NORMAL_PROFILES, "dynamic"]))
+
+
+def _unjudged(data: EvaluationData, s: EvaluationSettings) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return why windows are not judged, as masks: in the warm-up; after it, no bar closing inside; no OI before."""
+    w, oi = data.liquidations, data.open_interest
+    warm = w.start_ns < w.start_ns[0] + int(s.warmup_hours * NS_PER_HOUR)
+    low, _ = extremes_between(data.bars, w.start_ns, w.end_ns)
+    no_bars = ~warm & ~np.isfinite(low)
+    no_oi = ~warm & ~no_bars & (w.start_ns < (oi.ts_ns[0] if len(oi) else np.iinfo(np.int64).max))
+    return warm, no_bars, no_oi
+
+
+def unjudged_note(data: EvaluationData, s: EvaluationSettings) -> tuple[str, ...]:
+    """Return a note counting the windows after the warm-up that are not judged (no bar inside, no OI yet)."""
+    _, no_bars, no_oi = _unjudged(data, s)
+    if not (no_bars.any() or no_oi.any()):
+        return ()
+    w = data.liquidations
+    window_h = float(np.median(w.end_ns - w.start_ns)) / NS_PER_HOUR
+    bar_h = float(np.median(data.bars.close_ns - data.bars.open_ns)) / NS_PER_HOUR
+    shorter = f" (the windows, {window_h:g} h, are shorter than the bars, {bar_h:g} h)" if window_h < bar_h else ""
+    return (f"{int(no_bars.sum() + no_oi.sum())} windows after the warm-up are not judged: {int(no_bars.sum())} have "
+            f"no bar of the price path closing inside them{shorter} and {int(no_oi.sum())} start before the first "
+            "open-interest reading.",)
+
+
+def check_judged(data: EvaluationData, s: EvaluationSettings, judged: np.ndarray) -> None:
+    """
+    Reject inputs that leave nothing comparable: no judged window, stale open interest, or no liquidation at all.
+
+    Parameters
+    ----------
+    data : EvaluationData
+    s : EvaluationSettings
+        ``warmup_hours`` (named in the message).
+    judged : np.ndarray
+        Shape ``(n_windows,)`` bool, the judged windows.
+
+    Raises
+    ------
+    ValueError
+        Saying why: how many windows fell in the warm-up, had no bar inside them or started before the first
+        open-interest reading (with the periods each input covers); open interest with no reading inside the
+        windows' span, or 0 in every reading; or zero actual liquidations on both sides in every judged window.
+    """
+    w, bars, oi = data.liquidations, data.bars, data.open_interest
+    span = f"{iso_utc(int(w.start_ns[0]))} .. {iso_utc(int(w.end_ns[-1]))}"
+    if len(oi) and not np.any((oi.ts_ns >= w.start_ns[0]) & (oi.ts_ns <= w.end_ns[-1])):
+        oi_span = f"{iso_utc(int(oi.ts_ns[0]))} .. {iso_utc(int(oi.ts_ns[-1]))}"
+        raise ValueError(f"open interest ({oi.name}, {oi_span}) has no reading within the {len(w)} liquidation "
+                         f"windows ({span}): the inputs cover different periods")
+    if len(oi) and not np.any(oi.value != 0.0):
+        raise ValueError(f"open interest ({oi.name}) is 0 in all {len(oi)} readings: the map would hold nothing "
+                         "(a wrong column or file?)")
+    if not judged.any():
+        warm, no_bars, no_oi = _unjudged(data, s)
+        bar_span = f"{iso_utc(int(bars.open_ns[0]))} .. {iso_utc(int(bars.close_ns[-1]))}" if len(bars) else "none"
+        oi_from = iso_utc(int(oi.ts_ns[0])) if len(oi) else "none"
+        raise ValueError(
+            f"no liquidation window left to judge: of the {len(w)} windows ({span}), {int(warm.sum())} fall in the "
+            f"warm-up of {s.warmup_hours:g} h after the first one (--warmup-hours), {int(no_bars.sum())} have no bar "
+            f"of the price path closing inside them (bars: {bar_span}) and {int(no_oi.sum())} start before the first "
+            f"open-interest reading ({oi_from}); give more windows or inputs covering the same period")
+    if not (np.any(w.long_usd[judged] > 0.0) or np.any(w.short_usd[judged] > 0.0)):
+        starts = w.start_ns[judged]
+        raise ValueError(f"the actual liquidations are 0 on both sides in all {int(judged.sum())} judged windows "
+                         f"({iso_utc(int(starts[0]))} .. {iso_utc(int(starts[-1]))}): nothing to compare the map "
+                         "with (a wrong column, unit or period?)")
+
+
+#: Largest warm-up/touch/bias horizon, hours (~114 years): nanosecond times overflow int64 far beyond it.
+MAX_HOURS = 1e6
+
+
+def check_settings(s: EvaluationSettings) -> None:
+    """
+    Reject unknown models, profiles and ``extra_params`` fields, and settings out of range, before anything runs.
+
+    Parameters
+    ----------
+    s : EvaluationSettings
+
+    Raises
+    ------
+    ValueError
+        Naming the bad value and listing the valid ones.
+    """
+    bad_models = [m for m in s.models or () if m not in MODELS]
+    if bad_models:
+        raise ValueError(f"unknown model(s) {bad_models}; valid: {list(MODELS)}")
+    valid_profiles = all_profiles()
+    bad_profiles = [p for p in s.profiles or () if p not in valid_profiles]
+    if bad_profiles:
+        raise ValueError(f"unknown leverage profile(s) {bad_profiles}; valid: {list(valid_profiles)}")
+    known = {f.name for f in dataclasses.fields(MapParams)}
+    bad_fields = sorted(set(s.extra_params) - known)
+    if bad_fields:
+        raise ValueError(f"unknown map parameter(s) {bad_fields}; valid: {sorted(known)}")
+    try:
+        MapParams(**{"bin_bps": s.bin_bps, "n_bins": s.n_bins, **s.extra_params})
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"map parameters rejected: {exc}") from None
+    if not 0.0 < s.oi_venue_share <= 1.0:
+        raise ValueError(f"oi_venue_share must lie in (0, 1], was {s.oi_venue_share}")
+    ranges = {
+        "warmup_hours (hours, >= 0)": [s.warmup_hours] if not 0.0 <= s.warmup_hours < math.inf else [],
+        "touch_hours (hours, > 0)": [h for h in s.touch_hours if not 0.0 < h < math.inf],
+        "bias_hours (hours, > 0)": [h for h in s.bias_hours if not 0.0 < h < math.inf],
+        "top_share (in (0, 1])": [s.top_share] if not 0.0 < s.top_share <= 1.0 else [],
+        "top_k (>= 1)": [s.top_k] if s.top_k < 1 else [],
+        "max_distance_pct (percent, > 0)": [s.max_distance_pct] if not 0.0 < s.max_distance_pct < math.inf else [],
+        "n_boot (>= 0)": [s.n_boot] if s.n_boot < 0 else [],
+        **{f"{name} (hours, at most {MAX_HOURS:.0f})": [h for h in hours if math.isfinite(h) and h > MAX_HOURS]
+           for name, hours in (("warmup_hours", [s.warmup_hours]), ("touch_hours", s.touch_hours),
+                               ("bias_hours", s.bias_hours))},
+    }
+    bad = [f"{name}: {values}" for name, values in ranges.items() if values]
+    if bad:
+        raise ValueError(f"invalid evaluation setting(s): {'; '.join(bad)}")
+    if s.holdout_start:
+        utc_ns(s.holdout_start, "holdout_start")
+
+
+def utc_ns(text: str, field: str) -> int:
+    """
+    Return a date or time of the evaluation (e.g. ``holdout_start``; naive = UTC) in UNIX nanoseconds.
+
+    Parameters
+    ----------
+    text : str
+        ISO-8601, e.g. ``"2025-12-01"`` or ``"2025-12-01T08:00Z"`` (:func:`liqheat_nautilus.replay.parse_time`).
+    field : str
+        The setting to name in the error.
+
+    Returns
+    -------
+    int
+        UNIX ns.
+
+    Raises
+    ------
+    ValueError
+        If the text is not a time (the message names ``field`` and shows the form).
+    """
+    from liqheat_nautilus.replay import parse_time
+
+    try:
+        ns = parse_time(text)
+    except ValueError:
+        ns = None
+    if ns is None:
+        raise ValueError(f"{field} must be a UTC date or time like 2025-12-01 or 2025-12-01T08:00, was "
+                         f"{text!r}") from None
+    return ns
+
+
+def iso_utc(ns: int) -> str:
+    """Return UNIX ``ns`` as ISO-8601 UTC to the second, e.g. ``2025-12-01T08:00:00Z``."""
+    return np.datetime64(int(ns), "ns").astype("datetime64[s]").astype(str) + "Z"

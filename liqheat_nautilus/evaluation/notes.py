@@ -1,0 +1,87 @@
+"""The notes of an evaluation report: why a figure is undefined (nan), a seed shorter than configured.
+
+Used by :func:`~liqheat_nautilus.evaluation.runner.run_evaluation`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from liqheat_nautilus.core.anchor import seed_is_short
+from liqheat_nautilus.evaluation.series import EvaluationData
+
+if TYPE_CHECKING:
+    from liqheat_nautilus.evaluation.runner import EvaluationSettings, RunResult, _Context
+
+
+def short_seed_notes(runs: list[RunResult]) -> tuple[str, ...]:
+    """Return a note when a run's seed had less bar history than its ``seed_lookback_hours`` (the first such run)."""
+    for run in runs:
+        if seed_is_short(run.seed_span_hours, run.seed_lookback_hours):  # False for nan: not seeded, or failed
+            name = "the default configuration" if run.model == "default" else f"{run.model} × {run.profile}"
+            return (f"The seed of {name} had only {run.seed_span_hours:,.1f} h of bars before the first open-interest "
+                    f"reading, against seed_lookback_hours = {run.seed_lookback_hours:g}: the open interest was spread "
+                    f"over less history than configured. Give bars from {run.seed_lookback_hours:g} h before the "
+                    "first reading (or lower seed_lookback_hours with --param).",)
+    return ()
+
+
+def _run_name(run: RunResult) -> str:
+    """Return how the notes name a run: ``the default configuration``, ``profile x.toml`` or ``model × profile``."""
+    if run.model == "default":
+        return "the default configuration"
+    return f"profile {run.profile}" if run.model == "profile" else f"{run.model} × {run.profile}"
+
+
+def undefined_notes(data: EvaluationData, s: EvaluationSettings, ctx: _Context,
+                     runs: list[RunResult]) -> tuple[str, ...]:
+    """
+    Return a note for each reason a figure of the report is undefined (printed as nan, ``null`` in JSON).
+
+    Parameters
+    ----------
+    data : EvaluationData
+    s : EvaluationSettings
+    ctx : _Context
+    runs : list[RunResult]
+
+    Returns
+    -------
+    tuple[str, ...]
+        Nothing when every figure is defined for the reasons checked here.
+    """
+    notes = []
+    w, j = data.liquidations, ctx.judged
+    n = int(j.sum())
+    if s.n_boot == 0:
+        notes.append("--bootstrap 0: the block-bootstrap intervals (Spearman gain, cluster lift) were not computed "
+                     "and show as nan.")
+    if n <= 3:
+        notes.append(f"Only {n} window(s) are judged: correlations over so few windows say nothing, and the rank R² "
+                     "added to exc·OI (a fit of 3 coefficients) is undefined (nan).")
+    for side, actual in (("long", w.long_usd[j]), ("short", w.short_usd[j])):
+        if actual.size and np.all(actual == actual[0]):
+            notes.append(f"The actual {side} liquidations are {actual[0]:,.0f} USD in every one of the {n} judged "
+                         f"windows: every {side} correlation and the {side} totals ratio are undefined (nan).")
+    by_reason: dict[str, list[str]] = {}
+    for run in runs:
+        for t in (run.long, run.short):
+            if t is not None and t.share_of_windows_with_estimate == 0.0:
+                by_reason.setdefault(f"estimated no {t.side} liquidation in any judged window: the {t.side} "
+                                     "correlations are undefined (nan); the 'without' column counts the windows that "
+                                     "moved less than the closest liquidation", []).append(_run_name(run))
+        for a in run.attraction:
+            if a.n_clusters == 0:
+                by_reason.setdefault(f"had no cluster within {a.max_distance_pct:g} % of price at any judged snapshot "
+                                     f"with {a.horizon_hours:g} h of bars after it: the {a.horizon_hours:g} h "
+                                     "attraction figures are undefined (nan)", []).append(_run_name(run))
+        for b in run.bias:
+            if b.n_calls == 0:
+                by_reason.setdefault(f"made no UP/DOWN bias call over {b.horizon_hours:g} h ({b.n_snapshots} "
+                                     "snapshot(s)): the hit rate is undefined (nan)", []).append(_run_name(run))
+    for reason, names in by_reason.items():
+        who = "every configuration" if len(names) == len(runs) > 1 else ", ".join(names)
+        notes.append(f"{who[0].upper()}{who[1:]} {reason}.")
+    return tuple(notes)
