@@ -64,6 +64,7 @@ def test_calibrate_unknown_fit_field_lists_the_valid_ones(capsys, tmp_path):
 def test_sweep_bad_numbers_are_refused(argv, expected, capsys, tmp_path):
     proc = call_liqheat(capsys, "sweep", "--grid", str(GRID), "--dry-run", "--out", str(tmp_path / "s"), *argv)
     assert_clean_failure(proc, expected)
+    assert proc.returncode == 2  # a bad option value: a usage error, as argparse's
 
 
 def test_sweep_out_that_is_a_file_is_refused(capsys, tmp_path):

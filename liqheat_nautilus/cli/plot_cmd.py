@@ -429,12 +429,20 @@ def _run(args: argparse.Namespace) -> int:
     from liqheat_nautilus.replay import parse_time
 
     formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
-    try:
+    try:  # option values that need no file: a usage error (exit 2, as argparse's and the other commands')
         if not formats or set(formats) - {"html", "png"}:
             raise ValueError(f"--formats must list html and/or png, was {args.formats!r}")
         at_ns = parse_time(args.at)
+    except ValueError as exc:
+        print(f"plot failed: {exc}", file=sys.stderr)
+        return 2
+    try:
         actor_config = map_source(args)
-        check_options(args)
+        try:
+            check_options(args)
+        except ValueError as exc:
+            print(f"plot failed: {exc}", file=sys.stderr)
+            return 2
         out = validation.output_dir(args.out or project_root() / "results" / "charts", "--out")
         state = replay_state(args, at_ns, actor_config)
         when = pd.Timestamp(state.at_ns, unit="ns", tz="UTC").strftime("%Y%m%dT%H%M")

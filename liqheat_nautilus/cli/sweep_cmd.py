@@ -74,8 +74,7 @@ def _run(args: argparse.Namespace) -> int:
     from liqheat_nautilus.sweep.runner import default_out_dir
     from liqheat_nautilus.validation import output_dir
 
-    try:
-        grid = load_grid(args.grid)
+    try:  # option values that need no file: a usage error (exit 2, as argparse's and the other commands')
         if args.sort_by is not None and args.sort_by not in STAT_FIELDS:
             raise ValueError(f"--sort-by: {args.sort_by!r} is not a statistic; valid: {', '.join(STAT_FIELDS)}")
         if args.workers is not None and args.workers < 1:
@@ -84,6 +83,11 @@ def _run(args: argparse.Namespace) -> int:
             raise ValueError(f"--top must be >= 1, got {args.top}")
         if args.retries is not None and args.retries < 0:
             raise ValueError(f"--retries must be >= 0, got {args.retries}")
+    except ValueError as exc:
+        print(f"sweep failed: {exc}", file=sys.stderr)
+        return 2
+    try:
+        grid = load_grid(args.grid)
         out = output_dir(args.out or default_out_dir(grid), "--out")
         if args.dry_run:
             return _dry_run(expand(grid, args.grid), out)

@@ -25,10 +25,13 @@ def test_plot_map_and_heatmap_write_self_contained_html(okx_catalog, tmp_path, c
 
 
 def test_plot_reports_bad_input(okx_catalog, tmp_path, capsys):
-    assert main(["plot", "map", "--catalog", str(okx_catalog), "--at", "yesterday-ish", "--out", str(tmp_path)]) == 1
+    # bad option values are usage errors (exit 2, as argparse's); a missing catalog is a failure (exit 1)
+    assert main(["plot", "map", "--catalog", str(okx_catalog), "--at", "yesterday-ish", "--out", str(tmp_path)]) == 2
     assert "not a time" in capsys.readouterr().err
-    assert main(["plot", "map", "--catalog", str(okx_catalog), "--formats", "svg", "--out", str(tmp_path)]) == 1
+    assert main(["plot", "map", "--catalog", str(okx_catalog), "--formats", "svg", "--out", str(tmp_path)]) == 2
     assert "--formats" in capsys.readouterr().err
+    assert main(["plot", "map", "--catalog", str(okx_catalog), "--model", "isolated", "--out", str(tmp_path)]) == 2
+    assert "--model must be one of" in capsys.readouterr().err
     assert main(["plot", "heatmap", "--catalog", str(tmp_path / "missing"), "--out", str(tmp_path)]) == 1
     assert "catalog not found" in capsys.readouterr().err
     assert main(["plot", "map", "--catalog", str(okx_catalog), "--at", "2020-01-01", "--out", str(tmp_path)]) == 1

@@ -130,7 +130,7 @@ def test_cli_bad_grid_exits_1_without_traceback(tmp_path, capsys):
     assert main(["sweep", "--grid", str(tmp_path / "missing.toml")]) == 1
     assert "grid file not found" in capsys.readouterr().err
     good = write(tmp_path, f'name = "g"\nbase = "{BASE}"\n', "good.toml")
-    assert main(["sweep", "--grid", str(good), "--sort-by", "pnl"]) == 1
+    assert main(["sweep", "--grid", str(good), "--sort-by", "pnl"]) == 2  # a bad option value: a usage error
     assert "valid: total_return_pct" in capsys.readouterr().err
 
 
