@@ -318,7 +318,7 @@ class LiquidationMapActor(MapFeedMixin, MapPublishingMixin):
             else:
                 self._feed(data)
         elif isinstance(data, LiquidationEvent) and data.instrument_id == self.config.instrument_id:
-            if data.ts_event > self._held_oi_ts and self._held_oi:
+            if data.ts_event > self._held_oi_ts:
                 self._release_open_interest()
             self.handle_liquidation(data)
 
@@ -387,7 +387,7 @@ class LiquidationMapActor(MapFeedMixin, MapPublishingMixin):
         """
         if self._bar_fast:  # the hot path: one engine call, three comparisons
             ts_ns = bar.ts_event
-            if ts_ns > self._held_oi_ts and self._held_oi:
+            if ts_ns > self._held_oi_ts:
                 self._release_open_interest()
             self._update_bar(bar.high.as_double(), bar.low.as_double(), bar.close.as_double(), bar.volume.as_double(),
                              ts_ns)
@@ -405,7 +405,7 @@ class LiquidationMapActor(MapFeedMixin, MapPublishingMixin):
         if ts_ns <= self._fed_ts.get(key, -1):  # the last bar of the warm-up's history, again from the stream
             return
         self._fed_ts[key] = ts_ns
-        if ts_ns > self._held_oi_ts and self._held_oi:
+        if ts_ns > self._held_oi_ts:
             self._release_open_interest()
         # LiquidationMap.handle_bar inlined
         liq_map.engine.update_bar(bar.high.as_double(), bar.low.as_double(), bar.close.as_double(),

@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 
 _FEED_ORDER = {Bar: 0, FundingRate: 1, LongShortRatio: 2, TakerVolume: 3, OpenInterest: 4}
 """At equal times a bar is fed first, then funding, ratio, taker volume, open interest (as the replay driver)."""
+_NOTHING_HELD = 2**63 - 1
+"""``_held_oi_ts`` when no reading is held: later than any time (UNIX ns), so no input releases anything."""
 
 
 class MapFeedMixin(Actor):
@@ -55,7 +57,7 @@ class MapFeedMixin(Actor):
         self._warmup_pending: set[Any] = set()
         self._fed_ts: dict[tuple, int] = {}  # newest ts_event fed per (kind, instrument): older history is dropped
         self._held_oi: list[OpenInterest] = []  # readings of one time, applied once a later input arrives
-        self._held_oi_ts = -1
+        self._held_oi_ts = _NOTHING_HELD  # their time: an input later than it releases them (one comparison)
         # with trade ticks the registered indicator sees every tick before the actor could release a reading
         self._hold_oi = not self.config.subscribe_trade_ticks
 
@@ -67,7 +69,7 @@ class MapFeedMixin(Actor):
         self._warmup_pending.clear()
         self._fed_ts.clear()
         self._held_oi.clear()
-        self._held_oi_ts = -1
+        self._held_oi_ts = _NOTHING_HELD
 
     def _request_warmup(self) -> None:
         """Request ``warmup_lookback_secs`` of bars (and open interest/funding) and hold data back meanwhile."""
@@ -158,7 +160,7 @@ class MapFeedMixin(Actor):
         if ts < last or (kind is Bar and ts == last):
             return
         self._fed_ts[key] = ts
-        if ts > self._held_oi_ts and self._held_oi:
+        if ts > self._held_oi_ts:
             self._release_open_interest()
         if kind is Bar:
             liq_map.handle_bar(item)
@@ -177,6 +179,6 @@ class MapFeedMixin(Actor):
 
     def _release_open_interest(self) -> None:
         """Apply the held open-interest readings (in arrival order): an input of a later time arrived, or the end."""
-        held, self._held_oi = self._held_oi, []
+        held, self._held_oi, self._held_oi_ts = self._held_oi, [], _NOTHING_HELD
         for reading in held:
             self.handle_open_interest(reading)

@@ -192,11 +192,11 @@ def check_catalog(spec: BacktestFile) -> int:
     if settlement not in currencies:
         raise ValueError(f"[venue] starting_balances {list(spec.venue.starting_balances)} hold no "
                          f"{settlement.code}, the settlement currency of {iid}")
-    instrument = instruments[iid]
-    if instrument.margin_init > 0 and spec.venue.default_leverage > 1 / float(instrument.margin_init):
+    margin_init = float(instruments[iid].margin_init)
+    if margin_init > 0 and spec.venue.default_leverage > 1 / margin_init:
         raise ValueError(f"[venue] default_leverage {spec.venue.default_leverage:g} is above {iid}'s maximum "
-                         f"{1 / float(instrument.margin_init):g} (1 / its margin_init {instrument.margin_init}); "
-                         f"give 1 to {1 / float(instrument.margin_init):g}")
+                         f"{1 / margin_init:g} (1 / its margin_init {instruments[iid].margin_init}); "
+                         f"give 1 to {1 / margin_init:g}")
     intervals = catalog.get_intervals(Bar, spec.bar_type)
     if not intervals:
         bar_types = sorted(p.rstrip("/").rsplit("/", 1)[-1]

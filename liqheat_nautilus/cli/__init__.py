@@ -18,6 +18,35 @@ COMMAND_MODULES: list[str] = [
 """Modules that each define ``register(subparsers)`` adding one subcommand whose handler is ``args.func``."""
 
 
+EXIT_INTERRUPTED = 130
+"""Exit status after Ctrl-C or SIGTERM (128 + SIGINT, as shells report it); every command uses it."""
+
+
+def interrupted_by_user(exc: BaseException) -> bool:
+    """
+    Return whether an exception is Ctrl-C, also when a compiled kernel wrapped it.
+
+    A ``KeyboardInterrupt`` raised while numba dispatches a kernel reaches Python as a ``SystemError`` ("returned a
+    result with an exception set") whose cause chain holds the ``KeyboardInterrupt``.
+
+    Parameters
+    ----------
+    exc : BaseException
+
+    Returns
+    -------
+    bool
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, KeyboardInterrupt):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
 def build_parser() -> argparse.ArgumentParser:
     """
     Return the argument parser with every registered subcommand.
@@ -57,9 +86,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return int(args.func(args) or 0)
-    except KeyboardInterrupt:
+    except BaseException as exc:  # Ctrl-C, also inside a compiled kernel (a SystemError wrapping it)
+        if not interrupted_by_user(exc):
+            raise
         print("interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:  # the reader of our output went away (`liqheat catalog info | head`)
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())  # Python's final flush of stdout would fail again

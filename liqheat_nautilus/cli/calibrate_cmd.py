@@ -8,12 +8,11 @@ import os
 import sys
 from pathlib import Path
 
+from liqheat_nautilus.cli import EXIT_INTERRUPTED, interrupted_by_user
 from liqheat_nautilus.cli.evaluate_cmd import (
-    EXIT_INTERRUPTED,
     SHIPPED_PROFILE,
     add_data_arguments,
     executor_from_args,
-    interrupted_by_user,
     load_data,
     parse_params,
 )

@@ -13,13 +13,11 @@ from pathlib import Path
 
 from liqheat_nautilus.adapters.binance.loaders import KINDS, KLINE_INTERVALS
 from liqheat_nautilus.adapters.okx.loaders import ingest_okx_sample
+from liqheat_nautilus.cli import EXIT_INTERRUPTED
 from liqheat_nautilus.paths import default_catalog_dir, sample_dir
 from liqheat_nautilus.persistence.errors import IngestError
 from liqheat_nautilus.persistence.transaction import COMMITTED_FLAG, CommitIncompleteError
 from liqheat_nautilus.persistence.writer import IngestSummary
-
-EXIT_INTERRUPTED = 130
-"""Exit code after Ctrl-C or SIGTERM (128 + SIGINT, as shells report it)."""
 
 
 def register(subparsers) -> None:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from liqheat_nautilus.cli import EXIT_INTERRUPTED, interrupted_by_user
 from liqheat_nautilus.evaluation.catalog_input import read_catalog
 from liqheat_nautilus.evaluation.checks import MAX_HOURS, all_models, all_profiles, utc_ns
 from liqheat_nautilus.evaluation.coinglass import default_dataset_dir, read_coinglass_dir
@@ -302,35 +303,6 @@ def _is_shipped(args: argparse.Namespace) -> bool:
     """Whether the arguments select the shipped Coinglass set (no other dataset, no CSV files, no catalog)."""
     csv_given = any(getattr(args, k) is not None for k in ("bars", "open_interest", "liquidations", "funding"))
     return args.dataset in (None, "coinglass") and not csv_given and args.catalog is None
-
-
-EXIT_INTERRUPTED = 130
-"""Exit status after Ctrl-C (as ``liqheat``'s entry point and a shell give it)."""
-
-
-def interrupted_by_user(exc: BaseException) -> bool:
-    """
-    Return whether an exception is Ctrl-C, also when a compiled kernel wrapped it.
-
-    A ``KeyboardInterrupt`` raised while numba dispatches a kernel reaches Python as a ``SystemError`` ("returned a
-    result with an exception set") whose cause chain holds the ``KeyboardInterrupt``.
-
-    Parameters
-    ----------
-    exc : BaseException
-
-    Returns
-    -------
-    bool
-    """
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        if isinstance(current, KeyboardInterrupt):
-            return True
-        seen.add(id(current))
-        current = current.__cause__ or current.__context__
-    return False
 
 
 def executor_from_args(args: argparse.Namespace) -> "Executor":

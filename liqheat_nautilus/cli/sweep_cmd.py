@@ -4,7 +4,7 @@ import argparse
 import sys
 from pathlib import Path
 
-EXIT_INTERRUPTED = 130
+from liqheat_nautilus.cli import EXIT_INTERRUPTED
 
 
 def register(subparsers) -> None:
