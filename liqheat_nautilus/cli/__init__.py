@@ -86,15 +86,15 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return int(args.func(args) or 0)
+    except BrokenPipeError:  # the reader of our output went away (`liqheat catalog info | head`)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # Python's final flush of stdout would fail again
+        return 141
     except BaseException as exc:  # Ctrl-C, also inside a compiled kernel (a SystemError wrapping it)
         if not interrupted_by_user(exc):
             raise
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except BrokenPipeError:  # the reader of our output went away (`liqheat catalog info | head`)
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())  # Python's final flush of stdout would fail again
-        return 141
 
 
 if __name__ == "__main__":
