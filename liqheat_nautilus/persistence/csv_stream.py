@@ -248,8 +248,9 @@ def iter_batches(path: str | Path, layout: CsvLayout,
         ran_away = False
         try:
             # through a buffered Arrow stream, Arrow copies what read() returns into its own memory: handed the
-            # bytes objects themselves, it frees them later on its threads, which needs the GIL (see _release)
-            reader = pacsv.open_csv(pa.input_stream(fh, buffer_size=block_bytes), read_options=read_options,
+            # bytes objects themselves, it frees them later on its threads, which needs the GIL (see _release). A
+            # 1 MiB buffer: as fast as the unbuffered read (an 8 MiB one cost ~13 % more CPU in page faults)
+            reader = pacsv.open_csv(pa.input_stream(fh, buffer_size=_STREAM_BUFFER_BYTES), read_options=read_options,
                                     convert_options=convert_options)
             fh = None
             for table in reader:
@@ -273,6 +274,9 @@ def _ran_away(guard: weakref.ref) -> bool:
     fh = guard()
     return fh is not None and fh.ran_away
 
+
+_STREAM_BUFFER_BYTES = 1 << 20
+"""Buffer of the Arrow stream over the newline guard (bytes)."""
 
 _RELEASE_WAIT_S = 5.0
 """The longest :func:`_release` waits for Arrow's read-ahead thread to let go of the stream (seconds)."""
