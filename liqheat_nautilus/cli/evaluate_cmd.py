@@ -366,6 +366,8 @@ def _run(args: argparse.Namespace) -> int:
 
     try:
         dataset_of(args)
+        if args.bootstrap < 0:  # named as the option (check_settings names the setting, n_boot)
+            raise ValueError(f"--bootstrap must be >= 0, was {args.bootstrap}")
         check_settings(settings_from_args(args))
     except ValueError as exc:
         print(f"evaluate failed: {exc}", file=sys.stderr)

@@ -84,6 +84,30 @@ def _catalog(args: argparse.Namespace) -> Path:
     return path
 
 
+def check_map_options(args: argparse.Namespace) -> None:
+    """
+    Refuse a map option given with ``--backtest-file`` (whose actor sets the map): a usage error.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed ``plot map`` / ``plot heatmap`` arguments.
+
+    Raises
+    ------
+    ValueError
+        Naming the map options (``--model``, ``--leverage-profile``, ``--mmr``, ``--bin-bps``, ``--n-bins``,
+        ``--profile-file``) given with ``--backtest-file``.
+    """
+    if args.backtest_file is None:
+        return
+    given = [f"--{name.replace('_', '-')}" for name in MAP_OPTION_DEFAULTS if getattr(args, name) is not None]
+    given += ["--profile-file"] if args.profile_file is not None else []
+    if given:
+        raise ValueError(f"{', '.join(given)} cannot be given with --backtest-file: the file's LiquidationMapActor "
+                         "sets the map (edit its [actors.config] or the map_profile it names)")
+
+
 def map_source(args: argparse.Namespace) -> "LiquidationMapActorConfig | None":
     """
     Settle where the chart's map parameters come from: ``--backtest-file``'s map actor, or the options.
@@ -108,16 +132,14 @@ def map_source(args: argparse.Namespace) -> "LiquidationMapActorConfig | None":
     FileNotFoundError
         If the backtest file does not exist.
     ValueError
-        If a map option (``--model``, ``--leverage-profile``, ``--mmr``, ``--bin-bps``, ``--n-bins``,
-        ``--profile-file``) is given with ``--backtest-file``; the file does not load (naming it and the field), has
-        no liquidation-map actor or several, reads an fsspec URL catalog, or its actor sums open interest over
-        ``oi_instrument_ids`` or builds the map from trade ticks (a chart replays the instrument's own bars and open
-        interest).
+        If a map option is given with ``--backtest-file`` (:func:`check_map_options`); the file does not load
+        (naming it and the field), has no liquidation-map actor or several, reads an fsspec URL catalog, or its
+        actor sums open interest over ``oi_instrument_ids`` or builds the map from trade ticks (a chart replays the
+        instrument's own bars and open interest).
     """
     from liqheat_nautilus.backtest.config import is_url, load_backtest_file
 
-    given = [f"--{name.replace('_', '-')}" for name in MAP_OPTION_DEFAULTS if getattr(args, name) is not None]
-    given += ["--profile-file"] if args.profile_file is not None else []
+    check_map_options(args)
     args.window = ReplayWindow()
     if args.backtest_file is None:
         for name, value in MAP_OPTION_DEFAULTS.items():
@@ -126,9 +148,6 @@ def map_source(args: argparse.Namespace) -> "LiquidationMapActorConfig | None":
         args.bar_spec = args.bar_spec or "1-MINUTE-LAST"
         args.snapshot_minutes = 60 if args.snapshot_minutes is None else args.snapshot_minutes
         return None
-    if given:
-        raise ValueError(f"{', '.join(given)} cannot be given with --backtest-file: the file's LiquidationMapActor "
-                         "sets the map (edit its [actors.config] or the map_profile it names)")
     spec = load_backtest_file(args.backtest_file)
     if args.catalog is not None:
         spec = spec.with_catalog(args.catalog)
@@ -433,6 +452,7 @@ def _run(args: argparse.Namespace) -> int:
         if not formats or set(formats) - {"html", "png"}:
             raise ValueError(f"--formats must list html and/or png, was {args.formats!r}")
         at_ns = parse_time(args.at)
+        check_map_options(args)
     except ValueError as exc:
         print(f"plot failed: {exc}", file=sys.stderr)
         return 2

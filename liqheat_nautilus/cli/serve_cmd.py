@@ -7,6 +7,9 @@ from pathlib import Path
 #: uvicorn's log level names (``uvicorn.config.LOG_LEVELS``; not imported here to keep ``liqheat --help`` fast).
 UVICORN_LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 
+LIVE_HISTORY = 5000
+"""Map updates kept per instrument by ``serve --live`` unless ``--live-history`` says otherwise."""
+
 
 def register(subparsers) -> None:
     """Add ``serve`` to the ``liqheat`` subparsers (an ``argparse._SubParsersAction``)."""
@@ -34,8 +37,9 @@ def register(subparsers) -> None:
                         help="map profile file (liqheat calibrate's TOML [map] fields), offered as a profile named "
                              "after the file; repeatable")
     parser.add_argument("--trader-id", default=None, help="--live: only this trader's streams (default: all)")
-    parser.add_argument("--live-history", type=int, default=5000, metavar="N",
-                        help="--live: map updates kept per instrument (default 5000; memory is bounded by it)")
+    parser.add_argument("--live-history", type=int, default=None, metavar="N",
+                        help=f"--live: map updates kept per instrument (default {LIVE_HISTORY}; memory is bounded "
+                             "by it)")
     parser.add_argument("--cors-origin", action="append", default=[], metavar="URL",
                         help="allow this browser origin (CORS, GET only); repeatable; default: CORS off")
     parser.add_argument("--refresh-secs", type=float, default=60.0,
@@ -77,9 +81,9 @@ def check_options(args: argparse.Namespace) -> tuple[str | None, list[str]]:
     ------
     ValueError
         Naming the option: ``--port`` outside 1..65535, ``--refresh-secs`` < 0 or NaN, ``--snapshot-minutes`` < 1,
-        ``--live-history`` < 10, a ``--live`` URL that is not ``redis://``/``rediss://`` or carries a password, a
-        ``--cors-origin`` that is not an origin, or a ``--host`` other than loopback without a token in the
-        environment.
+        ``--live-history`` < 10, ``--live-history`` or ``--trader-id`` without ``--live``, a ``--live`` URL that is
+        not ``redis://``/``rediss://`` or carries a password, a ``--cors-origin`` that is not an origin, or a
+        ``--host`` other than loopback without a token in the environment.
     """
     from liqheat_nautilus.serve.security import cors_origins, token_for
 
@@ -92,9 +96,14 @@ def check_options(args: argparse.Namespace) -> tuple[str | None, list[str]]:
     if args.live:
         from liqheat_nautilus.serve.live import check_redis_url
 
-        if args.live_history < 10:
+        if args.live_history is not None and args.live_history < 10:
             raise ValueError(f"--live-history must be >= 10, was {args.live_history}")
         check_redis_url(args.live)
+    else:
+        live_only = [option for option, value in (("--live-history", args.live_history),
+                                                  ("--trader-id", args.trader_id)) if value is not None]
+        if live_only:
+            raise ValueError(f"{' and '.join(live_only)} apply only with --live (they would be ignored)")
     token = token_for(args.host)
     return token, cors_origins(args.cors_origin)
 
@@ -123,7 +132,8 @@ def build_source(args: argparse.Namespace):
     if args.live:
         from liqheat_nautilus.serve.live import LiveSource
 
-        return LiveSource(args.live, trader_id=args.trader_id, max_frames=args.live_history)
+        return LiveSource(args.live, trader_id=args.trader_id,
+                          max_frames=LIVE_HISTORY if args.live_history is None else args.live_history)
     from liqheat_nautilus.serve.maps import MapStore, load_profile_file
     from liqheat_nautilus.serve.sources import CatalogSource
 

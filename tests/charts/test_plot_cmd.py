@@ -132,7 +132,8 @@ def test_backtest_file_errors_name_the_clash_or_the_file(okx_catalog, tmp_path, 
 
     hunt = str(config_dir() / "liquidation_hunt.toml")
     out = tmp_path / "out"
-    assert main(["plot", "map", "--backtest-file", hunt, "--mmr", "0.004", "--n-bins", "500", "--out", str(out)]) == 1
+    # an option clash: a usage error (exit 2; it exited 1)
+    assert main(["plot", "map", "--backtest-file", hunt, "--mmr", "0.004", "--n-bins", "500", "--out", str(out)]) == 2
     assert "--mmr, --n-bins cannot be given with --backtest-file" in capsys.readouterr().err
     assert main(["plot", "map", "--backtest-file", str(tmp_path / "nope.toml"), "--out", str(out)]) == 1
     assert "backtest config not found" in capsys.readouterr().err

@@ -235,6 +235,7 @@ def test_a_later_coinglass_folder_gets_no_repeated_holdout(tmp_path):
     (["--touch-hours", "24", "0"], "touch_hours (hours, > 0): [0.0]"),
     (["--bias-hours", "nan"], "bias_hours (hours, > 0): [nan]"),
     (["--top-k", "0"], "top_k (>= 1): [0]"),
+    (["--bootstrap", "-1"], "--bootstrap must be >= 0, was -1"),  # named the setting n_boot
     (["--holdout-start", "notadate"], "holdout_start must be a UTC date or time"),
     (["--param", "leverage_mean=abc"], "leverage_mean='abc' (expected a number)"),
 ])
