@@ -1,6 +1,7 @@
 """``LiquidationMapActor``: feeds a :class:`LiquidationMap` from the message bus and publishes its signals."""
 
 import dataclasses
+import math
 from collections import deque
 from typing import Any
 
@@ -13,6 +14,7 @@ from liqheat_nautilus.actor_feed import MapFeedMixin
 from liqheat_nautilus.actor_publishing import MapPublishingMixin
 from liqheat_nautilus.core.anchor import seed_is_short
 from liqheat_nautilus.core.kernels import warm_up
+from liqheat_nautilus.core.leverage import leverage_weights as tier_weights
 from liqheat_nautilus.core.open_interest_book import OpenInterestBook
 from liqheat_nautilus.core.params import MapParams
 from liqheat_nautilus.core.profile import load_profile
@@ -151,10 +153,50 @@ class LiquidationMapActorConfig(ActorConfig, frozen=True):
     publish_bins: bool = False
 
     def __post_init__(self) -> None:
-        """Validate the map parameters when the config is built (a bad value fails here, not mid-run)."""
+        """
+        Validate the config when it is built (a bad value fails here, not mid-run or silently).
+
+        Raises
+        ------
+        TypeError
+            If ``instrument_id`` / ``bar_type`` are not an ``InstrumentId`` / ``BarType`` (e.g. strings: build
+            them with ``InstrumentId.from_str`` / ``BarType.from_str``).
+        ValueError
+            Naming the field: ``bar_type`` of another instrument than ``instrument_id``, a negative interval,
+            age, lookback or match percentage, a non-positive ``warmup_timeout_secs`` or
+            ``max_liquidation_events``, an ``oi_instrument_ids`` entry that is not an instrument id, an unknown
+            ``long_short_ratio_kind``, or an invalid map parameter (see :meth:`map_params`).
+        """
+        for name, cls in (("instrument_id", InstrumentId), ("bar_type", BarType)):
+            value = getattr(self, name)
+            if not isinstance(value, cls):
+                raise TypeError(f"LiquidationMapActorConfig.{name} must be of type {cls.__name__}, got "
+                                f"{type(value).__name__} {value!r} (use {cls.__name__}.from_str({str(value)!r}))")
+        if self.bar_type.instrument_id != self.instrument_id:
+            raise ValueError(f"LiquidationMapActorConfig.bar_type {self.bar_type} is of instrument "
+                             f"{self.bar_type.instrument_id}, not instrument_id {self.instrument_id}: the map needs "
+                             "the prices of the instrument whose open interest it places")
+        for name in ("publish_interval_secs", "oi_max_age_secs", "warmup_lookback_secs", "liquidation_match_pct"):
+            if not getattr(self, name) >= 0:
+                raise ValueError(f"LiquidationMapActorConfig.{name} must be >= 0, got {getattr(self, name)}")
+        for name in ("warmup_timeout_secs", "max_liquidation_events"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"LiquidationMapActorConfig.{name} must be > 0, got {getattr(self, name)}")
+        for oi_id in self.oi_instrument_ids or ():
+            if not isinstance(oi_id, InstrumentId):
+                try:
+                    InstrumentId.from_str(oi_id)
+                except (TypeError, ValueError) as exc:
+                    raise ValueError(f"LiquidationMapActorConfig.oi_instrument_ids: {oi_id!r} is not an instrument "
+                                     f"id such as 'BTCUSDT-PERP.BINANCE' ({exc})") from None
         if self.long_short_ratio_kind not in RATIO_KINDS:
             raise ValueError(f"long_short_ratio_kind {self.long_short_ratio_kind!r} is not one of {list(RATIO_KINDS)}")
-        self.map_params()
+        params = self.map_params()
+        if not isinstance(params.leverage_profile, str):  # the engine checks the weights only when the map is built
+            try:
+                tier_weights(params.leverage_profile, params.leverage_points())
+            except ValueError as exc:
+                raise ValueError(f"LiquidationMapActorConfig.leverage_weights: {exc}") from None
 
     def map_params(self, inverse: bool = False) -> MapParams:
         """
@@ -172,15 +214,18 @@ class LiquidationMapActorConfig(ActorConfig, frozen=True):
         Raises
         ------
         ValueError
-            If a parameter is out of range (the message names it), the profile file cannot be read, or
+            If a parameter is out of range (the message names it), ``leverage_weights`` is not a {tier: weight}
+            mapping, the profile file cannot be read, or
             ``entry_mode = "trades"`` with a ``top_n``/``portion`` selection is configured without
             ``subscribe_trade_ticks`` (the map would never open a position).
         """
-        profile = (
-            {float(k): float(v) for k, v in self.leverage_weights.items()}
-            if self.leverage_weights
-            else self.leverage_profile
-        )
+        profile: Any = self.leverage_profile
+        if self.leverage_weights:
+            try:
+                profile = {float(k): float(v) for k, v in self.leverage_weights.items()}
+            except (TypeError, ValueError):
+                raise ValueError(f"LiquidationMapActorConfig.leverage_weights must map leverage tiers to weights, e.g. {{'10': 0.5, '25': 0.5}}, "
+                                 f"got {self.leverage_weights!r}") from None
         fields: dict[str, Any] = {
             "leverage_profile": profile, "model": self.model, "mmr": self.mmr, "bin_bps": self.bin_bps,
             "bin_size": self.bin_size, "n_bins": self.n_bins, "half_life_hours": self.half_life_hours,
@@ -265,10 +310,23 @@ class LiquidationMapActor(MapFeedMixin, MapPublishingMixin):
         self.confirmed_clusters: dict[int, float] = {}
 
     def on_start(self) -> None:
-        """Build the map and subscribe to bars, trades (optional), open interest and funding."""
+        """
+        Build the map and subscribe to bars, trades (optional), open interest and funding.
+
+        Raises
+        ------
+        ValueError
+            If ``config.instrument_id`` is not in the cache (the map needs its contract: linear or inverse,
+            multiplier); the message lists the instruments the cache holds.
+        """
         instrument = self.cache.instrument(self.config.instrument_id)
-        inverse = bool(instrument.is_inverse) if instrument is not None else False
-        multiplier = float(instrument.multiplier) if instrument is not None else 1.0
+        if instrument is None:
+            held = sorted(i.value for i in self.cache.instrument_ids()) or ["none"]
+            raise ValueError(f"{type(self).__name__}: instrument_id {self.config.instrument_id} is not in the cache "
+                             f"(instruments: {', '.join(held)}); add the instrument to the engine or node, or fix "
+                             "LiquidationMapActorConfig.instrument_id")
+        inverse = bool(instrument.is_inverse)
+        multiplier = float(instrument.multiplier)
         self.map = LiquidationMap(self.config.map_params(inverse=inverse), contract_multiplier=multiplier)
         warm_up()  # compile/load the engine's kernels now rather than on the first open-interest update
         self._update_bar = self.map.engine.update_bar
@@ -290,9 +348,42 @@ class LiquidationMapActor(MapFeedMixin, MapPublishingMixin):
             self._request_warmup()
 
     def on_stop(self) -> None:
-        """Apply an open-interest reading still held back (no input of a later time arrived before the stop)."""
+        """
+        Apply an open-interest reading still held back; warn when the map never had what it needs to publish.
+
+        The warning (:meth:`missing_inputs`) names what never arrived, so a run with no signal is not silent.
+        """
         if self._held_oi and self.map is not None:
             self._release_open_interest()
+        missing = self.missing_inputs()
+        if missing:
+            self.log.warning(f"no liquidation map was published: {'; '.join(missing)}")
+
+    def missing_inputs(self) -> list[str]:
+        """
+        Return what the map has not received of what it needs before its first publication.
+
+        The map publishes once it has bars of ``config.bar_type`` and an open-interest reading of every
+        instrument of ``config.oi_instrument_ids`` (default: ``config.instrument_id``).
+
+        Returns
+        -------
+        list[str]
+            One sentence per missing input naming the config field (empty once the map is initialized, or
+            before ``on_start``).
+        """
+        liq_map = self.map
+        if liq_map is None or liq_map.initialized:
+            return []
+        missing = []
+        if not liq_map.has_inputs:
+            missing.append(f"no bar of bar_type {self.config.bar_type} arrived (is it in the data, with this bar "
+                           "specification and aggregation source?)")
+        absent = sorted(i.value for i in self._oi_instruments if math.isnan(self.oi_book.latest(i.venue.value)))
+        if absent:
+            missing.append(f"no OpenInterest of {', '.join(absent)} arrived (custom data needs a client_id and "
+                           "this instrument_id)")
+        return missing
 
     def on_reset(self) -> None:
         """Reset the map (``engine.reset()`` does not reset indicators) and the counters."""
