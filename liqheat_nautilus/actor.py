@@ -224,8 +224,8 @@ class LiquidationMapActorConfig(ActorConfig, frozen=True):
             try:
                 profile = {float(k): float(v) for k, v in self.leverage_weights.items()}
             except (TypeError, ValueError):
-                raise ValueError(f"LiquidationMapActorConfig.leverage_weights must map leverage tiers to weights, e.g. {{'10': 0.5, '25': 0.5}}, "
-                                 f"got {self.leverage_weights!r}") from None
+                raise ValueError("LiquidationMapActorConfig.leverage_weights must map leverage tiers to weights, "
+                                 f"e.g. {{'10': 0.5, '25': 0.5}}, got {self.leverage_weights!r}") from None
         fields: dict[str, Any] = {
             "leverage_profile": profile, "model": self.model, "mmr": self.mmr, "bin_bps": self.bin_bps,
             "bin_size": self.bin_size, "n_bins": self.n_bins, "half_life_hours": self.half_life_hours,
