@@ -327,7 +327,8 @@ class LiquidationMapActor(MapFeedMixin, MapPublishingMixin):
                              "LiquidationMapActorConfig.instrument_id")
         inverse = bool(instrument.is_inverse)
         multiplier = float(instrument.multiplier)
-        self.map = LiquidationMap(self.config.map_params(inverse=inverse), contract_multiplier=multiplier)
+        self.map = LiquidationMap(self.config.map_params(inverse=inverse), contract_multiplier=multiplier,
+                                  instrument_id=self.config.instrument_id)
         warm_up()  # compile/load the engine's kernels now rather than on the first open-interest update
         self._update_bar = self.map.engine.update_bar
         # fed from on_bar / on_historical_data rather than registered: one dispatch per bar instead of two
