@@ -101,15 +101,29 @@ class BracketStrategy(Strategy):
 
     Raises
     ------
+    TypeError
+        If ``instrument_id`` / ``bar_type`` are not an ``InstrumentId`` / ``BarType`` (e.g. strings).
     ValueError
-        If ``max_positions < 1`` or ``emulation_trigger`` is not a ``TriggerType`` name.
+        If ``bar_type`` is of another instrument than ``instrument_id``, ``max_positions < 1``,
+        ``time_stop_minutes < 0`` or ``emulation_trigger`` is not a ``TriggerType`` name.
     """
 
     def __init__(self, config: BracketStrategyConfig) -> None:
         super().__init__(config)
         name = type(config).__name__
+        for field, cls in (("instrument_id", InstrumentId), ("bar_type", BarType)):
+            value = getattr(config, field)
+            if not isinstance(value, cls):
+                raise TypeError(f"{name}.{field} must be of type {cls.__name__}, got {type(value).__name__} "
+                                f"{value!r} (use {cls.__name__}.from_str({str(value)!r}))")
+        if config.bar_type.instrument_id != config.instrument_id:
+            raise ValueError(f"{name}.bar_type {config.bar_type} is of instrument {config.bar_type.instrument_id}, "
+                             f"not instrument_id {config.instrument_id}: the strategy would trade one instrument "
+                             "on the prices of another")
         if config.max_positions < 1:
             raise ValueError(f"{name}.max_positions must be >= 1, got {config.max_positions}")
+        if not config.time_stop_minutes >= 0:
+            raise ValueError(f"{name}.time_stop_minutes must be >= 0 (0 = off), got {config.time_stop_minutes}")
         # trigger_type_from_str aborts the process on a bad name: check it first
         self._emulation_trigger = trigger_type_from_str(
             enum_name(config.emulation_trigger, TriggerType, f"{name}.emulation_trigger", exact=True))
