@@ -86,12 +86,13 @@ class LiquidationMapActorConfig(ActorConfig, frozen=True):
         ``{"entry_mode": "vwap", "close_mode": "newest_first", "cluster_max_gap": 2}``); lists become tuples.
         Applied last (over the profile).
     oi_instrument_ids : list[str], optional
-        Instruments whose open interest is summed to scale the map (one per venue, e.g.
-        ``["BTCUSDT.BINANCE", "BTCUSDT.BYBIT", "BTC-USDT-SWAP.OKX"]``), keyed by their ``OpenInterest.venue``;
-        the map updates only once every venue has reported. ``None``: the instrument's own open interest.
+        Instruments whose open interest is summed to scale the map (e.g.
+        ``["BTCUSDT-PERP.BINANCE", "BTCUSD-PERP.BINANCE", "BTCUSDT-LINEAR.BYBIT", "BTC-USDT-SWAP.OKX"]``), keyed by
+        ``OpenInterest.instrument_id`` (its ``venue`` field is not used); the map updates only once every instrument
+        has reported. ``None``: the instrument's own open interest.
     oi_max_age_secs : int, default 0
-        A venue's open interest older than this (seconds, relative to the newest report) is stale and holds the
-        map's open-interest updates back until it reports again (0 = never stale).
+        An instrument's open interest older than this (seconds, relative to the newest report) is stale and holds
+        the map's open-interest updates back until it reports again (0 = never stale).
     warmup_lookback_secs : int, default 0
         On start, request this much history (seconds before now) so the map is seeded from it before the first
         signal (0 = no warm-up; 1,209,600 = the seed's 14-day lookback). Bars of ``bar_type`` come from the
@@ -300,8 +301,9 @@ class LiquidationMapActor(MapFeedMixin, MapPublishingMixin):
         self._update_bar: Any = None  # the engine's update_bar once the map exists
         oi_ids = config.oi_instrument_ids or [config.instrument_id.value]
         self._oi_instruments = {InstrumentId.from_str(i) if isinstance(i, str) else i for i in oi_ids}
+        # keyed by instrument: two instruments of one venue (USD-M and COIN-M on BINANCE) are two readings to sum
         self.oi_book = OpenInterestBook(
-            venues=tuple(sorted({i.venue.value for i in self._oi_instruments})),
+            venues=tuple(sorted(i.value for i in self._oi_instruments)),
             max_age_ns=int(config.oi_max_age_secs) * NS_PER_SECOND,
         )
         self.liquidation_events: deque[LiquidationEvent] = deque(maxlen=max(int(config.max_liquidation_events), 1))
@@ -380,7 +382,7 @@ class LiquidationMapActor(MapFeedMixin, MapPublishingMixin):
         if not liq_map.has_inputs:
             missing.append(f"no bar of bar_type {self.config.bar_type} arrived (is it in the data, with this bar "
                            "specification and aggregation source?)")
-        absent = sorted(i.value for i in self._oi_instruments if math.isnan(self.oi_book.latest(i.venue.value)))
+        absent = sorted(i.value for i in self._oi_instruments if math.isnan(self.oi_book.latest(i.value)))
         if absent:
             missing.append(f"no OpenInterest of {', '.join(absent)} arrived (custom data needs a client_id and "
                            "this instrument_id)")
@@ -416,14 +418,14 @@ class LiquidationMapActor(MapFeedMixin, MapPublishingMixin):
 
     def handle_open_interest(self, oi: OpenInterest) -> None:
         """
-        Record a venue's open interest and, once every configured venue has reported, feed their sum to the map.
+        Record an instrument's open interest and, once every configured one has reported, feed their sum to the map.
 
         Parameters
         ----------
         oi : OpenInterest
             An observation of one of ``config.oi_instrument_ids`` (or the instrument itself).
         """
-        self.oi_book.update(oi.instrument_id.venue.value, oi.open_interest_usd, oi.ts_event, oi.open_interest_base)
+        self.oi_book.update(oi.instrument_id.value, oi.open_interest_usd, oi.ts_event, oi.open_interest_base)
         if self.oi_book.ready:
             liq_map = self._require_map()
             engine = liq_map.engine
