@@ -82,3 +82,14 @@ def test_inverse_contract_funding_is_rate_times_coin_notional(side, rate, expect
         assert change == pytest.approx(expected_btc, abs=1e-12)
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize(("ids", "message"), [
+    # a string was iterated character by character: "Error parsing `InstrumentId` from 'S'"
+    ("SOL-USDT-SWAP.OKX", r"instrument_ids must be a list of instrument ids, got the string 'SOL-USDT-SWAP.OKX'"),
+    (["BTCUSDT"], r"FundingModuleConfig.instrument_ids: 'BTCUSDT' is not an instrument id"),
+])
+def test_a_bad_instrument_ids_value_names_the_field(ids, message):
+    with pytest.raises(ValueError, match=message):
+        FundingModuleConfig(instrument_ids=ids)
+    assert FundingModuleConfig(instrument_ids=["SOL-USDT-SWAP.OKX"]).instrument_ids == ["SOL-USDT-SWAP.OKX"]
