@@ -5,6 +5,7 @@ import math
 from collections import deque
 from typing import Any
 
+from msgspec.structs import force_setattr
 from nautilus_trader.common.config import ActorConfig
 from nautilus_trader.core.data import Data
 from nautilus_trader.model.data import Bar, BarType, CustomData, DataType, TradeTick
@@ -39,9 +40,9 @@ class LiquidationMapActorConfig(ActorConfig, frozen=True):
     Parameters
     ----------
     instrument_id : InstrumentId
-        The perpetual instrument.
+        The perpetual instrument (a string such as ``"BTCUSDT-PERP.BINANCE"`` is parsed).
     bar_type : BarType
-        Bars feeding the map (1-minute recommended).
+        Bars of that instrument feeding the map (1-minute recommended; a string is parsed).
     subscribe_trade_ticks : bool, default False
         Also sweep levels with trade prices.
     publish_interval_secs : int, default 3600
@@ -160,19 +161,26 @@ class LiquidationMapActorConfig(ActorConfig, frozen=True):
         Raises
         ------
         TypeError
-            If ``instrument_id`` / ``bar_type`` are not an ``InstrumentId`` / ``BarType`` (e.g. strings: build
-            them with ``InstrumentId.from_str`` / ``BarType.from_str``).
+            If ``instrument_id`` / ``bar_type`` are neither an ``InstrumentId`` / ``BarType`` nor a string (a
+            string is parsed with ``InstrumentId.from_str`` / ``BarType.from_str``).
         ValueError
-            Naming the field: ``bar_type`` of another instrument than ``instrument_id``, a negative interval,
+            Naming the field: an ``instrument_id`` / ``bar_type`` string that does not parse, ``bar_type`` of
+            another instrument than ``instrument_id``, a negative interval,
             age, lookback or match percentage, a non-positive ``warmup_timeout_secs`` or
             ``max_liquidation_events``, an ``oi_instrument_ids`` entry that is not an instrument id, an unknown
             ``long_short_ratio_kind``, or an invalid map parameter (see :meth:`map_params`).
         """
         for name, cls in (("instrument_id", InstrumentId), ("bar_type", BarType)):
             value = getattr(self, name)
-            if not isinstance(value, cls):
-                raise TypeError(f"LiquidationMapActorConfig.{name} must be of type {cls.__name__}, got "
-                                f"{type(value).__name__} {value!r} (use {cls.__name__}.from_str({str(value)!r}))")
+            if isinstance(value, str):  # e.g. "BTCUSDT-PERP.BINANCE": parsed as Nautilus' configs do from files
+                try:
+                    force_setattr(self, name, cls.from_str(value))
+                except ValueError as exc:
+                    raise ValueError(f"LiquidationMapActorConfig.{name}: {value!r} does not parse as {cls.__name__} "
+                                     f"({exc})") from None
+            elif not isinstance(value, cls):
+                raise TypeError(f"LiquidationMapActorConfig.{name} must be of type {cls.__name__} or str, got "
+                                f"{type(value).__name__} {value!r}")
         if self.bar_type.instrument_id != self.instrument_id:
             raise ValueError(f"LiquidationMapActorConfig.bar_type {self.bar_type} is of instrument "
                              f"{self.bar_type.instrument_id}, not instrument_id {self.instrument_id}: the map needs "

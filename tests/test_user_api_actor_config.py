@@ -22,9 +22,10 @@ def _config(**kwargs) -> LiquidationMapActorConfig:
 
 
 @pytest.mark.parametrize(("fields", "message"), [
-    # strings where Nautilus ids are expected: was "AttributeError: 'str' object has no attribute 'value'"
-    ({"instrument_id": "BTCUSDT-PERP.BINANCE"}, r"instrument_id must be of type InstrumentId.*InstrumentId.from_str"),
-    ({"bar_type": "BTCUSDT-PERP.BINANCE-1-MINUTE-LAST-EXTERNAL"}, r"bar_type must be of type BarType"),
+    # strings that are not ids, or not strings: was "AttributeError: '...' object has no attribute 'value'"
+    ({"instrument_id": "BTCUSDT"}, r"Config.instrument_id: 'BTCUSDT' does not parse as InstrumentId"),
+    ({"bar_type": "BTCUSDT-PERP.BINANCE-1-MINUTE"}, r"Config.bar_type: .* does not parse as BarType"),
+    ({"instrument_id": 42}, r"instrument_id must be of type InstrumentId or str, got int 42"),
     # the prices of another instrument under this instrument's open interest: was accepted (a wrong map)
     ({"bar_type": BarType.from_str("ETHUSDT-PERP.BINANCE-1-MINUTE-LAST-EXTERNAL")},
      r"bar_type ETHUSDT-PERP.BINANCE-1-MINUTE-LAST-EXTERNAL is of instrument ETHUSDT-PERP.BINANCE, not "
@@ -48,6 +49,14 @@ def _config(**kwargs) -> LiquidationMapActorConfig:
 def test_a_bad_config_value_fails_at_construction_naming_the_field(fields, message):
     with pytest.raises((TypeError, ValueError), match=message):
         _config(**fields)
+
+
+def test_ids_given_as_strings_are_parsed():
+    # was accepted as str, then "AttributeError: 'str' object has no attribute 'value'" when the actor was built
+    config = LiquidationMapActorConfig(instrument_id="BTCUSDT-PERP.BINANCE",
+                                       bar_type="BTCUSDT-PERP.BINANCE-1-MINUTE-LAST-EXTERNAL")
+    assert (config.instrument_id, config.bar_type) == (BTC, BAR_TYPE)
+    assert LiquidationMapActor(config).config.instrument_id == BTC
 
 
 def test_good_values_are_still_accepted():

@@ -20,8 +20,9 @@ def _build(strategy_cls, config_cls, **fields):
 
 
 @pytest.mark.parametrize(("pair", "fields", "message"), [
-    # was accepted, then failed with a Cython type error inside the node's start
-    (HUNT, {"instrument_id": "SOL-USDT-SWAP.OKX"}, r"LiquidationHuntConfig.instrument_id must be of type InstrumentId"),
+    # a string that is not an id, or not a string: was accepted, then failed inside the node's start
+    (HUNT, {"instrument_id": "SOLUSDT"}, r"HuntConfig.instrument_id: 'SOLUSDT' does not parse as InstrumentId"),
+    (HUNT, {"instrument_id": 7}, r"LiquidationHuntConfig.instrument_id must be of type InstrumentId or str"),
     # was accepted: one instrument traded on another's prices
     (HUNT, {"bar_type": BarType.from_str("BTCUSDT-PERP.BINANCE-1-MINUTE-LAST-EXTERNAL")},
      r"bar_type BTCUSDT-PERP.BINANCE-1-MINUTE-LAST-EXTERNAL is of instrument BTCUSDT-PERP.BINANCE"),
@@ -52,3 +53,9 @@ def test_a_bad_strategy_config_value_is_refused_naming_the_field(pair, fields, m
 def test_the_defaults_and_edge_values_are_accepted(pair):
     _build(*pair)
     _build(*pair, min_strength=0.0, stop_buffer_pct=0.0, time_stop_minutes=0)
+
+
+def test_ids_given_as_strings_are_parsed():
+    # was accepted as str, then failed with a Cython type error inside the node's start
+    strategy = _build(*HUNT, instrument_id="SOL-USDT-SWAP.OKX", bar_type="SOL-USDT-SWAP.OKX-1-MINUTE-LAST-EXTERNAL")
+    assert (strategy.config.instrument_id, strategy.config.bar_type) == (IID, BAR_TYPE)
