@@ -47,7 +47,8 @@ class LiquidationMapActorConfig(ActorConfig, frozen=True):
         Also sweep levels with trade prices.
     publish_interval_secs : int, default 3600
         Publish clusters and a snapshot on the first bar at or after each interval (seconds), and on the first bar
-        after an open-interest update that changed the clusters (see :class:`LiquidationMapActor`).
+        after an open-interest update that changed the clusters (see :class:`LiquidationMapActor`); >= 0, 0 = on
+        every bar once the map is initialized.
     model : str, default "binance_standard"
         Liquidation-price model (see :class:`~liqheat_nautilus.core.params.MapParams`).
     leverage_profile : str, default "neutral"
