@@ -1,9 +1,11 @@
 """``LiquidationMapActor``: feeds a :class:`LiquidationMap` from the message bus and publishes its signals."""
 
 import dataclasses
+import math
 from collections import deque
 from typing import Any
 
+from msgspec.structs import force_setattr
 from nautilus_trader.common.config import ActorConfig
 from nautilus_trader.core.data import Data
 from nautilus_trader.model.data import Bar, BarType, CustomData, DataType, TradeTick
@@ -13,6 +15,7 @@ from liqheat_nautilus.actor_feed import MapFeedMixin
 from liqheat_nautilus.actor_publishing import MapPublishingMixin
 from liqheat_nautilus.core.anchor import seed_is_short
 from liqheat_nautilus.core.kernels import warm_up
+from liqheat_nautilus.core.leverage import leverage_weights as tier_weights
 from liqheat_nautilus.core.open_interest_book import OpenInterestBook
 from liqheat_nautilus.core.params import MapParams
 from liqheat_nautilus.core.profile import load_profile
@@ -37,14 +40,15 @@ class LiquidationMapActorConfig(ActorConfig, frozen=True):
     Parameters
     ----------
     instrument_id : InstrumentId
-        The perpetual instrument.
+        The perpetual instrument (a string such as ``"BTCUSDT-PERP.BINANCE"`` is parsed).
     bar_type : BarType
-        Bars feeding the map (1-minute recommended).
+        Bars of that instrument feeding the map (1-minute recommended; a string is parsed).
     subscribe_trade_ticks : bool, default False
         Also sweep levels with trade prices.
     publish_interval_secs : int, default 3600
         Publish clusters and a snapshot on the first bar at or after each interval (seconds), and on the first bar
-        after an open-interest update that changed the clusters (see :class:`LiquidationMapActor`).
+        after an open-interest update that changed the clusters (see :class:`LiquidationMapActor`); >= 0, 0 = on
+        every bar once the map is initialized.
     model : str, default "binance_standard"
         Liquidation-price model (see :class:`~liqheat_nautilus.core.params.MapParams`).
     leverage_profile : str, default "neutral"
@@ -84,12 +88,13 @@ class LiquidationMapActorConfig(ActorConfig, frozen=True):
         ``{"entry_mode": "vwap", "close_mode": "newest_first", "cluster_max_gap": 2}``); lists become tuples.
         Applied last (over the profile).
     oi_instrument_ids : list[str], optional
-        Instruments whose open interest is summed to scale the map (one per venue, e.g.
-        ``["BTCUSDT.BINANCE", "BTCUSDT.BYBIT", "BTC-USDT-SWAP.OKX"]``), keyed by their ``OpenInterest.venue``;
-        the map updates only once every venue has reported. ``None``: the instrument's own open interest.
+        Instruments whose open interest is summed to scale the map (e.g.
+        ``["BTCUSDT-PERP.BINANCE", "BTCUSD-PERP.BINANCE", "BTCUSDT-LINEAR.BYBIT", "BTC-USDT-SWAP.OKX"]``), keyed by
+        ``OpenInterest.instrument_id`` (its ``venue`` field is not used); the map updates only once every instrument
+        has reported. ``None``: the instrument's own open interest.
     oi_max_age_secs : int, default 0
-        A venue's open interest older than this (seconds, relative to the newest report) is stale and holds the
-        map's open-interest updates back until it reports again (0 = never stale).
+        An instrument's open interest older than this (seconds, relative to the newest report) is stale and holds
+        the map's open-interest updates back until it reports again (0 = never stale).
     warmup_lookback_secs : int, default 0
         On start, request this much history (seconds before now) so the map is seeded from it before the first
         signal (0 = no warm-up; 1,209,600 = the seed's 14-day lookback). Bars of ``bar_type`` come from the
@@ -151,10 +156,57 @@ class LiquidationMapActorConfig(ActorConfig, frozen=True):
     publish_bins: bool = False
 
     def __post_init__(self) -> None:
-        """Validate the map parameters when the config is built (a bad value fails here, not mid-run)."""
+        """
+        Validate the config when it is built (a bad value fails here, not mid-run or silently).
+
+        Raises
+        ------
+        TypeError
+            If ``instrument_id`` / ``bar_type`` are neither an ``InstrumentId`` / ``BarType`` nor a string (a
+            string is parsed with ``InstrumentId.from_str`` / ``BarType.from_str``).
+        ValueError
+            Naming the field: an ``instrument_id`` / ``bar_type`` string that does not parse, ``bar_type`` of
+            another instrument than ``instrument_id``, a negative interval,
+            age, lookback or match percentage, a non-positive ``warmup_timeout_secs`` or
+            ``max_liquidation_events``, an ``oi_instrument_ids`` entry that is not an instrument id, an unknown
+            ``long_short_ratio_kind``, or an invalid map parameter (see :meth:`map_params`).
+        """
+        for name, cls in (("instrument_id", InstrumentId), ("bar_type", BarType)):
+            value = getattr(self, name)
+            if isinstance(value, str):  # e.g. "BTCUSDT-PERP.BINANCE": parsed as Nautilus' configs do from files
+                try:
+                    force_setattr(self, name, cls.from_str(value))
+                except ValueError as exc:
+                    raise ValueError(f"LiquidationMapActorConfig.{name}: {value!r} does not parse as {cls.__name__} "
+                                     f"({exc})") from None
+            elif not isinstance(value, cls):
+                raise TypeError(f"LiquidationMapActorConfig.{name} must be of type {cls.__name__} or str, got "
+                                f"{type(value).__name__} {value!r}")
+        if self.bar_type.instrument_id != self.instrument_id:
+            raise ValueError(f"LiquidationMapActorConfig.bar_type {self.bar_type} is of instrument "
+                             f"{self.bar_type.instrument_id}, not instrument_id {self.instrument_id}: the map needs "
+                             "the prices of the instrument whose open interest it places")
+        for name in ("publish_interval_secs", "oi_max_age_secs", "warmup_lookback_secs", "liquidation_match_pct"):
+            if not getattr(self, name) >= 0:
+                raise ValueError(f"LiquidationMapActorConfig.{name} must be >= 0, got {getattr(self, name)}")
+        for name in ("warmup_timeout_secs", "max_liquidation_events"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"LiquidationMapActorConfig.{name} must be > 0, got {getattr(self, name)}")
+        for oi_id in self.oi_instrument_ids or ():
+            if not isinstance(oi_id, InstrumentId):
+                try:
+                    InstrumentId.from_str(oi_id)
+                except (TypeError, ValueError) as exc:
+                    raise ValueError(f"LiquidationMapActorConfig.oi_instrument_ids: {oi_id!r} is not an instrument "
+                                     f"id such as 'BTCUSDT-PERP.BINANCE' ({exc})") from None
         if self.long_short_ratio_kind not in RATIO_KINDS:
             raise ValueError(f"long_short_ratio_kind {self.long_short_ratio_kind!r} is not one of {list(RATIO_KINDS)}")
-        self.map_params()
+        params = self.map_params()
+        if not isinstance(params.leverage_profile, str):  # the engine checks the weights only when the map is built
+            try:
+                tier_weights(params.leverage_profile, params.leverage_points())
+            except ValueError as exc:
+                raise ValueError(f"LiquidationMapActorConfig.leverage_weights: {exc}") from None
 
     def map_params(self, inverse: bool = False) -> MapParams:
         """
@@ -172,15 +224,18 @@ class LiquidationMapActorConfig(ActorConfig, frozen=True):
         Raises
         ------
         ValueError
-            If a parameter is out of range (the message names it), the profile file cannot be read, or
+            If a parameter is out of range (the message names it), ``leverage_weights`` is not a {tier: weight}
+            mapping, the profile file cannot be read, or
             ``entry_mode = "trades"`` with a ``top_n``/``portion`` selection is configured without
             ``subscribe_trade_ticks`` (the map would never open a position).
         """
-        profile = (
-            {float(k): float(v) for k, v in self.leverage_weights.items()}
-            if self.leverage_weights
-            else self.leverage_profile
-        )
+        profile: Any = self.leverage_profile
+        if self.leverage_weights:
+            try:
+                profile = {float(k): float(v) for k, v in self.leverage_weights.items()}
+            except (TypeError, ValueError):
+                raise ValueError("LiquidationMapActorConfig.leverage_weights must map leverage tiers to weights, "
+                                 f"e.g. {{'10': 0.5, '25': 0.5}}, got {self.leverage_weights!r}") from None
         fields: dict[str, Any] = {
             "leverage_profile": profile, "model": self.model, "mmr": self.mmr, "bin_bps": self.bin_bps,
             "bin_size": self.bin_size, "n_bins": self.n_bins, "half_life_hours": self.half_life_hours,
@@ -255,8 +310,9 @@ class LiquidationMapActor(MapFeedMixin, MapPublishingMixin):
         self._update_bar: Any = None  # the engine's update_bar once the map exists
         oi_ids = config.oi_instrument_ids or [config.instrument_id.value]
         self._oi_instruments = {InstrumentId.from_str(i) if isinstance(i, str) else i for i in oi_ids}
+        # keyed by instrument: two instruments of one venue (USD-M and COIN-M on BINANCE) are two readings to sum
         self.oi_book = OpenInterestBook(
-            venues=tuple(sorted({i.venue.value for i in self._oi_instruments})),
+            venues=tuple(sorted(i.value for i in self._oi_instruments)),
             max_age_ns=int(config.oi_max_age_secs) * NS_PER_SECOND,
         )
         self.liquidation_events: deque[LiquidationEvent] = deque(maxlen=max(int(config.max_liquidation_events), 1))
@@ -265,11 +321,25 @@ class LiquidationMapActor(MapFeedMixin, MapPublishingMixin):
         self.confirmed_clusters: dict[int, float] = {}
 
     def on_start(self) -> None:
-        """Build the map and subscribe to bars, trades (optional), open interest and funding."""
+        """
+        Build the map and subscribe to bars, trades (optional), open interest and funding.
+
+        Raises
+        ------
+        ValueError
+            If ``config.instrument_id`` is not in the cache (the map needs its contract: linear or inverse,
+            multiplier); the message lists the instruments the cache holds.
+        """
         instrument = self.cache.instrument(self.config.instrument_id)
-        inverse = bool(instrument.is_inverse) if instrument is not None else False
-        multiplier = float(instrument.multiplier) if instrument is not None else 1.0
-        self.map = LiquidationMap(self.config.map_params(inverse=inverse), contract_multiplier=multiplier)
+        if instrument is None:
+            held = sorted(i.value for i in self.cache.instrument_ids()) or ["none"]
+            raise ValueError(f"{type(self).__name__}: instrument_id {self.config.instrument_id} is not in the cache "
+                             f"(instruments: {', '.join(held)}); add the instrument to the engine or node, or fix "
+                             "LiquidationMapActorConfig.instrument_id")
+        inverse = bool(instrument.is_inverse)
+        multiplier = float(instrument.multiplier)
+        self.map = LiquidationMap(self.config.map_params(inverse=inverse), contract_multiplier=multiplier,
+                                  instrument_id=self.config.instrument_id)
         warm_up()  # compile/load the engine's kernels now rather than on the first open-interest update
         self._update_bar = self.map.engine.update_bar
         # fed from on_bar / on_historical_data rather than registered: one dispatch per bar instead of two
@@ -290,9 +360,42 @@ class LiquidationMapActor(MapFeedMixin, MapPublishingMixin):
             self._request_warmup()
 
     def on_stop(self) -> None:
-        """Apply an open-interest reading still held back (no input of a later time arrived before the stop)."""
+        """
+        Apply an open-interest reading still held back; warn when the map never had what it needs to publish.
+
+        The warning (:meth:`missing_inputs`) names what never arrived, so a run with no signal is not silent.
+        """
         if self._held_oi and self.map is not None:
             self._release_open_interest()
+        missing = self.missing_inputs()
+        if missing:
+            self.log.warning(f"no liquidation map was published: {'; '.join(missing)}")
+
+    def missing_inputs(self) -> list[str]:
+        """
+        Return what the map has not received of what it needs before its first publication.
+
+        The map publishes once it has bars of ``config.bar_type`` and an open-interest reading of every
+        instrument of ``config.oi_instrument_ids`` (default: ``config.instrument_id``).
+
+        Returns
+        -------
+        list[str]
+            One sentence per missing input naming the config field (empty once the map is initialized, or
+            before ``on_start``).
+        """
+        liq_map = self.map
+        if liq_map is None or liq_map.initialized:
+            return []
+        missing = []
+        if not liq_map.has_inputs:
+            missing.append(f"no bar of bar_type {self.config.bar_type} arrived (is it in the data, with this bar "
+                           "specification and aggregation source?)")
+        absent = sorted(i.value for i in self._oi_instruments if math.isnan(self.oi_book.latest(i.value)))
+        if absent:
+            missing.append(f"no OpenInterest of {', '.join(absent)} arrived (custom data needs a client_id and "
+                           "this instrument_id)")
+        return missing
 
     def on_reset(self) -> None:
         """Reset the map (``engine.reset()`` does not reset indicators) and the counters."""
@@ -324,14 +427,14 @@ class LiquidationMapActor(MapFeedMixin, MapPublishingMixin):
 
     def handle_open_interest(self, oi: OpenInterest) -> None:
         """
-        Record a venue's open interest and, once every configured venue has reported, feed their sum to the map.
+        Record an instrument's open interest and, once every configured one has reported, feed their sum to the map.
 
         Parameters
         ----------
         oi : OpenInterest
             An observation of one of ``config.oi_instrument_ids`` (or the instrument itself).
         """
-        self.oi_book.update(oi.instrument_id.venue.value, oi.open_interest_usd, oi.ts_event, oi.open_interest_base)
+        self.oi_book.update(oi.instrument_id.value, oi.open_interest_usd, oi.ts_event, oi.open_interest_base)
         if self.oi_book.ready:
             liq_map = self._require_map()
             engine = liq_map.engine

@@ -10,6 +10,7 @@ from nautilus_trader.core.correctness import PyCondition
 from nautilus_trader.indicators import Indicator
 from nautilus_trader.model.data import Bar, TradeTick
 from nautilus_trader.model.enums import AggressorSide
+from nautilus_trader.model.identifiers import InstrumentId
 
 from liqheat_nautilus.core.clusters import ClusterInfo
 from liqheat_nautilus.core.engine import LiquidationMapEngine
@@ -36,6 +37,16 @@ class LiquidationMap(Indicator):
     contract_multiplier : float, default 1.0
         The instrument's multiplier, to turn trade sizes into base units: base units per contract for linear
         contracts, USD per contract for inverse ones (``params.inverse``; e.g. 100 for Binance BTCUSD_PERP).
+    instrument_id : InstrumentId, optional
+        The instrument the map is of. ``None``: the instrument of the first Nautilus object handed to a
+        ``handle_*`` method. A ``handle_*`` call with data of another instrument raises ``ValueError`` (one map
+        per instrument: filter your ``on_data`` on ``data.instrument_id``); the ``update_*_raw`` methods take
+        numbers and are not checked.
+
+    Attributes
+    ----------
+    instrument_id : InstrumentId or None
+        The map's instrument (given, or adopted from the first ``handle_*`` call; ``None`` before it).
 
     Raises
     ------
@@ -48,16 +59,28 @@ class LiquidationMap(Indicator):
     >>> liq_map = LiquidationMap(MapParams(model="isolated_mmr", leverage_profile="neutral"))
     """
 
-    def __init__(self, params: MapParams | None = None, contract_multiplier: float = 1.0) -> None:
+    def __init__(self, params: MapParams | None = None, contract_multiplier: float = 1.0,
+                 instrument_id: InstrumentId | None = None) -> None:
         params = params or MapParams()
         PyCondition.type(params, MapParams, "params")
         PyCondition.positive(contract_multiplier, "contract_multiplier")
+        PyCondition.type_or_none(instrument_id, InstrumentId, "instrument_id")
         self.contract_multiplier = float(contract_multiplier)
+        self._configured_instrument = instrument_id
+        self.instrument_id: InstrumentId | None = instrument_id
         super().__init__(params=[params.model, params.leverage_profile, params.bin_bps or params.bin_size])
         self.engine = LiquidationMapEngine(params)
         self.clusters: list[ClusterInfo] = []
 
     # -- Nautilus handlers (unpack only) -----------------------------------------------------------------
+
+    def _check_instrument(self, instrument_id: InstrumentId, what: str) -> None:
+        """Adopt the first instrument seen; raise ``ValueError`` for data of another one (see the class)."""
+        if self.instrument_id is None:
+            self.instrument_id = instrument_id
+        elif instrument_id != self.instrument_id:
+            raise ValueError(f"LiquidationMap of {self.instrument_id} was handed {what} of {instrument_id}: one map "
+                             "per instrument (filter the data on its instrument_id before handle_*)")
 
     def handle_bar(self, bar: Bar) -> None:
         """
@@ -67,8 +90,16 @@ class LiquidationMap(Indicator):
         ----------
         bar : Bar
             The bar (``ts_event`` = bar close).
+
+        Raises
+        ------
+        ValueError
+            If it is of another instrument than the map's (:attr:`instrument_id`).
         """
         PyCondition.not_none(bar, "bar")
+        instrument_id = bar.bar_type.instrument_id
+        if self.instrument_id is None or instrument_id != self.instrument_id:
+            self._check_instrument(instrument_id, "a bar")
         self.update_raw(bar.high.as_double(), bar.low.as_double(), bar.close.as_double(),
                         bar.volume.as_double(), bar.ts_event)
 
@@ -82,8 +113,15 @@ class LiquidationMap(Indicator):
         ----------
         tick : TradeTick
             The trade (size in the instrument's size unit).
+
+        Raises
+        ------
+        ValueError
+            If it is of another instrument than the map's (:attr:`instrument_id`).
         """
         PyCondition.not_none(tick, "tick")
+        if self.instrument_id is None or tick.instrument_id != self.instrument_id:
+            self._check_instrument(tick.instrument_id, "a trade tick")
         price = tick.price.as_double()
         size = tick.size.as_double() * self.contract_multiplier
         base = size / price if self.engine.params.inverse else size
@@ -97,8 +135,14 @@ class LiquidationMap(Indicator):
         ----------
         oi : OpenInterest
             The observation (``open_interest_usd``; ``open_interest_base`` when finite).
+
+        Raises
+        ------
+        ValueError
+            If it is of another instrument than the map's (:attr:`instrument_id`).
         """
         PyCondition.not_none(oi, "oi")
+        self._check_instrument(oi.instrument_id, "OpenInterest")
         self.update_open_interest_raw(oi.open_interest_usd, oi.ts_event, oi.open_interest_base)
 
     def handle_long_short_ratio(self, ratio: LongShortRatio) -> None:
@@ -109,8 +153,14 @@ class LiquidationMap(Indicator):
         ----------
         ratio : LongShortRatio
             The ratio (longs ÷ shorts).
+
+        Raises
+        ------
+        ValueError
+            If it is of another instrument than the map's (:attr:`instrument_id`).
         """
         PyCondition.not_none(ratio, "ratio")
+        self._check_instrument(ratio.instrument_id, "a LongShortRatio")
         self.engine.update_long_short_ratio(ratio.ratio, ratio.ts_event)
 
     def handle_taker_volume(self, volume: TakerVolume) -> None:
@@ -121,8 +171,14 @@ class LiquidationMap(Indicator):
         ----------
         volume : TakerVolume
             Taker buy and sell volume (USD).
+
+        Raises
+        ------
+        ValueError
+            If it is of another instrument than the map's (:attr:`instrument_id`).
         """
         PyCondition.not_none(volume, "volume")
+        self._check_instrument(volume.instrument_id, "TakerVolume")
         self.engine.update_taker_volume(volume.buy_usd, volume.sell_usd, volume.ts_event)
 
     def handle_funding_rate(self, funding: FundingRate) -> None:
@@ -138,8 +194,14 @@ class LiquidationMap(Indicator):
         ----------
         funding : FundingRate
             The funding rate (fraction per interval).
+
+        Raises
+        ------
+        ValueError
+            If it is of another instrument than the map's (:attr:`instrument_id`).
         """
         PyCondition.not_none(funding, "funding")
+        self._check_instrument(funding.instrument_id, "a FundingRate")
         interval_ns = funding.interval_hours * NS_PER_HOUR
         settled = funding.next_funding_ns == 0 or funding.next_funding_ns - funding.ts_event >= interval_ns - 1e9
         self.update_funding_raw(funding.rate, funding.ts_event, settled)
@@ -265,3 +327,4 @@ class LiquidationMap(Indicator):
     def _reset(self) -> None:
         self.engine.reset()
         self.clusters = []
+        self.instrument_id = self._configured_instrument

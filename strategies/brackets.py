@@ -20,6 +20,7 @@ import json
 import math
 from decimal import Decimal
 
+from msgspec.structs import force_setattr
 from nautilus_trader.config import StrategyConfig
 from nautilus_trader.model.data import BarType
 from nautilus_trader.model.enums import (
@@ -58,9 +59,9 @@ class BracketStrategyConfig(StrategyConfig, frozen=True):
     Parameters
     ----------
     instrument_id : InstrumentId
-        The instrument traded.
+        The instrument traded (a string is parsed).
     bar_type : BarType
-        Bars giving the current price (and driving time stops).
+        Bars of that instrument giving the current price (and driving time stops; a string is parsed).
     max_positions : int, default 1
         Open positions plus pending entries allowed at once for the instrument (> 1 needs a ``HEDGING`` venue).
     time_stop_minutes : int, default 0
@@ -85,6 +86,24 @@ class BracketStrategyConfig(StrategyConfig, frozen=True):
     flatten_on_stop: bool = True
     log_signals: bool = True
 
+    def __post_init__(self) -> None:
+        """
+        Parse ``instrument_id`` / ``bar_type`` given as strings (as Nautilus does when it reads a config file).
+
+        Raises
+        ------
+        ValueError
+            If such a string does not parse (the message names the field).
+        """
+        for name, cls in (("instrument_id", InstrumentId), ("bar_type", BarType)):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                try:
+                    force_setattr(self, name, cls.from_str(value))
+                except ValueError as exc:
+                    raise ValueError(f"{type(self).__name__}.{name}: {value!r} does not parse as {cls.__name__} "
+                                     f"({exc})") from None
+
 
 class BracketStrategy(Strategy):
     """
@@ -101,15 +120,29 @@ class BracketStrategy(Strategy):
 
     Raises
     ------
+    TypeError
+        If ``instrument_id`` / ``bar_type`` are not an ``InstrumentId`` / ``BarType`` (e.g. a number).
     ValueError
-        If ``max_positions < 1`` or ``emulation_trigger`` is not a ``TriggerType`` name.
+        If ``bar_type`` is of another instrument than ``instrument_id``, ``max_positions < 1``,
+        ``time_stop_minutes < 0`` or ``emulation_trigger`` is not a ``TriggerType`` name.
     """
 
     def __init__(self, config: BracketStrategyConfig) -> None:
         super().__init__(config)
         name = type(config).__name__
+        for field, cls in (("instrument_id", InstrumentId), ("bar_type", BarType)):
+            value = getattr(config, field)
+            if not isinstance(value, cls):
+                raise TypeError(f"{name}.{field} must be of type {cls.__name__} or str, got "
+                                f"{type(value).__name__} {value!r}")
+        if config.bar_type.instrument_id != config.instrument_id:
+            raise ValueError(f"{name}.bar_type {config.bar_type} is of instrument {config.bar_type.instrument_id}, "
+                             f"not instrument_id {config.instrument_id}: the strategy would trade one instrument "
+                             "on the prices of another")
         if config.max_positions < 1:
             raise ValueError(f"{name}.max_positions must be >= 1, got {config.max_positions}")
+        if not config.time_stop_minutes >= 0:
+            raise ValueError(f"{name}.time_stop_minutes must be >= 0 (0 = off), got {config.time_stop_minutes}")
         # trigger_type_from_str aborts the process on a bad name: check it first
         self._emulation_trigger = trigger_type_from_str(
             enum_name(config.emulation_trigger, TriggerType, f"{name}.emulation_trigger", exact=True))

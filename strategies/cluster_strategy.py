@@ -67,6 +67,25 @@ def pct_away(price: float, level: float) -> float:
     return (level / price - 1.0) * 100.0
 
 
+_FIELD_RANGES = {
+    "stop_buffer_pct": (lambda v: v >= 0, ">= 0"),
+    "default_stop_pct": (lambda v: v > 0, "> 0"),
+    "max_stop_pct": (lambda v: v > 0, "> 0"),
+    "min_risk_reward": (lambda v: v >= 0, ">= 0"),
+    "min_strength": (lambda v: 0 <= v <= 1, "in [0, 1] (a cluster's strength is its notional / the largest's)"),
+    "min_notional_usd": (lambda v: v >= 0, ">= 0"),
+    "min_distance_pct": (lambda v: v >= 0, ">= 0"),
+    "max_distance_pct": (lambda v: v > 0, "> 0"),
+    "entry_zone_pct": (lambda v: v > 0, "> 0"),
+    "fallback_reward_risk": (lambda v: v > 0, "> 0"),
+    "max_chase_pct": (lambda v: v >= 0, ">= 0"),
+    "trailing_stop_bps": (lambda v: v >= 0, ">= 0 (0 = fixed stop)"),
+    "take_profit_pct": (lambda v: v > 0, "> 0"),
+}
+"""Valid ranges of the strategies' numeric config fields, checked for the fields a config has
+(:meth:`ClusterStrategy.__init__`): a value out of range would never trade, or fail mid-run."""
+
+
 class ClusterStrategyConfig(BracketStrategyConfig, frozen=True):
     """
     Settings shared by every liquidation-map strategy: risk sizing and stop placement.
@@ -119,10 +138,14 @@ class ClusterStrategy(BracketStrategy):
 
     Raises
     ------
+    TypeError
+        If ``instrument_id`` / ``bar_type`` are not Nautilus ids (see :class:`~strategies.brackets.BracketStrategy`).
     ValueError
         If ``max_positions < 1``, ``risk_per_trade`` is outside (0, 1) without a ``trade_size``, ``trade_size`` is
-        not positive, ``max_leverage`` is negative, the emulation trigger is unknown, or the OI sizer config is
-        inconsistent.
+        not positive, ``max_leverage`` is negative, the emulation trigger is unknown, the OI sizer config is
+        inconsistent, ``bar_type`` is of another instrument, or a field of the config is outside its range
+        (:data:`_FIELD_RANGES`: e.g. ``min_strength`` outside [0, 1], ``default_stop_pct <= 0``,
+        ``min_distance_pct >= max_distance_pct``); the message names the field.
     """
 
     def __init__(self, config: ClusterStrategyConfig) -> None:
@@ -136,6 +159,14 @@ class ClusterStrategy(BracketStrategy):
         if not config.max_leverage >= 0:
             raise ValueError(f"{type(config).__name__}.max_leverage must be >= 0 (0 = no cap), "
                              f"got {config.max_leverage}")
+        for field, (valid, text) in _FIELD_RANGES.items():
+            value = getattr(config, field, None)
+            if value is not None and not valid(value):
+                raise ValueError(f"{type(config).__name__}.{field} must be {text}, got {value}")
+        low, high = getattr(config, "min_distance_pct", None), getattr(config, "max_distance_pct", None)
+        if low is not None and high is not None and not low < high:
+            raise ValueError(f"{type(config).__name__}.min_distance_pct ({low}) must be below max_distance_pct "
+                             f"({high}): no cluster could qualify")
         self.instrument = None
         self.book = ClusterBook()
         self.sizer = OISizer(config.oi_sizer) if config.oi_sizer is not None else None

@@ -30,11 +30,16 @@ class LiquidationCluster(Data):
     liquidation_count : int
         Estimated number of positions: ``notional_usd`` / the configured average position notional.
     strength : float
-        ``notional_usd`` relative to the largest cluster of the same map update, in [0, 1].
+        ``notional_usd`` relative to the largest live cluster of the same map update (either side), in [0, 1];
+        ``0.0`` in a ``CLEARED`` report.
     distance_pct : float
-        Signed distance from the current price to ``price_level`` in percent (negative below price).
+        Signed distance from the current price to ``price_level`` in percent of the price (negative below price).
+        In a ``CLEARED`` report it is the distance when the zone was last detected (``last_seen``), as are its
+        range, notional and counts: compute the distance to the current price from ``price_level``.
     status : str
-        ``"ACTIVE"`` (untouched), ``"PARTIAL"`` (price entered the zone), ``"CLEARED"`` (price passed through it).
+        ``"ACTIVE"`` (untouched), ``"PARTIAL"`` (price entered the zone), ``"CLEARED"`` (price passed through it;
+        reported once, in the first update after it cleared, then gone). ``side`` and ``status`` are ``str``
+        enums (``Side``, ``ClusterStatus`` of :mod:`liqheat_nautilus.core.enums`): compare them with strings.
     first_seen, last_seen : int
         UNIX times (nanoseconds) the zone was first and last detected.
     ts_event, ts_init : int

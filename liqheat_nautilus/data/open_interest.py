@@ -15,8 +15,8 @@ class OpenInterest(Data):
     instrument_id : InstrumentId
         The instrument the open interest belongs to.
     venue : str
-        The venue that reported it (e.g. ``"OKX"``, ``"BINANCE"``), so that open interest can be summed
-        across venues.
+        The venue that reported it (e.g. ``"OKX"``, ``"BINANCE"``); informational: ``LiquidationMapActor`` sums
+        open interest per ``instrument_id`` (its ``oi_instrument_ids``), not per ``venue``.
     open_interest_usd : float
         Open interest as USD (quote) notional, as reported by the venue.
     open_interest_contracts : float

@@ -53,6 +53,27 @@ class FundingModuleConfig(SimulationModuleConfig, frozen=True):
 
     instrument_ids: list[str] | None = None
 
+    def __post_init__(self) -> None:
+        """
+        Check ``instrument_ids`` when the config is built.
+
+        Raises
+        ------
+        ValueError
+            If ``instrument_ids`` is not a list of instrument ids (e.g. one string, or ``"BTCUSDT"`` without venue).
+        """
+        if self.instrument_ids is None:
+            return
+        if isinstance(self.instrument_ids, str):
+            raise ValueError(f"FundingModuleConfig.instrument_ids must be a list of instrument ids, got the string "
+                             f"{self.instrument_ids!r} (use [{self.instrument_ids!r}])")
+        for value in self.instrument_ids:
+            try:
+                InstrumentId.from_str(str(value))
+            except ValueError as exc:
+                raise ValueError(f"FundingModuleConfig.instrument_ids: {value!r} is not an instrument id such as "
+                                 f"'BTCUSDT-PERP.BINANCE' ({exc})") from None
+
 
 @dataclass(frozen=True)
 class FundingPayment:

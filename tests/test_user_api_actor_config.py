@@ -1,0 +1,133 @@
+"""A user's own code building ``LiquidationMapActor`` with wrong values: a clear error naming the field, never a
+silent empty run. Small BacktestEngine runs on SYNTHETIC flat bars (price 100) and SYNTHETIC open interest."""
+
+from decimal import Decimal
+
+import pytest
+from nautilus_trader.model.data import BarType
+from nautilus_trader.model.identifiers import InstrumentId
+
+from liqheat_nautilus import OpenInterest
+from liqheat_nautilus.actor import LiquidationMapActor, LiquidationMapActorConfig
+
+BTC = InstrumentId.from_str("BTCUSDT-PERP.BINANCE")
+BAR_TYPE = BarType.from_str("BTCUSDT-PERP.BINANCE-1-MINUTE-LAST-EXTERNAL")
+T0 = 1_700_000_000_000_000_000
+MINUTE = 60_000_000_000
+
+
+def _config(**kwargs) -> LiquidationMapActorConfig:
+    fields = {"instrument_id": BTC, "bar_type": BAR_TYPE, **kwargs}
+    return LiquidationMapActorConfig(**fields)
+
+
+@pytest.mark.parametrize(("fields", "message"), [
+    # strings that are not ids, or not strings: was "AttributeError: '...' object has no attribute 'value'"
+    ({"instrument_id": "BTCUSDT"}, r"Config.instrument_id: 'BTCUSDT' does not parse as InstrumentId"),
+    ({"bar_type": "BTCUSDT-PERP.BINANCE-1-MINUTE"}, r"Config.bar_type: .* does not parse as BarType"),
+    ({"instrument_id": 42}, r"instrument_id must be of type InstrumentId or str, got int 42"),
+    # the prices of another instrument under this instrument's open interest: was accepted (a wrong map)
+    ({"bar_type": BarType.from_str("ETHUSDT-PERP.BINANCE-1-MINUTE-LAST-EXTERNAL")},
+     r"bar_type ETHUSDT-PERP.BINANCE-1-MINUTE-LAST-EXTERNAL is of instrument ETHUSDT-PERP.BINANCE, not "
+     r"instrument_id BTCUSDT-PERP.BINANCE"),
+    # negative values were accepted and behaved as 0 (or as 1 for max_liquidation_events) without a word
+    ({"publish_interval_secs": -5}, r"publish_interval_secs must be >= 0, got -5"),
+    ({"warmup_lookback_secs": -1}, r"warmup_lookback_secs must be >= 0"),
+    ({"warmup_timeout_secs": 0}, r"warmup_timeout_secs must be > 0"),
+    ({"liquidation_match_pct": -0.5}, r"liquidation_match_pct must be >= 0"),
+    ({"max_liquidation_events": 0}, r"max_liquidation_events must be > 0"),
+    # named an internal value ("max_age_ns must be >= 0, was -1000000000") when the actor was built
+    ({"oi_max_age_secs": -1}, r"LiquidationMapActorConfig.oi_max_age_secs must be >= 0"),
+    # Nautilus' parse error without the field, raised only when the actor was built
+    ({"oi_instrument_ids": ["BTCUSDT"]}, r"oi_instrument_ids: 'BTCUSDT' is not an instrument id"),
+    # "could not convert string to float: 'abc'" without the field
+    ({"leverage_weights": {"abc": 1.0}}, r"leverage_weights must map leverage tiers to weights"),
+    # accepted by the config, then failed inside the engine when the node started the actor
+    ({"leverage_weights": {"10": -1.0}}, r"leverage_weights: leverage weights must be finite, >= 0"),
+    ({"leverage_weights": {"7": 1.0}}, r"leverage_weights: leverage weight given for tier 7"),
+])
+def test_a_bad_config_value_fails_at_construction_naming_the_field(fields, message):
+    with pytest.raises((TypeError, ValueError), match=message):
+        _config(**fields)
+
+
+def test_ids_given_as_strings_are_parsed():
+    # was accepted as str, then "AttributeError: 'str' object has no attribute 'value'" when the actor was built
+    config = LiquidationMapActorConfig(instrument_id="BTCUSDT-PERP.BINANCE",
+                                       bar_type="BTCUSDT-PERP.BINANCE-1-MINUTE-LAST-EXTERNAL")
+    assert (config.instrument_id, config.bar_type) == (BTC, BAR_TYPE)
+    assert LiquidationMapActor(config).config.instrument_id == BTC
+
+
+def test_good_values_are_still_accepted():
+    config = _config(publish_interval_secs=0, leverage_weights={"10": 0.5, "25": 0.5},
+                     oi_instrument_ids=["BTCUSDT-PERP.BINANCE", "BTCUSDT-LINEAR.BYBIT"], oi_max_age_secs=0)
+    assert config.map_params().leverage_profile == {10.0: 0.5, 25.0: 0.5}
+    LiquidationMapActor(config)
+
+
+def _run(config: LiquidationMapActorConfig, n_bars: int = 30, oi_minutes: tuple[int, ...] = (5, 20)):
+    """Run the actor in a BacktestEngine holding BTCUSDT-PERP.BINANCE: SYNTHETIC flat bars, OI of 1e9 USD."""
+    from nautilus_trader.backtest.engine import BacktestEngine, BacktestEngineConfig
+    from nautilus_trader.config import LoggingConfig
+    from nautilus_trader.model.currencies import USDT
+    from nautilus_trader.model.data import Bar, CustomData, DataType
+    from nautilus_trader.model.enums import AccountType, OmsType
+    from nautilus_trader.model.identifiers import ClientId, Venue
+    from nautilus_trader.model.objects import Money, Price, Quantity
+
+    from liqheat_nautilus.adapters.common.providers import known_perpetual
+
+    engine = BacktestEngine(BacktestEngineConfig(logging=LoggingConfig(log_level="ERROR")))
+    engine.add_venue(Venue("BINANCE"), OmsType.NETTING, AccountType.MARGIN, [Money(100_000, USDT)],
+                     default_leverage=Decimal(10))
+    engine.add_instrument(known_perpetual("BTCUSDT-PERP.BINANCE"))
+    price = Price.from_str("100.00")
+    engine.add_data([Bar(BAR_TYPE, price, price, price, price, Quantity.from_str("10.000"), T0 + i * MINUTE,
+                         T0 + i * MINUTE) for i in range(1, n_bars + 1)])
+    oi = [OpenInterest(instrument_id=BTC, venue="BINANCE", open_interest_usd=1e9, ts_event=T0 + m * MINUTE,
+                       ts_init=T0 + m * MINUTE) for m in oi_minutes]
+    engine.add_data([CustomData(DataType(OpenInterest, metadata={"instrument_id": BTC.value}), d) for d in oi],
+                    client_id=ClientId("LIQHEAT"))
+    actor = LiquidationMapActor(config)
+    engine.add_actor(actor)
+    return engine, actor
+
+
+def test_an_instrument_missing_from_the_cache_stops_the_run_with_its_id_and_the_cached_ones():
+    # before: the actor assumed a linear contract of multiplier 1, subscribed, and the run ended with no signal
+    # and no log line
+    eth = InstrumentId.from_str("ETHUSDT-PERP.BINANCE")
+    engine, _ = _run(_config(instrument_id=eth,
+                             bar_type=BarType.from_str("ETHUSDT-PERP.BINANCE-1-MINUTE-LAST-EXTERNAL")))
+    try:
+        with pytest.raises(ValueError, match=r"instrument_id ETHUSDT-PERP.BINANCE is not in the cache "
+                                             r"\(instruments: BTCUSDT-PERP.BINANCE\)"):
+            engine.run()
+    finally:
+        engine.dispose()
+
+
+def test_a_run_that_published_nothing_says_which_input_never_arrived():
+    # a bar type absent from the data (5-minute bars asked, 1-minute given) and open interest of another venue:
+    # both used to end with 0 clusters and no word
+    five = BarType.from_str("BTCUSDT-PERP.BINANCE-5-MINUTE-LAST-EXTERNAL")
+    engine, actor = _run(_config(bar_type=five, oi_instrument_ids=["BTCUSDT-PERP.BINANCE", "BTCUSDT-LINEAR.BYBIT"]))
+    try:
+        engine.run()
+        assert actor.snapshots_published == 0
+        bars, oi = actor.missing_inputs()
+        assert "no bar of bar_type BTCUSDT-PERP.BINANCE-5-MINUTE-LAST-EXTERNAL arrived" in bars
+        assert "no OpenInterest of BTCUSDT-LINEAR.BYBIT arrived" in oi  # BINANCE's own did arrive
+    finally:
+        engine.dispose()
+
+
+def test_a_run_that_published_has_nothing_missing():
+    engine, actor = _run(_config(publish_interval_secs=600))
+    try:
+        engine.run()
+        assert actor.snapshots_published >= 2
+        assert actor.missing_inputs() == []
+    finally:
+        engine.dispose()

@@ -1,0 +1,57 @@
+"""A user feeding ``LiquidationMap`` by hand (the README's own-strategy way) with data of two instruments: a clear
+error, not a map of one instrument's prices scaled by another's open interest. SYNTHETIC values."""
+
+import pytest
+from nautilus_trader.model.data import Bar, BarType
+from nautilus_trader.model.identifiers import InstrumentId
+from nautilus_trader.model.objects import Price, Quantity
+
+from liqheat_nautilus import FundingRate, LiquidationMap, MapParams, OpenInterest
+
+SOL = InstrumentId.from_str("SOL-USDT-SWAP.OKX")
+BTC = InstrumentId.from_str("BTC-USDT-SWAP.OKX")
+
+
+def _bar(instrument: InstrumentId, ts: int) -> Bar:
+    bar_type = BarType.from_str(f"{instrument}-1-MINUTE-LAST-EXTERNAL")
+    p = Price.from_str("100.00")
+    return Bar(bar_type, p, p, p, p, Quantity.from_str("7.00"), ts, ts)
+
+
+def _oi(instrument: InstrumentId, usd: float, ts: int) -> OpenInterest:
+    return OpenInterest(instrument_id=instrument, venue="OKX", open_interest_usd=usd, ts_event=ts, ts_init=ts)
+
+
+def test_open_interest_of_another_instrument_is_refused_naming_both():
+    # before: the BTC reading (60 B USD) was placed on the SOL map at SOL's price, silently
+    liq = LiquidationMap(MapParams(bin_size=1.0, n_bins=100))
+    liq.handle_bar(_bar(SOL, 60))
+    assert liq.instrument_id == SOL  # adopted from the first bar
+    with pytest.raises(ValueError, match=r"LiquidationMap of SOL-USDT-SWAP.OKX was handed OpenInterest of "
+                                         r"BTC-USDT-SWAP.OKX"):
+        liq.handle_open_interest(_oi(BTC, 6e10, 61))
+    assert not liq.initialized
+    liq.handle_open_interest(_oi(SOL, 2e8, 62))
+    assert liq.initialized and liq.open_interest_usd == 2e8
+
+
+def test_a_given_instrument_refuses_other_bars_and_funding_and_reset_keeps_it():
+    liq = LiquidationMap(MapParams(bin_size=1.0, n_bins=100), instrument_id=SOL)
+    with pytest.raises(ValueError, match="was handed a bar of BTC-USDT-SWAP.OKX"):
+        liq.handle_bar(_bar(BTC, 60))
+    with pytest.raises(ValueError, match="was handed a FundingRate of BTC-USDT-SWAP.OKX"):
+        liq.handle_funding_rate(FundingRate(instrument_id=BTC, rate=1e-4, ts_event=60, ts_init=60))
+    liq.handle_bar(_bar(SOL, 60))
+    liq.reset()
+    assert liq.instrument_id == SOL
+
+
+def test_an_adopted_instrument_is_forgotten_on_reset():
+    liq = LiquidationMap(MapParams(bin_size=1.0, n_bins=100))
+    liq.handle_bar(_bar(SOL, 60))
+    liq.reset()
+    assert liq.instrument_id is None
+    liq.handle_bar(_bar(BTC, 120))  # a reset map may be reused for another instrument
+    assert liq.instrument_id == BTC
+    with pytest.raises(TypeError, match="instrument_id"):
+        LiquidationMap(instrument_id="SOL-USDT-SWAP.OKX")
