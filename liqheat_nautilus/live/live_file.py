@@ -282,7 +282,8 @@ def check_live_file(live: LiveFile) -> None:
     Check the values msgspec's types cannot, before Nautilus sees them.
 
     Nautilus' parsers would abort the process on a bad ``oms_type``, or fail while the node is built with a message
-    naming no field. Checks the instrument ids of ``[binance]`` and ``[risk]``, the ``[risk]`` rates and limits, the
+    naming no field. Checks the instrument ids of ``[binance]`` (venue ``BINANCE``), of ``[risk]`` and of the
+    components' ``instrument_id`` (each one of ``[binance] instrument_ids``), the ``[risk]`` rates and limits, the
     ``[sandbox]`` balances and ``oms_type``, every ``[[actors]]`` / ``[[strategies]]`` component
     (:func:`~liqheat_nautilus.components.check_component`: importable paths, config fields and types) and the
     ``[message_bus]`` values (:func:`check_message_bus`).
@@ -295,7 +296,9 @@ def check_live_file(live: LiveFile) -> None:
     from nautilus_trader.model.enums import OmsType
 
     for i, iid in enumerate(live.binance.instrument_ids):
-        validation.instrument_id(iid, f"[binance] instrument_ids[{i}]")
+        if validation.instrument_id(iid, f"[binance] instrument_ids[{i}]").venue.value != "BINANCE":
+            raise ValueError(f"[binance] instrument_ids[{i}] {iid!r} is not a Binance instrument: the Binance "
+                             "clients load and trade ids of venue BINANCE only, e.g. 'ETHUSDT-PERP.BINANCE'")
     if live.binance.account_type not in ACCOUNT_TYPES:
         raise ValueError(f"[binance] account_type must be one of {', '.join(ACCOUNT_TYPES)}; "
                          f"got {live.binance.account_type!r}")
@@ -307,6 +310,9 @@ def check_live_file(live: LiveFile) -> None:
     for name in ("max_notional_per_order", "max_position_notional"):
         for iid, limit in getattr(risk, name).items():
             validation.instrument_id(iid, f"[risk] {name} key")
+            if iid not in live.binance.instrument_ids:  # a typo left every order of the traded id unlimited
+                raise ValueError(f"[risk] {name} key {iid!r} is not one of [binance] instrument_ids "
+                                 f"{list(live.binance.instrument_ids)}: the limit would apply to no order")
             if limit <= 0:
                 raise ValueError(f"[risk] {name}[{iid!r}] must be > 0 (leave the instrument out for no limit); "
                                  f"got {limit}")
@@ -318,6 +324,11 @@ def check_live_file(live: LiveFile) -> None:
     for kind, sections, where in components:
         for i, section in enumerate(sections):
             check_component(section, kind, f"{where}[{i}]")
+            iid = section.config.get("instrument_id")
+            if isinstance(iid, str) and iid not in live.binance.instrument_ids:
+                raise ValueError(f"{where}[{i}].config: instrument_id {iid!r} is not one of [binance] "
+                                 f"instrument_ids {list(live.binance.instrument_ids)}: the node loads and "
+                                 "streams only those")
     check_message_bus(live.message_bus)
 
 
@@ -351,9 +362,13 @@ def check_message_bus(section: MessageBusSection) -> list[type]:
     if not section.redis_url:
         return []
     url = urlparse(section.redis_url)
-    if url.scheme not in ("redis", "rediss") or not url.hostname:
-        raise ValueError(f"[message_bus] redis_url must be redis://host:port or rediss://host:port, was "
-                         f"{section.redis_url!r}")
+    try:
+        port = url.port  # urllib raises on a port that is not a number in 0-65535
+    except ValueError:
+        port = -1
+    if url.scheme not in ("redis", "rediss") or not url.hostname or port == -1 or port == 0:
+        raise ValueError(f"[message_bus] redis_url must be redis://host:port or rediss://host:port (port 1-65535), "
+                         f"was {section.redis_url!r}")
     if url.password:
         raise ValueError("[message_bus] redis_url must not hold a password: set REDIS_PASSWORD in the environment")
     if url.path not in ("", "/", "/0"):

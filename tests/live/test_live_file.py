@@ -180,6 +180,21 @@ def test_without_a_poller_section_no_poller_runs(tmp_path):
                                                      r"'binanse'.* - at `\$\.poller\.targets\[0\]`"),
     ('instrument_id = "BTCUSDT-PERP.BINANCE"\nvenue', 'instrument_id = "BTCUSDT"\nvenue',
      r"poll target binance:BTC/USDT:USDT: instrument_id 'BTCUSDT' is not a Nautilus instrument id"),
+    # an instrument of another venue, or one the node does not load, went through to the node (which loaded
+    # nothing, or ran an actor/strategy that never got data) and a mistyped risk key left orders unlimited
+    ('instrument_ids = ["BTCUSDT-PERP.BINANCE"]', 'instrument_ids = ["BTC-USDT-SWAP.OKX"]',
+     r"\[binance\] instrument_ids\[0\] 'BTC-USDT-SWAP.OKX' is not a Binance instrument"),
+    ('instrument_ids = ["BTCUSDT-PERP.BINANCE"]', 'instrument_ids = ["ETHUSDT-PERP.BINANCE"]',
+     r"\[risk\] max_notional_per_order key 'BTCUSDT-PERP.BINANCE' is not one of \[binance\] instrument_ids"),
+    ('max_position_notional = { "BTCUSDT-PERP.BINANCE" = 5000 }',
+     'max_position_notional = { "BTCUSDT.BINANCE" = 5000 }',
+     r"\[risk\] max_position_notional key 'BTCUSDT.BINANCE' is not one of \[binance\] instrument_ids"),
+    ('[strategies.config]\ninstrument_id = "BTCUSDT-PERP.BINANCE"',
+     '[strategies.config]\ninstrument_id = "ETHUSDT-PERP.BINANCE"',
+     r"strategies\[0\]\.config: instrument_id 'ETHUSDT-PERP.BINANCE' is not one of \[binance\] instrument_ids"),
+    ('exchange = "binance"', 'exchange = "bybit"',
+     r"poll target bybit:BTC/USDT:USDT: instrument_id 'BTCUSDT-PERP.BINANCE' is on venue BINANCE, but ccxt 'bybit' "
+     r"is BYBIT"),
 ])
 def test_values_nautilus_rejects_only_at_build_are_named_while_loading(old, new, expected, tmp_path):
     text = (CONFIG / "live_sandbox.toml").read_text()
@@ -194,6 +209,9 @@ def test_values_nautilus_rejects_only_at_build_are_named_while_loading(old, new,
     # these were raised only while the node was built, naming the field but not the file
     ('redis_url = "http://127.0.0.1:6379"', r"\[message_bus\] redis_url must be redis://host:port"),
     ('redis_url = "redis://:secret@127.0.0.1:6379"', r"\[message_bus\] redis_url must not hold a password"),
+    # a port that is not a number was reported by urllib while the node was built, naming neither file nor field
+    ('redis_url = "redis://127.0.0.1:abc"', r"\[message_bus\] redis_url must be redis://host:port .*'redis://127"),
+    ('redis_url = "redis://127.0.0.1:99999"', r"\[message_bus\] redis_url must be redis://host:port"),
     ('redis_url = "redis://127.0.0.1:6379/3"', r"\[message_bus\] redis_url: NautilusTrader streams to database 0"),
     ('redis_url = "redis://127.0.0.1:6379"\nencoding = "xml"', r"\[message_bus\] encoding must be 'json' or"),
     ('redis_url = "redis://127.0.0.1:6379"\nexclude_types = ["Quotes"]',
