@@ -14,8 +14,11 @@ from liqheat_nautilus.adapters.ccxt.config import OpenInterestPollerConfig
 from liqheat_nautilus.components import ComponentKind, ComponentSection, check_component
 
 EXECUTION_MODES = ("testnet", "sandbox", "mainnet")
-ACCOUNT_TYPES = ("USDT_FUTURES", "COIN_FUTURES")
-"""``[binance] account_type`` values: the Binance futures account types (the clients serve no other)."""
+ACCOUNT_TYPES = ("USDT_FUTURES",)
+"""``[binance] account_type`` values: Binance USD-M only. ``COIN_FUTURES`` is refused: Nautilus 1.221's Binance
+provider builds COIN-M perpetuals as linear contracts of multiplier 1 (``BTCUSD_PERP``: 10 contracts at 65,000 valued
+650,000 USD instead of 10 x 100 = 1,000 USD), so order and position notionals, the risk guard's limits and the
+liquidation prints' notionals would all be off by price / contract size."""
 MAINNET_CONFIRMATION = "I accept real-money trading on Binance mainnet"
 """Exact text ``[execution] mainnet_confirm`` must hold, together with the ``--mainnet`` flag, for mainnet."""
 
@@ -46,7 +49,7 @@ class BinanceSection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     instrument_ids : list[str]
         Nautilus ids loaded from the venue, e.g. ``["BTCUSDT-PERP.BINANCE"]``.
     account_type : str
-        ``"USDT_FUTURES"`` (``"COIN_FUTURES"`` has no testnet).
+        ``"USDT_FUTURES"`` (the only one: see :data:`ACCOUNT_TYPES` for why COIN-M is refused).
     base_url_http, base_url_ws : str
         Endpoint overrides ("" = Nautilus' default for the mode); the offline tests point them at 127.0.0.1.
     funding_interval_hours : float
@@ -300,8 +303,10 @@ def check_live_file(live: LiveFile) -> None:
             raise ValueError(f"[binance] instrument_ids[{i}] {iid!r} is not a Binance instrument: the Binance "
                              "clients load and trade ids of venue BINANCE only, e.g. 'ETHUSDT-PERP.BINANCE'")
     if live.binance.account_type not in ACCOUNT_TYPES:
+        why = (": Nautilus 1.221 loads COIN-M perpetuals as linear contracts of multiplier 1, so notionals, risk "
+               "limits and liquidation prints would be wrong" if live.binance.account_type == "COIN_FUTURES" else "")
         raise ValueError(f"[binance] account_type must be one of {', '.join(ACCOUNT_TYPES)}; "
-                         f"got {live.binance.account_type!r}")
+                         f"got {live.binance.account_type!r}{why}")
     risk = live.risk
     for name in ("max_order_submit_rate", "max_order_modify_rate"):
         rate = getattr(risk, name)

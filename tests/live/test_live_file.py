@@ -169,6 +169,9 @@ def test_without_a_poller_section_no_poller_runs(tmp_path):
     ('instrument_ids = ["BTCUSDT-PERP.BINANCE"]', 'instrument_ids = ["BTCUSDT"]',
      r"\[binance\] instrument_ids\[0\] 'BTCUSDT' is not a Nautilus instrument id"),
     ('account_type = "USDT_FUTURES"', 'account_type = "SPOT"', r"\[binance\] account_type must be one of"),
+    # was accepted: Nautilus' COIN-M instruments are linear with multiplier 1 (see the test below)
+    ('account_type = "USDT_FUTURES"', 'account_type = "COIN_FUTURES"',
+     r"\[binance\] account_type must be one of USDT_FUTURES; got 'COIN_FUTURES': Nautilus 1.221 loads COIN-M"),
     ('starting_balances = ["10000 USDT"]', 'starting_balances = ["lots"]', r"\[sandbox\] starting_balances\[0\]"),
     ('max_order_submit_rate = "5/00:00:01"', 'max_order_submit_rate = "fast"', r"\[risk\] max_order_submit_rate"),
     ('max_notional_per_order = { "BTCUSDT-PERP.BINANCE" = 2000 }', 'max_notional_per_order = { "BTCUSDT" = 2000 }',
@@ -228,3 +231,35 @@ def test_message_bus_errors_name_the_file_and_the_field(section, expected, tmp_p
     assert main(["live", "--config", str(path), "--duration", "1"]) == 1
     err = capsys.readouterr().err.strip()
     assert err.startswith(f"live failed: {path}: ") and "\n" not in err and "Traceback" not in err
+
+
+def test_nautilus_binance_provider_values_coin_m_contracts_as_coins():
+    """Why ``account_type = "COIN_FUTURES"`` is refused: the recorded COIN-M ``BTCUSD_PERP`` entry (contractSize 100
+    USD) parsed by Nautilus 1.221's own provider is linear with multiplier 1, so 10 contracts at 65,000 are valued
+    650,000 USD, not 10 x 100 = 1,000 USD. If Nautilus fixes this, COIN-M can be allowed again."""
+    import json
+
+    import msgspec
+    from nautilus_trader.adapters.binance.common.enums import BinanceAccountType
+    from nautilus_trader.adapters.binance.futures.providers import BinanceFuturesInstrumentProvider
+    from nautilus_trader.adapters.binance.futures.schemas.market import BinanceFuturesExchangeInfo
+    from nautilus_trader.adapters.binance.futures.schemas.wallet import BinanceFuturesCommissionRate
+    from nautilus_trader.adapters.binance.http.client import BinanceHttpClient
+    from nautilus_trader.common.component import LiveClock
+    from nautilus_trader.model.objects import Price, Quantity
+
+    from tests.adapters.binance.archive_files import FIXTURES
+
+    payload = json.loads((FIXTURES / "binance_dapi_exchange_info_recorded.json").read_text())
+    del payload["_provenance"]
+    payload.update(serverTime=0, rateLimits=[], exchangeFilters=[])
+    clock = LiveClock()
+    client = BinanceHttpClient(clock=clock, api_key="", api_secret="", base_url="http://127.0.0.1:9")
+    provider = BinanceFuturesInstrumentProvider(client, clock, account_type=BinanceAccountType.COIN_FUTURES)
+    [entry] = msgspec.convert(payload, BinanceFuturesExchangeInfo, strict=False).symbols
+    assert payload["symbols"][0]["contractSize"] == "100"  # Nautilus' schema does not even read it
+    provider._parse_instrument(entry, 0, fee=BinanceFuturesCommissionRate(
+        symbol=entry.symbol, makerCommissionRate="0.0002", takerCommissionRate="0.0005"))
+    [instrument] = provider.list_all()
+    assert (instrument.is_inverse, int(instrument.multiplier)) == (False, 1)
+    assert instrument.notional_value(Quantity.from_int(10), Price.from_str("65000.0")).as_double() == 650_000.0
