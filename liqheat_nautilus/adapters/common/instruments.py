@@ -132,7 +132,7 @@ class PerpetualSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 
     def _check_binance(self) -> None:
-        """Check a Binance contract: the id is Nautilus' id of ``raw_symbol``; COIN-M symbols are inverse, others not."""
+        """Check a Binance contract: id = Nautilus' id of ``raw_symbol``; COIN-M symbols are inverse; USD-M linear."""
         from liqheat_nautilus.adapters.binance.providers import binance_instrument_id, is_coin_margined
 
         expected = binance_instrument_id(self.raw_symbol).value
