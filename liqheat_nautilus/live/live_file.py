@@ -3,6 +3,7 @@
 API keys are deliberately *not* fields: unknown fields are rejected, so a key pasted into the file fails loading.
 """
 
+import importlib
 import re
 from pathlib import Path
 
@@ -334,7 +335,55 @@ def check_live_file(live: LiveFile) -> None:
                 raise ValueError(f"{where}[{i}].config: instrument_id {iid!r} is not one of [binance] "
                                  f"instrument_ids {list(live.binance.instrument_ids)}: the node loads and "
                                  "streams only those")
+    for i, section in enumerate(live.actors):
+        module, _, name = section.config_path.partition(":")
+        fields = getattr(getattr(importlib.import_module(module), name), "__struct_fields__", ())  # checked above
+        if "oi_instrument_ids" in fields:  # the map actor (or one configured like it)
+            check_actor_clients(section.config, live, f"actors[{i}].config")
     check_message_bus(live.message_bus)
+
+
+def check_actor_clients(config: dict, live: LiveFile, where: str) -> None:
+    """
+    Check that an actor's data clients and open-interest instruments exist in the node the live file builds.
+
+    The actor's requests and subscriptions to a client id the node does not have went nowhere (its warm-up waited
+    for its timeout), and an open-interest instrument no poll target publishes never reached the map: both silently.
+
+    Parameters
+    ----------
+    config : dict
+        The actor's ``[actors.config]`` (keys ``warmup_client_id``, ``liquidation_client_id``, ``oi_instrument_ids``,
+        ``instrument_id`` of :class:`~liqheat_nautilus.actor.LiquidationMapActorConfig`; absent keys are not checked).
+    live : LiveFile
+        The file (its ``[poller]`` client id and targets).
+    where : str
+        The section, named in the error.
+
+    Raises
+    ------
+    ValueError
+        If ``warmup_client_id`` is neither ``"BINANCE"`` nor the ``[poller]`` client id, ``liquidation_client_id`` is
+        not ``"BINANCE"`` (the one client streaming liquidations), or, with a ``[poller]``, an id of
+        ``oi_instrument_ids`` (default ``[instrument_id]``) is the ``instrument_id`` of no poll target.
+    """
+    clients = ["BINANCE"] + ([live.poller.client_id] if live.poller is not None else [])
+    warmup = config.get("warmup_client_id")
+    if warmup and warmup not in clients:
+        raise ValueError(f"{where}: warmup_client_id {warmup!r} is not a data client of this node ({clients}"
+                         f"{'; there is no [poller] section' if live.poller is None else ''})")
+    liquidation = config.get("liquidation_client_id")
+    if liquidation and liquidation != "BINANCE":
+        raise ValueError(f"{where}: liquidation_client_id must be 'BINANCE' (the client streaming liquidation "
+                         f"prints), was {liquidation!r}")
+    if live.poller is None:
+        return
+    published = [t.instrument_id for t in live.poller.targets if t.open_interest]
+    wanted = config.get("oi_instrument_ids") or ([config["instrument_id"]] if "instrument_id" in config else [])
+    missing = [iid for iid in wanted if iid not in published]
+    if missing:
+        raise ValueError(f"{where}: open interest of {missing} is published by no [[poller.targets]] (they publish "
+                         f"{published}): add a target with that instrument_id or correct oi_instrument_ids")
 
 
 def check_message_bus(section: MessageBusSection) -> list[type]:

@@ -150,7 +150,8 @@ def test_without_a_poller_section_no_poller_runs(tmp_path):
     text = (CONFIG / "live_binance.toml").read_text()
     start = text.index("[poller]")
     end = text.index("[monitor]")
-    (tmp_path / "nopoll.toml").write_text(text[:start] + text[end:])
+    # the actor's warm-up client must go too: a warmup_client_id naming no client of the node is refused
+    (tmp_path / "nopoll.toml").write_text((text[:start] + text[end:]).replace('warmup_client_id = "LIQHEAT_OI"', ""))
     live = load_live_file(tmp_path / "nopoll.toml")
     assert live.poller is None
     assert set(build_node_config(live).data_clients) == {"BINANCE"}
@@ -198,6 +199,15 @@ def test_without_a_poller_section_no_poller_runs(tmp_path):
     ('exchange = "binance"', 'exchange = "bybit"',
      r"poll target bybit:BTC/USDT:USDT: instrument_id 'BTCUSDT-PERP.BINANCE' is on venue BINANCE, but ccxt 'bybit' "
      r"is BYBIT"),
+    # requests and subscriptions to a client the node lacks, and open interest no target publishes, went nowhere
+    ('warmup_client_id = "LIQHEAT_OI"', 'warmup_client_id = "OI"',
+     r"actors\[0\]\.config: warmup_client_id 'OI' is not a data client of this node \(\['BINANCE', 'LIQHEAT_OI'\]"),
+    ('liquidation_client_id = "BINANCE"', 'liquidation_client_id = "LIQHEAT_OI"',
+     r"actors\[0\]\.config: liquidation_client_id must be 'BINANCE'"),
+    ('# oi_instrument_ids = ["BTCUSDT-PERP.BINANCE", "BTCUSDT-LINEAR.BYBIT", "BTC-USDT-SWAP.OKX"]',
+     'oi_instrument_ids = ["BTCUSDT-PERP.BINANCE", "BTCUSDT-LINEAR.BYBIT", "BTC-USDT-SWAP.OKX"]',
+     r"actors\[0\]\.config: open interest of \['BTCUSDT-LINEAR.BYBIT', 'BTC-USDT-SWAP.OKX'\] is published by no "
+     r"\[\[poller.targets\]\]"),
 ])
 def test_values_nautilus_rejects_only_at_build_are_named_while_loading(old, new, expected, tmp_path):
     text = (CONFIG / "live_sandbox.toml").read_text()
@@ -263,3 +273,16 @@ def test_nautilus_binance_provider_values_coin_m_contracts_as_coins():
     [instrument] = provider.list_all()
     assert (instrument.is_inverse, int(instrument.multiplier)) == (False, 1)
     assert instrument.notional_value(Quantity.from_int(10), Price.from_str("65000.0")).as_double() == 650_000.0
+
+
+def test_the_shipped_multi_venue_recipe_loads(tmp_path):
+    # the commented Bybit/OKX targets and oi_instrument_ids of the shipped file, uncommented as docs/live.md says
+    text = (CONFIG / "live_binance.toml").read_text()
+    keys = ("[[poller.targets]]", "exchange", "symbol", "instrument_id", "price_instrument_id", "oi_instrument_ids")
+    for key in keys:
+        text = text.replace(f"\n# {key}", f"\n{key}")
+    (tmp_path / "multi.toml").write_text(text)
+    live = load_live_file(tmp_path / "multi.toml")
+    assert [(t.exchange, t.instrument_id) for t in live.poller.targets] == [
+        ("binance", "BTCUSDT-PERP.BINANCE"), ("bybit", "BTCUSDT-LINEAR.BYBIT"), ("okx", "BTC-USDT-SWAP.OKX")]
+    assert live.actors[0].config["oi_instrument_ids"] == [t.instrument_id for t in live.poller.targets]
