@@ -343,6 +343,31 @@ def check_live_file(live: LiveFile) -> None:
     check_message_bus(live.message_bus)
 
 
+def describe_live_file(live: LiveFile) -> str:
+    """
+    One line saying what a checked live file runs (``liqheat live --check``).
+
+    Parameters
+    ----------
+    live : LiveFile
+        A loaded file.
+
+    Returns
+    -------
+    str
+        Mode, instruments, poll targets, actors and strategies, e.g. ``mode testnet; instruments
+        BTCUSDT-PERP.BINANCE; poll targets binance:BTC/USDT:USDT -> BTCUSDT-PERP.BINANCE; actors
+        LiquidationMapActor; strategies LiquidationHuntStrategy``.
+    """
+    targets = [f"{t.key} -> {t.instrument_id}" for t in live.poller.targets] if live.poller is not None else []
+    return "; ".join([
+        f"mode {live.execution.mode}", f"instruments {', '.join(live.binance.instrument_ids)}",
+        f"poll targets {', '.join(targets) or 'none'}",
+        f"actors {', '.join(a.path.rpartition(':')[2] for a in live.actors) or 'none'}",
+        f"strategies {', '.join(s.path.rpartition(':')[2] for s in live.strategies) or 'none'}",
+    ])
+
+
 def check_actor_clients(config: dict, live: LiveFile, where: str) -> None:
     """
     Check that an actor's data clients and open-interest instruments exist in the node the live file builds.

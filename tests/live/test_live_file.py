@@ -97,6 +97,22 @@ def test_cli_live_fails_cleanly_without_keys(monkeypatch, capsys):
     assert "BINANCE_FUTURES_TESTNET_API_KEY" in err and "environment" in err
 
 
+def test_cli_live_check_validates_without_starting_even_with_keys_set(monkeypatch, capsys, tmp_path):
+    # before, the only way to check a file was to run it without keys: with keys set it started trading
+    for name in KEY_VARS:
+        monkeypatch.setenv(name, "set")
+    monkeypatch.setattr("liqheat_nautilus.live.node.build_node", lambda *a, **k: pytest.fail("a node was built"))
+    assert main(["live", "--config", str(CONFIG / "live_binance.toml"), "--check"]) == 0
+    out = capsys.readouterr().out
+    assert "live_binance.toml: ok: mode testnet; instruments BTCUSDT-PERP.BINANCE; poll targets " \
+           "binance:BTC/USDT:USDT -> BTCUSDT-PERP.BINANCE; actors LiquidationMapActor; " \
+           "strategies LiquidationHuntStrategy" in out
+    bad = tmp_path / "bad.toml"
+    bad.write_text((CONFIG / "live_binance.toml").read_text().replace('mode = "testnet"', 'mode = "mainnet"'))
+    assert main(["live", "--config", str(bad), "--check"]) == 1  # the mainnet guard is part of the check
+    assert "--mainnet" in capsys.readouterr().err
+
+
 def test_keeping_positions_at_shutdown_also_stops_strategies_flattening():
     from liqheat_nautilus.live.node import _strategy_config
 
