@@ -11,6 +11,7 @@ import msgspec
 from nautilus_trader.common.config import NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt
 
 from liqheat_nautilus import validation
+from liqheat_nautilus.adapters.binance.providers import binance_instrument_id, raw_symbol_of
 from liqheat_nautilus.adapters.ccxt.config import OpenInterestPollerConfig
 from liqheat_nautilus.components import ComponentKind, ComponentSection, check_component
 
@@ -303,6 +304,10 @@ def check_live_file(live: LiveFile) -> None:
         if validation.instrument_id(iid, f"[binance] instrument_ids[{i}]").venue.value != "BINANCE":
             raise ValueError(f"[binance] instrument_ids[{i}] {iid!r} is not a Binance instrument: the Binance "
                              "clients load and trade ids of venue BINANCE only, e.g. 'ETHUSDT-PERP.BINANCE'")
+        nautilus_id = binance_instrument_id(raw_symbol_of(iid)).value
+        if nautilus_id != iid:  # Nautilus' provider would load nothing under it, and nothing would stream
+            raise ValueError(f"[binance] instrument_ids[{i}] {iid!r} is not the id NautilusTrader's Binance adapter "
+                             f"gives the contract; did you mean {nautilus_id!r}?")
     if live.binance.account_type not in ACCOUNT_TYPES:
         why = (": Nautilus 1.221 loads COIN-M perpetuals as linear contracts of multiplier 1, so notionals, risk "
                "limits and liquidation prints would be wrong" if live.binance.account_type == "COIN_FUTURES" else "")

@@ -204,6 +204,9 @@ def test_without_a_poller_section_no_poller_runs(tmp_path):
     # nothing, or ran an actor/strategy that never got data) and a mistyped risk key left orders unlimited
     ('instrument_ids = ["BTCUSDT-PERP.BINANCE"]', 'instrument_ids = ["BTC-USDT-SWAP.OKX"]',
      r"\[binance\] instrument_ids\[0\] 'BTC-USDT-SWAP.OKX' is not a Binance instrument"),
+    ('instrument_ids = ["BTCUSDT-PERP.BINANCE"]', 'instrument_ids = ["BTCUSDT.BINANCE"]',
+     r"\[binance\] instrument_ids\[0\] 'BTCUSDT.BINANCE' is not the id NautilusTrader's Binance adapter gives the "
+     r"contract; did you mean 'BTCUSDT-PERP.BINANCE'\?"),
     ('instrument_ids = ["BTCUSDT-PERP.BINANCE"]', 'instrument_ids = ["ETHUSDT-PERP.BINANCE"]',
      r"\[risk\] max_notional_per_order key 'BTCUSDT-PERP.BINANCE' is not one of \[binance\] instrument_ids"),
     ('max_position_notional = { "BTCUSDT-PERP.BINANCE" = 5000 }',
