@@ -9,10 +9,11 @@ from liqheat_nautilus.cli import main
 from liqheat_nautilus.live.keys import missing_key_vars, require_keys
 from liqheat_nautilus.live.live_file import (
     MAINNET_CONFIRMATION,
+    MessageBusSection,
     check_mainnet_guard,
     load_live_file,
 )
-from liqheat_nautilus.live.node import build_node_config
+from liqheat_nautilus.live.node import build_node_config, check_redis_reachable
 from liqheat_nautilus.paths import project_root
 
 CONFIG = project_root() / "config"
@@ -305,3 +306,26 @@ def test_the_shipped_multi_venue_recipe_loads(tmp_path):
     assert [(t.exchange, t.instrument_id) for t in live.poller.targets] == [
         ("binance", "BTCUSDT-PERP.BINANCE"), ("bybit", "BTCUSDT-LINEAR.BYBIT"), ("okx", "BTC-USDT-SWAP.OKX")]
     assert live.actors[0].config["oi_instrument_ids"] == [t.instrument_id for t in live.poller.targets]
+
+
+def test_an_unreachable_redis_fails_the_run_before_the_node_starts(monkeypatch, capsys, tmp_path):
+    # NautilusTrader's Redis bus logged nothing when it could not connect: the node ran and the streams were lost
+    import socket
+
+    with socket.socket() as probe:  # a local port nobody listens on (bound, then released)
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    for name in KEY_VARS:
+        monkeypatch.setenv(name, "set")
+    monkeypatch.setattr("liqheat_nautilus.live.node.TradingNode", lambda *a, **k: pytest.fail("a node was built"))
+    path = tmp_path / "redis.toml"
+    path.write_text((CONFIG / "live_sandbox.toml").read_text()
+                    + f'\n[message_bus]\nredis_url = "redis://127.0.0.1:{port}"\n')
+    assert main(["live", "--config", str(path), "--duration", "1"]) == 1
+    err = capsys.readouterr().err
+    assert f"[message_bus] redis_url 'redis://127.0.0.1:{port}': cannot connect to 127.0.0.1:{port}" in err
+    assert "Traceback" not in err
+    with socket.socket() as listener:  # a server accepting connections passes the check
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        check_redis_reachable(MessageBusSection(redis_url=f"redis://127.0.0.1:{listener.getsockname()[1]}"))
