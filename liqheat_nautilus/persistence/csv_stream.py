@@ -6,6 +6,8 @@ columns a kind of file has; :func:`iter_batches` streams it.
 
 import csv
 import io
+import time
+import weakref
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -240,21 +242,76 @@ def iter_batches(path: str | Path, layout: CsvLayout,
                                            false_values=["false", "False", "FALSE"])
     line = 2 if header else 1
     with open_text(path) as raw:
-        fh = _NewlineGuard(raw, limit=block_bytes)
+        fh: _NewlineGuard | None = _NewlineGuard(raw, limit=block_bytes)
+        guard = weakref.ref(fh)  # after open_csv only Arrow holds the guard: see _release
+        reader = None
+        ran_away = False
         try:
-            reader = pacsv.open_csv(fh, read_options=read_options, convert_options=convert_options)
+            # through a buffered Arrow stream, Arrow copies what read() returns into its own memory: handed the
+            # bytes objects themselves, it frees them later on its threads, which needs the GIL (see _release). A
+            # 1 MiB buffer: as fast as the unbuffered read (an 8 MiB one cost ~13 % more CPU in page faults)
+            reader = pacsv.open_csv(pa.input_stream(fh, buffer_size=_STREAM_BUFFER_BYTES), read_options=read_options,
+                                    convert_options=convert_options)
+            fh = None
             for table in reader:
+                ran_away = _ran_away(guard)
+                if ran_away:  # this batch may end in the cut line
+                    break
                 if table.num_rows:
                     yield Batch(table, line)
                 line += table.num_rows
-        except (pa.ArrowInvalid, _RunawayLine) as exc:
+        except pa.ArrowInvalid as exc:
             raise locate_bad_value(path, layout, header) from exc
         finally:
-            fh.stop()  # Arrow's read-ahead thread gets no more data once we are done
+            fh = reader = None
+            ran_away = _release(guard) or ran_away
+        if ran_away:
+            raise locate_bad_value(path, layout, header)
 
 
-class _RunawayLine(OSError):
-    """More bytes without a line break than one Arrow block: the read stops here."""
+def _ran_away(guard: weakref.ref) -> bool:
+    """Whether the guard (while Arrow holds it) cut a line longer than its limit."""
+    fh = guard()
+    return fh is not None and fh.ran_away
+
+
+_STREAM_BUFFER_BYTES = 1 << 20
+"""Buffer of the Arrow stream over the newline guard (bytes)."""
+
+_RELEASE_WAIT_S = 5.0
+"""The longest :func:`_release` waits for Arrow's read-ahead thread to let go of the stream (seconds)."""
+
+
+def _release(guard: weakref.ref) -> bool:
+    """
+    Stop the guard, wait until Arrow has let go of it and return whether it cut a line longer than its limit.
+
+    Arrow reads ahead on a thread of its own, through Python, and releases the stream (and, unbuffered, the bytes
+    objects read) on its threads, which takes the GIL. A thread taking the GIL while the interpreter shuts down is
+    killed, and in Arrow's C++ frames that aborts the whole process ("terminate called without an active exception",
+    exit 134): it happened, rarely, when a command exited right after a bad line. Once the guard is gone, Arrow's
+    threads are done with Python. The wait releases the GIL (at most ``_RELEASE_WAIT_S``).
+
+    Parameters
+    ----------
+    guard : weakref.ref
+        Weak reference to the :class:`_NewlineGuard` Arrow reads through.
+
+    Returns
+    -------
+    bool
+        Whether the guard had cut a line (:attr:`_NewlineGuard.ran_away`).
+    """
+    fh = guard()
+    ran_away = False
+    if fh is not None:
+        fh.stop()  # Arrow's read-ahead thread gets no more data once we are done
+        ran_away = fh.ran_away
+        del fh
+    give_up = time.monotonic() + _RELEASE_WAIT_S
+    while guard() is not None and time.monotonic() < give_up:
+        time.sleep(0.002)
+    return ran_away
 
 
 class _NewlineGuard(io.RawIOBase):
@@ -263,7 +320,10 @@ class _NewlineGuard(io.RawIOBase):
 
     Arrow's CSV reader reads ahead on a thread: on a line longer than its block it would keep buffering the line
     (about 1 GB for a 300 MB line) after it has raised its "straddling object" error. Through this guard it gets at
-    most one block past the last newline, and nothing once :meth:`stop` was called.
+    most one block past the last newline, then an end of file (:attr:`ran_away` is set: the reader must not trust
+    the last rows Arrow parsed), and nothing once :meth:`stop` was called. The guard never raises: an exception
+    raised on Arrow's thread is kept by Arrow and released later on that thread, which needs the GIL (see
+    :func:`_release`).
     """
 
     def __init__(self, inner: IO[bytes], limit: int) -> None:
@@ -272,6 +332,8 @@ class _NewlineGuard(io.RawIOBase):
         self._limit = limit
         self._since_newline = 0
         self._stopped = False
+        self.ran_away = False
+        """A line was longer than ``limit``: the read stopped there."""
 
     def readable(self) -> bool:
         return True
@@ -287,8 +349,8 @@ class _NewlineGuard(io.RawIOBase):
         last = data.rfind(b"\n")
         self._since_newline = self._since_newline + len(data) if last < 0 else len(data) - last - 1
         if self._since_newline > self._limit:
-            self._stopped = True
-            raise _RunawayLine(f"more than {self._limit:,} bytes without a line break")
+            self.ran_away = self._stopped = True
+            return b""
         return data
 
     def readinto(self, buffer) -> int:
