@@ -340,6 +340,8 @@ class OpenInterestPoller(LiveMarketDataClient):
 
         Raises
         ------
+        ValueError
+            If the venue answered an empty open-interest list (ccxt's ``IndexError``, reworded).
         Exception
             Any ccxt/network error or timeout (the poll loop counts it and backs off).
         """
@@ -352,8 +354,12 @@ class OpenInterestPoller(LiveMarketDataClient):
             self.status[target.key].funding_published += 1
             funding_mark = finite_or_nan(raw.get("markPrice"))
         if target.open_interest:
-            raw = await asyncio.wait_for(
-                exchange.fetch_open_interest(target.symbol, self.open_interest_params(target.exchange)), timeout)
+            try:
+                raw = await asyncio.wait_for(
+                    exchange.fetch_open_interest(target.symbol, self.open_interest_params(target.exchange)), timeout)
+            except IndexError:  # ccxt reads the first record of the answer's list: Bybit's and OKX's were empty
+                raise ValueError(f"{target.key}: the venue answered an empty open-interest list (no record for "
+                                 f"{target.symbol})") from None
             oi = self._to_open_interest(exchange, target, raw, fallback_price=funding_mark)
             st = self.status[target.key]
             if oi is None:
