@@ -22,6 +22,7 @@ def test_huge_hours_are_refused_by_name(argv, expected, capsys, tmp_path):
     extra = ["--out", str(tmp_path / "p.toml")] if argv[0] == "calibrate" else ["--no-grid"]
     proc = call_liqheat(capsys, *argv, *extra)
     assert_clean_failure(proc, expected)
+    assert proc.returncode == 2  # an option value: a usage error, as every command's
     assert not (tmp_path / "p.toml").exists()
 
 
@@ -54,6 +55,7 @@ def test_calibrate_unknown_fit_field_lists_the_valid_ones(capsys, tmp_path):
     proc = call_liqheat(capsys, "calibrate", "--fit", "foo=1:2", "--trials", "1", "--folds", "2",
                         "--out", str(tmp_path / "p.toml"))
     assert_clean_failure(proc, "['foo'] are not MapParams fields; valid: [", "'leverage_mean'")
+    assert proc.returncode == 2
 
 
 @pytest.mark.parametrize(("argv", "expected"), [

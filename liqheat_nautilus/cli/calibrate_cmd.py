@@ -12,6 +12,7 @@ from liqheat_nautilus.cli import EXIT_INTERRUPTED, interrupted_by_user
 from liqheat_nautilus.cli.evaluate_cmd import (
     SHIPPED_PROFILE,
     add_data_arguments,
+    dataset_of,
     executor_from_args,
     load_data,
     parse_params,
@@ -155,8 +156,9 @@ def run(args: argparse.Namespace) -> int:
     """
     Run ``liqheat calibrate`` with the parsed arguments and return its exit status.
 
-    Exit status: 0 on success, 1 when the inputs cannot be read, the calibration cannot run or its result cannot be
-    written (the figures are printed first), 130 after Ctrl-C (no profile is written; a profile is written whole,
+    Exit status: 0 on success, 2 for an option value or combination that is wrong whatever the files hold (a usage
+    error), 1 when the inputs cannot be read, the calibration cannot run or its result cannot be written (the figures
+    are printed first), 130 after Ctrl-C (no profile is written; a profile is written whole,
     through a temporary file, or not at all).
     """
     try:
@@ -172,10 +174,7 @@ def run(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from liqheat_nautilus.sweep.executor import ExecutorError
 
-    try:
-        output_file(args.out, "--out")
-        if args.json not in (None, "-"):
-            output_file(args.json, "--json")
+    try:  # option values that need no file: a usage error (exit 2, as argparse's and the other commands')
         for option, value in (("--folds", args.folds), ("--trials", args.trials), ("--batch", args.batch)):
             if value < 1:
                 raise ValueError(f"{option} must be >= 1, was {value}")
@@ -186,6 +185,14 @@ def _run(args: argparse.Namespace) -> int:
         settings = EvaluationSettings(warmup_hours=args.warmup_hours)
         check_settings(dataclasses.replace(settings, extra_params={**DEFAULT_BASE, **base}))  # --param names, values
         check_space({**DEFAULT_BASE, **base}, space)
+        dataset_of(args)
+    except ValueError as exc:
+        print(f"calibrate failed: {exc}", file=sys.stderr)
+        return 2
+    try:
+        output_file(args.out, "--out")
+        if args.json not in (None, "-"):
+            output_file(args.json, "--json")
         data = load_data(args)
         judged = judged_windows(data, settings)
         with executor_from_args(args) as executor:

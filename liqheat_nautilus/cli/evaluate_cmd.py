@@ -11,7 +11,7 @@ import numpy as np
 
 from liqheat_nautilus.cli import EXIT_INTERRUPTED, interrupted_by_user
 from liqheat_nautilus.evaluation.catalog_input import read_catalog
-from liqheat_nautilus.evaluation.checks import MAX_HOURS, all_models, all_profiles, utc_ns
+from liqheat_nautilus.evaluation.checks import MAX_HOURS, all_models, all_profiles, check_settings, utc_ns
 from liqheat_nautilus.evaluation.coinglass import default_dataset_dir, read_coinglass_dir
 from liqheat_nautilus.evaluation.csv_inputs import (
     read_bars_csv,
@@ -119,6 +119,48 @@ def add_data_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--windows", type=int, default=None, help="judge only the first N windows (quick look)")
 
 
+def dataset_of(args: argparse.Namespace) -> str:
+    """
+    Return the dataset the arguments select (``coinglass``, ``csv`` or ``catalog``), checking the input options.
+
+    Also checks ``--workers`` (``evaluate`` and ``calibrate`` share these options).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed ``evaluate`` (or ``calibrate``) arguments.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    ValueError
+        If the CSV or catalog mode lacks a required option, an input option does not apply to the dataset, or
+        ``--window-hours``, ``--windows`` or ``--workers`` is out of range (whatever the files hold: a usage error).
+    """
+    if args.workers < 1:  # the executor's own check (ExecutorError) comes after the data was read
+        raise ValueError(f"--workers must be >= 1, got {args.workers}")
+    if not 0.0 < args.window_hours <= MAX_HOURS:
+        raise ValueError(f"--window-hours must be > 0 and at most {MAX_HOURS:.0f}, was {args.window_hours:g}")
+    if args.windows is not None and args.windows < 1:
+        raise ValueError(f"--windows must be >= 1, was {args.windows}")
+    csv_given = any(getattr(args, k) is not None for k in ("bars", "open_interest", "liquidations", "funding"))
+    dataset = args.dataset or ("catalog" if args.catalog else "csv" if csv_given else "coinglass")
+    _reject_unused(args, dataset)
+    if dataset == "coinglass" and csv_given:
+        raise ValueError("--bars/--open-interest/--funding/--liquidations need --dataset csv")
+    if dataset == "catalog" and (args.catalog is None or args.instrument_id is None):
+        raise ValueError("--dataset catalog needs --catalog and --instrument-id")
+    if dataset == "csv":
+        missing = [f"--{k.replace('_', '-')}" for k in ("bars", "open_interest", "liquidations")
+                   if getattr(args, k) is None]
+        if missing:
+            raise ValueError(f"--dataset csv needs {', '.join(missing)}")
+    return dataset
+
+
 def load_data(args: argparse.Namespace) -> EvaluationData:
     """
     Read the inputs named by the arguments.
@@ -137,27 +179,14 @@ def load_data(args: argparse.Namespace) -> EvaluationData:
     IngestError
         If a file is missing or bad.
     ValueError
-        If the CSV mode lacks a required file, an input option does not apply to the dataset, or ``--window-hours``
-        or ``--windows`` is out of range.
+        As :func:`dataset_of`.
     """
-    if not 0.0 < args.window_hours <= MAX_HOURS:
-        raise ValueError(f"--window-hours must be > 0 and at most {MAX_HOURS:.0f}, was {args.window_hours:g}")
-    csv_given = any(getattr(args, k) is not None for k in ("bars", "open_interest", "liquidations", "funding"))
-    dataset = args.dataset or ("catalog" if args.catalog else "csv" if csv_given else "coinglass")
-    _reject_unused(args, dataset)
+    dataset = dataset_of(args)
     if dataset == "coinglass":
-        if csv_given:
-            raise ValueError("--bars/--open-interest/--funding/--liquidations need --dataset csv")
         data = read_coinglass_dir(args.data_dir)
     elif dataset == "catalog":
-        if args.catalog is None or args.instrument_id is None:
-            raise ValueError("--dataset catalog needs --catalog and --instrument-id")
         data = read_catalog(args.catalog, args.instrument_id, args.liquidations, args.bar_type, args.window_hours)
     else:
-        missing = [f"--{k.replace('_', '-')}" for k in ("bars", "open_interest", "liquidations")
-                   if getattr(args, k) is None]
-        if missing:
-            raise ValueError(f"--dataset csv needs {', '.join(missing)}")
         funding = (read_observations_csv(args.funding, "rate", allow_negative=True) if args.funding
                    else Observations(np.zeros(0, dtype=np.int64), np.zeros(0), "funding"))
         data = EvaluationData(
@@ -169,8 +198,6 @@ def load_data(args: argparse.Namespace) -> EvaluationData:
             taker=read_taker_csv(args.taker_volume) if args.taker_volume else None,
         )
     if args.windows is not None:
-        if args.windows < 1:
-            raise ValueError(f"--windows must be >= 1, was {args.windows}")
         data = data.head_windows(args.windows)
     return data
 
@@ -322,7 +349,8 @@ def run(args: argparse.Namespace) -> int:
     """
     Run ``liqheat evaluate`` with the parsed arguments and return its exit status.
 
-    Exit status: 0 on success, 1 when the inputs cannot be read or evaluated, 130 after Ctrl-C.
+    Exit status: 0 on success, 2 for an option value or combination that is wrong whatever the files hold (a usage
+    error, as argparse's and the other commands'), 1 when the inputs cannot be read or evaluated, 130 after Ctrl-C.
     """
     try:
         return _run(args)
@@ -336,6 +364,12 @@ def run(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from liqheat_nautilus.sweep.executor import ExecutorError
 
+    try:
+        dataset_of(args)
+        check_settings(settings_from_args(args))
+    except ValueError as exc:
+        print(f"evaluate failed: {exc}", file=sys.stderr)
+        return 2
     try:
         if args.json not in (None, "-"):
             output_file(args.json, "--json")

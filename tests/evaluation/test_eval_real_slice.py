@@ -81,10 +81,17 @@ def test_evaluate_is_registered_in_the_liqheat_cli():
     assert args.func.__module__ == "liqheat_nautilus.cli.evaluate_cmd"
 
 
-def test_cli_reports_bad_input_and_exits_1(tmp_path, capsys):
+def test_cli_reports_missing_options_as_a_usage_error(tmp_path, capsys):
     code = evaluate_main(["--dataset", "csv", "--bars", str(tmp_path / "missing.csv")])
-    assert code == 1
+    assert code == 2  # options missing whatever the files hold (exit 2, as argparse's); a bad file exits 1
     assert "needs --open-interest, --liquidations" in capsys.readouterr().err
+
+
+def test_cli_reports_a_missing_file_and_exits_1(tmp_path, capsys):
+    code = evaluate_main(["--dataset", "csv", "--bars", str(tmp_path / "missing.csv"), "--open-interest",
+                          str(tmp_path / "oi.csv"), "--liquidations", str(tmp_path / "liq.csv")])
+    assert code == 1
+    assert "missing.csv" in capsys.readouterr().err
 
 
 def test_param_values_parse_as_json_else_string():
@@ -104,7 +111,7 @@ def test_a_rejected_engine_parameter_is_refused_before_anything_runs(capsys):
     with pytest.raises(ValueError, match="magic"):
         run_evaluation(data, EvaluationSettings(models=("magic",), n_boot=0))
     code = evaluate_main(["--data-dir", str(SHIPPED), "--windows", "30", "--param", "bin_size=-1"])
-    assert code == 1 and "bin_size" in capsys.readouterr().err
+    assert code == 2 and "bin_size" in capsys.readouterr().err  # an option value: a usage error
 
 
 def test_a_configuration_rejected_by_one_grid_run_is_reported_in_that_run():
@@ -234,6 +241,6 @@ def test_a_later_coinglass_folder_gets_no_repeated_holdout(tmp_path):
 def test_bad_settings_stop_before_any_replay_with_a_named_message(argv, message, capsys):
     # each used to run (rc 0: --windows 0 judged everything, --touch-hours 0 printed a traceback per configuration)
     # or fail naming nothing
-    assert evaluate_main([*argv, "--no-grid"]) == 1
+    assert evaluate_main([*argv, "--no-grid"]) == 2  # option values: a usage error (they exited 1, unlike plot's)
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err and "evaluating" not in err

@@ -45,5 +45,5 @@ def test_evaluate_cli_workers_flag(ray_session, tmp_path, capsys):
         for run in report["runs"]:
             run.pop("replay_seconds")
     assert on_ray == serial and len(on_ray["runs"]) == 4  # the default, the shipped calibrated profile, 2 grid runs
-    assert main([*args, "--workers", "0"]) == 1
-    assert "workers must be >= 1" in capsys.readouterr().err
+    assert main([*args, "--workers", "0"]) == 2  # an option value: a usage error, as sweep's --workers 0
+    assert "--workers must be >= 1" in capsys.readouterr().err
