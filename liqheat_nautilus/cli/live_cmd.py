@@ -23,6 +23,9 @@ def register(subparsers) -> None:
     parser.add_argument("--duration", type=float, default=None,
                         help="stop gracefully after this many seconds (default: run until Ctrl-C)")
     parser.add_argument("--summary", type=Path, default=None, help="write a JSON run summary here")
+    parser.add_argument("--check", action="store_true",
+                        help="only check the live file (and the mainnet guard), print what it would run, exit 0; "
+                             "no keys needed, no node started")
     parser.add_argument("--log-level", default=None,
                         help="Nautilus log level: OFF, TRACE, DEBUG, INFO, WARNING or ERROR (default: the file's)")
     parser.set_defaults(func=_run)
@@ -48,6 +51,13 @@ def _run(args: argparse.Namespace) -> int:
         live = load_live_file(path)
         validation.log_level(log_level or live.log_level, f"{path}: log_level")
         validation.trader_id(live.trader_id, f"{path}: trader_id")
+        if args.check:
+            from liqheat_nautilus.live.live_file import describe_live_file
+            from liqheat_nautilus.live.node import build_node_config
+
+            build_node_config(live, mainnet_flag=args.mainnet, log_level=log_level)
+            print(f"{path}: ok: {describe_live_file(live)}")
+            return 0
         node = build_node(live, mainnet_flag=args.mainnet, log_level=log_level)
     except (FileNotFoundError, ValueError, RuntimeError) as exc:
         print(f"live failed: {exc}", file=sys.stderr)

@@ -3,6 +3,7 @@
 API keys are deliberately *not* fields: unknown fields are rejected, so a key pasted into the file fails loading.
 """
 
+import importlib
 import re
 from pathlib import Path
 
@@ -10,12 +11,16 @@ import msgspec
 from nautilus_trader.common.config import NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt
 
 from liqheat_nautilus import validation
+from liqheat_nautilus.adapters.binance.providers import binance_instrument_id, raw_symbol_of
 from liqheat_nautilus.adapters.ccxt.config import OpenInterestPollerConfig
 from liqheat_nautilus.components import ComponentKind, ComponentSection, check_component
 
 EXECUTION_MODES = ("testnet", "sandbox", "mainnet")
-ACCOUNT_TYPES = ("USDT_FUTURES", "COIN_FUTURES")
-"""``[binance] account_type`` values: the Binance futures account types (the clients serve no other)."""
+ACCOUNT_TYPES = ("USDT_FUTURES",)
+"""``[binance] account_type`` values: Binance USD-M only. ``COIN_FUTURES`` is refused: Nautilus 1.221's Binance
+provider builds COIN-M perpetuals as linear contracts of multiplier 1 (``BTCUSD_PERP``: 10 contracts at 65,000 valued
+650,000 USD instead of 10 x 100 = 1,000 USD), so order and position notionals, the risk guard's limits and the
+liquidation prints' notionals would all be off by price / contract size."""
 MAINNET_CONFIRMATION = "I accept real-money trading on Binance mainnet"
 """Exact text ``[execution] mainnet_confirm`` must hold, together with the ``--mainnet`` flag, for mainnet."""
 
@@ -46,7 +51,7 @@ class BinanceSection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     instrument_ids : list[str]
         Nautilus ids loaded from the venue, e.g. ``["BTCUSDT-PERP.BINANCE"]``.
     account_type : str
-        ``"USDT_FUTURES"`` (``"COIN_FUTURES"`` has no testnet).
+        ``"USDT_FUTURES"`` (the only one: see :data:`ACCOUNT_TYPES` for why COIN-M is refused).
     base_url_http, base_url_ws : str
         Endpoint overrides ("" = Nautilus' default for the mode); the offline tests point them at 127.0.0.1.
     funding_interval_hours : float
@@ -282,7 +287,8 @@ def check_live_file(live: LiveFile) -> None:
     Check the values msgspec's types cannot, before Nautilus sees them.
 
     Nautilus' parsers would abort the process on a bad ``oms_type``, or fail while the node is built with a message
-    naming no field. Checks the instrument ids of ``[binance]`` and ``[risk]``, the ``[risk]`` rates and limits, the
+    naming no field. Checks the instrument ids of ``[binance]`` (venue ``BINANCE``), of ``[risk]`` and of the
+    components' ``instrument_id`` (each one of ``[binance] instrument_ids``), the ``[risk]`` rates and limits, the
     ``[sandbox]`` balances and ``oms_type``, every ``[[actors]]`` / ``[[strategies]]`` component
     (:func:`~liqheat_nautilus.components.check_component`: importable paths, config fields and types) and the
     ``[message_bus]`` values (:func:`check_message_bus`).
@@ -295,10 +301,18 @@ def check_live_file(live: LiveFile) -> None:
     from nautilus_trader.model.enums import OmsType
 
     for i, iid in enumerate(live.binance.instrument_ids):
-        validation.instrument_id(iid, f"[binance] instrument_ids[{i}]")
+        if validation.instrument_id(iid, f"[binance] instrument_ids[{i}]").venue.value != "BINANCE":
+            raise ValueError(f"[binance] instrument_ids[{i}] {iid!r} is not a Binance instrument: the Binance "
+                             "clients load and trade ids of venue BINANCE only, e.g. 'ETHUSDT-PERP.BINANCE'")
+        nautilus_id = binance_instrument_id(raw_symbol_of(iid)).value
+        if nautilus_id != iid:  # Nautilus' provider would load nothing under it, and nothing would stream
+            raise ValueError(f"[binance] instrument_ids[{i}] {iid!r} is not the id NautilusTrader's Binance adapter "
+                             f"gives the contract; did you mean {nautilus_id!r}?")
     if live.binance.account_type not in ACCOUNT_TYPES:
+        why = (": Nautilus 1.221 loads COIN-M perpetuals as linear contracts of multiplier 1, so notionals, risk "
+               "limits and liquidation prints would be wrong" if live.binance.account_type == "COIN_FUTURES" else "")
         raise ValueError(f"[binance] account_type must be one of {', '.join(ACCOUNT_TYPES)}; "
-                         f"got {live.binance.account_type!r}")
+                         f"got {live.binance.account_type!r}{why}")
     risk = live.risk
     for name in ("max_order_submit_rate", "max_order_modify_rate"):
         rate = getattr(risk, name)
@@ -307,6 +321,9 @@ def check_live_file(live: LiveFile) -> None:
     for name in ("max_notional_per_order", "max_position_notional"):
         for iid, limit in getattr(risk, name).items():
             validation.instrument_id(iid, f"[risk] {name} key")
+            if iid not in live.binance.instrument_ids:  # a typo left every order of the traded id unlimited
+                raise ValueError(f"[risk] {name} key {iid!r} is not one of [binance] instrument_ids "
+                                 f"{list(live.binance.instrument_ids)}: the limit would apply to no order")
             if limit <= 0:
                 raise ValueError(f"[risk] {name}[{iid!r}] must be > 0 (leave the instrument out for no limit); "
                                  f"got {limit}")
@@ -318,7 +335,85 @@ def check_live_file(live: LiveFile) -> None:
     for kind, sections, where in components:
         for i, section in enumerate(sections):
             check_component(section, kind, f"{where}[{i}]")
+            iid = section.config.get("instrument_id")
+            if isinstance(iid, str) and iid not in live.binance.instrument_ids:
+                raise ValueError(f"{where}[{i}].config: instrument_id {iid!r} is not one of [binance] "
+                                 f"instrument_ids {list(live.binance.instrument_ids)}: the node loads and "
+                                 "streams only those")
+    for i, section in enumerate(live.actors):
+        module, _, name = section.config_path.partition(":")
+        fields = getattr(getattr(importlib.import_module(module), name), "__struct_fields__", ())  # checked above
+        if "oi_instrument_ids" in fields:  # the map actor (or one configured like it)
+            check_actor_clients(section.config, live, f"actors[{i}].config")
     check_message_bus(live.message_bus)
+
+
+def describe_live_file(live: LiveFile) -> str:
+    """
+    One line saying what a checked live file runs (``liqheat live --check``).
+
+    Parameters
+    ----------
+    live : LiveFile
+        A loaded file.
+
+    Returns
+    -------
+    str
+        Mode, instruments, poll targets, actors and strategies, e.g. ``mode testnet; instruments
+        BTCUSDT-PERP.BINANCE; poll targets binance:BTC/USDT:USDT -> BTCUSDT-PERP.BINANCE; actors
+        LiquidationMapActor; strategies LiquidationHuntStrategy``.
+    """
+    targets = [f"{t.key} -> {t.instrument_id}" for t in live.poller.targets] if live.poller is not None else []
+    return "; ".join([
+        f"mode {live.execution.mode}", f"instruments {', '.join(live.binance.instrument_ids)}",
+        f"poll targets {', '.join(targets) or 'none'}",
+        f"actors {', '.join(a.path.rpartition(':')[2] for a in live.actors) or 'none'}",
+        f"strategies {', '.join(s.path.rpartition(':')[2] for s in live.strategies) or 'none'}",
+    ])
+
+
+def check_actor_clients(config: dict, live: LiveFile, where: str) -> None:
+    """
+    Check that an actor's data clients and open-interest instruments exist in the node the live file builds.
+
+    The actor's requests and subscriptions to a client id the node does not have went nowhere (its warm-up waited
+    for its timeout), and an open-interest instrument no poll target publishes never reached the map: both silently.
+
+    Parameters
+    ----------
+    config : dict
+        The actor's ``[actors.config]`` (keys ``warmup_client_id``, ``liquidation_client_id``, ``oi_instrument_ids``,
+        ``instrument_id`` of :class:`~liqheat_nautilus.actor.LiquidationMapActorConfig`; absent keys are not checked).
+    live : LiveFile
+        The file (its ``[poller]`` client id and targets).
+    where : str
+        The section, named in the error.
+
+    Raises
+    ------
+    ValueError
+        If ``warmup_client_id`` is neither ``"BINANCE"`` nor the ``[poller]`` client id, ``liquidation_client_id`` is
+        not ``"BINANCE"`` (the one client streaming liquidations), or, with a ``[poller]``, an id of
+        ``oi_instrument_ids`` (default ``[instrument_id]``) is the ``instrument_id`` of no poll target.
+    """
+    clients = ["BINANCE"] + ([live.poller.client_id] if live.poller is not None else [])
+    warmup = config.get("warmup_client_id")
+    if warmup and warmup not in clients:
+        raise ValueError(f"{where}: warmup_client_id {warmup!r} is not a data client of this node ({clients}"
+                         f"{'; there is no [poller] section' if live.poller is None else ''})")
+    liquidation = config.get("liquidation_client_id")
+    if liquidation and liquidation != "BINANCE":
+        raise ValueError(f"{where}: liquidation_client_id must be 'BINANCE' (the client streaming liquidation "
+                         f"prints), was {liquidation!r}")
+    if live.poller is None:
+        return
+    published = [t.instrument_id for t in live.poller.targets if t.open_interest]
+    wanted = config.get("oi_instrument_ids") or ([config["instrument_id"]] if "instrument_id" in config else [])
+    missing = [iid for iid in wanted if iid not in published]
+    if missing:
+        raise ValueError(f"{where}: open interest of {missing} is published by no [[poller.targets]] (they publish "
+                         f"{published}): add a target with that instrument_id or correct oi_instrument_ids")
 
 
 def check_message_bus(section: MessageBusSection) -> list[type]:
@@ -351,9 +446,13 @@ def check_message_bus(section: MessageBusSection) -> list[type]:
     if not section.redis_url:
         return []
     url = urlparse(section.redis_url)
-    if url.scheme not in ("redis", "rediss") or not url.hostname:
-        raise ValueError(f"[message_bus] redis_url must be redis://host:port or rediss://host:port, was "
-                         f"{section.redis_url!r}")
+    try:
+        port = url.port  # urllib raises on a port that is not a number in 0-65535
+    except ValueError:
+        port = -1
+    if url.scheme not in ("redis", "rediss") or not url.hostname or port == -1 or port == 0:
+        raise ValueError(f"[message_bus] redis_url must be redis://host:port or rediss://host:port (port 1-65535), "
+                         f"was {section.redis_url!r}")
     if url.password:
         raise ValueError("[message_bus] redis_url must not hold a password: set REDIS_PASSWORD in the environment")
     if url.path not in ("", "/", "/0"):

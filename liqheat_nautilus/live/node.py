@@ -191,6 +191,40 @@ def message_bus_config(section: MessageBusSection) -> MessageBusConfig | None:
     )
 
 
+def check_redis_reachable(section: MessageBusSection, timeout_secs: float = 3.0) -> None:
+    """
+    Check that the ``[message_bus]`` Redis server accepts a TCP connection (nothing is sent).
+
+    NautilusTrader 1.221 reports nothing when its Redis message bus cannot connect: the node ran and every stream
+    was silently lost. This check makes the run fail first instead.
+
+    Parameters
+    ----------
+    section : MessageBusSection
+        The section (``redis_url`` "" = off: nothing is checked).
+    timeout_secs : float, default 3.0
+        Connection timeout (seconds).
+
+    Raises
+    ------
+    RuntimeError
+        If no TCP connection to the URL's host and port (default 6379) can be made; the message names the field.
+    """
+    import socket
+    from urllib.parse import urlparse
+
+    if not section.redis_url:
+        return
+    url = urlparse(section.redis_url)
+    address = (url.hostname, url.port or 6379)
+    try:
+        with socket.create_connection(address, timeout=timeout_secs):
+            pass
+    except OSError as exc:
+        raise RuntimeError(f"[message_bus] redis_url {section.redis_url!r}: cannot connect to {address[0]}:"
+                           f"{address[1]} ({exc.strerror or exc}); start Redis there or correct the address") from None
+
+
 def build_node(live: LiveFile, mainnet_flag: bool = False, log_level: str | None = None) -> TradingNode:
     """
     Build (but not start) the ``TradingNode`` of a live file, after checking the environment keys.
@@ -210,10 +244,12 @@ def build_node(live: LiveFile, mainnet_flag: bool = False, log_level: str | None
     ValueError
         See :func:`build_node_config`.
     RuntimeError
-        If the API key variables of the mode are missing (the message names them).
+        If the API key variables of the mode are missing (the message names them) or the ``[message_bus]`` Redis
+        server cannot be reached (:func:`check_redis_reachable`).
     """
     config = build_node_config(live, mainnet_flag, log_level)
     require_keys(live.execution.mode)
+    check_redis_reachable(live.message_bus)
     node = TradingNode(config=config)
     node.add_data_client_factory(BINANCE, LiqheatBinanceLiveDataClientFactory)
     if live.poller is not None:

@@ -9,10 +9,11 @@ from liqheat_nautilus.cli import main
 from liqheat_nautilus.live.keys import missing_key_vars, require_keys
 from liqheat_nautilus.live.live_file import (
     MAINNET_CONFIRMATION,
+    MessageBusSection,
     check_mainnet_guard,
     load_live_file,
 )
-from liqheat_nautilus.live.node import build_node_config
+from liqheat_nautilus.live.node import build_node_config, check_redis_reachable
 from liqheat_nautilus.paths import project_root
 
 CONFIG = project_root() / "config"
@@ -97,6 +98,22 @@ def test_cli_live_fails_cleanly_without_keys(monkeypatch, capsys):
     assert "BINANCE_FUTURES_TESTNET_API_KEY" in err and "environment" in err
 
 
+def test_cli_live_check_validates_without_starting_even_with_keys_set(monkeypatch, capsys, tmp_path):
+    # before, the only way to check a file was to run it without keys: with keys set it started trading
+    for name in KEY_VARS:
+        monkeypatch.setenv(name, "set")
+    monkeypatch.setattr("liqheat_nautilus.live.node.build_node", lambda *a, **k: pytest.fail("a node was built"))
+    assert main(["live", "--config", str(CONFIG / "live_binance.toml"), "--check"]) == 0
+    out = capsys.readouterr().out
+    assert "live_binance.toml: ok: mode testnet; instruments BTCUSDT-PERP.BINANCE; poll targets " \
+           "binance:BTC/USDT:USDT -> BTCUSDT-PERP.BINANCE; actors LiquidationMapActor; " \
+           "strategies LiquidationHuntStrategy" in out
+    bad = tmp_path / "bad.toml"
+    bad.write_text((CONFIG / "live_binance.toml").read_text().replace('mode = "testnet"', 'mode = "mainnet"'))
+    assert main(["live", "--config", str(bad), "--check"]) == 1  # the mainnet guard is part of the check
+    assert "--mainnet" in capsys.readouterr().err
+
+
 def test_keeping_positions_at_shutdown_also_stops_strategies_flattening():
     from liqheat_nautilus.live.node import _strategy_config
 
@@ -150,7 +167,8 @@ def test_without_a_poller_section_no_poller_runs(tmp_path):
     text = (CONFIG / "live_binance.toml").read_text()
     start = text.index("[poller]")
     end = text.index("[monitor]")
-    (tmp_path / "nopoll.toml").write_text(text[:start] + text[end:])
+    # the actor's warm-up client must go too: a warmup_client_id naming no client of the node is refused
+    (tmp_path / "nopoll.toml").write_text((text[:start] + text[end:]).replace('warmup_client_id = "LIQHEAT_OI"', ""))
     live = load_live_file(tmp_path / "nopoll.toml")
     assert live.poller is None
     assert set(build_node_config(live).data_clients) == {"BINANCE"}
@@ -169,6 +187,9 @@ def test_without_a_poller_section_no_poller_runs(tmp_path):
     ('instrument_ids = ["BTCUSDT-PERP.BINANCE"]', 'instrument_ids = ["BTCUSDT"]',
      r"\[binance\] instrument_ids\[0\] 'BTCUSDT' is not a Nautilus instrument id"),
     ('account_type = "USDT_FUTURES"', 'account_type = "SPOT"', r"\[binance\] account_type must be one of"),
+    # was accepted: Nautilus' COIN-M instruments are linear with multiplier 1 (see the test below)
+    ('account_type = "USDT_FUTURES"', 'account_type = "COIN_FUTURES"',
+     r"\[binance\] account_type must be one of USDT_FUTURES; got 'COIN_FUTURES': Nautilus 1.221 loads COIN-M"),
     ('starting_balances = ["10000 USDT"]', 'starting_balances = ["lots"]', r"\[sandbox\] starting_balances\[0\]"),
     ('max_order_submit_rate = "5/00:00:01"', 'max_order_submit_rate = "fast"', r"\[risk\] max_order_submit_rate"),
     ('max_notional_per_order = { "BTCUSDT-PERP.BINANCE" = 2000 }', 'max_notional_per_order = { "BTCUSDT" = 2000 }',
@@ -180,6 +201,33 @@ def test_without_a_poller_section_no_poller_runs(tmp_path):
                                                      r"'binanse'.* - at `\$\.poller\.targets\[0\]`"),
     ('instrument_id = "BTCUSDT-PERP.BINANCE"\nvenue', 'instrument_id = "BTCUSDT"\nvenue',
      r"poll target binance:BTC/USDT:USDT: instrument_id 'BTCUSDT' is not a Nautilus instrument id"),
+    # an instrument of another venue, or one the node does not load, went through to the node (which loaded
+    # nothing, or ran an actor/strategy that never got data) and a mistyped risk key left orders unlimited
+    ('instrument_ids = ["BTCUSDT-PERP.BINANCE"]', 'instrument_ids = ["BTC-USDT-SWAP.OKX"]',
+     r"\[binance\] instrument_ids\[0\] 'BTC-USDT-SWAP.OKX' is not a Binance instrument"),
+    ('instrument_ids = ["BTCUSDT-PERP.BINANCE"]', 'instrument_ids = ["BTCUSDT.BINANCE"]',
+     r"\[binance\] instrument_ids\[0\] 'BTCUSDT.BINANCE' is not the id NautilusTrader's Binance adapter gives the "
+     r"contract; did you mean 'BTCUSDT-PERP.BINANCE'\?"),
+    ('instrument_ids = ["BTCUSDT-PERP.BINANCE"]', 'instrument_ids = ["ETHUSDT-PERP.BINANCE"]',
+     r"\[risk\] max_notional_per_order key 'BTCUSDT-PERP.BINANCE' is not one of \[binance\] instrument_ids"),
+    ('max_position_notional = { "BTCUSDT-PERP.BINANCE" = 5000 }',
+     'max_position_notional = { "BTCUSDT.BINANCE" = 5000 }',
+     r"\[risk\] max_position_notional key 'BTCUSDT.BINANCE' is not one of \[binance\] instrument_ids"),
+    ('[strategies.config]\ninstrument_id = "BTCUSDT-PERP.BINANCE"',
+     '[strategies.config]\ninstrument_id = "ETHUSDT-PERP.BINANCE"',
+     r"strategies\[0\]\.config: instrument_id 'ETHUSDT-PERP.BINANCE' is not one of \[binance\] instrument_ids"),
+    ('exchange = "binance"', 'exchange = "bybit"',
+     r"poll target bybit:BTC/USDT:USDT: instrument_id 'BTCUSDT-PERP.BINANCE' is on venue BINANCE, but ccxt 'bybit' "
+     r"is BYBIT"),
+    # requests and subscriptions to a client the node lacks, and open interest no target publishes, went nowhere
+    ('warmup_client_id = "LIQHEAT_OI"', 'warmup_client_id = "OI"',
+     r"actors\[0\]\.config: warmup_client_id 'OI' is not a data client of this node \(\['BINANCE', 'LIQHEAT_OI'\]"),
+    ('liquidation_client_id = "BINANCE"', 'liquidation_client_id = "LIQHEAT_OI"',
+     r"actors\[0\]\.config: liquidation_client_id must be 'BINANCE'"),
+    ('# oi_instrument_ids = ["BTCUSDT-PERP.BINANCE", "BTCUSDT-LINEAR.BYBIT", "BTC-USDT-SWAP.OKX"]',
+     'oi_instrument_ids = ["BTCUSDT-PERP.BINANCE", "BTCUSDT-LINEAR.BYBIT", "BTC-USDT-SWAP.OKX"]',
+     r"actors\[0\]\.config: open interest of \['BTCUSDT-LINEAR.BYBIT', 'BTC-USDT-SWAP.OKX'\] is published by no "
+     r"\[\[poller.targets\]\]"),
 ])
 def test_values_nautilus_rejects_only_at_build_are_named_while_loading(old, new, expected, tmp_path):
     text = (CONFIG / "live_sandbox.toml").read_text()
@@ -194,6 +242,9 @@ def test_values_nautilus_rejects_only_at_build_are_named_while_loading(old, new,
     # these were raised only while the node was built, naming the field but not the file
     ('redis_url = "http://127.0.0.1:6379"', r"\[message_bus\] redis_url must be redis://host:port"),
     ('redis_url = "redis://:secret@127.0.0.1:6379"', r"\[message_bus\] redis_url must not hold a password"),
+    # a port that is not a number was reported by urllib while the node was built, naming neither file nor field
+    ('redis_url = "redis://127.0.0.1:abc"', r"\[message_bus\] redis_url must be redis://host:port .*'redis://127"),
+    ('redis_url = "redis://127.0.0.1:99999"', r"\[message_bus\] redis_url must be redis://host:port"),
     ('redis_url = "redis://127.0.0.1:6379/3"', r"\[message_bus\] redis_url: NautilusTrader streams to database 0"),
     ('redis_url = "redis://127.0.0.1:6379"\nencoding = "xml"', r"\[message_bus\] encoding must be 'json' or"),
     ('redis_url = "redis://127.0.0.1:6379"\nexclude_types = ["Quotes"]',
@@ -210,3 +261,71 @@ def test_message_bus_errors_name_the_file_and_the_field(section, expected, tmp_p
     assert main(["live", "--config", str(path), "--duration", "1"]) == 1
     err = capsys.readouterr().err.strip()
     assert err.startswith(f"live failed: {path}: ") and "\n" not in err and "Traceback" not in err
+
+
+def test_nautilus_binance_provider_values_coin_m_contracts_as_coins():
+    """Why ``account_type = "COIN_FUTURES"`` is refused: the recorded COIN-M ``BTCUSD_PERP`` entry (contractSize 100
+    USD) parsed by Nautilus 1.221's own provider is linear with multiplier 1, so 10 contracts at 65,000 are valued
+    650,000 USD, not 10 x 100 = 1,000 USD. If Nautilus fixes this, COIN-M can be allowed again."""
+    import json
+
+    import msgspec
+    from nautilus_trader.adapters.binance.common.enums import BinanceAccountType
+    from nautilus_trader.adapters.binance.futures.providers import BinanceFuturesInstrumentProvider
+    from nautilus_trader.adapters.binance.futures.schemas.market import BinanceFuturesExchangeInfo
+    from nautilus_trader.adapters.binance.futures.schemas.wallet import BinanceFuturesCommissionRate
+    from nautilus_trader.adapters.binance.http.client import BinanceHttpClient
+    from nautilus_trader.common.component import LiveClock
+    from nautilus_trader.model.objects import Price, Quantity
+
+    from tests.adapters.binance.archive_files import FIXTURES
+
+    payload = json.loads((FIXTURES / "binance_dapi_exchange_info_recorded.json").read_text())
+    del payload["_provenance"]
+    payload.update(serverTime=0, rateLimits=[], exchangeFilters=[])
+    clock = LiveClock()
+    client = BinanceHttpClient(clock=clock, api_key="", api_secret="", base_url="http://127.0.0.1:9")
+    provider = BinanceFuturesInstrumentProvider(client, clock, account_type=BinanceAccountType.COIN_FUTURES)
+    [entry] = msgspec.convert(payload, BinanceFuturesExchangeInfo, strict=False).symbols
+    assert payload["symbols"][0]["contractSize"] == "100"  # Nautilus' schema does not even read it
+    provider._parse_instrument(entry, 0, fee=BinanceFuturesCommissionRate(
+        symbol=entry.symbol, makerCommissionRate="0.0002", takerCommissionRate="0.0005"))
+    [instrument] = provider.list_all()
+    assert (instrument.is_inverse, int(instrument.multiplier)) == (False, 1)
+    assert instrument.notional_value(Quantity.from_int(10), Price.from_str("65000.0")).as_double() == 650_000.0
+
+
+def test_the_shipped_multi_venue_recipe_loads(tmp_path):
+    # the commented Bybit/OKX targets and oi_instrument_ids of the shipped file, uncommented as docs/live.md says
+    text = (CONFIG / "live_binance.toml").read_text()
+    keys = ("[[poller.targets]]", "exchange", "symbol", "instrument_id", "price_instrument_id", "oi_instrument_ids")
+    for key in keys:
+        text = text.replace(f"\n# {key}", f"\n{key}")
+    (tmp_path / "multi.toml").write_text(text)
+    live = load_live_file(tmp_path / "multi.toml")
+    assert [(t.exchange, t.instrument_id) for t in live.poller.targets] == [
+        ("binance", "BTCUSDT-PERP.BINANCE"), ("bybit", "BTCUSDT-LINEAR.BYBIT"), ("okx", "BTC-USDT-SWAP.OKX")]
+    assert live.actors[0].config["oi_instrument_ids"] == [t.instrument_id for t in live.poller.targets]
+
+
+def test_an_unreachable_redis_fails_the_run_before_the_node_starts(monkeypatch, capsys, tmp_path):
+    # NautilusTrader's Redis bus logged nothing when it could not connect: the node ran and the streams were lost
+    import socket
+
+    with socket.socket() as probe:  # a local port nobody listens on (bound, then released)
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    for name in KEY_VARS:
+        monkeypatch.setenv(name, "set")
+    monkeypatch.setattr("liqheat_nautilus.live.node.TradingNode", lambda *a, **k: pytest.fail("a node was built"))
+    path = tmp_path / "redis.toml"
+    path.write_text((CONFIG / "live_sandbox.toml").read_text()
+                    + f'\n[message_bus]\nredis_url = "redis://127.0.0.1:{port}"\n')
+    assert main(["live", "--config", str(path), "--duration", "1"]) == 1
+    err = capsys.readouterr().err
+    assert f"[message_bus] redis_url 'redis://127.0.0.1:{port}': cannot connect to 127.0.0.1:{port}" in err
+    assert "Traceback" not in err
+    with socket.socket() as listener:  # a server accepting connections passes the check
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        check_redis_reachable(MessageBusSection(redis_url=f"redis://127.0.0.1:{listener.getsockname()[1]}"))

@@ -15,6 +15,11 @@ CREDENTIAL_KEYS = frozenset(ccxt.Exchange.requiredCredentials)
 """ccxt's credential settings (``apiKey``, ``secret``, ``uid``, ``password``, ``privateKey``, ...)."""
 
 
+VENUE_OF_CCXT_ID: dict[str, str] = {"binance": "BINANCE", "binanceusdm": "BINANCE", "binancecoinm": "BINANCE",
+                               "bybit": "BYBIT", "okx": "OKX", "hyperliquid": "HYPERLIQUID"}
+"""Nautilus venue of the supported ccxt exchange ids: a poll target's ``instrument_id`` must be on it."""
+
+
 class PollTarget(NautilusConfig, frozen=True, forbid_unknown_fields=True):
     """
     One market to poll.
@@ -47,8 +52,8 @@ class PollTarget(NautilusConfig, frozen=True, forbid_unknown_fields=True):
     Raises
     ------
     ValueError
-        If ``exchange``, ``symbol`` or ``instrument_id`` is empty, the exchange id unknown to ccxt, or an instrument
-        id not a Nautilus one.
+        If ``exchange``, ``symbol`` or ``instrument_id`` is empty, the exchange id unknown to ccxt, an instrument
+        id not a Nautilus one, or ``instrument_id`` not on the exchange's venue (:data:`VENUE_OF_CCXT_ID`).
     """
 
     exchange: str
@@ -69,7 +74,13 @@ class PollTarget(NautilusConfig, frozen=True, forbid_unknown_fields=True):
         if self.exchange not in ccxt.exchanges:  # the poller refused it only once the node was being built
             raise ValueError(f"poll target {self.key}: unknown ccxt exchange id {self.exchange!r} (e.g. binance, "
                              "bybit, okx, hyperliquid)")
-        validation.instrument_id(self.instrument_id, f"poll target {self.key}: instrument_id")
+        venue = validation.instrument_id(self.instrument_id, f"poll target {self.key}: instrument_id").venue.value
+        expected = VENUE_OF_CCXT_ID.get(self.exchange)
+        if expected is not None and venue != expected:  # the venue's open interest summed as another venue's
+            raise ValueError(f"poll target {self.key}: instrument_id {self.instrument_id!r} is on venue {venue}, "
+                             f"but ccxt {self.exchange!r} is {expected}: use an id of {expected} (NautilusTrader's "
+                             "adapters name them e.g. 'BTCUSDT-PERP.BINANCE', 'BTCUSDT-LINEAR.BYBIT', "
+                             "'BTC-USDT-SWAP.OKX', 'BTC-USD-PERP.HYPERLIQUID')")
         if self.price_instrument_id:
             validation.instrument_id(self.price_instrument_id, f"poll target {self.key}: price_instrument_id")
 

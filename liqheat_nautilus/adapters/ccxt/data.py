@@ -53,7 +53,12 @@ class TargetStatus:
     funding_published : int
         FundingRate objects published.
     repeats : int
-        Polls that returned an observation no newer than the previous one.
+        Polls that returned an observation of the same venue time as the previous one (not published again).
+    out_of_order : int
+        Polls that returned an observation older than the newest published one (dropped, logged as a warning).
+    held_back : int
+        Polls whose observation had no USD value and no price to give it one (not published; the first of a run
+        of them is logged as a warning).
     last_venue_ts_ns : int
         Venue timestamp (UNIX ns) of the newest open-interest observation.
     last_fresh_ns : int
@@ -72,6 +77,8 @@ class TargetStatus:
     published: int = 0
     funding_published: int = 0
     repeats: int = 0
+    out_of_order: int = 0
+    held_back: int = 0
     last_venue_ts_ns: int = 0
     last_fresh_ns: int = 0
     last_error: str = ""
@@ -186,6 +193,7 @@ class OpenInterestPoller(LiveMarketDataClient):
         self._stopping = False  # set by _disconnect: poll loops end even if a cancellation was swallowed
         self._sleep = asyncio.sleep  # the wait between polls (tests substitute one driven by a virtual clock)
         self.status: dict[str, TargetStatus] = {t.key: TargetStatus() for t in config.targets}
+        self._holding: set[str] = set()  # targets whose last observations were held back (no USD value)
 
     # -- lifecycle ---------------------------------------------------------------------------------------------
 
@@ -320,6 +328,11 @@ class OpenInterestPoller(LiveMarketDataClient):
         """
         Poll one target once and publish what is new.
 
+        Open interest is published only when its venue time is later than the last published one: a reading of the
+        same time counts as a repeat (:attr:`TargetStatus.repeats`), an older one is dropped with a warning
+        (``out_of_order``), and one that cannot be valued in USD is held back with a warning (``held_back``), so the
+        map never gets a reading twice or out of order.
+
         Parameters
         ----------
         target : PollTarget
@@ -327,6 +340,8 @@ class OpenInterestPoller(LiveMarketDataClient):
 
         Raises
         ------
+        ValueError
+            If the venue answered an empty open-interest list (ccxt's ``IndexError``, reworded).
         Exception
             Any ccxt/network error or timeout (the poll loop counts it and backs off).
         """
@@ -339,15 +354,29 @@ class OpenInterestPoller(LiveMarketDataClient):
             self.status[target.key].funding_published += 1
             funding_mark = finite_or_nan(raw.get("markPrice"))
         if target.open_interest:
-            raw = await asyncio.wait_for(
-                exchange.fetch_open_interest(target.symbol, self.open_interest_params(target.exchange)), timeout)
+            try:
+                raw = await asyncio.wait_for(
+                    exchange.fetch_open_interest(target.symbol, self.open_interest_params(target.exchange)), timeout)
+            except IndexError:  # ccxt reads the first record of the answer's list: Bybit's and OKX's were empty
+                raise ValueError(f"{target.key}: the venue answered an empty open-interest list (no record for "
+                                 f"{target.symbol})") from None
             oi = self._to_open_interest(exchange, target, raw, fallback_price=funding_mark)
             st = self.status[target.key]
             if oi is None:
-                pass
-            elif oi.ts_event <= st.last_venue_ts_ns:
+                st.held_back += 1
+                if target.key not in self._holding:  # the first of a run: the venue or the price went missing
+                    self._holding.add(target.key)
+                    self._log.warning(f"{target.key}: open interest not published: the venue gave no USD value and "
+                                      "no price is known to value it (set price_instrument_id to a streamed "
+                                      f"instrument); raw {str(raw.get('info'))[:200]}")
+            elif oi.ts_event < st.last_venue_ts_ns:
+                st.out_of_order += 1
+                self._log.warning(f"{target.key}: open interest of venue time {oi.ts_event} is older than the last "
+                                  f"published ({st.last_venue_ts_ns}): dropped (out of order)")
+            elif oi.ts_event == st.last_venue_ts_ns:
                 st.repeats += 1
             else:
+                self._holding.discard(target.key)
                 st.last_venue_ts_ns = oi.ts_event
                 st.last_fresh_ns = self._clock.timestamp_ns()
                 self._publish(oi)
@@ -389,8 +418,6 @@ class OpenInterestPoller(LiveMarketDataClient):
             inverse=bool(market.get("inverse")), price=price, ts_init=now_ns if ts_init is None else ts_init,
             now_ms=now_ns // NS_PER_MS,
         )
-        if oi is None:
-            self._log.debug(f"{target.key}: open interest held back (no USD value and no reference price yet)")
         return oi
 
     def _to_funding(self, target: PollTarget, raw: dict) -> FundingRate:

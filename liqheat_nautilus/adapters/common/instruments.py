@@ -84,7 +84,10 @@ class PerpetualSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     Raises
     ------
     ValueError
-        If a decimal field is not a number of the right sign (msgspec reports it with the entry's path).
+        If a decimal field is not a number of the right sign, ``margin_init`` is above 1 (a percentage given) or
+        below ``margin_maint``, or a Binance contract's ``instrument_id`` is not NautilusTrader's id of its
+        ``raw_symbol`` or its ``is_inverse`` does not match the symbol (COIN-M ``*_PERP`` inverse, USD-M linear)
+        (msgspec reports it with the entry's path).
     """
 
     instrument_id: _ID
@@ -109,17 +112,37 @@ class PerpetualSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
             _positive_decimal(getattr(self, name), name)
         if self.min_quantity:
             _positive_decimal(self.min_quantity, "min_quantity")
-        for name in ("margin_init", "margin_maint"):
-            _positive_decimal(getattr(self, name), name, allow_zero=True)
+        init, maint = (_positive_decimal(getattr(self, name), name, allow_zero=True)
+                       for name in ("margin_init", "margin_maint"))
+        if init > 1:  # a percentage (Binance's requiredMarginPercent "5.0000") made every order unaffordable
+            raise ValueError(f"`margin_init` is a fraction of the notional (0.05 = 5 %, 20x), was {self.margin_init!r}")
+        if maint > init:
+            raise ValueError(f"`margin_maint` ({self.margin_maint}) must not exceed `margin_init` ({self.margin_init})")
         for name in ("maker_fee", "taker_fee"):
             try:
                 Decimal(getattr(self, name))
             except InvalidOperation:
                 raise ValueError(f"`{name}` must be a decimal number written as text, "
                                  f"was {getattr(self, name)!r}") from None
+        if self.instrument_id.endswith(".BINANCE"):
+            self._check_binance()
         if self.is_inverse and self.settlement != self.base:
             raise ValueError(f"an inverse contract settles in its base currency: settlement {self.settlement!r} "
                              f"is not base {self.base!r}")
+
+
+    def _check_binance(self) -> None:
+        """Check a Binance contract: id = Nautilus' id of ``raw_symbol``; COIN-M symbols are inverse; USD-M linear."""
+        from liqheat_nautilus.adapters.binance.providers import binance_instrument_id, is_coin_margined
+
+        expected = binance_instrument_id(self.raw_symbol).value
+        if self.instrument_id != expected:  # the ingest looks the contract up by the id of the archive's symbol
+            raise ValueError(f"`instrument_id` of Binance symbol {self.raw_symbol!r} is {expected!r} (NautilusTrader's "
+                             f"Binance id), was {self.instrument_id!r}")
+        if self.is_inverse != is_coin_margined(self.raw_symbol):
+            kind = "COIN-M (inverse)" if is_coin_margined(self.raw_symbol) else "USD-M (linear)"
+            raise ValueError(f"Binance {self.raw_symbol!r} is a {kind} contract: is_inverse must be "
+                             f"{str(not self.is_inverse).lower()}")
 
 
 class InstrumentSpecFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

@@ -88,7 +88,8 @@ class LocalBinance:
         Relative growth per call (synthetic).
     oi_mode : str, default "grow"
         ``"grow"`` (each answer's ``time`` is later than the previous one's); ``"stale"`` (always the same ``time``,
-        as a venue that stopped updating); ``"error"`` (HTTP 500 with a Binance error body).
+        as a venue that stopped updating); ``"error"`` (HTTP 500 with a Binance error body); ``"script"`` (the
+        bodies of :attr:`oi_script` in turn, then its last one again).
     hold_open_interest : bool, default False
         Hold each ``/fapi/v1/openInterest`` request until :attr:`oi_release` is set (:attr:`oi_received` is set when
         one arrives, :attr:`oi_answered` after the answer): shows whether the caller's event loop runs meanwhile.
@@ -111,6 +112,7 @@ class LocalBinance:
         self.replay_finished = threading.Event()
         self._lines: list[tuple[int, str, str]] | None = None
         self._oi_calls = 0
+        self.oi_script: list[dict] = []  # oi_mode "script": constructed (synthetic) answer bodies, served in turn
         self._stale_time_ms = int(time.time() * 1000) - 3_600_000
         self._oi_time_ms = 0
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -193,6 +195,8 @@ class LocalBinance:
         if self.oi_mode == "error":
             return web.json_response({"code": -1001, "msg": "Internal error; unable to process your request."},
                                      status=500)
+        if self.oi_mode == "script":
+            return web.json_response(self.oi_script[min(self._oi_calls, len(self.oi_script)) - 1])
         if self.oi_mode == "stale":
             return web.json_response({"openInterest": f"{self.oi_start:.3f}", "symbol": symbol,
                                       "time": self._stale_time_ms})

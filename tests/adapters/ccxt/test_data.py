@@ -226,3 +226,34 @@ def test_disconnect_ends_a_poll_loop_whose_cancellation_was_swallowed(loop):
 
     loop.run_until_complete(run())
     assert polls == ["binance:BTC/USDT:USDT"] and not poller._poll_tasks
+
+
+def test_repeated_older_and_unvaluable_readings_never_reach_the_map(loop, local_binance_http):
+    # constructed (synthetic) answers in Binance's /fapi/v1/openInterest format: a reading, the same reading again,
+    # a newer one, one older than it (out of order), an answer without a figure, then a newer reading
+    server, base = local_binance_http(oi_mode="script")
+    t0 = 1_775_000_000_000
+    server.oi_script = [{"openInterest": "80000.000", "symbol": "BTCUSDT", "time": t0},
+                        {"openInterest": "80000.000", "symbol": "BTCUSDT", "time": t0},
+                        {"openInterest": "80100.000", "symbol": "BTCUSDT", "time": t0 + 60_000},
+                        {"openInterest": "79000.000", "symbol": "BTCUSDT", "time": t0 + 30_000},
+                        {"symbol": "BTCUSDT", "time": t0 + 90_000},
+                        {"openInterest": "80200.000", "symbol": "BTCUSDT", "time": t0 + 120_000}]
+    poller, cache, published, _ = _poller(loop, [_target()], {"binance": base})
+    _add_trade(cache, "28000.0")
+
+    async def run():
+        await poller._connect()
+        for task in poller._poll_tasks:  # drive polls by hand
+            task.cancel()
+        for _ in server.oi_script:
+            await poller.poll_once(_target())
+        await poller._disconnect()
+
+    loop.run_until_complete(run())
+    ois = [p.data for p in published]
+    assert [(o.ts_event // 1_000_000, o.open_interest_base) for o in ois] == [
+        (t0, 80_000.0), (t0 + 60_000, 80_100.0), (t0 + 120_000, 80_200.0)]
+    st = poller.status[_target().key]
+    assert (st.published, st.repeats, st.out_of_order, st.held_back) == (3, 1, 1, 1)
+    assert st.errors == 0

@@ -19,6 +19,7 @@ not depend on the machine's speed.
 """
 
 import asyncio
+import json
 import time
 
 import pytest
@@ -420,3 +421,33 @@ def test_history_requests_per_venue_with_documented_row_limits(loop, servers, se
     assert {r.query["limit"] for r in bybit_server.paths("/v5/market/")
             if r.path != "/v5/market/instruments-info"} == {"200"}
     assert {r.query["limit"] for r in okx_server.paths("/api/v5/public/funding-rate-history")} == {"100"}
+
+
+def test_an_empty_open_interest_list_is_a_named_error_and_the_next_record_is_published(loop, servers, series):
+    # Bybit v5 answering retCode 0 with an empty list (documented envelope, constructed): ccxt raised a bare
+    # "IndexError: list index out of range", logged as the poll failure with no word of what happened
+    server, _ = servers("bybit")
+    target = PollTarget(exchange="bybit", symbol="BTC/USDT:USDT", instrument_id="BTCUSDT-LINEAR.BYBIT")
+    poller, cache, published = _poller(loop, [target], {"bybit": server.url})
+    _add_trade(cache, target.instrument_id, "70000.0")
+    empty = {"retCode": 0, "retMsg": "OK", "result": {"symbol": "BTCUSDT", "category": "linear", "list": [],
+                                                      "nextPageCursor": ""}, "retExtInfo": {}, "time": T0}
+    errors = []
+
+    async def run():
+        await poller._connect()
+        for task in poller._poll_tasks:
+            task.cancel()
+        server.fail_next("/v5/market/open-interest", 200, json.dumps(empty), {"Content-Type": "application/json"})
+        try:
+            await poller.poll_once(target)
+        except ValueError as exc:
+            errors.append(str(exc))
+        await poller.poll_once(target)
+        await poller._disconnect()
+
+    loop.run_until_complete(run())
+    assert errors == ["bybit:BTC/USDT:USDT: the venue answered an empty open-interest list (no record for "
+                      "BTC/USDT:USDT)"]
+    [oi] = _of(published, OpenInterest)  # the next answer's record, once
+    assert (oi.ts_event, oi.open_interest_base) == (series.oi[0][0] * NS, series.oi[0][1])

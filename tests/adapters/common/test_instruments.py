@@ -6,6 +6,7 @@ from pathlib import Path
 import msgspec
 import pytest
 from nautilus_trader.model.data import Bar
+from nautilus_trader.model.instruments import CryptoPerpetual
 from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
 from liqheat_nautilus.adapters.binance.loaders import ingest_binance_files
@@ -64,6 +65,17 @@ def test_spec_file_builds_the_instrument(tmp_path):
     (SOL_SPEC.replace('raw_symbol = "SOLUSDT"\n', ""), "missing required field `raw_symbol`"),
     (SOL_SPEC.replace("SOLUSDT-PERP.BINANCE", "SOLUSDT"), "instrument_id"),
     (SOL_SPEC + SOL_SPEC, "given twice"),
+    # accepted before: a percentage as margin (every backtest order unaffordable), maintenance above initial margin,
+    # an id the ingest never looks up (the archive's SOLUSDT is SOLUSDT-PERP.BINANCE), a COIN-M symbol made linear
+    (SOL_SPEC.replace('margin_init = "0.05"', 'margin_init = "5"'), "`margin_init` is a fraction of the notional"),
+    (SOL_SPEC.replace('margin_maint = "0.025"', 'margin_maint = "0.06"'), "must not exceed `margin_init`"),
+    (SOL_SPEC.replace("SOLUSDT-PERP.BINANCE", "SOLUSDT.BINANCE"),
+     "`instrument_id` of Binance symbol 'SOLUSDT' is 'SOLUSDT-PERP.BINANCE'"),
+    (SOL_SPEC.replace("SOLUSDT-PERP", "SOLUSD-PERP").replace('"SOLUSDT"', '"SOLUSD_PERP"').replace(
+        'quote = "USDT"', 'quote = "USD"').replace('settlement = "USDT"', 'settlement = "SOL"'),
+     "Binance 'SOLUSD_PERP' is a COIN-M (inverse) contract: is_inverse must be true"),
+    (SOL_SPEC.replace('settlement = "USDT"', 'settlement = "SOL"') + "is_inverse = true\n",
+     "Binance 'SOLUSDT' is a USD-M (linear) contract: is_inverse must be false"),
     ("[[perpetual]\n", "invalid instrument spec"),
     ("", "missing required field `perpetual`"),
 ])
@@ -124,7 +136,8 @@ def test_spec_symbol_must_match_the_files(tmp_path):
     spec = tmp_path / "sol.toml"
     spec.write_text(SOL_SPEC.replace('raw_symbol = "SOLUSDT"', 'raw_symbol = "SOLUSDC"'))
     klines = write_archive(tmp_path / "src", "SOLUSDT-1m-2024-04-10", _klines(3, 150.0))
-    with pytest.raises(IngestError, match="venue symbol 'SOLUSDC' there, not 'SOLUSDT'"):
+    # the spec itself is now refused: SOLUSDC's id is SOLUSDC-PERP.BINANCE, not the SOLUSDT-PERP.BINANCE it claims
+    with pytest.raises(IngestError, match="`instrument_id` of Binance symbol 'SOLUSDC' is 'SOLUSDC-PERP.BINANCE'"):
         ingest_binance_files([klines], tmp_path / "cat", instruments=InstrumentSources.offline(spec))
 
 
@@ -139,8 +152,11 @@ def test_shipped_data_sets_carry_their_instruments():
 
 def test_catalog_with_the_old_id_is_not_rewritten(tmp_path):
     # a catalog of an earlier version: BTCUSDT under the id BTCUSDT.BINANCE
-    old = load_instrument_specs_from_text(tmp_path, SOL_SPEC.replace("SOLUSDT-PERP.BINANCE", "BTCUSDT.BINANCE")
-                                          .replace("SOLUSDT", "BTCUSDT").replace('"SOL"', '"BTC"'))
+    # (built under today's id, then renamed: a spec file with the old id is refused now)
+    today = load_instrument_specs_from_text(tmp_path, SOL_SPEC.replace("SOL", "BTC"))
+    fields = CryptoPerpetual.to_dict(today)
+    fields["id"] = "BTCUSDT.BINANCE"
+    old = CryptoPerpetual.from_dict(fields)
     catalog = tmp_path / "cat"
     catalog.mkdir()
     ParquetDataCatalog(str(catalog)).write_data([old])
