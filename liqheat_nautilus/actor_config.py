@@ -3,7 +3,6 @@
 import dataclasses
 from typing import Any
 
-from msgspec.structs import force_setattr
 from nautilus_trader.common.config import ActorConfig
 from nautilus_trader.model.data import BarType
 from nautilus_trader.model.identifiers import InstrumentId
@@ -12,6 +11,7 @@ from liqheat_nautilus.core.leverage import leverage_weights as tier_weights
 from liqheat_nautilus.core.params import MapParams
 from liqheat_nautilus.core.profile import load_profile
 from liqheat_nautilus.data import RATIO_KINDS
+from liqheat_nautilus.validation import instrument_and_bar_type
 
 _MAP_DEFAULTS = MapParams()  # the actor config's defaults are the engine's
 
@@ -154,21 +154,7 @@ class LiquidationMapActorConfig(ActorConfig, frozen=True):
             ``max_liquidation_events``, an ``oi_instrument_ids`` entry that is not an instrument id, an unknown
             ``long_short_ratio_kind``, or an invalid map parameter (see :meth:`map_params`).
         """
-        for name, cls in (("instrument_id", InstrumentId), ("bar_type", BarType)):
-            value = getattr(self, name)
-            if isinstance(value, str):  # e.g. "BTCUSDT-PERP.BINANCE": parsed as Nautilus' configs do from files
-                try:
-                    force_setattr(self, name, cls.from_str(value))
-                except ValueError as exc:
-                    raise ValueError(f"LiquidationMapActorConfig.{name}: {value!r} does not parse as {cls.__name__} "
-                                     f"({exc})") from None
-            elif not isinstance(value, cls):
-                raise TypeError(f"LiquidationMapActorConfig.{name} must be of type {cls.__name__} or str, got "
-                                f"{type(value).__name__} {value!r}")
-        if self.bar_type.instrument_id != self.instrument_id:
-            raise ValueError(f"LiquidationMapActorConfig.bar_type {self.bar_type} is of instrument "
-                             f"{self.bar_type.instrument_id}, not instrument_id {self.instrument_id}: the map needs "
-                             "the prices of the instrument whose open interest it places")
+        instrument_and_bar_type(self, "the map needs the prices of the instrument whose open interest it places")
         for name in ("publish_interval_secs", "oi_max_age_secs", "warmup_lookback_secs", "liquidation_match_pct"):
             if not getattr(self, name) >= 0:
                 raise ValueError(f"LiquidationMapActorConfig.{name} must be >= 0, got {getattr(self, name)}")

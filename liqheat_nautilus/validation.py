@@ -11,6 +11,7 @@ import math
 from decimal import Decimal, InvalidOperation
 from enum import Enum
 from pathlib import Path
+from typing import Any
 
 
 def enum_names(enum_cls: type[Enum], exclude: tuple[str, ...] = ()) -> tuple[str, ...]:
@@ -340,3 +341,45 @@ def instrument_id(value: str, field: str):
     except ValueError as exc:
         raise ValueError(f"{field} {value!r} is not a Nautilus instrument id such as 'SOL-USDT-SWAP.OKX' "
                          f"({exc})") from exc
+
+
+def instrument_and_bar_type(config: Any, why: str) -> None:
+    """
+    Parse a frozen config's ``instrument_id`` and ``bar_type`` given as strings, in place, and check the pair.
+
+    Nautilus parses such strings when it reads a config file; a config built in Python may hold them too. Call it
+    from the config's ``__post_init__`` (msgspec runs it on construction, decoding and ``structs.replace``).
+
+    Parameters
+    ----------
+    config : msgspec.Struct
+        A (frozen) config with ``instrument_id`` (``InstrumentId`` or str) and ``bar_type`` (``BarType`` or str).
+    why : str
+        Why the bars must be the instrument's, ending the error for a ``bar_type`` of another instrument.
+
+    Raises
+    ------
+    TypeError
+        If a field is neither its Nautilus type nor a string (naming ``<config class>.<field>``).
+    ValueError
+        If a string does not parse, or ``bar_type`` is of another instrument than ``instrument_id`` (naming the
+        field).
+    """
+    from msgspec.structs import force_setattr
+    from nautilus_trader.model.data import BarType
+    from nautilus_trader.model.identifiers import InstrumentId
+
+    owner = type(config).__name__
+    for name, cls in (("instrument_id", InstrumentId), ("bar_type", BarType)):
+        value = getattr(config, name)
+        if isinstance(value, str):
+            try:
+                force_setattr(config, name, cls.from_str(value))
+            except ValueError as exc:
+                raise ValueError(f"{owner}.{name}: {value!r} does not parse as {cls.__name__} ({exc})") from None
+        elif not isinstance(value, cls):
+            raise TypeError(f"{owner}.{name} must be of type {cls.__name__} or str, got {type(value).__name__} "
+                            f"{value!r}")
+    if config.bar_type.instrument_id != config.instrument_id:
+        raise ValueError(f"{owner}.bar_type {config.bar_type} is of instrument {config.bar_type.instrument_id}, not "
+                         f"instrument_id {config.instrument_id}: {why}")

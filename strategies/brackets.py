@@ -20,7 +20,6 @@ import json
 import math
 from decimal import Decimal
 
-from msgspec.structs import force_setattr
 from nautilus_trader.config import StrategyConfig
 from nautilus_trader.model.data import BarType
 from nautilus_trader.model.enums import (
@@ -45,7 +44,7 @@ from nautilus_trader.trading.strategy import Strategy
 
 from liqheat_nautilus.core.units import NS_PER_MINUTE
 from liqheat_nautilus.signals import SIGNALS_TOPIC, Sentiment, SignalAction, TradeSignal, encode_signal, risk_reward
-from liqheat_nautilus.validation import enum_name
+from liqheat_nautilus.validation import enum_name, instrument_and_bar_type
 from strategies.bracket_book import Bracket, BracketBook
 
 ENTRY_ORDER_SIDE = {PositionSide.LONG: OrderSide.BUY, PositionSide.SHORT: OrderSide.SELL}
@@ -92,17 +91,12 @@ class BracketStrategyConfig(StrategyConfig, frozen=True):
 
         Raises
         ------
+        TypeError
+            If either is neither its Nautilus type nor a string (the message names the field).
         ValueError
-            If such a string does not parse (the message names the field).
+            If such a string does not parse, or ``bar_type`` is of another instrument (the message names the field).
         """
-        for name, cls in (("instrument_id", InstrumentId), ("bar_type", BarType)):
-            value = getattr(self, name)
-            if isinstance(value, str):
-                try:
-                    force_setattr(self, name, cls.from_str(value))
-                except ValueError as exc:
-                    raise ValueError(f"{type(self).__name__}.{name}: {value!r} does not parse as {cls.__name__} "
-                                     f"({exc})") from None
+        instrument_and_bar_type(self, "the strategy would trade one instrument on the prices of another")
 
 
 class BracketStrategy(Strategy):
@@ -120,25 +114,14 @@ class BracketStrategy(Strategy):
 
     Raises
     ------
-    TypeError
-        If ``instrument_id`` / ``bar_type`` are not an ``InstrumentId`` / ``BarType`` (e.g. a number).
     ValueError
-        If ``bar_type`` is of another instrument than ``instrument_id``, ``max_positions < 1``,
-        ``time_stop_minutes < 0`` or ``emulation_trigger`` is not a ``TriggerType`` name.
+        If ``max_positions < 1``, ``time_stop_minutes < 0`` or ``emulation_trigger`` is not a ``TriggerType`` name
+        (the config itself refuses a bad ``instrument_id`` / ``bar_type``).
     """
 
     def __init__(self, config: BracketStrategyConfig) -> None:
         super().__init__(config)
         name = type(config).__name__
-        for field, cls in (("instrument_id", InstrumentId), ("bar_type", BarType)):
-            value = getattr(config, field)
-            if not isinstance(value, cls):
-                raise TypeError(f"{name}.{field} must be of type {cls.__name__} or str, got "
-                                f"{type(value).__name__} {value!r}")
-        if config.bar_type.instrument_id != config.instrument_id:
-            raise ValueError(f"{name}.bar_type {config.bar_type} is of instrument {config.bar_type.instrument_id}, "
-                             f"not instrument_id {config.instrument_id}: the strategy would trade one instrument "
-                             "on the prices of another")
         if config.max_positions < 1:
             raise ValueError(f"{name}.max_positions must be >= 1, got {config.max_positions}")
         if not config.time_stop_minutes >= 0:
