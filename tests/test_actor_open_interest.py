@@ -10,6 +10,7 @@ from nautilus_trader.model.identifiers import InstrumentId
 from liqheat_nautilus import LiquidationMap, MapParams, OpenInterest
 from liqheat_nautilus.actor import LiquidationMapActor, LiquidationMapActorConfig
 from liqheat_nautilus.data import TakerVolume
+from tests.small_backtest import BAR_TYPE, MINUTE, T0, small_backtest
 
 BINANCE = InstrumentId.from_str("BTCUSDT-PERP.BINANCE")
 OKX = InstrumentId.from_str("BTC-USDT-SWAP.OKX")
@@ -135,40 +136,7 @@ def test_map_profile_fields_reach_the_engine_and_extra_wins(tmp_path):
 
 # -- small BacktestEngine runs ------------------------------------------------------------------------------------
 
-T0 = 1_767_571_200_000_000_000  # 2026-01-05 00:00 UTC (synthetic start)
-MINUTE = 60_000_000_000
-BAR_TYPE = BarType.from_str("BTCUSDT-PERP.BINANCE-1-MINUTE-LAST-EXTERNAL")
-
-
-def _backtest(config: LiquidationMapActorConfig, trades=(), custom=(), n_bars: int = 6):
-    """SYNTHETIC: flat minute bars at 100.00 for minutes 1..n_bars, the given trade ticks and custom data."""
-    from decimal import Decimal
-
-    from nautilus_trader.backtest.engine import BacktestEngine, BacktestEngineConfig
-    from nautilus_trader.config import LoggingConfig
-    from nautilus_trader.model.currencies import USDT
-    from nautilus_trader.model.data import Bar
-    from nautilus_trader.model.enums import AccountType, OmsType
-    from nautilus_trader.model.identifiers import ClientId, Venue
-    from nautilus_trader.model.objects import Money, Price, Quantity
-
-    from liqheat_nautilus.adapters.common.providers import known_perpetual
-
-    engine = BacktestEngine(BacktestEngineConfig(logging=LoggingConfig(log_level="ERROR")))
-    engine.add_venue(Venue("BINANCE"), OmsType.NETTING, AccountType.MARGIN, [Money(100_000, USDT)],
-                     default_leverage=Decimal(10))
-    engine.add_instrument(known_perpetual("BTCUSDT-PERP.BINANCE"))
-    price = Price.from_str("100.00")
-    engine.add_data([Bar(BAR_TYPE, price, price, price, price, Quantity.from_str("10.000"), T0 + i * MINUTE,
-                         T0 + i * MINUTE) for i in range(1, n_bars + 1)])
-    if trades:
-        engine.add_data(list(trades))
-    if custom:
-        engine.add_data(list(custom), client_id=ClientId("LIQHEAT"))
-    actor = LiquidationMapActor(config)
-    engine.add_actor(actor)
-    engine.run()
-    return engine, actor
+_backtest = small_backtest
 
 
 def _tick(price: str, size: str, seller_taker: bool, ts: int):

@@ -1,7 +1,6 @@
 """A user's own code building ``LiquidationMapActor`` with wrong values: a clear error naming the field, never a
 silent empty run. Small BacktestEngine runs on SYNTHETIC flat bars (price 100) and SYNTHETIC open interest."""
 
-from decimal import Decimal
 
 import pytest
 from nautilus_trader.model.data import BarType
@@ -9,11 +8,9 @@ from nautilus_trader.model.identifiers import InstrumentId
 
 from liqheat_nautilus import OpenInterest
 from liqheat_nautilus.actor import LiquidationMapActor, LiquidationMapActorConfig
+from tests.small_backtest import BAR_TYPE, MINUTE, T0, small_backtest
 
 BTC = InstrumentId.from_str("BTCUSDT-PERP.BINANCE")
-BAR_TYPE = BarType.from_str("BTCUSDT-PERP.BINANCE-1-MINUTE-LAST-EXTERNAL")
-T0 = 1_700_000_000_000_000_000
-MINUTE = 60_000_000_000
 
 
 def _config(**kwargs) -> LiquidationMapActorConfig:
@@ -67,31 +64,13 @@ def test_good_values_are_still_accepted():
 
 
 def _run(config: LiquidationMapActorConfig, n_bars: int = 30, oi_minutes: tuple[int, ...] = (5, 20)):
-    """Run the actor in a BacktestEngine holding BTCUSDT-PERP.BINANCE: SYNTHETIC flat bars, OI of 1e9 USD."""
-    from nautilus_trader.backtest.engine import BacktestEngine, BacktestEngineConfig
-    from nautilus_trader.config import LoggingConfig
-    from nautilus_trader.model.currencies import USDT
-    from nautilus_trader.model.data import Bar, CustomData, DataType
-    from nautilus_trader.model.enums import AccountType, OmsType
-    from nautilus_trader.model.identifiers import ClientId, Venue
-    from nautilus_trader.model.objects import Money, Price, Quantity
+    """The actor in a BacktestEngine holding BTCUSDT-PERP.BINANCE, not run: SYNTHETIC flat bars, OI of 1e9 USD."""
+    from nautilus_trader.model.data import CustomData, DataType
 
-    from liqheat_nautilus.adapters.common.providers import known_perpetual
-
-    engine = BacktestEngine(BacktestEngineConfig(logging=LoggingConfig(log_level="ERROR")))
-    engine.add_venue(Venue("BINANCE"), OmsType.NETTING, AccountType.MARGIN, [Money(100_000, USDT)],
-                     default_leverage=Decimal(10))
-    engine.add_instrument(known_perpetual("BTCUSDT-PERP.BINANCE"))
-    price = Price.from_str("100.00")
-    engine.add_data([Bar(BAR_TYPE, price, price, price, price, Quantity.from_str("10.000"), T0 + i * MINUTE,
-                         T0 + i * MINUTE) for i in range(1, n_bars + 1)])
     oi = [OpenInterest(instrument_id=BTC, venue="BINANCE", open_interest_usd=1e9, ts_event=T0 + m * MINUTE,
                        ts_init=T0 + m * MINUTE) for m in oi_minutes]
-    engine.add_data([CustomData(DataType(OpenInterest, metadata={"instrument_id": BTC.value}), d) for d in oi],
-                    client_id=ClientId("LIQHEAT"))
-    actor = LiquidationMapActor(config)
-    engine.add_actor(actor)
-    return engine, actor
+    return small_backtest(config, custom=[CustomData(DataType(OpenInterest, metadata={"instrument_id": BTC.value}), d)
+                                          for d in oi], n_bars=n_bars, run=False)
 
 
 def test_an_instrument_missing_from_the_cache_stops_the_run_with_its_id_and_the_cached_ones():
