@@ -163,9 +163,15 @@ SILENT_CASES = {
                               ["strategies[0].config", "max_leverage must be >= 0", "-3.0"]),
     "strategy_on_another_instrument": (
         BASE.replace('[strategies.config]\ninstrument_id = "SOL-USDT-SWAP.OKX"',
-                     '[strategies.config]\ninstrument_id = "SOLUSDT-PERP.BINANCE"', 1),
+                     '[strategies.config]\ninstrument_id = "SOLUSDT-PERP.BINANCE"', 1)
+        .replace(STRATEGY_LINES, STRATEGY_LINES.replace("SOL-USDT-SWAP.OKX", "SOLUSDT-PERP.BINANCE"), 1),
         ["strategies[0].config.instrument_id 'SOLUSDT-PERP.BINANCE'", "'SOL-USDT-SWAP.OKX'",
          "[data] instrument_id"]),
+    "strategy_bars_of_another_instrument": (
+        BASE.replace('[strategies.config]\ninstrument_id = "SOL-USDT-SWAP.OKX"',
+                     '[strategies.config]\ninstrument_id = "SOLUSDT-PERP.BINANCE"', 1),
+        ["strategies[0].config", "bar_type SOL-USDT-SWAP.OKX-1-MINUTE-LAST-EXTERNAL is of instrument "
+         "SOL-USDT-SWAP.OKX, not instrument_id SOLUSDT-PERP.BINANCE"]),
     "strategy_on_bars_not_replayed": (
         _variant(STRATEGY_LINES, STRATEGY_LINES.replace("1-MINUTE", "5-MINUTE")),
         ["strategies[0].config.bar_type 'SOL-USDT-SWAP.OKX-5-MINUTE-LAST-EXTERNAL'",
