@@ -213,8 +213,8 @@ def test_without_a_poller_section_no_poller_runs(tmp_path):
     ('max_position_notional = { "BTCUSDT-PERP.BINANCE" = 5000 }',
      'max_position_notional = { "BTCUSDT.BINANCE" = 5000 }',
      r"\[risk\] max_position_notional key 'BTCUSDT.BINANCE' is not one of \[binance\] instrument_ids"),
-    ('[strategies.config]\ninstrument_id = "BTCUSDT-PERP.BINANCE"',
-     '[strategies.config]\ninstrument_id = "ETHUSDT-PERP.BINANCE"',
+    ('[strategies.config]\ninstrument_id = "BTCUSDT-PERP.BINANCE"\nbar_type = "BTCUSDT-PERP.BINANCE-1-MINUTE',
+     '[strategies.config]\ninstrument_id = "ETHUSDT-PERP.BINANCE"\nbar_type = "ETHUSDT-PERP.BINANCE-1-MINUTE',
      r"strategies\[0\]\.config: instrument_id 'ETHUSDT-PERP.BINANCE' is not one of \[binance\] instrument_ids"),
     ('exchange = "binance"', 'exchange = "bybit"',
      r"poll target bybit:BTC/USDT:USDT: instrument_id 'BTCUSDT-PERP.BINANCE' is on venue BINANCE, but ccxt 'bybit' "
