@@ -161,6 +161,9 @@ class LiquidationMapActorConfig(ActorConfig, frozen=True):
         for name in ("warmup_timeout_secs", "max_liquidation_events"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"LiquidationMapActorConfig.{name} must be > 0, got {getattr(self, name)}")
+        if isinstance(self.oi_instrument_ids, str):  # would be read character by character
+            raise ValueError(f"LiquidationMapActorConfig.oi_instrument_ids must be a list of instrument ids, e.g. "
+                             f"[{self.oi_instrument_ids!r}], got the string {self.oi_instrument_ids!r}")
         for oi_id in self.oi_instrument_ids or ():
             if not isinstance(oi_id, InstrumentId):
                 try:

@@ -213,3 +213,34 @@ def check_component(section: ComponentSection, kind: ComponentKind, field: str):
         return config_cls.parse(msgspec.json.encode(section.config))
     except (msgspec.ValidationError, msgspec.DecodeError, ValueError, TypeError) as exc:
         raise ValueError(f"{field}.config: {exc}") from exc
+
+
+def check_strategy_init(section: ComponentSection, config, field: str) -> None:
+    """
+    Build the strategy once, so the checks its constructor makes fail while the file is loaded.
+
+    A strategy refuses a bad value (e.g. a ``risk_per_trade`` outside (0, 1)) only when it is built, inside
+    Nautilus' node, where the error could not name the file or the field. Backtest and live files call it for each
+    ``[[strategies]]`` section.
+
+    Parameters
+    ----------
+    section : ComponentSection
+        The section (its ``path`` names the strategy class).
+    config : StrategyConfig
+        Its config, as :func:`check_component` built it.
+    field : str
+        The section, e.g. ``"strategies[0]"``, named in the error.
+
+    Raises
+    ------
+    ValueError
+        ``<field>.config: <the strategy's message>``.
+    """
+    from nautilus_trader.trading.strategy import Strategy
+
+    cls = resolve_class(section.path, f"{field}.path", Strategy)
+    try:
+        cls(config)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"{field}.config: {exc}") from exc

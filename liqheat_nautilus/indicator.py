@@ -39,9 +39,11 @@ class LiquidationMap(Indicator):
         contracts, USD per contract for inverse ones (``params.inverse``; e.g. 100 for Binance BTCUSD_PERP).
     instrument_id : InstrumentId, optional
         The instrument the map is of. ``None``: the instrument of the first Nautilus object handed to a
-        ``handle_*`` method. A ``handle_*`` call with data of another instrument raises ``ValueError`` (one map
-        per instrument: filter your ``on_data`` on ``data.instrument_id``); the ``update_*_raw`` methods take
-        numbers and are not checked.
+        ``handle_*`` method. ``handle_open_interest``, ``handle_funding_rate``, ``handle_long_short_ratio`` and
+        ``handle_taker_volume`` with data of another instrument raise ``ValueError`` (one map per instrument: filter
+        your ``on_data`` on ``data.instrument_id``). Bars and trade ticks are not checked (per-bar cost): Nautilus'
+        ``register_indicator_for_bars`` / ``_for_trade_ticks`` feed one bar type's or instrument's; the
+        ``update_*_raw`` methods take numbers.
 
     Attributes
     ----------
@@ -52,6 +54,8 @@ class LiquidationMap(Indicator):
     ------
     ValueError
         If ``params`` are invalid or ``contract_multiplier`` is not positive.
+    TypeError
+        If ``instrument_id`` is neither ``None`` nor an ``InstrumentId`` (e.g. a string).
 
     Examples
     --------
@@ -90,16 +94,10 @@ class LiquidationMap(Indicator):
         ----------
         bar : Bar
             The bar (``ts_event`` = bar close).
-
-        Raises
-        ------
-        ValueError
-            If it is of another instrument than the map's (:attr:`instrument_id`).
         """
         PyCondition.not_none(bar, "bar")
-        instrument_id = bar.bar_type.instrument_id
-        if self.instrument_id is None or instrument_id != self.instrument_id:
-            self._check_instrument(instrument_id, "a bar")
+        if self.instrument_id is None:  # adopted only: Nautilus' registration feeds the bars of one bar type
+            self.instrument_id = bar.bar_type.instrument_id
         self.update_raw(bar.high.as_double(), bar.low.as_double(), bar.close.as_double(),
                         bar.volume.as_double(), bar.ts_event)
 
@@ -113,15 +111,10 @@ class LiquidationMap(Indicator):
         ----------
         tick : TradeTick
             The trade (size in the instrument's size unit).
-
-        Raises
-        ------
-        ValueError
-            If it is of another instrument than the map's (:attr:`instrument_id`).
         """
         PyCondition.not_none(tick, "tick")
-        if self.instrument_id is None or tick.instrument_id != self.instrument_id:
-            self._check_instrument(tick.instrument_id, "a trade tick")
+        if self.instrument_id is None:  # adopted only: Nautilus' registration feeds one instrument's ticks
+            self.instrument_id = tick.instrument_id
         price = tick.price.as_double()
         size = tick.size.as_double() * self.contract_multiplier
         base = size / price if self.engine.params.inverse else size

@@ -103,7 +103,7 @@ def test_serve_bad_refresh_secs_is_refused(value, capsys, tmp_path):
     (["--cors-origin", "localhost:3000"], "--cors-origin must be an origin"),
     (["--host", "0.0.0.0"], "--host 0.0.0.0 accepts connections from other machines"),
     # these two were silently ignored without --live (the server started)
-    (["--live-history", "5"], "--live-history apply only with --live"),
+    (["--live-history", "5"], "--live-history applies only with --live"),
     (["--trader-id", "T-1", "--live-history", "50"], "--live-history and --trader-id apply only with --live"),
 ])
 def test_serve_bad_option_values_exit_2(argv, expected, capsys, monkeypatch):

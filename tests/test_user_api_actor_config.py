@@ -37,6 +37,8 @@ def _config(**kwargs) -> LiquidationMapActorConfig:
     ({"oi_max_age_secs": -1}, r"LiquidationMapActorConfig.oi_max_age_secs must be >= 0"),
     # Nautilus' parse error without the field, raised only when the actor was built
     ({"oi_instrument_ids": ["BTCUSDT"]}, r"oi_instrument_ids: 'BTCUSDT' is not an instrument id"),
+    # one string: was read character by character ("'B' is not an instrument id")
+    ({"oi_instrument_ids": "BTCUSDT-PERP.BINANCE"}, r"oi_instrument_ids must be a list of instrument ids"),
     # "could not convert string to float: 'abc'" without the field
     ({"leverage_weights": {"abc": 1.0}}, r"leverage_weights must map leverage tiers to weights"),
     # accepted by the config, then failed inside the engine when the node started the actor

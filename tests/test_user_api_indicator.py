@@ -35,10 +35,8 @@ def test_open_interest_of_another_instrument_is_refused_naming_both():
     assert liq.initialized and liq.open_interest_usd == 2e8
 
 
-def test_a_given_instrument_refuses_other_bars_and_funding_and_reset_keeps_it():
+def test_a_given_instrument_refuses_other_funding_and_reset_keeps_it():
     liq = LiquidationMap(MapParams(bin_size=1.0, n_bins=100), instrument_id=SOL)
-    with pytest.raises(ValueError, match="was handed a bar of BTC-USDT-SWAP.OKX"):
-        liq.handle_bar(_bar(BTC, 60))
     with pytest.raises(ValueError, match="was handed a FundingRate of BTC-USDT-SWAP.OKX"):
         liq.handle_funding_rate(FundingRate(instrument_id=BTC, rate=1e-4, ts_event=60, ts_init=60))
     liq.handle_bar(_bar(SOL, 60))

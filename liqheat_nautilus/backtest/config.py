@@ -27,7 +27,13 @@ from nautilus_trader.model.enums import AccountType, OmsType
 from nautilus_trader.model.identifiers import InstrumentId
 
 from liqheat_nautilus import validation
-from liqheat_nautilus.components import ComponentKind, ComponentSection, check_component, is_map_actor_config
+from liqheat_nautilus.components import (
+    ComponentKind,
+    ComponentSection,
+    check_component,
+    check_strategy_init,
+    is_map_actor_config,
+)
 from liqheat_nautilus.core.params import MapParams
 from liqheat_nautilus.paths import project_root
 from liqheat_nautilus.recording import streaming_config, with_bins_published
@@ -292,7 +298,7 @@ class BacktestFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
                 if kind != "module":
                     self._check_replayed(section, f"{where}[{i}]")
                 if kind == "strategy":
-                    _check_strategy_init(section, config, f"{where}[{i}]")
+                    check_strategy_init(section, config, f"{where}[{i}]")
 
     def _check_replayed(self, section: ComponentSection, field: str) -> None:
         """
@@ -315,29 +321,6 @@ class BacktestFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
                 source = "[data] instrument_id" if key == "instrument_id" else "[data] instrument_id and bar_spec"
                 raise ValueError(f"{field}.config.{key} {given!r} is not what the run replays: {value!r} (from "
                                  f"{source}); the backtest feeds only that")
-
-
-def _check_strategy_init(section: ComponentSection, config, field: str) -> None:
-    """
-    Build the strategy once, so the checks its constructor makes fail while the file is loaded.
-
-    A strategy refuses a bad value (e.g. a ``risk_per_trade`` outside (0, 1)) only when it is built, inside
-    Nautilus' node, where the error could not name the file or the field.
-
-    Raises
-    ------
-    ValueError
-        ``<field>.config: <the strategy's message>``.
-    """
-    from nautilus_trader.trading.strategy import Strategy
-
-    from liqheat_nautilus.components import resolve_class
-
-    cls = resolve_class(section.path, f"{field}.path", Strategy)
-    try:
-        cls(config)
-    except (ValueError, TypeError) as exc:
-        raise ValueError(f"{field}.config: {exc}") from exc
 
 
 def naming_file(path: str | Path, exc: Exception) -> str:

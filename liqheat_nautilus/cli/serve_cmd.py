@@ -103,7 +103,8 @@ def check_options(args: argparse.Namespace) -> tuple[str | None, list[str]]:
         live_only = [option for option, value in (("--live-history", args.live_history),
                                                   ("--trader-id", args.trader_id)) if value is not None]
         if live_only:
-            raise ValueError(f"{' and '.join(live_only)} apply only with --live (they would be ignored)")
+            verb = "applies" if len(live_only) == 1 else "apply"
+            raise ValueError(f"{' and '.join(live_only)} {verb} only with --live (ignored without it)")
     token = token_for(args.host)
     return token, cors_origins(args.cors_origin)
 

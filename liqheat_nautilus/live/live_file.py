@@ -3,7 +3,6 @@
 API keys are deliberately *not* fields: unknown fields are rejected, so a key pasted into the file fails loading.
 """
 
-import importlib
 import re
 from pathlib import Path
 
@@ -13,7 +12,13 @@ from nautilus_trader.common.config import NonNegativeFloat, NonNegativeInt, Posi
 from liqheat_nautilus import validation
 from liqheat_nautilus.adapters.binance.providers import binance_instrument_id, raw_symbol_of
 from liqheat_nautilus.adapters.ccxt.config import OpenInterestPollerConfig
-from liqheat_nautilus.components import ComponentKind, ComponentSection, check_component
+from liqheat_nautilus.components import (
+    ComponentKind,
+    ComponentSection,
+    check_component,
+    check_strategy_init,
+    is_map_actor_config,
+)
 
 EXECUTION_MODES = ("testnet", "sandbox", "mainnet")
 ACCOUNT_TYPES = ("USDT_FUTURES",)
@@ -290,7 +295,8 @@ def check_live_file(live: LiveFile) -> None:
     naming no field. Checks the instrument ids of ``[binance]`` (venue ``BINANCE``), of ``[risk]`` and of the
     components' ``instrument_id`` (each one of ``[binance] instrument_ids``), the ``[risk]`` rates and limits, the
     ``[sandbox]`` balances and ``oms_type``, every ``[[actors]]`` / ``[[strategies]]`` component
-    (:func:`~liqheat_nautilus.components.check_component`: importable paths, config fields and types) and the
+    (:func:`~liqheat_nautilus.components.check_component`: importable paths, config fields and types; each strategy
+    is built once, :func:`~liqheat_nautilus.components.check_strategy_init`), the map actor's clients and the
     ``[message_bus]`` values (:func:`check_message_bus`).
 
     Raises
@@ -304,7 +310,11 @@ def check_live_file(live: LiveFile) -> None:
         if validation.instrument_id(iid, f"[binance] instrument_ids[{i}]").venue.value != "BINANCE":
             raise ValueError(f"[binance] instrument_ids[{i}] {iid!r} is not a Binance instrument: the Binance "
                              "clients load and trade ids of venue BINANCE only, e.g. 'ETHUSDT-PERP.BINANCE'")
-        nautilus_id = binance_instrument_id(raw_symbol_of(iid)).value
+        try:
+            nautilus_id = binance_instrument_id(raw_symbol_of(iid)).value
+        except ValueError as exc:  # e.g. '-PERP.BINANCE': no symbol
+            raise ValueError(f"[binance] instrument_ids[{i}] {iid!r} is not a Binance contract id ({exc}), e.g. "
+                             "'ETHUSDT-PERP.BINANCE'") from None
         if nautilus_id != iid:  # Nautilus' provider would load nothing under it, and nothing would stream
             raise ValueError(f"[binance] instrument_ids[{i}] {iid!r} is not the id NautilusTrader's Binance adapter "
                              f"gives the contract; did you mean {nautilus_id!r}?")
@@ -334,16 +344,16 @@ def check_live_file(live: LiveFile) -> None:
         ("actor", live.actors, "actors"), ("strategy", live.strategies, "strategies")]
     for kind, sections, where in components:
         for i, section in enumerate(sections):
-            check_component(section, kind, f"{where}[{i}]")
-            iid = section.config.get("instrument_id")
-            if isinstance(iid, str) and iid not in live.binance.instrument_ids:
-                raise ValueError(f"{where}[{i}].config: instrument_id {iid!r} is not one of [binance] "
+            config = check_component(section, kind, f"{where}[{i}]")
+            if kind == "strategy":
+                check_strategy_init(section, config, f"{where}[{i}]")
+            used = section.config.get("instrument_id")
+            if isinstance(used, str) and used not in live.binance.instrument_ids:
+                raise ValueError(f"{where}[{i}].config: instrument_id {used!r} is not one of [binance] "
                                  f"instrument_ids {list(live.binance.instrument_ids)}: the node loads and "
                                  "streams only those")
     for i, section in enumerate(live.actors):
-        module, _, name = section.config_path.partition(":")
-        fields = getattr(getattr(importlib.import_module(module), name), "__struct_fields__", ())  # checked above
-        if "oi_instrument_ids" in fields:  # the map actor (or one configured like it)
+        if is_map_actor_config(section.config_path):
             check_actor_clients(section.config, live, f"actors[{i}].config")
     check_message_bus(live.message_bus)
 
@@ -393,15 +403,17 @@ def check_actor_clients(config: dict, live: LiveFile, where: str) -> None:
     Raises
     ------
     ValueError
-        If ``warmup_client_id`` is neither ``"BINANCE"`` nor the ``[poller]`` client id, ``liquidation_client_id`` is
+        If ``warmup_client_id`` is not the ``[poller]`` client id (the Binance data clients answer no request
+        for ``OpenInterest``/``FundingRate``), ``liquidation_client_id`` is
         not ``"BINANCE"`` (the one client streaming liquidations), or, with a ``[poller]``, an id of
         ``oi_instrument_ids`` (default ``[instrument_id]``) is the ``instrument_id`` of no poll target.
     """
-    clients = ["BINANCE"] + ([live.poller.client_id] if live.poller is not None else [])
     warmup = config.get("warmup_client_id")
-    if warmup and warmup not in clients:
-        raise ValueError(f"{where}: warmup_client_id {warmup!r} is not a data client of this node ({clients}"
-                         f"{'; there is no [poller] section' if live.poller is None else ''})")
+    poller = live.poller.client_id if live.poller is not None else None
+    if warmup and warmup != poller:  # the Binance data clients implement no request for custom data
+        where_from = f"the [poller] client id {poller!r}" if poller else "a [poller] client id (there is none)"
+        raise ValueError(f"{where}: warmup_client_id {warmup!r} must be {where_from}: only the poller answers the "
+                         "warm-up's OpenInterest and FundingRate requests")
     liquidation = config.get("liquidation_client_id")
     if liquidation and liquidation != "BINANCE":
         raise ValueError(f"{where}: liquidation_client_id must be 'BINANCE' (the client streaming liquidation "

@@ -221,7 +221,15 @@ def test_without_a_poller_section_no_poller_runs(tmp_path):
      r"is BYBIT"),
     # requests and subscriptions to a client the node lacks, and open interest no target publishes, went nowhere
     ('warmup_client_id = "LIQHEAT_OI"', 'warmup_client_id = "OI"',
-     r"actors\[0\]\.config: warmup_client_id 'OI' is not a data client of this node \(\['BINANCE', 'LIQHEAT_OI'\]"),
+     r"actors\[0\]\.config: warmup_client_id 'OI' must be the \[poller\] client id 'LIQHEAT_OI'"),
+    # the Binance data client answers no OpenInterest/FundingRate request: the warm-up waited out its timeout
+    ('warmup_client_id = "LIQHEAT_OI"', 'warmup_client_id = "BINANCE"',
+     r"actors\[0\]\.config: warmup_client_id 'BINANCE' must be the \[poller\] client id 'LIQHEAT_OI'"),
+    # strategy values its constructor refuses: --check said ok, the run failed naming neither file nor field
+    ('min_strength = 0.6', 'min_strength = 6.0',
+     r"strategies\[0\]\.config: LiquidationHuntConfig.min_strength must be in \[0, 1\]"),
+    ('instrument_ids = ["BTCUSDT-PERP.BINANCE"]', 'instrument_ids = ["-PERP.BINANCE"]',
+     r"\[binance\] instrument_ids\[0\] '-PERP.BINANCE'"),
     ('liquidation_client_id = "BINANCE"', 'liquidation_client_id = "LIQHEAT_OI"',
      r"actors\[0\]\.config: liquidation_client_id must be 'BINANCE'"),
     ('# oi_instrument_ids = ["BTCUSDT-PERP.BINANCE", "BTCUSDT-LINEAR.BYBIT", "BTC-USDT-SWAP.OKX"]',
