@@ -15,9 +15,25 @@ CREDENTIAL_KEYS = frozenset(ccxt.Exchange.requiredCredentials)
 """ccxt's credential settings (``apiKey``, ``secret``, ``uid``, ``password``, ``privateKey``, ...)."""
 
 
-VENUE_OF_CCXT_ID: dict[str, str] = {"binance": "BINANCE", "binanceusdm": "BINANCE", "binancecoinm": "BINANCE",
-                               "bybit": "BYBIT", "okx": "OKX", "hyperliquid": "HYPERLIQUID"}
-"""Nautilus venue of the supported ccxt exchange ids: a poll target's ``instrument_id`` must be on it."""
+def venue_of_ccxt_id(exchange: str) -> str | None:
+    """
+    Return the Nautilus venue of a ccxt exchange id of a supported venue (:data:`VENUES`), else ``None``.
+
+    A poll target's ``instrument_id`` must be on it. Both a ``VENUES`` name and its ccxt id count (``binance``,
+    ``binanceusdm``), and ccxt's COIN-M Binance ``binancecoinm`` is ``BINANCE`` too.
+
+    Parameters
+    ----------
+    exchange : str
+        ccxt exchange id.
+
+    Returns
+    -------
+    str or None
+    """
+    if exchange == "binancecoinm":
+        return "BINANCE"
+    return next((spec.venue for spec in VENUES.values() if exchange in (spec.name, spec.ccxt_id)), None)
 
 
 class PollTarget(NautilusConfig, frozen=True, forbid_unknown_fields=True):
@@ -53,7 +69,7 @@ class PollTarget(NautilusConfig, frozen=True, forbid_unknown_fields=True):
     ------
     ValueError
         If ``exchange``, ``symbol`` or ``instrument_id`` is empty, the exchange id unknown to ccxt, an instrument
-        id not a Nautilus one, or ``instrument_id`` not on the exchange's venue (:data:`VENUE_OF_CCXT_ID`).
+        id not a Nautilus one, or ``instrument_id`` not on the exchange's venue (:func:`venue_of_ccxt_id`).
     """
 
     exchange: str
@@ -75,7 +91,7 @@ class PollTarget(NautilusConfig, frozen=True, forbid_unknown_fields=True):
             raise ValueError(f"poll target {self.key}: unknown ccxt exchange id {self.exchange!r} (e.g. binance, "
                              "bybit, okx, hyperliquid)")
         venue = validation.instrument_id(self.instrument_id, f"poll target {self.key}: instrument_id").venue.value
-        expected = VENUE_OF_CCXT_ID.get(self.exchange)
+        expected = venue_of_ccxt_id(self.exchange)
         if expected is not None and venue != expected:  # the venue's open interest summed as another venue's
             raise ValueError(f"poll target {self.key}: instrument_id {self.instrument_id!r} is on venue {venue}, "
                              f"but ccxt {self.exchange!r} is {expected}: use an id of {expected} (NautilusTrader's "
