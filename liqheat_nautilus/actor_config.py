@@ -11,7 +11,7 @@ from liqheat_nautilus.core.leverage import leverage_weights as tier_weights
 from liqheat_nautilus.core.params import MapParams
 from liqheat_nautilus.core.profile import load_profile
 from liqheat_nautilus.data import RATIO_KINDS
-from liqheat_nautilus.validation import instrument_and_bar_type
+from liqheat_nautilus.validation import instrument_and_bar_type, instrument_ids
 
 _MAP_DEFAULTS = MapParams()  # the actor config's defaults are the engine's
 
@@ -161,16 +161,7 @@ class LiquidationMapActorConfig(ActorConfig, frozen=True):
         for name in ("warmup_timeout_secs", "max_liquidation_events"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"LiquidationMapActorConfig.{name} must be > 0, got {getattr(self, name)}")
-        if isinstance(self.oi_instrument_ids, str):  # would be read character by character
-            raise ValueError(f"LiquidationMapActorConfig.oi_instrument_ids must be a list of instrument ids, e.g. "
-                             f"[{self.oi_instrument_ids!r}], got the string {self.oi_instrument_ids!r}")
-        for oi_id in self.oi_instrument_ids or ():
-            if not isinstance(oi_id, InstrumentId):
-                try:
-                    InstrumentId.from_str(oi_id)
-                except (TypeError, ValueError) as exc:
-                    raise ValueError(f"LiquidationMapActorConfig.oi_instrument_ids: {oi_id!r} is not an instrument "
-                                     f"id such as 'BTCUSDT-PERP.BINANCE' ({exc})") from None
+        instrument_ids(self.oi_instrument_ids, "LiquidationMapActorConfig.oi_instrument_ids")
         if self.long_short_ratio_kind not in RATIO_KINDS:
             raise ValueError(f"long_short_ratio_kind {self.long_short_ratio_kind!r} is not one of {list(RATIO_KINDS)}")
         params = self.map_params()

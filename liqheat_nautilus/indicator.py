@@ -78,13 +78,16 @@ class LiquidationMap(Indicator):
 
     # -- Nautilus handlers (unpack only) -----------------------------------------------------------------
 
-    def _check_instrument(self, instrument_id: InstrumentId, what: str) -> None:
-        """Adopt the first instrument seen; raise ``ValueError`` for data of another one (see the class)."""
+    def _accept(self, data, name: str) -> None:
+        """Refuse ``None``; adopt the first instrument seen; raise ``ValueError`` for another one (see the class)."""
+        PyCondition.not_none(data, name)
+        instrument_id = data.instrument_id
         if self.instrument_id is None:
             self.instrument_id = instrument_id
         elif instrument_id != self.instrument_id:
-            raise ValueError(f"LiquidationMap of {self.instrument_id} was handed {what} of {instrument_id}: one map "
-                             "per instrument (filter the data on its instrument_id before handle_*)")
+            raise ValueError(f"LiquidationMap of {self.instrument_id} was handed {type(data).__name__} of "
+                             f"{instrument_id}: one map per instrument (filter the data on its instrument_id before "
+                             "handle_*)")
 
     def handle_bar(self, bar: Bar) -> None:
         """
@@ -134,8 +137,7 @@ class LiquidationMap(Indicator):
         ValueError
             If it is of another instrument than the map's (:attr:`instrument_id`).
         """
-        PyCondition.not_none(oi, "oi")
-        self._check_instrument(oi.instrument_id, "OpenInterest")
+        self._accept(oi, "oi")
         self.update_open_interest_raw(oi.open_interest_usd, oi.ts_event, oi.open_interest_base)
 
     def handle_long_short_ratio(self, ratio: LongShortRatio) -> None:
@@ -152,8 +154,7 @@ class LiquidationMap(Indicator):
         ValueError
             If it is of another instrument than the map's (:attr:`instrument_id`).
         """
-        PyCondition.not_none(ratio, "ratio")
-        self._check_instrument(ratio.instrument_id, "a LongShortRatio")
+        self._accept(ratio, "ratio")
         self.engine.update_long_short_ratio(ratio.ratio, ratio.ts_event)
 
     def handle_taker_volume(self, volume: TakerVolume) -> None:
@@ -170,8 +171,7 @@ class LiquidationMap(Indicator):
         ValueError
             If it is of another instrument than the map's (:attr:`instrument_id`).
         """
-        PyCondition.not_none(volume, "volume")
-        self._check_instrument(volume.instrument_id, "TakerVolume")
+        self._accept(volume, "volume")
         self.engine.update_taker_volume(volume.buy_usd, volume.sell_usd, volume.ts_event)
 
     def handle_funding_rate(self, funding: FundingRate) -> None:
@@ -193,8 +193,7 @@ class LiquidationMap(Indicator):
         ValueError
             If it is of another instrument than the map's (:attr:`instrument_id`).
         """
-        PyCondition.not_none(funding, "funding")
-        self._check_instrument(funding.instrument_id, "a FundingRate")
+        self._accept(funding, "funding")
         interval_ns = funding.interval_hours * NS_PER_HOUR
         settled = funding.next_funding_ns == 0 or funding.next_funding_ns - funding.ts_event >= interval_ns - 1e9
         self.update_funding_raw(funding.rate, funding.ts_event, settled)

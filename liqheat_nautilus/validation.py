@@ -343,6 +343,31 @@ def instrument_id(value: str, field: str):
                          f"({exc})") from exc
 
 
+def instrument_ids(values: Any, field: str) -> None:
+    """
+    Check a list of Nautilus instrument ids (``InstrumentId`` objects or strings), naming the field.
+
+    Parameters
+    ----------
+    values : list or None
+        The ids (``None``: nothing to check).
+    field : str
+        The field to name in the error, e.g. ``"FundingModuleConfig.instrument_ids"``.
+
+    Raises
+    ------
+    ValueError
+        If ``values`` is one string (it would be read character by character) or an entry does not parse.
+    """
+    from nautilus_trader.model.identifiers import InstrumentId
+
+    if isinstance(values, str):
+        raise ValueError(f"{field} must be a list of instrument ids, got the string {values!r} (use [{values!r}])")
+    for value in values or ():
+        if not isinstance(value, InstrumentId):
+            instrument_id(value, f"{field}:")
+
+
 def instrument_and_bar_type(config: Any, why: str) -> None:
     """
     Parse a frozen config's ``instrument_id`` and ``bar_type`` given as strings, in place, and check the pair.

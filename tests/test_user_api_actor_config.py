@@ -36,7 +36,7 @@ def _config(**kwargs) -> LiquidationMapActorConfig:
     # named an internal value ("max_age_ns must be >= 0, was -1000000000") when the actor was built
     ({"oi_max_age_secs": -1}, r"LiquidationMapActorConfig.oi_max_age_secs must be >= 0"),
     # Nautilus' parse error without the field, raised only when the actor was built
-    ({"oi_instrument_ids": ["BTCUSDT"]}, r"oi_instrument_ids: 'BTCUSDT' is not an instrument id"),
+    ({"oi_instrument_ids": ["BTCUSDT"]}, r"oi_instrument_ids: 'BTCUSDT' is not a Nautilus instrument id"),
     # one string: was read character by character ("'B' is not an instrument id")
     ({"oi_instrument_ids": "BTCUSDT-PERP.BINANCE"}, r"oi_instrument_ids must be a list of instrument ids"),
     # "could not convert string to float: 'abc'" without the field

@@ -87,7 +87,7 @@ def test_inverse_contract_funding_is_rate_times_coin_notional(side, rate, expect
 @pytest.mark.parametrize(("ids", "message"), [
     # a string was iterated character by character: "Error parsing `InstrumentId` from 'S'"
     ("SOL-USDT-SWAP.OKX", r"instrument_ids must be a list of instrument ids, got the string 'SOL-USDT-SWAP.OKX'"),
-    (["BTCUSDT"], r"FundingModuleConfig.instrument_ids: 'BTCUSDT' is not an instrument id"),
+    (["BTCUSDT"], r"FundingModuleConfig.instrument_ids: 'BTCUSDT' is not a Nautilus instrument id"),
 ])
 def test_a_bad_instrument_ids_value_names_the_field(ids, message):
     with pytest.raises(ValueError, match=message):

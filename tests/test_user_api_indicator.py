@@ -37,7 +37,7 @@ def test_open_interest_of_another_instrument_is_refused_naming_both():
 
 def test_a_given_instrument_refuses_other_funding_and_reset_keeps_it():
     liq = LiquidationMap(MapParams(bin_size=1.0, n_bins=100), instrument_id=SOL)
-    with pytest.raises(ValueError, match="was handed a FundingRate of BTC-USDT-SWAP.OKX"):
+    with pytest.raises(ValueError, match="was handed FundingRate of BTC-USDT-SWAP.OKX"):
         liq.handle_funding_rate(FundingRate(instrument_id=BTC, rate=1e-4, ts_event=60, ts_init=60))
     liq.handle_bar(_bar(SOL, 60))
     liq.reset()

@@ -19,8 +19,7 @@ def register(subparsers) -> None:
                     "Results: <out>/results.parquet (one row per cell) and a comparison table. "
                     "See docs/sweep.md.",
     )
-    p.add_argument("--grid", type=Path, required=True,
-                   help="grid file (.toml), e.g. config/grids/liquidation_hunt_grid.toml")
+    p.add_argument("--grid", type=Path, required=True, help="grid file, e.g. config/grids/liquidation_hunt_grid.toml")
     p.add_argument("--address", default=None,
                    help="Ray cluster: 'auto' (this machine ran `ray start`), 'ray://HOST:10001' (Ray Client) or "
                         "'HOST:6379'; default: start a local Ray")

@@ -35,6 +35,7 @@ from nautilus_trader.model.enums import PriceType
 from nautilus_trader.model.identifiers import InstrumentId
 from nautilus_trader.model.objects import AccountBalance, Money, Price
 
+from liqheat_nautilus import validation
 from liqheat_nautilus.data import FundingRate
 
 PAYMENTS_TOPIC = "liqheat.funding.payments"
@@ -62,17 +63,7 @@ class FundingModuleConfig(SimulationModuleConfig, frozen=True):
         ValueError
             If ``instrument_ids`` is not a list of instrument ids (e.g. one string, or ``"BTCUSDT"`` without venue).
         """
-        if self.instrument_ids is None:
-            return
-        if isinstance(self.instrument_ids, str):
-            raise ValueError(f"FundingModuleConfig.instrument_ids must be a list of instrument ids, got the string "
-                             f"{self.instrument_ids!r} (use [{self.instrument_ids!r}])")
-        for value in self.instrument_ids:
-            try:
-                InstrumentId.from_str(str(value))
-            except ValueError as exc:
-                raise ValueError(f"FundingModuleConfig.instrument_ids: {value!r} is not an instrument id such as "
-                                 f"'BTCUSDT-PERP.BINANCE' ({exc})") from None
+        validation.instrument_ids(self.instrument_ids, "FundingModuleConfig.instrument_ids")
 
 
 @dataclass(frozen=True)
