@@ -68,6 +68,7 @@ def pct_away(price: float, level: float) -> float:
 
 
 _FIELD_RANGES = {
+    "max_leverage": (lambda v: v >= 0, ">= 0 (0 = no cap)"),
     "stop_buffer_pct": (lambda v: v >= 0, ">= 0"),
     "default_stop_pct": (lambda v: v > 0, "> 0"),
     "max_stop_pct": (lambda v: v > 0, "> 0"),
@@ -138,12 +139,10 @@ class ClusterStrategy(BracketStrategy):
 
     Raises
     ------
-    TypeError
-        If ``instrument_id`` / ``bar_type`` are not Nautilus ids (see :class:`~strategies.brackets.BracketStrategy`).
     ValueError
         If ``max_positions < 1``, ``risk_per_trade`` is outside (0, 1) without a ``trade_size``, ``trade_size`` is
-        not positive, ``max_leverage`` is negative, the emulation trigger is unknown, the OI sizer config is
-        inconsistent, ``bar_type`` is of another instrument, or a field of the config is outside its range
+        not positive, the emulation trigger is unknown, the OI sizer config is inconsistent, or a field of the
+        config is outside its range
         (:data:`_FIELD_RANGES`: e.g. ``min_strength`` outside [0, 1], ``default_stop_pct <= 0``,
         ``min_distance_pct >= max_distance_pct``); the message names the field.
     """
@@ -156,9 +155,6 @@ class ClusterStrategy(BracketStrategy):
         if config.trade_size is not None and not config.trade_size > 0:
             raise ValueError(f"{type(config).__name__}.trade_size must be > 0 (or unset for risk sizing), "
                              f"got {config.trade_size}")
-        if not config.max_leverage >= 0:
-            raise ValueError(f"{type(config).__name__}.max_leverage must be >= 0 (0 = no cap), "
-                             f"got {config.max_leverage}")
         for field, (valid, text) in _FIELD_RANGES.items():
             value = getattr(config, field, None)
             if value is not None and not valid(value):

@@ -1,16 +1,17 @@
-"""Latest open interest per venue and its sum over the configured venues (pure Python)."""
+"""Latest open interest per source (a venue or an instrument id) and its sum over the configured ones."""
 
 import math
 
 
 class OpenInterestBook:
     """
-    Holds the latest open interest of each venue and sums it over the configured venues.
+    Holds the latest open interest of each source and sums it over the configured sources.
 
     The map scales by the open interest of the whole market (e.g. Binance + Bybit + OKX + Hyperliquid) or of
-    the instrument's own venue only. The sum is reported only once every configured venue has reported
-    (otherwise a venue's first report would look like new positions), and a venue whose latest report is
-    older than ``max_age_ns`` makes the sum unavailable again.
+    the instrument's own venue only. The names below say "venue"; a source may be any key, and the actor keys its
+    book by instrument id (two instruments of one venue, e.g. USD-M and COIN-M, are two sources). The sum is
+    reported only once every configured venue has reported (otherwise a venue's first report would look like new
+    positions), and a venue whose latest report is older than ``max_age_ns`` makes the sum unavailable again.
 
     Parameters
     ----------
