@@ -18,10 +18,11 @@ from nautilus_trader.model.identifiers import InstrumentId
 from liqheat_nautilus import validation
 from liqheat_nautilus.actor import LiquidationMapActor
 from liqheat_nautilus.adapters.okx.loaders import ingest_okx_sample
-from liqheat_nautilus.backtest.config import BacktestFile, is_url, load_backtest_file, to_run_config
+from liqheat_nautilus.backtest.config import BacktestFile, is_url, load_backtest_file
 from liqheat_nautilus.backtest.metrics import ComparisonRow, strategy_row
 from liqheat_nautilus.backtest.monitor import RunMonitor, RunMonitorConfig, RunStats
 from liqheat_nautilus.backtest.reports import RunReports, collect_reports, results_folder, write_reports
+from liqheat_nautilus.backtest.run_config import to_run_config
 from liqheat_nautilus.components import is_map_actor_config
 from liqheat_nautilus.core.clusters import ClusterInfo
 from liqheat_nautilus.core.enums import ClusterStatus
