@@ -14,7 +14,6 @@ Files (all ``timestamp`` values are the UTC **open** time of a bar; see the fold
 
 from pathlib import Path
 
-from liqheat_nautilus.adapters.common.instruments import load_instrument_specs
 from liqheat_nautilus.core.units import NS_PER_HOUR
 from liqheat_nautilus.evaluation.csv_inputs import (
     read_bars_csv,
@@ -75,6 +74,9 @@ def _label(folder: Path, window_ns: int) -> str:
     IngestError
         If the folder's ``instrument.toml`` is not a valid instrument-spec file.
     """
+    from liqheat_nautilus.adapters.common.instruments import load_instrument_specs  # builds Nautilus instruments:
+    # imported here so that the evaluation package stays importable without NautilusTrader
+
     spec = folder / INSTRUMENT_FILE
     bases = [] if not spec.is_file() else sorted({i.base_currency.code for i in load_instrument_specs(spec).values()})
     return " ".join(["Coinglass", *bases, f"{window_ns / NS_PER_HOUR:g}h", f"({_shown(folder)})"])
