@@ -279,21 +279,31 @@ class BacktestFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
                 if kind == "strategy":
                     check_strategy_init(section, config, f"{where}[{i}]")
 
+    def summed_open_interest_ids(self) -> list[str]:
+        """
+        Return the instruments besides ``[data] instrument_id`` whose open interest a map actor sums.
+
+        Their readings are replayed from the same catalog (``oi_instrument_ids`` of each liquidation-map actor; e.g.
+        the same contract on other venues), so a backtest sums open interest as a live node does.
+
+        Returns
+        -------
+        list[str]
+            Instrument ids, sorted, without duplicates; empty when no map actor names another instrument.
+        """
+        ids = {str(i) for a in self.actors if is_map_actor_config(a.config_path)
+               for i in (a.config.get("oi_instrument_ids") or [])}
+        return sorted(ids - {self.data.instrument_id})
+
     def _check_replayed(self, section: ComponentSection, field: str) -> None:
         """
-        Check that a component's ``instrument_id``, ``bar_type`` and ``oi_instrument_ids`` are what the run replays.
+        Check that a component's ``instrument_id`` and ``bar_type`` are what the run replays.
 
-        A run replays the data of ``[data] instrument_id`` and its ``bar_type`` only: a component on another
-        instrument would stop at start, one on other bars would never see a bar, a map actor summing the open
-        interest of other instruments would wait for it forever, and the run would end with no trade and no error.
+        A run replays the bars of ``[data] instrument_id`` and ``bar_spec`` (and the open interest a map actor sums,
+        :meth:`summed_open_interest_ids`): a component on another instrument would stop at start, one on other bars
+        would never see a bar, and the run would end with no trade and no error.
         """
         expected = {"instrument_id": self.data.instrument_id, "bar_type": self.bar_type}
-        others = [i for i in (section.config.get("oi_instrument_ids") or []) if i != self.data.instrument_id]
-        if others and is_map_actor_config(section.config_path):
-            raise ValueError(f"{field}.config.oi_instrument_ids: a backtest replays the open interest of "
-                             f"{self.data.instrument_id} ([data] instrument_id) only, not of {', '.join(others)}: "
-                             f"the map would wait for it and never update (remove oi_instrument_ids; summing "
-                             f"venues is for live nodes)")
         for key, value in expected.items():
             given = section.config.get(key)
             if given is not None and given != value:

@@ -29,8 +29,9 @@ if TYPE_CHECKING:
 CUSTOM_DATA_CLIENT = "LIQHEAT"
 FUNDING_MODULE = ("liqheat_nautilus.simulation.funding:FundingModule",
                   "liqheat_nautilus.simulation.funding:FundingModuleConfig")
+OPEN_INTEREST_CLASS = "liqheat_nautilus.data.open_interest:OpenInterest"
 CUSTOM_DATA_CLASSES = (
-    "liqheat_nautilus.data.open_interest:OpenInterest",
+    OPEN_INTEREST_CLASS,
     "liqheat_nautilus.data.funding_rate:FundingRate",
     "liqheat_nautilus.data.positioning:LongShortRatio",
     "liqheat_nautilus.data.positioning:TakerVolume",
@@ -82,12 +83,30 @@ def _data_config(spec: "BacktestFile", catalog: dict[str, str], data_cls: type |
         metadata=metadata)
 
 
+def _summed_open_interest_config(spec: "BacktestFile", catalog: dict[str, str], instrument_id: str
+                                 ) -> BacktestDataConfig:
+    """
+    Return the ``BacktestDataConfig`` of another instrument's open interest that a map actor sums.
+
+    The rows are selected by a filter on their ``instrument_id`` column instead of the config's ``instrument_id``:
+    Nautilus would otherwise require a simulated venue for the other instrument and its definition in the catalog,
+    though the run only reads these readings. They are published with that instrument's metadata, as a live
+    poller publishes them.
+    """
+    return BacktestDataConfig(
+        catalog_path=catalog["catalog_path"], catalog_fs_protocol=catalog.get("catalog_fs_protocol"),
+        data_cls=OPEN_INTEREST_CLASS, filter_expr=f'field("instrument_id") == "{instrument_id}"',
+        start_time=spec.data.start or None, end_time=spec.data.end or None, client_id=CUSTOM_DATA_CLIENT,
+        metadata={"instrument_id": instrument_id})
+
+
 def to_run_config(spec: "BacktestFile", log_level: str = "ERROR") -> BacktestRunConfig:
     """
     Translate a backtest file into Nautilus' ``BacktestRunConfig`` (``raise_exception=True``).
 
     A run with a ``start`` serves the catalog to the data engine too (``DataCatalogConfig``), so the map actor's
-    warm-up requests the bars before the start and seeds the map from them (see :func:`with_warmup`).
+    warm-up requests the bars before the start and seeds the map from them (see :func:`with_warmup`). The open
+    interest of other instruments that a map actor sums (``oi_instrument_ids``) is replayed from the same catalog.
 
     Parameters
     ----------
@@ -110,6 +129,7 @@ def to_run_config(spec: "BacktestFile", log_level: str = "ERROR") -> BacktestRun
     data = [_data_config(spec, catalog, Bar, bar_spec=spec.data.bar_spec)]
     data += [_data_config(spec, catalog, cls, client_id=CUSTOM_DATA_CLIENT,
                           metadata={"instrument_id": spec.data.instrument_id}) for cls in CUSTOM_DATA_CLASSES]
+    data += [_summed_open_interest_config(spec, catalog, iid) for iid in spec.summed_open_interest_ids()]
     modules = [ImportableActorConfig(actor_path=m.path, config_path=m.config_path, config=dict(m.config))
                for m in spec.venue.modules]
     if spec.venue.funding:
