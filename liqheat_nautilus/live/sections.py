@@ -50,7 +50,8 @@ class BinanceSection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     base_url_http, base_url_ws : str
         Endpoint overrides ("" = Nautilus' default for the mode); the offline tests point them at 127.0.0.1.
     funding_interval_hours : float
-        Funding interval of the instruments (8 for BTCUSDT).
+        Funding interval (hours) until an instrument's first settlement is seen; from then on the client uses the
+        step of its next funding time (:class:`~liqheat_nautilus.adapters.binance.data.FundingIntervals`).
     funding_min_interval_secs : int
         Minimum spacing of published funding updates whose only change is the rate.
     liquidation_trade_types : list[str]
