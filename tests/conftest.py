@@ -40,6 +40,35 @@ def okx_catalog(tmp_path_factory) -> Path:
     return path
 
 
+SECOND_VENUE = "SOL-USDT-LINEAR.BYBIT"
+"""The instrument of :func:`two_venue_catalog`'s SYNTHETIC second open interest."""
+
+
+@pytest.fixture(scope="session")
+def two_venue_catalog(okx_catalog, tmp_path_factory) -> Path:
+    """
+    The real OKX sample's catalog plus the open interest of a second instrument, :data:`SECOND_VENUE`: SYNTHETIC
+    readings (half of each real OKX reading, at the same times), for the tests of summing ``oi_instrument_ids``.
+    """
+    import shutil
+
+    from nautilus_trader.model.identifiers import InstrumentId
+    from nautilus_trader.persistence.catalog import ParquetDataCatalog
+
+    from liqheat_nautilus.data import OpenInterest
+
+    path = tmp_path_factory.mktemp("two_venues") / "catalog"
+    shutil.copytree(okx_catalog, path)
+    catalog = ParquetDataCatalog(str(path))
+    okx = catalog.query(OpenInterest, identifiers=["SOL-USDT-SWAP.OKX"])
+    second = InstrumentId.from_str(SECOND_VENUE)
+    catalog.write_data([OpenInterest(instrument_id=second, venue="BYBIT",
+                                     open_interest_usd=c.data.open_interest_usd / 2,
+                                     open_interest_base=c.data.open_interest_base / 2, ts_event=c.data.ts_event,
+                                     ts_init=c.data.ts_init) for c in okx])
+    return path
+
+
 class Scenario:
     """
     A synthetic market: ``SOL-USDT-SWAP.OKX`` (real contract spec: tick 0.01, lot 0.01, fees 2/5 bps), flat

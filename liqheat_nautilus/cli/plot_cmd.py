@@ -134,8 +134,8 @@ def map_source(args: argparse.Namespace) -> "LiquidationMapActorConfig | None":
     ValueError
         If a map option is given with ``--backtest-file`` (:func:`check_map_options`); the file does not load
         (naming it and the field), has no liquidation-map actor or several, reads an fsspec URL catalog, or its
-        actor sums open interest over ``oi_instrument_ids`` or builds the map from trade ticks (a chart replays the
-        instrument's own bars and open interest).
+        actor builds the map from trade ticks (a chart replays bars and open interest; open interest summed over
+        ``oi_instrument_ids`` is summed as the actor sums it).
     """
     from liqheat_nautilus.backtest.config import is_url, load_backtest_file
 
@@ -160,10 +160,9 @@ def map_source(args: argparse.Namespace) -> "LiquidationMapActorConfig | None":
         config = spec.map_actor_config()
     except ValueError as exc:
         raise ValueError(f"{args.backtest_file}: {exc}") from None
-    if config.oi_instrument_ids or config.subscribe_trade_ticks:
-        option = "oi_instrument_ids" if config.oi_instrument_ids else "subscribe_trade_ticks"
-        raise ValueError(f"{args.backtest_file}: the map actor sets {option}; a chart replays the instrument's own "
-                         "bars and open interest only")
+    if config.subscribe_trade_ticks:
+        raise ValueError(f"{args.backtest_file}: the map actor sets subscribe_trade_ticks; a chart replays the "
+                         "instrument's bars and open interest, not trade ticks")
     args.catalog, args.instrument = spec.catalog_path(), spec.data.instrument_id
     args.bar_spec = args.bar_spec or spec.data.bar_spec
     if args.snapshot_minutes is None:
@@ -428,8 +427,11 @@ def replay_state(args: argparse.Namespace, at_ns: int | None,
         raise ValueError(f"--at {args.at} is outside the data: the bars of {instrument} span {span}")
     at_ns = window.clip(at_ns, args.at, args.backtest_file)
     args.instrument = instrument
+    summed = actor_config.oi_instrument_ids if actor_config else None
     series = read_market_series(catalog, args.instrument, args.bar_spec, start_ns=window.bars_start_ns, end_ns=at_ns,
-                                ratio_kind=actor_config.long_short_ratio_kind if actor_config else "accounts")
+                                ratio_kind=actor_config.long_short_ratio_kind if actor_config else "accounts",
+                                oi_instrument_ids=[str(i) for i in summed] if summed else None,
+                                oi_max_age_ns=int(actor_config.oi_max_age_secs) * NS_PER_SECOND if summed else 0)
     if window.start_ns is not None:
         series = series.since(window.start_ns, window.bars_start_ns)
     return replay_engine(series, params, at_ns, snapshot_interval_ns=args.snapshot_minutes * NS_PER_MINUTE)

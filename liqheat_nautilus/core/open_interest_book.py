@@ -1,6 +1,9 @@
 """Latest open interest per source (a venue or an instrument id) and its sum over the configured ones."""
 
 import math
+from collections.abc import Sequence
+
+import numpy as np
 
 
 class OpenInterestBook:
@@ -117,3 +120,55 @@ class OpenInterestBook:
         self._usd.clear()
         self._base.clear()
         self._ts.clear()
+
+
+def summed_readings(ts_ns: np.ndarray, sources: Sequence[str], oi_usd: np.ndarray, oi_base: np.ndarray,
+                    configured: Sequence[str], max_age_ns: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """
+    Sum the open interest of several sources into the readings the map receives, as the actor does.
+
+    The readings are taken in time order through an :class:`OpenInterestBook` of the ``configured`` sources; at
+    each distinct time, once every reading of that time is recorded, the book's sums are one reading if the book is
+    :attr:`~OpenInterestBook.ready` (every source reported, none stale). This is what
+    :class:`~liqheat_nautilus.actor.LiquidationMapActor` feeds its map from readings released together.
+
+    Parameters
+    ----------
+    ts_ns : np.ndarray
+        Shape ``(n,)`` int64 observation times (UNIX ns), in any order.
+    sources : Sequence[str]
+        Length ``n``: each reading's source (an instrument id); readings of unconfigured sources are ignored.
+    oi_usd, oi_base : np.ndarray
+        Shape ``(n,)`` open interest (USD notional; base units, ``nan`` when unknown).
+    configured : Sequence[str]
+        The sources to sum (e.g. a map actor's ``oi_instrument_ids``).
+    max_age_ns : int, default 0
+        As :class:`OpenInterestBook` (0: no staleness).
+
+    Returns
+    -------
+    tuple of np.ndarray
+        ``(ts_ns, usd, base)``, shapes ``(m,)``: one summed reading per distinct time at which the book was ready
+        (``base`` is ``nan`` when a source's base units are unknown).
+
+    Raises
+    ------
+    ValueError
+        If ``configured`` is empty, the lengths differ, or a reading's USD value is negative or not finite.
+    """
+    n = len(sources)
+    if not (np.shape(ts_ns) == np.shape(oi_usd) == np.shape(oi_base) == (n,)):
+        raise ValueError(f"summed_readings: {n} sources but arrays of shapes {np.shape(ts_ns)}, "
+                         f"{np.shape(oi_usd)}, {np.shape(oi_base)}")
+    book = OpenInterestBook(venues=tuple(configured), max_age_ns=max_age_ns)
+    order = np.argsort(np.asarray(ts_ns, dtype=np.int64), kind="stable")
+    times, usd, base = [], [], []
+    for pos, k in enumerate(order):
+        ts = int(ts_ns[k])
+        book.update(sources[k], float(oi_usd[k]), ts, float(oi_base[k]))
+        last_of_time = pos + 1 == n or int(ts_ns[order[pos + 1]]) != ts
+        if last_of_time and book.ready:
+            times.append(ts)
+            usd.append(book.total_usd())
+            base.append(book.total_base())
+    return (np.array(times, dtype=np.int64), np.array(usd, dtype=np.float64), np.array(base, dtype=np.float64))

@@ -6,6 +6,7 @@ in base units included.
 """
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -143,6 +144,8 @@ def read_market_series(
     start_ns: int | None = None,
     end_ns: int | None = None,
     ratio_kind: str = "accounts",
+    oi_instrument_ids: Sequence[str] | None = None,
+    oi_max_age_ns: int = 0,
 ) -> MarketSeries:
     """
     Read bars, open interest, funding and positioning data of one instrument from a Nautilus ``ParquetDataCatalog``.
@@ -162,6 +165,13 @@ def read_market_series(
     ratio_kind : str, default "accounts"
         Which ``LongShortRatio`` rows to read (one of ``RATIO_KINDS``; a Binance catalog holds three kinds per
         5-minute stamp).
+    oi_instrument_ids : Sequence[str], optional
+        Sum the open interest of these instruments instead of reading the instrument's own (a map actor's
+        ``oi_instrument_ids``; e.g. the same contract on several venues), as the actor sums it
+        (:func:`~liqheat_nautilus.core.open_interest_book.summed_readings`).
+    oi_max_age_ns : int, default 0
+        With ``oi_instrument_ids``: a source's reading older than this (ns) behind the newest makes the sum
+        unavailable (the actor's ``oi_max_age_secs``; 0: never).
 
     Returns
     -------
@@ -181,7 +191,8 @@ def read_market_series(
     if not path.is_dir():
         raise IngestError(path, "catalog not found: no such folder (build one with `liqheat catalog ingest` or "
                                 "`liqheat catalog fetch`)")
-    return consistent_read(path, lambda: _read(path, instrument_id, bar_type, start_ns, end_ns, ratio_kind))
+    summed = (tuple(str(i) for i in oi_instrument_ids), int(oi_max_age_ns)) if oi_instrument_ids else None
+    return consistent_read(path, lambda: _read(path, instrument_id, bar_type, start_ns, end_ns, ratio_kind, summed))
 
 
 def _no_bars(path: Path, wanted: str) -> str:
@@ -195,7 +206,7 @@ def _no_bars(path: Path, wanted: str) -> str:
 
 
 def _read(path: Path, instrument_id: str, bar_type: str | None, start_ns: int | None, end_ns: int | None,
-          ratio_kind: str) -> MarketSeries:
+          ratio_kind: str, summed: tuple[tuple[str, ...], int] | None = None) -> MarketSeries:
     from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
     from liqheat_nautilus.data import FundingRate, LongShortRatio, OpenInterest, TakerVolume
@@ -215,6 +226,11 @@ def _read(path: Path, instrument_id: str, bar_type: str | None, start_ns: int | 
         raise IngestError(path, f"several bar types {kinds}: choose one with bar_type", field="Bar")
     bars = sorted(bars, key=lambda b: b.ts_event)
     oi = _sorted(cat.query(OpenInterest, identifiers=[instrument_id], start=start_ns, end=end_ns))
+    oi_ts = np.array([d.ts_event for d in oi], dtype=np.int64)
+    oi_usd = np.array([d.open_interest_usd for d in oi], dtype=np.float64)
+    oi_base = np.array([d.open_interest_base for d in oi], dtype=np.float64)
+    if summed is not None:
+        oi_ts, oi_usd, oi_base = _summed_open_interest(cat, path, summed, start_ns, end_ns)
     funding = _sorted(cat.query(FundingRate, identifiers=[instrument_id], start=start_ns, end=end_ns))
     ratios = [r for r in _sorted(_query_if_present(cat, LongShortRatio, instrument_id, bounds))
               if r.kind == ratio_kind]
@@ -228,9 +244,9 @@ def _read(path: Path, instrument_id: str, bar_type: str | None, start_ns: int | 
         low=np.fromiter((b.low.as_double() for b in bars), dtype=np.float64, count=n),
         close=np.fromiter((b.close.as_double() for b in bars), dtype=np.float64, count=n),
         volume=np.fromiter((b.volume.as_double() for b in bars), dtype=np.float64, count=n),
-        oi_ts_ns=np.array([d.ts_event for d in oi], dtype=np.int64),
-        oi_usd=np.array([d.open_interest_usd for d in oi], dtype=np.float64),
-        oi_base=np.array([d.open_interest_base for d in oi], dtype=np.float64),
+        oi_ts_ns=oi_ts,
+        oi_usd=oi_usd,
+        oi_base=oi_base,
         funding_ts_ns=np.array([d.ts_event for d in funding], dtype=np.int64),
         funding_rate=np.array([d.rate for d in funding], dtype=np.float64),
         bar_type=kinds[0],
@@ -240,6 +256,25 @@ def _read(path: Path, instrument_id: str, bar_type: str | None, start_ns: int | 
         taker_buy_usd=np.array([d.buy_usd for d in taker], dtype=np.float64),
         taker_sell_usd=np.array([d.sell_usd for d in taker], dtype=np.float64),
     )
+
+
+def _summed_open_interest(cat, path: Path, summed: tuple[tuple[str, ...], int], start_ns: int | None,
+                          end_ns: int | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return the open interest of several instruments summed as the actor sums it (``read_market_series``)."""
+    from liqheat_nautilus.core.open_interest_book import summed_readings
+    from liqheat_nautilus.data import OpenInterest
+
+    ids, max_age_ns = summed
+    rows = []
+    for iid in ids:
+        found = _sorted(_query_if_present(cat, OpenInterest, iid, {"start": start_ns, "end": end_ns}))
+        if not found:
+            raise IngestError(path, f"no open interest of {iid} (one of the summed oi_instrument_ids) in the "
+                                    "requested time range", field="OpenInterest")
+        rows += found
+    return summed_readings(np.array([d.ts_event for d in rows], dtype=np.int64), [d.instrument_id.value for d in rows],
+                           np.array([d.open_interest_usd for d in rows], dtype=np.float64),
+                           np.array([d.open_interest_base for d in rows], dtype=np.float64), ids, max_age_ns)
 
 
 def _query_if_present(cat, cls, instrument_id: str, bounds: dict) -> list:

@@ -1,38 +1,22 @@
 """A backtest sums the open interest of every instrument in a map actor's ``oi_instrument_ids``, as a live node does.
 
-The catalog is the real OKX sample (session fixture) plus the open interest of a second instrument,
-``SOL-USDT-LINEAR.BYBIT``: SYNTHETIC readings (half of each real OKX reading, at the same times), written only for
-this test. The backtest was refused before ("summing venues is for live nodes").
+The catalog (``two_venue_catalog``, tests/conftest.py) is the real OKX sample plus the open interest of a second
+instrument, ``SOL-USDT-LINEAR.BYBIT``: SYNTHETIC readings (half of each real OKX reading, at the same times). The
+backtest was refused before ("summing venues is for live nodes").
 """
 
-import shutil
 from pathlib import Path
 
 import pytest
 from nautilus_trader.backtest.node import BacktestNode
-from nautilus_trader.model.identifiers import InstrumentId
-from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
 from liqheat_nautilus.backtest.config import load_backtest_file, to_run_config
 from liqheat_nautilus.backtest.runner import check_catalog
-from liqheat_nautilus.data import OpenInterest
 from liqheat_nautilus.paths import config_dir
+from tests.conftest import SECOND_VENUE as BYBIT
 
 OKX = "SOL-USDT-SWAP.OKX"
-BYBIT = "SOL-USDT-LINEAR.BYBIT"
 END = "2026-06-12T12:00"
-
-
-@pytest.fixture(scope="module")
-def two_venue_catalog(okx_catalog, tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("two_venues") / "catalog"
-    shutil.copytree(okx_catalog, path)
-    catalog = ParquetDataCatalog(str(path))
-    okx = catalog.query(OpenInterest, identifiers=[OKX])
-    bybit = InstrumentId.from_str(BYBIT)
-    catalog.write_data([OpenInterest(instrument_id=bybit, venue="BYBIT", open_interest_usd=c.data.open_interest_usd / 2,
-                                     ts_event=c.data.ts_event, ts_init=c.data.ts_init) for c in okx])
-    return path
 
 
 def _file(tmp_path: Path, catalog: Path, oi_ids: list[str] | None) -> Path:

@@ -11,6 +11,7 @@ from liqheat_nautilus.backtest.config import load_backtest_file, to_run_config
 from liqheat_nautilus.cli import build_parser, main
 from liqheat_nautilus.cli.plot_cmd import check_options, map_source, replay_state
 from liqheat_nautilus.paths import config_dir
+from tests.conftest import SECOND_VENUE
 
 START, END = "2026-06-15T00:00", "2026-06-16T00:00"  # the embedded sample's bars close from 2026-06-11 15:25
 
@@ -64,3 +65,18 @@ def test_plotted_map_is_the_actors_map_of_a_late_start(okx_catalog, tmp_path, ac
     assert main(["plot", "map", "--backtest-file", str(path), "--at", "2026-06-14T12:00", "--out", str(out)]) == 1
     assert f"--at 2026-06-14T12:00 is outside the period of the backtest file {path}: {START} -> {END}" \
         in capsys.readouterr().err
+
+
+def test_plotted_map_of_an_actor_summing_two_venues_is_the_actors_map(two_venue_catalog, tmp_path):
+    # was refused ("a chart replays the instrument's own bars and open interest only"); the second venue's readings
+    # are SYNTHETIC (tests/conftest.py), at the same times as the real OKX ones: the actor feeds their sum once
+    path = _file(tmp_path, two_venue_catalog, f'oi_instrument_ids = ["SOL-USDT-SWAP.OKX", "{SECOND_VENUE}"]\n')
+    node, actor = _actor_engine(path)
+    try:
+        plotted = _plotted_engine(path)
+        assert plotted.open_interest_usd == actor.open_interest_usd
+        assert plotted.ts_ns == actor.ts_ns and plotted.ledger.opened == actor.ledger.opened
+        np.testing.assert_array_equal(plotted.long_usd(), actor.long_usd())
+        np.testing.assert_array_equal(plotted.short_usd(), actor.short_usd())
+    finally:
+        node.dispose()
