@@ -89,6 +89,12 @@ class BookState:
         # narrowed to the edge bin on the edge's side)
         self.spans = np.zeros((2, 2), dtype=np.int64)
         self._unit_w = {1: model.unit_factor[1], -1: model.unit_factor[-1]}
+        # scratch of MapBook.anchor's compiled call (edges in, (opened, swept, closed) per side out, USD per tier
+        # before the decay) and of the sweeps (units swept per tier): allocated once
+        self._edges = np.zeros(2, dtype=np.int64)
+        self._anchor_out = np.zeros((2, 3))
+        self._before = np.zeros(n_tiers)
+        self._swept_units = np.zeros(n_tiers)
         self.reset()
 
     def reset(self) -> None:

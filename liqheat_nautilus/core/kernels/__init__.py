@@ -27,7 +27,7 @@ from liqheat_nautilus.core.kernels._base import (
     pairwise_sum,
     row_totals,
 )
-from liqheat_nautilus.core.kernels.anchor import anchor_sides, scale_sides
+from liqheat_nautilus.core.kernels.anchor import anchor_interval, anchor_sides, scale_sides
 from liqheat_nautilus.core.kernels.reads import magnet_sums, read_curves, read_map, read_totals, track_clusters
 from liqheat_nautilus.core.kernels.scatter import interval_entries, open_cohort, scatter_cohort
 from liqheat_nautilus.core.kernels.select import largest_per_side
@@ -40,6 +40,7 @@ __all__ = [
     "STATUS_ACTIVE",
     "STATUS_CLEARED",
     "STATUS_PARTIAL",
+    "anchor_interval",
     "anchor_sides",
     "interval_entries",
     "largest_per_side",

@@ -6,7 +6,7 @@ Closing is pro rata; ``MapBook.decay``, ``open_units`` and ``close_fraction`` in
 import numpy as np
 
 from liqheat_nautilus.core.kernels._base import jit, pairwise_sum, row_sum
-from liqheat_nautilus.core.kernels.scatter import open_cohort
+from liqheat_nautilus.core.kernels.scatter import interval_entries, open_cohort
 
 
 @jit
@@ -182,6 +182,33 @@ def anchor_sides(factor, floor, before_out, entries, weights, lowest, highest, l
             out[side, 2] += _close_side(usd, status, outside, units, min(-gap / have, 1.0))
             edges[0] = _edge_after_scaling(long_usd, edges[0], True, spans[0, 0], spans[0, 1])
             edges[1] = _edge_after_scaling(short_usd, edges[1], False, spans[1, 0], spans[1, 1])
+
+
+@jit
+def anchor_interval(bars, bar_w, n_groups, price, factor, floor, before_out, long_levels, short_levels, size_w,
+                    long_tw, short_tw, long_target, short_target, low, width, base, inverse, long_usd, long_status,
+                    long_share, long_units, long_outside, short_usd, short_status, short_share, short_units,
+                    short_outside, no_layers, edges, spans, out):
+    """
+    :func:`interval_entries` of the interval's bars, then :func:`anchor_sides` at those entries, in one call.
+
+    The same arithmetic in the same order as the two calls (one dispatch, and no entry arrays handed back to Python).
+
+    Parameters
+    ----------
+    bars, bar_w, n_groups, price
+        As :func:`interval_entries` (``bars`` has at least one row; ``price`` is also the current price).
+    factor, floor, before_out, long_levels, short_levels, size_w, long_tw, short_tw, long_target, short_target
+        As :func:`anchor_sides`.
+    low, width, base, inverse, long_usd, long_status, long_share, long_units, long_outside, short_usd, short_status,
+    short_share, short_units, short_outside, no_layers, edges, spans, out
+        As :func:`anchor_sides`.
+    """
+    entries, weights, lowest, highest = interval_entries(bars, bar_w, n_groups, price)
+    anchor_sides(factor, floor, before_out, entries, weights, lowest, highest, long_levels, short_levels, size_w,
+                 long_tw, short_tw, long_target, short_target, low, width, base, inverse, long_usd, long_status,
+                 long_share, long_units, long_outside, short_usd, short_status, short_share, short_units,
+                 short_outside, no_layers, edges, spans, out)
 
 
 @jit
