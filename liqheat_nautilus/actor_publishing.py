@@ -94,7 +94,7 @@ class MapPublishingMixin(Actor):
             self._next_publish_ns = ts_ns + self._interval_ns
             return
         read = engine.read()
-        if due or not read.same_clusters(self._published_read) or read.magnet.bias != self._published_bias:
+        if due or not read.same_clusters(self._published_read) or read.bias != self._published_bias:
             self._publish(read, ts_ns)
 
     def publish_map(self, ts_ns: int) -> None:

@@ -10,7 +10,7 @@ import numpy as np
 from liqheat_nautilus.core.clusters import ClusterInfo, _cluster_info
 from liqheat_nautilus.core.enums import ClusterStatus, Side
 from liqheat_nautilus.core.kernels import track_clusters
-from liqheat_nautilus.core.magnet import Magnet, magnet_from_forces
+from liqheat_nautilus.core.magnet import Magnet, magnet_bias, magnet_from_forces
 
 __all__ = ["ClusterIds", "MapRead"]
 
@@ -66,6 +66,13 @@ class MapRead:
         if self._magnet is None:
             self._magnet = magnet_from_forces(self.up, self.down, self.dead_band)
         return self._magnet
+
+    @property
+    def bias(self) -> str:
+        """The magnet's bias (:attr:`magnet`'s, without building the :class:`~.magnet.Magnet`)."""
+        if self._magnet is not None:
+            return self._magnet.bias
+        return magnet_bias(self.up, self.down, self.dead_band)
 
     @property
     def clusters(self) -> list[ClusterInfo]:
@@ -169,10 +176,37 @@ class ClusterIds:
         ints, floats, cleared_idx, self.next_id = track_clusters(
             runs, n_long, base, width, self.ints, self.low, self.high, self.count, self.match_tolerance,
             self.next_id, ts_ns, low_since, high_since)
+        return self.record(ints, floats, cleared_idx.tolist() if len(cleared_idx) else [], ts_ns, price, width, up,
+                           down, avg_position_usd, dead_band)
+
+    def record(self, ints: np.ndarray, floats: np.ndarray, cleared_idx: list[int], ts_ns: int, price: float,
+               width: float, up: float, down: float, avg_position_usd: float, dead_band: float) -> MapRead:
+        """
+        Make the read of a compiled match (:func:`~.kernels.track_clusters`) the latest one.
+
+        :meth:`update` calls it; :meth:`~.reads.MapReads.read` calls it after its compiled read and match
+        (:func:`~.kernels.read_tracked`, which has updated :attr:`ints`, :attr:`low`, :attr:`high` and whose
+        ``next_id`` the caller has stored in :attr:`next_id`).
+
+        Parameters
+        ----------
+        ints, floats : np.ndarray
+            This read's clusters (:class:`MapRead`'s arrays).
+        cleared_idx : list[int]
+            Indices, in the previous read's order, of its clusters reported ``CLEARED``.
+        ts_ns : int
+            Time of the read (UNIX ns).
+        price, width, up, down, avg_position_usd, dead_band : float
+            As :meth:`update`.
+
+        Returns
+        -------
+        MapRead
+        """
         cleared: list[ClusterInfo] = []
-        if len(cleared_idx) and self.last is not None:  # ids cleared only when an earlier read had clusters
+        if cleared_idx and self.last is not None:  # ids cleared only when an earlier read had clusters
             previous = self.last.clusters
-            for c in cleared_idx.tolist():
+            for c in cleared_idx:
                 fields = dict(previous[c].__dict__)
                 fields["status"], fields["strength"] = ClusterStatus.CLEARED, 0.0
                 cleared.append(_cluster_info(fields))

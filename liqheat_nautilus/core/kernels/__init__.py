@@ -28,7 +28,14 @@ from liqheat_nautilus.core.kernels._base import (
     row_totals,
 )
 from liqheat_nautilus.core.kernels.anchor import anchor_interval, anchor_sides, scale_sides
-from liqheat_nautilus.core.kernels.reads import magnet_sums, read_curves, read_map, read_totals, track_clusters
+from liqheat_nautilus.core.kernels.reads import (
+    magnet_sums,
+    read_curves,
+    read_map,
+    read_totals,
+    read_tracked,
+    track_clusters,
+)
 from liqheat_nautilus.core.kernels.scatter import interval_entries, open_cohort, scatter_cohort
 from liqheat_nautilus.core.kernels.select import largest_per_side
 from liqheat_nautilus.core.kernels.sweeps import side_units, sweep_down, sweep_up
@@ -50,6 +57,7 @@ __all__ = [
     "read_curves",
     "read_map",
     "read_totals",
+    "read_tracked",
     "row_totals",
     "scale_sides",
     "scatter_cohort",
