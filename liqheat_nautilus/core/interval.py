@@ -188,7 +188,7 @@ class IntervalBars:
 
     def profile_inputs(self, mode: str, hot_share: float) -> tuple[np.ndarray, np.ndarray] | None:
         """
-        The inputs of :func:`~.kernels.interval_entries` that :meth:`entries` uses, or ``None`` for a VWAP block.
+        Return the inputs of :func:`~.kernels.interval_entries` that :meth:`entries` uses (``None``: a VWAP block).
 
         Parameters
         ----------

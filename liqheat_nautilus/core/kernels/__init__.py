@@ -38,7 +38,7 @@ from liqheat_nautilus.core.kernels.reads import (
 )
 from liqheat_nautilus.core.kernels.scatter import interval_entries, open_cohort, scatter_cohort
 from liqheat_nautilus.core.kernels.select import largest_per_side
-from liqheat_nautilus.core.kernels.sweeps import side_units, sweep_down, sweep_up
+from liqheat_nautilus.core.kernels.sweeps import side_units, sweep_down, sweep_side, sweep_up
 from liqheat_nautilus.core.kernels.warmup import warm_up
 
 __all__ = [
@@ -63,6 +63,7 @@ __all__ = [
     "scatter_cohort",
     "side_units",
     "sweep_down",
+    "sweep_side",
     "sweep_up",
     "track_clusters",
     "warm_up",
