@@ -16,6 +16,7 @@ __all__ = ["ClusterIds", "MapRead"]
 
 _STATUS = (ClusterStatus.ACTIVE, ClusterStatus.PARTIAL)
 _SIDE = {1: Side.LONG, -1: Side.SHORT}
+_new_object = object.__new__
 
 
 class MapRead:
@@ -89,13 +90,16 @@ class MapRead:
         top = max(f[0] for f in floats)
         out = []
         for (side, a, b, cid, first), (n, level, lev, partial) in zip(self.ints.tolist(), floats, strict=True):
-            out.append(_cluster_info({
-                "cluster_id": cid, "side": _SIDE[side], "price_level": level, "price_low": a * width,
-                "price_high": (b + 1) * width, "leverage_tier": lev, "notional_usd": n,
-                "liquidation_count": int(round(n / avg)), "strength": min(max(n / top, 0.0), 1.0),
-                "distance_pct": (level - price) / price * 100.0, "status": _STATUS[partial > 0.5],
-                "first_seen": first, "last_seen": ts,
-            }))
+            # ClusterInfo(...) without its frozen-dataclass __init__: the same attributes in the same order
+            # (clusters._cluster_info, without its check of the field names, which are these)
+            info = _new_object(ClusterInfo)
+            info.__dict__.update(
+                cluster_id=cid, side=_SIDE[side], price_level=level, price_low=a * width, price_high=(b + 1) * width,
+                leverage_tier=lev, notional_usd=n, liquidation_count=int(round(n / avg)),
+                strength=min(max(n / top, 0.0), 1.0), distance_pct=(level - price) / price * 100.0,
+                status=_STATUS[partial > 0.5], first_seen=first, last_seen=ts,
+            )
+            out.append(info)
         return out
 
     def same_clusters(self, other: "MapRead | None") -> bool:

@@ -96,6 +96,21 @@ class OpenInterestBook:
             return math.nan
         return math.fsum(self._base[v] for v in self.venues)  # nan propagates when one is unknown
 
+    def totals(self) -> tuple[float, float] | None:
+        """
+        Return ``(total_usd(), total_base())`` with one staleness check, or ``None`` unless :attr:`ready`.
+
+        Returns
+        -------
+        tuple[float, float] or None
+            The sums of :meth:`total_usd` and :meth:`total_base` when every venue has a fresh report.
+        """
+        if not self.ready:
+            return None
+        venues = self.venues
+        usd, base = self._usd, self._base
+        return math.fsum(usd[v] for v in venues), math.fsum(base[v] for v in venues)
+
     def latest(self, venue: str) -> float:
         """
         Latest open interest of one venue.

@@ -294,10 +294,12 @@ class MapReads:
         base, width, price = grid.base, grid.width, book.price
         long, short = book.long, book.short
         rule = p.status_rule
+        long_status, short_status = (long.status, short.status) if rule == "path" else (
+            bin_status(long.status, long.share, rule), bin_status(short.status, short.share, rule))
         tracker.match_tolerance = width
         # read_totals then track_clusters (what tracker.update runs), in one compiled call
         ints, floats, n_cleared, tracker.next_id, up, down = read_tracked(
-            long.usd, short.usd, bin_status(long.status, long.share, rule), bin_status(short.status, short.share, rule),
+            long.usd, short.usd, long_status, short_status,
             self.tiers, base, width, self._method, p.cluster_quantile, p.cluster_k_sigma, p.cluster_max_gap,
             p.max_clusters_per_side, price, self._tot_long, self._tot_short, book.spans, tracker.ints, tracker.low,
             tracker.high, tracker.count, width, tracker.next_id, self.ts_ns, low_since, high_since, self._cleared)
