@@ -24,6 +24,7 @@ from liqheat_nautilus.core.kernels import (
     read_totals,
     read_tracked,
     row_totals,
+    scale_sides,
     scatter_cohort,
     sweep_down,
     sweep_side,
@@ -287,3 +288,31 @@ def test_sweep_side_equals_the_sweep_then_numpys_units_update(sign, bins):
     assert results[0][-1][0] > 0.0
     for a, b in zip(*results, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("n_layers", [0, 3])
+def test_scale_sides_equals_the_numpy_decay(n_layers):
+    rng = np.random.default_rng(5)  # synthetic sides: bins 40..89 long, 100..159 short, 8 tiers
+    usd = [np.zeros((200, 8)), np.zeros((200, 8))]
+    usd[0][40:90] = rng.uniform(0.0, 1e6, (50, 8))
+    usd[1][100:160] = rng.uniform(0.0, 1e6, (60, 8))
+    layers = [rng.uniform(0.0, 1.0, (n_layers, 200, 8)) * (u > 0.0) for u in usd]
+    outside, units = [rng.uniform(0.0, 1e5, 8) for _ in range(2)], [rng.uniform(0.0, 1e3, 8) for _ in range(2)]
+    spans = np.array([[40, 89], [100, 159]])
+    factor = np.exp2(-rng.uniform(0.0, 0.3, 8))
+    want = [a.copy() for a in (*usd, *layers, *outside, *units)]
+    cols = []
+    for side, (lo, hi) in enumerate(spans):
+        col = np.zeros(8)
+        for k in range(lo, hi + 1):  # bin by bin, as the kernel adds
+            col += usd[side][k]
+        cols.append(col)
+    before_want = ((cols[0] + outside[0]) + cols[1]) + outside[1]
+    for a in want:
+        a *= factor
+    before = np.zeros(8)
+    scale_sides(usd[0], layers[0], outside[0], units[0], usd[1], layers[1], outside[1], units[1], factor, before,
+                spans)
+    np.testing.assert_array_equal(before, before_want)
+    for got, expected in zip((*usd, *layers, *outside, *units), want, strict=True):
+        np.testing.assert_array_equal(got, expected)

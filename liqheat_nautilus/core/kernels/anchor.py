@@ -236,23 +236,21 @@ def scale_sides(long_usd, long_layers, long_outside, long_units, short_usd, shor
     n = long_usd.shape[0]
     long_col = np.zeros(n_tiers)
     short_col = np.zeros(n_tiers)
-    for k in range(max(spans[0, 0], 0), min(spans[0, 1], n - 1) + 1):
-        for t in range(n_tiers):
-            long_col[t] += long_usd[k, t]
-    for k in range(max(spans[1, 0], 0), min(spans[1, 1], n - 1) + 1):
-        for t in range(n_tiers):
-            short_col[t] += short_usd[k, t]
+    for side in range(2):  # one pass per side: each value is added to its tier's sum (bin order), then scaled
+        usd = long_usd if side == 0 else short_usd
+        col = long_col if side == 0 else short_col
+        for k in range(max(spans[side, 0], 0), min(spans[side, 1], n - 1) + 1):
+            for t in range(n_tiers):
+                v = usd[k, t]
+                col[t] += v
+                usd[k, t] = v * factor[t]
     for t in range(n_tiers):
         before_out[t] = long_col[t] + long_outside[t] + short_col[t] + short_outside[t]
     for side in range(2):
-        usd = long_usd if side == 0 else short_usd
         layers = long_layers if side == 0 else short_layers
         outside = long_outside if side == 0 else short_outside
         units = long_units if side == 0 else short_units
         lo, hi = max(spans[side, 0], 0), min(spans[side, 1], n - 1)
-        for k in range(lo, hi + 1):
-            for t in range(n_tiers):
-                usd[k, t] *= factor[t]
         for t in range(n_tiers):
             outside[t] *= factor[t]
             units[t] *= factor[t]
