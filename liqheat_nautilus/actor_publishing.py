@@ -158,9 +158,7 @@ class MapPublishingMixin(Actor):
         """Build the published :class:`LiquidationMapSnapshot` (totals, swept USD, magnet, nearest clusters)."""
         engine = self._engine()
         price = engine.price
-        live = [c for c in infos if c.status != "CLEARED"]
-        above = min((c for c in live if c.price_level > price), key=lambda c: c.price_level, default=None)
-        below = max((c for c in live if c.price_level < price), key=lambda c: c.price_level, default=None)
+        above, below = nearest_clusters(infos, price)
         swept_long, swept_short = engine.take_swept()
         nan = float("nan")
         # LiquidationMapSnapshot(instrument_id=..., ..., ts_event=ts_ns, ts_init=ts_ns) without the
@@ -181,3 +179,34 @@ class MapPublishingMixin(Actor):
             _ts_event=ts_ns, _ts_init=ts_ns,
         )
         return snapshot
+
+
+def nearest_clusters(infos: list[ClusterInfo], price: float) -> tuple[ClusterInfo | None, ClusterInfo | None]:
+    """
+    Return the live cluster with the lowest level above ``price`` and the one with the highest level below it.
+
+    In one pass; the first of equal levels, as ``min``/``max`` with a key pick them (``CLEARED`` reports left out).
+
+    Parameters
+    ----------
+    infos : list[ClusterInfo]
+        An update's clusters.
+    price : float
+        The current price.
+
+    Returns
+    -------
+    tuple[ClusterInfo or None, ClusterInfo or None]
+        ``(above, below)``; ``None`` where no live cluster lies on that side.
+    """
+    above: ClusterInfo | None = None
+    below: ClusterInfo | None = None
+    for c in infos:
+        if c.status != "CLEARED":
+            level = c.price_level
+            if level > price:
+                if above is None or level < above.price_level:
+                    above = c
+            elif level < price and (below is None or level > below.price_level):
+                below = c
+    return above, below

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import numpy as np
 from nautilus_trader.model.identifiers import InstrumentId
 
-from liqheat_nautilus.actor_publishing import MapPublishingMixin
+from liqheat_nautilus.actor_publishing import MapPublishingMixin, nearest_clusters
 from liqheat_nautilus.core.cluster_ids import ClusterIds
 from liqheat_nautilus.core.clusters import ClusterInfo
 from liqheat_nautilus.core.enums import ClusterStatus, Side
@@ -42,3 +42,18 @@ def test_read_clusters_equal_the_dataclass_constructor():
         want = ClusterInfo(**got.__dict__)
         assert list(got.__dict__.items()) == list(want.__dict__.items())
         assert type(got) is ClusterInfo
+
+
+def test_nearest_clusters_equal_min_and_max_with_a_key():
+    rng = np.random.default_rng(3)  # synthetic clusters: repeated levels (ties), a nan level, some CLEARED
+    levels = [*rng.choice([69.0, 70.0, 70.5, 71.0, 72.0], 40).tolist(), float("nan"), 71.0]
+    infos = [ClusterInfo(cluster_id=i, side=Side.LONG, price_level=lv, price_low=0.0, price_high=0.0,
+                         leverage_tier=10.0, notional_usd=1.0, liquidation_count=1, strength=1.0, distance_pct=0.0,
+                         status=ClusterStatus.CLEARED if i % 7 == 3 else ClusterStatus.ACTIVE, first_seen=0,
+                         last_seen=0) for i, lv in enumerate(levels)]
+    for price in (68.0, 70.0, 70.2, 71.0, 73.0):
+        live = [c for c in infos if c.status != "CLEARED"]
+        above = min((c for c in live if c.price_level > price), key=lambda c: c.price_level, default=None)
+        below = max((c for c in live if c.price_level < price), key=lambda c: c.price_level, default=None)
+        got = nearest_clusters(infos, price)
+        assert got[0] is above and got[1] is below

@@ -46,7 +46,7 @@ class MapRead:
         Earlier clusters price passed through since the previous read (status ``CLEARED``).
     """
 
-    __slots__ = ("_clusters", "_magnet", "avg_position_usd", "cleared", "dead_band", "down", "floats", "ints",
+    __slots__ = ("_clusters", "_ids", "_magnet", "avg_position_usd", "cleared", "dead_band", "down", "floats", "ints",
                  "price", "ts_ns", "up", "width")
 
     def __init__(self, ts_ns: int, price: float, width: float, ints: np.ndarray, floats: np.ndarray, up: float,
@@ -56,6 +56,7 @@ class MapRead:
         self.avg_position_usd, self.dead_band = avg_position_usd, dead_band
         self._clusters: list[ClusterInfo] | None = None
         self._magnet: Magnet | None = None
+        self._ids: list[int] | None = None  # the sorted ids (same_clusters), computed on first use
 
     def __len__(self) -> int:
         """Return the number of live clusters."""
@@ -118,7 +119,13 @@ class MapRead:
         """
         # at most 2 × max_clusters_per_side ids: sorted lists compare faster than numpy for so few (once per read)
         return (other is not None and not self.cleared and len(self.ints) == len(other.ints)
-                and sorted(self.ints[:, 3].tolist()) == sorted(other.ints[:, 3].tolist()))
+                and self.sorted_ids() == other.sorted_ids())
+
+    def sorted_ids(self) -> list[int]:
+        """Return the live clusters' ids in increasing order (computed once per read)."""
+        if self._ids is None:
+            self._ids = sorted(self.ints[:, 3].tolist())
+        return self._ids
 
 
 class ClusterIds:

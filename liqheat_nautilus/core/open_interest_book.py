@@ -81,9 +81,11 @@ class OpenInterestBook:
         """Whether every configured venue has a report that is not stale."""
         if len(self._usd) < len(self.venues):
             return False
-        if self.max_age_ns:
+        max_age = self.max_age_ns
+        # one venue's report is never older than the newest (itself) by more than a non-negative max age
+        if max_age and (len(self._ts) > 1 or max_age < 0):
             newest = max(self._ts.values())
-            return all(newest - t <= self.max_age_ns for t in self._ts.values())
+            return all(newest - t <= max_age for t in self._ts.values())
         return True
 
     def total_usd(self) -> float:
