@@ -30,7 +30,7 @@ class ClusterBreakoutConfig(ClusterStrategyConfig, frozen=True):
     require_transition : bool, default True
         Only trade clusters this strategy saw live before (a real ``ACTIVE``/``PARTIAL`` -> ``CLEARED`` change).
     max_chase_pct : float, default 1.0
-        Skip when price is already farther than this (percent) beyond the cleared zone.
+        Skip when price is already farther than this (percent, > 0) beyond the cleared zone.
     trailing_stop_bps : float, default 100.0
         Trailing offset of the stop (basis points; 0 = fixed stop).
     take_profit_pct : float, default 3.0

@@ -79,7 +79,7 @@ _FIELD_RANGES = {
     "max_distance_pct": (lambda v: v > 0, "> 0"),
     "entry_zone_pct": (lambda v: v > 0, "> 0"),
     "fallback_reward_risk": (lambda v: v > 0, "> 0"),
-    "max_chase_pct": (lambda v: v >= 0, ">= 0"),
+    "max_chase_pct": (lambda v: v > 0, "> 0 (a breakout is entered at most this far beyond the cluster)"),
     "trailing_stop_bps": (lambda v: v >= 0, ">= 0 (0 = fixed stop)"),
     "take_profit_pct": (lambda v: v > 0, "> 0"),
 }

@@ -7,43 +7,20 @@ from decimal import Decimal
 
 import pytest
 from nautilus_trader.backtest.engine import BacktestEngine, BacktestEngineConfig
-from nautilus_trader.config import LoggingConfig, StrategyConfig
+from nautilus_trader.config import LoggingConfig
 from nautilus_trader.model.currencies import BTC
 from nautilus_trader.model.data import Bar, BarType, CustomData, DataType
-from nautilus_trader.model.enums import AccountType, OmsType, OrderSide
+from nautilus_trader.model.enums import AccountType, OmsType
 from nautilus_trader.model.identifiers import ClientId, Venue
 from nautilus_trader.model.objects import Money, Price, Quantity
 from nautilus_trader.test_kit.providers import TestInstrumentProvider
-from nautilus_trader.trading.strategy import Strategy
 
 from liqheat_nautilus import FundingRate
 from liqheat_nautilus.simulation.funding import FundingModule, FundingModuleConfig
+from tests.open_once import OpenOnce, OpenOnceConfig
 
 T0 = 1_700_000_000_000_000_000
 MINUTE = 60_000_000_000
-
-
-class HoldConfig(StrategyConfig, frozen=True):
-    side: str = "BUY"
-    contracts: int = 10_000
-
-
-class Hold(Strategy):
-    """Opens one position at the first bar and records the BTC balance at every bar."""
-
-    def __init__(self, config: HoldConfig) -> None:
-        super().__init__(config)
-        self.balances: list[float] = []
-
-    def on_start(self) -> None:
-        self.instrument = TestInstrumentProvider.xbtusd_bitmex()
-        self.subscribe_bars(BarType.from_str(f"{self.instrument.id}-1-MINUTE-LAST-EXTERNAL"))
-
-    def on_bar(self, bar: Bar) -> None:
-        self.balances.append(self.portfolio.account(Venue("BITMEX")).balance_total(BTC).as_double())
-        if len(self.balances) == 1:
-            self.submit_order(self.order_factory.market(self.instrument.id, OrderSide[self.config.side],
-                                                        Quantity.from_int(self.config.contracts)))
 
 
 @pytest.mark.parametrize(("side", "rate", "expected_btc"), [
@@ -68,7 +45,7 @@ def test_inverse_contract_funding_is_rate_times_coin_notional(side, rate, expect
                           ts_init=T0 + 5 * MINUTE + 1)
     engine.add_data([CustomData(DataType(FundingRate, metadata={"instrument_id": instrument.id.value}), funding)],
                     client_id=ClientId("LIQHEAT"))
-    strategy = Hold(HoldConfig(side=side))
+    strategy = OpenOnce(OpenOnceConfig(instrument_id=instrument.id, bar_type=bar_type, side=side, quantity="10000"))
     engine.add_strategy(strategy)
     engine.run()
     try:

@@ -41,6 +41,8 @@ def _build(strategy_cls, config_cls, **fields):
     ((ClusterBreakoutStrategy, ClusterBreakoutConfig), {"trailing_stop_bps": -100.0},
      r"trailing_stop_bps must be >= 0"),
     ((ClusterBreakoutStrategy, ClusterBreakoutConfig), {"take_profit_pct": 0.0}, r"take_profit_pct must be > 0"),
+    # was accepted and could never trade: a breakout enters only when 0 < beyond <= max_chase_pct
+    ((ClusterBreakoutStrategy, ClusterBreakoutConfig), {"max_chase_pct": 0.0}, r"max_chase_pct must be > 0"),
 ])
 def test_a_bad_strategy_config_value_is_refused_naming_the_field(pair, fields, message):
     with pytest.raises((TypeError, ValueError), match=message):

@@ -12,10 +12,11 @@ Strategies and actors are found only through the importable paths written in the
 """
 
 from liqheat_nautilus.backtest.compare import Comparison, run_all
-from liqheat_nautilus.backtest.config import BacktestFile, load_backtest_file, to_run_config
+from liqheat_nautilus.backtest.config import BacktestFile, load_backtest_file
 from liqheat_nautilus.backtest.metrics import ComparisonRow
 from liqheat_nautilus.backtest.monitor import RunMonitor, RunMonitorConfig, RunStats
 from liqheat_nautilus.backtest.reports import REPORT_FILES, RunReports
+from liqheat_nautilus.backtest.run_config import to_run_config
 from liqheat_nautilus.backtest.runner import BacktestOutcome, check_catalog, ensure_default_catalog, run_backtest
 from liqheat_nautilus.backtest.summary import format_summary
 

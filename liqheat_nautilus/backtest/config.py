@@ -1,10 +1,11 @@
-"""The declarative backtest file (TOML, YAML or JSON) and its translation into Nautilus' ``BacktestRunConfig``.
+"""The declarative backtest file (TOML, YAML or JSON): its sections, loading and checks.
 
 Everything a file says is checked while it is loaded (:func:`load_backtest_file`), before Nautilus sees it: every
 field's type (msgspec), the enum-like values against Nautilus' own enums (its parsers would abort the process on a
 bad one), the time range, the starting balances, the instrument and bar ids, and every component's importable
 paths and config fields (:func:`liqheat_nautilus.components.check_component`). Each error is one line naming the
-file and the field.
+file and the field. Its translation into Nautilus' ``BacktestRunConfig`` is
+:func:`~liqheat_nautilus.backtest.run_config.to_run_config` (also importable from here).
 """
 
 from collections.abc import Callable
@@ -12,21 +13,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, cast
 
 import msgspec
-from nautilus_trader.config import (
-    BacktestDataConfig,
-    BacktestEngineConfig,
-    BacktestRunConfig,
-    BacktestVenueConfig,
-    DataCatalogConfig,
-    ImportableActorConfig,
-    ImportableStrategyConfig,
-    LoggingConfig,
-)
-from nautilus_trader.model.data import Bar, BarType
+from nautilus_trader.model.data import BarType
 from nautilus_trader.model.enums import AccountType, OmsType
 from nautilus_trader.model.identifiers import InstrumentId
 
 from liqheat_nautilus import validation
+from liqheat_nautilus.backtest.run_config import to_run_config, with_warmup  # noqa: F401 (to_run_config re-exported)
 from liqheat_nautilus.components import (
     ComponentKind,
     ComponentSection,
@@ -34,23 +26,10 @@ from liqheat_nautilus.components import (
     check_strategy_init,
     is_map_actor_config,
 )
-from liqheat_nautilus.core.params import MapParams
 from liqheat_nautilus.paths import project_root
-from liqheat_nautilus.recording import streaming_config, with_bins_published
 
 if TYPE_CHECKING:
     from liqheat_nautilus.actor import LiquidationMapActorConfig
-
-CUSTOM_DATA_CLIENT = "LIQHEAT"
-FUNDING_MODULE = ("liqheat_nautilus.simulation.funding:FundingModule",
-                  "liqheat_nautilus.simulation.funding:FundingModuleConfig")
-CUSTOM_DATA_CLASSES = (
-    "liqheat_nautilus.data.open_interest:OpenInterest",
-    "liqheat_nautilus.data.funding_rate:FundingRate",
-    "liqheat_nautilus.data.positioning:LongShortRatio",
-    "liqheat_nautilus.data.positioning:TakerVolume",
-)
-
 
 def is_url(catalog: str) -> bool:
     """
@@ -261,7 +240,7 @@ class BacktestFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
             raise ValueError(f"[[actors]]: {len(found)} liquidation-map actors (liqheat_nautilus.actor:"
                              f"LiquidationMapActorConfig); exactly one is needed (actors' config_path: {paths})")
         i, actor = found[0]
-        as_run = msgspec.structs.replace(actor, config=_with_warmup(actor, self))
+        as_run = msgspec.structs.replace(actor, config=with_warmup(actor, self))
         return cast("LiquidationMapActorConfig", check_component(as_run, "actor", f"actors[{i}]"))
 
     def validate(self) -> None:
@@ -300,21 +279,31 @@ class BacktestFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
                 if kind == "strategy":
                     check_strategy_init(section, config, f"{where}[{i}]")
 
+    def summed_open_interest_ids(self) -> list[str]:
+        """
+        Return the instruments besides ``[data] instrument_id`` whose open interest a map actor sums.
+
+        Their readings are replayed from the same catalog (``oi_instrument_ids`` of each liquidation-map actor; e.g.
+        the same contract on other venues), so a backtest sums open interest as a live node does.
+
+        Returns
+        -------
+        list[str]
+            Instrument ids, sorted, without duplicates; empty when no map actor names another instrument.
+        """
+        ids = {str(i) for a in self.actors if is_map_actor_config(a.config_path)
+               for i in (a.config.get("oi_instrument_ids") or [])}
+        return sorted(ids - {self.data.instrument_id})
+
     def _check_replayed(self, section: ComponentSection, field: str) -> None:
         """
-        Check that a component's ``instrument_id``, ``bar_type`` and ``oi_instrument_ids`` are what the run replays.
+        Check that a component's ``instrument_id`` and ``bar_type`` are what the run replays.
 
-        A run replays the data of ``[data] instrument_id`` and its ``bar_type`` only: a component on another
-        instrument would stop at start, one on other bars would never see a bar, a map actor summing the open
-        interest of other instruments would wait for it forever, and the run would end with no trade and no error.
+        A run replays the bars of ``[data] instrument_id`` and ``bar_spec`` (and the open interest a map actor sums,
+        :meth:`summed_open_interest_ids`): a component on another instrument would stop at start, one on other bars
+        would never see a bar, and the run would end with no trade and no error.
         """
         expected = {"instrument_id": self.data.instrument_id, "bar_type": self.bar_type}
-        others = [i for i in (section.config.get("oi_instrument_ids") or []) if i != self.data.instrument_id]
-        if others and is_map_actor_config(section.config_path):
-            raise ValueError(f"{field}.config.oi_instrument_ids: a backtest replays the open interest of "
-                             f"{self.data.instrument_id} ([data] instrument_id) only, not of {', '.join(others)}: "
-                             f"the map would wait for it and never update (remove oi_instrument_ids; summing "
-                             f"venues is for live nodes)")
         for key, value in expected.items():
             given = section.config.get(key)
             if given is not None and given != value:
@@ -410,91 +399,3 @@ def _with_profiles_found(spec: BacktestFile, path: Path) -> BacktestFile:
             actor = msgspec.structs.replace(actor, config={**actor.config, "map_profile": str(found)})
         actors.append(actor)
     return msgspec.structs.replace(spec, actors=actors)
-
-
-def _actor_config(actor: ComponentSection, spec: BacktestFile) -> dict:
-    """Return the actor's config for the run: its warm-up (:func:`_with_warmup`), and its bins when recorded."""
-    config = _with_warmup(actor, spec)
-    return with_bins_published(actor.config_path, config) if spec.record else config
-
-
-def _with_warmup(actor: ComponentSection, spec: BacktestFile) -> dict:
-    """
-    Return the actor's config, with the warm-up of a map actor in a run that starts late.
-
-    A map actor in a run that starts after the catalog's first data warms up from the bars before the start (its
-    seed lookback), unless the file sets ``warmup_lookback_secs`` itself.
-    """
-    config = dict(actor.config)
-    if spec.data.start and "warmup_lookback_secs" not in config and is_map_actor_config(actor.config_path):
-        extra = config.get("map_params_extra") or {}
-        hours = float(extra.get("seed_lookback_hours", MapParams().seed_lookback_hours))
-        config["warmup_lookback_secs"] = int(hours * 3600)
-    return config
-
-
-def _data_config(spec: BacktestFile, catalog: dict[str, str], data_cls: type | str, *, bar_spec: str | None = None,
-                 client_id: str | None = None, metadata: dict | None = None) -> BacktestDataConfig:
-    """Return the ``BacktestDataConfig`` of one data class of the file's instrument and time range."""
-    return BacktestDataConfig(
-        catalog_path=catalog["catalog_path"], catalog_fs_protocol=catalog.get("catalog_fs_protocol"),
-        # Nautilus 1.221 annotates data_cls as str, yet BacktestDataConfig.data_type also takes a class as it is
-        data_cls=data_cls,  # type: ignore[arg-type]  # Nautilus' annotation is narrower than what it accepts
-        instrument_id=spec.data.instrument_id,  # documented as InstrumentId | str
-        start_time=spec.data.start or None, end_time=spec.data.end or None, bar_spec=bar_spec, client_id=client_id,
-        metadata=metadata)
-
-
-def to_run_config(spec: BacktestFile, log_level: str = "ERROR") -> BacktestRunConfig:
-    """
-    Translate a backtest file into Nautilus' ``BacktestRunConfig`` (``raise_exception=True``).
-
-    A run with a ``start`` serves the catalog to the data engine too (``DataCatalogConfig``), so the map actor's
-    warm-up requests the bars before the start and seeds the map from them (see :func:`_with_warmup`).
-
-    Parameters
-    ----------
-    spec : BacktestFile
-        The parsed file.
-    log_level : str, default "ERROR"
-        Nautilus log level.
-
-    Returns
-    -------
-    BacktestRunConfig
-
-    Raises
-    ------
-    ValueError
-        If ``log_level`` is not a Nautilus log level (its parser would abort the process).
-    """
-    log_level = validation.log_level(log_level, "log_level")
-    catalog = spec.catalog_location()
-    data = [_data_config(spec, catalog, Bar, bar_spec=spec.data.bar_spec)]
-    data += [_data_config(spec, catalog, cls, client_id=CUSTOM_DATA_CLIENT,
-                          metadata={"instrument_id": spec.data.instrument_id}) for cls in CUSTOM_DATA_CLASSES]
-    modules = [ImportableActorConfig(actor_path=m.path, config_path=m.config_path, config=dict(m.config))
-               for m in spec.venue.modules]
-    if spec.venue.funding:
-        modules.append(ImportableActorConfig(actor_path=FUNDING_MODULE[0], config_path=FUNDING_MODULE[1],
-                                             config={}))
-    venue = BacktestVenueConfig(
-        name=spec.venue.name,
-        oms_type=validation.enum_name(spec.venue.oms_type, OmsType, "[venue] oms_type", exclude=("UNSPECIFIED",)),
-        account_type=validation.enum_name(spec.venue.account_type, AccountType, "[venue] account_type"),
-        starting_balances=[str(validation.money(b, "[venue] starting_balances"))
-                           for b in spec.venue.starting_balances], default_leverage=spec.venue.default_leverage,
-        bar_adaptive_high_low_ordering=True, modules=modules or None,
-    )
-    engine = BacktestEngineConfig(
-        logging=LoggingConfig(log_level=log_level),
-        streaming=streaming_config(spec.catalog_path()) if spec.record else None,
-        catalogs=[DataCatalogConfig(path=catalog["catalog_path"], fs_protocol=catalog.get("catalog_fs_protocol"))]
-        if spec.data.start else [],
-        actors=[ImportableActorConfig(actor_path=a.path, config_path=a.config_path, config=_actor_config(a, spec))
-                for a in spec.actors],
-        strategies=[ImportableStrategyConfig(strategy_path=s.path, config_path=s.config_path,
-                                             config=dict(s.config)) for s in spec.strategies],
-    )
-    return BacktestRunConfig(engine=engine, venues=[venue], data=data, raise_exception=True,
-                             dispose_on_completion=False)

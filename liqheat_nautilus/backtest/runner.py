@@ -18,10 +18,11 @@ from nautilus_trader.model.identifiers import InstrumentId
 from liqheat_nautilus import validation
 from liqheat_nautilus.actor import LiquidationMapActor
 from liqheat_nautilus.adapters.okx.loaders import ingest_okx_sample
-from liqheat_nautilus.backtest.config import BacktestFile, is_url, load_backtest_file, to_run_config
+from liqheat_nautilus.backtest.config import BacktestFile, is_url, load_backtest_file
 from liqheat_nautilus.backtest.metrics import ComparisonRow, strategy_row
 from liqheat_nautilus.backtest.monitor import RunMonitor, RunMonitorConfig, RunStats
 from liqheat_nautilus.backtest.reports import RunReports, collect_reports, results_folder, write_reports
+from liqheat_nautilus.backtest.run_config import to_run_config
 from liqheat_nautilus.components import is_map_actor_config
 from liqheat_nautilus.core.clusters import ClusterInfo
 from liqheat_nautilus.core.enums import ClusterStatus
@@ -159,8 +160,9 @@ def check_catalog(spec: BacktestFile) -> int:
         bars of the bar type (the bar types it holds are listed) or none between ``start`` and ``end`` (its bar
         span is given), no starting balance is in the instrument's settlement currency, ``[venue]
         default_leverage`` is above the instrument's maximum (1 / its ``margin_init``), the file has a
-        liquidation-map actor and the catalog no open interest of the instrument in the time range (the map would
-        never update), or the fsspec driver of a catalog URL's protocol (``s3fs`` for ``s3://``) is not installed.
+        liquidation-map actor and the catalog no open interest in the time range of the instrument or of an
+        instrument in the actor's ``oi_instrument_ids`` (the map would never update), or the fsspec driver of a
+        catalog URL's protocol (``s3fs`` for ``s3://``) is not installed.
     """
     from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
@@ -214,13 +216,22 @@ def check_catalog(spec: BacktestFile) -> int:
         first, last = (pd.Timestamp(t, unit="ns", tz="UTC") for t in (intervals[0][0], intervals[-1][1]))
         raise ValueError(f"no {spec.bar_type} bars between start {spec.data.start or '-'} and end "
                          f"{spec.data.end or '-'}; the catalog's bars span {first} -> {last}")
-    map_actors = [f"actors[{i}]" for i, a in enumerate(spec.actors) if is_map_actor_config(a.config_path)]
-    oi = [(a, b) for a, b in catalog.get_intervals(OpenInterest, iid)
-          if (not hi_ns or a <= hi_ns) and (not lo_ns or b >= lo_ns)]
-    if map_actors and not oi:  # the map updates on open interest: without it the run would trade nothing
-        raise ValueError(f"{map_actors[0]}: the catalog {path} has no open interest of {iid} between start "
-                         f"{spec.data.start or '-'} and end {spec.data.end or '-'}, and the liquidation map updates "
-                         f"only on it (ingest it: Binance metrics files, `liqheat catalog fetch ... --data oi`)")
+    span = f"between start {spec.data.start or '-'} and end {spec.data.end or '-'}"
+    for i, actor in enumerate(spec.actors):  # the map updates on open interest: without it the run trades nothing
+        summed = [str(x) for x in actor.config.get("oi_instrument_ids") or []]
+        if not is_map_actor_config(actor.config_path):
+            continue
+        for oi_id in summed or [iid]:
+            if any((not hi_ns or a <= hi_ns) and (not lo_ns or b >= lo_ns)
+                   for a, b in catalog.get_intervals(OpenInterest, oi_id)):
+                continue
+            if not summed:
+                raise ValueError(f"actors[{i}]: the catalog {path} has no open interest of {iid} {span}, and the "
+                                 "liquidation map updates only on it (ingest it: Binance metrics files, "
+                                 "`liqheat catalog fetch ... --data oi`)")
+            raise ValueError(f"actors[{i}].config.oi_instrument_ids: the catalog {path} has no open interest of "
+                             f"{oi_id} {span}; the map sums every instrument listed and would never update (fetch "
+                             "it into this catalog: `liqheat catalog fetch <venue> <symbol> --data oi`)")
     return int(total)
 
 

@@ -1,9 +1,11 @@
 """The ``liqheat`` command line: ``liqheat <command> ...``; each command lives in its own module."""
 
 import argparse
+import functools
 import importlib
 import os
 import sys
+from collections.abc import Callable
 
 COMMAND_MODULES: list[str] = [
     "liqheat_nautilus.cli.catalog_cmd",
@@ -20,6 +22,9 @@ COMMAND_MODULES: list[str] = [
 
 EXIT_INTERRUPTED = 130
 """Exit status after Ctrl-C or SIGTERM (128 + SIGINT, as shells report it); every command uses it."""
+
+Handler = Callable[[argparse.Namespace], int]
+"""A command's ``args.func``: the parsed arguments in, the exit status out."""
 
 
 def interrupted_by_user(exc: BaseException) -> bool:
@@ -45,6 +50,39 @@ def interrupted_by_user(exc: BaseException) -> bool:
         seen.add(id(current))
         current = current.__cause__ or current.__context__
     return False
+
+
+def on_interrupt(message: str) -> Callable[[Handler], Handler]:
+    """
+    Return a decorator for a command handler that ends a Ctrl-C (:func:`interrupted_by_user`) with ``message``.
+
+    The decorated handler prints ``message`` on stderr and returns :data:`EXIT_INTERRUPTED` instead of raising.
+
+    Parameters
+    ----------
+    message : str
+        What the interruption left behind, e.g. ``"evaluate interrupted: nothing written"``.
+
+    Returns
+    -------
+    callable
+        ``handler -> handler``.
+    """
+
+    def decorate(handler: Handler) -> Handler:
+        @functools.wraps(handler)
+        def run(args: argparse.Namespace) -> int:
+            try:
+                return handler(args)
+            except BaseException as exc:
+                if not interrupted_by_user(exc):
+                    raise
+                print(message, file=sys.stderr)
+                return EXIT_INTERRUPTED
+
+        return run
+
+    return decorate
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from liqheat_nautilus.cli import EXIT_INTERRUPTED, interrupted_by_user
+from liqheat_nautilus.cli import on_interrupt
 from liqheat_nautilus.cli.evaluate_cmd import (
     SHIPPED_PROFILE,
     add_data_arguments,
@@ -152,6 +152,7 @@ def result_to_dict(result: CalibrationResult) -> dict:
     return clean(dataclasses.asdict(result))
 
 
+@on_interrupt("calibrate interrupted: no profile written (the folds finished so far are printed above)")
 def run(args: argparse.Namespace) -> int:
     """
     Run ``liqheat calibrate`` with the parsed arguments and return its exit status.
@@ -161,17 +162,6 @@ def run(args: argparse.Namespace) -> int:
     are printed first), 130 after Ctrl-C (no profile is written; a profile is written whole,
     through a temporary file, or not at all).
     """
-    try:
-        return _run(args)
-    except BaseException as exc:
-        if not interrupted_by_user(exc):
-            raise
-        print("calibrate interrupted: no profile written (the folds finished so far are printed above)",
-              file=sys.stderr)
-        return EXIT_INTERRUPTED
-
-
-def _run(args: argparse.Namespace) -> int:
     from liqheat_nautilus.sweep.executor import ExecutorError
 
     try:  # option values that need no file: a usage error (exit 2, as argparse's and the other commands')

@@ -129,7 +129,7 @@ def _register_fetch(sub) -> None:
     fetch.add_argument("--oi-period", default="5m", help="open-interest history period (default 5m)")
     fetch.add_argument("--no-resume", action="store_true",
                        help="refetch the whole range (replacing it) instead of continuing after stored data")
-    fetch.add_argument("--retries", default="5", help="retries per request on 429/5xx/network errors")
+    fetch.add_argument("--retries", default="5", help="retries per request on 429/5xx/network errors (default 5)")
     fetch.add_argument("--api-base", default=None, help=argparse.SUPPRESS)  # proxy / local recorded server
     fetch.add_argument("--no-progress", action="store_true", help="no progress bar")
     _add_lock_timeout(fetch)

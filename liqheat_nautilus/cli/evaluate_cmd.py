@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from liqheat_nautilus.cli import EXIT_INTERRUPTED, interrupted_by_user
+from liqheat_nautilus.cli import on_interrupt
 from liqheat_nautilus.evaluation.catalog_input import read_catalog
 from liqheat_nautilus.evaluation.checks import MAX_HOURS, all_models, all_profiles, check_settings, utc_ns
 from liqheat_nautilus.evaluation.coinglass import default_dataset_dir, read_coinglass_dir
@@ -345,6 +345,7 @@ def executor_from_args(args: argparse.Namespace) -> "Executor":
     return Executor(workers=args.workers, address=args.address, in_process=in_process, capture_logs=not in_process)
 
 
+@on_interrupt("evaluate interrupted: nothing written")
 def run(args: argparse.Namespace) -> int:
     """
     Run ``liqheat evaluate`` with the parsed arguments and return its exit status.
@@ -352,16 +353,6 @@ def run(args: argparse.Namespace) -> int:
     Exit status: 0 on success, 2 for an option value or combination that is wrong whatever the files hold (a usage
     error, as argparse's and the other commands'), 1 when the inputs cannot be read or evaluated, 130 after Ctrl-C.
     """
-    try:
-        return _run(args)
-    except BaseException as exc:
-        if not interrupted_by_user(exc):
-            raise
-        print("evaluate interrupted: nothing written", file=sys.stderr)
-        return EXIT_INTERRUPTED
-
-
-def _run(args: argparse.Namespace) -> int:
     from liqheat_nautilus.sweep.executor import ExecutorError
 
     try:

@@ -4,7 +4,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from liqheat_nautilus.cli import EXIT_INTERRUPTED
+from liqheat_nautilus.cli import EXIT_INTERRUPTED, on_interrupt
 
 
 def register(subparsers) -> None:
@@ -39,19 +39,6 @@ def register(subparsers) -> None:
     p.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    """
-    Run ``liqheat sweep`` with the parsed arguments and return its exit status.
-
-    Exit status: 0 when every cell finished, 1 when a cell failed or the grid/options are bad, 130 after Ctrl-C.
-    """
-    try:
-        return _run(args)
-    except KeyboardInterrupt:
-        print("sweep interrupted before any cell ran", file=sys.stderr)
-        return EXIT_INTERRUPTED
-
-
 def _dry_run(cells: list, out: Path) -> int:
     """List the cells (finished, to run, or why the catalog cannot feed one); 1 when a cell cannot run."""
     from liqheat_nautilus.sweep.backtest_cell import cell_problem
@@ -67,7 +54,13 @@ def _dry_run(cells: list, out: Path) -> int:
     return 1 if bad else 0
 
 
-def _run(args: argparse.Namespace) -> int:
+@on_interrupt("sweep interrupted before any cell ran")
+def run(args: argparse.Namespace) -> int:
+    """
+    Run ``liqheat sweep`` with the parsed arguments and return its exit status.
+
+    Exit status: 0 when every cell finished, 1 when a cell failed or the grid/options are bad, 130 after Ctrl-C.
+    """
     from liqheat_nautilus.sweep import Executor, ExecutorError, expand, load_grid, run_sweep
     from liqheat_nautilus.sweep.backtest_cell import STAT_FIELDS
     from liqheat_nautilus.sweep.executor import DEFAULT_MAX_RETRIES

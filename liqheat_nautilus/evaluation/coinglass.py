@@ -14,6 +14,7 @@ Files (all ``timestamp`` values are the UTC **open** time of a bar; see the fold
 
 from pathlib import Path
 
+from liqheat_nautilus.core.units import NS_PER_HOUR
 from liqheat_nautilus.evaluation.csv_inputs import (
     read_bars_csv,
     read_csv,
@@ -31,6 +32,7 @@ OPEN_INTEREST_FILE = "coinglass_oi_4h.csv"
 FUNDING_FILE = "coinglass_funding_4h.csv"
 TAKER_FILE = "coinglass_taker_volume_4h.csv"
 BARS_FILE = "binance_btcusdt_1h.csv"
+INSTRUMENT_FILE = "instrument.toml"
 DEFAULT_DIR = Path("catalog") / "coinglass_btc_4h"
 
 NOTES = (
@@ -58,6 +60,26 @@ def _shown(folder: Path) -> str:
         return str(folder.resolve().relative_to(project_root().resolve()))
     except ValueError:
         return str(folder)
+
+
+def _label(folder: Path, window_ns: int) -> str:
+    """
+    Name a Coinglass folder in reports: ``"Coinglass BTC 4h (catalog/coinglass_btc_4h)"``.
+
+    The symbol is the base currency of the folder's ``instrument.toml`` (the instrument the set is ingested as),
+    left out when the folder has none; the hours are the liquidation windows' length.
+
+    Raises
+    ------
+    IngestError
+        If the folder's ``instrument.toml`` is not a valid instrument-spec file.
+    """
+    from liqheat_nautilus.adapters.common.instruments import load_instrument_specs  # builds Nautilus instruments:
+    # imported here so that the evaluation package stays importable without NautilusTrader
+
+    spec = folder / INSTRUMENT_FILE
+    bases = [] if not spec.is_file() else sorted({i.base_currency.code for i in load_instrument_specs(spec).values()})
+    return " ".join(["Coinglass", *bases, f"{window_ns / NS_PER_HOUR:g}h", f"({_shown(folder)})"])
 
 
 def read_coinglass_dir(directory: str | Path | None = None) -> EvaluationData:
@@ -103,7 +125,7 @@ def read_coinglass_dir(directory: str | Path | None = None) -> EvaluationData:
         open_interest=open_interest,
         funding=funding,
         liquidations=liquidations,
-        source=f"Coinglass BTC 4h ({_shown(folder)})",
+        source=_label(folder, window_ns),
         notes=NOTES,
         taker=taker,
     )

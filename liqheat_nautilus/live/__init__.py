@@ -3,7 +3,8 @@
 The venue clients live in :mod:`liqheat_nautilus.adapters` (Binance data and guarded execution clients, the ccxt
 open-interest / funding poller). Modules here (one concept each):
 
-- :mod:`.live_file` — the TOML file (embeds the adapters' configs); :mod:`.keys` — environment keys;
+- :mod:`.sections` — the TOML file's sections (embed the adapters' configs); :mod:`.live_file` — loading and
+  checking it; :mod:`.keys` — environment keys;
 - :mod:`.node` — node builder, bounded run, graceful shutdown; :mod:`.summary` — the run summary;
 - :mod:`.monitor` — feed subscriptions and counters;
 - :mod:`.risk_guard` — notional limits enforced in the execution clients.

@@ -104,7 +104,8 @@ class ApiContext:
             when = "yet" if at_ns is None else f"at or before {iso(at_ns)}"
             span = self.source.span(sel)
             hint = f" (data from {iso(span[0])})" if span else ""
-            raise UnknownName("map update", f"{sel.instrument_id} {when}{hint}", [])
+            raise UnknownName("map update", f"{sel.instrument_id} {when}", [],
+                              message=f"no map update of {sel.instrument_id} {when}{hint}")
         return frame
 
     def window(self, start: str | None, end: str | None, range_name: str, sel: Selection) -> tuple[int, int]:

@@ -147,14 +147,19 @@ class MapBin(_Model):
     short_status: StatusName = Field(description="Status of the bin's short notional.")
 
 
-class MapKey(_Model):
-    """Which map a response shows."""
+class MapIdentity(_Model):
+    """Which map a response shows: instrument, source, model, leverage profile and recorded run."""
 
     instrument_id: str = Field(description="Nautilus instrument id.")
     source: Source = Field(description="replay (engine over the catalog), recording (a backtest run), live.")
     model: str = Field(description="Liquidation-price model ('' when the live node's is unknown).")
     leverage_profile: str = Field(description="Leverage profile ('' when unknown).")
     run_id: str | None = Field(description="The recorded run, for source 'recording'.")
+
+
+class MapKey(MapIdentity):
+    """Which map a response shows, and which of its updates."""
+
     ts_ns: int = Field(description="Time of the map update shown (UNIX ns): the last one at or before `at`.")
     time: str = Field(description="ts_ns as ISO-8601 UTC.")
 
@@ -187,14 +192,9 @@ class LevelsResponse(MapKey):
     levels: list[LeverageLevel]
 
 
-class HeatmapResponse(_Model):
+class HeatmapResponse(MapIdentity):
     """Time × price liquidation heatmap: price levels, [time index, price index, USD] cells, OHLCV candles."""
 
-    instrument_id: str
-    source: Source
-    model: str
-    leverage_profile: str
-    run_id: str | None
     start_ns: int = Field(description="Window start (UNIX ns).")
     end_ns: int = Field(description="Window end (UNIX ns).")
     times_ns: list[int] = Field(description="Time of each heatmap column, a map update (UNIX ns).")

@@ -74,11 +74,15 @@ def cluster_by_id(frame: MapFrame, cluster_id: int) -> m.ClusterLevel | None:
     return cluster_level(found) if found is not None else None
 
 
+def map_identity(sel: Selection) -> dict[str, Any]:
+    """Return the :class:`~.models.MapIdentity` fields of a response: which map."""
+    return {"instrument_id": sel.instrument_id, "source": sel.source, "model": sel.model,
+            "leverage_profile": sel.profile, "run_id": sel.run_id}
+
+
 def map_key(sel: Selection, frame: MapFrame) -> dict[str, Any]:
     """Return the :class:`~.models.MapKey` fields of a response: which map, at which update."""
-    return {"instrument_id": sel.instrument_id, "source": sel.source, "model": sel.model,
-            "leverage_profile": sel.profile, "run_id": sel.run_id, "ts_ns": int(frame.ts_ns),
-            "time": iso(frame.ts_ns)}
+    return {**map_identity(sel), "ts_ns": int(frame.ts_ns), "time": iso(frame.ts_ns)}
 
 
 def _status_name(code: Any) -> m.StatusName:
@@ -261,8 +265,7 @@ def heatmap_body(sel: Selection, frames: list[MapFrame], bars: Bars, side_totals
         cells = [list(c) for c in zip(t_idx.tolist(), p_idx.tolist(), values.tolist(), strict=True)]
         width, top = grid.level_width, float(values.max()) if values.size else 0.0
     return orjson.dumps({
-        "instrument_id": sel.instrument_id, "source": sel.source, "model": sel.model,
-        "leverage_profile": sel.profile, "run_id": sel.run_id, "start_ns": start_ns, "end_ns": end_ns,
+        **map_identity(sel), "start_ns": start_ns, "end_ns": end_ns,
         "times_ns": times, "price_levels": price_levels, "level_width": width, "cells": cells, "max_usd": top,
         "candle_interval_s": step // NS_PER_SECOND,
         "candles": [[int(r[0]), *r[1:].tolist()] for r in ohlcv],

@@ -1,6 +1,7 @@
 """CSV readers of ``liqheat evaluate``: the shipped real Coinglass set and errors on bad SYNTHETIC files."""
 
 import hashlib
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +41,21 @@ def test_shipped_coinglass_set_reads_with_documented_alignment():
     assert d.taker.buy_usd[0] == pytest.approx(3_162_186_379.2651)
     # bars stamped by open time, closing one hour later
     assert d.bars.open_ns[0] == _ns("2025-09-01T00:00") and d.bars.close_ns[0] == _ns("2025-09-01T01:00")
+
+
+def test_the_report_label_names_the_folders_instrument_not_always_btc(tmp_path):
+    assert read_coinglass_dir(SHIPPED).source == "Coinglass BTC 4h (catalog/coinglass_btc_4h)"
+    folder = tmp_path / "eth"
+    shutil.copytree(SHIPPED, folder)
+    spec = folder / "instrument.toml"
+    text = spec.read_text().replace("BTCUSDT", "ETHUSDT")
+    spec.write_text(text.replace('base = "BTC"', 'base = "ETH"'))
+    assert read_coinglass_dir(folder).source == f"Coinglass ETH 4h ({folder})"  # was "Coinglass BTC 4h"
+    spec.unlink()
+    assert read_coinglass_dir(folder).source == f"Coinglass 4h ({folder})"
+    spec.write_text("[[perpetual]]\ninstrument_id = 1\n")
+    with pytest.raises(IngestError, match="instrument.toml"):
+        read_coinglass_dir(folder)
 
 
 def test_shipped_files_are_byte_identical_to_the_originals():

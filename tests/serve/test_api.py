@@ -146,7 +146,8 @@ def test_compare_models_before_the_data_is_a_404_like_one_models_map(client):
     for path in ("/liquidations/compare-models", "/api/liquidation-map"):
         response = client.get(path, params={"at": "1990-01-01"})
         assert response.status_code == 404, path
-        assert "at or before 1990-01-01T00:00:00Z (data from 2026-06-11T15:25:00Z)" in response.json()["detail"]
+        assert response.json()["detail"] == (f"no map update of {INSTRUMENT} at or before 1990-01-01T00:00:00Z "
+                                             "(data from 2026-06-11T15:25:00Z)")  # was "...; known: (none)"
 
 
 def test_recorded_run_is_served_without_replaying(client, served_catalog, catalog_source):

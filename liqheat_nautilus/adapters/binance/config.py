@@ -15,7 +15,9 @@ class LiqheatBinanceDataClientConfig(BinanceDataClientConfig, frozen=True):
     Parameters
     ----------
     funding_interval_hours : float, default 8.0
-        Funding interval written into :class:`FundingRate` (the stream does not carry it).
+        Funding interval written into :class:`FundingRate` until an instrument's first settlement is seen; from
+        then on, the step of its next funding time (the stream does not carry the interval; many Binance perpetuals
+        settle every 4 h).
     funding_min_interval_secs : int, default 60
         Minimum spacing (seconds, venue time) between published funding updates whose only change is the rate.
     liquidation_trade_types : tuple[str, ...], default ("INSURANCE_FUND",)

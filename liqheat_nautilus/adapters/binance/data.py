@@ -75,6 +75,51 @@ class FundingThrottle:
         return publish
 
 
+class FundingIntervals:
+    """
+    Each instrument's funding interval, learnt from the mark-price stream, which does not carry it.
+
+    Binance settles most USD-M perpetuals every 8 h, but many every 4 h (and some every 1 h). When an instrument's
+    next funding time moves forward (a settlement), the step it moved by is its interval from then on; until then,
+    and for a step outside (0, 24] hours, the configured default applies.
+
+    Parameters
+    ----------
+    default_hours : float
+        The interval (hours) assumed before the first settlement is seen (``funding_interval_hours``).
+    """
+
+    def __init__(self, default_hours: float) -> None:
+        self.default_hours = float(default_hours)
+        self._next: dict[InstrumentId, int] = {}
+        self._hours: dict[InstrumentId, float] = {}
+
+    def hours(self, instrument_id: InstrumentId, next_funding_ns: int) -> float:
+        """
+        Return the instrument's funding interval, learning it when ``next_funding_ns`` moved forward.
+
+        Parameters
+        ----------
+        instrument_id : InstrumentId
+            The instrument of the update.
+        next_funding_ns : int
+            The update's next funding time (UNIX ns).
+
+        Returns
+        -------
+        float
+            Hours: the last step of the next funding time, else ``default_hours``.
+        """
+        last = self._next.get(instrument_id)
+        if last is not None and next_funding_ns > last:
+            step_hours = round((next_funding_ns - last) / NS_PER_SECOND) / 3600.0  # whole seconds (ms rounding)
+            if 0.0 < step_hours <= 24.0:
+                self._hours[instrument_id] = step_hours
+        if last is None or next_funding_ns > last:
+            self._next[instrument_id] = next_funding_ns
+        return self._hours.get(instrument_id, self.default_hours)
+
+
 class LiqheatBinanceFuturesDataClient(BinanceFuturesDataClient):
     """
     ``BinanceFuturesDataClient`` that also publishes :class:`LiquidationEvent` and :class:`FundingRate`.
@@ -95,6 +140,7 @@ class LiqheatBinanceFuturesDataClient(BinanceFuturesDataClient):
         super().__init__(config=config, **kwargs)
         self._liq_config = config
         self._funding_throttle = FundingThrottle(config.funding_min_interval_secs * NS_PER_SECOND)
+        self._funding_intervals = FundingIntervals(config.funding_interval_hours)
         self._ws_handlers["@forceOrder"] = self._handle_force_order
         self._ws_handlers["!forceOrder@arr"] = self._handle_force_order
         self.liquidations_published = 0
@@ -156,7 +202,8 @@ class LiqheatBinanceFuturesDataClient(BinanceFuturesDataClient):
             instrument_id=self._get_cached_instrument_id(data.s),
             ts_init=self._clock.timestamp_ns(),
         )
-        funding = mark_price_to_funding(update, self._liq_config.funding_interval_hours)
+        hours = self._funding_intervals.hours(update.instrument_id, int(update.next_funding_ns))
+        funding = mark_price_to_funding(update, hours)
         if self._funding_throttle.should_publish(funding):
             self._publish(funding)
             self.funding_published += 1

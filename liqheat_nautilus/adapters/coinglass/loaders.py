@@ -39,7 +39,7 @@ from liqheat_nautilus.adapters.common.parsing import funding_rate_from_venue, op
 from liqheat_nautilus.adapters.common.providers import InstrumentSources, resolve_instruments, with_folder_spec
 from liqheat_nautilus.core.units import NS_PER_HOUR, NS_PER_SECOND
 from liqheat_nautilus.data import TakerVolume
-from liqheat_nautilus.evaluation.coinglass import default_dataset_dir, read_coinglass_dir
+from liqheat_nautilus.evaluation.coinglass import INSTRUMENT_FILE, default_dataset_dir, read_coinglass_dir
 from liqheat_nautilus.paths import project_root
 from liqheat_nautilus.persistence.errors import IngestError
 from liqheat_nautilus.persistence.writer import IngestSummary
@@ -49,8 +49,6 @@ COINGLASS_VENUE_LABEL = "COINGLASS"
 
 FUNDING_INTERVAL_HOURS = 8.0
 """Binance BTCUSDT's funding interval; settlements at 00:00, 08:00 and 16:00 UTC."""
-
-INSTRUMENT_FILE = "instrument.toml"
 
 
 def default_coinglass_catalog_dir() -> Path:

@@ -34,11 +34,14 @@ class UnknownName(LookupError):
         The valid values.
     status : int, default 404
         HTTP status (404 for a resource, 422 for a parameter value).
+    message : str, optional
+        The text to answer instead of ``unknown <field> '<value>'; known: ...`` (e.g. for a time with no map
+        update yet, where there is no list of valid values).
     """
 
-    def __init__(self, field: str, value: str, known: list[str], status: int = 404) -> None:
+    def __init__(self, field: str, value: str, known: list[str], status: int = 404, message: str | None = None) -> None:
         self.field, self.value, self.known, self.status = field, value, list(known), status
-        super().__init__(f"unknown {field} {value!r}; known: {', '.join(self.known) or '(none)'}")
+        super().__init__(message or f"unknown {field} {value!r}; known: {', '.join(self.known) or '(none)'}")
 
 
 class InvalidRequest(ValueError):

@@ -20,7 +20,7 @@ from nautilus_trader.model.data import CustomData
 from nautilus_trader.model.identifiers import InstrumentId, TraderId
 
 from liqheat_nautilus.adapters.binance.config import LiqheatBinanceDataClientConfig
-from liqheat_nautilus.adapters.binance.data import FundingThrottle
+from liqheat_nautilus.adapters.binance.data import FundingIntervals, FundingThrottle
 from liqheat_nautilus.adapters.binance.factories import LiqheatBinanceLiveDataClientFactory
 from liqheat_nautilus.adapters.binance.parsing import (
     decode_force_order,
@@ -112,6 +112,18 @@ def test_funding_throttle_publishes_first_changes_and_settlements():
     assert throttle.should_publish(fr(2e-4, 200, 62))  # settlement: next funding time moved
 
 
+def test_funding_interval_is_learnt_from_the_settlement_step():
+    intervals = FundingIntervals(default_hours=8.0)
+    other = InstrumentId.from_str("SOLUSDT-PERP.BINANCE")
+    h = 3_600_000_000_000
+    assert intervals.hours(IID, 100 * h) == 8.0  # nothing seen yet: the default
+    assert intervals.hours(IID, 100 * h) == 8.0  # the running interval: unchanged
+    assert intervals.hours(IID, 104 * h + 2_000_000) == 4.0  # settled, T moved 4 h (+2 ms of rounding)
+    assert intervals.hours(IID, 104 * h) == 4.0  # T moving back (a stale message) teaches nothing
+    assert intervals.hours(other, 7 * h) == 8.0  # per instrument
+    assert intervals.hours(IID, 200 * h) == 4.0  # a 96 h jump (a gap in the stream) is not an interval
+
+
 def test_client_dispatches_force_order_and_trade_streams():
     """The subclass adds handlers keyed by stream name to Nautilus' own Binance futures data client."""
     loop = asyncio.new_event_loop()
@@ -123,6 +135,7 @@ def test_client_dispatches_force_order_and_trade_streams():
         config = LiqheatBinanceDataClientConfig(
             account_type=BinanceAccountType.USDT_FUTURES, api_key="offline-test-key",
             api_secret="offline-test-secret", base_url_http="http://127.0.0.1:9", base_url_ws="ws://127.0.0.1:9",
+            funding_interval_hours=4.0,  # wrong on purpose: BTCUSDT settles every 8 h
         )
         client = LiqheatBinanceLiveDataClientFactory.create(loop, "BINANCE", config, msgbus, Cache(), clock)
         client._handle_ws_message(DOCS_FORCE_ORDER)
@@ -143,5 +156,7 @@ def test_client_dispatches_force_order_and_trade_streams():
     # two consecutive mark prices: same rate, but T moves at the 00:00 settlement -> both published
     assert len(fundings) == 2
     assert fundings[1].next_funding_ns - fundings[0].next_funding_ns == 8 * 3600 * 10**9
+    # the configured interval until the settlement, then the step of T (was the configured 4 h throughout)
+    assert [f.interval_hours for f in fundings] == [4.0, 8.0]
     assert client.liquidations_published == 2 and client.funding_published == 2
     assert json.loads(fund_raw)["data"]["m"] is True
