@@ -202,12 +202,14 @@ class LiquidationMapActor(MapFeedMixin, MapPublishingMixin):
         oi : OpenInterest
             An observation of one of ``config.oi_instrument_ids`` (or the instrument itself).
         """
-        self.oi_book.update(oi.instrument_id.value, oi.open_interest_usd, oi.ts_event, oi.open_interest_base)
-        if self.oi_book.ready:
+        oi_book = self.oi_book
+        oi_book.update(oi.instrument_id.value, oi.open_interest_usd, oi.ts_event, oi.open_interest_base)
+        totals = oi_book.totals()  # (total_usd(), total_base()) once ready
+        if totals is not None:
             liq_map = self._require_map()
             engine = liq_map.engine
             seeding = not engine.seeded
-            liq_map.update_open_interest_raw(self.oi_book.total_usd(), oi.ts_event, self.oi_book.total_base())
+            liq_map.update_open_interest_raw(totals[0], oi.ts_event, totals[1])
             self._oi_pending = True
             if seeding and seed_is_short(engine.seed_span_hours, engine.params.seed_lookback_hours):
                 self.log.warning(

@@ -101,6 +101,7 @@ class OpenInterestAnchor:
         self._decays = bool(np.any(self.half_lives > 0.0))
         self._hl_safe = np.where(self.half_lives > 0.0, self.half_lives, 1.0)
         self._hl_none = ~(self.half_lives > 0.0)
+        self._some_never = bool(np.any(self._hl_none))  # a tier never closed by age
         self._needs_vwap = params.entry_mode in ("oi_spikes", "reference")
         self._tier_weights = tier_weights
         self._long_share = long_share
@@ -147,13 +148,18 @@ class OpenInterestAnchor:
         factor = _NO_DECAY
         if self._decays and hours > 0.0:
             factor = np.exp2(-hours / self._hl_safe)  # the holding-time survival 2^(−Δτ/h_t); 1 where h_t = 0
-            factor[self._hl_none] = 1.0
+            if self._some_never:
+                factor[self._hl_none] = 1.0
         p, price, book = self.params, self.book.price, self.book
         self.last_oi_spike = False
         long_w, short_w = self._tier_weights(self.bars.imbalance())
         share = self._long_share()
         long_units, short_units = share * units, (1.0 - share) * units
         if not self._needs_vwap and book.fused_anchor:  # the common case: one compiled call, the floor in it
+            inputs = self.bars.profile_inputs(p.entry_mode, p.hot_zone_share)
+            if inputs is not None:  # the interval's entries computed inside the same call
+                return book.anchor_bars(factor, inputs[0], inputs[1], p.interval_entry_groups, long_w, short_w,
+                                        long_units, short_units, p.turnover_floor)
             entries, weights, lowest, highest = self.bars.entries(p.entry_mode, p.hot_zone_share, price, False,
                                                                   p.interval_entry_groups)
             return book.anchor(factor, entries, weights, lowest, highest, long_w, short_w, long_units, short_units,

@@ -16,7 +16,7 @@ import numpy as np
 from liqheat_nautilus.core.book_state import BookState, Ledger
 from liqheat_nautilus.core.cohorts import STATUS_ACTIVE, STATUS_CLEARED
 from liqheat_nautilus.core.funding import funding_price_shift
-from liqheat_nautilus.core.kernels import anchor_sides, open_cohort, scale_sides, scatter_cohort
+from liqheat_nautilus.core.kernels import anchor_interval, anchor_sides, open_cohort, scale_sides, scatter_cohort
 
 __all__ = ["Ledger", "MapBook"]
 
@@ -193,31 +193,80 @@ class MapBook(BookState):
         float
             USD opened (both sides).
         """
+        long_levels, short_levels, size_w, low, width, base = self._anchor_setup()
+        long, short, edges, out, before = self.long, self.short, self._edges, self._anchor_out, self._before
+        anchor_sides(factor, floor, before, entries, weights, lowest, highest, long_levels, short_levels, size_w,
+                     long_w, short_w, long_units, short_units, low, width, base, self._inverse, long.usd, long.status,
+                     long.share, long.units, long.outside, short.usd, short.status, short.share, short.units,
+                     short.outside, long.layer_block, edges, self.spans, out)
+        return self._anchor_book(factor)
+
+    def anchor_bars(self, factor: np.ndarray, bars: np.ndarray, bar_w: np.ndarray, n_groups: int, long_w: np.ndarray,
+                    short_w: np.ndarray, long_units: float, short_units: float, floor: bool = False) -> float:
+        """
+        :meth:`anchor` at the entries of an interval's bars, in one compiled call (:func:`~.kernels.anchor_interval`).
+
+        The entries are :func:`~.kernels.interval_entries` of ``bars`` at the current price (what
+        :meth:`~.interval.IntervalBars.entries` returns for the volume profile or ``hot_zones``); the result and the
+        state are those of :meth:`anchor` with those entries.
+
+        Parameters
+        ----------
+        factor : np.ndarray
+            ``(n_tiers,)`` holding-time survival factors, or ``(0,)`` for no decay.
+        bars : np.ndarray
+            ``(n, 4)`` float64 rows ``(typical price, low, high, volume)``, ``n >= 1``.
+        bar_w : np.ndarray
+            ``(n,)`` weights of the bars, or ``(0,)``: the volume profile.
+        n_groups : int
+            ``interval_entry_groups`` (0: no merging).
+        long_w, short_w, long_units, short_units, floor
+            As :meth:`anchor`.
+
+        Returns
+        -------
+        float
+            USD opened (both sides).
+        """
+        long_levels, short_levels, size_w, low, width, base = self._anchor_setup()
+        long, short, edges, out, before = self.long, self.short, self._edges, self._anchor_out, self._before
+        anchor_interval(bars, bar_w, n_groups, self.price, factor, floor, before, long_levels, short_levels, size_w,
+                        long_w, short_w, long_units, short_units, low, width, base, self._inverse, long.usd,
+                        long.status, long.share, long.units, long.outside, short.usd, short.status, short.share,
+                        short.units, short.outside, long.layer_block, edges, self.spans, out)
+        return self._anchor_book(factor)
+
+    def _anchor_setup(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, float, int]:
+        """Settle and load the edges for an anchor call; return the levels, size weights and grid arguments."""
         self.settle()
-        grid, long, short, per_unit = self.ready_grid, self.long, self.short, self.model.per_unit
+        grid, per_unit = self.ready_grid, self.model.per_unit
         if per_unit is None:
             raise RuntimeError("MapBook.anchor needs levels proportional to the entry price (see fused_anchor)")
         long_levels, size_w = per_unit[1]
-        short_levels = per_unit[-1][0]
-        edges = np.array([long.edge, short.edge], dtype=np.int64)
-        out = np.empty((2, 3))
-        before = np.empty(long_w.size)
-        anchor_sides(factor, floor, before, entries, weights, lowest, highest, long_levels, short_levels, size_w,
-                     long_w, short_w, long_units, short_units, grid.base * grid.width, grid.width, grid.base,
-                     self._inverse, long.usd, long.status, long.share, long.units, long.outside, short.usd,
-                     short.status, short.share, short.units, short.outside, long.layer_block, edges, self.spans, out)
-        ledger = self.ledger
+        edges = self._edges
+        edges[0] = self.long.edge
+        edges[1] = self.short.edge
+        width = grid.width
+        return long_levels, per_unit[-1][0], size_w, grid.base * width, width, grid.base
+
+    def _anchor_book(self, factor: np.ndarray) -> float:
+        """Book an anchor call's results (ledger, swept totals, edges, triggers); return the USD opened."""
+        ledger, edges = self.ledger, self._edges
         if factor.size:
-            ledger.decayed += float(np.dot(before, 1.0 - factor))
-        long.edge, short.edge = int(edges[0]), int(edges[1])
-        rows = out.tolist()  # (opened, swept, closed) USD of the long, then the short side
-        for sign, (opened, swept, closed) in zip((1, -1), rows, strict=True):
-            if opened > 0.0:
-                self._count_swept(sign, opened, swept)
-            if closed > 0.0:  # the floor's close, or the close down to the target (then nothing was opened)
-                ledger.closed += closed
+            ledger.decayed += float(np.dot(self._before, 1.0 - factor))
+        self.long.edge, self.short.edge = int(edges[0]), int(edges[1])
+        (l_opened, l_swept, l_closed), (s_opened, s_swept, s_closed) = self._anchor_out.tolist()
+        # (opened, swept, closed) USD of each side; closed: the floor's close, or the close down to the target
+        if l_opened > 0.0:
+            self._count_swept(1, l_opened, l_swept)
+        if l_closed > 0.0:
+            ledger.closed += l_closed
+        if s_opened > 0.0:
+            self._count_swept(-1, s_opened, s_swept)
+        if s_closed > 0.0:
+            ledger.closed += s_closed
         self.set_triggers()
-        return rows[0][0] + rows[1][0]
+        return l_opened + s_opened
 
     def open_survival(self, sign: int, entries: np.ndarray, weights: np.ndarray, tier_w: np.ndarray,
                       sweep_at: np.ndarray) -> float:

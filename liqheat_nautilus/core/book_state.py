@@ -18,7 +18,7 @@ import numpy as np
 
 from liqheat_nautilus.core.cohorts import SideBook
 from liqheat_nautilus.core.grid import PriceGrid
-from liqheat_nautilus.core.kernels import sweep_down, sweep_up
+from liqheat_nautilus.core.kernels import sweep_side
 from liqheat_nautilus.core.models import LevelModel
 from liqheat_nautilus.core.params import MapParams
 
@@ -89,6 +89,12 @@ class BookState:
         # narrowed to the edge bin on the edge's side)
         self.spans = np.zeros((2, 2), dtype=np.int64)
         self._unit_w = {1: model.unit_factor[1], -1: model.unit_factor[-1]}
+        # scratch of MapBook.anchor's compiled call (edges in, (opened, swept, closed) per side out, USD per tier
+        # before the decay) and of the sweeps (units swept per tier): allocated once
+        self._edges = np.zeros(2, dtype=np.int64)
+        self._anchor_out = np.zeros((2, 3))
+        self._before = np.zeros(n_tiers)
+        self._swept_units = np.zeros(n_tiers)
         self.reset()
 
     def reset(self) -> None:
@@ -192,19 +198,17 @@ class BookState:
         side, grid = self.side(sign), self.ready_grid
         width, base = grid.width, grid.base
         j = int(math.floor(price / width)) - base
-        units = np.zeros(side.units.size)
+        # sweep_down / sweep_up, then the side's units less the swept ones (floored at 0), in one compiled call
         if sign > 0:
-            swept, side.edge = sweep_down(side.usd, side.layer_block, side.status, side.share, side.edge, j,
+            swept, side.edge = sweep_side(1, side.usd, side.layer_block, side.status, side.share, side.edge, j,
                                           ((base + j) * width + width - price) / width, self._unit_w[1],
-                                          self._inverse, base, width, units)
+                                          self._inverse, base, width, side.units, self._swept_units)
             self.swept_long += swept
         else:
-            swept, side.edge = sweep_up(side.usd, side.layer_block, side.status, side.share, side.edge, j,
-                                        (price - (base + j) * width) / width, self._unit_w[-1], self._inverse,
-                                        base, width, units)
+            swept, side.edge = sweep_side(-1, side.usd, side.layer_block, side.status, side.share, side.edge, j,
+                                          (price - (base + j) * width) / width, self._unit_w[-1], self._inverse,
+                                          base, width, side.units, self._swept_units)
             self.swept_short += swept
-        side.units -= units
-        np.maximum(side.units, 0.0, out=side.units)
         self.ledger.swept += swept
         self.set_triggers()
 

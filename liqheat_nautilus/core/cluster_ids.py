@@ -10,12 +10,13 @@ import numpy as np
 from liqheat_nautilus.core.clusters import ClusterInfo, _cluster_info
 from liqheat_nautilus.core.enums import ClusterStatus, Side
 from liqheat_nautilus.core.kernels import track_clusters
-from liqheat_nautilus.core.magnet import Magnet, magnet_from_forces
+from liqheat_nautilus.core.magnet import Magnet, magnet_bias, magnet_from_forces
 
 __all__ = ["ClusterIds", "MapRead"]
 
 _STATUS = (ClusterStatus.ACTIVE, ClusterStatus.PARTIAL)
 _SIDE = {1: Side.LONG, -1: Side.SHORT}
+_new_object = object.__new__
 
 
 class MapRead:
@@ -45,7 +46,7 @@ class MapRead:
         Earlier clusters price passed through since the previous read (status ``CLEARED``).
     """
 
-    __slots__ = ("_clusters", "_magnet", "avg_position_usd", "cleared", "dead_band", "down", "floats", "ints",
+    __slots__ = ("_clusters", "_ids", "_magnet", "avg_position_usd", "cleared", "dead_band", "down", "floats", "ints",
                  "price", "ts_ns", "up", "width")
 
     def __init__(self, ts_ns: int, price: float, width: float, ints: np.ndarray, floats: np.ndarray, up: float,
@@ -55,6 +56,7 @@ class MapRead:
         self.avg_position_usd, self.dead_band = avg_position_usd, dead_band
         self._clusters: list[ClusterInfo] | None = None
         self._magnet: Magnet | None = None
+        self._ids: list[int] | None = None  # the sorted ids (same_clusters), computed on first use
 
     def __len__(self) -> int:
         """Return the number of live clusters."""
@@ -66,6 +68,13 @@ class MapRead:
         if self._magnet is None:
             self._magnet = magnet_from_forces(self.up, self.down, self.dead_band)
         return self._magnet
+
+    @property
+    def bias(self) -> str:
+        """The magnet's bias (:attr:`magnet`'s, without building the :class:`~.magnet.Magnet`)."""
+        if self._magnet is not None:
+            return self._magnet.bias
+        return magnet_bias(self.up, self.down, self.dead_band)
 
     @property
     def clusters(self) -> list[ClusterInfo]:
@@ -82,13 +91,16 @@ class MapRead:
         top = max(f[0] for f in floats)
         out = []
         for (side, a, b, cid, first), (n, level, lev, partial) in zip(self.ints.tolist(), floats, strict=True):
-            out.append(_cluster_info({
-                "cluster_id": cid, "side": _SIDE[side], "price_level": level, "price_low": a * width,
-                "price_high": (b + 1) * width, "leverage_tier": lev, "notional_usd": n,
-                "liquidation_count": int(round(n / avg)), "strength": min(max(n / top, 0.0), 1.0),
-                "distance_pct": (level - price) / price * 100.0, "status": _STATUS[partial > 0.5],
-                "first_seen": first, "last_seen": ts,
-            }))
+            # ClusterInfo(...) without its frozen-dataclass __init__: the same attributes in the same order
+            # (clusters._cluster_info, without its check of the field names, which are these)
+            info = _new_object(ClusterInfo)
+            info.__dict__.update(
+                cluster_id=cid, side=_SIDE[side], price_level=level, price_low=a * width, price_high=(b + 1) * width,
+                leverage_tier=lev, notional_usd=n, liquidation_count=int(round(n / avg)),
+                strength=min(max(n / top, 0.0), 1.0), distance_pct=(level - price) / price * 100.0,
+                status=_STATUS[partial > 0.5], first_seen=first, last_seen=ts,
+            )
+            out.append(info)
         return out
 
     def same_clusters(self, other: "MapRead | None") -> bool:
@@ -107,7 +119,13 @@ class MapRead:
         """
         # at most 2 × max_clusters_per_side ids: sorted lists compare faster than numpy for so few (once per read)
         return (other is not None and not self.cleared and len(self.ints) == len(other.ints)
-                and sorted(self.ints[:, 3].tolist()) == sorted(other.ints[:, 3].tolist()))
+                and self.sorted_ids() == other.sorted_ids())
+
+    def sorted_ids(self) -> list[int]:
+        """Return the live clusters' ids in increasing order (computed once per read)."""
+        if self._ids is None:
+            self._ids = sorted(self.ints[:, 3].tolist())
+        return self._ids
 
 
 class ClusterIds:
@@ -169,10 +187,37 @@ class ClusterIds:
         ints, floats, cleared_idx, self.next_id = track_clusters(
             runs, n_long, base, width, self.ints, self.low, self.high, self.count, self.match_tolerance,
             self.next_id, ts_ns, low_since, high_since)
+        return self.record(ints, floats, cleared_idx.tolist() if len(cleared_idx) else [], ts_ns, price, width, up,
+                           down, avg_position_usd, dead_band)
+
+    def record(self, ints: np.ndarray, floats: np.ndarray, cleared_idx: list[int], ts_ns: int, price: float,
+               width: float, up: float, down: float, avg_position_usd: float, dead_band: float) -> MapRead:
+        """
+        Make the read of a compiled match (:func:`~.kernels.track_clusters`) the latest one.
+
+        :meth:`update` calls it; :meth:`~.reads.MapReads.read` calls it after its compiled read and match
+        (:func:`~.kernels.read_tracked`, which has updated :attr:`ints`, :attr:`low`, :attr:`high` and whose
+        ``next_id`` the caller has stored in :attr:`next_id`).
+
+        Parameters
+        ----------
+        ints, floats : np.ndarray
+            This read's clusters (:class:`MapRead`'s arrays).
+        cleared_idx : list[int]
+            Indices, in the previous read's order, of its clusters reported ``CLEARED``.
+        ts_ns : int
+            Time of the read (UNIX ns).
+        price, width, up, down, avg_position_usd, dead_band : float
+            As :meth:`update`.
+
+        Returns
+        -------
+        MapRead
+        """
         cleared: list[ClusterInfo] = []
-        if len(cleared_idx) and self.last is not None:  # ids cleared only when an earlier read had clusters
+        if cleared_idx and self.last is not None:  # ids cleared only when an earlier read had clusters
             previous = self.last.clusters
-            for c in cleared_idx.tolist():
+            for c in cleared_idx:
                 fields = dict(previous[c].__dict__)
                 fields["status"], fields["strength"] = ClusterStatus.CLEARED, 0.0
                 cleared.append(_cluster_info(fields))

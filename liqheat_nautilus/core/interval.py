@@ -186,6 +186,32 @@ class IntervalBars:
             bar_w = _NO_WEIGHTS
         return interval_entries(bars, bar_w, n_groups, price)
 
+    def profile_inputs(self, mode: str, hot_share: float) -> tuple[np.ndarray, np.ndarray] | None:
+        """
+        Return the inputs of :func:`~.kernels.interval_entries` that :meth:`entries` uses (``None``: a VWAP block).
+
+        Parameters
+        ----------
+        mode : str
+            ``entry_mode`` (as :meth:`entries`).
+        hot_share : float
+            Share of hot bars in ``"hot_zones"``.
+
+        Returns
+        -------
+        tuple[np.ndarray, np.ndarray] or None
+            ``(bars (n, 4), bar_w (n,) or (0,))``; ``None`` without bars or in ``"vwap"`` mode (:meth:`entries`
+            places one block at the VWAP).
+        """
+        if not self.ts or mode == "vwap":
+            return None
+        bars = self.array()
+        if mode == "hot_zones":
+            _, bar_w = hot_zone_profile(np.array(self.rows[0::4]), np.array(self.rows[3::4]), np.asarray(self.hot),
+                                        hot_share)
+            return bars, np.ascontiguousarray(bar_w, dtype=np.float64)
+        return bars, _NO_WEIGHTS
+
     def since(self, start_ns: int) -> tuple[np.ndarray, ...]:
         """
         Arrays of the bars closing at or after ``start_ns``.

@@ -86,7 +86,26 @@ def magnet_from_forces(up: float, down: float, dead_band: float) -> Magnet:
     -------
     Magnet
     """
+    return Magnet(up=up, down=down, net=up - down, bias=magnet_bias(up, down, dead_band))
+
+
+def magnet_bias(up: float, down: float, dead_band: float) -> str:
+    """
+    Return the bias of given up and down forces (:attr:`Magnet.bias` of :func:`magnet_from_forces`).
+
+    Parameters
+    ----------
+    up, down : float
+        Forces (USD / %²), >= 0.
+    dead_band : float
+        Relative dead band in [0, 1).
+
+    Returns
+    -------
+    str
+        ``"UP"`` when ``(up - down) / (up + down) > dead_band``, ``"DOWN"`` when it is ``< -dead_band``, else
+        ``"UNBIASED"``.
+    """
     total = up + down
     rel = (up - down) / total if total > 0.0 else 0.0
-    bias = Bias.UP if rel > dead_band else Bias.DOWN if rel < -dead_band else Bias.UNBIASED
-    return Magnet(up=up, down=down, net=up - down, bias=bias)
+    return Bias.UP if rel > dead_band else Bias.DOWN if rel < -dead_band else Bias.UNBIASED

@@ -84,9 +84,11 @@ class OpenInterestBook:
         """Whether every configured venue has a report that is not stale."""
         if len(self._usd) < len(self.venues):
             return False
-        if self.max_age_ns:
+        max_age = self.max_age_ns
+        # one venue's report is never older than the newest (itself) by more than a non-negative max age
+        if max_age and (len(self._ts) > 1 or max_age < 0):
             newest = max(self._ts.values())
-            return all(newest - t <= self.max_age_ns for t in self._ts.values())
+            return all(newest - t <= max_age for t in self._ts.values())
         return True
 
     def total_usd(self) -> float:
@@ -98,6 +100,21 @@ class OpenInterestBook:
         if not self.ready:
             return math.nan
         return math.fsum(self._base[v] for v in self.venues)  # nan propagates when one is unknown
+
+    def totals(self) -> tuple[float, float] | None:
+        """
+        Return ``(total_usd(), total_base())`` with one staleness check, or ``None`` unless :attr:`ready`.
+
+        Returns
+        -------
+        tuple[float, float] or None
+            The sums of :meth:`total_usd` and :meth:`total_base` when every venue has a fresh report.
+        """
+        if not self.ready:
+            return None
+        venues = self.venues
+        usd, base = self._usd, self._base
+        return math.fsum(usd[v] for v in venues), math.fsum(base[v] for v in venues)
 
     def latest(self, venue: str) -> float:
         """

@@ -4,10 +4,10 @@ The functions take a settled :class:`~liqheat_nautilus.core.book.MapBook` and re
 :class:`MapReads` is the engine's read interface built on them (every read settles the deferred sweeps first).
 
 Cost: :meth:`MapReads.read` is one compiled pass over the bins (per-bin totals, cluster thresholds and runs, magnet
-forces; :func:`~.kernels.read_totals`) plus one compiled id match (:func:`~.kernels.track_clusters`); it returns a
-:class:`~.cluster_ids.MapRead` of arrays whose :class:`~.clusters.ClusterInfo` objects are built only when asked
-for (ids across reads: :mod:`~.cluster_ids`). The per-bin
-totals it computes are kept for the curves and the history row until the map changes (``book.revision``).
+forces; :func:`~.kernels.read_totals`) and the compiled id match (:func:`~.kernels.track_clusters`) in one call
+(:func:`~.kernels.read_tracked`); it returns a :class:`~.cluster_ids.MapRead` of arrays whose
+:class:`~.clusters.ClusterInfo` objects are built only when asked for (ids across reads: :mod:`~.cluster_ids`). The
+per-bin totals it computes are kept for the curves and the history row until the map changes (``book.revision``).
 """
 
 import math
@@ -28,7 +28,7 @@ from liqheat_nautilus.core.kernels import (
     magnet_sums,
     read_curves,
     read_map,
-    read_totals,
+    read_tracked,
     row_totals,
 )
 from liqheat_nautilus.core.magnet import Magnet, magnet_from_forces
@@ -174,6 +174,7 @@ class MapReads:
     def _init_reads(self) -> None:
         n_bins = self.params.n_bins
         self.tracker = ClusterIds(2 * self.params.max_clusters_per_side)
+        self._cleared = np.zeros(2 * self.params.max_clusters_per_side, dtype=np.int64)  # read_tracked's
         self._tot_long = np.zeros(n_bins)
         self._tot_short = np.zeros(n_bins)
         self._tot_rev = -1  # book.revision the totals belong to (-1: none)
@@ -281,23 +282,30 @@ class MapReads:
         book, p = self.book, self.params
         grid = book.grid
         low_since, high_since = self._low_since, self._high_since
+        tracker = self.tracker
         if grid is None:
-            runs, n_long, up, down, base, width = _NO_RUNS, 0, 0.0, 0.0, 0, 0.0
-        else:
-            book.settle()  # before resetting the extremes: keeps ``_low_since <= book.pending_low`` (update_bar)
-            base, width = grid.base, grid.width
-            long, short = book.long, book.short
-            rule = p.status_rule
-            runs, n_long, up, down = read_totals(
-                long.usd, short.usd, bin_status(long.status, long.share, rule),
-                bin_status(short.status, short.share, rule), self.tiers, base, width, self._method,
-                p.cluster_quantile, p.cluster_k_sigma, p.cluster_max_gap, p.max_clusters_per_side, book.price,
-                self._tot_long, self._tot_short, book.spans)
-            self._tot_rev = book.revision
-            self.tracker.match_tolerance = width
+            self._low_since, self._high_since = math.inf, -math.inf
+            read = tracker.update(_NO_RUNS, 0, 0, 0.0, self.ts_ns, book.price, 0.0, 0.0, low_since, high_since,
+                                  p.avg_position_usd, p.magnet_dead_band)
+            self.last_read = read
+            return read
+        book.settle()  # before resetting the extremes: keeps ``_low_since <= book.pending_low`` (update_bar)
         self._low_since, self._high_since = math.inf, -math.inf
-        read = self.tracker.update(runs, n_long, base, width, self.ts_ns, book.price, up, down, low_since,
-                                   high_since, p.avg_position_usd, p.magnet_dead_band)
+        base, width, price = grid.base, grid.width, book.price
+        long, short = book.long, book.short
+        rule = p.status_rule
+        long_status, short_status = (long.status, short.status) if rule == "path" else (
+            bin_status(long.status, long.share, rule), bin_status(short.status, short.share, rule))
+        tracker.match_tolerance = width
+        # read_totals then track_clusters (what tracker.update runs), in one compiled call
+        ints, floats, n_cleared, tracker.next_id, up, down = read_tracked(
+            long.usd, short.usd, long_status, short_status,
+            self.tiers, base, width, self._method, p.cluster_quantile, p.cluster_k_sigma, p.cluster_max_gap,
+            p.max_clusters_per_side, price, self._tot_long, self._tot_short, book.spans, tracker.ints, tracker.low,
+            tracker.high, tracker.count, width, tracker.next_id, self.ts_ns, low_since, high_since, self._cleared)
+        self._tot_rev = book.revision
+        read = tracker.record(ints, floats, self._cleared[:n_cleared].tolist() if n_cleared else [], self.ts_ns,
+                              price, width, up, down, p.avg_position_usd, p.magnet_dead_band)
         self.last_read = read
         return read
 

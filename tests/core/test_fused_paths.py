@@ -15,13 +15,21 @@ from liqheat_nautilus.core.book import MapBook
 from liqheat_nautilus.core.clusters import ClusterTracker
 from liqheat_nautilus.core.entries import bar_entries, volume_profile
 from liqheat_nautilus.core.kernels import (
+    anchor_interval,
+    anchor_sides,
     interval_entries,
     open_cohort,
     pairwise_sum,
     read_map,
     read_totals,
+    read_tracked,
     row_totals,
+    scale_sides,
     scatter_cohort,
+    sweep_down,
+    sweep_side,
+    sweep_up,
+    track_clusters,
 )
 from liqheat_nautilus.core.models import LevelModel
 
@@ -182,3 +190,129 @@ def test_read_totals_over_the_spans_equals_the_full_read():
     assert got[1:] == (n_long, up, down)
     np.testing.assert_array_equal(lt, row_totals(book.long.usd))
     np.testing.assert_array_equal(st, row_totals(book.short.usd))
+
+
+def _side_arrays(book: MapBook) -> list[np.ndarray]:
+    return [a.copy() for side in (book.long, book.short) for a in (side.usd, side.status, side.share, side.units,
+                                                                   side.outside)]
+
+
+@pytest.mark.parametrize("floor", [False, True])
+def test_anchor_interval_equals_interval_entries_then_anchor_sides(floor):
+    engine = LiquidationMapEngine(MapParams())
+    bars, oi = _okx(3000)
+    _replay(engine, bars, oi, [])
+    book = engine.book
+    g = book.grid
+    (long_levels, size_w), short_levels = book.model.per_unit[1], book.model.per_unit[-1][0]
+    rows = _bars(7, 3) * np.array([0.7, 0.7, 0.7, 1.0])  # synthetic bars near the replay's last price
+    factor = np.exp2(-0.2 / np.full(engine.tiers.size, 48.0))
+    long_w, short_w = engine.base_weights, engine.base_weights
+    units = float(book.long.units.sum()) * 1.01, float(book.short.units.sum()) * 0.97
+    results = []
+    for fused in (True, False):
+        arrays = _side_arrays(book)
+        edges, spans = np.array([book.long.edge, book.short.edge]), book.spans.copy()
+        before, out = np.zeros(engine.tiers.size), np.zeros((2, 3))
+        tail = (long_levels, short_levels, size_w, long_w, short_w, *units, g.base * g.width, g.width, g.base, False,
+                *arrays, book.long.layer_block, edges, spans, out)
+        if fused:
+            anchor_interval(rows, np.zeros(0), 4, book.price, factor, floor, before, *tail)
+        else:
+            anchor_sides(factor, floor, before, *interval_entries(rows, np.zeros(0), 4, book.price), *tail)
+        results.append([*arrays, edges, spans, before, out])
+    assert results[0][-1][:, 0].sum() > 0.0  # something was opened
+    for a, b in zip(*results, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_read_tracked_equals_read_totals_then_track_clusters():
+    engine = LiquidationMapEngine(MapParams())
+    bars, oi = _okx(3000)
+    _replay(engine, bars, oi, [])
+    engine.read()
+    book, p, tracker = engine.book, engine.params, engine.tracker
+    g = book.grid
+    args = (book.long.usd, book.short.usd, book.long.status, book.short.status, engine.tiers, g.base, g.width, 0,
+            p.cluster_quantile, p.cluster_k_sigma, p.cluster_max_gap, p.max_clusters_per_side, book.price)
+    low_since, high_since = book.price * 0.9, book.price * 1.1  # price passed far: earlier clusters may clear
+    results = []
+    for fused in (True, False):
+        prev = (tracker.ints.copy(), tracker.low.copy(), tracker.high.copy())
+        lt, st = np.zeros(p.n_bins), np.zeros(p.n_bins)
+        if fused:
+            cleared = np.zeros(tracker.ints.shape[0], dtype=np.int64)
+            ints, floats, n_cleared, next_id, up, down = read_tracked(
+                *args, lt, st, book.spans, *prev, tracker.count, g.width, tracker.next_id, 7, low_since, high_since,
+                cleared)
+            cleared = cleared[:n_cleared]
+        else:
+            runs, n_long, up, down = read_totals(*args, lt, st, book.spans)
+            ints, floats, cleared, next_id = track_clusters(runs, n_long, g.base, g.width, *prev, tracker.count,
+                                                            g.width, tracker.next_id, 7, low_since, high_since)
+        results.append([ints, floats, cleared, np.array([next_id, up, down]), lt, st, *prev])
+    assert len(results[0][0]) > 0
+    for a, b in zip(*results, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("sign", [1, -1])
+@pytest.mark.parametrize("bins", [0.97, 3.5])
+def test_sweep_side_equals_the_sweep_then_numpys_units_update(sign, bins):
+    engine = LiquidationMapEngine(MapParams())
+    bars, oi = _okx(3000)
+    _replay(engine, bars, oi, [])
+    book = engine.book
+    book.settle()
+    g, side = book.grid, book.side(sign)
+    # a low into (or bins past) the long edge bin sweeps longs; a high into or past the short edge bin, shorts
+    price = (g.base + side.edge + 0.5 - sign * (bins - 0.5)) * g.width
+    j = int(np.floor(price / g.width)) - g.base
+    new_share = ((g.base + j) * g.width + g.width - price) / g.width if sign > 0 else (
+        price - (g.base + j) * g.width) / g.width
+    unit_w = book.model.unit_factor[sign]
+    results = []
+    for fused in (True, False):
+        usd, status, share, units = side.usd.copy(), side.status.copy(), side.share.copy(), side.units.copy()
+        if fused:
+            swept, edge = sweep_side(sign, usd, side.layer_block, status, share, side.edge, j, new_share, unit_w,
+                                     False, g.base, g.width, units, np.full(units.size, 9.0))
+        else:
+            swept_units = np.zeros(units.size)
+            sweep = sweep_down if sign > 0 else sweep_up
+            swept, edge = sweep(usd, side.layer_block, status, share, side.edge, j, new_share, unit_w, False, g.base,
+                                g.width, swept_units)
+            units -= swept_units
+            np.maximum(units, 0.0, out=units)
+        results.append([usd, status, share, units, np.array([swept, edge])])
+    assert results[0][-1][0] > 0.0
+    for a, b in zip(*results, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("n_layers", [0, 3])
+def test_scale_sides_equals_the_numpy_decay(n_layers):
+    rng = np.random.default_rng(5)  # synthetic sides: bins 40..89 long, 100..159 short, 8 tiers
+    usd = [np.zeros((200, 8)), np.zeros((200, 8))]
+    usd[0][40:90] = rng.uniform(0.0, 1e6, (50, 8))
+    usd[1][100:160] = rng.uniform(0.0, 1e6, (60, 8))
+    layers = [rng.uniform(0.0, 1.0, (n_layers, 200, 8)) * (u > 0.0) for u in usd]
+    outside, units = [rng.uniform(0.0, 1e5, 8) for _ in range(2)], [rng.uniform(0.0, 1e3, 8) for _ in range(2)]
+    spans = np.array([[40, 89], [100, 159]])
+    factor = np.exp2(-rng.uniform(0.0, 0.3, 8))
+    want = [a.copy() for a in (*usd, *layers, *outside, *units)]
+    cols = []
+    for side, (lo, hi) in enumerate(spans):
+        col = np.zeros(8)
+        for k in range(lo, hi + 1):  # bin by bin, as the kernel adds
+            col += usd[side][k]
+        cols.append(col)
+    before_want = ((cols[0] + outside[0]) + cols[1]) + outside[1]
+    for a in want:
+        a *= factor
+    before = np.zeros(8)
+    scale_sides(usd[0], layers[0], outside[0], units[0], usd[1], layers[1], outside[1], units[1], factor, before,
+                spans)
+    np.testing.assert_array_equal(before, before_want)
+    for got, expected in zip((*usd, *layers, *outside, *units), want, strict=True):
+        np.testing.assert_array_equal(got, expected)

@@ -27,11 +27,18 @@ from liqheat_nautilus.core.kernels._base import (
     pairwise_sum,
     row_totals,
 )
-from liqheat_nautilus.core.kernels.anchor import anchor_sides, scale_sides
-from liqheat_nautilus.core.kernels.reads import magnet_sums, read_curves, read_map, read_totals, track_clusters
+from liqheat_nautilus.core.kernels.anchor import anchor_interval, anchor_sides, scale_sides
+from liqheat_nautilus.core.kernels.reads import (
+    magnet_sums,
+    read_curves,
+    read_map,
+    read_totals,
+    read_tracked,
+    track_clusters,
+)
 from liqheat_nautilus.core.kernels.scatter import interval_entries, open_cohort, scatter_cohort
 from liqheat_nautilus.core.kernels.select import largest_per_side
-from liqheat_nautilus.core.kernels.sweeps import side_units, sweep_down, sweep_up
+from liqheat_nautilus.core.kernels.sweeps import side_units, sweep_down, sweep_side, sweep_up
 from liqheat_nautilus.core.kernels.warmup import warm_up
 
 __all__ = [
@@ -40,6 +47,7 @@ __all__ = [
     "STATUS_ACTIVE",
     "STATUS_CLEARED",
     "STATUS_PARTIAL",
+    "anchor_interval",
     "anchor_sides",
     "interval_entries",
     "largest_per_side",
@@ -49,11 +57,13 @@ __all__ = [
     "read_curves",
     "read_map",
     "read_totals",
+    "read_tracked",
     "row_totals",
     "scale_sides",
     "scatter_cohort",
     "side_units",
     "sweep_down",
+    "sweep_side",
     "sweep_up",
     "track_clusters",
     "warm_up",

@@ -6,7 +6,7 @@ Closing is pro rata; ``MapBook.decay``, ``open_units`` and ``close_fraction`` in
 import numpy as np
 
 from liqheat_nautilus.core.kernels._base import jit, pairwise_sum, row_sum
-from liqheat_nautilus.core.kernels.scatter import open_cohort
+from liqheat_nautilus.core.kernels.scatter import interval_entries, open_cohort
 
 
 @jit
@@ -185,6 +185,33 @@ def anchor_sides(factor, floor, before_out, entries, weights, lowest, highest, l
 
 
 @jit
+def anchor_interval(bars, bar_w, n_groups, price, factor, floor, before_out, long_levels, short_levels, size_w,
+                    long_tw, short_tw, long_target, short_target, low, width, base, inverse, long_usd, long_status,
+                    long_share, long_units, long_outside, short_usd, short_status, short_share, short_units,
+                    short_outside, no_layers, edges, spans, out):
+    """
+    :func:`interval_entries` of the interval's bars, then :func:`anchor_sides` at those entries, in one call.
+
+    The same arithmetic in the same order as the two calls (one dispatch, and no entry arrays handed back to Python).
+
+    Parameters
+    ----------
+    bars, bar_w, n_groups, price
+        As :func:`interval_entries` (``bars`` has at least one row; ``price`` is also the current price).
+    factor, floor, before_out, long_levels, short_levels, size_w, long_tw, short_tw, long_target, short_target
+        As :func:`anchor_sides`.
+    low, width, base, inverse, long_usd, long_status, long_share, long_units, long_outside, short_usd, short_status,
+    short_share, short_units, short_outside, no_layers, edges, spans, out
+        As :func:`anchor_sides`.
+    """
+    entries, weights, lowest, highest = interval_entries(bars, bar_w, n_groups, price)
+    anchor_sides(factor, floor, before_out, entries, weights, lowest, highest, long_levels, short_levels, size_w,
+                 long_tw, short_tw, long_target, short_target, low, width, base, inverse, long_usd, long_status,
+                 long_share, long_units, long_outside, short_usd, short_status, short_share, short_units,
+                 short_outside, no_layers, edges, spans, out)
+
+
+@jit
 def scale_sides(long_usd, long_layers, long_outside, long_units, short_usd, short_layers, short_outside, short_units,
                 factor, before_out, spans):
     """
@@ -209,23 +236,21 @@ def scale_sides(long_usd, long_layers, long_outside, long_units, short_usd, shor
     n = long_usd.shape[0]
     long_col = np.zeros(n_tiers)
     short_col = np.zeros(n_tiers)
-    for k in range(max(spans[0, 0], 0), min(spans[0, 1], n - 1) + 1):
-        for t in range(n_tiers):
-            long_col[t] += long_usd[k, t]
-    for k in range(max(spans[1, 0], 0), min(spans[1, 1], n - 1) + 1):
-        for t in range(n_tiers):
-            short_col[t] += short_usd[k, t]
+    for side in range(2):  # one pass per side: each value is added to its tier's sum (bin order), then scaled
+        usd = long_usd if side == 0 else short_usd
+        col = long_col if side == 0 else short_col
+        for k in range(max(spans[side, 0], 0), min(spans[side, 1], n - 1) + 1):
+            for t in range(n_tiers):
+                v = usd[k, t]
+                col[t] += v
+                usd[k, t] = v * factor[t]
     for t in range(n_tiers):
         before_out[t] = long_col[t] + long_outside[t] + short_col[t] + short_outside[t]
     for side in range(2):
-        usd = long_usd if side == 0 else short_usd
         layers = long_layers if side == 0 else short_layers
         outside = long_outside if side == 0 else short_outside
         units = long_units if side == 0 else short_units
         lo, hi = max(spans[side, 0], 0), min(spans[side, 1], n - 1)
-        for k in range(lo, hi + 1):
-            for t in range(n_tiers):
-                usd[k, t] *= factor[t]
         for t in range(n_tiers):
             outside[t] *= factor[t]
             units[t] *= factor[t]

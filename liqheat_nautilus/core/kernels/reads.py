@@ -408,3 +408,37 @@ def track_clusters(runs, n_long, base, width, prev_int, prev_low, prev_high, n_p
         prev_low[q] = lows[q]
         prev_high[q] = highs[q]
     return ints, floats, cleared[:n_cleared], next_id
+
+
+@jit
+def read_tracked(long_usd, short_usd, long_status, short_status, tiers, base, width, method, quantile, k_sigma,
+                 max_gap, max_runs, price, long_tot, short_tot, spans, prev_int, prev_low, prev_high, n_prev, tol,
+                 next_id, ts_ns, low_since, high_since, cleared_out):
+    """
+    :func:`read_totals` followed by :func:`track_clusters` of its runs, in one call.
+
+    The same arithmetic in the same order as the two calls (one dispatch, and the runs are not handed back to Python).
+
+    Parameters
+    ----------
+    long_usd, short_usd, long_status, short_status, tiers, base, width, method, quantile, k_sigma, max_gap, max_runs,
+    price, long_tot, short_tot, spans
+        As :func:`read_totals`.
+    prev_int, prev_low, prev_high, n_prev, tol, next_id, ts_ns, low_since, high_since
+        As :func:`track_clusters`.
+    cleared_out : np.ndarray
+        ``(capacity,)`` int64; its first ``n_cleared`` entries are set to :func:`track_clusters`' ``cleared``.
+
+    Returns
+    -------
+    tuple[np.ndarray, np.ndarray, int, int, float, float]
+        ``(ints, floats, n_cleared, next_id, up, down)``: :func:`track_clusters`' results (the cleared indices in
+        ``cleared_out``) and :func:`read_totals`' magnet forces.
+    """
+    runs, n_long, up, down = read_totals(long_usd, short_usd, long_status, short_status, tiers, base, width, method,
+                                         quantile, k_sigma, max_gap, max_runs, price, long_tot, short_tot, spans)
+    ints, floats, cleared, next_id = track_clusters(runs, n_long, base, width, prev_int, prev_low, prev_high, n_prev,
+                                                    tol, next_id, ts_ns, low_since, high_since)
+    for i in range(cleared.size):
+        cleared_out[i] = cleared[i]
+    return ints, floats, cleared.size, next_id, up, down

@@ -163,11 +163,15 @@ def _place(codes, entries, weights, tier_w, size_w, amount_usd, inverse, k_min, 
 
 @jit
 def _add_block(block, touched, k_min, usd, layers, slot, status, share):
-    """Add a cohort's ``(rows, n_tiers)`` block to bins ``k_min..`` (and to layer ``slot``); refill touched bins."""
+    """Add a cohort's ``(rows, n_tiers)`` block to bins ``k_min..`` (and to layer ``slot``); refill touched bins.
+
+    Rows no level landed in are all 0 and skipped (adding 0 leaves a bin's notional, never -0, unchanged).
+    """
     for r in range(block.shape[0]):
-        if touched[r]:
-            status[k_min + r] = STATUS_ACTIVE
-            share[k_min + r] = 0.0
+        if not touched[r]:
+            continue
+        status[k_min + r] = STATUS_ACTIVE
+        share[k_min + r] = 0.0
         for t in range(block.shape[1]):
             usd[k_min + r, t] += block[r, t]
             if slot >= 0:

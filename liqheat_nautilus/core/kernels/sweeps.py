@@ -133,6 +133,42 @@ def sweep_up(usd, layers, status, share, edge, j, new_share, unit_w, inverse, ba
 
 
 @jit
+def sweep_side(sign, usd, layers, status, share, edge, j, new_share, unit_w, inverse, base, width, units, scratch):
+    """
+    :func:`sweep_down` (``sign > 0``) or :func:`sweep_up`, then the side's units less the swept ones, floored at 0.
+
+    ``BookState._sweep``'s sequence in one call: the swept units are summed into ``scratch`` (zeroed first), then
+    ``units ← max(units − scratch, 0)`` per tier (``np.maximum``'s result: a ``nan`` stays ``nan``).
+
+    Parameters
+    ----------
+    sign : int
+        +1: the long side and a low (:func:`sweep_down`); -1: the short side and a high (:func:`sweep_up`).
+    usd, layers, status, share, edge, j, new_share, unit_w, inverse, base, width
+        As :func:`sweep_down` / :func:`sweep_up`.
+    units : np.ndarray
+        ``(n_tiers,)`` the side's position units, modified in place.
+    scratch : np.ndarray
+        ``(n_tiers,)`` float64 work array; holds the swept units afterwards.
+
+    Returns
+    -------
+    tuple[float, int]
+        ``(swept USD, new edge)``.
+    """
+    for t in range(scratch.shape[0]):
+        scratch[t] = 0.0
+    if sign > 0:
+        swept, edge = sweep_down(usd, layers, status, share, edge, j, new_share, unit_w, inverse, base, width, scratch)
+    else:
+        swept, edge = sweep_up(usd, layers, status, share, edge, j, new_share, unit_w, inverse, base, width, scratch)
+    for t in range(units.shape[0]):
+        u = units[t] - scratch[t]
+        units[t] = u if (u >= 0.0 or u != u) else 0.0
+    return swept, edge
+
+
+@jit
 def side_units(usd, unit_w, inverse, base, width):
     """
     Position units per tier held in the grid: ``Σ_k usd[k, t]`` (inverse) or ``Σ_k usd[k, t]·unit_w[t]/centre_k``.
