@@ -202,14 +202,21 @@ class LiquidationMapActor(MapFeedMixin, MapPublishingMixin):
         oi : OpenInterest
             An observation of one of ``config.oi_instrument_ids`` (or the instrument itself).
         """
-        oi_book = self.oi_book
-        oi_book.update(oi.instrument_id.value, oi.open_interest_usd, oi.ts_event, oi.open_interest_base)
-        totals = oi_book.totals()  # (total_usd(), total_base()) once ready
+        self._record_open_interest(oi)
+        self._feed_open_interest(oi.ts_event)
+
+    def _record_open_interest(self, oi: OpenInterest) -> None:
+        """Record a reading in the open-interest book (no feed)."""
+        self.oi_book.update(oi.instrument_id.value, oi.open_interest_usd, oi.ts_event, oi.open_interest_base)
+
+    def _feed_open_interest(self, ts_ns: int) -> None:
+        """Feed the book's sum to the map as the reading at ``ts_ns`` (UNIX ns), once every instrument reported."""
+        totals = self.oi_book.totals()  # (total_usd(), total_base()) once ready
         if totals is not None:
             liq_map = self._require_map()
             engine = liq_map.engine
             seeding = not engine.seeded
-            liq_map.update_open_interest_raw(totals[0], oi.ts_event, totals[1])
+            liq_map.update_open_interest_raw(totals[0], ts_ns, totals[1])
             self._oi_pending = True
             if seeding and seed_is_short(engine.seed_span_hours, engine.params.seed_lookback_hours):
                 self.log.warning(

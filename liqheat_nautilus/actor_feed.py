@@ -178,7 +178,18 @@ class MapFeedMixin(Actor):
             liq_map.handle_taker_volume(item)
 
     def _release_open_interest(self) -> None:
-        """Apply the held open-interest readings (in arrival order): an input of a later time arrived, or the end."""
+        """
+        Apply the held open-interest readings: an input of a later time arrived, or the end.
+
+        The readings share one time (several venues reporting at once): each is recorded, then their sum is fed as
+        one reading, so the map never sees a partial sum (one venue's new value beside another's old one) that the
+        next reading of the same time would undo.
+        """
         held, self._held_oi, self._held_oi_ts = self._held_oi, [], _NOTHING_HELD
+        if len(held) == 1:
+            self.handle_open_interest(held[0])
+            return
         for reading in held:
-            self.handle_open_interest(reading)
+            self._record_open_interest(reading)
+        if held:
+            self._feed_open_interest(held[-1].ts_event)
