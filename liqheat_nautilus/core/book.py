@@ -194,11 +194,8 @@ class MapBook(BookState):
             USD opened (both sides).
         """
         long_levels, short_levels, size_w, low, width, base = self._anchor_setup()
-        long, short, edges, out, before = self.long, self.short, self._edges, self._anchor_out, self._before
-        anchor_sides(factor, floor, before, entries, weights, lowest, highest, long_levels, short_levels, size_w,
-                     long_w, short_w, long_units, short_units, low, width, base, self._inverse, long.usd, long.status,
-                     long.share, long.units, long.outside, short.usd, short.status, short.share, short.units,
-                     short.outside, long.layer_block, edges, self.spans, out)
+        anchor_sides(factor, floor, self._before, entries, weights, lowest, highest, long_levels, short_levels, size_w,
+                     long_w, short_w, long_units, short_units, low, width, base, *self._anchor_state())
         return self._anchor_book(factor)
 
     def anchor_bars(self, factor: np.ndarray, bars: np.ndarray, bar_w: np.ndarray, n_groups: int, long_w: np.ndarray,
@@ -229,12 +226,15 @@ class MapBook(BookState):
             USD opened (both sides).
         """
         long_levels, short_levels, size_w, low, width, base = self._anchor_setup()
-        long, short, edges, out, before = self.long, self.short, self._edges, self._anchor_out, self._before
-        anchor_interval(bars, bar_w, n_groups, self.price, factor, floor, before, long_levels, short_levels, size_w,
-                        long_w, short_w, long_units, short_units, low, width, base, self._inverse, long.usd,
-                        long.status, long.share, long.units, long.outside, short.usd, short.status, short.share,
-                        short.units, short.outside, long.layer_block, edges, self.spans, out)
+        anchor_interval(bars, bar_w, n_groups, self.price, factor, floor, self._before, long_levels, short_levels,
+                        size_w, long_w, short_w, long_units, short_units, low, width, base, *self._anchor_state())
         return self._anchor_book(factor)
+
+    def _anchor_state(self) -> tuple:
+        """Return the book's arguments that end an anchor kernel call (contract, both sides, edges, spans, out)."""
+        long, short = self.long, self.short
+        return (self._inverse, long.usd, long.status, long.share, long.units, long.outside, short.usd, short.status,
+                short.share, short.units, short.outside, long.layer_block, self._edges, self.spans, self._anchor_out)
 
     def _anchor_setup(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, float, int]:
         """Settle and load the edges for an anchor call; return the levels, size weights and grid arguments."""
