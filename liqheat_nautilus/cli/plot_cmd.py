@@ -427,11 +427,14 @@ def replay_state(args: argparse.Namespace, at_ns: int | None,
         raise ValueError(f"--at {args.at} is outside the data: the bars of {instrument} span {span}")
     at_ns = window.clip(at_ns, args.at, args.backtest_file)
     args.instrument = instrument
-    summed = actor_config.oi_instrument_ids if actor_config else None
+    ratio_kind, summed, max_age_ns = "accounts", None, 0
+    if actor_config is not None:
+        ratio_kind = actor_config.long_short_ratio_kind
+        if actor_config.oi_instrument_ids:
+            summed = [str(i) for i in actor_config.oi_instrument_ids]
+            max_age_ns = int(actor_config.oi_max_age_secs) * NS_PER_SECOND
     series = read_market_series(catalog, args.instrument, args.bar_spec, start_ns=window.bars_start_ns, end_ns=at_ns,
-                                ratio_kind=actor_config.long_short_ratio_kind if actor_config else "accounts",
-                                oi_instrument_ids=[str(i) for i in summed] if summed else None,
-                                oi_max_age_ns=int(actor_config.oi_max_age_secs) * NS_PER_SECOND if summed else 0)
+                                ratio_kind=ratio_kind, oi_instrument_ids=summed, oi_max_age_ns=max_age_ns)
     if window.start_ns is not None:
         series = series.since(window.start_ns, window.bars_start_ns)
     return replay_engine(series, params, at_ns, snapshot_interval_ns=args.snapshot_minutes * NS_PER_MINUTE)
