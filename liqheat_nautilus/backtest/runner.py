@@ -218,9 +218,9 @@ def check_catalog(spec: BacktestFile) -> int:
                          f"{spec.data.end or '-'}; the catalog's bars span {first} -> {last}")
     span = f"between start {spec.data.start or '-'} and end {spec.data.end or '-'}"
     for i, actor in enumerate(spec.actors):  # the map updates on open interest: without it the run trades nothing
-        summed = [str(x) for x in actor.config.get("oi_instrument_ids") or []]
         if not is_map_actor_config(actor.config_path):
             continue
+        summed = [str(x) for x in actor.config.get("oi_instrument_ids") or []]
         for oi_id in summed or [iid]:
             if any((not hi_ns or a <= hi_ns) and (not lo_ns or b >= lo_ns)
                    for a, b in catalog.get_intervals(OpenInterest, oi_id)):

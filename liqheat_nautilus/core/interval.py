@@ -174,17 +174,11 @@ class IntervalBars:
             ``(entries, weights (n, 1), lowest, highest)`` as :func:`~.entries.bar_entries` returns them; a VWAP
             block's adverse prices are the current price.
         """
-        if not self.ts or mode == "vwap" or block:
+        inputs = None if block else self.profile_inputs(mode, hot_share)
+        if inputs is None:
             one = np.array([price])
             return np.array([self.vwap(price)]), _ONE_WEIGHT, one, one
-        bars = self.array()
-        if mode == "hot_zones":
-            _, bar_w = hot_zone_profile(np.array(self.rows[0::4]), np.array(self.rows[3::4]), np.asarray(self.hot),
-                                        hot_share)
-            bar_w = np.ascontiguousarray(bar_w, dtype=np.float64)
-        else:
-            bar_w = _NO_WEIGHTS
-        return interval_entries(bars, bar_w, n_groups, price)
+        return interval_entries(inputs[0], inputs[1], n_groups, price)
 
     def profile_inputs(self, mode: str, hot_share: float) -> tuple[np.ndarray, np.ndarray] | None:
         """

@@ -85,21 +85,20 @@ class OpenInterestBook:
         if len(self._usd) < len(self.venues):
             return False
         max_age = self.max_age_ns
-        # one venue's report is never older than the newest (itself) by more than a non-negative max age
-        if max_age and (len(self._ts) > 1 or max_age < 0):
+        if max_age and len(self._ts) > 1:  # a lone venue's report is the newest: never stale
             newest = max(self._ts.values())
             return all(newest - t <= max_age for t in self._ts.values())
         return True
 
     def total_usd(self) -> float:
         """Sum of the latest open interest (USD) over the configured venues; ``nan`` unless :attr:`ready`."""
-        return math.fsum(self._usd[v] for v in self.venues) if self.ready else math.nan
+        totals = self.totals()
+        return totals[0] if totals is not None else math.nan
 
     def total_base(self) -> float:
         """Sum in base units; ``nan`` unless ready and every configured venue reported base units."""
-        if not self.ready:
-            return math.nan
-        return math.fsum(self._base[v] for v in self.venues)  # nan propagates when one is unknown
+        totals = self.totals()
+        return totals[1] if totals is not None else math.nan
 
     def totals(self) -> tuple[float, float] | None:
         """
@@ -114,6 +113,7 @@ class OpenInterestBook:
             return None
         venues = self.venues
         usd, base = self._usd, self._base
+        # base: nan propagates when a venue's base units are unknown
         return math.fsum(usd[v] for v in venues), math.fsum(base[v] for v in venues)
 
     def latest(self, venue: str) -> float:
@@ -184,8 +184,9 @@ def summed_readings(ts_ns: np.ndarray, sources: Sequence[str], oi_usd: np.ndarra
         ts = int(ts_ns[k])
         book.update(sources[k], float(oi_usd[k]), ts, float(oi_base[k]))
         last_of_time = pos + 1 == n or int(ts_ns[order[pos + 1]]) != ts
-        if last_of_time and book.ready:
+        totals = book.totals() if last_of_time else None
+        if totals is not None:
             times.append(ts)
-            usd.append(book.total_usd())
-            base.append(book.total_base())
+            usd.append(totals[0])
+            base.append(totals[1])
     return (np.array(times, dtype=np.int64), np.array(usd, dtype=np.float64), np.array(base, dtype=np.float64))

@@ -225,11 +225,10 @@ def _read(path: Path, instrument_id: str, bar_type: str | None, start_ns: int | 
     if len(kinds) > 1:
         raise IngestError(path, f"several bar types {kinds}: choose one with bar_type", field="Bar")
     bars = sorted(bars, key=lambda b: b.ts_event)
-    oi = _sorted(cat.query(OpenInterest, identifiers=[instrument_id], start=start_ns, end=end_ns))
-    oi_ts = np.array([d.ts_event for d in oi], dtype=np.int64)
-    oi_usd = np.array([d.open_interest_usd for d in oi], dtype=np.float64)
-    oi_base = np.array([d.open_interest_base for d in oi], dtype=np.float64)
-    if summed is not None:
+    if summed is None:
+        oi_ts, oi_usd, oi_base = _oi_arrays(_sorted(cat.query(OpenInterest, identifiers=[instrument_id],
+                                                              start=start_ns, end=end_ns)))
+    else:
         oi_ts, oi_usd, oi_base = _summed_open_interest(cat, path, summed, start_ns, end_ns)
     funding = _sorted(cat.query(FundingRate, identifiers=[instrument_id], start=start_ns, end=end_ns))
     ratios = [r for r in _sorted(_query_if_present(cat, LongShortRatio, instrument_id, bounds))
@@ -272,9 +271,15 @@ def _summed_open_interest(cat, path: Path, summed: tuple[tuple[str, ...], int], 
             raise IngestError(path, f"no open interest of {iid} (one of the summed oi_instrument_ids) in the "
                                     "requested time range", field="OpenInterest")
         rows += found
-    return summed_readings(np.array([d.ts_event for d in rows], dtype=np.int64), [d.instrument_id.value for d in rows],
-                           np.array([d.open_interest_usd for d in rows], dtype=np.float64),
-                           np.array([d.open_interest_base for d in rows], dtype=np.float64), ids, max_age_ns)
+    ts_ns, usd, base = _oi_arrays(rows)
+    return summed_readings(ts_ns, [d.instrument_id.value for d in rows], usd, base, ids, max_age_ns)
+
+
+def _oi_arrays(rows: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return ``OpenInterest`` rows as ``(ts_event (n,) int64 ns, USD (n,), base units (n,))`` arrays."""
+    return (np.array([d.ts_event for d in rows], dtype=np.int64),
+            np.array([d.open_interest_usd for d in rows], dtype=np.float64),
+            np.array([d.open_interest_base for d in rows], dtype=np.float64))
 
 
 def _query_if_present(cat, cls, instrument_id: str, bounds: dict) -> list:
