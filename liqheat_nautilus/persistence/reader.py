@@ -1,5 +1,4 @@
-"""The one reader of a catalog's market inputs: bars, open interest, funding, positioning data and (when asked) trade
-ticks as numpy arrays.
+"""The one reader of a catalog's market inputs: bars, open interest, funding, positioning data, trades as numpy arrays.
 
 ``liqheat plot``, the backtest report chart and ``liqheat evaluate`` all read through :func:`read_market_series`,
 so they see the same rows the :class:`~liqheat_nautilus.actor.LiquidationMapActor` sees in a backtest, open interest
@@ -84,6 +83,19 @@ class MarketSeries:
     trade_price: np.ndarray = field(default_factory=lambda: np.zeros(0))
     trade_quantity: np.ndarray = field(default_factory=lambda: np.zeros(0))
     trade_seller_taker: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+
+    def __post_init__(self) -> None:
+        """
+        Check that trades come only with ``trade_ticks``.
+
+        Raises
+        ------
+        ValueError
+            If the series holds trades and ``trade_ticks`` is false.
+        """
+        if not self.trade_ticks and self.trade_ts_ns.size:
+            raise ValueError(f"MarketSeries of {self.instrument_id}: {self.trade_ts_ns.size} trades given with "
+                             "trade_ticks=False (set trade_ticks=True: the trades of an actor subscribed to them)")
 
     def __len__(self) -> int:
         """Return the number of bars."""

@@ -3,10 +3,12 @@ the map the actor had at the end of a real backtest run of the file.
 
 Data: the REAL Binance COIN-M ``BTCUSD_PERP`` aggTrades day of ``tests/data`` (inverse, 100 USD contracts), ingested
 with ``liqheat``'s own Binance loader; 1-minute bars DERIVED from those trades (open/high/low/close/contracts of each
-minute); open interest SYNTHETIC (no real reading of that day ships with the tests): 300 M USD with a small
-made-up wiggle, every 5 minutes at a bar's close and also at the exact times of some real trades, so that a bar, a
-reading and trades share times. A second bar type, ``60-SECOND-LAST``, holds the same bars stamped at the time of
-their minute's last trade, so that bars and trades share times too (a bar ends a ``top_n``/``portion`` batch).
+minute). A second bar type, ``60-SECOND-LAST``, holds the same bars stamped at the time of their minute's last
+trade, so that bars and trades share times (a bar ends a ``top_n``/``portion`` batch). Open interest is SYNTHETIC
+(no real reading of that day ships with the tests): 300 M USD with a small made-up wiggle, every 5 minutes at a
+bar's close and also at the exact times of some real trades, so that a bar, a reading and trades share times.
+Funding rates, long/short ratios and taker volumes are SYNTHETIC too, made up, at some of the readings' times (an
+actor with trade ticks applies a reading before them; the replay must too).
 """
 
 from pathlib import Path
@@ -33,7 +35,7 @@ def btc_catalog(tmp_path_factory) -> Path:
     from nautilus_trader.persistence.wranglers import BarDataWrangler
 
     from liqheat_nautilus.adapters.binance.loaders import ingest_binance_files
-    from liqheat_nautilus.data import OpenInterest
+    from liqheat_nautilus.data import FundingRate, LongShortRatio, OpenInterest, TakerVolume
     from tests.adapters.binance.archive_files import recorded_instruments
 
     path = tmp_path_factory.mktemp("btc_trades") / "catalog"
@@ -62,6 +64,14 @@ def btc_catalog(tmp_path_factory) -> Path:
     catalog.write_data([OpenInterest(instrument_id=instrument.id, venue="BINANCE",
                                      open_interest_usd=3e8 * (1.0 + 0.02 * np.sin(k / 5.0)), open_interest_base=np.nan,
                                      ts_event=int(t), ts_init=int(t)) for k, t in enumerate(stamps)])
+    iid, ratio_from = instrument.id, pd.Timestamp("2026-05-08T06:30Z").value
+    catalog.write_data([FundingRate(instrument_id=iid, rate=0.0001 * (k % 5 - 2), interval_hours=8.0, next_funding_ns=0,
+                                    ts_event=int(t), ts_init=int(t)) for k, t in enumerate(stamps[::2])])
+    catalog.write_data([LongShortRatio(instrument_id=iid, ratio=1.0 + 0.1 * (k % 7), kind="accounts", period_secs=300,
+                                       ts_event=int(t), ts_init=int(t))
+                        for k, t in enumerate(stamps[1::2]) if t >= ratio_from])
+    catalog.write_data([TakerVolume(instrument_id=iid, buy_usd=2e6 + 1e5 * (k % 4), sell_usd=2e6, period_secs=300,
+                                    ts_event=int(t), ts_init=int(t)) for k, t in enumerate(stamps[::3])])
     return path
 
 
@@ -113,8 +123,8 @@ CASES = {
                              "trade_threshold = 0.05, trade_batch_secs = 20.0 }", "60-SECOND-LAST"),
     "gross_value": ('map_params_extra = { entry_mode = "trades", trade_selection = "gross_value", '
                     "trade_threshold = 200000.0 }", "60-SECOND-LAST"),
-    # the open-interest entry mode: trades only sweep levels and add taker volume
-    "default_entry_mode": ("", "1-MINUTE-LAST"),
+    # the open-interest entry mode: trades only sweep levels and add taker volume; the split follows the ratios
+    "default_entry_mode": ("map_params_extra = { taker_share_skew = 1.0 }", "1-MINUTE-LAST"),
 }
 
 
@@ -173,3 +183,69 @@ def test_runs_a_chart_cannot_reproduce_are_refused_by_field(btc_catalog, tmp_pat
     err = capsys.readouterr().err
     assert f"{path}: the map actor sets subscribe_trade_ticks with oi_instrument_ids" in err
     assert "Traceback" not in err
+
+
+def test_plotted_map_at_a_time_is_the_map_of_a_run_ending_then(btc_catalog, tmp_path):
+    # --at inside the period: the map a run of the same file ending at that time has (its trades end there too)
+    extra = CASES["top_n"][0] + "\n"
+    at = "2026-05-08T06:47"
+    path = _file(tmp_path, btc_catalog, extra)
+    args = build_parser().parse_args(["plot", "map", "--backtest-file", str(path), "--at", at])
+    actor_config = map_source(args)
+    check_options(args)
+    plotted = replay_state(args, pd.Timestamp(at, tz="UTC").value, actor_config).engine
+    (tmp_path / "shorter").mkdir()
+    shorter = _file(tmp_path / "shorter", btc_catalog, extra, period=f'start = "{START}"\nend = "{at}"\n')
+    config = to_run_config(load_backtest_file(shorter))
+    node = BacktestNode(configs=[config])
+    node.run()
+    try:
+        actor = node.get_engine(config.id).trader.actors()[0].map.engine
+        assert plotted.ts_ns == actor.ts_ns == pd.Timestamp(at, tz="UTC").value
+        np.testing.assert_array_equal(plotted.long_usd(), actor.long_usd())
+        np.testing.assert_array_equal(plotted.short_usd(), actor.short_usd())
+    finally:
+        node.dispose()
+
+
+def test_reader_gives_the_trades_as_the_actors_map_receives_them(btc_catalog, tmp_path):
+    from nautilus_trader.model.identifiers import InstrumentId
+    from nautilus_trader.persistence.catalog import ParquetDataCatalog
+
+    from liqheat_nautilus.core import MapParams
+    from liqheat_nautilus.indicator import LiquidationMap
+    from liqheat_nautilus.persistence.errors import IngestError
+    from liqheat_nautilus.persistence.reader import read_market_series
+
+    start, end = pd.Timestamp(START, tz="UTC").value, pd.Timestamp(END, tz="UTC").value
+    series = read_market_series(btc_catalog, INSTRUMENT, "1-MINUTE-LAST", start, end, trade_ticks=True)
+    ticks = ParquetDataCatalog(str(btc_catalog)).trade_ticks(instrument_ids=[INSTRUMENT], start=start, end=end)
+    assert series.trade_ticks and series.trade_ts_ns.size == len(ticks) > 1000
+    assert np.all(np.diff(series.trade_ts_ns) >= 0) and series.trade_ts_ns[0] >= start and series.trade_ts_ns[-1] <= end
+
+    received = []
+
+    class Recording(LiquidationMap):
+        def update_trade_raw(self, price, ts_ns, quantity=float("nan"), is_buyer_maker=False):
+            received.append((price, ts_ns, quantity, is_buyer_maker))
+
+    liq_map = Recording(MapParams(inverse=True), contract_multiplier=100.0,
+                        instrument_id=InstrumentId.from_str(INSTRUMENT))
+    for tick in ticks:
+        liq_map.handle_trade_tick(tick)
+    price, ts, quantity, seller = (np.array(c) for c in zip(*received, strict=True))
+    np.testing.assert_array_equal(series.trade_ts_ns, ts)
+    np.testing.assert_array_equal(series.trade_price, price)
+    np.testing.assert_array_equal(series.trade_quantity, quantity)  # contracts x 100 USD / price, bit for bit
+    np.testing.assert_array_equal(series.trade_seller_taker, seller)
+    assert 0 < seller.sum() < seller.size
+    plain = read_market_series(btc_catalog, INSTRUMENT, "1-MINUTE-LAST", start, end)  # trades only when asked
+    assert not plain.trade_ticks and plain.trade_ts_ns.size == 0
+
+    # a catalog without the instrument's definition cannot convert sizes: named, not guessed
+    bare = ParquetDataCatalog(str(tmp_path / "bare"))
+    source = ParquetDataCatalog(str(btc_catalog))
+    bare.write_data(source.bars(bar_types=[f"{INSTRUMENT}-1-MINUTE-LAST-EXTERNAL"], start=start, end=start + 10**11))
+    bare.write_data(ticks[:10])
+    with pytest.raises(IngestError, match="field 'Instrument': no definition of BTCUSD-PERP.BINANCE"):
+        read_market_series(tmp_path / "bare", INSTRUMENT, "1-MINUTE-LAST", trade_ticks=True)
