@@ -136,10 +136,10 @@ def add_oi_arguments(p: argparse.ArgumentParser, scope: str = "") -> None:
         Where the options apply, put before their help text (e.g. ``"--dataset catalog: "``).
     """
     p.add_argument("--oi-instrument-ids", nargs="+", default=None, metavar="ID",
-                   help=f"{scope}size the map on the open interest of these instruments summed, as a map actor with "
-                        "this oi_instrument_ids does (e.g. SOL-USDT-SWAP.OKX SOL-USDT-LINEAR.BYBIT; a summed reading "
-                        "once every one has reported; their OpenInterest is read from the same catalog). Default: "
-                        "the instrument's own open interest")
+                   help=f"{scope}size the map on these instruments' open interest summed, as a map actor configured "
+                        "with oi_instrument_ids = [...] does (e.g. SOL-USDT-SWAP.OKX SOL-USDT-LINEAR.BYBIT; a sum "
+                        "only once every one has reported; read from the same catalog). Default: the instrument's own "
+                        "open interest")
     p.add_argument("--oi-max-age-secs", type=int, default=None, metavar="N",
                    help="with --oi-instrument-ids: an instrument's reading more than N seconds behind the newest holds "
                         "the sum back until it reports again (the actor's oi_max_age_secs; default 0: never stale)")
