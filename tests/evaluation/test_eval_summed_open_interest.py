@@ -23,18 +23,6 @@ from tests.conftest import SECOND_VENUE
 OKX = "SOL-USDT-SWAP.OKX"
 
 
-@pytest.fixture
-def synthetic_liquidations(tmp_path) -> Path:
-    # SYNTHETIC: 4 h windows over 2026-06-12 .. 2026-06-25 with a made-up ramp of USD values
-    path = tmp_path / "synthetic_liquidations.csv"
-    lines = ["timestamp,long_usd,short_usd"]
-    for i in range(13 * 6):
-        day, hour = divmod(i, 6)
-        lines.append(f"2026-06-{12 + day:02d}T{4 * hour:02d}:00:00,{1000 + 10 * i},{2000 - 10 * i}")
-    path.write_text("\n".join(lines) + "\n")
-    return path
-
-
 def _catalog_args(catalog: Path, liquidations: Path) -> list[str]:
     return ["--dataset", "catalog", "--catalog", str(catalog), "--instrument-id", OKX, "--liquidations",
             str(liquidations)]
