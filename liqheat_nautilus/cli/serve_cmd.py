@@ -242,6 +242,8 @@ def _run(args: argparse.Namespace) -> int:
     if source.mode == "catalog" and not args.no_warm_up:
         threading.Thread(target=source.warm_up, name="liqheat-warm-up", daemon=True).start()
     what = f"live Redis {args.live}" if args.live else f"catalog {source.catalog}"
+    if args.oi_instrument_ids:
+        what += f", open interest summed over {' + '.join(args.oi_instrument_ids)}"
     print(f"liqheat serve: http://{args.host}:{args.port}/ ({what}); API docs at /docs; Ctrl-C stops", flush=True)
     server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, log_level=args.log_level,
                                           access_log=False, lifespan="on"))
