@@ -175,9 +175,6 @@ def summed_oi_options(args: argparse.Namespace) -> tuple[list[str] | None, int]:
             raise ValueError("--oi-max-age-secs applies only with --oi-instrument-ids (ignored without it)")
         return None, 0
     validation.instrument_ids(ids, "--oi-instrument-ids")
-    twice = sorted({i for i in ids if ids.count(i) > 1})
-    if twice:
-        raise ValueError(f"--oi-instrument-ids lists {', '.join(twice)} more than once; list each instrument once")
     return [str(i) for i in ids], int(max_age or 0)
 
 

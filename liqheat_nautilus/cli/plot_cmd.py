@@ -175,9 +175,7 @@ def check_trade_ticks(path: Path, spec: "BacktestFile", config: "LiquidationMapA
     """
     Refuse a map actor with ``subscribe_trade_ticks`` whose run a chart cannot reproduce.
 
-    A backtest streams the subscribed trade ticks from the catalog only when its file sets ``[data] start`` (Nautilus
-    serves a run's subscriptions from ``DataCatalogConfig``, which the run has only then): without it the actor gets
-    no trade, and a chart with trades would not be its map. With trade ticks the actor applies each open-interest
+    With trade ticks the actor applies each open-interest
     reading as it arrives (it cannot hold it back behind the ticks), so a sum over ``oi_instrument_ids`` is fed
     reading by reading, partial sums included, which the chart's sum (one per time) does not reproduce.
 
@@ -193,15 +191,11 @@ def check_trade_ticks(path: Path, spec: "BacktestFile", config: "LiquidationMapA
     Raises
     ------
     ValueError
-        Naming the file and the fields (``subscribe_trade_ticks`` with no ``[data] start``, or with
-        ``oi_instrument_ids`` naming another instrument).
+        Naming the file and the fields (``subscribe_trade_ticks`` with ``oi_instrument_ids`` naming another
+        instrument).
     """
     if not config.subscribe_trade_ticks:
         return
-    if not spec.data.start:
-        raise ValueError(f"{path}: the map actor sets subscribe_trade_ticks but [data] start is not set: a run without "
-                         "a start is fed no trade tick (Nautilus streams subscribed ticks from the catalog only in a "
-                         "run with a start), so its map is not built from trades; set [data] start")
     others = {str(i) for i in config.oi_instrument_ids or []} - {spec.data.instrument_id}
     if others:
         raise ValueError(f"{path}: the map actor sets subscribe_trade_ticks with oi_instrument_ids "

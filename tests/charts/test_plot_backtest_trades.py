@@ -171,12 +171,26 @@ def test_plot_command_draws_a_trade_tick_actors_map(btc_catalog, tmp_path, capsy
     assert capsys.readouterr().out.strip().endswith("liquidation_heatmap_BTCUSD-PERP_BINANCE_20260508T0730.html")
 
 
-def test_runs_a_chart_cannot_reproduce_are_refused_by_field(btc_catalog, tmp_path, capsys):
-    # no [data] start: the run streams no trade tick to the actor
+def test_a_run_without_start_is_fed_the_trades_and_plotted(btc_catalog, tmp_path):
+    # no [data] start: the run config had no catalog then, Nautilus streamed no trade tick and a trades-mode map
+    # never opened anything (silently); now the run streams them and the chart replays the same map
     path = _file(tmp_path, btc_catalog, CASES["top_n"][0] + "\n", period=f'end = "{END}"\n')
-    assert main(["plot", "map", "--backtest-file", str(path), "--out", str(tmp_path)]) == 1
-    err = capsys.readouterr().err
-    assert f"{path}: the map actor sets subscribe_trade_ticks but [data] start is not set" in err
+    config = to_run_config(load_backtest_file(path))
+    assert config.engine.catalogs
+    node = BacktestNode(configs=[config])
+    node.run()
+    try:
+        actor = node.get_engine(config.id).trader.actors()[0].map.engine
+        assert actor.seeded and actor.active_usd() > 0.0
+        plotted = _plotted_engine(path).engine
+        assert plotted.ts_ns == actor.ts_ns
+        np.testing.assert_array_equal(plotted.long_usd(), actor.long_usd())
+        np.testing.assert_array_equal(plotted.short_usd(), actor.short_usd())
+    finally:
+        node.dispose()
+
+
+def test_runs_a_chart_cannot_reproduce_are_refused_by_field(btc_catalog, tmp_path, capsys):
     # open interest summed over another instrument: fed reading by reading with trade ticks
     path = _file(tmp_path, btc_catalog, f'oi_instrument_ids = ["{INSTRUMENT}", "BTCUSDT-PERP.BINANCE"]\n')
     assert main(["plot", "map", "--backtest-file", str(path), "--out", str(tmp_path)]) == 1
