@@ -9,11 +9,9 @@ then funding, long/short ratio, taker volume, open interest, and last an explici
 A series read with trade ticks (``MarketSeries.trade_ticks``: a map actor with ``subscribe_trade_ticks``) is
 replayed as a backtest feeds such an actor: each trade goes to the engine's per-trade path
 (``update_trade(price, ts_ns, quantity in base units, seller taker)``, as ``LiquidationMap.handle_trade_tick``);
-bars still feed the engine (a bar ends a ``top_n``/``portion`` trade batch); the actor applies open interest as it
-arrives instead of holding it back, so at equal times the order is the backtest's delivery order: the bar, open
-interest, funding, long/short ratio, taker volume (Nautilus' data stream, in the run's data-config order), then the
-trades (the subscription's stream, after the data stream at equal ``ts_init``), then a snapshot time. Snapshots are
-taken
+bars still feed the engine (a bar ends a ``top_n``/``portion`` trade batch); at equal times the trades come after
+open interest (a backtest delivers the subscription's ticks after the data stream's items of the same ``ts_init``,
+and the actor applies a held reading before a tick of its time), then a snapshot time. Snapshots are taken
 
 * at explicit ``snapshot_times`` (after every event at or before each time), or
 * as the actor publishes (``snapshot_interval_ns``): on the first bar at or after each interval and on the first
@@ -38,12 +36,7 @@ from liqheat_nautilus.persistence.reader import MarketSeries
 __all__ = ["MapReplay", "ReplayState", "SnapshotHook", "parse_time", "replay_engine"]
 
 _BAR, _FUNDING, _RATIO, _TAKER, _OI, _TRADE, _SNAPSHOT = range(7)
-_HELD_OI_RANK = np.array([0, 1, 2, 3, 4, 5, 6])
-"""Rank of each kind at equal times, the actor holding open interest back (no trade ticks): bar, funding, ratio,
-taker volume, open interest, (trades), snapshot."""
-_TRADE_TICKS_RANK = np.array([0, 2, 3, 4, 1, 5, 6])
-"""Rank of each kind at equal times for an actor with trade ticks (open interest applied as it arrives, in a
-backtest's delivery order): bar, open interest, funding, ratio, taker volume, trades, snapshot."""
+"""Event kinds, numbered in their feeding order at equal times (the actor's ``_FEED_ORDER``)."""
 SnapshotHook = Callable[["MapReplay", int, int], None]
 """``hook(replay, ts_ns, index)``: called at each snapshot with its time and, for explicit snapshot times, the
 index of the time (-1 for interval snapshots)."""
@@ -98,7 +91,6 @@ class MapReplay:
         self._cursor = 0
         self._next_ns = 0
         self._oi_pending = False
-        self._rank = _TRADE_TICKS_RANK if series.trade_ticks else _HELD_OI_RANK
         self._schedule(series, (0, 0, 0, 0, 0, 0), self.snapshot_times)
 
     @staticmethod
@@ -114,7 +106,7 @@ class MapReplay:
                               + [np.full(snapshots.size, _SNAPSHOT)])
         idx = np.concatenate([np.arange(s, c.size) for c, s in zip(cols, start, strict=True)]
                              + [np.arange(self.snapshot_times.size - snapshots.size, self.snapshot_times.size)])
-        order = np.lexsort((self._rank[kind], ts))  # stable: rows of one kind and time keep their order
+        order = np.lexsort((kind, ts))  # kinds in feeding order; stable: rows of one kind and time keep theirs
         self._ts = np.concatenate([self._ts[self._cursor:], ts[order]])
         self._kind = np.concatenate([self._kind[self._cursor:], kind[order]])
         self._idx = np.concatenate([self._idx[self._cursor:], idx[order]])
@@ -137,7 +129,7 @@ class MapReplay:
         Raises
         ------
         ValueError
-            If ``series.trade_ticks`` differs from the current series' (the order of equal times would change).
+            If ``series.trade_ticks`` differs from the current series' (one replay is of one actor's inputs).
         """
         if series.trade_ticks != self.series.trade_ticks:
             raise ValueError(f"extend: the series {'has' if series.trade_ticks else 'lacks'} trade ticks, the replayed "

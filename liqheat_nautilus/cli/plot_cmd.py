@@ -135,9 +135,9 @@ def map_source(args: argparse.Namespace) -> "LiquidationMapActorConfig | None":
         If the backtest file does not exist.
     ValueError
         If a map option is given with ``--backtest-file`` (:func:`check_map_options`); the file does not load
-        (naming it and the field), has no liquidation-map actor or several, reads an fsspec URL catalog, or its
-        actor's run cannot be reproduced (:func:`check_trade_ticks`). Open interest summed over
-        ``oi_instrument_ids`` is summed as the actor sums it; trade ticks are replayed as its run feeds them.
+        (naming it and the field), has no liquidation-map actor or several, or reads an fsspec URL catalog. Open
+        interest summed over ``oi_instrument_ids`` is summed as the actor sums it; trade ticks are replayed as its
+        run feeds them.
     """
     from liqheat_nautilus.backtest.config import is_url, load_backtest_file
 
@@ -162,46 +162,12 @@ def map_source(args: argparse.Namespace) -> "LiquidationMapActorConfig | None":
         config = spec.map_actor_config()
     except ValueError as exc:
         raise ValueError(f"{args.backtest_file}: {exc}") from None
-    check_trade_ticks(args.backtest_file, spec, config)
     args.catalog, args.instrument = spec.catalog_path(), spec.data.instrument_id
     args.bar_spec = args.bar_spec or spec.data.bar_spec
     if args.snapshot_minutes is None:
         args.snapshot_minutes = max(1, config.publish_interval_secs // 60)
     args.window = ReplayWindow.of_backtest(spec, config)
     return config
-
-
-def check_trade_ticks(path: Path, spec: "BacktestFile", config: "LiquidationMapActorConfig") -> None:
-    """
-    Refuse a map actor with ``subscribe_trade_ticks`` whose run a chart cannot reproduce.
-
-    With trade ticks the actor applies each open-interest
-    reading as it arrives (it cannot hold it back behind the ticks), so a sum over ``oi_instrument_ids`` is fed
-    reading by reading, partial sums included, which the chart's sum (one per time) does not reproduce.
-
-    Parameters
-    ----------
-    path : Path
-        The backtest file, for the errors.
-    spec : BacktestFile
-        The file.
-    config : LiquidationMapActorConfig
-        Its map actor's config.
-
-    Raises
-    ------
-    ValueError
-        Naming the file and the fields (``subscribe_trade_ticks`` with ``oi_instrument_ids`` naming another
-        instrument).
-    """
-    if not config.subscribe_trade_ticks:
-        return
-    others = {str(i) for i in config.oi_instrument_ids or []} - {spec.data.instrument_id}
-    if others:
-        raise ValueError(f"{path}: the map actor sets subscribe_trade_ticks with oi_instrument_ids "
-                         f"{sorted(str(i) for i in config.oi_instrument_ids or [])}: with trade ticks it applies each "
-                         "instrument's reading as it arrives (partial sums included), which a chart does not replay; "
-                         "drop oi_instrument_ids or subscribe_trade_ticks to chart it")
 
 
 @dataclass(frozen=True)

@@ -11,12 +11,14 @@ Funding rates, long/short ratios and taker volumes are SYNTHETIC too, made up, a
 actor with trade ticks applies a reading before them; the replay must too).
 """
 
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from nautilus_trader.backtest.node import BacktestNode
+from nautilus_trader.model.identifiers import InstrumentId
 
 from liqheat_nautilus.backtest.config import load_backtest_file, to_run_config
 from liqheat_nautilus.cli import build_parser, main
@@ -24,6 +26,7 @@ from liqheat_nautilus.cli.plot_cmd import check_options, map_source, replay_stat
 from tests.data_files import data_file
 
 INSTRUMENT = "BTCUSD-PERP.BINANCE"
+SECOND = "BTCUSDT-PERP.BINANCE"  # SYNTHETIC second venue of the summing test
 START, END = "2026-05-08T06:00", "2026-05-08T07:30"  # the day's trades run 00:00 -> 23:59:59
 
 
@@ -190,13 +193,40 @@ def test_a_run_without_start_is_fed_the_trades_and_plotted(btc_catalog, tmp_path
         node.dispose()
 
 
-def test_runs_a_chart_cannot_reproduce_are_refused_by_field(btc_catalog, tmp_path, capsys):
-    # open interest summed over another instrument: fed reading by reading with trade ticks
-    path = _file(tmp_path, btc_catalog, f'oi_instrument_ids = ["{INSTRUMENT}", "BTCUSDT-PERP.BINANCE"]\n')
-    assert main(["plot", "map", "--backtest-file", str(path), "--out", str(tmp_path)]) == 1
-    err = capsys.readouterr().err
-    assert f"{path}: the map actor sets subscribe_trade_ticks with oi_instrument_ids" in err
-    assert "Traceback" not in err
+def test_open_interest_summed_with_trade_ticks_is_summed_once_per_time(btc_catalog, tmp_path):
+    # a SYNTHETIC second venue reporting at the same times: the actor fed each venue's reading as it arrived (with
+    # trade ticks it held none back), so the map saw a partial sum first; a chart was refused. Now readings of one
+    # time are summed once and the chart replays the same map
+    from nautilus_trader.persistence.catalog import ParquetDataCatalog
+
+    from liqheat_nautilus.data import OpenInterest
+    from liqheat_nautilus.persistence.reader import read_market_series
+
+    catalog = tmp_path / "two_venues"
+    shutil.copytree(btc_catalog, catalog)
+    cat = ParquetDataCatalog(str(catalog))
+    own = [o for o in (getattr(d, "data", d) for d in cat.query(OpenInterest)) if str(o.instrument_id) == INSTRUMENT]
+    cat.write_data([OpenInterest(instrument_id=InstrumentId.from_str(SECOND), venue="BINANCE",
+                                 open_interest_usd=o.open_interest_usd / 2.0, open_interest_base=np.nan,
+                                 ts_event=o.ts_event, ts_init=o.ts_init) for o in own])
+    path = _file(tmp_path, catalog, CASES["top_n"][0] + f'\noi_instrument_ids = ["{INSTRUMENT}", "{SECOND}"]\n')
+    config = to_run_config(load_backtest_file(path))
+    node = BacktestNode(configs=[config])
+    node.run()
+    try:
+        actor = node.get_engine(config.id).trader.actors()[0].map.engine
+        start, end = pd.Timestamp(START, tz="UTC").value, pd.Timestamp(END, tz="UTC").value
+        summed = read_market_series(catalog, INSTRUMENT, "1-MINUTE-LAST", start, end,
+                                    oi_instrument_ids=[INSTRUMENT, SECOND])
+        assert actor.open_interest_usd == pytest.approx(summed.oi_usd[-1], rel=1e-12)
+        last = next(o for o in own if o.ts_event == summed.oi_ts_ns[-1])
+        assert summed.oi_usd[-1] == pytest.approx(1.5 * last.open_interest_usd, rel=1e-12)
+        plotted = _plotted_engine(path).engine
+        assert plotted.ts_ns == actor.ts_ns and plotted.open_interest_usd == actor.open_interest_usd
+        np.testing.assert_array_equal(plotted.long_usd(), actor.long_usd())
+        np.testing.assert_array_equal(plotted.short_usd(), actor.short_usd())
+    finally:
+        node.dispose()
 
 
 def test_plotted_map_at_a_time_is_the_map_of_a_run_ending_then(btc_catalog, tmp_path):
