@@ -4,7 +4,16 @@ Every replay of the project goes through :class:`MapReplay` — ``liqheat evalua
 ends of the liquidation windows), ``liqheat plot`` and the backtest report chart (snapshots as the actor
 publishes them), ``liqheat serve`` (resumable replays extended as requests and catalogs grow). It follows
 :class:`~liqheat_nautilus.actor.LiquidationMapActor`: events are fed in time order; at equal times a bar comes first,
-then funding, long/short ratio, taker volume, open interest, and last an explicit snapshot time. Snapshots are taken
+then funding, long/short ratio, taker volume, open interest, and last an explicit snapshot time.
+
+A series read with trade ticks (``MarketSeries.trade_ticks``: a map actor with ``subscribe_trade_ticks``) is
+replayed as a backtest feeds such an actor: each trade goes to the engine's per-trade path
+(``update_trade(price, ts_ns, quantity in base units, seller taker)``, as ``LiquidationMap.handle_trade_tick``);
+bars still feed the engine (a bar ends a ``top_n``/``portion`` trade batch); the actor applies open interest as it
+arrives instead of holding it back, so at equal times the order is the backtest's delivery order: the bar, open
+interest, funding, long/short ratio, taker volume (Nautilus' data stream, in the run's data-config order), then the
+trades (the subscription's stream, after the data stream at equal ``ts_init``), then a snapshot time. Snapshots are
+taken
 
 * at explicit ``snapshot_times`` (after every event at or before each time), or
 * as the actor publishes (``snapshot_interval_ns``): on the first bar at or after each interval and on the first
@@ -28,7 +37,13 @@ from liqheat_nautilus.persistence.reader import MarketSeries
 
 __all__ = ["MapReplay", "ReplayState", "SnapshotHook", "parse_time", "replay_engine"]
 
-_BAR, _FUNDING, _RATIO, _TAKER, _OI, _SNAPSHOT = range(6)
+_BAR, _FUNDING, _RATIO, _TAKER, _OI, _TRADE, _SNAPSHOT = range(7)
+_HELD_OI_RANK = np.array([0, 1, 2, 3, 4, 5, 6])
+"""Rank of each kind at equal times, the actor holding open interest back (no trade ticks): bar, funding, ratio,
+taker volume, open interest, (trades), snapshot."""
+_TRADE_TICKS_RANK = np.array([0, 2, 3, 4, 1, 5, 6])
+"""Rank of each kind at equal times for an actor with trade ticks (open interest applied as it arrives, in a
+backtest's delivery order): bar, open interest, funding, ratio, taker volume, trades, snapshot."""
 SnapshotHook = Callable[["MapReplay", int, int], None]
 """``hook(replay, ts_ns, index)``: called at each snapshot with its time and, for explicit snapshot times, the
 index of the time (-1 for interval snapshots)."""
@@ -41,7 +56,8 @@ class MapReplay:
     Parameters
     ----------
     series : MarketSeries
-        The inputs (longer ones can be given later with :meth:`extend`).
+        The inputs (longer ones can be given later with :meth:`extend`); with ``series.trade_ticks`` its trades are
+        fed too, in the order of an actor subscribed to trade ticks (see the module).
     params : MapParams
         Engine parameters.
     on_snapshot : SnapshotHook, optional
@@ -82,11 +98,13 @@ class MapReplay:
         self._cursor = 0
         self._next_ns = 0
         self._oi_pending = False
-        self._schedule(series, (0, 0, 0, 0, 0), self.snapshot_times)
+        self._rank = _TRADE_TICKS_RANK if series.trade_ticks else _HELD_OI_RANK
+        self._schedule(series, (0, 0, 0, 0, 0, 0), self.snapshot_times)
 
     @staticmethod
     def _columns(series: MarketSeries) -> tuple[np.ndarray, ...]:
-        return (series.bar_ts_ns, series.funding_ts_ns, series.ratio_ts_ns, series.taker_ts_ns, series.oi_ts_ns)
+        return (series.bar_ts_ns, series.funding_ts_ns, series.ratio_ts_ns, series.taker_ts_ns, series.oi_ts_ns,
+                series.trade_ts_ns)
 
     def _schedule(self, series: MarketSeries, start: tuple[int, ...], snapshots: np.ndarray) -> None:
         """Append the events of ``series`` from the per-kind indices ``start`` on (and snapshot times), in order."""
@@ -96,7 +114,7 @@ class MapReplay:
                               + [np.full(snapshots.size, _SNAPSHOT)])
         idx = np.concatenate([np.arange(s, c.size) for c, s in zip(cols, start, strict=True)]
                              + [np.arange(self.snapshot_times.size - snapshots.size, self.snapshot_times.size)])
-        order = np.lexsort((kind, ts))
+        order = np.lexsort((self._rank[kind], ts))  # stable: rows of one kind and time keep their order
         self._ts = np.concatenate([self._ts[self._cursor:], ts[order]])
         self._kind = np.concatenate([self._kind[self._cursor:], kind[order]])
         self._idx = np.concatenate([self._idx[self._cursor:], idx[order]])
@@ -114,8 +132,16 @@ class MapReplay:
         Parameters
         ----------
         series : MarketSeries
-            Starts with the current series (same rows, in the same order).
+            Starts with the current series (same rows, in the same order), with or without trade ticks as it.
+
+        Raises
+        ------
+        ValueError
+            If ``series.trade_ticks`` differs from the current series' (the order of equal times would change).
         """
+        if series.trade_ticks != self.series.trade_ticks:
+            raise ValueError(f"extend: the series {'has' if series.trade_ticks else 'lacks'} trade ticks, the replayed "
+                             f"one {'has' if self.series.trade_ticks else 'lacks'} them")
         start = tuple(c.size for c in self._columns(self.series))
         self.series = series
         self._schedule(series, start, np.zeros(0, dtype=np.int64))
@@ -136,7 +162,10 @@ class MapReplay:
         high, low, close, volume = s.high, s.low, s.close, s.volume
         hook, interval = self.on_snapshot, self.interval_ns
         for t, k, i in zip(ts, kind, idx, strict=True):
-            if k == _BAR:
+            if k == _TRADE:  # the most frequent kind first
+                engine.update_trade(float(s.trade_price[i]), t, float(s.trade_quantity[i]),
+                                    bool(s.trade_seller_taker[i]))
+            elif k == _BAR:
                 engine.update_bar(float(high[i]), float(low[i]), float(close[i]), float(volume[i]), t)
                 if interval and (self._oi_pending or t >= self._next_ns):
                     self._oi_pending = False
