@@ -427,6 +427,10 @@ def run(args: argparse.Namespace) -> int:
         dataset_of(args)
         if args.bootstrap < 0:  # named as the option (check_settings names the setting, n_boot)
             raise ValueError(f"--bootstrap must be >= 0, was {args.bootstrap}")
+        grid_only = [f"--{name}" for name in ("models", "profiles") if getattr(args, name)]
+        if args.no_grid and grid_only:  # they choose the grid's runs: ignored without a grid
+            raise ValueError(f"{' and '.join(grid_only)} {'choose' if len(grid_only) > 1 else 'chooses'} the grid's runs; "
+                             "--no-grid skips the grid (drop one)")
         check_settings(settings_from_args(args))
     except ValueError as exc:
         print(f"evaluate failed: {exc}", file=sys.stderr)

@@ -238,6 +238,9 @@ def test_a_later_coinglass_folder_gets_no_repeated_holdout(tmp_path):
     (["--bootstrap", "-1"], "--bootstrap must be >= 0, was -1"),  # named the setting n_boot
     (["--holdout-start", "notadate"], "holdout_start must be a UTC date or time"),
     (["--param", "leverage_mean=abc"], "leverage_mean='abc' (expected a number)"),
+    # the grid's selections beside --no-grid were silently ignored (exit 0, no isolated_mmr run in the report)
+    (["--models", "isolated_mmr", "--profiles", "neutral"],
+     "--models and --profiles choose the grid's runs; --no-grid skips the grid"),
 ])
 def test_bad_settings_stop_before_any_replay_with_a_named_message(argv, message, capsys):
     # each used to run (rc 0: --windows 0 judged everything, --touch-hours 0 printed a traceback per configuration)
