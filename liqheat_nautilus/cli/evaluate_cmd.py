@@ -429,8 +429,8 @@ def run(args: argparse.Namespace) -> int:
             raise ValueError(f"--bootstrap must be >= 0, was {args.bootstrap}")
         grid_only = [f"--{name}" for name in ("models", "profiles") if getattr(args, name)]
         if args.no_grid and grid_only:  # they choose the grid's runs: ignored without a grid
-            raise ValueError(f"{' and '.join(grid_only)} {'choose' if len(grid_only) > 1 else 'chooses'} the grid's runs; "
-                             "--no-grid skips the grid (drop one)")
+            verb = "choose" if len(grid_only) > 1 else "chooses"
+            raise ValueError(f"{' and '.join(grid_only)} {verb} the grid's runs; --no-grid skips the grid (drop one)")
         check_settings(settings_from_args(args))
     except ValueError as exc:
         print(f"evaluate failed: {exc}", file=sys.stderr)
