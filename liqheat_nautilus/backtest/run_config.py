@@ -38,6 +38,25 @@ CUSTOM_DATA_CLASSES = (
 )
 
 
+class BarTypeDataConfig(BacktestDataConfig, frozen=True):
+    """
+    A ``BacktestDataConfig`` of bars that loads the one bar type ``{instrument_id}-{bar_spec}-EXTERNAL``.
+
+    Nautilus 1.221 selects bar files by instrument (every bar type of it in the catalog) and its row filter on
+    ``bar_type`` does not apply to bar files, so a catalog holding, say, 1-minute and 5-minute bars of the instrument
+    fed both through the run (twice the data to load and dispatch; the strategy and the actor subscribe to one, and in
+    a test on the OKX sample the fills were unchanged). Naming the bar type's folder as the query's identifier
+    selects exactly that one (the catalog's exact-match rule).
+    """
+
+    @property
+    def query(self) -> dict:
+        """Return Nautilus' catalog query with the bar type as its identifier (see the class docstring)."""
+        query = super().query
+        query["identifiers"] = [f"{self.instrument_id}-{self.bar_spec}-EXTERNAL"]
+        return query
+
+
 def _actor_config(actor: ComponentSection, spec: "BacktestFile") -> dict:
     """Return the actor's config for the run: its warm-up (:func:`with_warmup`), and its bins when recorded."""
     config = with_warmup(actor, spec)
@@ -74,7 +93,8 @@ def with_warmup(actor: ComponentSection, spec: "BacktestFile") -> dict:
 def _data_config(spec: "BacktestFile", catalog: dict[str, str], data_cls: type | str, *, bar_spec: str | None = None,
                  client_id: str | None = None, metadata: dict | None = None) -> BacktestDataConfig:
     """Return the ``BacktestDataConfig`` of one data class of the file's instrument and time range."""
-    return BacktestDataConfig(
+    config_cls = BarTypeDataConfig if data_cls is Bar else BacktestDataConfig
+    return config_cls(
         catalog_path=catalog["catalog_path"], catalog_fs_protocol=catalog.get("catalog_fs_protocol"),
         # Nautilus 1.221 annotates data_cls as str, yet BacktestDataConfig.data_type also takes a class as it is
         data_cls=data_cls,  # type: ignore[arg-type]  # Nautilus' annotation is narrower than what it accepts

@@ -264,8 +264,7 @@ def backtest_span(spec: "BacktestFile") -> tuple[int, int] | None:
     The run config gives Nautilus no start or end, so ``BacktestEngine.run`` starts its clock at the first item of
     the data its ``BacktestDataConfig`` entries load and stops after the last; subscribed trade ticks are streamed
     from the catalog over exactly that span (from the clock at subscription, the run's start, to the run's end).
-    The data are loaded as ``BacktestNode`` loads them (``load_data_config``), which for bars takes every bar type
-    of the instrument in the catalog, not only ``bar_spec``'s.
+    The data are loaded as ``BacktestNode`` loads them (``load_data_config``).
 
     Parameters
     ----------
