@@ -107,10 +107,8 @@ class LiquidationMapActor(MapFeedMixin, MapPublishingMixin):
             raise ValueError(f"{type(self).__name__}: instrument_id {self.config.instrument_id} is not in the cache "
                              f"(instruments: {', '.join(held)}); add the instrument to the engine or node, or fix "
                              "LiquidationMapActorConfig.instrument_id")
-        inverse = bool(instrument.is_inverse)
-        multiplier = float(instrument.multiplier)
-        self.map = LiquidationMap(self.config.map_params(inverse=inverse), contract_multiplier=multiplier,
-                                  instrument_id=self.config.instrument_id)
+        params = self.config.map_params(inverse=bool(instrument.is_inverse))
+        self.map = LiquidationMap.for_instrument(instrument, params)
         warm_up()  # compile/load the engine's kernels now rather than on the first open-interest update
         self._update_bar = self.map.engine.update_bar
         # fed from on_bar / on_historical_data rather than registered: one dispatch per bar instead of two

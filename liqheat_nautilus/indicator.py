@@ -5,12 +5,15 @@ and call numeric ``update_*_raw`` methods; the mathematics is the numpy (+ numba
 :class:`~liqheat_nautilus.core.engine.LiquidationMapEngine`.
 """
 
+import dataclasses
+
 import numpy as np
 from nautilus_trader.core.correctness import PyCondition
 from nautilus_trader.indicators import Indicator
 from nautilus_trader.model.data import Bar, TradeTick
 from nautilus_trader.model.enums import AggressorSide
 from nautilus_trader.model.identifiers import InstrumentId
+from nautilus_trader.model.instruments import Instrument
 
 from liqheat_nautilus.core.clusters import ClusterInfo
 from liqheat_nautilus.core.engine import LiquidationMapEngine
@@ -86,6 +89,12 @@ class LiquidationMap(Indicator):
     --------
     >>> from liqheat_nautilus import LiquidationMap, MapParams
     >>> liq_map = LiquidationMap(MapParams(model="isolated_mmr", leverage_profile="neutral"))
+
+    Of an instrument (an inverse one gets the inverse formulas and its USD contract size):
+
+    >>> from nautilus_trader.test_kit.providers import TestInstrumentProvider
+    >>> LiquidationMap.for_instrument(TestInstrumentProvider.xbtusd_bitmex()).engine.params.inverse
+    True
     """
 
     def __init__(self, params: MapParams | None = None, contract_multiplier: float = 1.0,
@@ -100,6 +109,40 @@ class LiquidationMap(Indicator):
         super().__init__(params=[params.model, params.leverage_profile, params.bin_bps or params.bin_size])
         self.engine = LiquidationMapEngine(params)
         self.clusters: list[ClusterInfo] = []
+
+    @classmethod
+    def for_instrument(cls, instrument: Instrument, params: MapParams | None = None) -> "LiquidationMap":
+        """
+        Return the map of a Nautilus instrument: its id, its multiplier and whether it is inverse.
+
+        What :class:`~liqheat_nautilus.actor.LiquidationMapActor` builds from the instrument in its cache, so a
+        strategy using the indicator directly cannot get an inverse (coin-margined) contract's formulas or its
+        trade sizes wrong.
+
+        Parameters
+        ----------
+        instrument : Instrument
+            The perpetual (e.g. ``CryptoPerpetual``); ``instrument.is_inverse`` sets ``params.inverse`` and
+            ``instrument.multiplier`` the ``contract_multiplier`` (base units per contract for linear contracts, USD
+            per contract for inverse ones).
+        params : MapParams, optional
+            Engine parameters (defaults: :class:`~liqheat_nautilus.core.params.MapParams`); their ``inverse`` is
+            replaced by the instrument's.
+
+        Returns
+        -------
+        LiquidationMap
+
+        Raises
+        ------
+        ValueError
+            If the parameters are invalid or the multiplier is not positive.
+        TypeError
+            If ``instrument`` is not a Nautilus ``Instrument``.
+        """
+        PyCondition.type(instrument, Instrument, "instrument")
+        params = dataclasses.replace(params or MapParams(), inverse=bool(instrument.is_inverse))
+        return cls(params, contract_multiplier=float(instrument.multiplier), instrument_id=instrument.id)
 
     # -- Nautilus handlers (unpack only) -----------------------------------------------------------------
 

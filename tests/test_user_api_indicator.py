@@ -53,3 +53,30 @@ def test_an_adopted_instrument_is_forgotten_on_reset():
     assert liq.instrument_id == BTC
     with pytest.raises(TypeError, match="instrument_id"):
         LiquidationMap(instrument_id="SOL-USDT-SWAP.OKX")
+
+
+def test_for_instrument_takes_the_contract_from_the_instrument():
+    # the standalone indicator could not tell an inverse contract by itself: MapParams(inverse=True) and the
+    # multiplier had to be passed by hand (forgetting them gave linear formulas and sizes in contracts)
+    from nautilus_trader.model.data import TradeTick
+    from nautilus_trader.model.enums import AggressorSide
+    from nautilus_trader.model.identifiers import TradeId
+    from nautilus_trader.test_kit.providers import TestInstrumentProvider
+
+    inverse = TestInstrumentProvider.xbtusd_bitmex()  # 1 USD per contract
+    linear = TestInstrumentProvider.ethusdt_perp_binance()
+    assert inverse.is_inverse and not linear.is_inverse
+    liq_map = LiquidationMap.for_instrument(inverse, MapParams(model="isolated_mmr", bin_bps=10.0))
+    assert liq_map.engine.params.inverse and liq_map.instrument_id == inverse.id
+    assert liq_map.contract_multiplier == float(inverse.multiplier)
+    assert liq_map.engine.params.model == "isolated_mmr"  # the other parameters are kept
+    seen = []
+    liq_map.update_trade_raw = lambda price, ts, quantity, maker: seen.append(quantity)
+    liq_map.handle_trade_tick(TradeTick(inverse.id, Price.from_str("50000.0"), Quantity.from_int(20_000),
+                                        AggressorSide.BUYER, TradeId("1"), 1, 1))
+    assert seen == [pytest.approx(20_000 * 1.0 / 50_000.0)]  # contracts × 1 USD ÷ price = 0.4 BTC
+    # params saying inverse for a linear instrument: the instrument decides
+    linear_map = LiquidationMap.for_instrument(linear, MapParams(inverse=True))
+    assert not linear_map.engine.params.inverse and linear_map.instrument_id == linear.id
+    with pytest.raises(TypeError):
+        LiquidationMap.for_instrument("ETHUSDT-PERP.BINANCE")
