@@ -143,3 +143,15 @@ def test_csv_option_given_a_folder_says_so(capsys, tmp_path):
     files = {**_coinglass_csvs(tmp_path), "--bars": tmp_path}
     proc = call_liqheat(capsys, *_csv_argv(files))
     assert_clean_failure(proc, f"{tmp_path}: is a folder, not a CSV file")
+
+
+def test_backtest_file_with_a_default_stop_beyond_the_largest_is_refused(capsys, tmp_path):
+    # used to run (rc 0) with every default stop silently cut to max_stop_pct
+    text = (ROOT / "config" / "liquidation_hunt.toml").read_text()
+    assert "default_stop_pct = 1.0" in text and "max_stop_pct = 3.0" in text
+    path = tmp_path / "stops.toml"
+    path.write_text(text.replace("default_stop_pct = 1.0", "default_stop_pct = 5.0"))
+    proc = call_liqheat(capsys, "backtest", "--config", str(path), "--no-reports")
+    assert_clean_failure(proc, f"backtest failed: {path}: strategies[0].config: LiquidationHuntConfig.default_stop_pct "
+                               "(5.0) must be at most max_stop_pct (3.0)")
+    assert proc.returncode == 1 and not proc.stdout
