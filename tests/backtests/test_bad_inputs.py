@@ -75,6 +75,11 @@ FILE_CASES = {
     # the valid values were not listed
     "actor_model": (_variant('model = "isolated_mmr"', 'model = "isolated"'),
                     ["actors[0].config", "model='isolated' (one of simple, isolated_mmr, binance_standard,"]),
+    # TOML's nan / inf were reported as "Expected `float`, got `null`" (they reach Nautilus as JSON)
+    "strategy_config_nan": (_variant("risk_per_trade = 0.005", "risk_per_trade = nan"),
+                            ["strategies[0].config.risk_per_trade: nan is not a finite number"]),
+    "actor_config_inf": (_variant("bin_bps = 10.0", "bin_bps = inf"),
+                         ["actors[0].config.bin_bps: inf is not a finite number"]),
     "actor_option_wrong_type": (_variant("publish_interval_secs = 3600", 'publish_interval_secs = "hourly"'),
                                 ["actors[0].config", "Expected `int`, got `str`", "publish_interval_secs"]),
 }
