@@ -416,3 +416,27 @@ def test_backtest_names_an_unreadable_catalog_file(catalog):
     path = _corrupt_bar_file(catalog)
     proc = run_liqheat("backtest", "--catalog", catalog, "--no-reports", "--no-progress")
     assert_clean_failure(proc, f"backtest failed: {path}: not a readable Parquet file")
+
+
+# Python run before the CLI: Ctrl-C in the middle of the replay (at the 3,000th bar the map actor sees)
+CTRL_C_MID_RUN = """import os, signal
+from liqheat_nautilus.actor import LiquidationMapActor as _Actor
+_on_bar, _seen = _Actor.on_bar, []
+def _interrupting(self, bar):
+    _seen.append(1)
+    if len(_seen) == 3000:
+        os.kill(os.getpid(), signal.SIGINT)
+    _on_bar(self, bar)
+_Actor.on_bar = _interrupting
+"""
+
+
+def test_backtest_interrupted_mid_run_leaves_no_recording_and_no_results(catalog, tmp_path):
+    # used to leave <catalog>/backtest/<run id>/ holding the first part of the run, listed and served as a run
+    before = tree(catalog)
+    proc = run_liqheat("backtest", "--catalog", catalog, "--results-dir", tmp_path / "results", "--no-progress",
+                       prelude=CTRL_C_MID_RUN)
+    assert proc.returncode == 130, proc.stderr[-2000:]
+    assert "interrupted" in proc.stderr and "Traceback" not in proc.stderr
+    assert tree(catalog) == before
+    assert not (tmp_path / "results").exists() or not any((tmp_path / "results").iterdir())
