@@ -191,6 +191,11 @@ BINANCE_FILE_CASES = {  # builder(tmp_path) -> file; expected texts
     "klines_ms_then_seconds": (  # SYNTHETIC rows
         lambda d: write_text(d / "BTCUSDT-1m-2024-04-10.csv", [KLINE_HEADER, kline(T_S), kline(T_S + 60, 1)]),
         ["BTCUSDT-1m-2024-04-10.csv: line 3: field 'open_time'", "(ms, from its first row)", "1970-01-20"]),
+    # used to be stored as 5-minute bars one minute apart (a renamed 1m file)
+    "klines_of_another_interval": (
+        lambda d: write_text(d / "BTCUSDT-5m-2024-04-10.csv", [KLINE_HEADER, kline(T_S), kline(T_S + 60)]),
+        ["BTCUSDT-5m-2024-04-10.csv: line 3: field 'open_time'",
+         "a kline opening at 2024-04-10T00:01:00Z is not on a 5m boundary (UTC)"]),
     "klines_before_2009": (
         lambda d: write_text(d / "BTCUSDT-1m-2024-04-10.csv", [KLINE_HEADER, kline(1_199_145_600)]),
         ["line 2: field 'open_time'", "is no time in 2009-01-01"]),
