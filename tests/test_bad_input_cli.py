@@ -155,3 +155,20 @@ def test_backtest_file_with_a_default_stop_beyond_the_largest_is_refused(capsys,
     assert_clean_failure(proc, f"backtest failed: {path}: strategies[0].config: LiquidationHuntConfig.default_stop_pct "
                                "(5.0) must be at most max_stop_pct (3.0)")
     assert proc.returncode == 1 and not proc.stdout
+
+
+@pytest.mark.parametrize(("argv", "expected"), [
+    # the defaults were not stated ("instrument id", "default: catalog/build/...") or the unit was missing
+    (["catalog", "ingest", "okx"], ["instrument id (default SOL-USDT-SWAP.OKX)", "catalog/build/okx_sol_usdt_swap)"]),
+    (["catalog", "ingest", "coinglass"], ["instrument id (default BTCUSDT-PERP.BINANCE)"]),
+    (["catalog", "ingest", "binance"], ["archive (default: from the file name)", "(default 500000)"]),
+    (["catalog", "validate"], ["an outlier, in percent (default 10)", "catalog/build/okx_sol_usdt_swap)"]),
+    (["catalog", "info"], ["catalog/build/okx_sol_usdt_swap)"]),
+])
+def test_catalog_help_states_defaults_and_units(argv, expected, capsys):
+    with pytest.raises(SystemExit) as exc:
+        call_liqheat(capsys, *argv, "--help")
+    assert exc.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())  # argparse wraps the lines
+    for part in expected:
+        assert part in text, (part, text)

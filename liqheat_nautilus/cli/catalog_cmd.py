@@ -14,10 +14,10 @@ from pathlib import Path
 from liqheat_nautilus.adapters.binance.loaders import KINDS, KLINE_INTERVALS
 from liqheat_nautilus.adapters.okx.loaders import ingest_okx_sample
 from liqheat_nautilus.cli import EXIT_INTERRUPTED
-from liqheat_nautilus.paths import default_catalog_dir, sample_dir
+from liqheat_nautilus.paths import OKX_CATALOG_NAME, default_catalog_dir, sample_dir
 from liqheat_nautilus.persistence.errors import IngestError
 from liqheat_nautilus.persistence.transaction import COMMITTED_FLAG, CommitIncompleteError
-from liqheat_nautilus.persistence.writer import IngestSummary
+from liqheat_nautilus.persistence.writer import DEFAULT_CHUNK_ROWS, IngestSummary
 
 
 def register(subparsers) -> None:
@@ -27,13 +27,16 @@ def register(subparsers) -> None:
     _register_ingest(sub)
     _register_fetch(sub)
     validate = sub.add_parser("validate", help="check a catalog: duplicates, gaps, order, bad values, outliers")
-    validate.add_argument("--catalog", type=Path, default=None, help="catalog folder (default: the embedded one)")
-    validate.add_argument("--max-jump-pct", default="10",
-                          help="price move between consecutive bars/trades reported as an outlier (default 10)")
+    validate.add_argument("--catalog", type=Path, default=None,
+                          help=f"catalog folder (default: the embedded one, catalog/build/{OKX_CATALOG_NAME})")
+    validate.add_argument("--max-jump-pct", default="10", metavar="PERCENT",
+                          help="price move between consecutive bars/trades reported as an outlier, in percent "
+                               "(default 10)")
     validate.add_argument("--strict", action="store_true", help="exit non-zero on warnings too")
     validate.set_defaults(func=_validate)
     info = sub.add_parser("info", help="instruments, data types, row counts and time ranges of a catalog")
-    info.add_argument("--catalog", type=Path, default=None, help="catalog folder (default: the embedded one)")
+    info.add_argument("--catalog", type=Path, default=None,
+                      help=f"catalog folder (default: the embedded one, catalog/build/{OKX_CATALOG_NAME})")
     info.set_defaults(func=_info)
     catalog.set_defaults(func=lambda _args: catalog.print_help() or 2)
 
@@ -51,8 +54,9 @@ def _register_ingest(sub) -> None:
     okx.add_argument("--source", type=Path, default=None, help="folder with ohlcv_1m.csv, open_interest.csv, "
                      "funding_rate.csv (default: the embedded real SOL-USDT-SWAP sample)")
     okx.add_argument("--catalog", type=Path, default=None,
-                     help="catalog folder to create or add to: new, empty, or a catalog (default: catalog/build/...)")
-    okx.add_argument("--instrument", default="SOL-USDT-SWAP.OKX", help="instrument id")
+                     help="catalog folder to create or add to: new, empty, or a catalog (default: "
+                          f"catalog/build/{OKX_CATALOG_NAME})")
+    okx.add_argument("--instrument", default="SOL-USDT-SWAP.OKX", help="instrument id (default %(default)s)")
     _add_instrument_sources(okx, exchange_info=False)
     _add_lock_timeout(okx)
     okx.set_defaults(func=_ingest_okx)
@@ -67,10 +71,12 @@ def _register_ingest(sub) -> None:
                          help="instrument id, e.g. BTCUSDT-PERP.BINANCE (default: NautilusTrader's id of the file "
                               "name's symbol: BTCUSDT -> BTCUSDT-PERP.BINANCE, BTCUSD_PERP -> BTCUSD-PERP.BINANCE)")
     binance.add_argument("--kind", default=None, choices=KINDS,
-                         help="file kind, for files not named like the archive")
+                         help="file kind, for files not named like the archive (default: from the file name)")
     binance.add_argument("--interval", default=None,
-                         help=f"kline interval for renamed kline files: {', '.join(KLINE_INTERVALS)}")
-    binance.add_argument("--chunk-rows", default=None, help="rows per Parquet file (default 500000)")
+                         help=f"kline interval for renamed kline files: {', '.join(KLINE_INTERVALS)} (default: from "
+                              "the file name)")
+    binance.add_argument("--chunk-rows", default=None, metavar="ROWS",
+                         help=f"rows per Parquet file (default {DEFAULT_CHUNK_ROWS})")
     binance.add_argument("--no-verify", action="store_true", help="skip .CHECKSUM verification")
     _add_instrument_sources(binance, exchange_info=True)
     _add_lock_timeout(binance)
@@ -83,7 +89,7 @@ def _register_ingest(sub) -> None:
     coinglass.add_argument("--catalog", type=Path, default=None,
                            help="catalog folder to create or add to: new, empty, or a catalog (default: "
                                 "catalog/build/coinglass_btc_4h)")
-    coinglass.add_argument("--instrument", default="BTCUSDT-PERP.BINANCE", help="instrument id")
+    coinglass.add_argument("--instrument", default="BTCUSDT-PERP.BINANCE", help="instrument id (default %(default)s)")
     _add_instrument_sources(coinglass, exchange_info=True)
     _add_lock_timeout(coinglass)
     coinglass.set_defaults(func=_ingest_coinglass)
@@ -129,7 +135,8 @@ def _register_fetch(sub) -> None:
     fetch.add_argument("--oi-period", default="5m", help="open-interest history period (default 5m)")
     fetch.add_argument("--no-resume", action="store_true",
                        help="refetch the whole range (replacing it) instead of continuing after stored data")
-    fetch.add_argument("--retries", default="5", help="retries per request on 429/5xx/network errors (default 5)")
+    fetch.add_argument("--retries", default="5", metavar="N",
+                       help="retries per request on 429/5xx/network errors (default 5)")
     fetch.add_argument("--api-base", default=None, help=argparse.SUPPRESS)  # proxy / local recorded server
     fetch.add_argument("--no-progress", action="store_true", help="no progress bar")
     _add_lock_timeout(fetch)
@@ -223,7 +230,6 @@ def _ingest_okx(args: argparse.Namespace) -> int:
 def _ingest_binance(args: argparse.Namespace) -> int:
     from liqheat_nautilus import validation
     from liqheat_nautilus.adapters.binance.loaders import ingest_binance_files
-    from liqheat_nautilus.persistence.writer import DEFAULT_CHUNK_ROWS
 
     try:
         chunk_rows = DEFAULT_CHUNK_ROWS if args.chunk_rows is None else \
