@@ -138,6 +138,9 @@ def check_live_file(live: LiveFile) -> None:
         rate = getattr(risk, name)
         if not re.fullmatch(r"[1-9][0-9]*/[0-9]+:[0-5][0-9]:[0-5][0-9]", rate):
             raise ValueError(f"[risk] {name} must be '<count>/HH:MM:SS', e.g. '5/00:00:01'; got {rate!r}")
+        if not any(int(part) for part in rate.split("/")[1].split(":")):  # Nautilus refused it only at build
+            raise ValueError(f"[risk] {name}: the interval must be longer than 00:00:00, e.g. '5/00:00:01'; "
+                             f"got {rate!r}")
     for name in ("max_notional_per_order", "max_position_notional"):
         for iid, limit in getattr(risk, name).items():
             validation.instrument_id(iid, f"[risk] {name} key")

@@ -192,6 +192,9 @@ def test_without_a_poller_section_no_poller_runs(tmp_path):
      r"\[binance\] account_type must be one of USDT_FUTURES; got 'COIN_FUTURES': Nautilus 1.221 loads COIN-M"),
     ('starting_balances = ["10000 USDT"]', 'starting_balances = ["lots"]', r"\[sandbox\] starting_balances\[0\]"),
     ('max_order_submit_rate = "5/00:00:01"', 'max_order_submit_rate = "fast"', r"\[risk\] max_order_submit_rate"),
+    # --check said ok; Nautilus' throttler refused the zero interval while the node was built, naming no field
+    ('max_order_modify_rate = "5/00:00:01"', 'max_order_modify_rate = "5/00:00:00"',
+     r"\[risk\] max_order_modify_rate: the interval must be longer than 00:00:00"),
     ('max_notional_per_order = { "BTCUSDT-PERP.BINANCE" = 2000 }', 'max_notional_per_order = { "BTCUSDT" = 2000 }',
      r"\[risk\] max_notional_per_order key 'BTCUSDT'"),
     ('max_notional_per_order = { "BTCUSDT-PERP.BINANCE" = 2000 }',
