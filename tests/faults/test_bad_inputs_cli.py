@@ -445,3 +445,18 @@ def test_backtest_interrupted_mid_run_leaves_no_recording_and_no_results(catalog
     assert "interrupted" in proc.stderr and "Traceback" not in proc.stderr
     assert tree(catalog) == before
     assert not (tmp_path / "results").exists() or not any((tmp_path / "results").iterdir())
+
+
+def test_a_new_tick_size_over_part_of_the_bars_is_refused(tmp_path, catalog):
+    # used to commit: the catalog then held bars of 2 and 3 price decimals, validate said OK and the backtest
+    # stopped mid-run with a traceback ("invalid bar.open.precision=2 did not match ... price_precision=3")
+    source = okx_source(tmp_path, "ohlcv_1m.csv", lambda lines: lines[:1001])  # the first 1,000 bars
+    spec = source / "instrument.toml"
+    spec.write_text(spec.read_text().replace('price_increment = "0.01"', 'price_increment = "0.001"'))
+    before = tree(catalog)
+    proc = run_liqheat("catalog", "ingest", "okx", "--offline", "--source", source, "--catalog", catalog)
+    line = assert_clean_failure(proc, "ingest failed, catalog unchanged", "SOL-USDT-SWAP.OKX-1-MINUTE-LAST-EXTERNAL/",
+                                "holds prices with 2 and sizes with 2 decimals, but SOL-USDT-SWAP.OKX's definition "
+                                "after this write has 3 and 2")
+    assert str(catalog) in line
+    assert tree(catalog) == before
