@@ -150,8 +150,7 @@ def check_live_file(live: LiveFile) -> None:
             if limit <= 0:
                 raise ValueError(f"[risk] {name}[{iid!r}] must be > 0 (leave the instrument out for no limit); "
                                  f"got {limit}")
-    for i, balance in enumerate(live.sandbox.starting_balances):
-        validation.money(balance, f"[sandbox] starting_balances[{i}]")
+    validation.balances(live.sandbox.starting_balances, "[sandbox] starting_balances")
     validation.enum_name(live.sandbox.oms_type, OmsType, "[sandbox] oms_type", exclude=("UNSPECIFIED",))
     components: list[tuple[ComponentKind, list[ComponentSection], str]] = [
         ("actor", live.actors, "actors"), ("strategy", live.strategies, "strategies")]

@@ -48,6 +48,10 @@ FILE_CASES = {
     "balance_unknown_currency": (_variant('["100000 USDT"]', '["100000 XYZ"]'),
                                  ["[venue] starting_balances[0]", "'XYZ' is not a currency"]),
     "balance_negative": (_variant('["100000 USDT"]', '["-5 USDT"]'), ["[venue] starting_balances[0]", "positive"]),
+    # was accepted and the run started with the last one only (5 USDT)
+    "balance_currency_twice": (_variant('["100000 USDT"]', '["100000 USDT", "5 USDT"]'),
+                               ["[venue] starting_balances[1] '5 USDT': USDT is already given by [venue] "
+                                "starting_balances[0] '100000 USDT'"]),
     "strategy_module": (_variant('path = "strategies.liquidation_hunt:LiquidationHuntStrategy"',
                                  'path = "strategies.liquidation_hnt:LiquidationHuntStrategy"'),
                         ["strategies[0].path", "module 'strategies.liquidation_hnt' not found"]),

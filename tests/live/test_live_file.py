@@ -191,6 +191,10 @@ def test_without_a_poller_section_no_poller_runs(tmp_path):
     ('account_type = "USDT_FUTURES"', 'account_type = "COIN_FUTURES"',
      r"\[binance\] account_type must be one of USDT_FUTURES; got 'COIN_FUTURES': Nautilus 1.221 loads COIN-M"),
     ('starting_balances = ["10000 USDT"]', 'starting_balances = ["lots"]', r"\[sandbox\] starting_balances\[0\]"),
+    # was accepted: the paper account started with the last one only
+    ('starting_balances = ["10000 USDT"]', 'starting_balances = ["10000 USDT", "10 USDT"]',
+     r"\[sandbox\] starting_balances\[1\] '10 USDT': USDT is already given by \[sandbox\] starting_balances\[0\]"),
+    ('starting_balances = ["10000 USDT"]', 'starting_balances = []', r"\[sandbox\] starting_balances is empty"),
     ('max_order_submit_rate = "5/00:00:01"', 'max_order_submit_rate = "fast"', r"\[risk\] max_order_submit_rate"),
     # --check said ok; Nautilus' throttler refused the zero interval while the node was built, naming no field
     ('max_order_modify_rate = "5/00:00:01"', 'max_order_modify_rate = "5/00:00:00"',
