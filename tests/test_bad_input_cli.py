@@ -172,3 +172,17 @@ def test_catalog_help_states_defaults_and_units(argv, expected, capsys):
     text = " ".join(capsys.readouterr().out.split())  # argparse wraps the lines
     for part in expected:
         assert part in text, (part, text)
+
+
+def test_backtest_on_the_unbuilt_coinglass_catalog_names_the_command(capsys, tmp_path, monkeypatch):
+    # said "build it with `liqheat catalog ingest ...`" for the catalog of config/coinglass/
+    from liqheat_nautilus.adapters.coinglass import loaders
+
+    monkeypatch.setattr(loaders, "default_coinglass_catalog_dir", lambda: tmp_path / "coinglass_btc_4h")
+    text = (ROOT / "config" / "coinglass" / "liquidation_hunt.toml").read_text()
+    assert 'catalog = "catalog/build/coinglass_btc_4h"' in text
+    path = tmp_path / "hunt.toml"
+    path.write_text(text.replace("catalog/build/coinglass_btc_4h", str(tmp_path / "coinglass_btc_4h")))
+    proc = call_liqheat(capsys, "backtest", "--config", str(path), "--no-reports")
+    assert_clean_failure(proc, f"catalog not found: {tmp_path / 'coinglass_btc_4h'} (build it with `liqheat catalog "
+                               "ingest coinglass`)")

@@ -120,7 +120,10 @@ def ensure_default_catalog(spec: BacktestFile) -> None:
         print(f"building the embedded catalog {path} from the real OKX sample (first use)...")
         ingest_okx_sample(sample_dir(), path)
         return
-    raise FileNotFoundError(f"catalog not found: {path} (build it with `liqheat catalog ingest ...`)")
+    from liqheat_nautilus.adapters.coinglass.loaders import default_coinglass_catalog_dir
+
+    command = "coinglass" if path == default_coinglass_catalog_dir().resolve() else "..."  # config/coinglass/*.toml
+    raise FileNotFoundError(f"catalog not found: {path} (build it with `liqheat catalog ingest {command}`)")
 
 
 def default_catalog_unbuilt(spec: BacktestFile) -> bool:
