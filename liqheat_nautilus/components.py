@@ -123,6 +123,40 @@ def is_map_actor_config(config_path: str) -> bool:
     return True
 
 
+MAP_SIGNALS_ATTRIBUTE = "trades_on_map_signals"
+"""A strategy class with this attribute true trades on the signals a ``LiquidationMapActor`` of its instrument
+publishes (the clusters and snapshots of ``strategies/``' ``ClusterStrategy``): :func:`check_map_signals`."""
+
+
+def check_map_signals(actors: list[ComponentSection], strategies: list[ComponentSection]) -> None:
+    """
+    Refuse a strategy that trades on a map actor's signals when no map actor of its instrument is configured.
+
+    Without one, the run (or live node) starts, receives no cluster and never trades, with no error.
+
+    Parameters
+    ----------
+    actors, strategies : list[ComponentSection]
+        The ``[[actors]]`` and ``[[strategies]]`` of a backtest or live file (already checked by
+        :func:`check_component`).
+
+    Raises
+    ------
+    ValueError
+        ``strategies[<i>]: ...`` naming the strategy, its instrument and the actor it needs.
+    """
+    from nautilus_trader.trading.strategy import Strategy
+
+    mapped = {str(a.config.get("instrument_id")) for a in actors if is_map_actor_config(a.config_path)}
+    for i, section in enumerate(strategies):
+        cls = resolve_class(section.path, f"strategies[{i}].path", Strategy)
+        iid = str(section.config.get("instrument_id"))
+        if getattr(cls, MAP_SIGNALS_ATTRIBUTE, False) and iid not in mapped:
+            raise ValueError(f"strategies[{i}]: {cls.__name__} trades on the clusters a LiquidationMapActor "
+                             f"publishes, but no [[actors]] section maps {iid} (config_path "
+                             "'liqheat_nautilus.actor:LiquidationMapActorConfig'): it would never trade")
+
+
 def unknown_fields(config_cls: type, data: dict, prefix: str = "") -> list[str]:
     """
     Return the keys of ``data`` (and of nested tables for struct-typed fields) that ``config_cls`` does not define.

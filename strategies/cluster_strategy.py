@@ -144,7 +144,9 @@ class ClusterStrategy(BracketStrategy):
     Base class of the liquidation-map strategies (see the module docstring for what it handles).
 
     Subclasses implement :meth:`on_map_update` (called once per map update, after its clusters and snapshot
-    are in :attr:`book`) and optionally :meth:`on_price` (each bar), and enter with :meth:`enter`.
+    are in :attr:`book`) and optionally :meth:`on_price` (each bar), and enter with :meth:`enter`. A backtest or
+    live file with one of them needs a ``LiquidationMapActor`` of the same instrument (``trades_on_map_signals``,
+    checked by :func:`liqheat_nautilus.components.check_map_signals`).
 
     Parameters
     ----------
@@ -160,6 +162,9 @@ class ClusterStrategy(BracketStrategy):
         (:data:`_FIELD_RANGES`: e.g. ``min_strength`` outside [0, 1], ``default_stop_pct <= 0``,
         ``min_distance_pct >= max_distance_pct``); the message names the field.
     """
+
+    trades_on_map_signals = True
+    """It subscribes to the ``LiquidationCluster`` / ``LiquidationMapSnapshot`` data of a map actor."""
 
     def __init__(self, config: ClusterStrategyConfig) -> None:
         super().__init__(config)

@@ -23,6 +23,7 @@ from liqheat_nautilus.components import (
     ComponentKind,
     ComponentSection,
     check_component,
+    check_map_signals,
     check_strategy_init,
     is_map_actor_config,
 )
@@ -275,6 +276,7 @@ class BacktestFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
                     self._check_replayed(section, f"{where}[{i}]")
                 if kind == "strategy":
                     check_strategy_init(section, config, f"{where}[{i}]")
+        check_map_signals(self.actors, self.strategies)
 
     def summed_open_interest_ids(self) -> list[str]:
         """

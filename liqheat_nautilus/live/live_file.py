@@ -16,6 +16,7 @@ from liqheat_nautilus.components import (
     ComponentKind,
     ComponentSection,
     check_component,
+    check_map_signals,
     check_strategy_init,
     is_map_actor_config,
 )
@@ -164,6 +165,7 @@ def check_live_file(live: LiveFile) -> None:
                 raise ValueError(f"{where}[{i}].config: instrument_id {used!r} is not one of [binance] "
                                  f"instrument_ids {list(live.binance.instrument_ids)}: the node loads and "
                                  "streams only those")
+    check_map_signals(live.actors, live.strategies)
     for i, section in enumerate(live.actors):
         if is_map_actor_config(section.config_path):
             check_actor_clients(section.config, live, f"actors[{i}].config")

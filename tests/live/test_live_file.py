@@ -253,6 +253,17 @@ def test_values_nautilus_rejects_only_at_build_are_named_while_loading(old, new,
         load_live_file(path)
 
 
+def test_a_cluster_strategy_without_a_map_actor_is_refused(tmp_path):
+    # --check said ok: the node would run a strategy that never receives a cluster
+    text = (CONFIG / "live_sandbox.toml").read_text()
+    path = tmp_path / "bad.toml"
+    path.write_text(text[:text.index("[[actors]]")] + text[text.index("[[strategies]]"):])
+    with pytest.raises(ValueError, match=r"bad\.toml: strategies\[0\]: LiquidationHuntStrategy trades on the clusters "
+                                         r"a LiquidationMapActor publishes, but no \[\[actors\]\] section maps "
+                                         r"BTCUSDT-PERP.BINANCE"):
+        load_live_file(path)
+
+
 @pytest.mark.parametrize(("section", "expected"), [
     # these were raised only while the node was built, naming the field but not the file
     ('redis_url = "http://127.0.0.1:6379"', r"\[message_bus\] redis_url must be redis://host:port"),
