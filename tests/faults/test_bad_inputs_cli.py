@@ -258,6 +258,15 @@ def test_binance_bad_options(tmp_path, catalog, capsys, args, expected):
     assert tree(catalog) == before
 
 
+@pytest.mark.parametrize("command", [["ingest", "okx", "--offline"], ["ingest", "coinglass", "--offline"]])
+def test_catalog_inside_a_file_is_refused_naming_the_option(tmp_path, capsys, command):
+    # used to fail once the write began: "[Errno 20] Not a directory: '.../notes.txt/cat/.liqheat'"
+    file = write_text(tmp_path / "notes.txt", ["keep me"])
+    proc = call_liqheat(capsys, "catalog", *command, "--catalog", file / "cat")
+    assert_clean_failure(proc, f"{file / 'cat'}: field '--catalog': is inside {file}, which is a file, not a folder")
+    assert file.read_text() == "keep me\n"
+
+
 def test_binance_catalog_that_is_a_file_or_holds_the_input(tmp_path, catalog):
     file = write_text(tmp_path / "cat.parquet", ["not a catalog"])
     assert_clean_failure(run_liqheat("catalog", "ingest", "binance", sc.FUNDING_MONTH, "--catalog", file,
