@@ -5,15 +5,13 @@ SIGTERM leaves the catalog as it was (exit 1, or 130 when interrupted), one line
 """
 
 import argparse
-import contextlib
-import signal
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 from liqheat_nautilus.adapters.binance.loaders import KINDS, KLINE_INTERVALS
 from liqheat_nautilus.adapters.okx.loaders import ingest_okx_sample
-from liqheat_nautilus.cli import EXIT_INTERRUPTED
+from liqheat_nautilus.cli import EXIT_INTERRUPTED, sigterm_as_interrupt
 from liqheat_nautilus.paths import OKX_CATALOG_NAME, default_catalog_dir, sample_dir
 from liqheat_nautilus.persistence.errors import IngestError
 from liqheat_nautilus.persistence.transaction import COMMITTED_FLAG, CommitIncompleteError
@@ -158,23 +156,6 @@ def print_summary(summary: IngestSummary) -> None:
         print(f"  {name:<{width}} {count:>9,d} rows  {first} -> {last}")
 
 
-@contextlib.contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    """SIGTERM ends a write like Ctrl-C (rolled back, no traceback) instead of killing it mid-way."""
-    def handler(signum, frame):  # noqa: ARG001
-        raise KeyboardInterrupt
-
-    try:
-        previous = signal.signal(signal.SIGTERM, handler)
-    except ValueError:  # not the main thread
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
 def _write(verb: str, action: Callable[[], IngestSummary]) -> int:
     """
     Run an ingest or fetch; one line on stderr and a non-zero exit for every failure.
@@ -185,7 +166,7 @@ def _write(verb: str, action: Callable[[], IngestSummary]) -> int:
         0 done, 1 refused or failed (the catalog unchanged), 2 bad option, 130 interrupted.
     """
     try:
-        with _sigterm_as_interrupt():
+        with sigterm_as_interrupt():
             summary = action()
     except KeyboardInterrupt as exc:
         if getattr(exc, COMMITTED_FLAG, False):

@@ -433,23 +433,21 @@ def test_backtest_names_an_unreadable_catalog_file(catalog):
 
 
 # Python run before the CLI: Ctrl-C in the middle of the replay (at the 3,000th bar the map actor sees)
-CTRL_C_MID_RUN = """import os, signal
-from liqheat_nautilus.actor import LiquidationMapActor as _Actor
-_on_bar, _seen = _Actor.on_bar, []
-def _interrupting(self, bar):
-    _seen.append(1)
-    if len(_seen) == 3000:
-        os.kill(os.getpid(), signal.SIGINT)
-    _on_bar(self, bar)
-_Actor.on_bar = _interrupting
-"""
+def _signal_mid_run(sig: int) -> str:
+    """Python run before the CLI: the process signals itself at the 3,000th bar the map actor sees."""
+    return ("import os, signal\nfrom liqheat_nautilus.actor import LiquidationMapActor as _Actor\n"
+            "_on_bar, _seen = _Actor.on_bar, []\ndef _interrupting(self, bar):\n    _seen.append(1)\n"
+            f"    if len(_seen) == 3000:\n        os.kill(os.getpid(), {int(sig)})\n    _on_bar(self, bar)\n"
+            "_Actor.on_bar = _interrupting\n")
 
 
-def test_backtest_interrupted_mid_run_leaves_no_recording_and_no_results(catalog, tmp_path):
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_backtest_interrupted_mid_run_leaves_no_recording_and_no_results(catalog, tmp_path, sig):
     # used to leave <catalog>/backtest/<run id>/ holding the first part of the run, listed and served as a run
+    # (SIGTERM killed the process outright)
     before = tree(catalog)
     proc = run_liqheat("backtest", "--catalog", catalog, "--results-dir", tmp_path / "results", "--no-progress",
-                       prelude=CTRL_C_MID_RUN)
+                       prelude=_signal_mid_run(sig))
     assert proc.returncode == 130, proc.stderr[-2000:]
     assert "interrupted" in proc.stderr and "Traceback" not in proc.stderr
     assert tree(catalog) == before
