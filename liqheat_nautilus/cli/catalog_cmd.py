@@ -6,6 +6,7 @@ SIGTERM leaves the catalog as it was (exit 1, or 130 when interrupted), one line
 
 import argparse
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -274,6 +275,8 @@ def _fetch(args: argparse.Namespace) -> int:
         start_ms, end_ms = _parse_utc_ms(args.start, "--start"), _parse_utc_ms(args.end, "--end")
         if end_ms <= start_ms:
             raise ValueError(f"--end ({args.end}) must be after --start ({args.start})")
+        if start_ms >= time.time() * 1000:  # the venue answers with no rows: an empty fetch reported as done
+            raise ValueError(f"--start ({args.start}) is in the future: there is no history to fetch yet")
         retries = int(validation.number(args.retries, "--retries", minimum=0, integer=True))
         lock_timeout = _lock_timeout(args)
     except ValueError as exc:
