@@ -323,9 +323,6 @@ def _memory(n_bars: int) -> None:
     half = s.bar_ts.size // 2
     first = Series(**{k: (v[:half] if isinstance(v, np.ndarray) and v.size == s.bar_ts.size else v)
                       for k, v in s.__dict__.items()})
-    tracemalloc.start()
-    run(engine, first)
-    heap_half = tracemalloc.get_traced_memory()[0]
     rest = Series(**{k: (v[half:] if isinstance(v, np.ndarray) and v.size == s.bar_ts.size else v)
                      for k, v in s.__dict__.items()})
     rest.oi_ts, rest.oi_usd = s.oi_ts[s.oi_ts > s.bar_ts[half - 1]], s.oi_usd[s.oi_ts > s.bar_ts[half - 1]]
@@ -334,6 +331,9 @@ def _memory(n_bars: int) -> None:
     rest.taker_ts, rest.taker_buy, rest.taker_sell = (s.taker_ts[s.taker_ts > s.bar_ts[half - 1]],
                                                       s.taker_buy[s.taker_ts > s.bar_ts[half - 1]],
                                                       s.taker_sell[s.taker_ts > s.bar_ts[half - 1]])
+    tracemalloc.start()  # after building both halves' inputs: only what the engine holds on to is traced
+    run(engine, first)
+    heap_half = tracemalloc.get_traced_memory()[0]
     run(engine, rest)
     heap_all = tracemalloc.get_traced_memory()[0]
     tracemalloc.stop()

@@ -55,6 +55,9 @@ class LiquidationMapActor(MapFeedMixin, MapPublishingMixin):
     open-interest reading received through the message bus is held back until an input of a later time arrives (or
     the actor stops), so a backtest, a live node, ``liqheat evaluate`` and the charts build the same map from the
     same data. (Without this, a backtest applied each reading before the ratio and taker volume of its own time.)
+    Trade ticks come last: a tick at or after a held reading's time applies it first (Nautilus delivers a
+    subscription's ticks after the data stream's items of the same time), so readings of several venues stamped
+    with one time are still summed once.
 
     Real liquidation prints (:class:`~liqheat_nautilus.data.LiquidationEvent`) are recorded in
     :attr:`liquidation_events`; each one sweeps the map at its price like a trade (a liquidation at a price proves
@@ -112,8 +115,7 @@ class LiquidationMapActor(MapFeedMixin, MapPublishingMixin):
         self._update_bar = self.map.engine.update_bar
         # fed from on_bar / on_historical_data rather than registered: one dispatch per bar instead of two
         self.subscribe_bars(self.config.bar_type)
-        if self.config.subscribe_trade_ticks:
-            self.register_indicator_for_trade_ticks(self.config.instrument_id, self.map)
+        if self.config.subscribe_trade_ticks:  # fed from on_trade_tick, after a held reading (not registered)
             self.subscribe_trade_ticks(self.config.instrument_id)
         self.subscribe_data(DataType(OpenInterest))
         self.subscribe_data(DataType(FundingRate))
@@ -300,10 +302,21 @@ class LiquidationMapActor(MapFeedMixin, MapPublishingMixin):
 
     def on_trade_tick(self, tick: TradeTick) -> None:
         """
-        Do nothing: trade ticks feed the map through the registered indicator.
+        Feed a trade tick to the map (``subscribe_trade_ticks``), after the open interest held back for its time.
+
+        Held back while the warm-up runs, like the bars.
 
         Parameters
         ----------
         tick : TradeTick
-            Unused.
+            A trade of ``config.instrument_id`` (size in contracts; the map converts it with the multiplier).
         """
+        liq_map = self.map
+        if liq_map is None:
+            return
+        if self._warming:
+            self._warmup_buffer.append(tick)
+            return
+        if tick.ts_event >= self._held_oi_ts:
+            self._release_open_interest()
+        liq_map.handle_trade_tick(tick)

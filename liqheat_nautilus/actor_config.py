@@ -149,10 +149,10 @@ class LiquidationMapActorConfig(ActorConfig, frozen=True):
             string is parsed with ``InstrumentId.from_str`` / ``BarType.from_str``).
         ValueError
             Naming the field: an ``instrument_id`` / ``bar_type`` string that does not parse, ``bar_type`` of
-            another instrument than ``instrument_id``, a negative interval,
-            age, lookback or match percentage, a non-positive ``warmup_timeout_secs`` or
-            ``max_liquidation_events``, an ``oi_instrument_ids`` entry that is not an instrument id, an unknown
-            ``long_short_ratio_kind``, or an invalid map parameter (see :meth:`map_params`).
+            another instrument than ``instrument_id``, a negative interval, age, lookback or match percentage, a
+            non-positive ``warmup_timeout_secs`` or ``max_liquidation_events``, an ``oi_instrument_ids`` entry that
+            is not an instrument id or is listed twice, an unknown ``long_short_ratio_kind``, or an invalid map
+            parameter (see :meth:`map_params`).
         """
         instrument_and_bar_type(self, "the map needs the prices of the instrument whose open interest it places")
         for name in ("publish_interval_secs", "oi_max_age_secs", "warmup_lookback_secs", "liquidation_match_pct"):

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from nautilus_trader.common.actor import Actor
 from nautilus_trader.core.data import Data
-from nautilus_trader.model.data import Bar, CustomData, DataType
+from nautilus_trader.model.data import Bar, CustomData, DataType, TradeTick
 from nautilus_trader.model.identifiers import ClientId, InstrumentId
 
 from liqheat_nautilus.data import FundingRate, LongShortRatio, OpenInterest, TakerVolume
@@ -27,8 +27,9 @@ if TYPE_CHECKING:
     from liqheat_nautilus.indicator import LiquidationMap
 
 
-_FEED_ORDER = {Bar: 0, FundingRate: 1, LongShortRatio: 2, TakerVolume: 3, OpenInterest: 4}
-"""At equal times a bar is fed first, then funding, ratio, taker volume, open interest (as the replay driver)."""
+_FEED_ORDER = {Bar: 0, FundingRate: 1, LongShortRatio: 2, TakerVolume: 3, OpenInterest: 4, TradeTick: 5}
+"""At equal times a bar is fed first, then funding, ratio, taker volume, open interest, trades (as the replay
+driver)."""
 _NOTHING_HELD = 2**63 - 1
 """``_held_oi_ts`` when no reading is held: later than any time (UNIX ns), so no input releases anything."""
 
@@ -58,8 +59,6 @@ class MapFeedMixin(Actor):
         self._fed_ts: dict[tuple, int] = {}  # newest ts_event fed per (kind, instrument): older history is dropped
         self._held_oi: list[OpenInterest] = []  # readings of one time, applied once a later input arrives
         self._held_oi_ts = _NOTHING_HELD  # their time: an input later than it releases them (one comparison)
-        # with trade ticks the registered indicator sees every tick before the actor could release a reading
-        self._hold_oi = not self.config.subscribe_trade_ticks
 
     def _reset_feed(self) -> None:
         """Forget the warm-up state and what was fed (``on_reset``)."""
@@ -149,7 +148,7 @@ class MapFeedMixin(Actor):
             self._feed(item)
 
     def _feed(self, item: Any) -> None:
-        """Give one bar or custom data item to the map, dropped when older than the newest of its kind already fed."""
+        """Give one bar, trade tick or custom data item to the map (dropped when older than the newest of its kind)."""
         liq_map = self.map
         if liq_map is None:
             return
@@ -160,16 +159,18 @@ class MapFeedMixin(Actor):
         if ts < last or (kind is Bar and ts == last):
             return
         self._fed_ts[key] = ts
+        if kind is TradeTick:  # after the readings of its own time too
+            if ts >= self._held_oi_ts:
+                self._release_open_interest()
+            liq_map.handle_trade_tick(item)
+            return
         if ts > self._held_oi_ts:
             self._release_open_interest()
         if kind is Bar:
             liq_map.handle_bar(item)
         elif kind is OpenInterest:
-            if self._hold_oi:
-                self._held_oi.append(item)
-                self._held_oi_ts = ts
-            else:
-                self.handle_open_interest(item)
+            self._held_oi.append(item)
+            self._held_oi_ts = ts
         elif kind is FundingRate:
             liq_map.handle_funding_rate(item)
         elif kind is LongShortRatio:

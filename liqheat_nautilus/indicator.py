@@ -20,6 +20,31 @@ from liqheat_nautilus.core.units import NS_PER_HOUR
 from liqheat_nautilus.data import FundingRate, LongShortRatio, OpenInterest, TakerVolume
 
 
+def trade_base_units(size, price, contract_multiplier: float, inverse: bool):
+    """
+    Return a trade's quantity in base units, as the map is fed it (``LiquidationMap.handle_trade_tick``).
+
+    Parameters
+    ----------
+    size : float or np.ndarray
+        Trade size in the instrument's size unit (contracts); an array of shape ``(n,)`` gives ``(n,)``.
+    price : float or np.ndarray
+        Trade price (quote currency, > 0), same shape as ``size``.
+    contract_multiplier : float
+        The instrument's multiplier: base units per contract (linear) or USD per contract (inverse).
+    inverse : bool
+        Inverse (coin-margined) contract: ``size × multiplier`` is USD, divided by the price into base units.
+
+    Returns
+    -------
+    float or np.ndarray
+        Base units (``size × multiplier``, then ``÷ price`` when inverse; the same float operations for a scalar
+        and an array, so a replay's quantities equal the actor's bit for bit).
+    """
+    size = size * contract_multiplier
+    return size / price if inverse else size
+
+
 class LiquidationMap(Indicator):
     """
     Estimated liquidation notional per price bin for one perpetual instrument.
@@ -119,8 +144,7 @@ class LiquidationMap(Indicator):
         if self.instrument_id is None:  # adopted only: Nautilus' registration feeds one instrument's ticks
             self.instrument_id = tick.instrument_id
         price = tick.price.as_double()
-        size = tick.size.as_double() * self.contract_multiplier
-        base = size / price if self.engine.params.inverse else size
+        base = trade_base_units(tick.size.as_double(), price, self.contract_multiplier, self.engine.params.inverse)
         self.update_trade_raw(price, tick.ts_event, base, tick.aggressor_side == AggressorSide.SELLER)
 
     def handle_open_interest(self, oi: OpenInterest) -> None:

@@ -4,7 +4,14 @@ Every replay of the project goes through :class:`MapReplay` — ``liqheat evalua
 ends of the liquidation windows), ``liqheat plot`` and the backtest report chart (snapshots as the actor
 publishes them), ``liqheat serve`` (resumable replays extended as requests and catalogs grow). It follows
 :class:`~liqheat_nautilus.actor.LiquidationMapActor`: events are fed in time order; at equal times a bar comes first,
-then funding, long/short ratio, taker volume, open interest, and last an explicit snapshot time. Snapshots are taken
+then funding, long/short ratio, taker volume, open interest, and last an explicit snapshot time.
+
+A series read with trade ticks (``MarketSeries.trade_ticks``: a map actor with ``subscribe_trade_ticks``) is
+replayed as a backtest feeds such an actor: each trade goes to the engine's per-trade path
+(``update_trade(price, ts_ns, quantity in base units, seller taker)``, as ``LiquidationMap.handle_trade_tick``);
+bars still feed the engine (a bar ends a ``top_n``/``portion`` trade batch); at equal times the trades come after
+open interest (a backtest delivers the subscription's ticks after the data stream's items of the same ``ts_init``,
+and the actor applies a held reading before a tick of its time), then a snapshot time. Snapshots are taken
 
 * at explicit ``snapshot_times`` (after every event at or before each time), or
 * as the actor publishes (``snapshot_interval_ns``): on the first bar at or after each interval and on the first
@@ -28,7 +35,8 @@ from liqheat_nautilus.persistence.reader import MarketSeries
 
 __all__ = ["MapReplay", "ReplayState", "SnapshotHook", "parse_time", "replay_engine"]
 
-_BAR, _FUNDING, _RATIO, _TAKER, _OI, _SNAPSHOT = range(6)
+_BAR, _FUNDING, _RATIO, _TAKER, _OI, _TRADE, _SNAPSHOT = range(7)
+"""Event kinds, numbered in their feeding order at equal times (the actor's ``_FEED_ORDER``)."""
 SnapshotHook = Callable[["MapReplay", int, int], None]
 """``hook(replay, ts_ns, index)``: called at each snapshot with its time and, for explicit snapshot times, the
 index of the time (-1 for interval snapshots)."""
@@ -41,7 +49,8 @@ class MapReplay:
     Parameters
     ----------
     series : MarketSeries
-        The inputs (longer ones can be given later with :meth:`extend`).
+        The inputs (longer ones can be given later with :meth:`extend`); with ``series.trade_ticks`` its trades are
+        fed too, in the order of an actor subscribed to trade ticks (see the module).
     params : MapParams
         Engine parameters.
     on_snapshot : SnapshotHook, optional
@@ -82,11 +91,12 @@ class MapReplay:
         self._cursor = 0
         self._next_ns = 0
         self._oi_pending = False
-        self._schedule(series, (0, 0, 0, 0, 0), self.snapshot_times)
+        self._schedule(series, (0, 0, 0, 0, 0, 0), self.snapshot_times)
 
     @staticmethod
     def _columns(series: MarketSeries) -> tuple[np.ndarray, ...]:
-        return (series.bar_ts_ns, series.funding_ts_ns, series.ratio_ts_ns, series.taker_ts_ns, series.oi_ts_ns)
+        return (series.bar_ts_ns, series.funding_ts_ns, series.ratio_ts_ns, series.taker_ts_ns, series.oi_ts_ns,
+                series.trade_ts_ns)
 
     def _schedule(self, series: MarketSeries, start: tuple[int, ...], snapshots: np.ndarray) -> None:
         """Append the events of ``series`` from the per-kind indices ``start`` on (and snapshot times), in order."""
@@ -96,7 +106,7 @@ class MapReplay:
                               + [np.full(snapshots.size, _SNAPSHOT)])
         idx = np.concatenate([np.arange(s, c.size) for c, s in zip(cols, start, strict=True)]
                              + [np.arange(self.snapshot_times.size - snapshots.size, self.snapshot_times.size)])
-        order = np.lexsort((kind, ts))
+        order = np.lexsort((kind, ts))  # kinds in feeding order; stable: rows of one kind and time keep theirs
         self._ts = np.concatenate([self._ts[self._cursor:], ts[order]])
         self._kind = np.concatenate([self._kind[self._cursor:], kind[order]])
         self._idx = np.concatenate([self._idx[self._cursor:], idx[order]])
@@ -114,8 +124,16 @@ class MapReplay:
         Parameters
         ----------
         series : MarketSeries
-            Starts with the current series (same rows, in the same order).
+            Starts with the current series (same rows, in the same order), with or without trade ticks as it.
+
+        Raises
+        ------
+        ValueError
+            If ``series.trade_ticks`` differs from the current series' (one replay is of one actor's inputs).
         """
+        if series.trade_ticks != self.series.trade_ticks:
+            raise ValueError(f"extend: the series {'has' if series.trade_ticks else 'lacks'} trade ticks, the replayed "
+                             f"one {'has' if self.series.trade_ticks else 'lacks'} them")
         start = tuple(c.size for c in self._columns(self.series))
         self.series = series
         self._schedule(series, start, np.zeros(0, dtype=np.int64))
@@ -136,7 +154,10 @@ class MapReplay:
         high, low, close, volume = s.high, s.low, s.close, s.volume
         hook, interval = self.on_snapshot, self.interval_ns
         for t, k, i in zip(ts, kind, idx, strict=True):
-            if k == _BAR:
+            if k == _TRADE:  # the most frequent kind first
+                engine.update_trade(float(s.trade_price[i]), t, float(s.trade_quantity[i]),
+                                    bool(s.trade_seller_taker[i]))
+            elif k == _BAR:
                 engine.update_bar(float(high[i]), float(low[i]), float(close[i]), float(volume[i]), t)
                 if interval and (self._oi_pending or t >= self._next_ns):
                     self._oi_pending = False

@@ -393,7 +393,9 @@ def instrument_ids(values: Any, field: str) -> None:
     Raises
     ------
     ValueError
-        If ``values`` is one string (it would be read character by character) or an entry does not parse.
+        If ``values`` is one string (it would be read character by character), an entry does not parse, or an id
+        is listed more than once (a sum over the list would wait for it forever; a per-instrument module would act
+        twice).
     """
     from nautilus_trader.model.identifiers import InstrumentId
 
@@ -402,6 +404,10 @@ def instrument_ids(values: Any, field: str) -> None:
     for value in values or ():
         if not isinstance(value, InstrumentId):
             instrument_id(value, f"{field}:")
+    names = [str(v) for v in values or ()]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise ValueError(f"{field} lists {', '.join(twice)} more than once; list each instrument once")
 
 
 def instrument_and_bar_type(config: Any, why: str) -> None:

@@ -65,6 +65,7 @@ def test_inverse_contract_funding_is_rate_times_coin_notional(side, rate, expect
     # a string was iterated character by character: "Error parsing `InstrumentId` from 'S'"
     ("SOL-USDT-SWAP.OKX", r"instrument_ids must be a list of instrument ids, got the string 'SOL-USDT-SWAP.OKX'"),
     (["BTCUSDT"], r"FundingModuleConfig.instrument_ids: 'BTCUSDT' is not a Nautilus instrument id"),
+    (["SOL-USDT-SWAP.OKX"] * 2, r"FundingModuleConfig.instrument_ids lists SOL-USDT-SWAP.OKX more than once"),
 ])
 def test_a_bad_instrument_ids_value_names_the_field(ids, message):
     with pytest.raises(ValueError, match=message):

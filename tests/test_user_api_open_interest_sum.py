@@ -36,3 +36,12 @@ def test_two_instruments_of_one_venue_are_summed_not_overwritten():
         if reading.ts_event == 10:
             assert math.isnan(actor.map.open_interest_usd)  # COIN-M has not reported yet
     assert actor.map.open_interest_usd == pytest.approx(11.5e9)
+
+
+@pytest.mark.parametrize("ids", [[USDM.value, COINM.value, USDM.value], [USDM, USDM.value]])
+def test_an_instrument_listed_twice_is_refused_when_the_config_is_made(ids):
+    # the sum waits for every listed instrument; one listed twice was accepted and the map then never updated
+    with pytest.raises(ValueError, match=r"oi_instrument_ids lists BTCUSDT-PERP\.BINANCE more than once"):
+        LiquidationMapActorConfig(instrument_id=USDM,
+                                  bar_type=BarType.from_str("BTCUSDT-PERP.BINANCE-1-MINUTE-LAST-EXTERNAL"),
+                                  oi_instrument_ids=ids)

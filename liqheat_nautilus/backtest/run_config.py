@@ -100,13 +100,20 @@ def _summed_open_interest_config(spec: "BacktestFile", catalog: dict[str, str], 
         metadata={"instrument_id": instrument_id})
 
 
+def _streams_trade_ticks(spec: "BacktestFile") -> bool:
+    """Return whether an actor of the file subscribes to trade ticks (``subscribe_trade_ticks = true``)."""
+    return any(bool(a.config.get("subscribe_trade_ticks")) for a in spec.actors)
+
+
 def to_run_config(spec: "BacktestFile", log_level: str = "ERROR") -> BacktestRunConfig:
     """
     Translate a backtest file into Nautilus' ``BacktestRunConfig`` (``raise_exception=True``).
 
     A run with a ``start`` serves the catalog to the data engine too (``DataCatalogConfig``), so the map actor's
-    warm-up requests the bars before the start and seeds the map from them (see :func:`with_warmup`). The open
-    interest of other instruments that a map actor sums (``oi_instrument_ids``) is replayed from the same catalog.
+    warm-up requests the bars before the start and seeds the map from them (see :func:`with_warmup`); so does a run
+    whose actor sets ``subscribe_trade_ticks``, since Nautilus streams subscribed trade ticks from the catalogs of
+    the engine config only (without one the actor would get no trade). The open interest of other instruments that
+    a map actor sums (``oi_instrument_ids``) is replayed from the same catalog.
 
     Parameters
     ----------
@@ -147,7 +154,7 @@ def to_run_config(spec: "BacktestFile", log_level: str = "ERROR") -> BacktestRun
         logging=LoggingConfig(log_level=log_level),
         streaming=streaming_config(spec.catalog_path()) if spec.record else None,
         catalogs=[DataCatalogConfig(path=catalog["catalog_path"], fs_protocol=catalog.get("catalog_fs_protocol"))]
-        if spec.data.start else [],
+        if spec.data.start or _streams_trade_ticks(spec) else [],
         actors=[ImportableActorConfig(actor_path=a.path, config_path=a.config_path, config=_actor_config(a, spec))
                 for a in spec.actors],
         strategies=[ImportableStrategyConfig(strategy_path=s.path, config_path=s.config_path,

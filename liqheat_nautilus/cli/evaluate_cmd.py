@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from liqheat_nautilus.cli import on_interrupt
-from liqheat_nautilus.evaluation.catalog_input import read_catalog
+from liqheat_nautilus.evaluation.catalog_input import check_open_interest_of, read_catalog
 from liqheat_nautilus.evaluation.checks import MAX_HOURS, all_models, all_profiles, check_settings, utc_ns
 from liqheat_nautilus.evaluation.coinglass import default_dataset_dir, read_coinglass_dir
 from liqheat_nautilus.evaluation.csv_inputs import (
@@ -102,7 +102,8 @@ def add_data_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dataset", choices=DATASETS, default=None,
                    help="'coinglass' (the shipped set, default), 'csv' (give --bars, --open-interest, "
                         "--liquidations and optionally --funding) or 'catalog' (give --catalog and --instrument-id; "
-                        "--liquidations, else the catalog's LiquidationEvent prints per --window-hours)")
+                        "--liquidations, else the catalog's LiquidationEvent prints per --window-hours; optionally "
+                        "--oi-instrument-ids)")
     p.add_argument("--data-dir", type=Path, default=None,
                    help=f"folder of the Coinglass set (default {default_dataset_dir()})")
     p.add_argument("--bars", type=Path, help="CSV timestamp,open,high,low,close,volume (timestamp = bar open)")
@@ -116,7 +117,65 @@ def add_data_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--bar-type", help="bar type in the catalog (needed when it holds several)")
     p.add_argument("--window-hours", type=float, default=4.0,
                    help="window for summing catalog LiquidationEvent prints (default %(default)s)")
+    add_oi_arguments(p, "--dataset catalog: ")
     p.add_argument("--windows", type=int, default=None, help="judge only the first N windows (quick look)")
+
+
+def add_oi_arguments(p: argparse.ArgumentParser, scope: str = "") -> None:
+    """
+    Add ``--oi-instrument-ids`` and ``--oi-max-age-secs``: the map sized on open interest summed over instruments.
+
+    They mean what ``LiquidationMapActorConfig.oi_instrument_ids`` and ``oi_max_age_secs`` mean; check them with
+    :func:`summed_oi_options`.
+
+    Parameters
+    ----------
+    p : argparse.ArgumentParser
+        The subcommand's parser (``evaluate``, ``calibrate``, ``serve``).
+    scope : str, default ""
+        Where the options apply, put before their help text (e.g. ``"--dataset catalog: "``).
+    """
+    p.add_argument("--oi-instrument-ids", nargs="+", default=None, metavar="ID",
+                   help=f"{scope}size the map on these instruments' open interest summed, as a map actor configured "
+                        "with oi_instrument_ids = [...] does (e.g. SOL-USDT-SWAP.OKX SOL-USDT-LINEAR.BYBIT; a sum "
+                        "only once every one has reported; read from the same catalog). Default: the instrument's own "
+                        "open interest")
+    p.add_argument("--oi-max-age-secs", type=int, default=None, metavar="N",
+                   help="with --oi-instrument-ids: an instrument's reading more than N seconds behind the newest holds "
+                        "the sum back until it reports again (the actor's oi_max_age_secs; default 0: never stale)")
+
+
+def summed_oi_options(args: argparse.Namespace) -> tuple[list[str] | None, int]:
+    """
+    Return the checked ``--oi-instrument-ids`` and ``--oi-max-age-secs`` (see :func:`add_oi_arguments`).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed arguments of a command with :func:`add_oi_arguments`.
+
+    Returns
+    -------
+    tuple[list[str] or None, int]
+        The instrument ids (``None``: the instrument's own open interest) and the maximum age (seconds, >= 0).
+
+    Raises
+    ------
+    ValueError
+        Naming the option: ``--oi-max-age-secs`` < 0 or given without ``--oi-instrument-ids`` (it would be
+        ignored), an id that is not a Nautilus instrument id, or an id listed twice (the sum would never be ready).
+    """
+    from liqheat_nautilus import validation
+
+    ids, max_age = args.oi_instrument_ids, args.oi_max_age_secs
+    if max_age is not None and max_age < 0:
+        raise ValueError(f"--oi-max-age-secs must be >= 0, got {max_age}")
+    if not ids:
+        if max_age is not None:
+            raise ValueError("--oi-max-age-secs applies only with --oi-instrument-ids (ignored without it)")
+        return None, 0
+    validation.instrument_ids(ids, "--oi-instrument-ids")
+    return [str(i) for i in ids], int(max_age or 0)
 
 
 def dataset_of(args: argparse.Namespace) -> str:
@@ -137,8 +196,10 @@ def dataset_of(args: argparse.Namespace) -> str:
     Raises
     ------
     ValueError
-        If the CSV or catalog mode lacks a required option, an input option does not apply to the dataset, or
-        ``--window-hours``, ``--windows`` or ``--workers`` is out of range (whatever the files hold: a usage error).
+        If the CSV or catalog mode lacks a required option, an input option does not apply to the dataset (e.g.
+        ``--oi-instrument-ids`` with ``--dataset coinglass``), ``--window-hours``, ``--windows`` or ``--workers`` is
+        out of range, or the summed-OI options are bad (:func:`summed_oi_options`), whatever the files hold: a usage
+        error.
     """
     if args.workers < 1:  # the executor's own check (ExecutorError) comes after the data was read
         raise ValueError(f"--workers must be >= 1, got {args.workers}")
@@ -153,6 +214,7 @@ def dataset_of(args: argparse.Namespace) -> str:
         raise ValueError("--bars/--open-interest/--funding/--liquidations need --dataset csv")
     if dataset == "catalog" and (args.catalog is None or args.instrument_id is None):
         raise ValueError("--dataset catalog needs --catalog and --instrument-id")
+    summed_oi_options(args)
     if dataset == "csv":
         missing = [f"--{k.replace('_', '-')}" for k in ("bars", "open_interest", "liquidations")
                    if getattr(args, k) is None]
@@ -185,7 +247,11 @@ def load_data(args: argparse.Namespace) -> EvaluationData:
     if dataset == "coinglass":
         data = read_coinglass_dir(args.data_dir)
     elif dataset == "catalog":
-        data = read_catalog(args.catalog, args.instrument_id, args.liquidations, args.bar_type, args.window_hours)
+        oi_ids, oi_max_age_secs = summed_oi_options(args)
+        if oi_ids:
+            check_open_interest_of(args.catalog, oi_ids, "--oi-instrument-ids")
+        data = read_catalog(args.catalog, args.instrument_id, args.liquidations, args.bar_type, args.window_hours,
+                            oi_instrument_ids=oi_ids, oi_max_age_secs=oi_max_age_secs)
     else:
         funding = (read_observations_csv(args.funding, "rate", allow_negative=True) if args.funding
                    else Observations(np.zeros(0, dtype=np.int64), np.zeros(0), "funding"))
@@ -212,6 +278,8 @@ _DATASET_OPTIONS = {
     "catalog": ("catalog",),
     "instrument_id": ("catalog",),
     "bar_type": ("catalog",),
+    "oi_instrument_ids": ("catalog",),
+    "oi_max_age_secs": ("catalog",),
 }
 """The ``--dataset`` values each input option applies to."""
 

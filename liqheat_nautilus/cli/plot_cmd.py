@@ -44,8 +44,10 @@ def register(subparsers) -> None:
         p.add_argument("--backtest-file", type=Path, default=None, metavar="FILE",
                        help="draw the map of the LiquidationMapActor in this backtest file (.toml/.yaml/.json, as "
                             "`liqheat backtest --config` reads it): its map parameters (map_profile included), "
-                            "catalog, instrument and bar spec; --catalog/--instrument/--bar-spec still override "
-                            "the file's, the map options below cannot be given with it")
+                            "catalog, instrument and bar spec, and the inputs its run feeds it (with "
+                            "subscribe_trade_ticks the catalog's trade ticks too, any entry_mode); --catalog/"
+                            "--instrument/--bar-spec still override the file's, the map options below cannot be "
+                            "given with it")
         p.add_argument("--model", default=None,
                        help=f"liquidation-price model (default {MAP_OPTION_DEFAULTS['model']})")
         p.add_argument("--leverage-profile", default=None,
@@ -133,9 +135,9 @@ def map_source(args: argparse.Namespace) -> "LiquidationMapActorConfig | None":
         If the backtest file does not exist.
     ValueError
         If a map option is given with ``--backtest-file`` (:func:`check_map_options`); the file does not load
-        (naming it and the field), has no liquidation-map actor or several, reads an fsspec URL catalog, or its
-        actor builds the map from trade ticks (a chart replays bars and open interest; open interest summed over
-        ``oi_instrument_ids`` is summed as the actor sums it).
+        (naming it and the field), has no liquidation-map actor or several, or reads an fsspec URL catalog. Open
+        interest summed over ``oi_instrument_ids`` is summed as the actor sums it; trade ticks are replayed as its
+        run feeds them.
     """
     from liqheat_nautilus.backtest.config import is_url, load_backtest_file
 
@@ -160,9 +162,6 @@ def map_source(args: argparse.Namespace) -> "LiquidationMapActorConfig | None":
         config = spec.map_actor_config()
     except ValueError as exc:
         raise ValueError(f"{args.backtest_file}: {exc}") from None
-    if config.subscribe_trade_ticks:
-        raise ValueError(f"{args.backtest_file}: the map actor sets subscribe_trade_ticks; a chart replays the "
-                         "instrument's bars and open interest, not trade ticks")
     args.catalog, args.instrument = spec.catalog_path(), spec.data.instrument_id
     args.bar_spec = args.bar_spec or spec.data.bar_spec
     if args.snapshot_minutes is None:
@@ -187,12 +186,16 @@ class ReplayWindow:
         Last of everything (UNIX ns, inclusive); ``None``: the catalog's last.
     period : str
         The backtest file's period as written (``""`` without one), for the errors.
+    trades_ns : tuple[int, int] or None
+        For a map actor with ``subscribe_trade_ticks``: the first and last time (UNIX ns, inclusive) of the trade
+        ticks its run streams it (:func:`backtest_span`); ``None``: no trade ticks are replayed.
     """
 
     bars_start_ns: int | None = None
     start_ns: int | None = None
     end_ns: int | None = None
     period: str = ""
+    trades_ns: tuple[int, int] | None = None
 
     @classmethod
     def of_backtest(cls, spec: "BacktestFile", config: "LiquidationMapActorConfig") -> "ReplayWindow":
@@ -201,7 +204,8 @@ class ReplayWindow:
 
         The file's ``[data]`` start to end, and before the start the bars of its warm-up lookback
         (``warmup_lookback_secs``, the seed lookback by default; none when ``warmup_bars`` is off), as the run
-        requests them from the catalog.
+        requests them from the catalog; with ``subscribe_trade_ticks`` the trade ticks over the run's span
+        (:func:`backtest_span`), as Nautilus streams them.
 
         Parameters
         ----------
@@ -220,7 +224,8 @@ class ReplayWindow:
         lookback = int(config.warmup_lookback_secs) * NS_PER_SECOND if config.warmup_bars else 0
         bars_start = None if start is None else start - lookback
         period = f"{spec.data.start or 'the first data'} -> {spec.data.end or 'the last data'}"
-        return cls(bars_start, start, end, period if start is not None or end is not None else "")
+        trades = (backtest_span(spec) or (0, -1)) if config.subscribe_trade_ticks else None
+        return cls(bars_start, start, end, period if start is not None or end is not None else "", trades)
 
     def clip(self, at_ns: int | None, at_text: str | None, file: Path | None) -> int | None:
         """
@@ -250,6 +255,39 @@ class ReplayWindow:
         if (self.start_ns is not None and at_ns < self.start_ns) or (self.end_ns is not None and at_ns > self.end_ns):
             raise ValueError(f"--at {at_text} is outside the period of the backtest file {file}: {self.period}")
         return at_ns
+
+
+def backtest_span(spec: "BacktestFile") -> tuple[int, int] | None:
+    """
+    Return the span a backtest of the file runs over: the first and last ``ts_init`` of the data it loads.
+
+    The run config gives Nautilus no start or end, so ``BacktestEngine.run`` starts its clock at the first item of
+    the data its ``BacktestDataConfig`` entries load and stops after the last; subscribed trade ticks are streamed
+    from the catalog over exactly that span (from the clock at subscription, the run's start, to the run's end).
+    The data are loaded as ``BacktestNode`` loads them (``load_data_config``), which for bars takes every bar type
+    of the instrument in the catalog, not only ``bar_spec``'s.
+
+    Parameters
+    ----------
+    spec : BacktestFile
+        The backtest file (its catalog, instrument, period and actors).
+
+    Returns
+    -------
+    tuple[int, int] or None
+        ``(first, last)`` UNIX ns, inclusive; ``None`` when the run would load no data.
+    """
+    from nautilus_trader.backtest.node import BacktestNode
+
+    from liqheat_nautilus.backtest.config import to_run_config
+
+    first, last = None, None
+    for data_config in to_run_config(spec).data:
+        data = BacktestNode.load_data_config(data_config).data
+        if data:
+            lo, hi = min(d.ts_init for d in data), max(d.ts_init for d in data)
+            first, last = lo if first is None else min(first, lo), hi if last is None else max(last, hi)
+    return None if first is None or last is None else (int(first), int(last))
 
 
 def check_options(args: argparse.Namespace) -> None:
@@ -391,7 +429,9 @@ def replay_state(args: argparse.Namespace, at_ns: int | None,
 
     With ``--backtest-file`` the replay is the run's (:meth:`ReplayWindow.of_backtest`): the bars of the actor's
     warm-up lookback before the file's ``start``, then everything from the start to ``--at`` (default the file's
-    ``end``), so the map is the one the actor had at that time.
+    ``end``), so the map is the one the actor had at that time. An actor with ``subscribe_trade_ticks`` is also fed
+    the catalog's trade ticks the run streams it (:attr:`ReplayWindow.trades_ns`), in its order
+    (:mod:`liqheat_nautilus.replay`).
 
     Parameters
     ----------
@@ -434,9 +474,12 @@ def replay_state(args: argparse.Namespace, at_ns: int | None,
             summed = [str(i) for i in actor_config.oi_instrument_ids]
             max_age_ns = int(actor_config.oi_max_age_secs) * NS_PER_SECOND
     series = read_market_series(catalog, args.instrument, args.bar_spec, start_ns=window.bars_start_ns, end_ns=at_ns,
-                                ratio_kind=ratio_kind, oi_instrument_ids=summed, oi_max_age_ns=max_age_ns)
+                                ratio_kind=ratio_kind, oi_instrument_ids=summed, oi_max_age_ns=max_age_ns,
+                                trade_ticks=window.trades_ns is not None)
     if window.start_ns is not None:
         series = series.since(window.start_ns, window.bars_start_ns)
+    if window.trades_ns is not None:
+        series = series.keep_trades(*window.trades_ns)
     return replay_engine(series, params, at_ns, snapshot_interval_ns=args.snapshot_minutes * NS_PER_MINUTE)
 
 

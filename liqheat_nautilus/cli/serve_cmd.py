@@ -4,6 +4,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from liqheat_nautilus.cli.evaluate_cmd import add_oi_arguments, summed_oi_options
+
 #: uvicorn's log level names (``uvicorn.config.LOG_LEVELS``; not imported here to keep ``liqheat --help`` fast).
 UVICORN_LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 
@@ -31,6 +33,10 @@ def register(subparsers) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1: this machine only)")
     parser.add_argument("--port", type=int, default=8000, help="TCP port (default 8000)")
     parser.add_argument("--bar-spec", default="1-MINUTE-LAST", help="bars replayed (default 1-MINUTE-LAST)")
+    parser.add_argument("--instrument-id", default=None,
+                        help="catalog mode: serve only this instrument (default: every instrument with --bar-spec "
+                             "bars; needed with --oi-instrument-ids when several have them)")
+    add_oi_arguments(parser, "catalog mode: ")
     parser.add_argument("--snapshot-minutes", type=int, default=60,
                         help="interval of replayed map updates, as the actor's publish interval (default 60)")
     parser.add_argument("--profile-file", type=Path, action="append", default=[], metavar="FILE",
@@ -81,9 +87,11 @@ def check_options(args: argparse.Namespace) -> tuple[str | None, list[str]]:
     ------
     ValueError
         Naming the option: ``--port`` outside 1..65535, ``--refresh-secs`` < 0 or NaN, ``--snapshot-minutes`` < 1,
-        ``--live-history`` < 10, ``--live-history`` or ``--trader-id`` without ``--live``, a ``--live`` URL that is
-        not ``redis://``/``rediss://`` or carries a password, a ``--cors-origin`` that is not an origin, or a
-        ``--host`` other than loopback without a token in the environment.
+        ``--live-history`` < 10, ``--live-history`` or ``--trader-id`` without ``--live``, ``--instrument-id``,
+        ``--oi-instrument-ids`` or ``--oi-max-age-secs`` with ``--live``, bad summed-OI options
+        (:func:`~liqheat_nautilus.cli.evaluate_cmd.summed_oi_options`), a ``--live`` URL that is not
+        ``redis://``/``rediss://`` or carries a password, a ``--cors-origin`` that is not an origin, or a ``--host``
+        other than loopback without a token in the environment.
     """
     from liqheat_nautilus.serve.security import cors_origins, token_for
 
@@ -96,6 +104,13 @@ def check_options(args: argparse.Namespace) -> tuple[str | None, list[str]]:
     if args.live:
         from liqheat_nautilus.serve.live import check_redis_url
 
+        catalog_only = [option for option, value in (("--instrument-id", args.instrument_id),
+                                                     ("--oi-instrument-ids", args.oi_instrument_ids),
+                                                     ("--oi-max-age-secs", args.oi_max_age_secs)) if value is not None]
+        if catalog_only:
+            raise ValueError(f"{' and '.join(catalog_only)} {'applies' if len(catalog_only) == 1 else 'apply'} only "
+                             "to a catalog, not with --live (a live node's map sums the open interest its actor's "
+                             "oi_instrument_ids name)")
         if args.live_history is not None and args.live_history < 10:
             raise ValueError(f"--live-history must be >= 10, was {args.live_history}")
         check_redis_url(args.live)
@@ -105,6 +120,7 @@ def check_options(args: argparse.Namespace) -> tuple[str | None, list[str]]:
         if live_only:
             verb = "applies" if len(live_only) == 1 else "apply"
             raise ValueError(f"{' and '.join(live_only)} {verb} only with --live (ignored without it)")
+        summed_oi_options(args)
     token = token_for(args.host)
     return token, cors_origins(args.cors_origin)
 
@@ -125,9 +141,11 @@ def build_source(args: argparse.Namespace):
     ------
     FileNotFoundError, ValueError
         For a bad option value (as :func:`check_options`), a missing catalog or profile file, a bad profile, a
-        damaged catalog or one without bars.
+        damaged catalog or one without bars, an ``--instrument-id`` without bars, an instrument of
+        ``--oi-instrument-ids`` without open interest in the catalog, or ``--oi-instrument-ids`` without
+        ``--instrument-id`` over a catalog with bars of several instruments.
     """
-    from liqheat_nautilus.core.units import NS_PER_MINUTE
+    from liqheat_nautilus.core.units import NS_PER_MINUTE, NS_PER_SECOND
 
     check_options(args)
     if args.live:
@@ -139,8 +157,15 @@ def build_source(args: argparse.Namespace):
     from liqheat_nautilus.serve.sources import CatalogSource
 
     profiles = dict(load_profile_file(p) for p in args.profile_file)
-    store = MapStore(_catalog(args.catalog), bar_spec=args.bar_spec,
-                     snapshot_interval_ns=args.snapshot_minutes * NS_PER_MINUTE, profiles=profiles)
+    catalog = _catalog(args.catalog)
+    oi_ids, oi_max_age_secs = summed_oi_options(args)
+    if oi_ids:
+        from liqheat_nautilus.evaluation.catalog_input import check_open_interest_of
+
+        check_open_interest_of(catalog, oi_ids, "--oi-instrument-ids")
+    store = MapStore(catalog, bar_spec=args.bar_spec, snapshot_interval_ns=args.snapshot_minutes * NS_PER_MINUTE,
+                     profiles=profiles, instrument_id=args.instrument_id, oi_instrument_ids=oi_ids,
+                     oi_max_age_ns=oi_max_age_secs * NS_PER_SECOND)
     source = CatalogSource(store)
     if not source.instruments():
         raise ValueError(f"catalog {store.catalog}: no instrument has {args.bar_spec} bars")
@@ -217,6 +242,8 @@ def _run(args: argparse.Namespace) -> int:
     if source.mode == "catalog" and not args.no_warm_up:
         threading.Thread(target=source.warm_up, name="liqheat-warm-up", daemon=True).start()
     what = f"live Redis {args.live}" if args.live else f"catalog {source.catalog}"
+    if args.oi_instrument_ids:
+        what += f", open interest summed over {' + '.join(args.oi_instrument_ids)}"
     print(f"liqheat serve: http://{args.host}:{args.port}/ ({what}); API docs at /docs; Ctrl-C stops", flush=True)
     server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, log_level=args.log_level,
                                           access_log=False, lifespan="on"))

@@ -2,16 +2,18 @@
 
 Bars, open interest (USD and base units) and funding come from the one catalog reader,
 :func:`~liqheat_nautilus.persistence.reader.read_market_series` (bars stamped at their close, as the project's
-ingests write them). Actual liquidations come either from a ``timestamp,long_usd,short_usd`` CSV (see
+ingests write them), the open interest optionally summed over several instruments as a map actor with
+``oi_instrument_ids`` sums it. Actual liquidations come either from a ``timestamp,long_usd,short_usd`` CSV (see
 :mod:`liqheat_nautilus.evaluation.csv_inputs`) or from the catalog's ``LiquidationEvent`` prints, summed per
 UTC-aligned window (:func:`~liqheat_nautilus.evaluation.liquidation_events.aggregate_liquidations`).
 """
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-from liqheat_nautilus.core.units import NS_PER_HOUR
+from liqheat_nautilus.core.units import NS_PER_HOUR, NS_PER_SECOND
 from liqheat_nautilus.evaluation.csv_inputs import read_liquidations_csv
 from liqheat_nautilus.evaluation.liquidation_events import aggregate_liquidations
 from liqheat_nautilus.evaluation.series import BarSeries, EvaluationData, Observations
@@ -23,12 +25,49 @@ def _unwrap(items) -> list:
     return [getattr(x, "data", x) for x in items]
 
 
+def check_open_interest_of(catalog_path: str | Path, instrument_ids: Sequence[str], option: str) -> None:
+    """
+    Check that a catalog holds open interest of every instrument a map sums (before anything is replayed).
+
+    Parameters
+    ----------
+    catalog_path : str or Path
+        The ``ParquetDataCatalog`` folder (a missing folder is not checked here: the reader reports it).
+    instrument_ids : Sequence[str]
+        The summed instruments (a map actor's ``oi_instrument_ids``), e.g.
+        ``["SOL-USDT-SWAP.OKX", "SOL-USDT-LINEAR.BYBIT"]``.
+    option : str
+        The option or field to name in the error, e.g. ``"--oi-instrument-ids"``.
+
+    Raises
+    ------
+    IngestError
+        Naming the catalog, the option and the first instrument without any ``OpenInterest`` row (the summed map
+        would never update, as ``liqheat backtest`` reports for an actor's ``oi_instrument_ids``).
+    """
+    from nautilus_trader.persistence.catalog import ParquetDataCatalog
+
+    from liqheat_nautilus.data import OpenInterest
+
+    if not Path(catalog_path).is_dir():
+        return
+    catalog = ParquetDataCatalog(str(catalog_path))
+    for iid in instrument_ids:
+        if not catalog.get_intervals(OpenInterest, str(iid)):
+            raise IngestError(catalog_path, f"{option}: the catalog has no open interest of {iid}; the map sums "
+                                            "every instrument listed and would never update (fetch it into this "
+                                            "catalog: `liqheat catalog fetch <venue> <symbol> --data oi`)",
+                              field="OpenInterest")
+
+
 def read_catalog(
     catalog_path: str | Path,
     instrument_id: str,
     liquidations_csv: str | Path | None = None,
     bar_type: str | None = None,
     window_hours: float = 4.0,
+    oi_instrument_ids: Sequence[str] | None = None,
+    oi_max_age_secs: int = 0,
 ) -> EvaluationData:
     """
     Bars, open interest and funding of one instrument from a catalog, plus actual liquidations.
@@ -46,6 +85,13 @@ def read_catalog(
         Bar type to read; required when the catalog holds several for the instrument.
     window_hours : float, default 4
         Window length for ``LiquidationEvent`` aggregation (ignored with a CSV).
+    oi_instrument_ids : Sequence[str], optional
+        Sum the open interest of these instruments instead of reading the instrument's own, as a map actor with
+        these ``oi_instrument_ids`` sums it (a reading once every instrument has reported); ``None``: the
+        instrument's own open interest.
+    oi_max_age_secs : int, default 0
+        With ``oi_instrument_ids``: an instrument's reading older than this (seconds, relative to the newest) holds
+        the sum back until it reports again (the actor's ``oi_max_age_secs``; 0: never stale).
 
     Returns
     -------
@@ -56,7 +102,8 @@ def read_catalog(
     Raises
     ------
     IngestError
-        If the catalog is missing, holds no bars or no open interest for the instrument, several bar types
+        If the catalog is missing, holds no bars or no open interest for the instrument (of an instrument of
+        ``oi_instrument_ids``, or no reading at which all of them were reported and fresh), several bar types
         without ``bar_type``, or (without a CSV) no ``LiquidationEvent``.
     """
     from nautilus_trader.persistence.catalog import ParquetDataCatalog
@@ -64,15 +111,20 @@ def read_catalog(
     from liqheat_nautilus.data import LiquidationEvent
 
     path = Path(catalog_path)
-    series = read_market_series(path, instrument_id, bar_type)
+    summed = [str(i) for i in oi_instrument_ids] if oi_instrument_ids else None
+    series = read_market_series(path, instrument_id, bar_type, oi_instrument_ids=summed,
+                                oi_max_age_ns=int(oi_max_age_secs) * NS_PER_SECOND)
     if len(series) < 2:
         raise IngestError(path, "needs at least two bars to infer the bar length", field="Bar")
     values, counts = np.unique(np.diff(series.bar_ts_ns), return_counts=True)
     step = int(values[counts.argmax()])
     bar_series = BarSeries(series.bar_ts_ns - step, series.bar_ts_ns, series.open, series.high, series.low,
                            series.close, series.volume)
+    oi_text = f"open interest summed over {' + '.join(summed)}" if summed else ""
     if not series.oi_ts_ns.size:
-        raise IngestError(path, f"no OpenInterest for {instrument_id}", field="OpenInterest")
+        raise IngestError(path, f"no {oi_text} reading at which every instrument had reported and none was more "
+                                f"than {oi_max_age_secs} s (oi_max_age_secs) behind the newest" if summed
+                          else f"no OpenInterest for {instrument_id}", field="OpenInterest")
     catalog = ParquetDataCatalog(str(path))
     if liquidations_csv is not None:
         liquidations = read_liquidations_csv(liquidations_csv)
@@ -94,5 +146,5 @@ def read_catalog(
         open_interest=Observations(series.oi_ts_ns, series.oi_usd, "OpenInterest", base=series.oi_base),
         funding=Observations(series.funding_ts_ns, series.funding_rate, "FundingRate"),
         liquidations=liquidations,
-        source=f"catalog {path} ({series.bar_type}) + {liq_source}",
+        source=f"catalog {path} ({series.bar_type}{', ' + oi_text if summed else ''}) + {liq_source}",
     )

@@ -1,8 +1,8 @@
-"""The one reader of a catalog's market inputs: bars, open interest, funding and positioning data as numpy arrays.
+"""The one reader of a catalog's market inputs: bars, open interest, funding, positioning data, trades as numpy arrays.
 
 ``liqheat plot``, the backtest report chart and ``liqheat evaluate`` all read through :func:`read_market_series`,
 so they see the same rows the :class:`~liqheat_nautilus.actor.LiquidationMapActor` sees in a backtest, open interest
-in base units included.
+in base units and trade quantities in base units (as the actor's map converts them) included.
 """
 
 import dataclasses
@@ -45,6 +45,19 @@ class MarketSeries:
         Shape ``(r,)``: long/short ratio observations (UNIX ns; longs ÷ shorts), empty when none.
     taker_ts_ns, taker_buy_usd, taker_sell_usd : np.ndarray
         Shape ``(q,)``: taker volume per period (UNIX ns of the period end; USD), empty when none.
+    trade_ticks : bool
+        The series holds the instrument's trade ticks (read with ``trade_ticks=True``): the inputs of a map actor
+        with ``subscribe_trade_ticks``, which a replay feeds in that actor's order (:mod:`liqheat_nautilus.replay`).
+    trade_ts_ns : np.ndarray
+        Shape ``(t,)`` int64 trade ``ts_event`` (UNIX ns), empty unless ``trade_ticks``.
+    trade_price : np.ndarray
+        Shape ``(t,)`` float64 trade prices (quote currency).
+    trade_quantity : np.ndarray
+        Shape ``(t,)`` float64 trade quantities in base units, converted from the tick size (contracts) as the
+        actor's map converts them (:func:`~liqheat_nautilus.indicator.trade_base_units`: × multiplier, ÷ price when
+        inverse).
+    trade_seller_taker : np.ndarray
+        Shape ``(t,)`` bool: the seller was the aggressor (``AggressorSide.SELLER``; Binance's ``is_buyer_maker``).
     """
 
     instrument_id: str
@@ -65,6 +78,24 @@ class MarketSeries:
     taker_ts_ns: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     taker_buy_usd: np.ndarray = field(default_factory=lambda: np.zeros(0))
     taker_sell_usd: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    trade_ticks: bool = False
+    trade_ts_ns: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    trade_price: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    trade_quantity: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    trade_seller_taker: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+
+    def __post_init__(self) -> None:
+        """
+        Check that trades come only with ``trade_ticks``.
+
+        Raises
+        ------
+        ValueError
+            If the series holds trades and ``trade_ticks`` is false.
+        """
+        if not self.trade_ticks and self.trade_ts_ns.size:
+            raise ValueError(f"MarketSeries of {self.instrument_id}: {self.trade_ts_ns.size} trades given with "
+                             "trade_ticks=False (set trade_ticks=True: the trades of an actor subscribed to them)")
 
     def __len__(self) -> int:
         """Return the number of bars."""
@@ -95,7 +126,7 @@ class MarketSeries:
         Parameters
         ----------
         start_ns : int
-            Start of the open interest, funding, long/short ratio and taker volume (UNIX ns, inclusive).
+            Start of the open interest, funding, long/short ratio, taker volume and trades (UNIX ns, inclusive).
         bars_start_ns : int, optional
             Start of the bars (UNIX ns, inclusive); default ``start_ns``.
 
@@ -109,13 +140,33 @@ class MarketSeries:
         """Keep the rows before (``keep_before``) or from the ``searchsorted(side)`` position of each time."""
         columns = {"bar": ("bar_ts_ns", "open", "high", "low", "close", "volume"),
                    "oi": ("oi_ts_ns", "oi_usd", "oi_base"), "funding": ("funding_ts_ns", "funding_rate"),
-                   "ratio": ("ratio_ts_ns", "ratio"), "taker": ("taker_ts_ns", "taker_buy_usd", "taker_sell_usd")}
+                   "ratio": ("ratio_ts_ns", "ratio"), "taker": ("taker_ts_ns", "taker_buy_usd", "taker_sell_usd"),
+                   "trade": ("trade_ts_ns", "trade_price", "trade_quantity", "trade_seller_taker")}
         cut: dict[str, Any] = {}
         for kind, names in columns.items():
             at = int(np.searchsorted(getattr(self, names[0]), bars_ns if kind == "bar" else others_ns, side=side))
             part = slice(None, at) if keep_before else slice(at, None)
             cut.update({name: getattr(self, name)[part] for name in names})
         return dataclasses.replace(self, **cut)
+
+    def keep_trades(self, first_ns: int, last_ns: int) -> "MarketSeries":
+        """
+        Return the series with only the trades within ``[first_ns, last_ns]``; the other inputs are kept.
+
+        Parameters
+        ----------
+        first_ns, last_ns : int
+            Inclusive bounds (UNIX ns), e.g. the span over which a backtest streams trade ticks to an actor.
+
+        Returns
+        -------
+        MarketSeries
+        """
+        ts = self.trade_ts_ns
+        part = slice(int(np.searchsorted(ts, first_ns, side="left")), int(np.searchsorted(ts, last_ns, side="right")))
+        return dataclasses.replace(self, trade_ts_ns=ts[part], trade_price=self.trade_price[part],
+                                   trade_quantity=self.trade_quantity[part],
+                                   trade_seller_taker=self.trade_seller_taker[part])
 
     def bars_frame(self) -> pd.DataFrame:
         """
@@ -146,9 +197,10 @@ def read_market_series(
     ratio_kind: str = "accounts",
     oi_instrument_ids: Sequence[str] | None = None,
     oi_max_age_ns: int = 0,
+    trade_ticks: bool = False,
 ) -> MarketSeries:
     """
-    Read bars, open interest, funding and positioning data of one instrument from a Nautilus ``ParquetDataCatalog``.
+    Read bars, open interest, funding, positioning data (and trades) of one instrument from a ``ParquetDataCatalog``.
 
     Parameters
     ----------
@@ -172,18 +224,23 @@ def read_market_series(
     oi_max_age_ns : int, default 0
         With ``oi_instrument_ids``: a source's reading older than this (ns) behind the newest makes the sum
         unavailable (the actor's ``oi_max_age_secs``; 0: never).
+    trade_ticks : bool, default False
+        Also read the instrument's ``TradeTick`` rows in the bounds (Nautilus' ``ParquetDataCatalog.trade_ticks``),
+        with quantities in base units as a map actor with ``subscribe_trade_ticks`` converts them (the catalog's
+        definition of the instrument gives the multiplier and whether it is inverse).
 
     Returns
     -------
     MarketSeries
-        Rows sorted by ``ts_event``; open interest, funding and positioning data may be empty. Read as one
+        Rows sorted by ``ts_event``; open interest, funding, positioning data and trades may be empty. Read as one
         committed state of the catalog (:func:`~liqheat_nautilus.persistence.transaction.consistent_read`).
 
     Raises
     ------
     IngestError
         If the catalog folder does not exist, holds no bars of the bar type (or instrument) in the bounds, or
-        holds several bar types for the instrument and ``bar_type`` is not given.
+        holds several bar types for the instrument and ``bar_type`` is not given; with ``trade_ticks``, if it holds
+        no definition of the instrument (field ``Instrument``: the trade sizes cannot be converted).
     """
     from liqheat_nautilus.persistence.transaction import consistent_read
 
@@ -192,7 +249,8 @@ def read_market_series(
         raise IngestError(path, "catalog not found: no such folder (build one with `liqheat catalog ingest` or "
                                 "`liqheat catalog fetch`)")
     summed = (tuple(str(i) for i in oi_instrument_ids), int(oi_max_age_ns)) if oi_instrument_ids else None
-    return consistent_read(path, lambda: _read(path, instrument_id, bar_type, start_ns, end_ns, ratio_kind, summed))
+    return consistent_read(path, lambda: _read(path, instrument_id, bar_type, start_ns, end_ns, ratio_kind, summed,
+                                               trade_ticks))
 
 
 def _no_bars(path: Path, wanted: str) -> str:
@@ -206,7 +264,8 @@ def _no_bars(path: Path, wanted: str) -> str:
 
 
 def _read(path: Path, instrument_id: str, bar_type: str | None, start_ns: int | None, end_ns: int | None,
-          ratio_kind: str, summed: tuple[tuple[str, ...], int] | None = None) -> MarketSeries:
+          ratio_kind: str, summed: tuple[tuple[str, ...], int] | None = None, trade_ticks: bool = False
+          ) -> MarketSeries:
     from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
     from liqheat_nautilus.data import FundingRate, LongShortRatio, OpenInterest, TakerVolume
@@ -234,6 +293,7 @@ def _read(path: Path, instrument_id: str, bar_type: str | None, start_ns: int | 
     ratios = [r for r in _sorted(_query_if_present(cat, LongShortRatio, instrument_id, bounds))
               if r.kind == ratio_kind]
     taker = _sorted(_query_if_present(cat, TakerVolume, instrument_id, bounds))
+    trades = _trade_arrays(cat, path, instrument_id, start_ns, end_ns) if trade_ticks else {}
     n = len(bars)
     return MarketSeries(
         instrument_id=instrument_id,
@@ -254,7 +314,31 @@ def _read(path: Path, instrument_id: str, bar_type: str | None, start_ns: int | 
         taker_ts_ns=np.array([d.ts_event for d in taker], dtype=np.int64),
         taker_buy_usd=np.array([d.buy_usd for d in taker], dtype=np.float64),
         taker_sell_usd=np.array([d.sell_usd for d in taker], dtype=np.float64),
+        **trades,
     )
+
+
+def _trade_arrays(cat, path: Path, instrument_id: str, start_ns: int | None, end_ns: int | None) -> dict[str, Any]:
+    """Return the ``MarketSeries`` trade fields of the instrument's ``TradeTick`` rows in the bounds."""
+    from nautilus_trader.model.enums import AggressorSide
+
+    from liqheat_nautilus.indicator import trade_base_units
+
+    definitions = cat.instruments(instrument_ids=[instrument_id])
+    if not definitions:
+        raise IngestError(path, f"no definition of {instrument_id}: its trade sizes cannot be converted to base units "
+                                "(ingest the instrument with its data)", field="Instrument")
+    instrument = definitions[0]
+    ticks = cat.trade_ticks(instrument_ids=[instrument_id], start=start_ns, end=end_ns)
+    n = len(ticks)
+    ts = np.fromiter((t.ts_event for t in ticks), dtype=np.int64, count=n)
+    order = np.argsort(ts, kind="stable")  # the catalog returns ts_init order; the replay orders by ts_event
+    price = np.fromiter((t.price.as_double() for t in ticks), dtype=np.float64, count=n)[order]
+    size = np.fromiter((t.size.as_double() for t in ticks), dtype=np.float64, count=n)[order]
+    seller = np.fromiter((t.aggressor_side == AggressorSide.SELLER for t in ticks), dtype=bool, count=n)[order]
+    return {"trade_ticks": True, "trade_ts_ns": ts[order], "trade_price": price,
+            "trade_quantity": trade_base_units(size, price, float(instrument.multiplier), bool(instrument.is_inverse)),
+            "trade_seller_taker": seller}
 
 
 def _summed_open_interest(cat, path: Path, summed: tuple[tuple[str, ...], int], start_ns: int | None,

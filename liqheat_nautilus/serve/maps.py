@@ -8,7 +8,8 @@ the way are kept, so a later request for an earlier time is a lookup and one for
 engine stopped. When the catalog grows (a ``catalog fetch`` appended
 data), :meth:`MapStore.refresh` appends the new events and the replays extend from where they are. Frames are
 taken as the actor publishes them: on the first bar after each open-interest update and on the first bar at or
-after each snapshot interval.
+after each snapshot interval. The open interest is the instrument's own or, as a map actor with
+``oi_instrument_ids`` has it, summed over several instruments (read summed by ``read_market_series``).
 """
 
 import bisect
@@ -16,6 +17,7 @@ import dataclasses
 import math
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -268,6 +270,15 @@ class MapStore:
         Map profiles by name: ``MapParams`` fields (from :func:`load_profile_file`, e.g. a calibration).
     max_replays : int, default 16
         Replays kept (least recently used dropped first).
+    instrument_id : str, optional
+        Serve only this instrument's maps (default: every instrument with ``bar_spec`` bars).
+    oi_instrument_ids : Sequence[str], optional
+        Size the map on the open interest of these instruments summed, as a map actor with these
+        ``oi_instrument_ids`` (e.g. ``["SOL-USDT-SWAP.OKX", "SOL-USDT-LINEAR.BYBIT"]``); the map is one instrument's:
+        ``instrument_id``, or the catalog's only instrument with bars. ``None``: each instrument's own open interest.
+    oi_max_age_ns : int, default 0
+        With ``oi_instrument_ids``: a reading more than this (ns) behind the newest holds the sum back until that
+        instrument reports again (the actor's ``oi_max_age_secs`` in ns; 0: never stale).
 
     Raises
     ------
@@ -275,11 +286,15 @@ class MapStore:
         If the catalog folder does not exist.
     IngestError
         Naming a catalog file that is not readable Parquet or not data of its folder's type.
+    ValueError
+        If ``instrument_id`` has no ``bar_spec`` bars (those that have are listed), ``oi_max_age_ns`` < 0, or
+        ``oi_instrument_ids`` is given without ``instrument_id`` while several instruments have bars.
     """
 
     def __init__(self, catalog: str | Path, bar_spec: str = DEFAULT_BAR_SPEC, snapshot_interval_ns: int = NS_PER_HOUR,
                  base_params: MapParams | None = None, profiles: dict[str, dict] | None = None,
-                 max_replays: int = 16) -> None:
+                 max_replays: int = 16, instrument_id: str | None = None,
+                 oi_instrument_ids: Sequence[str] | None = None, oi_max_age_ns: int = 0) -> None:
         self.catalog = Path(catalog)
         if not self.catalog.is_dir():
             raise FileNotFoundError(f"catalog not found: {self.catalog}")
@@ -289,6 +304,12 @@ class MapStore:
         self.base_params = base_params or MapParams()
         self.custom_profiles = dict(profiles or {})
         self.max_replays = max(1, int(max_replays))
+        if oi_max_age_ns < 0:
+            raise ValueError(f"oi_max_age_ns must be >= 0, got {oi_max_age_ns}")
+        self.instrument_id = instrument_id
+        self.oi_instrument_ids = tuple(str(i) for i in oi_instrument_ids or ())
+        self.oi_max_age_ns = int(oi_max_age_ns)
+        self._instruments = self._served_instruments()
         self._series: dict[str, MarketSeries] = {}
         self._inverse: dict[str, bool] | None = None
         self._replays: OrderedDict[tuple[str, str, str], ServedReplay] = OrderedDict()
@@ -319,12 +340,16 @@ class MapStore:
 
     def instruments(self) -> list[str]:
         """
-        Instruments of the catalog that have bars of ``bar_spec``.
+        Instruments served: those of the catalog that have bars of ``bar_spec`` (only ``instrument_id`` if given).
 
         Returns
         -------
         list[str]
         """
+        return list(self._instruments)
+
+    def _served_instruments(self) -> list[str]:
+        """Return :meth:`instruments` (checked as the class says: the ``ValueError`` of its Raises section)."""
         from nautilus_trader.model.data import Bar
         from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
@@ -334,7 +359,22 @@ class MapStore:
             iid = str(instrument.id)
             if cat.get_intervals(Bar, f"{iid}-{self.bar_spec}-EXTERNAL"):
                 found.append(iid)
-        return sorted(found)
+        found.sort()
+        if self.instrument_id is not None:
+            if self.instrument_id not in found:
+                raise ValueError(f"catalog {self.catalog}: instrument {self.instrument_id} (--instrument-id) has no "
+                                 f"{self.bar_spec} bars; instruments with them: {', '.join(found) or 'none'}")
+            return [self.instrument_id]
+        if self.oi_instrument_ids and len(found) > 1:
+            raise ValueError(f"catalog {self.catalog}: open interest summed over oi_instrument_ids sizes one "
+                             f"instrument's map, and {len(found)} instruments have {self.bar_spec} bars "
+                             f"({', '.join(found)}): choose the map's with --instrument-id (instrument_id)")
+        return found
+
+    def _read(self, instrument_id: str, start_ns: int | None = None) -> MarketSeries:
+        """Read the instrument's series from ``start_ns`` on (its open interest summed when configured)."""
+        return read_market_series(self.catalog, instrument_id, self.bar_spec, start_ns=start_ns,
+                                  oi_instrument_ids=self.oi_instrument_ids or None, oi_max_age_ns=self.oi_max_age_ns)
 
     def series(self, instrument_id: str) -> MarketSeries:
         """
@@ -351,13 +391,14 @@ class MapStore:
         Raises
         ------
         ValueError
-            If the catalog has no bars of the instrument.
+            If the catalog has no bars of the instrument, or (an ``IngestError``) no open interest of an instrument of
+            ``oi_instrument_ids``.
         """
         with self._lock:
             lock = self._series_locks.setdefault(instrument_id, threading.Lock())
         with lock:
             if instrument_id not in self._series:
-                self._series[instrument_id] = read_market_series(self.catalog, instrument_id, self.bar_spec)
+                self._series[instrument_id] = self._read(instrument_id)
             return self._series[instrument_id]
 
     def params(self, model: str, profile: str) -> MapParams:
@@ -465,6 +506,9 @@ class MapStore:
         """
         Read events newer than the series' last one from the catalog; the instrument's replays extend over them.
 
+        With ``oi_instrument_ids`` the whole series is read again and its part after the last event appended (a sum
+        at a new time takes every instrument's latest reading, which may be older than the last event).
+
         Parameters
         ----------
         instrument_id : str
@@ -481,9 +525,14 @@ class MapStore:
         last = max(int(getattr(old, f.name)[-1]) for f in dataclasses.fields(MarketSeries)
                    if f.name.endswith("_ts_ns") and getattr(old, f.name).size)
         try:
-            new = read_market_series(self.catalog, instrument_id, self.bar_spec, start_ns=last + 1)
+            if self.oi_instrument_ids:  # a sum at a new time needs each instrument's latest reading, however old
+                new = self._read(instrument_id).since(last + 1)
+            else:
+                new = self._read(instrument_id, start_ns=last + 1)
         except ValueError:
             return 0  # no newer bars
+        if not len(new):
+            return 0
         merged = _concat(old, new)
         with self._lock:
             self._series[instrument_id] = merged

@@ -61,7 +61,8 @@ class FundingModuleConfig(SimulationModuleConfig, frozen=True):
         Raises
         ------
         ValueError
-            If ``instrument_ids`` is not a list of instrument ids (e.g. one string, or ``"BTCUSDT"`` without venue).
+            If ``instrument_ids`` is not a list of instrument ids (e.g. one string, or ``"BTCUSDT"`` without venue)
+            or lists an instrument twice.
         """
         validation.instrument_ids(self.instrument_ids, "FundingModuleConfig.instrument_ids")
 

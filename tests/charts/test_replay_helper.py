@@ -4,12 +4,14 @@ SYNTHETIC series: 180 one-minute bars at price 100 (bar i closes at minute i), o
 (the baseline) and minute 90 (+50 %), no funding.
 """
 
+import dataclasses
+
 import numpy as np
 import pytest
 
 from liqheat_nautilus.core import MapParams
 from liqheat_nautilus.persistence.reader import MarketSeries
-from liqheat_nautilus.replay import parse_time, replay_engine
+from liqheat_nautilus.replay import MapReplay, parse_time, replay_engine
 
 MIN = 60_000_000_000
 
@@ -51,3 +53,53 @@ def test_parse_time():
     with pytest.raises(ValueError, match="not a time"):
         parse_time("soon")
 
+
+
+
+# -- trade ticks (SYNTHETIC: three flat one-minute bars at 100 and four made-up trades) ---------------------------
+
+SEC = 1_000_000_000
+TOP_1 = MapParams(model="simple", entry_mode="trades", trade_selection="top_n", trade_threshold=1.0, bin_size=0.5,
+                  n_bins=400)
+
+
+def _trade_series(trade_ts: list[int], trade_ticks: bool = True) -> MarketSeries:
+    """Bars closing at minutes 1..3; trades A 20 @ 100 buy, B 30 @ 102 buy, C 10 @ 99 sell, D 5 @ 101 buy."""
+    ts = np.arange(1, 4, dtype=np.int64) * MIN
+    close = np.full(3, 100.0)
+    empty_i = np.zeros(0, dtype=np.int64)
+    trades = {"trade_ts_ns": np.array(trade_ts, dtype=np.int64), "trade_price": np.array([100.0, 102.0, 99.0, 101.0]),
+              "trade_quantity": np.array([20.0, 30.0, 10.0, 5.0]),
+              "trade_seller_taker": np.array([False, False, True, False])} if trade_ticks else {}
+    return MarketSeries("TEST-PERP.SIM", ts, close, close, close, close, np.full(3, 10.0), empty_i, np.zeros(0),
+                        np.zeros(0), empty_i, np.zeros(0), trade_ticks=trade_ticks, **trades)
+
+
+@pytest.mark.parametrize(("b_at", "opened"), [
+    # B at the bar's time: the bar of minute 2 ends the batch {A} first, B joins {B, C, D} (ended by the bar of
+    # minute 3): the largest buy of each batch (A, then B) and the sell C open
+    (2 * MIN, 20 * 100.0 + 30 * 102.0 + 10 * 99.0),
+    # B just before the bar: {A, B} keeps only B, {C, D} opens D and C
+    (2 * MIN - 1, 30 * 102.0 + 5 * 101.0 + 10 * 99.0),
+])
+def test_a_bar_ends_the_trade_batch_before_the_trades_of_its_own_time(b_at, opened):
+    series = _trade_series([MIN + 10 * SEC, b_at, 2 * MIN + 5 * SEC, 2 * MIN + 10 * SEC])
+    state = replay_engine(series, TOP_1, snapshot_interval_ns=60 * MIN)
+    assert state.engine.ledger.opened == pytest.approx(opened)
+    assert state.engine.bars.taker_sell == 10 * 99.0  # C, the only seller taker, in the interval's taker volume
+
+
+def test_trades_need_a_series_read_with_trade_ticks():
+    without = _trade_series([], trade_ticks=False)
+    assert without.trade_ts_ns.size == 0
+    with pytest.raises(ValueError, match="no bar"):
+        replay_engine(without, TOP_1, at_ns=0)
+    assert not replay_engine(without, TOP_1).engine.initialized  # trades mode opens nothing without trades
+    with pytest.raises(ValueError, match="trade_ticks"):
+        dataclasses.replace(without, trade_ts_ns=np.array([MIN], dtype=np.int64))
+
+
+def test_extend_refuses_a_series_with_trades_after_one_without():
+    replay = MapReplay(_trade_series([], trade_ticks=False), TOP_1)
+    with pytest.raises(ValueError, match="the series has trade ticks, the replayed one lacks them"):
+        replay.extend(_trade_series([MIN + SEC] * 4))

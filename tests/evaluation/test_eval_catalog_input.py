@@ -23,18 +23,6 @@ def _rows(name: str) -> list[dict]:
         return list(csv.DictReader(f))
 
 
-@pytest.fixture
-def synthetic_liquidations(tmp_path) -> Path:
-    # SYNTHETIC: 4 h windows over 2026-06-12 .. 2026-06-25 with a made-up ramp of USD values
-    path = tmp_path / "synthetic_liquidations.csv"
-    lines = ["timestamp,long_usd,short_usd"]
-    for i in range(13 * 6):
-        day, hour = divmod(i, 6)
-        lines.append(f"2026-06-{12 + day:02d}T{4 * hour:02d}:00:00,{1000 + 10 * i},{2000 - 10 * i}")
-    path.write_text("\n".join(lines) + "\n")
-    return path
-
-
 def test_catalog_reader_returns_the_ingested_series(okx_catalog, synthetic_liquidations):
     d = read_catalog(okx_catalog, IID, synthetic_liquidations)
     bars, oi, funding = _rows("ohlcv_1m.csv"), _rows("open_interest.csv"), _rows("funding_rate.csv")

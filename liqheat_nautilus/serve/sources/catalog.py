@@ -268,7 +268,9 @@ class CatalogSource(MapSource):
                 frames = len(replay.frames)
                 series = replay.series
                 first, last = int(series.bar_ts_ns[0]), int(series.bar_ts_ns[-1])
-                state, message = "READY", f"replayed {frames} map updates from the catalog"
+                summed = getattr(self.store, "oi_instrument_ids", ())
+                oi = f" (open interest summed over {' + '.join(summed)})" if summed else ""
+                state, message = "READY", f"replayed {frames} map updates from the catalog{oi}"
             else:
                 state, message = "INITIALIZING", "replaying the catalog"
             out.append({"instrument_id": iid, "state": state, "message": message, "frames": frames,
