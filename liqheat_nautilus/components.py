@@ -152,8 +152,9 @@ def check_map_signals(actors: list[ComponentSection], strategies: list[Component
         cls = resolve_class(section.path, f"strategies[{i}].path", Strategy)
         iid = str(section.config.get("instrument_id"))
         if getattr(cls, MAP_SIGNALS_ATTRIBUTE, False) and iid not in mapped:
-            raise ValueError(f"strategies[{i}]: {cls.__name__} trades on the clusters a LiquidationMapActor "
-                             f"publishes, but no [[actors]] section maps {iid} (config_path "
+            held = f"maps only {sorted(mapped)}" if mapped else "holds 0 liquidation-map actors"
+            raise ValueError(f"strategies[{i}]: {cls.__name__} trades on the clusters of a LiquidationMapActor of "
+                             f"{iid}, but [[actors]] {held} (config_path "
                              "'liqheat_nautilus.actor:LiquidationMapActorConfig'): it would never trade")
 
 

@@ -86,8 +86,9 @@ FILE_CASES = {
                          ["actors[0].config.bin_bps: inf is not a finite number"]),
     # was accepted: the run replayed everything and the strategy, receiving no cluster, never traded
     "strategy_without_map_actor": (BASE[:BASE.index("[[actors]]")] + BASE[BASE.index("[[strategies]]"):],
-                                   ["strategies[0]: LiquidationHuntStrategy trades on the clusters a "
-                                    "LiquidationMapActor publishes, but no [[actors]] section maps SOL-USDT-SWAP.OKX"]),
+                                   ["strategies[0]: LiquidationHuntStrategy trades on the clusters of a "
+                                    "LiquidationMapActor of SOL-USDT-SWAP.OKX, but [[actors]] holds 0 "
+                                    "liquidation-map actors"]),
     "actor_option_wrong_type": (_variant("publish_interval_secs = 3600", 'publish_interval_secs = "hourly"'),
                                 ["actors[0].config", "Expected `int`, got `str`", "publish_interval_secs"]),
 }

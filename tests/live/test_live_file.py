@@ -259,8 +259,8 @@ def test_a_cluster_strategy_without_a_map_actor_is_refused(tmp_path):
     path = tmp_path / "bad.toml"
     path.write_text(text[:text.index("[[actors]]")] + text[text.index("[[strategies]]"):])
     with pytest.raises(ValueError, match=r"bad\.toml: strategies\[0\]: LiquidationHuntStrategy trades on the clusters "
-                                         r"a LiquidationMapActor publishes, but no \[\[actors\]\] section maps "
-                                         r"BTCUSDT-PERP.BINANCE"):
+                                         r"of a LiquidationMapActor of BTCUSDT-PERP.BINANCE, but \[\[actors\]\] "
+                                         r"holds 0 liquidation-map actors"):
         load_live_file(path)
 
 
