@@ -12,6 +12,7 @@ file is loaded and checks, before anything is built:
 """
 
 import importlib
+import math
 from typing import TYPE_CHECKING, Literal, cast
 
 import msgspec
@@ -122,6 +123,41 @@ def is_map_actor_config(config_path: str) -> bool:
     return True
 
 
+MAP_SIGNALS_ATTRIBUTE = "trades_on_map_signals"
+"""A strategy class with this attribute true trades on the signals a ``LiquidationMapActor`` of its instrument
+publishes (the clusters and snapshots of ``strategies/``' ``ClusterStrategy``): :func:`check_map_signals`."""
+
+
+def check_map_signals(actors: list[ComponentSection], strategies: list[ComponentSection]) -> None:
+    """
+    Refuse a strategy that trades on a map actor's signals when no map actor of its instrument is configured.
+
+    Without one, the run (or live node) starts, receives no cluster and never trades, with no error.
+
+    Parameters
+    ----------
+    actors, strategies : list[ComponentSection]
+        The ``[[actors]]`` and ``[[strategies]]`` of a backtest or live file (already checked by
+        :func:`check_component`).
+
+    Raises
+    ------
+    ValueError
+        ``strategies[<i>]: ...`` naming the strategy, its instrument and the actor it needs.
+    """
+    from nautilus_trader.trading.strategy import Strategy
+
+    mapped = {str(a.config.get("instrument_id")) for a in actors if is_map_actor_config(a.config_path)}
+    for i, section in enumerate(strategies):
+        cls = resolve_class(section.path, f"strategies[{i}].path", Strategy)
+        iid = str(section.config.get("instrument_id"))
+        if getattr(cls, MAP_SIGNALS_ATTRIBUTE, False) and iid not in mapped:
+            held = f"maps only {sorted(mapped)}" if mapped else "holds 0 liquidation-map actors"
+            raise ValueError(f"strategies[{i}]: {cls.__name__} trades on the clusters of a LiquidationMapActor of "
+                             f"{iid}, but [[actors]] {held} (config_path "
+                             "'liqheat_nautilus.actor:LiquidationMapActorConfig'): it would never trade")
+
+
 def unknown_fields(config_cls: type, data: dict, prefix: str = "") -> list[str]:
     """
     Return the keys of ``data`` (and of nested tables for struct-typed fields) that ``config_cls`` does not define.
@@ -177,6 +213,37 @@ def _struct_type(info: msgspec.inspect.Type) -> type | None:
     return None
 
 
+def non_finite(data: object, prefix: str = "") -> tuple[str, float] | None:
+    """
+    Return the first float of a config table (at any depth) that is NaN or infinite, with its dotted name.
+
+    TOML reads ``nan`` and ``inf`` as floats, but a component config reaches Nautilus as JSON, where they become
+    ``null``: without this check the error would say "got `null`" for a field the file gives a number.
+
+    Parameters
+    ----------
+    data : object
+        A config table (``dict``), list or value.
+    prefix : str, default ""
+        Dotted name of ``data``.
+
+    Returns
+    -------
+    tuple[str, float] or None
+        ``(name, value)``, e.g. ``("oi_sizer.base_multiplier", nan)`` or ``("levels[1]", inf)``; ``None`` when
+        every number is finite.
+    """
+    if isinstance(data, float):
+        return None if math.isfinite(data) else (prefix, data)
+    items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else ()
+    for key, value in items:
+        name = f"{prefix}[{key}]" if isinstance(key, int) else f"{prefix}.{key}" if prefix else str(key)
+        found = non_finite(value, name)
+        if found is not None:
+            return found
+    return None
+
+
 def check_component(section: ComponentSection, kind: ComponentKind, field: str):
     """
     Check an importable component before Nautilus builds it (see the module docstring).
@@ -199,7 +266,7 @@ def check_component(section: ComponentSection, kind: ComponentKind, field: str):
     ------
     ValueError
         One line naming the field: a bad path, a class of the wrong kind, an unknown config field (with the valid
-        ones) or a config value of the wrong type.
+        ones), a NaN or infinite number (:func:`non_finite`) or a config value of the wrong type.
     """
     base, config_base = _bases(kind)
     resolve_class(section.path, f"{field}.path", base)
@@ -209,6 +276,9 @@ def check_component(section: ComponentSection, kind: ComponentKind, field: str):
         valid = ", ".join(f.encode_name for f in _struct_fields(config_cls))
         raise ValueError(f"{field}.config: unknown field{'s' if len(unknown) > 1 else ''} "
                          f"{', '.join(unknown)} for {config_cls.__name__} (valid: {valid})")
+    bad = non_finite(section.config)
+    if bad is not None:
+        raise ValueError(f"{field}.config.{bad[0]}: {bad[1]} is not a finite number")
     try:
         return config_cls.parse(msgspec.json.encode(section.config))
     except (msgspec.ValidationError, msgspec.DecodeError, ValueError, TypeError) as exc:

@@ -86,6 +86,49 @@ def streaming_config(catalog: str | Path):
     return StreamingConfig(catalog_path=str(catalog), fs_protocol="file", include_types=recorded_types())
 
 
+def recording_folder(catalog: str | Path, instance_id: str) -> Path:
+    """
+    Return the folder a backtest run is recorded into: ``<catalog>/backtest/<instance_id>/`` (Nautilus' layout).
+
+    Parameters
+    ----------
+    catalog : str or Path
+        The catalog the run reads.
+    instance_id : str
+        The run's kernel instance id (a UUID).
+
+    Returns
+    -------
+    Path
+    """
+    return Path(catalog) / "backtest" / instance_id
+
+
+def discard_recording(catalog: str | Path, instance_id: str) -> bool:
+    """
+    Delete the recording of a run that did not finish (Ctrl-C, an error), so no partial run is listed or served.
+
+    Parameters
+    ----------
+    catalog : str or Path
+        The catalog the run was recorded into.
+    instance_id : str
+        The run's kernel instance id.
+
+    Returns
+    -------
+    bool
+        Whether a folder was there to delete.
+    """
+    import shutil
+
+    folder = recording_folder(catalog, instance_id)
+    if not folder.is_dir():
+        return False
+    shutil.rmtree(folder, ignore_errors=True)
+    return True
+
+
 def write_signals(catalog: str | Path, instance_id: str, signals: pd.DataFrame | list[dict]) -> Path | None:
     """
     Add the strategies' trade signals to a recorded run.
@@ -104,7 +147,7 @@ def write_signals(catalog: str | Path, instance_id: str, signals: pd.DataFrame |
     Path or None
         The file written; ``None`` when the run folder does not exist (nothing was recorded).
     """
-    folder = Path(catalog) / "backtest" / instance_id
+    folder = recording_folder(catalog, instance_id)
     if not folder.is_dir():
         return None
     frame = signals if isinstance(signals, pd.DataFrame) else pd.DataFrame(signals)
@@ -337,7 +380,7 @@ def load_recording(catalog: str | Path, run_id: str) -> Recording:
 
     if not _RUN_ID.match(run_id):
         raise ValueError(f"run id must be a UUID (a backtest's instance id), was {run_id!r}")
-    folder = Path(catalog) / "backtest" / run_id
+    folder = recording_folder(catalog, run_id)
     if not folder.is_dir():
         raise FileNotFoundError(f"no recorded run {run_id} in {catalog} (run the backtest with record = true)")
     data = ParquetDataCatalog(str(catalog)).read_backtest(run_id, raise_on_failed_deserialize=True)

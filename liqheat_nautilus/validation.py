@@ -244,6 +244,42 @@ def money(value: str, field: str):
     return Money(amount, currency)
 
 
+def balances(values: list[str], field: str) -> list:
+    """
+    Parse starting balances: at least one, each a :func:`money` amount, each currency once.
+
+    Parameters
+    ----------
+    values : list[str]
+        E.g. ``["100000 USDT", "1 BTC"]``.
+    field : str
+        The field to name in the error, e.g. ``"[venue] starting_balances"``.
+
+    Returns
+    -------
+    list[nautilus_trader.model.objects.Money]
+
+    Raises
+    ------
+    ValueError
+        If the list is empty, an entry is not a :func:`money` amount, or a currency is given twice (Nautilus would
+        keep the last one only, silently).
+    """
+    if not values:
+        raise ValueError(f"{field} is empty; give e.g. ['100000 USDT']")
+    parsed: list = []
+    first: dict[str, int] = {}
+    for i, value in enumerate(values):
+        amount = money(value, f"{field}[{i}]")
+        code = amount.currency.code
+        if code in first:
+            raise ValueError(f"{field}[{i}] {value!r}: {code} is already given by {field}[{first[code]}] "
+                             f"{values[first[code]]!r}; give each currency once (only the last would count)")
+        first[code] = i
+        parsed.append(amount)
+    return parsed
+
+
 
 def number(value: str | float, option: str, minimum: float | None = None, integer: bool = False,
            exclusive: bool = False) -> float | int:

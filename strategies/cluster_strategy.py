@@ -110,9 +110,16 @@ class ClusterStrategyConfig(BracketStrategyConfig, frozen=True):
     default_stop_pct : float, default 1.0
         Stop distance (percent) when the strategy has no cluster to anchor the stop.
     max_stop_pct : float, default 3.0
-        Largest stop distance (percent).
+        Largest stop distance (percent); at least ``default_stop_pct``.
     oi_sizer : OISizerConfig, optional
         When set, every entry's size is multiplied by :class:`~strategies.oi_sizer.OISizer` (OI tier x skew).
+
+    Raises
+    ------
+    ValueError
+        If ``default_stop_pct`` is above ``max_stop_pct`` (every default stop would be cut to ``max_stop_pct``),
+        naming both; and as :class:`~strategies.brackets.BracketStrategyConfig` for the ids. The other ranges are
+        checked when the strategy is built (:class:`ClusterStrategy`).
     """
 
     risk_per_trade: float = 0.005
@@ -124,13 +131,22 @@ class ClusterStrategyConfig(BracketStrategyConfig, frozen=True):
     max_stop_pct: float = 3.0
     oi_sizer: OISizerConfig | None = None
 
+    def __post_init__(self) -> None:
+        """Parse the ids (:class:`~strategies.brackets.BracketStrategyConfig`), then check the two stop distances."""
+        super().__post_init__()
+        if self.default_stop_pct > self.max_stop_pct:  # False for NaN: the range checks report it
+            raise ValueError(f"{type(self).__name__}.default_stop_pct ({self.default_stop_pct}) must be at most "
+                             f"max_stop_pct ({self.max_stop_pct}): every default stop would be cut to max_stop_pct")
+
 
 class ClusterStrategy(BracketStrategy):
     """
     Base class of the liquidation-map strategies (see the module docstring for what it handles).
 
     Subclasses implement :meth:`on_map_update` (called once per map update, after its clusters and snapshot
-    are in :attr:`book`) and optionally :meth:`on_price` (each bar), and enter with :meth:`enter`.
+    are in :attr:`book`) and optionally :meth:`on_price` (each bar), and enter with :meth:`enter`. A backtest or
+    live file with one of them needs a ``LiquidationMapActor`` of the same instrument (``trades_on_map_signals``,
+    checked by :func:`liqheat_nautilus.components.check_map_signals`).
 
     Parameters
     ----------
@@ -146,6 +162,9 @@ class ClusterStrategy(BracketStrategy):
         (:data:`_FIELD_RANGES`: e.g. ``min_strength`` outside [0, 1], ``default_stop_pct <= 0``,
         ``min_distance_pct >= max_distance_pct``); the message names the field.
     """
+
+    trades_on_map_signals = True
+    """It subscribes to the ``LiquidationCluster`` / ``LiquidationMapSnapshot`` data of a map actor."""
 
     def __init__(self, config: ClusterStrategyConfig) -> None:
         super().__init__(config)

@@ -143,3 +143,46 @@ def test_csv_option_given_a_folder_says_so(capsys, tmp_path):
     files = {**_coinglass_csvs(tmp_path), "--bars": tmp_path}
     proc = call_liqheat(capsys, *_csv_argv(files))
     assert_clean_failure(proc, f"{tmp_path}: is a folder, not a CSV file")
+
+
+def test_backtest_file_with_a_default_stop_beyond_the_largest_is_refused(capsys, tmp_path):
+    # used to run (rc 0) with every default stop silently cut to max_stop_pct
+    text = (ROOT / "config" / "liquidation_hunt.toml").read_text()
+    assert "default_stop_pct = 1.0" in text and "max_stop_pct = 3.0" in text
+    path = tmp_path / "stops.toml"
+    path.write_text(text.replace("default_stop_pct = 1.0", "default_stop_pct = 5.0"))
+    proc = call_liqheat(capsys, "backtest", "--config", str(path), "--no-reports")
+    assert_clean_failure(proc, f"backtest failed: {path}: strategies[0].config: LiquidationHuntConfig.default_stop_pct "
+                               "(5.0) must be at most max_stop_pct (3.0)")
+    assert proc.returncode == 1 and not proc.stdout
+
+
+@pytest.mark.parametrize(("argv", "expected"), [
+    # the defaults were not stated ("instrument id", "default: catalog/build/...") or the unit was missing
+    (["catalog", "ingest", "okx"], ["instrument id (default SOL-USDT-SWAP.OKX)", "catalog/build/okx_sol_usdt_swap)"]),
+    (["catalog", "ingest", "coinglass"], ["instrument id (default BTCUSDT-PERP.BINANCE)"]),
+    (["catalog", "ingest", "binance"], ["archive (default: from the file name)", "(default 500000)"]),
+    (["catalog", "validate"], ["an outlier, in percent (default 10)", "catalog/build/okx_sol_usdt_swap)"]),
+    (["catalog", "info"], ["catalog/build/okx_sol_usdt_swap)"]),
+])
+def test_catalog_help_states_defaults_and_units(argv, expected, capsys):
+    with pytest.raises(SystemExit) as exc:
+        call_liqheat(capsys, *argv, "--help")
+    assert exc.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())  # argparse wraps the lines
+    for part in expected:
+        assert part in text, (part, text)
+
+
+def test_backtest_on_the_unbuilt_coinglass_catalog_names_the_command(capsys, tmp_path, monkeypatch):
+    # said "build it with `liqheat catalog ingest ...`" for the catalog of config/coinglass/
+    from liqheat_nautilus.adapters.coinglass import loaders
+
+    monkeypatch.setattr(loaders, "default_coinglass_catalog_dir", lambda: tmp_path / "coinglass_btc_4h")
+    text = (ROOT / "config" / "coinglass" / "liquidation_hunt.toml").read_text()
+    assert 'catalog = "catalog/build/coinglass_btc_4h"' in text
+    path = tmp_path / "hunt.toml"
+    path.write_text(text.replace("catalog/build/coinglass_btc_4h", str(tmp_path / "coinglass_btc_4h")))
+    proc = call_liqheat(capsys, "backtest", "--config", str(path), "--no-reports")
+    assert_clean_failure(proc, f"catalog not found: {tmp_path / 'coinglass_btc_4h'} (build it with `liqheat catalog "
+                               "ingest coinglass`)")

@@ -57,6 +57,16 @@ def test_the_defaults_and_edge_values_are_accepted(pair):
     _build(*pair, min_strength=0.0, stop_buffer_pct=0.0, time_stop_minutes=0)
 
 
+@pytest.mark.parametrize("config_cls", [LiquidationHuntConfig, SupportResistanceConfig, ClusterBreakoutConfig,
+                                        OISizedMagnetConfig])
+def test_a_default_stop_beyond_the_largest_is_refused_with_the_config(config_cls):
+    # was accepted silently: every default stop was cut to max_stop_pct, so default_stop_pct did nothing
+    with pytest.raises(ValueError, match=rf"{config_cls.__name__}.default_stop_pct \(5.0\) must be at most "
+                                         r"max_stop_pct \(3.0\)"):
+        config_cls(instrument_id=IID, bar_type=BAR_TYPE, default_stop_pct=5.0, max_stop_pct=3.0)
+    assert config_cls(instrument_id=IID, bar_type=BAR_TYPE, default_stop_pct=3.0, max_stop_pct=3.0).max_stop_pct == 3.0
+
+
 def test_ids_given_as_strings_are_parsed():
     # was accepted as str, then failed with a Cython type error inside the node's start
     strategy = _build(*HUNT, instrument_id="SOL-USDT-SWAP.OKX", bar_type="SOL-USDT-SWAP.OKX-1-MINUTE-LAST-EXTERNAL")

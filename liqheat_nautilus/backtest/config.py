@@ -23,6 +23,7 @@ from liqheat_nautilus.components import (
     ComponentKind,
     ComponentSection,
     check_component,
+    check_map_signals,
     check_strategy_init,
     is_map_actor_config,
 )
@@ -83,8 +84,8 @@ class VenueSection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     account_type : str
         Nautilus ``AccountType`` name; ``"MARGIN"`` for perpetuals.
     starting_balances : list[str]
-        E.g. ``["100000 USDT"]`` (positive amounts of currencies Nautilus knows; one must be the instrument's
-        settlement currency).
+        E.g. ``["100000 USDT"]`` (positive amounts of currencies Nautilus knows, each currency once; one must be
+        the instrument's settlement currency).
     default_leverage : float
         Account leverage (x, >= 1).
     funding : bool
@@ -264,10 +265,7 @@ class BacktestFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         if self.venue.name != iid.venue.value:
             raise ValueError(f"[venue] name {self.venue.name!r} must be the instrument's venue "
                              f"{iid.venue.value!r} ({iid})")
-        if not self.venue.starting_balances:
-            raise ValueError("[venue] starting_balances is empty; give e.g. ['100000 USDT']")
-        for i, balance in enumerate(self.venue.starting_balances):
-            validation.money(balance, f"[venue] starting_balances[{i}]")
+        validation.balances(self.venue.starting_balances, "[venue] starting_balances")
         components: list[tuple[ComponentKind, list[ComponentSection], str]] = [
             ("actor", self.actors, "actors"), ("strategy", self.strategies, "strategies"),
             ("module", self.venue.modules, "venue.modules")]
@@ -278,6 +276,7 @@ class BacktestFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
                     self._check_replayed(section, f"{where}[{i}]")
                 if kind == "strategy":
                     check_strategy_init(section, config, f"{where}[{i}]")
+        check_map_signals(self.actors, self.strategies)
 
     def summed_open_interest_ids(self) -> list[str]:
         """

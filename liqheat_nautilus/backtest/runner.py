@@ -29,7 +29,7 @@ from liqheat_nautilus.core.enums import ClusterStatus
 from liqheat_nautilus.data import OpenInterest
 from liqheat_nautilus.paths import default_catalog_dir, sample_dir
 from liqheat_nautilus.persistence.transaction import committed_generation, unchanged_since
-from liqheat_nautilus.recording import write_signals
+from liqheat_nautilus.recording import discard_recording, write_signals
 from liqheat_nautilus.simulation.funding import PAYMENTS_TOPIC
 
 
@@ -120,7 +120,10 @@ def ensure_default_catalog(spec: BacktestFile) -> None:
         print(f"building the embedded catalog {path} from the real OKX sample (first use)...")
         ingest_okx_sample(sample_dir(), path)
         return
-    raise FileNotFoundError(f"catalog not found: {path} (build it with `liqheat catalog ingest ...`)")
+    from liqheat_nautilus.adapters.coinglass.loaders import default_coinglass_catalog_dir
+
+    command = "coinglass" if path == default_coinglass_catalog_dir().resolve() else "..."  # config/coinglass/*.toml
+    raise FileNotFoundError(f"catalog not found: {path} (build it with `liqheat catalog ingest {command}`)")
 
 
 def default_catalog_unbuilt(spec: BacktestFile) -> bool:
@@ -272,7 +275,8 @@ def run_backtest(
         Nautilus log level, ``results_dir`` is a file, or the run replayed no data; ``IngestError`` (a
         ``ValueError``) if a commit to the catalog by another process did not finish within 60 s before the run.
     Exception
-        Whatever the engine raised during the run (``raise_exception=True``).
+        Whatever the engine raised during the run (``raise_exception=True``); like Ctrl-C, it discards the run's
+        partial recording (``record = true``), which the report chart and ``liqheat serve`` would show as a run.
     """
     if not isinstance(spec, BacktestFile):
         spec = load_backtest_file(spec)
@@ -286,11 +290,14 @@ def run_backtest(
     generation_before = committed_generation(local) if local is not None else 0
     run_config = to_run_config(spec, log_level=log_level)
     node = BacktestNode(configs=[run_config])
+    recording: str | None = None  # the instance id of a recording not finished yet
     try:
         node.build()
         engine = node.get_engine(run_config.id)
         if engine is None:  # build() makes one engine per run config
             raise RuntimeError(f"BacktestNode built no engine for run {run_config.id}")
+        if spec.record:
+            recording = str(engine.instance_id)
         monitor = RunMonitor(RunMonitorConfig(
             instrument_id=InstrumentId.from_str(spec.data.instrument_id), bar_type=BarType.from_str(spec.bar_type),
             expected_bars=bars_expected, show_progress=show_progress, label=spec.name,
@@ -316,9 +323,12 @@ def run_backtest(
         outcome.orders_filled = len(outcome.reports.fills)
         if spec.record:
             write_signals(spec.catalog_path(), result.instance_id, outcome.reports.signals)
+            recording = None
         outcome.row = strategy_row(spec.name, result, outcome.run_stats, outcome.funding_total)
     finally:
         node.dispose()
+        if recording is not None:  # Ctrl-C or an error mid-run: no partial run for the report chart and serve
+            discard_recording(spec.catalog_path(), recording)
     if result.iterations == 0:
         raise ValueError(f"the run replayed 0 data points of {spec.data.instrument_id} from {spec.catalog_path()}")
     if results_dir is not None:

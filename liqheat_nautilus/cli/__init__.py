@@ -1,11 +1,13 @@
 """The ``liqheat`` command line: ``liqheat <command> ...``; each command lives in its own module."""
 
 import argparse
+import contextlib
 import functools
 import importlib
 import os
+import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 COMMAND_MODULES: list[str] = [
     "liqheat_nautilus.cli.catalog_cmd",
@@ -83,6 +85,32 @@ def on_interrupt(message: str) -> Callable[[Handler], Handler]:
         return run
 
     return decorate
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """
+    Make SIGTERM end the block like Ctrl-C (a ``KeyboardInterrupt``: rolled back or cleaned up, no traceback).
+
+    Without it SIGTERM kills the process mid-way, leaving what the command was writing (a catalog write's staged
+    files until the next command, a backtest's partial recording).
+
+    Yields
+    ------
+    None
+    """
+    def handler(signum, frame):  # noqa: ARG001
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -4,6 +4,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from liqheat_nautilus.cli import sigterm_as_interrupt
 from liqheat_nautilus.paths import config_dir, project_root
 
 DEFAULT_CONFIG = "liquidation_hunt.toml"
@@ -76,12 +77,14 @@ def _run(args: argparse.Namespace) -> int:
         print(f"backtest failed: {exc}", file=sys.stderr)
         return 2
     if args.all:
-        return _run_all(args, log_level, results_dir)
+        with sigterm_as_interrupt():
+            return _run_all(args, log_level, results_dir)
     path = args.config or config_dir() / DEFAULT_CONFIG
     try:
         spec = _load(path, args)
-        outcome = run_backtest(spec, log_level=log_level, results_dir=results_dir,
-                               show_progress=not args.no_progress)
+        with sigterm_as_interrupt():  # as Ctrl-C: the run's partial recording is discarded
+            outcome = run_backtest(spec, log_level=log_level, results_dir=results_dir,
+                                   show_progress=not args.no_progress)
     except (FileNotFoundError, ValueError) as exc:
         print(f"backtest failed: {naming_file(path, exc)}", file=sys.stderr)
         return 1

@@ -5,19 +5,18 @@ SIGTERM leaves the catalog as it was (exit 1, or 130 when interrupted), one line
 """
 
 import argparse
-import contextlib
-import signal
 import sys
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from liqheat_nautilus.adapters.binance.loaders import KINDS, KLINE_INTERVALS
 from liqheat_nautilus.adapters.okx.loaders import ingest_okx_sample
-from liqheat_nautilus.cli import EXIT_INTERRUPTED
-from liqheat_nautilus.paths import default_catalog_dir, sample_dir
+from liqheat_nautilus.cli import EXIT_INTERRUPTED, sigterm_as_interrupt
+from liqheat_nautilus.paths import OKX_CATALOG_NAME, default_catalog_dir, sample_dir
 from liqheat_nautilus.persistence.errors import IngestError
 from liqheat_nautilus.persistence.transaction import COMMITTED_FLAG, CommitIncompleteError
-from liqheat_nautilus.persistence.writer import IngestSummary
+from liqheat_nautilus.persistence.writer import DEFAULT_CHUNK_ROWS, IngestSummary
 
 
 def register(subparsers) -> None:
@@ -27,13 +26,16 @@ def register(subparsers) -> None:
     _register_ingest(sub)
     _register_fetch(sub)
     validate = sub.add_parser("validate", help="check a catalog: duplicates, gaps, order, bad values, outliers")
-    validate.add_argument("--catalog", type=Path, default=None, help="catalog folder (default: the embedded one)")
-    validate.add_argument("--max-jump-pct", default="10",
-                          help="price move between consecutive bars/trades reported as an outlier (default 10)")
+    validate.add_argument("--catalog", type=Path, default=None,
+                          help=f"catalog folder (default: the embedded one, catalog/build/{OKX_CATALOG_NAME})")
+    validate.add_argument("--max-jump-pct", default="10", metavar="PERCENT",
+                          help="price move between consecutive bars/trades reported as an outlier, in percent "
+                               "(default 10)")
     validate.add_argument("--strict", action="store_true", help="exit non-zero on warnings too")
     validate.set_defaults(func=_validate)
     info = sub.add_parser("info", help="instruments, data types, row counts and time ranges of a catalog")
-    info.add_argument("--catalog", type=Path, default=None, help="catalog folder (default: the embedded one)")
+    info.add_argument("--catalog", type=Path, default=None,
+                      help=f"catalog folder (default: the embedded one, catalog/build/{OKX_CATALOG_NAME})")
     info.set_defaults(func=_info)
     catalog.set_defaults(func=lambda _args: catalog.print_help() or 2)
 
@@ -51,8 +53,9 @@ def _register_ingest(sub) -> None:
     okx.add_argument("--source", type=Path, default=None, help="folder with ohlcv_1m.csv, open_interest.csv, "
                      "funding_rate.csv (default: the embedded real SOL-USDT-SWAP sample)")
     okx.add_argument("--catalog", type=Path, default=None,
-                     help="catalog folder to create or add to: new, empty, or a catalog (default: catalog/build/...)")
-    okx.add_argument("--instrument", default="SOL-USDT-SWAP.OKX", help="instrument id")
+                     help="catalog folder to create or add to: new, empty, or a catalog (default: "
+                          f"catalog/build/{OKX_CATALOG_NAME})")
+    okx.add_argument("--instrument", default="SOL-USDT-SWAP.OKX", help="instrument id (default %(default)s)")
     _add_instrument_sources(okx, exchange_info=False)
     _add_lock_timeout(okx)
     okx.set_defaults(func=_ingest_okx)
@@ -67,10 +70,12 @@ def _register_ingest(sub) -> None:
                          help="instrument id, e.g. BTCUSDT-PERP.BINANCE (default: NautilusTrader's id of the file "
                               "name's symbol: BTCUSDT -> BTCUSDT-PERP.BINANCE, BTCUSD_PERP -> BTCUSD-PERP.BINANCE)")
     binance.add_argument("--kind", default=None, choices=KINDS,
-                         help="file kind, for files not named like the archive")
+                         help="file kind, for files not named like the archive (default: from the file name)")
     binance.add_argument("--interval", default=None,
-                         help=f"kline interval for renamed kline files: {', '.join(KLINE_INTERVALS)}")
-    binance.add_argument("--chunk-rows", default=None, help="rows per Parquet file (default 500000)")
+                         help=f"kline interval for renamed kline files: {', '.join(KLINE_INTERVALS)} (default: from "
+                              "the file name)")
+    binance.add_argument("--chunk-rows", default=None, metavar="ROWS",
+                         help=f"rows per Parquet file (default {DEFAULT_CHUNK_ROWS})")
     binance.add_argument("--no-verify", action="store_true", help="skip .CHECKSUM verification")
     _add_instrument_sources(binance, exchange_info=True)
     _add_lock_timeout(binance)
@@ -83,7 +88,7 @@ def _register_ingest(sub) -> None:
     coinglass.add_argument("--catalog", type=Path, default=None,
                            help="catalog folder to create or add to: new, empty, or a catalog (default: "
                                 "catalog/build/coinglass_btc_4h)")
-    coinglass.add_argument("--instrument", default="BTCUSDT-PERP.BINANCE", help="instrument id")
+    coinglass.add_argument("--instrument", default="BTCUSDT-PERP.BINANCE", help="instrument id (default %(default)s)")
     _add_instrument_sources(coinglass, exchange_info=True)
     _add_lock_timeout(coinglass)
     coinglass.set_defaults(func=_ingest_coinglass)
@@ -129,7 +134,8 @@ def _register_fetch(sub) -> None:
     fetch.add_argument("--oi-period", default="5m", help="open-interest history period (default 5m)")
     fetch.add_argument("--no-resume", action="store_true",
                        help="refetch the whole range (replacing it) instead of continuing after stored data")
-    fetch.add_argument("--retries", default="5", help="retries per request on 429/5xx/network errors (default 5)")
+    fetch.add_argument("--retries", default="5", metavar="N",
+                       help="retries per request on 429/5xx/network errors (default 5)")
     fetch.add_argument("--api-base", default=None, help=argparse.SUPPRESS)  # proxy / local recorded server
     fetch.add_argument("--no-progress", action="store_true", help="no progress bar")
     _add_lock_timeout(fetch)
@@ -151,23 +157,6 @@ def print_summary(summary: IngestSummary) -> None:
         print(f"  {name:<{width}} {count:>9,d} rows  {first} -> {last}")
 
 
-@contextlib.contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    """SIGTERM ends a write like Ctrl-C (rolled back, no traceback) instead of killing it mid-way."""
-    def handler(signum, frame):  # noqa: ARG001
-        raise KeyboardInterrupt
-
-    try:
-        previous = signal.signal(signal.SIGTERM, handler)
-    except ValueError:  # not the main thread
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
 def _write(verb: str, action: Callable[[], IngestSummary]) -> int:
     """
     Run an ingest or fetch; one line on stderr and a non-zero exit for every failure.
@@ -178,7 +167,7 @@ def _write(verb: str, action: Callable[[], IngestSummary]) -> int:
         0 done, 1 refused or failed (the catalog unchanged), 2 bad option, 130 interrupted.
     """
     try:
-        with _sigterm_as_interrupt():
+        with sigterm_as_interrupt():
             summary = action()
     except KeyboardInterrupt as exc:
         if getattr(exc, COMMITTED_FLAG, False):
@@ -223,7 +212,6 @@ def _ingest_okx(args: argparse.Namespace) -> int:
 def _ingest_binance(args: argparse.Namespace) -> int:
     from liqheat_nautilus import validation
     from liqheat_nautilus.adapters.binance.loaders import ingest_binance_files
-    from liqheat_nautilus.persistence.writer import DEFAULT_CHUNK_ROWS
 
     try:
         chunk_rows = DEFAULT_CHUNK_ROWS if args.chunk_rows is None else \
@@ -287,6 +275,8 @@ def _fetch(args: argparse.Namespace) -> int:
         start_ms, end_ms = _parse_utc_ms(args.start, "--start"), _parse_utc_ms(args.end, "--end")
         if end_ms <= start_ms:
             raise ValueError(f"--end ({args.end}) must be after --start ({args.start})")
+        if start_ms >= time.time() * 1000:  # the venue answers with no rows: an empty fetch reported as done
+            raise ValueError(f"--start ({args.start}) is in the future: there is no history to fetch yet")
         retries = int(validation.number(args.retries, "--retries", minimum=0, integer=True))
         lock_timeout = _lock_timeout(args)
     except ValueError as exc:

@@ -16,6 +16,7 @@ from liqheat_nautilus.components import (
     ComponentKind,
     ComponentSection,
     check_component,
+    check_map_signals,
     check_strategy_init,
     is_map_actor_config,
 )
@@ -138,6 +139,9 @@ def check_live_file(live: LiveFile) -> None:
         rate = getattr(risk, name)
         if not re.fullmatch(r"[1-9][0-9]*/[0-9]+:[0-5][0-9]:[0-5][0-9]", rate):
             raise ValueError(f"[risk] {name} must be '<count>/HH:MM:SS', e.g. '5/00:00:01'; got {rate!r}")
+        if not any(int(part) for part in rate.split("/")[1].split(":")):  # Nautilus refused it only at build
+            raise ValueError(f"[risk] {name}: the interval must be longer than 00:00:00, e.g. '5/00:00:01'; "
+                             f"got {rate!r}")
     for name in ("max_notional_per_order", "max_position_notional"):
         for iid, limit in getattr(risk, name).items():
             validation.instrument_id(iid, f"[risk] {name} key")
@@ -147,8 +151,7 @@ def check_live_file(live: LiveFile) -> None:
             if limit <= 0:
                 raise ValueError(f"[risk] {name}[{iid!r}] must be > 0 (leave the instrument out for no limit); "
                                  f"got {limit}")
-    for i, balance in enumerate(live.sandbox.starting_balances):
-        validation.money(balance, f"[sandbox] starting_balances[{i}]")
+    validation.balances(live.sandbox.starting_balances, "[sandbox] starting_balances")
     validation.enum_name(live.sandbox.oms_type, OmsType, "[sandbox] oms_type", exclude=("UNSPECIFIED",))
     components: list[tuple[ComponentKind, list[ComponentSection], str]] = [
         ("actor", live.actors, "actors"), ("strategy", live.strategies, "strategies")]
@@ -162,6 +165,7 @@ def check_live_file(live: LiveFile) -> None:
                 raise ValueError(f"{where}[{i}].config: instrument_id {used!r} is not one of [binance] "
                                  f"instrument_ids {list(live.binance.instrument_ids)}: the node loads and "
                                  "streams only those")
+    check_map_signals(live.actors, live.strategies)
     for i, section in enumerate(live.actors):
         if is_map_actor_config(section.config_path):
             check_actor_clients(section.config, live, f"actors[{i}].config")

@@ -48,6 +48,10 @@ FILE_CASES = {
     "balance_unknown_currency": (_variant('["100000 USDT"]', '["100000 XYZ"]'),
                                  ["[venue] starting_balances[0]", "'XYZ' is not a currency"]),
     "balance_negative": (_variant('["100000 USDT"]', '["-5 USDT"]'), ["[venue] starting_balances[0]", "positive"]),
+    # was accepted and the run started with the last one only (5 USDT)
+    "balance_currency_twice": (_variant('["100000 USDT"]', '["100000 USDT", "5 USDT"]'),
+                               ["[venue] starting_balances[1] '5 USDT': USDT is already given by [venue] "
+                                "starting_balances[0] '100000 USDT'"]),
     "strategy_module": (_variant('path = "strategies.liquidation_hunt:LiquidationHuntStrategy"',
                                  'path = "strategies.liquidation_hnt:LiquidationHuntStrategy"'),
                         ["strategies[0].path", "module 'strategies.liquidation_hnt' not found"]),
@@ -75,6 +79,16 @@ FILE_CASES = {
     # the valid values were not listed
     "actor_model": (_variant('model = "isolated_mmr"', 'model = "isolated"'),
                     ["actors[0].config", "model='isolated' (one of simple, isolated_mmr, binance_standard,"]),
+    # TOML's nan / inf were reported as "Expected `float`, got `null`" (they reach Nautilus as JSON)
+    "strategy_config_nan": (_variant("risk_per_trade = 0.005", "risk_per_trade = nan"),
+                            ["strategies[0].config.risk_per_trade: nan is not a finite number"]),
+    "actor_config_inf": (_variant("bin_bps = 10.0", "bin_bps = inf"),
+                         ["actors[0].config.bin_bps: inf is not a finite number"]),
+    # was accepted: the run replayed everything and the strategy, receiving no cluster, never traded
+    "strategy_without_map_actor": (BASE[:BASE.index("[[actors]]")] + BASE[BASE.index("[[strategies]]"):],
+                                   ["strategies[0]: LiquidationHuntStrategy trades on the clusters of a "
+                                    "LiquidationMapActor of SOL-USDT-SWAP.OKX, but [[actors]] holds 0 "
+                                    "liquidation-map actors"]),
     "actor_option_wrong_type": (_variant("publish_interval_secs = 3600", 'publish_interval_secs = "hourly"'),
                                 ["actors[0].config", "Expected `int`, got `str`", "publish_interval_secs"]),
 }

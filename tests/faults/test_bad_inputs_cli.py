@@ -191,6 +191,11 @@ BINANCE_FILE_CASES = {  # builder(tmp_path) -> file; expected texts
     "klines_ms_then_seconds": (  # SYNTHETIC rows
         lambda d: write_text(d / "BTCUSDT-1m-2024-04-10.csv", [KLINE_HEADER, kline(T_S), kline(T_S + 60, 1)]),
         ["BTCUSDT-1m-2024-04-10.csv: line 3: field 'open_time'", "(ms, from its first row)", "1970-01-20"]),
+    # used to be stored as 5-minute bars one minute apart (a renamed 1m file)
+    "klines_of_another_interval": (
+        lambda d: write_text(d / "BTCUSDT-5m-2024-04-10.csv", [KLINE_HEADER, kline(T_S), kline(T_S + 60)]),
+        ["BTCUSDT-5m-2024-04-10.csv: line 3: field 'open_time'",
+         "a kline opening at 2024-04-10T00:01:00Z is not on a 5m boundary (UTC)"]),
     "klines_before_2009": (
         lambda d: write_text(d / "BTCUSDT-1m-2024-04-10.csv", [KLINE_HEADER, kline(1_199_145_600)]),
         ["line 2: field 'open_time'", "is no time in 2009-01-01"]),
@@ -251,6 +256,15 @@ def test_binance_bad_options(tmp_path, catalog, capsys, args, expected):
     assert_clean_failure(call_liqheat(capsys, "catalog", "ingest", "binance", path, "--catalog", catalog, *args,
                                       *sc.OFFLINE), *expected)
     assert tree(catalog) == before
+
+
+@pytest.mark.parametrize("command", [["ingest", "okx", "--offline"], ["ingest", "coinglass", "--offline"]])
+def test_catalog_inside_a_file_is_refused_naming_the_option(tmp_path, capsys, command):
+    # used to fail once the write began: "[Errno 20] Not a directory: '.../notes.txt/cat/.liqheat'"
+    file = write_text(tmp_path / "notes.txt", ["keep me"])
+    proc = call_liqheat(capsys, "catalog", *command, "--catalog", file / "cat")
+    assert_clean_failure(proc, f"{file / 'cat'}: field '--catalog': is inside {file}, which is a file, not a folder")
+    assert file.read_text() == "keep me\n"
 
 
 def test_binance_catalog_that_is_a_file_or_holds_the_input(tmp_path, catalog):
@@ -416,3 +430,40 @@ def test_backtest_names_an_unreadable_catalog_file(catalog):
     path = _corrupt_bar_file(catalog)
     proc = run_liqheat("backtest", "--catalog", catalog, "--no-reports", "--no-progress")
     assert_clean_failure(proc, f"backtest failed: {path}: not a readable Parquet file")
+
+
+# Python run before the CLI: Ctrl-C in the middle of the replay (at the 3,000th bar the map actor sees)
+def _signal_mid_run(sig: int) -> str:
+    """Python run before the CLI: the process signals itself at the 3,000th bar the map actor sees."""
+    return ("import os, signal\nfrom liqheat_nautilus.actor import LiquidationMapActor as _Actor\n"
+            "_on_bar, _seen = _Actor.on_bar, []\ndef _interrupting(self, bar):\n    _seen.append(1)\n"
+            f"    if len(_seen) == 3000:\n        os.kill(os.getpid(), {int(sig)})\n    _on_bar(self, bar)\n"
+            "_Actor.on_bar = _interrupting\n")
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_backtest_interrupted_mid_run_leaves_no_recording_and_no_results(catalog, tmp_path, sig):
+    # used to leave <catalog>/backtest/<run id>/ holding the first part of the run, listed and served as a run
+    # (SIGTERM killed the process outright)
+    before = tree(catalog)
+    proc = run_liqheat("backtest", "--catalog", catalog, "--results-dir", tmp_path / "results", "--no-progress",
+                       prelude=_signal_mid_run(sig))
+    assert proc.returncode == 130, proc.stderr[-2000:]
+    assert "interrupted" in proc.stderr and "Traceback" not in proc.stderr
+    assert tree(catalog) == before
+    assert not (tmp_path / "results").exists() or not any((tmp_path / "results").iterdir())
+
+
+def test_a_new_tick_size_over_part_of_the_bars_is_refused(tmp_path, catalog):
+    # used to commit: the catalog then held bars of 2 and 3 price decimals, validate said OK and the backtest
+    # stopped mid-run with a traceback ("invalid bar.open.precision=2 did not match ... price_precision=3")
+    source = okx_source(tmp_path, "ohlcv_1m.csv", lambda lines: lines[:1001])  # the first 1,000 bars
+    spec = source / "instrument.toml"
+    spec.write_text(spec.read_text().replace('price_increment = "0.01"', 'price_increment = "0.001"'))
+    before = tree(catalog)
+    proc = run_liqheat("catalog", "ingest", "okx", "--offline", "--source", source, "--catalog", catalog)
+    line = assert_clean_failure(proc, "ingest failed, catalog unchanged", "SOL-USDT-SWAP.OKX-1-MINUTE-LAST-EXTERNAL/",
+                                "holds prices with 2 and sizes with 2 decimals, but SOL-USDT-SWAP.OKX's definition "
+                                "after this write has 3 and 2")
+    assert str(catalog) in line
+    assert tree(catalog) == before

@@ -72,6 +72,8 @@ def test_fetch_of_a_200_that_is_not_rows_is_an_error(server_for, tmp_path, paylo
 @pytest.mark.parametrize(("args", "expected"), [
     (["--start", "yesterday"], ["--start: not a time: 'yesterday'"]),
     (["--end", "2024-04-09"], ["--end (2024-04-09) must be after --start"]),
+    # used to ask the venue, store nothing and report success
+    (["--start", "2100-01-01", "--end", "2100-01-02"], ["--start (2100-01-01) is in the future"]),
     (["--timeframe", "7x"], ["--timeframe must be a timeframe such as 1m, 5m, 1h, 1d; got '7x'"]),
     (["--data", "bars,candles"], ["--data must list kinds among bars, trades, oi, funding"]),
     (["--retries", "-1"], ["--retries must be a whole number >= 0"]),

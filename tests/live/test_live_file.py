@@ -191,7 +191,14 @@ def test_without_a_poller_section_no_poller_runs(tmp_path):
     ('account_type = "USDT_FUTURES"', 'account_type = "COIN_FUTURES"',
      r"\[binance\] account_type must be one of USDT_FUTURES; got 'COIN_FUTURES': Nautilus 1.221 loads COIN-M"),
     ('starting_balances = ["10000 USDT"]', 'starting_balances = ["lots"]', r"\[sandbox\] starting_balances\[0\]"),
+    # was accepted: the paper account started with the last one only
+    ('starting_balances = ["10000 USDT"]', 'starting_balances = ["10000 USDT", "10 USDT"]',
+     r"\[sandbox\] starting_balances\[1\] '10 USDT': USDT is already given by \[sandbox\] starting_balances\[0\]"),
+    ('starting_balances = ["10000 USDT"]', 'starting_balances = []', r"\[sandbox\] starting_balances is empty"),
     ('max_order_submit_rate = "5/00:00:01"', 'max_order_submit_rate = "fast"', r"\[risk\] max_order_submit_rate"),
+    # --check said ok; Nautilus' throttler refused the zero interval while the node was built, naming no field
+    ('max_order_modify_rate = "5/00:00:01"', 'max_order_modify_rate = "5/00:00:00"',
+     r"\[risk\] max_order_modify_rate: the interval must be longer than 00:00:00"),
     ('max_notional_per_order = { "BTCUSDT-PERP.BINANCE" = 2000 }', 'max_notional_per_order = { "BTCUSDT" = 2000 }',
      r"\[risk\] max_notional_per_order key 'BTCUSDT'"),
     ('max_notional_per_order = { "BTCUSDT-PERP.BINANCE" = 2000 }',
@@ -243,6 +250,17 @@ def test_values_nautilus_rejects_only_at_build_are_named_while_loading(old, new,
     path = tmp_path / "bad.toml"
     path.write_text(text.replace(old, new, 1))
     with pytest.raises(ValueError, match=r"bad\.toml: " + expected):
+        load_live_file(path)
+
+
+def test_a_cluster_strategy_without_a_map_actor_is_refused(tmp_path):
+    # --check said ok: the node would run a strategy that never receives a cluster
+    text = (CONFIG / "live_sandbox.toml").read_text()
+    path = tmp_path / "bad.toml"
+    path.write_text(text[:text.index("[[actors]]")] + text[text.index("[[strategies]]"):])
+    with pytest.raises(ValueError, match=r"bad\.toml: strategies\[0\]: LiquidationHuntStrategy trades on the clusters "
+                                         r"of a LiquidationMapActor of BTCUSDT-PERP.BINANCE, but \[\[actors\]\] "
+                                         r"holds 0 liquidation-map actors"):
         load_live_file(path)
 
 

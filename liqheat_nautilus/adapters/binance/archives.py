@@ -187,6 +187,7 @@ class KlineConverter(ArchiveConverter):
         """Convert a klines batch; see :meth:`ArchiveConverter.convert`."""
         open_ns = self._epoch(batch, "open_time")
         self._ordered(batch, open_ns)
+        self._on_interval_boundaries(batch, open_ns)
         o, h, lo, c = (self._fixed(batch, k, "price") for k in ("open", "high", "low", "close"))
         volume = self._fixed(batch, "volume", "quantity", allow_zero=True)
         bad_high = h < np.maximum(np.maximum(o, c), lo)
@@ -202,6 +203,23 @@ class KlineConverter(ArchiveConverter):
                                            self.instrument.size_precision, o, h, lo, c, volume, ts_u, ts_u)
         self._extra.update(taker_volume_of_klines(self, batch, volume, ts))
         return bars, ts
+
+    def _on_interval_boundaries(self, batch: Batch, open_ns: np.ndarray) -> None:
+        """
+        Check that every kline opens on a boundary of the file's interval, as Binance's klines do (UTC).
+
+        Klines of another interval (a renamed file, a wrong ``--interval``) would become bars of the wrong bar type
+        (1-minute rows stored as 5-minute bars).
+        """
+        step = self.name.interval_ns
+        off = open_ns % step
+        if off.any():
+            pos = int(np.flatnonzero(off)[0])
+            when = pd.Timestamp(int(open_ns[pos]), unit="ns").strftime("%Y-%m-%dT%H:%M:%SZ")
+            interval = self.name.interval
+            raise self._fail(batch, pos, "open_time",
+                             f"a kline opening at {when} is not on a {interval} boundary (UTC): the rows are not "
+                             f"{interval} klines, as the file name or --interval says")
 
 class _TradeConverter(ArchiveConverter):
     data_cls = TradeTick

@@ -77,7 +77,7 @@ class PerpetualSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         Initial and maintenance margin rates (fraction) Nautilus' simulated account uses; the liquidation map uses
         its own margin-bracket tables (maintenance-margin rate per notional bracket), not these.
     maker_fee, taker_fee : str, default "0.0002", "0.0005"
-        Fee rates (fraction; negative = rebate) charged in backtests.
+        Fee rates (fraction, above -1 and below 1; negative = rebate) charged in backtests.
     source : str, default ""
         Where the figures come from (kept for the reader; not stored).
 
@@ -120,10 +120,13 @@ class PerpetualSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
             raise ValueError(f"`margin_maint` ({self.margin_maint}) must not exceed `margin_init` ({self.margin_init})")
         for name in ("maker_fee", "taker_fee"):
             try:
-                Decimal(getattr(self, name))
+                fee = Decimal(getattr(self, name))
             except InvalidOperation:
                 raise ValueError(f"`{name}` must be a decimal number written as text, "
                                  f"was {getattr(self, name)!r}") from None
+            if not (fee.is_finite() and -1 < fee < 1):  # "nan" parsed and went into the catalog
+                raise ValueError(f"`{name}` is a fraction of the notional above -1 and below 1 (0.0002 = 2 bps, "
+                                 f"negative = rebate), was {getattr(self, name)!r}")
         if self.instrument_id.endswith(".BINANCE"):
             self._check_binance()
         if self.is_inverse and self.settlement != self.base:

@@ -163,8 +163,8 @@ def check_target(target: str | Path, sources: tuple[str | Path, ...] = ()) -> Pa
     Raises
     ------
     IngestError
-        If the target is a file, a folder that is not a catalog (listing some of what it holds), is one of the
-        sources or holds one, or if an older liqheat left the catalog in a ``<name>.old-*`` folder.
+        If the target is a file or inside one, a folder that is not a catalog (listing some of what it holds), is
+        one of the sources or holds one, or if an older liqheat left the catalog in a ``<name>.old-*`` folder.
     """
     root = Path(target).expanduser().absolute()
     for source in sources:
@@ -175,6 +175,9 @@ def check_target(target: str | Path, sources: tuple[str | Path, ...] = ()) -> Pa
     if root.exists() and not root.is_dir():
         raise IngestError(root, "is a file, not a catalog folder: choose a new or empty folder", field="--catalog")
     if not root.exists():
+        existing = next(p for p in root.parents if p.exists())  # "/" at least
+        if not existing.is_dir():  # was "[Errno 20] Not a directory" once the write began
+            raise IngestError(root, f"is inside {existing}, which is a file, not a folder", field="--catalog")
         leftovers = sorted(root.parent.glob(f"{root.name}.old-*")) if root.parent.is_dir() else []
         if leftovers:
             raise IngestError(root, f"does not exist, but {leftovers[0]} holds a catalog an interrupted ingest of an "

@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from liqheat_nautilus.persistence.errors import IngestError
+from liqheat_nautilus.persistence.scan import INSTRUMENT_TYPES
 from liqheat_nautilus.persistence.transaction.journal import apply_journal, recover, step
 from liqheat_nautilus.persistence.transaction.layout import (
     COMMITTED_FLAG,
@@ -246,6 +247,58 @@ class CatalogTransaction:
                     adds.append([_rel(self.root, entry.path), f"{rel_dir}/{name}"])
         return adds, removes
 
+    def _final_files(self, rel_dir: str) -> dict[str, Path]:
+        """Return the files a stream folder will hold after the commit (final name -> current path)."""
+        plan = self._plans.get(rel_dir)
+        if plan is not None:
+            return {name: entry.path for name, entry in plan.files.items()}
+        folder = self.root / rel_dir
+        return {f.name: f for f in sorted(folder.glob("*.parquet"))} if folder.is_dir() else {}
+
+    def _check_precisions(self) -> None:
+        """
+        Refuse a write after which an instrument's bars or trades disagree with its definition's precisions.
+
+        Nautilus stores the price and size precision of bars and trade ticks with each file; a backtest stops with a
+        ``RuntimeError`` at the first bar whose precision is not the instrument's. A definition with another tick or
+        lot size (a venue changed it; a new spec file) written over part of a stream would leave such files.
+
+        Raises
+        ------
+        IngestError
+            Naming the first file (as it will be named in the catalog) and both precisions.
+        """
+        from nautilus_trader.model.data import BarType
+
+        touched: set[str] = set()
+        for rel_dir in self._plans:
+            _, kind, ident = rel_dir.split("/", 2)
+            if kind == "bar":
+                touched.add(BarType.from_str(ident).instrument_id.value)
+            elif kind in ("trade_tick", *INSTRUMENT_TYPES):
+                touched.add(ident)
+        for iid in sorted(touched):
+            definitions = [path for kind in INSTRUMENT_TYPES
+                           for path in self._final_files(f"data/{kind}/{iid}").values()]
+            if not definitions:
+                continue
+            row = pq.read_table(definitions[-1], columns=["price_precision", "size_precision"]).to_pylist()[-1]
+            expected = (int(row["price_precision"]), int(row["size_precision"]))
+            streams = [f"data/bar/{p.name}" for p in sorted((self.root / "data" / "bar").glob(f"{iid}-*"))]
+            streams += [d for d in self._plans if d.startswith(f"data/bar/{iid}-") and d not in streams]
+            for rel_dir in [*streams, f"data/trade_tick/{iid}"]:
+                for name, path in self._final_files(rel_dir).items():
+                    metadata = pq.read_schema(path).metadata or {}
+                    if b"price_precision" not in metadata or b"size_precision" not in metadata:
+                        continue
+                    held = (int(metadata[b"price_precision"]), int(metadata[b"size_precision"]))
+                    if held != expected:
+                        raise IngestError(self.root / rel_dir / name,
+                                          f"holds prices with {held[0]} and sizes with {held[1]} decimals, but "
+                                          f"{iid}'s definition after this write has {expected[0]} and {expected[1]} "
+                                          "(its tick or lot size changed); a backtest would stop at these rows. "
+                                          "Write into a new catalog, or give the definition the catalog holds")
+
     def commit(self) -> int:
         """
         Make the staged files the catalog's content: the commit point is the rename of the journal into place.
@@ -254,7 +307,14 @@ class CatalogTransaction:
         -------
         int
             Files added plus files replaced (0 when the catalog already held exactly this content).
+
+        Raises
+        ------
+        IngestError
+            Before the commit point, when an instrument's bars or trades would disagree with its definition
+            (:meth:`_check_precisions`).
         """
+        self._check_precisions()
         adds, removes = self._renames()
         if not adds and not removes:
             shutil.rmtree(self.scratch_dir, ignore_errors=True)
