@@ -184,9 +184,7 @@ class LiquidationMapActor(MapFeedMixin, MapPublishingMixin):
         if self.map is None:
             return
         if self._is_map_input(data):
-            if self._warming:
-                self._warmup_buffer.append(data)
-            else:
+            if self._map_to_feed(data) is not None:
                 self._feed(data)
         elif isinstance(data, LiquidationEvent) and data.instrument_id == self.config.instrument_id:
             if data.ts_event > self._held_oi_ts:
@@ -274,11 +272,8 @@ class LiquidationMapActor(MapFeedMixin, MapPublishingMixin):
             if self._oi_pending or ts_ns >= self._next_publish_ns:
                 self._map_update(ts_ns)
             return
-        liq_map = self.map
+        liq_map = self._map_to_feed(bar)
         if liq_map is None:
-            return
-        if self._warming:
-            self._warmup_buffer.append(bar)
             return
         ts_ns = bar.ts_event
         key = (Bar, bar.bar_type)
@@ -309,11 +304,8 @@ class LiquidationMapActor(MapFeedMixin, MapPublishingMixin):
         tick : TradeTick
             A trade of ``config.instrument_id`` (size in contracts; the map converts it with the multiplier).
         """
-        liq_map = self.map
+        liq_map = self._map_to_feed(tick)
         if liq_map is None:
-            return
-        if self._warming:
-            self._warmup_buffer.append(tick)
             return
         if tick.ts_event >= self._held_oi_ts:
             self._release_open_interest()

@@ -147,6 +147,14 @@ class MapFeedMixin(Actor):
         for item in buffered:
             self._feed(item)
 
+    def _map_to_feed(self, item: Any) -> LiquidationMap | None:
+        """Return the map to feed ``item`` to now; ``None`` without a map, or while the warm-up holds it back."""
+        liq_map = self.map
+        if liq_map is not None and self._warming:
+            self._warmup_buffer.append(item)
+            return None
+        return liq_map
+
     def _feed(self, item: Any) -> None:
         """Give one bar, trade tick or custom data item to the map (dropped when older than the newest of its kind)."""
         liq_map = self.map
