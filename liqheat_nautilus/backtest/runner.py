@@ -14,6 +14,7 @@ from nautilus_trader.backtest.node import BacktestNode
 from nautilus_trader.backtest.results import BacktestResult
 from nautilus_trader.model.data import Bar, BarType
 from nautilus_trader.model.identifiers import InstrumentId
+from nautilus_trader.persistence.funcs import class_to_filename, urisafe_identifier
 
 from liqheat_nautilus import validation
 from liqheat_nautilus.actor import LiquidationMapActor
@@ -28,6 +29,7 @@ from liqheat_nautilus.core.clusters import ClusterInfo
 from liqheat_nautilus.core.enums import ClusterStatus
 from liqheat_nautilus.data import OpenInterest
 from liqheat_nautilus.paths import default_catalog_dir, sample_dir
+from liqheat_nautilus.persistence.scan import precision_mismatches, scan_catalog
 from liqheat_nautilus.persistence.transaction import committed_generation, unchanged_since
 from liqheat_nautilus.recording import discard_recording, write_signals
 from liqheat_nautilus.simulation.funding import PAYMENTS_TOPIC
@@ -165,7 +167,10 @@ def check_catalog(spec: BacktestFile) -> int:
         default_leverage`` is above the instrument's maximum (1 / its ``margin_init``), the file has a
         liquidation-map actor and the catalog no open interest in the time range of the instrument or of an
         instrument in the actor's ``oi_instrument_ids`` (the map would never update), or the fsspec driver of a
-        catalog URL's protocol (``s3fs`` for ``s3://``) is not installed.
+        catalog URL's protocol (``s3fs`` for ``s3://``) is not installed; an ``IngestError`` (a ``ValueError``)
+        naming a catalog file that is not readable Parquet, lacks a column of its data class (a run would silently
+        get no data), or holds bars of ``bar_type`` at another price/size precision than the instrument's (a run
+        would stop at them).
     """
     from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
@@ -183,15 +188,20 @@ def check_catalog(spec: BacktestFile) -> int:
         raise FileNotFoundError(f"{path} is not a Nautilus catalog (no data/ folder); build one with "
                                 f"`liqheat catalog ingest ...` or `liqheat catalog fetch ...`")
     if not is_url(spec.data.catalog):
-        from liqheat_nautilus.persistence.scan import scan_catalog
-
-        scan_catalog(path)  # a file that is not readable Parquet: one line naming it, not a Rust error mid-run
+        # a file that is not readable Parquet, or lacks columns of its class: one line naming it, not a Rust
+        # error mid-run or a run that silently gets no data
+        scan_catalog(path)
     instruments = {str(i.id): i for i in catalog.instruments()}
     iid = spec.data.instrument_id
     if iid not in instruments:
         held = ", ".join(sorted(instruments)) or "none"
         raise ValueError(f"instrument {iid} is not in the catalog {path}; it holds: {held} "
                          f"(choose one with --instrument or [data] instrument_id)")
+    if not is_url(spec.data.catalog):  # bars at another precision than the instrument's: the run would stop at them
+        bars = f"data/{class_to_filename(Bar)}/{urisafe_identifier(spec.bar_type)}"
+        mismatch = next(precision_mismatches(path, iid, [bars]), None)
+        if mismatch is not None:
+            raise mismatch.error()
     settlement = instruments[iid].get_settlement_currency()
     currencies = [validation.money(b, "[venue] starting_balances").currency for b in spec.venue.starting_balances]
     if settlement not in currencies:

@@ -1,18 +1,69 @@
 """What a ``ParquetDataCatalog`` folder holds, read from its files' Parquet metadata (no data loaded)."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 from nautilus_trader.persistence.funcs import class_to_filename, filename_to_class, urisafe_identifier
+from nautilus_trader.serialization.arrow.serializer import get_schema
 
 import liqheat_nautilus.data  # noqa: F401  (registers the custom data classes for filename_to_class)
 from liqheat_nautilus.persistence.errors import IngestError
 
 INSTRUMENT_TYPES = ("crypto_perpetual", "crypto_future", "currency_pair", "futures_contract", "equity")
 """Catalog folder names of instrument definitions (not data streams)."""
+
+OPTIONAL_COLUMNS = frozenset({"type"})
+"""Columns of a data class's Arrow schema that its decoder does without (``customdataclass`` drops ``type``)."""
+
+REINGEST = ("re-ingest this instrument's data into a new catalog (`liqheat catalog ingest ... --catalog NEW`), or "
+            "remove the file")
+"""The fix of a catalog file that older versions wrote and a backtest cannot read right."""
+
+
+class MissingColumnsError(IngestError):
+    """
+    A catalog data file lacks columns of its data class (see :func:`required_columns`).
+
+    Attributes
+    ----------
+    columns : tuple[str, ...]
+        The missing columns, in schema order.
+    """
+
+    def __init__(self, path: str | Path, columns: Iterable[str], data_cls: type) -> None:
+        self.columns = tuple(columns)
+        super().__init__(path, f"missing column(s) {', '.join(self.columns)} of {data_cls.__name__}: a backtest "
+                               f"would read its rows without them, silently (no data or default values); {REINGEST}")
+
+
+def required_columns(data_cls: type | None) -> tuple[str, ...]:
+    """
+    Return the columns every catalog file of a data class must hold.
+
+    They are the class's Arrow schema as registered with Nautilus (the one the catalog writes with: Nautilus'
+    own for ``Bar``/``TradeTick``..., the fields of a ``customdataclass`` for this package's data types), less
+    :data:`OPTIONAL_COLUMNS`.
+
+    Parameters
+    ----------
+    data_cls : type or None
+        The data class (``None``: unknown to this process).
+
+    Returns
+    -------
+    tuple[str, ...]
+        Empty when the class has no registered schema.
+    """
+    if data_cls is None:
+        return ()
+    try:
+        schema = get_schema(data_cls)
+    except KeyError:
+        return ()
+    return tuple(name for name in schema.names if name not in OPTIONAL_COLUMNS)
 
 
 def require_catalog(catalog_dir: str | Path) -> Path:
@@ -101,8 +152,12 @@ def stream_info(folder: Path, on_error: Callable[[IngestError], None] | None = N
     ------
     IngestError
         Naming the first file whose Parquet footer cannot be read, or a data file without ``ts_init`` (without
-        ``on_error``).
+        ``on_error``); a :class:`MissingColumnsError` for a data file without every :func:`required_columns` of
+        its class.
     """
+    type_name = folder.parent.name
+    data_cls = filename_to_class(type_name)
+    required = () if type_name in INSTRUMENT_TYPES else required_columns(data_cls)
     files = []
     rows = 0
     first: int | None = None
@@ -124,14 +179,20 @@ def stream_info(folder: Path, on_error: Callable[[IngestError], None] | None = N
                 raise error
             on_error(error)
             continue
+        missing = [name for name in required if name not in metadata.schema.names]
+        if missing and data_cls is not None:  # Nautilus reads it without error, and without the rows' data
+            error = MissingColumnsError(file, missing, data_cls)
+            if on_error is None:
+                raise error
+            on_error(error)
+            continue
         files.append(file)
         rows += metadata.num_rows
         lo, hi = ts_range(metadata)
         if lo is not None and hi is not None and metadata.num_rows:
             first = lo if first is None else min(first, lo)
             last = hi if last is None else max(last, hi)
-    type_name = folder.parent.name
-    return StreamInfo(type_name, filename_to_class(type_name), folder.name, tuple(files), rows, first, last)
+    return StreamInfo(type_name, data_cls, folder.name, tuple(files), rows, first, last)
 
 
 def scan_catalog(catalog_dir: str | Path, on_error: Callable[[IngestError], None] | None = None) -> list[StreamInfo]:
@@ -172,3 +233,99 @@ def last_ts_init(catalog_dir: str | Path, data_cls: type, identifier: str) -> in
     if not folder.is_dir():
         return None
     return stream_info(folder).last_ts
+
+
+def stored_precisions(path: Path) -> tuple[int, int] | None:
+    """
+    Return the price and size precision (decimal places) a bar or trade-tick file's Parquet metadata holds.
+
+    Returns
+    -------
+    tuple[int, int] or None
+        ``(price_precision, size_precision)``, ``None`` when the metadata holds none.
+    """
+    metadata = pq.read_schema(path).metadata or {}
+    if b"price_precision" not in metadata or b"size_precision" not in metadata:
+        return None
+    return int(metadata[b"price_precision"]), int(metadata[b"size_precision"])
+
+
+@dataclass(frozen=True)
+class PrecisionMismatch:
+    """
+    A bar or trade-tick file whose price/size precision is not its instrument definition's.
+
+    Nautilus decodes a file's prices and sizes at the precision its metadata holds; a backtest stops with a
+    ``RuntimeError`` at the first bar whose precision is not the instrument's.
+
+    Attributes
+    ----------
+    file : Path
+        The file (as named in the catalog).
+    instrument_id : str
+        The instrument.
+    held, expected : tuple[int, int]
+        ``(price, size)`` decimal places of the file and of the definition.
+    """
+
+    file: Path
+    instrument_id: str
+    held: tuple[int, int]
+    expected: tuple[int, int]
+
+    def error(self, definition: str = "definition has", fix: str = REINGEST) -> IngestError:
+        """Return the error naming the file, both precisions, the consequence and ``fix`` (one line)."""
+        return IngestError(self.file, f"holds prices with {self.held[0]} and sizes with {self.held[1]} decimals, "
+                                      f"but {self.instrument_id}'s {definition} {self.expected[0]} and "
+                                      f"{self.expected[1]} (its tick or lot size changed); a backtest would stop at "
+                                      f"these rows. {fix[:1].upper()}{fix[1:]}")
+
+
+def _folder_files(root: Path, rel_dir: str) -> dict[str, Path]:
+    folder = root / rel_dir
+    return {f.name: f for f in sorted(folder.glob("*.parquet"))} if folder.is_dir() else {}
+
+
+def precision_mismatches(root: str | Path, instrument_id: str, streams: Iterable[str] | None = None,
+                         files_of: Callable[[str], dict[str, Path]] | None = None) -> Iterator[PrecisionMismatch]:
+    """
+    Yield the bar and trade-tick files of an instrument whose precision metadata differs from its definition's.
+
+    Parameters
+    ----------
+    root : str or Path
+        The catalog folder.
+    instrument_id : str
+        The instrument.
+    streams : iterable of str, optional
+        Stream folders to check, relative to ``root`` (``data/bar/<bar type>``); default: every bar type of the
+        instrument and its trade ticks.
+    files_of : callable, optional
+        ``files_of(rel_dir) -> {file name: path}``: the files of a folder (a write checks the files it is about to
+        commit); default: the folder's Parquet files.
+
+    Yields
+    ------
+    PrecisionMismatch
+        In stream then file order; nothing when the catalog holds no definition of the instrument.
+
+    Raises
+    ------
+    OSError, pyarrow.ArrowException
+        If the definition or a data file is not readable Parquet.
+    """
+    root = Path(root)
+    files_of = files_of or (lambda rel_dir: _folder_files(root, rel_dir))
+    definitions = [path for kind in INSTRUMENT_TYPES for path in files_of(f"data/{kind}/{instrument_id}").values()]
+    if not definitions:
+        return
+    row = pq.read_table(definitions[-1], columns=["price_precision", "size_precision"]).to_pylist()[-1]
+    expected = (int(row["price_precision"]), int(row["size_precision"]))
+    if streams is None:
+        streams = [f"data/bar/{p.name}" for p in sorted((root / "data" / "bar").glob(f"{instrument_id}-*"))]
+        streams.append(f"data/trade_tick/{instrument_id}")
+    for rel_dir in streams:
+        for name, path in files_of(rel_dir).items():
+            held = stored_precisions(path)
+            if held is not None and held != expected:
+                yield PrecisionMismatch(root / rel_dir / name, instrument_id, held, expected)

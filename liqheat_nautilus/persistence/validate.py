@@ -6,7 +6,9 @@ interest and funding, repeated trade ids for trades), overlapping files (error),
 (error), OHLC inconsistencies (error), gaps against the expected cadence (warning: bar interval, funding interval,
 open-interest median step) and price outliers (warning: a close-to-close or trade-to-trade move above
 ``max_jump``, default 10 %). A stream folder whose files hold no row (or that holds no Parquet file) is an
-``empty`` error naming the folder: a backtest or replay on it would silently get nothing.
+``empty`` error naming the folder: a backtest or replay on it would silently get nothing. A data file without
+every column of its class's schema is a ``missing-columns`` error, and a bar or trade-tick file whose price/size
+precision is not its instrument definition's a ``precision`` error, each naming the file.
 """
 
 from dataclasses import dataclass, field
@@ -18,7 +20,15 @@ import pyarrow.parquet as pq
 from nautilus_trader.model.objects import FIXED_SCALAR
 
 from liqheat_nautilus.core.units import NS_PER_DAY, NS_PER_HOUR, NS_PER_MINUTE, NS_PER_SECOND
-from liqheat_nautilus.persistence.scan import INSTRUMENT_TYPES, StreamInfo, require_catalog, scan_catalog, unreadable
+from liqheat_nautilus.persistence.scan import (
+    INSTRUMENT_TYPES,
+    MissingColumnsError,
+    StreamInfo,
+    precision_mismatches,
+    require_catalog,
+    scan_catalog,
+    unreadable,
+)
 from liqheat_nautilus.persistence.timestamps import EARLIEST_NS, latest_ns
 from liqheat_nautilus.persistence.transaction import consistent_read
 
@@ -41,7 +51,8 @@ class Finding:
         ``"<type>/<identifier>"``.
     check : str
         Short name (``duplicates``, ``gaps``, ``non-monotonic``, ``time-range``, ``bad-values``, ``ohlc``,
-        ``outliers``, ``overlap``, ``unreadable``, ``no-instrument``, ``empty``).
+        ``outliers``, ``overlap``, ``unreadable``, ``missing-columns``, ``precision``, ``no-instrument``,
+        ``empty``).
     count : int
         How many rows (or gaps) are affected.
     detail : str
@@ -368,7 +379,8 @@ def _validate(catalog_dir: Path, max_jump: float) -> ValidationReport:
 
     def on_error(error) -> None:
         path = Path(error.path)
-        broken.append(Finding(ERROR, f"{path.parent.parent.name}/{path.parent.name}", "unreadable", 1, str(error)))
+        check = "missing-columns" if isinstance(error, MissingColumnsError) else "unreadable"
+        broken.append(Finding(ERROR, f"{path.parent.parent.name}/{path.parent.name}", check, 1, str(error)))
 
     streams = scan_catalog(catalog_dir, on_error)
     report = ValidationReport(str(catalog_dir.resolve()), streams, broken)
@@ -385,4 +397,18 @@ def _validate(catalog_dir: Path, max_jump: float) -> ValidationReport:
         if instrument not in instruments:
             report.findings.append(Finding(WARNING, f"{info.type_name}/{info.identifier}", "no-instrument", 1,
                                            f"no instrument definition for {instrument}"))
+    for instrument in sorted(instruments):
+        report.findings.extend(_precision_findings(catalog_dir, instrument))
     return report
+
+
+def _precision_findings(catalog_dir: Path, instrument: str) -> list[Finding]:
+    """Return one ``precision`` error per stream of the instrument with files at another precision than its own."""
+    by_stream: dict[str, list] = {}
+    try:
+        for mismatch in precision_mismatches(catalog_dir, instrument):
+            by_stream.setdefault(f"{mismatch.file.parent.parent.name}/{mismatch.file.parent.name}", []).append(mismatch)
+    except (OSError, KeyError, pa.ArrowException):  # an unreadable definition or file: reported as such
+        pass
+    return [Finding(ERROR, stream, "precision", len(found), str(found[0].error()))
+            for stream, found in by_stream.items()]

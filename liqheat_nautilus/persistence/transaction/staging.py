@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from liqheat_nautilus.persistence.errors import IngestError
-from liqheat_nautilus.persistence.scan import INSTRUMENT_TYPES
+from liqheat_nautilus.persistence.scan import INSTRUMENT_TYPES, precision_mismatches
 from liqheat_nautilus.persistence.transaction.journal import apply_journal, recover, step
 from liqheat_nautilus.persistence.transaction.layout import (
     COMMITTED_FLAG,
@@ -278,26 +278,13 @@ class CatalogTransaction:
             elif kind in ("trade_tick", *INSTRUMENT_TYPES):
                 touched.add(ident)
         for iid in sorted(touched):
-            definitions = [path for kind in INSTRUMENT_TYPES
-                           for path in self._final_files(f"data/{kind}/{iid}").values()]
-            if not definitions:
-                continue
-            row = pq.read_table(definitions[-1], columns=["price_precision", "size_precision"]).to_pylist()[-1]
-            expected = (int(row["price_precision"]), int(row["size_precision"]))
             streams = [f"data/bar/{p.name}" for p in sorted((self.root / "data" / "bar").glob(f"{iid}-*"))]
             streams += [d for d in self._plans if d.startswith(f"data/bar/{iid}-") and d not in streams]
-            for rel_dir in [*streams, f"data/trade_tick/{iid}"]:
-                for name, path in self._final_files(rel_dir).items():
-                    metadata = pq.read_schema(path).metadata or {}
-                    if b"price_precision" not in metadata or b"size_precision" not in metadata:
-                        continue
-                    held = (int(metadata[b"price_precision"]), int(metadata[b"size_precision"]))
-                    if held != expected:
-                        raise IngestError(self.root / rel_dir / name,
-                                          f"holds prices with {held[0]} and sizes with {held[1]} decimals, but "
-                                          f"{iid}'s definition after this write has {expected[0]} and {expected[1]} "
-                                          "(its tick or lot size changed); a backtest would stop at these rows. "
-                                          "Write into a new catalog, or give the definition the catalog holds")
+            streams.append(f"data/trade_tick/{iid}")
+            mismatch = next(precision_mismatches(self.root, iid, streams, self._final_files), None)
+            if mismatch is not None:
+                raise mismatch.error("definition after this write has",
+                                     "write into a new catalog, or give the definition the catalog holds")
 
     def commit(self) -> int:
         """
