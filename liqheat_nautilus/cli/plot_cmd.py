@@ -1,6 +1,7 @@
 """``liqheat plot map|heatmap``: draw the liquidation map or heatmap of a catalog at a time, as HTML and PNG."""
 
 import argparse
+import math
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -301,7 +302,8 @@ def check_options(args: argparse.Namespace) -> None:
     ValueError
         Naming the option: ``--model`` or ``--leverage-profile`` not among the known names, a non-positive
         ``--bin-bps`` or ``--window-pct``, ``--mmr`` outside (0, 1), ``--n-bins`` below 8, a non-positive
-        ``--snapshot-minutes``, a negative ``--hours``, a ``--name`` holding a folder.
+        ``--snapshot-minutes``, a negative or non-finite ``--hours`` or ``--window-pct``, a ``--name`` holding a
+        folder.
     """
     from liqheat_nautilus.core.leverage import PROFILES
     from liqheat_nautilus.core.params import MODELS
@@ -319,10 +321,10 @@ def check_options(args: argparse.Namespace) -> None:
                                  f"got {value!r}")
         if args.n_bins < 8:
             raise ValueError(f"--n-bins must be a whole number >= 8; got {args.n_bins!r}")
-    if getattr(args, "hours", 0.0) < 0:
-        raise ValueError(f"--hours must be >= 0 (0: all of the history); got {args.hours!r}")
-    if getattr(args, "window_pct", None) is not None and args.window_pct <= 0:  # None: every tier in view
-        raise ValueError(f"--window-pct must be > 0; got {args.window_pct!r}")
+    if not 0.0 <= getattr(args, "hours", 0.0) < math.inf:  # also refuses nan
+        raise ValueError(f"--hours must be a finite number >= 0 (0: all of the history); got {args.hours!r}")
+    if getattr(args, "window_pct", None) is not None and not 0.0 < args.window_pct < math.inf:  # None: every tier
+        raise ValueError(f"--window-pct must be a finite number > 0; got {args.window_pct!r}")
     if args.name is not None and (not args.name or Path(args.name).name != args.name or args.name in (".", "..")):
         raise ValueError(f"--name must be a file name without a folder; got {args.name!r}")
     if args.snapshot_minutes < 1:
