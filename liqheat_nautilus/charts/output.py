@@ -12,6 +12,14 @@ from liqheat_nautilus.charts.browser import screenshot
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
 
 
+def _file_mode() -> int:
+    """Return the mode of a new ordinary file under this process' umask (``0o666 & ~umask``)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+
 @dataclass(frozen=True)
 class ChartFiles:
     """
@@ -56,6 +64,7 @@ def write_html(fig: go.Figure, path: str | Path) -> Path:
     os.close(fd)
     try:
         fig.write_html(tmp, include_plotlyjs=True, full_html=True, config=PLOTLY_CONFIG)
+        os.chmod(tmp, _file_mode())  # mkstemp's file is private (0600); a chart is an ordinary file, as the PNG
         os.replace(tmp, path)
     finally:
         Path(tmp).unlink(missing_ok=True)

@@ -1,16 +1,16 @@
 """``liqheat plot map|heatmap``: draw the liquidation map or heatmap of a catalog at a time, as HTML and PNG."""
 
 import argparse
+import math
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from liqheat_nautilus.cli.plot_window import ReplayWindow
 from liqheat_nautilus.core.units import NS_PER_HOUR, NS_PER_MINUTE, NS_PER_SECOND
 
 if TYPE_CHECKING:
     from liqheat_nautilus.actor import LiquidationMapActorConfig
-    from liqheat_nautilus.backtest.config import BacktestFile
     from liqheat_nautilus.core import MapParams
     from liqheat_nautilus.replay import ReplayState
 
@@ -170,125 +170,6 @@ def map_source(args: argparse.Namespace) -> "LiquidationMapActorConfig | None":
     return config
 
 
-@dataclass(frozen=True)
-class ReplayWindow:
-    """
-    The bars and other inputs a chart replays: the whole catalog, or what a backtest's map actor sees.
-
-    Attributes
-    ----------
-    bars_start_ns : int or None
-        First bar (UNIX ns, inclusive); ``None``: the catalog's first.
-    start_ns : int or None
-        First open interest, funding, long/short ratio and taker volume (UNIX ns, inclusive); ``None``: the
-        catalog's first.
-    end_ns : int or None
-        Last of everything (UNIX ns, inclusive); ``None``: the catalog's last.
-    period : str
-        The backtest file's period as written (``""`` without one), for the errors.
-    trades_ns : tuple[int, int] or None
-        For a map actor with ``subscribe_trade_ticks``: the first and last time (UNIX ns, inclusive) of the trade
-        ticks its run streams it (:func:`backtest_span`); ``None``: no trade ticks are replayed.
-    """
-
-    bars_start_ns: int | None = None
-    start_ns: int | None = None
-    end_ns: int | None = None
-    period: str = ""
-    trades_ns: tuple[int, int] | None = None
-
-    @classmethod
-    def of_backtest(cls, spec: "BacktestFile", config: "LiquidationMapActorConfig") -> "ReplayWindow":
-        """
-        Return what a backtest's map actor sees.
-
-        The file's ``[data]`` start to end, and before the start the bars of its warm-up lookback
-        (``warmup_lookback_secs``, the seed lookback by default; none when ``warmup_bars`` is off), as the run
-        requests them from the catalog; with ``subscribe_trade_ticks`` the trade ticks over the run's span
-        (:func:`backtest_span`), as Nautilus streams them.
-
-        Parameters
-        ----------
-        spec : BacktestFile
-            The backtest file.
-        config : LiquidationMapActorConfig
-            Its map actor's config as the run gets it (:meth:`BacktestFile.map_actor_config`).
-
-        Returns
-        -------
-        ReplayWindow
-        """
-        from liqheat_nautilus.replay import parse_time
-
-        start, end = parse_time(spec.data.start), parse_time(spec.data.end)
-        lookback = int(config.warmup_lookback_secs) * NS_PER_SECOND if config.warmup_bars else 0
-        bars_start = None if start is None else start - lookback
-        period = f"{spec.data.start or 'the first data'} -> {spec.data.end or 'the last data'}"
-        trades = (backtest_span(spec) or (0, -1)) if config.subscribe_trade_ticks else None
-        return cls(bars_start, start, end, period if start is not None or end is not None else "", trades)
-
-    def clip(self, at_ns: int | None, at_text: str | None, file: Path | None) -> int | None:
-        """
-        Return the time to replay up to: ``--at``, else the window's end (``None``: the end of the data).
-
-        Parameters
-        ----------
-        at_ns : int or None
-            ``--at`` (UNIX ns).
-        at_text : str or None
-            ``--at`` as given, for the error.
-        file : Path or None
-            ``--backtest-file``, for the error.
-
-        Returns
-        -------
-        int or None
-            UNIX ns; ``None`` replays to the end of the data.
-
-        Raises
-        ------
-        ValueError
-            If ``--at`` lies outside the backtest file's period (naming both).
-        """
-        if at_ns is None:
-            return self.end_ns
-        if (self.start_ns is not None and at_ns < self.start_ns) or (self.end_ns is not None and at_ns > self.end_ns):
-            raise ValueError(f"--at {at_text} is outside the period of the backtest file {file}: {self.period}")
-        return at_ns
-
-
-def backtest_span(spec: "BacktestFile") -> tuple[int, int] | None:
-    """
-    Return the span a backtest of the file runs over: the first and last ``ts_init`` of the data it loads.
-
-    The run config gives Nautilus no start or end, so ``BacktestEngine.run`` starts its clock at the first item of
-    the data its ``BacktestDataConfig`` entries load and stops after the last; subscribed trade ticks are streamed
-    from the catalog over exactly that span (from the clock at subscription, the run's start, to the run's end).
-    The data are loaded as ``BacktestNode`` loads them (``load_data_config``).
-
-    Parameters
-    ----------
-    spec : BacktestFile
-        The backtest file (its catalog, instrument, period and actors).
-
-    Returns
-    -------
-    tuple[int, int] or None
-        ``(first, last)`` UNIX ns, inclusive; ``None`` when the run would load no data.
-    """
-    from nautilus_trader.backtest.node import BacktestNode
-
-    from liqheat_nautilus.backtest.config import to_run_config
-
-    first, last = None, None
-    for data_config in to_run_config(spec).data:
-        data = BacktestNode.load_data_config(data_config).data
-        if data:
-            lo, hi = min(d.ts_init for d in data), max(d.ts_init for d in data)
-            first, last = lo if first is None else min(first, lo), hi if last is None else max(last, hi)
-    return None if first is None or last is None else (int(first), int(last))
-
-
 def check_options(args: argparse.Namespace) -> None:
     """
     Check the map options before any data is read, listing the valid values of a wrong one.
@@ -301,7 +182,8 @@ def check_options(args: argparse.Namespace) -> None:
     ValueError
         Naming the option: ``--model`` or ``--leverage-profile`` not among the known names, a non-positive
         ``--bin-bps`` or ``--window-pct``, ``--mmr`` outside (0, 1), ``--n-bins`` below 8, a non-positive
-        ``--snapshot-minutes``, a negative ``--hours``, a ``--name`` holding a folder.
+        ``--snapshot-minutes``, a negative or non-finite ``--hours`` or ``--window-pct``, a ``--name`` holding a
+        folder.
     """
     from liqheat_nautilus.core.leverage import PROFILES
     from liqheat_nautilus.core.params import MODELS
@@ -319,10 +201,10 @@ def check_options(args: argparse.Namespace) -> None:
                                  f"got {value!r}")
         if args.n_bins < 8:
             raise ValueError(f"--n-bins must be a whole number >= 8; got {args.n_bins!r}")
-    if getattr(args, "hours", 0.0) < 0:
-        raise ValueError(f"--hours must be >= 0 (0: all of the history); got {args.hours!r}")
-    if getattr(args, "window_pct", None) is not None and args.window_pct <= 0:  # None: every tier in view
-        raise ValueError(f"--window-pct must be > 0; got {args.window_pct!r}")
+    if not 0.0 <= getattr(args, "hours", 0.0) < math.inf:  # also refuses nan
+        raise ValueError(f"--hours must be a finite number >= 0 (0: all of the history); got {args.hours!r}")
+    if getattr(args, "window_pct", None) is not None and not 0.0 < args.window_pct < math.inf:  # None: every tier
+        raise ValueError(f"--window-pct must be a finite number > 0; got {args.window_pct!r}")
     if args.name is not None and (not args.name or Path(args.name).name != args.name or args.name in (".", "..")):
         raise ValueError(f"--name must be a file name without a folder; got {args.name!r}")
     if args.snapshot_minutes < 1:

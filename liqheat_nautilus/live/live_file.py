@@ -129,6 +129,7 @@ def check_live_file(live: LiveFile) -> None:
         if nautilus_id != iid:  # Nautilus' provider would load nothing under it, and nothing would stream
             raise ValueError(f"[binance] instrument_ids[{i}] {iid!r} is not the id NautilusTrader's Binance adapter "
                              f"gives the contract; did you mean {nautilus_id!r}?")
+    validation.instrument_ids(live.binance.instrument_ids, "[binance] instrument_ids")  # an id listed twice
     if live.binance.account_type not in ACCOUNT_TYPES:
         why = (": Nautilus 1.221 loads COIN-M perpetuals as linear contracts of multiplier 1, so notionals, risk "
                "limits and liquidation prints would be wrong" if live.binance.account_type == "COIN_FUTURES" else "")

@@ -37,7 +37,25 @@ def test_plot_reports_bad_input(okx_catalog, tmp_path, capsys):
     assert main(["plot", "map", "--catalog", str(okx_catalog), "--at", "2020-01-01", "--out", str(tmp_path)]) == 1
     assert "--at 2020-01-01 is outside the data: the bars of SOL-USDT-SWAP.OKX span 2026-06-11" \
         in capsys.readouterr().err
+    # nan and inf were accepted (exit 0); --window-pct nan exited 1 naming the setting, not the option
+    for chart, option, value in (("heatmap", "--hours", "nan"), ("map", "--window-pct", "inf"),
+                                 ("map", "--window-pct", "nan")):
+        assert main(["plot", chart, "--catalog", str(okx_catalog), option, value, "--out", str(tmp_path)]) == 2
+        assert f"{option} must be a finite number" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []  # nothing half-written
+
+
+def test_chart_pages_are_ordinary_files(okx_catalog, tmp_path, capsys):
+    # the page was written through mkstemp and kept its private mode (0600) while the PNG was 0644
+    import os
+
+    mask = os.umask(0o022)
+    try:
+        assert main(["plot", "map", "--catalog", str(okx_catalog), "--out", str(tmp_path), "--formats", "html",
+                     "--name", "m"]) == 0
+    finally:
+        os.umask(mask)
+    assert (tmp_path / "m.html").stat().st_mode & 0o777 == 0o644
 
 
 def test_page_is_still_written_when_chromium_cannot_run(okx_catalog, tmp_path, capsys, monkeypatch):

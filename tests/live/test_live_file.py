@@ -215,6 +215,8 @@ def test_without_a_poller_section_no_poller_runs(tmp_path):
     ('instrument_ids = ["BTCUSDT-PERP.BINANCE"]', 'instrument_ids = ["BTCUSDT.BINANCE"]',
      r"\[binance\] instrument_ids\[0\] 'BTCUSDT.BINANCE' is not the id NautilusTrader's Binance adapter gives the "
      r"contract; did you mean 'BTCUSDT-PERP.BINANCE'\?"),
+    ('instrument_ids = ["BTCUSDT-PERP.BINANCE"]', 'instrument_ids = ["BTCUSDT-PERP.BINANCE", "BTCUSDT-PERP.BINANCE"]',
+     r"\[binance\] instrument_ids lists BTCUSDT-PERP.BINANCE more than once"),
     ('instrument_ids = ["BTCUSDT-PERP.BINANCE"]', 'instrument_ids = ["ETHUSDT-PERP.BINANCE"]',
      r"\[risk\] max_notional_per_order key 'BTCUSDT-PERP.BINANCE' is not one of \[binance\] instrument_ids"),
     ('max_position_notional = { "BTCUSDT-PERP.BINANCE" = 5000 }',
