@@ -27,9 +27,14 @@ from liqheat_nautilus.backtest.run_config import to_run_config
 from liqheat_nautilus.components import is_map_actor_config
 from liqheat_nautilus.core.clusters import ClusterInfo
 from liqheat_nautilus.core.enums import ClusterStatus
-from liqheat_nautilus.data import OpenInterest
 from liqheat_nautilus.paths import default_catalog_dir, sample_dir
-from liqheat_nautilus.persistence.scan import precision_mismatches, scan_catalog
+from liqheat_nautilus.persistence.scan import (
+    SUMMED_OPEN_INTEREST_MISSING,
+    first_without_open_interest,
+    has_open_interest,
+    precision_mismatches,
+    scan_catalog,
+)
 from liqheat_nautilus.persistence.transaction import committed_generation, unchanged_since
 from liqheat_nautilus.recording import discard_recording, write_signals
 from liqheat_nautilus.simulation.funding import PAYMENTS_TOPIC
@@ -234,17 +239,14 @@ def check_catalog(spec: BacktestFile) -> int:
         if not is_map_actor_config(actor.config_path):
             continue
         summed = [str(x) for x in actor.config.get("oi_instrument_ids") or []]
-        for oi_id in summed or [iid]:
-            if any((not hi_ns or a <= hi_ns) and (not lo_ns or b >= lo_ns)
-                   for a, b in catalog.get_intervals(OpenInterest, oi_id)):
-                continue
-            if not summed:
-                raise ValueError(f"actors[{i}]: the catalog {path} has no open interest of {iid} {span}, and the "
-                                 "liquidation map updates only on it (ingest it: Binance metrics files, "
-                                 "`liqheat catalog fetch ... --data oi`)")
+        missing = first_without_open_interest(catalog, summed, lo_ns, hi_ns)
+        if missing is not None:
             raise ValueError(f"actors[{i}].config.oi_instrument_ids: the catalog {path} has no open interest of "
-                             f"{oi_id} {span}; the map sums every instrument listed and would never update (fetch "
-                             "it into this catalog: `liqheat catalog fetch <venue> <symbol> --data oi`)")
+                             f"{missing} {span}; {SUMMED_OPEN_INTEREST_MISSING}")
+        if not summed and not has_open_interest(catalog, iid, lo_ns, hi_ns):
+            raise ValueError(f"actors[{i}]: the catalog {path} has no open interest of {iid} {span}, and the "
+                             "liquidation map updates only on it (ingest it: Binance metrics files, "
+                             "`liqheat catalog fetch ... --data oi`)")
     return int(total)
 
 

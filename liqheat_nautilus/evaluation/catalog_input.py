@@ -47,17 +47,14 @@ def check_open_interest_of(catalog_path: str | Path, instrument_ids: Sequence[st
     """
     from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
-    from liqheat_nautilus.data import OpenInterest
+    from liqheat_nautilus.persistence.scan import SUMMED_OPEN_INTEREST_MISSING, first_without_open_interest
 
     if not Path(catalog_path).is_dir():
         return
-    catalog = ParquetDataCatalog(str(catalog_path))
-    for iid in instrument_ids:
-        if not catalog.get_intervals(OpenInterest, str(iid)):
-            raise IngestError(catalog_path, f"{option}: the catalog has no open interest of {iid}; the map sums "
-                                            "every instrument listed and would never update (fetch it into this "
-                                            "catalog: `liqheat catalog fetch <venue> <symbol> --data oi`)",
-                              field="OpenInterest")
+    missing = first_without_open_interest(ParquetDataCatalog(str(catalog_path)), instrument_ids)
+    if missing is not None:
+        raise IngestError(catalog_path, f"{option}: the catalog has no open interest of {missing}; "
+                                        f"{SUMMED_OPEN_INTEREST_MISSING}", field="OpenInterest")
 
 
 def read_catalog(

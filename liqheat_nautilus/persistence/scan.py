@@ -329,3 +329,56 @@ def precision_mismatches(root: str | Path, instrument_id: str, streams: Iterable
             held = stored_precisions(path)
             if held is not None and held != expected:
                 yield PrecisionMismatch(root / rel_dir / name, instrument_id, held, expected)
+
+
+def has_open_interest(catalog, instrument_id: str, start_ns: int | None = None, end_ns: int | None = None
+                      ) -> bool:
+    """
+    Return whether a catalog holds ``OpenInterest`` of an instrument overlapping a period (from its file names).
+
+    Parameters
+    ----------
+    catalog : ParquetDataCatalog
+        The catalog (local or fsspec URL).
+    instrument_id : str
+        The instrument.
+    start_ns, end_ns : int or None, optional
+        The period (UNIX ns, inclusive; ``None`` or 0: open-ended).
+
+    Returns
+    -------
+    bool
+    """
+    from liqheat_nautilus.data import OpenInterest
+
+    return any((not end_ns or a <= end_ns) and (not start_ns or b >= start_ns)
+               for a, b in catalog.get_intervals(OpenInterest, str(instrument_id)))
+
+
+SUMMED_OPEN_INTEREST_MISSING = ("the map sums every instrument listed and would never update (fetch it into this "
+                                "catalog: `liqheat catalog fetch <venue> <symbol> --data oi`)")
+"""Why an instrument of ``oi_instrument_ids`` without open interest is refused, and the fix (every command's)."""
+
+
+def first_without_open_interest(catalog, instrument_ids: Iterable[str], start_ns: int | None = None,
+                                end_ns: int | None = None) -> str | None:
+    """
+    Return the first instrument a map sums that has no open interest in a period (see :func:`has_open_interest`).
+
+    Parameters
+    ----------
+    catalog : ParquetDataCatalog
+        The catalog.
+    instrument_ids : Iterable[str]
+        The summed instruments (a map actor's ``oi_instrument_ids``), e.g.
+        ``["SOL-USDT-SWAP.OKX", "SOL-USDT-LINEAR.BYBIT"]``.
+    start_ns, end_ns : int or None, optional
+        The period the readings must overlap (UNIX ns; ``None`` or 0: open-ended).
+
+    Returns
+    -------
+    str or None
+        The instrument id; ``None`` when every one has readings (the refusal's wording:
+        :data:`SUMMED_OPEN_INTEREST_MISSING`).
+    """
+    return next((str(i) for i in instrument_ids if not has_open_interest(catalog, i, start_ns, end_ns)), None)
