@@ -71,6 +71,8 @@ def _run(args: argparse.Namespace) -> int:
         if args.config_dir and not args.all:
             raise ValueError("--config-dir goes with --all; for one backtest file use --config")
         log_level = validation.log_level(args.log_level)
+        if args.instrument is not None:  # its syntax; whether the catalog holds it is the run's to say
+            validation.instrument_id(args.instrument, "--instrument")
         results_dir = None if args.no_reports else validation.output_dir(
             args.results_dir or project_root() / "results", "--results-dir")
     except ValueError as exc:  # a bad option value: a usage error
