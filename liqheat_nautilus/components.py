@@ -13,6 +13,7 @@ file is loaded and checks, before anything is built:
 
 import importlib
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Literal, cast
 
 import msgspec
@@ -314,3 +315,40 @@ def check_strategy_init(section: ComponentSection, config, field: str) -> None:
         cls(config)
     except (ValueError, TypeError) as exc:
         raise ValueError(f"{field}.config: {exc}") from exc
+
+
+def check_components(actors: list[ComponentSection], strategies: list[ComponentSection],
+                     modules: list[ComponentSection] | None = None,
+                     each: Callable[[ComponentSection, str], None] | None = None) -> None:
+    """
+    Check every component section of a backtest or live file, in file order, before Nautilus builds any.
+
+    Each section goes through :func:`check_component`, then ``each`` (actors and strategies), then, for a strategy,
+    :func:`check_strategy_init`; last, :func:`check_map_signals` over all of them.
+
+    Parameters
+    ----------
+    actors, strategies : list[ComponentSection]
+        The ``[[actors]]`` and ``[[strategies]]`` sections (named ``actors[<i>]``, ``strategies[<i>]``).
+    modules : list[ComponentSection], optional
+        The ``[[venue.modules]]`` sections of a backtest file (named ``venue.modules[<i>]``).
+    each : callable, optional
+        ``each(section, field)``: the file's own check of an actor or strategy section (e.g. that its
+        ``instrument_id`` is one the run replays), raising ``ValueError`` naming ``field``.
+
+    Raises
+    ------
+    ValueError
+        The first failed check, one line naming the section (see the functions above).
+    """
+    groups: list[tuple[ComponentKind, list[ComponentSection], str]] = [
+        ("actor", actors, "actors"), ("strategy", strategies, "strategies"), ("module", modules or [], "venue.modules")]
+    for kind, sections, where in groups:
+        for i, section in enumerate(sections):
+            field = f"{where}[{i}]"
+            config = check_component(section, kind, field)
+            if each is not None and kind != "module":
+                each(section, field)
+            if kind == "strategy":
+                check_strategy_init(section, config, field)
+    check_map_signals(actors, strategies)

@@ -336,6 +336,7 @@ def trader_id(value: str, field: str = "trader_id") -> str:
     Returns
     -------
     str
+        The value as given (as a string), ready for ``TraderId``.
 
     Raises
     ------

@@ -13,10 +13,10 @@ GRID = ROOT / "config" / "grids" / "liquidation_hunt_grid.toml"
 
 @pytest.mark.parametrize(("argv", "expected"), [
     # used to raise OverflowError (traceback) while turning the hours into int64 nanoseconds
-    (["evaluate", "--warmup-hours", "1e9"], "warmup_hours (hours, at most 1000000): [1000000000.0]"),
-    (["evaluate", "--touch-hours", "24", "1e12"], "touch_hours (hours, at most 1000000): [1000000000000.0]"),
-    (["evaluate", "--bias-hours", "1e300"], "bias_hours (hours, at most 1000000)"),
-    (["calibrate", "--warmup-hours", "1e9", "--trials", "1", "--folds", "2"], "warmup_hours (hours, at most"),
+    (["evaluate", "--warmup-hours", "1e9"], "--warmup-hours (hours, at most 1000000): [1000000000.0]"),
+    (["evaluate", "--touch-hours", "24", "1e12"], "--touch-hours (hours, at most 1000000): [1000000000000.0]"),
+    (["evaluate", "--bias-hours", "1e300"], "--bias-hours (hours, at most 1000000)"),
+    (["calibrate", "--warmup-hours", "1e9", "--trials", "1", "--folds", "2"], "--warmup-hours (hours, at most"),
 ])
 def test_huge_hours_are_refused_by_name(argv, expected, capsys, tmp_path):
     extra = ["--out", str(tmp_path / "p.toml")] if argv[0] == "calibrate" else ["--no-grid"]

@@ -19,14 +19,7 @@ from nautilus_trader.model.identifiers import InstrumentId
 
 from liqheat_nautilus import validation
 from liqheat_nautilus.backtest.run_config import to_run_config, with_warmup  # noqa: F401 (to_run_config re-exported)
-from liqheat_nautilus.components import (
-    ComponentKind,
-    ComponentSection,
-    check_component,
-    check_map_signals,
-    check_strategy_init,
-    is_map_actor_config,
-)
+from liqheat_nautilus.components import ComponentSection, check_component, check_components, is_map_actor_config
 from liqheat_nautilus.paths import project_root
 
 if TYPE_CHECKING:
@@ -266,17 +259,7 @@ class BacktestFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
             raise ValueError(f"[venue] name {self.venue.name!r} must be the instrument's venue "
                              f"{iid.venue.value!r} ({iid})")
         validation.balances(self.venue.starting_balances, "[venue] starting_balances")
-        components: list[tuple[ComponentKind, list[ComponentSection], str]] = [
-            ("actor", self.actors, "actors"), ("strategy", self.strategies, "strategies"),
-            ("module", self.venue.modules, "venue.modules")]
-        for kind, sections, where in components:
-            for i, section in enumerate(sections):
-                config = check_component(section, kind, f"{where}[{i}]")
-                if kind != "module":
-                    self._check_replayed(section, f"{where}[{i}]")
-                if kind == "strategy":
-                    check_strategy_init(section, config, f"{where}[{i}]")
-        check_map_signals(self.actors, self.strategies)
+        check_components(self.actors, self.strategies, self.venue.modules, each=self._check_replayed)
 
     def summed_open_interest_ids(self) -> list[str]:
         """

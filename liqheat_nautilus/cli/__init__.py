@@ -113,6 +113,35 @@ def sigterm_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+def add_ray_arguments(parser: argparse.ArgumentParser, what: str, workers_default: int | None = 1) -> None:
+    """
+    Add ``--workers`` and ``--address``: how many of a command's independent runs go at once, and on which Ray.
+
+    ``evaluate``, ``calibrate`` and ``sweep`` share these options (:mod:`liqheat_nautilus.sweep.executor` runs them).
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The subcommand's parser.
+    what : str
+        What runs at once, plural (``"runs"``, ``"trials"``, ``"cells"``), for the help.
+    workers_default : int or None, default 1
+        ``1``: one after another in this process unless ``--workers`` or ``--address`` is given; ``None``: always
+        on Ray, as many at once as it has CPUs.
+    """
+    if workers_default is None:
+        workers_help = f"{what} run at once (default: the machine's CPUs, or the cluster's)"
+        local = "start a local Ray"
+    else:
+        workers_help = (f"{what} run at once; more than 1 runs them as Ray tasks on a local Ray (default "
+                        f"{workers_default}: one after another in this process)")
+        local = "this process, or a local Ray with --workers"
+    parser.add_argument("--workers", type=int, default=workers_default, help=workers_help)
+    parser.add_argument("--address", default=None,
+                        help=f"run the {what} on a Ray cluster: 'auto' (this machine ran `ray start`), "
+                             f"'ray://HOST:10001' (Ray Client) or 'HOST:6379' (see docs/sweep.md); default: {local}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """
     Return the argument parser with every registered subcommand.

@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from liqheat_nautilus.cli import on_interrupt
+from liqheat_nautilus.cli import add_ray_arguments, on_interrupt
 from liqheat_nautilus.cli.evaluate_cmd import (
     SHIPPED_PROFILE,
     add_data_arguments,
@@ -26,7 +26,7 @@ from liqheat_nautilus.evaluation.calibration import (
     calibrate,
     check_space,
 )
-from liqheat_nautilus.evaluation.checks import check_settings
+from liqheat_nautilus.evaluation.checks import CALIBRATE_OPTIONS, check_settings
 from liqheat_nautilus.evaluation.runner import EvaluationSettings, judged_windows
 from liqheat_nautilus.persistence.errors import IngestError
 from liqheat_nautilus.validation import output_file
@@ -50,11 +50,7 @@ def register(subparsers) -> None:
     p.add_argument("--seed", type=int, default=0, help="sampler seed (default %(default)s)")
     p.add_argument("--batch", type=int, default=4,
                    help="trials asked from Optuna at once and run together (default %(default)s)")
-    p.add_argument("--workers", type=int, default=1,
-                   help="trials at once; more than 1 runs them as Ray tasks on a local Ray (default 1)")
-    p.add_argument("--address", default=None,
-                   help="run the trials on a Ray cluster: 'auto', 'ray://HOST:10001' or 'HOST:6379' "
-                        "(see docs/sweep.md)")
+    add_ray_arguments(p, "trials")
     p.add_argument("--fit", action="append", default=[], metavar="NAME=LOW:HIGH[:log]",
                    help="a MapParams field to fit and its range (repeatable; default: "
                         + ", ".join(f"{k}={r.low:g}:{r.high:g}{':log' if r.log else ''}"
@@ -173,7 +169,7 @@ def run(args: argparse.Namespace) -> int:
         if not 0 <= args.seed < 2**32:
             raise ValueError(f"--seed must lie in 0 .. 2**32 - 1, was {args.seed}")
         settings = EvaluationSettings(warmup_hours=args.warmup_hours)
-        check_settings(dataclasses.replace(settings, extra_params={**DEFAULT_BASE, **base}))  # --param names, values
+        check_settings(dataclasses.replace(settings, extra_params={**DEFAULT_BASE, **base}), CALIBRATE_OPTIONS)
         check_space({**DEFAULT_BASE, **base}, space)
         dataset_of(args)
     except ValueError as exc:

@@ -9,9 +9,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from liqheat_nautilus.cli import on_interrupt
+from liqheat_nautilus.cli import add_ray_arguments, on_interrupt
 from liqheat_nautilus.evaluation.catalog_input import check_open_interest_of, read_catalog
-from liqheat_nautilus.evaluation.checks import MAX_HOURS, all_models, all_profiles, check_settings, utc_ns
+from liqheat_nautilus.evaluation.checks import (
+    CLI_OPTIONS,
+    MAX_HOURS,
+    all_models,
+    all_profiles,
+    check_settings,
+    utc_ns,
+)
 from liqheat_nautilus.evaluation.coinglass import default_dataset_dir, read_coinglass_dir
 from liqheat_nautilus.evaluation.csv_inputs import (
     read_bars_csv,
@@ -79,11 +86,7 @@ def register(subparsers) -> None:
     p.add_argument("--bootstrap", type=int, default=d.n_boot,
                    help="block-bootstrap resamples, 0 to skip (default %(default)s)")
     p.add_argument("--seed", type=int, default=d.seed, help="bootstrap seed (default %(default)s)")
-    p.add_argument("--workers", type=int, default=1,
-                   help="runs at once; more than 1 runs them as Ray tasks on a local Ray (default 1: one after "
-                        "another in this process)")
-    p.add_argument("--address", default=None,
-                   help="run on a Ray cluster: 'auto', 'ray://HOST:10001' or 'HOST:6379' (see docs/sweep.md)")
+    add_ray_arguments(p, "replays")
     p.add_argument("--json", nargs="?", const="-", default=None, metavar="FILE",
                    help="write the report as JSON to FILE (or stdout with no FILE or '-') instead of tables")
     p.add_argument("--markdown", action="store_true", help="print GitHub-markdown tables instead of rich tables")
@@ -192,6 +195,8 @@ def dataset_of(args: argparse.Namespace) -> str:
     Returns
     -------
     str
+        ``--dataset`` when given; otherwise ``catalog`` with ``--catalog``, ``csv`` with any CSV input option,
+        else ``coinglass``.
 
     Raises
     ------
@@ -425,13 +430,11 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         dataset_of(args)
-        if args.bootstrap < 0:  # named as the option (check_settings names the setting, n_boot)
-            raise ValueError(f"--bootstrap must be >= 0, was {args.bootstrap}")
         grid_only = [f"--{name}" for name in ("models", "profiles") if getattr(args, name)]
         if args.no_grid and grid_only:  # they choose the grid's runs: ignored without a grid
             verb = "choose" if len(grid_only) > 1 else "chooses"
             raise ValueError(f"{' and '.join(grid_only)} {verb} the grid's runs; --no-grid skips the grid (drop one)")
-        check_settings(settings_from_args(args))
+        check_settings(settings_from_args(args), CLI_OPTIONS)
     except ValueError as exc:
         print(f"evaluate failed: {exc}", file=sys.stderr)
         return 2

@@ -4,7 +4,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from liqheat_nautilus.cli import EXIT_INTERRUPTED, on_interrupt
+from liqheat_nautilus.cli import EXIT_INTERRUPTED, add_ray_arguments, on_interrupt
 
 
 def register(subparsers) -> None:
@@ -20,11 +20,7 @@ def register(subparsers) -> None:
                     "See docs/sweep.md.",
     )
     p.add_argument("--grid", type=Path, required=True, help="grid file, e.g. config/grids/liquidation_hunt_grid.toml")
-    p.add_argument("--address", default=None,
-                   help="Ray cluster: 'auto' (this machine ran `ray start`), 'ray://HOST:10001' (Ray Client) or "
-                        "'HOST:6379'; default: start a local Ray")
-    p.add_argument("--workers", type=int, default=None,
-                   help="cells run at once (default: the machine's CPUs, or the cluster's)")
+    add_ray_arguments(p, "cells", workers_default=None)
     p.add_argument("--out", type=Path, default=None,
                    help="output folder (default results/sweeps/<grid name>); re-using it resumes the sweep")
     p.add_argument("--sort-by", default=None, metavar="METRIC",

@@ -11,7 +11,7 @@
 
 import numpy as np
 
-from liqheat_nautilus.evaluation.price_path import close_at, extremes_between, oi_at
+from liqheat_nautilus.evaluation.price_path import close_at, extremes_between
 from liqheat_nautilus.evaluation.series import EvaluationData
 
 
@@ -34,7 +34,7 @@ def abs_return_oi(data: EvaluationData) -> np.ndarray:
     w = data.liquidations
     p0 = close_at(data.bars, w.start_ns)
     p1 = close_at(data.bars, w.end_ns)
-    return np.abs(p1 / p0 - 1.0) * oi_at(data.open_interest, w.start_ns)
+    return np.abs(p1 / p0 - 1.0) * data.open_interest.at(w.start_ns)
 
 
 def excursion_oi(data: EvaluationData) -> tuple[np.ndarray, np.ndarray]:
@@ -57,7 +57,7 @@ def excursion_oi(data: EvaluationData) -> tuple[np.ndarray, np.ndarray]:
     w = data.liquidations
     p0 = close_at(data.bars, w.start_ns)
     low, high = extremes_between(data.bars, w.start_ns, w.end_ns)
-    oi = oi_at(data.open_interest, w.start_ns)
+    oi = data.open_interest.at(w.start_ns)
     return np.maximum(1.0 - low / p0, 0.0) * oi, np.maximum(high / p0 - 1.0, 0.0) * oi
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -106,53 +107,77 @@ def check_judged(data: EvaluationData, s: EvaluationSettings, judged: np.ndarray
 MAX_HOURS = 1e6
 
 
-def check_settings(s: EvaluationSettings) -> None:
+CLI_OPTIONS: dict[str, str] = {
+    "models": "--models", "profiles": "--profiles", "extra_params": "--param", "bin_bps": "--bin-bps",
+    "n_bins": "--n-bins", "oi_venue_share": "--oi-venue-share", "warmup_hours": "--warmup-hours",
+    "touch_hours": "--touch-hours", "bias_hours": "--bias-hours", "top_k": "--top-k",
+    "max_distance_pct": "--max-distance-pct", "n_boot": "--bootstrap", "holdout_start": "--holdout-start",
+}
+"""The ``liqheat evaluate`` option of each :class:`EvaluationSettings` field it sets, for :func:`check_settings`'s
+messages (``top_share`` has none; ``calibrate`` sets only :data:`CALIBRATE_OPTIONS`)."""
+
+CALIBRATE_OPTIONS: dict[str, str] = {f: CLI_OPTIONS[f] for f in ("extra_params", "warmup_hours")}
+"""The ``liqheat calibrate`` option of each settings field it sets (``--param``, ``--warmup-hours``)."""
+
+
+def check_settings(s: EvaluationSettings, names: Mapping[str, str] | None = None) -> None:
     """
     Reject unknown models, profiles and ``extra_params`` fields, and settings out of range, before anything runs.
 
     Parameters
     ----------
     s : EvaluationSettings
+        The settings.
+    names : Mapping[str, str], optional
+        How to name each settings field in the messages, e.g. :data:`CLI_OPTIONS` (the command-line options that
+        set them); by default the field names.
 
     Raises
     ------
     ValueError
-        Naming the bad value and listing the valid ones.
+        Naming the bad value (as ``names`` says) and listing the valid ones.
     """
+    def name(field: str) -> str:
+        return names.get(field, field) if names is not None else field
+
     bad_models = [m for m in s.models or () if m not in MODELS]
     if bad_models:
-        raise ValueError(f"unknown model(s) {bad_models}; valid: {list(MODELS)}")
+        raise ValueError(f"{name('models')}: unknown model(s) {bad_models}; valid: {list(MODELS)}")
     valid_profiles = all_profiles()
     bad_profiles = [p for p in s.profiles or () if p not in valid_profiles]
     if bad_profiles:
-        raise ValueError(f"unknown leverage profile(s) {bad_profiles}; valid: {list(valid_profiles)}")
+        raise ValueError(f"{name('profiles')}: unknown leverage profile(s) {bad_profiles}; valid: "
+                         f"{list(valid_profiles)}")
     known = {f.name for f in dataclasses.fields(MapParams)}
     bad_fields = sorted(set(s.extra_params) - known)
     if bad_fields:
-        raise ValueError(f"unknown map parameter(s) {bad_fields}; valid: {sorted(known)}")
+        raise ValueError(f"{name('extra_params')}: unknown map parameter(s) {bad_fields}; valid: {sorted(known)}")
     try:
         MapParams(**{"bin_bps": s.bin_bps, "n_bins": s.n_bins, **s.extra_params})
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"map parameters rejected: {exc}") from None
+        given = [names[f] for f in ("bin_bps", "n_bins", "extra_params") if names is not None and f in names]
+        where = f" ({'/'.join(given)})" if given else ""
+        raise ValueError(f"map parameters rejected{where}: {exc}") from None
     if not 0.0 < s.oi_venue_share <= 1.0:
-        raise ValueError(f"oi_venue_share must lie in (0, 1], was {s.oi_venue_share}")
+        raise ValueError(f"{name('oi_venue_share')} must lie in (0, 1], was {s.oi_venue_share}")
     ranges = {
-        "warmup_hours (hours, >= 0)": [s.warmup_hours] if not 0.0 <= s.warmup_hours < math.inf else [],
-        "touch_hours (hours, > 0)": [h for h in s.touch_hours if not 0.0 < h < math.inf],
-        "bias_hours (hours, > 0)": [h for h in s.bias_hours if not 0.0 < h < math.inf],
-        "top_share (in (0, 1])": [s.top_share] if not 0.0 < s.top_share <= 1.0 else [],
-        "top_k (>= 1)": [s.top_k] if s.top_k < 1 else [],
-        "max_distance_pct (percent, > 0)": [s.max_distance_pct] if not 0.0 < s.max_distance_pct < math.inf else [],
-        "n_boot (>= 0)": [s.n_boot] if s.n_boot < 0 else [],
-        **{f"{name} (hours, at most {MAX_HOURS:.0f})": [h for h in hours if math.isfinite(h) and h > MAX_HOURS]
-           for name, hours in (("warmup_hours", [s.warmup_hours]), ("touch_hours", s.touch_hours),
-                               ("bias_hours", s.bias_hours))},
+        f"{name('warmup_hours')} (hours, >= 0)": [s.warmup_hours] if not 0.0 <= s.warmup_hours < math.inf else [],
+        f"{name('touch_hours')} (hours, > 0)": [h for h in s.touch_hours if not 0.0 < h < math.inf],
+        f"{name('bias_hours')} (hours, > 0)": [h for h in s.bias_hours if not 0.0 < h < math.inf],
+        f"{name('top_share')} (in (0, 1])": [s.top_share] if not 0.0 < s.top_share <= 1.0 else [],
+        f"{name('top_k')} (>= 1)": [s.top_k] if s.top_k < 1 else [],
+        f"{name('max_distance_pct')} (percent, > 0)": (
+            [s.max_distance_pct] if not 0.0 < s.max_distance_pct < math.inf else []),
+        f"{name('n_boot')} (>= 0)": [s.n_boot] if s.n_boot < 0 else [],
+        **{f"{name(field)} (hours, at most {MAX_HOURS:.0f})": [h for h in hours if math.isfinite(h) and h > MAX_HOURS]
+           for field, hours in (("warmup_hours", [s.warmup_hours]), ("touch_hours", s.touch_hours),
+                                ("bias_hours", s.bias_hours))},
     }
-    bad = [f"{name}: {values}" for name, values in ranges.items() if values]
+    bad = [f"{label}: {values}" for label, values in ranges.items() if values]
     if bad:
         raise ValueError(f"invalid evaluation setting(s): {'; '.join(bad)}")
     if s.holdout_start:
-        utc_ns(s.holdout_start, "holdout_start")
+        utc_ns(s.holdout_start, name("holdout_start"))
 
 
 def utc_ns(text: str, field: str) -> int:

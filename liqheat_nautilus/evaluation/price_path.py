@@ -4,32 +4,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from liqheat_nautilus.evaluation.series import BarSeries, Observations
-
-
-def value_at(ts_ns: np.ndarray, values: np.ndarray, at_ns: np.ndarray) -> np.ndarray:
-    """
-    Return the last value observed at or before each query time (step interpolation).
-
-    Parameters
-    ----------
-    ts_ns : np.ndarray
-        Shape ``(n,)`` int64 observation times, increasing.
-    values : np.ndarray
-        Shape ``(n,)`` observed values.
-    at_ns : np.ndarray
-        Shape ``(m,)`` int64 query times.
-
-    Returns
-    -------
-    np.ndarray
-        Shape ``(m,)`` float64; ``nan`` where no observation precedes the query.
-    """
-    pos = np.searchsorted(ts_ns, at_ns, side="right") - 1
-    out = np.full(np.shape(at_ns), np.nan)
-    ok = pos >= 0
-    out[ok] = np.asarray(values, dtype=np.float64)[pos[ok]]
-    return out
+from liqheat_nautilus.evaluation.series import BarSeries, value_at
 
 
 def close_at(bars: BarSeries, at_ns: np.ndarray) -> np.ndarray:
@@ -49,25 +24,6 @@ def close_at(bars: BarSeries, at_ns: np.ndarray) -> np.ndarray:
         Shape ``(m,)`` prices; ``nan`` before the first bar.
     """
     return value_at(bars.close_ns, bars.close, at_ns)
-
-
-def oi_at(open_interest: Observations, at_ns: np.ndarray) -> np.ndarray:
-    """
-    Open interest (USD) last observed at or before each time.
-
-    Parameters
-    ----------
-    open_interest : Observations
-        Open-interest observations.
-    at_ns : np.ndarray
-        Shape ``(m,)`` int64 times (UNIX ns).
-
-    Returns
-    -------
-    np.ndarray
-        Shape ``(m,)`` USD; ``nan`` before the first observation.
-    """
-    return value_at(open_interest.ts_ns, open_interest.value, at_ns)
 
 
 def extremes_between(bars: BarSeries, start_ns: np.ndarray, end_ns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -25,6 +25,31 @@ def _check_lengths(name: str, ts: np.ndarray, **arrays: np.ndarray) -> None:
             raise ValueError(f"{name}: field {field!r} is not finite at row {pos}")
 
 
+def value_at(ts_ns: np.ndarray, values: np.ndarray, at_ns: np.ndarray) -> np.ndarray:
+    """
+    Return the last value observed at or before each query time (step interpolation).
+
+    Parameters
+    ----------
+    ts_ns : np.ndarray
+        Shape ``(n,)`` int64 observation times, increasing.
+    values : np.ndarray
+        Shape ``(n,)`` observed values.
+    at_ns : np.ndarray
+        Shape ``(m,)`` int64 query times.
+
+    Returns
+    -------
+    np.ndarray
+        Shape ``(m,)`` float64; ``nan`` where no observation precedes the query.
+    """
+    pos = np.searchsorted(ts_ns, at_ns, side="right") - 1
+    out = np.full(np.shape(at_ns), np.nan)
+    ok = pos >= 0
+    out[ok] = np.asarray(values, dtype=np.float64)[pos[ok]]
+    return out
+
+
 @dataclass(frozen=True)
 class BarSeries:
     """
@@ -125,6 +150,22 @@ class Observations:
     def __len__(self) -> int:
         """Return the number of observations."""
         return int(self.ts_ns.size)
+
+    def at(self, at_ns: np.ndarray) -> np.ndarray:
+        """
+        Return the value last observed at or before each time (step interpolation, e.g. the open interest known then).
+
+        Parameters
+        ----------
+        at_ns : np.ndarray
+            Shape ``(m,)`` int64 times (UNIX ns).
+
+        Returns
+        -------
+        np.ndarray
+            Shape ``(m,)`` float64 values (the unit of :attr:`value`); ``nan`` before the first observation.
+        """
+        return value_at(self.ts_ns, self.value, at_ns)
 
     def slice_time(self, start_ns: int, end_ns: int) -> "Observations":
         """Observations with ``start_ns <= ts_ns <= end_ns`` (UNIX ns)."""

@@ -12,14 +12,7 @@ import msgspec
 
 from liqheat_nautilus import validation
 from liqheat_nautilus.adapters.binance.providers import binance_instrument_id, raw_symbol_of
-from liqheat_nautilus.components import (
-    ComponentKind,
-    ComponentSection,
-    check_component,
-    check_map_signals,
-    check_strategy_init,
-    is_map_actor_config,
-)
+from liqheat_nautilus.components import ComponentSection, check_components, is_map_actor_config
 from liqheat_nautilus.live.sections import (
     ACCOUNT_TYPES,
     EXECUTION_MODES,
@@ -154,19 +147,13 @@ def check_live_file(live: LiveFile) -> None:
                                  f"got {limit}")
     validation.balances(live.sandbox.starting_balances, "[sandbox] starting_balances")
     validation.enum_name(live.sandbox.oms_type, OmsType, "[sandbox] oms_type", exclude=("UNSPECIFIED",))
-    components: list[tuple[ComponentKind, list[ComponentSection], str]] = [
-        ("actor", live.actors, "actors"), ("strategy", live.strategies, "strategies")]
-    for kind, sections, where in components:
-        for i, section in enumerate(sections):
-            config = check_component(section, kind, f"{where}[{i}]")
-            if kind == "strategy":
-                check_strategy_init(section, config, f"{where}[{i}]")
-            used = section.config.get("instrument_id")
-            if isinstance(used, str) and used not in live.binance.instrument_ids:
-                raise ValueError(f"{where}[{i}].config: instrument_id {used!r} is not one of [binance] "
-                                 f"instrument_ids {list(live.binance.instrument_ids)}: the node loads and "
-                                 "streams only those")
-    check_map_signals(live.actors, live.strategies)
+    def streamed(section: ComponentSection, field: str) -> None:
+        used = section.config.get("instrument_id")
+        if isinstance(used, str) and used not in live.binance.instrument_ids:
+            raise ValueError(f"{field}.config: instrument_id {used!r} is not one of [binance] instrument_ids "
+                             f"{list(live.binance.instrument_ids)}: the node loads and streams only those")
+
+    check_components(live.actors, live.strategies, each=streamed)
     for i, section in enumerate(live.actors):
         if is_map_actor_config(section.config_path):
             check_actor_clients(section.config, live, f"actors[{i}].config")

@@ -1,7 +1,7 @@
 """One resumable replay of ``liqheat serve --catalog``: an engine over a market series, with the frames it produced.
 
-:class:`~liqheat_nautilus.serve.maps.MapStore` holds one :class:`ServedReplay` per (instrument, model, profile); the
-project's one replay driver (:class:`liqheat_nautilus.replay.MapReplay`) feeds its engine.
+:class:`~liqheat_nautilus.serve.maps.MapStore` holds one :class:`ServedReplay` per (instrument, model, profile): the
+project's one replay driver (:class:`liqheat_nautilus.replay.MapReplay`) with a hook that takes the frames.
 """
 
 import bisect
@@ -34,11 +34,12 @@ def concat_series(a: MarketSeries, b: MarketSeries) -> MarketSeries:
     return dataclasses.replace(a, **joined)
 
 
-class ServedReplay:
+class ServedReplay(MapReplay):
     """
     One engine replayed over a market series, resumable, with the frames it produced.
 
-    The project's replay driver (:class:`liqheat_nautilus.replay.MapReplay`) feeds the engine.
+    The project's replay driver (:class:`liqheat_nautilus.replay.MapReplay`, whose :meth:`~MapReplay.extend` and
+    :meth:`~MapReplay.advance_to` continue it) with a snapshot hook that takes a frame as the actor publishes.
 
     Parameters
     ----------
@@ -50,6 +51,15 @@ class ServedReplay:
         A frame is taken on the first bar at or after each interval and on the first bar after each
         open-interest update (UNIX ns, > 0), as the actor publishes.
 
+    Attributes
+    ----------
+    frames : list[MapFrame]
+        The frames taken so far, in time order.
+    frame_ts : list[int]
+        Their times (UNIX ns).
+    lock : threading.Lock
+        Held by the server while it advances the replay or reads its frames.
+
     Raises
     ------
     ValueError
@@ -59,53 +69,15 @@ class ServedReplay:
     def __init__(self, series: MarketSeries, params: MapParams, snapshot_interval_ns: int = NS_PER_HOUR) -> None:
         if snapshot_interval_ns <= 0:
             raise ValueError(f"snapshot_interval_ns must be > 0, was {snapshot_interval_ns}")
-        self.params = params
         self.frames: list[MapFrame] = []
         self.frame_ts: list[int] = []
         self.lock = threading.Lock()
-        self._driver = MapReplay(series, params, self._take_frame, snapshot_interval_ns=int(snapshot_interval_ns))
-
-    @property
-    def engine(self):
-        """The engine (its state is the replay's at :attr:`position_ns`)."""
-        return self._driver.engine
-
-    @property
-    def series(self) -> MarketSeries:
-        """The inputs replayed so far and to come."""
-        return self._driver.series
-
-    @property
-    def position_ns(self) -> int:
-        """Time of the last event fed (UNIX ns; -1 before any)."""
-        return self._driver.position_ns
+        super().__init__(series, params, self._take_frame, snapshot_interval_ns=int(snapshot_interval_ns))
 
     @property
     def exhausted(self) -> bool:
         """Whether every event of the series has been fed."""
-        return self._driver.position_ns >= self._driver.end_ns
-
-    def extend(self, series: MarketSeries) -> None:
-        """
-        Continue with a longer series (the old one followed by newer events); nothing already fed changes.
-
-        Parameters
-        ----------
-        series : MarketSeries
-            Must start with the current series.
-        """
-        self._driver.extend(series)
-
-    def advance_to(self, at_ns: int) -> None:
-        """
-        Feed every event at or before ``at_ns`` not fed yet, taking frames on the way.
-
-        Parameters
-        ----------
-        at_ns : int
-            UNIX ns.
-        """
-        self._driver.advance_to(at_ns)
+        return self.position_ns >= self.end_ns
 
     def _take_frame(self, replay: MapReplay, ts_ns: int, index: int) -> None:
         """Take one frame as the actor would publish it (the driver's snapshot hook): clusters, snapshot, bins."""

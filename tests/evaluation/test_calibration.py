@@ -143,7 +143,8 @@ def test_calibrate_cli_writes_a_profile_the_engine_loads(tmp_path, synthetic_set
 
 
 @pytest.mark.parametrize(("argv", "message"), [
-    (["--warmup-hours", "-1"], "warmup_hours (hours, >= 0): [-1.0]"),
+    (["--warmup-hours", "-1"], "--warmup-hours (hours, >= 0): [-1.0]"),
+    (["--param", "leverage_mean=-3"], "map parameters rejected (--param): "),  # calibrate has no --bin-bps
     (["--seed", "-1"], "--seed must lie in 0 .. 2**32 - 1, was -1"),
     (["--windows", "0"], "--windows must be >= 1, was 0"),
 ])

@@ -231,12 +231,17 @@ def test_a_later_coinglass_folder_gets_no_repeated_holdout(tmp_path):
 
 @pytest.mark.parametrize(("argv", "message"), [
     (["--windows", "0"], "--windows must be >= 1, was 0"),
-    (["--warmup-hours", "-1"], "warmup_hours (hours, >= 0): [-1.0]"),
-    (["--touch-hours", "24", "0"], "touch_hours (hours, > 0): [0.0]"),
-    (["--bias-hours", "nan"], "bias_hours (hours, > 0): [nan]"),
-    (["--top-k", "0"], "top_k (>= 1): [0]"),
-    (["--bootstrap", "-1"], "--bootstrap must be >= 0, was -1"),  # named the setting n_boot
-    (["--holdout-start", "notadate"], "holdout_start must be a UTC date or time"),
+    (["--warmup-hours", "-1"], "--warmup-hours (hours, >= 0): [-1.0]"),
+    (["--touch-hours", "24", "0"], "--touch-hours (hours, > 0): [0.0]"),
+    (["--bias-hours", "nan"], "--bias-hours (hours, > 0): [nan]"),
+    (["--top-k", "0"], "--top-k (>= 1): [0]"),
+    (["--bootstrap", "-1"], "--bootstrap (>= 0): [-1]"),
+    (["--holdout-start", "notadate"], "--holdout-start must be a UTC date or time"),
+    # these named the settings (oi_venue_share, max_distance_pct, bin_bps), not the options the user typed
+    (["--oi-venue-share", "0"], "--oi-venue-share must lie in (0, 1], was 0.0"),
+    (["--max-distance-pct", "0"], "--max-distance-pct (percent, > 0): [0.0]"),
+    (["--bin-bps", "0"], "map parameters rejected (--bin-bps/--n-bins/--param): "),
+    (["--param", "nope=1"], "--param: unknown map parameter(s) ['nope']"),
     (["--param", "leverage_mean=abc"], "leverage_mean='abc' (expected a number)"),
     # the grid's selections beside --no-grid were silently ignored (exit 0, no isolated_mmr run in the report)
     (["--models", "isolated_mmr", "--profiles", "neutral"],
