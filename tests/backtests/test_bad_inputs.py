@@ -126,6 +126,12 @@ def test_results_folder_that_is_a_file_is_refused(option, okx_catalog, tmp_path)
     assert blocker.read_text() == "a user's file\n"  # untouched
 
 
+def test_a_folder_given_as_the_backtest_file_is_named_as_a_folder(tmp_path):
+    # was "backtest config not found: <folder>", although the folder exists
+    proc = run_cli("--config", str(tmp_path), "--no-reports")
+    assert_clean_failure(proc, f"{tmp_path} is a folder, not a backtest file", "--all --config-dir")
+
+
 def test_instrument_not_in_the_catalog_lists_the_catalog_instruments(okx_catalog):
     proc = run_cli("--catalog", str(okx_catalog), "--no-reports", "--instrument", "BTC-USDT-SWAP.OKX")
     assert_clean_failure(proc, "instrument BTC-USDT-SWAP.OKX is not in the catalog", "it holds: SOL-USDT-SWAP.OKX")
