@@ -303,6 +303,7 @@ def run_backtest(
     run_config = to_run_config(spec, log_level=log_level)
     node = BacktestNode(configs=[run_config])
     recording: str | None = None  # the instance id of a recording not finished yet
+    engine = None
     try:
         node.build()
         engine = node.get_engine(run_config.id)
@@ -337,6 +338,10 @@ def run_backtest(
             write_signals(spec.catalog_path(), result.instance_id, outcome.reports.signals)
             recording = None
         outcome.row = strategy_row(spec.name, result, outcome.run_stats, outcome.funding_total)
+    except KeyboardInterrupt:  # Ctrl-C (or SIGTERM, see cli.sigterm_as_interrupt) mid-run
+        if engine is not None and engine.kernel.trader.is_running:
+            engine.end()  # stop what the run started, as its own end does: dispose logged RUNNING -> DISPOSE errors
+        raise
     finally:
         node.dispose()
         if recording is not None:  # Ctrl-C or an error mid-run: no partial run for the report chart and serve

@@ -450,6 +450,7 @@ def test_backtest_interrupted_mid_run_leaves_no_recording_and_no_results(catalog
                        prelude=_signal_mid_run(sig))
     assert proc.returncode == 130, proc.stderr[-2000:]
     assert "interrupted" in proc.stderr and "Traceback" not in proc.stderr
+    assert "ERROR" not in proc.stderr, proc.stderr[-2000:]  # was: Nautilus' "RUNNING -> DISPOSE" errors (2 lines)
     assert tree(catalog) == before
     assert not (tmp_path / "results").exists() or not any((tmp_path / "results").iterdir())
 
