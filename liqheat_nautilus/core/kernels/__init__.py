@@ -5,7 +5,9 @@ Python-level overhead of those calls (and the caches they evict) dominated the a
 one ``numba.njit`` function over the same arrays, with the same formulas as the numpy versions they replace
 (``tests/core/test_kernels.py`` checks them against straightforward numpy references). Nothing here imports
 Nautilus; no ``fastmath`` (IEEE semantics kept). The first call of each kernel compiles it (cached on disk
-with ``cache=True``, so later processes load it).
+with ``cache=True``, so later processes load it); the cache is dropped whenever any kernel source changes
+(:func:`~liqheat_nautilus.core.kernels._base.drop_stale_caches`: numba alone would keep a kernel compiled against
+another file's old code).
 
 Conventions: a side's ``usd`` is ``(n_bins, n_tiers)`` float64 USD notional, ``status`` ``(n_bins,)`` int8
 (0 ACTIVE, 1 PARTIAL, 2 CLEARED), ``share`` ``(n_bins,)`` float64 traded share of a bin's range, ``layers``

@@ -6,6 +6,10 @@ pairwise summation and the position units of a bin's notional.
 A private module: import the public names from :mod:`liqheat_nautilus.core.kernels`.
 """
 
+import hashlib
+import os
+from pathlib import Path
+
 import numba
 import numpy as np
 
@@ -25,6 +29,59 @@ def row_sum(usd, k):
     for t in range(usd.shape[1]):
         total += usd[k, t]
     return total
+
+
+SOURCES_STAMP = "liqheat_kernels.sources.sha256"
+"""File beside numba's cached kernels holding the digest of the kernel sources they were compiled from."""
+
+
+def drop_stale_caches(cache_dir: Path, sources: Path) -> bool:
+    """
+    Delete numba's cached kernels when any kernel source changed since they were compiled.
+
+    numba invalidates a cached function only when its *own* file changes: a kernel that calls one of another file
+    (``anchor_interval`` → ``scatter.open_cohort``) or uses a constant of ``_base`` keeps its old machine code after
+    that file changes, e.g. after a ``git pull`` into an editable install, and computes the old map silently. The
+    digest of every ``*.py`` of ``sources`` is kept in :data:`SOURCES_STAMP` in ``cache_dir``; when it differs,
+    every ``*.nbi``/``*.nbc`` there is deleted (each kernel then compiles again once) and the new digest written.
+
+    Parameters
+    ----------
+    cache_dir : Path
+        numba's cache folder of the kernels (``__pycache__`` beside them, or under ``NUMBA_CACHE_DIR``).
+    sources : Path
+        The kernel package's folder.
+
+    Returns
+    -------
+    bool
+        Whether caches were dropped (``False`` also when the folder cannot be written: numba then caches nothing
+        there either).
+    """
+    digest = hashlib.sha256()
+    for path in sorted(sources.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    want = digest.hexdigest()
+    stamp = cache_dir / SOURCES_STAMP
+    try:
+        if stamp.read_text() == want:
+            return False
+    except OSError:
+        pass
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        for cached in [*cache_dir.glob("*.nbi"), *cache_dir.glob("*.nbc")]:
+            cached.unlink(missing_ok=True)
+        partial = cache_dir / f"{SOURCES_STAMP}.{os.getpid()}"
+        partial.write_text(want)
+        os.replace(partial, stamp)  # another process starting at once writes the same digest
+    except OSError:
+        return False
+    return True
+
+
+drop_stale_caches(Path(getattr(getattr(row_sum, "_cache", None), "_cache_path", Path(__file__).parent / "__pycache__")),
+                  Path(__file__).parent)
 
 
 @jit
