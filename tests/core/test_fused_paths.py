@@ -104,6 +104,32 @@ def test_open_cohort_equals_numpy_survival_then_scatter(side, per_tier, inverse)
     assert books[0].ledger == books[1].ledger and a.edge == b.edge
 
 
+@pytest.mark.parametrize("side", [1, -1])
+@pytest.mark.parametrize("moved", [False, True])
+def test_open_cohort_with_twin_rows_equals_computing_every_level(side, moved):
+    # twin=m computes the bins of an "after" row from its "before" twin (same entry price): only the work changes
+    params = MapParams()
+    model = LevelModel(params, np.asarray(params.leverage_points()))
+    entries, weights, lowest, highest = interval_entries(_bars(9, 5), np.zeros(0), 0, 100.5)  # synthetic, m = 9
+    if moved:  # a row whose price is not its twin's is computed anew
+        entries[9 + 4] *= 1.003
+    book = MapBook(params, model)
+    book.init_grid(100.0)
+    (levels, size_w), tier_w = model.per_unit[side], np.full(8, 1 / 8)
+    g = book.grid
+    results = []
+    for twin in (9, 0):
+        usd, status, share = np.zeros((g.n_bins, 8)), np.zeros(g.n_bins, np.int8), np.zeros(g.n_bins)
+        units, outside = np.zeros(8), np.zeros(8)
+        out = open_cohort(entries, levels, True, weights, tier_w, size_w, 1e6, g.base * g.width, g.width, g.base, usd,
+                          np.zeros((0, g.n_bins, 8)), -1, -1, -1, status, share, lowest if side > 0 else highest,
+                          side, False, units, outside, twin)
+        results.append((out, usd, status, units, outside))
+    assert results[0][0] == results[1][0] and results[0][0][0] > 0.0
+    for a, b in zip(results[0][1:], results[1][1:], strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_open_cohort_opens_nothing_when_every_level_is_reached():
     usd = np.zeros((10, 1))
     out = open_cohort(np.array([50.0]), np.full((1, 1, 1), 0.9), True, np.ones((1, 1)), np.ones(1), np.ones(1),

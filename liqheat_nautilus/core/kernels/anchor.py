@@ -34,8 +34,12 @@ def widen_span(spans, edges, side, k_min, k_max):
 
 
 @jit
-def _close_side(usd, status, outside, units, fraction):
-    """``MapBook.close_fraction`` pro rata without layers: return the USD closed (``SideBook.close_pro_rata``)."""
+def _close_side(usd, status, outside, units, fraction, lo, hi):
+    """
+    ``MapBook.close_fraction`` pro rata without layers: return the USD closed (``SideBook.close_pro_rata``).
+
+    Bins ``lo..hi`` hold every non-empty bin of the side (its span): only they are scaled (an empty bin stays 0).
+    """
     n_bins, n_tiers = usd.shape
     total = pairwise_sum(usd.reshape(n_bins * n_tiers), 0, n_bins * n_tiers) + pairwise_sum(outside, 0, n_tiers)
     amount = fraction * total
@@ -43,7 +47,7 @@ def _close_side(usd, status, outside, units, fraction):
         return 0.0
     fraction = min(amount / total, 1.0)
     keep = 1.0 - fraction
-    for k in range(n_bins):
+    for k in range(max(lo, 0), min(hi, n_bins - 1) + 1):
         for t in range(n_tiers):
             usd[k, t] *= keep
     for t in range(n_tiers):
@@ -95,9 +99,11 @@ def _floor_sides(factor, long_target, short_target, long_usd, long_status, long_
         if replaced > 0.0 and target < after and after > 0.0:
             keep = max(target - replaced, 0.0)
             if side == 0:
-                out[0, 2] += _close_side(long_usd, long_status, long_outside, long_units, 1.0 - keep / after)
+                out[0, 2] += _close_side(long_usd, long_status, long_outside, long_units, 1.0 - keep / after,
+                                         spans[0, 0], spans[0, 1])
             else:
-                out[1, 2] += _close_side(short_usd, short_status, short_outside, short_units, 1.0 - keep / after)
+                out[1, 2] += _close_side(short_usd, short_status, short_outside, short_units, 1.0 - keep / after,
+                                         spans[1, 0], spans[1, 1])
             edges[0] = _edge_after_scaling(long_usd, edges[0], True, spans[0, 0], spans[0, 1])
             edges[1] = _edge_after_scaling(short_usd, edges[1], False, spans[1, 0], spans[1, 1])
 
@@ -106,7 +112,7 @@ def _floor_sides(factor, long_target, short_target, long_usd, long_status, long_
 def anchor_sides(factor, floor, before_out, entries, weights, lowest, highest, long_levels, short_levels, size_w,
                  long_tw, short_tw, long_target, short_target, low, width, base, inverse, long_usd, long_status,
                  long_share, long_units, long_outside, short_usd, short_status, short_share, short_units, short_outside,
-                 no_layers, edges, spans, out):
+                 no_layers, edges, spans, out, twin=0):
     """
     Apply one open-interest reading to both sides in one call.
 
@@ -148,6 +154,8 @@ def anchor_sides(factor, floor, before_out, entries, weights, lowest, highest, l
     out : np.ndarray
         ``(2, 3)`` float64 per side: USD opened, USD liquidated at once, USD closed (by the floor or down to the
         target).
+    twin : int, default 0
+        As :func:`open_cohort` (``anchor_interval`` passes its entries' block length).
     """
     for side in range(2):
         for j in range(3):
@@ -173,13 +181,14 @@ def anchor_sides(factor, floor, before_out, entries, weights, lowest, highest, l
             amount, swept, k_min, k_max = open_cohort(
                 entries, long_levels if side == 0 else short_levels, True, weights, long_tw if side == 0 else short_tw,
                 size_w, gap, low, width, base, usd, no_layers, -1, -1, -1, status, share,
-                lowest if side == 0 else highest, 1 if side == 0 else -1, inverse, units, outside)
+                lowest if side == 0 else highest, 1 if side == 0 else -1, inverse, units, outside, twin)
             out[side, 0] = amount
             out[side, 1] = swept
             if k_max >= 0:
                 widen_span(spans, edges, side, k_min, k_max)
         elif gap < 0.0 and have > 0.0:
-            out[side, 2] += _close_side(usd, status, outside, units, min(-gap / have, 1.0))
+            out[side, 2] += _close_side(usd, status, outside, units, min(-gap / have, 1.0), spans[side, 0],
+                                        spans[side, 1])
             edges[0] = _edge_after_scaling(long_usd, edges[0], True, spans[0, 0], spans[0, 1])
             edges[1] = _edge_after_scaling(short_usd, edges[1], False, spans[1, 0], spans[1, 1])
 
@@ -208,7 +217,7 @@ def anchor_interval(bars, bar_w, n_groups, price, factor, floor, before_out, lon
     anchor_sides(factor, floor, before_out, entries, weights, lowest, highest, long_levels, short_levels, size_w,
                  long_tw, short_tw, long_target, short_target, low, width, base, inverse, long_usd, long_status,
                  long_share, long_units, long_outside, short_usd, short_status, short_share, short_units,
-                 short_outside, no_layers, edges, spans, out)
+                 short_outside, no_layers, edges, spans, out, entries.shape[0] // 6)
 
 
 @jit

@@ -78,14 +78,28 @@ def _level_code(entry, levels, per_unit, i, t, s, sweep_at, side, lowest, high, 
     Fate of one liquidation level of entry ``i``, tier ``t``, size ``s``: its bin, -1 or -2.
 
     The level is ``entry · levels[0, t, s]`` (``per_unit``) or ``levels[i, t, s]``. -1: price reached it after the
-    entry (long: ``level >= sweep_at[i]``; short: ``level <= sweep_at[i]``), liquidated at once; -2: still open but
-    outside the grid ``[lowest, high)`` (or not finite, or <= 0: a long never liquidated); else the local bin
-    ``min(int(level / width) - base, n_bins - 1)``.
+    entry (:func:`_reached`), liquidated at once; else its bin in the grid or -2 outside it (:func:`_level_bin`).
     """
     price = entry * levels[0, t, s] if per_unit else levels[i, t, s]
-    reached = (price >= sweep_at[i]) if side > 0 else (price <= sweep_at[i])
-    if reached and price > 0.0:
+    if _reached(price, sweep_at[i], side):
         return -1
+    return _level_bin(price, lowest, high, width, base, n_bins)
+
+
+@jit
+def _reached(price, sweep_at, side):
+    """Whether price reached a level after its entry (long: ``level >= sweep_at``; short: ``<=``; levels > 0)."""
+    reached = (price >= sweep_at) if side > 0 else (price <= sweep_at)
+    return reached and price > 0.0
+
+
+@jit
+def _level_bin(price, lowest, high, width, base, n_bins):
+    """
+    Local bin ``min(int(level / width) - base, n_bins - 1)`` of a level in the grid ``[lowest, high)``, else -2.
+
+    -2: still open but outside the grid (or not finite, or <= 0: a long never liquidated).
+    """
     if price >= lowest and price < high:
         return min(np.int64(price / width) - base, n_bins - 1)
     return -2
@@ -288,7 +302,7 @@ def interval_entries(bars, bar_w, n_groups, price):
 
 @jit
 def open_cohort(entries, levels, per_unit, weights, tier_w, size_w, target_units, low, width, base, usd, layers,
-                merge_src, merge_dst, slot, status, share, sweep_at, side, inverse, units_out, outside_out):
+                merge_src, merge_dst, slot, status, share, sweep_at, side, inverse, units_out, outside_out, twin=0):
     """
     Open enough of one side's cohort that ``target_units`` position units survive, in one pass.
 
@@ -313,6 +327,10 @@ def open_cohort(entries, levels, per_unit, weights, tier_w, size_w, target_units
         ``-1, -1``, or the layer merged into ``merge_dst`` (and emptied) before opening.
     slot : int
         Layer receiving the cohort (-1: none).
+    twin : int, default 0
+        ``m > 0``: the entries are :func:`interval_entries`' six blocks of ``m`` rows, each "after" block (1, 3, 5)
+        repeating the prices of the block before it; their levels' bins are then computed once (a row whose price
+        differs from its twin's is computed anew). Only the work changes, not the result.
 
     Returns
     -------
@@ -329,14 +347,27 @@ def open_cohort(entries, levels, per_unit, weights, tier_w, size_w, target_units
     terms = np.empty(n * n_tiers * n_sizes)
     codes = np.empty(n * n_tiers * n_sizes, dtype=np.int64)  # bin, or -1 liquidated at once, -2 open outside
     k_min, k_max = n_bins, -1
+    stride = n_tiers * n_sizes
+    shared = twin > 0 and per_unit
+    bins = np.empty(n * stride if shared else 0, dtype=np.int64)  # each level's bin (or -2), reached or not
     r = 0
     for i in range(n):  # pass 1: levels, their fate and the survival terms
-        unit = 1.0 if inverse else 1.0 / entries[i]
+        entry = entries[i]
+        unit = 1.0 if inverse else 1.0 / entry
+        # the entry price of row i - twin again (interval_entries' "after" half): the same levels, the same bins
+        again = shared and (i // twin) % 2 == 1 and entry == entries[i - twin]
         for t in range(n_tiers):
             wt = weights[i, t] if per_tier else weights[i, 0]
             for s in range(n_sizes):
-                k = _level_code(entries[i], levels, per_unit, i, t, s, sweep_at, side, lowest, high, width, base,
-                                n_bins)
+                price = entry * levels[0, t, s] if per_unit else levels[i, t, s]
+                if again:
+                    k = bins[r - twin * stride]
+                else:
+                    k = _level_bin(price, lowest, high, width, base, n_bins)
+                    if shared:
+                        bins[r] = k
+                if _reached(price, sweep_at[i], side):
+                    k = -1
                 codes[r] = k
                 if k == -1:
                     terms[r] = 0.0
