@@ -1,6 +1,7 @@
 """``LiquidationMapActorConfig``: the configuration of :class:`~liqheat_nautilus.actor.LiquidationMapActor`."""
 
 import dataclasses
+from numbers import Integral
 from typing import Any
 
 from nautilus_trader.common.config import ActorConfig
@@ -149,12 +150,18 @@ class LiquidationMapActorConfig(ActorConfig, frozen=True):
             string is parsed with ``InstrumentId.from_str`` / ``BarType.from_str``).
         ValueError
             Naming the field: an ``instrument_id`` / ``bar_type`` string that does not parse, ``bar_type`` of
-            another instrument than ``instrument_id``, a negative interval, age, lookback or match percentage, a
+            another instrument than ``instrument_id``, an interval, age, lookback, timeout or count that is not a
+            whole number, a negative interval, age, lookback or match percentage, a
             non-positive ``warmup_timeout_secs`` or ``max_liquidation_events``, an ``oi_instrument_ids`` entry that
             is not an instrument id or is listed twice, an unknown ``long_short_ratio_kind``, or an invalid map
             parameter (see :meth:`map_params`).
         """
         instrument_and_bar_type(self, "the map needs the prices of the instrument whose open interest it places")
+        for name in ("publish_interval_secs", "oi_max_age_secs", "warmup_lookback_secs", "warmup_timeout_secs",
+                     "max_liquidation_events"):
+            value = getattr(self, name)  # a file is decoded as int; in Python 0.5 was accepted and truncated to 0
+            if not isinstance(value, Integral) or isinstance(value, bool):
+                raise ValueError(f"LiquidationMapActorConfig.{name} must be a whole number, got {value!r}")
         for name in ("publish_interval_secs", "oi_max_age_secs", "warmup_lookback_secs", "liquidation_match_pct"):
             if not getattr(self, name) >= 0:
                 raise ValueError(f"LiquidationMapActorConfig.{name} must be >= 0, got {getattr(self, name)}")

@@ -163,7 +163,8 @@ class MapFeedMixin(Actor):
         ts = item.ts_event
         kind = type(item)
         key = (kind, item.bar_type if kind is Bar else item.instrument_id)
-        last = self._fed_ts.get(key, -1)
+        # bars: on_bar's fast path records no time here, the engine keeps the last bar's
+        last = max(self._fed_ts.get(key, -1), liq_map.engine.last_bar_ns) if kind is Bar else self._fed_ts.get(key, -1)
         if ts < last or (kind is Bar and ts == last):
             return
         self._fed_ts[key] = ts

@@ -109,8 +109,8 @@ def test_map_params_extra_reaches_the_engine_and_rejects_unknown_fields():
 
 def test_trades_mode_without_trade_ticks_is_rejected_at_construction():
     bar_type = BarType.from_str("BTCUSDT-PERP.BINANCE-1-MINUTE-LAST-EXTERNAL")
-    for selection in ("gross_value", "top_n", "portion"):
-        extra = {"entry_mode": "trades", "trade_selection": selection, "trade_threshold": 0.5}
+    for selection, threshold in (("gross_value", 0.5), ("top_n", 5.0), ("portion", 0.5)):
+        extra = {"entry_mode": "trades", "trade_selection": selection, "trade_threshold": threshold}
         with pytest.raises(ValueError, match="subscribe_trade_ticks"):
             LiquidationMapActorConfig(instrument_id=BINANCE, bar_type=bar_type, map_params_extra=extra)
         config = LiquidationMapActorConfig(instrument_id=BINANCE, bar_type=bar_type, map_params_extra=extra,

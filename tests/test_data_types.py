@@ -12,6 +12,7 @@ from liqheat_nautilus.data import (
     RATIO_KINDS,
     FundingRate,
     LiquidationCluster,
+    LiquidationMapBins,
     LiquidationMapSnapshot,
     LongShortRatio,
     OpenInterest,
@@ -117,3 +118,22 @@ def test_positioning_defaults_and_kinds():
     assert (ratio.kind, ratio.period_secs, ratio.ratio / (1.0 + ratio.ratio)) == ("accounts", 0, pytest.approx(0.6))
     volume = TakerVolume(instrument_id=IID, buy_usd=3.0, sell_usd=1.0)
     assert (volume.buy_usd, volume.sell_usd, volume.period_secs) == (3.0, 1.0, 0)
+
+
+def test_bins_of_an_empty_map_read_as_zero_rows():
+    # a map initialized at 0 open interest publishes bins with n_rows 0: reading them raised "cannot reshape array
+    # of size 0 into shape (0,newaxis)" (SYNTHETIC map)
+    import numpy as np
+
+    from liqheat_nautilus.core import LiquidationMapEngine
+
+    e = LiquidationMapEngine()
+    for i in range(100):
+        e.update_bar(101.0, 99.0, 100.0, 10.0, (i + 1) * 60_000_000_000)
+    e.update_open_interest(0.0, 6_000_000_000_000)
+    bins = LiquidationMapBins.from_arrays(InstrumentId.from_str("X-PERP.T"), e.price, e.grid.width, e.grid.base,
+                                          e.tiers, *e.tier_usd(), *e.bin_status(), 1)
+    assert bins.n_rows == 0
+    assert bins.long_tier_usd().shape == bins.short_tier_usd().shape == (0, e.tiers.size)
+    assert bins.lower_edges().shape == (0,) and [s.shape for s in bins.statuses()] == [(0,), (0,)]
+    assert np.array_equal(bins.tier_values(), e.tiers)

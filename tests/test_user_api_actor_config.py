@@ -33,6 +33,11 @@ def _config(**kwargs) -> LiquidationMapActorConfig:
     ({"warmup_timeout_secs": 0}, r"warmup_timeout_secs must be > 0"),
     ({"liquidation_match_pct": -0.5}, r"liquidation_match_pct must be >= 0"),
     ({"max_liquidation_events": 0}, r"max_liquidation_events must be > 0"),
+    # accepted in Python and truncated: 0.5 became 0, a snapshot on every bar (a file is decoded as int already)
+    ({"publish_interval_secs": 0.5}, r"publish_interval_secs must be a whole number, got 0.5"),
+    ({"warmup_timeout_secs": 1.5}, r"warmup_timeout_secs must be a whole number, got 1.5"),
+    # an inf map parameter failed only when the actor built the engine (OverflowError), mid-run
+    ({"map_params_extra": {"seed_lookback_hours": float("inf")}}, r"seed_lookback_hours=inf \(numbers must be finite"),
     # named an internal value ("max_age_ns must be >= 0, was -1000000000") when the actor was built
     ({"oi_max_age_secs": -1}, r"LiquidationMapActorConfig.oi_max_age_secs must be >= 0"),
     # Nautilus' parse error without the field, raised only when the actor was built

@@ -144,3 +144,6 @@ def _write_chart_report(outcome, comparison_rows) -> None:
     files = report_from_outcome(outcome, outcome.results_path, comparison=comparison_rows, formats=formats)
     for path in files.paths():
         print(f"  report chart     {path}")
+    if "png" not in formats:  # the page is complete; only its picture needs a browser
+        print("  report chart     PNG skipped: no Chromium found (apt-get install chromium, or set LIQHEAT_CHROMIUM "
+              "to a Chromium executable)")

@@ -120,6 +120,7 @@ class LiquidationMapEngine(TradeInputs, MapReads):
         self.bars.reset()
         self.anchor.reset()
         self.ts_ns = 0
+        self._last_bar_ns = -(2**63)  # the previous bar's time (UNIX ns): bars must not go back in time
         self.open_interest_usd = math.nan
         self.seeded = False
         self.funding_rate = 0.0
@@ -179,6 +180,11 @@ class LiquidationMapEngine(TradeInputs, MapReads):
         return self.book.ledger
 
     @property
+    def last_bar_ns(self) -> int:
+        """Close time of the last bar fed (UNIX ns; ``-2**63`` before any): an older bar is refused."""
+        return self._last_bar_ns
+
+    @property
     def revision(self) -> int:
         """Increases with every change of the per-bin notional (pending sweeps are settled first)."""
         self.book.settle()
@@ -202,16 +208,21 @@ class LiquidationMapEngine(TradeInputs, MapReads):
         volume : float
             Bar volume (any unit; only relative volume is used), finite and >= 0.
         ts_ns : int
-            Bar close time (UNIX ns).
+            Bar close time (UNIX ns), not before the previous bar's: bars are fed in time order.
 
         Raises
         ------
         ValueError
-            If a price or the volume is out of range or not finite (the state is unchanged).
+            If a price or the volume is out of range or not finite, or the bar is older than the bar fed before it
+            (e.g. bars fed newest first): the state is unchanged.
         """
-        if not (0.0 < low <= close <= high < _INF and 0.0 <= volume < _INF):
+        if not (0.0 < low <= close <= high < _INF and 0.0 <= volume < _INF and ts_ns >= self._last_bar_ns):
+            if ts_ns < self._last_bar_ns:
+                raise ValueError(f"bar at {ts_ns} is older than the bar fed before it (at {self._last_bar_ns}): "
+                                 "feed bars in time order (UNIX ns)")
             raise ValueError(f"bar at {ts_ns}: need 0 < low <= close <= high < inf and finite volume >= 0, were "
                              f"high={high}, low={low}, close={close}, volume={volume}")
+        self._last_bar_ns = ts_ns
         # the hot path: plain attribute work and one call (the price path) per bar unless something happens
         if self._trade_batch:
             self._flush_trades()
@@ -327,8 +338,11 @@ class LiquidationMapEngine(TradeInputs, MapReads):
         Returns
         -------
         float
-            Notional opened by this reading (USD, both sides; 0 before any price). In ``trades`` mode nothing is
-            opened: a decrease closes the same fraction ``|ΔOI| / OI`` of each side.
+            Notional opened by this reading (USD, both sides; 0 before any price). At the first reading (the
+            seed) it includes the positions the seed leaves out because price already reached their levels, so
+            it can exceed the open interest (``docs/methodology.md`` §2: they are not estimated liquidations, and
+            :meth:`take_swept` does not count them). In ``trades`` mode nothing is opened: a decrease closes the
+            same fraction ``|ΔOI| / OI`` of each side.
 
         Raises
         ------

@@ -1,5 +1,6 @@
 """Parameters of the liquidation-map engine (pure Python; the Nautilus configs map onto it)."""
 
+import math
 from dataclasses import dataclass, field, fields
 from numbers import Integral, Real
 
@@ -20,6 +21,62 @@ STATUS_RULES = ("path", "swept_share")
 
 
 _TYPE_NAMES = {float: "a number", int: "a whole number", str: "a string", bool: "true or false"}
+
+
+def _all_finite(value: object) -> bool:
+    """Whether every number in a field (a number, or the numbers of a tuple or dict) is finite (bools aside)."""
+    if isinstance(value, dict):
+        return all(_all_finite(v) for v in value.values())
+    if isinstance(value, tuple | list):
+        return all(_all_finite(v) for v in value)
+    if isinstance(value, Real) and not isinstance(value, bool | np.bool_):
+        return math.isfinite(value)
+    return True
+
+
+_RULES = {
+    "leverage_mean": "in [0, 1e4); only with leverage_model='normal'",
+    "leverage_std": "in [0, 1e4); only with leverage_model='normal'",
+    "mmr": "in [0, 1/the highest leverage)",
+    "maintenance_amount": ">= 0 (USD)",
+    "buffer": "in [0, 1/the highest leverage)",
+    "bin_bps": "> 0 (bps)",
+    "bin_size": ">= 0 (price; 0: use bin_bps)",
+    "n_bins": ">= 8",
+    "recentre_margin": "in (0, 0.5)",
+    "half_life_hours": ">= 0 (0: no closing by age)",
+    "seed_lookback_hours": ">= 0",
+    "funding_split_sensitivity": ">= 0",
+    "leveraged_share": "in (0, 1]",
+    "long_share_offset": "in [-0.45, 0.45]",
+    "trade_batch_secs": "> 0 (seconds)",
+    "avg_position_usd": "> 0 (USD)",
+    "cluster_quantile": "in [0, 1)",
+    "cluster_k_sigma": "> 0",
+    "cluster_max_gap": ">= 0 (bins)",
+    "max_clusters_per_side": ">= 1",
+    "magnet_dead_band": "in [0, 1)",
+    "history_capacity": ">= 0",
+    "position_sizes_usd": "as many sizes (> 0 USD) as position_size_weights (>= 0, not all 0)",
+    "cohort_layers": ">= 2",
+    "hot_zone_share": "in [0, 1]",
+    "hot_zone_volume_mult": "> 0",
+    "hot_zone_window": ">= 1 (bars)",
+    "spike_k_sigma": "> 0",
+    "spike_window": ">= 2 (readings)",
+    "spike_min_samples": "in [2, spike_window]",
+    "trade_threshold": "> 0 (USD; a share in (0, 1] with trade_selection='portion', a whole count >= 1 with 'top_n')",
+    "taker_share_skew": "in [0, 1]",
+    "taker_leverage_skew": ">= 0",
+    "funding_interval_hours": ">= 0 (0: charge at every funding reading)",
+    "ensemble_weights": "a dict of static models to weights >= 0, not all 0",
+    "tier_half_lives_hours": "empty, or one half-life >= 0 per leverage point",
+    "dynamic_sensitivity": ">= 0",
+    "dynamic_max_tilt": "in [0, 3]",
+    "interval_entry_groups": ">= 0 (0: no merging)",
+    "tiers": "distinct leverage points >= 1",
+}
+"""The valid values of each range-checked :class:`MapParams` field, named in its error message."""
 
 
 def _is_type(value: object, kind: type) -> bool:
@@ -273,6 +330,13 @@ class MapParams:
                     if f.type in _TYPE_NAMES and not _is_type(getattr(self, f.name), f.type)]
         if mistyped:
             raise ValueError(f"invalid liquidation-map parameter type(s): {', '.join(mistyped)}")
+        if not isinstance(self.brackets, BracketTable):
+            raise ValueError(f"invalid liquidation-map parameter type(s): brackets={self.brackets!r} (expected a "
+                             "BracketTable, e.g. liqheat_nautilus.core.brackets.BINANCE_BTCUSDT_BRACKETS)")
+        infinite = [f"{f.name}={getattr(self, f.name)!r}" for f in fields(self)
+                    if not _all_finite(getattr(self, f.name))]
+        if infinite:  # inf passed the range checks below and failed later (OverflowError) or emptied the map
+            raise ValueError(f"invalid liquidation-map parameter(s): {', '.join(infinite)} (numbers must be finite)")
         tiers = self.leverage_points()
         named = isinstance(self.leverage_profile, str)
         profiles = (*NORMAL_PROFILES, "dynamic") if self.leverage_model == "normal" else (*PROFILES, "dynamic")
@@ -305,6 +369,7 @@ class MapParams:
             "avg_position_usd": self.avg_position_usd > 0.0,
             "cluster_method": self.cluster_method in ("quantile", "sigma"),
             "cluster_quantile": 0.0 <= self.cluster_quantile < 1.0,
+            "cluster_k_sigma": self.cluster_k_sigma > 0.0,
             "cluster_max_gap": self.cluster_max_gap >= 0,
             "max_clusters_per_side": self.max_clusters_per_side >= 1,
             "magnet_dead_band": 0.0 <= self.magnet_dead_band < 1.0,
@@ -323,7 +388,8 @@ class MapParams:
             "spike_min_samples": 2 <= self.spike_min_samples <= self.spike_window,
             "trade_selection": self.trade_selection in TRADE_SELECTIONS,
             "trade_threshold": self.trade_threshold > 0.0
-            and (self.trade_selection != "portion" or self.trade_threshold <= 1.0),
+            and (self.trade_selection != "portion" or self.trade_threshold <= 1.0)
+            and (self.trade_selection != "top_n" or float(self.trade_threshold).is_integer()),
             "taker_share_skew": 0.0 <= self.taker_share_skew <= 1.0,
             "taker_leverage_skew": self.taker_leverage_skew >= 0.0,
             "funding_base_model": self.funding_base_model in STATIC_MODELS,
@@ -356,6 +422,13 @@ class MapParams:
                        "leverage_profile": profiles, "turnover_clock": TURNOVER_CLOCKS, "side_split": SIDE_SPLITS,
                        "status_rule": STATUS_RULES, "close_mode": CLOSE_MODES, "trade_selection": TRADE_SELECTIONS,
                        "cluster_method": ("quantile", "sigma"), "funding_base_model": STATIC_MODELS}
-            values = ", ".join(f"{name}={getattr(self, name)!r}" + (f" (one of {', '.join(choices[name])})"
-                                                                    if name in choices else "") for name in bad)
+            rules = {**_RULES, **{name: f"one of {', '.join(values)}" for name, values in choices.items()}}
+            if checks["tiers"]:
+                top = max(tiers)
+                for name in ("mmr", "buffer"):
+                    rules[name] = f"in [0, 1/{top:g}) = [0, {1.0 / top:.6g}): below 1/the highest leverage"
+            if named and self.leverage_model == "tiers" and self.tiers is not None:
+                rules["leverage_profile"] += " (named profiles need the default tiers; give a dict of weights)"
+            values = ", ".join(f"{name}={getattr(self, name)!r}" + (f" ({rules[name]})" if name in rules else "")
+                               for name in bad)
             raise ValueError(f"invalid liquidation-map parameter(s): {values}")

@@ -7,6 +7,8 @@ threshold), ``top_n`` (the n largest) or ``portion`` (the top ``int(n_side · po
 is liquidated at ``price · (1 - 1/L)`` (long) or ``price · (1 + 1/L)`` (short) for L in 10, 25, 50, 100.
 """
 
+import math
+
 import numpy as np
 
 from liqheat_nautilus.core.kernels.select import largest_per_side
@@ -48,7 +50,7 @@ def select_large_trades(
     is_buyer_maker : np.ndarray
         Shape ``(n,)`` bool.
     selection : str
-        ``"gross_value"``: ``gross_value >= threshold``; ``"top_n"``: the ``int(threshold)`` largest per side;
+        ``"gross_value"``: ``gross_value >= threshold``; ``"top_n"``: the ``threshold`` largest per side;
         ``"portion"``: the ``int(n_side · threshold)`` largest per side (ties: earlier trade first).
     threshold : float
         USD, a count or a fraction in (0, 1] according to ``selection``.
@@ -73,8 +75,10 @@ def select_large_trades(
         )
     if selection not in SELECTIONS:
         raise ValueError(f"trade selection must be one of {SELECTIONS}, was {selection!r}")
-    if not threshold > 0.0 or (selection == "portion" and threshold > 1.0):
-        raise ValueError(f"trade threshold {threshold!r} out of range for selection {selection!r}")
+    if not 0.0 < threshold < math.inf or (selection == "portion" and threshold > 1.0) or (
+            selection == "top_n" and not float(threshold).is_integer()):
+        valid = {"gross_value": "> 0 USD", "top_n": "a whole count >= 1", "portion": "a share in (0, 1]"}[selection]
+        raise ValueError(f"trade threshold {threshold!r} out of range for selection {selection!r} ({valid})")
     if selection == "gross_value":
         return gross >= threshold
     if not np.all(np.isfinite(gross)):
@@ -117,9 +121,21 @@ def trade_liquidation_levels(
     dict[str, np.ndarray]
         ``index`` (m,) positions of the selected trades, ``side`` (m,) +1/-1, ``gross_value`` (m,) USD,
         ``liquidation_price`` (m, n_tiers) ``price·(1 - side/L)``.
+
+    Raises
+    ------
+    ValueError
+        If ``price`` and ``quantity`` are not 1-d of one length, a price is not finite and > 0 or a quantity not
+        finite and >= 0, or as :func:`select_large_trades`.
     """
     price = np.asarray(price, dtype=np.float64)
-    gross = price * np.asarray(quantity, dtype=np.float64)
+    quantity = np.asarray(quantity, dtype=np.float64)
+    if price.ndim != 1 or quantity.shape != price.shape:
+        raise ValueError(f"price and quantity must be 1-d of equal length, were {price.shape} and {quantity.shape}")
+    if not (np.all(price > 0.0) and np.all(np.isfinite(price)) and np.all(quantity >= 0.0)
+            and np.all(np.isfinite(quantity))):
+        raise ValueError("trade prices must be finite and > 0, quantities finite and >= 0")
+    gross = price * quantity
     mask = select_large_trades(gross, is_buyer_maker, selection, threshold)
     idx = np.flatnonzero(mask)
     side = taker_sides(np.asarray(is_buyer_maker, dtype=bool)[idx])

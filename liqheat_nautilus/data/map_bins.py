@@ -38,8 +38,8 @@ class LiquidationMapBins(Data):
     Only the rows between the lowest and the highest non-empty bin are carried (``n_rows`` of them, starting at
     global bin ``first_bin``); global bin ``g`` covers prices ``[g·bin_width, (g+1)·bin_width)``. Arrays are
     zlib-compressed little-endian bytes (most bin × tier cells are empty: about ten times smaller), so the type
-    round-trips through the catalog (Arrow binary), msgpack and JSON (base64); read them with the accessor
-    methods.
+    round-trips through the catalog (Arrow binary), msgpack and JSON (:meth:`to_dict` with the array fields as
+    base64 text, back with :meth:`from_dict`); read them with the accessor methods.
 
     Parameters
     ----------
@@ -149,11 +149,11 @@ class LiquidationMapBins(Data):
 
     def long_tier_usd(self) -> np.ndarray:
         """Open long notional (USD) per row and tier, ``float64`` ``(n_rows, n_tiers)``."""
-        return _unpack(self.long_usd, _USD_DTYPE).astype(np.float64).reshape(self.n_rows, -1)
+        return _unpack(self.long_usd, _USD_DTYPE).astype(np.float64).reshape(self.n_rows, self.tier_values().size)
 
     def short_tier_usd(self) -> np.ndarray:
         """Open short notional (USD) per row and tier, ``float64`` ``(n_rows, n_tiers)``."""
-        return _unpack(self.short_usd, _USD_DTYPE).astype(np.float64).reshape(self.n_rows, -1)
+        return _unpack(self.short_usd, _USD_DTYPE).astype(np.float64).reshape(self.n_rows, self.tier_values().size)
 
     def statuses(self) -> tuple[np.ndarray, np.ndarray]:
         """Status codes ``(long, short)``, ``int8`` ``(n_rows,)`` each (0 ACTIVE, 1 PARTIAL, 2 CLEARED)."""

@@ -20,3 +20,16 @@ def test_no_report_flag_skips_the_chart(okx_catalog, tmp_path):
     assert code == 0
     (folder,) = list(tmp_path.iterdir())
     assert not list(folder.glob("*_report.html"))
+
+
+def test_without_chromium_the_png_is_named_as_skipped(okx_catalog, tmp_path, capsys, monkeypatch):
+    # the PNG line of the README's expected output was missing without a word when no Chromium was installed
+    import liqheat_nautilus.charts.browser as browser
+
+    monkeypatch.setattr(browser, "find_chromium", lambda: None)
+    code = main(["backtest", "--catalog", str(okx_catalog), "--results-dir", str(tmp_path), "--no-progress"])
+    assert code == 0
+    out = capsys.readouterr().out
+    (folder,) = [p for p in tmp_path.iterdir() if p.name.startswith("liquidation_hunt-")]
+    assert not list(folder.glob("*.png")) and (folder / "liquidation_hunt_report.html").is_file()
+    assert "report chart     PNG skipped: no Chromium found (apt-get install chromium" in out

@@ -171,3 +171,17 @@ def test_trades_mode_closes_a_fraction_on_oi_decrease():
     assert e.long_usd().sum() == pytest.approx(2_001.0)
     e.update_open_interest(0.0, 3, oi_base=120.0)  # -20 %
     assert e.long_usd().sum() == pytest.approx(2_001.0 * 0.8)
+
+
+def test_bars_fed_out_of_time_order_are_refused_and_change_nothing():
+    # newest-first bars (as many exchange APIs return them) were accepted: the engine's clock went back and the
+    # seed spread the open interest over a different span, silently
+    e = LiquidationMapEngine(MapParams())
+    e.update_bar(101.0, 99.0, 100.0, 5.0, 2 * 60_000_000_000)  # synthetic bars
+    e.update_bar(101.0, 99.0, 100.5, 5.0, 2 * 60_000_000_000)  # the same time again: accepted
+    with pytest.raises(ValueError, match=r"bar at 60000000000 is older than the bar fed before it \(at 120000000000\)"):
+        e.update_bar(102.0, 98.0, 99.0, 5.0, 60_000_000_000)
+    assert e.price == 100.5 and e.ts_ns == 2 * 60_000_000_000 and len(e.bars) == 2
+    e.reset()
+    e.update_bar(102.0, 98.0, 99.0, 5.0, 60_000_000_000)  # reset forgets the last bar's time
+    assert e.price == 99.0

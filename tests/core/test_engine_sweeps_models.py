@@ -219,6 +219,34 @@ def test_params_reject_levels_on_the_wrong_side_of_entry():
     assert math.isfinite(MapParams().mmr)
 
 
+def test_params_say_the_valid_values_of_a_bad_number():
+    # "mmr=0.01" alone did not say that the limit is 1/the highest leverage
+    with pytest.raises(ValueError, match=r"mmr=0.01 \(in \[0, 1/125\) = \[0, 0.008\)"):
+        MapParams(mmr=0.01)
+    with pytest.raises(ValueError, match=r"mmr=0.07 \(in \[0, 1/15\)"):
+        MapParams(mmr=0.07, tiers=(5.0, 15.0), leverage_profile={5.0: 0.5, 15.0: 0.5})
+    with pytest.raises(ValueError, match=r"cluster_k_sigma=-3.0 \(> 0\)"):  # was accepted: no cluster ever
+        MapParams(cluster_method="sigma", cluster_k_sigma=-3.0)
+    with pytest.raises(ValueError, match=r"trade_threshold=0.5 \(.*a whole count >= 1 with 'top_n'"):
+        MapParams(entry_mode="trades", trade_selection="top_n", trade_threshold=0.5)  # was: selected nothing
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    # each was accepted: an OverflowError (not a ValueError) when the engine was built, or a silently empty map
+    ("seed_lookback_hours", math.inf), ("funding_interval_hours", math.inf), ("trade_batch_secs", 1e300 * 1e10),
+    ("taker_leverage_skew", math.inf), ("maintenance_amount", math.inf), ("cluster_k_sigma", math.nan),
+    ("position_sizes_usd", (math.inf, 1.0, 1.0, 1.0)), ("ensemble_weights", {"isolated_mmr": math.inf}),
+])
+def test_params_refuse_numbers_that_are_not_finite(field, value):
+    with pytest.raises(ValueError, match=rf"{field}=.*\(numbers must be finite\)"):
+        MapParams(**{field: value})
+
+
+def test_params_refuse_brackets_that_are_not_a_bracket_table():
+    with pytest.raises(ValueError, match="brackets=None .expected a BracketTable"):  # was an AttributeError
+        MapParams(brackets=None)
+
+
 def test_params_name_fields_of_the_wrong_type():
     # a profile file or --param value of the wrong kind is named with what was expected (was a TypeError from a
     # comparison, naming nothing)

@@ -142,3 +142,16 @@ def test_selection_rules_hand_values():
         select_large_trades(gross, maker, "largest", 1.0)
     with pytest.raises(ValueError, match="out of range"):
         select_large_trades(gross, maker, "portion", 1.5)
+
+
+def test_trade_helpers_refuse_inputs_they_would_misread():
+    # each was accepted: top_n 0.5 selected nothing (int(0.5) == 0), a 1-long quantity was broadcast over 3 prices
+    # and a negative price gave negative liquidation prices
+    with pytest.raises(ValueError, match=r"threshold 0.5 out of range for selection 'top_n' \(a whole count >= 1\)"):
+        select_large_trades(np.ones(3), np.zeros(3, bool), "top_n", 0.5)
+    with pytest.raises(ValueError, match="equal length"):
+        trade_liquidation_levels(np.ones(3), np.ones(1), np.zeros(3, bool))
+    with pytest.raises(ValueError, match="prices must be finite and > 0"):
+        trade_liquidation_levels(-np.ones(3), np.ones(3), np.zeros(3, bool))
+    assert select_large_trades(np.array([1.0, 3.0, 2.0]), np.zeros(3, bool), "top_n", 2.0).tolist() == [
+        False, True, True]
