@@ -339,6 +339,16 @@ def _corrupt_bar_file(catalog: Path) -> Path:
     return path
 
 
+def test_an_ingest_into_a_catalog_holding_an_unreadable_file_names_it(catalog):
+    # the write compares its ranges with the stream's files: a corrupt one was a 39-line pyarrow traceback
+    path = next((catalog / "data" / "custom_open_interest").rglob("*.parquet"))
+    path.write_bytes(b"garbage\n")
+    before = tree(catalog)
+    proc = run_liqheat("catalog", "ingest", "okx", "--offline", "--catalog", catalog)
+    assert_clean_failure(proc, "ingest failed, catalog unchanged", f"{path}: not a readable Parquet file")
+    assert tree(catalog) == before
+
+
 def test_validate_names_an_unreadable_parquet_file(catalog):
     path = _corrupt_bar_file(catalog)
     proc = run_liqheat("catalog", "validate", "--catalog", catalog)

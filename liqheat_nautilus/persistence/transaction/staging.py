@@ -49,9 +49,21 @@ def _name_interval(name: str) -> tuple[int, int] | None:
 
 
 def _content_interval(path: Path) -> tuple[int, int] | None:
-    from liqheat_nautilus.persistence.scan import ts_range
+    """
+    ``ts_init`` range of a catalog file from its Parquet metadata (``None`` without statistics).
 
-    lo, hi = ts_range(pq.ParquetFile(path).metadata)
+    Raises
+    ------
+    IngestError
+        If the file is not readable Parquet (the catalog holds a corrupt file: the write stops, naming it).
+    """
+    from liqheat_nautilus.persistence.scan import ts_range, unreadable
+
+    try:
+        metadata = pq.ParquetFile(path).metadata
+    except (OSError, pa.ArrowException) as exc:
+        raise unreadable(path, exc) from None
+    lo, hi = ts_range(metadata)
     return None if lo is None or hi is None else (lo, hi)
 
 
