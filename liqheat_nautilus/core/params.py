@@ -23,6 +23,14 @@ STATUS_RULES = ("path", "swept_share")
 _TYPE_NAMES = {float: "a number", int: "a whole number", str: "a string", bool: "true or false"}
 
 
+MAX_BINS = 100_000
+"""Most bins a map may hold (10 bp bins × 100,000 span prices over a factor of 2·10⁴); memory grows with
+``n_bins × n_tiers × (2 + 2·cohort_layers)`` float64: a typo such as 100,000,000 used to exhaust memory."""
+MAX_HISTORY_CELLS = 250_000_000
+"""Most ``history_capacity × n_bins`` cells of the heatmap ring buffer (2 GB of float64 per side; a year of
+5-minute readings at 1,000 bins needs about 110 M)."""
+
+
 def _all_finite(value: object) -> bool:
     """Whether every number in a field (a number, or the numbers of a tuple or dict) is finite (bools aside)."""
     if isinstance(value, dict):
@@ -42,7 +50,7 @@ _RULES = {
     "buffer": "in [0, 1/the highest leverage)",
     "bin_bps": "> 0 (bps)",
     "bin_size": ">= 0 (price; 0: use bin_bps)",
-    "n_bins": ">= 8",
+    "n_bins": f"in [8, {MAX_BINS:,}]",
     "recentre_margin": "in (0, 0.5)",
     "half_life_hours": ">= 0 (0: no closing by age)",
     "seed_lookback_hours": ">= 0",
@@ -56,9 +64,9 @@ _RULES = {
     "cluster_max_gap": ">= 0 (bins)",
     "max_clusters_per_side": ">= 1",
     "magnet_dead_band": "in [0, 1)",
-    "history_capacity": ">= 0",
+    "history_capacity": f">= 0, with history_capacity × n_bins <= {MAX_HISTORY_CELLS:,} (the ring buffer's cells)",
     "position_sizes_usd": "as many sizes (> 0 USD) as position_size_weights (>= 0, not all 0)",
-    "cohort_layers": ">= 2",
+    "cohort_layers": "in [2, 64]",
     "hot_zone_share": "in [0, 1]",
     "hot_zone_volume_mult": "> 0",
     "hot_zone_window": ">= 1 (bars)",
@@ -355,7 +363,7 @@ class MapParams:
             "buffer": 0.0 <= self.buffer < 1.0,
             "bin_bps": self.bin_bps > 0.0,
             "bin_size": self.bin_size >= 0.0,
-            "n_bins": self.n_bins >= 8,
+            "n_bins": 8 <= self.n_bins <= MAX_BINS,
             "recentre_margin": 0.0 < self.recentre_margin < 0.5,
             "half_life_hours": self.half_life_hours >= 0.0,
             "seed_lookback_hours": self.seed_lookback_hours >= 0.0,
@@ -373,13 +381,13 @@ class MapParams:
             "cluster_max_gap": self.cluster_max_gap >= 0,
             "max_clusters_per_side": self.max_clusters_per_side >= 1,
             "magnet_dead_band": 0.0 <= self.magnet_dead_band < 1.0,
-            "history_capacity": self.history_capacity >= 0,
+            "history_capacity": 0 <= self.history_capacity <= MAX_HISTORY_CELLS // max(self.n_bins, 1),
             "position_sizes_usd": len(self.position_sizes_usd) == len(self.position_size_weights) > 0
             and all(s > 0 for s in self.position_sizes_usd)
             and all(w >= 0 for w in self.position_size_weights)
             and sum(self.position_size_weights) > 0,
             "close_mode": self.close_mode in CLOSE_MODES,
-            "cohort_layers": self.cohort_layers >= 2,
+            "cohort_layers": 2 <= self.cohort_layers <= 64,
             "hot_zone_share": 0.0 <= self.hot_zone_share <= 1.0,
             "hot_zone_volume_mult": self.hot_zone_volume_mult > 0.0,
             "hot_zone_window": self.hot_zone_window >= 1,

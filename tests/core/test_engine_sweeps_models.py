@@ -242,6 +242,17 @@ def test_params_refuse_numbers_that_are_not_finite(field, value):
         MapParams(**{field: value})
 
 
+@pytest.mark.parametrize(("field", "value", "rule"), [
+    # a typo (n_bins = 100000000) exhausted memory (the process was killed) or failed allocating 537 GiB
+    ("n_bins", 100_000_000, r"in \[8, 100,000\]"), ("cohort_layers", 1_000, r"in \[2, 64\]"),
+    ("history_capacity", 10**6, r">= 0, with history_capacity × n_bins <= 250,000,000"),
+])
+def test_params_bound_the_sizes_that_set_memory(field, value, rule):
+    with pytest.raises(ValueError, match=rf"{field}={value} \({rule}"):
+        MapParams(**{field: value})
+    assert MapParams(n_bins=100_000, history_capacity=2_500).n_bins == 100_000  # the limits themselves are fine
+
+
 def test_params_refuse_brackets_that_are_not_a_bracket_table():
     with pytest.raises(ValueError, match="brackets=None .expected a BracketTable"):  # was an AttributeError
         MapParams(brackets=None)
