@@ -121,7 +121,7 @@ class AccessControl:
     counters: dict[str, int] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Answer 405 to a writing method and 401 to a missing or wrong token; pass anything else on."""
+        """Answer 405 to a writing method and 401 to a missing or wrong token; pass anything else on (HEAD as GET)."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -137,7 +137,26 @@ class AccessControl:
                 await _reply(send, 401, b'{"detail":"missing or wrong token (Authorization: Bearer <token>)"}',
                              [(b"www-authenticate", b"Bearer")])
                 return
+        if scope["method"] == "HEAD":  # the routes are GET routes: answer as GET, headers only (was 405)
+            await self.app({**scope, "method": "GET"}, receive, _headers_only(send))
+            return
         await self.app(scope, receive, send)
+
+
+def _headers_only(send: Send) -> Send:
+    """Wrap ``send`` for a HEAD request: the GET response's start (status, headers) and an empty body, no more."""
+    ended = False
+
+    async def send_headers(message) -> None:
+        nonlocal ended
+        if ended:
+            return
+        if message["type"] == "http.response.body":
+            ended = True  # the response ends here (a stream too: the server then reports the client gone)
+            message = {"type": "http.response.body", "body": b"", "more_body": False}
+        await send(message)
+
+    return send_headers
 
 
 def _presented_token(scope) -> str | None:

@@ -135,6 +135,10 @@ def test_liqheat_serve_runs_and_stops_cleanly(served_catalog, tmp_path):
         assert page.status_code == 200 and "/static/plotly.min.js" in page.text and "cdn" not in page.text.lower()
         js = httpx.get(f"{base}/static/plotly.min.js", timeout=5)
         assert js.status_code == 200 and len(js.content) > 1_000_000  # the plotly package's own bundle
+        for path in ("/health", "/api/status", "/api/liquidation-map", "/"):  # HEAD was a 405 on every route
+            head, got = httpx.head(f"{base}{path}", timeout=30), httpx.get(f"{base}{path}", timeout=30)
+            assert head.status_code == 200 and head.content == b"", path
+            assert head.headers["content-type"] == got.headers["content-type"], path
     finally:
         proc.send_signal(signal.SIGINT)
         out, _ = proc.communicate(timeout=30)
