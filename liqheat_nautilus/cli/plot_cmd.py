@@ -369,7 +369,7 @@ def _run(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from liqheat_nautilus import validation
-    from liqheat_nautilus.charts.browser import BrowserError
+    from liqheat_nautilus.charts.browser import BrowserError, find_chromium
     from liqheat_nautilus.charts.heatmap import heatmap_figure
     from liqheat_nautilus.charts.liquidation_map import MapView, liquidation_map_figure
     from liqheat_nautilus.charts.output import write_figure
@@ -392,8 +392,11 @@ def _run(args: argparse.Namespace) -> int:
         except ValueError as exc:
             print(f"plot failed: {exc}", file=sys.stderr)
             return 2
-        out = validation.output_dir(args.out or project_root() / "results" / "charts", "--out")
         state = replay_state(args, at_ns, actor_config)
+        if "png" in formats and find_chromium() is None:  # before writing: the HTML page alone was left behind
+            raise BrowserError("no Chromium found for the PNG: install Debian's `chromium` package (apt-get install "
+                               "chromium) or set LIQHEAT_CHROMIUM, or give --formats html")
+        out = validation.output_dir(args.out or project_root() / "results" / "charts", "--out")
         when = pd.Timestamp(state.at_ns, unit="ns", tz="UTC").strftime("%Y%m%dT%H%M")
         if args.chart == "map":
             fig = liquidation_map_figure(MapView.from_engine(state.engine, state.clusters, args.instrument),

@@ -67,6 +67,20 @@ def test_page_is_still_written_when_chromium_cannot_run(okx_catalog, tmp_path, c
     assert "cannot run Chromium" in captured.err and not (tmp_path / "m.png").exists()
 
 
+def test_png_without_any_chromium_fails_before_writing_anything(okx_catalog, tmp_path, capsys, monkeypatch):
+    # the map's HTML was written, then "no Chromium found": half the output
+    import liqheat_nautilus.charts.browser as browser
+
+    monkeypatch.setattr(browser, "find_chromium", lambda: None)
+    out = tmp_path / "charts"
+    code = main(["plot", "map", "--catalog", str(okx_catalog), "--out", str(out), "--name", "m"])
+    err = capsys.readouterr().err
+    assert code == 1 and not out.exists()
+    assert "no Chromium found for the PNG" in err and "or give --formats html" in err
+    assert main(["plot", "map", "--catalog", str(okx_catalog), "--out", str(out), "--name", "m",
+                 "--formats", "html"]) == 0 and (out / "m.html").is_file()
+
+
 def _inverse_catalog(tmp_path) -> tuple[Path, str]:
     """A catalog holding only a SYNTHETIC inverse perpetual definition (BTCUSD_PERP-like, 100 USD a contract)."""
     from nautilus_trader.persistence.catalog import ParquetDataCatalog
