@@ -257,13 +257,19 @@ def check_space(base: dict, space: dict[str, ParamRange]) -> None:
     Raises
     ------
     ValueError
-        Naming the field: not a ``MapParams`` field (the valid ones listed), not a number (e.g. ``model``), or a
-        bound ``MapParams`` rejects together with ``base`` (the reason given).
+        Naming the field: not a ``MapParams`` field (the valid ones listed), both fixed in ``base`` and fitted (the
+        profile would hold the fit beside a different fixed value), not a number (e.g. ``model``), or a bound
+        ``MapParams`` rejects together with ``base`` (the reason given).
     """
     known = set(MapParams.__dataclass_fields__)
     unknown = sorted(set(space) - known)
     if unknown:
         raise ValueError(f"calibrate: {unknown} are not MapParams fields; valid: {sorted(known)}")
+    both = sorted(set(space) & set(base))
+    if both:
+        raise ValueError(f"calibrate: {', '.join(both)} both fixed (--param) and fitted (--fit; fitted by default: "
+                         f"{', '.join(DEFAULT_SPACE)}): a field is one or the other (give --fit to choose the fitted "
+                         "fields)")
     try:
         start = MapParams(**base)
     except (TypeError, ValueError) as exc:

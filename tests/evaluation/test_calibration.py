@@ -145,6 +145,10 @@ def test_calibrate_cli_writes_a_profile_the_engine_loads(tmp_path, synthetic_set
 @pytest.mark.parametrize(("argv", "message"), [
     (["--warmup-hours", "-1"], "--warmup-hours (hours, >= 0): [-1.0]"),
     (["--param", "leverage_mean=-3"], "map parameters rejected (--param): "),  # calibrate has no --bin-bps
+    # both fixed and fitted: exit 0 and a profile holding the fit beside a different [calibration.fixed] value
+    (["--param", "half_life_hours=5", "--fit", "half_life_hours=6:336"],
+     "half_life_hours both fixed (--param) and fitted (--fit"),
+    (["--param", "leverage_mean=5"], "leverage_mean both fixed (--param) and fitted (--fit; fitted by default"),
     (["--seed", "-1"], "--seed must lie in 0 .. 2**32 - 1, was -1"),
     (["--windows", "0"], "--windows must be >= 1, was 0"),
 ])
