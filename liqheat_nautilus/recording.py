@@ -206,7 +206,9 @@ def list_recordings(catalog: str | Path) -> list[RecordingInfo]:
     Returns
     -------
     list[RecordingInfo]
-        Only folders named by a UUID that hold recorded snapshots.
+        Only folders named by a UUID that hold recorded snapshots of a run that finished: the run's trade signals
+        (:data:`SIGNALS_FILE`, written when it ends, empty or not) are there. A run still going, or killed before its
+        end (``kill -9``: no clean-up ran), is left out instead of being shown as a whole run.
     """
     from nautilus_trader.persistence.funcs import class_to_filename
 
@@ -218,7 +220,7 @@ def list_recordings(catalog: str | Path) -> list[RecordingInfo]:
     table = class_to_filename(LiquidationMapSnapshot)
     found = []
     for folder in root.iterdir():
-        if not (folder.is_dir() and _RUN_ID.match(folder.name)):
+        if not (folder.is_dir() and _RUN_ID.match(folder.name) and (folder / SIGNALS_FILE).is_file()):
             continue
         snapshots = folder / table
         instruments = tuple(sorted(p.name for p in snapshots.iterdir() if p.is_dir())) if snapshots.is_dir() else ()

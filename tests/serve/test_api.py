@@ -282,3 +282,18 @@ def test_charts_are_plotly_figures_of_the_served_map(client):
     assert kinds == ["cleared", "live", "candles"]
     assert math.isclose(len(heat["data"][1]["x"]), 3 * 24, rel_tol=0.3)
     assert isinstance(pd.Timestamp(heat["data"][1]["x"][0]), pd.Timestamp)
+
+
+def test_a_run_killed_before_its_end_is_not_listed_as_a_run(served_catalog, tmp_path):
+    # kill -9 mid-backtest leaves the recording's first part (no clean-up runs): it was listed and served as a
+    # whole run, its map ending days early; a finished run always has its trade-signals file
+    import shutil
+
+    from liqheat_nautilus.recording import SIGNALS_FILE, list_recordings
+
+    catalog, run_id = served_catalog
+    copy = tmp_path / "catalog"
+    shutil.copytree(catalog / "backtest", copy / "backtest")
+    assert run_id in [r.run_id for r in list_recordings(copy)]
+    (copy / "backtest" / run_id / SIGNALS_FILE).unlink()  # as a run killed before it wrote them
+    assert run_id not in [r.run_id for r in list_recordings(copy)]
