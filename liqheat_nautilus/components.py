@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Literal, cast
 
 import msgspec
 
+from liqheat_nautilus.validation import decode_message
+
 if TYPE_CHECKING:
     from nautilus_trader.common.config import NautilusConfig
 
@@ -282,7 +284,9 @@ def check_component(section: ComponentSection, kind: ComponentKind, field: str):
         raise ValueError(f"{field}.config.{bad[0]}: {bad[1]} is not a finite number")
     try:
         return config_cls.parse(msgspec.json.encode(section.config))
-    except (msgspec.ValidationError, msgspec.DecodeError, ValueError, TypeError) as exc:
+    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+        raise ValueError(decode_message(exc, f"{field}.config")) from exc
+    except (ValueError, TypeError) as exc:
         raise ValueError(f"{field}.config: {exc}") from exc
 
 

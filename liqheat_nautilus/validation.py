@@ -8,6 +8,7 @@ Nautilus' own enums.
 """
 
 import math
+import re
 from decimal import Decimal, InvalidOperation
 from enum import Enum
 from pathlib import Path
@@ -91,6 +92,83 @@ def log_level(value: str, field: str = "--log-level") -> str:
     from nautilus_trader.common.enums import LogLevel
 
     return enum_name(value, LogLevel, field)
+
+
+_MSGSPEC_TYPES = {"`float`": "a number", "`int`": "a whole number", "`str`": "a string", "`bool`": "true or false",
+                  "`array`": "a list", "`object`": "a table", "`null`": "nothing"}
+
+
+def decode_message(exc: Exception, prefix: str = "") -> str:
+    """
+    Word a msgspec decode or validation error of a config file as the project's other errors: the field first.
+
+    msgspec says ``Expected `float` >= 1.0 - at `$.venue.default_leverage```; this returns
+    ``[venue] default_leverage: expected a number >= 1.0``. A path starting with a list (``$.actors[0]...``) is kept
+    dotted; ``prefix`` (e.g. ``"actors[0].config"``) goes before a path inside a nested table.
+
+    Parameters
+    ----------
+    exc : Exception
+        A ``msgspec.ValidationError`` or ``msgspec.DecodeError`` (any other exception's text is returned as is).
+    prefix : str, default ""
+        Where the decoded object sits in the file.
+
+    Returns
+    -------
+    str
+        One line naming the field.
+    """
+    text = str(exc)
+    message, sep, where = text.rpartition(" - at `")
+    if not sep:
+        message, where = text, "$`"
+    parts = [p for p in where.rstrip("`").removeprefix("$").replace("[...]", "").split(".") if p]  # [...]: a key
+    if prefix:
+        field = ".".join([prefix, *parts])
+    elif not parts or "[" in parts[0]:
+        field = ".".join(parts)
+    else:
+        field = f"[{parts[0]}]" + (f" {'.'.join(parts[1:])}" if len(parts) > 1 else "")
+    message = message.replace("Object contains unknown field", "unknown field").replace("Expected ", "expected ")
+    return f"{field}: {_TYPE_NAMES.sub(_type_words, message)}" if field else _TYPE_NAMES.sub(_type_words, message)
+
+
+_TYPE = r"(?:array|object|float|int|str|bool|null)"
+_TYPE_NAMES = re.compile(rf"`({_TYPE}(?: \| {_TYPE})*)`")
+
+
+def _type_words(match: re.Match) -> str:
+    """``array | null`` -> ``a list (or nothing)``: msgspec's type names in words (see :func:`decode_message`)."""
+    names = match.group(1).split(" | ")
+    words = " or ".join(_MSGSPEC_TYPES[f"`{n}`"] for n in names if n != "null") or "nothing"
+    return f"{words} (or nothing)" if "null" in names and len(names) > 1 else words
+
+
+def wrong_kind(path: str | Path, folder: bool, what: str) -> str | None:
+    """
+    Say that an input path exists but is a file where a folder is wanted, or the other way round.
+
+    Parameters
+    ----------
+    path : str or Path
+        The path given.
+    folder : bool
+        Whether a folder is wanted (else a file).
+    what : str
+        What was wanted, e.g. ``"catalog folder"`` or ``"grid file (.toml)"``.
+
+    Returns
+    -------
+    str or None
+        ``"<path> is a file, not a <what>"`` (or ``"is a folder"``); ``None`` when the path is missing or of the
+        wanted kind (the caller reports a missing path its own way).
+    """
+    path = Path(path)
+    if folder and path.exists() and not path.is_dir():
+        return f"{path} is a file, not a {what}"
+    if not folder and path.is_dir():
+        return f"{path} is a folder, not a {what}"
+    return None
 
 
 def output_dir(path: str | Path, option: str) -> Path:

@@ -186,3 +186,27 @@ def test_backtest_on_the_unbuilt_coinglass_catalog_names_the_command(capsys, tmp
     proc = call_liqheat(capsys, "backtest", "--config", str(path), "--no-reports")
     assert_clean_failure(proc, f"catalog not found: {tmp_path / 'coinglass_btc_4h'} (build it with `liqheat catalog "
                                "ingest coinglass`)")
+
+
+@pytest.mark.parametrize(("argv", "expected"), [
+    # a folder where a file is wanted, or a file where a folder is: each said "not found" of a path that exists
+    (["sweep", "--grid", str(ROOT / "config")], f"{ROOT / 'config'} is a folder, not a grid file (.toml)"),
+    (["live", "--check", "--config", str(ROOT / "config")], f"{ROOT / 'config'} is a folder, not a live file"),
+    (["evaluate", "--no-grid", "--data-dir", str(ROOT / "README.md")], "README.md: a file, not the Coinglass dataset"),
+    (["serve", "--catalog", str(ROOT / "README.md")], f"{ROOT / 'README.md'} is a file, not a catalog folder"),
+    (["plot", "map", "--formats", "html", "--catalog", str(ROOT / "README.md")],
+     f"{ROOT / 'README.md'} is a file, not a catalog folder"),
+    # was four "not found" lines, one per strategy file
+    (["backtest", "--all", "--config-dir", str(ROOT / "no-such-dir")], f"--config-dir {ROOT / 'no-such-dir'}: no such"),
+])
+def test_a_path_of_the_wrong_kind_is_named_as_such(argv, expected, capsys):
+    proc = call_liqheat(capsys, *argv)
+    assert_clean_failure(proc, expected)
+
+
+def test_fetching_open_interest_history_a_venue_does_not_serve_is_a_usage_error(capsys, tmp_path):
+    # was exit 1, "fetch failed, catalog unchanged: hyperliquid BTC: ValueError: ..." (no request is made either way)
+    proc = call_liqheat(capsys, "catalog", "fetch", "hyperliquid", "BTC", "--data", "oi", "--start", "2026-01-01",
+                        "--end", "2026-01-02", "--catalog", str(tmp_path / "cat"))
+    assert_clean_failure(proc, "--data oi: hyperliquid serves no open-interest history")
+    assert proc.returncode == 2 and not (tmp_path / "cat").exists()

@@ -54,7 +54,7 @@ class DataSection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     bar_spec : str
         Bar specification, e.g. ``"1-MINUTE-LAST"`` (the bar type is ``<instrument_id>-<bar_spec>-EXTERNAL``).
     start, end : str
-        ISO-8601 UTC bounds ("" = whole catalog).
+        ISO-8601 UTC bounds, both included (a bar closing at `end` is replayed; "" = whole catalog).
     """
 
     catalog: str
@@ -355,7 +355,7 @@ def load_backtest_file(path: str | Path) -> BacktestFile:
         spec = _with_profiles_found(decode(path.read_bytes(), type=BacktestFile), path)
         spec.validate()
     except (msgspec.ValidationError, msgspec.DecodeError, ValueError) as exc:
-        raise ValueError(f"{path}: {exc}") from exc
+        raise ValueError(f"{path}: {validation.decode_message(exc)}") from exc
     return spec
 
 

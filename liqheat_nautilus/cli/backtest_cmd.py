@@ -70,6 +70,9 @@ def _run(args: argparse.Namespace) -> int:
     try:
         if args.config_dir and not args.all:
             raise ValueError("--config-dir goes with --all; for one backtest file use --config")
+        if args.config_dir and not args.config_dir.is_dir():  # was one "not found" line per strategy file
+            raise ValueError(validation.wrong_kind(args.config_dir, True, "folder of backtest files")
+                             or f"--config-dir {args.config_dir}: no such folder")
         log_level = validation.log_level(args.log_level)
         if args.instrument is not None:  # its syntax; whether the catalog holds it is the run's to say
             validation.instrument_id(args.instrument, "--instrument")

@@ -255,7 +255,7 @@ def _fetch(args: argparse.Namespace) -> int:
 
     from liqheat_nautilus import validation
     from liqheat_nautilus.adapters.ccxt.config import venue_spec
-    from liqheat_nautilus.adapters.ccxt.loaders import FETCH_KINDS, FetchPlan, fetch_to_catalog
+    from liqheat_nautilus.adapters.ccxt.loaders import FETCH_KINDS, FetchPlan, fetch_to_catalog, no_oi_history
     from liqheat_nautilus.adapters.ccxt.paging import RetryPolicy
     from liqheat_nautilus.adapters.ccxt.parsing import timeframe_ms
 
@@ -267,6 +267,8 @@ def _fetch(args: argparse.Namespace) -> int:
             unknown = [k for k in kinds if k not in FETCH_KINDS]
             if unknown or not kinds:
                 raise ValueError(f"--data must list kinds among {', '.join(FETCH_KINDS)}; got {args.data!r}")
+            if "oi" in kinds and not venue_spec(args.exchange).oi_history:  # was exit 1, "ValueError: ..."
+                raise ValueError(f"--data oi: {no_oi_history(venue_spec(args.exchange))}")
         for option, value in (("--timeframe", args.timeframe), ("--oi-period", args.oi_period)):
             try:
                 timeframe_ms(value)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from liqheat_nautilus.cli import add_ray_arguments, on_interrupt
-from liqheat_nautilus.evaluation.catalog_input import check_open_interest_of, read_catalog
+from liqheat_nautilus.evaluation.catalog_input import DEFAULT_WINDOW_HOURS, check_open_interest_of, read_catalog
 from liqheat_nautilus.evaluation.checks import (
     CLI_OPTIONS,
     MAX_HOURS,
@@ -118,8 +118,9 @@ def add_data_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--catalog", type=Path, help="Nautilus ParquetDataCatalog folder (Bar, OpenInterest, FundingRate)")
     p.add_argument("--instrument-id", help="instrument in the catalog, e.g. SOL-USDT-SWAP.OKX")
     p.add_argument("--bar-type", help="bar type in the catalog (needed when it holds several)")
-    p.add_argument("--window-hours", type=float, default=4.0,
-                   help="window for summing catalog LiquidationEvent prints (default %(default)s)")
+    p.add_argument("--window-hours", type=float, default=None,
+                   help="--dataset catalog without --liquidations: window for summing the catalog's LiquidationEvent "
+                        f"prints (hours, default {DEFAULT_WINDOW_HOURS:g})")
     add_oi_arguments(p, "--dataset catalog: ")
     p.add_argument("--windows", type=int, default=None, help="judge only the first N windows (quick look)")
 
@@ -208,7 +209,7 @@ def dataset_of(args: argparse.Namespace) -> str:
     """
     if args.workers < 1:  # the executor's own check (ExecutorError) comes after the data was read
         raise ValueError(f"--workers must be >= 1, got {args.workers}")
-    if not 0.0 < args.window_hours <= MAX_HOURS:
+    if args.window_hours is not None and not 0.0 < args.window_hours <= MAX_HOURS:
         raise ValueError(f"--window-hours must be > 0 and at most {MAX_HOURS:.0f}, was {args.window_hours:g}")
     if args.windows is not None and args.windows < 1:
         raise ValueError(f"--windows must be >= 1, was {args.windows}")
@@ -219,6 +220,8 @@ def dataset_of(args: argparse.Namespace) -> str:
         raise ValueError("--bars/--open-interest/--funding/--liquidations need --dataset csv")
     if dataset == "catalog" and (args.catalog is None or args.instrument_id is None):
         raise ValueError("--dataset catalog needs --catalog and --instrument-id")
+    if args.window_hours is not None and args.liquidations is not None:  # it was ignored silently
+        raise ValueError("--window-hours sums the catalog's prints; with --liquidations the file's windows count")
     summed_oi_options(args)
     if dataset == "csv":
         missing = [f"--{k.replace('_', '-')}" for k in ("bars", "open_interest", "liquidations")
@@ -255,7 +258,8 @@ def load_data(args: argparse.Namespace) -> EvaluationData:
         oi_ids, oi_max_age_secs = summed_oi_options(args)
         if oi_ids:
             check_open_interest_of(args.catalog, oi_ids, "--oi-instrument-ids")
-        data = read_catalog(args.catalog, args.instrument_id, args.liquidations, args.bar_type, args.window_hours,
+        data = read_catalog(args.catalog, args.instrument_id, args.liquidations, args.bar_type,
+                            args.window_hours or DEFAULT_WINDOW_HOURS,
                             oi_instrument_ids=oi_ids, oi_max_age_secs=oi_max_age_secs)
     else:
         funding = (read_observations_csv(args.funding, "rate", allow_negative=True) if args.funding
@@ -274,6 +278,7 @@ def load_data(args: argparse.Namespace) -> EvaluationData:
 
 
 _DATASET_OPTIONS = {
+    "window_hours": ("catalog",),
     "data_dir": ("coinglass",),
     "bars": ("csv",),
     "open_interest": ("csv",),

@@ -16,6 +16,9 @@ def register(subparsers) -> None:
         "live",
         help="run live on a Nautilus TradingNode (Binance USD-M; testnet by default, sandbox paper trading, "
              "mainnet only with --mainnet)",
+        description="Run the live file's actors and strategies on a Nautilus TradingNode: Binance USD-M data, "
+                    "execution on the testnet (default), in the sandbox (paper trading) or, with --mainnet and the "
+                    "file's confirmation, on mainnet. --check validates the file and exits.",
     )
     parser.add_argument("--config", type=Path, default=None, help=f"live file (.toml); default config/{DEFAULT_CONFIG}")
     parser.add_argument("--mainnet", action="store_true",

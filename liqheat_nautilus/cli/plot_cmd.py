@@ -183,7 +183,8 @@ def check_options(args: argparse.Namespace) -> None:
         Naming the option: ``--model`` or ``--leverage-profile`` not among the known names, a non-positive
         ``--bin-bps`` or ``--window-pct``, ``--mmr`` outside (0, 1), ``--n-bins`` below 8, a non-positive
         ``--snapshot-minutes``, a negative or non-finite ``--hours`` or ``--window-pct``, a ``--name`` holding a
-        folder.
+        folder, an ``--instrument`` that is not an instrument id, a ``--bar-spec`` that is not a bar specification,
+        an ``--out`` that is a file.
     """
     from liqheat_nautilus.core.leverage import PROFILES
     from liqheat_nautilus.core.params import MODELS
@@ -209,6 +210,22 @@ def check_options(args: argparse.Namespace) -> None:
         raise ValueError(f"--name must be a file name without a folder; got {args.name!r}")
     if args.snapshot_minutes < 1:
         raise ValueError(f"--snapshot-minutes must be a whole number >= 1; got {args.snapshot_minutes!r}")
+    # as backtest's: a value that cannot be right whatever the catalog holds is a usage error (they exited 1)
+    from liqheat_nautilus import validation
+
+    if args.instrument is not None:
+        validation.instrument_id(args.instrument, "--instrument")
+    if args.bar_spec is not None:
+        from nautilus_trader.model.data import BarSpecification
+
+        try:
+            BarSpecification.from_str(args.bar_spec)
+        except ValueError as exc:
+            raise ValueError(f"--bar-spec {args.bar_spec!r} is not a bar specification such as '1-MINUTE-LAST' "
+                             f"({exc})") from None
+    mismatch = validation.wrong_kind(args.out, True, "folder") if args.out is not None else None
+    if mismatch:
+        raise ValueError(f"--out {mismatch}")
 
 
 def choose_instrument(catalog: Path, requested: str | None) -> tuple[str, int, int]:
@@ -236,8 +253,10 @@ def choose_instrument(catalog: Path, requested: str | None) -> tuple[str, int, i
     from liqheat_nautilus.persistence.scan import scan_catalog
 
     if not catalog.is_dir():
-        raise FileNotFoundError(f"{catalog}: catalog not found: no such folder (build one with `liqheat catalog "
-                                "ingest` or `liqheat catalog fetch`)")
+        from liqheat_nautilus.validation import wrong_kind
+
+        raise FileNotFoundError(wrong_kind(catalog, True, "catalog folder") or f"{catalog}: catalog not found: no "
+                                "such folder (build one with `liqheat catalog ingest` or `liqheat catalog fetch`)")
     spans: dict[str, list[int]] = {}
     for stream in scan_catalog(catalog):
         if stream.type_name == "bar" and stream.first_ts is not None and stream.last_ts is not None:
@@ -331,8 +350,8 @@ def replay_state(args: argparse.Namespace, at_ns: int | None,
     Raises
     ------
     FileNotFoundError, ValueError
-        If the catalog is missing, has no bars of the instrument (in the backtest file's period), or ``--at`` lies
-        outside the data or the file's period.
+        If the catalog is missing, has no bars of the instrument (in the backtest file's period), ``--at`` lies
+        outside the data or the file's period, or the map is still empty then (no open-interest reading before it).
     """
     import pandas as pd
 
@@ -361,7 +380,17 @@ def replay_state(args: argparse.Namespace, at_ns: int | None,
         series = series.since(window.start_ns, window.bars_start_ns)
     if window.trades_ns is not None:
         series = series.keep_trades(*window.trades_ns)
-    return replay_engine(series, params, at_ns, snapshot_interval_ns=args.snapshot_minutes * NS_PER_MINUTE)
+    state = replay_engine(series, params, at_ns, snapshot_interval_ns=args.snapshot_minutes * NS_PER_MINUTE)
+    if not state.engine.initialized:  # an empty chart, exit 0 and no word, before the first reading
+        from liqheat_nautilus.persistence.scan import scan_catalog
+
+        firsts = [s.first_ts for s in scan_catalog(catalog) if s.type_name == "custom_open_interest"
+                  and s.identifier == instrument and s.first_ts is not None]
+        first = (f"its first open-interest reading is at {pd.Timestamp(min(firsts), unit='ns', tz='UTC')}" if firsts
+                 else "the catalog holds no open interest of it")
+        when = str(pd.Timestamp(state.at_ns, unit="ns", tz="UTC"))
+        raise ValueError(f"the map of {instrument} is empty at {when}: {first} (the map places open interest)")
+    return state
 
 
 def _run(args: argparse.Namespace) -> int:

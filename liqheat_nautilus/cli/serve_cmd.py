@@ -32,27 +32,28 @@ def register(subparsers) -> None:
                              "REDIS_PASSWORD)")
     parser.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1: this machine only)")
     parser.add_argument("--port", type=int, default=8000, help="TCP port (default 8000)")
-    parser.add_argument("--bar-spec", default="1-MINUTE-LAST", help="bars replayed (default 1-MINUTE-LAST)")
+    parser.add_argument("--bar-spec", default=None, help="catalog mode: bars replayed (default 1-MINUTE-LAST)")
     parser.add_argument("--instrument-id", default=None,
                         help="catalog mode: serve only this instrument (default: every instrument with --bar-spec "
                              "bars; needed with --oi-instrument-ids when several have them)")
     add_oi_arguments(parser, "catalog mode: ")
-    parser.add_argument("--snapshot-minutes", type=int, default=60,
-                        help="interval of replayed map updates, as the actor's publish interval (default 60)")
+    parser.add_argument("--snapshot-minutes", type=int, default=None,
+                        help="catalog mode: interval of replayed map updates, as the actor's publish interval "
+                             "(default 60)")
     parser.add_argument("--profile-file", type=Path, action="append", default=[], metavar="FILE",
-                        help="map profile file (liqheat calibrate's TOML [map] fields), offered as a profile named "
-                             "after the file; repeatable")
+                        help="catalog mode: map profile file (liqheat calibrate's TOML [map] fields), offered as a "
+                             "profile named after the file; repeatable")
     parser.add_argument("--trader-id", default=None, help="--live: only this trader's streams (default: all)")
     parser.add_argument("--live-history", type=int, default=None, metavar="N",
                         help=f"--live: map updates kept per instrument (default {LIVE_HISTORY}; memory is bounded "
                              "by it)")
     parser.add_argument("--cors-origin", action="append", default=[], metavar="URL",
                         help="allow this browser origin (CORS, GET only); repeatable; default: CORS off")
-    parser.add_argument("--refresh-secs", type=float, default=60.0,
+    parser.add_argument("--refresh-secs", type=float, default=None,
                         help="catalog mode: extend the replays over data appended to the catalog, checked every "
                              "this many seconds (default 60; 0: never)")
     parser.add_argument("--no-warm-up", action="store_true",
-                        help="do not replay the default map of each instrument at start")
+                        help="catalog mode: do not replay the default map of each instrument at start")
     parser.add_argument("--log-level", default="warning", type=str.lower, choices=UVICORN_LOG_LEVELS,
                         help="uvicorn log level: %(choices)s (default warning)")
     parser.set_defaults(func=_run)
@@ -97,20 +98,22 @@ def check_options(args: argparse.Namespace) -> tuple[str | None, list[str]]:
 
     if not 1 <= args.port <= 65535:
         raise ValueError(f"--port must be in 1..65535, was {args.port}")
-    if not args.refresh_secs >= 0.0:
+    if args.refresh_secs is not None and not args.refresh_secs >= 0.0:
         raise ValueError(f"--refresh-secs must be a number >= 0 (0: never), was {args.refresh_secs}")
-    if args.snapshot_minutes < 1:
+    if args.snapshot_minutes is not None and args.snapshot_minutes < 1:
         raise ValueError(f"--snapshot-minutes must be >= 1, was {args.snapshot_minutes}")
     if args.live:
         from liqheat_nautilus.serve.live import check_redis_url
 
-        catalog_only = [option for option, value in (("--instrument-id", args.instrument_id),
-                                                     ("--oi-instrument-ids", args.oi_instrument_ids),
-                                                     ("--oi-max-age-secs", args.oi_max_age_secs)) if value is not None]
-        if catalog_only:
+        catalog_only = [option for option, value in (
+            ("--instrument-id", args.instrument_id), ("--oi-instrument-ids", args.oi_instrument_ids),
+            ("--oi-max-age-secs", args.oi_max_age_secs), ("--bar-spec", args.bar_spec),
+            ("--snapshot-minutes", args.snapshot_minutes), ("--refresh-secs", args.refresh_secs),
+            ("--profile-file", args.profile_file or None)) if value is not None]
+        if catalog_only:  # (all but the first three were ignored silently)
             raise ValueError(f"{' and '.join(catalog_only)} {'applies' if len(catalog_only) == 1 else 'apply'} only "
-                             "to a catalog, not with --live (a live node's map sums the open interest its actor's "
-                             "oi_instrument_ids name)")
+                             "to a catalog, not with --live (a live node publishes its own maps: its actor's "
+                             "configuration decides them)")
         if args.live_history is not None and args.live_history < 10:
             raise ValueError(f"--live-history must be >= 10, was {args.live_history}")
         check_redis_url(args.live)
@@ -153,7 +156,7 @@ def build_source(args: argparse.Namespace):
 
         return LiveSource(args.live, trader_id=args.trader_id,
                           max_frames=LIVE_HISTORY if args.live_history is None else args.live_history)
-    from liqheat_nautilus.serve.maps import MapStore, load_profile_file
+    from liqheat_nautilus.serve.maps import DEFAULT_BAR_SPEC, MapStore, load_profile_file
     from liqheat_nautilus.serve.sources import CatalogSource
 
     profiles = dict(load_profile_file(p) for p in args.profile_file)
@@ -163,12 +166,13 @@ def build_source(args: argparse.Namespace):
         from liqheat_nautilus.evaluation.catalog_input import check_open_interest_of
 
         check_open_interest_of(catalog, oi_ids, "--oi-instrument-ids")
-    store = MapStore(catalog, bar_spec=args.bar_spec, snapshot_interval_ns=args.snapshot_minutes * NS_PER_MINUTE,
+    store = MapStore(catalog, bar_spec=args.bar_spec or DEFAULT_BAR_SPEC,
+                     snapshot_interval_ns=(args.snapshot_minutes or 60) * NS_PER_MINUTE,
                      profiles=profiles, instrument_id=args.instrument_id, oi_instrument_ids=oi_ids,
                      oi_max_age_ns=oi_max_age_secs * NS_PER_SECOND)
     source = CatalogSource(store)
     if not source.instruments():
-        raise ValueError(f"catalog {store.catalog}: no instrument has {args.bar_spec} bars")
+        raise ValueError(f"catalog {store.catalog}: no instrument has {args.bar_spec or DEFAULT_BAR_SPEC} bars")
     return source
 
 
@@ -238,7 +242,7 @@ def _run(args: argparse.Namespace) -> int:
         return 1
     _large_buffers_from_mmap()
     app = create_app(source, ServeSettings(token=token, cors_origins=origins,
-                                           refresh_secs=max(float(args.refresh_secs), 0.0)))
+                                           refresh_secs=60.0 if args.refresh_secs is None else args.refresh_secs))
     if source.mode == "catalog" and not args.no_warm_up:
         threading.Thread(target=source.warm_up, name="liqheat-warm-up", daemon=True).start()
     what = f"live Redis {args.live}" if args.live else f"catalog {source.catalog}"

@@ -20,6 +20,9 @@ from liqheat_nautilus.evaluation.series import BarSeries, EvaluationData, Observ
 from liqheat_nautilus.persistence.errors import IngestError
 from liqheat_nautilus.persistence.reader import read_market_series
 
+DEFAULT_WINDOW_HOURS = 4.0
+"""Window (hours) over which a catalog's ``LiquidationEvent`` prints are summed when no other is given."""
+
 
 def _unwrap(items) -> list:
     return [getattr(x, "data", x) for x in items]
@@ -62,7 +65,7 @@ def read_catalog(
     instrument_id: str,
     liquidations_csv: str | Path | None = None,
     bar_type: str | None = None,
-    window_hours: float = 4.0,
+    window_hours: float = DEFAULT_WINDOW_HOURS,
     oi_instrument_ids: Sequence[str] | None = None,
     oi_max_age_secs: int = 0,
 ) -> EvaluationData:

@@ -105,7 +105,8 @@ def read_coinglass_dir(directory: str | Path | None = None) -> EvaluationData:
     """
     folder = Path(directory) if directory is not None else default_dataset_dir()
     if not folder.is_dir():
-        raise IngestError(folder, "Coinglass dataset folder not found")
+        raise IngestError(folder, "a file, not the Coinglass dataset folder" if folder.exists()
+                          else "Coinglass dataset folder not found")
     liquidations = read_liquidations_csv(folder / LIQUIDATIONS_FILE)
     window_ns = int(liquidations.end_ns[0] - liquidations.start_ns[0])
     for name in (OPEN_INTEREST_FILE, FUNDING_FILE):

@@ -5,6 +5,7 @@ a file (:func:`load_live_file`) and checks what the types cannot (:func:`check_l
 API keys are deliberately *not* fields: unknown fields are rejected, so a key pasted into the file fails loading.
 """
 
+import math
 import re
 from pathlib import Path
 
@@ -74,12 +75,15 @@ def load_live_file(path: str | Path) -> LiveFile:
         ``instrument_ids``, or a value Nautilus would reject only while building the node (:func:`check_live_file`).
     """
     path = Path(path)
+    mismatch = validation.wrong_kind(path, False, "live file (.toml)")
+    if mismatch:
+        raise ValueError(mismatch)
     if not path.is_file():
         raise FileNotFoundError(f"live config not found: {path}")
     try:
         live = msgspec.toml.decode(path.read_bytes(), type=LiveFile)
     except (msgspec.ValidationError, msgspec.DecodeError) as exc:
-        raise ValueError(f"{path}: {exc}") from exc
+        raise ValueError(f"{path}: {validation.decode_message(exc)}") from exc
     if live.execution.mode not in EXECUTION_MODES:
         raise ValueError(f"{path}: [execution] mode must be one of {EXECUTION_MODES}, was {live.execution.mode!r}")
     if not live.binance.instrument_ids:
@@ -142,9 +146,9 @@ def check_live_file(live: LiveFile) -> None:
             if iid not in live.binance.instrument_ids:  # a typo left every order of the traded id unlimited
                 raise ValueError(f"[risk] {name} key {iid!r} is not one of [binance] instrument_ids "
                                  f"{list(live.binance.instrument_ids)}: the limit would apply to no order")
-            if limit <= 0:
-                raise ValueError(f"[risk] {name}[{iid!r}] must be > 0 (leave the instrument out for no limit); "
-                                 f"got {limit}")
+            if not 0 < limit < math.inf:
+                raise ValueError(f"[risk] {name}[{iid!r}] must be a finite number > 0 (leave the instrument out for "
+                                 f"no limit); got {limit}")
     validation.balances(live.sandbox.starting_balances, "[sandbox] starting_balances")
     validation.enum_name(live.sandbox.oms_type, OmsType, "[sandbox] oms_type", exclude=("UNSPECIFIED",))
     def streamed(section: ComponentSection, field: str) -> None:

@@ -7,6 +7,7 @@ The run ends with a graceful, bounded shutdown.
 import asyncio
 import contextlib
 import importlib
+import math
 import signal
 from decimal import Decimal
 
@@ -141,7 +142,9 @@ def build_node_config(live: LiveFile, mainnet_flag: bool = False, log_level: str
         logging=LoggingConfig(log_level=log_level or live.log_level),
         risk_engine=LiveRiskEngineConfig(
             max_order_submit_rate=r.max_order_submit_rate, max_order_modify_rate=r.max_order_modify_rate,
-            max_notional_per_order=dict(r.max_notional_per_order),
+            # Nautilus' field is dict[str, int] (and skipped for margin accounts): the risk guard enforces the exact,
+            # possibly fractional, limit; Nautilus gets it rounded up, never tighter
+            max_notional_per_order={k: math.ceil(v) for k, v in r.max_notional_per_order.items()},
         ),
         exec_engine=LiveExecEngineConfig(reconciliation=mode != "sandbox"),
         data_clients=data_clients,

@@ -101,16 +101,16 @@ class RiskSection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     ----------
     max_order_submit_rate, max_order_modify_rate : str
         ``"<count>/HH:MM:SS"``, e.g. ``"5/00:00:01"``.
-    max_notional_per_order : dict[str, int]
+    max_notional_per_order : dict[str, float]
         ``{instrument_id: max order notional in quote currency}``; an instrument missing here is unlimited.
-    max_position_notional : dict[str, int]
+    max_position_notional : dict[str, float]
         ``{instrument_id: max absolute net position notional}`` an order may lead to (reduce-only orders exempt).
     """
 
     max_order_submit_rate: str = "5/00:00:01"
     max_order_modify_rate: str = "5/00:00:01"
-    max_notional_per_order: dict[str, int] = msgspec.field(default_factory=dict)
-    max_position_notional: dict[str, int] = msgspec.field(default_factory=dict)
+    max_notional_per_order: dict[str, float] = msgspec.field(default_factory=dict)  # 2000.5 USDT was refused
+    max_position_notional: dict[str, float] = msgspec.field(default_factory=dict)
 
 
 class ShutdownSection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

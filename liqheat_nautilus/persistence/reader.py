@@ -246,8 +246,8 @@ def read_market_series(
 
     path = Path(catalog)
     if not path.is_dir():
-        raise IngestError(path, "catalog not found: no such folder (build one with `liqheat catalog ingest` or "
-                                "`liqheat catalog fetch`)")
+        raise IngestError(path, "a file, not a catalog folder" if path.exists() else "catalog not found: no such "
+                          "folder (build one with `liqheat catalog ingest` or `liqheat catalog fetch`)")
     summed = (tuple(str(i) for i in oi_instrument_ids), int(oi_max_age_ns)) if oi_instrument_ids else None
     return consistent_read(path, lambda: _read(path, instrument_id, bar_type, start_ns, end_ns, ratio_kind, summed,
                                                trade_ticks))

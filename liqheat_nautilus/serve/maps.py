@@ -26,6 +26,7 @@ from liqheat_nautilus.core.units import NS_PER_HOUR
 from liqheat_nautilus.persistence.reader import MarketSeries, read_market_series
 from liqheat_nautilus.persistence.scan import scan_catalog
 from liqheat_nautilus.serve.replays import ServedReplay, concat_series
+from liqheat_nautilus.validation import wrong_kind
 
 DEFAULT_BAR_SPEC = "1-MINUTE-LAST"
 NAMED_PROFILES: tuple[str, ...] = (*PROFILES, "dynamic")
@@ -103,7 +104,8 @@ class MapStore:
                  oi_instrument_ids: Sequence[str] | None = None, oi_max_age_ns: int = 0) -> None:
         self.catalog = Path(catalog)
         if not self.catalog.is_dir():
-            raise FileNotFoundError(f"catalog not found: {self.catalog}")
+            raise FileNotFoundError(wrong_kind(self.catalog, True, "catalog folder")
+                                    or f"catalog not found: {self.catalog}")
         scan_catalog(self.catalog)  # a damaged file stops the start (each request touching it was a 500)
         self.bar_spec = bar_spec
         self.snapshot_interval_ns = int(snapshot_interval_ns)

@@ -185,6 +185,9 @@ def load_grid(path: str | Path) -> GridFile:
         period bound, or an unknown ``sort_by`` (with the valid values).
     """
     path = Path(path)
+    mismatch = validation.wrong_kind(path, False, "grid file (.toml)")
+    if mismatch:
+        raise ValueError(mismatch)
     if not path.is_file():
         raise FileNotFoundError(f"grid file not found: {path}")
     if path.suffix.lower() != ".toml":
@@ -192,7 +195,7 @@ def load_grid(path: str | Path) -> GridFile:
     try:
         grid = msgspec.toml.decode(path.read_bytes(), type=GridFile)
     except (msgspec.ValidationError, msgspec.DecodeError) as exc:
-        raise ValueError(f"{path}: {exc}") from exc
+        raise ValueError(f"{path}: {validation.decode_message(exc)}") from exc
     _check(grid, path)
     return grid
 
@@ -373,5 +376,5 @@ def _apply(spec: BacktestFile, values: dict[str, Any], grid_path: Path) -> Backt
         spec.validate()
     except (msgspec.ValidationError, ValueError) as exc:
         shown = {k: (v.label if isinstance(v, Period) else v) for k, v in values.items()}
-        raise ValueError(f"{grid_path}: cell {shown}: {exc}") from exc
+        raise ValueError(f"{grid_path}: cell {shown}: {validation.decode_message(exc)}") from exc
     return spec

@@ -75,7 +75,7 @@ FILE_CASES = {
     "venue_of_another_instrument": (_variant('name = "OKX"', 'name = "BINANCE"'),
                                     ["[venue] name 'BINANCE' must be the instrument's venue 'OKX'"]),
     "leverage_below_one": (_variant("default_leverage = 10.0", "default_leverage = 0.5"),
-                           ["$.venue.default_leverage", ">= 1.0"]),
+                           ["[venue] default_leverage: expected a number >= 1.0"]),
     # the valid values were not listed
     "actor_model": (_variant('model = "isolated_mmr"', 'model = "isolated"'),
                     ["actors[0].config", "model='isolated' (one of simple, isolated_mmr, binance_standard,"]),
@@ -90,7 +90,7 @@ FILE_CASES = {
                                     "LiquidationMapActor of SOL-USDT-SWAP.OKX, but [[actors]] holds 0 "
                                     "liquidation-map actors"]),
     "actor_option_wrong_type": (_variant("publish_interval_secs = 3600", 'publish_interval_secs = "hourly"'),
-                                ["actors[0].config", "Expected `int`, got `str`", "publish_interval_secs"]),
+                                ["actors[0].config.publish_interval_secs: expected a whole number, got a string"]),
 }
 
 

@@ -32,11 +32,24 @@ def test_plot_reports_bad_input(okx_catalog, tmp_path, capsys):
     assert "--formats" in capsys.readouterr().err
     assert main(["plot", "map", "--catalog", str(okx_catalog), "--model", "isolated", "--out", str(tmp_path)]) == 2
     assert "--model must be one of" in capsys.readouterr().err
+    # each exited 1 (after reading the catalog), where backtest's same mistakes exit 2
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    for option, value, said in (("--instrument", "garbage", "is not a Nautilus instrument id"),
+                                ("--bar-spec", "garbage", "is not a bar specification"),
+                                ("--out", str(blocker), "is a file, not a folder")):
+        argv = ["plot", "map", "--catalog", str(okx_catalog), "--out", str(tmp_path), option, value]
+        assert main(argv) == 2 and f"{option} " in (err := capsys.readouterr().err) and said in err
+    blocker.unlink()
     assert main(["plot", "heatmap", "--catalog", str(tmp_path / "missing"), "--out", str(tmp_path)]) == 1
     assert "catalog not found" in capsys.readouterr().err
     assert main(["plot", "map", "--catalog", str(okx_catalog), "--at", "2020-01-01", "--out", str(tmp_path)]) == 1
     assert "--at 2020-01-01 is outside the data: the bars of SOL-USDT-SWAP.OKX span 2026-06-11" \
         in capsys.readouterr().err
+    # before the first open-interest reading the chart was empty, exit 0 and no word
+    assert main(["plot", "map", "--catalog", str(okx_catalog), "--at", "2026-06-11T15:30", "--out", str(tmp_path)]) == 1
+    assert ("the map of SOL-USDT-SWAP.OKX is empty at 2026-06-11 15:30:00+00:00: its first open-interest reading is "
+            "at 2026-06-11 16:00:00+00:00") in capsys.readouterr().err
     # nan and inf were accepted (exit 0); --window-pct nan exited 1 naming the setting, not the option
     for chart, option, value in (("heatmap", "--hours", "nan"), ("map", "--window-pct", "inf"),
                                  ("map", "--window-pct", "nan")):

@@ -242,6 +242,8 @@ def test_a_later_coinglass_folder_gets_no_repeated_holdout(tmp_path):
     (["--max-distance-pct", "0"], "--max-distance-pct (percent, > 0): [0.0]"),
     (["--bin-bps", "0"], "map parameters rejected (--bin-bps/--n-bins/--param): "),
     (["--param", "nope=1"], "--param: unknown map parameter(s) ['nope']"),
+    # ignored silently: the shipped set's windows are 4 h whatever it said
+    (["--window-hours", "2"], "--window-hours does not apply to --dataset coinglass (only to --dataset catalog)"),
     (["--param", "leverage_mean=abc"], "leverage_mean='abc' (expected a number)"),
     # the grid's selections beside --no-grid were silently ignored (exit 0, no isolated_mmr run in the report)
     (["--models", "isolated_mmr", "--profiles", "neutral"],

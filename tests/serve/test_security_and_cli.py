@@ -69,6 +69,11 @@ def test_serve_refuses_bad_input_without_a_traceback(tmp_path, capsys, monkeypat
     assert "redis://" in capsys.readouterr().err
     assert main(["serve", "--live", "redis://user:pw@127.0.0.1:6379"]) == 2
     assert "REDIS_PASSWORD" in capsys.readouterr().err
+    # catalog options beside --live were ignored silently (the live node's maps were served regardless)
+    for extra in (["--refresh-secs", "5"], ["--profile-file", "p.toml"], ["--snapshot-minutes", "5"],
+                  ["--bar-spec", "5-MINUTE-LAST"]):
+        assert main(["serve", "--live", "redis://127.0.0.1:1", *extra]) == 2
+        assert f"{extra[0]} applies only to a catalog, not with --live" in capsys.readouterr().err
     bad = tmp_path / "profile.toml"
     bad.write_text("[map]\nleverage_magic = 3\n")
     assert main(["serve", "--catalog", str(tmp_path), "--profile-file", str(bad)]) == 1

@@ -100,8 +100,9 @@ def test_dotted_fields_venue_and_url_catalogs(tmp_path):
     ('name = "g"\nbase = "B"\nsort_by = "pnl"\n', "sort_by"),
     ('name = "g"\nbase = "B"\n[axes.venue]\nleverage = [1.0]\n', "axes.venue.leverage"),
     ('base = "B"\n', "name"),
-    ('name = "../up"\nbase = "B"\n', "$.name"),
-    ('name = "g"\nbase = "B"\n[axes]\ncatalogs = "one"\n', "axes.catalogs"),
+    ('name = "../up"\nbase = "B"\n', "[name]: expected a string matching"),
+    ('name = "g"\nbase = "B"\n[axes]\ncatalogs = "one"\n',
+     "[axes] catalogs: expected a list (or nothing), got a string"),
 ])
 def test_bad_grid_names_the_field(tmp_path, body, expected):
     path = write(tmp_path, body.replace('"B"', f'"{BASE}"'))

@@ -130,7 +130,8 @@ class ArchiveConverter:
             bad |= values < 0
         if bad.any():
             pos = int(np.flatnonzero(bad)[0])
-            raise self._fail(batch, pos, column, f"{float(values[pos])!r} is not a finite {minimum} number")
+            wanted = "finite number" if minimum == "any" else f"finite {minimum} number"  # was "finite any number"
+            raise self._fail(batch, pos, column, f"{float(values[pos])!r} is not a {wanted}")
         big = np.abs(values) > maximum
         if big.any():
             pos = int(np.flatnonzero(big)[0])
@@ -157,8 +158,10 @@ class ArchiveConverter:
         bad = steps <= 0 if self.strictly_increasing else steps < 0
         if bad.any():
             pos = int(np.flatnonzero(bad)[0]) + 1 - offset
-            kind = "repeats the previous row's" if steps[pos - 1 + offset] == 0 else "is earlier than the previous"
-            raise self._fail(batch, pos, self.time_column, f"timestamp {kind} ({int(ts_all[pos + offset])} ns)")
+            this, previous = int(ts_all[pos + offset]), int(ts_all[pos + offset - 1])
+            kind = ("repeats the previous row's" if this == previous
+                    else f"is earlier than the previous row's ({previous} ns)")
+            raise self._fail(batch, pos, self.time_column, f"timestamp {this} ns {kind}")
         if len(ts):
             self._last_ts = int(ts[-1])
 

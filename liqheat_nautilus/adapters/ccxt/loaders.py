@@ -205,7 +205,7 @@ class _Fetcher:
     def open_interest(self, since: int, end: int) -> Iterator[list]:
         """Pages of ``OpenInterest`` (USD; contracts/base where given) for ``[since, end]`` (UNIX ms)."""
         if not self.spec.oi_history:
-            raise _no_oi_history(self.spec)
+            raise no_oi_history(self.spec)
         period = self.plan.oi_period
         limit = self.spec.oi_limit
         pages = paginate(lambda s, u: self.rows_of("open interest", self.exchange.fetch_open_interest_history,
@@ -245,7 +245,8 @@ class _Fetcher:
                                        self.source("funding"))
 
 
-def _no_oi_history(spec) -> ValueError:
+def no_oi_history(spec) -> ValueError:
+    """Return the error of an open-interest history fetch from a venue that serves none (e.g. Hyperliquid)."""
     return ValueError(f"{spec.name} serves no open-interest history through its API (only the current value); fetch "
                       "bars and funding, or record open interest live")
 
@@ -308,7 +309,7 @@ def fetch_to_catalog(plan: FetchPlan, catalog_dir: str | Path, exchange: ccxt.Ex
     timeframe_ms(plan.timeframe)
     if "oi" in plan.kinds:  # before any request, as the other checks
         if not spec.oi_history:
-            raise _no_oi_history(spec)
+            raise no_oi_history(spec)
         timeframe_ms(plan.oi_period)
     check_target(catalog_dir)  # before any request: a refused folder costs no download
     exchange = exchange or make_exchange(plan.exchange, api_base=api_base)
