@@ -171,6 +171,40 @@ def wrong_kind(path: str | Path, folder: bool, what: str) -> str | None:
     return None
 
 
+def input_file(path: str | Path, what: str, hint: str = "") -> Path:
+    """
+    Return an input file's path, refusing a folder and a missing file with messages naming them.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file given.
+    what : str
+        What it must be, e.g. ``"live file (.toml)"``; the messages name it.
+    hint : str, default ""
+        Appended to the folder message (e.g. where a folder of them goes).
+
+    Returns
+    -------
+    Path
+        The path of an existing file.
+
+    Raises
+    ------
+    ValueError
+        If the path is a folder (:func:`wrong_kind`).
+    FileNotFoundError
+        If nothing is there.
+    """
+    path = Path(path)
+    mismatch = wrong_kind(path, False, what)
+    if mismatch:
+        raise ValueError(mismatch + hint)
+    if not path.is_file():
+        raise FileNotFoundError(f"{what.split(' (')[0]} not found: {path}")
+    return path
+
+
 def output_dir(path: str | Path, option: str) -> Path:
     """
     Check that a path can be (or already is) a folder to write into.
@@ -185,6 +219,7 @@ def output_dir(path: str | Path, option: str) -> Path:
     Returns
     -------
     Path
+        The folder (it may not exist yet).
 
     Raises
     ------

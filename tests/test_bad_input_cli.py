@@ -191,7 +191,7 @@ def test_backtest_on_the_unbuilt_coinglass_catalog_names_the_command(capsys, tmp
 @pytest.mark.parametrize(("argv", "expected"), [
     # a folder where a file is wanted, or a file where a folder is: each said "not found" of a path that exists
     (["sweep", "--grid", str(ROOT / "config")], f"{ROOT / 'config'} is a folder, not a grid file (.toml)"),
-    (["live", "--check", "--config", str(ROOT / "config")], f"{ROOT / 'config'} is a folder, not a live file"),
+    (["live", "--check", "--config", str(ROOT / "config")], f"{ROOT / 'config'} is a folder, not a live config"),
     (["evaluate", "--no-grid", "--data-dir", str(ROOT / "README.md")], "README.md: a file, not the Coinglass dataset"),
     (["serve", "--catalog", str(ROOT / "README.md")], f"{ROOT / 'README.md'} is a file, not a catalog folder"),
     (["plot", "map", "--formats", "html", "--catalog", str(ROOT / "README.md")],

@@ -339,12 +339,8 @@ def load_backtest_file(path: str | Path) -> BacktestFile:
         For a folder, an unknown extension, a file that does not decode, or a field that is missing, unknown, of the
         wrong type or with an invalid value (see :meth:`BacktestFile.validate`); one line starting with the path.
     """
-    path = Path(path)
-    if path.is_dir():
-        raise ValueError(f"{path} is a folder, not a backtest file: give a .toml, .yaml or .json file (a folder of "
-                         "them runs with --all --config-dir)")
-    if not path.is_file():
-        raise FileNotFoundError(f"backtest config not found: {path}")
+    path = validation.input_file(path, "backtest config (.toml, .yaml or .json)",
+                                 "; a folder of them runs with --all --config-dir")
     decoders: dict[str, Callable[..., BacktestFile]] = {
         ".toml": msgspec.toml.decode, ".yaml": msgspec.yaml.decode, ".yml": msgspec.yaml.decode,
         ".json": msgspec.json.decode}

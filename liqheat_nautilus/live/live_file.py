@@ -74,12 +74,7 @@ def load_live_file(path: str | Path) -> LiveFile:
         section), a credential inside ``[poller] ccxt_config``, an unknown execution mode, an empty
         ``instrument_ids``, or a value Nautilus would reject only while building the node (:func:`check_live_file`).
     """
-    path = Path(path)
-    mismatch = validation.wrong_kind(path, False, "live file (.toml)")
-    if mismatch:
-        raise ValueError(mismatch)
-    if not path.is_file():
-        raise FileNotFoundError(f"live config not found: {path}")
+    path = validation.input_file(path, "live config (.toml)")
     try:
         live = msgspec.toml.decode(path.read_bytes(), type=LiveFile)
     except (msgspec.ValidationError, msgspec.DecodeError) as exc:

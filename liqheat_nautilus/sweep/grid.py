@@ -184,12 +184,7 @@ def load_grid(path: str | Path) -> GridFile:
         Naming the file and the field: a missing, unknown or mistyped field (msgspec), an empty axis, a bad
         period bound, or an unknown ``sort_by`` (with the valid values).
     """
-    path = Path(path)
-    mismatch = validation.wrong_kind(path, False, "grid file (.toml)")
-    if mismatch:
-        raise ValueError(mismatch)
-    if not path.is_file():
-        raise FileNotFoundError(f"grid file not found: {path}")
+    path = validation.input_file(path, "grid file (.toml)")
     if path.suffix.lower() != ".toml":
         raise ValueError(f"{path}: a grid file is TOML (.toml), got {path.suffix!r}")
     try:

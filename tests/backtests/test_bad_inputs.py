@@ -129,7 +129,7 @@ def test_results_folder_that_is_a_file_is_refused(option, okx_catalog, tmp_path)
 def test_a_folder_given_as_the_backtest_file_is_named_as_a_folder(tmp_path):
     # was "backtest config not found: <folder>", although the folder exists
     proc = run_cli("--config", str(tmp_path), "--no-reports")
-    assert_clean_failure(proc, f"{tmp_path} is a folder, not a backtest file", "--all --config-dir")
+    assert_clean_failure(proc, f"{tmp_path} is a folder, not a backtest config", "--all --config-dir")
 
 
 def test_instrument_not_in_the_catalog_lists_the_catalog_instruments(okx_catalog):
