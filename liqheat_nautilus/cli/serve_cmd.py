@@ -88,8 +88,9 @@ def check_options(args: argparse.Namespace) -> tuple[str | None, list[str]]:
     ------
     ValueError
         Naming the option: ``--port`` outside 1..65535, ``--refresh-secs`` < 0 or NaN, ``--snapshot-minutes`` < 1,
-        ``--live-history`` < 10, ``--live-history`` or ``--trader-id`` without ``--live``, ``--instrument-id``,
-        ``--oi-instrument-ids`` or ``--oi-max-age-secs`` with ``--live``, bad summed-OI options
+        ``--live-history`` < 10, ``--live-history`` or ``--trader-id`` without ``--live``, a catalog option
+        (``--instrument-id``, ``--oi-instrument-ids``, ``--oi-max-age-secs``, ``--bar-spec``, ``--snapshot-minutes``,
+        ``--refresh-secs``, ``--profile-file``) with ``--live``, bad summed-OI options
         (:func:`~liqheat_nautilus.cli.evaluate_cmd.summed_oi_options`), a ``--live`` URL that is not
         ``redis://``/``rediss://`` or carries a password, a ``--cors-origin`` that is not an origin, or a ``--host``
         other than loopback without a token in the environment.
