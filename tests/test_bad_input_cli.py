@@ -210,3 +210,11 @@ def test_fetching_open_interest_history_a_venue_does_not_serve_is_a_usage_error(
                         "--end", "2026-01-02", "--catalog", str(tmp_path / "cat"))
     assert_clean_failure(proc, "--data oi: hyperliquid serves no open-interest history")
     assert proc.returncode == 2 and not (tmp_path / "cat").exists()
+
+
+def test_a_bar_timeframe_the_venue_does_not_serve_is_refused_before_any_request(capsys, tmp_path):
+    # '7m' went to the venue, was refused and retried five times (~30 s) before failing
+    proc = call_liqheat(capsys, "catalog", "fetch", "binance", "BTCUSDT", "--timeframe", "7m", "--start", "2026-01-01",
+                        "--end", "2026-01-02", "--catalog", str(tmp_path / "cat"))
+    assert_clean_failure(proc, "--timeframe '7m': binance serves bars of 1s, 1m, 3m, 5m")
+    assert proc.returncode == 2 and not (tmp_path / "cat").exists()

@@ -274,6 +274,9 @@ def _fetch(args: argparse.Namespace) -> int:
                 timeframe_ms(value)
             except ValueError:
                 raise ValueError(f"{option} must be a timeframe such as 1m, 5m, 1h, 1d; got {value!r}") from None
+        served = tuple(getattr(ccxt, venue_spec(args.exchange).ccxt_id)().timeframes or ())  # ccxt's table, offline
+        if served and args.timeframe not in served:  # was sent, refused by the venue and retried 5 times (~30 s)
+            raise ValueError(f"--timeframe {args.timeframe!r}: {args.exchange} serves bars of {', '.join(served)}")
         start_ms, end_ms = _parse_utc_ms(args.start, "--start"), _parse_utc_ms(args.end, "--end")
         if end_ms <= start_ms:
             raise ValueError(f"--end ({args.end}) must be after --start ({args.start})")
