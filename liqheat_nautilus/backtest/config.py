@@ -166,7 +166,7 @@ class BacktestFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         location = str(catalog) if is_url(str(catalog)) else str(Path(catalog).resolve())
         return msgspec.structs.replace(self, data=msgspec.structs.replace(self.data, catalog=location))
 
-    def with_instrument(self, instrument_id: str) -> "BacktestFile":
+    def with_instrument(self, instrument_id: str, field: str = "--instrument") -> "BacktestFile":
         """
         Return the same file on another instrument.
 
@@ -178,17 +178,20 @@ class BacktestFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         ----------
         instrument_id : str
             A Nautilus instrument id, e.g. ``"BTCUSDT-PERP.BINANCE"``.
+        field : str, default "--instrument"
+            Where the id was given, named in the error (a sweep grid's ``[axes] instruments``).
 
         Returns
         -------
         BacktestFile
+            The file on ``instrument_id``.
 
         Raises
         ------
         ValueError
             If ``instrument_id`` is not a Nautilus instrument id.
         """
-        new = validation.instrument_id(instrument_id, "--instrument").value
+        new = validation.instrument_id(instrument_id, field).value
         old = self.data.instrument_id
 
         def swap(value):

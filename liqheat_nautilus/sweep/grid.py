@@ -355,7 +355,7 @@ def _apply(spec: BacktestFile, values: dict[str, Any], grid_path: Path) -> Backt
     try:
         spec = spec.with_catalog(_catalog_value(values.get("catalog", spec.data.catalog)))
         if "instrument" in values:
-            spec = spec.with_instrument(values["instrument"])
+            spec = spec.with_instrument(values["instrument"], "[axes] instruments")
         raw = msgspec.to_builtins(spec)
         if "period" in values:
             raw["data"]["start"], raw["data"]["end"] = values["period"].start, values["period"].end

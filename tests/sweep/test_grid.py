@@ -179,3 +179,12 @@ def test_one_sweep_at_a_time_per_output_folder(tmp_path):
             pytest.raises(ValueError, match="in use by another running sweep"):
         run_sweep(grid, ex, out, progress=False)
     assert not (out / "results.parquet").exists()
+
+
+def test_a_bad_instrument_of_the_grid_is_named_as_the_grid_field(tmp_path):
+    # the message named "--instrument", an option of `liqheat backtest` the user never gave
+    grid_path = tmp_path / "g.toml"
+    grid_path.write_text(f'name = "g"\nbase = "{project_root() / "config" / "liquidation_hunt.toml"}"\n[axes]\n'
+                         'instruments = ["garbage"]\n')
+    with pytest.raises(ValueError, match=r"\[axes\] instruments 'garbage' is not a Nautilus instrument id"):
+        expand(load_grid(grid_path), grid_path)
