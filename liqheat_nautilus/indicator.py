@@ -77,6 +77,9 @@ class LiquidationMap(Indicator):
     ----------
     instrument_id : InstrumentId or None
         The map's instrument (given, or adopted from the first ``handle_*`` call; ``None`` before it).
+    bars_dropped : int
+        Bars handed to :meth:`handle_bar` that were older than the last bar the map saw, and dropped (e.g. history
+        Nautilus feeds to registered indicators after live bars arrived); ``update_raw`` raises instead.
 
     Raises
     ------
@@ -109,6 +112,7 @@ class LiquidationMap(Indicator):
         super().__init__(params=[params.model, params.leverage_profile, params.bin_bps or params.bin_size])
         self.engine = LiquidationMapEngine(params)
         self.clusters: list[ClusterInfo] = []
+        self.bars_dropped = 0
 
     @classmethod
     def for_instrument(cls, instrument: Instrument, params: MapParams | None = None) -> "LiquidationMap":
@@ -161,6 +165,9 @@ class LiquidationMap(Indicator):
         """
         Update with a bar (its high/low sweep levels; its volume feeds the interval's volume profile).
 
+        A bar older than the last one the map saw is dropped and counted in :attr:`bars_dropped` (Nautilus feeds
+        requested history to registered indicators, possibly after live bars).
+
         Parameters
         ----------
         bar : Bar
@@ -169,6 +176,9 @@ class LiquidationMap(Indicator):
         PyCondition.not_none(bar, "bar")
         if self.instrument_id is None:  # adopted only: Nautilus' registration feeds the bars of one bar type
             self.instrument_id = bar.bar_type.instrument_id
+        if bar.ts_event < self.engine.last_bar_ns:  # history after live bars: the map cannot go back in time
+            self.bars_dropped += 1
+            return
         self.update_raw(bar.high.as_double(), bar.low.as_double(), bar.close.as_double(),
                         bar.volume.as_double(), bar.ts_event)
 
@@ -386,4 +396,5 @@ class LiquidationMap(Indicator):
     def _reset(self) -> None:
         self.engine.reset()
         self.clusters = []
+        self.bars_dropped = 0
         self.instrument_id = self._configured_instrument

@@ -127,6 +127,24 @@ def test_handle_bar_unpacks_nautilus_bars():
     assert liq.engine.bars.array()[:, 3].tolist() == [7.0]  # the bar's volume, recorded
 
 
+def test_an_older_bar_handed_by_nautilus_is_dropped_and_counted():
+    # Nautilus feeds requested history to registered indicators, possibly after live bars (SYNTHETIC bars)
+    bar_type = BarType.from_str("SOL-USDT-SWAP.OKX-1-MINUTE-LAST-EXTERNAL")
+    liq = LiquidationMap(MapParams(bin_size=1.0, n_bins=100))
+
+    def bar(close: str, ts: int) -> Bar:
+        return Bar(bar_type, Price.from_str(close), Price.from_str("101.00"), Price.from_str("99.00"),
+                   Price.from_str(close), Quantity.from_str("7.00"), ts, ts)
+
+    liq.handle_bar(bar("100.50", 120))
+    liq.handle_bar(bar("99.50", 60))  # older: dropped, the map unchanged
+    assert liq.price == 100.5 and liq.bars_dropped == 1 and len(liq.engine.bars) == 1
+    with pytest.raises(ValueError, match="older than the bar fed before it"):  # the numbers API says so
+        liq.update_raw(101.0, 99.0, 99.5, 7.0, 60)
+    liq.reset()
+    assert liq.bars_dropped == 0
+
+
 def test_reset_empties_the_map():
     liq = _map()
     liq.update_open_interest_raw(2_000.0, 3, oi_base=20.0)
