@@ -100,6 +100,10 @@ def test_okx_ingest_refuses_its_own_source_folder(tmp_path):
     proc = run_liqheat("catalog", "ingest", "okx", "--offline", "--source", source, "--catalog", source)
     assert_clean_failure(proc, "the catalog folder is the same as (or holds) the input")
     assert tree(source) == before
+    # a catalog inside the source folder was accepted: the write added folders to the source data
+    proc = run_liqheat("catalog", "ingest", "okx", "--offline", "--source", source, "--catalog", source / "sub")
+    assert_clean_failure(proc, f"the catalog folder lies inside the input folder {source}")
+    assert tree(source) == before
 
 
 def test_okx_ingest_refuses_a_file_path(tmp_path):

@@ -164,13 +164,17 @@ def check_target(target: str | Path, sources: tuple[str | Path, ...] = ()) -> Pa
     ------
     IngestError
         If the target is a file or inside one, a folder that is not a catalog (listing some of what it holds), is
-        one of the sources or holds one, or if an older liqheat left the catalog in a ``<name>.old-*`` folder.
+        one of the sources, holds one or lies inside a source folder, or if an older liqheat left the catalog in a
+        ``<name>.old-*`` folder.
     """
     root = Path(target).expanduser().absolute()
     for source in sources:
         src = Path(source).expanduser().absolute()
         if src == root or root in src.parents:
             raise IngestError(root, f"the catalog folder is the same as (or holds) the input {src}: choose another "
+                                    "--catalog folder", field="--catalog")
+        if src.is_dir() and src in root.parents:  # it wrote into the source data (e.g. the shipped sample)
+            raise IngestError(root, f"the catalog folder lies inside the input folder {src}: choose another "
                                     "--catalog folder", field="--catalog")
     if root.exists() and not root.is_dir():
         raise IngestError(root, "is a file, not a catalog folder: choose a new or empty folder", field="--catalog")
