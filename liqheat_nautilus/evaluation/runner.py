@@ -365,8 +365,8 @@ def run_evaluation(
     ------
     ValueError
         If a model, profile or ``extra_params`` field is unknown (the message lists the valid ones), a profile file
-        cannot be read, the inputs leave nothing to judge (:func:`check_judged`), or ``holdout_start`` leaves no
-        holdout window.
+        cannot be read, the inputs leave nothing to judge (:func:`check_judged`), ``holdout_start`` leaves no
+        holdout window, or every run failed (the first one's error is named).
     """
     s = settings or EvaluationSettings()
     started = time.perf_counter()
@@ -392,6 +392,9 @@ def run_evaluation(
         model, profile, _ = configs[r.key]
         done[r.key] = r.value if r.ok else RunResult(model, profile, None, None, (), (), 0.0, error=r.error)
     runs = [done[k] for k in configs]
+    if all(r.error for r in runs):  # a report of "error" cells only, and exit 0 (the first error names why)
+        raise ValueError(f"every run failed ({len(runs)}); the first, {runs[0].model} × {runs[0].profile}: "
+                         f"{runs[0].error.strip().splitlines()[-1]}")
     judged_starts = data.liquidations.start_ns[ctx.judged]
     return EvaluationReport(
         source=data.source,

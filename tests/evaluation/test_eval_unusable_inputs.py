@@ -88,3 +88,16 @@ def test_windows_past_the_bars_are_counted_in_a_note():
     assert report.n_windows == 3
     assert "3 windows after the warm-up are not judged: 3 have no bar of the price path closing inside them" in \
         "\n".join(report.notes)
+
+
+def test_an_evaluation_whose_every_run_failed_is_an_error(monkeypatch):
+    # a report of "error" cells only was printed and the command exited 0 (here every run raises, as a worker
+    # that died would leave them)
+    import liqheat_nautilus.evaluation.runner as runner
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("SYNTHETIC failure inside the replay")
+
+    monkeypatch.setattr(runner, "evaluate_run", broken)
+    with pytest.raises(ValueError, match=r"every run failed \(1\); the first, default × defaults: .*SYNTHETIC failure"):
+        run_evaluation(_data(), SETTINGS)
