@@ -276,10 +276,8 @@ class LiquidationMapActor(MapFeedMixin, MapPublishingMixin):
         if liq_map is None:
             return
         ts_ns = bar.ts_event
-        key = (Bar, bar.bar_type)
-        if ts_ns <= self._fed_ts.get(key, -1):  # the last bar of the warm-up's history, again from the stream
+        if ts_ns <= liq_map.engine.last_bar_ns:  # the last bar of the warm-up's history, again from the stream
             return
-        self._fed_ts[key] = ts_ns
         if ts_ns > self._held_oi_ts:
             self._release_open_interest()
         # LiquidationMap.handle_bar inlined

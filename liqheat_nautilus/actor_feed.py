@@ -56,7 +56,7 @@ class MapFeedMixin(Actor):
         self._warmup_buffer: list[Any] = []  # held back until the warm-up requests answered (history and live)
         self._warming = False
         self._warmup_pending: set[Any] = set()
-        self._fed_ts: dict[tuple, int] = {}  # newest ts_event fed per (kind, instrument): older history is dropped
+        self._fed_ts: dict[tuple, int] = {}  # newest ts_event fed per (kind, instrument), bars aside (the engine's)
         self._held_oi: list[OpenInterest] = []  # readings of one time, applied once a later input arrives
         self._held_oi_ts = _NOTHING_HELD  # their time: an input later than it releases them (one comparison)
 
@@ -162,12 +162,14 @@ class MapFeedMixin(Actor):
             return
         ts = item.ts_event
         kind = type(item)
-        key = (kind, item.bar_type if kind is Bar else item.instrument_id)
-        # bars: on_bar's fast path records no time here, the engine keeps the last bar's
-        last = max(self._fed_ts.get(key, -1), liq_map.engine.last_bar_ns) if kind is Bar else self._fed_ts.get(key, -1)
-        if ts < last or (kind is Bar and ts == last):
-            return
-        self._fed_ts[key] = ts
+        if kind is Bar:  # the engine keeps the last bar's time (on_bar's fast path feeds it directly)
+            if ts <= liq_map.engine.last_bar_ns:
+                return
+        else:
+            key = (kind, item.instrument_id)
+            if ts < self._fed_ts.get(key, -1):
+                return
+            self._fed_ts[key] = ts
         if kind is TradeTick:  # after the readings of its own time too
             if ts >= self._held_oi_ts:
                 self._release_open_interest()
