@@ -421,13 +421,30 @@ class Executor:
                 yield result
 
     def cancel(self) -> None:
-        """Cancel every pending task (running ones are killed) and forget them."""
+        """
+        Stop every pending task (running ones are killed) and forget them.
+
+        On a Ray this executor started or connected to, it disconnects (``ray.shutdown``): Ray ends the job and
+        kills the workers still running its tasks, and a later submission connects again. On a Ray the caller
+        initialised, each task is cancelled with ``ray.cancel(force=True)``.
+
+        Notes
+        -----
+        Disconnecting is preferred because ``ray.cancel`` can race, inside Ray's driver, with the reply of a task
+        that is just finishing and abort the whole process (Ray's check "Tried to complete task that was not
+        pending", ray-project/ray#54846; here 1 Ctrl-C in 25 on ``liqheat sweep`` before this was changed).
+        """
         if not self.in_process and self._pending:
             import ray
 
-            for p in self._pending.values():
-                with contextlib.suppress(Exception):
-                    ray.cancel(p.ref, force=True)
+            if self._started_ray:
+                ray.shutdown()
+                self._started_ray = False
+                self._remote = None
+            else:
+                for p in self._pending.values():
+                    with contextlib.suppress(Exception):
+                        ray.cancel(p.ref, force=True)
         self._pending.clear()
 
     def map(

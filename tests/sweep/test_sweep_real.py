@@ -148,6 +148,11 @@ def test_ctrl_c_stops_and_keeps_what_finished(ray_session, okx_catalog, tmp_path
             proc.kill()
     assert proc.returncode == 130, stderr
     assert "Traceback" not in stderr + stdout
+    deadline = time.monotonic() + 30  # the cells still running were stopped, not left to finish on the cluster
+    while (running := [p for p in marked_pids(ray_session) if "ray::_ray_task" in process_title(p)]) \
+            and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not running
     assert "interrupted:" in stderr and "run the same command again" in stderr
     table = pd.read_parquet(out / "results.parquet")
     finished = set(table.loc[table["status"] == "ok", "cell"])
