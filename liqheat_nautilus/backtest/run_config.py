@@ -120,6 +120,41 @@ def _summed_open_interest_config(spec: "BacktestFile", catalog: dict[str, str], 
         metadata={"instrument_id": instrument_id})
 
 
+def last_bar_ns(spec: "BacktestFile") -> int | None:
+    """
+    Return when the run ends: the catalog's last bar of the file's bar type, or ``[data] end`` if that is earlier.
+
+    The run stops there (``BacktestRunConfig.end``). Open interest or funding rates stored beyond the last bar would
+    otherwise move the clock on with no price: a position still open then paid or received funding at the last
+    bar's stale price for as long as the rates went on (months, on a catalog whose funding file outlasted its bars).
+
+    Parameters
+    ----------
+    spec : BacktestFile
+        The parsed file.
+
+    Returns
+    -------
+    int or None
+        UNIX nanoseconds; ``None`` when the catalog cannot be read here or holds no such bar (``check_catalog``
+        refuses such a file, naming why).
+    """
+    from nautilus_trader.persistence.catalog import ParquetDataCatalog
+
+    location = spec.catalog_location()
+    try:
+        catalog = (ParquetDataCatalog.from_uri(spec.data.catalog) if "catalog_fs_protocol" in location
+                   else ParquetDataCatalog(location["catalog_path"]))
+        intervals = catalog.get_intervals(Bar, spec.bar_type)
+    except (ImportError, OSError):  # an fsspec driver not installed, a folder that is not there
+        return None
+    if not intervals:
+        return None
+    _, hi_ns = validation.time_range(spec.data.start, spec.data.end, "[data]")
+    end = max(stop for _, stop in intervals)
+    return min(end, hi_ns) if hi_ns is not None else end
+
+
 def _streams_trade_ticks(spec: "BacktestFile") -> bool:
     """Return whether an actor of the file subscribes to trade ticks (``subscribe_trade_ticks = true``)."""
     return any(bool(a.config.get("subscribe_trade_ticks")) for a in spec.actors)
@@ -129,11 +164,12 @@ def to_run_config(spec: "BacktestFile", log_level: str = "ERROR") -> BacktestRun
     """
     Translate a backtest file into Nautilus' ``BacktestRunConfig`` (``raise_exception=True``).
 
-    A run with a ``start`` serves the catalog to the data engine too (``DataCatalogConfig``), so the map actor's
-    warm-up requests the bars before the start and seeds the map from them (see :func:`with_warmup`); so does a run
-    whose actor sets ``subscribe_trade_ticks``, since Nautilus streams subscribed trade ticks from the catalogs of
-    the engine config only (without one the actor would get no trade). The open interest of other instruments that
-    a map actor sums (``oi_instrument_ids``) is replayed from the same catalog.
+    The run ends at the last bar (:func:`last_bar_ns`). A run with a ``start`` serves the catalog to the data engine
+    too (``DataCatalogConfig``), so the map actor's warm-up requests the bars before the start and seeds the map
+    from them (see :func:`with_warmup`); so does a run whose actor sets ``subscribe_trade_ticks``, since Nautilus
+    streams subscribed trade ticks from the catalogs of the engine config only (without one the actor would get no
+    trade). The open interest of other instruments that a map actor sums (``oi_instrument_ids``) is replayed from
+    the same catalog.
 
     Parameters
     ----------
@@ -181,4 +217,4 @@ def to_run_config(spec: "BacktestFile", log_level: str = "ERROR") -> BacktestRun
                                              config=dict(s.config)) for s in spec.strategies],
     )
     return BacktestRunConfig(engine=engine, venues=[venue], data=data, raise_exception=True,
-                             dispose_on_completion=False)
+                             dispose_on_completion=False, end=last_bar_ns(spec))
