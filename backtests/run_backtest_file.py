@@ -38,8 +38,10 @@ def main(argv: list[str] | None = None) -> int:
         [result] = node.run()
         engine = node.get_engine(run_config.id)
         for strategy in engine.trader.strategies():
-            entries = [s for s in strategy.signals if s["action"] == "ENTER"]
-            print(f"{strategy.id}: {len(entries)} entries, {len(strategy.signals)} decisions")
+            signals = getattr(strategy, "signals", None)  # the shipped strategies' decision log; yours may have none
+            if signals is not None:
+                entries = [s for s in signals if s["action"] == "ENTER"]
+                print(f"{strategy.id}: {len(entries)} entries, {len(signals)} decisions")
     finally:
         node.dispose()
     pnl = {currency: stats["PnL (total)"] for currency, stats in result.stats_pnls.items()}

@@ -224,14 +224,23 @@ def output_dir(path: str | Path, option: str) -> Path:
     Raises
     ------
     ValueError
-        If the path, or one of its parents, exists and is not a folder.
+        If the path, or one of its parents, exists and is not a folder, or nothing can be created in the nearest
+        existing one (read-only, immutable, no permission, a virtual file system such as ``/proc``): found by
+        creating and removing an empty folder there, before any work that would otherwise be lost.
     """
+    import tempfile
+
     path = Path(path)
     for part in (path, *path.parents):
         if part.exists():
             if not part.is_dir():
                 what = "is" if part == path else f"is inside {part}, which is"
                 raise ValueError(f"{option} {path} {what} a file, not a folder")
+            try:
+                Path(tempfile.mkdtemp(prefix=".liqheat-probe-", dir=part)).rmdir()
+            except OSError as exc:
+                where = "" if part == path else f" (in {part})"
+                raise ValueError(f"{option} {path}: cannot write there{where}: {exc.strerror or exc}") from None
             break
     return path
 

@@ -53,8 +53,9 @@ class BacktestOutcome:
         Nautilus' result (span, iterations, total orders and positions, PnL and return statistics).
     clusters_published, snapshots_published : int
         Signals published by the liquidation-map actor(s).
-    clusters_received : int
-        Cluster signals received by the strategies, summed.
+    clusters_received : int or None
+        Cluster signals received by the strategies that count them (a ``clusters_received`` attribute, as the
+        shipped ``ClusterStrategy`` keeps), summed; ``None`` when no strategy of the run counts them.
     signals : list[dict]
         Trade-signal records of the strategies (``strategy`` key set), every action.
     final_clusters : list[ClusterInfo]
@@ -82,7 +83,7 @@ class BacktestOutcome:
     result: BacktestResult
     clusters_published: int = 0
     snapshots_published: int = 0
-    clusters_received: int = 0
+    clusters_received: int | None = None
     signals: list[dict] = field(default_factory=list)
     final_clusters: list[ClusterInfo] = field(default_factory=list)
     orders_filled: int = 0
@@ -329,7 +330,9 @@ def run_backtest(
                     live = [c for c in actor.map.clusters if c.status != ClusterStatus.CLEARED]
                     outcome.final_clusters.extend(sorted(live, key=lambda c: -c.strength))
         for strategy in engine.trader.strategies():
-            outcome.clusters_received += getattr(strategy, "clusters_received", 0)
+            received = getattr(strategy, "clusters_received", None)
+            if received is not None:
+                outcome.clusters_received = (outcome.clusters_received or 0) + received
             outcome.signals.extend({**s, "strategy": str(strategy.id)} for s in getattr(strategy, "signals", []))
         outcome.signals.sort(key=lambda s: s.get("ts", 0))
         outcome.reports = collect_reports(engine, spec.venue.name, outcome.signals, payments)

@@ -43,7 +43,9 @@ def format_summary(outcome: BacktestOutcome, top: int = 5) -> str:
         f"  data span        {format_ts(r.backtest_start)} -> {format_ts(r.backtest_end)}  "
         f"({r.iterations:,d} data points)",
         f"  map signals      {outcome.clusters_published:,d} clusters, {outcome.snapshots_published:,d} snapshots "
-        f"published; {outcome.clusters_received:,d} clusters received by strategies",
+        f"published; " + (f"{outcome.clusters_received:,d} clusters received by strategies"
+                          if outcome.clusters_received is not None
+                          else "receipt not counted (no strategy keeps a clusters_received count)"),
         f"  trade signals    {len(outcome.entries):,d} entries ({len(outcome.signals):,d} decisions recorded)",
         f"  orders           {r.total_orders:,d} submitted, {outcome.orders_filled:,d} fills",
         f"  positions        {r.total_positions:,d}",

@@ -141,12 +141,17 @@ def _run_all(args: argparse.Namespace, log_level: str, results_dir: Path | None)
 def _write_chart_report(outcome, comparison_rows) -> None:
     """Write the report chart of one run into its results folder and print the paths."""
     from liqheat_nautilus.charts.backtest_report import report_from_outcome
-    from liqheat_nautilus.charts.browser import find_chromium
+    from liqheat_nautilus.charts.browser import BrowserError, find_chromium
 
     formats = ("html", "png") if find_chromium() else ("html",)
-    files = report_from_outcome(outcome, outcome.results_path, comparison=comparison_rows, formats=formats)
+    skipped = "" if "png" in formats else ("no Chromium found (apt-get install chromium, or set LIQHEAT_CHROMIUM to a "
+                                           "Chromium executable)")
+    try:
+        files = report_from_outcome(outcome, outcome.results_path, comparison=comparison_rows, formats=formats)
+    except BrowserError as exc:  # Chromium found but failed: the run and its page stand without the picture
+        files = report_from_outcome(outcome, outcome.results_path, comparison=comparison_rows, formats=("html",))
+        skipped = str(exc)
     for path in files.paths():
         print(f"  report chart     {path}")
-    if "png" not in formats:  # the page is complete; only its picture needs a browser
-        print("  report chart     PNG skipped: no Chromium found (apt-get install chromium, or set LIQHEAT_CHROMIUM "
-              "to a Chromium executable)")
+    if skipped:  # the page is complete; only its picture needs a browser
+        print(f"  report chart     PNG skipped: {skipped}")

@@ -13,6 +13,7 @@ import sys
 
 import pytest
 
+from liqheat_nautilus import validation
 from liqheat_nautilus.paths import config_dir
 from tests.cli_run import assert_clean_failure
 
@@ -124,6 +125,15 @@ def test_results_folder_that_is_a_file_is_refused(option, okx_catalog, tmp_path)
     proc = run_cli("--catalog", str(okx_catalog), option, str(blocker))
     assert_clean_failure(proc, "--results-dir", "is a file, not a folder")
     assert blocker.read_text() == "a user's file\n"  # untouched
+
+
+def test_a_results_folder_that_cannot_be_written_is_refused_before_the_run(okx_catalog, tmp_path):
+    # was found only after the whole run: a PermissionError traceback (exit 1), or a message blaming the config
+    proc = run_cli("--catalog", str(okx_catalog), "--results-dir", "/proc/liqheat-results")
+    assert_clean_failure(proc, "--results-dir /proc/liqheat-results: cannot write there (in /proc)")
+    assert proc.returncode == 2 and "data span" not in proc.stdout
+    validation.output_dir(tmp_path / "new" / "folder", "--results-dir")  # writable: checked, nothing left behind
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_folder_given_as_the_backtest_file_is_named_as_a_folder(tmp_path):

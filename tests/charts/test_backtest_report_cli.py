@@ -33,3 +33,15 @@ def test_without_chromium_the_png_is_named_as_skipped(okx_catalog, tmp_path, cap
     (folder,) = [p for p in tmp_path.iterdir() if p.name.startswith("liquidation_hunt-")]
     assert not list(folder.glob("*.png")) and (folder / "liquidation_hunt_report.html").is_file()
     assert "report chart     PNG skipped: no Chromium found (apt-get install chromium" in out
+
+
+def test_a_failing_chromium_skips_the_png_and_keeps_the_run(okx_catalog, tmp_path, capsys, monkeypatch):
+    # a Chromium that fails (here /bin/false) ended a finished run with a BrowserError traceback and exit 1
+    monkeypatch.setenv("LIQHEAT_CHROMIUM", "/bin/false")
+    code = main(["backtest", "--catalog", str(okx_catalog), "--results-dir", str(tmp_path), "--no-progress"])
+    assert code == 0
+    out = capsys.readouterr().out
+    (folder,) = [p for p in tmp_path.iterdir() if p.name.startswith("liquidation_hunt-")]
+    assert not list(folder.glob("*.png")) and (folder / "liquidation_hunt_report.html").is_file()
+    assert f"report chart     {folder / 'liquidation_hunt_report.html'}" in out
+    assert "report chart     PNG skipped: Chromium exited with 1" in out
