@@ -6,6 +6,10 @@ from pathlib import Path
 
 from liqheat_nautilus.cli.evaluate_cmd import add_oi_arguments, summed_oi_options
 
+SHUTDOWN_GRACE_SECS = 10
+"""Seconds Ctrl-C (SIGINT/SIGTERM) lets open requests finish before uvicorn cancels them (event streams end at
+once)."""
+
 #: uvicorn's log level names (``uvicorn.config.LOG_LEVELS``; not imported here to keep ``liqheat --help`` fast).
 UVICORN_LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 
@@ -250,8 +254,13 @@ def _run(args: argparse.Namespace) -> int:
     if args.oi_instrument_ids:
         what += f", open interest summed over {' + '.join(args.oi_instrument_ids)}"
     print(f"liqheat serve: http://{args.host}:{args.port}/ ({what}); API docs at /docs; Ctrl-C stops", flush=True)
-    server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, log_level=args.log_level,
-                                          access_log=False, lifespan="on"))
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig, frame) -> None:  # Ctrl-C / SIGTERM: end the event streams, then shut down
+            source.end_streams()
+            super().handle_exit(sig, frame)
+
+    server = Server(uvicorn.Config(app, host=args.host, port=args.port, log_level=args.log_level,
+                                   access_log=False, lifespan="on", timeout_graceful_shutdown=SHUTDOWN_GRACE_SECS))
     try:
         server.run()
     except KeyboardInterrupt:  # uvicorn re-raises Ctrl-C after its graceful shutdown

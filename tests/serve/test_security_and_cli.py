@@ -3,6 +3,7 @@ it (a real uvicorn server in a subprocess), the event stream, and the replays' c
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -144,9 +145,16 @@ def test_liqheat_serve_runs_and_stops_cleanly(served_catalog, tmp_path):
             head, got = httpx.head(f"{base}{path}", timeout=30), httpx.get(f"{base}{path}", timeout=30)
             assert head.status_code == 200 and head.content == b"", path
             assert head.headers["content-type"] == got.headers["content-type"], path
+        # a dashboard follows the event stream, which never ends: Ctrl-C waited for it (as long as it stayed open)
+        client = socket.create_connection(("127.0.0.1", port), timeout=10)
+        client.sendall(b"GET /stream?heartbeat_s=0.5 HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        assert client.recv(64).startswith(b"HTTP/1.1 200")
     finally:
+        stopped = time.monotonic()
         proc.send_signal(signal.SIGINT)
         out, _ = proc.communicate(timeout=30)
+    assert time.monotonic() - stopped < 8  # the stream ends at once (SHUTDOWN_GRACE_SECS, 10 s, is the backstop)
+    client.close()
     assert proc.returncode == 0, out
     assert "Traceback" not in out and f"http://127.0.0.1:{port}/" in out
 

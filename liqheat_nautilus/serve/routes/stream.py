@@ -44,13 +44,16 @@ def router(ctx: ApiContext) -> APIRouter:
                                                          "comments.")] = 15.0) -> AsyncIterator[ServerSentEvent]:
         """Server-sent events: a `snapshot` event (StreamEvent JSON) for each new map update.
 
-        `: ping` comments keep the connection open. Ends when the client disconnects or after max_events.
+        `: ping` comments keep the connection open. Ends when the client disconnects, after max_events, or when the
+        server stops.
         """
         ctx.counters["stream_clients"] += 1
         sent, seen = 0, source.sequence
         try:
             while max_events is None or sent < max_events:
                 changed = await source.wait_change(heartbeat_s)
+                if source.closing:  # the server is stopping (Source.end_streams)
+                    return
                 if not changed or source.sequence == seen:
                     yield ServerSentEvent(comment="ping")
                     continue

@@ -126,6 +126,7 @@ class MapSource:
 
     def __init__(self) -> None:
         self.sequence = 0  # bumped for every new map update (event stream)
+        self.closing = False  # set by end_streams: the event streams return
         self.started = time.time()
         self._changed: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -151,6 +152,17 @@ class MapSource:
         """
         self.latest[frame.instrument_id] = frame
         self.sequence += 1
+        if self._loop is not None and self._changed is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._pulse)
+
+    def end_streams(self) -> None:
+        """
+        Make every event stream end at once (thread-safe; callable from a signal handler): the server is stopping.
+
+        An event stream never ends by itself, so a server's graceful shutdown would wait for its clients (an open
+        dashboard) to leave.
+        """
+        self.closing = True
         if self._loop is not None and self._changed is not None and not self._loop.is_closed():
             self._loop.call_soon_threadsafe(self._pulse)
 
