@@ -29,7 +29,6 @@ from liqheat_nautilus.core.grid import PriceGrid
 from liqheat_nautilus.core.history import MapHistory
 from liqheat_nautilus.core.interval import MAX_BARS, IntervalBars
 from liqheat_nautilus.core.leverage import (
-    NORMAL_PROFILES,
     dynamic_normal_parameters,
     leverage_weights,
     normal_leverage_weights,
@@ -86,9 +85,7 @@ class LiquidationMapEngine(TradeInputs, MapReads):
         self._normal = p.leverage_model == "normal"
         if self._normal:
             if isinstance(p.leverage_profile, str):
-                self._mu_sigma = NORMAL_PROFILES.get(p.leverage_profile, NORMAL_PROFILES["neutral"])
-                if p.leverage_mean > 0.0 or p.leverage_std > 0.0:
-                    self._mu_sigma = (p.leverage_mean or self._mu_sigma[0], p.leverage_std or self._mu_sigma[1])
+                self._mu_sigma = p.normal_mu_sigma()
                 self.base_weights = normal_leverage_weights(*self._mu_sigma, tuple(self.tiers))
             else:
                 self.base_weights = leverage_weights(p.leverage_profile, tuple(self.tiers))

@@ -332,6 +332,20 @@ class MapParams:
             return tuple(float(t) for t in self.tiers)
         return NORMAL_LEVERAGE_GRID if self.leverage_model == "normal" else DEFAULT_TIERS
 
+    def normal_mu_sigma(self) -> tuple[float, float]:
+        """
+        Return μ and σ (x) of the ``"normal"`` leverage model as the engine uses them.
+
+        Returns
+        -------
+        tuple[float, float]
+            ``leverage_mean`` / ``leverage_std`` where > 0, else the named profile's (``NORMAL_PROFILES``; the
+            ``dynamic`` profile at zero funding and a ``{tier: weight}`` profile count as ``neutral``, 25x / 15x).
+        """
+        named = self.leverage_profile if isinstance(self.leverage_profile, str) else "neutral"
+        mu, sigma = NORMAL_PROFILES.get(named, NORMAL_PROFILES["neutral"])
+        return (self.leverage_mean or mu, self.leverage_std or sigma)
+
     def __post_init__(self) -> None:
         """Check every field; raise ``ValueError`` naming the invalid ones (wrong types first)."""
         mistyped = [f"{f.name}={getattr(self, f.name)!r} (expected {_TYPE_NAMES[f.type]})" for f in fields(self)

@@ -214,7 +214,9 @@ def _fit(data: EvaluationData, base: dict, space: dict[str, ParamRange], mask: n
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(seed=seed))
-    study.enqueue_trial({k: float(np.clip(MapParams(**base).__getattribute__(k), r.low, r.high))
+    params = MapParams(**base)
+    at_rest = dict(zip(("leverage_mean", "leverage_std"), params.normal_mu_sigma(), strict=True))  # 0 = profile's
+    study.enqueue_trial({k: float(np.clip(at_rest.get(k, getattr(params, k)), r.low, r.high))
                          for k, r in space.items()})  # start from the base configuration
     done = 0
     while done < n_trials:

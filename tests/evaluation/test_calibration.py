@@ -160,3 +160,23 @@ def test_bad_calibrate_options_stop_before_fitting(argv, message, tmp_path, caps
     args = build_parser().parse_args(["calibrate", *argv, "--trials", "1", "--folds", "2", "--out", str(out)])
     assert args.func(args) == 2  # option values: a usage error, as the other commands'
     assert message in capsys.readouterr().err and not out.exists()
+
+
+@pytest.mark.parametrize(("profile", "expected"), [("neutral", (25.0, 15.0)), ("conservative", (12.0, 8.0))])
+def test_the_first_trial_is_the_base_configuration(synthetic_set, monkeypatch, profile, expected):
+    # leverage_mean/std = 0 mean "the profile's μ and σ"; they were clipped to the search space's lower corner, so
+    # the first trial (and a 1-trial fit) was N(3, 2), not the configuration the fit starts from
+    d, judged = synthetic_set
+    tried = []
+    real_score = calibration.score_windows
+
+    def spy(data_, fields, mask):
+        tried.append(MapParams(**fields).normal_mu_sigma())
+        return real_score(data_, fields, mask)
+
+    monkeypatch.setattr(calibration, "score_windows", spy)
+    space = {"leverage_mean": ParamRange(3.0, 80.0, log=True), "leverage_std": ParamRange(2.0, 40.0, log=True)}
+    result = calibrate(d, judged, base={"leverage_model": "normal", "leverage_profile": profile}, space=space,
+                       folds=1, n_trials=1, seed=0)
+    assert set(tried) == {expected}  # every fit's only trial
+    assert (result.params["leverage_mean"], result.params["leverage_std"]) == expected
