@@ -218,3 +218,16 @@ def test_a_bar_timeframe_the_venue_does_not_serve_is_refused_before_any_request(
                         "--end", "2026-01-02", "--catalog", str(tmp_path / "cat"))
     assert_clean_failure(proc, "--timeframe '7m': binance serves bars of 1s, 1m, 3m, 5m")
     assert proc.returncode == 2 and not (tmp_path / "cat").exists()
+
+
+def test_ctrl_c_while_the_commands_load_is_an_interrupt_not_a_traceback(capsys, monkeypatch):
+    # building the parser imports every command (NautilusTrader among them, most of a second): Ctrl-C then printed
+    # a traceback through Nautilus' modules
+    import liqheat_nautilus.cli as cli
+
+    def interrupted_import():
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "build_parser", interrupted_import)
+    assert cli.main(["catalog", "info"]) == 130
+    assert capsys.readouterr().err == "interrupted\n"

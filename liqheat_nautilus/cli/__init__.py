@@ -174,12 +174,12 @@ def main(argv: list[str] | None = None) -> int:
     int
         Process exit code (0 success, 1 failure, 2 usage error, 130 interrupted, 141 output pipe closed).
     """
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        parser.print_help()
-        return 2
     try:
+        parser = build_parser()  # imports the commands (NautilusTrader among them: most of a second)
+        args = parser.parse_args(argv)
+        if not getattr(args, "func", None):
+            parser.print_help()
+            return 2
         return int(args.func(args) or 0)
     except BrokenPipeError:  # the reader of our output went away (`liqheat catalog info | head`)
         devnull = os.open(os.devnull, os.O_WRONLY)

@@ -205,9 +205,11 @@ def plan_file(path: str | Path, instrument_id: str | None = None, kind: str | No
     """
     try:
         name = parse_binance_name(path)
-    except IngestError:
+    except IngestError as exc:
         if kind is None or instrument_id is None:
-            raise
+            missing = " and ".join(o for o, v in (("--kind", kind), ("--instrument", instrument_id)) if v is None)
+            raise IngestError(path, f"{exc.message}; a renamed file needs {missing} (with --interval for "
+                                    "klines)") from None
         if kind not in KINDS:
             raise IngestError(path, f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}",
                               field="--kind") from None

@@ -2,7 +2,7 @@
 
 import pytest
 
-from liqheat_nautilus.adapters.binance.loaders import parse_binance_name
+from liqheat_nautilus.adapters.binance.loaders import parse_binance_name, plan_file
 from liqheat_nautilus.persistence.errors import IngestError
 
 
@@ -23,3 +23,14 @@ def test_names(name, symbol, kind, interval, monthly, coin_m, interval_ns):
 def test_bad_name():
     with pytest.raises(IngestError, match="not a data.binance.vision name"):
         parse_binance_name("BTCUSDT-bookDepth-2024-01-01.zip")
+
+
+@pytest.mark.parametrize(("kind", "instrument_id", "missing"), [
+    ("aggTrades", None, "--instrument"),
+    (None, "BTCUSDT-PERP.BINANCE", "--kind"),
+    (None, None, "--kind and --instrument"),
+])
+def test_a_renamed_file_names_the_options_it_needs(kind, instrument_id, missing):
+    # the error said only that the name is not an archive name, not which option would ingest it
+    with pytest.raises(IngestError, match=f"not a data.binance.vision name .*; a renamed file needs {missing} "):
+        plan_file("/data/mytrades.csv", instrument_id=instrument_id, kind=kind)
