@@ -102,11 +102,35 @@ class ApiContext:
         frame = self.source.frame_at(sel, at_ns)
         if frame is None:
             when = "yet" if at_ns is None else f"at or before {iso(at_ns)}"
-            span = self.source.span(sel)
-            hint = f" (data from {iso(span[0])})" if span else ""
             raise UnknownName("map update", f"{sel.instrument_id} {when}", [],
-                              message=f"no map update of {sel.instrument_id} {when}{hint}")
+                              message=f"no map update of {sel.instrument_id} {when}{self._updates_hint(sel)}")
         return frame
+
+    def frames_or_404(self, sel: Selection, start_ns: int, end_ns: int) -> list[MapFrame]:
+        """
+        Return the map updates from ``start_ns`` to ``end_ns`` (UNIX ns, both included).
+
+        Raises
+        ------
+        UnknownName
+            (404) when there is none: a window before or after the data (the updates' span is named), not an
+            empty heatmap.
+        """
+        frames = self.source.frames(sel, start_ns, end_ns)
+        if not frames:
+            when = f"from {iso(start_ns)} to {iso(end_ns)}"
+            raise UnknownName("map update", f"{sel.instrument_id} {when}", [],
+                              message=f"no map update of {sel.instrument_id} {when}{self._updates_hint(sel)}")
+        return frames
+
+    def _updates_hint(self, sel: Selection) -> str:
+        """Where the map's updates are, for a 404: `` (updates from A to B; data from C)``, or ``""``."""
+        span = self.source.span(sel)
+        updates = self.source.frames(sel, 0, 2**63 - 1)
+        parts = [f"updates from {iso(updates[0].ts_ns)} to {iso(updates[-1].ts_ns)}"] if updates else []
+        if span and (not updates or span[0] != updates[0].ts_ns):
+            parts.append(f"data from {iso(span[0])}")
+        return f" ({'; '.join(parts)})" if parts else ""
 
     def window(self, start: str | None, end: str | None, range_name: str, sel: Selection) -> tuple[int, int]:
         """

@@ -146,8 +146,20 @@ def test_compare_models_before_the_data_is_a_404_like_one_models_map(client):
     for path in ("/liquidations/compare-models", "/api/liquidation-map"):
         response = client.get(path, params={"at": "1990-01-01"})
         assert response.status_code == 404, path
-        assert response.json()["detail"] == (f"no map update of {INSTRUMENT} at or before 1990-01-01T00:00:00Z "
-                                             "(data from 2026-06-11T15:25:00Z)")  # was "...; known: (none)"
+        detail = response.json()["detail"]  # was "...; known: (none)"
+        assert detail.startswith(f"no map update of {INSTRUMENT} at or before 1990-01-01T00:00:00Z (updates from "
+                                 "2026-06-11T16:"), detail
+        assert detail.endswith("; data from 2026-06-11T15:25:00Z)"), detail  # the first update is not the first bar
+
+
+@pytest.mark.parametrize("window", [{"start": "2020-01-01", "end": "2020-01-02"},
+                                    {"start": "2030-01-01", "end": "2030-01-02"}])
+@pytest.mark.parametrize("path", ["/liquidations/heatmap", "/charts/heatmap"])
+def test_a_heatmap_outside_the_data_is_a_404_naming_the_updates(client, path, window):
+    # was a 200 with empty times, levels and cells (the docs promise a 404 naming where the data is)
+    response = client.get(path, params=window)
+    assert response.status_code == 404
+    assert "(updates from 2026-06-11T16:" in response.json()["detail"]
 
 
 def test_recorded_run_is_served_without_replaying(client, served_catalog, catalog_source):

@@ -82,7 +82,7 @@ def router(ctx: ApiContext) -> APIRouter:  # noqa: C901 (one closure per route)
 
     def heatmap_body(sel: Selection, start: str | None, end: str | None, range_name: str, levels: int) -> bytes:
         start_ns, end_ns = ctx.window(start, end, range_name, sel)
-        frames = source.frames(sel, start_ns, end_ns)
+        frames = ctx.frames_or_404(sel, start_ns, end_ns)
         return r.heatmap_body(sel, frames, source.bars(sel.instrument_id), source.side_totals, start_ns, end_ns,
                               levels)
 
@@ -189,6 +189,7 @@ def router(ctx: ApiContext) -> APIRouter:  # noqa: C901 (one closure per route)
 
         sel = ctx.select(instrument_id, model, profile, run)
         start_ns, end_ns = ctx.window(start, end, range, sel)
+        ctx.frames_or_404(sel, start_ns, end_ns)
         _, frames = source.heatmap(sel, start_ns, end_ns)
         key = ("chart-heatmap", sel, start_ns, end_ns, len(frames), frames[-1].ts_ns if frames else 0)
         return ctx.remembered(key, heatmap_figure_json, frames, source.bars(sel.instrument_id), sel.instrument_id,
