@@ -77,6 +77,10 @@ class BacktestOutcome:
         Whether another process committed a write to the (local) catalog while the run read it, so that its data
         may mix two committed states (:func:`~liqheat_nautilus.persistence.transaction.unchanged_since`); run it
         again.
+    map_actors : int
+        Liquidation-map actors of the run.
+    map_missing : list[str]
+        What those actors never received of what the map needs to publish (``missing_inputs``), one sentence each.
     """
 
     spec: BacktestFile
@@ -93,6 +97,8 @@ class BacktestOutcome:
     reports: RunReports = field(default_factory=RunReports)
     results_path: Path | None = None
     catalog_changed: bool = False
+    map_actors: int = 0
+    map_missing: list[str] = field(default_factory=list)
 
     @property
     def entries(self) -> list[dict]:
@@ -324,6 +330,8 @@ def run_backtest(
                                   catalog_changed=local is not None and not unchanged_since(local, generation_before))
         for actor in engine.trader.actors():
             if isinstance(actor, LiquidationMapActor):
+                outcome.map_actors += 1
+                outcome.map_missing.extend(actor.missing_inputs())
                 outcome.clusters_published += actor.clusters_published
                 outcome.snapshots_published += actor.snapshots_published
                 if actor.map is not None:

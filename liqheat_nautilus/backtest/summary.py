@@ -57,7 +57,7 @@ def format_summary(outcome: BacktestOutcome, top: int = 5) -> str:
                      f"over {len(outcome.funding_payments)} payments")
     row = outcome.row
     if row is not None:
-        lines.append(f"  statistics       Sharpe {row.sharpe:.2f}, Sortino {row.sortino:.2f}, max drawdown "
+        lines.append(f"  statistics       Sharpe {_fixed(row.sharpe)}, Sortino {_fixed(row.sortino)}, max drawdown "
                      f"{row.max_drawdown_pct:.2f} %, win rate {row.win_rate_pct:.1f} %, "
                      f"exposure {row.exposure_pct:.1f} %")
     if outcome.final_clusters:
@@ -70,9 +70,18 @@ def format_summary(outcome: BacktestOutcome, top: int = 5) -> str:
             )
     if outcome.results_path is not None:
         lines.append(f"  reports          {outcome.results_path}")
+    if outcome.map_actors and not (outcome.snapshots_published or outcome.clusters_published):
+        why = "; ".join(outcome.map_missing) or ("its inputs came only at the end of the data (no bar after its "
+                                                 "first open-interest reading): widen [data] start / end")
+        lines.append(f"  WARNING          the liquidation map published nothing: {why}")
     if outcome.catalog_changed:
         lines.append(f"  WARNING          {catalog_changed_message(outcome)}")
     return "\n".join(lines)
+
+
+def _fixed(value: float) -> str:
+    """``value`` with two decimals, ``-`` when undefined (``nan``: e.g. a Sharpe ratio without trades)."""
+    return "-" if value != value else f"{value:.2f}"
 
 
 def catalog_changed_message(outcome: BacktestOutcome) -> str:

@@ -1,5 +1,6 @@
-"""A backtest ends with its last bar: open interest or funding stored beyond the bars (the REAL OKX sample plus
-SYNTHETIC funding rates after it) no longer carries the run on at a stale price."""
+"""What a backtest's span does to the run and its summary, on the REAL OKX sample: the run ends with its last bar
+(SYNTHETIC funding rates stored after it are not replayed at a stale price), and a period in which the map cannot
+publish says so."""
 
 import shutil
 
@@ -49,3 +50,20 @@ def test_the_end_is_the_files_when_earlier(okx_catalog):
 def test_no_end_without_bars(tmp_path):
     spec = load_backtest_file(config_dir() / "liquidation_hunt.toml").with_catalog(tmp_path / "missing")
     assert last_bar_ns(spec) is None
+
+
+def test_a_map_that_never_publishes_is_named_in_the_summary(okx_catalog):
+    # the period's only open-interest reading comes with its last bar: the run exited 0 with "0 clusters, 0
+    # snapshots published" and no word why (the actor's warning is below the default log level)
+    from liqheat_nautilus.backtest.summary import format_summary
+
+    spec = load_backtest_file(config_dir() / "liquidation_hunt.toml").with_catalog(okx_catalog)
+    short = msgspec.structs.replace(spec, data=msgspec.structs.replace(spec.data, start="2026-06-01",
+                                                                       end="2026-06-11T16:00"))
+    outcome = run_backtest(short, show_progress=False)
+    assert outcome.snapshots_published == 0 and outcome.map_actors == 1
+    text = format_summary(outcome)
+    assert "WARNING          the liquidation map published nothing: its inputs came only at the end" in text
+    assert "Sharpe -, Sortino -" in text  # no trade: undefined, as the docs write it (was "nan")
+    full = run_backtest(spec, show_progress=False)
+    assert "published nothing" not in format_summary(full)
