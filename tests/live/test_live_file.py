@@ -204,6 +204,10 @@ def test_without_a_poller_section_no_poller_runs(tmp_path):
     ('max_notional_per_order = { "BTCUSDT-PERP.BINANCE" = 2000 }',
      'max_notional_per_order = { "BTCUSDT-PERP.BINANCE" = -2000 }',
      r"\[risk\] max_notional_per_order\['BTCUSDT-PERP.BINANCE'\] must be a finite number > 0"),
+    # --check said ok; the poller then asked ccxt for a market that does not exist, every poll
+    ('symbol = "BTC/USDT:USDT"', 'symbol = "BTCUSDT"',
+     r"\[poller\] targets\[0\]: poll target binance:BTCUSDT: symbol 'BTCUSDT' is not a ccxt unified perpetual "
+     r"symbol BASE/QUOTE:SETTLE"),
     ('exchange = "binance"', 'exchange = "binanse"', r"\[poller\] targets\[0\]: poll target binanse:BTC/USDT:USDT: "
                                                      r"unknown ccxt exchange id 'binanse'"),
     ('instrument_id = "BTCUSDT-PERP.BINANCE"\nvenue', 'instrument_id = "BTCUSDT"\nvenue',

@@ -4,6 +4,7 @@ Keys never go into these configs: ccxt runs the poller and the history fetch on 
 ``ccxt_config`` entries naming a ccxt credential (``apiKey``, ``secret``, ...) are rejected.
 """
 
+import re
 from dataclasses import dataclass, field
 
 import ccxt
@@ -68,8 +69,9 @@ class PollTarget(NautilusConfig, frozen=True, forbid_unknown_fields=True):
     Raises
     ------
     ValueError
-        If ``exchange``, ``symbol`` or ``instrument_id`` is empty, the exchange id unknown to ccxt, an instrument
-        id not a Nautilus one, or ``instrument_id`` not on the exchange's venue (:func:`venue_of_ccxt_id`).
+        If ``exchange``, ``symbol`` or ``instrument_id`` is empty, ``symbol`` not a ccxt unified perpetual symbol
+        (``BASE/QUOTE:SETTLE``), the exchange id unknown to ccxt, an instrument id not a Nautilus one, or
+        ``instrument_id`` not on the exchange's venue (:func:`venue_of_ccxt_id`).
     """
 
     exchange: str
@@ -87,6 +89,9 @@ class PollTarget(NautilusConfig, frozen=True, forbid_unknown_fields=True):
 
         for name in ("exchange", "symbol", "instrument_id"):
             PyCondition.valid_string(getattr(self, name), name)
+        if not re.fullmatch(r"[^/:\s]+/[^/:\s]+:[^/:\s]+", self.symbol):  # a venue id polls nothing: ccxt's "not found"
+            raise ValueError(f"poll target {self.key}: symbol {self.symbol!r} is not a ccxt unified perpetual symbol "
+                             "BASE/QUOTE:SETTLE (e.g. 'BTC/USDT:USDT', inverse 'BTC/USD:BTC')")
         if self.exchange not in ccxt.exchanges:  # the poller refused it only once the node was being built
             raise ValueError(f"poll target {self.key}: unknown ccxt exchange id {self.exchange!r} (e.g. binance, "
                              "bybit, okx, hyperliquid)")
