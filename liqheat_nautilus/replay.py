@@ -239,7 +239,8 @@ def parse_time(value: str | int | pd.Timestamp | None) -> int | None:
     try:
         return int(ts.value)
     except OverflowError as exc:  # e.g. "June" parses as year 1, outside the nanosecond range
-        raise ValueError(f"not a time: {value!r} is outside 1677..2262 (use ISO-8601, e.g. 2026-06-20T12:00)") from exc
+        raise ValueError(f"not a time: {value!r} reads as the year {ts.year}, outside 1677..2262 (use ISO-8601, e.g. "
+                         "2026-06-20T12:00)") from exc
 
 
 def replay_engine(

@@ -502,6 +502,41 @@ def instrument_id(value: str, field: str):
                          f"({exc})") from exc
 
 
+def bar_spec(value: str, field: str, instrument: str = "SOL-USDT-SWAP.OKX") -> str:
+    """
+    Check a bar specification (``STEP-AGGREGATION-PRICE_TYPE``), naming the field when it is not one.
+
+    Parsed as the external bar type it makes with ``instrument`` (Nautilus' ``BarSpecification`` alone refuses
+    specifications a catalog holds, such as ``60-SECOND-LAST``).
+
+    Parameters
+    ----------
+    value : str
+        E.g. ``"1-MINUTE-LAST"``.
+    field : str
+        The field or option to name in the error.
+    instrument : str, optional
+        The instrument id of the bar type.
+
+    Returns
+    -------
+    str
+        ``value``.
+
+    Raises
+    ------
+    ValueError
+        If Nautilus cannot parse the bar type (its reason is kept).
+    """
+    from nautilus_trader.model.data import BarType
+
+    try:
+        BarType.from_str(f"{instrument}-{value}-EXTERNAL")
+    except ValueError as exc:
+        raise ValueError(f"{field} {value!r} is not a bar specification such as '1-MINUTE-LAST' ({exc})") from None
+    return value
+
+
 def instrument_ids(values: Any, field: str) -> None:
     """
     Check a list of Nautilus instrument ids (``InstrumentId`` objects or strings), naming the field.

@@ -215,14 +215,8 @@ def check_options(args: argparse.Namespace) -> None:
 
     if args.instrument is not None:
         validation.instrument_id(args.instrument, "--instrument")
-    if args.bar_spec is not None:  # parsed as the bar type it makes (BarSpecification alone refuses 60-SECOND)
-        from nautilus_trader.model.data import BarType
-
-        try:
-            BarType.from_str(f"{args.instrument or DEFAULT_INSTRUMENT}-{args.bar_spec}-EXTERNAL")
-        except ValueError as exc:
-            raise ValueError(f"--bar-spec {args.bar_spec!r} is not a bar specification such as '1-MINUTE-LAST' "
-                             f"({exc})") from None
+    if args.bar_spec is not None:
+        validation.bar_spec(args.bar_spec, "--bar-spec", args.instrument or DEFAULT_INSTRUMENT)
     mismatch = validation.wrong_kind(args.out, True, "folder") if args.out is not None else None
     if mismatch:
         raise ValueError(f"--out {mismatch}")

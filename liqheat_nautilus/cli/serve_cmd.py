@@ -99,6 +99,7 @@ def check_options(args: argparse.Namespace) -> tuple[str | None, list[str]]:
         ``redis://``/``rediss://`` or carries a password, a ``--cors-origin`` that is not an origin, or a ``--host``
         other than loopback without a token in the environment.
     """
+    from liqheat_nautilus import validation
     from liqheat_nautilus.serve.security import cors_origins, token_for
 
     if not 1 <= args.port <= 65535:
@@ -123,6 +124,8 @@ def check_options(args: argparse.Namespace) -> tuple[str | None, list[str]]:
             raise ValueError(f"--live-history must be >= 10, was {args.live_history}")
         check_redis_url(args.live)
     else:
+        if args.bar_spec is not None:  # (a usage error: it was "no instrument has <it> bars", exit 1)
+            validation.bar_spec(args.bar_spec, "--bar-spec")
         live_only = [option for option, value in (("--live-history", args.live_history),
                                                   ("--trader-id", args.trader_id)) if value is not None]
         if live_only:
