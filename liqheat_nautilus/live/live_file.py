@@ -144,8 +144,10 @@ def check_live_file(live: LiveFile) -> None:
             if not 0 < limit < math.inf:
                 raise ValueError(f"[risk] {name}[{iid!r}] must be a finite number > 0 (leave the instrument out for "
                                  f"no limit); got {limit}")
-    validation.balances(live.sandbox.starting_balances, "[sandbox] starting_balances")
+    balances = validation.balances(live.sandbox.starting_balances, "[sandbox] starting_balances")
     validation.enum_name(live.sandbox.oms_type, OmsType, "[sandbox] oms_type", exclude=("UNSPECIFIED",))
+    if live.execution.mode == "sandbox":
+        _check_sandbox_account(live, {b.currency.code for b in balances})
     def streamed(section: ComponentSection, field: str) -> None:
         used = section.config.get("instrument_id")
         if isinstance(used, str) and used not in live.binance.instrument_ids:
@@ -157,6 +159,34 @@ def check_live_file(live: LiveFile) -> None:
         if is_map_actor_config(section.config_path):
             check_actor_clients(section.config, live, f"actors[{i}].config")
     check_message_bus(live.message_bus)
+
+
+BINANCE_MAX_LEVERAGE = 125.0
+"""Binance USD-M's highest leverage (its first maintenance-margin bracket, :data:`~liqheat_nautilus.core.brackets.
+BINANCE_BTCUSDT_BRACKETS`)."""
+
+
+def _check_sandbox_account(live: LiveFile, currencies: set[str]) -> None:
+    """
+    Check the paper account against the traded contracts.
+
+    A balance in each one's settlement currency (a USD-M contract settles in its quote currency, e.g. USDT for
+    ``BTCUSDT-PERP``) and a leverage Binance allows.
+
+    Raises
+    ------
+    ValueError
+        Naming ``[sandbox] starting_balances`` or ``[sandbox] default_leverage``.
+    """
+    for iid in live.binance.instrument_ids:
+        symbol = raw_symbol_of(iid)
+        quote = next((q for q in ("USDT", "USDC", "FDUSD", "BUSD") if symbol.endswith(q)), None)
+        if quote is not None and quote not in currencies:  # the node's orders would all be denied for margin
+            raise ValueError(f"[sandbox] starting_balances {list(live.sandbox.starting_balances)} hold no {quote}, "
+                             f"the settlement currency of {iid}; give e.g. '10000 {quote}'")
+    if live.sandbox.default_leverage > BINANCE_MAX_LEVERAGE:
+        raise ValueError(f"[sandbox] default_leverage {live.sandbox.default_leverage:g} is above Binance's "
+                         f"{BINANCE_MAX_LEVERAGE:g}x maximum; give 1 to {BINANCE_MAX_LEVERAGE:g}")
 
 
 def describe_live_file(live: LiveFile) -> str:

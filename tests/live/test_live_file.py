@@ -204,6 +204,11 @@ def test_without_a_poller_section_no_poller_runs(tmp_path):
     ('max_notional_per_order = { "BTCUSDT-PERP.BINANCE" = 2000 }',
      'max_notional_per_order = { "BTCUSDT-PERP.BINANCE" = -2000 }',
      r"\[risk\] max_notional_per_order\['BTCUSDT-PERP.BINANCE'\] must be a finite number > 0"),
+    # --check said ok to a paper account that could place no order, or a leverage Binance does not offer
+    ('starting_balances = ["10000 USDT"]', 'starting_balances = ["10000 BTC"]',
+     r"\[sandbox\] starting_balances \['10000 BTC'\] hold no USDT, the settlement currency of BTCUSDT-PERP\.BINANCE"),
+    ("default_leverage = 5.0", "default_leverage = 500.0",
+     r"\[sandbox\] default_leverage 500 is above Binance's 125x maximum; give 1 to 125"),
     # Nautilus' own messages named neither the value nor what a bar type must end with
     ('bar_type = "BTCUSDT-PERP.BINANCE-1-MINUTE-LAST-EXTERNAL"', 'bar_type = "BTCUSDT-PERP.BINANCE-1-MINUTE-LAST"',
      r"actors\[0\]\.config\.bar_type: .*\(a bar type ends in its aggregation source, e\.g\. "

@@ -244,8 +244,8 @@ class CatalogSource(MapSource):
                     "signals"), []
         frame = self._recording(sel.run_id).signals
         if frame.empty:
-            return (f"run {sel.run_id} holds no trade signals: `liqheat backtest` adds them to a recording; a run of "
-                    "your own BacktestNode records the map only"), []
+            return (f"run {sel.run_id} holds no trade signals: its strategies made no decision, or keep no "
+                    "`signals` log (the shipped strategies' decision records, which `liqheat backtest` saves)"), []
         rows = frame[frame["instrument_id"] == sel.instrument_id] if "instrument_id" in frame.columns else frame
         return f"trade signals recorded by run {sel.run_id}", rows.to_dict("records")
 
