@@ -511,10 +511,8 @@ def bar_spec(value: str, field: str, instrument: str = "SOL-USDT-SWAP.OKX") -> s
 
     Parameters
     ----------
-    value : str
-        E.g. ``"1-MINUTE-LAST"``.
-    field : str
-        The field or option to name in the error.
+    value, field : str
+        The specification (e.g. ``"1-MINUTE-LAST"``) and the field or option to name in the error.
     instrument : str, optional
         The instrument id of the bar type.
 
