@@ -214,6 +214,7 @@ class LiquidationMapEngine(TradeInputs, MapReads):
             (e.g. bars fed newest first): the state is unchanged.
         """
         if not (0.0 < low <= close <= high < _INF and 0.0 <= volume < _INF and ts_ns >= self._last_bar_ns):
+            _check_time(ts_ns, "bar")
             if ts_ns < self._last_bar_ns:
                 raise ValueError(f"bar at {ts_ns} is older than the bar fed before it (at {self._last_bar_ns}): "
                                  "feed bars in time order (UNIX ns)")
@@ -302,6 +303,7 @@ class LiquidationMapEngine(TradeInputs, MapReads):
         """
         if not math.isfinite(rate):
             raise ValueError(f"funding rate must be finite, was {rate}")
+        _check_time(ts_ns, "funding rate")
         self.funding_rate = rate
         self._funding_known = True
         if self._dynamic and self._normal:
@@ -351,6 +353,7 @@ class LiquidationMapEngine(TradeInputs, MapReads):
             raise ValueError(f"open interest (USD) must be finite and >= 0, was {oi_usd}")
         if not (math.isnan(oi_base) or 0.0 <= oi_base < math.inf):
             raise ValueError(f"open interest (base) must be finite and >= 0 or nan, was {oi_base}")
+        _check_time(ts_ns, "open-interest reading")  # a nan time passed the order check and switched it off
         if ts_ns < self._oi_ts_ns:
             raise ValueError(f"open-interest reading at {ts_ns} is older than the previous one at {self._oi_ts_ns}")
         book = self.book
@@ -399,3 +402,9 @@ class LiquidationMapEngine(TradeInputs, MapReads):
     def liquidation_prices(self, entries: np.ndarray, side: int) -> tuple[np.ndarray, np.ndarray]:
         """Liquidation prices of entries × tiers × sizes (see :meth:`~.models.LevelModel.liquidation_prices`)."""
         return self.model.liquidation_prices(entries, side)
+
+
+def _check_time(ts_ns: object, what: str) -> None:
+    """Raise ``ValueError`` naming ``ts_ns`` unless it is an integer time (UNIX ns; ``nan`` disabled order checks)."""
+    if not isinstance(ts_ns, int | np.integer) or isinstance(ts_ns, bool):
+        raise ValueError(f"{what}: ts_ns must be an integer time (UNIX ns), was {ts_ns!r}")

@@ -7,7 +7,13 @@ from numbers import Integral, Real
 import numpy as np
 
 from liqheat_nautilus.core.brackets import BINANCE_BTCUSDT_BRACKETS, BracketTable
-from liqheat_nautilus.core.leverage import DEFAULT_TIERS, NORMAL_LEVERAGE_GRID, NORMAL_PROFILES, PROFILES
+from liqheat_nautilus.core.leverage import (
+    DEFAULT_TIERS,
+    NORMAL_LEVERAGE_GRID,
+    NORMAL_PROFILES,
+    PROFILES,
+    leverage_weights,
+)
 
 STATIC_MODELS = ("simple", "isolated_mmr", "binance_standard")
 MODELS = (*STATIC_MODELS, "funding_adjusted", "ensemble")
@@ -438,6 +444,12 @@ class MapParams:
             checks["buffer"] = checks["buffer"] and self.buffer < inv_max
         if named and self.leverage_model == "tiers" and self.tiers is not None and tiers != DEFAULT_TIERS:
             checks["leverage_profile"] = False  # the named tier profiles are defined on DEFAULT_TIERS
+        weights_problem = ""
+        if not named and checks["leverage_profile"] and checks["tiers"]:  # the engine failed on it, naming no field
+            try:
+                leverage_weights(self.leverage_profile, tiers)
+            except (ValueError, TypeError) as exc:
+                checks["leverage_profile"], weights_problem = False, str(exc)
         bad = [name for name, ok in checks.items() if not ok]
         if bad:
             choices = {"model": MODELS, "entry_mode": ENTRY_MODES, "leverage_model": LEVERAGE_MODELS,
@@ -451,6 +463,8 @@ class MapParams:
                     rules[name] = f"in [0, 1/{top:g}) = [0, {1.0 / top:.6g}): below 1/the highest leverage"
             if named and self.leverage_model == "tiers" and self.tiers is not None:
                 rules["leverage_profile"] += " (named profiles need the default tiers; give a dict of weights)"
+            if weights_problem:
+                rules["leverage_profile"] = f"{{tier: weight}} on the leverage points {list(tiers)}: {weights_problem}"
             values = ", ".join(f"{name}={getattr(self, name)!r}" + (f" ({rules[name]})" if name in rules else "")
                                for name in bad)
             raise ValueError(f"invalid liquidation-map parameter(s): {values}")

@@ -5,6 +5,7 @@ import math
 import numpy as np
 import pytest
 
+from liqheat_nautilus.core import LiquidationMapEngine, MapParams
 from liqheat_nautilus.core.leverage import DEFAULT_TIERS, PROFILES, funding_tilt, leverage_weights, tilt_weights
 
 
@@ -70,3 +71,26 @@ def test_user_weights_on_the_normal_grid_and_on_1x():
     assert leverage_weights({1.0: 1.0, 5.0: 1.0}, (1.0, 5.0)).tolist() == [0.5, 0.5]
     with pytest.raises(ValueError, match=">= 1"):
         leverage_weights({0.5: 1.0}, (0.5, 5.0))
+
+
+@pytest.mark.parametrize(("profile", "reason"), [
+    ({5: -1.0, 10: 2.0}, "not all 0"), ({5: 1.0, 7: 1.0}, "tier 7, which is not one of"),
+    ({"x": 1.0}, "could not convert"),
+])
+def test_map_params_refuses_weights_the_engine_cannot_use(profile, reason):
+    # accepted, then the engine failed on them naming no field (through a profile file: naming no file either)
+    with pytest.raises(ValueError, match=rf"leverage_profile=.*\{{tier: weight\}} on the leverage points .*{reason}"):
+        MapParams(leverage_profile=profile)
+    MapParams(leverage_profile={5: 1.0, 125: 2.0})  # weights on the tiers: fine
+
+
+@pytest.mark.parametrize("call", [
+    lambda e: e.update_open_interest(1e6, float("nan")), lambda e: e.update_funding(1e-4, float("nan")),
+    lambda e: e.update_bar(101.0, 99.0, 100.0, 1.0, float("nan")), lambda e: e.update_open_interest(1e6, 1.5e11),
+])
+def test_times_must_be_integers(call):
+    # a nan open-interest time passed the order check and switched it off for good (nan < t is False)
+    e = LiquidationMapEngine()
+    e.update_bar(101.0, 99.0, 100.0, 1.0, 3_600_000_000_000)
+    with pytest.raises(ValueError, match=r"ts_ns must be an integer time \(UNIX ns\)"):
+        call(e)
