@@ -295,15 +295,15 @@ def _value_hint(exc: Exception, config: dict) -> str:
     Return the value a config error is about when Nautilus' message leaves it out, and how a bar type ends.
 
     Nautilus' parsers say ``Invalid decimal string`` or ``invalid token: 'BTCUSDT' at position 0`` for
-    ``trade_size = "abc"`` or a bar type without its aggregation source: ``; got 'abc'``, and for a bar type that
-    does not end in ``-EXTERNAL`` / ``-INTERNAL`` what it should look like.
+    ``trade_size = "abc"`` or a bar type without its aggregation source: ``; the value was 'abc'``, and for a bar
+    type that does not end in ``-EXTERNAL`` / ``-INTERNAL`` what it should look like.
     """
     where = str(exc).rpartition(" - at `$.")[2].rstrip("`")
     key = where.split(".")[0].split("[")[0]
     if not key or key not in config:
         return ""
     value = config[key]
-    hint = "" if repr(value) in str(exc) else f"; got {value!r}"
+    hint = "" if repr(value) in str(exc) else f"; the value was {value!r}"
     if "BarType" in str(exc) and isinstance(value, str) and not value.endswith(("-EXTERNAL", "-INTERNAL")):
         hint += " (a bar type ends in its aggregation source, e.g. 'BTCUSDT-PERP.BINANCE-1-MINUTE-LAST-EXTERNAL')"
     return hint

@@ -6,6 +6,7 @@ and call numeric ``update_*_raw`` methods; the mathematics is the numpy (+ numba
 """
 
 import dataclasses
+import math
 
 import numpy as np
 from nautilus_trader.core.correctness import PyCondition
@@ -84,7 +85,7 @@ class LiquidationMap(Indicator):
     Raises
     ------
     ValueError
-        If ``params`` are invalid or ``contract_multiplier`` is not positive.
+        If ``params`` are invalid or ``contract_multiplier`` is not a finite number > 0.
     TypeError
         If ``instrument_id`` is neither ``None`` nor an ``InstrumentId`` (e.g. a string).
 
@@ -105,6 +106,8 @@ class LiquidationMap(Indicator):
         params = params or MapParams()
         PyCondition.type(params, MapParams, "params")
         PyCondition.positive(contract_multiplier, "contract_multiplier")
+        if not math.isfinite(contract_multiplier):  # inf passed, then every trade tick failed naming its quantity
+            raise ValueError(f"contract_multiplier must be finite and > 0, was {contract_multiplier}")
         PyCondition.type_or_none(instrument_id, InstrumentId, "instrument_id")
         self.contract_multiplier = float(contract_multiplier)
         self._configured_instrument = instrument_id

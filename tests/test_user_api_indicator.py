@@ -80,3 +80,10 @@ def test_for_instrument_takes_the_contract_from_the_instrument():
     assert not linear_map.engine.params.inverse and linear_map.instrument_id == linear.id
     with pytest.raises(TypeError):
         LiquidationMap.for_instrument("ETHUSDT-PERP.BINANCE")
+
+
+@pytest.mark.parametrize("multiplier", [float("inf"), float("nan"), 0.0, -1.0])
+def test_a_contract_multiplier_must_be_a_finite_positive_number(multiplier):
+    # inf was accepted; every trade tick then failed with an error about its quantity
+    with pytest.raises(ValueError, match="contract_multiplier"):
+        LiquidationMap(MapParams(), contract_multiplier=multiplier)

@@ -182,7 +182,7 @@ def load_grid(path: str | Path) -> GridFile:
         If the file does not exist.
     ValueError
         Naming the file and the field: a missing, unknown or mistyped field (msgspec), an empty axis, a bad
-        period bound, or an unknown ``sort_by`` (with the valid values).
+        period bound, an unknown ``sort_by`` or ``log_level`` (with the valid values).
     """
     path = validation.input_file(path, "grid file (.toml)")
     if path.suffix.lower() != ".toml":
@@ -201,6 +201,10 @@ def _check(grid: GridFile, path: Path) -> None:
     if grid.sort_by not in STAT_FIELDS:
         raise ValueError(f"{path}: field 'sort_by': {grid.sort_by!r} is not a statistic; "
                          f"valid: {', '.join(STAT_FIELDS)}")
+    try:  # every cell failed on it, after Ray had started (and --dry-run listed them as to run)
+        validation.log_level(grid.log_level, "field 'log_level'")
+    except ValueError as exc:
+        raise ValueError(f"{path}: {exc}") from None
     for section in ("strategy", "actor", "venue"):
         for name, values in getattr(grid.axes, section).items():
             if not values:

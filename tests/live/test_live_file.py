@@ -213,7 +213,7 @@ def test_without_a_poller_section_no_poller_runs(tmp_path):
     ('bar_type = "BTCUSDT-PERP.BINANCE-1-MINUTE-LAST-EXTERNAL"', 'bar_type = "BTCUSDT-PERP.BINANCE-1-MINUTE-LAST"',
      r"actors\[0\]\.config\.bar_type: .*\(a bar type ends in its aggregation source, e\.g\. "
      r"'BTCUSDT-PERP\.BINANCE-1-MINUTE-LAST-EXTERNAL'\)"),
-    ('trade_size = "0.005"', 'trade_size = "abc"', r"strategies\[0\]\.config\.trade_size: .*; got 'abc'"),
+    ('trade_size = "0.005"', 'trade_size = "abc"', r"strategies\[0\]\.config\.trade_size: .*; the value was 'abc'"),
     # --check said ok; the poller then asked ccxt for a market that does not exist, every poll
     ('symbol = "BTC/USDT:USDT"', 'symbol = "BTCUSDT"',
      r"\[poller\] targets\[0\]: poll target binance:BTCUSDT: symbol 'BTCUSDT' is not a ccxt unified perpetual "

@@ -22,6 +22,28 @@ def fake_cell(spec_json: bytes, log_level: str = "WARNING") -> dict:
     return {**{f: 1.0 for f in STAT_FIELDS}, "trades": 1, "catalog_changed": strength == 0.5}
 
 
+def test_result_files_are_strict_json(tmp_path: Path, monkeypatch):
+    # an undefined statistic (a cell without trades: Sharpe ratio nan) was written as NaN, which jq, JavaScript and
+    # most JSON parsers refuse
+    def no_trades(spec_json: bytes, log_level: str = "WARNING") -> dict:
+        return {**{f: float("nan") for f in STAT_FIELDS}, "trades": 0, "catalog_changed": False}
+
+    monkeypatch.setattr(sweep_runner, "run_cell", no_trades)
+    monkeypatch.setattr(sweep_runner, "prepare_catalog", lambda spec: None)
+    grid_path = tmp_path / "grid.toml"
+    grid_path.write_text(f'name = "g"\nbase = "{BASE}"\n[axes.strategy]\nmin_strength = [0.5]\n')
+    with Executor(in_process=True) as ex:
+        report = run_sweep(load_grid(grid_path), ex, tmp_path / "out", progress=False)
+    [path] = (tmp_path / "out" / "cells").glob("*/result.json")
+
+    def refuse(token: str):
+        raise ValueError(f"not JSON: {token}")
+
+    record = json.loads(path.read_text(), parse_constant=refuse)
+    assert record["status"] == "ok" and record["stats"]["sharpe"] is None and record["stats"]["trades"] == 0
+    assert report.records[record["key"]] == record  # as a later run reads it back
+
+
 def test_catalog_changed_column_and_old_result_folders(tmp_path: Path, monkeypatch):
     monkeypatch.setattr(sweep_runner, "run_cell", fake_cell)
     monkeypatch.setattr(sweep_runner, "prepare_catalog", lambda spec: None)

@@ -99,6 +99,8 @@ def test_dotted_fields_venue_and_url_catalogs(tmp_path):
     ('name = "g"\nbase = "B"\n[[axes.periods]]\nstart = "2026-06-12"\nend = "2026-06-11"\n', "'axes.periods[0]' end"),
     ('name = "g"\nbase = "B"\nsort_by = "pnl"\n', "sort_by"),
     ('name = "g"\nbase = "B"\n[axes.venue]\nleverage = [1.0]\n', "axes.venue.leverage"),
+    # --dry-run said "to run"; every cell then failed on it after Ray had started
+    ('name = "g"\nbase = "B"\nlog_level = "LOUD"\n', "field 'log_level' must be one of"),
     ('base = "B"\n', "name"),
     ('name = "../up"\nbase = "B"\n', "[name]: expected a string matching"),
     ('name = "g"\nbase = "B"\n[axes]\ncatalogs = "one"\n',
