@@ -2,6 +2,7 @@
 
 import argparse
 import math
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -180,28 +181,24 @@ def check_options(args: argparse.Namespace) -> None:
     Raises
     ------
     ValueError
-        Naming the option: ``--model`` or ``--leverage-profile`` not among the known names, a non-positive
-        ``--bin-bps`` or ``--window-pct``, ``--mmr`` outside (0, 1), ``--n-bins`` below 8, a non-positive
+        Naming the option: ``--model``, ``--leverage-profile``, ``--mmr``, ``--bin-bps`` or ``--n-bins`` outside
+        what ``MapParams`` takes (its valid values are named), a non-positive ``--window-pct``, a non-positive
         ``--snapshot-minutes``, a negative or non-finite ``--hours`` or ``--window-pct``, a ``--name`` holding a
         folder, an ``--instrument`` that is not an instrument id, a ``--bar-spec`` that is not a bar specification,
         an ``--out`` that is a file.
     """
-    from liqheat_nautilus.core.leverage import PROFILES
-    from liqheat_nautilus.core.params import MODELS
+    from liqheat_nautilus.core import MapParams
 
     if args.backtest_file is None:  # else the file's actor config checked them (map_source)
-        if args.model not in MODELS:
-            raise ValueError(f"--model must be one of {', '.join(MODELS)}; got {args.model!r}")
-        profiles = (*PROFILES, "dynamic")
-        if args.leverage_profile not in profiles:
-            raise ValueError(f"--leverage-profile must be one of {', '.join(profiles)}; got "
-                             f"{args.leverage_profile!r}")
-        for option, value, low in (("--bin-bps", args.bin_bps, 0.0), ("--mmr", args.mmr, 0.0)):
-            if not value > low or not value < (1.0 if option == "--mmr" else float("inf")):
-                raise ValueError(f"{option} must be a number in ({low:g}, {'1' if option == '--mmr' else 'inf'}); "
-                                 f"got {value!r}")
-        if args.n_bins < 8:
-            raise ValueError(f"--n-bins must be a whole number >= 8; got {args.n_bins!r}")
+        options = {"model": "--model", "leverage_profile": "--leverage-profile", "mmr": "--mmr",
+                   "bin_bps": "--bin-bps", "n_bins": "--n-bins"}
+        try:  # MapParams' own ranges (mmr below 1/the highest leverage, ...), named as the options
+            MapParams(**{field: getattr(args, field) for field in options})
+        except ValueError as exc:
+            message = str(exc).removeprefix("invalid liquidation-map parameter(s): ")
+            for field, option in options.items():
+                message = re.sub(rf"\b{field}=", f"{option} ", message)
+            raise ValueError(message) from None
     if not 0.0 <= getattr(args, "hours", 0.0) < math.inf:  # also refuses nan
         raise ValueError(f"--hours must be a finite number >= 0 (0: all of the history); got {args.hours!r}")
     if getattr(args, "window_pct", None) is not None and not 0.0 < args.window_pct < math.inf:  # None: every tier
@@ -397,13 +394,12 @@ def _run(args: argparse.Namespace) -> int:
     from liqheat_nautilus.charts.liquidation_map import MapView, liquidation_map_figure
     from liqheat_nautilus.charts.output import write_figure
     from liqheat_nautilus.paths import project_root
-    from liqheat_nautilus.replay import parse_time
 
     formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
     try:  # option values that need no file: a usage error (exit 2, as argparse's and the other commands')
         if not formats or set(formats) - {"html", "png"}:
             raise ValueError(f"--formats must list html and/or png, was {args.formats!r}")
-        at_ns = parse_time(args.at)
+        at_ns = validation.utc_time(args.at or "", "--at")
         check_map_options(args)
     except ValueError as exc:
         print(f"plot failed: {exc}", file=sys.stderr)

@@ -27,11 +27,11 @@ def test_plot_map_and_heatmap_write_self_contained_html(okx_catalog, tmp_path, c
 def test_plot_reports_bad_input(okx_catalog, tmp_path, capsys):
     # bad option values are usage errors (exit 2, as argparse's); a missing catalog is a failure (exit 1)
     assert main(["plot", "map", "--catalog", str(okx_catalog), "--at", "yesterday-ish", "--out", str(tmp_path)]) == 2
-    assert "not a time" in capsys.readouterr().err
+    assert "--at: not a time" in capsys.readouterr().err  # the option named
     assert main(["plot", "map", "--catalog", str(okx_catalog), "--formats", "svg", "--out", str(tmp_path)]) == 2
     assert "--formats" in capsys.readouterr().err
     assert main(["plot", "map", "--catalog", str(okx_catalog), "--model", "isolated", "--out", str(tmp_path)]) == 2
-    assert "--model must be one of" in capsys.readouterr().err
+    assert "--model 'isolated' (one of" in capsys.readouterr().err
     # each exited 1 (after reading the catalog), where backtest's same mistakes exit 2
     blocker = tmp_path / "a-file"
     blocker.write_text("x")

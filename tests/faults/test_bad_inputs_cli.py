@@ -412,9 +412,11 @@ def test_output_closed_early_is_not_a_traceback(catalog, command):
 
 
 @pytest.mark.parametrize(("args", "expected"), [
-    (["--model", "isolated_mm"], ["--model must be one of simple, isolated_mmr, binance_standard", "'isolated_mm'"]),
-    (["--leverage-profile", "wild"], ["--leverage-profile must be one of conservative, neutral, aggressive",
-                                      "'wild'"]),
+    (["--model", "isolated_mm"], ["--model 'isolated_mm' (one of simple, isolated_mmr, binance_standard"]),
+    (["--leverage-profile", "wild"], ["--leverage-profile 'wild' (one of conservative, neutral, aggressive"]),
+    # MapParams' own range, named as the option (was "mmr=0.5", exit 1, after reading the catalog; the option's
+    # own check said "(0, 1)")
+    (["--mmr", "0.5"], ["--mmr 0.5 (in [0, 1/125) = [0, 0.008): below 1/the highest leverage)"]),
     (["--at", "2030-01-01"], ["--at 2030-01-01 is outside the data: the bars of SOL-USDT-SWAP.OKX span "
                               "2026-06-11 15:25:00+00:00 -> 2026-06-26 15:24:00+00:00"]),
     (["--at", "2026-06-01"], ["--at 2026-06-01 is outside the data"]),
@@ -422,7 +424,7 @@ def test_output_closed_early_is_not_a_traceback(catalog, command):
                                                 "it holds: SOL-USDT-SWAP.OKX"]),
     (["--out", "notes.txt"], ["--out", "notes.txt is a file, not a folder"]),
     (["--name", "../escape"], ["--name must be a file name without a folder", "'../escape'"]),
-    (["--n-bins", "3"], ["--n-bins must be a whole number >= 8"]),
+    (["--n-bins", "3"], ["--n-bins 3 (in [8, 100,000])"]),
 ])
 def test_plot_bad_options_name_the_option(tmp_path, catalog, capsys, args, expected):
     write_text(tmp_path / "notes.txt", ["x"])
