@@ -524,14 +524,15 @@ def bar_spec(value: str, field: str, instrument: str = "SOL-USDT-SWAP.OKX") -> s
     Raises
     ------
     ValueError
-        If Nautilus cannot parse the bar type (its reason is kept).
+        If Nautilus cannot parse the bar type.
     """
     from nautilus_trader.model.data import BarType
 
     try:
         BarType.from_str(f"{instrument}-{value}-EXTERNAL")
-    except ValueError as exc:
-        raise ValueError(f"{field} {value!r} is not a bar specification such as '1-MINUTE-LAST' ({exc})") from None
+    except ValueError:
+        raise ValueError(f"{field} {value!r} is not a bar specification STEP-AGGREGATION-PRICE_TYPE, e.g. "
+                         "'1-MINUTE-LAST' or '5-MINUTE-MID'") from None
     return value
 
 

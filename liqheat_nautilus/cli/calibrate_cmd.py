@@ -43,7 +43,7 @@ def register(subparsers) -> None:
                      "Coinglass BTC 4 h set)."),
     )
     add_data_arguments(p)
-    p.add_argument("--out", type=Path, default=Path("calibrated_profile.toml"),
+    p.add_argument("--out", type=Path, default=Path("results") / "calibrated_profile.toml",
                    help=f"profile file to write (default %(default)s; the shipped one is {SHIPPED_PROFILE})")
     p.add_argument("--folds", type=int, default=4, help="walk-forward folds (default %(default)s)")
     p.add_argument("--trials", type=int, default=40, help="Optuna trials per fit (default %(default)s)")

@@ -77,7 +77,7 @@ def test_serve_refuses_bad_input_without_a_traceback(tmp_path, capsys, monkeypat
         assert f"{extra[0]} applies only to a catalog, not with --live" in capsys.readouterr().err
     # an option value that is no bar specification was "no instrument has garbage bars", exit 1
     assert main(["serve", "--catalog", str(tmp_path), "--bar-spec", "garbage"]) == 2
-    assert "--bar-spec 'garbage' is not a bar specification such as '1-MINUTE-LAST'" in capsys.readouterr().err
+    assert "--bar-spec 'garbage' is not a bar specification STEP-AGGREGATION-PRICE_TYPE" in capsys.readouterr().err
     bad = tmp_path / "profile.toml"
     bad.write_text("[map]\nleverage_magic = 3\n")
     assert main(["serve", "--catalog", str(tmp_path), "--profile-file", str(bad)]) == 1
