@@ -28,6 +28,7 @@ from liqheat_nautilus.evaluation.calibration import (
 )
 from liqheat_nautilus.evaluation.checks import CALIBRATE_OPTIONS, check_settings
 from liqheat_nautilus.evaluation.runner import EvaluationSettings, judged_windows
+from liqheat_nautilus.jsonable import json_safe
 from liqheat_nautilus.persistence.errors import IngestError
 from liqheat_nautilus.validation import output_file
 
@@ -136,16 +137,7 @@ def result_to_dict(result: CalibrationResult) -> dict:
     -------
     dict
     """
-    def clean(x):
-        if isinstance(x, float):
-            return x if math.isfinite(x) else None
-        if isinstance(x, dict):
-            return {k: clean(v) for k, v in x.items()}
-        if isinstance(x, list | tuple):
-            return [clean(v) for v in x]
-        return x
-
-    return clean(dataclasses.asdict(result))
+    return json_safe(dataclasses.asdict(result))
 
 
 @on_interrupt("calibrate interrupted: no profile written (the folds finished so far are printed above)")

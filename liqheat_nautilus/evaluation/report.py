@@ -11,6 +11,7 @@ from liqheat_nautilus.evaluation.attraction import Attraction
 from liqheat_nautilus.evaluation.bias import BiasAccuracy
 from liqheat_nautilus.evaluation.runner import EvaluationReport, RunResult
 from liqheat_nautilus.evaluation.tracking import SideTracking
+from liqheat_nautilus.jsonable import json_safe
 
 T = TypeVar("T")
 
@@ -386,16 +387,6 @@ def print_report(report: EvaluationReport, console=None) -> None:
                   f"(replays {sum(r.replay_seconds for r in report.runs):.1f} s)")
 
 
-def _clean(obj):
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if isinstance(obj, dict):
-        return {str(k): _clean(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_clean(v) for v in obj]
-    return obj
-
-
 def report_to_dict(report: EvaluationReport) -> dict:
     """
     Plain-JSON form of the report (non-finite numbers become ``null``, tuples lists).
@@ -411,7 +402,7 @@ def report_to_dict(report: EvaluationReport) -> dict:
     data = dataclasses.asdict(report)
     data["settings"]["models"] = list(report.settings.resolved_models())
     data["settings"]["profiles"] = list(report.settings.resolved_profiles())
-    return _clean(data)
+    return json_safe(data)
 
 
 def report_to_json(report: EvaluationReport, indent: int | None = 2) -> str:

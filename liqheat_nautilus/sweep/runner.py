@@ -28,6 +28,7 @@ from typing import Any
 import pandas as pd
 from filelock import FileLock, Timeout
 
+from liqheat_nautilus.jsonable import json_safe
 from liqheat_nautilus.paths import default_catalog_dir, project_root
 from liqheat_nautilus.sweep.backtest_cell import (
     CATALOG_CHANGED,
@@ -143,20 +144,9 @@ def _sort_value(value, metric: str) -> tuple[int, float]:
     return (0, value if metric in LOWER_IS_BETTER else -value)
 
 
-def _json_safe(obj: Any) -> Any:
-    """``obj`` with non-finite floats as ``None``: JSON has no NaN (jq and JavaScript refuse Python's ``NaN``)."""
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if isinstance(obj, dict):
-        return {k: _json_safe(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_json_safe(v) for v in obj]
-    return obj
-
-
 def _write_json(path: Path, obj: Any) -> None:
     tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(_json_safe(obj), indent=1, default=str, allow_nan=False) + "\n", encoding="utf-8")
+    tmp.write_text(json.dumps(json_safe(obj), indent=1, default=str, allow_nan=False) + "\n", encoding="utf-8")
     os.replace(tmp, path)
 
 
@@ -180,7 +170,7 @@ def _save(out_dir: Path, cell: Cell, result: TaskResult) -> dict:
         "pid": result.pid,
     }
     _write_json(folder / "result.json", record)
-    return _json_safe(record)  # as a later run reads it back (an undefined Sharpe ratio is None, not nan)
+    return json_safe(record)  # as a later run reads it back (an undefined Sharpe ratio is None, not nan)
 
 
 def _column(values: list) -> list:
