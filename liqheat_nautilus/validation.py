@@ -11,8 +11,11 @@ import math
 import re
 from decimal import Decimal, InvalidOperation
 from enum import Enum
-from pathlib import Path
 from typing import Any
+
+from liqheat_nautilus.file_checks import input_file, output_dir, output_file, wrong_kind
+
+__all__ = ["input_file", "output_dir", "output_file", "wrong_kind"]  # re-exported: validation.input_file, ...
 
 
 def enum_names(enum_cls: type[Enum], exclude: tuple[str, ...] = ()) -> tuple[str, ...]:
@@ -142,133 +145,6 @@ def _type_words(match: re.Match) -> str:
     names = match.group(1).split(" | ")
     words = " or ".join(_MSGSPEC_TYPES[f"`{n}`"] for n in names if n != "null") or "nothing"
     return f"{words} (or nothing)" if "null" in names and len(names) > 1 else words
-
-
-def wrong_kind(path: str | Path, folder: bool, what: str) -> str | None:
-    """
-    Say that an input path exists but is a file where a folder is wanted, or the other way round.
-
-    Parameters
-    ----------
-    path : str or Path
-        The path given.
-    folder : bool
-        Whether a folder is wanted (else a file).
-    what : str
-        What was wanted, e.g. ``"catalog folder"`` or ``"grid file (.toml)"``.
-
-    Returns
-    -------
-    str or None
-        ``"<path> is a file, not a <what>"`` (or ``"is a folder"``); ``None`` when the path is missing or of the
-        wanted kind (the caller reports a missing path its own way).
-    """
-    path = Path(path)
-    if folder and path.exists() and not path.is_dir():
-        return f"{path} is a file, not a {what}"
-    if not folder and path.is_dir():
-        return f"{path} is a folder, not a {what}"
-    return None
-
-
-def input_file(path: str | Path, what: str, hint: str = "") -> Path:
-    """
-    Return an input file's path, refusing a folder and a missing file with messages naming them.
-
-    Parameters
-    ----------
-    path : str or Path
-        The file given.
-    what : str
-        What it must be, e.g. ``"live file (.toml)"``; the messages name it.
-    hint : str, default ""
-        Appended to the folder message (e.g. where a folder of them goes).
-
-    Returns
-    -------
-    Path
-        The path of an existing file.
-
-    Raises
-    ------
-    ValueError
-        If the path is a folder (:func:`wrong_kind`).
-    FileNotFoundError
-        If nothing is there.
-    """
-    path = Path(path)
-    mismatch = wrong_kind(path, False, what)
-    if mismatch:
-        raise ValueError(mismatch + hint)
-    if not path.is_file():
-        raise FileNotFoundError(f"{what.split(' (')[0]} not found: {path}")
-    return path
-
-
-def output_dir(path: str | Path, option: str) -> Path:
-    """
-    Check that a path can be (or already is) a folder to write into.
-
-    Parameters
-    ----------
-    path : str or Path
-        The folder.
-    option : str
-        The option or field to name in the error (e.g. ``"--results-dir"``).
-
-    Returns
-    -------
-    Path
-        The folder (it may not exist yet).
-
-    Raises
-    ------
-    ValueError
-        If the path, or one of its parents, exists and is not a folder, or nothing can be created in the nearest
-        existing one (read-only, immutable, no permission, a virtual file system such as ``/proc``): found by
-        creating and removing an empty folder there, before any work that would otherwise be lost.
-    """
-    import tempfile
-
-    path = Path(path)
-    for part in (path, *path.parents):
-        if part.exists():
-            if not part.is_dir():
-                what = "is" if part == path else f"is inside {part}, which is"
-                raise ValueError(f"{option} {path} {what} a file, not a folder")
-            try:
-                Path(tempfile.mkdtemp(prefix=".liqheat-probe-", dir=part)).rmdir()
-            except OSError as exc:
-                where = "" if part == path else f" (in {part})"
-                raise ValueError(f"{option} {path}: cannot write there{where}: {exc.strerror or exc}") from None
-            break
-    return path
-
-
-def output_file(path: str | Path, option: str) -> Path:
-    """
-    Check, before any work, that a file can be written at a path (its missing folders are created on writing).
-
-    Parameters
-    ----------
-    path, option
-        The file, and the option to name, as :func:`output_dir` takes a folder (e.g. ``"--out"``, ``"--json"``).
-
-    Returns
-    -------
-    Path
-        ``path`` as a ``Path``.
-
-    Raises
-    ------
-    ValueError
-        If the path is an existing folder, or one of its parents exists and is not a folder (:func:`output_dir`).
-    """
-    path = Path(path)
-    if path.is_dir():
-        raise ValueError(f"{option} {path} is a folder, not a file: give a file name")
-    output_dir(path.parent, f"{option} {path}: folder")
-    return path
 
 
 def utc_time(value: str, field: str) -> int | None:
