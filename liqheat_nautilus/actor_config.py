@@ -8,7 +8,6 @@ from nautilus_trader.common.config import ActorConfig
 from nautilus_trader.model.data import BarType
 from nautilus_trader.model.identifiers import InstrumentId
 
-from liqheat_nautilus.core.leverage import leverage_weights as tier_weights
 from liqheat_nautilus.core.params import MapParams
 from liqheat_nautilus.core.profile import load_profile
 from liqheat_nautilus.data import RATIO_KINDS
@@ -171,12 +170,7 @@ class LiquidationMapActorConfig(ActorConfig, frozen=True):
         instrument_ids(self.oi_instrument_ids, "LiquidationMapActorConfig.oi_instrument_ids")
         if self.long_short_ratio_kind not in RATIO_KINDS:
             raise ValueError(f"long_short_ratio_kind {self.long_short_ratio_kind!r} is not one of {list(RATIO_KINDS)}")
-        params = self.map_params()
-        if not isinstance(params.leverage_profile, str):  # the engine checks the weights only when the map is built
-            try:
-                tier_weights(params.leverage_profile, params.leverage_points())
-            except ValueError as exc:
-                raise ValueError(f"LiquidationMapActorConfig.leverage_weights: {exc}") from None
+        self.map_params()
 
     def map_params(self, inverse: bool = False) -> MapParams:
         """
@@ -220,7 +214,12 @@ class LiquidationMapActorConfig(ActorConfig, frozen=True):
             if name not in known:
                 raise ValueError(f"map_params_extra: {name!r} is not a MapParams field; known: {sorted(known)}")
             fields[name] = tuple(value) if isinstance(value, list) else value
-        params = MapParams(**fields)
+        try:
+            params = MapParams(**fields)
+        except ValueError as exc:  # the weights are this config's leverage_weights: name that field
+            if self.leverage_weights and "leverage_profile=" in str(exc):
+                raise ValueError(f"LiquidationMapActorConfig.leverage_weights: {exc}") from None
+            raise
         if params.entry_mode == "trades" and not self.subscribe_trade_ticks:
             raise ValueError("entry_mode 'trades' opens positions from trade ticks: set subscribe_trade_ticks = true "
                              "(or choose another entry_mode)")

@@ -47,8 +47,8 @@ def _config(**kwargs) -> LiquidationMapActorConfig:
     # "could not convert string to float: 'abc'" without the field
     ({"leverage_weights": {"abc": 1.0}}, r"leverage_weights must map leverage tiers to weights"),
     # accepted by the config, then failed inside the engine when the node started the actor
-    ({"leverage_weights": {"10": -1.0}}, r"leverage_weights: leverage weights must be finite, >= 0"),
-    ({"leverage_weights": {"7": 1.0}}, r"leverage_weights: leverage weight given for tier 7"),
+    ({"leverage_weights": {"10": -1.0}}, r"leverage_weights: .*leverage weights must be finite, >= 0"),
+    ({"leverage_weights": {"7": 1.0}}, r"leverage_weights: .*leverage weight given for tier 7"),
 ])
 def test_a_bad_config_value_fails_at_construction_naming_the_field(fields, message):
     with pytest.raises((TypeError, ValueError), match=message):

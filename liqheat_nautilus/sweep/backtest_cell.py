@@ -131,7 +131,7 @@ def run_cell(spec_json: bytes, log_level: str = "WARNING") -> dict[str, float | 
 
 def stats_row(name: str, stats: dict[str, float] | None) -> ComparisonRow:
     """
-    Build a comparison-table row from a cell's statistics (``nan`` everywhere when it has none).
+    Build a comparison-table row from a cell's statistics (``nan`` for each one missing or ``None``).
 
     Parameters
     ----------
@@ -144,7 +144,8 @@ def stats_row(name: str, stats: dict[str, float] | None) -> ComparisonRow:
     ComparisonRow
     """
     stats = stats or {}
-    values: dict[str, Any] = {f: stats.get(f, math.nan) for f in STAT_FIELDS}
+    # a statistic a result file holds as null (undefined, e.g. a Sharpe ratio without trades) is nan here
+    values: dict[str, Any] = {f: math.nan if stats.get(f) is None else stats[f] for f in STAT_FIELDS}
     values["trades"] = int(values["trades"]) if not _isnan(values["trades"]) else 0
     return ComparisonRow(name=name, **values)
 
