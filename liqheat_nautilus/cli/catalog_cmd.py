@@ -166,11 +166,13 @@ def _write(verb: str, action: Callable[[], IngestSummary]) -> int:
     int
         0 done, 1 refused or failed (the catalog unchanged), 2 bad option, 130 interrupted.
     """
+    summary = None
     try:
-        with sigterm_as_interrupt():
+        with sigterm_as_interrupt():  # also while the summary prints: SIGTERM then ended the process with 143
             summary = action()
+            print_summary(summary)
     except KeyboardInterrupt as exc:
-        if getattr(exc, COMMITTED_FLAG, False):
+        if summary is not None or getattr(exc, COMMITTED_FLAG, False):
             print(f"{verb} interrupted after its commit point: the catalog holds the complete new data (a step left "
                   "undone is finished by the next command on this catalog)", file=sys.stderr)
         else:
@@ -183,9 +185,10 @@ def _write(verb: str, action: Callable[[], IngestSummary]) -> int:
         print(f"{verb} failed, catalog unchanged: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:  # permissions, a vanished folder, ...: the transaction rolled back
+        if summary is not None:  # committed; the summary could not be written (a closed pipe: cli.main's case)
+            raise
         print(f"{verb} failed, catalog unchanged: {exc}", file=sys.stderr)
         return 1
-    print_summary(summary)
     return 0
 
 

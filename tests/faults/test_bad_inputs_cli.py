@@ -334,6 +334,19 @@ def test_interrupt_while_applying_the_commit_finishes_it(catalog):
     assert "TradeTick" in info.stdout and "105,280" in info.stdout
 
 
+def test_sigterm_while_the_summary_prints_says_the_data_is_committed(catalog):
+    # SIGTERM after the commit, while the summary printed, ended the process with 143 and no word
+    prelude = ("import os, signal\nimport liqheat_nautilus.cli.catalog_cmd as _c\n_print = _c.print_summary\n"
+               "def _late(summary):\n    os.kill(os.getpid(), signal.SIGTERM)\n    _print(summary)\n"
+               "_c.print_summary = _late\n")
+    proc = run_liqheat("catalog", "ingest", "binance", sc.AGG_TRADES, "--catalog", catalog, *sc.OFFLINE,
+                       prelude=prelude)
+    assert proc.returncode == 130
+    assert_clean_failure(proc, "ingest interrupted after its commit point: the catalog holds the complete new data")
+    info = run_liqheat("catalog", "info", "--catalog", catalog)
+    assert "TradeTick" in info.stdout and "105,280" in info.stdout
+
+
 # -- liqheat catalog validate / info ---------------------------------------------------------------------------
 
 
