@@ -120,6 +120,31 @@ def _summed_open_interest_config(spec: "BacktestFile", catalog: dict[str, str], 
         metadata={"instrument_id": instrument_id})
 
 
+def open_catalog(spec: "BacktestFile"):
+    """
+    Return the file's catalog as Nautilus will read it: a local folder, or an fsspec URL (``s3://``, ``gs://``...).
+
+    Parameters
+    ----------
+    spec : BacktestFile
+        The parsed file.
+
+    Returns
+    -------
+    nautilus_trader.persistence.catalog.ParquetDataCatalog
+
+    Raises
+    ------
+    ImportError
+        If a URL's fsspec driver (``s3fs`` for ``s3://``) is not installed.
+    """
+    from nautilus_trader.persistence.catalog import ParquetDataCatalog
+
+    if "catalog_fs_protocol" in spec.catalog_location():
+        return ParquetDataCatalog.from_uri(spec.data.catalog)
+    return ParquetDataCatalog(str(spec.catalog_path()))
+
+
 def last_bar_ns(spec: "BacktestFile") -> int | None:
     """
     Return when the run ends: the catalog's last bar of the file's bar type, or ``[data] end`` if that is earlier.
@@ -139,13 +164,8 @@ def last_bar_ns(spec: "BacktestFile") -> int | None:
         UNIX nanoseconds; ``None`` when the catalog cannot be read here or holds no such bar (``check_catalog``
         refuses such a file, naming why).
     """
-    from nautilus_trader.persistence.catalog import ParquetDataCatalog
-
-    location = spec.catalog_location()
     try:
-        catalog = (ParquetDataCatalog.from_uri(spec.data.catalog) if "catalog_fs_protocol" in location
-                   else ParquetDataCatalog(location["catalog_path"]))
-        intervals = catalog.get_intervals(Bar, spec.bar_type)
+        intervals = open_catalog(spec).get_intervals(Bar, spec.bar_type)
     except (ImportError, OSError):  # an fsspec driver not installed, a folder that is not there
         return None
     if not intervals:

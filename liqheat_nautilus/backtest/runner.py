@@ -23,7 +23,7 @@ from liqheat_nautilus.backtest.config import BacktestFile, is_url, load_backtest
 from liqheat_nautilus.backtest.metrics import ComparisonRow, strategy_row
 from liqheat_nautilus.backtest.monitor import RunMonitor, RunMonitorConfig, RunStats
 from liqheat_nautilus.backtest.reports import RunReports, collect_reports, results_folder, write_reports
-from liqheat_nautilus.backtest.run_config import to_run_config
+from liqheat_nautilus.backtest.run_config import open_catalog, to_run_config
 from liqheat_nautilus.components import is_map_actor_config
 from liqheat_nautilus.core.clusters import ClusterInfo
 from liqheat_nautilus.core.enums import ClusterStatus
@@ -184,18 +184,11 @@ def check_catalog(spec: BacktestFile) -> int:
         get no data), or holds bars of ``bar_type`` at another price/size precision than the instrument's (a run
         would stop at them).
     """
-    from nautilus_trader.persistence.catalog import ParquetDataCatalog
-
-    path: str | Path
-    if is_url(spec.data.catalog):  # an fsspec URL (s3://, gs://, file://...): read as Nautilus will
-        path = spec.data.catalog
-        try:
-            catalog = ParquetDataCatalog.from_uri(path)
-        except ImportError as exc:  # fsspec's driver for the protocol (s3fs, gcsfs, adlfs) is not installed
-            raise ValueError(f"catalog {path}: {exc} (the fsspec driver of its protocol)") from None
-    else:
-        path = spec.catalog_path()
-        catalog = ParquetDataCatalog(str(path))
+    path: str | Path = spec.data.catalog if is_url(spec.data.catalog) else spec.catalog_path()
+    try:
+        catalog = open_catalog(spec)
+    except ImportError as exc:  # fsspec's driver for the protocol (s3fs, gcsfs, adlfs) is not installed
+        raise ValueError(f"catalog {path}: {exc} (the fsspec driver of its protocol)") from None
     if not catalog.fs.isdir(f"{catalog.path}/data"):
         raise FileNotFoundError(f"{path} is not a Nautilus catalog (no data/ folder); build one with "
                                 f"`liqheat catalog ingest ...` or `liqheat catalog fetch ...`")

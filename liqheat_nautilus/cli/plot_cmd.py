@@ -187,6 +187,7 @@ def check_options(args: argparse.Namespace) -> None:
         folder, an ``--instrument`` that is not an instrument id, a ``--bar-spec`` that is not a bar specification,
         an ``--out`` that is a file.
     """
+    from liqheat_nautilus import validation
     from liqheat_nautilus.core import MapParams
 
     if args.backtest_file is None:  # else the file's actor config checked them (map_source)
@@ -208,8 +209,6 @@ def check_options(args: argparse.Namespace) -> None:
     if args.snapshot_minutes < 1:
         raise ValueError(f"--snapshot-minutes must be a whole number >= 1; got {args.snapshot_minutes!r}")
     # as backtest's: a value that cannot be right whatever the catalog holds is a usage error (they exited 1)
-    from liqheat_nautilus import validation
-
     if args.instrument is not None:
         validation.instrument_id(args.instrument, "--instrument")
     if args.bar_spec is not None:

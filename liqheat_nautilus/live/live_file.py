@@ -12,8 +12,9 @@ from pathlib import Path
 import msgspec
 
 from liqheat_nautilus import validation
-from liqheat_nautilus.adapters.binance.providers import binance_instrument_id, raw_symbol_of
+from liqheat_nautilus.adapters.binance.providers import binance_instrument_id, raw_symbol_of, usdm_settlement_asset
 from liqheat_nautilus.components import ComponentSection, check_components, is_map_actor_config
+from liqheat_nautilus.core.brackets import BINANCE_BTCUSDT_BRACKETS
 from liqheat_nautilus.live.sections import (
     ACCOUNT_TYPES,
     EXECUTION_MODES,
@@ -161,9 +162,8 @@ def check_live_file(live: LiveFile) -> None:
     check_message_bus(live.message_bus)
 
 
-BINANCE_MAX_LEVERAGE = 125.0
-"""Binance USD-M's highest leverage (its first maintenance-margin bracket, :data:`~liqheat_nautilus.core.brackets.
-BINANCE_BTCUSDT_BRACKETS`)."""
+BINANCE_MAX_LEVERAGE = max(BINANCE_BTCUSDT_BRACKETS.max_leverage)
+"""Binance USD-M's highest leverage (x): its first maintenance-margin bracket (125x)."""
 
 
 def _check_sandbox_account(live: LiveFile, currencies: set[str]) -> None:
@@ -179,8 +179,7 @@ def _check_sandbox_account(live: LiveFile, currencies: set[str]) -> None:
         Naming ``[sandbox] starting_balances`` or ``[sandbox] default_leverage``.
     """
     for iid in live.binance.instrument_ids:
-        symbol = raw_symbol_of(iid)
-        quote = next((q for q in ("USDT", "USDC", "FDUSD", "BUSD") if symbol.endswith(q)), None)
+        quote = usdm_settlement_asset(raw_symbol_of(iid))
         if quote is not None and quote not in currencies:  # the node's orders would all be denied for margin
             raise ValueError(f"[sandbox] starting_balances {list(live.sandbox.starting_balances)} hold no {quote}, "
                              f"the settlement currency of {iid}; give e.g. '10000 {quote}'")

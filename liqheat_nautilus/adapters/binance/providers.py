@@ -51,6 +51,29 @@ def is_coin_margined(raw_symbol: str) -> bool:
     return "_" in raw_symbol
 
 
+USDM_SETTLEMENT_ASSETS = ("USDT", "USDC", "FDUSD", "BUSD")
+"""Quote assets of Binance USD-M perpetuals; a USD-M contract settles in its quote asset (``BTCUSDT``: USDT)."""
+
+
+def usdm_settlement_asset(raw_symbol: str) -> str | None:
+    """
+    Return the settlement asset of a Binance USD-M perpetual, read from its symbol.
+
+    Parameters
+    ----------
+    raw_symbol : str
+        E.g. ``"BTCUSDT"`` (USDT) or ``"ETHUSDC"`` (USDC).
+
+    Returns
+    -------
+    str or None
+        One of :data:`USDM_SETTLEMENT_ASSETS`; ``None`` for a COIN-M symbol or one ending in none of them.
+    """
+    if is_coin_margined(raw_symbol):
+        return None
+    return next((q for q in USDM_SETTLEMENT_ASSETS if raw_symbol.endswith(q)), None)
+
+
 def binance_instrument_id(raw_symbol: str) -> InstrumentId:
     """
     Return the instrument id NautilusTrader's Binance adapter gives a futures symbol.
