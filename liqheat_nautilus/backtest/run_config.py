@@ -122,21 +122,10 @@ def _summed_open_interest_config(spec: "BacktestFile", catalog: dict[str, str], 
 
 def open_catalog(spec: "BacktestFile"):
     """
-    Return the file's catalog as Nautilus will read it: a local folder, or an fsspec URL (``s3://``, ``gs://``...).
+    Return the ``ParquetDataCatalog`` of a backtest file's ``[data] catalog``, opened as Nautilus opens it.
 
-    Parameters
-    ----------
-    spec : BacktestFile
-        The parsed file.
-
-    Returns
-    -------
-    nautilus_trader.persistence.catalog.ParquetDataCatalog
-
-    Raises
-    ------
-    ImportError
-        If a URL's fsspec driver (``s3fs`` for ``s3://``) is not installed.
+    A local folder, or an fsspec URL (``s3://``, ``gs://``...): ``ImportError`` when the URL's fsspec driver
+    (``s3fs`` for ``s3://``) is not installed.
     """
     from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
