@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from liqheat_nautilus.components import is_map_actor_config
+from liqheat_nautilus.core.grid import common_grid
 
 SIGNALS_FILE = "trade_signals.parquet"
 """Trade signals of a recorded run (columns: the ``TradeSignal`` fields plus ``strategy``)."""
@@ -284,7 +285,7 @@ class Recording:
         Raises
         ------
         ValueError
-            If the run holds no bins of the instrument or the bin width changes within the run.
+            If the run holds no bins of the instrument.
         """
         rows = [b for b in self.bins if b.instrument_id.value == instrument_id]
         if not any(b.n_rows > 0 for b in rows):
@@ -324,31 +325,26 @@ def history_from_bins(bins: list, totals=side_totals) -> dict[str, np.ndarray]:
     -------
     dict[str, np.ndarray]
         ``ts_ns``, ``price``, ``base``, ``width`` ``(k,)`` and ``long_usd``, ``short_usd`` ``(k, n)`` (USD per bin,
-        summed over tiers), one row per update, on one common grid of ``n`` bins (``base`` is the same for all).
+        summed over tiers), one row per update, on one common grid of ``n`` bins (``base`` and ``width`` the same
+        for all: bins published before the map re-binned its grid are moved onto the newest width,
+        :func:`~liqheat_nautilus.core.grid.common_grid`).
 
     Raises
     ------
     ValueError
-        If no bins hold data or the bin width changes between them.
+        If no bins hold data.
     """
     rows = [b for b in bins if b.n_rows > 0]
     if not rows:
         raise ValueError("no map bins with data")
-    widths = np.array([b.bin_width for b in rows])
-    if not np.allclose(widths, widths[0], rtol=1e-12, atol=0.0):
-        raise ValueError(f"the bin width changes between the map bins ({widths.min()} .. {widths.max()})")
-    g0 = min(b.first_bin for b in rows)
-    n = max(b.first_bin + b.n_rows for b in rows) - g0
-    long_usd = np.zeros((len(rows), n))
-    short_usd = np.zeros((len(rows), n))
-    for i, b in enumerate(rows):
-        off = b.first_bin - g0
-        long_usd[i, off : off + b.n_rows], short_usd[i, off : off + b.n_rows] = totals(b)
+    sides = [totals(b) for b in rows]
+    g0, width, (long_usd, short_usd) = common_grid([b.first_bin for b in rows], [b.bin_width for b in rows],
+                                                   [s[0] for s in sides], [s[1] for s in sides])
     return {
         "ts_ns": np.array([b.ts_event for b in rows], dtype=np.int64),
         "price": np.array([b.price for b in rows], dtype=np.float64),
         "base": np.full(len(rows), g0, dtype=np.int64),
-        "width": widths.astype(np.float64),
+        "width": np.full(len(rows), width),
         "long_usd": long_usd,
         "short_usd": short_usd,
     }

@@ -27,6 +27,7 @@ from liqheat_nautilus.charts.palette import (
     HEATMAP_COLOURSCALE,
     PATH_COLOUR,
 )
+from liqheat_nautilus.core.grid import common_grid
 
 LIVE_COLORBAR = {"title": {"text": "USD / bin"}, "tickprefix": "$", "tickformat": ".3~s"}
 SCALES = ("percentile", "log", "linear")
@@ -90,6 +91,9 @@ def heatmap_data(history: dict[str, np.ndarray], bars: pd.DataFrame | None = Non
     """
     Put the snapshots on one grid and find the cleared zones.
 
+    Snapshots taken before the map re-binned its grid (``MapParams.regrid_ratio``) are re-binned onto the newest
+    bin width (:func:`~liqheat_nautilus.core.grid.common_grid`, uniform within each bin).
+
     Parameters
     ----------
     history : dict[str, np.ndarray]
@@ -107,7 +111,7 @@ def heatmap_data(history: dict[str, np.ndarray], bars: pd.DataFrame | None = Non
     Raises
     ------
     ValueError
-        If a key is missing, the history is empty, or the bin width changes between snapshots.
+        If a key is missing or the history is empty.
     """
     missing = [k for k in _HISTORY_KEYS if k not in history]
     if missing:
@@ -116,22 +120,10 @@ def heatmap_data(history: dict[str, np.ndarray], bars: pd.DataFrame | None = Non
     k = ts_ns.size
     if k == 0:
         raise ValueError("heatmap: the history holds no snapshot (enable history_capacity and record_history())")
-    widths = np.asarray(history["width"], dtype=np.float64)
-    if not np.allclose(widths, widths[0], rtol=1e-12, atol=0.0):
-        raise ValueError(f"heatmap: bin width changes within the history ({widths.min()} .. {widths.max()})")
-    width = float(widths[0])
-    base = np.asarray(history["base"], dtype=np.int64)
-    long_usd = np.asarray(history["long_usd"], dtype=np.float64)
-    short_usd = np.asarray(history["short_usd"], dtype=np.float64)
-    n = long_usd.shape[1]
-    g0 = int(base.min())
-    g = int(base.max()) - g0 + n
-    glong = np.zeros((k, g))
-    gshort = np.zeros((k, g))
-    for t in range(k):
-        off = int(base[t]) - g0
-        glong[t, off : off + n] = long_usd[t]
-        gshort[t, off : off + n] = short_usd[t]
+    # a map that re-binned its grid (regrid_ratio): older snapshots onto the newest width
+    g0, width, (glong, gshort) = common_grid(history["base"], history["width"], history["long_usd"],
+                                             history["short_usd"])
+    g = glong.shape[1]
     price = np.asarray(history["price"], dtype=np.float64)
     lows, highs = _path_extremes(ts_ns, price, bars)
     lower_edges = (g0 + np.arange(g)) * width

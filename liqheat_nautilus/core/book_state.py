@@ -171,6 +171,9 @@ class BookState:
         """
         self.settle()
         grid = self.ready_grid
+        if self._regrid_due(grid, price):
+            self.regrid(price)
+            return
         shift = grid.base_for(price) - grid.base
         self.long.shift(shift)
         self.short.shift(shift)
@@ -179,6 +182,44 @@ class BookState:
             lo, hi = int(self.spans[row, 0]) - shift, int(self.spans[row, 1]) - shift
             self.spans[row] = (max(lo, 0), min(hi, n - 1)) if lo <= hi and hi >= 0 and lo < n else (n, -1)
         grid.base += shift
+        self._set_keep_range()
+        self.recompute_edges()
+
+    def _regrid_due(self, grid: PriceGrid, price: float) -> bool:
+        """Whether the bin width is off ``price · bin_bps / 10⁴`` by more than ``regrid_ratio`` (bin_bps grids)."""
+        p = self.params
+        if p.regrid_ratio <= 0.0 or p.bin_size > 0.0:
+            return False
+        drift = grid.width / (price * p.bin_bps / 1e4)
+        return not 1.0 / p.regrid_ratio <= drift <= p.regrid_ratio
+
+    def regrid(self, price: float) -> None:
+        """
+        Re-bin both sides onto a grid of width ``price · bin_bps / 10⁴`` centred on ``price``.
+
+        :meth:`recentre` calls it instead of a plain shift once price has moved so far from the grid's first price
+        that the bin width is off its ``bin_bps`` by more than ``regrid_ratio`` (default 2: after price halved
+        or doubled), so that the map keeps its resolution and its price range in percent of price. Each side moves
+        with :meth:`~.cohorts.SideBook.regrid`: notional is conserved (what falls outside the new grid stays open in
+        ``outside``), position units are unchanged, and the prices whose crossing sweeps each side stay where they
+        were. Map reads taken later carry the new bin width.
+
+        Parameters
+        ----------
+        price : float
+            The price to centre on (> 0).
+        """
+        self.settle()
+        old = self.ready_grid
+        p = self.params
+        new = PriceGrid(price * p.bin_bps / 1e4, p.n_bins, price)
+        self.long.regrid(1, old, new)
+        self.short.regrid(-1, old, new)
+        n = new.n_bins
+        for row, side in ((0, self.long), (1, self.short)):
+            nz = side.nonzero_rows(0, n)
+            self.spans[row] = (int(nz[0]), int(nz[-1])) if nz.size else (n, -1)
+        self.grid = new
         self._set_keep_range()
         self.recompute_edges()
 

@@ -14,7 +14,7 @@ one pooled cohort. Memory is bounded by ``n_layers × n_bins × n_tiers`` float6
 
 import numpy as np
 
-from liqheat_nautilus.core.grid import shift_fractional, shift_rows
+from liqheat_nautilus.core.grid import PriceGrid, rebin, shift_fractional, shift_rows
 from liqheat_nautilus.core.kernels import STATUS_ACTIVE, STATUS_CLEARED, STATUS_PARTIAL, row_totals
 
 __all__ = ["STATUS_ACTIVE", "STATUS_CLEARED", "STATUS_PARTIAL", "SideBook"]
@@ -137,6 +137,71 @@ class SideBook:
         shift_rows(self.status, shift, STATUS_ACTIVE)
         shift_rows(self.share, shift, 0.0)
         return lost
+
+    def regrid(self, sign: int, old: PriceGrid, new: PriceGrid) -> float:
+        """
+        Move the side onto a grid of another bin width (:meth:`~.book_state.BookState.regrid`).
+
+        Each non-empty bin's notional (total and layers) is spread uniformly over the part of its range not yet
+        traded (a long bin's swept share is the top of its range, a short bin's the bottom) and re-binned
+        (:func:`~.grid.rebin`); what falls outside the new grid stays open in ``outside`` (layers drop it, as in
+        :meth:`shift`). Position units are unchanged. A new bin with notional is ``ACTIVE``, or ``PARTIAL`` when it
+        covers a traded or cleared old bin; an empty one takes the highest status of the old bins it covers. The
+        edge bin's traded share is set so that the price whose crossing sweeps the side stays where it was.
+
+        Parameters
+        ----------
+        sign : int
+            +1 long, -1 short.
+        old, new : PriceGrid
+            The grid the side is on, and the one it moves to (same ``n_bins``).
+
+        Returns
+        -------
+        float
+            The notional pushed out of the grid (USD); it stays open, counted in ``outside``.
+        """
+        n, n_tiers = self.usd.shape
+        rows = self.nonzero_rows(0, n)
+        lower = (old.base + rows) * old.width
+        upper = lower + old.width
+        traded = self.share[rows] * old.width
+        if sign > 0:
+            upper = np.maximum(upper - traded, lower + old.width * 1e-9)  # a bin's notional is never on a point
+        else:
+            lower = np.minimum(lower + traded, upper - old.width * 1e-9)
+        blocks = [self.usd[rows]]
+        if self.layers is not None:
+            blocks.append(np.moveaxis(self.layers[:, rows, :], 1, 0).reshape(rows.size, -1))
+        binned, below, above = rebin(np.concatenate(blocks, axis=1), lower, upper, new.edges())
+        status = np.zeros(n, dtype=np.int8)
+        marked = np.flatnonzero(self.status)
+        if marked.size:  # each old bin's status onto the new bins it covers (the highest wins)
+            first = np.floor((old.base + marked) * old.width / new.width).astype(np.int64) - new.base
+            last = np.ceil((old.base + marked + 1) * old.width / new.width).astype(np.int64) - new.base - 1
+            for a, b, code in zip(first.tolist(), last.tolist(), self.status[marked].tolist(), strict=True):
+                a, b = max(a, 0), min(b, n - 1)
+                if a <= b:
+                    np.maximum(status[a : b + 1], code, out=status[a : b + 1])
+        self.usd[:] = binned[:, :n_tiers]
+        if self.layers is not None:
+            self.layers[:] = np.moveaxis(binned[:, n_tiers:].reshape(n, -1, n_tiers), 1, 0)
+        moved = below[:n_tiers] + above[:n_tiers]
+        self.outside += moved
+        filled = row_totals(self.usd) > 0.0
+        status[filled & (status == STATUS_CLEARED)] = STATUS_PARTIAL
+        self.share[:] = 0.0
+        nz = np.flatnonzero(filled)
+        if nz.size and rows.size:  # the edge keeps the side's sweep price: the highest long / lowest short level
+            k = int(nz[-1] if sign > 0 else nz[0])
+            bound = float(upper.max() if sign > 0 else lower.min())
+            offset = (bound - (new.base + k) * new.width) / new.width  # where the bound lies inside bin k, in [0, 1]
+            share = min(max(1.0 - offset if sign > 0 else offset, 0.0), 1.0)
+            if share > 0.0:
+                self.share[k] = share
+                status[k] = max(int(status[k]), STATUS_PARTIAL)
+        self.status[:] = status
+        return float(moved.sum())
 
     def shift_tiers_fractional(self, shift_bins: np.ndarray) -> float:
         """

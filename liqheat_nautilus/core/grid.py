@@ -128,3 +128,119 @@ def shift_fractional(column: np.ndarray, shift_bins: float) -> float:
         column *= 1.0 - frac
         column[1:] += moved
     return total - float(column.sum())
+
+
+def rebin(values: np.ndarray, lower: np.ndarray, upper: np.ndarray,
+          edges: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """
+    Move content held over price intervals onto other bins, each interval's content spread uniformly over it.
+
+    The content below a price ``x`` is the piecewise-linear cumulative sum of the intervals (linear inside an
+    interval, flat between them); a new bin receives the difference of that sum at its two edges, so the content
+    is conserved: ``binned.sum(axis=0) + below + above`` equals ``values.sum(axis=0)`` up to rounding (a difference
+    that rounds below 0 is set to 0).
+
+    Parameters
+    ----------
+    values : np.ndarray
+        Shape ``(m, c)`` float64 content (e.g. USD notional per leverage tier) of ``m`` intervals, >= 0.
+    lower, upper : np.ndarray
+        Shape ``(m,)`` the intervals' price ranges ``[lower, upper)``, ``lower < upper``, ascending and not
+        overlapping (``upper[i] <= lower[i + 1]``).
+    edges : np.ndarray
+        Shape ``(n + 1,)`` ascending edges (price) of the ``n`` new bins.
+
+    Returns
+    -------
+    tuple[np.ndarray, np.ndarray, np.ndarray]
+        ``(binned, below, above)``: shape ``(n, c)`` content per new bin, and shape ``(c,)`` the content below the
+        first edge and at or above the last one.
+    """
+    m, c = values.shape
+    if m == 0:
+        return np.zeros((edges.size - 1, c)), np.zeros(c), np.zeros(c)
+    points = np.empty(2 * m)
+    points[0::2], points[1::2] = lower, upper
+    cum = np.cumsum(values, axis=0)
+    at_points = np.zeros((2 * m, c))
+    at_points[1::2] = cum  # the content below each interval's upper end ...
+    at_points[2::2] = cum[:-1]  # ... and below the next one's lower end (flat in between)
+    below_edges = np.empty((edges.size, c))
+    for j in range(c):
+        below_edges[:, j] = np.interp(edges, points, at_points[:, j])  # 0 left of the first point, total right
+    binned = np.maximum(np.diff(below_edges, axis=0), 0.0)
+    return binned, below_edges[0].copy(), cum[-1] - below_edges[-1]
+
+
+def to_width(first_bin: int, width: float, values: np.ndarray, new_width: float) -> tuple[int, np.ndarray]:
+    """
+    Content of consecutive global bins on bins of another width (:func:`rebin`, uniform within each bin).
+
+    Parameters
+    ----------
+    first_bin : int
+        Global index of the first bin (bin ``g`` covers ``[g·width, (g+1)·width)``).
+    width, new_width : float
+        Bin widths (price, > 0).
+    values : np.ndarray
+        Shape ``(n,)`` content of bins ``first_bin .. first_bin + n - 1`` (e.g. USD notional).
+
+    Returns
+    -------
+    tuple[int, np.ndarray]
+        ``(first new bin, content per new bin)``: the new bins of ``new_width`` that cover the old ones. The same
+        arrays when the widths are equal.
+    """
+    if new_width == width or values.size == 0:
+        return first_bin, values
+    lower = (first_bin + np.arange(values.size)) * width
+    g0 = int(math.floor(lower[0] / new_width))
+    g1 = int(math.ceil((first_bin + values.size) * width / new_width))
+    binned, _, _ = rebin(np.asarray(values, dtype=np.float64)[:, None], lower, lower + width,
+                         (g0 + np.arange(max(g1 - g0, 1) + 1)) * new_width)
+    return g0, binned[:, 0]
+
+
+def common_grid(first_bins, widths, *profiles) -> tuple[int, float, list[np.ndarray]]:
+    """
+    Put per-update bin profiles on one grid: the newest bin width, from the lowest bin any update holds.
+
+    Updates on another width (a map that re-binned its grid, ``MapParams.regrid_ratio``, or a node restarted at
+    another price) are moved onto the newest one with :func:`to_width`; widths within 1e-12 relative count as
+    equal.
+
+    Parameters
+    ----------
+    first_bins : sequence of int
+        Shape ``(k,)`` global index of each update's first bin (bin ``g`` covers ``[g·width, (g+1)·width)``).
+    widths : sequence of float
+        Shape ``(k,)`` each update's bin width (price, > 0).
+    *profiles : sequence of np.ndarray
+        Each a sequence of ``k`` arrays, update ``t``'s content per bin from ``first_bins[t]`` (e.g. long USD, then
+        short USD).
+
+    Returns
+    -------
+    tuple[int, float, list[np.ndarray]]
+        ``(g0, width, grids)``: the first global bin, the newest width and one ``(k, g)`` array per profile.
+    """
+    k = len(first_bins)
+    width = float(widths[-1])
+    moved: list[list[np.ndarray]] = [[] for _ in profiles]
+    firsts: list[int] = []
+    for t in range(k):
+        w = float(widths[t])
+        w = width if abs(w - width) <= 1e-12 * width else w
+        for p, rows in enumerate(profiles):
+            first, values = to_width(int(first_bins[t]), w, np.asarray(rows[t], dtype=np.float64), width)
+            moved[p].append(values)
+        firsts.append(first)
+    g0 = min(firsts)
+    g = max(f + v.size for f, v in zip(firsts, moved[0], strict=True)) - g0
+    grids = []
+    for rows in moved:
+        grid = np.zeros((k, g))
+        for t, values in enumerate(rows):
+            grid[t, firsts[t] - g0 : firsts[t] - g0 + values.size] = values
+        grids.append(grid)
+    return g0, width, grids

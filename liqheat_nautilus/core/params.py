@@ -58,6 +58,7 @@ _RULES = {
     "bin_size": ">= 0 (price; 0: use bin_bps)",
     "n_bins": f"in [8, {MAX_BINS:,}]",
     "recentre_margin": "in (0, 0.5)",
+    "regrid_ratio": "0 (never) or > 1",
     "half_life_hours": ">= 0 (0: no closing by age)",
     "seed_lookback_hours": ">= 0",
     "funding_split_sensitivity": ">= 0",
@@ -158,6 +159,11 @@ class MapParams:
         Bins held by the re-centring grid.
     recentre_margin : float
         Re-centre when price comes within this fraction of ``n_bins`` of either end.
+    regrid_ratio : float
+        With ``bin_bps`` (``bin_size`` 0): at a re-centring, re-bin the grid at ``price · bin_bps / 10⁴`` when the
+        bin width is off that by more than this factor (default 2: price halved or doubled since the width was
+        set), so the map keeps its resolution and range in percent of price (``BookState.regrid``); 0 keeps the
+        first price's width for good.
     half_life_hours : float
         Holding time of positions: every cohort is closed at the rate ``2^(−Δτ / half_life_hours)`` (``Δτ`` in
         hours of the ``turnover_clock``), and the anchor to open interest re-opens what was closed at the
@@ -285,6 +291,7 @@ class MapParams:
     bin_size: float = 0.0
     n_bins: int = 1000
     recentre_margin: float = 0.2
+    regrid_ratio: float = 2.0
     half_life_hours: float = 72.0
     seed_lookback_hours: float = 336.0
     turnover_clock: str = "volume"
@@ -385,6 +392,7 @@ class MapParams:
             "bin_size": self.bin_size >= 0.0,
             "n_bins": 8 <= self.n_bins <= MAX_BINS,
             "recentre_margin": 0.0 < self.recentre_margin < 0.5,
+            "regrid_ratio": self.regrid_ratio == 0.0 or self.regrid_ratio > 1.0,
             "half_life_hours": self.half_life_hours >= 0.0,
             "seed_lookback_hours": self.seed_lookback_hours >= 0.0,
             "turnover_clock": self.turnover_clock in TURNOVER_CLOCKS,

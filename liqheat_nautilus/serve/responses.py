@@ -14,6 +14,7 @@ import pandas as pd
 from fastapi.responses import Response
 
 from liqheat_nautilus.charts.heatmap import ohlcv_candles
+from liqheat_nautilus.core.grid import common_grid
 from liqheat_nautilus.core.units import NS_PER_SECOND
 from liqheat_nautilus.serve import models as m
 from liqheat_nautilus.serve.frames import STATUS_NAMES, BinsView, MapFrame, finite_or_none, heatmap_grid
@@ -254,9 +255,12 @@ def heatmap_body(sel: Selection, frames: list[MapFrame], bars: Bars, side_totals
     if shown:
         prices = np.r_[ohlcv[:, 2], ohlcv[:, 3]] if len(ohlcv) else np.array([f.snapshot.price for f, _ in shown])
         lo, hi = float(prices.min()) * 0.9, float(prices.max()) * 1.1
-        width = float(shown[-1][1].bin_width)  # a node restarted on another price has another bin width:
-        rows = [(f.ts_ns, f.snapshot.price, b.first_bin, *side_totals(b)) for f, b in shown
-                if abs(b.bin_width - width) <= 1e-12 * width]  # only the updates on the newest grid
+        # a map that re-binned its grid (regrid_ratio) or a node restarted at another price has another bin
+        # width: the older updates are moved onto the newest one
+        sides = [side_totals(b) for _, b in shown]
+        g0, width, (longs, shorts) = common_grid([b.first_bin for _, b in shown], [b.bin_width for _, b in shown],
+                                                 [s[0] for s in sides], [s[1] for s in sides])
+        rows = [(f.ts_ns, f.snapshot.price, g0, longs[t], shorts[t]) for t, (f, _) in enumerate(shown)]
         grid = heatmap_grid(rows, width, lo, hi, levels)
         t_idx, p_idx = np.nonzero(grid.usd >= 0.005)
         values = np.round(grid.usd[t_idx, p_idx], 2)  # USD to the cent: shorter JSON, nothing lost
