@@ -323,7 +323,10 @@ def ingest_binance_files(paths: Iterable[str | Path], catalog_dir: str | Path, i
     check_target(catalog_dir, tuple(paths))  # before its instrument definitions are read
     plans = [(path, *plan_file(path, instrument_id, kind, interval)) for path in paths]
     wanted = {iid: name.symbol for _, name, iid in plans}
-    defs = resolve_instruments(wanted, catalog_dir, instruments, where=plans[0][0])
+    first_file: dict[str, str | Path] = {}  # an instrument no source defines is named with its (first) file
+    for path, _, iid in plans:
+        first_file.setdefault(iid, path)
+    defs = resolve_instruments(wanted, catalog_dir, instruments, where=first_file)
     refuse_legacy_ids(catalog_dir, [d[0] for d in defs.values()], where=plans[0][0])
     if verify:
         for path, _, _ in plans:
