@@ -292,7 +292,7 @@ def backtest_report_figure(
     ValueError
         If a report lacks a required column (named in the message) or ``bars`` is empty.
     """
-    from liqheat_nautilus.charts.liquidation_map import quote_currency
+    from liqheat_nautilus.charts.liquidation_map import price_text, quote_currency
 
     _require(bars, "bars", ("high", "low", "close"))
     if len(bars) == 0:
@@ -332,7 +332,7 @@ def backtest_report_figure(
             fig.add_trace(go.Scatter(
                 x=these["ts_open"], y=these["px_open"], mode="markers", name=name,
                 marker={"symbol": symbol, "size": 11, "color": colour, "line": {"color": "#000000", "width": 1}},
-                hovertext=[f"{'LONG' if d > 0 else 'SHORT'} {q:g} @ {p:,.4g}<br>{pid}" for d, q, p, pid in
+                hovertext=[f"{'LONG' if d > 0 else 'SHORT'} {q:g} @ {price_text(p)}<br>{pid}" for d, q, p, pid in
                            zip(these["direction"], these["qty"], these["px_open"], these["position_id"],
                                strict=True)],
                 hoverinfo="text+x", meta={"kind": "entries", "side": "long" if symbol == "triangle-up" else "short"},
@@ -344,7 +344,7 @@ def backtest_report_figure(
             fig.add_trace(go.Scatter(
                 x=these["ts_close"], y=these["px_close"], mode="markers", name=name,
                 marker={"symbol": "x", "size": 9, "color": colour, "line": {"color": "#000000", "width": 1}},
-                hovertext=[f"exit @ {p:,.4g}<br>PnL {pnl:+,.2f}<br>{pid}" for p, pnl, pid in
+                hovertext=[f"exit @ {price_text(p)}<br>PnL {pnl:+,.2f}<br>{pid}" for p, pnl, pid in
                            zip(these["px_close"], these["pnl"], these["position_id"], strict=True)],
                 hoverinfo="text+x", meta={"kind": "exits", "outcome": "profit" if colour == SHORT_COLOUR else "loss"},
             ), row=1, col=1)
