@@ -201,8 +201,13 @@ def plan_file(path: str | Path, instrument_id: str | None = None, kind: str | No
     Raises
     ------
     IngestError
-        If kind or instrument cannot be determined or the instrument id is not the file's symbol's.
+        If kind or instrument cannot be determined, the instrument id is not of venue ``BINANCE`` or is not the
+        file's symbol's.
     """
+    if instrument_id is not None and not instrument_id.endswith(".BINANCE"):
+        raise IngestError(path, f"{instrument_id!r} is not a Binance instrument: `ingest binance` reads Binance "
+                                "archives, whose instruments have NautilusTrader's Binance ids (BTCUSDT-PERP.BINANCE, "
+                                "BTCUSD-PERP.BINANCE)", field="--instrument")
     try:
         name = parse_binance_name(path)
     except IngestError as exc:
