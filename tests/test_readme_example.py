@@ -98,3 +98,34 @@ def test_readme_data_configs_feed_open_interest_to_a_backtest_node(okx_catalog, 
         assert len(strategy.biases) > 20_000
     finally:
         node.dispose()
+
+
+def test_readme_own_readings_line_feeds_the_example_strategy(okx_catalog):
+    """The README's line for a user's own OpenInterest objects, run verbatim: the example's map initializes.
+
+    The readings are the REAL sample's, taken out of their ``CustomData`` as a user's own objects would be.
+    """
+    from liqheat_nautilus.data import as_custom_data
+
+    text = README.read_text()
+    (line,) = re.findall(r"`(engine\.add_data\(\[as_custom_data\(oi\) for oi in readings\][^`]*)`", text)
+    example = _example_module()
+    catalog = ParquetDataCatalog(str(okx_catalog))
+    (instrument,) = catalog.instruments()
+    bar_type = BarType.from_str("SOL-USDT-SWAP.OKX-1-MINUTE-LAST-EXTERNAL")
+    engine = BacktestEngine(BacktestEngineConfig(logging=LoggingConfig(log_level="ERROR")))
+    engine.add_venue(Venue("OKX"), oms_type=OmsType.NETTING, account_type=AccountType.MARGIN,
+                     starting_balances=[Money(100_000, USDT)], base_currency=None, default_leverage=Decimal(10))
+    engine.add_instrument(instrument)
+    engine.add_data(catalog.bars())
+    readings = [d.data if isinstance(d, CustomData) else d for d in catalog.query(OpenInterest)]
+    assert readings and all(isinstance(r, OpenInterest) for r in readings)
+    exec(line, {"engine": engine, "readings": readings, "as_custom_data": as_custom_data,  # noqa: S102
+                "ClientId": ClientId})
+    strategy = example.MagnetStrategy(example.MagnetConfig(bar_type=bar_type))
+    engine.add_strategy(strategy)
+    engine.run()
+    try:
+        assert strategy.liq_map.initialized and len(strategy.biases) > 20_000
+    finally:
+        engine.dispose()

@@ -24,7 +24,7 @@ from liqheat_nautilus.backtest.metrics import ComparisonRow, strategy_row
 from liqheat_nautilus.backtest.monitor import RunMonitor, RunMonitorConfig, RunStats
 from liqheat_nautilus.backtest.reports import RunReports, collect_reports, results_folder, write_reports
 from liqheat_nautilus.backtest.run_config import open_catalog, to_run_config
-from liqheat_nautilus.components import is_map_actor_config
+from liqheat_nautilus.components import ComponentSection, check_component, is_map_actor_config
 from liqheat_nautilus.core.clusters import ClusterInfo
 from liqheat_nautilus.core.enums import ClusterStatus
 from liqheat_nautilus.paths import default_catalog_dir, sample_dir
@@ -177,7 +177,8 @@ def check_catalog(spec: BacktestFile) -> int:
         bars of the bar type (the bar types it holds are listed) or none between ``start`` and ``end`` (its bar
         span is given), no starting balance is in the instrument's settlement currency, ``[venue]
         default_leverage`` is above the instrument's maximum (1 / its ``margin_init``), the file has a
-        liquidation-map actor and the catalog no open interest in the time range of the instrument or of an
+        liquidation-map actor and the catalog no open interest in the time range of the instrument (unless the
+        actor's map is in ``entry_mode = "trades"``, which opens positions from trade ticks) or of an
         instrument in the actor's ``oi_instrument_ids`` (the map would never update), or the fsspec driver of a
         catalog URL's protocol (``s3fs`` for ``s3://``) is not installed; an ``IngestError`` (a ``ValueError``)
         naming a catalog file that is not readable Parquet, lacks a column of its data class (a run would silently
@@ -243,11 +244,40 @@ def check_catalog(spec: BacktestFile) -> int:
         if missing is not None:
             raise ValueError(f"actors[{i}].config.oi_instrument_ids: the catalog {path} has no open interest of "
                              f"{missing} {span}; {SUMMED_OPEN_INTEREST_MISSING}")
-        if not summed and not has_open_interest(catalog, iid, lo_ns, hi_ns):
+        if not summed and not trades_mode(actor, f"actors[{i}]") and not has_open_interest(catalog, iid, lo_ns,
+                                                                                         hi_ns):
             raise ValueError(f"actors[{i}]: the catalog {path} has no open interest of {iid} {span}, and the "
                              "liquidation map updates only on it (ingest it: Binance metrics files, "
                              "`liqheat catalog fetch ... --data oi`)")
     return int(total)
+
+
+def trades_mode(actor: ComponentSection, field: str) -> bool:
+    """
+    Return whether a liquidation-map actor's map is in ``entry_mode = "trades"``.
+
+    That map opens positions from the trade ticks (``subscribe_trade_ticks``) and publishes without any
+    open-interest reading (docs/methodology.md, ``entry_mode``), so its run needs no open interest.
+
+    Parameters
+    ----------
+    actor : ComponentSection
+        A ``[[actors]]`` entry whose ``config_path`` is a ``LiquidationMapActorConfig``.
+    field : str
+        Where it is written (``"actors[0]"``), for the errors.
+
+    Returns
+    -------
+    bool
+        ``True`` when its map parameters (``map_params_extra`` and ``map_profile`` included) say ``trades``.
+
+    Raises
+    ------
+    ValueError
+        If the config is invalid (naming the field; the loaded file was already checked).
+    """
+    config = check_component(actor, "actor", field)
+    return str(config.map_params().entry_mode) == "trades"
 
 
 def run_backtest(

@@ -4,6 +4,26 @@ import pandas as pd
 
 from liqheat_nautilus.backtest.runner import BacktestOutcome
 
+CENT_CURRENCIES = frozenset({"USD", "EUR", "USDT", "USDC", "BUSD", "FDUSD", "TUSD", "USDP", "DAI", "USDE"})
+"""Fiat and USD stablecoins: amounts printed to the cent. Any other settlement currency (a coin-margined contract's
+BTC, ETH, ...) is printed to 8 decimals, so that a result of a fraction of a coin does not read as 0.00."""
+
+
+def money_decimals(currency: str) -> int:
+    """
+    Return the decimals an amount of ``currency`` is printed with: 2 for fiat and USD stablecoins, else 8.
+
+    Parameters
+    ----------
+    currency : str
+        A currency code (``"USDT"``, ``"BTC"``).
+
+    Returns
+    -------
+    int
+    """
+    return 2 if currency.upper() in CENT_CURRENCIES else 8
+
 
 def format_ts(ns: int | None) -> str:
     """
@@ -53,8 +73,9 @@ def format_summary(outcome: BacktestOutcome, top: int = 5) -> str:
     for currency, stats in (r.stats_pnls or {}).items():
         pnl = stats.get("PnL (total)", float("nan"))
         pct = stats.get("PnL% (total)", float("nan"))
-        lines.append(f"  PnL              {pnl:,.2f} {currency} ({pct:+.3f} %), funding {outcome.funding_total:+,.2f} "
-                     f"over {len(outcome.funding_payments)} payments")
+        d = money_decimals(str(currency))
+        lines.append(f"  PnL              {pnl:,.{d}f} {currency} ({pct:+.3f} %), funding "
+                     f"{outcome.funding_total:+,.{d}f} over {len(outcome.funding_payments)} payments")
     row = outcome.row
     if row is not None:
         lines.append(f"  statistics       Sharpe {_fixed(row.sharpe)}, Sortino {_fixed(row.sortino)}, max drawdown "

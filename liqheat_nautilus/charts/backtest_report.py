@@ -6,7 +6,9 @@ optional strategy-comparison DataFrame (one row per strategy or variant).
 
 Equity is marked to market on the bar closes: the account balance (``total`` of the account report, which moves
 when positions close and commissions are paid) plus the unrealised PnL of the positions open at each close,
-``(close - avg_px_open) · quantity · multiplier`` for a long and the negative for a short (linear contracts).
+``(close - avg_px_open) · quantity · multiplier`` for a long and the negative for a short (linear contracts), in the
+quote currency; ``(1 / avg_px_open - 1 / close) · quantity · multiplier`` for a long of an inverse (coin-margined)
+contract, whose multiplier is USD per contract and whose PnL and balance are in the base currency.
 Drawdown is ``equity / running maximum - 1`` in percent.
 """
 
@@ -97,7 +99,7 @@ def trades_from_positions(positions: pd.DataFrame) -> pd.DataFrame:
 
 
 def equity_curve(bars: pd.DataFrame, account: pd.DataFrame | None = None, trades: pd.DataFrame | None = None,
-                 multiplier: float = 1.0, starting_balance: float = 0.0) -> pd.Series:
+                 multiplier: float = 1.0, starting_balance: float = 0.0, inverse: bool = False) -> pd.Series:
     """
     Mark-to-market equity on the bar closes.
 
@@ -111,14 +113,18 @@ def equity_curve(bars: pd.DataFrame, account: pd.DataFrame | None = None, trades
     trades : pandas.DataFrame, optional
         :func:`trades_from_positions` output, for the unrealised PnL of open positions.
     multiplier : float, default 1
-        Contract multiplier (quote currency per price unit and contract).
+        Contract multiplier: base units per contract (linear), USD per contract (inverse).
     starting_balance : float, default 0
         Balance before the first trade when there is no account report.
+    inverse : bool, default False
+        Inverse (coin-margined) contract: the unrealised PnL is ``direction · qty · multiplier ·
+        (1 / px_open - 1 / close)``, in the base currency the account settles in.
 
     Returns
     -------
     pandas.Series
-        Equity (quote currency) indexed by the bar closes, named ``equity``.
+        Equity (the settlement currency: quote for linear, base for inverse contracts) indexed by the bar closes,
+        named ``equity``.
 
     Raises
     ------
@@ -147,7 +153,8 @@ def equity_curve(bars: pd.DataFrame, account: pd.DataFrame | None = None, trades
         for t in trades.itertuples():
             start = int(np.searchsorted(idx, t.ts_open.value, side="left"))
             stop = int(np.searchsorted(idx, t.ts_close.value, side="left")) if pd.notna(t.ts_close) else idx.size
-            unrealised[start:stop] += t.direction * (close[start:stop] - t.px_open) * t.qty * multiplier
+            move = 1.0 / t.px_open - 1.0 / close[start:stop] if inverse else close[start:stop] - t.px_open
+            unrealised[start:stop] += t.direction * move * t.qty * multiplier
     return pd.Series(balance + unrealised, index=bars.index, name="equity")
 
 
@@ -242,6 +249,7 @@ def backtest_report_figure(
     multiplier: float = 1.0,
     starting_balance: float = 0.0,
     instrument: str = "",
+    inverse: bool = False,
 ) -> go.Figure:
     """
     Build the backtest report figure.
@@ -263,11 +271,14 @@ def backtest_report_figure(
         Strategy comparison table, or rows (see :func:`comparison_frame`).
     title : str, default "Backtest report"
     multiplier : float, default 1
-        Contract multiplier for the unrealised PnL.
+        Contract multiplier for the unrealised PnL (base units per contract; USD per contract when ``inverse``).
     starting_balance : float, default 0
         Balance when no account report is given.
     instrument : str, optional
         Instrument id (the price axis names its quote currency).
+    inverse : bool, default False
+        Inverse (coin-margined) contract: unrealised PnL and equity in the base currency (see
+        :func:`equity_curve`).
 
     Returns
     -------
@@ -281,7 +292,7 @@ def backtest_report_figure(
     ValueError
         If a report lacks a required column (named in the message) or ``bars`` is empty.
     """
-    from liqheat_nautilus.charts.liquidation_map import quote_currency
+    from liqheat_nautilus.charts.liquidation_map import price_text, quote_currency
 
     _require(bars, "bars", ("high", "low", "close"))
     if len(bars) == 0:
@@ -321,7 +332,7 @@ def backtest_report_figure(
             fig.add_trace(go.Scatter(
                 x=these["ts_open"], y=these["px_open"], mode="markers", name=name,
                 marker={"symbol": symbol, "size": 11, "color": colour, "line": {"color": "#000000", "width": 1}},
-                hovertext=[f"{'LONG' if d > 0 else 'SHORT'} {q:g} @ {p:,.4g}<br>{pid}" for d, q, p, pid in
+                hovertext=[f"{'LONG' if d > 0 else 'SHORT'} {q:g} @ {price_text(p)}<br>{pid}" for d, q, p, pid in
                            zip(these["direction"], these["qty"], these["px_open"], these["position_id"],
                                strict=True)],
                 hoverinfo="text+x", meta={"kind": "entries", "side": "long" if symbol == "triangle-up" else "short"},
@@ -333,7 +344,7 @@ def backtest_report_figure(
             fig.add_trace(go.Scatter(
                 x=these["ts_close"], y=these["px_close"], mode="markers", name=name,
                 marker={"symbol": "x", "size": 9, "color": colour, "line": {"color": "#000000", "width": 1}},
-                hovertext=[f"exit @ {p:,.4g}<br>PnL {pnl:+,.2f}<br>{pid}" for p, pnl, pid in
+                hovertext=[f"exit @ {price_text(p)}<br>PnL {pnl:+,.2f}<br>{pid}" for p, pnl, pid in
                            zip(these["px_close"], these["pnl"], these["position_id"], strict=True)],
                 hoverinfo="text+x", meta={"kind": "exits", "outcome": "profit" if colour == SHORT_COLOUR else "loss"},
             ), row=1, col=1)
@@ -345,7 +356,7 @@ def backtest_report_figure(
             fig.add_trace(go.Scatter(x=_utc(fills.loc[mask, "ts_event"]), y=fills.loc[mask, "last_px"].map(_money),
                                      mode="markers", name=name, marker={"symbol": symbol, "size": 9, "color": colour},
                                      meta={"kind": name}), row=1, col=1)
-    equity = equity_curve(bars, account, trades, multiplier, starting_balance)
+    equity = equity_curve(bars, account, trades, multiplier, starting_balance, inverse)
     dd = drawdown_pct(equity)
     fig.add_trace(go.Scatter(x=equity.index, y=equity, mode="lines", name="equity",
                              line={"color": "#7aa2ff", "width": 1.5}, meta={"kind": "equity"}), row=2, col=1)
@@ -389,7 +400,7 @@ def write_backtest_report(out_dir: str | Path, bars: pd.DataFrame, *, name: str 
         PNG size in pixels.
     **figure_kwargs
         ``history``, ``positions``, ``fills``, ``account``, ``comparison``, ``title``, ``multiplier``,
-        ``starting_balance``, ``instrument`` of :func:`backtest_report_figure`.
+        ``starting_balance``, ``instrument``, ``inverse`` of :func:`backtest_report_figure`.
 
     Returns
     -------
@@ -464,6 +475,12 @@ def report_from_outcome(outcome, out_dir: str | Path, *, comparison: pd.DataFram
         frame = getattr(reports, name, None)
         return frame if frame is not None else getattr(outcome, f"{name}_report", None)
 
+    # the contract as the run traded it: multiplier and inverse give the unrealised PnL of open positions
+    from liqheat_nautilus.adapters.common.providers import catalog_instruments
+
+    contract = catalog_instruments(spec.catalog_path()).get(instrument)
+    multiplier = float(contract.multiplier) if contract is not None else 1.0
+    inverse = bool(contract.is_inverse) if contract is not None else False
     starting = 0.0
     if getattr(spec, "venue", None) is not None and spec.venue.starting_balances:
         starting = _money(spec.venue.starting_balances[0])
@@ -473,5 +490,5 @@ def report_from_outcome(outcome, out_dir: str | Path, *, comparison: pd.DataFram
         out_dir, series.bars_frame(), name=name or f"{spec.name}_report", formats=formats,
         history=history, positions=report("positions"), fills=report("fills"), account=report("account"),
         comparison=comparison_frame(comparison), title=f"Backtest {spec.name!r} · {instrument}",
-        starting_balance=starting, instrument=instrument,
+        starting_balance=starting, instrument=instrument, multiplier=multiplier, inverse=inverse,
     )

@@ -226,14 +226,19 @@ def heatmap_traces(data: HeatmapData, y_range: tuple[float, float], zmax_quantil
         live_z = usd
         zmin, zmax = 0.0, float(np.quantile(positive, zmax_quantile)) if positive.size else 1.0
     cleared_z = np.where(cleared >= cleared_floor * cmax, cleared, np.nan)
+    from liqheat_nautilus.charts.liquidation_map import price_hover_format
+
+    y_format = price_hover_format((y_range[0] + y_range[1]) / 2.0)  # no exponent for a BTC price
     return [
         go.Heatmap(x=x, y=y, z=cleared_z, zmin=0.0, zmax=cmax, colorscale=CLEARED_COLOURSCALE,
                    opacity=CLEARED_OPACITY, showscale=False, name="cleared (swept) zones", meta={"kind": "cleared"},
-                   hovertemplate="%{x}<br>price %{y:,.4g}<br>cleared %{z:$,.0f}<extra>cleared zone</extra>",
+                   hovertemplate=f"%{{x}}<br>price %{{y:{y_format}}}<br>cleared %{{z:$,.0f}}"
+                                 "<extra>cleared zone</extra>",
                    hoverongaps=False),
         go.Heatmap(x=x, y=y, z=live_z, zmin=zmin, zmax=zmax, colorscale=HEATMAP_COLOURSCALE,
                    name="liquidation density", meta={"kind": "live", "scale": scale}, colorbar=bar, customdata=usd,
-                   hovertemplate="%{x}<br>price %{y:,.4g}<br>%{customdata:$,.0f}<extra>liquidations</extra>",
+                   hovertemplate=f"%{{x}}<br>price %{{y:{y_format}}}<br>%{{customdata:$,.0f}}"
+                                 "<extra>liquidations</extra>",
                    hoverongaps=False),
     ]
 
@@ -333,7 +338,7 @@ def heatmap_figure(history: dict[str, np.ndarray], bars: pd.DataFrame | None = N
     ValueError
         As :func:`heatmap_data` and :func:`heatmap_traces`.
     """
-    from liqheat_nautilus.charts.liquidation_map import quote_currency
+    from liqheat_nautilus.charts.liquidation_map import price_hover_format, quote_currency
 
     data = heatmap_data(history, bars, cleared_half_life_hours)
     t0, t1 = data.ts_ns[0], data.ts_ns[-1]
@@ -364,7 +369,9 @@ def heatmap_figure(history: dict[str, np.ndarray], bars: pd.DataFrame | None = N
         ))
     else:
         fig.add_trace(go.Scatter(x=px, y=py, mode="lines", line={"color": PATH_COLOUR, "width": 1.4}, name="price",
-                                 meta={"kind": "price"}, hovertemplate="%{x}<br>price %{y:,.4g}<extra></extra>"))
+                                 meta={"kind": "price"},
+                                 hovertemplate=f"%{{x}}<br>price %{{y:{price_hover_format(float(np.nanmedian(py)))}}}"
+                                               "<extra></extra>"))
     start = pd.Timestamp(int(t0), unit="ns", tz="UTC").strftime("%Y-%m-%d %H:%M")
     end = pd.Timestamp(int(t1), unit="ns", tz="UTC").strftime("%Y-%m-%d %H:%M UTC")
     currency = quote_currency(instrument) if instrument else "quote currency"

@@ -165,11 +165,58 @@ def cluster_hover_text(c: ClusterInfo) -> str:
     """
     return (
         f"<b>{c.side} cluster #{c.cluster_id}</b><br>"
-        f"price {c.price_level:,.4g} ({c.price_low:,.4g} – {c.price_high:,.4g})<br>"
+        f"price {price_text(c.price_level)} ({price_text(c.price_low)} – {price_text(c.price_high)})<br>"
         f"notional {_usd(c.notional_usd)} (~{c.liquidation_count:,d} liquidations)<br>"
         f"strength {c.strength:.2f} · avg leverage {c.leverage_tier:.0f}x<br>"
         f"distance {c.distance_pct:+.2f} % · {c.status}"
     )
+
+
+def price_text(price: float) -> str:
+    """
+    Format a price with four significant digits and never an exponent.
+
+    ``f"{p:,.4g}"`` for prices from 0.0001 to 9,999 (``71.15``); larger ones in whole units (``80,150``, where
+    ``.4g`` wrote ``8.015e+04``), smaller ones with the decimals four significant digits need (``0.00001234``).
+
+    Parameters
+    ----------
+    price : float
+
+    Returns
+    -------
+    str
+    """
+    if not math.isfinite(price) or price == 0.0:
+        return f"{price:,.4g}"
+    exponent = math.floor(math.log10(abs(price)))
+    if -4 <= exponent < 4:
+        return f"{price:,.4g}"
+    return f"{price:,.{max(0, 3 - exponent)}f}"
+
+
+def price_hover_format(price: float) -> str:
+    """
+    Return the d3 format of prices near ``price`` in a Plotly hover template: as :func:`price_text`.
+
+    d3's ``,.4g`` writes ``8.015e+4`` for a BTC price; whole units are used from 10,000 up.
+
+    Parameters
+    ----------
+    price : float
+        A typical price of the chart (the current price).
+
+    Returns
+    -------
+    str
+        ``",.4g"``, ``",.0f"`` from 10,000 up, or fixed decimals below 0.0001.
+    """
+    if not math.isfinite(price) or price == 0.0:
+        return ",.4g"
+    exponent = math.floor(math.log10(abs(price)))
+    if -4 <= exponent < 4:
+        return ",.4g"
+    return f",.{max(0, 3 - exponent)}f"
 
 
 def quote_currency(instrument_id: str) -> str:
@@ -328,6 +375,7 @@ def liquidation_map_figure(view: MapView, window_pct: float | None = None, title
     lo, hi = price * (1.0 - window_pct / 100.0), price * (1.0 + window_pct / 100.0)
     inside = (view.centres >= lo) & (view.centres <= hi)
     colours = tier_colours(view.tiers)
+    x_format = price_hover_format(price)
     fig = go.Figure()
     for j, tier in enumerate(view.tiers.tolist()):
         name = f"{tier:g}x"
@@ -337,7 +385,7 @@ def liquidation_map_figure(view: MapView, window_pct: float | None = None, title
                 x=view.centres[rows], y=arr[rows, j], name=name, legendgroup=name, showlegend=side == "long",
                 marker={"color": colours[j], "line": {"width": 0}}, width=view.width,
                 meta={"side": side, "tier": tier},
-                hovertemplate=f"{side} {name}<br>price %{{x:,.4g}}<br>%{{y:$,.0f}}<extra></extra>",
+                hovertemplate=f"{side} {name}<br>price %{{x:{x_format}}}<br>%{{y:$,.0f}}<extra></extra>",
             ))
     below = inside & (view.centres <= price + view.width / 2.0)
     above = inside & (view.centres >= price - view.width / 2.0)
@@ -345,13 +393,13 @@ def liquidation_map_figure(view: MapView, window_pct: float | None = None, title
         x=view.centres[below], y=view.long_cum[below], name="cumulative long liquidations", yaxis="y2",
         mode="lines", line={"color": LONG_COLOUR, "width": 2}, fill="tozeroy", fillcolor="rgba(246,70,93,0.10)",
         meta={"kind": "cumulative", "side": "long"},
-        hovertemplate="cumulative long<br>price %{x:,.4g}<br>%{y:$,.0f}<extra></extra>",
+        hovertemplate=f"cumulative long<br>price %{{x:{x_format}}}<br>%{{y:$,.0f}}<extra></extra>",
     ))
     fig.add_trace(go.Scatter(
         x=view.centres[above], y=view.short_cum[above], name="cumulative short liquidations", yaxis="y2",
         mode="lines", line={"color": SHORT_COLOUR, "width": 2}, fill="tozeroy", fillcolor="rgba(14,203,129,0.10)",
         meta={"kind": "cumulative", "side": "short"},
-        hovertemplate="cumulative short<br>price %{x:,.4g}<br>%{y:$,.0f}<extra></extra>",
+        hovertemplate=f"cumulative short<br>price %{{x:{x_format}}}<br>%{{y:$,.0f}}<extra></extra>",
     ))
     totals = view.long_tier.sum(axis=1) + view.short_tier.sum(axis=1)
     stack_top = float(totals[inside].max()) if inside.any() else 0.0
@@ -381,7 +429,8 @@ def liquidation_map_figure(view: MapView, window_pct: float | None = None, title
     fig.add_shape(type="line", x0=price, x1=price, y0=0.0, y1=1.0, xref="x", yref="paper",
                   line={"color": PRICE_COLOUR, "width": 2, "dash": "dash"}, name="current price")
     fig.add_annotation(x=price, y=1.0, xref="x", yref="paper", yanchor="bottom", showarrow=False,
-                       text=f"current price {price:,.4g} {currency if currency != 'quote currency' else ''}".strip(),
+                       text=f"current price {price_text(price)} "
+                            f"{currency if currency != 'quote currency' else ''}".strip(),
                        font={"color": PRICE_COLOUR})
     right = round_axis(cum_top)
     x_step = nice_step(hi - lo, 8)

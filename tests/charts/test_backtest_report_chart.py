@@ -170,3 +170,65 @@ def test_drawdown_is_undefined_without_a_positive_peak():
     dd = drawdown_pct(eq)
     assert dd.isna().tolist() == [True, True, False, False]
     assert dd.iloc[3] == pytest.approx(-50.0)
+
+
+def _inverse_positions():
+    # SYNTHETIC: long 500 BTCUSD_PERP contracts (100 USD each) @ 80,000 at minute 1, still open
+    return pd.DataFrame({
+        "entry": ["BUY"], "side": ["LONG"], "peak_qty": ["500"], "ts_opened": [_m(1)], "ts_closed": [pd.NaT],
+        "avg_px_open": [80_000.0], "avg_px_close": [np.nan], "realized_pnl": ["0.00000000 BTC"],
+    }, index=pd.Index(["P-1"], name="position_id"))
+
+
+def test_equity_of_an_inverse_contract_is_in_its_base_currency():
+    """SYNTHETIC bars and position: a coin-margined long gains contracts·100 USD·(1/open - 1/close) BTC."""
+    closes = [80_000.0, 80_800.0, 79_200.0]
+    bars = pd.DataFrame({"high": closes, "low": closes, "close": closes},
+                        index=pd.DatetimeIndex([_m(i) for i in range(1, 4)], name="ts"))
+    trades = trades_from_positions(_inverse_positions())
+    eq = equity_curve(bars, None, trades, multiplier=100.0, starting_balance=1.0, inverse=True)
+    expected = [1.0 + 500 * 100.0 * (1 / 80_000.0 - 1 / c) for c in closes]
+    assert eq.tolist() == pytest.approx(expected, rel=1e-12)
+    assert eq.iloc[1] == pytest.approx(1.0061881188, rel=1e-9)  # +1 %: +0.0062 BTC on 1 BTC, not +400,000
+    assert drawdown_pct(eq).min() > -2.0  # the linear formula gave a drawdown far below -100 %
+
+
+def test_report_from_outcome_passes_the_catalogs_contract(tmp_path, monkeypatch):
+    """An inverse catalog instrument (RECORDED Binance COIN-M definition, SYNTHETIC bars) reaches the equity."""
+    import types
+
+    from nautilus_trader.model.data import BarType
+    from nautilus_trader.persistence.catalog import ParquetDataCatalog
+    from nautilus_trader.persistence.wranglers import BarDataWrangler
+
+    from liqheat_nautilus.adapters.binance.providers import perpetuals_from_exchange_info
+    from liqheat_nautilus.charts import backtest_report
+    from tests.adapters.binance.archive_files import DAPI_EXCHANGE_INFO
+
+    instrument = perpetuals_from_exchange_info(DAPI_EXCHANGE_INFO.read_bytes(), DAPI_EXCHANGE_INFO)[
+        "BTCUSD-PERP.BINANCE"]
+    catalog = ParquetDataCatalog(str(tmp_path / "catalog"))
+    catalog.write_data([instrument])
+    frame = pd.DataFrame({"open": [80_000.0] * 3, "high": [80_900.0] * 3, "low": [79_100.0] * 3,
+                          "close": [80_000.0, 80_800.0, 79_200.0], "volume": [10.0] * 3},
+                         index=pd.DatetimeIndex([_m(i) for i in range(1, 4)]))
+    catalog.write_data(BarDataWrangler(BarType.from_str("BTCUSD-PERP.BINANCE-1-MINUTE-LAST-EXTERNAL"), instrument)
+                       .process(frame))
+    spec = types.SimpleNamespace(
+        name="inverse", catalog_path=lambda: tmp_path / "catalog",
+        data=types.SimpleNamespace(instrument_id="BTCUSD-PERP.BINANCE", bar_spec="1-MINUTE-LAST", start="", end=""),
+        venue=types.SimpleNamespace(starting_balances=["1 BTC"]))
+    outcome = types.SimpleNamespace(spec=spec, result=None, row=None,
+                                    reports=types.SimpleNamespace(positions=_inverse_positions(), fills=None,
+                                                                  account=None))
+    seen = {}
+
+    def capture(out_dir, bars, **kwargs):
+        seen.update(kwargs, figure=backtest_report.backtest_report_figure(bars, **{
+            k: v for k, v in kwargs.items() if k not in ("name", "formats")}))
+
+    monkeypatch.setattr(backtest_report, "write_backtest_report", capture)
+    report_from_outcome(outcome, tmp_path / "out")
+    assert seen["multiplier"] == 100.0 and seen["inverse"] is True
+    (equity,) = [t for t in seen["figure"].data if t.meta["kind"] == "equity"]
+    assert max(equity.y) < 1.01 and min(equity.y) > 0.99  # BTC, around the 1 BTC starting balance

@@ -152,3 +152,28 @@ def test_tier_colours_for_custom_tiers_stay_distinct():
     colours = tier_colours((3.0, 5.0, 7.0, 10.0, 15.0))
     assert len(set(colours)) == 5
     assert colours[1] == TIER_COLOURS[5.0] and colours[3] == TIER_COLOURS[10.0]  # known tiers keep their colour
+
+
+def test_prices_are_written_without_an_exponent():
+    """A BTC-sized price read 'current price 8.015e+04' and cluster ranges '7.711e+04 – 7.727e+04'."""
+    from liqheat_nautilus.charts.liquidation_map import price_hover_format, price_text
+
+    assert [price_text(p) for p in (80_150.3, 71.15, 63.0527, 9_999.4, 0.1234, 0.00001234)] == [
+        "80,150", "71.15", "63.05", "9,999", "0.1234", "0.00001234"]
+    assert (price_hover_format(80_150.3), price_hover_format(71.15)) == (",.0f", ",.4g")
+    # SYNTHETIC map around 80,000: the price annotation, cluster hover and hover templates
+    engine = LiquidationMapEngine(MapParams(model="isolated_mmr", mmr=0.005, tiers=(10.0, 25.0),
+                                            leverage_profile={10.0: 0.5, 25.0: 0.5}, bin_size=100.0, n_bins=200))
+    engine.update_bar(80_150.3, 80_150.3, 80_150.3, 1.0, 1)
+    entries, weights, tier_w = np.array([80_000.0]), np.array([[1.0]]), np.array([0.5, 0.5])
+    for sign, never in ((1, np.inf), (-1, -np.inf)):
+        engine.book.open(sign, entries, weights, tier_w, OPENED, np.full(1, never))
+    cluster = ClusterInfo(cluster_id=1, side="LONG", price_level=77_213.81, price_low=77_114.2, price_high=77_274.2,
+                          leverage_tier=25.0, notional_usd=3.1e7, liquidation_count=10, strength=1.0,
+                          distance_pct=-3.67, status="ACTIVE", first_seen=1, last_seen=1)
+    fig = liquidation_map_figure(MapView.from_engine(engine, clusters=[cluster]))
+    texts = [a.text for a in fig.layout.annotations if a.text.startswith("current price")]
+    assert texts == ["current price 80,150"]
+    assert "price 77,214 (77,114 – 77,274)" in cluster_hover_text(cluster)
+    templates = [t.hovertemplate for t in fig.data if t.hovertemplate]
+    assert templates and all("%{x:,.0f}" in t for t in templates)

@@ -201,8 +201,13 @@ def plan_file(path: str | Path, instrument_id: str | None = None, kind: str | No
     Raises
     ------
     IngestError
-        If kind or instrument cannot be determined or the instrument id is not the file's symbol's.
+        If kind or instrument cannot be determined, the instrument id is not of venue ``BINANCE`` or is not the
+        file's symbol's.
     """
+    if instrument_id is not None and not instrument_id.endswith(".BINANCE"):
+        raise IngestError(path, f"{instrument_id!r} is not a Binance instrument: `ingest binance` reads Binance "
+                                "archives, whose instruments have NautilusTrader's Binance ids (BTCUSDT-PERP.BINANCE, "
+                                "BTCUSD-PERP.BINANCE)", field="--instrument")
     try:
         name = parse_binance_name(path)
     except IngestError as exc:
@@ -323,7 +328,10 @@ def ingest_binance_files(paths: Iterable[str | Path], catalog_dir: str | Path, i
     check_target(catalog_dir, tuple(paths))  # before its instrument definitions are read
     plans = [(path, *plan_file(path, instrument_id, kind, interval)) for path in paths]
     wanted = {iid: name.symbol for _, name, iid in plans}
-    defs = resolve_instruments(wanted, catalog_dir, instruments, where=plans[0][0])
+    first_file: dict[str, str | Path] = {}  # an instrument no source defines is named with its (first) file
+    for path, _, iid in plans:
+        first_file.setdefault(iid, path)
+    defs = resolve_instruments(wanted, catalog_dir, instruments, where=first_file)
     refuse_legacy_ids(catalog_dir, [d[0] for d in defs.values()], where=plans[0][0])
     if verify:
         for path, _, _ in plans:

@@ -12,7 +12,7 @@ Whatever is found is written into the catalog with the data, so the catalog is t
 table of the code: any Binance USD-M/COIN-M, Bybit or OKX perpetual works.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -174,7 +174,7 @@ def online_instruments(venue: str, raw_symbols: Iterable[str],
 
 
 def resolve_instruments(wanted: dict[str, str], catalog_dir: str | Path, sources: InstrumentSources | None = None,
-                        where: str | Path = "") -> dict[str, tuple[CryptoPerpetual, str]]:
+                        where: str | Path | Mapping[str, str | Path] = "") -> dict[str, tuple[CryptoPerpetual, str]]:
     """
     Find the definition of each wanted instrument (see the module docstring for the order).
 
@@ -186,8 +186,9 @@ def resolve_instruments(wanted: dict[str, str], catalog_dir: str | Path, sources
         The target catalog (its instruments are the cache).
     sources : InstrumentSources, optional
         Files and whether to go online (default: none, online).
-    where : str or Path, default ""
-        Named in the error (the input file or folder).
+    where : str, Path or Mapping[str, str | Path], default ""
+        Named in the error (the input file or folder), or ``{instrument id: its input file}`` when the inputs
+        are for several instruments: the error then names the file of the (first) instrument not found.
 
     Returns
     -------
@@ -241,7 +242,8 @@ def resolve_instruments(wanted: dict[str, str], catalog_dir: str | Path, sources
         # --exchange-info only reads Binance's answer (and only the Binance ingests have the option)
         exchange_info = (" or --exchange-info FILE (a saved Binance GET /fapi/v1/exchangeInfo or /dapi/v1/exchangeInfo "
                          "response)") if any(iid.endswith(".BINANCE") for iid in missing) else ""
-        raise IngestError(where or catalog_dir, f"no instrument definition for {sorted(missing)}: not found in "
+        named = where.get(min(missing), "") if isinstance(where, Mapping) else where
+        raise IngestError(named or catalog_dir, f"no instrument definition for {sorted(missing)}: not found in "
                           f"{', '.join(t for t in tried if t)}{'; ' + '; '.join(errors) if errors else ''}. Give "
                           f"one with --instrument-spec FILE (TOML, see docs/data.md){exchange_info}",
                           field="instrument")

@@ -239,3 +239,14 @@ def test_a_missing_file_is_named_before_any_instrument_lookup(tmp_path, monkeypa
     with pytest.raises(IngestError, match=r"BTCUSDT-1m-2024-04-11\.zip: is a folder, not a file$"):
         ingest_binance_files([folder], tmp_path / "cat")
     assert not (tmp_path / "cat").exists()
+
+
+def test_an_undefined_instrument_is_named_with_its_own_file(tmp_path):
+    """SYNTHETIC funding rows: of two files, the one whose instrument no source defines is the one named."""
+    src = tmp_path / "src"
+    known = write_archive(src, "BTCUSDT-fundingRate-2024-04", [[T0, 8, "0.0001"]])
+    unknown = write_archive(src, "SOLUSDT-fundingRate-2024-04", [[T0, 8, "0.0001"]])
+    for order in ([known, unknown], [unknown, known]):
+        with pytest.raises(IngestError, match=r"no instrument definition for \['SOLUSDT-PERP.BINANCE'\]") as caught:
+            ingest_binance_files(order, tmp_path / "cat", instruments=RECORDED)
+        assert caught.value.path == str(unknown)  # was the first file given, BTCUSDT's, in the first order

@@ -34,3 +34,12 @@ def test_a_renamed_file_names_the_options_it_needs(kind, instrument_id, missing)
     # the error said only that the name is not an archive name, not which option would ingest it
     with pytest.raises(IngestError, match=f"not a data.binance.vision name .*; a renamed file needs {missing} "):
         plan_file("/data/mytrades.csv", instrument_id=instrument_id, kind=kind)
+
+
+@pytest.mark.parametrize("name", ["BTC-PERP-1m-2022-01.csv", "BTCUSDT-1m-2024-04-01.zip"])
+def test_an_instrument_of_another_venue_is_named_as_such(name):
+    # was: "file is for symbol 'BTC', whose instrument id is 'BTC-PERP.BINANCE', not 'BTC-PERP.FTX'" (a symbol read
+    # back from the id the user gave), or the mismatch of a file name's symbol
+    with pytest.raises(IngestError, match=r"'BTC-PERP\.FTX' is not a Binance instrument") as caught:
+        plan_file(name, "BTC-PERP.FTX", "klines", "1m")
+    assert caught.value.field == "--instrument"

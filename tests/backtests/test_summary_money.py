@@ -1,0 +1,30 @@
+"""The summary's PnL line in the settlement currency: a coin-margined run's fraction of a BTC does not read 0.00.
+
+The outcomes are SYNTHETIC stand-ins with the attributes ``format_summary`` reads (no run needed).
+"""
+
+import types
+
+from liqheat_nautilus.backtest.summary import format_summary, money_decimals
+
+
+def _outcome(currency: str, pnl: float, pct: float, funding: float):
+    spec = types.SimpleNamespace(name="x", data=types.SimpleNamespace(instrument_id="BTCUSD-PERP.BINANCE"),
+                                 catalog_path=lambda: "/cat")
+    result = types.SimpleNamespace(backtest_start=0, backtest_end=0, iterations=0, total_orders=4, total_positions=1,
+                                   stats_pnls={currency: {"PnL (total)": pnl, "PnL% (total)": pct}})
+    return types.SimpleNamespace(spec=spec, result=result, clusters_published=1, snapshots_published=1,
+                                 clusters_received=None, entries=[], signals=[], orders_filled=2,
+                                 funding_total=funding, funding_payments=[{}], row=None, final_clusters=[],
+                                 results_path=None, map_actors=1, map_missing=[], catalog_changed=False)
+
+
+def test_a_coin_margined_result_is_printed_to_the_satoshi():
+    text = format_summary(_outcome("BTC", -0.00084612, -0.0846, 0.00001234))
+    assert "PnL              -0.00084612 BTC (-0.085 %), funding +0.00001234 over 1 payments" in text
+
+
+def test_a_stablecoin_result_keeps_cents():
+    text = format_summary(_outcome("USDT", -1703.7412, -1.704, 16.3012))
+    assert "PnL              -1,703.74 USDT (-1.704 %), funding +16.30 over 1 payments" in text
+    assert (money_decimals("USDT"), money_decimals("usd"), money_decimals("ETH")) == (2, 2, 8)
