@@ -231,11 +231,11 @@ def check_catalog(spec: BacktestFile) -> int:
         start, end = max(start, lo_ns) if lo_ns else start, min(end, hi_ns) if hi_ns else end
         if end >= start:
             total += (end - start) // step + 1 if step > 0 else 1
+    span = (f"between start {spec.data.start or '(the first bar)'} and end {spec.data.end or '(the last bar)'}"
+            if spec.data.start or spec.data.end else "in the catalog's whole span ([data] start and end not set)")
     if total == 0:
         first, last = (pd.Timestamp(t, unit="ns", tz="UTC") for t in (intervals[0][0], intervals[-1][1]))
-        raise ValueError(f"no {spec.bar_type} bars between start {spec.data.start or '-'} and end "
-                         f"{spec.data.end or '-'}; the catalog's bars span {first} -> {last}")
-    span = f"between start {spec.data.start or '-'} and end {spec.data.end or '-'}"
+        raise ValueError(f"no {spec.bar_type} bars {span}; the catalog's bars span {first} -> {last}")
     for i, actor in enumerate(spec.actors):  # the map updates on open interest: without it the run trades nothing
         if not is_map_actor_config(actor.config_path):
             continue

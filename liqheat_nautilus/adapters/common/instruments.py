@@ -86,7 +86,8 @@ class PerpetualSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     ValueError
         If a decimal field is not a number of the right sign, ``margin_init`` is above 1 (a percentage given) or
         below ``margin_maint``, or a Binance contract's ``instrument_id`` is not NautilusTrader's id of its
-        ``raw_symbol`` or its ``is_inverse`` does not match the symbol (COIN-M ``*_PERP`` inverse, USD-M linear)
+        ``raw_symbol`` or its ``is_inverse`` does not match the symbol (COIN-M ``*_PERP`` inverse, USD-M linear),
+        or ``settlement`` is not ``base`` (inverse) or ``quote`` (linear; quanto contracts are not supported)
         (msgspec reports it with the entry's path).
     """
 
@@ -132,6 +133,10 @@ class PerpetualSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         if self.is_inverse and self.settlement != self.base:
             raise ValueError(f"an inverse contract settles in its base currency: settlement {self.settlement!r} "
                              f"is not base {self.base!r}")
+        if not self.is_inverse and self.settlement != self.quote:  # its notional and PnL are in the quote currency
+            raise ValueError(f"a linear contract settles in its quote currency: settlement {self.settlement!r} is "
+                             f"not quote {self.quote!r} (a quanto contract, settled in a third currency, is not "
+                             "supported)")
 
 
     def _check_binance(self) -> None:

@@ -76,6 +76,9 @@ def test_spec_file_builds_the_instrument(tmp_path):
      "Binance 'SOLUSD_PERP' is a COIN-M (inverse) contract: is_inverse must be true"),
     (SOL_SPEC.replace('settlement = "USDT"', 'settlement = "SOL"') + "is_inverse = true\n",
      "Binance 'SOLUSDT' is a USD-M (linear) contract: is_inverse must be false"),
+    # accepted before: a linear contract settled in another currency than its quote (the notional would be wrong)
+    (SOL_SPEC.replace('settlement = "USDT"', 'settlement = "SOL"'),
+     "a linear contract settles in its quote currency: settlement 'SOL' is not quote 'USDT'"),
     # accepted before and written into the catalog: a fee that is not a number, or a percentage
     (SOL_SPEC.replace('maker_fee = "0.0002"', 'maker_fee = "nan"'), "`maker_fee` is a fraction of the notional above"),
     (SOL_SPEC.replace('taker_fee = "0.0005"', 'taker_fee = "5"'), "`taker_fee` is a fraction of the notional above"),
