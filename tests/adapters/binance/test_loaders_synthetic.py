@@ -197,6 +197,22 @@ def test_error_in_a_later_batch_has_the_right_line(tmp_path):
     assert (caught.value.row, caught.value.field) == (1502, "close")  # header + 1-based
 
 
+@pytest.mark.parametrize("header", [True, False])
+def test_blank_lines_keep_the_physical_line_numbers(tmp_path, header):
+    # was: blank lines were skipped without a word and a later error named a line too early by their number
+    path = write_archive(tmp_path / "src", "BTCUSDT-1m-2024-04-10", SYNTHETIC_KLINES, header=header, as_zip=False)
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join([*lines[:-1], "", "", lines[-1], "", ""]) + "\n")  # SYNTHETIC: blank lines added
+    with pytest.raises(IngestError) as caught:
+        ingest_binance_files([path], tmp_path / "cat", instruments=RECORDED)
+    assert (caught.value.path, caught.value.row) == (str(path), len(lines))  # the first blank line
+    assert "blank line" in caught.value.message
+    assert not (tmp_path / "cat").exists()
+    path.write_text("\n".join([*lines, "", ""]) + "\n")  # blank lines only at the end: ingested
+    summary = ingest_binance_files([path], tmp_path / "cat", instruments=RECORDED)
+    assert summary.counts["Bar BTCUSDT-PERP.BINANCE-1-MINUTE-LAST-EXTERNAL"] == len(SYNTHETIC_KLINES)
+
+
 def test_bad_header_checksum_name_and_symbol(tmp_path):
     src = tmp_path / "src"
     path = write_archive(src, "BTCUSDT-fundingRate-2024-04", [[T0, 8, "0.0001"]], checksum=True)
