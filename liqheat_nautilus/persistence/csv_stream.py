@@ -188,18 +188,32 @@ def _bounded_lines(fh: IO[bytes], path: Path, max_line: int) -> Iterator[tuple[i
         yield line_no, raw.decode("utf-8", errors="replace")
 
 
-def check_line_lengths(path: Path, max_line: int = MAX_LINE_BYTES) -> None:
+def check_lines(path: Path, max_line: int = MAX_LINE_BYTES) -> None:
     """
-    Read a file once with bounded memory and reject a line longer than ``max_line`` bytes.
+    Read a file once with bounded memory; reject a line longer than ``max_line`` bytes or a blank line between rows.
+
+    A reader that skips blank lines (pandas) numbers the rows after one a line too early; once this passed, the
+    rows' lines are their positions. Blank lines at the end are accepted (they shift no row).
+
+    Parameters
+    ----------
+    path : Path
+        A ``.csv`` file (or ``.zip`` with one CSV member).
+    max_line : int, default MAX_LINE_BYTES
+        Longest accepted line (bytes).
 
     Raises
     ------
     IngestError
-        Naming the first over-long line.
+        Naming the first over-long line, or the first blank line followed by a row (:func:`blank_line_error`).
     """
+    blank: int | None = None
     with open_text(path) as fh:
-        for _ in _bounded_lines(fh, path, max_line):
-            pass
+        for line_no, text in _bounded_lines(fh, path, max_line):
+            if not text.strip():  # pandas skips whitespace-only lines too
+                blank = blank or line_no
+            elif blank is not None:
+                raise blank_line_error(path, blank)
 
 
 def locate_bad_value(path: Path, layout: CsvLayout, header: bool, max_line: int = MAX_LINE_BYTES) -> IngestError:
