@@ -101,6 +101,26 @@ _MSGSPEC_TYPES = {"`float`": "a number", "`int`": "a whole number", "`str`": "a 
                   "`array`": "a list", "`object`": "a table", "`null`": "nothing"}
 
 
+def type_words(value: object) -> str:
+    """
+    Word the type of a decoded config value as :func:`decode_message` words msgspec's (``0.5`` -> ``a number``).
+
+    Parameters
+    ----------
+    value : object
+        A value decoded from TOML or JSON.
+
+    Returns
+    -------
+    str
+        ``a number``, ``a whole number``, ``a string``, ``true or false``, ``a list``, ``a table``, ``nothing``, or
+        the Python type's name for anything else (a TOML date-time).
+    """
+    names = {bool: "bool", int: "int", float: "float", str: "str", list: "array", dict: "object", type(None): "null"}
+    name = names.get(type(value))
+    return _MSGSPEC_TYPES[f"`{name}`"] if name else type(value).__name__
+
+
 def decode_message(exc: Exception, prefix: str = "") -> str:
     """
     Word a msgspec decode or validation error of a config file as the project's other errors: the field first.

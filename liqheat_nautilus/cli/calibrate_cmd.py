@@ -122,6 +122,7 @@ def _table(result: CalibrationResult) -> str:
         f"totals ratio long {result.totals_ratio_long:.2f}, short {result.totals_ratio_short:.2f}",
         f"{result.n_trials} trials per fit, {result.seconds:.0f} s",
     ]
+    lines += [f"note: {note}" for note in result.notes]
     return "\n".join(lines)
 
 

@@ -5,14 +5,14 @@ import math
 import re
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from liqheat_nautilus.cli.plot_window import ReplayWindow
 from liqheat_nautilus.core.units import NS_PER_HOUR, NS_PER_MINUTE, NS_PER_SECOND
 
 if TYPE_CHECKING:
     from liqheat_nautilus.actor import LiquidationMapActorConfig
-    from liqheat_nautilus.core import MapParams
+    from liqheat_nautilus.core import LiquidationMapEngine, MapParams
     from liqheat_nautilus.replay import ReplayState
 
 DEFAULT_INSTRUMENT = "SOL-USDT-SWAP.OKX"
@@ -383,6 +383,48 @@ def replay_state(args: argparse.Namespace, at_ns: int | None,
     return state
 
 
+def narrow_grid_warning(engine: "LiquidationMapEngine", options: bool = True) -> str:
+    """
+    Say why a map has nothing to draw when its grid is too narrow to hold any liquidation level, else ``""``.
+
+    ``MapParams`` takes any ``bin_bps`` > 0, but the grid spans only ``n_bins`` bins around the price: a tiny bin
+    width (``--bin-bps 1e-6``) leaves every leverage tier's liquidation price (the highest tier's ~100/L % from
+    price) outside it, and the chart comes out empty. Maps with notional, or whose grid is wide enough, get no
+    warning.
+
+    Parameters
+    ----------
+    engine : LiquidationMapEngine
+        The replayed engine (initialized: it has a grid).
+    options : bool, default True
+        Name the ``--bin-bps`` / ``--n-bins`` options (else the map parameters ``bin_bps`` / ``n_bins``).
+
+    Returns
+    -------
+    str
+        One sentence: the grid's span, the nearest tier's distance and what to widen; ``""`` when the map has
+        notional on its grid or the grid is not the reason.
+    """
+    grid = engine.grid
+    if grid is None:
+        return ""
+    long_usd, short_usd = engine.tier_usd()
+    if float(long_usd.sum()) > 0.0 or float(short_usd.sum()) > 0.0:
+        return ""
+    half_pct = 100.0 * grid.n_bins * grid.width / 2.0 / float(engine.price)
+    nearest_pct = 100.0 / max(float(max(engine.tiers)), 1.0)
+    if half_pct >= nearest_pct:
+        return ""
+    p = engine.params
+    bps, bins = ("--bin-bps", "--n-bins") if options else ("bin_bps", "n_bins")
+    width = f"bin_size {p.bin_size:g}" if p.bin_size > 0.0 else f"{bps} {p.bin_bps:g}"
+    default_bps, default_bins = cast(float, MAP_OPTION_DEFAULTS["bin_bps"]), cast(int, MAP_OPTION_DEFAULTS["n_bins"])
+    return (f"the map has nothing to draw: its grid ({bins} {p.n_bins} x {width}) spans +/-{half_pct:.3g} % around "
+            f"the price, and the nearest liquidation levels (the {max(engine.tiers):g}x tier's) lie about "
+            f"{nearest_pct:.3g} % away; widen it with a larger {bps} or {bins} (the default {bps} {default_bps:g} "
+            f"with {default_bins} bins spans +/-{default_bps * default_bins / 200:g} %)")
+
+
 def _run(args: argparse.Namespace) -> int:
     import numpy as np
     import pandas as pd
@@ -411,6 +453,10 @@ def _run(args: argparse.Namespace) -> int:
             print(f"plot failed: {exc}", file=sys.stderr)
             return 2
         state = replay_state(args, at_ns, actor_config)
+        if warning := narrow_grid_warning(state.engine, options=args.backtest_file is None):
+            if args.chart == "heatmap" and not len(state.history.get("ts_ns", ())):
+                raise ValueError(warning)  # no snapshot to draw at all (snapshots are of maps with notional)
+            print(f"WARNING: {warning}", file=sys.stderr)  # the map chart is drawn, empty
         if "png" in formats and find_chromium() is None:  # before writing: the HTML page alone was left behind
             raise BrowserError("no Chromium found for the PNG: install Debian's `chromium` package (apt-get install "
                                "chromium) or set LIQHEAT_CHROMIUM, or give --formats html")

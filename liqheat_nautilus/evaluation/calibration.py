@@ -25,6 +25,7 @@ import numpy as np
 from liqheat_nautilus.core.params import MapParams
 from liqheat_nautilus.evaluation.baselines import excursion_oi
 from liqheat_nautilus.evaluation.metrics import spearman
+from liqheat_nautilus.evaluation.notes import few_windows_note, undefined_spearman_notes
 from liqheat_nautilus.evaluation.replay import replay
 from liqheat_nautilus.evaluation.series import EvaluationData
 
@@ -135,6 +136,11 @@ class CalibrationResult:
         Optuna trials per fit.
     seconds : float
         Wall time.
+    base : dict
+        The fixed ``MapParams`` fields every candidate started from.
+    notes : tuple[str, ...]
+        Why a printed figure is undefined (nan) or says little (test blocks of few windows); empty for a run
+        without such figures.
     """
 
     folds: tuple[FoldResult, ...]
@@ -155,6 +161,7 @@ class CalibrationResult:
     n_trials: int
     seconds: float
     base: dict = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
 
 
 def _iso(ns: int) -> str:
@@ -344,6 +351,7 @@ def calibrate(data: EvaluationData, judged: np.ndarray, base: dict | None = None
     exc_l, exc_s = excursion_oi(data)
     default_l, default_s = _estimates(data, {})  # the default configuration (what the actor uses)
     fold_results, oos_l, oos_s, oos_idx = [], [], [], []
+    notes: list[str] = []  # why a figure is undefined: each fold's, then the out-of-sample and in-sample ones
     for k in range(1, folds + 1):
         fit_mask = np.zeros(len(w), dtype=bool)
         fit_mask[np.concatenate(blocks[:k])] = True
@@ -370,6 +378,11 @@ def calibrate(data: EvaluationData, judged: np.ndarray, base: dict | None = None
             totals_ratio_short=float(est_s[test].sum()) / max(float(w.short_usd[test].sum()), 1e-12),
         )
         fold_results.append(fold_result)
+        where = f"fold {k}'s test windows ({fold_result.test_windows[0]} .. {fold_result.test_windows[1]})"
+        for side, actual, est, default, exc in (("long", w.long_usd, est_l, default_l, exc_l),
+                                                 ("short", w.short_usd, est_s, default_s, exc_s)):
+            notes += undefined_spearman_notes(where, side, actual[test], {"fitted map": est[test],
+                                              "default": default[test], "exc·OI": exc[test]})
         if progress:  # a finished fold stays on screen even if the run is stopped later
             progress(f"fold {k}/{folds} done: test {fold_result.test_windows[0]} .. {fold_result.test_windows[1]}: "
                      f"long {fold_result.test_long:.3f} (default {fold_result.default_long:.3f}), short "
@@ -381,12 +394,27 @@ def calibrate(data: EvaluationData, judged: np.ndarray, base: dict | None = None
     share, ratio_l, ratio_s = _share_for_totals(data, final, judged)
     final = {**final, "leveraged_share": share}
     in_l, in_s = score_windows(data, final, judged)
+    oos_ratio_l = float(np.concatenate(oos_l).sum()) / max(float(w.long_usd[oos].sum()), 1e-12)
+    oos_ratio_s = float(np.concatenate(oos_s).sum()) / max(float(w.short_usd[oos].sum()), 1e-12)
+    for side, actual, oos_est, default, exc in (("long", w.long_usd, oos_l, default_l, exc_l),
+                                                 ("short", w.short_usd, oos_s, default_s, exc_s)):
+        if folds > 1:  # one fold: these are its test windows, noted above
+            notes += undefined_spearman_notes("the out-of-sample windows (all folds)", side, actual[oos],
+                                              {"fitted map": np.concatenate(oos_est), "default": default[oos],
+                                               "exc·OI": exc[oos]})
+    if math.isnan(in_l) or math.isnan(in_s):  # rare: the final fit's estimates are replayed once more for the note
+        final_l, final_s = _estimates(data, final)
+        notes += undefined_spearman_notes("the judged windows (in sample)", "long", w.long_usd[judged],
+                                          {"final fit": final_l[judged]}) if math.isnan(in_l) else []
+        notes += undefined_spearman_notes("the judged windows (in sample)", "short", w.short_usd[judged],
+                                          {"final fit": final_s[judged]}) if math.isnan(in_s) else []
+    notes += few_windows_note([b.size for b in blocks[1:]], int(blocks[0].size), oos_ratio_l, oos_ratio_s)
     return CalibrationResult(
         folds=tuple(fold_results),
         oos_long=spearman(w.long_usd[oos], np.concatenate(oos_l)),
         oos_short=spearman(w.short_usd[oos], np.concatenate(oos_s)),
-        oos_totals_ratio_long=float(np.concatenate(oos_l).sum()) / max(float(w.long_usd[oos].sum()), 1e-12),
-        oos_totals_ratio_short=float(np.concatenate(oos_s).sum()) / max(float(w.short_usd[oos].sum()), 1e-12),
+        oos_totals_ratio_long=oos_ratio_l,
+        oos_totals_ratio_short=oos_ratio_s,
         oos_baseline_long=spearman(w.long_usd[oos], exc_l[oos]),
         oos_baseline_short=spearman(w.short_usd[oos], exc_s[oos]),
         oos_default_long=spearman(w.long_usd[oos], default_l[oos]),
@@ -400,5 +428,6 @@ def calibrate(data: EvaluationData, judged: np.ndarray, base: dict | None = None
         n_trials=n_trials,
         seconds=time.perf_counter() - started,
         base=base,
+        notes=tuple(dict.fromkeys(notes)),  # in order, each once
     )
 

@@ -1,6 +1,7 @@
 """The notes of an evaluation report: why a figure is undefined (nan), a seed shorter than configured.
 
-Used by :func:`~liqheat_nautilus.evaluation.runner.run_evaluation`.
+Used by :func:`~liqheat_nautilus.evaluation.runner.run_evaluation` and, for its walk-forward figures, by
+:func:`~liqheat_nautilus.evaluation.calibration.calibrate`.
 """
 
 from __future__ import annotations
@@ -85,3 +86,82 @@ def undefined_notes(data: EvaluationData, s: EvaluationSettings, ctx: _Context,
         who = "every configuration" if len(names) == len(runs) > 1 else ", ".join(names)
         notes.append(f"{who[0].upper()}{who[1:]} {reason}.")
     return tuple(notes)
+
+
+MIN_TEST_WINDOWS = 10
+"""Fewest windows per walk-forward test block before ``calibrate`` notes that its figures say little: a Spearman
+over n windows takes few values (over 2 windows only +-1), and below 10 even |rho| = 0.6 is within chance (5 %)."""
+
+
+def undefined_spearman_notes(where: str, side: str, actual: np.ndarray,
+                             estimates: dict[str, np.ndarray]) -> list[str]:
+    """
+    Return why each Spearman of ``estimates`` against ``actual`` is undefined (nan), if it is.
+
+    A Spearman is undefined over fewer than 2 windows and when either side's values are all equal (no ranking):
+    actual liquidations of 0 USD in every window of a quiet block, or an estimate that is the same everywhere.
+
+    Parameters
+    ----------
+    where : str
+        The windows, as the note names them (``"fold 1's test windows (... .. ...)"``).
+    side : str
+        ``"long"`` or ``"short"``.
+    actual : np.ndarray
+        Shape ``(n,)`` actual liquidations (USD) of those windows.
+    estimates : dict[str, np.ndarray]
+        ``{name: shape (n,) estimate}`` of the figures printed for them (``"fitted map"``, ``"default"``, ...).
+
+    Returns
+    -------
+    list[str]
+        One note per reason; empty when every figure is defined.
+    """
+    from liqheat_nautilus.evaluation.metrics import spearman
+
+    n = int(actual.size)
+    if n < 2:
+        return [f"{where} hold{'s' if n == 1 else ''} {n} window{'s' if n != 1 else ''}: every {side} Spearman is "
+                "undefined (nan)."]
+    if np.all(actual == actual[0]):
+        total = (f"; the {side} totals ratio there divides by 0 USD and means nothing" if actual[0] == 0.0 else "")
+        return [f"The actual {side} liquidations are {actual[0]:,.0f} USD in all {n} of {where}: every {side} "
+                f"Spearman there is undefined (nan){total}."]
+    notes = []
+    for name, estimate in estimates.items():
+        if np.isnan(spearman(actual, estimate)):
+            same = (f"the same in all {n} ({estimate[0]:,.4g} USD)" if np.all(estimate == estimate[0])
+                    else "not a number in some")
+            notes.append(f"The {name} {side} estimate is {same} of {where}: its {side} Spearman there is undefined "
+                         "(nan).")
+    return notes
+
+
+def few_windows_note(test_sizes: list[int], first_fit: int, ratio_long: float, ratio_short: float) -> tuple[str, ...]:
+    """
+    Return a note when a walk-forward test block holds fewer than :data:`MIN_TEST_WINDOWS` windows.
+
+    Parameters
+    ----------
+    test_sizes : list[int]
+        Windows of each fold's test block.
+    first_fit : int
+        Windows the first fold is fitted on.
+    ratio_long, ratio_short : float
+        The out-of-sample totals ratios (named in the note).
+
+    Returns
+    -------
+    tuple[str, ...]
+        One note, or nothing when every block is large enough.
+    """
+    small = min(test_sizes)
+    if small >= MIN_TEST_WINDOWS:
+        return ()
+    sizes = f"{small}" if small == max(test_sizes) else f"{small} to {max(test_sizes)}"
+    need = MIN_TEST_WINDOWS * (len(test_sizes) + 1)
+    return (f"The walk-forward test blocks hold only {sizes} windows (the first fold is fitted on {first_fit}): a "
+            "Spearman over so few windows takes only a few values (over 2 windows: +-1, or nan) and is hard to tell "
+            "from chance, and leveraged_share fitted on so few windows makes the out-of-sample totals ratios (long "
+            f"{ratio_long:.2f}, short {ratio_short:.2f}) say little. Give more judged windows or fewer folds (at "
+            f"least {MIN_TEST_WINDOWS} per block: {need} judged windows for {len(test_sizes)} fold(s)).",)

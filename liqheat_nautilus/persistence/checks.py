@@ -142,3 +142,60 @@ def fixed_point_problem(values: np.ndarray, precision: int, kind: str,
             return pos, (f"{float(values[pos])!r} rounds to 0 at the instrument's {kind} precision ({precision} "
                          "decimal places)")
     return None
+
+
+def _units(values: np.ndarray, precision: int) -> tuple[np.ndarray, np.ndarray]:
+    """``values`` in units of the last decimal place (float64) and those units rounded to whole numbers."""
+    scaled = np.asarray(values, dtype=np.float64) * 10.0**precision
+    return scaled, np.round(scaled)
+
+
+def finer_than_precision(values: np.ndarray, precision: int) -> int | None:
+    """
+    Return the position of the first value with more decimal places than ``precision``, or ``None``.
+
+    Such a value cannot be a Nautilus ``Price`` at that precision without rounding it (``Price(value, precision)``
+    and ``Instrument.make_price`` round). The binary noise of a decimal read as float (``70000.1`` is
+    ``70000.100000000006``) is not a decimal place.
+
+    Parameters
+    ----------
+    values : np.ndarray, shape (n,)
+        Finite values.
+    precision : int
+        Decimal places allowed (the instrument's ``price_precision``).
+
+    Returns
+    -------
+    int or None
+        Position of the first value with more decimals.
+    """
+    scaled, units = _units(values, precision)
+    bad = np.abs(scaled - units) > 1e-6 + np.abs(scaled) * 2.0**-50  # a few ulps: float noise, not a decimal
+    return int(np.flatnonzero(bad)[0]) if bad.any() else None
+
+
+def off_increment(values: np.ndarray, precision: int, increment: float) -> np.ndarray:
+    """
+    Return which values (at ``precision`` decimal places) are not a whole multiple of ``increment``.
+
+    Parameters
+    ----------
+    values : np.ndarray, shape (n,)
+        Finite values with at most ``precision`` decimal places (:func:`finer_than_precision`).
+    precision : int
+        Decimal places of ``increment`` (the instrument's ``price_precision``).
+    increment : float
+        The tick (the instrument's ``price_increment``).
+
+    Returns
+    -------
+    np.ndarray, shape (n,), bool
+        True where the value is off the increment's grid. Values beyond 2**53 units of the last decimal place
+        (where float64 no longer holds every whole number) are not judged.
+    """
+    step = round(float(increment) * 10.0**precision)
+    _, units = _units(values, precision)
+    if step <= 1:
+        return np.zeros(len(units), dtype=bool)
+    return (np.remainder(units, step) != 0) & (np.abs(units) < 2.0**53)

@@ -29,6 +29,27 @@ MAX_LINE_BYTES = 1 << 16
 memory, not a string the size of the file."""
 
 
+def blank_line_error(path: str | Path, line: int) -> IngestError:
+    """
+    Return the error for a blank line between the rows of a data file (blank lines at the end are ignored).
+
+    Parameters
+    ----------
+    path : str or Path
+        The file.
+    line : int
+        1-based physical line of the (first) blank line.
+
+    Returns
+    -------
+    IngestError
+        Naming the file and the line.
+    """
+    return IngestError(path, "blank line between the rows: exchange files have none, so the file was edited or "
+                             "joined from pieces (rows may be missing); remove the line or download the file again",
+                       row=line)
+
+
 @dataclass(frozen=True)
 class CsvLayout:
     """
@@ -115,6 +136,15 @@ def _first_line(path: Path) -> str:
         return fh.readline(1 << 16).decode("utf-8", errors="replace").strip()
 
 
+def _only_whitespace(path: Path) -> bool:
+    """Whether the file (or the zip's CSV member) holds nothing but whitespace (read with bounded memory)."""
+    with open_text(path) as fh:
+        while chunk := fh.read(1 << 16):
+            if chunk.strip():
+                return False
+    return True
+
+
 def has_header(path: Path, layout: CsvLayout) -> bool:
     """
     Whether the file starts with a header row; checks the header names against the layout.
@@ -129,7 +159,8 @@ def has_header(path: Path, layout: CsvLayout) -> bool:
     """
     line = _first_line(path)
     if not line:
-        raise IngestError(path, "empty file", row=1)
+        raise IngestError(path, "empty file" if _only_whitespace(path) else "line 1 is blank: the header or the first "
+                                "row must come first", row=1)
     fields = next(csv.reader([line]))
     if fields[0].strip().lstrip("-")[:1].isdigit():
         return False
@@ -157,18 +188,32 @@ def _bounded_lines(fh: IO[bytes], path: Path, max_line: int) -> Iterator[tuple[i
         yield line_no, raw.decode("utf-8", errors="replace")
 
 
-def check_line_lengths(path: Path, max_line: int = MAX_LINE_BYTES) -> None:
+def check_lines(path: Path, max_line: int = MAX_LINE_BYTES) -> None:
     """
-    Read a file once with bounded memory and reject a line longer than ``max_line`` bytes.
+    Read a file once with bounded memory; reject a line longer than ``max_line`` bytes or a blank line between rows.
+
+    A reader that skips blank lines (pandas) numbers the rows after one a line too early; once this passed, the
+    rows' lines are their positions. Blank lines at the end are accepted (they shift no row).
+
+    Parameters
+    ----------
+    path : Path
+        A ``.csv`` file (or ``.zip`` with one CSV member).
+    max_line : int, default MAX_LINE_BYTES
+        Longest accepted line (bytes).
 
     Raises
     ------
     IngestError
-        Naming the first over-long line.
+        Naming the first over-long line, or the first blank line followed by a row (:func:`blank_line_error`).
     """
+    blank: int | None = None
     with open_text(path) as fh:
-        for _ in _bounded_lines(fh, path, max_line):
-            pass
+        for line_no, text in _bounded_lines(fh, path, max_line):
+            if not text.strip():  # pandas skips whitespace-only lines too
+                blank = blank or line_no
+            elif blank is not None:
+                raise blank_line_error(path, blank)
 
 
 def locate_bad_value(path: Path, layout: CsvLayout, header: bool, max_line: int = MAX_LINE_BYTES) -> IngestError:
@@ -181,10 +226,11 @@ def locate_bad_value(path: Path, layout: CsvLayout, header: bool, max_line: int 
     -------
     IngestError
         Naming the line and field of the first row that is too long, has a wrong field count or an unparsable
-        value.
+        value, or the first blank line followed by a row (:func:`blank_line_error`).
     """
     parsers: dict[pa.DataType, Callable[[str], object]] = {pa.int64(): int, pa.float64(): float, pa.string(): str,
                pa.bool_(): lambda s: {"true": True, "false": False}[s.strip().lower()]}
+    blank: int | None = None
     try:
         with open_text(path) as fh:
             for line_no, text in _bounded_lines(fh, path, max_line):
@@ -192,7 +238,10 @@ def locate_bad_value(path: Path, layout: CsvLayout, header: bool, max_line: int 
                     continue
                 row = next(csv.reader([text]), [])
                 if not row:
+                    blank = blank or line_no
                     continue
+                if blank is not None:
+                    return blank_line_error(path, blank)
                 if len(row) != len(layout.columns):
                     return IngestError(path, f"expected {len(layout.columns)} fields, found {len(row)}: "
                                              f"{text.strip()[:200]!r}", row=line_no)
@@ -226,12 +275,14 @@ def iter_batches(path: str | Path, layout: CsvLayout,
     Yields
     ------
     Batch
+        Rows in file order; ``first_line`` is the physical line of the first row (the header is line 1).
 
     Raises
     ------
     IngestError
-        For a bad header, a row with a wrong number of fields or a value of the wrong type (naming line and
-        field).
+        For a bad header, a blank line between rows (blank lines at the end are ignored), a row with a wrong
+        number of fields or a value of the wrong type (naming line and field). Rows before the offending line are
+        yielded first, so an error in them is reported first.
     """
     path = Path(path)
     header = has_header(path, layout)
@@ -241,8 +292,9 @@ def iter_batches(path: str | Path, layout: CsvLayout,
                                            true_values=["true", "True", "TRUE"],
                                            false_values=["false", "False", "FALSE"])
     line = 2 if header else 1
+    blanks = _BlankLines()  # Arrow skips blank lines: this says where the first one is, so rows keep their lines
     with open_text(path) as raw:
-        fh: _NewlineGuard | None = _NewlineGuard(raw, limit=block_bytes)
+        fh: _NewlineGuard | None = _NewlineGuard(raw, limit=block_bytes, blanks=blanks)
         guard = weakref.ref(fh)  # after open_csv only Arrow holds the guard: see _release
         reader = None
         ran_away = False
@@ -257,6 +309,11 @@ def iter_batches(path: str | Path, layout: CsvLayout,
                 ran_away = _ran_away(guard)
                 if ran_away:  # this batch may end in the cut line
                     break
+                blank = blanks.first
+                if blank is not None and blank < line + table.num_rows:  # rows follow a blank line
+                    if blank > line:
+                        yield Batch(table.slice(0, blank - line), line)
+                    raise blank_line_error(path, blank)
                 if table.num_rows:
                     yield Batch(table, line)
                 line += table.num_rows
@@ -314,6 +371,33 @@ def _release(guard: weakref.ref) -> bool:
     return ran_away
 
 
+class _BlankLines:
+    """
+    The physical line of a stream's first blank line, noted as the bytes pass (Arrow's CSV reader skips blank lines).
+
+    Arrow parses only what was read, so when it yields a batch, every blank line before the batch's rows is known.
+    """
+
+    def __init__(self) -> None:
+        self.first: int | None = None
+        """1-based line of the first blank line seen, or ``None``."""
+        self._newlines = 0
+        self._carry = b""
+
+    def note(self, data: bytes) -> None:
+        """Count the lines of the next piece of the stream; stops once a blank line was found."""
+        if self.first is not None or not data:
+            return
+        buf = self._carry + data  # a blank line may straddle two reads
+        before = self._newlines - self._carry.count(b"\n")  # lines ended before buf
+        hits = [i for i in (buf.find(b"\n\n"), buf.find(b"\n\r\n")) if i >= 0]
+        if hits:
+            self.first = before + buf.count(b"\n", 0, min(hits) + 1) + 1
+            return
+        self._newlines += data.count(b"\n")
+        self._carry = buf[-2:]
+
+
 class _NewlineGuard(io.RawIOBase):
     """
     A read-only binary stream passing another through, stopping at ``limit`` bytes without a newline.
@@ -326,9 +410,10 @@ class _NewlineGuard(io.RawIOBase):
     :func:`_release`).
     """
 
-    def __init__(self, inner: IO[bytes], limit: int) -> None:
+    def __init__(self, inner: IO[bytes], limit: int, blanks: _BlankLines | None = None) -> None:
         super().__init__()
         self._inner = inner
+        self._blanks = blanks
         self._limit = limit
         self._since_newline = 0
         self._stopped = False
@@ -351,6 +436,8 @@ class _NewlineGuard(io.RawIOBase):
         if self._since_newline > self._limit:
             self.ran_away = self._stopped = True
             return b""
+        if self._blanks is not None:
+            self._blanks.note(data)
         return data
 
     def readinto(self, buffer) -> int:

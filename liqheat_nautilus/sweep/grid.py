@@ -187,12 +187,41 @@ def load_grid(path: str | Path) -> GridFile:
     path = validation.input_file(path, "grid file (.toml)")
     if path.suffix.lower() != ".toml":
         raise ValueError(f"{path}: a grid file is TOML (.toml), got {path.suffix!r}")
+    data = path.read_bytes()
     try:
-        grid = msgspec.toml.decode(path.read_bytes(), type=GridFile)
-    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+        grid = msgspec.toml.decode(data, type=GridFile)
+    except msgspec.ValidationError as exc:  # msgspec names a table's key "[...]": [axes] strategy, not the field
+        raise ValueError(f"{path}: {_scalar_axis(data) or validation.decode_message(exc)}") from exc
+    except msgspec.DecodeError as exc:
         raise ValueError(f"{path}: {validation.decode_message(exc)}") from exc
     _check(grid, path)
     return grid
+
+
+def _scalar_axis(data: bytes) -> str:
+    """
+    Name the first ``[axes.strategy|actor|venue]`` field holding one value instead of a list of values, else ``""``.
+
+    Parameters
+    ----------
+    data : bytes
+        The grid file's TOML (already known to decode as TOML).
+
+    Returns
+    -------
+    str
+        ``field 'axes.strategy.min_strength': expected a list of values, got a number (...)``, or ``""``.
+    """
+    axes = msgspec.toml.decode(data).get("axes")
+    for section in ("strategy", "actor", "venue"):
+        table = axes.get(section) if isinstance(axes, dict) else None
+        for name, values in (table.items() if isinstance(table, dict) else ()):
+            if not isinstance(values, list):
+                hint = (f" (one value is a list of one: {name} = [{msgspec.json.encode(values).decode()}])"
+                        if isinstance(values, bool | int | float | str) else "")
+                return (f"field 'axes.{section}.{name}': expected a list of values, got "
+                        f"{validation.type_words(values)}{hint}")
+    return ""
 
 
 def _check(grid: GridFile, path: Path) -> None:

@@ -58,6 +58,25 @@ def test_plot_reports_bad_input(okx_catalog, tmp_path, capsys):
     assert list(tmp_path.iterdir()) == []  # nothing half-written
 
 
+def test_a_grid_too_narrow_for_any_liquidation_level_is_warned_about(okx_catalog, tmp_path, capsys):
+    # --bin-bps 1e-6 (MapParams takes any bin_bps > 0) drew an empty chart, exit 0 and no word
+    from liqheat_nautilus.cli.plot_cmd import narrow_grid_warning
+
+    base = ["--catalog", str(okx_catalog), "--at", "2026-06-18T06:30", "--out", str(tmp_path), "--formats", "html"]
+    # the map is drawn (empty) with a warning; the heatmap has no snapshot to draw: it said "the history holds no
+    # snapshot (enable history_capacity and record_history())"
+    for chart, code, said in (("map", 0, "WARNING: "), ("heatmap", 1, "plot failed: ")):
+        assert main(["plot", chart, *base, "--bin-bps", "1e-6"]) == code
+        err = capsys.readouterr().err
+        assert err.startswith(f"{said}the map has nothing to draw: its grid (--n-bins 1000 x --bin-bps 1e-06) "
+                              "spans +/-"), err
+        assert "larger --bin-bps or --n-bins" in err
+    for bps in ("10", "1"):  # 1 bps: the grid (+/-0.5 %) misses the 125x tier's 0.8 % but holds notional
+        assert main(["plot", "map", *base, "--bin-bps", bps]) == 0
+        assert "WARNING" not in capsys.readouterr().err
+    assert narrow_grid_warning(type("NoGrid", (), {"grid": None})()) == ""
+
+
 def test_chart_pages_are_ordinary_files(okx_catalog, tmp_path, capsys):
     # the page was written through mkstemp and kept its private mode (0600) while the PNG was 0644
     import os

@@ -6,6 +6,7 @@ the figures mean nothing, only the method is checked.
 import numpy as np
 import pytest
 
+from liqheat_nautilus.cli.calibrate_cmd import _table
 from liqheat_nautilus.core import MapParams
 from liqheat_nautilus.core.profile import load_profile
 from liqheat_nautilus.evaluation import calibration
@@ -180,3 +181,39 @@ def test_the_first_trial_is_the_base_configuration(synthetic_set, monkeypatch, p
                        folds=1, n_trials=1, seed=0)
     assert set(tried) == {expected}  # every fit's only trial
     assert (result.params["leverage_mean"], result.params["leverage_std"]) == expected
+
+
+def test_few_windows_and_undefined_figures_are_explained(synthetic_set):
+    # 6 judged windows, 2 folds: test blocks of 2 windows; the long liquidations of fold 2's test block are 0 USD
+    # (a quiet block, SYNTHETIC). It printed nan and a totals ratio near 0 or of 1e14 without a word.
+    import dataclasses
+    import math
+
+    d, judged = synthetic_set
+    few = np.zeros_like(judged)
+    idx = np.flatnonzero(judged)[:6]
+    few[idx] = True
+    quiet = d.liquidations.long_usd.copy()
+    quiet[idx[4:]] = 0.0
+    d = dataclasses.replace(d, liquidations=dataclasses.replace(d.liquidations, long_usd=quiet))
+    result = calibrate(d, few, space=SPACE, folds=2, n_trials=2, seed=3)
+    f1, f2 = result.folds
+    assert math.isnan(f2.test_long) and math.isnan(f2.default_long) and math.isnan(f2.baseline_long)
+    assert not any(math.isnan(v) for v in (f1.test_long, f1.test_short, f2.test_short))
+    where = f"fold 2's test windows ({f2.test_windows[0]} .. {f2.test_windows[1]})"
+    assert result.notes[0] == (f"The actual long liquidations are 0 USD in all 2 of {where}: every long Spearman there "
+                               "is undefined (nan); the long totals ratio there divides by 0 USD and means nothing.")
+    assert not any("fold 1's" in n for n in result.notes)  # its figures are defined
+    assert result.notes[-1].startswith("The walk-forward test blocks hold only 2 windows (the first fold is fitted "
+                                       "on 2): a Spearman over so few windows")
+    assert f"(long {result.oos_totals_ratio_long:.2f}, short {result.oos_totals_ratio_short:.2f})" in result.notes[-1]
+    printed = _table(result).splitlines()
+    assert printed[-len(result.notes):] == [f"note: {n}" for n in result.notes]
+
+
+def test_a_run_with_enough_windows_has_no_note(synthetic_set):
+    d, judged = synthetic_set
+    assert np.flatnonzero(judged).size >= 30  # blocks of >= 10 windows for 2 folds
+    result = calibrate(d, judged, space=SPACE, folds=2, n_trials=2, seed=4)
+    assert result.notes == ()
+    assert "note:" not in _table(result)

@@ -1,10 +1,12 @@
-"""Generic file-input helpers: timestamp units by magnitude and ``.CHECKSUM`` sidecars (data.binance.vision format)."""
+"""Generic file-input helpers: timestamp units by magnitude, ``.CHECKSUM`` sidecars (data.binance.vision format) and
+prices on an instrument's precision and tick."""
 
 import hashlib
 
 import numpy as np
 import pytest
 
+from liqheat_nautilus.persistence.checks import finer_than_precision, off_increment
 from liqheat_nautilus.persistence.checksum import verify_checksum
 from liqheat_nautilus.persistence.errors import IngestError
 from liqheat_nautilus.persistence.timestamps import EpochUnit, detect_unit
@@ -58,3 +60,20 @@ def test_checksum(tmp_path):
     sidecar.write_text("garbage\n")
     with pytest.raises(IngestError, match="not a sha256 checksum line"):
         verify_checksum(path)
+
+
+@pytest.mark.parametrize(("text", "precision", "tick", "finer", "off"), [
+    ("70000.1", 2, 0.1, False, False),  # read as 70000.100000000006: float noise, not a third decimal
+    ("70000.05", 2, 0.1, False, True),  # at the precision, off a 0.10 tick (BTCUSDT's today; 0.01 in the past)
+    ("70000.123", 2, 0.1, True, None),
+    ("0.162345", 6, 0.00001, False, True),  # DOGEUSDT: precision 6, tick 0.000010
+    ("0.16234", 6, 0.00001, False, False),
+    ("0.1623451", 6, 0.00001, True, None),
+    ("16000000000.5", 1, 0.5, False, False),  # near PRICE_MAX
+    ("3.3", 1, 0.1, False, False),
+])
+def test_prices_finer_than_the_precision_or_off_the_tick(text, precision, tick, finer, off):
+    values = np.array([1.0, float(text)])  # the first is on every grid here
+    assert finer_than_precision(values, precision) == (1 if finer else None)
+    if off is not None:
+        assert off_increment(values, precision, tick).tolist() == [False, off]

@@ -105,6 +105,14 @@ def test_dotted_fields_venue_and_url_catalogs(tmp_path):
     ('name = "../up"\nbase = "B"\n', "[name]: expected a string matching"),
     ('name = "g"\nbase = "B"\n[axes]\ncatalogs = "one"\n',
      "[axes] catalogs: expected a list (or nothing), got a string"),
+    # one value where a list is expected was named "[axes] strategy" (msgspec names a table's key "[...]")
+    ('name = "g"\nbase = "B"\n[axes.strategy]\nmin_strength = 0.5\n',
+     "field 'axes.strategy.min_strength': expected a list of values, got a number (one value is a list of one: "
+     "min_strength = [0.5])"),
+    ('name = "g"\nbase = "B"\n[axes.actor]\nmmr = [0.005]\nleverage_profile = "neutral"\n',
+     "field 'axes.actor.leverage_profile': expected a list of values, got a string"),
+    ('name = "g"\nbase = "B"\n[axes.strategy]\nmin_strength = [0.5]\n[axes.venue]\ndefault_leverage = {x = 1}\n',
+     "field 'axes.venue.default_leverage': expected a list of values, got a table"),
 ])
 def test_bad_grid_names_the_field(tmp_path, body, expected):
     path = write(tmp_path, body.replace('"B"', f'"{BASE}"'))

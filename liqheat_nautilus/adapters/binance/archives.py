@@ -34,7 +34,7 @@ from liqheat_nautilus.adapters.common.parsing import (
     open_interest_from_venue,
 )
 from liqheat_nautilus.data import FundingRate, OpenInterest
-from liqheat_nautilus.persistence.checks import fixed_point_problem
+from liqheat_nautilus.persistence.checks import finer_than_precision, fixed_point_problem, off_increment
 from liqheat_nautilus.persistence.csv_stream import Batch
 from liqheat_nautilus.persistence.errors import IngestError
 from liqheat_nautilus.persistence.timestamps import EpochUnit, check_ns_window
@@ -77,6 +77,31 @@ class ArchiveConverter:
         self._last_ts: int | None = None
         self._unit = EpochUnit(path)
         self._extra: dict[tuple[type, str], tuple[list, np.ndarray]] = {}
+        self._off_tick = 0
+        self._first_off_tick: tuple[int, str, float] | None = None  # line, field, value
+
+    def off_tick_note(self) -> str:
+        """
+        Say how many prices of the file so far are off the instrument's tick, or ``""`` when none is.
+
+        Such prices are kept as they are, as Nautilus' ``Price`` and ``Instrument.make_price`` keep them: a price
+        is held at the instrument's precision, not snapped to its tick, and the venue's tick may have been finer
+        when the file was written (a price with more decimals than the precision is refused instead).
+
+        Returns
+        -------
+        str
+            One sentence naming the count, the tick and the first such value's line and field.
+        """
+        if self._first_off_tick is None:
+            return ""
+        line, field, value = self._first_off_tick
+        inst = self.instrument
+        many = self._off_tick > 1
+        return (f"{self._off_tick:,} price{'s are' if many else ' is'} off the instrument's tick "
+                f"{inst.price_increment} (first: line {line}, field {field!r}: {value!r}), kept as "
+                f"{'they are' if many else 'it is'} at its precision ({inst.price_precision} decimal places): the "
+                "venue's tick may have been finer when the file was written")
 
     def take_extra(self) -> dict[tuple[type, str], tuple[list, np.ndarray]]:
         """
@@ -146,7 +171,27 @@ class ArchiveConverter:
         problem = fixed_point_problem(values, precision, kind, allow_zero)
         if problem is not None:
             raise self._fail(batch, problem[0], column, problem[1])
+        if kind == "price":
+            self._on_tick(batch, column, values)
         return values
+
+    def _on_tick(self, batch: Batch, column: str, prices: np.ndarray) -> None:
+        """Refuse a price with more decimals than the instrument's precision; count those off its tick."""
+        inst = self.instrument
+        pos = finer_than_precision(prices, inst.price_precision)
+        if pos is not None:
+            raise self._fail(batch, pos, column,
+                             f"{float(prices[pos])!r} has more decimal places than the instrument's price precision "
+                             f"({inst.price_precision}; tick {inst.price_increment}): it would be rounded; the "
+                             "instrument definition does not fit this file (give one with a finer price_increment, "
+                             "--instrument-spec)")
+        off = off_increment(prices, inst.price_precision, float(inst.price_increment))
+        if off.any():
+            first = int(np.flatnonzero(off)[0])
+            self._off_tick += int(off.sum())
+            line = batch.first_line + first
+            if self._first_off_tick is None or line < self._first_off_tick[0]:
+                self._first_off_tick = (line, column, float(prices[first]))
 
     def _ordered(self, batch: Batch, ts: np.ndarray) -> None:
         if self._last_ts is not None:

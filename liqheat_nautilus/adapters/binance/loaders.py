@@ -363,6 +363,8 @@ def ingest_binance_files(paths: Iterable[str | Path], catalog_dir: str | Path, i
             count, t0, t1 = writer.finish()
             if not count:
                 raise IngestError(path, "no data rows")
+            if note := converter.off_tick_note():
+                log(f"{path}: {note}")
             record(f"{converter.data_cls.__name__} {converter.identifier}", count, t0, t1)
             finer = _finer_klines(catalog_dir, klines, iid, name.interval_ns, t0, t1) if name.kind == "klines" else ""
             if name.kind == "klines" and t0 is not None and t1 is not None:  # set when rows were written

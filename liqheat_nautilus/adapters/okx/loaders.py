@@ -34,7 +34,7 @@ from liqheat_nautilus.persistence.checks import (
     require_positive,
     to_numeric,
 )
-from liqheat_nautilus.persistence.csv_stream import check_line_lengths
+from liqheat_nautilus.persistence.csv_stream import check_lines
 from liqheat_nautilus.persistence.errors import IngestError, require_file
 from liqheat_nautilus.persistence.timestamps import EpochUnit
 from liqheat_nautilus.persistence.transaction import check_target, log_stderr
@@ -51,7 +51,7 @@ INSTRUMENT_FILE = "instrument.toml"
 def _read_csv(path: Path, columns: list[str]) -> tuple[pd.DataFrame, np.ndarray]:
     """Return the checked rows of one sample file and their ``ts`` in UNIX ns (unit detected from the first row)."""
     require_file(path)
-    check_line_lengths(path)
+    check_lines(path)  # a line too long, or a blank line (pandas skips it: later lines would be misnumbered)
     try:
         df = pd.read_csv(path, dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:

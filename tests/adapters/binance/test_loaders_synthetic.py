@@ -166,6 +166,33 @@ def test_trades_file(tmp_path):
     ]
 
 
+def test_prices_off_the_tick_are_kept_and_counted_finer_ones_refused(tmp_path):
+    # was: 70000.05 (BTCUSDT's tick is 0.10) went in without a word, and 70000.123 was stored rounded to 70000.12
+    rows = [_kline(0, 70000.0, 70010.55, 69990.0, 70005.1), _kline(1, 70005.1, 70020.0, 70001.0, 70019.9),
+            _kline(2, 70019.9, 70019.9, 69950.25, 69960.05)]  # SYNTHETIC, 3 prices off the 0.10 tick
+    path = write_archive(tmp_path / "src", "BTCUSDT-1m-2024-04-10", rows)
+    notes: list[str] = []
+    ingest_binance_files([path], tmp_path / "cat", instruments=RECORDED, log=notes.append)
+    bars = _bars(tmp_path / "cat")
+    assert [str(bars[0].high), str(bars[2].low), str(bars[2].close)] == ["70010.55", "69950.25", "69960.05"]
+    assert notes == [f"{path}: 3 prices are off the instrument's tick 0.10 (first: line 2, field 'high': 70010.55), "
+                     "kept as they are at its precision (2 decimal places): the venue's tick may have been finer "
+                     "when the file was written"]
+    notes.clear()
+    ingest_binance_files([write_archive(tmp_path / "src", "BTCUSDT-1m-2024-04-11", [
+        [r[0] + 86_400_000, *r[1:6], r[6] + 86_400_000, *r[7:]] for r in SYNTHETIC_KLINES])],
+        tmp_path / "cat", instruments=RECORDED, log=notes.append)
+    assert notes == []  # on the tick: no note
+    before = snapshot(tmp_path / "cat")
+    finer = write_archive(tmp_path / "src", "BTCUSDT-trades-2024-04-10", [
+        [11, "70000.1", "0.010", "700.001", T0, "true"], [12, "70000.123", "0.250", "17500.03", T0, "false"]])
+    with pytest.raises(IngestError) as caught:
+        ingest_binance_files([finer], tmp_path / "cat", instruments=RECORDED)
+    assert (caught.value.path, caught.value.row, caught.value.field) == (str(finer), 3, "price")
+    assert "70000.123 has more decimal places than the instrument's price precision (2; tick 0.10)" in str(caught.value)
+    assert snapshot(tmp_path / "cat") == before
+
+
 @pytest.mark.parametrize(("row", "line", "field", "message"), [
     (_kline(2, 70019.9, "abc", 69950.2, 69960.0), 4, "high", "cannot read 'abc'"),
     (_kline(2, 70019.9, 69000.0, 69950.2, 69960.0), 4, "high", "inconsistent bar"),
@@ -195,6 +222,22 @@ def test_error_in_a_later_batch_has_the_right_line(tmp_path):
     with pytest.raises(IngestError) as caught:
         ingest_binance_files([path], tmp_path / "cat", block_bytes=16_384, instruments=RECORDED)  # small batches
     assert (caught.value.row, caught.value.field) == (1502, "close")  # header + 1-based
+
+
+@pytest.mark.parametrize("header", [True, False])
+def test_blank_lines_keep_the_physical_line_numbers(tmp_path, header):
+    # was: blank lines were skipped without a word and a later error named a line too early by their number
+    path = write_archive(tmp_path / "src", "BTCUSDT-1m-2024-04-10", SYNTHETIC_KLINES, header=header, as_zip=False)
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join([*lines[:-1], "", "", lines[-1], "", ""]) + "\n")  # SYNTHETIC: blank lines added
+    with pytest.raises(IngestError) as caught:
+        ingest_binance_files([path], tmp_path / "cat", instruments=RECORDED)
+    assert (caught.value.path, caught.value.row) == (str(path), len(lines))  # the first blank line
+    assert "blank line" in caught.value.message
+    assert not (tmp_path / "cat").exists()
+    path.write_text("\n".join([*lines, "", ""]) + "\n")  # blank lines only at the end: ingested
+    summary = ingest_binance_files([path], tmp_path / "cat", instruments=RECORDED)
+    assert summary.counts["Bar BTCUSDT-PERP.BINANCE-1-MINUTE-LAST-EXTERNAL"] == len(SYNTHETIC_KLINES)
 
 
 def test_bad_header_checksum_name_and_symbol(tmp_path):

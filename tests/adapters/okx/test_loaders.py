@@ -109,6 +109,26 @@ def test_malformed_row_names_file_line_field_and_leaves_catalog_unchanged(tmp_pa
     assert not list(tmp_path.glob("existing.staging-*"))
 
 
+@pytest.mark.parametrize("blank", ["", "   ", "\r"])
+def test_a_blank_line_between_rows_is_named_by_its_line(tmp_path, blank):
+    # pandas skips blank (and whitespace-only) lines: a bad value after one was named a line too early, and the
+    # blank line passed without a word
+    source = tmp_path / "src"
+    shutil.copytree(OKX_SAMPLE, source)
+    lines = (OKX_SAMPLE / "ohlcv_1m.csv").read_text().splitlines()
+    lines[5] = ",".join(["-5" if i == 1 else v for i, v in enumerate(lines[5].split(","))])  # line 6: bad open
+    (source / "ohlcv_1m.csv").write_text("\n".join([*lines[:3], blank, *lines[3:], "", ""]) + "\n")
+    with pytest.raises(IngestError) as info:
+        ingest_okx_sample(source, tmp_path / "cat")
+    assert (info.value.path, info.value.row, info.value.field) == (str(source / "ohlcv_1m.csv"), 4, None)
+    assert "blank line between the rows" in info.value.message
+    (source / "ohlcv_1m.csv").write_text("\n".join([*lines, "", ""]) + "\n")  # blank lines at the end only
+    with pytest.raises(IngestError) as info:
+        ingest_okx_sample(source, tmp_path / "cat")
+    assert (info.value.row, info.value.field) == (6, "open")  # the bad value, at its own line
+    assert not (tmp_path / "cat").exists()
+
+
 def test_positioning_files_round_trip_through_the_catalog(okx_catalog):
     catalog = ParquetDataCatalog(str(okx_catalog))
     ratios = _unwrap(catalog.query(LongShortRatio, identifiers=[IID]))
