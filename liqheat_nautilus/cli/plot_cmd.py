@@ -388,9 +388,9 @@ def narrow_grid_warning(engine: "LiquidationMapEngine", options: bool = True) ->
     Say why a map has nothing to draw when its grid is too narrow to hold any liquidation level, else ``""``.
 
     ``MapParams`` takes any ``bin_bps`` > 0, but the grid spans only ``n_bins`` bins around the price: a tiny bin
-    width (``--bin-bps 1e-6``) leaves every leverage tier's liquidation price (the highest tier's ~100/L % from
-    price) outside it, and the chart comes out empty. Maps with notional, or whose grid is wide enough, get no
-    warning.
+    width (``--bin-bps 1e-6``) leaves every liquidation price of a position opened at the current price (the
+    model's levels, maintenance margin included) outside it, and the chart comes out empty. Maps with notional,
+    or whose grid is wide enough, get no warning.
 
     Parameters
     ----------
@@ -402,7 +402,7 @@ def narrow_grid_warning(engine: "LiquidationMapEngine", options: bool = True) ->
     Returns
     -------
     str
-        One sentence: the grid's span, the nearest tier's distance and what to widen; ``""`` when the map has
+        One sentence: the grid's span, the nearest level's distance and what to widen; ``""`` when the map has
         notional on its grid or the grid is not the reason.
     """
     grid = engine.grid
@@ -411,8 +411,14 @@ def narrow_grid_warning(engine: "LiquidationMapEngine", options: bool = True) ->
     long_usd, short_usd = engine.tier_usd()
     if float(long_usd.sum()) > 0.0 or float(short_usd.sum()) > 0.0:
         return ""
-    half_pct = 100.0 * grid.n_bins * grid.width / 2.0 / float(engine.price)
-    nearest_pct = 100.0 / max(float(max(engine.tiers)), 1.0)
+    import numpy as np
+
+    price = float(engine.price)
+    half_pct = 100.0 * grid.n_bins * grid.width / 2.0 / price
+    # the model's own levels of a position opened at the price (maintenance margin included)
+    levels = np.concatenate([engine.liquidation_prices(np.array([price]), side)[0].ravel() for side in (1, -1)])
+    levels = levels[np.isfinite(levels) & (levels > 0.0)]
+    nearest_pct = float(np.min(np.abs(levels / price - 1.0))) * 100.0 if levels.size else math.inf
     if half_pct >= nearest_pct:
         return ""
     p = engine.params
@@ -420,9 +426,10 @@ def narrow_grid_warning(engine: "LiquidationMapEngine", options: bool = True) ->
     width = f"bin_size {p.bin_size:g}" if p.bin_size > 0.0 else f"{bps} {p.bin_bps:g}"
     default_bps, default_bins = cast(float, MAP_OPTION_DEFAULTS["bin_bps"]), cast(int, MAP_OPTION_DEFAULTS["n_bins"])
     return (f"the map has nothing to draw: its grid ({bins} {p.n_bins} x {width}) spans +/-{half_pct:.3g} % around "
-            f"the price, and the nearest liquidation levels (the {max(engine.tiers):g}x tier's) lie about "
-            f"{nearest_pct:.3g} % away; widen it with a larger {bps} or {bins} (the default {bps} {default_bps:g} "
-            f"with {default_bins} bins spans +/-{default_bps * default_bins / 200:g} %)")
+            f"the price, and the nearest liquidation level of a position opened at the price (the map's model, "
+            f"up to {max(engine.tiers):g}x) lies {nearest_pct:.3g} % away; widen it with a larger {bps} or {bins} "
+            f"(the default {bps} {default_bps:g} with {default_bins} bins spans "
+            f"+/-{default_bps * default_bins / 200:g} %)")
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -1,5 +1,6 @@
 """``liqheat plot map|heatmap`` on the real OKX sample: files written, paths printed, errors reported."""
 
+import re
 from pathlib import Path
 
 from liqheat_nautilus.cli import main
@@ -71,7 +72,10 @@ def test_a_grid_too_narrow_for_any_liquidation_level_is_warned_about(okx_catalog
         assert err.startswith(f"{said}the map has nothing to draw: its grid (--n-bins 1000 x --bin-bps 1e-06) "
                               "spans +/-"), err
         assert "larger --bin-bps or --n-bins" in err
-    for bps in ("10", "1"):  # 1 bps: the grid (+/-0.5 %) misses the 125x tier's 0.8 % but holds notional
+        # the model's nearest level (maintenance margin included), not 1/L of the highest tier (0.8 % at 125x)
+        nearest = float(re.search(r"up to 125x\) lies ([0-9.]+) % away", err).group(1))
+        assert 0.0 < nearest < 0.8
+    for bps in ("10", "1"):  # 1 bps: the grid (+/-0.5 %) holds the nearest levels
         assert main(["plot", "map", *base, "--bin-bps", bps]) == 0
         assert "WARNING" not in capsys.readouterr().err
     assert narrow_grid_warning(type("NoGrid", (), {"grid": None})()) == ""
