@@ -165,14 +165,26 @@ class ArchiveConverter:
         return values
 
     def _fixed(self, batch: Batch, column: str, kind: str, allow_zero: bool = False) -> np.ndarray:
-        """Return a price or quantity column, checked to be representable by Nautilus at the instrument's precision."""
+        """
+        Return a price or quantity column, checked to be representable by Nautilus at the instrument's precision.
+
+        A trade's quantity (``kind="quantity"``, zero not allowed) must not have more decimal places than the
+        instrument's size precision (``Quantity`` would round it); a bar's volume (a sum, ``allow_zero``) may.
+        """
         values = self._floats(batch, column, "non-negative" if allow_zero else "positive")
-        precision = self.instrument.price_precision if kind == "price" else self.instrument.size_precision
+        inst = self.instrument
+        precision = inst.price_precision if kind == "price" else inst.size_precision
         problem = fixed_point_problem(values, precision, kind, allow_zero)
         if problem is not None:
             raise self._fail(batch, problem[0], column, problem[1])
         if kind == "price":
             self._on_tick(batch, column, values)
+        elif not allow_zero and (pos := finer_than_precision(values, precision)) is not None:
+            raise self._fail(batch, pos, column,
+                             f"{float(values[pos])!r} has more decimal places than the instrument's size precision "
+                             f"({precision}; size increment {inst.size_increment}): it would be rounded; the "
+                             "instrument definition does not fit this file (give one with a finer size_increment, "
+                             "--instrument-spec)")
         return values
 
     def _on_tick(self, batch: Batch, column: str, prices: np.ndarray) -> None:

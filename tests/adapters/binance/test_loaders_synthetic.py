@@ -191,6 +191,15 @@ def test_prices_off_the_tick_are_kept_and_counted_finer_ones_refused(tmp_path):
     assert (caught.value.path, caught.value.row, caught.value.field) == (str(finer), 3, "price")
     assert "70000.123 has more decimal places than the instrument's price precision (2; tick 0.10)" in str(caught.value)
     assert snapshot(tmp_path / "cat") == before
+    # a trade quantity finer than the size precision (BTCUSDT: 3 decimals) was stored rounded: 0.0105 -> 0.010
+    finer = write_archive(tmp_path / "src", "BTCUSDT-trades-2024-04-10", [
+        [11, "70000.1", "0.010", "700.001", T0, "true"], [12, "70000.2", "0.0105", "735.0021", T0, "false"]])
+    with pytest.raises(IngestError) as caught:
+        ingest_binance_files([finer], tmp_path / "cat", instruments=RECORDED)
+    assert (caught.value.path, caught.value.row, caught.value.field) == (str(finer), 3, "qty")
+    assert "0.0105 has more decimal places than the instrument's size precision (3; size increment 0.001)" in str(
+        caught.value)
+    assert snapshot(tmp_path / "cat") == before
 
 
 @pytest.mark.parametrize(("row", "line", "field", "message"), [
