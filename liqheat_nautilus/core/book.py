@@ -338,9 +338,16 @@ class MapBook(BookState):
         Returns
         -------
         float
-            The notional closed (USD).
+            The notional closed (USD). A side without notional (all swept) still closes ``fraction`` of the position
+            units the estimate of swept units (``USD · f_t / bin centre``) left it, so that it can reach a target of 0.
         """
-        return self.close(sign, fraction * self.side(sign).total_usd())
+        side = self.side(sign)
+        total = side.total_usd()
+        if total <= 0.0:
+            if fraction > 0.0:
+                side.units *= 1.0 - min(fraction, 1.0)
+            return 0.0
+        return self.close(sign, fraction * total)
 
     def decay(self, factor: np.ndarray) -> float:
         """

@@ -454,3 +454,26 @@ def test_seed_is_short_below_95_percent_of_the_lookback():
     assert not seed_is_short(320.0, 336.0)
     assert not seed_is_short(math.nan, 336.0)  # never seeded (trades mode, no reading yet)
     assert not seed_is_short(0.0, 0.0)  # no lookback configured: nothing is missing
+
+
+# -- a side price has emptied (SYNTHETIC; found by tests/core/test_fuzz_invariants.py) --------------------------------
+
+# the fused compiled reading (pro rata), and the step-by-step paths (cohort layers; the reference blend)
+PATHS = [{}, {"close_mode": "newest_first"}, {"entry_mode": "reference"}]
+
+
+@pytest.mark.parametrize("kw", PATHS)
+def test_a_side_swept_out_closes_the_units_its_swept_estimate_left(kw):
+    # seed at 100 (short level 110 in the bin [110, 111)), then a bar to 1,000: every short swept, its units estimated
+    # at the bin centre, 50,000 · 1.1 / 110.5 = 497.74 of 500 (docs/methodology.md §6). Open interest 0 then closed
+    # 0 USD and left the shorts 2.26 units without notional, for good
+    e = make(**kw)
+    seed_flat(e, price=100.0)
+    e.update_bar(1000.0, 100.0, 100.0, 0.0, 2 * H)
+    e.book.settle()
+    assert e.book.short.total_usd() == 0.0
+    assert e.side_units()[1] == pytest.approx(500.0 - 50_000.0 * 1.1 / 110.5, rel=1e-9)
+    e.update_open_interest(0.0, 3 * H, oi_base=0.0)
+    assert e.side_units() == (0.0, 0.0)
+    e.update_open_interest(1000.0 * 100.0, 4 * H, oi_base=1000.0)
+    assert e.side_units() == pytest.approx((500.0, 500.0), rel=1e-12)
