@@ -20,6 +20,8 @@ from liqheat_nautilus.core.kernels import anchor_interval, anchor_sides, open_co
 
 __all__ = ["Ledger", "MapBook"]
 
+_ONE_WEIGHT = np.ones((1, 1))
+
 
 class MapBook(BookState):
     """
@@ -94,8 +96,27 @@ class MapBook(BookState):
         Returns
         -------
         float
-            The USD opened (0 when ``units <= 0`` or no level survives).
+            The USD opened (0 when ``units <= 0``). When no level of the entries survives their later prices (e.g. a
+            VWAP block far above a price that has since crashed), the units are opened at the current price instead
+            (:meth:`_open_at_price`), so that the side still reaches its share of open interest.
         """
+        amount = self._open_units(sign, units, entries, weights, tier_w, sweep_at)
+        return amount if amount > 0.0 or units <= 0.0 else self._open_at_price(sign, units, tier_w)
+
+    def _open_at_price(self, sign: int, units: float, tier_w: np.ndarray) -> float:
+        """
+        Open ``units`` position units at the current price (the fallback of :meth:`open_units` and :meth:`anchor`).
+
+        Positions open now whose every possible entry in the interval would already have been liquidated were opened
+        where they survive: at the current price every model puts long levels below it and short levels above it
+        (property-tested), so the whole amount survives. Returns the USD opened.
+        """
+        price = np.array([self.price])
+        return self._open_units(sign, units, price, _ONE_WEIGHT, tier_w, price)
+
+    def _open_units(self, sign: int, units: float, entries: np.ndarray, weights: np.ndarray, tier_w: np.ndarray,
+                    sweep_at: np.ndarray) -> float:
+        """:meth:`open_units` without the fallback: 0 when no level survives (nothing changed)."""
         if units <= 0.0:
             return 0.0
         self.settle()
@@ -196,7 +217,7 @@ class MapBook(BookState):
         long_levels, short_levels, size_w, low, width, base = self._anchor_setup()
         anchor_sides(factor, floor, self._before, entries, weights, lowest, highest, long_levels, short_levels, size_w,
                      long_w, short_w, long_units, short_units, low, width, base, *self._anchor_state())
-        return self._anchor_book(factor)
+        return self._anchor_book(factor, long_w, short_w, long_units, short_units)
 
     def anchor_bars(self, factor: np.ndarray, bars: np.ndarray, bar_w: np.ndarray, n_groups: int, long_w: np.ndarray,
                     short_w: np.ndarray, long_units: float, short_units: float, floor: bool = False) -> float:
@@ -228,7 +249,7 @@ class MapBook(BookState):
         long_levels, short_levels, size_w, low, width, base = self._anchor_setup()
         anchor_interval(bars, bar_w, n_groups, self.price, factor, floor, self._before, long_levels, short_levels,
                         size_w, long_w, short_w, long_units, short_units, low, width, base, *self._anchor_state())
-        return self._anchor_book(factor)
+        return self._anchor_book(factor, long_w, short_w, long_units, short_units)
 
     def _anchor_state(self) -> tuple:
         """Return the book's arguments that end an anchor kernel call (contract, both sides, edges, spans, out)."""
@@ -249,8 +270,14 @@ class MapBook(BookState):
         width = grid.width
         return long_levels, per_unit[-1][0], size_w, grid.base * width, width, grid.base
 
-    def _anchor_book(self, factor: np.ndarray) -> float:
-        """Book an anchor call's results (ledger, swept totals, edges, triggers); return the USD opened."""
+    def _anchor_book(self, factor: np.ndarray, long_w: np.ndarray, short_w: np.ndarray, long_units: float,
+                     short_units: float) -> float:
+        """
+        Book an anchor call's results (ledger, swept totals, edges, triggers); return the USD opened.
+
+        A side the call left below its target without opening anything (no level of the entries survived) opens the
+        gap at the current price, as :meth:`open_units` does.
+        """
         ledger, edges = self.ledger, self._edges
         if factor.size:
             ledger.decayed += float(np.dot(self._before, 1.0 - factor))
@@ -266,7 +293,13 @@ class MapBook(BookState):
         if s_closed > 0.0:
             ledger.closed += s_closed
         self.set_triggers()
-        return l_opened + s_opened
+        opened = l_opened + s_opened
+        for sign, side_opened, target, tier_w in ((1, l_opened, long_units, long_w), (-1, s_opened, short_units,
+                                                                                       short_w)):
+            gap = target - self.units(sign)
+            if side_opened <= 0.0 and gap > 1e-9 * target:  # not a rounding residue of a close down to the target
+                opened += self._open_at_price(sign, gap, tier_w)
+        return opened
 
     def open_survival(self, sign: int, entries: np.ndarray, weights: np.ndarray, tier_w: np.ndarray,
                       sweep_at: np.ndarray) -> float:
@@ -338,9 +371,16 @@ class MapBook(BookState):
         Returns
         -------
         float
-            The notional closed (USD).
+            The notional closed (USD). A side without notional (all swept) still closes ``fraction`` of the position
+            units the estimate of swept units (``USD · f_t / bin centre``) left it, so that it can reach a target of 0.
         """
-        return self.close(sign, fraction * self.side(sign).total_usd())
+        side = self.side(sign)
+        total = side.total_usd()
+        if total <= 0.0:
+            if fraction > 0.0:
+                side.units *= 1.0 - min(fraction, 1.0)
+            return 0.0
+        return self.close(sign, fraction * total)
 
     def decay(self, factor: np.ndarray) -> float:
         """

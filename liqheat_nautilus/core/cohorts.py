@@ -172,7 +172,8 @@ class SideBook:
             lower = np.minimum(lower + traded, upper - old.width * 1e-9)
         blocks = [self.usd[rows]]
         if self.layers is not None:
-            blocks.append(np.moveaxis(self.layers[:, rows, :], 1, 0).reshape(rows.size, -1))
+            # explicit width: an empty side (no rows) cannot infer it (reshape(0, -1) raises)
+            blocks.append(np.moveaxis(self.layers[:, rows, :], 1, 0).reshape(rows.size, self.layers.shape[0] * n_tiers))
         binned, below, above = rebin(np.concatenate(blocks, axis=1), lower, upper, new.edges())
         status = np.zeros(n, dtype=np.int8)
         marked = np.flatnonzero(self.status)

@@ -92,6 +92,7 @@ class LiquidationMapEngine(TradeInputs, MapReads):
         else:
             self.base_weights = leverage_weights(p.leverage_profile, tuple(self.tiers))
         self._dynamic = p.leverage_profile == "dynamic"
+        self._start_weights = self.base_weights  # update_funding replaces base_weights (normal dynamic); reset restores
         self._z = standardised_log_leverage(tuple(self.tiers))
         self.model = LevelModel(p, self.tiers)
         self.book = MapBook(p, self.model)
@@ -121,6 +122,7 @@ class LiquidationMapEngine(TradeInputs, MapReads):
         self.open_interest_usd = math.nan
         self.seeded = False
         self.funding_rate = 0.0
+        self.base_weights = self._start_weights  # the normal dynamic profile at zero funding, as new
         self._funding_known = False  # no rate seen yet: the funding split is neutral (0.5), not a rate of 0
         self.funding_index = 0.0  # cumulative Σ price·rate of the settlements charged (price units)
         self.long_short_ratio = math.nan

@@ -454,3 +454,69 @@ def test_seed_is_short_below_95_percent_of_the_lookback():
     assert not seed_is_short(320.0, 336.0)
     assert not seed_is_short(math.nan, 336.0)  # never seeded (trades mode, no reading yet)
     assert not seed_is_short(0.0, 0.0)  # no lookback configured: nothing is missing
+
+
+# -- a side price has emptied (SYNTHETIC; found by tests/core/test_fuzz_invariants.py) --------------------------------
+
+# the fused compiled reading (pro rata), and the step-by-step paths (cohort layers; the reference blend)
+PATHS = [{}, {"close_mode": "newest_first"}, {"entry_mode": "reference"}]
+
+
+@pytest.mark.parametrize("kw", [{}, {"close_mode": "newest_first"}])
+def test_a_side_whose_entries_price_has_liquidated_opens_at_the_current_price(kw):
+    # seed 1,000 base at 100.5 (500 units a side), one bar to 1,000.5 and back, then open interest 1,500: the
+    # interval's VWAP block is (1000.5 + 100.5 + 100.5) / 3 = 400.5, its long level 360.45 is above the price since
+    # (100.5): nothing survived and the longs stayed at 500 units. The 250 units open at 100.5 instead (level 90.45)
+    e = make(entry_mode="vwap", **kw)
+    seed_flat(e, price=100.5)
+    e.update_bar(1000.5, 100.5, 100.5, 1.0, 2 * H)
+    e.update_open_interest(1500.0 * 100.5, 3 * H, oi_base=1500.0)
+    assert e.side_units() == pytest.approx((750.0, 750.0), rel=1e-12)
+    assert at(e, "long", 90.45) == pytest.approx(750.0 * 100.5, rel=1e-12)
+    assert e.long_usd().sum() == pytest.approx(750.0 * 100.5, rel=1e-12)
+
+
+@pytest.mark.parametrize("kw", PATHS)
+def test_entries_all_liquidated_by_a_trade_open_at_the_current_price(kw):
+    # bars at 100.5 and then a trade at 10.5 (a trade is no bar: the interval's entries stay at 100.5, their long
+    # levels 90.45 above 10.5); open interest 1,500: the longs open 750 units at 10.5 (level 9.45)
+    e = make(**kw)
+    seed_flat(e, price=100.5)
+    flat(e, 100.5, 1.0, 2 * H)
+    e.update_trade(10.5, 2 * H + 1)
+    e.update_open_interest(1500.0 * 10.5, 3 * H, oi_base=1500.0)
+    assert e.side_units()[0] == pytest.approx(750.0, rel=1e-9)
+    assert e.long_usd()[e.grid.local_index(9.45) + 1:].sum() == 0.0
+    assert at(e, "long", 9.45) > 0.0
+
+
+@pytest.mark.parametrize("kw", PATHS)
+def test_a_side_swept_out_closes_the_units_its_swept_estimate_left(kw):
+    # seed at 100 (short level 110 in the bin [110, 111)), then a bar to 1,000: every short swept, its units estimated
+    # at the bin centre, 50,000 · 1.1 / 110.5 = 497.74 of 500 (docs/methodology.md §6). Open interest 0 then closed
+    # 0 USD and left the shorts 2.26 units without notional, for good
+    e = make(**kw)
+    seed_flat(e, price=100.0)
+    e.update_bar(1000.0, 100.0, 100.0, 0.0, 2 * H)
+    e.book.settle()
+    assert e.book.short.total_usd() == 0.0
+    assert e.side_units()[1] == pytest.approx(500.0 - 50_000.0 * 1.1 / 110.5, rel=1e-9)
+    e.update_open_interest(0.0, 3 * H, oi_base=0.0)
+    assert e.side_units() == (0.0, 0.0)
+    e.update_open_interest(1000.0 * 100.0, 4 * H, oi_base=1000.0)
+    assert e.side_units() == pytest.approx((500.0, 500.0), rel=1e-12)
+
+
+def test_a_subnormal_survival_opens_at_the_current_price_not_an_infinite_amount():
+    # 100.5, a bar to 1,000.5, a bar 1,000.5..10,000.5 of volume 2.2e-313, a flat bar without volume: only the tiny
+    # bar's "after" entries keep short levels (the last bar has no volume). units / survival overflowed: inf USD
+    # opened, the ledger inf and the short units nan. The 500 short units now open at 1,000.5 (level 1,100.55)
+    e = make()
+    seed_flat(e, price=100.5)
+    e.update_bar(1000.5, 100.5, 1000.5, 1.0, 2 * H)
+    e.update_bar(10000.5, 1000.5, 1000.5, 2.2250738585e-313, 2 * H)
+    flat(e, 1000.5, 0.0, 2 * H)
+    opened = e.update_open_interest(1000.0 * 1000.5, 3 * H, oi_base=1000.0)
+    assert math.isfinite(opened) and math.isfinite(e.ledger.opened) and math.isfinite(e.ledger.swept)
+    assert e.side_units() == pytest.approx((500.0, 500.0), rel=1e-9)
+    assert at(e, "short", 1100.55) == pytest.approx(500.0 * 1000.5, rel=1e-12)

@@ -143,6 +143,16 @@ def test_open_cohort_opens_nothing_when_every_level_is_reached():
     assert swept == 1.0
 
 
+def test_open_cohort_opens_nothing_when_the_amount_needed_overflows():
+    # a survival of 1e-321 units per USD (the surviving entry's weight is subnormal) needs 1e321 USD for one unit:
+    # inf USD was opened (ledger inf, units nan); now nothing, and MapBook opens at the current price instead
+    usd, units = np.zeros((10, 1)), np.zeros(1)
+    out = open_cohort(np.array([50.0, 50.0]), np.full((1, 1, 1), 0.9), True, np.array([[1.0], [1e-321]]), np.ones(1),
+                      np.ones(1), 1.0, 0.0, 10.0, 0, usd, np.zeros((0, 10, 1)), -1, -1, -1, np.zeros(10, np.int8),
+                      np.zeros(10), np.array([40.0, 50.0]), 1, True, units, np.zeros(1))
+    assert out == (0.0, 0.0, -1, -1) and not usd.any() and not units.any()
+
+
 def _okx(n_bars: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     bars = pd.read_csv(SAMPLE / "ohlcv_1m.csv").iloc[:n_bars]
     oi = pd.read_csv(SAMPLE / "open_interest.csv")

@@ -90,6 +90,8 @@ def test_engine_normal_model_profiles_mean_std_and_dynamic():
     np.testing.assert_array_equal(e.base_weights, normal_leverage_weights(25.0, 15.0))  # before any funding
     e.update_funding(0.0001, H)
     np.testing.assert_array_equal(e.base_weights, normal_leverage_weights(55.0, 10.0))
+    e.reset()  # as new: reset() kept the last funding's weights, so a reset engine seeded unlike a new one
+    np.testing.assert_array_equal(e.base_weights, normal_leverage_weights(25.0, 15.0))
     with pytest.raises(ValueError, match="leverage_mean"):
         MapParams(leverage_model="tiers", leverage_mean=20.0)  # would be ignored silently
     with pytest.raises(ValueError, match="leverage_profile"):

@@ -79,6 +79,25 @@ def test_side_regrid_to_narrower_bins_and_outside():
     np.testing.assert_allclose(side.usd[:3, 0], [3.0, 4.0, 0.0])
 
 
+def test_side_regrid_of_an_empty_side_with_cohort_layers():
+    # an empty side (no non-empty bin) with layers: the layers' block had no rows, and reshape(0, -1) raised
+    side = SideBook(8, 1, 2)
+    assert side.regrid(1, PriceGrid(1.0, 8, 4.5), PriceGrid(2.0, 8, 4.5)) == 0.0
+    assert not side.usd.any() and not side.layers.any()
+
+
+def test_engine_regrids_with_cohort_layers_and_a_side_outside_the_grid():
+    # SYNTHETIC: 8 bins of 5 bps hold no level (all outside the grid), then one bar 10x up: the regrid raised
+    e = LiquidationMapEngine(MapParams(n_bins=8, bin_bps=5.0, recentre_margin=0.05, regrid_ratio=1.5,
+                                       close_mode="newest_first", cohort_layers=2, seed_lookback_hours=0.0))
+    e.update_bar(100.0, 100.0, 100.0, 1.0, M)
+    e.update_open_interest(1e5, M)
+    assert e.long.usd.sum() == 0.0
+    e.update_bar(1000.0, 100.0, 1000.0, 0.0, 2 * M)
+    assert e.grid.width == pytest.approx(1000.0 * 5.0 / 1e4)
+    assert _ledger_gap(e) <= 1e-9 * e.ledger.opened
+
+
 def _falling(**kw) -> LiquidationMapEngine:
     """SYNTHETIC: 1,000 at the first reading, then a steady fall to 1/4 over three days (hourly readings)."""
     e = LiquidationMapEngine(MapParams(seed_lookback_hours=0.0, **kw))

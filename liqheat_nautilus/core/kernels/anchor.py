@@ -38,12 +38,20 @@ def _close_side(usd, status, outside, units, fraction, lo, hi):
     """
     ``MapBook.close_fraction`` pro rata without layers: return the USD closed (``SideBook.close_pro_rata``).
 
-    Bins ``lo..hi`` hold every non-empty bin of the side (its span): only they are scaled (an empty bin stays 0).
+    Bins ``lo..hi`` hold every non-empty bin of the side (its span): only they are scaled (an empty bin stays 0). A
+    side without notional (all swept) still closes ``fraction`` of the position units the estimate of swept units
+    left it.
     """
     n_bins, n_tiers = usd.shape
     total = pairwise_sum(usd.reshape(n_bins * n_tiers), 0, n_bins * n_tiers) + pairwise_sum(outside, 0, n_tiers)
     amount = fraction * total
-    if total <= 0.0 or amount <= 0.0:
+    if total <= 0.0:
+        if fraction > 0.0:
+            keep = 1.0 - min(fraction, 1.0)
+            for t in range(n_tiers):
+                units[t] *= keep
+        return 0.0
+    if amount <= 0.0:
         return 0.0
     fraction = min(amount / total, 1.0)
     keep = 1.0 - fraction

@@ -336,7 +336,7 @@ def open_cohort(entries, levels, per_unit, weights, tier_w, size_w, target_units
     -------
     tuple[float, float, int, int]
         ``(USD opened, USD liquidated at once, lowest bin, highest bin)``; ``(0, 0, -1, -1)`` and nothing changed
-        when no level survives.
+        when no level survives, or so little that ``target_units / survival`` is not finite.
     """
     n = entries.shape[0]
     n_bins, n_tiers = usd.shape
@@ -381,6 +381,8 @@ def open_cohort(entries, levels, per_unit, weights, tier_w, size_w, target_units
     if not survive > 0.0:
         return 0.0, 0.0, -1, -1
     amount_usd = target_units / survive
+    if not amount_usd < np.inf:  # so little survives that the USD needed overflows (e.g. a subnormal bar volume)
+        return 0.0, 0.0, -1, -1
     if merge_src >= 0:
         for k in range(layers.shape[1]):
             for t in range(layers.shape[2]):
