@@ -296,8 +296,10 @@ class MapBook(BookState):
         opened = l_opened + s_opened
         for sign, side_opened, target, tier_w in ((1, l_opened, long_units, long_w), (-1, s_opened, short_units,
                                                                                        short_w)):
+            if side_opened > 0.0:  # the common case: the call opened this side
+                continue
             gap = target - self.units(sign)
-            if side_opened <= 0.0 and gap > 1e-9 * target:  # not a rounding residue of a close down to the target
+            if gap > 1e-9 * target:  # not a rounding residue of a close down to the target
                 opened += self._open_at_price(sign, gap, tier_w)
         return opened
 
