@@ -30,6 +30,7 @@ from liqheat_nautilus.persistence.checks import (
     require_positive,
     to_numeric,
 )
+from liqheat_nautilus.persistence.csv_stream import check_lines
 from liqheat_nautilus.persistence.errors import IngestError
 from liqheat_nautilus.persistence.timestamps import EpochUnit, check_ns_window
 
@@ -53,11 +54,14 @@ def read_csv(path: str | Path, columns: list[str]) -> pd.DataFrame:
     Raises
     ------
     IngestError
-        If the file is missing, unreadable, empty or lacks a column.
+        If the file is missing, unreadable, empty or lacks a column, or has a blank line between rows (pandas
+        would skip it and every later row's line number would be off;
+        :func:`~liqheat_nautilus.persistence.csv_stream.check_lines`).
     """
     path = Path(path)
     if not path.is_file():
         raise IngestError(path, "is a folder, not a CSV file" if path.is_dir() else "file not found")
+    check_lines(path)
     try:
         df = pd.read_csv(path)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
