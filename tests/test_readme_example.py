@@ -29,16 +29,22 @@ def _example_module() -> types.ModuleType:
     return module
 
 
-def test_readme_example_runs_on_the_real_sample(okx_catalog):
-    example = _example_module()
+
+def _sample_engine(okx_catalog) -> tuple[ParquetDataCatalog, BacktestEngine, BarType]:
+    """A ``BacktestEngine`` with the REAL sample's venue, instrument and bars (no custom data yet)."""
     catalog = ParquetDataCatalog(str(okx_catalog))
     (instrument,) = catalog.instruments()
-    bar_type = BarType.from_str("SOL-USDT-SWAP.OKX-1-MINUTE-LAST-EXTERNAL")
     engine = BacktestEngine(BacktestEngineConfig(logging=LoggingConfig(log_level="ERROR")))
     engine.add_venue(Venue("OKX"), oms_type=OmsType.NETTING, account_type=AccountType.MARGIN,
                      starting_balances=[Money(100_000, USDT)], base_currency=None, default_leverage=Decimal(10))
     engine.add_instrument(instrument)
     engine.add_data(catalog.bars())
+    return catalog, engine, BarType.from_str("SOL-USDT-SWAP.OKX-1-MINUTE-LAST-EXTERNAL")
+
+
+def test_readme_example_runs_on_the_real_sample(okx_catalog):
+    example = _example_module()
+    catalog, engine, bar_type = _sample_engine(okx_catalog)
     oi = [d.data if isinstance(d, CustomData) else d for d in catalog.query(OpenInterest)]
     engine.add_data([CustomData(DataType(OpenInterest), d) for d in oi], client_id=ClientId("LIQHEAT"))
     strategy = example.MagnetStrategy(example.MagnetConfig(bar_type=bar_type))
@@ -110,14 +116,7 @@ def test_readme_own_readings_line_feeds_the_example_strategy(okx_catalog):
     text = README.read_text()
     (line,) = re.findall(r"`(engine\.add_data\(\[as_custom_data\(oi\) for oi in readings\][^`]*)`", text)
     example = _example_module()
-    catalog = ParquetDataCatalog(str(okx_catalog))
-    (instrument,) = catalog.instruments()
-    bar_type = BarType.from_str("SOL-USDT-SWAP.OKX-1-MINUTE-LAST-EXTERNAL")
-    engine = BacktestEngine(BacktestEngineConfig(logging=LoggingConfig(log_level="ERROR")))
-    engine.add_venue(Venue("OKX"), oms_type=OmsType.NETTING, account_type=AccountType.MARGIN,
-                     starting_balances=[Money(100_000, USDT)], base_currency=None, default_leverage=Decimal(10))
-    engine.add_instrument(instrument)
-    engine.add_data(catalog.bars())
+    catalog, engine, bar_type = _sample_engine(okx_catalog)
     readings = [d.data if isinstance(d, CustomData) else d for d in catalog.query(OpenInterest)]
     assert readings and all(isinstance(r, OpenInterest) for r in readings)
     exec(line, {"engine": engine, "readings": readings, "as_custom_data": as_custom_data,  # noqa: S102

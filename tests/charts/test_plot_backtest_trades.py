@@ -23,37 +23,22 @@ from nautilus_trader.model.identifiers import InstrumentId
 from liqheat_nautilus.backtest.config import load_backtest_file, to_run_config
 from liqheat_nautilus.cli import build_parser, main
 from liqheat_nautilus.cli.plot_cmd import check_options, map_source, replay_state
-from tests.data_files import data_file
+from tests.cm_trades_day import END, INSTRUMENT, START, trades_backtest_file
 
-INSTRUMENT = "BTCUSD-PERP.BINANCE"
 SECOND = "BTCUSDT-PERP.BINANCE"  # SYNTHETIC second venue of the summing test
-START, END = "2026-05-08T06:00", "2026-05-08T07:30"  # the day's trades run 00:00 -> 23:59:59
 
 
 @pytest.fixture(scope="module")
 def btc_catalog(tmp_path_factory) -> Path:
     """The real aggTrades day, bars derived from it (two stampings) and SYNTHETIC open interest (module doc)."""
     from nautilus_trader.model.data import BarType
-    from nautilus_trader.persistence.catalog import ParquetDataCatalog
     from nautilus_trader.persistence.wranglers import BarDataWrangler
 
-    from liqheat_nautilus.adapters.binance.loaders import ingest_binance_files
     from liqheat_nautilus.data import FundingRate, LongShortRatio, OpenInterest, TakerVolume
-    from tests.adapters.binance.archive_files import recorded_instruments
+    from tests.cm_trades_day import cm_trades_day_with_minute_bars
 
     path = tmp_path_factory.mktemp("btc_trades") / "catalog"
-    ingest_binance_files([data_file("binance_cm_aggtrades/BTCUSD_PERP-aggTrades-2026-05-08.zip")], path,
-                         instruments=recorded_instruments(), log=lambda _line: None)
-    catalog = ParquetDataCatalog(str(path))
-    instrument = catalog.instruments(instrument_ids=[INSTRUMENT])[0]
-    ticks = catalog.trade_ticks(instrument_ids=[INSTRUMENT])
-    ts = np.array([t.ts_event for t in ticks], dtype=np.int64)
-    trades = pd.DataFrame({"price": [t.price.as_double() for t in ticks], "size": [t.size.as_double() for t in ticks],
-                           "ts": ts}, index=pd.to_datetime(ts, unit="ns", utc=True))
-    minutes = trades.resample("1min", label="right", closed="left")
-    frame = minutes["price"].ohlc().assign(volume=minutes["size"].sum()).dropna()
-    catalog.write_data(BarDataWrangler(BarType.from_str(f"{INSTRUMENT}-1-MINUTE-LAST-EXTERNAL"), instrument)
-                       .process(frame))
+    catalog, instrument, frame, ts = cm_trades_day_with_minute_bars(path)
     minute_ns = 60_000_000_000
     last_trade = pd.Series(ts).groupby(ts // minute_ns).max()  # int64 ns, per minute
     closes = frame.index.as_unit("ns").asi8
@@ -75,38 +60,6 @@ def btc_catalog(tmp_path_factory) -> Path:
                         for k, t in enumerate(stamps[1::2]) if t >= ratio_from])
     catalog.write_data([TakerVolume(instrument_id=iid, buy_usd=2e6 + 1e5 * (k % 4), sell_usd=2e6, period_secs=300,
                                     ts_event=int(t), ts_init=int(t)) for k, t in enumerate(stamps[::3])])
-    return path
-
-
-def _file(tmp_path: Path, catalog: Path, actor_extra: str, bar_spec: str = "1-MINUTE-LAST",
-          period: str = f'start = "{START}"\nend = "{END}"\n') -> Path:
-    text = f"""name = "btc_trades"
-[data]
-catalog = "{catalog}"
-instrument_id = "{INSTRUMENT}"
-bar_spec = "{bar_spec}"
-{period}
-[venue]
-name = "BINANCE"
-oms_type = "NETTING"
-account_type = "MARGIN"
-starting_balances = ["10 BTC"]
-
-[[actors]]
-path = "liqheat_nautilus.actor:LiquidationMapActor"
-config_path = "liqheat_nautilus.actor:LiquidationMapActorConfig"
-[actors.config]
-instrument_id = "{INSTRUMENT}"
-bar_type = "{INSTRUMENT}-{bar_spec}-EXTERNAL"
-publish_interval_secs = 900
-model = "isolated_mmr"
-leverage_profile = "neutral"
-bin_bps = 10.0
-n_bins = 600
-subscribe_trade_ticks = true
-{actor_extra}"""
-    path = tmp_path / "btc_trades.toml"
-    path.write_text(text)
     return path
 
 
@@ -134,7 +87,7 @@ CASES = {
 @pytest.mark.parametrize("case", list(CASES))
 def test_plotted_map_of_a_trade_tick_actor_is_the_actors_map(btc_catalog, tmp_path, case):
     extra, bar_spec = CASES[case]
-    path = _file(tmp_path, btc_catalog, extra + "\n", bar_spec)
+    path = trades_backtest_file(tmp_path, btc_catalog, extra + "\n", bar_spec)
     config = to_run_config(load_backtest_file(path))
     node = BacktestNode(configs=[config])
     node.run()
@@ -168,7 +121,7 @@ def _replay_without_trades(series, params):
 
 
 def test_plot_command_draws_a_trade_tick_actors_map(btc_catalog, tmp_path, capsys):
-    path = _file(tmp_path, btc_catalog, CASES["top_n"][0] + "\n")
+    path = trades_backtest_file(tmp_path, btc_catalog, CASES["top_n"][0] + "\n")
     out = tmp_path / "out"
     assert main(["plot", "heatmap", "--backtest-file", str(path), "--out", str(out), "--formats", "html"]) == 0
     assert capsys.readouterr().out.strip().endswith("liquidation_heatmap_BTCUSD-PERP_BINANCE_20260508T0730.html")
@@ -177,7 +130,7 @@ def test_plot_command_draws_a_trade_tick_actors_map(btc_catalog, tmp_path, capsy
 def test_a_run_without_start_is_fed_the_trades_and_plotted(btc_catalog, tmp_path):
     # no [data] start: the run config had no catalog then, Nautilus streamed no trade tick and a trades-mode map
     # never opened anything (silently); now the run streams them and the chart replays the same map
-    path = _file(tmp_path, btc_catalog, CASES["top_n"][0] + "\n", period=f'end = "{END}"\n')
+    path = trades_backtest_file(tmp_path, btc_catalog, CASES["top_n"][0] + "\n", period=f'end = "{END}"\n')
     config = to_run_config(load_backtest_file(path))
     assert config.engine.catalogs
     node = BacktestNode(configs=[config])
@@ -209,7 +162,8 @@ def test_open_interest_summed_with_trade_ticks_is_summed_once_per_time(btc_catal
     cat.write_data([OpenInterest(instrument_id=InstrumentId.from_str(SECOND), venue="BINANCE",
                                  open_interest_usd=o.open_interest_usd / 2.0, open_interest_base=np.nan,
                                  ts_event=o.ts_event, ts_init=o.ts_init) for o in own])
-    path = _file(tmp_path, catalog, CASES["top_n"][0] + f'\noi_instrument_ids = ["{INSTRUMENT}", "{SECOND}"]\n')
+    path = trades_backtest_file(tmp_path, catalog,
+                                CASES["top_n"][0] + f'\noi_instrument_ids = ["{INSTRUMENT}", "{SECOND}"]\n')
     config = to_run_config(load_backtest_file(path))
     node = BacktestNode(configs=[config])
     node.run()
@@ -233,13 +187,14 @@ def test_plotted_map_at_a_time_is_the_map_of_a_run_ending_then(btc_catalog, tmp_
     # --at inside the period: the map a run of the same file ending at that time has (its trades end there too)
     extra = CASES["top_n"][0] + "\n"
     at = "2026-05-08T06:47"
-    path = _file(tmp_path, btc_catalog, extra)
+    path = trades_backtest_file(tmp_path, btc_catalog, extra)
     args = build_parser().parse_args(["plot", "map", "--backtest-file", str(path), "--at", at])
     actor_config = map_source(args)
     check_options(args)
     plotted = replay_state(args, pd.Timestamp(at, tz="UTC").value, actor_config).engine
     (tmp_path / "shorter").mkdir()
-    shorter = _file(tmp_path / "shorter", btc_catalog, extra, period=f'start = "{START}"\nend = "{at}"\n')
+    shorter = trades_backtest_file(tmp_path / "shorter", btc_catalog, extra,
+                                   period=f'start = "{START}"\nend = "{at}"\n')
     config = to_run_config(load_backtest_file(shorter))
     node = BacktestNode(configs=[config])
     node.run()

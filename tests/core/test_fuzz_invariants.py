@@ -31,7 +31,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from liqheat_nautilus.core import LiquidationMapEngine, MapParams
-from liqheat_nautilus.core.params import STATIC_MODELS
+from tests.core.test_properties import params_strategy as properties_params
 
 H = 3_600_000_000_000
 MINUTE = 60_000_000_000
@@ -58,44 +58,25 @@ event = st.one_of(
               st.just(0), gap),
     st.tuples(st.just("read"), st.just(0.0), st.just(0.0), st.just(0), st.just(0)),
 )
-SELECTIONS = {"gross_value": 1_000.0, "top_n": 1.0, "portion": 0.5}
 
 
 @st.composite
 def params_strategy(draw) -> dict:
-    selection = draw(st.sampled_from(tuple(SELECTIONS)))
-    bin_size = draw(st.sampled_from((0.0, 0.0, 0.5, 3.0)))
-    model = draw(st.sampled_from((*STATIC_MODELS, "funding_adjusted", "ensemble")))
+    """:func:`tests.core.test_properties.params_strategy`'s options, widened to the grid, clusters and edge levels."""
+    kw = draw(properties_params())
     levels = draw(st.sampled_from(("default", "custom", "edge")))
-    extra: dict = {}
     if levels == "custom":  # 1x longs are never liquidated; per-tier half-lives; maintenance amount (inverse: not
         # proportional to the entry, the step-by-step path)
         tiers = (1.0, 1.5, 10.0, 100.0)
-        extra = dict(tiers=tiers, leverage_profile=dict(zip(tiers, (0.4, 0.1, 0.3, 0.2), strict=True)),
-                     tier_half_lives_hours=(0.0, 2.0, 24.0, 1.0), maintenance_amount=50.0,
-                     ensemble_weights={"simple": 1.0, "isolated_mmr": 0.0, "binance_standard": 2.0})
+        kw.update(tiers=tiers, leverage_profile=dict(zip(tiers, (0.4, 0.1, 0.3, 0.2), strict=True)),
+                  tier_half_lives_hours=(0.0, 2.0, 24.0, 1.0), maintenance_amount=50.0,
+                  ensemble_weights={"simple": 1.0, "isolated_mmr": 0.0, "binance_standard": 2.0})
     elif levels == "edge":  # MMR and buffer just below 1/the highest leverage: levels just beyond the entry
-        extra = dict(mmr=0.0079, buffer=0.0079, leverage_model="tiers", leverage_profile="aggressive")
-    return dict(**extra) | dict(
-        model=model,
-        funding_base_model=draw(st.sampled_from(STATIC_MODELS)),
-        entry_mode=draw(st.sampled_from(("volume_profile", "vwap", "hot_zones", "oi_spikes", "reference",
-                                         "trades"))),
-        close_mode=draw(st.sampled_from(("pro_rata", "newest_first"))),
-        cohort_layers=draw(st.integers(2, 4)),
-        half_life_hours=draw(st.sampled_from((0.0, 1.0, 24.0))),
-        turnover_clock=draw(st.sampled_from(("volume", "time"))),
+        kw.update(mmr=0.0079, buffer=0.0079, leverage_model="tiers", leverage_profile="aggressive")
+    return kw | dict(
         turnover_floor=draw(st.booleans()),
-        seed_lookback_hours=draw(st.sampled_from((0.0, 1.0, 336.0))),
-        leverage_model=extra.get("leverage_model", draw(st.sampled_from(("tiers", "normal")))),
-        leverage_profile=extra.get("leverage_profile", draw(st.sampled_from(("neutral", "aggressive", "dynamic")))),
-        side_split=draw(st.sampled_from(("auto", "ratio", "funding", "equal"))),
-        leveraged_share=draw(st.sampled_from((1.0, 0.3))),
-        taker_share_skew=draw(st.sampled_from((0.0, 1.0))),
-        taker_leverage_skew=draw(st.sampled_from((0.0, 2.0))),
-        inverse=draw(st.booleans()),
         bin_bps=draw(st.sampled_from((5.0, 20.0, 150.0))),
-        bin_size=bin_size,
+        bin_size=draw(st.sampled_from((0.0, 0.0, 0.5, 3.0))),
         n_bins=draw(st.sampled_from((8, 9, 16, 60, 400))),
         recentre_margin=draw(st.sampled_from((0.05, 0.2, 0.45))),
         regrid_ratio=draw(st.sampled_from((0.0, 1.5, 2.0, 4.0))),
@@ -106,10 +87,7 @@ def params_strategy(draw) -> dict:
         interval_entry_groups=draw(st.sampled_from((0, 2, 64))),
         funding_interval_hours=draw(st.sampled_from((0.0, 8.0))),
         history_capacity=draw(st.sampled_from((0, 3))),
-        trade_selection=selection,
-        trade_threshold=SELECTIONS[selection],
         trade_batch_secs=draw(st.sampled_from((1.0, 60.0))),
-        spike_min_samples=2,
     )
 
 

@@ -71,3 +71,4 @@ def recorded_instruments():
     from liqheat_nautilus.adapters.common.providers import InstrumentSources
 
     return InstrumentSources.offline(exchange_info=[FAPI_EXCHANGE_INFO, DAPI_EXCHANGE_INFO])
+
