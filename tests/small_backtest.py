@@ -43,3 +43,26 @@ def small_backtest(config, trades=(), custom=(), n_bars: int = 6, run: bool = Tr
     if run:
         engine.run()
     return engine, actor
+
+
+def sample_engine(okx_catalog):
+    """
+    Return ``(catalog, engine, bar_type)``: a ``BacktestEngine`` with the REAL OKX sample's venue (100,000 USDT,
+    netting, margin, 10x), instrument and 1-minute bars, and no custom data yet.
+    """
+    from nautilus_trader.backtest.engine import BacktestEngine, BacktestEngineConfig
+    from nautilus_trader.config import LoggingConfig
+    from nautilus_trader.model.currencies import USDT
+    from nautilus_trader.model.enums import AccountType, OmsType
+    from nautilus_trader.model.identifiers import Venue
+    from nautilus_trader.model.objects import Money
+    from nautilus_trader.persistence.catalog import ParquetDataCatalog
+
+    catalog = ParquetDataCatalog(str(okx_catalog))
+    (instrument,) = catalog.instruments()
+    engine = BacktestEngine(BacktestEngineConfig(logging=LoggingConfig(log_level="ERROR")))
+    engine.add_venue(Venue("OKX"), oms_type=OmsType.NETTING, account_type=AccountType.MARGIN,
+                     starting_balances=[Money(100_000, USDT)], base_currency=None, default_leverage=Decimal(10))
+    engine.add_instrument(instrument)
+    engine.add_data(catalog.bars())
+    return catalog, engine, BarType.from_str("SOL-USDT-SWAP.OKX-1-MINUTE-LAST-EXTERNAL")

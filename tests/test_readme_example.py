@@ -2,19 +2,15 @@
 
 import re
 import types
-from decimal import Decimal
 from pathlib import Path
 
-from nautilus_trader.backtest.engine import BacktestEngine, BacktestEngineConfig
+from nautilus_trader.backtest.engine import BacktestEngineConfig
 from nautilus_trader.config import LoggingConfig
-from nautilus_trader.model.currencies import USDT
-from nautilus_trader.model.data import BarType, CustomData, DataType
-from nautilus_trader.model.enums import AccountType, OmsType
-from nautilus_trader.model.identifiers import ClientId, Venue
-from nautilus_trader.model.objects import Money
-from nautilus_trader.persistence.catalog import ParquetDataCatalog
+from nautilus_trader.model.data import CustomData, DataType
+from nautilus_trader.model.identifiers import ClientId
 
 from liqheat_nautilus.data import OpenInterest
+from tests.small_backtest import sample_engine
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -30,21 +26,10 @@ def _example_module() -> types.ModuleType:
 
 
 
-def _sample_engine(okx_catalog) -> tuple[ParquetDataCatalog, BacktestEngine, BarType]:
-    """A ``BacktestEngine`` with the REAL sample's venue, instrument and bars (no custom data yet)."""
-    catalog = ParquetDataCatalog(str(okx_catalog))
-    (instrument,) = catalog.instruments()
-    engine = BacktestEngine(BacktestEngineConfig(logging=LoggingConfig(log_level="ERROR")))
-    engine.add_venue(Venue("OKX"), oms_type=OmsType.NETTING, account_type=AccountType.MARGIN,
-                     starting_balances=[Money(100_000, USDT)], base_currency=None, default_leverage=Decimal(10))
-    engine.add_instrument(instrument)
-    engine.add_data(catalog.bars())
-    return catalog, engine, BarType.from_str("SOL-USDT-SWAP.OKX-1-MINUTE-LAST-EXTERNAL")
-
 
 def test_readme_example_runs_on_the_real_sample(okx_catalog):
     example = _example_module()
-    catalog, engine, bar_type = _sample_engine(okx_catalog)
+    catalog, engine, bar_type = sample_engine(okx_catalog)
     oi = [d.data if isinstance(d, CustomData) else d for d in catalog.query(OpenInterest)]
     engine.add_data([CustomData(DataType(OpenInterest), d) for d in oi], client_id=ClientId("LIQHEAT"))
     strategy = example.MagnetStrategy(example.MagnetConfig(bar_type=bar_type))
@@ -116,7 +101,7 @@ def test_readme_own_readings_line_feeds_the_example_strategy(okx_catalog):
     text = README.read_text()
     (line,) = re.findall(r"`(engine\.add_data\(\[as_custom_data\(oi\) for oi in readings\][^`]*)`", text)
     example = _example_module()
-    catalog, engine, bar_type = _sample_engine(okx_catalog)
+    catalog, engine, bar_type = sample_engine(okx_catalog)
     readings = [d.data if isinstance(d, CustomData) else d for d in catalog.query(OpenInterest)]
     assert readings and all(isinstance(r, OpenInterest) for r in readings)
     exec(line, {"engine": engine, "readings": readings, "as_custom_data": as_custom_data,  # noqa: S102

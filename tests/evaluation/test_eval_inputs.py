@@ -76,16 +76,14 @@ def test_bad_value_names_file_line_and_field(tmp_path):
 
 def test_a_blank_line_between_rows_is_named_not_skipped(tmp_path):
     # SYNTHETIC. was: pandas skipped the blank line 3 and the bad value of line 5 was reported at line 4
-    path = tmp_path / "liq.csv"
-    path.write_text("timestamp,long_usd,short_usd\n2025-01-01T00:00,1,2\n\n2025-01-01T04:00,1,2\n"
-                    "2025-01-01T08:00,abc,2\n")
-    with pytest.raises(IngestError, match="blank line between the rows") as info:
-        read_liquidations_csv(path)
-    assert info.value.row == 3
-    path.write_text("timestamp,long_usd,short_usd\n2025-01-01T00:00,1,2\n2025-01-01T04:00,abc,2\n\n\n")
-    with pytest.raises(IngestError) as info:  # blank lines at the end are accepted: the bad value is on line 3
-        read_liquidations_csv(path)
-    assert info.value.row == 3 and info.value.field == "long_usd"
+    path, first = tmp_path / "liq.csv", "timestamp,long_usd,short_usd\n2025-01-01T00:00,1,2\n"
+    cases = {"\n2025-01-01T04:00,1,2\n2025-01-01T08:00,abc,2\n": (3, None, "blank line between the rows"),
+             "2025-01-01T04:00,abc,2\n\n\n": (3, "long_usd", "abc")}  # blank lines at the end are accepted
+    for rest, (line, field, said) in cases.items():
+        path.write_text(first + rest)
+        with pytest.raises(IngestError, match=said) as info:
+            read_liquidations_csv(path)
+        assert (info.value.row, info.value.field) == (line, field)
 
 
 def test_negative_liquidation_and_decreasing_time_are_rejected(tmp_path):

@@ -5,21 +5,16 @@ The liquidation prints here are synthetic (constructed at a cluster's level to e
 bars and open interest are the real embedded OKX SOL-USDT-SWAP sample.
 """
 
-from decimal import Decimal
 
 import numpy as np
 import pytest
-from nautilus_trader.backtest.engine import BacktestEngine, BacktestEngineConfig
-from nautilus_trader.config import LoggingConfig
-from nautilus_trader.model.currencies import USDT
 from nautilus_trader.model.data import BarType, CustomData, DataType
-from nautilus_trader.model.enums import AccountType, OmsType
-from nautilus_trader.model.identifiers import ClientId, InstrumentId, Venue
-from nautilus_trader.model.objects import Money
+from nautilus_trader.model.identifiers import ClientId, InstrumentId
 from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
 from liqheat_nautilus.actor import LiquidationMapActor, LiquidationMapActorConfig
 from liqheat_nautilus.data import LiquidationEvent, OpenInterest
+from tests.small_backtest import sample_engine
 
 IID = InstrumentId.from_str("SOL-USDT-SWAP.OKX")
 BAR_TYPE = BarType.from_str("SOL-USDT-SWAP.OKX-1-MINUTE-LAST-EXTERNAL")
@@ -31,14 +26,8 @@ def _config(**kwargs) -> LiquidationMapActorConfig:
 
 @pytest.fixture(scope="module")
 def ran_actor(okx_catalog):
-    catalog = ParquetDataCatalog(str(okx_catalog))
-    (instrument,) = catalog.instruments()
-    engine = BacktestEngine(BacktestEngineConfig(logging=LoggingConfig(log_level="ERROR")))
-    engine.add_venue(Venue("OKX"), oms_type=OmsType.NETTING, account_type=AccountType.MARGIN,
-                     starting_balances=[Money(100_000, USDT)], base_currency=None, default_leverage=Decimal(10))
-    engine.add_instrument(instrument)
+    catalog, engine, _ = sample_engine(okx_catalog)
     bars = catalog.bars()
-    engine.add_data(bars)
     oi = [d.data if isinstance(d, CustomData) else d for d in catalog.query(OpenInterest)]
     engine.add_data([CustomData(DataType(OpenInterest), d) for d in oi], client_id=ClientId("LIQHEAT"))
     # one synthetic print through the data path, at the last bar's close (a LONG liquidation)
