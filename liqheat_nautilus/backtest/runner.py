@@ -22,7 +22,14 @@ from liqheat_nautilus.adapters.okx.loaders import ingest_okx_sample
 from liqheat_nautilus.backtest.config import BacktestFile, is_url, load_backtest_file
 from liqheat_nautilus.backtest.metrics import ComparisonRow, strategy_row
 from liqheat_nautilus.backtest.monitor import RunMonitor, RunMonitorConfig, RunStats
-from liqheat_nautilus.backtest.reports import RunReports, collect_reports, results_folder, write_reports
+from liqheat_nautilus.backtest.reports import (
+    ACCOUNT_TOPIC,
+    AccountStateLog,
+    RunReports,
+    collect_reports,
+    results_folder,
+    write_reports,
+)
 from liqheat_nautilus.backtest.run_config import open_catalog, to_run_config
 from liqheat_nautilus.components import ComponentSection, check_component, is_map_actor_config
 from liqheat_nautilus.core.clusters import ClusterInfo
@@ -348,6 +355,8 @@ def run_backtest(
         engine.add_actor(monitor)
         payments: list[dict] = []
         engine.kernel.msgbus.subscribe(topic=PAYMENTS_TOPIC, handler=payments.append)
+        account_states = AccountStateLog()
+        engine.kernel.msgbus.subscribe(topic=ACCOUNT_TOPIC, handler=account_states)
         result = node.run()[0]
         outcome = BacktestOutcome(spec=spec, result=result, run_stats=monitor.stats(), funding_payments=payments,
                                   catalog_changed=local is not None and not unchanged_since(local, generation_before))
@@ -366,7 +375,7 @@ def run_backtest(
                 outcome.clusters_received = (outcome.clusters_received or 0) + received
             outcome.signals.extend({**s, "strategy": str(strategy.id)} for s in getattr(strategy, "signals", []))
         outcome.signals.sort(key=lambda s: s.get("ts", 0))
-        outcome.reports = collect_reports(engine, spec.venue.name, outcome.signals, payments)
+        outcome.reports = collect_reports(engine, spec.venue.name, outcome.signals, payments, account_states)
         outcome.orders_filled = len(outcome.reports.fills)
         if spec.record:
             write_signals(spec.catalog_path(), result.instance_id, outcome.reports.signals)
