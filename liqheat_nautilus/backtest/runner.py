@@ -65,6 +65,9 @@ class BacktestOutcome:
         shipped ``ClusterStrategy`` keeps), summed; ``None`` when no strategy of the run counts them.
     signals : list[dict]
         Trade-signal records of the strategies (``strategy`` key set), every action.
+    signal_logs : int
+        Strategies of the run that keep a trade-signal log (a ``signals`` attribute, as the shipped
+        ``BracketStrategy`` keeps); with none, :attr:`signals` is empty whatever the strategies traded.
     final_clusters : list[ClusterInfo]
         The map's live clusters at the end, strongest first.
     orders_filled : int
@@ -96,6 +99,7 @@ class BacktestOutcome:
     snapshots_published: int = 0
     clusters_received: int | None = None
     signals: list[dict] = field(default_factory=list)
+    signal_logs: int = 0
     final_clusters: list[ClusterInfo] = field(default_factory=list)
     orders_filled: int = 0
     funding_payments: list[dict] = field(default_factory=list)
@@ -373,7 +377,10 @@ def run_backtest(
             received = getattr(strategy, "clusters_received", None)
             if received is not None:
                 outcome.clusters_received = (outcome.clusters_received or 0) + received
-            outcome.signals.extend({**s, "strategy": str(strategy.id)} for s in getattr(strategy, "signals", []))
+            log = getattr(strategy, "signals", None)
+            if log is not None:
+                outcome.signal_logs += 1
+                outcome.signals.extend({**s, "strategy": str(strategy.id)} for s in log)
         outcome.signals.sort(key=lambda s: s.get("ts", 0))
         outcome.reports = collect_reports(engine, spec.venue.name, outcome.signals, payments, account_states)
         outcome.orders_filled = len(outcome.reports.fills)

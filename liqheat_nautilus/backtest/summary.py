@@ -66,7 +66,8 @@ def format_summary(outcome: BacktestOutcome, top: int = 5) -> str:
         f"published; " + (f"{outcome.clusters_received:,d} clusters received by strategies"
                           if outcome.clusters_received is not None
                           else "receipt not counted (no strategy keeps a clusters_received count)"),
-        f"  trade signals    {len(outcome.entries):,d} entries ({len(outcome.signals):,d} decisions recorded)",
+        "  trade signals    " + (f"{len(outcome.entries):,d} entries ({len(outcome.signals):,d} decisions recorded)"
+                                 if outcome.signal_logs else "not recorded (no strategy keeps a signals log)"),
         f"  orders           {r.total_orders:,d} submitted, {outcome.orders_filled:,d} fills",
         f"  positions        {r.total_positions:,d}",
     ]

@@ -1,5 +1,5 @@
 """A backtest file with a strategy of the user's own (tests/backtests/user_strategy.py) on the REAL OKX sample: the
-summary does not claim it received no clusters, and the library example script runs it."""
+summary does not claim it received no clusters or decided nothing, and the library example script runs it."""
 
 import os
 import subprocess
@@ -30,6 +30,9 @@ def test_a_strategy_without_the_shipped_counters(okx_catalog, tmp_path):
     assert outcome.clusters_received is None  # was 0, printed as "0 clusters received by strategies"
     text = format_summary(outcome)
     assert "receipt not counted" in text and "0 clusters received" not in text
+    # nor that it decided nothing: it keeps no signals log (was "0 entries (0 decisions recorded)", whatever it traded)
+    assert outcome.signal_logs == 0 and outcome.signals == []
+    assert "trade signals    not recorded (no strategy keeps a signals log)" in text and "0 entries" not in text
     # the library example (docs/backtests.md) ran the file, then failed on the shipped strategies' `signals`
     proc = subprocess.run([sys.executable, str(ROOT / "backtests" / "run_backtest_file.py"), str(path)], cwd=ROOT,
                           env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=600)
