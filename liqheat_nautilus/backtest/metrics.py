@@ -159,6 +159,26 @@ def buy_and_hold_row(monitor: RunStats) -> ComparisonRow:
     )
 
 
+def formatted_row(row: ComparisonRow) -> dict[str, str]:
+    """
+    Return a row's cells as the comparison table prints them: header -> text (``-`` where undefined).
+
+    Parameters
+    ----------
+    row : ComparisonRow
+
+    Returns
+    -------
+    dict[str, str]
+        In the order of :data:`COLUMNS`.
+    """
+    cells = {}
+    for field, header, fmt in COLUMNS:
+        value = getattr(row, field)
+        cells[header] = "-" if isinstance(value, float) and math.isnan(value) else fmt.format(value)
+    return cells
+
+
 def format_table(rows: list[ComparisonRow], markdown: bool = False) -> str:
     """
     Render rows as a fixed-width text table (or a Markdown table).
@@ -174,13 +194,7 @@ def format_table(rows: list[ComparisonRow], markdown: bool = False) -> str:
     str
     """
     headers = [h for _, h, _ in COLUMNS]
-    cells = []
-    for row in rows:
-        line = []
-        for field, _, fmt in COLUMNS:
-            value = getattr(row, field)
-            line.append("-" if isinstance(value, float) and math.isnan(value) else fmt.format(value))
-        cells.append(line)
+    cells = [list(formatted_row(row).values()) for row in rows]
     if markdown:
         out = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" if i == 0 else "---:"
                                                               for i in range(len(headers))) + "|"]
