@@ -20,7 +20,6 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from liqheat_nautilus.backtest.metrics import ComparisonRow, formatted_row
 from liqheat_nautilus.charts.heatmap import LIVE_COLORBAR, default_y_range, heatmap_data, heatmap_traces
 from liqheat_nautilus.charts.output import ChartFiles, write_figure
 from liqheat_nautilus.charts.palette import BACKGROUND, HEATMAP_COLOURSCALE, LONG_COLOUR, PATH_COLOUR, SHORT_COLOUR
@@ -211,6 +210,9 @@ def comparison_frame(comparison) -> pd.DataFrame | None:
         return comparison
     if not comparison:
         return None
+    # imported here: the backtest package costs ~0.3 s, which `liqheat plot` and `liqheat serve` need not pay
+    from liqheat_nautilus.backtest.metrics import ComparisonRow, formatted_row
+
     if all(isinstance(r, ComparisonRow) for r in comparison):  # as the command line prints them
         frame = pd.DataFrame([formatted_row(r) for r in comparison])
         return frame.set_index(frame.columns[0])
