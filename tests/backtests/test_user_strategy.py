@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from liqheat_nautilus.backtest import load_backtest_file, run_backtest
 from liqheat_nautilus.backtest.summary import format_summary
 from liqheat_nautilus.paths import config_dir
@@ -38,3 +40,27 @@ def test_a_strategy_without_the_shipped_counters(okx_catalog, tmp_path):
                           env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
     assert f"{outcome.result.total_orders} orders" in proc.stdout
+
+
+def test_a_position_held_to_the_end_counts_in_the_return(okx_catalog, tmp_path):
+    # a strategy that keeps its position: Nautilus' BacktestResult left its unrealized PnL out of "PnL (total)"
+    # and "PnL% (total)", so the summary and the return column showed the fees and funding alone (+2.74 USDT,
+    # +0.003 %, for 100 SOL bought at 65.69 and marked at 71.29 at the end)
+    from nautilus_trader.model.data import Bar
+    from nautilus_trader.persistence.catalog import ParquetDataCatalog
+
+    path = _user_file(tmp_path, okx_catalog)
+    path.write_text(path.read_text().replace("user_strategy:Counting", "user_strategy:Hold")
+                    .replace("user_strategy:CountingConfig", "user_strategy:HoldConfig"))
+    outcome = run_backtest(load_backtest_file(path), show_progress=False)
+    [position] = outcome.reports.positions.itertuples()
+    assert position.side == "LONG" and float(position.quantity) == 100.0
+    last = ParquetDataCatalog(str(okx_catalog)).query(Bar)[-1].close.as_double()
+    balance = float(outcome.reports.account["total"].iloc[-1])  # start - commission + funding
+    expected = balance - 100_000.0 + 100.0 * (last - float(position.avg_px_open))
+    assert expected > 500.0
+    pnl = outcome.result.stats_pnls["USDT"]
+    assert pnl["PnL (total)"] == pytest.approx(expected, abs=1e-6)
+    assert pnl["PnL% (total)"] == pytest.approx(expected / 1_000.0, abs=1e-9)
+    assert outcome.row.total_return_pct == pnl["PnL% (total)"]
+    assert f"PnL              {expected:,.2f} USDT (+{expected / 1_000.0:.3f} %)" in format_summary(outcome)
