@@ -7,6 +7,7 @@ balance is in the instrument's settlement currency), runs the node, and returns 
 """
 
 import dataclasses
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -292,6 +293,36 @@ def trades_mode(actor: ComponentSection, field: str) -> bool:
     return str(config.map_params().entry_mode) == "trades"
 
 
+class RunFailedError(ValueError):
+    """
+    A component of the run (a strategy, an actor, a venue module) raised while the engine ran it.
+
+    The message names the exception and where it was raised (the innermost frame: in a strategy of your own, its
+    file and line); the exception itself is the ``__cause__``, and Nautilus logs its traceback at ERROR. A
+    ``ValueError``, so ``liqheat backtest`` reports it as one ``backtest failed: <file>: ...`` line (exit 1) and
+    ``--all`` runs the other files.
+    """
+
+
+def run_failure(exc: BaseException) -> RunFailedError:
+    """
+    Return the :class:`RunFailedError` of an exception raised during a run.
+
+    Parameters
+    ----------
+    exc : BaseException
+        What the engine raised.
+
+    Returns
+    -------
+    RunFailedError
+        ``the run stopped: <type>: <message> (raised at <file>:<line> in <function>)``.
+    """
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" (raised at {frames[-1].filename}:{frames[-1].lineno} in {frames[-1].name})" if frames else ""
+    return RunFailedError(f"the run stopped: {type(exc).__name__}: {exc}{where}")
+
+
 def with_unrealized_pnl(engine, result: BacktestResult, venue: str) -> BacktestResult:
     """
     Return ``result`` with its PnL statistics including the unrealized PnL of the positions still open at the end.
@@ -364,9 +395,10 @@ def run_backtest(
         If the config is invalid, the catalog cannot feed it (:func:`check_catalog`), ``log_level`` is not a
         Nautilus log level, ``results_dir`` is a file, or the run replayed no data; ``IngestError`` (a
         ``ValueError``) if a commit to the catalog by another process did not finish within 60 s before the run.
-    Exception
-        Whatever the engine raised during the run (``raise_exception=True``); like Ctrl-C, it discards the run's
-        partial recording (``record = true``), which the report chart and ``liqheat serve`` would show as a run.
+    RunFailedError
+        A ``ValueError``: a component raised during the run (``raise_exception=True``; the exception is its
+        ``__cause__``); like Ctrl-C, it discards the run's partial recording (``record = true``), which the report
+        chart and ``liqheat serve`` would show as a run.
     """
     if not isinstance(spec, BacktestFile):
         spec = load_backtest_file(spec)
@@ -398,7 +430,17 @@ def run_backtest(
         engine.kernel.msgbus.subscribe(topic=PAYMENTS_TOPIC, handler=payments.append)
         account_states = AccountStateLog()
         engine.kernel.msgbus.subscribe(topic=ACCOUNT_TOPIC, handler=account_states)
-        result = with_unrealized_pnl(engine, node.run()[0], spec.venue.name)
+        try:
+            raw = node.run()[0]
+        except Exception as exc:  # a component raised (Ctrl-C inside a compiled kernel arrives wrapped: kept)
+            from liqheat_nautilus.cli import interrupted_by_user
+
+            if interrupted_by_user(exc):
+                raise
+            if engine.kernel.trader.is_running:
+                engine.end()  # stop what the run started: dispose logged RUNNING -> DISPOSE errors
+            raise run_failure(exc) from exc
+        result = with_unrealized_pnl(engine, raw, spec.venue.name)
         outcome = BacktestOutcome(spec=spec, result=result, run_stats=monitor.stats(), funding_payments=payments,
                                   catalog_changed=local is not None and not unchanged_since(local, generation_before))
         for actor in engine.trader.actors():

@@ -64,3 +64,24 @@ def test_a_position_held_to_the_end_counts_in_the_return(okx_catalog, tmp_path):
     assert pnl["PnL% (total)"] == pytest.approx(expected / 1_000.0, abs=1e-9)
     assert outcome.row.total_return_pct == pnl["PnL% (total)"]
     assert f"PnL              {expected:,.2f} USDT (+{expected / 1_000.0:.3f} %)" in format_summary(outcome)
+
+
+def test_a_strategy_that_raises_fails_the_run_in_one_line(okx_catalog, tmp_path, capsys):
+    # was: Nautilus' ERROR log, then a Python traceback through the CLI and Nautilus' engine, and --all stopped
+    # at that file; now one line naming the file, the exception and where the strategy raised it, exit 1
+    from liqheat_nautilus.cli import main
+    from tests.backtests import user_strategy
+
+    path = _user_file(tmp_path, okx_catalog)
+    path.write_text(path.read_text().replace("user_strategy:Counting\"", "user_strategy:Raising\"")
+                    .replace("user_strategy:CountingConfig", "user_strategy:HoldConfig"))
+    code = main(["backtest", "--config", str(path), "--no-reports", "--no-progress", "--log-level", "OFF"])
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err, err
+    where = f"(raised at {user_strategy.__file__}:"
+    assert err.startswith(f"backtest failed: {path}: the run stopped: ZeroDivisionError: user bug at bar 500 {where}")
+    from liqheat_nautilus.backtest.runner import RunFailedError
+
+    with pytest.raises(RunFailedError) as failed:
+        run_backtest(load_backtest_file(path), show_progress=False, log_level="OFF")
+    assert isinstance(failed.value, ValueError) and isinstance(failed.value.__cause__, ZeroDivisionError)

@@ -60,3 +60,13 @@ class Hold(Strategy):
             self.submit_order(self.order_factory.market(instrument.id, OrderSide.BUY,
                                                         instrument.make_qty(Decimal(self.config.quantity))))
             self.bought = True
+
+
+class Raising(Hold):
+    """A strategy with a bug: raises at its 500th bar (for the tests of a run that a component stops)."""
+
+    def on_bar(self, bar) -> None:
+        """Count the bars; raise at the 500th."""
+        self.bars = getattr(self, "bars", 0) + 1
+        if self.bars == 500:
+            raise ZeroDivisionError("user bug at bar 500")
