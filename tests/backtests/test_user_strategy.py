@@ -64,6 +64,11 @@ def test_a_position_held_to_the_end_counts_in_the_return(okx_catalog, tmp_path):
     assert pnl["PnL% (total)"] == pytest.approx(expected / 1_000.0, abs=1e-9)
     assert outcome.row.total_return_pct == pnl["PnL% (total)"]
     assert f"PnL              {expected:,.2f} USDT (+{expected / 1_000.0:.3f} %)" in format_summary(outcome)
+    # and the library example script prints the same total
+    proc = subprocess.run([sys.executable, str(ROOT / "backtests" / "run_backtest_file.py"), str(path)], cwd=ROOT,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert f"PnL {{'USDT': {pnl['PnL (total)']!r}}}" in proc.stdout, proc.stdout
 
 
 def test_a_strategy_that_raises_fails_the_run_in_one_line(okx_catalog, tmp_path, capsys):
