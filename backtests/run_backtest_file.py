@@ -14,6 +14,7 @@ import sys
 from nautilus_trader.backtest.node import BacktestNode
 
 from liqheat_nautilus.backtest import check_catalog, ensure_default_catalog, load_backtest_file, to_run_config
+from liqheat_nautilus.backtest.runner import with_unrealized_pnl
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,6 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         [result] = node.run()
         engine = node.get_engine(run_config.id)
+        # Nautilus' result leaves out the PnL of positions still open at the end; liqheat backtest counts it
+        result = with_unrealized_pnl(engine, result, spec.venue.name)
         for strategy in engine.trader.strategies():
             signals = getattr(strategy, "signals", None)  # the shipped strategies' decision log; yours may have none
             if signals is not None:

@@ -204,6 +204,16 @@ def test_a_path_of_the_wrong_kind_is_named_as_such(argv, expected, capsys):
     assert_clean_failure(proc, expected)
 
 
+def test_all_with_a_folder_of_other_backtest_files_names_what_it_runs(capsys, tmp_path):
+    # was four "backtest config not found" lines, one per example file, not a word about mine.toml
+    (tmp_path / "mine.toml").write_text("name = 'mine'\n")
+    proc = call_liqheat(capsys, "backtest", "--all", "--config-dir", str(tmp_path))
+    line = assert_clean_failure(proc, f"--config-dir {tmp_path} holds none of the files --all runs (",
+                                "liquidation_hunt.toml, support_resistance.toml, cluster_breakout.toml, "
+                                "oi_sizing.toml); it holds mine.toml: run one with --config")
+    assert proc.returncode == 2 and "not found" not in line
+
+
 def test_fetching_open_interest_history_a_venue_does_not_serve_is_a_usage_error(capsys, tmp_path):
     # was exit 1, "fetch failed, catalog unchanged: hyperliquid BTC: ValueError: ..." (no request is made either way)
     proc = call_liqheat(capsys, "catalog", "fetch", "hyperliquid", "BTC", "--data", "oi", "--start", "2026-01-01",

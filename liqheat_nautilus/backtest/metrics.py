@@ -5,7 +5,8 @@ Sources (nothing here re-implements a statistic Nautilus has):
 - total return: the analyzer's ``PnL% (total)`` (account balance change incl. fees and funding, plus unrealized);
 - Sharpe, Sortino, profit factor: the analyzer's ``Sharpe Ratio (252 days)``, ``Sortino Ratio (252 days)``,
   ``Profit Factor`` (computed by Nautilus from the positions' realized returns);
-- win rate: the analyzer's ``Win Rate`` (share of positions with a positive realized PnL);
+- win rate: the analyzer's ``Win Rate`` (share of positions with a positive realized PnL; ``nan`` without
+  positions, where the analyzer says 0.0);
 - trades: Nautilus' ``BacktestResult.total_positions``;
 - max drawdown and exposure: NautilusTrader 1.221 has no such statistic, so they come from
   :class:`~liqheat_nautilus.backtest.monitor.RunMonitor` (mark-to-market equity each bar; share of bars with an
@@ -52,7 +53,7 @@ class ComparisonRow:
     max_drawdown_pct : float
         Maximum drawdown of mark-to-market equity (percent of the peak).
     win_rate_pct : float
-        Winning positions (percent), ``nan`` when none or not applicable.
+        Winning positions (percent), ``nan`` without positions or when not applicable.
     profit_factor : float
         Gross wins / gross losses of position returns, ``nan`` when undefined.
     trades : int
@@ -114,7 +115,8 @@ def strategy_row(name: str, result, monitor: RunStats | None, funding: float = 0
         sharpe=_num(returns.get("Sharpe Ratio (252 days)")),
         sortino=_num(returns.get("Sortino Ratio (252 days)")),
         max_drawdown_pct=100.0 * monitor.max_drawdown if monitor is not None else math.nan,
-        win_rate_pct=100.0 * _num(pnls.get("Win Rate")),
+        # Nautilus' Win Rate is 0.0 without positions: undefined (nan), as Sharpe and profit factor are
+        win_rate_pct=100.0 * _num(pnls.get("Win Rate")) if result.total_positions else math.nan,
         profit_factor=_num(returns.get("Profit Factor")),
         trades=int(result.total_positions),
         exposure_pct=100.0 * monitor.exposure if monitor is not None else math.nan,
@@ -157,6 +159,26 @@ def buy_and_hold_row(monitor: RunStats) -> ComparisonRow:
     )
 
 
+def formatted_row(row: ComparisonRow) -> dict[str, str]:
+    """
+    Return a row's cells as the comparison table prints them: header -> text (``-`` where undefined).
+
+    Parameters
+    ----------
+    row : ComparisonRow
+
+    Returns
+    -------
+    dict[str, str]
+        In the order of :data:`COLUMNS`.
+    """
+    cells = {}
+    for field, header, fmt in COLUMNS:
+        value = getattr(row, field)
+        cells[header] = "-" if isinstance(value, float) and math.isnan(value) else fmt.format(value)
+    return cells
+
+
 def format_table(rows: list[ComparisonRow], markdown: bool = False) -> str:
     """
     Render rows as a fixed-width text table (or a Markdown table).
@@ -172,13 +194,7 @@ def format_table(rows: list[ComparisonRow], markdown: bool = False) -> str:
     str
     """
     headers = [h for _, h, _ in COLUMNS]
-    cells = []
-    for row in rows:
-        line = []
-        for field, _, fmt in COLUMNS:
-            value = getattr(row, field)
-            line.append("-" if isinstance(value, float) and math.isnan(value) else fmt.format(value))
-        cells.append(line)
+    cells = [list(formatted_row(row).values()) for row in rows]
     if markdown:
         out = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" if i == 0 else "---:"
                                                               for i in range(len(headers))) + "|"]

@@ -6,6 +6,8 @@ balance is in the instrument's settlement currency), runs the node, and returns 
 :class:`BacktestOutcome`.
 """
 
+import dataclasses
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,7 +24,14 @@ from liqheat_nautilus.adapters.okx.loaders import ingest_okx_sample
 from liqheat_nautilus.backtest.config import BacktestFile, is_url, load_backtest_file
 from liqheat_nautilus.backtest.metrics import ComparisonRow, strategy_row
 from liqheat_nautilus.backtest.monitor import RunMonitor, RunMonitorConfig, RunStats
-from liqheat_nautilus.backtest.reports import RunReports, collect_reports, results_folder, write_reports
+from liqheat_nautilus.backtest.reports import (
+    ACCOUNT_TOPIC,
+    AccountStateLog,
+    RunReports,
+    collect_reports,
+    results_folder,
+    write_reports,
+)
 from liqheat_nautilus.backtest.run_config import open_catalog, to_run_config
 from liqheat_nautilus.components import ComponentSection, check_component, is_map_actor_config
 from liqheat_nautilus.core.clusters import ClusterInfo
@@ -58,6 +67,9 @@ class BacktestOutcome:
         shipped ``ClusterStrategy`` keeps), summed; ``None`` when no strategy of the run counts them.
     signals : list[dict]
         Trade-signal records of the strategies (``strategy`` key set), every action.
+    signal_logs : int
+        Strategies of the run that keep a trade-signal log (a ``signals`` attribute, as the shipped
+        ``BracketStrategy`` keeps); with none, :attr:`signals` is empty whatever the strategies traded.
     final_clusters : list[ClusterInfo]
         The map's live clusters at the end, strongest first.
     orders_filled : int
@@ -89,6 +101,7 @@ class BacktestOutcome:
     snapshots_published: int = 0
     clusters_received: int | None = None
     signals: list[dict] = field(default_factory=list)
+    signal_logs: int = 0
     final_clusters: list[ClusterInfo] = field(default_factory=list)
     orders_filled: int = 0
     funding_payments: list[dict] = field(default_factory=list)
@@ -280,6 +293,72 @@ def trades_mode(actor: ComponentSection, field: str) -> bool:
     return str(config.map_params().entry_mode) == "trades"
 
 
+class RunFailedError(ValueError):
+    """
+    A component of the run (a strategy, an actor, a venue module) raised while the engine ran it.
+
+    The message names the exception and where it was raised (the innermost frame: in a strategy of your own, its
+    file and line); the exception itself is the ``__cause__``, and Nautilus logs its traceback at ERROR. A
+    ``ValueError``, so ``liqheat backtest`` reports it as one ``backtest failed: <file>: ...`` line (exit 1) and
+    ``--all`` runs the other files.
+    """
+
+
+def run_failure(exc: BaseException) -> RunFailedError:
+    """
+    Return the :class:`RunFailedError` of an exception raised during a run.
+
+    Parameters
+    ----------
+    exc : BaseException
+        What the engine raised.
+
+    Returns
+    -------
+    RunFailedError
+        ``the run stopped: <type>: <message> (raised at <file>:<line> in <function>)``.
+    """
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" (raised at {frames[-1].filename}:{frames[-1].lineno} in {frames[-1].name})" if frames else ""
+    return RunFailedError(f"the run stopped: {type(exc).__name__}: {exc}{where}")
+
+
+def with_unrealized_pnl(engine, result: BacktestResult, venue: str) -> BacktestResult:
+    """
+    Return ``result`` with its PnL statistics including the unrealized PnL of the positions still open at the end.
+
+    NautilusTrader 1.221's ``BacktestEngine.get_result`` computes ``stats_pnls`` without it (its post-run log passes
+    it, "Unrealized PnLs (included in totals)"): a strategy that ends holding a position had a ``PnL (total)`` and
+    ``PnL% (total)`` of its fees and funding alone (100 SOL held over the sample: +0.003 % for a mark-to-market
+    +0.56 %). The statistics are Nautilus' own, ``PortfolioAnalyzer.get_performance_stats_pnls(currency,
+    unrealized_pnl)`` with ``Portfolio.unrealized_pnls(venue)``, as in that log.
+
+    Parameters
+    ----------
+    engine : nautilus_trader.backtest.engine.BacktestEngine
+        The engine after the run (before dispose).
+    result : BacktestResult
+        Its result.
+    venue : str
+        The venue name.
+
+    Returns
+    -------
+    BacktestResult
+        ``result`` itself when nothing is open (every shipped strategy closes its positions when it stops).
+    """
+    from nautilus_trader.model.identifiers import Venue
+
+    unrealized = {currency.code: money for currency, money in
+                  (engine.portfolio.unrealized_pnls(Venue(venue)) or {}).items() if money.as_double() != 0.0}
+    if not unrealized:
+        return result
+    analyzer = engine.portfolio.analyzer
+    stats = {code: (analyzer.get_performance_stats_pnls(unrealized[code].currency, unrealized[code])
+                    if code in unrealized else values) for code, values in (result.stats_pnls or {}).items()}
+    return dataclasses.replace(result, stats_pnls=stats)
+
+
 def run_backtest(
     spec: BacktestFile | str | Path,
     log_level: str = "ERROR",
@@ -316,9 +395,10 @@ def run_backtest(
         If the config is invalid, the catalog cannot feed it (:func:`check_catalog`), ``log_level`` is not a
         Nautilus log level, ``results_dir`` is a file, or the run replayed no data; ``IngestError`` (a
         ``ValueError``) if a commit to the catalog by another process did not finish within 60 s before the run.
-    Exception
-        Whatever the engine raised during the run (``raise_exception=True``); like Ctrl-C, it discards the run's
-        partial recording (``record = true``), which the report chart and ``liqheat serve`` would show as a run.
+    RunFailedError
+        A ``ValueError``: a component raised during the run (``raise_exception=True``; the exception is its
+        ``__cause__``); like Ctrl-C, it discards the run's partial recording (``record = true``), which the report
+        chart and ``liqheat serve`` would show as a run.
     """
     if not isinstance(spec, BacktestFile):
         spec = load_backtest_file(spec)
@@ -348,7 +428,19 @@ def run_backtest(
         engine.add_actor(monitor)
         payments: list[dict] = []
         engine.kernel.msgbus.subscribe(topic=PAYMENTS_TOPIC, handler=payments.append)
-        result = node.run()[0]
+        account_states = AccountStateLog()
+        engine.kernel.msgbus.subscribe(topic=ACCOUNT_TOPIC, handler=account_states)
+        try:
+            raw = node.run()[0]
+        except Exception as exc:  # a component raised (Ctrl-C inside a compiled kernel arrives wrapped: kept)
+            from liqheat_nautilus.cli import interrupted_by_user
+
+            if interrupted_by_user(exc):
+                raise
+            if engine.kernel.trader.is_running:
+                engine.end()  # stop what the run started: dispose logged RUNNING -> DISPOSE errors
+            raise run_failure(exc) from exc
+        result = with_unrealized_pnl(engine, raw, spec.venue.name)
         outcome = BacktestOutcome(spec=spec, result=result, run_stats=monitor.stats(), funding_payments=payments,
                                   catalog_changed=local is not None and not unchanged_since(local, generation_before))
         for actor in engine.trader.actors():
@@ -364,9 +456,12 @@ def run_backtest(
             received = getattr(strategy, "clusters_received", None)
             if received is not None:
                 outcome.clusters_received = (outcome.clusters_received or 0) + received
-            outcome.signals.extend({**s, "strategy": str(strategy.id)} for s in getattr(strategy, "signals", []))
+            log = getattr(strategy, "signals", None)
+            if log is not None:
+                outcome.signal_logs += 1
+                outcome.signals.extend({**s, "strategy": str(strategy.id)} for s in log)
         outcome.signals.sort(key=lambda s: s.get("ts", 0))
-        outcome.reports = collect_reports(engine, spec.venue.name, outcome.signals, payments)
+        outcome.reports = collect_reports(engine, spec.venue.name, outcome.signals, payments, account_states)
         outcome.orders_filled = len(outcome.reports.fills)
         if spec.record:
             write_signals(spec.catalog_path(), result.instance_id, outcome.reports.signals)

@@ -66,7 +66,8 @@ def format_summary(outcome: BacktestOutcome, top: int = 5) -> str:
         f"published; " + (f"{outcome.clusters_received:,d} clusters received by strategies"
                           if outcome.clusters_received is not None
                           else "receipt not counted (no strategy keeps a clusters_received count)"),
-        f"  trade signals    {len(outcome.entries):,d} entries ({len(outcome.signals):,d} decisions recorded)",
+        "  trade signals    " + (f"{len(outcome.entries):,d} entries ({len(outcome.signals):,d} decisions recorded)"
+                                 if outcome.signal_logs else "not recorded (no strategy keeps a signals log)"),
         f"  orders           {r.total_orders:,d} submitted, {outcome.orders_filled:,d} fills",
         f"  positions        {r.total_positions:,d}",
     ]
@@ -79,7 +80,7 @@ def format_summary(outcome: BacktestOutcome, top: int = 5) -> str:
     row = outcome.row
     if row is not None:
         lines.append(f"  statistics       Sharpe {_fixed(row.sharpe)}, Sortino {_fixed(row.sortino)}, max drawdown "
-                     f"{row.max_drawdown_pct:.2f} %, win rate {row.win_rate_pct:.1f} %, "
+                     f"{row.max_drawdown_pct:.2f} %, win rate {_percent(row.win_rate_pct)}, "
                      f"exposure {row.exposure_pct:.1f} %")
     if outcome.final_clusters:
         lines.append(f"  strongest clusters at the end (top {min(top, len(outcome.final_clusters))}):")
@@ -103,6 +104,11 @@ def format_summary(outcome: BacktestOutcome, top: int = 5) -> str:
 def _fixed(value: float) -> str:
     """``value`` with two decimals, ``-`` when undefined (``nan``: e.g. a Sharpe ratio without trades)."""
     return "-" if value != value else f"{value:.2f}"
+
+
+def _percent(value: float) -> str:
+    """``value`` with one decimal and ``%``, ``-`` when undefined (``nan``: e.g. a win rate without trades)."""
+    return "-" if value != value else f"{value:.1f} %"
 
 
 def catalog_changed_message(outcome: BacktestOutcome) -> str:

@@ -195,8 +195,9 @@ def comparison_frame(comparison) -> pd.DataFrame | None:
     Parameters
     ----------
     comparison : pandas.DataFrame, list or None
-        A DataFrame (returned as is), or rows: objects with ``to_dict()`` (e.g.
-        ``liqheat_nautilus.backtest.metrics.ComparisonRow``) or dicts; a ``name`` field becomes the index.
+        A DataFrame (returned as is), or rows: ``liqheat_nautilus.backtest.metrics.ComparisonRow`` objects (the
+        headers and texts of the command line's table, :func:`~liqheat_nautilus.backtest.metrics.formatted_row`:
+        ``-`` where undefined), or dicts / objects with ``to_dict()``; a ``name`` field becomes the index.
 
     Returns
     -------
@@ -207,9 +208,15 @@ def comparison_frame(comparison) -> pd.DataFrame | None:
         return None
     if isinstance(comparison, pd.DataFrame):
         return comparison
-    rows = [r.to_dict() if hasattr(r, "to_dict") else dict(r) for r in comparison]
-    if not rows:
+    if not comparison:
         return None
+    # imported here: the backtest package costs ~0.3 s, which `liqheat plot` and `liqheat serve` need not pay
+    from liqheat_nautilus.backtest.metrics import ComparisonRow, formatted_row
+
+    if all(isinstance(r, ComparisonRow) for r in comparison):  # as the command line prints them
+        frame = pd.DataFrame([formatted_row(r) for r in comparison])
+        return frame.set_index(frame.columns[0])
+    rows = [r.to_dict() if hasattr(r, "to_dict") else dict(r) for r in comparison]
     frame = pd.DataFrame(rows)
     return frame.set_index("name") if "name" in frame.columns else frame
 

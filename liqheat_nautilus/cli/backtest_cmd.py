@@ -73,6 +73,12 @@ def _run(args: argparse.Namespace) -> int:
         if args.config_dir and not args.config_dir.is_dir():  # was one "not found" line per strategy file
             raise ValueError(validation.wrong_kind(args.config_dir, True, "folder of backtest files")
                              or f"--config-dir {args.config_dir}: no such folder")
+        if args.config_dir and not any((args.config_dir / name).exists() for name in ALL_CONFIGS):
+            # was one "not found" line per example file, and the folder's own files went unmentioned
+            held = sorted(p.name for p in args.config_dir.iterdir() if p.suffix in (".toml", ".yaml", ".yml", ".json"))
+            raise ValueError(f"--config-dir {args.config_dir} holds none of the files --all runs ("
+                             f"{', '.join(ALL_CONFIGS)})" + (f"; it holds {', '.join(held)}: run one with --config"
+                                                             if held else ""))
         log_level = validation.log_level(args.log_level)
         if args.instrument is not None:  # its syntax; whether the catalog holds it is the run's to say
             validation.instrument_id(args.instrument, "--instrument")

@@ -30,7 +30,10 @@ class LiquidationMapSnapshot(Data):
     bias : str
         ``"UP"``, ``"DOWN"`` or ``"UNBIASED"`` (relative net force within the configured dead band).
     nearest_above_price, nearest_below_price : float
-        ``price_level`` of the nearest short cluster above and long cluster below, ``nan`` if none.
+        ``price_level`` of the live cluster with the lowest level above the price and of the one with the highest
+        level below it, ``nan`` if none. Selected by level only, of either side (the rule of ``liqheat serve``'s
+        ``nearest_*``); ``ClusterBook.resistance`` / ``support`` in ``strategies/`` also require the short side above
+        and the long side below.
     nearest_above_usd, nearest_below_usd : float
         Their notional (USD), ``0.0`` if none.
     nearest_above_id, nearest_below_id : int

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import importlib.util
 import itertools
 import json
 from dataclasses import dataclass
@@ -312,6 +313,62 @@ def cell_key(spec: BacktestFile) -> str:
     """
     canonical = msgspec.json.encode(msgspec.to_builtins(spec), order="sorted")
     return hashlib.sha256(canonical).hexdigest()[:KEY_LENGTH]
+
+
+def _source_digest(top: str) -> bytes:
+    """SHA-256 of the ``.py`` files of a top-level package (or the file of a top-level module); empty if not found."""
+    try:
+        found = importlib.util.find_spec(top)
+    except (ImportError, ValueError):
+        found = None
+    if found is None:
+        return b""
+    if found.submodule_search_locations:
+        roots = [Path(p) for p in found.submodule_search_locations]
+        files = sorted((f.relative_to(root).as_posix(), f) for root in roots for f in root.rglob("*.py")
+                       if "__pycache__" not in f.parts)
+    elif found.origin and Path(found.origin).is_file():
+        files = [(Path(found.origin).name, Path(found.origin))]
+    else:  # built-in or frozen
+        return b""
+    digest = hashlib.sha256()
+    for name, path in files:
+        digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.digest()
+
+
+def code_digest(spec: BacktestFile, memo: dict[str, bytes] | None = None) -> str:
+    """
+    Compute a digest of the Python code a cell runs, to tell a cell finished by other code.
+
+    The ``.py`` files of ``liqheat_nautilus`` and of the top-level package (or module) of every component the
+    backtest file names (``path`` / ``config_path`` of its actors, strategies and venue modules, e.g. the whole
+    ``strategies`` package for ``strategies.liquidation_hunt``). :func:`cell_key` covers the file only, so without
+    this a sweep run again after a change to a strategy's code would keep the results of the old code.
+
+    Parameters
+    ----------
+    spec : BacktestFile
+    memo : dict[str, bytes], optional
+        Digests of packages already read, by top-level name (filled here): pass one dict for the cells of one
+        sweep, so that each package is read once; the files are read again for a new dict.
+
+    Returns
+    -------
+    str
+        :data:`KEY_LENGTH` hex digits.
+    """
+    memo = {} if memo is None else memo
+    tops = {"liqheat_nautilus"}
+    for section in (*spec.actors, *spec.strategies, *spec.venue.modules):
+        for path in (section.path, section.config_path):
+            tops.add(path.split(":", 1)[0].split(".", 1)[0])
+    digest = hashlib.sha256()
+    for top in sorted(tops):
+        if top not in memo:
+            memo[top] = _source_digest(top)
+        digest.update(top.encode() + b"\0" + memo[top])
+    return digest.hexdigest()[:KEY_LENGTH]
 
 
 def expand(grid: GridFile, grid_path: str | Path = "<grid>") -> list[Cell]:

@@ -5,11 +5,13 @@ Output folder::
     <out>/results.parquet          one row per cell: key, label, status, error, axis values, statistics
     <out>/grid.toml                the grid file used
     <out>/cells/<key>/config.json  the cell's complete backtest file (``liqheat backtest --config`` runs it)
-    <out>/cells/<key>/result.json  status, error, statistics, catalog_changed, seconds, worker host and pid
+    <out>/cells/<key>/result.json  status, error, statistics, catalog_changed, seconds, worker host and pid, code
     <out>/cells/<key>/cell.log     everything the cell printed (Nautilus logs, the traceback of a failure)
 
-A cell is finished when its ``result.json`` says ``"ok"``; re-running the sweep skips it (failed cells run
-again). The driver writes every file, so the output folder only needs to exist where the sweep is started.
+A cell is finished when its ``result.json`` says ``"ok"`` and was written by the same code (``code``,
+:func:`~liqheat_nautilus.sweep.grid.code_digest`); re-running the sweep skips it (failed cells, and cells finished by
+other code of ``liqheat_nautilus`` or of a component's package, run again). The driver writes every file, so the
+output folder only needs to exist where the sweep is started.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from liqheat_nautilus.sweep.backtest_cell import (
     stats_row,
 )
 from liqheat_nautilus.sweep.executor import Executor, TaskResult
-from liqheat_nautilus.sweep.grid import Cell, GridFile, expand
+from liqheat_nautilus.sweep.grid import Cell, GridFile, code_digest, expand
 
 RESULTS_FILE = "results.parquet"
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
@@ -70,6 +72,8 @@ class SweepReport:
         Keys of the cells run by this call.
     skipped : list[str]
         Keys of the cells already finished before this call.
+    code_changed : list[str]
+        Keys of the cells that had finished with other code (:func:`finished_by`) and were run again by this call.
     interrupted : bool
         Stopped by Ctrl-C before every cell had run.
     table : pandas.DataFrame
@@ -82,6 +86,7 @@ class SweepReport:
     records: dict[str, dict] = field(default_factory=dict)
     ran: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    code_changed: list[str] = field(default_factory=list)
     interrupted: bool = False
     table: pd.DataFrame = field(default_factory=pd.DataFrame)
 
@@ -118,7 +123,9 @@ class SweepReport:
         metric = sort_by or self.grid.sort_by
         rows = sorted(self.finished, key=lambda c: _sort_value(self.records[c.key]["stats"].get(metric), metric))
         lines = [f"sweep {self.grid.name!r}: {len(self.cells)} cells, {len(self.finished)} finished "
-                 f"({len(self.ran)} run now, {len(self.skipped)} skipped as already finished), "
+                 f"({len(self.ran)} run now"
+                 + (f", {len(self.code_changed)} of them again as their code changed" if self.code_changed else "")
+                 + f", {len(self.skipped)} skipped as already finished), "
                  f"{len(self.failed)} failed" + (", INTERRUPTED" if self.interrupted else "")]
         if rows:
             order = "ascending" if metric in LOWER_IS_BETTER else "descending"
@@ -157,7 +164,46 @@ def _read_record(path: Path) -> dict | None:
         return None
 
 
-def _save(out_dir: Path, cell: Cell, result: TaskResult) -> dict:
+def cell_record(out_dir: Path, key: str) -> dict | None:
+    """
+    Read a cell's ``result.json``.
+
+    Parameters
+    ----------
+    out_dir : Path
+        The sweep's output folder.
+    key : str
+        The cell's key.
+
+    Returns
+    -------
+    dict or None
+        ``None`` when the cell has no readable record.
+    """
+    return _read_record(out_dir / "cells" / key / "result.json")
+
+
+def finished_by(record: dict | None, code: str) -> bool:
+    """
+    Tell whether a cell's ``result.json`` record is a finished run of the current code.
+
+    Parameters
+    ----------
+    record : dict or None
+        The record (``None``: no ``result.json``).
+    code : str
+        :func:`~liqheat_nautilus.sweep.grid.code_digest` of the cell now.
+
+    Returns
+    -------
+    bool
+        ``True`` when its status is ``ok`` and its ``code`` is ``code``, or missing (a record of a version that did
+        not write it: kept, as before).
+    """
+    return record is not None and record.get("status") == STATUS_OK and record.get("code", code) == code
+
+
+def _save(out_dir: Path, cell: Cell, result: TaskResult, code: str) -> dict:
     folder = out_dir / "cells" / cell.key
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "cell.log").write_text(ANSI_ESCAPE.sub("", result.log), encoding="utf-8")
@@ -167,7 +213,7 @@ def _save(out_dir: Path, cell: Cell, result: TaskResult) -> dict:
         "key": cell.key, "label": cell.label, "axes": cell.axes,
         "status": STATUS_OK if result.ok else STATUS_FAILED, "error": result.error,
         "stats": stats, CATALOG_CHANGED: changed, "seconds": result.seconds, "host": result.host,
-        "pid": result.pid,
+        "pid": result.pid, "code": code,
     }
     _write_json(folder / "result.json", record)
     return json_safe(record)  # as a later run reads it back (an undefined Sharpe ratio is None, not nan)
@@ -299,14 +345,18 @@ def _run(grid, cells, executor, out, grid_path, progress, on_result) -> SweepRep
         shutil.copyfile(grid_path, out / "grid.toml")
     report = SweepReport(grid=grid, out_dir=out, cells=cells)
     todo = []
+    memo: dict[str, bytes] = {}
+    codes = {c.key: code_digest(c.spec, memo) for c in cells}
     for c in cells:
-        rec = _read_record(out / "cells" / c.key / "result.json")
+        rec = cell_record(out, c.key)
         if rec is not None:
             report.records[c.key] = rec
-        if rec is not None and rec.get("status") == STATUS_OK:
+        if finished_by(rec, codes[c.key]):
             report.skipped.append(c.key)
         else:
             todo.append(c)
+            if rec is not None and rec.get("status") == STATUS_OK:
+                report.code_changed.append(c.key)
     if executor.address is None:  # a local Ray: build the embedded catalog once here rather than in a worker
         default = str(default_catalog_dir().resolve())
         first = next((c for c in todo if c.spec.data.catalog == default), None)
@@ -330,7 +380,7 @@ def _run(grid, cells, executor, out, grid_path, progress, on_result) -> SweepRep
         try:
             for result in executor.map(run_cell, items):
                 cell = by_key[result.key]
-                record = _save(out, cell, result)
+                record = _save(out, cell, result, codes[cell.key])
                 report.records[cell.key] = record
                 report.ran.append(cell.key)
                 if on_result is not None:

@@ -34,3 +34,20 @@ def test_format_table_text_and_markdown():
     md = format_table(rows, markdown=True).splitlines()
     assert md[0].startswith("| run | return %")
     assert md[2] == "| a | +1.23 | 0.50 | - | 2.00 | 50.0 | 1.50 | 3 | 10.0 | -1.00 |"
+
+
+def test_win_rate_without_positions_is_undefined():
+    # SYNTHETIC results as Nautilus' analyzer gives them: its Win Rate is 0.0 when no position was opened, which the
+    # table printed as "0.0" (every trade lost) beside "-" for Sharpe and profit factor; with positions it is kept
+    from types import SimpleNamespace
+
+    from liqheat_nautilus.backtest.metrics import strategy_row
+    from liqheat_nautilus.backtest.summary import _percent
+
+    stats = {"USDT": {"PnL% (total)": 0.0, "Win Rate": 0.0}}
+    none = strategy_row("idle", SimpleNamespace(stats_pnls=stats, stats_returns={}, total_positions=0), None)
+    assert math.isnan(none.win_rate_pct)
+    assert format_table([none]).splitlines()[-1].split()[5] == "-"  # run, return, Sharpe, Sortino, DD, win %
+    assert _percent(none.win_rate_pct) == "-"
+    lost = strategy_row("lost", SimpleNamespace(stats_pnls=stats, stats_returns={}, total_positions=4), None)
+    assert lost.win_rate_pct == 0.0 and _percent(lost.win_rate_pct) == "0.0 %"

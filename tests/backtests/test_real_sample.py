@@ -82,6 +82,37 @@ def test_funding_changes_the_balance_exactly(comparison, okx_catalog):
     assert paid > 0
 
 
+def _money(cell) -> float:
+    """``'0.33995000 USDT'`` or ``"['0.33995000 USDT']"`` (the reports' money cells) -> 0.33995."""
+    return sum(float(part.split()[0]) for part in str(cell).strip("[]").replace("'", "").split(",") if part.strip())
+
+
+def test_account_report_rows_hold_the_balance_of_their_time(comparison):
+    # Each account.csv row is the balance at its own time: the start plus, for every event up to it, the funding
+    # paid or received, less each fill's commission, plus the realized PnL before fees of the position a fill
+    # closed (of the events at the row's own time, those before it). Was: NautilusTrader changes the previous
+    # state's balance in place when it deducts a commission, so the first row (the start) showed the balance after
+    # the first entry's commission, a day later, and each row before a fill the balance after that later fill.
+    for o in comparison.outcomes:
+        reports = o.reports
+        assert float(reports.account["total"].iloc[0]) == STARTING_USDT, o.spec.name
+        positions = reports.positions
+        gross = dict(zip(positions["closing_order_id"],
+                         positions["realized_pnl"].map(_money) + positions["commissions"].map(_money), strict=True))
+        events = [(pd.Timestamp(ts, unit="ns", tz="UTC"), amount)
+                  for ts, amount in zip(reports.funding.get("ts", []), reports.funding.get("amount", []), strict=True)]
+        events += [(pd.Timestamp(f.ts_event), gross.get(f.client_order_id, 0.0) - _money(f.commission))
+                   for f in reports.fills.reset_index().itertuples()]
+        events.sort(key=lambda e: e[0])  # stable: the fills of one time in the report's order
+        for t, total in zip(pd.to_datetime(reports.account.index, utc=True), reports.account["total"].astype(float),
+                            strict=True):
+            balance = STARTING_USDT + sum(amount for ts, amount in events if ts < t)
+            possible = [balance]
+            for amount in (amount for ts, amount in events if ts == t):
+                possible.append(possible[-1] + amount)
+            assert any(total == pytest.approx(b, abs=1e-6) for b in possible), (o.spec.name, t, total, possible)
+
+
 def test_comparison_table(comparison, okx_catalog):
     rows = comparison.rows
     assert [r.name for r in rows][-1] == "buy & hold" and len(rows) == 5

@@ -14,7 +14,7 @@ def _outcome(currency: str, pnl: float, pct: float, funding: float):
     result = types.SimpleNamespace(backtest_start=0, backtest_end=0, iterations=0, total_orders=4, total_positions=1,
                                    stats_pnls={currency: {"PnL (total)": pnl, "PnL% (total)": pct}})
     return types.SimpleNamespace(spec=spec, result=result, clusters_published=1, snapshots_published=1,
-                                 clusters_received=None, entries=[], signals=[], orders_filled=2,
+                                 clusters_received=None, entries=[], signals=[], signal_logs=1, orders_filled=2,
                                  funding_total=funding, funding_payments=[{}], row=None, final_clusters=[],
                                  results_path=None, map_actors=1, map_missing=[], catalog_changed=False)
 

@@ -232,3 +232,25 @@ def test_report_from_outcome_passes_the_catalogs_contract(tmp_path, monkeypatch)
     assert seen["multiplier"] == 100.0 and seen["inverse"] is True
     (equity,) = [t for t in seen["figure"].data if t.meta["kind"] == "equity"]
     assert max(equity.y) < 1.01 and min(equity.y) > 0.99  # BTC, around the 1 BTC starting balance
+
+
+def test_comparison_rows_read_as_the_command_line_table():
+    # SYNTHETIC rows: the report's table showed the field names ("max_drawdown_pct", cut to "max_drawdown_p" in the
+    # PNG) and its own number formats (-1.704 for the printed -1.70, 0 for an undefined win rate): the report now
+    # shows the headers and texts of `liqheat backtest --all`
+    from liqheat_nautilus.backtest.metrics import ComparisonRow, format_table
+
+    nan = float("nan")
+    rows = [ComparisonRow("hunt", -1.70374, 0.19199, 0.39902, 4.28133, 34.61538, 1.01786, 26, 29.09722, 16.29665),
+            ComparisonRow("idle", 0.0, nan, nan, 0.0, nan, nan, 0, 0.0, 0.0),
+            ComparisonRow("buy & hold", 8.49186, 3.05684, 6.15200, 15.51724, nan, nan, 1, 100.0, nan)]
+    fig = backtest_report_figure(_bars(), comparison=rows)
+    table = fig.data[-1]
+    text = format_table(rows).splitlines()
+    assert [h.removeprefix("<b>").removesuffix("</b>") for h in table.header.values] == [
+        "run", "return %", "Sharpe", "Sortino", "max DD %", "win %", "profit factor", "trades", "exposure %", "funding"]
+    for i, line in enumerate(text[2:]):
+        cells = [column[i] for column in table.cells.values]
+        assert cells[1:] == line.split()[-9:] and cells[0] == rows[i].name
+    assert [column[0] for column in table.cells.values][1:] == [
+        "-1.70", "0.19", "0.40", "4.28", "34.6", "1.02", "26", "29.1", "+16.30"]

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from liqheat_nautilus.cli import main
 from liqheat_nautilus.paths import config_dir
-from liqheat_nautilus.sweep import Executor, load_grid, run_sweep
+from liqheat_nautilus.sweep import Executor, backtest_cell, load_grid, run_sweep
 from liqheat_nautilus.sweep import runner as sweep_runner
 from liqheat_nautilus.sweep.backtest_cell import STAT_FIELDS
 
@@ -44,7 +45,7 @@ def test_result_files_are_strict_json(tmp_path: Path, monkeypatch):
     assert report.records[record["key"]] == record  # as a later run reads it back
 
 
-def test_catalog_changed_column_and_old_result_folders(tmp_path: Path, monkeypatch):
+def test_catalog_changed_column_and_old_result_folders(tmp_path: Path, monkeypatch, capsys):
     monkeypatch.setattr(sweep_runner, "run_cell", fake_cell)
     monkeypatch.setattr(sweep_runner, "prepare_catalog", lambda spec: None)
     grid_path = tmp_path / "grid.toml"
@@ -64,6 +65,11 @@ def test_catalog_changed_column_and_old_result_folders(tmp_path: Path, monkeypat
     text = report.text()
     assert f"WARNING min_strength=0.5 [{changed.key}]: another process committed a write to its catalog" in text
     assert text.count("WARNING") == 1
+    # the dry run lists the failed cell as one to run, as the sweep treats it (was "finished": it has a result.json)
+    monkeypatch.setattr(backtest_cell, "cell_problem", lambda spec: "")
+    assert main(["sweep", "--grid", str(grid_path), "--out", str(out), "--dry-run"]) == 0
+    listed = {line.split()[-1]: line for line in capsys.readouterr().out.splitlines() if "min_strength=" in line}
+    assert " to run " in listed["min_strength=0.9"] + " " and " finished " in listed["min_strength=0.5"]
     # a folder written before the column existed: result.json without it, finished cells are skipped, not re-run
     for path in (out / "cells").glob("*/result.json"):
         old = json.loads(path.read_text())
