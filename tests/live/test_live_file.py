@@ -261,6 +261,14 @@ def test_without_a_poller_section_no_poller_runs(tmp_path):
      'oi_instrument_ids = ["BTCUSDT-PERP.BINANCE", "BTCUSDT-LINEAR.BYBIT", "BTC-USDT-SWAP.OKX"]',
      r"actors\[0\]\.config: open interest of \['BTCUSDT-LINEAR.BYBIT', 'BTC-USDT-SWAP.OKX'\] is published by no "
      r"\[\[poller.targets\]\]"),
+    # --check said ok; the poller's config replaced the Binance data client's and the run ended in a KeyError
+    # traceback ("'name' BINANCE already contained in '_data_factories' collection")
+    ('client_id = "LIQHEAT_OI"', 'client_id = "BINANCE"',
+     r"\[poller\] client_id must not be 'BINANCE', the Binance data client's id"),
+    ('client_id = "LIQHEAT_OI"', 'client_id = ""', r"\[poller\] client_id must be a non-empty ASCII name"),
+    # --check said ok to an order type no trade has: the node ran without liquidation prints, silently
+    ('liquidation_trade_types = ["INSURANCE_FUND"]', 'liquidation_trade_types = ["INSURANCE"]',
+     r"\[binance\] liquidation_trade_types: unknown order type\(s\) \['INSURANCE'\]; valid: INSURANCE_FUND, ADL"),
 ])
 def test_values_nautilus_rejects_only_at_build_are_named_while_loading(old, new, expected, tmp_path):
     text = (CONFIG / "live_sandbox.toml").read_text()
