@@ -4,6 +4,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from liqheat_nautilus.cli import sigterm_as_interrupt
 from liqheat_nautilus.cli.evaluate_cmd import add_oi_arguments, summed_oi_options
 
 SHUTDOWN_GRACE_SECS = 10
@@ -224,7 +225,8 @@ def _run(args: argparse.Namespace) -> int:
     Run ``liqheat serve`` with the parsed arguments and return its exit status.
 
     Exit status: 2 for a bad option value (:func:`check_options`, as argparse's own errors), 1 when the server cannot
-    start (a missing or damaged catalog, a bad profile file, an address it cannot listen on), 0 after Ctrl-C.
+    start (a missing or damaged catalog, a bad profile file, an address it cannot listen on), 0 after Ctrl-C or
+    SIGTERM (a graceful shutdown either way).
     """
     import threading
 
@@ -265,8 +267,11 @@ def _run(args: argparse.Namespace) -> int:
     server = Server(uvicorn.Config(app, host=args.host, port=args.port, log_level=args.log_level,
                                    access_log=False, lifespan="on", timeout_graceful_shutdown=SHUTDOWN_GRACE_SECS))
     try:
-        server.run()
-    except KeyboardInterrupt:  # uvicorn re-raises Ctrl-C after its graceful shutdown
+        # uvicorn re-raises the signal that stopped it after its graceful shutdown: Ctrl-C as a KeyboardInterrupt,
+        # SIGTERM (a service manager's stop) killed the process with 143 and skipped source.close(); both end here
+        with sigterm_as_interrupt():
+            server.run()
+    except KeyboardInterrupt:
         return 0
     except SystemExit as exc:  # uvicorn exits when it cannot bind
         return int(exc.code or 1)

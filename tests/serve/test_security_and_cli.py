@@ -162,6 +162,29 @@ def test_liqheat_serve_runs_and_stops_cleanly(served_catalog, tmp_path):
     assert "Traceback" not in out and f"http://127.0.0.1:{port}/" in out
 
 
+def test_sigterm_stops_liqheat_serve_gracefully_with_exit_0(okx_catalog):
+    # a service manager stops with SIGTERM: uvicorn shut down, then re-raised it and the process died with 143
+    # (-15 here) before the source was closed; Ctrl-C exited 0
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+    proc = subprocess.Popen([sys.executable, "-m", "liqheat_nautilus.cli", "serve", "--catalog", str(okx_catalog),
+                             "--port", str(port), "--no-warm-up"],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=5).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0, out
+    assert "Traceback" not in out and f"http://127.0.0.1:{port}/" in out
+
+
 def test_event_stream_pushes_new_map_updates(catalog_source):
     from fastapi.testclient import TestClient
 
