@@ -93,7 +93,8 @@ def check_options(args: argparse.Namespace) -> tuple[str | None, list[str]]:
     ------
     ValueError
         Naming the option: ``--port`` outside 1..65535, ``--refresh-secs`` < 0 or NaN, ``--snapshot-minutes`` < 1,
-        ``--live-history`` < 10, ``--live-history`` or ``--trader-id`` without ``--live``, a catalog option
+        ``--live-history`` < 10, ``--live-history`` or ``--trader-id`` without ``--live``, a ``--trader-id`` that
+        is not a Nautilus trader id (``NAME-TAG``, no Redis pattern characters), a catalog option
         (``--instrument-id``, ``--oi-instrument-ids``, ``--oi-max-age-secs``, ``--bar-spec``, ``--snapshot-minutes``,
         ``--refresh-secs``, ``--profile-file``) with ``--live``, bad summed-OI options
         (:func:`~liqheat_nautilus.cli.evaluate_cmd.summed_oi_options`), a ``--live`` URL that is not
@@ -123,6 +124,11 @@ def check_options(args: argparse.Namespace) -> tuple[str | None, list[str]]:
                              "configuration decides them)")
         if args.live_history is not None and args.live_history < 10:
             raise ValueError(f"--live-history must be >= 10, was {args.live_history}")
+        if args.trader_id is not None:  # no node streams under another name: the server waited forever
+            validation.trader_id(args.trader_id, "--trader-id")
+            if any(c in args.trader_id for c in "*?[]\\"):  # a Redis pattern would read other traders' streams
+                raise ValueError(f"--trader-id must be one trader id such as 'LIQHEAT-001' (the live file's "
+                                 f"trader_id), not a pattern; got {args.trader_id!r}")
         check_redis_url(args.live)
     else:
         if args.bar_spec is not None:  # (a usage error: it was "no instrument has <it> bars", exit 1)
