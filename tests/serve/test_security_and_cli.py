@@ -76,9 +76,14 @@ def test_serve_refuses_bad_input_without_a_traceback(tmp_path, capsys, monkeypat
         assert main(["serve", "--live", "redis://127.0.0.1:1", *extra]) == 2
         assert f"{extra[0]} applies only to a catalog, not with --live" in capsys.readouterr().err
     # a trader id no node can have (or a pattern) was accepted: the server waited for streams that never come
-    for trader in ("LIQHEAT", "LIQHEAT 001", "LIQHEAT-*"):
-        assert main(["serve", "--live", "redis://127.0.0.1:1", "--trader-id", trader]) == 2
-        assert "--trader-id must be" in capsys.readouterr().err
+    # (a port in use: the old code exits 1 there instead of serving)
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0)) as busy:
+        port = str(busy.getsockname()[1])
+        for trader in ("LIQHEAT", "LIQHEAT 001", "LIQHEAT-*"):
+            assert main(["serve", "--live", "redis://127.0.0.1:1", "--trader-id", trader, "--port", port]) == 2
+            assert "--trader-id must be" in capsys.readouterr().err
     # an option value that is no bar specification was "no instrument has garbage bars", exit 1
     assert main(["serve", "--catalog", str(tmp_path), "--bar-spec", "garbage"]) == 2
     assert "--bar-spec 'garbage' is not a bar specification STEP-AGGREGATION-PRICE_TYPE" in capsys.readouterr().err
