@@ -96,7 +96,8 @@ def check_live_file(live: LiveFile) -> None:
     Check the values msgspec's types cannot, before Nautilus sees them.
 
     Nautilus' parsers would abort the process on a bad ``oms_type``, or fail while the node is built with a message
-    naming no field. Checks the instrument ids of ``[binance]`` (venue ``BINANCE``) and its
+    naming no field. A ``[sandbox]`` section with a mode other than ``sandbox`` is refused (it was ignored: the
+    orders went to the venue). Checks the instrument ids of ``[binance]`` (venue ``BINANCE``) and its
     ``liquidation_trade_types``, the ``[poller]`` client id (not the Binance data client's), of ``[risk]`` and of the
     components' ``instrument_id`` (each one of ``[binance] instrument_ids``), the ``[risk]`` rates and limits, the
     ``[sandbox]`` balances and ``oms_type``, every ``[[actors]]`` / ``[[strategies]]`` component
@@ -152,8 +153,13 @@ def check_live_file(live: LiveFile) -> None:
             if not 0 < limit < math.inf:
                 raise ValueError(f"[risk] {name}[{iid!r}] must be a finite number > 0 (leave the instrument out for "
                                  f"no limit); got {limit}")
-    balances = validation.balances(live.sandbox.starting_balances, "[sandbox] starting_balances")
-    validation.enum_name(live.sandbox.oms_type, OmsType, "[sandbox] oms_type", exclude=("UNSPECIFIED",))
+    if live.sandbox is not None and live.execution.mode != "sandbox":  # it was ignored: orders went to the venue
+        raise ValueError(f'[sandbox] applies only with [execution] mode = "sandbox" (paper trading), but mode = '
+                         f'"{live.execution.mode}" sends orders to Binance {live.execution.mode}: set mode = "sandbox" '
+                         "or remove [sandbox]")
+    paper = live.paper_account()
+    balances = validation.balances(paper.starting_balances, "[sandbox] starting_balances")
+    validation.enum_name(paper.oms_type, OmsType, "[sandbox] oms_type", exclude=("UNSPECIFIED",))
     if live.execution.mode == "sandbox":
         _check_sandbox_account(live, {b.currency.code for b in balances})
     def streamed(section: ComponentSection, field: str) -> None:
@@ -213,13 +219,14 @@ def _check_sandbox_account(live: LiveFile, currencies: set[str]) -> None:
     ValueError
         Naming ``[sandbox] starting_balances`` or ``[sandbox] default_leverage``.
     """
+    paper = live.paper_account()
     for iid in live.binance.instrument_ids:
         quote = usdm_settlement_asset(raw_symbol_of(iid))
         if quote is not None and quote not in currencies:  # the node's orders would all be denied for margin
-            raise ValueError(f"[sandbox] starting_balances {list(live.sandbox.starting_balances)} hold no {quote}, "
+            raise ValueError(f"[sandbox] starting_balances {list(paper.starting_balances)} hold no {quote}, "
                              f"the settlement currency of {iid}; give e.g. '10000 {quote}'")
-    if live.sandbox.default_leverage > BINANCE_MAX_LEVERAGE:
-        raise ValueError(f"[sandbox] default_leverage {live.sandbox.default_leverage:g} is above Binance's "
+    if paper.default_leverage > BINANCE_MAX_LEVERAGE:
+        raise ValueError(f"[sandbox] default_leverage {paper.default_leverage:g} is above Binance's "
                          f"{BINANCE_MAX_LEVERAGE:g}x maximum; give 1 to {BINANCE_MAX_LEVERAGE:g}")
 
 

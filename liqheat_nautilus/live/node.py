@@ -107,7 +107,7 @@ def build_node_config(live: LiveFile, mainnet_flag: bool = False, log_level: str
     per_position = {k: float(v) for k, v in r.max_position_notional.items()} or None
     exec_clients: dict[str, LiveExecClientConfig]
     if mode == "sandbox":
-        s = live.sandbox
+        s = live.paper_account()
         exec_clients = {BINANCE: GuardedSandboxExecClientConfig(
             venue=BINANCE, starting_balances=list(s.starting_balances), account_type="MARGIN", oms_type=s.oms_type,
             default_leverage=Decimal(str(s.default_leverage)), bar_execution=False, trade_execution=True,

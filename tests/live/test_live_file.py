@@ -59,6 +59,19 @@ def test_api_keys_in_the_file_are_rejected(tmp_path):
         load_live_file(path)
 
 
+@pytest.mark.parametrize("mode", ["testnet", "mainnet"])
+def test_a_sandbox_section_outside_sandbox_mode_is_refused(mode, tmp_path):
+    # --check said ok and the [sandbox] paper account was ignored: an operator who added it to the testnet file
+    # (or left mode at its default) believed in paper trading while orders went to the venue
+    text = (CONFIG / "live_sandbox.toml").read_text()
+    assert 'mode = "sandbox"' in text and "[sandbox]" in text
+    path = tmp_path / "mixed.toml"
+    path.write_text(text.replace('mode = "sandbox"', f'mode = "{mode}"', 1))
+    with pytest.raises(ValueError, match=r'mixed\.toml: \[sandbox\] applies only with \[execution\] mode = "sandbox" '
+                                         rf'\(paper trading\), but mode = "{mode}" sends orders to Binance {mode}'):
+        load_live_file(path)
+
+
 def test_mainnet_needs_flag_and_confirmation(tmp_path):
     base = (CONFIG / "live_binance.toml").read_text()
 
