@@ -78,7 +78,11 @@ def _run(args: argparse.Namespace) -> int:
     if args.summary:
         args.summary.parent.mkdir(parents=True, exist_ok=True)  # after a run: a missing folder lost the summary
         args.summary.write_text(json.dumps(summary, indent=2, default=str))
-    print(json.dumps({k: summary[k] for k in ("run", "orders", "positions", "feeds", "map")}, default=str))
+    shown = {k: summary[k] for k in ("run", "orders", "positions", "feeds", "map")}
+    # each poll target's health: without it a venue unreachable for the whole run showed only "OpenInterest": 0
+    shown["poller"] = {key: {k: st.get(k) for k in ("published", "errors", "stale", "last_error")}
+                       for key, st in summary["poller"].items()}
+    print(json.dumps(shown, default=str))
     if not run_info["trader_started"]:
         print(f"live failed: {run_info['problem']}", file=sys.stderr)
         return 1

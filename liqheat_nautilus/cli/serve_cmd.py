@@ -4,6 +4,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from liqheat_nautilus.cli import sigterm_as_interrupt
 from liqheat_nautilus.cli.evaluate_cmd import add_oi_arguments, summed_oi_options
 
 SHUTDOWN_GRACE_SECS = 10
@@ -92,7 +93,8 @@ def check_options(args: argparse.Namespace) -> tuple[str | None, list[str]]:
     ------
     ValueError
         Naming the option: ``--port`` outside 1..65535, ``--refresh-secs`` < 0 or NaN, ``--snapshot-minutes`` < 1,
-        ``--live-history`` < 10, ``--live-history`` or ``--trader-id`` without ``--live``, a catalog option
+        ``--live-history`` < 10, ``--live-history`` or ``--trader-id`` without ``--live``, a ``--trader-id`` that
+        is not a Nautilus trader id (``NAME-TAG``, no Redis pattern characters), a catalog option
         (``--instrument-id``, ``--oi-instrument-ids``, ``--oi-max-age-secs``, ``--bar-spec``, ``--snapshot-minutes``,
         ``--refresh-secs``, ``--profile-file``) with ``--live``, bad summed-OI options
         (:func:`~liqheat_nautilus.cli.evaluate_cmd.summed_oi_options`), a ``--live`` URL that is not
@@ -122,6 +124,11 @@ def check_options(args: argparse.Namespace) -> tuple[str | None, list[str]]:
                              "configuration decides them)")
         if args.live_history is not None and args.live_history < 10:
             raise ValueError(f"--live-history must be >= 10, was {args.live_history}")
+        if args.trader_id is not None:  # no node streams under another name: the server waited forever
+            validation.trader_id(args.trader_id, "--trader-id")
+            if any(c in args.trader_id for c in "*?[]\\"):  # a Redis pattern would read other traders' streams
+                raise ValueError(f"--trader-id must be one trader id such as 'LIQHEAT-001' (the live file's "
+                                 f"trader_id), not a pattern; got {args.trader_id!r}")
         check_redis_url(args.live)
     else:
         if args.bar_spec is not None:  # (a usage error: it was "no instrument has <it> bars", exit 1)
@@ -224,7 +231,8 @@ def _run(args: argparse.Namespace) -> int:
     Run ``liqheat serve`` with the parsed arguments and return its exit status.
 
     Exit status: 2 for a bad option value (:func:`check_options`, as argparse's own errors), 1 when the server cannot
-    start (a missing or damaged catalog, a bad profile file, an address it cannot listen on), 0 after Ctrl-C.
+    start (a missing or damaged catalog, a bad profile file, an address it cannot listen on), 0 after Ctrl-C or
+    SIGTERM (a graceful shutdown either way).
     """
     import threading
 
@@ -265,8 +273,11 @@ def _run(args: argparse.Namespace) -> int:
     server = Server(uvicorn.Config(app, host=args.host, port=args.port, log_level=args.log_level,
                                    access_log=False, lifespan="on", timeout_graceful_shutdown=SHUTDOWN_GRACE_SECS))
     try:
-        server.run()
-    except KeyboardInterrupt:  # uvicorn re-raises Ctrl-C after its graceful shutdown
+        # uvicorn re-raises the signal that stopped it after its graceful shutdown: Ctrl-C as a KeyboardInterrupt,
+        # SIGTERM (a service manager's stop) killed the process with 143 and skipped source.close(); both end here
+        with sigterm_as_interrupt():
+            server.run()
+    except KeyboardInterrupt:
         return 0
     except SystemExit as exc:  # uvicorn exits when it cannot bind
         return int(exc.code or 1)

@@ -96,7 +96,9 @@ def check_live_file(live: LiveFile) -> None:
     Check the values msgspec's types cannot, before Nautilus sees them.
 
     Nautilus' parsers would abort the process on a bad ``oms_type``, or fail while the node is built with a message
-    naming no field. Checks the instrument ids of ``[binance]`` (venue ``BINANCE``), of ``[risk]`` and of the
+    naming no field. A ``[sandbox]`` section with a mode other than ``sandbox`` is refused (it was ignored: the
+    orders went to the venue). Checks the instrument ids of ``[binance]`` (venue ``BINANCE``) and its
+    ``liquidation_trade_types``, the ``[poller]`` client id (not the Binance data client's), of ``[risk]`` and of the
     components' ``instrument_id`` (each one of ``[binance] instrument_ids``), the ``[risk]`` rates and limits, the
     ``[sandbox]`` balances and ``oms_type``, every ``[[actors]]`` / ``[[strategies]]`` component
     (:func:`~liqheat_nautilus.components.check_component`: importable paths, config fields and types; each strategy
@@ -123,6 +125,12 @@ def check_live_file(live: LiveFile) -> None:
             raise ValueError(f"[binance] instrument_ids[{i}] {iid!r} is not the id NautilusTrader's Binance adapter "
                              f"gives the contract; did you mean {nautilus_id!r}?")
     validation.instrument_ids(live.binance.instrument_ids, "[binance] instrument_ids")  # an id listed twice
+    unknown_types = [t for t in live.binance.liquidation_trade_types if t not in LIQUIDATION_TRADE_TYPES]
+    if unknown_types:  # matched no trade: the node ran without liquidation prints, silently
+        raise ValueError(f"[binance] liquidation_trade_types: unknown order type(s) {unknown_types}; valid: "
+                         f"{', '.join(LIQUIDATION_TRADE_TYPES)} (the @trade stream's X of forced fills)")
+    if live.poller is not None:
+        _check_poller_client_id(live.poller.client_id)
     if live.binance.account_type not in ACCOUNT_TYPES:
         why = (": Nautilus 1.221 loads COIN-M perpetuals as linear contracts of multiplier 1, so notionals, risk "
                "limits and liquidation prints would be wrong" if live.binance.account_type == "COIN_FUTURES" else "")
@@ -145,8 +153,13 @@ def check_live_file(live: LiveFile) -> None:
             if not 0 < limit < math.inf:
                 raise ValueError(f"[risk] {name}[{iid!r}] must be a finite number > 0 (leave the instrument out for "
                                  f"no limit); got {limit}")
-    balances = validation.balances(live.sandbox.starting_balances, "[sandbox] starting_balances")
-    validation.enum_name(live.sandbox.oms_type, OmsType, "[sandbox] oms_type", exclude=("UNSPECIFIED",))
+    if live.sandbox is not None and live.execution.mode != "sandbox":  # it was ignored: orders went to the venue
+        raise ValueError(f'[sandbox] applies only with [execution] mode = "sandbox" (paper trading), but mode = '
+                         f'"{live.execution.mode}" sends orders to Binance {live.execution.mode}: set mode = "sandbox" '
+                         "or remove [sandbox]")
+    paper = live.paper_account()
+    balances = validation.balances(paper.starting_balances, "[sandbox] starting_balances")
+    validation.enum_name(paper.oms_type, OmsType, "[sandbox] oms_type", exclude=("UNSPECIFIED",))
     if live.execution.mode == "sandbox":
         _check_sandbox_account(live, {b.currency.code for b in balances})
     def streamed(section: ComponentSection, field: str) -> None:
@@ -160,6 +173,34 @@ def check_live_file(live: LiveFile) -> None:
         if is_map_actor_config(section.config_path):
             check_actor_clients(section.config, live, f"actors[{i}].config")
     check_message_bus(live.message_bus)
+
+
+LIQUIDATION_TRADE_TYPES = ("INSURANCE_FUND", "ADL")
+"""``[binance] liquidation_trade_types`` values: the ``X`` (order type) of the futures ``@trade`` stream's forced fills
+(``MARKET`` and ``NA`` are ordinary trades)."""
+
+DATA_CLIENT_ID = "BINANCE"
+"""The Binance data client's id in the node (:data:`liqheat_nautilus.live.node.BINANCE`)."""
+
+
+def _check_poller_client_id(client_id: str) -> None:
+    """
+    Check ``[poller] client_id``: a Nautilus ``ClientId`` other than the Binance data client's.
+
+    ``"BINANCE"`` replaced the Binance data client in the node's config (no market data) and its factory then
+    failed with a ``KeyError`` traceback; an empty id aborted Nautilus' ``ClientId``.
+
+    Raises
+    ------
+    ValueError
+        Naming the field and the valid values.
+    """
+    if not client_id.strip() or not client_id.isascii() or not client_id.isprintable():
+        raise ValueError(f"[poller] client_id must be a non-empty ASCII name, e.g. 'LIQHEAT_OI'; got {client_id!r}")
+    if client_id == DATA_CLIENT_ID:
+        raise ValueError(f"[poller] client_id must not be {DATA_CLIENT_ID!r}, the Binance data client's id (the "
+                         "poller would replace it); use e.g. 'LIQHEAT_OI', and the same in the actor's "
+                         "warmup_client_id")
 
 
 BINANCE_MAX_LEVERAGE = max(BINANCE_BTCUSDT_BRACKETS.max_leverage)
@@ -178,13 +219,14 @@ def _check_sandbox_account(live: LiveFile, currencies: set[str]) -> None:
     ValueError
         Naming ``[sandbox] starting_balances`` or ``[sandbox] default_leverage``.
     """
+    paper = live.paper_account()
     for iid in live.binance.instrument_ids:
         quote = usdm_settlement_asset(raw_symbol_of(iid))
         if quote is not None and quote not in currencies:  # the node's orders would all be denied for margin
-            raise ValueError(f"[sandbox] starting_balances {list(live.sandbox.starting_balances)} hold no {quote}, "
+            raise ValueError(f"[sandbox] starting_balances {list(paper.starting_balances)} hold no {quote}, "
                              f"the settlement currency of {iid}; give e.g. '10000 {quote}'")
-    if live.sandbox.default_leverage > BINANCE_MAX_LEVERAGE:
-        raise ValueError(f"[sandbox] default_leverage {live.sandbox.default_leverage:g} is above Binance's "
+    if paper.default_leverage > BINANCE_MAX_LEVERAGE:
+        raise ValueError(f"[sandbox] default_leverage {paper.default_leverage:g} is above Binance's "
                          f"{BINANCE_MAX_LEVERAGE:g}x maximum; give 1 to {BINANCE_MAX_LEVERAGE:g}")
 
 

@@ -40,10 +40,16 @@ from liqheat_nautilus.adapters.binance.factories import (
 )
 from liqheat_nautilus.adapters.ccxt.factories import OpenInterestPollerFactory
 from liqheat_nautilus.live.keys import require_keys
-from liqheat_nautilus.live.live_file import LiveFile, MessageBusSection, check_mainnet_guard, check_message_bus
+from liqheat_nautilus.live.live_file import (
+    DATA_CLIENT_ID,
+    LiveFile,
+    MessageBusSection,
+    check_mainnet_guard,
+    check_message_bus,
+)
 from liqheat_nautilus.recording import with_bins_published
 
-BINANCE = "BINANCE"
+BINANCE = DATA_CLIENT_ID
 
 
 def build_node_config(live: LiveFile, mainnet_flag: bool = False, log_level: str | None = None) -> TradingNodeConfig:
@@ -101,7 +107,7 @@ def build_node_config(live: LiveFile, mainnet_flag: bool = False, log_level: str
     per_position = {k: float(v) for k, v in r.max_position_notional.items()} or None
     exec_clients: dict[str, LiveExecClientConfig]
     if mode == "sandbox":
-        s = live.sandbox
+        s = live.paper_account()
         exec_clients = {BINANCE: GuardedSandboxExecClientConfig(
             venue=BINANCE, starting_balances=list(s.starting_balances), account_type="MARGIN", oms_type=s.oms_type,
             default_leverage=Decimal(str(s.default_leverage)), bar_execution=False, trade_execution=True,

@@ -214,8 +214,10 @@ class LiveFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         Nautilus trader id (``NAME-TAG``).
     log_level : str
         Nautilus log level.
-    execution, binance, sandbox, risk, shutdown, monitor, message_bus
+    execution, binance, risk, shutdown, monitor, message_bus
         The sections above.
+    sandbox : SandboxSection or None
+        ``[sandbox]``, only with ``mode = "sandbox"`` (:meth:`paper_account`: its defaults when left out).
     poller : PollerSection or None
         ``[poller]``; without it no open-interest poller runs.
     actors, strategies : list[ComponentSection]
@@ -227,7 +229,7 @@ class LiveFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     trader_id: str = "LIQHEAT-001"
     log_level: str = "INFO"
     execution: ExecutionSection = msgspec.field(default_factory=ExecutionSection)
-    sandbox: SandboxSection = msgspec.field(default_factory=SandboxSection)
+    sandbox: SandboxSection | None = None
     risk: RiskSection = msgspec.field(default_factory=RiskSection)
     shutdown: ShutdownSection = msgspec.field(default_factory=ShutdownSection)
     poller: PollerSection | None = None
@@ -235,3 +237,7 @@ class LiveFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     message_bus: MessageBusSection = msgspec.field(default_factory=MessageBusSection)
     actors: list[ComponentSection] = msgspec.field(default_factory=list)
     strategies: list[ComponentSection] = msgspec.field(default_factory=list)
+
+    def paper_account(self) -> SandboxSection:
+        """Return the ``[sandbox]`` section, or its defaults when the file has none."""
+        return self.sandbox if self.sandbox is not None else SandboxSection()

@@ -24,7 +24,7 @@ from liqheat_nautilus.serve.query import parse_time_param
 from liqheat_nautilus.serve.routes import ROUTERS
 from liqheat_nautilus.serve.routes.service import package_version
 from liqheat_nautilus.serve.security import AccessControl
-from liqheat_nautilus.serve.sources import InvalidRequest, MapSource, UnknownName
+from liqheat_nautilus.serve.sources import InvalidRequest, MapSource, NotReady, UnknownName
 
 __all__ = ["ServeSettings", "create_app", "parse_time_param"]
 
@@ -74,6 +74,11 @@ async def _invalid_request(request: Request, exc: InvalidRequest) -> JSONRespons
                                      "input": None}]}, status_code=422)
 
 
+async def _not_ready(request: Request, exc: NotReady) -> JSONResponse:
+    """Answer :class:`NotReady` (nothing to serve yet): 503 saying what the source waits for."""
+    return JSONResponse({"detail": str(exc)}, status_code=503, headers={"Retry-After": "5"})
+
+
 async def _catalog_error(request: Request, exc: IngestError) -> JSONResponse:
     """Answer :class:`IngestError` (the catalog cannot give the data asked for): 503 naming the file and problem."""
     return JSONResponse({"detail": f"the catalog cannot serve this: {exc}"}, status_code=503)
@@ -108,6 +113,7 @@ def create_app(source: MapSource, settings: ServeSettings | None = None) -> Fast
     app.exception_handler(UnknownName)(_unknown_name)
     app.exception_handler(InvalidRequest)(_invalid_request)
     app.exception_handler(IngestError)(_catalog_error)  # not a 500 "Internal Server Error"
+    app.exception_handler(NotReady)(_not_ready)
     for routes in ROUTERS:
         app.include_router(routes.router(ctx))
     return app

@@ -6,6 +6,7 @@ one endpoint answering HTTP 200 with something else. Live: the offline replay te
 pointed at a local port nothing listens on.
 """
 
+import json
 import socket
 from pathlib import Path
 
@@ -121,6 +122,11 @@ def test_live_node_that_never_connects_exits_1_with_the_reason(unreachable_live_
 def test_live_run_shorter_than_the_connection_says_it_never_ran(unreachable_live_file):
     proc = run_liqheat("live", "--config", unreachable_live_file, "--duration", "3", env=KEYS, timeout=240)
     assert_clean_failure(proc, "live failed: the node stopped (duration) before its trader ran", among_logs=True)
+    # the printed summary names each poll target's health (it showed only "OpenInterest": 0 for an unreachable venue)
+    printed = json.loads(next(line for line in proc.stdout.splitlines() if line.startswith('{"run"')))
+    assert set(printed["poller"]) == {"binance:BTC/USDT:USDT"}
+    assert set(printed["poller"]["binance:BTC/USDT:USDT"]) == {"published", "errors", "stale", "last_error"}
+    assert printed["poller"]["binance:BTC/USDT:USDT"]["published"] == 0
 
 
 @pytest.mark.parametrize(("trader_id", "shown"), [("LIQHEAT", "'LIQHEAT'"), ("é-1", "'é-1'"), ("A B-1", "'A B-1'")])

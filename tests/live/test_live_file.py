@@ -59,6 +59,19 @@ def test_api_keys_in_the_file_are_rejected(tmp_path):
         load_live_file(path)
 
 
+@pytest.mark.parametrize("mode", ["testnet", "mainnet"])
+def test_a_sandbox_section_outside_sandbox_mode_is_refused(mode, tmp_path):
+    # --check said ok and the [sandbox] paper account was ignored: an operator who added it to the testnet file
+    # (or left mode at its default) believed in paper trading while orders went to the venue
+    text = (CONFIG / "live_sandbox.toml").read_text()
+    assert 'mode = "sandbox"' in text and "[sandbox]" in text
+    path = tmp_path / "mixed.toml"
+    path.write_text(text.replace('mode = "sandbox"', f'mode = "{mode}"', 1))
+    with pytest.raises(ValueError, match=r'mixed\.toml: \[sandbox\] applies only with \[execution\] mode = "sandbox" '
+                                         rf'\(paper trading\), but mode = "{mode}" sends orders to Binance {mode}'):
+        load_live_file(path)
+
+
 def test_mainnet_needs_flag_and_confirmation(tmp_path):
     base = (CONFIG / "live_binance.toml").read_text()
 
@@ -261,6 +274,14 @@ def test_without_a_poller_section_no_poller_runs(tmp_path):
      'oi_instrument_ids = ["BTCUSDT-PERP.BINANCE", "BTCUSDT-LINEAR.BYBIT", "BTC-USDT-SWAP.OKX"]',
      r"actors\[0\]\.config: open interest of \['BTCUSDT-LINEAR.BYBIT', 'BTC-USDT-SWAP.OKX'\] is published by no "
      r"\[\[poller.targets\]\]"),
+    # --check said ok; the poller's config replaced the Binance data client's and the run ended in a KeyError
+    # traceback ("'name' BINANCE already contained in '_data_factories' collection")
+    ('client_id = "LIQHEAT_OI"', 'client_id = "BINANCE"',
+     r"\[poller\] client_id must not be 'BINANCE', the Binance data client's id"),
+    ('client_id = "LIQHEAT_OI"', 'client_id = ""', r"\[poller\] client_id must be a non-empty ASCII name"),
+    # --check said ok to an order type no trade has: the node ran without liquidation prints, silently
+    ('liquidation_trade_types = ["INSURANCE_FUND"]', 'liquidation_trade_types = ["INSURANCE"]',
+     r"\[binance\] liquidation_trade_types: unknown order type\(s\) \['INSURANCE'\]; valid: INSURANCE_FUND, ADL"),
 ])
 def test_values_nautilus_rejects_only_at_build_are_named_while_loading(old, new, expected, tmp_path):
     text = (CONFIG / "live_sandbox.toml").read_text()

@@ -163,5 +163,24 @@ def test_redis_unreachable_is_reported_not_raised():
     with TestClient(create_app(LiveSource(f"redis://127.0.0.1:{port}", poll_block_ms=100))) as client:
         status = _wait_for(client, "/api/status", lambda b: b["state"] == "ERROR")
         assert str(port) in status["message"] and status["instruments"] == []
-        assert client.get("/api/liquidation-map").status_code == 404
+        response = client.get("/api/liquidation-map")  # was a 404 "unknown instrument_id ''; known: (none)"
+        assert response.status_code == 503
+        assert response.json()["detail"].startswith("no map to serve yet (ERROR): Redis redis://127.0.0.1:")
         assert client.get("/health").json()["status"] == "ok"
+
+
+@pytest.mark.parametrize("path", ["/api/liquidation-map", "/liquidations/levels", "/liquidations/heatmap",
+                                  "/signals", "/charts/map", f"/api/heatmap/{INSTRUMENT}/best",
+                                  f"/stream?instrument_id={INSTRUMENT}"])
+def test_before_the_nodes_first_update_maps_are_a_503_saying_what_is_awaited(path):
+    # an operator starting `serve --live` before the node has published got 404 "unknown instrument_id ''; known:
+    # (none)" for a request naming no instrument (and "unknown instrument_id" for the one the node trades)
+    from fastapi.testclient import TestClient
+
+    from liqheat_nautilus.serve.app import create_app
+
+    client = TestClient(create_app(LiveSource("redis://127.0.0.1:9", trader_id=TRADER)))  # never started
+    response = client.get(path)
+    assert response.status_code == 503, response.text
+    assert response.json()["detail"] == ("no map to serve yet (INITIALIZING): waiting for map updates on "
+                                         f"redis://127.0.0.1:9 (streams trader-{TRADER}:stream:*)")

@@ -75,6 +75,15 @@ def test_serve_refuses_bad_input_without_a_traceback(tmp_path, capsys, monkeypat
                   ["--bar-spec", "5-MINUTE-LAST"]):
         assert main(["serve", "--live", "redis://127.0.0.1:1", *extra]) == 2
         assert f"{extra[0]} applies only to a catalog, not with --live" in capsys.readouterr().err
+    # a trader id no node can have (or a pattern) was accepted: the server waited for streams that never come
+    # (a port in use: the old code exits 1 there instead of serving)
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0)) as busy:
+        port = str(busy.getsockname()[1])
+        for trader in ("LIQHEAT", "LIQHEAT 001", "LIQHEAT-*"):
+            assert main(["serve", "--live", "redis://127.0.0.1:1", "--trader-id", trader, "--port", port]) == 2
+            assert "--trader-id must be" in capsys.readouterr().err
     # an option value that is no bar specification was "no instrument has garbage bars", exit 1
     assert main(["serve", "--catalog", str(tmp_path), "--bar-spec", "garbage"]) == 2
     assert "--bar-spec 'garbage' is not a bar specification STEP-AGGREGATION-PRICE_TYPE" in capsys.readouterr().err
@@ -158,6 +167,29 @@ def test_liqheat_serve_runs_and_stops_cleanly(served_catalog, tmp_path):
         out, _ = proc.communicate(timeout=30)
     assert time.monotonic() - stopped < 25  # the stream ends at once (it kept the server up as long as it was open)
     client.close()
+    assert proc.returncode == 0, out
+    assert "Traceback" not in out and f"http://127.0.0.1:{port}/" in out
+
+
+def test_sigterm_stops_liqheat_serve_gracefully_with_exit_0(okx_catalog):
+    # a service manager stops with SIGTERM: uvicorn shut down, then re-raised it and the process died with 143
+    # (-15 here) before the source was closed; Ctrl-C exited 0
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+    proc = subprocess.Popen([sys.executable, "-m", "liqheat_nautilus.cli", "serve", "--catalog", str(okx_catalog),
+                             "--port", str(port), "--no-warm-up"],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=5).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=30)
     assert proc.returncode == 0, out
     assert "Traceback" not in out and f"http://127.0.0.1:{port}/" in out
 

@@ -59,6 +59,14 @@ class InvalidRequest(ValueError):
         super().__init__(message)
 
 
+class NotReady(RuntimeError):
+    """
+    The source has no map to serve yet (a live node has published no update, or Redis cannot be read): HTTP 503.
+
+    The message says what the source is waiting for (:meth:`MapSource.overall`).
+    """
+
+
 @dataclass(frozen=True)
 class Selection:
     """
@@ -221,11 +229,15 @@ class MapSource:
         ------
         UnknownName
             If it is not served (404, listing the served ones).
+        NotReady
+            If no instrument is served yet (503 saying what the source waits for): a live source before the
+            node's first map update was a 404 "unknown instrument_id ''; known: (none)".
         """
         known = self.instruments()
+        if not known:
+            state, message = self.overall()
+            raise NotReady(f"no map to serve yet ({state}): {message}")
         if instrument_id is None:
-            if not known:
-                raise UnknownName("instrument_id", "", known)
             return known[0]
         if instrument_id not in known:
             raise UnknownName("instrument_id", instrument_id, known)
