@@ -8,14 +8,15 @@ Nautilus' own enums.
 """
 
 import math
-import re
 from decimal import Decimal, InvalidOperation
 from enum import Enum
 from typing import Any
 
+from liqheat_nautilus.config_messages import decode_message, type_words
 from liqheat_nautilus.file_checks import input_file, output_dir, output_file, wrong_kind
 
-__all__ = ["input_file", "output_dir", "output_file", "wrong_kind"]  # re-exported: validation.input_file, ...
+# re-exported: validation.input_file, validation.decode_message, ...
+__all__ = ["decode_message", "input_file", "output_dir", "output_file", "type_words", "wrong_kind"]
 
 
 def enum_names(enum_cls: type[Enum], exclude: tuple[str, ...] = ()) -> tuple[str, ...]:
@@ -95,76 +96,6 @@ def log_level(value: str, field: str = "--log-level") -> str:
     from nautilus_trader.common.enums import LogLevel
 
     return enum_name(value, LogLevel, field)
-
-
-_MSGSPEC_TYPES = {"`float`": "a number", "`int`": "a whole number", "`str`": "a string", "`bool`": "true or false",
-                  "`array`": "a list", "`object`": "a table", "`null`": "nothing"}
-
-
-def type_words(value: object) -> str:
-    """
-    Word the type of a decoded config value as :func:`decode_message` words msgspec's (``0.5`` -> ``a number``).
-
-    Parameters
-    ----------
-    value : object
-        A value decoded from TOML or JSON.
-
-    Returns
-    -------
-    str
-        ``a number``, ``a whole number``, ``a string``, ``true or false``, ``a list``, ``a table``, ``nothing``, or
-        the Python type's name for anything else (a TOML date-time).
-    """
-    names = {bool: "bool", int: "int", float: "float", str: "str", list: "array", dict: "object", type(None): "null"}
-    name = names.get(type(value))
-    return _MSGSPEC_TYPES[f"`{name}`"] if name else type(value).__name__
-
-
-def decode_message(exc: Exception, prefix: str = "") -> str:
-    """
-    Word a msgspec decode or validation error of a config file as the project's other errors: the field first.
-
-    msgspec says ``Expected `float` >= 1.0 - at `$.venue.default_leverage```; this returns
-    ``[venue] default_leverage: expected a number >= 1.0``. A path starting with a list (``$.actors[0]...``) is kept
-    dotted; ``prefix`` (e.g. ``"actors[0].config"``) goes before a path inside a nested table.
-
-    Parameters
-    ----------
-    exc : Exception
-        A ``msgspec.ValidationError`` or ``msgspec.DecodeError`` (any other exception's text is returned as is).
-    prefix : str, default ""
-        Where the decoded object sits in the file.
-
-    Returns
-    -------
-    str
-        One line naming the field.
-    """
-    text = str(exc)
-    message, sep, where = text.rpartition(" - at `")
-    if not sep:
-        message, where = text, "$`"
-    parts = [p for p in where.rstrip("`").removeprefix("$").replace("[...]", "").split(".") if p]  # [...]: a key
-    if prefix:
-        field = ".".join([prefix, *parts])
-    elif not parts or "[" in parts[0]:
-        field = ".".join(parts)
-    else:
-        field = f"[{parts[0]}]" + (f" {'.'.join(parts[1:])}" if len(parts) > 1 else "")
-    message = message.replace("Object contains unknown field", "unknown field").replace("Expected ", "expected ")
-    return f"{field}: {_TYPE_NAMES.sub(_type_words, message)}" if field else _TYPE_NAMES.sub(_type_words, message)
-
-
-_TYPE = r"(?:array|object|float|int|str|bool|null)"
-_TYPE_NAMES = re.compile(rf"`({_TYPE}(?: \| {_TYPE})*)`")
-
-
-def _type_words(match: re.Match) -> str:
-    """``array | null`` -> ``a list (or nothing)``: msgspec's type names in words (see :func:`decode_message`)."""
-    names = match.group(1).split(" | ")
-    words = " or ".join(_MSGSPEC_TYPES[f"`{n}`"] for n in names if n != "null") or "nothing"
-    return f"{words} (or nothing)" if "null" in names and len(names) > 1 else words
 
 
 def utc_time(value: str, field: str) -> int | None:
