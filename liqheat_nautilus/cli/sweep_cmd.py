@@ -39,16 +39,17 @@ def _dry_run(cells: list, out: Path) -> int:
     """List the cells (finished, to run, or why the catalog cannot feed one); 1 when a cell cannot run."""
     from liqheat_nautilus.sweep.backtest_cell import cell_problem
     from liqheat_nautilus.sweep.grid import code_digest
-    from liqheat_nautilus.sweep.runner import STATUS_OK, cell_record, finished_by
+    from liqheat_nautilus.sweep.runner import cell_record, code_changed, finished_by
 
     bad = 0
     memo: dict[str, bytes] = {}
     for c in cells:
         record = cell_record(out, c.key)
-        done = finished_by(record, code_digest(c.spec, memo))  # as the sweep decides (a failed cell runs again)
+        code = code_digest(c.spec, memo)
+        done = finished_by(record, code)  # as the sweep decides (a failed cell runs again)
         problem = "" if done else cell_problem(c.spec)
         bad += bool(problem)
-        again = record is not None and not done and record.get("status") == STATUS_OK
+        again = code_changed(record, code)
         state = ("finished" if done else "CANNOT RUN" if problem
                  else "to run (its code changed since it finished)" if again else "to run  ")
         print(f"{c.index:>4d}  {c.key}  {state}  {c.label}" + (f"\n        {problem}" if problem else ""))

@@ -203,6 +203,24 @@ def finished_by(record: dict | None, code: str) -> bool:
     return record is not None and record.get("status") == STATUS_OK and record.get("code", code) == code
 
 
+def code_changed(record: dict | None, code: str) -> bool:
+    """
+    Tell whether a cell finished, but by other code than ``code`` (it runs again; :func:`finished_by`).
+
+    Parameters
+    ----------
+    record : dict or None
+        The cell's ``result.json`` record (``None``: none).
+    code : str
+        :func:`~liqheat_nautilus.sweep.grid.code_digest` of the cell now.
+
+    Returns
+    -------
+    bool
+    """
+    return record is not None and record.get("status") == STATUS_OK and not finished_by(record, code)
+
+
 def _save(out_dir: Path, cell: Cell, result: TaskResult, code: str) -> dict:
     folder = out_dir / "cells" / cell.key
     folder.mkdir(parents=True, exist_ok=True)
@@ -355,7 +373,7 @@ def _run(grid, cells, executor, out, grid_path, progress, on_result) -> SweepRep
             report.skipped.append(c.key)
         else:
             todo.append(c)
-            if rec is not None and rec.get("status") == STATUS_OK:
+            if code_changed(rec, codes[c.key]):
                 report.code_changed.append(c.key)
     if executor.address is None:  # a local Ray: build the embedded catalog once here rather than in a worker
         default = str(default_catalog_dir().resolve())
