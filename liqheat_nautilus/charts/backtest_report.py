@@ -2,14 +2,8 @@
 
 Inputs are Nautilus' own reports (``trader.generate_positions_report()``, ``generate_fills_report()``,
 ``generate_account_report(venue)``) as pandas DataFrames, the bars and the map's snapshot history, and an
-optional strategy-comparison DataFrame (one row per strategy or variant).
-
-Equity is marked to market on the bar closes: the account balance (``total`` of the account report, which moves
-when positions close and commissions are paid) plus the unrealised PnL of the positions open at each close,
-``(close - avg_px_open) · quantity · multiplier`` for a long and the negative for a short (linear contracts), in the
-quote currency; ``(1 / avg_px_open - 1 / close) · quantity · multiplier`` for a long of an inverse (coin-margined)
-contract, whose multiplier is USD per contract and whose PnL and balance are in the base currency.
-Drawdown is ``equity / running maximum - 1`` in percent.
+optional strategy-comparison DataFrame (one row per strategy or variant). Equity, drawdown and the entries and exits
+are computed by :mod:`~liqheat_nautilus.charts.report_data`.
 """
 
 import math
@@ -23,159 +17,17 @@ from plotly.subplots import make_subplots
 from liqheat_nautilus.charts.heatmap import LIVE_COLORBAR, default_y_range, heatmap_data, heatmap_traces
 from liqheat_nautilus.charts.output import ChartFiles, write_figure
 from liqheat_nautilus.charts.palette import BACKGROUND, HEATMAP_COLOURSCALE, LONG_COLOUR, PATH_COLOUR, SHORT_COLOUR
+from liqheat_nautilus.charts.report_data import (
+    drawdown_pct,
+    equity_curve,
+    money_value,
+    require_columns,
+    trades_from_positions,
+    utc_index,
+)
 
 ENTRY_LONG_COLOUR = "#33d17a"
 ENTRY_SHORT_COLOUR = "#ff5c8a"
-
-
-def _money(value) -> float:
-    """Read a Nautilus money/quantity cell (``"12.5 USDT"``, ``"100.00"``, a number) as a float (``nan`` if empty)."""
-    if value is None:
-        return math.nan
-    if isinstance(value, int | float | np.integer | np.floating):
-        return float(value)
-    text = str(value).strip()
-    if not text or text.lower() in ("nan", "none"):
-        return math.nan
-    return float(text.split()[0].replace(",", ""))
-
-
-def _utc(values) -> pd.DatetimeIndex:
-    """Timestamps (datetime-like or UNIX ns integers) as a UTC ``DatetimeIndex``."""
-    arr = pd.Index(values)
-    if pd.api.types.is_integer_dtype(arr.dtype):
-        return pd.DatetimeIndex(pd.to_datetime(arr, unit="ns", utc=True))
-    return pd.DatetimeIndex(pd.to_datetime(arr, utc=True))
-
-
-def _require(frame: pd.DataFrame, name: str, columns: tuple[str, ...]) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise ValueError(f"{name}: missing column(s) {missing}; columns were {list(frame.columns)}")
-
-
-def trades_from_positions(positions: pd.DataFrame) -> pd.DataFrame:
-    """
-    Entries and exits from a Nautilus positions report.
-
-    Parameters
-    ----------
-    positions : pandas.DataFrame
-        ``trader.generate_positions_report()``: columns ``entry`` (``BUY``/``SELL``), ``ts_opened``,
-        ``ts_closed``, ``avg_px_open``, ``avg_px_close``, ``peak_qty`` (or ``quantity``), ``realized_pnl``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per position: ``position_id``, ``direction`` (+1 long, -1 short), ``qty``, ``ts_open``,
-        ``px_open``, ``ts_close`` (``NaT`` while open), ``px_close``, ``pnl`` (realised, quote currency).
-
-    Raises
-    ------
-    ValueError
-        If a required column is missing or ``entry`` is not ``BUY``/``SELL`` (the row is named).
-    """
-    _require(positions, "positions report", ("entry", "ts_opened", "avg_px_open"))
-    qty_col = "peak_qty" if "peak_qty" in positions.columns else "quantity"
-    _require(positions, "positions report", (qty_col,))
-    direction = []
-    for pid, entry in zip(positions.index, positions["entry"].astype(str), strict=True):
-        if entry not in ("BUY", "SELL"):
-            raise ValueError(f"positions report: row {pid!r}: field 'entry' must be BUY or SELL, was {entry!r}")
-        direction.append(1 if entry == "BUY" else -1)
-    closed = positions["ts_closed"] if "ts_closed" in positions.columns else pd.Series(pd.NaT, positions.index)
-    px_close = positions["avg_px_close"] if "avg_px_close" in positions.columns else np.nan
-    pnl = positions["realized_pnl"].map(_money) if "realized_pnl" in positions.columns else np.nan
-    return pd.DataFrame({
-        "position_id": positions.index.astype(str),
-        "direction": direction,
-        "qty": positions[qty_col].map(_money).to_numpy(float),
-        "ts_open": _utc(positions["ts_opened"]),
-        "px_open": positions["avg_px_open"].map(_money).to_numpy(float),
-        "ts_close": _utc(closed),
-        "px_close": pd.Series(px_close, index=positions.index).map(_money).to_numpy(float),
-        "pnl": pd.Series(pnl, index=positions.index).to_numpy(float),
-    }).reset_index(drop=True)
-
-
-def equity_curve(bars: pd.DataFrame, account: pd.DataFrame | None = None, trades: pd.DataFrame | None = None,
-                 multiplier: float = 1.0, starting_balance: float = 0.0, inverse: bool = False) -> pd.Series:
-    """
-    Mark-to-market equity on the bar closes.
-
-    Parameters
-    ----------
-    bars : pandas.DataFrame
-        UTC ``DatetimeIndex`` (bar close) and a ``close`` column.
-    account : pandas.DataFrame, optional
-        ``trader.generate_account_report(venue)``: UTC index and a ``total`` column (balance); when absent the
-        balance is ``starting_balance`` plus the realised PnL of the closed ``trades``.
-    trades : pandas.DataFrame, optional
-        :func:`trades_from_positions` output, for the unrealised PnL of open positions.
-    multiplier : float, default 1
-        Contract multiplier: base units per contract (linear), USD per contract (inverse).
-    starting_balance : float, default 0
-        Balance before the first trade when there is no account report.
-    inverse : bool, default False
-        Inverse (coin-margined) contract: the unrealised PnL is ``direction · qty · multiplier ·
-        (1 / px_open - 1 / close)``, in the base currency the account settles in.
-
-    Returns
-    -------
-    pandas.Series
-        Equity (the settlement currency: quote for linear, base for inverse contracts) indexed by the bar closes,
-        named ``equity``.
-
-    Raises
-    ------
-    ValueError
-        If ``bars`` lacks ``close`` or ``account`` lacks ``total``.
-    """
-    _require(bars, "bars", ("close",))
-    idx = bars.index.asi8
-    close = bars["close"].to_numpy(float)
-    if account is not None and len(account):
-        _require(account, "account report", ("total",))
-        acc_ns = _utc(account.index).asi8
-        total = account["total"].map(_money).to_numpy(float)
-        order = np.argsort(acc_ns, kind="stable")
-        acc_ns, total = acc_ns[order], total[order]
-        pos = np.searchsorted(acc_ns, idx, side="right") - 1
-        balance = np.where(pos >= 0, total[np.clip(pos, 0, None)], total[0])
-    else:
-        balance = np.full(idx.size, float(starting_balance))
-        if trades is not None:
-            for t in trades.itertuples():
-                if pd.notna(t.ts_close) and math.isfinite(t.pnl):
-                    balance[idx >= t.ts_close.value] += t.pnl
-    unrealised = np.zeros(idx.size)
-    if trades is not None:
-        for t in trades.itertuples():
-            start = int(np.searchsorted(idx, t.ts_open.value, side="left"))
-            stop = int(np.searchsorted(idx, t.ts_close.value, side="left")) if pd.notna(t.ts_close) else idx.size
-            move = 1.0 / t.px_open - 1.0 / close[start:stop] if inverse else close[start:stop] - t.px_open
-            unrealised[start:stop] += t.direction * move * t.qty * multiplier
-    return pd.Series(balance + unrealised, index=bars.index, name="equity")
-
-
-def drawdown_pct(equity: pd.Series) -> pd.Series:
-    """
-    Drawdown from the running peak, in percent (0 at a new high, negative below it).
-
-    Parameters
-    ----------
-    equity : pandas.Series
-        Equity (> 0).
-
-    Returns
-    -------
-    pandas.Series
-        ``(equity / equity.cummax() - 1) · 100``, named ``drawdown_pct``; ``nan`` while the peak is <= 0 (a PnL
-        curve without a starting balance has no percentage drawdown).
-    """
-    peak = equity.cummax()
-    dd = (equity / peak.where(peak > 0.0) - 1.0) * 100.0
-    return dd.rename("drawdown_pct")
 
 
 def _fmt(value: object) -> str:
@@ -301,7 +153,7 @@ def backtest_report_figure(
     """
     from liqheat_nautilus.charts.liquidation_map import price_text, quote_currency
 
-    _require(bars, "bars", ("high", "low", "close"))
+    require_columns(bars, "bars", ("high", "low", "close"))
     if len(bars) == 0:
         raise ValueError("backtest report: no bars")
     currency = quote_currency(instrument) if instrument else "quote currency"
@@ -356,13 +208,14 @@ def backtest_report_figure(
                 hoverinfo="text+x", meta={"kind": "exits", "outcome": "profit" if colour == SHORT_COLOUR else "loss"},
             ), row=1, col=1)
     elif fills is not None and len(fills):
-        _require(fills, "fills report", ("ts_event", "last_px", "order_side"))
+        require_columns(fills, "fills report", ("ts_event", "last_px", "order_side"))
         side = fills["order_side"].astype(str)
         for name, mask, symbol, colour in (("buys", side == "BUY", "triangle-up", ENTRY_LONG_COLOUR),
                                            ("sells", side == "SELL", "triangle-down", ENTRY_SHORT_COLOUR)):
-            fig.add_trace(go.Scatter(x=_utc(fills.loc[mask, "ts_event"]), y=fills.loc[mask, "last_px"].map(_money),
-                                     mode="markers", name=name, marker={"symbol": symbol, "size": 9, "color": colour},
-                                     meta={"kind": name}), row=1, col=1)
+            fig.add_trace(go.Scatter(x=utc_index(fills.loc[mask, "ts_event"]),
+                                     y=fills.loc[mask, "last_px"].map(money_value), mode="markers", name=name,
+                                     marker={"symbol": symbol, "size": 9, "color": colour}, meta={"kind": name}),
+                          row=1, col=1)
     equity = equity_curve(bars, account, trades, multiplier, starting_balance, inverse)
     dd = drawdown_pct(equity)
     fig.add_trace(go.Scatter(x=equity.index, y=equity, mode="lines", name="equity",
@@ -490,7 +343,7 @@ def report_from_outcome(outcome, out_dir: str | Path, *, comparison: pd.DataFram
     inverse = bool(contract.is_inverse) if contract is not None else False
     starting = 0.0
     if getattr(spec, "venue", None) is not None and spec.venue.starting_balances:
-        starting = _money(spec.venue.starting_balances[0])
+        starting = money_value(spec.venue.starting_balances[0])
     if comparison is None and getattr(outcome, "row", None) is not None:
         comparison = [outcome.row]
     return write_backtest_report(

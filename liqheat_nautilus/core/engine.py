@@ -24,7 +24,7 @@ from liqheat_nautilus.core.anchor import OpenInterestAnchor
 from liqheat_nautilus.core.book import Ledger, MapBook
 from liqheat_nautilus.core.cohorts import SideBook
 from liqheat_nautilus.core.engine_trades import TradeInputs
-from liqheat_nautilus.core.enums import ClusterStatus
+from liqheat_nautilus.core.enums import STATUS_NAMES
 from liqheat_nautilus.core.grid import PriceGrid
 from liqheat_nautilus.core.history import MapHistory
 from liqheat_nautilus.core.interval import MAX_BARS, IntervalBars
@@ -41,7 +41,6 @@ from liqheat_nautilus.core.positioning import long_share, ratio_long_share
 from liqheat_nautilus.core.reads import MapReads
 from liqheat_nautilus.core.units import NS_PER_HOUR, NS_PER_SECOND
 
-STATUS_NAMES = tuple(ClusterStatus)  # indexed by the kernels' status codes 0, 1, 2
 __all__ = ["STATUS_NAMES", "Ledger", "LiquidationMapEngine"]
 
 _MAX_PENDING_BARS = MAX_BARS

@@ -39,4 +39,8 @@ class Bias(StrEnum):
     """The relative net force lies within the dead band."""
 
 
-__all__ = ["Bias", "ClusterStatus", "Side"]
+STATUS_NAMES: tuple[ClusterStatus, ...] = tuple(ClusterStatus)
+"""Bin status by the compiled kernels' code: 0 ``ACTIVE``, 1 ``PARTIAL``, 2 ``CLEARED`` (``SideBook.status``,
+``LiquidationMapEngine.bin_status()``, ``LiquidationMapBins``)."""
+
+__all__ = ["STATUS_NAMES", "Bias", "ClusterStatus", "Side"]

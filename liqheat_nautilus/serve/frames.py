@@ -19,9 +19,6 @@ from liqheat_nautilus.core.enums import ClusterStatus
 if TYPE_CHECKING:
     from liqheat_nautilus.data import LiquidationMapBins, LiquidationMapSnapshot
 
-STATUS_NAMES = (ClusterStatus.ACTIVE, ClusterStatus.PARTIAL, ClusterStatus.CLEARED)
-"""Bin status by code (0, 1, 2), as ``LiquidationMapEngine.bin_status()`` and ``LiquidationMapBins`` store it."""
-
 
 @dataclass(frozen=True)
 class MapFrame:

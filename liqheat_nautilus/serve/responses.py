@@ -14,10 +14,11 @@ import pandas as pd
 from fastapi.responses import Response
 
 from liqheat_nautilus.charts.heatmap import ohlcv_candles
+from liqheat_nautilus.core.enums import STATUS_NAMES
 from liqheat_nautilus.core.grid import common_grid
 from liqheat_nautilus.core.units import NS_PER_SECOND
 from liqheat_nautilus.serve import models as m
-from liqheat_nautilus.serve.frames import STATUS_NAMES, BinsView, MapFrame, finite_or_none, heatmap_grid
+from liqheat_nautilus.serve.frames import BinsView, MapFrame, finite_or_none, heatmap_grid
 from liqheat_nautilus.serve.query import CANDLE_STEPS_NS, MAX_CANDLES, MAX_COLUMNS
 from liqheat_nautilus.serve.sources import Bars, Selection
 

@@ -10,14 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from liqheat_nautilus.charts.backtest_report import (
-    backtest_report_figure,
-    drawdown_pct,
-    equity_curve,
-    report_from_outcome,
-    trades_from_positions,
-    write_backtest_report,
-)
+from liqheat_nautilus.charts.backtest_report import backtest_report_figure, report_from_outcome, write_backtest_report
+from liqheat_nautilus.charts.report_data import drawdown_pct, equity_curve, trades_from_positions
 
 T0 = pd.Timestamp("2026-06-20T00:00", tz="UTC")
 

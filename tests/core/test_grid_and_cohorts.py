@@ -76,3 +76,16 @@ def test_shift_fractional_matches_the_linear_split_definition():
         lost = shift_fractional(col, shift)
         np.testing.assert_allclose(col, expected, rtol=1e-12, atol=1e-15)
         assert lost == pytest.approx(total - expected.sum(), abs=1e-12)
+
+
+def test_status_names_follow_the_kernels_codes():
+    # one table names the kernels' bin status codes; the engine and serve's responses read that same table
+    from liqheat_nautilus.core import engine
+    from liqheat_nautilus.core.enums import STATUS_NAMES, ClusterStatus
+    from liqheat_nautilus.core.kernels import STATUS_ACTIVE, STATUS_CLEARED, STATUS_PARTIAL
+    from liqheat_nautilus.serve import responses
+
+    assert STATUS_NAMES[STATUS_ACTIVE] == ClusterStatus.ACTIVE
+    assert STATUS_NAMES[STATUS_PARTIAL] == ClusterStatus.PARTIAL
+    assert STATUS_NAMES[STATUS_CLEARED] == ClusterStatus.CLEARED
+    assert engine.STATUS_NAMES is STATUS_NAMES and responses.STATUS_NAMES is STATUS_NAMES

@@ -15,7 +15,7 @@ import numpy as np
 
 METHOD_QUANTILE = 0
 METHOD_SIGMA = 1
-# bin status codes (``SideBook.status``; names in ``engine.STATUS_NAMES``)
+# bin status codes (``SideBook.status``; names in ``core.enums.STATUS_NAMES``)
 STATUS_ACTIVE = 0
 STATUS_PARTIAL = 1
 STATUS_CLEARED = 2
