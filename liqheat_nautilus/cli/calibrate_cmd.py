@@ -11,7 +11,7 @@ from pathlib import Path
 from liqheat_nautilus.cli import add_ray_arguments, on_interrupt
 from liqheat_nautilus.cli.evaluate_cmd import (
     SHIPPED_PROFILE,
-    add_data_arguments,
+    add_data_command,
     dataset_of,
     executor_from_args,
     load_data,
@@ -35,15 +35,14 @@ from liqheat_nautilus.validation import output_file
 
 def register(subparsers) -> None:
     """Add ``calibrate`` to the ``liqheat`` subparsers (an ``argparse._SubParsersAction``)."""
-    p = subparsers.add_parser(
-        "calibrate",
+    p = add_data_command(
+        subparsers, "calibrate",
         help="fit the map's leverage distribution, holding time and long/short skew to real liquidations",
         description=("Fit map parameters with Optuna so that the map's estimated liquidations per window rank like "
                      "the actual ones, validated walk-forward (fit on earlier windows, score on later ones), and "
                      "write the fit as a map profile file. Inputs as for 'liqheat evaluate' (default: the shipped "
                      "Coinglass BTC 4 h set)."),
     )
-    add_data_arguments(p)
     p.add_argument("--out", type=Path, default=Path("results") / "calibrated_profile.toml",
                    help=f"profile file to write (default %(default)s; the shipped one is {SHIPPED_PROFILE})")
     p.add_argument("--folds", type=int, default=4, help="walk-forward folds (default %(default)s)")

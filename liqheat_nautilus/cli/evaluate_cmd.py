@@ -47,14 +47,12 @@ SHIPPED_PROFILE = Path("config") / "profiles" / "btc_coinglass_calibrated.toml"
 
 def register(subparsers) -> None:
     """Add ``evaluate`` to the ``liqheat`` subparsers (an ``argparse._SubParsersAction``)."""
-    p = subparsers.add_parser(
-        "evaluate",
-        help="judge the map against actual liquidations and price outcomes",
+    p = add_data_command(
+        subparsers, "evaluate", help="judge the map against actual liquidations and price outcomes",
         description=("Replay the liquidation map for every model × leverage profile and report liquidation "
                      "tracking, cluster attraction and magnet-bias accuracy, each beside a baseline that does "
                      "not use the map. Default: the shipped Coinglass BTC 4 h set."),
     )
-    add_data_arguments(p)
     p.add_argument("--models", nargs="+", default=None, help=f"models (default all: {' '.join(all_models())})")
     p.add_argument("--profiles", nargs="+", default=None,
                    help=f"leverage profiles (default all: {' '.join(all_profiles())})")
@@ -93,15 +91,23 @@ def register(subparsers) -> None:
     p.set_defaults(func=run)
 
 
-def add_data_arguments(p: argparse.ArgumentParser) -> None:
+def add_data_command(subparsers, name: str, help: str, description: str) -> argparse.ArgumentParser:
     """
-    Return the input arguments shared by ``evaluate`` and ``calibrate`` (``--dataset`` and its files).
+    Add a subcommand that reads the evaluation's inputs: ``evaluate`` and ``calibrate`` take the same ones.
 
     Parameters
     ----------
-    p : argparse.ArgumentParser
-        The subcommand's parser.
+    subparsers : argparse._SubParsersAction
+        The ``liqheat`` subparsers.
+    name, help, description : str
+        The subcommand's name, one-line help and description.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        The subcommand's parser holding ``--dataset`` and its files, for the subcommand's own options.
     """
+    p = subparsers.add_parser(name, help=help, description=description)
     p.add_argument("--dataset", choices=DATASETS, default=None,
                    help="'coinglass' (the shipped set, default), 'csv' (give --bars, --open-interest, "
                         "--liquidations and optionally --funding) or 'catalog' (give --catalog and --instrument-id; "
@@ -123,6 +129,7 @@ def add_data_arguments(p: argparse.ArgumentParser) -> None:
                         f"prints (hours, default {DEFAULT_WINDOW_HOURS:g})")
     add_oi_arguments(p, "--dataset catalog: ")
     p.add_argument("--windows", type=int, default=None, help="judge only the first N windows (quick look)")
+    return p
 
 
 def add_oi_arguments(p: argparse.ArgumentParser, scope: str = "") -> None:

@@ -1,6 +1,7 @@
 """The time series an evaluation reads: bars, open interest, funding and actual liquidations (numpy arrays)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
+from typing import ClassVar, Self
 
 import numpy as np
 
@@ -51,7 +52,59 @@ def value_at(ts_ns: np.ndarray, values: np.ndarray, at_ns: np.ndarray) -> np.nda
 
 
 @dataclass(frozen=True)
-class BarSeries:
+class TimeSeries:
+    """
+    Base of the evaluation's series: parallel ``(n,)`` array fields, one of which holds the times that order them.
+
+    Subclasses are frozen dataclasses naming that field in ``TIME_FIELD``; every ``np.ndarray`` field is cut alike
+    and the cut is checked again by the subclass's ``__post_init__``.
+    """
+
+    TIME_FIELD: ClassVar[str]
+    """The field holding the times (UNIX ns) that :meth:`slice_time` selects on."""
+
+    def __len__(self) -> int:
+        """Return the number of rows."""
+        return int(getattr(self, self.TIME_FIELD).size)
+
+    def take(self, index: np.ndarray | slice) -> Self:
+        """
+        Keep the rows at ``index`` of every array field (other fields, e.g. a name, are kept as they are).
+
+        Parameters
+        ----------
+        index : np.ndarray or slice
+            A boolean mask of shape ``(n,)`` or a slice.
+
+        Returns
+        -------
+        Self
+            A series of the same class.
+        """
+        cut = {f.name: v[index] for f in fields(self)
+               if isinstance(v := getattr(self, f.name), np.ndarray)}
+        return replace(self, **cut)
+
+    def slice_time(self, start_ns: int, end_ns: int) -> Self:
+        """
+        Rows whose time (the ``TIME_FIELD``) lies in ``[start_ns, end_ns]``.
+
+        Parameters
+        ----------
+        start_ns, end_ns : int
+            Inclusive bounds (UNIX ns).
+
+        Returns
+        -------
+        Self
+            A series of the same class.
+        """
+        ts = getattr(self, self.TIME_FIELD)
+        return self.take((ts >= start_ns) & (ts <= end_ns))
+
+
+@dataclass(frozen=True)
+class BarSeries(TimeSeries):
     """
     OHLCV bars of the price path.
 
@@ -77,6 +130,7 @@ class BarSeries:
     low: np.ndarray
     close: np.ndarray
     volume: np.ndarray
+    TIME_FIELD: ClassVar[str] = "close_ns"
 
     def __post_init__(self) -> None:
         """Check the bars (``ValueError``): times increasing, close after open, prices > 0, high >= low, volume >= 0."""
@@ -88,32 +142,8 @@ class BarSeries:
         if np.any(self.low <= 0.0) or np.any(self.high < self.low) or np.any(self.volume < 0.0):
             raise ValueError("bars: prices must be > 0 with high >= low, volume >= 0")
 
-    def __len__(self) -> int:
-        """Return the number of bars."""
-        return int(self.close_ns.size)
-
-    def slice_time(self, start_ns: int, end_ns: int) -> "BarSeries":
-        """
-        Bars whose close time lies in ``[start_ns, end_ns]``.
-
-        Parameters
-        ----------
-        start_ns, end_ns : int
-            Inclusive bounds on the bar close time (UNIX ns).
-
-        Returns
-        -------
-        BarSeries
-        """
-        m = (self.close_ns >= start_ns) & (self.close_ns <= end_ns)
-        return BarSeries(*(getattr(self, f)[m] for f in _BAR_FIELDS))
-
-
-_BAR_FIELDS = ("open_ns", "close_ns", "open", "high", "low", "close", "volume")
-
-
 @dataclass(frozen=True)
-class Observations:
+class Observations(TimeSeries):
     """
     Point observations of one quantity (open interest in USD, or a funding rate as a fraction per interval).
 
@@ -139,6 +169,7 @@ class Observations:
     value: np.ndarray
     name: str = "observations"
     base: np.ndarray | None = None
+    TIME_FIELD: ClassVar[str] = "ts_ns"
 
     def __post_init__(self) -> None:
         """Check the observations: times strictly increasing, shapes equal, values finite (``ValueError``)."""
@@ -146,10 +177,6 @@ class Observations:
         _check_lengths(self.name, self.ts_ns, value=self.value)
         if self.base is not None and self.base.shape != self.ts_ns.shape:
             raise ValueError(f"{self.name}: field 'base' has shape {self.base.shape}, timestamps {self.ts_ns.shape}")
-
-    def __len__(self) -> int:
-        """Return the number of observations."""
-        return int(self.ts_ns.size)
 
     def at(self, at_ns: np.ndarray) -> np.ndarray:
         """
@@ -167,14 +194,9 @@ class Observations:
         """
         return value_at(self.ts_ns, self.value, at_ns)
 
-    def slice_time(self, start_ns: int, end_ns: int) -> "Observations":
-        """Observations with ``start_ns <= ts_ns <= end_ns`` (UNIX ns)."""
-        m = (self.ts_ns >= start_ns) & (self.ts_ns <= end_ns)
-        return Observations(self.ts_ns[m], self.value[m], self.name, None if self.base is None else self.base[m])
-
 
 @dataclass(frozen=True)
-class TakerFlow:
+class TakerFlow(TimeSeries):
     """
     Taker buy and sell volume per period, observed at the period end.
 
@@ -194,6 +216,7 @@ class TakerFlow:
     ts_ns: np.ndarray
     buy_usd: np.ndarray
     sell_usd: np.ndarray
+    TIME_FIELD: ClassVar[str] = "ts_ns"
 
     def __post_init__(self) -> None:
         """Check the periods: times strictly increasing, shapes equal, USD finite and >= 0 (``ValueError``)."""
@@ -202,18 +225,9 @@ class TakerFlow:
         if np.any(self.buy_usd < 0.0) or np.any(self.sell_usd < 0.0):
             raise ValueError("taker volume: buy_usd and sell_usd must be >= 0")
 
-    def __len__(self) -> int:
-        """Return the number of periods."""
-        return int(self.ts_ns.size)
-
-    def slice_time(self, start_ns: int, end_ns: int) -> "TakerFlow":
-        """Periods observed at ``start_ns <= ts_ns <= end_ns`` (UNIX ns)."""
-        m = (self.ts_ns >= start_ns) & (self.ts_ns <= end_ns)
-        return TakerFlow(self.ts_ns[m], self.buy_usd[m], self.sell_usd[m])
-
 
 @dataclass(frozen=True)
-class LiquidationWindows:
+class LiquidationWindows(TimeSeries):
     """
     Actual liquidations aggregated per time window.
 
@@ -234,6 +248,7 @@ class LiquidationWindows:
     end_ns: np.ndarray
     long_usd: np.ndarray
     short_usd: np.ndarray
+    TIME_FIELD: ClassVar[str] = "start_ns"
 
     def __post_init__(self) -> None:
         """Check the windows: increasing, not overlapping, shapes equal, USD finite and >= 0 (``ValueError``)."""
@@ -244,14 +259,6 @@ class LiquidationWindows:
             raise ValueError("liquidations: windows must have end > start and must not overlap")
         if np.any(self.long_usd < 0.0) or np.any(self.short_usd < 0.0):
             raise ValueError("liquidations: long_usd and short_usd must be >= 0")
-
-    def __len__(self) -> int:
-        """Return the number of windows."""
-        return int(self.start_ns.size)
-
-    def head(self, n: int) -> "LiquidationWindows":
-        """Return the first ``n`` windows."""
-        return LiquidationWindows(self.start_ns[:n], self.end_ns[:n], self.long_usd[:n], self.short_usd[:n])
 
 
 @dataclass(frozen=True)
@@ -330,7 +337,7 @@ class EvaluationData:
         """
         if n < 1:
             raise ValueError(f"head_windows: n must be >= 1, was {n}")
-        liq = self.liquidations.head(n)
+        liq = self.liquidations.take(slice(0, n))
         end = int(liq.end_ns[-1])
         first = int(np.iinfo(np.int64).min)
         return EvaluationData(
