@@ -194,7 +194,7 @@ def text_times_ns(text: np.ndarray, unit: EpochUnit, path: str | Path, first_lin
             pos = int(np.flatnonzero(~digits)[0])
             what = "whole-number epoch timestamp" if not iso else \
                 "whole-number epoch timestamp (the file's first row is one)"
-            raise IngestError(path, f"not a {what}: {text[pos]!r}", row=first_line + pos, field=field)
+            raise IngestError(path, f"not a {what}: {str(text[pos])!r}", row=first_line + pos, field=field)
         raw = np.array([min(int(v), 2**63 - 1) for v in stripped.tolist()], dtype=np.int64) \
             if (np.char.str_len(stripped) == 19).any() else stripped.astype(np.int64)
         return unit.to_ns(raw, first_line, field)
@@ -204,7 +204,7 @@ def text_times_ns(text: np.ndarray, unit: EpochUnit, path: str | Path, first_lin
     bad = parsed.isna().to_numpy()
     if bad.any():
         pos = int(np.flatnonzero(bad)[0])
-        raise IngestError(path, f"not an ISO-8601 date-time (the file's first row is one): {text[pos]!r}",
+        raise IngestError(path, f"not an ISO-8601 date-time (the file's first row is one): {str(text[pos])!r}",
                           row=first_line + pos, field=field)
     ts = parsed.astype("int64").to_numpy()
     check_ns_window(ts, path, first_line, field)

@@ -120,7 +120,8 @@ def open_interest_of_table(df: pd.DataFrame, ts_ns: np.ndarray, path: str | Path
     inverse : bool, default False
         Coin-margined contract.
     prices : np.ndarray, optional
-        Price at each observation (``nan`` when unknown), to convert between base units and USD.
+        Price at each observation (``nan`` when unknown), to derive USD from base units in rows that have no USD
+        figure (rows with one keep the others as reported).
 
     Returns
     -------
@@ -136,7 +137,8 @@ def open_interest_of_table(df: pd.DataFrame, ts_ns: np.ndarray, path: str | Path
     items: list[OpenInterest] = []
     for pos, t in enumerate(ts_ns.tolist()):
         row = {name: float(values[pos]) for name, values in figures.items()}
-        price = float(prices[pos]) if prices is not None else None
+        # a price only values a row without USD: with USD reported, missing figures stay unknown, as the OKX folder's
+        price = float(prices[pos]) if prices is not None and np.isnan(row.get("usd", np.nan)) else None
         field = next((columns[n] for n, v in row.items() if not np.isnan(v)), next(iter(columns.values())))
         try:
             item = open_interest_from_venue(instrument_id, venue, contract_size=contract_size, inverse=inverse,

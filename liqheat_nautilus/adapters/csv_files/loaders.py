@@ -119,8 +119,8 @@ def ingest_csv(catalog_dir: str | Path, instrument_spec: Sequence[str | Path] = 
         ``<instrument_id>-<bar_spec>-EXTERNAL``. Every bar must open on the specification's UTC grid.
     open_interest : str or Path, optional
         ``timestamp`` and one or more of ``open_interest_usd``, ``open_interest_contracts``, ``open_interest_base``
-        (blank: not reported); a row without USD needs a price from the bars (the close of the last bar closed by
-        then) when the contract is linear.
+        (blank: not reported); a row without USD of a linear contract is valued at the close of the last bar closed
+        by then (``bars`` needed).
     funding : str or Path, optional
         ``timestamp`` (the funding time) and ``funding_rate`` (fraction per interval).
     funding_interval_hours : float, default 8.0

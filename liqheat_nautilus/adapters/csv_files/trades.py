@@ -75,7 +75,7 @@ class PlainTradeConverter(ArchiveConverter):
         known = np.isin(side_text, list(_SIDES))
         if not known.all():
             pos = int(np.flatnonzero(~known)[0])
-            raise self._fail(batch, pos, "side", f"{side_text[pos]!r} is not an aggressor side: buy or sell")
+            raise self._fail(batch, pos, "side", f"{str(side_text[pos])!r} is not an aggressor side: buy or sell")
         sides = np.array([_SIDES[s] for s in side_text.tolist()], dtype=np.uint8)
         ids = [s.strip() for s in batch.table.column("trade_id").to_pylist()]
         for pos, trade_id in enumerate(ids):
