@@ -195,8 +195,7 @@ def text_times_ns(text: np.ndarray, unit: EpochUnit, path: str | Path, first_lin
             what = "whole-number epoch timestamp" if not iso else \
                 "whole-number epoch timestamp (the file's first row is one)"
             raise IngestError(path, f"not a {what}: {str(text[pos])!r}", row=first_line + pos, field=field)
-        raw = np.array([min(int(v), 2**63 - 1) for v in stripped.tolist()], dtype=np.int64) \
-            if (np.char.str_len(stripped) == 19).any() else stripped.astype(np.int64)
+        raw = np.minimum(stripped.astype(np.uint64), np.uint64(2**63 - 1)).astype(np.int64)  # 19 digits may overflow
         return unit.to_ns(raw, first_line, field)
     import pandas as pd
 
