@@ -298,3 +298,16 @@ def test_trades_only_note_and_bad_side(tmp_path):
                        "--trades", trades, "--bars-from-trades")
     assert_clean_failure(proc, f"{trades}: line 1502: field 'side'", "'taker' is not an aggressor side")
     assert _digest(tmp_path / "cat") == before
+
+
+@pytest.mark.parametrize("spec", ["0-MINUTE-LAST", "1-MINUTES-LAST", "1-TICK-LAST"])
+def test_a_bar_spec_nautilus_cannot_parse_is_one_line_not_an_abort(tmp_path, spec):
+    # Nautilus' parser aborts the whole process on a step of 0 or (BarSpecification.from_str) an unknown aggregation
+    files = plain_okx_files(tmp_path / "plain")
+    proc = run_liqheat("catalog", "ingest", "csv", "--catalog", tmp_path / "cat", "--instrument-spec", OKX_SPEC,
+                       "--bars", files["bars"], "--bar-spec", spec)
+    assert_clean_failure(proc, f"{files['bars']}: field '--bar-spec': '{spec}'")
+    assert not (tmp_path / "cat").exists()
+    if spec.startswith("0"):  # the shared check (validation.bar_spec) guards the other commands' --bar-spec too
+        proc = run_liqheat("plot", "map", "--bar-spec", spec, "--formats", "html", "--out", tmp_path / "charts")
+        assert_clean_failure(proc, f"--bar-spec '{spec}' is not a bar specification")
