@@ -355,11 +355,14 @@ def bar_spec(value: str, field: str, instrument: str = "SOL-USDT-SWAP.OKX") -> s
     """
     from nautilus_trader.model.data import BarType
 
+    step = str(value).split("-", 1)[0]
     try:
+        if not (step.isdigit() and int(step) > 0):  # Nautilus' parser aborts the process on a step of 0
+            raise ValueError(step)
         BarType.from_str(f"{instrument}-{value}-EXTERNAL")
     except ValueError:
-        raise ValueError(f"{field} {value!r} is not a bar specification STEP-AGGREGATION-PRICE_TYPE, e.g. "
-                         "'1-MINUTE-LAST' or '5-MINUTE-MID'") from None
+        raise ValueError(f"{field} {value!r} is not a bar specification STEP-AGGREGATION-PRICE_TYPE (a step of 1 or "
+                         "more), e.g. '1-MINUTE-LAST' or '5-MINUTE-MID'") from None
     return value
 
 

@@ -8,5 +8,6 @@ Each venue package uses the same file roles: ``config`` (client configs), ``data
   execution clients (Binance, and Nautilus' sandbox for paper trading on Binance data).
 - :mod:`.ccxt`: history fetch (Binance USD-M, Bybit, OKX, Hyperliquid) and the live open-interest / funding poller.
 - :mod:`.okx`: the OKX CSV sample.
+- :mod:`.csv_files`: a user's own CSV files of any perpetual (bars, open interest, funding, trades).
 - :mod:`.common`: what every venue shares: the open-interest / funding normaliser and contract specifications.
 """

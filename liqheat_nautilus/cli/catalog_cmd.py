@@ -92,8 +92,44 @@ def _register_ingest(sub) -> None:
     _add_instrument_sources(coinglass, exchange_info=True)
     _add_lock_timeout(coinglass)
     coinglass.set_defaults(func=_ingest_coinglass)
+    _register_ingest_csv(ingest_sub)
     ingest.set_defaults(func=_ingest_okx, source=None, catalog=None, instrument="SOL-USDT-SWAP.OKX",
                         instrument_spec=[], exchange_info=[], offline=False, api_base=None, lock_timeout=None)
+
+
+def _register_ingest_csv(ingest_sub) -> None:
+    csv = ingest_sub.add_parser(
+        "csv", help="your own CSV files of one perpetual: bars, open interest, funding, trades (layout: docs/data.md, "
+                    "'Your own CSV files')")
+    csv.add_argument("--catalog", type=Path, required=True,
+                     help="catalog folder to create or add to: new, empty, or a catalog")
+    csv.add_argument("--instrument-spec", action="append", type=Path, default=[], metavar="FILE",
+                     help="instrument-spec file (TOML or JSON, [[perpetual]] entries, as catalog/*/instrument.toml; "
+                          "see docs/data.md); repeatable; else the catalog's definition")
+    csv.add_argument("--instrument", default=None,
+                     help="instrument id, e.g. SOL-USDT-SWAP.OKX (default: the spec file's only perpetual)")
+    csv.add_argument("--bars", type=Path, default=None, metavar="FILE",
+                     help="bars: timestamp,open,high,low,close,volume (timestamp = bar open; epoch s/ms/us/ns or "
+                          "ISO-8601; any column order, other columns ignored)")
+    csv.add_argument("--bar-spec", default="1-MINUTE-LAST", metavar="SPEC",
+                     help="bar specification of --bars or --bars-from-trades, time bars only (default %(default)s); "
+                          "stored as <instrument>-<SPEC>-EXTERNAL")
+    csv.add_argument("--open-interest", type=Path, default=None, metavar="FILE",
+                     help="open interest: timestamp and one or more of open_interest_usd, open_interest_contracts, "
+                          "open_interest_base")
+    csv.add_argument("--funding", type=Path, default=None, metavar="FILE",
+                     help="funding: timestamp (the funding time), funding_rate (fraction per interval)")
+    csv.add_argument("--funding-interval-hours", default="8", metavar="HOURS",
+                     help="funding interval of --funding (default 8)")
+    csv.add_argument("--trades", type=Path, default=None, metavar="FILE",
+                     help="trades, in this column order: timestamp,price,quantity,side(buy/sell aggressor),trade_id")
+    csv.add_argument("--bars-from-trades", action="store_true",
+                     help="also build --bar-spec bars from --trades with NautilusTrader's TimeBarAggregator (for a "
+                          "catalog without bar files: backtest and plot read bars)")
+    csv.add_argument("--chunk-rows", default=None, metavar="ROWS",
+                     help=f"trades per Parquet file (default {DEFAULT_CHUNK_ROWS})")
+    _add_lock_timeout(csv)
+    csv.set_defaults(func=_ingest_csv)
 
 
 def _add_instrument_sources(parser: argparse.ArgumentParser, exchange_info: bool) -> None:
@@ -242,6 +278,24 @@ def _ingest_coinglass(args: argparse.Namespace) -> int:
     return _write("ingest", lambda: ingest_coinglass(args.source, args.catalog or default_coinglass_catalog_dir(),
                                                      args.instrument, instruments=_instrument_sources(args),
                                                      lock_timeout=lock_timeout))
+
+
+def _ingest_csv(args: argparse.Namespace) -> int:
+    from liqheat_nautilus import validation
+    from liqheat_nautilus.adapters.csv_files.loaders import ingest_csv
+
+    try:
+        chunk_rows = DEFAULT_CHUNK_ROWS if args.chunk_rows is None else \
+            int(validation.number(args.chunk_rows, "--chunk-rows", minimum=1, integer=True))
+        hours = validation.number(args.funding_interval_hours, "--funding-interval-hours", minimum=0.0)
+        lock_timeout = _lock_timeout(args)
+    except ValueError as exc:
+        print(f"ingest failed: {exc}", file=sys.stderr)
+        return 2
+    return _write("ingest", lambda: ingest_csv(
+        args.catalog, args.instrument_spec, instrument_id=args.instrument, bars=args.bars, bar_spec=args.bar_spec,
+        open_interest=args.open_interest, funding=args.funding, funding_interval_hours=hours, trades=args.trades,
+        bars_from_trades=args.bars_from_trades, chunk_rows=chunk_rows, lock_timeout=lock_timeout))
 
 
 def _parse_utc_ms(text: str, option: str) -> int:

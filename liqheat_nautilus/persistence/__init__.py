@@ -5,7 +5,8 @@ chunked writes, what a write did), :mod:`.reader` (the one reader of bars, open 
 :mod:`.scan`, :mod:`.validate`, :mod:`.info`;
 and the generic input plumbing the venue loaders share (it lives here because ``adapters`` depend on
 ``persistence``, never the reverse): :mod:`.errors` (``IngestError``), :mod:`.checks` (row checks),
-:mod:`.csv_stream`, :mod:`.checksum`, :mod:`.timestamps`.
+:mod:`.csv_stream` (streamed files), :mod:`.table` (whole small files with a header), :mod:`.checksum`,
+:mod:`.timestamps`.
 """
 
 from liqheat_nautilus.persistence.errors import IngestError

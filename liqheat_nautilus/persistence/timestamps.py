@@ -146,3 +146,65 @@ def check_ns_window(ts_ns: np.ndarray, path: str | Path, first_line: int, field:
         pos = int(np.flatnonzero(bad)[0])
         raise IngestError(path, f"time {_utc(int(ts_ns[pos]))} is outside {window_text()}", row=first_line + pos,
                           field=field)
+
+
+def text_times_ns(text: np.ndarray, unit: EpochUnit, path: str | Path, first_line: int, field: str,
+                  iso: bool = True) -> np.ndarray:
+    """
+    Read a column of times written as text: epoch integers of the file's unit, or ISO-8601 date-times.
+
+    The first value decides: digits mean epoch times (seconds, milliseconds, microseconds or nanoseconds, told
+    apart by :class:`EpochUnit` from the file's first row), anything else an ISO-8601 date-time
+    (``2026-06-12T08:00:00Z``, ``2026-06-12 08:00:00+08:00``; without an offset, UTC). Every value must then be of
+    the same kind and inside :data:`EARLIEST_NS` … now + 1 day.
+
+    Parameters
+    ----------
+    text : np.ndarray, shape (n,)
+        The column's values as text.
+    unit : EpochUnit
+        The file's epoch unit (decided by its first epoch value, kept across blocks of one file).
+    path : str or Path
+        The file, for messages.
+    first_line : int
+        1-based file line of ``text[0]``.
+    field : str
+        The column name.
+    iso : bool, default True
+        Whether ISO-8601 date-times are accepted (else only epoch integers).
+
+    Returns
+    -------
+    np.ndarray, shape (n,), int64
+        UNIX nanoseconds.
+
+    Raises
+    ------
+    IngestError
+        Naming the line and field of the first value that is not a time of the file's kind or lies outside the
+        window.
+    """
+    text = np.asarray(text, dtype=str)
+    if not len(text):
+        return np.zeros(0, dtype=np.int64)
+    stripped = np.char.strip(text)
+    if unit.scale is not None or not iso or stripped[0].isdigit():
+        digits = np.char.isdigit(stripped) & (np.char.str_len(stripped) <= 19)
+        if not digits.all():
+            pos = int(np.flatnonzero(~digits)[0])
+            what = "whole-number epoch timestamp" if not iso else \
+                "whole-number epoch timestamp (the file's first row is one)"
+            raise IngestError(path, f"not a {what}: {str(text[pos])!r}", row=first_line + pos, field=field)
+        raw = np.minimum(stripped.astype(np.uint64), np.uint64(2**63 - 1)).astype(np.int64)  # 19 digits may overflow
+        return unit.to_ns(raw, first_line, field)
+    import pandas as pd
+
+    parsed = pd.to_datetime(pd.Series(stripped), utc=True, errors="coerce", format="ISO8601")
+    bad = parsed.isna().to_numpy()
+    if bad.any():
+        pos = int(np.flatnonzero(bad)[0])
+        raise IngestError(path, f"not an ISO-8601 date-time (the file's first row is one): {str(text[pos])!r}",
+                          row=first_line + pos, field=field)
+    ts = parsed.astype("int64").to_numpy()
+    check_ns_window(ts, path, first_line, field)
+    return ts

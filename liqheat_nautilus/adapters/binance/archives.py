@@ -53,8 +53,9 @@ class ArchiveConverter:
         The source file (for error messages).
     instrument : CryptoPerpetual
         The instrument the rows belong to (price/size precision, multiplier, inverse flag).
-    name : BinanceFileName
-        The parsed file name (kline interval, symbol).
+    name : BinanceFileName or None
+        The parsed file name (kline interval, symbol); ``None`` for files of other sources (the plain CSV layout's
+        trades, :mod:`~liqheat_nautilus.adapters.csv_files.trades`).
 
     Attributes
     ----------
@@ -70,7 +71,7 @@ class ArchiveConverter:
     strictly_increasing = True
     time_column = ""
 
-    def __init__(self, path: str, instrument: CryptoPerpetual, name: "BinanceFileName") -> None:
+    def __init__(self, path: str, instrument: CryptoPerpetual, name: "BinanceFileName | None") -> None:
         self.path = path
         self.instrument = instrument
         self.name = name
@@ -231,6 +232,7 @@ class KlineConverter(ArchiveConverter):
 
     data_cls = Bar
     time_column = "open_time"
+    name: "BinanceFileName"
 
     def __init__(self, path: str, instrument: CryptoPerpetual, name: "BinanceFileName") -> None:
         super().__init__(path, instrument, name)

@@ -23,7 +23,7 @@ from liqheat_nautilus.data import LongShortRatio, TakerVolume
 from liqheat_nautilus.persistence.csv_stream import Batch
 
 if TYPE_CHECKING:
-    from liqheat_nautilus.adapters.binance.archives import ArchiveConverter
+    from liqheat_nautilus.adapters.binance.archives import ArchiveConverter, KlineConverter
 
 METRICS_PERIOD_SECS = 300
 """The metrics archive's statistics period (5 minutes)."""
@@ -38,13 +38,13 @@ METRICS_RATIO_COLUMNS = {
 Streams = dict[tuple[type, str], tuple[list, np.ndarray]]
 
 
-def taker_volume_of_klines(conv: "ArchiveConverter", batch: Batch, volume: np.ndarray, ts: np.ndarray) -> Streams:
+def taker_volume_of_klines(conv: "KlineConverter", batch: Batch, volume: np.ndarray, ts: np.ndarray) -> Streams:
     """
     Return the bars' taker buy and sell volume in USD.
 
     Parameters
     ----------
-    conv : ArchiveConverter
+    conv : KlineConverter
         The klines converter (instrument, file name, error helpers).
     batch : Batch
         The klines rows.

@@ -17,26 +17,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from nautilus_trader.model.data import Bar, BarType
-from nautilus_trader.persistence.wranglers import BarDataWrangler
 
 from liqheat_nautilus.adapters.common.loaders import write_streams
-from liqheat_nautilus.adapters.common.parsing import funding_rate_from_venue, open_interest_from_venue
 from liqheat_nautilus.adapters.common.providers import InstrumentSources, resolve_instruments, with_folder_spec
+from liqheat_nautilus.adapters.common.tables import bars_of_table, funding_of_table, open_interest_of_table
 from liqheat_nautilus.adapters.okx.providers import OKX_VENUE
 from liqheat_nautilus.core.units import NS_PER_MINUTE, NS_PER_SECOND
 from liqheat_nautilus.data import FundingRate, LongShortRatio, OpenInterest, TakerVolume
-from liqheat_nautilus.persistence.checks import (
-    fixed_point_problem,
-    line_of,
-    require_columns,
-    require_increasing,
-    require_ohlc_consistent,
-    require_positive,
-    to_numeric,
-)
-from liqheat_nautilus.persistence.csv_stream import check_lines
-from liqheat_nautilus.persistence.errors import IngestError, require_file
-from liqheat_nautilus.persistence.timestamps import EpochUnit
+from liqheat_nautilus.persistence.checks import require_positive
+from liqheat_nautilus.persistence.errors import IngestError
+from liqheat_nautilus.persistence.table import read_table
 from liqheat_nautilus.persistence.transaction import check_target, log_stderr
 from liqheat_nautilus.persistence.writer import IngestSummary
 
@@ -50,32 +40,7 @@ INSTRUMENT_FILE = "instrument.toml"
 
 def _read_csv(path: Path, columns: list[str]) -> tuple[pd.DataFrame, np.ndarray]:
     """Return the checked rows of one sample file and their ``ts`` in UNIX ns (unit detected from the first row)."""
-    require_file(path)
-    check_lines(path)  # a line too long, or a blank line (pandas skips it: later lines would be misnumbered)
-    try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise IngestError(path, f"not a readable CSV: {str(exc).strip()}") from None
-    require_columns(df, columns, path)
-    if not len(df):
-        raise IngestError(path, "no data rows (only a header)", row=2)
-    whole = df["ts"].str.fullmatch(r"\s*\d{1,19}\s*").to_numpy(dtype=bool)
-    if not whole.all():
-        pos = int(np.flatnonzero(~whole)[0])
-        raise IngestError(path, f"not a whole-number epoch timestamp: {df['ts'].iloc[pos]!r}", line_of(pos), "ts")
-    raw = np.minimum(pd.to_numeric(df["ts"]).to_numpy(dtype=np.uint64), np.uint64(2**63 - 1)).astype(np.int64)
-    to_numeric(df, [c for c in columns if c != "ts"], path)
-    ts_ns = EpochUnit(path).to_ns(raw, line_of(0), "ts")
-    require_increasing(ts_ns, path, "ts")
-    return df, ts_ns
-
-
-def _require_fixed(df: pd.DataFrame, columns: list[str], precision: int, kind: str, path: Path,
-                   allow_zero: bool = False) -> None:
-    for column in columns:
-        problem = fixed_point_problem(df[column].to_numpy(), precision, kind, allow_zero)
-        if problem is not None:
-            raise IngestError(path, problem[1], line_of(problem[0]), column)
+    return read_table(path, [c for c in columns if c != "ts"], time_column="ts")
 
 
 def read_okx_bars(path: Path, bar_type: BarType, instrument) -> list[Bar]:
@@ -105,15 +70,7 @@ def read_okx_bars(path: Path, bar_type: BarType, instrument) -> list[Bar]:
         line and field).
     """
     df, open_ns = _read_csv(path, ["ts", "open", "high", "low", "close", "volume"])
-    require_positive(df, ["open", "high", "low", "close"], path)
-    require_positive(df, ["volume"], path, allow_zero=True)
-    _require_fixed(df, ["open", "high", "low", "close"], instrument.price_precision, "price", path)
-    _require_fixed(df, ["volume"], instrument.size_precision, "quantity", path, allow_zero=True)
-    require_ohlc_consistent(df, path)
-    close_ns = open_ns + BAR_NS
-    frame = df[["open", "high", "low", "close", "volume"]].copy()
-    frame.index = pd.to_datetime(close_ns, unit="ns", utc=True)
-    return BarDataWrangler(bar_type, instrument).process(frame)
+    return bars_of_table(df, open_ns, path, bar_type, instrument, BAR_NS)
 
 
 def read_okx_open_interest(path: Path, instrument_id) -> list[OpenInterest]:
@@ -129,17 +86,7 @@ def read_okx_open_interest(path: Path, instrument_id) -> list[OpenInterest]:
     df, ts_ns = _read_csv(path, ["ts", "oi_value"])
     require_positive(df, ["oi_value"], path, allow_zero=True)
     # the sample has USD only (no price here): contracts and base units stay unknown (nan)
-    items: list[OpenInterest] = []
-    for pos, (t, v) in enumerate(zip(ts_ns.tolist(), df["oi_value"].tolist(), strict=True)):
-        try:
-            item = open_interest_from_venue(instrument_id, OKX_VENUE, contract_size=1.0, inverse=False,
-                                            ts_event=t, ts_init=t, usd=v)
-        except ValueError as exc:
-            raise IngestError(path, str(exc), line_of(pos), "oi_value") from None
-        if item is None:  # not reached: require_positive refused missing values
-            raise IngestError(path, "no open-interest value", line_of(pos), "oi_value")
-        items.append(item)
-    return items
+    return open_interest_of_table(df, ts_ns, path, instrument_id, OKX_VENUE, {"usd": "oi_value"})
 
 
 def read_okx_funding(path: Path, instrument_id) -> list[FundingRate]:
@@ -155,14 +102,7 @@ def read_okx_funding(path: Path, instrument_id) -> list[FundingRate]:
         backward timestamp (naming file, line and field).
     """
     df, ts_ns = _read_csv(path, ["ts", "fundingRate"])
-    items = []
-    for pos, (t, r) in enumerate(zip(ts_ns.tolist(), df["fundingRate"].tolist(), strict=True)):
-        try:
-            items.append(funding_rate_from_venue(instrument_id, r, interval_hours=OKX_FUNDING_INTERVAL_HOURS,
-                                                 ts_event=t, ts_init=t))
-        except ValueError as exc:
-            raise IngestError(path, str(exc), line_of(pos), "fundingRate") from None
-    return items
+    return funding_of_table(df, ts_ns, path, instrument_id, "fundingRate", OKX_FUNDING_INTERVAL_HOURS)
 
 
 def _period_secs(ts_ns: np.ndarray, path: Path) -> int:

@@ -1,0 +1,176 @@
+"""Checked table rows into Nautilus bars, open interest and funding.
+
+What the OKX folder ingest and ``liqheat catalog ingest csv`` share, after
+:func:`~liqheat_nautilus.persistence.table.read_table` read the rows.
+
+Open interest and funding go through the one normaliser (:mod:`.parsing`); bars through NautilusTrader's
+``BarDataWrangler``.
+"""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from nautilus_trader.model.data import Bar, BarType
+from nautilus_trader.persistence.wranglers import BarDataWrangler
+
+from liqheat_nautilus.adapters.common.parsing import funding_rate_from_venue, open_interest_from_venue
+from liqheat_nautilus.data import FundingRate, OpenInterest
+from liqheat_nautilus.persistence.checks import (
+    fixed_point_problem,
+    line_of,
+    require_ohlc_consistent,
+    require_positive,
+)
+from liqheat_nautilus.persistence.errors import IngestError
+
+OHLCV = ("open", "high", "low", "close", "volume")
+"""The bar columns of a table, besides its time column."""
+
+
+def require_fixed(df: pd.DataFrame, columns: list[str], precision: int, kind: str, path: str | Path,
+                  allow_zero: bool = False) -> None:
+    """
+    Check that prices or quantities can be Nautilus ``Price`` / ``Quantity`` values at ``precision``.
+
+    Raises
+    ------
+    IngestError
+        Naming the line and field of the first value :func:`~liqheat_nautilus.persistence.checks.fixed_point_problem`
+        refuses.
+    """
+    for column in columns:
+        problem = fixed_point_problem(df[column].to_numpy(), precision, kind, allow_zero)
+        if problem is not None:
+            raise IngestError(path, problem[1], line_of(problem[0]), column)
+
+
+def bars_of_table(df: pd.DataFrame, open_ns: np.ndarray, path: str | Path, bar_type: BarType, instrument,
+                  step_ns: int, time_column: str = "ts", on_boundaries: bool = False) -> list[Bar]:
+    """
+    Turn checked OHLCV rows stamped at the bar open into Nautilus bars stamped at the bar *close* (open + step).
+
+    Parameters
+    ----------
+    df : pd.DataFrame
+        Rows with float64 ``open``, ``high``, ``low``, ``close``, ``volume``.
+    open_ns : np.ndarray, shape (n,)
+        Bar open times (UNIX ns), strictly increasing.
+    path : str or Path
+        The file, for messages.
+    bar_type : BarType
+        The bar type written.
+    instrument : Instrument
+        For price and size precision.
+    step_ns : int
+        The bar's length (ns).
+    time_column : str, default "ts"
+        Named in messages.
+    on_boundaries : bool, default False
+        Require every open time on a multiple of ``step_ns`` since the epoch (UTC), as exchanges' candles are.
+
+    Returns
+    -------
+    list[Bar]
+        Sorted by ``ts_init``.
+
+    Raises
+    ------
+    IngestError
+        For a non-positive price, a negative volume, a value Nautilus cannot hold at the instrument's precision, an
+        inconsistent OHLC row or (``on_boundaries``) an open time off the bar's grid (naming file, line and field).
+    """
+    require_positive(df, ["open", "high", "low", "close"], path)
+    require_positive(df, ["volume"], path, allow_zero=True)
+    require_fixed(df, ["open", "high", "low", "close"], instrument.price_precision, "price", path)
+    require_fixed(df, ["volume"], instrument.size_precision, "quantity", path, allow_zero=True)
+    require_ohlc_consistent(df, path)
+    if on_boundaries and (off := open_ns % step_ns).any():
+        pos = int(np.flatnonzero(off)[0])
+        when = pd.Timestamp(int(open_ns[pos]), unit="ns").strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        raise IngestError(path, f"a bar opening at {when} is not on a {bar_type.spec} boundary (UTC): the rows are "
+                                "not such bars, or the time is not the bar's open", line_of(pos), time_column)
+    frame = df[list(OHLCV)].copy()
+    frame.index = pd.to_datetime(open_ns + step_ns, unit="ns", utc=True)
+    return BarDataWrangler(bar_type, instrument).process(frame)
+
+
+def open_interest_of_table(df: pd.DataFrame, ts_ns: np.ndarray, path: str | Path, instrument_id, venue: str,
+                           columns: dict[str, str], contract_size: float = 1.0, inverse: bool = False,
+                           prices: np.ndarray | None = None) -> list[OpenInterest]:
+    """
+    Turn checked open-interest rows into :class:`OpenInterest` through the normaliser.
+
+    Parameters
+    ----------
+    df : pd.DataFrame
+        Rows with float64 figure columns (``nan``: not reported).
+    ts_ns : np.ndarray, shape (n,)
+        Observation times (UNIX ns).
+    path : str or Path
+        The file, for messages.
+    instrument_id : InstrumentId
+        The perpetual.
+    venue : str
+        ``OpenInterest.venue``.
+    columns : dict[str, str]
+        ``{"usd" | "contracts" | "base": column}``: the figures the file has.
+    contract_size : float, default 1.0
+        The instrument's ``multiplier`` (base units per contract, or USD per contract when ``inverse``).
+    inverse : bool, default False
+        Coin-margined contract.
+    prices : np.ndarray, optional
+        Price at each observation (``nan`` when unknown), to derive USD from base units in rows that have no USD
+        figure (rows with one keep the others as reported).
+
+    Returns
+    -------
+    list[OpenInterest]
+
+    Raises
+    ------
+    IngestError
+        For a negative or implausibly large figure, or a row whose USD value cannot be known (naming file, line and
+        field).
+    """
+    figures = {name: df[column].to_numpy(dtype=np.float64) for name, column in columns.items()}
+    items: list[OpenInterest] = []
+    for pos, t in enumerate(ts_ns.tolist()):
+        row = {name: float(values[pos]) for name, values in figures.items()}
+        # a price only values a row without USD: with USD reported, missing figures stay unknown, as the OKX folder's
+        price = float(prices[pos]) if prices is not None and np.isnan(row.get("usd", np.nan)) else None
+        field = next((columns[n] for n, v in row.items() if not np.isnan(v)), next(iter(columns.values())))
+        try:
+            item = open_interest_from_venue(instrument_id, venue, contract_size=contract_size, inverse=inverse,
+                                            ts_event=t,
+                                            ts_init=t, price=price, **row)
+        except ValueError as exc:
+            raise IngestError(path, str(exc), line_of(pos), field) from None
+        if item is None:
+            why = "no figure" if all(np.isnan(v) for v in row.values()) else \
+                "no USD value and no price to derive it (give the bars too, or a USD column)"
+            raise IngestError(path, f"open interest unknown: {why}", line_of(pos), field)
+        items.append(item)
+    return items
+
+
+def funding_of_table(df: pd.DataFrame, ts_ns: np.ndarray, path: str | Path, instrument_id, rate_column: str,
+                     interval_hours: float) -> list[FundingRate]:
+    """
+    Turn checked funding rows (a fraction per interval, stamped at the funding time) into :class:`FundingRate`.
+
+    ``next_funding_ns`` is the row's time + one interval.
+
+    Raises
+    ------
+    IngestError
+        For a rate beyond +-100 % per interval (naming file, line and field).
+    """
+    items = []
+    for pos, (t, r) in enumerate(zip(ts_ns.tolist(), df[rate_column].tolist(), strict=True)):
+        try:
+            items.append(funding_rate_from_venue(instrument_id, r, interval_hours=interval_hours, ts_event=t,
+                                                 ts_init=t))
+        except ValueError as exc:
+            raise IngestError(path, str(exc), line_of(pos), rate_column) from None
+    return items

@@ -1,0 +1,1 @@
+"""A user's own CSV files of one perpetual (bars, open interest, funding, trades): ``liqheat catalog ingest csv``."""

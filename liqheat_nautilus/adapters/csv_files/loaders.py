@@ -1,0 +1,242 @@
+"""``liqheat catalog ingest csv``: a user's own CSV files of one perpetual into a catalog, in one atomic write.
+
+The files (layout in docs/data.md, "Your own CSV files") are read by the readers the exchange ingests use: bars,
+open interest and funding by :func:`~liqheat_nautilus.persistence.table.read_table` (the OKX folder's reader: columns
+by header name, any order, other columns ignored) and the converters of :mod:`~liqheat_nautilus.adapters.common.tables`
+(open interest and funding through the one normaliser); trades are streamed (:mod:`.trades`). Times are epoch
+integers (s, ms, µs or ns, detected from each file's first row) or ISO-8601 date-times (UTC unless an offset is
+given). The instrument comes from an instrument-spec file (``--instrument-spec``) or the catalog, never online.
+"""
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+from nautilus_trader.model.data import BarType, TradeTick
+from nautilus_trader.model.enums import BarAggregation, PriceType
+
+from liqheat_nautilus import validation
+from liqheat_nautilus.adapters.common.instruments import load_instrument_specs
+from liqheat_nautilus.adapters.common.providers import InstrumentSources, catalog_instruments, resolve_instruments
+from liqheat_nautilus.adapters.common.tables import OHLCV, bars_of_table, funding_of_table, open_interest_of_table
+from liqheat_nautilus.adapters.csv_files.trades import TRADES_LAYOUT, PlainTradeConverter, TradeBars
+from liqheat_nautilus.persistence.csv_stream import DEFAULT_BLOCK_BYTES, iter_batches
+from liqheat_nautilus.persistence.errors import IngestError, require_file
+from liqheat_nautilus.persistence.table import read_table
+from liqheat_nautilus.persistence.transaction import catalog_transaction, check_target, log_stderr
+from liqheat_nautilus.persistence.writer import DEFAULT_CHUNK_ROWS, IngestSummary, RangeReplacingWriter
+
+TIME_COLUMN = "timestamp"
+"""The time column of every plain CSV file."""
+
+OPEN_INTEREST_COLUMNS = {"usd": "open_interest_usd", "contracts": "open_interest_contracts",
+                         "base": "open_interest_base"}
+"""The open-interest figures a plain file may have (at least one), as the normaliser names them -> column."""
+
+FUNDING_COLUMN = "funding_rate"
+"""The funding file's rate column: a fraction per funding interval, positive when longs pay shorts."""
+
+TIME_AGGREGATIONS = (BarAggregation.SECOND, BarAggregation.MINUTE, BarAggregation.HOUR, BarAggregation.DAY)
+"""The bar aggregations of ``--bar-spec``: time bars on a fixed UTC grid."""
+
+
+def parse_bar_spec(text: str, instrument_id: str, where: str | Path = "--bar-spec") -> BarType:
+    """
+    Return the bar type ``<instrument_id>-<spec>-EXTERNAL`` of a bar specification such as ``1-MINUTE-LAST``.
+
+    Parameters
+    ----------
+    text : str
+        ``<step>-<SECOND|MINUTE|HOUR|DAY>-<price type>``.
+    instrument_id : str
+        The instrument.
+    where : str or Path, default "--bar-spec"
+        Named in the error (the file the bars come from).
+
+    Returns
+    -------
+    BarType
+
+    Raises
+    ------
+    IngestError
+        If the text is no bar specification, or not one of time bars of those units (field ``--bar-spec``).
+    """
+    try:
+        validation.bar_spec(text.strip(), "", instrument_id)
+    except ValueError as exc:
+        raise IngestError(where, str(exc).strip(), field="--bar-spec") from None
+    bar_type = BarType.from_str(f"{instrument_id}-{text.strip()}-EXTERNAL")
+    if bar_type.spec.aggregation not in TIME_AGGREGATIONS:
+        raise IngestError(where, f"{text!r}: only time bars (SECOND, MINUTE, HOUR, DAY) can be ingested",
+                          field="--bar-spec")
+    return bar_type
+
+
+def _instrument(spec_files: Sequence[Path], instrument_id: str | None, catalog_dir: str | Path,
+                where: str | Path):
+    """Return the instrument: ``instrument_id`` (default: the spec files' only perpetual) from the files or catalog."""
+    specs: dict = {}
+    for path in spec_files:
+        for iid, instrument in load_instrument_specs(path).items():
+            specs.setdefault(iid, instrument)
+    if instrument_id is None:
+        if len(specs) != 1:
+            listed = f"they define {sorted(specs)}" if specs else "no --instrument-spec file was given"
+            raise IngestError(where, f"give the instrument id ({listed})", field="--instrument")
+        instrument_id = next(iter(specs))
+    known = specs.get(instrument_id) or catalog_instruments(catalog_dir).get(instrument_id)
+    raw = known.raw_symbol.value if known is not None else instrument_id.rpartition(".")[0]
+    sources = InstrumentSources(spec_files=tuple(spec_files), online=False)
+    return resolve_instruments({instrument_id: raw}, catalog_dir, sources, where=where)[instrument_id][0]
+
+
+def ingest_csv(catalog_dir: str | Path, instrument_spec: Sequence[str | Path] = (), instrument_id: str | None = None,
+               bars: str | Path | None = None, bar_spec: str = "1-MINUTE-LAST",
+               open_interest: str | Path | None = None, funding: str | Path | None = None,
+               funding_interval_hours: float = 8.0, trades: str | Path | None = None, bars_from_trades: bool = False,
+               chunk_rows: int = DEFAULT_CHUNK_ROWS, block_bytes: int = DEFAULT_BLOCK_BYTES,
+               lock_timeout: float | None = None, log: Callable[[str], None] = log_stderr) -> IngestSummary:
+    """
+    Add a perpetual's own CSV files (any of bars, open interest, funding, trades) to a catalog, atomically.
+
+    Every file is read and checked before anything is committed; each stream then replaces what the catalog held for
+    the same type and instrument (bar type for bars) in the stream's time range. Re-running is idempotent, and a
+    failure leaves the catalog unchanged.
+
+    Parameters
+    ----------
+    catalog_dir : str or Path
+        The catalog folder: new, empty, or a catalog.
+    instrument_spec : sequence of str or Path, default ()
+        Instrument-spec files (TOML or JSON, ``[[perpetual]]`` entries); first match wins, then the catalog.
+    instrument_id : str, optional
+        The instrument (default: the spec files' only perpetual).
+    bars : str or Path, optional
+        ``timestamp,open,high,low,close,volume`` (the bar's open time; volume in the instrument's size unit).
+    bar_spec : str, default "1-MINUTE-LAST"
+        Bar specification of ``bars`` (and of the bars built from the trades): time bars, stored as
+        ``<instrument_id>-<bar_spec>-EXTERNAL``. Every bar must open on the specification's UTC grid.
+    open_interest : str or Path, optional
+        ``timestamp`` and one or more of ``open_interest_usd``, ``open_interest_contracts``, ``open_interest_base``
+        (blank: not reported); a row without USD of a linear contract is valued at the close of the last bar closed
+        by then (``bars`` needed).
+    funding : str or Path, optional
+        ``timestamp`` (the funding time) and ``funding_rate`` (fraction per interval).
+    funding_interval_hours : float, default 8.0
+        The funding interval of the rates.
+    trades : str or Path, optional
+        ``timestamp,price,quantity,side,trade_id`` in this order (:mod:`.trades`).
+    bars_from_trades : bool, default False
+        Build ``bar_spec`` bars (price type LAST) from the trades with NautilusTrader's ``TimeBarAggregator``
+        instead of reading ``bars``.
+    chunk_rows : int, default 500_000
+        Trades per written Parquet file.
+    block_bytes : int, default 8 MiB
+        CSV bytes of trades parsed per batch.
+    lock_timeout, log
+        As for :func:`~liqheat_nautilus.persistence.transaction.catalog_transaction`.
+
+    Returns
+    -------
+    IngestSummary
+        Counts and first/last ``ts_event`` per stream (``Bar``, ``OpenInterest``, ``FundingRate``, ``TradeTick``).
+
+    Raises
+    ------
+    IngestError
+        For no input file, a bad option (``--bar-spec``, ``--bars-from-trades``, ``--funding-interval-hours``), a
+        missing or bad file (naming file, line and field), an instrument no spec file nor the catalog defines, a
+        refused target, a busy catalog or a full disk; the catalog is left as it was.
+    """
+    files = {name: Path(p) for name, p in (("--bars", bars), ("--open-interest", open_interest),
+                                          ("--funding", funding), ("--trades", trades)) if p is not None}
+    if not files:
+        raise IngestError(catalog_dir, "nothing to ingest: give --bars, --open-interest, --funding and/or --trades")
+    if bars_from_trades and (trades is None or bars is not None):
+        raise IngestError(catalog_dir, "needs --trades and no --bars (both would be the same bars)",
+                          field="--bars-from-trades")
+    if not (0.0 < funding_interval_hours <= 24.0 * 7):
+        raise IngestError(catalog_dir, f"must be > 0 and at most 168 hours, was {funding_interval_hours}",
+                          field="--funding-interval-hours")
+    for path in files.values():
+        require_file(path)
+    first = next(iter(files.values()))
+    check_target(catalog_dir, (*files.values(), *map(Path, instrument_spec)))
+    bar_source = files.get("--bars", files["--trades"] if bars_from_trades else None)
+    if bar_source is not None:  # checked before the instrument look-up
+        parse_bar_spec(bar_spec, "X.CSV", bar_source)
+    instrument = _instrument([Path(p) for p in instrument_spec], instrument_id, catalog_dir, first)
+    iid = instrument.id
+    bar_type = parse_bar_spec(bar_spec, iid.value, bar_source or "--bar-spec")
+    if bars_from_trades and bar_type.spec.price_type != PriceType.LAST:
+        raise IngestError(files["--trades"], f"bars built from trades are LAST bars, not {bar_spec!r}",
+                          field="--bar-spec")
+    step_ns = int(bar_type.spec.get_interval_ns())
+
+    groups: dict[str, list] = {}
+    if bars is not None:
+        df, open_ns = read_table(bars, list(OHLCV), TIME_COLUMN, iso=True)
+        groups["Bar"] = bars_of_table(df, open_ns, bars, bar_type, instrument, step_ns, TIME_COLUMN,
+                                      on_boundaries=True)
+    oi_table = None
+    oi_path = Path(open_interest) if open_interest is not None else catalog_dir
+    if open_interest is not None:
+        oi_table = read_table(open_interest, [], TIME_COLUMN, optional=tuple(OPEN_INTEREST_COLUMNS.values()),
+                              iso=True)
+        if not any(c in oi_table[0].columns for c in OPEN_INTEREST_COLUMNS.values()):
+            raise IngestError(open_interest, f"missing column: one of {list(OPEN_INTEREST_COLUMNS.values())} is "
+                                             f"needed; found {list(oi_table[0].columns)}",
+                              field=OPEN_INTEREST_COLUMNS["usd"])
+    if funding is not None:
+        df, ts_ns = read_table(funding, [FUNDING_COLUMN], TIME_COLUMN, iso=True)
+        groups["FundingRate"] = funding_of_table(df, ts_ns, funding, iid, FUNDING_COLUMN, funding_interval_hours)
+
+    sources = (*files.values(), *map(Path, instrument_spec))
+    spans: dict[str, tuple[int, int, int]] = {}
+    with catalog_transaction(catalog_dir, sources=sources, lock_timeout=lock_timeout, log=log,
+                             command="ingest csv") as catalog:
+        catalog.write_data([instrument])
+        if trades is not None:
+            converter = PlainTradeConverter(str(trades), instrument)
+            writer = RangeReplacingWriter(catalog, TradeTick, iid.value, chunk_rows)
+            builder = TradeBars(instrument, bar_type) if bars_from_trades else None
+            for batch in iter_batches(trades, TRADES_LAYOUT, block_bytes):
+                ticks, ts = converter.convert(batch)
+                writer.add(ticks, ts)
+                if builder is not None:
+                    builder.add(ticks)
+            count, t0, t1 = writer.finish()
+            if not count or t0 is None or t1 is None:
+                raise IngestError(trades, "no data rows")
+            if note := converter.off_tick_note():
+                log(f"{trades}: {note}")
+            spans["TradeTick"] = (count, t0, t1)
+            if builder is not None:
+                groups["Bar"] = builder.finish()
+        if oi_table is not None:
+            df, ts_ns = oi_table
+            columns = {k: c for k, c in OPEN_INTEREST_COLUMNS.items() if c in df.columns}
+            groups["OpenInterest"] = open_interest_of_table(
+                df, ts_ns, oi_path, iid, iid.venue.value, columns, contract_size=float(instrument.multiplier),
+                inverse=bool(instrument.is_inverse), prices=_prices_at(groups.get("Bar", []), ts_ns))
+        for items in groups.values():
+            catalog.write_data(items)
+    for name, items in groups.items():
+        spans[name] = (len(items), int(items[0].ts_event), int(items[-1].ts_event))
+    if trades is not None and "Bar" not in groups:
+        log("note: no bars were written; `liqheat backtest` and `liqheat plot` read bars: add --bars-from-trades "
+            "to build them from the trades (docs/data.md)")
+    return IngestSummary(catalog=str(Path(catalog_dir).resolve()), instrument_id=iid.value,
+                         counts={k: v[0] for k, v in spans.items()}, first_ts={k: v[1] for k, v in spans.items()},
+                         last_ts={k: v[2] for k, v in spans.items()})
+
+
+def _prices_at(bars: list, ts_ns: np.ndarray) -> np.ndarray | None:
+    """Return the close of the last bar closed by each time (``nan`` before the first bar); ``None`` without bars."""
+    if not bars:
+        return None
+    close_ns = np.array([b.ts_event for b in bars], dtype=np.int64)
+    closes = np.array([b.close.as_double() for b in bars], dtype=np.float64)
+    at = np.searchsorted(close_ns, ts_ns, side="right") - 1
+    return np.where(at >= 0, closes[np.clip(at, 0, None)], np.nan)

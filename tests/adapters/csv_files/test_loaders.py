@@ -1,0 +1,313 @@
+"""``liqheat catalog ingest csv`` on REAL data: the OKX sample's files and real Binance trades, rewritten in the
+plain layout (docs/data.md, "Your own CSV files") inside each test's tmp_path; nothing here is synthetic.
+
+The OKX sample in the plain layout must give the very catalog contents the ``okx`` ingest gives (bars, open interest,
+funding, instrument), and ``liqheat plot`` must run on it; bars built from trades must be the trades' OHLCV per
+minute; every bad input is one line naming file, line and field, with the catalog unchanged.
+"""
+
+import csv
+import hashlib
+import math
+import shutil
+import zipfile
+from pathlib import Path
+
+import msgspec
+import numpy as np
+import pandas as pd
+import pytest
+from nautilus_trader.model.data import Bar, TradeTick
+from nautilus_trader.persistence.catalog import ParquetDataCatalog
+
+from liqheat_nautilus.adapters.common.instruments import spec_of
+from liqheat_nautilus.adapters.common.providers import resolve_instruments
+from liqheat_nautilus.adapters.csv_files.loaders import ingest_csv
+from liqheat_nautilus.data import FundingRate, OpenInterest
+from liqheat_nautilus.persistence.errors import IngestError
+from tests.adapters.binance.archive_files import recorded_instruments
+from tests.cli_run import assert_clean_failure, run_liqheat
+from tests.data_files import data_file
+
+ROOT = Path(__file__).resolve().parents[3]
+OKX_SAMPLE = ROOT / "catalog" / "okx_sol_usdt_swap_2026-06"
+OKX_SPEC = OKX_SAMPLE / "instrument.toml"
+IID = "SOL-USDT-SWAP.OKX"
+MINUTE_NS = 60_000_000_000
+
+
+def _digest(path: Path) -> dict[str, str]:
+    return {str(p.relative_to(path)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(path.rglob("*")) if p.is_file()}
+
+
+def _unwrap(items) -> list:
+    return [d.data if hasattr(d, "data") else d for d in items]
+
+
+def _write(path: Path, header: list[str], rows) -> Path:
+    with open(path, "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def _okx(name: str) -> list[dict]:
+    with open(OKX_SAMPLE / name, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def plain_okx_files(folder: Path) -> dict[str, Path]:
+    """
+    The OKX sample's bars, open interest and funding rewritten in the plain layout, one time format each.
+
+    Bars keep the epoch milliseconds, open interest takes the sample's own ``dt`` column (ISO-8601 with the +08:00
+    offset the collector wrote), funding the epoch time in nanoseconds; extra columns of the source are dropped.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    bars = _write(folder / "bars.csv", ["timestamp", "open", "high", "low", "close", "volume"],
+                  ([r["ts"], r["open"], r["high"], r["low"], r["close"], r["volume"]] for r in _okx("ohlcv_1m.csv")))
+    oi = _write(folder / "oi.csv", ["timestamp", "open_interest_usd"],
+                ([r["dt"], r["oi_value"]] for r in _okx("open_interest.csv")))
+    funding = _write(folder / "funding.csv", ["funding_rate", "timestamp"],  # any column order
+                     ([r["fundingRate"], str(int(r["ts"]) * 1_000_000)] for r in _okx("funding_rate.csv")))
+    return {"bars": bars, "oi": oi, "funding": funding}
+
+
+@pytest.fixture(scope="module")
+def csv_catalog(tmp_path_factory) -> Path:
+    """The OKX sample in the plain layout, ingested through the real CLI."""
+    root = tmp_path_factory.mktemp("csvroute")
+    files = plain_okx_files(root / "plain")
+    catalog = root / "catalog"
+    proc = run_liqheat("catalog", "ingest", "csv", "--catalog", catalog, "--instrument-spec", OKX_SPEC,
+                       "--bars", files["bars"], "--bar-spec", "1-MINUTE-LAST", "--open-interest", files["oi"],
+                       "--funding", files["funding"])
+    assert proc.returncode == 0, proc.stderr
+    assert "Bar" in proc.stdout and "21,600 rows" in proc.stdout
+    return catalog
+
+
+def _bar_rows(bars) -> list[tuple]:
+    return [(str(b.bar_type), str(b.open), str(b.high), str(b.low), str(b.close), str(b.volume), b.ts_event,
+             b.ts_init) for b in bars]
+
+
+def _nan_same(a: float, b: float) -> bool:
+    return (math.isnan(a) and math.isnan(b)) or a == b
+
+
+def test_plain_okx_files_give_the_okx_ingest_catalog(csv_catalog, okx_catalog):
+    ours, theirs = ParquetDataCatalog(str(csv_catalog)), ParquetDataCatalog(str(okx_catalog))
+    assert ours.instruments() == theirs.instruments()
+    assert _bar_rows(ours.bars()) == _bar_rows(theirs.bars())
+    assert len(ours.bars()) == 21_600
+    oi_ours, oi_theirs = (_unwrap(c.query(OpenInterest, identifiers=[IID])) for c in (ours, theirs))
+    assert len(oi_ours) == len(oi_theirs) == 360
+    for a, b in zip(oi_ours, oi_theirs, strict=True):
+        assert (a.instrument_id, a.venue, a.ts_event, a.ts_init) == (b.instrument_id, b.venue, b.ts_event, b.ts_init)
+        assert a.open_interest_usd == b.open_interest_usd
+        assert _nan_same(a.open_interest_contracts, b.open_interest_contracts)
+        assert _nan_same(a.open_interest_base, b.open_interest_base)
+    f_ours, f_theirs = (_unwrap(c.query(FundingRate, identifiers=[IID])) for c in (ours, theirs))
+    assert len(f_ours) == 45
+    assert [(f.rate, f.interval_hours, f.next_funding_ns, f.ts_event, f.ts_init) for f in f_ours] == \
+        [(f.rate, f.interval_hours, f.next_funding_ns, f.ts_event, f.ts_init) for f in f_theirs]
+
+
+def test_plot_runs_on_the_csv_catalog(csv_catalog, tmp_path):
+    out = tmp_path / "charts"
+    proc = run_liqheat("plot", "map", "--catalog", csv_catalog, "--formats", "html", "--out", out, "--name", "m")
+    assert proc.returncode == 0, proc.stderr
+    assert (out / "m.html").stat().st_size > 10_000
+
+
+def test_reingest_is_idempotent_and_five_minute_bars_need_their_spec(csv_catalog, tmp_path):
+    target = tmp_path / "cat"
+    shutil.copytree(csv_catalog, target)
+    before = _digest(target)
+    files = plain_okx_files(tmp_path / "plain")
+    ingest_csv(target, [OKX_SPEC], bars=files["bars"], open_interest=files["oi"], funding=files["funding"])
+    assert _digest(target) == before
+    five = _write(tmp_path / "bars_5m.csv", ["timestamp", "open", "high", "low", "close", "volume"],
+                  ([r["ts"], r["open"], r["high"], r["low"], r["close"], r["volume"]] for r in _okx("ohlcv_5m.csv")))
+    summary = ingest_csv(target, [OKX_SPEC], bars=five, bar_spec="5-MINUTE-LAST")
+    assert summary.counts == {"Bar": 4321}
+    bars = ParquetDataCatalog(str(target)).bars([f"{IID}-5-MINUTE-LAST-EXTERNAL"])
+    assert bars[0].ts_event == int(_okx("ohlcv_5m.csv")[0]["ts"]) * 1_000_000 + 5 * MINUTE_NS
+    with pytest.raises(IngestError) as info:  # 1-minute rows are not 5-minute bars: the first opens off the grid
+        ingest_csv(target, [OKX_SPEC], bars=files["bars"], bar_spec="5-MINUTE-LAST")
+    assert (info.value.path, info.value.row, info.value.field) == (str(files["bars"]), 2, "timestamp")
+    assert "not on a 5-MINUTE-LAST boundary" in info.value.message
+
+
+def _rewrite(path: Path, line: int, column: str, value: str | None = None, swap: bool = False) -> None:
+    """Change one cell (``line`` is the physical line, the header being 1) or swap that row with the next."""
+    rows = list(csv.reader(path.open(newline="")))
+    header = rows[0]
+    if swap:
+        rows[line - 1], rows[line] = rows[line], rows[line - 1]
+    else:
+        rows[line - 1][header.index(column)] = value or ""
+    _write(path, header, rows[1:])
+
+
+def _drop_column(path: Path, column: str) -> None:
+    df = pd.read_csv(path, dtype=str)
+    df.drop(columns=[column]).to_csv(path, index=False)
+
+
+@pytest.mark.parametrize(
+    ("case", "file", "line", "field", "text"),
+    [
+        ("missing column", "bars", None, "volume", "missing column"),
+        ("bad number", "bars", 101, "high", "not a finite number: 'abc'"),
+        ("unsorted", "oi", 12, "timestamp", "earlier than the previous row"),
+        ("bad iso time", "oi", 40, "timestamp", "not an ISO-8601 date-time (the file's first row is one): '2026-06-13 "
+                                                "25:00"),
+        ("funding rate", "funding", 7, "funding_rate", "funding rate must be"),
+        ("unknown bar spec", "bars", None, "--bar-spec", "is not a bar specification"),
+    ],
+)
+def test_bad_input_names_file_line_and_field_and_leaves_the_catalog_unchanged(csv_catalog, tmp_path, case, file,
+                                                                              line, field, text):
+    files = plain_okx_files(tmp_path / "plain")
+    bar_spec = "1-MINUTE-LAST"
+    if case == "missing column":
+        _drop_column(files[file], field)
+    elif case == "bad number":
+        _rewrite(files[file], line, field, "abc")
+    elif case == "unsorted":
+        _rewrite(files[file], line - 1, field, swap=True)
+    elif case == "bad iso time":
+        _rewrite(files[file], line, field, "2026-06-13 25:00:00+08:00")
+    elif case == "funding rate":
+        _rewrite(files[file], line, field, "1.5")
+    else:
+        bar_spec = "1-MINUTES-LAST"
+    target = tmp_path / "cat"
+    shutil.copytree(csv_catalog, target)
+    before = _digest(target)
+    proc = run_liqheat("catalog", "ingest", "csv", "--catalog", target, "--instrument-spec", OKX_SPEC,
+                       "--bars", files["bars"], "--bar-spec", bar_spec, "--open-interest", files["oi"],
+                       "--funding", files["funding"])
+    where = f"{files[file]}: line {line}: field '{field}'" if line else f"{files[file]}: field '{field}'"
+    assert_clean_failure(proc, "ingest failed, catalog unchanged", where, text)
+    assert proc.returncode == 1
+    assert _digest(target) == before
+    assert not list(tmp_path.glob("cat.staging-*"))
+
+
+def test_open_interest_needs_a_figure_column(tmp_path):
+    oi = _write(tmp_path / "oi.csv", ["timestamp", "oi"], ([r["ts"], r["oi"]] for r in _okx("open_interest.csv")))
+    with pytest.raises(IngestError) as info:
+        ingest_csv(tmp_path / "cat", [OKX_SPEC], open_interest=oi)
+    assert (info.value.path, info.value.field) == (str(oi), "open_interest_usd")
+    assert "one of ['open_interest_usd', 'open_interest_contracts', 'open_interest_base']" in info.value.message
+    assert not (tmp_path / "cat").exists()
+
+
+def test_open_interest_in_base_units_is_valued_at_the_bars_close(tmp_path):
+    # the sample's USD figure / the close of the bar ending at the reading = base units; back through the ingest
+    bars = {int(r["ts"]) * 1_000_000 + MINUTE_NS: float(r["close"]) for r in _okx("ohlcv_1m.csv")}
+    rows = [(r["ts"], repr(float(r["oi_value"]) / bars[int(r["ts"]) * 1_000_000])) for r in _okx("open_interest.csv")
+            if int(r["ts"]) * 1_000_000 in bars]
+    oi = _write(tmp_path / "oi.csv", ["timestamp", "open_interest_base"], rows)
+    files = plain_okx_files(tmp_path / "plain")
+    ingest_csv(tmp_path / "cat", [OKX_SPEC], bars=files["bars"], open_interest=oi)
+    got = _unwrap(ParquetDataCatalog(str(tmp_path / "cat")).query(OpenInterest, identifiers=[IID]))
+    usd = {int(r["ts"]) * 1_000_000: float(r["oi_value"]) for r in _okx("open_interest.csv")}
+    assert len(got) == len(rows) > 300
+    assert all(o.open_interest_usd == pytest.approx(usd[o.ts_event], rel=1e-12) for o in got)
+    with pytest.raises(IngestError) as info:  # without bars nothing prices the base units
+        ingest_csv(tmp_path / "cat2", [OKX_SPEC], open_interest=oi)
+    assert (info.value.row, info.value.field) == (2, "open_interest_base")
+    assert "no USD value and no price" in info.value.message
+
+
+# -- trades ------------------------------------------------------------------------------------------------------
+
+AGG = data_file("binance_cm_aggtrades/BTCUSD_PERP-aggTrades-2026-05-08.zip")
+WS_TRADES = data_file("binance_um_ws_captures/usdm_btcusdt_20230404.trades.csv")
+
+
+def _agg_frame() -> pd.DataFrame:
+    with zipfile.ZipFile(AGG) as archive, archive.open(archive.namelist()[0]) as fh:
+        return pd.read_csv(fh, dtype=str)
+
+
+def _coin_m_spec(tmp_path: Path) -> Path:
+    """An instrument-spec file of BTCUSD-PERP.BINANCE written from Binance's recorded COIN-M exchangeInfo."""
+    ((instrument, _),) = resolve_instruments({"BTCUSD-PERP.BINANCE": "BTCUSD_PERP"}, tmp_path / "none",
+                                             recorded_instruments()).values()
+    path = tmp_path / "btcusd.json"  # the JSON form of an instrument-spec file (TOML needs a writer we lack)
+    path.write_bytes(msgspec.json.encode({"perpetual": [spec_of(instrument, "recorded dapi exchangeInfo")]}))
+    return path
+
+
+def test_bars_from_trades_are_the_trades_ohlcv_per_minute(tmp_path):
+    df = _agg_frame()
+    side = np.where(df["is_buyer_maker"] == "true", "sell", "buy")
+    trades = _write(tmp_path / "trades.csv", ["timestamp", "price", "quantity", "side", "trade_id"],
+                    zip(df["transact_time"], df["price"], df["quantity"], side, df["agg_trade_id"], strict=True))
+    proc = run_liqheat("catalog", "ingest", "csv", "--catalog", tmp_path / "cat", "--instrument-spec",
+                       _coin_m_spec(tmp_path), "--trades", trades, "--bars-from-trades")
+    assert proc.returncode == 0, proc.stderr
+    catalog = ParquetDataCatalog(str(tmp_path / "cat"))
+    ticks = catalog.query(TradeTick)
+    assert len(ticks) == 105_280
+    assert (ticks[0].trade_id.value, str(ticks[0].price), str(ticks[0].size)) == ("480537903", "79972.8", "542")
+    bars = catalog.bars(["BTCUSD-PERP.BINANCE-1-MINUTE-LAST-EXTERNAL"])
+    assert len(bars) == 1440  # the whole UTC day
+    # independent check: pandas' per-minute OHLCV of the same trades, [open, close), stamped at the close
+    t = pd.to_datetime(df["transact_time"].astype("int64"), unit="ms", utc=True)
+    price = pd.Series(df["price"].astype(float).to_numpy(), index=t)
+    ohlc = price.resample("1min").ohlc()
+    volume = pd.Series(df["quantity"].astype(float).to_numpy(), index=t).resample("1min").sum()
+    empty = ohlc["open"].isna()
+    assert len(ohlc) == 1440 and 0 < empty.sum() < 100  # a few minutes of the COIN-M day have no trade
+    last_close = None
+    for bar, (opened, row) in zip(bars, ohlc.iterrows(), strict=True):
+        assert bar.ts_event == opened.value + MINUTE_NS
+        got = tuple(float(str(p)) for p in (bar.open, bar.high, bar.low, bar.close))  # the decimal, not the raw
+        if empty[opened]:  # Nautilus' build_with_no_updates: flat at the last price, no volume
+            assert got == (last_close,) * 4 and bar.volume.as_double() == 0.0
+        else:
+            assert got == (row["open"], row["high"], row["low"], row["close"])
+            assert float(str(bar.volume)) == volume[opened]
+        last_close = got[3]
+    assert isinstance(bars[0], Bar)
+
+
+def test_trades_only_note_and_bad_side(tmp_path):
+    df = pd.read_csv(WS_TRADES, dtype=str)
+    side = np.where(df["is_buyer_maker"] == "true", "SELL", "Buy")  # any case
+    rows = list(zip(df["transact_time"], df["price"], df["quantity"], side, df["trade_id"], strict=True))
+    spec = ROOT / "catalog" / "coinglass_btc_4h" / "instrument.toml"
+    trades = _write(tmp_path / "trades.csv", ["timestamp", "price", "quantity", "side", "trade_id"], rows)
+    proc = run_liqheat("catalog", "ingest", "csv", "--catalog", tmp_path / "cat", "--instrument-spec", spec,
+                       "--trades", trades)
+    assert proc.returncode == 0, proc.stderr
+    assert "TradeTick" in proc.stdout and "2,197 rows" in proc.stdout
+    assert "add --bars-from-trades" in proc.stderr
+    before = _digest(tmp_path / "cat")
+    rows[1500] = (*rows[1500][:3], "taker", rows[1500][4])
+    _write(trades, ["timestamp", "price", "quantity", "side", "trade_id"], rows)
+    proc = run_liqheat("catalog", "ingest", "csv", "--catalog", tmp_path / "cat", "--instrument-spec", spec,
+                       "--trades", trades, "--bars-from-trades")
+    assert_clean_failure(proc, f"{trades}: line 1502: field 'side'", "'taker' is not an aggressor side")
+    assert _digest(tmp_path / "cat") == before
+
+
+@pytest.mark.parametrize("spec", ["0-MINUTE-LAST", "1-MINUTES-LAST", "1-TICK-LAST"])
+def test_a_bar_spec_nautilus_cannot_parse_is_one_line_not_an_abort(tmp_path, spec):
+    # Nautilus' parser aborts the whole process on a step of 0 or (BarSpecification.from_str) an unknown aggregation
+    files = plain_okx_files(tmp_path / "plain")
+    proc = run_liqheat("catalog", "ingest", "csv", "--catalog", tmp_path / "cat", "--instrument-spec", OKX_SPEC,
+                       "--bars", files["bars"], "--bar-spec", spec)
+    assert_clean_failure(proc, f"{files['bars']}: field '--bar-spec': '{spec}'")
+    assert not (tmp_path / "cat").exists()
+    if spec.startswith("0"):  # the shared check (validation.bar_spec) guards the other commands' --bar-spec too
+        proc = run_liqheat("plot", "map", "--bar-spec", spec, "--formats", "html", "--out", tmp_path / "charts")
+        assert_clean_failure(proc, f"--bar-spec '{spec}' is not a bar specification")
