@@ -235,67 +235,67 @@ def _lock_timeout(args: argparse.Namespace) -> float | None:
     return None if value is None else validation.number(value, "--lock-timeout", minimum=0.0)
 
 
-def _ingest_okx(args: argparse.Namespace) -> int:
-    source = args.source or sample_dir()
-    target = args.catalog or default_catalog_dir()
+def _chunk_rows(args: argparse.Namespace) -> int:
+    from liqheat_nautilus import validation
+
+    value = args.chunk_rows
+    return DEFAULT_CHUNK_ROWS if value is None else int(validation.number(value, "--chunk-rows", minimum=1,
+                                                                          integer=True))
+
+
+def _ingest(args: argparse.Namespace, ingest: Callable[..., IngestSummary], *positional: object,
+            checks: dict[str, Callable[[], object]] | None = None, **keywords: object) -> int:
+    """
+    Check the option values, then run ``ingest(*positional, **keywords, **checked)`` as one catalog write.
+
+    ``checked`` holds each of ``checks`` evaluated (keyword name -> check) and ``lock_timeout`` from
+    ``--lock-timeout``; a ``ValueError`` of a check is a usage error (one line, exit 2) and nothing is written.
+    """
     try:
-        lock_timeout = _lock_timeout(args)
+        checked = {name: check() for name, check in (checks or {}).items()}
+        checked["lock_timeout"] = _lock_timeout(args)
     except ValueError as exc:
         print(f"ingest failed: {exc}", file=sys.stderr)
         return 2
-    return _write("ingest", lambda: ingest_okx_sample(source, target, args.instrument,
-                                                      instruments=_instrument_sources(args),
-                                                      lock_timeout=lock_timeout))
+    return _write("ingest", lambda: ingest(*positional, **keywords, **checked))
+
+
+def _ingest_okx(args: argparse.Namespace) -> int:
+    return _ingest(args, ingest_okx_sample, args.source or sample_dir(), args.catalog or default_catalog_dir(),
+                   args.instrument, instruments=_instrument_sources(args))
 
 
 def _ingest_binance(args: argparse.Namespace) -> int:
-    from liqheat_nautilus import validation
     from liqheat_nautilus.adapters.binance.loaders import ingest_binance_files
 
-    try:
-        chunk_rows = DEFAULT_CHUNK_ROWS if args.chunk_rows is None else \
-            int(validation.number(args.chunk_rows, "--chunk-rows", minimum=1, integer=True))
+    def interval() -> str | None:
         if args.interval is not None and args.interval not in KLINE_INTERVALS:
             raise ValueError(f"--interval must be one of {', '.join(KLINE_INTERVALS)}; got {args.interval!r}")
-        lock_timeout = _lock_timeout(args)
-    except ValueError as exc:
-        print(f"ingest failed: {exc}", file=sys.stderr)
-        return 2
-    return _write("ingest", lambda: ingest_binance_files(
-        args.files, args.catalog, instrument_id=args.instrument, kind=args.kind, interval=args.interval,
-        chunk_rows=chunk_rows, verify=not args.no_verify, instruments=_instrument_sources(args),
-        lock_timeout=lock_timeout))
+        return args.interval
+
+    return _ingest(args, ingest_binance_files, args.files, args.catalog,
+                   checks={"chunk_rows": lambda: _chunk_rows(args), "interval": interval},
+                   instrument_id=args.instrument, kind=args.kind, verify=not args.no_verify,
+                   instruments=_instrument_sources(args))
 
 
 def _ingest_coinglass(args: argparse.Namespace) -> int:
     from liqheat_nautilus.adapters.coinglass.loaders import default_coinglass_catalog_dir, ingest_coinglass
 
-    try:
-        lock_timeout = _lock_timeout(args)
-    except ValueError as exc:
-        print(f"ingest failed: {exc}", file=sys.stderr)
-        return 2
-    return _write("ingest", lambda: ingest_coinglass(args.source, args.catalog or default_coinglass_catalog_dir(),
-                                                     args.instrument, instruments=_instrument_sources(args),
-                                                     lock_timeout=lock_timeout))
+    return _ingest(args, ingest_coinglass, args.source, args.catalog or default_coinglass_catalog_dir(),
+                   args.instrument, instruments=_instrument_sources(args))
 
 
 def _ingest_csv(args: argparse.Namespace) -> int:
     from liqheat_nautilus import validation
     from liqheat_nautilus.adapters.csv_files.loaders import ingest_csv
 
-    try:
-        chunk_rows = DEFAULT_CHUNK_ROWS if args.chunk_rows is None else \
-            int(validation.number(args.chunk_rows, "--chunk-rows", minimum=1, integer=True))
-        hours = validation.number(args.funding_interval_hours, "--funding-interval-hours", minimum=0.0)
-        lock_timeout = _lock_timeout(args)
-    except ValueError as exc:
-        print(f"ingest failed: {exc}", file=sys.stderr)
-        return 2
-    return _write("ingest", lambda: ingest_csv(
-        args.catalog, args.instrument_spec, instrument_id=args.instrument, bars=args.bars, bar_spec=args.bar_spec,
-        open_interest=args.open_interest, funding=args.funding, funding_interval_hours=hours, trades=args.trades,
-        bars_from_trades=args.bars_from_trades, chunk_rows=chunk_rows, lock_timeout=lock_timeout))
+    return _ingest(args, ingest_csv, args.catalog, args.instrument_spec, checks={
+        "chunk_rows": lambda: _chunk_rows(args),
+        "funding_interval_hours": lambda: validation.number(args.funding_interval_hours, "--funding-interval-hours",
+                                                            minimum=0.0),
+    }, instrument_id=args.instrument, bars=args.bars, bar_spec=args.bar_spec, open_interest=args.open_interest,
+        funding=args.funding, trades=args.trades, bars_from_trades=args.bars_from_trades)
 
 
 def _parse_utc_ms(text: str, option: str) -> int:

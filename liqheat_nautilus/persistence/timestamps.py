@@ -176,7 +176,7 @@ def text_times_ns(text: np.ndarray, unit: EpochUnit, path: str | Path, first_lin
     Returns
     -------
     np.ndarray, shape (n,), int64
-        UNIX nanoseconds.
+        The times in UNIX nanoseconds (an empty column gives an empty array).
 
     Raises
     ------

@@ -126,6 +126,7 @@ def open_interest_of_table(df: pd.DataFrame, ts_ns: np.ndarray, path: str | Path
     Returns
     -------
     list[OpenInterest]
+        One per row, in time order (the normaliser's units: USD, contracts, base).
 
     Raises
     ------

@@ -51,15 +51,13 @@ def read_okx_bars(path: Path, bar_type: BarType, instrument) -> list[Bar]:
     ----------
     path : Path
         CSV with ``ts`` (open time, ms), ``open``, ``high``, ``low``, ``close``, ``volume`` (contracts).
-    bar_type : BarType
-        The 1-minute bar type.
-    instrument : Instrument
-        For price and size precision.
+    bar_type, instrument : BarType, Instrument
+        The 1-minute bar type, and the instrument whose price and size precision the bars take.
 
     Returns
     -------
     list[Bar]
-        Sorted by ``ts_init``.
+        One bar a row, in ``ts_init`` order (as :func:`~liqheat_nautilus.adapters.common.tables.bars_of_table`).
 
     Raises
     ------
