@@ -166,6 +166,31 @@ class BacktestFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         location = str(catalog) if is_url(str(catalog)) else str(Path(catalog).resolve())
         return msgspec.structs.replace(self, data=msgspec.structs.replace(self.data, catalog=location))
 
+    def with_starting_balances(self, balances: list[str], field: str = "--starting-balance") -> "BacktestFile":
+        """
+        Return the same file with other starting balances (``[venue] starting_balances``).
+
+        Parameters
+        ----------
+        balances : list[str]
+            Amounts with their currency, e.g. ``["1 BTC"]``, each currency once.
+        field : str, default "--starting-balance"
+            Where the balances were given, named in the error.
+
+        Returns
+        -------
+        BacktestFile
+            The file with ``balances`` as its venue's starting balances.
+
+        Raises
+        ------
+        ValueError
+            If the list is empty, an entry is not an amount with a currency, or a currency is given twice.
+        """
+        validation.balances(balances, field)
+        return msgspec.structs.replace(self, venue=msgspec.structs.replace(self.venue,
+                                                                           starting_balances=list(balances)))
+
     def with_instrument(self, instrument_id: str, field: str = "--instrument") -> "BacktestFile":
         """
         Return the same file on another instrument.

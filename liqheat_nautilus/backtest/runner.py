@@ -225,7 +225,8 @@ def check_catalog(spec: BacktestFile) -> int:
     currencies = [validation.money(b, "[venue] starting_balances").currency for b in spec.venue.starting_balances]
     if settlement not in currencies:
         raise ValueError(f"[venue] starting_balances {list(spec.venue.starting_balances)} hold no "
-                         f"{settlement.code}, the settlement currency of {iid}")
+                         f"{settlement.code}, the settlement currency of {iid} (add a {settlement.code} balance; with "
+                         f"liqheat backtest: --starting-balance '<amount> {settlement.code}')")
     margin_init = float(instruments[iid].margin_init)
     if margin_init > 0 and spec.venue.default_leverage > 1 / margin_init:
         raise ValueError(f"[venue] default_leverage {spec.venue.default_leverage:g} is above {iid}'s maximum "

@@ -34,6 +34,9 @@ def register(subparsers) -> None:
     parser.add_argument("--instrument", default=None,
                         help="trade this instrument id of the catalog instead of the config's (e.g. "
                              "BTCUSDT-PERP.BINANCE); the venue and the components' ids and bar types follow")
+    parser.add_argument("--starting-balance", action="append", default=None, metavar="AMOUNT",
+                        help="the venue's starting balance instead of the config's [venue] starting_balances, e.g. "
+                             "'1 BTC' for a coin-margined --instrument (repeatable, one per currency)")
     parser.add_argument("--results-dir", "--out", dest="results_dir", type=Path, default=None,
                         help="root of the results folders (default: results/ in the project)")
     parser.add_argument("--no-reports", action="store_true", help="do not write the reports")
@@ -47,12 +50,14 @@ def register(subparsers) -> None:
 
 
 def _load(path: Path, args: argparse.Namespace):
-    """Read a backtest file and apply ``--catalog`` / ``--instrument``."""
+    """Read a backtest file and apply ``--catalog`` / ``--instrument`` / ``--starting-balance``."""
     from liqheat_nautilus.backtest import load_backtest_file
 
     spec = load_backtest_file(path)
     if args.catalog is not None:
         spec = spec.with_catalog(args.catalog)
+    if args.starting_balance is not None:
+        spec = spec.with_starting_balances(args.starting_balance)
     if args.instrument is not None:
         spec = spec.with_instrument(args.instrument)
         try:
@@ -82,6 +87,8 @@ def _run(args: argparse.Namespace) -> int:
         log_level = validation.log_level(args.log_level)
         if args.instrument is not None:  # its syntax; whether the catalog holds it is the run's to say
             validation.instrument_id(args.instrument, "--instrument")
+        if args.starting_balance is not None:  # amounts and currencies; the settlement currency is the run's
+            validation.balances(args.starting_balance, "--starting-balance")
         results_dir = None if args.no_reports else validation.output_dir(
             args.results_dir or project_root() / "results", "--results-dir")
     except ValueError as exc:  # a bad option value: a usage error

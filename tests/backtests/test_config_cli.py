@@ -128,3 +128,23 @@ def test_relative_map_profile_is_found_beside_the_file_or_under_the_project_root
     with pytest.raises(ValueError, match=r"with_profile.toml: actors\[0\].config.map_profile: 'nope.toml' not found "
                                          r"in the current folder, beside the file"):
         load_backtest_file(path)
+
+
+def test_starting_balance_option_replaces_the_venue_balances(okx_catalog, capsys):
+    from liqheat_nautilus.backtest.runner import check_catalog
+    from tests.cli_run import call_liqheat
+
+    spec = load_backtest_file(config_dir() / "liquidation_hunt.toml").with_catalog(okx_catalog)
+    assert spec.venue.starting_balances == ["100000 USDT"]  # the shipped file's
+    richer = spec.with_starting_balances(["250000 USDT"])
+    [venue] = to_run_config(richer).venues
+    assert venue.starting_balances == ["250000.00000000 USDT"]  # what Nautilus' venue is given
+    # a balance without the contract's settlement currency is refused before the run, saying how to give one
+    with pytest.raises(ValueError, match=r"hold no USDT, the settlement currency of SOL-USDT-SWAP\.OKX \(add a "
+                                         r"USDT balance; with liqheat backtest: --starting-balance '<amount> USDT'\)"):
+        check_catalog(spec.with_starting_balances(["1 BTC"]))
+    # option values are checked as usage errors, naming the option
+    for values, message in ((["lots"], "--starting-balance[0] must look like '100000 USDT'"),
+                            (["1 BTC", "2 BTC"], "--starting-balance[1] '2 BTC': BTC is already given")):
+        done = call_liqheat(capsys, "backtest", *[a for v in values for a in ("--starting-balance", v)])
+        assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr
