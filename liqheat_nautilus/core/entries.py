@@ -12,6 +12,9 @@ import math
 
 import numpy as np
 
+_SMALLEST_NORMAL = float(np.finfo(np.float64).tiny)
+"""2.2e-308: below it floats lose precision (subnormal), and products with them round by up to 100 %."""
+
 
 def volume_profile(prices: np.ndarray, volume: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """
@@ -86,6 +89,8 @@ def hot_zone_profile(
     total_hot = float(hot_volume.sum())
     if total_hot <= 0.0 or hot_share <= 0.0:
         return prices, base
+    if total_hot < _SMALLEST_NORMAL:  # subnormal volumes: h·v would round (0.7 × 5e-324 = 5e-324), so shares first
+        return prices, (1.0 - hot_share) * base + hot_share * (hot_volume / total_hot)
     return prices, (1.0 - hot_share) * base + hot_share * hot_volume / total_hot
 
 

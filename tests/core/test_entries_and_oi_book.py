@@ -78,3 +78,17 @@ def test_open_interest_book_own_venue_and_staleness():
         stale.update("A", -1.0, 30)
     with pytest.raises(ValueError, match="venues"):
         OpenInterestBook()
+
+
+def test_hot_zone_weights_sum_to_one_with_subnormal_volumes():
+    from liqheat_nautilus.core.entries import hot_zone_profile
+
+    prices = np.array([400.0, 700.0, 900.0])
+    for volume, hot, expected in (
+        ([0.0, 5e-324, 0.0], [0.0, 1.0, 0.0], [0.0, 1.0, 0.0]),  # was [0, 1.3, 0]: 0.7 × 5e-324 = 5e-324
+        ([5e-324, 1e-323, 0.0], [1.0, 1.0, 0.0], [1 / 3, 2 / 3, 0.0]),  # 1 and 2 subnormal units: shares 1/3, 2/3
+        ([1.0, 3.0, 0.0], [0.0, 1.0, 0.0], [0.3 * 0.25, 0.3 * 0.75 + 0.7, 0.0]),  # normal volumes: the formula
+    ):
+        _, w = hot_zone_profile(prices, np.array(volume), np.array(hot), 0.7)
+        np.testing.assert_allclose(w, expected, rtol=1e-15, atol=1e-15)
+        assert abs(w.sum() - 1.0) < 1e-15
