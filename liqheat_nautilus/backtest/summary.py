@@ -1,8 +1,11 @@
 """The short human summary printed after a backtest."""
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
-from liqheat_nautilus.backtest.runner import BacktestOutcome
+if TYPE_CHECKING:  # (not imported at run time: backtest.metrics uses money_decimals, and runner imports metrics)
+    from liqheat_nautilus.backtest.runner import BacktestOutcome
 
 CENT_CURRENCIES = frozenset({"USD", "EUR", "USDT", "USDC", "BUSD", "FDUSD", "TUSD", "USDP", "DAI", "USDE"})
 """Fiat and USD stablecoins: amounts printed to the cent. Any other settlement currency (a coin-margined contract's
@@ -41,7 +44,7 @@ def format_ts(ns: int | None) -> str:
     return str(pd.Timestamp(ns, unit="ns", tz="UTC")) if ns else "-"
 
 
-def format_summary(outcome: BacktestOutcome, top: int = 5) -> str:
+def format_summary(outcome: "BacktestOutcome", top: int = 5) -> str:
     """
     Format the summary: data span, clusters published, orders, positions, PnL, strongest clusters at the end.
 
@@ -111,7 +114,7 @@ def _percent(value: float) -> str:
     return "-" if value != value else f"{value:.1f} %"
 
 
-def catalog_changed_message(outcome: BacktestOutcome) -> str:
+def catalog_changed_message(outcome: "BacktestOutcome") -> str:
     """
     Say that another process committed to the run's catalog while the run read it (``outcome.catalog_changed``).
 
