@@ -46,14 +46,15 @@ def format_ts(ns: int | None) -> str:
 
 def format_summary(outcome: "BacktestOutcome", top: int = 5) -> str:
     """
-    Format the summary: data span, clusters published, orders, positions, PnL, strongest clusters at the end.
+    Format the summary: data span, clusters published, orders, positions, PnL, strongest clusters of the last update.
 
     Parameters
     ----------
     outcome : BacktestOutcome
         A finished run.
     top : int, default 5
-        How many of the strongest final clusters to list.
+        How many of the strongest clusters of the last map update to list (its time is printed: the map updates
+        hourly by default, so it can be up to an interval before the last bar).
 
     Returns
     -------
@@ -86,7 +87,8 @@ def format_summary(outcome: "BacktestOutcome", top: int = 5) -> str:
                      f"{row.max_drawdown_pct:.2f} %, win rate {_percent(row.win_rate_pct)}, "
                      f"exposure {row.exposure_pct:.1f} %")
     if outcome.final_clusters:
-        lines.append(f"  strongest clusters at the end (top {min(top, len(outcome.final_clusters))}):")
+        shown, when = min(top, len(outcome.final_clusters)), format_ts(outcome.final_clusters_ns)
+        lines.append(f"  strongest clusters at the last map update, {when} (top {shown}):")  # not the last bar
         lines.append("      id  side    level        range                 notional USD  lev   strength  dist %")
         for c in outcome.final_clusters[:top]:
             lines.append(
