@@ -207,6 +207,10 @@ class ReplayState:
     at_ns: int
 
 
+class TimeOutOfRange(ValueError):
+    """A time :func:`parse_time` reads but UNIX nanoseconds cannot hold (before 1677-09-21 or after 2262-04-11)."""
+
+
 def parse_time(value: str | int | pd.Timestamp | None) -> int | None:
     """
     Parse a time into UNIX nanoseconds (naive times are UTC).
@@ -223,7 +227,8 @@ def parse_time(value: str | int | pd.Timestamp | None) -> int | None:
     Raises
     ------
     ValueError
-        If the text is not a time.
+        If the text is not a time; :class:`TimeOutOfRange` (a ``ValueError``) if it is one outside the range of
+        UNIX-ns timestamps.
     """
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
@@ -238,9 +243,10 @@ def parse_time(value: str | int | pd.Timestamp | None) -> int | None:
     ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
     try:
         return int(ts.value)
-    except OverflowError as exc:  # e.g. "June" parses as year 1, outside the nanosecond range
-        raise ValueError(f"not a time: {value!r} reads as the year {ts.year}, outside 1677..2262 (use ISO-8601, e.g. "
-                         "2026-06-20T12:00)") from exc
+    except OverflowError as exc:  # e.g. "June" parses as year 1, "2262-04-12" is a day too late
+        raise TimeOutOfRange(f"not a time: {value!r} reads as {ts.isoformat()}, beyond the range of UNIX-ns "
+                             "timestamps (1677-09-21T00:12:43Z .. 2262-04-11T23:47:16Z; use ISO-8601, e.g. "
+                             "2026-06-20T12:00)") from exc
 
 
 def replay_engine(

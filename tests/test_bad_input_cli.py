@@ -108,7 +108,8 @@ def test_serve_bad_refresh_secs_is_refused(value, capsys, tmp_path):
 ])
 def test_serve_bad_option_values_exit_2(argv, expected, capsys, monkeypatch):
     monkeypatch.delenv("LIQHEAT_SERVE_TOKEN", raising=False)
-    proc = call_liqheat(capsys, "serve", "--no-warm-up", *argv)  # checked before any catalog is read
+    quiet = [] if "--live" in argv else ["--no-warm-up"]  # (a catalog option: refused with --live)
+    proc = call_liqheat(capsys, "serve", *quiet, *argv)  # checked before any catalog is read
     assert_clean_failure(proc, f"serve failed: {expected}")
     assert proc.returncode == 2
 

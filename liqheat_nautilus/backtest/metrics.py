@@ -16,11 +16,12 @@ Sources (nothing here re-implements a statistic Nautilus has):
 """
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from nautilus_trader.analysis import SharpeRatio, SortinoRatio
 
 from liqheat_nautilus.backtest.monitor import RunStats
+from liqheat_nautilus.backtest.summary import money_decimals
 
 COLUMNS = (
     ("name", "run", "{}"),
@@ -32,9 +33,9 @@ COLUMNS = (
     ("profit_factor", "profit factor", "{:.2f}"),
     ("trades", "trades", "{:d}"),
     ("exposure_pct", "exposure %", "{:.1f}"),
-    ("funding", "funding", "{:+,.2f}"),
+    ("funding", "funding", "{:+,.{decimals}f}"),
 )
-"""(field, header, format) of the comparison table."""
+"""(field, header, format) of the comparison table; ``{decimals}``: the row's money decimals (``money_decimals``)."""
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,10 @@ class ComparisonRow:
         Bars with an open position (percent).
     funding : float
         Net funding received (settlement currency; negative = paid).
+    currency : str
+        The settlement currency of ``funding`` (``""`` when none, as buy and hold): its decimals in the table are the
+        summary's (:func:`~liqheat_nautilus.backtest.summary.money_decimals`: 2 for USD and stablecoins, 8 for a
+        coin-margined contract's BTC, ETH, ...). Not in :meth:`to_dict` (the comparison CSV and ``stats.json``).
     """
 
     name: str
@@ -74,10 +79,13 @@ class ComparisonRow:
     trades: int
     exposure_pct: float
     funding: float
+    currency: str = field(default="")
 
     def to_dict(self) -> dict:
-        """Return the row as a ``dict``."""
-        return asdict(self)
+        """Return the row as a ``dict`` (without ``currency``)."""
+        out = asdict(self)
+        del out["currency"]
+        return out
 
 
 def _num(value) -> float:
@@ -121,6 +129,7 @@ def strategy_row(name: str, result, monitor: RunStats | None, funding: float = 0
         trades=int(result.total_positions),
         exposure_pct=100.0 * monitor.exposure if monitor is not None else math.nan,
         funding=float(funding),
+        currency=str(next(iter(result.stats_pnls or {}), "")),  # the summary's PnL currency (the same account)
     )
 
 
@@ -173,9 +182,10 @@ def formatted_row(row: ComparisonRow) -> dict[str, str]:
         In the order of :data:`COLUMNS`.
     """
     cells = {}
-    for field, header, fmt in COLUMNS:
-        value = getattr(row, field)
-        cells[header] = "-" if isinstance(value, float) and math.isnan(value) else fmt.format(value)
+    decimals = money_decimals(row.currency) if row.currency else 2
+    for name, header, fmt in COLUMNS:
+        value = getattr(row, name)
+        cells[header] = "-" if isinstance(value, float) and math.isnan(value) else fmt.format(value, decimals=decimals)
     return cells
 
 

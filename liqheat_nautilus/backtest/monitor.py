@@ -1,10 +1,10 @@
 """``RunMonitor``: a cheap actor the runner adds to every backtest for progress and the equity path.
 
 Per bar it does a few scalar operations: counts bars (progress bar), tracks whether the instrument has an open
-position (exposure), the mark-to-market equity (account balance + unrealized PnL of open positions) and its running
-peak (maximum drawdown; NautilusTrader 1.221's portfolio analyzer has no drawdown statistic), and the buy-and-hold
-path of the same bars (first open, daily closes, running peak). The progress bar (rich) appears only when the run
-has lasted longer than ``progress_after_secs`` of wall time.
+position (exposure, judged at the next bar from the position events), the mark-to-market equity (account balance +
+unrealized PnL of open positions) and its running peak (maximum drawdown; NautilusTrader 1.221's portfolio analyzer
+has no drawdown statistic), and the buy-and-hold path of the same bars (first open, daily closes, running peak).
+The progress bar (rich) appears only when the run has lasted longer than ``progress_after_secs`` of wall time.
 """
 
 import math
@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from nautilus_trader.common.actor import Actor
 from nautilus_trader.common.config import ActorConfig
 from nautilus_trader.model.data import Bar, BarType
+from nautilus_trader.model.events import PositionClosed, PositionEvent, PositionOpened
 from nautilus_trader.model.identifiers import InstrumentId
 
 from liqheat_nautilus.core.units import NS_PER_DAY
@@ -34,7 +35,8 @@ class RunStats:
     bars : int
         Bars seen.
     bars_exposed : int
-        Bars at whose close the instrument had an open position.
+        Bars at whose close the instrument had an open position: a position opened at or before the bar's time and
+        closed after it (``ts_opened <= ts_event < ts_closed``, as the positions report's times say).
     max_drawdown : float
         Largest fall of mark-to-market equity from its running peak, as a fraction of the peak (>= 0).
     first_open, last_close : float
@@ -107,7 +109,8 @@ class RunMonitor(Actor):
     ----------
     bars, bars_exposed, max_drawdown, first_open, last_close, bh_max_drawdown, daily_closes, first_ns, last_ns,
     progress_shown
-        As in :class:`RunStats` (a copy: :meth:`stats`), updated at each bar.
+        As in :class:`RunStats` (a copy: :meth:`stats`), updated at each bar; ``bars_exposed`` counts the bars judged
+        so far, every one but the last (:attr:`bars_exposed_total` and :meth:`stats` include it).
     """
 
     def __init__(self, config: RunMonitorConfig) -> None:
@@ -131,12 +134,16 @@ class RunMonitor(Actor):
         self.first_ns = 0
         self.last_ns = 0
         self._currency = None
+        self._open_since: dict[str, int] = {}  # open positions of the instrument: id -> ts_opened
+        self._closed: list[tuple[int, int]] = []  # (ts_opened, ts_closed) of positions closed since the last bar
+        self._pending_ns: int | None = None  # the bar whose exposure is not counted yet (the last one seen)
 
     def on_start(self) -> None:
         """Subscribe to the bars and start the wall clock."""
         instrument = self.cache.instrument(self.config.instrument_id)
         self._currency = instrument.get_settlement_currency() if instrument is not None else None
         self.subscribe_bars(self.config.bar_type)
+        self.msgbus.subscribe(topic="events.position.*", handler=self._on_position_event)
         self._wall_start = time.monotonic()
 
     def on_stop(self) -> None:
@@ -152,6 +159,10 @@ class RunMonitor(Actor):
         if bar.bar_type != self.config.bar_type:
             return
         close = bar.close.as_double()
+        if self._pending_ns is not None:  # the previous bar: its own orders' fills are known now
+            self.bars_exposed += self._exposed_at(self._pending_ns)
+            self._closed.clear()
+        self._pending_ns = bar.ts_event
         if self.bars == 0:
             self.first_open = bar.open.as_double()
             self.first_ns = bar.ts_event
@@ -172,17 +183,42 @@ class RunMonitor(Actor):
         equity = instrument_equity(self.portfolio, iid, self._currency)
         if math.isnan(equity):  # no account yet
             return
-        if not self.portfolio.is_flat(iid):
-            self.bars_exposed += 1
         if equity > self._equity_peak:
             self._equity_peak = equity
         elif self._equity_peak > 0:
             self.max_drawdown = max(self.max_drawdown, 1.0 - equity / self._equity_peak)
 
+    def _on_position_event(self, event: PositionEvent) -> None:
+        """Keep the open positions of the instrument and those closed since the last bar (with their times)."""
+        if event.instrument_id != self.config.instrument_id:
+            return
+        if isinstance(event, PositionClosed):
+            self._open_since.pop(event.position_id.value, None)
+            self._closed.append((event.ts_opened, event.ts_closed))
+        elif isinstance(event, PositionOpened):  # (a netting position reopened after closing keeps its id)
+            self._open_since[event.position_id.value] = event.ts_opened
+
+    def _exposed_at(self, ts_ns: int) -> bool:
+        """
+        Return whether a position was open at ``ts_ns``: opened at or before it and not closed by then.
+
+        A bar is judged at the next bar (or at the end): an entry filled at the bar's own time is known only after
+        the strategies have handled the bar (it filled after this actor's ``on_bar``, which therefore missed the entry
+        bar of every position), and an exit at the next bar's time is known when that bar arrives.
+        """
+        return (any(opened <= ts_ns for opened in self._open_since.values())
+                or any(opened <= ts_ns < closed for opened, closed in self._closed))
+
+    @property
+    def bars_exposed_total(self) -> int:
+        """Bars with an open position, the last bar's included (judged with what is known now)."""
+        pending = self._pending_ns is not None and self._exposed_at(self._pending_ns)
+        return self.bars_exposed + int(pending)
+
     @property
     def exposure(self) -> float:
         """Fraction of bars with an open position (``nan`` before the first bar)."""
-        return self.bars_exposed / self.bars if self.bars else math.nan
+        return self.bars_exposed_total / self.bars if self.bars else math.nan
 
     def stats(self) -> RunStats:
         """
@@ -192,7 +228,7 @@ class RunMonitor(Actor):
         -------
         RunStats
         """
-        return RunStats(bars=self.bars, bars_exposed=self.bars_exposed, max_drawdown=self.max_drawdown,
+        return RunStats(bars=self.bars, bars_exposed=self.bars_exposed_total, max_drawdown=self.max_drawdown,
                         first_open=self.first_open, last_close=self.last_close, bh_max_drawdown=self.bh_max_drawdown,
                         daily_closes=dict(self.daily_closes), first_ns=self.first_ns, last_ns=self.last_ns,
                         progress_shown=self.progress_shown)

@@ -71,7 +71,11 @@ class BacktestOutcome:
         Strategies of the run that keep a trade-signal log (a ``signals`` attribute, as the shipped
         ``BracketStrategy`` keeps); with none, :attr:`signals` is empty whatever the strategies traded.
     final_clusters : list[ClusterInfo]
-        The map's live clusters at the end, strongest first.
+        The map's live clusters at its last update (the last one published, at :attr:`final_clusters_ns`; not
+        necessarily at the last bar), strongest first.
+    final_clusters_ns : int
+        Time (UNIX ns) of the map update :attr:`final_clusters` were read at; 0 without one (the latest of several
+        map actors').
     orders_filled : int
         Fills reported by the execution engine.
     funding_payments : list[dict]
@@ -103,6 +107,7 @@ class BacktestOutcome:
     signals: list[dict] = field(default_factory=list)
     signal_logs: int = 0
     final_clusters: list[ClusterInfo] = field(default_factory=list)
+    final_clusters_ns: int = 0
     orders_filled: int = 0
     funding_payments: list[dict] = field(default_factory=list)
     run_stats: RunStats | None = None
@@ -453,6 +458,8 @@ def run_backtest(
                 if actor.map is not None:
                     live = [c for c in actor.map.clusters if c.status != ClusterStatus.CLEARED]
                     outcome.final_clusters.extend(sorted(live, key=lambda c: -c.strength))
+                if actor.last_snapshot is not None:  # the update those clusters were published with
+                    outcome.final_clusters_ns = max(outcome.final_clusters_ns, int(actor.last_snapshot.ts_event))
         for strategy in engine.trader.strategies():
             received = getattr(strategy, "clusters_received", None)
             if received is not None:

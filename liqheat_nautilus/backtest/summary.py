@@ -1,8 +1,11 @@
 """The short human summary printed after a backtest."""
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
-from liqheat_nautilus.backtest.runner import BacktestOutcome
+if TYPE_CHECKING:  # (not imported at run time: backtest.metrics uses money_decimals, and runner imports metrics)
+    from liqheat_nautilus.backtest.runner import BacktestOutcome
 
 CENT_CURRENCIES = frozenset({"USD", "EUR", "USDT", "USDC", "BUSD", "FDUSD", "TUSD", "USDP", "DAI", "USDE"})
 """Fiat and USD stablecoins: amounts printed to the cent. Any other settlement currency (a coin-margined contract's
@@ -41,16 +44,17 @@ def format_ts(ns: int | None) -> str:
     return str(pd.Timestamp(ns, unit="ns", tz="UTC")) if ns else "-"
 
 
-def format_summary(outcome: BacktestOutcome, top: int = 5) -> str:
+def format_summary(outcome: "BacktestOutcome", top: int = 5) -> str:
     """
-    Format the summary: data span, clusters published, orders, positions, PnL, strongest clusters at the end.
+    Format the summary: data span, clusters published, orders, positions, PnL, strongest clusters of the last update.
 
     Parameters
     ----------
     outcome : BacktestOutcome
         A finished run.
     top : int, default 5
-        How many of the strongest final clusters to list.
+        How many of the strongest clusters of the last map update to list (its time is printed: the map updates
+        hourly by default, so it can be up to an interval before the last bar).
 
     Returns
     -------
@@ -83,7 +87,8 @@ def format_summary(outcome: BacktestOutcome, top: int = 5) -> str:
                      f"{row.max_drawdown_pct:.2f} %, win rate {_percent(row.win_rate_pct)}, "
                      f"exposure {row.exposure_pct:.1f} %")
     if outcome.final_clusters:
-        lines.append(f"  strongest clusters at the end (top {min(top, len(outcome.final_clusters))}):")
+        shown, when = min(top, len(outcome.final_clusters)), format_ts(outcome.final_clusters_ns)
+        lines.append(f"  strongest clusters at the last map update, {when} (top {shown}):")  # not the last bar
         lines.append("      id  side    level        range                 notional USD  lev   strength  dist %")
         for c in outcome.final_clusters[:top]:
             lines.append(
@@ -111,7 +116,7 @@ def _percent(value: float) -> str:
     return "-" if value != value else f"{value:.1f} %"
 
 
-def catalog_changed_message(outcome: BacktestOutcome) -> str:
+def catalog_changed_message(outcome: "BacktestOutcome") -> str:
     """
     Say that another process committed to the run's catalog while the run read it (``outcome.catalog_changed``).
 

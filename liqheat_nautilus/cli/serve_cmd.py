@@ -96,7 +96,7 @@ def check_options(args: argparse.Namespace) -> tuple[str | None, list[str]]:
         ``--live-history`` < 10, ``--live-history`` or ``--trader-id`` without ``--live``, a ``--trader-id`` that
         is not a Nautilus trader id (``NAME-TAG``, no Redis pattern characters), a catalog option
         (``--instrument-id``, ``--oi-instrument-ids``, ``--oi-max-age-secs``, ``--bar-spec``, ``--snapshot-minutes``,
-        ``--refresh-secs``, ``--profile-file``) with ``--live``, bad summed-OI options
+        ``--refresh-secs``, ``--profile-file``, ``--no-warm-up``) with ``--live``, bad summed-OI options
         (:func:`~liqheat_nautilus.cli.evaluate_cmd.summed_oi_options`), a ``--live`` URL that is not
         ``redis://``/``rediss://`` or carries a password, a ``--cors-origin`` that is not an origin, or a ``--host``
         other than loopback without a token in the environment.
@@ -117,7 +117,8 @@ def check_options(args: argparse.Namespace) -> tuple[str | None, list[str]]:
             ("--instrument-id", args.instrument_id), ("--oi-instrument-ids", args.oi_instrument_ids),
             ("--oi-max-age-secs", args.oi_max_age_secs), ("--bar-spec", args.bar_spec),
             ("--snapshot-minutes", args.snapshot_minutes), ("--refresh-secs", args.refresh_secs),
-            ("--profile-file", args.profile_file or None)) if value is not None]
+            ("--profile-file", args.profile_file or None),
+            ("--no-warm-up", args.no_warm_up or None)) if value is not None]  # (a live source replays nothing)
         if catalog_only:  # (all but the first three were ignored silently)
             raise ValueError(f"{' and '.join(catalog_only)} {'applies' if len(catalog_only) == 1 else 'apply'} only "
                              "to a catalog, not with --live (a live node publishes its own maps: its actor's "

@@ -24,7 +24,7 @@ import numpy as np
 
 from liqheat_nautilus.core.params import MapParams
 from liqheat_nautilus.evaluation.baselines import excursion_oi
-from liqheat_nautilus.evaluation.metrics import spearman
+from liqheat_nautilus.evaluation.metrics import spearman, totals_ratio
 from liqheat_nautilus.evaluation.notes import few_windows_note, undefined_spearman_notes
 from liqheat_nautilus.evaluation.replay import replay
 from liqheat_nautilus.evaluation.series import EvaluationData
@@ -247,8 +247,8 @@ def _share_for_totals(data: EvaluationData, fields: dict, mask: np.ndarray) -> t
     share = MapParams(**fields).leveraged_share
     new_share = min(max(share * actual / est, 1e-6), 1.0) if est > 0.0 else share
     scale = new_share / share
-    ratio_l = float(est_l[mask].sum()) * scale / max(float(w.long_usd[mask].sum()), 1e-12)
-    ratio_s = float(est_s[mask].sum()) * scale / max(float(w.short_usd[mask].sum()), 1e-12)
+    ratio_l = totals_ratio(float(est_l[mask].sum()) * scale, float(w.long_usd[mask].sum()))
+    ratio_s = totals_ratio(float(est_s[mask].sum()) * scale, float(w.short_usd[mask].sum()))
     return new_share, ratio_l, ratio_s
 
 
@@ -374,8 +374,8 @@ def calibrate(data: EvaluationData, judged: np.ndarray, base: dict | None = None
             baseline_short=spearman(w.short_usd[test], exc_s[test]),
             default_long=spearman(w.long_usd[test], default_l[test]),
             default_short=spearman(w.short_usd[test], default_s[test]),
-            totals_ratio_long=float(est_l[test].sum()) / max(float(w.long_usd[test].sum()), 1e-12),
-            totals_ratio_short=float(est_s[test].sum()) / max(float(w.short_usd[test].sum()), 1e-12),
+            totals_ratio_long=totals_ratio(float(est_l[test].sum()), float(w.long_usd[test].sum())),
+            totals_ratio_short=totals_ratio(float(est_s[test].sum()), float(w.short_usd[test].sum())),
         )
         fold_results.append(fold_result)
         where = f"fold {k}'s test windows ({fold_result.test_windows[0]} .. {fold_result.test_windows[1]})"
@@ -394,8 +394,8 @@ def calibrate(data: EvaluationData, judged: np.ndarray, base: dict | None = None
     share, ratio_l, ratio_s = _share_for_totals(data, final, judged)
     final = {**final, "leveraged_share": share}
     in_l, in_s = score_windows(data, final, judged)
-    oos_ratio_l = float(np.concatenate(oos_l).sum()) / max(float(w.long_usd[oos].sum()), 1e-12)
-    oos_ratio_s = float(np.concatenate(oos_s).sum()) / max(float(w.short_usd[oos].sum()), 1e-12)
+    oos_ratio_l = totals_ratio(float(np.concatenate(oos_l).sum()), float(w.long_usd[oos].sum()))
+    oos_ratio_s = totals_ratio(float(np.concatenate(oos_s).sum()), float(w.short_usd[oos].sum()))
     for side, actual, oos_est, default, exc in (("long", w.long_usd, oos_l, default_l, exc_l),
                                                  ("short", w.short_usd, oos_s, default_s, exc_s)):
         if folds > 1:  # one fold: these are its test windows, noted above

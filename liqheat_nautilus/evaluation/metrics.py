@@ -87,6 +87,26 @@ def spearman(x: np.ndarray, y: np.ndarray) -> float:
     return pearson(average_ranks(x), average_ranks(y))
 
 
+def totals_ratio(estimated_usd: float, actual_usd: float) -> float:
+    """
+    Return the totals ratio ``estimated / actual`` of some windows, ``nan`` when it is undefined.
+
+    Parameters
+    ----------
+    estimated_usd : float
+        Estimated liquidations summed over the windows (USD, already scaled as the figure wants).
+    actual_usd : float
+        Actual liquidations summed over the same windows (USD, >= 0).
+
+    Returns
+    -------
+    float
+        ``nan`` when ``actual_usd`` is not > 0: no liquidation to compare with (dividing by 0 USD, or by a floor
+        such as 1e-12, gave a meaningless 1e14).
+    """
+    return estimated_usd / actual_usd if actual_usd > 0.0 else math.nan
+
+
 def r_squared(y: np.ndarray, *xs: np.ndarray) -> float:
     """
     Coefficient of determination of an ordinary least-squares fit of ``y`` on an intercept and ``xs``.

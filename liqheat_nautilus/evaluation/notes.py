@@ -124,7 +124,8 @@ def undefined_spearman_notes(where: str, side: str, actual: np.ndarray,
         return [f"{where} hold{'s' if n == 1 else ''} {n} window{'s' if n != 1 else ''}: every {side} Spearman is "
                 "undefined (nan)."]
     if np.all(actual == actual[0]):
-        total = (f"; the {side} totals ratio there divides by 0 USD and means nothing" if actual[0] == 0.0 else "")
+        total = (f"; the {side} totals ratio there is undefined (nan): no actual liquidation to divide by"
+                 if actual[0] == 0.0 else "")
         return [f"The actual {side} liquidations are {actual[0]:,.0f} USD in all {n} of {where}: every {side} "
                 f"Spearman there is undefined (nan){total}."]
     notes = []

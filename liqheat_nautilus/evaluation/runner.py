@@ -30,6 +30,7 @@ from liqheat_nautilus.evaluation.checks import (
     unjudged_note,
     utc_ns,
 )
+from liqheat_nautilus.evaluation.metrics import totals_ratio
 from liqheat_nautilus.evaluation.notes import short_seed_notes, undefined_notes
 from liqheat_nautilus.evaluation.price_path import adverse_moves, close_at, covered_until, extremes_between
 from liqheat_nautilus.evaluation.replay import replay
@@ -305,7 +306,7 @@ def evaluate_run(data: EvaluationData, params: MapParams, s: EvaluationSettings,
     sides = tracked["all"]
     hold = tracked.get("holdout", [None, None])
     j = ctx.judged
-    ratios = [float(est[j].sum()) * s.oi_venue_share / float(actual[j].sum()) if actual[j].sum() > 0 else math.nan
+    ratios = [totals_ratio(float(est[j].sum()) * s.oi_venue_share, float(actual[j].sum()))
               for est, actual in ((r.est_long_usd, w.long_usd), (r.est_short_usd, w.short_usd))]
     attractions = []
     for h, (drop, rise, ok) in ctx.extremes.items():

@@ -1,9 +1,9 @@
 """The FastAPI application of ``liqheat serve``: REST endpoints, the event stream and the dashboard.
 
 Every route is ``GET``, validates its parameters (unknown instrument -> 404 listing the known ones; a bad time or
-value -> 422 naming the field; windows capped) and answers with a typed model (see :mod:`.models`). Maps come from
-a :class:`~liqheat_nautilus.serve.sources.MapSource`; the JSON of map responses is cached per map update, so a
-repeated question costs a dictionary lookup.
+value, or a parameter the route does not take -> 422 naming the field; windows capped) and answers with a typed
+model (see :mod:`.models`). Maps come from a :class:`~liqheat_nautilus.serve.sources.MapSource`; the JSON of map
+responses is cached per map update, so a repeated question costs a dictionary lookup.
 
 This module assembles the application: lifespan (source start/stop, catalog refresh), access control and CORS,
 error handlers, and the routers of :mod:`liqheat_nautilus.serve.routes` (one per resource). Request parameters
@@ -14,13 +14,13 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from liqheat_nautilus.persistence.errors import IngestError
 from liqheat_nautilus.serve.context import ApiContext, ServeSettings
-from liqheat_nautilus.serve.query import parse_time_param
+from liqheat_nautilus.serve.query import ERRORS, parse_time_param, reject_unknown_query
 from liqheat_nautilus.serve.routes import ROUTERS
 from liqheat_nautilus.serve.routes.service import package_version
 from liqheat_nautilus.serve.security import AccessControl
@@ -103,7 +103,8 @@ def create_app(source: MapSource, settings: ServeSettings | None = None) -> Fast
     settings = settings or ServeSettings()
     ctx = ApiContext(source, settings)
     app = FastAPI(title=settings.title, version=package_version(), lifespan=_lifespan(source, settings),
-                  description=DESCRIPTION)
+                  description=DESCRIPTION, dependencies=[Depends(reject_unknown_query)],  # ?windw_pct=5: 422
+                  responses={422: ERRORS[422]})  # also on the routes that take no parameter
     if settings.cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
 

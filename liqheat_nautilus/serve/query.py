@@ -6,8 +6,9 @@ naming the field before any work. Times are UNIX nanoseconds or ISO-8601 text (n
 
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from fastapi import Query
+from fastapi import Query, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
 
 from liqheat_nautilus.core.params import MODELS
 from liqheat_nautilus.core.units import NS_PER_DAY, NS_PER_HOUR, NS_PER_MINUTE
@@ -27,6 +28,7 @@ MAX_CANDLES = 400
 MAX_COLUMNS = 500
 """Most map updates (time columns) of a heatmap response; more are thinned evenly."""
 _TIME_MIN_NS, _TIME_MAX_NS = 0, 2**63 - 1
+_TIME_RANGE = "1970-01-01 .. 2262-04-11T23:47:16Z"
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": m.ErrorDetail, "description": "Unknown instrument or run (the known ones are listed)."},
@@ -50,7 +52,9 @@ AtQ = Annotated[str | None, Query(max_length=40, pattern=TIME_PATTERN,
                                   description="Time: ISO-8601 (UTC if naive) or UNIX ns; default the latest update.")]
 TimeQ = Annotated[str | None, Query(max_length=40, pattern=TIME_PATTERN, description="Time: ISO-8601 (UTC if naive) "
                                                                                       "or UNIX ns.")]
-WindowQ = Annotated[float, Query(gt=0.0, le=50.0, description="Half-width of the price window (percent of price).")]
+WindowQ = Annotated[float, Query(gt=0.0, le=50.0, allow_inf_nan=False,
+                                  description="Half-width of the price window (percent of price).")]
+"""A price window: NaN and infinity are refused as not finite (not as "should be <= 50")."""
 
 
 def profile_query(profiles: tuple[str, ...]) -> Any:
@@ -112,17 +116,61 @@ def parse_time_param(value: str | None, name: str) -> int | None:
     Raises
     ------
     RequestValidationError
-        If the value is not a time between 1970 and 2262 (the error names the field).
+        If the value is not a time, or one outside 1970-01-01 .. 2262-04-11T23:47:16Z (UNIX ns in a signed 64-bit
+        integer); the error names the field.
     """
-    from liqheat_nautilus.replay import parse_time
+    from liqheat_nautilus.replay import TimeOutOfRange, parse_time
 
     if value is None:
         return None
     text = value.strip()
+    out_of_range = invalid(name, f"time out of range: {value!r} is beyond the range of UNIX-ns timestamps "
+                                 f"({_TIME_RANGE})")
     try:
         ns = int(text) if text.lstrip("-").isdigit() else parse_time(text)
+    except TimeOutOfRange as exc:  # a date such as 2262-04-12: a time, but not one UNIX ns can hold
+        raise out_of_range from exc
     except (ValueError, TypeError, OverflowError) as exc:
         raise invalid(name, f"not a time: {value!r} (ISO-8601, e.g. 2026-06-20T12:00, or UNIX ns)") from exc
     if ns is None or not _TIME_MIN_NS <= ns <= _TIME_MAX_NS:
-        raise invalid(name, f"time out of range: {value!r} (1970-01-01 .. 2262-04-11)")
+        raise out_of_range
     return ns
+
+
+async def reject_unknown_query(request: Request) -> None:
+    """
+    Refuse query parameters the route does not take (the application's dependency, run before every route's own).
+
+    Without it a misspelt parameter (``?windw_pct=5``) was ignored and the default answer given. The dashboard's
+    pages and static files (not in the OpenAPI schema) are left alone: browsers' links may carry extra parameters.
+
+    Parameters
+    ----------
+    request : fastapi.Request
+        The request; its route's query parameters (its own and its dependencies') are the accepted ones.
+
+    Raises
+    ------
+    RequestValidationError
+        A 422 naming each unknown parameter and listing the accepted ones.
+    """
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute) or not route.include_in_schema:
+        return
+    accepted = _accepted_query(route)
+    unknown = [key for key in dict.fromkeys(request.query_params.keys()) if key not in accepted]
+    if unknown:
+        takes = f"accepted: {', '.join(accepted)}" if accepted else "it takes no query parameter"
+        raise RequestValidationError([{"type": "value_error", "loc": ("query", key), "input": None,
+                                       "msg": f"unknown query parameter {key!r} ({takes})"} for key in unknown])
+
+
+def _accepted_query(route: APIRoute) -> tuple[str, ...]:
+    """Return the names of the query parameters ``route`` takes, its dependencies' included."""
+    names: list[str] = []
+    todo = [route.dependant]
+    while todo:  # the route's parameters, then its dependencies' (e.g. the event stream's instrument)
+        dependant = todo.pop(0)
+        names += [field.alias for field in dependant.query_params]
+        todo += dependant.dependencies
+    return tuple(dict.fromkeys(names))

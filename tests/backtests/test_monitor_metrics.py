@@ -19,10 +19,68 @@ def test_monitor_drawdown_exposure_and_progress(funding_market):
     m.open_once(side="BUY", quantity="1000")
     assert monitor.bars == 1500
     assert monitor.max_drawdown == pytest.approx(1.0 - 98_950.0 / 109_950.0, rel=1e-9)
-    assert monitor.bars_exposed in (1499, 1500)  # the first bar may close before the entry fills
+    assert monitor.stats().bars_exposed == 1500  # opened at the first bar's time, open at every bar's close
     assert monitor.first_open == 100.0 and monitor.last_close == 99.0
     assert monitor.bh_max_drawdown == pytest.approx(1.0 - 99.0 / 110.0)
     assert monitor.progress_shown
+
+
+class _RoundTrips:
+    """SYNTHETIC test strategy: at each bar index of ``opens`` a market buy and a take-profit limit sell at ``exit_px``
+    (filled by the venue when a bar trades there, before any strategy sees that bar, as a bracket's exit is)."""
+
+    @staticmethod
+    def make(opens: tuple[int, ...], exit_px: float):
+        from decimal import Decimal
+
+        from nautilus_trader.config import StrategyConfig
+        from nautilus_trader.model.data import Bar, BarType
+        from nautilus_trader.model.enums import OrderSide
+        from nautilus_trader.model.identifiers import InstrumentId
+        from nautilus_trader.trading.strategy import Strategy
+
+        class RoundTripsConfig(StrategyConfig, frozen=True):
+            instrument_id: InstrumentId
+            bar_type: BarType
+
+        class RoundTrips(Strategy):
+            def __init__(self, config: RoundTripsConfig) -> None:
+                super().__init__(config)
+                self.seen = 0
+
+            def on_start(self) -> None:
+                self.subscribe_bars(self.config.bar_type)
+
+            def on_bar(self, bar: Bar) -> None:
+                i, self.seen = self.seen, self.seen + 1
+                if i in opens:
+                    instrument = self.cache.instrument(self.config.instrument_id)
+                    qty = instrument.make_qty(Decimal("10"))
+                    self.submit_order(self.order_factory.market(self.config.instrument_id, OrderSide.BUY, qty))
+                    self.submit_order(self.order_factory.limit(self.config.instrument_id, OrderSide.SELL, qty,
+                                                               instrument.make_price(exit_px), reduce_only=True))
+
+        return RoundTrips, RoundTripsConfig
+
+
+def test_exposure_counts_every_bar_a_position_was_open_at(make_scenario):
+    # SYNTHETIC, hand-counted: 60 one-minute bars at 100 but bars 25 and 41 at 105. A position bought at bar 10 is
+    # sold by its take-profit at 105 at bar 25: open at the close of bars 10..24 (15 bars: opened at bar 10's time,
+    # closed at bar 25's); one bought at bar 40 and sold at bar 41: open at bar 40's close (1 bar). 16 of 60 bars.
+    # The monitor checked the position before the strategy handled each bar (the entry filled after that) and the
+    # exit had filled before it: it missed each position's entry bar (14 + 0).
+    m = make_scenario()
+    m.closes([105.0 if i in (25, 41) else 100.0 for i in range(60)])
+    monitor = RunMonitor(RunMonitorConfig(instrument_id=m.instrument_id, bar_type=m.bar_type, expected_bars=60))
+    m.engine.add_actor(monitor)
+    cls, config_cls = _RoundTrips.make(opens=(10, 40), exit_px=105.0)
+    m.run(m.strategy(cls, config_cls))
+    stats = monitor.stats()
+    assert stats.bars == 60
+    assert stats.bars_exposed == 16
+    assert stats.exposure == pytest.approx(16 / 60)
+    positions = m.engine.trader.generate_positions_report()
+    assert len(positions) == 2 and (positions["side"] == "FLAT").all()  # two round trips, both closed
 
 
 def test_format_table_text_and_markdown():

@@ -3,10 +3,12 @@ profile it writes. On a tiny SYNTHETIC data set (a seeded random walk with made-
 the figures mean nothing, only the method is checked.
 """
 
+import math
+
 import numpy as np
 import pytest
 
-from liqheat_nautilus.cli.calibrate_cmd import _table
+from liqheat_nautilus.cli.calibrate_cmd import _table, result_to_dict
 from liqheat_nautilus.core import MapParams
 from liqheat_nautilus.core.profile import load_profile
 from liqheat_nautilus.evaluation import calibration
@@ -202,13 +204,47 @@ def test_few_windows_and_undefined_figures_are_explained(synthetic_set):
     assert not any(math.isnan(v) for v in (f1.test_long, f1.test_short, f2.test_short))
     where = f"fold 2's test windows ({f2.test_windows[0]} .. {f2.test_windows[1]})"
     assert result.notes[0] == (f"The actual long liquidations are 0 USD in all 2 of {where}: every long Spearman there "
-                               "is undefined (nan); the long totals ratio there divides by 0 USD and means nothing.")
+                               "is undefined (nan); the long totals ratio there is undefined (nan): no actual "
+                               "liquidation to divide by.")
+    # the ratio itself: estimated / 0 USD was divided by a 1e-12 floor instead (about 1e14), now undefined
+    assert math.isnan(f2.totals_ratio_long) and math.isfinite(f2.totals_ratio_short)
+    assert result_to_dict(result)["folds"][1]["totals_ratio_long"] is None  # null in --json
     assert not any("fold 1's" in n for n in result.notes)  # its figures are defined
     assert result.notes[-1].startswith("The walk-forward test blocks hold only 2 windows (the first fold is fitted "
                                        "on 2): a Spearman over so few windows")
     assert f"(long {result.oos_totals_ratio_long:.2f}, short {result.oos_totals_ratio_short:.2f})" in result.notes[-1]
     printed = _table(result).splitlines()
     assert printed[-len(result.notes):] == [f"note: {n}" for n in result.notes]
+
+
+def test_totals_ratios_over_no_actual_liquidation_are_undefined_and_noted(synthetic_set):
+    # every judged window's actual long liquidations are 0 USD (SYNTHETIC): each long totals ratio (fold, out of
+    # sample, final fit) divided a positive estimate by 0 USD (floored at 1e-12: about 1e14 printed)
+    import dataclasses
+    import math
+
+    d, judged = synthetic_set
+    d = dataclasses.replace(d, liquidations=dataclasses.replace(d.liquidations,
+                                                                long_usd=np.zeros_like(d.liquidations.long_usd)))
+    result = calibrate(d, judged, space=SPACE, folds=2, n_trials=2, seed=4)
+    longs = [f.totals_ratio_long for f in result.folds] + [result.oos_totals_ratio_long, result.totals_ratio_long]
+    assert all(math.isnan(r) for r in longs), longs
+    shorts = [f.totals_ratio_short for f in result.folds] + [result.oos_totals_ratio_short, result.totals_ratio_short]
+    assert all(math.isfinite(r) and r > 0 for r in shorts), shorts
+    text = _table(result)
+    assert "totals ratio long nan, short" in text and "e+1" not in text
+    doc = result_to_dict(result)
+    assert doc["oos_totals_ratio_long"] is None and doc["totals_ratio_long"] is None
+    assert all(f["totals_ratio_long"] is None for f in doc["folds"])
+    for where in ("the out-of-sample windows (all folds)", "the judged windows (in sample)"):  # the notes say why
+        assert any(where in n and "the long totals ratio there is undefined (nan)" in n for n in result.notes), where
+
+
+def test_totals_ratio_is_undefined_without_actual_liquidations():
+    from liqheat_nautilus.evaluation.metrics import totals_ratio
+
+    assert totals_ratio(3.0, 2.0) == 1.5 and totals_ratio(0.0, 4.0) == 0.0
+    assert math.isnan(totals_ratio(5e5, 0.0)) and math.isnan(totals_ratio(0.0, 0.0))
 
 
 def test_a_run_with_enough_windows_has_no_note(synthetic_set):

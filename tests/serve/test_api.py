@@ -228,6 +228,7 @@ def test_liquidation_history_from_a_catalog_that_has_records(served_catalog, tmp
     ("/api/liquidation-map", {"at": "99999999999999999999999"}, "at"),
     ("/api/liquidation-map", {"window_pct": "0"}, "window_pct"),
     ("/api/liquidation-map", {"window_pct": "nan"}, "window_pct"),
+    ("/api/liquidation-map", {"windw_pct": "5"}, "windw_pct"),
     ("/api/liquidation-map", {"model": "magic"}, "model"),
     ("/api/liquidation-map", {"profile": "../../etc/passwd"}, "profile"),
     ("/liquidations/heatmap", {"start": "2026-01-01", "end": "2026-06-20"}, "start"),
@@ -240,6 +241,52 @@ def test_bad_parameters_get_422_naming_the_field(client, path, params, field):
     response = client.get(path, params=params)
     assert response.status_code == 422, response.text
     assert [field] == [e["loc"][-1] for e in response.json()["detail"]]
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "NaN", "infinity"])
+@pytest.mark.parametrize("path", ["/api/liquidation-map", "/liquidations/levels", "/charts/map"])
+def test_window_that_is_not_a_finite_number_is_called_so(client, path, value):
+    response = client.get(path, params={"window_pct": value})
+    assert response.status_code == 422, response.text
+    (error,) = response.json()["detail"]
+    assert error["loc"] == ["query", "window_pct"] and "finite number" in error["msg"], error  # was "<= 50"
+
+
+@pytest.mark.parametrize("at", ["2262-04-12", "2262-04-11T23:47:17", "9223372036854775808", "3000-01-01T00:00Z"])
+def test_time_past_the_unix_ns_range_is_called_so(client, at):
+    response = client.get("/api/liquidation-map", params={"at": at})
+    assert response.status_code == 422, response.text
+    (error,) = response.json()["detail"]
+    assert error["loc"] == ["query", "at"], error
+    assert "beyond the range of UNIX-ns timestamps" in error["msg"] and "2262-04-11" in error["msg"], error
+
+
+def test_last_unix_ns_time_is_a_time(client):
+    # 2**63 - 1 ns is 2262-04-11T23:47:16.854775807Z: in range, so the map at (= before) it is the latest one
+    last = client.get("/api/liquidation-map", params={"at": "2262-04-11T23:47:16"})
+    assert last.status_code == 200 and last.json()["ts_ns"] == client.get("/api/liquidation-map").json()["ts_ns"]
+
+
+def test_every_api_endpoint_refuses_a_parameter_it_does_not_take(client):
+    schema = client.get("/openapi.json").json()["paths"]
+    assert len(schema) >= 13  # the check covers every operation, /stream included
+    for path, operation in schema.items():
+        takes = [p["name"] for p in operation["get"].get("parameters", []) if p["in"] == "query"]
+        url = path.replace("{instrument_id}", INSTRUMENT)
+        response = client.get(url, params={"windw_pct": "5", "window_pct": "5"} if "window_pct" in takes
+                              else {"windw_pct": "5"})
+        assert response.status_code == 422, (path, response.text)
+        (error,) = response.json()["detail"]
+        assert error["loc"] == ["query", "windw_pct"], (path, error)
+        assert "unknown query parameter 'windw_pct'" in error["msg"], (path, error)
+        assert all(name in error["msg"] for name in takes), (path, takes, error)  # the accepted ones listed
+        assert "422" in operation["get"]["responses"], path  # documented
+
+
+def test_known_parameters_and_the_dashboard_are_still_accepted(client):
+    assert client.get("/api/liquidation-map", params={"window_pct": "5", "at": AT}).status_code == 200
+    assert client.get("/", params={"utm_source": "x"}).status_code == 200  # a page, not an API endpoint
+    assert client.get("/static/dashboard.js", params={"v": "1"}).status_code == 200
 
 
 def test_unknown_instrument_and_run_get_404_listing_the_known_ones(client, served_catalog):

@@ -59,6 +59,18 @@ def test_cors_only_for_configured_origins(catalog_source):
         assert "access-control-allow-origin" not in other.headers
 
 
+def test_serve_refuses_no_warm_up_with_live(capsys):
+    # the warm-up replays a catalog's default maps; a live source replays nothing, so --no-warm-up was ignored
+    # (a port in use: the old code got past the options and exited 1 there instead of serving)
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0)) as busy:
+        port = str(busy.getsockname()[1])
+        assert main(["serve", "--live", "redis://127.0.0.1:1", "--no-warm-up", "--port", port]) == 2
+    err = capsys.readouterr().err
+    assert "--no-warm-up applies only to a catalog, not with --live" in err and "Traceback" not in err
+
+
 def test_serve_refuses_bad_input_without_a_traceback(tmp_path, capsys, monkeypatch):
     # a bad option value exits 2 (a usage error, as every other liqheat command); what cannot be served exits 1
     monkeypatch.delenv(TOKEN_ENV, raising=False)

@@ -110,8 +110,8 @@ def test_catalog_growth_extends_the_summed_replay(two_venue_catalog, tmp_path):
      "--oi-instrument-ids applies only to a catalog, not with --live"),
 ])
 def test_summed_oi_options_that_cannot_apply_are_usage_errors(two_venue_catalog, capsys, argv, expected):
-    catalog = [] if "--live" in argv else ["--catalog", str(two_venue_catalog)]
-    code = main(["serve", *catalog, "--no-warm-up", *argv])
+    catalog = [] if "--live" in argv else ["--catalog", str(two_venue_catalog), "--no-warm-up"]  # (not with --live)
+    code = main(["serve", *catalog, *argv])
     captured = capsys.readouterr()
     assert code == 2 and "liqheat serve: http" not in captured.out
     assert_clean_failure(_proc(code, captured), f"serve failed: {expected}")

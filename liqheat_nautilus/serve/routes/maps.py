@@ -165,8 +165,9 @@ def router(ctx: ApiContext) -> APIRouter:  # noqa: C901 (one closure per route)
     @api.get("/charts/map", response_model=m.FigureResponse, tags=["charts"])
     def chart_map(instrument_id: InstrumentQ = None, model: ModelQ = None, profile: ProfileQ = None,
                   run: RunQ = None, at: AtQ = None,
-                  window_pct: Annotated[float | None, Query(gt=0.0, le=50.0, description="Price window (percent); "
-                                                            "default: wide enough for the lowest leverage tier.")]
+                  window_pct: Annotated[float | None, Query(
+                      gt=0.0, le=50.0, allow_inf_nan=False,
+                      description="Price window (percent); default: wide enough for the lowest leverage tier.")]
                   = None) -> Response:
         """Draw the liquidation map by leverage tier as a Plotly figure (liqheat_nautilus.charts.liquidation_map)."""
         from liqheat_nautilus.serve.figures import map_figure_json  # plotly: imported on first use

@@ -40,8 +40,9 @@ def router(ctx: ApiContext) -> APIRouter:
     async def stream(instrument_id: Annotated[str | None, Depends(served)],
                      max_events: Annotated[int | None, Query(ge=1, le=100_000, description="Close after this many "
                                                              "events (default: never).")] = None,
-                     heartbeat_s: Annotated[float, Query(ge=0.1, le=60.0, description="Seconds between keep-alive "
-                                                         "comments.")] = 15.0) -> AsyncIterator[ServerSentEvent]:
+                     heartbeat_s: Annotated[float, Query(ge=0.1, le=60.0, allow_inf_nan=False,
+                                                         description="Seconds between keep-alive comments.")]
+                     = 15.0) -> AsyncIterator[ServerSentEvent]:
         """Server-sent events: a `snapshot` event (StreamEvent JSON) for each new map update.
 
         `: ping` comments keep the connection open. Ends when the client disconnects, after max_events, or when the
