@@ -284,17 +284,12 @@ class MapBook(BookState):
         self.long.edge, self.short.edge = self._edges.tolist()
         (l_opened, l_swept, l_closed), (s_opened, s_swept, s_closed) = self._anchor_out.tolist()
         # (opened, swept, closed) USD of each side; closed: the floor's close, or the close down to the target
-        # (_count_swept inline: the ledger, then the side's swept total)
         if l_opened > 0.0:
-            ledger.opened += l_opened
-            ledger.swept += l_swept
-            self.swept_long += l_swept
+            self._count_swept(1, l_opened, l_swept)
         if l_closed > 0.0:
             ledger.closed += l_closed
         if s_opened > 0.0:
-            ledger.opened += s_opened
-            ledger.swept += s_swept
-            self.swept_short += s_swept
+            self._count_swept(-1, s_opened, s_swept)
         if s_closed > 0.0:
             ledger.closed += s_closed
         self.set_triggers()
