@@ -278,10 +278,10 @@ class MapBook(BookState):
         A side the call left below its target without opening anything (no level of the entries survived) opens the
         gap at the current price, as :meth:`open_units` does.
         """
-        ledger, edges = self.ledger, self._edges
+        ledger = self.ledger
         if factor.size:
             ledger.decayed += float(np.dot(self._before, 1.0 - factor))
-        self.long.edge, self.short.edge = int(edges[0]), int(edges[1])
+        self.long.edge, self.short.edge = self._edges.tolist()
         (l_opened, l_swept, l_closed), (s_opened, s_swept, s_closed) = self._anchor_out.tolist()
         # (opened, swept, closed) USD of each side; closed: the floor's close, or the close down to the target
         if l_opened > 0.0:
@@ -294,9 +294,11 @@ class MapBook(BookState):
             ledger.closed += s_closed
         self.set_triggers()
         opened = l_opened + s_opened
+        if l_opened > 0.0 and s_opened > 0.0:  # the common case: the call opened both sides
+            return opened
         for sign, side_opened, target, tier_w in ((1, l_opened, long_units, long_w), (-1, s_opened, short_units,
                                                                                        short_w)):
-            if side_opened > 0.0:  # the common case: the call opened this side
+            if side_opened > 0.0:  # the call opened this side
                 continue
             gap = target - self.units(sign)
             if gap > 1e-9 * target:  # not a rounding residue of a close down to the target

@@ -14,12 +14,14 @@ from liqheat_nautilus.core import LiquidationMapEngine, MapParams
 from liqheat_nautilus.core.book import MapBook
 from liqheat_nautilus.core.clusters import ClusterTracker
 from liqheat_nautilus.core.entries import bar_entries, volume_profile
+from liqheat_nautilus.core.interval import IntervalBars
 from liqheat_nautilus.core.kernels import (
     anchor_interval,
     anchor_sides,
     interval_entries,
     open_cohort,
     pairwise_sum,
+    read_curves,
     read_map,
     read_totals,
     read_tracked,
@@ -32,6 +34,7 @@ from liqheat_nautilus.core.kernels import (
     track_clusters,
 )
 from liqheat_nautilus.core.models import LevelModel
+from liqheat_nautilus.core.reads import cumulative_curves
 
 SAMPLE = Path(__file__).resolve().parents[2] / "catalog" / "okx_sol_usdt_swap_2026-06"
 
@@ -352,3 +355,34 @@ def test_scale_sides_equals_the_numpy_decay(n_layers):
     np.testing.assert_array_equal(before, before_want)
     for got, expected in zip((*usd, *layers, *outside, *units), want, strict=True):
         np.testing.assert_array_equal(got, expected)
+
+
+def test_read_curves_equals_numpys_cumulative_sums_on_a_real_map():
+    """The curves kernel (both running sums in one loop) against ``reads.cumulative_curves`` (numpy ``cumsum``) on
+    the real OKX sample's first 3,000 bars, at the map's price and at prices off the grid's ends."""
+    engine = LiquidationMapEngine(MapParams())
+    bars, oi = _okx(3000)
+    _replay(engine, bars, oi, [])
+    book = engine.book
+    book.settle()
+    long_t, short_t = row_totals(book.long.usd), row_totals(book.short.usd)
+    assert long_t.any() and short_t.any()
+    np.testing.assert_array_equal(np.stack(engine.cumulative_curves()), np.stack(cumulative_curves(book)))
+    n = long_t.size
+    for k in (-3, -1, 0, 1, book.grid.local_index(book.price), n - 2, n - 1, n, n + 5):
+        got = np.full(n, np.nan), np.full(n, np.nan)
+        read_curves(long_t, short_t, k, *got)
+        want_long, want_short = np.cumsum(long_t[::-1])[::-1], np.cumsum(short_t)
+        want_long[max(k + 1, 0):] = 0.0
+        want_short[: max(k, 0)] = 0.0
+        np.testing.assert_array_equal(got[0], want_long)
+        np.testing.assert_array_equal(got[1], want_short)
+
+
+def test_interval_bars_array_equals_numpys_array_of_the_rows():
+    bars = IntervalBars(False, 3.0, 20, 0)
+    assert bars.array().shape == (0, 4) and bars.array().dtype == np.float64
+    rows = _bars(9, 4)  # synthetic
+    for typical, low, high, volume in rows.tolist():
+        bars.append(high, low, 3.0 * typical - high - low, volume, 0)
+    np.testing.assert_array_equal(bars.array(), np.array(bars.rows).reshape(-1, 4))

@@ -257,14 +257,16 @@ def read_curves(long_tot, short_tot, k, long_cum, short_cum):
         ``(n_bins,)`` outputs.
     """
     n = long_tot.shape[0]
-    acc = 0.0
-    for j in range(n - 1, -1, -1):
-        acc += long_tot[j]
-        long_cum[j] = acc
-    acc = 0.0
-    for j in range(n):
-        acc += short_tot[j]
-        short_cum[j] = acc
+    # both running sums in one loop (each adds its bins in cumsum's order): the two dependent chains of additions
+    # overlap instead of running one after the other
+    acc_long = 0.0
+    acc_short = 0.0
+    for i in range(n):
+        j = n - 1 - i
+        acc_long += long_tot[j]
+        long_cum[j] = acc_long
+        acc_short += short_tot[i]
+        short_cum[i] = acc_short
     for j in range(max(k + 1, 0), n):
         long_cum[j] = 0.0
     for j in range(0, min(max(k, 0), n)):
