@@ -44,7 +44,7 @@ class TradeInputs:
         raise NotImplementedError
 
     def _advance(self, price: float, low: float, high: float, ts_ns: int) -> None:
-        """Record a price path ``[low, high]`` ending at ``price`` (trades, prints; update_bar repeats it inline)."""
+        """Record a price path ``[low, high]`` ending at ``price`` (bars, trades, prints)."""
         book = self.book
         if book.grid is None:
             book.init_grid(price)
