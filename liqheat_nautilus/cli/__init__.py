@@ -1,4 +1,8 @@
-"""The ``liqheat`` command line: ``liqheat <command> ...``; each command lives in its own module."""
+"""
+The ``liqheat`` command line: ``liqheat <command> ...``; each command lives in its own module.
+
+Here: the options several commands share (Ray, summed open interest) and the interrupt handling.
+"""
 
 import argparse
 import contextlib
@@ -140,6 +144,63 @@ def add_ray_arguments(parser: argparse.ArgumentParser, what: str, workers_defaul
     parser.add_argument("--address", default=None,
                         help=f"run the {what} on a Ray cluster: 'auto' (this machine ran `ray start`), "
                              f"'ray://HOST:10001' (Ray Client) or 'HOST:6379' (see docs/sweep.md); default: {local}")
+
+
+def add_oi_arguments(p: argparse.ArgumentParser, scope: str = "") -> None:
+    """
+    Add ``--oi-instrument-ids`` and ``--oi-max-age-secs``: the map sized on open interest summed over instruments.
+
+    They mean what ``LiquidationMapActorConfig.oi_instrument_ids`` and ``oi_max_age_secs`` mean; check them with
+    :func:`summed_oi_options`.
+
+    Parameters
+    ----------
+    p : argparse.ArgumentParser
+        The subcommand's parser (``evaluate``, ``calibrate``, ``serve``).
+    scope : str, default ""
+        Where the options apply, put before their help text (e.g. ``"--dataset catalog: "``).
+    """
+    p.add_argument("--oi-instrument-ids", nargs="+", default=None, metavar="ID",
+                   help=f"{scope}size the map on these instruments' open interest summed, as a map actor configured "
+                        "with oi_instrument_ids = [...] does (e.g. SOL-USDT-SWAP.OKX SOL-USDT-LINEAR.BYBIT; a sum "
+                        "only once every one has reported; read from the same catalog). Default: the instrument's own "
+                        "open interest")
+    p.add_argument("--oi-max-age-secs", type=int, default=None, metavar="N",
+                   help="with --oi-instrument-ids: an instrument's reading more than N seconds behind the newest holds "
+                        "the sum back until it reports again (the actor's oi_max_age_secs; default 0: never stale)")
+
+
+def summed_oi_options(args: argparse.Namespace) -> tuple[list[str] | None, int]:
+    """
+    Return the checked ``--oi-instrument-ids`` and ``--oi-max-age-secs`` (see :func:`add_oi_arguments`).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed arguments of a command with :func:`add_oi_arguments`.
+
+    Returns
+    -------
+    tuple[list[str] or None, int]
+        The instrument ids (``None``: the instrument's own open interest) and the maximum age (seconds, >= 0).
+
+    Raises
+    ------
+    ValueError
+        Naming the option: ``--oi-max-age-secs`` < 0 or given without ``--oi-instrument-ids`` (it would be
+        ignored), an id that is not a Nautilus instrument id, or an id listed twice (the sum would never be ready).
+    """
+    from liqheat_nautilus import validation
+
+    ids, max_age = args.oi_instrument_ids, args.oi_max_age_secs
+    if max_age is not None and max_age < 0:
+        raise ValueError(f"--oi-max-age-secs must be >= 0, got {max_age}")
+    if not ids:
+        if max_age is not None:
+            raise ValueError("--oi-max-age-secs applies only with --oi-instrument-ids (ignored without it)")
+        return None, 0
+    validation.instrument_ids(ids, "--oi-instrument-ids")
+    return [str(i) for i in ids], int(max_age or 0)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -4,8 +4,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from liqheat_nautilus.cli import sigterm_as_interrupt
-from liqheat_nautilus.cli.evaluate_cmd import add_oi_arguments, summed_oi_options
+from liqheat_nautilus.cli import add_oi_arguments, sigterm_as_interrupt, summed_oi_options
 
 SHUTDOWN_GRACE_SECS = 10
 """Seconds Ctrl-C (SIGINT/SIGTERM) lets open requests finish before uvicorn cancels them (event streams end at
@@ -97,7 +96,7 @@ def check_options(args: argparse.Namespace) -> tuple[str | None, list[str]]:
         is not a Nautilus trader id (``NAME-TAG``, no Redis pattern characters), a catalog option
         (``--instrument-id``, ``--oi-instrument-ids``, ``--oi-max-age-secs``, ``--bar-spec``, ``--snapshot-minutes``,
         ``--refresh-secs``, ``--profile-file``, ``--no-warm-up``) with ``--live``, bad summed-OI options
-        (:func:`~liqheat_nautilus.cli.evaluate_cmd.summed_oi_options`), a ``--live`` URL that is not
+        (:func:`~liqheat_nautilus.cli.summed_oi_options`), a ``--live`` URL that is not
         ``redis://``/``rediss://`` or carries a password, a ``--cors-origin`` that is not an origin, or a ``--host``
         other than loopback without a token in the environment.
     """
