@@ -4,7 +4,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from liqheat_nautilus.evaluation.series import BarSeries, value_at
+from liqheat_nautilus.evaluation.series import BarSeries
+from liqheat_nautilus.persistence.reader import value_at
 
 
 def close_at(bars: BarSeries, at_ns: np.ndarray) -> np.ndarray:

@@ -6,7 +6,7 @@ from typing import ClassVar, Self
 import numpy as np
 
 from liqheat_nautilus.core.units import NS_PER_HOUR
-from liqheat_nautilus.persistence.reader import MarketSeries
+from liqheat_nautilus.persistence.reader import MarketSeries, value_at
 
 
 def _check_sorted(name: str, ts: np.ndarray) -> None:
@@ -24,31 +24,6 @@ def _check_lengths(name: str, ts: np.ndarray, **arrays: np.ndarray) -> None:
         if not np.isfinite(arr).all():
             pos = int(np.flatnonzero(~np.isfinite(arr))[0])
             raise ValueError(f"{name}: field {field!r} is not finite at row {pos}")
-
-
-def value_at(ts_ns: np.ndarray, values: np.ndarray, at_ns: np.ndarray) -> np.ndarray:
-    """
-    Return the last value observed at or before each query time (step interpolation).
-
-    Parameters
-    ----------
-    ts_ns : np.ndarray
-        Shape ``(n,)`` int64 observation times, increasing.
-    values : np.ndarray
-        Shape ``(n,)`` observed values.
-    at_ns : np.ndarray
-        Shape ``(m,)`` int64 query times.
-
-    Returns
-    -------
-    np.ndarray
-        Shape ``(m,)`` float64; ``nan`` where no observation precedes the query.
-    """
-    pos = np.searchsorted(ts_ns, at_ns, side="right") - 1
-    out = np.full(np.shape(at_ns), np.nan)
-    ok = pos >= 0
-    out[ok] = np.asarray(values, dtype=np.float64)[pos[ok]]
-    return out
 
 
 @dataclass(frozen=True)

@@ -183,6 +183,31 @@ class MarketSeries:
                              "volume": self.volume}, index=index)
 
 
+def value_at(ts_ns: np.ndarray, values: np.ndarray, at_ns: np.ndarray) -> np.ndarray:
+    """
+    Return the last value observed at or before each query time (step interpolation).
+
+    Parameters
+    ----------
+    ts_ns : np.ndarray
+        Shape ``(n,)`` int64 observation times, increasing.
+    values : np.ndarray
+        Shape ``(n,)`` observed values.
+    at_ns : np.ndarray
+        Shape ``(m,)`` int64 query times.
+
+    Returns
+    -------
+    np.ndarray
+        Shape ``(m,)`` float64; ``nan`` where no observation precedes the query.
+    """
+    pos = np.searchsorted(ts_ns, at_ns, side="right") - 1
+    out = np.full(np.shape(at_ns), np.nan)
+    ok = pos >= 0
+    out[ok] = np.asarray(values, dtype=np.float64)[pos[ok]]
+    return out
+
+
 def _sorted(items: list) -> list:
     """Return custom data unwrapped from ``CustomData`` and sorted by ``ts_event`` (stable)."""
     return sorted((getattr(x, "data", x) for x in items), key=lambda x: x.ts_event)

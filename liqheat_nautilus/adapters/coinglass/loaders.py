@@ -42,6 +42,7 @@ from liqheat_nautilus.data import TakerVolume
 from liqheat_nautilus.evaluation.coinglass import INSTRUMENT_FILE, default_dataset_dir, read_coinglass_dir
 from liqheat_nautilus.paths import project_root
 from liqheat_nautilus.persistence.errors import IngestError
+from liqheat_nautilus.persistence.reader import value_at
 from liqheat_nautilus.persistence.writer import IngestSummary
 
 COINGLASS_VENUE_LABEL = "COINGLASS"
@@ -116,8 +117,7 @@ def ingest_coinglass(source_dir: str | Path | None, catalog_dir: str | Path,
                                        b.high, b.low, b.close, b.volume, ts_bars, ts_bars)
 
     oi_ts = data.open_interest.ts_ns
-    at = np.searchsorted(b.close_ns, oi_ts, side="right") - 1  # the last bar closed by the observation
-    price = np.where(at >= 0, b.close[np.clip(at, 0, None)], np.nan)
+    price = value_at(b.close_ns, b.close, oi_ts)  # the close of the last bar closed by the observation
     open_interest = [
         open_interest_from_venue(iid, COINGLASS_VENUE_LABEL, contract_size=float(instrument.multiplier),
                                  inverse=bool(instrument.is_inverse), ts_event=t, ts_init=t, usd=v, price=p)

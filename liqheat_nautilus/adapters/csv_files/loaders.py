@@ -22,6 +22,7 @@ from liqheat_nautilus.adapters.common.tables import OHLCV, bars_of_table, fundin
 from liqheat_nautilus.adapters.csv_files.trades import TRADES_LAYOUT, PlainTradeConverter, TradeBars
 from liqheat_nautilus.persistence.csv_stream import DEFAULT_BLOCK_BYTES, iter_batches
 from liqheat_nautilus.persistence.errors import IngestError, require_file
+from liqheat_nautilus.persistence.reader import value_at
 from liqheat_nautilus.persistence.table import read_table
 from liqheat_nautilus.persistence.transaction import catalog_transaction, check_target, log_stderr
 from liqheat_nautilus.persistence.writer import DEFAULT_CHUNK_ROWS, IngestSummary, RangeReplacingWriter
@@ -236,7 +237,5 @@ def _prices_at(bars: list, ts_ns: np.ndarray) -> np.ndarray | None:
     """Return the close of the last bar closed by each time (``nan`` before the first bar); ``None`` without bars."""
     if not bars:
         return None
-    close_ns = np.array([b.ts_event for b in bars], dtype=np.int64)
-    closes = np.array([b.close.as_double() for b in bars], dtype=np.float64)
-    at = np.searchsorted(close_ns, ts_ns, side="right") - 1
-    return np.where(at >= 0, closes[np.clip(at, 0, None)], np.nan)
+    return value_at(np.array([b.ts_event for b in bars], dtype=np.int64),
+                    np.array([b.close.as_double() for b in bars], dtype=np.float64), ts_ns)
