@@ -9,34 +9,57 @@ from liqheat_nautilus.core.units import NS_PER_HOUR
 from liqheat_nautilus.persistence.reader import MarketSeries, value_at
 
 
-def _check_sorted(name: str, ts: np.ndarray) -> None:
-    if ts.ndim != 1:
-        raise ValueError(f"{name}: timestamps must be one-dimensional, shape was {ts.shape}")
-    if ts.size > 1 and np.any(np.diff(ts) <= 0):
-        pos = int(np.flatnonzero(np.diff(ts) <= 0)[0]) + 1
-        raise ValueError(f"{name}: timestamps must be strictly increasing (row {pos} is not)")
-
-
-def _check_lengths(name: str, ts: np.ndarray, **arrays: np.ndarray) -> None:
-    for field, arr in arrays.items():
-        if arr.shape != ts.shape:
-            raise ValueError(f"{name}: field {field!r} has shape {arr.shape}, timestamps {ts.shape}")
-        if not np.isfinite(arr).all():
-            pos = int(np.flatnonzero(~np.isfinite(arr))[0])
-            raise ValueError(f"{name}: field {field!r} is not finite at row {pos}")
-
-
 @dataclass(frozen=True)
 class TimeSeries:
     """
     Base of the evaluation's series: parallel ``(n,)`` array fields, one of which holds the times that order them.
 
     Subclasses are frozen dataclasses naming that field in ``TIME_FIELD``; every ``np.ndarray`` field is cut alike
-    and the cut is checked again by the subclass's ``__post_init__``.
+    and checked alike (:meth:`__post_init__`, again after a cut); a subclass adds its own checks after calling it.
     """
 
     TIME_FIELD: ClassVar[str]
     """The field holding the times (UNIX ns) that :meth:`slice_time` selects on."""
+    LABEL: ClassVar[str] = "series"
+    """What the series is, in error messages."""
+    NON_NEGATIVE: ClassVar[tuple[str, ...]] = ()
+    """Fields whose values must be >= 0."""
+    MAY_BE_NAN: ClassVar[tuple[str, ...]] = ()
+    """Fields whose values may be ``nan`` (not reported)."""
+
+    def __post_init__(self) -> None:
+        """
+        Check the rows.
+
+        Raises
+        ------
+        ValueError
+            If the times are not one-dimensional and strictly increasing, an array field's shape differs from
+            theirs, a value is not finite (``MAY_BE_NAN`` fields excepted) or a ``NON_NEGATIVE`` value is < 0; the
+            message names the series (:attr:`LABEL`), the field and the first row at fault.
+        """
+        label = self._label()
+        ts = getattr(self, self.TIME_FIELD)
+        if ts.ndim != 1:
+            raise ValueError(f"{label}: timestamps must be one-dimensional, shape was {ts.shape}")
+        if ts.size > 1 and np.any(np.diff(ts) <= 0):
+            pos = int(np.flatnonzero(np.diff(ts) <= 0)[0]) + 1
+            raise ValueError(f"{label}: timestamps must be strictly increasing (row {pos} is not)")
+        for f in fields(self):
+            arr = getattr(self, f.name)
+            if f.name == self.TIME_FIELD or not isinstance(arr, np.ndarray):
+                continue
+            if arr.shape != ts.shape:
+                raise ValueError(f"{label}: field {f.name!r} has shape {arr.shape}, timestamps {ts.shape}")
+            if f.name not in self.MAY_BE_NAN and not np.isfinite(arr).all():
+                pos = int(np.flatnonzero(~np.isfinite(arr))[0])
+                raise ValueError(f"{label}: field {f.name!r} is not finite at row {pos}")
+        if any(np.any(getattr(self, name) < 0.0) for name in self.NON_NEGATIVE):
+            raise ValueError(f"{label}: {' and '.join(self.NON_NEGATIVE)} must be >= 0")
+
+    def _label(self) -> str:
+        """Return the series' name in error messages (:attr:`LABEL`)."""
+        return self.LABEL
 
     def __len__(self) -> int:
         """Return the number of rows."""
@@ -106,12 +129,11 @@ class BarSeries(TimeSeries):
     close: np.ndarray
     volume: np.ndarray
     TIME_FIELD: ClassVar[str] = "close_ns"
+    LABEL: ClassVar[str] = "bars"
 
     def __post_init__(self) -> None:
         """Check the bars (``ValueError``): times increasing, close after open, prices > 0, high >= low, volume >= 0."""
-        _check_sorted("bars", self.close_ns)
-        _check_lengths("bars", self.close_ns, open_ns=self.open_ns, open=self.open, high=self.high,
-                       low=self.low, close=self.close, volume=self.volume)
+        super().__post_init__()
         if np.any(self.close_ns <= self.open_ns):
             raise ValueError("bars: every close time must be after its open time")
         if np.any(self.low <= 0.0) or np.any(self.high < self.low) or np.any(self.volume < 0.0):
@@ -145,13 +167,11 @@ class Observations(TimeSeries):
     name: str = "observations"
     base: np.ndarray | None = None
     TIME_FIELD: ClassVar[str] = "ts_ns"
+    MAY_BE_NAN: ClassVar[tuple[str, ...]] = ("base",)
 
-    def __post_init__(self) -> None:
-        """Check the observations: times strictly increasing, shapes equal, values finite (``ValueError``)."""
-        _check_sorted(self.name, self.ts_ns)
-        _check_lengths(self.name, self.ts_ns, value=self.value)
-        if self.base is not None and self.base.shape != self.ts_ns.shape:
-            raise ValueError(f"{self.name}: field 'base' has shape {self.base.shape}, timestamps {self.ts_ns.shape}")
+    def _label(self) -> str:
+        """Return :attr:`name` (what the values are)."""
+        return self.name
 
     def at(self, at_ns: np.ndarray) -> np.ndarray:
         """
@@ -192,13 +212,8 @@ class TakerFlow(TimeSeries):
     buy_usd: np.ndarray
     sell_usd: np.ndarray
     TIME_FIELD: ClassVar[str] = "ts_ns"
-
-    def __post_init__(self) -> None:
-        """Check the periods: times strictly increasing, shapes equal, USD finite and >= 0 (``ValueError``)."""
-        _check_sorted("taker volume", self.ts_ns)
-        _check_lengths("taker volume", self.ts_ns, buy_usd=self.buy_usd, sell_usd=self.sell_usd)
-        if np.any(self.buy_usd < 0.0) or np.any(self.sell_usd < 0.0):
-            raise ValueError("taker volume: buy_usd and sell_usd must be >= 0")
+    LABEL: ClassVar[str] = "taker volume"
+    NON_NEGATIVE: ClassVar[tuple[str, ...]] = ("buy_usd", "sell_usd")
 
 
 @dataclass(frozen=True)
@@ -224,16 +239,14 @@ class LiquidationWindows(TimeSeries):
     long_usd: np.ndarray
     short_usd: np.ndarray
     TIME_FIELD: ClassVar[str] = "start_ns"
+    LABEL: ClassVar[str] = "liquidations"
+    NON_NEGATIVE: ClassVar[tuple[str, ...]] = ("long_usd", "short_usd")
 
     def __post_init__(self) -> None:
         """Check the windows: increasing, not overlapping, shapes equal, USD finite and >= 0 (``ValueError``)."""
-        _check_sorted("liquidations", self.start_ns)
-        _check_lengths("liquidations", self.start_ns, end_ns=self.end_ns, long_usd=self.long_usd,
-                       short_usd=self.short_usd)
+        super().__post_init__()
         if np.any(self.end_ns <= self.start_ns) or np.any(self.end_ns[:-1] > self.start_ns[1:]):
             raise ValueError("liquidations: windows must have end > start and must not overlap")
-        if np.any(self.long_usd < 0.0) or np.any(self.short_usd < 0.0):
-            raise ValueError("liquidations: long_usd and short_usd must be >= 0")
 
 
 @dataclass(frozen=True)
