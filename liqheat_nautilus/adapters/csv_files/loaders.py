@@ -221,6 +221,7 @@ def ingest_csv(catalog_dir: str | Path, instrument_spec: Sequence[str | Path] = 
                 writer.add(ticks, ts)
                 if builder is not None:
                     builder.add(ticks)
+            converter.check_unique_ids(lambda: iter_batches(trades, TRADES_LAYOUT, block_bytes))
             count, t0, t1 = writer.finish()
             if not count or t0 is None or t1 is None:
                 raise IngestError(trades, "no data rows")

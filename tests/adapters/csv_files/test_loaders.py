@@ -357,6 +357,51 @@ def test_trades_only_note_and_bad_side(tmp_path):
     assert _digest(tmp_path / "cat") == before
 
 
+def test_a_trade_id_twice_in_the_file_is_refused(tmp_path):
+    # real Binance USD-M trades; a row duplicated right after itself (the same trade counted twice)
+    df = pd.read_csv(WS_TRADES, dtype=str)
+    side = np.where(df["is_buyer_maker"] == "true", "sell", "buy")
+    rows = list(zip(df["transact_time"], df["price"], df["quantity"], side, df["trade_id"], strict=True))
+    spec = ROOT / "catalog" / "coinglass_btc_4h" / "instrument.toml"
+    header = ["timestamp", "price", "quantity", "side", "trade_id"]
+    trades = _write(tmp_path / "trades.csv", header, rows)
+    target = tmp_path / "cat"
+    assert ingest_csv(target, [spec], trades=trades).counts == {"TradeTick": 2197}
+    before = _digest(target)
+    _write(trades, header, rows[:1001] + [rows[1000]] + rows[1001:])
+    proc = run_liqheat("catalog", "ingest", "csv", "--catalog", target, "--instrument-spec", spec,
+                       "--trades", trades, "--bars-from-trades")
+    assert_clean_failure(proc, "ingest failed, catalog unchanged", f"{trades}: line 1003: field 'trade_id'",
+                         f"trade id '{rows[1000][4]}' occurs again, first on line 1002",
+                         "a duplicated row would count the same trade twice")
+    assert proc.returncode == 1
+    assert _digest(target) == before
+    assert not list(tmp_path.glob("cat.staging-*"))
+
+
+def test_a_trade_id_repeated_far_apart_is_found_across_batches(tmp_path):
+    # the real COIN-M aggTrades day without a header, read in ~64 KiB batches (about 60 of them): the id of the
+    # row on line 100,001 set to the id of line 6 (another trade with the same id)
+    df = _agg_frame()
+    side = np.where(df["is_buyer_maker"] == "true", "sell", "buy")
+    ids = df["agg_trade_id"].to_numpy().copy()
+    ids[100_000] = ids[5]
+    trades = tmp_path / "trades.csv"
+    pd.DataFrame({"t": df["transact_time"], "p": df["price"], "q": df["quantity"], "s": side, "i": ids}).to_csv(
+        trades, header=False, index=False)
+    spec = _coin_m_spec(tmp_path)
+    with pytest.raises(IngestError) as info:
+        ingest_csv(tmp_path / "cat", [spec], trades=trades, block_bytes=64 * 1024, chunk_rows=20_000)
+    assert (info.value.path, info.value.row, info.value.field) == (str(trades), 100_001, "trade_id")
+    assert info.value.message.startswith(f"trade id '{ids[5]}' occurs again, first on line 6")
+    assert not (tmp_path / "cat").exists()
+    ids[100_000] = df["agg_trade_id"].iloc[100_000]  # the file as it was: accepted
+    pd.DataFrame({"t": df["transact_time"], "p": df["price"], "q": df["quantity"], "s": side, "i": ids}).to_csv(
+        trades, header=False, index=False)
+    summary = ingest_csv(tmp_path / "cat", [spec], trades=trades, block_bytes=64 * 1024, chunk_rows=20_000)
+    assert summary.counts == {"TradeTick": 105_280}
+
+
 @pytest.mark.parametrize("spec", ["0-MINUTE-LAST", "1-MINUTES-LAST", "1-TICK-LAST"])
 def test_a_bar_spec_nautilus_cannot_parse_is_one_line_not_an_abort(tmp_path, spec):
     # Nautilus' parser aborts the whole process on a step of 0 or (BarSpecification.from_str) an unknown aggregation
