@@ -109,8 +109,11 @@ def _register_ingest_csv(ingest_sub) -> None:
     csv.add_argument("--instrument", default=None,
                      help="instrument id, e.g. SOL-USDT-SWAP.OKX (default: the spec file's only perpetual)")
     csv.add_argument("--bars", type=Path, default=None, metavar="FILE",
-                     help="bars: timestamp,open,high,low,close,volume (timestamp = bar open; epoch s/ms/us/ns or "
-                          "ISO-8601; any column order, other columns ignored)")
+                     help="bars: timestamp,open,high,low,close,volume (timestamp = bar open, or close with "
+                          "--bar-time close; epoch s/ms/us/ns or ISO-8601; any column order, other columns ignored)")
+    csv.add_argument("--bar-time", choices=("open", "close"), default="open",
+                     help="whether the --bars timestamp is the bar's open time (default; stored stamped at open + "
+                          "the bar's length) or its close time (stored as given)")
     csv.add_argument("--bar-spec", default="1-MINUTE-LAST", metavar="SPEC",
                      help="bar specification of --bars or --bars-from-trades, time bars only (default %(default)s); "
                           "stored as <instrument>-<SPEC>-EXTERNAL")
@@ -294,7 +297,8 @@ def _ingest_csv(args: argparse.Namespace) -> int:
         "chunk_rows": lambda: _chunk_rows(args),
         "funding_interval_hours": lambda: validation.number(args.funding_interval_hours, "--funding-interval-hours",
                                                             minimum=0.0),
-    }, instrument_id=args.instrument, bars=args.bars, bar_spec=args.bar_spec, open_interest=args.open_interest,
+    }, instrument_id=args.instrument, bars=args.bars, bar_spec=args.bar_spec, bar_time=args.bar_time,
+        open_interest=args.open_interest,
         funding=args.funding, trades=args.trades, bars_from_trades=args.bars_from_trades)
 
 

@@ -1,5 +1,6 @@
 """Row-level checks of tabular exchange data that name the file, line and field of the first bad value."""
 
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
@@ -199,3 +200,84 @@ def off_increment(values: np.ndarray, precision: int, increment: float) -> np.nd
     if step <= 1:
         return np.zeros(len(units), dtype=bool)
     return (np.remainder(units, step) != 0) & (np.abs(units) < 2.0**53)
+
+
+class UniqueIds:
+    """
+    Refuse an id that occurs twice in a file read in batches, however far apart the two rows are.
+
+    A trade id twice, for instance, is a duplicated row that would count the same trade twice. Each batch's ids are
+    kept as 64-bit hashes (8 bytes a row, hashed by pandas' vectorised ``hash_array``), and :meth:`check` sorts them
+    once at the end of the file. Only when two hashes are equal is the file read again, to find the first id that
+    really repeats (a hash collision of two different ids is not an error) and name both lines.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file (for error messages).
+    field : str
+        The id column's name (for error messages).
+    what : str, default "id"
+        What an id is, in messages (``"trade id"``).
+    reason : str, default ""
+        Why a repeat is refused, appended to the message.
+    """
+
+    def __init__(self, path: str | Path, field: str, what: str = "id", reason: str = "") -> None:
+        self.path = str(path)
+        self.field = field
+        self.what = what
+        self.reason = reason
+        self._hashes: list[np.ndarray] = []
+
+    @staticmethod
+    def _hash(ids: list[str]) -> np.ndarray:
+        return pd.util.hash_array(np.array(ids, dtype=object), categorize=False)
+
+    def add(self, ids: list[str]) -> None:
+        """
+        Take the next ids of the file.
+
+        Parameters
+        ----------
+        ids : list[str]
+            The ids of the next rows, in file order, as they will be stored.
+        """
+        if ids:
+            self._hashes.append(self._hash(ids))
+
+    def check(self, reread: Callable[[], Iterable[tuple[int, list[str]]]]) -> None:
+        """
+        Refuse the file when an id of it occurs twice.
+
+        Parameters
+        ----------
+        reread : callable
+            Reads the file again: yields ``(first_line, ids)`` per batch, in file order, as given to :meth:`add`
+            (``first_line`` is the 1-based file line of ``ids[0]``). Called only when two hashes are equal.
+
+        Raises
+        ------
+        IngestError
+            Naming the file, the line of the first id that occurs a second time, the field, the id and the line of
+            its first occurrence.
+        """
+        if not self._hashes:
+            return
+        hashes = np.concatenate(self._hashes)
+        self._hashes = []
+        hashes.sort()
+        same = hashes[1:] == hashes[:-1]
+        if not same.any():
+            return
+        repeated = np.unique(hashes[1:][same])
+        del hashes, same
+        seen: dict[str, int] = {}
+        for first_line, ids in reread():
+            for pos in np.flatnonzero(np.isin(self._hash(ids), repeated)).tolist():
+                text, line = ids[pos], first_line + pos
+                if text in seen:
+                    why = f": {self.reason}" if self.reason else ""
+                    raise IngestError(self.path, f"{self.what} {text[:60]!r} occurs again, first on line "
+                                                 f"{seen[text]}{why}", row=line, field=self.field)
+                seen[text] = line

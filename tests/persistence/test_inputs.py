@@ -6,7 +6,7 @@ import hashlib
 import numpy as np
 import pytest
 
-from liqheat_nautilus.persistence.checks import finer_than_precision, off_increment
+from liqheat_nautilus.persistence.checks import UniqueIds, finer_than_precision, off_increment
 from liqheat_nautilus.persistence.checksum import verify_checksum
 from liqheat_nautilus.persistence.errors import IngestError
 from liqheat_nautilus.persistence.timestamps import EpochUnit, detect_unit
@@ -77,3 +77,33 @@ def test_prices_finer_than_the_precision_or_off_the_tick(text, precision, tick, 
     assert finer_than_precision(values, precision) == (1 if finer else None)
     if off is not None:
         assert off_increment(values, precision, tick).tolist() == [False, off]
+
+
+def test_unique_ids_across_batches_and_hash_collisions(monkeypatch):
+    # synthetic ids: three batches; "b7" of line 12 repeats line 3 across batches
+    batches = [(2, ["a1", "b7", "c3"]), (5, ["d4", "e5", "f6", "g7"]), (9, ["h8", "i9", "b7", "j0"])]
+    check = UniqueIds("t.csv", "trade_id", "trade id", "twice")
+    for _, ids in batches:
+        check.add(ids)
+    with pytest.raises(IngestError) as info:
+        check.check(lambda: iter(batches))
+    assert (info.value.path, info.value.row, info.value.field) == ("t.csv", 11, "trade_id")
+    assert info.value.message == "trade id 'b7' occurs again, first on line 3: twice"
+    unique = UniqueIds("t.csv", "trade_id")
+    for _, ids in batches[:2]:
+        unique.add(ids)
+    unique.check(lambda: pytest.fail("no equal hashes: the file is not read again"))
+    # a hash collision of two different ids is no error: a coarse hash (the length) makes every id collide
+    monkeypatch.setattr(UniqueIds, "_hash", staticmethod(lambda ids: np.array([len(i) for i in ids], np.uint64)))
+    collide = UniqueIds("t.csv", "trade_id")
+    for _, ids in batches[:2]:
+        collide.add(ids)
+    reread = []
+    collide.check(lambda: reread.append(1) or iter(batches[:2]))
+    assert reread == [1]
+    collide = UniqueIds("t.csv", "trade_id")
+    for _, ids in batches:
+        collide.add(ids)
+    with pytest.raises(IngestError, match="'b7' occurs again, first on line 3") as info:
+        collide.check(lambda: iter(batches))
+    assert info.value.row == 11

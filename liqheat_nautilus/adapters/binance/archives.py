@@ -37,7 +37,7 @@ from liqheat_nautilus.data import FundingRate, OpenInterest
 from liqheat_nautilus.persistence.checks import finer_than_precision, fixed_point_problem, off_increment
 from liqheat_nautilus.persistence.csv_stream import Batch
 from liqheat_nautilus.persistence.errors import IngestError
-from liqheat_nautilus.persistence.timestamps import EpochUnit, check_ns_window
+from liqheat_nautilus.persistence.timestamps import EpochUnit, text_times_ns
 
 if TYPE_CHECKING:  # the loaders import the converters; the converters only read a name's attributes
     from liqheat_nautilus.adapters.binance.loaders import BinanceFileName
@@ -342,33 +342,21 @@ class TradeConverter(_TradeConverter):
 
 
 class MetricsConverter(ArchiveConverter):
-    """``*-metrics-*`` (5-minute open-interest statistics) -> :class:`OpenInterest` with venue ``BINANCE``."""
+    """
+    ``*-metrics-*`` (5-minute open-interest statistics) -> :class:`OpenInterest` with venue ``BINANCE``.
+
+    ``create_time`` is read by :func:`~liqheat_nautilus.persistence.timestamps.text_times_ns`, as every time column
+    written as text: the archive's ``2024-04-10 00:05:00`` (UTC) or any ISO-8601 date-time, or epoch integers of the
+    file's unit (s, ms, µs or ns).
+    """
 
     data_cls = OpenInterest
     time_column = "create_time"
 
-    def _times(self, batch: Batch) -> np.ndarray:
-        text = batch.table.column("create_time").to_numpy(zero_copy_only=False).astype(str)
-        if len(text) and text[0].strip().isdigit():
-            return self._epoch_text(batch, text)
-        parsed = pd.to_datetime(pd.Series(text), utc=True, errors="coerce", format="ISO8601")
-        bad = parsed.isna().to_numpy()
-        if bad.any():
-            pos = int(np.flatnonzero(bad)[0])
-            raise self._fail(batch, pos, "create_time", f"not a date-time: {text[pos]!r}")
-        ts = parsed.astype("int64").to_numpy()
-        check_ns_window(ts, self.path, batch.first_line, "create_time")
-        return ts
-
-    def _epoch_text(self, batch: Batch, text: np.ndarray) -> np.ndarray:
-        for pos, value in enumerate(text):
-            if not value.strip().isdigit() or len(value.strip()) > 18:
-                raise self._fail(batch, pos, "create_time", f"not an epoch timestamp: {value!r}")
-        return self._unit.to_ns(text.astype(np.int64), batch.first_line, "create_time")
-
     def convert(self, batch: Batch) -> tuple[list, np.ndarray]:
         """Convert a metrics batch; see :meth:`ArchiveConverter.convert`."""
-        ts = self._times(batch)
+        text = batch.table.column("create_time").to_numpy(zero_copy_only=False).astype(str)
+        ts = text_times_ns(text, self._unit, self.path, batch.first_line, "create_time")
         self._ordered(batch, ts)
         symbols = batch.table.column("symbol").to_numpy(zero_copy_only=False).astype(str)
         wrong = symbols != self.instrument.raw_symbol.value

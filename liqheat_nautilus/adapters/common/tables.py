@@ -45,17 +45,23 @@ def require_fixed(df: pd.DataFrame, columns: list[str], precision: int, kind: st
             raise IngestError(path, problem[1], line_of(problem[0]), column)
 
 
-def bars_of_table(df: pd.DataFrame, open_ns: np.ndarray, path: str | Path, bar_type: BarType, instrument,
-                  step_ns: int, time_column: str = "ts", on_boundaries: bool = False) -> list[Bar]:
+BAR_TIMES = ("open", "close")
+"""What a bar file's time column may be: the bar's open time (the default) or its close time."""
+
+
+def bars_of_table(df: pd.DataFrame, times_ns: np.ndarray, path: str | Path, bar_type: BarType, instrument,
+                  step_ns: int, time_column: str = "ts", on_boundaries: bool = False,
+                  bar_time: str = "open") -> list[Bar]:
     """
-    Turn checked OHLCV rows stamped at the bar open into Nautilus bars stamped at the bar *close* (open + step).
+    Turn checked OHLCV rows into Nautilus bars stamped at the bar *close*.
 
     Parameters
     ----------
     df : pd.DataFrame
         Rows with float64 ``open``, ``high``, ``low``, ``close``, ``volume``.
-    open_ns : np.ndarray, shape (n,)
-        Bar open times (UNIX ns), strictly increasing.
+    times_ns : np.ndarray, shape (n,)
+        The rows' times (UNIX ns), strictly increasing: the bars' open times (``bar_time="open"``: the bars are
+        stamped at ``times_ns + step_ns``) or their close times (``bar_time="close"``: stamped at ``times_ns``).
     path : str or Path
         The file, for messages.
     bar_type : BarType
@@ -67,31 +73,40 @@ def bars_of_table(df: pd.DataFrame, open_ns: np.ndarray, path: str | Path, bar_t
     time_column : str, default "ts"
         Named in messages.
     on_boundaries : bool, default False
-        Require every open time on a multiple of ``step_ns`` since the epoch (UTC), as exchanges' candles are.
+        Require every time (open or close) on a multiple of ``step_ns`` since the epoch (UTC), as exchanges'
+        candles are.
+    bar_time : {"open", "close"}, default "open"
+        What ``times_ns`` are (see there).
 
     Returns
     -------
     list[Bar]
-        Sorted by ``ts_init``.
+        Sorted by ``ts_init``; ``ts_event == ts_init`` is the bar close (UNIX ns).
 
     Raises
     ------
     IngestError
         For a non-positive price, a negative volume, a value Nautilus cannot hold at the instrument's precision, an
-        inconsistent OHLC row or (``on_boundaries``) an open time off the bar's grid (naming file, line and field).
+        inconsistent OHLC row or (``on_boundaries``) a time off the bar's grid (naming file, line and field).
+    ValueError
+        If ``bar_time`` is not one of :data:`BAR_TIMES` (a programming error: the callers check their option).
     """
+    if bar_time not in BAR_TIMES:
+        raise ValueError(f"bar_time must be one of {BAR_TIMES}, got {bar_time!r}")
     require_positive(df, ["open", "high", "low", "close"], path)
     require_positive(df, ["volume"], path, allow_zero=True)
     require_fixed(df, ["open", "high", "low", "close"], instrument.price_precision, "price", path)
     require_fixed(df, ["volume"], instrument.size_precision, "quantity", path, allow_zero=True)
     require_ohlc_consistent(df, path)
-    if on_boundaries and (off := open_ns % step_ns).any():
+    if on_boundaries and (off := times_ns % step_ns).any():
         pos = int(np.flatnonzero(off)[0])
-        when = pd.Timestamp(int(open_ns[pos]), unit="ns").strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        raise IngestError(path, f"a bar opening at {when} is not on a {bar_type.spec} boundary (UTC): the rows are "
-                                "not such bars, or the time is not the bar's open", line_of(pos), time_column)
+        when = pd.Timestamp(int(times_ns[pos]), unit="ns").strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        verb = "opening" if bar_time == "open" else "closing"
+        raise IngestError(path, f"a bar {verb} at {when} is not on a {bar_type.spec} boundary (UTC): the rows are "
+                                f"not such bars, or the time is not the bar's {bar_time}", line_of(pos), time_column)
     frame = df[list(OHLCV)].copy()
-    frame.index = pd.to_datetime(open_ns + step_ns, unit="ns", utc=True)
+    close_ns = times_ns + step_ns if bar_time == "open" else times_ns
+    frame.index = pd.to_datetime(close_ns, unit="ns", utc=True)
     return BarDataWrangler(bar_type, instrument).process(frame)
 
 

@@ -18,7 +18,13 @@ from nautilus_trader.model.enums import BarAggregation, PriceType
 from liqheat_nautilus import validation
 from liqheat_nautilus.adapters.common.instruments import load_instrument_specs
 from liqheat_nautilus.adapters.common.providers import InstrumentSources, catalog_instruments, resolve_instruments
-from liqheat_nautilus.adapters.common.tables import OHLCV, bars_of_table, funding_of_table, open_interest_of_table
+from liqheat_nautilus.adapters.common.tables import (
+    BAR_TIMES,
+    OHLCV,
+    bars_of_table,
+    funding_of_table,
+    open_interest_of_table,
+)
 from liqheat_nautilus.adapters.csv_files.trades import TRADES_LAYOUT, PlainTradeConverter, TradeBars
 from liqheat_nautilus.persistence.csv_stream import DEFAULT_BLOCK_BYTES, iter_batches
 from liqheat_nautilus.persistence.errors import IngestError, require_file
@@ -93,7 +99,7 @@ def _instrument(spec_files: Sequence[Path], instrument_id: str | None, catalog_d
 
 
 def ingest_csv(catalog_dir: str | Path, instrument_spec: Sequence[str | Path] = (), instrument_id: str | None = None,
-               bars: str | Path | None = None, bar_spec: str = "1-MINUTE-LAST",
+               bars: str | Path | None = None, bar_spec: str = "1-MINUTE-LAST", bar_time: str = "open",
                open_interest: str | Path | None = None, funding: str | Path | None = None,
                funding_interval_hours: float = 8.0, trades: str | Path | None = None, bars_from_trades: bool = False,
                chunk_rows: int = DEFAULT_CHUNK_ROWS, block_bytes: int = DEFAULT_BLOCK_BYTES,
@@ -114,10 +120,14 @@ def ingest_csv(catalog_dir: str | Path, instrument_spec: Sequence[str | Path] = 
     instrument_id : str, optional
         The instrument (default: the spec files' only perpetual).
     bars : str or Path, optional
-        ``timestamp,open,high,low,close,volume`` (the bar's open time; volume in the instrument's size unit).
+        ``timestamp,open,high,low,close,volume`` (the bar's open or close time, see ``bar_time``; volume in the
+        instrument's size unit).
     bar_spec : str, default "1-MINUTE-LAST"
         Bar specification of ``bars`` (and of the bars built from the trades): time bars, stored as
-        ``<instrument_id>-<bar_spec>-EXTERNAL``. Every bar must open on the specification's UTC grid.
+        ``<instrument_id>-<bar_spec>-EXTERNAL``. Every bar must open (and so close) on the specification's UTC grid.
+    bar_time : {"open", "close"}, default "open"
+        What the ``timestamp`` of ``bars`` is: the bar's open time (the bar is stored stamped at open + its length)
+        or its close time (stored stamped at that time, as given).
     open_interest : str or Path, optional
         ``timestamp`` and one or more of ``open_interest_usd``, ``open_interest_contracts``, ``open_interest_base``
         (blank: not reported); a row without USD of a linear contract is valued at the close of the last bar closed
@@ -146,7 +156,8 @@ def ingest_csv(catalog_dir: str | Path, instrument_spec: Sequence[str | Path] = 
     Raises
     ------
     IngestError
-        For no input file, a bad option (``--bar-spec``, ``--bars-from-trades``, ``--funding-interval-hours``), a
+        For no input file, a bad option (``--bar-spec``, ``--bar-time``, ``--bars-from-trades``,
+        ``--funding-interval-hours``), a
         missing or bad file (naming file, line and field), an instrument no spec file nor the catalog defines, a
         refused target, a busy catalog or a full disk; the catalog is left as it was.
     """
@@ -157,6 +168,9 @@ def ingest_csv(catalog_dir: str | Path, instrument_spec: Sequence[str | Path] = 
     if bars_from_trades and (trades is None or bars is not None):
         raise IngestError(catalog_dir, "needs --trades and no --bars (both would be the same bars)",
                           field="--bars-from-trades")
+    if bar_time not in BAR_TIMES:
+        raise IngestError(bars if bars is not None else catalog_dir,
+                          f"must be one of {', '.join(BAR_TIMES)}, was {bar_time!r}", field="--bar-time")
     if not (0.0 < funding_interval_hours <= 24.0 * 7):
         raise IngestError(catalog_dir, f"must be > 0 and at most 168 hours, was {funding_interval_hours}",
                           field="--funding-interval-hours")
@@ -177,9 +191,9 @@ def ingest_csv(catalog_dir: str | Path, instrument_spec: Sequence[str | Path] = 
 
     groups: dict[str, list] = {}
     if bars is not None:
-        df, open_ns = read_table(bars, list(OHLCV), TIME_COLUMN, iso=True)
-        groups["Bar"] = bars_of_table(df, open_ns, bars, bar_type, instrument, step_ns, TIME_COLUMN,
-                                      on_boundaries=True)
+        df, times_ns = read_table(bars, list(OHLCV), TIME_COLUMN, iso=True)
+        groups["Bar"] = bars_of_table(df, times_ns, bars, bar_type, instrument, step_ns, TIME_COLUMN,
+                                      on_boundaries=True, bar_time=bar_time)
     oi_table = None
     oi_path = Path(open_interest) if open_interest is not None else catalog_dir
     if open_interest is not None:
@@ -207,6 +221,7 @@ def ingest_csv(catalog_dir: str | Path, instrument_spec: Sequence[str | Path] = 
                 writer.add(ticks, ts)
                 if builder is not None:
                     builder.add(ticks)
+            converter.check_unique_ids(lambda: iter_batches(trades, TRADES_LAYOUT, block_bytes))
             count, t0, t1 = writer.finish()
             if not count or t0 is None or t1 is None:
                 raise IngestError(trades, "no data rows")

@@ -8,7 +8,8 @@ its columns are, in this order, ``timestamp,price,quantity,side,trade_id`` (head
   decreasing (trades may share a time);
 - ``price``, ``quantity``: positive; not more decimal places than the instrument's precisions;
 - ``side``: the aggressor, ``buy`` / ``sell`` (also ``buyer`` / ``seller``, ``b`` / ``s``; any case);
-- ``trade_id``: the venue's id, 1 to 36 characters.
+- ``trade_id``: the venue's id, 1 to 36 characters, each once in the file (a duplicated row would count the same
+  trade twice; checked at the end of the file, :class:`~liqheat_nautilus.persistence.checks.UniqueIds`).
 
 Bars from trades (``--bars-from-trades``) are NautilusTrader's own: a ``TimeBarAggregator`` driven by a
 ``TestClock``, whose timers fire before a trade of the same time, as in a backtest. A bar covers
@@ -16,6 +17,8 @@ Bars from trades (``--bars-from-trades``) are NautilusTrader's own: a ``TimeBarA
 its close, and an interval without trades gives a flat bar at the last price with volume 0 (the aggregator's
 ``build_with_no_updates``). The last bar closes at the first boundary after the last trade.
 """
+
+from collections.abc import Callable, Iterable
 
 import numpy as np
 import pyarrow as pa
@@ -26,6 +29,7 @@ from nautilus_trader.model.enums import AggressorSide
 from nautilus_trader.model.instruments import CryptoPerpetual
 
 from liqheat_nautilus.adapters.binance.archives import ArchiveConverter
+from liqheat_nautilus.persistence.checks import UniqueIds
 from liqheat_nautilus.persistence.csv_stream import Batch, CsvLayout
 from liqheat_nautilus.persistence.timestamps import text_times_ns
 
@@ -62,6 +66,40 @@ class PlainTradeConverter(ArchiveConverter):
 
     def __init__(self, path: str, instrument: CryptoPerpetual) -> None:
         super().__init__(path, instrument, None)
+        self._unique = UniqueIds(path, "trade_id", "trade id", "a duplicated row would count the same trade twice")
+
+    @staticmethod
+    def trade_ids(batch: Batch) -> list[str]:
+        """
+        Return a batch's trade ids as stored (surrounding blanks removed).
+
+        Parameters
+        ----------
+        batch : Batch
+            Rows of a plain trades file.
+
+        Returns
+        -------
+        list[str]
+            One id a row, in file order.
+        """
+        return [s.strip() for s in batch.table.column("trade_id").to_pylist()]
+
+    def check_unique_ids(self, reread: Callable[[], Iterable[Batch]]) -> None:
+        """
+        Refuse a trade id that occurs twice in the file (call after the last :meth:`convert`).
+
+        Parameters
+        ----------
+        reread : callable
+            Streams the file's batches again (only called when two ids may be equal).
+
+        Raises
+        ------
+        IngestError
+            Naming the file, the line of the second occurrence, the field ``trade_id`` and the first one's line.
+        """
+        self._unique.check(lambda: ((b.first_line, self.trade_ids(b)) for b in reread()))
 
     def convert(self, batch: Batch) -> tuple[list, np.ndarray]:
         """Convert a trades batch; see :meth:`ArchiveConverter.convert`."""
@@ -77,11 +115,12 @@ class PlainTradeConverter(ArchiveConverter):
             pos = int(np.flatnonzero(~known)[0])
             raise self._fail(batch, pos, "side", f"{str(side_text[pos])!r} is not an aggressor side: buy or sell")
         sides = np.array([_SIDES[s] for s in side_text.tolist()], dtype=np.uint8)
-        ids = [s.strip() for s in batch.table.column("trade_id").to_pylist()]
+        ids = self.trade_ids(batch)
         for pos, trade_id in enumerate(ids):
             if not 0 < len(trade_id) <= TRADE_ID_MAX_CHARS:
                 raise self._fail(batch, pos, "trade_id", f"a trade id must have 1 to {TRADE_ID_MAX_CHARS} "
                                                          f"characters: {trade_id[:60]!r}")
+        self._unique.add(ids)
         ts_u = ts.astype(np.uint64)
         ticks = TradeTick.from_raw_arrays_to_list(self.instrument.id, self.instrument.price_precision,
                                                   self.instrument.size_precision, price, size, sides, ids, ts_u, ts_u)

@@ -302,3 +302,50 @@ def test_an_undefined_instrument_is_named_with_its_own_file(tmp_path):
         with pytest.raises(IngestError, match=r"no instrument definition for \['SOLUSDT-PERP.BINANCE'\]") as caught:
             ingest_binance_files(order, tmp_path / "cat", instruments=RECORDED)
         assert caught.value.path == str(unknown)  # was the first file given, BTCUSDT's, in the first order
+
+
+def _metrics_times(tmp_path, name: str, times: list[str]) -> list[int]:
+    """Ingest SYNTHETIC metrics rows at ``times`` (create_time text); return the OpenInterest ts_event (ns)."""
+    rows = [[t, "BTCUSDT", "80000.5", "5600035000.0", "1.1", "1.2", "1.3", "0.9"] for t in times]
+    path = write_archive(tmp_path / "src", f"BTCUSDT-metrics-{name}", rows)
+    ingest_binance_files([path], tmp_path / name, instruments=RECORDED)
+    return [d.data.ts_event for d in ParquetDataCatalog(str(tmp_path / name)).query(OpenInterest)]
+
+
+_T0_NS, _T1_NS = T0 * 1_000_000, (T0 + 5 * M) * 1_000_000  # 2024-04-10 00:00 and 00:05 UTC
+
+
+@pytest.mark.parametrize(("times", "expected"), [
+    (["2024-04-10 00:00:00", "2024-04-10 00:05:00"], [_T0_NS, _T1_NS]),  # the archive's own form
+    (["2024-04-10T00:00:00Z", "2024-04-10T00:05:00Z"], [_T0_NS, _T1_NS]),
+    (["2024-04-10T08:00:00+08:00", "2024-04-10 08:05:00+08:00"], [_T0_NS, _T1_NS]),
+    (["2024-04-10 00:00:00.000", "2024-04-10 00:05:00.250"], [_T0_NS, _T1_NS + 250_000_000]),
+    (["2024-04-10", "2024-04-10 00:05"], [_T0_NS, _T1_NS]),
+    ([str(T0 // 1000), str((T0 + 5 * M) // 1000)], [_T0_NS, _T1_NS]),  # epoch s
+    ([str(T0), str(T0 + 5 * M)], [_T0_NS, _T1_NS]),  # epoch ms
+    ([str(T0 * 1000), str((T0 + 5 * M) * 1000 + 7)], [_T0_NS, _T1_NS + 7000]),  # epoch us
+    ([str(_T0_NS), str(_T1_NS + 3)], [_T0_NS, _T1_NS + 3]),  # epoch ns (19 digits)
+], ids=["archive", "iso-z", "iso-offset", "iso-fraction", "iso-date-minute", "s", "ms", "us", "ns"])
+def test_metrics_create_time_forms(tmp_path, times, expected):
+    # SYNTHETIC rows: every create_time form is read as the other files' time columns are (text_times_ns)
+    assert _metrics_times(tmp_path, "2024-04-10", times) == expected
+
+
+@pytest.mark.parametrize(("times", "text"), [
+    (["2024-04-10 00:00:00", "2024-04-10 25:00:00"], "not an ISO-8601 date-time (the file's first row is one): "
+                                                     "'2024-04-10 25:00:00'"),
+    (["2024-04-10 00:00:00", str(T0 + 5 * M)], "not an ISO-8601 date-time"),
+    ([str(T0), "2024-04-10 00:05:00"], "not a whole-number epoch timestamp (the file's first row is one): "
+                                       "'2024-04-10 00:05:00'"),
+    ([str(T0), str(T0 + 5 * M) + "0" * 10], "not a whole-number epoch timestamp"),  # 23 digits
+    ([str(T0), str((T0 + 5 * M) * 1000)], "outside 2009-01-01"),  # a row in another unit
+    (["2024-04-10 00:00:00", "2124-04-10 00:05:00"], "outside 2009-01-01"),
+], ids=["bad-iso", "epoch-in-iso-file", "iso-in-epoch-file", "too-long", "other-unit", "future"])
+def test_metrics_bad_create_time_names_file_line_and_field(tmp_path, times, text):
+    rows = [[t, "BTCUSDT", "80000.5", "5600035000.0", "1.1", "1.2", "1.3", "0.9"] for t in times]  # SYNTHETIC
+    path = write_archive(tmp_path / "src", "BTCUSDT-metrics-2024-04-10", rows)
+    with pytest.raises(IngestError) as caught:
+        ingest_binance_files([path], tmp_path / "cat", instruments=RECORDED)
+    assert (caught.value.path, caught.value.row, caught.value.field) == (str(path), 3, "create_time")
+    assert text in caught.value.message
+    assert not (tmp_path / "cat").exists()

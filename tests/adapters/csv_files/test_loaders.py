@@ -142,6 +142,63 @@ def test_reingest_is_idempotent_and_five_minute_bars_need_their_spec(csv_catalog
     assert "not on a 5-MINUTE-LAST boundary" in info.value.message
 
 
+def test_close_times_with_bar_time_close_give_the_same_bars(csv_catalog, tmp_path):
+    # the sample's 1-minute and 5-minute bars with each row's time moved to the bar's close (open + length), as an
+    # export stamping candles at their close has them; once in epoch ms, once ISO-8601 (+08:00 as the collector wrote)
+    for name, spec, step_ms in (("ohlcv_1m.csv", "1-MINUTE-LAST", 60_000), ("ohlcv_5m.csv", "5-MINUTE-LAST", 300_000)):
+        rows = _okx(name)
+        opened = _write(tmp_path / f"open_{name}", ["timestamp", "open", "high", "low", "close", "volume"],
+                        ([r["ts"], r["open"], r["high"], r["low"], r["close"], r["volume"]] for r in rows))
+        closed = _write(tmp_path / f"close_{name}", ["timestamp", "open", "high", "low", "close", "volume"],
+                        ([str(int(r["ts"]) + step_ms), r["open"], r["high"], r["low"], r["close"], r["volume"]]
+                         for r in rows))
+        iso = _write(tmp_path / f"iso_{name}", ["timestamp", "open", "high", "low", "close", "volume"],
+                     ([pd.Timestamp(int(r["ts"]) + step_ms, unit="ms", tz="UTC").tz_convert("+08:00").isoformat(),
+                       r["open"], r["high"], r["low"], r["close"], r["volume"]] for r in rows))
+        bar_type = f"{IID}-{spec}-EXTERNAL"
+        ingest_csv(tmp_path / f"open_{spec}", [OKX_SPEC], bars=opened, bar_spec=spec)  # the default: open times
+        expected = _bar_rows(ParquetDataCatalog(str(tmp_path / f"open_{spec}")).bars([bar_type]))
+        assert len(expected) == len(rows) > 4000
+        assert expected[0][6] == int(rows[0]["ts"]) * 1_000_000 + step_ms * 1_000_000
+        for source in (closed, iso):
+            target = tmp_path / f"{source.stem}_{spec}"
+            proc = run_liqheat("catalog", "ingest", "csv", "--catalog", target, "--instrument-spec", OKX_SPEC,
+                               "--bars", source, "--bar-spec", spec, "--bar-time", "close")
+            assert proc.returncode == 0, proc.stderr
+            assert _bar_rows(ParquetDataCatalog(str(target)).bars([bar_type])) == expected
+    # the 1-minute bars of the shipped catalog (open times, default) are the same as read from close times
+    assert _bar_rows(ParquetDataCatalog(str(csv_catalog)).bars()) == \
+        _bar_rows(ParquetDataCatalog(str(tmp_path / "close_ohlcv_1m_1-MINUTE-LAST")).bars())
+
+
+def test_bar_time_close_refuses_a_close_off_the_grid_and_leaves_the_catalog_unchanged(csv_catalog, tmp_path):
+    # Binance's kline close_time is the close minus 1 ms: not the bar's close, refused at the first row
+    rows = _okx("ohlcv_1m.csv")
+    closed = _write(tmp_path / "close.csv", ["timestamp", "open", "high", "low", "close", "volume"],
+                    ([str(int(r["ts"]) + 59_999), r["open"], r["high"], r["low"], r["close"], r["volume"]]
+                     for r in rows))
+    target = tmp_path / "cat"
+    shutil.copytree(csv_catalog, target)
+    before = _digest(target)
+    proc = run_liqheat("catalog", "ingest", "csv", "--catalog", target, "--instrument-spec", OKX_SPEC,
+                       "--bars", closed, "--bar-time", "close")
+    assert_clean_failure(proc, "ingest failed, catalog unchanged", f"{closed}: line 2: field 'timestamp'",
+                         "a bar closing at", "is not on a 1-MINUTE-LAST boundary", "the bar's close")
+    assert proc.returncode == 1
+    assert _digest(target) == before
+    # the same file read as open times (the default) is refused the same way
+    proc = run_liqheat("catalog", "ingest", "csv", "--catalog", target, "--instrument-spec", OKX_SPEC,
+                       "--bars", closed)
+    assert_clean_failure(proc, f"{closed}: line 2: field 'timestamp'", "a bar opening at")
+    proc = run_liqheat("catalog", "ingest", "csv", "--catalog", target, "--instrument-spec", OKX_SPEC,
+                       "--bars", closed, "--bar-time", "middle")
+    assert proc.returncode == 2 and "--bar-time" in proc.stderr
+    assert _digest(target) == before
+    with pytest.raises(IngestError) as info:
+        ingest_csv(target, [OKX_SPEC], bars=closed, bar_time="middle")
+    assert (info.value.path, info.value.field) == (str(closed), "--bar-time")
+
+
 def _rewrite(path: Path, line: int, column: str, value: str | None = None, swap: bool = False) -> None:
     """Change one cell (``line`` is the physical line, the header being 1) or swap that row with the next."""
     rows = list(csv.reader(path.open(newline="")))
@@ -298,6 +355,51 @@ def test_trades_only_note_and_bad_side(tmp_path):
                        "--trades", trades, "--bars-from-trades")
     assert_clean_failure(proc, f"{trades}: line 1502: field 'side'", "'taker' is not an aggressor side")
     assert _digest(tmp_path / "cat") == before
+
+
+def test_a_trade_id_twice_in_the_file_is_refused(tmp_path):
+    # real Binance USD-M trades; a row duplicated right after itself (the same trade counted twice)
+    df = pd.read_csv(WS_TRADES, dtype=str)
+    side = np.where(df["is_buyer_maker"] == "true", "sell", "buy")
+    rows = list(zip(df["transact_time"], df["price"], df["quantity"], side, df["trade_id"], strict=True))
+    spec = ROOT / "catalog" / "coinglass_btc_4h" / "instrument.toml"
+    header = ["timestamp", "price", "quantity", "side", "trade_id"]
+    trades = _write(tmp_path / "trades.csv", header, rows)
+    target = tmp_path / "cat"
+    assert ingest_csv(target, [spec], trades=trades).counts == {"TradeTick": 2197}
+    before = _digest(target)
+    _write(trades, header, rows[:1001] + [rows[1000]] + rows[1001:])
+    proc = run_liqheat("catalog", "ingest", "csv", "--catalog", target, "--instrument-spec", spec,
+                       "--trades", trades, "--bars-from-trades")
+    assert_clean_failure(proc, "ingest failed, catalog unchanged", f"{trades}: line 1003: field 'trade_id'",
+                         f"trade id '{rows[1000][4]}' occurs again, first on line 1002",
+                         "a duplicated row would count the same trade twice")
+    assert proc.returncode == 1
+    assert _digest(target) == before
+    assert not list(tmp_path.glob("cat.staging-*"))
+
+
+def test_a_trade_id_repeated_far_apart_is_found_across_batches(tmp_path):
+    # the real COIN-M aggTrades day without a header, read in ~64 KiB batches (about 60 of them): the id of the
+    # row on line 100,001 set to the id of line 6 (another trade with the same id)
+    df = _agg_frame()
+    side = np.where(df["is_buyer_maker"] == "true", "sell", "buy")
+    ids = df["agg_trade_id"].to_numpy().copy()
+    ids[100_000] = ids[5]
+    trades = tmp_path / "trades.csv"
+    pd.DataFrame({"t": df["transact_time"], "p": df["price"], "q": df["quantity"], "s": side, "i": ids}).to_csv(
+        trades, header=False, index=False)
+    spec = _coin_m_spec(tmp_path)
+    with pytest.raises(IngestError) as info:
+        ingest_csv(tmp_path / "cat", [spec], trades=trades, block_bytes=64 * 1024, chunk_rows=20_000)
+    assert (info.value.path, info.value.row, info.value.field) == (str(trades), 100_001, "trade_id")
+    assert info.value.message.startswith(f"trade id '{ids[5]}' occurs again, first on line 6")
+    assert not (tmp_path / "cat").exists()
+    ids[100_000] = df["agg_trade_id"].iloc[100_000]  # the file as it was: accepted
+    pd.DataFrame({"t": df["transact_time"], "p": df["price"], "q": df["quantity"], "s": side, "i": ids}).to_csv(
+        trades, header=False, index=False)
+    summary = ingest_csv(tmp_path / "cat", [spec], trades=trades, block_bytes=64 * 1024, chunk_rows=20_000)
+    assert summary.counts == {"TradeTick": 105_280}
 
 
 @pytest.mark.parametrize("spec", ["0-MINUTE-LAST", "1-MINUTES-LAST", "1-TICK-LAST"])
