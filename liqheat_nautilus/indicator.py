@@ -18,6 +18,7 @@ from nautilus_trader.model.instruments import Instrument
 
 from liqheat_nautilus.core.clusters import ClusterInfo
 from liqheat_nautilus.core.engine import LiquidationMapEngine
+from liqheat_nautilus.core.engine_trades import check_time
 from liqheat_nautilus.core.magnet import Magnet
 from liqheat_nautilus.core.params import MapParams
 from liqheat_nautilus.core.units import NS_PER_HOUR
@@ -292,7 +293,16 @@ class LiquidationMap(Indicator):
             Bar volume (>= 0).
         ts_ns : int
             Bar close time (UNIX ns).
+
+        Raises
+        ------
+        ValueError
+            If ``ts_ns`` is not an integer (a float such as ``1.7e18`` has lost its nanoseconds), or as
+            :meth:`~liqheat_nautilus.core.engine.LiquidationMapEngine.update_bar` (which checks the type of the first
+            bar's time only); the state is unchanged.
         """
+        if ts_ns.__class__ is not int:  # (Nautilus' ts_event is one: handle_bar pays one comparison)
+            check_time(ts_ns, "bar")
         self.engine.update_bar(high, low, close, volume, ts_ns)
         if not self.has_inputs:
             self._set_has_inputs(True)

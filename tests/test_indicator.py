@@ -145,6 +145,19 @@ def test_an_older_bar_handed_by_nautilus_is_dropped_and_counted():
     assert liq.bars_dropped == 0
 
 
+def test_update_raw_refuses_a_float_time_after_integer_ones():
+    # the engine checks the first bar's time only (its per-bar path stays as fast); the numbers API checks each one
+    liq = LiquidationMap(MapParams(bin_size=1.0, n_bins=100))
+    liq.update_raw(101.0, 99.0, 100.0, 7.0, 60)
+    with pytest.raises(ValueError, match=r"^bar: ts_ns must be an integer time \(UNIX ns\), was 1\.7e\+18$"):
+        liq.update_raw(101.0, 99.0, 100.0, 7.0, 1.7e18)
+    assert liq.engine.last_bar_ns == 60 and len(liq.engine.bars) == 1  # unchanged
+    with pytest.raises(ValueError, match="ts_ns must be an integer time"):
+        liq.update_trade_raw(100.0, 120.0, 1.0)
+    liq.update_raw(101.0, 99.0, 100.0, 7.0, np.int64(120))  # numpy integers are times
+    assert liq.engine.last_bar_ns == 120
+
+
 def test_reset_empties_the_map():
     liq = _map()
     liq.update_open_interest_raw(2_000.0, 3, oi_base=20.0)

@@ -146,8 +146,10 @@ class SideBook:
         traded (a long bin's swept share is the top of its range, a short bin's the bottom) and re-binned
         (:func:`~.grid.rebin`); what falls outside the new grid stays open in ``outside`` (layers drop it, as in
         :meth:`shift`). Position units are unchanged. A new bin with notional is ``ACTIVE``, or ``PARTIAL`` when it
-        covers a traded or cleared old bin; an empty one takes the highest status of the old bins it covers. The
-        edge bin's traded share is set so that the price whose crossing sweeps the side stays where it was.
+        covers a traded or cleared old bin; an empty one is ``CLEARED`` (swept share 1, as a sweep leaves a bin it
+        empties) when it covers a traded or cleared old bin, whose notional was swept, else ``ACTIVE`` (never
+        filled): a bin without notional is never ``PARTIAL``. The edge bin's traded share is set so that the price
+        whose crossing sweeps the side stays where it was.
 
         Parameters
         ----------
@@ -178,8 +180,9 @@ class SideBook:
         status = np.zeros(n, dtype=np.int8)
         marked = np.flatnonzero(self.status)
         if marked.size:  # each old bin's status onto the new bins it covers (the highest wins)
-            first = np.floor((old.base + marked) * old.width / new.width).astype(np.int64) - new.base
-            last = np.ceil((old.base + marked + 1) * old.width / new.width).astype(np.int64) - new.base - 1
+            # an old edge on a new one (55 / 0.55 = 99.999...) must not reach into the neighbour bin
+            first = np.floor((old.base + marked) * old.width / new.width + 1e-9).astype(np.int64) - new.base
+            last = np.ceil((old.base + marked + 1) * old.width / new.width - 1e-9).astype(np.int64) - new.base - 1
             for a, b, code in zip(first.tolist(), last.tolist(), self.status[marked].tolist(), strict=True):
                 a, b = max(a, 0), min(b, n - 1)
                 if a <= b:
@@ -191,7 +194,11 @@ class SideBook:
         self.outside += moved
         filled = row_totals(self.usd) > 0.0
         status[filled & (status == STATUS_CLEARED)] = STATUS_PARTIAL
+        # an empty bin over swept notional was emptied by a sweep (the highest status gave an empty PARTIAL bin)
+        emptied = ~filled & (status != STATUS_ACTIVE)
+        status[emptied] = STATUS_CLEARED
         self.share[:] = 0.0
+        self.share[emptied] = 1.0
         nz = np.flatnonzero(filled)
         if nz.size and rows.size:  # the edge keeps the side's sweep price: the highest long / lowest short level
             k = int(nz[-1] if sign > 0 else nz[0])

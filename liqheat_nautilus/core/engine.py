@@ -23,7 +23,7 @@ import numpy as np
 from liqheat_nautilus.core.anchor import OpenInterestAnchor
 from liqheat_nautilus.core.book import Ledger, MapBook
 from liqheat_nautilus.core.cohorts import SideBook
-from liqheat_nautilus.core.engine_trades import TradeInputs
+from liqheat_nautilus.core.engine_trades import TradeInputs, check_time
 from liqheat_nautilus.core.enums import STATUS_NAMES
 from liqheat_nautilus.core.grid import PriceGrid
 from liqheat_nautilus.core.history import MapHistory
@@ -46,7 +46,8 @@ __all__ = ["STATUS_NAMES", "Ledger", "LiquidationMapEngine"]
 _MAX_PENDING_BARS = MAX_BARS
 _ONE_WEIGHT = np.ones((1, 1))
 _INF = math.inf
-_INTEGER = (int, np.integer)
+_NO_BAR = math.inf
+"""``_last_bar_ns`` before any bar: no time reaches it, so the first bar takes update_bar's checking branch."""
 
 
 class LiquidationMapEngine(TradeInputs, MapReads):
@@ -118,7 +119,7 @@ class LiquidationMapEngine(TradeInputs, MapReads):
         self.bars.reset()
         self.anchor.reset()
         self.ts_ns = 0
-        self._last_bar_ns = -(2**63)  # the previous bar's time (UNIX ns): bars must not go back in time
+        self._last_bar_ns: float = _NO_BAR  # the previous bar's time (UNIX ns): bars must not go back in time
         self.open_interest_usd = math.nan
         self.seeded = False
         self.funding_rate = 0.0
@@ -181,7 +182,8 @@ class LiquidationMapEngine(TradeInputs, MapReads):
     @property
     def last_bar_ns(self) -> int:
         """Close time of the last bar fed (UNIX ns; ``-2**63`` before any): an older bar is refused."""
-        return self._last_bar_ns
+        last = self._last_bar_ns
+        return last if last != _NO_BAR else -(2**63)  # type: ignore[return-value]  # an int once a bar was fed
 
     @property
     def revision(self) -> int:
@@ -212,16 +214,21 @@ class LiquidationMapEngine(TradeInputs, MapReads):
         Raises
         ------
         ValueError
-            If a price or the volume is out of range or not finite, or the bar is older than the bar fed before it
-            (e.g. bars fed newest first): the state is unchanged.
+            If a price or the volume is out of range or not finite, the bar is older than the bar fed before it
+            (e.g. bars fed newest first), or ``ts_ns`` of the first bar (since the engine was made or reset) is not
+            an integer (a float such as ``1.7e18`` has lost its nanoseconds): the state is unchanged. Later bars'
+            times are checked for type only when the bar is refused for another reason: a check on every bar
+            would cost the per-bar path 3-5 % (feed integer times; Nautilus' ``ts_event`` is one).
         """
         if not (0.0 < low <= close <= high < _INF and 0.0 <= volume < _INF and ts_ns >= self._last_bar_ns):
-            _check_time(ts_ns, "bar")
-            if ts_ns < self._last_bar_ns:
+            # the slow branch, where every first bar comes (ts_ns >= inf is false): its time's type is checked here
+            check_time(ts_ns, "bar")
+            if ts_ns < self._last_bar_ns != _NO_BAR:
                 raise ValueError(f"bar at {ts_ns} is older than the bar fed before it (at {self._last_bar_ns}): "
                                  "feed bars in time order (UNIX ns)")
-            raise ValueError(f"bar at {ts_ns}: need 0 < low <= close <= high < inf and finite volume >= 0, were "
-                             f"high={high}, low={low}, close={close}, volume={volume}")
+            if not (0.0 < low <= close <= high < _INF and 0.0 <= volume < _INF):
+                raise ValueError(f"bar at {ts_ns}: need 0 < low <= close <= high < inf and finite volume >= 0, "
+                                 f"were high={high}, low={low}, close={close}, volume={volume}")
         self._last_bar_ns = ts_ns
         # the hot path: plain attribute work and one call (the price path) per bar unless something happens
         if self._trade_batch:
@@ -305,7 +312,7 @@ class LiquidationMapEngine(TradeInputs, MapReads):
         """
         if not math.isfinite(rate):
             raise ValueError(f"funding rate must be finite, was {rate}")
-        _check_time(ts_ns, "funding rate")
+        check_time(ts_ns, "funding rate")
         self.funding_rate = rate
         self._funding_known = True
         if self._dynamic and self._normal:
@@ -355,8 +362,8 @@ class LiquidationMapEngine(TradeInputs, MapReads):
             raise ValueError(f"open interest (USD) must be finite and >= 0, was {oi_usd}")
         if not (math.isnan(oi_base) or 0.0 <= oi_base < math.inf):
             raise ValueError(f"open interest (base) must be finite and >= 0 or nan, was {oi_base}")
-        if ts_ns.__class__ is not int:  # (a plain int passes _check_time)
-            _check_time(ts_ns, "open-interest reading")  # a nan time passed the order check and switched it off
+        if ts_ns.__class__ is not int:  # (a plain int passes check_time)
+            check_time(ts_ns, "open-interest reading")  # a nan time passed the order check and switched it off
         if ts_ns < self._oi_ts_ns:
             raise ValueError(f"open-interest reading at {ts_ns} is older than the previous one at {self._oi_ts_ns}")
         book = self.book
@@ -406,8 +413,3 @@ class LiquidationMapEngine(TradeInputs, MapReads):
         """Liquidation prices of entries × tiers × sizes (see :meth:`~.models.LevelModel.liquidation_prices`)."""
         return self.model.liquidation_prices(entries, side)
 
-
-def _check_time(ts_ns: object, what: str) -> None:
-    """Raise ``ValueError`` naming ``ts_ns`` unless it is an integer time (UNIX ns; ``nan`` disabled order checks)."""
-    if not isinstance(ts_ns, _INTEGER) or isinstance(ts_ns, bool):
-        raise ValueError(f"{what}: ts_ns must be an integer time (UNIX ns), was {ts_ns!r}")

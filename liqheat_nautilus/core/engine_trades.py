@@ -12,9 +12,32 @@ from liqheat_nautilus.core.interval import IntervalBars
 from liqheat_nautilus.core.params import MapParams
 from liqheat_nautilus.core.trades import select_large_trades
 
-__all__ = ["TradeInputs"]
+__all__ = ["TradeInputs", "check_time"]
 
 _INF = math.inf
+_INTEGER = (int, np.integer)
+
+
+def check_time(ts_ns: object, what: str) -> None:
+    """
+    Refuse a time that is not an integer (UNIX ns).
+
+    A float such as ``1.7e18`` has lost its nanoseconds; a ``nan`` time disabled the order checks.
+
+    Parameters
+    ----------
+    ts_ns : object
+        The time given; an ``int`` or a numpy integer passes (not a ``bool``).
+    what : str
+        What the time is of (e.g. ``"bar"``), for the message.
+
+    Raises
+    ------
+    ValueError
+        Naming ``ts_ns`` and its value, if it is not an integer.
+    """
+    if not isinstance(ts_ns, _INTEGER) or isinstance(ts_ns, bool):
+        raise ValueError(f"{what}: ts_ns must be an integer time (UNIX ns), was {ts_ns!r}")
 
 
 class TradeInputs:
@@ -88,9 +111,11 @@ class TradeInputs:
         Raises
         ------
         ValueError
-            If ``price`` is not finite and > 0, or ``quantity`` is neither ``nan`` nor finite and >= 0 (the state
-            is unchanged).
+            If ``price`` is not finite and > 0, ``quantity`` is neither ``nan`` nor finite and >= 0, or ``ts_ns``
+            is not an integer (a float such as ``1.7e18`` has lost its nanoseconds); the state is unchanged.
         """
+        if ts_ns.__class__ is not int:  # (a plain int passes check_time)
+            check_time(ts_ns, "trade")
         if not 0.0 < price < _INF:
             raise ValueError(f"trade at {ts_ns}: price must be finite and > 0, was {price}")
         if not (quantity != quantity or 0.0 <= quantity < _INF):  # nan: price only
@@ -147,9 +172,10 @@ class TradeInputs:
         Raises
         ------
         ValueError
-            If the arrays differ in length, a price is not finite and > 0 or a quantity is not finite and >= 0 (the
-            state is unchanged).
+            If the arrays differ in length, a price is not finite and > 0, a quantity is not finite and >= 0, or
+            ``ts_ns`` is not an integer (the state is unchanged).
         """
+        check_time(ts_ns, "trade batch")
         prices = np.asarray(prices, dtype=np.float64)
         qty = np.asarray(quantities, dtype=np.float64)
         maker = np.asarray(is_buyer_maker, dtype=bool)

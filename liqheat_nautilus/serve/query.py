@@ -7,6 +7,8 @@ naming the field before any work. Times are UNIX nanoseconds or ISO-8601 text (n
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import Query, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.dependencies.utils import request_params_to_args
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 
@@ -152,25 +154,41 @@ async def reject_unknown_query(request: Request) -> None:
     Raises
     ------
     RequestValidationError
-        A 422 naming each unknown parameter and listing the accepted ones.
+        A 422 naming each unknown parameter and listing the accepted ones, followed by FastAPI's own items for the
+        invalid values of the known path and query parameters (``?windw_pct=5&at=notatime`` lists both: this
+        dependency runs before FastAPI validates the route's parameters, so raising here alone hid the bad value).
+        Checks the route makes in its body (e.g. a time past 2262) are not run.
     """
     route = request.scope.get("route")
     if not isinstance(route, APIRoute) or not route.include_in_schema:
         return
-    accepted = _accepted_query(route)
+    dependants = _dependants(route)
+    accepted = tuple(dict.fromkeys(field.alias for dependant in dependants for field in dependant.query_params))
     unknown = [key for key in dict.fromkeys(request.query_params.keys()) if key not in accepted]
     if unknown:
         takes = f"accepted: {', '.join(accepted)}" if accepted else "it takes no query parameter"
-        raise RequestValidationError([{"type": "value_error", "loc": ("query", key), "input": None,
-                                       "msg": f"unknown query parameter {key!r} ({takes})"} for key in unknown])
+        errors: list[Any] = [{"type": "value_error", "loc": ("query", key), "input": None,
+                              "msg": f"unknown query parameter {key!r} ({takes})"} for key in unknown]
+        raise RequestValidationError(errors + _invalid_values(request, dependants))
 
 
-def _accepted_query(route: APIRoute) -> tuple[str, ...]:
-    """Return the names of the query parameters ``route`` takes, its dependencies' included."""
-    names: list[str] = []
+def _dependants(route: APIRoute) -> list[Dependant]:
+    """Return ``route``'s dependant, then its dependencies' (e.g. the event stream's instrument), breadth first."""
+    out: list[Dependant] = []
     todo = [route.dependant]
-    while todo:  # the route's parameters, then its dependencies' (e.g. the event stream's instrument)
+    while todo:
         dependant = todo.pop(0)
-        names += [field.alias for field in dependant.query_params]
+        out.append(dependant)
         todo += dependant.dependencies
-    return tuple(dict.fromkeys(names))
+    return out
+
+
+def _invalid_values(request: Request, dependants: list[Dependant]) -> list[Any]:
+    """Return FastAPI's validation items for the path and query parameters of ``dependants`` (deduplicated)."""
+    items: dict[tuple[Any, ...], Any] = {}
+    for dependant in dependants:  # the validation FastAPI itself runs after the dependencies (solve_dependencies)
+        for fields, received in ((dependant.path_params, request.path_params),
+                                 (dependant.query_params, request.query_params)):
+            for item in request_params_to_args(fields, received)[1]:
+                items.setdefault((tuple(item["loc"]), item["type"]), item)
+    return list(items.values())

@@ -94,3 +94,44 @@ def test_times_must_be_integers(call):
     e.update_bar(101.0, 99.0, 100.0, 1.0, 3_600_000_000_000)
     with pytest.raises(ValueError, match=r"ts_ns must be an integer time \(UNIX ns\)"):
         call(e)
+
+
+H = 3_600_000_000_000
+
+
+@pytest.mark.parametrize(("name", "call"), [
+    ("bar", lambda e: e.update_bar(101.0, 99.0, 100.0, 1.0, 1.7e18)),
+    ("trade", lambda e: e.update_trade(100.0, 1.7e18, 2.0)),
+    ("trade batch", lambda e: e.update_trades([100.0], [2.0], [False], 1.7e18)),
+    ("open-interest reading", lambda e: e.update_open_interest(1e6, 1.7e18)),
+    ("funding rate", lambda e: e.update_funding(1e-4, 1.7e18)),
+])
+def test_a_float_time_is_refused_naming_the_argument_and_its_value(name, call):
+    # 1.7e18 as a float has lost its nanoseconds: a first bar, trades and batches of trades took it silently
+    e = LiquidationMapEngine()
+    if name != "bar":
+        e.update_bar(101.0, 99.0, 100.0, 1.0, H)
+    before = (e.last_bar_ns, e.ts_ns, e.price, len(e.bars), e.bars.taker_buy, e.open_interest_usd, e.funding_rate)
+    with pytest.raises(ValueError, match=rf"^{name}: ts_ns must be an integer time \(UNIX ns\), was 1\.7e\+18$"):
+        call(e)
+    assert (e.last_bar_ns, e.ts_ns, e.price, len(e.bars), e.bars.taker_buy, e.open_interest_usd,
+            e.funding_rate) == pytest.approx(before, nan_ok=True)  # the state is unchanged
+
+
+def test_the_first_bar_time_is_checked_at_no_cost_to_the_next_bars():
+    # the first bar (and the first after a reset) takes update_bar's checking branch; the per-bar path is unchanged
+    e = LiquidationMapEngine()
+    assert e.last_bar_ns == -(2**63)
+    with pytest.raises(ValueError, match=r"bar: ts_ns must be an integer time \(UNIX ns\), was np.float64"):
+        e.update_bar(101.0, 99.0, 100.0, 1.0, np.float64(H))
+    assert e.grid is None and e.last_bar_ns == -(2**63)
+    e.update_bar(101.0, 99.0, 100.0, 1.0, np.int64(H))  # numpy integers are times
+    e.update_bar(101.0, 99.0, 100.0, 1.0, H)  # the same time again: fine
+    assert e.last_bar_ns == H and len(e.bars) == 2
+    with pytest.raises(ValueError, match="older than the bar fed before it"):
+        e.update_bar(101.0, 99.0, 100.0, 1.0, H - 1)
+    e.reset()
+    with pytest.raises(ValueError, match=r"ts_ns must be an integer time \(UNIX ns\), was 1\.7e\+18"):
+        e.update_bar(101.0, 99.0, 100.0, 1.0, 1.7e18)
+    with pytest.raises(ValueError, match="need 0 < low <= close <= high"):  # a first bar's prices still checked
+        e.update_bar(101.0, 99.0, 102.0, 1.0, H)

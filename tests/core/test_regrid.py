@@ -10,7 +10,7 @@ import pytest
 from liqheat_nautilus.core import LiquidationMapEngine, MapParams
 from liqheat_nautilus.core.cohorts import SideBook
 from liqheat_nautilus.core.grid import PriceGrid, rebin, to_width
-from liqheat_nautilus.core.kernels import STATUS_ACTIVE, STATUS_PARTIAL
+from liqheat_nautilus.core.kernels import STATUS_ACTIVE, STATUS_CLEARED, STATUS_PARTIAL
 
 M = 60_000_000_000
 
@@ -69,9 +69,12 @@ def test_side_regrid_to_narrower_bins_and_outside():
     new = PriceGrid(0.5, 8, 3.0)  # base 2: bins [1, 1.5) ... [4.5, 5)
     side.regrid(1, old, new)
     np.testing.assert_allclose(side.usd[:, 0], [0, 0, 3.0, 3.0, 4.0, 0, 0, 0])
-    assert side.share.tolist() == [0.0] * 8  # the level 3.5 is the edge bin's top: nothing traded inside it
+    assert side.share[:5].tolist() == [0.0] * 5  # the level 3.5 is the edge bin's top: nothing traded inside it
     assert side.status[2] == side.status[3] == STATUS_ACTIVE
-    assert side.status[4] == side.status[5] == STATUS_PARTIAL  # they cover the old traded bin [3, 4)
+    assert side.status[4] == STATUS_PARTIAL  # it covers the old traded bin [3, 4) and holds its 4 USD
+    # [3.5, 4) is the traded half of [3, 4), emptied by the sweep: CLEARED, swept share 1 (was an empty PARTIAL)
+    assert side.usd[5, 0] == 0.0 and side.status[5] == STATUS_CLEARED and side.share[5] == 1.0
+    assert (side.status[6:] == STATUS_ACTIVE).all()  # never filled
     side, old = _long_side()
     pushed = side.regrid(1, old, PriceGrid(0.5, 8, 4.75))  # base 5: [2.5, 6.5); [2, 2.5) falls below
     assert pushed == pytest.approx(3.0)
@@ -96,6 +99,36 @@ def test_engine_regrids_with_cohort_layers_and_a_side_outside_the_grid():
     e.update_bar(1000.0, 100.0, 1000.0, 0.0, 2 * M)
     assert e.grid.width == pytest.approx(1000.0 * 5.0 / 1e4)
     assert _ledger_gap(e) <= 1e-9 * e.ledger.opened
+
+
+@pytest.mark.parametrize("rule", ["path", "swept_share"])
+def test_an_empty_bin_after_a_regrid_is_cleared_or_active_never_partial(rule):
+    # SYNTHETIC: bins of 1 % at 100; a high of 100.5 sweeps the lowest short bin [100, 101) halfway (PARTIAL), then
+    # price falls to 55: the regrid (width 1 -> 0.55) made [99.55, 100.1), empty, PARTIAL (the highest status of
+    # the old bins it covers: [99, 100) never filled, the traded half of [100, 101)) - a bin without notional
+    # shown as still holding some. As a sweep reports them: emptied by a sweep CLEARED, never filled ACTIVE.
+    e = LiquidationMapEngine(MapParams(n_bins=200, bin_bps=100.0, regrid_ratio=1.2, recentre_margin=0.3,
+                                       seed_lookback_hours=0.0, status_rule=rule))
+    e.update_bar(100.0, 100.0, 100.0, 1.0, M)
+    e.update_open_interest(1e6, M)
+    e.update_bar(100.5, 99.9, 100.0, 1.0, 2 * M)
+    short_usd = e.tier_usd()[1].sum(axis=1)
+    k = int(np.flatnonzero(short_usd)[0])
+    assert (e.grid.base + k) * e.grid.width == pytest.approx(100.0) and e.bin_status()[1][k] == STATUS_PARTIAL
+    for i, p in enumerate([90.0, 80.0, 70.0, 60.0, 55.0]):
+        e.update_bar(p + 1.0, p, p, 1.0, (3 + i) * M)
+    assert e.grid.width == pytest.approx(0.55)  # re-binned
+    low = e.grid.edges()[:-1]
+    for status, usd in zip(e.bin_status(), (x.sum(axis=1) for x in e.tier_usd()), strict=True):
+        assert not ((usd == 0.0) & (status == STATUS_PARTIAL)).any()  # no empty PARTIAL bin, on either side
+    status, usd = e.bin_status()[1], e.tier_usd()[1].sum(axis=1)
+    j = int(np.argmin(np.abs(low - 99.55)))  # [99.55, 100.1): below the high 100.5, its notional was swept
+    assert usd[j] == 0.0 and status[j] == STATUS_CLEARED
+    assert usd[j + 1] > 0.0 and status[j + 1] == STATUS_PARTIAL  # [100.1, 100.65): notional above 100.5 left
+    assert status[j - 1] == STATUS_ACTIVE and usd[j - 1] == 0.0  # [99, 99.55): no short level ever there
+    long_status = e.bin_status()[0]
+    i55 = int(np.argmin(np.abs(low - 55.0)))  # the low 55 is an old bin's lower edge (55 / 0.55 = 99.999...)
+    assert long_status[i55 - 1] == STATUS_ACTIVE  # [54.45, 55): price never went below 55
 
 
 def _falling(**kw) -> LiquidationMapEngine:

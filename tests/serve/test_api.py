@@ -283,6 +283,23 @@ def test_every_api_endpoint_refuses_a_parameter_it_does_not_take(client):
         assert "422" in operation["get"]["responses"], path  # documented
 
 
+def test_unknown_parameter_and_invalid_values_are_reported_together(client):
+    # ?windw_pct=5&at=notatime was a 422 naming only the misspelling: the bad `at` came back on the next request
+    response = client.get("/api/liquidation-map", params={"windw_pct": "5", "at": "notatime", "window_pct": "-1"})
+    assert response.status_code == 422, response.text
+    detail = response.json()["detail"]
+    assert [item["loc"] for item in detail] == [["query", "windw_pct"], ["query", "at"], ["query", "window_pct"]]
+    unknown, at, window = detail
+    assert "unknown query parameter 'windw_pct'" in unknown["msg"] and "window_pct" in unknown["msg"], unknown
+    assert at["type"] == "string_pattern_mismatch" and at["input"] == "notatime", at  # FastAPI's own items
+    assert window["type"] == "greater_than" and window["input"] == "-1", window
+    assert all({"loc", "msg", "type"} <= set(item) for item in detail)  # ValidationErrorResponse's layout
+    # and a path parameter's bad value with it (the best-cluster route's instrument is in the path)
+    both = client.get(f"/api/heatmap/{'X' * 65}/best", params={"windw_pct": "5"}).json()["detail"]
+    assert [(item["loc"], item["type"]) for item in both] == [
+        (["query", "windw_pct"], "value_error"), (["path", "instrument_id"], "string_too_long")], both
+
+
 def test_known_parameters_and_the_dashboard_are_still_accepted(client):
     assert client.get("/api/liquidation-map", params={"window_pct": "5", "at": AT}).status_code == 200
     assert client.get("/", params={"utm_source": "x"}).status_code == 200  # a page, not an API endpoint
