@@ -7,10 +7,13 @@ naming the field before any work. Times are UNIX nanoseconds or ISO-8601 text (n
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import Query, Request
-from fastapi.dependencies.models import Dependant
-from fastapi.dependencies.utils import request_params_to_args
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
+
+try:  # FastAPI's own validation step of path and query parameters (internal: see _invalid_values)
+    from fastapi.dependencies.utils import request_params_to_args
+except ImportError:  # pragma: no cover - a FastAPI that moved it
+    request_params_to_args = None  # type: ignore[assignment]
 
 from liqheat_nautilus.core.params import MODELS
 from liqheat_nautilus.core.units import NS_PER_DAY, NS_PER_HOUR, NS_PER_MINUTE
@@ -42,6 +45,7 @@ TIME_PATTERN = (r"^\s*(\d{1,19}|\d{4}-\d{2}-\d{2}([T ]\d{2}(:\d{2}(:\d{2}(\.\d{1
 """Times: UNIX nanoseconds, or ISO-8601 dates/times (naive = UTC)."""
 
 if TYPE_CHECKING:
+    from fastapi.dependencies.models import Dependant
     ModelName = str
 else:
     ModelName = Literal[MODELS]  # an enum of core.params.MODELS in the schema
@@ -172,7 +176,7 @@ async def reject_unknown_query(request: Request) -> None:
         raise RequestValidationError(errors + _invalid_values(request, dependants))
 
 
-def _dependants(route: APIRoute) -> list[Dependant]:
+def _dependants(route: APIRoute) -> list["Dependant"]:
     """Return ``route``'s dependant, then its dependencies' (e.g. the event stream's instrument), breadth first."""
     out: list[Dependant] = []
     todo = [route.dependant]
@@ -183,12 +187,19 @@ def _dependants(route: APIRoute) -> list[Dependant]:
     return out
 
 
-def _invalid_values(request: Request, dependants: list[Dependant]) -> list[Any]:
+def _invalid_values(request: Request, dependants: list["Dependant"]) -> list[Any]:
     """Return FastAPI's validation items for the path and query parameters of ``dependants`` (deduplicated)."""
+    # request_params_to_args is FastAPI's own (internal) step; should a later FastAPI change it, the 422 names the
+    # unknown parameters alone, as before (the bad values are then reported once the names are fixed)
+    if request_params_to_args is None:
+        return []
     items: dict[tuple[Any, ...], Any] = {}
-    for dependant in dependants:  # the validation FastAPI itself runs after the dependencies (solve_dependencies)
-        for fields, received in ((dependant.path_params, request.path_params),
-                                 (dependant.query_params, request.query_params)):
-            for item in request_params_to_args(fields, received)[1]:
-                items.setdefault((tuple(item["loc"]), item["type"]), item)
+    try:
+        for dependant in dependants:  # the validation FastAPI runs after the dependencies (solve_dependencies)
+            for fields, received in ((dependant.path_params, request.path_params),
+                                     (dependant.query_params, request.query_params)):
+                for item in request_params_to_args(fields, received)[1]:
+                    items.setdefault((tuple(item["loc"]), item["type"]), item)
+    except (TypeError, AttributeError, KeyError, IndexError):
+        return []
     return list(items.values())

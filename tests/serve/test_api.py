@@ -300,6 +300,20 @@ def test_unknown_parameter_and_invalid_values_are_reported_together(client):
         (["query", "windw_pct"], "value_error"), (["path", "instrument_id"], "string_too_long")], both
 
 
+def test_a_changed_fastapi_helper_still_names_the_unknown_parameter(client, monkeypatch):
+    # the bad values come from FastAPI's internal request_params_to_args: if a later FastAPI changes it, the 422
+    # still names the misspelling (as before the combined report), never a 500
+    import liqheat_nautilus.serve.query as query
+
+    def changed(*args, **kwargs):
+        raise TypeError("changed signature")
+
+    monkeypatch.setattr(query, "request_params_to_args", changed)
+    response = client.get("/api/liquidation-map", params={"windw_pct": "5", "at": "notatime"})
+    assert response.status_code == 422, response.text
+    assert [item["loc"] for item in response.json()["detail"]] == [["query", "windw_pct"]]
+
+
 def test_known_parameters_and_the_dashboard_are_still_accepted(client):
     assert client.get("/api/liquidation-map", params={"window_pct": "5", "at": AT}).status_code == 200
     assert client.get("/", params={"utm_source": "x"}).status_code == 200  # a page, not an API endpoint
