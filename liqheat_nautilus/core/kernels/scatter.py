@@ -73,27 +73,6 @@ def scatter_cohort(entries, levels, per_unit, weights, tier_w, size_w, amount_us
 
 
 @jit
-def _level_code(entry, levels, per_unit, i, t, s, sweep_at, side, lowest, high, width, base, n_bins):
-    """
-    Fate of one liquidation level of entry ``i``, tier ``t``, size ``s``: its bin, -1 or -2.
-
-    The level is ``entry · levels[0, t, s]`` (``per_unit``) or ``levels[i, t, s]``. -1: price reached it after the
-    entry (:func:`_reached`), liquidated at once; else its bin in the grid or -2 outside it (:func:`_level_bin`).
-    """
-    price = entry * levels[0, t, s] if per_unit else levels[i, t, s]
-    if _reached(price, sweep_at[i], side):
-        return -1
-    return _level_bin(price, lowest, high, width, base, n_bins)
-
-
-@jit
-def _reached(price, sweep_at, side):
-    """Whether price reached a level after its entry (long: ``level >= sweep_at``; short: ``<=``; levels > 0)."""
-    reached = (price >= sweep_at) if side > 0 else (price <= sweep_at)
-    return reached and price > 0.0
-
-
-@jit
 def _level_bin(price, lowest, high, width, base, n_bins):
     """
     Local bin ``min(int(level / width) - base, n_bins - 1)`` of a level in the grid ``[lowest, high)``, else -2.
@@ -108,30 +87,145 @@ def _level_bin(price, lowest, high, width, base, n_bins):
 @jit
 def _scatter(entries, levels, per_unit, weights, tier_w, size_w, amount_usd, low, width, base, usd, layers, slot,
              status, share, sweep_at, side, inverse, units_out, outside_out):
-    """Scatter one cohort: the body of :func:`scatter_cohort` (shared with :func:`open_cohort`)."""
+    """
+    Scatter one cohort: the body of :func:`scatter_cohort`.
+
+    The levels' fates (:func:`_fates`; the survival terms it also fills are not needed), then :func:`_place`.
+    """
     n_bins, n_tiers = usd.shape
-    n_sizes = levels.shape[2]
-    lowest = low if low > 0.0 else 5e-324
-    high = low + n_bins * width
-    n = entries.shape[0]
-    codes = np.empty(n * n_tiers * n_sizes, dtype=np.int64)
-    k_min, k_max = n_bins, -1
-    r = 0
-    for i in range(n):
-        for t in range(n_tiers):
-            for s in range(n_sizes):
-                k = _level_code(entries[i], levels, per_unit, i, t, s, sweep_at, side, lowest, high, width, base,
-                                n_bins)
-                codes[r] = k
-                if k >= 0:
-                    k_min = min(k_min, k)
-                    k_max = max(k_max, k)
-                r += 1
+    n = entries.shape[0] * n_tiers * levels.shape[2]
+    codes = np.empty(n, dtype=np.int64)
+    k_min, k_max = _fates(entries, levels, per_unit, weights, tier_w, size_w, low, width, base, n_bins, sweep_at,
+                          side, inverse, 0, codes, np.empty(n))
     swept = _place(codes, entries, weights, tier_w, size_w, amount_usd, inverse, k_min, k_max, usd, layers, slot,
                    status, share, units_out, outside_out)
     if k_max < 0:
         return swept, -1, -1
     return swept, k_min, k_max
+
+
+@jit
+def _fates(entries, levels, per_unit, weights, tier_w, size_w, low, width, base, n_bins, sweep_at, side, inverse,
+           twin, codes, terms):
+    """
+    Fill each level's fate and survival term; return the lowest and highest bin of the levels that stay open.
+
+    Level ``r = (i · n_tiers + t) · n_sizes + s`` (entry ``i``, tier ``t``, size ``s``; column ``q = t · n_sizes +
+    s``) has the price ``entries[i] · levels[0, t, s]`` (``per_unit``) or ``levels[i, t, s]``. ``codes[r]``: -1 when
+    price reached it after the entry (long ``level >= sweep_at[i]``, short ``level <= sweep_at[i]``; only levels > 0:
+    one <= 0 is a long never liquidated), liquidated at once, else its bin or -2 outside the grid
+    (:func:`_level_bin`); ``terms[r]``: 0 when reached, else its survival
+    ``w · tier_w[t] · size_w[s] · unit`` (``w = weights[i, 0]`` or ``weights[i, t]``; ``unit = 1 / entries[i]``, 1
+    for inverse contracts), multiplied in that order.
+
+    The work is shared where the results are equal anyway, and each value is computed as the plain per-level formula
+    computes it (the same operations on the same operands, so bit for bit the same):
+
+    - with ``per_unit`` levels, columns with equal factors (e.g. Binance's brackets: sizes 0 and 1 of every tier, and
+      size 3 of tiers 2..7) have equal prices, hence equal bins: the first of them computes the bin (a division), the
+      others copy it;
+    - with ``twin > 0`` (:func:`interval_entries`' six blocks of ``twin`` rows, each "after" block 1, 3, 5 repeating
+      the prices of the block before it), row ``i + twin`` of an "after" block with the same entry price and weight
+      as row ``i`` (``weights`` of one column, ``per_unit`` levels) has the same prices, bins and terms: they are
+      computed once for both rows, which differ only in ``sweep_at`` (each row's reached levels get -1 and 0);
+    - the per-column loops (prices, terms, the reached test ``sign · level >= sign · sweep_at`` with ``sign = ±1``,
+      an exact negation for shorts) are branch-free over contiguous arrays, which lets the compiler vectorise them.
+
+    Parameters
+    ----------
+    entries, levels, per_unit, weights, tier_w, size_w, low, width, base, sweep_at, side, inverse
+        As :func:`scatter_cohort`.
+    n_bins : int
+        Bins of the side's grid.
+    twin : int
+        ``m > 0``: the entries are :func:`interval_entries`' six blocks of ``m`` rows (rows are paired only when
+        their prices and weights are equal; 0: no pairing).
+    codes : np.ndarray
+        ``(n · n_tiers · n_sizes,)`` int64, filled: each level's bin, or -1 liquidated at once, -2 open outside.
+    terms : np.ndarray
+        ``(n · n_tiers · n_sizes,)`` float64, filled: each level's survival term.
+
+    Returns
+    -------
+    tuple[int, int]
+        ``(k_min, k_max)`` over the levels in the grid that stay open; ``(n_bins, -1)`` when none.
+    """
+    n = entries.shape[0]
+    n_tiers, n_sizes = levels.shape[1], levels.shape[2]
+    stride = n_tiers * n_sizes
+    per_tier = weights.shape[1] > 1
+    lowest = low if low > 0.0 else 5e-324
+    high = low + n_bins * width
+    sign = 1.0 if side > 0 else -1.0
+    tier_of = np.empty(stride, dtype=np.int64)
+    factor = np.empty(stride)
+    tier_q = np.empty(stride)
+    size_q = np.empty(stride)
+    first = np.empty(stride, dtype=np.int64)  # column q's index in distinct: its factor's first column
+    distinct = np.empty(stride, dtype=np.int64)  # the columns computing a bin (all without per_unit)
+    n_distinct = 0
+    for q in range(stride):
+        t, s = q // n_sizes, q % n_sizes
+        tier_of[q] = t
+        factor[q] = levels[0, t, s]
+        tier_q[q] = tier_w[t]
+        size_q[q] = size_w[s]
+        j = 0
+        while per_unit and j < n_distinct and factor[distinct[j]] != factor[q]:
+            j += 1
+        if j == n_distinct or not per_unit:
+            distinct[n_distinct] = q
+            j = n_distinct
+            n_distinct += 1
+        first[q] = j
+    distinct_bins = np.empty(n_distinct, dtype=np.int64)
+    paired = twin > 0 and per_unit and not per_tier
+    price = np.empty(stride)
+    bins = np.empty(stride, dtype=np.int64)
+    open_terms = np.empty(stride)
+    done = np.zeros(n, dtype=np.bool_)
+    k_min, k_max = n_bins, -1
+    for i in range(n):
+        if done[i]:  # computed with its twin
+            continue
+        entry = entries[i]
+        unit = 1.0 if inverse else 1.0 / entry
+        partner = -1
+        if (paired and (i // twin) % 2 == 0 and i + twin < n and entries[i + twin] == entry
+                and weights[i + twin, 0] == weights[i, 0]):
+            partner = i + twin
+            done[partner] = True
+        if per_unit:
+            for q in range(stride):
+                price[q] = entry * factor[q]
+        else:
+            for q in range(stride):
+                price[q] = levels[i, tier_of[q], q % n_sizes]
+        for j in range(n_distinct):
+            distinct_bins[j] = _level_bin(price[distinct[j]], lowest, high, width, base, n_bins)
+        for q in range(stride):
+            bins[q] = distinct_bins[first[q]]
+        if per_tier:
+            for q in range(stride):
+                open_terms[q] = weights[i, tier_of[q]] * tier_q[q] * size_q[q] * unit
+        else:
+            w = weights[i, 0]
+            for q in range(stride):
+                open_terms[q] = w * tier_q[q] * size_q[q] * unit
+        for row in (i, partner):
+            if row < 0:
+                break
+            signed_sweep = sign * sweep_at[row]
+            row_codes = codes[row * stride:(row + 1) * stride]
+            row_terms = terms[row * stride:(row + 1) * stride]
+            for q in range(stride):
+                hit = (sign * price[q] >= signed_sweep) & (price[q] > 0.0)  # reached after the entry
+                k = -1 if hit else bins[q]
+                row_codes[q] = k
+                row_terms[q] = 0.0 if hit else open_terms[q]
+                k_min = min(k_min, k if k >= 0 else n_bins)
+                k_max = max(k_max, k)
+    return k_min, k_max
 
 
 @jit
@@ -329,8 +423,8 @@ def open_cohort(entries, levels, per_unit, weights, tier_w, size_w, target_units
         Layer receiving the cohort (-1: none).
     twin : int, default 0
         ``m > 0``: the entries are :func:`interval_entries`' six blocks of ``m`` rows, each "after" block (1, 3, 5)
-        repeating the prices of the block before it; their levels' bins are then computed once (a row whose price
-        differs from its twin's is computed anew). Only the work changes, not the result.
+        repeating the prices of the block before it; a row and its twin with the same price and weight then share
+        their levels' bins and survival terms (:func:`_fates`). Only the work changes, not the result.
 
     Returns
     -------
@@ -338,45 +432,13 @@ def open_cohort(entries, levels, per_unit, weights, tier_w, size_w, target_units
         ``(USD opened, USD liquidated at once, lowest bin, highest bin)``; ``(0, 0, -1, -1)`` and nothing changed
         when no level survives, or so little that ``target_units / survival`` is not finite.
     """
-    n = entries.shape[0]
     n_bins, n_tiers = usd.shape
-    n_sizes = levels.shape[2]
-    per_tier = weights.shape[1] > 1
-    lowest = low if low > 0.0 else 5e-324
-    high = low + n_bins * width
-    terms = np.empty(n * n_tiers * n_sizes)
-    codes = np.empty(n * n_tiers * n_sizes, dtype=np.int64)  # bin, or -1 liquidated at once, -2 open outside
-    k_min, k_max = n_bins, -1
-    stride = n_tiers * n_sizes
-    shared = twin > 0 and per_unit
-    bins = np.empty(n * stride if shared else 0, dtype=np.int64)  # each level's bin (or -2), reached or not
-    r = 0
-    for i in range(n):  # pass 1: levels, their fate and the survival terms
-        entry = entries[i]
-        unit = 1.0 if inverse else 1.0 / entry
-        # the entry price of row i - twin again (interval_entries' "after" half): the same levels, the same bins
-        again = shared and (i // twin) % 2 == 1 and entry == entries[i - twin]
-        for t in range(n_tiers):
-            wt = weights[i, t] if per_tier else weights[i, 0]
-            for s in range(n_sizes):
-                price = entry * levels[0, t, s] if per_unit else levels[i, t, s]
-                if again:
-                    k = bins[r - twin * stride]
-                else:
-                    k = _level_bin(price, lowest, high, width, base, n_bins)
-                    if shared:
-                        bins[r] = k
-                if _reached(price, sweep_at[i], side):
-                    k = -1
-                codes[r] = k
-                if k == -1:
-                    terms[r] = 0.0
-                else:
-                    terms[r] = wt * tier_w[t] * size_w[s] * unit
-                    if k >= 0:
-                        k_min = min(k_min, k)
-                        k_max = max(k_max, k)
-                r += 1
+    r = entries.shape[0] * n_tiers * levels.shape[2]
+    terms = np.empty(r)
+    codes = np.empty(r, dtype=np.int64)  # bin, or -1 liquidated at once, -2 open outside
+    # pass 1: levels, their fate and the survival terms
+    k_min, k_max = _fates(entries, levels, per_unit, weights, tier_w, size_w, low, width, base, n_bins, sweep_at,
+                          side, inverse, twin, codes, terms)
     survive = pairwise_sum(terms, 0, r)
     if not survive > 0.0:
         return 0.0, 0.0, -1, -1
