@@ -413,3 +413,19 @@ def test_a_bar_spec_nautilus_cannot_parse_is_one_line_not_an_abort(tmp_path, spe
     if spec.startswith("0"):  # the shared check (validation.bar_spec) guards the other commands' --bar-spec too
         proc = run_liqheat("plot", "map", "--bar-spec", spec, "--formats", "html", "--out", tmp_path / "charts")
         assert_clean_failure(proc, f"--bar-spec '{spec}' is not a bar specification")
+
+
+def test_without_a_spec_file_the_instrument_is_named_and_the_error_lists_the_catalogs(csv_catalog, tmp_path):
+    # the error said only "no --instrument-spec file was given": not that --instrument picks the catalog's
+    # definition, nor which the catalog holds
+    files = plain_okx_files(tmp_path / "plain")
+    for catalog, expected in ((csv_catalog, f"the catalog defines ['{IID}']"),
+                              (tmp_path / "new", "the catalog defines no instrument: give its definition with "
+                                                 "--instrument-spec FILE")):
+        with pytest.raises(IngestError) as info:
+            ingest_csv(catalog, open_interest=files["oi"])
+        assert info.value.field == "--instrument" and "give the instrument id with --instrument" in info.value.message
+        assert expected in info.value.message
+    before = _digest(csv_catalog)
+    ingest_csv(csv_catalog, instrument_id=IID, open_interest=files["oi"])  # from the catalog's definition
+    assert _digest(csv_catalog) == before  # the same readings: idempotent
