@@ -154,10 +154,15 @@ def test_info_lists_instruments_and_streams(tmp_path, capsys):
 
 
 def test_missing_catalog(tmp_path, capsys):
+    # a folder that does not exist was "not a catalog (no data/ folder)", as an existing folder of other files
     with pytest.raises(FileNotFoundError):
         validate_catalog(tmp_path / "nope")
-    assert main(["catalog", "info", "--catalog", str(tmp_path / "nope")]) == 1
-    assert "not a catalog" in capsys.readouterr().err
+    for command in ("info", "validate"):
+        assert main(["catalog", command, "--catalog", str(tmp_path / "nope")]) == 1
+        assert f"{tmp_path / 'nope'}: catalog not found: no such folder" in capsys.readouterr().err
+    (tmp_path / "notes").mkdir()
+    assert main(["catalog", "info", "--catalog", str(tmp_path / "notes")]) == 1
+    assert "not a catalog (no data/ folder)" in capsys.readouterr().err
 
 
 def test_default_catalog_is_built_on_first_use(tmp_path, monkeypatch, capsys):
