@@ -225,6 +225,9 @@ def _drop_column(path: Path, column: str) -> None:
                                                 "25:00"),
         ("funding rate", "funding", 7, "funding_rate", "funding rate must be"),
         ("unknown bar spec", "bars", None, "--bar-spec", "is not a bar specification"),
+        # was rounded to the precision without a word (65.725 stored as 65.72), as the Binance archives refuse it
+        ("finer price", "bars", 101, "high", "has more decimal places than the instrument's price precision (2; tick "
+                                             "0.01): it would be rounded"),
     ],
 )
 def test_bad_input_names_file_line_and_field_and_leaves_the_catalog_unchanged(csv_catalog, tmp_path, case, file,
@@ -241,6 +244,10 @@ def test_bad_input_names_file_line_and_field_and_leaves_the_catalog_unchanged(cs
         _rewrite(files[file], line, field, "2026-06-13 25:00:00+08:00")
     elif case == "funding rate":
         _rewrite(files[file], line, field, "1.5")
+    elif case == "finer price":
+        rows = list(csv.reader(files[file].open(newline="")))
+        high = float(rows[line - 1][rows[0].index(field)])
+        _rewrite(files[file], line, field, f"{high:.2f}5")  # above the high: the bar stays consistent
     else:
         bar_spec = "1-MINUTES-LAST"
     target = tmp_path / "cat"
