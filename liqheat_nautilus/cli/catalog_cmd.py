@@ -122,7 +122,7 @@ def _register_ingest_csv(ingest_sub) -> None:
                           "open_interest_base")
     csv.add_argument("--funding", type=Path, default=None, metavar="FILE",
                      help="funding: timestamp (the funding time), funding_rate (fraction per interval)")
-    csv.add_argument("--funding-interval-hours", default="8", metavar="HOURS",
+    csv.add_argument("--funding-interval-hours", default=None, metavar="HOURS",
                      help="funding interval of --funding (default 8)")
     csv.add_argument("--trades", type=Path, default=None, metavar="FILE",
                      help="trades, in this column order: timestamp,price,quantity,side(buy/sell aggressor),trade_id")
@@ -304,11 +304,16 @@ def _ingest_csv(args: argparse.Namespace) -> int:
             raise ValueError(f"--bar-time {args.bar_time} applies to --bars only (the time of a bar file's rows)")
         return args.bar_time or "open"
 
+    def funding_interval_hours() -> float:
+        if args.funding_interval_hours is not None and args.funding is None:
+            raise ValueError(f"--funding-interval-hours {args.funding_interval_hours} applies to --funding only (the "
+                             "interval of a funding file's rates)")
+        hours = "8" if args.funding_interval_hours is None else args.funding_interval_hours
+        return validation.number(hours, "--funding-interval-hours", minimum=0.0)
+
     return _ingest(args, ingest_csv, args.catalog, args.instrument_spec, checks={
         "chunk_rows": lambda: _chunk_rows(args),
-        "funding_interval_hours": lambda: validation.number(args.funding_interval_hours, "--funding-interval-hours",
-                                                            minimum=0.0),
-        "bar_spec": bar_spec, "bar_time": bar_time,
+        "funding_interval_hours": funding_interval_hours, "bar_spec": bar_spec, "bar_time": bar_time,
     }, instrument_id=args.instrument, bars=args.bars, open_interest=args.open_interest,
         funding=args.funding, trades=args.trades, bars_from_trades=args.bars_from_trades)
 

@@ -441,8 +441,9 @@ def test_without_a_spec_file_the_instrument_is_named_and_the_error_lists_the_cat
 @pytest.mark.parametrize(("option", "value", "text"), [
     ("--bar-time", "close", "--bar-time close applies to --bars only"),
     ("--bar-spec", "5-MINUTE-LAST", "--bar-spec 5-MINUTE-LAST applies to --bars or --bars-from-trades only"),
+    ("--funding-interval-hours", "4", "--funding-interval-hours 4 applies to --funding only"),
 ])
-def test_a_bar_option_without_bars_is_a_usage_error_not_ignored(tmp_path, option, value, text):
+def test_a_file_option_without_its_file_is_a_usage_error_not_ignored(tmp_path, option, value, text):
     # both were ignored without a word (exit 0, no bars), as if the bars had been written as asked
     files = plain_okx_files(tmp_path / "plain")
     proc = run_liqheat("catalog", "ingest", "csv", "--catalog", tmp_path / "cat", "--instrument-spec", OKX_SPEC,
