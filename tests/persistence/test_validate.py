@@ -48,7 +48,10 @@ def test_clean_catalog_passes(tmp_path, capsys):
     report = validate_catalog(tmp_path)
     assert report.findings == []
     assert main(["catalog", "validate", "--catalog", str(tmp_path)]) == 0
-    assert "0 errors, 0 warnings" in capsys.readouterr().out
+    # 3 streams as `catalog info` counts them (the definition was counted as a fourth stream)
+    assert ": 3 streams, 1 instrument definition(s), 0 errors, 0 warnings" in capsys.readouterr().out
+    assert main(["catalog", "info", "--catalog", str(tmp_path)]) == 0
+    assert "data (3 streams):" in capsys.readouterr().out
 
 
 def test_planted_problems_are_reported(tmp_path, capsys):
