@@ -53,11 +53,11 @@ class Comparison:
         lines.append(format_table(self.rows))
         lines.append("return: account PnL % incl. fees and funding; Sharpe/Sortino (252 days), win rate, profit "
                      "factor: Nautilus' portfolio analyzer; max DD: mark-to-market equity; buy & hold: no fees/funding")
-        for o in self.outcomes:
-            if o.results_path is not None:
-                lines.append(f"  reports of {o.spec.name:<20} {o.results_path}")
+        paths = [(f"reports of {o.spec.name}", o.results_path) for o in self.outcomes if o.results_path is not None]
         if self.table_path is not None:
-            lines.append(f"  comparison table          {self.table_path}")
+            paths.append(("comparison table", self.table_path))
+        width = max([len("reports of ") + 20, *(len(label) for label, _ in paths)])  # long names: still one column
+        lines += [f"  {label:<{width}} {path}" for label, path in paths]
         return "\n".join(lines)
 
 
