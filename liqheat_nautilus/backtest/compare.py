@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from liqheat_nautilus.backtest.config import BacktestFile, naming_file
@@ -113,7 +114,8 @@ def run_all(
         task: TaskID | None = None
         if show_progress and len(specs) > 1:
             progress = stack.enter_context(Progress(TextColumn("backtests {task.description}"), BarColumn(),
-                                                    MofNCompleteColumn(), TimeElapsedColumn(), transient=True))
+                                                    MofNCompleteColumn(), TimeElapsedColumn(), transient=True,
+                                                    console=Console(stderr=True)))  # stdout: the table alone
             task = progress.add_task("", total=len(specs))
         for spec, source in zip(specs, names, strict=True):
             if progress is not None and task is not None:

@@ -113,6 +113,20 @@ def test_the_results_paths_stay_one_column_with_long_run_names(tmp_path):
     assert len({line.index(str(tmp_path)) for line in lines}) == 1  # every path starts in the same column
 
 
+def test_the_all_progress_bar_keeps_off_stdout(monkeypatch, capsys):
+    # on stdout redirected to a file it left empty lines above the comparison table
+    import liqheat_nautilus.backtest.compare as compare
+
+    def failing_run(spec, **_):
+        raise ValueError(f"{spec.name}: SYNTHETIC failure")
+
+    monkeypatch.setattr(compare, "run_backtest", failing_run)
+    specs = [load_backtest_file(config_dir() / name) for name in ALL_CONFIGS]
+    comparison = compare.run_all(specs, show_progress=True)
+    assert len(comparison.failures) == 4
+    assert capsys.readouterr().out == ""
+
+
 def test_the_library_does_not_import_the_example_packages():
     # the CLI and the backtest package find strategies only through the importable paths of the files
     code = ("import sys; import liqheat_nautilus.backtest, liqheat_nautilus.signals; "
