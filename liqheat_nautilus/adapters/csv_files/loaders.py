@@ -169,11 +169,11 @@ def ingest_csv(catalog_dir: str | Path, instrument_spec: Sequence[str | Path] = 
     """
     files = {name: Path(p) for name, p in (("--bars", bars), ("--open-interest", open_interest),
                                           ("--funding", funding), ("--trades", trades)) if p is not None}
-    if not files:
-        raise IngestError(catalog_dir, "nothing to ingest: give --bars, --open-interest, --funding and/or --trades")
-    if bars_from_trades and (trades is None or bars is not None):
+    if bars_from_trades and (trades is None or bars is not None):  # first: alone it was "nothing to ingest"
         raise IngestError(catalog_dir, "needs --trades and no --bars (both would be the same bars)",
                           field="--bars-from-trades")
+    if not files:
+        raise IngestError(catalog_dir, "nothing to ingest: give --bars, --open-interest, --funding and/or --trades")
     if bar_time not in BAR_TIMES:
         raise IngestError(bars if bars is not None else catalog_dir,
                           f"must be one of {', '.join(BAR_TIMES)}, was {bar_time!r}", field="--bar-time")

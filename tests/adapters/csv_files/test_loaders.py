@@ -438,6 +438,14 @@ def test_without_a_spec_file_the_instrument_is_named_and_the_error_lists_the_cat
     assert _digest(csv_catalog) == before  # the same readings: idempotent
 
 
+def test_bars_from_trades_alone_names_what_it_needs(tmp_path):
+    # said "nothing to ingest: give --bars, --open-interest, ..." although the option was given
+    with pytest.raises(IngestError) as info:
+        ingest_csv(tmp_path / "cat", [OKX_SPEC], bars_from_trades=True)
+    assert info.value.field == "--bars-from-trades" and "needs --trades" in info.value.message
+    assert not (tmp_path / "cat").exists()
+
+
 @pytest.mark.parametrize(("option", "value", "text"), [
     ("--bar-time", "close", "--bar-time close applies to --bars only"),
     ("--bar-spec", "5-MINUTE-LAST", "--bar-spec 5-MINUTE-LAST applies to --bars or --bars-from-trades only"),
