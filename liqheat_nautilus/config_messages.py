@@ -73,3 +73,41 @@ def _type_words(match: re.Match) -> str:
     names = match.group(1).split(" | ")
     words = " or ".join(_MSGSPEC_TYPES[f"`{n}`"] for n in names if n != "null") or "nothing"
     return f"{words} (or nothing)" if "null" in names and len(names) > 1 else words
+
+
+_FILE_KINDS = (  # (kind, top-level tables that mark it, the command that reads it)
+    ("backtest file", ("data", "venue"), "liqheat backtest --config"),
+    ("live file", ("binance", "execution"), "liqheat live --config"),
+    ("sweep grid", ("base", "axes"), "liqheat sweep --grid"),
+)
+
+
+def other_file_kind(decoded: object, path: object, expected: str) -> str:
+    """
+    Say which command reads a config file of another kind, for the error of the command it was given to.
+
+    A backtest file given to ``liqheat live`` fails as ``unknown field `data```, which does not say that the file is
+    of the wrong kind.
+
+    Parameters
+    ----------
+    decoded : object
+        The file decoded without a type (a dict for a TOML, YAML or JSON table).
+    path : object
+        The file, named in the hint.
+    expected : str
+        The kind the command reads (``"backtest file"``, ``"live file"`` or ``"sweep grid"``).
+
+    Returns
+    -------
+    str
+        ``"; it is a live file ([binance], [execution]): run it with `liqheat live --config FILE`"``, or ``""`` when
+        the file is of no other kind (or of the expected one).
+    """
+    if not isinstance(decoded, dict):
+        return ""
+    for kind, tables, command in _FILE_KINDS:
+        if kind != expected and all(t in decoded for t in tables):
+            marks = ", ".join(f"[{t}]" if isinstance(decoded[t], dict) else t for t in tables)
+            return f"; it is a {kind} ({marks}): run it with `{command} {path}`"
+    return ""

@@ -242,3 +242,20 @@ def test_ctrl_c_while_the_commands_load_is_an_interrupt_not_a_traceback(capsys, 
     monkeypatch.setattr(cli, "build_parser", interrupted_import)
     assert cli.main(["catalog", "info"]) == 130
     assert capsys.readouterr().err == "interrupted\n"
+
+
+@pytest.mark.parametrize(("argv", "kind", "run_with"), [
+    (["live", "--check", "--config", "config/oi_sizing.toml"], "a backtest file ([data], [venue])",
+     "liqheat backtest --config config/oi_sizing.toml"),
+    (["backtest", "--config", "config/live_binance.toml"], "a live file ([binance], [execution])",
+     "liqheat live --config config/live_binance.toml"),
+    (["backtest", "--config", str(GRID)], "a sweep grid (base, [axes])", f"liqheat sweep --grid {GRID}"),
+    (["sweep", "--dry-run", "--grid", "config/liquidation_hunt.toml"], "a backtest file ([data], [venue])",
+     "liqheat backtest --config config/liquidation_hunt.toml"),
+])
+def test_a_config_file_of_another_command_names_that_command(argv, kind, run_with, capsys, monkeypatch):
+    # said only "unknown field `data`" (`trader_id`, `base`): not that the file is another command's
+    monkeypatch.chdir(ROOT)
+    proc = call_liqheat(capsys, *argv)
+    assert_clean_failure(proc, "unknown field `", f"; it is {kind}: run it with `{run_with}`")
+    assert proc.returncode == 1

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from liqheat_nautilus.backtest.config import BacktestFile, naming_file
@@ -53,11 +54,11 @@ class Comparison:
         lines.append(format_table(self.rows))
         lines.append("return: account PnL % incl. fees and funding; Sharpe/Sortino (252 days), win rate, profit "
                      "factor: Nautilus' portfolio analyzer; max DD: mark-to-market equity; buy & hold: no fees/funding")
-        for o in self.outcomes:
-            if o.results_path is not None:
-                lines.append(f"  reports of {o.spec.name:<20} {o.results_path}")
+        paths = [(f"reports of {o.spec.name}", o.results_path) for o in self.outcomes if o.results_path is not None]
         if self.table_path is not None:
-            lines.append(f"  comparison table          {self.table_path}")
+            paths.append(("comparison table", self.table_path))
+        width = max([len("reports of ") + 20, *(len(label) for label, _ in paths)])  # long names: still one column
+        lines += [f"  {label:<{width}} {path}" for label, path in paths]
         return "\n".join(lines)
 
 
@@ -113,7 +114,8 @@ def run_all(
         task: TaskID | None = None
         if show_progress and len(specs) > 1:
             progress = stack.enter_context(Progress(TextColumn("backtests {task.description}"), BarColumn(),
-                                                    MofNCompleteColumn(), TimeElapsedColumn(), transient=True))
+                                                    MofNCompleteColumn(), TimeElapsedColumn(), transient=True,
+                                                    console=Console(stderr=True)))  # stdout: the table alone
             task = progress.add_task("", total=len(specs))
         for spec, source in zip(specs, names, strict=True):
             if progress is not None and task is not None:

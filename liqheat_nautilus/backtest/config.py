@@ -20,6 +20,7 @@ from nautilus_trader.model.identifiers import InstrumentId
 from liqheat_nautilus import validation
 from liqheat_nautilus.backtest.run_config import to_run_config, with_warmup  # noqa: F401 (to_run_config re-exported)
 from liqheat_nautilus.components import ComponentSection, check_component, check_components, is_map_actor_config
+from liqheat_nautilus.config_messages import other_file_kind
 from liqheat_nautilus.paths import project_root
 
 if TYPE_CHECKING:
@@ -378,7 +379,10 @@ def load_backtest_file(path: str | Path) -> BacktestFile:
     try:
         spec = _with_profiles_found(decode(path.read_bytes(), type=BacktestFile), path)
         spec.validate()
-    except (msgspec.ValidationError, msgspec.DecodeError, ValueError) as exc:
+    except msgspec.ValidationError as exc:
+        hint = other_file_kind(decode(path.read_bytes()), path, "backtest file")
+        raise ValueError(f"{path}: {validation.decode_message(exc)}{hint}") from exc
+    except (msgspec.DecodeError, ValueError) as exc:
         raise ValueError(f"{path}: {validation.decode_message(exc)}") from exc
     return spec
 

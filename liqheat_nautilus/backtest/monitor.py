@@ -237,10 +237,13 @@ class RunMonitor(Actor):
         if self._progress is None:
             if time.monotonic() - self._wall_start < self.config.progress_after_secs:
                 return
+            from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+            # on stderr: stdout holds the summary (rich left an empty line there when stdout was not a terminal)
             self._progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                      TextColumn("bars"), TimeRemainingColumn(), transient=True)
+                                      TextColumn("bars"), TimeRemainingColumn(), transient=True,
+                                      console=Console(stderr=True))
             self._progress.start()
             self.progress_shown = True
             self._task = self._progress.add_task(self.config.label or "backtest",

@@ -266,8 +266,8 @@ def check_catalog(spec: BacktestFile) -> int:
         if not summed and not trades_mode(actor, f"actors[{i}]") and not has_open_interest(catalog, iid, lo_ns,
                                                                                          hi_ns):
             raise ValueError(f"actors[{i}]: the catalog {path} has no open interest of {iid} {span}, and the "
-                             "liquidation map updates only on it (ingest it: Binance metrics files, "
-                             "`liqheat catalog fetch ... --data oi`)")
+                             "liquidation map updates only on it (ingest it: `liqheat catalog ingest csv "
+                             "--open-interest`, Binance metrics files, `liqheat catalog fetch ... --data oi`)")
     return int(total)
 
 

@@ -111,18 +111,18 @@ def _register_ingest_csv(ingest_sub) -> None:
     csv.add_argument("--bars", type=Path, default=None, metavar="FILE",
                      help="bars: timestamp,open,high,low,close,volume (timestamp = bar open, or close with "
                           "--bar-time close; epoch s/ms/us/ns or ISO-8601; any column order, other columns ignored)")
-    csv.add_argument("--bar-time", choices=("open", "close"), default="open",
+    csv.add_argument("--bar-time", choices=("open", "close"), default=None,
                      help="whether the --bars timestamp is the bar's open time (default; stored stamped at open + "
                           "the bar's length) or its close time (stored as given)")
-    csv.add_argument("--bar-spec", default="1-MINUTE-LAST", metavar="SPEC",
-                     help="bar specification of --bars or --bars-from-trades, time bars only (default %(default)s); "
+    csv.add_argument("--bar-spec", default=None, metavar="SPEC",
+                     help="bar specification of --bars or --bars-from-trades, time bars only (default 1-MINUTE-LAST); "
                           "stored as <instrument>-<SPEC>-EXTERNAL")
     csv.add_argument("--open-interest", type=Path, default=None, metavar="FILE",
                      help="open interest: timestamp and one or more of open_interest_usd, open_interest_contracts, "
                           "open_interest_base")
     csv.add_argument("--funding", type=Path, default=None, metavar="FILE",
                      help="funding: timestamp (the funding time), funding_rate (fraction per interval)")
-    csv.add_argument("--funding-interval-hours", default="8", metavar="HOURS",
+    csv.add_argument("--funding-interval-hours", default=None, metavar="HOURS",
                      help="funding interval of --funding (default 8)")
     csv.add_argument("--trades", type=Path, default=None, metavar="FILE",
                      help="trades, in this column order: timestamp,price,quantity,side(buy/sell aggressor),trade_id")
@@ -293,12 +293,28 @@ def _ingest_csv(args: argparse.Namespace) -> int:
     from liqheat_nautilus import validation
     from liqheat_nautilus.adapters.csv_files.loaders import ingest_csv
 
+    def bar_spec() -> str:
+        if args.bar_spec is not None and args.bars is None and not args.bars_from_trades:
+            raise ValueError(f"--bar-spec {args.bar_spec} applies to --bars or --bars-from-trades only: no bars are "
+                             "written without them")
+        return args.bar_spec or "1-MINUTE-LAST"
+
+    def bar_time() -> str:
+        if args.bar_time is not None and args.bars is None:
+            raise ValueError(f"--bar-time {args.bar_time} applies to --bars only (the time of a bar file's rows)")
+        return args.bar_time or "open"
+
+    def funding_interval_hours() -> float:
+        if args.funding_interval_hours is not None and args.funding is None:
+            raise ValueError(f"--funding-interval-hours {args.funding_interval_hours} applies to --funding only (the "
+                             "interval of a funding file's rates)")
+        hours = "8" if args.funding_interval_hours is None else args.funding_interval_hours
+        return validation.number(hours, "--funding-interval-hours", minimum=0.0)
+
     return _ingest(args, ingest_csv, args.catalog, args.instrument_spec, checks={
         "chunk_rows": lambda: _chunk_rows(args),
-        "funding_interval_hours": lambda: validation.number(args.funding_interval_hours, "--funding-interval-hours",
-                                                            minimum=0.0),
-    }, instrument_id=args.instrument, bars=args.bars, bar_spec=args.bar_spec, bar_time=args.bar_time,
-        open_interest=args.open_interest,
+        "funding_interval_hours": funding_interval_hours, "bar_spec": bar_spec, "bar_time": bar_time,
+    }, instrument_id=args.instrument, bars=args.bars, open_interest=args.open_interest,
         funding=args.funding, trades=args.trades, bars_from_trades=args.bars_from_trades)
 
 

@@ -219,7 +219,9 @@ def load_data(args: argparse.Namespace) -> EvaluationData:
             open_interest=read_observations_csv(args.open_interest, "oi_usd"),
             funding=funding,
             liquidations=read_liquidations_csv(args.liquidations),
-            source=f"CSV files ({args.bars}, {args.open_interest}, {args.liquidations})",
+            source="CSV files ({})".format(", ".join(  # every file read (funding and taker volume were left out)
+                str(f) for f in (args.bars, args.open_interest, args.funding, args.liquidations, args.taker_volume)
+                if f)),
             taker=read_taker_csv(args.taker_volume) if args.taker_volume else None,
         )
     if args.windows is not None:

@@ -14,6 +14,7 @@ import msgspec
 from liqheat_nautilus import validation
 from liqheat_nautilus.adapters.binance.providers import binance_instrument_id, raw_symbol_of, usdm_settlement_asset
 from liqheat_nautilus.components import ComponentSection, check_components, is_map_actor_config
+from liqheat_nautilus.config_messages import other_file_kind
 from liqheat_nautilus.core.brackets import BINANCE_BTCUSDT_BRACKETS
 from liqheat_nautilus.live.sections import (
     ACCOUNT_TYPES,
@@ -78,7 +79,10 @@ def load_live_file(path: str | Path) -> LiveFile:
     path = validation.input_file(path, "live config (.toml)")
     try:
         live = msgspec.toml.decode(path.read_bytes(), type=LiveFile)
-    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+    except msgspec.ValidationError as exc:
+        hint = other_file_kind(msgspec.toml.decode(path.read_bytes()), path, "live file")
+        raise ValueError(f"{path}: {validation.decode_message(exc)}{hint}") from exc
+    except msgspec.DecodeError as exc:
         raise ValueError(f"{path}: {validation.decode_message(exc)}") from exc
     if live.execution.mode not in EXECUTION_MODES:
         raise ValueError(f"{path}: [execution] mode must be one of {EXECUTION_MODES}, was {live.execution.mode!r}")

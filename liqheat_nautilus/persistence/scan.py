@@ -76,6 +76,9 @@ def require_catalog(catalog_dir: str | Path) -> Path:
         If the folder does not exist or holds no ``data/`` folder.
     """
     catalog_dir = Path(catalog_dir)
+    if not catalog_dir.exists():
+        raise FileNotFoundError(f"{catalog_dir}: catalog not found: no such folder (build one with `liqheat catalog "
+                                "ingest` or `liqheat catalog fetch`)")
     if not (catalog_dir / "data").is_dir():
         raise FileNotFoundError(f"{catalog_dir}: not a catalog (no data/ folder)")
     return catalog_dir

@@ -97,8 +97,9 @@ class ValidationReport:
 
     def format(self) -> str:
         """Return a readable multi-line report."""
-        lines = [f"catalog {self.catalog}: {len(self.streams)} streams, {len(self.errors)} errors, "
-                 f"{len(self.warnings)} warnings"]
+        definitions = sum(s.type_name in INSTRUMENT_TYPES for s in self.streams)  # counted apart, as `info` does
+        lines = [f"catalog {self.catalog}: {len(self.streams) - definitions} streams, {definitions} instrument "
+                 f"definition(s), {len(self.errors)} errors, {len(self.warnings)} warnings"]
         by_stream: dict[str, list[Finding]] = {}
         for finding in self.findings:
             by_stream.setdefault(finding.stream, []).append(finding)

@@ -130,6 +130,8 @@ class ApiContext:
         parts = [f"updates from {iso(updates[0].ts_ns)} to {iso(updates[-1].ts_ns)}"] if updates else []
         if span and (not updates or span[0] != updates[0].ts_ns):
             parts.append(f"data from {iso(span[0])}")
+        if not updates and (reason := self.source.no_updates_reason(sel)):
+            parts.append(reason)
         return f" ({'; '.join(parts)})" if parts else ""
 
     def window(self, start: str | None, end: str | None, range_name: str, sel: Selection) -> tuple[int, int]:

@@ -34,6 +34,7 @@ import msgspec
 
 from liqheat_nautilus import validation
 from liqheat_nautilus.components import unknown_fields
+from liqheat_nautilus.config_messages import other_file_kind
 from liqheat_nautilus.paths import project_root
 from liqheat_nautilus.sweep.backtest_cell import STAT_FIELDS, BacktestFile, VenueSection, is_url, load_base
 
@@ -192,7 +193,8 @@ def load_grid(path: str | Path) -> GridFile:
     try:
         grid = msgspec.toml.decode(data, type=GridFile)
     except msgspec.ValidationError as exc:  # msgspec names a table's key "[...]": [axes] strategy, not the field
-        raise ValueError(f"{path}: {_scalar_axis(data) or validation.decode_message(exc)}") from exc
+        hint = other_file_kind(msgspec.toml.decode(data), path, "sweep grid")
+        raise ValueError(f"{path}: {_scalar_axis(data) or validation.decode_message(exc)}{hint}") from exc
     except msgspec.DecodeError as exc:
         raise ValueError(f"{path}: {validation.decode_message(exc)}") from exc
     _check(grid, path)

@@ -389,11 +389,12 @@ def _run(grid, cells, executor, out, grid_path, progress, on_result) -> SweepRep
     with contextlib.ExitStack() as stack:
         bar = task = None
         if progress and todo:
+            from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
             bar = stack.enter_context(Progress(TextColumn(f"sweep {grid.name}"), BarColumn(), MofNCompleteColumn(),
                                                TextColumn("{task.fields[failed]} failed"), TimeElapsedColumn(),
-                                               transient=True))
+                                               transient=True, console=Console(stderr=True)))  # stdout: the table
             task = bar.add_task("", total=len(todo), failed=0)
         try:
             for result in executor.map(run_cell, items):

@@ -98,6 +98,35 @@ def test_cli_all_runs_the_four_and_prints_one_table(monkeypatch, capsys, tmp_pat
     assert len(table) == 4 and "buy & hold" in out
 
 
+def test_the_results_paths_stay_one_column_with_long_run_names(tmp_path):
+    # "reports of liquidation_hunt_coinglass /..." ran into its path while shorter names were padded to a column
+    from types import SimpleNamespace
+
+    spec = load_backtest_file(config_dir() / "coinglass" / "liquidation_hunt.toml")
+    names = ["liquidation_hunt_coinglass", "oi_sizing_coinglass", "a_much_longer_run_name_than_the_others"]
+    outcomes = [SimpleNamespace(spec=msgspec.structs.replace(spec, name=n), results_path=tmp_path / n,
+                                result=SimpleNamespace(backtest_start=None, backtest_end=None)) for n in names]
+    rows = [ComparisonRow(n, 1.0, 0.1, 0.2, 3.0, 50.0, 1.1, 7, 20.0, 0.0) for n in names]
+    text = Comparison(outcomes=outcomes, rows=rows, table_path=tmp_path / "comparison").text()
+    lines = [line for line in text.splitlines() if line.startswith(("  reports of ", "  comparison table"))]
+    assert len(lines) == 4
+    assert len({line.index(str(tmp_path)) for line in lines}) == 1  # every path starts in the same column
+
+
+def test_the_all_progress_bar_keeps_off_stdout(monkeypatch, capsys):
+    # on stdout redirected to a file it left empty lines above the comparison table
+    import liqheat_nautilus.backtest.compare as compare
+
+    def failing_run(spec, **_):
+        raise ValueError(f"{spec.name}: SYNTHETIC failure")
+
+    monkeypatch.setattr(compare, "run_backtest", failing_run)
+    specs = [load_backtest_file(config_dir() / name) for name in ALL_CONFIGS]
+    comparison = compare.run_all(specs, show_progress=True)
+    assert len(comparison.failures) == 4
+    assert capsys.readouterr().out == ""
+
+
 def test_the_library_does_not_import_the_example_packages():
     # the CLI and the backtest package find strategies only through the importable paths of the files
     code = ("import sys; import liqheat_nautilus.backtest, liqheat_nautilus.signals; "

@@ -8,7 +8,7 @@ from liqheat_nautilus.backtest.metrics import ComparisonRow, format_table
 from liqheat_nautilus.backtest.monitor import RunMonitor, RunMonitorConfig
 
 
-def test_monitor_drawdown_exposure_and_progress(funding_market):
+def test_monitor_drawdown_exposure_and_progress(funding_market, capsys):
     # synthetic: long 1000 SOL from 100 (taker fee 5 bps = 50 USDT); closes 100, 110 (peak equity 109,950),
     # 99 (equity 98,950) -> max drawdown 1 - 98,950 / 109,950; 1,500 bars so the progress bar ticks
     closes = [100.0] * 500 + [110.0] * 500 + [99.0] * 500
@@ -23,6 +23,8 @@ def test_monitor_drawdown_exposure_and_progress(funding_market):
     assert monitor.first_open == 100.0 and monitor.last_close == 99.0
     assert monitor.bh_max_drawdown == pytest.approx(1.0 - 99.0 / 110.0)
     assert monitor.progress_shown
+    # the bar goes to stderr: on stdout, redirected to a file, it left an empty line above the run's summary
+    assert capsys.readouterr().out == ""
 
 
 class _RoundTrips:

@@ -147,6 +147,10 @@ def test_csv_mode_reproduces_the_coinglass_reader(tmp_path):
                           *common, "--json", str(tmp_path / "b.json")]) == 0
     a, b = (json.loads((tmp_path / n).read_text()) for n in ("a.json", "b.json"))
     assert a["n_holdout"] > 0 and len(a["runs"]) == 3
+    # the source names every file read (it left out the funding and taker-volume files)
+    assert b["source"] == (f"CSV files ({SHIPPED / 'binance_btcusdt_1h.csv'}, {tmp_path / 'oi.csv'}, "
+                           f"{tmp_path / 'funding.csv'}, {SHIPPED / 'coinglass_liquidation_4h.csv'}, "
+                           f"{SHIPPED / 'coinglass_taker_volume_4h.csv'}) (first 90 windows)")
     for doc in (a, b):
         doc.pop("source"), doc.pop("notes"), doc.pop("seconds")
         for run in doc["runs"]:

@@ -48,7 +48,10 @@ def test_clean_catalog_passes(tmp_path, capsys):
     report = validate_catalog(tmp_path)
     assert report.findings == []
     assert main(["catalog", "validate", "--catalog", str(tmp_path)]) == 0
-    assert "0 errors, 0 warnings" in capsys.readouterr().out
+    # 3 streams as `catalog info` counts them (the definition was counted as a fourth stream)
+    assert ": 3 streams, 1 instrument definition(s), 0 errors, 0 warnings" in capsys.readouterr().out
+    assert main(["catalog", "info", "--catalog", str(tmp_path)]) == 0
+    assert "data (3 streams):" in capsys.readouterr().out
 
 
 def test_planted_problems_are_reported(tmp_path, capsys):
@@ -154,10 +157,15 @@ def test_info_lists_instruments_and_streams(tmp_path, capsys):
 
 
 def test_missing_catalog(tmp_path, capsys):
+    # a folder that does not exist was "not a catalog (no data/ folder)", as an existing folder of other files
     with pytest.raises(FileNotFoundError):
         validate_catalog(tmp_path / "nope")
-    assert main(["catalog", "info", "--catalog", str(tmp_path / "nope")]) == 1
-    assert "not a catalog" in capsys.readouterr().err
+    for command in ("info", "validate"):
+        assert main(["catalog", command, "--catalog", str(tmp_path / "nope")]) == 1
+        assert f"{tmp_path / 'nope'}: catalog not found: no such folder" in capsys.readouterr().err
+    (tmp_path / "notes").mkdir()
+    assert main(["catalog", "info", "--catalog", str(tmp_path / "notes")]) == 1
+    assert "not a catalog (no data/ folder)" in capsys.readouterr().err
 
 
 def test_default_catalog_is_built_on_first_use(tmp_path, monkeypatch, capsys):

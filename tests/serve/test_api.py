@@ -387,3 +387,26 @@ def test_a_run_killed_before_its_end_is_not_listed_as_a_run(served_catalog, tmp_
     assert run_id in [r.run_id for r in list_recordings(copy)]
     (copy / "backtest" / run_id / SIGNALS_FILE).unlink()  # as a run killed before it wrote them
     assert run_id not in [r.run_id for r in list_recordings(copy)]
+
+
+def test_a_catalog_without_open_interest_says_so_in_status_and_404(served_catalog, tmp_path):
+    # a catalog of bars alone (e.g. `catalog ingest csv --trades ... --bars-from-trades`) was READY with
+    # "replayed 0 map updates" and every map request a 404 "no map update yet", never saying why
+    import shutil
+
+    from fastapi.testclient import TestClient
+
+    from liqheat_nautilus.serve.app import create_app
+    from liqheat_nautilus.serve.maps import MapStore
+    from liqheat_nautilus.serve.sources import CatalogSource
+
+    copy = tmp_path / "catalog"
+    shutil.copytree(served_catalog[0], copy, ignore=shutil.ignore_patterns("backtest", "custom_open_interest"))
+    source = CatalogSource(MapStore(copy))
+    source.warm_up()
+    with TestClient(create_app(source)) as c:
+        (inst,) = c.get("/api/status").json()["instruments"]
+        assert inst["frames"] == 0 and f"no open interest of {INSTRUMENT}" in inst["message"]
+        for path in ("/api/liquidation-map", "/liquidations/heatmap"):
+            answer = c.get(path)
+            assert answer.status_code == 404 and f"no open interest of {INSTRUMENT}" in answer.json()["detail"]

@@ -39,6 +39,12 @@ def test_example_grid_expands_to_the_product(tmp_path):
         assert Path(c.spec.data.catalog).is_absolute()
         # untouched fields come from the base file
         assert strategy.config["max_distance_pct"] == 2.0 and actor.config["model"] == "isolated_mmr"
+    # two weeks of equal length, back to back (both bounds inclusive): the second ended a minute late
+    import pandas as pd
+
+    weeks = sorted({(pd.Timestamp(c.axes["start"]), pd.Timestamp(c.axes["end"])) for c in cells})
+    assert [end - start for start, end in weeks] == [pd.Timedelta(days=7) - pd.Timedelta(minutes=1)] * 2
+    assert weeks[1][0] - weeks[0][1] == pd.Timedelta(minutes=1)
 
 
 def test_key_is_the_hash_of_the_whole_config(tmp_path):

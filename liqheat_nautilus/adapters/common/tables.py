@@ -17,6 +17,7 @@ from nautilus_trader.persistence.wranglers import BarDataWrangler
 from liqheat_nautilus.adapters.common.parsing import funding_rate_from_venue, open_interest_from_venue
 from liqheat_nautilus.data import FundingRate, OpenInterest
 from liqheat_nautilus.persistence.checks import (
+    finer_than_precision,
     fixed_point_problem,
     line_of,
     require_ohlc_consistent,
@@ -43,6 +44,29 @@ def require_fixed(df: pd.DataFrame, columns: list[str], precision: int, kind: st
         problem = fixed_point_problem(df[column].to_numpy(), precision, kind, allow_zero)
         if problem is not None:
             raise IngestError(path, problem[1], line_of(problem[0]), column)
+
+
+def require_price_decimals(df: pd.DataFrame, columns: list[str], instrument, path: str | Path) -> None:
+    """
+    Refuse a price with more decimal places than the instrument's price precision (``Price`` would round it).
+
+    As the Binance archives' check: a price off the tick but at the precision is kept.
+
+    Raises
+    ------
+    IngestError
+        Naming the line and field of the first such price (the earliest line over ``columns``), the value, the
+        precision and the tick.
+    """
+    found = [(pos, column) for column in columns
+             if (pos := finer_than_precision(df[column].to_numpy(), instrument.price_precision)) is not None]
+    if found:
+        pos, column = min(found)
+        value = float(df[column].to_numpy()[pos])
+        raise IngestError(path, f"{value!r} has more decimal places than the instrument's price precision "
+                                f"({instrument.price_precision}; tick {instrument.price_increment}): it would be "
+                                "rounded; the instrument definition does not fit this file (give one with a finer "
+                                "price_increment, --instrument-spec)", line_of(pos), column)
 
 
 BAR_TIMES = ("open", "close")
@@ -86,8 +110,9 @@ def bars_of_table(df: pd.DataFrame, times_ns: np.ndarray, path: str | Path, bar_
     Raises
     ------
     IngestError
-        For a non-positive price, a negative volume, a value Nautilus cannot hold at the instrument's precision, an
-        inconsistent OHLC row or (``on_boundaries``) a time off the bar's grid (naming file, line and field).
+        For a non-positive price, a negative volume, a value Nautilus cannot hold at the instrument's precision, a
+        price with more decimal places than it (a volume, a sum, may have them: it is rounded), an inconsistent
+        OHLC row or (``on_boundaries``) a time off the bar's grid (naming file, line and field).
     ValueError
         If ``bar_time`` is not one of :data:`BAR_TIMES` (a programming error: the callers check their option).
     """
@@ -96,6 +121,7 @@ def bars_of_table(df: pd.DataFrame, times_ns: np.ndarray, path: str | Path, bar_
     require_positive(df, ["open", "high", "low", "close"], path)
     require_positive(df, ["volume"], path, allow_zero=True)
     require_fixed(df, ["open", "high", "low", "close"], instrument.price_precision, "price", path)
+    require_price_decimals(df, ["open", "high", "low", "close"], instrument, path)
     require_fixed(df, ["volume"], instrument.size_precision, "quantity", path, allow_zero=True)
     require_ohlc_consistent(df, path)
     if on_boundaries and (off := times_ns % step_ns).any():

@@ -89,8 +89,14 @@ def _instrument(spec_files: Sequence[Path], instrument_id: str | None, catalog_d
             specs.setdefault(iid, instrument)
     if instrument_id is None:
         if len(specs) != 1:
-            listed = f"they define {sorted(specs)}" if specs else "no --instrument-spec file was given"
-            raise IngestError(where, f"give the instrument id ({listed})", field="--instrument")
+            if specs:
+                listed = f"they define {sorted(specs)}"
+            else:  # the definition would come from the catalog: never guessed, as another contract's files would
+                held = sorted(catalog_instruments(catalog_dir))  # go in under the catalog's instrument unseen
+                listed = (f"no --instrument-spec file was given; the catalog defines {held}" if held else
+                          "no --instrument-spec file was given and the catalog defines no instrument: give its "
+                          "definition with --instrument-spec FILE")
+            raise IngestError(where, f"give the instrument id with --instrument ({listed})", field="--instrument")
         instrument_id = next(iter(specs))
     known = specs.get(instrument_id) or catalog_instruments(catalog_dir).get(instrument_id)
     raw = known.raw_symbol.value if known is not None else instrument_id.rpartition(".")[0]
@@ -163,11 +169,11 @@ def ingest_csv(catalog_dir: str | Path, instrument_spec: Sequence[str | Path] = 
     """
     files = {name: Path(p) for name, p in (("--bars", bars), ("--open-interest", open_interest),
                                           ("--funding", funding), ("--trades", trades)) if p is not None}
-    if not files:
-        raise IngestError(catalog_dir, "nothing to ingest: give --bars, --open-interest, --funding and/or --trades")
-    if bars_from_trades and (trades is None or bars is not None):
+    if bars_from_trades and (trades is None or bars is not None):  # first: alone it was "nothing to ingest"
         raise IngestError(catalog_dir, "needs --trades and no --bars (both would be the same bars)",
                           field="--bars-from-trades")
+    if not files:
+        raise IngestError(catalog_dir, "nothing to ingest: give --bars, --open-interest, --funding and/or --trades")
     if bar_time not in BAR_TIMES:
         raise IngestError(bars if bars is not None else catalog_dir,
                           f"must be one of {', '.join(BAR_TIMES)}, was {bar_time!r}", field="--bar-time")

@@ -298,6 +298,10 @@ class MapSource:
         """First and last update time of the selection, ``None`` when there is none."""
         raise NotImplementedError
 
+    def no_updates_reason(self, sel: Selection) -> str:
+        """Why the selection can have no map update at all (``""``: no known reason), for its 404s and status."""
+        return ""
+
     def close(self) -> None:
         """Release resources (background readers)."""
 

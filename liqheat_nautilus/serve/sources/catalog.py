@@ -203,6 +203,20 @@ class CatalogSource(MapSource):
         series = self.store.series(sel.instrument_id)
         return (int(series.bar_ts_ns[0]), int(series.bar_ts_ns[-1])) if len(series) else None
 
+    def no_updates_reason(self, sel: Selection) -> str:
+        """See :meth:`MapSource.no_updates_reason`: a replay of a catalog without open interest of the instrument."""
+        if sel.source == "recording":
+            return ""
+        try:
+            series = self.store.series(sel.instrument_id)
+        except (ValueError, FileNotFoundError):
+            return ""
+        if len(series.oi_ts_ns):
+            return ""
+        return (f"the catalog holds no open interest of {sel.instrument_id}, and the map updates only on open "
+                "interest (ingest it: `liqheat catalog ingest csv --open-interest`, Binance metrics files, "
+                "`liqheat catalog fetch ... --data oi`)")
+
     def bars(self, instrument_id: str) -> Bars:
         """Return the catalog's bars of the instrument."""
         s = self.store.series(instrument_id)
@@ -271,6 +285,11 @@ class CatalogSource(MapSource):
                 summed = getattr(self.store, "oi_instrument_ids", ())
                 oi = f" (open interest summed over {' + '.join(summed)})" if summed else ""
                 state, message = "READY", f"replayed {frames} map updates from the catalog{oi}"
+                if not frames:
+                    sel = Selection(instrument_id=iid, source="replay", model=self.store.default_model,
+                                    profile=self.store.default_profile)
+                    reason = self.no_updates_reason(sel)
+                    message += f": {reason}" if reason else ""
             else:
                 state, message = "INITIALIZING", "replaying the catalog"
             out.append({"instrument_id": iid, "state": state, "message": message, "frames": frames,

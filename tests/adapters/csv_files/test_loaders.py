@@ -225,6 +225,9 @@ def _drop_column(path: Path, column: str) -> None:
                                                 "25:00"),
         ("funding rate", "funding", 7, "funding_rate", "funding rate must be"),
         ("unknown bar spec", "bars", None, "--bar-spec", "is not a bar specification"),
+        # was rounded to the precision without a word (65.725 stored as 65.72), as the Binance archives refuse it
+        ("finer price", "bars", 101, "high", "has more decimal places than the instrument's price precision (2; tick "
+                                             "0.01): it would be rounded"),
     ],
 )
 def test_bad_input_names_file_line_and_field_and_leaves_the_catalog_unchanged(csv_catalog, tmp_path, case, file,
@@ -241,6 +244,10 @@ def test_bad_input_names_file_line_and_field_and_leaves_the_catalog_unchanged(cs
         _rewrite(files[file], line, field, "2026-06-13 25:00:00+08:00")
     elif case == "funding rate":
         _rewrite(files[file], line, field, "1.5")
+    elif case == "finer price":
+        rows = list(csv.reader(files[file].open(newline="")))
+        high = float(rows[line - 1][rows[0].index(field)])
+        _rewrite(files[file], line, field, f"{high:.2f}5")  # above the high: the bar stays consistent
     else:
         bar_spec = "1-MINUTES-LAST"
     target = tmp_path / "cat"
@@ -413,3 +420,41 @@ def test_a_bar_spec_nautilus_cannot_parse_is_one_line_not_an_abort(tmp_path, spe
     if spec.startswith("0"):  # the shared check (validation.bar_spec) guards the other commands' --bar-spec too
         proc = run_liqheat("plot", "map", "--bar-spec", spec, "--formats", "html", "--out", tmp_path / "charts")
         assert_clean_failure(proc, f"--bar-spec '{spec}' is not a bar specification")
+
+
+def test_without_a_spec_file_the_instrument_is_named_and_the_error_lists_the_catalogs(csv_catalog, tmp_path):
+    # the error said only "no --instrument-spec file was given": not that --instrument picks the catalog's
+    # definition, nor which the catalog holds
+    files = plain_okx_files(tmp_path / "plain")
+    for catalog, expected in ((csv_catalog, f"the catalog defines ['{IID}']"),
+                              (tmp_path / "new", "the catalog defines no instrument: give its definition with "
+                                                 "--instrument-spec FILE")):
+        with pytest.raises(IngestError) as info:
+            ingest_csv(catalog, open_interest=files["oi"])
+        assert info.value.field == "--instrument" and "give the instrument id with --instrument" in info.value.message
+        assert expected in info.value.message
+    before = _digest(csv_catalog)
+    ingest_csv(csv_catalog, instrument_id=IID, open_interest=files["oi"])  # from the catalog's definition
+    assert _digest(csv_catalog) == before  # the same readings: idempotent
+
+
+def test_bars_from_trades_alone_names_what_it_needs(tmp_path):
+    # said "nothing to ingest: give --bars, --open-interest, ..." although the option was given
+    with pytest.raises(IngestError) as info:
+        ingest_csv(tmp_path / "cat", [OKX_SPEC], bars_from_trades=True)
+    assert info.value.field == "--bars-from-trades" and "needs --trades" in info.value.message
+    assert not (tmp_path / "cat").exists()
+
+
+@pytest.mark.parametrize(("option", "value", "text"), [
+    ("--bar-time", "close", "--bar-time close applies to --bars only"),
+    ("--bar-spec", "5-MINUTE-LAST", "--bar-spec 5-MINUTE-LAST applies to --bars or --bars-from-trades only"),
+    ("--funding-interval-hours", "4", "--funding-interval-hours 4 applies to --funding only"),
+])
+def test_a_file_option_without_its_file_is_a_usage_error_not_ignored(tmp_path, option, value, text):
+    # both were ignored without a word (exit 0, no bars), as if the bars had been written as asked
+    files = plain_okx_files(tmp_path / "plain")
+    proc = run_liqheat("catalog", "ingest", "csv", "--catalog", tmp_path / "cat", "--instrument-spec", OKX_SPEC,
+                       "--open-interest", files["oi"], option, value)
+    assert_clean_failure(proc, "ingest failed", text)
+    assert proc.returncode == 2 and not (tmp_path / "cat").exists()
