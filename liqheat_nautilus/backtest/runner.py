@@ -38,6 +38,7 @@ from liqheat_nautilus.core.clusters import ClusterInfo
 from liqheat_nautilus.core.enums import ClusterStatus
 from liqheat_nautilus.paths import default_catalog_dir, sample_dir
 from liqheat_nautilus.persistence.scan import (
+    OPEN_INTEREST_MISSING,
     SUMMED_OPEN_INTEREST_MISSING,
     first_without_open_interest,
     has_open_interest,
@@ -265,9 +266,8 @@ def check_catalog(spec: BacktestFile) -> int:
                              f"{missing} {span}; {SUMMED_OPEN_INTEREST_MISSING}")
         if not summed and not trades_mode(actor, f"actors[{i}]") and not has_open_interest(catalog, iid, lo_ns,
                                                                                          hi_ns):
-            raise ValueError(f"actors[{i}]: the catalog {path} has no open interest of {iid} {span}, and the "
-                             "liquidation map updates only on it (ingest it: `liqheat catalog ingest csv "
-                             "--open-interest`, Binance metrics files, `liqheat catalog fetch ... --data oi`)")
+            raise ValueError(f"actors[{i}]: the catalog {path} has no open interest of {iid} {span}, and "
+                             f"{OPEN_INTEREST_MISSING}")
     return int(total)
 
 

@@ -362,6 +362,10 @@ SUMMED_OPEN_INTEREST_MISSING = ("the map sums every instrument listed and would 
                                 "catalog: `liqheat catalog fetch <venue> <symbol> --data oi`)")
 """Why an instrument of ``oi_instrument_ids`` without open interest is refused, and the fix (every command's)."""
 
+OPEN_INTEREST_MISSING = ("the liquidation map updates only on open interest (ingest it: `liqheat catalog ingest csv "
+                         "--open-interest`, Binance metrics files, `liqheat catalog fetch ... --data oi`)")
+"""Why an instrument without open interest in the catalog gets no map update, and the fix (backtest, serve)."""
+
 
 def first_without_open_interest(catalog, instrument_ids: Iterable[str], start_ns: int | None = None,
                                 end_ns: int | None = None) -> str | None:

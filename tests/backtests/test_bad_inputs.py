@@ -278,7 +278,7 @@ def test_catalog_without_open_interest_is_refused_instead_of_an_empty_run(tmp_pa
     path.write_text(BASE)
     proc = run_cli("--config", str(path), "--catalog", str(catalog), "--no-reports")
     line = assert_clean_failure(proc, "actors[0]: the catalog", "has no open interest of SOL-USDT-SWAP.OKX",
-                                "the liquidation map updates only on it")
+                                "the liquidation map updates only on open interest")
     assert line.startswith(f"backtest failed: {path}: ")
     # the file sets no [data] start or end: said so (it read "between start - and end -")
     assert "in the catalog's whole span ([data] start and end not set)" in line

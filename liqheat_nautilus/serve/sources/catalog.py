@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from liqheat_nautilus.persistence.scan import OPEN_INTEREST_MISSING
 from liqheat_nautilus.serve.frames import MapFrame
 from liqheat_nautilus.serve.sources.base import Bars, InvalidRequest, MapSource, Mode, Selection, UnknownName
 
@@ -213,9 +214,7 @@ class CatalogSource(MapSource):
             return ""
         if len(series.oi_ts_ns):
             return ""
-        return (f"the catalog holds no open interest of {sel.instrument_id}, and the map updates only on open "
-                "interest (ingest it: `liqheat catalog ingest csv --open-interest`, Binance metrics files, "
-                "`liqheat catalog fetch ... --data oi`)")
+        return f"the catalog holds no open interest of {sel.instrument_id}, and {OPEN_INTEREST_MISSING}"
 
     def bars(self, instrument_id: str) -> Bars:
         """Return the catalog's bars of the instrument."""
