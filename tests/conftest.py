@@ -7,6 +7,7 @@ The scenario is labelled synthetic: a ``BacktestEngine`` with hand-made minute b
 "<id>"}``). Nothing in it is real market data.
 """
 
+import signal
 from decimal import Decimal
 from pathlib import Path
 
@@ -25,6 +26,12 @@ from liqheat_nautilus.adapters.common.providers import known_perpetual
 from liqheat_nautilus.data import FundingRate, LiquidationCluster, LiquidationMapSnapshot
 
 ROOT = Path(__file__).resolve().parents[1]
+
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    # a shell without job control starts background jobs with SIGINT ignored, and an ignored signal stays ignored in
+    # every child: the Ctrl-C tests' `liqheat` processes would never see theirs. A handler here is reset to the
+    # default in each child, as in a terminal.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 OKX_SAMPLE = ROOT / "catalog" / "okx_sol_usdt_swap_2026-06"
 T0 = pd.Timestamp("2026-01-05T00:00:00Z").value  # synthetic start
 MINUTE = 60_000_000_000
