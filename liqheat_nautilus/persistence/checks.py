@@ -151,6 +151,36 @@ def _units(values: np.ndarray, precision: int) -> tuple[np.ndarray, np.ndarray]:
     return scaled, np.round(scaled)
 
 
+def too_many_decimals(values: np.ndarray, precision: int, kind: str, increment: object) -> tuple[int, str] | None:
+    """
+    Return the first value with more decimal places than the instrument's precision, and the message refusing it.
+
+    Parameters
+    ----------
+    values : np.ndarray, shape (n,)
+        Finite prices or quantities.
+    precision : int
+        The instrument's ``price_precision`` (``kind="price"``) or ``size_precision`` (``"quantity"``).
+    kind : str
+        ``"price"`` or ``"quantity"``.
+    increment : object
+        The instrument's ``price_increment`` or ``size_increment`` (named in the message).
+
+    Returns
+    -------
+    tuple[int, str] or None
+        ``(position, message)`` of the first such value (:func:`finer_than_precision`), or ``None``.
+    """
+    pos = finer_than_precision(values, precision)
+    if pos is None:
+        return None
+    what, step, field = (("price", f"tick {increment}", "price_increment") if kind == "price" else
+                         ("size", f"size increment {increment}", "size_increment"))
+    return pos, (f"{float(values[pos])!r} has more decimal places than the instrument's {what} precision "
+                 f"({precision}; {step}): it would be rounded; the instrument definition does not fit this file "
+                 f"(give one with a finer {field}, --instrument-spec)")
+
+
 def finer_than_precision(values: np.ndarray, precision: int) -> int | None:
     """
     Return the position of the first value with more decimal places than ``precision``, or ``None``.

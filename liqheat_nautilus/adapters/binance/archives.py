@@ -34,7 +34,7 @@ from liqheat_nautilus.adapters.common.parsing import (
     open_interest_from_venue,
 )
 from liqheat_nautilus.data import FundingRate, OpenInterest
-from liqheat_nautilus.persistence.checks import finer_than_precision, fixed_point_problem, off_increment
+from liqheat_nautilus.persistence.checks import fixed_point_problem, off_increment, too_many_decimals
 from liqheat_nautilus.persistence.csv_stream import Batch
 from liqheat_nautilus.persistence.errors import IngestError
 from liqheat_nautilus.persistence.timestamps import EpochUnit, text_times_ns
@@ -180,24 +180,16 @@ class ArchiveConverter:
             raise self._fail(batch, problem[0], column, problem[1])
         if kind == "price":
             self._on_tick(batch, column, values)
-        elif not allow_zero and (pos := finer_than_precision(values, precision)) is not None:
-            raise self._fail(batch, pos, column,
-                             f"{float(values[pos])!r} has more decimal places than the instrument's size precision "
-                             f"({precision}; size increment {inst.size_increment}): it would be rounded; the "
-                             "instrument definition does not fit this file (give one with a finer size_increment, "
-                             "--instrument-spec)")
+        elif not allow_zero and (fine := too_many_decimals(values, precision, kind, inst.size_increment)):
+            raise self._fail(batch, fine[0], column, fine[1])
         return values
 
     def _on_tick(self, batch: Batch, column: str, prices: np.ndarray) -> None:
         """Refuse a price with more decimals than the instrument's precision; count those off its tick."""
         inst = self.instrument
-        pos = finer_than_precision(prices, inst.price_precision)
-        if pos is not None:
-            raise self._fail(batch, pos, column,
-                             f"{float(prices[pos])!r} has more decimal places than the instrument's price precision "
-                             f"({inst.price_precision}; tick {inst.price_increment}): it would be rounded; the "
-                             "instrument definition does not fit this file (give one with a finer price_increment, "
-                             "--instrument-spec)")
+        fine = too_many_decimals(prices, inst.price_precision, "price", inst.price_increment)
+        if fine is not None:
+            raise self._fail(batch, fine[0], column, fine[1])
         off = off_increment(prices, inst.price_precision, float(inst.price_increment))
         if off.any():
             first = int(np.flatnonzero(off)[0])

@@ -17,11 +17,11 @@ from nautilus_trader.persistence.wranglers import BarDataWrangler
 from liqheat_nautilus.adapters.common.parsing import funding_rate_from_venue, open_interest_from_venue
 from liqheat_nautilus.data import FundingRate, OpenInterest
 from liqheat_nautilus.persistence.checks import (
-    finer_than_precision,
     fixed_point_problem,
     line_of,
     require_ohlc_consistent,
     require_positive,
+    too_many_decimals,
 )
 from liqheat_nautilus.persistence.errors import IngestError
 
@@ -58,15 +58,12 @@ def require_price_decimals(df: pd.DataFrame, columns: list[str], instrument, pat
         Naming the line and field of the first such price (the earliest line over ``columns``), the value, the
         precision and the tick.
     """
-    found = [(pos, column) for column in columns
-             if (pos := finer_than_precision(df[column].to_numpy(), instrument.price_precision)) is not None]
+    found = [(*fine, column) for column in columns
+             if (fine := too_many_decimals(df[column].to_numpy(), instrument.price_precision, "price",
+                                           instrument.price_increment))]
     if found:
-        pos, column = min(found)
-        value = float(df[column].to_numpy()[pos])
-        raise IngestError(path, f"{value!r} has more decimal places than the instrument's price precision "
-                                f"({instrument.price_precision}; tick {instrument.price_increment}): it would be "
-                                "rounded; the instrument definition does not fit this file (give one with a finer "
-                                "price_increment, --instrument-spec)", line_of(pos), column)
+        pos, message, column = min(found)
+        raise IngestError(path, message, line_of(pos), column)
 
 
 BAR_TIMES = ("open", "close")
