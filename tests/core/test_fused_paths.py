@@ -21,6 +21,7 @@ from liqheat_nautilus.core.kernels import (
     interval_entries,
     open_cohort,
     pairwise_sum,
+    pairwise_sum_nonzero,
     read_curves,
     read_map,
     read_totals,
@@ -43,6 +44,17 @@ SAMPLE = Path(__file__).resolve().parents[2] / "catalog" / "okx_sol_usdt_swap_20
 def test_pairwise_sum_is_numpys_sum(n):
     values = np.random.default_rng(n).standard_normal(n) * 1e6  # synthetic
     assert pairwise_sum(values, 0, n) == values.sum()
+
+
+@pytest.mark.parametrize(("n", "a", "b"), [(0, 0, 0), (100, 10, 20), (8000, 0, 8000), (8000, 2400, 4800),
+                                           (8000, 7992, 8000), (8000, 3000, 3000), (8000, 8000, 0), (1000, 1, 999),
+                                           (20_000, 129, 5000)])
+def test_pairwise_sum_nonzero_is_numpys_sum_of_values_zero_outside_the_range(n, a, b):
+    values = np.zeros(n)
+    values[a:b] = np.abs(np.random.default_rng(n + a).standard_normal(max(b - a, 0))) * 1e6  # synthetic
+    assert pairwise_sum_nonzero(values, 0, n, a, b) == values.sum()
+    if n > 10:
+        assert pairwise_sum_nonzero(values, 3, n - 5, a, b) == values[3:n - 2].sum()
 
 
 def _bars(n: int, seed: int) -> np.ndarray:
@@ -213,13 +225,14 @@ def test_compiled_cluster_ids_equal_the_python_tracker():
     assert checked > 100
 
 
-def test_read_totals_over_the_spans_equals_the_full_read():
+@pytest.mark.parametrize("method", [0, 1])  # METHOD_QUANTILE, METHOD_SIGMA
+def test_read_totals_over_the_spans_equals_the_full_read(method):
     engine = LiquidationMapEngine(MapParams())
     bars, oi = _okx(3000)
     _replay(engine, bars, oi, [])
     book, p = engine.book, engine.params
     g = book.grid
-    args = (book.long.usd, book.short.usd, book.long.status, book.short.status, engine.tiers, g.base, g.width, 0,
+    args = (book.long.usd, book.short.usd, book.long.status, book.short.status, engine.tiers, g.base, g.width, method,
             p.cluster_quantile, p.cluster_k_sigma, p.cluster_max_gap, p.max_clusters_per_side, book.price)
     runs, n_long, up, down = read_map(*args)
     lt, st = np.zeros(p.n_bins), np.zeros(p.n_bins)

@@ -5,7 +5,7 @@ Closing is pro rata; ``MapBook.decay``, ``open_units`` and ``close_fraction`` in
 
 import numpy as np
 
-from liqheat_nautilus.core.kernels._base import jit, pairwise_sum, row_sum
+from liqheat_nautilus.core.kernels._base import jit, pairwise_sum, pairwise_sum_nonzero, row_sum
 from liqheat_nautilus.core.kernels.scatter import interval_entries, open_cohort
 
 
@@ -43,7 +43,9 @@ def _close_side(usd, status, outside, units, fraction, lo, hi):
     left it.
     """
     n_bins, n_tiers = usd.shape
-    total = pairwise_sum(usd.reshape(n_bins * n_tiers), 0, n_bins * n_tiers) + pairwise_sum(outside, 0, n_tiers)
+    first, last = max(lo, 0), min(hi, n_bins - 1)  # the span: zeros elsewhere (not read)
+    total = pairwise_sum_nonzero(usd.reshape(n_bins * n_tiers), 0, n_bins * n_tiers, first * n_tiers,
+                                 (last + 1) * n_tiers) + pairwise_sum(outside, 0, n_tiers)
     amount = fraction * total
     if total <= 0.0:
         if fraction > 0.0:
@@ -55,7 +57,7 @@ def _close_side(usd, status, outside, units, fraction, lo, hi):
         return 0.0
     fraction = min(amount / total, 1.0)
     keep = 1.0 - fraction
-    for k in range(max(lo, 0), min(hi, n_bins - 1) + 1):
+    for k in range(first, last + 1):
         for t in range(n_tiers):
             usd[k, t] *= keep
     for t in range(n_tiers):
