@@ -34,6 +34,7 @@ from liqheat_nautilus.core.kernels import (
     sweep_up,
     track_clusters,
 )
+from liqheat_nautilus.core.kernels.anchor import _scale_kept
 from liqheat_nautilus.core.models import LevelModel
 from liqheat_nautilus.core.reads import cumulative_curves
 
@@ -367,6 +368,31 @@ def test_scale_sides_equals_the_numpy_decay(n_layers):
                 spans)
     np.testing.assert_array_equal(before, before_want)
     for got, expected in zip((*usd, *layers, *outside, *units), want, strict=True):
+        np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize("keeps", [(1.0, 1.0), (0.75, 1.0), (1.0, 0.3), (0.5, 0.0)])
+def test_scale_kept_equals_the_floor_close_then_the_numpy_decay(keeps):
+    rng = np.random.default_rng(6)  # synthetic sides: bins 40..89 long, 100..159 short, 8 tiers
+    usd = [np.zeros((200, 8)), np.zeros((200, 8))]
+    usd[0][40:90] = rng.uniform(0.0, 1e6, (50, 8))
+    usd[1][100:160] = rng.uniform(0.0, 1e6, (60, 8))
+    outside, units = [rng.uniform(0.0, 1e5, 8) for _ in range(2)], [rng.uniform(0.0, 1e3, 8) for _ in range(2)]
+    spans = np.array([[40, 89], [100, 159]])
+    factor = np.exp2(-rng.uniform(0.0, 0.3, 8))
+    want_usd = [u * keep for u, keep in zip(usd, keeps, strict=True)]  # the floor's close stores usd·keep
+    cols = [np.zeros(8), np.zeros(8)]
+    for side, (lo, hi) in enumerate(spans):
+        col = np.zeros(8)
+        for k in range(lo, hi + 1):  # bin by bin, as the kernel adds
+            col += want_usd[side][k]
+        cols[side] = col
+    before_want = ((cols[0] + outside[0]) + cols[1]) + outside[1]
+    want = [a * factor for a in (*want_usd, *outside, *units)]
+    before = np.zeros(8)
+    _scale_kept(usd[0], outside[0], units[0], usd[1], outside[1], units[1], factor, keeps[0], keeps[1], before, spans)
+    np.testing.assert_array_equal(before, before_want)
+    for got, expected in zip((*usd, *outside, *units), want, strict=True):
         np.testing.assert_array_equal(got, expected)
 
 
