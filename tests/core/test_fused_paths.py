@@ -21,6 +21,7 @@ from liqheat_nautilus.core.kernels import (
     interval_entries,
     open_cohort,
     pairwise_sum,
+    pairwise_sum_nonzero,
     read_curves,
     read_map,
     read_totals,
@@ -33,6 +34,7 @@ from liqheat_nautilus.core.kernels import (
     sweep_up,
     track_clusters,
 )
+from liqheat_nautilus.core.kernels.anchor import _scale_kept
 from liqheat_nautilus.core.models import LevelModel
 from liqheat_nautilus.core.reads import cumulative_curves
 
@@ -43,6 +45,17 @@ SAMPLE = Path(__file__).resolve().parents[2] / "catalog" / "okx_sol_usdt_swap_20
 def test_pairwise_sum_is_numpys_sum(n):
     values = np.random.default_rng(n).standard_normal(n) * 1e6  # synthetic
     assert pairwise_sum(values, 0, n) == values.sum()
+
+
+@pytest.mark.parametrize(("n", "a", "b"), [(0, 0, 0), (100, 10, 20), (8000, 0, 8000), (8000, 2400, 4800),
+                                           (8000, 7992, 8000), (8000, 3000, 3000), (8000, 8000, 0), (1000, 1, 999),
+                                           (20_000, 129, 5000)])
+def test_pairwise_sum_nonzero_is_numpys_sum_of_values_zero_outside_the_range(n, a, b):
+    values = np.zeros(n)
+    values[a:b] = np.abs(np.random.default_rng(n + a).standard_normal(max(b - a, 0))) * 1e6  # synthetic
+    assert pairwise_sum_nonzero(values, 0, n, a, b) == values.sum()
+    if n > 10:
+        assert pairwise_sum_nonzero(values, 3, n - 5, a, b) == values[3:n - 2].sum()
 
 
 def _bars(n: int, seed: int) -> np.ndarray:
@@ -213,13 +226,14 @@ def test_compiled_cluster_ids_equal_the_python_tracker():
     assert checked > 100
 
 
-def test_read_totals_over_the_spans_equals_the_full_read():
+@pytest.mark.parametrize("method", [0, 1])  # METHOD_QUANTILE, METHOD_SIGMA
+def test_read_totals_over_the_spans_equals_the_full_read(method):
     engine = LiquidationMapEngine(MapParams())
     bars, oi = _okx(3000)
     _replay(engine, bars, oi, [])
     book, p = engine.book, engine.params
     g = book.grid
-    args = (book.long.usd, book.short.usd, book.long.status, book.short.status, engine.tiers, g.base, g.width, 0,
+    args = (book.long.usd, book.short.usd, book.long.status, book.short.status, engine.tiers, g.base, g.width, method,
             p.cluster_quantile, p.cluster_k_sigma, p.cluster_max_gap, p.max_clusters_per_side, book.price)
     runs, n_long, up, down = read_map(*args)
     lt, st = np.zeros(p.n_bins), np.zeros(p.n_bins)
@@ -354,6 +368,31 @@ def test_scale_sides_equals_the_numpy_decay(n_layers):
                 spans)
     np.testing.assert_array_equal(before, before_want)
     for got, expected in zip((*usd, *layers, *outside, *units), want, strict=True):
+        np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize("keeps", [(1.0, 1.0), (0.75, 1.0), (1.0, 0.3), (0.5, 0.0)])
+def test_scale_kept_equals_the_floor_close_then_the_numpy_decay(keeps):
+    rng = np.random.default_rng(6)  # synthetic sides: bins 40..89 long, 100..159 short, 8 tiers
+    usd = [np.zeros((200, 8)), np.zeros((200, 8))]
+    usd[0][40:90] = rng.uniform(0.0, 1e6, (50, 8))
+    usd[1][100:160] = rng.uniform(0.0, 1e6, (60, 8))
+    outside, units = [rng.uniform(0.0, 1e5, 8) for _ in range(2)], [rng.uniform(0.0, 1e3, 8) for _ in range(2)]
+    spans = np.array([[40, 89], [100, 159]])
+    factor = np.exp2(-rng.uniform(0.0, 0.3, 8))
+    want_usd = [u * keep for u, keep in zip(usd, keeps, strict=True)]  # the floor's close stores usd·keep
+    cols = [np.zeros(8), np.zeros(8)]
+    for side, (lo, hi) in enumerate(spans):
+        col = np.zeros(8)
+        for k in range(lo, hi + 1):  # bin by bin, as the kernel adds
+            col += want_usd[side][k]
+        cols[side] = col
+    before_want = ((cols[0] + outside[0]) + cols[1]) + outside[1]
+    want = [a * factor for a in (*want_usd, *outside, *units)]
+    before = np.zeros(8)
+    _scale_kept(usd[0], outside[0], units[0], usd[1], outside[1], units[1], factor, keeps[0], keeps[1], before, spans)
+    np.testing.assert_array_equal(before, before_want)
+    for got, expected in zip((*usd, *outside, *units), want, strict=True):
         np.testing.assert_array_equal(got, expected)
 
 

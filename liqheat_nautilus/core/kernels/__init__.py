@@ -27,6 +27,7 @@ from liqheat_nautilus.core.kernels._base import (
     STATUS_CLEARED,
     STATUS_PARTIAL,
     pairwise_sum,
+    pairwise_sum_nonzero,
     row_totals,
 )
 from liqheat_nautilus.core.kernels.anchor import anchor_interval, anchor_sides, scale_sides
@@ -56,6 +57,7 @@ __all__ = [
     "magnet_sums",
     "open_cohort",
     "pairwise_sum",
+    "pairwise_sum_nonzero",
     "read_curves",
     "read_map",
     "read_totals",

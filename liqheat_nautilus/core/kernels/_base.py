@@ -207,3 +207,66 @@ def pairwise_sum(values, lo, n):
             ret = st_acc[f] + ret
             top -= 1
     return ret
+
+
+@jit
+def pairwise_sum_nonzero(values, lo, n, nz_lo, nz_hi):
+    """
+    :func:`pairwise_sum` of ``values[lo:lo + n]`` when every non-zero value lies in ``values[nz_lo:nz_hi]``.
+
+    The same splits and additions as :func:`pairwise_sum`, but a part lying wholly outside ``nz_lo..nz_hi - 1`` is
+    not read: its sum is taken as ``0.0``, which is what adding its zeros gives (``+0.0``; adding it to the other
+    part's sum changes nothing), so the result is bit-identical for values that are ``+0.0`` there, e.g. a side's
+    grid outside its span of bins.
+
+    Parameters
+    ----------
+    values : np.ndarray
+        1-d float64, contiguous, ``+0.0`` outside ``nz_lo..nz_hi - 1`` and not ``-0.0`` anywhere.
+    lo, n : int
+        First index and count.
+    nz_lo, nz_hi : int
+        The half-open index range that holds every non-zero value (may be empty: ``nz_hi <= nz_lo``).
+
+    Returns
+    -------
+    float
+    """
+    if n <= 128:
+        if lo + n <= nz_lo or lo >= nz_hi:
+            return 0.0
+        return _block_sum(values, lo, n)
+    st_lo = np.empty(64, dtype=np.int64)
+    st_n = np.empty(64, dtype=np.int64)
+    st_stage = np.empty(64, dtype=np.int64)
+    st_acc = np.empty(64)
+    st_lo[0], st_n[0], st_stage[0] = lo, n, 0
+    top = 1
+    ret = 0.0
+    while top > 0:
+        f = top - 1
+        f_lo, f_n = st_lo[f], st_n[f]
+        if f_lo + f_n <= nz_lo or f_lo >= nz_hi:  # only zeros: their sum is +0.0
+            ret = 0.0
+            top -= 1
+            continue
+        if f_n <= 128:
+            ret = _block_sum(values, f_lo, f_n)
+            top -= 1
+            continue
+        half = f_n // 2
+        half -= half % 8
+        stage = st_stage[f]
+        if stage == 0:  # first half
+            st_stage[f] = 1
+            st_lo[top], st_n[top], st_stage[top] = f_lo, half, 0
+            top += 1
+        elif stage == 1:  # second half, keeping the first's sum
+            st_acc[f] = ret
+            st_stage[f] = 2
+            st_lo[top], st_n[top], st_stage[top] = f_lo + half, f_n - half, 0
+            top += 1
+        else:
+            ret = st_acc[f] + ret
+            top -= 1
+    return ret

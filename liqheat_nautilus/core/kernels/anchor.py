@@ -5,7 +5,7 @@ Closing is pro rata; ``MapBook.decay``, ``open_units`` and ``close_fraction`` in
 
 import numpy as np
 
-from liqheat_nautilus.core.kernels._base import jit, pairwise_sum, row_sum
+from liqheat_nautilus.core.kernels._base import jit, pairwise_sum, pairwise_sum_nonzero, row_sum
 from liqheat_nautilus.core.kernels.scatter import interval_entries, open_cohort
 
 
@@ -42,26 +42,41 @@ def _close_side(usd, status, outside, units, fraction, lo, hi):
     side without notional (all swept) still closes ``fraction`` of the position units the estimate of swept units
     left it.
     """
+    closed, keep = _close_keep(usd, outside, units, fraction, lo, hi)
+    if keep != 1.0:
+        for k in range(max(lo, 0), min(hi, usd.shape[0] - 1) + 1):
+            for t in range(usd.shape[1]):
+                usd[k, t] *= keep
+    return closed
+
+
+@jit
+def _close_keep(usd, outside, units, fraction, lo, hi):
+    """
+    :func:`_close_side` but for scaling the grid: return ``(closed USD, keep)``.
+
+    ``outside`` and ``units`` are scaled; the grid's span must still be multiplied by ``keep`` (1.0: nothing to
+    scale) — :func:`_close_side` does it at once, :func:`_scale_kept` with the decay.
+    """
     n_bins, n_tiers = usd.shape
-    total = pairwise_sum(usd.reshape(n_bins * n_tiers), 0, n_bins * n_tiers) + pairwise_sum(outside, 0, n_tiers)
+    first, last = max(lo, 0), min(hi, n_bins - 1)  # the span: zeros elsewhere (not read)
+    total = pairwise_sum_nonzero(usd.reshape(n_bins * n_tiers), 0, n_bins * n_tiers, first * n_tiers,
+                                 (last + 1) * n_tiers) + pairwise_sum(outside, 0, n_tiers)
     amount = fraction * total
     if total <= 0.0:
         if fraction > 0.0:
             keep = 1.0 - min(fraction, 1.0)
             for t in range(n_tiers):
                 units[t] *= keep
-        return 0.0
+        return 0.0, 1.0
     if amount <= 0.0:
-        return 0.0
+        return 0.0, 1.0
     fraction = min(amount / total, 1.0)
     keep = 1.0 - fraction
-    for k in range(max(lo, 0), min(hi, n_bins - 1) + 1):
-        for t in range(n_tiers):
-            usd[k, t] *= keep
     for t in range(n_tiers):
         outside[t] *= keep
         units[t] *= keep
-    return total * fraction
+    return total * fraction, keep
 
 
 @jit
@@ -86,16 +101,21 @@ def _edge_after_scaling(usd, edge, highest, lo, hi):
 
 
 @jit
-def _floor_sides(factor, long_target, short_target, long_usd, long_status, long_units, long_outside, short_usd,
-                 short_status, short_units, short_outside, edges, spans, out):
+def _floor_keeps(factor, long_target, short_target, long_usd, long_units, long_outside, short_usd, short_units,
+                 short_outside, spans, out):
     """
     Close ahead of the decay so that each side still opens what holding time closes (``turnover_floor``).
 
-    ``AnchorModel._floor`` for pro-rata closing: a side whose target is below what survives the decay first closes
-    ``1 − keep / after`` of itself, ``after = Σ units·factor``, ``replaced = Σ units − after``,
-    ``keep = max(target − replaced, 0)``; the USD closed is added to ``out[side, 2]``.
+    ``OpenInterestAnchor._floor`` for pro-rata closing: a side whose target is below what survives the decay first
+    closes ``1 − keep / after`` of itself, ``after = Σ units·factor``, ``replaced = Σ units − after``,
+    ``keep = max(target − replaced, 0)``; the USD closed is added to ``out[side, 2]``, ``outside`` and ``units`` are
+    scaled. Returns ``(long keep, short keep)``: each side's grid must still be multiplied by its keep (1.0: nothing
+    closed), which :func:`_scale_kept` does in the decay's pass, and the edges recomputed after it (the highest
+    long, lowest short, non-empty bin after both scalings is the edge that recomputing after each gives).
     """
     n_tiers = factor.shape[0]
+    long_keep = 1.0
+    short_keep = 1.0
     for side in range(2):
         units = long_units if side == 0 else short_units
         total = pairwise_sum(units, 0, n_tiers)
@@ -107,13 +127,45 @@ def _floor_sides(factor, long_target, short_target, long_usd, long_status, long_
         if replaced > 0.0 and target < after and after > 0.0:
             keep = max(target - replaced, 0.0)
             if side == 0:
-                out[0, 2] += _close_side(long_usd, long_status, long_outside, long_units, 1.0 - keep / after,
-                                         spans[0, 0], spans[0, 1])
+                closed, long_keep = _close_keep(long_usd, long_outside, long_units, 1.0 - keep / after, spans[0, 0],
+                                                spans[0, 1])
             else:
-                out[1, 2] += _close_side(short_usd, short_status, short_outside, short_units, 1.0 - keep / after,
-                                         spans[1, 0], spans[1, 1])
-            edges[0] = _edge_after_scaling(long_usd, edges[0], True, spans[0, 0], spans[0, 1])
-            edges[1] = _edge_after_scaling(short_usd, edges[1], False, spans[1, 0], spans[1, 1])
+                closed, short_keep = _close_keep(short_usd, short_outside, short_units, 1.0 - keep / after,
+                                                 spans[1, 0], spans[1, 1])
+            out[side, 2] += closed
+    return long_keep, short_keep
+
+
+@jit
+def _scale_kept(long_usd, long_outside, long_units, short_usd, short_outside, short_units, factor, long_keep,
+                short_keep, before_out, spans):
+    """
+    :func:`scale_sides` without layers, each side's grid first multiplied by its keep (:func:`_floor_keeps`).
+
+    Each value ``v·keep`` is what the floor's close would have stored (``v·1.0 = v`` where nothing closed): it is
+    added to its tier's sum and multiplied by the factor as :func:`scale_sides` does with the stored value.
+    """
+    n_tiers = factor.shape[0]
+    n = long_usd.shape[0]
+    long_col = np.zeros(n_tiers)
+    short_col = np.zeros(n_tiers)
+    for side in range(2):
+        usd = long_usd if side == 0 else short_usd
+        col = long_col if side == 0 else short_col
+        keep = long_keep if side == 0 else short_keep
+        for k in range(max(spans[side, 0], 0), min(spans[side, 1], n - 1) + 1):
+            for t in range(n_tiers):
+                v = usd[k, t] * keep
+                col[t] += v
+                usd[k, t] = v * factor[t]
+    for t in range(n_tiers):
+        before_out[t] = long_col[t] + long_outside[t] + short_col[t] + short_outside[t]
+    for t in range(n_tiers):
+        long_outside[t] *= factor[t]
+        long_units[t] *= factor[t]
+    for t in range(n_tiers):
+        short_outside[t] *= factor[t]
+        short_units[t] *= factor[t]
 
 
 @jit
@@ -134,7 +186,7 @@ def anchor_sides(factor, floor, before_out, entries, weights, lowest, highest, l
         ``(n_tiers,)`` holding-time survival factors, or ``(0,)``: no decay.
     floor : bool
         ``turnover_floor``: before the decay, a side whose target is below what survives it closes so that it still
-        opens what holding time closed (:func:`_floor_sides`).
+        opens what holding time closed (:func:`_floor_keeps`).
     before_out : np.ndarray
         ``(n_tiers,)``; with a decay, the USD per tier before it (see :func:`scale_sides`).
     entries, weights, lowest, highest : np.ndarray
@@ -168,12 +220,12 @@ def anchor_sides(factor, floor, before_out, entries, weights, lowest, highest, l
     for side in range(2):
         for j in range(3):
             out[side, j] = 0.0
-    if floor and factor.size:
-        _floor_sides(factor, long_target, short_target, long_usd, long_status, long_units, long_outside, short_usd,
-                     short_status, short_units, short_outside, edges, spans, out)
-    if factor.size:
-        scale_sides(long_usd, no_layers, long_outside, long_units, short_usd, no_layers, short_outside, short_units,
-                    factor, before_out, spans)
+    if factor.size:  # the floor's closes (if any) and the decay in one pass over each side's grid
+        long_keep, short_keep = _floor_keeps(factor, long_target, short_target, long_usd, long_units, long_outside,
+                                             short_usd, short_units, short_outside, spans, out) if floor else (1.0,
+                                                                                                               1.0)
+        _scale_kept(long_usd, long_outside, long_units, short_usd, short_outside, short_units, factor, long_keep,
+                    short_keep, before_out, spans)
         edges[0] = _edge_after_scaling(long_usd, edges[0], True, spans[0, 0], spans[0, 1])
         edges[1] = _edge_after_scaling(short_usd, edges[1], False, spans[1, 0], spans[1, 1])
     n_tiers = long_tw.shape[0]

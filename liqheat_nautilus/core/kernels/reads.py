@@ -28,6 +28,13 @@ def _threshold(totals, method, quantile, k_sigma, lo, hi):
         if totals[k] > 0.0:
             nonzero[m] = totals[k]
             m += 1
+    return _threshold_of(nonzero, method, quantile, k_sigma)
+
+
+@jit
+def _threshold_of(nonzero, method, quantile, k_sigma):
+    """Return the cluster threshold of the non-empty bins' totals ``nonzero`` (at least one; reordered in place)."""
+    m = nonzero.size
     if method == METHOD_SIGMA:
         mean = nonzero.sum() / m
         var = 0.0
@@ -84,11 +91,16 @@ def _side_runs(usd, status, tiers, totals, base, width, method, quantile, k_sigm
 
     Every non-empty bin lies in ``lo..hi``.
     """
-    n = totals.size
     thr = _threshold(totals, method, quantile, k_sigma, lo, hi)
-    # runs of bins >= threshold (and non-empty), gaps of at most max_gap bins bridged
-    firsts = np.empty(n, dtype=np.int64)
-    lasts = np.empty(n, dtype=np.int64)
+    return _runs_above(usd, status, tiers, totals, base, width, thr, max_gap, max_runs, out, row, lo, hi)
+
+
+@jit
+def _runs_above(usd, status, tiers, totals, base, width, thr, max_gap, max_runs, out, row, lo, hi):
+    """:func:`_side_runs` at a given threshold ``thr`` (``inf``: no runs)."""
+    # runs of bins >= threshold (and non-empty), gaps of at most max_gap bins bridged (at most one run per bin)
+    firsts = np.empty(max(hi - lo + 1, 0), dtype=np.int64)
+    lasts = np.empty(max(hi - lo + 1, 0), dtype=np.int64)
     n_runs = 0
     for k in range(lo, hi + 1):
         t = totals[k]
@@ -292,16 +304,51 @@ def read_totals(long_usd, short_usd, long_status, short_status, tiers, base, wid
     n = long_usd.shape[0]
     long_lo, long_hi = max(spans[0, 0], 0), min(spans[0, 1], n - 1)
     short_lo, short_hi = max(spans[1, 0], 0), min(spans[1, 1], n - 1)
-    for k in range(n):
-        long_tot[k] = row_sum(long_usd, k) if long_lo <= k <= long_hi else 0.0
-        short_tot[k] = row_sum(short_usd, k) if short_lo <= k <= short_hi else 0.0
+    floor_pct = 50.0 * width / price
+    scale = 100.0 / price
+    long_nz = np.empty(max(long_hi - long_lo + 1, 0))
+    short_nz = np.empty(max(short_hi - short_lo + 1, 0))
+    m_long, down = _side_totals(long_usd, long_tot, long_lo, long_hi, 1, base, width, price, floor_pct, scale, long_nz)
+    m_short, up = _side_totals(short_usd, short_tot, short_lo, short_hi, -1, base, width, price, floor_pct, scale,
+                               short_nz)
     out = np.empty((2 * max_runs, 6))
-    n_long = _side_runs(long_usd, long_status, tiers, long_tot, base, width, method, quantile, k_sigma,
-                        max_gap, max_runs, out, 0, long_lo, long_hi)
-    n_all = _side_runs(short_usd, short_status, tiers, short_tot, base, width, method, quantile, k_sigma,
-                       max_gap, max_runs, out, n_long, short_lo, short_hi)
-    up, down = _magnet_sums(long_tot, short_tot, base, width, price, long_lo, long_hi, short_lo, short_hi)
+    thr = _threshold_of(long_nz[:m_long], method, quantile, k_sigma) if m_long else np.inf
+    n_long = _runs_above(long_usd, long_status, tiers, long_tot, base, width, thr, max_gap, max_runs, out, 0, long_lo,
+                         long_hi)
+    thr = _threshold_of(short_nz[:m_short], method, quantile, k_sigma) if m_short else np.inf
+    n_all = _runs_above(short_usd, short_status, tiers, short_tot, base, width, thr, max_gap, max_runs, out, n_long,
+                        short_lo, short_hi)
     return out[:n_all], n_long, up, down
+
+
+@jit
+def _side_totals(usd, tot, lo, hi, sign, base, width, price, floor_pct, scale, nonzero):
+    """
+    One side's per-bin totals, its non-empty totals and its magnet force, in one pass over its span.
+
+    Writes ``tot`` (row sums of ``usd`` in ``lo..hi``, 0 elsewhere) and the non-empty totals in bin order to the
+    start of ``nonzero``; returns ``(count, force)``: the number of non-empty bins and the side's magnet force
+    (:func:`_magnet_sums`' ``down`` for ``sign`` +1, ``up`` for -1: the same terms in the same order, the empty
+    bins' terms, exact zeros, left out).
+    """
+    n = tot.size
+    for k in range(0, min(lo, n)):
+        tot[k] = 0.0
+    m = 0
+    force = 0.0
+    for k in range(lo, hi + 1):
+        v = row_sum(usd, k)
+        tot[k] = v
+        if v > 0.0:
+            nonzero[m] = v
+            m += 1
+            centre = (base + k + 0.5) * width
+            if centre < price if sign > 0 else centre > price:
+                d = max(abs(centre - price) * scale, floor_pct)
+                force += v * (1.0 / (d * d))
+    for k in range(max(hi + 1, 0), n):
+        tot[k] = 0.0
+    return m, force
 
 
 @jit
