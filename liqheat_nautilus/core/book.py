@@ -190,9 +190,10 @@ class MapBook(BookState):
         """
         Apply one open-interest reading in one compiled call (:func:`~.kernels.anchor_sides`).
 
-        With ``floor``, first close what ``AnchorModel._floor`` closes (``turnover_floor``); decay by ``factor`` (if
-        any), then bring the long side, then the short side, to their target units by :meth:`open_units` at the
-        entries or :meth:`close_fraction` — the same arithmetic in the same order (requires :attr:`fused_anchor`).
+        With ``floor``, first close what ``OpenInterestAnchor._floor`` closes (``turnover_floor``); decay by
+        ``factor`` (if any), then bring the long side, then the short side, to their target units by
+        :meth:`open_units` at the entries or :meth:`close_fraction` — the same arithmetic in the same order
+        (requires :attr:`fused_anchor`).
 
         Parameters
         ----------

@@ -221,9 +221,10 @@ def anchor_sides(factor, floor, before_out, entries, weights, lowest, highest, l
         for j in range(3):
             out[side, j] = 0.0
     if factor.size:  # the floor's closes (if any) and the decay in one pass over each side's grid
-        long_keep, short_keep = _floor_keeps(factor, long_target, short_target, long_usd, long_units, long_outside,
-                                             short_usd, short_units, short_outside, spans, out) if floor else (1.0,
-                                                                                                               1.0)
+        long_keep, short_keep = 1.0, 1.0
+        if floor:
+            long_keep, short_keep = _floor_keeps(factor, long_target, short_target, long_usd, long_units,
+                                                 long_outside, short_usd, short_units, short_outside, spans, out)
         _scale_kept(long_usd, long_outside, long_units, short_usd, short_outside, short_units, factor, long_keep,
                     short_keep, before_out, spans)
         edges[0] = _edge_after_scaling(long_usd, edges[0], True, spans[0, 0], spans[0, 1])
