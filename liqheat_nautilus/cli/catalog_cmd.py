@@ -123,7 +123,7 @@ def _register_ingest_csv(ingest_sub) -> None:
     csv.add_argument("--funding", type=Path, default=None, metavar="FILE",
                      help="funding: timestamp (the funding time), funding_rate (fraction per interval)")
     csv.add_argument("--funding-interval-hours", default=None, metavar="HOURS",
-                     help="funding interval of --funding (default 8)")
+                     help="funding interval of --funding: > 0 and at most 168 hours (default 8)")
     csv.add_argument("--trades", type=Path, default=None, metavar="FILE",
                      help="trades, in this column order: timestamp,price,quantity,side(buy/sell aggressor),trade_id")
     csv.add_argument("--bars-from-trades", action="store_true",
@@ -309,7 +309,7 @@ def _ingest_csv(args: argparse.Namespace) -> int:
             raise ValueError(f"--funding-interval-hours {args.funding_interval_hours} applies to --funding only (the "
                              "interval of a funding file's rates)")
         hours = "8" if args.funding_interval_hours is None else args.funding_interval_hours
-        return validation.number(hours, "--funding-interval-hours", minimum=0.0)
+        return validation.funding_interval_hours(hours, "--funding-interval-hours")
 
     return _ingest(args, ingest_csv, args.catalog, args.instrument_spec, checks={
         "chunk_rows": lambda: _chunk_rows(args),

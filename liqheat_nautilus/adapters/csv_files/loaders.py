@@ -177,9 +177,10 @@ def ingest_csv(catalog_dir: str | Path, instrument_spec: Sequence[str | Path] = 
     if bar_time not in BAR_TIMES:
         raise IngestError(bars if bars is not None else catalog_dir,
                           f"must be one of {', '.join(BAR_TIMES)}, was {bar_time!r}", field="--bar-time")
-    if not (0.0 < funding_interval_hours <= 24.0 * 7):
-        raise IngestError(catalog_dir, f"must be > 0 and at most 168 hours, was {funding_interval_hours}",
-                          field="--funding-interval-hours")
+    try:
+        funding_interval_hours = validation.funding_interval_hours(funding_interval_hours, "--funding-interval-hours")
+    except ValueError as exc:
+        raise IngestError(catalog_dir, str(exc)) from None
     for path in files.values():
         require_file(path)
     first = next(iter(files.values()))
