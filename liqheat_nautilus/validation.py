@@ -352,15 +352,15 @@ def instrument_id(value: str, field: str):
     Raises
     ------
     ValueError
-        If Nautilus cannot parse it (its reason is kept).
+        Naming ``field`` and the form ``SYMBOL.VENUE``, if Nautilus cannot parse it (its reason is kept).
     """
     from nautilus_trader.model.identifiers import InstrumentId
 
     try:
         return InstrumentId.from_str(str(value))
     except ValueError as exc:
-        raise ValueError(f"{field} {value!r} is not a Nautilus instrument id such as 'SOL-USDT-SWAP.OKX' "
-                         f"({exc})") from exc
+        raise ValueError(f"{field} {value!r} is not a Nautilus instrument id SYMBOL.VENUE such as "
+                         f"'SOL-USDT-SWAP.OKX' ({exc})") from exc
 
 
 def bar_spec(value: str, field: str, instrument: str = "SOL-USDT-SWAP.OKX") -> str:
