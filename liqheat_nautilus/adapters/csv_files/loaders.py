@@ -96,7 +96,7 @@ def _instrument(spec_files: Sequence[Path], instrument_id: str | None, catalog_d
                 listed = (f"no --instrument-spec file was given; the catalog defines {held}" if held else
                           "no --instrument-spec file was given and the catalog defines no instrument: give its "
                           "definition with --instrument-spec FILE")
-            raise IngestError(where, f"give the instrument id with --instrument ({listed})", field="--instrument")
+            raise IngestError(where, f"give the instrument id with --instrument-id ({listed})", field="--instrument-id")
         instrument_id = next(iter(specs))
     known = specs.get(instrument_id) or catalog_instruments(catalog_dir).get(instrument_id)
     raw = known.raw_symbol.value if known is not None else instrument_id.rpartition(".")[0]

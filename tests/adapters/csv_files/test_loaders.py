@@ -431,7 +431,8 @@ def test_without_a_spec_file_the_instrument_is_named_and_the_error_lists_the_cat
                                                  "--instrument-spec FILE")):
         with pytest.raises(IngestError) as info:
             ingest_csv(catalog, open_interest=files["oi"])
-        assert info.value.field == "--instrument" and "give the instrument id with --instrument" in info.value.message
+        assert info.value.field == "--instrument-id"
+        assert "give the instrument id with --instrument-id" in info.value.message
         assert expected in info.value.message
     before = _digest(csv_catalog)
     ingest_csv(csv_catalog, instrument_id=IID, open_interest=files["oi"])  # from the catalog's definition
