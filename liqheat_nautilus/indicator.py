@@ -16,6 +16,7 @@ from nautilus_trader.model.enums import AggressorSide
 from nautilus_trader.model.identifiers import InstrumentId
 from nautilus_trader.model.instruments import Instrument
 
+from liqheat_nautilus import validation
 from liqheat_nautilus.core.clusters import ClusterInfo
 from liqheat_nautilus.core.engine import LiquidationMapEngine
 from liqheat_nautilus.core.engine_trades import check_time
@@ -67,13 +68,14 @@ class LiquidationMap(Indicator):
     contract_multiplier : float, default 1.0
         The instrument's multiplier, to turn trade sizes into base units: base units per contract for linear
         contracts, USD per contract for inverse ones (``params.inverse``; e.g. 100 for Binance BTCUSD_PERP).
-    instrument_id : InstrumentId, optional
-        The instrument the map is of. ``None``: the instrument of the first Nautilus object handed to a
-        ``handle_*`` method. ``handle_open_interest``, ``handle_funding_rate``, ``handle_long_short_ratio`` and
-        ``handle_taker_volume`` with data of another instrument raise ``ValueError`` (one map per instrument: filter
-        your ``on_data`` on ``data.instrument_id``). Bars and trade ticks are not checked (per-bar cost): Nautilus'
-        ``register_indicator_for_bars`` / ``_for_trade_ticks`` feed one bar type's or instrument's; the
-        ``update_*_raw`` methods take numbers.
+    instrument_id : InstrumentId or str, optional
+        The instrument the map is of, as an ``InstrumentId`` or its string ``SYMBOL.VENUE`` (e.g.
+        ``"BTCUSDT-PERP.BINANCE"``, parsed with ``InstrumentId.from_str``). ``None``: the instrument of the first
+        Nautilus object handed to a ``handle_*`` method. ``handle_open_interest``, ``handle_funding_rate``,
+        ``handle_long_short_ratio`` and ``handle_taker_volume`` with data of another instrument raise ``ValueError``
+        (one map per instrument: filter your ``on_data`` on ``data.instrument_id``). Bars and trade ticks are not
+        checked (per-bar cost): Nautilus' ``register_indicator_for_bars`` / ``_for_trade_ticks`` feed one bar type's
+        or instrument's; the ``update_*_raw`` methods take numbers.
 
     Attributes
     ----------
@@ -86,9 +88,10 @@ class LiquidationMap(Indicator):
     Raises
     ------
     ValueError
-        If ``params`` are invalid or ``contract_multiplier`` is not a finite number > 0.
+        If ``params`` are invalid, ``contract_multiplier`` is not a finite number > 0, or ``instrument_id`` is a
+        string that is not an instrument id ``SYMBOL.VENUE``.
     TypeError
-        If ``instrument_id`` is neither ``None`` nor an ``InstrumentId`` (e.g. a string).
+        If ``instrument_id`` is neither ``None``, a string nor an ``InstrumentId``.
 
     Examples
     --------
@@ -103,12 +106,14 @@ class LiquidationMap(Indicator):
     """
 
     def __init__(self, params: MapParams | None = None, contract_multiplier: float = 1.0,
-                 instrument_id: InstrumentId | None = None) -> None:
+                 instrument_id: InstrumentId | str | None = None) -> None:
         params = params or MapParams()
         PyCondition.type(params, MapParams, "params")
         PyCondition.positive(contract_multiplier, "contract_multiplier")
         if not math.isfinite(contract_multiplier):  # inf passed, then every trade tick failed naming its quantity
             raise ValueError(f"contract_multiplier must be finite and > 0, was {contract_multiplier}")
+        if isinstance(instrument_id, str):
+            instrument_id = validation.instrument_id(instrument_id, "instrument_id")
         PyCondition.type_or_none(instrument_id, InstrumentId, "instrument_id")
         self.contract_multiplier = float(contract_multiplier)
         self._configured_instrument = instrument_id

@@ -231,7 +231,7 @@ def balances(values: list[str], field: str) -> list:
 
 
 def number(value: str | float, option: str, minimum: float | None = None, integer: bool = False,
-           exclusive: bool = False) -> float | int:
+           exclusive: bool = False, maximum: float | None = None) -> float | int:
     """
     Parse a finite number given on the command line or in a file, with a lower bound.
 
@@ -247,6 +247,8 @@ def number(value: str | float, option: str, minimum: float | None = None, intege
         Require a whole number (returned as ``int``).
     exclusive : bool, default False
         ``minimum`` itself is not valid.
+    maximum : float, optional
+        Highest valid value (itself valid).
 
     Returns
     -------
@@ -258,7 +260,10 @@ def number(value: str | float, option: str, minimum: float | None = None, intege
         ``"<option> must be a <kind> ...; got 'x'"``.
     """
     kind = "whole number" if integer else "number"
-    bound = "" if minimum is None else f" {'>' if exclusive else '>='} {minimum:g}"
+    bounds = [] if minimum is None else [f"{'>' if exclusive else '>='} {minimum:g}"]
+    if maximum is not None:
+        bounds.append(f"<= {maximum:g}")
+    bound = "".join(f" {b}" for b in [" and ".join(bounds)] if b)
     message = f"{option} must be a {kind}{bound}; got {value!r}"
     try:
         parsed = float(value)
@@ -268,7 +273,36 @@ def number(value: str | float, option: str, minimum: float | None = None, intege
         raise ValueError(message)
     if minimum is not None and (parsed < minimum or (exclusive and parsed == minimum)):
         raise ValueError(message)
+    if maximum is not None and parsed > maximum:
+        raise ValueError(message)
     return int(parsed) if integer else parsed
+
+
+FUNDING_INTERVAL_MAX_HOURS = 24.0 * 7
+"""The longest funding interval accepted (hours): a week; venues settle every 1, 4 or 8 hours."""
+
+
+def funding_interval_hours(value: str | float, field: str = "funding_interval_hours") -> float:
+    """
+    Parse a funding interval in hours: a finite number > 0 and at most :data:`FUNDING_INTERVAL_MAX_HOURS`.
+
+    Parameters
+    ----------
+    value : str or float
+        The user's value.
+    field : str, default "funding_interval_hours"
+        The option or field to name in the error (e.g. ``"--funding-interval-hours"``).
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ValueError
+        ``"<field> must be a number > 0 and <= 168; got 'x'"``.
+    """
+    return float(number(value, field, minimum=0.0, exclusive=True, maximum=FUNDING_INTERVAL_MAX_HOURS))
 
 
 def trader_id(value: str, field: str = "trader_id") -> str:
@@ -318,15 +352,15 @@ def instrument_id(value: str, field: str):
     Raises
     ------
     ValueError
-        If Nautilus cannot parse it (its reason is kept).
+        Naming ``field`` and the form ``SYMBOL.VENUE``, if Nautilus cannot parse it (its reason is kept).
     """
     from nautilus_trader.model.identifiers import InstrumentId
 
     try:
         return InstrumentId.from_str(str(value))
     except ValueError as exc:
-        raise ValueError(f"{field} {value!r} is not a Nautilus instrument id such as 'SOL-USDT-SWAP.OKX' "
-                         f"({exc})") from exc
+        raise ValueError(f"{field} {value!r} is not a Nautilus instrument id SYMBOL.VENUE such as "
+                         f"'SOL-USDT-SWAP.OKX' ({exc})") from exc
 
 
 def bar_spec(value: str, field: str, instrument: str = "SOL-USDT-SWAP.OKX") -> str:

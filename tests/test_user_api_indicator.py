@@ -52,7 +52,23 @@ def test_an_adopted_instrument_is_forgotten_on_reset():
     liq.handle_bar(_bar(BTC, 120))  # a reset map may be reused for another instrument
     assert liq.instrument_id == BTC
     with pytest.raises(TypeError, match="instrument_id"):
-        LiquidationMap(instrument_id="SOL-USDT-SWAP.OKX")
+        LiquidationMap(instrument_id=42)
+
+
+def test_the_instrument_id_may_be_given_as_its_string():
+    # a string raised a TypeError from Nautilus' type check instead of being parsed
+    liq = LiquidationMap(MapParams(bin_size=1.0, n_bins=100), instrument_id="SOL-USDT-SWAP.OKX")
+    assert liq.instrument_id == SOL and isinstance(liq.instrument_id, InstrumentId)
+    with pytest.raises(ValueError, match="instrument_id"):  # its instrument is checked as with an InstrumentId
+        liq.handle_funding_rate(FundingRate(instrument_id=BTC, rate=1e-4, ts_event=60, ts_init=60))
+    liq.reset()
+    assert liq.instrument_id == SOL  # the configured instrument, kept over a reset
+
+
+@pytest.mark.parametrize("text", ["SOLUSDT", "", ".OKX"])
+def test_an_instrument_id_string_that_is_not_one_names_the_argument_and_the_form(text):
+    with pytest.raises(ValueError, match=rf"instrument_id '{text}' is not a Nautilus instrument id SYMBOL\.VENUE"):
+        LiquidationMap(instrument_id=text)
 
 
 def test_for_instrument_takes_the_contract_from_the_instrument():

@@ -192,7 +192,7 @@ class BacktestFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         return msgspec.structs.replace(self, venue=msgspec.structs.replace(self.venue,
                                                                            starting_balances=list(balances)))
 
-    def with_instrument(self, instrument_id: str, field: str = "--instrument") -> "BacktestFile":
+    def with_instrument(self, instrument_id: str, field: str = "--instrument-id") -> "BacktestFile":
         """
         Return the same file on another instrument.
 
@@ -204,7 +204,7 @@ class BacktestFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         ----------
         instrument_id : str
             A Nautilus instrument id, e.g. ``"BTCUSDT-PERP.BINANCE"``.
-        field : str, default "--instrument"
+        field : str, default "--instrument-id"
             Where the id was given, named in the error (a sweep grid's ``[axes] instruments``).
 
         Returns

@@ -146,6 +146,23 @@ def add_ray_arguments(parser: argparse.ArgumentParser, what: str, workers_defaul
                              f"'ray://HOST:10001' (Ray Client) or 'HOST:6379' (see docs/sweep.md); default: {local}")
 
 
+def add_instrument_argument(parser: argparse.ArgumentParser, help_text: str, default: str | None = None) -> None:
+    """
+    Add ``--instrument-id ID``, also accepted as ``--instrument`` (its former name), parsed into ``args.instrument``.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The subcommand's parser.
+    help_text : str
+        The option's help.
+    default : str, optional
+        The instrument id when the option is not given.
+    """
+    parser.add_argument("--instrument-id", "--instrument", dest="instrument", metavar="ID", default=default,
+                        help=help_text)
+
+
 def add_oi_arguments(p: argparse.ArgumentParser, scope: str = "") -> None:
     """
     Add ``--oi-instrument-ids`` and ``--oi-max-age-secs``: the map sized on open interest summed over instruments.

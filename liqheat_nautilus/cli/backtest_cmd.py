@@ -4,7 +4,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from liqheat_nautilus.cli import sigterm_as_interrupt
+from liqheat_nautilus.cli import add_instrument_argument, sigterm_as_interrupt
 from liqheat_nautilus.paths import config_dir, project_root
 
 DEFAULT_CONFIG = "liquidation_hunt.toml"
@@ -31,12 +31,11 @@ def register(subparsers) -> None:
                              "config/coinglass for the Coinglass BTC catalog)")
     parser.add_argument("--catalog", type=Path, default=None,
                         help="use this catalog instead of the one in the config(s)")
-    parser.add_argument("--instrument", default=None,
-                        help="trade this instrument id of the catalog instead of the config's (e.g. "
-                             "BTCUSDT-PERP.BINANCE); the venue and the components' ids and bar types follow")
+    add_instrument_argument(parser, "trade this instrument id of the catalog instead of the config's (e.g. "
+                                    "BTCUSDT-PERP.BINANCE); the venue and the components' ids and bar types follow")
     parser.add_argument("--starting-balance", action="append", default=None, metavar="AMOUNT",
                         help="the venue's starting balance instead of the config's [venue] starting_balances, e.g. "
-                             "'1 BTC' for a coin-margined --instrument (repeatable, one per currency)")
+                             "'1 BTC' for a coin-margined --instrument-id (repeatable, one per currency)")
     parser.add_argument("--results-dir", "--out", dest="results_dir", type=Path, default=None,
                         help="root of the results folders (default: results/ in the project)")
     parser.add_argument("--no-reports", action="store_true", help="do not write the reports")
@@ -50,7 +49,7 @@ def register(subparsers) -> None:
 
 
 def _load(path: Path, args: argparse.Namespace):
-    """Read a backtest file and apply ``--catalog`` / ``--instrument`` / ``--starting-balance``."""
+    """Read a backtest file and apply ``--catalog`` / ``--instrument-id`` / ``--starting-balance``."""
     from liqheat_nautilus.backtest import load_backtest_file
 
     spec = load_backtest_file(path)
@@ -63,7 +62,7 @@ def _load(path: Path, args: argparse.Namespace):
         try:
             spec.validate()
         except ValueError as exc:
-            raise ValueError(f"{path} with --instrument {args.instrument}: {exc}") from exc
+            raise ValueError(f"{path} with --instrument-id {args.instrument}: {exc}") from exc
     return spec
 
 
@@ -86,7 +85,7 @@ def _run(args: argparse.Namespace) -> int:
                                                              if held else ""))
         log_level = validation.log_level(args.log_level)
         if args.instrument is not None:  # its syntax; whether the catalog holds it is the run's to say
-            validation.instrument_id(args.instrument, "--instrument")
+            validation.instrument_id(args.instrument, "--instrument-id")
         if args.starting_balance is not None:  # amounts and currencies; the settlement currency is the run's
             validation.balances(args.starting_balance, "--starting-balance")
         results_dir = None if args.no_reports else validation.output_dir(

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from liqheat_nautilus.adapters.binance.loaders import KINDS, KLINE_INTERVALS
 from liqheat_nautilus.adapters.okx.loaders import ingest_okx_sample
-from liqheat_nautilus.cli import EXIT_INTERRUPTED, sigterm_as_interrupt
+from liqheat_nautilus.cli import EXIT_INTERRUPTED, add_instrument_argument, sigterm_as_interrupt
 from liqheat_nautilus.paths import OKX_CATALOG_NAME, default_catalog_dir, sample_dir
 from liqheat_nautilus.persistence.errors import IngestError
 from liqheat_nautilus.persistence.transaction import COMMITTED_FLAG, CommitIncompleteError
@@ -55,7 +55,7 @@ def _register_ingest(sub) -> None:
     okx.add_argument("--catalog", type=Path, default=None,
                      help="catalog folder to create or add to: new, empty, or a catalog (default: "
                           f"catalog/build/{OKX_CATALOG_NAME})")
-    okx.add_argument("--instrument", default="SOL-USDT-SWAP.OKX", help="instrument id (default %(default)s)")
+    add_instrument_argument(okx, "instrument id (default %(default)s)", default="SOL-USDT-SWAP.OKX")
     _add_instrument_sources(okx, exchange_info=False)
     _add_lock_timeout(okx)
     okx.set_defaults(func=_ingest_okx)
@@ -66,9 +66,9 @@ def _register_ingest(sub) -> None:
                          help=".zip or .csv archive files, e.g. BTCUSDT-1m-2024-01-01.zip")
     binance.add_argument("--catalog", type=Path, required=True,
                          help="catalog folder to create or add to: new, empty, or a catalog")
-    binance.add_argument("--instrument", default=None,
-                         help="instrument id, e.g. BTCUSDT-PERP.BINANCE (default: NautilusTrader's id of the file "
-                              "name's symbol: BTCUSDT -> BTCUSDT-PERP.BINANCE, BTCUSD_PERP -> BTCUSD-PERP.BINANCE)")
+    add_instrument_argument(binance, "instrument id, e.g. BTCUSDT-PERP.BINANCE (default: NautilusTrader's id of the "
+                                     "file name's symbol: BTCUSDT -> BTCUSDT-PERP.BINANCE, BTCUSD_PERP -> "
+                                     "BTCUSD-PERP.BINANCE)")
     binance.add_argument("--kind", default=None, choices=KINDS,
                          help="file kind, for files not named like the archive (default: from the file name)")
     binance.add_argument("--interval", default=None,
@@ -88,7 +88,7 @@ def _register_ingest(sub) -> None:
     coinglass.add_argument("--catalog", type=Path, default=None,
                            help="catalog folder to create or add to: new, empty, or a catalog (default: "
                                 "catalog/build/coinglass_btc_4h)")
-    coinglass.add_argument("--instrument", default="BTCUSDT-PERP.BINANCE", help="instrument id (default %(default)s)")
+    add_instrument_argument(coinglass, "instrument id (default %(default)s)", default="BTCUSDT-PERP.BINANCE")
     _add_instrument_sources(coinglass, exchange_info=True)
     _add_lock_timeout(coinglass)
     coinglass.set_defaults(func=_ingest_coinglass)
@@ -106,8 +106,7 @@ def _register_ingest_csv(ingest_sub) -> None:
     csv.add_argument("--instrument-spec", action="append", type=Path, default=[], metavar="FILE",
                      help="instrument-spec file (TOML or JSON, [[perpetual]] entries, as catalog/*/instrument.toml; "
                           "see docs/data.md); repeatable; else the catalog's definition")
-    csv.add_argument("--instrument", default=None,
-                     help="instrument id, e.g. SOL-USDT-SWAP.OKX (default: the spec file's only perpetual)")
+    add_instrument_argument(csv, "instrument id, e.g. SOL-USDT-SWAP.OKX (default: the spec file's only perpetual)")
     csv.add_argument("--bars", type=Path, default=None, metavar="FILE",
                      help="bars: timestamp,open,high,low,close,volume (timestamp = bar open, or close with "
                           "--bar-time close; epoch s/ms/us/ns or ISO-8601; any column order, other columns ignored)")
@@ -123,7 +122,7 @@ def _register_ingest_csv(ingest_sub) -> None:
     csv.add_argument("--funding", type=Path, default=None, metavar="FILE",
                      help="funding: timestamp (the funding time), funding_rate (fraction per interval)")
     csv.add_argument("--funding-interval-hours", default=None, metavar="HOURS",
-                     help="funding interval of --funding (default 8)")
+                     help="funding interval of --funding: > 0 and at most 168 hours (default 8)")
     csv.add_argument("--trades", type=Path, default=None, metavar="FILE",
                      help="trades, in this column order: timestamp,price,quantity,side(buy/sell aggressor),trade_id")
     csv.add_argument("--bars-from-trades", action="store_true",
@@ -309,7 +308,7 @@ def _ingest_csv(args: argparse.Namespace) -> int:
             raise ValueError(f"--funding-interval-hours {args.funding_interval_hours} applies to --funding only (the "
                              "interval of a funding file's rates)")
         hours = "8" if args.funding_interval_hours is None else args.funding_interval_hours
-        return validation.number(hours, "--funding-interval-hours", minimum=0.0)
+        return validation.funding_interval_hours(hours, "--funding-interval-hours")
 
     return _ingest(args, ingest_csv, args.catalog, args.instrument_spec, checks={
         "chunk_rows": lambda: _chunk_rows(args),

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
+from liqheat_nautilus.cli import add_instrument_argument
 from liqheat_nautilus.cli.plot_window import ReplayWindow
 from liqheat_nautilus.core.units import NS_PER_HOUR, NS_PER_MINUTE, NS_PER_SECOND
 
@@ -31,9 +32,8 @@ def register(subparsers) -> None:
         p = sub.add_parser(name, help=text, description=text)
         p.add_argument("--catalog", type=Path, default=None,
                        help="Nautilus catalog folder (default: the embedded real OKX sample, built on first use)")
-        p.add_argument("--instrument", default=None,
-                       help="instrument id of the catalog (default: the catalog's only instrument; "
-                            f"{DEFAULT_INSTRUMENT} in the embedded catalog)")
+        add_instrument_argument(p, "instrument id of the catalog (default: the catalog's only instrument; "
+                                   f"{DEFAULT_INSTRUMENT} in the embedded catalog)")
         p.add_argument("--bar-spec", default=None,
                        help="bar specification (default 1-MINUTE-LAST, or the backtest file's)")
         p.add_argument("--at", default=None, help="ISO-8601 UTC time of the map (default: end of the data)")
@@ -47,7 +47,7 @@ def register(subparsers) -> None:
                             "`liqheat backtest --config` reads it): its map parameters (map_profile included), "
                             "catalog, instrument and bar spec, and the inputs its run feeds it (with "
                             "subscribe_trade_ticks the catalog's trade ticks too, any entry_mode); --catalog/"
-                            "--instrument/--bar-spec still override the file's, the map options below cannot be "
+                            "--instrument-id/--bar-spec still override the file's, the map options below cannot be "
                             "given with it")
         p.add_argument("--model", default=None,
                        help=f"liquidation-price model (default {MAP_OPTION_DEFAULTS['model']})")
@@ -116,8 +116,8 @@ def map_source(args: argparse.Namespace) -> "LiquidationMapActorConfig | None":
     Settle where the chart's map parameters come from: ``--backtest-file``'s map actor, or the options.
 
     Without ``--backtest-file``, options left out take :data:`MAP_OPTION_DEFAULTS` (``--bar-spec`` 1-MINUTE-LAST,
-    ``--snapshot-minutes`` 60). With it, ``--catalog``, ``--instrument`` and ``--bar-spec`` default to the file's
-    (``--instrument`` also renames the actor's instrument, as ``liqheat backtest --instrument`` does) and
+    ``--snapshot-minutes`` 60). With it, ``--catalog``, ``--instrument-id`` and ``--bar-spec`` default to the file's
+    (``--instrument-id`` also renames the actor's instrument, as ``liqheat backtest --instrument-id`` does) and
     ``--snapshot-minutes`` to the actor's ``publish_interval_secs``.
 
     Parameters
@@ -184,7 +184,7 @@ def check_options(args: argparse.Namespace) -> None:
         Naming the option: ``--model``, ``--leverage-profile``, ``--mmr``, ``--bin-bps`` or ``--n-bins`` outside
         what ``MapParams`` takes (its valid values are named), a non-positive ``--window-pct``, a non-positive
         ``--snapshot-minutes``, a negative or non-finite ``--hours`` or ``--window-pct``, a ``--name`` holding a
-        folder, an ``--instrument`` that is not an instrument id, a ``--bar-spec`` that is not a bar specification,
+        folder, an ``--instrument-id`` that is not an instrument id, a ``--bar-spec`` that is not a bar specification,
         an ``--out`` that is a file.
     """
     from liqheat_nautilus import validation
@@ -210,7 +210,7 @@ def check_options(args: argparse.Namespace) -> None:
         raise ValueError(f"--snapshot-minutes must be a whole number >= 1; got {args.snapshot_minutes!r}")
     # as backtest's: a value that cannot be right whatever the catalog holds is a usage error (they exited 1)
     if args.instrument is not None:
-        validation.instrument_id(args.instrument, "--instrument")
+        validation.instrument_id(args.instrument, "--instrument-id")
     if args.bar_spec is not None:
         validation.bar_spec(args.bar_spec, "--bar-spec", args.instrument or DEFAULT_INSTRUMENT)
     mismatch = validation.wrong_kind(args.out, True, "folder") if args.out is not None else None
@@ -227,7 +227,7 @@ def choose_instrument(catalog: Path, requested: str | None) -> tuple[str, int, i
     catalog : Path
         The catalog folder.
     requested : str, optional
-        ``--instrument``; default: the catalog's only instrument with bars.
+        ``--instrument-id``; default: the catalog's only instrument with bars.
 
     Returns
     -------
@@ -257,10 +257,10 @@ def choose_instrument(catalog: Path, requested: str | None) -> tuple[str, int, i
     if requested is None:
         if len(spans) != 1:
             raise ValueError(f"the catalog {catalog} holds bars of several instruments ({held}): choose one with "
-                             "--instrument" if spans else f"the catalog {catalog} holds no bars")
+                             "--instrument-id" if spans else f"the catalog {catalog} holds no bars")
         requested = next(iter(spans))
     if requested not in spans:
-        raise ValueError(f"--instrument {requested} has no bars in the catalog {catalog}; it holds: {held}")
+        raise ValueError(f"--instrument-id {requested} has no bars in the catalog {catalog}; it holds: {held}")
     return requested, spans[requested][0], spans[requested][1]
 
 

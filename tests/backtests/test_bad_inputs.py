@@ -150,7 +150,7 @@ def test_instrument_not_in_the_catalog_lists_the_catalog_instruments(okx_catalog
 @pytest.mark.parametrize("extra", [[], ["--all"]])
 def test_bad_instrument_option_names_it(okx_catalog, extra):
     proc = run_cli("--catalog", str(okx_catalog), "--no-reports", "--instrument", "BTCUSDT", *extra)
-    assert_clean_failure(proc, "--instrument 'BTCUSDT' is not a Nautilus instrument id")
+    assert_clean_failure(proc, "--instrument-id 'BTCUSDT' is not a Nautilus instrument id")
     assert proc.returncode == 2  # a usage error, like every other bad option value (was 1, after loading the file)
 
 

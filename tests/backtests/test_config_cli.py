@@ -74,7 +74,7 @@ def test_with_instrument_moves_the_data_the_venue_and_the_component_ids():
         assert component.config["instrument_id"] == "BTCUSDT-PERP.BINANCE"
         assert component.config["bar_type"] == spec.bar_type
     assert spec.strategies[0].config["min_strength"] == 0.6  # other values untouched
-    with pytest.raises(ValueError, match="--instrument 'BTCUSDT' is not a Nautilus instrument id"):
+    with pytest.raises(ValueError, match="--instrument-id 'BTCUSDT' is not a Nautilus instrument id"):
         spec.with_instrument("BTCUSDT")
 
 

@@ -36,7 +36,7 @@ def test_plot_reports_bad_input(okx_catalog, tmp_path, capsys):
     # each exited 1 (after reading the catalog), where backtest's same mistakes exit 2
     blocker = tmp_path / "a-file"
     blocker.write_text("x")
-    for option, value, said in (("--instrument", "garbage", "is not a Nautilus instrument id"),
+    for option, value, said in (("--instrument-id", "garbage", "is not a Nautilus instrument id"),
                                 ("--bar-spec", "garbage", "is not a bar specification"),
                                 ("--out", str(blocker), "is a file, not a folder")):
         argv = ["plot", "map", "--catalog", str(okx_catalog), "--out", str(tmp_path), option, value]

@@ -67,6 +67,23 @@ def test_a_low_on_a_bin_edge_leaves_no_negative_notional():
     assert np.all(long_usd >= 0.0) and long_usd[k].sum() == 0.0
 
 
+def test_a_bin_swept_exactly_to_its_far_edge_is_cleared_on_both_sides():
+    # a low exactly on the long bin's lower edge traded its whole range (share 1, all its notional swept) but left
+    # it PARTIAL, while the mirror (a high exactly on the short bin's upper edge) cleared the short bin (§6)
+    e = make()
+    opened(e)  # long 500,250 in bin [900, 901), short in [1100, 1101)
+    k_long, k_short = e.grid.local_index(900.45), e.grid.local_index(1100.55)
+    e.update_bar(1000.0, 900.0, 1000.0, 1.0, H + 1)  # low = 900.0: σ = (901 - 900) / 1 = 1
+    assert e.take_swept() == pytest.approx((SEED_USD, 0.0))  # the whole bin
+    assert e.long_usd()[k_long] == 0.0 and e.long.share[k_long] == 1.0
+    assert e.bin_status()[0][k_long] == STATUS_CLEARED
+    e.update_bar(1101.0, 1000.0, 1000.0, 1.0, H + 2)  # high = 1101.0: the short bin's upper edge
+    assert e.take_swept() == pytest.approx((0.0, SEED_USD))
+    assert e.short_usd()[k_short] == 0.0 and e.bin_status()[1][k_short] == STATUS_CLEARED
+    e.update_bar(1000.0, 900.25, 1000.0, 1.0, H + 3)  # a low inside the bin after it: no PARTIAL again
+    assert e.take_swept() == (0.0, 0.0) and e.bin_status()[0][k_long] == STATUS_CLEARED
+
+
 def test_refill_makes_a_cleared_bin_active_again():
     e = make()
     opened(e)

@@ -433,7 +433,7 @@ def test_output_closed_early_is_not_a_traceback(catalog, command):
     (["--at", "2030-01-01"], ["--at 2030-01-01 is outside the data: the bars of SOL-USDT-SWAP.OKX span "
                               "2026-06-11 15:25:00+00:00 -> 2026-06-26 15:24:00+00:00"]),
     (["--at", "2026-06-01"], ["--at 2026-06-01 is outside the data"]),
-    (["--instrument", "BTCUSDT-PERP.BINANCE"], ["--instrument BTCUSDT-PERP.BINANCE has no bars in the catalog",
+    (["--instrument", "BTCUSDT-PERP.BINANCE"], ["--instrument-id BTCUSDT-PERP.BINANCE has no bars in the catalog",
                                                 "it holds: SOL-USDT-SWAP.OKX"]),
     (["--out", "notes.txt"], ["--out", "notes.txt is a file, not a folder"]),
     (["--name", "../escape"], ["--name must be a file name without a folder", "'../escape'"]),

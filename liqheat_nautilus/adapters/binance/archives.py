@@ -38,6 +38,7 @@ from liqheat_nautilus.persistence.checks import fixed_point_problem, off_increme
 from liqheat_nautilus.persistence.csv_stream import Batch
 from liqheat_nautilus.persistence.errors import IngestError
 from liqheat_nautilus.persistence.timestamps import EpochUnit, text_times_ns
+from liqheat_nautilus.validation import FUNDING_INTERVAL_MAX_HOURS
 
 if TYPE_CHECKING:  # the loaders import the converters; the converters only read a name's attributes
     from liqheat_nautilus.adapters.binance.loaders import BinanceFileName
@@ -382,7 +383,7 @@ class FundingRateConverter(ArchiveConverter):
         """Convert a fundingRate batch; see :meth:`ArchiveConverter.convert`."""
         ts = self._epoch(batch, "calc_time")
         self._ordered(batch, ts)
-        hours = self._floats(batch, "funding_interval_hours", maximum=24.0 * 7)
+        hours = self._floats(batch, "funding_interval_hours", maximum=FUNDING_INTERVAL_MAX_HOURS)
         rate = self._floats(batch, "last_funding_rate", "any", maximum=FUNDING_RATE_MAX)
         items = [
             funding_rate_from_venue(self.instrument.id, r, interval_hours=h, ts_event=t, ts_init=t)

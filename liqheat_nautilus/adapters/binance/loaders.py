@@ -207,12 +207,12 @@ def plan_file(path: str | Path, instrument_id: str | None = None, kind: str | No
     if instrument_id is not None and not instrument_id.endswith(".BINANCE"):
         raise IngestError(path, f"{instrument_id!r} is not a Binance instrument: `ingest binance` reads Binance "
                                 "archives, whose instruments have NautilusTrader's Binance ids (BTCUSDT-PERP.BINANCE, "
-                                "BTCUSD-PERP.BINANCE)", field="--instrument")
+                                "BTCUSD-PERP.BINANCE)", field="--instrument-id")
     try:
         name = parse_binance_name(path)
     except IngestError as exc:
         if kind is None or instrument_id is None:
-            missing = " and ".join(o for o, v in (("--kind", kind), ("--instrument", instrument_id)) if v is None)
+            missing = " and ".join(o for o, v in (("--kind", kind), ("--instrument-id", instrument_id)) if v is None)
             raise IngestError(path, f"{exc.message}; a renamed file needs {missing} (with --interval for "
                                     "klines)") from None
         if kind not in KINDS:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import ccxt
 from nautilus_trader.model.data import Bar, TradeTick
+from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from liqheat_nautilus.adapters.ccxt.client import make_exchange
@@ -275,7 +276,7 @@ def fetch_to_catalog(plan: FetchPlan, catalog_dir: str | Path, exchange: ccxt.Ex
     policy : RetryPolicy
         Retries for transient errors.
     progress : bool, default True
-        Show a rich progress bar per stream.
+        Show a rich progress bar per stream (on standard error).
     chunk_rows : int
         Rows per Parquet file.
     sleep : callable
@@ -328,7 +329,8 @@ def fetch_to_catalog(plan: FetchPlan, catalog_dir: str | Path, exchange: ccxt.Ex
     first: dict[str, int] = {}
     last: dict[str, int] = {}
     bar_display = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>5.1f}%"),
-                           TextColumn("{task.fields[rows]:>10,} rows"), TimeElapsedColumn(), transient=False)
+                           TextColumn("{task.fields[rows]:>10,} rows"), TimeElapsedColumn(), transient=False,
+                           console=Console(stderr=True))  # stdout: the summary alone
     with catalog_transaction(catalog_dir, lock_timeout=lock_timeout, log=log, command=f"fetch {plan.exchange}") \
             as catalog, (bar_display if progress else nullcontext()):
         catalog.write_data([instrument])

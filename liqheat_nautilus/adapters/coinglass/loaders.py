@@ -99,10 +99,10 @@ def ingest_coinglass(source_dir: str | Path | None, catalog_dir: str | Path,
     """
     source = Path(source_dir) if source_dir is not None else default_dataset_dir()
     try:  # before the instrument look-up, whose online path needs a venue
-        validation.instrument_id(instrument_id, "--instrument")
+        validation.instrument_id(instrument_id, "--instrument-id")
     except ValueError:
         raise IngestError(source, f"{instrument_id!r} is not a Nautilus instrument id such as "
-                                  "'BTCUSDT-PERP.BINANCE'", field="--instrument") from None
+                                  "'BTCUSDT-PERP.BINANCE'", field="--instrument-id") from None
     data = read_coinglass_dir(source)
     sources = with_folder_spec(instruments, source, INSTRUMENT_FILE)
     raw = raw_symbol_of(instrument_id)

@@ -96,7 +96,7 @@ def _instrument(spec_files: Sequence[Path], instrument_id: str | None, catalog_d
                 listed = (f"no --instrument-spec file was given; the catalog defines {held}" if held else
                           "no --instrument-spec file was given and the catalog defines no instrument: give its "
                           "definition with --instrument-spec FILE")
-            raise IngestError(where, f"give the instrument id with --instrument ({listed})", field="--instrument")
+            raise IngestError(where, f"give the instrument id with --instrument-id ({listed})", field="--instrument-id")
         instrument_id = next(iter(specs))
     known = specs.get(instrument_id) or catalog_instruments(catalog_dir).get(instrument_id)
     raw = known.raw_symbol.value if known is not None else instrument_id.rpartition(".")[0]
@@ -177,9 +177,10 @@ def ingest_csv(catalog_dir: str | Path, instrument_spec: Sequence[str | Path] = 
     if bar_time not in BAR_TIMES:
         raise IngestError(bars if bars is not None else catalog_dir,
                           f"must be one of {', '.join(BAR_TIMES)}, was {bar_time!r}", field="--bar-time")
-    if not (0.0 < funding_interval_hours <= 24.0 * 7):
-        raise IngestError(catalog_dir, f"must be > 0 and at most 168 hours, was {funding_interval_hours}",
-                          field="--funding-interval-hours")
+    try:
+        funding_interval_hours = validation.funding_interval_hours(funding_interval_hours, "--funding-interval-hours")
+    except ValueError as exc:
+        raise IngestError(catalog_dir, str(exc)) from None
     for path in files.values():
         require_file(path)
     first = next(iter(files.values()))

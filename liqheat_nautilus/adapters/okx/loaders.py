@@ -184,7 +184,7 @@ def okx_instrument(source_dir: str | Path, catalog_dir: str | Path, instrument_i
     symbol, _, venue = instrument_id.rpartition(".")
     if venue != OKX_VENUE or not symbol:
         raise IngestError(source, f"{instrument_id!r} is not an OKX instrument id such as 'SOL-USDT-SWAP.OKX'",
-                          field="--instrument")
+                          field="--instrument-id")
     sources = with_folder_spec(instruments, source, INSTRUMENT_FILE)
     return resolve_instruments({instrument_id: symbol}, catalog_dir, sources, where=source)[instrument_id][0]
 

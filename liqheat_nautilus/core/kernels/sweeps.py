@@ -7,7 +7,12 @@ from liqheat_nautilus.core.kernels._base import STATUS_CLEARED, STATUS_PARTIAL, 
 
 @jit
 def _partial(usd, layers, status, share, k, new_share, unit_w, inverse, base, width, units_out):
-    """Sweep bin ``k`` up to ``new_share`` of its range (uniform within the bin); return the swept USD."""
+    """
+    Sweep bin ``k`` up to ``new_share`` of its range (uniform within the bin); return the swept USD.
+
+    The bin is ``PARTIAL``, or ``CLEARED`` when swept to its far edge (``new_share`` 1: its whole range traded, as
+    a price passing through it).
+    """
     if new_share > 1.0:  # a price on the bin's edge can give 1 + 1e-16 by rounding: never keep a negative share
         new_share = 1.0
     old = share[k]
@@ -25,7 +30,7 @@ def _partial(usd, layers, status, share, k, new_share, unit_w, inverse, base, wi
         for t in range(usd.shape[1]):
             layers[layer, k, t] *= keep
     share[k] = new_share
-    status[k] = STATUS_PARTIAL
+    status[k] = STATUS_CLEARED if new_share >= 1.0 else STATUS_PARTIAL
     return swept
 
 

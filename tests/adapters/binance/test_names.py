@@ -26,9 +26,9 @@ def test_bad_name():
 
 
 @pytest.mark.parametrize(("kind", "instrument_id", "missing"), [
-    ("aggTrades", None, "--instrument"),
+    ("aggTrades", None, "--instrument-id"),
     (None, "BTCUSDT-PERP.BINANCE", "--kind"),
-    (None, None, "--kind and --instrument"),
+    (None, None, "--kind and --instrument-id"),
 ])
 def test_a_renamed_file_names_the_options_it_needs(kind, instrument_id, missing):
     # the error said only that the name is not an archive name, not which option would ingest it
@@ -42,4 +42,4 @@ def test_an_instrument_of_another_venue_is_named_as_such(name):
     # back from the id the user gave), or the mismatch of a file name's symbol
     with pytest.raises(IngestError, match=r"'BTC-PERP\.FTX' is not a Binance instrument") as caught:
         plan_file(name, "BTC-PERP.FTX", "klines", "1m")
-    assert caught.value.field == "--instrument"
+    assert caught.value.field == "--instrument-id"

@@ -161,3 +161,15 @@ def test_cli_fetch_and_info(serve, series, tmp_path, capsys):
     assert "BTCUSDT-PERP.BINANCE  CryptoPerpetual linear" in info and "FundingRate" in info
     assert main(args[:3] + ["NOPE"] + args[4:]) == 1
     assert "no perpetual swap 'NOPE'" in capsys.readouterr().err
+
+
+def test_cli_fetch_progress_bar_keeps_off_stdout(serve, series, tmp_path, capsys):
+    # the bar went to stdout: redirected to a file, the summary came below the bar's last frame
+    server = serve(BinanceUsdmEmulator(series))
+    args = ["catalog", "fetch", "binance", "BTC/USDT:USDT", "--start", "2024-04-10", "--end", "2024-04-10T02:00",
+            "--catalog", str(tmp_path / "cat"), "--data", "bars,funding", "--api-base", server.url]
+    assert main(args) == 0
+    captured = capsys.readouterr()
+    assert captured.out.splitlines()[0].startswith("catalog ")  # the summary alone
+    assert "100.0%" not in captured.out and "BTC/USDT:USDT bars" not in captured.out
+    assert "100.0%" in captured.err and "BTC/USDT:USDT bars" in captured.err  # the bar, on stderr

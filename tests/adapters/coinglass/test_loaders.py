@@ -84,7 +84,7 @@ def test_an_instrument_id_without_a_venue_is_named(tmp_path, capsys):
     # online (the default), the instrument look-up split the id on its venue: an IndexError traceback
     assert main(["catalog", "ingest", "coinglass", "--catalog", str(tmp_path / "cat"), "--instrument", "BTCUSDT"]) == 1
     err = capsys.readouterr().err
-    assert "field '--instrument': 'BTCUSDT' is not a Nautilus instrument id such as 'BTCUSDT-PERP.BINANCE'" in err
+    assert "field '--instrument-id': 'BTCUSDT' is not a Nautilus instrument id such as 'BTCUSDT-PERP.BINANCE'" in err
     assert not (tmp_path / "cat").exists()
 
 

@@ -431,7 +431,8 @@ def test_without_a_spec_file_the_instrument_is_named_and_the_error_lists_the_cat
                                                  "--instrument-spec FILE")):
         with pytest.raises(IngestError) as info:
             ingest_csv(catalog, open_interest=files["oi"])
-        assert info.value.field == "--instrument" and "give the instrument id with --instrument" in info.value.message
+        assert info.value.field == "--instrument-id"
+        assert "give the instrument id with --instrument-id" in info.value.message
         assert expected in info.value.message
     before = _digest(csv_catalog)
     ingest_csv(csv_catalog, instrument_id=IID, open_interest=files["oi"])  # from the catalog's definition
@@ -458,3 +459,16 @@ def test_a_file_option_without_its_file_is_a_usage_error_not_ignored(tmp_path, o
                        "--open-interest", files["oi"], option, value)
     assert_clean_failure(proc, "ingest failed", text)
     assert proc.returncode == 2 and not (tmp_path / "cat").exists()
+
+
+@pytest.mark.parametrize("hours", ["0", "-1", "inf", "nan", "169"])
+def test_a_funding_interval_out_of_range_is_a_usage_error_naming_the_range(tmp_path, hours):
+    # 0 and 169 passed the option check and were refused by the ingest: exit 1, as if the file were bad
+    files = plain_okx_files(tmp_path / "plain")
+    proc = run_liqheat("catalog", "ingest", "csv", "--catalog", tmp_path / "cat", "--instrument-spec", OKX_SPEC,
+                       "--funding", files["funding"], f"--funding-interval-hours={hours}")
+    assert_clean_failure(proc, f"--funding-interval-hours must be a number > 0 and <= 168; got '{hours}'")
+    assert proc.returncode == 2 and not (tmp_path / "cat").exists()
+    with pytest.raises(IngestError, match="--funding-interval-hours must be a number > 0 and <= 168"):
+        ingest_csv(tmp_path / "cat", [OKX_SPEC], funding=files["funding"], funding_interval_hours=float(hours))
+    assert not (tmp_path / "cat").exists()
