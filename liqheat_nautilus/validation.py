@@ -263,7 +263,7 @@ def number(value: str | float, option: str, minimum: float | None = None, intege
     bounds = [] if minimum is None else [f"{'>' if exclusive else '>='} {minimum:g}"]
     if maximum is not None:
         bounds.append(f"<= {maximum:g}")
-    bound = "".join(f" {b}" for b in [" and ".join(bounds)] if b)
+    bound = f" {' and '.join(bounds)}" if bounds else ""
     message = f"{option} must be a {kind}{bound}; got {value!r}"
     try:
         parsed = float(value)
