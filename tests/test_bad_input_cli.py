@@ -259,3 +259,11 @@ def test_a_config_file_of_another_command_names_that_command(argv, kind, run_wit
     proc = call_liqheat(capsys, *argv)
     assert_clean_failure(proc, "unknown field `", f"; it is {kind}: run it with `{run_with}`")
     assert proc.returncode == 1
+
+
+def test_evaluate_negative_seed_is_refused_by_name(capsys):
+    # used to replay every run, then fail each in numpy's bootstrap: "every run failed (2); ... ValueError: expected
+    # non-negative integer" (exit 1, the option unnamed)
+    proc = call_liqheat(capsys, "evaluate", "--no-grid", "--bootstrap", "10", "--seed", "-1")
+    assert_clean_failure(proc, "evaluate failed: --seed must lie in 0 .. 2**32 - 1, was -1")
+    assert proc.returncode == 2

@@ -158,9 +158,7 @@ def run(args: argparse.Namespace) -> int:
                 raise ValueError(f"{option} must be >= 1, was {value}")
         space = parse_space(args.fit)
         base = parse_params(args.param)
-        if not 0 <= args.seed < 2**32:
-            raise ValueError(f"--seed must lie in 0 .. 2**32 - 1, was {args.seed}")
-        settings = EvaluationSettings(warmup_hours=args.warmup_hours)
+        settings = EvaluationSettings(warmup_hours=args.warmup_hours, seed=args.seed)
         check_settings(dataclasses.replace(settings, extra_params={**DEFAULT_BASE, **base}), CALIBRATE_OPTIONS)
         check_space({**DEFAULT_BASE, **base}, space)
         dataset_of(args)

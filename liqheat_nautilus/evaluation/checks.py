@@ -112,12 +112,16 @@ CLI_OPTIONS: dict[str, str] = {
     "n_bins": "--n-bins", "oi_venue_share": "--oi-venue-share", "warmup_hours": "--warmup-hours",
     "touch_hours": "--touch-hours", "bias_hours": "--bias-hours", "top_k": "--top-k",
     "max_distance_pct": "--max-distance-pct", "n_boot": "--bootstrap", "holdout_start": "--holdout-start",
+    "seed": "--seed",
 }
 """The ``liqheat evaluate`` option of each :class:`EvaluationSettings` field it sets, for :func:`check_settings`'s
 messages (``top_share`` has none; ``calibrate`` sets only :data:`CALIBRATE_OPTIONS`)."""
 
-CALIBRATE_OPTIONS: dict[str, str] = {f: CLI_OPTIONS[f] for f in ("extra_params", "warmup_hours")}
-"""The ``liqheat calibrate`` option of each settings field it sets (``--param``, ``--warmup-hours``)."""
+CALIBRATE_OPTIONS: dict[str, str] = {f: CLI_OPTIONS[f] for f in ("extra_params", "warmup_hours", "seed")}
+"""The ``liqheat calibrate`` option of each settings field it sets (``--param``, ``--warmup-hours``, ``--seed``)."""
+
+MAX_SEED = 2**32 - 1
+"""Largest seed: Optuna's sampler (calibrate) takes 0 .. 2**32 - 1; the bootstrap (evaluate) takes the same."""
 
 
 def check_settings(s: EvaluationSettings, names: Mapping[str, str] | None = None) -> None:
@@ -160,6 +164,8 @@ def check_settings(s: EvaluationSettings, names: Mapping[str, str] | None = None
         raise ValueError(f"map parameters rejected{where}: {exc}") from None
     if not 0.0 < s.oi_venue_share <= 1.0:
         raise ValueError(f"{name('oi_venue_share')} must lie in (0, 1], was {s.oi_venue_share}")
+    if not 0 <= s.seed <= MAX_SEED:  # a negative one failed every run after the replays (numpy's bootstrap)
+        raise ValueError(f"{name('seed')} must lie in 0 .. 2**32 - 1, was {s.seed}")
     ranges = {
         f"{name('warmup_hours')} (hours, >= 0)": [s.warmup_hours] if not 0.0 <= s.warmup_hours < math.inf else [],
         f"{name('touch_hours')} (hours, > 0)": [h for h in s.touch_hours if not 0.0 < h < math.inf],
