@@ -267,3 +267,19 @@ def test_evaluate_negative_seed_is_refused_by_name(capsys):
     proc = call_liqheat(capsys, "evaluate", "--no-grid", "--bootstrap", "10", "--seed", "-1")
     assert_clean_failure(proc, "evaluate failed: --seed must lie in 0 .. 2**32 - 1, was -1")
     assert proc.returncode == 2
+
+
+@pytest.mark.parametrize("text", ["06/07/2026", "now", "12:00", "June 20 2026"])
+def test_a_time_not_in_iso_8601_is_refused_naming_the_field(text, capsys, tmp_path):
+    # pandas read these (06/07/2026 as June 7, 'now' and '12:00' from the clock): the backtest ran, exit 0, on a
+    # period the user did not mean
+    src = (ROOT / "config" / "liquidation_hunt.toml").read_text()
+    config = tmp_path / "b.toml"
+    config.write_text(src.replace('bar_spec = "1-MINUTE-LAST"', f'bar_spec = "1-MINUTE-LAST"\nstart = "{text}"', 1))
+    proc = call_liqheat(capsys, "backtest", "--config", config, "--no-reports", "--no-progress")
+    assert_clean_failure(proc, f"backtest failed: {config}: [data] start: not a time: {text!r} (use ISO-8601")
+    for option in (["plot", "map", "--at", text, "--out", str(tmp_path / "c")],
+                   ["evaluate", "--no-grid", "--holdout-start", text]):
+        proc = call_liqheat(capsys, *option)
+        assert_clean_failure(proc, "not a time" if option[0] == "plot" else "--holdout-start must be a UTC date")
+        assert proc.returncode == 2, option
