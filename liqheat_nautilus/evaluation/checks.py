@@ -103,7 +103,8 @@ def check_judged(data: EvaluationData, s: EvaluationSettings, judged: np.ndarray
                          "with (a wrong column, unit or period?)")
 
 
-#: Largest warm-up/touch/bias horizon, hours (~114 years): nanosecond times overflow int64 far beyond it.
+#: Largest warm-up/touch/bias/window horizon (and plot heatmap --hours), hours (~114 years): nanosecond times
+#: overflow int64 far beyond it.
 MAX_HOURS = 1e6
 
 
