@@ -282,6 +282,9 @@ def test_without_a_poller_section_no_poller_runs(tmp_path):
     # --check said ok to an order type no trade has: the node ran without liquidation prints, silently
     ('liquidation_trade_types = ["INSURANCE_FUND"]', 'liquidation_trade_types = ["INSURANCE"]',
      r"\[binance\] liquidation_trade_types: unknown order type\(s\) \['INSURANCE'\]; valid: INSURANCE_FUND, ADL"),
+    # --check said ok to inf (msgspec's "> 0" lets it by): the poller never polled, the node never finished stopping
+    ("\ninterval_secs = 60", "\ninterval_secs = inf", r"\[poller\] interval_secs: inf is not a finite number"),
+    ("grace_secs = 5.0", "grace_secs = inf", r"\[shutdown\] grace_secs: inf is not a finite number"),
 ])
 def test_values_nautilus_rejects_only_at_build_are_named_while_loading(old, new, expected, tmp_path):
     text = (CONFIG / "live_sandbox.toml").read_text()
