@@ -283,3 +283,18 @@ def test_a_time_not_in_iso_8601_is_refused_naming_the_field(text, capsys, tmp_pa
         proc = call_liqheat(capsys, *option)
         assert_clean_failure(proc, "not a time" if option[0] == "plot" else "--holdout-start must be a UTC date")
         assert proc.returncode == 2, option
+
+
+@pytest.mark.parametrize("command", ["evaluate", "calibrate", "sweep"])
+@pytest.mark.parametrize("address", ["bogus", ""])
+def test_a_malformed_ray_address_is_a_usage_error_before_any_work(command, address, capsys, tmp_path):
+    # was found only when the executor started, after the data was read (exit 1): calibrate had printed its first
+    # fold, sweep had created its output folder (cells/, grid.toml)
+    argv = {"evaluate": ["evaluate", "--no-grid"],
+            "calibrate": ["calibrate", "--trials", "1", "--folds", "2", "--out", str(tmp_path / "p.toml")],
+            "sweep": ["sweep", "--grid", str(GRID), "--out", str(tmp_path / "s")]}[command]
+    proc = call_liqheat(capsys, *argv, "--address", address)
+    assert_clean_failure(proc, f"{command} failed: --address: Ray address {address!r}: expected 'auto', "
+                               "'ray://HOST:PORT' or 'HOST:PORT'")
+    assert proc.returncode == 2
+    assert "fold" not in proc.stderr and list(tmp_path.iterdir()) == []

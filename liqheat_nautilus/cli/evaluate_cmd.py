@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from liqheat_nautilus.cli import add_oi_arguments, add_ray_arguments, on_interrupt, summed_oi_options
+from liqheat_nautilus.cli import add_oi_arguments, add_ray_arguments, on_interrupt, ray_options, summed_oi_options
 from liqheat_nautilus.evaluation.catalog_input import DEFAULT_WINDOW_HOURS, check_open_interest_of, read_catalog
 from liqheat_nautilus.evaluation.checks import (
     CLI_OPTIONS,
@@ -154,11 +154,10 @@ def dataset_of(args: argparse.Namespace) -> str:
     ValueError
         If the CSV or catalog mode lacks a required option, an input option does not apply to the dataset (e.g.
         ``--oi-instrument-ids`` with ``--dataset coinglass``), ``--window-hours``, ``--windows`` or ``--workers`` is
-        out of range, or the summed-OI options are bad (:func:`summed_oi_options`), whatever the files hold: a usage
-        error.
+        out of range, ``--address`` is malformed (:func:`ray_options`), or the summed-OI options are bad
+        (:func:`summed_oi_options`), whatever the files hold: a usage error.
     """
-    if args.workers < 1:  # the executor's own check (ExecutorError) comes after the data was read
-        raise ValueError(f"--workers must be >= 1, got {args.workers}")
+    ray_options(args)  # the executor's own checks (ExecutorError) come after the data was read
     if args.window_hours is not None and not 0.0 < args.window_hours <= MAX_HOURS:
         raise ValueError(f"--window-hours must be > 0 and at most {MAX_HOURS:.0f}, was {args.window_hours:g}")
     if args.windows is not None and args.windows < 1:
