@@ -182,8 +182,8 @@ def check_options(args: argparse.Namespace) -> None:
     ------
     ValueError
         Naming the option: ``--model``, ``--leverage-profile``, ``--mmr``, ``--bin-bps`` or ``--n-bins`` outside
-        what ``MapParams`` takes (its valid values are named), a non-positive ``--window-pct``, a non-positive
-        ``--snapshot-minutes``, a negative, non-finite or huge ``--hours``, a non-finite ``--window-pct``, a ``--name`` holding a
+        what ``MapParams`` takes (its valid values are named), a non-positive or non-finite ``--window-pct``, a
+        non-positive ``--snapshot-minutes``, a negative, non-finite or huge ``--hours``, a ``--name`` holding a
         folder, an ``--instrument`` that is not an instrument id, a ``--bar-spec`` that is not a bar specification,
         an ``--out`` that is a file.
     """
