@@ -298,3 +298,23 @@ def test_a_malformed_ray_address_is_a_usage_error_before_any_work(command, addre
                                "'ray://HOST:PORT' or 'HOST:PORT'")
     assert proc.returncode == 2
     assert "fold" not in proc.stderr and list(tmp_path.iterdir()) == []
+
+
+def test_an_output_that_is_an_input_or_the_other_output_is_refused_before_any_work(capsys, tmp_path):
+    # evaluate --json given its --bars file wrote the report over the bars (exit 0); calibrate with --out and --json
+    # the same file kept only the profile (the JSON written first was replaced, exit 0)
+    files = _coinglass_csvs(tmp_path)
+    bars = tmp_path / "bars.csv"
+    bars.write_bytes(files["--bars"].read_bytes())
+    files["--bars"] = bars
+    before = bars.read_bytes()
+    proc = call_liqheat(capsys, *_csv_argv(files), "--json", bars)
+    assert_clean_failure(proc, f"evaluate failed: --json {bars} is also --bars {bars}: writing it would replace")
+    assert bars.read_bytes() == before
+    same = tmp_path / "p.toml"
+    proc = call_liqheat(capsys, "calibrate", "--trials", "1", "--folds", "2", "--out", same, "--json", same)
+    assert_clean_failure(proc, f"calibrate failed: --json {same} is also --out {same}: writing it would replace")
+    assert not same.exists() and "fold" not in proc.stderr
+    shipped = ROOT / "catalog" / "coinglass_btc_4h" / "coinglass_oi_4h.csv"  # a file of the default --data-dir
+    proc = call_liqheat(capsys, "evaluate", "--no-grid", "--json", shipped)
+    assert_clean_failure(proc, f"--json {shipped} is a file of --data-dir")

@@ -14,6 +14,7 @@ from liqheat_nautilus.cli.evaluate_cmd import (
     add_data_command,
     dataset_of,
     executor_from_args,
+    input_paths,
     load_data,
     parse_params,
 )
@@ -166,9 +167,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"calibrate failed: {exc}", file=sys.stderr)
         return 2
     try:
-        output_file(args.out, "--out")
+        inputs = input_paths(args)
+        output_file(args.out, "--out", inputs)
         if args.json not in (None, "-"):
-            output_file(args.json, "--json")
+            output_file(args.json, "--json", {**inputs, "--out": args.out})
         data = load_data(args)
         judged = judged_windows(data, settings)
         with executor_from_args(args) as executor:

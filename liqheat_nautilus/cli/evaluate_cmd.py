@@ -253,6 +253,21 @@ def _reject_unused(args: argparse.Namespace, dataset: str) -> None:
                              f"--dataset {' or '.join(datasets)})")
 
 
+def input_paths(args: argparse.Namespace) -> dict[str, Path | None]:
+    """
+    Return the input files and folders of ``evaluate`` / ``calibrate`` by option, for :func:`output_file`.
+
+    An output given one of them would replace it (``--json`` given the ``--bars`` file wrote JSON over the bars).
+    """
+    paths = {f"--{name.replace('_', '-')}": getattr(args, name, None)
+             for name in ("data_dir", "bars", "open_interest", "funding", "taker_volume", "liquidations", "catalog")}
+    for i, profile in enumerate(getattr(args, "profile_file", None) or ()):
+        paths[f"--profile-file[{i}]"] = Path(profile)
+    if args.data_dir is None and dataset_of(args) == "coinglass":
+        paths["--data-dir"] = default_dataset_dir()  # the shipped set, read by default
+    return paths
+
+
 def parse_params(items: list[str]) -> dict:
     """
     Turn ``NAME=VALUE`` strings into a dict of MapParams fields.
@@ -396,7 +411,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         if args.json not in (None, "-"):
-            output_file(args.json, "--json")
+            output_file(args.json, "--json", input_paths(args))
         data = load_data(args)
         data = dataclasses.replace(data, notes=data.notes + out_of_sample_note(data))
         settings = settings_from_args(args, data)
