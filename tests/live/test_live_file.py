@@ -410,3 +410,14 @@ def test_an_unreachable_redis_fails_the_run_before_the_node_starts(monkeypatch, 
         listener.bind(("127.0.0.1", 0))
         listener.listen()
         check_redis_reachable(MessageBusSection(redis_url=f"redis://127.0.0.1:{listener.getsockname()[1]}"))
+
+
+def test_a_summary_over_the_live_file_is_refused(tmp_path, capsys):
+    # the run's JSON summary would have replaced the live file it ran from (--check said ok)
+    from tests.cli_run import assert_clean_failure, call_liqheat
+
+    path = tmp_path / "live.toml"
+    path.write_text((CONFIG / "live_sandbox.toml").read_text())
+    proc = call_liqheat(capsys, "live", "--check", "--config", path, "--summary", path)
+    assert_clean_failure(proc, f"live failed: --summary {path} is also --config {path}: writing it would replace")
+    assert proc.returncode == 2
