@@ -227,7 +227,8 @@ def _drop_column(path: Path, column: str) -> None:
     [
         ("missing column", "bars", None, "volume", "missing column"),
         ("bad number", "bars", 101, "high", "not a finite number: 'abc'"),
-        ("unsorted", "oi", 12, "timestamp", "earlier than the previous row"),
+        # named the times as nanosecond counts ("timestamp 1781236800000000000 is earlier than the previous row")
+        ("unsorted", "oi", 12, "timestamp", "+00:00 is earlier than the previous row's (2026-06-"),
         ("bad iso time", "oi", 40, "timestamp", "not an ISO-8601 date-time (the file's first row is one): '2026-06-13 "
                                                 "25:00"),
         ("funding rate", "funding", 7, "funding_rate", "funding rate must be"),
