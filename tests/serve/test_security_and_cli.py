@@ -364,8 +364,8 @@ def test_two_profile_files_of_one_name_or_a_leverage_profiles_name_are_refused(o
     from liqheat_nautilus.cli import build_parser
     from liqheat_nautilus.cli.serve_cmd import build_source
 
-    shipped = (Path(__file__).resolve().parents[2] / "config" / "profiles" / "btc_coinglass_calibrated.toml")
-    shipped = shipped.read_text()
+    shipped = (Path(__file__).resolve().parents[2] / "config" / "profiles" / "btc_coinglass_calibrated.toml").read_text(
+        encoding="utf-8")
     for name in ("a/p.toml", "b/p.toml", "neutral.toml"):
         (tmp_path / name).parent.mkdir(exist_ok=True)
         (tmp_path / name).write_text(shipped)
