@@ -422,7 +422,7 @@ def _check_syntax(raw: bytes, suffix: str) -> None:
     elif suffix in (".yaml", ".yml"):
         class UniqueKeyLoader(yaml.SafeLoader):
             def construct_mapping(self, node, deep=False):
-                seen: set = set()
+                seen = set()
                 for key_node, _ in node.value:
                     key = self.construct_object(key_node, deep=deep)
                     if not isinstance(key, str | int | float | bool):  # unhashable: msgspec refuses it
