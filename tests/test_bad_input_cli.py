@@ -318,3 +318,17 @@ def test_an_output_that_is_an_input_or_the_other_output_is_refused_before_any_wo
     shipped = ROOT / "catalog" / "coinglass_btc_4h" / "coinglass_oi_4h.csv"  # a file of the default --data-dir
     proc = call_liqheat(capsys, "evaluate", "--no-grid", "--json", shipped)
     assert_clean_failure(proc, f"--json {shipped} is a file of --data-dir")
+
+
+@pytest.mark.parametrize(("argv", "expected"), [
+    # the last one counted, silently (exit 0), as --starting-balance given twice for a currency no longer does
+    (["evaluate", "--no-grid", "--param", "mmr=0.001", "--param", "mmr=0.002"],
+     "evaluate failed: --param gives mmr twice ('mmr=0.002'); give each field once"),
+    (["calibrate", "--fit", "leverage_mean=1:2", "--fit", "leverage_mean=3:4"],
+     "calibrate failed: --fit gives leverage_mean twice ('leverage_mean=3:4'); give each field once"),
+])
+def test_a_map_field_given_twice_is_refused(argv, expected, capsys, tmp_path):
+    extra = ["--trials", "1", "--folds", "2", "--out", str(tmp_path / "p.toml")] if argv[0] == "calibrate" else []
+    proc = call_liqheat(capsys, *argv, *extra)
+    assert_clean_failure(proc, expected)
+    assert proc.returncode == 2 and not (tmp_path / "p.toml").exists()

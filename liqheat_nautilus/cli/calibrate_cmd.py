@@ -82,7 +82,7 @@ def parse_space(items: list[str]) -> dict[str, ParamRange]:
     Raises
     ------
     ValueError
-        If an item is malformed (the message quotes it).
+        If an item is malformed (the message quotes it) or a field is given twice.
     """
     if not items:
         return dict(DEFAULT_SPACE)
@@ -99,6 +99,8 @@ def parse_space(items: list[str]) -> dict[str, ParamRange]:
         except ValueError:
             raise ValueError(f"--fit expects NAME=LOW:HIGH[:log] with LOW < HIGH (LOW > 0 for log), got {item!r}")\
                 from None
+        if name.strip() in space:  # the last range was fitted, silently
+            raise ValueError(f"--fit gives {name.strip()} twice ({item!r}); give each field once")
         space[name.strip()] = ParamRange(low, high, log=len(parts) == 3)
     return space
 

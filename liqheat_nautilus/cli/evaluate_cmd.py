@@ -286,13 +286,15 @@ def parse_params(items: list[str]) -> dict:
     Raises
     ------
     ValueError
-        If an item has no ``=``.
+        If an item has no ``=``, or a field is given twice.
     """
-    out = {}
+    out: dict = {}
     for item in items:
         name, sep, raw = item.partition("=")
         if not sep or not name.strip():
             raise ValueError(f"--param expects NAME=VALUE, got {item!r}")
+        if name.strip() in out:  # the last value was used, silently
+            raise ValueError(f"--param gives {name.strip()} twice ({item!r}); give each field once")
         try:
             value = json.loads(raw)
         except json.JSONDecodeError:
