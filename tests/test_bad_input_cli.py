@@ -332,3 +332,16 @@ def test_a_map_field_given_twice_is_refused(argv, expected, capsys, tmp_path):
     proc = call_liqheat(capsys, *argv, *extra)
     assert_clean_failure(proc, expected)
     assert proc.returncode == 2 and not (tmp_path / "p.toml").exists()
+
+
+def test_two_profile_files_of_one_name_are_refused(capsys, tmp_path):
+    # the report names a profile by its file name: the second replaced the first, one profile evaluated (exit 0)
+    shipped = (ROOT / "config" / "profiles" / "btc_coinglass_calibrated.toml").read_text(encoding="utf-8")
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "p.toml").write_text(shipped, encoding="utf-8")
+    proc = call_liqheat(capsys, "evaluate", "--no-grid", "--profile-file", tmp_path / "a" / "p.toml",
+                        "--profile-file", tmp_path / "b" / "p.toml")
+    assert_clean_failure(proc, f"evaluate failed: --profile-file: {tmp_path / 'a' / 'p.toml'} and "
+                               f"{tmp_path / 'b' / 'p.toml'} have one file name, 'p.toml'")
+    assert proc.returncode == 2

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -113,7 +114,7 @@ CLI_OPTIONS: dict[str, str] = {
     "n_bins": "--n-bins", "oi_venue_share": "--oi-venue-share", "warmup_hours": "--warmup-hours",
     "touch_hours": "--touch-hours", "bias_hours": "--bias-hours", "top_k": "--top-k",
     "max_distance_pct": "--max-distance-pct", "n_boot": "--bootstrap", "holdout_start": "--holdout-start",
-    "seed": "--seed",
+    "seed": "--seed", "profile_files": "--profile-file",
 }
 """The ``liqheat evaluate`` option of each :class:`EvaluationSettings` field it sets, for :func:`check_settings`'s
 messages (``top_share`` has none; ``calibrate`` sets only :data:`CALIBRATE_OPTIONS`)."""
@@ -153,6 +154,12 @@ def check_settings(s: EvaluationSettings, names: Mapping[str, str] | None = None
     if bad_profiles:
         raise ValueError(f"{name('profiles')}: unknown leverage profile(s) {bad_profiles}; valid: "
                          f"{list(valid_profiles)}")
+    first_of: dict[str, str] = {}
+    for file in s.profile_files:  # a report row is named by the file name: a second file of a name replaced the first
+        if Path(file).name in first_of:
+            raise ValueError(f"{name('profile_files')}: {first_of[Path(file).name]} and {file} have one file name, "
+                             f"{Path(file).name!r}, which names the profile in the report; rename one")
+        first_of[Path(file).name] = str(file)
     known = {f.name for f in dataclasses.fields(MapParams)}
     bad_fields = sorted(set(s.extra_params) - known)
     if bad_fields:
