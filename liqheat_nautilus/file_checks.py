@@ -6,6 +6,7 @@ the option or field.
 :mod:`liqheat_nautilus.validation` re-exports them (``validation.input_file`` and so on).
 """
 
+from collections.abc import Mapping
 from pathlib import Path
 
 
@@ -110,7 +111,7 @@ def output_dir(path: str | Path, option: str) -> Path:
     return path
 
 
-def output_file(path: str | Path, option: str) -> Path:
+def output_file(path: str | Path, option: str, inputs: Mapping[str, str | Path | None] | None = None) -> Path:
     """
     Check, before any work, that a file can be written at a path (its missing folders are created on writing).
 
@@ -118,6 +119,10 @@ def output_file(path: str | Path, option: str) -> Path:
     ----------
     path, option
         The file, and the option to name, as :func:`output_dir` takes a folder (e.g. ``"--out"``, ``"--json"``).
+    inputs : Mapping[str, str or Path or None], optional
+        The command's input files and folders and its other outputs, by option (``None``: not given): ``path`` may
+        be none of them, nor a file inside an input folder (it would be replaced, e.g. ``--json`` given the
+        ``--bars`` file, or ``--out`` and ``--json`` the same file: one output lost).
 
     Returns
     -------
@@ -127,10 +132,19 @@ def output_file(path: str | Path, option: str) -> Path:
     Raises
     ------
     ValueError
-        If the path is an existing folder, or one of its parents exists and is not a folder (:func:`output_dir`).
+        If the path is an existing folder, or one of its parents exists and is not a folder (:func:`output_dir`), or
+        it is one of ``inputs`` (or a file inside one of their folders).
     """
     path = Path(path)
     if path.is_dir():
         raise ValueError(f"{option} {path} is a folder, not a file: give a file name")
     output_dir(path.parent, f"{option} {path}: folder")
+    target = path.resolve()
+    for other, given in (inputs or {}).items():
+        if given is None or str(given) in ("", "-"):
+            continue
+        place = Path(given).resolve()
+        if target == place or (place.is_dir() and path.exists() and place in target.parents):
+            where = "is also" if target == place else "is a file of"
+            raise ValueError(f"{option} {path} {where} {other} {given}: writing it would replace that file")
     return path

@@ -259,3 +259,89 @@ def test_a_config_file_of_another_command_names_that_command(argv, kind, run_wit
     proc = call_liqheat(capsys, *argv)
     assert_clean_failure(proc, "unknown field `", f"; it is {kind}: run it with `{run_with}`")
     assert proc.returncode == 1
+
+
+def test_evaluate_negative_seed_is_refused_by_name(capsys):
+    # used to replay every run, then fail each in numpy's bootstrap: "every run failed (2); ... ValueError: expected
+    # non-negative integer" (exit 1, the option unnamed)
+    proc = call_liqheat(capsys, "evaluate", "--no-grid", "--bootstrap", "10", "--seed", "-1")
+    assert_clean_failure(proc, "evaluate failed: --seed must lie in 0 .. 2**32 - 1, was -1")
+    assert proc.returncode == 2
+
+
+@pytest.mark.parametrize("text", ["06/07/2026", "now", "12:00", "June 20 2026"])
+def test_a_time_not_in_iso_8601_is_refused_naming_the_field(text, capsys, tmp_path):
+    # pandas read these (06/07/2026 as June 7, 'now' and '12:00' from the clock): the backtest ran, exit 0, on a
+    # period the user did not mean
+    src = (ROOT / "config" / "liquidation_hunt.toml").read_text()
+    config = tmp_path / "b.toml"
+    config.write_text(src.replace('bar_spec = "1-MINUTE-LAST"', f'bar_spec = "1-MINUTE-LAST"\nstart = "{text}"', 1))
+    proc = call_liqheat(capsys, "backtest", "--config", config, "--no-reports", "--no-progress")
+    assert_clean_failure(proc, f"backtest failed: {config}: [data] start: not a time: {text!r} (use ISO-8601")
+    for option in (["plot", "map", "--at", text, "--out", str(tmp_path / "c")],
+                   ["evaluate", "--no-grid", "--holdout-start", text]):
+        proc = call_liqheat(capsys, *option)
+        assert_clean_failure(proc, "not a time" if option[0] == "plot" else "--holdout-start must be a UTC date")
+        assert proc.returncode == 2, option
+
+
+@pytest.mark.parametrize("command", ["evaluate", "calibrate", "sweep"])
+@pytest.mark.parametrize("address", ["bogus", ""])
+def test_a_malformed_ray_address_is_a_usage_error_before_any_work(command, address, capsys, tmp_path):
+    # was found only when the executor started, after the data was read (exit 1): calibrate had printed its first
+    # fold, sweep had created its output folder (cells/, grid.toml)
+    argv = {"evaluate": ["evaluate", "--no-grid"],
+            "calibrate": ["calibrate", "--trials", "1", "--folds", "2", "--out", str(tmp_path / "p.toml")],
+            "sweep": ["sweep", "--grid", str(GRID), "--out", str(tmp_path / "s")]}[command]
+    proc = call_liqheat(capsys, *argv, "--address", address)
+    assert_clean_failure(proc, f"{command} failed: --address: Ray address {address!r}: expected 'auto', "
+                               "'ray://HOST:PORT' or 'HOST:PORT'")
+    assert proc.returncode == 2
+    assert "fold" not in proc.stderr and list(tmp_path.iterdir()) == []
+
+
+def test_an_output_that_is_an_input_or_the_other_output_is_refused_before_any_work(capsys, tmp_path):
+    # evaluate --json given its --bars file wrote the report over the bars (exit 0); calibrate with --out and --json
+    # the same file kept only the profile (the JSON written first was replaced, exit 0)
+    files = _coinglass_csvs(tmp_path)
+    bars = tmp_path / "bars.csv"
+    bars.write_bytes(files["--bars"].read_bytes())
+    files["--bars"] = bars
+    before = bars.read_bytes()
+    proc = call_liqheat(capsys, *_csv_argv(files), "--json", bars)
+    assert_clean_failure(proc, f"evaluate failed: --json {bars} is also --bars {bars}: writing it would replace")
+    assert bars.read_bytes() == before
+    same = tmp_path / "p.toml"
+    proc = call_liqheat(capsys, "calibrate", "--trials", "1", "--folds", "2", "--out", same, "--json", same)
+    assert_clean_failure(proc, f"calibrate failed: --json {same} is also --out {same}: writing it would replace")
+    assert not same.exists() and "fold" not in proc.stderr
+    shipped = ROOT / "catalog" / "coinglass_btc_4h" / "coinglass_oi_4h.csv"  # a file of the default --data-dir
+    proc = call_liqheat(capsys, "evaluate", "--no-grid", "--json", shipped)
+    assert_clean_failure(proc, f"--json {shipped} is a file of --data-dir")
+
+
+@pytest.mark.parametrize(("argv", "expected"), [
+    # the last one counted, silently (exit 0), as --starting-balance given twice for a currency no longer does
+    (["evaluate", "--no-grid", "--param", "mmr=0.001", "--param", "mmr=0.002"],
+     "evaluate failed: --param gives mmr twice ('mmr=0.002'); give each field once"),
+    (["calibrate", "--fit", "leverage_mean=1:2", "--fit", "leverage_mean=3:4"],
+     "calibrate failed: --fit gives leverage_mean twice ('leverage_mean=3:4'); give each field once"),
+])
+def test_a_map_field_given_twice_is_refused(argv, expected, capsys, tmp_path):
+    extra = ["--trials", "1", "--folds", "2", "--out", str(tmp_path / "p.toml")] if argv[0] == "calibrate" else []
+    proc = call_liqheat(capsys, *argv, *extra)
+    assert_clean_failure(proc, expected)
+    assert proc.returncode == 2 and not (tmp_path / "p.toml").exists()
+
+
+def test_two_profile_files_of_one_name_are_refused(capsys, tmp_path):
+    # the report names a profile by its file name: the second replaced the first, one profile evaluated (exit 0)
+    shipped = (ROOT / "config" / "profiles" / "btc_coinglass_calibrated.toml").read_text(encoding="utf-8")
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "p.toml").write_text(shipped, encoding="utf-8")
+    proc = call_liqheat(capsys, "evaluate", "--no-grid", "--profile-file", tmp_path / "a" / "p.toml",
+                        "--profile-file", tmp_path / "b" / "p.toml")
+    assert_clean_failure(proc, f"evaluate failed: --profile-file: {tmp_path / 'a' / 'p.toml'} and "
+                               f"{tmp_path / 'b' / 'p.toml'} have one file name, 'p.toml'")
+    assert proc.returncode == 2

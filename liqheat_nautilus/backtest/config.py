@@ -377,6 +377,7 @@ def load_backtest_file(path: str | Path) -> BacktestFile:
     if decode is None:
         raise ValueError(f"{path}: unsupported config extension {path.suffix!r}; use .toml, .yaml or .json")
     try:
+        _check_syntax(path.read_bytes(), path.suffix.lower())
         spec = _with_profiles_found(decode(path.read_bytes(), type=BacktestFile), path)
         spec.validate()
     except msgspec.ValidationError as exc:
@@ -385,6 +386,62 @@ def load_backtest_file(path: str | Path) -> BacktestFile:
     except (msgspec.DecodeError, ValueError) as exc:
         raise ValueError(f"{path}: {validation.decode_message(exc)}") from exc
     return spec
+
+
+def _check_syntax(raw: bytes, suffix: str) -> None:
+    """
+    Refuse a YAML or JSON backtest file that does not parse, or that gives a key twice in one table.
+
+    msgspec's YAML and JSON decoders keep the last of two equal keys (TOML refuses them): a YAML file giving
+    ``name`` twice ran under the second name, exit 0. A YAML syntax error was printed over four lines naming
+    ``<byte string>``; a cut JSON file said only "Input data was truncated".
+
+    Raises
+    ------
+    ValueError
+        One line: where (line and column) and what.
+    """
+    import json
+
+    import yaml
+
+    if suffix == ".json":
+        def unique(pairs: list[tuple[str, object]]) -> dict:
+            keys = [key for key, _ in pairs]
+            twice = next((key for i, key in enumerate(keys) if key in keys[:i]), None)
+            if twice is not None:
+                raise ValueError(f"key {twice!r} given twice in one object (only the last would count)")
+            return dict(pairs)
+
+        try:
+            json.loads(raw, object_pairs_hook=unique)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"not valid JSON: line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+        except UnicodeDecodeError as exc:
+            raise ValueError(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    elif suffix in (".yaml", ".yml"):
+        class UniqueKeyLoader(yaml.SafeLoader):
+            def construct_mapping(self, node, deep=False):
+                seen = set()
+                for key_node, _ in node.value:
+                    key = self.construct_object(key_node, deep=deep)
+                    if not isinstance(key, str | int | float | bool):  # unhashable: msgspec refuses it
+                        continue
+                    if key in seen:
+                        raise ValueError(f"line {key_node.start_mark.line + 1}: key {key!r} given twice in one "
+                                         "table (only the last would count)")
+                    seen.add(key)
+                return super().construct_mapping(node, deep=deep)
+
+        try:
+            yaml.load(raw, Loader=UniqueKeyLoader)  # a SafeLoader: no Python objects
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark
+            where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+            context = f" ({exc.context})" if exc.context else ""
+            raise ValueError(f"not valid YAML: {where}{exc.problem}{context}") from None
+        except yaml.YAMLError as exc:  # e.g. bytes that are not UTF-8
+            raise ValueError(f"not valid YAML: {' '.join(str(exc).split())}") from None
 
 
 def _with_profiles_found(spec: BacktestFile, path: Path) -> BacktestFile:

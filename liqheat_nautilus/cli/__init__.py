@@ -163,6 +163,35 @@ def add_instrument_argument(parser: argparse.ArgumentParser, help_text: str, def
                         help=help_text)
 
 
+def ray_options(args: argparse.Namespace) -> None:
+    """
+    Check ``--workers`` and ``--address`` (:func:`add_ray_arguments`) before any data is read.
+
+    The executor's own checks came after the data was loaded (calibrate had printed its first fold, sweep had
+    created its output folder) and exited 1.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed arguments of a command with :func:`add_ray_arguments`.
+
+    Raises
+    ------
+    ValueError
+        Naming the option: ``--workers`` < 1, or an ``--address`` that is not 'auto', 'ray://HOST:PORT' or
+        'HOST:PORT' (a usage error).
+    """
+    from liqheat_nautilus.sweep.executor import ExecutorError, address_host_port
+
+    if args.workers is not None and args.workers < 1:
+        raise ValueError(f"--workers must be >= 1, got {args.workers}")
+    if args.address is not None:
+        try:
+            address_host_port(args.address)
+        except ExecutorError as exc:
+            raise ValueError(f"--address: {exc}") from None
+
+
 def add_oi_arguments(p: argparse.ArgumentParser, scope: str = "") -> None:
     """
     Add ``--oi-instrument-ids`` and ``--oi-max-age-secs``: the map sized on open interest summed over instruments.

@@ -14,6 +14,7 @@ from liqheat_nautilus.cli.evaluate_cmd import (
     add_data_command,
     dataset_of,
     executor_from_args,
+    input_paths,
     load_data,
     parse_params,
 )
@@ -81,7 +82,7 @@ def parse_space(items: list[str]) -> dict[str, ParamRange]:
     Raises
     ------
     ValueError
-        If an item is malformed (the message quotes it).
+        If an item is malformed (the message quotes it) or a field is given twice.
     """
     if not items:
         return dict(DEFAULT_SPACE)
@@ -98,6 +99,8 @@ def parse_space(items: list[str]) -> dict[str, ParamRange]:
         except ValueError:
             raise ValueError(f"--fit expects NAME=LOW:HIGH[:log] with LOW < HIGH (LOW > 0 for log), got {item!r}")\
                 from None
+        if name.strip() in space:  # the last range was fitted, silently
+            raise ValueError(f"--fit gives {name.strip()} twice ({item!r}); give each field once")
         space[name.strip()] = ParamRange(low, high, log=len(parts) == 3)
     return space
 
@@ -158,9 +161,7 @@ def run(args: argparse.Namespace) -> int:
                 raise ValueError(f"{option} must be >= 1, was {value}")
         space = parse_space(args.fit)
         base = parse_params(args.param)
-        if not 0 <= args.seed < 2**32:
-            raise ValueError(f"--seed must lie in 0 .. 2**32 - 1, was {args.seed}")
-        settings = EvaluationSettings(warmup_hours=args.warmup_hours)
+        settings = EvaluationSettings(warmup_hours=args.warmup_hours, seed=args.seed)
         check_settings(dataclasses.replace(settings, extra_params={**DEFAULT_BASE, **base}), CALIBRATE_OPTIONS)
         check_space({**DEFAULT_BASE, **base}, space)
         dataset_of(args)
@@ -168,9 +169,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"calibrate failed: {exc}", file=sys.stderr)
         return 2
     try:
-        output_file(args.out, "--out")
+        inputs = input_paths(args)
+        output_file(args.out, "--out", inputs)
         if args.json not in (None, "-"):
-            output_file(args.json, "--json")
+            output_file(args.json, "--json", {**inputs, "--out": args.out})
         data = load_data(args)
         judged = judged_windows(data, settings)
         with executor_from_args(args) as executor:

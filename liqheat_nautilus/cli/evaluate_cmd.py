@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from liqheat_nautilus.cli import add_oi_arguments, add_ray_arguments, on_interrupt, summed_oi_options
+from liqheat_nautilus.cli import add_oi_arguments, add_ray_arguments, on_interrupt, ray_options, summed_oi_options
 from liqheat_nautilus.evaluation.catalog_input import DEFAULT_WINDOW_HOURS, check_open_interest_of, read_catalog
 from liqheat_nautilus.evaluation.checks import (
     CLI_OPTIONS,
@@ -154,11 +154,10 @@ def dataset_of(args: argparse.Namespace) -> str:
     ValueError
         If the CSV or catalog mode lacks a required option, an input option does not apply to the dataset (e.g.
         ``--oi-instrument-ids`` with ``--dataset coinglass``), ``--window-hours``, ``--windows`` or ``--workers`` is
-        out of range, or the summed-OI options are bad (:func:`summed_oi_options`), whatever the files hold: a usage
-        error.
+        out of range, ``--address`` is malformed (:func:`ray_options`), or the summed-OI options are bad
+        (:func:`summed_oi_options`), whatever the files hold: a usage error.
     """
-    if args.workers < 1:  # the executor's own check (ExecutorError) comes after the data was read
-        raise ValueError(f"--workers must be >= 1, got {args.workers}")
+    ray_options(args)  # the executor's own checks (ExecutorError) come after the data was read
     if args.window_hours is not None and not 0.0 < args.window_hours <= MAX_HOURS:
         raise ValueError(f"--window-hours must be > 0 and at most {MAX_HOURS:.0f}, was {args.window_hours:g}")
     if args.windows is not None and args.windows < 1:
@@ -254,6 +253,21 @@ def _reject_unused(args: argparse.Namespace, dataset: str) -> None:
                              f"--dataset {' or '.join(datasets)})")
 
 
+def input_paths(args: argparse.Namespace) -> dict[str, Path | None]:
+    """
+    Return the input files and folders of ``evaluate`` / ``calibrate`` by option, for :func:`output_file`.
+
+    An output given one of them would replace it (``--json`` given the ``--bars`` file wrote JSON over the bars).
+    """
+    paths = {f"--{name.replace('_', '-')}": getattr(args, name, None)
+             for name in ("data_dir", "bars", "open_interest", "funding", "taker_volume", "liquidations", "catalog")}
+    for i, profile in enumerate(getattr(args, "profile_file", None) or ()):
+        paths[f"--profile-file[{i}]"] = Path(profile)
+    if args.data_dir is None and dataset_of(args) == "coinglass":
+        paths["--data-dir"] = default_dataset_dir()  # the shipped set, read by default
+    return paths
+
+
 def parse_params(items: list[str]) -> dict:
     """
     Turn ``NAME=VALUE`` strings into a dict of MapParams fields.
@@ -272,13 +286,15 @@ def parse_params(items: list[str]) -> dict:
     Raises
     ------
     ValueError
-        If an item has no ``=``.
+        If an item has no ``=``, or a field is given twice.
     """
-    out = {}
+    out: dict = {}
     for item in items:
         name, sep, raw = item.partition("=")
         if not sep or not name.strip():
             raise ValueError(f"--param expects NAME=VALUE, got {item!r}")
+        if name.strip() in out:  # the last value was used, silently
+            raise ValueError(f"--param gives {name.strip()} twice ({item!r}); give each field once")
         try:
             value = json.loads(raw)
         except json.JSONDecodeError:
@@ -397,7 +413,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         if args.json not in (None, "-"):
-            output_file(args.json, "--json")
+            output_file(args.json, "--json", input_paths(args))
         data = load_data(args)
         data = dataclasses.replace(data, notes=data.notes + out_of_sample_note(data))
         settings = settings_from_args(args, data)

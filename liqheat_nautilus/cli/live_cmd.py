@@ -46,7 +46,7 @@ def _run(args: argparse.Namespace) -> int:
         if args.duration is not None:
             validation.number(args.duration, "--duration", minimum=0.0, exclusive=True)
         if args.summary is not None:
-            validation.output_file(args.summary, "--summary")
+            validation.output_file(args.summary, "--summary", {"--config": path})  # a summary over the live file
     except ValueError as exc:
         print(f"live failed: {exc}", file=sys.stderr)
         return 2

@@ -182,13 +182,14 @@ def check_options(args: argparse.Namespace) -> None:
     ------
     ValueError
         Naming the option: ``--model``, ``--leverage-profile``, ``--mmr``, ``--bin-bps`` or ``--n-bins`` outside
-        what ``MapParams`` takes (its valid values are named), a non-positive ``--window-pct``, a non-positive
-        ``--snapshot-minutes``, a negative or non-finite ``--hours`` or ``--window-pct``, a ``--name`` holding a
+        what ``MapParams`` takes (its valid values are named), a non-positive or non-finite ``--window-pct``, a
+        non-positive ``--snapshot-minutes``, a negative, non-finite or huge ``--hours``, a ``--name`` holding a
         folder, an ``--instrument-id`` that is not an instrument id, a ``--bar-spec`` that is not a bar specification,
         an ``--out`` that is a file.
     """
     from liqheat_nautilus import validation
     from liqheat_nautilus.core import MapParams
+    from liqheat_nautilus.evaluation.checks import MAX_HOURS
 
     if args.backtest_file is None:  # else the file's actor config checked them (map_source)
         options = {"model": "--model", "leverage_profile": "--leverage-profile", "mmr": "--mmr",
@@ -200,8 +201,9 @@ def check_options(args: argparse.Namespace) -> None:
             for field, option in options.items():
                 message = re.sub(rf"\b{field}=", f"{option} ", message)
             raise ValueError(message) from None
-    if not 0.0 <= getattr(args, "hours", 0.0) < math.inf:  # also refuses nan
-        raise ValueError(f"--hours must be a finite number >= 0 (0: all of the history); got {args.hours!r}")
+    if not 0.0 <= getattr(args, "hours", 0.0) <= MAX_HOURS:  # also refuses nan; beyond it ns overflow (traceback)
+        raise ValueError(f"--hours must be a number in 0 .. {MAX_HOURS:.0f} (0: all of the history); got "
+                         f"{args.hours!r}")
     if getattr(args, "window_pct", None) is not None and not 0.0 < args.window_pct < math.inf:  # None: every tier
         raise ValueError(f"--window-pct must be a finite number > 0; got {args.window_pct!r}")
     if args.name is not None and (not args.name or Path(args.name).name != args.name or args.name in (".", "..")):

@@ -171,10 +171,18 @@ def build_source(args: argparse.Namespace):
 
         return LiveSource(args.live, trader_id=args.trader_id,
                           max_frames=LIVE_HISTORY if args.live_history is None else args.live_history)
-    from liqheat_nautilus.serve.maps import DEFAULT_BAR_SPEC, MapStore, load_profile_file
+    from liqheat_nautilus.serve.maps import DEFAULT_BAR_SPEC, NAMED_PROFILES, MapStore, load_profile_file
     from liqheat_nautilus.serve.sources import CatalogSource
 
-    profiles = dict(load_profile_file(p) for p in args.profile_file)
+    profiles: dict[str, dict] = {}
+    files: dict[str, str] = {}
+    for path in args.profile_file:  # served under the file's name: a second one of a name replaced the first
+        name, fields = load_profile_file(path)
+        if name in NAMED_PROFILES or name in profiles:
+            taken = "a leverage profile's" if name in NAMED_PROFILES else f"that of --profile-file {files[name]}"
+            raise ValueError(f"--profile-file {path}: it would be served as profile {name!r} (its file name), which "
+                             f"is {taken}; rename the file")
+        profiles[name], files[name] = fields, str(path)
     catalog = _catalog(args.catalog)
     oi_ids, oi_max_age_secs = summed_oi_options(args)
     if oi_ids:

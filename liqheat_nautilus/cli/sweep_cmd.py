@@ -4,7 +4,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from liqheat_nautilus.cli import EXIT_INTERRUPTED, add_ray_arguments, on_interrupt
+from liqheat_nautilus.cli import EXIT_INTERRUPTED, add_ray_arguments, on_interrupt, ray_options
 
 
 def register(subparsers) -> None:
@@ -73,8 +73,7 @@ def run(args: argparse.Namespace) -> int:
     try:  # option values that need no file: a usage error (exit 2, as argparse's and the other commands')
         if args.sort_by is not None and args.sort_by not in STAT_FIELDS:
             raise ValueError(f"--sort-by: {args.sort_by!r} is not a statistic; valid: {', '.join(STAT_FIELDS)}")
-        if args.workers is not None and args.workers < 1:
-            raise ValueError(f"--workers must be >= 1, got {args.workers}")
+        ray_options(args)
         if args.top < 1:
             raise ValueError(f"--top must be >= 1, got {args.top}")
         if args.retries is not None and args.retries < 0:

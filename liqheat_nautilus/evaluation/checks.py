@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -103,7 +104,8 @@ def check_judged(data: EvaluationData, s: EvaluationSettings, judged: np.ndarray
                          "with (a wrong column, unit or period?)")
 
 
-#: Largest warm-up/touch/bias horizon, hours (~114 years): nanosecond times overflow int64 far beyond it.
+#: Largest warm-up/touch/bias/window horizon (and plot heatmap --hours), hours (~114 years): nanosecond times
+#: overflow int64 far beyond it.
 MAX_HOURS = 1e6
 
 
@@ -112,12 +114,16 @@ CLI_OPTIONS: dict[str, str] = {
     "n_bins": "--n-bins", "oi_venue_share": "--oi-venue-share", "warmup_hours": "--warmup-hours",
     "touch_hours": "--touch-hours", "bias_hours": "--bias-hours", "top_k": "--top-k",
     "max_distance_pct": "--max-distance-pct", "n_boot": "--bootstrap", "holdout_start": "--holdout-start",
+    "seed": "--seed", "profile_files": "--profile-file",
 }
 """The ``liqheat evaluate`` option of each :class:`EvaluationSettings` field it sets, for :func:`check_settings`'s
 messages (``top_share`` has none; ``calibrate`` sets only :data:`CALIBRATE_OPTIONS`)."""
 
-CALIBRATE_OPTIONS: dict[str, str] = {f: CLI_OPTIONS[f] for f in ("extra_params", "warmup_hours")}
-"""The ``liqheat calibrate`` option of each settings field it sets (``--param``, ``--warmup-hours``)."""
+CALIBRATE_OPTIONS: dict[str, str] = {f: CLI_OPTIONS[f] for f in ("extra_params", "warmup_hours", "seed")}
+"""The ``liqheat calibrate`` option of each settings field it sets (``--param``, ``--warmup-hours``, ``--seed``)."""
+
+MAX_SEED = 2**32 - 1
+"""Largest seed: Optuna's sampler (calibrate) takes 0 .. 2**32 - 1; the bootstrap (evaluate) takes the same."""
 
 
 def check_settings(s: EvaluationSettings, names: Mapping[str, str] | None = None) -> None:
@@ -148,6 +154,12 @@ def check_settings(s: EvaluationSettings, names: Mapping[str, str] | None = None
     if bad_profiles:
         raise ValueError(f"{name('profiles')}: unknown leverage profile(s) {bad_profiles}; valid: "
                          f"{list(valid_profiles)}")
+    first_of: dict[str, str] = {}
+    for file in s.profile_files:  # a report row is named by the file name: a second file of a name replaced the first
+        if Path(file).name in first_of:
+            raise ValueError(f"{name('profile_files')}: {first_of[Path(file).name]} and {file} have one file name, "
+                             f"{Path(file).name!r}, which names the profile in the report; rename one")
+        first_of[Path(file).name] = str(file)
     known = {f.name for f in dataclasses.fields(MapParams)}
     bad_fields = sorted(set(s.extra_params) - known)
     if bad_fields:
@@ -160,6 +172,8 @@ def check_settings(s: EvaluationSettings, names: Mapping[str, str] | None = None
         raise ValueError(f"map parameters rejected{where}: {exc}") from None
     if not 0.0 < s.oi_venue_share <= 1.0:
         raise ValueError(f"{name('oi_venue_share')} must lie in (0, 1], was {s.oi_venue_share}")
+    if not 0 <= s.seed <= MAX_SEED:  # a negative one failed every run after the replays (numpy's bootstrap)
+        raise ValueError(f"{name('seed')} must lie in 0 .. 2**32 - 1, was {s.seed}")
     ranges = {
         f"{name('warmup_hours')} (hours, >= 0)": [s.warmup_hours] if not 0.0 <= s.warmup_hours < math.inf else [],
         f"{name('touch_hours')} (hours, > 0)": [h for h in s.touch_hours if not 0.0 < h < math.inf],

@@ -13,7 +13,7 @@ import msgspec
 
 from liqheat_nautilus import validation
 from liqheat_nautilus.adapters.binance.providers import binance_instrument_id, raw_symbol_of, usdm_settlement_asset
-from liqheat_nautilus.components import ComponentSection, check_components, is_map_actor_config
+from liqheat_nautilus.components import ComponentSection, check_components, is_map_actor_config, non_finite
 from liqheat_nautilus.config_messages import other_file_kind
 from liqheat_nautilus.core.brackets import BINANCE_BTCUSDT_BRACKETS
 from liqheat_nautilus.live.sections import (
@@ -92,7 +92,28 @@ def load_live_file(path: str | Path) -> LiveFile:
         check_live_file(live)
     except ValueError as exc:
         raise ValueError(f"{path}: {exc}") from exc
+    _refuse_non_finite(msgspec.toml.decode(path.read_bytes()), path)  # after the checks naming a field's own range
     return live
+
+
+def _refuse_non_finite(table: dict, path: Path) -> None:
+    """
+    Refuse a ``nan`` or ``inf`` anywhere in the file (TOML reads them as numbers; msgspec's ``> 0`` lets ``inf`` by).
+
+    ``[poller] interval_secs = inf`` passed ``--check`` and the node never polled open interest; ``[shutdown]
+    grace_secs = inf`` never finished stopping.
+
+    Raises
+    ------
+    ValueError
+        Naming the file and field, e.g. ``live.toml: [poller] interval_secs: inf is not a finite number``.
+    """
+    bad = non_finite(table)
+    if bad is not None:
+        name, value = bad
+        section, dot, rest = name.partition(".")
+        where = f"[{section}] {rest}" if dot and "[" not in section else name
+        raise ValueError(f"{path}: {where}: {value} is not a finite number")
 
 
 def check_live_file(live: LiveFile) -> None:

@@ -88,20 +88,23 @@ def require_ohlc_consistent(df: pd.DataFrame, path: str | Path, header_lines: in
                               line_of(pos, header_lines), column)
 
 
-def require_increasing(ts_ms: np.ndarray, path: str | Path, field: str, header_lines: int = HEADER_LINES) -> None:
+def require_increasing(ts_ns: np.ndarray, path: str | Path, field: str, header_lines: int = HEADER_LINES) -> None:
     """
-    Reject timestamps that repeat or go backwards.
+    Reject timestamps (UNIX ns) that repeat or go backwards.
 
     Raises
     ------
     IngestError
-        Naming the line of the first timestamp not after its predecessor.
+        Naming the line of the first timestamp not after its predecessor, and both times (UTC; they were given as
+        nanosecond counts).
     """
-    bad = np.diff(ts_ms) <= 0
+    bad = np.diff(ts_ns) <= 0
     if bad.any():
         pos = int(np.flatnonzero(bad)[0]) + 1
-        kind = "duplicate" if ts_ms[pos] == ts_ms[pos - 1] else "earlier than the previous row"
-        raise IngestError(path, f"timestamp {ts_ms[pos]} is {kind}", line_of(pos, header_lines), field)
+        this, previous = (pd.Timestamp(int(ts_ns[i]), unit="ns", tz="UTC").isoformat() for i in (pos, pos - 1))
+        kind = ("repeats the previous row's" if ts_ns[pos] == ts_ns[pos - 1]
+                else f"is earlier than the previous row's ({previous})")
+        raise IngestError(path, f"timestamp {this} {kind}", line_of(pos, header_lines), field)
 
 
 def fixed_point_problem(values: np.ndarray, precision: int, kind: str,

@@ -385,6 +385,10 @@ def _validate(catalog_dir: Path, max_jump: float) -> ValidationReport:
 
     streams = scan_catalog(catalog_dir, on_error)
     report = ValidationReport(str(catalog_dir.resolve()), streams, broken)
+    if not streams and not broken:  # was "0 streams, 0 errors", exit 0: a folder of nothing passed
+        report.findings.append(Finding(ERROR, "data", "empty", 0, "the catalog holds no data (its data/ folder is "
+                                       "empty); build it with `liqheat catalog ingest ...` or `liqheat catalog "
+                                       "fetch ...`"))
     instruments = {s.identifier for s in streams if s.type_name in INSTRUMENT_TYPES}
     unreadable_streams = {f.stream for f in broken}
     for info in streams:

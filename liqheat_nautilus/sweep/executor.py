@@ -158,6 +158,34 @@ def call_captured(fn: Callable, args: tuple, key: str, label: str, capture: bool
     return result
 
 
+def address_host_port(address: str) -> tuple[str, int] | None:
+    """
+    Return the host and port of a ``host:port`` or ``ray://host:port`` Ray address, ``None`` for one left to Ray.
+
+    ``"auto"``, ``"local"`` and other URLs are left to Ray.
+
+    Parameters
+    ----------
+    address : str
+
+    Returns
+    -------
+    tuple[str, int] or None
+
+    Raises
+    ------
+    ExecutorError
+        If the address has none of these forms (e.g. ``""`` or ``"bogus"``).
+    """
+    target = address.removeprefix("ray://")
+    if address in ("auto", "local") or "://" in target:
+        return None
+    host, sep, port = target.rpartition(":")
+    if not sep or not host or not port.isdigit():
+        raise ExecutorError(f"Ray address {address!r}: expected 'auto', 'ray://HOST:PORT' or 'HOST:PORT'")
+    return host, int(port)
+
+
 def check_reachable(address: str, timeout: float = 5.0) -> None:
     """
     Fail fast when a ``host:port`` or ``ray://host:port`` Ray address does not accept TCP connections.
@@ -175,14 +203,11 @@ def check_reachable(address: str, timeout: float = 5.0) -> None:
     ExecutorError
         If the address is malformed or nothing listens there.
     """
-    target = address.removeprefix("ray://")
-    if address in ("auto", "local") or "://" in target:
+    host_port = address_host_port(address)
+    if host_port is None:
         return
-    host, sep, port = target.rpartition(":")
-    if not sep or not host or not port.isdigit():
-        raise ExecutorError(f"Ray address {address!r}: expected 'auto', 'ray://HOST:PORT' or 'HOST:PORT'")
     try:
-        socket.create_connection((host, int(port)), timeout=timeout).close()
+        socket.create_connection(host_port, timeout=timeout).close()
     except OSError as exc:
         raise ExecutorError(f"cannot reach Ray at {address!r}: {exc}") from exc
 

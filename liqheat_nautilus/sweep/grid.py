@@ -244,11 +244,16 @@ def _check(grid: GridFile, path: Path) -> None:
     for section in ("instruments", "periods", "catalogs"):
         if getattr(grid.axes, section) == []:
             raise ValueError(f"{path}: field 'axes.{section}': empty list of values")
+    labels: dict[str, int] = {}
     for i, period in enumerate(grid.axes.periods or ()):
         try:
             validation.time_range(period.start, period.end, f"field 'axes.periods[{i}]'")
         except ValueError as exc:
             raise ValueError(f"{path}: {exc}") from exc
+        if period.label in labels:  # the table and results.csv showed two different periods under one name
+            raise ValueError(f"{path}: field 'axes.periods[{i}]': its name {period.label!r} is that of "
+                             f"axes.periods[{labels[period.label]}]; give each period its own name")
+        labels[period.label] = i
     bad = set(grid.axes.venue) - set(VenueSection.__struct_fields__)
     if bad:
         raise ValueError(f"{path}: field 'axes.venue.{sorted(bad)[0]}': not a [venue] field; "

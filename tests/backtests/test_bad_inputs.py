@@ -288,3 +288,22 @@ def test_catalog_without_open_interest_is_refused_instead_of_an_empty_run(tmp_pa
     proc = run_cli("--config", str(path), "--catalog", str(catalog), "--no-reports")
     assert_clean_failure(proc, "has no open interest of SOL-USDT-SWAP.OKX between start 2026-06-12 and end (the "
                                "last bar)")
+
+
+@pytest.mark.parametrize(("name", "text", "expected"), [
+    # msgspec kept the last of two equal keys: the run went on under name 'y', exit 0
+    ("twice.yaml", 'name: x\nname: y\n', "twice.yaml: line 2: key 'name' given twice in one table (only the last"),
+    ("twice.json", '{"name": "x", "name": "y"}', "twice.json: key 'name' given twice in one object"),
+    # printed over four lines naming "<byte string>"
+    ("syntax.yaml", "name: x\ndata: [1, 2\n", "syntax.yaml: not valid YAML: line 3, column 1: expected ',' or ']'"),
+    # said only "Input data was truncated"
+    ("cut.json", '{"name": "x", "data": {"catalog": ', "cut.json: not valid JSON: line 1, column 35: Expecting value"),
+])
+def test_a_yaml_or_json_file_with_a_key_twice_or_a_syntax_error_is_one_line(tmp_path, name, text, expected):
+    from liqheat_nautilus.backtest import load_backtest_file
+
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(ValueError) as caught:
+        load_backtest_file(path)
+    assert expected in str(caught.value) and "\n" not in str(caught.value), str(caught.value)

@@ -282,6 +282,9 @@ def test_without_a_poller_section_no_poller_runs(tmp_path):
     # --check said ok to an order type no trade has: the node ran without liquidation prints, silently
     ('liquidation_trade_types = ["INSURANCE_FUND"]', 'liquidation_trade_types = ["INSURANCE"]',
      r"\[binance\] liquidation_trade_types: unknown order type\(s\) \['INSURANCE'\]; valid: INSURANCE_FUND, ADL"),
+    # --check said ok to inf (msgspec's "> 0" lets it by): the poller never polled, the node never finished stopping
+    ("\ninterval_secs = 60", "\ninterval_secs = inf", r"\[poller\] interval_secs: inf is not a finite number"),
+    ("grace_secs = 5.0", "grace_secs = inf", r"\[shutdown\] grace_secs: inf is not a finite number"),
 ])
 def test_values_nautilus_rejects_only_at_build_are_named_while_loading(old, new, expected, tmp_path):
     text = (CONFIG / "live_sandbox.toml").read_text()
@@ -407,3 +410,14 @@ def test_an_unreachable_redis_fails_the_run_before_the_node_starts(monkeypatch, 
         listener.bind(("127.0.0.1", 0))
         listener.listen()
         check_redis_reachable(MessageBusSection(redis_url=f"redis://127.0.0.1:{listener.getsockname()[1]}"))
+
+
+def test_a_summary_over_the_live_file_is_refused(tmp_path, capsys):
+    # the run's JSON summary would have replaced the live file it ran from (--check said ok)
+    from tests.cli_run import assert_clean_failure, call_liqheat
+
+    path = tmp_path / "live.toml"
+    path.write_text((CONFIG / "live_sandbox.toml").read_text())
+    proc = call_liqheat(capsys, "live", "--check", "--config", path, "--summary", path)
+    assert_clean_failure(proc, f"live failed: --summary {path} is also --config {path}: writing it would replace")
+    assert proc.returncode == 2

@@ -143,6 +143,15 @@ def test_a_stream_of_zero_rows_is_an_error_naming_its_folder(tmp_path, capsys):
     assert empty.detail == f"{file.parent}: holds no Parquet file"
 
 
+def test_a_catalog_of_no_data_is_an_error(tmp_path, capsys):
+    # a data/ folder holding nothing was reported "0 streams, ..., 0 errors" and validate exited 0
+    (tmp_path / "data").mkdir()
+    (empty,) = validate_catalog(tmp_path).findings
+    assert (empty.severity, empty.stream, empty.check) == ("error", "data", "empty")
+    assert main(["catalog", "validate", "--catalog", str(tmp_path)]) == 1
+    assert "the catalog holds no data (its data/ folder is empty)" in capsys.readouterr().out
+
+
 def test_info_lists_instruments_and_streams(tmp_path, capsys):
     _clean(tmp_path)
     info = catalog_info(tmp_path)

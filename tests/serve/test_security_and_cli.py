@@ -356,3 +356,25 @@ def test_a_cors_origin_no_browser_sends_is_refused(origin, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "serve failed: --cors-origin must be an origin such as http://localhost:3000" in err
     assert repr(origin) in err
+
+
+def test_two_profile_files_of_one_name_or_a_leverage_profiles_name_are_refused(okx_catalog, tmp_path):
+    # the map profiles are served under their file names: a second file of a name replaced the first, a file named
+    # neutral.toml hid the neutral leverage profile (the server started, no word)
+    from liqheat_nautilus.cli import build_parser
+    from liqheat_nautilus.cli.serve_cmd import build_source
+
+    shipped = (Path(__file__).resolve().parents[2] / "config" / "profiles" / "btc_coinglass_calibrated.toml").read_text(
+        encoding="utf-8")
+    for name in ("a/p.toml", "b/p.toml", "neutral.toml"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text(shipped)
+    for files, said in (([tmp_path / "a/p.toml", tmp_path / "b/p.toml"],
+                         f"it would be served as profile 'p' (its file name), which is that of --profile-file "
+                         f"{tmp_path / 'a/p.toml'}; rename the file"),
+                        ([tmp_path / "neutral.toml"], "served as profile 'neutral' (its file name), which is a "
+                                                      "leverage profile's")):
+        argv = ["serve", "--catalog", str(okx_catalog), *[x for f in files for x in ("--profile-file", str(f))]]
+        with pytest.raises(ValueError, match="--profile-file") as caught:
+            build_source(build_parser().parse_args(argv))
+        assert said in str(caught.value)

@@ -103,6 +103,11 @@ def test_dotted_fields_venue_and_url_catalogs(tmp_path):
     ('name = "g"\nbase = "B"\n[axes]\nperiods = []\n', "axes.periods"),
     ('name = "g"\nbase = "B"\n[[axes.periods]]\nstart = "June"\n', "'axes.periods[0]' start: not a time"),
     ('name = "g"\nbase = "B"\n[[axes.periods]]\nstart = "2026-06-12"\nend = "2026-06-11"\n', "'axes.periods[0]' end"),
+    # two periods of one name: --dry-run and the table listed different periods' cells under the same name
+    ('name = "g"\nbase = "B"\n[[axes.periods]]\nname = "w"\nend = "2026-06-18"\n[[axes.periods]]\nname = "w"\n'
+     'start = "2026-06-18"\n', "field 'axes.periods[1]': its name 'w' is that of axes.periods[0]"),
+    ('name = "g"\nbase = "B"\n[[axes.periods]]\nstart = "2026-06-18"\n[[axes.periods]]\nstart = "2026-06-18"\n',
+     "its name '2026-06-18..end' is that of axes.periods[0]"),
     ('name = "g"\nbase = "B"\nsort_by = "pnl"\n', "sort_by"),
     ('name = "g"\nbase = "B"\n[axes.venue]\nleverage = [1.0]\n', "axes.venue.leverage"),
     # --dry-run said "to run"; every cell then failed on it after Ray had started

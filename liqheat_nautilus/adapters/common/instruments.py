@@ -46,7 +46,7 @@ def _positive_decimal(value: str, name: str, allow_zero: bool = False) -> Decima
     except InvalidOperation:
         raise ValueError(f"`{name}` must be a decimal number written as text, was {value!r}") from None
     if not number.is_finite() or number < 0 or (number == 0 and not allow_zero):
-        raise ValueError(f"`{name}` must be {'>= 0' if allow_zero else '> 0'}, was {value!r}")
+        raise ValueError(f"`{name}` must be a finite number {'>= 0' if allow_zero else '> 0'}, was {value!r}")
     return number
 
 

@@ -70,6 +70,11 @@ BAR_TIMES = ("open", "close")
 """What a bar file's time column may be: the bar's open time (the default) or its close time."""
 
 
+MIN_STEPS_SEEN = 10
+"""Rows of a bar file (less one) from which a file none of whose rows are one bar apart is refused as bars of another
+length: fewer may be a sparse sample."""
+
+
 def bars_of_table(df: pd.DataFrame, times_ns: np.ndarray, path: str | Path, bar_type: BarType, instrument,
                   step_ns: int, time_column: str = "ts", on_boundaries: bool = False,
                   bar_time: str = "open") -> list[Bar]:
@@ -127,6 +132,13 @@ def bars_of_table(df: pd.DataFrame, times_ns: np.ndarray, path: str | Path, bar_
         verb = "opening" if bar_time == "open" else "closing"
         raise IngestError(path, f"a bar {verb} at {when} is not on a {bar_type.spec} boundary (UTC): the rows are "
                                 f"not such bars, or the time is not the bar's {bar_time}", line_of(pos), time_column)
+    steps = np.diff(times_ns)
+    if on_boundaries and len(steps) >= MIN_STEPS_SEEN and steps.min() > step_ns:
+        # hourly rows given as 1-MINUTE bars were on the minute grid too: stored as minute bars an hour apart
+        minutes = int(steps.min()) / 60e9
+        closest = f"{minutes / 60:g} h" if minutes >= 60 else f"{minutes:g} min"
+        raise IngestError(path, f"no two of the {len(times_ns)} rows are one {bar_type.spec} bar apart (the closest "
+                                f"are {closest} apart): the rows are not such bars", line_of(1), time_column)
     frame = df[list(OHLCV)].copy()
     close_ns = times_ns + step_ns if bar_time == "open" else times_ns
     frame.index = pd.to_datetime(close_ns, unit="ns", utc=True)

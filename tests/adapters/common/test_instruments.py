@@ -60,7 +60,11 @@ def test_spec_file_builds_the_instrument(tmp_path):
 
 @pytest.mark.parametrize(("text", "message"), [
     (SOL_SPEC + 'leverage = "20"\n', "unknown field `leverage`"),
-    (SOL_SPEC.replace('price_increment = "0.0100"', 'price_increment = "-1"'), "`price_increment` must be > 0"),
+    (SOL_SPEC.replace('price_increment = "0.0100"', 'price_increment = "-1"'),
+     "`price_increment` must be a finite number > 0, was '-1'"),
+    # said "`margin_init` must be >= 0, was 'inf'", which inf is
+    (SOL_SPEC.replace('margin_init = "0.05"', 'margin_init = "inf"'),
+     "`margin_init` must be a finite number >= 0, was 'inf'"),
     (SOL_SPEC.replace('size_increment = "1"', 'size_increment = "one"'), "must be a decimal number"),
     (SOL_SPEC.replace('raw_symbol = "SOLUSDT"\n', ""), "missing required field `raw_symbol`"),
     (SOL_SPEC.replace("SOLUSDT-PERP.BINANCE", "SOLUSDT"), "instrument_id"),

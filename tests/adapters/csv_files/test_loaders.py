@@ -140,6 +140,13 @@ def test_reingest_is_idempotent_and_five_minute_bars_need_their_spec(csv_catalog
         ingest_csv(target, [OKX_SPEC], bars=files["bars"], bar_spec="5-MINUTE-LAST")
     assert (info.value.path, info.value.row, info.value.field) == (str(files["bars"]), 2, "timestamp")
     assert "not on a 5-MINUTE-LAST boundary" in info.value.message
+    # 5-minute rows given as 1-minute bars are on the minute grid too: they were stored as minute bars 5 min apart
+    before = _digest(target)
+    with pytest.raises(IngestError) as info:
+        ingest_csv(target, [OKX_SPEC], bars=five, bar_spec="1-MINUTE-LAST")
+    assert (info.value.path, info.value.row, info.value.field) == (str(five), 3, "timestamp")
+    assert "no two of the 4321 rows are one 1-MINUTE-LAST bar apart (the closest are 5 min apart)" in info.value.message
+    assert _digest(target) == before
 
 
 def test_close_times_with_bar_time_close_give_the_same_bars(csv_catalog, tmp_path):
@@ -220,7 +227,8 @@ def _drop_column(path: Path, column: str) -> None:
     [
         ("missing column", "bars", None, "volume", "missing column"),
         ("bad number", "bars", 101, "high", "not a finite number: 'abc'"),
-        ("unsorted", "oi", 12, "timestamp", "earlier than the previous row"),
+        # named the times as nanosecond counts ("timestamp 1781236800000000000 is earlier than the previous row")
+        ("unsorted", "oi", 12, "timestamp", "+00:00 is earlier than the previous row's (2026-06-"),
         ("bad iso time", "oi", 40, "timestamp", "not an ISO-8601 date-time (the file's first row is one): '2026-06-13 "
                                                 "25:00"),
         ("funding rate", "funding", 7, "funding_rate", "funding rate must be"),
