@@ -175,38 +175,7 @@ def pairwise_sum(values, lo, n):
     -------
     float
     """
-    if n <= 128:
-        return _block_sum(values, lo, n)
-    st_lo = np.empty(64, dtype=np.int64)
-    st_n = np.empty(64, dtype=np.int64)
-    st_stage = np.empty(64, dtype=np.int64)
-    st_acc = np.empty(64)
-    st_lo[0], st_n[0], st_stage[0] = lo, n, 0
-    top = 1
-    ret = 0.0
-    while top > 0:
-        f = top - 1
-        f_lo, f_n = st_lo[f], st_n[f]
-        if f_n <= 128:
-            ret = _block_sum(values, f_lo, f_n)
-            top -= 1
-            continue
-        half = f_n // 2
-        half -= half % 8
-        stage = st_stage[f]
-        if stage == 0:  # first half
-            st_stage[f] = 1
-            st_lo[top], st_n[top], st_stage[top] = f_lo, half, 0
-            top += 1
-        elif stage == 1:  # second half, keeping the first's sum
-            st_acc[f] = ret
-            st_stage[f] = 2
-            st_lo[top], st_n[top], st_stage[top] = f_lo + half, f_n - half, 0
-            top += 1
-        else:
-            ret = st_acc[f] + ret
-            top -= 1
-    return ret
+    return pairwise_sum_nonzero(values, lo, n, lo, lo + n)  # every value may be non-zero: the same splits
 
 
 @jit
