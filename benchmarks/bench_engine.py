@@ -122,7 +122,7 @@ def run(target, s: Series) -> float:
     return time.process_time() - start
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=False, nogil=True)  # no disk cache: numba would keep it compiled against older library kernels
 def _minimal_loop(high, low, close, volume, bar_ts, oi_ts, oi_usd, long_f, short_f, size_w, tier_w, tiers,
                   half_life, width, n_bins, n_groups, max_runs, quantile, history):  # pragma: no cover - compiled
     """Return the engine's per-bar, per-reading and read work in one compiled loop (default configuration's shapes)."""
