@@ -376,12 +376,13 @@ def load_backtest_file(path: str | Path) -> BacktestFile:
     decode = decoders.get(path.suffix.lower())
     if decode is None:
         raise ValueError(f"{path}: unsupported config extension {path.suffix!r}; use .toml, .yaml or .json")
+    raw = path.read_bytes()
     try:
-        _check_syntax(path.read_bytes(), path.suffix.lower())
-        spec = _with_profiles_found(decode(path.read_bytes(), type=BacktestFile), path)
+        _check_syntax(raw, path.suffix.lower())
+        spec = _with_profiles_found(decode(raw, type=BacktestFile), path)
         spec.validate()
     except msgspec.ValidationError as exc:
-        hint = other_file_kind(decode(path.read_bytes()), path, "backtest file")
+        hint = other_file_kind(decode(raw), path, "backtest file")
         raise ValueError(f"{path}: {validation.decode_message(exc)}{hint}") from exc
     except (msgspec.DecodeError, ValueError) as exc:
         raise ValueError(f"{path}: {validation.decode_message(exc)}") from exc

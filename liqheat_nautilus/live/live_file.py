@@ -77,10 +77,11 @@ def load_live_file(path: str | Path) -> LiveFile:
         ``instrument_ids``, or a value Nautilus would reject only while building the node (:func:`check_live_file`).
     """
     path = validation.input_file(path, "live config (.toml)")
+    raw = path.read_bytes()
     try:
-        live = msgspec.toml.decode(path.read_bytes(), type=LiveFile)
+        live = msgspec.toml.decode(raw, type=LiveFile)
     except msgspec.ValidationError as exc:
-        hint = other_file_kind(msgspec.toml.decode(path.read_bytes()), path, "live file")
+        hint = other_file_kind(msgspec.toml.decode(raw), path, "live file")
         raise ValueError(f"{path}: {validation.decode_message(exc)}{hint}") from exc
     except msgspec.DecodeError as exc:
         raise ValueError(f"{path}: {validation.decode_message(exc)}") from exc
@@ -92,7 +93,7 @@ def load_live_file(path: str | Path) -> LiveFile:
         check_live_file(live)
     except ValueError as exc:
         raise ValueError(f"{path}: {exc}") from exc
-    _refuse_non_finite(msgspec.toml.decode(path.read_bytes()), path)  # after the checks naming a field's own range
+    _refuse_non_finite(msgspec.toml.decode(raw), path)  # after the checks naming a field's own range
     return live
 
 

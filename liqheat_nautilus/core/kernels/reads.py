@@ -211,14 +211,24 @@ def _magnet_sums(long_tot, short_tot, base, width, price, long_lo, long_hi, shor
     for k in range(short_lo, short_hi + 1):
         centre = (base + k + 0.5) * width
         if centre > price:
-            d = max(abs(centre - price) * scale, floor_pct)
-            up += short_tot[k] * (1.0 / (d * d))
+            up += _pull(short_tot[k], centre, price, scale, floor_pct)
     for k in range(long_lo, long_hi + 1):
         centre = (base + k + 0.5) * width
         if centre < price:
-            d = max(abs(centre - price) * scale, floor_pct)
-            down += long_tot[k] * (1.0 / (d * d))
+            down += _pull(long_tot[k], centre, price, scale, floor_pct)
     return up, down
+
+
+@jit
+def _pull(usd, centre, price, scale, floor_pct):
+    """
+    Return one bin's magnet term ``usd / d²`` (USD / %²).
+
+    ``d`` is the bin centre's distance from price in % (``scale`` = 100 / price), at least ``floor_pct`` (half a
+    bin). The formula: :func:`liqheat_nautilus.core.magnet.magnet_force`.
+    """
+    d = max(abs(centre - price) * scale, floor_pct)
+    return usd * (1.0 / (d * d))
 
 
 @jit
@@ -344,8 +354,7 @@ def _side_totals(usd, tot, lo, hi, sign, base, width, price, floor_pct, scale, n
             m += 1
             centre = (base + k + 0.5) * width
             if centre < price if sign > 0 else centre > price:
-                d = max(abs(centre - price) * scale, floor_pct)
-                force += v * (1.0 / (d * d))
+                force += _pull(v, centre, price, scale, floor_pct)
     for k in range(max(hi + 1, 0), n):
         tot[k] = 0.0
     return m, force
