@@ -12,6 +12,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Iterator
+from typing import TypeVar
 
 COMMAND_MODULES: list[str] = [
     "liqheat_nautilus.cli.catalog_cmd",
@@ -26,11 +27,45 @@ COMMAND_MODULES: list[str] = [
 """Modules that each define ``register(subparsers)`` adding one subcommand whose handler is ``args.func``."""
 
 
+EXIT_FAILURE = 1
+"""Exit status when a command's inputs cannot be read or used (a missing or damaged file, unusable data)."""
+
+EXIT_USAGE = 2
+"""Exit status of a usage error: an option value refused before any work (argparse's own status)."""
+
 EXIT_INTERRUPTED = 130
 """Exit status after Ctrl-C or SIGTERM (128 + SIGINT, as shells report it); every command uses it."""
 
 Handler = Callable[[argparse.Namespace], int]
 """A command's ``args.func``: the parsed arguments in, the exit status out."""
+
+Value = TypeVar("Value")
+
+
+def failed(command: str, problem: object, status: int = EXIT_FAILURE) -> int:
+    """
+    Report a command's failure as one line on stderr, ``<command> failed: <problem>``, and return its exit status.
+
+    Every command ends a failure this way, with no traceback: :data:`EXIT_USAGE` for an option value refused before
+    any work, :data:`EXIT_FAILURE` for inputs that cannot be read or used.
+
+    Parameters
+    ----------
+    command : str
+        What failed as the user named it, e.g. ``"plot"`` or ``"ingest"``.
+    problem : object
+        The exception or the text that says what is wrong (its ``str`` is printed; it names the file, row, field
+        or option).
+    status : int, default EXIT_FAILURE
+        The exit status to return.
+
+    Returns
+    -------
+    int
+        ``status``.
+    """
+    print(f"{command} failed: {problem}", file=sys.stderr)
+    return status
 
 
 def interrupted_by_user(exc: BaseException) -> bool:
@@ -192,6 +227,47 @@ def ray_options(args: argparse.Namespace) -> None:
             raise ValueError(f"--address: {exc}") from None
 
 
+def name_values(items: list[str], option: str, form: str, parse_value: Callable[[str], Value]) -> dict[str, Value]:
+    """
+    Read a repeatable ``NAME=VALUE`` option (``--param``, ``--fit``) into ``{NAME: parse_value(VALUE)}``.
+
+    Parameters
+    ----------
+    items : list[str]
+        The option's values as given, e.g. ``["half_life_hours=72", "entry_mode=vwap"]``.
+    option : str
+        The option's name for messages, e.g. ``"--param"``.
+    form : str
+        The form an item must have, for messages, e.g. ``"NAME=LOW:HIGH[:log] with LOW < HIGH"``.
+    parse_value : callable
+        ``str -> value``; raises ``ValueError`` for a value it refuses.
+
+    Returns
+    -------
+    dict
+        Name (stripped of spaces) -> parsed value, in the order given.
+
+    Raises
+    ------
+    ValueError
+        If an item has no ``=`` or no name, if ``parse_value`` refuses its value (the message quotes the item and
+        ``form``), or if a name is given twice (the last would otherwise win silently).
+    """
+    out: dict[str, Value] = {}
+    for item in items:
+        name, sep, raw = item.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise ValueError(f"{option} expects {form}, got {item!r}")
+        if name in out:
+            raise ValueError(f"{option} gives {name} twice ({item!r}); give each field once")
+        try:
+            out[name] = parse_value(raw)
+        except ValueError:
+            raise ValueError(f"{option} expects {form}, got {item!r}") from None
+    return out
+
+
 def add_oi_arguments(p: argparse.ArgumentParser, scope: str = "") -> None:
     """
     Add ``--oi-instrument-ids`` and ``--oi-max-age-secs``: the map sized on open interest summed over instruments.
@@ -286,7 +362,7 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
         if not getattr(args, "func", None):
             parser.print_help()
-            return 2
+            return EXIT_USAGE
         return int(args.func(args) or 0)
     except BrokenPipeError:  # the reader of our output went away (`liqheat catalog info | head`)
         devnull = os.open(os.devnull, os.O_WRONLY)

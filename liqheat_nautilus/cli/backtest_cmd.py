@@ -4,7 +4,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from liqheat_nautilus.cli import add_instrument_argument, sigterm_as_interrupt
+from liqheat_nautilus.cli import EXIT_FAILURE, EXIT_USAGE, add_instrument_argument, failed, sigterm_as_interrupt
 from liqheat_nautilus.paths import config_dir, project_root
 
 DEFAULT_CONFIG = "liquidation_hunt.toml"
@@ -91,8 +91,7 @@ def _run(args: argparse.Namespace) -> int:
         results_dir = None if args.no_reports else validation.output_dir(
             args.results_dir or project_root() / "results", "--results-dir")
     except ValueError as exc:  # a bad option value: a usage error
-        print(f"backtest failed: {exc}", file=sys.stderr)
-        return 2
+        return failed("backtest", exc, EXIT_USAGE)
     if args.all:
         with sigterm_as_interrupt():
             return _run_all(args, log_level, results_dir)
@@ -103,8 +102,7 @@ def _run(args: argparse.Namespace) -> int:
             outcome = run_backtest(spec, log_level=log_level, results_dir=results_dir,
                                    show_progress=not args.no_progress)
     except (FileNotFoundError, ValueError) as exc:
-        print(f"backtest failed: {naming_file(path, exc)}", file=sys.stderr)
-        return 1
+        return failed("backtest", naming_file(path, exc))
     print(format_summary(outcome))
     if args.report and results_dir is not None:
         _write_chart_report(outcome, None)
@@ -146,8 +144,8 @@ def _run_all(args: argparse.Namespace, log_level: str, results_dir: Path | None)
                 _write_chart_report(outcome, comparison.rows)
     failures += comparison.failures if comparison is not None else []
     for failure in failures:
-        print(f"backtest failed: {failure}", file=sys.stderr)
-    return 1 if failures else 0
+        failed("backtest", failure)
+    return EXIT_FAILURE if failures else 0
 
 
 def _write_chart_report(outcome, comparison_rows) -> None:

@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from liqheat_nautilus.cli import add_ray_arguments, on_interrupt
+from liqheat_nautilus.cli import EXIT_USAGE, add_ray_arguments, failed, name_values, on_interrupt
 from liqheat_nautilus.cli.evaluate_cmd import (
     SHIPPED_PROFILE,
     add_data_command,
@@ -65,44 +65,15 @@ def register(subparsers) -> None:
     p.set_defaults(func=run)
 
 
-def parse_space(items: list[str]) -> dict[str, ParamRange]:
-    """
-    ``NAME=LOW:HIGH[:log]`` strings to a search space.
-
-    Parameters
-    ----------
-    items : list[str]
-        E.g. ``["leverage_mean=3:80:log", "long_share_offset=-0.2:0.2"]``.
-
-    Returns
-    -------
-    dict[str, ParamRange]
-        :data:`~liqheat_nautilus.evaluation.calibration.DEFAULT_SPACE` when ``items`` is empty.
-
-    Raises
-    ------
-    ValueError
-        If an item is malformed (the message quotes it) or a field is given twice.
-    """
-    if not items:
-        return dict(DEFAULT_SPACE)
-    space = {}
-    for item in items:
-        name, sep, rest = item.partition("=")
-        parts = rest.split(":")
-        try:
-            if not sep or len(parts) not in (2, 3) or (len(parts) == 3 and parts[2] != "log"):
-                raise ValueError
-            low, high = float(parts[0]), float(parts[1])
-            if not (math.isfinite(low) and math.isfinite(high) and low < high) or (len(parts) == 3 and low <= 0):
-                raise ValueError
-        except ValueError:
-            raise ValueError(f"--fit expects NAME=LOW:HIGH[:log] with LOW < HIGH (LOW > 0 for log), got {item!r}")\
-                from None
-        if name.strip() in space:  # the last range was fitted, silently
-            raise ValueError(f"--fit gives {name.strip()} twice ({item!r}); give each field once")
-        space[name.strip()] = ParamRange(low, high, log=len(parts) == 3)
-    return space
+def _param_range(text: str) -> ParamRange:
+    """``LOW:HIGH[:log]`` to a range; ``ValueError`` unless ``LOW < HIGH`` are finite (``LOW > 0`` with ``log``)."""
+    parts = text.split(":")
+    if len(parts) not in (2, 3) or (len(parts) == 3 and parts[2] != "log"):
+        raise ValueError(text)
+    low, high = float(parts[0]), float(parts[1])
+    if not (math.isfinite(low) and math.isfinite(high) and low < high) or (len(parts) == 3 and low <= 0):
+        raise ValueError(text)
+    return ParamRange(low, high, log=len(parts) == 3)
 
 
 def _table(result: CalibrationResult) -> str:
@@ -159,15 +130,15 @@ def run(args: argparse.Namespace) -> int:
         for option, value in (("--folds", args.folds), ("--trials", args.trials), ("--batch", args.batch)):
             if value < 1:
                 raise ValueError(f"{option} must be >= 1, was {value}")
-        space = parse_space(args.fit)
+        space = name_values(args.fit, "--fit", "NAME=LOW:HIGH[:log] with LOW < HIGH (LOW > 0 for log)",
+                            _param_range) if args.fit else dict(DEFAULT_SPACE)
         base = parse_params(args.param)
         settings = EvaluationSettings(warmup_hours=args.warmup_hours, seed=args.seed)
         check_settings(dataclasses.replace(settings, extra_params={**DEFAULT_BASE, **base}), CALIBRATE_OPTIONS)
         check_space({**DEFAULT_BASE, **base}, space)
         dataset_of(args)
     except ValueError as exc:
-        print(f"calibrate failed: {exc}", file=sys.stderr)
-        return 2
+        return failed("calibrate", exc, EXIT_USAGE)
     try:
         inputs = input_paths(args)
         output_file(args.out, "--out", inputs)
@@ -199,8 +170,7 @@ def run(args: argparse.Namespace) -> int:
         if not description["fixed"]:
             del description["fixed"]
     except (IngestError, ValueError, ProfileError, OSError, ExecutorError) as exc:
-        print(f"calibrate failed: {exc}", file=sys.stderr)
-        return 1
+        return failed("calibrate", exc)
     print(_table(result))  # before any file is written: a failed write loses no figure
     try:
         if args.json is not None:
@@ -212,8 +182,7 @@ def run(args: argparse.Namespace) -> int:
                 Path(args.json).write_text(text + "\n", encoding="utf-8")
         path = _write_profile(Path(args.out), {**result.base, **result.params}, description)
     except (ProfileError, OSError) as exc:
-        print(f"calibrate failed: cannot write the result ({exc}); the fit is printed above", file=sys.stderr)
-        return 1
+        return failed("calibrate", f"cannot write the result ({exc}); the fit is printed above")
     print(f"profile written to {path}")
     return 0
 

@@ -12,7 +12,14 @@ from pathlib import Path
 
 from liqheat_nautilus.adapters.binance.loaders import KINDS, KLINE_INTERVALS
 from liqheat_nautilus.adapters.okx.loaders import ingest_okx_sample
-from liqheat_nautilus.cli import EXIT_INTERRUPTED, add_instrument_argument, sigterm_as_interrupt
+from liqheat_nautilus.cli import (
+    EXIT_FAILURE,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    add_instrument_argument,
+    failed,
+    sigterm_as_interrupt,
+)
 from liqheat_nautilus.paths import OKX_CATALOG_NAME, default_catalog_dir, sample_dir
 from liqheat_nautilus.persistence.errors import IngestError
 from liqheat_nautilus.persistence.transaction import COMMITTED_FLAG, CommitIncompleteError
@@ -218,15 +225,15 @@ def _write(verb: str, action: Callable[[], IngestSummary]) -> int:
         return EXIT_INTERRUPTED
     except CommitIncompleteError as exc:
         print(f"{verb} committed but not finished: {exc}", file=sys.stderr)
-        return 1
+        return EXIT_FAILURE
     except IngestError as exc:
         print(f"{verb} failed, catalog unchanged: {exc}", file=sys.stderr)
-        return 1
+        return EXIT_FAILURE
     except OSError as exc:  # permissions, a vanished folder, ...: the transaction rolled back
         if summary is not None:  # committed; the summary could not be written (a closed pipe: cli.main's case)
             raise
         print(f"{verb} failed, catalog unchanged: {exc}", file=sys.stderr)
-        return 1
+        return EXIT_FAILURE
     return 0
 
 
@@ -257,8 +264,7 @@ def _ingest(args: argparse.Namespace, ingest: Callable[..., IngestSummary], *pos
         checked = {name: check() for name, check in (checks or {}).items()}
         checked["lock_timeout"] = _lock_timeout(args)
     except ValueError as exc:
-        print(f"ingest failed: {exc}", file=sys.stderr)
-        return 2
+        return failed("ingest", exc, EXIT_USAGE)
     return _write("ingest", lambda: ingest(*positional, **keywords, **checked))
 
 
@@ -361,8 +367,7 @@ def _fetch(args: argparse.Namespace) -> int:
         retries = int(validation.number(args.retries, "--retries", minimum=0, integer=True))
         lock_timeout = _lock_timeout(args)
     except ValueError as exc:
-        print(f"fetch failed: {exc}", file=sys.stderr)
-        return 2
+        return failed("fetch", exc, EXIT_USAGE)
     plan = FetchPlan(exchange=args.exchange, symbol=args.symbol, start_ms=start_ms, end_ms=end_ms, kinds=kinds,
                      timeframe=args.timeframe, oi_period=args.oi_period, resume=not args.no_resume)
 
@@ -395,15 +400,13 @@ def _validate(args: argparse.Namespace) -> int:
     try:
         max_jump = validation.number(args.max_jump_pct, "--max-jump-pct", minimum=0.0, exclusive=True)
     except ValueError as exc:
-        print(f"validate failed: {exc}", file=sys.stderr)
-        return 2
+        return failed("validate", exc, EXIT_USAGE)
     try:
         report = validate_catalog(_catalog_or_default(args), max_jump=max_jump / 100.0)
     except (FileNotFoundError, IngestError) as exc:
-        print(f"validate failed: {exc}", file=sys.stderr)
-        return 1
+        return failed("validate", exc)
     print(report.format())
-    return 1 if report.errors or (args.strict and report.warnings) else 0
+    return EXIT_FAILURE if report.errors or (args.strict and report.warnings) else 0
 
 
 def _info(args: argparse.Namespace) -> int:
@@ -412,7 +415,6 @@ def _info(args: argparse.Namespace) -> int:
     try:
         info = catalog_info(_catalog_or_default(args))
     except (FileNotFoundError, IngestError) as exc:
-        print(f"info failed: {exc}", file=sys.stderr)
-        return 1
+        return failed("info", exc)
     print(info.format())
     return 0

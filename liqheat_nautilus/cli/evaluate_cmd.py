@@ -9,7 +9,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from liqheat_nautilus.cli import add_oi_arguments, add_ray_arguments, on_interrupt, ray_options, summed_oi_options
+from liqheat_nautilus.cli import (
+    EXIT_USAGE,
+    add_oi_arguments,
+    add_ray_arguments,
+    failed,
+    name_values,
+    on_interrupt,
+    ray_options,
+    summed_oi_options,
+)
 from liqheat_nautilus.evaluation.catalog_input import DEFAULT_WINDOW_HOURS, check_open_interest_of, read_catalog
 from liqheat_nautilus.evaluation.checks import (
     CLI_OPTIONS,
@@ -288,19 +297,16 @@ def parse_params(items: list[str]) -> dict:
     ValueError
         If an item has no ``=``, or a field is given twice.
     """
-    out: dict = {}
-    for item in items:
-        name, sep, raw = item.partition("=")
-        if not sep or not name.strip():
-            raise ValueError(f"--param expects NAME=VALUE, got {item!r}")
-        if name.strip() in out:  # the last value was used, silently
-            raise ValueError(f"--param gives {name.strip()} twice ({item!r}); give each field once")
-        try:
-            value = json.loads(raw)
-        except json.JSONDecodeError:
-            value = raw
-        out[name.strip()] = tuple(value) if isinstance(value, list) else value
-    return out
+    return name_values(items, "--param", "NAME=VALUE", _json_or_text)
+
+
+def _json_or_text(raw: str) -> object:
+    """``raw`` read as JSON (a list as a tuple), else the text itself."""
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError:
+        return raw
+    return tuple(value) if isinstance(value, list) else value
 
 
 def settings_from_args(args: argparse.Namespace, data: EvaluationData | None = None) -> EvaluationSettings:
@@ -409,8 +415,7 @@ def run(args: argparse.Namespace) -> int:
             raise ValueError(f"{' and '.join(grid_only)} {verb} the grid's runs; --no-grid skips the grid (drop one)")
         check_settings(settings_from_args(args), CLI_OPTIONS)
     except ValueError as exc:
-        print(f"evaluate failed: {exc}", file=sys.stderr)
-        return 2
+        return failed("evaluate", exc, EXIT_USAGE)
     try:
         if args.json not in (None, "-"):
             output_file(args.json, "--json", input_paths(args))
@@ -421,8 +426,7 @@ def run(args: argparse.Namespace) -> int:
             report = run_evaluation(data, settings, executor=executor,
                                     progress=lambda msg: print(f"evaluating {msg}", file=sys.stderr))
     except (IngestError, ValueError, ExecutorError) as exc:
-        print(f"evaluate failed: {exc}", file=sys.stderr)
-        return 1
+        return failed("evaluate", exc)
     if args.json is not None:
         text = report_to_json(report)
         if args.json == "-":
@@ -433,9 +437,8 @@ def run(args: argparse.Namespace) -> int:
                 Path(args.json).write_text(text + "\n", encoding="utf-8")
             except OSError as exc:
                 print(text)  # the evaluation is not lost
-                print(f"evaluate failed: cannot write --json {args.json} ({exc}); the report is printed on stdout "
-                      "instead", file=sys.stderr)
-                return 1
+                return failed("evaluate", f"cannot write --json {args.json} ({exc}); the report is printed on "
+                                          "stdout instead")
             print(f"wrote {args.json}", file=sys.stderr)
     elif args.markdown:
         print(render_markdown(report))

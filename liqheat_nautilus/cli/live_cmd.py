@@ -2,9 +2,9 @@
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
+from liqheat_nautilus.cli import EXIT_USAGE, failed
 from liqheat_nautilus.paths import config_dir
 
 DEFAULT_CONFIG = "live_binance.toml"
@@ -48,8 +48,7 @@ def _run(args: argparse.Namespace) -> int:
         if args.summary is not None:
             validation.output_file(args.summary, "--summary", {"--config": path})  # a summary over the live file
     except ValueError as exc:
-        print(f"live failed: {exc}", file=sys.stderr)
-        return 2
+        return failed("live", exc, EXIT_USAGE)
     try:
         live = load_live_file(path)
         validation.log_level(log_level or live.log_level, f"{path}: log_level")
@@ -63,13 +62,11 @@ def _run(args: argparse.Namespace) -> int:
             return 0
         node = build_node(live, mainnet_flag=args.mainnet, log_level=log_level)
     except (FileNotFoundError, ValueError, RuntimeError) as exc:
-        print(f"live failed: {exc}", file=sys.stderr)
-        return 1
+        return failed("live", exc)
     loop = node.get_event_loop()
     if loop is None:  # a built node has its loop; dispose() closes it
         node.dispose()
-        print("live failed: the node has no event loop", file=sys.stderr)
-        return 1
+        return failed("live", "the node has no event loop")
     try:
         run_info = loop.run_until_complete(run_node_async(node, live, args.duration))
         summary = collect_summary(node, run_info)
@@ -84,8 +81,7 @@ def _run(args: argparse.Namespace) -> int:
                        for key, st in summary["poller"].items()}
     print(json.dumps(shown, default=str))
     if not run_info["trader_started"]:
-        print(f"live failed: {run_info['problem']}", file=sys.stderr)
-        return 1
+        return failed("live", run_info['problem'])
     return 0
 
 

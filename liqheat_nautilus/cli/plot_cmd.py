@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
-from liqheat_nautilus.cli import add_instrument_argument
+from liqheat_nautilus.cli import EXIT_USAGE, add_instrument_argument, failed
 from liqheat_nautilus.cli.plot_window import ReplayWindow
 from liqheat_nautilus.core.units import NS_PER_HOUR, NS_PER_MINUTE, NS_PER_SECOND
 
@@ -452,15 +452,13 @@ def _run(args: argparse.Namespace) -> int:
         at_ns = validation.utc_time(args.at or "", "--at")
         check_map_options(args)
     except ValueError as exc:
-        print(f"plot failed: {exc}", file=sys.stderr)
-        return 2
+        return failed("plot", exc, EXIT_USAGE)
     try:
         actor_config = map_source(args)
         try:
             check_options(args)
         except ValueError as exc:
-            print(f"plot failed: {exc}", file=sys.stderr)
-            return 2
+            return failed("plot", exc, EXIT_USAGE)
         state = replay_state(args, at_ns, actor_config)
         if warning := narrow_grid_warning(state.engine, options=args.backtest_file is None):
             if args.chart == "heatmap" and not len(state.history.get("ts_ns", ())):
@@ -486,6 +484,5 @@ def _run(args: argparse.Namespace) -> int:
             if fmt in formats:
                 print(write_figure(fig, out, name, (fmt,)).paths()[0], flush=True)
     except (FileNotFoundError, ValueError, OSError, BrowserError) as exc:  # ProfileError is a ValueError
-        print(f"plot failed: {exc}", file=sys.stderr)
-        return 1
+        return failed("plot", exc)
     return 0

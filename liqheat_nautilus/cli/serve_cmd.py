@@ -4,7 +4,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from liqheat_nautilus.cli import add_oi_arguments, sigterm_as_interrupt, summed_oi_options
+from liqheat_nautilus.cli import (
+    EXIT_FAILURE,
+    EXIT_USAGE,
+    add_oi_arguments,
+    failed,
+    sigterm_as_interrupt,
+    summed_oi_options,
+)
 
 SHUTDOWN_GRACE_SECS = 10
 """Seconds Ctrl-C (SIGINT/SIGTERM) lets open requests finish before uvicorn cancels them (event streams end at
@@ -251,19 +258,16 @@ def _run(args: argparse.Namespace) -> int:
     try:
         token, origins = check_options(args)
     except ValueError as exc:  # a bad option value: a usage error
-        print(f"serve failed: {exc}", file=sys.stderr)
-        return 2
+        return failed("serve", exc, EXIT_USAGE)
     try:
         source = build_source(args)
     except (FileNotFoundError, ValueError) as exc:
-        print(f"serve failed: {exc}", file=sys.stderr)
-        return 1
+        return failed("serve", exc)
     try:
         _check_listen(args.host, args.port)
     except ValueError as exc:
         source.close()
-        print(f"serve failed: {exc}", file=sys.stderr)
-        return 1
+        return failed("serve", exc)
     _large_buffers_from_mmap()
     app = create_app(source, ServeSettings(token=token, cors_origins=origins,
                                            refresh_secs=60.0 if args.refresh_secs is None else args.refresh_secs))
@@ -291,4 +295,4 @@ def _run(args: argparse.Namespace) -> int:
         return int(exc.code or 1)
     finally:
         source.close()
-    return 0 if server.started else 1
+    return 0 if server.started else EXIT_FAILURE

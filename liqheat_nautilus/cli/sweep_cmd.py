@@ -4,7 +4,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from liqheat_nautilus.cli import EXIT_INTERRUPTED, add_ray_arguments, on_interrupt, ray_options
+from liqheat_nautilus.cli import (
+    EXIT_FAILURE,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    add_ray_arguments,
+    failed,
+    on_interrupt,
+    ray_options,
+)
 
 
 def register(subparsers) -> None:
@@ -54,7 +62,7 @@ def _dry_run(cells: list, out: Path) -> int:
                  else "to run (its code changed since it finished)" if again else "to run  ")
         print(f"{c.index:>4d}  {c.key}  {state}  {c.label}" + (f"\n        {problem}" if problem else ""))
     print(f"{len(cells)} cells; output folder {out}" + (f"; {bad} cannot run (see above)" if bad else ""))
-    return 1 if bad else 0
+    return EXIT_FAILURE if bad else 0
 
 
 @on_interrupt("sweep interrupted before any cell ran")
@@ -79,8 +87,7 @@ def run(args: argparse.Namespace) -> int:
         if args.retries is not None and args.retries < 0:
             raise ValueError(f"--retries must be >= 0, got {args.retries}")
     except ValueError as exc:
-        print(f"sweep failed: {exc}", file=sys.stderr)
-        return 2
+        return failed("sweep", exc, EXIT_USAGE)
     try:
         grid = load_grid(args.grid)
         out = output_dir(args.out or default_out_dir(grid), "--out")
@@ -90,11 +97,10 @@ def run(args: argparse.Namespace) -> int:
         with Executor(workers=args.workers, address=args.address, max_retries=retries) as executor:
             report = run_sweep(grid, executor, out, grid_path=args.grid, progress=not args.no_progress)
     except (FileNotFoundError, ValueError, ExecutorError) as exc:
-        print(f"sweep failed: {exc}", file=sys.stderr)
-        return 1
+        return failed("sweep", exc)
     print(report.text(sort_by=args.sort_by, top=args.top))
     if report.interrupted:
         print(f"interrupted: {len(report.finished)} of {len(report.cells)} cells finished and kept; run the same "
               "command again to run the rest", file=sys.stderr)
         return EXIT_INTERRUPTED
-    return 1 if report.failed else 0
+    return EXIT_FAILURE if report.failed else 0
