@@ -32,10 +32,12 @@ from liqheat_nautilus.adapters.ccxt.config import (
     PollTarget,
 )
 from liqheat_nautilus.adapters.ccxt.parsing import (
+    close_at,
     finite_or_nan,
     funding_from_ccxt,
     funding_from_history,
     open_interest_from_ccxt,
+    timeframe_ms,
 )
 from liqheat_nautilus.core.units import NS_PER_MS, NS_PER_SECOND
 from liqheat_nautilus.data import FundingRate, OpenInterest, as_custom_data
@@ -115,8 +117,8 @@ def history_row_limit(exchange_id: str, kind: str, configured: int) -> int:
     ----------
     exchange_id : str
         ccxt exchange id (``binance``, ``binanceusdm``, ``bybit``, ``okx``, ``hyperliquid``).
-    kind : {"oi", "funding"}
-        Open-interest or funding-rate history.
+    kind : {"oi", "funding", "ohlcv"}
+        Open-interest, funding-rate or candle history.
     configured : int
         ``OpenInterestPollerConfig.history_limit``.
 
@@ -128,7 +130,8 @@ def history_row_limit(exchange_id: str, kind: str, configured: int) -> int:
     """
     for spec in VENUES.values():
         if exchange_id in (spec.name, spec.ccxt_id):
-            return min(configured, spec.oi_limit if kind == "oi" else spec.funding_limit)
+            limits = {"oi": spec.oi_limit, "funding": spec.funding_limit, "ohlcv": spec.ohlcv_limit}
+            return min(configured, limits[kind])
     return configured
 
 
@@ -404,9 +407,10 @@ class OpenInterestPoller(LiveMarketDataClient):
         return math.nan
 
     def _to_open_interest(self, exchange, target: PollTarget, raw: dict, ts_init: int | None = None,
-                          fallback_price: float = math.nan) -> OpenInterest | None:
+                          fallback_price: float = math.nan, price: float = math.nan) -> OpenInterest | None:
         market = exchange.market(target.symbol)
-        price = self._venue_mark_price(raw)
+        if not math.isfinite(price):  # a history row's own price, else the venue's, the cache's, the fallback
+            price = self._venue_mark_price(raw)
         if not math.isfinite(price):
             price = self._reference_price(InstrumentId.from_str(target.price_instrument_id or target.instrument_id))
         if not math.isfinite(price):
@@ -466,9 +470,37 @@ class OpenInterestPoller(LiveMarketDataClient):
                 history_row_limit(target.exchange, "oi", self._poll_config.history_limit)),
             self._poll_config.request_timeout_secs,
         )
+        price_at = await self._history_prices(exchange, target, rows)
         now = self._clock.timestamp_ns()
-        out = [self._to_open_interest(exchange, target, row, ts_init=now) for row in rows]
+        out = [self._to_open_interest(exchange, target, row, ts_init=now,
+                                      price=price_at(int(row["timestamp"])) if row.get("timestamp") else math.nan)
+               for row in rows]
         return [oi for oi in out if oi is not None]
+
+    async def _history_prices(self, exchange, target: PollTarget, rows: list[dict]):
+        """
+        Return ``price_at(ts_ms)`` valuing each open-interest history row at its own time, as the fetch does.
+
+        The closes of the venue's candles of ``history_timeframe`` (:func:`~.parsing.close_at`) when a row needs a
+        price (an inverse contract's base units, a venue reporting base units only, e.g. Bybit linear); else, or
+        when the candles cannot be had, ``nan`` (the current price is then used, with a warning).
+        """
+        stamped = [int(r["timestamp"]) for r in rows if r.get("timestamp")]
+        needs_price = exchange.market(target.symbol).get("inverse") or any(
+            r.get("openInterestValue") is None for r in rows)
+        if not stamped or not needs_price:
+            return lambda ts_ms: math.nan
+        timeframe = self._poll_config.history_timeframe
+        try:
+            candles = await asyncio.wait_for(
+                exchange.fetch_ohlcv(target.symbol, timeframe, min(stamped) - timeframe_ms(timeframe),
+                                     history_row_limit(target.exchange, "ohlcv", len(stamped) + 1)),
+                self._poll_config.request_timeout_secs)
+        except Exception as exc:  # noqa: BLE001 - the rows are still valued, at the current price
+            self._log.warning(f"{target.key}: no candles to value the open-interest history at its own times "
+                              f"({type(exc).__name__}: {str(exc)[:200]}); the current price is used")
+            return lambda ts_ms: math.nan
+        return close_at(candles, timeframe)
 
     async def _funding_history(self, target: PollTarget, since_ms: int | None) -> list[FundingRate]:
         exchange = await self._ensure_markets(target.exchange)

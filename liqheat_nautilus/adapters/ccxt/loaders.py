@@ -9,9 +9,7 @@ so re-running a command (or extending its end) only fetches what is missing. An 
 list of rows is an error, not an empty page.
 """
 
-import bisect
 import json
-import math
 import time
 from collections.abc import Callable, Iterator
 from contextlib import nullcontext
@@ -29,6 +27,7 @@ from liqheat_nautilus.adapters.ccxt.paging import RetryPolicy, call_with_retry, 
 from liqheat_nautilus.adapters.ccxt.parsing import (
     bar_type_for,
     bars_from_ohlcv,
+    close_at,
     funding_from_history,
     open_interest_from_history,
     ticks_from_trades,
@@ -223,17 +222,9 @@ class _Fetcher:
 
     def _price_lookup(self, since: int, until: int, period: str) -> Callable[[int], float]:
         """Close of the last candle of ``period`` closed at or before a time (``nan`` when there is none)."""
-        step = timeframe_ms(period)
-        rows = self.rows_of("ohlcv", self.exchange.fetch_ohlcv, self.symbol, period, since - step,
+        rows = self.rows_of("ohlcv", self.exchange.fetch_ohlcv, self.symbol, period, since - timeframe_ms(period),
                             self.spec.ohlcv_limit, self.until(until, "bars"))
-        closes_at = [int(r[0]) + step for r in rows]
-        closes = [float(r[4]) for r in rows]
-
-        def price_at(ts_ms: int) -> float:
-            i = bisect.bisect_right(closes_at, ts_ms) - 1
-            return closes[max(i, 0)] if closes else math.nan
-
-        return price_at
+        return close_at(rows, period)
 
     def funding(self, since: int, end: int) -> Iterator[list]:
         """Pages of ``FundingRate`` (interval from the spacing of funding times) for ``[since, end]`` (UNIX ms)."""

@@ -7,6 +7,7 @@ volume]`` with volume in base currency (ccxt picks the venue's base-volume colum
 history with ``fundingRate`` per interval at ``timestamp``.
 """
 
+import bisect
 import math
 from collections.abc import Callable
 
@@ -37,6 +38,41 @@ def timeframe_ms(timeframe: str) -> int:
     if not (count.isascii() and count.isdigit() and int(count) > 0 and timeframe[-1:] in _TIMEFRAME_UNITS):
         raise ValueError(f"unsupported timeframe {timeframe!r}; use e.g. 1m, 5m, 1h, 1d")
     return int(count) * _TIMEFRAME_UNITS[timeframe[-1]][1]
+
+
+def close_at(ohlcv: list, timeframe: str) -> Callable[[int], float]:
+    """
+    Return ``price_at(ts_ms)``: the close of the last candle closed at or before ``ts_ms``.
+
+    Used to value an open-interest history row at its own time (base units in USD, or an inverse contract's USD
+    in base units), in the fetch and in the live warm-up alike.
+
+    Parameters
+    ----------
+    ohlcv : list
+        ccxt OHLCV rows ``[open time (UNIX ms), open, high, low, close, volume]``, ascending.
+    timeframe : str
+        Their ccxt timeframe (a candle closes ``timeframe_ms(timeframe)`` after it opens).
+
+    Returns
+    -------
+    callable
+        ``int -> float``; the first candle's close before it closed, ``nan`` when ``ohlcv`` is empty.
+
+    Raises
+    ------
+    ValueError
+        For an unsupported timeframe.
+    """
+    step = timeframe_ms(timeframe)
+    closes_at = [int(r[0]) + step for r in ohlcv]
+    closes = [float(r[4]) for r in ohlcv]
+
+    def price_at(ts_ms: int) -> float:
+        i = bisect.bisect_right(closes_at, ts_ms) - 1
+        return closes[max(i, 0)] if closes else math.nan
+
+    return price_at
 
 
 def bar_type_for(instrument: CryptoPerpetual, timeframe: str) -> BarType:

@@ -40,6 +40,7 @@ from tests.adapters.ccxt.emulators import (
     HyperliquidEmulator,
     OkxEmulator,
     SyntheticSeries,
+    candles_for,
 )
 from tests.adapters.ccxt.recorded_server import RecordedExchangeServer
 from tests.adapters.ccxt.virtual_time import VirtualTime
@@ -374,7 +375,7 @@ def test_history_requests_per_venue_with_documented_row_limits(loop, servers, se
     try:
         poller, cache, _ = _poller(loop, [BYBIT, OKX, HYPERLIQUID], {
             "bybit": bybit_server.url, "okx": okx_server.url, "hyperliquid": hl_server.url})
-        _add_trade(cache, BYBIT.instrument_id, "70000.0")  # values Bybit's base-coin history
+        _add_trade(cache, BYBIT.instrument_id, "70000.0")  # the current price: NOT what values Bybit's history
         responses: list = []
         poller._msgbus.register(endpoint="DataEngine.response", handler=responses.append)
         clock = LiveClock()
@@ -405,7 +406,13 @@ def test_history_requests_per_venue_with_documented_row_limits(loop, servers, se
     t, base, usd = series.oi[7]
     bybit_row, okx_row = by_id[BYBIT.instrument_id][7], by_id[OKX.instrument_id][7]
     assert (bybit_row.ts_event, bybit_row.open_interest_base, bybit_row.venue) == (t * NS, base, "BYBIT")
-    assert bybit_row.open_interest_usd == pytest.approx(base * 70_000.0)
+    # Bybit reports base coins only: each row is valued at the close of the last 5-minute candle closed at its time
+    # (history_timeframe), as the fetch values it, not at the current price
+    closed = [c for c in candles_for(series, "5") if c[0] + 5 * 60_000 <= t]
+    assert closed and closed[-1][4] != 70_000.0
+    assert bybit_row.open_interest_usd == pytest.approx(base * closed[-1][4])
+    assert [o.open_interest_usd / o.open_interest_base for o in by_id[BYBIT.instrument_id][1:4]] == pytest.approx(
+        [[c for c in candles_for(series, "5") if c[0] + 5 * 60_000 <= ts][-1][4] for ts, _, _ in series.oi[1:4]])
     assert (okx_row.ts_event, okx_row.open_interest_contracts, okx_row.open_interest_base, okx_row.venue) == \
         pytest.approx((t * NS, base * 100, base, "OKX"))
     assert okx_row.open_interest_usd == pytest.approx(usd)  # rubik's USD column
@@ -419,7 +426,11 @@ def test_history_requests_per_venue_with_documented_row_limits(loop, servers, se
     assert {f.interval_hours for f in rates[HYPERLIQUID.instrument_id]} == {1.0}  # spacing of the venue's times
     # the configured 500 rows are capped at each endpoint's documented maximum (Bybit 200, OKX 100)
     assert {r.query["limit"] for r in bybit_server.paths("/v5/market/")
-            if r.path != "/v5/market/instruments-info"} == {"200"}
+            if r.path not in ("/v5/market/instruments-info", "/v5/market/kline")} == {"200"}
+    # one candle request values Bybit's rows; OKX's rows carry their USD value and need none
+    assert [(r.query["interval"], r.query["limit"]) for r in bybit_server.paths("/v5/market/kline")] == \
+        [("5", str(len(series.oi) + 1))]
+    assert okx_server.paths("/api/v5/market/") == []
     assert {r.query["limit"] for r in okx_server.paths("/api/v5/public/funding-rate-history")} == {"100"}
 
 
