@@ -280,13 +280,8 @@ class LiquidationMapActor(MapFeedMixin, MapPublishingMixin):
             return
         if ts_ns > self._held_oi_ts:
             self._release_open_interest()
-        # LiquidationMap.handle_bar inlined
-        liq_map.engine.update_bar(bar.high.as_double(), bar.low.as_double(), bar.close.as_double(),
-                                  bar.volume.as_double(), ts_ns)
-        if not liq_map.has_inputs:
-            liq_map._set_has_inputs(True)
-        if not liq_map.initialized and liq_map.engine.seeded:  # trades mode: a batch opened at this bar
-            liq_map._set_initialized(True)
+        liq_map.update_raw(bar.high.as_double(), bar.low.as_double(), bar.close.as_double(), bar.volume.as_double(),
+                           ts_ns)
         self._bar_fast = liq_map.initialized and self._update_bar is not None
         if self._oi_pending or ts_ns >= self._next_publish_ns:
             self._map_update(ts_ns)

@@ -14,7 +14,7 @@ import numpy as np
 @dataclass(frozen=True)
 class BracketTable:
     """
-    A maintenance-margin bracket table: notional tiers -> maintenance margin rate and amount.
+    A maintenance-margin bracket table: position-notional brackets -> maintenance margin rate and amount.
 
     Parameters
     ----------
