@@ -38,24 +38,6 @@ def volume_profile(prices: np.ndarray, volume: np.ndarray) -> tuple[np.ndarray, 
     return prices, np.full(prices.size, 1.0 / prices.size)
 
 
-def vwap_block(prices: np.ndarray, volume: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """
-    One block at the interval's volume-weighted typical price ``Σ p_i v_i / Σ v_i``.
-
-    Parameters
-    ----------
-    prices, volume : np.ndarray
-        As :func:`volume_profile`.
-
-    Returns
-    -------
-    tuple[np.ndarray, np.ndarray]
-        ``(array([vwap]), array([1.0]))``.
-    """
-    p, w = volume_profile(prices, volume)
-    return np.array([float(np.dot(p, w))]), np.array([1.0])
-
-
 def hot_zone_profile(
     prices: np.ndarray,
     volume: np.ndarray,

@@ -7,15 +7,11 @@ import numpy as np
 import pytest
 
 from liqheat_nautilus.core import LiquidationMapEngine, MapParams
-from liqheat_nautilus.core.clusters import (
-    ClusterInfo,
-    ClusterTracker,
-    cluster_threshold,
-    find_runs,
-)
+from liqheat_nautilus.core.clusters import ClusterInfo, ClusterTracker
 from liqheat_nautilus.core.enums import ClusterStatus, Side
 from liqheat_nautilus.core.history import MapHistory
 from liqheat_nautilus.core.magnet import magnet_force
+from tests.core.references import cluster_threshold, find_runs
 
 H = 3_600_000_000_000
 ACTIVE, PARTIAL, CLEARED = ClusterStatus

@@ -10,9 +10,9 @@ from liqheat_nautilus.core.entries import (
     is_oi_spike,
     taker_imbalance,
     volume_profile,
-    vwap_block,
 )
 from liqheat_nautilus.core.open_interest_book import OpenInterestBook
+from tests.core.references import vwap_block
 
 
 def test_volume_profile_and_vwap():

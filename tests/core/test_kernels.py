@@ -6,7 +6,6 @@ All maps here are synthetic (hand-made or drawn from a seeded random generator),
 import numpy as np
 import pytest
 
-from liqheat_nautilus.core.clusters import cluster_threshold, find_runs
 from liqheat_nautilus.core.cohorts import STATUS_ACTIVE, STATUS_CLEARED, STATUS_PARTIAL, SideBook
 from liqheat_nautilus.core.kernels import (
     METHOD_QUANTILE,
@@ -21,6 +20,7 @@ from liqheat_nautilus.core.kernels import (
     sweep_up,
 )
 from liqheat_nautilus.core.magnet import magnet_force
+from tests.core.references import cluster_threshold, find_runs
 
 
 def _side(rows: dict[int, list[float]], n_bins: int = 10, n_tiers: int = 2, n_layers: int = 0) -> SideBook:
