@@ -38,7 +38,7 @@ from liqheat_nautilus.adapters.binance.factories import (
     GuardedSandboxExecClientFactory,
     LiqheatBinanceLiveDataClientFactory,
 )
-from liqheat_nautilus.adapters.ccxt.factories import OpenInterestPollerFactory
+from liqheat_nautilus.adapters.ccxt.factories import CcxtLiveDataClientFactory
 from liqheat_nautilus.live.keys import require_keys
 from liqheat_nautilus.live.live_file import (
     DATA_CLIENT_ID,
@@ -262,7 +262,7 @@ def build_node(live: LiveFile, mainnet_flag: bool = False, log_level: str | None
     node = TradingNode(config=config)
     node.add_data_client_factory(BINANCE, LiqheatBinanceLiveDataClientFactory)
     if live.poller is not None:
-        node.add_data_client_factory(live.poller.client_id, OpenInterestPollerFactory)
+        node.add_data_client_factory(live.poller.client_id, CcxtLiveDataClientFactory)
     if live.execution.mode == "sandbox":
         node.add_exec_client_factory(BINANCE, GuardedSandboxExecClientFactory)
     else:

@@ -7,7 +7,7 @@ API keys are deliberately *not* fields: unknown fields are rejected, so a key pa
 import msgspec
 from nautilus_trader.common.config import NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt
 
-from liqheat_nautilus.adapters.ccxt.config import OpenInterestPollerConfig
+from liqheat_nautilus.adapters.ccxt.config import CcxtDataClientConfig
 from liqheat_nautilus.components import ComponentSection
 
 EXECUTION_MODES = ("testnet", "sandbox", "mainnet")
@@ -134,11 +134,11 @@ class ShutdownSection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     grace_secs: NonNegativeFloat = 5.0
 
 
-class PollerSection(OpenInterestPollerConfig, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class PollerSection(CcxtDataClientConfig, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """
     ``[poller]`` and its ``[[poller.targets]]``: the open-interest poller's settings plus its client id.
 
-    Every field of :class:`~liqheat_nautilus.adapters.ccxt.config.OpenInterestPollerConfig` (checked by it: positive
+    Every field of :class:`~liqheat_nautilus.adapters.ccxt.config.CcxtDataClientConfig` (checked by it: positive
     intervals, at least one target, no credentials in ``ccxt_config``), plus the client id.
 
     Attributes
@@ -149,11 +149,11 @@ class PollerSection(OpenInterestPollerConfig, frozen=True, kw_only=True, forbid_
 
     client_id: str = "LIQHEAT_OI"
 
-    def poller_config(self) -> OpenInterestPollerConfig:
+    def poller_config(self) -> CcxtDataClientConfig:
         """Return the adapter's config (this section without ``client_id``)."""
         fields = msgspec.structs.asdict(self)
         del fields["client_id"]
-        return OpenInterestPollerConfig(**fields)
+        return CcxtDataClientConfig(**fields)
 
 
 class MonitorSection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

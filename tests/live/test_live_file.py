@@ -4,7 +4,7 @@ import pytest
 from nautilus_trader.config import TradingNodeConfig
 
 from liqheat_nautilus.adapters.binance.config import GuardedBinanceExecClientConfig, GuardedSandboxExecClientConfig
-from liqheat_nautilus.adapters.ccxt.config import OpenInterestPollerConfig
+from liqheat_nautilus.adapters.ccxt.config import CcxtDataClientConfig
 from liqheat_nautilus.cli import main
 from liqheat_nautilus.live.keys import missing_key_vars, require_keys
 from liqheat_nautilus.live.live_file import (
@@ -35,7 +35,7 @@ def test_shipped_testnet_config_builds_a_guarded_testnet_node():
     assert config.risk_engine.max_order_submit_rate == "5/00:00:01"
     assert config.risk_engine.max_notional_per_order == {"BTCUSDT-PERP.BINANCE": 2000}
     poller = config.data_clients["LIQHEAT_OI"]
-    assert isinstance(poller, OpenInterestPollerConfig) and poller.targets[0].symbol == "BTC/USDT:USDT"
+    assert isinstance(poller, CcxtDataClientConfig) and poller.targets[0].symbol == "BTC/USDT:USDT"
     paths = [a.actor_path for a in config.actors]
     assert paths == ["liqheat_nautilus.live.monitor:LiveFeedMonitor", "liqheat_nautilus.actor:LiquidationMapActor"]
 

@@ -116,9 +116,9 @@ class PollTarget(NautilusConfig, frozen=True, forbid_unknown_fields=True):
         return self.venue or self.exchange.upper()
 
 
-class OpenInterestPollerConfig(LiveDataClientConfig, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class CcxtDataClientConfig(LiveDataClientConfig, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """
-    Configuration of :class:`~liqheat_nautilus.adapters.ccxt.data.OpenInterestPoller`.
+    Configuration of :class:`~liqheat_nautilus.adapters.ccxt.data.CcxtDataClient`.
 
     Parameters
     ----------

@@ -1,4 +1,4 @@
-"""``OpenInterestPoller``: a Nautilus ``LiveMarketDataClient`` polling open interest and funding through ccxt.
+"""``CcxtDataClient``: a Nautilus ``LiveMarketDataClient`` polling open interest and funding through ccxt.
 
 Nautilus 1.221 streams neither open interest (no type) nor funding for every venue. This client polls
 ``fetch_open_interest`` / ``fetch_funding_rate`` of ``ccxt.async_support`` (non-blocking aiohttp) for each
@@ -28,7 +28,7 @@ from liqheat_nautilus.adapters.ccxt.config import (
     DEFAULT_OPEN_INTEREST_PARAMS,
     OPEN_INTEREST_UPDATE_SECS,
     VENUES,
-    OpenInterestPollerConfig,
+    CcxtDataClientConfig,
     PollTarget,
 )
 from liqheat_nautilus.adapters.ccxt.parsing import (
@@ -46,7 +46,7 @@ from liqheat_nautilus.data import FundingRate, OpenInterest, as_custom_data
 @dataclass
 class TargetStatus:
     """
-    Health of one poll target (read it from :attr:`OpenInterestPoller.status`).
+    Health of one poll target (read it from :attr:`CcxtDataClient.status`).
 
     Attributes
     ----------
@@ -120,7 +120,7 @@ def history_row_limit(exchange_id: str, kind: str, configured: int) -> int:
     kind : {"oi", "funding", "ohlcv"}
         Open-interest, funding-rate or candle history.
     configured : int
-        ``OpenInterestPollerConfig.history_limit``.
+        ``CcxtDataClientConfig.history_limit``.
 
     Returns
     -------
@@ -135,7 +135,7 @@ def history_row_limit(exchange_id: str, kind: str, configured: int) -> int:
     return configured
 
 
-class OpenInterestPoller(LiveMarketDataClient):
+class CcxtDataClient(LiveMarketDataClient):
     """
     Polls open interest (and optionally funding) of several venues through ``ccxt.async_support``.
 
@@ -164,7 +164,7 @@ class OpenInterestPoller(LiveMarketDataClient):
         E.g. ``ClientId("LIQHEAT_OI")``.
     msgbus, cache, clock
         The node's components.
-    config : OpenInterestPollerConfig
+    config : CcxtDataClientConfig
         Targets, interval, backoff, staleness.
 
     Raises
@@ -180,7 +180,7 @@ class OpenInterestPoller(LiveMarketDataClient):
         msgbus: MessageBus,
         cache: Cache,
         clock: LiveClock,
-        config: OpenInterestPollerConfig,
+        config: CcxtDataClientConfig,
     ) -> None:
         for target in config.targets:
             if not hasattr(ccxt_async, target.exchange):

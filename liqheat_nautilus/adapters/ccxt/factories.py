@@ -1,4 +1,4 @@
-"""Factory building :class:`~liqheat_nautilus.adapters.ccxt.data.OpenInterestPoller` for a TradingNode."""
+"""Factory building :class:`~liqheat_nautilus.adapters.ccxt.data.CcxtDataClient` for a TradingNode."""
 
 import asyncio
 
@@ -7,22 +7,22 @@ from nautilus_trader.common.component import LiveClock, MessageBus
 from nautilus_trader.live.factories import LiveDataClientFactory
 from nautilus_trader.model.identifiers import ClientId
 
-from liqheat_nautilus.adapters.ccxt.config import OpenInterestPollerConfig
-from liqheat_nautilus.adapters.ccxt.data import OpenInterestPoller
+from liqheat_nautilus.adapters.ccxt.config import CcxtDataClientConfig
+from liqheat_nautilus.adapters.ccxt.data import CcxtDataClient
 
 
-class OpenInterestPollerFactory(LiveDataClientFactory):
+class CcxtLiveDataClientFactory(LiveDataClientFactory):
     """Builds the open-interest / funding poller (register under the client name, e.g. ``"LIQHEAT_OI"``)."""
 
     @staticmethod
     def create(  # type: ignore[override]
         loop: asyncio.AbstractEventLoop,
         name: str,
-        config: OpenInterestPollerConfig,
+        config: CcxtDataClientConfig,
         msgbus: MessageBus,
         cache: Cache,
         clock: LiveClock,
-    ) -> OpenInterestPoller:
+    ) -> CcxtDataClient:
         """
         Create the poller.
 
@@ -32,14 +32,14 @@ class OpenInterestPollerFactory(LiveDataClientFactory):
             The node's event loop.
         name : str
             The client id.
-        config : OpenInterestPollerConfig
+        config : CcxtDataClientConfig
             Targets and timing.
         msgbus, cache, clock
             The node's components.
 
         Returns
         -------
-        OpenInterestPoller
+        CcxtDataClient
         """
-        return OpenInterestPoller(loop=loop, client_id=ClientId(name), msgbus=msgbus, cache=cache, clock=clock,
+        return CcxtDataClient(loop=loop, client_id=ClientId(name), msgbus=msgbus, cache=cache, clock=clock,
                                   config=config)

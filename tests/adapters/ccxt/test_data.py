@@ -19,8 +19,8 @@ from nautilus_trader.model.identifiers import ClientId, InstrumentId, TradeId, T
 from nautilus_trader.model.objects import Price, Quantity
 
 from liqheat_nautilus.adapters.ccxt.client import redirect_urls
-from liqheat_nautilus.adapters.ccxt.config import OpenInterestPollerConfig, PollTarget
-from liqheat_nautilus.adapters.ccxt.data import OpenInterestPoller, backoff_delay
+from liqheat_nautilus.adapters.ccxt.config import CcxtDataClientConfig, PollTarget
+from liqheat_nautilus.adapters.ccxt.data import CcxtDataClient, backoff_delay
 from liqheat_nautilus.data import FundingRate, OpenInterest
 from tests.adapters.ccxt.virtual_time import VirtualTime
 
@@ -40,11 +40,11 @@ def _poller(loop, targets, overrides, virtual: VirtualTime | None = None, **kwar
     msgbus.register(endpoint="DataEngine.process", handler=published.append)
     msgbus.register(endpoint="DataEngine.response", handler=responses.append)
     cache = Cache()
-    config = OpenInterestPollerConfig(
+    config = CcxtDataClientConfig(
         targets=targets, api_base_overrides=overrides, request_timeout_secs=5.0,
         ccxt_options={k: {"fetchMarkets": ["linear"]} for k in overrides}, **kwargs,
     )
-    poller = OpenInterestPoller(loop=loop, client_id=ClientId("LIQHEAT_OI"), msgbus=msgbus, cache=cache,
+    poller = CcxtDataClient(loop=loop, client_id=ClientId("LIQHEAT_OI"), msgbus=msgbus, cache=cache,
                                 clock=clock, config=config)
     if virtual is not None:
         poller._sleep = virtual.sleep

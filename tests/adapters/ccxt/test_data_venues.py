@@ -30,8 +30,8 @@ from nautilus_trader.model.enums import AggressorSide
 from nautilus_trader.model.identifiers import ClientId, InstrumentId, TradeId, TraderId
 from nautilus_trader.model.objects import Price, Quantity
 
-from liqheat_nautilus.adapters.ccxt.config import OpenInterestPollerConfig, PollTarget
-from liqheat_nautilus.adapters.ccxt.data import OpenInterestPoller
+from liqheat_nautilus.adapters.ccxt.config import CcxtDataClientConfig, PollTarget
+from liqheat_nautilus.adapters.ccxt.data import CcxtDataClient
 from liqheat_nautilus.data import FundingRate, OpenInterest
 from tests.adapters.ccxt.emulators import (
     HOUR,
@@ -170,14 +170,14 @@ def _poller(loop, targets, overrides, virtual: VirtualTime | None = None, **kwar
     published: list = []
     msgbus.register(endpoint="DataEngine.process", handler=published.append)
     cache = Cache()
-    config = OpenInterestPollerConfig(
+    config = CcxtDataClientConfig(
         targets=targets, api_base_overrides=overrides, request_timeout_secs=5.0,
         ccxt_options={k: CCXT_OPTIONS[k] for k in overrides},
         # ccxt's limiter stays on; 1 ms per unit of cost keeps local polling fast (Hyperliquid's info requests
         # cost 20 units of 50 ms each, ~1 s, at the real setting)
         ccxt_config={k: {"rateLimit": 1} for k in overrides}, **kwargs,
     )
-    poller = OpenInterestPoller(loop=loop, client_id=ClientId("LIQHEAT_OI"), msgbus=msgbus, cache=cache,
+    poller = CcxtDataClient(loop=loop, client_id=ClientId("LIQHEAT_OI"), msgbus=msgbus, cache=cache,
                                 clock=clock, config=config)
     if virtual is not None:
         poller._sleep = virtual.sleep

@@ -1,4 +1,4 @@
-"""Virtual time for the poll loops of ``OpenInterestPoller``, so that poller tests do not depend on the machine's speed.
+"""Virtual time for the poll loops of ``CcxtDataClient``, so that poller tests do not depend on the machine's speed.
 
 The poller waits between polls with ``await self._sleep(seconds)`` and reads time from its Nautilus clock. A test
 gives it :attr:`VirtualTime.clock` (a ``TestClock``) and :meth:`VirtualTime.sleep`; :meth:`VirtualTime.run_for` then
@@ -90,7 +90,7 @@ class VirtualTime:
         ----------
         loop : asyncio.AbstractEventLoop
             The poller's event loop (not running).
-        poller : OpenInterestPoller
+        poller : CcxtDataClient
             A poller whose clock and ``_sleep`` are this virtual time's.
         secs : float
             Virtual seconds to run.
