@@ -306,34 +306,6 @@ class MapBook(BookState):
                 opened += self._open_at_price(sign, gap, tier_w)
         return opened
 
-    def open_survival(self, sign: int, entries: np.ndarray, weights: np.ndarray, tier_w: np.ndarray,
-                      sweep_at: np.ndarray) -> float:
-        """
-        Return the share of a cohort that would survive :meth:`open`, in position units per USD.
-
-        Surviving means not liquidated at once (numpy; the engine computes it inside :meth:`open_units`).
-
-        Parameters
-        ----------
-        sign, entries, weights, tier_w, sweep_at
-            As :meth:`open`.
-
-        Returns
-        -------
-        float
-            Units surviving per USD opened (base units per USD for linear contracts, 1 at most for inverse);
-            0 when nothing survives.
-        """
-        levels, size_w, per_unit = self.model.levels(entries, sign)
-        entries = np.asarray(entries, dtype=np.float64)
-        prices = entries[:, None, None] * levels if per_unit else levels  # (n, n_tiers, n_sizes)
-        reached = (prices >= sweep_at[:, None, None]) & (prices > 0.0) if sign > 0 else prices <= sweep_at[:, None,
-                                                                                                            None]
-        w = weights if weights.shape[1] > 1 else np.broadcast_to(weights, (entries.size, tier_w.size))
-        mass = w[:, :, None] * tier_w[None, :, None] * size_w[None, None, :]
-        unit = 1.0 if self._inverse else 1.0 / entries[:, None, None]
-        return float((mass * unit * ~reached).sum())
-
     def close(self, sign: int, amount_usd: float) -> float:
         """
         Close ``amount_usd`` of one side (``close_mode``: pro rata or newest first).

@@ -224,12 +224,6 @@ class MapReads:
         """Position units held per side ``(long, short)``: base units (linear) or USD (inverse contracts)."""
         return self.book.units(1), self.book.units(-1)
 
-    def side_usd_at_price(self) -> tuple[float, float]:
-        """Open notional per side valued at the current price ``(long, short)`` (USD; comparable with OI)."""
-        price = self.book.price
-        k = 1.0 if self.params.inverse else price
-        return self.book.units(1) * k, self.book.units(-1) * k
-
     def cumulative_curves(self) -> tuple[np.ndarray, np.ndarray]:
         """Cumulative liquidation notional outward from price (see :func:`~.reads.cumulative_curves`)."""
         long_t, short_t = self._totals()

@@ -1,7 +1,8 @@
 """numpy references the compiled kernels and the engine are tested against (test-only; not the library's API).
 
 ``find_runs`` and ``cluster_threshold`` give the cluster detection that ``kernels.read_map`` / ``read_tracked`` run as
-one compiled loop; ``vwap_block`` the ``vwap`` entry mode's single block.
+one compiled loop; ``vwap_block`` the ``vwap`` entry mode's single block; ``open_survival`` the share of a cohort
+that ``MapBook.open_units`` computes inside its compiled call.
 """
 
 import numpy as np
@@ -86,3 +87,34 @@ def vwap_block(prices: np.ndarray, volume: np.ndarray) -> tuple[np.ndarray, np.n
     """
     p, w = volume_profile(prices, volume)
     return np.array([float(np.dot(p, w))]), np.array([1.0])
+
+
+def open_survival(book, sign: int, entries: np.ndarray, weights: np.ndarray, tier_w: np.ndarray,
+                  sweep_at: np.ndarray) -> float:
+    """
+    Return the share of a cohort that would survive ``book.open``, in position units per USD.
+
+    Surviving means not liquidated at once (numpy; the engine computes it inside ``MapBook.open_units``).
+
+    Parameters
+    ----------
+    book : MapBook
+        The book (its level model and contract).
+    sign, entries, weights, tier_w, sweep_at
+        As ``MapBook.open``.
+
+    Returns
+    -------
+    float
+        Units surviving per USD opened (base units per USD for linear contracts, 1 at most for inverse);
+        0 when nothing survives.
+    """
+    levels, size_w, per_unit = book.model.levels(entries, sign)
+    entries = np.asarray(entries, dtype=np.float64)
+    prices = entries[:, None, None] * levels if per_unit else levels  # (n, n_tiers, n_sizes)
+    reached = (prices >= sweep_at[:, None, None]) & (prices > 0.0) if sign > 0 else prices <= sweep_at[:, None,
+                                                                                                        None]
+    w = weights if weights.shape[1] > 1 else np.broadcast_to(weights, (entries.size, tier_w.size))
+    mass = w[:, :, None] * tier_w[None, :, None] * size_w[None, None, :]
+    unit = 1.0 if book._inverse else 1.0 / entries[:, None, None]
+    return float((mass * unit * ~reached).sum())

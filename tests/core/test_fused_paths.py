@@ -37,6 +37,7 @@ from liqheat_nautilus.core.kernels import (
 from liqheat_nautilus.core.kernels.anchor import _scale_kept
 from liqheat_nautilus.core.models import LevelModel
 from liqheat_nautilus.core.reads import cumulative_curves
+from tests.core.references import open_survival
 
 SAMPLE = Path(__file__).resolve().parents[2] / "catalog" / "okx_sol_usdt_swap_2026-06"
 
@@ -108,7 +109,7 @@ def test_open_cohort_equals_numpy_survival_then_scatter(side, per_tier, inverse)
         book = MapBook(params, model)
         book.init_grid(100.0)
         books.append(book)
-    survive = books[0].open_survival(side, entries, weights, tier_w, adverse)
+    survive = open_survival(books[0], side, entries, weights, tier_w, adverse)
     books[0].open(side, entries, weights, tier_w, 1e6 / survive, adverse)
     amount = books[1].open_units(side, 1e6, entries, weights, tier_w, adverse)
     assert amount == 1e6 / survive

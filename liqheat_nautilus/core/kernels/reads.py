@@ -14,7 +14,8 @@ from liqheat_nautilus.core.kernels._base import METHOD_SIGMA, STATUS_PARTIAL, ji
 def _threshold(totals, method, quantile, k_sigma, lo, hi):
     """Return the cluster threshold of one side (``inf`` when every bin is empty).
 
-    Every non-empty bin lies in ``lo..hi``; see ``clusters.cluster_threshold``.
+    Every non-empty bin lies in ``lo..hi``. ``METHOD_QUANTILE``: the ``quantile`` of the non-empty bins' totals
+    (numpy's default linear interpolation); ``METHOD_SIGMA``: their mean + ``k_sigma``·std.
     """
     m = 0
     for k in range(lo, hi + 1):
