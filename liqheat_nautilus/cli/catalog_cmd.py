@@ -310,11 +310,18 @@ def _ingest_csv(args: argparse.Namespace) -> int:
         hours = "8" if args.funding_interval_hours is None else args.funding_interval_hours
         return validation.funding_interval_hours(hours, "--funding-interval-hours")
 
+    def bars_from_trades() -> bool:  # first, as ingest_csv checks them (kept there for library callers)
+        if args.bars_from_trades and (args.trades is None or args.bars is not None):
+            raise ValueError("--bars-from-trades needs --trades and no --bars (both would be the same bars)")
+        if args.bars is None and args.open_interest is None and args.funding is None and args.trades is None:
+            raise ValueError("nothing to ingest: give --bars, --open-interest, --funding and/or --trades")
+        return bool(args.bars_from_trades)
+
     return _ingest(args, ingest_csv, args.catalog, args.instrument_spec, checks={
-        "chunk_rows": lambda: _chunk_rows(args),
+        "bars_from_trades": bars_from_trades, "chunk_rows": lambda: _chunk_rows(args),
         "funding_interval_hours": funding_interval_hours, "bar_spec": bar_spec, "bar_time": bar_time,
     }, instrument_id=args.instrument, bars=args.bars, open_interest=args.open_interest,
-        funding=args.funding, trades=args.trades, bars_from_trades=args.bars_from_trades)
+        funding=args.funding, trades=args.trades)
 
 
 def _parse_utc_ms(text: str, option: str) -> int:
