@@ -418,7 +418,7 @@ def run(args: argparse.Namespace) -> int:
         data = dataclasses.replace(data, notes=data.notes + out_of_sample_note(data))
         settings = settings_from_args(args, data)
         with executor_from_args(args) as executor:
-            report = run_evaluation(data, settings, executor=executor,
+            report = run_evaluation(data, settings, executor=executor, names=CLI_OPTIONS,
                                     progress=lambda msg: print(f"evaluating {msg}", file=sys.stderr))
     except (IngestError, ValueError, ExecutorError) as exc:
         print(f"evaluate failed: {exc}", file=sys.stderr)

@@ -259,3 +259,11 @@ def test_bad_settings_stop_before_any_replay_with_a_named_message(argv, message,
     assert evaluate_main([*argv, "--no-grid"]) == 2  # option values: a usage error (they exited 1, unlike plot's)
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err and "evaluating" not in err
+
+
+def test_a_holdout_past_the_data_names_the_option(capsys):
+    # named the settings field ("holdout_start 2030-01-01: ..."), not the option the user typed
+    assert evaluate_main(["--no-grid", "--bootstrap", "0", "--holdout-start", "2030-01-01"]) == 1  # the data's span
+    err = capsys.readouterr().err
+    assert err.startswith("evaluate failed: --holdout-start 2030-01-01: none of the ") and err.count("\n") == 1
+    assert "judged windows starts on or after it" in err and "evaluating" not in err
