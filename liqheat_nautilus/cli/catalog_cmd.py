@@ -251,9 +251,14 @@ def _ingest(args: argparse.Namespace, ingest: Callable[..., IngestSummary], *pos
     Check the option values, then run ``ingest(*positional, **keywords, **checked)`` as one catalog write.
 
     ``checked`` holds each of ``checks`` evaluated (keyword name -> check) and ``lock_timeout`` from
-    ``--lock-timeout``; a ``ValueError`` of a check is a usage error (one line, exit 2) and nothing is written.
+    ``--lock-timeout``; a ``ValueError`` of a check, or an ``--instrument-id`` that is not ``SYMBOL.VENUE``, is a
+    usage error (one line, exit 2) and nothing is written.
     """
+    from liqheat_nautilus import validation
+
     try:
+        if getattr(args, "instrument", None) is not None:  # (the ingest's own check named the source, exit 1)
+            validation.instrument_id(args.instrument, "--instrument-id")
         checked = {name: check() for name, check in (checks or {}).items()}
         checked["lock_timeout"] = _lock_timeout(args)
     except ValueError as exc:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from liqheat_nautilus import validation
 from liqheat_nautilus.cli import add_oi_arguments, add_ray_arguments, on_interrupt, ray_options, summed_oi_options
 from liqheat_nautilus.evaluation.catalog_input import DEFAULT_WINDOW_HOURS, check_open_interest_of, read_catalog
 from liqheat_nautilus.evaluation.checks import (
@@ -153,9 +154,10 @@ def dataset_of(args: argparse.Namespace) -> str:
     ------
     ValueError
         If the CSV or catalog mode lacks a required option, an input option does not apply to the dataset (e.g.
-        ``--oi-instrument-ids`` with ``--dataset coinglass``), ``--window-hours``, ``--windows`` or ``--workers`` is
-        out of range, ``--address`` is malformed (:func:`ray_options`), or the summed-OI options are bad
-        (:func:`summed_oi_options`), whatever the files hold: a usage error.
+        ``--oi-instrument-ids`` with ``--dataset coinglass``), ``--instrument-id`` is not a Nautilus instrument
+        id (``SYMBOL.VENUE``), ``--window-hours``, ``--windows`` or ``--workers`` is out of range, ``--address``
+        is malformed (:func:`ray_options`), or the summed-OI options are bad (:func:`summed_oi_options`), whatever
+        the files hold: a usage error.
     """
     ray_options(args)  # the executor's own checks (ExecutorError) come after the data was read
     if args.window_hours is not None and not 0.0 < args.window_hours <= MAX_HOURS:
@@ -169,6 +171,8 @@ def dataset_of(args: argparse.Namespace) -> str:
         raise ValueError("--bars/--open-interest/--funding/--liquidations need --dataset csv")
     if dataset == "catalog" and (args.catalog is None or args.instrument_id is None):
         raise ValueError("--dataset catalog needs --catalog and --instrument-id")
+    if args.instrument_id is not None:  # (it was "no bars of <it>", exit 1)
+        validation.instrument_id(args.instrument_id, "--instrument-id")
     if args.window_hours is not None and args.liquidations is not None:  # it was ignored silently
         raise ValueError("--window-hours sums the catalog's prints; with --liquidations the file's windows count")
     summed_oi_options(args)
