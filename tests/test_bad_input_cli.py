@@ -135,8 +135,33 @@ def test_csv_nan_cell_is_named_without_numpy_repr(capsys, tmp_path):
     lines[4] = lines[4].split(",")[0] + ",nan"
     (tmp_path / "oi.csv").write_text("\n".join(lines) + "\n")
     proc = call_liqheat(capsys, *_csv_argv(files))
-    line = assert_clean_failure(proc, "oi.csv: line 5: field 'oi_usd': not a finite number: nan")
+    line = assert_clean_failure(proc, "oi.csv: line 5: field 'oi_usd': not a finite number: 'nan'")
     assert "np.float64" not in line
+
+
+@pytest.mark.parametrize(("column", "epoch", "expected"), [
+    ("oi_usd", False, "line 5: field 'oi_usd': not a finite number: ''"),
+    ("timestamp", False, "line 5: field 'timestamp': not an ISO-8601 timestamp: ''"),
+    ("timestamp", True, "line 5: field 'timestamp': not an integer epoch timestamp: ''"),
+])
+def test_csv_blank_cell_is_shown_as_written(column, epoch, expected, capsys, tmp_path):
+    # a blank cell said "not a finite number: nan" (pandas' NaN), though the file holds no "nan"; the ingest of
+    # the same file shows the cell as written ('')
+    import pandas as pd
+
+    files = _coinglass_csvs(tmp_path)
+    if epoch:
+        oi = pd.read_csv(tmp_path / "oi.csv")
+        oi["timestamp"] = pd.to_datetime(oi["timestamp"], utc=True).astype("int64") // 1_000_000
+        oi.to_csv(tmp_path / "oi.csv", index=False)
+    lines = (tmp_path / "oi.csv").read_text().splitlines()
+    cells = lines[4].split(",")
+    cells[0 if column == "timestamp" else 1] = ""
+    lines[4] = ",".join(cells)
+    (tmp_path / "oi.csv").write_text("\n".join(lines) + "\n")
+    proc = call_liqheat(capsys, *_csv_argv(files))
+    assert_clean_failure(proc, f"{tmp_path / 'oi.csv'}: {expected}")
+    assert proc.returncode == 1
 
 
 def test_csv_option_given_a_folder_says_so(capsys, tmp_path):
