@@ -370,3 +370,16 @@ def test_two_profile_files_of_one_name_are_refused(capsys, tmp_path):
     assert_clean_failure(proc, f"evaluate failed: --profile-file: {tmp_path / 'a' / 'p.toml'} and "
                                f"{tmp_path / 'b' / 'p.toml'} have one file name, 'p.toml'")
     assert proc.returncode == 2
+
+
+@pytest.mark.parametrize("command", ["evaluate", "calibrate"])
+@pytest.mark.parametrize("bar_type", ["bogus", "0-MINUTE-LAST", "SOL-USDT-SWAP.OKX-1-MINUTE-LAST-FOO",
+                                      "BTC-USDT-SWAP.OKX-1-MINUTE-LAST-EXTERNAL"])
+def test_a_malformed_bar_type_is_a_usage_error_naming_both_forms(command, bar_type, capsys, tmp_path):
+    # was read from the catalog as SOL-USDT-SWAP.OKX-<it>-EXTERNAL: "no bars of ...", exit 1
+    extra = ["--out", tmp_path / "p.toml"] if command == "calibrate" else ["--no-grid"]
+    proc = call_liqheat(capsys, command, "--dataset", "catalog", "--catalog", tmp_path, "--instrument-id",
+                        "SOL-USDT-SWAP.OKX", "--bar-type", bar_type, *extra)
+    assert_clean_failure(proc, f"--bar-type {bar_type!r} is neither a bar type of --instrument-id SOL-USDT-SWAP.OKX "
+                               "(e.g. 'SOL-USDT-SWAP.OKX-1-MINUTE-LAST-EXTERNAL') nor a bar specification")
+    assert proc.returncode == 2 and not (tmp_path / "p.toml").exists()

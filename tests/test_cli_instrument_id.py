@@ -40,6 +40,7 @@ CHECKED = [
     ["plot", "heatmap"],
     ["serve", "--no-warm-up", "--catalog", "{tmp}"],
     ["evaluate", "--dataset", "catalog", "--catalog", "{tmp}"],
+    ["calibrate", "--dataset", "catalog", "--catalog", "{tmp}", "--out", "{tmp}/cat/p.toml"],
     ["catalog", "ingest", "okx", "--catalog", "{tmp}/cat"],
     ["catalog", "ingest", "binance", "{tmp}/BTCUSDT-1m-2024-01-01.zip", "--catalog", "{tmp}/cat"],
     ["catalog", "ingest", "coinglass", "--catalog", "{tmp}/cat"],
