@@ -246,19 +246,23 @@ def _chunk_rows(args: argparse.Namespace) -> int:
 
 
 def _ingest(args: argparse.Namespace, ingest: Callable[..., IngestSummary], *positional: object,
-            checks: dict[str, Callable[[], object]] | None = None, **keywords: object) -> int:
+            checks: dict[str, Callable[[], object]] | None = None, venue: str | None = None,
+            **keywords: object) -> int:
     """
     Check the option values, then run ``ingest(*positional, **keywords, **checked)`` as one catalog write.
 
     ``checked`` holds each of ``checks`` evaluated (keyword name -> check) and ``lock_timeout`` from
-    ``--lock-timeout``; a ``ValueError`` of a check, or an ``--instrument-id`` that is not ``SYMBOL.VENUE``, is a
-    usage error (one line, exit 2) and nothing is written.
+    ``--lock-timeout``; a ``ValueError`` of a check, or an ``--instrument-id`` that is not ``SYMBOL.VENUE`` (of
+    ``venue``, when given), is a usage error (one line, exit 2) and nothing is written.
     """
     from liqheat_nautilus import validation
 
     try:
         if getattr(args, "instrument", None) is not None:  # (the ingest's own check named the source, exit 1)
-            validation.instrument_id(args.instrument, "--instrument-id")
+            iid = validation.instrument_id(args.instrument, "--instrument-id")
+            if venue is not None and iid.venue.value != venue:
+                raise ValueError(f"--instrument-id {args.instrument!r} is not an instrument of {venue}, the venue "
+                                 f"this command reads, e.g. 'SOL-USDT-SWAP.{venue}'")
         checked = {name: check() for name, check in (checks or {}).items()}
         checked["lock_timeout"] = _lock_timeout(args)
     except ValueError as exc:
@@ -268,8 +272,10 @@ def _ingest(args: argparse.Namespace, ingest: Callable[..., IngestSummary], *pos
 
 
 def _ingest_okx(args: argparse.Namespace) -> int:
+    from liqheat_nautilus.adapters.okx.providers import OKX_VENUE
+
     return _ingest(args, ingest_okx_sample, args.source or sample_dir(), args.catalog or default_catalog_dir(),
-                   args.instrument, instruments=_instrument_sources(args))
+                   args.instrument, venue=OKX_VENUE, instruments=_instrument_sources(args))
 
 
 def _ingest_binance(args: argparse.Namespace) -> int:
