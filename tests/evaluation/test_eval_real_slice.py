@@ -240,6 +240,8 @@ def test_a_later_coinglass_folder_gets_no_repeated_holdout(tmp_path):
     (["--bias-hours", "nan"], "--bias-hours (hours, > 0): [nan]"),
     (["--top-k", "0"], "--top-k (>= 1): [0]"),
     (["--bootstrap", "-1"], "--bootstrap (>= 0): [-1]"),
+    # ran every replay, then failed with "MemoryError: Unable to allocate 745. GiB" (exit 1)
+    (["--bootstrap", "99999999999"], "--bootstrap (at most 1,000,000): [99999999999]"),
     (["--holdout-start", "notadate"], "--holdout-start must be a UTC date or time"),
     # these named the settings (oi_venue_share, max_distance_pct, bin_bps), not the options the user typed
     (["--oi-venue-share", "0"], "--oi-venue-share must lie in (0, 1], was 0.0"),
