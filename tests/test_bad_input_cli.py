@@ -256,6 +256,16 @@ def test_a_bar_timeframe_the_venue_does_not_serve_is_refused_before_any_request(
     assert proc.returncode == 2 and not (tmp_path / "cat").exists()
 
 
+@pytest.mark.parametrize("symbol", ["", "  ", "BTC USDT"])
+def test_an_empty_or_spaced_symbol_is_refused_before_any_request(symbol, capsys, tmp_path):
+    # was sent to the venue's instrument list and retried five times (~30 s), then "fetch failed ... NetworkError"
+    proc = call_liqheat(capsys, "catalog", "fetch", "bybit", symbol, "--start", "2024-01-01", "--end", "2024-01-02",
+                        "--catalog", str(tmp_path / "cat"), "--retries", "0", "--api-base", "http://127.0.0.1:9")
+    assert_clean_failure(proc, "fetch failed: SYMBOL must be a ccxt symbol (BTC/USDT:USDT) or a venue id (BTCUSDT, "
+                               f"BTC-USDT-SWAP), without spaces; got {symbol!r}")
+    assert proc.returncode == 2 and not (tmp_path / "cat").exists()
+
+
 def test_ctrl_c_while_the_commands_load_is_an_interrupt_not_a_traceback(capsys, monkeypatch):
     # building the parser imports every command (NautilusTrader among them, most of a second): Ctrl-C then printed
     # a traceback through Nautilus' modules

@@ -354,6 +354,9 @@ def _fetch(args: argparse.Namespace) -> int:
     from liqheat_nautilus.adapters.ccxt.parsing import timeframe_ms
 
     try:
+        if not args.symbol.strip() or any(c.isspace() for c in args.symbol):  # was asked of the venue, retried ~30 s
+            raise ValueError(f"SYMBOL must be a ccxt symbol (BTC/USDT:USDT) or a venue id (BTCUSDT, BTC-USDT-SWAP), "
+                             f"without spaces; got {args.symbol!r}")
         if args.data is None:
             kinds = ("bars", "oi", "funding") if venue_spec(args.exchange).oi_history else ("bars", "funding")
         else:
