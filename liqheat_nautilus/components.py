@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Literal, cast
 
 import msgspec
 
+from liqheat_nautilus import validation
 from liqheat_nautilus.validation import decode_message
 
 if TYPE_CHECKING:
@@ -269,7 +270,8 @@ def check_component(section: ComponentSection, kind: ComponentKind, field: str):
     ------
     ValueError
         One line naming the field: a bad path, a class of the wrong kind, an unknown config field (with the valid
-        ones), a NaN or infinite number (:func:`non_finite`) or a config value of the wrong type.
+        ones), a NaN or infinite number (:func:`non_finite`), a bar type with a step of 0
+        (:func:`~liqheat_nautilus.validation.bar_type_step`) or a config value of the wrong type.
     """
     base, config_base = _bases(kind)
     resolve_class(section.path, f"{field}.path", base)
@@ -282,6 +284,11 @@ def check_component(section: ComponentSection, kind: ComponentKind, field: str):
     bad = non_finite(section.config)
     if bad is not None:
         raise ValueError(f"{field}.config.{bad[0]}: {bad[1]} is not a finite number")
+    for f in _struct_fields(config_cls):  # Nautilus' BarType parser aborts the process on a step of 0
+        if "BarType" in repr(f.type):
+            value = section.config.get(f.encode_name)
+            for i, item in enumerate(value) if isinstance(value, list) else ((None, value),):
+                validation.bar_type_step(item, f"{field}.config.{f.encode_name}{'' if i is None else f'[{i}]'}")
     try:
         return config_cls.parse(msgspec.json.encode(section.config))
     except (msgspec.ValidationError, msgspec.DecodeError) as exc:

@@ -400,6 +400,31 @@ def bar_spec(value: str, field: str, instrument: str = "SOL-USDT-SWAP.OKX") -> s
     return value
 
 
+def bar_type_step(value: Any, field: str) -> None:
+    """
+    Refuse a bar type string whose step is 0 before Nautilus parses it (its Rust parser aborts the process on one).
+
+    Parameters
+    ----------
+    value : Any
+        The user's value; only a string of the form ``INSTRUMENT-STEP-AGGREGATION-PRICE_TYPE-SOURCE`` (a composite
+        one's first part) is checked, anything else is left to Nautilus' parser.
+    field : str
+        The field or option to name in the error.
+
+    Raises
+    ------
+    ValueError
+        Naming ``field`` when the step is 0.
+    """
+    if not isinstance(value, str):
+        return
+    parts = value.split("@", 1)[0].rsplit("-", 4)
+    if len(parts) == 5 and parts[1].strip().isdigit() and int(parts[1]) == 0:
+        raise ValueError(f"{field} {value!r} has a step of 0: a bar type is INSTRUMENT-STEP-AGGREGATION-PRICE_TYPE-"
+                         "SOURCE with a step of 1 or more, e.g. 'SOL-USDT-SWAP.OKX-1-MINUTE-LAST-EXTERNAL'")
+
+
 def instrument_ids(values: Any, field: str) -> None:
     """
     Check a list of Nautilus instrument ids (``InstrumentId`` objects or strings), naming the field.
@@ -461,6 +486,8 @@ def instrument_and_bar_type(config: Any, why: str) -> None:
     for name, cls in (("instrument_id", InstrumentId), ("bar_type", BarType)):
         value = getattr(config, name)
         if isinstance(value, str):
+            if cls is BarType:
+                bar_type_step(value, f"{owner}.{name}")
             try:
                 force_setattr(config, name, cls.from_str(value))
             except ValueError as exc:

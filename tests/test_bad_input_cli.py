@@ -135,8 +135,33 @@ def test_csv_nan_cell_is_named_without_numpy_repr(capsys, tmp_path):
     lines[4] = lines[4].split(",")[0] + ",nan"
     (tmp_path / "oi.csv").write_text("\n".join(lines) + "\n")
     proc = call_liqheat(capsys, *_csv_argv(files))
-    line = assert_clean_failure(proc, "oi.csv: line 5: field 'oi_usd': not a finite number: nan")
+    line = assert_clean_failure(proc, "oi.csv: line 5: field 'oi_usd': not a finite number: 'nan'")
     assert "np.float64" not in line
+
+
+@pytest.mark.parametrize(("column", "epoch", "expected"), [
+    ("oi_usd", False, "line 5: field 'oi_usd': not a finite number: ''"),
+    ("timestamp", False, "line 5: field 'timestamp': not an ISO-8601 timestamp: ''"),
+    ("timestamp", True, "line 5: field 'timestamp': not an integer epoch timestamp: ''"),
+])
+def test_csv_blank_cell_is_shown_as_written(column, epoch, expected, capsys, tmp_path):
+    # a blank cell said "not a finite number: nan" (pandas' NaN), though the file holds no "nan"; the ingest of
+    # the same file shows the cell as written ('')
+    import pandas as pd
+
+    files = _coinglass_csvs(tmp_path)
+    if epoch:
+        oi = pd.read_csv(tmp_path / "oi.csv")
+        oi["timestamp"] = pd.to_datetime(oi["timestamp"], utc=True).astype("int64") // 1_000_000
+        oi.to_csv(tmp_path / "oi.csv", index=False)
+    lines = (tmp_path / "oi.csv").read_text().splitlines()
+    cells = lines[4].split(",")
+    cells[0 if column == "timestamp" else 1] = ""
+    lines[4] = ",".join(cells)
+    (tmp_path / "oi.csv").write_text("\n".join(lines) + "\n")
+    proc = call_liqheat(capsys, *_csv_argv(files))
+    assert_clean_failure(proc, f"{tmp_path / 'oi.csv'}: {expected}")
+    assert proc.returncode == 1
 
 
 def test_csv_option_given_a_folder_says_so(capsys, tmp_path):
@@ -228,6 +253,16 @@ def test_a_bar_timeframe_the_venue_does_not_serve_is_refused_before_any_request(
     proc = call_liqheat(capsys, "catalog", "fetch", "binance", "BTCUSDT", "--timeframe", "7m", "--start", "2026-01-01",
                         "--end", "2026-01-02", "--catalog", str(tmp_path / "cat"))
     assert_clean_failure(proc, "--timeframe '7m': binance serves bars of 1s, 1m, 3m, 5m")
+    assert proc.returncode == 2 and not (tmp_path / "cat").exists()
+
+
+@pytest.mark.parametrize("symbol", ["", "  ", "BTC USDT"])
+def test_an_empty_or_spaced_symbol_is_refused_before_any_request(symbol, capsys, tmp_path):
+    # was sent to the venue's instrument list and retried five times (~30 s), then "fetch failed ... NetworkError"
+    proc = call_liqheat(capsys, "catalog", "fetch", "bybit", symbol, "--start", "2024-01-01", "--end", "2024-01-02",
+                        "--catalog", str(tmp_path / "cat"), "--retries", "0", "--api-base", "http://127.0.0.1:9")
+    assert_clean_failure(proc, "fetch failed: SYMBOL must be a ccxt symbol (BTC/USDT:USDT) or a venue id (BTCUSDT, "
+                               f"BTC-USDT-SWAP), without spaces; got {symbol!r}")
     assert proc.returncode == 2 and not (tmp_path / "cat").exists()
 
 
@@ -345,3 +380,16 @@ def test_two_profile_files_of_one_name_are_refused(capsys, tmp_path):
     assert_clean_failure(proc, f"evaluate failed: --profile-file: {tmp_path / 'a' / 'p.toml'} and "
                                f"{tmp_path / 'b' / 'p.toml'} have one file name, 'p.toml'")
     assert proc.returncode == 2
+
+
+@pytest.mark.parametrize("command", ["evaluate", "calibrate"])
+@pytest.mark.parametrize("bar_type", ["bogus", "0-MINUTE-LAST", "SOL-USDT-SWAP.OKX-1-MINUTE-LAST-FOO",
+                                      "BTC-USDT-SWAP.OKX-1-MINUTE-LAST-EXTERNAL"])
+def test_a_malformed_bar_type_is_a_usage_error_naming_both_forms(command, bar_type, capsys, tmp_path):
+    # was read from the catalog as SOL-USDT-SWAP.OKX-<it>-EXTERNAL: "no bars of ...", exit 1
+    extra = ["--out", tmp_path / "p.toml"] if command == "calibrate" else ["--no-grid"]
+    proc = call_liqheat(capsys, command, "--dataset", "catalog", "--catalog", tmp_path, "--instrument-id",
+                        "SOL-USDT-SWAP.OKX", "--bar-type", bar_type, *extra)
+    assert_clean_failure(proc, f"--bar-type {bar_type!r} is neither a bar type of --instrument-id SOL-USDT-SWAP.OKX "
+                               "(e.g. 'SOL-USDT-SWAP.OKX-1-MINUTE-LAST-EXTERNAL') nor a bar specification")
+    assert proc.returncode == 2 and not (tmp_path / "p.toml").exists()

@@ -117,3 +117,18 @@ def test_a_run_that_published_has_nothing_missing():
         assert actor.missing_inputs() == []
     finally:
         engine.dispose()
+
+
+def test_a_bar_type_with_a_step_of_0_is_an_error_not_a_process_abort():
+    # Nautilus' Rust parser aborted the whole process (exit 134) on it: run in a fresh interpreter
+    import subprocess
+    import sys
+
+    code = ("from liqheat_nautilus.actor_config import LiquidationMapActorConfig as C\n"
+            "try:\n"
+            "    C(instrument_id='BTCUSDT-PERP.BINANCE', bar_type='BTCUSDT-PERP.BINANCE-0-MINUTE-LAST-EXTERNAL')\n"
+            "except ValueError as exc:\n    print(exc)\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-1000:]
+    assert proc.stdout.startswith("LiquidationMapActorConfig.bar_type 'BTCUSDT-PERP.BINANCE-0-MINUTE-LAST-EXTERNAL' "
+                                  "has a step of 0: a bar type is INSTRUMENT-STEP-AGGREGATION-PRICE_TYPE-SOURCE")

@@ -277,6 +277,10 @@ class BacktestFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         """
         validation.time_range(self.data.start, self.data.end, "[data]")
         iid = validation.instrument_id(self.data.instrument_id, "[data] instrument_id")
+        step = self.data.bar_spec.split("-", 1)[0].strip()
+        if step.isdigit() and int(step) == 0:  # Nautilus' parser aborts the process on it
+            raise ValueError(f"[data] bar_spec {self.data.bar_spec!r} has a step of 0; the step must be 1 or more, "
+                             "e.g. '1-MINUTE-LAST'")
         try:
             BarType.from_str(self.bar_type)
         except ValueError as exc:

@@ -253,14 +253,23 @@ def _chunk_rows(args: argparse.Namespace) -> int:
 
 
 def _ingest(args: argparse.Namespace, ingest: Callable[..., IngestSummary], *positional: object,
-            checks: dict[str, Callable[[], object]] | None = None, **keywords: object) -> int:
+            checks: dict[str, Callable[[], object]] | None = None, venue: str | None = None,
+            **keywords: object) -> int:
     """
     Check the option values, then run ``ingest(*positional, **keywords, **checked)`` as one catalog write.
 
     ``checked`` holds each of ``checks`` evaluated (keyword name -> check) and ``lock_timeout`` from
-    ``--lock-timeout``; a ``ValueError`` of a check is a usage error (one line, exit 2) and nothing is written.
+    ``--lock-timeout``; a ``ValueError`` of a check, or an ``--instrument-id`` that is not ``SYMBOL.VENUE`` (of
+    ``venue``, when given), is a usage error (one line, exit 2) and nothing is written.
     """
+    from liqheat_nautilus import validation
+
     try:
+        if getattr(args, "instrument", None) is not None:  # (the ingest's own check named the source, exit 1)
+            iid = validation.instrument_id(args.instrument, "--instrument-id")
+            if venue is not None and iid.venue.value != venue:
+                raise ValueError(f"--instrument-id {args.instrument!r} is not an instrument of {venue}, the venue "
+                                 f"this command reads, e.g. 'SOL-USDT-SWAP.{venue}'")
         checked = {name: check() for name, check in (checks or {}).items()}
         checked["lock_timeout"] = _lock_timeout(args)
     except ValueError as exc:
@@ -269,8 +278,10 @@ def _ingest(args: argparse.Namespace, ingest: Callable[..., IngestSummary], *pos
 
 
 def _ingest_okx(args: argparse.Namespace) -> int:
+    from liqheat_nautilus.adapters.okx.providers import OKX_VENUE
+
     return _ingest(args, ingest_okx_sample, args.source or sample_dir(), args.catalog or default_catalog_dir(),
-                   args.instrument, instruments=_instrument_sources(args))
+                   args.instrument, venue=OKX_VENUE, instruments=_instrument_sources(args))
 
 
 def _ingest_binance(args: argparse.Namespace) -> int:
@@ -316,11 +327,18 @@ def _ingest_csv(args: argparse.Namespace) -> int:
         hours = "8" if args.funding_interval_hours is None else args.funding_interval_hours
         return validation.funding_interval_hours(hours, "--funding-interval-hours")
 
+    def bars_from_trades() -> bool:  # first, as ingest_csv checks them (kept there for library callers)
+        if args.bars_from_trades and (args.trades is None or args.bars is not None):
+            raise ValueError("--bars-from-trades needs --trades and no --bars (both would be the same bars)")
+        if args.bars is None and args.open_interest is None and args.funding is None and args.trades is None:
+            raise ValueError("nothing to ingest: give --bars, --open-interest, --funding and/or --trades")
+        return bool(args.bars_from_trades)
+
     return _ingest(args, ingest_csv, args.catalog, args.instrument_spec, checks={
-        "chunk_rows": lambda: _chunk_rows(args),
+        "bars_from_trades": bars_from_trades, "chunk_rows": lambda: _chunk_rows(args),
         "funding_interval_hours": funding_interval_hours, "bar_spec": bar_spec, "bar_time": bar_time,
     }, instrument_id=args.instrument, bars=args.bars, open_interest=args.open_interest,
-        funding=args.funding, trades=args.trades, bars_from_trades=args.bars_from_trades)
+        funding=args.funding, trades=args.trades)
 
 
 def _parse_utc_ms(text: str, option: str) -> int:
@@ -342,6 +360,9 @@ def _fetch(args: argparse.Namespace) -> int:
     from liqheat_nautilus.adapters.ccxt.parsing import timeframe_ms
 
     try:
+        if not args.symbol.strip() or any(c.isspace() for c in args.symbol):  # was asked of the venue, retried ~30 s
+            raise ValueError(f"SYMBOL must be a ccxt symbol (BTC/USDT:USDT) or a venue id (BTCUSDT, BTC-USDT-SWAP), "
+                             f"without spaces; got {args.symbol!r}")
         if args.data is None:
             kinds = ("bars", "oi", "funding") if venue_spec(args.exchange).oi_history else ("bars", "funding")
         else:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from liqheat_nautilus import validation
 from liqheat_nautilus.cli import (
     EXIT_USAGE,
     add_oi_arguments,
@@ -162,9 +163,10 @@ def dataset_of(args: argparse.Namespace) -> str:
     ------
     ValueError
         If the CSV or catalog mode lacks a required option, an input option does not apply to the dataset (e.g.
-        ``--oi-instrument-ids`` with ``--dataset coinglass``), ``--window-hours``, ``--windows`` or ``--workers`` is
-        out of range, ``--address`` is malformed (:func:`ray_options`), or the summed-OI options are bad
-        (:func:`summed_oi_options`), whatever the files hold: a usage error.
+        ``--oi-instrument-ids`` with ``--dataset coinglass``), ``--instrument-id`` is not a Nautilus instrument
+        id (``SYMBOL.VENUE``), ``--bar-type`` is neither its bar type nor a bar specification, ``--window-hours``,
+        ``--windows`` or ``--workers`` is out of range, ``--address`` is malformed (:func:`ray_options`), or the
+        summed-OI options are bad (:func:`summed_oi_options`), whatever the files hold: a usage error.
     """
     ray_options(args)  # the executor's own checks (ExecutorError) come after the data was read
     if args.window_hours is not None and not 0.0 < args.window_hours <= MAX_HOURS:
@@ -178,6 +180,10 @@ def dataset_of(args: argparse.Namespace) -> str:
         raise ValueError("--bars/--open-interest/--funding/--liquidations need --dataset csv")
     if dataset == "catalog" and (args.catalog is None or args.instrument_id is None):
         raise ValueError("--dataset catalog needs --catalog and --instrument-id")
+    if args.instrument_id is not None:  # (it was "no bars of <it>", exit 1)
+        validation.instrument_id(args.instrument_id, "--instrument-id")
+    if args.bar_type is not None and dataset == "catalog":  # (it was "no bars of <id>-<it>-EXTERNAL", exit 1)
+        _check_bar_type(args.bar_type, args.instrument_id)
     if args.window_hours is not None and args.liquidations is not None:  # it was ignored silently
         raise ValueError("--window-hours sums the catalog's prints; with --liquidations the file's windows count")
     summed_oi_options(args)
@@ -187,6 +193,28 @@ def dataset_of(args: argparse.Namespace) -> str:
         if missing:
             raise ValueError(f"--dataset csv needs {', '.join(missing)}")
     return dataset
+
+
+def _check_bar_type(value: str, instrument: str) -> None:
+    """
+    Check ``--bar-type``: the instrument's full bar type or a bar specification (as the catalog reader takes it).
+
+    Raises
+    ------
+    ValueError
+        Naming ``--bar-type`` and both valid forms.
+    """
+    spec, source = value, ""
+    if value.startswith(f"{instrument}-"):
+        spec, _, source = value[len(instrument) + 1:].rpartition("-")
+    try:
+        if source not in ("", "EXTERNAL", "INTERNAL"):
+            raise ValueError(source)
+        validation.bar_spec(spec, "--bar-type", instrument)
+    except ValueError:
+        raise ValueError(f"--bar-type {value!r} is neither a bar type of --instrument-id {instrument} (e.g. "
+                         f"'{instrument}-1-MINUTE-LAST-EXTERNAL') nor a bar specification STEP-AGGREGATION-PRICE_TYPE "
+                         "(e.g. '1-MINUTE-LAST')") from None
 
 
 def load_data(args: argparse.Namespace) -> EvaluationData:
@@ -423,7 +451,7 @@ def run(args: argparse.Namespace) -> int:
         data = dataclasses.replace(data, notes=data.notes + out_of_sample_note(data))
         settings = settings_from_args(args, data)
         with executor_from_args(args) as executor:
-            report = run_evaluation(data, settings, executor=executor,
+            report = run_evaluation(data, settings, executor=executor, names=CLI_OPTIONS,
                                     progress=lambda msg: print(f"evaluating {msg}", file=sys.stderr))
     except (IngestError, ValueError, ExecutorError) as exc:
         return failed("evaluate", exc)

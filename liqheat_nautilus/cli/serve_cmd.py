@@ -99,10 +99,11 @@ def check_options(args: argparse.Namespace) -> tuple[str | None, list[str]]:
     ------
     ValueError
         Naming the option: ``--port`` outside 1..65535, ``--refresh-secs`` < 0 or NaN, ``--snapshot-minutes`` < 1,
-        ``--live-history`` < 10, ``--live-history`` or ``--trader-id`` without ``--live``, a ``--trader-id`` that
-        is not a Nautilus trader id (``NAME-TAG``, no Redis pattern characters), a catalog option
-        (``--instrument-id``, ``--oi-instrument-ids``, ``--oi-max-age-secs``, ``--bar-spec``, ``--snapshot-minutes``,
-        ``--refresh-secs``, ``--profile-file``, ``--no-warm-up``) with ``--live``, bad summed-OI options
+        ``--live-history`` < 10, ``--live-history`` or ``--trader-id`` without ``--live``, an ``--instrument-id``
+        that is not a Nautilus instrument id (``SYMBOL.VENUE``), a ``--trader-id`` that is not a Nautilus trader
+        id (``NAME-TAG``, no Redis pattern characters), a catalog option (``--instrument-id``,
+        ``--oi-instrument-ids``, ``--oi-max-age-secs``, ``--bar-spec``, ``--snapshot-minutes``, ``--refresh-secs``,
+        ``--profile-file``, ``--no-warm-up``) with ``--live``, bad summed-OI options
         (:func:`~liqheat_nautilus.cli.summed_oi_options`), a ``--live`` URL that is not
         ``redis://``/``rediss://`` or carries a password, a ``--cors-origin`` that is not an origin, or a ``--host``
         other than loopback without a token in the environment.
@@ -138,6 +139,8 @@ def check_options(args: argparse.Namespace) -> tuple[str | None, list[str]]:
                                  f"trader_id), not a pattern; got {args.trader_id!r}")
         check_redis_url(args.live)
     else:
+        if args.instrument_id is not None:  # (a usage error: it was "no bars of <it>", exit 1)
+            validation.instrument_id(args.instrument_id, "--instrument-id")
         if args.bar_spec is not None:  # (a usage error: it was "no instrument has <it> bars", exit 1)
             validation.bar_spec(args.bar_spec, "--bar-spec")
         live_only = [option for option, value in (("--live-history", args.live_history),

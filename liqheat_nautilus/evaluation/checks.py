@@ -122,6 +122,10 @@ messages (``top_share`` has none; ``calibrate`` sets only :data:`CALIBRATE_OPTIO
 CALIBRATE_OPTIONS: dict[str, str] = {f: CLI_OPTIONS[f] for f in ("extra_params", "warmup_hours", "seed")}
 """The ``liqheat calibrate`` option of each settings field it sets (``--param``, ``--warmup-hours``, ``--seed``)."""
 
+MAX_BOOT = 1_000_000
+"""Most block-bootstrap resamples (``n_boot``, ``--bootstrap``): each figure keeps one value per resample (8 MB at
+most); far more failed with a MemoryError only after every replay had run."""
+
 MAX_SEED = 2**32 - 1
 """Largest seed: Optuna's sampler (calibrate) takes 0 .. 2**32 - 1; the bootstrap (evaluate) takes the same."""
 
@@ -183,6 +187,7 @@ def check_settings(s: EvaluationSettings, names: Mapping[str, str] | None = None
         f"{name('max_distance_pct')} (percent, > 0)": (
             [s.max_distance_pct] if not 0.0 < s.max_distance_pct < math.inf else []),
         f"{name('n_boot')} (>= 0)": [s.n_boot] if s.n_boot < 0 else [],
+        f"{name('n_boot')} (at most {MAX_BOOT:,})": [s.n_boot] if s.n_boot > MAX_BOOT else [],
         **{f"{name(field)} (hours, at most {MAX_HOURS:.0f})": [h for h in hours if math.isfinite(h) and h > MAX_HOURS]
            for field, hours in (("warmup_hours", [s.warmup_hours]), ("touch_hours", s.touch_hours),
                                 ("bias_hours", s.bias_hours))},

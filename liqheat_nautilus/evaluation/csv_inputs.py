@@ -49,7 +49,8 @@ def read_csv(path: str | Path, columns: list[str]) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        All columns as read (strings where pandas cannot infer numbers).
+        All columns as read (strings where pandas cannot infer numbers; a blank cell stays ``''``, not NaN, so an
+        error shows the cell as written, as ``liqheat catalog ingest csv`` does).
 
     Raises
     ------
@@ -63,7 +64,7 @@ def read_csv(path: str | Path, columns: list[str]) -> pd.DataFrame:
         raise IngestError(path, "is a folder, not a CSV file" if path.is_dir() else "file not found")
     check_lines(path)
     try:
-        df = pd.read_csv(path)
+        df = pd.read_csv(path, keep_default_na=False)  # a blank cell was "not a finite number: nan"
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise IngestError(path, f"cannot be read as CSV: {exc}") from exc
     require_columns(df, columns, path)
@@ -97,14 +98,16 @@ def parse_timestamps(values: pd.Series, path: str | Path, field: str = "timestam
         Naming the line of the first unparseable, repeated or decreasing timestamp, or of the first time outside
         2009-01-01 ... now + 1 day (e.g. a row in another epoch unit).
     """
-    if pd.api.types.is_numeric_dtype(values):
+    numeric = pd.api.types.is_numeric_dtype(values)
+    if numeric or pd.notna(pd.to_numeric(values.iloc[:1], errors="coerce")).all():  # epoch times (text: a blank cell)
         numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
         bad = ~np.isfinite(numbers) | (numbers != np.round(numbers))
         if bad.any():
             pos = int(np.flatnonzero(bad)[0])
             raise IngestError(path, f"not an integer epoch timestamp: {_plain(values.iloc[pos])!r}", line_of(pos),
                               field)
-        ns = EpochUnit(path).to_ns(values.to_numpy(dtype=np.int64), line_of(0), field)
+        whole = values if numeric else pd.to_numeric(values)  # int64 from the text, exact to the nanosecond
+        ns = EpochUnit(path).to_ns(whole.to_numpy(dtype=np.int64), line_of(0), field)
     else:
         parsed = pd.to_datetime(values, utc=True, errors="coerce", format="ISO8601")
         bad = parsed.isna().to_numpy()

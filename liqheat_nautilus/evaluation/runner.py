@@ -10,7 +10,7 @@ chosen).
 import dataclasses
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -339,6 +339,7 @@ def run_evaluation(
     settings: EvaluationSettings | None = None,
     progress: Callable[[str], None] | None = None,
     executor: Executor | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> EvaluationReport:
     """
     Evaluate every model × leverage profile on the data.
@@ -354,6 +355,10 @@ def run_evaluation(
     executor : Executor, optional
         Where the runs go (:class:`~liqheat_nautilus.sweep.Executor`, entered; e.g. Ray with several workers).
         Default: one after another in this process.
+    names : Mapping[str, str], optional
+        How to name each settings field in the messages, e.g.
+        :data:`~liqheat_nautilus.evaluation.checks.CLI_OPTIONS` (the options that set them, as
+        :func:`~liqheat_nautilus.evaluation.checks.check_settings` takes it); by default the field names.
 
     Returns
     -------
@@ -371,12 +376,13 @@ def run_evaluation(
     """
     s = settings or EvaluationSettings()
     started = time.perf_counter()
-    check_settings(s)
+    check_settings(s, names)
     ctx = _context(data, s)
     check_judged(data, s, ctx.judged)
     if s.holdout_start and not ctx.holdout.any():
         last = iso_utc(int(data.liquidations.start_ns[ctx.judged][-1]))
-        raise ValueError(f"holdout_start {s.holdout_start}: none of the {int(ctx.judged.sum())} judged windows starts "
+        holdout = (names or {}).get("holdout_start", "holdout_start")
+        raise ValueError(f"{holdout} {s.holdout_start}: none of the {int(ctx.judged.sum())} judged windows starts "
                          f"on or after it (the last starts {last})")
     base = {"bin_bps": s.bin_bps, "n_bins": s.n_bins, **s.extra_params}
     configs: dict[str, tuple[str, str, dict]] = {"default × defaults": ("default", "defaults", base)}

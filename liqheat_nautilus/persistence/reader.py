@@ -265,8 +265,11 @@ def read_market_series(
     IngestError
         If the catalog folder does not exist, holds no bars of the bar type (or instrument) in the bounds, or
         holds several bar types for the instrument and ``bar_type`` is not given; with ``trade_ticks``, if it holds
-        no definition of the instrument (field ``Instrument``: the trade sizes cannot be converted).
+        no definition of the instrument (field ``Instrument``: the trade sizes cannot be converted); naming the
+        file, if one is not readable Parquet.
     """
+    import pyarrow as pa
+
     from liqheat_nautilus.persistence.transaction import consistent_read
 
     path = Path(catalog)
@@ -274,8 +277,14 @@ def read_market_series(
         raise IngestError(path, "a file, not a catalog folder" if path.exists() else "catalog not found: no such "
                           "folder (build one with `liqheat catalog ingest` or `liqheat catalog fetch`)")
     summed = (tuple(str(i) for i in oi_instrument_ids), int(oi_max_age_ns)) if oi_instrument_ids else None
-    return consistent_read(path, lambda: _read(path, instrument_id, bar_type, start_ns, end_ns, ratio_kind, summed,
-                                               trade_ticks))
+    try:
+        return consistent_read(path, lambda: _read(path, instrument_id, bar_type, start_ns, end_ns, ratio_kind,
+                                                   summed, trade_ticks))
+    except pa.ArrowException:  # a truncated or foreign file: named as plot, backtest and serve name it
+        from liqheat_nautilus.persistence.scan import scan_catalog
+
+        scan_catalog(path)  # raises the IngestError of the first unreadable file
+        raise
 
 
 def _no_bars(path: Path, wanted: str) -> str:

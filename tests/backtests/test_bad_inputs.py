@@ -92,6 +92,16 @@ FILE_CASES = {
                                     "liquidation-map actors"]),
     "actor_option_wrong_type": (_variant("publish_interval_secs = 3600", 'publish_interval_secs = "hourly"'),
                                 ["actors[0].config.publish_interval_secs: expected a whole number, got a string"]),
+    # a step of 0 aborted the process in Nautilus' Rust bar-type parser (exit 134, a panic's backtrace)
+    "bar_spec_step_0": (_variant(DATA_LINE, 'bar_spec = "0-MINUTE-LAST"'),
+                        ["[data] bar_spec '0-MINUTE-LAST' has a step of 0; the step must be 1 or more"]),
+    "actor_bar_type_step_0": (_variant('bar_type = "SOL-USDT-SWAP.OKX-1-MINUTE-LAST-EXTERNAL"\npublish',
+                                       'bar_type = "SOL-USDT-SWAP.OKX-0-MINUTE-LAST-EXTERNAL"\npublish'),
+                              ["actors[0].config.bar_type 'SOL-USDT-SWAP.OKX-0-MINUTE-LAST-EXTERNAL' has a step of 0"]),
+    "strategy_bar_type_step_0": (
+        BASE[:BASE.index("[[strategies]]")] + BASE[BASE.index("[[strategies]]"):].replace(
+            "OKX-1-MINUTE-LAST-EXTERNAL", "OKX-00-MINUTE-LAST-EXTERNAL", 1),
+        ["strategies[0].config.bar_type 'SOL-USDT-SWAP.OKX-00-MINUTE-LAST-EXTERNAL' has a step of 0"]),
 }
 
 

@@ -240,6 +240,8 @@ def test_a_later_coinglass_folder_gets_no_repeated_holdout(tmp_path):
     (["--bias-hours", "nan"], "--bias-hours (hours, > 0): [nan]"),
     (["--top-k", "0"], "--top-k (>= 1): [0]"),
     (["--bootstrap", "-1"], "--bootstrap (>= 0): [-1]"),
+    # ran every replay, then failed with "MemoryError: Unable to allocate 745. GiB" (exit 1)
+    (["--bootstrap", "99999999999"], "--bootstrap (at most 1,000,000): [99999999999]"),
     (["--holdout-start", "notadate"], "--holdout-start must be a UTC date or time"),
     # these named the settings (oi_venue_share, max_distance_pct, bin_bps), not the options the user typed
     (["--oi-venue-share", "0"], "--oi-venue-share must lie in (0, 1], was 0.0"),
@@ -259,3 +261,11 @@ def test_bad_settings_stop_before_any_replay_with_a_named_message(argv, message,
     assert evaluate_main([*argv, "--no-grid"]) == 2  # option values: a usage error (they exited 1, unlike plot's)
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err and "evaluating" not in err
+
+
+def test_a_holdout_past_the_data_names_the_option(capsys):
+    # named the settings field ("holdout_start 2030-01-01: ..."), not the option the user typed
+    assert evaluate_main(["--no-grid", "--bootstrap", "0", "--holdout-start", "2030-01-01"]) == 1  # the data's span
+    err = capsys.readouterr().err
+    assert err.startswith("evaluate failed: --holdout-start 2030-01-01: none of the ") and err.count("\n") == 1
+    assert "judged windows starts on or after it" in err and "evaluating" not in err

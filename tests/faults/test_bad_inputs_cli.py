@@ -461,6 +461,16 @@ def test_backtest_names_an_unreadable_catalog_file(catalog):
     assert_clean_failure(proc, f"backtest failed: {path}: not a readable Parquet file")
 
 
+def test_evaluate_names_an_unreadable_catalog_file(catalog, capsys):
+    # was pyarrow's own "Error creating dataset. Could not read schema from ..." (exit 1), unlike every other command
+    path = next((catalog / "data" / "custom_open_interest").rglob("*.parquet"))
+    path.write_bytes(path.read_bytes()[:1000])
+    proc = call_liqheat(capsys, "evaluate", "--dataset", "catalog", "--catalog", catalog, "--instrument-id",
+                        "SOL-USDT-SWAP.OKX", "--liquidations", catalog / "liquidations.csv", "--no-grid")
+    assert_clean_failure(proc, f"evaluate failed: {path}: not a readable Parquet file (ArrowInvalid: ")
+    assert proc.returncode == 1
+
+
 # Python run before the CLI: Ctrl-C in the middle of the replay (at the 3,000th bar the map actor sees)
 def _signal_mid_run(sig: int) -> str:
     """Python run before the CLI: the process signals itself at the 3,000th bar the map actor sees."""

@@ -30,6 +30,7 @@ import math
 
 from nautilus_trader.model.identifiers import InstrumentId
 
+from liqheat_nautilus import validation
 from liqheat_nautilus.core.units import NS_PER_HOUR
 from liqheat_nautilus.data import FundingRate, OpenInterest
 
@@ -154,7 +155,7 @@ def funding_rate_from_venue(
     rate : float
         Fraction per funding interval (positive: longs pay shorts).
     interval_hours : float
-        Funding interval (hours), > 0.
+        Funding interval (hours), > 0 and at most :data:`~liqheat_nautilus.validation.FUNDING_INTERVAL_MAX_HOURS`.
     ts_event, ts_init : int
         The time the rate applies at and the creation time (UNIX ns).
     next_funding_ns : int, optional
@@ -168,15 +169,14 @@ def funding_rate_from_venue(
     Raises
     ------
     ValueError
-        If ``rate`` is not finite or beyond +-:data:`FUNDING_RATE_MAX`, or ``interval_hours`` is not a positive
-        number.
+        If ``rate`` is not finite or beyond +-:data:`FUNDING_RATE_MAX`, or ``interval_hours`` is not a number
+        > 0 and at most a week (:func:`~liqheat_nautilus.validation.funding_interval_hours`; naming the field).
     """
     rate = float(rate)
     if not math.isfinite(rate) or abs(rate) > FUNDING_RATE_MAX:
         raise ValueError(f"funding rate must be a finite fraction within +-{FUNDING_RATE_MAX:g} per interval, "
                          f"was {rate}")
-    if not (math.isfinite(interval_hours) and interval_hours > 0.0):
-        raise ValueError(f"funding interval must be > 0 hours, was {interval_hours}")
+    interval_hours = validation.funding_interval_hours(interval_hours, "funding interval_hours")
     if next_funding_ns is None:
         next_funding_ns = int(ts_event) + int(round(interval_hours * NS_PER_HOUR))
     return FundingRate(instrument_id=instrument_id, rate=rate, interval_hours=float(interval_hours),

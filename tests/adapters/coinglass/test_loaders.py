@@ -81,10 +81,14 @@ def test_bad_source_leaves_the_catalog(tmp_path, coinglass_catalog):
 
 
 def test_an_instrument_id_without_a_venue_is_named(tmp_path, capsys):
-    # online (the default), the instrument look-up split the id on its venue: an IndexError traceback
-    assert main(["catalog", "ingest", "coinglass", "--catalog", str(tmp_path / "cat"), "--instrument", "BTCUSDT"]) == 1
+    # online (the default), the instrument look-up split the id on its venue: an IndexError traceback; the CLI
+    # refuses it as a usage error before the ingest, whose own check (library callers) names the field
+    assert main(["catalog", "ingest", "coinglass", "--catalog", str(tmp_path / "cat"), "--instrument", "BTCUSDT"]) == 2
     err = capsys.readouterr().err
-    assert "field '--instrument-id': 'BTCUSDT' is not a Nautilus instrument id such as 'BTCUSDT-PERP.BINANCE'" in err
+    assert "--instrument-id 'BTCUSDT' is not a Nautilus instrument id SYMBOL.VENUE" in err
+    with pytest.raises(IngestError, match="field '--instrument-id': 'BTCUSDT' is not a Nautilus instrument id such as "
+                                          "'BTCUSDT-PERP.BINANCE'"):
+        ingest_coinglass(SOURCE, tmp_path / "cat", "BTCUSDT")
     assert not (tmp_path / "cat").exists()
 
 

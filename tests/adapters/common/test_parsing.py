@@ -69,3 +69,11 @@ def test_funding_settled_record_and_venue_next_time():
         funding_rate_from_venue(IID, math.nan, interval_hours=8.0, ts_event=0, ts_init=0)
     with pytest.raises(ValueError, match="interval"):
         funding_rate_from_venue(IID, 0.0001, interval_hours=0.0, ts_event=0, ts_init=0)
+
+
+@pytest.mark.parametrize("hours", [0.0, -8.0, math.nan, math.inf, 169.0, 8760.0])
+def test_a_funding_interval_out_of_range_is_refused_naming_the_field(hours):
+    # only > 0 was checked: an interval of a year (a unit slip, days or minutes for hours) was stored as given
+    with pytest.raises(ValueError, match=r"funding interval_hours must be a number > 0 and <= 168; got "):
+        funding_rate_from_venue(IID, 0.0001, interval_hours=hours, ts_event=0, ts_init=0)
+    assert funding_rate_from_venue(IID, 0.0001, interval_hours=168.0, ts_event=0, ts_init=0).interval_hours == 168.0

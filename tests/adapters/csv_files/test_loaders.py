@@ -26,7 +26,7 @@ from liqheat_nautilus.adapters.csv_files.loaders import ingest_csv
 from liqheat_nautilus.data import FundingRate, OpenInterest
 from liqheat_nautilus.persistence.errors import IngestError
 from tests.adapters.binance.archive_files import recorded_instruments
-from tests.cli_run import assert_clean_failure, run_liqheat
+from tests.cli_run import assert_clean_failure, call_liqheat, run_liqheat
 from tests.data_files import data_file
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -453,6 +453,18 @@ def test_bars_from_trades_alone_names_what_it_needs(tmp_path):
         ingest_csv(tmp_path / "cat", [OKX_SPEC], bars_from_trades=True)
     assert info.value.field == "--bars-from-trades" and "needs --trades" in info.value.message
     assert not (tmp_path / "cat").exists()
+
+
+@pytest.mark.parametrize(("argv", "text"), [
+    ([], "nothing to ingest: give --bars, --open-interest, --funding and/or --trades"),
+    (["--bars-from-trades"], "--bars-from-trades needs --trades and no --bars"),
+    (["--bars-from-trades", "--bars", "b.csv", "--trades", "t.csv"], "--bars-from-trades needs --trades and no --bars"),
+])
+def test_nothing_to_ingest_is_a_usage_error_before_any_work(tmp_path, capsys, argv, text):
+    # exited 1 (bad data) from inside the ingest, though no file is involved: the options alone are wrong
+    proc = call_liqheat(capsys, "catalog", "ingest", "csv", "--catalog", tmp_path / "cat", *argv)
+    assert_clean_failure(proc, f"ingest failed: {text}")
+    assert proc.returncode == 2 and not (tmp_path / "cat").exists()
 
 
 @pytest.mark.parametrize(("option", "value", "text"), [

@@ -163,6 +163,18 @@ def test_sample_without_positioning_files_or_instrument(tmp_path):
         ingest_okx_sample(source, tmp_path / "other", "SOLUSDT-PERP.BINANCE")
 
 
+def test_an_instrument_id_of_another_venue_is_a_usage_error(tmp_path, capsys):
+    # exited 1 naming the sample folder, as if the data were bad: the option alone is wrong
+    from liqheat_nautilus.cli import main
+
+    assert main(["catalog", "ingest", "okx", "--catalog", str(tmp_path / "cat"), "--instrument-id",
+                 "SOLUSDT-PERP.BINANCE"]) == 2
+    err = capsys.readouterr().err
+    assert err == ("ingest failed: --instrument-id 'SOLUSDT-PERP.BINANCE' is not an instrument of OKX, the venue this "
+                   "command reads, e.g. 'SOL-USDT-SWAP.OKX'\n")
+    assert not (tmp_path / "cat").exists()
+
+
 def test_a_folder_without_the_sample_files_is_named_before_any_instrument_lookup(tmp_path, monkeypatch):
     # an empty or wrong --source folder went to the instrument look-up first: the error was about instrument
     # definitions (after asking OKX online), not the missing files
