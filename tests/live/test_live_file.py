@@ -75,24 +75,6 @@ def test_the_sections_feed_the_client_configs_they_derive_from(tmp_path):
     assert exec_client.default_leverage == Decimal("5") and exec_client.use_reduce_only is False
 
 
-@pytest.mark.parametrize(("old", "new", "expected"), [
-    ("funding_interval_hours = 8.0", "funding_interval_hours = 0.0",
-     r"\[binance\] funding_interval_hours: expected a number > 0"),
-    ("funding_min_interval_secs = 60", "funding_min_interval_secs = -1",
-     r"\[binance\] funding_min_interval_secs: expected a whole number >= 0"),
-    ('max_position_notional = { "BTCUSDT-PERP.BINANCE" = 5000 }',
-     'max_position_notional = { "BTCUSDT-PERP.BINANCE" = 0 }',
-     r"\[risk\]: max_position_notional\['BTCUSDT-PERP.BINANCE'\] must be a finite number > 0"),
-])
-def test_a_derived_field_is_checked_by_the_config_it_comes_from(old, new, expected, tmp_path):
-    text = (CONFIG / "live_sandbox.toml").read_text()
-    assert old in text
-    path = tmp_path / "bad.toml"
-    path.write_text(text.replace(old, new, 1))
-    with pytest.raises(ValueError, match=r"bad\.toml: " + expected):
-        load_live_file(path)
-
-
 def test_api_keys_in_the_file_are_rejected(tmp_path):
     text = (CONFIG / "live_binance.toml").read_text().replace(
         'account_type = "USDT_FUTURES"', 'account_type = "USDT_FUTURES"\napi_key = "abc"')
@@ -328,6 +310,15 @@ def test_without_a_poller_section_no_poller_runs(tmp_path):
     # --check said ok to inf (msgspec's "> 0" lets it by): the poller never polled, the node never finished stopping
     ("\ninterval_secs = 60", "\ninterval_secs = inf", r"\[poller\] interval_secs: inf is not a finite number"),
     ("grace_secs = 5.0", "grace_secs = inf", r"\[shutdown\] grace_secs: inf is not a finite number"),
+    # the fields [binance] and [risk] derive from the data client's feeds config and the risk guard's limits,
+    # checked there
+    ("funding_interval_hours = 8.0", "funding_interval_hours = 0.0",
+     r"\[binance\] funding_interval_hours: expected a number > 0"),
+    ("funding_min_interval_secs = 60", "funding_min_interval_secs = -1",
+     r"\[binance\] funding_min_interval_secs: expected a whole number >= 0"),
+    ('max_position_notional = { "BTCUSDT-PERP.BINANCE" = 5000 }',
+     'max_position_notional = { "BTCUSDT-PERP.BINANCE" = 0 }',
+     r"\[risk\]: max_position_notional\['BTCUSDT-PERP.BINANCE'\] must be a finite number > 0"),
 ])
 def test_values_nautilus_rejects_only_at_build_are_named_while_loading(old, new, expected, tmp_path):
     text = (CONFIG / "live_sandbox.toml").read_text()
