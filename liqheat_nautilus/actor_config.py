@@ -1,17 +1,17 @@
 """``LiquidationMapActorConfig``: the configuration of :class:`~liqheat_nautilus.actor.LiquidationMapActor`."""
 
 import dataclasses
-from numbers import Integral
 from typing import Any
 
-from nautilus_trader.common.config import ActorConfig
+from nautilus_trader.common.config import ActorConfig, NonNegativeFloat, NonNegativeInt, PositiveInt
+from nautilus_trader.core.correctness import PyCondition
 from nautilus_trader.model.data import BarType
 from nautilus_trader.model.identifiers import InstrumentId
 
 from liqheat_nautilus.core.params import MapParams
 from liqheat_nautilus.core.profile import load_profile
 from liqheat_nautilus.data import RATIO_KINDS
-from liqheat_nautilus.validation import instrument_and_bar_type, instrument_ids
+from liqheat_nautilus.validation import instrument_and_bar_type, instrument_ids, whole_number
 
 _MAP_DEFAULTS = MapParams()  # the actor config's defaults are the engine's
 
@@ -110,7 +110,7 @@ class LiquidationMapActorConfig(ActorConfig, frozen=True):
     instrument_id: InstrumentId
     bar_type: BarType
     subscribe_trade_ticks: bool = False
-    publish_interval_secs: int = 3600
+    publish_interval_secs: NonNegativeInt = 3600
     model: str = _MAP_DEFAULTS.model
     leverage_profile: str = "neutral"
     leverage_weights: dict[str, float] | None = None
@@ -128,14 +128,14 @@ class LiquidationMapActorConfig(ActorConfig, frozen=True):
     map_profile: str | None = None
     map_params_extra: dict | None = None
     oi_instrument_ids: list[str] | None = None
-    oi_max_age_secs: int = 0
-    warmup_lookback_secs: int = 0
-    warmup_timeout_secs: int = 120
+    oi_max_age_secs: NonNegativeInt = 0
+    warmup_lookback_secs: NonNegativeInt = 0
+    warmup_timeout_secs: PositiveInt = 120
     warmup_bars: bool = True
     warmup_client_id: str | None = None
     liquidation_client_id: str | None = None
-    liquidation_match_pct: float = 0.25
-    max_liquidation_events: int = 10_000
+    liquidation_match_pct: NonNegativeFloat = 0.25
+    max_liquidation_events: PositiveInt = 10_000
     publish_bins: bool = False
 
     def __post_init__(self) -> None:
@@ -157,16 +157,10 @@ class LiquidationMapActorConfig(ActorConfig, frozen=True):
         """
         instrument_and_bar_type(self, "the map needs the prices of the instrument whose open interest it places")
         for name in ("publish_interval_secs", "oi_max_age_secs", "warmup_lookback_secs", "warmup_timeout_secs",
-                     "max_liquidation_events"):
-            value = getattr(self, name)  # a file is decoded as int; in Python 0.5 was accepted and truncated to 0
-            if not isinstance(value, Integral) or isinstance(value, bool):
-                raise ValueError(f"LiquidationMapActorConfig.{name} must be a whole number, got {value!r}")
-        for name in ("publish_interval_secs", "oi_max_age_secs", "warmup_lookback_secs", "liquidation_match_pct"):
-            if not getattr(self, name) >= 0:
-                raise ValueError(f"LiquidationMapActorConfig.{name} must be >= 0, got {getattr(self, name)}")
-        for name in ("warmup_timeout_secs", "max_liquidation_events"):
-            if not getattr(self, name) > 0:
-                raise ValueError(f"LiquidationMapActorConfig.{name} must be > 0, got {getattr(self, name)}")
+                     "max_liquidation_events"):  # also in Python (the field types apply when a file is decoded)
+            whole_number(getattr(self, name), f"LiquidationMapActorConfig.{name}",
+                         positive=name in ("warmup_timeout_secs", "max_liquidation_events"))
+        PyCondition.not_negative(self.liquidation_match_pct, "LiquidationMapActorConfig.liquidation_match_pct")
         instrument_ids(self.oi_instrument_ids, "LiquidationMapActorConfig.oi_instrument_ids")
         if self.long_short_ratio_kind not in RATIO_KINDS:
             raise ValueError(f"long_short_ratio_kind {self.long_short_ratio_kind!r} is not one of {list(RATIO_KINDS)}")

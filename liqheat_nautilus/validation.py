@@ -10,7 +10,10 @@ Nautilus' own enums.
 import math
 from decimal import Decimal, InvalidOperation
 from enum import Enum
+from numbers import Integral
 from typing import Any
+
+from nautilus_trader.core.correctness import PyCondition
 
 from liqheat_nautilus.config_messages import decode_message, type_words
 from liqheat_nautilus.file_checks import input_file, output_dir, output_file, wrong_kind
@@ -280,6 +283,39 @@ def number(value: str | float, option: str, minimum: float | None = None, intege
 
 FUNDING_INTERVAL_MAX_HOURS = 24.0 * 7
 """The longest funding interval accepted (hours): a week; venues settle every 1, 4 or 8 hours."""
+
+
+def whole_number(value: Any, field: str, positive: bool) -> int:
+    """
+    Check a config's whole-number field when the config is built in Python.
+
+    The field is typed Nautilus ``PositiveInt`` / ``NonNegativeInt``, which msgspec applies when a file is decoded
+    but not when the config is built in Python (``0.5`` was accepted and truncated to 0): this applies the same
+    range there with ``PyCondition``.
+
+    Parameters
+    ----------
+    value : Any
+        The field's value.
+    field : str
+        Its name in the message, e.g. ``"LiquidationMapActorConfig.warmup_timeout_secs"``.
+    positive : bool
+        ``> 0`` (``PositiveInt``) when True, else ``>= 0`` (``NonNegativeInt``).
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    ValueError
+        If the value is not a whole number (a bool is not) or is out of range, naming ``field``.
+    """
+    if not isinstance(value, Integral) or isinstance(value, bool):
+        raise ValueError(f"{field} must be a whole number, got {value!r}")
+    check = PyCondition.positive_int if positive else PyCondition.not_negative_int
+    check(int(value), field)  # Nautilus' check takes a Python int only (not a numpy integer)
+    return int(value)
 
 
 def funding_interval_hours(value: str | float, field: str = "funding_interval_hours") -> float:

@@ -7,6 +7,8 @@ never imports this package.
 - :mod:`strategies.support_resistance`: clusters as support and resistance;
 - :mod:`strategies.cluster_breakout`: continuation through cleared clusters;
 - :mod:`strategies.oi_sizing`: magnet-bias entries sized by :class:`strategies.oi_sizer.OISizer`;
-- :mod:`strategies.cluster_strategy`: what they share (cluster data, stops, risk sizing);
-- :mod:`strategies.brackets`: bracket orders and their life (rejects, partial fills, time stop, signal records).
+- :mod:`strategies.cluster_strategy`: what they share (cluster data, stops, risk sizing); its config and the
+  fields' ranges in :mod:`strategies.cluster_config`;
+- :mod:`strategies.brackets`: bracket orders and their life (rejects, partial fills, time stop, signal records); its
+  config in :mod:`strategies.bracket_config`.
 """

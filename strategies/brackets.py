@@ -20,8 +20,6 @@ import json
 import math
 from decimal import Decimal
 
-from nautilus_trader.config import StrategyConfig
-from nautilus_trader.model.data import BarType
 from nautilus_trader.model.enums import (
     OrderSide,
     OrderStatus,
@@ -39,64 +37,19 @@ from nautilus_trader.model.events import (
     OrderRejected,
     PositionClosed,
 )
-from nautilus_trader.model.identifiers import ClientOrderId, InstrumentId, PositionId
+from nautilus_trader.model.identifiers import ClientOrderId, PositionId
 from nautilus_trader.trading.strategy import Strategy
 
 from liqheat_nautilus.core.units import NS_PER_MINUTE
 from liqheat_nautilus.signals import SIGNALS_TOPIC, Sentiment, SignalAction, TradeSignal, encode_signal, risk_reward
-from liqheat_nautilus.validation import enum_name, instrument_and_bar_type
+from liqheat_nautilus.validation import enum_name
 from strategies.bracket_book import Bracket, BracketBook
+from strategies.bracket_config import BracketStrategyConfig
 
 ENTRY_ORDER_SIDE = {PositionSide.LONG: OrderSide.BUY, PositionSide.SHORT: OrderSide.SELL}
 """The side of the order that opens a position of each side."""
 
-
-class BracketStrategyConfig(StrategyConfig, frozen=True):
-    """
-    Settings of :class:`BracketStrategy`: the instrument, position limit, time stop and order handling.
-
-    Parameters
-    ----------
-    instrument_id : InstrumentId
-        The instrument traded (a string is parsed).
-    bar_type : BarType
-        Bars of that instrument giving the current price (and driving time stops; a string is parsed).
-    max_positions : int, default 1
-        Open positions plus pending entries allowed at once for the instrument (> 1 needs a ``HEDGING`` venue).
-    time_stop_minutes : int, default 0
-        Close a position held this long (0 = off).
-    emulation_trigger : str, default "NO_TRIGGER"
-        Nautilus ``TriggerType`` name for emulating the bracket's stop-loss and take-profit locally with the
-        ``OrderEmulator`` (e.g. ``"DEFAULT"``): the entry is sent alone and the children are released as single
-        orders when triggered. Needed on venues whose Nautilus adapter refuses linked order lists (Binance in
-        NautilusTrader 1.221 denies them with ``UNSUPPORTED_OCO_CONDITIONAL_ORDERS``).
-    flatten_on_stop : bool, default True
-        Cancel the instrument's orders and close its positions when the strategy stops (False keeps them, e.g.
-        for a live node restarted with ``[shutdown] close_positions = false``).
-    log_signals : bool, default True
-        Log each trade-signal record as JSON at INFO level.
-    """
-
-    instrument_id: InstrumentId
-    bar_type: BarType
-    max_positions: int = 1
-    time_stop_minutes: int = 0
-    emulation_trigger: str = "NO_TRIGGER"
-    flatten_on_stop: bool = True
-    log_signals: bool = True
-
-    def __post_init__(self) -> None:
-        """
-        Parse ``instrument_id`` / ``bar_type`` given as strings (as Nautilus does when it reads a config file).
-
-        Raises
-        ------
-        TypeError
-            If either is neither its Nautilus type nor a string (the message names the field).
-        ValueError
-            If such a string does not parse, or ``bar_type`` is of another instrument (the message names the field).
-        """
-        instrument_and_bar_type(self, "the strategy would trade one instrument on the prices of another")
+__all__ = ["ENTRY_ORDER_SIDE", "BracketStrategy", "BracketStrategyConfig"]
 
 
 class BracketStrategy(Strategy):
@@ -115,17 +68,13 @@ class BracketStrategy(Strategy):
     Raises
     ------
     ValueError
-        If ``max_positions < 1``, ``time_stop_minutes < 0`` or ``emulation_trigger`` is not a ``TriggerType`` name
-        (the config itself refuses a bad ``instrument_id`` / ``bar_type``).
+        If ``emulation_trigger`` is not a ``TriggerType`` name (the config itself refuses a bad ``instrument_id`` /
+        ``bar_type``, ``max_positions`` and ``time_stop_minutes``).
     """
 
     def __init__(self, config: BracketStrategyConfig) -> None:
         super().__init__(config)
         name = type(config).__name__
-        if config.max_positions < 1:
-            raise ValueError(f"{name}.max_positions must be >= 1, got {config.max_positions}")
-        if not config.time_stop_minutes >= 0:
-            raise ValueError(f"{name}.time_stop_minutes must be >= 0 (0 = off), got {config.time_stop_minutes}")
         # trigger_type_from_str aborts the process on a bad name: check it first
         self._emulation_trigger = trigger_type_from_str(
             enum_name(config.emulation_trigger, TriggerType, f"{name}.emulation_trigger", exact=True))

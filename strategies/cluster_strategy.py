@@ -24,9 +24,10 @@ from liqheat_nautilus.core.enums import Side
 from liqheat_nautilus.data import LiquidationCluster, LiquidationMapSnapshot
 from liqheat_nautilus.equity import instrument_equity
 from liqheat_nautilus.signals import Sentiment, SignalAction, risk_reward, sentiment_from_bias
-from strategies.brackets import BracketStrategy, BracketStrategyConfig
+from strategies.brackets import BracketStrategy
 from strategies.cluster_book import ClusterBook
-from strategies.oi_sizer import OISizer, OISizerConfig
+from strategies.cluster_config import ClusterStrategyConfig, check_ranges
+from strategies.oi_sizer import OISizer
 from strategies.sizing import leverage_cap, risk_quantity, round_quantity
 from strategies.stops import direction, stop_behind_zone, stop_outside_zones, stop_side_edge
 
@@ -67,78 +68,6 @@ def pct_away(price: float, level: float) -> float:
     return (level / price - 1.0) * 100.0
 
 
-_FIELD_RANGES = {
-    "max_leverage": (lambda v: v >= 0, ">= 0 (0 = no cap)"),
-    "stop_buffer_pct": (lambda v: v >= 0, ">= 0"),
-    "default_stop_pct": (lambda v: v > 0, "> 0"),
-    "max_stop_pct": (lambda v: v > 0, "> 0"),
-    "min_risk_reward": (lambda v: v >= 0, ">= 0"),
-    "min_strength": (lambda v: 0 <= v <= 1, "in [0, 1] (a cluster's strength is its notional / the largest's)"),
-    "min_notional_usd": (lambda v: v >= 0, ">= 0"),
-    "min_distance_pct": (lambda v: v >= 0, ">= 0"),
-    "max_distance_pct": (lambda v: v > 0, "> 0"),
-    "entry_zone_pct": (lambda v: v > 0, "> 0"),
-    "fallback_reward_risk": (lambda v: v > 0, "> 0"),
-    "max_chase_pct": (lambda v: v > 0, "> 0 (a breakout is entered at most this far beyond the cluster)"),
-    "trailing_stop_bps": (lambda v: v >= 0, ">= 0 (0 = fixed stop)"),
-    "take_profit_pct": (lambda v: v > 0, "> 0"),
-}
-"""Valid ranges of the strategies' numeric config fields, checked for the fields a config has
-(:meth:`ClusterStrategy.__init__`): a value out of range would never trade, or fail mid-run."""
-
-
-class ClusterStrategyConfig(BracketStrategyConfig, frozen=True):
-    """
-    Settings shared by every liquidation-map strategy: risk sizing and stop placement.
-
-    Plus those of :class:`~strategies.brackets.BracketStrategyConfig`: ``instrument_id``, ``bar_type``,
-    ``max_positions``, ``time_stop_minutes``, ``emulation_trigger``, ``flatten_on_stop``, ``log_signals``.
-
-    Parameters
-    ----------
-    risk_per_trade : float, default 0.005
-        Fraction of account equity lost if the stop is hit (0.005 = 0.5 %). Ignored when ``trade_size`` is set.
-    trade_size : Decimal, optional
-        Fixed order quantity (contracts) instead of risk sizing.
-    max_leverage : float, default 3.0
-        Cap on a position's notional as a multiple of equity, applied after the OI sizer, also to ``trade_size``
-        (0 = no cap).
-    min_risk_reward : float, default 0.0
-        Skip setups whose ``|TP - entry| / |entry - SL|`` is below this.
-    stop_buffer_pct : float, default 0.1
-        Distance beyond a cluster edge for stops (percent of price).
-    default_stop_pct : float, default 1.0
-        Stop distance (percent) when the strategy has no cluster to anchor the stop.
-    max_stop_pct : float, default 3.0
-        Largest stop distance (percent); at least ``default_stop_pct``.
-    oi_sizer : OISizerConfig, optional
-        When set, every entry's size is multiplied by :class:`~strategies.oi_sizer.OISizer` (OI tier x skew).
-
-    Raises
-    ------
-    ValueError
-        If ``default_stop_pct`` is above ``max_stop_pct`` (every default stop would be cut to ``max_stop_pct``),
-        naming both; and as :class:`~strategies.brackets.BracketStrategyConfig` for the ids. The other ranges are
-        checked when the strategy is built (:class:`ClusterStrategy`).
-    """
-
-    risk_per_trade: float = 0.005
-    trade_size: Decimal | None = None
-    max_leverage: float = 3.0
-    min_risk_reward: float = 0.0
-    stop_buffer_pct: float = 0.1
-    default_stop_pct: float = 1.0
-    max_stop_pct: float = 3.0
-    oi_sizer: OISizerConfig | None = None
-
-    def __post_init__(self) -> None:
-        """Parse the ids (:class:`~strategies.brackets.BracketStrategyConfig`), then check the two stop distances."""
-        super().__post_init__()
-        if self.default_stop_pct > self.max_stop_pct:  # False for NaN: the range checks report it
-            raise ValueError(f"{type(self).__name__}.default_stop_pct ({self.default_stop_pct}) must be at most "
-                             f"max_stop_pct ({self.max_stop_pct}): every default stop would be cut to max_stop_pct")
-
-
 class ClusterStrategy(BracketStrategy):
     """
     Base class of the liquidation-map strategies (see the module docstring for what it handles).
@@ -156,11 +85,10 @@ class ClusterStrategy(BracketStrategy):
     Raises
     ------
     ValueError
-        If ``max_positions < 1``, ``risk_per_trade`` is outside (0, 1) without a ``trade_size``, ``trade_size`` is
-        not positive, the emulation trigger is unknown, the OI sizer config is inconsistent, or a field of the
-        config is outside its range
-        (:data:`_FIELD_RANGES`: e.g. ``min_strength`` outside [0, 1], ``default_stop_pct <= 0``,
-        ``min_distance_pct >= max_distance_pct``); the message names the field.
+        If ``risk_per_trade`` is outside (0, 1) without a ``trade_size``, ``trade_size`` is not positive, the
+        emulation trigger is unknown, the OI sizer config is inconsistent, or a field of the config is outside its
+        range (:func:`~strategies.cluster_config.check_ranges`: e.g. ``min_strength`` outside [0, 1],
+        ``default_stop_pct <= 0``, ``min_distance_pct >= max_distance_pct``); the message names the field.
     """
 
     trades_on_map_signals = True
@@ -168,20 +96,7 @@ class ClusterStrategy(BracketStrategy):
 
     def __init__(self, config: ClusterStrategyConfig) -> None:
         super().__init__(config)
-        if config.trade_size is None and not 0.0 < config.risk_per_trade < 1.0:
-            raise ValueError(f"{type(config).__name__}.risk_per_trade must be in (0, 1), "
-                             f"got {config.risk_per_trade}")
-        if config.trade_size is not None and not config.trade_size > 0:
-            raise ValueError(f"{type(config).__name__}.trade_size must be > 0 (or unset for risk sizing), "
-                             f"got {config.trade_size}")
-        for field, (valid, text) in _FIELD_RANGES.items():
-            value = getattr(config, field, None)
-            if value is not None and not valid(value):
-                raise ValueError(f"{type(config).__name__}.{field} must be {text}, got {value}")
-        low, high = getattr(config, "min_distance_pct", None), getattr(config, "max_distance_pct", None)
-        if low is not None and high is not None and not low < high:
-            raise ValueError(f"{type(config).__name__}.min_distance_pct ({low}) must be below max_distance_pct "
-                             f"({high}): no cluster could qualify")
+        check_ranges(config)
         self.instrument = None
         self.book = ClusterBook()
         self.sizer = OISizer(config.oi_sizer) if config.oi_sizer is not None else None

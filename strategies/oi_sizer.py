@@ -17,7 +17,8 @@ strategy.
 import math
 from decimal import Decimal
 
-from nautilus_trader.common.config import NautilusConfig
+from nautilus_trader.common.config import NautilusConfig, NonNegativeFloat
+from nautilus_trader.core.correctness import PyCondition
 from nautilus_trader.model.enums import PositionSide
 
 from liqheat_nautilus.data import RATIO_KINDS
@@ -53,11 +54,11 @@ class OISizerConfig(NautilusConfig, frozen=True):
 
     oi_tiers_usd: tuple[float, ...] = (5e9, 1e9)
     oi_multipliers: tuple[float, ...] = (1.5, 1.0)
-    base_multiplier: float = 0.5
+    base_multiplier: NonNegativeFloat = 0.5
     short_favour_ratio: float = 1.2
     long_favour_ratio: float = 0.8
-    favoured_multiplier: float = 1.25
-    disfavoured_multiplier: float = 0.75
+    favoured_multiplier: NonNegativeFloat = 1.25
+    disfavoured_multiplier: NonNegativeFloat = 0.75
     use_long_short_ratio: bool = True
     ratio_kind: str = "accounts"
 
@@ -78,8 +79,7 @@ class OISizerConfig(NautilusConfig, frozen=True):
         if any(b >= a for a, b in zip(tiers, tiers[1:], strict=False)):
             raise ValueError(f"OISizerConfig.oi_tiers_usd must be strictly descending, got {tiers}")
         for name in ("base_multiplier", "favoured_multiplier", "disfavoured_multiplier"):
-            if getattr(self, name) < 0:
-                raise ValueError(f"OISizerConfig.{name} must be >= 0, got {getattr(self, name)}")
+            PyCondition.not_negative(getattr(self, name), f"OISizerConfig.{name}")  # decoded files: the field types
         if any(m < 0 for m in self.oi_multipliers):
             raise ValueError(f"OISizerConfig.oi_multipliers must be >= 0, got {list(self.oi_multipliers)}")
         if self.long_favour_ratio > self.short_favour_ratio:

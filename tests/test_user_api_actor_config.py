@@ -28,18 +28,22 @@ def _config(**kwargs) -> LiquidationMapActorConfig:
      r"bar_type ETHUSDT-PERP.BINANCE-1-MINUTE-LAST-EXTERNAL is of instrument ETHUSDT-PERP.BINANCE, not "
      r"instrument_id BTCUSDT-PERP.BINANCE"),
     # negative values were accepted and behaved as 0 (or as 1 for max_liquidation_events) without a word
-    ({"publish_interval_secs": -5}, r"publish_interval_secs must be >= 0, got -5"),
-    ({"warmup_lookback_secs": -1}, r"warmup_lookback_secs must be >= 0"),
-    ({"warmup_timeout_secs": 0}, r"warmup_timeout_secs must be > 0"),
-    ({"liquidation_match_pct": -0.5}, r"liquidation_match_pct must be >= 0"),
-    ({"max_liquidation_events": 0}, r"max_liquidation_events must be > 0"),
+    # (Nautilus' PyCondition messages: the field types PositiveInt / NonNegativeInt apply when a file is decoded)
+    ({"publish_interval_secs": -5}, r"'LiquidationMapActorConfig.publish_interval_secs' not greater than or "
+                                    r"equal to zero \(>= 0\), was -5"),
+    ({"warmup_lookback_secs": -1}, r"'LiquidationMapActorConfig.warmup_lookback_secs' not greater than or equal"),
+    ({"warmup_timeout_secs": 0}, r"'LiquidationMapActorConfig.warmup_timeout_secs' not a positive integer, was 0"),
+    ({"liquidation_match_pct": -0.5}, r"'LiquidationMapActorConfig.liquidation_match_pct' not greater than or equal"),
+    ({"liquidation_match_pct": float("nan")}, r"'LiquidationMapActorConfig.liquidation_match_pct' not greater"),
+    ({"max_liquidation_events": 0}, r"'LiquidationMapActorConfig.max_liquidation_events' not a positive integer"),
+    ({"max_liquidation_events": True}, r"max_liquidation_events must be a whole number, got True"),
     # accepted in Python and truncated: 0.5 became 0, a snapshot on every bar (a file is decoded as int already)
     ({"publish_interval_secs": 0.5}, r"publish_interval_secs must be a whole number, got 0.5"),
     ({"warmup_timeout_secs": 1.5}, r"warmup_timeout_secs must be a whole number, got 1.5"),
     # an inf map parameter failed only when the actor built the engine (OverflowError), mid-run
     ({"map_params_extra": {"seed_lookback_hours": float("inf")}}, r"seed_lookback_hours=inf \(numbers must be finite"),
     # named an internal value ("max_age_ns must be >= 0, was -1000000000") when the actor was built
-    ({"oi_max_age_secs": -1}, r"LiquidationMapActorConfig.oi_max_age_secs must be >= 0"),
+    ({"oi_max_age_secs": -1}, r"'LiquidationMapActorConfig.oi_max_age_secs' not greater than or equal to zero"),
     # Nautilus' parse error without the field, raised only when the actor was built
     ({"oi_instrument_ids": ["BTCUSDT"]}, r"oi_instrument_ids: 'BTCUSDT' is not a Nautilus instrument id"),
     # one string: was read character by character ("'B' is not an instrument id")
@@ -53,6 +57,23 @@ def _config(**kwargs) -> LiquidationMapActorConfig:
 def test_a_bad_config_value_fails_at_construction_naming_the_field(fields, message):
     with pytest.raises((TypeError, ValueError), match=message):
         _config(**fields)
+
+
+@pytest.mark.parametrize(("field", "value", "expected"), [
+    ("publish_interval_secs", -5, ">= 0"), ("oi_max_age_secs", -1, ">= 0"), ("warmup_lookback_secs", -1, ">= 0"),
+    ("warmup_timeout_secs", 0, ">= 1"), ("max_liquidation_events", 0, ">= 1"),
+    ("liquidation_match_pct", -0.5, ">= 0.0"),
+])
+def test_a_decoded_config_refuses_a_bad_value_at_the_field(field, value, expected):
+    # the field types (Nautilus' PositiveInt / NonNegativeInt / NonNegativeFloat) are checked by msgspec while a file
+    # is decoded, at the field; the hand-written checks ran after decoding and msgspec placed them at the root ("$")
+    import msgspec
+
+    raw = msgspec.json.encode({"instrument_id": BTC.value, "bar_type": str(BAR_TYPE), field: value})
+    with pytest.raises(msgspec.ValidationError, match=rf"{expected} - at `\$\.{field}`"):
+        LiquidationMapActorConfig.parse(raw)
+    good = msgspec.json.encode({"instrument_id": BTC.value, "bar_type": str(BAR_TYPE), field: 1})
+    assert getattr(LiquidationMapActorConfig.parse(good), field) == 1
 
 
 def test_ids_given_as_strings_are_parsed():

@@ -34,7 +34,8 @@ def _build(strategy_cls, config_cls, **fields):
     # was accepted, then stop_outside_zones raised "initial_stop ... must be below the entry" at the first setup
     (HUNT, {"default_stop_pct": 0.0}, r"default_stop_pct must be > 0, got 0.0"),
     (HUNT, {"stop_buffer_pct": -0.1}, r"stop_buffer_pct must be >= 0"),
-    (HUNT, {"time_stop_minutes": -1}, r"time_stop_minutes must be >= 0"),
+    (HUNT, {"time_stop_minutes": -1}, r"'LiquidationHuntConfig.time_stop_minutes' not greater than or equal to zero"),
+    (HUNT, {"max_positions": 0}, r"'LiquidationHuntConfig.max_positions' not a positive integer, was 0"),
     ((SupportResistanceStrategy, SupportResistanceConfig), {"entry_zone_pct": 0.0}, r"entry_zone_pct must be > 0"),
     ((SupportResistanceStrategy, SupportResistanceConfig), {"fallback_reward_risk": -2.0},
      r"fallback_reward_risk must be > 0"),
@@ -71,3 +72,26 @@ def test_ids_given_as_strings_are_parsed():
     # was accepted as str, then failed with a Cython type error inside the node's start
     strategy = _build(*HUNT, instrument_id="SOL-USDT-SWAP.OKX", bar_type="SOL-USDT-SWAP.OKX-1-MINUTE-LAST-EXTERNAL")
     assert (strategy.config.instrument_id, strategy.config.bar_type) == (IID, BAR_TYPE)
+
+
+@pytest.mark.parametrize(("fields", "message"), [
+    ({"max_positions": 0}, r"'LiquidationHuntConfig.max_positions' not a positive integer, was 0"),
+    ({"max_positions": 1.5}, r"LiquidationHuntConfig.max_positions must be a whole number, got 1.5"),
+    ({"time_stop_minutes": -30}, r"'LiquidationHuntConfig.time_stop_minutes' not greater than or equal to zero"),
+    ({"time_stop_minutes": 0.5}, r"LiquidationHuntConfig.time_stop_minutes must be a whole number, got 0.5"),
+])
+def test_the_bracket_limits_are_refused_by_the_config_itself(fields, message):
+    # were accepted by the config (a config built for later, or for a sweep, held them) and refused only when the
+    # strategy was built; 1.5 positions and 0.5 minutes were accepted even then
+    with pytest.raises(ValueError, match=message):
+        LiquidationHuntConfig(instrument_id=IID, bar_type=BAR_TYPE, **fields)
+
+
+@pytest.mark.parametrize(("field", "value", "expected"), [("max_positions", 0, ">= 1"),
+                                                          ("time_stop_minutes", -1, ">= 0")])
+def test_a_decoded_strategy_config_refuses_a_bad_limit_at_the_field(field, value, expected):
+    import msgspec
+
+    raw = msgspec.json.encode({"instrument_id": IID.value, "bar_type": str(BAR_TYPE), field: value})
+    with pytest.raises(msgspec.ValidationError, match=rf"{expected} - at `\$\.{field}`"):
+        LiquidationHuntConfig.parse(raw)

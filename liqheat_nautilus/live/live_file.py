@@ -5,7 +5,6 @@ a file (:func:`load_live_file`) and checks what the types cannot (:func:`check_l
 API keys are deliberately *not* fields: unknown fields are rejected, so a key pasted into the file fails loading.
 """
 
-import math
 import re
 from pathlib import Path
 
@@ -171,14 +170,11 @@ def check_live_file(live: LiveFile) -> None:
             raise ValueError(f"[risk] {name}: the interval must be longer than 00:00:00, e.g. '5/00:00:01'; "
                              f"got {rate!r}")
     for name in ("max_notional_per_order", "max_position_notional"):
-        for iid, limit in getattr(risk, name).items():
+        for iid in getattr(risk, name):
             validation.instrument_id(iid, f"[risk] {name} key")
             if iid not in live.binance.instrument_ids:  # a typo left every order of the traded id unlimited
                 raise ValueError(f"[risk] {name} key {iid!r} is not one of [binance] instrument_ids "
                                  f"{list(live.binance.instrument_ids)}: the limit would apply to no order")
-            if not 0 < limit < math.inf:
-                raise ValueError(f"[risk] {name}[{iid!r}] must be a finite number > 0 (leave the instrument out for "
-                                 f"no limit); got {limit}")
     if live.sandbox is not None and live.execution.mode != "sandbox":  # it was ignored: orders went to the venue
         raise ValueError(f'[sandbox] applies only with [execution] mode = "sandbox" (paper trading), but mode = '
                          f'"{live.execution.mode}" sends orders to Binance {live.execution.mode}: set mode = "sandbox" '

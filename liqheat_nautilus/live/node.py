@@ -9,7 +9,6 @@ import contextlib
 import importlib
 import math
 import signal
-from decimal import Decimal
 
 from nautilus_trader.adapters.binance import BinanceAccountType
 from nautilus_trader.config import (
@@ -30,7 +29,6 @@ from nautilus_trader.model.identifiers import InstrumentId, TraderId
 
 from liqheat_nautilus.adapters.binance.config import (
     GuardedBinanceExecClientConfig,
-    GuardedSandboxExecClientConfig,
     LiqheatBinanceDataClientConfig,
 )
 from liqheat_nautilus.adapters.binance.factories import (
@@ -96,32 +94,21 @@ def build_node_config(live: LiveFile, mainnet_flag: bool = False, log_level: str
             account_type=account_type, testnet=testnet, base_url_http=b.base_url_http or None,
             base_url_ws=b.base_url_ws or None, instrument_provider=provider,
             update_instruments_interval_mins=b.update_instruments_interval_mins or None,
-            funding_interval_hours=b.funding_interval_hours, funding_min_interval_secs=b.funding_min_interval_secs,
-            liquidation_trade_types=tuple(b.liquidation_trade_types),
+            feeds=b.feeds(),
         ),
     }
     if live.poller is not None:
         data_clients[live.poller.client_id] = live.poller.poller_config()
     r = live.risk
-    per_order = {k: float(v) for k, v in r.max_notional_per_order.items()} or None
-    per_position = {k: float(v) for k, v in r.max_position_notional.items()} or None
+    limits = r.limits()
     exec_clients: dict[str, LiveExecClientConfig]
     if mode == "sandbox":
-        s = live.paper_account()
-        exec_clients = {BINANCE: GuardedSandboxExecClientConfig(
-            venue=BINANCE, starting_balances=list(s.starting_balances), account_type="MARGIN", oms_type=s.oms_type,
-            default_leverage=Decimal(str(s.default_leverage)), bar_execution=False, trade_execution=True,
-            # In a live node the sandbox fills a market entry at once but the position reaches the cache only
-            # after the exec engine's async event queue, so the bracket's reduce-only SL/TP were rejected as
-            # "would have increased position" (seen in the offline replay); the OCO bracket still closes only.
-            use_reduce_only=False, max_notional_per_order=per_order, max_position_notional=per_position,
-        )}
+        exec_clients = {BINANCE: live.paper_account().exec_config(BINANCE, limits)}
     else:
         exec_clients = {BINANCE: GuardedBinanceExecClientConfig(
             account_type=account_type, testnet=testnet, base_url_http=b.base_url_http or None,
             base_url_ws=b.base_url_ws or None, instrument_provider=provider, max_retries=3,
-            retry_delay_initial_ms=1_000, retry_delay_max_ms=10_000, max_notional_per_order=per_order,
-            max_position_notional=per_position,
+            retry_delay_initial_ms=1_000, retry_delay_max_ms=10_000, risk_limits=limits,
         )}
     actors = []
     if live.monitor.enabled:

@@ -11,7 +11,9 @@ ones that break a limit (``OrderDenied``, as the risk engine would). Nautilus' o
 import math
 from typing import TYPE_CHECKING
 
+import msgspec
 from nautilus_trader.cache.cache import Cache
+from nautilus_trader.common.config import NautilusConfig
 from nautilus_trader.execution.messages import SubmitOrder, SubmitOrderList
 from nautilus_trader.model.enums import OrderSide, OrderType
 from nautilus_trader.model.instruments import Instrument
@@ -26,14 +28,18 @@ else:
     _GuardedClient = object
 
 
-class RiskLimits:
+class RiskLimits(NautilusConfig, frozen=True, kw_only=True):
     """
     Per-instrument notional limits in the instrument's quote currency (USD for USDT-margined contracts).
+
+    The guarded execution clients' configs embed it (``risk_limits``) and the live file's ``[risk]`` section derives
+    from it (:class:`~liqheat_nautilus.live.sections.RiskSection`).
 
     Parameters
     ----------
     max_notional_per_order : dict[str, float], optional
-        ``{instrument_id: limit}``: largest order notional (see :func:`quote_notional`).
+        ``{instrument_id: limit}``: largest order notional (see :func:`quote_notional`); an instrument missing here
+        is unlimited. Floats: a fractional limit (2000.5 USDT) is valid.
     max_position_notional : dict[str, float], optional
         ``{instrument_id: limit}``: largest absolute net position notional the order may lead to (open positions
         of all strategies plus the order, valued at the order's price). Reduce-only orders are never limited.
@@ -41,18 +47,19 @@ class RiskLimits:
     Raises
     ------
     ValueError
-        If a limit is not a positive finite number (the message names the instrument).
+        If a limit is not a finite number > 0 (the message names the field and the instrument).
     """
 
-    def __init__(self, max_notional_per_order: dict[str, float] | None = None,
-                 max_position_notional: dict[str, float] | None = None) -> None:
-        self.max_notional_per_order = {k: float(v) for k, v in (max_notional_per_order or {}).items()}
-        self.max_position_notional = {k: float(v) for k, v in (max_position_notional or {}).items()}
-        for name, table in (("max_notional_per_order", self.max_notional_per_order),
-                            ("max_position_notional", self.max_position_notional)):
-            for key, value in table.items():
-                if not (math.isfinite(value) and value > 0.0):
-                    raise ValueError(f"{name}[{key!r}] must be a positive number, was {value}")
+    max_notional_per_order: dict[str, float] = msgspec.field(default_factory=dict)
+    max_position_notional: dict[str, float] = msgspec.field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        """Check every limit: a finite number > 0 (checked both when built and when a file is decoded)."""
+        for name in ("max_notional_per_order", "max_position_notional"):
+            for key, value in getattr(self, name).items():
+                if not 0.0 < value < math.inf:
+                    raise ValueError(f"{name}[{key!r}] must be a finite number > 0 (leave the instrument out for "
+                                     f"no limit); got {value}")
 
     def is_empty(self) -> bool:
         """Whether no limit is configured."""

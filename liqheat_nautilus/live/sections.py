@@ -2,13 +2,20 @@
 
 :mod:`~liqheat_nautilus.live.live_file` loads a file into :class:`LiveFile` and checks what these types cannot.
 API keys are deliberately *not* fields: unknown fields are rejected, so a key pasted into the file fails loading.
+``[binance]``, ``[risk]`` and ``[poller]`` derive from the configs they feed (each field, default and check written
+once); ``[sandbox]`` builds its config (:meth:`SandboxSection.exec_config`).
 """
+
+from decimal import Decimal
+from typing import TypeVar
 
 import msgspec
 from nautilus_trader.common.config import NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt
 
+from liqheat_nautilus.adapters.binance.config import GuardedSandboxExecClientConfig, LiqheatFeedsConfig
 from liqheat_nautilus.adapters.ccxt.config import CcxtDataClientConfig
 from liqheat_nautilus.components import ComponentSection
+from liqheat_nautilus.live.risk_guard import RiskLimits
 
 EXECUTION_MODES = ("testnet", "sandbox", "mainnet")
 ACCOUNT_TYPES = ("USDT_FUTURES",)
@@ -18,6 +25,13 @@ provider builds COIN-M perpetuals as linear contracts of multiplier 1 (``BTCUSD_
 liquidation prints' notionals would all be off by price / contract size."""
 MAINNET_CONFIRMATION = "I accept real-money trading on Binance mainnet"
 """Exact text ``[execution] mainnet_confirm`` must hold, together with the ``--mainnet`` flag, for mainnet."""
+
+_Config = TypeVar("_Config", bound=msgspec.Struct)
+
+
+def _base_config(section: msgspec.Struct, base: type[_Config]) -> _Config:
+    """Build the ``base`` config a section derives from, from the section's values of the base's fields."""
+    return base(**{name: getattr(section, name) for name in base.__struct_fields__})
 
 
 class ExecutionSection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -37,9 +51,16 @@ class ExecutionSection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     mainnet_confirm: str = ""
 
 
-class BinanceSection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+class BinanceSection(LiqheatFeedsConfig, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """
     ``[binance]``: the Binance USD-M data (and execution) clients.
+
+    Every field of :class:`~liqheat_nautilus.adapters.binance.config.LiqheatFeedsConfig` (``funding_interval_hours``,
+    ``funding_min_interval_secs``, ``liquidation_trade_types``: the data client's feeds, checked by it), plus the
+    fields below. They are not Nautilus' ``BinanceDataClientConfig`` (whose fields this section cannot derive from):
+    that config holds ``api_key``/``api_secret`` (keys never go in this file: unknown fields are refused), ``testnet``
+    (``[execution] mode`` decides) and an ``account_type`` enum defaulting to spot; and TOML cannot write its ``None``
+    (never reload). These fields feed both the data and the execution client.
 
     Attributes
     ----------
@@ -49,13 +70,6 @@ class BinanceSection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         ``"USDT_FUTURES"`` (the only one: see :data:`ACCOUNT_TYPES` for why COIN-M is refused).
     base_url_http, base_url_ws : str
         Endpoint overrides ("" = Nautilus' default for the mode); the offline tests point them at 127.0.0.1.
-    funding_interval_hours : float
-        Funding interval (hours) until an instrument's first settlement is seen; from then on the client uses the
-        step of its next funding time (:class:`~liqheat_nautilus.adapters.binance.data.FundingIntervals`).
-    funding_min_interval_secs : int
-        Minimum spacing of published funding updates whose only change is the rate.
-    liquidation_trade_types : list[str]
-        ``@trade`` order types published as liquidation prints.
     update_instruments_interval_mins : int
         Instrument reload interval (0 = never).
     """
@@ -64,15 +78,21 @@ class BinanceSection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     account_type: str = "USDT_FUTURES"
     base_url_http: str = ""
     base_url_ws: str = ""
-    funding_interval_hours: PositiveFloat = 8.0
-    funding_min_interval_secs: NonNegativeInt = 60
-    liquidation_trade_types: list[str] = msgspec.field(default_factory=lambda: ["INSURANCE_FUND"])
     update_instruments_interval_mins: NonNegativeInt = 60
+
+    def feeds(self) -> LiqheatFeedsConfig:
+        """Return the data client's feeds config (this section's ``LiqheatFeedsConfig`` fields)."""
+        return _base_config(self, LiqheatFeedsConfig)
 
 
 class SandboxSection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """
     ``[sandbox]``: the simulated account of ``mode = "sandbox"`` (Nautilus ``SandboxExecutionClientConfig``).
+
+    Not derived from that config: it would make every field of it writable here, while the node fixes ``venue``,
+    ``account_type`` (margin), ``trade_execution`` / ``bar_execution`` (fills from trades) and ``use_reduce_only``
+    (see :meth:`exec_config`); and Nautilus gives ``starting_balances`` no default and ``default_leverage`` (a
+    ``Decimal``, 1 by default) no range. This section holds the account choices and builds the config.
 
     Attributes
     ----------
@@ -88,29 +108,54 @@ class SandboxSection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     default_leverage: PositiveFloat = 5.0
     oms_type: str = "NETTING"
 
+    def exec_config(self, venue: str, risk_limits: RiskLimits) -> GuardedSandboxExecClientConfig:
+        """
+        Return the sandbox execution client's config: this account on ``venue``, filled from trades and quotes.
 
-class RiskSection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+        Parameters
+        ----------
+        venue : str
+            The simulated venue (the Binance clients' ``BINANCE``).
+        risk_limits : RiskLimits
+            The ``[risk]`` limits the client enforces.
+
+        Returns
+        -------
+        GuardedSandboxExecClientConfig
+        """
+        return GuardedSandboxExecClientConfig(
+            venue=venue, starting_balances=list(self.starting_balances), account_type="MARGIN",
+            oms_type=self.oms_type, default_leverage=Decimal(str(self.default_leverage)), bar_execution=False,
+            trade_execution=True,
+            # In a live node the sandbox fills a market entry at once but the position reaches the cache only
+            # after the exec engine's async event queue, so the bracket's reduce-only SL/TP were rejected as
+            # "would have increased position" (seen in the offline replay); the OCO bracket still closes only.
+            use_reduce_only=False, risk_limits=risk_limits,
+        )
+
+
+class RiskSection(RiskLimits, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """
     ``[risk]``: order limits; orders that break them are denied (``OrderDenied``) before reaching the venue.
 
-    Rates are enforced by Nautilus' ``LiveRiskEngineConfig``. Notional limits are passed to it too but Nautilus 1.221
-    skips them for margin accounts, so the liqheat risk guard in the execution client enforces them
+    Every field of :class:`~liqheat_nautilus.live.risk_guard.RiskLimits` (``max_notional_per_order``,
+    ``max_position_notional``: ``{instrument_id: limit}``, checked by it), plus the rates. Rates are enforced by
+    Nautilus' ``LiveRiskEngineConfig``. Notional limits are passed to it too but Nautilus 1.221 skips them for margin
+    accounts, so the liqheat risk guard in the execution client enforces them
     (:mod:`~liqheat_nautilus.live.risk_guard`).
 
     Attributes
     ----------
     max_order_submit_rate, max_order_modify_rate : str
         ``"<count>/HH:MM:SS"``, e.g. ``"5/00:00:01"``.
-    max_notional_per_order : dict[str, float]
-        ``{instrument_id: max order notional in quote currency}``; an instrument missing here is unlimited.
-    max_position_notional : dict[str, float]
-        ``{instrument_id: max absolute net position notional}`` an order may lead to (reduce-only orders exempt).
     """
 
     max_order_submit_rate: str = "5/00:00:01"
     max_order_modify_rate: str = "5/00:00:01"
-    max_notional_per_order: dict[str, float] = msgspec.field(default_factory=dict)  # 2000.5 USDT was refused
-    max_position_notional: dict[str, float] = msgspec.field(default_factory=dict)
+
+    def limits(self) -> RiskLimits:
+        """Return the execution clients' limits (this section without the rates)."""
+        return _base_config(self, RiskLimits)
 
 
 class ShutdownSection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -151,9 +196,7 @@ class PollerSection(CcxtDataClientConfig, frozen=True, kw_only=True, forbid_unkn
 
     def poller_config(self) -> CcxtDataClientConfig:
         """Return the adapter's config (this section without ``client_id``)."""
-        fields = msgspec.structs.asdict(self)
-        del fields["client_id"]
-        return CcxtDataClientConfig(**fields)
+        return _base_config(self, CcxtDataClientConfig)
 
 
 class MonitorSection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

@@ -196,7 +196,7 @@ SILENT_CASES = {
     "risk_negative": (_variant("risk_per_trade = 0.005", "risk_per_trade = -0.005"),
                       ["strategies[0].config", "risk_per_trade must be in (0, 1)", "-0.005"]),
     "max_positions_zero": (_variant("max_positions = 1", "max_positions = 0"),
-                           ["strategies[0].config", "max_positions must be >= 1"]),
+                           ["strategies[0].config.max_positions", "expected a whole number >= 1", "was 0"]),
     "trade_size_zero": (_variant("max_positions = 1", "max_positions = 1\ntrade_size = 0"),
                         ["strategies[0].config", "trade_size must be > 0", "got 0"]),
     "trade_size_negative": (_variant("max_positions = 1", "max_positions = 1\ntrade_size = -5"),

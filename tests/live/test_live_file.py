@@ -1,9 +1,15 @@
 """The live file, the mainnet guard, the key rules and the node config built from the shipped configs."""
 
+from decimal import Decimal
+
 import pytest
 from nautilus_trader.config import TradingNodeConfig
 
-from liqheat_nautilus.adapters.binance.config import GuardedBinanceExecClientConfig, GuardedSandboxExecClientConfig
+from liqheat_nautilus.adapters.binance.config import (
+    GuardedBinanceExecClientConfig,
+    GuardedSandboxExecClientConfig,
+    LiqheatFeedsConfig,
+)
 from liqheat_nautilus.adapters.ccxt.config import CcxtDataClientConfig
 from liqheat_nautilus.cli import main
 from liqheat_nautilus.live.keys import missing_key_vars, require_keys
@@ -14,6 +20,7 @@ from liqheat_nautilus.live.live_file import (
     load_live_file,
 )
 from liqheat_nautilus.live.node import build_node_config, check_redis_reachable
+from liqheat_nautilus.live.risk_guard import RiskLimits
 from liqheat_nautilus.paths import project_root
 
 CONFIG = project_root() / "config"
@@ -30,8 +37,8 @@ def test_shipped_testnet_config_builds_a_guarded_testnet_node():
     assert data.testnet is True and data.api_key is None and data.api_secret is None  # keys: environment only
     exec_client = config.exec_clients["BINANCE"]
     assert isinstance(exec_client, GuardedBinanceExecClientConfig) and exec_client.testnet is True
-    assert exec_client.max_notional_per_order == {"BTCUSDT-PERP.BINANCE": 2000.0}
-    assert exec_client.max_position_notional == {"BTCUSDT-PERP.BINANCE": 5000.0}
+    assert exec_client.risk_limits.max_notional_per_order == {"BTCUSDT-PERP.BINANCE": 2000.0}
+    assert exec_client.risk_limits.max_position_notional == {"BTCUSDT-PERP.BINANCE": 5000.0}
     assert config.risk_engine.max_order_submit_rate == "5/00:00:01"
     assert config.risk_engine.max_notional_per_order == {"BTCUSDT-PERP.BINANCE": 2000}
     poller = config.data_clients["LIQHEAT_OI"]
@@ -48,6 +55,24 @@ def test_shipped_sandbox_config_builds_paper_trading_on_mainnet_data():
     assert isinstance(exec_client, GuardedSandboxExecClientConfig)
     assert exec_client.trade_execution is True and exec_client.bar_execution is False
     assert exec_client.starting_balances == ["10000 USDT"]
+
+
+def test_the_sections_feed_the_client_configs_they_derive_from(tmp_path):
+    # [binance] derives from the data client's LiqheatFeedsConfig, [risk] from the execution clients' RiskLimits:
+    # each field (default, check) is written once, and the file's values reach the clients
+    text = (CONFIG / "live_sandbox.toml").read_text()
+    path = tmp_path / "live.toml"
+    path.write_text(text.replace("funding_interval_hours = 8.0", "funding_interval_hours = 4.0").replace(
+        'liquidation_trade_types = ["INSURANCE_FUND"]', 'liquidation_trade_types = ["INSURANCE_FUND", "ADL"]'))
+    live = load_live_file(path)
+    assert isinstance(live.binance, LiqheatFeedsConfig) and isinstance(live.risk, RiskLimits)
+    config = build_node_config(live)
+    assert config.data_clients["BINANCE"].feeds == LiqheatFeedsConfig(
+        funding_interval_hours=4.0, funding_min_interval_secs=60, liquidation_trade_types=("INSURANCE_FUND", "ADL"))
+    exec_client = config.exec_clients["BINANCE"]
+    assert exec_client.risk_limits == RiskLimits(max_notional_per_order={"BTCUSDT-PERP.BINANCE": 2000.0},
+                                                 max_position_notional={"BTCUSDT-PERP.BINANCE": 5000.0})
+    assert exec_client.default_leverage == Decimal("5") and exec_client.use_reduce_only is False
 
 
 def test_api_keys_in_the_file_are_rejected(tmp_path):
@@ -216,7 +241,7 @@ def test_without_a_poller_section_no_poller_runs(tmp_path):
      r"\[risk\] max_notional_per_order key 'BTCUSDT'"),
     ('max_notional_per_order = { "BTCUSDT-PERP.BINANCE" = 2000 }',
      'max_notional_per_order = { "BTCUSDT-PERP.BINANCE" = -2000 }',
-     r"\[risk\] max_notional_per_order\['BTCUSDT-PERP.BINANCE'\] must be a finite number > 0"),
+     r"\[risk\]: max_notional_per_order\['BTCUSDT-PERP.BINANCE'\] must be a finite number > 0"),
     # --check said ok to a paper account that could place no order, or a leverage Binance does not offer
     ('starting_balances = ["10000 USDT"]', 'starting_balances = ["10000 BTC"]',
      r"\[sandbox\] starting_balances \['10000 BTC'\] hold no USDT, the settlement currency of BTCUSDT-PERP\.BINANCE"),
@@ -285,6 +310,15 @@ def test_without_a_poller_section_no_poller_runs(tmp_path):
     # --check said ok to inf (msgspec's "> 0" lets it by): the poller never polled, the node never finished stopping
     ("\ninterval_secs = 60", "\ninterval_secs = inf", r"\[poller\] interval_secs: inf is not a finite number"),
     ("grace_secs = 5.0", "grace_secs = inf", r"\[shutdown\] grace_secs: inf is not a finite number"),
+    # the fields [binance] and [risk] derive from the data client's feeds config and the risk guard's limits,
+    # checked there
+    ("funding_interval_hours = 8.0", "funding_interval_hours = 0.0",
+     r"\[binance\] funding_interval_hours: expected a number > 0"),
+    ("funding_min_interval_secs = 60", "funding_min_interval_secs = -1",
+     r"\[binance\] funding_min_interval_secs: expected a whole number >= 0"),
+    ('max_position_notional = { "BTCUSDT-PERP.BINANCE" = 5000 }',
+     'max_position_notional = { "BTCUSDT-PERP.BINANCE" = 0 }',
+     r"\[risk\]: max_position_notional\['BTCUSDT-PERP.BINANCE'\] must be a finite number > 0"),
 ])
 def test_values_nautilus_rejects_only_at_build_are_named_while_loading(old, new, expected, tmp_path):
     text = (CONFIG / "live_sandbox.toml").read_text()

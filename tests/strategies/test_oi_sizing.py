@@ -57,6 +57,16 @@ def test_thresholds_are_config_and_validated():
         OISizer().skew(PositionSide.FLAT, 1.0, 1.0)
 
 
+@pytest.mark.parametrize("field", ["base_multiplier", "favoured_multiplier", "disfavoured_multiplier"])
+def test_a_negative_or_nan_multiplier_is_refused_naming_the_field(field):
+    with pytest.raises(ValueError, match=rf"'OISizerConfig.{field}' not greater than or equal to zero"):
+        OISizer(OISizerConfig(**{field: -0.5}))
+    with pytest.raises(ValueError, match=rf"'OISizerConfig.{field}' not greater than or equal to zero"):
+        OISizer(OISizerConfig(**{field: math.nan}))  # was accepted (nan < 0 is False): every size became nan
+    with pytest.raises(msgspec.ValidationError, match=rf">= 0.0 - at `\$\.{field}`"):  # a file: at decoding
+        msgspec.convert({field: -0.5}, OISizerConfig)
+
+
 def test_sizer_config_parses_from_a_toml_strategy_config():
     raw = msgspec.toml.decode(b'''
 instrument_id = "SOL-USDT-SWAP.OKX"

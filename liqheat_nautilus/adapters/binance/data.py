@@ -139,8 +139,8 @@ class LiqheatBinanceFuturesDataClient(BinanceFuturesDataClient):
     def __init__(self, *, config: LiqheatBinanceDataClientConfig, **kwargs: Any) -> None:
         super().__init__(config=config, **kwargs)
         self._liq_config = config
-        self._funding_throttle = FundingThrottle(config.funding_min_interval_secs * NS_PER_SECOND)
-        self._funding_intervals = FundingIntervals(config.funding_interval_hours)
+        self._funding_throttle = FundingThrottle(config.feeds.funding_min_interval_secs * NS_PER_SECOND)
+        self._funding_intervals = FundingIntervals(config.feeds.funding_interval_hours)
         self._ws_handlers["@forceOrder"] = self._handle_force_order
         self._ws_handlers["!forceOrder@arr"] = self._handle_force_order
         self.liquidations_published = 0
@@ -185,7 +185,7 @@ class LiqheatBinanceFuturesDataClient(BinanceFuturesDataClient):
 
     def _handle_trade(self, raw: bytes) -> None:
         super()._handle_trade(raw)
-        types = self._liq_config.liquidation_trade_types
+        types = self._liq_config.feeds.liquidation_trade_types
         if not types or b'"X":"MARKET"' in raw:
             return  # fast path: ordinary trades
         trade = decode_trade(raw)

@@ -28,7 +28,6 @@ from liqheat_nautilus.adapters.binance.execution import (
     GuardedBinanceFuturesExecutionClient,
     GuardedSandboxExecutionClient,
 )
-from liqheat_nautilus.live.risk_guard import RiskLimits
 
 
 def _futures_client_and_provider(config: LiqheatBinanceDataClientConfig | GuardedBinanceExecClientConfig,
@@ -98,10 +97,6 @@ class LiqheatBinanceLiveDataClientFactory(LiveDataClientFactory):
         )
 
 
-def _limits(config) -> RiskLimits:
-    return RiskLimits(config.max_notional_per_order, config.max_position_notional)
-
-
 class GuardedBinanceExecClientFactory(LiveExecClientFactory):
     """Builds :class:`GuardedBinanceFuturesExecutionClient` (futures account types only)."""
 
@@ -129,16 +124,15 @@ class GuardedBinanceExecClientFactory(LiveExecClientFactory):
         Raises
         ------
         ValueError
-            If ``config.account_type`` is not a futures type or a limit is invalid.
+            If ``config.account_type`` is not a futures type.
         """
         client, provider = _futures_client_and_provider(config, clock)
-        limits = _limits(config)
         exec_client = GuardedBinanceFuturesExecutionClient(
             loop=loop, client=client, msgbus=msgbus, cache=cache, clock=clock, instrument_provider=provider,
             base_url_ws=config.base_url_ws or get_ws_base_url(config.account_type, config.testnet, config.us),
             account_type=config.account_type, name=name, config=config,
         )
-        exec_client._risk_limits = limits
+        exec_client._risk_limits = config.risk_limits
         return exec_client
 
 
@@ -166,16 +160,10 @@ class GuardedSandboxExecClientFactory(LiveExecClientFactory):
         Returns
         -------
         GuardedSandboxExecutionClient
-
-        Raises
-        ------
-        ValueError
-            If a limit is invalid.
         """
-        limits = _limits(config)
         exec_client = GuardedSandboxExecutionClient(loop=loop, clock=clock, portfolio=portfolio, msgbus=msgbus,
                                                     cache=cache, config=config)
-        exec_client._risk_limits = limits
+        exec_client._risk_limits = config.risk_limits
         return exec_client
 
 

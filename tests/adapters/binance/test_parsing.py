@@ -19,7 +19,7 @@ from nautilus_trader.common.component import LiveClock, MessageBus
 from nautilus_trader.model.data import CustomData
 from nautilus_trader.model.identifiers import InstrumentId, TraderId
 
-from liqheat_nautilus.adapters.binance.config import LiqheatBinanceDataClientConfig
+from liqheat_nautilus.adapters.binance.config import LiqheatBinanceDataClientConfig, LiqheatFeedsConfig
 from liqheat_nautilus.adapters.binance.data import FundingIntervals, FundingThrottle
 from liqheat_nautilus.adapters.binance.factories import LiqheatBinanceLiveDataClientFactory
 from liqheat_nautilus.adapters.binance.parsing import (
@@ -135,7 +135,7 @@ def test_client_dispatches_force_order_and_trade_streams():
         config = LiqheatBinanceDataClientConfig(
             account_type=BinanceAccountType.USDT_FUTURES, api_key="offline-test-key",
             api_secret="offline-test-secret", base_url_http="http://127.0.0.1:9", base_url_ws="ws://127.0.0.1:9",
-            funding_interval_hours=4.0,  # wrong on purpose: BTCUSDT settles every 8 h
+            feeds=LiqheatFeedsConfig(funding_interval_hours=4.0),  # wrong on purpose: BTCUSDT settles every 8 h
         )
         client = LiqheatBinanceLiveDataClientFactory.create(loop, "BINANCE", config, msgbus, Cache(), clock)
         client._handle_ws_message(DOCS_FORCE_ORDER)
