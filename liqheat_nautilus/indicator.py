@@ -22,7 +22,7 @@ from liqheat_nautilus.core.engine import LiquidationMapEngine
 from liqheat_nautilus.core.engine_trades import check_time
 from liqheat_nautilus.core.magnet import Magnet
 from liqheat_nautilus.core.params import MapParams
-from liqheat_nautilus.core.units import NS_PER_HOUR
+from liqheat_nautilus.core.units import NS_PER_HOUR, NS_PER_SECOND
 from liqheat_nautilus.data import FundingRate, LongShortRatio, OpenInterest, TakerVolume
 
 
@@ -281,7 +281,8 @@ class LiquidationMap(Indicator):
         """
         self._accept(funding, "funding")
         interval_ns = funding.interval_hours * NS_PER_HOUR
-        settled = funding.next_funding_ns == 0 or funding.next_funding_ns - funding.ts_event >= interval_ns - 1e9
+        settled = (funding.next_funding_ns == 0
+                   or funding.next_funding_ns - funding.ts_event >= interval_ns - NS_PER_SECOND)
         self.update_funding_raw(funding.rate, funding.ts_event, settled)
 
     # -- numeric updates ---------------------------------------------------------------------------------

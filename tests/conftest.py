@@ -47,7 +47,7 @@ def okx_catalog(tmp_path_factory) -> Path:
     return path
 
 
-SECOND_VENUE = "SOL-USDT-LINEAR.BYBIT"
+SECOND_VENUE = "SOLUSDT-LINEAR.BYBIT"
 """The instrument of :func:`two_venue_catalog`'s SYNTHETIC second open interest."""
 
 

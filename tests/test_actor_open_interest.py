@@ -14,7 +14,7 @@ from tests.small_backtest import BAR_TYPE, MINUTE, T0, small_backtest
 
 BINANCE = InstrumentId.from_str("BTCUSDT-PERP.BINANCE")
 OKX = InstrumentId.from_str("BTC-USDT-SWAP.OKX")
-OTHER = InstrumentId.from_str("ETHUSDT.BINANCE")
+OTHER = InstrumentId.from_str("ETHUSDT-PERP.BINANCE")
 
 
 def _actor(**kwargs) -> LiquidationMapActor:

@@ -19,7 +19,7 @@ from liqheat_nautilus.data import (
     TakerVolume,
 )
 
-IID = InstrumentId.from_str("BTCUSDT.BINANCE")
+IID = InstrumentId.from_str("BTCUSDT-PERP.BINANCE")
 
 
 def _same(a, b) -> bool:

@@ -22,7 +22,7 @@ from liqheat_nautilus.data import LongShortRatio, TakerVolume
 
 SEED = 500.0  # USD per side at entry 100
 OPENED = 5.0 / (0.25 / 100.0 + 0.75 / 103.0)  # 511.17 USD per side
-IID = InstrumentId.from_str("BTCUSDT.BINANCE")
+IID = InstrumentId.from_str("BTCUSDT-PERP.BINANCE")
 
 # (entry, leverage, side) -> hand-computed liquidation price and its bin's lower edge
 EXPECTED = {
@@ -172,7 +172,7 @@ def _trade(price: str, size: str, seller_taker: bool, ts: int):
     from nautilus_trader.model.identifiers import TradeId
 
     side = AggressorSide.SELLER if seller_taker else AggressorSide.BUYER
-    return TradeTick(InstrumentId.from_str("BTCUSD_PERP.BINANCE"), Price.from_str(price), Quantity.from_str(size),
+    return TradeTick(InstrumentId.from_str("BTCUSD-PERP.BINANCE"), Price.from_str(price), Quantity.from_str(size),
                      side, TradeId(str(ts)), ts, ts)
 
 
@@ -205,7 +205,7 @@ def test_funding_rates_between_funding_times_are_not_settled():
 
     from liqheat_nautilus.data import FundingRate
 
-    iid = InstrumentId.from_str("BTCUSDT.BINANCE")
+    iid = InstrumentId.from_str("BTCUSDT-PERP.BINANCE")
     hour = 3_600_000_000_000
     liq = LiquidationMap(MapParams(bin_size=1.0, n_bins=100))
     calls = []

@@ -28,6 +28,7 @@ from liqheat_nautilus.charts.palette import (
     PATH_COLOUR,
 )
 from liqheat_nautilus.core.grid import common_grid
+from liqheat_nautilus.core.units import NS_PER_HOUR, NS_PER_MINUTE
 
 LIVE_COLORBAR = {"title": {"text": "USD / bin"}, "tickprefix": "$", "tickformat": ".3~s"}
 SCALES = ("percentile", "log", "linear")
@@ -355,7 +356,7 @@ def heatmap_figure(history: dict[str, np.ndarray], bars: pd.DataFrame | None = N
     fig = go.Figure(heatmap_traces(data, y_range, scale=scale))
     if candles and window is not None and len(window) and "open" in window.columns:
         gaps = np.diff(data.ts_ns)
-        step = int(max(np.median(gaps) if gaps.size else 3_600_000_000_000, (t1 - t0) / 400, 60_000_000_000))
+        step = int(max(np.median(gaps) if gaps.size else NS_PER_HOUR, (t1 - t0) / 400, NS_PER_MINUTE))
         ts = window.index.asi8
         ohlc = ohlcv_candles(ts, window["open"].to_numpy(float), window["high"].to_numpy(float),
                              window["low"].to_numpy(float), window["close"].to_numpy(float),

@@ -284,7 +284,7 @@ def add_oi_arguments(p: argparse.ArgumentParser, scope: str = "") -> None:
     """
     p.add_argument("--oi-instrument-ids", nargs="+", default=None, metavar="ID",
                    help=f"{scope}size the map on these instruments' open interest summed, as a map actor configured "
-                        "with oi_instrument_ids = [...] does (e.g. SOL-USDT-SWAP.OKX SOL-USDT-LINEAR.BYBIT; a sum "
+                        "with oi_instrument_ids = [...] does (e.g. SOL-USDT-SWAP.OKX SOLUSDT-LINEAR.BYBIT; a sum "
                         "only once every one has reported; read from the same catalog). Default: the instrument's own "
                         "open interest")
     p.add_argument("--oi-max-age-secs", type=int, default=None, metavar="N",

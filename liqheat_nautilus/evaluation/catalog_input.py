@@ -38,7 +38,7 @@ def check_open_interest_of(catalog_path: str | Path, instrument_ids: Sequence[st
         The ``ParquetDataCatalog`` folder (a missing folder is not checked here: the reader reports it).
     instrument_ids : Sequence[str]
         The summed instruments (a map actor's ``oi_instrument_ids``), e.g.
-        ``["SOL-USDT-SWAP.OKX", "SOL-USDT-LINEAR.BYBIT"]``.
+        ``["SOL-USDT-SWAP.OKX", "SOLUSDT-LINEAR.BYBIT"]``.
     option : str
         The option or field to name in the error, e.g. ``"--oi-instrument-ids"``.
 

@@ -378,7 +378,7 @@ def first_without_open_interest(catalog, instrument_ids: Iterable[str], start_ns
         The catalog.
     instrument_ids : Iterable[str]
         The summed instruments (a map actor's ``oi_instrument_ids``), e.g.
-        ``["SOL-USDT-SWAP.OKX", "SOL-USDT-LINEAR.BYBIT"]``.
+        ``["SOL-USDT-SWAP.OKX", "SOLUSDT-LINEAR.BYBIT"]``.
     start_ns, end_ns : int or None, optional
         The period the readings must overlap (UNIX ns; ``None`` or 0: open-ended).
 

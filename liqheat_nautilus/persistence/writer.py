@@ -37,7 +37,7 @@ class IngestSummary:
     instrument_id : str
         The instrument(s) written (comma-separated when several).
     counts : dict[str, int]
-        Rows written per stream name (``Bar``, ``OpenInterest``, ``"TradeTick BTCUSD_PERP.BINANCE"``, ...).
+        Rows written per stream name (``Bar``, ``OpenInterest``, ``"TradeTick BTCUSD-PERP.BINANCE"``, ...).
     first_ts, last_ts : dict[str, int]
         First and last ``ts_event`` (UNIX ns) per stream name.
     """

@@ -81,7 +81,7 @@ class MapStore:
         Serve only this instrument's maps (default: every instrument with ``bar_spec`` bars).
     oi_instrument_ids : Sequence[str], optional
         Size the map on the open interest of these instruments summed, as a map actor with these
-        ``oi_instrument_ids`` (e.g. ``["SOL-USDT-SWAP.OKX", "SOL-USDT-LINEAR.BYBIT"]``); the map is one instrument's:
+        ``oi_instrument_ids`` (e.g. ``["SOL-USDT-SWAP.OKX", "SOLUSDT-LINEAR.BYBIT"]``); the map is one instrument's:
         ``instrument_id``, or the catalog's only instrument with bars. ``None``: each instrument's own open interest.
     oi_max_age_ns : int, default 0
         With ``oi_instrument_ids``: a reading more than this (ns) behind the newest holds the sum back until that

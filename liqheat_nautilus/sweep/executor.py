@@ -23,8 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-MAX_LOG_BYTES = 1_000_000
-"""A task's captured output is cut to its last ``MAX_LOG_BYTES`` bytes."""
+from liqheat_nautilus.sweep.capture import captured_output, log_tail
 
 DEFAULT_MAX_RETRIES = 3
 """Ray re-runs a task this many times when its worker process dies (not when the function raises)."""
@@ -53,7 +52,8 @@ class TaskResult:
     traceback : str
         The formatted traceback of ``error`` (empty when there is none).
     log : str
-        Everything the task wrote to stdout/stderr (the last ``MAX_LOG_BYTES`` bytes).
+        Everything the task wrote to stdout/stderr (its last
+        :data:`~liqheat_nautilus.sweep.capture.MAX_LOG_BYTES` bytes).
     seconds : float
         Wall time of the function in its worker, seconds.
     pid : int
@@ -76,47 +76,6 @@ class TaskResult:
     def ok(self) -> bool:
         """True when the function returned without raising."""
         return not self.error
-
-
-@contextlib.contextmanager
-def captured_output(path: str) -> Iterator[None]:
-    """
-    Redirect file descriptors 1 and 2 (and ``sys.stdout``/``sys.stderr``) into ``path`` for the duration.
-
-    File-descriptor level, so output of compiled code (Nautilus' Rust logger, numba) is captured too.
-
-    Parameters
-    ----------
-    path : str
-        File to write (truncated).
-    """
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(Exception):
-            stream.flush()
-    saved = [os.dup(1), os.dup(2)]
-    # both handles append (O_APPEND), so fd-level and Python-level writes interleave without overwriting
-    with open(path, "ab", buffering=0) as sink, open(path, "a", buffering=1, encoding="utf-8") as text:
-        os.dup2(sink.fileno(), 1)
-        os.dup2(sink.fileno(), 2)
-        try:
-            with contextlib.redirect_stdout(text), contextlib.redirect_stderr(text):
-                yield
-        finally:
-            for stream in (sys.stdout, sys.stderr):
-                with contextlib.suppress(Exception):
-                    stream.flush()
-            os.dup2(saved[0], 1)
-            os.dup2(saved[1], 2)
-            for fd in saved:
-                os.close(fd)
-
-
-def _tail(path: str) -> str:
-    with open(path, "rb") as fh:
-        fh.seek(0, os.SEEK_END)
-        size = fh.tell()
-        fh.seek(max(0, size - MAX_LOG_BYTES))
-        return fh.read().decode("utf-8", errors="replace")
 
 
 def call_captured(fn: Callable, args: tuple, key: str, label: str, capture: bool = True) -> TaskResult:
@@ -151,7 +110,7 @@ def call_captured(fn: Callable, args: tuple, key: str, label: str, capture: bool
                 result.error = f"{type(exc).__name__}: {exc}"
                 result.traceback = traceback.format_exc()
                 print(result.traceback, file=sys.stderr)
-        result.log = _tail(path) if capture else ""
+        result.log = log_tail(path) if capture else ""
     finally:
         os.unlink(path)
     result.seconds = time.perf_counter() - started

@@ -1,7 +1,7 @@
 """A backtest sums the open interest of every instrument in a map actor's ``oi_instrument_ids``, as a live node does.
 
 The catalog (``two_venue_catalog``, tests/conftest.py) is the real OKX sample plus the open interest of a second
-instrument, ``SOL-USDT-LINEAR.BYBIT``: SYNTHETIC readings (half of each real OKX reading, at the same times). The
+instrument, ``SOLUSDT-LINEAR.BYBIT``: SYNTHETIC readings (half of each real OKX reading, at the same times). The
 backtest was refused before ("summing venues is for live nodes").
 """
 

@@ -2,7 +2,7 @@
 over several instruments, as a map actor with ``oi_instrument_ids`` sizes it.
 
 The catalog (``two_venue_catalog``, tests/conftest.py) is the real OKX sample plus a SYNTHETIC second instrument,
-``SOL-USDT-LINEAR.BYBIT``, whose readings are half of each OKX reading at the same times: summed over both the open
+``SOLUSDT-LINEAR.BYBIT``, whose readings are half of each OKX reading at the same times: summed over both the open
 interest is 1.5 times OKX's, over the second alone 0.5 times. The liquidation windows are SYNTHETIC (the ramp of
 test_eval_catalog_input.py): only the plumbing is checked, not the figures' meaning.
 """

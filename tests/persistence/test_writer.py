@@ -8,7 +8,7 @@ from nautilus_trader.persistence.catalog import ParquetDataCatalog
 from liqheat_nautilus.persistence.transaction import catalog_transaction
 from liqheat_nautilus.persistence.writer import RangeReplacingWriter
 
-IID = InstrumentId.from_str("BTCUSDT.BINANCE")
+IID = InstrumentId.from_str("BTCUSDT-PERP.BINANCE")
 
 
 def _ticks(ts_ms, price=70_000.0, first_id=0):

@@ -2,7 +2,7 @@
 interest summed over the listed instruments, as a map actor with ``oi_instrument_ids`` sizes it.
 
 The catalog (``two_venue_catalog``, tests/conftest.py) is the real OKX sample plus a SYNTHETIC second instrument,
-``SOL-USDT-LINEAR.BYBIT``, whose readings are half of each OKX reading at the same times: the summed open interest
+``SOLUSDT-LINEAR.BYBIT``, whose readings are half of each OKX reading at the same times: the summed open interest
 is 1.5 times OKX's, the second's alone 0.5 times. The server is built as ``liqheat serve`` builds it (its parser and
 ``build_source``) and asked through FastAPI's test client.
 """

@@ -14,9 +14,10 @@ from nautilus_trader.adapters.binance.futures.schemas.market import BinanceFutur
 from nautilus_trader.data.messages import SubscribeData, UnsubscribeData
 from nautilus_trader.model.data import DataType
 from nautilus_trader.model.identifiers import InstrumentId
+from nautilus_trader.model.instruments import Instrument
 
 from liqheat_nautilus.adapters.binance.config import LiqheatBinanceDataClientConfig
-from liqheat_nautilus.adapters.binance.websocket import (
+from liqheat_nautilus.adapters.binance.parsing import (
     decode_force_order,
     decode_trade,
     force_order_to_event,
@@ -172,14 +173,13 @@ class LiqheatBinanceFuturesDataClient(BinanceFuturesDataClient):
     def _publish(self, obj) -> None:
         self._handle_data(as_custom_data(obj))
 
-    def _multiplier(self, instrument_id: InstrumentId) -> float:
-        instrument = self._instrument_provider.find(instrument_id)
-        return float(instrument.multiplier) if instrument is not None else 1.0
+    def _instrument(self, instrument_id: InstrumentId) -> Instrument | None:
+        return self._instrument_provider.find(instrument_id)
 
     def _handle_force_order(self, raw: bytes) -> None:
         order = decode_force_order(raw)
         instrument_id = self._get_cached_instrument_id(order.s)
-        event = force_order_to_event(order, instrument_id, self._clock.timestamp_ns(), self._multiplier(instrument_id))
+        event = force_order_to_event(order, instrument_id, self._clock.timestamp_ns(), self._instrument(instrument_id))
         self._publish(event)
         self.liquidations_published += 1
 
@@ -191,7 +191,7 @@ class LiqheatBinanceFuturesDataClient(BinanceFuturesDataClient):
         trade = decode_trade(raw)
         instrument_id = self._get_cached_instrument_id(trade.s)
         event = liquidation_trade_to_event(trade, instrument_id, self._clock.timestamp_ns(), types,
-                                           self._multiplier(instrument_id))
+                                           self._instrument(instrument_id))
         if event is not None:
             self._publish(event)
             self.liquidations_published += 1

@@ -1,6 +1,6 @@
 """Positioning data of the Binance archives: taker volume from klines, long/short ratios from ``metrics`` files.
 
-Called by the archive converters of :mod:`.parsing` on the batch they are converting; errors name file, line and
+Called by the archive converters of :mod:`.archives` on the batch they are converting; errors name file, line and
 field through the converter (``ArchiveConverter._fail``).
 
 - klines -> :class:`~liqheat_nautilus.data.TakerVolume`, one per bar, stamped at the bar close: USD-M
@@ -23,7 +23,8 @@ from liqheat_nautilus.data import LongShortRatio, TakerVolume
 from liqheat_nautilus.persistence.csv_stream import Batch
 
 if TYPE_CHECKING:
-    from liqheat_nautilus.adapters.binance.archives import ArchiveConverter, KlineConverter
+    from liqheat_nautilus.adapters.binance.archives import KlineConverter
+    from liqheat_nautilus.adapters.common.converters import ArchiveConverter
 
 METRICS_PERIOD_SECS = 300
 """The metrics archive's statistics period (5 minutes)."""

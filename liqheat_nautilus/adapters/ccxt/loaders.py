@@ -35,7 +35,7 @@ from liqheat_nautilus.adapters.ccxt.parsing import (
 )
 from liqheat_nautilus.adapters.ccxt.providers import instrument_from_market, resolve_market
 from liqheat_nautilus.adapters.common.providers import refuse_legacy_ids
-from liqheat_nautilus.core.units import NS_PER_MS
+from liqheat_nautilus.core.units import NS_PER_HOUR, NS_PER_MS
 from liqheat_nautilus.data import FundingRate, OpenInterest
 from liqheat_nautilus.persistence.errors import IngestError
 from liqheat_nautilus.persistence.scan import last_ts_init
@@ -46,7 +46,7 @@ FETCH_KINDS = ("bars", "trades", "oi", "funding")
 """Data kinds: OHLCV bars, public trades, open-interest history, funding-rate history."""
 
 
-HOUR_MS = 3_600_000
+HOUR_MS = NS_PER_HOUR // NS_PER_MS
 DEFAULT_POLICY = RetryPolicy()
 DEFAULT_FUNDING_INTERVAL_HOURS = 8.0
 """Funding interval of a history page whose rows give no spacing (a single row)."""

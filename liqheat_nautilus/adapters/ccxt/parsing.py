@@ -18,11 +18,12 @@ from nautilus_trader.model.identifiers import InstrumentId
 from nautilus_trader.model.instruments import CryptoPerpetual
 
 from liqheat_nautilus.adapters.common.parsing import funding_rate_from_venue, open_interest_from_venue
-from liqheat_nautilus.core.units import NS_PER_MS
+from liqheat_nautilus.core.units import NS_PER_DAY, NS_PER_HOUR, NS_PER_MINUTE, NS_PER_MS
 from liqheat_nautilus.data import FundingRate, OpenInterest
 from liqheat_nautilus.persistence.errors import IngestError
 
-_TIMEFRAME_UNITS = {"m": ("MINUTE", 60_000), "h": ("HOUR", 3_600_000), "d": ("DAY", 86_400_000)}
+_TIMEFRAME_UNITS = {"m": ("MINUTE", NS_PER_MINUTE // NS_PER_MS), "h": ("HOUR", NS_PER_HOUR // NS_PER_MS),
+                    "d": ("DAY", NS_PER_DAY // NS_PER_MS)}
 
 
 def timeframe_ms(timeframe: str) -> int:

@@ -25,7 +25,7 @@ from liqheat_nautilus.adapters.common.tables import (
     funding_of_table,
     open_interest_of_table,
 )
-from liqheat_nautilus.adapters.csv_files.trades import TRADES_LAYOUT, PlainTradeConverter, TradeBars
+from liqheat_nautilus.adapters.csv_files.parsing import TRADES_LAYOUT, PlainTradeConverter, TradeBars
 from liqheat_nautilus.persistence.csv_stream import DEFAULT_BLOCK_BYTES, iter_batches
 from liqheat_nautilus.persistence.errors import IngestError, require_file
 from liqheat_nautilus.persistence.reader import value_at

@@ -1,5 +1,7 @@
 """Ingest of the OKX CSV layout (ccxt exports): 1-minute candles, hourly open interest, funding, positioning.
 
+The files are parsed by :mod:`.parsing`; this module finds the instrument and writes the catalog.
+
 The embedded sample ``catalog/okx_sol_usdt_swap_2026-06/`` is real OKX ``SOL-USDT-SWAP`` data collected
 through ccxt: ``ohlcv_1m.csv`` (``ts`` = bar open time in ms, open, high, low, close, volume in contracts),
 ``open_interest.csv`` (``ts`` ms, ``oi`` and ``oi_value`` both in USD), ``funding_rate.csv`` (``ts`` = funding
@@ -14,143 +16,26 @@ folder's ``instrument.toml`` (an instrument-spec file) or any other source of
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-from nautilus_trader.model.data import Bar, BarType
+from nautilus_trader.model.data import BarType
 
 from liqheat_nautilus.adapters.common.loaders import write_streams
 from liqheat_nautilus.adapters.common.providers import InstrumentSources, resolve_instruments, with_folder_spec
-from liqheat_nautilus.adapters.common.tables import bars_of_table, funding_of_table, open_interest_of_table
+from liqheat_nautilus.adapters.okx.parsing import (
+    read_okx_bars,
+    read_okx_funding,
+    read_okx_long_short_ratio,
+    read_okx_open_interest,
+    read_okx_taker_volume,
+)
 from liqheat_nautilus.adapters.okx.providers import OKX_VENUE
-from liqheat_nautilus.core.units import NS_PER_MINUTE, NS_PER_SECOND
-from liqheat_nautilus.data import FundingRate, LongShortRatio, OpenInterest, TakerVolume
-from liqheat_nautilus.persistence.checks import require_positive
 from liqheat_nautilus.persistence.errors import IngestError
-from liqheat_nautilus.persistence.table import read_table
 from liqheat_nautilus.persistence.transaction import check_target, log_stderr
 from liqheat_nautilus.persistence.writer import IngestSummary
 
-BAR_NS = NS_PER_MINUTE
-OKX_FUNDING_INTERVAL_HOURS = 8.0
 REQUIRED_FILES = ("ohlcv_1m.csv", "open_interest.csv", "funding_rate.csv")
 """The files an OKX source folder must hold (``long_short_ratio.csv`` and ``taker_volume.csv`` are optional)."""
 INSTRUMENT_FILE = "instrument.toml"
 """The instrument-spec file a sample folder may carry (the embedded sample's: ``SOL-USDT-SWAP.OKX``)."""
-
-
-def _read_csv(path: Path, columns: list[str]) -> tuple[pd.DataFrame, np.ndarray]:
-    """Return the checked rows of one sample file and their ``ts`` in UNIX ns (unit detected from the first row)."""
-    return read_table(path, [c for c in columns if c != "ts"], time_column="ts")
-
-
-def read_okx_bars(path: Path, bar_type: BarType, instrument) -> list[Bar]:
-    """
-    Read OKX 1-minute candles into Nautilus bars stamped at the bar *close* (open time + 1 minute).
-
-    Parameters
-    ----------
-    path : Path
-        CSV with ``ts`` (open time, ms), ``open``, ``high``, ``low``, ``close``, ``volume`` (contracts).
-    bar_type, instrument : BarType, Instrument
-        The 1-minute bar type, and the instrument whose price and size precision the bars take.
-
-    Returns
-    -------
-    list[Bar]
-        One bar a row, in ``ts_init`` order (as :func:`~liqheat_nautilus.adapters.common.tables.bars_of_table`).
-
-    Raises
-    ------
-    IngestError
-        For a missing file or column, no rows, a non-numeric, non-positive (prices) or negative (volume) value, a
-        price or volume Nautilus cannot hold at the instrument's precision, an inconsistent OHLC row, a time outside
-        2009 … now + 1 day (ms, s, µs or ns, detected per file), or a repeated/backward timestamp (naming file,
-        line and field).
-    """
-    df, open_ns = _read_csv(path, ["ts", "open", "high", "low", "close", "volume"])
-    return bars_of_table(df, open_ns, path, bar_type, instrument, BAR_NS)
-
-
-def read_okx_open_interest(path: Path, instrument_id) -> list[OpenInterest]:
-    """
-    Read OKX open-interest history (``ts`` ms, ``oi_value`` USD) into :class:`OpenInterest`.
-
-    Raises
-    ------
-    IngestError
-        For a missing column, no rows, a bad, negative or implausibly large value (above 1e13 USD), or a bad,
-        repeated or backward timestamp (naming file, line and field).
-    """
-    df, ts_ns = _read_csv(path, ["ts", "oi_value"])
-    require_positive(df, ["oi_value"], path, allow_zero=True)
-    # the sample has USD only (no price here): contracts and base units stay unknown (nan)
-    return open_interest_of_table(df, ts_ns, path, instrument_id, OKX_VENUE, {"usd": "oi_value"})
-
-
-def read_okx_funding(path: Path, instrument_id) -> list[FundingRate]:
-    """
-    Read OKX funding-rate history (``ts`` funding time ms, ``fundingRate`` fraction per 8 h).
-
-    ``next_funding_ns`` is ``ts`` + 8 h (OKX's fixed schedule for this contract).
-
-    Raises
-    ------
-    IngestError
-        For a missing column, no rows, a non-numeric or out-of-range (beyond +-100 %) rate, or a bad, repeated or
-        backward timestamp (naming file, line and field).
-    """
-    df, ts_ns = _read_csv(path, ["ts", "fundingRate"])
-    return funding_of_table(df, ts_ns, path, instrument_id, "fundingRate", OKX_FUNDING_INTERVAL_HOURS)
-
-
-def _period_secs(ts_ns: np.ndarray, path: Path) -> int:
-    """Return the most common spacing of a series (seconds): the period of each row."""
-    if len(ts_ns) < 2:
-        raise IngestError(path, "needs at least two rows to know the period", field="ts")
-    steps, counts = np.unique(np.diff(ts_ns), return_counts=True)
-    return int(steps[np.argmax(counts)] // NS_PER_SECOND)
-
-
-def read_okx_long_short_ratio(path: Path, instrument_id) -> list[LongShortRatio]:
-    """
-    Read OKX's long/short account ratio history (``ts`` ms, ``ratio`` = long accounts ÷ short accounts).
-
-    Returns
-    -------
-    list[LongShortRatio]
-        ``kind`` ``"accounts"``, ``period_secs`` the file's spacing, stamped at ``ts`` (as the open interest).
-
-    Raises
-    ------
-    IngestError
-        For a missing column, a non-numeric or non-positive ratio, or a repeated/backward timestamp.
-    """
-    df, ts_ns = _read_csv(path, ["ts", "ratio"])
-    require_positive(df, ["ratio"], path)
-    period = _period_secs(ts_ns, path)
-    return [LongShortRatio(instrument_id=instrument_id, ratio=r, kind="accounts", period_secs=period, ts_event=t,
-                           ts_init=t) for t, r in zip(ts_ns.tolist(), df["ratio"].tolist(), strict=True)]
-
-
-def read_okx_taker_volume(path: Path, instrument_id) -> list[TakerVolume]:
-    """
-    Read OKX taker volume history (``ts`` ms = end of the period, ``buyVol`` / ``sellVol`` in USD).
-
-    Returns
-    -------
-    list[TakerVolume]
-        ``period_secs`` the file's spacing, stamped at ``ts`` (the end of the period: see the module docstring).
-
-    Raises
-    ------
-    IngestError
-        For a missing column, a non-numeric or negative volume, or a repeated/backward timestamp.
-    """
-    df, ts_ns = _read_csv(path, ["ts", "buyVol", "sellVol"])
-    require_positive(df, ["buyVol", "sellVol"], path, allow_zero=True)
-    period = _period_secs(ts_ns, path)
-    return [TakerVolume(instrument_id=instrument_id, buy_usd=b, sell_usd=s, period_secs=period, ts_event=t, ts_init=t)
-            for t, b, s in zip(ts_ns.tolist(), df["buyVol"].tolist(), df["sellVol"].tolist(), strict=True)]
 
 
 def okx_instrument(source_dir: str | Path, catalog_dir: str | Path, instrument_id: str,

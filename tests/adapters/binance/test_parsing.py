@@ -160,3 +160,19 @@ def test_client_dispatches_force_order_and_trade_streams():
     assert [f.interval_hours for f in fundings] == [4.0, 8.0]
     assert client.liquidations_published == 2 and client.funding_published == 2
     assert json.loads(fund_raw)["data"]["m"] is True
+
+
+def test_force_order_notional_is_valued_by_the_instrument():
+    # hand-computed: linear (BTCUSDT-like, multiplier 1) 0.014 x 9,910 = 138.74 USD; inverse (BTCUSD_PERP-like,
+    # 100 USD per contract) 0.014 is not a whole contract, so 2 contracts: 2 x 100 = 200 USD at any price (price x
+    # quantity x multiplier, the former formula, said 1,982,000)
+    from liqheat_nautilus.adapters.common.instruments import PerpetualSpec, make_perpetual
+
+    linear = make_perpetual(PerpetualSpec("BTCUSDT-PERP.BINANCE", "BTCUSDT", "BTC", "USDT", "USDT", "0.1", "0.001"))
+    event = force_order_to_event(decode_force_order(DOCS_FORCE_ORDER), IID, ts_init=5, instrument=linear)
+    assert event.notional_usd == pytest.approx(138.74)
+    inverse = make_perpetual(PerpetualSpec("BTCUSD-PERP.BINANCE", "BTCUSD_PERP", "BTC", "USD", "BTC", "0.1", "1",
+                                           multiplier="100", is_inverse=True))
+    raw = DOCS_FORCE_ORDER.replace(b'"s":"BTCUSDT"', b'"s":"BTCUSD_PERP"').replace(b'"0.014"', b'"2"')
+    event = force_order_to_event(decode_force_order(raw), inverse.id, ts_init=5, instrument=inverse)
+    assert event.quantity == 2.0 and event.notional_usd == pytest.approx(200.0, abs=1e-3)

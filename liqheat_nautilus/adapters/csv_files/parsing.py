@@ -1,7 +1,7 @@
 """Trades files of the plain CSV layout -> Nautilus ``TradeTick``, and time bars built from them by NautilusTrader.
 
 A trades file is streamed (:func:`~liqheat_nautilus.persistence.csv_stream.iter_batches`, bounded memory) and
-checked by the archive converters' checks (:class:`~liqheat_nautilus.adapters.binance.archives.ArchiveConverter`):
+checked by the file converters' checks (:class:`~liqheat_nautilus.adapters.common.converters.ArchiveConverter`):
 its columns are, in this order, ``timestamp,price,quantity,side,trade_id`` (header optional):
 
 - ``timestamp``: epoch integer (s, ms, µs or ns, detected from the first row) or ISO-8601 date-time; never
@@ -28,7 +28,7 @@ from nautilus_trader.model.data import Bar, BarType, TradeTick
 from nautilus_trader.model.enums import AggressorSide
 from nautilus_trader.model.instruments import CryptoPerpetual
 
-from liqheat_nautilus.adapters.binance.archives import ArchiveConverter
+from liqheat_nautilus.adapters.common.converters import ArchiveConverter
 from liqheat_nautilus.persistence.checks import UniqueIds
 from liqheat_nautilus.persistence.csv_stream import Batch, CsvLayout
 from liqheat_nautilus.persistence.timestamps import text_times_ns
