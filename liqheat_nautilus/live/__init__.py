@@ -6,6 +6,8 @@ open-interest / funding poller). Modules here (one concept each):
 - :mod:`.sections` — the TOML file's sections (embed the adapters' configs); :mod:`.live_file` — loading and
   checking it; :mod:`.keys` — environment keys;
 - :mod:`.node` — node builder, bounded run, graceful shutdown; :mod:`.summary` — the run summary;
-- :mod:`.monitor` — feed subscriptions and counters;
-- :mod:`.risk_guard` — notional limits enforced in the execution clients.
+- :mod:`.monitor` — feed subscriptions and counters.
+
+The notional limits the execution clients enforce are the adapters'
+(:mod:`liqheat_nautilus.adapters.common.risk_guard`).
 """

@@ -57,7 +57,7 @@ def build_node_config(live: LiveFile, mainnet_flag: bool = False, log_level: str
     Data: the liqheat Binance data client (client ``"BINANCE"``; testnet data in ``testnet`` mode, mainnet data
     otherwise) and, when ``[[poller.targets]]`` exist, the open-interest poller. Execution: Binance (testnet or
     mainnet) or Nautilus' sandbox (venue ``BINANCE``, filled from trades and quotes), both with the liqheat risk
-    guard (:mod:`~liqheat_nautilus.live.risk_guard`: Nautilus' risk engine skips notional checks for margin
+    guard (:mod:`~liqheat_nautilus.adapters.common.risk_guard`: Nautilus' risk engine skips notional checks for margin
     accounts). Rate limits and ``max_notional_per_order`` also go into ``LiveRiskEngineConfig``.
     A :class:`~liqheat_nautilus.live.monitor.LiveFeedMonitor` is added first when enabled.
 

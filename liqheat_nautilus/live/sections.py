@@ -14,8 +14,8 @@ from nautilus_trader.common.config import NonNegativeFloat, NonNegativeInt, Posi
 
 from liqheat_nautilus.adapters.binance.config import GuardedSandboxExecClientConfig, LiqheatFeedsConfig
 from liqheat_nautilus.adapters.ccxt.config import CcxtDataClientConfig
+from liqheat_nautilus.adapters.common.risk_guard import RiskLimits
 from liqheat_nautilus.components import ComponentSection
-from liqheat_nautilus.live.risk_guard import RiskLimits
 
 EXECUTION_MODES = ("testnet", "sandbox", "mainnet")
 ACCOUNT_TYPES = ("USDT_FUTURES",)
@@ -138,11 +138,11 @@ class RiskSection(RiskLimits, frozen=True, kw_only=True, forbid_unknown_fields=T
     """
     ``[risk]``: order limits; orders that break them are denied (``OrderDenied``) before reaching the venue.
 
-    Every field of :class:`~liqheat_nautilus.live.risk_guard.RiskLimits` (``max_notional_per_order``,
+    Every field of :class:`~liqheat_nautilus.adapters.common.risk_guard.RiskLimits` (``max_notional_per_order``,
     ``max_position_notional``: ``{instrument_id: limit}``, checked by it), plus the rates. Rates are enforced by
     Nautilus' ``LiveRiskEngineConfig``. Notional limits are passed to it too but Nautilus 1.221 skips them for margin
     accounts, so the liqheat risk guard in the execution client enforces them
-    (:mod:`~liqheat_nautilus.live.risk_guard`).
+    (:mod:`~liqheat_nautilus.adapters.common.risk_guard`).
 
     Attributes
     ----------

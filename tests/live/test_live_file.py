@@ -11,6 +11,7 @@ from liqheat_nautilus.adapters.binance.config import (
     LiqheatFeedsConfig,
 )
 from liqheat_nautilus.adapters.ccxt.config import CcxtDataClientConfig
+from liqheat_nautilus.adapters.common.risk_guard import RiskLimits
 from liqheat_nautilus.cli import main
 from liqheat_nautilus.live.keys import missing_key_vars, require_keys
 from liqheat_nautilus.live.live_file import (
@@ -20,7 +21,6 @@ from liqheat_nautilus.live.live_file import (
     load_live_file,
 )
 from liqheat_nautilus.live.node import build_node_config, check_redis_reachable
-from liqheat_nautilus.live.risk_guard import RiskLimits
 from liqheat_nautilus.paths import project_root
 
 CONFIG = project_root() / "config"

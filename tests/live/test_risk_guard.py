@@ -19,7 +19,7 @@ from nautilus_trader.model.position import Position
 from nautilus_trader.test_kit.stubs.events import TestEventStubs
 
 from liqheat_nautilus.adapters.common.instruments import PerpetualSpec, make_perpetual
-from liqheat_nautilus.live.risk_guard import RiskLimits, check_order, quote_notional, reference_price
+from liqheat_nautilus.adapters.common.risk_guard import RiskLimits, check_order, quote_notional, reference_price
 
 SPEC = PerpetualSpec("BTCUSDT-PERP.BINANCE", "BTCUSDT", "BTC", "USDT", "USDT", "0.10", "0.001")
 INSTRUMENT = make_perpetual(SPEC)

@@ -1,9 +1,9 @@
 """Configurations of the liqheat Binance clients: Nautilus' Binance configs plus the liqheat fields.
 
-The liqheat fields come in groups, :class:`LiqheatFeedsConfig` (the data client's liquidation and funding feeds) and
-:class:`~liqheat_nautilus.live.risk_guard.RiskLimits` (the execution clients' notional limits), each written once:
-the clients' configs embed them (msgspec structs cannot inherit fields from two bases, so they cannot also derive
-from them), and the live file's ``[binance]`` and ``[risk]`` sections derive from them
+The liqheat fields come in groups, :class:`LiqheatFeedsConfig` (the data client's liquidation and funding feeds)
+and :class:`~liqheat_nautilus.adapters.common.risk_guard.RiskLimits` (the execution clients' notional limits), each
+written once: the clients' configs embed them (msgspec structs cannot inherit fields from two bases, so they cannot
+also derive from them), and the live file's ``[binance]`` and ``[risk]`` sections derive from them
 (:mod:`~liqheat_nautilus.live.sections`).
 """
 
@@ -11,7 +11,7 @@ from nautilus_trader.adapters.binance.config import BinanceDataClientConfig, Bin
 from nautilus_trader.adapters.sandbox.config import SandboxExecutionClientConfig
 from nautilus_trader.common.config import NautilusConfig, NonNegativeInt, PositiveFloat
 
-from liqheat_nautilus.live.risk_guard import RiskLimits
+from liqheat_nautilus.adapters.common.risk_guard import RiskLimits
 
 
 class LiqheatFeedsConfig(NautilusConfig, frozen=True, kw_only=True):

@@ -1,5 +1,5 @@
 """
-Execution clients with the liqheat risk guard (:mod:`liqheat_nautilus.live.risk_guard`).
+Execution clients with the liqheat risk guard (:mod:`liqheat_nautilus.adapters.common.risk_guard`).
 
 Binance USD-M (testnet/mainnet) and Nautilus' sandbox (paper trading on Binance's live trades and quotes).
 """
@@ -7,7 +7,7 @@ Binance USD-M (testnet/mainnet) and Nautilus' sandbox (paper trading on Binance'
 from nautilus_trader.adapters.binance.futures.execution import BinanceFuturesExecutionClient
 from nautilus_trader.adapters.sandbox.execution import SandboxExecutionClient
 
-from liqheat_nautilus.live.risk_guard import RiskGuardMixin
+from liqheat_nautilus.adapters.common.risk_guard import RiskGuardMixin
 
 
 class GuardedBinanceFuturesExecutionClient(RiskGuardMixin, BinanceFuturesExecutionClient):

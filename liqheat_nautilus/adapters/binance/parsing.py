@@ -13,10 +13,10 @@ from nautilus_trader.model.instruments import Instrument
 
 from liqheat_nautilus.adapters.binance.schemas import ForceOrderData, ForceOrderMsg, TradeTypeData, TradeTypeMsg
 from liqheat_nautilus.adapters.common.parsing import funding_rate_from_venue
+from liqheat_nautilus.adapters.common.risk_guard import quote_notional
 from liqheat_nautilus.core.enums import Side
 from liqheat_nautilus.core.units import NS_PER_MS
 from liqheat_nautilus.data import FundingRate, LiquidationEvent
-from liqheat_nautilus.live.risk_guard import quote_notional
 
 _FORCE_ORDER_DECODER = msgspec.json.Decoder(ForceOrderMsg)
 _TRADE_DECODER = msgspec.json.Decoder(TradeTypeMsg)
@@ -140,7 +140,7 @@ def _notional_usd(instrument: Instrument | None, quantity: float, price: float) 
     """
     Return the USD notional of a liquidation fill.
 
-    With the instrument: :func:`~liqheat_nautilus.live.risk_guard.quote_notional` (Nautilus'
+    With the instrument: :func:`~liqheat_nautilus.adapters.common.risk_guard.quote_notional` (Nautilus'
     ``Instrument.notional_value``, valued in the quote currency also for an inverse contract: contracts x USD per
     contract). Without it: price x quantity, the value of base units of a linear contract (USD-M).
     """

@@ -1,1 +1,6 @@
-"""What every venue adapter shares: the open-interest / funding normaliser and contract specifications."""
+"""
+What every venue adapter shares.
+
+The open-interest / funding normaliser, contract specifications, the archive converter base and the execution
+clients' risk guard (notional limits).
+"""
