@@ -12,6 +12,7 @@ from liqheat_nautilus.actor_config import LiquidationMapActorConfig
 from liqheat_nautilus.actor_feed import MapFeedMixin
 from liqheat_nautilus.actor_publishing import MapPublishingMixin
 from liqheat_nautilus.core.anchor import seed_is_short
+from liqheat_nautilus.core.enums import ClusterStatus
 from liqheat_nautilus.core.kernels import warm_up
 from liqheat_nautilus.core.open_interest_book import OpenInterestBook
 from liqheat_nautilus.core.units import NS_PER_SECOND
@@ -240,7 +241,7 @@ class LiquidationMapActor(MapFeedMixin, MapPublishingMixin):
         liq_map = self._require_map()
         self.liquidation_events.append(event)
         margin = event.price * self.config.liquidation_match_pct / 100.0
-        matches = [c for c in liq_map.clusters if c.side == event.side and c.status != "CLEARED"
+        matches = [c for c in liq_map.clusters if c.side == event.side and c.status != ClusterStatus.CLEARED
                    and c.price_low - margin <= event.price <= c.price_high + margin]
         cluster_id = -1
         if matches:

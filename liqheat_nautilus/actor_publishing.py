@@ -17,6 +17,7 @@ from nautilus_trader.core.data import Data
 from nautilus_trader.model.data import DataType
 
 from liqheat_nautilus.core.clusters import ClusterInfo
+from liqheat_nautilus.core.enums import ClusterStatus
 from liqheat_nautilus.core.magnet import Magnet
 from liqheat_nautilus.core.units import NS_PER_SECOND
 from liqheat_nautilus.data import LiquidationCluster, LiquidationMapBins, LiquidationMapSnapshot
@@ -202,7 +203,7 @@ def nearest_clusters(infos: list[ClusterInfo], price: float) -> tuple[ClusterInf
     above: ClusterInfo | None = None
     below: ClusterInfo | None = None
     for c in infos:
-        if c.status != "CLEARED":
+        if c.status != ClusterStatus.CLEARED:
             level = c.price_level
             if level > price:
                 if above is None or level < above.price_level:

@@ -14,12 +14,12 @@ import math
 from enum import StrEnum
 
 import msgspec
-from nautilus_trader.model.enums import PositionSide
+from nautilus_trader.model.enums import PositionSide, position_side_to_str
 
 from liqheat_nautilus.core.enums import Bias
 from liqheat_nautilus.validation import enum_name
 
-POSITION_SIDES = ("LONG", "SHORT")
+POSITION_SIDES = (position_side_to_str(PositionSide.LONG), position_side_to_str(PositionSide.SHORT))
 """Nautilus ``PositionSide`` names a trade can take (``FLAT`` is no trade)."""
 
 

@@ -22,6 +22,7 @@ from liqheat_nautilus.charts.palette import (
     tier_colours,
 )
 from liqheat_nautilus.core import ClusterInfo, LiquidationMapEngine
+from liqheat_nautilus.core.enums import ClusterStatus, Side
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,7 @@ class MapView:
             price=float(engine.price), ts_ns=int(engine.ts_ns), width=float(engine.grid.width),
             centres=engine.grid.centres(), tiers=np.asarray(engine.tiers, dtype=np.float64),
             long_tier=long_tier, short_tier=short_tier, long_cum=long_cum, short_cum=short_cum,
-            clusters=tuple(c for c in found if c.status != "CLEARED"), instrument=instrument,
+            clusters=tuple(c for c in found if c.status != ClusterStatus.CLEARED), instrument=instrument,
         )
 
     @classmethod
@@ -140,7 +141,7 @@ class MapView:
         return cls(price=float(bins.price), ts_ns=int(bins.ts_event), width=width, centres=centres,
                    tiers=bins.tier_values().astype(np.float64), long_tier=long_tier, short_tier=short_tier,
                    long_cum=long_cum, short_cum=short_cum,
-                   clusters=tuple(c for c in clusters if c.status != "CLEARED"), instrument=instrument)
+                   clusters=tuple(c for c in clusters if c.status != ClusterStatus.CLEARED), instrument=instrument)
 
 
 def _usd(x: float) -> str:
@@ -410,7 +411,7 @@ def liquidation_map_figure(view: MapView, window_pct: float | None = None, title
     sizes = [8 + 10 * c.strength for c in shown]
     left = round_axis(stack_top * 1.15)  # room for the markers and their labels above the tallest bar
     shifts = _label_shifts([c.price_level for c in shown], marker_y, sizes, hi - lo, left["range"][1])
-    for side, colour in (("LONG", LONG_COLOUR), ("SHORT", SHORT_COLOUR)):
+    for side, colour in ((Side.LONG, LONG_COLOUR), (Side.SHORT, SHORT_COLOUR)):
         idx = [i for i, c in enumerate(shown) if c.side == side]
         if not idx:
             continue

@@ -31,7 +31,7 @@ from dataclasses import asdict, dataclass
 from nautilus_trader.backtest.config import SimulationModuleConfig
 from nautilus_trader.backtest.modules import SimulationModule
 from nautilus_trader.model.data import Bar, CustomData, FundingRateUpdate, QuoteTick, TradeTick
-from nautilus_trader.model.enums import PriceType
+from nautilus_trader.model.enums import PriceType, position_side_to_str
 from nautilus_trader.model.identifiers import InstrumentId
 from nautilus_trader.model.objects import AccountBalance, Money, Price
 
@@ -234,7 +234,7 @@ class FundingModule(SimulationModule):
             totals[currency] = totals.get(currency, 0.0) + amount
             payment = FundingPayment(
                 ts=ts, instrument_id=instrument_id.value, position_id=position.id.value,
-                side="LONG" if position.is_long else "SHORT", quantity=position.quantity.as_double(), mark=mark,
+                side=position_side_to_str(position.side), quantity=position.quantity.as_double(), mark=mark,
                 rate=rate, notional=notional.as_double(), amount=amount, currency=currency.code,
             )
             self.payments.append(payment)
