@@ -1,8 +1,11 @@
 """The one replay driver: feed a market series through the pure engine in time order, with a snapshot hook.
 
 Every replay of the project goes through :class:`MapReplay` — ``liqheat evaluate``/``calibrate`` (snapshots at the
-ends of the liquidation windows), ``liqheat plot`` and the backtest report chart (snapshots as the actor
-publishes them), ``liqheat serve`` (resumable replays extended as requests and catalogs grow). It follows
+ends of the liquidation windows), ``liqheat plot`` (snapshots as the actor publishes them), ``liqheat serve``
+(resumable replays extended as requests and catalogs grow). The backtest report does not replay: it draws the
+run's recording (:mod:`liqheat_nautilus.charts.backtest_report`). A series read from a catalog knows whether its
+instrument is inverse (``MarketSeries.is_inverse``) and the replay takes ``MapParams.inverse`` from it
+(:func:`instrument_params`), as the actor asks its instrument. It follows
 :class:`~liqheat_nautilus.actor.LiquidationMapActor`: events are fed in time order; at equal times a bar comes first,
 then funding, long/short ratio, taker volume, open interest, and last an explicit snapshot time.
 
@@ -48,6 +51,28 @@ SnapshotHook = Callable[["MapReplay", int, int], None]
 index of the time (-1 for interval snapshots)."""
 
 
+def instrument_params(params: MapParams, series: MarketSeries) -> MapParams:
+    """
+    Return ``params`` with ``inverse`` taken from the series' instrument when the series knows it.
+
+    Parameters
+    ----------
+    params : MapParams
+        Engine parameters.
+    series : MarketSeries
+        The inputs; ``series.is_inverse`` is ``None`` when the instrument is unknown (then ``params`` is kept).
+
+    Returns
+    -------
+    MapParams
+        ``params``, with ``inverse=series.is_inverse`` when that is known: the catalog's definition of the
+        instrument decides, as the actor's does (``LiquidationMapActorConfig.map_params``).
+    """
+    if series.is_inverse is None or params.inverse == series.is_inverse:
+        return params
+    return dataclasses.replace(params, inverse=series.is_inverse)
+
+
 class MapReplay:
     """
     One engine replayed over a market series: resumable, extendable, with a snapshot hook.
@@ -58,7 +83,7 @@ class MapReplay:
         The inputs (longer ones can be given later with :meth:`extend`); with ``series.trade_ticks`` its trades are
         fed too, in the order of an actor subscribed to trade ticks (see the module).
     params : MapParams
-        Engine parameters.
+        Engine parameters; ``inverse`` follows ``series.is_inverse`` when known (:func:`instrument_params`).
     on_snapshot : SnapshotHook, optional
         Called at each snapshot (e.g. to read clusters, take the swept notional, record history).
     snapshot_interval_ns : int, default 0
@@ -83,7 +108,7 @@ class MapReplay:
                  snapshot_interval_ns: int = 0, snapshot_times: np.ndarray | None = None) -> None:
         if snapshot_interval_ns < 0:
             raise ValueError(f"snapshot_interval_ns must be >= 0, was {snapshot_interval_ns}")
-        self.params = params
+        self.params = params = instrument_params(params, series)
         self.engine = LiquidationMapEngine(params)
         self.series = series
         self.on_snapshot = on_snapshot

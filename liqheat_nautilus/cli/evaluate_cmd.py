@@ -235,7 +235,7 @@ def load_data(args: argparse.Namespace) -> EvaluationData:
     IngestError
         If a file is missing or bad.
     ValueError
-        As :func:`dataset_of`.
+        As :func:`dataset_of`; or if ``--param inverse`` contradicts the catalog's instrument.
     """
     dataset = dataset_of(args)
     if dataset == "coinglass":
@@ -262,6 +262,7 @@ def load_data(args: argparse.Namespace) -> EvaluationData:
         )
     if args.windows is not None:
         data = data.head_windows(args.windows)
+    data.check_inverse(parse_params(args.param))
     return data
 
 

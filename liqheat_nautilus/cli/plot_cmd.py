@@ -266,10 +266,9 @@ def choose_instrument(catalog: Path, requested: str | None) -> tuple[str, int, i
     return requested, spans[requested][0], spans[requested][1]
 
 
-def plot_params(args: argparse.Namespace, catalog: Path, instrument_id: str,
-                actor_config: "LiquidationMapActorConfig | None" = None) -> "MapParams":
+def plot_params(args: argparse.Namespace, actor_config: "LiquidationMapActorConfig | None" = None) -> "MapParams":
     """
-    Return the engine parameters of a chart: the options, then the ``--profile-file`` fields, for the instrument.
+    Return the engine parameters of a chart: the options, then the ``--profile-file`` fields.
 
     With ``actor_config`` (``--backtest-file``, :func:`map_source`) they are the actor's, exactly as it builds them
     (``LiquidationMapActorConfig.map_params``).
@@ -278,11 +277,6 @@ def plot_params(args: argparse.Namespace, catalog: Path, instrument_id: str,
     ----------
     args : argparse.Namespace
         Parsed ``plot map`` / ``plot heatmap`` arguments.
-    catalog : Path
-        The catalog; its definition of the instrument says whether the contract is inverse (coin-margined), so the
-        liquidation prices use the inverse formulas as the actor does (``LiquidationMapActorConfig.map_params``).
-    instrument_id : str
-        The instrument charted.
     actor_config : LiquidationMapActorConfig, optional
         The backtest file's map actor config.
 
@@ -290,8 +284,9 @@ def plot_params(args: argparse.Namespace, catalog: Path, instrument_id: str,
     -------
     MapParams
         The actor config's parameters, else the options (filled in by :func:`map_source`), then the profile file's
-        fields over them; ``inverse`` from the catalog (linear when the catalog holds no definition of the
-        instrument).
+        fields over them. ``inverse`` is left to the replay, which takes it from the catalog's definition of the
+        instrument (``MarketSeries.is_inverse``, :func:`~liqheat_nautilus.replay.instrument_params`), as the actor
+        does.
 
     Raises
     ------
@@ -299,19 +294,16 @@ def plot_params(args: argparse.Namespace, catalog: Path, instrument_id: str,
         If the profile file cannot be read or holds a bad field (``ProfileError``, naming file and field), or a
         value is out of range.
     """
-    from liqheat_nautilus.adapters.common.providers import catalog_instruments
     from liqheat_nautilus.core import MapParams
     from liqheat_nautilus.core.profile import load_profile
 
-    definition = catalog_instruments(catalog).get(instrument_id)
-    inverse = bool(definition is not None and definition.is_inverse)
     if actor_config is not None:
-        return actor_config.map_params(inverse=inverse)
+        return actor_config.map_params()
     fields: dict = {"model": args.model, "leverage_profile": args.leverage_profile, "mmr": args.mmr,
                     "bin_bps": args.bin_bps, "n_bins": args.n_bins}
     if args.profile_file is not None:
         fields.update(load_profile(args.profile_file))
-    return MapParams(**fields, inverse=inverse)
+    return MapParams(**fields)
 
 
 def replay_state(args: argparse.Namespace, at_ns: int | None,
@@ -353,7 +345,7 @@ def replay_state(args: argparse.Namespace, at_ns: int | None,
     window: ReplayWindow = getattr(args, "window", None) or ReplayWindow()
     catalog = _catalog(args)
     instrument, first_ns, last_ns = choose_instrument(catalog, args.instrument)
-    params = plot_params(args, catalog, instrument, actor_config)
+    params = plot_params(args, actor_config)
     if at_ns is not None and not first_ns <= at_ns <= last_ns:
         span = " -> ".join(str(pd.Timestamp(t, unit="ns", tz="UTC")) for t in (first_ns, last_ns))
         raise ValueError(f"--at {args.at} is outside the data: the bars of {instrument} span {span}")

@@ -13,19 +13,16 @@ from pathlib import Path
 
 import numpy as np
 
+from liqheat_nautilus.core.enums import Side
 from liqheat_nautilus.core.units import NS_PER_HOUR, NS_PER_SECOND
 from liqheat_nautilus.evaluation.csv_inputs import read_liquidations_csv
 from liqheat_nautilus.evaluation.liquidation_events import aggregate_liquidations
 from liqheat_nautilus.evaluation.series import BarSeries, EvaluationData, Observations
 from liqheat_nautilus.persistence.errors import IngestError
-from liqheat_nautilus.persistence.reader import read_market_series
+from liqheat_nautilus.persistence.reader import read_liquidation_events, read_market_series
 
 DEFAULT_WINDOW_HOURS = 4.0
 """Window (hours) over which a catalog's ``LiquidationEvent`` prints are summed when no other is given."""
-
-
-def _unwrap(items) -> list:
-    return [getattr(x, "data", x) for x in items]
 
 
 def check_open_interest_of(catalog_path: str | Path, instrument_ids: Sequence[str], option: str) -> None:
@@ -106,10 +103,6 @@ def read_catalog(
         ``oi_instrument_ids``, or no reading at which all of them were reported and fresh), several bar types
         without ``bar_type``, or (without a CSV) no ``LiquidationEvent``.
     """
-    from nautilus_trader.persistence.catalog import ParquetDataCatalog
-
-    from liqheat_nautilus.data import LiquidationEvent
-
     path = Path(catalog_path)
     summed = [str(i) for i in oi_instrument_ids] if oi_instrument_ids else None
     series = read_market_series(path, instrument_id, bar_type, oi_instrument_ids=summed,
@@ -125,18 +118,17 @@ def read_catalog(
         raise IngestError(path, f"no {oi_text} reading at which every instrument had reported and none was more "
                                 f"than {oi_max_age_secs} s (oi_max_age_secs) behind the newest" if summed
                           else f"no OpenInterest for {instrument_id}", field="OpenInterest")
-    catalog = ParquetDataCatalog(str(path))
     if liquidations_csv is not None:
         liquidations = read_liquidations_csv(liquidations_csv)
         liq_source = f"liquidations {liquidations_csv}"
     else:
-        events = _unwrap(catalog.query(LiquidationEvent, identifiers=[instrument_id]))
+        events = read_liquidation_events(path, instrument_id)
         if not events:
             raise IngestError(path, f"no LiquidationEvent for {instrument_id}: give a liquidations CSV",
                               field="LiquidationEvent")
         liquidations = aggregate_liquidations(
             np.array([e.ts_event for e in events], dtype=np.int64),
-            np.array([e.side == "LONG" for e in events], dtype=bool),
+            np.array([e.side == Side.LONG for e in events], dtype=bool),
             np.array([e.notional_usd for e in events], dtype=np.float64),
             int(round(window_hours * NS_PER_HOUR)),
         )
@@ -147,4 +139,5 @@ def read_catalog(
         funding=Observations(series.funding_ts_ns, series.funding_rate, "FundingRate"),
         liquidations=liquidations,
         source=f"catalog {path} ({series.bar_type}{', ' + oi_text if summed else ''}) + {liq_source}",
+        is_inverse=series.is_inverse,
     )

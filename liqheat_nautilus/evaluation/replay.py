@@ -19,10 +19,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from liqheat_nautilus.core import MapParams
+from liqheat_nautilus.core.enums import Bias, ClusterStatus, Side
 from liqheat_nautilus.evaluation.series import EvaluationData
 from liqheat_nautilus.replay import MapReplay
 
-_BIAS_CODE = {"UP": 1, "DOWN": -1}
+_BIAS_CODE: dict[str, int] = {Bias.UP: 1, Bias.DOWN: -1}
 
 
 @dataclass(frozen=True)
@@ -119,8 +120,8 @@ def replay(data: EvaluationData, params: MapParams) -> ReplayResult:
         bias[i] = _BIAS_CODE.get(m.bias, 0)
         active[i] = engine.active_usd()
         for c in clusters:
-            if c.status != "CLEARED":
-                cl_rows.append((i, 1 if c.side == "LONG" else -1, c.price_level, c.notional_usd, c.distance_pct))
+            if c.status != ClusterStatus.CLEARED:
+                cl_rows.append((i, 1 if c.side == Side.LONG else -1, c.price_level, c.notional_usd, c.distance_pct))
 
     driver = MapReplay(data.market_series(), params, snapshot, snapshot_times=data.liquidations.end_ns)
     driver.advance_to()

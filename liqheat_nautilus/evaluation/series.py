@@ -271,6 +271,9 @@ class EvaluationData:
     taker : TakerFlow, optional
         Taker buy/sell volume per period (fed to the engine's ``update_taker_volume``; it only matters when
         the engine's taker skew parameters are non-zero).
+    is_inverse : bool, optional
+        The instrument is an inverse (coin-margined) contract (from the catalog's definition of it); ``None`` when
+        unknown (CSV inputs). The replay's ``MapParams.inverse`` follows it when known.
     """
 
     bars: BarSeries
@@ -280,6 +283,26 @@ class EvaluationData:
     source: str = ""
     notes: tuple[str, ...] = ()
     taker: TakerFlow | None = None
+    is_inverse: bool | None = None
+
+    def check_inverse(self, fields: dict) -> None:
+        """
+        Refuse an ``inverse`` engine parameter that contradicts the instrument.
+
+        Parameters
+        ----------
+        fields : dict
+            Engine parameters given by the user (``--param NAME=VALUE``).
+
+        Raises
+        ------
+        ValueError
+            If ``fields`` sets ``inverse`` and the data's instrument is known to be the other kind (naming both).
+        """
+        if "inverse" in fields and self.is_inverse is not None and bool(fields["inverse"]) != self.is_inverse:
+            raise ValueError(f"--param inverse={str(bool(fields['inverse'])).lower()} contradicts the catalog's "
+                             f"instrument, which is {'inverse' if self.is_inverse else 'linear'} (is_inverse="
+                             f"{self.is_inverse}); drop the parameter: the instrument decides")
 
     def market_series(self, instrument_id: str = "EVALUATION") -> MarketSeries:
         """
@@ -301,7 +324,7 @@ class EvaluationData:
             instrument_id, b.close_ns, b.open, b.high, b.low, b.close, b.volume, oi.ts_ns, oi.value,
             oi.base if oi.base is not None else np.full(oi.ts_ns.size, np.nan), f.ts_ns, f.value,
             taker_ts_ns=t.ts_ns if t is not None else empty_i, taker_buy_usd=t.buy_usd if t is not None else empty_f,
-            taker_sell_usd=t.sell_usd if t is not None else empty_f,
+            taker_sell_usd=t.sell_usd if t is not None else empty_f, is_inverse=self.is_inverse,
         )
 
     def head_windows(self, n: int) -> "EvaluationData":
@@ -336,4 +359,5 @@ class EvaluationData:
             source=self.source + (f" (first {n} windows)" if n < len(self.liquidations) else ""),
             notes=self.notes,
             taker=self.taker.slice_time(first, end) if self.taker is not None else None,
+            is_inverse=self.is_inverse,
         )

@@ -4,9 +4,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
 from liqheat_nautilus.persistence.errors import IngestError
+from liqheat_nautilus.persistence.reader import read_instruments
 from liqheat_nautilus.persistence.scan import INSTRUMENT_TYPES, StreamInfo, require_catalog, scan_catalog
 from liqheat_nautilus.persistence.transaction import consistent_read
 
@@ -73,7 +73,7 @@ def _catalog_info(catalog_dir: Path) -> CatalogInfo:
     streams = scan_catalog(catalog_dir)  # first: names an unreadable file
     lines = []
     try:
-        instruments = ParquetDataCatalog(str(catalog_dir)).instruments()
+        instruments = list(read_instruments(catalog_dir).values())
     except Exception as exc:  # Nautilus' decoders raise various types on a damaged definition
         folder = catalog_dir / "data"
         raise IngestError(folder, f"an instrument definition cannot be read ({type(exc).__name__}: {exc})") from None

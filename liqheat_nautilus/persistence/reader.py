@@ -58,6 +58,10 @@ class MarketSeries:
         inverse).
     trade_seller_taker : np.ndarray
         Shape ``(t,)`` bool: the seller was the aggressor (``AggressorSide.SELLER``; Binance's ``is_buyer_maker``).
+    is_inverse : bool or None, default None
+        The catalog's definition of the instrument is an inverse (coin-margined) contract; ``None`` when unknown
+        (a series built by hand, or a catalog without the definition). A replay takes ``MapParams.inverse`` from
+        it when known (:class:`~liqheat_nautilus.replay.MapReplay`), as the actor asks its instrument.
     """
 
     instrument_id: str
@@ -83,6 +87,7 @@ class MarketSeries:
     trade_price: np.ndarray = field(default_factory=lambda: np.zeros(0))
     trade_quantity: np.ndarray = field(default_factory=lambda: np.zeros(0))
     trade_seller_taker: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    is_inverse: bool | None = None
 
     def __post_init__(self) -> None:
         """
@@ -287,6 +292,56 @@ def read_market_series(
         raise
 
 
+def read_instruments(catalog: str | Path) -> dict[str, Any]:
+    """
+    Read the instrument definitions a ``ParquetDataCatalog`` holds.
+
+    Parameters
+    ----------
+    catalog : str or Path
+        Catalog folder (need not exist).
+
+    Returns
+    -------
+    dict[str, Instrument]
+        Nautilus instruments by instrument id (``"BTCUSD-PERP.BINANCE"``); empty when the folder holds no data.
+
+    Raises
+    ------
+    Exception
+        What Nautilus' decoders raise on a damaged definition (callers name the file).
+    """
+    from nautilus_trader.persistence.catalog import ParquetDataCatalog
+
+    path = Path(catalog)
+    if not (path / "data").is_dir():
+        return {}
+    return {i.id.value: i for i in ParquetDataCatalog(str(path)).instruments()}
+
+
+def read_liquidation_events(catalog: str | Path, instrument_id: str) -> list:
+    """
+    Read the instrument's ``LiquidationEvent`` prints from a ``ParquetDataCatalog``.
+
+    Parameters
+    ----------
+    catalog : str or Path
+        Catalog folder.
+    instrument_id : str
+        Instrument id, e.g. ``"BTCUSDT-PERP.BINANCE"``.
+
+    Returns
+    -------
+    list of LiquidationEvent
+        Sorted by ``ts_event`` (stable); empty when the catalog holds none (or has never held the type).
+    """
+    from nautilus_trader.persistence.catalog import ParquetDataCatalog
+
+    from liqheat_nautilus.data import LiquidationEvent
+
+    return _sorted(_query_if_present(ParquetDataCatalog(str(catalog)), LiquidationEvent, instrument_id, {}))
+
+
 def _no_bars(path: Path, wanted: str) -> str:
     """Return the message of a read that found no bars: the bar types the catalog holds, or that it holds none."""
     from liqheat_nautilus.persistence.scan import scan_catalog
@@ -327,7 +382,8 @@ def _read(path: Path, instrument_id: str, bar_type: str | None, start_ns: int | 
     ratios = [r for r in _sorted(_query_if_present(cat, LongShortRatio, instrument_id, bounds))
               if r.kind == ratio_kind]
     taker = _sorted(_query_if_present(cat, TakerVolume, instrument_id, bounds))
-    trades = _trade_arrays(cat, path, instrument_id, start_ns, end_ns) if trade_ticks else {}
+    instrument = read_instruments(path).get(instrument_id)
+    trades = _trade_arrays(cat, path, instrument, instrument_id, start_ns, end_ns) if trade_ticks else {}
     n = len(bars)
     return MarketSeries(
         instrument_id=instrument_id,
@@ -348,21 +404,21 @@ def _read(path: Path, instrument_id: str, bar_type: str | None, start_ns: int | 
         taker_ts_ns=np.array([d.ts_event for d in taker], dtype=np.int64),
         taker_buy_usd=np.array([d.buy_usd for d in taker], dtype=np.float64),
         taker_sell_usd=np.array([d.sell_usd for d in taker], dtype=np.float64),
+        is_inverse=bool(instrument.is_inverse) if instrument is not None else None,
         **trades,
     )
 
 
-def _trade_arrays(cat, path: Path, instrument_id: str, start_ns: int | None, end_ns: int | None) -> dict[str, Any]:
+def _trade_arrays(cat, path: Path, instrument, instrument_id: str, start_ns: int | None, end_ns: int | None
+                  ) -> dict[str, Any]:
     """Return the ``MarketSeries`` trade fields of the instrument's ``TradeTick`` rows in the bounds."""
     from nautilus_trader.model.enums import AggressorSide
 
     from liqheat_nautilus.indicator import trade_base_units
 
-    definitions = cat.instruments(instrument_ids=[instrument_id])
-    if not definitions:
+    if instrument is None:
         raise IngestError(path, f"no definition of {instrument_id}: its trade sizes cannot be converted to base units "
                                 "(ingest the instrument with its data)", field="Instrument")
-    instrument = definitions[0]
     ticks = cat.trade_ticks(instrument_ids=[instrument_id], start=start_ns, end=end_ns)
     n = len(ticks)
     ts = np.fromiter((t.ts_event for t in ticks), dtype=np.int64, count=n)

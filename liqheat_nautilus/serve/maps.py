@@ -23,7 +23,7 @@ from liqheat_nautilus.core import MapParams
 from liqheat_nautilus.core.leverage import PROFILES
 from liqheat_nautilus.core.params import MODELS
 from liqheat_nautilus.core.units import NS_PER_HOUR
-from liqheat_nautilus.persistence.reader import MarketSeries, read_market_series
+from liqheat_nautilus.persistence.reader import MarketSeries, read_instruments, read_market_series
 from liqheat_nautilus.persistence.scan import scan_catalog
 from liqheat_nautilus.serve.replays import ServedReplay, concat_series
 from liqheat_nautilus.validation import wrong_kind
@@ -119,7 +119,6 @@ class MapStore:
         self.oi_max_age_ns = int(oi_max_age_ns)
         self._instruments = self._served_instruments()
         self._series: dict[str, MarketSeries] = {}
-        self._inverse: dict[str, bool] | None = None
         self._replays: OrderedDict[tuple[str, str, str], ServedReplay] = OrderedDict()
         self._lock = threading.Lock()
         self._series_locks: dict[str, threading.Lock] = {}
@@ -163,8 +162,7 @@ class MapStore:
 
         cat = ParquetDataCatalog(str(self.catalog))
         found = []
-        for instrument in cat.instruments():
-            iid = str(instrument.id)
+        for iid in read_instruments(self.catalog):
             if cat.get_intervals(Bar, f"{iid}-{self.bar_spec}-EXTERNAL"):
                 found.append(iid)
         found.sort()
@@ -263,7 +261,7 @@ class MapStore:
             if replay is not None:
                 self._replays.move_to_end(key)
                 return replay
-        params = dataclasses.replace(self.params(model, profile), inverse=self._is_inverse(instrument_id))
+        params = self.params(model, profile)  # inverse: the replay takes it from the series' instrument
         series = self.series(instrument_id)
         with self._lock:
             replay = self._replays.get(key)
@@ -274,14 +272,6 @@ class MapStore:
                 while len(self._replays) > self.max_replays:
                     self._replays.popitem(last=False)
             return replay
-
-    def _is_inverse(self, instrument_id: str) -> bool:
-        """Whether the catalog defines the instrument as an inverse (coin-margined) contract (as the actor asks)."""
-        if self._inverse is None:
-            from liqheat_nautilus.adapters.common.providers import catalog_instruments
-
-            self._inverse = {iid: bool(i.is_inverse) for iid, i in catalog_instruments(self.catalog).items()}
-        return self._inverse.get(instrument_id, False)
 
     def existing(self, instrument_id: str, model: str, profile: str) -> ServedReplay | None:
         """

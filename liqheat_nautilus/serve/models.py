@@ -12,6 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field
 Mode = Literal["catalog", "live"]
 Source = Literal["replay", "recording", "live"]
 State = Literal["INITIALIZING", "READY", "ERROR"]
+# The names of core.enums.Side, ClusterStatus and Bias, restated as Literal types: mypy checks the API models
+# against them statically (a Literal cannot be built from an enum at type-check time), and the enum classes as
+# field types would change the OpenAPI schema (a $ref to a named enum instead of an inline one).
 SideName = Literal["LONG", "SHORT"]
 StatusName = Literal["ACTIVE", "PARTIAL", "CLEARED"]
 BiasName = Literal["UP", "DOWN", "UNBIASED"]

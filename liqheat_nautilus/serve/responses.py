@@ -14,7 +14,7 @@ import pandas as pd
 from fastapi.responses import Response
 
 from liqheat_nautilus.charts.heatmap import ohlcv_candles
-from liqheat_nautilus.core.enums import STATUS_NAMES
+from liqheat_nautilus.core.enums import STATUS_NAMES, Bias, ClusterStatus, Side
 from liqheat_nautilus.core.grid import common_grid
 from liqheat_nautilus.core.units import NS_PER_SECOND
 from liqheat_nautilus.serve import models as m
@@ -38,7 +38,7 @@ def json_response(body: bytes) -> Response:
 
 def bias_name(value: str) -> m.BiasName:
     """Return the snapshot's bias as the API names it (anything unknown is ``UNBIASED``)."""
-    return cast(m.BiasName, value) if value in ("UP", "DOWN", "UNBIASED") else "UNBIASED"
+    return cast(m.BiasName, value) if value in tuple(Bias) else "UNBIASED"
 
 
 def cluster_level(c: Any) -> m.ClusterLevel:
@@ -66,13 +66,13 @@ def cluster_level(c: Any) -> m.ClusterLevel:
 
 def ordered_clusters(frame: MapFrame) -> list[m.ClusterLevel]:
     """Return the update's clusters: the live ones strongest first, then the cleared ones."""
-    cleared = [c for c in frame.clusters if c.status == "CLEARED"]
+    cleared = [c for c in frame.clusters if c.status == ClusterStatus.CLEARED]
     return [cluster_level(c) for c in (*frame.live_clusters, *cleared)]
 
 
 def cluster_by_id(frame: MapFrame, cluster_id: int) -> m.ClusterLevel | None:
     """Return the update's live cluster of this id, ``None`` if there is none (``-1``: no cluster)."""
-    found = next((c for c in frame.clusters if c.cluster_id == cluster_id and c.status != "CLEARED"), None)
+    found = next((c for c in frame.clusters if c.cluster_id == cluster_id and c.status != ClusterStatus.CLEARED), None)
     return cluster_level(found) if found is not None else None
 
 
@@ -197,7 +197,7 @@ def model_map(model: str, frame: MapFrame | None) -> m.ModelMap:
 
 def liquidation_record(e: Any) -> m.LiquidationRecord:
     """Convert a ``LiquidationEvent`` (price in quote currency, notional in USD, time in UNIX ns)."""
-    return m.LiquidationRecord(ts_ns=int(e.ts_event), side=e.side if e.side in ("LONG", "SHORT") else "LONG",
+    return m.LiquidationRecord(ts_ns=int(e.ts_event), side=e.side if e.side in tuple(Side) else "LONG",
                                price=float(e.price), quantity=float(e.quantity), notional_usd=float(e.notional_usd),
                                source=str(e.source))
 

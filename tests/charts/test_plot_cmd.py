@@ -120,19 +120,6 @@ def test_png_without_any_chromium_fails_before_writing_anything(okx_catalog, tmp
                  "--formats", "html"]) == 0 and (out / "m.html").is_file()
 
 
-def _inverse_catalog(tmp_path) -> tuple[Path, str]:
-    """A catalog holding only a SYNTHETIC inverse perpetual definition (BTCUSD_PERP-like, 100 USD a contract)."""
-    from nautilus_trader.persistence.catalog import ParquetDataCatalog
-
-    from liqheat_nautilus.adapters.common.instruments import PerpetualSpec, make_perpetual
-
-    spec = PerpetualSpec("BTCUSD-PERP.BINANCE", "BTCUSD_PERP", "BTC", "USD", "BTC", "0.1", "1", multiplier="100",
-                         is_inverse=True)
-    catalog = tmp_path / "inverse_catalog"
-    ParquetDataCatalog(str(catalog)).write_data([make_perpetual(spec)])
-    return catalog, "BTCUSD-PERP.BINANCE"
-
-
 def test_plot_params_take_the_profile_file_and_the_instruments_inverse_flag(okx_catalog, tmp_path):
     from liqheat_nautilus.cli import build_parser
     from liqheat_nautilus.cli.plot_cmd import map_source, plot_params
@@ -143,17 +130,17 @@ def test_plot_params_take_the_profile_file_and_the_instruments_inverse_flag(okx_
     profile = project_root() / "config" / "profiles" / "btc_coinglass_calibrated.toml"
     args = build_parser().parse_args(["plot", "map", "--profile-file", str(profile), "--mmr", "0.004"])
     assert map_source(args) is None  # no backtest file: the options, with their defaults filled in
-    params = plot_params(args, okx_catalog, "SOL-USDT-SWAP.OKX")
+    params = plot_params(args)
     fitted = load_profile(profile)
     assert params.leverage_mean == fitted["leverage_mean"] and params.leveraged_share == fitted["leveraged_share"]
     assert params.mmr == 0.004 and params.inverse is False  # an option the profile does not set; a linear swap
-    # an inverse contract gets the inverse formulas, as in the actor (the plot and serve replays were linear)
-    catalog, iid = _inverse_catalog(tmp_path)
-    plain = build_parser().parse_args(["plot", "map"])
-    map_source(plain)
-    assert plot_params(plain, catalog, iid).inverse is True
-    assert MapStore(catalog)._is_inverse(iid) is True
-    assert MapStore(okx_catalog)._is_inverse("SOL-USDT-SWAP.OKX") is False
+    # an inverse contract gets the inverse formulas, as in the actor (the plot and serve replays were linear): the
+    # one catalog read says so and the replay follows it
+    from liqheat_nautilus.persistence.reader import read_market_series
+
+    assert read_market_series(okx_catalog, "SOL-USDT-SWAP.OKX").is_inverse is False
+    store = MapStore(okx_catalog)
+    assert store.replay("SOL-USDT-SWAP.OKX", "isolated_mmr", "neutral").params.inverse is False
 
 
 def test_plot_reports_a_bad_profile_file(okx_catalog, tmp_path, capsys):
@@ -179,8 +166,7 @@ def test_backtest_file_draws_its_map_actors_parameters(okx_catalog, tmp_path, ca
     assert config is not None and main_job.instrument == "SOL-USDT-SWAP.OKX" and main_job.bar_spec == "1-MINUTE-LAST"
     plain = build_parser().parse_args(["plot", "map"])
     map_source(plain)
-    assert plot_params(main_job, okx_catalog, main_job.instrument, config) == \
-        plot_params(plain, okx_catalog, "SOL-USDT-SWAP.OKX")
+    assert plot_params(main_job, config) == plot_params(plain)
     # another actor config: its fields and its map_profile reach the chart, as they reach the actor
     profile = project_root() / "config" / "profiles" / "btc_coinglass_calibrated.toml"
     text = (config_dir() / "liquidation_hunt.toml").read_text().replace(
@@ -189,7 +175,7 @@ def test_backtest_file_draws_its_map_actors_parameters(okx_catalog, tmp_path, ca
     mine = tmp_path / "mine.toml"
     mine.write_text(text)
     args = build_parser().parse_args(["plot", "map", "--backtest-file", str(mine), "--catalog", str(okx_catalog)])
-    params = plot_params(args, okx_catalog, "SOL-USDT-SWAP.OKX", map_source(args))
+    params = plot_params(args, map_source(args))
     fitted = load_profile(profile)
     assert params.mmr == 0.006 and params.leverage_mean == fitted["leverage_mean"]
     assert params.leveraged_share == fitted["leveraged_share"] and args.snapshot_minutes == 30

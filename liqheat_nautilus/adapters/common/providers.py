@@ -107,12 +107,9 @@ def catalog_instruments(catalog_dir: str | Path) -> dict[str, CryptoPerpetual]:
     dict[str, CryptoPerpetual]
         By instrument id; empty when the folder is not a catalog.
     """
-    from nautilus_trader.persistence.catalog import ParquetDataCatalog
+    from liqheat_nautilus.persistence.reader import read_instruments
 
-    path = Path(catalog_dir)
-    if not (path / "data").is_dir():
-        return {}
-    return {i.id.value: i for i in ParquetDataCatalog(str(path)).instruments() if isinstance(i, CryptoPerpetual)}
+    return {iid: i for iid, i in read_instruments(catalog_dir).items() if isinstance(i, CryptoPerpetual)}
 
 
 def _exchange_info_file(path: Path) -> dict[str, CryptoPerpetual]:

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query
 from fastapi import Path as PathParam
 from fastapi.responses import Response
 
+from liqheat_nautilus.core.enums import Side
 from liqheat_nautilus.serve import models as m
 from liqheat_nautilus.serve import responses as r
 from liqheat_nautilus.serve.context import ApiContext
@@ -114,8 +115,8 @@ def router(ctx: ApiContext) -> APIRouter:  # noqa: C901 (one closure per route)
         records = [r.liquidation_record(e) for e in events[-limit:]]
         return m.HistoryResponse(
             instrument_id=sel.instrument_id, start_ns=start_ns, end_ns=end_ns, available=available, note=note,
-            long_usd=sum(x.notional_usd for x in records if x.side == "LONG"),
-            short_usd=sum(x.notional_usd for x in records if x.side == "SHORT"), truncated=len(events) > limit,
+            long_usd=sum(x.notional_usd for x in records if x.side == Side.LONG),
+            short_usd=sum(x.notional_usd for x in records if x.side == Side.SHORT), truncated=len(events) > limit,
             records=records)
 
     @api.get("/liquidations/compare-models", response_model=m.CompareModelsResponse, tags=["maps"])

@@ -229,18 +229,12 @@ class CatalogSource(MapSource):
 
     def liquidations(self, instrument_id: str, start_ns: int, end_ns: int) -> tuple[bool, str, list]:
         """Return the catalog's ``LiquidationEvent`` records of the instrument in the window."""
-        from nautilus_trader.persistence.catalog import ParquetDataCatalog
-
-        from liqheat_nautilus.data import LiquidationEvent
+        from liqheat_nautilus.persistence.reader import read_liquidation_events
 
         with self._lock:
             events = self._liquidations.get(instrument_id)
         if events is None:
-            try:
-                raw = ParquetDataCatalog(str(self.catalog)).query(LiquidationEvent, identifiers=[instrument_id])
-            except Exception:  # noqa: BLE001 (no such table in this catalog)
-                raw = []
-            events = sorted((getattr(d, "data", d) for d in raw), key=lambda e: e.ts_event)
+            events = read_liquidation_events(self.catalog, instrument_id)
             with self._lock:
                 self._liquidations[instrument_id] = events
         if not events:
