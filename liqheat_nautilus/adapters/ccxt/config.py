@@ -291,3 +291,29 @@ def venue_spec(name: str) -> VenueSpec:
         return VENUES[name.lower()]
     except KeyError:
         raise ValueError(f"unsupported exchange {name!r}; supported: {sorted(VENUES)}") from None
+
+
+def history_row_limit(exchange_id: str, kind: str, configured: int) -> int:
+    """
+    Rows asked for in one history request: ``configured``, capped at the venue's documented maximum.
+
+    Parameters
+    ----------
+    exchange_id : str
+        ccxt exchange id (``binance``, ``binanceusdm``, ``bybit``, ``okx``, ``hyperliquid``).
+    kind : {"oi", "funding", "ohlcv"}
+        Open-interest, funding-rate or candle history.
+    configured : int
+        ``CcxtDataClientConfig.history_limit``.
+
+    Returns
+    -------
+    int
+        ``min(configured, limit)`` with the per-endpoint limits of
+        :data:`~liqheat_nautilus.adapters.ccxt.config.VENUES` (e.g. Bybit 200, OKX 100); ``configured`` for other ids.
+    """
+    for spec in VENUES.values():
+        if exchange_id in (spec.name, spec.ccxt_id):
+            limits = {"oi": spec.oi_limit, "funding": spec.funding_limit, "ohlcv": spec.ohlcv_limit}
+            return min(configured, limits[kind])
+    return configured

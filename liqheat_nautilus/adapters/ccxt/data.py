@@ -27,10 +27,11 @@ from liqheat_nautilus.adapters.ccxt.client import ccxt_client
 from liqheat_nautilus.adapters.ccxt.config import (
     DEFAULT_OPEN_INTEREST_PARAMS,
     OPEN_INTEREST_UPDATE_SECS,
-    VENUES,
     CcxtDataClientConfig,
     PollTarget,
+    history_row_limit,
 )
+from liqheat_nautilus.adapters.ccxt.paging import backoff_delay
 from liqheat_nautilus.adapters.ccxt.parsing import (
     close_at,
     finite_or_nan,
@@ -86,53 +87,6 @@ class TargetStatus:
     last_error: str = ""
     stale: bool = False
     next_delay_secs: float = 0.0
-
-
-def backoff_delay(interval_secs: float, consecutive_errors: int, max_backoff_secs: float) -> float:
-    """
-    Wait before the next poll: ``interval * 2**consecutive_errors``, capped.
-
-    Parameters
-    ----------
-    interval_secs : float
-        Healthy poll interval (s).
-    consecutive_errors : int
-        Errors in a row (0 when healthy).
-    max_backoff_secs : float
-        Cap (s).
-
-    Returns
-    -------
-    float
-        Seconds.
-    """
-    return min(interval_secs * (2.0 ** min(consecutive_errors, 30)), max(max_backoff_secs, interval_secs))
-
-
-def history_row_limit(exchange_id: str, kind: str, configured: int) -> int:
-    """
-    Rows asked for in one history request: ``configured``, capped at the venue's documented maximum.
-
-    Parameters
-    ----------
-    exchange_id : str
-        ccxt exchange id (``binance``, ``binanceusdm``, ``bybit``, ``okx``, ``hyperliquid``).
-    kind : {"oi", "funding", "ohlcv"}
-        Open-interest, funding-rate or candle history.
-    configured : int
-        ``CcxtDataClientConfig.history_limit``.
-
-    Returns
-    -------
-    int
-        ``min(configured, limit)`` with the per-endpoint limits of
-        :data:`~liqheat_nautilus.adapters.ccxt.config.VENUES` (e.g. Bybit 200, OKX 100); ``configured`` for other ids.
-    """
-    for spec in VENUES.values():
-        if exchange_id in (spec.name, spec.ccxt_id):
-            limits = {"oi": spec.oi_limit, "funding": spec.funding_limit, "ohlcv": spec.ohlcv_limit}
-            return min(configured, limits[kind])
-    return configured
 
 
 class CcxtDataClient(LiveMarketDataClient):

@@ -250,3 +250,24 @@ def call_with_retry(fn: Callable[..., T], *args, policy: RetryPolicy | None = No
                 on_retry(attempt, exc, wait)
             sleep(wait)
             attempt += 1
+
+
+def backoff_delay(interval_secs: float, consecutive_errors: int, max_backoff_secs: float) -> float:
+    """
+    Wait before the next poll: ``interval * 2**consecutive_errors``, capped.
+
+    Parameters
+    ----------
+    interval_secs : float
+        Healthy poll interval (s).
+    consecutive_errors : int
+        Errors in a row (0 when healthy).
+    max_backoff_secs : float
+        Cap (s).
+
+    Returns
+    -------
+    float
+        Seconds.
+    """
+    return min(interval_secs * (2.0 ** min(consecutive_errors, 30)), max(max_backoff_secs, interval_secs))

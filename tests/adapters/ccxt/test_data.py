@@ -20,7 +20,8 @@ from nautilus_trader.model.objects import Price, Quantity
 
 from liqheat_nautilus.adapters.ccxt.client import redirect_urls
 from liqheat_nautilus.adapters.ccxt.config import CcxtDataClientConfig, PollTarget
-from liqheat_nautilus.adapters.ccxt.data import CcxtDataClient, backoff_delay
+from liqheat_nautilus.adapters.ccxt.data import CcxtDataClient
+from liqheat_nautilus.adapters.ccxt.paging import backoff_delay
 from liqheat_nautilus.data import FundingRate, OpenInterest
 from tests.adapters.ccxt.virtual_time import VirtualTime
 
