@@ -23,7 +23,8 @@ class LiquidationEvent(Data):
     quantity : float
         Quantity liquidated in the instrument's size unit (base units for Binance USD-M).
     notional_usd : float
-        ``price * quantity * multiplier`` (USD/quote notional) for linear contracts.
+        Notional (USD / quote currency): Nautilus' ``Instrument.notional_value`` of ``quantity`` at ``price`` (price ×
+        quantity × multiplier for linear contracts; contracts × USD per contract for inverse ones).
     source : str
         Where the print comes from: ``"forceOrder"`` (Binance liquidation order stream) or
         ``"trade:INSURANCE_FUND"`` / ``"trade:ADL"`` (trade-stream fill with that ``X`` order type).

@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from nautilus_trader.common.actor import Actor
-from nautilus_trader.common.config import ActorConfig
+from nautilus_trader.common.config import ActorConfig, NonNegativeInt, PositiveInt
 from nautilus_trader.core.data import Data
 from nautilus_trader.model.data import CustomData, DataType, QuoteTick, TradeTick
 from nautilus_trader.model.identifiers import ClientId, InstrumentId
@@ -50,8 +50,8 @@ class LiveFeedMonitorConfig(ActorConfig, frozen=True):
     subscribe_quote_ticks: bool = True
     subscribe_funding: bool = True
     subscribe_liquidations: bool = True
-    heartbeat_secs: int = 60
-    stale_after_secs: int = 120
+    heartbeat_secs: NonNegativeInt = 60
+    stale_after_secs: PositiveInt = 120
 
 
 class LiveFeedMonitor(Actor):

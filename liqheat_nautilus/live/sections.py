@@ -205,6 +205,9 @@ class MonitorSection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
     The monitor is also what subscribes funding (mark-price stream), liquidation prints, trades and quotes at the
     Binance client: disable it only when another component subscribes them (the sandbox fills on trades/quotes).
+    Not derived from ``LiveFeedMonitorConfig``: that is an ``ActorConfig`` whose ``instrument_id`` (here
+    ``[binance] instrument_ids[0]``), client id and actor fields the node sets; these are the user's choices, with
+    the same checks.
     """
 
     enabled: bool = True
