@@ -4,9 +4,10 @@ A mixin of the actor (it uses the actor's ``config``, ``map``, ``clock`` and Nau
 requested on start and live data arriving meanwhile are held back until every request has answered (or the
 timeout passed), then fed in time order, with older items of a kind already fed dropped.
 
-Inputs stamped with the same time are fed in one order whatever order they arrive in (:data:`FEED_ORDER`, the
-replay driver's): an open-interest reading closes its interval, so it is applied only once an input of a later time
-arrives (or the actor stops); the bar, funding rate, long/short ratio and taker volume of its own time go first.
+Inputs stamped with the same time are fed in one order whatever order they arrive in
+(:data:`~liqheat_nautilus.feed_order.FEED_ORDER`, the replay driver's): an open-interest reading closes its interval,
+so it is applied only once an input of a later time arrives (or the actor stops); the bar, funding rate, long/short
+ratio and taker volume of its own time go first.
 Taker volume and ratios are stamped at the end of their period, so they describe the interval the reading closes.
 """
 
@@ -21,15 +22,16 @@ from nautilus_trader.model.data import Bar, CustomData, DataType, TradeTick
 from nautilus_trader.model.identifiers import ClientId, InstrumentId
 
 from liqheat_nautilus.data import FundingRate, LongShortRatio, OpenInterest, TakerVolume
+from liqheat_nautilus.feed_order import FEED_ORDER
 
 if TYPE_CHECKING:
     from liqheat_nautilus.actor import LiquidationMapActorConfig
     from liqheat_nautilus.indicator import LiquidationMap
 
 
-FEED_ORDER = {Bar: 0, FundingRate: 1, LongShortRatio: 2, TakerVolume: 3, OpenInterest: 4, TradeTick: 5}
-"""At equal times a bar is fed first, then funding, ratio, taker volume, open interest, trades (as the replay
-driver)."""
+_FEED_RANK = {name: rank for rank, name in enumerate(FEED_ORDER)}
+"""Rank of each input type (by name) at equal times: :data:`~liqheat_nautilus.feed_order.FEED_ORDER`, the replay
+driver's."""
 _NOTHING_HELD = 2**63 - 1
 """``_held_oi_ts`` when no reading is held: later than any time (UNIX ns), so no input releases anything."""
 
@@ -142,7 +144,7 @@ class MapFeedMixin(Actor):
         """Feed what is held back, in time order (bars first at equal times, see ``FEED_ORDER``)."""
         if not self._warmup_buffer or self.map is None:
             return
-        buffered = sorted(self._warmup_buffer, key=lambda d: (d.ts_event, FEED_ORDER.get(type(d), 9)))
+        buffered = sorted(self._warmup_buffer, key=lambda d: (d.ts_event, _FEED_RANK.get(type(d).__name__, 9)))
         self._warmup_buffer = []
         for item in buffered:
             self._feed(item)

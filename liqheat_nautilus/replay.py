@@ -32,20 +32,19 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from nautilus_trader.model.data import Bar, TradeTick
 
-from liqheat_nautilus.actor_feed import FEED_ORDER
 from liqheat_nautilus.core import ClusterInfo, LiquidationMapEngine, MapParams
 from liqheat_nautilus.core.units import NS_PER_HOUR
-from liqheat_nautilus.data import FundingRate, LongShortRatio, OpenInterest, TakerVolume
+from liqheat_nautilus.feed_order import FEED_ORDER
 from liqheat_nautilus.persistence.reader import MarketSeries
 
 __all__ = ["MapReplay", "ReplayState", "SnapshotHook", "parse_time", "replay_engine"]
 
-_BAR, _FUNDING, _RATIO, _TAKER, _OI, _TRADE = (FEED_ORDER[t] for t in (Bar, FundingRate, LongShortRatio, TakerVolume,
-                                                                      OpenInterest, TradeTick))
+_BAR, _FUNDING, _RATIO, _TAKER, _OI, _TRADE = (FEED_ORDER.index(name) for name in (
+    "Bar", "FundingRate", "LongShortRatio", "TakerVolume", "OpenInterest", "TradeTick"))
 _SNAPSHOT = len(FEED_ORDER)
-"""Event kinds, numbered in their feeding order at equal times (the actor's :data:`FEED_ORDER`); snapshots last."""
+"""Event kinds, numbered in their feeding order at equal times (:data:`~liqheat_nautilus.feed_order.FEED_ORDER`, the
+actor's); snapshots last."""
 SnapshotHook = Callable[["MapReplay", int, int], None]
 """``hook(replay, ts_ns, index)``: called at each snapshot with its time and, for explicit snapshot times, the
 index of the time (-1 for interval snapshots)."""
