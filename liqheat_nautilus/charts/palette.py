@@ -51,26 +51,6 @@ CANDLE_DOWN_COLOUR = "#ef5350"
 """Falling candles."""
 
 
-def relative_luminance(colour: str) -> float:
-    """
-    WCAG relative luminance of ``#rrggbb`` or ``rgb(a)(r, g, b[, a])`` (alpha ignored), in [0, 1].
-
-    Parameters
-    ----------
-    colour : str
-
-    Returns
-    -------
-    float
-    """
-    if colour.startswith("#"):
-        rgb = [int(colour[i : i + 2], 16) / 255.0 for i in (1, 3, 5)]
-    else:
-        rgb = [float(v) / 255.0 for v in colour[colour.index("(") + 1 : colour.index(")")].split(",")[:3]]
-    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
-    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
-
-
 def tier_colours(tiers) -> list[str]:
     """
     One distinct colour per leverage tier.

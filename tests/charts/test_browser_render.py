@@ -12,11 +12,12 @@ import pandas as pd
 import pytest
 
 from liqheat_nautilus.charts.backtest_report import write_backtest_report
-from liqheat_nautilus.charts.browser import check_page, find_chromium, screenshot
+from liqheat_nautilus.charts.browser import find_chromium, screenshot
 from liqheat_nautilus.cli import main
 from liqheat_nautilus.core import MapParams
 from liqheat_nautilus.persistence.reader import read_market_series
 from liqheat_nautilus.replay import replay_engine
+from tests.charts.page_check import check_page
 
 LAYER = {"map": 'class="barlayer', "heatmap": 'class="heatmaplayer', "report": 'class="heatmaplayer'}
 IN_CI = os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")

@@ -12,7 +12,18 @@ import pandas as pd
 import pytest
 
 from liqheat_nautilus.charts.heatmap import heatmap_data, heatmap_figure, heatmap_traces
-from liqheat_nautilus.charts.palette import HEATMAP_COLOURSCALE, relative_luminance
+from liqheat_nautilus.charts.palette import HEATMAP_COLOURSCALE
+
+
+def relative_luminance(colour: str) -> float:
+    """WCAG 2 relative luminance of ``#rrggbb`` or ``rgb(a)(r, g, b[, a])`` (alpha ignored), in [0, 1]."""
+    if colour.startswith("#"):
+        rgb = [int(colour[i : i + 2], 16) / 255.0 for i in (1, 3, 5)]
+    else:
+        rgb = [float(v) / 255.0 for v in colour[colour.index("(") + 1 : colour.index(")")].split(",")[:3]]
+    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
 
 H = 3_600_000_000_000  # one hour in ns
 
