@@ -318,7 +318,7 @@ def report_from_outcome(outcome, out_dir: str | Path, *, comparison: pd.DataFram
     """
     from liqheat_nautilus.persistence.reader import read_market_series
     from liqheat_nautilus.recording import list_recordings, load_recording
-    from liqheat_nautilus.replay import parse_time
+    from liqheat_nautilus.times import parse_time
 
     spec = outcome.spec
     instrument = spec.data.instrument_id

@@ -61,7 +61,7 @@ class ReplayWindow:
         -------
         ReplayWindow
         """
-        from liqheat_nautilus.replay import parse_time
+        from liqheat_nautilus.times import parse_time
 
         start, end = parse_time(spec.data.start), parse_time(spec.data.end)
         lookback = int(config.warmup_lookback_secs) * NS_PER_SECOND if config.warmup_bars else 0

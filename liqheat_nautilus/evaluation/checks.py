@@ -206,7 +206,7 @@ def utc_ns(text: str, field: str) -> int:
     Parameters
     ----------
     text : str
-        ISO-8601, e.g. ``"2025-12-01"`` or ``"2025-12-01T08:00Z"`` (:func:`liqheat_nautilus.replay.parse_time`).
+        ISO-8601, e.g. ``"2025-12-01"`` or ``"2025-12-01T08:00Z"`` (:func:`liqheat_nautilus.times.parse_time`).
     field : str
         The setting to name in the error.
 
@@ -220,7 +220,7 @@ def utc_ns(text: str, field: str) -> int:
     ValueError
         If the text is not a time (the message names ``field`` and shows the form).
     """
-    from liqheat_nautilus.replay import parse_time
+    from liqheat_nautilus.times import parse_time
 
     try:
         ns = parse_time(text)

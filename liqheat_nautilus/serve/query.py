@@ -125,7 +125,7 @@ def parse_time_param(value: str | None, name: str) -> int | None:
         If the value is not a time, or one outside 1970-01-01 .. 2262-04-11T23:47:16Z (UNIX ns in a signed 64-bit
         integer); the error names the field.
     """
-    from liqheat_nautilus.replay import TimeOutOfRange, parse_time
+    from liqheat_nautilus.times import TimeOutOfRange, parse_time
 
     if value is None:
         return None

@@ -8,6 +8,8 @@ from typing import Any
 
 from nautilus_trader.core.correctness import PyCondition
 
+from liqheat_nautilus.times import parse_time
+
 
 def enum_names(enum_cls: type[Enum], exclude: tuple[str, ...] = ()) -> tuple[str, ...]:
     """
@@ -90,7 +92,7 @@ def log_level(value: str, field: str = "--log-level") -> str:
 
 def utc_time(value: str, field: str) -> int | None:
     """
-    Parse an ISO-8601 time (naive = UTC; ``""`` = unbounded) with :func:`liqheat_nautilus.replay.parse_time`.
+    Parse an ISO-8601 time (naive = UTC; ``""`` = unbounded) with :func:`liqheat_nautilus.times.parse_time`.
 
     Parameters
     ----------
@@ -109,8 +111,6 @@ def utc_time(value: str, field: str) -> int | None:
     ValueError
         If the text is not a time (the message starts with ``field``).
     """
-    from liqheat_nautilus.replay import parse_time
-
     try:
         return parse_time(value)
     except ValueError as exc:

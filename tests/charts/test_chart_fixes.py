@@ -21,7 +21,8 @@ from liqheat_nautilus.charts.liquidation_map import (
 from liqheat_nautilus.charts.palette import LONG_COLOUR, SHORT_COLOUR
 from liqheat_nautilus.core import MapParams
 from liqheat_nautilus.persistence.reader import read_market_series
-from liqheat_nautilus.replay import parse_time, replay_engine
+from liqheat_nautilus.replay import replay_engine
+from liqheat_nautilus.times import parse_time
 
 INSTRUMENT = "SOL-USDT-SWAP.OKX"
 

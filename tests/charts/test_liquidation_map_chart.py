@@ -124,7 +124,8 @@ def test_bad_window_and_empty_engine_raise():
 def test_real_sample_map_keeps_every_long_below_and_short_above(okx_catalog):
     """Real OKX SOL-USDT-SWAP sample replayed to 2026-06-20 12:00 UTC."""
     from liqheat_nautilus.persistence.reader import read_market_series
-    from liqheat_nautilus.replay import parse_time, replay_engine
+    from liqheat_nautilus.replay import replay_engine
+    from liqheat_nautilus.times import parse_time
 
     series = read_market_series(okx_catalog, "SOL-USDT-SWAP.OKX")
     state = replay_engine(series, MapParams(mmr=0.005), parse_time("2026-06-20T12:00"))

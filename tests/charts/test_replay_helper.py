@@ -11,7 +11,8 @@ import pytest
 
 from liqheat_nautilus.core import MapParams
 from liqheat_nautilus.persistence.reader import MarketSeries
-from liqheat_nautilus.replay import MapReplay, parse_time, replay_engine
+from liqheat_nautilus.replay import MapReplay, replay_engine
+from liqheat_nautilus.times import parse_time
 
 MIN = 60_000_000_000
 

@@ -5,7 +5,8 @@ import sys
 
 
 def test_importing_the_core_does_not_import_nautilus():
-    code = ("import sys, liqheat_nautilus.core, liqheat_nautilus.replay, liqheat_nautilus.evaluation.calibration; "
+    code = ("import sys, liqheat_nautilus.core, liqheat_nautilus.replay, liqheat_nautilus.times, "
+            "liqheat_nautilus.evaluation.calibration; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] == 'nautilus_trader'))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "[]"

@@ -9,7 +9,8 @@ import pytest
 
 from liqheat_nautilus.core import MapParams
 from liqheat_nautilus.persistence.reader import read_market_series
-from liqheat_nautilus.replay import parse_time, replay_engine
+from liqheat_nautilus.replay import replay_engine
+from liqheat_nautilus.times import parse_time
 
 AT = "2026-06-24T06:30"
 INSTRUMENT = "SOL-USDT-SWAP.OKX"

@@ -231,8 +231,8 @@ def test_event_stream_pushes_new_map_updates(catalog_source):
 
 
 def test_replays_are_cached_and_extended_incrementally(served_catalog):
-    from liqheat_nautilus.replay import parse_time
     from liqheat_nautilus.serve.maps import MapStore
+    from liqheat_nautilus.times import parse_time
 
     store = MapStore(served_catalog[0])
     replay = store.replay("SOL-USDT-SWAP.OKX", "isolated_mmr", "aggressive")
@@ -259,8 +259,8 @@ def test_catalog_growth_extends_the_replays(served_catalog, tmp_path):
     from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
     from liqheat_nautilus.data import FundingRate, LongShortRatio, OpenInterest, TakerVolume
-    from liqheat_nautilus.replay import parse_time
     from liqheat_nautilus.serve.maps import MapStore
+    from liqheat_nautilus.times import parse_time
 
     full = ParquetDataCatalog(str(served_catalog[0]))
     cut = parse_time("2026-06-24T12:00")

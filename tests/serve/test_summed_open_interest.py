@@ -64,9 +64,9 @@ def test_catalog_growth_extends_the_summed_replay(two_venue_catalog, tmp_path):
     from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
     from liqheat_nautilus.data import FundingRate, LongShortRatio, OpenInterest, TakerVolume
-    from liqheat_nautilus.replay import parse_time
     from liqheat_nautilus.serve.maps import MapStore
     from liqheat_nautilus.serve.sources import CatalogSource
+    from liqheat_nautilus.times import parse_time
 
     full = ParquetDataCatalog(str(two_venue_catalog))
     cut = parse_time("2026-06-24T12:00")
