@@ -22,33 +22,9 @@ from liqheat_nautilus.core.engine import LiquidationMapEngine
 from liqheat_nautilus.core.engine_trades import check_time
 from liqheat_nautilus.core.magnet import Magnet
 from liqheat_nautilus.core.params import MapParams
+from liqheat_nautilus.core.trades import trade_base_units
 from liqheat_nautilus.core.units import NS_PER_HOUR, NS_PER_SECOND
 from liqheat_nautilus.data import FundingRate, LongShortRatio, OpenInterest, TakerVolume
-
-
-def trade_base_units(size, price, contract_multiplier: float, inverse: bool):
-    """
-    Return a trade's quantity in base units, as the map is fed it (``LiquidationMap.handle_trade_tick``).
-
-    Parameters
-    ----------
-    size : float or np.ndarray
-        Trade size in the instrument's size unit (contracts); an array of shape ``(n,)`` gives ``(n,)``.
-    price : float or np.ndarray
-        Trade price (quote currency, > 0), same shape as ``size``.
-    contract_multiplier : float
-        The instrument's multiplier: base units per contract (linear) or USD per contract (inverse).
-    inverse : bool
-        Inverse (coin-margined) contract: ``size × multiplier`` is USD, divided by the price into base units.
-
-    Returns
-    -------
-    float or np.ndarray
-        Base units (``size × multiplier``, then ``÷ price`` when inverse; the same float operations for a scalar
-        and an array, so a replay's quantities equal the actor's bit for bit).
-    """
-    size = size * contract_multiplier
-    return size / price if inverse else size
 
 
 class LiquidationMap(Indicator):

@@ -14,6 +14,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from liqheat_nautilus.core.trades import trade_base_units
 from liqheat_nautilus.persistence.errors import IngestError
 
 
@@ -54,7 +55,7 @@ class MarketSeries:
         Shape ``(t,)`` float64 trade prices (quote currency).
     trade_quantity : np.ndarray
         Shape ``(t,)`` float64 trade quantities in base units, converted from the tick size (contracts) as the
-        actor's map converts them (:func:`~liqheat_nautilus.indicator.trade_base_units`: × multiplier, ÷ price when
+        actor's map converts them (:func:`~liqheat_nautilus.core.trades.trade_base_units`: × multiplier, ÷ price when
         inverse).
     trade_seller_taker : np.ndarray
         Shape ``(t,)`` bool: the seller was the aggressor (``AggressorSide.SELLER``; Binance's ``is_buyer_maker``).
@@ -413,8 +414,6 @@ def _trade_arrays(cat, path: Path, instrument, instrument_id: str, start_ns: int
                   ) -> dict[str, Any]:
     """Return the ``MarketSeries`` trade fields of the instrument's ``TradeTick`` rows in the bounds."""
     from nautilus_trader.model.enums import AggressorSide
-
-    from liqheat_nautilus.indicator import trade_base_units
 
     if instrument is None:
         raise IngestError(path, f"no definition of {instrument_id}: its trade sizes cannot be converted to base units "
