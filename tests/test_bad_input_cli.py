@@ -54,7 +54,7 @@ def test_calibrate_output_into_a_folder_stops_before_fitting(option, capsys, tmp
 def test_calibrate_unknown_fit_field_lists_the_valid_ones(capsys, tmp_path):
     proc = call_liqheat(capsys, "calibrate", "--fit", "foo=1:2", "--trials", "1", "--folds", "2",
                         "--out", str(tmp_path / "p.toml"))
-    assert_clean_failure(proc, "['foo'] are not MapParams fields; valid: [", "'leverage_mean'")
+    assert_clean_failure(proc, "calibrate failed: ['foo'] are not MapParams fields; valid: [", "'leverage_mean'")
     assert proc.returncode == 2
 
 
