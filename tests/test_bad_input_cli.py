@@ -51,6 +51,27 @@ def test_calibrate_output_into_a_folder_stops_before_fitting(option, capsys, tmp
     assert not (tmp_path / "p.toml").exists()
 
 
+@pytest.mark.parametrize(("argv", "option", "name"), [
+    (["evaluate", "--no-grid", "--json"], "--json", "r.json"),
+    (["calibrate", "--trials", "1", "--folds", "2", "--out"], "--out", "p.toml"),
+    (["calibrate", "--trials", "1", "--folds", "2", "--out", "P_TOML", "--json"], "--json", "r.json"),
+    (["plot", "map", "--catalog", "MISSING", "--out"], "--out", "charts"),
+    (["sweep", "--grid", str(GRID), "--dry-run", "--out"], "--out", "sweep"),
+    (["backtest", "--results-dir"], "--results-dir", "results"),
+    (["live", "--check", "--summary"], "--summary", "s.json"),
+])
+def test_an_output_path_inside_a_file_is_a_usage_error_naming_option_and_path(argv, option, name, capsys, tmp_path):
+    # evaluate, calibrate, plot and sweep exited 1 (after the option checks) where backtest and live exited 2
+    blocker = tmp_path / "notes.txt"
+    blocker.write_text("keep me\n")
+    argv = [{"MISSING": str(tmp_path / "missing"), "P_TOML": str(tmp_path / "p.toml")}.get(a, a) for a in argv]
+    proc = call_liqheat(capsys, *argv, blocker / name)
+    line = assert_clean_failure(proc, f"{argv[0]} failed: {option} {blocker / name}", f"{blocker}", "is a file, not a "
+                                "folder")
+    assert proc.returncode == 2, line
+    assert blocker.read_text() == "keep me\n" and sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
 def test_calibrate_unknown_fit_field_lists_the_valid_ones(capsys, tmp_path):
     proc = call_liqheat(capsys, "calibrate", "--fit", "foo=1:2", "--trials", "1", "--folds", "2",
                         "--out", str(tmp_path / "p.toml"))
