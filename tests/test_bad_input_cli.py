@@ -390,17 +390,36 @@ def test_a_map_field_given_twice_is_refused(argv, expected, capsys, tmp_path):
     assert proc.returncode == 2 and not (tmp_path / "p.toml").exists()
 
 
-def test_two_profile_files_of_one_name_are_refused(capsys, tmp_path):
-    # the report names a profile by its file name: the second replaced the first, one profile evaluated (exit 0)
+@pytest.mark.parametrize("second", ["b/p.toml", "b/p.TOML"])
+def test_two_profile_files_of_one_name_are_refused(second, capsys, tmp_path):
+    # the report names a profile by its name: the second replaced the first, one profile evaluated (exit 0)
     shipped = (ROOT / "config" / "profiles" / "btc_coinglass_calibrated.toml").read_text(encoding="utf-8")
-    for folder in ("a", "b"):
-        (tmp_path / folder).mkdir()
-        (tmp_path / folder / "p.toml").write_text(shipped, encoding="utf-8")
+    for name in ("a/p.toml", second):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text(shipped, encoding="utf-8")
     proc = call_liqheat(capsys, "evaluate", "--no-grid", "--profile-file", tmp_path / "a" / "p.toml",
-                        "--profile-file", tmp_path / "b" / "p.toml")
+                        "--profile-file", tmp_path / second)
     assert_clean_failure(proc, f"evaluate failed: --profile-file: {tmp_path / 'a' / 'p.toml'} and "
-                               f"{tmp_path / 'b' / 'p.toml'} have one file name, 'p.toml'")
+                               f"{tmp_path / second} have one name, 'p' (the file name without its extension)")
     assert proc.returncode == 2
+
+
+def test_evaluate_and_serve_name_a_profile_file_alike(capsys, tmp_path, okx_catalog):
+    # evaluate named it "calibrated_profile.toml" (its file name), serve "calibrated_profile" (as docs/serve.md says)
+    import json
+
+    from liqheat_nautilus.cli import build_parser
+    from liqheat_nautilus.cli.serve_cmd import build_source
+
+    profile = tmp_path / "calibrated_profile.toml"
+    profile.write_text((ROOT / "config" / "profiles" / "btc_coinglass_calibrated.toml").read_text(encoding="utf-8"))
+    proc = call_liqheat(capsys, "evaluate", "--no-grid", "--bootstrap", "0", "--windows", "40", "--profile-file",
+                        profile, "--json", "-")
+    assert proc.returncode == 0, proc.stderr
+    evaluated = [run["profile"] for run in json.loads(proc.stdout)["runs"] if run["model"] == "profile"]
+    served = build_source(build_parser().parse_args(["serve", "--catalog", str(okx_catalog), "--profile-file",
+                                                     str(profile)])).store.custom_profiles
+    assert evaluated == list(served) == ["calibrated_profile"]
 
 
 @pytest.mark.parametrize("command", ["evaluate", "calibrate"])
