@@ -52,6 +52,11 @@ def instrument_params(params: MapParams, series: MarketSeries) -> MapParams:
     """
     Return ``params`` with ``inverse`` taken from the series' instrument when the series knows it.
 
+    ``MapParams.inverse`` is a plain ``bool`` whose default is ``False``: an ``inverse=False`` given on purpose cannot
+    be told from the default, so it follows the instrument (an inverse series is replayed with ``inverse=True``, as
+    every caller passing default parameters wants). ``inverse=True`` is never the default: over a series the catalog
+    defines as linear it is a contradiction, refused rather than silently overridden.
+
     Parameters
     ----------
     params : MapParams
@@ -64,9 +69,18 @@ def instrument_params(params: MapParams, series: MarketSeries) -> MapParams:
     MapParams
         ``params``, with ``inverse=series.is_inverse`` when that is known: the catalog's definition of the
         instrument decides, as the actor's does (``LiquidationMapActorConfig.map_params``).
+
+    Raises
+    ------
+    ValueError
+        If ``params.inverse`` is ``True`` and ``series.is_inverse`` is ``False`` (naming the instrument and both
+        values).
     """
     if series.is_inverse is None or params.inverse == series.is_inverse:
         return params
+    if params.inverse and not series.is_inverse:  # never the default: the caller asked for it
+        raise ValueError(f"MapParams(inverse=True) contradicts the instrument {series.instrument_id}, which the "
+                         "catalog defines as linear (is_inverse=False); drop inverse=True: the instrument decides")
     return dataclasses.replace(params, inverse=series.is_inverse)
 
 
@@ -80,7 +94,8 @@ class MapReplay:
         The inputs (longer ones can be given later with :meth:`extend`); with ``series.trade_ticks`` its trades are
         fed too, in the order of an actor subscribed to trade ticks (see the module).
     params : MapParams
-        Engine parameters; ``inverse`` follows ``series.is_inverse`` when known (:func:`instrument_params`).
+        Engine parameters; ``inverse`` follows ``series.is_inverse`` when known (:func:`instrument_params`: the
+        default ``False`` becomes ``True`` over an inverse instrument; ``True`` over a linear one is refused).
     on_snapshot : SnapshotHook, optional
         Called at each snapshot (e.g. to read clusters, take the swept notional, record history).
     snapshot_interval_ns : int, default 0
@@ -98,7 +113,8 @@ class MapReplay:
     Raises
     ------
     ValueError
-        If ``snapshot_interval_ns`` is negative.
+        If ``snapshot_interval_ns`` is negative, or ``params.inverse`` is ``True`` over a series whose instrument
+        is linear (:func:`instrument_params`).
     """
 
     def __init__(self, series: MarketSeries, params: MapParams, on_snapshot: SnapshotHook | None = None,
@@ -264,7 +280,8 @@ def replay_engine(
     Raises
     ------
     ValueError
-        If no bar lies at or before ``at_ns`` or ``snapshot_interval_ns`` is not > 0.
+        If no bar lies at or before ``at_ns``, ``snapshot_interval_ns`` is not > 0, or ``params.inverse`` is ``True``
+        over a series whose instrument is linear (:func:`instrument_params`).
     """
     if snapshot_interval_ns <= 0:
         raise ValueError(f"snapshot_interval_ns must be > 0, was {snapshot_interval_ns}")

@@ -51,10 +51,31 @@ def test_calibrate_output_into_a_folder_stops_before_fitting(option, capsys, tmp
     assert not (tmp_path / "p.toml").exists()
 
 
+@pytest.mark.parametrize(("argv", "option", "name"), [
+    (["evaluate", "--no-grid", "--json"], "--json", "r.json"),
+    (["calibrate", "--trials", "1", "--folds", "2", "--out"], "--out", "p.toml"),
+    (["calibrate", "--trials", "1", "--folds", "2", "--out", "P_TOML", "--json"], "--json", "r.json"),
+    (["plot", "map", "--catalog", "MISSING", "--out"], "--out", "charts"),
+    (["sweep", "--grid", str(GRID), "--dry-run", "--out"], "--out", "sweep"),
+    (["backtest", "--results-dir"], "--results-dir", "results"),
+    (["live", "--check", "--summary"], "--summary", "s.json"),
+])
+def test_an_output_path_inside_a_file_is_a_usage_error_naming_option_and_path(argv, option, name, capsys, tmp_path):
+    # evaluate, calibrate, plot and sweep exited 1 (after the option checks) where backtest and live exited 2
+    blocker = tmp_path / "notes.txt"
+    blocker.write_text("keep me\n")
+    argv = [{"MISSING": str(tmp_path / "missing"), "P_TOML": str(tmp_path / "p.toml")}.get(a, a) for a in argv]
+    proc = call_liqheat(capsys, *argv, blocker / name)
+    line = assert_clean_failure(proc, f"{argv[0]} failed: {option} {blocker / name}", f"{blocker}", "is a file, not a "
+                                "folder")
+    assert proc.returncode == 2, line
+    assert blocker.read_text() == "keep me\n" and sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
 def test_calibrate_unknown_fit_field_lists_the_valid_ones(capsys, tmp_path):
     proc = call_liqheat(capsys, "calibrate", "--fit", "foo=1:2", "--trials", "1", "--folds", "2",
                         "--out", str(tmp_path / "p.toml"))
-    assert_clean_failure(proc, "['foo'] are not MapParams fields; valid: [", "'leverage_mean'")
+    assert_clean_failure(proc, "calibrate failed: ['foo'] are not MapParams fields; valid: [", "'leverage_mean'")
     assert proc.returncode == 2
 
 
@@ -369,17 +390,36 @@ def test_a_map_field_given_twice_is_refused(argv, expected, capsys, tmp_path):
     assert proc.returncode == 2 and not (tmp_path / "p.toml").exists()
 
 
-def test_two_profile_files_of_one_name_are_refused(capsys, tmp_path):
-    # the report names a profile by its file name: the second replaced the first, one profile evaluated (exit 0)
+@pytest.mark.parametrize("second", ["b/p.toml", "b/p.TOML"])
+def test_two_profile_files_of_one_name_are_refused(second, capsys, tmp_path):
+    # the report names a profile by its name: the second replaced the first, one profile evaluated (exit 0)
     shipped = (ROOT / "config" / "profiles" / "btc_coinglass_calibrated.toml").read_text(encoding="utf-8")
-    for folder in ("a", "b"):
-        (tmp_path / folder).mkdir()
-        (tmp_path / folder / "p.toml").write_text(shipped, encoding="utf-8")
+    for name in ("a/p.toml", second):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text(shipped, encoding="utf-8")
     proc = call_liqheat(capsys, "evaluate", "--no-grid", "--profile-file", tmp_path / "a" / "p.toml",
-                        "--profile-file", tmp_path / "b" / "p.toml")
+                        "--profile-file", tmp_path / second)
     assert_clean_failure(proc, f"evaluate failed: --profile-file: {tmp_path / 'a' / 'p.toml'} and "
-                               f"{tmp_path / 'b' / 'p.toml'} have one file name, 'p.toml'")
+                               f"{tmp_path / second} have one name, 'p' (the file name without its extension)")
     assert proc.returncode == 2
+
+
+def test_evaluate_and_serve_name_a_profile_file_alike(capsys, tmp_path, okx_catalog):
+    # evaluate named it "calibrated_profile.toml" (its file name), serve "calibrated_profile" (as docs/serve.md says)
+    import json
+
+    from liqheat_nautilus.cli import build_parser
+    from liqheat_nautilus.cli.serve_cmd import build_source
+
+    profile = tmp_path / "calibrated_profile.toml"
+    profile.write_text((ROOT / "config" / "profiles" / "btc_coinglass_calibrated.toml").read_text(encoding="utf-8"))
+    proc = call_liqheat(capsys, "evaluate", "--no-grid", "--bootstrap", "0", "--windows", "40", "--profile-file",
+                        profile, "--json", "-")
+    assert proc.returncode == 0, proc.stderr
+    evaluated = [run["profile"] for run in json.loads(proc.stdout)["runs"] if run["model"] == "profile"]
+    served = build_source(build_parser().parse_args(["serve", "--catalog", str(okx_catalog), "--profile-file",
+                                                     str(profile)])).store.custom_profiles
+    assert evaluated == list(served) == ["calibrated_profile"]
 
 
 @pytest.mark.parametrize("command", ["evaluate", "calibrate"])

@@ -119,10 +119,10 @@ def run(args: argparse.Namespace) -> int:
     """
     Run ``liqheat calibrate`` with the parsed arguments and return its exit status.
 
-    Exit status: 0 on success, 2 for an option value or combination that is wrong whatever the files hold (a usage
-    error), 1 when the inputs cannot be read, the calibration cannot run or its result cannot be written (the figures
-    are printed first), 130 after Ctrl-C (no profile is written; a profile is written whole,
-    through a temporary file, or not at all).
+    Exit status: 0 on success, 2 for an option value or combination that is wrong whatever the files hold or an
+    ``--out`` / ``--json`` file that cannot be written there (a usage error), 1 when the inputs cannot be read, the
+    calibration cannot run or its result cannot be written (the figures are printed first), 130 after Ctrl-C (no
+    profile is written; a profile is written whole, through a temporary file, or not at all).
     """
     from liqheat_nautilus.sweep.executor import ExecutorError
 
@@ -137,13 +137,13 @@ def run(args: argparse.Namespace) -> int:
         check_settings(dataclasses.replace(settings, extra_params={**DEFAULT_BASE, **base}), CALIBRATE_OPTIONS)
         check_space({**DEFAULT_BASE, **base}, space)
         dataset_of(args)
-    except ValueError as exc:
-        return failed("calibrate", exc, EXIT_USAGE)
-    try:
-        inputs = input_paths(args)
+        inputs = input_paths(args)  # an unusable output path is a usage error, as every command's
         output_file(args.out, "--out", inputs)
         if args.json not in (None, "-"):
             output_file(args.json, "--json", {**inputs, "--out": args.out})
+    except ValueError as exc:
+        return failed("calibrate", exc, EXIT_USAGE)
+    try:
         data = load_data(args)
         judged = judged_windows(data, settings)
         with executor_from_args(args) as executor:

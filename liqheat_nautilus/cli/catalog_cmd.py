@@ -21,7 +21,7 @@ from liqheat_nautilus.cli import (
     sigterm_as_interrupt,
 )
 from liqheat_nautilus.paths import OKX_CATALOG_NAME, default_catalog_dir, sample_dir
-from liqheat_nautilus.persistence.errors import IngestError
+from liqheat_nautilus.persistence.errors import IngestError, IngestOptionError
 from liqheat_nautilus.persistence.transaction import COMMITTED_FLAG, CommitIncompleteError
 from liqheat_nautilus.persistence.writer import DEFAULT_CHUNK_ROWS, IngestSummary
 
@@ -209,7 +209,8 @@ def _write(verb: str, action: Callable[[], IngestSummary]) -> int:
     Returns
     -------
     int
-        0 done, 1 refused or failed (the catalog unchanged), 2 bad option, 130 interrupted.
+        0 done, 1 refused or failed (the catalog unchanged), 2 bad option (also one the ingest finds unusable:
+        :class:`~liqheat_nautilus.persistence.errors.IngestOptionError`), 130 interrupted.
     """
     summary = None
     try:
@@ -226,6 +227,8 @@ def _write(verb: str, action: Callable[[], IngestSummary]) -> int:
     except CommitIncompleteError as exc:
         print(f"{verb} committed but not finished: {exc}", file=sys.stderr)
         return EXIT_FAILURE
+    except IngestOptionError as exc:  # an option's value, found unusable by the ingest: nothing was written
+        return failed(verb, exc, EXIT_USAGE)
     except IngestError as exc:
         print(f"{verb} failed, catalog unchanged: {exc}", file=sys.stderr)
         return EXIT_FAILURE

@@ -431,8 +431,9 @@ def run(args: argparse.Namespace) -> int:
     """
     Run ``liqheat evaluate`` with the parsed arguments and return its exit status.
 
-    Exit status: 0 on success, 2 for an option value or combination that is wrong whatever the files hold (a usage
-    error, as argparse's and the other commands'), 1 when the inputs cannot be read or evaluated, 130 after Ctrl-C.
+    Exit status: 0 on success, 2 for an option value or combination that is wrong whatever the files hold or a
+    ``--json`` file that cannot be written there (a usage error, as argparse's and the other commands'), 1 when the
+    inputs cannot be read or evaluated, 130 after Ctrl-C.
     """
     from liqheat_nautilus.sweep.executor import ExecutorError
 
@@ -443,11 +444,11 @@ def run(args: argparse.Namespace) -> int:
             verb = "choose" if len(grid_only) > 1 else "chooses"
             raise ValueError(f"{' and '.join(grid_only)} {verb} the grid's runs; --no-grid skips the grid (drop one)")
         check_settings(settings_from_args(args), CLI_OPTIONS)
+        if args.json not in (None, "-"):  # an unusable output path is a usage error, as every command's
+            output_file(args.json, "--json", input_paths(args))
     except ValueError as exc:
         return failed("evaluate", exc, EXIT_USAGE)
     try:
-        if args.json not in (None, "-"):
-            output_file(args.json, "--json", input_paths(args))
         data = load_data(args)
         data = dataclasses.replace(data, notes=data.notes + out_of_sample_note(data))
         settings = settings_from_args(args, data)

@@ -185,7 +185,8 @@ def check_options(args: argparse.Namespace) -> None:
         what ``MapParams`` takes (its valid values are named), a non-positive or non-finite ``--window-pct``, a
         non-positive ``--snapshot-minutes``, a negative, non-finite or huge ``--hours``, a ``--name`` holding a
         folder, an ``--instrument-id`` that is not an instrument id, a ``--bar-spec`` that is not a bar specification,
-        an ``--out`` that is a file.
+        an ``--out`` that cannot be a folder to write into (a file, inside a file, or not writable:
+        :func:`~liqheat_nautilus.validation.output_dir`).
     """
     from liqheat_nautilus import validation
     from liqheat_nautilus.core import MapParams
@@ -215,9 +216,8 @@ def check_options(args: argparse.Namespace) -> None:
         validation.instrument_id(args.instrument, "--instrument-id")
     if args.bar_spec is not None:
         validation.bar_spec(args.bar_spec, "--bar-spec", args.instrument or DEFAULT_INSTRUMENT)
-    mismatch = validation.wrong_kind(args.out, True, "folder") if args.out is not None else None
-    if mismatch:
-        raise ValueError(f"--out {mismatch}")
+    if args.out is not None:  # a file, inside a file, or not writable (the default folder is checked on writing)
+        validation.output_dir(args.out, "--out")
 
 
 def choose_instrument(catalog: Path, requested: str | None) -> tuple[str, int, int]:

@@ -70,7 +70,9 @@ def run(args: argparse.Namespace) -> int:
     """
     Run ``liqheat sweep`` with the parsed arguments and return its exit status.
 
-    Exit status: 0 when every cell finished, 1 when a cell failed or the grid/options are bad, 130 after Ctrl-C.
+    Exit status: 0 when every cell finished, 2 for an option value refused before any work (a usage error: ``--top``,
+    ``--retries``, ``--workers``, ``--address``, an ``--out`` that cannot be a folder to write into), 1 when the grid
+    file is bad or a cell failed, 130 after Ctrl-C.
     """
     from liqheat_nautilus.sweep import Executor, ExecutorError, expand, load_grid, run_sweep
     from liqheat_nautilus.sweep.backtest_cell import STAT_FIELDS
@@ -86,6 +88,8 @@ def run(args: argparse.Namespace) -> int:
             raise ValueError(f"--top must be >= 1, got {args.top}")
         if args.retries is not None and args.retries < 0:
             raise ValueError(f"--retries must be >= 0, got {args.retries}")
+        if args.out is not None:  # an unusable output folder is a usage error, as every command's
+            output_dir(args.out, "--out")
     except ValueError as exc:
         return failed("sweep", exc, EXIT_USAGE)
     try:

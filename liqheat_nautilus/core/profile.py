@@ -25,7 +25,7 @@ import msgspec
 
 from liqheat_nautilus.core.params import MapParams
 
-__all__ = ["MapProfile", "ProfileError", "dump_profile", "load_profile"]
+__all__ = ["MapProfile", "ProfileError", "dump_profile", "load_profile", "profile_name"]
 
 _FIELDS = {f.name for f in dataclasses.fields(MapParams)} - {"extra", "brackets"}
 
@@ -48,6 +48,25 @@ class MapProfile(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
 
     map: dict[str, Any] = {}
     calibration: dict[str, Any] = {}
+
+
+def profile_name(path: str | Path) -> str:
+    """
+    Return the name a profile file goes by: its file name without the extension.
+
+    ``liqheat evaluate`` names the file's rows of its report by it and ``liqheat serve`` offers the file as a
+    profile of that name (``results/calibrated_profile.toml`` -> ``calibrated_profile``).
+
+    Parameters
+    ----------
+    path : str or Path
+        The profile file.
+
+    Returns
+    -------
+    str
+    """
+    return Path(path).stem
 
 
 def load_profile(path: str | Path) -> dict[str, Any]:

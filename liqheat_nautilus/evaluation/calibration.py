@@ -273,25 +273,25 @@ def check_space(base: dict, space: dict[str, ParamRange]) -> None:
     known = set(MapParams.__dataclass_fields__)
     unknown = sorted(set(space) - known)
     if unknown:
-        raise ValueError(f"calibrate: {unknown} are not MapParams fields; valid: {sorted(known)}")
+        raise ValueError(f"{unknown} are not MapParams fields; valid: {sorted(known)}")
     both = sorted(set(space) & set(base))
     if both:
-        raise ValueError(f"calibrate: {', '.join(both)} both fixed (--param) and fitted (--fit; fitted by default: "
+        raise ValueError(f"{', '.join(both)} both fixed (--param) and fitted (--fit; fitted by default: "
                          f"{', '.join(DEFAULT_SPACE)}): a field is one or the other (give --fit to choose the fitted "
                          "fields)")
     try:
         start = MapParams(**base)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"calibrate: the fixed fields are rejected: {exc}") from None
+        raise ValueError(f"the fixed fields are rejected: {exc}") from None
     for name, r in space.items():
         value = getattr(start, name)
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValueError(f"calibrate: {name} cannot be fitted: it is not a number (value {value!r})")
+            raise ValueError(f"{name} cannot be fitted: it is not a number (value {value!r})")
         for bound in (r.low, r.high):
             try:
                 MapParams(**{**base, name: bound})
             except (TypeError, ValueError) as exc:
-                raise ValueError(f"calibrate: the fit range of {name} ({r.low:g} .. {r.high:g}) reaches a value "
+                raise ValueError(f"the fit range of {name} ({r.low:g} .. {r.high:g}) reaches a value "
                                  f"MapParams rejects: {exc}") from None
 
 
@@ -344,7 +344,7 @@ def calibrate(data: EvaluationData, judged: np.ndarray, base: dict | None = None
     idx = np.flatnonzero(judged)
     if idx.size < 2 * (folds + 1):
         most = f"at most {idx.size // 2 - 1} folds" if idx.size >= 4 else "at least 4 judged windows for 1 fold"
-        raise ValueError(f"calibrate: {idx.size} judged windows are too few for {folds} folds (the folds + 1 blocks "
+        raise ValueError(f"{idx.size} judged windows are too few for {folds} folds (the folds + 1 blocks "
                          f"need 2 windows each: {most})")
     blocks = np.array_split(idx, folds + 1)
     w = data.liquidations

@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -19,6 +18,7 @@ import numpy as np
 from liqheat_nautilus.core import MapParams
 from liqheat_nautilus.core.leverage import NORMAL_PROFILES, PROFILES
 from liqheat_nautilus.core.params import MODELS
+from liqheat_nautilus.core.profile import profile_name
 from liqheat_nautilus.evaluation.price_path import extremes_between
 from liqheat_nautilus.evaluation.series import NS_PER_HOUR, EvaluationData
 
@@ -159,11 +159,12 @@ def check_settings(s: EvaluationSettings, names: Mapping[str, str] | None = None
         raise ValueError(f"{name('profiles')}: unknown leverage profile(s) {bad_profiles}; valid: "
                          f"{list(valid_profiles)}")
     first_of: dict[str, str] = {}
-    for file in s.profile_files:  # a report row is named by the file name: a second file of a name replaced the first
-        if Path(file).name in first_of:
-            raise ValueError(f"{name('profile_files')}: {first_of[Path(file).name]} and {file} have one file name, "
-                             f"{Path(file).name!r}, which names the profile in the report; rename one")
-        first_of[Path(file).name] = str(file)
+    for file in s.profile_files:  # a report row is named by the file's name: a second file of a name replaced the first
+        named = profile_name(file)
+        if named in first_of:
+            raise ValueError(f"{name('profile_files')}: {first_of[named]} and {file} have one name, {named!r} (the "
+                             "file name without its extension), which names the profile in the report; rename one")
+        first_of[named] = str(file)
     known = {f.name for f in dataclasses.fields(MapParams)}
     bad_fields = sorted(set(s.extra_params) - known)
     if bad_fields:

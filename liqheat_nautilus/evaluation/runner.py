@@ -12,12 +12,11 @@ import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
 from liqheat_nautilus.core import MapParams
-from liqheat_nautilus.core.profile import load_profile
+from liqheat_nautilus.core.profile import load_profile, profile_name
 from liqheat_nautilus.evaluation.attraction import Attraction, cluster_attraction
 from liqheat_nautilus.evaluation.baselines import abs_return_oi, excursion_oi
 from liqheat_nautilus.evaluation.bias import BiasAccuracy, bias_accuracy
@@ -387,7 +386,7 @@ def run_evaluation(
     base = {"bin_bps": s.bin_bps, "n_bins": s.n_bins, **s.extra_params}
     configs: dict[str, tuple[str, str, dict]] = {"default × defaults": ("default", "defaults", base)}
     for f in s.profile_files:
-        configs[f"profile × {Path(f).name}"] = ("profile", Path(f).name, {**base, **load_profile(f)})
+        configs[f"profile × {profile_name(f)}"] = ("profile", profile_name(f), {**base, **load_profile(f)})
     if s.grid:
         for m in s.resolved_models():
             for pr in s.resolved_profiles():

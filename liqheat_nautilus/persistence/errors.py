@@ -36,6 +36,15 @@ class IngestError(ValueError):
         super().__init__(f"{where}: {message}")
 
 
+class IngestOptionError(IngestError):
+    """
+    An ingest refused because of a value the user gave as an option: a usage error (exit 2 in the ``liqheat`` CLI).
+
+    E.g. an ``--exchange-info`` file that does not list an instrument of the input files. Raised before anything
+    is written; the message names the option and the file as :class:`IngestError` does.
+    """
+
+
 def require_file(path: str | Path) -> Path:
     """
     Return ``path`` as a ``Path`` when it is an existing file.

@@ -35,9 +35,10 @@ NAMED_PROFILES: tuple[str, ...] = (*PROFILES, "dynamic")
 
 def load_profile_file(path: str | Path) -> tuple[str, dict]:
     """
-    Load a map profile file as a named profile of the server (named after the file, without its extension).
+    Load a map profile file as a named profile of the server, named as ``liqheat evaluate`` names it.
 
-    The file is ``liqheat calibrate``'s output, read by :func:`liqheat_nautilus.core.profile.load_profile`.
+    The name is :func:`~liqheat_nautilus.core.profile.profile_name`'s: the file name without its extension. The file
+    is ``liqheat calibrate``'s output, read by :func:`liqheat_nautilus.core.profile.load_profile`.
 
     Parameters
     ----------
@@ -54,9 +55,9 @@ def load_profile_file(path: str | Path) -> tuple[str, dict]:
     liqheat_nautilus.core.profile.ProfileError
         (a ``ValueError``) if the file is missing or holds an unknown or invalid field (file and field named).
     """
-    from liqheat_nautilus.core.profile import load_profile
+    from liqheat_nautilus.core.profile import load_profile, profile_name
 
-    return Path(path).stem, load_profile(path)
+    return profile_name(path), load_profile(path)
 
 
 class MapStore:

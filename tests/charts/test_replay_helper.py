@@ -47,6 +47,24 @@ def test_replay_stops_at_the_requested_time():
         replay_engine(_series(), MapParams(), at_ns=0)
 
 
+def test_inverse_follows_the_instrument_and_a_contradicting_true_is_refused():
+    linear, inverse = (dataclasses.replace(_series(), is_inverse=kind) for kind in (False, True))
+    # a caller's MapParams(inverse=True) over a linear instrument was replayed linear, silently
+    for run in (lambda: MapReplay(linear, MapParams(inverse=True)),
+                lambda: replay_engine(linear, MapParams(inverse=True))):
+        with pytest.raises(ValueError) as caught:
+            run()
+        assert str(caught.value) == ("MapParams(inverse=True) contradicts the instrument TEST-PERP.SIM, which the "
+                                     "catalog defines as linear (is_inverse=False); drop inverse=True: the instrument "
+                                     "decides")
+    # the default (False, which cannot be told from a False given on purpose) follows the instrument
+    assert MapReplay(inverse, MapParams()).engine.params.inverse is True
+    assert MapReplay(inverse, MapParams(inverse=True)).engine.params.inverse is True
+    assert MapReplay(linear, MapParams()).engine.params.inverse is False
+    # an unknown instrument (a series built by hand) keeps what the caller gave
+    assert MapReplay(_series(), MapParams(inverse=True)).engine.params.inverse is True
+
+
 def test_parse_time():
     assert parse_time("2026-06-18T06:30") == 1_781_764_200_000_000_000  # naive = UTC
     assert parse_time("2026-06-18T14:30+08:00") == 1_781_764_200_000_000_000

@@ -21,7 +21,8 @@ def test_counts_below_one_name_the_option(capsys, tmp_path, option, value):
 def test_too_many_folds_gives_the_most_the_windows_allow(capsys, tmp_path):
     proc = call_liqheat(capsys, "calibrate", "--windows", "40", "--trials", "1", "--folds", "30",
                         "--out", tmp_path / "p.toml")
-    assert_clean_failure(proc, "34 judged windows are too few for 30 folds", "at most 16 folds")
+    # the command is named once (was "calibrate failed: calibrate: 34 judged windows ...")
+    assert_clean_failure(proc, "calibrate failed: 34 judged windows are too few for 30 folds", "at most 16 folds")
 
 
 def test_a_failed_profile_write_still_prints_the_fit(capsys, tmp_path, monkeypatch):
@@ -102,9 +103,11 @@ def test_a_failed_json_write_prints_the_report_instead(capsys, tmp_path, monkeyp
 
 
 @pytest.mark.parametrize(("argv", "expected"), [
-    (["--fit", "model=1:2"], "model cannot be fitted: it is not a number (value 'binance_standard')"),
+    # the command named once (was "calibrate failed: calibrate: model cannot be fitted ...")
+    (["--fit", "model=1:2"], "calibrate failed: model cannot be fitted: it is not a number (value 'binance_standard')"),
     (["--param", "leverage_modle=normal"], "unknown map parameter(s) ['leverage_modle']; valid: ["),
-    (["--fit", "leverage_mean=-5:10"], "the fit range of leverage_mean (-5 .. 10) reaches a value MapParams rejects"),
+    (["--fit", "leverage_mean=-5:10"],
+     "calibrate failed: the fit range of leverage_mean (-5 .. 10) reaches a value MapParams rejects"),
     (["--param", "half_life_hours=-1"], "half_life_hours=-1"),
 ])
 def test_bad_fit_or_param_stops_before_reading_data(capsys, tmp_path, argv, expected):

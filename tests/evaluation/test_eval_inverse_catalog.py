@@ -11,6 +11,8 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+
 from liqheat_nautilus.cli import build_parser
 from liqheat_nautilus.cli.evaluate_cmd import load_data
 from tests.cli_run import assert_clean_failure, call_liqheat
@@ -56,7 +58,8 @@ def test_an_inverse_catalog_is_evaluated_with_the_inverse_formulas(okx_catalog, 
     from liqheat_nautilus.core import MapParams
 
     assert instrument_params(MapParams(), data.market_series()).inverse is True
-    assert instrument_params(MapParams(inverse=True), linear.market_series()).inverse is False
+    with pytest.raises(ValueError, match=r"MapParams\(inverse=True\) contradicts the instrument EVALUATION"):
+        instrument_params(MapParams(inverse=True), linear.market_series())  # was turned linear, silently
     # the same bars, open interest and windows: only the liquidation formulas differ (the old code ran both linear)
     assert _long_totals(capsys, inverse, synthetic_liquidations) != _long_totals(capsys, okx_catalog,
                                                                                  synthetic_liquidations)

@@ -72,7 +72,7 @@ def test_cli_evaluate_writes_json(tmp_path, capsys):
     # the shipped set: the default configuration, the shipped calibrated profile, then the one grid run
     assert doc["n_windows"] == 54
     assert [(run["model"], run["profile"]) for run in doc["runs"]] == [
-        ("default", "defaults"), ("profile", "btc_coinglass_calibrated.toml"), ("simple", "neutral")]
+        ("default", "defaults"), ("profile", "btc_coinglass_calibrated"), ("simple", "neutral")]
     assert doc["runs"][-1]["long"]["spearman_gain_ci"] == [None, None]  # bootstrap skipped
 
 

@@ -5,8 +5,10 @@
 1. the instrument-spec files the user gave (``--instrument-spec FILE``, :mod:`.instruments`);
 2. the venue metadata files the user gave (``--exchange-info FILE``: a saved Binance ``exchangeInfo`` response);
 3. the target catalog's own instruments (a definition written by an earlier run: later runs work offline);
-4. the venue, online (unless ``online=False``): Binance's ``exchangeInfo`` (USD-M or COIN-M) through ccxt, or ccxt's
-   markets for Bybit and OKX.
+4. the venue, online (unless ``online=False``, and never when ``exchange_info_files`` are given: an instrument they
+   do not list, nor the catalog, is refused with :class:`~liqheat_nautilus.persistence.errors.IngestOptionError`
+   naming them and the symbol): Binance's ``exchangeInfo`` (USD-M or COIN-M) through ccxt, or ccxt's markets for
+   Bybit and OKX.
 
 Whatever is found is written into the catalog with the data, so the catalog is the cache. Nothing is looked up in a
 table of the code: any Binance USD-M/COIN-M, Bybit or OKX perpetual works.
@@ -20,7 +22,7 @@ from pathlib import Path
 from nautilus_trader.model.instruments import CryptoPerpetual
 
 from liqheat_nautilus.adapters.common.instruments import load_instrument_specs
-from liqheat_nautilus.persistence.errors import IngestError
+from liqheat_nautilus.persistence.errors import IngestError, IngestOptionError
 
 CCXT_VENUES = {"BINANCE": "binance", "BYBIT": "bybit", "OKX": "okx", "HYPERLIQUID": "hyperliquid"}
 """Nautilus venue -> the ccxt venue name of :data:`~liqheat_nautilus.adapters.ccxt.config.VENUES`."""
@@ -38,7 +40,8 @@ class InstrumentSources:
     exchange_info_files : tuple[Path, ...]
         Saved venue metadata: Binance ``GET /fapi/v1/exchangeInfo`` or ``GET /dapi/v1/exchangeInfo`` responses.
     online : bool
-        Ask the venue when no file and no catalog has the instrument.
+        Ask the venue when no file and no catalog has the instrument; not when ``exchange_info_files`` are given
+        (the venue's answer was given as a file: one that lacks the instrument is the wrong file).
     api_base : str or None
         Another origin for the online requests (a proxy; the tests' local recorded-response server).
     """
@@ -195,6 +198,10 @@ def resolve_instruments(wanted: dict[str, str], catalog_dir: str | Path, sources
 
     Raises
     ------
+    IngestOptionError
+        If ``sources.exchange_info_files`` are given and an instrument is in none of them (nor in a spec file or the
+        catalog): the message names the instrument, its venue symbol and the files (the error's path is the input
+        file, as for :class:`IngestError`); the venue is not asked.
     IngestError
         If a file is bad, a definition's venue symbol differs from the wanted one, or an instrument is found
         nowhere (the message says what was tried and how to give a definition).
@@ -221,7 +228,8 @@ def resolve_instruments(wanted: dict[str, str], catalog_dir: str | Path, sources
     if missing:
         take(catalog_instruments(catalog_dir), "catalog")
     errors: list[str] = []
-    if missing and sources.online:
+    given = sources.exchange_info_files  # the venue's answer given as files: the venue is not asked again
+    if missing and sources.online and not given:
         by_venue: dict[str, list[str]] = {}
         for iid, raw in missing.items():
             by_venue.setdefault(iid.rsplit(".", 1)[1], []).append(raw)
@@ -233,13 +241,24 @@ def resolve_instruments(wanted: dict[str, str], catalog_dir: str | Path, sources
                 continue
             take(defs, f"{venue} online")
     if missing:
-        tried = ["the instrument-spec files" if sources.spec_files else "",
-                 "the exchangeInfo files" if sources.exchange_info_files else "", "the catalog",
+        named = where.get(min(missing), "") if isinstance(where, Mapping) else where
+        if given:  # the wrong file, or a symbol the venue does not list: the user's to fix (a usage error)
+            symbols = ", ".join(repr(missing[iid]) for iid in sorted(missing))
+            files = ", ".join(str(p) for p in given)
+            them = "them" if len(missing) > 1 else "it"
+            raise IngestOptionError(named or catalog_dir, f"no instrument definition for {sorted(missing)} (venue "
+                                    f"symbol {symbols}): --exchange-info {files} does not list {them}, nor "
+                                    f"{'do the instrument-spec files or ' if sources.spec_files else 'does '}the "
+                                    "catalog; the venue is not asked when --exchange-info is given. Give the "
+                                    "exchangeInfo file that lists it (Binance GET /fapi/v1/exchangeInfo for USD-M, "
+                                    "/dapi/v1/exchangeInfo for COIN-M), --instrument-spec FILE (TOML, see "
+                                    "docs/data.md), or no --exchange-info to ask the venue online",
+                                    field="instrument")
+        tried = ["the instrument-spec files" if sources.spec_files else "", "the catalog",
                  "the venue online" if sources.online else ""]
         # --exchange-info only reads Binance's answer (and only the Binance ingests have the option)
         exchange_info = (" or --exchange-info FILE (a saved Binance GET /fapi/v1/exchangeInfo or /dapi/v1/exchangeInfo "
                          "response)") if any(iid.endswith(".BINANCE") for iid in missing) else ""
-        named = where.get(min(missing), "") if isinstance(where, Mapping) else where
         raise IngestError(named or catalog_dir, f"no instrument definition for {sorted(missing)}: not found in "
                           f"{', '.join(t for t in tried if t)}{'; ' + '; '.join(errors) if errors else ''}. Give "
                           f"one with --instrument-spec FILE (TOML, see docs/data.md){exchange_info}",

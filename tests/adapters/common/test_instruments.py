@@ -14,8 +14,8 @@ from liqheat_nautilus.adapters.binance.providers import perpetuals_from_exchange
 from liqheat_nautilus.adapters.common.instruments import load_instrument_specs, spec_of
 from liqheat_nautilus.adapters.common.providers import InstrumentSources, known_perpetual, shipped_instruments
 from liqheat_nautilus.cli import main
-from liqheat_nautilus.persistence.errors import IngestError
-from tests.adapters.binance.archive_files import FAPI_EXCHANGE_INFO, snapshot, write_archive
+from liqheat_nautilus.persistence.errors import IngestError, IngestOptionError
+from tests.adapters.binance.archive_files import DAPI_EXCHANGE_INFO, FAPI_EXCHANGE_INFO, snapshot, write_archive
 
 T0 = 1_712_707_200_000  # 2024-04-10 00:00 UTC (ms)
 M = 60_000
@@ -140,6 +140,40 @@ def test_cli_unknown_symbol_from_recorded_exchange_info(tmp_path, capsys):
                  "--instrument-spec", str(bad)]) == 1
     assert "unknown field `margin_initial`" in capsys.readouterr().err
     assert snapshot(catalog) == before
+
+
+@pytest.mark.parametrize("listing", ["empty", "coin-m"])
+def test_an_exchange_info_file_without_the_symbol_is_refused_without_asking_the_venue(listing, tmp_path, capsys,
+                                                                                       monkeypatch):
+    # was: looked the symbol up online (Binance's exchangeInfo, through ccxt) and only then failed, exit 1
+    from liqheat_nautilus.adapters.common import providers
+
+    asked: list[tuple] = []
+    monkeypatch.setattr(providers, "online_instruments", lambda *a, **k: asked.append(a) or {})
+    info = tmp_path / "exchangeInfo.json"
+    if listing == "empty":
+        info.write_text('{"timezone": "UTC", "symbols": []}')
+    else:  # the COIN-M answer (BTCUSD_PERP only) given for a USD-M symbol
+        info.write_bytes(DAPI_EXCHANGE_INFO.read_bytes())
+    klines = write_archive(tmp_path / "src", "LTCUSDT-1m-2024-04-10", _klines(5, 80.0))
+    catalog = tmp_path / "cat"
+    code = main(["catalog", "ingest", "binance", str(klines), "--catalog", str(catalog), "--exchange-info", str(info)])
+    err = capsys.readouterr().err
+    assert code == 2 and asked == [], (code, asked, err)  # a usage error, and Binance was not asked
+    assert f"ingest failed: {klines}: field 'instrument': no instrument definition for ['LTCUSDT-PERP.BINANCE'] " \
+           f"(venue symbol 'LTCUSDT'): --exchange-info {info} does not list it, nor does the catalog; the venue is " \
+           "not asked" in err, err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1 and not catalog.exists()
+    # the Python API refuses the same way (its path the input file, as every IngestError's)
+    with pytest.raises(IngestOptionError, match=r"--exchange-info \S+exchangeInfo.json does not list it") as caught:
+        ingest_binance_files([klines], catalog, instruments=InstrumentSources(exchange_info_files=(info,)))
+    assert (caught.value.path, caught.value.field) == (str(klines), "instrument") and asked == []
+    # another source still counts: a spec file defines it (the exchangeInfo file is then not needed)
+    spec = tmp_path / "ltc.toml"
+    spec.write_text(SOL_SPEC.replace("SOL", "LTC"))
+    assert main(["catalog", "ingest", "binance", str(klines), "--catalog", str(catalog), "--exchange-info", str(info),
+                 "--instrument-spec", str(spec)]) == 0
+    assert asked == [] and "instrument LTCUSDT-PERP.BINANCE" in capsys.readouterr().out
 
 
 def test_spec_symbol_must_match_the_files(tmp_path):
