@@ -94,6 +94,7 @@ def output_dir(path: str | Path, option: str) -> Path:
         existing one (read-only, immutable, no permission, a virtual file system such as ``/proc``): found by
         creating and removing an empty folder there, before any work that would otherwise be lost.
     """
+    import errno
     import tempfile
 
     path = Path(path)
@@ -106,7 +107,10 @@ def output_dir(path: str | Path, option: str) -> Path:
                 Path(tempfile.mkdtemp(prefix=".liqheat-probe-", dir=part)).rmdir()
             except OSError as exc:
                 where = "" if part == path else f" (in {part})"
-                raise ValueError(f"{option} {path}: cannot write there{where}: {exc.strerror or exc}") from None
+                # ENOENT in a folder that exists: a virtual file system (/proc, /sys) that creates nothing
+                why = ("it creates no files (a virtual file system)" if exc.errno == errno.ENOENT
+                       else exc.strerror or exc)
+                raise ValueError(f"{option} {path}: cannot write there{where}: {why}") from None
             break
     return path
 

@@ -137,6 +137,20 @@ def test_results_folder_that_is_a_file_is_refused(option, okx_catalog, tmp_path)
     assert blocker.read_text() == "a user's file\n"  # untouched
 
 
+def test_a_folder_that_creates_nothing_is_named_a_virtual_file_system(tmp_path, monkeypatch):
+    # /proc answers "No such file or directory" when asked to create in a folder that exists: said plainly instead
+    import errno
+    import tempfile
+
+    def refuse(*args, **kwargs):
+        raise FileNotFoundError(errno.ENOENT, "No such file or directory")
+
+    monkeypatch.setattr(tempfile, "mkdtemp", refuse)
+    expected = r"--out .*: cannot write there \(in .*\): it creates no files \(a virtual file system\)"
+    with pytest.raises(ValueError, match=expected):
+        validation.output_dir(tmp_path / "x", "--out")
+
+
 def test_a_results_folder_that_cannot_be_written_is_refused_before_the_run(okx_catalog, tmp_path):
     # was found only after the whole run: a PermissionError traceback (exit 1), or a message blaming the config
     proc = run_cli("--catalog", str(okx_catalog), "--results-dir", "/proc/liqheat-results")
