@@ -25,6 +25,7 @@ from liqheat_nautilus.charts.report_data import (
     trades_from_positions,
     utc_index,
 )
+from liqheat_nautilus.times import parse_time
 
 ENTRY_LONG_COLOUR = "#33d17a"
 ENTRY_SHORT_COLOUR = "#ff5c8a"
@@ -318,7 +319,6 @@ def report_from_outcome(outcome, out_dir: str | Path, *, comparison: pd.DataFram
     """
     from liqheat_nautilus.persistence.reader import read_market_series
     from liqheat_nautilus.recording import list_recordings, load_recording
-    from liqheat_nautilus.times import parse_time
 
     spec = outcome.spec
     instrument = spec.data.instrument_id

@@ -21,6 +21,7 @@ from liqheat_nautilus.core.params import MODELS
 from liqheat_nautilus.core.profile import profile_name
 from liqheat_nautilus.evaluation.price_path import extremes_between
 from liqheat_nautilus.evaluation.series import NS_PER_HOUR, EvaluationData
+from liqheat_nautilus.times import parse_time
 
 if TYPE_CHECKING:
     from liqheat_nautilus.evaluation.runner import EvaluationSettings
@@ -221,8 +222,6 @@ def utc_ns(text: str, field: str) -> int:
     ValueError
         If the text is not a time (the message names ``field`` and shows the form).
     """
-    from liqheat_nautilus.times import parse_time
-
     try:
         ns = parse_time(text)
     except ValueError:

@@ -386,7 +386,8 @@ def run_evaluation(
     base = {"bin_bps": s.bin_bps, "n_bins": s.n_bins, **s.extra_params}
     configs: dict[str, tuple[str, str, dict]] = {"default × defaults": ("default", "defaults", base)}
     for f in s.profile_files:
-        configs[f"profile × {profile_name(f)}"] = ("profile", profile_name(f), {**base, **load_profile(f)})
+        named = profile_name(f)
+        configs[f"profile × {named}"] = ("profile", named, {**base, **load_profile(f)})
     if s.grid:
         for m in s.resolved_models():
             for pr in s.resolved_profiles():

@@ -18,6 +18,7 @@ except ImportError:  # pragma: no cover - a FastAPI that moved it
 from liqheat_nautilus.core.params import MODELS
 from liqheat_nautilus.core.units import NS_PER_DAY, NS_PER_HOUR, NS_PER_MINUTE
 from liqheat_nautilus.serve import models as m
+from liqheat_nautilus.times import TimeOutOfRange, parse_time
 
 MAX_WINDOW_NS = 30 * NS_PER_DAY
 """Longest heatmap / history window (30 days)."""
@@ -125,8 +126,6 @@ def parse_time_param(value: str | None, name: str) -> int | None:
         If the value is not a time, or one outside 1970-01-01 .. 2262-04-11T23:47:16Z (UNIX ns in a signed 64-bit
         integer); the error names the field.
     """
-    from liqheat_nautilus.times import TimeOutOfRange, parse_time
-
     if value is None:
         return None
     text = value.strip()
