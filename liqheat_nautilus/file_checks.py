@@ -94,25 +94,45 @@ def output_dir(path: str | Path, option: str) -> Path:
         existing one (read-only, immutable, no permission, a virtual file system such as ``/proc``): found by
         creating and removing an empty folder there, before any work that would otherwise be lost.
     """
-    import errno
-    import tempfile
-
     path = Path(path)
     for part in (path, *path.parents):
         if part.exists():
             if not part.is_dir():
                 what = "is" if part == path else f"is inside {part}, which is"
                 raise ValueError(f"{option} {path} {what} a file, not a folder")
-            try:
-                Path(tempfile.mkdtemp(prefix=".liqheat-probe-", dir=part)).rmdir()
-            except OSError as exc:
+            why = cannot_write_in(part)
+            if why is not None:
                 where = "" if part == path else f" (in {part})"
-                # ENOENT in a folder that exists: a virtual file system (/proc, /sys) that creates nothing
-                why = ("it creates no files (a virtual file system)" if exc.errno == errno.ENOENT
-                       else exc.strerror or exc)
-                raise ValueError(f"{option} {path}: cannot write there{where}: {why}") from None
+                raise ValueError(f"{option} {path}: cannot write there{where}: {why}")
             break
     return path
+
+
+def cannot_write_in(folder: str | Path) -> str | None:
+    """
+    Say why nothing can be created in an existing folder, by creating and removing an empty folder there.
+
+    Parameters
+    ----------
+    folder : str or Path
+        An existing folder.
+
+    Returns
+    -------
+    str or None
+        The reason (the OS's, e.g. ``"Read-only file system"``, or ``"it creates no files (a virtual file system)"``
+        for ``/proc``, ``/sys``); ``None`` when a folder could be created there.
+    """
+    import errno
+    import tempfile
+
+    try:
+        Path(tempfile.mkdtemp(prefix=".liqheat-probe-", dir=folder)).rmdir()
+    except OSError as exc:
+        # ENOENT in a folder that exists: a virtual file system (/proc, /sys) that creates nothing
+        return ("it creates no files (a virtual file system)" if exc.errno == errno.ENOENT
+                else str(exc.strerror or exc))
+    return None
 
 
 def output_file(path: str | Path, option: str, inputs: Mapping[str, str | Path | None] | None = None) -> Path:

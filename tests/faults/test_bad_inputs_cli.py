@@ -271,6 +271,15 @@ def test_catalog_inside_a_file_is_refused_naming_the_option(tmp_path, capsys, co
     assert file.read_text() == "keep me\n"
 
 
+@pytest.mark.parametrize("command", [["ingest", "okx", "--offline"], ["ingest", "coinglass", "--offline"]])
+def test_catalog_where_nothing_can_be_created_is_refused_naming_the_option(capsys, command):
+    # was "ingest failed, catalog unchanged: [Errno 2] No such file or directory: '/proc/cat'" (the OS's words, no
+    # option): /proc exists but creates nothing
+    proc = call_liqheat(capsys, "catalog", *command, "--catalog", "/proc/liqheat-cat/x")
+    assert_clean_failure(proc, "/proc/liqheat-cat/x: field '--catalog': cannot be created in /proc: it creates no "
+                               "files (a virtual file system)")
+
+
 def test_binance_catalog_that_is_a_file_or_holds_the_input(tmp_path, catalog):
     file = write_text(tmp_path / "cat.parquet", ["not a catalog"])
     assert_clean_failure(run_liqheat("catalog", "ingest", "binance", sc.FUNDING_MONTH, "--catalog", file,

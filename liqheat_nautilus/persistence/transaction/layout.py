@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import TypeGuard
 
+from liqheat_nautilus.file_checks import cannot_write_in
 from liqheat_nautilus.persistence.errors import IngestError
 
 CONTROL_DIR = ".liqheat"
@@ -163,9 +164,9 @@ def check_target(target: str | Path, sources: tuple[str | Path, ...] = ()) -> Pa
     Raises
     ------
     IngestError
-        If the target is a file or inside one, a folder that is not a catalog (listing some of what it holds), is
-        one of the sources, holds one or lies inside a source folder, or if an older liqheat left the catalog in a
-        ``<name>.old-*`` folder.
+        If the target is a file or inside one, cannot be created where it would go (e.g. in ``/proc``), is a
+        folder that is not a catalog (listing some of what it holds), is one of the sources, holds one or lies inside
+        a source folder, or if an older liqheat left the catalog in a ``<name>.old-*`` folder.
     """
     root = Path(target).expanduser().absolute()
     for source in sources:
@@ -182,6 +183,9 @@ def check_target(target: str | Path, sources: tuple[str | Path, ...] = ()) -> Pa
         existing = next(p for p in root.parents if p.exists())  # "/" at least
         if not existing.is_dir():  # was "[Errno 20] Not a directory" once the write began
             raise IngestError(root, f"is inside {existing}, which is a file, not a folder", field="--catalog")
+        why = cannot_write_in(existing)
+        if why is not None:  # was the OS's "[Errno 2] No such file or directory" once the write began (/proc)
+            raise IngestError(root, f"cannot be created in {existing}: {why}", field="--catalog")
         leftovers = sorted(root.parent.glob(f"{root.name}.old-*")) if root.parent.is_dir() else []
         if leftovers:
             raise IngestError(root, f"does not exist, but {leftovers[0]} holds a catalog an interrupted ingest of an "
