@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from liqheat_nautilus.core.cohorts import STATUS_ACTIVE, STATUS_CLEARED, STATUS_PARTIAL, SideBook
+from liqheat_nautilus.core.grid import shift_fractional
 from liqheat_nautilus.core.kernels import (
     METHOD_QUANTILE,
     METHOD_SIGMA,
@@ -20,7 +21,6 @@ from liqheat_nautilus.core.kernels import (
     sweep_down,
     sweep_up,
 )
-from liqheat_nautilus.core.grid import shift_fractional
 from liqheat_nautilus.core.magnet import magnet_force
 from tests.core.references import cluster_threshold, find_runs
 
