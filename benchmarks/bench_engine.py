@@ -52,7 +52,7 @@ N_BINS = 1000
 HISTORY = 168
 CONFIGS: dict[str, dict] = {  # printed label -> overrides (the first six of benchmarks/configs.py)
     label: SHARED_CONFIGS[name] for label, name in (
-        ("binance_standard (the default; 4 sizes)", "default"),
+        ("default (funding_adjusted; 4 sizes)", "default"),
         ("isolated_mmr", "isolated_mmr"),
         ("ensemble (3 models)", "ensemble"),
         ("funding_adjusted + dynamic + newest_first", "funding_adjusted+dynamic+newest_first"),

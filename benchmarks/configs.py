@@ -16,4 +16,4 @@ CONFIGS: dict[str, dict] = {
     "reference+normal": {"entry_mode": "reference", "leverage_model": "normal"},
     "sigma_clusters+swept_share": {"cluster_method": "sigma", "status_rule": "swept_share"},
 }
-"""Name -> ``MapParams`` overrides; ``"default"`` first (binance_standard, 4 position sizes)."""
+"""Name -> ``MapParams`` overrides; ``"default"`` first (funding_adjusted over binance_standard, 4 position sizes)."""

@@ -16,7 +16,14 @@ import numpy as np
 from liqheat_nautilus.core.book_state import BookState, Ledger
 from liqheat_nautilus.core.cohorts import STATUS_ACTIVE, STATUS_CLEARED
 from liqheat_nautilus.core.funding import funding_price_shift
-from liqheat_nautilus.core.kernels import anchor_interval, anchor_sides, open_cohort, scale_sides, scatter_cohort
+from liqheat_nautilus.core.kernels import (
+    anchor_interval,
+    anchor_sides,
+    open_cohort,
+    scale_sides,
+    scatter_cohort,
+    shift_side,
+)
 
 __all__ = ["Ledger", "MapBook"]
 
@@ -396,12 +403,17 @@ class MapBook(BookState):
         if rate == 0.0 or not math.isfinite(self.price) or grid is None:
             return
         self.settle()
-        self.spans[:] = ((0, grid.n_bins - 1), (0, grid.n_bins - 1))  # levels move: any bin may fill
-        for sign, side in ((1, self.long), (-1, self.short)):
+        n = grid.n_bins
+        for row, sign, side in ((0, 1, self.long), (1, -1, self.short)):
             shift = funding_price_shift(self.price, rate, sign, self.model.tier_mmr) / grid.width
+            if side.layers is None:  # one compiled pass: the move, the notional pushed outside, status and span
+                shift_side(side.usd, side.status, side.share, shift, side.outside, self.spans[row])
+                continue
             side.shift_tiers_fractional(shift)
             refilled = (side.totals() > 0.0) & (side.status == STATUS_CLEARED)
             side.status[refilled] = STATUS_ACTIVE
             side.share[refilled] = 0.0
+            nz = side.nonzero_rows(0, n)  # levels moved: the side's span is where its notional now lies
+            self.spans[row] = (int(nz[0]), int(nz[-1])) if nz.size else (n, -1)
         self.recompute_edges()
         self.sweep_beyond_price()

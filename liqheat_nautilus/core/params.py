@@ -126,10 +126,11 @@ class MapParams:
         ``"normal"`` model: μ and σ (x) replacing the profile's when > 0 (what ``liqheat calibrate`` fits).
     model : str
         Liquidation-price model: ``"simple"`` (``entry·(1 ∓ 1/L ± buffer)``), ``"isolated_mmr"`` (Binance
-        isolated formula with ``mmr`` and ``maintenance_amount``), ``"binance_standard"`` (default; the isolated formula
+        isolated formula with ``mmr`` and ``maintenance_amount``), ``"binance_standard"`` (the isolated formula
         with MMR and maintenance amount from ``brackets`` for each assumed position size),
-        ``"funding_adjusted"`` (``funding_base_model`` whose levels move with the funding each cohort pays or
-        receives after it opened) or ``"ensemble"`` (mixture of the static models by ``ensemble_weights``).
+        ``"funding_adjusted"`` (default: ``funding_base_model`` whose levels move with the funding each cohort pays
+        or receives after it opened, as the venue takes funding out of a position's margin) or ``"ensemble"``
+        (mixture of the static models by ``ensemble_weights``).
     mmr : float
         Maintenance margin rate (fraction) of ``isolated_mmr``.
     maintenance_amount : float
@@ -251,7 +252,8 @@ class MapParams:
         >= 0: the aggressive side's tier weights are tilted toward higher leverage by ``a = skew·I`` (the
         same bounded exponential tilt as ``dynamic``, see :func:`~liqheat_nautilus.core.leverage.tilt_weights`).
     funding_base_model : str
-        Static model under ``"funding_adjusted"`` (``"simple"``, ``"isolated_mmr"``, ``"binance_standard"``).
+        Static model under ``"funding_adjusted"`` (``"simple"``, ``"isolated_mmr"``, ``"binance_standard"``;
+        default ``"binance_standard"``, Binance's brackets).
     funding_interval_hours : float
         Settlement interval (h) of ``funding_adjusted``: at most one funding charge per interval (0: charge
         every settled update).
@@ -278,7 +280,7 @@ class MapParams:
     leverage_profile: str | dict = "neutral"
     leverage_mean: float = 0.0
     leverage_std: float = 0.0
-    model: str = "binance_standard"
+    model: str = "funding_adjusted"
     mmr: float = 0.004
     maintenance_amount: float = 0.0
     buffer: float = 0.0
@@ -323,7 +325,7 @@ class MapParams:
     trade_threshold: float = 100_000.0
     taker_share_skew: float = 0.0
     taker_leverage_skew: float = 0.0
-    funding_base_model: str = "isolated_mmr"
+    funding_base_model: str = "binance_standard"
     funding_interval_hours: float = 8.0
     ensemble_weights: dict | None = None
     tier_half_lives_hours: tuple[float, ...] = ()

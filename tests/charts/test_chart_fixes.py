@@ -29,9 +29,10 @@ INSTRUMENT = "SOL-USDT-SWAP.OKX"
 
 @pytest.fixture(scope="module")
 def real_state(okx_catalog):
-    """The real OKX sample replayed to 2026-06-24 00:00 UTC."""
+    """The real OKX sample replayed to 2026-06-24 00:00 UTC (Binance's brackets, no funding moves: the state the
+    layout checks below were written on, with 5x levels beyond 10 % of price and more than four clusters)."""
     series = read_market_series(okx_catalog, INSTRUMENT)
-    return replay_engine(series, MapParams(), parse_time("2026-06-24T00:00"))
+    return replay_engine(series, MapParams(model="binance_standard"), parse_time("2026-06-24T00:00"))
 
 
 def _is_round(step: float) -> bool:

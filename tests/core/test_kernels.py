@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from liqheat_nautilus.core.cohorts import STATUS_ACTIVE, STATUS_CLEARED, STATUS_PARTIAL, SideBook
+from liqheat_nautilus.core.grid import shift_fractional
 from liqheat_nautilus.core.kernels import (
     METHOD_QUANTILE,
     METHOD_SIGMA,
@@ -15,6 +16,7 @@ from liqheat_nautilus.core.kernels import (
     read_map,
     row_totals,
     scatter_cohort,
+    shift_side,
     side_units,
     sweep_down,
     sweep_up,
@@ -342,3 +344,62 @@ def test_largest_per_side_hand_values():
     is_second = np.array([False, False, False, False, False, True])
     assert np.flatnonzero(largest_per_side(values, is_second, 2, 0)).tolist() == [1, 2]
     assert np.flatnonzero(largest_per_side(values, is_second, 4, 1)).tolist() == [0, 1, 2, 4, 5]
+
+
+def _shift_reference(usd: np.ndarray, shifts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """numpy reference of a fractional move per tier: bin k's notional goes to k + n (1 - f) and k + n + 1 (f)."""
+    n_bins, n_tiers = usd.shape
+    out = np.zeros_like(usd)
+    lost = np.zeros(n_tiers)
+    for t in range(n_tiers):
+        whole = int(np.floor(shifts[t]))
+        frac = shifts[t] - whole
+        for k in range(n_bins):
+            for target, part in ((k + whole, 1.0 - frac), (k + whole + 1, frac)):
+                if 0 <= target < n_bins:
+                    out[target, t] += usd[k, t] * part
+                else:
+                    lost[t] += usd[k, t] * part
+    return out, lost
+
+
+def test_shift_side_hand_computed():
+    side = _side({1: [10.0, 4.0], 3: [0.0, 2.0]}, n_bins=5)  # synthetic
+    side.status[4] = STATUS_CLEARED
+    side.share[4] = 0.7
+    span = np.zeros(2, dtype=np.int64)
+    shift_side(side.usd, side.status, side.share, np.array([1.25, -0.5]), side.outside, span)
+    # tier 0: 10 at bin 1 moves up 1.25 bins -> 7.5 in bin 2, 2.5 in bin 3; tier 1 down half a bin:
+    # 4 at bin 1 -> 2 in bin 0 and 2 in bin 1, 2 at bin 3 -> 1 in bin 2 and 1 in bin 3
+    assert side.usd.tolist() == [[0.0, 2.0], [0.0, 2.0], [7.5, 1.0], [2.5, 1.0], [0.0, 0.0]]
+    assert side.outside.tolist() == [0.0, 0.0] and span.tolist() == [0, 3]
+    assert side.status[4] == STATUS_CLEARED and side.share[4] == 0.7  # still empty: not reactivated
+    shift_side(side.usd, side.status, side.share, np.array([2.0, 0.0]), side.outside, span)
+    # tier 0 up two whole bins: 7.5 -> bin 4 (a cleared bin filled again: ACTIVE, share 0), 2.5 beyond the grid
+    assert side.usd[:, 0].tolist() == [0.0, 0.0, 0.0, 0.0, 7.5] and side.outside.tolist() == [2.5, 0.0]
+    assert side.status[4] == STATUS_ACTIVE and side.share[4] == 0.0 and span.tolist() == [0, 4]
+    empty = _side({}, n_bins=5)
+    shift_side(empty.usd, empty.status, empty.share, np.array([0.5, 0.5]), empty.outside, span)
+    assert span.tolist() == [5, -1]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_shift_side_matches_numpy_reference_and_the_library_move(seed):
+    rng = np.random.default_rng(seed)  # synthetic maps and shifts
+    usd = rng.uniform(0.0, 1e6, size=(40, 8)) * (rng.uniform(size=(40, 8)) > 0.4)
+    shifts = rng.uniform(-3.0, 3.0, size=8)
+    shifts[0], shifts[1] = 0.0, 2.0  # none, and a whole number of bins
+    side = _side({}, n_bins=40, n_tiers=8)
+    side.usd[:] = usd
+    side.outside[:] = 5.0
+    span = np.zeros(2, dtype=np.int64)
+    shift_side(side.usd, side.status, side.share, shifts, side.outside, span)
+    expected, lost = _shift_reference(usd, shifts)
+    np.testing.assert_allclose(side.usd, expected, rtol=1e-12, atol=1e-6)
+    np.testing.assert_allclose(side.outside, 5.0 + lost, rtol=1e-12, atol=1e-6)  # before - after: sums round
+    rows = np.flatnonzero(expected.sum(axis=1) > 0.0)
+    assert span.tolist() == [rows[0], rows[-1]]
+    library = usd.copy()  # bit for bit the numpy move it replaces (grid.shift_fractional per tier column)
+    for t in range(8):
+        shift_fractional(library[:, t], float(shifts[t]))
+    assert np.array_equal(side.usd, library)

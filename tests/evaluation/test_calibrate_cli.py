@@ -104,7 +104,7 @@ def test_a_failed_json_write_prints_the_report_instead(capsys, tmp_path, monkeyp
 
 @pytest.mark.parametrize(("argv", "expected"), [
     # the command named once (was "calibrate failed: calibrate: model cannot be fitted ...")
-    (["--fit", "model=1:2"], "calibrate failed: model cannot be fitted: it is not a number (value 'binance_standard')"),
+    (["--fit", "model=1:2"], "calibrate failed: model cannot be fitted: it is not a number (value 'funding_adjusted')"),
     (["--param", "leverage_modle=normal"], "unknown map parameter(s) ['leverage_modle']; valid: ["),
     (["--fit", "leverage_mean=-5:10"],
      "calibrate failed: the fit range of leverage_mean (-5 .. 10) reaches a value MapParams rejects"),

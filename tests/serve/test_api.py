@@ -129,7 +129,7 @@ def test_compare_models_and_best_cluster(client):
     models = {m["model"]: m for m in body["models"]}
     assert list(models) == ["simple", "isolated_mmr", "binance_standard", "funding_adjusted", "ensemble"]
     single = client.get("/api/liquidation-map", params={"at": AT}).json()
-    default = models["binance_standard"]
+    default = models[client.get("/api/status").json()["default_model"]]
     assert default["ts_ns"] == single["ts_ns"]
     assert default["long_liquidation_usd"] == pytest.approx(single["summary"]["long_liquidation_usd"])
     assert len({round(m["long_liquidation_usd"]) for m in models.values()}) >= 3  # the models differ
@@ -360,7 +360,8 @@ def test_stats_counts_requests_and_replays(client):
     second = client.get("/api/stats").json()
     assert second["requests"] >= first["requests"] + 2
     assert second["memory_rss_bytes"] > 50e6 and second["replays_built"] >= 1
-    assert any(r["model"] == "binance_standard" and r["leverage_profile"] == "neutral" for r in second["replays"])
+    default_model = client.get("/api/status").json()["default_model"]
+    assert any(r["model"] == default_model and r["leverage_profile"] == "neutral" for r in second["replays"])
 
 
 def test_charts_are_plotly_figures_of_the_served_map(client):

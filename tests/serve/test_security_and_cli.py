@@ -280,7 +280,8 @@ def test_catalog_growth_extends_the_replays(served_catalog, tmp_path):
     source = CatalogSource(MapStore(part))  # what `liqheat serve --refresh-secs N` runs every N seconds
     source.warm_up()
     store = source.store
-    replay = store.replay(iid, "binance_standard", "neutral")
+    model = store.default_model  # the replay the source refreshes and pushes (`latest`)
+    replay = store.replay(iid, model, "neutral")
     before = replay.frame_at(2**62)
     assert before.ts_ns <= cut and source.latest[iid] is before
     sequence = source.sequence
@@ -294,7 +295,7 @@ def test_catalog_growth_extends_the_replays(served_catalog, tmp_path):
     after = source.latest[iid]  # the extended replay's newest update was pushed to the event stream
     assert source.sequence == sequence + 1 and after.ts_ns > cut and after is replay.frames[-1]
     assert replay.frames.count(before) == 1  # the updates before the growth were kept, not recomputed
-    whole = MapStore(served_catalog[0]).replay(iid, "binance_standard", "neutral").frame_at(2**62)
+    whole = MapStore(served_catalog[0]).replay(iid, model, "neutral").frame_at(2**62)
     assert after.ts_ns == whole.ts_ns
     assert np.allclose(after.bins.long_tier_usd().sum(), whole.bins.long_tier_usd().sum(), rtol=1e-9)
     shutil.rmtree(part)

@@ -83,7 +83,8 @@ def test_catalog_growth_extends_the_summed_replay(two_venue_catalog, tmp_path):
     ids = (OKX, SECOND_VENUE)
     source = CatalogSource(MapStore(part, oi_instrument_ids=ids))
     source.warm_up()
-    replay = source.store.replay(OKX, "binance_standard", "neutral")
+    model = source.store.default_model  # the replay the source refreshes and pushes (`latest`)
+    replay = source.store.replay(OKX, model, "neutral")
     before = replay.frame_at(2**62)
     assert before.ts_ns <= cut and source.refresh() == 0
     for items in ([b for b in bars if b.ts_init > cut], *([d for d in x if d.ts_init > cut] for x in okx.values())):
@@ -95,7 +96,7 @@ def test_catalog_growth_extends_the_summed_replay(two_venue_catalog, tmp_path):
     last_okx = max(okx[OpenInterest], key=lambda d: d.ts_event)
     assert after.snapshot.total_oi_usd == pytest.approx(
         last_okx.open_interest_usd + max(second, key=lambda d: d.ts_event).open_interest_usd, rel=1e-12)
-    grown = MapStore(part, oi_instrument_ids=ids).replay(OKX, "binance_standard", "neutral").frame_at(2**62)
+    grown = MapStore(part, oi_instrument_ids=ids).replay(OKX, model, "neutral").frame_at(2**62)
     assert after.ts_ns == grown.ts_ns
     assert after.snapshot.total_oi_usd == pytest.approx(grown.snapshot.total_oi_usd, rel=1e-12)
     assert after.bins.long_tier_usd().sum() == pytest.approx(grown.bins.long_tier_usd().sum(), rel=1e-9)

@@ -31,6 +31,7 @@ from liqheat_nautilus.core.kernels._base import (
     row_totals,
 )
 from liqheat_nautilus.core.kernels.anchor import anchor_interval, anchor_sides, scale_sides
+from liqheat_nautilus.core.kernels.funding import shift_side
 from liqheat_nautilus.core.kernels.reads import (
     magnet_sums,
     read_curves,
@@ -65,6 +66,7 @@ __all__ = [
     "row_totals",
     "scale_sides",
     "scatter_cohort",
+    "shift_side",
     "side_units",
     "sweep_down",
     "sweep_side",

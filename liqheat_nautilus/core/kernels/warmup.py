@@ -5,6 +5,7 @@ import time
 import numpy as np
 
 from liqheat_nautilus.core.kernels._base import METHOD_QUANTILE
+from liqheat_nautilus.core.kernels.funding import shift_side
 from liqheat_nautilus.core.kernels.reads import magnet_sums, read_map
 from liqheat_nautilus.core.kernels.scatter import scatter_cohort
 from liqheat_nautilus.core.kernels.select import largest_per_side
@@ -38,6 +39,7 @@ def warm_up() -> float:
     read_map(usd, usd, status, status, np.ones(2), 0, 1.0, METHOD_QUANTILE, 0.9, 2.0, 1, 8, 2.0)
     magnet_sums(usd, usd, 0, 1.0, 2.0)
     side_units(usd, np.ones(2), False, 0, 1.0)
+    shift_side(usd, status, share, np.full(2, 0.5), units, np.zeros(2, dtype=np.int64))
     sweep_down(usd, layers, status, share, 1, 1, 0.5, np.ones(2), False, 0, 1.0, units)
     sweep_up(usd, layers, status, share, 1, 1, 0.5, np.ones(2), False, 0, 1.0, units)
     largest_per_side(np.array([1.0, 3.0, 2.0]), np.array([False, True, False]), 1, 1)
