@@ -32,8 +32,9 @@ class LiquidationMapActorConfig(ActorConfig, frozen=True):
         Publish clusters and a snapshot on the first bar at or after each interval (seconds), and on the first bar
         after an open-interest update that changed the clusters (see :class:`LiquidationMapActor`); >= 0, 0 = on
         every bar once the map is initialized.
-    model : str, default "binance_standard"
-        Liquidation-price model (see :class:`~liqheat_nautilus.core.params.MapParams`).
+    model : str, default "funding_adjusted"
+        Liquidation-price model (see :class:`~liqheat_nautilus.core.params.MapParams`; the default moves Binance's
+        bracket levels, ``funding_base_model = "binance_standard"``, by the funding each position paid).
     leverage_profile : str, default "neutral"
         Leverage distribution profile.
     leverage_weights : dict[str, float], optional
