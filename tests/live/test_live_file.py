@@ -221,7 +221,7 @@ def test_without_a_poller_section_no_poller_runs(tmp_path):
     ('path = "strategies.liquidation_hunt:LiquidationHuntStrategy"', 'path = "strategies.nope:X"',
      r"strategies\[0\]\.path: module 'strategies.nope' not found"),
     ("bin_bps = 10.0", "bin_bps = 10.0\nbogus = 1", r"actors\[0\]\.config: unknown field bogus"),
-    ('model = "binance_standard"', 'model = "nope"', r"actors\[0\]\.config: .*model='nope'"),
+    ('model = "funding_adjusted"', 'model = "nope"', r"actors\[0\]\.config: .*model='nope'"),
     ('instrument_ids = ["BTCUSDT-PERP.BINANCE"]', 'instrument_ids = ["BTCUSDT"]',
      r"\[binance\] instrument_ids\[0\] 'BTCUSDT' is not a Nautilus instrument id"),
     ('account_type = "USDT_FUTURES"', 'account_type = "SPOT"', r"\[binance\] account_type must be one of"),
