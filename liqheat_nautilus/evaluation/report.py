@@ -241,8 +241,9 @@ def headline_table(report: EvaluationReport) -> TextTable:
               "the configuration's closest liquidation distance (its highest leverage; in % of entry, long / short: "
               f"{_closest(report)}): largest fall from a high to a later low for longs, rise from a low to a later "
               "high for shorts, within the window; no position opened inside such a window could be liquidated "
-              "there. Totals ratio: the map's estimated liquidations × the venue's share of open interest ÷ the "
-              "actual liquidations over the same windows."),
+              "there, unless a funding settlement inside it moved its level closer (funding_adjusted; by about the "
+              "funding rate, e.g. 0.01 % of price). Totals ratio: the map's estimated liquidations × the venue's "
+              "share of open interest ÷ the actual liquidations over the same windows."),
     )
 
 
