@@ -403,7 +403,6 @@ class MapBook(BookState):
         if rate == 0.0 or not math.isfinite(self.price) or grid is None:
             return
         self.settle()
-        n = grid.n_bins
         for row, sign, side in ((0, 1, self.long), (1, -1, self.short)):
             shift = funding_price_shift(self.price, rate, sign, self.model.tier_mmr) / grid.width
             if side.layers is None:  # one compiled pass: the move, the notional pushed outside, status and span
@@ -413,7 +412,6 @@ class MapBook(BookState):
             refilled = (side.totals() > 0.0) & (side.status == STATUS_CLEARED)
             side.status[refilled] = STATUS_ACTIVE
             side.share[refilled] = 0.0
-            nz = side.nonzero_rows(0, n)  # levels moved: the side's span is where its notional now lies
-            self.spans[row] = (int(nz[0]), int(nz[-1])) if nz.size else (n, -1)
+            self._fit_span(row, side)  # levels moved: the side's span is where its notional now lies
         self.recompute_edges()
         self.sweep_beyond_price()

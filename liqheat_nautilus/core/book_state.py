@@ -215,10 +215,8 @@ class BookState:
         new = PriceGrid(price * p.bin_bps / 1e4, p.n_bins, price)
         self.long.regrid(1, old, new)
         self.short.regrid(-1, old, new)
-        n = new.n_bins
-        for row, side in ((0, self.long), (1, self.short)):
-            nz = side.nonzero_rows(0, n)
-            self.spans[row] = (int(nz[0]), int(nz[-1])) if nz.size else (n, -1)
+        self._fit_span(0, self.long)
+        self._fit_span(1, self.short)
         self.grid = new
         self._set_keep_range()
         self.recompute_edges()
@@ -294,6 +292,12 @@ class BookState:
             nz = side.nonzero_rows(0, side.usd.shape[0])
             side.edge = (int(nz[-1]) if highest else int(nz[0])) if nz.size else -1
         self.set_triggers()
+
+    def _fit_span(self, row: int, side: SideBook) -> None:
+        """Set a side's span (``row`` 0 long, 1 short) to its first and last filled bins (``(n_bins, -1)``: none)."""
+        n = side.usd.shape[0]
+        nz = side.nonzero_rows(0, n)
+        self.spans[row] = (int(nz[0]), int(nz[-1])) if nz.size else (n, -1)
 
     def _widen(self, sign: int, k_min: int, k_max: int) -> None:
         """Widen a side's span to bins ``k_min..k_max`` (notional landed there)."""

@@ -6,6 +6,7 @@ set has neither): a constant 20,000 BTC of open contracts (so the USD figure fol
 and reopen nothing for the contract count itself) and a settled +0.01 % every 8 h (longs pay).
 """
 
+import dataclasses
 import math
 
 import numpy as np
@@ -42,7 +43,7 @@ def crash():
         e.update_open_interest(OI_BTC * float(close), int(ts), oi_base=OI_BTC)
         long_swept, short_swept = e.take_swept()
         readings.append({"ts": int(ts), "close": float(close), "share": share, "units": e.side_units(),
-                         "active": e.active_usd() + e.outside_usd(), "ledger": dataclass_tuple(e.ledger),
+                         "active": e.active_usd() + e.outside_usd(), "ledger": dataclasses.astuple(e.ledger),
                          "long_swept": long_swept, "short_swept": short_swept, "charged": charged,
                          "funding_index": e.funding_index,
                          "finite": bool(np.all(np.isfinite(e.long.usd)) and np.all(np.isfinite(e.short.usd))),
@@ -50,16 +51,11 @@ def crash():
     return e, pd.DataFrame(readings)
 
 
-def dataclass_tuple(ledger) -> tuple[float, float, float, float]:
-    """``(opened, swept, closed, decayed)`` of the engine's ledger (USD)."""
-    return ledger.opened, ledger.swept, ledger.closed, ledger.decayed
-
-
 def test_every_reading_keeps_the_ledger_and_the_anchor(crash):
     _, r = crash
     assert len(r) == 6 * 24 and r["finite"].all() and r["non_negative"].all()
     for row in r.itertuples():
-        opened, swept, closed, decayed = row.ledger
+        opened, swept, closed, decayed = row.ledger  # the engine's Ledger, in field order (USD)
         assert math.isclose(opened, row.active + swept + closed + decayed, rel_tol=1e-9)
         long_units, short_units = row.units  # contracts (BTC) per side: the reading's split of the open interest
         assert long_units == pytest.approx(row.share * OI_BTC, rel=1e-9)

@@ -35,10 +35,12 @@ def shift_side(usd, status, share, shift_bins, outside, span):
     n, m = usd.shape
     for t in range(m):
         s = shift_bins[t]
+        if s == 0.0:
+            continue
         before = 0.0
         for k in range(n):
             before += usd[k, t]
-        if s == 0.0 or before == 0.0:
+        if before == 0.0:
             continue
         a = s if s > 0.0 else -s
         whole = int(math.floor(a))
