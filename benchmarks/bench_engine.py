@@ -4,9 +4,11 @@ Input (``benchmarks/tiling.py``): the real OKX SOL-USDT-SWAP 1-minute bars tiled
 with every other repeat time-reversed (no drift), hourly real open interest, or readings every 15, 5 or 1 minutes
 interpolated linearly from them (``--oi-minutes``), real funding and taker volume. Grid 1,000 bins × 8 tiers.
 
-Each configuration is fed bar by bar from a Python loop, with the reads ``LiquidationMapActor`` makes after every
-open-interest reading: ``engine.read()`` (clusters with ids, magnet), ``cumulative_curves()``, ``record_history()``
-and ``take_swept()``. Two baselines are measured in the same run:
+Each configuration is fed bar by bar from a Python loop, with the reads issue 16 counts after every open-interest
+reading: ``engine.read()`` (clusters with ids, magnet), ``cumulative_curves()``, ``record_history()`` and
+``take_swept()``. That is more than ``LiquidationMapActor`` reads on an update (``read()``, ``take_swept()`` and,
+with ``history_capacity > 0``, ``record_history()``; the curves are read by the charts and ``liqheat serve`` when
+drawn), so the figures are an upper bound of the actor's engine work. Two baselines are measured in the same run:
 
 * the Python loop alone calling no-op methods (the feeding cost, subtracted: "engine µs/bar" is the engine's own);
 * a minimal compiled loop (one ``numba.njit`` function over the same arrays) doing the same per-bar, per-reading
@@ -85,7 +87,7 @@ class _Null:
 
 class _Engine(LiquidationMapEngine):
     def reads(self):
-        self.read()  # what LiquidationMapActor reads on each update (clusters with ids, magnet)
+        self.read()  # clusters with ids, magnet: what LiquidationMapActor reads on each update, with take_swept
         self.cumulative_curves()
         self.record_history()
         self.take_swept()

@@ -413,5 +413,9 @@ class MapBook(BookState):
             side.status[refilled] = STATUS_ACTIVE
             side.share[refilled] = 0.0
             self._fit_span(row, side)  # levels moved: the side's span is where its notional now lies
-        self.recompute_edges()
+        # each span is now exactly its side's filled bins, so the edges (long: highest, short: lowest) are its ends
+        n = grid.n_bins
+        self.long.edge = int(self.spans[0, 1])
+        self.short.edge = int(self.spans[1, 0]) if self.spans[1, 0] < n else -1
+        self.set_triggers()
         self.sweep_beyond_price()

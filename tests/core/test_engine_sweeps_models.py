@@ -165,6 +165,11 @@ def test_funding_adjusted_moves_levels_by_the_funding_paid():
     assert weighted_mean(e, e.long_usd()) - long_mean == pytest.approx(0.4002 / 0.996, rel=1e-9)
     assert weighted_mean(e, e.short_usd()) - short_mean == pytest.approx(0.4002 / 1.004, rel=1e-9)
     assert e.long_usd().sum() == pytest.approx(SEED_USD)  # notional conserved
+    book = e.book  # the edges (long: highest filled bin, short: lowest) follow the move, and so do the triggers
+    assert (book.long.edge, book.short.edge) == (np.flatnonzero(e.long_usd())[-1], np.flatnonzero(e.short_usd())[0])
+    after_move = (book.long.edge, book.short.edge, book.long_trigger, book.short_trigger, book.spans.tolist())
+    book.recompute_edges()  # the full search finds the same
+    assert (book.long.edge, book.short.edge, book.long_trigger, book.short_trigger, book.spans.tolist()) == after_move
     e.update_funding(0.0004, 8 * H + 1_000_000_000)  # same 8 h period: not charged again
     e.update_funding(0.0004, 16 * H, settled=False)  # predicted rate: not charged
     assert e.funding_index == pytest.approx(0.4002)

@@ -367,7 +367,7 @@ def test_shift_side_hand_computed():
     side = _side({1: [10.0, 4.0], 3: [0.0, 2.0]}, n_bins=5)  # synthetic
     side.status[4] = STATUS_CLEARED
     side.share[4] = 0.7
-    span = np.zeros(2, dtype=np.int64)
+    span = np.array([1, 3])  # the bins that may hold notional on entry
     shift_side(side.usd, side.status, side.share, np.array([1.25, -0.5]), side.outside, span)
     # tier 0: 10 at bin 1 moves up 1.25 bins -> 7.5 in bin 2, 2.5 in bin 3; tier 1 down half a bin:
     # 4 at bin 1 -> 2 in bin 0 and 2 in bin 1, 2 at bin 3 -> 1 in bin 2 and 1 in bin 3
@@ -379,8 +379,36 @@ def test_shift_side_hand_computed():
     assert side.usd[:, 0].tolist() == [0.0, 0.0, 0.0, 0.0, 7.5] and side.outside.tolist() == [2.5, 0.0]
     assert side.status[4] == STATUS_ACTIVE and side.share[4] == 0.0 and span.tolist() == [0, 4]
     empty = _side({}, n_bins=5)
+    span[:] = (5, -1)
     shift_side(empty.usd, empty.status, empty.share, np.array([0.5, 0.5]), empty.outside, span)
     assert span.tolist() == [5, -1]
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_shift_side_within_its_span_equals_a_pass_over_the_whole_grid(seed):
+    # synthetic: notional in rows lo..hi only (some seeds at the grid's ends, so the move pushes some beyond it)
+    rng = np.random.default_rng(100 + seed)
+    n = 60
+    lo, hi = (0, 20) if seed == 0 else (45, n - 1) if seed == 1 else sorted(rng.integers(0, n, size=2).tolist())
+    usd = np.zeros((n, 8))
+    usd[lo:hi + 1] = rng.uniform(0.0, 1e6, size=(hi - lo + 1, 8)) * (rng.uniform(size=(hi - lo + 1, 8)) > 0.3)
+    usd[lo, 0] = usd[hi, 0] = 1.0  # the span's ends hold notional
+    shifts = rng.uniform(-4.0, 4.0, size=8)
+    shifts[2] = 0.0
+    results = []
+    for span in (np.array([lo, hi]), np.array([0, n - 1])):  # the tight span and the whole grid
+        side = _side({}, n_bins=n, n_tiers=8)
+        side.usd[:] = usd
+        side.status[:] = STATUS_CLEARED
+        side.outside[:] = 1.0
+        shift_side(side.usd, side.status, side.share, shifts, side.outside, span)
+        results.append((side.usd.copy(), side.outside.copy(), side.status.copy(), side.share.copy(), span.tolist()))
+    (a_usd, a_out, a_status, a_share, a_span), (b_usd, b_out, b_status, b_share, b_span) = results
+    assert np.array_equal(a_usd, b_usd) and np.array_equal(a_out, b_out) and a_span == b_span
+    assert np.array_equal(a_status, b_status) and np.array_equal(a_share, b_share)
+    assert a_usd[:, 2].tolist() == usd[:, 2].tolist()  # the tier that does not move is untouched
+    filled = np.flatnonzero(a_usd.sum(axis=1) > 0.0)
+    assert a_span == [filled[0], filled[-1]] and (a_status[filled] == STATUS_ACTIVE).all()
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -392,7 +420,7 @@ def test_shift_side_matches_numpy_reference_and_the_library_move(seed):
     side = _side({}, n_bins=40, n_tiers=8)
     side.usd[:] = usd
     side.outside[:] = 5.0
-    span = np.zeros(2, dtype=np.int64)
+    span = np.array([0, 39])  # the whole grid: a valid span on entry
     shift_side(side.usd, side.status, side.share, shifts, side.outside, span)
     expected, lost = _shift_reference(usd, shifts)
     np.testing.assert_allclose(side.usd, expected, rtol=1e-12, atol=1e-6)

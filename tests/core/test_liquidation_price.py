@@ -113,7 +113,8 @@ def test_linear_isolated_equity_equals_maintenance_at_liquidation():
 def test_closest_liquidation_distance_is_the_highest_leverage_reach():
     from liqheat_nautilus.core import LiquidationMapEngine, MapParams
 
-    # default binance_standard: 125x in the first bracket (MMR 0.40 %, no maintenance amount at 1,000 USD):
+    # default (funding_adjusted over binance_standard, no settlement yet): 125x in the first bracket (MMR 0.40 %,
+    # no maintenance amount at 1,000 USD):
     # long LP = E (1 - 1/125) / (1 - 0.004) -> 1 - 0.992/0.996; short LP = E (1 + 1/125) / (1 + 0.004)
     model = LiquidationMapEngine(MapParams()).model
     assert model.closest_distance(1) == pytest.approx(1.0 - 0.992 / 0.996, rel=1e-12)
