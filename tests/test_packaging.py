@@ -5,6 +5,8 @@ import fnmatch
 import tomllib
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("liqheat_nautilus", "strategies")
 SKIPPED_SUFFIXES = {".py", ".pyc", ".pyi", ".nbi", ".nbc"}  # sources, and bytecode/numba caches made at run time
@@ -38,3 +40,20 @@ def test_every_non_python_file_of_the_packages_is_package_data():
 def test_the_package_is_marked_typed():
     assert (ROOT / "liqheat_nautilus" / "py.typed").is_file()
     assert "py.typed" in _declared()["liqheat_nautilus"]
+
+
+def test_version_is_written_once_and_printed_by_the_cli(capsys):
+    from importlib.metadata import version
+
+    import liqheat_nautilus
+    from tests.cli_run import call_liqheat
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert "version" not in config["project"] and "version" in config["project"]["dynamic"]
+    assert config["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "liqheat_nautilus.__version__"}
+    with pytest.raises(SystemExit) as exc:  # argparse's version action exits 0 after printing
+        call_liqheat(capsys, "--version")
+    assert exc.value.code == 0
+    nautilus = version("nautilus_trader")
+    expected = f"liqheat-nautilus {liqheat_nautilus.__version__} (NautilusTrader {nautilus}, Python 3.11."
+    assert capsys.readouterr().out.strip().startswith(expected)

@@ -325,6 +325,17 @@ def summed_oi_options(args: argparse.Namespace) -> tuple[list[str] | None, int]:
     return [str(i) for i in ids], int(max_age or 0)
 
 
+def _version_line() -> str:
+    """Return ``liqheat-nautilus X (NautilusTrader Y, Python Z)``, the line ``liqheat --version`` prints."""
+    from importlib.metadata import version
+
+    import liqheat_nautilus
+
+    python = ".".join(str(part) for part in sys.version_info[:3])
+    nautilus = version("nautilus_trader")
+    return f"liqheat-nautilus {liqheat_nautilus.__version__} (NautilusTrader {nautilus}, Python {python})"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """
     Return the argument parser with every registered subcommand.
@@ -337,6 +348,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="liqheat",
         description="Liquidation maps for crypto perpetual futures on NautilusTrader.",
     )
+    parser.add_argument("--version", action="version", version=_version_line(),
+                        help="print the versions of liqheat-nautilus, NautilusTrader and Python, and exit")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(subparsers)
