@@ -242,8 +242,10 @@ def headline_table(report: EvaluationReport) -> TextTable:
               f"{_closest(report)}): largest fall from a high to a later low for longs, rise from a low to a later "
               "high for shorts, within the window; no position opened inside such a window could be liquidated "
               "there, unless a funding settlement inside it moved its level closer (funding_adjusted; by about the "
-              "funding rate, e.g. 0.01 % of price). Totals ratio: the map's estimated liquidations × the venue's "
-              "share of open interest ÷ the actual liquidations over the same windows."),
+              "funding rate, e.g. 0.01 % of price). Such a window can still get an estimate from a level counted over "
+              "its whole bin (--bin-bps, 10 by default) or spread into the next bin by the fractional funding "
+              "moves; docs/evaluation.md gives the share with 1-2 bps bins. Totals ratio: the map's estimated "
+              "liquidations × the venue's share of open interest ÷ the actual liquidations over the same windows."),
     )
 
 
