@@ -135,15 +135,19 @@ def test_api_serves_what_arrives_in_redis(redis_url, redis_db, frames):
         # a new update written to Redis is pushed on the event stream
         received: list[str] = []
 
-        def listen() -> None:
-            with client.stream("GET", "/stream", params={"max_events": 1, "heartbeat_s": 0.2}) as response:
+        before = source.sequence
+
+        def listen() -> None:  # Last-Event-ID: the update is received even if read before the stream starts
+            with client.stream("GET", "/stream", params={"max_events": 1, "heartbeat_s": 0.2},
+                               headers={"Last-Event-ID": str(before)}) as response:
                 received.append("".join(response.iter_text()))
 
-        listener = threading.Thread(target=listen)
+        listener = threading.Thread(target=listen, daemon=True)
         listener.start()
         time.sleep(0.5)
         _publish(redis_db, frames[3:4])
-        listener.join(20)
+        listener.join(30)
+        assert received, "the new update was not pushed on the event stream"
         data = next(line[6:] for line in received[0].splitlines() if line.startswith("data: "))
         assert json.loads(data)["ts_ns"] == frames[3].ts_ns
         stats = client.get("/api/stats").json()

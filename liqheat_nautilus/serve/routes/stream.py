@@ -3,7 +3,7 @@
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Header, Query
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from liqheat_nautilus.serve import models as m
@@ -42,22 +42,33 @@ def router(ctx: ApiContext) -> APIRouter:
                                                              "events (default: never).")] = None,
                      heartbeat_s: Annotated[float, Query(ge=0.1, le=60.0, allow_inf_nan=False,
                                                          description="Seconds between keep-alive comments.")]
-                     = 15.0) -> AsyncIterator[ServerSentEvent]:
+                     = 15.0,
+                     last_event_id: Annotated[int | None, Header(
+                         alias="Last-Event-ID", ge=0,
+                         description="The `id` of the last event received (browsers send it when they reconnect): "
+                                     "if the map changed since, the latest update is sent at once.")] = None,
+                     ) -> AsyncIterator[ServerSentEvent]:
         """Server-sent events: a `snapshot` event (StreamEvent JSON) for each new map update.
 
         `: ping` comments keep the connection open. Ends when the client disconnects, after max_events, or when the
-        server stops.
+        server stops. A client that reconnects with `Last-Event-ID` gets the latest update at once if the map changed
+        after that event (an id from before a server restart, above the current sequence, is ignored).
         """
         ctx.counters["stream_clients"] += 1
         sent, seen = 0, source.sequence
+        if last_event_id is not None and last_event_id < seen:
+            seen = last_event_id  # missed updates while away: the latest is sent before waiting
         try:
             while max_events is None or sent < max_events:
-                changed = await source.wait_change(heartbeat_s)
-                if source.closing:  # the server is stopping (Source.end_streams)
+                if source.sequence == seen:
+                    changed = await source.wait_change(heartbeat_s)
+                    if source.closing:  # the server is stopping (Source.end_streams)
+                        return
+                    if not changed or source.sequence == seen:
+                        yield ServerSentEvent(comment="ping")
+                        continue
+                elif source.closing:
                     return
-                if not changed or source.sequence == seen:
-                    yield ServerSentEvent(comment="ping")
-                    continue
                 seen = source.sequence
                 for iid, frame in list(source.latest.items()):
                     if instrument_id is not None and iid != instrument_id:
