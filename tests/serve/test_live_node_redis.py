@@ -85,9 +85,13 @@ def test_live_node_streams_to_redis_and_the_api_serves_it(captures, redis_url, r
             assert len(served["bins"]) > 0 and len(served["clusters"]) > 0
             node.send_signal(signal.SIGINT)
             node.wait(120)
-            # after the node stopped, everything it streamed has been read
-            time.sleep(1.0)
-            final = client.get("/api/status").json()["instruments"][0]
+            # after the node stopped, everything it streamed is read (within 30 s even on a loaded machine)
+            deadline = time.monotonic() + 30
+            while True:
+                final = client.get("/api/status").json()["instruments"][0]
+                if final["frames"] >= redis_db.xlen(key) or time.monotonic() > deadline:
+                    break
+                time.sleep(0.2)
             assert final["frames"] == redis_db.xlen(key) >= len(written) >= 3
             signals_key = f"trader-{TRADER}:stream:liqheat.signals.{INSTRUMENT}"
             assert len(client.get("/signals").json()["signals"]) == redis_db.xlen(signals_key)
