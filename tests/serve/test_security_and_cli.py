@@ -306,33 +306,37 @@ def test_catalog_growth_extends_the_replays(served_catalog, tmp_path):
 
 
 def test_a_reconnecting_client_gets_the_update_it_missed_at_once(catalog_source):
-    """A browser's EventSource reconnects with the last id it received: an update made while it was away is sent
-    before any wait; an id the server never gave (above its sequence, e.g. from before a restart) is ignored."""
+    """A browser's EventSource reconnects with the last id it received: unless that is the current update, the latest
+    is sent before any wait (an update made while it was away, or an id from an earlier server process)."""
     from fastapi.testclient import TestClient
 
     frame = catalog_source.latest["SOL-USDT-SWAP.OKX"]
     catalog_source.notify(frame)  # the update the client missed
-    missed = catalog_source.sequence
+    current = catalog_source.sequence
     received: list[str] = []
 
-    def listen(client, last_id: int) -> None:
-        with client.stream("GET", "/stream", params={"max_events": 1, "heartbeat_s": 0.2},
-                           headers={"Last-Event-ID": str(last_id)}) as response:
-            received.append("".join(response.iter_text()))
+    def listen(client, last_id: int) -> threading.Thread:
+        def read() -> None:
+            with client.stream("GET", "/stream", params={"max_events": 1, "heartbeat_s": 0.2},
+                               headers={"Last-Event-ID": str(last_id)}) as response:
+                received.append("".join(response.iter_text()))
+
+        thread = threading.Thread(target=read, daemon=True)
+        thread.start()
+        return thread
 
     with TestClient(create_app(catalog_source)) as c:
-        listener = threading.Thread(target=listen, args=(c, missed - 1), daemon=True)
-        listener.start()
-        listener.join(30)  # no notify: only the resume can end this stream
-        assert not listener.is_alive(), "the missed update was not sent"
-        assert f"id: {missed}" in received[0] and ": ping" not in received[0]  # at once, before any keep-alive
-        later = threading.Thread(target=listen, args=(c, missed + 100), daemon=True)  # not an id it gave
-        later.start()
+        for last_id in (current - 1, current + 100):  # missed one; an id this process never gave (restarted)
+            listener = listen(c, last_id)
+            listener.join(30)  # no notify: only the resume can end this stream
+            assert not listener.is_alive(), f"Last-Event-ID {last_id}: the latest update was not sent"
+            assert f"id: {current}" in received[-1] and ": ping" not in received[-1]  # at once, before a keep-alive
+        up_to_date = listen(c, current)
         time.sleep(1.0)
-        assert later.is_alive() and len(received) == 1  # waits for a new update, as without the header
+        assert up_to_date.is_alive() and len(received) == 2  # waits for a new update, as without the header
         catalog_source.notify(frame)
-        later.join(30)
-        assert not later.is_alive() and f"id: {missed + 1}" in received[1]
+        up_to_date.join(30)
+        assert not up_to_date.is_alive() and f"id: {current + 1}" in received[2]
         for bad in ("-1", "last", "1.5"):
             response = c.get("/stream", params={"max_events": 1}, headers={"Last-Event-ID": bad})
             assert response.status_code == 422, (bad, response.text)

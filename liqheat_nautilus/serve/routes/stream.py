@@ -46,18 +46,18 @@ def router(ctx: ApiContext) -> APIRouter:
                      last_event_id: Annotated[int | None, Header(
                          alias="Last-Event-ID", ge=0,
                          description="The `id` of the last event received (browsers send it when they reconnect): "
-                                     "if the map changed since, the latest update is sent at once.")] = None,
+                                     "unless it is the current one, the latest update is sent at once.")] = None,
                      ) -> AsyncIterator[ServerSentEvent]:
         """Server-sent events: a `snapshot` event (StreamEvent JSON) for each new map update.
 
         `: ping` comments keep the connection open. Ends when the client disconnects, after max_events, or when the
-        server stops. A client that reconnects with `Last-Event-ID` gets the latest update at once if the map changed
-        after that event (an id from before a server restart, above the current sequence, is ignored).
+        server stops. A client that reconnects with `Last-Event-ID` gets the latest update at once unless that id is
+        the current sequence: the map changed while it was away, or the id is from before a server restart.
         """
         ctx.counters["stream_clients"] += 1
         sent, seen = 0, source.sequence
-        if last_event_id is not None and last_event_id < seen:
-            seen = last_event_id  # missed updates while away: the latest is sent before waiting
+        if last_event_id is not None and last_event_id != seen:
+            seen = -1  # updates missed while away (or an id of an earlier server process): the latest, before waiting
         try:
             while max_events is None or sent < max_events:
                 if source.sequence == seen:
