@@ -67,14 +67,20 @@ def test_submit_and_as_completed_for_ask_tell_loops(ray_session):
             ex.submit(square_and_talk, {"k": 1}, 2, key="a")
 
 
+def _first_pid(pids, timeout: float = 120.0) -> int:
+    """The pid the first task wrote to ``pids``, once its line is complete (the file exists a moment before)."""
+    deadline = time.monotonic() + timeout
+    while not (pids.exists() and pids.read_text().endswith("\n")):
+        assert time.monotonic() < deadline, "the task did not start"
+        time.sleep(0.05)
+    return int(pids.read_text().split()[0])
+
+
 def test_a_killed_worker_is_retried(ray_session, tmp_path):
     pids = tmp_path / "pids"
     with Executor(workers=2, max_retries=2) as ex:
         ex.submit(slow_pid, str(pids), 3.0, key="victim")
-        deadline = time.monotonic() + 60
-        while not pids.exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        first = int(pids.read_text().split()[0])
+        first = _first_pid(pids)
         os.kill(first, signal.SIGKILL)
         (result,) = list(ex.as_completed())
     assert result.ok and result.value != first
@@ -82,9 +88,7 @@ def test_a_killed_worker_is_retried(ray_session, tmp_path):
     with Executor(workers=1, max_retries=0) as ex:
         pids.unlink()
         ex.submit(slow_pid, str(pids), 3.0, key="victim")
-        while not pids.exists():
-            time.sleep(0.05)
-        os.kill(int(pids.read_text().split()[0]), signal.SIGKILL)
+        os.kill(_first_pid(pids), signal.SIGKILL)
         (result,) = list(ex.as_completed())
     assert not result.ok and "Worker" in result.error  # no retry left: reported, not raised
 
