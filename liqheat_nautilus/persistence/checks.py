@@ -154,7 +154,8 @@ def _units(values: np.ndarray, precision: int) -> tuple[np.ndarray, np.ndarray]:
     return scaled, np.round(scaled)
 
 
-def too_many_decimals(values: np.ndarray, precision: int, kind: str, increment: object) -> tuple[int, str] | None:
+def too_many_decimals(values: np.ndarray, precision: int, kind: str, increment: object,
+                      scope: np.ndarray | None = None) -> tuple[int, str] | None:
     """
     Return the first value with more decimal places than the instrument's precision, and the message refusing it.
 
@@ -168,20 +169,57 @@ def too_many_decimals(values: np.ndarray, precision: int, kind: str, increment: 
         ``"price"`` or ``"quantity"``.
     increment : object
         The instrument's ``price_increment`` or ``size_increment`` (named in the message).
+    scope : np.ndarray, optional
+        Every value the instrument must fit (e.g. all price columns of the file), counted and fitted in the message;
+        default ``values``.
 
     Returns
     -------
     tuple[int, str] or None
-        ``(position, message)`` of the first such value (:func:`finer_than_precision`), or ``None``.
+        ``(position, message)`` of the first such value (:func:`finer_than_precision`), or ``None``. The message
+        also counts the values with more decimal places and gives the increment that fits them all
+        (:func:`decimals_needed`), so that the instrument definition can be fixed in one step.
     """
     pos = finer_than_precision(values, precision)
     if pos is None:
         return None
     what, step, field = (("price", f"tick {increment}", "price_increment") if kind == "price" else
                          ("size", f"size increment {increment}", "size_increment"))
+    scope = values if scope is None else scope
+    n_finer = int(np.count_nonzero(_finer(scope, precision)))
+    needed = decimals_needed(scope, precision)
+    fits = (f"a {field} of {10.0 ** -needed:.{needed}f} or finer fits them" if needed is not None else
+            f"some have more than {MAX_DECIMALS} decimal places")
     return pos, (f"{float(values[pos])!r} has more decimal places than the instrument's {what} precision "
-                 f"({precision}; {step}): it would be rounded; the instrument definition does not fit this file "
-                 f"(give one with a finer {field}, --instrument-spec)")
+                 f"({precision}; {step}): it would be rounded; {n_finer:,} of the {len(scope):,} values checked "
+                 f"have more ({fits}); the instrument definition does not fit this file (give one with a finer "
+                 f"{field}, --instrument-spec)")
+
+
+MAX_DECIMALS = 12
+"""Most decimal places :func:`decimals_needed` looks for (a price or size increment of 1e-12)."""
+
+
+def decimals_needed(values: np.ndarray, precision: int) -> int | None:
+    """
+    Return the fewest decimal places above ``precision`` that hold every value without rounding.
+
+    Parameters
+    ----------
+    values : np.ndarray, shape (n,)
+        Finite values, some with more decimal places than ``precision`` (:func:`finer_than_precision`).
+    precision : int
+        Decimal places allowed now.
+
+    Returns
+    -------
+    int or None
+        ``precision + 1 .. MAX_DECIMALS``; ``None`` when even :data:`MAX_DECIMALS` places do not hold them all.
+    """
+    for decimals in range(precision + 1, MAX_DECIMALS + 1):
+        if not _finer(values, decimals).any():
+            return decimals
+    return None
 
 
 def finer_than_precision(values: np.ndarray, precision: int) -> int | None:
@@ -204,9 +242,14 @@ def finer_than_precision(values: np.ndarray, precision: int) -> int | None:
     int or None
         Position of the first value with more decimals.
     """
-    scaled, units = _units(values, precision)
-    bad = np.abs(scaled - units) > 1e-6 + np.abs(scaled) * 2.0**-50  # a few ulps: float noise, not a decimal
+    bad = _finer(values, precision)
     return int(np.flatnonzero(bad)[0]) if bad.any() else None
+
+
+def _finer(values: np.ndarray, precision: int) -> np.ndarray:
+    """Which values have more than ``precision`` decimal places (bool, shape of ``values``)."""
+    scaled, units = _units(values, precision)
+    return np.abs(scaled - units) > 1e-6 + np.abs(scaled) * 2.0**-50  # a few ulps: float noise, not a decimal
 
 
 def off_increment(values: np.ndarray, precision: int, increment: float) -> np.ndarray:

@@ -6,7 +6,13 @@ import hashlib
 import numpy as np
 import pytest
 
-from liqheat_nautilus.persistence.checks import UniqueIds, finer_than_precision, off_increment
+from liqheat_nautilus.persistence.checks import (
+    UniqueIds,
+    decimals_needed,
+    finer_than_precision,
+    off_increment,
+    too_many_decimals,
+)
 from liqheat_nautilus.persistence.checksum import verify_checksum
 from liqheat_nautilus.persistence.errors import IngestError
 from liqheat_nautilus.persistence.timestamps import EpochUnit, detect_unit
@@ -77,6 +83,33 @@ def test_prices_finer_than_the_precision_or_off_the_tick(text, precision, tick, 
     assert finer_than_precision(values, precision) == (1 if finer else None)
     if off is not None:
         assert off_increment(values, precision, tick).tolist() == [False, off]
+
+
+@pytest.mark.parametrize(("texts", "precision", "needed"), [
+    (["46810.75", "46811", "46810.5"], 0, 2),
+    (["70000.1", "70000.123", "70000.12"], 2, 3),  # 70000.1 is float noise at 2 places, not a decimal
+    (["0.1623451", "0.16234512"], 6, 8),
+    (["1.5", "0.1234567890123"], 0, None),  # more than MAX_DECIMALS (12)
+])
+def test_decimals_needed_is_the_fewest_that_hold_every_value(texts, precision, needed):
+    values = np.array([float(t) for t in texts])
+    assert decimals_needed(values, precision) == needed
+
+
+def test_the_refusal_counts_the_finer_values_and_names_the_increment_that_fits_them():
+    # a file's close column with 0.25-tick prices, checked against an instrument ticking in whole dollars
+    close = np.array([46810.0, 46810.75, 46811.0, 46810.5, 46812.0])
+    pos, message = too_many_decimals(close, 0, "price", "1")
+    assert pos == 1 and message.startswith("46810.75 has more decimal places than the instrument's price precision "
+                                           "(0; tick 1): it would be rounded; 2 of the 5 values checked have more "
+                                           "(a price_increment of 0.01 or finer fits them)")
+    # the other price columns of the same file must fit too: the increment is the one that fits them all
+    every = np.concatenate([close, [46809.125, 46813.0]])
+    assert "3 of the 7 values checked have more (a price_increment of 0.001 or finer" in too_many_decimals(
+        close, 0, "price", "1", every)[1]
+    _, message = too_many_decimals(np.array([0.010, 0.0105]), 3, "quantity", "0.001")
+    assert "1 of the 2 values checked have more (a size_increment of 0.0001 or finer fits them)" in message
+    assert too_many_decimals(close, 2, "price", "0.01") is None
 
 
 def test_unique_ids_across_batches_and_hash_collisions(monkeypatch):

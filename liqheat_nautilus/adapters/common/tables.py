@@ -58,9 +58,10 @@ def require_price_decimals(df: pd.DataFrame, columns: list[str], instrument, pat
         Naming the line and field of the first such price (the earliest line over ``columns``), the value, the
         precision and the tick.
     """
+    every = np.concatenate([df[column].to_numpy(dtype=np.float64) for column in columns])  # what must fit
     found = [(*fine, column) for column in columns
              if (fine := too_many_decimals(df[column].to_numpy(), instrument.price_precision, "price",
-                                           instrument.price_increment))]
+                                           instrument.price_increment, every))]
     if found:
         pos, message, column = min(found)
         raise IngestError(path, message, line_of(pos), column)
