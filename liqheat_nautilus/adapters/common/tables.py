@@ -17,6 +17,7 @@ from nautilus_trader.persistence.wranglers import BarDataWrangler
 from liqheat_nautilus.adapters.common.parsing import funding_rate_from_venue, open_interest_from_venue
 from liqheat_nautilus.data import FundingRate, OpenInterest
 from liqheat_nautilus.persistence.checks import (
+    finer_than_precision,
     fixed_point_problem,
     line_of,
     require_ohlc_consistent,
@@ -58,13 +59,15 @@ def require_price_decimals(df: pd.DataFrame, columns: list[str], instrument, pat
         Naming the line and field of the first such price (the earliest line over ``columns``), the value, the
         precision and the tick.
     """
-    every = np.concatenate([df[column].to_numpy(dtype=np.float64) for column in columns])  # what must fit
-    found = [(*fine, column) for column in columns
-             if (fine := too_many_decimals(df[column].to_numpy(), instrument.price_precision, "price",
-                                           instrument.price_increment, every))]
+    precision = instrument.price_precision
+    found = [(pos, column) for column in columns
+             if (pos := finer_than_precision(df[column].to_numpy(), precision)) is not None]
     if found:
-        pos, message, column = min(found)
-        raise IngestError(path, message, line_of(pos), column)
+        pos, column = min(found)
+        every = np.concatenate([df[c].to_numpy(dtype=np.float64) for c in columns])  # what the tick must fit
+        fine = too_many_decimals(df[column].to_numpy(), precision, "price", instrument.price_increment, every)
+        assert fine is not None  # the column holds the price found above
+        raise IngestError(path, fine[1], line_of(pos), column)
 
 
 BAR_TIMES = ("open", "close")
