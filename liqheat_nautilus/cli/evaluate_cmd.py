@@ -87,6 +87,9 @@ def register(subparsers) -> None:
     p.add_argument("--top-k", type=int, default=d.top_k, help="clusters judged per snapshot (default %(default)s)")
     p.add_argument("--max-distance-pct", type=float, default=d.max_distance_pct,
                    help="judge clusters within this distance of price, %% (default %(default)s)")
+    p.add_argument("--min-distance-pct", type=float, default=d.min_distance_pct,
+                   help="... and at least this far from it, %%: one distance band, e.g. --min-distance-pct 0.5 "
+                        "--max-distance-pct 1 (default %(default)s)")
     p.add_argument("--touch-hours", type=float, nargs="+", default=list(d.touch_hours),
                    help="attraction horizons H, hours (default %(default)s)")
     p.add_argument("--bias-hours", type=float, nargs="+", default=list(d.bias_hours),
@@ -374,6 +377,7 @@ def settings_from_args(args: argparse.Namespace, data: EvaluationData | None = N
         warmup_hours=args.warmup_hours,
         top_k=args.top_k,
         max_distance_pct=args.max_distance_pct,
+        min_distance_pct=args.min_distance_pct,
         touch_hours=tuple(args.touch_hours),
         bias_hours=tuple(args.bias_hours),
         n_boot=args.bootstrap,

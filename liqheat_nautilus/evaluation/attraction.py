@@ -1,9 +1,9 @@
 """Evaluation 2: do the map's clusters attract price (are they touched more often than other levels).
 
 At each eligible snapshot the ``top_k`` largest clusters (by notional, both sides together) within
-``max_distance_pct`` of price are taken. A long cluster (below price) is *touched* when the lowest low of the
-bars closing in ``(t, t + H]`` reaches its notional-weighted level; a short cluster (above) when the highest high
-does. Two baselines use the same distances without the map:
+``max_distance_pct`` of price (and at least ``min_distance_pct`` away, 0 by default) are taken. A long cluster
+(below price) is *touched* when the lowest low of the bars closing in ``(t, t + H]`` reaches its notional-weighted
+level; a short cluster (above) when the highest high does. Two baselines use the same distances without the map:
 
 * **same-distance base rate**: for each selected cluster at signed distance ``d``, the share of *all* eligible
   snapshots at which a level at ``d`` was touched within ``H`` (the lift is hit rate minus this);
@@ -50,6 +50,9 @@ class Attraction:
         Moving-block bootstrap 95 % interval of ``lift`` over snapshots.
     mirror_rate : float
         Touch rate of the mirrored levels.
+    min_distance_pct : float
+        Smallest distance from price (percent) of a selected cluster (0: every cluster up to
+        ``max_distance_pct``; a band such as 0.5-1 % checks a published distance-band finding).
     """
 
     horizon_hours: float
@@ -64,6 +67,23 @@ class Attraction:
     lift: float
     lift_ci: tuple[float, float]
     mirror_rate: float
+    min_distance_pct: float = 0.0
+
+
+def distance_band(min_distance_pct: float, max_distance_pct: float) -> str:
+    """
+    Name the distance band of the judged clusters for reports: ``"5%"`` or, with a floor, ``"0.5-1%"``.
+
+    Parameters
+    ----------
+    min_distance_pct, max_distance_pct : float
+        The band's limits (percent of price).
+
+    Returns
+    -------
+    str
+    """
+    return f"{min_distance_pct:g}-{max_distance_pct:g}%" if min_distance_pct > 0.0 else f"{max_distance_pct:g}%"
 
 
 def select_clusters(
@@ -73,9 +93,12 @@ def select_clusters(
     eligible: np.ndarray,
     top_k: int,
     max_distance_pct: float,
+    min_distance_pct: float = 0.0,
 ) -> np.ndarray:
     """
     Select the ``top_k`` largest clusters within ``max_distance_pct`` at each eligible snapshot (indices).
+
+    Only clusters at least ``min_distance_pct`` from price compete (the top ``k`` of that distance band).
 
     Parameters
     ----------
@@ -91,13 +114,16 @@ def select_clusters(
         Clusters kept per snapshot, >= 1.
     max_distance_pct : float
         Distance limit in percent, > 0.
+    min_distance_pct : float, default 0
+        Distance floor in percent, ``0 <= min_distance_pct < max_distance_pct``.
 
     Returns
     -------
     np.ndarray
         int64 indices into the cluster arrays, ordered by snapshot then decreasing notional.
     """
-    ok = eligible[snapshot] & (np.abs(distance_pct) <= max_distance_pct) & (distance_pct != 0.0)
+    away = np.abs(distance_pct)
+    ok = eligible[snapshot] & (away <= max_distance_pct) & (away >= min_distance_pct) & (distance_pct != 0.0)
     idx = np.flatnonzero(ok)
     order = np.lexsort((-notional[idx], snapshot[idx]))
     idx = idx[order]
@@ -121,6 +147,7 @@ def cluster_attraction(
     block: int = 12,
     n_boot: int = 500,
     seed: int = 0,
+    min_distance_pct: float = 0.0,
 ) -> Attraction:
     """
     Touch rate of the map's nearby top clusters against the same-distance base rate and the mirror levels.
@@ -146,6 +173,8 @@ def cluster_attraction(
         Bootstrap resamples (0 skips).
     seed : int, default 0
         Bootstrap seed.
+    min_distance_pct : float, default 0
+        Distance floor (percent): only clusters in ``[min_distance_pct, max_distance_pct]`` of price are judged.
 
     Returns
     -------
@@ -160,7 +189,7 @@ def cluster_attraction(
     eligible = eligible & np.isfinite(max_drop) & np.isfinite(max_rise)
     if not eligible.any():
         raise ValueError("cluster_attraction: no eligible snapshot with a measurable horizon")
-    chosen = select_clusters(snapshot, distance_pct, notional, eligible, top_k, max_distance_pct)
+    chosen = select_clusters(snapshot, distance_pct, notional, eligible, top_k, max_distance_pct, min_distance_pct)
     snap = snapshot[chosen]
     d = distance_pct[chosen] / 100.0
     hit = touched(d, max_drop[snap], max_rise[snap]).astype(np.float64)
@@ -194,4 +223,5 @@ def cluster_attraction(
         lift=float(hit.mean() - base.mean()) if n else math.nan,
         lift_ci=lift_ci,
         mirror_rate=float(mirror.mean()) if n else math.nan,
+        min_distance_pct=float(min_distance_pct),
     )

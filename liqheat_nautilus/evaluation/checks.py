@@ -114,7 +114,8 @@ CLI_OPTIONS: dict[str, str] = {
     "models": "--models", "profiles": "--profiles", "extra_params": "--param", "bin_bps": "--bin-bps",
     "n_bins": "--n-bins", "oi_venue_share": "--oi-venue-share", "warmup_hours": "--warmup-hours",
     "touch_hours": "--touch-hours", "bias_hours": "--bias-hours", "top_k": "--top-k",
-    "max_distance_pct": "--max-distance-pct", "n_boot": "--bootstrap", "holdout_start": "--holdout-start",
+    "max_distance_pct": "--max-distance-pct", "min_distance_pct": "--min-distance-pct", "n_boot": "--bootstrap",
+    "holdout_start": "--holdout-start",
     "seed": "--seed", "profile_files": "--profile-file",
 }
 """The ``liqheat evaluate`` option of each :class:`EvaluationSettings` field it sets, for :func:`check_settings`'s
@@ -188,6 +189,8 @@ def check_settings(s: EvaluationSettings, names: Mapping[str, str] | None = None
         f"{name('top_k')} (>= 1)": [s.top_k] if s.top_k < 1 else [],
         f"{name('max_distance_pct')} (percent, > 0)": (
             [s.max_distance_pct] if not 0.0 < s.max_distance_pct < math.inf else []),
+        f"{name('min_distance_pct')} (percent, >= 0 and below {name('max_distance_pct')})": (
+            [s.min_distance_pct] if not 0.0 <= s.min_distance_pct < s.max_distance_pct else []),
         f"{name('n_boot')} (>= 0)": [s.n_boot] if s.n_boot < 0 else [],
         f"{name('n_boot')} (at most {MAX_BOOT:,})": [s.n_boot] if s.n_boot > MAX_BOOT else [],
         **{f"{name(field)} (hours, at most {MAX_HOURS:.0f})": [h for h in hours if math.isfinite(h) and h > MAX_HOURS]

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from liqheat_nautilus.core.anchor import seed_is_short
+from liqheat_nautilus.evaluation.attraction import distance_band
 from liqheat_nautilus.evaluation.series import EvaluationData
 
 if TYPE_CHECKING:
@@ -75,7 +76,8 @@ def undefined_notes(data: EvaluationData, s: EvaluationSettings, ctx: _Context,
                                      "moved less than the closest liquidation", []).append(_run_name(run))
         for a in run.attraction:
             if a.n_clusters == 0:
-                by_reason.setdefault(f"had no cluster within {a.max_distance_pct:g} % of price at any judged snapshot "
+                band = distance_band(a.min_distance_pct, a.max_distance_pct)
+                by_reason.setdefault(f"had no cluster within {band} of price at any judged snapshot "
                                      f"with {a.horizon_hours:g} h of bars after it: the {a.horizon_hours:g} h "
                                      "attraction figures are undefined (nan)", []).append(_run_name(run))
         for b in run.bias:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from liqheat_nautilus.evaluation.attraction import Attraction
+from liqheat_nautilus.evaluation.attraction import Attraction, distance_band
 from liqheat_nautilus.evaluation.bias import BiasAccuracy
 from liqheat_nautilus.evaluation.runner import EvaluationReport, RunResult
 from liqheat_nautilus.evaluation.tracking import SideTracking
@@ -142,7 +142,8 @@ def attraction_tables(report: EvaluationReport) -> list[TextTable]:
         rows = _horizon_rows(report, lambda run: run.attraction, i, 8, _attraction_cells)
         n_snap = next((r.attraction[i].n_snapshots for r in report.runs if r.attraction), 0)
         tables.append(TextTable(
-            title=(f"Cluster attraction: top {s.top_k} clusters within {s.max_distance_pct:g}% of price, touched "
+            title=(f"Cluster attraction: top {s.top_k} clusters within "
+                   f"{distance_band(s.min_distance_pct, s.max_distance_pct)} of price, touched "
                    f"within {h:g} h ({n_snap} snapshots)"),
             headers=("model", "profile", "clusters judged", "mean |distance| %", "touched % [Wilson 95%]",
                      "same-distance base %", "lift pp [95% block CI]", "mirror level %"),
@@ -232,7 +233,8 @@ def headline_table(report: EvaluationReport) -> TextTable:
     return TextTable(
         title=f"Headline: the default configuration and map profiles ({report.n_windows} windows{holdout})",
         headers=("configuration", "windows", "long Spearman map vs exc·OI", "short Spearman map vs exc·OI",
-                 "windows with estimate % long / short", "without: windows (move < closest liq.) long / short",
+                 "windows with estimate % long / short",
+                 "without: windows (move < closest liq.): % of actual USD, long / short",
                  f"totals ratio long / short (OI × {s.oi_venue_share:g})",
                  f"cluster touch lift {h:g} h pp [95% CI]"),
         rows=tuple(rows),
@@ -242,16 +244,18 @@ def headline_table(report: EvaluationReport) -> TextTable:
               f"{_closest(report)}): largest fall from a high to a later low for longs, rise from a low to a later "
               "high for shorts, within the window; no position opened inside such a window could be liquidated "
               "there, unless a funding settlement inside it moved its level closer (funding_adjusted; by about the "
-              "funding rate, e.g. 0.01 % of price). Such a window can still get an estimate from a level counted over "
-              "its whole bin (--bin-bps, 10 by default) or spread into the next bin by the fractional funding "
-              "moves; docs/evaluation.md gives the share with 1-2 bps bins. Totals ratio: the map's estimated "
+              "funding rate, e.g. 0.01 % of price); after the colon, the share of the actual liquidations (USD) "
+              "that fell in the windows without an estimate. Such a window can still get an estimate from a level "
+              "counted over its whole bin (--bin-bps, 10 by default) or spread into the next bin by the fractional "
+              "funding moves; docs/evaluation.md gives the share with 1-2 bps bins. Totals ratio: the map's estimated "
               "liquidations × the venue's share of open interest ÷ the actual liquidations over the same windows."),
     )
 
 
 def _no_estimate(t: SideTracking) -> str:
+    """Windows without an estimate, those price could not reach in brackets, and their share of the actual USD."""
     small = f" ({t.without_estimate_small_move})" if t.without_estimate_small_move >= 0 else ""
-    return f"{t.windows_without_estimate}{small}"
+    return f"{t.windows_without_estimate}{small}: {_pct2(t.actual_share_without_estimate)} %"
 
 
 def _closest(report: EvaluationReport) -> str:

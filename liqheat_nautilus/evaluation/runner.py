@@ -62,6 +62,9 @@ class EvaluationSettings:
         Clusters judged per snapshot.
     max_distance_pct : float, default 5
         Only clusters within this distance of price (percent).
+    min_distance_pct : float, default 0
+        Only clusters at least this far from price (percent), below ``max_distance_pct``: with it the attraction
+        test judges one distance band (e.g. 0.5-1 %, where a published evaluation found BTC's touch lift).
     touch_hours : tuple[float, ...], default (24,)
         Horizons H of the attraction test.
     bias_hours : tuple[float, ...], default (4, 24)
@@ -91,6 +94,7 @@ class EvaluationSettings:
     top_share: float = 0.1
     top_k: int = 5
     max_distance_pct: float = 5.0
+    min_distance_pct: float = 0.0
     touch_hours: tuple[float, ...] = (24.0,)
     bias_hours: tuple[float, ...] = (4.0, 24.0)
     n_boot: int = 500
@@ -312,7 +316,7 @@ def evaluate_run(data: EvaluationData, params: MapParams, s: EvaluationSettings,
         cl_block = max(block, math.ceil(2.0 * h / ctx.window_hours))
         attractions.append(cluster_attraction(r.cluster_snapshot, r.cluster_distance_pct, r.cluster_notional_usd,
                                               drop, rise, ok, h, s.top_k, s.max_distance_pct, cl_block,
-                                              s.n_boot, s.seed))
+                                              s.n_boot, s.seed, s.min_distance_pct))
     biases = []
     for h, (future, past, ok) in ctx.returns.items():
         stride = max(1, math.ceil(h / ctx.window_hours - 1e-9))

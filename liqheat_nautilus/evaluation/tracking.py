@@ -69,6 +69,10 @@ class SideTracking:
     closest_liquidation : float
         The configuration's smallest entry-to-liquidation distance on this side (fraction of entry;
         ``LevelModel.closest_distance``), ``nan`` when not given.
+    actual_share_without_estimate : float
+        Share of the actual liquidations (USD, summed over the evaluated windows) that fell in the windows without
+        an estimate: what the map's empty windows miss, in money rather than in windows (``nan`` when the actual
+        total is 0).
     """
 
     side: str
@@ -84,6 +88,7 @@ class SideTracking:
     windows_without_estimate: int = 0
     without_estimate_small_move: int = -1
     closest_liquidation: float = math.nan
+    actual_share_without_estimate: float = math.nan
 
 
 def agreement(actual: np.ndarray, estimate: np.ndarray, top_share: float) -> Agreement:
@@ -163,6 +168,8 @@ def track_side(
         return spearman(estimate[idx], actual[idx]) - spearman(baseline_abs_return[idx], actual[idx])
 
     ci = block_bootstrap_ci(gain, n, min(block, n), n_boot, seed=seed) if n_boot and n >= 2 else (math.nan,) * 2
+    empty = estimate <= 0.0
+    actual_total = float(actual.sum())
     return SideTracking(
         side=side,
         n_windows=int(n),
@@ -173,9 +180,10 @@ def track_side(
         rank_r2_gain_over_excursion=incremental_rank_r2(actual, baseline_excursion, estimate),
         share_of_windows_with_estimate=float(np.mean(estimate > 0.0)) if n else math.nan,
         estimated_total_usd=float(estimate.sum()),
-        actual_total_usd=float(actual.sum()),
-        windows_without_estimate=int(np.count_nonzero(estimate <= 0.0)),
+        actual_total_usd=actual_total,
+        windows_without_estimate=int(np.count_nonzero(empty)),
         without_estimate_small_move=(-1 if adverse_move is None else
-                                     int(np.count_nonzero((estimate <= 0.0) & (adverse_move < closest_liquidation)))),
+                                     int(np.count_nonzero(empty & (adverse_move < closest_liquidation)))),
         closest_liquidation=closest_liquidation,
+        actual_share_without_estimate=float(actual[empty].sum()) / actual_total if actual_total > 0.0 else math.nan,
     )

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from liqheat_nautilus.evaluation.attraction import cluster_attraction, select_clusters
+from liqheat_nautilus.evaluation.attraction import cluster_attraction, distance_band, select_clusters
 from liqheat_nautilus.evaluation.bias import bias_accuracy
 from liqheat_nautilus.evaluation.metrics import wilson_interval
 
@@ -18,6 +18,14 @@ def test_select_clusters_keeps_the_k_largest_nearby_per_snapshot():
     assert chosen.tolist() == [1, 4]
     chosen = select_clusters(snapshot, distance, notional, eligible, top_k=2, max_distance_pct=5.0)
     assert chosen.tolist() == [1, 0, 4, 3]
+    # the band 1-2 %: snapshot 0 keeps 2 % (7 USD); snapshot 1 the 1.5 % cluster although -0.5 % (3 USD) is larger;
+    # with 1-1.9 % the -1 % cluster wins snapshot 0 (the floor is inclusive: |-1 %| = 1 %)
+    chosen = select_clusters(snapshot, distance, notional, eligible, top_k=1, max_distance_pct=2.0,
+                             min_distance_pct=1.0)
+    assert chosen.tolist() == [1, 3]
+    chosen = select_clusters(snapshot, distance, notional, eligible, top_k=1, max_distance_pct=1.9,
+                             min_distance_pct=1.0)
+    assert chosen.tolist() == [0, 3]
 
 
 def test_cluster_attraction_hit_base_and_mirror_rates_by_hand():
@@ -40,6 +48,14 @@ def test_cluster_attraction_hit_base_and_mirror_rates_by_hand():
     # mirrors: +1 % at snapshot 0 (rise 0.5 %: no), -1 % at snapshot 1 (drop 0.5 %: no), +2 % at 2 (no)
     assert a.mirror_rate == 0.0
     assert a.mean_abs_distance_pct == pytest.approx(4.0 / 3.0)
+    assert a.min_distance_pct == 0.0 and distance_band(a.min_distance_pct, a.max_distance_pct) == "5%"
+    # the band 1.5-5 % keeps only the -2 % cluster (not touched: drop -1 %); its base rate is 1/3, its mirror
+    # (+2 %, rise 0.1 %) not touched
+    band = cluster_attraction(snapshot, distance, notional, max_drop, max_rise, eligible, 24.0, top_k=5,
+                              max_distance_pct=5.0, n_boot=0, min_distance_pct=1.5)
+    assert band.n_clusters == 1 and band.hit_rate == 0.0 and band.base_rate == pytest.approx(1 / 3)
+    assert band.lift == pytest.approx(-1 / 3) and band.mirror_rate == 0.0
+    assert distance_band(band.min_distance_pct, band.max_distance_pct) == "1.5-5%"
 
 
 def test_bias_accuracy_with_stride_and_baselines_by_hand():

@@ -146,6 +146,10 @@ def test_track_side_counts_windows_without_an_estimate_and_those_price_could_not
     assert t.windows_without_estimate == 3
     assert t.without_estimate_small_move == 1  # window 3 (0.39 %); window 1 (0.5 %) and 4 (0.41 %) moved farther
     assert t.closest_liquidation == 0.004
+    # the empty windows 1, 3 and 4 hold 1 + 2 + 3 of the 27 USD of actual liquidations
+    assert t.actual_share_without_estimate == pytest.approx(6.0 / 27.0, rel=1e-15)
+    assert math.isnan(track_side("long", 0.0 * actual, estimate, actual, actual,
+                                 n_boot=0).actual_share_without_estimate)  # no actual liquidation: undefined
     plain = track_side("long", actual, estimate, actual, actual, n_boot=0)
     assert plain.windows_without_estimate == 3 and plain.without_estimate_small_move == -1
     with pytest.raises(ValueError, match="shapes differ"):

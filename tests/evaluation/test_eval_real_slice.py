@@ -246,6 +246,8 @@ def test_a_later_coinglass_folder_gets_no_repeated_holdout(tmp_path):
     # these named the settings (oi_venue_share, max_distance_pct, bin_bps), not the options the user typed
     (["--oi-venue-share", "0"], "--oi-venue-share must lie in (0, 1], was 0.0"),
     (["--max-distance-pct", "0"], "--max-distance-pct (percent, > 0): [0.0]"),
+    (["--min-distance-pct", "-0.5"], "--min-distance-pct (percent, >= 0 and below --max-distance-pct): [-0.5]"),
+    (["--min-distance-pct", "5"], "--min-distance-pct (percent, >= 0 and below --max-distance-pct): [5.0]"),
     (["--bin-bps", "0"], "map parameters rejected (--bin-bps/--n-bins/--param): "),
     (["--param", "nope=1"], "--param: unknown map parameter(s) ['nope']"),
     # ignored silently: the shipped set's windows are 4 h whatever it said
