@@ -91,7 +91,9 @@ def _table(result: CalibrationResult) -> str:
         f"{result.oos_totals_ratio_short:.2f}",
         f"final fit on {result.fitted_windows[2]} windows {result.fitted_windows[0]} .. {result.fitted_windows[1]}: "
         + ", ".join(f"{k}={v:.4g}" for k, v in result.params.items()),
-        f"  in sample (not a forecast): long {result.in_sample_long:.3f}, short {result.in_sample_short:.3f}; "
+        f"  in sample (not a forecast): long {result.in_sample_long:.3f} (default "
+        f"{result.in_sample_default_long:.3f}), short {result.in_sample_short:.3f} (default "
+        f"{result.in_sample_default_short:.3f}); "
         f"totals ratio long {result.totals_ratio_long:.2f}, short {result.totals_ratio_short:.2f}",
         f"{result.n_trials} trials per fit, {result.seconds:.0f} s",
     ]

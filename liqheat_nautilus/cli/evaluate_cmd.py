@@ -100,7 +100,8 @@ def register(subparsers) -> None:
     add_ray_arguments(p, "replays")
     p.add_argument("--json", nargs="?", const="-", default=None, metavar="FILE",
                    help="write the report as JSON to FILE (or stdout with no FILE or '-') instead of tables")
-    p.add_argument("--markdown", action="store_true", help="print GitHub-markdown tables instead of rich tables")
+    p.add_argument("--markdown", action="store_true",
+                   help="print GitHub-markdown tables instead of rich tables (also beside --json FILE)")
     p.set_defaults(func=run)
 
 
@@ -447,6 +448,14 @@ def run(args: argparse.Namespace) -> int:
         if args.no_grid and grid_only:  # they choose the grid's runs: ignored without a grid
             verb = "choose" if len(grid_only) > 1 else "chooses"
             raise ValueError(f"{' and '.join(grid_only)} {verb} the grid's runs; --no-grid skips the grid (drop one)")
+        grid_fields = sorted({"bin_bps", "n_bins"} & set(parse_params(args.param)))
+        if grid_fields:  # two options for one setting: --param won silently over --bin-bps/--n-bins
+            options = " and ".join(f"--{f.replace('_', '-')}" for f in grid_fields)
+            raise ValueError(f"--param {', '.join(grid_fields)}: set the map grid with {options} (evaluate's "
+                             "option for it), not --param")
+        if args.json == "-" and args.markdown:  # both print to stdout: --markdown was ignored
+            raise ValueError("--json - and --markdown both print to stdout: choose one, or write the JSON to a "
+                             "file (--json report.json --markdown)")
         check_settings(settings_from_args(args), CLI_OPTIONS)
         if args.json not in (None, "-"):  # an unusable output path is a usage error, as every command's
             output_file(args.json, "--json", input_paths(args))
@@ -474,9 +483,9 @@ def run(args: argparse.Namespace) -> int:
                 return failed("evaluate", f"cannot write --json {args.json} ({exc}); the report is printed on "
                                           "stdout instead")
             print(f"wrote {args.json}", file=sys.stderr)
-    elif args.markdown:
+    if args.markdown and args.json != "-":  # beside a JSON file too (it was ignored there)
         print(render_markdown(report))
-    else:
+    elif args.json is None:
         print_report(report)
     return 0
 

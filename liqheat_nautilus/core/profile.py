@@ -25,7 +25,7 @@ import msgspec
 
 from liqheat_nautilus.core.params import MapParams
 
-__all__ = ["MapProfile", "ProfileError", "dump_profile", "load_profile", "profile_name"]
+__all__ = ["MapProfile", "ProfileError", "dump_profile", "load_profile", "profile_calibration", "profile_name"]
 
 _FIELDS = {f.name for f in dataclasses.fields(MapParams)} - {"extra", "brackets"}
 
@@ -90,16 +90,7 @@ def load_profile(path: str | Path) -> dict[str, Any]:
         MapParams rejects.
     """
     path = Path(path)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ProfileError(f"{path}: map profile file not found") from None
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ProfileError(f"{path}: not a readable TOML file ({exc})") from None
-    try:
-        profile = msgspec.convert(raw, MapProfile)
-    except msgspec.ValidationError as exc:
-        raise ProfileError(f"{path}: {exc} (sections: [map], [calibration])") from None
+    profile = _read(path)
     if not profile.map:  # an empty or misplaced file would silently run the defaults
         raise ProfileError(f"{path}: no [map] fields: a profile sets at least one MapParams field under [map]")
     unknown = sorted(set(profile.map) - _FIELDS)
@@ -111,6 +102,42 @@ def load_profile(path: str | Path) -> dict[str, Any]:
     except (TypeError, ValueError) as exc:
         raise ProfileError(f"{path}: {exc}") from None
     return fields
+
+
+def profile_calibration(path: str | Path) -> dict[str, Any]:
+    """
+    Read a profile file's ``[calibration]`` section (how it was made; e.g. ``fitted_on``, the windows it was fitted on).
+
+    Parameters
+    ----------
+    path : str or Path
+        The TOML file.
+
+    Returns
+    -------
+    dict[str, Any]
+        The section as written (empty when the file has none).
+
+    Raises
+    ------
+    ProfileError
+        If the file is missing, not TOML or holds an unknown section.
+    """
+    return dict(_read(Path(path)).calibration)
+
+
+def _read(path: Path) -> MapProfile:
+    """Parse a profile file into :class:`MapProfile` (the file's errors as :class:`ProfileError` naming it)."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ProfileError(f"{path}: map profile file not found") from None
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ProfileError(f"{path}: not a readable TOML file ({exc})") from None
+    try:
+        return msgspec.convert(raw, MapProfile)
+    except msgspec.ValidationError as exc:
+        raise ProfileError(f"{path}: {exc} (sections: [map], [calibration])") from None
 
 
 def dump_profile(path: str | Path, fields: dict[str, Any], calibration: dict[str, Any]) -> Path:

@@ -179,16 +179,14 @@ def cluster_attraction(
     Returns
     -------
     Attraction
-
-    Raises
-    ------
-    ValueError
-        If no eligible snapshot is left once those with a non-finite extreme (horizon not covered by the
-        price path) are dropped.
+        With ``n_snapshots == 0`` and every rate ``nan`` when no eligible snapshot is left once those with a
+        non-finite extreme (horizon not covered by the price path) are dropped (the report notes why).
     """
     eligible = eligible & np.isfinite(max_drop) & np.isfinite(max_rise)
     if not eligible.any():
-        raise ValueError("cluster_attraction: no eligible snapshot with a measurable horizon")
+        nan = math.nan
+        return Attraction(float(horizon_hours), int(top_k), float(max_distance_pct), 0, 0, nan, nan, (nan, nan), nan,
+                          nan, (nan, nan), nan, float(min_distance_pct))
     chosen = select_clusters(snapshot, distance_pct, notional, eligible, top_k, max_distance_pct, min_distance_pct)
     snap = snapshot[chosen]
     d = distance_pct[chosen] / 100.0
@@ -208,8 +206,8 @@ def cluster_attraction(
         return float((per_snap_hit[idx].sum() - per_snap_base[idx].sum()) / count) if count else math.nan
 
     s = eligible_idx.size
-    lift_ci = (block_bootstrap_ci(lift_of, s, min(block, s), n_boot, seed=seed)
-               if n and n_boot else (math.nan, math.nan))
+    lift_ci = (block_bootstrap_ci(lift_of, s, block, n_boot, seed=seed)
+               if n and n_boot and s > block else (math.nan, math.nan))  # s <= block: one resample, no interval
     return Attraction(
         horizon_hours=float(horizon_hours),
         top_k=int(top_k),

@@ -139,8 +139,10 @@ class CalibrationResult:
     base : dict
         The fixed ``MapParams`` fields every candidate started from.
     notes : tuple[str, ...]
-        Why a printed figure is undefined (nan) or says little (test blocks of few windows); empty for a run
-        without such figures.
+        Why a printed figure is undefined (nan) or says little (test blocks of few windows), and a warning when the
+        fit scores below the default configuration out of sample; empty for a run without such figures.
+    in_sample_default_long, in_sample_default_short : float
+        Spearman of the default configuration on the same judged windows as ``in_sample_long``/``short``.
     """
 
     folds: tuple[FoldResult, ...]
@@ -162,6 +164,8 @@ class CalibrationResult:
     seconds: float
     base: dict = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    in_sample_default_long: float = math.nan
+    in_sample_default_short: float = math.nan
 
 
 def _iso(ns: int) -> str:
@@ -291,8 +295,11 @@ def check_space(base: dict, space: dict[str, ParamRange]) -> None:
             try:
                 MapParams(**{**base, name: bound})
             except (TypeError, ValueError) as exc:
+                fixed = ", ".join(f"{k}={v!r}" for k, v in base.items())
+                hint = (f" with the fixed fields ({fixed}); if {name} does not apply with them, leave it out of "
+                        f"--fit (fitted by default: {', '.join(DEFAULT_SPACE)})" if fixed else "")
                 raise ValueError(f"the fit range of {name} ({r.low:g} .. {r.high:g}) reaches a value "
-                                 f"MapParams rejects: {exc}") from None
+                                 f"MapParams rejects{hint}: {exc}") from None
 
 
 def calibrate(data: EvaluationData, judged: np.ndarray, base: dict | None = None,
@@ -408,17 +415,29 @@ def calibrate(data: EvaluationData, judged: np.ndarray, base: dict | None = None
                                           {"final fit": final_l[judged]}) if math.isnan(in_l) else []
         notes += undefined_spearman_notes("the judged windows (in sample)", "short", w.short_usd[judged],
                                           {"final fit": final_s[judged]}) if math.isnan(in_s) else []
+    oos_fit = (spearman(w.long_usd[oos], np.concatenate(oos_l)), spearman(w.short_usd[oos], np.concatenate(oos_s)))
+    oos_default = (spearman(w.long_usd[oos], default_l[oos]), spearman(w.short_usd[oos], default_s[oos]))
+    if sum(oos_fit) < sum(oos_default):  # a small budget can land below the defaults: say so before it is used
+        notes.append(f"the fit scores below the default configuration out of sample (long {oos_fit[0]:.3f} vs "
+                     f"{oos_default[0]:.3f}, short {oos_fit[1]:.3f} vs {oos_default[1]:.3f}): more --trials (or "
+                     "other --fit ranges) may do better; the default configuration needs no profile")
+    in_default = (spearman(w.long_usd[judged], default_l[judged]), spearman(w.short_usd[judged], default_s[judged]))
+    if in_l + in_s < sum(in_default):  # the profile written is the final fit: below the defaults where it was fitted
+        notes.append(f"the final fit (the profile written) scores below the default configuration on the windows "
+                     f"it was fitted on (long {in_l:.3f} vs {in_default[0]:.3f}, short {in_s:.3f} vs "
+                     f"{in_default[1]:.3f}): more --trials (or other --fit ranges) may do better; the default "
+                     "configuration needs no profile")
     notes += few_windows_note([b.size for b in blocks[1:]], int(blocks[0].size), oos_ratio_l, oos_ratio_s)
     return CalibrationResult(
         folds=tuple(fold_results),
-        oos_long=spearman(w.long_usd[oos], np.concatenate(oos_l)),
-        oos_short=spearman(w.short_usd[oos], np.concatenate(oos_s)),
+        oos_long=oos_fit[0],
+        oos_short=oos_fit[1],
         oos_totals_ratio_long=oos_ratio_l,
         oos_totals_ratio_short=oos_ratio_s,
         oos_baseline_long=spearman(w.long_usd[oos], exc_l[oos]),
         oos_baseline_short=spearman(w.short_usd[oos], exc_s[oos]),
-        oos_default_long=spearman(w.long_usd[oos], default_l[oos]),
-        oos_default_short=spearman(w.short_usd[oos], default_s[oos]),
+        oos_default_long=oos_default[0],
+        oos_default_short=oos_default[1],
         params={k: final[k] for k in (*space, "leveraged_share")},
         in_sample_long=in_l,
         in_sample_short=in_s,
@@ -429,5 +448,7 @@ def calibrate(data: EvaluationData, judged: np.ndarray, base: dict | None = None
         seconds=time.perf_counter() - started,
         base=base,
         notes=tuple(dict.fromkeys(notes)),  # in order, each once
+        in_sample_default_long=in_default[0],
+        in_sample_default_short=in_default[1],
     )
 

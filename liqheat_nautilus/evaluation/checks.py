@@ -61,6 +61,79 @@ def unjudged_note(data: EvaluationData, s: EvaluationSettings) -> tuple[str, ...
             "open-interest reading.",)
 
 
+FUNDING_MEDIAN_LIMIT = 0.001
+"""A median |funding rate| above this (0.1 % per interval, ten times the usual 0.01 %) suggests rates in percent."""
+
+
+def funding_units_note(data: EvaluationData) -> tuple[str, ...]:
+    """
+    Return a note when the funding rates look like percentages rather than fractions per interval.
+
+    The engine reads a rate as a fraction (0.0001 = 0.01 % per interval, the usual perpetual rate); a file in
+    percent moves every ``funding_adjusted`` level and the funding-based long/short split 100 times too far, and
+    no row is wrong on its own, so the file passes every check.
+
+    Parameters
+    ----------
+    data : EvaluationData
+
+    Returns
+    -------
+    tuple[str, ...]
+        One note when the median |rate| exceeds :data:`FUNDING_MEDIAN_LIMIT`, else nothing.
+    """
+    f = data.funding
+    if not len(f):
+        return ()
+    median = float(np.median(np.abs(f.value)))
+    if not median > FUNDING_MEDIAN_LIMIT:
+        return ()
+    return (f"The funding rates ({f.name}) have a median |rate| of {100.0 * median:.3g} % per interval, above "
+            f"{100.0 * FUNDING_MEDIAN_LIMIT:g} % (the usual rate is about 0.01 %): rates are read as fractions "
+            "(0.0001 = 0.01 %); if the file is in percent, divide it by 100.",)
+
+
+OI_GAP_FACTOR = 3.0
+"""An interval between open-interest readings longer than this many times their median is a gap in the input."""
+
+
+def oi_gap_note(data: EvaluationData) -> tuple[str, ...]:
+    """
+    Return a note when the open-interest readings have gaps (intervals > :data:`OI_GAP_FACTOR` × their median).
+
+    Inside a gap the map holds the last reading's open interest and opens nothing new until the next one, so every
+    figure of the windows there is distorted; the note names the longest gap and counts the windows that start in
+    any gap.
+
+    Parameters
+    ----------
+    data : EvaluationData
+
+    Returns
+    -------
+    tuple[str, ...]
+        One note, or nothing when the readings are evenly spaced (or too few to tell).
+    """
+    oi, w = data.open_interest, data.liquidations
+    if len(oi) < 3:
+        return ()
+    step = np.diff(oi.ts_ns)
+    usual = float(np.median(step))
+    gap = step > OI_GAP_FACTOR * usual
+    if not usual > 0.0 or not gap.any():
+        return ()
+    longest = int(np.argmax(np.where(gap, step, 0)))
+    starts, ends = oi.ts_ns[:-1][gap], oi.ts_ns[1:][gap]
+    in_gap = np.zeros(len(w), dtype=bool)
+    for a, b in zip(starts, ends, strict=True):
+        in_gap |= (w.start_ns >= a) & (w.start_ns < b)
+    return (f"The open interest ({oi.name}) has {int(gap.sum())} gap(s) longer than {OI_GAP_FACTOR:g}× its usual "
+            f"interval of {usual / NS_PER_HOUR:g} h, the longest {iso_utc(int(oi.ts_ns[longest]))} .. "
+            f"{iso_utc(int(oi.ts_ns[longest + 1]))} ({step[longest] / NS_PER_HOUR:g} h); {int(in_gap.sum())} windows "
+            "start inside a gap, where the map holds the last reading and opens nothing: their figures are distorted "
+            "(fill the gap, or judge a period without it).",)
+
+
 def check_judged(data: EvaluationData, s: EvaluationSettings, judged: np.ndarray) -> None:
     """
     Reject inputs that leave nothing comparable: no judged window, stale open interest, or no liquidation at all.

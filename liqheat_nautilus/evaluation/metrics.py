@@ -305,6 +305,30 @@ def normal_quantile(p: float) -> float:
     return z
 
 
+def bootstrap_block(window_hours: float, horizon_hours: float = 0.0) -> int:
+    """
+    Block length (in windows) of the evaluation's moving-block bootstraps: one day, or ``2·H`` for a horizon ``H``.
+
+    Windows one day apart are taken as roughly independent; a snapshot's ``H``-hour outcome overlaps those of the
+    snapshots up to ``H`` later, so the attraction test's blocks span at least twice the horizon.
+
+    Parameters
+    ----------
+    window_hours : float
+        Length of one window (hours, > 0).
+    horizon_hours : float, default 0
+        Outcome horizon ``H`` (hours); 0 for the per-window tracking figures.
+
+    Returns
+    -------
+    int
+        ``max(1, round(24 / window_hours), ceil(2·H / window_hours))``. A series of no more windows than this has a
+        single moving-block resample: its interval is reported as ``nan`` (the report notes it).
+    """
+    day = max(1, round(24.0 / window_hours))
+    return max(day, math.ceil(2.0 * horizon_hours / window_hours)) if horizon_hours > 0.0 else day
+
+
 def block_bootstrap_ci(
     statistic: Callable[[np.ndarray], float],
     n: int,

@@ -11,8 +11,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from liqheat_nautilus.core.anchor import seed_is_short
+from liqheat_nautilus.core.profile import profile_calibration, profile_name
 from liqheat_nautilus.evaluation.attraction import distance_band
+from liqheat_nautilus.evaluation.metrics import bootstrap_block
 from liqheat_nautilus.evaluation.series import EvaluationData
+from liqheat_nautilus.times import parse_time
 
 if TYPE_CHECKING:
     from liqheat_nautilus.evaluation.runner import EvaluationSettings, RunResult, _Context
@@ -28,6 +31,49 @@ def short_seed_notes(runs: list[RunResult]) -> tuple[str, ...]:
                     f"over less history than configured. Give bars from {run.seed_lookback_hours:g} h before the "
                     "first reading (or lower seed_lookback_hours with --param).",)
     return ()
+
+
+def profile_notes(data: EvaluationData, s: EvaluationSettings, ctx: _Context) -> tuple[str, ...]:
+    """
+    Say how many judged windows each ``--profile-file`` with a ``fitted_on`` was fitted on.
+
+    A profile's figures over windows it was fitted on (``liqheat calibrate`` fits on every judged window once the
+    walk-forward is scored) are in sample: the report's ``holdout`` rows are no holdout for it.
+
+    Parameters
+    ----------
+    data : EvaluationData
+    s : EvaluationSettings
+        ``profile_files``.
+    ctx : _Context
+        The judged and holdout windows.
+
+    Returns
+    -------
+    tuple[str, ...]
+        One note per profile file with a readable ``fitted_on`` (``"<first start> .. <last start> (...)"``, as
+        ``liqheat calibrate`` writes it); nothing for files without one.
+    """
+    notes = []
+    starts = data.liquidations.start_ns
+    for f in s.profile_files:
+        fitted = profile_calibration(f).get("fitted_on")
+        span = fitted.split("(")[0].split("..") if isinstance(fitted, str) else []
+        times = [parse_time(t.strip()) for t in span] if len(span) == 2 else []
+        if len(times) != 2 or None in times:
+            continue
+        inside = (starts >= times[0]) & (starts <= times[1])
+        n_in, n_hold = int((inside & ctx.judged).sum()), int((inside & ctx.holdout).sum())
+        name = f"Profile {profile_name(f)}'s calibration section says it was fitted on {fitted}"
+        if not n_in:
+            notes.append(f"{name}: none of the judged windows lies in that span, so its figures here are out of "
+                         "sample.")
+            continue
+        hold = (f", {n_hold} of the {int(ctx.holdout.sum())} holdout windows among them" if ctx.holdout.any() else "")
+        notes.append(f"{name}: {n_in} of the {int(ctx.judged.sum())} judged windows lie in that span{hold}; its "
+                     "figures on them are in sample, not a forecast (liqheat calibrate prints its walk-forward "
+                     "out-of-sample figures).")
+    return tuple(notes)
 
 
 def _run_name(run: RunResult) -> str:
@@ -60,6 +106,10 @@ def undefined_notes(data: EvaluationData, s: EvaluationSettings, ctx: _Context,
     if s.n_boot == 0:
         notes.append("--bootstrap 0: the block-bootstrap intervals (Spearman gain, cluster lift) were not computed "
                      "and show as nan.")
+    day = bootstrap_block(ctx.window_hours)
+    if s.n_boot and 0 < n <= day:
+        notes.append(f"Only {n} window(s) are judged, no more than one bootstrap block ({day} windows, one day): every "
+                     "resample would be the sample itself, so the Spearman-gain intervals are undefined (nan).")
     if n <= 3:
         notes.append(f"Only {n} window(s) are judged: correlations over so few windows say nothing, and the rank R² "
                      "added to exc·OI (a fit of 3 coefficients) is undefined (nan).")
@@ -75,7 +125,18 @@ def undefined_notes(data: EvaluationData, s: EvaluationSettings, ctx: _Context,
                                      "correlations are undefined (nan); the 'without' column counts the windows that "
                                      "moved less than the closest liquidation", []).append(_run_name(run))
         for a in run.attraction:
-            if a.n_clusters == 0:
+            if a.n_snapshots == 0:
+                by_reason.setdefault(f"had no judged snapshot with {a.horizon_hours:g} h of bars after it: the "
+                                     f"{a.horizon_hours:g} h attraction figures are undefined (nan); choose a "
+                                     "shorter --touch-hours", []).append(_run_name(run))
+            elif s.n_boot and a.n_snapshots <= bootstrap_block(ctx.window_hours, a.horizon_hours):
+                by_reason.setdefault(f"had only {a.n_snapshots} snapshot(s) with {a.horizon_hours:g} h of bars after "
+                                     "them, no more than one bootstrap block "
+                                     f"({bootstrap_block(ctx.window_hours, a.horizon_hours)} snapshots: a day, at "
+                                     "least twice the horizon): "
+                                     f"the {a.horizon_hours:g} h lift interval is undefined (nan)",
+                                     []).append(_run_name(run))
+            if a.n_snapshots and a.n_clusters == 0:
                 band = distance_band(a.min_distance_pct, a.max_distance_pct)
                 by_reason.setdefault(f"had no cluster within {band} of price at any judged snapshot "
                                      f"with {a.horizon_hours:g} h of bars after it: the {a.horizon_hours:g} h "

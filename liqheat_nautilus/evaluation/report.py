@@ -43,6 +43,13 @@ def _pct(x: float) -> str:
     return "nan" if x is None or not math.isfinite(x) else f"{100.0 * x:.1f}"
 
 
+def _ratio(x: float) -> str:
+    """Format a ratio with its significant digits: ``523``, ``1.22``, ``0.0052`` (1 decimal showed 0.0052 as 0.0)."""
+    if x is None or not math.isfinite(x):
+        return "nan"
+    return f"{x:,.0f}" if abs(x) >= 10.0 else (f"{x:.2f}" if abs(x) >= 0.01 else f"{x:.2g}")
+
+
 def _pct2(x: float) -> str:
     return "nan" if x is None or not math.isfinite(x) else f"{100.0 * x:.2f}"
 
@@ -224,7 +231,7 @@ def headline_table(report: EvaluationReport) -> TextTable:
                 f"{_f(short.map.spearman)} vs {_f(short.baseline_excursion.spearman)}",
                 f"{_pct2(long_.share_of_windows_with_estimate)} / {_pct2(short.share_of_windows_with_estimate)}",
                 f"{_no_estimate(long_)} / {_no_estimate(short)}",
-                (f"{_f(run.totals_ratio_long, 1)} / {_f(run.totals_ratio_short, 1)}" if windows == "all" else ""),
+                (f"{_ratio(run.totals_ratio_long)} / {_ratio(run.totals_ratio_short)}" if windows == "all" else ""),
                 lift if windows == "all" else "",
             ))
     s = report.settings

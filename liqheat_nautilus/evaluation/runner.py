@@ -25,12 +25,14 @@ from liqheat_nautilus.evaluation.checks import (
     all_profiles,
     check_judged,
     check_settings,
+    funding_units_note,
     iso_utc,
+    oi_gap_note,
     unjudged_note,
     utc_ns,
 )
-from liqheat_nautilus.evaluation.metrics import totals_ratio
-from liqheat_nautilus.evaluation.notes import short_seed_notes, undefined_notes
+from liqheat_nautilus.evaluation.metrics import bootstrap_block, totals_ratio
+from liqheat_nautilus.evaluation.notes import profile_notes, short_seed_notes, undefined_notes
 from liqheat_nautilus.evaluation.price_path import adverse_moves, close_at, covered_until, extremes_between
 from liqheat_nautilus.evaluation.replay import replay
 from liqheat_nautilus.evaluation.series import NS_PER_HOUR, EvaluationData
@@ -294,7 +296,7 @@ def evaluate_run(data: EvaluationData, params: MapParams, s: EvaluationSettings,
     profile = params.leverage_profile if isinstance(params.leverage_profile, str) else "custom"
     r = replay(data, params)
     w = data.liquidations
-    block = max(1, round(24.0 / ctx.window_hours))  # one day of windows
+    block = bootstrap_block(ctx.window_hours)  # one day of windows
     tracked = {}
     for label, j in (("all", ctx.judged), ("holdout", ctx.holdout)):
         if not j.any():
@@ -313,7 +315,7 @@ def evaluate_run(data: EvaluationData, params: MapParams, s: EvaluationSettings,
               for est, actual in ((r.est_long_usd, w.long_usd), (r.est_short_usd, w.short_usd))]
     attractions = []
     for h, (drop, rise, ok) in ctx.extremes.items():
-        cl_block = max(block, math.ceil(2.0 * h / ctx.window_hours))
+        cl_block = bootstrap_block(ctx.window_hours, h)
         attractions.append(cluster_attraction(r.cluster_snapshot, r.cluster_distance_pct, r.cluster_notional_usd,
                                               drop, rise, ok, h, s.top_k, s.max_distance_pct, cl_block,
                                               s.n_boot, s.seed, s.min_distance_pct))
@@ -409,8 +411,9 @@ def run_evaluation(
     judged_starts = data.liquidations.start_ns[ctx.judged]
     return EvaluationReport(
         source=data.source,
-        notes=(tuple(data.notes) + unjudged_note(data, s) + short_seed_notes(runs)
-               + undefined_notes(data, s, ctx, runs)),
+        notes=(tuple(data.notes) + unjudged_note(data, s) + oi_gap_note(data) + funding_units_note(data)
+               + short_seed_notes(runs)
+               + undefined_notes(data, s, ctx, runs) + profile_notes(data, s, ctx)),
         window_hours=ctx.window_hours,
         first_window_utc=iso_utc(int(judged_starts[0])),
         last_window_utc=iso_utc(int(judged_starts[-1])),

@@ -167,7 +167,8 @@ def track_side(
     def gain(idx: np.ndarray) -> float:
         return spearman(estimate[idx], actual[idx]) - spearman(baseline_abs_return[idx], actual[idx])
 
-    ci = block_bootstrap_ci(gain, n, min(block, n), n_boot, seed=seed) if n_boot and n >= 2 else (math.nan,) * 2
+    # no more windows than one block: every resample is the sample itself, a zero-width "interval" (nan instead)
+    ci = block_bootstrap_ci(gain, n, block, n_boot, seed=seed) if n_boot and n > block else (math.nan,) * 2
     empty = estimate <= 0.0
     actual_total = float(actual.sum())
     return SideTracking(

@@ -251,5 +251,7 @@ def test_a_run_with_enough_windows_has_no_note(synthetic_set):
     d, judged = synthetic_set
     assert np.flatnonzero(judged).size >= 30  # blocks of >= 10 windows for 2 folds
     result = calibrate(d, judged, space=SPACE, folds=2, n_trials=2, seed=4)
-    assert result.notes == ()
-    assert "note:" not in _table(result)
+    # two trials land below the default configuration here (said, and counted below); nothing else is noted
+    assert [n for n in result.notes if "below the default configuration" not in n] == []
+    assert any(n.startswith("the fit scores below the default configuration out of sample") for n in result.notes)
+    assert [x for x in _table(result).splitlines() if x.startswith("note:")] == [f"note: {n}" for n in result.notes]
