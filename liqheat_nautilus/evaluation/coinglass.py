@@ -116,7 +116,8 @@ def read_coinglass_dir(directory: str | Path | None = None) -> EvaluationData:
     if oi_step != window_ns:
         raise IngestError(folder / OPEN_INTEREST_FILE,
                           f"bar length {oi_step / 3.6e12:g} h differs from the liquidation windows' "
-                          f"{window_ns / 3.6e12:g} h", field="timestamp")
+                          f"{window_ns / 3.6e12:g} h ({LIQUIDATIONS_FILE}): the two files must share one window "
+                          "length", field="timestamp")
     funding = read_observations_csv(folder / FUNDING_FILE, "close", scale=0.01, offset_ns=window_ns,
                                     allow_negative=True)
     bars = read_bars_csv(folder / BARS_FILE)

@@ -167,3 +167,16 @@ def test_calibrate_names_the_fixed_fields_when_a_fitted_one_does_not_apply(tmp_p
     assert "with the fixed fields (leverage_model='tiers'); if leverage_mean does not apply with them, leave it " \
            "out of --fit" in err
     assert not (tmp_path / "p.toml").exists()
+
+
+def test_a_window_length_mismatch_names_both_files(tmp_path):
+    # only the liquidations were changed to 8 h windows; the message named the untouched open-interest file alone
+    from liqheat_nautilus.persistence.errors import IngestError
+
+    folder = _copy(tmp_path)
+    liq = folder / "coinglass_liquidation_4h.csv"
+    rows = liq.read_text(encoding="utf-8").splitlines()
+    liq.write_text("\n".join(rows[:1] + rows[1::2]) + "\n", encoding="utf-8")  # every other 4 h window: 8 h
+    with pytest.raises(IngestError, match=r"coinglass_oi_4h\.csv.*bar length 4 h differs from the liquidation "
+                                          r"windows' 8 h \(coinglass_liquidation_4h\.csv\)"):
+        read_coinglass_dir(folder)
