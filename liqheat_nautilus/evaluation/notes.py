@@ -59,7 +59,10 @@ def profile_notes(data: EvaluationData, s: EvaluationSettings, ctx: _Context) ->
     for f in s.profile_files:
         fitted = profile_calibration(f).get("fitted_on")
         span = fitted.split("(")[0].split("..") if isinstance(fitted, str) else []
-        times = [parse_time(t.strip()) for t in span] if len(span) == 2 else []
+        try:  # free-form text: a span written otherwise (by hand) gets no note rather than failing the report
+            times = [parse_time(t.strip()) for t in span] if len(span) == 2 else []
+        except ValueError:
+            continue
         if len(times) != 2 or None in times:
             continue
         inside = (starts >= times[0]) & (starts <= times[1])

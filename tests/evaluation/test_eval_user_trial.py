@@ -79,9 +79,12 @@ def test_a_profile_is_said_to_be_in_sample_on_the_windows_it_was_fitted_on(tmp_p
     dump_profile(later, {"half_life_hours": 48.0}, {"fitted_on": "2026-02-01T00:00Z .. 2026-03-01T00:00Z (x)"})
     bare = tmp_path / "bare.toml"
     dump_profile(bare, {"half_life_hours": 48.0}, {})
-    s = EvaluationSettings(profile_files=(str(inside), str(later), str(bare)), holdout_start="2025-12-01")
+    by_hand = tmp_path / "by_hand.toml"
+    dump_profile(by_hand, {"half_life_hours": 48.0}, {"fitted_on": "autumn .. winter"})
+    s = EvaluationSettings(profile_files=(str(inside), str(later), str(bare), str(by_hand)),
+                           holdout_start="2025-12-01")
     notes = profile_notes(data, s, _context(data, s))
-    assert len(notes) == 2  # nothing for a profile without fitted_on
+    assert len(notes) == 2  # nothing for a profile without fitted_on, or with one that is not a span of times
     # windows starting 2025-10-07T12:00 (the first judged one, after the 24 h warm-up) .. 2025-10-31T20:00, every
     # 4 h: 584 h / 4 + 1 = 147 starts, none in the holdout from 2025-12-01
     starts = data.liquidations.start_ns
