@@ -181,6 +181,24 @@ def add_ray_arguments(parser: argparse.ArgumentParser, what: str, workers_defaul
                              f"'ray://HOST:10001' (Ray Client) or 'HOST:6379' (see docs/sweep.md); default: {local}")
 
 
+class OneFile(argparse.Action):
+    """
+    An input-file option given at most once: a second one is a usage error naming both files (exit 2).
+
+    argparse keeps the last value of a repeated option, so ``--trades a.csv --trades b.csv`` read only ``b.csv``
+    and lost ``a.csv`` without a word.
+    """
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: object,
+                 option_string: str | None = None) -> None:
+        """Store the file, or stop with a usage error if the option already holds one."""
+        before = getattr(namespace, self.dest, None)
+        if before is not None:
+            parser.error(f"{option_string} given twice ({before}, {values}): one file per option (for several "
+                         "files, run the command once per file, or join them into one)")
+        setattr(namespace, self.dest, values)
+
+
 def add_instrument_argument(parser: argparse.ArgumentParser, help_text: str, default: str | None = None) -> None:
     """
     Add ``--instrument-id ID``, also accepted as ``--instrument`` (its former name), parsed into ``args.instrument``.

@@ -16,6 +16,7 @@ from liqheat_nautilus.cli import (
     EXIT_FAILURE,
     EXIT_INTERRUPTED,
     EXIT_USAGE,
+    OneFile,
     add_instrument_argument,
     failed,
     sigterm_as_interrupt,
@@ -114,7 +115,7 @@ def _register_ingest_csv(ingest_sub) -> None:
                      help="instrument-spec file (TOML or JSON, [[perpetual]] entries, as catalog/*/instrument.toml; "
                           "see docs/data.md); repeatable; else the catalog's definition")
     add_instrument_argument(csv, "instrument id, e.g. SOL-USDT-SWAP.OKX (default: the spec file's only perpetual)")
-    csv.add_argument("--bars", type=Path, default=None, metavar="FILE",
+    csv.add_argument("--bars", type=Path, default=None, metavar="FILE", action=OneFile,
                      help="bars: timestamp,open,high,low,close,volume (timestamp = bar open, or close with "
                           "--bar-time close; epoch s/ms/us/ns or ISO-8601; any column order, other columns ignored)")
     csv.add_argument("--bar-time", choices=("open", "close"), default=None,
@@ -123,14 +124,14 @@ def _register_ingest_csv(ingest_sub) -> None:
     csv.add_argument("--bar-spec", default=None, metavar="SPEC",
                      help="bar specification of --bars or --bars-from-trades, time bars only (default 1-MINUTE-LAST); "
                           "stored as <instrument>-<SPEC>-EXTERNAL")
-    csv.add_argument("--open-interest", type=Path, default=None, metavar="FILE",
+    csv.add_argument("--open-interest", type=Path, default=None, metavar="FILE", action=OneFile,
                      help="open interest: timestamp and one or more of open_interest_usd, open_interest_contracts, "
                           "open_interest_base")
-    csv.add_argument("--funding", type=Path, default=None, metavar="FILE",
+    csv.add_argument("--funding", type=Path, default=None, metavar="FILE", action=OneFile,
                      help="funding: timestamp (the funding time), funding_rate (fraction per interval)")
     csv.add_argument("--funding-interval-hours", default=None, metavar="HOURS",
                      help="funding interval of --funding: > 0 and at most 168 hours (default 8)")
-    csv.add_argument("--trades", type=Path, default=None, metavar="FILE",
+    csv.add_argument("--trades", type=Path, default=None, metavar="FILE", action=OneFile,
                      help="trades, in this column order: timestamp,price,quantity,side(buy/sell aggressor),trade_id")
     csv.add_argument("--bars-from-trades", action="store_true",
                      help="also build --bar-spec bars from --trades with NautilusTrader's TimeBarAggregator (for a "

@@ -12,6 +12,7 @@ import numpy as np
 from liqheat_nautilus import validation
 from liqheat_nautilus.cli import (
     EXIT_USAGE,
+    OneFile,
     add_oi_arguments,
     add_ray_arguments,
     failed,
@@ -129,11 +130,15 @@ def add_data_command(subparsers, name: str, help: str, description: str) -> argp
                         "--oi-instrument-ids)")
     p.add_argument("--data-dir", type=Path, default=None,
                    help=f"folder of the Coinglass set (default {default_dataset_dir()})")
-    p.add_argument("--bars", type=Path, help="CSV timestamp,open,high,low,close,volume (timestamp = bar open)")
-    p.add_argument("--open-interest", type=Path, help="CSV timestamp,oi_usd (observation time)")
-    p.add_argument("--funding", type=Path, help="CSV timestamp,rate (fraction per interval, observation time)")
-    p.add_argument("--liquidations", type=Path, help="CSV timestamp,long_usd,short_usd (timestamp = window start)")
-    p.add_argument("--taker-volume", type=Path,
+    p.add_argument("--bars", type=Path, action=OneFile,
+                   help="CSV timestamp,open,high,low,close,volume (timestamp = bar open)")
+    p.add_argument("--open-interest", type=Path, action=OneFile,
+                   help="CSV timestamp,oi_usd (observation time)")
+    p.add_argument("--funding", type=Path, action=OneFile,
+                   help="CSV timestamp,rate (fraction per interval, observation time)")
+    p.add_argument("--liquidations", type=Path, action=OneFile,
+                   help="CSV timestamp,long_usd,short_usd (timestamp = window start)")
+    p.add_argument("--taker-volume", type=Path, action=OneFile,
                    help="optional CSV timestamp,buy_usd,sell_usd (timestamp = period start)")
     p.add_argument("--catalog", type=Path, help="Nautilus ParquetDataCatalog folder (Bar, OpenInterest, FundingRate)")
     p.add_argument("--instrument-id", help="instrument in the catalog, e.g. SOL-USDT-SWAP.OKX")

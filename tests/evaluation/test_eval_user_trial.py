@@ -183,3 +183,12 @@ def test_a_window_length_mismatch_names_both_files(tmp_path):
     with pytest.raises(IngestError, match=r"coinglass_oi_4h\.csv.*bar length 4 h differs from the liquidation "
                                           r"windows' 8 h \(coinglass_liquidation_4h\.csv\)"):
         read_coinglass_dir(folder)
+
+
+def test_an_input_file_given_twice_is_a_usage_error(capsys):
+    # argparse kept the last file without a word
+    from liqheat_nautilus.cli import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(["evaluate", "--dataset", "csv", "--bars", "a.csv", "--bars", "b.csv"])
+    assert stop.value.code == 2 and "--bars given twice (a.csv, b.csv)" in capsys.readouterr().err

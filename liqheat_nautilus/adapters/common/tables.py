@@ -15,6 +15,7 @@ from nautilus_trader.model.data import Bar, BarType
 from nautilus_trader.persistence.wranglers import BarDataWrangler
 
 from liqheat_nautilus.adapters.common.parsing import funding_rate_from_venue, open_interest_from_venue
+from liqheat_nautilus.core.units import NS_PER_HOUR
 from liqheat_nautilus.data import FundingRate, OpenInterest
 from liqheat_nautilus.persistence.checks import (
     finer_than_precision,
@@ -210,17 +211,47 @@ def open_interest_of_table(df: pd.DataFrame, ts_ns: np.ndarray, path: str | Path
 
 
 def funding_of_table(df: pd.DataFrame, ts_ns: np.ndarray, path: str | Path, instrument_id, rate_column: str,
-                     interval_hours: float) -> list[FundingRate]:
+                     interval_hours: float, time_column: str = "timestamp") -> list[FundingRate]:
     """
     Turn checked funding rows (a fraction per interval, stamped at the funding time) into :class:`FundingRate`.
 
     ``next_funding_ns`` is the row's time + one interval.
 
+    Parameters
+    ----------
+    df : pd.DataFrame
+        The file's checked rows (``rate_column`` a fraction per interval).
+    ts_ns : np.ndarray
+        Shape ``(n,)`` int64 funding times (UNIX ns), increasing.
+    path : str or Path
+        The file (for errors).
+    instrument_id : InstrumentId
+        The perpetual.
+    rate_column, time_column : str
+        The rate's and the time's column names (for errors).
+    interval_hours : float
+        Funding interval (hours) of every row.
+
+    Returns
+    -------
+    list[FundingRate]
+
     Raises
     ------
     IngestError
-        For a rate beyond +-100 % per interval (naming file, line and field).
+        For a rate beyond +-100 % per interval (naming file, line and field), or rows closer together than 0.9
+        interval (naming the first such line): each row is one settlement of ``interval_hours``, so a file of 4-hourly
+        settlements read as 8-hourly would charge every position twice the funding (give the venue's interval).
     """
+    interval_ns = interval_hours * NS_PER_HOUR
+    close = np.flatnonzero(np.diff(ts_ns) < 0.9 * interval_ns)
+    if close.size:
+        pos = int(close[0]) + 1
+        apart = (int(ts_ns[pos]) - int(ts_ns[pos - 1])) / NS_PER_HOUR
+        raise IngestError(path, f"{close.size:,} funding row(s) follow the previous one by less than the funding "
+                                f"interval of {interval_hours:g} h (this one by {apart:g} h): each row is one "
+                                "settlement, so every position would pay too often; give the venue's interval "
+                                "(--funding-interval-hours) or one row per settlement", line_of(pos), time_column)
     items = []
     for pos, (t, r) in enumerate(zip(ts_ns.tolist(), df[rate_column].tolist(), strict=True)):
         try:

@@ -212,7 +212,8 @@ def ingest_csv(catalog_dir: str | Path, instrument_spec: Sequence[str | Path] = 
                               field=OPEN_INTEREST_COLUMNS["usd"])
     if funding is not None:
         df, ts_ns = read_table(funding, [FUNDING_COLUMN], TIME_COLUMN, iso=True)
-        groups["FundingRate"] = funding_of_table(df, ts_ns, funding, iid, FUNDING_COLUMN, funding_interval_hours)
+        groups["FundingRate"] = funding_of_table(df, ts_ns, funding, iid, FUNDING_COLUMN, funding_interval_hours,
+                                                 TIME_COLUMN)
 
     sources = (*files.values(), *map(Path, instrument_spec))
     spans: dict[str, tuple[int, int, int]] = {}

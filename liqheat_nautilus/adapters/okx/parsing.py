@@ -84,7 +84,7 @@ def read_okx_funding(path: Path, instrument_id) -> list[FundingRate]:
         backward timestamp (naming file, line and field).
     """
     df, ts_ns = _read_csv(path, ["ts", "fundingRate"])
-    return funding_of_table(df, ts_ns, path, instrument_id, "fundingRate", OKX_FUNDING_INTERVAL_HOURS)
+    return funding_of_table(df, ts_ns, path, instrument_id, "fundingRate", OKX_FUNDING_INTERVAL_HOURS, "ts")
 
 
 def _period_secs(ts_ns: np.ndarray, path: Path) -> int:

@@ -492,3 +492,31 @@ def test_a_funding_interval_out_of_range_is_a_usage_error_naming_the_range(tmp_p
     with pytest.raises(IngestError, match="--funding-interval-hours must be a number > 0 and <= 168"):
         ingest_csv(tmp_path / "cat", [OKX_SPEC], funding=files["funding"], funding_interval_hours=float(hours))
     assert not (tmp_path / "cat").exists()
+
+
+def test_funding_rows_closer_than_the_interval_are_refused_naming_the_first(tmp_path):
+    # the real OKX funding settles every 8 h: declared 16-hourly, its rows are closer than the interval and refused
+    # (a 4-hourly file ingested with the default 8 h was accepted, and a backtest charged it every 4 h: twice)
+    files = plain_okx_files(tmp_path / "plain")
+    n_rows = len(_okx("funding_rate.csv"))
+    expected = (rf"line 3: field 'timestamp': {n_rows - 1:,} funding row\(s\) follow the previous one by less than "
+                r"the funding interval of 16 h \(this one by 8 h\)")
+    with pytest.raises(IngestError, match=expected):
+        ingest_csv(tmp_path / "cat", [OKX_SPEC], funding=files["funding"], funding_interval_hours=16.0)
+    assert not (tmp_path / "cat").exists()
+    ingest_csv(tmp_path / "cat", [OKX_SPEC], funding=files["funding"], funding_interval_hours=8.0)  # the venue's
+    rates = _unwrap(ParquetDataCatalog(str(tmp_path / "cat")).query(FundingRate))
+    assert len(rates) == n_rows and {r.interval_hours for r in rates} == {8.0}
+
+
+@pytest.mark.parametrize("option", ["--bars", "--open-interest", "--funding", "--trades"])
+def test_an_input_file_option_given_twice_is_a_usage_error(tmp_path, capsys, option):
+    # argparse kept the last: --trades part1.csv --trades part2.csv ingested part2 alone, exit 0
+    from liqheat_nautilus.cli import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(["catalog", "ingest", "csv", "--catalog", str(tmp_path / "cat"), "--instrument-spec", str(OKX_SPEC),
+              option, "part1.csv", option, "part2.csv"])
+    assert stop.value.code == 2
+    assert f"{option} given twice (part1.csv, part2.csv): one file per option" in capsys.readouterr().err
+    assert not (tmp_path / "cat").exists()
