@@ -196,7 +196,8 @@ def check_catalog(spec: BacktestFile) -> int:
         bars of the bar type (the bar types it holds are listed) or none between ``start`` and ``end`` (its bar
         span is given), no starting balance is in the instrument's settlement currency, ``[venue]
         default_leverage`` is above the instrument's maximum (1 / its ``margin_init``), the file has a
-        liquidation-map actor and the catalog no open interest in the time range of the instrument (unless the
+        liquidation-map actor and the catalog no open interest of the instrument in the run's time range (its bars'
+        span without ``start``/``end``) (unless the
         actor's map is in ``entry_mode = "trades"``, which opens positions from trade ticks) or of an
         instrument in the actor's ``oi_instrument_ids`` (the map would never update), or the fsspec driver of a
         catalog URL's protocol (``s3fs`` for ``s3://``) is not installed; an ``IngestError`` (a ``ValueError``)
@@ -256,16 +257,22 @@ def check_catalog(spec: BacktestFile) -> int:
     if total == 0:
         first, last = (pd.Timestamp(t, unit="ns", tz="UTC") for t in (intervals[0][0], intervals[-1][1]))
         raise ValueError(f"no {spec.bar_type} bars {span}; the catalog's bars span {first} -> {last}")
+    # the open interest must overlap the run: without start/end, the bars' span (readings years away from the bars
+    # passed this check and the run published nothing, exit 0)
+    oi_lo, oi_hi = lo_ns or intervals[0][0], hi_ns or intervals[-1][1]
+    if not (spec.data.start or spec.data.end):
+        first, last = (pd.Timestamp(t, unit="ns", tz="UTC") for t in (intervals[0][0], intervals[-1][1]))
+        span = f"within its bars' span {first} -> {last} ([data] start and end not set)"
     for i, actor in enumerate(spec.actors):  # the map updates on open interest: without it the run trades nothing
         if not is_map_actor_config(actor.config_path):
             continue
         summed = [str(x) for x in actor.config.get("oi_instrument_ids") or []]
-        missing = first_without_open_interest(catalog, summed, lo_ns, hi_ns)
+        missing = first_without_open_interest(catalog, summed, oi_lo, oi_hi)
         if missing is not None:
             raise ValueError(f"actors[{i}].config.oi_instrument_ids: the catalog {path} has no open interest of "
                              f"{missing} {span}; {SUMMED_OPEN_INTEREST_MISSING}")
-        if not summed and not trades_mode(actor, f"actors[{i}]") and not has_open_interest(catalog, iid, lo_ns,
-                                                                                         hi_ns):
+        if not summed and not trades_mode(actor, f"actors[{i}]") and not has_open_interest(catalog, iid, oi_lo,
+                                                                                         oi_hi):
             raise ValueError(f"actors[{i}]: the catalog {path} has no open interest of {iid} {span}, and "
                              f"{OPEN_INTEREST_MISSING}")
     return int(total)

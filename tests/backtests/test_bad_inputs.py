@@ -304,14 +304,36 @@ def test_catalog_without_open_interest_is_refused_instead_of_an_empty_run(tmp_pa
     line = assert_clean_failure(proc, "actors[0]: the catalog", "has no open interest of SOL-USDT-SWAP.OKX",
                                 "the liquidation map updates only on open interest")
     assert line.startswith(f"backtest failed: {path}: ")
-    # the file sets no [data] start or end: said so (it read "between start - and end -")
-    assert "in the catalog's whole span ([data] start and end not set)" in line
+    # the file sets no [data] start or end: said so (it read "between start - and end -"), with the bars' span
+    assert "within its bars' span 2026-06-11 " in line and "([data] start and end not set)" in line
     # the ways to add it include your own CSV file (a catalog of `ingest csv --trades --bars-from-trades`)
     assert "(ingest it: `liqheat catalog ingest csv --open-interest`, Binance metrics files" in line
     path.write_text(BASE.replace(DATA_LINE, f'{DATA_LINE}\nstart = "2026-06-12"'))
     proc = run_cli("--config", str(path), "--catalog", str(catalog), "--no-reports")
     assert_clean_failure(proc, "has no open interest of SOL-USDT-SWAP.OKX between start 2026-06-12 and end (the "
                                "last bar)")
+
+
+def test_open_interest_outside_the_bars_span_is_refused(tmp_path, okx_catalog):
+    # open interest of a year before the bars passed the check (it looked at the catalog's whole span): the run
+    # published nothing, exit 0, and its warning blamed a missing client_id
+    catalog = tmp_path / "oi_elsewhere"
+    shutil.copytree(okx_catalog, catalog)
+    shutil.rmtree(catalog / "data" / "custom_open_interest")
+    year_ms = 365 * 86_400_000
+    rows = (config_dir().parent / "catalog" / "okx_sol_usdt_swap_2026-06" / "open_interest.csv").read_text()
+    shifted = ["timestamp,open_interest_usd"] + [f"{int(r.split(',')[0]) - year_ms},{r.split(',')[2]}"
+                                                 for r in rows.splitlines()[1:]]
+    (tmp_path / "oi.csv").write_text("\n".join(shifted) + "\n")
+    ingest = subprocess.run([sys.executable, "-m", "liqheat_nautilus.cli", "catalog", "ingest", "csv", "--catalog",
+                             str(catalog), "--instrument-id", "SOL-USDT-SWAP.OKX", "--open-interest",
+                             str(tmp_path / "oi.csv")], capture_output=True, text=True, timeout=300)
+    assert ingest.returncode == 0, ingest.stderr
+    path = tmp_path / "run.toml"
+    path.write_text(BASE)
+    proc = run_cli("--config", str(path), "--catalog", str(catalog), "--no-reports")
+    assert_clean_failure(proc, "actors[0]: the catalog", "has no open interest of SOL-USDT-SWAP.OKX within its bars' "
+                         "span 2026-06-11 ", "([data] start and end not set)")
 
 
 @pytest.mark.parametrize(("name", "text", "expected"), [
