@@ -254,14 +254,13 @@ def check_catalog(spec: BacktestFile) -> int:
             total += (end - start) // step + 1 if step > 0 else 1
     span = (f"between start {spec.data.start or '(the first bar)'} and end {spec.data.end or '(the last bar)'}"
             if spec.data.start or spec.data.end else "in the catalog's whole span ([data] start and end not set)")
+    first, last = (pd.Timestamp(t, unit="ns", tz="UTC") for t in (intervals[0][0], intervals[-1][1]))
     if total == 0:
-        first, last = (pd.Timestamp(t, unit="ns", tz="UTC") for t in (intervals[0][0], intervals[-1][1]))
         raise ValueError(f"no {spec.bar_type} bars {span}; the catalog's bars span {first} -> {last}")
     # the open interest must overlap the run: without start/end, the bars' span (readings years away from the bars
     # passed this check and the run published nothing, exit 0)
     oi_lo, oi_hi = lo_ns or intervals[0][0], hi_ns or intervals[-1][1]
     if not (spec.data.start or spec.data.end):
-        first, last = (pd.Timestamp(t, unit="ns", tz="UTC") for t in (intervals[0][0], intervals[-1][1]))
         span = f"within its bars' span {first} -> {last} ([data] start and end not set)"
     for i, actor in enumerate(spec.actors):  # the map updates on open interest: without it the run trades nothing
         if not is_map_actor_config(actor.config_path):

@@ -123,10 +123,8 @@ def oi_gap_note(data: EvaluationData) -> tuple[str, ...]:
     if not usual > 0.0 or not gap.any():
         return ()
     longest = int(np.argmax(np.where(gap, step, 0)))
-    starts, ends = oi.ts_ns[:-1][gap], oi.ts_ns[1:][gap]
-    in_gap = np.zeros(len(w), dtype=bool)
-    for a, b in zip(starts, ends, strict=True):
-        in_gap |= (w.start_ns >= a) & (w.start_ns < b)
+    before = np.searchsorted(oi.ts_ns, w.start_ns, side="right") - 1  # the last reading at or before each start
+    in_gap = (before >= 0) & (before < gap.size) & gap[np.clip(before, 0, gap.size - 1)]
     return (f"The open interest ({oi.name}) has {int(gap.sum())} gap(s) longer than {OI_GAP_FACTOR:g}× its usual "
             f"interval of {usual / NS_PER_HOUR:g} h, the longest {iso_utc(int(oi.ts_ns[longest]))} .. "
             f"{iso_utc(int(oi.ts_ns[longest + 1]))} ({step[longest] / NS_PER_HOUR:g} h); {int(in_gap.sum())} windows "

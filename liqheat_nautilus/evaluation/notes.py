@@ -132,11 +132,10 @@ def undefined_notes(data: EvaluationData, s: EvaluationSettings, ctx: _Context,
                 by_reason.setdefault(f"had no judged snapshot with {a.horizon_hours:g} h of bars after it: the "
                                      f"{a.horizon_hours:g} h attraction figures are undefined (nan); choose a "
                                      "shorter --touch-hours", []).append(_run_name(run))
-            elif s.n_boot and a.n_snapshots <= bootstrap_block(ctx.window_hours, a.horizon_hours):
+            elif s.n_boot and a.n_snapshots <= (block := bootstrap_block(ctx.window_hours, a.horizon_hours)):
                 by_reason.setdefault(f"had only {a.n_snapshots} snapshot(s) with {a.horizon_hours:g} h of bars after "
-                                     "them, no more than one bootstrap block "
-                                     f"({bootstrap_block(ctx.window_hours, a.horizon_hours)} snapshots: a day, at "
-                                     "least twice the horizon): "
+                                     f"them, no more than one bootstrap block ({block} snapshots: a day, at least "
+                                     "twice the horizon): "
                                      f"the {a.horizon_hours:g} h lift interval is undefined (nan)",
                                      []).append(_run_name(run))
             if a.n_snapshots and a.n_clusters == 0:
