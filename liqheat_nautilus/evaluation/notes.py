@@ -113,6 +113,11 @@ def undefined_notes(data: EvaluationData, s: EvaluationSettings, ctx: _Context,
     if s.n_boot and 0 < n <= day:
         notes.append(f"Only {n} window(s) are judged, no more than one bootstrap block ({day} windows, one day): every "
                      "resample would be the sample itself, so the Spearman-gain intervals are undefined (nan).")
+    n_hold = int(ctx.holdout.sum())
+    if s.n_boot and n > day and 0 < n_hold <= day:
+        notes.append(f"Only {n_hold} holdout window(s), no more than one bootstrap block ({day} windows, one day): "
+                     "the holdout's Spearman-gain intervals are undefined (nan); an earlier --holdout-start gives "
+                     "it more windows.")
     if n <= 3:
         notes.append(f"Only {n} window(s) are judged: correlations over so few windows say nothing, and the rank R² "
                      "added to exc·OI (a fit of 3 coefficients) is undefined (nan).")

@@ -71,6 +71,16 @@ def test_few_windows_get_nan_intervals_and_a_note(capsys):
     assert "[nan, nan]" in out
 
 
+def test_a_holdout_of_one_block_gets_its_own_note(capsys):
+    # the holdout's gain intervals were nan (JSON null) with no word, while every window together had intervals
+    assert evaluate_main(["--no-grid", "--holdout-start", "2026-01-04", "--bootstrap", "50", "--markdown"]) == 0
+    out = capsys.readouterr().out
+    assert "Only 6 holdout window(s), no more than one bootstrap block (6 windows, one day)" in out
+    assert "window(s) are judged, no more than one bootstrap block" not in out
+    assert evaluate_main(["--no-grid", "--holdout-start", "2026-01-03", "--bootstrap", "50", "--markdown"]) == 0
+    assert "holdout window(s), no more than one bootstrap block" not in capsys.readouterr().out  # 12 windows
+
+
 def test_a_profile_is_said_to_be_in_sample_on_the_windows_it_was_fitted_on(tmp_path):
     data = read_coinglass_dir(SHIPPED)
     inside = tmp_path / "inside.toml"
