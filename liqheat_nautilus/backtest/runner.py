@@ -40,6 +40,8 @@ from liqheat_nautilus.paths import default_catalog_dir, sample_dir
 from liqheat_nautilus.persistence.scan import (
     OPEN_INTEREST_MISSING,
     SUMMED_OPEN_INTEREST_MISSING,
+    bar_types_held,
+    bars_span,
     first_without_open_interest,
     has_open_interest,
     precision_mismatches,
@@ -240,11 +242,10 @@ def check_catalog(spec: BacktestFile) -> int:
                          f"{1 / margin_init:g} (1 / its margin_init {instruments[iid].margin_init}); "
                          f"give 1 to {1 / margin_init:g}")
     intervals = catalog.get_intervals(Bar, spec.bar_type)
-    if not intervals:
-        bar_types = sorted(p.rstrip("/").rsplit("/", 1)[-1]
-                           for p in catalog.fs.glob(f"{catalog.path}/data/bar/{iid}-*"))
+    bars_ns = bars_span(catalog, spec.bar_type)
+    if not intervals or bars_ns is None:
         raise ValueError(f"the catalog {path} has no {spec.bar_type} bars; bar types of {iid}: "
-                         f"{', '.join(bar_types) or 'none'} (set [data] bar_spec)")
+                         f"{', '.join(bar_types_held(catalog, iid)) or 'none'} (set [data] bar_spec)")
     lo_ns, hi_ns = validation.time_range(spec.data.start, spec.data.end, "[data]")
     step = BarType.from_str(spec.bar_type).spec.timedelta.value
     total = 0
@@ -254,12 +255,12 @@ def check_catalog(spec: BacktestFile) -> int:
             total += (end - start) // step + 1 if step > 0 else 1
     span = (f"between start {spec.data.start or '(the first bar)'} and end {spec.data.end or '(the last bar)'}"
             if spec.data.start or spec.data.end else "in the catalog's whole span ([data] start and end not set)")
-    first, last = (pd.Timestamp(t, unit="ns", tz="UTC") for t in (intervals[0][0], intervals[-1][1]))
+    first, last = (pd.Timestamp(t, unit="ns", tz="UTC") for t in bars_ns)
     if total == 0:
         raise ValueError(f"no {spec.bar_type} bars {span}; the catalog's bars span {first} -> {last}")
     # the open interest must overlap the run: without start/end, the bars' span (readings years away from the bars
     # passed this check and the run published nothing, exit 0)
-    oi_lo, oi_hi = lo_ns or intervals[0][0], hi_ns or intervals[-1][1]
+    oi_lo, oi_hi = lo_ns or bars_ns[0], hi_ns or bars_ns[1]
     if not (spec.data.start or spec.data.end):
         span = f"within its bars' span {first} -> {last} ([data] start and end not set)"
     for i, actor in enumerate(spec.actors):  # the map updates on open interest: without it the run trades nothing
