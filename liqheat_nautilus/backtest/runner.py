@@ -245,7 +245,8 @@ def check_catalog(spec: BacktestFile) -> int:
     bars_ns = bars_span(catalog, spec.bar_type)
     if not intervals or bars_ns is None:
         raise ValueError(f"the catalog {path} has no {spec.bar_type} bars; bar types of {iid}: "
-                         f"{', '.join(bar_types_held(catalog, iid)) or 'none'} (set [data] bar_spec)")
+                         f"{', '.join(bar_types_held(catalog, iid)) or 'none'} (choose one with --bar-spec or "
+                         "[data] bar_spec)")
     lo_ns, hi_ns = validation.time_range(spec.data.start, spec.data.end, "[data]")
     step = BarType.from_str(spec.bar_type).spec.timedelta.value
     total = 0
