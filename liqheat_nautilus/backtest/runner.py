@@ -42,6 +42,7 @@ from liqheat_nautilus.persistence.scan import (
     SUMMED_OPEN_INTEREST_MISSING,
     bar_types_held,
     bars_span,
+    data_span,
     first_without_open_interest,
     has_open_interest,
     precision_mismatches,
@@ -100,6 +101,9 @@ class BacktestOutcome:
         Liquidation-map actors of the run.
     map_missing : list[str]
         What those actors never received of what the map needs to publish (``missing_inputs``), one sentence each.
+    funding_missing : str
+        With ``[venue] funding = true``: one sentence saying the catalog holds no funding rates of the instrument in
+        the run's span, so no funding was charged (:func:`funding_warning`); ``""`` otherwise.
     """
 
     spec: BacktestFile
@@ -120,6 +124,7 @@ class BacktestOutcome:
     catalog_changed: bool = False
     map_actors: int = 0
     map_missing: list[str] = field(default_factory=list)
+    funding_missing: str = ""
 
     @property
     def entries(self) -> list[dict]:
@@ -279,6 +284,43 @@ def check_catalog(spec: BacktestFile) -> int:
     return int(total)
 
 
+def funding_warning(spec: BacktestFile) -> str:
+    """
+    Say that a run with ``[venue] funding = true`` will charge no funding: the catalog has no rates in its span.
+
+    Funding is on by default and many catalogs (bars and open interest alone) hold no funding rates, so this is a
+    warning, not a refusal: the run is valid, its PnL has no funding term. Run after :func:`check_catalog` (the
+    catalog has bars of the run).
+
+    Parameters
+    ----------
+    spec : BacktestFile
+        The backtest file.
+
+    Returns
+    -------
+    str
+        One sentence, ``no FundingRate data for <instrument_id> in <catalog> between <A> and <B>; funding not
+        charged (...)``, naming the run's span (``[data] start``/``end``, else the bars'); ``""`` when funding is
+        off or the catalog holds ``FundingRate`` records of the instrument overlapping that span.
+    """
+    from liqheat_nautilus.data import FundingRate
+
+    if not spec.venue.funding:
+        return ""
+    catalog = open_catalog(spec)
+    bars_ns = bars_span(catalog, spec.bar_type)
+    lo_ns, hi_ns = validation.time_range(spec.data.start, spec.data.end, "[data]")
+    if bars_ns is not None:
+        lo_ns, hi_ns = max(lo_ns or bars_ns[0], bars_ns[0]), min(hi_ns or bars_ns[1], bars_ns[1])
+    if data_span(catalog, FundingRate, [spec.data.instrument_id], lo_ns, hi_ns) is not None:
+        return ""
+    path = spec.data.catalog if is_url(spec.data.catalog) else spec.catalog_path()
+    first, last = (str(pd.Timestamp(t, unit="ns", tz="UTC")) if t else "-" for t in (lo_ns, hi_ns))
+    return (f"no FundingRate data for {spec.data.instrument_id} in {path} between {first} and {last}; funding not "
+            "charged (ingest the rates, e.g. `liqheat catalog ingest csv --funding`, or set [venue] funding = false)")
+
+
 def trades_mode(actor: ComponentSection, field: str) -> bool:
     """
     Return whether a liquidation-map actor's map is in ``entry_mode = "trades"``.
@@ -420,6 +462,7 @@ def run_backtest(
         validation.output_dir(results_dir, "results_dir")
     ensure_default_catalog(spec)
     bars_expected = check_catalog(spec)
+    funding_missing = funding_warning(spec)
     # Nautilus reads the catalog while it builds and starts the run, and cannot read it again: start from a
     # committed state (a commit being applied is waited for, a crashed one finished) and report a commit meanwhile
     local = None if is_url(spec.data.catalog) else spec.catalog_path()
@@ -456,7 +499,8 @@ def run_backtest(
             raise run_failure(exc) from exc
         result = with_unrealized_pnl(engine, raw, spec.venue.name)
         outcome = BacktestOutcome(spec=spec, result=result, run_stats=monitor.stats(), funding_payments=payments,
-                                  catalog_changed=local is not None and not unchanged_since(local, generation_before))
+                                  catalog_changed=local is not None and not unchanged_since(local, generation_before),
+                                  funding_missing=funding_missing)
         for actor in engine.trader.actors():
             if isinstance(actor, LiquidationMapActor):
                 outcome.map_actors += 1

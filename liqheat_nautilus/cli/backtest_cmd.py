@@ -148,8 +148,11 @@ def _run_all(args: argparse.Namespace, log_level: str, results_dir: Path | None)
             failures.append(str(exc))
     if comparison is not None and comparison.rows:
         print(comparison.text())
-        for changed in (o for o in comparison.outcomes if o.catalog_changed):
-            print(f"WARNING: {catalog_changed_message(changed)}", file=sys.stderr)
+        for outcome in comparison.outcomes:
+            if funding_missing := getattr(outcome, "funding_missing", ""):
+                print(f"WARNING: {outcome.spec.name}: {funding_missing}", file=sys.stderr)
+            if outcome.catalog_changed:
+                print(f"WARNING: {catalog_changed_message(outcome)}", file=sys.stderr)
         if args.report and results_dir is not None:
             for outcome in comparison.outcomes:
                 _write_chart_report(outcome, comparison.rows)

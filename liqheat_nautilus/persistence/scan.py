@@ -376,18 +376,21 @@ def bar_types_held(catalog, instrument_id: str) -> list[str]:
     return sorted(p.rstrip("/").rsplit("/", 1)[-1] for p in folders)
 
 
-def open_interest_span(catalog, instrument_ids: Iterable[str], start_ns: int | None = None,
-                       end_ns: int | None = None) -> tuple[int, int] | None:
+def data_span(catalog, data_cls: type, instrument_ids: Iterable[str], start_ns: int | None = None,
+              end_ns: int | None = None) -> tuple[int, int] | None:
     """
-    Return the span within a period over which every listed instrument has open interest (from the file names).
+    Return the span within a period over which every listed instrument has data of a class (from the file names).
 
-    Each instrument's span is that of its ``OpenInterest`` files overlapping the period, cut to the period; the
-    result is where all of them overlap (a map summing ``oi_instrument_ids`` needs every one).
+    Each instrument's span is that of its files overlapping the period, cut to the period; the result is where all
+    of them overlap (a map summing ``oi_instrument_ids`` needs every one).
 
     Parameters
     ----------
     catalog : ParquetDataCatalog
         The catalog (local or fsspec URL).
+    data_cls : type
+        The data class, e.g. :class:`~liqheat_nautilus.data.OpenInterest` or
+        :class:`~liqheat_nautilus.data.FundingRate`.
     instrument_ids : Iterable[str]
         The instruments (one, or a map actor's ``oi_instrument_ids``).
     start_ns, end_ns : int or None, optional
@@ -399,11 +402,9 @@ def open_interest_span(catalog, instrument_ids: Iterable[str], start_ns: int | N
         First and last time (UNIX ns, inclusive); ``None`` when an instrument has none in the period or the
         instruments' spans do not meet.
     """
-    from liqheat_nautilus.data import OpenInterest
-
     lo, hi = None, None
     for instrument_id in instrument_ids:
-        overlapping = [(a, b) for a, b in catalog.get_intervals(OpenInterest, str(instrument_id))
+        overlapping = [(a, b) for a, b in catalog.get_intervals(data_cls, str(instrument_id))
                        if (not end_ns or a <= end_ns) and (not start_ns or b >= start_ns)]
         if not overlapping:
             return None
@@ -412,6 +413,30 @@ def open_interest_span(catalog, instrument_ids: Iterable[str], start_ns: int | N
         last = min(last, end_ns) if end_ns else last
         lo, hi = (first, last) if lo is None or hi is None else (max(lo, first), min(hi, last))
     return None if lo is None or hi is None or lo > hi else (int(lo), int(hi))
+
+
+def open_interest_span(catalog, instrument_ids: Iterable[str], start_ns: int | None = None,
+                       end_ns: int | None = None) -> tuple[int, int] | None:
+    """
+    Return the span within a period over which every listed instrument has open interest (:func:`data_span`).
+
+    Parameters
+    ----------
+    catalog : ParquetDataCatalog
+        The catalog (local or fsspec URL).
+    instrument_ids : Iterable[str]
+        The instruments (one, or a map actor's ``oi_instrument_ids``).
+    start_ns, end_ns : int or None, optional
+        The period (UNIX ns, inclusive; ``None`` or 0: open-ended).
+
+    Returns
+    -------
+    tuple[int, int] or None
+        First and last time (UNIX ns, inclusive) of ``OpenInterest``; ``None`` when there is no such span.
+    """
+    from liqheat_nautilus.data import OpenInterest
+
+    return data_span(catalog, OpenInterest, instrument_ids, start_ns, end_ns)
 
 
 def has_open_interest(catalog, instrument_id: str, start_ns: int | None = None, end_ns: int | None = None
