@@ -220,9 +220,49 @@ class BacktestFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         new = validation.instrument_id(instrument_id, field).value
         old = self.data.instrument_id
 
+        swapped = self._with_component_strings(
+            lambda value: new + value[len(old):] if value == old or value.startswith(old + "-") else value)
+        venue = msgspec.structs.replace(swapped.venue, name=InstrumentId.from_str(new).venue.value)
+        return msgspec.structs.replace(swapped, data=msgspec.structs.replace(self.data, instrument_id=new), venue=venue)
+
+    def with_bar_spec(self, bar_spec: str, field: str = "--bar-spec") -> "BacktestFile":
+        """
+        Return the same file on other bars of its instrument (``[data] bar_spec``).
+
+        Every string in the components' config tables equal to the old bar type
+        (``<instrument_id>-<old bar_spec>-EXTERNAL``, e.g. an actor's or strategy's ``bar_type``) becomes the new
+        one, as :meth:`with_instrument` renames the instrument, so the components subscribe to the bars the run
+        replays.
+
+        Parameters
+        ----------
+        bar_spec : str
+            A Nautilus bar specification, e.g. ``"1-HOUR-LAST"``.
+        field : str, default "--bar-spec"
+            Where it was given, named in the error.
+
+        Returns
+        -------
+        BacktestFile
+            The file on ``<instrument_id>-<bar_spec>-EXTERNAL`` bars.
+
+        Raises
+        ------
+        ValueError
+            If ``bar_spec`` is not a bar specification (:func:`~liqheat_nautilus.validation.bar_spec`: naming
+            ``field`` and examples of valid ones).
+        """
+        validation.bar_spec(bar_spec, field, self.data.instrument_id)
+        old, new = self.bar_type, f"{self.data.instrument_id}-{bar_spec}-EXTERNAL"
+        return msgspec.structs.replace(self._with_component_strings(lambda value: new if value == old else value),
+                                       data=msgspec.structs.replace(self.data, bar_spec=bar_spec))
+
+    def _with_component_strings(self, rename: Callable[[str], str]) -> "BacktestFile":
+        """Return the file with ``rename`` applied to every string of its components' config tables (nested too)."""
+
         def swap(value):
             if isinstance(value, str):
-                return new + value[len(old):] if value == old or value.startswith(old + "-") else value
+                return rename(value)
             if isinstance(value, dict):
                 return {k: swap(v) for k, v in value.items()}
             if isinstance(value, list):
@@ -232,11 +272,9 @@ class BacktestFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         def component(c: ComponentSection) -> ComponentSection:
             return msgspec.structs.replace(c, config=swap(c.config))
 
-        venue = msgspec.structs.replace(self.venue, name=InstrumentId.from_str(new).venue.value,
-                                        modules=[component(m) for m in self.venue.modules])
-        return msgspec.structs.replace(
-            self, data=msgspec.structs.replace(self.data, instrument_id=new), venue=venue,
-            actors=[component(a) for a in self.actors], strategies=[component(s) for s in self.strategies])
+        venue = msgspec.structs.replace(self.venue, modules=[component(m) for m in self.venue.modules])
+        return msgspec.structs.replace(self, venue=venue, actors=[component(a) for a in self.actors],
+                                       strategies=[component(s) for s in self.strategies])
 
     def map_actor_config(self) -> "LiquidationMapActorConfig":
         """

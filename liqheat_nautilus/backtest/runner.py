@@ -40,6 +40,9 @@ from liqheat_nautilus.paths import default_catalog_dir, sample_dir
 from liqheat_nautilus.persistence.scan import (
     OPEN_INTEREST_MISSING,
     SUMMED_OPEN_INTEREST_MISSING,
+    bar_types_held,
+    bars_span,
+    data_span,
     first_without_open_interest,
     has_open_interest,
     precision_mismatches,
@@ -98,6 +101,9 @@ class BacktestOutcome:
         Liquidation-map actors of the run.
     map_missing : list[str]
         What those actors never received of what the map needs to publish (``missing_inputs``), one sentence each.
+    funding_missing : str
+        With ``[venue] funding = true``: one sentence saying the catalog holds no funding rates of the instrument in
+        the run's span, so no funding was charged (:func:`funding_warning`); ``""`` otherwise.
     """
 
     spec: BacktestFile
@@ -118,6 +124,7 @@ class BacktestOutcome:
     catalog_changed: bool = False
     map_actors: int = 0
     map_missing: list[str] = field(default_factory=list)
+    funding_missing: str = ""
 
     @property
     def entries(self) -> list[dict]:
@@ -240,11 +247,11 @@ def check_catalog(spec: BacktestFile) -> int:
                          f"{1 / margin_init:g} (1 / its margin_init {instruments[iid].margin_init}); "
                          f"give 1 to {1 / margin_init:g}")
     intervals = catalog.get_intervals(Bar, spec.bar_type)
-    if not intervals:
-        bar_types = sorted(p.rstrip("/").rsplit("/", 1)[-1]
-                           for p in catalog.fs.glob(f"{catalog.path}/data/bar/{iid}-*"))
+    bars_ns = bars_span(catalog, spec.bar_type)
+    if not intervals or bars_ns is None:
         raise ValueError(f"the catalog {path} has no {spec.bar_type} bars; bar types of {iid}: "
-                         f"{', '.join(bar_types) or 'none'} (set [data] bar_spec)")
+                         f"{', '.join(bar_types_held(catalog, iid)) or 'none'} (choose one with --bar-spec or "
+                         "[data] bar_spec)")
     lo_ns, hi_ns = validation.time_range(spec.data.start, spec.data.end, "[data]")
     step = BarType.from_str(spec.bar_type).spec.timedelta.value
     total = 0
@@ -254,12 +261,12 @@ def check_catalog(spec: BacktestFile) -> int:
             total += (end - start) // step + 1 if step > 0 else 1
     span = (f"between start {spec.data.start or '(the first bar)'} and end {spec.data.end or '(the last bar)'}"
             if spec.data.start or spec.data.end else "in the catalog's whole span ([data] start and end not set)")
-    first, last = (pd.Timestamp(t, unit="ns", tz="UTC") for t in (intervals[0][0], intervals[-1][1]))
+    first, last = (pd.Timestamp(t, unit="ns", tz="UTC") for t in bars_ns)
     if total == 0:
         raise ValueError(f"no {spec.bar_type} bars {span}; the catalog's bars span {first} -> {last}")
     # the open interest must overlap the run: without start/end, the bars' span (readings years away from the bars
     # passed this check and the run published nothing, exit 0)
-    oi_lo, oi_hi = lo_ns or intervals[0][0], hi_ns or intervals[-1][1]
+    oi_lo, oi_hi = lo_ns or bars_ns[0], hi_ns or bars_ns[1]
     if not (spec.data.start or spec.data.end):
         span = f"within its bars' span {first} -> {last} ([data] start and end not set)"
     for i, actor in enumerate(spec.actors):  # the map updates on open interest: without it the run trades nothing
@@ -275,6 +282,43 @@ def check_catalog(spec: BacktestFile) -> int:
             raise ValueError(f"actors[{i}]: the catalog {path} has no open interest of {iid} {span}, and "
                              f"{OPEN_INTEREST_MISSING}")
     return int(total)
+
+
+def funding_warning(spec: BacktestFile) -> str:
+    """
+    Say that a run with ``[venue] funding = true`` will charge no funding: the catalog has no rates in its span.
+
+    Funding is on by default and many catalogs (bars and open interest alone) hold no funding rates, so this is a
+    warning, not a refusal: the run is valid, its PnL has no funding term. Run after :func:`check_catalog` (the
+    catalog has bars of the run).
+
+    Parameters
+    ----------
+    spec : BacktestFile
+        The backtest file.
+
+    Returns
+    -------
+    str
+        One sentence, ``no FundingRate data for <instrument_id> in <catalog> between <A> and <B>; funding not
+        charged (...)``, naming the run's span (``[data] start``/``end``, else the bars'); ``""`` when funding is
+        off or the catalog holds ``FundingRate`` records of the instrument overlapping that span.
+    """
+    from liqheat_nautilus.data import FundingRate
+
+    if not spec.venue.funding:
+        return ""
+    catalog = open_catalog(spec)
+    bars_ns = bars_span(catalog, spec.bar_type)
+    lo_ns, hi_ns = validation.time_range(spec.data.start, spec.data.end, "[data]")
+    if bars_ns is not None:
+        lo_ns, hi_ns = max(lo_ns or bars_ns[0], bars_ns[0]), min(hi_ns or bars_ns[1], bars_ns[1])
+    if data_span(catalog, FundingRate, [spec.data.instrument_id], lo_ns, hi_ns) is not None:
+        return ""
+    path = spec.data.catalog if is_url(spec.data.catalog) else spec.catalog_path()
+    first, last = (str(pd.Timestamp(t, unit="ns", tz="UTC")) if t else "-" for t in (lo_ns, hi_ns))
+    return (f"no FundingRate data for {spec.data.instrument_id} in {path} between {first} and {last}; funding not "
+            "charged (ingest the rates, e.g. `liqheat catalog ingest csv --funding`, or set [venue] funding = false)")
 
 
 def trades_mode(actor: ComponentSection, field: str) -> bool:
@@ -418,6 +462,7 @@ def run_backtest(
         validation.output_dir(results_dir, "results_dir")
     ensure_default_catalog(spec)
     bars_expected = check_catalog(spec)
+    funding_missing = funding_warning(spec)
     # Nautilus reads the catalog while it builds and starts the run, and cannot read it again: start from a
     # committed state (a commit being applied is waited for, a crashed one finished) and report a commit meanwhile
     local = None if is_url(spec.data.catalog) else spec.catalog_path()
@@ -454,7 +499,8 @@ def run_backtest(
             raise run_failure(exc) from exc
         result = with_unrealized_pnl(engine, raw, spec.venue.name)
         outcome = BacktestOutcome(spec=spec, result=result, run_stats=monitor.stats(), funding_payments=payments,
-                                  catalog_changed=local is not None and not unchanged_since(local, generation_before))
+                                  catalog_changed=local is not None and not unchanged_since(local, generation_before),
+                                  funding_missing=funding_missing)
         for actor in engine.trader.actors():
             if isinstance(actor, LiquidationMapActor):
                 outcome.map_actors += 1

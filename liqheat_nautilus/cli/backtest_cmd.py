@@ -33,6 +33,10 @@ def register(subparsers) -> None:
                         help="use this catalog instead of the one in the config(s)")
     add_instrument_argument(parser, "trade this instrument id of the catalog instead of the config's (e.g. "
                                     "BTCUSDT-PERP.BINANCE); the venue and the components' ids and bar types follow")
+    parser.add_argument("--bar-spec", default=None, metavar="SPEC",
+                        help="replay these bars of the instrument instead of the config's [data] bar_spec, as a "
+                             "Nautilus bar specification, e.g. 1-HOUR-LAST or 5-MINUTE-LAST (the catalog must hold "
+                             "them); the components' bar types follow")
     parser.add_argument("--starting-balance", action="append", default=None, metavar="AMOUNT",
                         help="the venue's starting balance instead of the config's [venue] starting_balances, e.g. "
                              "'1 BTC' for a coin-margined --instrument-id (repeatable, one per currency)")
@@ -49,7 +53,7 @@ def register(subparsers) -> None:
 
 
 def _load(path: Path, args: argparse.Namespace):
-    """Read a backtest file and apply ``--catalog`` / ``--instrument-id`` / ``--starting-balance``."""
+    """Read a backtest file and apply ``--catalog`` / ``--instrument-id`` / ``--bar-spec`` / ``--starting-balance``."""
     from liqheat_nautilus.backtest import load_backtest_file
 
     spec = load_backtest_file(path)
@@ -59,10 +63,15 @@ def _load(path: Path, args: argparse.Namespace):
         spec = spec.with_starting_balances(args.starting_balance)
     if args.instrument is not None:
         spec = spec.with_instrument(args.instrument)
+    if args.bar_spec is not None:  # after the instrument: the bar type is the run's instrument's
+        spec = spec.with_bar_spec(args.bar_spec)
+    overrides = [f"{option} {value}" for option, value in (("--instrument-id", args.instrument),
+                                                           ("--bar-spec", args.bar_spec)) if value is not None]
+    if overrides:
         try:
             spec.validate()
         except ValueError as exc:
-            raise ValueError(f"{path} with --instrument-id {args.instrument}: {exc}") from exc
+            raise ValueError(f"{path} with {' '.join(overrides)}: {exc}") from exc
     return spec
 
 
@@ -86,6 +95,8 @@ def _run(args: argparse.Namespace) -> int:
         log_level = validation.log_level(args.log_level)
         if args.instrument is not None:  # its syntax; whether the catalog holds it is the run's to say
             validation.instrument_id(args.instrument, "--instrument-id")
+        if args.bar_spec is not None:  # its syntax (Nautilus' parser); whether the catalog holds the bars: the run's
+            validation.bar_spec(args.bar_spec, "--bar-spec", args.instrument or "SOL-USDT-SWAP.OKX")
         if args.starting_balance is not None:  # amounts and currencies; the settlement currency is the run's
             validation.balances(args.starting_balance, "--starting-balance")
         results_dir = None if args.no_reports else validation.output_dir(
@@ -137,8 +148,11 @@ def _run_all(args: argparse.Namespace, log_level: str, results_dir: Path | None)
             failures.append(str(exc))
     if comparison is not None and comparison.rows:
         print(comparison.text())
-        for changed in (o for o in comparison.outcomes if o.catalog_changed):
-            print(f"WARNING: {catalog_changed_message(changed)}", file=sys.stderr)
+        for outcome in comparison.outcomes:
+            if funding_missing := getattr(outcome, "funding_missing", ""):
+                print(f"WARNING: {outcome.spec.name}: {funding_missing}", file=sys.stderr)
+            if outcome.catalog_changed:
+                print(f"WARNING: {catalog_changed_message(outcome)}", file=sys.stderr)
         if args.report and results_dir is not None:
             for outcome in comparison.outcomes:
                 _write_chart_report(outcome, comparison.rows)

@@ -36,7 +36,9 @@ def register(subparsers) -> None:
                                    f"{DEFAULT_INSTRUMENT} in the embedded catalog)")
         p.add_argument("--bar-spec", default=None,
                        help="bar specification (default 1-MINUTE-LAST, or the backtest file's)")
-        p.add_argument("--at", default=None, help="ISO-8601 UTC time of the map (default: end of the data)")
+        p.add_argument("--at", default=None,
+                       help="ISO-8601 UTC time of the map, within the bars' span (default: the end of the span "
+                            "where the bars and the open interest overlap, or the backtest file's end)")
         p.add_argument("--out", type=Path, default=None, help="output folder (default results/charts)")
         p.add_argument("--name", default=None, help="file name without extension (default: chart, instrument, time)")
         p.add_argument("--formats", default="html,png",
@@ -306,6 +308,90 @@ def plot_params(args: argparse.Namespace, actor_config: "LiquidationMapActorConf
     return MapParams(**fields)
 
 
+class AtOutsideBarsError(ValueError):
+    """``--at`` lies outside the span of the catalog's bars of the chart's bar type: a usage error (exit 2)."""
+
+
+def chart_time(catalog: Path, instrument: str, bar_spec: str, at_ns: int | None, at_text: str | None,
+               window: ReplayWindow, backtest_file: Path | None, oi_instrument_ids: list[str],
+               needs_open_interest: bool = True) -> int:
+    """
+    Return the time a chart is drawn at: ``--at``, else the window's end, else where bars and open interest end.
+
+    The spans are read as ``liqheat backtest``'s pre-run check reads them (``persistence.scan``'s
+    :func:`~liqheat_nautilus.persistence.scan.bars_span` and
+    :func:`~liqheat_nautilus.persistence.scan.open_interest_span`):
+    without ``--at`` (and without a backtest file's ``end``) the chart stands at the end of the span where the
+    bars of the bar type and the open interest the map sums overlap, so readings after the last bar are not placed
+    at its price (the map needs both; in ``entry_mode = "trades"`` the bars' end).
+
+    Parameters
+    ----------
+    catalog : Path
+        The catalog folder.
+    instrument : str
+        The instrument drawn.
+    bar_spec : str
+        ``--bar-spec`` (the bar type is ``<instrument>-<bar_spec>-EXTERNAL``).
+    at_ns : int or None
+        ``--at`` (UNIX ns).
+    at_text : str or None
+        ``--at`` as given, for the errors.
+    window : ReplayWindow
+        What is replayed (with ``--backtest-file``, its period: :meth:`ReplayWindow.clip`).
+    backtest_file : Path or None
+        ``--backtest-file``, for the errors.
+    oi_instrument_ids : list[str]
+        The instruments whose open interest the map reads (the instrument, or the actor's ``oi_instrument_ids``).
+    needs_open_interest : bool, default True
+        ``False`` for a map in ``entry_mode = "trades"``.
+
+    Returns
+    -------
+    int
+        UNIX ns.
+
+    Raises
+    ------
+    AtOutsideBarsError
+        If ``--at`` lies outside the bars' span (naming it).
+    ValueError
+        If the catalog holds no bars of the bar type (the bar types it holds are named), ``--at`` lies outside the
+        backtest file's period, or without ``--at`` no open interest overlaps the bars (both spans named).
+    """
+    import pandas as pd
+    from nautilus_trader.persistence.catalog import ParquetDataCatalog
+
+    from liqheat_nautilus.persistence.scan import OPEN_INTEREST_MISSING, bar_types_held, bars_span, open_interest_span
+
+    def text(span: tuple[int, int]) -> str:
+        return " -> ".join(str(pd.Timestamp(t, unit="ns", tz="UTC")) for t in span)
+
+    cat = ParquetDataCatalog(str(catalog))
+    bar_type = f"{instrument}-{bar_spec}-EXTERNAL"
+    bars = bars_span(cat, bar_type)
+    if bars is None:
+        raise ValueError(f"the catalog {catalog} has no {bar_type} bars; bar types of {instrument}: "
+                         f"{', '.join(bar_types_held(cat, instrument)) or 'none'} (choose one with --bar-spec)")
+    if at_ns is not None and not bars[0] <= at_ns <= bars[1]:
+        raise AtOutsideBarsError(f"--at {at_text} is outside the data: the bars of {instrument} span {text(bars)} "
+                                 f"({bar_type}); give a time in that span")
+    at = window.clip(at_ns, at_text, backtest_file)
+    if at is not None:
+        return at
+    if not needs_open_interest:
+        return bars[1]
+    start = max(bars[0], window.start_ns) if window.start_ns is not None else bars[0]
+    overlap = open_interest_span(cat, oi_instrument_ids, start, bars[1])
+    if overlap is None:
+        held = [f"{i} {text(span)}" if (span := open_interest_span(cat, [i])) else f"{i} none"
+                for i in oi_instrument_ids]
+        raise ValueError(f"no open interest overlaps the bars of {instrument} ({bar_type}, {text((start, bars[1]))})"
+                         f" in the catalog {catalog}; open interest held: {'; '.join(held)}; give --at, or "
+                         f"{OPEN_INTEREST_MISSING}")
+    return overlap[1]
+
+
 def replay_state(args: argparse.Namespace, at_ns: int | None,
                  actor_config: "LiquidationMapActorConfig | None") -> "ReplayState":
     """
@@ -323,7 +409,8 @@ def replay_state(args: argparse.Namespace, at_ns: int | None,
         Parsed and checked arguments (:func:`map_source`, :func:`check_options`); ``args.instrument`` is set to
         the instrument drawn.
     at_ns : int or None
-        ``--at`` (UNIX ns); ``None``: the end of the data (of the backtest file's period).
+        ``--at`` (UNIX ns); ``None``: the backtest file's ``end``, else the end of the span where the bars and
+        the open interest overlap (:func:`chart_time`).
     actor_config : LiquidationMapActorConfig or None
         :func:`map_source`'s result.
 
@@ -335,7 +422,9 @@ def replay_state(args: argparse.Namespace, at_ns: int | None,
     ------
     FileNotFoundError, ValueError
         If the catalog is missing, has no bars of the instrument (in the backtest file's period), ``--at`` lies
-        outside the data or the file's period, or the map is still empty then (no open-interest reading before it).
+        outside the file's period, no open interest overlaps the bars (without ``--at``), or the map is still empty
+        then (no open-interest reading before it); :class:`AtOutsideBarsError` if ``--at`` lies outside the bars'
+        span.
     """
     import pandas as pd
 
@@ -344,12 +433,8 @@ def replay_state(args: argparse.Namespace, at_ns: int | None,
 
     window: ReplayWindow = getattr(args, "window", None) or ReplayWindow()
     catalog = _catalog(args)
-    instrument, first_ns, last_ns = choose_instrument(catalog, args.instrument)
+    instrument, _, _ = choose_instrument(catalog, args.instrument)
     params = plot_params(args, actor_config)
-    if at_ns is not None and not first_ns <= at_ns <= last_ns:
-        span = " -> ".join(str(pd.Timestamp(t, unit="ns", tz="UTC")) for t in (first_ns, last_ns))
-        raise ValueError(f"--at {args.at} is outside the data: the bars of {instrument} span {span}")
-    at_ns = window.clip(at_ns, args.at, args.backtest_file)
     args.instrument = instrument
     ratio_kind, summed, max_age_ns = "accounts", None, 0
     if actor_config is not None:
@@ -357,6 +442,8 @@ def replay_state(args: argparse.Namespace, at_ns: int | None,
         if actor_config.oi_instrument_ids:
             summed = [str(i) for i in actor_config.oi_instrument_ids]
             max_age_ns = int(actor_config.oi_max_age_secs) * NS_PER_SECOND
+    at_ns = chart_time(catalog, instrument, args.bar_spec, at_ns, args.at, window, args.backtest_file,
+                       summed or [instrument], needs_open_interest=str(params.entry_mode) != "trades")
     series = read_market_series(catalog, args.instrument, args.bar_spec, start_ns=window.bars_start_ns, end_ns=at_ns,
                                 ratio_kind=ratio_kind, oi_instrument_ids=summed, oi_max_age_ns=max_age_ns,
                                 trade_ticks=window.trades_ns is not None)
@@ -451,7 +538,10 @@ def _run(args: argparse.Namespace) -> int:
             check_options(args)
         except ValueError as exc:
             return failed("plot", exc, EXIT_USAGE)
-        state = replay_state(args, at_ns, actor_config)
+        try:
+            state = replay_state(args, at_ns, actor_config)
+        except AtOutsideBarsError as exc:
+            return failed("plot", exc, EXIT_USAGE)
         if warning := narrow_grid_warning(state.engine, options=args.backtest_file is None):
             if args.chart == "heatmap" and not len(state.history.get("ts_ns", ())):
                 raise ValueError(warning)  # no snapshot to draw at all (snapshots are of maps with notional)
@@ -460,7 +550,8 @@ def _run(args: argparse.Namespace) -> int:
             raise BrowserError("no Chromium found for the PNG: install Debian's `chromium` package (apt-get install "
                                "chromium) or set LIQHEAT_CHROMIUM, or give --formats html")
         out = validation.output_dir(args.out or project_root() / "results" / "charts", "--out")
-        when = pd.Timestamp(state.at_ns, unit="ns", tz="UTC").strftime("%Y%m%dT%H%M")
+        # the time the chart's title names: the map's (its last bar), not the last event replayed
+        when = pd.Timestamp(state.engine.ts_ns, unit="ns", tz="UTC").strftime("%Y%m%dT%H%M")
         if args.chart == "map":
             fig = liquidation_map_figure(MapView.from_engine(state.engine, state.clusters, args.instrument),
                                          window_pct=args.window_pct)

@@ -334,6 +334,111 @@ def precision_mismatches(root: str | Path, instrument_id: str, streams: Iterable
                 yield PrecisionMismatch(root / rel_dir / name, instrument_id, held, expected)
 
 
+def bars_span(catalog, bar_type: str) -> tuple[int, int] | None:
+    """
+    Return the span of a catalog's bars of one bar type (from its file names): the one place every command reads it.
+
+    Parameters
+    ----------
+    catalog : ParquetDataCatalog
+        The catalog (local or fsspec URL).
+    bar_type : str
+        The full bar type, e.g. ``"SOL-USDT-SWAP.OKX-1-MINUTE-LAST-EXTERNAL"``.
+
+    Returns
+    -------
+    tuple[int, int] or None
+        The first and last bar ``ts_init`` (UNIX ns, inclusive); ``None`` when the catalog holds no such bars.
+    """
+    from nautilus_trader.model.data import Bar
+
+    intervals = catalog.get_intervals(Bar, bar_type)
+    return (int(intervals[0][0]), int(intervals[-1][1])) if intervals else None
+
+
+def bar_types_held(catalog, instrument_id: str) -> list[str]:
+    """
+    Return the bar types a catalog holds of an instrument (its ``data/bar`` folder names), sorted.
+
+    Parameters
+    ----------
+    catalog : ParquetDataCatalog
+        The catalog (local or fsspec URL).
+    instrument_id : str
+        The instrument.
+
+    Returns
+    -------
+    list[str]
+        E.g. ``["SOL-USDT-SWAP.OKX-1-MINUTE-LAST-EXTERNAL", "SOL-USDT-SWAP.OKX-5-MINUTE-LAST-EXTERNAL"]``.
+    """
+    folders = catalog.fs.glob(f"{catalog.path}/data/bar/{instrument_id}-*")
+    return sorted(p.rstrip("/").rsplit("/", 1)[-1] for p in folders)
+
+
+def data_span(catalog, data_cls: type, instrument_ids: Iterable[str], start_ns: int | None = None,
+              end_ns: int | None = None) -> tuple[int, int] | None:
+    """
+    Return the span within a period over which every listed instrument has data of a class (from the file names).
+
+    Each instrument's span is that of its files overlapping the period, cut to the period; the result is where all
+    of them overlap (a map summing ``oi_instrument_ids`` needs every one).
+
+    Parameters
+    ----------
+    catalog : ParquetDataCatalog
+        The catalog (local or fsspec URL).
+    data_cls : type
+        The data class, e.g. :class:`~liqheat_nautilus.data.OpenInterest` or
+        :class:`~liqheat_nautilus.data.FundingRate`.
+    instrument_ids : Iterable[str]
+        The instruments (one, or a map actor's ``oi_instrument_ids``).
+    start_ns, end_ns : int or None, optional
+        The period (UNIX ns, inclusive; ``None`` or 0: open-ended), e.g. the bars' span (:func:`bars_span`).
+
+    Returns
+    -------
+    tuple[int, int] or None
+        First and last time (UNIX ns, inclusive); ``None`` when an instrument has none in the period or the
+        instruments' spans do not meet.
+    """
+    lo, hi = None, None
+    for instrument_id in instrument_ids:
+        overlapping = [(a, b) for a, b in catalog.get_intervals(data_cls, str(instrument_id))
+                       if (not end_ns or a <= end_ns) and (not start_ns or b >= start_ns)]
+        if not overlapping:
+            return None
+        first = max(min(a for a, _ in overlapping), start_ns or 0)
+        last = max(b for _, b in overlapping)
+        last = min(last, end_ns) if end_ns else last
+        lo, hi = (first, last) if lo is None or hi is None else (max(lo, first), min(hi, last))
+    return None if lo is None or hi is None or lo > hi else (int(lo), int(hi))
+
+
+def open_interest_span(catalog, instrument_ids: Iterable[str], start_ns: int | None = None,
+                       end_ns: int | None = None) -> tuple[int, int] | None:
+    """
+    Return the span within a period over which every listed instrument has open interest (:func:`data_span`).
+
+    Parameters
+    ----------
+    catalog : ParquetDataCatalog
+        The catalog (local or fsspec URL).
+    instrument_ids : Iterable[str]
+        The instruments (one, or a map actor's ``oi_instrument_ids``).
+    start_ns, end_ns : int or None, optional
+        The period (UNIX ns, inclusive; ``None`` or 0: open-ended).
+
+    Returns
+    -------
+    tuple[int, int] or None
+        First and last time (UNIX ns, inclusive) of ``OpenInterest``; ``None`` when there is no such span.
+    """
+    from liqheat_nautilus.data import OpenInterest
+
+    return data_span(catalog, OpenInterest, instrument_ids, start_ns, end_ns)
+
+
 def has_open_interest(catalog, instrument_id: str, start_ns: int | None = None, end_ns: int | None = None
                       ) -> bool:
     """
@@ -351,11 +456,9 @@ def has_open_interest(catalog, instrument_id: str, start_ns: int | None = None, 
     Returns
     -------
     bool
+        Whether :func:`open_interest_span` finds a span.
     """
-    from liqheat_nautilus.data import OpenInterest
-
-    return any((not end_ns or a <= end_ns) and (not start_ns or b >= start_ns)
-               for a, b in catalog.get_intervals(OpenInterest, str(instrument_id)))
+    return open_interest_span(catalog, [instrument_id], start_ns, end_ns) is not None
 
 
 SUMMED_OPEN_INTEREST_MISSING = ("the map sums every instrument listed and would never update (fetch it into this "

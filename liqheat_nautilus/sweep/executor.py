@@ -6,6 +6,12 @@ CPU; a task whose worker process dies is re-run by Ray (``max_retries``), an exc
 *not* retried: it comes back as the task's ``error`` while the other tasks go on. Whatever the function prints
 (including Nautilus' Rust logger, which writes to the file descriptors directly) is captured per task and
 returned as ``TaskResult.log`` instead of reaching the terminal.
+
+A task captures into ``liqheat-task-<id>.log`` in the temp folder (``tempfile.gettempdir()``) and removes it when
+it returns. The driver names that file when it submits the task, so when the task's worker dies (killed, out of
+memory, a crash in compiled code) beyond the retries, or the task is cancelled, the driver reads what the task had
+written into the failed result's ``TaskResult.log`` and removes the file, which the dead worker could not. On a
+cluster, the file of a task that died on another machine is on that machine, out of the driver's reach.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import sys
 import tempfile
 import time
 import traceback
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -78,7 +85,29 @@ class TaskResult:
         return not self.error
 
 
-def call_captured(fn: Callable, args: tuple, key: str, label: str, capture: bool = True) -> TaskResult:
+LOG_PREFIX = "liqheat-task-"
+"""Name prefix of a task's captured-output file in the temp folder (``liqheat-task-<id>.log``)."""
+
+
+def task_log_path(name: str) -> str:
+    """
+    Return the path of a task's captured-output file in this machine's temp folder.
+
+    Parameters
+    ----------
+    name : str
+        The file name the driver chose (``liqheat-task-<id>.log``).
+
+    Returns
+    -------
+    str
+        ``tempfile.gettempdir() / name``.
+    """
+    return os.path.join(tempfile.gettempdir(), name)
+
+
+def call_captured(fn: Callable, args: tuple, key: str, label: str, capture: bool = True,
+                  log_name: str = "") -> TaskResult:
     """
     Call ``fn(*args)`` and wrap what happened in a :class:`TaskResult` (the body of every task).
 
@@ -92,6 +121,10 @@ def call_captured(fn: Callable, args: tuple, key: str, label: str, capture: bool
         Copied into the result.
     capture : bool, default True
         Capture stdout/stderr into ``TaskResult.log``.
+    log_name : str, optional
+        The captured-output file's name in the temp folder (:func:`task_log_path`), chosen by the driver so that
+        it can remove the file of a worker that died; truncated first (a retry's log is its own). Default: a new
+        unique ``liqheat-task-*.log``.
 
     Returns
     -------
@@ -100,8 +133,12 @@ def call_captured(fn: Callable, args: tuple, key: str, label: str, capture: bool
     """
     result = TaskResult(key=key, label=label, pid=os.getpid(), host=socket.gethostname())
     started = time.perf_counter()
-    fd, path = tempfile.mkstemp(prefix="liqheat-task-", suffix=".log")
-    os.close(fd)
+    if log_name:
+        path = task_log_path(log_name)
+        open(path, "wb").close()
+    else:
+        fd, path = tempfile.mkstemp(prefix=LOG_PREFIX, suffix=".log")
+        os.close(fd)
     try:
         with captured_output(path) if capture else contextlib.nullcontext():
             try:
@@ -112,9 +149,35 @@ def call_captured(fn: Callable, args: tuple, key: str, label: str, capture: bool
                 print(result.traceback, file=sys.stderr)
         result.log = log_tail(path) if capture else ""
     finally:
-        os.unlink(path)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def take_dead_task_log(name: str) -> str:
+    """
+    Return what a task whose worker died had captured, and remove its file (the dead worker could not).
+
+    Parameters
+    ----------
+    name : str
+        The task's captured-output file name (:func:`task_log_path`).
+
+    Returns
+    -------
+    str
+        The file's last :data:`~liqheat_nautilus.sweep.capture.MAX_LOG_BYTES` bytes; ``""`` when there is no such
+        file on this machine (the task never started, or ran on another machine of a cluster).
+    """
+    path = task_log_path(name)
+    try:
+        text = log_tail(path)
+    except OSError:
+        return ""
+    with contextlib.suppress(OSError):
+        os.unlink(path)
+    return text
 
 
 def address_host_port(address: str) -> tuple[str, int] | None:
@@ -171,9 +234,9 @@ def check_reachable(address: str, timeout: float = 5.0) -> None:
         raise ExecutorError(f"cannot reach Ray at {address!r}: {exc}") from exc
 
 
-def _ray_task(fn: Callable, key: str, label: str, capture: bool, *args: Any) -> TaskResult:
+def _ray_task(fn: Callable, key: str, label: str, capture: bool, log_name: str, *args: Any) -> TaskResult:
     """Run one cell as a Ray task (``args`` top-level, so that Ray resolves object-store handles among them)."""
-    return call_captured(fn, args, key, label, capture)
+    return call_captured(fn, args, key, label, capture, log_name)
 
 
 @dataclass
@@ -184,6 +247,7 @@ class _Pending:
     label: str
     ref: Any = None
     call: tuple | None = None
+    log_name: str = ""  # the task's captured-output file (Ray tasks with captured logs)
 
 
 @dataclass
@@ -358,7 +422,8 @@ class Executor:
             pending.call = (fn, args)
         else:
             self._ray()
-            pending.ref = self._remote.remote(fn, key, label, self.capture_logs, *args)
+            pending.log_name = f"{LOG_PREFIX}{uuid.uuid4().hex}.log" if self.capture_logs else ""
+            pending.ref = self._remote.remote(fn, key, label, self.capture_logs, pending.log_name, *args)
         self._pending[key] = pending
         return key
 
@@ -379,7 +444,8 @@ class Executor:
         Yields
         ------
         TaskResult
-            A task whose worker died more than ``max_retries`` times comes back with ``error`` set.
+            A task whose worker died more than ``max_retries`` times comes back with ``error`` set and, in
+            ``log``, what it had written (its captured-output file is then removed).
         """
         while self._pending:
             if self.in_process:
@@ -402,6 +468,8 @@ class Executor:
                     result = ray.get(ref)
                 except Exception as exc:  # noqa: BLE001 (worker died beyond retries, task cancelled, ...)
                     result = TaskResult(key=p.key, label=p.label, error=f"{type(exc).__name__}: {exc}")
+                    if p.log_name:  # what the dead worker wrote, then its file (left in the temp folder before)
+                        result.log = take_dead_task_log(p.log_name)
                 yield result
 
     def cancel(self) -> None:
@@ -429,6 +497,9 @@ class Executor:
                 for p in self._pending.values():
                     with contextlib.suppress(Exception):
                         ray.cancel(p.ref, force=True)
+            for p in self._pending.values():  # the killed tasks' files
+                if p.log_name:
+                    take_dead_task_log(p.log_name)
         self._pending.clear()
 
     def map(

@@ -177,3 +177,35 @@ def test_starting_balance_option_replaces_the_venue_balances(okx_catalog, capsys
                             (["1 BTC", "2 BTC"], "--starting-balance[1] '2 BTC': BTC is already given")):
         done = call_liqheat(capsys, "backtest", *[a for v in values for a in ("--starting-balance", v)])
         assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr
+
+
+def test_with_bar_spec_moves_the_data_and_the_components_bar_types():
+    spec = load_backtest_file(config_dir() / "liquidation_hunt.toml").with_bar_spec("1-HOUR-LAST")
+    spec.validate()  # still a valid file: the components' bar types follow
+    assert spec.data.bar_spec == "1-HOUR-LAST" and spec.bar_type == "SOL-USDT-SWAP.OKX-1-HOUR-LAST-EXTERNAL"
+    for component in (*spec.actors, *spec.strategies):
+        assert component.config["bar_type"] == spec.bar_type
+        assert component.config["instrument_id"] == "SOL-USDT-SWAP.OKX"  # other values untouched
+    moved = spec.with_instrument("BTCUSDT-PERP.BINANCE")  # the instrument moves the new bar type too
+    assert moved.strategies[0].config["bar_type"] == "BTCUSDT-PERP.BINANCE-1-HOUR-LAST-EXTERNAL"
+    with pytest.raises(ValueError, match="--bar-spec '1-HOURS-LAST' is not a bar specification"):
+        spec.with_bar_spec("1-HOURS-LAST")
+
+
+def test_bar_spec_option_is_checked_and_names_the_bar_types_the_catalog_holds(okx_catalog, capsys):
+    # there was no --bar-spec: a config file had to be written to run on other bars
+    from tests.cli_run import call_liqheat
+
+    # not a bar specification: a usage error naming the option and valid values, before any work (Nautilus'
+    # BarSpecification parser aborts the process on an unknown aggregation such as HOURS)
+    for value in ("1-HOURS-LAST", "0-MINUTE-LAST", "hourly"):
+        done = call_liqheat(capsys, "backtest", "--bar-spec", value, "--no-reports", "--no-progress")
+        assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+        assert (f"backtest failed: --bar-spec {value!r} is not a bar specification STEP-AGGREGATION-PRICE_TYPE (a "
+                "step of 1 or more), e.g. '1-MINUTE-LAST' or '5-MINUTE-MID'") in done.stderr
+    # a specification the catalog has no bars of: the bar types it holds are named (exit 1, as a missing instrument)
+    done = call_liqheat(capsys, "backtest", "--catalog", str(okx_catalog), "--bar-spec", "1-HOUR-LAST",
+                        "--no-reports", "--no-progress")
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert ("has no SOL-USDT-SWAP.OKX-1-HOUR-LAST-EXTERNAL bars; bar types of SOL-USDT-SWAP.OKX: "
+            "SOL-USDT-SWAP.OKX-1-MINUTE-LAST-EXTERNAL (choose one with --bar-spec or [data] bar_spec)") in done.stderr

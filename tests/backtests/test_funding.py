@@ -64,3 +64,35 @@ def test_shipped_configs_put_the_module_on_the_venue():
     from nautilus_trader.common.config import ActorFactory
 
     assert isinstance(ActorFactory.create(module), FundingModule)
+
+
+def test_funding_on_without_rates_in_the_catalog_is_warned_about(okx_catalog, tmp_path, capsys):
+    # the real OKX sample without its funding file: the run said only "funding +0.00 over 0 payments"
+    import shutil
+
+    from liqheat_nautilus.cli import main
+
+    catalog = tmp_path / "no_funding"
+    shutil.copytree(okx_catalog, catalog)
+    shutil.rmtree(catalog / "data" / "custom_funding_rate")
+    text = (config_dir() / "liquidation_hunt.toml").read_text()
+    text = text.replace('catalog = "catalog/build/okx_sol_usdt_swap"', f'catalog = "{catalog}"', 1)
+    path = tmp_path / "run.toml"
+    path.write_text(text.replace("[data]\n", '[data]\nend = "2026-06-12T12:00"\n', 1))
+    capsys.readouterr()
+    assert main(["backtest", "--config", str(path), "--no-reports", "--no-progress"]) == 0  # a warning, not a refusal
+    warnings = [line for line in capsys.readouterr().out.splitlines() if "WARNING" in line]
+    assert warnings == [f"  WARNING          no FundingRate data for SOL-USDT-SWAP.OKX in {catalog} between "
+                        "2026-06-11 15:25:00+00:00 and 2026-06-12 12:00:00+00:00; funding not charged (ingest the "
+                        "rates, e.g. `liqheat catalog ingest csv --funding`, or set [venue] funding = false)"]
+    from liqheat_nautilus.backtest.runner import funding_warning
+
+    spec = load_backtest_file(path)
+    # without [data] end: the bars' span is named
+    assert "between 2026-06-11 15:25:00+00:00 and 2026-06-26 15:24:00+00:00;" in funding_warning(
+        load_backtest_file(config_dir() / "liquidation_hunt.toml").with_catalog(catalog))
+    # funding off, or rates in the catalog: no warning
+    off = tmp_path / "off.toml"
+    off.write_text(path.read_text().replace("funding = true", "funding = false"))
+    assert funding_warning(load_backtest_file(off)) == ""
+    assert funding_warning(spec.with_catalog(okx_catalog)) == ""

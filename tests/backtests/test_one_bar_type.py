@@ -71,3 +71,24 @@ def test_a_second_bar_type_in_the_catalog_does_not_change_the_run(okx_catalog, t
     alone = _run(_file(tmp_path / "one", okx_catalog))
     assert alone[0] > 0  # the strategy traded: fills to compare
     assert _run(_file(tmp_path, both)) == alone
+
+
+def test_bar_spec_option_runs_the_file_on_those_bars(okx_catalog, tmp_path, capsys):
+    # without --bar-spec a file had to be written with [data] bar_spec and every component's bar_type edited; the
+    # option does that edit: the run is the one of such a file
+    from liqheat_nautilus.cli import main
+
+    both = _with_five_minute_bars(okx_catalog, tmp_path)
+    path = _file(tmp_path, both)
+    edited = tmp_path / "edited" / "five.toml"
+    edited.parent.mkdir()
+    edited.write_text(path.read_text().replace("1-MINUTE-LAST", "5-MINUTE-LAST"))
+    by_file = _run(edited)
+    assert by_file[2] > 0  # the map published on the 5-minute bars
+    capsys.readouterr()
+    assert main(["backtest", "--config", str(path), "--bar-spec", "5-MINUTE-LAST", "--no-reports",
+                 "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert f"map signals      {by_file[2]:,} clusters" in out
+    assert f", {by_file[0]} fills" in out
+    assert by_file != _run(path)  # the file alone still runs on its 1-minute bars

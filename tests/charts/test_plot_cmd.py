@@ -1,9 +1,11 @@
 """``liqheat plot map|heatmap`` on the real OKX sample: files written, paths printed, errors reported."""
 
 import re
+import shutil
 from pathlib import Path
 
 from liqheat_nautilus.cli import main
+from liqheat_nautilus.paths import sample_dir
 
 
 def test_plot_map_and_heatmap_write_self_contained_html(okx_catalog, tmp_path, capsys):
@@ -44,9 +46,10 @@ def test_plot_reports_bad_input(okx_catalog, tmp_path, capsys):
     blocker.unlink()
     assert main(["plot", "heatmap", "--catalog", str(tmp_path / "missing"), "--out", str(tmp_path)]) == 1
     assert "catalog not found" in capsys.readouterr().err
-    assert main(["plot", "map", "--catalog", str(okx_catalog), "--at", "2020-01-01", "--out", str(tmp_path)]) == 1
-    assert "--at 2020-01-01 is outside the data: the bars of SOL-USDT-SWAP.OKX span 2026-06-11" \
-        in capsys.readouterr().err
+    # an --at outside the bars' span is a usage error naming that span (it exited 1)
+    assert main(["plot", "map", "--catalog", str(okx_catalog), "--at", "2020-01-01", "--out", str(tmp_path)]) == 2
+    assert ("--at 2020-01-01 is outside the data: the bars of SOL-USDT-SWAP.OKX span 2026-06-11 15:25:00+00:00 -> "
+            "2026-06-26 15:24:00+00:00 (SOL-USDT-SWAP.OKX-1-MINUTE-LAST-EXTERNAL)") in capsys.readouterr().err
     # before the first open-interest reading the chart was empty, exit 0 and no word
     assert main(["plot", "map", "--catalog", str(okx_catalog), "--at", "2026-06-11T15:30", "--out", str(tmp_path)]) == 1
     assert ("the map of SOL-USDT-SWAP.OKX is empty at 2026-06-11 15:30:00+00:00: its first open-interest reading is "
@@ -202,3 +205,52 @@ def test_backtest_file_errors_name_the_clash_or_the_file(okx_catalog, tmp_path, 
     err = capsys.readouterr().err
     assert str(no_actor) in err and "0 liquidation-map actors" in err and "Traceback" not in err
     assert not out.exists()
+
+
+def _catalog_with_late_open_interest(okx_catalog: Path, tmp_path: Path, days: int, keep_own: bool = True) -> Path:
+    """The OKX sample with its open interest shifted ``days`` later ingested too (real readings, moved in time)."""
+    catalog = tmp_path / "late_oi"
+    shutil.copytree(okx_catalog, catalog)
+    if not keep_own:
+        shutil.rmtree(catalog / "data" / "custom_open_interest")
+    shift_ms = days * 86_400_000
+    rows = (sample_dir() / "open_interest.csv").read_text().splitlines()[1:]
+    (tmp_path / "oi.csv").write_text("timestamp,open_interest_usd\n" + "".join(
+        f"{int(r.split(',')[0]) + shift_ms},{r.split(',')[2]}\n" for r in rows))
+    assert main(["catalog", "ingest", "csv", "--catalog", str(catalog), "--instrument-id", "SOL-USDT-SWAP.OKX",
+                 "--open-interest", str(tmp_path / "oi.csv")]) == 0
+    return catalog
+
+
+def test_default_at_is_where_bars_and_open_interest_overlap(okx_catalog, tmp_path, capsys):
+    # open interest going on 30 days after the last bar: without --at the map stood at the catalog's last reading
+    # (2026-07-26 15:00, a month of readings placed at the last bar's price), the file was named after it and the
+    # title after the last bar (2026-06-26 15:24); now both stand where bars and readings overlap, at the last
+    # reading within the bars (2026-06-26 15:00)
+    catalog = _catalog_with_late_open_interest(okx_catalog, tmp_path, 30)
+    capsys.readouterr()
+    out = tmp_path / "out"
+    for chart, title in (("map", "liquidation map · 2026-06-26 15:00 UTC"),
+                         ("heatmap", "liquidation heatmap · 2026-06-11 16:01 → 2026-06-26 15:00 UTC")):
+        assert main(["plot", chart, "--catalog", str(catalog), "--out", str(out), "--formats", "html"]) == 0
+        printed = Path(capsys.readouterr().out.strip())
+        assert printed.name == f"liquidation_{'map' if chart == 'map' else 'heatmap'}_SOL-USDT-SWAP_OKX_" \
+                               "20260626T1500.html"
+        assert title in printed.read_text(encoding="utf-8")
+    # an --at among the late readings but after the last bar is refused, naming the bars' span
+    assert main(["plot", "map", "--catalog", str(catalog), "--at", "2026-07-20", "--out", str(out)]) == 2
+    assert ("plot failed: --at 2026-07-20 is outside the data: the bars of SOL-USDT-SWAP.OKX span 2026-06-11 "
+            "15:25:00+00:00 -> 2026-06-26 15:24:00+00:00 (SOL-USDT-SWAP.OKX-1-MINUTE-LAST-EXTERNAL)") \
+        in capsys.readouterr().err
+
+
+def test_no_open_interest_within_the_bars_is_named_without_at(okx_catalog, tmp_path, capsys):
+    # readings only after the bars: the map was drawn at the last reading, over the last bar's price, exit 0
+    catalog = _catalog_with_late_open_interest(okx_catalog, tmp_path, 30, keep_own=False)
+    capsys.readouterr()
+    assert main(["plot", "map", "--catalog", str(catalog), "--out", str(tmp_path / "out"), "--formats", "html"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("plot failed: no open interest overlaps the bars of SOL-USDT-SWAP.OKX (SOL-USDT-SWAP.OKX-"
+                          "1-MINUTE-LAST-EXTERNAL, 2026-06-11 15:25:00+00:00 -> 2026-06-26 15:24:00+00:00)"), err
+    assert "open interest held: SOL-USDT-SWAP.OKX 2026-07-11 16:00:00+00:00 -> 2026-07-26 15:00:00+00:00" in err
+    assert not (tmp_path / "out").exists()

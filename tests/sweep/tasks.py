@@ -22,3 +22,9 @@ def slow_pid(path: str, seconds: float) -> int:
         fh.write(f"{os.getpid()}\n")
     time.sleep(seconds)
     return os.getpid()
+
+
+def talk_then_sleep(path: str, words: str, seconds: float) -> int:
+    """Print ``words`` (captured), append this worker's pid to ``path``, sleep, return the pid."""
+    print(words, flush=True)
+    return slow_pid(path, seconds)

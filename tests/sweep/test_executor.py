@@ -1,16 +1,20 @@
 """The executor on a local Ray (2 CPUs) and in-process: failures are per task, output is captured per task,
 shared objects go through the object store, a killed worker's task is re-run."""
 
+import glob
 import os
 import signal
+import tempfile
 import time
+import uuid
+from pathlib import Path
 
 import pytest
 
 from liqheat_nautilus.sweep import Executor, ExecutorError
 from liqheat_nautilus.sweep.executor import check_reachable
 
-from .tasks import slow_pid, square_and_talk
+from .tasks import slow_pid, square_and_talk, talk_then_sleep
 
 ITEMS = [(f"k{x}", f"x={x}", (x,)) for x in range(5)]
 
@@ -87,10 +91,23 @@ def test_a_killed_worker_is_retried(ray_session, tmp_path):
     assert [int(p) for p in pids.read_text().split()] == [first, result.value]  # ran twice, finished once
     with Executor(workers=1, max_retries=0) as ex:
         pids.unlink()
-        ex.submit(slow_pid, str(pids), 3.0, key="victim")
+        words = f"last words {uuid.uuid4().hex}"
+        ex.submit(talk_then_sleep, str(pids), words, 3.0, key="victim")
         os.kill(_first_pid(pids), signal.SIGKILL)
         (result,) = list(ex.as_completed())
     assert not result.ok and "Worker" in result.error  # no retry left: reported, not raised
+    # what the dead worker had written is in the result, and its liqheat-task-*.log no longer in the temp folder
+    # (it was left there, and the result's log was empty)
+    assert words in result.log
+    assert [p for p in glob.glob(os.path.join(tempfile.gettempdir(), "liqheat-task-*.log")) if words in _text(p)] == []
+
+
+def _text(path: str) -> str:
+    """A file's text, ``""`` once it is gone (other processes' task files come and go)."""
+    try:
+        return Path(path).read_text(errors="replace")
+    except OSError:
+        return ""
 
 
 def test_bad_options_and_unreachable_cluster():
