@@ -37,8 +37,8 @@ def register(subparsers) -> None:
         p.add_argument("--bar-spec", default=None,
                        help="bar specification (default 1-MINUTE-LAST, or the backtest file's)")
         p.add_argument("--at", default=None,
-                       help="ISO-8601 UTC time of the map, within the bars' span (default: the end of the span "
-                            "where the bars and the open interest overlap, or the backtest file's end)")
+                       help="ISO-8601 UTC time of the map, within the bars' span (default: the last bar, once open "
+                            "interest lies within the bars' span; or the backtest file's end)")
         p.add_argument("--out", type=Path, default=None, help="output folder (default results/charts)")
         p.add_argument("--name", default=None, help="file name without extension (default: chart, instrument, time)")
         p.add_argument("--formats", default="html,png",
@@ -321,9 +321,10 @@ def chart_time(catalog: Path, instrument: str, bar_spec: str, at_ns: int | None,
     The spans are read as ``liqheat backtest``'s pre-run check reads them (``persistence.scan``'s
     :func:`~liqheat_nautilus.persistence.scan.bars_span` and
     :func:`~liqheat_nautilus.persistence.scan.open_interest_span`):
-    without ``--at`` (and without a backtest file's ``end``) the chart stands at the end of the span where the
-    bars of the bar type and the open interest the map sums overlap, so readings after the last bar are not placed
-    at its price (the map needs both; in ``entry_mode = "trades"`` the bars' end).
+    without ``--at`` (and without a backtest file's ``end``) the chart stands at the bars' last one, once some open
+    interest the map sums lies within the bars' span: readings after the last bar are not placed at its price, and
+    bars after the last reading still move the map, as in a backtest (in ``entry_mode = "trades"`` no open interest
+    is needed).
 
     Parameters
     ----------
@@ -389,7 +390,7 @@ def chart_time(catalog: Path, instrument: str, bar_spec: str, at_ns: int | None,
         raise ValueError(f"no open interest overlaps the bars of {instrument} ({bar_type}, {text((start, bars[1]))})"
                          f" in the catalog {catalog}; open interest held: {'; '.join(held)}; give --at, or "
                          f"{OPEN_INTEREST_MISSING}")
-    return overlap[1]
+    return bars[1]
 
 
 def replay_state(args: argparse.Namespace, at_ns: int | None,

@@ -225,17 +225,16 @@ def _catalog_with_late_open_interest(okx_catalog: Path, tmp_path: Path, days: in
 def test_default_at_is_where_bars_and_open_interest_overlap(okx_catalog, tmp_path, capsys):
     # open interest going on 30 days after the last bar: without --at the map stood at the catalog's last reading
     # (2026-07-26 15:00, a month of readings placed at the last bar's price), the file was named after it and the
-    # title after the last bar (2026-06-26 15:24); now both stand where bars and readings overlap, at the last
-    # reading within the bars (2026-06-26 15:00)
+    # title after the last bar (2026-06-26 15:24); now both stand at the last bar, the readings after it unused
     catalog = _catalog_with_late_open_interest(okx_catalog, tmp_path, 30)
     capsys.readouterr()
     out = tmp_path / "out"
-    for chart, title in (("map", "liquidation map · 2026-06-26 15:00 UTC"),
-                         ("heatmap", "liquidation heatmap · 2026-06-11 16:01 → 2026-06-26 15:00 UTC")):
+    for chart, title in (("map", "liquidation map · 2026-06-26 15:24 UTC"),
+                         ("heatmap", "liquidation heatmap · 2026-06-11 16:01 → 2026-06-26 15:24 UTC")):
         assert main(["plot", chart, "--catalog", str(catalog), "--out", str(out), "--formats", "html"]) == 0
         printed = Path(capsys.readouterr().out.strip())
         assert printed.name == f"liquidation_{'map' if chart == 'map' else 'heatmap'}_SOL-USDT-SWAP_OKX_" \
-                               "20260626T1500.html"
+                               "20260626T1524.html"
         assert title in printed.read_text(encoding="utf-8")
     # an --at among the late readings but after the last bar is refused, naming the bars' span
     assert main(["plot", "map", "--catalog", str(catalog), "--at", "2026-07-20", "--out", str(out)]) == 2
