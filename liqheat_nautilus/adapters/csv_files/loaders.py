@@ -100,7 +100,7 @@ def _instrument(spec_files: Sequence[Path], instrument_id: str | None, catalog_d
         instrument_id = next(iter(specs))
     known = specs.get(instrument_id) or catalog_instruments(catalog_dir).get(instrument_id)
     raw = known.raw_symbol.value if known is not None else instrument_id.rpartition(".")[0]
-    sources = InstrumentSources(spec_files=tuple(spec_files), online=False)
+    sources = InstrumentSources(spec_files=tuple(spec_files), online=False, exchange_info_option=False)
     return resolve_instruments({instrument_id: raw}, catalog_dir, sources, where=where)[instrument_id][0]
 
 

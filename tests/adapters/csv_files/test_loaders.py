@@ -520,3 +520,18 @@ def test_an_input_file_option_given_twice_is_a_usage_error(tmp_path, capsys, opt
     assert stop.value.code == 2
     assert f"{option} given twice (part1.csv, part2.csv): one file per option" in capsys.readouterr().err
     assert not (tmp_path / "cat").exists()
+
+
+def test_a_missing_binance_instrument_offers_only_the_options_ingest_csv_has(tmp_path):
+    # said "Give one with --instrument-spec FILE ... or --exchange-info FILE": an option only the Binance ingests have
+    df = pd.read_csv(WS_TRADES, dtype=str)
+    side = np.where(df["is_buyer_maker"] == "true", "sell", "buy")
+    trades = _write(tmp_path / "trades.csv", ["timestamp", "price", "quantity", "side", "trade_id"],
+                    zip(df["transact_time"], df["price"], df["quantity"], side, df["trade_id"], strict=True))
+    proc = run_liqheat("catalog", "ingest", "csv", "--catalog", tmp_path / "cat", "--instrument-id",
+                       "BTCUSDT-PERP.BINANCE", "--trades", trades)
+    line = assert_clean_failure(proc, "ingest failed, catalog unchanged", f"{trades}: field 'instrument'",
+                                "no instrument definition for ['BTCUSDT-PERP.BINANCE']",
+                                "Give one with --instrument-spec FILE")
+    assert "--exchange-info" not in line and "--offline" not in line
+    assert proc.returncode == 1 and not (tmp_path / "cat").exists()
