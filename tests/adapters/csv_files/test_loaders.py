@@ -535,3 +535,45 @@ def test_a_missing_binance_instrument_offers_only_the_options_ingest_csv_has(tmp
                                 "Give one with --instrument-spec FILE")
     assert "--exchange-info" not in line and "--offline" not in line
     assert proc.returncode == 1 and not (tmp_path / "cat").exists()
+
+
+def _utc_text(ms: str) -> str:
+    """Epoch milliseconds as ``2026-06-12 08:00:00.123 UTC`` (as SQL databases and pandas print UTC times)."""
+    return pd.Timestamp(int(ms), unit="ms", tz="UTC").strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + " UTC"
+
+
+def test_times_with_a_trailing_utc_are_read_as_utc(tmp_path):
+    # `2026-06-12 08:00:00 UTC` was refused on the first row with "not an ISO-8601 date-time (the file's first row
+    # is one)"; pandas reads it unambiguously as UTC: the same rates and trades as from epoch times
+    funding = _okx("funding_rate.csv")
+    epoch = _write(tmp_path / "funding_ms.csv", ["timestamp", "funding_rate"],
+                   ([r["ts"], r["fundingRate"]] for r in funding))
+    utc = _write(tmp_path / "funding_utc.csv", ["timestamp", "funding_rate"],
+                 ([_utc_text(r["ts"]), r["fundingRate"]] for r in funding))
+    assert _utc_text(funding[0]["ts"]).endswith(":00:00.000 UTC")
+    ingest_csv(tmp_path / "a", [OKX_SPEC], funding=epoch)
+    ingest_csv(tmp_path / "b", [OKX_SPEC], funding=utc)
+    assert _digest(tmp_path / "a" / "data") == _digest(tmp_path / "b" / "data")
+    df = pd.read_csv(WS_TRADES, dtype=str)
+    side = np.where(df["is_buyer_maker"] == "true", "sell", "buy")
+    spec = ROOT / "catalog" / "coinglass_btc_4h" / "instrument.toml"
+    for name, times in (("ms", df["transact_time"]), ("utc", df["transact_time"].map(_utc_text))):
+        trades = _write(tmp_path / f"trades_{name}.csv", ["timestamp", "price", "quantity", "side", "trade_id"],
+                        zip(times, df["price"], df["quantity"], side, df["trade_id"], strict=True))
+        ingest_csv(tmp_path / f"t_{name}", [spec], trades=trades, block_bytes=16 * 1024)  # several batches
+    assert _digest(tmp_path / "t_ms" / "data") == _digest(tmp_path / "t_utc" / "data")
+
+
+def test_an_unreadable_first_time_names_the_accepted_formats(tmp_path):
+    # the first row's time decides the file's kind: a bad one said "(the file's first row is one)" about itself
+    funding = _write(tmp_path / "funding.csv", ["timestamp", "funding_rate"],
+                     ([pd.Timestamp(int(r["ts"]), unit="ms").strftime("%d/%m/%Y %H:%M"), r["fundingRate"]]
+                      for r in _okx("funding_rate.csv")))
+    proc = run_liqheat("catalog", "ingest", "csv", "--catalog", tmp_path / "cat", "--instrument-spec", OKX_SPEC,
+                       "--funding", funding)
+    line = assert_clean_failure(proc, "ingest failed, catalog unchanged", f"{funding}: line 2: field 'timestamp': "
+                                "not an ISO-8601 date-time: '", "accepted times: epoch integers in seconds, "
+                                "milliseconds, microseconds or nanoseconds, or ISO-8601 date-times such as "
+                                "2026-06-12T08:00:00Z, 2026-06-12 08:00:00+08:00 or 2026-06-12 08:00:00 UTC")
+    assert "first row is one" not in line
+    assert proc.returncode == 1 and not (tmp_path / "cat").exists()
