@@ -577,3 +577,32 @@ def test_an_unreadable_first_time_names_the_accepted_formats(tmp_path):
                                 "2026-06-12T08:00:00Z, 2026-06-12 08:00:00+08:00 or 2026-06-12 08:00:00 UTC")
     assert "first row is one" not in line
     assert proc.returncode == 1 and not (tmp_path / "cat").exists()
+
+
+def test_an_ingest_says_how_many_existing_rows_it_replaced(tmp_path):
+    # two real trades over a catalog of the 2,197 trades of their span replaced 1,000s of rows without a word
+    df = pd.read_csv(WS_TRADES, dtype=str)
+    side = np.where(df["is_buyer_maker"] == "true", "sell", "buy")
+    rows = list(zip(df["transact_time"], df["price"], df["quantity"], side, df["trade_id"], strict=True))
+    spec = ROOT / "catalog" / "coinglass_btc_4h" / "instrument.toml"
+    header = ["timestamp", "price", "quantity", "side", "trade_id"]
+    full = _write(tmp_path / "full.csv", header, rows)
+    sparse = _write(tmp_path / "sparse.csv", header, [rows[0], rows[1999]])
+    target = tmp_path / "cat"
+    proc = run_liqheat("catalog", "ingest", "csv", "--catalog", target, "--instrument-spec", spec, "--trades", full)
+    assert proc.returncode == 0 and "replaced" not in proc.stderr  # a new catalog: nothing replaced
+    proc = run_liqheat("catalog", "ingest", "csv", "--catalog", target, "--instrument-spec", spec, "--trades", sparse)
+    assert proc.returncode == 0, proc.stderr
+    assert "TradeTick              2 rows" in proc.stdout  # the semantics are unchanged: the span is replaced
+    kept = sum(1 for r in rows if int(r[0]) > int(rows[1999][0]))
+    within = len(rows) - kept  # the trades up to the time of the last sparse one (some share its millisecond)
+    assert within > 2000
+    assert len(ParquetDataCatalog(str(target)).query(TradeTick)) == 2 + kept
+    assert f"catalog {target}: replaced {within:,} existing rows of trade_tick/BTCUSDT-PERP.BINANCE with 2 rows; " \
+           f"WARNING: {within - 2:,} more rows were dropped than added: an input replaces everything the catalog held for its " \
+           "data type and instrument within its time span" in proc.stderr
+    proc = run_liqheat("catalog", "ingest", "csv", "--catalog", target, "--instrument-spec", spec, "--trades", full)
+    assert proc.returncode == 0, proc.stderr
+    replaced = [line for line in proc.stderr.splitlines() if "replaced" in line]
+    assert replaced == [f"catalog {target}: replaced {2 + kept:,} existing rows of trade_tick/BTCUSDT-PERP.BINANCE "
+                        "with 2,197 rows"]
