@@ -461,3 +461,64 @@ def _query_if_present(cat, cls, instrument_id: str, bounds: dict) -> list:
         return cat.query(cls, identifiers=[instrument_id], **bounds)
     except (FileNotFoundError, ValueError, KeyError):
         return []
+
+
+STORED_PRICE_COLUMNS = {"bar": "close", "trade_tick": "price"}
+"""The price column read by :func:`stored_prices` per catalog folder kind: bar closes, trade prices."""
+
+
+def stored_prices(catalog: str | Path, kind: str, identifier: str, start_ns: int | None = None,
+                  end_ns: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """
+    Read one stream's prices straight from its Parquet files: bar closes or trade prices, with their ``ts_init``.
+
+    Only the two columns of the files whose names overlap the bounds are read (no Nautilus objects), so a
+    long stream costs little. Meant for a writer holding the catalog's lock (the committed state cannot change).
+
+    Parameters
+    ----------
+    catalog : str or Path
+        Catalog folder (need not exist).
+    kind : {"bar", "trade_tick"}
+        The catalog folder of the stream (:data:`STORED_PRICE_COLUMNS`).
+    identifier : str
+        The bar type (``"BTCUSDT-PERP.BINANCE-1-MINUTE-LAST-EXTERNAL"``) or instrument id.
+    start_ns, end_ns : int, optional
+        Inclusive ``ts_init`` bounds (UNIX ns).
+
+    Returns
+    -------
+    tuple[np.ndarray, np.ndarray]
+        ``ts_init`` (int64 ns) and prices (float64), sorted by time; empty when the catalog holds none.
+    """
+    import pyarrow.parquet as pq
+    from nautilus_trader.persistence.catalog.parquet import _parse_filename_timestamps
+    from nautilus_trader.persistence.funcs import urisafe_identifier
+
+    from liqheat_nautilus.persistence.validate import decode_fixed
+
+    folder = Path(catalog) / "data" / kind / urisafe_identifier(identifier)
+    times: list[np.ndarray] = []
+    prices: list[np.ndarray] = []
+    column = STORED_PRICE_COLUMNS[kind]
+    for file in sorted(folder.glob("*.parquet")) if folder.is_dir() else ():
+        try:
+            lo, hi = _parse_filename_timestamps(file.name)
+        except (ValueError, IndexError):
+            lo, hi = None, None
+        if lo is not None and ((end_ns is not None and lo > end_ns) or (start_ns is not None and hi < start_ns)):
+            continue
+        table = pq.read_table(file, columns=["ts_init", column])
+        ts = table.column("ts_init").to_numpy().astype(np.int64)
+        keep = np.ones(len(ts), dtype=bool)
+        if start_ns is not None:
+            keep &= ts >= start_ns
+        if end_ns is not None:
+            keep &= ts <= end_ns
+        times.append(ts[keep])
+        prices.append(decode_fixed(table.column(column))[keep])
+    if not times:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+    ts, price = np.concatenate(times), np.concatenate(prices)
+    order = np.argsort(ts, kind="stable")
+    return ts[order], price[order]

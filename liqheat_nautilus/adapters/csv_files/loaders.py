@@ -136,8 +136,10 @@ def ingest_csv(catalog_dir: str | Path, instrument_spec: Sequence[str | Path] = 
         or its close time (stored stamped at that time, as given).
     open_interest : str or Path, optional
         ``timestamp`` and one or more of ``open_interest_usd``, ``open_interest_contracts``, ``open_interest_base``
-        (blank: not reported); a row without USD of a linear contract is valued at the close of the last bar closed
-        by then (``bars`` needed).
+        (blank: not reported); a row without USD is valued at the close of the last bar closed by then (linear: its
+        USD; inverse: its coin amount), among ``bars`` and the catalog's bars of ``bar_spec`` outside their span (else
+        the catalog's finest bar type of the instrument): the same figures whether the bars come in this call or
+        were ingested before; a row no bar prices is refused.
     funding : str or Path, optional
         ``timestamp`` (the funding time) and ``funding_rate`` (fraction per interval).
     funding_interval_hours : float, default 8.0
@@ -243,7 +245,8 @@ def ingest_csv(catalog_dir: str | Path, instrument_spec: Sequence[str | Path] = 
             columns = {k: c for k, c in OPEN_INTEREST_COLUMNS.items() if c in df.columns}
             groups["OpenInterest"] = open_interest_of_table(
                 df, ts_ns, oi_path, iid, iid.venue.value, columns, contract_size=float(instrument.multiplier),
-                inverse=bool(instrument.is_inverse), prices=_prices_at(groups.get("Bar", []), ts_ns))
+                inverse=bool(instrument.is_inverse),
+                prices=_prices_at(catalog_dir, bar_type, groups.get("Bar", []), ts_ns))
         for items in groups.values():
             catalog.write_data(items)
     for name, items in groups.items():
@@ -256,9 +259,31 @@ def ingest_csv(catalog_dir: str | Path, instrument_spec: Sequence[str | Path] = 
                          last_ts={k: v[2] for k, v in spans.items()})
 
 
-def _prices_at(bars: list, ts_ns: np.ndarray) -> np.ndarray | None:
-    """Return the close of the last bar closed by each time (``nan`` before the first bar); ``None`` without bars."""
-    if not bars:
-        return None
-    return value_at(np.array([b.ts_event for b in bars], dtype=np.int64),
-                    np.array([b.close.as_double() for b in bars], dtype=np.float64), ts_ns)
+def _prices_at(catalog_dir: str | Path, bar_type: BarType, bars: list, ts_ns: np.ndarray) -> np.ndarray:
+    """
+    Return the close of the last bar closed by each time (``nan`` where none has), among the bars after this write.
+
+    Those are the command's ``bars`` (of ``bar_type``) and the catalog's bars of that type outside their span, so an
+    open-interest row is valued the same whether its bars come in the same command or were ingested before. When
+    neither holds bars of ``bar_type``, the catalog's finest bar type of the instrument is read (the writer holds
+    the catalog's lock).
+    """
+    from liqheat_nautilus.persistence.reader import stored_prices
+
+    identifier = str(bar_type)
+    if not bars and not stored_prices(catalog_dir, "bar", identifier)[0].size:
+        iid = str(bar_type.instrument_id)
+        held = [BarType.from_str(d.name) for d in sorted((Path(catalog_dir) / "data" / "bar").glob(f"{iid}-*"))
+                if d.is_dir()]
+        held = [b for b in held if b.spec.aggregation in TIME_AGGREGATIONS]
+        if held:
+            identifier = str(min(held, key=lambda b: b.spec.get_interval_ns()))
+    ts, close = stored_prices(catalog_dir, "bar", identifier)
+    if bars:
+        new_ts = np.array([b.ts_event for b in bars], dtype=np.int64)
+        outside = (ts < new_ts[0]) | (ts > new_ts[-1])  # the command's bars replace the catalog's in their span
+        ts = np.concatenate((ts[outside], new_ts))
+        close = np.concatenate((close[outside], np.array([b.close.as_double() for b in bars], dtype=np.float64)))
+        order = np.argsort(ts, kind="stable")
+        ts, close = ts[order], close[order]
+    return value_at(ts, close, ts_ns)

@@ -10,6 +10,7 @@ import csv
 import hashlib
 import math
 import shutil
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -599,10 +600,50 @@ def test_an_ingest_says_how_many_existing_rows_it_replaced(tmp_path):
     assert within > 2000
     assert len(ParquetDataCatalog(str(target)).query(TradeTick)) == 2 + kept
     assert f"catalog {target}: replaced {within:,} existing rows of trade_tick/BTCUSDT-PERP.BINANCE with 2 rows; " \
-           f"WARNING: {within - 2:,} more rows were dropped than added: an input replaces everything the catalog held for its " \
-           "data type and instrument within its time span" in proc.stderr
+           f"WARNING: {within - 2:,} more rows were dropped than added: an input replaces everything the catalog " \
+           "held for its data type and instrument within its time span" in proc.stderr
     proc = run_liqheat("catalog", "ingest", "csv", "--catalog", target, "--instrument-spec", spec, "--trades", full)
     assert proc.returncode == 0, proc.stderr
     replaced = [line for line in proc.stderr.splitlines() if "replaced" in line]
     assert replaced == [f"catalog {target}: replaced {2 + kept:,} existing rows of trade_tick/BTCUSDT-PERP.BINANCE "
                         "with 2,197 rows"]
+
+
+def test_inverse_open_interest_in_contracts_is_stored_the_same_with_or_without_bars_in_the_command(tmp_path):
+    # BTCUSD-PERP (COIN-M, 100 USD a contract): its coin amount is USD / price. With the bars in the same command it
+    # was derived, with the bars already in the catalog it was stored NaN, and with no bars at all NaN silently.
+    # Bars: the REAL COIN-M aggTrades day, aggregated; open interest: the REAL hourly OKX sample's USD figures as
+    # contracts of 100 USD, re-stamped on that day's hours (the COIN-M day has no open-interest file)
+    df = _agg_frame()
+    side = np.where(df["is_buyer_maker"] == "true", "sell", "buy")
+    trades = _write(tmp_path / "trades.csv", ["timestamp", "price", "quantity", "side", "trade_id"],
+                    zip(df["transact_time"], df["price"], df["quantity"], side, df["agg_trade_id"], strict=True))
+    day = pd.Timestamp("2026-05-08", tz="UTC")
+    usd = [float(r["oi_value"]) for r in _okx("open_interest.csv")[:23]]
+    oi = _write(tmp_path / "oi.csv", ["timestamp", "open_interest_contracts"],
+                (((day + pd.Timedelta(hours=h + 1)).isoformat(), f"{u / 100:.0f}") for h, u in enumerate(usd)))
+    spec = _coin_m_spec(tmp_path)
+
+    def ingest(catalog: Path, *args) -> subprocess.CompletedProcess:
+        return run_liqheat("catalog", "ingest", "csv", "--catalog", catalog, "--instrument-spec", spec, *args)
+
+    def stored(catalog: Path) -> list[tuple]:
+        items = _unwrap(ParquetDataCatalog(str(catalog)).query(OpenInterest))
+        return [(o.ts_event, o.open_interest_usd, o.open_interest_contracts, o.open_interest_base) for o in items]
+
+    proc = ingest(tmp_path / "one", "--trades", trades, "--bars-from-trades", "--open-interest", oi)
+    assert proc.returncode == 0, proc.stderr
+    assert ingest(tmp_path / "two", "--trades", trades, "--bars-from-trades").returncode == 0
+    proc = ingest(tmp_path / "two", "--open-interest", oi)
+    assert proc.returncode == 0, proc.stderr
+    one = stored(tmp_path / "one")
+    assert len(one) == 23 and one == stored(tmp_path / "two")
+    bars = ParquetDataCatalog(str(tmp_path / "one")).bars()
+    close = {b.ts_event: b.close.as_double() for b in bars}
+    for ts, usd_value, contracts, base in one:
+        assert usd_value == contracts * 100
+        assert base == pytest.approx(usd_value / close[ts], rel=1e-12)  # the bar closing at the reading
+    proc = ingest(tmp_path / "three", "--open-interest", oi)  # nothing prices the coin amount: refused, not NaN
+    assert_clean_failure(proc, "ingest failed, catalog unchanged", f"{oi}: line 2: field 'open_interest_contracts'",
+                         "open interest in coin unknown", "give the bars too, or an open_interest_base column")
+    assert proc.returncode == 1 and not (tmp_path / "three").exists()
