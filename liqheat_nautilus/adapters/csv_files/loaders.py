@@ -26,6 +26,7 @@ from liqheat_nautilus.adapters.common.tables import (
     open_interest_of_table,
 )
 from liqheat_nautilus.adapters.csv_files.parsing import TRADES_LAYOUT, PlainTradeConverter, TradeBars
+from liqheat_nautilus.persistence.checks import PriceScale, line_of
 from liqheat_nautilus.persistence.csv_stream import DEFAULT_BLOCK_BYTES, iter_batches
 from liqheat_nautilus.persistence.errors import IngestError, require_file
 from liqheat_nautilus.persistence.reader import value_at
@@ -109,7 +110,8 @@ def ingest_csv(catalog_dir: str | Path, instrument_spec: Sequence[str | Path] = 
                open_interest: str | Path | None = None, funding: str | Path | None = None,
                funding_interval_hours: float = 8.0, trades: str | Path | None = None, bars_from_trades: bool = False,
                chunk_rows: int = DEFAULT_CHUNK_ROWS, block_bytes: int = DEFAULT_BLOCK_BYTES,
-               lock_timeout: float | None = None, log: Callable[[str], None] = log_stderr) -> IngestSummary:
+               lock_timeout: float | None = None, log: Callable[[str], None] = log_stderr,
+               price_check: bool = True) -> IngestSummary:
     """
     Add a perpetual's own CSV files (any of bars, open interest, funding, trades) to a catalog, atomically.
 
@@ -155,6 +157,10 @@ def ingest_csv(catalog_dir: str | Path, instrument_spec: Sequence[str | Path] = 
         CSV bytes of trades parsed per batch.
     lock_timeout, log
         As for :func:`~liqheat_nautilus.persistence.transaction.catalog_transaction`.
+    price_check : bool, default True
+        Refuse bars or trades whose price scale is far off the instrument's (the catalog's bars and trades nearest
+        in time, then each previous row: :class:`~liqheat_nautilus.persistence.checks.PriceScale`); ``False``
+        (``--no-price-check``) accepts them.
 
     Returns
     -------
@@ -166,8 +172,9 @@ def ingest_csv(catalog_dir: str | Path, instrument_spec: Sequence[str | Path] = 
     IngestError
         For no input file, a bad option (``--bar-spec``, ``--bar-time``, ``--bars-from-trades``,
         ``--funding-interval-hours``), a
-        missing or bad file (naming file, line and field), an instrument no spec file nor the catalog defines, a
-        refused target, a busy catalog or a full disk; the catalog is left as it was.
+        missing or bad file (naming file, line and field), a price far off the instrument's scale (with
+        ``price_check``), an instrument no spec file nor the catalog defines, a refused target, a busy catalog or a
+        full disk; the catalog is left as it was.
     """
     files = {name: Path(p) for name, p in (("--bars", bars), ("--open-interest", open_interest),
                                           ("--funding", funding), ("--trades", trades)) if p is not None}
@@ -221,13 +228,21 @@ def ingest_csv(catalog_dir: str | Path, instrument_spec: Sequence[str | Path] = 
     spans: dict[str, tuple[int, int, int]] = {}
     with catalog_transaction(catalog_dir, sources=sources, lock_timeout=lock_timeout, log=log,
                              command="ingest csv") as catalog:
+        if price_check and bars is not None:  # under the lock, before anything is staged
+            stamps = np.array([b.ts_event for b in groups["Bar"]], dtype=np.int64)
+            closes = np.array([b.close.as_double() for b in groups["Bar"]], dtype=np.float64)
+            PriceScale(catalog_dir, iid.value, bars).check(stamps, closes, line_of(0), "close")
         catalog.write_data([instrument])
         if trades is not None:
             converter = PlainTradeConverter(str(trades), instrument)
             writer = RangeReplacingWriter(catalog, TradeTick, iid.value, chunk_rows)
             builder = TradeBars(instrument, bar_type) if bars_from_trades else None
+            scale = PriceScale(catalog_dir, iid.value, trades) if price_check else None
             for batch in iter_batches(trades, TRADES_LAYOUT, block_bytes):
                 ticks, ts = converter.convert(batch)
+                if scale is not None:
+                    scale.check(ts, batch.table.column("price").to_numpy(zero_copy_only=False), batch.first_line,
+                                "price")
                 writer.add(ticks, ts)
                 if builder is not None:
                     builder.add(ticks)

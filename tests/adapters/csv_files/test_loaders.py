@@ -647,3 +647,46 @@ def test_inverse_open_interest_in_contracts_is_stored_the_same_with_or_without_b
     assert_clean_failure(proc, "ingest failed, catalog unchanged", f"{oi}: line 2: field 'open_interest_contracts'",
                          "open interest in coin unknown", "give the bars too, or an open_interest_base column")
     assert proc.returncode == 1 and not (tmp_path / "three").exists()
+
+
+def test_another_instruments_prices_are_refused_before_anything_is_written(csv_catalog, tmp_path):
+    # the REAL COIN-M BTC trades (about 80,000) ingested as trades of the SOL catalog (about 66) passed with an
+    # off-tick note, and the REAL SOL bars ingested for BTC passed too: only `catalog validate` warned afterwards
+    df = _agg_frame()
+    side = np.where(df["is_buyer_maker"] == "true", "sell", "buy")
+    btc = _write(tmp_path / "btc_trades.csv", ["timestamp", "price", "quantity", "side", "trade_id"],
+                 zip(df["transact_time"], df["price"], df["quantity"], side, df["agg_trade_id"], strict=True))
+    target = tmp_path / "sol"
+    shutil.copytree(csv_catalog, target)
+    before = _digest(target)
+    proc = run_liqheat("catalog", "ingest", "csv", "--catalog", target, "--instrument-spec", OKX_SPEC, "--trades", btc)
+    assert_clean_failure(proc, "ingest failed, catalog unchanged", f"{btc}: line 2: field 'price': 79972.8 is ",
+                         f"times above the catalog's bar close of {IID} nearest to it",
+                         "a price scale far off the instrument's (limit 5 times)",
+                         f"If these really are {IID}'s prices, give --no-price-check")
+    assert proc.returncode == 1 and _digest(target) == before
+    files = plain_okx_files(tmp_path / "plain")  # SOL bars for BTC: refused at the first bar against BTC's trades
+    btc_spec = ROOT / "catalog" / "coinglass_btc_4h" / "instrument.toml"  # BTCUSDT-PERP, tick 0.10
+    btc_catalog = tmp_path / "btc"
+    ingest_csv(btc_catalog, [btc_spec], trades=btc)
+    before = _digest(btc_catalog)
+    with pytest.raises(IngestError) as info:
+        ingest_csv(btc_catalog, [btc_spec], bars=files["bars"])
+    assert (info.value.path, info.value.row, info.value.field) == (str(files["bars"]), 2, "close")
+    assert "times below the catalog's trade price of BTCUSDT-PERP.BINANCE nearest to it" in info.value.message
+    assert _digest(btc_catalog) == before
+    # a file that turns into another instrument's half-way is refused at its first such row, also in a new catalog
+    rows = list(csv.reader(btc.open(newline="")))
+    sol = _okx("ohlcv_1m.csv")
+    mixed = _write(tmp_path / "mixed.csv", rows[0], [*rows[1:101], *([r[0], s["close"], *r[2:]] for r, s in
+                                                                     zip(rows[101:201], sol, strict=False))])
+    with pytest.raises(IngestError) as info:
+        ingest_csv(tmp_path / "new", [btc_spec], trades=mixed)
+    assert (info.value.row, info.value.field) == (102, "price")
+    assert f"below the price on line 101 ({float(rows[100][1])!r})" in info.value.message
+    assert not (tmp_path / "new").exists()
+    # the user says the prices are this instrument's: accepted
+    proc = run_liqheat("catalog", "ingest", "csv", "--catalog", target, "--instrument-spec", OKX_SPEC, "--trades", btc,
+                       "--no-price-check")
+    assert proc.returncode == 0, proc.stderr
+    assert "TradeTick" in proc.stdout and "105,280 rows" in proc.stdout
