@@ -334,8 +334,7 @@ def ingest_binance_files(paths: Iterable[str | Path], catalog_dir: str | Path, i
         first_file.setdefault(iid, path)
     defs = resolve_instruments(wanted, catalog_dir, instruments, where=first_file)
     refuse_legacy_ids(catalog_dir, [d[0] for d in defs.values()], where=plans[0][0])
-    if verify and (note := unverified_note(verify_checksums(path for path, _, _ in plans))) and log is not None:
-        log(note)  # (log=None: a caller that wants no lines)
+    unverified = verify_checksums(path for path, _, _ in plans) if verify else []  # said once they are ingested
     spans: dict[str, list[tuple[int, int, int]]] = {}  # per stream: (first, last, rows) of each file written
     klines: list[tuple[str, int, int, int]] = []  # kline files written: instrument, interval (ns), first, last
 
@@ -375,6 +374,8 @@ def ingest_binance_files(paths: Iterable[str | Path], catalog_dir: str | Path, i
                         f"span, and taker volume comes from the finest klines (the bars are written)")
                     continue
                 record(f"{cls.__name__} {identifier}", *extra_writer.finish())
+    if (note := unverified_note(unverified)) and log is not None:  # (log=None: a caller that wants no lines)
+        log(note)
     return IngestSummary(
         catalog=str(Path(catalog_dir).resolve()),
         instrument_id=", ".join(sorted(defs)),
