@@ -138,6 +138,10 @@ def _register_ingest_csv(ingest_sub) -> None:
                           "catalog without bar files: backtest and plot read bars)")
     csv.add_argument("--chunk-rows", default=None, metavar="ROWS",
                      help=f"trades per Parquet file (default {DEFAULT_CHUNK_ROWS})")
+    csv.add_argument("--no-price-check", action="store_true",
+                     help="accept bars or trades whose prices are 5 times or more above or below the instrument's "
+                          "in the catalog (or the file's previous row): refused by default, as another instrument's "
+                          "file")
     _add_lock_timeout(csv)
     csv.set_defaults(func=_ingest_csv)
 
@@ -342,7 +346,7 @@ def _ingest_csv(args: argparse.Namespace) -> int:
         "bars_from_trades": bars_from_trades, "chunk_rows": lambda: _chunk_rows(args),
         "funding_interval_hours": funding_interval_hours, "bar_spec": bar_spec, "bar_time": bar_time,
     }, instrument_id=args.instrument, bars=args.bars, open_interest=args.open_interest,
-        funding=args.funding, trades=args.trades)
+        funding=args.funding, trades=args.trades, price_check=not args.no_price_check)
 
 
 def _parse_utc_ms(text: str, option: str) -> int:

@@ -278,6 +278,126 @@ def off_increment(values: np.ndarray, precision: int, increment: float) -> np.nd
     return (np.remainder(units, step) != 0) & (np.abs(units) < 2.0**53)
 
 
+def price_jumps(prices: np.ndarray, max_jump: float, previous: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """
+    Return the moves between consecutive prices and which are beyond ``max_jump``: the one outlier rule.
+
+    ``liqheat catalog validate`` warns about such moves between consecutive bars or trades (``max_jump`` 10 %), and
+    an ingest refuses a price scale far off the instrument's (:class:`PriceScale`, a factor of
+    :data:`PRICE_SCALE_RATIO`). A move is ``|log(p[i] / p[i-1])|``, so a fall to ``1 / (1 + max_jump)`` counts as
+    a rise to ``1 + max_jump`` does.
+
+    Parameters
+    ----------
+    prices : np.ndarray, shape (n,)
+        Positive, finite prices in time order.
+    max_jump : float
+        The largest accepted relative rise (0.10: 10 %).
+    previous : float, optional
+        The price before ``prices[0]`` (the previous block's last, or a reference), compared with ``prices[0]``.
+
+    Returns
+    -------
+    tuple[np.ndarray, np.ndarray]
+        The absolute log moves and the mask of those beyond ``log1p(max_jump)``; each of length ``n`` with
+        ``previous`` (move ``i`` ends at ``prices[i]``), else ``n - 1`` (move ``i`` ends at ``prices[i + 1]``).
+    """
+    full = np.concatenate(([previous], prices)) if previous is not None else np.asarray(prices, dtype=np.float64)
+    moves = np.abs(np.diff(np.log(full)))
+    return moves, moves > np.log1p(max_jump)
+
+
+PRICE_SCALE_RATIO = 5.0
+"""A price this many times above or below the instrument's price before it (the catalog's, or the file's previous
+row) is refused by :class:`PriceScale`: another instrument's file (ETH trades for BTC), or prices in another unit."""
+
+
+class PriceScale:
+    """
+    Refuse a file's prices whose scale is far off the instrument's: the catalog's prices or the file's previous row.
+
+    The first price of the file is compared with the catalog's price of the instrument nearest to it in time (the
+    last bar close or trade at or before it, else the first after it), every later one with the row before it, by
+    :func:`price_jumps` with a factor of :data:`PRICE_SCALE_RATIO`: ETH trades ingested for BTC (20 times lower), or
+    prices in cents, stop the ingest at their first line instead of passing with an off-tick note and a later
+    ``validate`` outlier warning. The catalog is read when :meth:`check` is first called: call it while holding the
+    catalog's writer lock (inside the write's transaction, before anything is staged).
+
+    Parameters
+    ----------
+    catalog_dir : str or Path
+        The target catalog.
+    instrument_id : str
+        The instrument whose bars and trades the file's prices are compared with.
+    path : str or Path
+        The file (for error messages).
+    option : str, default "--no-price-check"
+        How to accept the prices all the same (named in the error).
+    """
+
+    def __init__(self, catalog_dir: str | Path, instrument_id: str, path: str | Path,
+                 option: str = "--no-price-check") -> None:
+        self.catalog_dir = Path(catalog_dir)
+        self.instrument_id = instrument_id
+        self.path = str(path)
+        self.option = option
+        self._previous: tuple[float, int] | None = None  # the last price checked and its line
+
+    def check(self, ts_ns: np.ndarray, prices: np.ndarray, first_line: int, field: str) -> None:
+        """
+        Check the next rows of the file (consecutive lines, in file order).
+
+        Parameters
+        ----------
+        ts_ns : np.ndarray, shape (n,)
+            The rows' times (UNIX ns).
+        prices : np.ndarray, shape (n,)
+            Their prices (positive, finite).
+        first_line : int
+            1-based file line of ``prices[0]``.
+        field : str
+            The price column (named in the error).
+
+        Raises
+        ------
+        IngestError
+            Naming the file, the first line whose price is :data:`PRICE_SCALE_RATIO` times or more above or below the
+            price before it, the field, both prices and the option that accepts them.
+        """
+        prices = np.asarray(prices, dtype=np.float64)
+        if not len(prices):
+            return
+        reference = None
+        if self._previous is None:
+            from liqheat_nautilus.persistence.reader import nearest_stored_price
+
+            reference = nearest_stored_price(self.catalog_dir, self.instrument_id, int(ts_ns[0]))
+            previous = reference[1] if reference is not None else None
+        else:
+            previous = self._previous[0]
+        moves, beyond = price_jumps(prices, PRICE_SCALE_RATIO - 1.0, previous)
+        if beyond.any():
+            move = int(np.flatnonzero(beyond)[0])
+            pos = move if previous is not None else move + 1
+            before = float(previous if pos == 0 else prices[pos - 1])  # type: ignore[arg-type]
+            value = float(prices[pos])
+            if pos == 0 and reference is not None:
+                ts, _, what = reference
+                when = str(np.datetime64(int(ts), "ns"))[:19] + "Z"
+                against = f"the catalog's {what} of {self.instrument_id} nearest to it ({before!r} at {when})"
+            else:
+                line = first_line + pos - 1 if pos else self._previous[1]  # type: ignore[index]
+                against = f"the price on line {line} ({before!r})"
+            factor = max(value / before, before / value)
+            raise IngestError(self.path, f"{value!r} is {factor:.1f} times {'above' if value > before else 'below'} "
+                                         f"{against}: a price scale far off the instrument's (limit "
+                                         f"{PRICE_SCALE_RATIO:g} times), as of another instrument's file or prices "
+                                         f"in another unit; nothing was written. If these really are "
+                                         f"{self.instrument_id}'s prices, give {self.option}",
+                              row=first_line + pos, field=field)
+        self._previous = (float(prices[-1]), first_line + len(prices) - 1)
+
+
 class UniqueIds:
     """
     Refuse an id that occurs twice in a file read in batches, however far apart the two rows are.

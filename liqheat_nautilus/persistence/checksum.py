@@ -1,6 +1,7 @@
 """Verification of data.binance.vision ``.CHECKSUM`` files."""
 
 import hashlib
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from liqheat_nautilus.persistence.errors import IngestError
@@ -64,3 +65,53 @@ def verify_checksum(path: str | Path) -> bool:
         raise IngestError(path, f"sha256 {actual} does not match {sidecar.name} ({expected}); file corrupt or "
                                 "truncated")
     return True
+
+
+NOTE_MAX_FILES = 5
+"""Most file names :func:`unverified_note` lists; more are counted."""
+
+
+def verify_checksums(paths: Iterable[str | Path]) -> list[Path]:
+    """
+    Verify every file that has a ``.CHECKSUM`` sibling; return those that have none.
+
+    Parameters
+    ----------
+    paths : iterable of str or Path
+        The archives.
+
+    Returns
+    -------
+    list[Path]
+        The files without a checksum file (not verified), in the given order.
+
+    Raises
+    ------
+    IngestError
+        As :func:`verify_checksum`, for the first unreadable checksum file or mismatching digest.
+    """
+    return [Path(p) for p in paths if not verify_checksum(p)]
+
+
+def unverified_note(paths: Sequence[Path]) -> str:
+    """
+    Return the one line saying which files were ingested without verification, or ``""`` when none was.
+
+    Parameters
+    ----------
+    paths : sequence of Path
+        The files without a ``.CHECKSUM`` sibling (:func:`verify_checksums`).
+
+    Returns
+    -------
+    str
+        Their count and names (the first :data:`NOTE_MAX_FILES`), and how to have them verified.
+    """
+    if not paths:
+        return ""
+    names = ", ".join(str(p) for p in paths[:NOTE_MAX_FILES])
+    more = f" and {len(paths) - NOTE_MAX_FILES:,} more" if len(paths) > NOTE_MAX_FILES else ""
+    them = "these" if len(paths) > 1 else "this"
+    return (f"note: {len(paths):,} file(s) not verified, no .CHECKSUM file next to {them}: {names}{more} (ingested "
+            "all the same; download each archive's .CHECKSUM from data.binance.vision next to it to have it "
+            "verified, or give --no-verify to skip verification without this note)")

@@ -461,3 +461,126 @@ def _query_if_present(cat, cls, instrument_id: str, bounds: dict) -> list:
         return cat.query(cls, identifiers=[instrument_id], **bounds)
     except (FileNotFoundError, ValueError, KeyError):
         return []
+
+
+STORED_PRICE_COLUMNS = {"bar": "close", "trade_tick": "price"}
+"""The price column read by :func:`stored_prices` per catalog folder kind: bar closes, trade prices."""
+
+
+def _price_file(file: Path, column: str) -> tuple[np.ndarray, np.ndarray]:
+    """``ts_init`` (int64 ns) and one price column (float64) of a catalog Parquet file."""
+    import pyarrow.parquet as pq
+
+    from liqheat_nautilus.persistence.validate import decode_fixed
+
+    table = pq.read_table(file, columns=["ts_init", column])
+    return table.column("ts_init").to_numpy().astype(np.int64), decode_fixed(table.column(column))
+
+
+def _file_interval(file: Path) -> tuple[int, int] | None:
+    """Return the ``ts_init`` range a catalog file's name gives (``None`` for a name that gives none)."""
+    from nautilus_trader.persistence.catalog.parquet import _parse_filename_timestamps
+
+    try:
+        return _parse_filename_timestamps(file.name)
+    except (ValueError, IndexError):
+        return None
+
+
+def stored_prices(catalog: str | Path, kind: str, identifier: str, start_ns: int | None = None,
+                  end_ns: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """
+    Read one stream's prices straight from its Parquet files: bar closes or trade prices, with their ``ts_init``.
+
+    Only the two columns of the files whose names overlap the bounds are read (no Nautilus objects), so a
+    long stream costs little. Meant for a writer holding the catalog's lock (the committed state cannot change).
+
+    Parameters
+    ----------
+    catalog : str or Path
+        Catalog folder (need not exist).
+    kind : {"bar", "trade_tick"}
+        The catalog folder of the stream (:data:`STORED_PRICE_COLUMNS`).
+    identifier : str
+        The bar type (``"BTCUSDT-PERP.BINANCE-1-MINUTE-LAST-EXTERNAL"``) or instrument id.
+    start_ns, end_ns : int, optional
+        Inclusive ``ts_init`` bounds (UNIX ns).
+
+    Returns
+    -------
+    tuple[np.ndarray, np.ndarray]
+        ``ts_init`` (int64 ns) and prices (float64), sorted by time; empty when the catalog holds none.
+    """
+    from nautilus_trader.persistence.funcs import urisafe_identifier
+
+    folder = Path(catalog) / "data" / kind / urisafe_identifier(identifier)
+    times: list[np.ndarray] = []
+    prices: list[np.ndarray] = []
+    for file in sorted(folder.glob("*.parquet")) if folder.is_dir() else ():
+        span = _file_interval(file)
+        if span is not None and ((end_ns is not None and span[0] > end_ns) or
+                                 (start_ns is not None and span[1] < start_ns)):
+            continue
+        ts, price = _price_file(file, STORED_PRICE_COLUMNS[kind])
+        keep = np.ones(len(ts), dtype=bool)
+        if start_ns is not None:
+            keep &= ts >= start_ns
+        if end_ns is not None:
+            keep &= ts <= end_ns
+        times.append(ts[keep])
+        prices.append(price[keep])
+    if not times:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+    ts, price = np.concatenate(times), np.concatenate(prices)
+    order = np.argsort(ts, kind="stable")
+    return ts[order], price[order]
+
+
+def nearest_stored_price(catalog: str | Path, instrument_id: str, at_ns: int) -> tuple[int, float, str] | None:
+    """
+    Return the catalog's price of an instrument nearest in time to ``at_ns``: a bar close (any bar type) or a trade.
+
+    Of each stream only the file starting last at or before ``at_ns`` and the one starting first after it are read;
+    the price is the last at or before ``at_ns``, else the first after it, whichever of all streams is nearest.
+    Meant for a writer holding the catalog's lock.
+
+    Parameters
+    ----------
+    catalog : str or Path
+        Catalog folder (need not exist).
+    instrument_id : str
+        The instrument.
+    at_ns : int
+        The time (UNIX ns).
+
+    Returns
+    -------
+    tuple[int, float, str] or None
+        ``(ts_init, price, what)`` with ``what`` ``"bar close"`` or ``"trade price"``; ``None`` when the catalog
+        holds no bar or trade of the instrument.
+    """
+    from nautilus_trader.persistence.funcs import urisafe_identifier
+
+    data = Path(catalog) / "data"
+    folders = [("bar", d) for d in sorted((data / "bar").glob(f"{urisafe_identifier(instrument_id)}-*"))]
+    folders.append(("trade_tick", data / "trade_tick" / urisafe_identifier(instrument_id)))
+    best: tuple[int, int, float, str] | None = None  # distance, ts, price, what
+    for kind, folder in folders:
+        if not folder.is_dir():
+            continue
+        spans = [(span, f) for f in sorted(folder.glob("*.parquet")) if (span := _file_interval(f)) is not None]
+        before = [sf for sf in spans if sf[0][0] <= at_ns]
+        after = [sf for sf in spans if sf[0][0] > at_ns]
+        picked = ([max(before, key=lambda sf: sf[0][0])[1]] if before else []) + \
+                 ([min(after, key=lambda sf: sf[0][0])[1]] if after else [])
+        what = "bar close" if kind == "bar" else "trade price"
+        for file in picked:
+            ts, price = _price_file(file, STORED_PRICE_COLUMNS[kind])
+            if not len(ts):
+                continue
+            pos = int(np.searchsorted(ts, at_ns, side="right")) - 1
+            for i in {max(pos, 0), min(pos + 1, len(ts) - 1)}:
+                candidate = (abs(int(ts[i]) - at_ns) + (0 if ts[i] <= at_ns else 1), int(ts[i]), float(price[i]), what)
+                if best is None or candidate[0] < best[0]:
+                    best = candidate
+    return None if best is None else best[1:]

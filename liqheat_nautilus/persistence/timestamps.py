@@ -78,12 +78,15 @@ class EpochUnit:
         The unit once known.
     scale : int or None
         Nanoseconds per unit once known.
+    iso : bool
+        The file's times are ISO-8601 date-times (set by :func:`text_times_ns` once it has read some).
     """
 
     def __init__(self, path: str | Path, unit: str | None = None) -> None:
         self.path = str(path)
         self.name: str | None = unit
         self.scale: int | None = dict(UNITS)[unit] if unit else None
+        self.iso = False
 
     def to_ns(self, values: np.ndarray, first_line: int, field: str) -> np.ndarray:
         """
@@ -148,6 +151,15 @@ def check_ns_window(ts_ns: np.ndarray, path: str | Path, first_line: int, field:
                           field=field)
 
 
+ACCEPTED_TIMES = ("epoch integers in seconds, milliseconds, microseconds or nanoseconds, or ISO-8601 date-times such "
+                  "as 2026-06-12T08:00:00Z, 2026-06-12 08:00:00+08:00 or 2026-06-12 08:00:00 UTC (without an "
+                  "offset: UTC)")
+"""The time formats of :func:`text_times_ns`, for messages."""
+
+_UTC_SUFFIX = r"(?<=\d)\s*UTC$"
+"""A trailing ``UTC`` after the time of day (``2026-06-12 08:00:00 UTC``), read as the offset ``+00:00``."""
+
+
 def text_times_ns(text: np.ndarray, unit: EpochUnit, path: str | Path, first_line: int, field: str,
                   iso: bool = True) -> np.ndarray:
     """
@@ -155,8 +167,8 @@ def text_times_ns(text: np.ndarray, unit: EpochUnit, path: str | Path, first_lin
 
     The first value decides: digits mean epoch times (seconds, milliseconds, microseconds or nanoseconds, told
     apart by :class:`EpochUnit` from the file's first row), anything else an ISO-8601 date-time
-    (``2026-06-12T08:00:00Z``, ``2026-06-12 08:00:00+08:00``; without an offset, UTC). Every value must then be of
-    the same kind and inside :data:`EARLIEST_NS` … now + 1 day.
+    (``2026-06-12T08:00:00Z``, ``2026-06-12 08:00:00+08:00``, ``2026-06-12 08:00:00 UTC``; without an offset, UTC).
+    Every value must then be of the same kind and inside :data:`EARLIEST_NS` … now + 1 day.
 
     Parameters
     ----------
@@ -181,14 +193,14 @@ def text_times_ns(text: np.ndarray, unit: EpochUnit, path: str | Path, first_lin
     Raises
     ------
     IngestError
-        Naming the line and field of the first value that is not a time of the file's kind or lies outside the
-        window.
+        Naming the line and field of the first value that is not a time of the file's kind (with the accepted
+        formats, :data:`ACCEPTED_TIMES`) or lies outside the window.
     """
     text = np.asarray(text, dtype=str)
     if not len(text):
         return np.zeros(0, dtype=np.int64)
     stripped = np.char.strip(text)
-    if unit.scale is not None or not iso or stripped[0].isdigit():
+    if unit.scale is not None or not iso or (stripped[0].isdigit() and not unit.iso):
         digits = np.char.isdigit(stripped) & (np.char.str_len(stripped) <= 19)
         if not digits.all():
             pos = int(np.flatnonzero(~digits)[0])
@@ -199,12 +211,16 @@ def text_times_ns(text: np.ndarray, unit: EpochUnit, path: str | Path, first_lin
         return unit.to_ns(raw, first_line, field)
     import pandas as pd
 
-    parsed = pd.to_datetime(pd.Series(stripped), utc=True, errors="coerce", format="ISO8601")
+    # a trailing " UTC" (as SQL databases and pandas print UTC times) is the offset +00:00: unambiguous
+    iso_text = pd.Series(stripped).str.replace(_UTC_SUFFIX, "+00:00", regex=True)
+    parsed = pd.to_datetime(iso_text, utc=True, errors="coerce", format="ISO8601")
     bad = parsed.isna().to_numpy()
     if bad.any():
         pos = int(np.flatnonzero(bad)[0])
-        raise IngestError(path, f"not an ISO-8601 date-time (the file's first row is one): {str(text[pos])!r}",
-                          row=first_line + pos, field=field)
+        kind = " (the file's first row is one)" if pos or unit.iso else ""
+        raise IngestError(path, f"not an ISO-8601 date-time{kind}: {str(text[pos])!r}; accepted times: "
+                                f"{ACCEPTED_TIMES}", row=first_line + pos, field=field)
     ts = parsed.astype("int64").to_numpy()
     check_ns_window(ts, path, first_line, field)
+    unit.iso = True
     return ts

@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 from nautilus_trader.model.objects import FIXED_SCALAR
 
 from liqheat_nautilus.core.units import NS_PER_DAY, NS_PER_HOUR, NS_PER_MINUTE, NS_PER_SECOND
+from liqheat_nautilus.persistence.checks import price_jumps
 from liqheat_nautilus.persistence.scan import (
     INSTRUMENT_TYPES,
     MissingColumnsError,
@@ -217,10 +218,8 @@ class _StreamChecker:
         t = ts[valid]
         if not len(p):
             return
-        full = np.concatenate(([self.prev_price], p)) if self.prev_price is not None else p
-        moves = np.abs(np.diff(np.log(full)))
+        moves, out = price_jumps(p, self.max_jump, self.prev_price)
         times = t if self.prev_price is not None else t[1:]
-        out = moves > np.log1p(self.max_jump)
         if out.any():
             pos = int(np.flatnonzero(out)[0])
             self.add(WARNING, "outliers", int(out.sum()),

@@ -19,7 +19,7 @@ from liqheat_nautilus.adapters.binance.providers import binance_instrument_id, r
 from liqheat_nautilus.adapters.common.providers import InstrumentSources, refuse_legacy_ids, resolve_instruments
 from liqheat_nautilus.core.units import NS_PER_DAY, NS_PER_HOUR, NS_PER_MINUTE
 from liqheat_nautilus.data import TakerVolume
-from liqheat_nautilus.persistence.checksum import verify_checksum
+from liqheat_nautilus.persistence.checksum import unverified_note, verify_checksums
 from liqheat_nautilus.persistence.csv_stream import DEFAULT_BLOCK_BYTES, CsvLayout, iter_batches
 from liqheat_nautilus.persistence.errors import IngestError, require_file
 from liqheat_nautilus.persistence.transaction import catalog_transaction, check_target, log_stderr
@@ -298,7 +298,8 @@ def ingest_binance_files(paths: Iterable[str | Path], catalog_dir: str | Path, i
     block_bytes : int, default 8 MiB
         CSV bytes parsed per batch.
     verify : bool, default True
-        Verify ``.CHECKSUM`` files when present.
+        Verify ``.CHECKSUM`` files when present; the files without one are named in one ``log`` line (ingested all
+        the same).
     instruments : InstrumentSources, optional
         Where instrument definitions may come from besides the catalog (default: Binance online).
     lock_timeout, log
@@ -333,9 +334,7 @@ def ingest_binance_files(paths: Iterable[str | Path], catalog_dir: str | Path, i
         first_file.setdefault(iid, path)
     defs = resolve_instruments(wanted, catalog_dir, instruments, where=first_file)
     refuse_legacy_ids(catalog_dir, [d[0] for d in defs.values()], where=plans[0][0])
-    if verify:
-        for path, _, _ in plans:
-            verify_checksum(path)
+    unverified = verify_checksums(path for path, _, _ in plans) if verify else []  # said once they are ingested
     spans: dict[str, list[tuple[int, int, int]]] = {}  # per stream: (first, last, rows) of each file written
     klines: list[tuple[str, int, int, int]] = []  # kline files written: instrument, interval (ns), first, last
 
@@ -375,6 +374,8 @@ def ingest_binance_files(paths: Iterable[str | Path], catalog_dir: str | Path, i
                         f"span, and taker volume comes from the finest klines (the bars are written)")
                     continue
                 record(f"{cls.__name__} {identifier}", *extra_writer.finish())
+    if (note := unverified_note(unverified)) and log is not None:  # (log=None: a caller that wants no lines)
+        log(note)
     return IngestSummary(
         catalog=str(Path(catalog_dir).resolve()),
         instrument_id=", ".join(sorted(defs)),

@@ -44,12 +44,16 @@ class InstrumentSources:
         (the venue's answer was given as a file: one that lacks the instrument is the wrong file).
     api_base : str or None
         Another origin for the online requests (a proxy; the tests' local recorded-response server).
+    exchange_info_option : bool
+        Whether the command has an ``--exchange-info`` option (the Binance and Coinglass ingests): the error for an
+        instrument found nowhere offers that option only then (``liqheat catalog ingest csv`` has none).
     """
 
     spec_files: tuple[Path, ...] = ()
     exchange_info_files: tuple[Path, ...] = ()
     online: bool = True
     api_base: str | None = field(default=None, repr=False)
+    exchange_info_option: bool = True
 
     @classmethod
     def offline(cls, *spec_files: str | Path, exchange_info: Iterable[str | Path] = ()) -> "InstrumentSources":
@@ -93,7 +97,7 @@ def with_folder_spec(sources: InstrumentSources | None, folder: str | Path,
     if not own.is_file():
         return sources
     return InstrumentSources((*sources.spec_files, own), sources.exchange_info_files, sources.online,
-                             sources.api_base)
+                             sources.api_base, sources.exchange_info_option)
 
 
 def catalog_instruments(catalog_dir: str | Path) -> dict[str, CryptoPerpetual]:
@@ -256,9 +260,10 @@ def resolve_instruments(wanted: dict[str, str], catalog_dir: str | Path, sources
                                     field="instrument")
         tried = ["the instrument-spec files" if sources.spec_files else "", "the catalog",
                  "the venue online" if sources.online else ""]
-        # --exchange-info only reads Binance's answer (and only the Binance ingests have the option)
+        # --exchange-info only reads Binance's answer, and only the commands that have the option offer it
+        offer = sources.exchange_info_option and any(iid.endswith(".BINANCE") for iid in missing)
         exchange_info = (" or --exchange-info FILE (a saved Binance GET /fapi/v1/exchangeInfo or /dapi/v1/exchangeInfo "
-                         "response)") if any(iid.endswith(".BINANCE") for iid in missing) else ""
+                         "response)") if offer else ""
         raise IngestError(named or catalog_dir, f"no instrument definition for {sorted(missing)}: not found in "
                           f"{', '.join(t for t in tried if t)}{'; ' + '; '.join(errors) if errors else ''}. Give "
                           f"one with --instrument-spec FILE (TOML, see docs/data.md){exchange_info}",

@@ -175,8 +175,9 @@ def open_interest_of_table(df: pd.DataFrame, ts_ns: np.ndarray, path: str | Path
     inverse : bool, default False
         Coin-margined contract.
     prices : np.ndarray, optional
-        Price at each observation (``nan`` when unknown), to derive USD from base units in rows that have no USD
-        figure (rows with one keep the others as reported).
+        Price at each observation (``nan`` when unknown), to value rows that have no USD figure (rows with one keep
+        the others as reported): a linear contract's USD from base units, an inverse one's coin amount from its
+        USD value (contracts x size). Given, such a row must have a price.
 
     Returns
     -------
@@ -186,7 +187,8 @@ def open_interest_of_table(df: pd.DataFrame, ts_ns: np.ndarray, path: str | Path
     Raises
     ------
     IngestError
-        For a negative or implausibly large figure, or a row whose USD value cannot be known (naming file, line and
+        For a negative or implausibly large figure, a row whose USD value cannot be known, or (with ``prices``) a row
+        of an inverse contract without a USD figure whose coin amount no price values (naming file, line and
         field).
     """
     figures = {name: df[column].to_numpy(dtype=np.float64) for name, column in columns.items()}
@@ -206,6 +208,10 @@ def open_interest_of_table(df: pd.DataFrame, ts_ns: np.ndarray, path: str | Path
             why = "no figure" if all(np.isnan(v) for v in row.values()) else \
                 "no USD value and no price to derive it (give the bars too, or a USD column)"
             raise IngestError(path, f"open interest unknown: {why}", line_of(pos), field)
+        if price is not None and np.isnan(item.open_interest_base):  # inverse: coin = USD / price, none known yet
+            raise IngestError(path, "open interest in coin unknown: an inverse contract's coin amount is its USD "
+                                    "value / price, and no bar has closed by this time to price it (give the bars "
+                                    "too, or an open_interest_base column)", line_of(pos), field)
         items.append(item)
     return items
 

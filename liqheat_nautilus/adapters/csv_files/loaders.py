@@ -26,6 +26,7 @@ from liqheat_nautilus.adapters.common.tables import (
     open_interest_of_table,
 )
 from liqheat_nautilus.adapters.csv_files.parsing import TRADES_LAYOUT, PlainTradeConverter, TradeBars
+from liqheat_nautilus.persistence.checks import PriceScale, line_of
 from liqheat_nautilus.persistence.csv_stream import DEFAULT_BLOCK_BYTES, iter_batches
 from liqheat_nautilus.persistence.errors import IngestError, require_file
 from liqheat_nautilus.persistence.reader import value_at
@@ -100,7 +101,7 @@ def _instrument(spec_files: Sequence[Path], instrument_id: str | None, catalog_d
         instrument_id = next(iter(specs))
     known = specs.get(instrument_id) or catalog_instruments(catalog_dir).get(instrument_id)
     raw = known.raw_symbol.value if known is not None else instrument_id.rpartition(".")[0]
-    sources = InstrumentSources(spec_files=tuple(spec_files), online=False)
+    sources = InstrumentSources(spec_files=tuple(spec_files), online=False, exchange_info_option=False)
     return resolve_instruments({instrument_id: raw}, catalog_dir, sources, where=where)[instrument_id][0]
 
 
@@ -109,7 +110,8 @@ def ingest_csv(catalog_dir: str | Path, instrument_spec: Sequence[str | Path] = 
                open_interest: str | Path | None = None, funding: str | Path | None = None,
                funding_interval_hours: float = 8.0, trades: str | Path | None = None, bars_from_trades: bool = False,
                chunk_rows: int = DEFAULT_CHUNK_ROWS, block_bytes: int = DEFAULT_BLOCK_BYTES,
-               lock_timeout: float | None = None, log: Callable[[str], None] = log_stderr) -> IngestSummary:
+               lock_timeout: float | None = None, log: Callable[[str], None] = log_stderr,
+               price_check: bool = True) -> IngestSummary:
     """
     Add a perpetual's own CSV files (any of bars, open interest, funding, trades) to a catalog, atomically.
 
@@ -136,8 +138,10 @@ def ingest_csv(catalog_dir: str | Path, instrument_spec: Sequence[str | Path] = 
         or its close time (stored stamped at that time, as given).
     open_interest : str or Path, optional
         ``timestamp`` and one or more of ``open_interest_usd``, ``open_interest_contracts``, ``open_interest_base``
-        (blank: not reported); a row without USD of a linear contract is valued at the close of the last bar closed
-        by then (``bars`` needed).
+        (blank: not reported); a row without USD is valued at the close of the last bar closed by then (linear: its
+        USD; inverse: its coin amount), among ``bars`` and the catalog's bars of ``bar_spec`` outside their span (else
+        the catalog's finest bar type of the instrument): the same figures whether the bars come in this call or
+        were ingested before; a row no bar prices is refused.
     funding : str or Path, optional
         ``timestamp`` (the funding time) and ``funding_rate`` (fraction per interval).
     funding_interval_hours : float, default 8.0
@@ -153,6 +157,10 @@ def ingest_csv(catalog_dir: str | Path, instrument_spec: Sequence[str | Path] = 
         CSV bytes of trades parsed per batch.
     lock_timeout, log
         As for :func:`~liqheat_nautilus.persistence.transaction.catalog_transaction`.
+    price_check : bool, default True
+        Refuse bars or trades whose price scale is far off the instrument's (the catalog's bars and trades nearest
+        in time, then each previous row: :class:`~liqheat_nautilus.persistence.checks.PriceScale`); ``False``
+        (``--no-price-check``) accepts them.
 
     Returns
     -------
@@ -164,8 +172,9 @@ def ingest_csv(catalog_dir: str | Path, instrument_spec: Sequence[str | Path] = 
     IngestError
         For no input file, a bad option (``--bar-spec``, ``--bar-time``, ``--bars-from-trades``,
         ``--funding-interval-hours``), a
-        missing or bad file (naming file, line and field), an instrument no spec file nor the catalog defines, a
-        refused target, a busy catalog or a full disk; the catalog is left as it was.
+        missing or bad file (naming file, line and field), a price far off the instrument's scale (with
+        ``price_check``), an instrument no spec file nor the catalog defines, a refused target, a busy catalog or a
+        full disk; the catalog is left as it was.
     """
     files = {name: Path(p) for name, p in (("--bars", bars), ("--open-interest", open_interest),
                                           ("--funding", funding), ("--trades", trades)) if p is not None}
@@ -219,13 +228,21 @@ def ingest_csv(catalog_dir: str | Path, instrument_spec: Sequence[str | Path] = 
     spans: dict[str, tuple[int, int, int]] = {}
     with catalog_transaction(catalog_dir, sources=sources, lock_timeout=lock_timeout, log=log,
                              command="ingest csv") as catalog:
+        if price_check and bars is not None:  # under the lock, before anything is staged
+            stamps = np.array([b.ts_event for b in groups["Bar"]], dtype=np.int64)
+            closes = np.array([b.close.as_double() for b in groups["Bar"]], dtype=np.float64)
+            PriceScale(catalog_dir, iid.value, bars).check(stamps, closes, line_of(0), "close")
         catalog.write_data([instrument])
         if trades is not None:
             converter = PlainTradeConverter(str(trades), instrument)
             writer = RangeReplacingWriter(catalog, TradeTick, iid.value, chunk_rows)
             builder = TradeBars(instrument, bar_type) if bars_from_trades else None
+            scale = PriceScale(catalog_dir, iid.value, trades) if price_check else None
             for batch in iter_batches(trades, TRADES_LAYOUT, block_bytes):
                 ticks, ts = converter.convert(batch)
+                if scale is not None:
+                    scale.check(ts, batch.table.column("price").to_numpy(zero_copy_only=False), batch.first_line,
+                                "price")
                 writer.add(ticks, ts)
                 if builder is not None:
                     builder.add(ticks)
@@ -243,7 +260,8 @@ def ingest_csv(catalog_dir: str | Path, instrument_spec: Sequence[str | Path] = 
             columns = {k: c for k, c in OPEN_INTEREST_COLUMNS.items() if c in df.columns}
             groups["OpenInterest"] = open_interest_of_table(
                 df, ts_ns, oi_path, iid, iid.venue.value, columns, contract_size=float(instrument.multiplier),
-                inverse=bool(instrument.is_inverse), prices=_prices_at(groups.get("Bar", []), ts_ns))
+                inverse=bool(instrument.is_inverse),
+                prices=_prices_at(catalog_dir, bar_type, groups.get("Bar", []), ts_ns))
         for items in groups.values():
             catalog.write_data(items)
     for name, items in groups.items():
@@ -256,9 +274,31 @@ def ingest_csv(catalog_dir: str | Path, instrument_spec: Sequence[str | Path] = 
                          last_ts={k: v[2] for k, v in spans.items()})
 
 
-def _prices_at(bars: list, ts_ns: np.ndarray) -> np.ndarray | None:
-    """Return the close of the last bar closed by each time (``nan`` before the first bar); ``None`` without bars."""
-    if not bars:
-        return None
-    return value_at(np.array([b.ts_event for b in bars], dtype=np.int64),
-                    np.array([b.close.as_double() for b in bars], dtype=np.float64), ts_ns)
+def _prices_at(catalog_dir: str | Path, bar_type: BarType, bars: list, ts_ns: np.ndarray) -> np.ndarray:
+    """
+    Return the close of the last bar closed by each time (``nan`` where none has), among the bars after this write.
+
+    Those are the command's ``bars`` (of ``bar_type``) and the catalog's bars of that type outside their span, so an
+    open-interest row is valued the same whether its bars come in the same command or were ingested before. When
+    neither holds bars of ``bar_type``, the catalog's finest bar type of the instrument is read (the writer holds
+    the catalog's lock).
+    """
+    from liqheat_nautilus.persistence.reader import stored_prices
+
+    identifier = str(bar_type)
+    if not bars and not stored_prices(catalog_dir, "bar", identifier)[0].size:
+        iid = str(bar_type.instrument_id)
+        held = [BarType.from_str(d.name) for d in sorted((Path(catalog_dir) / "data" / "bar").glob(f"{iid}-*"))
+                if d.is_dir()]
+        held = [b for b in held if b.spec.aggregation in TIME_AGGREGATIONS]
+        if held:
+            identifier = str(min(held, key=lambda b: b.spec.get_interval_ns()))
+    ts, close = stored_prices(catalog_dir, "bar", identifier)
+    if bars:
+        new_ts = np.array([b.ts_event for b in bars], dtype=np.int64)
+        outside = (ts < new_ts[0]) | (ts > new_ts[-1])  # the command's bars replace the catalog's in their span
+        ts = np.concatenate((ts[outside], new_ts))
+        close = np.concatenate((close[outside], np.array([b.close.as_double() for b in bars], dtype=np.float64)))
+        order = np.argsort(ts, kind="stable")
+        ts, close = ts[order], close[order]
+    return value_at(ts, close, ts_ns)

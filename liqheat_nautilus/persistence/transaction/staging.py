@@ -74,11 +74,16 @@ def file_name_for(start_ns: int, end_ns: int) -> str:
     return _timestamps_to_filename(int(start_ns), int(end_ns))
 
 
+DROPPED_RATIO = 10
+"""A write replacing at least this many times the rows it adds to a stream is named with a warning."""
+
+
 @dataclass
 class _Entry:
     path: Path
     committed: bool
     interval: tuple[int, int] | None  # None: unknown (no parsable name): compared by content
+    existing: bool = False  # its rows were in the catalog before this write (a committed file, or a piece of one)
 
 
 @dataclass
@@ -88,6 +93,8 @@ class _StreamPlan:
     rel_dir: str
     files: dict[str, _Entry] = field(default_factory=dict)  # final name -> entry (committed kept, or new)
     removed: dict[str, Path] = field(default_factory=dict)  # final name -> committed file to remove
+    replaced_rows: int = 0  # rows the catalog held that this write's ranges replace
+    added_rows: int = 0  # rows this write adds (less those a later range of the same write replaced)
 
     def overlapping(self, start: int, end: int) -> list[str]:
         out = []
@@ -156,7 +163,7 @@ class CatalogTransaction:
             folder = self.root / rel_dir
             if folder.is_dir():
                 for file in sorted(folder.glob("*.parquet")):
-                    plan.files[file.name] = _Entry(file, True, _name_interval(file.name))
+                    plan.files[file.name] = _Entry(file, True, _name_interval(file.name), existing=True)
             self._plans[rel_dir] = plan
         return plan
 
@@ -187,6 +194,7 @@ class CatalogTransaction:
                 if file.name in plan.files:  # cannot happen for disjoint content; never overwrite silently
                     raise RuntimeError(f"{rel_dir}/{file.name} staged twice")
                 plan.files[file.name] = _Entry(file, False, _name_interval(file.name) or _content_interval(file))
+                plan.added_rows += pq.ParquetFile(file).metadata.num_rows
         step("staged")
 
     def _drop(self, plan: _StreamPlan, name: str, start_ns: int, end_ns: int) -> None:
@@ -200,6 +208,11 @@ class CatalogTransaction:
                   table.filter(pc.greater(ts, pa.scalar(end_ns, ts.type))))
         if not entry.committed:
             entry.path.unlink()
+        inside = table.num_rows - sum(piece.num_rows for piece in pieces)
+        if entry.existing:
+            plan.replaced_rows += inside
+        else:
+            plan.added_rows -= inside
         for piece in pieces:
             if not piece.num_rows:
                 continue
@@ -210,7 +223,7 @@ class CatalogTransaction:
             folder.mkdir(parents=True)
             path = folder / new_name
             pq.write_table(piece, path)
-            plan.files[new_name] = _Entry(path, False, _name_interval(new_name))
+            plan.files[new_name] = _Entry(path, False, _name_interval(new_name), existing=entry.existing)
 
     def write_data(self, data: list) -> None:
         """
@@ -237,6 +250,35 @@ class CatalogTransaction:
             scratch = self.new_scratch()
             scratch.write_data(items)
             self.replace_range(scratch.path, int(items[0].ts_init), int(items[-1].ts_init))
+
+    def replacement_notes(self) -> list[str]:
+        """
+        Say, one line per stream, how many rows the catalog held that this write replaces.
+
+        A stream's new rows replace everything it held in their time range (docs/data.md): a sparse file over a
+        dense stream drops many rows. Lines for streams whose write replaces at least
+        :data:`DROPPED_RATIO` times the rows it adds say so with ``WARNING``.
+
+        Returns
+        -------
+        list[str]
+            ``"replaced N existing rows of <type>/<identifier> with M rows"`` for each data stream (not instrument
+            definitions) with replaced rows, in stream order; empty when nothing existing was replaced.
+        """
+        lines = []
+        for rel_dir, plan in sorted(self._plans.items()):
+            _, kind, ident = rel_dir.split("/", 2)
+            if kind in INSTRUMENT_TYPES or not plan.replaced_rows:
+                continue
+            line = (f"catalog {self.root}: replaced {plan.replaced_rows:,} existing rows of {kind}/{ident} with "
+                    f"{plan.added_rows:,} rows")
+            if plan.replaced_rows >= DROPPED_RATIO * max(plan.added_rows, 1):
+                line += (f"; WARNING: {plan.replaced_rows - plan.added_rows:,} more rows were dropped than added: an "
+                         "input replaces everything the catalog held for its data type and instrument within its "
+                         "time span (docs/data.md); if the input is only a sample of that span, ingest the complete "
+                         "data of the span again")
+            lines.append(line)
+        return lines
 
     # -- commit ---------------------------------------------------------------------------------------------------
 
@@ -381,6 +423,9 @@ def catalog_transaction(target: str | Path, sources: tuple[str | Path, ...] = ()
                 yield tx
                 step("prepared")
                 tx.commit()
+                if log is not None:
+                    for line in tx.replacement_notes():
+                        log(line)
             except BaseException as exc:
                 try:
                     tx.abort()

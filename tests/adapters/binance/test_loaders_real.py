@@ -130,3 +130,31 @@ def test_corrupted_copy_of_the_real_day_names_the_line(real_catalog, tmp_path):
     assert (caught.value.path, caught.value.row) == (str(bad), 50_001)
     assert "expected 7 fields, found 8" in caught.value.message  # the comma split the price in two
     assert snapshot(catalog) == before
+
+
+def test_archives_without_a_checksum_file_are_named_as_not_verified(tmp_path, capsys):
+    # an archive without its .CHECKSUM sibling was ingested without a word: the user could not tell that it was not
+    # verified; now one line names those files (the real files, copied; only the funding month gets a CHECKSUM)
+    import hashlib
+
+    src = tmp_path / "raw"
+    src.mkdir()
+    agg, funding = (Path(shutil.copy(p, src / p.name)) for p in (AGG, FUNDING))
+    (src / f"{funding.name}.CHECKSUM").write_text(f"{hashlib.sha256(funding.read_bytes()).hexdigest()}  "
+                                                 f"{funding.name}\n")
+    argv = ["catalog", "ingest", "binance", str(agg), str(funding), "--catalog", str(tmp_path / "cat"), "--offline",
+            "--exchange-info", str(FAPI_EXCHANGE_INFO), "--exchange-info", str(recorded_instruments()
+                                                                             .exchange_info_files[1])]
+    assert main(argv) == 0
+    err = [line for line in capsys.readouterr().err.splitlines() if "not verified" in line]
+    assert err == [f"note: 1 file(s) not verified, no .CHECKSUM file next to this: {agg} (ingested all the same; "
+                   "download each archive's .CHECKSUM from data.binance.vision next to it to have it verified, or "
+                   "give --no-verify to skip verification without this note)"]
+    assert len(_ticks(tmp_path / "cat")) == 105_280  # ingested all the same
+    (src / f"{funding.name}.CHECKSUM").unlink()
+    assert main([*argv, "--no-verify"]) == 0  # asked not to verify: no note
+    assert "not verified" not in capsys.readouterr().err
+    assert main(argv) == 0  # both without: one line for the ingest, naming both
+    err = [line for line in capsys.readouterr().err.splitlines() if "not verified" in line]
+    assert len(err) == 1 and err[0].startswith(f"note: 2 file(s) not verified, no .CHECKSUM file next to these: "
+                                               f"{agg}, {funding} (ingested all the same")

@@ -10,6 +10,7 @@ import csv
 import hashlib
 import math
 import shutil
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -520,3 +521,172 @@ def test_an_input_file_option_given_twice_is_a_usage_error(tmp_path, capsys, opt
     assert stop.value.code == 2
     assert f"{option} given twice (part1.csv, part2.csv): one file per option" in capsys.readouterr().err
     assert not (tmp_path / "cat").exists()
+
+
+def test_a_missing_binance_instrument_offers_only_the_options_ingest_csv_has(tmp_path):
+    # said "Give one with --instrument-spec FILE ... or --exchange-info FILE": an option only the Binance ingests have
+    df = pd.read_csv(WS_TRADES, dtype=str)
+    side = np.where(df["is_buyer_maker"] == "true", "sell", "buy")
+    trades = _write(tmp_path / "trades.csv", ["timestamp", "price", "quantity", "side", "trade_id"],
+                    zip(df["transact_time"], df["price"], df["quantity"], side, df["trade_id"], strict=True))
+    proc = run_liqheat("catalog", "ingest", "csv", "--catalog", tmp_path / "cat", "--instrument-id",
+                       "BTCUSDT-PERP.BINANCE", "--trades", trades)
+    line = assert_clean_failure(proc, "ingest failed, catalog unchanged", f"{trades}: field 'instrument'",
+                                "no instrument definition for ['BTCUSDT-PERP.BINANCE']",
+                                "Give one with --instrument-spec FILE")
+    assert "--exchange-info" not in line and "--offline" not in line
+    assert proc.returncode == 1 and not (tmp_path / "cat").exists()
+
+
+def _utc_text(ms: str) -> str:
+    """Epoch milliseconds as ``2026-06-12 08:00:00.123 UTC`` (as SQL databases and pandas print UTC times)."""
+    return pd.Timestamp(int(ms), unit="ms", tz="UTC").strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + " UTC"
+
+
+def test_times_with_a_trailing_utc_are_read_as_utc(tmp_path):
+    # `2026-06-12 08:00:00 UTC` was refused on the first row with "not an ISO-8601 date-time (the file's first row
+    # is one)"; pandas reads it unambiguously as UTC: the same rates and trades as from epoch times
+    funding = _okx("funding_rate.csv")
+    epoch = _write(tmp_path / "funding_ms.csv", ["timestamp", "funding_rate"],
+                   ([r["ts"], r["fundingRate"]] for r in funding))
+    utc = _write(tmp_path / "funding_utc.csv", ["timestamp", "funding_rate"],
+                 ([_utc_text(r["ts"]), r["fundingRate"]] for r in funding))
+    assert _utc_text(funding[0]["ts"]).endswith(":00:00.000 UTC")
+    ingest_csv(tmp_path / "a", [OKX_SPEC], funding=epoch)
+    ingest_csv(tmp_path / "b", [OKX_SPEC], funding=utc)
+    assert _digest(tmp_path / "a" / "data") == _digest(tmp_path / "b" / "data")
+    df = pd.read_csv(WS_TRADES, dtype=str)
+    side = np.where(df["is_buyer_maker"] == "true", "sell", "buy")
+    spec = ROOT / "catalog" / "coinglass_btc_4h" / "instrument.toml"
+    for name, times in (("ms", df["transact_time"]), ("utc", df["transact_time"].map(_utc_text))):
+        trades = _write(tmp_path / f"trades_{name}.csv", ["timestamp", "price", "quantity", "side", "trade_id"],
+                        zip(times, df["price"], df["quantity"], side, df["trade_id"], strict=True))
+        ingest_csv(tmp_path / f"t_{name}", [spec], trades=trades, block_bytes=16 * 1024)  # several batches
+    assert _digest(tmp_path / "t_ms" / "data") == _digest(tmp_path / "t_utc" / "data")
+
+
+def test_an_unreadable_first_time_names_the_accepted_formats(tmp_path):
+    # the first row's time decides the file's kind: a bad one said "(the file's first row is one)" about itself
+    funding = _write(tmp_path / "funding.csv", ["timestamp", "funding_rate"],
+                     ([pd.Timestamp(int(r["ts"]), unit="ms").strftime("%d/%m/%Y %H:%M"), r["fundingRate"]]
+                      for r in _okx("funding_rate.csv")))
+    proc = run_liqheat("catalog", "ingest", "csv", "--catalog", tmp_path / "cat", "--instrument-spec", OKX_SPEC,
+                       "--funding", funding)
+    line = assert_clean_failure(proc, "ingest failed, catalog unchanged", f"{funding}: line 2: field 'timestamp': "
+                                "not an ISO-8601 date-time: '", "accepted times: epoch integers in seconds, "
+                                "milliseconds, microseconds or nanoseconds, or ISO-8601 date-times such as "
+                                "2026-06-12T08:00:00Z, 2026-06-12 08:00:00+08:00 or 2026-06-12 08:00:00 UTC")
+    assert "first row is one" not in line
+    assert proc.returncode == 1 and not (tmp_path / "cat").exists()
+
+
+def test_an_ingest_says_how_many_existing_rows_it_replaced(tmp_path):
+    # two real trades over a catalog of the 2,197 trades of their span replaced 1,000s of rows without a word
+    df = pd.read_csv(WS_TRADES, dtype=str)
+    side = np.where(df["is_buyer_maker"] == "true", "sell", "buy")
+    rows = list(zip(df["transact_time"], df["price"], df["quantity"], side, df["trade_id"], strict=True))
+    spec = ROOT / "catalog" / "coinglass_btc_4h" / "instrument.toml"
+    header = ["timestamp", "price", "quantity", "side", "trade_id"]
+    full = _write(tmp_path / "full.csv", header, rows)
+    sparse = _write(tmp_path / "sparse.csv", header, [rows[0], rows[1999]])
+    target = tmp_path / "cat"
+    proc = run_liqheat("catalog", "ingest", "csv", "--catalog", target, "--instrument-spec", spec, "--trades", full)
+    assert proc.returncode == 0 and "replaced" not in proc.stderr  # a new catalog: nothing replaced
+    proc = run_liqheat("catalog", "ingest", "csv", "--catalog", target, "--instrument-spec", spec, "--trades", sparse)
+    assert proc.returncode == 0, proc.stderr
+    assert "TradeTick              2 rows" in proc.stdout  # the semantics are unchanged: the span is replaced
+    kept = sum(1 for r in rows if int(r[0]) > int(rows[1999][0]))
+    within = len(rows) - kept  # the trades up to the time of the last sparse one (some share its millisecond)
+    assert within > 2000
+    assert len(ParquetDataCatalog(str(target)).query(TradeTick)) == 2 + kept
+    assert f"catalog {target}: replaced {within:,} existing rows of trade_tick/BTCUSDT-PERP.BINANCE with 2 rows; " \
+           f"WARNING: {within - 2:,} more rows were dropped than added: an input replaces everything the catalog " \
+           "held for its data type and instrument within its time span" in proc.stderr
+    proc = run_liqheat("catalog", "ingest", "csv", "--catalog", target, "--instrument-spec", spec, "--trades", full)
+    assert proc.returncode == 0, proc.stderr
+    replaced = [line for line in proc.stderr.splitlines() if "replaced" in line]
+    assert replaced == [f"catalog {target}: replaced {2 + kept:,} existing rows of trade_tick/BTCUSDT-PERP.BINANCE "
+                        "with 2,197 rows"]
+
+
+def test_inverse_open_interest_in_contracts_is_stored_the_same_with_or_without_bars_in_the_command(tmp_path):
+    # BTCUSD-PERP (COIN-M, 100 USD a contract): its coin amount is USD / price. With the bars in the same command it
+    # was derived, with the bars already in the catalog it was stored NaN, and with no bars at all NaN silently.
+    # Bars: the REAL COIN-M aggTrades day, aggregated; open interest: the REAL hourly OKX sample's USD figures as
+    # contracts of 100 USD, re-stamped on that day's hours (the COIN-M day has no open-interest file)
+    df = _agg_frame()
+    side = np.where(df["is_buyer_maker"] == "true", "sell", "buy")
+    trades = _write(tmp_path / "trades.csv", ["timestamp", "price", "quantity", "side", "trade_id"],
+                    zip(df["transact_time"], df["price"], df["quantity"], side, df["agg_trade_id"], strict=True))
+    day = pd.Timestamp("2026-05-08", tz="UTC")
+    usd = [float(r["oi_value"]) for r in _okx("open_interest.csv")[:23]]
+    oi = _write(tmp_path / "oi.csv", ["timestamp", "open_interest_contracts"],
+                (((day + pd.Timedelta(hours=h + 1)).isoformat(), f"{u / 100:.0f}") for h, u in enumerate(usd)))
+    spec = _coin_m_spec(tmp_path)
+
+    def ingest(catalog: Path, *args) -> subprocess.CompletedProcess:
+        return run_liqheat("catalog", "ingest", "csv", "--catalog", catalog, "--instrument-spec", spec, *args)
+
+    def stored(catalog: Path) -> list[tuple]:
+        items = _unwrap(ParquetDataCatalog(str(catalog)).query(OpenInterest))
+        return [(o.ts_event, o.open_interest_usd, o.open_interest_contracts, o.open_interest_base) for o in items]
+
+    proc = ingest(tmp_path / "one", "--trades", trades, "--bars-from-trades", "--open-interest", oi)
+    assert proc.returncode == 0, proc.stderr
+    assert ingest(tmp_path / "two", "--trades", trades, "--bars-from-trades").returncode == 0
+    proc = ingest(tmp_path / "two", "--open-interest", oi)
+    assert proc.returncode == 0, proc.stderr
+    one = stored(tmp_path / "one")
+    assert len(one) == 23 and one == stored(tmp_path / "two")
+    bars = ParquetDataCatalog(str(tmp_path / "one")).bars()
+    close = {b.ts_event: b.close.as_double() for b in bars}
+    for ts, usd_value, contracts, base in one:
+        assert usd_value == contracts * 100
+        assert base == pytest.approx(usd_value / close[ts], rel=1e-12)  # the bar closing at the reading
+    proc = ingest(tmp_path / "three", "--open-interest", oi)  # nothing prices the coin amount: refused, not NaN
+    assert_clean_failure(proc, "ingest failed, catalog unchanged", f"{oi}: line 2: field 'open_interest_contracts'",
+                         "open interest in coin unknown", "give the bars too, or an open_interest_base column")
+    assert proc.returncode == 1 and not (tmp_path / "three").exists()
+
+
+def test_another_instruments_prices_are_refused_before_anything_is_written(csv_catalog, tmp_path):
+    # the REAL COIN-M BTC trades (about 80,000) ingested as trades of the SOL catalog (about 66) passed with an
+    # off-tick note, and the REAL SOL bars ingested for BTC passed too: only `catalog validate` warned afterwards
+    df = _agg_frame()
+    side = np.where(df["is_buyer_maker"] == "true", "sell", "buy")
+    btc = _write(tmp_path / "btc_trades.csv", ["timestamp", "price", "quantity", "side", "trade_id"],
+                 zip(df["transact_time"], df["price"], df["quantity"], side, df["agg_trade_id"], strict=True))
+    target = tmp_path / "sol"
+    shutil.copytree(csv_catalog, target)
+    before = _digest(target)
+    proc = run_liqheat("catalog", "ingest", "csv", "--catalog", target, "--instrument-spec", OKX_SPEC, "--trades", btc)
+    assert_clean_failure(proc, "ingest failed, catalog unchanged", f"{btc}: line 2: field 'price': 79972.8 is ",
+                         f"times above the catalog's bar close of {IID} nearest to it",
+                         "a price scale far off the instrument's (limit 5 times)",
+                         f"If these really are {IID}'s prices, give --no-price-check")
+    assert proc.returncode == 1 and _digest(target) == before
+    files = plain_okx_files(tmp_path / "plain")  # SOL bars for BTC: refused at the first bar against BTC's trades
+    btc_spec = ROOT / "catalog" / "coinglass_btc_4h" / "instrument.toml"  # BTCUSDT-PERP, tick 0.10
+    btc_catalog = tmp_path / "btc"
+    ingest_csv(btc_catalog, [btc_spec], trades=btc)
+    before = _digest(btc_catalog)
+    with pytest.raises(IngestError) as info:
+        ingest_csv(btc_catalog, [btc_spec], bars=files["bars"])
+    assert (info.value.path, info.value.row, info.value.field) == (str(files["bars"]), 2, "close")
+    assert "times below the catalog's trade price of BTCUSDT-PERP.BINANCE nearest to it" in info.value.message
+    assert _digest(btc_catalog) == before
+    # a file that turns into another instrument's half-way is refused at its first such row, also in a new catalog
+    rows = list(csv.reader(btc.open(newline="")))
+    sol = _okx("ohlcv_1m.csv")
+    mixed = _write(tmp_path / "mixed.csv", rows[0], [*rows[1:101], *([r[0], s["close"], *r[2:]] for r, s in
+                                                                     zip(rows[101:201], sol, strict=False))])
+    with pytest.raises(IngestError) as info:
+        ingest_csv(tmp_path / "new", [btc_spec], trades=mixed)
+    assert (info.value.row, info.value.field) == (102, "price")
+    assert f"below the price on line 101 ({float(rows[100][1])!r})" in info.value.message
+    assert not (tmp_path / "new").exists()
+    # the user says the prices are this instrument's: accepted
+    proc = run_liqheat("catalog", "ingest", "csv", "--catalog", target, "--instrument-spec", OKX_SPEC, "--trades", btc,
+                       "--no-price-check")
+    assert proc.returncode == 0, proc.stderr
+    assert "TradeTick" in proc.stdout and "105,280 rows" in proc.stdout
