@@ -96,7 +96,7 @@ def _run(args: argparse.Namespace) -> int:
         if args.instrument is not None:  # its syntax; whether the catalog holds it is the run's to say
             validation.instrument_id(args.instrument, "--instrument-id")
         if args.bar_spec is not None:  # its syntax (Nautilus' parser); whether the catalog holds the bars: the run's
-            validation.bar_spec(args.bar_spec, "--bar-spec", args.instrument or "SOL-USDT-SWAP.OKX")
+            validation.bar_spec(args.bar_spec, "--bar-spec")
         if args.starting_balance is not None:  # amounts and currencies; the settlement currency is the run's
             validation.balances(args.starting_balance, "--starting-balance")
         results_dir = None if args.no_reports else validation.output_dir(

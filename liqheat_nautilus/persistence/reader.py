@@ -16,6 +16,7 @@ import pandas as pd
 
 from liqheat_nautilus.core.trades import trade_base_units
 from liqheat_nautilus.persistence.errors import IngestError
+from liqheat_nautilus.persistence.scan import file_name_interval
 
 
 @dataclass(frozen=True)
@@ -477,16 +478,6 @@ def _price_file(file: Path, column: str) -> tuple[np.ndarray, np.ndarray]:
     return table.column("ts_init").to_numpy().astype(np.int64), decode_fixed(table.column(column))
 
 
-def _file_interval(file: Path) -> tuple[int, int] | None:
-    """Return the ``ts_init`` range a catalog file's name gives (``None`` for a name that gives none)."""
-    from nautilus_trader.persistence.catalog.parquet import _parse_filename_timestamps
-
-    try:
-        return _parse_filename_timestamps(file.name)
-    except (ValueError, IndexError):
-        return None
-
-
 def stored_prices(catalog: str | Path, kind: str, identifier: str, start_ns: int | None = None,
                   end_ns: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """
@@ -517,7 +508,7 @@ def stored_prices(catalog: str | Path, kind: str, identifier: str, start_ns: int
     times: list[np.ndarray] = []
     prices: list[np.ndarray] = []
     for file in sorted(folder.glob("*.parquet")) if folder.is_dir() else ():
-        span = _file_interval(file)
+        span = file_name_interval(file.name)
         if span is not None and ((end_ns is not None and span[0] > end_ns) or
                                  (start_ns is not None and span[1] < start_ns)):
             continue
@@ -568,7 +559,8 @@ def nearest_stored_price(catalog: str | Path, instrument_id: str, at_ns: int) ->
     for kind, folder in folders:
         if not folder.is_dir():
             continue
-        spans = [(span, f) for f in sorted(folder.glob("*.parquet")) if (span := _file_interval(f)) is not None]
+        spans = [(span, f) for f in sorted(folder.glob("*.parquet"))
+                 if (span := file_name_interval(f.name)) is not None]
         before = [sf for sf in spans if sf[0][0] <= at_ns]
         after = [sf for sf in spans if sf[0][0] > at_ns]
         picked = ([max(before, key=lambda sf: sf[0][0])[1]] if before else []) + \

@@ -334,6 +334,28 @@ def precision_mismatches(root: str | Path, instrument_id: str, streams: Iterable
                 yield PrecisionMismatch(root / rel_dir / name, instrument_id, held, expected)
 
 
+def file_name_interval(name: str) -> tuple[int, int] | None:
+    """
+    Return the ``ts_init`` range a catalog Parquet file's name gives (Nautilus' ``<start>_<end>.parquet`` naming).
+
+    Parameters
+    ----------
+    name : str
+        The file name.
+
+    Returns
+    -------
+    tuple[int, int] or None
+        First and last ``ts_init`` (UNIX ns, inclusive); ``None`` for a name that gives none.
+    """
+    from nautilus_trader.persistence.catalog.parquet import _parse_filename_timestamps
+
+    try:
+        return _parse_filename_timestamps(name)
+    except (ValueError, IndexError):
+        return None
+
+
 def bars_span(catalog, bar_type: str) -> tuple[int, int] | None:
     """
     Return the span of a catalog's bars of one bar type (from its file names): the one place every command reads it.

@@ -285,15 +285,14 @@ def _prices_at(catalog_dir: str | Path, bar_type: BarType, bars: list, ts_ns: np
     """
     from liqheat_nautilus.persistence.reader import stored_prices
 
-    identifier = str(bar_type)
-    if not bars and not stored_prices(catalog_dir, "bar", identifier)[0].size:
+    ts, close = stored_prices(catalog_dir, "bar", str(bar_type))
+    if not bars and not ts.size:
         iid = str(bar_type.instrument_id)
         held = [BarType.from_str(d.name) for d in sorted((Path(catalog_dir) / "data" / "bar").glob(f"{iid}-*"))
                 if d.is_dir()]
         held = [b for b in held if b.spec.aggregation in TIME_AGGREGATIONS]
         if held:
-            identifier = str(min(held, key=lambda b: b.spec.get_interval_ns()))
-    ts, close = stored_prices(catalog_dir, "bar", identifier)
+            ts, close = stored_prices(catalog_dir, "bar", str(min(held, key=lambda b: b.spec.get_interval_ns())))
     if bars:
         new_ts = np.array([b.ts_event for b in bars], dtype=np.int64)
         outside = (ts < new_ts[0]) | (ts > new_ts[-1])  # the command's bars replace the catalog's in their span

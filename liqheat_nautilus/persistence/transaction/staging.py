@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from liqheat_nautilus.persistence.errors import IngestError
-from liqheat_nautilus.persistence.scan import INSTRUMENT_TYPES, precision_mismatches
+from liqheat_nautilus.persistence.scan import INSTRUMENT_TYPES, file_name_interval, precision_mismatches
 from liqheat_nautilus.persistence.transaction.journal import apply_journal, recover, step
 from liqheat_nautilus.persistence.transaction.layout import (
     COMMITTED_FLAG,
@@ -37,15 +37,6 @@ from liqheat_nautilus.persistence.transaction.layout import (
     log_stderr,
 )
 from liqheat_nautilus.persistence.transaction.lock import writer_lock
-
-
-def _name_interval(name: str) -> tuple[int, int] | None:
-    from nautilus_trader.persistence.catalog.parquet import _parse_filename_timestamps
-
-    try:
-        return _parse_filename_timestamps(name)
-    except (ValueError, IndexError):
-        return None
 
 
 def _content_interval(path: Path) -> tuple[int, int] | None:
@@ -163,7 +154,7 @@ class CatalogTransaction:
             folder = self.root / rel_dir
             if folder.is_dir():
                 for file in sorted(folder.glob("*.parquet")):
-                    plan.files[file.name] = _Entry(file, True, _name_interval(file.name), existing=True)
+                    plan.files[file.name] = _Entry(file, True, file_name_interval(file.name), existing=True)
             self._plans[rel_dir] = plan
         return plan
 
@@ -193,7 +184,7 @@ class CatalogTransaction:
             for file in files:
                 if file.name in plan.files:  # cannot happen for disjoint content; never overwrite silently
                     raise RuntimeError(f"{rel_dir}/{file.name} staged twice")
-                plan.files[file.name] = _Entry(file, False, _name_interval(file.name) or _content_interval(file))
+                plan.files[file.name] = _Entry(file, False, file_name_interval(file.name) or _content_interval(file))
                 plan.added_rows += pq.ParquetFile(file).metadata.num_rows
         step("staged")
 
@@ -223,7 +214,7 @@ class CatalogTransaction:
             folder.mkdir(parents=True)
             path = folder / new_name
             pq.write_table(piece, path)
-            plan.files[new_name] = _Entry(path, False, _name_interval(new_name), existing=entry.existing)
+            plan.files[new_name] = _Entry(path, False, file_name_interval(new_name), existing=entry.existing)
 
     def write_data(self, data: list) -> None:
         """
