@@ -16,7 +16,6 @@ import pandas as pd
 
 from liqheat_nautilus.core.trades import trade_base_units
 from liqheat_nautilus.persistence.errors import IngestError
-from liqheat_nautilus.persistence.scan import file_name_interval
 
 
 @dataclass(frozen=True)
@@ -504,6 +503,8 @@ def stored_prices(catalog: str | Path, kind: str, identifier: str, start_ns: int
     """
     from nautilus_trader.persistence.funcs import urisafe_identifier
 
+    from liqheat_nautilus.persistence.scan import file_name_interval  # (this module is imported without Nautilus)
+
     folder = Path(catalog) / "data" / kind / urisafe_identifier(identifier)
     times: list[np.ndarray] = []
     prices: list[np.ndarray] = []
@@ -551,6 +552,8 @@ def nearest_stored_price(catalog: str | Path, instrument_id: str, at_ns: int) ->
         holds no bar or trade of the instrument.
     """
     from nautilus_trader.persistence.funcs import urisafe_identifier
+
+    from liqheat_nautilus.persistence.scan import file_name_interval
 
     data = Path(catalog) / "data"
     folders = [("bar", d) for d in sorted((data / "bar").glob(f"{urisafe_identifier(instrument_id)}-*"))]
