@@ -9,6 +9,8 @@ described on the actor class.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -28,6 +30,9 @@ if TYPE_CHECKING:
     from liqheat_nautilus.core.reads import MapRead
     from liqheat_nautilus.indicator import LiquidationMap
 
+
+SIGNAL_TYPES = (LiquidationCluster, LiquidationMapSnapshot, LiquidationMapBins)
+"""The data types a map actor publishes."""
 
 _add_reduce = np.add.reduce
 _new_data = Data.__new__  # allocates a customdataclass instance without running its __init__
@@ -58,6 +63,18 @@ class MapPublishingMixin(Actor):
         self._bins_type = DataType(LiquidationMapBins, metadata=self._metadata)
         self._interval_ns = int(self.config.publish_interval_secs) * NS_PER_SECOND
         self._reset_publishing()
+
+    @property
+    def published_data_types(self) -> tuple[DataType, ...]:
+        """
+        The data types the actor publishes its signals with (subscribe to one of these to receive them).
+
+        ``DataType(cls, metadata={"instrument_id": "<config.instrument_id>"})`` for
+        :class:`~liqheat_nautilus.data.LiquidationCluster`, :class:`~liqheat_nautilus.data.LiquidationMapSnapshot`
+        and, with ``config.publish_bins``, :class:`~liqheat_nautilus.data.LiquidationMapBins`.
+        """
+        bins = (self._bins_type,) if self.config.publish_bins else ()
+        return (self._cluster_type, self._snapshot_type, *bins)
 
     def _reset_publishing(self) -> None:
         """Forget the last published update and zero the counters."""
@@ -211,3 +228,50 @@ def nearest_clusters(infos: list[ClusterInfo], price: float) -> tuple[ClusterInf
             elif level < price and (below is None or level > below.price_level):
                 below = c
     return above, below
+
+
+def unheard_signal_subscriptions(msgbus: Any, publishers: Iterable[MapPublishingMixin]) -> list[str]:
+    """
+    Return the subscriptions to map signals that no map actor publishes to: their subscriber receives nothing.
+
+    A strategy subscribing to ``DataType(LiquidationCluster, metadata={"instrument_id": "SOL-USDT-SWAP"})`` (no
+    venue), to the signals of another instrument, or to signals of a run without a map actor, runs to the end
+    without a cluster and without an error. The subscriptions are read from the message bus (Nautilus keeps them
+    after the run; topics such as ``data.LiquidationCluster.instrument_id=SOL-USDT-SWAP.OKX``, a subscription
+    without metadata ending in ``*``).
+
+    Parameters
+    ----------
+    msgbus : MessageBus
+        The node's or engine's message bus (``engine.kernel.msgbus``).
+    publishers : iterable of LiquidationMapActor
+        The map actors of the run (any object with :attr:`MapPublishingMixin.published_data_types`).
+
+    Returns
+    -------
+    list[str]
+        One sentence per unheard subscription, naming the subscriber, its data type and metadata, and the data
+        types the map actors publish (or that the run has none); empty when every subscription is served.
+    """
+    types = [t for actor in publishers for t in actor.published_data_types]
+    published = [f"data.{t.topic}" for t in types]
+    names = {cls.__name__ for cls in SIGNAL_TYPES}
+    problems = []
+    for sub in msgbus.subscriptions():
+        topic = str(sub.topic)
+        head, _, rest = topic.partition(".")
+        type_name = rest.split(".", 1)[0].rstrip("*")
+        if head != "data" or type_name not in names or any(fnmatchcase(p, topic) for p in published):
+            continue
+        owner = getattr(sub.handler, "__self__", None)
+        who = str(getattr(owner, "id", owner)) if owner is not None else "a handler"
+        metadata = rest[len(type_name) + 1:] if rest.startswith(f"{type_name}.") else "no metadata"
+        served = [f"DataType({type_name}, metadata={t.metadata})" for t in types if t.type.__name__ == type_name]
+        if served:
+            where = f"the map actors publish {' and '.join(served)}"
+        elif types:
+            where = f"no map actor publishes {type_name} (publish_bins = false)"
+        else:
+            where = "the run has no LiquidationMapActor (add one of that instrument to [[actors]])"
+        problems.append(f"{who} subscribed to {type_name} ({metadata}) and received none: {where}")
+    return problems

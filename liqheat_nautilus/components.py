@@ -14,6 +14,7 @@ file is loaded and checks, before anything is built:
 import importlib
 import math
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal, cast
 
 import msgspec
@@ -90,7 +91,8 @@ def resolve_class(path: str, field: str, base: type) -> type:
     try:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
-        raise ValueError(f"{field}: module {module_name!r} not found ({exc.msg}); got {path!r}") from exc
+        raise ValueError(f"{field}: module {module_name!r} not found ({exc.msg}); got {path!r}"
+                         f"{_import_hint(module_name, exc)}") from exc
     except Exception as exc:  # noqa: BLE001 (user code: any import error is reported, with its type)
         raise ValueError(f"{field}: importing {module_name!r} failed: {type(exc).__name__}: {exc}") from exc
     cls = getattr(module, class_name, None)
@@ -102,6 +104,34 @@ def resolve_class(path: str, field: str, base: type) -> type:
     if not (isinstance(cls, type) and issubclass(cls, base)):
         raise ValueError(f"{field}: {path} is not a {base.__module__}.{base.__name__}")
     return cls
+
+
+def _import_hint(module_name: str, exc: ModuleNotFoundError) -> str:
+    """
+    Return how to make a module of the user's own importable when its top-level package is not on ``sys.path``.
+
+    ``liqheat`` (a console script) imports from its installed packages and ``PYTHONPATH``, not from the current
+    folder, so ``my_strategy:MyStrategy`` beside the backtest file is not found without ``PYTHONPATH``.
+
+    Parameters
+    ----------
+    module_name : str
+        The module of the path (``"my_strategy"``, ``"mypkg.strategies"``).
+    exc : ModuleNotFoundError
+        The import's error (``exc.name`` is the module that was not found).
+
+    Returns
+    -------
+    str
+        ``""`` when a submodule of an importable package is missing (a misspelt module name).
+    """
+    top = module_name.split(".")[0]
+    if exc.name != top:
+        return ""
+    here = [p for p in (Path.cwd() / f"{top}.py", Path.cwd() / top) if p.exists()]
+    where = f" ({here[0]} is in the current folder, which is not on the import path)" if here else ""
+    return (f"{where}; a module of your own is imported from PYTHONPATH or an installed package: run with "
+            f"PYTHONPATH=<its folder> (e.g. PYTHONPATH=. from the folder holding {top}.py) or pip install it")
 
 
 def is_map_actor_config(config_path: str) -> bool:

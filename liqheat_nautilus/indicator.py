@@ -7,11 +7,12 @@ and call numeric ``update_*_raw`` methods; the mathematics is the numpy (+ numba
 
 import dataclasses
 import math
+from typing import Any
 
 import numpy as np
 from nautilus_trader.core.correctness import PyCondition
 from nautilus_trader.indicators import Indicator
-from nautilus_trader.model.data import Bar, TradeTick
+from nautilus_trader.model.data import Bar, CustomData, TradeTick
 from nautilus_trader.model.enums import AggressorSide
 from nautilus_trader.model.identifiers import InstrumentId
 from nautilus_trader.model.instruments import Instrument
@@ -25,6 +26,10 @@ from liqheat_nautilus.core.params import MapParams
 from liqheat_nautilus.core.trades import trade_base_units
 from liqheat_nautilus.core.units import NS_PER_HOUR, NS_PER_SECOND
 from liqheat_nautilus.data import FundingRate, LongShortRatio, OpenInterest, TakerVolume
+
+_HANDLERS: dict[type, str] = {OpenInterest: "open_interest", LongShortRatio: "long_short_ratio",
+                               TakerVolume: "taker_volume", FundingRate: "funding_rate"}
+"""The data type each ``handle_*`` method takes (for its error message)."""
 
 
 class LiquidationMap(Indicator):
@@ -49,7 +54,9 @@ class LiquidationMap(Indicator):
         ``"BTCUSDT-PERP.BINANCE"``, parsed with ``InstrumentId.from_str``). ``None``: the instrument of the first
         Nautilus object handed to a ``handle_*`` method. ``handle_open_interest``, ``handle_funding_rate``,
         ``handle_long_short_ratio`` and ``handle_taker_volume`` with data of another instrument raise ``ValueError``
-        (one map per instrument: filter your ``on_data`` on ``data.instrument_id``). Bars and trade ticks are not
+        (one map per instrument: filter your ``on_data`` on ``data.instrument_id``); they take their data type bare or
+        in Nautilus' ``CustomData`` (as a backtest's ``on_data`` receives it) and raise ``TypeError`` naming any other
+        type. Bars and trade ticks are not
         checked (per-bar cost): Nautilus' ``register_indicator_for_bars`` / ``_for_trade_ticks`` feed one bar type's
         or instrument's; the ``update_*_raw`` methods take numbers.
 
@@ -135,16 +142,33 @@ class LiquidationMap(Indicator):
 
     # -- Nautilus handlers (unpack only) -----------------------------------------------------------------
 
-    def _accept(self, data, name: str) -> None:
-        """Refuse ``None``; adopt the first instrument seen; raise ``ValueError`` for another one (see the class)."""
+    def _accept(self, data: Any, name: str, cls: type) -> Any:
+        """
+        Return ``data`` unwrapped from ``CustomData``; adopt the first instrument seen (see the class).
+
+        Raises
+        ------
+        TypeError
+            If ``data`` is ``None`` or not a ``cls`` (naming the ``handle_*`` method and what it was handed).
+        ValueError
+            If it is of another instrument than the map's.
+        """
         PyCondition.not_none(data, name)
-        instrument_id = data.instrument_id
+        if isinstance(data, CustomData):  # how a backtest delivers custom data to on_data
+            data = data.data
+        if not isinstance(data, cls):
+            article = "an" if cls.__name__[0] in "AEIOU" else "a"
+            raise TypeError(f"LiquidationMap.handle_{_HANDLERS[cls]} takes {article} {cls.__name__} (or CustomData "
+                            f"of one), was handed {type(data).__name__}")
+        checked: Any = data
+        instrument_id = checked.instrument_id
         if self.instrument_id is None:
             self.instrument_id = instrument_id
         elif instrument_id != self.instrument_id:
             raise ValueError(f"LiquidationMap of {self.instrument_id} was handed {type(data).__name__} of "
                              f"{instrument_id}: one map per instrument (filter the data on its instrument_id before "
                              "handle_*)")
+        return data
 
     def handle_bar(self, bar: Bar) -> None:
         """
@@ -199,7 +223,7 @@ class LiquidationMap(Indicator):
         ValueError
             If it is of another instrument than the map's (:attr:`instrument_id`).
         """
-        self._accept(oi, "oi")
+        oi = self._accept(oi, "oi", OpenInterest)
         self.update_open_interest_raw(oi.open_interest_usd, oi.ts_event, oi.open_interest_base)
 
     def handle_long_short_ratio(self, ratio: LongShortRatio) -> None:
@@ -216,7 +240,7 @@ class LiquidationMap(Indicator):
         ValueError
             If it is of another instrument than the map's (:attr:`instrument_id`).
         """
-        self._accept(ratio, "ratio")
+        ratio = self._accept(ratio, "ratio", LongShortRatio)
         self.engine.update_long_short_ratio(ratio.ratio, ratio.ts_event)
 
     def handle_taker_volume(self, volume: TakerVolume) -> None:
@@ -233,7 +257,7 @@ class LiquidationMap(Indicator):
         ValueError
             If it is of another instrument than the map's (:attr:`instrument_id`).
         """
-        self._accept(volume, "volume")
+        volume = self._accept(volume, "volume", TakerVolume)
         self.engine.update_taker_volume(volume.buy_usd, volume.sell_usd, volume.ts_event)
 
     def handle_funding_rate(self, funding: FundingRate) -> None:
@@ -255,7 +279,7 @@ class LiquidationMap(Indicator):
         ValueError
             If it is of another instrument than the map's (:attr:`instrument_id`).
         """
-        self._accept(funding, "funding")
+        funding = self._accept(funding, "funding", FundingRate)
         interval_ns = funding.interval_hours * NS_PER_HOUR
         settled = (funding.next_funding_ns == 0
                    or funding.next_funding_ns - funding.ts_event >= interval_ns - NS_PER_SECOND)

@@ -103,3 +103,27 @@ def test_a_contract_multiplier_must_be_a_finite_positive_number(multiplier):
     # inf was accepted; every trade tick then failed with an error about its quantity
     with pytest.raises(ValueError, match="contract_multiplier"):
         LiquidationMap(MapParams(), contract_multiplier=multiplier)
+
+
+def test_custom_data_as_a_backtest_delivers_it_is_unwrapped():
+    # on_data of a backtest receives the catalog's OpenInterest wrapped in CustomData; handed on as it came, it
+    # failed with "AttributeError: 'CustomData' object has no attribute 'instrument_id'"
+    from liqheat_nautilus.data import as_custom_data
+
+    liq = LiquidationMap(MapParams(bin_size=1.0, n_bins=100), instrument_id=SOL)
+    liq.handle_bar(_bar(SOL, 60))
+    liq.handle_open_interest(as_custom_data(_oi(SOL, 2e8, 61)))
+    assert liq.initialized and liq.open_interest_usd == 2e8
+    with pytest.raises(ValueError, match="was handed OpenInterest of BTC-USDT-SWAP.OKX"):  # still checked inside
+        liq.handle_open_interest(as_custom_data(_oi(BTC, 6e10, 62)))
+
+
+def test_another_data_type_is_refused_naming_the_method_and_the_type():
+    # was "AttributeError: ... object has no attribute 'rate'" (or a wrong number read from a same-named field)
+    liq = LiquidationMap(MapParams(bin_size=1.0, n_bins=100), instrument_id=SOL)
+    with pytest.raises(TypeError, match=r"LiquidationMap.handle_funding_rate takes a FundingRate \(or CustomData of "
+                                        r"one\), was handed OpenInterest"):
+        liq.handle_funding_rate(_oi(SOL, 2e8, 61))
+    with pytest.raises(TypeError, match=r"handle_open_interest takes an OpenInterest \(or CustomData of one\), "
+                                        r"was handed Bar"):
+        liq.handle_open_interest(_bar(SOL, 60))

@@ -20,6 +20,7 @@ from nautilus_trader.persistence.funcs import class_to_filename, urisafe_identif
 
 from liqheat_nautilus import validation
 from liqheat_nautilus.actor import LiquidationMapActor
+from liqheat_nautilus.actor_publishing import unheard_signal_subscriptions
 from liqheat_nautilus.adapters.okx.loaders import ingest_okx_sample
 from liqheat_nautilus.backtest.config import BacktestFile, is_url, load_backtest_file
 from liqheat_nautilus.backtest.metrics import ComparisonRow, strategy_row
@@ -101,6 +102,10 @@ class BacktestOutcome:
         Liquidation-map actors of the run.
     map_missing : list[str]
         What those actors never received of what the map needs to publish (``missing_inputs``), one sentence each.
+    unheard_subscriptions : list[str]
+        Subscriptions of the run's strategies (or actors) to map signals that no map actor of the run published to
+        (a wrong ``instrument_id`` metadata, no map actor): their subscribers received none
+        (:func:`~liqheat_nautilus.actor_publishing.unheard_signal_subscriptions`), one sentence each.
     funding_missing : str
         With ``[venue] funding = true``: one sentence saying the catalog holds no funding rates of the instrument in
         the run's span, so no funding was charged (:func:`funding_warning`); ``""`` otherwise.
@@ -124,6 +129,7 @@ class BacktestOutcome:
     catalog_changed: bool = False
     map_actors: int = 0
     map_missing: list[str] = field(default_factory=list)
+    unheard_subscriptions: list[str] = field(default_factory=list)
     funding_missing: str = ""
 
     @property
@@ -512,6 +518,8 @@ def run_backtest(
                     outcome.final_clusters.extend(sorted(live, key=lambda c: -c.strength))
                 if actor.last_snapshot is not None:  # the update those clusters were published with
                     outcome.final_clusters_ns = max(outcome.final_clusters_ns, int(actor.last_snapshot.ts_event))
+        outcome.unheard_subscriptions = unheard_signal_subscriptions(
+            engine.kernel.msgbus, [a for a in engine.trader.actors() if isinstance(a, LiquidationMapActor)])
         for strategy in engine.trader.strategies():
             received = getattr(strategy, "clusters_received", None)
             if received is not None:

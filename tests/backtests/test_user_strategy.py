@@ -90,3 +90,19 @@ def test_a_strategy_that_raises_fails_the_run_in_one_line(okx_catalog, tmp_path,
     with pytest.raises(RunFailedError) as failed:
         run_backtest(load_backtest_file(path), show_progress=False, log_level="OFF")
     assert isinstance(failed.value, ValueError) and isinstance(failed.value.__cause__, ZeroDivisionError)
+
+
+def test_a_subscription_the_map_does_not_serve_is_named_in_the_summary(okx_catalog, tmp_path):
+    # a strategy of the user's own subscribing with the instrument's symbol only ("SOL-USDT-SWAP", no venue): the
+    # run published 3,157 clusters, the strategy received none, and the summary said nothing (exit 0)
+    path = _user_file(tmp_path, okx_catalog)
+    path.write_text(path.read_text().replace("user_strategy:Counting\"", "user_strategy:CountingBySymbol\""))
+    outcome = run_backtest(load_backtest_file(path), show_progress=False)
+    assert outcome.clusters_published > 0
+    assert outcome.unheard_subscriptions == [
+        "CountingBySymbol-000 subscribed to LiquidationCluster (instrument_id=SOL-USDT-SWAP) and received none: "
+        "the map actors publish DataType(LiquidationCluster, metadata={'instrument_id': 'SOL-USDT-SWAP.OKX'})"]
+    assert f"  WARNING          {outcome.unheard_subscriptions[0]}" in format_summary(outcome)
+    # the documented subscription gets no warning
+    assert run_backtest(load_backtest_file(_user_file(tmp_path, okx_catalog)),
+                        show_progress=False).unheard_subscriptions == []

@@ -30,6 +30,15 @@ class Counting(Strategy):
         self.seen += 1
 
 
+class CountingBySymbol(Counting):
+    """A typical mistake: subscribes with the instrument's symbol (``SOL-USDT-SWAP``), not its id (no venue)."""
+
+    def on_start(self) -> None:
+        """Subscribe to the clusters of ``SOL-USDT-SWAP`` (the map publishes them as ``SOL-USDT-SWAP.OKX``)."""
+        symbol = self.config.instrument_id.split(".")[0]
+        self.subscribe_data(DataType(LiquidationCluster, metadata={"instrument_id": symbol}))
+
+
 class HoldConfig(StrategyConfig, frozen=True):
     """Config of :class:`Hold`."""
 
