@@ -66,7 +66,7 @@ def test_readme_data_configs_feed_open_interest_to_a_backtest_node(okx_catalog, 
     example = _example_module()
     monkeypatch.setitem(sys.modules, "readme_example", example)
     data = _data_block().map_data(str(okx_catalog), "SOL-USDT-SWAP.OKX")
-    assert [d.client_id for d in data[1:]] == ["LIQHEAT", "LIQHEAT"]
+    assert [d.client_id for d in data[1:]] == ["LIQHEAT"] * 4
     config = BacktestRunConfig(
         engine=BacktestEngineConfig(
             logging=LoggingConfig(log_level="ERROR"),
