@@ -365,10 +365,10 @@ def ingest_binance_files(paths: Iterable[str | Path], catalog_dir: str | Path, i
             # under the lock, each batch before it is staged (a refusal leaves the catalog as it was)
             scale = PriceScale(catalog_dir, iid, path) if price_check and converter.price_column else None
             for batch in iter_batches(path, LAYOUTS[name.kind], block_bytes):
-                objs, ts = converter.convert(batch)
+                items, ts_ns = converter.convert(batch)
                 if scale is not None:
-                    scale.check_batch(ts, batch, converter.price_column)
-                writer.add(objs, ts)
+                    scale.check_batch(ts_ns, batch, converter.price_column)
+                writer.add(items, ts_ns)
                 for (cls, identifier), (objs, ts) in converter.take_extra().items():
                     if (cls, identifier) not in extra:
                         extra[(cls, identifier)] = RangeReplacingWriter(catalog, cls, identifier, chunk_rows)
