@@ -85,6 +85,7 @@ def _register_ingest(sub) -> None:
     binance.add_argument("--chunk-rows", default=None, metavar="ROWS",
                          help=f"rows per Parquet file (default {DEFAULT_CHUNK_ROWS})")
     binance.add_argument("--no-verify", action="store_true", help="skip .CHECKSUM verification")
+    _add_price_check(binance, "klines or trades")
     _add_instrument_sources(binance, exchange_info=True)
     _add_lock_timeout(binance)
     binance.set_defaults(func=_ingest_binance)
@@ -138,12 +139,17 @@ def _register_ingest_csv(ingest_sub) -> None:
                           "catalog without bar files: backtest and plot read bars)")
     csv.add_argument("--chunk-rows", default=None, metavar="ROWS",
                      help=f"trades per Parquet file (default {DEFAULT_CHUNK_ROWS})")
-    csv.add_argument("--no-price-check", action="store_true",
-                     help="accept bars or trades whose prices are 5 times or more above or below the instrument's "
-                          "in the catalog (or the file's previous row): refused by default, as another instrument's "
-                          "file")
+    _add_price_check(csv, "bars or trades")
     _add_lock_timeout(csv)
     csv.set_defaults(func=_ingest_csv)
+
+
+def _add_price_check(parser: argparse.ArgumentParser, what: str) -> None:
+    """``--no-price-check`` (see persistence.checks.PriceScale), of the ingests that check their files' price scale."""
+    parser.add_argument("--no-price-check", action="store_true",
+                        help=f"accept {what} whose prices are 5 times or more above or below the instrument's in "
+                             "the catalog (or the file's previous row): refused by default, as another instrument's "
+                             "file")
 
 
 def _add_instrument_sources(parser: argparse.ArgumentParser, exchange_info: bool) -> None:
@@ -303,7 +309,7 @@ def _ingest_binance(args: argparse.Namespace) -> int:
     return _ingest(args, ingest_binance_files, args.files, args.catalog,
                    checks={"chunk_rows": lambda: _chunk_rows(args), "interval": interval},
                    instrument_id=args.instrument, kind=args.kind, verify=not args.no_verify,
-                   instruments=_instrument_sources(args))
+                   instruments=_instrument_sources(args), price_check=not args.no_price_check)
 
 
 def _ingest_coinglass(args: argparse.Namespace) -> int:

@@ -2,11 +2,15 @@
 
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from liqheat_nautilus.persistence.errors import IngestError
+
+if TYPE_CHECKING:
+    from liqheat_nautilus.persistence.csv_stream import Batch
 
 HEADER_LINES = 1
 
@@ -396,6 +400,27 @@ class PriceScale:
                                          f"{self.instrument_id}'s prices, give {self.option}",
                               row=first_line + pos, field=field)
         self._previous = (float(prices[-1]), first_line + len(prices) - 1)
+
+    def check_batch(self, ts_ns: np.ndarray, batch: "Batch", column: str) -> None:
+        """
+        Check the next batch of a streamed file: :meth:`check` of its ``column``.
+
+        Parameters
+        ----------
+        ts_ns : np.ndarray, shape (n,)
+            The batch's row times (UNIX ns; a bar's close time), as its converter returned them.
+        batch : Batch
+            The rows, in file order, already converted (so ``column`` holds positive, finite numbers).
+        column : str
+            The price column (a trade's ``price``, a kline's ``close``; named in the error).
+
+        Raises
+        ------
+        IngestError
+            As :meth:`check`.
+        """
+        prices = batch.table.column(column).to_numpy(zero_copy_only=False)
+        self.check(ts_ns, prices, batch.first_line, column)
 
 
 class UniqueIds:

@@ -48,6 +48,7 @@ class KlineConverter(ArchiveConverter):
 
     data_cls = Bar
     time_column = "open_time"
+    price_column = "close"
     name: "BinanceFileName"
 
     def __init__(self, path: str, instrument: CryptoPerpetual, name: "BinanceFileName") -> None:
@@ -102,6 +103,7 @@ class KlineConverter(ArchiveConverter):
 class _TradeConverter(ArchiveConverter):
     data_cls = TradeTick
     strictly_increasing = False
+    price_column = "price"
     id_column = ""
     qty_column = ""
 

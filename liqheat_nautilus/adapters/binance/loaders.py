@@ -19,6 +19,7 @@ from liqheat_nautilus.adapters.binance.providers import binance_instrument_id, r
 from liqheat_nautilus.adapters.common.providers import InstrumentSources, refuse_legacy_ids, resolve_instruments
 from liqheat_nautilus.core.units import NS_PER_DAY, NS_PER_HOUR, NS_PER_MINUTE
 from liqheat_nautilus.data import TakerVolume
+from liqheat_nautilus.persistence.checks import PriceScale
 from liqheat_nautilus.persistence.checksum import unverified_note, verify_checksums
 from liqheat_nautilus.persistence.csv_stream import DEFAULT_BLOCK_BYTES, CsvLayout, iter_batches
 from liqheat_nautilus.persistence.errors import IngestError, require_file
@@ -267,7 +268,8 @@ def ingest_binance_files(paths: Iterable[str | Path], catalog_dir: str | Path, i
                          kind: str | None = None, interval: str | None = None,
                          chunk_rows: int = DEFAULT_CHUNK_ROWS, block_bytes: int = DEFAULT_BLOCK_BYTES,
                          verify: bool = True, instruments: InstrumentSources | None = None,
-                         lock_timeout: float | None = None, log: Callable[[str], None] = log_stderr) -> IngestSummary:
+                         lock_timeout: float | None = None, log: Callable[[str], None] = log_stderr,
+                         price_check: bool = True) -> IngestSummary:
     """
     Ingest data.binance.vision futures archive files into a catalog, atomically and idempotently.
 
@@ -304,6 +306,12 @@ def ingest_binance_files(paths: Iterable[str | Path], catalog_dir: str | Path, i
         Where instrument definitions may come from besides the catalog (default: Binance online).
     lock_timeout, log
         As for :func:`~liqheat_nautilus.persistence.transaction.catalog_transaction`.
+    price_check : bool, default True
+        Refuse a klines or trades file whose prices (a kline's close, a trade's price) are on a scale far off the
+        instrument's, as another symbol's archive renamed or given ``--instrument-id`` would be: the file's first
+        row is compared with the catalog's bar close or trade of the instrument nearest in time, every later row
+        with the row before it (:class:`~liqheat_nautilus.persistence.checks.PriceScale`, as ``ingest csv``);
+        ``False`` (``--no-price-check``) accepts them.
 
     Returns
     -------
@@ -314,7 +322,8 @@ def ingest_binance_files(paths: Iterable[str | Path], catalog_dir: str | Path, i
     Raises
     ------
     IngestError
-        For a bad name, checksum, header, row or value (naming file, line and field), an instrument no source
+        For a bad name, checksum, header, row or value (naming file, line and field), a price far off the
+        instrument's scale (with ``price_check``; naming file, line, field and both prices), an instrument no source
         defines, a target that is not a catalog, a busy catalog or a full disk; the catalog is unchanged.
     ValueError
         If ``chunk_rows`` < 1.
@@ -353,8 +362,13 @@ def ingest_binance_files(paths: Iterable[str | Path], catalog_dir: str | Path, i
             converter = CONVERTERS[name.kind](str(path), defs[iid][0], name)
             writer = RangeReplacingWriter(catalog, converter.data_cls, converter.identifier, chunk_rows)
             extra: dict[tuple[type, str], RangeReplacingWriter] = {}
+            # under the lock, each batch before it is staged (a refusal leaves the catalog as it was)
+            scale = PriceScale(catalog_dir, iid, path) if price_check and converter.price_column else None
             for batch in iter_batches(path, LAYOUTS[name.kind], block_bytes):
-                writer.add(*converter.convert(batch))
+                items, ts_ns = converter.convert(batch)
+                if scale is not None:
+                    scale.check_batch(ts_ns, batch, converter.price_column)
+                writer.add(items, ts_ns)
                 for (cls, identifier), (objs, ts) in converter.take_extra().items():
                     if (cls, identifier) not in extra:
                         extra[(cls, identifier)] = RangeReplacingWriter(catalog, cls, identifier, chunk_rows)

@@ -39,11 +39,16 @@ class ArchiveConverter:
         Whether timestamps must strictly increase (else non-decreasing: trades share milliseconds).
     time_column : str
         The column checked for order.
+    price_column : str
+        The column of the price that stands for a row (a bar's close, a trade's price), which an ingest's
+        :class:`~liqheat_nautilus.persistence.checks.PriceScale` compares with the instrument's; ``""`` for rows
+        without a price (open interest, funding).
     """
 
     data_cls: type = object
     strictly_increasing = True
     time_column = ""
+    price_column = ""
 
     def __init__(self, path: str, instrument: CryptoPerpetual, name: object | None) -> None:
         self.path = path

@@ -241,8 +241,7 @@ def ingest_csv(catalog_dir: str | Path, instrument_spec: Sequence[str | Path] = 
             for batch in iter_batches(trades, TRADES_LAYOUT, block_bytes):
                 ticks, ts = converter.convert(batch)
                 if scale is not None:
-                    scale.check(ts, batch.table.column("price").to_numpy(zero_copy_only=False), batch.first_line,
-                                "price")
+                    scale.check_batch(ts, batch, converter.price_column)
                 writer.add(ticks, ts)
                 if builder is not None:
                     builder.add(ticks)

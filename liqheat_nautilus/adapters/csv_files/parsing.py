@@ -63,6 +63,7 @@ class PlainTradeConverter(ArchiveConverter):
     data_cls = TradeTick
     strictly_increasing = False
     time_column = "timestamp"
+    price_column = "price"
 
     def __init__(self, path: str, instrument: CryptoPerpetual) -> None:
         super().__init__(path, instrument, None)

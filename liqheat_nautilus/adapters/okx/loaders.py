@@ -14,6 +14,7 @@ folder's ``instrument.toml`` (an instrument-spec file) or any other source of
 """
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from nautilus_trader.model.data import BarType
@@ -70,7 +71,9 @@ def okx_instrument(source_dir: str | Path, catalog_dir: str | Path, instrument_i
     if venue != OKX_VENUE or not symbol:
         raise IngestError(source, f"{instrument_id!r} is not an OKX instrument id such as 'SOL-USDT-SWAP.OKX'",
                           field="--instrument-id")
-    sources = with_folder_spec(instruments, source, INSTRUMENT_FILE)
+    # the OKX ingest has no --exchange-info option (that reads Binance's answer): a missing instrument's message must
+    # not offer it (it could not today only because the id is OKX's, checked above)
+    sources = replace(with_folder_spec(instruments, source, INSTRUMENT_FILE), exchange_info_option=False)
     return resolve_instruments({instrument_id: symbol}, catalog_dir, sources, where=source)[instrument_id][0]
 
 

@@ -163,6 +163,26 @@ def test_sample_without_positioning_files_or_instrument(tmp_path):
         ingest_okx_sample(source, tmp_path / "other", "SOLUSDT-PERP.BINANCE")
 
 
+def test_the_instrument_look_up_says_the_command_has_no_exchange_info_option(tmp_path, monkeypatch):
+    # was: the OKX ingest looked its instrument up as if it had --exchange-info (the sources' default), so a missing
+    # instrument's message would offer that option, which the command lacks, had the id been a Binance one
+    from liqheat_nautilus.adapters.okx import loaders
+    from liqheat_nautilus.adapters.okx.loaders import okx_instrument
+
+    seen: list[InstrumentSources] = []
+
+    def recording(wanted, catalog_dir, sources, where=""):
+        seen.append(sources)
+        return real(wanted, catalog_dir, sources, where=where)
+
+    real = loaders.resolve_instruments
+    monkeypatch.setattr(loaders, "resolve_instruments", recording)
+    for given in (None, InstrumentSources.offline()):
+        assert okx_instrument(OKX_SAMPLE, tmp_path / "cat", "SOL-USDT-SWAP.OKX", given).id.value == "SOL-USDT-SWAP.OKX"
+    assert [s.exchange_info_option for s in seen] == [False, False]
+    assert seen[1].online is False and seen[1].spec_files == (OKX_SAMPLE / "instrument.toml",)  # the rest is kept
+
+
 def test_an_instrument_id_of_another_venue_is_a_usage_error(tmp_path, capsys):
     # exited 1 naming the sample folder, as if the data were bad: the option alone is wrong
     from liqheat_nautilus.cli import main
