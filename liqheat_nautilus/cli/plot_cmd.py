@@ -308,8 +308,9 @@ def plot_params(args: argparse.Namespace, actor_config: "LiquidationMapActorConf
     return MapParams(**fields)
 
 
-class AtOutsideBarsError(ValueError):
-    """``--at`` lies outside the span of the catalog's bars of the chart's bar type: a usage error (exit 2)."""
+class AtOutOfRangeError(ValueError):
+    """``--at`` lies outside the catalog's bars of the chart's bar type or a backtest file's period: a usage error
+    (exit 2, naming the span)."""
 
 
 def chart_time(catalog: Path, instrument: str, bar_spec: str, at_ns: int | None, at_text: str | None,
@@ -354,11 +355,11 @@ def chart_time(catalog: Path, instrument: str, bar_spec: str, at_ns: int | None,
 
     Raises
     ------
-    AtOutsideBarsError
-        If ``--at`` lies outside the bars' span (naming it).
+    AtOutOfRangeError
+        If ``--at`` lies outside the bars' span or the backtest file's period (naming it).
     ValueError
-        If the catalog holds no bars of the bar type (the bar types it holds are named), ``--at`` lies outside the
-        backtest file's period, or without ``--at`` no open interest overlaps the bars (both spans named).
+        If the catalog holds no bars of the bar type (the bar types it holds are named), or without ``--at`` no open
+        interest overlaps the bars (both spans named).
     """
     import pandas as pd
     from nautilus_trader.persistence.catalog import ParquetDataCatalog
@@ -375,9 +376,12 @@ def chart_time(catalog: Path, instrument: str, bar_spec: str, at_ns: int | None,
         raise ValueError(f"the catalog {catalog} has no {bar_type} bars; bar types of {instrument}: "
                          f"{', '.join(bar_types_held(cat, instrument)) or 'none'} (choose one with --bar-spec)")
     if at_ns is not None and not bars[0] <= at_ns <= bars[1]:
-        raise AtOutsideBarsError(f"--at {at_text} is outside the data: the bars of {instrument} span {text(bars)} "
+        raise AtOutOfRangeError(f"--at {at_text} is outside the data: the bars of {instrument} span {text(bars)} "
                                  f"({bar_type}); give a time in that span")
-    at = window.clip(at_ns, at_text, backtest_file)
+    try:
+        at = window.clip(at_ns, at_text, backtest_file)
+    except ValueError as exc:  # --at outside the file's period
+        raise AtOutOfRangeError(str(exc)) from exc
     if at is not None:
         return at
     if not needs_open_interest:
@@ -422,10 +426,9 @@ def replay_state(args: argparse.Namespace, at_ns: int | None,
     Raises
     ------
     FileNotFoundError, ValueError
-        If the catalog is missing, has no bars of the instrument (in the backtest file's period), ``--at`` lies
-        outside the file's period, no open interest overlaps the bars (without ``--at``), or the map is still empty
-        then (no open-interest reading before it); :class:`AtOutsideBarsError` if ``--at`` lies outside the bars'
-        span.
+        If the catalog is missing, has no bars of the instrument (in the backtest file's period), no open interest
+        overlaps the bars (without ``--at``), or the map is still empty then (no open-interest reading before it);
+        :class:`AtOutOfRangeError` if ``--at`` lies outside the bars' span or the file's period.
     """
     import pandas as pd
 
@@ -541,7 +544,7 @@ def _run(args: argparse.Namespace) -> int:
             return failed("plot", exc, EXIT_USAGE)
         try:
             state = replay_state(args, at_ns, actor_config)
-        except AtOutsideBarsError as exc:
+        except AtOutOfRangeError as exc:
             return failed("plot", exc, EXIT_USAGE)
         if warning := narrow_grid_warning(state.engine, options=args.backtest_file is None):
             if args.chart == "heatmap" and not len(state.history.get("ts_ns", ())):

@@ -58,11 +58,11 @@ def test_plotted_map_is_the_actors_map_of_a_late_start(okx_catalog, tmp_path, ac
         np.testing.assert_array_equal(plotted.short_usd(), actor.short_usd())
     finally:
         node.dispose()
-    # the command draws it; an --at outside the file's period is refused by name
+    # the command draws it; an --at outside the file's period is refused by name, a usage error (exit 2, was 1)
     out = tmp_path / "out"
     assert main(["plot", "map", "--backtest-file", str(path), "--out", str(out), "--formats", "html"]) == 0
     assert capsys.readouterr().out.strip().endswith("liquidation_map_SOL-USDT-SWAP_OKX_20260616T0000.html")
-    assert main(["plot", "map", "--backtest-file", str(path), "--at", "2026-06-14T12:00", "--out", str(out)]) == 1
+    assert main(["plot", "map", "--backtest-file", str(path), "--at", "2026-06-14T12:00", "--out", str(out)]) == 2
     assert f"--at 2026-06-14T12:00 is outside the period of the backtest file {path}: {START} -> {END}" \
         in capsys.readouterr().err
 
