@@ -309,8 +309,7 @@ def plot_params(args: argparse.Namespace, actor_config: "LiquidationMapActorConf
 
 
 class AtOutOfRangeError(ValueError):
-    """``--at`` lies outside the catalog's bars of the chart's bar type or a backtest file's period: a usage error
-    (exit 2, naming the span)."""
+    """``--at`` lies outside the catalog's bars of the chart's bar type or a backtest file's period (exit 2)."""
 
 
 def chart_time(catalog: Path, instrument: str, bar_spec: str, at_ns: int | None, at_text: str | None,

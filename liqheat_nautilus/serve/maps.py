@@ -158,19 +158,19 @@ class MapStore:
 
     def _served_instruments(self) -> list[str]:
         """Return :meth:`instruments` (checked as the class says: the ``ValueError`` of its Raises section)."""
-        from nautilus_trader.model.data import Bar
         from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
-        cat = ParquetDataCatalog(str(self.catalog))
-        found = []
-        for iid in read_instruments(self.catalog):
-            if cat.get_intervals(Bar, f"{iid}-{self.bar_spec}-EXTERNAL"):
-                found.append(iid)
-        found.sort()
+        from liqheat_nautilus.persistence.scan import bar_types_held, bars_span
+
+        cat = ParquetDataCatalog(str(self.catalog))  # the bars' spans as backtest and plot read them
+        found = sorted(iid for iid in read_instruments(self.catalog)
+                       if bars_span(cat, f"{iid}-{self.bar_spec}-EXTERNAL") is not None)
         if self.instrument_id is not None:
             if self.instrument_id not in found:
+                held = ", ".join(bar_types_held(cat, self.instrument_id)) or "none"
                 raise ValueError(f"catalog {self.catalog}: instrument {self.instrument_id} (--instrument-id) has no "
-                                 f"{self.bar_spec} bars; instruments with them: {', '.join(found) or 'none'}")
+                                 f"{self.bar_spec} bars (its bar types: {held}); instruments with them: "
+                                 f"{', '.join(found) or 'none'}")
             return [self.instrument_id]
         if self.oi_instrument_ids and len(found) > 1:
             raise ValueError(f"catalog {self.catalog}: open interest summed over oi_instrument_ids sizes one "

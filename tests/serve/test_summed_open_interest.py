@@ -155,4 +155,16 @@ def test_a_catalog_of_several_instruments_needs_the_maps_instrument(two_venue_ca
     code = main(["serve", "--catalog", str(catalog), "--no-warm-up", "--instrument-id", "ETH-USDT-SWAP.OKX"])
     assert code == 1
     assert_clean_failure(_proc(code, capsys.readouterr()), "instrument ETH-USDT-SWAP.OKX (--instrument-id) has no "
-                         f"1-MINUTE-LAST bars; instruments with them: BTCUSDT-PERP.BINANCE, {OKX}")
+                         "1-MINUTE-LAST bars (its bar types: none); instruments with them: "
+                         f"BTCUSDT-PERP.BINANCE, {OKX}")
+
+
+def test_an_instrument_without_the_bar_spec_names_its_bar_types(two_venue_catalog, capsys):
+    # the served instruments are those scan.bars_span finds bars of (as backtest and plot read them): the REAL OKX
+    # sample holds 1-minute bars only, so --bar-spec 5-MINUTE-LAST serves none, and the refusal names what it holds
+    code = main(["serve", "--catalog", str(two_venue_catalog), "--no-warm-up", "--instrument-id", OKX,
+                 "--bar-spec", "5-MINUTE-LAST"])
+    assert code == 1
+    assert_clean_failure(_proc(code, capsys.readouterr()), f"instrument {OKX} (--instrument-id) has no "
+                         f"5-MINUTE-LAST bars (its bar types: {OKX}-1-MINUTE-LAST-EXTERNAL); instruments with them: "
+                         "none")
