@@ -337,14 +337,21 @@ class PriceScale:
         The file (for error messages).
     option : str, default "--no-price-check"
         How to accept the prices all the same (named in the error).
+    earlier : list, optional
+        One list shared by the checks of the instrument's files within one ingest command: each check adds the first
+        and last row of every batch it passed, ``(ts_ns, price, line, path)``. When the catalog holds no price of the
+        instrument yet, the first price of a later file is compared with the nearest of them in time, so two files
+        of different instruments ingested together into a new catalog (or a bars file and a trades file of
+        different scales) are refused as well. ``None``: the catalog only.
     """
 
     def __init__(self, catalog_dir: str | Path, instrument_id: str, path: str | Path,
-                 option: str = "--no-price-check") -> None:
+                 option: str = "--no-price-check", earlier: list[tuple[int, float, int, str]] | None = None) -> None:
         self.catalog_dir = Path(catalog_dir)
         self.instrument_id = instrument_id
         self.path = str(path)
         self.option = option
+        self.earlier = earlier
         self._previous: tuple[float, int] | None = None  # the last price checked and its line
 
     def check(self, ts_ns: np.ndarray, prices: np.ndarray, first_line: int, field: str) -> None:
@@ -371,12 +378,14 @@ class PriceScale:
         prices = np.asarray(prices, dtype=np.float64)
         if not len(prices):
             return
-        reference = None
+        reference = staged = None
         if self._previous is None:
             from liqheat_nautilus.persistence.reader import nearest_stored_price
 
             reference = nearest_stored_price(self.catalog_dir, self.instrument_id, int(ts_ns[0]))
-            previous = reference[1] if reference is not None else None
+            if reference is None and self.earlier:  # a new catalog: the files checked before in the same command
+                staged = min(self.earlier, key=lambda sample: abs(sample[0] - int(ts_ns[0])))
+            previous = reference[1] if reference is not None else (staged[1] if staged is not None else None)
         else:
             previous = self._previous[0]
         moves, beyond = price_jumps(prices, PRICE_SCALE_RATIO - 1.0, previous)
@@ -389,6 +398,11 @@ class PriceScale:
                 ts, _, what = reference
                 when = str(np.datetime64(int(ts), "ns"))[:19] + "Z"
                 against = f"the catalog's {what} of {self.instrument_id} nearest to it ({before!r} at {when})"
+            elif pos == 0 and staged is not None:
+                ts, _, line, other = staged
+                when = str(np.datetime64(int(ts), "ns"))[:19] + "Z"
+                against = (f"the price on line {line} of {other} ({before!r} at {when}), ingested for "
+                           f"{self.instrument_id} in the same command")
             else:
                 line = first_line + pos - 1 if pos else self._previous[1]  # type: ignore[index]
                 against = f"the price on line {line} ({before!r})"
@@ -400,6 +414,9 @@ class PriceScale:
                                          f"{self.instrument_id}'s prices, give {self.option}",
                               row=first_line + pos, field=field)
         self._previous = (float(prices[-1]), first_line + len(prices) - 1)
+        if self.earlier is not None:
+            self.earlier.append((int(ts_ns[0]), float(prices[0]), first_line, self.path))
+            self.earlier.append((int(ts_ns[-1]), float(prices[-1]), self._previous[1], self.path))
 
     def check_batch(self, ts_ns: np.ndarray, batch: "Batch", column: str) -> None:
         """

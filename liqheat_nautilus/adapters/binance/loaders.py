@@ -358,12 +358,14 @@ def ingest_binance_files(paths: Iterable[str | Path], catalog_dir: str | Path, i
     with catalog_transaction(catalog_dir, sources=tuple(paths), lock_timeout=lock_timeout, log=log,
                              command="ingest binance") as catalog:
         catalog.write_data([defs[iid][0] for iid in sorted(defs)])
+        checked: dict[str, list] = {}  # per instrument, the prices its files passed (PriceScale's ``earlier``)
         for path, name, iid in plans:
             converter = CONVERTERS[name.kind](str(path), defs[iid][0], name)
             writer = RangeReplacingWriter(catalog, converter.data_cls, converter.identifier, chunk_rows)
             extra: dict[tuple[type, str], RangeReplacingWriter] = {}
             # under the lock, each batch before it is staged (a refusal leaves the catalog as it was)
-            scale = PriceScale(catalog_dir, iid, path) if price_check and converter.price_column else None
+            scale = (PriceScale(catalog_dir, iid, path, earlier=checked.setdefault(iid, []))
+                     if price_check and converter.price_column else None)
             for batch in iter_batches(path, LAYOUTS[name.kind], block_bytes):
                 items, ts_ns = converter.convert(batch)
                 if scale is not None:

@@ -228,16 +228,17 @@ def ingest_csv(catalog_dir: str | Path, instrument_spec: Sequence[str | Path] = 
     spans: dict[str, tuple[int, int, int]] = {}
     with catalog_transaction(catalog_dir, sources=sources, lock_timeout=lock_timeout, log=log,
                              command="ingest csv") as catalog:
+        checked: list[tuple[int, float, int, str]] = []  # the bars' prices, for the trades of a new catalog
         if price_check and bars is not None:  # under the lock, before anything is staged
             stamps = np.array([b.ts_event for b in groups["Bar"]], dtype=np.int64)
             closes = np.array([b.close.as_double() for b in groups["Bar"]], dtype=np.float64)
-            PriceScale(catalog_dir, iid.value, bars).check(stamps, closes, line_of(0), "close")
+            PriceScale(catalog_dir, iid.value, bars, earlier=checked).check(stamps, closes, line_of(0), "close")
         catalog.write_data([instrument])
         if trades is not None:
             converter = PlainTradeConverter(str(trades), instrument)
             writer = RangeReplacingWriter(catalog, TradeTick, iid.value, chunk_rows)
             builder = TradeBars(instrument, bar_type) if bars_from_trades else None
-            scale = PriceScale(catalog_dir, iid.value, trades) if price_check else None
+            scale = PriceScale(catalog_dir, iid.value, trades, earlier=checked) if price_check else None
             for batch in iter_batches(trades, TRADES_LAYOUT, block_bytes):
                 ticks, ts = converter.convert(batch)
                 if scale is not None:

@@ -146,3 +146,24 @@ def test_a_file_that_turns_into_another_symbols_half_way_is_refused_at_that_line
                        "--exchange-info", recorded_instruments().exchange_info_files[1], "--no-price-check")
     assert proc.returncode == 0, proc.stderr
     assert len(ParquetDataCatalog(str(tmp_path / "new")).query(Bar)) == 4
+
+
+def test_files_of_two_scales_in_one_command_into_a_new_catalog_are_refused(tmp_path):
+    # the REAL BTC aggTrades day, then SYNTHETIC klines of that day about 5.7 times lower, in one command into a new
+    # catalog: the klines' first row is checked against the trades just checked (was: against the empty catalog
+    # only, so both went in); given the other way round, the trades are refused against the klines
+    klines = write_archive(tmp_path / "src", "BTCUSD_PERP-1m-2026-05-08", [_kline(i, 14000.0) for i in range(3)])
+    with pytest.raises(IngestError) as info:
+        ingest_binance_files([AGG, klines], tmp_path / "new", instruments=recorded_instruments())
+    assert (info.value.path, info.value.row, info.value.field) == (str(klines), 2, "close")
+    assert f" of {AGG} (" in info.value.message
+    assert f"ingested for {BTC} in the same command" in info.value.message
+    assert "14000.0 is 5.7 times below the price on line " in info.value.message
+    with pytest.raises(IngestError) as info:
+        ingest_binance_files([klines, AGG], tmp_path / "new", instruments=recorded_instruments())
+    assert (info.value.path, info.value.row, info.value.field) == (str(AGG), 2, "price")
+    assert f"times above the price on line 2 of {klines} (14000.0 at " in info.value.message  # nearest in time
+    assert not (tmp_path / "new").exists()
+    summary = ingest_binance_files([AGG, klines], tmp_path / "new", instruments=recorded_instruments(),
+                                   price_check=False)
+    assert summary.counts[f"Bar {BTC}-1-MINUTE-LAST-EXTERNAL"] == 3

@@ -685,6 +685,14 @@ def test_another_instruments_prices_are_refused_before_anything_is_written(csv_c
     assert (info.value.row, info.value.field) == (102, "price")
     assert f"below the price on line 101 ({float(rows[100][1])!r})" in info.value.message
     assert not (tmp_path / "new").exists()
+    # SOL bars and BTC trades in one command into a new catalog: the trades are checked against the bars just
+    # checked (was: each file against the empty catalog only, so both went in)
+    with pytest.raises(IngestError) as info:
+        ingest_csv(tmp_path / "new", [btc_spec], bars=files["bars"], trades=btc)
+    assert (info.value.path, info.value.row, info.value.field) == (str(btc), 2, "price")
+    assert "times above the price on line " in info.value.message
+    assert f"of {files['bars']} (" in info.value.message and "in the same command" in info.value.message
+    assert not (tmp_path / "new").exists()
     # the user says the prices are this instrument's: accepted
     proc = run_liqheat("catalog", "ingest", "csv", "--catalog", target, "--instrument-spec", OKX_SPEC, "--trades", btc,
                        "--no-price-check")
