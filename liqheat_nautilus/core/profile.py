@@ -17,6 +17,7 @@ file without any ``[map]`` field (it would run the defaults under the profile's 
 """
 
 import dataclasses
+import difflib
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -95,7 +96,10 @@ def load_profile(path: str | Path) -> dict[str, Any]:
         raise ProfileError(f"{path}: no [map] fields: a profile sets at least one MapParams field under [map]")
     unknown = sorted(set(profile.map) - _FIELDS)
     if unknown:
-        raise ProfileError(f"{path}: [map] field(s) {unknown} are not MapParams fields; known: {sorted(_FIELDS)}")
+        near = {u: m[0] for u in unknown if (m := difflib.get_close_matches(u, sorted(_FIELDS), n=1))}
+        hint = "".join(f"; did you mean {m!r} for {u!r}?" for u, m in near.items())
+        raise ProfileError(f"{path}: [map] field(s) {unknown} are not MapParams fields{hint}; known: "
+                           f"{sorted(_FIELDS)}")
     fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in profile.map.items()}
     try:
         MapParams(**fields)

@@ -30,7 +30,8 @@ def test_the_shipped_calibrated_profile_loads():
 
 
 @pytest.mark.parametrize(("text", "names"), [
-    ("[map]\nhalf_life_hour = 3.0\n", ["half_life_hour"]),  # a typo in a field
+    ("[map]\nhalf_life_hour = 3.0\n", ["half_life_hour", "did you mean 'half_life_hours' for 'half_life_hour'?"]),
+    ("[map]\nzzz = 3.0\n", ["['zzz'] are not MapParams fields; known: ["]),  # nothing close: no guess
     ("[mapp]\nhalf_life_hours = 3.0\n", ["mapp"]),  # an unknown section
     ("[map]\nhalf_life_hours = -3.0\n", ["half_life_hours"]),  # a value MapParams rejects
     ("[map]\nleverage_mean = 20.0\n", ["leverage_mean"]),  # μ with the (default) tier model: would be ignored
