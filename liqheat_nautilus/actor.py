@@ -15,6 +15,7 @@ from liqheat_nautilus.core.anchor import seed_is_short
 from liqheat_nautilus.core.enums import ClusterStatus
 from liqheat_nautilus.core.kernels import warm_up
 from liqheat_nautilus.core.open_interest_book import OpenInterestBook
+from liqheat_nautilus.core.profile import profile_instrument_warning
 from liqheat_nautilus.core.units import NS_PER_SECOND
 from liqheat_nautilus.data import (
     FundingRate,
@@ -66,6 +67,10 @@ class LiquidationMapActor(MapFeedMixin, MapPublishingMixin):
     update whose zone contains it (:attr:`confirmed_clusters`: cluster id -> confirmed USD, and
     :attr:`liquidation_matches`), so the map can later be judged against real prints.
 
+    A ``map_profile`` fitted on another instrument (its ``[calibration] instrument_id``) is logged as a warning on
+    start and kept in :attr:`profile_warning` (``""`` otherwise;
+    :func:`~liqheat_nautilus.core.profile.profile_instrument_warning`).
+
     Parameters
     ----------
     config : LiquidationMapActorConfig
@@ -75,6 +80,7 @@ class LiquidationMapActor(MapFeedMixin, MapPublishingMixin):
     def __init__(self, config: LiquidationMapActorConfig) -> None:
         super().__init__(config)
         self.map: LiquidationMap | None = None
+        self.profile_warning = ""
         self._metadata = {"instrument_id": config.instrument_id.value}
         self._init_publishing()
         self._init_feed()
@@ -110,6 +116,10 @@ class LiquidationMapActor(MapFeedMixin, MapPublishingMixin):
                              "LiquidationMapActorConfig.instrument_id")
         params = self.config.map_params(inverse=bool(instrument.is_inverse))
         self.map = LiquidationMap.for_instrument(instrument, params)
+        if self.config.map_profile:
+            self.profile_warning = profile_instrument_warning(self.config.map_profile, str(self.config.instrument_id))
+            if self.profile_warning:
+                self.log.warning(self.profile_warning)
         warm_up()  # compile/load the engine's kernels now rather than on the first open-interest update
         self._update_bar = self.map.engine.update_bar
         # fed from on_bar / on_historical_data rather than registered: one dispatch per bar instead of two

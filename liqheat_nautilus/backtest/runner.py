@@ -106,6 +106,9 @@ class BacktestOutcome:
         Subscriptions of the run's strategies (or actors) to map signals that no map actor of the run published to
         (a wrong ``instrument_id`` metadata, no map actor): their subscribers received none
         (:func:`~liqheat_nautilus.actor_publishing.unheard_signal_subscriptions`), one sentence each.
+    profile_warnings : list[str]
+        Map actors whose ``map_profile`` was fitted on another instrument
+        (:func:`~liqheat_nautilus.core.profile.profile_instrument_warning`), one sentence each.
     funding_missing : str
         With ``[venue] funding = true``: one sentence saying the catalog holds no funding rates of the instrument in
         the run's span, so no funding was charged (:func:`funding_warning`); ``""`` otherwise.
@@ -130,6 +133,7 @@ class BacktestOutcome:
     map_actors: int = 0
     map_missing: list[str] = field(default_factory=list)
     unheard_subscriptions: list[str] = field(default_factory=list)
+    profile_warnings: list[str] = field(default_factory=list)
     funding_missing: str = ""
 
     @property
@@ -510,6 +514,8 @@ def run_backtest(
         for actor in engine.trader.actors():
             if isinstance(actor, LiquidationMapActor):
                 outcome.map_actors += 1
+                if actor.profile_warning:
+                    outcome.profile_warnings.append(actor.profile_warning)
                 outcome.map_missing.extend(actor.missing_inputs())
                 outcome.clusters_published += actor.clusters_published
                 outcome.snapshots_published += actor.snapshots_published

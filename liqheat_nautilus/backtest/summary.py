@@ -101,6 +101,8 @@ def format_summary(outcome: "BacktestOutcome", top: int = 5) -> str:
         why = "; ".join(outcome.map_missing) or ("its inputs came only at the end of the data (no bar after its "
                                                  "first open-interest reading): widen [data] start / end")
         lines.append(f"  WARNING          the liquidation map published nothing: {why}")
+    for warning in getattr(outcome, "profile_warnings", []):  # an outcome pickled before the field: none
+        lines.append(f"  WARNING          {warning}")
     for unheard in getattr(outcome, "unheard_subscriptions", []):  # an outcome pickled before the field: none
         lines.append(f"  WARNING          {unheard}")
     if funding_missing := getattr(outcome, "funding_missing", ""):  # an outcome pickled before the field: none

@@ -156,6 +156,7 @@ def run(args: argparse.Namespace) -> int:
             "method": f"liqheat calibrate: Optuna TPE (seed {args.seed}), {args.trials} trials per fit, "
                       f"walk-forward over {args.folds} folds; objective mean(long, short) Spearman",
             "data": data.source,
+            **({"instrument_id": data.instrument_id} if data.instrument_id else {}),
             "fitted_on": f"{result.fitted_windows[0]} .. {result.fitted_windows[1]} "
                          f"({result.fitted_windows[2]} windows)",
             "fixed": {k: v for k, v in result.base.items() if isinstance(v, int | float | str | bool)},

@@ -525,6 +525,7 @@ def _run(args: argparse.Namespace) -> int:
     from liqheat_nautilus.charts.heatmap import heatmap_figure
     from liqheat_nautilus.charts.liquidation_map import MapView, liquidation_map_figure
     from liqheat_nautilus.charts.output import write_figure
+    from liqheat_nautilus.core.profile import profile_instrument_warning
     from liqheat_nautilus.paths import project_root
 
     formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
@@ -545,6 +546,9 @@ def _run(args: argparse.Namespace) -> int:
             state = replay_state(args, at_ns, actor_config)
         except AtOutOfRangeError as exc:
             return failed("plot", exc, EXIT_USAGE)
+        profile = args.profile_file or (actor_config.map_profile if actor_config is not None else None)
+        if profile and (mismatch := profile_instrument_warning(profile, args.instrument)):
+            print(f"WARNING: {mismatch}", file=sys.stderr)  # drawn all the same, as the actor runs with it
         if warning := narrow_grid_warning(state.engine, options=args.backtest_file is None):
             if args.chart == "heatmap" and not len(state.history.get("ts_ns", ())):
                 raise ValueError(warning)  # no snapshot to draw at all (snapshots are of maps with notional)

@@ -26,7 +26,8 @@ import msgspec
 
 from liqheat_nautilus.core.params import MapParams
 
-__all__ = ["MapProfile", "ProfileError", "dump_profile", "load_profile", "profile_calibration", "profile_name"]
+__all__ = ["MapProfile", "ProfileError", "dump_profile", "load_profile", "profile_calibration", "profile_name",
+           "profile_instrument_warning"]
 
 _FIELDS = {f.name for f in dataclasses.fields(MapParams)} - {"extra", "brackets"}
 
@@ -128,6 +129,44 @@ def profile_calibration(path: str | Path) -> dict[str, Any]:
         If the file is missing, not TOML or holds an unknown section.
     """
     return dict(_read(Path(path)).calibration)
+
+
+def profile_instrument_warning(path: str | Path, instrument_id: str) -> str:
+    """
+    Say when a profile was fitted on another instrument than the map it is applied to, else return ``""``.
+
+    ``liqheat calibrate`` records the instrument of its data in ``[calibration] instrument_id`` (the Coinglass set's
+    ``BTCUSDT-PERP.BINANCE``, ``--dataset catalog``'s ``--instrument-id``; none for CSV files). A fitted
+    ``leveraged_share`` is a share of that instrument's open interest and the leverage mix that market's, so another
+    instrument's map sized with them may be off by orders of magnitude; the profile still applies (a warning, not a
+    refusal).
+
+    Parameters
+    ----------
+    path : str or Path
+        The profile file.
+    instrument_id : str
+        The map's instrument (``"SOL-USDT-SWAP.OKX"``).
+
+    Returns
+    -------
+    str
+        One sentence naming the file, both instruments and what to do; ``""`` when the profile records no
+        instrument or the same one.
+
+    Raises
+    ------
+    ProfileError
+        If the file is missing, not TOML or holds an unknown section.
+    """
+    calibration = profile_calibration(path)
+    fitted = calibration.get("instrument_id")
+    if not fitted or str(fitted) == str(instrument_id):
+        return ""
+    return (f"map profile {path} was fitted on {fitted} ({calibration.get('data', 'its data')}), not on "
+            f"{instrument_id}: its leveraged_share is a share of {fitted}'s open interest and its leverage mix that "
+            f"market's; fit one on {instrument_id}'s data (liqheat calibrate --dataset catalog --instrument-id "
+            f"{instrument_id}) or use it knowingly")
 
 
 def _read(path: Path) -> MapProfile:

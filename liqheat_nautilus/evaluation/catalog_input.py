@@ -140,4 +140,5 @@ def read_catalog(
         liquidations=liquidations,
         source=f"catalog {path} ({series.bar_type}{', ' + oi_text if summed else ''}) + {liq_source}",
         is_inverse=series.is_inverse,
+        instrument_id=instrument_id,
     )

@@ -33,6 +33,8 @@ FUNDING_FILE = "coinglass_funding_4h.csv"
 TAKER_FILE = "coinglass_taker_volume_4h.csv"
 BARS_FILE = "binance_btcusdt_1h.csv"
 INSTRUMENT_FILE = "instrument.toml"
+INSTRUMENT_ID = "BTCUSDT-PERP.BINANCE"
+"""The instrument the set describes (Binance's BTCUSDT perpetual; its ``instrument.toml``)."""
 DEFAULT_DIR = Path("catalog") / "coinglass_btc_4h"
 
 NOTES = (
@@ -130,4 +132,5 @@ def read_coinglass_dir(directory: str | Path | None = None) -> EvaluationData:
         source=_label(folder, window_ns),
         notes=NOTES,
         taker=taker,
+        instrument_id=INSTRUMENT_ID,
     )

@@ -274,6 +274,9 @@ class EvaluationData:
     is_inverse : bool, optional
         The instrument is an inverse (coin-margined) contract (from the catalog's definition of it); ``None`` when
         unknown (CSV inputs). The replay's ``MapParams.inverse`` follows it when known.
+    instrument_id : str, optional
+        The instrument the data describe (``"BTCUSDT-PERP.BINANCE"`` for the Coinglass set, the catalog's for
+        ``--dataset catalog``); ``None`` when unknown (CSV inputs). ``liqheat calibrate`` records it in the profile.
     """
 
     bars: BarSeries
@@ -284,6 +287,7 @@ class EvaluationData:
     notes: tuple[str, ...] = ()
     taker: TakerFlow | None = None
     is_inverse: bool | None = None
+    instrument_id: str | None = None
 
     def check_inverse(self, fields: dict) -> None:
         """
@@ -360,4 +364,5 @@ class EvaluationData:
             notes=self.notes,
             taker=self.taker.slice_time(first, end) if self.taker is not None else None,
             is_inverse=self.is_inverse,
+            instrument_id=self.instrument_id,
         )

@@ -209,3 +209,23 @@ def test_bar_spec_option_is_checked_and_names_the_bar_types_the_catalog_holds(ok
     assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
     assert ("has no SOL-USDT-SWAP.OKX-1-HOUR-LAST-EXTERNAL bars; bar types of SOL-USDT-SWAP.OKX: "
             "SOL-USDT-SWAP.OKX-1-MINUTE-LAST-EXTERNAL (choose one with --bar-spec or [data] bar_spec)") in done.stderr
+
+
+def test_a_profile_of_another_instrument_is_a_summary_warning(okx_catalog, tmp_path):
+    # the shipped profile was fitted on the Coinglass BTCUSDT set; the main job's SOL map run with it gets one
+    # WARNING naming both (was: no word, a BTC leveraged_share sizing the SOL map)
+    from liqheat_nautilus.backtest.runner import run_backtest
+    from liqheat_nautilus.backtest.summary import format_summary
+
+    base = (config_dir() / "liquidation_hunt.toml").read_text()
+    path = tmp_path / "with_profile.toml"
+    path.write_text(base.replace("n_bins = 1000", 'n_bins = 1000\nmap_profile = "config/profiles/'
+                                 'btc_coinglass_calibrated.toml"', 1))
+    outcome = run_backtest(load_backtest_file(path).with_catalog(okx_catalog), show_progress=False)
+    [warning] = outcome.profile_warnings
+    assert "btc_coinglass_calibrated.toml was fitted on BTCUSDT-PERP.BINANCE (Coinglass BTC 4h" in warning
+    assert "not on SOL-USDT-SWAP.OKX" in warning
+    assert f"  WARNING          {warning}" in format_summary(outcome).splitlines()
+    plain = run_backtest(load_backtest_file(config_dir() / "liquidation_hunt.toml").with_catalog(okx_catalog),
+                         show_progress=False)
+    assert plain.profile_warnings == []

@@ -156,6 +156,17 @@ def test_plot_reports_a_bad_profile_file(okx_catalog, tmp_path, capsys):
     assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []
 
 
+def test_plot_warns_of_a_profile_fitted_on_another_instrument(okx_catalog, tmp_path, capsys):
+    from liqheat_nautilus.paths import project_root
+
+    profile = project_root() / "config" / "profiles" / "btc_coinglass_calibrated.toml"  # fitted on BTCUSDT
+    assert main(["plot", "map", "--catalog", str(okx_catalog), "--profile-file", str(profile), "--out",
+                 str(tmp_path / "out"), "--formats", "html"]) == 0  # drawn all the same
+    captured = capsys.readouterr()
+    assert f"WARNING: map profile {profile} was fitted on BTCUSDT-PERP.BINANCE" in captured.err
+    assert "not on SOL-USDT-SWAP.OKX" in captured.err and captured.out.strip().endswith(".html")
+
+
 def test_backtest_file_draws_its_map_actors_parameters(okx_catalog, tmp_path, capsys):
     from liqheat_nautilus.cli import build_parser
     from liqheat_nautilus.cli.plot_cmd import map_source, plot_params

@@ -57,3 +57,14 @@ def test_missing_profile_and_unknown_fields_on_write(tmp_path):
         dump_profile(tmp_path / "p.toml", {"bin_wdith": 1.0}, {})
     assert not Path(tmp_path / "p.toml").exists()
     assert issubclass(ProfileError, ValueError)
+
+
+def test_instrument_warning_only_for_a_profile_of_another_instrument(tmp_path):
+    from liqheat_nautilus.core.profile import profile_instrument_warning
+
+    unknown = dump_profile(tmp_path / "csv.toml", {"half_life_hours": 24.0}, {"data": "CSV files (x)"})
+    assert profile_instrument_warning(unknown, "SOL-USDT-SWAP.OKX") == ""  # CSV inputs: no instrument recorded
+    shipped = project_root() / "config" / "profiles" / "btc_coinglass_calibrated.toml"
+    assert profile_instrument_warning(shipped, "BTCUSDT-PERP.BINANCE") == ""
+    other = profile_instrument_warning(shipped, "ETHUSDT-PERP.BINANCE")
+    assert "was fitted on BTCUSDT-PERP.BINANCE (Coinglass BTC 4h" in other and "not on ETHUSDT-PERP.BINANCE" in other

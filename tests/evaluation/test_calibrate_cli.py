@@ -114,3 +114,18 @@ def test_bad_fit_or_param_stops_before_reading_data(capsys, tmp_path, argv, expe
     # a missing Coinglass folder proves the check comes first: it would fail there otherwise
     proc = call_liqheat(capsys, "calibrate", "--data-dir", tmp_path / "missing", *argv, "--out", tmp_path / "p.toml")
     assert_clean_failure(proc, expected)
+
+
+def test_the_profile_records_the_instrument_of_its_data(capsys, tmp_path):
+    import tomllib
+
+    from liqheat_nautilus.core.profile import profile_instrument_warning
+
+    out = tmp_path / "p.toml"
+    proc = call_liqheat(capsys, "calibrate", *QUICK, "--out", out)
+    assert proc.returncode == 0, proc.stderr
+    assert tomllib.loads(out.read_text())["calibration"]["instrument_id"] == "BTCUSDT-PERP.BINANCE"  # the set's
+    assert profile_instrument_warning(out, "BTCUSDT-PERP.BINANCE") == ""
+    warning = profile_instrument_warning(out, "SOL-USDT-SWAP.OKX")
+    assert warning.startswith(f"map profile {out} was fitted on BTCUSDT-PERP.BINANCE (Coinglass BTC 4h")
+    assert "not on SOL-USDT-SWAP.OKX" in warning and "--instrument-id SOL-USDT-SWAP.OKX" in warning

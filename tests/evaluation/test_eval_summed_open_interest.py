@@ -105,6 +105,7 @@ def test_calibrate_fits_the_summed_map_and_says_so_in_the_profile(two_venue_cata
         assert proc.returncode == 0, proc.stderr
         profile = tomllib.loads(out.read_text())
         assert ("summed over" in profile["calibration"]["data"]) == bool(extra), profile["calibration"]
+        assert profile["calibration"]["instrument_id"] == OKX  # the map's instrument (--instrument-id)
         shares.append(profile["map"]["leveraged_share"])
     # the same trial (ranks do not change with the scale); the share of the open interest that is leveraged, fitted
     # to the actual totals, is 1/1.5 of the single venue's: the fit saw 1.5 times the open interest

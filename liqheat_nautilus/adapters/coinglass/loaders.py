@@ -39,7 +39,12 @@ from liqheat_nautilus.adapters.common.parsing import funding_rate_from_venue, op
 from liqheat_nautilus.adapters.common.providers import InstrumentSources, resolve_instruments, with_folder_spec
 from liqheat_nautilus.core.units import NS_PER_HOUR, NS_PER_SECOND
 from liqheat_nautilus.data import TakerVolume
-from liqheat_nautilus.evaluation.coinglass import INSTRUMENT_FILE, default_dataset_dir, read_coinglass_dir
+from liqheat_nautilus.evaluation.coinglass import (
+    INSTRUMENT_FILE,
+    INSTRUMENT_ID,
+    default_dataset_dir,
+    read_coinglass_dir,
+)
 from liqheat_nautilus.paths import project_root
 from liqheat_nautilus.persistence.errors import IngestError
 from liqheat_nautilus.persistence.reader import value_at
@@ -65,7 +70,7 @@ def default_coinglass_catalog_dir() -> Path:
 
 
 def ingest_coinglass(source_dir: str | Path | None, catalog_dir: str | Path,
-                     instrument_id: str = "BTCUSDT-PERP.BINANCE",
+                     instrument_id: str = INSTRUMENT_ID,
                      instruments: InstrumentSources | None = None,
                      lock_timeout: float | None = None) -> IngestSummary:
     """
