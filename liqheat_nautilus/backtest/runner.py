@@ -46,6 +46,7 @@ from liqheat_nautilus.persistence.scan import (
     data_span,
     first_without_open_interest,
     has_open_interest,
+    intervals_span,
     precision_mismatches,
     scan_catalog,
 )
@@ -257,8 +258,8 @@ def check_catalog(spec: BacktestFile) -> int:
                          f"{1 / margin_init:g} (1 / its margin_init {instruments[iid].margin_init}); "
                          f"give 1 to {1 / margin_init:g}")
     intervals = catalog.get_intervals(Bar, spec.bar_type)
-    bars_ns = bars_span(catalog, spec.bar_type)
-    if not intervals or bars_ns is None:
+    bars_ns = intervals_span(intervals)  # bars_span's rule, without globbing the catalog a second time
+    if bars_ns is None:
         raise ValueError(f"the catalog {path} has no {spec.bar_type} bars; bar types of {iid}: "
                          f"{', '.join(bar_types_held(catalog, iid)) or 'none'} (choose one with --bar-spec or "
                          "[data] bar_spec)")

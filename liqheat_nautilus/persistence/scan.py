@@ -1,6 +1,6 @@
 """What a ``ParquetDataCatalog`` folder holds, read from its files' Parquet metadata (no data loaded)."""
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -374,7 +374,25 @@ def bars_span(catalog, bar_type: str) -> tuple[int, int] | None:
     """
     from nautilus_trader.model.data import Bar
 
-    intervals = catalog.get_intervals(Bar, bar_type)
+    return intervals_span(catalog.get_intervals(Bar, bar_type))
+
+
+def intervals_span(intervals: Sequence[tuple[int, int]]) -> tuple[int, int] | None:
+    """
+    Return the span of sorted file intervals (``ParquetDataCatalog.get_intervals``): :func:`bars_span`'s rule.
+
+    For a caller that already holds the intervals (one glob of the catalog, not two).
+
+    Parameters
+    ----------
+    intervals : sequence of (int, int)
+        The files' ``(first, last)`` ``ts_init`` (UNIX ns, inclusive), sorted by start.
+
+    Returns
+    -------
+    tuple[int, int] or None
+        The first interval's start and the last one's end (UNIX ns, inclusive); ``None`` without intervals.
+    """
     return (int(intervals[0][0]), int(intervals[-1][1])) if intervals else None
 
 

@@ -229,3 +229,31 @@ def test_a_profile_of_another_instrument_is_a_summary_warning(okx_catalog, tmp_p
     plain = run_backtest(load_backtest_file(config_dir() / "liquidation_hunt.toml").with_catalog(okx_catalog),
                          show_progress=False)
     assert plain.profile_warnings == []
+
+
+def test_check_catalog_reads_the_bar_intervals_once(okx_catalog, monkeypatch):
+    # the pre-run check takes the bars' span from the intervals it counts bars over (one glob of the bar folder, not
+    # get_intervals again through bars_span), and the span is bars_span's
+    from nautilus_trader.model.data import Bar
+    from nautilus_trader.persistence.catalog import ParquetDataCatalog
+
+    from liqheat_nautilus.backtest.runner import check_catalog
+    from liqheat_nautilus.persistence.scan import bars_span, intervals_span
+
+    spec = load_backtest_file(config_dir() / "liquidation_hunt.toml").with_catalog(okx_catalog)
+    cat = ParquetDataCatalog(str(okx_catalog))
+    intervals = cat.get_intervals(Bar, spec.bar_type)
+    assert intervals and intervals_span(intervals) == bars_span(cat, spec.bar_type) == (intervals[0][0],
+                                                                                        intervals[-1][1])
+    assert intervals_span([]) is None
+    calls: list[str] = []
+    original = ParquetDataCatalog.get_intervals
+
+    def counting(self, data_cls, identifier=None):
+        if data_cls is Bar:
+            calls.append(str(identifier))
+        return original(self, data_cls, identifier)
+
+    monkeypatch.setattr(ParquetDataCatalog, "get_intervals", counting)
+    assert check_catalog(spec) > 0
+    assert calls == [spec.bar_type]
