@@ -108,7 +108,7 @@ class LiquidationMapActor(MapFeedMixin, MapPublishingMixin):
             raise ValueError(f"{type(self).__name__}: instrument_id {self.config.instrument_id} is not in the cache "
                              f"(instruments: {', '.join(held)}); add the instrument to the engine or node, or fix "
                              "LiquidationMapActorConfig.instrument_id")
-        params = self.config.map_params(inverse=bool(instrument.is_inverse))
+        params = self.config.map_params(inverse=bool(instrument.is_inverse), inverse_known=True)
         self.map = LiquidationMap.for_instrument(instrument, params)
         warm_up()  # compile/load the engine's kernels now rather than on the first open-interest update
         self._update_bar = self.map.engine.update_bar
