@@ -398,7 +398,7 @@ def run_evaluation(
         if "inverse" in fields and data.is_inverse is not None and bool(fields["inverse"]) != data.is_inverse:
             # refused here, naming the file: each replay would refuse it (a traceback and an "error" row, exit 0)
             raise ValueError(f"{f}: [map] inverse = {str(bool(fields['inverse'])).lower()} contradicts the "
-                             f"catalog's instrument, which is {'inverse' if data.is_inverse else 'linear'} "
+                             f"data's instrument, which is {'inverse' if data.is_inverse else 'linear'} "
                              f"(is_inverse={data.is_inverse}); drop inverse from the profile: the instrument decides")
         configs[f"profile × {named}"] = ("profile", named, {**base, **fields})
     if s.grid:
