@@ -114,7 +114,7 @@ class LiquidationMapActor(MapFeedMixin, MapPublishingMixin):
             raise ValueError(f"{type(self).__name__}: instrument_id {self.config.instrument_id} is not in the cache "
                              f"(instruments: {', '.join(held)}); add the instrument to the engine or node, or fix "
                              "LiquidationMapActorConfig.instrument_id")
-        params = self.config.map_params(inverse=bool(instrument.is_inverse))
+        params = self.config.map_params(inverse=bool(instrument.is_inverse), inverse_known=True)
         self.map = LiquidationMap.for_instrument(instrument, params)
         if self.config.map_profile:
             self.profile_warning = profile_instrument_warning(self.config.map_profile, str(self.config.instrument_id))

@@ -167,7 +167,7 @@ class LiquidationMapActorConfig(ActorConfig, frozen=True):
             raise ValueError(f"long_short_ratio_kind {self.long_short_ratio_kind!r} is not one of {list(RATIO_KINDS)}")
         self.map_params()
 
-    def map_params(self, inverse: bool = False) -> MapParams:
+    def map_params(self, inverse: bool = False, inverse_known: bool = False) -> MapParams:
         """
         Return the engine parameters of this config.
 
@@ -175,6 +175,10 @@ class LiquidationMapActorConfig(ActorConfig, frozen=True):
         ----------
         inverse : bool, default False
             Whether the instrument is coin-margined.
+        inverse_known : bool, default False
+            Whether ``inverse`` is the instrument's definition (the actor's instrument, a catalog's), not a
+            default: then an ``inverse = true`` from ``map_profile`` or ``map_params_extra`` over a linear
+            instrument is refused (the map would otherwise silently take the instrument's contract).
 
         Returns
         -------
@@ -187,6 +191,8 @@ class LiquidationMapActorConfig(ActorConfig, frozen=True):
             mapping, the profile file cannot be read, or
             ``entry_mode = "trades"`` with a ``top_n``/``portion`` selection is configured without
             ``subscribe_trade_ticks`` (the map would never open a position).
+            Also if ``inverse_known`` and ``map_profile`` or ``map_params_extra`` sets ``inverse = true`` for a
+            linear instrument (naming the source and the instrument).
         """
         profile: Any = self.leverage_profile
         if self.leverage_weights:
@@ -215,6 +221,11 @@ class LiquidationMapActorConfig(ActorConfig, frozen=True):
             if self.leverage_weights and "leverage_profile=" in str(exc):
                 raise ValueError(f"LiquidationMapActorConfig.leverage_weights: {exc}") from None
             raise
+        if params.inverse and not inverse and inverse_known:  # the profile / extra contradicts the instrument
+            source = f"map_profile {self.map_profile}" if self.map_profile and "inverse" not in (
+                self.map_params_extra or {}) else "map_params_extra"
+            raise ValueError(f"{source}: inverse = true contradicts the instrument {self.instrument_id}, which is "
+                             "linear (is_inverse=False); drop inverse: the instrument's definition decides")
         if params.entry_mode == "trades" and not self.subscribe_trade_ticks:
             raise ValueError("entry_mode 'trades' opens positions from trade ticks: set subscribe_trade_ticks = true "
                              "(or choose another entry_mode)")

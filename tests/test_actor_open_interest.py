@@ -134,6 +134,23 @@ def test_map_profile_fields_reach_the_engine_and_extra_wins(tmp_path):
         LiquidationMapActorConfig(instrument_id=BINANCE, bar_type=bar_type, map_profile=str(tmp_path / "nope.toml"))
 
 
+def test_a_profile_inverse_true_over_a_linear_instrument_is_refused_not_dropped(tmp_path):
+    # the actor took the instrument's contract silently (a backtest ran as if the profile said nothing) while
+    # plot --backtest-file refused the same file: a linear instrument with inverse = true is now refused by name
+    from liqheat_nautilus.core.profile import dump_profile
+
+    bar_type = BarType.from_str("BTCUSDT-PERP.BINANCE-1-MINUTE-LAST-EXTERNAL")
+    path = dump_profile(tmp_path / "inv.toml", {"inverse": True, "half_life_hours": 12.0}, {})
+    config = LiquidationMapActorConfig(instrument_id=BINANCE, bar_type=bar_type, map_profile=str(path))
+    with pytest.raises(ValueError, match=r"map_profile .*inv\.toml: inverse = true contradicts the instrument "
+                                         r"BTCUSDT-PERP\.BINANCE, which is linear"):
+        config.map_params(inverse=False, inverse_known=True)
+    assert config.map_params(inverse=True, inverse_known=True).inverse  # an inverse instrument: consistent
+    extra = LiquidationMapActorConfig(instrument_id=BINANCE, bar_type=bar_type, map_params_extra={"inverse": True})
+    with pytest.raises(ValueError, match="map_params_extra: inverse = true contradicts"):
+        extra.map_params(inverse=False, inverse_known=True)
+
+
 # -- small BacktestEngine runs ------------------------------------------------------------------------------------
 
 _backtest = small_backtest

@@ -217,7 +217,8 @@ def check_catalog(spec: BacktestFile) -> int:
         liquidation-map actor and the catalog no open interest of the instrument in the run's time range (its bars'
         span without ``start``/``end``) (unless the
         actor's map is in ``entry_mode = "trades"``, which opens positions from trade ticks) or of an
-        instrument in the actor's ``oi_instrument_ids`` (the map would never update), or the fsspec driver of a
+        instrument in the actor's ``oi_instrument_ids`` (the map would never update), a ``map_profile`` or
+        ``map_params_extra`` that sets ``inverse = true`` for a linear instrument, or the fsspec driver of a
         catalog URL's protocol (``s3fs`` for ``s3://``) is not installed; an ``IngestError`` (a ``ValueError``)
         naming a catalog file that is not readable Parquet, lacks a column of its data class (a run would silently
         get no data), or holds bars of ``bar_type`` at another price/size precision than the instrument's (a run
@@ -283,6 +284,11 @@ def check_catalog(spec: BacktestFile) -> int:
     for i, actor in enumerate(spec.actors):  # the map updates on open interest: without it the run trades nothing
         if not is_map_actor_config(actor.config_path):
             continue
+        try:  # a profile's inverse = true over a linear instrument: refused before the run, not silently dropped
+            check_component(actor, "actor", f"actors[{i}]").map_params(
+                inverse=bool(instruments[iid].is_inverse), inverse_known=True)
+        except ValueError as exc:
+            raise ValueError(f"actors[{i}].config: {exc}") from None
         summed = [str(x) for x in actor.config.get("oi_instrument_ids") or []]
         missing = first_without_open_interest(catalog, summed, oi_lo, oi_hi)
         if missing is not None:

@@ -206,7 +206,44 @@ def build_source(args: argparse.Namespace):
     source = CatalogSource(store)
     if not source.instruments():
         raise ValueError(f"catalog {store.catalog}: no instrument has {args.bar_spec or DEFAULT_BAR_SPEC} bars")
+    _check_profiles_inverse(catalog, source.instruments(), profiles, files)
     return source
+
+
+def _check_profiles_inverse(catalog: Path, served: list[str], profiles: dict[str, dict],
+                            files: dict[str, str]) -> None:
+    """
+    Refuse a ``--profile-file`` with ``inverse = true`` when a served instrument is linear.
+
+    Every request for that profile would otherwise fail (``500``, the replay refusing the contradiction).
+
+    Parameters
+    ----------
+    catalog : Path
+        The served catalog.
+    served : list[str]
+        The instruments served.
+    profiles : dict[str, dict]
+        Profile name -> ``MapParams`` fields.
+    files : dict[str, str]
+        Profile name -> the file it was read from.
+
+    Raises
+    ------
+    ValueError
+        Naming the file and the linear instrument.
+    """
+    inverse = [name for name, fields in profiles.items() if fields.get("inverse")]
+    if not inverse:
+        return
+    from nautilus_trader.persistence.catalog import ParquetDataCatalog
+
+    linear = sorted(str(i.id) for i in ParquetDataCatalog(str(catalog)).instruments()
+                    if str(i.id) in served and not i.is_inverse)
+    if linear:
+        raise ValueError(f"--profile-file {files[inverse[0]]}: [map] inverse = true contradicts the linear "
+                         f"instrument(s) {', '.join(linear)} of the catalog (is_inverse=False); drop inverse from the "
+                         "profile: the instrument's definition decides")
 
 
 def _large_buffers_from_mmap(threshold: int = 1 << 20) -> None:

@@ -64,6 +64,25 @@ def _shown(folder: Path) -> str:
         return str(folder)
 
 
+def _is_inverse(folder: Path) -> bool | None:
+    """
+    Return whether the instrument of the folder's ``instrument.toml`` is inverse (``None`` without one, or mixed).
+
+    The set is replayed as that instrument (``liqheat catalog ingest coinglass``), so a ``--param`` or profile
+    ``inverse`` that contradicts it is refused, as on a catalog.
+
+    Raises
+    ------
+    IngestError
+        If the folder's ``instrument.toml`` is not a valid instrument-spec file.
+    """
+    from liqheat_nautilus.adapters.common.instruments import load_instrument_specs
+
+    spec = folder / INSTRUMENT_FILE
+    kinds = {bool(i.is_inverse) for i in load_instrument_specs(spec).values()} if spec.is_file() else set()
+    return kinds.pop() if len(kinds) == 1 else None
+
+
 def _label(folder: Path, window_ns: int) -> str:
     """
     Name a Coinglass folder in reports: ``"Coinglass BTC 4h (catalog/coinglass_btc_4h)"``.
@@ -125,6 +144,7 @@ def read_coinglass_dir(directory: str | Path | None = None) -> EvaluationData:
     bars = read_bars_csv(folder / BARS_FILE)
     taker = read_taker_csv(folder / TAKER_FILE) if (folder / TAKER_FILE).is_file() else None
     return EvaluationData(
+        is_inverse=_is_inverse(folder),
         bars=bars,
         open_interest=open_interest,
         funding=funding,

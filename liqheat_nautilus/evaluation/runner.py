@@ -376,7 +376,8 @@ def run_evaluation(
     ------
     ValueError
         If a model, profile or ``extra_params`` field is unknown (the message lists the valid ones), a profile file
-        cannot be read, the inputs leave nothing to judge (:func:`check_judged`), ``holdout_start`` leaves no
+        cannot be read or sets an ``inverse`` that contradicts the data's instrument (naming the file), the
+        inputs leave nothing to judge (:func:`check_judged`), ``holdout_start`` leaves no
         holdout window, or every run failed (the first one's error is named).
     """
     s = settings or EvaluationSettings()
@@ -393,7 +394,13 @@ def run_evaluation(
     configs: dict[str, tuple[str, str, dict]] = {"default × defaults": ("default", "defaults", base)}
     for f in s.profile_files:
         named = profile_name(f)
-        configs[f"profile × {named}"] = ("profile", named, {**base, **load_profile(f)})
+        fields = load_profile(f)
+        if "inverse" in fields and data.is_inverse is not None and bool(fields["inverse"]) != data.is_inverse:
+            # refused here, naming the file: each replay would refuse it (a traceback and an "error" row, exit 0)
+            raise ValueError(f"{f}: [map] inverse = {str(bool(fields['inverse'])).lower()} contradicts the "
+                             f"data's instrument, which is {'inverse' if data.is_inverse else 'linear'} "
+                             f"(is_inverse={data.is_inverse}); drop inverse from the profile: the instrument decides")
+        configs[f"profile × {named}"] = ("profile", named, {**base, **fields})
     if s.grid:
         for m in s.resolved_models():
             for pr in s.resolved_profiles():

@@ -65,3 +65,15 @@ def test_an_instrument_without_open_interest_in_the_catalog_is_named(two_venue_c
     with pytest.raises(ValueError, match=r"actors\[0\].config.oi_instrument_ids: .* no open interest of "
                                          r"BTCUSDT-PERP.BINANCE .* would never update"):
         check_catalog(spec)
+
+
+def test_a_map_profile_with_inverse_true_over_a_linear_instrument_is_refused_before_the_run(okx_catalog, tmp_path):
+    # the actor took the instrument's contract and the run went on as if the profile said nothing
+    from liqheat_nautilus.core.profile import dump_profile
+
+    profile = dump_profile(tmp_path / "inv.toml", {"inverse": True, "half_life_hours": 12.0}, {})
+    path = _file(tmp_path, okx_catalog, None)
+    path.write_text(path.read_text().replace("n_bins = 1000\n", f'n_bins = 1000\nmap_profile = "{profile}"\n', 1))
+    with pytest.raises(ValueError, match=r"actors\[0\].config: map_profile .*inv\.toml: inverse = true contradicts "
+                                         r"the instrument SOL-USDT-SWAP\.OKX, which is linear"):
+        check_catalog(load_backtest_file(path))

@@ -75,3 +75,29 @@ def test_a_param_inverse_contradicting_the_instrument_is_refused(okx_catalog, sy
     # agreeing with the instrument is accepted
     proc = call_liqheat(capsys, *_args(inverse, synthetic_liquidations, "--param", "inverse=true", "--json", "-"))
     assert proc.returncode == 0, proc.stderr
+
+
+def test_a_profile_file_inverse_contradicting_the_instrument_is_refused_naming_the_file(okx_catalog,
+                                                                                          synthetic_liquidations,
+                                                                                          tmp_path, capsys):
+    # was: each replay raised, a traceback on stderr, an "error" row in the report and exit 0
+    from liqheat_nautilus.core.profile import dump_profile
+
+    profile = dump_profile(tmp_path / "inv.toml", {"inverse": True, "half_life_hours": 12.0}, {})
+    proc = call_liqheat(capsys, *_args(okx_catalog, synthetic_liquidations, "--profile-file", str(profile)))
+    assert_clean_failure(proc, "evaluate failed", "inv.toml", "inverse = true", "instrument, which is linear")
+    assert proc.stdout == ""
+
+
+def test_the_coinglass_set_is_its_instrument_toml_s_linear_contract(tmp_path, capsys):
+    # the set's instrument.toml defines BTCUSDT-PERP.BINANCE as linear, but its data did not say so: a profile or
+    # --param with inverse = true evaluated (and calibrated) the linear perpetual with the inverse formulas, exit 0
+    from liqheat_nautilus.core.profile import dump_profile
+    from liqheat_nautilus.evaluation.coinglass import read_coinglass_dir
+
+    assert read_coinglass_dir().is_inverse is False
+    profile = dump_profile(tmp_path / "inv.toml", {"inverse": True, "half_life_hours": 12.0}, {})
+    proc = call_liqheat(capsys, "evaluate", "--profile-file", str(profile), "--no-grid", "--windows", "30")
+    assert_clean_failure(proc, "evaluate failed", "inv.toml", "inverse = true", "instrument, which is linear")
+    proc = call_liqheat(capsys, "evaluate", "--param", "inverse=true", "--no-grid", "--windows", "30")
+    assert_clean_failure(proc, "evaluate failed", "inverse=true", "instrument, which is linear")

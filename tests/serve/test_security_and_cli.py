@@ -421,3 +421,16 @@ def test_two_profile_files_of_one_name_or_a_leverage_profiles_name_are_refused(o
         with pytest.raises(ValueError, match="--profile-file") as caught:
             build_source(build_parser().parse_args(argv))
         assert said in str(caught.value)
+
+
+def test_a_profile_file_with_inverse_true_over_a_linear_instrument_is_refused_at_start(okx_catalog, tmp_path):
+    # the server started and every request for that profile was a 500 (the replay refused the contradiction)
+    from liqheat_nautilus.cli import build_parser
+    from liqheat_nautilus.cli.serve_cmd import build_source
+    from liqheat_nautilus.core.profile import dump_profile
+
+    profile = dump_profile(tmp_path / "inv.toml", {"inverse": True, "half_life_hours": 12.0}, {})
+    argv = ["serve", "--catalog", str(okx_catalog), "--profile-file", str(profile)]
+    with pytest.raises(ValueError, match=r"--profile-file .*inv\.toml: \[map\] inverse = true contradicts the linear "
+                                         r"instrument\(s\) SOL-USDT-SWAP\.OKX"):
+        build_source(build_parser().parse_args(argv))
