@@ -106,7 +106,8 @@ class LiquidationMapActor(MapFeedMixin, MapPublishingMixin):
         ------
         ValueError
             If ``config.instrument_id`` is not in the cache (the map needs its contract: linear or inverse,
-            multiplier); the message lists the instruments the cache holds.
+            multiplier); the message lists the instruments the cache holds. Also if ``map_profile`` or
+            ``map_params_extra`` sets ``inverse = true`` for a linear instrument.
         """
         instrument = self.cache.instrument(self.config.instrument_id)
         if instrument is None:

@@ -9,6 +9,7 @@ kernel's ``config.json``); the strategies' trade signals are added as ``trade_si
 ``liqheat serve --catalog`` show the run without replaying it.
 """
 
+import contextlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -186,6 +187,32 @@ class RecordingInfo:
     strategies: tuple[str, ...] = ()
     map_config: dict = field(default_factory=dict)
     modified_ns: int = 0
+
+    @property
+    def map_labels(self) -> tuple[str, str]:
+        """
+        The run's map model and leverage profile as ``liqheat serve`` names them.
+
+        The actor config's ``model`` and ``leverage_profile``, replaced by what its ``map_params_extra`` and its
+        ``map_profile`` set: a profile file goes by its name (:func:`~liqheat_nautilus.core.profile.profile_name`,
+        as ``serve --profile-file`` offers it) and its ``[map] model`` when it has one and is still readable.
+
+        Returns
+        -------
+        tuple[str, str]
+            ``(model, leverage_profile)``; ``""`` for what the recording does not say.
+        """
+        from liqheat_nautilus.core.profile import ProfileError, load_profile, profile_name
+
+        config = self.map_config
+        extra = config.get("map_params_extra") or {}
+        model = str(extra.get("model") or config.get("model") or "")
+        profile = str(extra.get("leverage_profile") or config.get("leverage_profile") or "")
+        if path := config.get("map_profile"):
+            profile = profile_name(path)
+            with contextlib.suppress(ProfileError):  # moved or deleted since the run: its name still says which
+                model = str(extra.get("model") or load_profile(path).get("model") or model)
+        return model, profile
 
 
 def _read_config(folder: Path) -> dict:

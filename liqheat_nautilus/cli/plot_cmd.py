@@ -454,7 +454,13 @@ def replay_state(args: argparse.Namespace, at_ns: int | None,
         series = series.since(window.start_ns, window.bars_start_ns)
     if window.trades_ns is not None:
         series = series.keep_trades(*window.trades_ns)
-    state = replay_engine(series, params, at_ns, snapshot_interval_ns=args.snapshot_minutes * NS_PER_MINUTE)
+    try:
+        state = replay_engine(series, params, at_ns, snapshot_interval_ns=args.snapshot_minutes * NS_PER_MINUTE)
+    except ValueError as exc:  # the replay's inverse check: name the file that set inverse
+        source = args.profile_file or (actor_config.map_profile if actor_config is not None else None)
+        if source and "contradicts the instrument" in str(exc):
+            raise ValueError(f"{source}: {exc}") from None
+        raise
     if not state.engine.initialized:  # an empty chart, exit 0 and no word, before the first reading
         from liqheat_nautilus.persistence.scan import scan_catalog
 

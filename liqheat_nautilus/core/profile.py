@@ -99,8 +99,8 @@ def load_profile(path: str | Path) -> dict[str, Any]:
     if unknown:
         near = {u: m[0] for u in unknown if (m := difflib.get_close_matches(u, sorted(_FIELDS), n=1))}
         hint = "".join(f"; did you mean {m!r} for {u!r}?" for u, m in near.items())
-        raise ProfileError(f"{path}: [map] field(s) {unknown} are not MapParams fields{hint}; known: "
-                           f"{sorted(_FIELDS)}")
+        known = "" if len(near) == len(unknown) else f"; known: {sorted(_FIELDS)}"  # every one guessed: no list
+        raise ProfileError(f"{path}: [map] field(s) {unknown} are not MapParams fields{hint}{known}")
     fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in profile.map.items()}
     try:
         MapParams(**fields)

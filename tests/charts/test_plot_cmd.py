@@ -167,6 +167,15 @@ def test_plot_warns_of_a_profile_fitted_on_another_instrument(okx_catalog, tmp_p
     assert "not on SOL-USDT-SWAP.OKX" in captured.err and captured.out.strip().endswith(".html")
 
 
+def test_plot_names_the_profile_whose_inverse_contradicts_the_instrument(okx_catalog, tmp_path, capsys):
+    profile = tmp_path / "inv.toml"  # the map was refused without naming the file that set inverse
+    profile.write_text("[map]\ninverse = true\nhalf_life_hours = 24.0\n")
+    assert main(["plot", "map", "--catalog", str(okx_catalog), "--profile-file", str(profile), "--out",
+                 str(tmp_path / "out"), "--formats", "html"]) == 1
+    assert f"plot failed: {profile}: MapParams(inverse=True) contradicts the instrument SOL-USDT-SWAP.OKX" \
+        in capsys.readouterr().err
+
+
 def test_backtest_file_draws_its_map_actors_parameters(okx_catalog, tmp_path, capsys):
     from liqheat_nautilus.cli import build_parser
     from liqheat_nautilus.cli.plot_cmd import map_source, plot_params

@@ -31,6 +31,7 @@ def test_the_shipped_calibrated_profile_loads():
 
 @pytest.mark.parametrize(("text", "names"), [
     ("[map]\nhalf_life_hour = 3.0\n", ["half_life_hour", "did you mean 'half_life_hours' for 'half_life_hour'?"]),
+    ("[map]\nhalf_life_hour = 3.0\nzzz = 1\n", ["did you mean 'half_life_hours'", "; known: ["]),
     ("[map]\nzzz = 3.0\n", ["['zzz'] are not MapParams fields; known: ["]),  # nothing close: no guess
     ("[mapp]\nhalf_life_hours = 3.0\n", ["mapp"]),  # an unknown section
     ("[map]\nhalf_life_hours = -3.0\n", ["half_life_hours"]),  # a value MapParams rejects

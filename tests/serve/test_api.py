@@ -412,3 +412,23 @@ def test_a_catalog_without_open_interest_says_so_in_status_and_404(served_catalo
         for path in ("/api/liquidation-map", "/liquidations/heatmap"):
             answer = c.get(path)
             assert answer.status_code == 404 and f"no open interest of {INSTRUMENT}" in answer.json()["detail"]
+
+
+def test_a_recorded_runs_map_labels_name_its_profile_file(tmp_path):
+    # a run whose map actor had a map_profile was listed as its config's leverage_profile ("neutral"), though the
+    # profile's [map] replaced it; now it goes by the profile's name, and its [map] model when it sets one
+    from liqheat_nautilus.core.profile import dump_profile
+    from liqheat_nautilus.recording import RecordingInfo
+
+    plain = RecordingInfo("r1", ("X",), map_config={"model": "funding_adjusted", "leverage_profile": "neutral"})
+    assert plain.map_labels == ("funding_adjusted", "neutral")
+    extra = RecordingInfo("r2", ("X",), map_config={"model": "funding_adjusted", "leverage_profile": "neutral",
+                                                     "map_params_extra": {"model": "isolated_mmr"}})
+    assert extra.map_labels == ("isolated_mmr", "neutral")
+    fitted = dump_profile(tmp_path / "fitted.toml", {"model": "binance_standard", "leverage_model": "normal",
+                                                      "leverage_mean": 20.0, "leverage_std": 10.0}, {})
+    run = RecordingInfo("r3", ("X",), map_config={"model": "funding_adjusted", "leverage_profile": "neutral",
+                                                   "map_profile": str(fitted)})
+    assert run.map_labels == ("binance_standard", "fitted")
+    fitted.unlink()  # moved since the run: still named, the config's model kept
+    assert run.map_labels == ("funding_adjusted", "fitted")

@@ -61,9 +61,9 @@ def router(ctx: ApiContext) -> APIRouter:
         runs_of = getattr(source, "runs", None)
         if runs_of is not None:
             for r in runs_of():
+                model, profile = r.map_labels  # map_profile / map_params_extra included
                 runs.append(m.RunInfo(run_id=r.run_id, instruments=list(r.instruments),
-                                      strategies=list(r.strategies), model=str(r.map_config.get("model", "")),
-                                      leverage_profile=str(r.map_config.get("leverage_profile", "")),
+                                      strategies=list(r.strategies), model=model, leverage_profile=profile,
                                       recorded_ns=r.modified_ns))
         state, message = source.overall()
         return m.StatusResponse(

@@ -116,9 +116,8 @@ class CatalogSource(MapSource):
                 raise UnknownName("run", run_id, list(runs))
             if iid not in run.instruments:
                 raise UnknownName("instrument_id", iid, list(run.instruments))
-            config = run.map_config
-            return Selection(iid, "recording", str(config.get("model", "")), str(config.get("leverage_profile", "")),
-                             run_id)
+            model, profile = run.map_labels  # map_profile / map_params_extra included
+            return Selection(iid, "recording", model, profile, run_id)
         model = self.store.default_model if model is None else model
         profile = self.store.default_profile if profile is None else profile
         if model not in self.store.models:
