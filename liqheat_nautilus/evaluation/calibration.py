@@ -277,7 +277,10 @@ def check_space(base: dict, space: dict[str, ParamRange]) -> None:
     known = set(MapParams.__dataclass_fields__)
     unknown = sorted(set(space) - known)
     if unknown:
-        raise ValueError(f"{unknown} are not MapParams fields; valid: {sorted(known)}")
+        defaults = MapParams()  # the fields a range can fit: numbers (brackets, tiers, model, ... are not)
+        numeric = sorted(f for f in known if isinstance(v := getattr(defaults, f), int | float)
+                         and not isinstance(v, bool))
+        raise ValueError(f"{unknown} are not MapParams fields; valid: {numeric}")
     both = sorted(set(space) & set(base))
     if both:
         raise ValueError(f"{', '.join(both)} both fixed (--param) and fitted (--fit; fitted by default: "
