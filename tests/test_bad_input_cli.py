@@ -403,6 +403,12 @@ def test_two_profile_files_of_one_name_are_refused(second, capsys, tmp_path):
     assert_clean_failure(proc, f"evaluate failed: --profile-file: {tmp_path / 'a' / 'p.toml'} and "
                                f"{tmp_path / second} have one name, 'p' (the file name without its extension)")
     assert proc.returncode == 2
+    # the same file twice (was: "p.toml and p.toml have one name ... rename one")
+    proc = call_liqheat(capsys, "evaluate", "--no-grid", "--profile-file", tmp_path / "a" / "p.toml",
+                        "--profile-file", tmp_path / "a" / ".." / "a" / "p.toml")
+    assert_clean_failure(proc, "evaluate failed: --profile-file: ",
+                         "p.toml is given twice; give each profile file once")
+    assert proc.returncode == 2
 
 
 def test_evaluate_and_serve_name_a_profile_file_alike(capsys, tmp_path, okx_catalog):

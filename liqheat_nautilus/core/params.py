@@ -382,11 +382,12 @@ class MapParams:
             "entry_mode": self.entry_mode in ENTRY_MODES,
             "leverage_model": self.leverage_model in LEVERAGE_MODELS,
             "leverage_profile": (not named and len(self.leverage_profile) > 0) or self.leverage_profile in profiles,
-            # μ and σ belong to the normal model: given with "tiers" they would be ignored silently
+            # μ and σ belong to the normal model: given with "tiers" they would be ignored silently (a misspelt
+            # leverage_model is named by its own check, not again through them)
             "leverage_mean": 0.0 <= self.leverage_mean < 1e4 and (self.leverage_mean == 0.0
-                                                                   or self.leverage_model == "normal"),
+                                                                   or self.leverage_model != "tiers"),
             "leverage_std": 0.0 <= self.leverage_std < 1e4 and (self.leverage_std == 0.0
-                                                                 or self.leverage_model == "normal"),
+                                                                 or self.leverage_model != "tiers"),
             "mmr": 0.0 <= self.mmr < 1.0,
             "maintenance_amount": self.maintenance_amount >= 0.0,
             "buffer": 0.0 <= self.buffer < 1.0,

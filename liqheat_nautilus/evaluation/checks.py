@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -235,6 +236,8 @@ def check_settings(s: EvaluationSettings, names: Mapping[str, str] | None = None
     for file in s.profile_files:  # a report row is named by the file's name: a second file of a name replaced the first
         named = profile_name(file)
         if named in first_of:
+            if Path(first_of[named]).resolve() == Path(file).resolve():
+                raise ValueError(f"{name('profile_files')}: {file} is given twice; give each profile file once")
             raise ValueError(f"{name('profile_files')}: {first_of[named]} and {file} have one name, {named!r} (the "
                              "file name without its extension), which names the profile in the report; rename one")
         first_of[named] = str(file)

@@ -69,3 +69,12 @@ def test_instrument_warning_only_for_a_profile_of_another_instrument(tmp_path):
     assert profile_instrument_warning(shipped, "BTCUSDT-PERP.BINANCE") == ""
     other = profile_instrument_warning(shipped, "ETHUSDT-PERP.BINANCE")
     assert "was fitted on BTCUSDT-PERP.BINANCE (Coinglass BTC 4h" in other and "not on ETHUSDT-PERP.BINANCE" in other
+
+
+def test_a_misspelt_leverage_model_is_named_alone():
+    # was also "leverage_mean ... only with leverage_model='normal'" and the same for leverage_std: noise beside it
+    with pytest.raises(ValueError) as info:
+        MapParams(leverage_model="nrmal", leverage_mean=20.0, leverage_std=10.0)
+    assert "leverage_model" in str(info.value) and "leverage_mean" not in str(info.value)
+    with pytest.raises(ValueError, match="leverage_mean"):  # with the tier model they would still be ignored
+        MapParams(leverage_model="tiers", leverage_mean=20.0)
