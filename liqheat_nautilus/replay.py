@@ -48,6 +48,10 @@ SnapshotHook = Callable[["MapReplay", int, int], None]
 index of the time (-1 for interval snapshots)."""
 
 
+class InverseContradictionError(ValueError):
+    """``MapParams(inverse=True)`` over an instrument the catalog defines as linear (:func:`instrument_params`)."""
+
+
 def instrument_params(params: MapParams, series: MarketSeries) -> MapParams:
     """
     Return ``params`` with ``inverse`` taken from the series' instrument when the series knows it.
@@ -72,15 +76,16 @@ def instrument_params(params: MapParams, series: MarketSeries) -> MapParams:
 
     Raises
     ------
-    ValueError
-        If ``params.inverse`` is ``True`` and ``series.is_inverse`` is ``False`` (naming the instrument and both
-        values).
+    InverseContradictionError
+        A ``ValueError``: if ``params.inverse`` is ``True`` and ``series.is_inverse`` is ``False`` (naming the
+        instrument and both values).
     """
     if series.is_inverse is None or params.inverse == series.is_inverse:
         return params
     if params.inverse and not series.is_inverse:  # never the default: the caller asked for it
-        raise ValueError(f"MapParams(inverse=True) contradicts the instrument {series.instrument_id}, which the "
-                         "catalog defines as linear (is_inverse=False); drop inverse=True: the instrument decides")
+        raise InverseContradictionError(
+            f"MapParams(inverse=True) contradicts the instrument {series.instrument_id}, which the catalog defines as "
+            "linear (is_inverse=False); drop inverse=True: the instrument decides")
     return dataclasses.replace(params, inverse=series.is_inverse)
 
 

@@ -308,6 +308,27 @@ def plot_params(args: argparse.Namespace, actor_config: "LiquidationMapActorConf
     return MapParams(**fields)
 
 
+def map_profile_of(args: argparse.Namespace, actor_config: "LiquidationMapActorConfig | None") -> str | None:
+    """
+    Return the map profile file the chart's map uses: ``--profile-file``, else the backtest file's actor's.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed arguments (``args.profile_file``).
+    actor_config : LiquidationMapActorConfig or None
+        :func:`map_source`'s result.
+
+    Returns
+    -------
+    str or None
+        The file's path; ``None`` when the map has no profile.
+    """
+    if args.profile_file is not None:
+        return str(args.profile_file)
+    return actor_config.map_profile if actor_config is not None else None
+
+
 class AtOutOfRangeError(ValueError):
     """``--at`` lies outside the catalog's bars of the chart's bar type or a backtest file's period (exit 2)."""
 
@@ -432,7 +453,7 @@ def replay_state(args: argparse.Namespace, at_ns: int | None,
     import pandas as pd
 
     from liqheat_nautilus.persistence.reader import read_market_series
-    from liqheat_nautilus.replay import replay_engine
+    from liqheat_nautilus.replay import InverseContradictionError, replay_engine
 
     window: ReplayWindow = getattr(args, "window", None) or ReplayWindow()
     catalog = _catalog(args)
@@ -456,9 +477,8 @@ def replay_state(args: argparse.Namespace, at_ns: int | None,
         series = series.keep_trades(*window.trades_ns)
     try:
         state = replay_engine(series, params, at_ns, snapshot_interval_ns=args.snapshot_minutes * NS_PER_MINUTE)
-    except ValueError as exc:  # the replay's inverse check: name the file that set inverse
-        source = args.profile_file or (actor_config.map_profile if actor_config is not None else None)
-        if source and "contradicts the instrument" in str(exc):
+    except InverseContradictionError as exc:  # name the profile file that set inverse, when one did
+        if source := map_profile_of(args, actor_config):
             raise ValueError(f"{source}: {exc}") from None
         raise
     if not state.engine.initialized:  # an empty chart, exit 0 and no word, before the first reading
@@ -552,7 +572,7 @@ def _run(args: argparse.Namespace) -> int:
             state = replay_state(args, at_ns, actor_config)
         except AtOutOfRangeError as exc:
             return failed("plot", exc, EXIT_USAGE)
-        profile = args.profile_file or (actor_config.map_profile if actor_config is not None else None)
+        profile = map_profile_of(args, actor_config)
         if profile and (mismatch := profile_instrument_warning(profile, args.instrument)):
             print(f"WARNING: {mismatch}", file=sys.stderr)  # drawn all the same, as the actor runs with it
         if warning := narrow_grid_warning(state.engine, options=args.backtest_file is None):

@@ -34,7 +34,8 @@ TAKER_FILE = "coinglass_taker_volume_4h.csv"
 BARS_FILE = "binance_btcusdt_1h.csv"
 INSTRUMENT_FILE = "instrument.toml"
 INSTRUMENT_ID = "BTCUSDT-PERP.BINANCE"
-"""The instrument the set describes (Binance's BTCUSDT perpetual; its ``instrument.toml``)."""
+"""The instrument the shipped set describes (Binance's BTCUSDT perpetual, as its ``instrument.toml`` defines it): the
+default of ``liqheat catalog ingest coinglass``."""
 DEFAULT_DIR = Path("catalog") / "coinglass_btc_4h"
 
 NOTES = (
@@ -64,12 +65,17 @@ def _shown(folder: Path) -> str:
         return str(folder)
 
 
-def _is_inverse(folder: Path) -> bool | None:
+def _instrument(folder: Path) -> tuple[str | None, bool | None]:
     """
-    Return whether the instrument of the folder's ``instrument.toml`` is inverse (``None`` without one, or mixed).
+    Return the instrument id and contract (inverse or not) of the folder's ``instrument.toml``.
 
     The set is replayed as that instrument (``liqheat catalog ingest coinglass``), so a ``--param`` or profile
-    ``inverse`` that contradicts it is refused, as on a catalog.
+    ``inverse`` that contradicts it is refused, as on a catalog, and ``liqheat calibrate`` records the id.
+
+    Returns
+    -------
+    tuple[str or None, bool or None]
+        ``(instrument_id, is_inverse)``; ``(None, None)`` without the file or with several instruments in it.
 
     Raises
     ------
@@ -79,8 +85,11 @@ def _is_inverse(folder: Path) -> bool | None:
     from liqheat_nautilus.adapters.common.instruments import load_instrument_specs
 
     spec = folder / INSTRUMENT_FILE
-    kinds = {bool(i.is_inverse) for i in load_instrument_specs(spec).values()} if spec.is_file() else set()
-    return kinds.pop() if len(kinds) == 1 else None
+    specs = load_instrument_specs(spec) if spec.is_file() else {}
+    if len(specs) != 1:
+        return None, None
+    [(instrument_id, instrument)] = specs.items()
+    return instrument_id, bool(instrument.is_inverse)
 
 
 def _label(folder: Path, window_ns: int) -> str:
@@ -143,8 +152,9 @@ def read_coinglass_dir(directory: str | Path | None = None) -> EvaluationData:
                                     allow_negative=True)
     bars = read_bars_csv(folder / BARS_FILE)
     taker = read_taker_csv(folder / TAKER_FILE) if (folder / TAKER_FILE).is_file() else None
+    instrument_id, is_inverse = _instrument(folder)
     return EvaluationData(
-        is_inverse=_is_inverse(folder),
+        is_inverse=is_inverse,
         bars=bars,
         open_interest=open_interest,
         funding=funding,
@@ -152,5 +162,5 @@ def read_coinglass_dir(directory: str | Path | None = None) -> EvaluationData:
         source=_label(folder, window_ns),
         notes=NOTES,
         taker=taker,
-        instrument_id=INSTRUMENT_ID,
+        instrument_id=instrument_id,
     )

@@ -395,11 +395,7 @@ def run_evaluation(
     for f in s.profile_files:
         named = profile_name(f)
         fields = load_profile(f)
-        if "inverse" in fields and data.is_inverse is not None and bool(fields["inverse"]) != data.is_inverse:
-            # refused here, naming the file: each replay would refuse it (a traceback and an "error" row, exit 0)
-            raise ValueError(f"{f}: [map] inverse = {str(bool(fields['inverse'])).lower()} contradicts the "
-                             f"data's instrument, which is {'inverse' if data.is_inverse else 'linear'} "
-                             f"(is_inverse={data.is_inverse}); drop inverse from the profile: the instrument decides")
+        data.check_inverse(fields, str(f))  # here, naming the file: each replay would refuse it (an "error" row)
         configs[f"profile × {named}"] = ("profile", named, {**base, **fields})
     if s.grid:
         for m in s.resolved_models():

@@ -289,24 +289,29 @@ class EvaluationData:
     is_inverse: bool | None = None
     instrument_id: str | None = None
 
-    def check_inverse(self, fields: dict) -> None:
+    def check_inverse(self, fields: dict, source: str = "--param") -> None:
         """
         Refuse an ``inverse`` engine parameter that contradicts the instrument.
 
         Parameters
         ----------
         fields : dict
-            Engine parameters given by the user (``--param NAME=VALUE``).
+            Engine parameters given by the user (``--param NAME=VALUE``, or a profile file's ``[map]``).
+        source : str, default "--param"
+            Where they came from: ``"--param"`` or the profile file (named in the error).
 
         Raises
         ------
         ValueError
-            If ``fields`` sets ``inverse`` and the data's instrument is known to be the other kind (naming both).
+            If ``fields`` sets ``inverse`` and the data's instrument is known to be the other kind (naming the
+            source and both kinds).
         """
         if "inverse" in fields and self.is_inverse is not None and bool(fields["inverse"]) != self.is_inverse:
-            raise ValueError(f"--param inverse={str(bool(fields['inverse'])).lower()} contradicts the catalog's "
-                             f"instrument, which is {'inverse' if self.is_inverse else 'linear'} (is_inverse="
-                             f"{self.is_inverse}); drop the parameter: the instrument decides")
+            value = str(bool(fields["inverse"])).lower()
+            setting = f"--param inverse={value}" if source == "--param" else f"{source}: [map] inverse = {value}"
+            raise ValueError(f"{setting} contradicts the data's instrument, which is "
+                             f"{'inverse' if self.is_inverse else 'linear'} (is_inverse={self.is_inverse}); drop "
+                             "it: the instrument decides")
 
     def market_series(self, instrument_id: str = "EVALUATION") -> MarketSeries:
         """
