@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from liqheat_nautilus.core.anchor import seed_is_short
-from liqheat_nautilus.core.profile import profile_calibration, profile_name
+from liqheat_nautilus.core.profile import profile_calibration, profile_instrument_warning, profile_name
 from liqheat_nautilus.evaluation.attraction import distance_band
 from liqheat_nautilus.evaluation.metrics import bootstrap_block
 from liqheat_nautilus.evaluation.series import EvaluationData
@@ -35,10 +35,14 @@ def short_seed_notes(runs: list[RunResult]) -> tuple[str, ...]:
 
 def profile_notes(data: EvaluationData, s: EvaluationSettings, ctx: _Context) -> tuple[str, ...]:
     """
-    Say how many judged windows each ``--profile-file`` with a ``fitted_on`` was fitted on.
+    Say how many judged windows each ``--profile-file`` was fitted on, and when it was fitted on another instrument.
 
     A profile's figures over windows it was fitted on (``liqheat calibrate`` fits on every judged window once the
-    walk-forward is scored) are in sample: the report's ``holdout`` rows are no holdout for it.
+    walk-forward is scored) are in sample: the report's ``holdout`` rows are no holdout for it. A profile whose
+    ``[calibration] instrument_id`` is not the data's instrument (``EvaluationData.instrument_id``: the Coinglass
+    set's ``BTCUSDT-PERP.BINANCE``, ``--dataset catalog``'s ``--instrument-id``; none for CSV files) gets the
+    warning the actor, ``liqheat backtest`` and ``liqheat plot`` give
+    (:func:`~liqheat_nautilus.core.profile.profile_instrument_warning`), first.
 
     Parameters
     ----------
@@ -51,12 +55,15 @@ def profile_notes(data: EvaluationData, s: EvaluationSettings, ctx: _Context) ->
     Returns
     -------
     tuple[str, ...]
-        One note per profile file with a readable ``fitted_on`` (``"<first start> .. <last start> (...)"``, as
-        ``liqheat calibrate`` writes it); nothing for files without one.
+        Per profile file: the instrument warning when it applies, then a note when it has a readable ``fitted_on``
+        (``"<first start> .. <last start> (...)"``, as ``liqheat calibrate`` writes it); nothing for files with
+        neither.
     """
     notes = []
     starts = data.liquidations.start_ns
     for f in s.profile_files:
+        if data.instrument_id and (mismatch := profile_instrument_warning(f, data.instrument_id)):
+            notes.append(mismatch[:1].upper() + mismatch[1:] + ".")
         fitted = profile_calibration(f).get("fitted_on")
         span = fitted.split("(")[0].split("..") if isinstance(fitted, str) else []
         try:  # free-form text: a span written otherwise (by hand) gets no note rather than failing the report

@@ -106,6 +106,24 @@ def test_a_profile_is_said_to_be_in_sample_on_the_windows_it_was_fitted_on(tmp_p
     assert "later's" in notes[1] and "none of the judged windows lies in that span" in notes[1]
 
 
+def test_a_profile_of_another_instrument_is_said_so(tmp_path, capsys):
+    # evaluate --profile-file with a profile fitted on another instrument applied it without a word, while the
+    # actor, backtest and plot warned
+    data = read_coinglass_dir(SHIPPED)
+    assert data.instrument_id == "BTCUSDT-PERP.BINANCE"  # the set's, from its instrument.toml
+    sol = tmp_path / "sol.toml"
+    dump_profile(sol, {"half_life_hours": 48.0}, {"instrument_id": "SOL-USDT-SWAP.OKX", "data": "OKX sample"})
+    btc = tmp_path / "btc.toml"
+    dump_profile(btc, {"half_life_hours": 48.0}, {"instrument_id": "BTCUSDT-PERP.BINANCE"})
+    s = EvaluationSettings(profile_files=(str(sol), str(btc)))
+    (note,) = profile_notes(data, s, _context(data, s))  # none for the set's own instrument
+    assert note.startswith(f"Map profile {sol} was fitted on SOL-USDT-SWAP.OKX (OKX sample), not on "
+                           "BTCUSDT-PERP.BINANCE")
+    assert evaluate_main(["--no-grid", "--windows", "30", "--profile-file", str(sol)]) == 0
+    out = " ".join(capsys.readouterr().out.split())  # rich wraps the notes
+    assert f"Map profile {sol} was fitted on SOL-USDT-SWAP.OKX" in out
+
+
 def test_open_interest_gaps_are_noted_with_the_windows_inside(tmp_path):
     assert oi_gap_note(read_coinglass_dir(SHIPPED)) == ()  # the shipped readings are every 4 h
     folder = _copy(tmp_path)
