@@ -97,8 +97,15 @@ class ApiContext:
         Raises
         ------
         UnknownName
-            (404) when the map has no update yet at that time (the data's first time is named).
+            (404) when the map has no update yet at that time (the data's first time is named), or ``at_ns`` lies
+            after the data's end (:meth:`MapSource.data_end_ns`; the last map would stand for a time the data does
+            not reach, e.g. years later).
         """
+        end = self.source.data_end_ns(sel.instrument_id) if at_ns is not None else None
+        if end is not None and at_ns is not None and at_ns > end:
+            raise UnknownName("map update", f"{sel.instrument_id} at {iso(at_ns)}", [],
+                              message=f"no map update of {sel.instrument_id} at {iso(at_ns)}: after the data, whose "
+                                      f"bars end at {iso(end)}{self._updates_hint(sel)}; omit at for the latest map")
         frame = self.source.frame_at(sel, at_ns)
         if frame is None:
             when = "yet" if at_ns is None else f"at or before {iso(at_ns)}"
@@ -122,6 +129,13 @@ class ApiContext:
             raise UnknownName("map update", f"{sel.instrument_id} {when}", [],
                               message=f"no map update of {sel.instrument_id} {when}{self._updates_hint(sel)}")
         return frames
+
+    def _maybe_after_data(self, sel: Selection, at_ns: int | None) -> bool:
+        """Whether ``at_ns`` may lie after the data's end, answered without reading data (the event loop asks)."""
+        if at_ns is None or not self.source.data_ends:
+            return False
+        end = self.source.data_end_ns(sel.instrument_id, read=False)
+        return end is None or at_ns > end  # unknown yet: frame_or_404 reads it in a worker thread
 
     def _updates_hint(self, sel: Selection) -> str:
         """Where the map's updates are, for a 404: `` (updates from A to B; data from C)``, or ``""``."""
@@ -231,7 +245,7 @@ class ApiContext:
             (404) when the map has no update at that time.
         """
         ready, frame = self.source.peek_frame(sel, at_ns)
-        if ready and frame is not None:
+        if ready and frame is not None and not self._maybe_after_data(sel, at_ns):
             body = self.cache.get((kind, sel, frame.ts_ns, frame.bins is not None, params))
             if body is not None:
                 return json_response(body)

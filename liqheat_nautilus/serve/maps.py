@@ -208,6 +208,31 @@ class MapStore:
                 self._series[instrument_id] = self._read(instrument_id)
             return self._series[instrument_id]
 
+    def bars_end_ns(self, instrument_id: str, read: bool = True) -> int | None:
+        """
+        Return the time of the instrument's last bar in the catalog (UNIX ns): where its data ends.
+
+        Parameters
+        ----------
+        instrument_id : str
+        read : bool, default True
+            Read the instrument's series if it was not read yet (``False``: answer only from what was read, for the
+            event loop, which must not wait on the catalog).
+
+        Returns
+        -------
+        int or None
+            ``None`` without bars of the instrument, when the catalog cannot be read for it, or (``read=False``)
+            before its series was read.
+        """
+        series = self._series.get(instrument_id)
+        if series is None and read:
+            try:
+                series = self.series(instrument_id)
+            except (ValueError, FileNotFoundError):
+                return None
+        return int(series.bar_ts_ns[-1]) if series is not None and len(series.bar_ts_ns) else None
+
     def params(self, model: str, profile: str) -> MapParams:
         """
         Engine parameters of a model and a profile (a named leverage profile or a map profile file).

@@ -153,6 +153,30 @@ def test_compare_models_before_the_data_is_a_404_like_one_models_map(client):
         assert detail.endswith("; data from 2026-06-11T15:25:00Z)"), detail  # the first update is not the first bar
 
 
+def test_a_map_after_the_data_is_a_404_naming_where_it_ends(client, served_catalog, reference):
+    # at=2030 was answered with the last map (ts_ns of 2026-06-26) and nothing said the data ends years before
+    series, _ = reference
+    last_bar = int(series.bar_ts_ns[-1])
+    end = pd.Timestamp(last_bar, unit="ns", tz="UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
+    run_id = served_catalog[1]
+    for path, params in (("/api/liquidation-map", {}), ("/liquidations/levels", {}),
+                         ("/liquidations/compare-models", {}), (f"/api/heatmap/{INSTRUMENT}/best", {}),
+                         ("/charts/map", {}), ("/api/liquidation-map", {"run": run_id})):
+        for _ in range(2):  # the second ask may be answered from the per-update cache: the same 404
+            response = client.get(path, params={"at": "2030-01-01", **params})
+            assert response.status_code == 404, (path, params)
+            detail = response.json()["detail"]
+            assert detail.startswith(f"no map update of {INSTRUMENT} at 2030-01-01T00:00:00Z: after the data, whose "
+                                     f"bars end at {end} (updates from "), detail
+            assert detail.endswith("; omit at for the latest map"), detail
+            assert ("run" in params) or "(updates from 2026-06-11T16:" in detail  # the replay's first update
+    # the last bar's own time is inside the data: its map (the last update at or before it) as before
+    at_end = client.get("/api/liquidation-map", params={"at": str(last_bar)})
+    latest = client.get("/api/liquidation-map")
+    assert at_end.status_code == 200 and at_end.json()["ts_ns"] == latest.json()["ts_ns"] <= last_bar
+    assert client.get("/api/liquidation-map", params={"at": str(last_bar + 1)}).status_code == 404
+
+
 @pytest.mark.parametrize("window", [{"start": "2020-01-01", "end": "2020-01-02"},
                                     {"start": "2030-01-01", "end": "2030-01-02"}])
 @pytest.mark.parametrize("path", ["/liquidations/heatmap", "/charts/heatmap"])
@@ -263,9 +287,9 @@ def test_time_past_the_unix_ns_range_is_called_so(client, at):
 
 
 def test_last_unix_ns_time_is_a_time(client):
-    # 2**63 - 1 ns is 2262-04-11T23:47:16.854775807Z: in range, so the map at (= before) it is the latest one
+    # 2**63 - 1 ns is 2262-04-11T23:47:16.854775807Z: in range, so a valid time (not a 422), after the data (a 404)
     last = client.get("/api/liquidation-map", params={"at": "2262-04-11T23:47:16"})
-    assert last.status_code == 200 and last.json()["ts_ns"] == client.get("/api/liquidation-map").json()["ts_ns"]
+    assert last.status_code == 404 and ": after the data, whose bars end at 2026-06-26" in last.json()["detail"]
 
 
 def test_every_api_endpoint_refuses_a_parameter_it_does_not_take(client):

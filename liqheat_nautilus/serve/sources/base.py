@@ -131,6 +131,8 @@ class MapSource:
     """
 
     mode: Mode = "catalog"
+    data_ends: bool = False
+    """Whether the source's data has an end (:meth:`data_end_ns`): a catalog's has, a live node's has not."""
 
     def __init__(self) -> None:
         self.sequence = 0  # bumped for every new map update (event stream)
@@ -297,6 +299,22 @@ class MapSource:
     def span(self, sel: Selection) -> tuple[int, int] | None:
         """First and last update time of the selection, ``None`` when there is none."""
         raise NotImplementedError
+
+    def data_end_ns(self, instrument_id: str, read: bool = True) -> int | None:
+        """
+        Return where the source's data of the instrument ends (UNIX ns), ``None`` when it has no such end.
+
+        A request for a map at a later time is a 404 naming the data's span (``ServeContext.frame_or_404``), as one
+        before the data is and as ``liqheat plot --at`` refuses a time outside the bars. Default ``None``: a live
+        node's data has no end (the latest update stands for any later time).
+
+        Parameters
+        ----------
+        instrument_id : str
+        read : bool, default True
+            ``False``: answer without reading data (the event loop asks so; ``None`` when that would be needed).
+        """
+        return None
 
     def no_updates_reason(self, sel: Selection) -> str:
         """Why the selection can have no map update at all (``""``: no known reason), for its 404s and status."""

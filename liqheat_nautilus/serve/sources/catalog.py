@@ -34,6 +34,7 @@ class CatalogSource(MapSource):
     """
 
     mode: Mode = "catalog"
+    data_ends = True
 
     def __init__(self, store, max_recordings: int = 4) -> None:
         super().__init__()
@@ -202,6 +203,10 @@ class CatalogSource(MapSource):
             return (frames[0].ts_ns, frames[-1].ts_ns) if frames else None
         series = self.store.series(sel.instrument_id)
         return (int(series.bar_ts_ns[0]), int(series.bar_ts_ns[-1])) if len(series) else None
+
+    def data_end_ns(self, instrument_id: str, read: bool = True) -> int | None:
+        """See :meth:`MapSource.data_end_ns`: the catalog's last bar of the instrument (replays and recorded runs)."""
+        return self.store.bars_end_ns(instrument_id, read)
 
     def no_updates_reason(self, sel: Selection) -> str:
         """See :meth:`MapSource.no_updates_reason`: a replay of a catalog without open interest of the instrument."""
