@@ -207,7 +207,37 @@ def build_source(args: argparse.Namespace):
     if not source.instruments():
         raise ValueError(f"catalog {store.catalog}: no instrument has {args.bar_spec or DEFAULT_BAR_SPEC} bars")
     _check_profiles_inverse(catalog, source.instruments(), profiles, files)
+    store.profile_warnings = _profile_instrument_warnings(source.instruments(), files)
+    for warning in store.profile_warnings:
+        print(f"WARNING  {warning}", file=sys.stderr)
     return source
+
+
+def _profile_instrument_warnings(served: list[str], files: dict[str, str]) -> tuple[str, ...]:
+    """
+    Say which ``--profile-file`` was fitted on another instrument than a served one.
+
+    The actor, ``liqheat backtest``, ``plot`` and ``evaluate`` warn so
+    (:func:`~liqheat_nautilus.core.profile.profile_instrument_warning`); ``serve`` offers every profile for every
+    instrument it serves, so it warns once per (profile, other instrument) at start and lists the warnings in
+    ``/api/status``.
+
+    Parameters
+    ----------
+    served : list[str]
+        The instruments served.
+    files : dict[str, str]
+        Profile name -> the file it was read from.
+
+    Returns
+    -------
+    tuple[str, ...]
+        One sentence per profile file and served instrument it was not fitted on (none for a profile that records
+        no instrument).
+    """
+    from liqheat_nautilus.core.profile import profile_instrument_warning
+
+    return tuple(w for path in files.values() for iid in served if (w := profile_instrument_warning(path, iid)))
 
 
 def _check_profiles_inverse(catalog: Path, served: list[str], profiles: dict[str, dict],

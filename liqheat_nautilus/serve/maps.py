@@ -124,6 +124,7 @@ class MapStore:
         self._lock = threading.Lock()
         self._series_locks: dict[str, threading.Lock] = {}
         self.replays_built = 0
+        self.profile_warnings: tuple[str, ...] = ()  # a profile file fitted on another instrument (set by serve)
 
     @property
     def models(self) -> tuple[str, ...]:

@@ -434,3 +434,31 @@ def test_a_profile_file_with_inverse_true_over_a_linear_instrument_is_refused_at
     with pytest.raises(ValueError, match=r"--profile-file .*inv\.toml: \[map\] inverse = true contradicts the linear "
                                          r"instrument\(s\) SOL-USDT-SWAP\.OKX"):
         build_source(build_parser().parse_args(argv))
+
+
+def test_a_profile_file_of_another_instrument_is_warned_at_start_and_in_the_status(okx_catalog, tmp_path, capsys):
+    # serve offered the shipped BTC profile for the SOL sample without a word, while backtest/plot/evaluate warned
+    from fastapi.testclient import TestClient
+
+    from liqheat_nautilus.cli import build_parser
+    from liqheat_nautilus.cli.serve_cmd import build_source
+    from liqheat_nautilus.core.profile import dump_profile
+    from liqheat_nautilus.serve.app import create_app
+
+    btc = Path(__file__).resolve().parents[2] / "config" / "profiles" / "btc_coinglass_calibrated.toml"
+    sol = dump_profile(tmp_path / "sol.toml", {"half_life_hours": 12.0}, {"instrument_id": "SOL-USDT-SWAP.OKX"})
+    argv = ["serve", "--catalog", str(okx_catalog), "--profile-file", str(btc), "--profile-file", str(sol),
+            "--no-warm-up"]
+    source = build_source(build_parser().parse_args(argv))
+    try:
+        err = capsys.readouterr().err
+        assert err.count("WARNING  map profile ") == 1  # the SOL profile is the served instrument's own
+        assert f"WARNING  map profile {btc} was fitted on BTCUSDT-PERP.BINANCE" in err
+        assert "not on SOL-USDT-SWAP.OKX" in err
+        with TestClient(create_app(source)) as client:
+            status = client.get("/api/status").json()
+        (warning,) = status["warnings"]
+        assert warning.startswith(f"map profile {btc} was fitted on BTCUSDT-PERP.BINANCE")
+        assert {"btc_coinglass_calibrated", "sol"} <= set(status["profiles"])  # both still offered
+    finally:
+        source.close()
