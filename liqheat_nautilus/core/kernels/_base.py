@@ -25,6 +25,21 @@ jit = numba.njit(cache=True, nogil=True)
 
 @jit
 def row_sum(usd, k):
+    """
+    Notional of bin ``k``: the sum of row ``k`` of ``usd`` over the tiers, added left to right.
+
+    Parameters
+    ----------
+    usd : np.ndarray
+        ``(n_bins, n_tiers)`` float64, notional per bin and leverage tier (USD).
+    k : int
+        The bin (row), ``0 <= k < n_bins``.
+
+    Returns
+    -------
+    float
+        The bin's notional (USD; ``+0.0`` for a row of zeros).
+    """
     total = 0.0
     for t in range(usd.shape[1]):
         total += usd[k, t]
@@ -86,6 +101,20 @@ drop_stale_caches(Path(getattr(getattr(row_sum, "_cache", None), "_cache_path", 
 
 @jit
 def row_nonzero(usd, k):
+    """
+    Whether bin ``k`` holds notional: any tier of row ``k`` of ``usd`` above zero.
+
+    Parameters
+    ----------
+    usd : np.ndarray
+        ``(n_bins, n_tiers)`` float64, notional per bin and leverage tier (USD).
+    k : int
+        The bin (row), ``0 <= k < n_bins``.
+
+    Returns
+    -------
+    bool
+    """
     # an explicit loop (numba does not compile a generator inside any())
     for t in range(usd.shape[1]):  # noqa: SIM110
         if usd[k, t] > 0.0:
