@@ -16,11 +16,13 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from liqheat_nautilus.persistence.errors import IngestError
 from liqheat_nautilus.serve.context import ApiContext, ServeSettings
-from liqheat_nautilus.serve.query import ERRORS, parse_time_param, reject_unknown_query
+from liqheat_nautilus.serve.query import ERRORS, parse_time_param, readable_time_errors, reject_unknown_query
 from liqheat_nautilus.serve.routes import ROUTERS
 from liqheat_nautilus.serve.routes.service import package_version
 from liqheat_nautilus.serve.security import AccessControl
@@ -74,6 +76,12 @@ async def _invalid_request(request: Request, exc: InvalidRequest) -> JSONRespons
                                      "input": None}]}, status_code=422)
 
 
+async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    """Answer FastAPI's 422 as it does, a time parameter's item worded as a time (:func:`.readable_time_errors`)."""
+    return await request_validation_exception_handler(
+        request, RequestValidationError(readable_time_errors(exc.errors()), body=exc.body))
+
+
 async def _not_ready(request: Request, exc: NotReady) -> JSONResponse:
     """Answer :class:`NotReady` (nothing to serve yet): 503 saying what the source waits for."""
     return JSONResponse({"detail": str(exc)}, status_code=503, headers={"Retry-After": "5"})
@@ -113,6 +121,7 @@ def create_app(source: MapSource, settings: ServeSettings | None = None) -> Fast
     app.add_middleware(AccessControl, token=settings.token, counters=ctx.counters)
     app.exception_handler(UnknownName)(_unknown_name)
     app.exception_handler(InvalidRequest)(_invalid_request)
+    app.exception_handler(RequestValidationError)(_validation_error)  # at=yesterday: not a regex in the message
     app.exception_handler(IngestError)(_catalog_error)  # not a 500 "Internal Server Error"
     app.exception_handler(NotReady)(_not_ready)
     for routes in ROUTERS:

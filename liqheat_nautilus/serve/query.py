@@ -4,6 +4,7 @@ Each alias carries its validation (length, pattern, bounds) and its OpenAPI desc
 naming the field before any work. Times are UNIX nanoseconds or ISO-8601 text (naive = UTC).
 """
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import Query, Request
@@ -129,17 +130,57 @@ def parse_time_param(value: str | None, name: str) -> int | None:
     if value is None:
         return None
     text = value.strip()
-    out_of_range = invalid(name, f"time out of range: {value!r} is beyond the range of UNIX-ns timestamps "
-                                 f"({_TIME_RANGE})")
+    out_of_range = invalid(name, _out_of_range_message(value))
     try:
         ns = int(text) if text.lstrip("-").isdigit() else parse_time(text)
     except TimeOutOfRange as exc:  # a date such as 2262-04-12: a time, but not one UNIX ns can hold
         raise out_of_range from exc
     except (ValueError, TypeError, OverflowError) as exc:
-        raise invalid(name, f"not a time: {value!r} (ISO-8601, e.g. 2026-06-20T12:00, or UNIX ns)") from exc
+        raise invalid(name, _not_a_time_message(value)) from exc
     if ns is None or not _TIME_MIN_NS <= ns <= _TIME_MAX_NS:
         raise out_of_range
     return ns
+
+
+def _out_of_range_message(value: object) -> str:
+    """Word the 422 of a time outside the UNIX-ns range (a negative or 20-digit number, a date after 2262)."""
+    return f"time out of range: {value!r} is beyond the range of UNIX-ns timestamps ({_TIME_RANGE})"
+
+
+def _not_a_time_message(value: object) -> str:
+    """Word the 422 of a value that is not a time."""
+    return f"not a time: {value!r} (ISO-8601, e.g. 2026-06-20T12:00, or UNIX ns)"
+
+
+def readable_time_errors(errors: Sequence[Any]) -> list[Any]:
+    """
+    Give FastAPI's validation items of time parameters :func:`parse_time_param`'s wording.
+
+    A time that does not match :data:`TIME_PATTERN` (``at=yesterday``, ``at=-5``, a 20-digit number) is refused by
+    FastAPI before the route parses it, with FastAPI's message "String should match pattern" and the regular expression:
+    true, but it leaves a user to read the expression. The item keeps its type, ``loc`` and ``ctx``
+    (the pattern, for programs); its ``msg`` says what a time is, as the route's own check does.
+
+    Parameters
+    ----------
+    errors : sequence of dict
+        ``RequestValidationError.errors()``.
+
+    Returns
+    -------
+    list of dict
+        The same items, those of time parameters reworded.
+    """
+    out = []
+    for item in errors:
+        ctx = item.get("ctx") if isinstance(item, dict) else None
+        if isinstance(ctx, dict) and item.get("type") == "string_pattern_mismatch" \
+                and ctx.get("pattern") == TIME_PATTERN:
+            value = item.get("input")
+            number = isinstance(value, str) and value.strip().lstrip("-").isdigit()
+            item = {**item, "msg": _out_of_range_message(value) if number else _not_a_time_message(value)}
+        out.append(item)
+    return out
 
 
 async def reject_unknown_query(request: Request) -> None:

@@ -286,6 +286,27 @@ def test_time_past_the_unix_ns_range_is_called_so(client, at):
     assert "beyond the range of UNIX-ns timestamps" in error["msg"] and "2262-04-11" in error["msg"], error
 
 
+@pytest.mark.parametrize(("param", "value", "says"), [
+    ("at", "yesterday", "not a time: 'yesterday' (ISO-8601"), ("at", "2026/06/24", "not a time: '2026/06/24'"),
+    ("at", "-5", "beyond the range of UNIX-ns timestamps"),
+    ("at", "99999999999999999999", "beyond the range of UNIX-ns timestamps"),
+    ("start", "last week", "not a time: 'last week'"), ("end", "now", "not a time: 'now'")])
+def test_time_that_fails_the_pattern_is_worded_as_a_time_not_a_regex(client, param, value, says):
+    # at=yesterday was a 422 saying "String should match pattern '^\\s*(\\d{1,19}|\\d{4}-...'": a regex to read
+    path = "/api/liquidation-map" if param == "at" else "/liquidations/heatmap"
+    response = client.get(path, params={param: value})
+    assert response.status_code == 422, response.text
+    (error,) = response.json()["detail"]
+    assert error["loc"] == ["query", param] and error["input"] == value, error
+    assert says in error["msg"] and "should match pattern" not in error["msg"], error
+    assert error["type"] == "string_pattern_mismatch" and "pattern" in error["ctx"], error  # kept for programs
+
+
+def test_other_pattern_errors_keep_fastapis_wording(client):
+    (error,) = client.get("/signals", params={"run": "abc"}).json()["detail"]
+    assert error["loc"] == ["query", "run"] and "should match pattern" in error["msg"], error  # a UUID's pattern
+
+
 def test_last_unix_ns_time_is_a_time(client):
     # 2**63 - 1 ns is 2262-04-11T23:47:16.854775807Z: in range, so a valid time (not a 422), after the data (a 404)
     last = client.get("/api/liquidation-map", params={"at": "2262-04-11T23:47:16"})
