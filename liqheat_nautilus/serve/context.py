@@ -172,16 +172,20 @@ class ApiContext:
             (422) for a bad time, ``start >= end`` or a window over 30 days.
         """
         start_ns, end_ns = parse_time_param(start, "start"), parse_time_param(end, "end")
+        end_said = ""  # a defaulted end is named in the errors: the user did not give it
         if end_ns is None:
             latest = self.source.frame_at(sel, None)
             span = self.source.span(sel)
             end_ns = latest.ts_ns if latest is not None else (span[1] if span else time.time_ns())
+            what = "the latest map update" if latest is not None else "the data's end" if span else "now"
+            end_said = f" (end omitted: {what}, {iso(end_ns)})"
         if start_ns is None:
             start_ns = max(end_ns - RANGES[range_name], 0)
         if start_ns >= end_ns:
-            raise invalid("start", "start must be before end")
+            raise invalid("start", f"start must be before end: start {iso(start_ns)}, end {iso(end_ns)}{end_said}")
         if end_ns - start_ns > MAX_WINDOW_NS:
-            raise invalid("start", "the window is longer than 30 days (the cap); narrow start/end")
+            raise invalid("start", f"the window is longer than 30 days (the cap): {iso(start_ns)} to "
+                                   f"{iso(end_ns)}{end_said}; narrow start/end")
         return start_ns, end_ns
 
     def remembered(self, key: Hashable, build: Callable[..., bytes], *args: Any) -> Response:

@@ -477,3 +477,20 @@ def test_a_recorded_runs_map_labels_name_its_profile_file(tmp_path):
     assert run.map_labels == ("binance_standard", "fitted")
     fitted.unlink()  # moved since the run: still named, the config's model kept
     assert run.map_labels == ("funding_adjusted", "fitted")
+
+
+@pytest.mark.parametrize("path", ["/liquidations/heatmap", "/liquidations/history", "/charts/heatmap"])
+def test_window_errors_name_the_end_the_user_left_out(client, path):
+    # ?start=2030-01-01 alone said "start must be before end": the user gave no end (it is the latest map update)
+    latest = client.get("/api/liquidation-map").json()["time"]
+    after = client.get(path, params={"start": "2030-01-01"})
+    assert after.status_code == 422, after.text
+    (error,) = after.json()["detail"]
+    assert error["loc"] == ["query", "start"], error
+    assert error["msg"] == (f"start must be before end: start 2030-01-01T00:00:00Z, end {latest} "
+                            f"(end omitted: the latest map update, {latest})"), error
+    (long,) = client.get(path, params={"start": "2020-01-01"}).json()["detail"]
+    assert "longer than 30 days" in long["msg"] and f"2020-01-01T00:00:00Z to {latest} (end omitted" in long["msg"]
+    # an end the user gave is not said to be omitted
+    (given,) = client.get(path, params={"start": "2026-06-20", "end": "2026-06-12"}).json()["detail"]
+    assert given["msg"] == "start must be before end: start 2026-06-20T00:00:00Z, end 2026-06-12T00:00:00Z", given
