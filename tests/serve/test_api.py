@@ -246,6 +246,14 @@ def test_liquidation_history_from_a_catalog_that_has_records(served_catalog, tmp
         capped = c.get("/liquidations/history", params={"start": "2026-06-22T00:00", "end": "2026-06-24T00:00",
                                                          "limit": 2}).json()
         assert capped["truncated"] is True and [r["price"] for r in capped["records"]] == [72.0, 73.0]
+        # a window without records (here years after them) says where they are, not only an empty list
+        later = c.get("/liquidations/history", params={"start": "2030-01-01", "end": "2030-01-02"}).json()
+        assert later["available"] is True and later["records"] == [] and later["long_usd"] == 0.0
+        assert later["note"] == (f"no LiquidationEvent record of {INSTRUMENT} from 2030-01-01T00:00:00Z to "
+                                 "2030-01-02T00:00:00Z; its 4 records span 2026-06-23T00:00:00Z .. "
+                                 "2026-06-23T03:00:00Z"), later["note"]
+        inside = c.get("/liquidations/history", params={"start": "2026-06-23T00:30", "end": "2026-06-23T00:40"})
+        assert inside.json()["records"] == [] and "span 2026-06-23T00:00:00Z" in inside.json()["note"]
 
 
 @pytest.mark.parametrize(("path", "params", "field"), [

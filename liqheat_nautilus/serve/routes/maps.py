@@ -112,6 +112,12 @@ def router(ctx: ApiContext) -> APIRouter:  # noqa: C901 (one closure per route)
         sel = ctx.select(instrument_id, None, None, None)
         start_ns, end_ns = ctx.window(start, end, range, sel)
         available, note, events = source.liquidations(sel.instrument_id, start_ns, end_ns)
+        if available and not events:  # not a bare empty list: say where the records are (e.g. a window after them)
+            _, _, every = source.liquidations(sel.instrument_id, 0, 2**63 - 1)
+            if every:
+                first, last = min(e.ts_event for e in every), max(e.ts_event for e in every)
+                note = (f"no LiquidationEvent record of {sel.instrument_id} from {r.iso(start_ns)} to "
+                        f"{r.iso(end_ns)}; its {len(every)} records span {r.iso(first)} .. {r.iso(last)}")
         records = [r.liquidation_record(e) for e in events[-limit:]]
         return m.HistoryResponse(
             instrument_id=sel.instrument_id, start_ns=start_ns, end_ns=end_ns, available=available, note=note,
