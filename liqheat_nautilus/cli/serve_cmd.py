@@ -188,6 +188,8 @@ def build_source(args: argparse.Namespace):
     files: dict[str, str] = {}
     for path in args.profile_file:  # served under the file's name: a second one of a name replaced the first
         name, fields = load_profile_file(path)
+        if name in files and Path(files[name]).resolve() == Path(path).resolve():  # not "rename the file"
+            raise ValueError(f"--profile-file {path} is given twice; give each profile file once")
         if name in NAMED_PROFILES or name in profiles:
             taken = "a leverage profile's" if name in NAMED_PROFILES else f"that of --profile-file {files[name]}"
             raise ValueError(f"--profile-file {path}: it would be served as profile {name!r} (its file name), which "

@@ -416,7 +416,10 @@ def test_two_profile_files_of_one_name_or_a_leverage_profiles_name_are_refused(o
                          f"it would be served as profile 'p' (its file name), which is that of --profile-file "
                          f"{tmp_path / 'a/p.toml'}; rename the file"),
                         ([tmp_path / "neutral.toml"], "served as profile 'neutral' (its file name), which is a "
-                                                      "leverage profile's")):
+                                                      "leverage profile's"),
+                        # one file twice was told to rename the file (as evaluate's --profile-file once was)
+                        ([tmp_path / "a/p.toml", tmp_path / "b/../a/p.toml"],
+                         f"--profile-file {tmp_path / 'b/../a/p.toml'} is given twice; give each profile file once")):
         argv = ["serve", "--catalog", str(okx_catalog), *[x for f in files for x in ("--profile-file", str(f))]]
         with pytest.raises(ValueError, match="--profile-file") as caught:
             build_source(build_parser().parse_args(argv))
