@@ -114,3 +114,36 @@ def test_dashboard_draws_the_served_map_and_follows_the_stream(server, browser, 
     target = os.environ.get("LIQHEAT_DOCS_SCREENSHOT")
     if target:
         Path(target).write_bytes(shot.read_bytes())
+
+
+def test_dashboard_shows_the_status_warnings_and_marks_a_failed_time_as_such(server, browser, catalog_source,
+                                                                            monkeypatch):
+    # a --profile-file fitted on another instrument was warned on stderr and in /api/status only: the dashboard,
+    # where the profile is picked, said nothing. And a time after the data showed the error beside the previous
+    # map, still labelled "(latest)".
+    from liqheat_nautilus.core.profile import profile_instrument_warning
+
+    shipped = Path(__file__).resolve().parents[2] / "config" / "profiles" / "btc_coinglass_calibrated.toml"
+    warning = profile_instrument_warning(shipped, "SOL-USDT-SWAP.OKX")
+    assert warning and "BTCUSDT-PERP.BINANCE" in warning
+    monkeypatch.setattr(catalog_source.store, "profile_warnings", (warning,))
+    browser.get(server + "/")
+    _wait(browser, "return Number(document.body.dataset.ready) >= 1")
+    shown = browser.find_element("id", "warnings")
+    assert shown.is_displayed() and shown.text == "warning: " + warning
+    latest = browser.find_element("id", "when").text
+    assert latest.endswith(" (latest)")
+    browser.execute_script("const a = document.getElementById('at'); a.value = '2030-01-01T00:00';"
+                           "a.dispatchEvent(new Event('change'));")
+    _wait(browser, "return !document.getElementById('error').hidden")
+    assert "after the data, whose bars end at 2026-06-26" in browser.find_element("id", "error").text
+    when = browser.find_element("id", "when")
+    assert when.text == latest.replace(" (latest)", " (still shown: the request failed)")
+    assert "stale" in when.get_attribute("class")
+    browser.find_element("id", "latest").click()  # back to a good answer: the marks go
+    _wait(browser, "return document.getElementById('error').hidden")
+    assert when.text == latest and "stale" not in when.get_attribute("class")
+    monkeypatch.undo()
+    browser.get(server + "/")
+    _wait(browser, "return Number(document.body.dataset.ready) >= 1")
+    assert not browser.find_element("id", "warnings").is_displayed()  # no warning: nothing shown

@@ -69,11 +69,15 @@
       state.run);
     state.run = $("run").value || null;
     $("source").querySelector('option[value="recording"]').disabled = s.runs.length === 0;
+    const warnings = s.warnings || [];  // e.g. a --profile-file fitted on another instrument than a served one
+    $("warnings").textContent = warnings.map((w) => "warning: " + w).join("\n");
+    $("warnings").hidden = warnings.length === 0;
     showMode();
   }
 
   function renderSummary(m) {
     $("when").textContent = m.time + (state.at == null ? " (latest)" : "");
+    $("when").classList.remove("stale");
     $("price").textContent = num(m.summary.price, 6);
     $("highlow").textContent = `${num(m.summary.high_24h, 6)} / ${num(m.summary.low_24h, 6)}`;
     $("oi").textContent = usd(m.summary.total_oi_usd);
@@ -118,6 +122,10 @@
     } catch (err) {
       $("error").textContent = String(err.message || err);
       $("error").hidden = false;
+      if (state.lastMap) {  // the page still shows the previous answer: say so (it is not the time asked for)
+        $("when").textContent = `${state.lastMap.time} (still shown: the request failed)`;
+        $("when").classList.add("stale");
+      }
     }
   }
 
