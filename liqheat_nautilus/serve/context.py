@@ -178,7 +178,7 @@ class ApiContext:
             span = self.source.span(sel)
             end_ns = latest.ts_ns if latest is not None else (span[1] if span else time.time_ns())
             what = "the latest map update" if latest is not None else "the data's end" if span else "now"
-            end_said = f" (end omitted: {what}, {iso(end_ns)})"
+            end_said = f" (end omitted: {what})"
         if start_ns is None:
             start_ns = max(end_ns - RANGES[range_name], 0)
         if start_ns >= end_ns:
