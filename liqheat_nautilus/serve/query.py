@@ -183,6 +183,29 @@ def readable_time_errors(errors: Sequence[Any]) -> list[Any]:
     return out
 
 
+def refuse_range_with_start(request: Request) -> None:
+    """
+    Refuse ``range`` together with ``start`` (a dependency of the windowed routes).
+
+    ``range`` is the window's length when ``start`` is omitted (``end - range .. end``); with ``start`` it was
+    ignored without a word, so ``?start=2026-06-20&range=24h`` answered the six days from ``start`` to the latest
+    update rather than the 24 hours its author meant.
+
+    Parameters
+    ----------
+    request : fastapi.Request
+        The request.
+
+    Raises
+    ------
+    RequestValidationError
+        A 422 naming ``range`` when the query holds both.
+    """
+    if "range" in request.query_params and "start" in request.query_params:
+        raise invalid("range", "range sets the window's length only when start is omitted (the window is then "
+                               "end - range .. end); with start, give end (default: the latest update) instead")
+
+
 async def reject_unknown_query(request: Request) -> None:
     """
     Refuse query parameters the route does not take (the application's dependency, run before every route's own).

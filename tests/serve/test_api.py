@@ -502,3 +502,15 @@ def test_window_errors_name_the_end_the_user_left_out(client, path):
     # an end the user gave is not said to be omitted
     (given,) = client.get(path, params={"start": "2026-06-20", "end": "2026-06-12"}).json()["detail"]
     assert given["msg"] == "start must be before end: start 2026-06-20T00:00:00Z, end 2026-06-12T00:00:00Z", given
+
+
+@pytest.mark.parametrize("path", ["/liquidations/heatmap", "/liquidations/history", "/charts/heatmap"])
+def test_range_with_start_is_refused_not_ignored(client, path):
+    # ?start=2026-06-20&range=24h answered start .. the latest update (six days), range ignored without a word
+    response = client.get(path, params={"start": "2026-06-20", "range": "24h"})
+    assert response.status_code == 422, response.text
+    (error,) = response.json()["detail"]
+    assert error["loc"] == ["query", "range"] and "only when start is omitted" in error["msg"], error
+    # range with end, and start with end, are windows as before
+    assert client.get(path, params={"end": "2026-06-21", "range": "24h"}).status_code == 200
+    assert client.get(path, params={"start": "2026-06-20", "end": "2026-06-21"}).status_code == 200

@@ -8,7 +8,7 @@ plot`` draws them, for the dashboard.
 import time
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi import Path as PathParam
 from fastapi.responses import Response
 
@@ -27,8 +27,12 @@ from liqheat_nautilus.serve.query import (
     TimeQ,
     WindowQ,
     parse_time_param,
+    refuse_range_with_start,
 )
 from liqheat_nautilus.serve.sources import Selection
+
+RANGE_HELP = "Window length, ending at end, when start is omitted (refused with start)."
+"""OpenAPI description of the windowed routes' ``range``."""
 
 
 def router(ctx: ApiContext) -> APIRouter:  # noqa: C901 (one closure per route)
@@ -87,12 +91,13 @@ def router(ctx: ApiContext) -> APIRouter:  # noqa: C901 (one closure per route)
         return r.heatmap_body(sel, frames, source.bars(sel.instrument_id), source.side_totals, start_ns, end_ns,
                               levels)
 
-    @api.get("/liquidations/heatmap", response_model=m.HeatmapResponse, tags=["maps"])
+    @api.get("/liquidations/heatmap", response_model=m.HeatmapResponse, tags=["maps"],
+             dependencies=[Depends(refuse_range_with_start)])
     async def heatmap(instrument_id: InstrumentQ = None, model: ModelQ = None, profile: ProfileQ = None,
                       run: RunQ = None,
                       start: Annotated[TimeQ, Query(description="Window start (time).")] = None,
                       end: Annotated[TimeQ, Query(description="Window end (default: latest).")] = None,
-                      range: Annotated[RangeName, Query(description="Window length when start is omitted.")] = "24h",  # noqa: A002
+                      range: Annotated[RangeName, Query(description=RANGE_HELP)] = "24h",  # noqa: A002
                       levels: Annotated[int, Query(ge=10, le=1000, description="Most price levels returned.")] = 200
                       ) -> Response:
         """Time × price heatmap: price levels, [time index, price index, USD] cells, OHLCV candles (12 h .. 30 d)."""
@@ -101,11 +106,12 @@ def router(ctx: ApiContext) -> APIRouter:  # noqa: C901 (one closure per route)
         key = ("heatmap", sel, start, end, range, levels, source.sequence)
         return await ctx.cached(key, heatmap_body, sel, start, end, range, levels)
 
-    @api.get("/liquidations/history", response_model=m.HistoryResponse, tags=["maps"])
+    @api.get("/liquidations/history", response_model=m.HistoryResponse, tags=["maps"],
+             dependencies=[Depends(refuse_range_with_start)])
     def history(instrument_id: InstrumentQ = None,
                 start: Annotated[TimeQ, Query(description="Window start (time).")] = None,
                 end: Annotated[TimeQ, Query(description="Window end (default: latest).")] = None,
-                range: Annotated[RangeName, Query(description="Window length when start is omitted.")] = "24h",  # noqa: A002
+                range: Annotated[RangeName, Query(description=RANGE_HELP)] = "24h",  # noqa: A002
                 limit: Annotated[int, Query(ge=1, le=10_000, description="Most records returned.")] = 1000
                 ) -> m.HistoryResponse:
         """Real liquidation records (LiquidationEvent) in a window, where the catalog or stream holds them."""
@@ -185,12 +191,13 @@ def router(ctx: ApiContext) -> APIRouter:  # noqa: C901 (one closure per route)
         key = ("chart-map", sel, frame.ts_ns, frame.bins is not None, window_pct)
         return ctx.remembered(key, map_figure_json, frame, sel.instrument_id, window_pct)
 
-    @api.get("/charts/heatmap", response_model=m.FigureResponse, tags=["charts"])
+    @api.get("/charts/heatmap", response_model=m.FigureResponse, tags=["charts"],
+             dependencies=[Depends(refuse_range_with_start)])
     def chart_heatmap(instrument_id: InstrumentQ = None, model: ModelQ = None, profile: ProfileQ = None,
                       run: RunQ = None,
                       start: Annotated[TimeQ, Query(description="Window start.")] = None,
                       end: Annotated[TimeQ, Query(description="Window end.")] = None,
-                      range: Annotated[RangeName, Query(description="Window length when start is omitted.")] = "3d"  # noqa: A002
+                      range: Annotated[RangeName, Query(description=RANGE_HELP)] = "3d"  # noqa: A002
                       ) -> Response:
         """Draw the time × price heatmap with candles as a Plotly figure (liqheat_nautilus.charts.heatmap)."""
         from liqheat_nautilus.serve.figures import heatmap_figure_json
