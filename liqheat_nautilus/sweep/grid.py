@@ -260,24 +260,61 @@ def _check(grid: GridFile, path: Path) -> None:
                          f"valid: {', '.join(VenueSection.__struct_fields__)}")
 
 
-def _check_fields(grid_path: Path, section: str, names: list[str], components, base: str) -> None:
+def _config_classes(components) -> list[tuple[str, type]]:
+    """Return the ``(config_path, config class)`` of each component whose config class imports."""
     from nautilus_trader.common.config import resolve_config_path
 
+    found = []
     for component in components:
         try:
-            config_cls = resolve_config_path(component.config_path)
+            found.append((component.config_path, resolve_config_path(component.config_path)))
         except Exception:  # noqa: BLE001 (the base file's own check reports a bad path)
             continue
+    return found
+
+
+def _has_field(config_cls: type, name: str) -> bool:
+    probe: dict = {}
+    _set_dotted(probe, name, None)
+    return not unknown_fields(config_cls, probe)
+
+
+def _check_fields(grid_path: Path, section: str, names: list[str], components, base: str,
+                  other: tuple[str, list] = ("", [])) -> None:
+    """
+    Check that every component of a base file has each axis field of ``[axes.<section>]``.
+
+    Parameters
+    ----------
+    grid_path : Path
+        The grid file (for messages).
+    section : str
+        ``"strategy"`` or ``"actor"``.
+    names : list[str]
+        The axis field names (dotted for a nested table).
+    components : list
+        The base file's ``[[strategies]]`` or ``[[actors]]``.
+    base : str
+        The base file as the grid names it.
+    other : tuple[str, list], optional
+        The other section and its components: a field found there is named as misplaced, not misspelt.
+
+    Raises
+    ------
+    ValueError
+        Naming the grid file, the field and the config class, with where it belongs or the closest name.
+    """
+    for config_path, config_cls in _config_classes(components):
         info = msgspec.inspect.type_info(config_cls)
         fields = [f.encode_name for f in info.fields] if isinstance(info, msgspec.inspect.StructType) else []
         for name in names:
-            probe: dict = {}
-            _set_dotted(probe, name, None)
-            if unknown_fields(config_cls, probe):
+            if not _has_field(config_cls, name):
                 head = name.split(".", 1)[0]
+                owner = next((path for path, cls in _config_classes(other[1]) if _has_field(cls, name)), None)
                 near = difflib.get_close_matches(head, fields, n=1)
-                hint = f" (did you mean {near[0]!r}?)" if near and near[0] != head else ""
-                raise ValueError(f"{grid_path}: field 'axes.{section}.{name}': {component.config_path} "
+                hint = (f" (it is a field of {owner}: put it under [axes.{other[0]}])" if owner
+                        else f" (did you mean {near[0]!r}?)" if near and near[0] != head else "")
+                raise ValueError(f"{grid_path}: field 'axes.{section}.{name}': {config_path} "
                                  f"(in {base}) has no field {name!r}{hint}")
 
 
@@ -409,8 +446,8 @@ def expand(grid: GridFile, grid_path: str | Path = "<grid>") -> list[Cell]:
             spec = load_base(_resolve(base))
         except (FileNotFoundError, ValueError) as exc:
             raise type(exc)(f"{grid_path}: field 'base': {exc}") from exc
-        _check_fields(grid_path, "strategy", list(grid.axes.strategy), spec.strategies, base)
-        _check_fields(grid_path, "actor", list(grid.axes.actor), spec.actors, base)
+        _check_fields(grid_path, "strategy", list(grid.axes.strategy), spec.strategies, base, ("actor", spec.actors))
+        _check_fields(grid_path, "actor", list(grid.axes.actor), spec.actors, base, ("strategy", spec.strategies))
         bases.append(spec)
     a = grid.axes
     axes: list[tuple[str, list[Any]]] = [("backtest", bases)]

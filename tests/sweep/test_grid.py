@@ -144,6 +144,20 @@ def test_unknown_strategy_or_actor_field_is_named_with_a_suggestion(tmp_path):
         expand(load_grid(path), path)
 
 
+@pytest.mark.parametrize(("section", "name", "owner", "right"), [
+    ("actor", "min_strength", "strategies.liquidation_hunt:LiquidationHuntConfig", "strategy"),
+    ("strategy", "leverage_profile", "liqheat_nautilus.actor:LiquidationMapActorConfig", "actor"),
+])
+def test_a_field_under_the_wrong_axis_names_the_right_one(tmp_path, section, name, owner, right):
+    """A strategy field under [axes.actor] (or the reverse) was answered "did you mean 'instrument_id'?"."""
+    path = write(tmp_path, f'name = "g"\nbase = "{BASE}"\n[axes.{section}]\n{name} = [0.5]\n')
+    with pytest.raises(ValueError) as info:
+        expand(load_grid(path), path)
+    message = str(info.value)
+    assert f"field 'axes.{section}.{name}'" in message and "has no field" in message
+    assert f"it is a field of {owner}: put it under [axes.{right}]" in message and "did you mean" not in message
+
+
 def test_cli_bad_grid_exits_1_without_traceback(tmp_path, capsys):
     path = write(tmp_path, f'name = "g"\nbase = "{BASE}"\n[axes.strategy]\nmin_strenght = [0.5]\n')
     assert main(["sweep", "--grid", str(path), "--out", str(tmp_path / "out")]) == 1
