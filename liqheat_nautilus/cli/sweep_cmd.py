@@ -12,6 +12,7 @@ from liqheat_nautilus.cli import (
     failed,
     on_interrupt,
     ray_options,
+    sigterm_as_interrupt,
 )
 
 
@@ -72,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
 
     Exit status: 0 when every cell finished, 2 for an option value refused before any work (a usage error: ``--top``,
     ``--retries``, ``--workers``, ``--address``, an ``--out`` that cannot be a folder to write into), 1 when the grid
-    file is bad or a cell failed, 130 after Ctrl-C.
+    file is bad or a cell failed, 130 after Ctrl-C or SIGTERM (both keep what finished and write the table).
     """
     from liqheat_nautilus.sweep import Executor, ExecutorError, expand, load_grid, run_sweep
     from liqheat_nautilus.sweep.backtest_cell import STAT_FIELDS
@@ -98,7 +99,8 @@ def run(args: argparse.Namespace) -> int:
         if args.dry_run:
             return _dry_run(expand(grid, args.grid), out)
         retries = DEFAULT_MAX_RETRIES if args.retries is None else args.retries
-        with Executor(workers=args.workers, address=args.address, max_retries=retries) as executor:
+        with sigterm_as_interrupt(), Executor(workers=args.workers, address=args.address,  # SIGTERM: as Ctrl-C
+                                              max_retries=retries) as executor:
             report = run_sweep(grid, executor, out, grid_path=args.grid, progress=not args.no_progress)
     except (FileNotFoundError, ValueError, ExecutorError) as exc:
         return failed("sweep", exc)

@@ -384,11 +384,15 @@ class Executor:
                 check_reachable(self.address)
                 kwargs["address"] = self.address
             error: Exception | None = None
+            on_sigterm = signal.getsignal(signal.SIGTERM)
             with sigint_held() as interrupted:  # a Ray interrupted while starting outlived the driver
                 try:
                     ray.init(**kwargs)
                 except Exception as exc:  # noqa: BLE001 (Ray raises ConnectionError, RuntimeError, ValueError...)
                     error = exc
+            if callable(on_sigterm):  # the caller's own (cli.sigterm_as_interrupt), not ray.init's sys.exit(15)
+                with contextlib.suppress(ValueError):  # not the main thread: ray.init set none either
+                    signal.signal(signal.SIGTERM, on_sigterm)
             if interrupted:  # Ctrl-C while Ray started: stop what it started, then stop as Ctrl-C does
                 with contextlib.suppress(Exception):
                     ray.shutdown()
