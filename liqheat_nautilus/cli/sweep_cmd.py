@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
     from liqheat_nautilus.sweep import Executor, ExecutorError, expand, load_grid, run_sweep
     from liqheat_nautilus.sweep.backtest_cell import STAT_FIELDS
     from liqheat_nautilus.sweep.executor import DEFAULT_MAX_RETRIES
-    from liqheat_nautilus.sweep.runner import default_out_dir
+    from liqheat_nautilus.sweep.runner import check_not_foreign, default_out_dir
     from liqheat_nautilus.validation import output_dir
 
     try:  # option values that need no file: a usage error (exit 2, as argparse's and the other commands')
@@ -91,6 +91,7 @@ def run(args: argparse.Namespace) -> int:
             raise ValueError(f"--retries must be >= 0, got {args.retries}")
         if args.out is not None:  # an unusable output folder is a usage error, as every command's
             output_dir(args.out, "--out")
+            check_not_foreign(args.out, args.grid)
     except ValueError as exc:
         return failed("sweep", exc, EXIT_USAGE)
     try:

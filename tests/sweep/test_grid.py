@@ -223,3 +223,22 @@ def test_a_bad_instrument_of_the_grid_is_named_as_the_grid_field(tmp_path):
                          'instruments = ["garbage"]\n')
     with pytest.raises(ValueError, match=r"\[axes\] instruments 'garbage' is not a Nautilus instrument id"):
         expand(load_grid(grid_path), grid_path)
+
+
+def test_out_folder_holding_a_users_grid_toml_is_refused_and_kept(tmp_path, capsys):
+    """``--out`` a folder of grid files holding its own grid.toml: that file was overwritten by the grid's copy."""
+    from liqheat_nautilus.sweep import Executor, run_sweep
+
+    grid = write(tmp_path, f'name = "g"\nbase = "{BASE}"\n[axes.strategy]\nmin_strength = [0.5]\n', "other.toml")
+    folder = tmp_path / "grids"
+    folder.mkdir()
+    (folder / "grid.toml").write_text("# the user's own grid\n")
+    assert main(["sweep", "--grid", str(grid), "--out", str(folder), "--dry-run"]) == 2
+    err = capsys.readouterr().err
+    assert f"{folder} holds a grid.toml that is not a sweep's" in err and "--out" in err
+    with pytest.raises(ValueError, match="not a sweep's"), Executor(in_process=True) as ex:
+        run_sweep(load_grid(grid), ex, folder, grid_path=grid, progress=False)
+    assert (folder / "grid.toml").read_text() == "# the user's own grid\n" and sorted(folder.iterdir()) == [
+        folder / "grid.toml"]
+    (folder / "cells").mkdir()  # a sweep's folder (its earlier copy of the grid): resumed as before
+    assert main(["sweep", "--grid", str(grid), "--out", str(folder), "--dry-run"]) == 0
