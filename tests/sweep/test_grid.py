@@ -242,3 +242,13 @@ def test_out_folder_holding_a_users_grid_toml_is_refused_and_kept(tmp_path, caps
         folder / "grid.toml"]
     (folder / "cells").mkdir()  # a sweep's folder (its earlier copy of the grid): resumed as before
     assert main(["sweep", "--grid", str(grid), "--out", str(folder), "--dry-run"]) == 0
+
+
+def test_dry_run_names_the_grid_axis_for_an_instrument_not_in_the_catalog(okx_catalog, tmp_path, capsys):
+    """A cell whose instrument (from axes.instruments) is not in its catalog: the hint names the grid's axis too."""
+    path = write(tmp_path, f'name = "g"\nbase = "{BASE}"\n[axes]\ncatalogs = ["{okx_catalog}"]\n'
+                           'instruments = ["SOL-USDT-SWAP.OKX", "BTC-USDT-SWAP.OKX"]\n')
+    assert main(["sweep", "--grid", str(path), "--out", str(tmp_path / "out"), "--dry-run"]) == 1
+    out = capsys.readouterr().out
+    assert "instrument BTC-USDT-SWAP.OKX is not in the catalog" in out and "it holds: SOL-USDT-SWAP.OKX" in out
+    assert "axes.instruments" in out and "1 cannot run" in out
