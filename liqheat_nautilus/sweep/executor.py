@@ -385,7 +385,10 @@ class Executor:
                 kwargs["address"] = self.address
             error: Exception | None = None
             on_sigterm = signal.getsignal(signal.SIGTERM)
-            with sigint_held() as interrupted:  # a Ray interrupted while starting outlived the driver
+            # a local Ray interrupted while starting outlived the driver; connecting to a cluster stays interruptible
+            held: contextlib.AbstractContextManager[list[int]] = (
+                sigint_held() if self.address is None else contextlib.nullcontext([]))
+            with held as interrupted:
                 try:
                     ray.init(**kwargs)
                 except Exception as exc:  # noqa: BLE001 (Ray raises ConnectionError, RuntimeError, ValueError...)
