@@ -183,8 +183,9 @@ def load_grid(path: str | Path) -> GridFile:
     FileNotFoundError
         If the file does not exist.
     ValueError
-        Naming the file and the field: a missing, unknown or mistyped field (msgspec), an empty axis, a bad
-        period bound, an unknown ``sort_by`` or ``log_level`` (with the valid values).
+        Naming the file and the field: a missing, unknown or mistyped field (msgspec), an empty axis, a value
+        listed twice in one axis, a bad period bound, an unknown ``sort_by`` or ``log_level`` (with the valid
+        values).
     """
     path = validation.input_file(path, "grid file (.toml)")
     if path.suffix.lower() != ".toml":
@@ -241,9 +242,12 @@ def _check(grid: GridFile, path: Path) -> None:
         for name, values in getattr(grid.axes, section).items():
             if not values:
                 raise ValueError(f"{path}: field 'axes.{section}.{name}': empty list of values")
+            _check_no_repeat(path, f"axes.{section}.{name}", values)
     for section in ("instruments", "periods", "catalogs"):
         if getattr(grid.axes, section) == []:
             raise ValueError(f"{path}: field 'axes.{section}': empty list of values")
+        if section != "periods":  # periods: a repeated name is refused below
+            _check_no_repeat(path, f"axes.{section}", getattr(grid.axes, section) or [])
     labels: dict[str, int] = {}
     for i, period in enumerate(grid.axes.periods or ()):
         try:
@@ -277,6 +281,24 @@ def _has_field(config_cls: type, name: str) -> bool:
     probe: dict = {}
     _set_dotted(probe, name, None)
     return not unknown_fields(config_cls, probe)
+
+
+def _check_no_repeat(path: Path, field: str, values: list[Any]) -> None:
+    """
+    Refuse an axis that lists one value twice (a typo: the grid silently had fewer cells than its axes promise).
+
+    Raises
+    ------
+    ValueError
+        Naming the file, the field and the value (``1`` and ``1.0`` are the same value).
+    """
+    seen: list[tuple[bool, Any]] = []
+    for value in values:
+        this = (isinstance(value, bool), value)  # true is not 1
+        if this in seen:
+            raise ValueError(f"{path}: field '{field}': the value {msgspec.json.encode(value).decode()} is listed "
+                             f"twice; each value of an axis gives its own cells")
+        seen.append(this)
 
 
 def _check_fields(grid_path: Path, section: str, names: list[str], components, base: str,

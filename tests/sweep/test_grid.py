@@ -252,3 +252,22 @@ def test_dry_run_names_the_grid_axis_for_an_instrument_not_in_the_catalog(okx_ca
     out = capsys.readouterr().out
     assert "instrument BTC-USDT-SWAP.OKX is not in the catalog" in out and "it holds: SOL-USDT-SWAP.OKX" in out
     assert "axes.instruments" in out and "1 cannot run" in out
+
+
+@pytest.mark.parametrize(("axes", "field", "value"), [
+    ("[axes.strategy]\nmin_strength = [0.5, 0.7, 0.5]\n", "axes.strategy.min_strength", "0.5"),
+    ("[axes.actor]\nbin_bps = [10, 10.0]\n", "axes.actor.bin_bps", "10.0"),
+    ('[axes]\ninstruments = ["SOL-USDT-SWAP.OKX", "SOL-USDT-SWAP.OKX"]\n', "axes.instruments", '"SOL-USDT-SWAP.OKX"'),
+])
+def test_a_value_listed_twice_in_an_axis_is_refused(tmp_path, axes, field, value):
+    """[0.5, 0.5] (meant [0.5, 0.6]) silently gave half the cells the axes promise; it is named now."""
+    path = write(tmp_path, f'name = "g"\nbase = "{BASE}"\n{axes}')
+    with pytest.raises(ValueError) as info:
+        load_grid(path)
+    assert f"grid.toml: field '{field}': the value {value} is listed twice" in str(info.value)
+
+
+def test_true_and_1_are_different_axis_values(tmp_path):
+    path = write(tmp_path, f'name = "g"\nbase = "{BASE}"\n[axes.strategy]\nmin_strength = [1, 0.5]\n'
+                           '[axes.venue]\nfunding = [true, false]\n')
+    assert len(expand(load_grid(path), path)) == 4
