@@ -51,8 +51,13 @@ def test_evaluate_cli_workers_flag(ray_session, tmp_path, capsys):
     assert "--workers must be >= 1" in capsys.readouterr().err
 
 
-def test_sigterm_during_evaluate_on_ray_stops_like_ctrl_c(tmp_path):
-    """SIGTERM to ``liqheat evaluate --workers 2`` while its runs are on Ray: exit 130 and its one-line message.
+@pytest.mark.parametrize(("command", "started", "message"), [
+    (["evaluate", "--workers", "2", "--json"], "evaluating", "evaluate interrupted: nothing written"),
+    (["calibrate", "--folds", "2", "--trials", "40", "--workers", "2", "--out"], "fold 1/2",
+     "calibrate interrupted: no profile written"),
+], ids=["evaluate", "calibrate"])
+def test_sigterm_during_a_command_on_ray_stops_like_ctrl_c(tmp_path, command, started, message):
+    """SIGTERM to ``liqheat evaluate`` / ``calibrate --workers 2`` while on Ray: exit 130 and its one-line message.
 
     Before, ``ray.init`` had replaced the handler with ``sys.exit(15)``: status 15 and Ray's "SIGTERM received"
     dump on stderr.
@@ -63,14 +68,13 @@ def test_sigterm_during_evaluate_on_ray_stops_like_ctrl_c(tmp_path):
 
     ray_tmp = tempfile.mkdtemp(prefix="lqe")  # short: Ray's socket paths live below it
     env = {**os.environ, "RAY_TMPDIR": ray_tmp, "RAY_USAGE_STATS_ENABLED": "0"}
-    cmd = [sys.executable, "-m", "liqheat_nautilus.cli", "evaluate", "--workers", "2", "--json",
-           str(tmp_path / "report.json")]
+    cmd = [sys.executable, "-m", "liqheat_nautilus.cli", *command, str(tmp_path / "report.json")]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
     try:
         assert proc.stderr is not None
-        for line in proc.stderr:  # "evaluating <model> × <profile>" as each run is submitted to Ray
-            if line.startswith("evaluating"):
+        for line in proc.stderr:  # evaluate: a run submitted to Ray; calibrate: its first fold's trials on Ray
+            if line.startswith(started):
                 break
         proc.terminate()
         stdout, stderr = proc.communicate(timeout=120)
@@ -79,6 +83,6 @@ def test_sigterm_during_evaluate_on_ray_stops_like_ctrl_c(tmp_path):
             proc.kill()
         shutil.rmtree(ray_tmp, ignore_errors=True)
     assert proc.returncode == 130, stderr
-    assert "evaluate interrupted: nothing written" in stderr
+    assert message in stderr
     assert "SIGTERM received" not in stderr and "Traceback" not in stdout + stderr
     assert not (tmp_path / "report.json").exists()
