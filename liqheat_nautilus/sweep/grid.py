@@ -26,6 +26,7 @@ import hashlib
 import importlib.util
 import itertools
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -231,6 +232,7 @@ def _scalar_axis(data: bytes) -> str:
 def _check(grid: GridFile, path: Path) -> None:
     if not grid.bases:
         raise ValueError(f"{path}: field 'base': give at least one backtest file")
+    _check_no_repeat(path, "base", grid.bases)
     if grid.sort_by not in STAT_FIELDS:
         raise ValueError(f"{path}: field 'sort_by': {grid.sort_by!r} is not a statistic; "
                          f"valid: {', '.join(STAT_FIELDS)}")
@@ -302,7 +304,7 @@ def _check_no_repeat(path: Path, field: str, values: list[Any]) -> None:
 
 
 def _check_fields(grid_path: Path, section: str, names: list[str], components, base: str,
-                  other: tuple[str, list] = ("", [])) -> None:
+                  other: tuple[str, list] = ("", []), peers: Sequence[tuple[str, list]] = ()) -> None:
     """
     Check that every component of a base file has each axis field of ``[axes.<section>]``.
 
@@ -320,6 +322,8 @@ def _check_fields(grid_path: Path, section: str, names: list[str], components, b
         The base file as the grid names it.
     other : tuple[str, list], optional
         The other section and its components: a field found there is named as misplaced, not misspelt.
+    peers : Sequence[tuple[str, list]], optional
+        The other base files and their components of this section: a field only they have is named as such.
 
     Raises
     ------
@@ -333,8 +337,12 @@ def _check_fields(grid_path: Path, section: str, names: list[str], components, b
             if not _has_field(config_cls, name):
                 head = name.split(".", 1)[0]
                 owner = next((path for path, cls in _config_classes(other[1]) if _has_field(cls, name)), None)
+                peer = next((f"{path} in {peer_base}" for peer_base, peer_components in peers
+                             for path, cls in _config_classes(peer_components) if _has_field(cls, name)), None)
                 near = difflib.get_close_matches(head, fields, n=1)
                 hint = (f" (it is a field of {owner}: put it under [axes.{other[0]}])" if owner
+                        else f" (only {peer} has it: an axis applies to every base file; sweep it in a grid of "
+                             f"its own)" if peer
                         else f" (did you mean {near[0]!r}?)" if near and near[0] != head else "")
                 raise ValueError(f"{grid_path}: field 'axes.{section}.{name}': {config_path} "
                                  f"(in {base}) has no field {name!r}{hint}")
@@ -465,12 +473,15 @@ def expand(grid: GridFile, grid_path: str | Path = "<grid>") -> list[Cell]:
     bases = []
     for base in grid.bases:
         try:
-            spec = load_base(_resolve(base))
+            bases.append(load_base(_resolve(base)))
         except (FileNotFoundError, ValueError) as exc:
             raise type(exc)(f"{grid_path}: field 'base': {exc}") from exc
-        _check_fields(grid_path, "strategy", list(grid.axes.strategy), spec.strategies, base, ("actor", spec.actors))
-        _check_fields(grid_path, "actor", list(grid.axes.actor), spec.actors, base, ("strategy", spec.strategies))
-        bases.append(spec)
+    for base, spec in zip(grid.bases, bases, strict=True):
+        peers = [(b, s) for b, s in zip(grid.bases, bases, strict=True) if b != base]
+        _check_fields(grid_path, "strategy", list(grid.axes.strategy), spec.strategies, base, ("actor", spec.actors),
+                      [(b, s.strategies) for b, s in peers])
+        _check_fields(grid_path, "actor", list(grid.axes.actor), spec.actors, base, ("strategy", spec.strategies),
+                      [(b, s.actors) for b, s in peers])
     a = grid.axes
     axes: list[tuple[str, list[Any]]] = [("backtest", bases)]
     if a.catalogs:

@@ -271,3 +271,19 @@ def test_true_and_1_are_different_axis_values(tmp_path):
     path = write(tmp_path, f'name = "g"\nbase = "{BASE}"\n[axes.strategy]\nmin_strength = [1, 0.5]\n'
                            '[axes.venue]\nfunding = [true, false]\n')
     assert len(expand(load_grid(path), path)) == 4
+
+
+def test_a_field_of_only_one_base_files_strategy_names_that_file(tmp_path):
+    """base = [liquidation_hunt, cluster_breakout] with a cluster_breakout-only field: it said "did you mean
+    'max_stop_pct'?" about liquidation_hunt, as if the name were misspelt."""
+    other = config_dir() / "cluster_breakout.toml"
+    path = write(tmp_path, f'name = "g"\nbase = ["{BASE}", "{other}"]\n[axes.strategy]\nmax_chase_pct = [0.5]\n')
+    with pytest.raises(ValueError) as info:
+        expand(load_grid(path), path)
+    message = str(info.value)
+    assert "field 'axes.strategy.max_chase_pct': strategies.liquidation_hunt:LiquidationHuntConfig" in message
+    assert f"only strategies.cluster_breakout:ClusterBreakoutConfig in {other} has it" in message
+    assert "did you mean" not in message
+    path = write(tmp_path, f'name = "g"\nbase = ["{BASE}", "{BASE}"]\n')
+    with pytest.raises(ValueError, match=r"field 'base': the value .* is listed twice"):
+        load_grid(path)
