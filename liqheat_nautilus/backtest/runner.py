@@ -241,7 +241,7 @@ def check_catalog(spec: BacktestFile) -> int:
     if iid not in instruments:
         held = ", ".join(sorted(instruments)) or "none"
         raise ValueError(f"instrument {iid} is not in the catalog {path}; it holds: {held} "
-                         f"(choose one with --instrument-id or [data] instrument_id)")
+                         f"(choose one with --instrument-id, [data] instrument_id or a sweep grid's axes.instruments)")
     if not is_url(spec.data.catalog):  # bars at another precision than the instrument's: the run would stop at them
         bars = f"data/{class_to_filename(Bar)}/{urisafe_identifier(spec.bar_type)}"
         mismatch = next(precision_mismatches(path, iid, [bars]), None)

@@ -8,7 +8,14 @@ import os
 import sys
 from pathlib import Path
 
-from liqheat_nautilus.cli import EXIT_USAGE, add_ray_arguments, failed, name_values, on_interrupt
+from liqheat_nautilus.cli import (
+    EXIT_USAGE,
+    add_ray_arguments,
+    failed,
+    name_values,
+    on_interrupt,
+    sigterm_as_interrupt,
+)
 from liqheat_nautilus.cli.evaluate_cmd import (
     SHIPPED_PROFILE,
     add_data_command,
@@ -123,8 +130,8 @@ def run(args: argparse.Namespace) -> int:
 
     Exit status: 0 on success, 2 for an option value or combination that is wrong whatever the files hold or an
     ``--out`` / ``--json`` file that cannot be written there (a usage error), 1 when the inputs cannot be read, the
-    calibration cannot run or its result cannot be written (the figures are printed first), 130 after Ctrl-C (no
-    profile is written; a profile is written whole, through a temporary file, or not at all).
+    calibration cannot run or its result cannot be written (the figures are printed first), 130 after Ctrl-C or
+    SIGTERM (no profile is written; a profile is written whole, through a temporary file, or not at all).
     """
     from liqheat_nautilus.sweep.executor import ExecutorError
 
@@ -148,7 +155,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         data = load_data(args)
         judged = judged_windows(data, settings)
-        with executor_from_args(args) as executor:
+        with sigterm_as_interrupt(), executor_from_args(args) as executor:  # SIGTERM: as Ctrl-C
             result = calibrate(data, judged, base=base, space=space, folds=args.folds, n_trials=args.trials,
                                seed=args.seed, executor=None if executor.in_process else executor, batch=args.batch,
                                progress=lambda m: print(m, file=sys.stderr))

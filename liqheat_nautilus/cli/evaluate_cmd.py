@@ -19,6 +19,7 @@ from liqheat_nautilus.cli import (
     name_values,
     on_interrupt,
     ray_options,
+    sigterm_as_interrupt,
     summed_oi_options,
 )
 from liqheat_nautilus.evaluation.catalog_input import DEFAULT_WINDOW_HOURS, check_open_interest_of, read_catalog
@@ -443,7 +444,7 @@ def run(args: argparse.Namespace) -> int:
 
     Exit status: 0 on success, 2 for an option value or combination that is wrong whatever the files hold or a
     ``--json`` file that cannot be written there (a usage error, as argparse's and the other commands'), 1 when the
-    inputs cannot be read or evaluated, 130 after Ctrl-C.
+    inputs cannot be read or evaluated, 130 after Ctrl-C or SIGTERM.
     """
     from liqheat_nautilus.sweep.executor import ExecutorError
 
@@ -470,7 +471,7 @@ def run(args: argparse.Namespace) -> int:
         data = load_data(args)
         data = dataclasses.replace(data, notes=data.notes + out_of_sample_note(data))
         settings = settings_from_args(args, data)
-        with executor_from_args(args) as executor:
+        with sigterm_as_interrupt(), executor_from_args(args) as executor:  # SIGTERM: as Ctrl-C
             report = run_evaluation(data, settings, executor=executor, names=CLI_OPTIONS,
                                     progress=lambda msg: print(f"evaluating {msg}", file=sys.stderr))
     except (IngestError, ValueError, ExecutorError) as exc:

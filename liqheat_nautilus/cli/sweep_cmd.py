@@ -12,6 +12,7 @@ from liqheat_nautilus.cli import (
     failed,
     on_interrupt,
     ray_options,
+    sigterm_as_interrupt,
 )
 
 
@@ -72,12 +73,12 @@ def run(args: argparse.Namespace) -> int:
 
     Exit status: 0 when every cell finished, 2 for an option value refused before any work (a usage error: ``--top``,
     ``--retries``, ``--workers``, ``--address``, an ``--out`` that cannot be a folder to write into), 1 when the grid
-    file is bad or a cell failed, 130 after Ctrl-C.
+    file is bad or a cell failed, 130 after Ctrl-C or SIGTERM (both keep what finished and write the table).
     """
     from liqheat_nautilus.sweep import Executor, ExecutorError, expand, load_grid, run_sweep
     from liqheat_nautilus.sweep.backtest_cell import STAT_FIELDS
     from liqheat_nautilus.sweep.executor import DEFAULT_MAX_RETRIES
-    from liqheat_nautilus.sweep.runner import default_out_dir
+    from liqheat_nautilus.sweep.runner import check_not_foreign, default_out_dir
     from liqheat_nautilus.validation import output_dir
 
     try:  # option values that need no file: a usage error (exit 2, as argparse's and the other commands')
@@ -90,6 +91,7 @@ def run(args: argparse.Namespace) -> int:
             raise ValueError(f"--retries must be >= 0, got {args.retries}")
         if args.out is not None:  # an unusable output folder is a usage error, as every command's
             output_dir(args.out, "--out")
+            check_not_foreign(args.out, args.grid)
     except ValueError as exc:
         return failed("sweep", exc, EXIT_USAGE)
     try:
@@ -98,7 +100,8 @@ def run(args: argparse.Namespace) -> int:
         if args.dry_run:
             return _dry_run(expand(grid, args.grid), out)
         retries = DEFAULT_MAX_RETRIES if args.retries is None else args.retries
-        with Executor(workers=args.workers, address=args.address, max_retries=retries) as executor:
+        with sigterm_as_interrupt(), Executor(workers=args.workers, address=args.address,  # SIGTERM: as Ctrl-C
+                                              max_retries=retries) as executor:
             report = run_sweep(grid, executor, out, grid_path=args.grid, progress=not args.no_progress)
     except (FileNotFoundError, ValueError, ExecutorError) as exc:
         return failed("sweep", exc)

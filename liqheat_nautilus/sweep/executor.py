@@ -20,6 +20,7 @@ import contextlib
 import itertools
 import logging
 import os
+import signal
 import socket
 import sys
 import tempfile
@@ -87,6 +88,36 @@ class TaskResult:
 
 LOG_PREFIX = "liqheat-task-"
 """Name prefix of a task's captured-output file in the temp folder (``liqheat-task-<id>.log``)."""
+
+
+@contextlib.contextmanager
+def sigint_held() -> Iterator[list[int]]:
+    """
+    Hold Ctrl-C (SIGINT) back during the block; the caller then acts on it.
+
+    ``ray.init`` interrupted half-way left the Ray processes it had already started (its dashboard and runtime-env
+    agents) running after ``liqheat sweep`` had exited: they were not yet registered, so ``ray.shutdown`` could not
+    find them. Nothing is held when SIGINT is ignored or handled outside Python, or off the main thread.
+
+    Yields
+    ------
+    list[int]
+        Empty, or holding ``signal.SIGINT`` when one arrived during the block.
+    """
+    held: list[int] = []
+    previous = signal.getsignal(signal.SIGINT)
+    if not callable(previous):  # SIG_IGN or SIG_DFL (not Python's KeyboardInterrupt), or set from C
+        yield held
+        return
+    try:
+        signal.signal(signal.SIGINT, lambda signum, frame: held.append(signum))  # noqa: ARG005
+    except ValueError:  # not the main thread (signals are handled in the main thread)
+        yield held
+        return
+    try:
+        yield held
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def task_log_path(name: str) -> str:
@@ -352,11 +383,26 @@ class Executor:
             else:
                 check_reachable(self.address)
                 kwargs["address"] = self.address
-            try:
-                ray.init(**kwargs)
-            except Exception as exc:  # noqa: BLE001 (Ray raises ConnectionError, RuntimeError, ValueError...)
+            error: Exception | None = None
+            on_sigterm = signal.getsignal(signal.SIGTERM)
+            # a local Ray interrupted while starting outlived the driver; connecting to a cluster stays interruptible
+            held: contextlib.AbstractContextManager[list[int]] = (
+                sigint_held() if self.address is None else contextlib.nullcontext([]))
+            with held as interrupted:
+                try:
+                    ray.init(**kwargs)
+                except Exception as exc:  # noqa: BLE001 (Ray raises ConnectionError, RuntimeError, ValueError...)
+                    error = exc
+            if callable(on_sigterm):  # the caller's own (cli.sigterm_as_interrupt), not ray.init's sys.exit(15)
+                with contextlib.suppress(ValueError):  # not the main thread: ray.init set none either
+                    signal.signal(signal.SIGTERM, on_sigterm)
+            if interrupted:  # Ctrl-C while Ray started: stop what it started, then stop as Ctrl-C does
+                with contextlib.suppress(Exception):
+                    ray.shutdown()
+                raise KeyboardInterrupt
+            if error is not None:
                 where = "a local Ray" if self.address is None else f"Ray at {self.address!r}"
-                raise ExecutorError(f"cannot start {where}: {type(exc).__name__}: {exc}") from exc
+                raise ExecutorError(f"cannot start {where}: {type(error).__name__}: {error}") from error
             self._started_ray = True
         self._slots = self.workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
         self._remote = ray.remote(num_cpus=1, max_retries=self.max_retries, retry_exceptions=False)(_ray_task)

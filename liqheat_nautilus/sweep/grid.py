@@ -26,6 +26,7 @@ import hashlib
 import importlib.util
 import itertools
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -183,8 +184,9 @@ def load_grid(path: str | Path) -> GridFile:
     FileNotFoundError
         If the file does not exist.
     ValueError
-        Naming the file and the field: a missing, unknown or mistyped field (msgspec), an empty axis, a bad
-        period bound, an unknown ``sort_by`` or ``log_level`` (with the valid values).
+        Naming the file and the field: a missing, unknown or mistyped field (msgspec), an empty axis, a value
+        listed twice in one axis, a bad period bound, an unknown ``sort_by`` or ``log_level`` (with the valid
+        values).
     """
     path = validation.input_file(path, "grid file (.toml)")
     if path.suffix.lower() != ".toml":
@@ -230,6 +232,7 @@ def _scalar_axis(data: bytes) -> str:
 def _check(grid: GridFile, path: Path) -> None:
     if not grid.bases:
         raise ValueError(f"{path}: field 'base': give at least one backtest file")
+    _check_no_repeat(path, "base", grid.bases)
     if grid.sort_by not in STAT_FIELDS:
         raise ValueError(f"{path}: field 'sort_by': {grid.sort_by!r} is not a statistic; "
                          f"valid: {', '.join(STAT_FIELDS)}")
@@ -241,9 +244,12 @@ def _check(grid: GridFile, path: Path) -> None:
         for name, values in getattr(grid.axes, section).items():
             if not values:
                 raise ValueError(f"{path}: field 'axes.{section}.{name}': empty list of values")
+            _check_no_repeat(path, f"axes.{section}.{name}", values)
     for section in ("instruments", "periods", "catalogs"):
         if getattr(grid.axes, section) == []:
             raise ValueError(f"{path}: field 'axes.{section}': empty list of values")
+        if section != "periods":  # periods: a repeated name is refused below
+            _check_no_repeat(path, f"axes.{section}", getattr(grid.axes, section) or [])
     labels: dict[str, int] = {}
     for i, period in enumerate(grid.axes.periods or ()):
         try:
@@ -260,24 +266,85 @@ def _check(grid: GridFile, path: Path) -> None:
                          f"valid: {', '.join(VenueSection.__struct_fields__)}")
 
 
-def _check_fields(grid_path: Path, section: str, names: list[str], components, base: str) -> None:
+def _config_classes(components) -> list[tuple[str, type]]:
+    """Return the ``(config_path, config class)`` of each component whose config class imports."""
     from nautilus_trader.common.config import resolve_config_path
 
+    found = []
     for component in components:
         try:
-            config_cls = resolve_config_path(component.config_path)
+            found.append((component.config_path, resolve_config_path(component.config_path)))
         except Exception:  # noqa: BLE001 (the base file's own check reports a bad path)
             continue
+    return found
+
+
+def _has_field(config_cls: type, name: str) -> bool:
+    probe: dict = {}
+    _set_dotted(probe, name, None)
+    return not unknown_fields(config_cls, probe)
+
+
+def _check_no_repeat(path: Path, field: str, values: list[Any]) -> None:
+    """
+    Refuse an axis that lists one value twice (a typo: the grid silently had fewer cells than its axes promise).
+
+    Raises
+    ------
+    ValueError
+        Naming the file, the field and the value (``1`` and ``1.0`` are the same value).
+    """
+    seen: list[tuple[bool, Any]] = []
+    for value in values:
+        this = (isinstance(value, bool), value)  # true is not 1
+        if this in seen:
+            raise ValueError(f"{path}: field '{field}': the value {msgspec.json.encode(value).decode()} is listed "
+                             f"twice; each value of an axis gives its own cells")
+        seen.append(this)
+
+
+def _check_fields(grid_path: Path, section: str, names: list[str], components, base: str,
+                  other: tuple[str, list] = ("", []), peers: Sequence[tuple[str, list]] = ()) -> None:
+    """
+    Check that every component of a base file has each axis field of ``[axes.<section>]``.
+
+    Parameters
+    ----------
+    grid_path : Path
+        The grid file (for messages).
+    section : str
+        ``"strategy"`` or ``"actor"``.
+    names : list[str]
+        The axis field names (dotted for a nested table).
+    components : list
+        The base file's ``[[strategies]]`` or ``[[actors]]``.
+    base : str
+        The base file as the grid names it.
+    other : tuple[str, list], optional
+        The other section and its components: a field found there is named as misplaced, not misspelt.
+    peers : Sequence[tuple[str, list]], optional
+        The other base files and their components of this section: a field only they have is named as such.
+
+    Raises
+    ------
+    ValueError
+        Naming the grid file, the field and the config class, with where it belongs or the closest name.
+    """
+    for config_path, config_cls in _config_classes(components):
         info = msgspec.inspect.type_info(config_cls)
         fields = [f.encode_name for f in info.fields] if isinstance(info, msgspec.inspect.StructType) else []
         for name in names:
-            probe: dict = {}
-            _set_dotted(probe, name, None)
-            if unknown_fields(config_cls, probe):
+            if not _has_field(config_cls, name):
                 head = name.split(".", 1)[0]
+                owner = next((path for path, cls in _config_classes(other[1]) if _has_field(cls, name)), None)
+                peer = next((f"{path} in {peer_base}" for peer_base, peer_components in peers
+                             for path, cls in _config_classes(peer_components) if _has_field(cls, name)), None)
                 near = difflib.get_close_matches(head, fields, n=1)
-                hint = f" (did you mean {near[0]!r}?)" if near and near[0] != head else ""
-                raise ValueError(f"{grid_path}: field 'axes.{section}.{name}': {component.config_path} "
+                hint = (f" (it is a field of {owner}: put it under [axes.{other[0]}])" if owner
+                        else f" (only {peer} has it: an axis applies to every base file; sweep it in a grid of "
+                             f"its own)" if peer
+                        else f" (did you mean {near[0]!r}?)" if near and near[0] != head else "")
+                raise ValueError(f"{grid_path}: field 'axes.{section}.{name}': {config_path} "
                                  f"(in {base}) has no field {name!r}{hint}")
 
 
@@ -406,12 +473,15 @@ def expand(grid: GridFile, grid_path: str | Path = "<grid>") -> list[Cell]:
     bases = []
     for base in grid.bases:
         try:
-            spec = load_base(_resolve(base))
+            bases.append(load_base(_resolve(base)))
         except (FileNotFoundError, ValueError) as exc:
             raise type(exc)(f"{grid_path}: field 'base': {exc}") from exc
-        _check_fields(grid_path, "strategy", list(grid.axes.strategy), spec.strategies, base)
-        _check_fields(grid_path, "actor", list(grid.axes.actor), spec.actors, base)
-        bases.append(spec)
+    for base, spec in zip(grid.bases, bases, strict=True):
+        peers = [(b, s) for b, s in zip(grid.bases, bases, strict=True) if b != base]
+        _check_fields(grid_path, "strategy", list(grid.axes.strategy), spec.strategies, base, ("actor", spec.actors),
+                      [(b, s.strategies) for b, s in peers])
+        _check_fields(grid_path, "actor", list(grid.axes.actor), spec.actors, base, ("strategy", spec.strategies),
+                      [(b, s.actors) for b, s in peers])
     a = grid.axes
     axes: list[tuple[str, list[Any]]] = [("backtest", bases)]
     if a.catalogs:

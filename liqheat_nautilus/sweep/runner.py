@@ -340,11 +340,13 @@ def run_sweep(
     Raises
     ------
     FileNotFoundError, ValueError
-        If the grid does not expand (see :func:`~liqheat_nautilus.sweep.grid.expand`) or another sweep is running
-        in the same output folder. A missing catalog is the error of the cells that use it.
+        If the grid does not expand (see :func:`~liqheat_nautilus.sweep.grid.expand`), another sweep is running
+        in the same output folder, or that folder holds a ``grid.toml`` that is not a sweep's
+        (:func:`check_not_foreign`). A missing catalog is the error of the cells that use it.
     """
     cells = expand(grid, grid_path or "<grid>")
     out = Path(out_dir) if out_dir is not None else default_out_dir(grid)
+    check_not_foreign(out, grid_path)
     out.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(out / ".sweep.lock"))
     try:
@@ -355,6 +357,34 @@ def run_sweep(
         return _run(grid, cells, executor, out, grid_path, progress, on_result)
     finally:
         lock.release()
+
+
+def check_not_foreign(out: Path, grid_path: str | Path | None) -> None:
+    """
+    Refuse an output folder whose ``grid.toml`` is not a sweep's copy: the sweep would overwrite that file.
+
+    Parameters
+    ----------
+    out : Path
+        The output folder (it may not exist yet).
+    grid_path : str or Path, optional
+        The grid file of the sweep (allowed to be that ``grid.toml`` itself).
+
+    A sweep's folder holds its lock, ``cells/`` or ``results.parquet`` beside ``grid.toml``; a folder of the user's
+    grid files may hold a ``grid.toml`` of its own, which copying the grid replaced without a word.
+
+    Raises
+    ------
+    ValueError
+        Naming the folder and the file.
+    """
+    theirs = out / "grid.toml"
+    if not theirs.is_file() or any((out / n).exists() for n in (".sweep.lock", "cells", RESULTS_FILE)):
+        return
+    if grid_path is not None and Path(grid_path).resolve() == theirs.resolve():
+        return  # the grid itself: nothing is copied over it
+    raise ValueError(f"output folder {out} holds a grid.toml that is not a sweep's (no cells/ or {RESULTS_FILE}): "
+                     "the sweep would overwrite it with its copy of the grid; choose another --out folder")
 
 
 def _run(grid, cells, executor, out, grid_path, progress, on_result) -> SweepReport:

@@ -3,6 +3,8 @@ in-process loop (real shipped Coinglass set, first 120 windows)."""
 
 import dataclasses
 import json
+import shutil
+import tempfile
 
 import pytest
 
@@ -47,3 +49,40 @@ def test_evaluate_cli_workers_flag(ray_session, tmp_path, capsys):
     assert on_ray == serial and len(on_ray["runs"]) == 4  # the default, the shipped calibrated profile, 2 grid runs
     assert main([*args, "--workers", "0"]) == 2  # an option value: a usage error, as sweep's --workers 0
     assert "--workers must be >= 1" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("command", "started", "message"), [
+    (["evaluate", "--workers", "2", "--json"], "evaluating", "evaluate interrupted: nothing written"),
+    (["calibrate", "--folds", "2", "--trials", "40", "--workers", "2", "--out"], "fold 1/2",
+     "calibrate interrupted: no profile written"),
+], ids=["evaluate", "calibrate"])
+def test_sigterm_during_a_command_on_ray_stops_like_ctrl_c(tmp_path, command, started, message):
+    """SIGTERM to ``liqheat evaluate`` / ``calibrate --workers 2`` while on Ray: exit 130 and its one-line message.
+
+    Before, ``ray.init`` had replaced the handler with ``sys.exit(15)``: status 15 and Ray's "SIGTERM received"
+    dump on stderr.
+    """
+    import os
+    import subprocess
+    import sys
+
+    ray_tmp = tempfile.mkdtemp(prefix="lqe")  # short: Ray's socket paths live below it
+    env = {**os.environ, "RAY_TMPDIR": ray_tmp, "RAY_USAGE_STATS_ENABLED": "0"}
+    cmd = [sys.executable, "-m", "liqheat_nautilus.cli", *command, str(tmp_path / "report.json")]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        assert proc.stderr is not None
+        for line in proc.stderr:  # evaluate: a run submitted to Ray; calibrate: its first fold's trials on Ray
+            if line.startswith(started):
+                break
+        proc.terminate()
+        stdout, stderr = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        shutil.rmtree(ray_tmp, ignore_errors=True)
+    assert proc.returncode == 130, stderr
+    assert message in stderr
+    assert "SIGTERM received" not in stderr and "Traceback" not in stdout + stderr
+    assert not (tmp_path / "report.json").exists()

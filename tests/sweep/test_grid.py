@@ -144,6 +144,20 @@ def test_unknown_strategy_or_actor_field_is_named_with_a_suggestion(tmp_path):
         expand(load_grid(path), path)
 
 
+@pytest.mark.parametrize(("section", "name", "owner", "right"), [
+    ("actor", "min_strength", "strategies.liquidation_hunt:LiquidationHuntConfig", "strategy"),
+    ("strategy", "leverage_profile", "liqheat_nautilus.actor:LiquidationMapActorConfig", "actor"),
+])
+def test_a_field_under_the_wrong_axis_names_the_right_one(tmp_path, section, name, owner, right):
+    """A strategy field under [axes.actor] (or the reverse) was answered "did you mean 'instrument_id'?"."""
+    path = write(tmp_path, f'name = "g"\nbase = "{BASE}"\n[axes.{section}]\n{name} = [0.5]\n')
+    with pytest.raises(ValueError) as info:
+        expand(load_grid(path), path)
+    message = str(info.value)
+    assert f"field 'axes.{section}.{name}'" in message and "has no field" in message
+    assert f"it is a field of {owner}: put it under [axes.{right}]" in message and "did you mean" not in message
+
+
 def test_cli_bad_grid_exits_1_without_traceback(tmp_path, capsys):
     path = write(tmp_path, f'name = "g"\nbase = "{BASE}"\n[axes.strategy]\nmin_strenght = [0.5]\n')
     assert main(["sweep", "--grid", str(path), "--out", str(tmp_path / "out")]) == 1
@@ -209,3 +223,67 @@ def test_a_bad_instrument_of_the_grid_is_named_as_the_grid_field(tmp_path):
                          'instruments = ["garbage"]\n')
     with pytest.raises(ValueError, match=r"\[axes\] instruments 'garbage' is not a Nautilus instrument id"):
         expand(load_grid(grid_path), grid_path)
+
+
+def test_out_folder_holding_a_users_grid_toml_is_refused_and_kept(tmp_path, capsys):
+    """``--out`` a folder of grid files holding its own grid.toml: that file was overwritten by the grid's copy."""
+    from liqheat_nautilus.sweep import Executor, run_sweep
+
+    grid = write(tmp_path, f'name = "g"\nbase = "{BASE}"\n[axes.strategy]\nmin_strength = [0.5]\n', "other.toml")
+    folder = tmp_path / "grids"
+    folder.mkdir()
+    (folder / "grid.toml").write_text("# the user's own grid\n")
+    assert main(["sweep", "--grid", str(grid), "--out", str(folder), "--dry-run"]) == 2
+    err = capsys.readouterr().err
+    assert f"{folder} holds a grid.toml that is not a sweep's" in err and "--out" in err
+    with pytest.raises(ValueError, match="not a sweep's"), Executor(in_process=True) as ex:
+        run_sweep(load_grid(grid), ex, folder, grid_path=grid, progress=False)
+    assert (folder / "grid.toml").read_text() == "# the user's own grid\n" and sorted(folder.iterdir()) == [
+        folder / "grid.toml"]
+    (folder / "cells").mkdir()  # a sweep's folder (its earlier copy of the grid): resumed as before
+    assert main(["sweep", "--grid", str(grid), "--out", str(folder), "--dry-run"]) == 0
+
+
+def test_dry_run_names_the_grid_axis_for_an_instrument_not_in_the_catalog(okx_catalog, tmp_path, capsys):
+    """A cell whose instrument (from axes.instruments) is not in its catalog: the hint names the grid's axis too."""
+    path = write(tmp_path, f'name = "g"\nbase = "{BASE}"\n[axes]\ncatalogs = ["{okx_catalog}"]\n'
+                           'instruments = ["SOL-USDT-SWAP.OKX", "BTC-USDT-SWAP.OKX"]\n')
+    assert main(["sweep", "--grid", str(path), "--out", str(tmp_path / "out"), "--dry-run"]) == 1
+    out = capsys.readouterr().out
+    assert "instrument BTC-USDT-SWAP.OKX is not in the catalog" in out and "it holds: SOL-USDT-SWAP.OKX" in out
+    assert "axes.instruments" in out and "1 cannot run" in out
+
+
+@pytest.mark.parametrize(("axes", "field", "value"), [
+    ("[axes.strategy]\nmin_strength = [0.5, 0.7, 0.5]\n", "axes.strategy.min_strength", "0.5"),
+    ("[axes.actor]\nbin_bps = [10, 10.0]\n", "axes.actor.bin_bps", "10.0"),
+    ('[axes]\ninstruments = ["SOL-USDT-SWAP.OKX", "SOL-USDT-SWAP.OKX"]\n', "axes.instruments", '"SOL-USDT-SWAP.OKX"'),
+])
+def test_a_value_listed_twice_in_an_axis_is_refused(tmp_path, axes, field, value):
+    """[0.5, 0.5] (meant [0.5, 0.6]) silently gave half the cells the axes promise; it is named now."""
+    path = write(tmp_path, f'name = "g"\nbase = "{BASE}"\n{axes}')
+    with pytest.raises(ValueError) as info:
+        load_grid(path)
+    assert f"grid.toml: field '{field}': the value {value} is listed twice" in str(info.value)
+
+
+def test_true_and_1_are_different_axis_values(tmp_path):
+    path = write(tmp_path, f'name = "g"\nbase = "{BASE}"\n[axes.strategy]\nmin_strength = [1, 0.5]\n'
+                           '[axes.venue]\nfunding = [true, false]\n')
+    assert len(expand(load_grid(path), path)) == 4
+
+
+def test_a_field_of_only_one_base_files_strategy_names_that_file(tmp_path):
+    """base = [liquidation_hunt, cluster_breakout] with a cluster_breakout-only field: it said "did you mean
+    'max_stop_pct'?" about liquidation_hunt, as if the name were misspelt."""
+    other = config_dir() / "cluster_breakout.toml"
+    path = write(tmp_path, f'name = "g"\nbase = ["{BASE}", "{other}"]\n[axes.strategy]\nmax_chase_pct = [0.5]\n')
+    with pytest.raises(ValueError) as info:
+        expand(load_grid(path), path)
+    message = str(info.value)
+    assert "field 'axes.strategy.max_chase_pct': strategies.liquidation_hunt:LiquidationHuntConfig" in message
+    assert f"only strategies.cluster_breakout:ClusterBreakoutConfig in {other} has it" in message
+    assert "did you mean" not in message
+    path = write(tmp_path, f'name = "g"\nbase = ["{BASE}", "{BASE}"]\n')
+    with pytest.raises(ValueError, match=r"field 'base': the value .* is listed twice"):
+        load_grid(path)

@@ -4,11 +4,14 @@ cell while the others finish, survives a worker killed mid-cell, and stops clean
 finished."""
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+import uuid
 from pathlib import Path
 
 import pandas as pd
@@ -161,3 +164,79 @@ def test_ctrl_c_stops_and_keeps_what_finished(ray_session, okx_catalog, tmp_path
     listing = subprocess.run([sys.executable, "-m", "liqheat_nautilus.cli", "sweep", "--grid", str(path), "--out",
                               str(out), "--dry-run"], capture_output=True, text=True, check=True).stdout
     assert {line.split()[1] for line in listing.splitlines() if "finished" in line} == finished
+
+
+def test_ctrl_c_while_the_local_ray_starts_leaves_no_ray_process(okx_catalog, tmp_path):
+    """Ctrl-C during ``ray.init`` of a sweep's own local Ray: exit 130, nothing of that Ray left running.
+
+    Before, the interrupted ``ray.init`` left its dashboard and runtime-env agents running after the sweep had
+    exited (they ended on their own 10 s to minutes later).
+    """
+    path = grid_file(tmp_path, [str(okx_catalog)], '[axes.strategy]\nmin_strength = [0.5, 0.7]\n')
+    marker = f"lqint{uuid.uuid4().hex[:8]}"
+    ray_tmp = tempfile.mkdtemp(prefix="lqi")  # short: Ray's socket paths live below it
+    env = {**os.environ, MARKER: marker, "RAY_TMPDIR": ray_tmp, "RAY_USAGE_STATS_ENABLED": "0"}
+    cmd = [sys.executable, "-m", "liqheat_nautilus.cli", "sweep", "--grid", str(path), "--out", str(tmp_path / "out"),
+           "--workers", "1", "--no-progress"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not any(process_title(p).startswith("ray::") for p in marked_pids(marker)):  # Ray is starting
+            assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+            time.sleep(0.02)
+        os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+        stdout, stderr = proc.communicate(timeout=120)
+        assert proc.returncode == 130, stderr
+        assert "Traceback" not in stdout + stderr and "interrupted" in stderr
+        deadline = time.monotonic() + 3  # the old code left an agent running for 10 s to minutes after the exit
+        while marked_pids(marker) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        left = marked_pids(marker)
+        assert not left, [process_title(p) for p in left]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        for pid in marked_pids(marker):
+            os.kill(pid, signal.SIGKILL)
+        shutil.rmtree(ray_tmp, ignore_errors=True)
+
+
+def test_sigterm_stops_like_ctrl_c_and_writes_the_table(okx_catalog, tmp_path):
+    """SIGTERM (``timeout``, a job scheduler) to the sweep's process: as Ctrl-C, exit 130 with the table written.
+
+    Before, ``ray.init`` had replaced the handler with ``sys.exit(15)``: the process died with status 15, Ray's
+    "SIGTERM received" dump on stderr and no ``results.parquet``.
+    """
+    path = grid_file(tmp_path, [str(okx_catalog)], '[axes.strategy]\nmin_strength = [0.4, 0.5, 0.6, 0.7, 0.8]\n')
+    out = tmp_path / "out"
+    marker = f"lqterm{uuid.uuid4().hex[:8]}"
+    ray_tmp = tempfile.mkdtemp(prefix="lqt")  # short: Ray's socket paths live below it
+    env = {**os.environ, MARKER: marker, "RAY_TMPDIR": ray_tmp, "RAY_USAGE_STATS_ENABLED": "0"}
+    cmd = [sys.executable, "-m", "liqheat_nautilus.cli", "sweep", "--grid", str(path), "--out", str(out),
+           "--workers", "1", "--no-progress"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        deadline = time.monotonic() + 180
+        while not list((out / "cells").glob("*/result.json")):
+            assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+            time.sleep(0.1)
+        proc.terminate()  # SIGTERM to the driver only
+        stdout, stderr = proc.communicate(timeout=120)
+        assert proc.returncode == 130, stderr
+        assert "Traceback" not in stdout + stderr and "SIGTERM received" not in stderr
+        assert "interrupted:" in stderr
+        table = pd.read_parquet(out / "results.parquet")
+        assert set(table["status"]) == {"ok", "not run"} and len(table) == 5
+        deadline = time.monotonic() + 20
+        while marked_pids(marker) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        left = marked_pids(marker)
+        assert not left, [process_title(p) for p in left]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        for pid in marked_pids(marker):
+            os.kill(pid, signal.SIGKILL)
+        shutil.rmtree(ray_tmp, ignore_errors=True)
