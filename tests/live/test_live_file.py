@@ -440,10 +440,12 @@ def test_an_unreachable_redis_fails_the_run_before_the_node_starts(monkeypatch, 
     err = capsys.readouterr().err
     assert f"[message_bus] redis_url 'redis://127.0.0.1:{port}': cannot connect to 127.0.0.1:{port}" in err
     assert "Traceback" not in err
-    with socket.socket() as listener:  # a server accepting connections passes the check
+    with socket.socket() as listener:  # a server accepting connections but not answering PING is not Redis
         listener.bind(("127.0.0.1", 0))
         listener.listen()
-        check_redis_reachable(MessageBusSection(redis_url=f"redis://127.0.0.1:{listener.getsockname()[1]}"))
+        lport = listener.getsockname()[1]
+        with pytest.raises(RuntimeError, match=f"127.0.0.1:{lport} does not answer as a Redis server"):
+            check_redis_reachable(MessageBusSection(redis_url=f"redis://127.0.0.1:{lport}"), timeout_secs=0.5)
 
 
 def test_a_summary_over_the_live_file_is_refused(tmp_path, capsys):
