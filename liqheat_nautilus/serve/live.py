@@ -143,6 +143,7 @@ class LiveSource(MapSource):
         self._task: asyncio.Task | None = None
         self._redis: redis.asyncio.Redis | None = None
         self.error: str | None = None
+        self.other_traders: list[str] = []  # traders whose map streams exist when --trader-id's have none
         self.messages_read = 0
         self.decode_errors = 0
 
@@ -173,6 +174,11 @@ class LiveSource(MapSource):
             topic = name.split(":stream:", 1)[-1]
             if name not in self._last_ids and topic.startswith(TOPIC_PREFIXES):
                 self._last_ids[name] = "0-0"
+        if not self._last_ids and self.pattern != "*:stream:*":  # a --trader-id matching nothing waited silently
+            others = set()
+            async for key in client.scan_iter(match="trader-*:stream:data.LiquidationMapSnapshot.*", count=500):
+                others.add(key.decode().split(":stream:", 1)[0].removeprefix("trader-"))
+            self.other_traders = sorted(others)
 
     async def _follow(self, client: "redis.asyncio.Redis") -> None:
         import redis.exceptions
@@ -411,7 +417,11 @@ class LiveSource(MapSource):
         if self.error:
             return "ERROR", self.error
         if not any(st.frames for st in self._state.values()):
-            return "INITIALIZING", f"waiting for map updates on {self.url} (streams {self.pattern})"
+            hint = ""
+            if self.other_traders and not self._last_ids:
+                hint = (f"; no such stream yet, but this Redis holds the map streams of trader(s) "
+                        f"{', '.join(self.other_traders[:10])}: check --trader-id (the live file's trader_id)")
+            return "INITIALIZING", f"waiting for map updates on {self.url} (streams {self.pattern}){hint}"
         return "READY", f"following {self.url} (streams {self.pattern}); {self.messages_read} entries read"
 
     def status(self) -> list[dict]:

@@ -188,3 +188,21 @@ def test_before_the_nodes_first_update_maps_are_a_503_saying_what_is_awaited(pat
     assert response.status_code == 503, response.text
     assert response.json()["detail"] == ("no map to serve yet (INITIALIZING): waiting for map updates on "
                                          f"redis://127.0.0.1:9 (streams trader-{TRADER}:stream:*)")
+
+
+def test_a_trader_id_without_streams_names_the_traders_that_have_some(redis_url, redis_db, frames):
+    # `serve --live --trader-id` with a typo (or another node's id) said "waiting for map updates" forever while the
+    # node's map streams sat in the same Redis under its own trader id
+    from fastapi.testclient import TestClient
+
+    from liqheat_nautilus.serve.app import create_app
+
+    _publish(redis_db, frames[:1])
+    with TestClient(create_app(LiveSource(redis_url, trader_id="OTHER-002", poll_block_ms=100))) as client:
+        status = _wait_for(client, "/api/status", lambda b: "check --trader-id" in b["message"])
+        assert status["state"] == "INITIALIZING"
+        assert f"holds the map streams of trader(s) {TRADER}: check --trader-id" in status["message"]
+        assert "OTHER-002" in status["message"]  # the pattern it waits on is still named
+    with TestClient(create_app(LiveSource(redis_url, trader_id=TRADER, poll_block_ms=100))) as client:
+        status = _wait_for(client, "/api/status", lambda b: b["state"] == "READY")  # the right id: no hint
+        assert "check --trader-id" not in status["message"]
