@@ -448,6 +448,48 @@ def test_an_unreachable_redis_fails_the_run_before_the_node_starts(monkeypatch, 
             check_redis_reachable(MessageBusSection(redis_url=f"redis://127.0.0.1:{lport}"), timeout_secs=0.5)
 
 
+def test_a_redis_gone_by_the_end_of_the_run_is_reported(monkeypatch, capsys, tmp_path):
+    # seen by hand: redis-server stopped while a node streamed to it; Nautilus logged nothing, the run exited 0 and
+    # the summary did not say that the streams after that were lost
+    import asyncio
+    import json
+    import socket
+
+    with socket.socket() as probe:  # a local port nobody listens on (bound, then released)
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+
+    class StoppedNode:  # stands for a node whose run is over (the run itself is tested in test_live_node_replay)
+        def __init__(self):
+            self.loop = asyncio.new_event_loop()
+
+        def get_event_loop(self):
+            return self.loop
+
+        def dispose(self):
+            self.loop.close()
+
+    async def ran(node, live, duration):
+        return {"open_positions_at_stop": 0, "stopped_by": "duration", "trader_started": True, "problem": ""}
+
+    summary = {k: {} for k in ("run", "orders", "positions", "feeds", "map", "poller")}
+    monkeypatch.setattr("liqheat_nautilus.live.node.build_node", lambda *a, **k: StoppedNode())
+    monkeypatch.setattr("liqheat_nautilus.live.node.run_node_async", ran)
+    monkeypatch.setattr("liqheat_nautilus.live.summary.collect_summary", lambda node, info: dict(summary, run=info))
+    path = tmp_path / "redis.toml"
+    path.write_text((CONFIG / "live_sandbox.toml").read_text()
+                    + f'\n[message_bus]\nredis_url = "redis://127.0.0.1:{port}"\n')
+    out_file = tmp_path / "run.json"
+    assert main(["live", "--config", str(path), "--duration", "1", "--summary", str(out_file)]) == 0
+    captured = capsys.readouterr()
+    assert (f"live: WARNING: at the end of the run, [message_bus] redis_url 'redis://127.0.0.1:{port}': cannot connect to 127.0.0.1:{port}"
+            in captured.err)
+    assert "were lost" in captured.err and "Traceback" not in captured.err
+    written = json.loads(out_file.read_text())["message_bus"]
+    assert written["reachable_at_stop"] is False and f"127.0.0.1:{port}" in written["problem"]
+    assert json.loads(captured.out.strip().splitlines()[-1])["message_bus"]["reachable_at_stop"] is False
+
+
 def test_a_summary_over_the_live_file_is_refused(tmp_path, capsys):
     # the run's JSON summary would have replaced the live file it ran from (--check said ok)
     from tests.cli_run import assert_clean_failure, call_liqheat
