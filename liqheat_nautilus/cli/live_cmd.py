@@ -36,7 +36,7 @@ def register(subparsers) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from liqheat_nautilus import validation
-    from liqheat_nautilus.live.live_file import load_live_file
+    from liqheat_nautilus.live.live_file import check_mainnet_guard, load_live_file
     from liqheat_nautilus.live.node import build_node, run_node_async
     from liqheat_nautilus.live.summary import collect_summary
 
@@ -51,6 +51,10 @@ def _run(args: argparse.Namespace) -> int:
         return failed("live", exc, EXIT_USAGE)
     try:
         live = load_live_file(path)
+        try:
+            check_mainnet_guard(live, args.mainnet)  # before the rest: its message names the file too
+        except ValueError as exc:
+            raise ValueError(f"{path}: {exc}") from None
         validation.log_level(log_level or live.log_level, f"{path}: log_level")
         validation.trader_id(live.trader_id, f"{path}: trader_id")
         if args.check:
