@@ -189,13 +189,14 @@ class LiveSource(MapSource):
             try:
                 if loop.time() >= next_scan:
                     await self._discover(client)
+                    self._reachable()  # an empty Redis too: it said ERROR until the node's first stream
                     next_scan = loop.time() + 2.0
                 if not self._last_ids:
                     await asyncio.sleep(0.5)
                     continue
                 streams: dict[KeyT, StreamIdT] = {name: last for name, last in self._last_ids.items()}
                 reply = cast(StreamReply, await client.xread(streams, count=2000, block=self.poll_block_ms))
-                self.error = None
+                self._reachable()
                 batch = []
                 for key, entries in reply or ():
                     name = key.decode()
@@ -211,9 +212,17 @@ class LiveSource(MapSource):
             except asyncio.CancelledError:
                 raise
             except (redis.exceptions.RedisError, OSError) as exc:
-                self.error = f"Redis {self.url}: {exc}"
-                log.warning(self.error)
+                error = f"Redis {self.url}: {exc}"
+                if error != self.error:  # retried every second: logged once, not 3,600 times an hour
+                    log.warning(f"{error} (retrying every second; logged again when the error changes)")
+                self.error = error
                 await asyncio.sleep(1.0)
+
+    def _reachable(self) -> None:
+        """Clear the Redis error after a successful command (logging the recovery once)."""
+        if self.error is not None:
+            log.warning(f"Redis {self.url}: reachable again")
+        self.error = None
 
     def _decode(self, payload: bytes):
         serializer = self._json if payload[:1] == b"{" else self._msgpack
