@@ -417,7 +417,7 @@ async def run_node_async(node: TradingNode, live: LiveFile, duration_secs: float
     waiter.cancel()
     sd = live.shutdown
     n_open = flatten_or_keep(node, sd.close_positions, sd.cancel_orders) if node.trader.is_running else 0
-    if n_open or sd.cancel_orders:
+    if trader_started and (n_open or sd.cancel_orders):  # a trader that never ran sent nothing to wait for
         await asyncio.sleep(sd.grace_secs)
     await node.stop_async()
     await asyncio.sleep(0.5)

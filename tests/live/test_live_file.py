@@ -506,3 +506,36 @@ def test_a_summary_over_the_live_file_is_refused(tmp_path, capsys):
     proc = call_liqheat(capsys, "live", "--check", "--config", path, "--summary", path)
     assert_clean_failure(proc, f"live failed: --summary {path} is also --config {path}: writing it would replace")
     assert proc.returncode == 2
+
+
+def test_a_node_that_never_connected_stops_without_the_shutdown_grace(tmp_path):
+    # offline, Ctrl-C (or the connection timeout) on a node whose clients never connected still waited
+    # [shutdown] grace_secs for fills of orders that could not exist
+    import asyncio
+    import time
+    from types import SimpleNamespace
+
+    from liqheat_nautilus.live.node import run_node_async
+
+    engine = SimpleNamespace(check_connected=lambda: False, registered_clients=["BINANCE"])
+
+    class UnconnectedNode:  # stands for a TradingNode whose clients cannot reach the venue
+        trader = SimpleNamespace(is_running=False, strategies=lambda: [])
+        kernel = SimpleNamespace(config=SimpleNamespace(timeout_connection=0.2, timeout_reconciliation=0.0,
+                                                        timeout_portfolio=0.0),
+                                 data_engine=engine, exec_engine=engine)
+
+        async def run_async(self):
+            await asyncio.sleep(60)
+
+        async def stop_async(self):
+            pass
+
+    path = tmp_path / "live.toml"
+    path.write_text((CONFIG / "live_sandbox.toml").read_text().replace("grace_secs = 5.0", "grace_secs = 4.0"))
+    live = load_live_file(path)
+    started = time.monotonic()
+    info = asyncio.run(run_node_async(UnconnectedNode(), live, duration_secs=30))
+    assert info["stopped_by"] == "not-connected" and not info["trader_started"]
+    assert "data clients BINANCE not all connected" in info["problem"]
+    assert time.monotonic() - started < 3.5  # ~1.2 s connection wait + 0.5 s stop, not + 4 s grace
