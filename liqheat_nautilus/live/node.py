@@ -230,7 +230,7 @@ def check_redis_reachable(section: MessageBusSection, timeout_secs: float = 3.0)
     password = os.environ.get("REDIS_PASSWORD") or None  # as message_bus_config gives it to Nautilus
     # RESP2 and an explicit AUTH: redis-py's own handshake (HELLO) ignores a password the server does not expect,
     # which Nautilus' bus does not
-    client = redis.Redis(host=address[0], port=address[1], ssl=url.scheme == "rediss", protocol=2,
+    client = redis.Redis(host=address[0] or "127.0.0.1", port=address[1], ssl=url.scheme == "rediss", protocol=2,
                          socket_connect_timeout=timeout_secs, socket_timeout=timeout_secs)
     try:
         if password:

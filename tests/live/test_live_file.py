@@ -489,8 +489,8 @@ def test_a_redis_gone_by_the_end_of_the_run_is_reported(monkeypatch, capsys, tmp
     out_file = tmp_path / "run.json"
     assert main(["live", "--config", str(path), "--duration", "1", "--summary", str(out_file)]) == 0
     captured = capsys.readouterr()
-    assert (f"live: WARNING: at the end of the run, [message_bus] redis_url 'redis://127.0.0.1:{port}': cannot connect to 127.0.0.1:{port}"
-            in captured.err)
+    assert (f"live: WARNING: at the end of the run, [message_bus] redis_url 'redis://127.0.0.1:{port}': "
+            f"cannot connect to 127.0.0.1:{port}" in captured.err)
     assert "were lost" in captured.err and "Traceback" not in captured.err
     written = json.loads(out_file.read_text())["message_bus"]
     assert written["reachable_at_stop"] is False and f"127.0.0.1:{port}" in written["problem"]
