@@ -36,7 +36,7 @@ def register(subparsers) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from liqheat_nautilus import validation
-    from liqheat_nautilus.live.live_file import load_live_file
+    from liqheat_nautilus.live.live_file import check_mainnet_guard, load_live_file
     from liqheat_nautilus.live.node import build_node, run_node_async
     from liqheat_nautilus.live.summary import collect_summary
 
@@ -51,6 +51,10 @@ def _run(args: argparse.Namespace) -> int:
         return failed("live", exc, EXIT_USAGE)
     try:
         live = load_live_file(path)
+        try:
+            check_mainnet_guard(live, args.mainnet)  # before the rest: its message names the file too
+        except ValueError as exc:
+            raise ValueError(f"{path}: {exc}") from None
         validation.log_level(log_level or live.log_level, f"{path}: log_level")
         validation.trader_id(live.trader_id, f"{path}: trader_id")
         if args.check:
@@ -72,10 +76,12 @@ def _run(args: argparse.Namespace) -> int:
         summary = collect_summary(node, run_info)
     finally:
         node.dispose()
+    if live.message_bus.redis_url:
+        summary["message_bus"] = _redis_at_stop(live)
     if args.summary:
         args.summary.parent.mkdir(parents=True, exist_ok=True)  # after a run: a missing folder lost the summary
         args.summary.write_text(json.dumps(summary, indent=2, default=str))
-    shown = {k: summary[k] for k in ("run", "orders", "positions", "feeds", "map")}
+    shown = {k: summary[k] for k in ("run", "orders", "positions", "feeds", "map", "message_bus") if k in summary}
     # each poll target's health: without it a venue unreachable for the whole run showed only "OpenInterest": 0
     shown["poller"] = {key: {k: st.get(k) for k in ("published", "errors", "stale", "last_error")}
                        for key, st in summary["poller"].items()}
@@ -85,3 +91,34 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+
+
+def _redis_at_stop(live) -> dict:
+    """
+    Check the ``[message_bus]`` Redis again after the run; warn on stderr when it is gone.
+
+    NautilusTrader 1.221 logs nothing when its Redis writes fail: a Redis that went away during the run lost every
+    stream message after that, and the run still ended with exit 0.
+
+    Parameters
+    ----------
+    live : LiveFile
+        The file (its ``[message_bus]`` has a ``redis_url``).
+
+    Returns
+    -------
+    dict
+        ``{"redis_url": str, "reachable_at_stop": bool, "problem": str}`` (``problem`` "" when reachable), for the
+        run summary.
+    """
+    import sys
+
+    from liqheat_nautilus.live.node import check_redis_reachable
+
+    try:
+        check_redis_reachable(live.message_bus)
+    except RuntimeError as exc:
+        print(f"live: WARNING: at the end of the run, {exc}; stream messages published while it was unreachable "
+              "were lost (NautilusTrader reports no Redis write error)", file=sys.stderr)
+        return {"redis_url": live.message_bus.redis_url, "reachable_at_stop": False, "problem": str(exc)}
+    return {"redis_url": live.message_bus.redis_url, "reachable_at_stop": True, "problem": ""}

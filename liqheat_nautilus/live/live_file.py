@@ -393,9 +393,12 @@ def check_mainnet_guard(live: LiveFile, mainnet_flag: bool) -> None:
     """
     mode = live.execution.mode
     if mode == "mainnet":
+        missing = []  # both at once: a file lacking both took two runs to learn it
         if not mainnet_flag:
-            raise ValueError('[execution] mode = "mainnet" also needs the --mainnet command-line flag')
+            missing.append("the --mainnet command-line flag")
         if live.execution.mainnet_confirm != MAINNET_CONFIRMATION:
-            raise ValueError(f'[execution] mode = "mainnet" needs mainnet_confirm = "{MAINNET_CONFIRMATION}"')
+            missing.append(f'[execution] mainnet_confirm = "{MAINNET_CONFIRMATION}"')
+        if missing:
+            raise ValueError(f'[execution] mode = "mainnet" also needs {" and ".join(missing)}')
     elif mainnet_flag:
         raise ValueError(f'--mainnet given but [execution] mode = "{mode}"; set mode = "mainnet" to trade mainnet')

@@ -189,36 +189,65 @@ def message_bus_config(section: MessageBusSection) -> MessageBusConfig | None:
 
 def check_redis_reachable(section: MessageBusSection, timeout_secs: float = 3.0) -> None:
     """
-    Check that the ``[message_bus]`` Redis server accepts a TCP connection (nothing is sent).
+    Check that the ``[message_bus]`` Redis server accepts a connection and the node's credentials (a ``PING``).
 
-    NautilusTrader 1.221 reports nothing when its Redis message bus cannot connect: the node ran and every stream
-    was silently lost. This check makes the run fail first instead.
+    NautilusTrader 1.221 reports nothing when its Redis message bus cannot connect or authenticate: the node ran,
+    exited 0 and every stream was silently lost (a Redis with ``requirepass`` and no or a wrong ``REDIS_PASSWORD``,
+    or ``REDIS_PASSWORD`` set for a Redis without a password). This check makes the run fail first instead, with
+    the password the node would use (``REDIS_PASSWORD``; never shown).
 
     Parameters
     ----------
     section : MessageBusSection
         The section (``redis_url`` "" = off: nothing is checked).
     timeout_secs : float, default 3.0
-        Connection timeout (seconds).
+        Connection and answer timeout (seconds).
 
     Raises
     ------
     RuntimeError
-        If no TCP connection to the URL's host and port (default 6379) can be made; the message names the field.
+        If no TCP connection to the URL's host and port (default 6379) can be made, or the server refuses the
+        password (or its absence) or does not answer a ``PING``; the message names the field.
     """
+    import os
     import socket
     from urllib.parse import urlparse
+
+    import redis
+    import redis.exceptions
 
     if not section.redis_url:
         return
     url = urlparse(section.redis_url)
     address = (url.hostname, url.port or 6379)
+    where = f"[message_bus] redis_url {section.redis_url!r}"
     try:
         with socket.create_connection(address, timeout=timeout_secs):
             pass
     except OSError as exc:
-        raise RuntimeError(f"[message_bus] redis_url {section.redis_url!r}: cannot connect to {address[0]}:"
+        raise RuntimeError(f"{where}: cannot connect to {address[0]}:"
                            f"{address[1]} ({exc.strerror or exc}); start Redis there or correct the address") from None
+    password = os.environ.get("REDIS_PASSWORD") or None  # as message_bus_config gives it to Nautilus
+    # RESP2 and an explicit AUTH: redis-py's own handshake (HELLO) ignores a password the server does not expect,
+    # which Nautilus' bus does not
+    client = redis.Redis(host=address[0] or "127.0.0.1", port=address[1], ssl=url.scheme == "rediss", protocol=2,
+                         socket_connect_timeout=timeout_secs, socket_timeout=timeout_secs)
+    try:
+        if password:
+            client.execute_command("AUTH", password)
+        client.ping()
+    except (redis.exceptions.AuthenticationError, redis.exceptions.ResponseError) as exc:
+        if password:
+            why = ("the server refused the password in REDIS_PASSWORD (a wrong password, or the server has none: "
+                   "then unset REDIS_PASSWORD)")
+        else:
+            why = "the server requires a password: set REDIS_PASSWORD in the environment"
+        raise RuntimeError(f"{where}: {why}; Nautilus would stream nothing ({type(exc).__name__})") from None
+    except (redis.exceptions.RedisError, OSError) as exc:
+        raise RuntimeError(f"{where}: {address[0]}:{address[1]} does not answer as a Redis server "
+                           f"({type(exc).__name__}: {exc}); correct the address") from None
+    finally:
+        client.close()
 
 
 def build_node(live: LiveFile, mainnet_flag: bool = False, log_level: str | None = None) -> TradingNode:
@@ -388,7 +417,7 @@ async def run_node_async(node: TradingNode, live: LiveFile, duration_secs: float
     waiter.cancel()
     sd = live.shutdown
     n_open = flatten_or_keep(node, sd.close_positions, sd.cancel_orders) if node.trader.is_running else 0
-    if n_open or sd.cancel_orders:
+    if trader_started and (n_open or sd.cancel_orders):  # a trader that never ran sent nothing to wait for
         await asyncio.sleep(sd.grace_secs)
     await node.stop_async()
     await asyncio.sleep(0.5)

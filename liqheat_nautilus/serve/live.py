@@ -143,6 +143,7 @@ class LiveSource(MapSource):
         self._task: asyncio.Task | None = None
         self._redis: redis.asyncio.Redis | None = None
         self.error: str | None = None
+        self.other_traders: list[str] = []  # traders whose map streams exist when --trader-id's have none
         self.messages_read = 0
         self.decode_errors = 0
 
@@ -173,6 +174,11 @@ class LiveSource(MapSource):
             topic = name.split(":stream:", 1)[-1]
             if name not in self._last_ids and topic.startswith(TOPIC_PREFIXES):
                 self._last_ids[name] = "0-0"
+        if not self._last_ids and self.pattern != "*:stream:*":  # a --trader-id matching nothing waited silently
+            others = set()
+            async for key in client.scan_iter(match="trader-*:stream:data.LiquidationMapSnapshot.*", count=500):
+                others.add(key.decode().split(":stream:", 1)[0].removeprefix("trader-"))
+            self.other_traders = sorted(others)
 
     async def _follow(self, client: "redis.asyncio.Redis") -> None:
         import redis.exceptions
@@ -183,13 +189,14 @@ class LiveSource(MapSource):
             try:
                 if loop.time() >= next_scan:
                     await self._discover(client)
+                    self._reachable()  # an empty Redis too: it said ERROR until the node's first stream
                     next_scan = loop.time() + 2.0
                 if not self._last_ids:
                     await asyncio.sleep(0.5)
                     continue
                 streams: dict[KeyT, StreamIdT] = {name: last for name, last in self._last_ids.items()}
                 reply = cast(StreamReply, await client.xread(streams, count=2000, block=self.poll_block_ms))
-                self.error = None
+                self._reachable()
                 batch = []
                 for key, entries in reply or ():
                     name = key.decode()
@@ -205,9 +212,17 @@ class LiveSource(MapSource):
             except asyncio.CancelledError:
                 raise
             except (redis.exceptions.RedisError, OSError) as exc:
-                self.error = f"Redis {self.url}: {exc}"
-                log.warning(self.error)
+                error = f"Redis {self.url}: {exc}"
+                if error != self.error:  # retried every second: logged once, not 3,600 times an hour
+                    log.warning(f"{error} (retrying every second; logged again when the error changes)")
+                self.error = error
                 await asyncio.sleep(1.0)
+
+    def _reachable(self) -> None:
+        """Clear the Redis error after a successful command (logging the recovery once)."""
+        if self.error is not None:
+            log.warning(f"Redis {self.url}: reachable again")
+        self.error = None
 
     def _decode(self, payload: bytes):
         serializer = self._json if payload[:1] == b"{" else self._msgpack
@@ -411,7 +426,11 @@ class LiveSource(MapSource):
         if self.error:
             return "ERROR", self.error
         if not any(st.frames for st in self._state.values()):
-            return "INITIALIZING", f"waiting for map updates on {self.url} (streams {self.pattern})"
+            hint = ""
+            if self.other_traders and not self._last_ids:
+                hint = (f"; no such stream yet, but this Redis holds the map streams of trader(s) "
+                        f"{', '.join(self.other_traders[:10])}: check --trader-id (the live file's trader_id)")
+            return "INITIALIZING", f"waiting for map updates on {self.url} (streams {self.pattern}){hint}"
         return "READY", f"following {self.url} (streams {self.pattern}); {self.messages_read} entries read"
 
     def status(self) -> list[dict]:

@@ -149,7 +149,14 @@ def test_cli_live_check_validates_without_starting_even_with_keys_set(monkeypatc
     bad = tmp_path / "bad.toml"
     bad.write_text((CONFIG / "live_binance.toml").read_text().replace('mode = "testnet"', 'mode = "mainnet"'))
     assert main(["live", "--config", str(bad), "--check"]) == 1  # the mainnet guard is part of the check
-    assert "--mainnet" in capsys.readouterr().err
+    # the file named, and both things missing at once (it took two runs to learn the second)
+    assert f'live failed: {bad}: [execution] mode = "mainnet" also needs the --mainnet command-line flag and ' \
+           '[execution] mainnet_confirm = "I accept real-money trading on Binance mainnet"' in capsys.readouterr().err
+    assert main(["live", "--config", str(bad), "--check", "--mainnet"]) == 1
+    err = capsys.readouterr().err
+    assert f"live failed: {bad}: " in err and "mainnet_confirm" in err and "--mainnet command-line" not in err
+    assert main(["live", "--config", str(CONFIG / "live_binance.toml"), "--check", "--mainnet"]) == 1
+    assert 'live_binance.toml: --mainnet given but [execution] mode = "testnet"' in capsys.readouterr().err
 
 
 def test_keeping_positions_at_shutdown_also_stops_strategies_flattening():
@@ -440,10 +447,54 @@ def test_an_unreachable_redis_fails_the_run_before_the_node_starts(monkeypatch, 
     err = capsys.readouterr().err
     assert f"[message_bus] redis_url 'redis://127.0.0.1:{port}': cannot connect to 127.0.0.1:{port}" in err
     assert "Traceback" not in err
-    with socket.socket() as listener:  # a server accepting connections passes the check
+    with socket.socket() as listener:  # a server accepting connections but not answering PING is not Redis
         listener.bind(("127.0.0.1", 0))
         listener.listen()
-        check_redis_reachable(MessageBusSection(redis_url=f"redis://127.0.0.1:{listener.getsockname()[1]}"))
+        lport = listener.getsockname()[1]
+        with pytest.raises(RuntimeError, match=f"127.0.0.1:{lport} does not answer as a Redis server"):
+            check_redis_reachable(MessageBusSection(redis_url=f"redis://127.0.0.1:{lport}"), timeout_secs=0.5)
+
+
+def test_a_redis_gone_by_the_end_of_the_run_is_reported(monkeypatch, capsys, tmp_path):
+    # seen by hand: redis-server stopped while a node streamed to it; Nautilus logged nothing, the run exited 0 and
+    # the summary did not say that the streams after that were lost
+    import asyncio
+    import json
+    import socket
+
+    with socket.socket() as probe:  # a local port nobody listens on (bound, then released)
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+
+    class StoppedNode:  # stands for a node whose run is over (the run itself is tested in test_live_node_replay)
+        def __init__(self):
+            self.loop = asyncio.new_event_loop()
+
+        def get_event_loop(self):
+            return self.loop
+
+        def dispose(self):
+            self.loop.close()
+
+    async def ran(node, live, duration):
+        return {"open_positions_at_stop": 0, "stopped_by": "duration", "trader_started": True, "problem": ""}
+
+    summary = {k: {} for k in ("run", "orders", "positions", "feeds", "map", "poller")}
+    monkeypatch.setattr("liqheat_nautilus.live.node.build_node", lambda *a, **k: StoppedNode())
+    monkeypatch.setattr("liqheat_nautilus.live.node.run_node_async", ran)
+    monkeypatch.setattr("liqheat_nautilus.live.summary.collect_summary", lambda node, info: dict(summary, run=info))
+    path = tmp_path / "redis.toml"
+    path.write_text((CONFIG / "live_sandbox.toml").read_text()
+                    + f'\n[message_bus]\nredis_url = "redis://127.0.0.1:{port}"\n')
+    out_file = tmp_path / "run.json"
+    assert main(["live", "--config", str(path), "--duration", "1", "--summary", str(out_file)]) == 0
+    captured = capsys.readouterr()
+    assert (f"live: WARNING: at the end of the run, [message_bus] redis_url 'redis://127.0.0.1:{port}': "
+            f"cannot connect to 127.0.0.1:{port}" in captured.err)
+    assert "were lost" in captured.err and "Traceback" not in captured.err
+    written = json.loads(out_file.read_text())["message_bus"]
+    assert written["reachable_at_stop"] is False and f"127.0.0.1:{port}" in written["problem"]
+    assert json.loads(captured.out.strip().splitlines()[-1])["message_bus"]["reachable_at_stop"] is False
 
 
 def test_a_summary_over_the_live_file_is_refused(tmp_path, capsys):
@@ -455,3 +506,36 @@ def test_a_summary_over_the_live_file_is_refused(tmp_path, capsys):
     proc = call_liqheat(capsys, "live", "--check", "--config", path, "--summary", path)
     assert_clean_failure(proc, f"live failed: --summary {path} is also --config {path}: writing it would replace")
     assert proc.returncode == 2
+
+
+def test_a_node_that_never_connected_stops_without_the_shutdown_grace(tmp_path):
+    # offline, Ctrl-C (or the connection timeout) on a node whose clients never connected still waited
+    # [shutdown] grace_secs for fills of orders that could not exist
+    import asyncio
+    import time
+    from types import SimpleNamespace
+
+    from liqheat_nautilus.live.node import run_node_async
+
+    engine = SimpleNamespace(check_connected=lambda: False, registered_clients=["BINANCE"])
+
+    class UnconnectedNode:  # stands for a TradingNode whose clients cannot reach the venue
+        trader = SimpleNamespace(is_running=False, strategies=lambda: [])
+        kernel = SimpleNamespace(config=SimpleNamespace(timeout_connection=0.2, timeout_reconciliation=0.0,
+                                                        timeout_portfolio=0.0),
+                                 data_engine=engine, exec_engine=engine)
+
+        async def run_async(self):
+            await asyncio.sleep(60)
+
+        async def stop_async(self):
+            pass
+
+    path = tmp_path / "live.toml"
+    path.write_text((CONFIG / "live_sandbox.toml").read_text().replace("grace_secs = 5.0", "grace_secs = 4.0"))
+    live = load_live_file(path)
+    started = time.monotonic()
+    info = asyncio.run(run_node_async(UnconnectedNode(), live, duration_secs=30))
+    assert info["stopped_by"] == "not-connected" and not info["trader_started"]
+    assert "data clients BINANCE not all connected" in info["problem"]
+    assert time.monotonic() - started < 3.5  # ~1.2 s connection wait + 0.5 s stop, not + 4 s grace

@@ -173,6 +173,27 @@ def test_redis_unreachable_is_reported_not_raised():
         assert client.get("/health").json()["status"] == "ok"
 
 
+def test_an_unreachable_redis_is_logged_once_not_every_retry(caplog):
+    # `serve --live` wrote the same "Connection refused" warning every second while Redis was down
+    import logging
+    import socket
+
+    from fastapi.testclient import TestClient
+
+    from liqheat_nautilus.serve.app import create_app
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # nothing listens here
+    source = LiveSource(f"redis://127.0.0.1:{port}", poll_block_ms=100)
+    with caplog.at_level(logging.WARNING, logger="liqheat.serve.live"), TestClient(create_app(source)) as client:
+        _wait_for(client, "/api/status", lambda b: b["state"] == "ERROR")
+        time.sleep(3.5)  # three more retries
+        assert client.get("/api/status").json()["state"] == "ERROR"  # still reported where it is asked for
+    warnings = [r.getMessage() for r in caplog.records if r.name == "liqheat.serve.live"]
+    assert len(warnings) == 1 and str(port) in warnings[0] and "retrying every second" in warnings[0]
+
+
 @pytest.mark.parametrize("path", ["/api/liquidation-map", "/liquidations/levels", "/liquidations/heatmap",
                                   "/signals", "/charts/map", f"/api/heatmap/{INSTRUMENT}/best",
                                   f"/stream?instrument_id={INSTRUMENT}"])
@@ -188,3 +209,35 @@ def test_before_the_nodes_first_update_maps_are_a_503_saying_what_is_awaited(pat
     assert response.status_code == 503, response.text
     assert response.json()["detail"] == ("no map to serve yet (INITIALIZING): waiting for map updates on "
                                          f"redis://127.0.0.1:9 (streams trader-{TRADER}:stream:*)")
+
+
+def test_a_trader_id_without_streams_names_the_traders_that_have_some(redis_url, redis_db, frames):
+    # `serve --live --trader-id` with a typo (or another node's id) said "waiting for map updates" forever while the
+    # node's map streams sat in the same Redis under its own trader id
+    from fastapi.testclient import TestClient
+
+    from liqheat_nautilus.serve.app import create_app
+
+    _publish(redis_db, frames[:1])
+    with TestClient(create_app(LiveSource(redis_url, trader_id="OTHER-002", poll_block_ms=100))) as client:
+        status = _wait_for(client, "/api/status", lambda b: "check --trader-id" in b["message"])
+        assert status["state"] == "INITIALIZING"
+        assert f"holds the map streams of trader(s) {TRADER}: check --trader-id" in status["message"]
+        assert "OTHER-002" in status["message"]  # the pattern it waits on is still named
+    with TestClient(create_app(LiveSource(redis_url, trader_id=TRADER, poll_block_ms=100))) as client:
+        status = _wait_for(client, "/api/status", lambda b: b["state"] == "READY")  # the right id: no hint
+        assert "check --trader-id" not in status["message"]
+
+
+def test_a_redis_that_comes_up_empty_is_no_longer_an_error(redis_url, redis_db):
+    # `serve --live` started before Redis: once Redis was up but the node had not streamed yet, /api/status kept
+    # saying ERROR "Connection refused" (the error was cleared only by reading a stream)
+    from fastapi.testclient import TestClient
+
+    from liqheat_nautilus.serve.app import create_app
+
+    source = LiveSource(redis_url, trader_id=TRADER, poll_block_ms=100)
+    source.error = "Redis redis://127.0.0.1:1: Connection refused."  # as left by the failed attempts before
+    with TestClient(create_app(source)) as client:
+        status = _wait_for(client, "/api/status", lambda b: b["state"] != "ERROR")
+        assert status["state"] == "INITIALIZING" and "waiting for map updates" in status["message"]

@@ -44,6 +44,31 @@ from liqheat_nautilus.core.units import NS_PER_MS, NS_PER_SECOND
 from liqheat_nautilus.data import FundingRate, OpenInterest, as_custom_data
 
 
+def describe_poll_error(exc: BaseException, timeout_secs: float) -> str:
+    """
+    One line for a failed poll, as logged and kept in the target's ``last_error``.
+
+    ``asyncio.wait_for`` raises a ``TimeoutError`` without a message: the summary showed ``"TimeoutError: "``.
+
+    Parameters
+    ----------
+    exc : BaseException
+        What the poll raised.
+    timeout_secs : float
+        The poller's ``request_timeout_secs`` (seconds), named for a timeout.
+
+    Returns
+    -------
+    str
+        ``"<type>: <message>"`` (the message cut at 200 characters), or for a timeout without a message
+        ``"TimeoutError: no answer within request_timeout_secs = <n> s"``.
+    """
+    text = str(exc)[:200]
+    if not text and isinstance(exc, TimeoutError):
+        text = f"no answer within request_timeout_secs = {timeout_secs:g} s"
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
 @dataclass
 class TargetStatus:
     """
@@ -225,7 +250,7 @@ class CcxtDataClient(LiveMarketDataClient):
             except Exception as exc:  # noqa: BLE001 - every venue failure must only back off this target
                 st.errors += 1
                 st.consecutive_errors += 1
-                st.last_error = f"{type(exc).__name__}: {str(exc)[:200]}"
+                st.last_error = describe_poll_error(exc, cfg.request_timeout_secs)
                 self._log.warning(f"{target.key}: poll failed ({st.consecutive_errors} in a row): {st.last_error}")
             self.check_stale(target)
             st.next_delay_secs = backoff_delay(cfg.interval_secs, st.consecutive_errors, cfg.max_backoff_secs)

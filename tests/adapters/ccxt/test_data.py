@@ -258,3 +258,12 @@ def test_repeated_older_and_unvaluable_readings_never_reach_the_map(loop, local_
     st = poller.status[_target().key]
     assert (st.published, st.repeats, st.out_of_order, st.held_back) == (3, 1, 1, 1)
     assert st.errors == 0
+
+
+def test_a_poll_timeout_is_described_not_left_blank():
+    # the live run summary showed "last_error": "TimeoutError: " (asyncio.wait_for's TimeoutError has no message)
+    from liqheat_nautilus.adapters.ccxt.data import describe_poll_error
+
+    assert describe_poll_error(TimeoutError(), 5.0) == "TimeoutError: no answer within request_timeout_secs = 5 s"
+    assert describe_poll_error(ValueError("x" * 300), 5.0) == "ValueError: " + "x" * 200
+    assert describe_poll_error(KeyError(), 2.5) == "KeyError"
