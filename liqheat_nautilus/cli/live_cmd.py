@@ -91,8 +91,6 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-
-
 def _redis_at_stop(live) -> dict:
     """
     Check the ``[message_bus]`` Redis again after the run; warn on stderr when it is gone.

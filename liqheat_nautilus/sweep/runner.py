@@ -363,15 +363,15 @@ def check_not_foreign(out: Path, grid_path: str | Path | None) -> None:
     """
     Refuse an output folder whose ``grid.toml`` is not a sweep's copy: the sweep would overwrite that file.
 
+    A sweep's folder holds its lock, ``cells/`` or ``results.parquet`` beside ``grid.toml``; a folder of the user's
+    grid files may hold a ``grid.toml`` of its own, which copying the grid replaced without a word.
+
     Parameters
     ----------
     out : Path
         The output folder (it may not exist yet).
     grid_path : str or Path, optional
         The grid file of the sweep (allowed to be that ``grid.toml`` itself).
-
-    A sweep's folder holds its lock, ``cells/`` or ``results.parquet`` beside ``grid.toml``; a folder of the user's
-    grid files may hold a ``grid.toml`` of its own, which copying the grid replaced without a word.
 
     Raises
     ------
