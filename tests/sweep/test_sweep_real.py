@@ -189,17 +189,27 @@ def test_ctrl_c_while_the_local_ray_starts_leaves_no_ray_process(okx_catalog, tm
         stdout, stderr = proc.communicate(timeout=120)
         assert proc.returncode == 130, stderr
         assert "Traceback" not in stdout + stderr and "interrupted" in stderr
-        deadline = time.monotonic() + 3  # the old code left an agent running for 10 s to minutes after the exit
-        while marked_pids(marker) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        left = marked_pids(marker)
-        assert not left, [process_title(p) for p in left]
+        _assert_ray_gone(marker, 3)  # the old code left an agent running for 10 s to minutes after the exit
     finally:
-        if proc.poll() is None:
-            proc.kill()
-        for pid in marked_pids(marker):
-            os.kill(pid, signal.SIGKILL)
-        shutil.rmtree(ray_tmp, ignore_errors=True)
+        _reap(proc, marker, ray_tmp)
+
+
+def _assert_ray_gone(marker: str, secs: float) -> None:
+    """Wait up to ``secs`` for the processes marked ``marker`` (the sweep's Ray) to exit; fail naming those left."""
+    deadline = time.monotonic() + secs
+    while marked_pids(marker) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    left = marked_pids(marker)
+    assert not left, [process_title(p) for p in left]
+
+
+def _reap(proc: subprocess.Popen, marker: str, ray_tmp: str) -> None:
+    """Kill the sweep and its marked Ray processes if still running; remove Ray's temp folder."""
+    if proc.poll() is None:
+        proc.kill()
+    for pid in marked_pids(marker):
+        os.kill(pid, signal.SIGKILL)
+    shutil.rmtree(ray_tmp, ignore_errors=True)
 
 
 def test_sigterm_stops_like_ctrl_c_and_writes_the_table(okx_catalog, tmp_path):
@@ -229,14 +239,6 @@ def test_sigterm_stops_like_ctrl_c_and_writes_the_table(okx_catalog, tmp_path):
         assert "interrupted:" in stderr
         table = pd.read_parquet(out / "results.parquet")
         assert set(table["status"]) == {"ok", "not run"} and len(table) == 5
-        deadline = time.monotonic() + 20
-        while marked_pids(marker) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        left = marked_pids(marker)
-        assert not left, [process_title(p) for p in left]
+        _assert_ray_gone(marker, 20)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-        for pid in marked_pids(marker):
-            os.kill(pid, signal.SIGKILL)
-        shutil.rmtree(ray_tmp, ignore_errors=True)
+        _reap(proc, marker, ray_tmp)
