@@ -210,19 +210,19 @@ def build_source(args: argparse.Namespace):
         raise ValueError(f"catalog {store.catalog}: no instrument has {args.bar_spec or DEFAULT_BAR_SPEC} bars")
     _check_profiles_inverse(catalog, source.instruments(), profiles, files)
     store.profile_warnings = _profile_instrument_warnings(source.instruments(), files)
-    for warning in store.profile_warnings:
+    for warning in store.profile_warnings.values():
         print(f"WARNING  {warning}", file=sys.stderr)
     return source
 
 
-def _profile_instrument_warnings(served: list[str], files: dict[str, str]) -> tuple[str, ...]:
+def _profile_instrument_warnings(served: list[str], files: dict[str, str]) -> dict[tuple[str, str], str]:
     """
     Say which ``--profile-file`` was fitted on another instrument than a served one.
 
     The actor, ``liqheat backtest``, ``plot`` and ``evaluate`` warn so
     (:func:`~liqheat_nautilus.core.profile.profile_instrument_warning`); ``serve`` offers every profile for every
-    instrument it serves, so it warns once per (profile, other instrument) at start and lists the warnings in
-    ``/api/status``.
+    instrument it serves, so it warns once per (profile, other instrument) at start, lists the warnings in
+    ``/api/status`` and returns the pair's warning with every map answer (``profile_warning``).
 
     Parameters
     ----------
@@ -233,13 +233,14 @@ def _profile_instrument_warnings(served: list[str], files: dict[str, str]) -> tu
 
     Returns
     -------
-    tuple[str, ...]
-        One sentence per profile file and served instrument it was not fitted on (none for a profile that records
-        no instrument).
+    dict[tuple[str, str], str]
+        ``(profile name, instrument) -> sentence`` for each profile file and served instrument it was not fitted on
+        (none for a profile that records no instrument).
     """
     from liqheat_nautilus.core.profile import profile_instrument_warning
 
-    return tuple(w for path in files.values() for iid in served if (w := profile_instrument_warning(path, iid)))
+    return {(name, iid): w for name, path in files.items() for iid in served
+            if (w := profile_instrument_warning(path, iid))}
 
 
 def _check_profiles_inverse(catalog: Path, served: list[str], profiles: dict[str, dict],

@@ -124,7 +124,8 @@ class MapStore:
         self._lock = threading.Lock()
         self._series_locks: dict[str, threading.Lock] = {}
         self.replays_built = 0
-        self.profile_warnings: tuple[str, ...] = ()  # a profile file fitted on another instrument (set by serve)
+        # (profile, instrument) -> why a profile file fitted on another instrument may not suit it (set by serve)
+        self.profile_warnings: dict[tuple[str, str], str] = {}
 
     @property
     def models(self) -> tuple[str, ...]:

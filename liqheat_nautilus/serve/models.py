@@ -161,6 +161,9 @@ class MapIdentity(_Model):
     model: str = Field(description="Liquidation-price model ('' when the live node's is unknown).")
     leverage_profile: str = Field(description="Leverage profile ('' when unknown).")
     run_id: str | None = Field(description="The recorded run, for source 'recording'.")
+    profile_warning: str = Field("", description="'' or why the profile may not suit this instrument: a map profile "
+                                 "file fitted on another instrument (its [calibration] instrument_id); it still "
+                                 "applies.")
 
 
 class MapKey(MapIdentity):

@@ -79,7 +79,7 @@ def cluster_by_id(frame: MapFrame, cluster_id: int) -> m.ClusterLevel | None:
 def map_identity(sel: Selection) -> dict[str, Any]:
     """Return the :class:`~.models.MapIdentity` fields of a response: which map."""
     return {"instrument_id": sel.instrument_id, "source": sel.source, "model": sel.model,
-            "leverage_profile": sel.profile, "run_id": sel.run_id}
+            "leverage_profile": sel.profile, "run_id": sel.run_id, "profile_warning": sel.profile_warning}
 
 
 def map_key(sel: Selection, frame: MapFrame) -> dict[str, Any]:

@@ -126,7 +126,8 @@ def test_dashboard_shows_the_status_warnings_and_marks_a_failed_time_as_such(ser
     shipped = Path(__file__).resolve().parents[2] / "config" / "profiles" / "btc_coinglass_calibrated.toml"
     warning = profile_instrument_warning(shipped, "SOL-USDT-SWAP.OKX")
     assert warning and "BTCUSDT-PERP.BINANCE" in warning
-    monkeypatch.setattr(catalog_source.store, "profile_warnings", (warning,))
+    monkeypatch.setattr(catalog_source.store, "profile_warnings",
+                        {("btc_coinglass_calibrated", "SOL-USDT-SWAP.OKX"): warning})
     browser.get(server + "/")
     _wait(browser, "return Number(document.body.dataset.ready) >= 1")
     shown = browser.find_element("id", "warnings")

@@ -460,8 +460,15 @@ def test_a_profile_file_of_another_instrument_is_warned_at_start_and_in_the_stat
         assert "not on SOL-USDT-SWAP.OKX" in err
         with TestClient(create_app(source)) as client:
             status = client.get("/api/status").json()
+            # every map answer of that profile carries it (a client that never reads the status sees it too)
+            answers = {p: client.get("/api/liquidation-map", params={"profile": p, "window_pct": 1}).json()
+                       for p in ("btc_coinglass_calibrated", "sol", "neutral")}
+            levels = client.get("/liquidations/levels", params={"profile": "btc_coinglass_calibrated"}).json()
         (warning,) = status["warnings"]
         assert warning.startswith(f"map profile {btc} was fitted on BTCUSDT-PERP.BINANCE")
         assert {"btc_coinglass_calibrated", "sol"} <= set(status["profiles"])  # both still offered
+        assert answers["btc_coinglass_calibrated"]["profile_warning"] == warning == levels["profile_warning"]
+        assert answers["sol"]["profile_warning"] == "" == answers["neutral"]["profile_warning"]
+        assert answers["btc_coinglass_calibrated"]["leverage_profile"] == "btc_coinglass_calibrated"
     finally:
         source.close()

@@ -72,7 +72,7 @@ def router(ctx: ApiContext) -> APIRouter:
             models=list(store.models) if store else [], profiles=list(store.profiles) if store else [],
             default_model=store.default_model if store else "", default_profile=store.default_profile if store else "",
             runs=runs, snapshot_interval_s=int(getattr(store, "snapshot_interval_ns", 0) // NS_PER_SECOND),
-            warnings=list(getattr(store, "profile_warnings", ())),
+            warnings=list(getattr(store, "profile_warnings", {}).values()),
         )
 
     @api.get("/api/stats", response_model=m.StatsResponse)

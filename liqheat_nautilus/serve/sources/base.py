@@ -81,6 +81,9 @@ class Selection:
         Model and leverage profile (of the replay, or of the recorded run's actor; ``""`` if unknown).
     run_id : str or None
         The recorded run.
+    profile_warning : str
+        ``""``, or why the profile may not suit the instrument: a map profile file fitted on another instrument
+        (:func:`~liqheat_nautilus.core.profile.profile_instrument_warning`), returned with every map answer.
     """
 
     instrument_id: str
@@ -88,6 +91,7 @@ class Selection:
     model: str = ""
     profile: str = ""
     run_id: str | None = None
+    profile_warning: str = ""
 
 
 @dataclass(frozen=True)

@@ -125,7 +125,8 @@ class CatalogSource(MapSource):
             raise UnknownName("model", model, list(self.store.models), status=422)
         if profile not in self.store.profiles:
             raise UnknownName("profile", profile, list(self.store.profiles), status=422)
-        return Selection(iid, "replay", model, profile)
+        return Selection(iid, "replay", model, profile,
+                         profile_warning=self.store.profile_warnings.get((profile, iid), ""))
 
     # -- recordings ---------------------------------------------------------------------------------------------
 
