@@ -12,8 +12,9 @@ What numpydoc cannot see, and how it is taken into account:
   are Nautilus' to document;
 - ``PR02`` is not judged for classes: numpydoc compares a class docstring with ``__init__``'s signature, which fields
   listed under ``Parameters`` of a dataclass match but numpydoc's reading of some generated ``__init__`` does not;
-- enums (their signature is ``EnumMeta``'s) and classes whose ``__init__`` Nautilus generates (``@customdataclass``:
-  ``*args, **kwargs``) are judged on their fields only through their docstring, not their signature.
+- enums are skipped (their signature is ``EnumMeta``'s); a class whose ``__init__`` is generated (dataclass, struct,
+  config, Nautilus' ``@customdataclass`` with ``*args, **kwargs``) or inherited from a foreign base
+  (``argparse.Action``) is judged on the fields its annotations and those of its bases here declare.
 """
 
 from __future__ import annotations
@@ -74,6 +75,12 @@ def _documented_fields(cls: type) -> set[str]:
     return names
 
 
+def _own_fields(cls: type) -> set[str]:
+    """Field annotations of the class and its bases of this repository (what a generated ``__init__`` takes)."""
+    return {name for base in cls.__mro__ if (getattr(base, "__module__", "") or "").startswith(PACKAGES)
+            for name in base.__dict__.get("__annotations__", {})}
+
+
 def _targets(module_name: str) -> list[tuple[str, object]]:
     module = importlib.import_module(module_name)
     found: list[tuple[str, object]] = []
@@ -98,13 +105,14 @@ def _problems(qualified: str, obj: object) -> list[str]:
     for code, message in result["errors"]:
         if code not in CHECKS:
             continue
-        if inspect.isclass(obj) and code in ("PR01", "PR02"):
-            if code == "PR02" or issubclass(obj, enum.Enum):
-                continue
+        if inspect.isclass(obj) and (code == "PR02" or issubclass(obj, enum.Enum)):
+            continue
+        if code == "PR01":
             missing = set(ast.literal_eval(message[message.index("{"):message.rindex("}") + 1]))
-            missing -= _documented_fields(obj)
-            if not _ours(obj.__init__):
-                missing = {m for m in missing if not m.startswith("*")}
+            if inspect.isclass(obj):
+                missing -= _documented_fields(obj)
+                if not _ours(obj.__init__):  # generated (dataclass, struct, config) or inherited (argparse.Action)
+                    missing &= _own_fields(obj)
             if not missing:
                 continue
             message = f"Parameters {sorted(missing)} not documented"
@@ -142,4 +150,4 @@ def test_the_check_finds_an_undocumented_parameter(tmp_path, monkeypatch):
     undocumented.__qualname__ = "undocumented"
     monkeypatch.setattr(module, "undocumented", undocumented, raising=False)
     problems = _problems("liqheat_nautilus.core.units.undocumented", undocumented)
-    assert problems == ["liqheat_nautilus.core.units.undocumented: PR01 Parameters {'size'} not documented"]
+    assert problems == ["liqheat_nautilus.core.units.undocumented: PR01 Parameters ['size'] not documented"]
