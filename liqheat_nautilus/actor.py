@@ -190,7 +190,16 @@ class LiquidationMapActor(MapFeedMixin, MapPublishingMixin):
         self._reset_feed()
 
     def on_data(self, data: Data) -> None:
-        """Feed open interest and funding of the configured instrument to the map; record liquidation prints."""
+        """
+        Feed open interest, funding and positioning data of the configured instrument to the map; record prints.
+
+        Parameters
+        ----------
+        data : Data
+            An ``OpenInterest``, ``FundingRate``, ``LongShortRatio``, ``TakerVolume`` or ``LiquidationEvent`` (bare
+            or wrapped in ``CustomData``, as the catalog and the message bus deliver them); others are ignored, as
+            is anything that arrives before the map exists (``on_start``).
+        """
         if isinstance(data, CustomData):
             data = data.data
         if self.map is None:

@@ -366,7 +366,23 @@ class LiquidationMap(Indicator):
         return opened
 
     def update_funding_raw(self, rate: float, ts_ns: int, settled: bool = True) -> None:
-        """Update with a raw funding rate (fraction per interval) at ``ts_ns`` (UNIX ns)."""
+        """
+        Update with a raw funding rate (:meth:`~liqheat_nautilus.core.engine.LiquidationMapEngine.update_funding`).
+
+        Parameters
+        ----------
+        rate : float
+            Funding rate, a fraction per funding interval (0.0001 = 0.01 %).
+        ts_ns : int
+            Funding time (UNIX ns).
+        settled : bool, default True
+            Whether the rate was paid at ``ts_ns`` (False for a predicted rate: no cohort is charged).
+
+        Raises
+        ------
+        ValueError
+            If ``rate`` is not finite or ``ts_ns`` not an integer.
+        """
         self.engine.update_funding(rate, ts_ns, settled)
 
     # -- reads ---------------------------------------------------------------------------------------------

@@ -344,7 +344,14 @@ class BracketStrategy(Strategy):
         self._order_ended(event.client_order_id, "canceled")
 
     def on_order_expired(self, event: OrderExpired) -> None:
-        """Handle an expired order of a bracket as :meth:`on_order_canceled` handles a canceled one."""
+        """
+        Handle an expired order of a bracket as :meth:`on_order_canceled` handles a canceled one.
+
+        Parameters
+        ----------
+        event : OrderExpired
+            The expiry (of an entry or child order of a bracket; any other order is ignored).
+        """
         self._order_ended(event.client_order_id, "expired")
 
     def on_position_closed(self, event: PositionClosed) -> None:

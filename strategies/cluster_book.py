@@ -144,9 +144,37 @@ class ClusterBook:
                    key=lambda c: sign * c.price_level, default=None)
 
     def support(self, price: float, min_strength: float = 0.0) -> LiquidationCluster | None:
-        """Return the nearest ``LONG``-side cluster below ``price``: ``nearest(Side.LONG, price, min_strength)``."""
+        """
+        Return the nearest ``LONG``-side cluster below ``price``: ``nearest(Side.LONG, price, min_strength)``.
+
+        Parameters
+        ----------
+        price : float
+            The current price.
+        min_strength : float, default 0.0
+            Lowest ``strength`` (in [0, 1]) a cluster needs to count.
+
+        Returns
+        -------
+        LiquidationCluster or None
+            ``None`` when there is none.
+        """
         return self.nearest(Side.LONG, price, min_strength)
 
     def resistance(self, price: float, min_strength: float = 0.0) -> LiquidationCluster | None:
-        """Return the nearest ``SHORT``-side cluster above ``price``: ``nearest(Side.SHORT, price, min_strength)``."""
+        """
+        Return the nearest ``SHORT``-side cluster above ``price``: ``nearest(Side.SHORT, price, min_strength)``.
+
+        Parameters
+        ----------
+        price : float
+            The current price.
+        min_strength : float, default 0.0
+            Lowest ``strength`` (in [0, 1]) a cluster needs to count.
+
+        Returns
+        -------
+        LiquidationCluster or None
+            ``None`` when there is none.
+        """
         return self.nearest(Side.SHORT, price, min_strength)

@@ -59,7 +59,14 @@ class ClusterBreakoutStrategy(ClusterStrategy):
     """
 
     def on_map_update(self, snapshot: LiquidationMapSnapshot) -> None:
-        """Enter on the strongest qualifying cluster this update cleared, in the direction of the break."""
+        """
+        Enter on the strongest qualifying cluster this update cleared, in the direction of the break.
+
+        Parameters
+        ----------
+        snapshot : LiquidationMapSnapshot
+            The update's snapshot (price, magnet, bias); its clusters are in :attr:`book`.
+        """
         if not self.has_capacity() or not self.book.cleared:
             return
         cfg = self.config

@@ -178,6 +178,7 @@ class ClusterStrategy(BracketStrategy):
         Parameters
         ----------
         bar : Bar
+            A bar of ``config.bar_type``.
         """
 
     # -- state -----------------------------------------------------------------------------------------------

@@ -52,7 +52,14 @@ class LiquidationHuntStrategy(ClusterStrategy):
     """
 
     def on_map_update(self, snapshot: LiquidationMapSnapshot) -> None:
-        """Enter toward the strongest qualifying cluster ahead of price (nearest on ties)."""
+        """
+        Enter toward the strongest qualifying cluster ahead of price (nearest on ties).
+
+        Parameters
+        ----------
+        snapshot : LiquidationMapSnapshot
+            The update's snapshot (price, magnet, bias); its clusters are in :attr:`book`.
+        """
         if not self.has_capacity():
             return
         cfg = self.config

@@ -90,7 +90,14 @@ class OISizedMagnetStrategy(ClusterStrategy):
         super().on_data(data)
 
     def on_map_update(self, snapshot: LiquidationMapSnapshot) -> None:
-        """Enter in the bias direction toward the nearest qualifying cluster (bias ``UP``: above, ``DOWN``: below)."""
+        """
+        Enter in the bias direction toward the nearest qualifying cluster (bias ``UP``: above, ``DOWN``: below).
+
+        Parameters
+        ----------
+        snapshot : LiquidationMapSnapshot
+            The update's snapshot (price, magnet, bias); its clusters are in :attr:`book`.
+        """
         if not self.has_capacity() or snapshot.bias not in (Bias.UP, Bias.DOWN):
             return
         cfg = self.config

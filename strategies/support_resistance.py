@@ -60,7 +60,14 @@ class SupportResistanceStrategy(ClusterStrategy):
         self._break_level = None
 
     def on_map_update(self, snapshot: LiquidationMapSnapshot) -> None:
-        """Enter on the nearer qualifying level when price is in its entry zone."""
+        """
+        Enter on the nearer qualifying level when price is in its entry zone.
+
+        Parameters
+        ----------
+        snapshot : LiquidationMapSnapshot
+            The update's snapshot (price, magnet, bias); its clusters are in :attr:`book`.
+        """
         if not self.has_capacity():
             return
         cfg = self.config
@@ -93,7 +100,14 @@ class SupportResistanceStrategy(ClusterStrategy):
             self._break_level = (sign, stop_side_edge(level.price_low, level.price_high, side))
 
     def on_price(self, bar: Bar) -> None:
-        """Close at market when a bar of ``config.bar_type`` closes beyond the defended level (a break)."""
+        """
+        Close at market when a bar of ``config.bar_type`` closes beyond the defended level (a break).
+
+        Parameters
+        ----------
+        bar : Bar
+            A bar of ``config.bar_type`` (its close is compared with the level).
+        """
         if self._break_level is None:
             return
         if not self.open_positions():

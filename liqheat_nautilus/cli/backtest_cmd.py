@@ -13,7 +13,14 @@ ALL_CONFIGS = ("liquidation_hunt.toml", "support_resistance.toml", "cluster_brea
 
 
 def register(subparsers) -> None:
-    """Add ``backtest`` to the ``liqheat`` subparsers (an ``argparse._SubParsersAction``)."""
+    """
+    Add ``backtest`` to the ``liqheat`` parser.
+
+    Parameters
+    ----------
+    subparsers : argparse._SubParsersAction
+        The ``liqheat`` parser's subcommands (``ArgumentParser.add_subparsers()``).
+    """
     parser = subparsers.add_parser(
         "backtest",
         help="run a backtest (default: liquidation hunt on the embedded real OKX sample)",

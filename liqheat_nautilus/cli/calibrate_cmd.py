@@ -42,7 +42,14 @@ from liqheat_nautilus.validation import output_file
 
 
 def register(subparsers) -> None:
-    """Add ``calibrate`` to the ``liqheat`` subparsers (an ``argparse._SubParsersAction``)."""
+    """
+    Add ``calibrate`` to the ``liqheat`` parser.
+
+    Parameters
+    ----------
+    subparsers : argparse._SubParsersAction
+        The ``liqheat`` parser's subcommands (``ArgumentParser.add_subparsers()``).
+    """
     p = add_data_command(
         subparsers, "calibrate",
         help="fit the map's leverage distribution, holding time and long/short skew to real liquidations",
@@ -132,6 +139,16 @@ def run(args: argparse.Namespace) -> int:
     ``--out`` / ``--json`` file that cannot be written there (a usage error), 1 when the inputs cannot be read, the
     calibration cannot run or its result cannot be written (the figures are printed first), 130 after Ctrl-C or
     SIGTERM (no profile is written; a profile is written whole, through a temporary file, or not at all).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed command line of ``liqheat calibrate`` (:func:`register`'s options).
+
+    Returns
+    -------
+    int
+        The exit status.
     """
     from liqheat_nautilus.sweep.executor import ExecutorError
 

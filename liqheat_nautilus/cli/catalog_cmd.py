@@ -28,7 +28,14 @@ from liqheat_nautilus.persistence.writer import DEFAULT_CHUNK_ROWS, IngestSummar
 
 
 def register(subparsers) -> None:
-    """Add ``catalog`` and its subcommands (``ingest``, ``fetch``, ``validate``, ``info``) to the parser."""
+    """
+    Add ``catalog`` and its subcommands (``ingest``, ``fetch``, ``validate``, ``info``) to the ``liqheat`` parser.
+
+    Parameters
+    ----------
+    subparsers : argparse._SubParsersAction
+        The ``liqheat`` parser's subcommands (``ArgumentParser.add_subparsers()``).
+    """
     catalog = subparsers.add_parser("catalog", help="build and inspect Parquet data catalogs")
     sub = catalog.add_subparsers(dest="catalog_command", metavar="SUBCOMMAND")
     _register_ingest(sub)
@@ -199,7 +206,14 @@ def _register_fetch(sub) -> None:
 
 
 def print_summary(summary: IngestSummary) -> None:
-    """Print what an ingest wrote, one line per data type."""
+    """
+    Print what an ingest or fetch wrote: the catalog and instrument, then one line per data type (rows, time span).
+
+    Parameters
+    ----------
+    summary : IngestSummary
+        What the write reports (rows per data type; first and last UNIX ns per type that has times).
+    """
     import pandas as pd
 
     print(f"catalog {summary.catalog}  instrument {summary.instrument_id}")

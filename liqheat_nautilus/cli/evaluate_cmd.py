@@ -58,7 +58,14 @@ SHIPPED_PROFILE = Path("config") / "profiles" / "btc_coinglass_calibrated.toml"
 
 
 def register(subparsers) -> None:
-    """Add ``evaluate`` to the ``liqheat`` subparsers (an ``argparse._SubParsersAction``)."""
+    """
+    Add ``evaluate`` to the ``liqheat`` parser.
+
+    Parameters
+    ----------
+    subparsers : argparse._SubParsersAction
+        The ``liqheat`` parser's subcommands (``ArgumentParser.add_subparsers()``).
+    """
     p = add_data_command(
         subparsers, "evaluate", help="judge the map against actual liquidations and price outcomes",
         description=("Replay the liquidation map for every model × leverage profile and report liquidation "
@@ -306,6 +313,17 @@ def input_paths(args: argparse.Namespace) -> dict[str, Path | None]:
     Return the input files and folders of ``evaluate`` / ``calibrate`` by option, for :func:`output_file`.
 
     An output given one of them would replace it (``--json`` given the ``--bars`` file wrote JSON over the bars).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed command line of ``liqheat evaluate`` or ``liqheat calibrate``.
+
+    Returns
+    -------
+    dict[str, Path | None]
+        Option (``"--bars"``, ``"--profile-file[0]"``, ...) -> path given (None when not given); the shipped
+        Coinglass folder under ``"--data-dir"`` when that data set is read by default.
     """
     paths = {f"--{name.replace('_', '-')}": getattr(args, name, None)
              for name in ("data_dir", "bars", "open_interest", "funding", "taker_volume", "liquidations", "catalog")}
@@ -430,6 +448,16 @@ def executor_from_args(args: argparse.Namespace) -> "Executor":
 
     One local worker runs the tasks in this process; more workers, or a cluster address, run them as Ray tasks
     with their logs captured.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed command line (``workers``: int >= 1, ``address``: a Ray address or None).
+
+    Returns
+    -------
+    Executor
+        Not yet started (Ray starts on first use).
     """
     from liqheat_nautilus.sweep.executor import Executor
 
@@ -445,6 +473,16 @@ def run(args: argparse.Namespace) -> int:
     Exit status: 0 on success, 2 for an option value or combination that is wrong whatever the files hold or a
     ``--json`` file that cannot be written there (a usage error, as argparse's and the other commands'), 1 when the
     inputs cannot be read or evaluated, 130 after Ctrl-C or SIGTERM.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed command line of ``liqheat evaluate`` (:func:`register`'s options).
+
+    Returns
+    -------
+    int
+        The exit status.
     """
     from liqheat_nautilus.sweep.executor import ExecutorError
 

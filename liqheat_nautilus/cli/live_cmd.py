@@ -11,7 +11,14 @@ DEFAULT_CONFIG = "live_binance.toml"
 
 
 def register(subparsers) -> None:
-    """Add ``live`` to the ``liqheat`` parser."""
+    """
+    Add ``live`` to the ``liqheat`` parser.
+
+    Parameters
+    ----------
+    subparsers : argparse._SubParsersAction
+        The ``liqheat`` parser's subcommands (``ArgumentParser.add_subparsers()``).
+    """
     parser = subparsers.add_parser(
         "live",
         help="run live on a Nautilus TradingNode (Binance USD-M; testnet by default, sandbox paper trading, "

@@ -24,7 +24,14 @@ MAP_OPTION_DEFAULTS = {"model": "isolated_mmr", "leverage_profile": "neutral", "
 
 
 def register(subparsers) -> None:
-    """Add ``plot`` and its ``map`` / ``heatmap`` subcommands to the ``liqheat`` parser."""
+    """
+    Add ``plot`` and its ``map`` / ``heatmap`` subcommands to the ``liqheat`` parser.
+
+    Parameters
+    ----------
+    subparsers : argparse._SubParsersAction
+        The ``liqheat`` parser's subcommands (``ArgumentParser.add_subparsers()``).
+    """
     plot = subparsers.add_parser("plot", help="draw the liquidation map or heatmap (HTML that opens offline, PNG)")
     sub = plot.add_subparsers(dest="plot_command", metavar="CHART")
     for name, text in (("map", "liquidation map at a time: notional per price bin stacked by leverage tier"),
@@ -179,6 +186,11 @@ def check_options(args: argparse.Namespace) -> None:
 
     Run after :func:`map_source` (which fills the defaults); with ``--backtest-file`` the map options are the actor
     config's, already checked.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed command line of ``liqheat plot map`` or ``liqheat plot heatmap``.
 
     Raises
     ------

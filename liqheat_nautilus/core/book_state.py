@@ -117,7 +117,18 @@ class BookState:
         self._lo_idx = self._hi_idx = 0
 
     def side(self, sign: int) -> SideBook:
-        """Return the long (``+1``) or short (``-1``) side."""
+        """
+        Return the long (``+1``) or short (``-1``) side.
+
+        Parameters
+        ----------
+        sign : int
+            ``+1`` long, ``-1`` short (any positive / other value: long / short).
+
+        Returns
+        -------
+        SideBook
+        """
         return self.long if sign > 0 else self.short
 
     @property
@@ -311,7 +322,18 @@ class BookState:
     # -- reads -----------------------------------------------------------------------------------------------
 
     def units(self, sign: int) -> float:
-        """Position units of one side's open positions (base units, or USD for inverse contracts)."""
+        """
+        Position units of one side's open positions (base units, or USD for inverse contracts).
+
+        Parameters
+        ----------
+        sign : int
+            ``+1`` long, ``-1`` short.
+
+        Returns
+        -------
+        float
+        """
         return float(self.side(sign).units.sum())
 
     def take_swept(self) -> tuple[float, float]:

@@ -44,6 +44,11 @@ class MapRead:
         Magnet forces (USD / %²).
     cleared : list[ClusterInfo]
         Earlier clusters price passed through since the previous read (status ``CLEARED``).
+    avg_position_usd : float
+        Average position notional (USD) that turns a cluster's notional into its ``liquidation_count``
+        (``MapParams.avg_position_usd``), > 0.
+    dead_band : float
+        Magnet dead band (``MapParams.magnet_dead_band``): ``|net force|`` at or below it is a neutral bias.
     """
 
     __slots__ = ("_clusters", "_ids", "_magnet", "avg_position_usd", "cleared", "dead_band", "down", "floats", "ints",

@@ -16,7 +16,32 @@ class ClusterInfo:
     A detected liquidation cluster (the pure counterpart of the ``LiquidationCluster`` data type).
 
     Prices in quote currency, notional in USD, leverage in x, distance in percent, times in UNIX nanoseconds;
-    see ``liqheat_nautilus.data.LiquidationCluster`` for the meaning of each field.
+    ``liqheat_nautilus.data.LiquidationCluster`` gives each field's full meaning.
+
+    Parameters
+    ----------
+    cluster_id : int
+        Identifier kept across map updates while the zone overlaps its earlier self (:class:`ClusterTracker`).
+    side : str
+        ``"LONG"`` (zone below price: longs liquidated on a fall) or ``"SHORT"`` (zone above price).
+    price_level : float
+        Notional-weighted centre of the zone (price).
+    price_low, price_high : float
+        Lower and upper edge of the zone (price).
+    leverage_tier : float
+        Notional-weighted mean leverage of the zone's positions (x).
+    notional_usd : float
+        Estimated position notional liquidated in the zone (USD).
+    liquidation_count : int
+        ``notional_usd`` / the average position notional (``MapParams.avg_position_usd``).
+    strength : float
+        ``notional_usd`` relative to the largest live cluster of the same read, in [0, 1] (0 when ``CLEARED``).
+    distance_pct : float
+        Signed distance from price to ``price_level`` (% of price, negative below).
+    status : str
+        ``"ACTIVE"``, ``"PARTIAL"`` or ``"CLEARED"`` (:class:`~liqheat_nautilus.core.enums.ClusterStatus`).
+    first_seen, last_seen : int
+        UNIX times (ns) the zone was first and last detected.
     """
 
     cluster_id: int

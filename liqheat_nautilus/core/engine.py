@@ -410,6 +410,21 @@ class LiquidationMapEngine(TradeInputs, MapReads):
                 tilt_weights(self.base_weights, tuple(self.tiers), -a, self._z))
 
     def liquidation_prices(self, entries: np.ndarray, side: int) -> tuple[np.ndarray, np.ndarray]:
-        """Liquidation prices of entries × tiers × sizes (see :meth:`~.models.LevelModel.liquidation_prices`)."""
+        """
+        Liquidation prices of entries × tiers × sizes (:meth:`~.models.LevelModel.liquidation_prices`).
+
+        Parameters
+        ----------
+        entries : np.ndarray
+            Shape ``(n,)`` entry prices (price).
+        side : int
+            +1 long, -1 short.
+
+        Returns
+        -------
+        tuple[np.ndarray, np.ndarray]
+            ``(prices, size_weights)``: shape ``(n, n_tiers, n_sizes)`` liquidation prices and ``(n_sizes,)`` weights
+            (:meth:`~liqheat_nautilus.core.models.LevelModel.liquidation_prices` gives the layout per model).
+        """
         return self.model.liquidation_prices(entries, side)
 

@@ -41,15 +41,51 @@ class PriceGrid:
         self.base = self.base_for(centre_price)
 
     def base_for(self, price: float) -> int:
-        """Return the ``base`` that puts ``price`` in the middle bin."""
+        """
+        Return the ``base`` that puts ``price`` in the middle bin.
+
+        Parameters
+        ----------
+        price : float
+            Price, > 0.
+
+        Returns
+        -------
+        int
+            Global index of the grid's first bin (``floor(price / width) - n_bins // 2``).
+        """
         return int(math.floor(price / self.width)) - self.n_bins // 2
 
     def local_index(self, price: float) -> int:
-        """Local bin index of a price (may lie outside ``[0, n_bins)``)."""
+        """
+        Local bin index of a price (may lie outside ``[0, n_bins)``).
+
+        Parameters
+        ----------
+        price : float
+            Price.
+
+        Returns
+        -------
+        int
+            ``floor(price / width) - base``.
+        """
         return int(math.floor(price / self.width)) - self.base
 
     def lower_edge(self, k: int) -> float:
-        """Lower edge (price) of local bin ``k``."""
+        """
+        Lower edge (price) of local bin ``k``.
+
+        Parameters
+        ----------
+        k : int
+            Local bin index (any integer; the grid's bins are ``0 .. n_bins - 1``).
+
+        Returns
+        -------
+        float
+            ``(base + k) · width`` (price).
+        """
         return (self.base + k) * self.width
 
     def edges(self) -> np.ndarray:

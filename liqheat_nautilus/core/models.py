@@ -155,7 +155,25 @@ class LevelModel:
         return self.formula_levels(entries, side)
 
     def formula_levels(self, entries: np.ndarray, side: int) -> tuple[np.ndarray, np.ndarray]:
-        """:meth:`liquidation_prices` evaluated through the formulas (no per-unit shortcut)."""
+        """
+        :meth:`liquidation_prices` evaluated through the formulas (no per-unit shortcut).
+
+        The tests check the per-unit shortcut against it; the formulas' sources are in
+        :mod:`liqheat_nautilus.core.liquidation_price`.
+
+        Parameters
+        ----------
+        entries : np.ndarray
+            Shape ``(n,)`` entry prices (price).
+        side : int
+            +1 long, -1 short.
+
+        Returns
+        -------
+        tuple[np.ndarray, np.ndarray]
+            ``(prices, size_weights)``: shape ``(n, n_tiers, n_sizes)`` liquidation prices and ``(n_sizes,)`` weights
+            (:meth:`~liqheat_nautilus.core.models.LevelModel.liquidation_prices` gives the layout per model).
+        """
         if self.static_model == "ensemble":
             parts = [self._static(m, entries, side) for m, _ in self._ensemble]
             prices = np.concatenate([pr for pr, _ in parts], axis=2)

@@ -49,7 +49,21 @@ def _unjudged(data: EvaluationData, s: EvaluationSettings) -> tuple[np.ndarray, 
 
 
 def unjudged_note(data: EvaluationData, s: EvaluationSettings) -> tuple[str, ...]:
-    """Return a note counting the windows after the warm-up that are not judged (no bar inside, no OI yet)."""
+    """
+    Return a note counting the windows after the warm-up that are not judged (no bar inside, no OI yet).
+
+    Parameters
+    ----------
+    data : EvaluationData
+        The evaluation's inputs (liquidation windows, bars, open interest).
+    s : EvaluationSettings
+        The settings (the warm-up, ``warmup_hours``, decides which windows count).
+
+    Returns
+    -------
+    tuple[str, ...]
+        One sentence, or nothing when every window after the warm-up is judged.
+    """
     _, no_bars, no_oi = _unjudged(data, s)
     if not (no_bars.any() or no_oi.any()):
         return ()
@@ -310,5 +324,16 @@ def utc_ns(text: str, field: str) -> int:
 
 
 def iso_utc(ns: int) -> str:
-    """Return UNIX ``ns`` as ISO-8601 UTC to the second, e.g. ``2025-12-01T08:00:00Z``."""
+    """
+    Return UNIX ``ns`` as ISO-8601 UTC to the second, e.g. ``2025-12-01T08:00:00Z``.
+
+    Parameters
+    ----------
+    ns : int
+        UNIX time (ns); the sub-second part is dropped.
+
+    Returns
+    -------
+    str
+    """
     return np.datetime64(int(ns), "ns").astype("datetime64[s]").astype(str) + "Z"

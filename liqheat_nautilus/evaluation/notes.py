@@ -22,7 +22,19 @@ if TYPE_CHECKING:
 
 
 def short_seed_notes(runs: list[RunResult]) -> tuple[str, ...]:
-    """Return a note when a run's seed had less bar history than its ``seed_lookback_hours`` (the first such run)."""
+    """
+    Return a note when a run's seed had less bar history than its ``seed_lookback_hours`` (the first such run).
+
+    Parameters
+    ----------
+    runs : list[RunResult]
+        The evaluation's runs (``seed_span_hours`` is nan for a run that was not seeded or failed: no note).
+
+    Returns
+    -------
+    tuple[str, ...]
+        One sentence naming the configuration, its bar history (h) and what to do, or nothing.
+    """
     for run in runs:
         if seed_is_short(run.seed_span_hours, run.seed_lookback_hours):  # False for nan: not seeded, or failed
             name = "the default configuration" if run.model == "default" else f"{run.model} × {run.profile}"

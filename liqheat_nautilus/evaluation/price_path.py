@@ -60,7 +60,18 @@ def _per_span(bars: BarSeries, start_ns: np.ndarray, end_ns: np.ndarray,
 
 
 def covered_until(bars: BarSeries) -> int:
-    """Close time (UNIX ns) of the last bar: spans ending later cannot be measured."""
+    """
+    Close time (UNIX ns) of the last bar: spans ending later cannot be measured.
+
+    Parameters
+    ----------
+    bars : BarSeries
+        The price path, at least one bar.
+
+    Returns
+    -------
+    int
+    """
     return int(bars.close_ns[-1])
 
 

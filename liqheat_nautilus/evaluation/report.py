@@ -328,7 +328,19 @@ def summary_table(report: EvaluationReport) -> TextTable:
 
 
 def all_tables(report: EvaluationReport) -> list[TextTable]:
-    """Every table of the report, in order (headline; summary; tracking long, short; attraction; bias)."""
+    """
+    Every table of the report, in order (headline; summary; tracking long, short; attraction; bias).
+
+    Parameters
+    ----------
+    report : EvaluationReport
+        What ``liqheat evaluate`` measured.
+
+    Returns
+    -------
+    list[TextTable]
+        The tables ``liqheat evaluate`` prints (and writes with ``--markdown``).
+    """
     return [headline_table(report), summary_table(report), tracking_table(report, "long"),
             tracking_table(report, "short"), *attraction_tables(report), *bias_tables(report)]
 
