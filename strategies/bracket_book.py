@@ -80,6 +80,7 @@ class BracketBook:
         Parameters
         ----------
         bracket : Bracket
+            The bracket just submitted (entry, stop-loss and take-profit order ids).
         """
         self.entries[bracket.entry_id] = bracket
         for child_id in bracket.children:
@@ -92,6 +93,7 @@ class BracketBook:
         Parameters
         ----------
         bracket : Bracket
+            A bracket whose entry ended unfilled or whose position closed.
         """
         for child_id in bracket.children:
             self.children.pop(child_id, None)

@@ -67,6 +67,7 @@ class ClusterBook:
         Parameters
         ----------
         cluster : LiquidationCluster
+            A cluster of the map update being received (clusters come before their update's snapshot).
         """
         if cluster.status == ClusterStatus.CLEARED:
             previous = self.clusters.pop(cluster.cluster_id, None)
@@ -81,6 +82,7 @@ class ClusterBook:
         Parameters
         ----------
         snapshot : LiquidationMapSnapshot
+            The update's snapshot (same ``ts_event`` as its clusters).
         """
         self.clusters = {k: c for k, c in self.clusters.items() if c.ts_event == snapshot.ts_event}
         self.cleared = [c for c in self._pending_cleared if c.cluster.ts_event == snapshot.ts_event]

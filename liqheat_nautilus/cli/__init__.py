@@ -78,6 +78,7 @@ def interrupted_by_user(exc: BaseException) -> bool:
     Parameters
     ----------
     exc : BaseException
+        The exception a command handler caught.
 
     Returns
     -------

@@ -122,6 +122,7 @@ def result_to_dict(result: CalibrationResult) -> dict:
     Parameters
     ----------
     result : CalibrationResult
+        What ``liqheat calibrate`` fitted and scored (folds, in- and out-of-sample figures, the profile's fields).
 
     Returns
     -------

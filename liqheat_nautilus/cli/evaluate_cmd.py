@@ -373,6 +373,7 @@ def settings_from_args(args: argparse.Namespace, data: EvaluationData | None = N
     Parameters
     ----------
     args : argparse.Namespace
+        The parsed command line of ``liqheat evaluate`` (or ``calibrate``, which shares the data options).
     data : EvaluationData, optional
         The data to be evaluated: a Coinglass folder whose windows all start on the same side of ``HOLDOUT_START``
         gets no default holdout (it would repeat the "all windows" rows, or be empty).
@@ -421,6 +422,7 @@ def out_of_sample_note(data: EvaluationData) -> tuple[str, ...]:
     Parameters
     ----------
     data : EvaluationData
+        The data to be evaluated (its liquidation windows' start times are compared with the shipped set's end).
 
     Returns
     -------

@@ -117,6 +117,7 @@ class MapRead:
         Parameters
         ----------
         other : MapRead or None
+            The previous published read (None before the first).
 
         Returns
         -------

@@ -91,6 +91,7 @@ def funding_units_note(data: EvaluationData) -> tuple[str, ...]:
     Parameters
     ----------
     data : EvaluationData
+        The inputs; only the funding rates are read (fractions per interval expected).
 
     Returns
     -------
@@ -123,6 +124,7 @@ def oi_gap_note(data: EvaluationData) -> tuple[str, ...]:
     Parameters
     ----------
     data : EvaluationData
+        The inputs; the open-interest readings' times and the liquidation windows are read.
 
     Returns
     -------
@@ -154,6 +156,7 @@ def check_judged(data: EvaluationData, s: EvaluationSettings, judged: np.ndarray
     Parameters
     ----------
     data : EvaluationData
+        The inputs: liquidation windows, bars, open interest (with the file names the messages use).
     s : EvaluationSettings
         ``warmup_hours`` (named in the message).
     judged : np.ndarray

@@ -59,6 +59,7 @@ def profile_notes(data: EvaluationData, s: EvaluationSettings, ctx: _Context) ->
     Parameters
     ----------
     data : EvaluationData
+        The inputs: the liquidation windows' start times and the data's instrument.
     s : EvaluationSettings
         ``profile_files``.
     ctx : _Context
@@ -113,9 +114,13 @@ def undefined_notes(data: EvaluationData, s: EvaluationSettings, ctx: _Context,
     Parameters
     ----------
     data : EvaluationData
+        The inputs (liquidation windows and their actual USD per side).
     s : EvaluationSettings
+        The settings (``n_boot``: the block bootstrap's resamples, 0 for none).
     ctx : _Context
+        The judged and holdout windows and the window length (h).
     runs : list[RunResult]
+        The evaluation's runs, whose figures the notes explain.
 
     Returns
     -------

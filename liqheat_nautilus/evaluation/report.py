@@ -78,6 +78,7 @@ def tracking_table(report: EvaluationReport, side: str) -> TextTable:
     Parameters
     ----------
     report : EvaluationReport
+        What ``liqheat evaluate`` measured (``liqheat_nautilus.evaluation.runner.evaluate``).
     side : str
         ``"long"`` or ``"short"``.
 
@@ -352,6 +353,7 @@ def to_markdown(table: TextTable) -> str:
     Parameters
     ----------
     table : TextTable
+        A table of the report (title, headers, rows of strings, note).
 
     Returns
     -------
@@ -374,6 +376,7 @@ def render_markdown(report: EvaluationReport) -> str:
     Parameters
     ----------
     report : EvaluationReport
+        What ``liqheat evaluate`` measured (``liqheat_nautilus.evaluation.runner.evaluate``).
 
     Returns
     -------
@@ -392,6 +395,7 @@ def print_report(report: EvaluationReport, console=None) -> None:
     Parameters
     ----------
     report : EvaluationReport
+        What ``liqheat evaluate`` measured (``liqheat_nautilus.evaluation.runner.evaluate``).
     console : rich.console.Console, optional
         Default: a console on stdout at least 160 columns wide.
     """
@@ -420,6 +424,7 @@ def report_to_dict(report: EvaluationReport) -> dict:
     Parameters
     ----------
     report : EvaluationReport
+        What ``liqheat evaluate`` measured (``liqheat_nautilus.evaluation.runner.evaluate``).
 
     Returns
     -------
@@ -438,6 +443,7 @@ def report_to_json(report: EvaluationReport, indent: int | None = 2) -> str:
     Parameters
     ----------
     report : EvaluationReport
+        What ``liqheat evaluate`` measured (``liqheat_nautilus.evaluation.runner.evaluate``).
     indent : int, optional
         Indentation (None for one line).
 

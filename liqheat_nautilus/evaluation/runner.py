@@ -254,6 +254,7 @@ def judged_windows(data: EvaluationData, s: EvaluationSettings) -> np.ndarray:
     Parameters
     ----------
     data : EvaluationData
+        The inputs: liquidation windows, bars and open-interest readings.
     s : EvaluationSettings
         ``warmup_hours``.
 
