@@ -304,6 +304,7 @@ class Recording:
         Parameters
         ----------
         instrument_id : str
+            An instrument id of the run (``"SOL-USDT-SWAP.OKX"``).
 
         Returns
         -------
@@ -328,6 +329,7 @@ def side_totals(bins) -> tuple[np.ndarray, np.ndarray]:
     Parameters
     ----------
     bins : LiquidationMapBins
+        One published grid (rows between its first and last non-empty bin).
 
     Returns
     -------

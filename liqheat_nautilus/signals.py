@@ -169,6 +169,7 @@ def encode_signal(signal: TradeSignal) -> bytes:
     Parameters
     ----------
     signal : TradeSignal
+        The trade-signal record of one strategy decision.
 
     Returns
     -------

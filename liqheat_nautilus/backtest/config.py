@@ -33,6 +33,7 @@ def is_url(catalog: str) -> bool:
     Parameters
     ----------
     catalog : str
+        The ``[data] catalog`` setting as written.
 
     Returns
     -------

@@ -175,6 +175,7 @@ def formatted_row(row: ComparisonRow) -> dict[str, str]:
     Parameters
     ----------
     row : ComparisonRow
+        One backtest's figures (money in the row's ``currency``, ratios, percentages).
 
     Returns
     -------
@@ -196,6 +197,7 @@ def format_table(rows: list[ComparisonRow], markdown: bool = False) -> str:
     Parameters
     ----------
     rows : list[ComparisonRow]
+        One row per backtest (``liqheat backtest --all`` compares them).
     markdown : bool, default False
         Markdown pipe table instead of aligned text.
 

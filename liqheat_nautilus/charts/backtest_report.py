@@ -130,6 +130,7 @@ def backtest_report_figure(
     comparison : pandas.DataFrame or list, optional
         Strategy comparison table, or rows (see :func:`comparison_frame`).
     title : str, default "Backtest report"
+        The figure's title (top left).
     multiplier : float, default 1
         Contract multiplier for the unrealised PnL (base units per contract; USD per contract when ``inverse``).
     starting_balance : float, default 0

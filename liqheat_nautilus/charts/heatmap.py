@@ -160,6 +160,7 @@ def heatmap_traces(data: HeatmapData, y_range: tuple[float, float], zmax_quantil
     Parameters
     ----------
     data : HeatmapData
+        Snapshots of the map over time: bin centres (price), live and cleared USD per bin and snapshot.
     y_range : tuple[float, float]
         ``(low, high)`` prices of the rows kept.
     zmax_quantile : float, default 0.995

@@ -158,6 +158,7 @@ def cluster_hover_text(c: ClusterInfo) -> str:
     Parameters
     ----------
     c : ClusterInfo
+        The cluster (prices, notional USD, strength in [0, 1], leverage x, distance %).
 
     Returns
     -------
@@ -183,6 +184,7 @@ def price_text(price: float) -> str:
     Parameters
     ----------
     price : float
+        A price (any finite value; nan and inf are written as Python formats them).
 
     Returns
     -------
@@ -250,6 +252,7 @@ def nice_step(span: float, target_ticks: int = 5) -> float:
     span : float
         Axis span (> 0).
     target_ticks : int, default 5
+        About how many ticks the axis should get (>= 1; smaller values count as 1).
 
     Returns
     -------
@@ -274,6 +277,7 @@ def round_axis(top: float, target_ticks: int = 5) -> dict:
     top : float
         Largest value shown (>= 0).
     target_ticks : int, default 5
+        About how many ticks the axis should get (:func:`nice_step`).
 
     Returns
     -------

@@ -50,6 +50,7 @@ def write_html(fig: go.Figure, path: str | Path) -> Path:
     Parameters
     ----------
     fig : plotly.graph_objects.Figure
+        The Plotly figure to write.
     path : str or Path
         Output file; its folder is created.
 
@@ -78,6 +79,7 @@ def write_png(fig: go.Figure, path: str | Path, width: int = 1400, height: int =
     Parameters
     ----------
     fig : plotly.graph_objects.Figure
+        The Plotly figure to write.
     path : str or Path
         Output PNG; its folder is created.
     width, height : int, default 1400 × 800
@@ -116,6 +118,7 @@ def write_figure(fig: go.Figure, out_dir: str | Path, name: str, formats: tuple[
     Parameters
     ----------
     fig : plotly.graph_objects.Figure
+        The Plotly figure to write.
     out_dir : str or Path
         Output folder (created).
     name : str

@@ -112,6 +112,7 @@ class LiquidationMapBins(Data):
         Parameters
         ----------
         instrument_id : InstrumentId
+            The instrument of the map.
         price : float
             Current price.
         bin_width : float

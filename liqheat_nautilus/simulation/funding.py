@@ -284,6 +284,7 @@ class FundingModule(SimulationModule):
         Parameters
         ----------
         logger : Logger
+            The engine's Nautilus logger (one INFO line is written).
         """
         totals = ", ".join(f"{v:,.4f} {k}" for k, v in self.totals().items()) or "none"
         logger.info(f"Funding (net, + = received): {totals} over {len(self.payments)} payments")
