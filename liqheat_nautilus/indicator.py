@@ -413,7 +413,14 @@ class LiquidationMap(Indicator):
         return self.engine.short_usd()
 
     def magnet(self) -> Magnet:
-        """Return the magnet forces and bias at the current price."""
+        """
+        Return the magnet forces and bias at the current price.
+
+        Returns
+        -------
+        Magnet
+            Forces up and down (USD / %²), net force and bias (``UP``, ``DOWN``, ``NEUTRAL``).
+        """
         return self.engine.magnet()
 
     def update_clusters(self) -> list[ClusterInfo]:

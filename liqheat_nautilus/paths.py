@@ -31,15 +31,33 @@ def project_root() -> Path:
 
 
 def sample_dir() -> Path:
-    """Return the raw OKX sample folder ``catalog/okx_sol_usdt_swap_2026-06``."""
+    """
+    Return the raw OKX sample folder ``catalog/okx_sol_usdt_swap_2026-06``.
+
+    Returns
+    -------
+    Path
+    """
     return project_root() / "catalog" / OKX_SAMPLE_NAME
 
 
 def default_catalog_dir() -> Path:
-    """Return the default (embedded) Nautilus catalog ``catalog/build/okx_sol_usdt_swap``."""
+    """
+    Return the default (embedded) Nautilus catalog ``catalog/build/okx_sol_usdt_swap``.
+
+    Returns
+    -------
+    Path
+    """
     return project_root() / "catalog" / "build" / OKX_CATALOG_NAME
 
 
 def config_dir() -> Path:
-    """Return the shipped configuration folder ``config/``."""
+    """
+    Return the shipped configuration folder ``config/``.
+
+    Returns
+    -------
+    Path
+    """
     return project_root() / "config"

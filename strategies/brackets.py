@@ -102,11 +102,23 @@ class BracketStrategy(Strategy):
     # -- state ---------------------------------------------------------------------------------------------
 
     def open_positions(self) -> list:
-        """Return the strategy's open positions in the instrument."""
+        """
+        Return the strategy's open positions in the instrument.
+
+        Returns
+        -------
+        list[Position]
+        """
         return self.cache.positions_open(instrument_id=self.config.instrument_id, strategy_id=self.id)
 
     def has_capacity(self) -> bool:
-        """Return whether another entry is allowed (open positions + working entries < ``max_positions``)."""
+        """
+        Return whether another entry is allowed (open positions + working entries < ``max_positions``).
+
+        Returns
+        -------
+        bool
+        """
         return len(self.open_positions()) + len(self.brackets) < self.config.max_positions
 
     def market_context(self) -> tuple[float, float, Sentiment]:

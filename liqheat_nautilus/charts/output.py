@@ -37,7 +37,13 @@ class ChartFiles:
     png: Path | None = None
 
     def paths(self) -> list[Path]:
-        """Return the files written, HTML first."""
+        """
+        Return the files written, HTML first.
+
+        Returns
+        -------
+        list[Path]
+        """
         return [p for p in (self.html, self.png) if p is not None]
 
 

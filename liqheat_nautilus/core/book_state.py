@@ -337,16 +337,35 @@ class BookState:
         return float(self.side(sign).units.sum())
 
     def take_swept(self) -> tuple[float, float]:
-        """Settle, then return and reset the notional swept since the last call: ``(long, short)`` USD."""
+        """
+        Settle, then return and reset the notional swept since the last call: ``(long, short)`` USD.
+
+        Returns
+        -------
+        tuple[float, float]
+            Swept notional (USD), long and short.
+        """
         self.settle()
         swept = (self.swept_long, self.swept_short)
         self.swept_long = self.swept_short = 0.0
         return swept
 
     def active_usd(self) -> float:
-        """Notional (USD) in the grid, both sides."""
+        """
+        Notional (USD) in the grid, both sides.
+
+        Returns
+        -------
+        float
+        """
         return float(_add_reduce(self.long.usd, axis=None) + _add_reduce(self.short.usd, axis=None))
 
     def outside_usd(self) -> float:
-        """Open notional (USD) whose levels lie outside the grid, both sides."""
+        """
+        Open notional (USD) whose levels lie outside the grid, both sides.
+
+        Returns
+        -------
+        float
+        """
         return float(self.long.outside.sum() + self.short.outside.sum())

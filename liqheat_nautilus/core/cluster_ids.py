@@ -128,7 +128,13 @@ class MapRead:
                 and self.sorted_ids() == other.sorted_ids())
 
     def sorted_ids(self) -> list[int]:
-        """Return the live clusters' ids in increasing order (computed once per read)."""
+        """
+        Return the live clusters' ids in increasing order (computed once per read).
+
+        Returns
+        -------
+        list[int]
+        """
         if self._ids is None:
             self._ids = sorted(self.ints[:, 3].tolist())
         return self._ids

@@ -67,11 +67,23 @@ class SideBook:
         self.units = np.zeros(n_tiers)
 
     def total_usd(self) -> float:
-        """Open notional (USD) of the side: grid plus outside."""
+        """
+        Open notional (USD) of the side: grid plus outside.
+
+        Returns
+        -------
+        float
+        """
         return float(np.add.reduce(self.usd, axis=None)) + float(self.outside.sum())
 
     def totals(self) -> np.ndarray:
-        """Notional (USD) per bin, shape ``(n_bins,)`` (tiers summed by :func:`~.kernels.row_totals`)."""
+        """
+        Notional (USD) per bin, shape ``(n_bins,)`` (tiers summed by :func:`~.kernels.row_totals`).
+
+        Returns
+        -------
+        np.ndarray
+        """
         return row_totals(self.usd)
 
     def nonzero_rows(self, a: int, b: int) -> np.ndarray:
@@ -91,7 +103,13 @@ class SideBook:
         return np.flatnonzero(row_totals(self.usd[a:b]) > 0.0)
 
     def nbytes(self) -> int:
-        """Bytes held by the arrays."""
+        """
+        Bytes held by the arrays.
+
+        Returns
+        -------
+        int
+        """
         extra = self.layers.nbytes if self.layers is not None else 0
         return self.usd.nbytes + self.status.nbytes + self.share.nbytes + extra
 
@@ -343,7 +361,13 @@ class SideBook:
         return min(amount_usd - remaining, total)
 
     def layer_totals(self) -> np.ndarray:
-        """Notional (USD) per cohort layer, oldest first, shape ``(n_used,)`` (empty without layers)."""
+        """
+        Notional (USD) per cohort layer, oldest first, shape ``(n_used,)`` (empty without layers).
+
+        Returns
+        -------
+        np.ndarray
+        """
         if self.layers is None:
             return np.zeros(0)
         return np.array([self.layers[s].sum() for s in self.order])

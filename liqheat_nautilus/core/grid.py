@@ -89,11 +89,23 @@ class PriceGrid:
         return (self.base + k) * self.width
 
     def edges(self) -> np.ndarray:
-        """Bin edges, shape ``(n_bins + 1,)`` (price)."""
+        """
+        Bin edges, shape ``(n_bins + 1,)`` (price).
+
+        Returns
+        -------
+        np.ndarray
+        """
         return (self.base + np.arange(self.n_bins + 1)) * self.width
 
     def centres(self) -> np.ndarray:
-        """Bin centres, shape ``(n_bins,)`` (price)."""
+        """
+        Bin centres, shape ``(n_bins,)`` (price).
+
+        Returns
+        -------
+        np.ndarray
+        """
         return (self.base + np.arange(self.n_bins) + 0.5) * self.width
 
 

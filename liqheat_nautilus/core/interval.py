@@ -118,16 +118,35 @@ class IntervalBars:
         return len(self.ts)
 
     def array(self) -> np.ndarray:
-        """Return the bars as one ``(n, 4)`` float64 array of rows ``(typical, low, high, volume)``."""
+        """
+        Return the bars as one ``(n, 4)`` float64 array of rows ``(typical, low, high, volume)``.
+
+        Returns
+        -------
+        np.ndarray
+        """
         rows = self.rows
         return np.fromiter(rows, np.float64, len(rows)).reshape(-1, 4)  # np.array(rows)'s values, without its scan
 
     def imbalance(self) -> float:
-        """Taker imbalance ``(buy − sell) / (buy + sell)`` of the interval (0 without taker volume)."""
+        """
+        Taker imbalance ``(buy − sell) / (buy + sell)`` of the interval (0 without taker volume).
+
+        Returns
+        -------
+        float
+            In [-1, 1].
+        """
         return taker_imbalance(self.taker_buy, self.taker_sell)
 
     def total_volume(self) -> float:
-        """Volume of the interval's bars (their unit)."""
+        """
+        Volume of the interval's bars (their unit).
+
+        Returns
+        -------
+        float
+        """
         return math.fsum(self.rows[3::4])
 
     def vwap(self, price: float) -> float:

@@ -91,12 +91,24 @@ class OpenInterestBook:
         return True
 
     def total_usd(self) -> float:
-        """Sum of the latest open interest (USD) over the configured venues; ``nan`` unless :attr:`ready`."""
+        """
+        Sum of the latest open interest (USD) over the configured venues; ``nan`` unless :attr:`ready`.
+
+        Returns
+        -------
+        float
+        """
         totals = self.totals()
         return totals[0] if totals is not None else math.nan
 
     def total_base(self) -> float:
-        """Sum in base units; ``nan`` unless ready and every configured venue reported base units."""
+        """
+        Sum in base units; ``nan`` unless ready and every configured venue reported base units.
+
+        Returns
+        -------
+        float
+        """
         totals = self.totals()
         return totals[1] if totals is not None else math.nan
 

@@ -197,35 +197,80 @@ class MapReads:
         return self._tot_long, self._tot_short
 
     def long_usd(self) -> np.ndarray:
-        """Open long notional (USD) per bin, shape ``(n_bins,)``; all of it lies below price."""
+        """
+        Open long notional (USD) per bin, shape ``(n_bins,)``; all of it lies below price.
+
+        Returns
+        -------
+        np.ndarray
+        """
         return self._totals()[0].copy()
 
     def short_usd(self) -> np.ndarray:
-        """Open short notional (USD) per bin, shape ``(n_bins,)``; all of it lies above price."""
+        """
+        Open short notional (USD) per bin, shape ``(n_bins,)``; all of it lies above price.
+
+        Returns
+        -------
+        np.ndarray
+        """
         return self._totals()[1].copy()
 
     def tier_usd(self) -> tuple[np.ndarray, np.ndarray]:
-        """Open notional (USD) per bin × leverage point, ``(long, short)``, each a copy ``(n_bins, n_tiers)``."""
+        """
+        Open notional (USD) per bin × leverage point, ``(long, short)``, each a copy ``(n_bins, n_tiers)``.
+
+        Returns
+        -------
+        tuple[np.ndarray, np.ndarray]
+        """
         self.book.settle()
         return self.book.long.usd.copy(), self.book.short.usd.copy()
 
     def bin_status(self) -> tuple[np.ndarray, np.ndarray]:
-        """Status codes per bin (0 ACTIVE, 1 PARTIAL, 2 CLEARED; ``status_rule``) ``(long, short)``, int8."""
+        """
+        Status codes per bin (0 ACTIVE, 1 PARTIAL, 2 CLEARED; ``status_rule``) ``(long, short)``, int8.
+
+        Returns
+        -------
+        tuple[np.ndarray, np.ndarray]
+            Each ``(n_bins,)`` int8.
+        """
         self.book.settle()
         rule = self.params.status_rule
         return (bin_status(self.book.long.status, self.book.long.share, rule).copy(),
                 bin_status(self.book.short.status, self.book.short.share, rule).copy())
 
     def take_swept(self) -> tuple[float, float]:
-        """Return and reset the estimated liquidations (USD) swept since the last call: ``(long, short)``."""
+        """
+        Return and reset the estimated liquidations (USD) swept since the last call: ``(long, short)``.
+
+        Returns
+        -------
+        tuple[float, float]
+            Swept notional (USD), long and short.
+        """
         return self.book.take_swept()
 
     def side_units(self) -> tuple[float, float]:
-        """Position units held per side ``(long, short)``: base units (linear) or USD (inverse contracts)."""
+        """
+        Position units held per side ``(long, short)``: base units (linear) or USD (inverse contracts).
+
+        Returns
+        -------
+        tuple[float, float]
+        """
         return self.book.units(1), self.book.units(-1)
 
     def cumulative_curves(self) -> tuple[np.ndarray, np.ndarray]:
-        """Cumulative liquidation notional outward from price (see :func:`~.reads.cumulative_curves`)."""
+        """
+        Cumulative liquidation notional outward from price (see :func:`~.reads.cumulative_curves`).
+
+        Returns
+        -------
+        tuple[np.ndarray, np.ndarray]
+            ``(long_cum, short_cum)``, each ``(n_bins,)`` USD.
+        """
         long_t, short_t = self._totals()
         long_cum, short_cum = np.empty(long_t.size), np.empty(short_t.size)
         grid = self.book.grid
@@ -238,7 +283,14 @@ class MapReads:
         return long_cum, short_cum
 
     def magnet(self) -> Magnet:
-        """Magnet force and bias at the current price (see :func:`~liqheat_nautilus.core.magnet.magnet_force`)."""
+        """
+        Magnet force and bias at the current price (see :func:`~liqheat_nautilus.core.magnet.magnet_force`).
+
+        Returns
+        -------
+        Magnet
+            Forces up and down (USD / %²), net force and bias.
+        """
         book = self.book
         if book.grid is None:
             return Magnet(0.0, 0.0, 0.0, Bias.UNBIASED)
@@ -334,16 +386,34 @@ class MapReads:
                               short_t)
 
     def active_usd(self) -> float:
-        """Total open notional (USD) of both sides in the grid."""
+        """
+        Total open notional (USD) of both sides in the grid.
+
+        Returns
+        -------
+        float
+        """
         self.book.settle()
         return self.book.active_usd()
 
     def outside_usd(self) -> float:
-        """Open notional (USD) of both sides whose levels lie outside the grid (never liquidated within it)."""
+        """
+        Open notional (USD) of both sides whose levels lie outside the grid (never liquidated within it).
+
+        Returns
+        -------
+        float
+        """
         return self.book.outside_usd()
 
     def memory_bytes(self) -> int:
-        """Bytes held by the engine's arrays (both sides, cohort layers and the snapshot ring buffer)."""
+        """
+        Bytes held by the engine's arrays (both sides, cohort layers and the snapshot ring buffer).
+
+        Returns
+        -------
+        int
+        """
         total = self.book.long.nbytes() + self.book.short.nbytes()
         if self.history is not None:
             h = self.history

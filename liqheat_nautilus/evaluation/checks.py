@@ -29,12 +29,24 @@ if TYPE_CHECKING:
 
 
 def all_models() -> tuple[str, ...]:
-    """Return the engine's liquidation-price models, read at run time (``liqheat_nautilus.core.params.MODELS``)."""
+    """
+    Return the engine's liquidation-price models, read at run time (``liqheat_nautilus.core.params.MODELS``).
+
+    Returns
+    -------
+    tuple[str, ...]
+    """
     return tuple(MODELS)
 
 
 def all_profiles() -> tuple[str, ...]:
-    """Return the named leverage profiles (``PROFILES``, ``NORMAL_PROFILES``) plus ``"dynamic"``."""
+    """
+    Return the named leverage profiles (``PROFILES``, ``NORMAL_PROFILES``) plus ``"dynamic"``.
+
+    Returns
+    -------
+    tuple[str, ...]
+    """
     return tuple(dict.fromkeys([*PROFILES, *NORMAL_PROFILES, "dynamic"]))
 
 

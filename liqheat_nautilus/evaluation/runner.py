@@ -108,11 +108,25 @@ class EvaluationSettings:
     oi_venue_share: float = 1.0
 
     def resolved_models(self) -> tuple[str, ...]:
-        """Return the models to run."""
+        """
+        Return the models to run.
+
+        Returns
+        -------
+        tuple[str, ...]
+            ``models`` when set, else every model of the engine (:func:`~.checks.all_models`).
+        """
         return tuple(self.models) if self.models else all_models()
 
     def resolved_profiles(self) -> tuple[str, ...]:
-        """Return the leverage profiles to run."""
+        """
+        Return the leverage profiles to run.
+
+        Returns
+        -------
+        tuple[str, ...]
+            ``profiles`` when set, else every named profile (:func:`~.checks.all_profiles`).
+        """
         return tuple(self.profiles) if self.profiles else all_profiles()
 
 
