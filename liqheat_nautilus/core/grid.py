@@ -228,10 +228,12 @@ def to_width(first_bin: int, width: float, values: np.ndarray, new_width: float)
     ----------
     first_bin : int
         Global index of the first bin (bin ``g`` covers ``[g·width, (g+1)·width)``).
-    width, new_width : float
-        Bin widths (price, > 0).
+    width : float
+        Width of the bins of ``values`` (price, > 0).
     values : np.ndarray
         Shape ``(n,)`` content of bins ``first_bin .. first_bin + n - 1`` (e.g. USD notional).
+    new_width : float
+        Width of the new bins (price, > 0).
 
     Returns
     -------

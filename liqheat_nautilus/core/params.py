@@ -113,12 +113,12 @@ class MapParams:
 
     Parameters
     ----------
+    tiers : tuple[float, ...] or None
+        Leverage points (x, each >= 1); ``None``: the leverage model's own (see :meth:`leverage_points`).
     leverage_model : str
         ``"tiers"`` (default: weights on :data:`~.leverage.DEFAULT_TIERS`, 5x...125x) or ``"normal"`` (leverage ~
         N(μ, σ) clipped to [1, 125] on :data:`~.leverage.NORMAL_LEVERAGE_GRID`, the Liquidation Map Indicator API's
         method).
-    tiers : tuple[float, ...] or None
-        Leverage points (x, each >= 1); ``None``: the leverage model's own (see :meth:`leverage_points`).
     leverage_profile : str or dict[float, float]
         ``"conservative"``, ``"neutral"``, ``"aggressive"``, ``"dynamic"`` (the named profiles of the leverage
         model) or ``{tier: weight}``.
@@ -184,16 +184,16 @@ class MapParams:
         ``"equal"`` (0.5) or ``"auto"`` (default: the ratio once one was fed, else funding).
     funding_split_sensitivity : float
         ``k`` of the ``"funding"`` split (per unit rate per 8 h, >= 0).
+    leveraged_share : float
+        Share of open interest held by positions that can be liquidated (in (0, 1]; the rest — hedged or
+        over-collateralised positions — is not placed). Scales every notional of the map; ``calibrate`` sets it
+        so that estimated and actual liquidation totals match.
     turnover_floor : bool
         Replace what holding time closed even when a side's target falls below what is left (default ``True``):
         the side then opens the closed units at the interval's bars, where the interval's own later prices can
         liquidate them, and closes the fall from its older positions. ``False``: such a side only closes, so an
         interval with falling open interest opens nothing on that side (the map had no estimate in 4-16 % of the
         shipped set's 4 h windows that way; chosen on windows before 2025-12-01, see docs/evaluation.md).
-    leveraged_share : float
-        Share of open interest held by positions that can be liquidated (in (0, 1]; the rest — hedged or
-        over-collateralised positions — is not placed). Scales every notional of the map; ``calibrate`` sets it
-        so that estimated and actual liquidation totals match.
     long_share_offset : float
         Added to the long share of every split (then clipped to [0.05, 0.95]); what ``calibrate`` fits.
     status_rule : str
