@@ -147,7 +147,27 @@ class _TradeConverter(ArchiveConverter):
             self._last_id = int(ids[-1])
 
     def convert(self, batch: Batch) -> tuple[list, np.ndarray]:
-        """Convert a trades batch; see :meth:`ArchiveConverter.convert`."""
+        """
+        Convert a trades batch; see :meth:`ArchiveConverter.convert`.
+
+        Parameters
+        ----------
+        batch : Batch
+            aggTrades or trades rows in file order (time epoch in the file's unit; ``price`` in the quote currency;
+            quantity in base units on USD-M, contracts on COIN-M; ``is_buyer_maker``; the trade id).
+
+        Returns
+        -------
+        tuple[list[TradeTick], np.ndarray]
+            The trade ticks (aggressor ``SELLER`` when ``is_buyer_maker``, else ``BUYER``) and their ``ts_init``
+            (int64 UNIX ns, shape (n,)): the trade time.
+
+        Raises
+        ------
+        IngestError
+            Naming line and field of the first time that goes backwards, price or quantity that is not positive or
+            does not fit the instrument's precision, or trade id that repeats or goes backwards.
+        """
         ts = self._epoch(batch, self.time_column)
         self._ordered(batch, ts)
         price = self._fixed(batch, "price", "price")
