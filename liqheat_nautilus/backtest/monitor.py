@@ -155,7 +155,15 @@ class RunMonitor(Actor):
         self._reset_counters()
 
     def on_bar(self, bar: Bar) -> None:
-        """Update progress, exposure, equity drawdown and buy-and-hold from a bar of ``config.bar_type``."""
+        """
+        Update progress, exposure, equity drawdown and buy-and-hold from a bar of ``config.bar_type``.
+
+        Parameters
+        ----------
+        bar : Bar
+            A bar of the run; bars of another bar type are ignored. Its close (quote currency) and ``ts_event``
+            (UNIX ns, the bar close) feed the buy-and-hold path and the daily closes.
+        """
         if bar.bar_type != self.config.bar_type:
             return
         close = bar.close.as_double()

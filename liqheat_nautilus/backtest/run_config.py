@@ -126,6 +126,21 @@ def open_catalog(spec: "BacktestFile"):
 
     A local folder, or an fsspec URL (``s3://``, ``gs://``...): ``ImportError`` when the URL's fsspec driver
     (``s3fs`` for ``s3://``) is not installed.
+
+    Parameters
+    ----------
+    spec : BacktestFile
+        The parsed backtest file (a relative local ``[data] catalog`` is resolved against the project root).
+
+    Returns
+    -------
+    ParquetDataCatalog
+        The catalog (opening it reads nothing yet).
+
+    Raises
+    ------
+    ImportError
+        When the URL's fsspec driver is not installed.
     """
     from nautilus_trader.persistence.catalog import ParquetDataCatalog
 

@@ -183,6 +183,16 @@ def default_catalog_unbuilt(spec: BacktestFile) -> bool:
 
     Returns ``True`` when its ``[data] catalog`` is the local :func:`~liqheat_nautilus.paths.default_catalog_dir`
     and that folder does not exist yet (:func:`ensure_default_catalog` builds it on first use).
+
+    Parameters
+    ----------
+    spec : BacktestFile
+        The parsed backtest file.
+
+    Returns
+    -------
+    bool
+        ``False`` for a catalog URL, an existing folder or any other folder.
     """
     if is_url(spec.data.catalog):
         return False

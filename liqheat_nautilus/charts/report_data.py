@@ -20,7 +20,25 @@ __all__ = ["drawdown_pct", "equity_curve", "money_value", "require_columns", "tr
 
 
 def money_value(value) -> float:
-    """Read a Nautilus money/quantity cell (``"12.5 USDT"``, ``"100.00"``, a number) as a float (``nan`` if empty)."""
+    """
+    Read a Nautilus money/quantity cell (``"12.5 USDT"``, ``"100.00"``, a number) as a float (``nan`` if empty).
+
+    Parameters
+    ----------
+    value : object
+        A report cell: a number, text whose first word is a number (thousands separators ``,`` allowed; a currency
+        code after it is dropped), or ``None`` / ``""`` / ``"nan"`` / ``"None"``.
+
+    Returns
+    -------
+    float
+        The amount (in the cell's currency or unit), ``nan`` for an empty cell.
+
+    Raises
+    ------
+    ValueError
+        When the text's first word is not a number.
+    """
     if value is None:
         return math.nan
     if isinstance(value, int | float | np.integer | np.floating):
@@ -32,7 +50,20 @@ def money_value(value) -> float:
 
 
 def utc_index(values) -> pd.DatetimeIndex:
-    """Timestamps (datetime-like or UNIX ns integers) as a UTC ``DatetimeIndex``."""
+    """
+    Return timestamps (datetime-like or UNIX ns integers) as a UTC ``DatetimeIndex``.
+
+    Parameters
+    ----------
+    values : array-like, shape (n,)
+        Integers (UNIX nanoseconds), or datetimes / ISO-8601 text (naive values are taken as UTC, aware ones
+        converted to UTC).
+
+    Returns
+    -------
+    pd.DatetimeIndex
+        Length ``n``, tz UTC.
+    """
     arr = pd.Index(values)
     if pd.api.types.is_integer_dtype(arr.dtype):
         return pd.DatetimeIndex(pd.to_datetime(arr, unit="ns", utc=True))

@@ -130,6 +130,11 @@ def check_live_file(live: LiveFile) -> None:
     is built once, :func:`~liqheat_nautilus.components.check_strategy_init`), the map actor's clients and the
     ``[message_bus]`` values (:func:`check_message_bus`).
 
+    Parameters
+    ----------
+    live : LiveFile
+        The decoded live file (msgspec has checked its types and unknown fields).
+
     Raises
     ------
     ValueError

@@ -102,16 +102,41 @@ class LiveFeedMonitor(Actor):
         self.log.info(f"feed counts at stop: {self.counts}")
 
     def on_trade_tick(self, tick: TradeTick) -> None:
-        """Count trades."""
+        """
+        Count trades.
+
+        Parameters
+        ----------
+        tick : TradeTick
+            A trade of the watched instrument; its arrival time (the clock's, UNIX ns) is kept for the staleness
+            check at heartbeats.
+        """
         self.counts["TradeTick"] += 1
         self._last_trade_ns = self.clock.timestamp_ns()
 
     def on_quote_tick(self, tick: QuoteTick) -> None:
-        """Count quotes."""
+        """
+        Count quotes.
+
+        Parameters
+        ----------
+        tick : QuoteTick
+            A quote (``bookTicker``) of the watched instrument.
+        """
         self.counts["QuoteTick"] += 1
 
     def on_data(self, data: Data) -> None:
-        """Count custom data; keep liquidation prints and the last funding rate."""
+        """
+        Count custom data; keep liquidation prints and the last funding rate.
+
+        Parameters
+        ----------
+        data : Data
+            A liqheat data object (``LiquidationEvent``, ``FundingRate``, ``OpenInterest``, ``LiquidationCluster``,
+            ``LiquidationMapSnapshot``), bare or wrapped in ``CustomData``; other types are not counted. A
+            ``LiquidationEvent`` is appended to :attr:`liquidations` and logged, a ``FundingRate`` kept as
+            :attr:`last_funding`.
+        """
         if isinstance(data, CustomData):
             data = data.data
         name = type(data).__name__

@@ -208,6 +208,17 @@ class MonitorSection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     Not derived from ``LiveFeedMonitorConfig``: that is an ``ActorConfig`` whose ``instrument_id`` (here
     ``[binance] instrument_ids[0]``), client id and actor fields the node sets; these are the user's choices, with
     the same checks.
+
+    Attributes
+    ----------
+    enabled : bool
+        Add the monitor to the node (default ``true``).
+    heartbeat_secs : int
+        Log the feed counters every this many seconds (>= 0; 0 = never; default 60).
+    stale_after_secs : int
+        Warn at a heartbeat when no trade tick arrived for this many seconds (> 0; default 120).
+    subscribe_quote_ticks : bool
+        Subscribe quotes (``bookTicker``) as well as trades (default ``true``).
     """
 
     enabled: bool = True

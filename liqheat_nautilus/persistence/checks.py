@@ -16,13 +16,36 @@ HEADER_LINES = 1
 
 
 def line_of(position: int, header_lines: int = HEADER_LINES) -> int:
-    """1-based file line of the row at 0-based ``position`` in a frame read from a CSV with a header."""
+    """
+    Return the 1-based file line of the row at 0-based ``position`` in a frame read from a CSV with a header.
+
+    Parameters
+    ----------
+    position : int
+        0-based position of the row in the frame (the first data row is 0).
+    header_lines : int, default 1
+        Lines before the first data row (the header).
+
+    Returns
+    -------
+    int
+        ``position + 1 + header_lines``.
+    """
     return int(position) + 1 + header_lines
 
 
 def require_columns(df: pd.DataFrame, columns: list[str], path: str | Path) -> None:
     """
     Check that the frame has the columns.
+
+    Parameters
+    ----------
+    df : pd.DataFrame
+        The rows read from the file.
+    columns : list[str]
+        The column names the file must have.
+    path : str or Path
+        The file (for error messages).
 
     Raises
     ------
@@ -37,6 +60,17 @@ def require_columns(df: pd.DataFrame, columns: list[str], path: str | Path) -> N
 def to_numeric(df: pd.DataFrame, columns: list[str], path: str | Path, header_lines: int = HEADER_LINES) -> None:
     """
     Convert columns to float64 in place, rejecting non-numbers, NaN and infinities.
+
+    Parameters
+    ----------
+    df : pd.DataFrame
+        The rows read from the file; its ``columns`` are replaced by their float64 values.
+    columns : list[str]
+        The columns to convert (each must exist in ``df``).
+    path : str or Path
+        The file (for error messages).
+    header_lines : int, default 1
+        Lines before the first data row, to name a bad value's file line.
 
     Raises
     ------
@@ -59,6 +93,19 @@ def require_positive(df: pd.DataFrame, columns: list[str], path: str | Path, all
     """
     Reject values <= 0 (or < 0 with ``allow_zero``).
 
+    Parameters
+    ----------
+    df : pd.DataFrame
+        The rows read from the file, ``columns`` already numeric (:func:`to_numeric`).
+    columns : list[str]
+        The columns to check.
+    path : str or Path
+        The file (for error messages).
+    allow_zero : bool, default False
+        Whether 0 is accepted (only negative values are refused then).
+    header_lines : int, default 1
+        Lines before the first data row, to name a bad value's file line.
+
     Raises
     ------
     IngestError
@@ -76,6 +123,15 @@ def require_positive(df: pd.DataFrame, columns: list[str], path: str | Path, all
 def require_ohlc_consistent(df: pd.DataFrame, path: str | Path, header_lines: int = HEADER_LINES) -> None:
     """
     Reject bars whose high is below max(open, close) or whose low is above min(open, close) (so also low > high).
+
+    Parameters
+    ----------
+    df : pd.DataFrame
+        Bars with numeric ``open``, ``high``, ``low`` and ``close`` columns (prices).
+    path : str or Path
+        The file (for error messages).
+    header_lines : int, default 1
+        Lines before the first data row, to name a bad bar's file line.
 
     Raises
     ------
@@ -95,6 +151,17 @@ def require_ohlc_consistent(df: pd.DataFrame, path: str | Path, header_lines: in
 def require_increasing(ts_ns: np.ndarray, path: str | Path, field: str, header_lines: int = HEADER_LINES) -> None:
     """
     Reject timestamps (UNIX ns) that repeat or go backwards.
+
+    Parameters
+    ----------
+    ts_ns : np.ndarray, shape (n,)
+        The rows' times (UNIX nanoseconds), in file order.
+    path : str or Path
+        The file (for error messages).
+    field : str
+        The time column (named in the error).
+    header_lines : int, default 1
+        Lines before the first data row, to name the bad row's file line.
 
     Raises
     ------

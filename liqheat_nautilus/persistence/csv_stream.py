@@ -73,7 +73,21 @@ class CsvLayout:
     aliases: dict[str, tuple[str, ...]]
 
     def accepts(self, position: int, header_name: str) -> bool:
-        """Whether ``header_name`` is a valid header for the column at ``position``."""
+        """
+        Whether ``header_name`` is a valid header for the column at ``position``.
+
+        Parameters
+        ----------
+        position : int
+            0-based column position in the file (``0 .. len(columns) - 1``).
+        header_name : str
+            The header row's name for that column (surrounding whitespace is ignored).
+
+        Returns
+        -------
+        bool
+            True when it is the column's canonical name or one of its :attr:`aliases`.
+        """
         name = self.columns[position]
         return header_name.strip() == name or header_name.strip() in self.aliases.get(name, ())
 
@@ -104,6 +118,16 @@ class Batch:
 def open_text(path: Path) -> Iterator[IO[bytes]]:
     """
     Open a ``.csv`` file, or the single CSV member of a ``.zip`` file, as a binary stream.
+
+    Parameters
+    ----------
+    path : Path
+        A ``.csv`` file, or a ``.zip`` file (by its suffix, any case) holding exactly one ``.csv`` member.
+
+    Yields
+    ------
+    IO[bytes]
+        The file's bytes (a zip member is decompressed as it is read), closed when the ``with`` block ends.
 
     Raises
     ------
@@ -151,6 +175,18 @@ def has_header(path: Path, layout: CsvLayout) -> bool:
 
     Old archive files have no header; newer ones have one. A first line whose first field does not start with a
     digit (epoch times, ids and date-times all do) is a header.
+
+    Parameters
+    ----------
+    path : Path
+        The ``.csv`` file (or ``.zip`` with one CSV member).
+    layout : CsvLayout
+        The columns the file must have; a header's names are checked against them (and their aliases).
+
+    Returns
+    -------
+    bool
+        True when line 1 is a valid header, False when it is a data row.
 
     Raises
     ------
@@ -221,6 +257,17 @@ def locate_bad_value(path: Path, layout: CsvLayout, header: bool, max_line: int 
     Scan the file row by row (slow path, used only after Arrow rejected a block) for the first bad row.
 
     Memory stays bounded: lines are read at most ``max_line`` bytes at a time.
+
+    Parameters
+    ----------
+    path : Path
+        The ``.csv`` file (or ``.zip`` with one CSV member) Arrow could not parse.
+    layout : CsvLayout
+        The expected columns and their Arrow types (``int64``, ``float64``, ``string`` or ``bool``).
+    header : bool
+        Whether line 1 is a header (:func:`has_header`), skipped.
+    max_line : int, default MAX_LINE_BYTES
+        Longest accepted line (bytes).
 
     Returns
     -------

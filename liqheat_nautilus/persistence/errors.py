@@ -49,6 +49,16 @@ def require_file(path: str | Path) -> Path:
     """
     Return ``path`` as a ``Path`` when it is an existing file.
 
+    Parameters
+    ----------
+    path : str or Path
+        The file to check.
+
+    Returns
+    -------
+    Path
+        ``path``, unchanged, as a ``Path``.
+
     Raises
     ------
     IngestError

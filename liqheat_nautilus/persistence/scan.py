@@ -27,6 +27,15 @@ class MissingColumnsError(IngestError):
     """
     A catalog data file lacks columns of its data class (see :func:`required_columns`).
 
+    Parameters
+    ----------
+    path : str or Path
+        The catalog data file (Parquet).
+    columns : iterable of str
+        The missing columns, in schema order.
+    data_cls : type
+        The data class the file's folder stores (named in the message).
+
     Attributes
     ----------
     columns : tuple[str, ...]
@@ -69,6 +78,16 @@ def required_columns(data_cls: type | None) -> tuple[str, ...]:
 def require_catalog(catalog_dir: str | Path) -> Path:
     """
     Return the folder as a ``Path`` when it holds a catalog.
+
+    Parameters
+    ----------
+    catalog_dir : str or Path
+        The catalog folder (it must hold a ``data/`` folder).
+
+    Returns
+    -------
+    Path
+        ``catalog_dir`` as a ``Path``.
 
     Raises
     ------
@@ -116,7 +135,20 @@ class StreamInfo:
 
 
 def ts_range(metadata: pq.FileMetaData) -> tuple[int | None, int | None]:
-    """Smallest and largest ``ts_init`` (UNIX ns) of a Parquet file from its row-group statistics (or ``None``)."""
+    """
+    Return the smallest and largest ``ts_init`` (UNIX ns) of a Parquet file from its row-group statistics.
+
+    Parameters
+    ----------
+    metadata : pq.FileMetaData
+        The file's Parquet footer.
+
+    Returns
+    -------
+    tuple[int or None, int or None]
+        ``(first, last)`` ``ts_init`` in UNIX nanoseconds; ``(None, None)`` when the file has no ``ts_init`` column,
+        no row groups, or a row group without min/max statistics.
+    """
     names = metadata.schema.names
     if "ts_init" not in names:
         return None, None
@@ -132,7 +164,21 @@ def ts_range(metadata: pq.FileMetaData) -> tuple[int | None, int | None]:
 
 
 def unreadable(path: Path, exc: BaseException) -> IngestError:
-    """Return the error of a catalog file that is not readable Parquet (truncated, corrupt, not Parquet at all)."""
+    """
+    Return the error of a catalog file that is not readable Parquet (truncated, corrupt, not Parquet at all).
+
+    Parameters
+    ----------
+    path : Path
+        The catalog file.
+    exc : BaseException
+        What reading its footer raised (its type and first 160 characters are quoted).
+
+    Returns
+    -------
+    IngestError
+        Naming the file: ``not a readable Parquet file (<type>: <message>)``.
+    """
     return IngestError(path, f"not a readable Parquet file ({type(exc).__name__}: {str(exc)[:160]})")
 
 
@@ -231,6 +277,25 @@ def last_ts_init(catalog_dir: str | Path, data_cls: type, identifier: str) -> in
 
     Read from Parquet statistics, not from file names (files split by a range deletion are named after the
     deletion bounds, not their content).
+
+    Parameters
+    ----------
+    catalog_dir : str or Path
+        The catalog folder.
+    data_cls : type
+        The Nautilus data class (``Bar``, ``TradeTick``, this package's custom data...).
+    identifier : str
+        The instrument id or bar type of the stream.
+
+    Returns
+    -------
+    int or None
+        UNIX nanoseconds; ``None`` when the stream's folder does not exist or no file has ``ts_init`` statistics.
+
+    Raises
+    ------
+    IngestError
+        As :func:`stream_info`, for an unreadable file of the stream.
     """
     folder = Path(catalog_dir) / "data" / class_to_filename(data_cls) / urisafe_identifier(identifier)
     if not folder.is_dir():
@@ -241,6 +306,11 @@ def last_ts_init(catalog_dir: str | Path, data_cls: type, identifier: str) -> in
 def stored_precisions(path: Path) -> tuple[int, int] | None:
     """
     Return the price and size precision (decimal places) a bar or trade-tick file's Parquet metadata holds.
+
+    Parameters
+    ----------
+    path : Path
+        A Parquet file of a catalog's ``data/bar/`` or ``data/trade_tick/`` folder.
 
     Returns
     -------
@@ -277,7 +347,22 @@ class PrecisionMismatch:
     expected: tuple[int, int]
 
     def error(self, definition: str = "definition has", fix: str = REINGEST) -> IngestError:
-        """Return the error naming the file, both precisions, the consequence and ``fix`` (one line)."""
+        """
+        Return the error naming the file, both precisions, the consequence and ``fix`` (one line).
+
+        Parameters
+        ----------
+        definition : str, default "definition has"
+            The words after ``"<instrument_id>'s"`` that introduce the expected precisions (e.g. ``"definition
+            after this write has"`` while a write is staged).
+        fix : str, default REINGEST
+            What the user can do, appended as its own sentence (its first letter capitalised).
+
+        Returns
+        -------
+        IngestError
+            Naming :attr:`file`.
+        """
         return IngestError(self.file, f"holds prices with {self.held[0]} and sizes with {self.held[1]} decimals, "
                                       f"but {self.instrument_id}'s {definition} {self.expected[0]} and "
                                       f"{self.expected[1]} (its tick or lot size changed); a backtest would stop at "

@@ -138,6 +138,17 @@ def check_ns_window(ts_ns: np.ndarray, path: str | Path, first_line: int, field:
     """
     Reject UNIX-ns times outside 2009-01-01 … now + 1 day (for times parsed from date-time text).
 
+    Parameters
+    ----------
+    ts_ns : np.ndarray, shape (n,)
+        Times (UNIX nanoseconds), in file order.
+    path : str or Path
+        The file (for error messages).
+    first_line : int
+        1-based file line of ``ts_ns[0]``.
+    field : str
+        The time column (named in the error).
+
     Raises
     ------
     IngestError

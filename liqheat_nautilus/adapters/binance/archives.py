@@ -63,7 +63,27 @@ class KlineConverter(ArchiveConverter):
         return str(self.bar_type)
 
     def convert(self, batch: Batch) -> tuple[list, np.ndarray]:
-        """Convert a klines batch; see :meth:`ArchiveConverter.convert`."""
+        """
+        Convert a klines batch; see :meth:`ArchiveConverter.convert`.
+
+        Parameters
+        ----------
+        batch : Batch
+            Kline rows in file order (``open_time`` epoch in the file's unit; prices in the quote currency;
+            ``volume`` in base units on USD-M, contracts on COIN-M).
+
+        Returns
+        -------
+        tuple[list[Bar], np.ndarray]
+            The bars and their ``ts_init`` (int64 UNIX ns, shape (n,)): the bar close, ``open_time + interval``.
+            The batch's taker volumes are kept for the loader (:mod:`.positioning`).
+
+        Raises
+        ------
+        IngestError
+            Naming line and field of the first time out of order or off an interval boundary, price or volume that
+            is not positive (volume: negative) or does not fit the instrument's precision, or inconsistent bar.
+        """
         open_ns = self._epoch(batch, "open_time")
         self._ordered(batch, open_ns)
         self._on_interval_boundaries(batch, open_ns)
@@ -127,7 +147,27 @@ class _TradeConverter(ArchiveConverter):
             self._last_id = int(ids[-1])
 
     def convert(self, batch: Batch) -> tuple[list, np.ndarray]:
-        """Convert a trades batch; see :meth:`ArchiveConverter.convert`."""
+        """
+        Convert a trades batch; see :meth:`ArchiveConverter.convert`.
+
+        Parameters
+        ----------
+        batch : Batch
+            aggTrades or trades rows in file order (time epoch in the file's unit; ``price`` in the quote currency;
+            quantity in base units on USD-M, contracts on COIN-M; ``is_buyer_maker``; the trade id).
+
+        Returns
+        -------
+        tuple[list[TradeTick], np.ndarray]
+            The trade ticks (aggressor ``SELLER`` when ``is_buyer_maker``, else ``BUYER``) and their ``ts_init``
+            (int64 UNIX ns, shape (n,)): the trade time.
+
+        Raises
+        ------
+        IngestError
+            Naming line and field of the first time that goes backwards, price or quantity that is not positive or
+            does not fit the instrument's precision, or trade id that repeats or goes backwards.
+        """
         ts = self._epoch(batch, self.time_column)
         self._ordered(batch, ts)
         price = self._fixed(batch, "price", "price")
@@ -172,7 +212,27 @@ class MetricsConverter(ArchiveConverter):
     time_column = "create_time"
 
     def convert(self, batch: Batch) -> tuple[list, np.ndarray]:
-        """Convert a metrics batch; see :meth:`ArchiveConverter.convert`."""
+        """
+        Convert a metrics batch; see :meth:`ArchiveConverter.convert`.
+
+        Parameters
+        ----------
+        batch : Batch
+            Metrics rows in file order (``create_time`` as text, ``symbol``, ``sum_open_interest``: base units on
+            USD-M, contracts on COIN-M; ``sum_open_interest_value``: USD on USD-M, base asset on COIN-M).
+
+        Returns
+        -------
+        tuple[list[OpenInterest], np.ndarray]
+            The open-interest values and their ``ts_init`` (int64 UNIX ns, shape (n,)): ``create_time``. The
+            batch's long/short ratios are kept for the loader (:mod:`.positioning`).
+
+        Raises
+        ------
+        IngestError
+            Naming line and field of the first time that is unreadable or out of order, a ``symbol`` that is not
+            the instrument's, or an open interest that is negative, not finite or too large.
+        """
         text = batch.table.column("create_time").to_numpy(zero_copy_only=False).astype(str)
         ts = text_times_ns(text, self._unit, self.path, batch.first_line, "create_time")
         self._ordered(batch, ts)
@@ -205,7 +265,27 @@ class FundingRateConverter(ArchiveConverter):
     time_column = "calc_time"
 
     def convert(self, batch: Batch) -> tuple[list, np.ndarray]:
-        """Convert a fundingRate batch; see :meth:`ArchiveConverter.convert`."""
+        """
+        Convert a fundingRate batch; see :meth:`ArchiveConverter.convert`.
+
+        Parameters
+        ----------
+        batch : Batch
+            fundingRate rows in file order (``calc_time`` epoch in the file's unit, ``funding_interval_hours``,
+            ``last_funding_rate`` as a fraction per interval).
+
+        Returns
+        -------
+        tuple[list[FundingRate], np.ndarray]
+            The funding rates and their ``ts_init`` (int64 UNIX ns, shape (n,)): ``calc_time``.
+
+        Raises
+        ------
+        IngestError
+            Naming line and field of the first time out of order, interval that is not positive or above
+            :data:`~liqheat_nautilus.validation.FUNDING_INTERVAL_MAX_HOURS`, or rate that is not finite or beyond
+            :data:`~liqheat_nautilus.adapters.common.parsing.FUNDING_RATE_MAX`.
+        """
         ts = self._epoch(batch, "calc_time")
         self._ordered(batch, ts)
         hours = self._floats(batch, "funding_interval_hours", maximum=FUNDING_INTERVAL_MAX_HOURS)

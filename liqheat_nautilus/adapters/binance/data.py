@@ -134,7 +134,11 @@ class LiqheatBinanceFuturesDataClient(BinanceFuturesDataClient):
     Parameters
     ----------
     config : LiqheatBinanceDataClientConfig
-        The configuration; the other (keyword) parameters as ``BinanceFuturesDataClient``.
+        The configuration (its ``feeds``: funding throttle and intervals).
+    **kwargs
+        The other keyword parameters of ``BinanceFuturesDataClient``: ``loop``, ``client`` (the Binance HTTP
+        client), ``msgbus``, ``cache``, ``clock``, ``instrument_provider``, ``base_url_ws``, ``account_type``
+        (a futures type) and ``name``; :class:`LiqheatBinanceLiveDataClientFactory` passes them all.
     """
 
     def __init__(self, *, config: LiqheatBinanceDataClientConfig, **kwargs: Any) -> None:

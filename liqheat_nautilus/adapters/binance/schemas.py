@@ -9,7 +9,32 @@ import msgspec
 
 
 class ForceOrderData(msgspec.Struct, frozen=True):
-    """The ``o`` object of a ``forceOrder`` event (Binance field names)."""
+    """
+    The ``o`` object of a ``forceOrder`` event (Binance field names).
+
+    The payload's other fields (``o`` order type, ``f`` time in force, ``l`` last filled quantity) are not read.
+    Numbers come as JSON text, as Binance sends them.
+
+    Parameters
+    ----------
+    s : str
+        Symbol, e.g. ``"BTCUSDT"``.
+    S : str
+        Side of the liquidation order: ``"SELL"`` liquidates a long position, ``"BUY"`` a short one
+        (:func:`~liqheat_nautilus.adapters.binance.parsing.decode_force_order` refuses anything else).
+    q : str
+        Original quantity of the order (base units on USD-M, contracts on COIN-M).
+    p : str
+        Order price (quote currency, USD/USDT).
+    T : int
+        Trade time (UNIX milliseconds).
+    ap : str, default "0"
+        Average fill price (quote currency); used instead of ``p`` when positive.
+    z : str, default "0"
+        Filled accumulated quantity (as ``q``); used instead of ``q`` when positive.
+    X : str, default ""
+        Order status, e.g. ``"FILLED"`` (not used).
+    """
 
     s: str  # symbol
     S: str  # side of the liquidation order: SELL liquidates a long, BUY a short
@@ -22,7 +47,18 @@ class ForceOrderData(msgspec.Struct, frozen=True):
 
 
 class ForceOrderEvent(msgspec.Struct, frozen=True):
-    """A ``forceOrder`` event payload."""
+    """
+    A ``forceOrder`` event payload.
+
+    Parameters
+    ----------
+    e : str
+        Event type, ``"forceOrder"``.
+    E : int
+        Event time (UNIX milliseconds).
+    o : ForceOrderData
+        The liquidation order.
+    """
 
     e: str
     E: int
@@ -30,14 +66,42 @@ class ForceOrderEvent(msgspec.Struct, frozen=True):
 
 
 class ForceOrderMsg(msgspec.Struct, frozen=True):
-    """A combined-stream ``forceOrder`` message ``{"stream": ..., "data": {...}}``."""
+    """
+    A combined-stream ``forceOrder`` message ``{"stream": ..., "data": {...}}``.
+
+    Parameters
+    ----------
+    stream : str
+        The stream name, e.g. ``"btcusdt@forceOrder"`` or ``"!forceOrder@arr"``.
+    data : ForceOrderEvent
+        The event payload.
+    """
 
     stream: str
     data: ForceOrderEvent
 
 
 class TradeTypeData(msgspec.Struct, frozen=True):
-    """The fields of a futures ``@trade`` payload needed to recognise liquidation fills."""
+    """
+    The fields of a futures ``@trade`` payload needed to recognise liquidation fills.
+
+    The payload's other fields (``e`` event type, ``E`` event time, ``t`` trade id) are not read.
+
+    Parameters
+    ----------
+    s : str
+        Symbol, e.g. ``"BTCUSDT"``.
+    p : str
+        Trade price (quote currency, as JSON text).
+    q : str
+        Trade quantity (base units on USD-M, contracts on COIN-M; as JSON text).
+    T : int
+        Trade time (UNIX milliseconds).
+    m : bool
+        Whether the buyer is the maker (so the taker sold).
+    X : str, default "MARKET"
+        The taker's order type: ``"MARKET"``, ``"INSURANCE_FUND"`` (a liquidation fill), ``"ADL"`` or ``"NA"``.
+    """
 
     s: str
     p: str
@@ -48,7 +112,16 @@ class TradeTypeData(msgspec.Struct, frozen=True):
 
 
 class TradeTypeMsg(msgspec.Struct, frozen=True):
-    """A combined-stream ``@trade`` message."""
+    """
+    A combined-stream ``@trade`` message.
+
+    Parameters
+    ----------
+    stream : str
+        The stream name, e.g. ``"btcusdt@trade"``.
+    data : TradeTypeData
+        The trade payload.
+    """
 
     stream: str
     data: TradeTypeData
@@ -62,7 +135,28 @@ class TradeTypeMsg(msgspec.Struct, frozen=True):
 
 
 class SymbolFilter(msgspec.Struct, frozen=True, rename="camel"):
-    """One entry of a symbol's ``filters`` (``PRICE_FILTER`` and ``LOT_SIZE`` are read)."""
+    """
+    One entry of a symbol's ``filters`` (``PRICE_FILTER`` and ``LOT_SIZE`` are read).
+
+    Values are decimal text, as Binance sends them; a field a filter type does not have is ``None``.
+
+    Parameters
+    ----------
+    filter_type : str
+        ``filterType``: ``"PRICE_FILTER"``, ``"LOT_SIZE"``, ``"MARKET_LOT_SIZE"``, ... .
+    tick_size : str, optional
+        ``tickSize`` of ``PRICE_FILTER``: the price increment (quote currency).
+    step_size : str, optional
+        ``stepSize`` of ``LOT_SIZE``: the quantity increment (base units on USD-M, contracts on COIN-M).
+    min_qty : str, optional
+        ``minQty`` of ``LOT_SIZE``: the smallest order quantity (as ``step_size``).
+    max_qty : str, optional
+        ``maxQty`` of ``LOT_SIZE``: the largest order quantity (not used).
+    min_price : str, optional
+        ``minPrice`` of ``PRICE_FILTER``: the lowest order price (not used).
+    max_price : str, optional
+        ``maxPrice`` of ``PRICE_FILTER``: the highest order price (not used).
+    """
 
     filter_type: str
     tick_size: str | None = None
@@ -74,7 +168,34 @@ class SymbolFilter(msgspec.Struct, frozen=True, rename="camel"):
 
 
 class ExchangeInfoSymbol(msgspec.Struct, frozen=True, rename="camel"):
-    """One ``symbols`` entry (USD-M ``status``; COIN-M ``contractStatus`` and ``contractSize``, USD per contract)."""
+    """
+    One ``symbols`` entry (USD-M ``status``; COIN-M ``contractStatus`` and ``contractSize``, USD per contract).
+
+    Parameters
+    ----------
+    symbol : str
+        Binance symbol, e.g. ``"BTCUSDT"`` (USD-M) or ``"BTCUSD_PERP"`` (COIN-M).
+    contract_type : str
+        ``contractType``: ``"PERPETUAL"`` (the only one an instrument is built for), ``"CURRENT_QUARTER"``, ... .
+    base_asset : str
+        ``baseAsset``, e.g. ``"BTC"``.
+    quote_asset : str
+        ``quoteAsset``, e.g. ``"USDT"`` (USD-M) or ``"USD"`` (COIN-M).
+    margin_asset : str
+        ``marginAsset``: the settlement currency (``"USDT"``; the base asset on COIN-M).
+    filters : list[SymbolFilter]
+        The symbol's trading filters (tick and lot size).
+    status : str, default ""
+        USD-M trading status, e.g. ``"TRADING"`` (not used).
+    contract_status : str, default ""
+        COIN-M trading status, e.g. ``"TRADING"`` (not used).
+    contract_size : str or float, optional
+        ``contractSize``: USD per contract of a COIN-M (inverse) contract, e.g. ``"100"``; required for COIN-M.
+    maint_margin_percent : str, default "2.5"
+        ``maintMarginPercent``: maintenance margin in percent of the notional (decimal text).
+    required_margin_percent : str, default "5.0"
+        ``requiredMarginPercent``: initial margin in percent of the notional (decimal text).
+    """
 
     symbol: str
     contract_type: str
@@ -90,6 +211,13 @@ class ExchangeInfoSymbol(msgspec.Struct, frozen=True, rename="camel"):
 
 
 class ExchangeInfo(msgspec.Struct, frozen=True, rename="camel"):
-    """A futures ``exchangeInfo`` response (the ``symbols`` list)."""
+    """
+    A futures ``exchangeInfo`` response (the ``symbols`` list).
+
+    Parameters
+    ----------
+    symbols : list[ExchangeInfoSymbol]
+        Every symbol the venue lists (perpetuals, delivery contracts, ...).
+    """
 
     symbols: list[ExchangeInfoSymbol]

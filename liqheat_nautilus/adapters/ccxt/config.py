@@ -282,6 +282,15 @@ def venue_spec(name: str) -> VenueSpec:
     """
     Return the spec of a supported venue.
 
+    Parameters
+    ----------
+    name : str
+        The venue's name, any case: ``"binance"``, ``"bybit"``, ``"okx"`` or ``"hyperliquid"`` (:data:`VENUES`).
+
+    Returns
+    -------
+    VenueSpec
+
     Raises
     ------
     ValueError

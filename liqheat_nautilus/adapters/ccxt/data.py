@@ -261,6 +261,16 @@ class CcxtDataClient(LiveMarketDataClient):
         Update and return the stale flag of ``target`` (logs on each transition).
 
         The flag is ``True`` when no newer observation arrived for :meth:`stale_after_secs` seconds.
+
+        Parameters
+        ----------
+        target : PollTarget
+            A polled market of this client (its ``key`` indexes :attr:`status`).
+
+        Returns
+        -------
+        bool
+            Whether the target is stale now.
         """
         st = self.status[target.key]
         stale_secs = self.stale_after_secs(target)
@@ -279,6 +289,16 @@ class CcxtDataClient(LiveMarketDataClient):
 
         That is ``stale_after_secs``, raised to ``update_secs + interval_secs`` for venues producing a new
         observation only every ``update_secs`` (:data:`OPEN_INTEREST_UPDATE_SECS`).
+
+        Parameters
+        ----------
+        target : PollTarget
+            A polled market (its ``exchange`` picks the venue's update period).
+
+        Returns
+        -------
+        float
+            Seconds.
         """
         cfg = self._poll_config
         update_secs = OPEN_INTEREST_UPDATE_SECS.get(target.exchange)

@@ -238,7 +238,19 @@ class _Fetcher:
 
 
 def no_oi_history(spec) -> ValueError:
-    """Return the error of an open-interest history fetch from a venue that serves none (e.g. Hyperliquid)."""
+    """
+    Return the error of an open-interest history fetch from a venue that serves none (e.g. Hyperliquid).
+
+    Parameters
+    ----------
+    spec : VenueSpec
+        The venue (its ``oi_history`` is false); its ``name`` is quoted.
+
+    Returns
+    -------
+    ValueError
+        Naming the venue and what can be fetched or recorded instead.
+    """
     return ValueError(f"{spec.name} serves no open-interest history through its API (only the current value); fetch "
                       "bars and funding, or record open interest live")
 

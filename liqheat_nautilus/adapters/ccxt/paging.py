@@ -217,6 +217,8 @@ def call_with_retry(fn: Callable[..., T], *args, policy: RetryPolicy | None = No
     ----------
     fn : callable
         Usually a bound ccxt method (``exchange.fetch_ohlcv``).
+    *args
+        Positional arguments of ``fn``.
     policy : RetryPolicy, optional
         Retry count and delays (default ``RetryPolicy()``).
     exchange : ccxt.Exchange, optional
@@ -225,10 +227,13 @@ def call_with_retry(fn: Callable[..., T], *args, policy: RetryPolicy | None = No
         The waiting function (injectable for tests).
     on_retry : callable, optional
         Called as ``on_retry(attempt, error, delay_seconds)`` before each wait.
+    **kwargs
+        Keyword arguments of ``fn`` (e.g. ccxt's ``params``).
 
     Returns
     -------
-    The result of ``fn``.
+    T
+        The result of ``fn``.
 
     Raises
     ------

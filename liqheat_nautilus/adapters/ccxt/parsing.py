@@ -30,6 +30,16 @@ def timeframe_ms(timeframe: str) -> int:
     """
     Length of a ccxt timeframe (``"1m"``, ``"5m"``, ``"1h"``, ``"1d"``) in milliseconds.
 
+    Parameters
+    ----------
+    timeframe : str
+        A count >= 1 followed by a unit: ``m`` (minutes), ``h`` (hours) or ``d`` (days).
+
+    Returns
+    -------
+    int
+        Milliseconds (``"5m"``: 300000).
+
     Raises
     ------
     ValueError
@@ -77,7 +87,26 @@ def close_at(ohlcv: list, timeframe: str) -> Callable[[int], float]:
 
 
 def bar_type_for(instrument: CryptoPerpetual, timeframe: str) -> BarType:
-    """Return the Nautilus bar type ``<instrument>-<n>-<MINUTE|HOUR|DAY>-LAST-EXTERNAL`` of a ccxt timeframe."""
+    """
+    Return the Nautilus bar type ``<instrument>-<n>-<MINUTE|HOUR|DAY>-LAST-EXTERNAL`` of a ccxt timeframe.
+
+    Parameters
+    ----------
+    instrument : CryptoPerpetual
+        The instrument of the bars (its id starts the bar type).
+    timeframe : str
+        A ccxt timeframe (``"1m"``, ``"5m"``, ``"1h"``, ``"1d"``; see :func:`timeframe_ms`).
+
+    Returns
+    -------
+    BarType
+        E.g. ``BTCUSDT-PERP.BINANCE-5-MINUTE-LAST-EXTERNAL`` for ``"5m"``.
+
+    Raises
+    ------
+    ValueError
+        For an unsupported timeframe (:func:`timeframe_ms`).
+    """
     timeframe_ms(timeframe)
     return BarType.from_str(f"{instrument.id}-{int(timeframe[:-1])}-{_TIMEFRAME_UNITS[timeframe[-1]][0]}"
                             "-LAST-EXTERNAL")
@@ -134,6 +163,22 @@ def ticks_from_trades(rows: list[dict], instrument: CryptoPerpetual, source: str
     """
     Convert ccxt trades to trade ticks (aggressor = ccxt ``side``, the taker's; size in contracts).
 
+    Parameters
+    ----------
+    rows : list[dict]
+        ccxt unified trade structures, ascending: ``id``, ``timestamp`` (UNIX ms), ``price`` (quote currency),
+        ``amount`` (contracts of the market, kept as the tick's size) and ``side`` (``"buy"`` or ``"sell"``; any
+        other value gives ``NO_AGGRESSOR``).
+    instrument : CryptoPerpetual
+        The instrument (id, price and size precision).
+    source : str
+        Named in errors, e.g. ``"binance BTC/USDT:USDT trades"``.
+
+    Returns
+    -------
+    list[TradeTick]
+        One tick a row, ``ts_event`` = ``ts_init`` = ``timestamp`` in UNIX ns; empty for no rows.
+
     Raises
     ------
     IngestError
@@ -155,7 +200,19 @@ def ticks_from_trades(rows: list[dict], instrument: CryptoPerpetual, source: str
 
 
 def finite_or_nan(value: object) -> float:
-    """``value`` as a float, ``nan`` when missing, not a number or not finite."""
+    """
+    Return ``value`` as a float, ``nan`` when missing, not a number or not finite.
+
+    Parameters
+    ----------
+    value : object
+        A field of a ccxt structure (a number, numeric text, or ``None``).
+
+    Returns
+    -------
+    float
+        ``float(value)``, or ``nan``.
+    """
     try:
         out = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):

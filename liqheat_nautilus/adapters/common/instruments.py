@@ -171,6 +171,16 @@ def currency(code: str) -> Currency:
     Return the Nautilus currency of a code such as ``"BTC"``, ``"USDT"`` or ``"SOL"``.
 
     A code Nautilus does not know becomes a crypto currency with 8 decimals.
+
+    Parameters
+    ----------
+    code : str
+        The currency code, as the venue names it (upper case).
+
+    Returns
+    -------
+    Currency
+        Nautilus' ``BTC``, ``ETH``, ``USD`` or ``USDT``, else ``Currency.from_str(code, strict=False)``.
     """
     known = {"BTC": BTC, "ETH": ETH, "USD": USD, "USDT": USDT}
     return known.get(code) or Currency.from_str(code, strict=False)

@@ -185,7 +185,15 @@ class RiskGuardMixin(_GuardedClient):
                                    self._clock.timestamp_ns())
 
     def submit_order(self, command: SubmitOrder) -> None:
-        """Check the order, then submit it (or deny it)."""
+        """
+        Check the order, then submit it (or deny it).
+
+        Parameters
+        ----------
+        command : SubmitOrder
+            The command carrying the order; when :func:`check_order` gives a reason, ``OrderDenied`` is generated
+            with it and the order does not leave the node.
+        """
         order = command.order
         reason = check_order(order, self._cache.instrument(order.instrument_id), self._cache, self._risk_limits)
         if reason:
@@ -194,7 +202,15 @@ class RiskGuardMixin(_GuardedClient):
         super().submit_order(command)
 
     def submit_order_list(self, command: SubmitOrderList) -> None:
-        """Check the list's entry order, then submit the list (or deny all its orders)."""
+        """
+        Check the list's entry order, then submit the list (or deny all its orders).
+
+        Parameters
+        ----------
+        command : SubmitOrderList
+            The command carrying the order list (e.g. a bracket: its first order is the entry); when the entry
+            breaks a limit, ``OrderDenied`` is generated for every order of the list.
+        """
         orders = command.order_list.orders
         entry = orders[0]
         reason = check_order(entry, self._cache.instrument(entry.instrument_id), self._cache, self._risk_limits)

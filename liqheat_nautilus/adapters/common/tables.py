@@ -36,6 +36,21 @@ def require_fixed(df: pd.DataFrame, columns: list[str], precision: int, kind: st
     """
     Check that prices or quantities can be Nautilus ``Price`` / ``Quantity`` values at ``precision``.
 
+    Parameters
+    ----------
+    df : pd.DataFrame
+        Rows read from a CSV file with a one-line header, ``columns`` already float64, finite and non-negative.
+    columns : list[str]
+        The price or quantity columns to check.
+    precision : int
+        Decimal places of the instrument's price (``price_precision``) or size (``size_precision``).
+    kind : str
+        ``"price"`` or ``"quantity"``.
+    path : str or Path
+        The file (for error messages).
+    allow_zero : bool, default False
+        Whether 0 (and values rounding to it at ``precision``) are valid (bar volumes).
+
     Raises
     ------
     IngestError
@@ -53,6 +68,17 @@ def require_price_decimals(df: pd.DataFrame, columns: list[str], instrument, pat
     Refuse a price with more decimal places than the instrument's price precision (``Price`` would round it).
 
     As the Binance archives' check: a price off the tick but at the precision is kept.
+
+    Parameters
+    ----------
+    df : pd.DataFrame
+        Rows read from a CSV file with a one-line header, ``columns`` already float64 and finite.
+    columns : list[str]
+        The price columns (e.g. ``open``, ``high``, ``low``, ``close``).
+    instrument : Instrument
+        The instrument (its ``price_precision`` and ``price_increment``).
+    path : str or Path
+        The file (for error messages).
 
     Raises
     ------

@@ -103,7 +103,28 @@ class PlainTradeConverter(ArchiveConverter):
         self._unique.check(lambda: ((b.first_line, self.trade_ids(b)) for b in reread()))
 
     def convert(self, batch: Batch) -> tuple[list, np.ndarray]:
-        """Convert a trades batch; see :meth:`ArchiveConverter.convert`."""
+        """
+        Convert a trades batch; see :meth:`ArchiveConverter.convert`.
+
+        Parameters
+        ----------
+        batch : Batch
+            Rows of the plain trades layout in file order (``timestamp,price,quantity,side,trade_id``; price in
+            the quote currency, quantity in the instrument's size unit).
+
+        Returns
+        -------
+        tuple[list[TradeTick], np.ndarray]
+            The trade ticks and their ``ts_init`` (int64 UNIX ns, shape (n,)): ``timestamp``.
+
+        Raises
+        ------
+        IngestError
+            Naming line and field of the first time that is unreadable or decreasing, price or quantity that is not
+            positive or does not fit the instrument's precision, unknown side, or trade id of 0 or more than
+            :data:`TRADE_ID_MAX_CHARS` characters. (Repeated ids are refused at the end of the file, by
+            :meth:`check_unique_ids`.)
+        """
         text = batch.table.column("timestamp").to_numpy(zero_copy_only=False).astype(str)
         ts = text_times_ns(text, self._unit, self.path, batch.first_line, "timestamp")
         self._ordered(batch, ts)

@@ -59,6 +59,20 @@ def read_okx_open_interest(path: Path, instrument_id) -> list[OpenInterest]:
     """
     Read OKX open-interest history (``ts`` ms, ``oi_value`` USD) into :class:`OpenInterest`.
 
+    Parameters
+    ----------
+    path : Path
+        CSV (``open_interest.csv`` of the sample folder) with ``ts`` (UNIX ms; s, µs or ns are detected) and
+        ``oi_value`` (open interest in USD, >= 0).
+    instrument_id : InstrumentId
+        The perpetual the values belong to.
+
+    Returns
+    -------
+    list[OpenInterest]
+        One per row, in time order, venue ``OKX``, stamped at ``ts``; USD only (contracts and base units ``nan``:
+        the file gives no price to derive them).
+
     Raises
     ------
     IngestError
@@ -76,6 +90,19 @@ def read_okx_funding(path: Path, instrument_id) -> list[FundingRate]:
     Read OKX funding-rate history (``ts`` funding time ms, ``fundingRate`` fraction per 8 h).
 
     ``next_funding_ns`` is ``ts`` + 8 h (OKX's fixed schedule for this contract).
+
+    Parameters
+    ----------
+    path : Path
+        CSV (``funding_rate.csv`` of the sample folder) with ``ts`` (funding time, UNIX ms; s, µs or ns are
+        detected) and ``fundingRate`` (fraction per 8 h, e.g. 0.0001 = 0.01 %).
+    instrument_id : InstrumentId
+        The perpetual the rates belong to.
+
+    Returns
+    -------
+    list[FundingRate]
+        One per row, in time order, stamped at ``ts``, ``interval_hours`` 8.
 
     Raises
     ------
@@ -99,6 +126,14 @@ def read_okx_long_short_ratio(path: Path, instrument_id) -> list[LongShortRatio]
     """
     Read OKX's long/short account ratio history (``ts`` ms, ``ratio`` = long accounts ÷ short accounts).
 
+    Parameters
+    ----------
+    path : Path
+        CSV (``long_short_ratio.csv`` of the sample folder) with ``ts`` (UNIX ms; s, µs or ns are detected) and
+        ``ratio`` (> 0), at least two rows (the spacing of the rows is their period).
+    instrument_id : InstrumentId
+        The perpetual the ratios belong to.
+
     Returns
     -------
     list[LongShortRatio]
@@ -107,7 +142,8 @@ def read_okx_long_short_ratio(path: Path, instrument_id) -> list[LongShortRatio]
     Raises
     ------
     IngestError
-        For a missing column, a non-numeric or non-positive ratio, or a repeated/backward timestamp.
+        For a missing column, a non-numeric or non-positive ratio, a repeated/backward timestamp, or fewer than two
+        rows.
     """
     df, ts_ns = _read_csv(path, ["ts", "ratio"])
     require_positive(df, ["ratio"], path)
@@ -120,6 +156,15 @@ def read_okx_taker_volume(path: Path, instrument_id) -> list[TakerVolume]:
     """
     Read OKX taker volume history (``ts`` ms = end of the period, ``buyVol`` / ``sellVol`` in USD).
 
+    Parameters
+    ----------
+    path : Path
+        CSV (``taker_volume.csv`` of the sample folder) with ``ts`` (UNIX ms; s, µs or ns are detected), ``buyVol``
+        and ``sellVol`` (taker buy and sell volume of the period, USD, >= 0), at least two rows (the spacing of the
+        rows is their period).
+    instrument_id : InstrumentId
+        The perpetual the volumes belong to.
+
     Returns
     -------
     list[TakerVolume]
@@ -128,7 +173,8 @@ def read_okx_taker_volume(path: Path, instrument_id) -> list[TakerVolume]:
     Raises
     ------
     IngestError
-        For a missing column, a non-numeric or negative volume, or a repeated/backward timestamp.
+        For a missing column, a non-numeric or negative volume, a repeated/backward timestamp, or fewer than two
+        rows.
     """
     df, ts_ns = _read_csv(path, ["ts", "buyVol", "sellVol"])
     require_positive(df, ["buyVol", "sellVol"], path, allow_zero=True)

@@ -33,6 +33,12 @@ def step(name: str) -> None:
 
     The hook is looked up on :mod:`liqheat_nautilus.persistence.transaction` at each call, so a test that sets
     ``transaction.STEP_HOOK`` reaches every step of every module of the package.
+
+    Parameters
+    ----------
+    name : str
+        The step boundary just passed (``"staged"``, ``"synced"``, ``"journal"``, ``"remove:<i>"``, ``"add:<i>"``,
+        ``"manifest"``, ``"cleanup"``, ...).
     """
     hook = getattr(sys.modules[__package__], "STEP_HOOK", None)
     if hook is not None:
@@ -46,6 +52,15 @@ def apply_journal(root: Path, journal: dict) -> None:
     Renames replaced files to the trash (only while no new file has been moved in yet: the removals all happen
     before the first addition), renames every new file still in the scratch folder to its final name, advances the
     manifest's generation once per transaction, then deletes the scratch folder and the journal.
+
+    Parameters
+    ----------
+    root : Path
+        The catalog folder.
+    journal : dict
+        The committed journal (``.liqheat/journal.json``): ``txid`` (the transaction id, naming its scratch folder
+        ``tx-<txid>``), ``command`` (recorded in the manifest), ``adds`` (``[scratch path, final path]`` pairs) and
+        ``removes`` (``[final path, trash path]`` pairs); paths relative to ``root``.
     """
     control = control_dir(root)
     adds = [(root / src, root / dst) for src, dst in journal["adds"]]

@@ -32,7 +32,14 @@ COMMITTED_FLAG = "catalog_committed"
 
 
 def log_stderr(line: str) -> None:
-    """Write one line to standard error (the default ``log`` of writes)."""
+    """
+    Write one line to standard error (the default ``log`` of writes).
+
+    Parameters
+    ----------
+    line : str
+        The message, without its newline (flushed at once).
+    """
     print(line, file=sys.stderr, flush=True)
 
 
@@ -53,6 +60,16 @@ def is_disk_full(exc: BaseException) -> TypeGuard[OSError]:
     Return whether an exception is a full disk or an exceeded quota (``ENOSPC``/``EDQUOT``/``EFBIG``).
 
     pyarrow's I/O errors carry the errno in their text rather than in ``errno``, so the text is checked too.
+
+    Parameters
+    ----------
+    exc : BaseException
+        The exception a write raised.
+
+    Returns
+    -------
+    bool
+        True for an ``OSError`` whose ``errno`` or text is one of those codes.
     """
     if not isinstance(exc, OSError):
         return False
@@ -103,7 +120,19 @@ def _rel(root: Path, path: Path) -> str:
 
 
 def control_dir(root: str | Path) -> Path:
-    """Return the control folder ``<catalog>/.liqheat``."""
+    """
+    Return the control folder ``<catalog>/.liqheat``.
+
+    Parameters
+    ----------
+    root : str or Path
+        The catalog folder.
+
+    Returns
+    -------
+    Path
+        ``root / ".liqheat"`` (whether or not it exists).
+    """
     return Path(root) / CONTROL_DIR
 
 
@@ -111,10 +140,16 @@ def read_manifest(root: str | Path) -> dict:
     """
     Read the catalog's manifest ``.liqheat/catalog.json`` (``{}`` for a plain Nautilus catalog or a new folder).
 
+    Parameters
+    ----------
+    root : str or Path
+        The catalog folder.
+
     Returns
     -------
     dict
-        ``format``, ``version``, ``generation`` (number of commits), ``last_txid``, ``updated`` (UTC ISO time).
+        ``format``, ``version``, ``generation`` (number of commits), ``last_txid``, ``updated`` (UTC ISO time),
+        ``last_command``; ``{"generation": -1}`` when the manifest exists but cannot be read or parsed.
     """
     path = control_dir(root) / MANIFEST_NAME
     try:
@@ -126,17 +161,54 @@ def read_manifest(root: str | Path) -> dict:
 
 
 def generation(root: str | Path) -> int:
-    """Return the number of commits recorded in the manifest (0 for a catalog written by other tools)."""
+    """
+    Return the number of commits recorded in the manifest (0 for a catalog written by other tools).
+
+    Parameters
+    ----------
+    root : str or Path
+        The catalog folder.
+
+    Returns
+    -------
+    int
+        The manifest's ``generation``; 0 without a manifest, -1 for an unreadable one (:func:`read_manifest`).
+    """
     return int(read_manifest(root).get("generation", 0))
 
 
 def commit_in_progress(root: str | Path) -> bool:
-    """Whether a journal says a commit has started and not finished (a writer is applying it, or it crashed)."""
+    """
+    Whether a journal says a commit has started and not finished (a writer is applying it, or it crashed).
+
+    Parameters
+    ----------
+    root : str or Path
+        The catalog folder.
+
+    Returns
+    -------
+    bool
+        True while ``.liqheat/journal.json`` exists.
+    """
     return (control_dir(root) / JOURNAL_NAME).exists()
 
 
 def describe_folder(root: Path) -> str:
-    """List a few of a folder's entries, for error messages."""
+    """
+    List a few of a folder's entries, for error messages.
+
+    Parameters
+    ----------
+    root : Path
+        An existing folder.
+
+    Returns
+    -------
+    str
+        The first five entry names (sorted, comma-separated), then ``"... (<n> entries)"`` when there are more;
+        ``"nothing"`` for an empty folder.
+    """
     names = sorted(p.name for p in root.iterdir())
     shown = ", ".join(names[:5]) + (f", ... ({len(names)} entries)" if len(names) > 5 else "")
     return shown or "nothing"

@@ -59,7 +59,21 @@ def _content_interval(path: Path) -> tuple[int, int] | None:
 
 
 def file_name_for(start_ns: int, end_ns: int) -> str:
-    """Nautilus' file name for rows with ``ts_init`` in ``[start_ns, end_ns]`` (``<start>_<end>.parquet``)."""
+    """
+    Return Nautilus' file name for rows with ``ts_init`` in ``[start_ns, end_ns]`` (``<start>_<end>.parquet``).
+
+    Parameters
+    ----------
+    start_ns : int
+        The first row's ``ts_init`` (UNIX nanoseconds).
+    end_ns : int
+        The last row's ``ts_init`` (UNIX nanoseconds).
+
+    Returns
+    -------
+    str
+        E.g. ``2024-01-01T00-00-00-000000000Z_2024-01-01T23-59-00-000000000Z.parquet`` (UTC, nanosecond digits).
+    """
     from nautilus_trader.persistence.catalog.parquet import _timestamps_to_filename
 
     return _timestamps_to_filename(int(start_ns), int(end_ns))
