@@ -294,7 +294,14 @@ class Recording:
     signals: pd.DataFrame
 
     def instruments(self) -> list[str]:
-        """Instrument ids with recorded snapshots."""
+        """
+        Instrument ids with recorded snapshots.
+
+        Returns
+        -------
+        list[str]
+            Sorted.
+        """
         return sorted({s.instrument_id.value for s in self.snapshots})
 
     def history(self, instrument_id: str) -> dict[str, np.ndarray]:

@@ -130,7 +130,13 @@ class BacktestFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         return f"{self.data.instrument_id}-{self.data.bar_spec}-EXTERNAL"
 
     def catalog_path(self) -> Path:
-        """Return the catalog folder, resolved against the project root."""
+        """
+        Return the catalog folder, resolved against the project root.
+
+        Returns
+        -------
+        Path
+        """
         path = Path(self.data.catalog)
         return path if path.is_absolute() else project_root() / path
 

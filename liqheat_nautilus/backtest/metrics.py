@@ -82,7 +82,14 @@ class ComparisonRow:
     currency: str = field(default="")
 
     def to_dict(self) -> dict:
-        """Return the row as a ``dict`` (without ``currency``)."""
+        """
+        Return the row as a ``dict`` (without ``currency``).
+
+        Returns
+        -------
+        dict[str, float | int | str]
+            Field name -> value.
+        """
         out = asdict(self)
         del out["currency"]
         return out

@@ -145,21 +145,51 @@ class LiquidationMapBins(Data):
         )
 
     def tier_values(self) -> np.ndarray:
-        """Leverage tiers (x), ``float64`` ``(n_tiers,)``."""
+        """
+        Leverage tiers (x), ``float64`` ``(n_tiers,)``.
+
+        Returns
+        -------
+        np.ndarray
+        """
         return _unpack(self.tiers, _TIER_DTYPE)
 
     def long_tier_usd(self) -> np.ndarray:
-        """Open long notional (USD) per row and tier, ``float64`` ``(n_rows, n_tiers)``."""
+        """
+        Open long notional (USD) per row and tier, ``float64`` ``(n_rows, n_tiers)``.
+
+        Returns
+        -------
+        np.ndarray
+        """
         return _unpack(self.long_usd, _USD_DTYPE).astype(np.float64).reshape(self.n_rows, self.tier_values().size)
 
     def short_tier_usd(self) -> np.ndarray:
-        """Open short notional (USD) per row and tier, ``float64`` ``(n_rows, n_tiers)``."""
+        """
+        Open short notional (USD) per row and tier, ``float64`` ``(n_rows, n_tiers)``.
+
+        Returns
+        -------
+        np.ndarray
+        """
         return _unpack(self.short_usd, _USD_DTYPE).astype(np.float64).reshape(self.n_rows, self.tier_values().size)
 
     def statuses(self) -> tuple[np.ndarray, np.ndarray]:
-        """Status codes ``(long, short)``, ``int8`` ``(n_rows,)`` each (0 ACTIVE, 1 PARTIAL, 2 CLEARED)."""
+        """
+        Status codes ``(long, short)``, ``int8`` ``(n_rows,)`` each (0 ACTIVE, 1 PARTIAL, 2 CLEARED).
+
+        Returns
+        -------
+        tuple[np.ndarray, np.ndarray]
+        """
         return _unpack(self.long_status, _STATUS_DTYPE), _unpack(self.short_status, _STATUS_DTYPE)
 
     def lower_edges(self) -> np.ndarray:
-        """Lower edge (price) of each row, ``(n_rows,)``."""
+        """
+        Lower edge (price) of each row, ``(n_rows,)``.
+
+        Returns
+        -------
+        np.ndarray
+        """
         return (self.first_bin + np.arange(self.n_rows)) * self.bin_width

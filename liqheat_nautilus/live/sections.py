@@ -81,7 +81,13 @@ class BinanceSection(LiqheatFeedsConfig, frozen=True, kw_only=True, forbid_unkno
     update_instruments_interval_mins: NonNegativeInt = 60
 
     def feeds(self) -> LiqheatFeedsConfig:
-        """Return the data client's feeds config (this section's ``LiqheatFeedsConfig`` fields)."""
+        """
+        Return the data client's feeds config (this section's ``LiqheatFeedsConfig`` fields).
+
+        Returns
+        -------
+        LiqheatFeedsConfig
+        """
         return _base_config(self, LiqheatFeedsConfig)
 
 
@@ -154,7 +160,13 @@ class RiskSection(RiskLimits, frozen=True, kw_only=True, forbid_unknown_fields=T
     max_order_modify_rate: str = "5/00:00:01"
 
     def limits(self) -> RiskLimits:
-        """Return the execution clients' limits (this section without the rates)."""
+        """
+        Return the execution clients' limits (this section without the rates).
+
+        Returns
+        -------
+        RiskLimits
+        """
         return _base_config(self, RiskLimits)
 
 
@@ -195,7 +207,13 @@ class PollerSection(CcxtDataClientConfig, frozen=True, kw_only=True, forbid_unkn
     client_id: str = "LIQHEAT_OI"
 
     def poller_config(self) -> CcxtDataClientConfig:
-        """Return the adapter's config (this section without ``client_id``)."""
+        """
+        Return the adapter's config (this section without ``client_id``).
+
+        Returns
+        -------
+        CcxtDataClientConfig
+        """
         return _base_config(self, CcxtDataClientConfig)
 
 
@@ -296,5 +314,11 @@ class LiveFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     strategies: list[ComponentSection] = msgspec.field(default_factory=list)
 
     def paper_account(self) -> SandboxSection:
-        """Return the ``[sandbox]`` section, or its defaults when the file has none."""
+        """
+        Return the ``[sandbox]`` section, or its defaults when the file has none.
+
+        Returns
+        -------
+        SandboxSection
+        """
         return self.sandbox if self.sandbox is not None else SandboxSection()

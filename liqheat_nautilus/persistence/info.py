@@ -31,7 +31,13 @@ class CatalogInfo:
     streams: list[StreamInfo]
 
     def format(self) -> str:
-        """Readable multi-line text: instruments, then one line per data stream."""
+        """
+        Readable multi-line text: instruments, then one line per data stream.
+
+        Returns
+        -------
+        str
+        """
         lines = [f"catalog {self.catalog}", f"instruments ({len(self.instruments)}):"]
         lines += [f"  {line}" for line in self.instruments] or ["  (none)"]
         data = [s for s in self.streams if s.type_name not in INSTRUMENT_TYPES]

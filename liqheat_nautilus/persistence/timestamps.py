@@ -27,7 +27,13 @@ UNITS: tuple[tuple[str, int], ...] = (("s", NS_PER_SECOND), ("ms", NS_PER_MS), (
 
 
 def latest_ns() -> int:
-    """Return the latest accepted time: now + 1 day (UNIX ns)."""
+    """
+    Return the latest accepted time: now + 1 day (UNIX ns).
+
+    Returns
+    -------
+    int
+    """
     return time.time_ns() + NS_PER_DAY
 
 
@@ -36,7 +42,13 @@ def _utc(ns: int) -> str:
 
 
 def window_text() -> str:
-    """Return the accepted window, for messages: ``"2009-01-01 ... 2026-07-02 (now + 1 day)"``."""
+    """
+    Return the accepted window, for messages: ``"2009-01-01 ... 2026-07-02 (now + 1 day)"``.
+
+    Returns
+    -------
+    str
+    """
     return f"{_utc(EARLIEST_NS)[:10]} ... {_utc(latest_ns())[:10]} (now + 1 day)"
 
 

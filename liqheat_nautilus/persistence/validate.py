@@ -97,7 +97,13 @@ class ValidationReport:
         return [f for f in self.findings if f.severity == WARNING]
 
     def format(self) -> str:
-        """Return a readable multi-line report."""
+        """
+        Return a readable multi-line report.
+
+        Returns
+        -------
+        str
+        """
         definitions = sum(s.type_name in INSTRUMENT_TYPES for s in self.streams)  # counted apart, as `info` does
         lines = [f"catalog {self.catalog}: {len(self.streams) - definitions} streams, {definitions} instrument "
                  f"definition(s), {len(self.errors)} errors, {len(self.warnings)} warnings"]

@@ -62,7 +62,13 @@ class RiskLimits(NautilusConfig, frozen=True, kw_only=True):
                                      f"no limit); got {value}")
 
     def is_empty(self) -> bool:
-        """Whether no limit is configured."""
+        """
+        Whether no limit is configured.
+
+        Returns
+        -------
+        bool
+        """
         return not (self.max_notional_per_order or self.max_position_notional)
 
 
