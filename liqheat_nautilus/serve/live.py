@@ -346,14 +346,51 @@ class LiveSource(MapSource):
         return sorted(iid for iid, st in self._state.items() if st.frames)
 
     def select(self, instrument_id, model, profile, run_id) -> Selection:
-        """See :meth:`MapSource.select`: the live node's map only (no model, profile or run)."""
+        """
+        See :meth:`MapSource.select`: the live node's map only (no model, profile or run).
+
+        Parameters
+        ----------
+        instrument_id : str or None
+            Nautilus instrument id, one with a map update received; ``None``: the first of them.
+        model, profile, run_id : str or None
+            Must be ``None``: the node's own map is served.
+
+        Returns
+        -------
+        Selection
+            ``source`` ``"live"``, model and profile ``""`` (not in the stream).
+
+        Raises
+        ------
+        InvalidRequest
+            For a ``model``, ``profile`` or ``run_id`` given (422).
+        UnknownName
+            For an instrument without map updates received (404, listing those with updates).
+        NotReady
+            Before the node's first map update (503).
+        """
         for name, value in (("model", model), ("profile", profile), ("run", run_id)):
             if value is not None:
                 raise InvalidRequest(name, f"{name} is not selectable in live mode: the node's own map is served")
         return Selection(self.instrument(instrument_id), "live")
 
     def frame_at(self, sel: Selection, at_ns: int | None) -> MapFrame | None:
-        """Return the last update at or before ``at_ns`` (``None``: the latest)."""
+        """
+        See :meth:`MapSource.frame_at`: among the updates held (the last ``max_frames``); never blocks.
+
+        Parameters
+        ----------
+        sel : Selection
+            Which map (from :meth:`select`): the node's map of ``sel.instrument_id``.
+        at_ns : int or None
+            Time (UNIX ns); ``None`` for the latest update received.
+
+        Returns
+        -------
+        MapFrame or None
+            ``None`` when no update is held at or before that time (none received yet, or older ones dropped).
+        """
         st = self._state.get(sel.instrument_id)
         if st is None or not st.frames:
             return None
@@ -363,7 +400,21 @@ class LiveSource(MapSource):
         return st.frames[k] if k >= 0 else None
 
     def frames(self, sel: Selection, start_ns: int, end_ns: int) -> list[MapFrame]:
-        """Return the updates in the window."""
+        """
+        See :meth:`MapSource.frames`: the updates held in the window (the last ``max_frames``).
+
+        Parameters
+        ----------
+        sel : Selection
+            Which map (from :meth:`select`): the node's map of ``sel.instrument_id``.
+        start_ns, end_ns : int
+            Window (UNIX ns, both included).
+
+        Returns
+        -------
+        list[MapFrame]
+            Time ascending.
+        """
         st = self._state.get(sel.instrument_id)
         if st is None:
             return []
@@ -372,12 +423,36 @@ class LiveSource(MapSource):
         return st.frames[a:b]
 
     def span(self, sel: Selection) -> tuple[int, int] | None:
-        """First and last update held."""
+        """
+        See :meth:`MapSource.span`: the first and last update held.
+
+        Parameters
+        ----------
+        sel : Selection
+            Which map (from :meth:`select`): the node's map of ``sel.instrument_id``.
+
+        Returns
+        -------
+        tuple[int, int] or None
+            ``(first_ns, last_ns)`` (UNIX ns); ``None`` before the instrument's first update.
+        """
         st = self._state.get(sel.instrument_id)
         return (st.frame_ts[0], st.frame_ts[-1]) if st is not None and st.frame_ts else None
 
     def bars(self, instrument_id: str) -> Bars:
-        """Return the bars received (bar type: the first seen for the instrument)."""
+        """
+        See :meth:`MapSource.bars`: the bars received (bar type: the first seen for the instrument).
+
+        Parameters
+        ----------
+        instrument_id : str
+            Nautilus instrument id.
+
+        Returns
+        -------
+        Bars
+            The last ``max_records`` bars received, in arrival order; empty before the first.
+        """
         st = self._state.get(instrument_id)
         if st is None or not st.bars:
             return EMPTY_BARS
@@ -390,7 +465,22 @@ class LiveSource(MapSource):
         return bars
 
     def funding_at(self, instrument_id: str, at_ns: int) -> tuple[float, int] | None:
-        """Return the latest funding rate received at or before ``at_ns``."""
+        """
+        See :meth:`MapSource.funding_at`: among the funding updates received (the last ``max_records``).
+
+        Parameters
+        ----------
+        instrument_id : str
+            Nautilus instrument id.
+        at_ns : int
+            Time (UNIX ns).
+
+        Returns
+        -------
+        tuple[float, int] or None
+            ``(rate, ts_ns)``: fraction per funding interval and its time (UNIX ns); ``None`` when none was
+            received at or before ``at_ns``.
+        """
         st = self._state.get(instrument_id)
         if st is None:
             return None
@@ -402,7 +492,22 @@ class LiveSource(MapSource):
         return found
 
     def liquidations(self, instrument_id: str, start_ns: int, end_ns: int) -> tuple[bool, str, list]:
-        """Liquidation prints streamed by the node."""
+        """
+        See :meth:`MapSource.liquidations`: the liquidation prints streamed by the node (the last ``max_records``).
+
+        Parameters
+        ----------
+        instrument_id : str
+            Nautilus instrument id.
+        start_ns, end_ns : int
+            Window (UNIX ns, both included).
+
+        Returns
+        -------
+        tuple[bool, str, list]
+            ``(available, note, events)``; ``available`` is False, with a note, until the node streamed a
+            ``LiquidationEvent`` of the instrument.
+        """
         st = self._state.get(instrument_id)
         events = [e for e in (st.liquidations if st else ()) if start_ns <= e.ts_event <= end_ns]
         if st is None or not st.liquidations:
@@ -411,14 +516,41 @@ class LiveSource(MapSource):
         return True, "LiquidationEvent prints streamed by the live node", events
 
     def signals(self, sel: Selection) -> tuple[str, list[dict]]:
-        """Trade signals streamed by the node's strategies."""
+        """
+        See :meth:`MapSource.signals`: the trade signals streamed by the node's strategies (the last ``max_records``).
+
+        Parameters
+        ----------
+        sel : Selection
+            Which map (from :meth:`select`): the node's map of ``sel.instrument_id``.
+
+        Returns
+        -------
+        tuple[str, list[dict]]
+            ``(note, rows)``: ``TradeSignal.to_dict`` rows in arrival order; no rows, and a note saying so, before
+            the first.
+        """
         st = self._state.get(sel.instrument_id)
         rows = list(st.signals) if st else []
         note = "trade signals streamed by the live node" if rows else "no trade signal received from the node yet"
         return note, rows
 
     def compare(self, sel: Selection, at_ns: int) -> list[tuple[str, MapFrame | None]]:
-        """Return the node's one map (its model is not in the stream)."""
+        """
+        See :meth:`MapSource.compare`: the node's one map (its model is not in the stream).
+
+        Parameters
+        ----------
+        sel : Selection
+            Which map (from :meth:`select`): the node's map of ``sel.instrument_id``.
+        at_ns : int
+            Time (UNIX ns).
+
+        Returns
+        -------
+        list[tuple[str, MapFrame or None]]
+            ``[("live", frame_at(sel, at_ns))]``.
+        """
         return [("live", self.frame_at(sel, at_ns))]
 
     def overall(self) -> tuple[State, str]:

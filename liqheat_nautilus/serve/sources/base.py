@@ -51,7 +51,9 @@ class InvalidRequest(ValueError):
     Parameters
     ----------
     field : str
+        The request field (``model``, ``profile``, ``run``, ...), reported as the 422's ``loc``.
     message : str
+        Why the value is refused, one sentence (the 422's ``msg``).
     """
 
     def __init__(self, field: str, message: str) -> None:
@@ -115,7 +117,21 @@ class Bars:
     volume: np.ndarray
 
     def high_low(self, end_ns: int, span_ns: int = NS_PER_DAY) -> tuple[float, float] | None:
-        """Highest high and lowest low of the bars in ``(end_ns - span_ns, end_ns]``; ``None`` without bars."""
+        """
+        Return the highest high and lowest low of the bars closing in ``(end_ns - span_ns, end_ns]``.
+
+        Parameters
+        ----------
+        end_ns : int
+            End of the window, included (UNIX ns), e.g. the time of a map update.
+        span_ns : int, default one day
+            Length of the window (ns).
+
+        Returns
+        -------
+        tuple[float, float] or None
+            ``(high, low)`` (price, quote currency); ``None`` when no bar closes in the window.
+        """
         a = int(np.searchsorted(self.ts_ns, end_ns - span_ns, side="right"))
         b = int(np.searchsorted(self.ts_ns, end_ns, side="right"))
         if b <= a:
@@ -152,7 +168,17 @@ class MapSource:
     # -- event stream ---------------------------------------------------------------------------------------
 
     def bind_loop(self, loop: asyncio.AbstractEventLoop) -> None:
-        """Attach the server's event loop (the stream's waiters live there)."""
+        """
+        Attach the server's event loop (the stream's waiters live there) and arm the change event.
+
+        Until this is called, :meth:`notify` wakes nobody and :meth:`wait_change` only sleeps.
+
+        Parameters
+        ----------
+        loop : asyncio.AbstractEventLoop
+            The running loop of the application (its lifespan passes ``asyncio.get_running_loop()``);
+            :meth:`notify` and :meth:`end_streams` schedule the wake-up on it from any thread.
+        """
         self._loop = loop
         self._changed = asyncio.Event()
 
@@ -188,7 +214,20 @@ class MapSource:
             event.set()
 
     async def wait_change(self, timeout: float) -> bool:
-        """Wait until :meth:`notify` is called or ``timeout`` seconds pass; True if something changed."""
+        """
+        Wait until :meth:`notify` (or :meth:`end_streams`) is called or ``timeout`` seconds pass.
+
+        Parameters
+        ----------
+        timeout : float
+            Longest wait (seconds), e.g. the event stream's ``heartbeat_s``.
+
+        Returns
+        -------
+        bool
+            True if woken by a change, False on timeout (always False before :meth:`bind_loop`, after sleeping
+            ``timeout``).
+        """
         if self._changed is None:
             await asyncio.sleep(timeout)
             return False
@@ -223,13 +262,25 @@ class MapSource:
         UnknownName
             For an unknown instrument (404) or run (404), model or profile (422).
         InvalidRequest
-            For a combination the mode does not support.
+            For a combination the mode does not support (422).
+        NotReady
+            When no instrument is served yet (503, :meth:`instrument`).
         """
         raise NotImplementedError
 
     def instrument(self, instrument_id: str | None) -> str:
         """
         Return the instrument a request names (``None``: the first served).
+
+        Parameters
+        ----------
+        instrument_id : str or None
+            Nautilus instrument id (e.g. ``SOL-USDT-SWAP.OKX``); ``None`` for the first of :meth:`instruments`.
+
+        Returns
+        -------
+        str
+            The instrument id, one of :meth:`instruments`.
 
         Raises
         ------
@@ -252,7 +303,23 @@ class MapSource:
     # -- data -----------------------------------------------------------------------------------------------
 
     def frame_at(self, sel: Selection, at_ns: int | None) -> MapFrame | None:
-        """Return the last map update at or before ``at_ns`` (``None``: the latest); ``None`` if there is none."""
+        """
+        Return the last map update at or before ``at_ns``.
+
+        May block (a catalog replay runs as far as needed): the event loop asks :meth:`peek_frame` first.
+
+        Parameters
+        ----------
+        sel : Selection
+            Which map (from :meth:`select`).
+        at_ns : int or None
+            Time (UNIX ns); ``None`` for the latest update.
+
+        Returns
+        -------
+        MapFrame or None
+            ``None`` when the map has no update at or before that time.
+        """
         raise NotImplementedError
 
     def peek_frame(self, sel: Selection, at_ns: int | None) -> tuple[bool, MapFrame | None]:
@@ -260,31 +327,128 @@ class MapSource:
         Answer :meth:`frame_at` when that needs no replay work or waiting (the event loop asks first).
 
         ``(False, None)`` says "ask :meth:`frame_at` from a worker thread". Default: always answered.
+
+        Parameters
+        ----------
+        sel : Selection
+            Which map (from :meth:`select`).
+        at_ns : int or None
+            Time (UNIX ns); ``None`` for the latest update.
+
+        Returns
+        -------
+        tuple[bool, MapFrame or None]
+            ``(True, frame_at(sel, at_ns))`` when answered at once, ``(False, None)`` when it would have to wait.
         """
         return True, self.frame_at(sel, at_ns)
 
     def frames(self, sel: Selection, start_ns: int, end_ns: int) -> list[MapFrame]:
-        """Map updates with ``start_ns <= ts <= end_ns``."""
+        """
+        Return the map updates with ``start_ns <= ts <= end_ns``.
+
+        Parameters
+        ----------
+        sel : Selection
+            Which map (from :meth:`select`).
+        start_ns, end_ns : int
+            Window (UNIX ns, both included).
+
+        Returns
+        -------
+        list[MapFrame]
+            Time ascending; empty when the window holds no update.
+        """
         raise NotImplementedError
 
     def bars(self, instrument_id: str) -> Bars:
-        """Return the instrument's bars (may be empty)."""
+        """
+        Return the instrument's bars (candles of the heatmap, 24 h high and low).
+
+        Parameters
+        ----------
+        instrument_id : str
+            Nautilus instrument id, one of :meth:`instruments`.
+
+        Returns
+        -------
+        Bars
+            Time ascending; may be empty.
+        """
         raise NotImplementedError
 
     def funding_at(self, instrument_id: str, at_ns: int) -> tuple[float, int] | None:
-        """Return the latest funding rate at or before ``at_ns`` and its time, ``None`` if unknown."""
+        """
+        Return the latest funding rate at or before ``at_ns`` and its time.
+
+        Parameters
+        ----------
+        instrument_id : str
+            Nautilus instrument id.
+        at_ns : int
+            Time (UNIX ns), e.g. the time of a map update.
+
+        Returns
+        -------
+        tuple[float, int] or None
+            ``(rate, ts_ns)``: the rate as a fraction per funding interval and its time (UNIX ns); ``None`` when no
+            funding rate is known at or before ``at_ns``.
+        """
         raise NotImplementedError
 
     def liquidations(self, instrument_id: str, start_ns: int, end_ns: int) -> tuple[bool, str, list]:
-        """``(available, note, LiquidationEvent list)`` in the window."""
+        """
+        Return the real liquidations (``LiquidationEvent`` records) of the instrument in a window.
+
+        Parameters
+        ----------
+        instrument_id : str
+            Nautilus instrument id.
+        start_ns, end_ns : int
+            Window (UNIX ns, both included).
+
+        Returns
+        -------
+        tuple[bool, str, list]
+            ``(available, note, events)``: whether the source holds liquidation records of the instrument at all,
+            where they come from (or why there are none: one sentence for the API's ``note``), and the
+            ``LiquidationEvent`` records in the window (price in quote currency, notional in USD).
+        """
         raise NotImplementedError
 
     def signals(self, sel: Selection) -> tuple[str, list[dict]]:
-        """``(note, TradeSignal dicts)`` of the selection."""
+        """
+        Return the strategies' trade signals of the selection.
+
+        Parameters
+        ----------
+        sel : Selection
+            Which map (from :meth:`select`).
+
+        Returns
+        -------
+        tuple[str, list[dict]]
+            ``(note, rows)``: where the signals come from or why there are none (one sentence for the API's
+            ``note``), and :meth:`~liqheat_nautilus.signals.TradeSignal.to_dict` rows (``ts`` in UNIX ns, prices in
+            quote currency), in the order recorded or received (newest last).
+        """
         raise NotImplementedError
 
     def compare(self, sel: Selection, at_ns: int) -> list[tuple[str, MapFrame | None]]:
-        """``(model, frame)`` for every model available at ``at_ns``."""
+        """
+        Return the map of every model the source can show at ``at_ns`` (same instrument and profile).
+
+        Parameters
+        ----------
+        sel : Selection
+            Which map (from :meth:`select`); its model is one of those compared.
+        at_ns : int
+            Time (UNIX ns).
+
+        Returns
+        -------
+        list[tuple[str, MapFrame or None]]
+            ``(model, frame)`` per model: its last update at or before ``at_ns``, ``None`` when it had none yet.
+        """
         raise NotImplementedError
 
     def status(self) -> list[dict]:
@@ -301,7 +465,19 @@ class MapSource:
         return "INITIALIZING", "replaying the catalog" if states else "no instrument yet"
 
     def span(self, sel: Selection) -> tuple[int, int] | None:
-        """First and last update time of the selection, ``None`` when there is none."""
+        """
+        Return the time span of the selection's data.
+
+        Parameters
+        ----------
+        sel : Selection
+            Which map (from :meth:`select`).
+
+        Returns
+        -------
+        tuple[int, int] or None
+            ``(first_ns, last_ns)`` (UNIX ns); ``None`` when there is no data.
+        """
         raise NotImplementedError
 
     def data_end_ns(self, instrument_id: str, read: bool = True) -> int | None:
@@ -315,13 +491,32 @@ class MapSource:
         Parameters
         ----------
         instrument_id : str
+            Nautilus instrument id.
         read : bool, default True
             ``False``: answer without reading data (the event loop asks so; ``None`` when that would be needed).
+
+        Returns
+        -------
+        int or None
+            Time of the data's last bar (UNIX ns); ``None`` when the data has no end or it is unknown.
         """
         return None
 
     def no_updates_reason(self, sel: Selection) -> str:
-        """Why the selection can have no map update at all (``""``: no known reason), for its 404s and status."""
+        """
+        Say why the selection can have no map update at all, for its 404s and ``/api/status``.
+
+        Parameters
+        ----------
+        sel : Selection
+            Which map (from :meth:`select`).
+
+        Returns
+        -------
+        str
+            One clause (e.g. the catalog holds no open interest of the instrument); ``""`` when there is no known
+            reason (the default).
+        """
         return ""
 
     def close(self) -> None:
@@ -345,6 +540,17 @@ class MapSource:
         Decode the long and short notional (USD) per bin row of published bins, once per update.
 
         :func:`liqheat_nautilus.recording.side_totals`, kept in an LRU of 8,000 updates (a few kB each).
+
+        Parameters
+        ----------
+        bins : LiquidationMapBins
+            One update's published bins (the object itself is the cache key).
+
+        Returns
+        -------
+        tuple[np.ndarray, np.ndarray]
+            ``(long_usd, short_usd)``, each ``(n_rows,)`` notional (USD) per bin row, summed over the leverage
+            tiers.
         """
         from liqheat_nautilus.recording import side_totals
 

@@ -105,7 +105,37 @@ class CatalogSource(MapSource):
         return self._runs
 
     def select(self, instrument_id, model, profile, run_id) -> Selection:
-        """See :meth:`MapSource.select`; ``run`` excludes ``model`` and ``profile``."""
+        """
+        See :meth:`MapSource.select`; ``run`` excludes ``model`` and ``profile``.
+
+        A recorded run's model and profile are those of its map actor; a replay's profile carries its
+        ``profile_warning`` (a map profile file fitted on another instrument).
+
+        Parameters
+        ----------
+        instrument_id : str or None
+            Nautilus instrument id; ``None``: the first instrument with bars in the catalog.
+        model : str or None
+            Liquidation-price model of a replay (one of ``store.models``); ``None``: the store's default.
+        profile : str or None
+            Leverage profile of a replay (one of ``store.profiles``, calibrated profile files included); ``None``:
+            the store's default.
+        run_id : str or None
+            A recorded run's id (UUID, see :meth:`runs`); ``None``: a replay.
+
+        Returns
+        -------
+        Selection
+            ``source`` ``"recording"`` for a run, ``"replay"`` otherwise.
+
+        Raises
+        ------
+        UnknownName
+            For an unknown instrument, an unknown run or an instrument the run did not record (404), an unknown
+            model or profile (422).
+        InvalidRequest
+            For ``model`` or ``profile`` given with ``run_id`` (422).
+        """
         iid = self.instrument(instrument_id)
         if run_id is not None:
             if model is not None or profile is not None:
@@ -170,7 +200,28 @@ class CatalogSource(MapSource):
     # -- data ---------------------------------------------------------------------------------------------------
 
     def frame_at(self, sel: Selection, at_ns: int | None) -> MapFrame | None:
-        """See :meth:`MapSource.frame_at` (replays run as far as needed)."""
+        """
+        See :meth:`MapSource.frame_at`: replays run as far as needed; a recorded run is read on first use.
+
+        Parameters
+        ----------
+        sel : Selection
+            Which map (from :meth:`select`): a replay (``sel.model``, ``sel.profile``) or a recorded run
+            (``sel.run_id``).
+        at_ns : int or None
+            Time (UNIX ns); ``None`` for the latest update (a replay runs to the catalog's end).
+
+        Returns
+        -------
+        MapFrame or None
+            ``None`` when the map has no update at or before that time.
+
+        Raises
+        ------
+        ValueError
+            If the catalog cannot give the instrument's series (``MapStore.replay``; an ``IngestError`` is answered
+            with a 503).
+        """
         at = np.iinfo(np.int64).max if at_ns is None else at_ns
         if sel.source == "recording":
             frames = self._recorded_frames(sel)
@@ -179,7 +230,23 @@ class CatalogSource(MapSource):
         return self.store.replay(sel.instrument_id, sel.model, sel.profile).frame_at(at)
 
     def peek_frame(self, sel: Selection, at_ns: int | None) -> tuple[bool, MapFrame | None]:
-        """See :meth:`MapSource.peek_frame`: recordings answer at once once read; replays when they got that far."""
+        """
+        See :meth:`MapSource.peek_frame`: recordings answer at once once read; replays when they got that far.
+
+        Parameters
+        ----------
+        sel : Selection
+            Which map (from :meth:`select`): a replay (``sel.model``, ``sel.profile``) or a recorded run
+            (``sel.run_id``).
+        at_ns : int or None
+            Time (UNIX ns); ``None`` for the latest update.
+
+        Returns
+        -------
+        tuple[bool, MapFrame or None]
+            ``(False, None)`` when the run is not read yet, or the replay is not created yet, busy (another request
+            advances it) or not advanced to ``at_ns``.
+        """
         if sel.source == "recording":
             key = (sel.run_id, sel.instrument_id)
             if key not in self._recording_frames:
@@ -190,7 +257,28 @@ class CatalogSource(MapSource):
         return (False, None) if replay is None else replay.peek(at)
 
     def frames(self, sel: Selection, start_ns: int, end_ns: int) -> list[MapFrame]:
-        """See :meth:`MapSource.frames`."""
+        """
+        See :meth:`MapSource.frames` (a replay runs up to ``end_ns`` first).
+
+        Parameters
+        ----------
+        sel : Selection
+            Which map (from :meth:`select`): a replay (``sel.model``, ``sel.profile``) or a recorded run
+            (``sel.run_id``).
+        start_ns, end_ns : int
+            Window (UNIX ns, both included).
+
+        Returns
+        -------
+        list[MapFrame]
+            Time ascending.
+
+        Raises
+        ------
+        ValueError
+            If the catalog cannot give the instrument's series (``MapStore.replay``; an ``IngestError`` is answered
+            with a 503).
+        """
         if sel.source == "recording":
             frames = self._recorded_frames(sel)
             ts = [f.ts_ns for f in frames]
@@ -198,7 +286,20 @@ class CatalogSource(MapSource):
         return self.store.replay(sel.instrument_id, sel.model, sel.profile).frames_between(start_ns, end_ns)
 
     def span(self, sel: Selection) -> tuple[int, int] | None:
-        """See :meth:`MapSource.span` (for replays: the catalog's bar span)."""
+        """
+        See :meth:`MapSource.span`: for a replay the catalog's bar span, for a recorded run its updates' span.
+
+        Parameters
+        ----------
+        sel : Selection
+            Which map (from :meth:`select`): a replay (``sel.model``, ``sel.profile``) or a recorded run
+            (``sel.run_id``).
+
+        Returns
+        -------
+        tuple[int, int] or None
+            ``(first_ns, last_ns)`` (UNIX ns); ``None`` without bars (replay) or updates (recorded run).
+        """
         if sel.source == "recording":
             frames = self._recorded_frames(sel)
             return (frames[0].ts_ns, frames[-1].ts_ns) if frames else None
@@ -206,11 +307,38 @@ class CatalogSource(MapSource):
         return (int(series.bar_ts_ns[0]), int(series.bar_ts_ns[-1])) if len(series) else None
 
     def data_end_ns(self, instrument_id: str, read: bool = True) -> int | None:
-        """See :meth:`MapSource.data_end_ns`: the catalog's last bar of the instrument (replays and recorded runs)."""
+        """
+        See :meth:`MapSource.data_end_ns`: the catalog's last bar of the instrument (replays and recorded runs).
+
+        Parameters
+        ----------
+        instrument_id : str
+            Nautilus instrument id.
+        read : bool, default True
+            ``False``: answer only from bars already read (``MapStore.bars_end_ns``), for the event loop.
+
+        Returns
+        -------
+        int or None
+            Time of the last bar (UNIX ns); ``None`` without bars, when the catalog cannot be read for the
+            instrument, or (``read=False``) before its bars were read.
+        """
         return self.store.bars_end_ns(instrument_id, read)
 
     def no_updates_reason(self, sel: Selection) -> str:
-        """See :meth:`MapSource.no_updates_reason`: a replay of a catalog without open interest of the instrument."""
+        """
+        See :meth:`MapSource.no_updates_reason`: a replay of a catalog without open interest of the instrument.
+
+        Parameters
+        ----------
+        sel : Selection
+            Which map (from :meth:`select`); a recorded run has no known reason.
+
+        Returns
+        -------
+        str
+            The missing open interest and how to ingest it (``OPEN_INTEREST_MISSING``), or ``""``.
+        """
         if sel.source == "recording":
             return ""
         try:
@@ -222,18 +350,70 @@ class CatalogSource(MapSource):
         return f"the catalog holds no open interest of {sel.instrument_id}, and {OPEN_INTEREST_MISSING}"
 
     def bars(self, instrument_id: str) -> Bars:
-        """Return the catalog's bars of the instrument."""
+        """
+        Return the catalog's bars of the instrument (the ``--bar-spec`` bars the replays run on).
+
+        Parameters
+        ----------
+        instrument_id : str
+            Nautilus instrument id.
+
+        Returns
+        -------
+        Bars
+            Time ascending.
+
+        Raises
+        ------
+        ValueError
+            If the catalog has no such bars, or cannot give the instrument's open interest (``MapStore.series``).
+        """
         s = self.store.series(instrument_id)
         return Bars(s.bar_ts_ns, s.open, s.high, s.low, s.close, s.volume)
 
     def funding_at(self, instrument_id: str, at_ns: int) -> tuple[float, int] | None:
-        """Return the catalog's funding rate at or before ``at_ns``."""
+        """
+        Return the catalog's funding rate at or before ``at_ns``.
+
+        Parameters
+        ----------
+        instrument_id : str
+            Nautilus instrument id.
+        at_ns : int
+            Time (UNIX ns).
+
+        Returns
+        -------
+        tuple[float, int] or None
+            ``(rate, ts_ns)``: fraction per funding interval and its time (UNIX ns); ``None`` when the catalog has
+            no funding rate of the instrument at or before ``at_ns``.
+
+        Raises
+        ------
+        ValueError
+            If the catalog cannot give the instrument's series (``MapStore.series``).
+        """
         s = self.store.series(instrument_id)
         k = int(np.searchsorted(s.funding_ts_ns, at_ns, side="right")) - 1
         return (float(s.funding_rate[k]), int(s.funding_ts_ns[k])) if k >= 0 else None
 
     def liquidations(self, instrument_id: str, start_ns: int, end_ns: int) -> tuple[bool, str, list]:
-        """Return the catalog's ``LiquidationEvent`` records of the instrument in the window."""
+        """
+        Return the catalog's ``LiquidationEvent`` records of the instrument in the window (read once, then kept).
+
+        Parameters
+        ----------
+        instrument_id : str
+            Nautilus instrument id.
+        start_ns, end_ns : int
+            Window (UNIX ns, both included).
+
+        Returns
+        -------
+        tuple[bool, str, list]
+            ``(available, note, events)``; ``available`` is False, with a note saying to ingest them or use
+            ``--live``, when the catalog holds no liquidation record of the instrument.
+        """
         from liqheat_nautilus.persistence.reader import read_liquidation_events
 
         with self._lock:
@@ -250,7 +430,20 @@ class CatalogSource(MapSource):
         return True, "LiquidationEvent records of the catalog", events[a:b]
 
     def signals(self, sel: Selection) -> tuple[str, list[dict]]:
-        """Trade signals of a recorded run (a replay has none)."""
+        """
+        Return the trade signals of a recorded run (a replay has none).
+
+        Parameters
+        ----------
+        sel : Selection
+            Which map (from :meth:`select`); only a recorded run (``source == "recording"``) has signals.
+
+        Returns
+        -------
+        tuple[str, list[dict]]
+            ``(note, rows)``: the run's ``signals`` log rows of the instrument; for a replay, or a run without
+            signals, no rows and a note saying why.
+        """
         if sel.source != "recording":
             return ("a replay has no strategy: select a recorded run (run=...) or use --live for the node's "
                     "signals"), []
@@ -262,7 +455,30 @@ class CatalogSource(MapSource):
         return f"trade signals recorded by run {sel.run_id}", rows.to_dict("records")
 
     def compare(self, sel: Selection, at_ns: int) -> list[tuple[str, MapFrame | None]]:
-        """Replays of every model (same profile) at ``at_ns``; a recorded run has its one model."""
+        """
+        Return the replays of every model (same profile) at ``at_ns``; a recorded run has its one model.
+
+        Each model's replay runs up to ``at_ns`` (created on first use).
+
+        Parameters
+        ----------
+        sel : Selection
+            Which map (from :meth:`select`): a replay (``sel.model``, ``sel.profile``) or a recorded run
+            (``sel.run_id``).
+        at_ns : int
+            Time (UNIX ns).
+
+        Returns
+        -------
+        list[tuple[str, MapFrame or None]]
+            ``(model, frame)`` per model of ``store.models``, or the run's one ``(model, frame)``.
+
+        Raises
+        ------
+        ValueError
+            If the catalog cannot give the instrument's series (``MapStore.replay``; an ``IngestError`` is answered
+            with a 503).
+        """
         if sel.source == "recording":
             return [(sel.model, self.frame_at(sel, at_ns))]
         return [(m, self.store.replay(sel.instrument_id, m, sel.profile).frame_at(at_ns)) for m in self.store.models]
