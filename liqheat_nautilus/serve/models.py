@@ -25,14 +25,34 @@ class _Model(BaseModel):
 
 
 class ErrorDetail(_Model):
-    """An error: what went wrong, and for an unknown name the valid ones."""
+    """
+    An error: what went wrong, and for an unknown name the valid ones.
+
+    Attributes
+    ----------
+    detail : str
+        The error, one sentence.
+    known : list[str]
+        Valid values (empty when there is no list).
+    """
 
     detail: str = Field(description="What was wrong with the request.")
     known: list[str] = Field(default_factory=list, description="Valid values (e.g. the known instrument ids).")
 
 
 class ValidationItem(BaseModel):
-    """One invalid request field (FastAPI's validation error layout; ``input`` and ``ctx`` may follow)."""
+    """
+    One invalid request field (FastAPI's validation error layout; ``input`` and ``ctx`` may follow).
+
+    Attributes
+    ----------
+    loc : list[str | int]
+        Where the field is: location (``query``, ``path``, ...) then name.
+    msg : str
+        Why it is invalid.
+    type : str
+        Error kind (pydantic's, e.g. ``value_error``).
+    """
 
     model_config = ConfigDict(extra="allow")
     loc: list[str | int] = Field(description="Where the field is, e.g. ['query', 'at'].")
@@ -41,13 +61,33 @@ class ValidationItem(BaseModel):
 
 
 class ValidationErrorResponse(_Model):
-    """422: one or more request fields are invalid; each item names its field."""
+    """
+    422: one or more request fields are invalid; each item names its field.
+
+    Attributes
+    ----------
+    detail : list[ValidationItem]
+        One item per invalid field.
+    """
 
     detail: list[ValidationItem]
 
 
 class Health(_Model):
-    """Liveness."""
+    """
+    Liveness.
+
+    Attributes
+    ----------
+    status : str
+        Always ``ok``.
+    mode : str
+        ``catalog`` or ``live``.
+    version : str
+        liqheat-nautilus version.
+    time_ns : int
+        Server time (UNIX ns).
+    """
 
     status: Literal["ok"] = Field(description="Always 'ok' when the server answers.")
     mode: Mode = Field(description="'catalog' (historical replays and recordings) or 'live' (Redis streams).")
@@ -56,7 +96,20 @@ class Health(_Model):
 
 
 class RunInfo(_Model):
-    """A recorded backtest run in the catalog (``record = true``)."""
+    """
+    A recorded backtest run in the catalog (``record = true``).
+
+    Attributes
+    ----------
+    run_id : str
+        Kernel instance id (UUID).
+    instruments, strategies : list[str]
+        Instrument ids recorded; strategy class paths.
+    model, leverage_profile : str
+        Of the run's map actor (``''`` if unknown).
+    recorded_ns : int
+        Last write of the recording (UNIX ns).
+    """
 
     run_id: str = Field(description="The run's kernel instance id (UUID); pass it as `run`.")
     instruments: list[str] = Field(description="Instruments with recorded map updates.")
@@ -67,7 +120,22 @@ class RunInfo(_Model):
 
 
 class InstrumentStatus(_Model):
-    """Readiness of one instrument's map."""
+    """
+    Readiness of one instrument's map.
+
+    Attributes
+    ----------
+    instrument_id : str
+        Nautilus instrument id.
+    state : str
+        ``INITIALIZING``, ``READY`` or ``ERROR``.
+    message : str
+        Why (the error for ``ERROR``).
+    frames : int
+        Map updates available (>= 0).
+    first_ns, last_ns : int or None
+        First and last data point (UNIX ns).
+    """
 
     instrument_id: str = Field(description="Nautilus instrument id, e.g. 'SOL-USDT-SWAP.OKX'.")
     state: State = Field(description="INITIALIZING (replay or first live update pending), READY, ERROR.")
@@ -78,7 +146,28 @@ class InstrumentStatus(_Model):
 
 
 class StatusResponse(_Model):
-    """What the server serves: instruments and their state, and the selectable models, profiles and runs."""
+    """
+    What the server serves: instruments and their state, and the selectable models, profiles and runs.
+
+    Attributes
+    ----------
+    mode : str
+        ``catalog`` or ``live``.
+    state, message : str
+        State of the whole source (``INITIALIZING``, ``READY``, ``ERROR``) and why.
+    instruments : list[InstrumentStatus]
+        Per instrument.
+    models, profiles : list[str]
+        Selectable liquidation-price models and leverage profiles.
+    default_model, default_profile : str
+        Used when a request names none.
+    runs : list[RunInfo]
+        Recorded backtest runs.
+    snapshot_interval_s : int
+        Interval of replayed map updates (seconds).
+    warnings : list[str]
+        Map profile files fitted on another instrument, one sentence each.
+    """
 
     mode: Mode
     state: State = Field(description="READY when every instrument is; ERROR when the source fails (e.g. Redis "
@@ -97,7 +186,32 @@ class StatusResponse(_Model):
 
 
 class ClusterLevel(_Model):
-    """A liquidation cluster: a price zone where many leveraged positions would be liquidated."""
+    """
+    A liquidation cluster: a price zone where many leveraged positions would be liquidated.
+
+    Attributes
+    ----------
+    cluster_id : int
+        Stable id across updates.
+    side : str
+        ``LONG`` (below price) or ``SHORT`` (above).
+    price_level, price_low, price_high : float
+        Centre and edges of the zone (price).
+    leverage_tier : float
+        Mean leverage (x).
+    notional_usd : float
+        Notional that would be liquidated (USD).
+    liquidation_count : int
+        Estimated positions.
+    strength : float
+        Relative to the update's largest cluster, in [0, 1].
+    distance_pct : float
+        Signed distance from price (percent).
+    status : str
+        ``ACTIVE``, ``PARTIAL`` or ``CLEARED``.
+    first_seen_ns, last_seen_ns : int
+        First and last detection (UNIX ns).
+    """
 
     cluster_id: int = Field(description="Stable id across updates while the zone persists.")
     side: SideName = Field(description="LONG: longs liquidated if price falls to it (below price); SHORT: above.")
@@ -115,7 +229,26 @@ class ClusterLevel(_Model):
 
 
 class Summary(_Model):
-    """Market and map totals at the update."""
+    """
+    Market and map totals at the update.
+
+    Attributes
+    ----------
+    price : float
+        Price at the update (quote currency).
+    high_24h, low_24h : float or None
+        Highest and lowest price of the 24 h up to the update (quote currency; null without bars).
+    total_oi_usd : float or None
+        Open interest (USD notional).
+    funding_rate : float or None
+        Fraction per funding interval.
+    funding_ts_ns : int or None
+        Time of that rate (UNIX ns).
+    long_liquidation_usd, short_liquidation_usd : float
+        Open long / short notional in the map (USD).
+    swept_long_usd, swept_short_usd : float
+        Swept since the previous update (USD).
+    """
 
     price: float = Field(description="Price at the update (quote currency).")
     high_24h: float | None = Field(description="Highest price of the 24 h up to the update (quote currency).")
@@ -130,7 +263,18 @@ class Summary(_Model):
 
 
 class Direction(_Model):
-    """Where liquidation notional pulls price (the magnet)."""
+    """
+    Where liquidation notional pulls price (the magnet).
+
+    Attributes
+    ----------
+    bias : str
+        ``UP``, ``DOWN`` or ``UNBIASED``.
+    magnet_up, magnet_down, magnet_net : float
+        Pull of the notional above, below, and up minus down (USD / %²).
+    nearest_above, nearest_below : ClusterLevel or None
+        Nearest live clusters.
+    """
 
     bias: BiasName = Field(description="UP, DOWN or UNBIASED (net force within the dead band).")
     magnet_up: float = Field(description="Pull of short notional above price: sum of USD / distance² (USD / %²).")
@@ -141,7 +285,20 @@ class Direction(_Model):
 
 
 class MapBin(_Model):
-    """One price bin of the map."""
+    """
+    One price bin of the map.
+
+    Attributes
+    ----------
+    price_low, price_high : float
+        Edges (price).
+    long_usd, short_usd, total_usd : float
+        Notional (USD).
+    intensity : float
+        ``total_usd`` / the largest returned, in [0, 1].
+    long_status, short_status : str
+        ``ACTIVE``, ``PARTIAL`` or ``CLEARED``.
+    """
 
     price_low: float = Field(description="Lower edge (price).")
     price_high: float = Field(description="Upper edge (price).")
@@ -154,7 +311,22 @@ class MapBin(_Model):
 
 
 class MapIdentity(_Model):
-    """Which map a response shows: instrument, source, model, leverage profile and recorded run."""
+    """
+    Which map a response shows: instrument, source, model, leverage profile and recorded run.
+
+    Attributes
+    ----------
+    instrument_id : str
+        Nautilus instrument id.
+    source : str
+        ``replay``, ``recording`` or ``live``.
+    model, leverage_profile : str
+        ``''`` when unknown.
+    run_id : str or None
+        The recorded run (UUID).
+    profile_warning : str
+        ``''`` or why the profile may not suit the instrument.
+    """
 
     instrument_id: str = Field(description="Nautilus instrument id.")
     source: Source = Field(description="replay (engine over the catalog), recording (a backtest run), live.")
@@ -167,14 +339,38 @@ class MapIdentity(_Model):
 
 
 class MapKey(MapIdentity):
-    """Which map a response shows, and which of its updates."""
+    """
+    Which map a response shows, and which of its updates.
+
+    Attributes
+    ----------
+    ts_ns : int
+        Time of the update shown (UNIX ns).
+    time : str
+        ``ts_ns`` as ISO-8601 UTC.
+    """
 
     ts_ns: int = Field(description="Time of the map update shown (UNIX ns): the last one at or before `at`.")
     time: str = Field(description="ts_ns as ISO-8601 UTC.")
 
 
 class LiquidationMapResponse(MapKey):
-    """The liquidation map at one time: summary, direction, bins sorted by price, clusters."""
+    """
+    The liquidation map at one time: summary, direction, bins sorted by price, clusters.
+
+    Attributes
+    ----------
+    bin_width : float or None
+        Bin width (price); null without bins.
+    summary : Summary
+        Market and map totals.
+    direction : Direction
+        Magnet forces and nearest clusters.
+    bins : list[MapBin]
+        Ascending in price.
+    clusters : list[ClusterLevel]
+        Strongest first, ``CLEARED`` last.
+    """
 
     bin_width: float | None = Field(description="Bin width (price); null when the source published no bins.")
     summary: Summary
@@ -184,7 +380,18 @@ class LiquidationMapResponse(MapKey):
 
 
 class LeverageLevel(_Model):
-    """Notional of one price bin and one leverage tier."""
+    """
+    Notional of one price bin and one leverage tier.
+
+    Attributes
+    ----------
+    price_low, price_high : float
+        Edges of the bin (price).
+    leverage : float
+        Leverage tier (x).
+    long_usd, short_usd : float
+        Notional of the tier in the bin (USD).
+    """
 
     price_low: float = Field(description="Lower edge of the bin (price).")
     price_high: float = Field(description="Upper edge of the bin (price).")
@@ -194,7 +401,18 @@ class LeverageLevel(_Model):
 
 
 class LevelsResponse(MapKey):
-    """Liquidation levels per bin × leverage tier (non-empty cells only), ascending in price then leverage."""
+    """
+    Liquidation levels per bin × leverage tier (non-empty cells only), ascending in price then leverage.
+
+    Attributes
+    ----------
+    price : float
+        Price at the update (quote currency).
+    tiers : list[float]
+        Leverage tiers (x).
+    levels : list[LeverageLevel]
+        Non-empty cells.
+    """
 
     price: float = Field(description="Price at the update.")
     tiers: list[float] = Field(description="Leverage tiers of the map (x).")
@@ -202,7 +420,28 @@ class LevelsResponse(MapKey):
 
 
 class HeatmapResponse(MapIdentity):
-    """Time × price liquidation heatmap: price levels, [time index, price index, USD] cells, OHLCV candles."""
+    """
+    Time × price liquidation heatmap: price levels, [time index, price index, USD] cells, OHLCV candles.
+
+    Attributes
+    ----------
+    start_ns, end_ns : int
+        Window (UNIX ns).
+    times_ns : list[int]
+        Column times (UNIX ns).
+    price_levels : list[float]
+        Level centres (price), ascending.
+    level_width : float
+        Level width (price).
+    cells : list[list[int | float]]
+        ``[time index, price index, USD]``.
+    max_usd : float
+        Largest cell (USD).
+    candle_interval_s : int
+        Candle length (seconds).
+    candles : list[list[int | float]]
+        ``[start (UNIX ns), open, high, low, close (price), volume]``.
+    """
 
     start_ns: int = Field(description="Window start (UNIX ns).")
     end_ns: int = Field(description="Window end (UNIX ns).")
@@ -219,7 +458,24 @@ class HeatmapResponse(MapIdentity):
 
 
 class LiquidationRecord(_Model):
-    """One real liquidation reported by a venue."""
+    """
+    One real liquidation reported by a venue.
+
+    Attributes
+    ----------
+    ts_ns : int
+        Time (UNIX ns).
+    side : str
+        ``LONG`` or ``SHORT``: the liquidated position.
+    price : float
+        Liquidation price (quote currency).
+    quantity : float
+        Instrument size unit.
+    notional_usd : float
+        USD.
+    source : str
+        Venue source, e.g. ``forceOrder``.
+    """
 
     ts_ns: int = Field(description="Time of the liquidation (UNIX ns).")
     side: SideName = Field(description="Side of the liquidated position.")
@@ -230,7 +486,26 @@ class LiquidationRecord(_Model):
 
 
 class HistoryResponse(_Model):
-    """Real liquidation records in a window (where the catalog or the stream holds them)."""
+    """
+    Real liquidation records in a window (where the catalog or the stream holds them).
+
+    Attributes
+    ----------
+    instrument_id : str
+        Nautilus instrument id.
+    start_ns, end_ns : int
+        Window (UNIX ns).
+    available : bool
+        Whether the source holds records of the instrument at all.
+    note : str
+        Where they come from, or why there are none.
+    long_usd, short_usd : float
+        Sums of the records returned (USD).
+    truncated : bool
+        More than ``limit`` matched.
+    records : list[LiquidationRecord]
+        The records.
+    """
 
     instrument_id: str
     start_ns: int
@@ -244,7 +519,26 @@ class HistoryResponse(_Model):
 
 
 class ModelMap(_Model):
-    """One model's map at the requested time."""
+    """
+    One model's map at the requested time.
+
+    Attributes
+    ----------
+    model : str
+        Liquidation-price model.
+    ts_ns : int or None
+        Update used (UNIX ns); null when none yet.
+    long_liquidation_usd, short_liquidation_usd : float
+        Open notional (USD).
+    bias : str
+        ``UP``, ``DOWN`` or ``UNBIASED``.
+    magnet_net : float
+        Net magnet force (USD / %²).
+    nearest_above, nearest_below : ClusterLevel or None
+        Nearest live clusters.
+    top_clusters : list[ClusterLevel]
+        The three strongest live clusters.
+    """
 
     model: str
     ts_ns: int | None = Field(description="Time of the update used (UNIX ns); null when the map had none yet.")
@@ -258,7 +552,22 @@ class ModelMap(_Model):
 
 
 class CompareModelsResponse(_Model):
-    """Every liquidation-price model on the same data, at one time."""
+    """
+    Every liquidation-price model on the same data, at one time.
+
+    Attributes
+    ----------
+    instrument_id : str
+        Nautilus instrument id.
+    source : str
+        ``replay``, ``recording`` or ``live``.
+    leverage_profile : str
+        Leverage profile of every model's map.
+    at_ns : int
+        Requested time (UNIX ns).
+    models : list[ModelMap]
+        One per model.
+    """
 
     instrument_id: str
     source: Source
@@ -268,7 +577,18 @@ class CompareModelsResponse(_Model):
 
 
 class BestClusterResponse(MapKey):
-    """The best cluster by strength and distance: score = strength / (1 + |distance_pct|)."""
+    """
+    The best cluster by strength and distance: score = strength / (1 + |distance_pct|).
+
+    Attributes
+    ----------
+    price : float
+        Price at the update (quote currency).
+    score : float or None
+        The cluster's score; null without a live cluster.
+    cluster : ClusterLevel or None
+        The best live cluster.
+    """
 
     price: float = Field(description="Price at the update.")
     score: float | None = Field(description="The cluster's score (null when there is no live cluster).")
@@ -276,7 +596,32 @@ class BestClusterResponse(MapKey):
 
 
 class TradeSignalRecord(_Model):
-    """A strategy's decision (the TradeSignal record)."""
+    """
+    A strategy's decision (the TradeSignal record).
+
+    Attributes
+    ----------
+    ts_ns : int
+        Decision time (UNIX ns).
+    strategy, action, instrument_id, reason : str
+        Strategy id, ``ENTER``/``SKIP``/..., instrument, why.
+    position_side : str
+        ``LONG`` or ``SHORT``.
+    entry, stop_loss, take_profit : float or None
+        Prices (quote currency).
+    quantity : float
+        Instrument size unit.
+    confidence : float
+        In [0, 1].
+    risk_reward : float or None
+        Reward / risk ratio.
+    cluster_id : int
+        Cluster behind the decision, -1 if none.
+    support, resistance : float or None
+        Cluster levels below / above (price).
+    sentiment : str
+        ``BULLISH``, ``BEARISH`` or ``NEUTRAL``.
+    """
 
     ts_ns: int = Field(description="Decision time (UNIX ns).")
     strategy: str
@@ -297,7 +642,20 @@ class TradeSignalRecord(_Model):
 
 
 class SignalsResponse(_Model):
-    """Trade signals of a recorded run or of the live node."""
+    """
+    Trade signals of a recorded run or of the live node.
+
+    Attributes
+    ----------
+    instrument_id : str
+        Nautilus instrument id.
+    source : str
+        ``replay``, ``recording`` or ``live``.
+    note : str
+        Where the signals come from, or why there are none.
+    signals : list[TradeSignalRecord]
+        Newest last.
+    """
 
     instrument_id: str
     source: Source
@@ -306,7 +664,18 @@ class SignalsResponse(_Model):
 
 
 class ReplayCacheEntry(_Model):
-    """A cached replay."""
+    """
+    A cached replay.
+
+    Attributes
+    ----------
+    instrument_id, model, leverage_profile : str
+        Which replay.
+    frames : int
+        Map updates computed so far.
+    position_ns : int
+        Time reached (UNIX ns).
+    """
 
     instrument_id: str
     model: str
@@ -316,7 +685,26 @@ class ReplayCacheEntry(_Model):
 
 
 class StatsResponse(_Model):
-    """Server statistics."""
+    """
+    Server statistics.
+
+    Attributes
+    ----------
+    mode : str
+        ``catalog`` or ``live``.
+    uptime_s : float
+        Seconds since start.
+    requests, stream_clients : int
+        HTTP requests answered; open event streams.
+    memory_rss_bytes : int
+        Resident memory (bytes).
+    replays_built : int
+        Replays started (catalog mode).
+    replays : list[ReplayCacheEntry]
+        Replays held.
+    live_messages : int
+        Redis stream entries read (live mode).
+    """
 
     mode: Mode
     uptime_s: float = Field(description="Seconds since start.")
@@ -329,7 +717,16 @@ class StatsResponse(_Model):
 
 
 class FigureResponse(_Model):
-    """A Plotly figure (``data`` traces and ``layout``) as drawn by liqheat_nautilus.charts."""
+    """
+    A Plotly figure (``data`` traces and ``layout``) as drawn by liqheat_nautilus.charts.
+
+    Attributes
+    ----------
+    data : list[dict]
+        Plotly traces.
+    layout : dict
+        Plotly layout.
+    """
 
     model_config = ConfigDict(extra="allow")
     data: list[dict] = Field(description="Plotly traces.")
@@ -337,7 +734,24 @@ class FigureResponse(_Model):
 
 
 class StreamEvent(_Model):
-    """Pushed on the event stream when a new map update arrives."""
+    """
+    Pushed on the event stream when a new map update arrives.
+
+    Attributes
+    ----------
+    instrument_id : str
+        Nautilus instrument id.
+    ts_ns : int
+        Time of the update (UNIX ns).
+    price : float
+        Price at the update (quote currency).
+    bias : str
+        ``UP``, ``DOWN`` or ``UNBIASED``.
+    clusters : int
+        Clusters in the update.
+    sequence : int
+        Increases with every update received.
+    """
 
     instrument_id: str
     ts_ns: int = Field(description="Time of the update (UNIX ns).")
