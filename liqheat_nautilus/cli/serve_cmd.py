@@ -25,7 +25,15 @@ LIVE_HISTORY = 5000
 
 
 def register(subparsers) -> None:
-    """Add ``serve`` to the ``liqheat`` subparsers (an ``argparse._SubParsersAction``)."""
+    """
+    Add ``serve`` and its options to the ``liqheat`` subparsers.
+
+    Parameters
+    ----------
+    subparsers : argparse._SubParsersAction
+        What ``ArgumentParser.add_subparsers()`` of the ``liqheat`` parser returned; the ``serve`` parser added to
+        it sets ``func`` to the command's handler.
+    """
     parser = subparsers.add_parser(
         "serve", help="REST API + live dashboard of the map (catalog replays and recorded runs, or a live node via "
                       "Redis)",

@@ -81,18 +81,46 @@ class ApiContext:
         """
         Validate a request's choice of map (:meth:`~.sources.MapSource.select`).
 
+        Parameters
+        ----------
+        instrument_id : str or None
+            The ``instrument_id`` query parameter (Nautilus instrument id); ``None``: the first served.
+        model : str or None
+            The ``model`` parameter (liquidation-price model, catalog mode); ``None``: the default.
+        profile : str or None
+            The ``profile`` parameter (leverage profile, catalog mode); ``None``: the default.
+        run : str or None
+            The ``run`` parameter (a recorded run's UUID, catalog mode); ``None``: a replay (or the live map).
+
+        Returns
+        -------
+        Selection
+
         Raises
         ------
         UnknownName
             For an unknown instrument or run (404), model or profile (422).
         InvalidRequest
             For a combination the mode does not support (422).
+        NotReady
+            When the source serves no instrument yet (503; a live node before its first map update).
         """
         return self.source.select(instrument_id, model, profile, run)
 
     def frame_or_404(self, sel: Selection, at_ns: int | None) -> MapFrame:
         """
         Return the last map update at or before ``at_ns`` (``None``: the latest).
+
+        Parameters
+        ----------
+        sel : Selection
+            Which map (from :meth:`select`).
+        at_ns : int or None
+            Requested time (UNIX ns, the parsed ``at`` parameter); ``None``: the latest update.
+
+        Returns
+        -------
+        MapFrame
 
         Raises
         ------
@@ -116,6 +144,18 @@ class ApiContext:
     def frames_or_404(self, sel: Selection, start_ns: int, end_ns: int) -> list[MapFrame]:
         """
         Return the map updates from ``start_ns`` to ``end_ns`` (UNIX ns, both included).
+
+        Parameters
+        ----------
+        sel : Selection
+            Which map (from :meth:`select`).
+        start_ns, end_ns : int
+            Window (UNIX ns, both included), e.g. from :meth:`window`.
+
+        Returns
+        -------
+        list[MapFrame]
+            Time ascending, at least one.
 
         Raises
         ------
@@ -212,7 +252,23 @@ class ApiContext:
         return json_response(body)
 
     async def cached(self, key: Hashable, build: Callable[..., bytes], *args: Any) -> Response:
-        """Answer as :meth:`remembered` does, computing in a worker thread once per key at a time (single flight)."""
+        """
+        Answer as :meth:`remembered` does, computing in a worker thread once per key at a time (single flight).
+
+        Parameters
+        ----------
+        key : hashable
+            Everything the answer depends on (cache and single-flight key).
+        build : callable
+            Returns the encoded answer (JSON bytes); run in a worker thread.
+        *args
+            Its arguments.
+
+        Returns
+        -------
+        Response
+            ``application/json``.
+        """
         body = self.cache.get(key)
         if body is None:
             body = self.cache.put(key, await self.flights.run(key, build, *args))

@@ -68,7 +68,10 @@ class BinsView:
     long_tier, short_tier : np.ndarray
         ``(n, t)`` open notional (USD) per bin and tier.
     long_status, short_status : np.ndarray
-        ``(n,)`` int8 status codes.
+        ``(n,)`` int8 status codes (0 ``ACTIVE``, 1 ``PARTIAL``, 2 ``CLEARED``).
+    _totals : dict
+        Private cache of :attr:`long_usd` and :attr:`short_usd` (filled on first access; not compared, not in the
+        repr): leave it to its default.
     """
 
     width: float
@@ -194,7 +197,20 @@ def nearest_clusters(clusters: Iterable[Any], price: float) -> tuple[Any | None,
 
 
 def finite_or_none(value) -> float | None:
-    """``value`` as a float, ``None`` when it is missing, not a number or not finite (JSON has no NaN)."""
+    """
+    Return ``value`` as a float, ``None`` when it is missing, not a number or not finite (JSON has no NaN).
+
+    Parameters
+    ----------
+    value : object
+        A number, a numeric string, ``None``, NaN or ±inf (e.g. a ``TradeSignal`` field or the snapshot's open
+        interest).
+
+    Returns
+    -------
+    float or None
+        ``float(value)`` when that succeeds and is finite, else ``None``.
+    """
     try:
         value = float(value)
     except (TypeError, ValueError):

@@ -28,7 +28,25 @@ def _instrument_id(value: str):
 
 
 def concat_series(a: MarketSeries, b: MarketSeries) -> MarketSeries:
-    """Join ``a`` and then ``b`` (same instrument): the array fields concatenated, the others taken from ``a``."""
+    """
+    Join ``a`` and then ``b`` (same instrument): the array fields concatenated, the others taken from ``a``.
+
+    Nothing is sorted or de-duplicated: every time in ``b`` (bars, open interest, funding, ...) must be later than
+    all of ``a``'s for the result to stay time ascending, as ``MapStore.refresh`` reads it (from ``a``'s latest time
+    + 1 ns).
+
+    Parameters
+    ----------
+    a : MarketSeries
+        The series read so far.
+    b : MarketSeries
+        The data appended to the catalog since (same instrument and bar type), all later than ``a``'s.
+
+    Returns
+    -------
+    MarketSeries
+        ``a`` with each array field extended by ``b``'s (the scalar fields, e.g. ``instrument_id``, from ``a``).
+    """
     joined: dict[str, Any] = {f.name: np.concatenate([getattr(a, f.name), getattr(b, f.name)])
                               for f in dataclasses.fields(MarketSeries) if isinstance(getattr(a, f.name), np.ndarray)}
     return dataclasses.replace(a, **joined)

@@ -27,17 +27,53 @@ SideTotals = Callable[[Any], tuple[np.ndarray, np.ndarray]]
 
 
 def iso(ns: int) -> str:
-    """Format UNIX ns as ISO-8601 UTC (``...Z``)."""
+    """
+    Format UNIX ns as ISO-8601 UTC (``...Z``).
+
+    Parameters
+    ----------
+    ns : int
+        Time (UNIX ns).
+
+    Returns
+    -------
+    str
+        E.g. ``2026-06-20T12:00:00Z`` (fractional seconds when ``ns`` has them, up to nanoseconds).
+    """
     return pd.Timestamp(int(ns), unit="ns", tz="UTC").isoformat().replace("+00:00", "Z")
 
 
 def json_response(body: bytes) -> Response:
-    """Wrap an encoded JSON body as a response."""
+    """
+    Wrap an encoded JSON body as a response.
+
+    Parameters
+    ----------
+    body : bytes
+        The JSON document, already encoded (e.g. by orjson or a model's ``model_dump_json``).
+
+    Returns
+    -------
+    Response
+        Status 200, ``application/json``, ``body`` unchanged.
+    """
     return Response(content=body, media_type="application/json")
 
 
 def bias_name(value: str) -> m.BiasName:
-    """Return the snapshot's bias as the API names it (anything unknown is ``UNBIASED``)."""
+    """
+    Return the snapshot's bias as the API names it (anything unknown is ``UNBIASED``).
+
+    Parameters
+    ----------
+    value : str
+        ``LiquidationMapSnapshot.bias``: ``UP``, ``DOWN`` or ``UNBIASED``.
+
+    Returns
+    -------
+    BiasName
+        ``value`` when it is a :class:`~liqheat_nautilus.core.enums.Bias` name, else ``"UNBIASED"``.
+    """
     return cast(m.BiasName, value) if value in tuple(Bias) else "UNBIASED"
 
 
@@ -65,25 +101,78 @@ def cluster_level(c: Any) -> m.ClusterLevel:
 
 
 def ordered_clusters(frame: MapFrame) -> list[m.ClusterLevel]:
-    """Return the update's clusters: the live ones strongest first, then the cleared ones."""
+    """
+    Return the update's clusters: the live ones strongest first, then the cleared ones.
+
+    Parameters
+    ----------
+    frame : MapFrame
+        The map update.
+
+    Returns
+    -------
+    list[ClusterLevel]
+        Every cluster of the update (``CLEARED`` ones last, in the update's order).
+    """
     cleared = [c for c in frame.clusters if c.status == ClusterStatus.CLEARED]
     return [cluster_level(c) for c in (*frame.live_clusters, *cleared)]
 
 
 def cluster_by_id(frame: MapFrame, cluster_id: int) -> m.ClusterLevel | None:
-    """Return the update's live cluster of this id, ``None`` if there is none (``-1``: no cluster)."""
+    """
+    Return the update's live cluster of this id, ``None`` if there is none.
+
+    Parameters
+    ----------
+    frame : MapFrame
+        The map update.
+    cluster_id : int
+        E.g. the snapshot's ``nearest_above_id`` / ``nearest_below_id``; ``-1`` (no cluster) finds none.
+
+    Returns
+    -------
+    ClusterLevel or None
+        ``None`` when the update has no cluster of this id that is not ``CLEARED``.
+    """
     found = next((c for c in frame.clusters if c.cluster_id == cluster_id and c.status != ClusterStatus.CLEARED), None)
     return cluster_level(found) if found is not None else None
 
 
 def map_identity(sel: Selection) -> dict[str, Any]:
-    """Return the :class:`~.models.MapIdentity` fields of a response: which map."""
+    """
+    Return the :class:`~.models.MapIdentity` fields of a response: which map.
+
+    Parameters
+    ----------
+    sel : Selection
+        Which map (from ``MapSource.select``).
+
+    Returns
+    -------
+    dict[str, Any]
+        ``instrument_id``, ``source``, ``model``, ``leverage_profile`` (the selection's ``profile``), ``run_id``
+        and ``profile_warning``.
+    """
     return {"instrument_id": sel.instrument_id, "source": sel.source, "model": sel.model,
             "leverage_profile": sel.profile, "run_id": sel.run_id, "profile_warning": sel.profile_warning}
 
 
 def map_key(sel: Selection, frame: MapFrame) -> dict[str, Any]:
-    """Return the :class:`~.models.MapKey` fields of a response: which map, at which update."""
+    """
+    Return the :class:`~.models.MapKey` fields of a response: which map, at which update.
+
+    Parameters
+    ----------
+    sel : Selection
+        Which map (from ``MapSource.select``).
+    frame : MapFrame
+        The update shown.
+
+    Returns
+    -------
+    dict[str, Any]
+        :func:`map_identity`'s fields, ``ts_ns`` (UNIX ns) and ``time`` (ISO-8601 UTC).
+    """
     return {**map_identity(sel), "ts_ns": int(frame.ts_ns), "time": iso(frame.ts_ns)}
 
 
@@ -182,7 +271,22 @@ def levels_response(sel: Selection, frame: MapFrame, window_pct: float) -> m.Lev
 
 
 def model_map(model: str, frame: MapFrame | None) -> m.ModelMap:
-    """Summarise one model's update for ``/liquidations/compare-models`` (empty when it had none yet)."""
+    """
+    Summarise one model's update for ``/liquidations/compare-models`` (empty when it had none yet).
+
+    Parameters
+    ----------
+    model : str
+        Liquidation-price model name (``"live"`` for a live node's map).
+    frame : MapFrame or None
+        The model's last update at or before the requested time; ``None`` when it had none yet.
+
+    Returns
+    -------
+    ModelMap
+        Notional (USD), bias, net magnet force (USD / %²), nearest clusters and the three strongest live ones; for
+        ``None``: ``ts_ns`` null, zero notional, ``UNBIASED`` and no cluster.
+    """
     if frame is None:
         return m.ModelMap(model=model, ts_ns=None, long_liquidation_usd=0.0, short_liquidation_usd=0.0,
                           bias="UNBIASED", magnet_net=0.0, nearest_above=None, nearest_below=None, top_clusters=[])
@@ -196,14 +300,48 @@ def model_map(model: str, frame: MapFrame | None) -> m.ModelMap:
 
 
 def liquidation_record(e: Any) -> m.LiquidationRecord:
-    """Convert a ``LiquidationEvent`` (price in quote currency, notional in USD, time in UNIX ns)."""
+    """
+    Convert a ``LiquidationEvent`` (price in quote currency, notional in USD, time in UNIX ns).
+
+    Parameters
+    ----------
+    e : LiquidationEvent
+        A real liquidation as the catalog or the live stream holds it.
+
+    Returns
+    -------
+    LiquidationRecord
+        A side that is not ``LONG``/``SHORT`` is answered as ``LONG``.
+    """
     return m.LiquidationRecord(ts_ns=int(e.ts_event), side=e.side if e.side in tuple(Side) else "LONG",
                                price=float(e.price), quantity=float(e.quantity), notional_usd=float(e.notional_usd),
                                source=str(e.source))
 
 
 def signal_record(r: dict[str, Any], instrument_id: str) -> m.TradeSignalRecord:
-    """Convert a ``TradeSignal`` dict (prices in quote currency; missing or NaN values are ``None``)."""
+    """
+    Convert a ``TradeSignal`` dict (prices in quote currency; missing or NaN values are ``None``).
+
+    Parameters
+    ----------
+    r : dict[str, Any]
+        A :meth:`~liqheat_nautilus.signals.TradeSignal.to_dict` row (or a row of a recorded run's signals log):
+        ``ts``, ``action`` and ``position_side`` required, the other fields optional.
+    instrument_id : str
+        The instrument answered when the row has no ``instrument_id``.
+
+    Returns
+    -------
+    TradeSignalRecord
+        Missing ``quantity`` / ``confidence`` are 0, ``cluster_id`` -1, ``sentiment`` ``NEUTRAL``.
+
+    Raises
+    ------
+    KeyError
+        If ``ts``, ``action`` or ``position_side`` is missing.
+    pydantic.ValidationError
+        If ``position_side`` is not ``LONG`` or ``SHORT``.
+    """
     return m.TradeSignalRecord(
         ts_ns=int(r["ts"]), strategy=str(r.get("strategy", "")), action=str(r["action"]),
         instrument_id=str(r.get("instrument_id", instrument_id)), position_side=r["position_side"],
