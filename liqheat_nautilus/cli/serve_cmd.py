@@ -97,6 +97,7 @@ def check_options(args: argparse.Namespace) -> tuple[str | None, list[str]]:
     Parameters
     ----------
     args : argparse.Namespace
+        The parsed command line of ``liqheat serve`` (:func:`register`'s options).
 
     Returns
     -------
@@ -168,10 +169,12 @@ def build_source(args: argparse.Namespace):
     Parameters
     ----------
     args : argparse.Namespace
+        The parsed command line of ``liqheat serve`` (:func:`register`'s options).
 
     Returns
     -------
     liqheat_nautilus.serve.sources.MapSource
+        A ``LiveSource`` with ``--live``, else a ``CatalogSource`` over the catalog's ``MapStore``.
 
     Raises
     ------

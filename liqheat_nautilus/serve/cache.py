@@ -57,7 +57,9 @@ class JsonCache:
         Parameters
         ----------
         key : hashable
+            Everything the answer depends on (route, selection, update, parameters).
         body : bytes
+            The encoded answer (JSON); its length counts towards ``max_bytes``.
 
         Returns
         -------

@@ -200,6 +200,7 @@ class ApiContext:
         range_name : str
             A key of :data:`~.query.RANGES` (``12h`` .. ``30d``).
         sel : Selection
+            Which map (from :meth:`select`): ``end`` defaults to its latest update or data end.
 
         Returns
         -------
@@ -285,6 +286,7 @@ class ApiContext:
         Parameters
         ----------
         sel : Selection
+            Which map (from :meth:`select`); part of the cache key.
         at_ns : int or None
             Requested time (UNIX ns; ``None``: the latest update).
         kind : str

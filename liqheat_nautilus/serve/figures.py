@@ -25,7 +25,9 @@ def map_figure_json(frame: MapFrame, instrument_id: str, window_pct: float | Non
     Parameters
     ----------
     frame : MapFrame
+        The update drawn (its bins and clusters).
     instrument_id : str
+        Nautilus instrument id, shown in the title.
     window_pct : float or None
         Price window (percent); ``None``: wide enough for the lowest tier.
 
@@ -51,12 +53,15 @@ def heatmap_figure_json(frames: list[MapFrame], bars, instrument_id: str, start_
     bars : liqheat_nautilus.serve.sources.Bars
         The instrument's bars (candles and cleared-zone detection).
     instrument_id : str
+        Nautilus instrument id, shown in the title.
     start_ns, end_ns : int
         Window (UNIX ns).
 
     Returns
     -------
     bytes
+        ``{"data": [...], "layout": {...}}``; an empty figure with an explanatory title when no update of the
+        window has bins.
     """
     bins = [f.bins for f in frames if f.bins is not None and f.bins.n_rows > 0]
     if not bins:

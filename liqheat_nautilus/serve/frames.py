@@ -91,6 +91,7 @@ class BinsView:
         Parameters
         ----------
         bins : LiquidationMapBins
+            One update's published bins.
 
         Returns
         -------
@@ -122,6 +123,7 @@ class BinsView:
         Parameters
         ----------
         price : float
+            Centre of the window (price, quote currency), e.g. the snapshot's price.
         window_pct : float
             Half-width of the window in percent of price.
 
@@ -163,6 +165,7 @@ def best_cluster(frame: MapFrame, side: str | None = None):
     Parameters
     ----------
     frame : MapFrame
+        The map update; its live clusters (not ``CLEARED``) are the candidates.
     side : str, optional
         ``"LONG"`` or ``"SHORT"`` to restrict the choice.
 

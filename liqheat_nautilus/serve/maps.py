@@ -192,10 +192,12 @@ class MapStore:
         Parameters
         ----------
         instrument_id : str
+            Nautilus instrument id.
 
         Returns
         -------
         MarketSeries
+            Time ascending (bars of ``bar_spec``; open interest summed over ``oi_instrument_ids`` when set).
 
         Raises
         ------
@@ -217,6 +219,7 @@ class MapStore:
         Parameters
         ----------
         instrument_id : str
+            Nautilus instrument id.
         read : bool, default True
             Read the instrument's series if it was not read yet (``False``: answer only from what was read, for the
             event loop, which must not wait on the catalog).
@@ -272,7 +275,12 @@ class MapStore:
 
         Parameters
         ----------
-        instrument_id, model, profile : str
+        instrument_id : str
+            Nautilus instrument id with bars in the catalog.
+        model : str
+            Liquidation-price model, one of :attr:`models`.
+        profile : str
+            Leverage profile, one of :attr:`profiles` (named or a map profile file).
 
         Returns
         -------
@@ -307,11 +315,17 @@ class MapStore:
 
         Parameters
         ----------
-        instrument_id, model, profile : str
+        instrument_id : str
+            Nautilus instrument id.
+        model : str
+            Liquidation-price model.
+        profile : str
+            Leverage profile.
 
         Returns
         -------
         ServedReplay or None
+            ``None`` when no such replay is held (never created, or dropped beyond ``max_replays``).
         """
         with self._lock:
             return self._replays.get((instrument_id, model, profile))
@@ -338,6 +352,7 @@ class MapStore:
         Parameters
         ----------
         instrument_id : str
+            Nautilus instrument id.
 
         Returns
         -------

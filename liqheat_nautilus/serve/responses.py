@@ -248,7 +248,9 @@ def levels_response(sel: Selection, frame: MapFrame, window_pct: float) -> m.Lev
     Parameters
     ----------
     sel : Selection
+        Which map (from ``MapSource.select``).
     frame : MapFrame
+        The update shown; without bins the answer has no tiers and no levels.
     window_pct : float
         Half-width of the price window (percent of price).
 
@@ -364,6 +366,7 @@ def heatmap_body(sel: Selection, frames: list[MapFrame], bars: Bars, side_totals
     Parameters
     ----------
     sel : Selection
+        Which map (from ``MapSource.select``): the answer's identity fields.
     frames : list[MapFrame]
         The window's updates; those without bins are skipped, more than ``MAX_COLUMNS`` thinned evenly.
     bars : Bars

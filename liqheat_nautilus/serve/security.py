@@ -110,6 +110,7 @@ class AccessControl:
     Parameters
     ----------
     app : ASGI application
+        The application wrapped (requests that pass go on to it).
     token : str or None
         Required token (``None``: no authentication, loopback only).
     counters : dict, optional

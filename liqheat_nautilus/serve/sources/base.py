@@ -189,6 +189,7 @@ class MapSource:
         Parameters
         ----------
         frame : MapFrame
+            The new update; it becomes ``latest[frame.instrument_id]``, what the event stream sends.
         """
         self.latest[frame.instrument_id] = frame
         self.sequence += 1
@@ -574,7 +575,9 @@ class MapSource:
         Parameters
         ----------
         sel : Selection
+            Which map (from :meth:`select`).
         start_ns, end_ns : int
+            Window (UNIX ns, both included).
 
         Returns
         -------
