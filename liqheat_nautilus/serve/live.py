@@ -342,7 +342,14 @@ class LiveSource(MapSource):
     # -- MapSource ------------------------------------------------------------------------------------------
 
     def instruments(self) -> list[str]:
-        """Instruments with at least one map update received."""
+        """
+        Return the instruments with at least one map update received.
+
+        Returns
+        -------
+        list[str]
+            Nautilus instrument ids, sorted; empty before the node's first map update.
+        """
         return sorted(iid for iid, st in self._state.items() if st.frames)
 
     def select(self, instrument_id, model, profile, run_id) -> Selection:
@@ -554,7 +561,15 @@ class LiveSource(MapSource):
         return [("live", self.frame_at(sel, at_ns))]
 
     def overall(self) -> tuple[State, str]:
-        """``(state, message)`` of the source: ERROR while Redis fails, INITIALIZING until a first update."""
+        """
+        Return the state of the source: ERROR while Redis fails, INITIALIZING until a first update, then READY.
+
+        Returns
+        -------
+        tuple[State, str]
+            ``(state, message)``; the message names the Redis URL and stream pattern (and, while waiting, traders
+            whose map streams exist when ``--trader-id`` matches none).
+        """
         if self.error:
             return "ERROR", self.error
         if not any(st.frames for st in self._state.values()):
@@ -566,7 +581,15 @@ class LiveSource(MapSource):
         return "READY", f"following {self.url} (streams {self.pattern}); {self.messages_read} entries read"
 
     def status(self) -> list[dict]:
-        """READY per instrument with updates; ERROR for every instrument while Redis fails."""
+        """
+        Report READY per instrument with updates; ERROR for every instrument while Redis fails.
+
+        Returns
+        -------
+        list[dict]
+            As :meth:`MapSource.status`, for the instruments with map updates received (sorted): ``frames`` the
+            updates held, ``first_ns`` and ``last_ns`` the first and last of them.
+        """
         out = []
         for iid, st in sorted(self._state.items()):
             if not st.frames:

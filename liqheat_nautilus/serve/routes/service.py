@@ -11,7 +11,14 @@ from liqheat_nautilus.serve.context import ApiContext
 
 
 def package_version() -> str:
-    """Return the installed liqheat-nautilus version (``"0"`` when not installed)."""
+    """
+    Return the installed liqheat-nautilus version (``"0"`` when not installed).
+
+    Returns
+    -------
+    str
+        The distribution's version (``importlib.metadata``), e.g. for ``/health``.
+    """
     try:
         return importlib.metadata.version("liqheat-nautilus")
     except importlib.metadata.PackageNotFoundError:
@@ -19,7 +26,15 @@ def package_version() -> str:
 
 
 def rss_bytes() -> int:
-    """Return the resident memory of this process (bytes; the peak where ``/proc`` is missing)."""
+    """
+    Return the resident memory of this process (bytes; the peak where ``/proc`` is missing).
+
+    Returns
+    -------
+    int
+        Resident set size from ``/proc/self/statm`` (pages × page size); without ``/proc``, ``ru_maxrss`` × 1024
+        (the peak, kB on Linux).
+    """
     try:
         with open("/proc/self/statm") as fh:
             import os

@@ -241,7 +241,15 @@ class MapSource:
     # -- selection ------------------------------------------------------------------------------------------
 
     def instruments(self) -> list[str]:
-        """Instrument ids served."""
+        """
+        Return the instrument ids served.
+
+        Returns
+        -------
+        list[str]
+            Nautilus instrument ids; the first is the default of a request that names none. Empty while there is
+            nothing to serve (a live node before its first map update).
+        """
         raise NotImplementedError
 
     def select(self, instrument_id: str | None, model: str | None, profile: str | None,
@@ -453,11 +461,28 @@ class MapSource:
         raise NotImplementedError
 
     def status(self) -> list[dict]:
-        """Per instrument: ``instrument_id``, ``state``, ``message``, ``frames``, ``first_ns``, ``last_ns``."""
+        """
+        Report the readiness of each instrument's map (``/api/status``).
+
+        Returns
+        -------
+        list[dict]
+            Per instrument: ``instrument_id``, ``state`` (``INITIALIZING``, ``READY``, ``ERROR``), ``message``,
+            ``frames`` (map updates available), ``first_ns`` and ``last_ns`` (UNIX ns or ``None``), the fields of
+            :class:`~liqheat_nautilus.serve.models.InstrumentStatus`.
+        """
         raise NotImplementedError
 
     def overall(self) -> tuple[State, str]:
-        """Return ``(state, message)`` of the whole source (default: from the instruments' states)."""
+        """
+        Return the state of the whole source (default: from the instruments' states).
+
+        Returns
+        -------
+        tuple[State, str]
+            ``("ERROR", their messages)`` when an instrument failed, ``("READY", ...)`` when every instrument is
+            ready, else ``("INITIALIZING", ...)``.
+        """
         states = [s["state"] for s in self.status()]
         if "ERROR" in states:
             return "ERROR", "; ".join(s["message"] for s in self.status() if s["state"] == "ERROR")

@@ -52,7 +52,14 @@ class CatalogSource(MapSource):
         self.max_recordings = max_recordings
 
     def instruments(self) -> list[str]:
-        """Instruments with bars in the catalog."""
+        """
+        Return the instruments with bars in the catalog (``--bar-spec``; only ``--instrument-id`` when given).
+
+        Returns
+        -------
+        list[str]
+            Nautilus instrument ids, as the store listed them at start.
+        """
         return list(self._instruments)
 
     def warm_up(self) -> None:
@@ -95,7 +102,14 @@ class CatalogSource(MapSource):
         return added
 
     def runs(self):
-        """Return the recorded runs (re-listed at most every 5 s)."""
+        """
+        Return the recorded runs (re-listed at most every 5 s).
+
+        Returns
+        -------
+        list[RecordingInfo]
+            :func:`~liqheat_nautilus.recording.list_recordings` of the catalog: finished runs, newest first.
+        """
         from liqheat_nautilus.recording import list_recordings
 
         now = time.monotonic()
@@ -484,7 +498,16 @@ class CatalogSource(MapSource):
         return [(m, self.store.replay(sel.instrument_id, m, sel.profile).frame_at(at_ns)) for m in self.store.models]
 
     def status(self) -> list[dict]:
-        """Report per instrument: INITIALIZING until its default replay reached the end, READY, or ERROR."""
+        """
+        Report per instrument: INITIALIZING until its default replay reached the end, READY, or ERROR.
+
+        Returns
+        -------
+        list[dict]
+            As :meth:`MapSource.status`; for READY, ``frames`` counts the default replay's updates, ``first_ns`` and
+            ``last_ns`` are the catalog's first and last bar, and ``message`` says why there is no update when there
+            is none (:meth:`no_updates_reason`).
+        """
         out = []
         for iid in self._instruments:
             frames = 0
