@@ -384,7 +384,9 @@ class LiveSource(MapSource):
 
     def frame_at(self, sel: Selection, at_ns: int | None) -> MapFrame | None:
         """
-        See :meth:`MapSource.frame_at`: among the updates held (the last ``max_frames``); never blocks.
+        See :meth:`MapSource.frame_at`: among the updates held (the newest ``max_frames`` to 1.1 × that).
+
+        Never blocks: the updates are in memory.
 
         Parameters
         ----------
@@ -408,7 +410,7 @@ class LiveSource(MapSource):
 
     def frames(self, sel: Selection, start_ns: int, end_ns: int) -> list[MapFrame]:
         """
-        See :meth:`MapSource.frames`: the updates held in the window (the last ``max_frames``).
+        See :meth:`MapSource.frames`: the updates held in the window (the newest ``max_frames`` to 1.1 × that).
 
         Parameters
         ----------

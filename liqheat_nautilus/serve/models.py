@@ -31,7 +31,7 @@ class ErrorDetail(_Model):
     Attributes
     ----------
     detail : str
-        The error, one sentence.
+        What was wrong with the request.
     known : list[str]
         Valid values (empty when there is no list).
     """
