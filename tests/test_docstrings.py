@@ -10,7 +10,9 @@ defines itself (in this repository's files; methods Nautilus generates or inheri
 What numpydoc cannot see, and how it is taken into account:
 - a dataclass / msgspec struct / config documents its fields under ``Parameters`` or ``Attributes``; fields documented
   in a base class of this repository count, and fields inherited from a Nautilus base (``ActorConfig.component_id``)
-  are Nautilus' to document;
+  are Nautilus' to document; a pydantic model of ``liqheat serve``'s API describes its fields once, in
+  ``Field(description=...)``, which the OpenAPI schema shows (its docstring is the schema's description, so a
+  numpydoc section there would repeat every field in ``/docs``);
 - ``PR02`` is not judged for classes: numpydoc compares a class docstring with ``__init__``'s signature, which fields
   listed under ``Parameters`` of a dataclass match but numpydoc's reading of some generated ``__init__`` does not;
 - enums are skipped (their signature is ``EnumMeta``'s); a class whose ``__init__`` is generated (dataclass, struct,
@@ -68,6 +70,9 @@ def _documented_fields(cls: type) -> set[str]:
                 for section in ("Parameters", "Attributes", "Other Parameters"):
                     for param in doc[section]:
                         names |= {n.strip().lstrip("*") for n in param.name.split(",")}
+            # a pydantic model's fields are described where FastAPI's schema reads them: Field(description=...)
+            fields = base.__dict__.get("__pydantic_fields__") or {}
+            names |= {name for name, field in fields.items() if getattr(field, "description", None)}
         elif base is not cls:
             for attr in ("__struct_fields__", "__dataclass_fields__"):
                 fields = getattr(base, attr, None)

@@ -25,34 +25,14 @@ class _Model(BaseModel):
 
 
 class ErrorDetail(_Model):
-    """
-    An error: what went wrong, and for an unknown name the valid ones.
-
-    Attributes
-    ----------
-    detail : str
-        What was wrong with the request.
-    known : list[str]
-        Valid values (empty when there is no list).
-    """
+    """An error: what went wrong, and for an unknown name the valid ones."""
 
     detail: str = Field(description="What was wrong with the request.")
     known: list[str] = Field(default_factory=list, description="Valid values (e.g. the known instrument ids).")
 
 
 class ValidationItem(BaseModel):
-    """
-    One invalid request field (FastAPI's validation error layout; ``input`` and ``ctx`` may follow).
-
-    Attributes
-    ----------
-    loc : list[str | int]
-        Where the field is: location (``query``, ``path``, ...) then name.
-    msg : str
-        Why it is invalid.
-    type : str
-        Error kind (pydantic's, e.g. ``value_error``).
-    """
+    """One invalid request field (FastAPI's validation error layout; ``input`` and ``ctx`` may follow)."""
 
     model_config = ConfigDict(extra="allow")
     loc: list[str | int] = Field(description="Where the field is, e.g. ['query', 'at'].")
@@ -61,33 +41,13 @@ class ValidationItem(BaseModel):
 
 
 class ValidationErrorResponse(_Model):
-    """
-    422: one or more request fields are invalid; each item names its field.
+    """422: one or more request fields are invalid; each item names its field."""
 
-    Attributes
-    ----------
-    detail : list[ValidationItem]
-        One item per invalid field.
-    """
-
-    detail: list[ValidationItem]
+    detail: list[ValidationItem] = Field(description="One item per invalid request field.")
 
 
 class Health(_Model):
-    """
-    Liveness.
-
-    Attributes
-    ----------
-    status : str
-        Always ``ok``.
-    mode : str
-        ``catalog`` or ``live``.
-    version : str
-        liqheat-nautilus version.
-    time_ns : int
-        Server time (UNIX ns).
-    """
+    """Liveness."""
 
     status: Literal["ok"] = Field(description="Always 'ok' when the server answers.")
     mode: Mode = Field(description="'catalog' (historical replays and recordings) or 'live' (Redis streams).")
@@ -96,20 +56,7 @@ class Health(_Model):
 
 
 class RunInfo(_Model):
-    """
-    A recorded backtest run in the catalog (``record = true``).
-
-    Attributes
-    ----------
-    run_id : str
-        Kernel instance id (UUID).
-    instruments, strategies : list[str]
-        Instrument ids recorded; strategy class paths.
-    model, leverage_profile : str
-        Of the run's map actor (``''`` if unknown).
-    recorded_ns : int
-        Last write of the recording (UNIX ns).
-    """
+    """A recorded backtest run in the catalog (``record = true``)."""
 
     run_id: str = Field(description="The run's kernel instance id (UUID); pass it as `run`.")
     instruments: list[str] = Field(description="Instruments with recorded map updates.")
@@ -120,22 +67,7 @@ class RunInfo(_Model):
 
 
 class InstrumentStatus(_Model):
-    """
-    Readiness of one instrument's map.
-
-    Attributes
-    ----------
-    instrument_id : str
-        Nautilus instrument id.
-    state : str
-        ``INITIALIZING``, ``READY`` or ``ERROR``.
-    message : str
-        Why (the error for ``ERROR``).
-    frames : int
-        Map updates available (>= 0).
-    first_ns, last_ns : int or None
-        First and last data point (UNIX ns).
-    """
+    """Readiness of one instrument's map."""
 
     instrument_id: str = Field(description="Nautilus instrument id, e.g. 'SOL-USDT-SWAP.OKX'.")
     state: State = Field(description="INITIALIZING (replay or first live update pending), READY, ERROR.")
@@ -146,38 +78,17 @@ class InstrumentStatus(_Model):
 
 
 class StatusResponse(_Model):
-    """
-    What the server serves: instruments and their state, and the selectable models, profiles and runs.
+    """What the server serves: instruments and their state, and the selectable models, profiles and runs."""
 
-    Attributes
-    ----------
-    mode : str
-        ``catalog`` or ``live``.
-    state, message : str
-        State of the whole source (``INITIALIZING``, ``READY``, ``ERROR``) and why.
-    instruments : list[InstrumentStatus]
-        Per instrument.
-    models, profiles : list[str]
-        Selectable liquidation-price models and leverage profiles.
-    default_model, default_profile : str
-        Used when a request names none.
-    runs : list[RunInfo]
-        Recorded backtest runs.
-    snapshot_interval_s : int
-        Interval of replayed map updates (seconds).
-    warnings : list[str]
-        Map profile files fitted on another instrument, one sentence each.
-    """
-
-    mode: Mode
+    mode: Mode = Field(description="'catalog' (replays and recorded runs) or 'live' (a node's Redis streams).")
     state: State = Field(description="READY when every instrument is; ERROR when the source fails (e.g. Redis "
                                       "unreachable) or an instrument failed; INITIALIZING otherwise.")
     message: str = Field(description="What the source is doing or what failed.")
-    instruments: list[InstrumentStatus]
+    instruments: list[InstrumentStatus] = Field(description="The served instruments and their state.")
     models: list[str] = Field(description="Liquidation-price models (catalog mode; live: the node's own map).")
     profiles: list[str] = Field(description="Leverage profiles, including calibrated profile files loaded.")
-    default_model: str
-    default_profile: str
+    default_model: str = Field(description="Model used when a request names none.")
+    default_profile: str = Field(description="Leverage profile used when a request names none.")
     runs: list[RunInfo] = Field(description="Recorded backtest runs in the catalog.")
     snapshot_interval_s: int = Field(description="Interval of replayed map updates (seconds).")
     warnings: list[str] = Field(default_factory=list, description="Map profile files fitted on another instrument "
@@ -186,32 +97,7 @@ class StatusResponse(_Model):
 
 
 class ClusterLevel(_Model):
-    """
-    A liquidation cluster: a price zone where many leveraged positions would be liquidated.
-
-    Attributes
-    ----------
-    cluster_id : int
-        Stable id across updates.
-    side : str
-        ``LONG`` (below price) or ``SHORT`` (above).
-    price_level, price_low, price_high : float
-        Centre and edges of the zone (price).
-    leverage_tier : float
-        Mean leverage (x).
-    notional_usd : float
-        Notional that would be liquidated (USD).
-    liquidation_count : int
-        Estimated positions.
-    strength : float
-        Relative to the update's largest cluster, in [0, 1].
-    distance_pct : float
-        Signed distance from price (percent).
-    status : str
-        ``ACTIVE``, ``PARTIAL`` or ``CLEARED``.
-    first_seen_ns, last_seen_ns : int
-        First and last detection (UNIX ns).
-    """
+    """A liquidation cluster: a price zone where many leveraged positions would be liquidated."""
 
     cluster_id: int = Field(description="Stable id across updates while the zone persists.")
     side: SideName = Field(description="LONG: longs liquidated if price falls to it (below price); SHORT: above.")
@@ -229,26 +115,7 @@ class ClusterLevel(_Model):
 
 
 class Summary(_Model):
-    """
-    Market and map totals at the update.
-
-    Attributes
-    ----------
-    price : float
-        Price at the update (quote currency).
-    high_24h, low_24h : float or None
-        Highest and lowest price of the 24 h up to the update (quote currency; null without bars).
-    total_oi_usd : float or None
-        Open interest (USD notional).
-    funding_rate : float or None
-        Fraction per funding interval.
-    funding_ts_ns : int or None
-        Time of that rate (UNIX ns).
-    long_liquidation_usd, short_liquidation_usd : float
-        Open long / short notional in the map (USD).
-    swept_long_usd, swept_short_usd : float
-        Swept since the previous update (USD).
-    """
+    """Market and map totals at the update."""
 
     price: float = Field(description="Price at the update (quote currency).")
     high_24h: float | None = Field(description="Highest price of the 24 h up to the update (quote currency).")
@@ -263,18 +130,7 @@ class Summary(_Model):
 
 
 class Direction(_Model):
-    """
-    Where liquidation notional pulls price (the magnet).
-
-    Attributes
-    ----------
-    bias : str
-        ``UP``, ``DOWN`` or ``UNBIASED``.
-    magnet_up, magnet_down, magnet_net : float
-        Pull of the notional above, below, and up minus down (USD / %²).
-    nearest_above, nearest_below : ClusterLevel or None
-        Nearest live clusters.
-    """
+    """Where liquidation notional pulls price (the magnet)."""
 
     bias: BiasName = Field(description="UP, DOWN or UNBIASED (net force within the dead band).")
     magnet_up: float = Field(description="Pull of short notional above price: sum of USD / distance² (USD / %²).")
@@ -285,20 +141,7 @@ class Direction(_Model):
 
 
 class MapBin(_Model):
-    """
-    One price bin of the map.
-
-    Attributes
-    ----------
-    price_low, price_high : float
-        Edges (price).
-    long_usd, short_usd, total_usd : float
-        Notional (USD).
-    intensity : float
-        ``total_usd`` / the largest returned, in [0, 1].
-    long_status, short_status : str
-        ``ACTIVE``, ``PARTIAL`` or ``CLEARED``.
-    """
+    """One price bin of the map."""
 
     price_low: float = Field(description="Lower edge (price).")
     price_high: float = Field(description="Upper edge (price).")
@@ -311,22 +154,7 @@ class MapBin(_Model):
 
 
 class MapIdentity(_Model):
-    """
-    Which map a response shows: instrument, source, model, leverage profile and recorded run.
-
-    Attributes
-    ----------
-    instrument_id : str
-        Nautilus instrument id.
-    source : str
-        ``replay``, ``recording`` or ``live``.
-    model, leverage_profile : str
-        ``''`` when unknown.
-    run_id : str or None
-        The recorded run (UUID).
-    profile_warning : str
-        ``''`` or why the profile may not suit the instrument.
-    """
+    """Which map a response shows: instrument, source, model, leverage profile and recorded run."""
 
     instrument_id: str = Field(description="Nautilus instrument id.")
     source: Source = Field(description="replay (engine over the catalog), recording (a backtest run), live.")
@@ -339,59 +167,24 @@ class MapIdentity(_Model):
 
 
 class MapKey(MapIdentity):
-    """
-    Which map a response shows, and which of its updates.
-
-    Attributes
-    ----------
-    ts_ns : int
-        Time of the update shown (UNIX ns).
-    time : str
-        ``ts_ns`` as ISO-8601 UTC.
-    """
+    """Which map a response shows, and which of its updates."""
 
     ts_ns: int = Field(description="Time of the map update shown (UNIX ns): the last one at or before `at`.")
     time: str = Field(description="ts_ns as ISO-8601 UTC.")
 
 
 class LiquidationMapResponse(MapKey):
-    """
-    The liquidation map at one time: summary, direction, bins sorted by price, clusters.
-
-    Attributes
-    ----------
-    bin_width : float or None
-        Bin width (price); null without bins.
-    summary : Summary
-        Market and map totals.
-    direction : Direction
-        Magnet forces and nearest clusters.
-    bins : list[MapBin]
-        Ascending in price.
-    clusters : list[ClusterLevel]
-        Strongest first, ``CLEARED`` last.
-    """
+    """The liquidation map at one time: summary, direction, bins sorted by price, clusters."""
 
     bin_width: float | None = Field(description="Bin width (price); null when the source published no bins.")
-    summary: Summary
-    direction: Direction
+    summary: Summary = Field(description="Totals of the map and of the bins returned.")
+    direction: Direction = Field(description="Magnet forces and the bias they give.")
     bins: list[MapBin] = Field(description="Bins within window_pct of price, ascending in price.")
     clusters: list[ClusterLevel] = Field(description="Clusters of the update, strongest first (CLEARED last).")
 
 
 class LeverageLevel(_Model):
-    """
-    Notional of one price bin and one leverage tier.
-
-    Attributes
-    ----------
-    price_low, price_high : float
-        Edges of the bin (price).
-    leverage : float
-        Leverage tier (x).
-    long_usd, short_usd : float
-        Notional of the tier in the bin (USD).
-    """
+    """Notional of one price bin and one leverage tier."""
 
     price_low: float = Field(description="Lower edge of the bin (price).")
     price_high: float = Field(description="Upper edge of the bin (price).")
@@ -401,47 +194,15 @@ class LeverageLevel(_Model):
 
 
 class LevelsResponse(MapKey):
-    """
-    Liquidation levels per bin × leverage tier (non-empty cells only), ascending in price then leverage.
-
-    Attributes
-    ----------
-    price : float
-        Price at the update (quote currency).
-    tiers : list[float]
-        Leverage tiers (x).
-    levels : list[LeverageLevel]
-        Non-empty cells.
-    """
+    """Liquidation levels per bin × leverage tier (non-empty cells only), ascending in price then leverage."""
 
     price: float = Field(description="Price at the update.")
     tiers: list[float] = Field(description="Leverage tiers of the map (x).")
-    levels: list[LeverageLevel]
+    levels: list[LeverageLevel] = Field(description="Non-empty cells, ascending in price then leverage.")
 
 
 class HeatmapResponse(MapIdentity):
-    """
-    Time × price liquidation heatmap: price levels, [time index, price index, USD] cells, OHLCV candles.
-
-    Attributes
-    ----------
-    start_ns, end_ns : int
-        Window (UNIX ns).
-    times_ns : list[int]
-        Column times (UNIX ns).
-    price_levels : list[float]
-        Level centres (price), ascending.
-    level_width : float
-        Level width (price).
-    cells : list[list[int | float]]
-        ``[time index, price index, USD]``.
-    max_usd : float
-        Largest cell (USD).
-    candle_interval_s : int
-        Candle length (seconds).
-    candles : list[list[int | float]]
-        ``[start (UNIX ns), open, high, low, close (price), volume]``.
-    """
+    """Time × price liquidation heatmap: price levels, [time index, price index, USD] cells, OHLCV candles."""
 
     start_ns: int = Field(description="Window start (UNIX ns).")
     end_ns: int = Field(description="Window end (UNIX ns).")
@@ -458,24 +219,7 @@ class HeatmapResponse(MapIdentity):
 
 
 class LiquidationRecord(_Model):
-    """
-    One real liquidation reported by a venue.
-
-    Attributes
-    ----------
-    ts_ns : int
-        Time (UNIX ns).
-    side : str
-        ``LONG`` or ``SHORT``: the liquidated position.
-    price : float
-        Liquidation price (quote currency).
-    quantity : float
-        Instrument size unit.
-    notional_usd : float
-        USD.
-    source : str
-        Venue source, e.g. ``forceOrder``.
-    """
+    """One real liquidation reported by a venue."""
 
     ts_ns: int = Field(description="Time of the liquidation (UNIX ns).")
     side: SideName = Field(description="Side of the liquidated position.")
@@ -486,147 +230,58 @@ class LiquidationRecord(_Model):
 
 
 class HistoryResponse(_Model):
-    """
-    Real liquidation records in a window (where the catalog or the stream holds them).
+    """Real liquidation records in a window (where the catalog or the stream holds them)."""
 
-    Attributes
-    ----------
-    instrument_id : str
-        Nautilus instrument id.
-    start_ns, end_ns : int
-        Window (UNIX ns).
-    available : bool
-        Whether the source holds records of the instrument at all.
-    note : str
-        Where they come from, or why there are none.
-    long_usd, short_usd : float
-        Sums of the records returned (USD).
-    truncated : bool
-        More than ``limit`` matched.
-    records : list[LiquidationRecord]
-        The records.
-    """
-
-    instrument_id: str
-    start_ns: int
-    end_ns: int
+    instrument_id: str = Field(description="The instrument asked for.")
+    start_ns: int = Field(description="Start of the window (UNIX ns, included).")
+    end_ns: int = Field(description="End of the window (UNIX ns, included).")
     available: bool = Field(description="Whether the source holds liquidation records for this instrument at all.")
     note: str = Field(description="Where the records come from, or why there are none.")
     long_usd: float = Field(description="Sum of the long liquidations returned (USD).")
     short_usd: float = Field(description="Sum of the short liquidations returned (USD).")
     truncated: bool = Field(description="True when more than `limit` records matched (the newest are returned).")
-    records: list[LiquidationRecord]
+    records: list[LiquidationRecord] = Field(description="The liquidations in the window, oldest first.")
 
 
 class ModelMap(_Model):
-    """
-    One model's map at the requested time.
+    """One model's map at the requested time."""
 
-    Attributes
-    ----------
-    model : str
-        Liquidation-price model.
-    ts_ns : int or None
-        Update used (UNIX ns); null when none yet.
-    long_liquidation_usd, short_liquidation_usd : float
-        Open notional (USD).
-    bias : str
-        ``UP``, ``DOWN`` or ``UNBIASED``.
-    magnet_net : float
-        Net magnet force (USD / %²).
-    nearest_above, nearest_below : ClusterLevel or None
-        Nearest live clusters.
-    top_clusters : list[ClusterLevel]
-        The three strongest live clusters.
-    """
-
-    model: str
+    model: str = Field(description="Liquidation-price model.")
     ts_ns: int | None = Field(description="Time of the update used (UNIX ns); null when the map had none yet.")
     long_liquidation_usd: float = Field(description="Long notional in the map (USD).")
     short_liquidation_usd: float = Field(description="Short notional in the map (USD).")
-    bias: BiasName
+    bias: BiasName = Field(description="Magnet bias: UP, DOWN or UNBIASED.")
     magnet_net: float = Field(description="Net magnet force (USD / %²).")
-    nearest_above: ClusterLevel | None
-    nearest_below: ClusterLevel | None
+    nearest_above: ClusterLevel | None = Field(description="Nearest live cluster above price (null if none).")
+    nearest_below: ClusterLevel | None = Field(description="Nearest live cluster below price (null if none).")
     top_clusters: list[ClusterLevel] = Field(description="The three strongest live clusters.")
 
 
 class CompareModelsResponse(_Model):
-    """
-    Every liquidation-price model on the same data, at one time.
+    """Every liquidation-price model on the same data, at one time."""
 
-    Attributes
-    ----------
-    instrument_id : str
-        Nautilus instrument id.
-    source : str
-        ``replay``, ``recording`` or ``live``.
-    leverage_profile : str
-        Leverage profile of every model's map.
-    at_ns : int
-        Requested time (UNIX ns).
-    models : list[ModelMap]
-        One per model.
-    """
-
-    instrument_id: str
-    source: Source
-    leverage_profile: str
+    instrument_id: str = Field(description="The instrument asked for.")
+    source: Source = Field(description="Where the maps come from: replay (catalog mode) or live.")
+    leverage_profile: str = Field(description="Leverage profile every model ran with.")
     at_ns: int = Field(description="Requested time (UNIX ns).")
-    models: list[ModelMap]
+    models: list[ModelMap] = Field(description="One map per liquidation-price model.")
 
 
 class BestClusterResponse(MapKey):
-    """
-    The best cluster by strength and distance: score = strength / (1 + |distance_pct|).
-
-    Attributes
-    ----------
-    price : float
-        Price at the update (quote currency).
-    score : float or None
-        The cluster's score; null without a live cluster.
-    cluster : ClusterLevel or None
-        The best live cluster.
-    """
+    """The best cluster by strength and distance: score = strength / (1 + |distance_pct|)."""
 
     price: float = Field(description="Price at the update.")
     score: float | None = Field(description="The cluster's score (null when there is no live cluster).")
-    cluster: ClusterLevel | None
+    cluster: ClusterLevel | None = Field(description="The best live cluster (null when there is none).")
 
 
 class TradeSignalRecord(_Model):
-    """
-    A strategy's decision (the TradeSignal record).
-
-    Attributes
-    ----------
-    ts_ns : int
-        Decision time (UNIX ns).
-    strategy, action, instrument_id, reason : str
-        Strategy id, ``ENTER``/``SKIP``/..., instrument, why.
-    position_side : str
-        ``LONG`` or ``SHORT``.
-    entry, stop_loss, take_profit : float or None
-        Prices (quote currency).
-    quantity : float
-        Instrument size unit.
-    confidence : float
-        In [0, 1].
-    risk_reward : float or None
-        Reward / risk ratio.
-    cluster_id : int
-        Cluster behind the decision, -1 if none.
-    support, resistance : float or None
-        Cluster levels below / above (price).
-    sentiment : str
-        ``BULLISH``, ``BEARISH`` or ``NEUTRAL``.
-    """
+    """A strategy's decision (the TradeSignal record)."""
 
     ts_ns: int = Field(description="Decision time (UNIX ns).")
-    strategy: str
+    strategy: str = Field(description="Strategy id that decided.")
     action: str = Field(description="ENTER, SKIP, EXIT, REJECTED or PARTIAL.")
-    instrument_id: str
+    instrument_id: str = Field(description="Instrument of the decision.")
     position_side: SideName = Field(description="Direction of the trade (Nautilus PositionSide name).")
     entry: float | None = Field(description="Entry price.")
     stop_loss: float | None = Field(description="Stop-loss price.")
@@ -634,7 +289,7 @@ class TradeSignalRecord(_Model):
     quantity: float = Field(description="Order quantity (instrument size unit).")
     confidence: float = Field(description="In [0, 1].")
     risk_reward: float | None = Field(description="|take_profit - entry| / |entry - stop_loss|.")
-    reason: str
+    reason: str = Field(description="Why the strategy decided so, in words.")
     cluster_id: int = Field(description="Cluster behind the decision, -1 if none.")
     support: float | None = Field(description="Long-side cluster level below that the strategy saw (price).")
     resistance: float | None = Field(description="Short-side cluster level above that the strategy saw (price).")
@@ -642,91 +297,39 @@ class TradeSignalRecord(_Model):
 
 
 class SignalsResponse(_Model):
-    """
-    Trade signals of a recorded run or of the live node.
+    """Trade signals of a recorded run or of the live node."""
 
-    Attributes
-    ----------
-    instrument_id : str
-        Nautilus instrument id.
-    source : str
-        ``replay``, ``recording`` or ``live``.
-    note : str
-        Where the signals come from, or why there are none.
-    signals : list[TradeSignalRecord]
-        Newest last.
-    """
-
-    instrument_id: str
-    source: Source
+    instrument_id: str = Field(description="The instrument asked for.")
+    source: Source = Field(description="Where the signals come from (a recorded run or the live node).")
     note: str = Field(description="Where the signals come from, or why there are none.")
     signals: list[TradeSignalRecord] = Field(description="Newest last.")
 
 
 class ReplayCacheEntry(_Model):
-    """
-    A cached replay.
+    """A cached replay."""
 
-    Attributes
-    ----------
-    instrument_id, model, leverage_profile : str
-        Which replay.
-    frames : int
-        Map updates computed so far.
-    position_ns : int
-        Time reached (UNIX ns).
-    """
-
-    instrument_id: str
-    model: str
-    leverage_profile: str
+    instrument_id: str = Field(description="Instrument of the replay.")
+    model: str = Field(description="Liquidation-price model of the replay.")
+    leverage_profile: str = Field(description="Leverage profile of the replay.")
     frames: int = Field(description="Map updates computed so far.")
     position_ns: int = Field(description="Time the replay has reached (UNIX ns).")
 
 
 class StatsResponse(_Model):
-    """
-    Server statistics.
+    """Server statistics."""
 
-    Attributes
-    ----------
-    mode : str
-        ``catalog`` or ``live``.
-    uptime_s : float
-        Seconds since start.
-    requests, stream_clients : int
-        HTTP requests answered; open event streams.
-    memory_rss_bytes : int
-        Resident memory (bytes).
-    replays_built : int
-        Replays started (catalog mode).
-    replays : list[ReplayCacheEntry]
-        Replays held.
-    live_messages : int
-        Redis stream entries read (live mode).
-    """
-
-    mode: Mode
+    mode: Mode = Field(description="'catalog' or 'live'.")
     uptime_s: float = Field(description="Seconds since start.")
     requests: int = Field(description="HTTP requests answered.")
     stream_clients: int = Field(description="Open event-stream connections.")
     memory_rss_bytes: int = Field(description="Resident memory of the server process (bytes).")
     replays_built: int = Field(description="Replays started since start (catalog mode).")
-    replays: list[ReplayCacheEntry]
+    replays: list[ReplayCacheEntry] = Field(description="Replays held in the cache (catalog mode).")
     live_messages: int = Field(description="Redis stream entries read (live mode).")
 
 
 class FigureResponse(_Model):
-    """
-    A Plotly figure (``data`` traces and ``layout``) as drawn by liqheat_nautilus.charts.
-
-    Attributes
-    ----------
-    data : list[dict]
-        Plotly traces.
-    layout : dict
-        Plotly layout.
-    """
+    """A Plotly figure (``data`` traces and ``layout``) as drawn by liqheat_nautilus.charts."""
 
     model_config = ConfigDict(extra="allow")
     data: list[dict] = Field(description="Plotly traces.")
@@ -734,28 +337,11 @@ class FigureResponse(_Model):
 
 
 class StreamEvent(_Model):
-    """
-    Pushed on the event stream when a new map update arrives.
+    """Pushed on the event stream when a new map update arrives."""
 
-    Attributes
-    ----------
-    instrument_id : str
-        Nautilus instrument id.
-    ts_ns : int
-        Time of the update (UNIX ns).
-    price : float
-        Price at the update (quote currency).
-    bias : str
-        ``UP``, ``DOWN`` or ``UNBIASED``.
-    clusters : int
-        Clusters in the update.
-    sequence : int
-        Increases with every update received.
-    """
-
-    instrument_id: str
+    instrument_id: str = Field(description="Instrument of the update.")
     ts_ns: int = Field(description="Time of the update (UNIX ns).")
     price: float = Field(description="Price at the update.")
-    bias: BiasName
+    bias: BiasName = Field(description="Magnet bias: UP, DOWN or UNBIASED.")
     clusters: int = Field(description="Number of clusters in the update.")
     sequence: int = Field(description="Increases with every update the server has received.")
