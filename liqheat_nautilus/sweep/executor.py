@@ -409,6 +409,20 @@ class Executor:
         if self.in_process:
             self._slots = 1
 
+    def connect(self) -> None:
+        """
+        Start or connect to Ray now, rather than at the first submission (nothing in-process).
+
+        Raises
+        ------
+        ExecutorError
+            If Ray cannot start or the address cannot be reached.
+        KeyboardInterrupt
+            After Ctrl-C (or, in ``liqheat``, SIGTERM) during the start, once what had started is stopped.
+        """
+        if not self.in_process:
+            self._ray()
+
     def _ray(self) -> Any:
         """Ray, started or connected to on first use."""
         import ray
