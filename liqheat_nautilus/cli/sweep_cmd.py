@@ -31,7 +31,8 @@ def register(subparsers) -> None:
     p.add_argument("--grid", type=Path, required=True, help="grid file, e.g. config/grids/liquidation_hunt_grid.toml")
     add_ray_arguments(p, "cells", workers_default=None)
     p.add_argument("--out", type=Path, default=None,
-                   help="output folder (default results/sweeps/<grid name>); re-using it resumes the sweep")
+                   help="output folder (default results/sweeps/<grid name> of the project); re-using it resumes the "
+                        "sweep")
     p.add_argument("--sort-by", default=None, metavar="METRIC",
                    help="statistic the table is sorted by (default: the grid's sort_by, else sharpe)")
     p.add_argument("--top", type=int, default=20, help="rows of the printed table (default %(default)s)")

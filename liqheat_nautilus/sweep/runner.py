@@ -31,7 +31,7 @@ import pandas as pd
 from filelock import FileLock, Timeout
 
 from liqheat_nautilus.jsonable import json_safe
-from liqheat_nautilus.paths import default_catalog_dir, project_root
+from liqheat_nautilus.paths import default_catalog_dir, default_results_dir
 from liqheat_nautilus.sweep.backtest_cell import (
     CATALOG_CHANGED,
     LOWER_IS_BETTER,
@@ -51,8 +51,8 @@ STATUS_OK, STATUS_FAILED, STATUS_NOT_RUN = "ok", "failed", "not run"
 
 
 def default_out_dir(grid: GridFile) -> Path:
-    """Return the default output folder ``results/sweeps/<grid name>`` of the project."""
-    return project_root() / "results" / "sweeps" / grid.name
+    """Return the default output folder ``results/sweeps/<grid name>`` (under ``paths.default_results_dir()``)."""
+    return default_results_dir() / "sweeps" / grid.name
 
 
 @dataclass
