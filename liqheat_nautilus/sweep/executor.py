@@ -263,6 +263,7 @@ def address_host_port(address: str) -> tuple[str, int] | None:
     Parameters
     ----------
     address : str
+        The ``--address`` value.
 
     Returns
     -------
@@ -291,6 +292,7 @@ def check_reachable(address: str, timeout: float = 5.0) -> None:
     Parameters
     ----------
     address : str
+        The ``--address`` value.
     timeout : float, default 5.0
         Seconds to wait for the connection.
 
@@ -478,6 +480,7 @@ class Executor:
         Parameters
         ----------
         obj : Any
+            A picklable object the tasks read (e.g. the bars every run of ``evaluate`` replays).
 
         Returns
         -------

@@ -51,7 +51,18 @@ STATUS_OK, STATUS_FAILED, STATUS_NOT_RUN = "ok", "failed", "not run"
 
 
 def default_out_dir(grid: GridFile) -> Path:
-    """Return the default output folder ``results/sweeps/<grid name>`` (under ``paths.default_results_dir()``)."""
+    """
+    Return the default output folder ``results/sweeps/<grid name>`` (under ``paths.default_results_dir()``).
+
+    Parameters
+    ----------
+    grid : GridFile
+        The grid file read (its ``name``).
+
+    Returns
+    -------
+    Path
+    """
     return default_results_dir() / "sweeps" / grid.name
 
 
@@ -258,6 +269,7 @@ def results_table(cells: list[Cell], records: dict[str, dict]) -> pd.DataFrame:
     Parameters
     ----------
     cells : list[Cell]
+        Every cell of the grid, in the table's row order.
     records : dict[str, dict]
         ``result.json`` per key (cells without one are ``"not run"``).
 
@@ -293,7 +305,9 @@ def write_results(out_dir: Path, table: pd.DataFrame) -> Path:
     Parameters
     ----------
     out_dir : Path
+        The sweep's output folder.
     table : pandas.DataFrame
+        The rows (:func:`results_table`).
 
     Returns
     -------
@@ -320,6 +334,7 @@ def run_sweep(
     Parameters
     ----------
     grid : GridFile
+        The grid file read (:func:`~liqheat_nautilus.sweep.grid.load_grid`).
     executor : Executor
         Started (inside its ``with`` block).
     out_dir : str or Path, optional
