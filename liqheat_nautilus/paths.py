@@ -1,4 +1,4 @@
-"""Where the project's shipped files live (the embedded sample, the default catalog, the configs)."""
+"""Where the project's shipped files live (the sample, the default catalog, the configs) and where results go."""
 
 import os
 from pathlib import Path
@@ -61,3 +61,19 @@ def config_dir() -> Path:
     Path
     """
     return project_root() / "config"
+
+
+def default_results_dir() -> Path:
+    """
+    Return the folder every command writes its results under by default: ``results/`` of the project root.
+
+    :func:`project_root` decides where that is (``$LIQHEAT_HOME``, else the editable install's checkout, else the
+    current directory), for ``backtest`` (``results/<name>-<UTC time>/``), ``plot`` (``results/charts/``),
+    ``sweep`` (``results/sweeps/<grid name>/``) and ``calibrate`` (``results/calibrated_profile.toml``) alike. An
+    explicit ``--out`` (``--results-dir``) path is used as given, relative to the current directory.
+
+    Returns
+    -------
+    Path
+    """
+    return project_root() / "results"

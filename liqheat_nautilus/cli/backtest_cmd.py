@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 from liqheat_nautilus.cli import EXIT_FAILURE, EXIT_USAGE, add_instrument_argument, failed, sigterm_as_interrupt
-from liqheat_nautilus.paths import config_dir, project_root
+from liqheat_nautilus.paths import config_dir, default_results_dir
 
 DEFAULT_CONFIG = "liquidation_hunt.toml"
 ALL_CONFIGS = ("liquidation_hunt.toml", "support_resistance.toml", "cluster_breakout.toml", "oi_sizing.toml")
@@ -107,7 +107,7 @@ def _run(args: argparse.Namespace) -> int:
         if args.starting_balance is not None:  # amounts and currencies; the settlement currency is the run's
             validation.balances(args.starting_balance, "--starting-balance")
         results_dir = None if args.no_reports else validation.output_dir(
-            args.results_dir or project_root() / "results", "--results-dir")
+            args.results_dir or default_results_dir(), "--results-dir")
     except ValueError as exc:  # a bad option value: a usage error
         return failed("backtest", exc, EXIT_USAGE)
     if args.all:

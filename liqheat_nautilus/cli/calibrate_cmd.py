@@ -37,6 +37,7 @@ from liqheat_nautilus.evaluation.calibration import (
 from liqheat_nautilus.evaluation.checks import CALIBRATE_OPTIONS, check_settings
 from liqheat_nautilus.evaluation.runner import EvaluationSettings, judged_windows
 from liqheat_nautilus.jsonable import json_safe
+from liqheat_nautilus.paths import default_results_dir
 from liqheat_nautilus.persistence.errors import IngestError
 from liqheat_nautilus.validation import output_file
 
@@ -58,8 +59,9 @@ def register(subparsers) -> None:
                      "write the fit as a map profile file. Inputs as for 'liqheat evaluate' (default: the shipped "
                      "Coinglass BTC 4 h set)."),
     )
-    p.add_argument("--out", type=Path, default=Path("results") / "calibrated_profile.toml",
-                   help=f"profile file to write (default %(default)s; the shipped one is {SHIPPED_PROFILE})")
+    p.add_argument("--out", type=Path, default=None,
+                   help="profile file to write (default results/calibrated_profile.toml of the project, where "
+                        f"backtest, plot and sweep write theirs; the shipped one is {SHIPPED_PROFILE})")
     p.add_argument("--folds", type=int, default=4, help="walk-forward folds (default %(default)s)")
     p.add_argument("--trials", type=int, default=40, help="Optuna trials per fit (default %(default)s)")
     p.add_argument("--seed", type=int, default=0, help="sampler seed (default %(default)s)")
@@ -153,6 +155,8 @@ def run(args: argparse.Namespace) -> int:
     """
     from liqheat_nautilus.sweep.executor import ExecutorError
 
+    if args.out is None:
+        args.out = default_results_dir() / "calibrated_profile.toml"
     try:  # option values that need no file: a usage error (exit 2, as argparse's and the other commands')
         for option, value in (("--folds", args.folds), ("--trials", args.trials), ("--batch", args.batch)):
             if value < 1:

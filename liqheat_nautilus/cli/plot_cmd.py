@@ -46,7 +46,7 @@ def register(subparsers) -> None:
         p.add_argument("--at", default=None,
                        help="ISO-8601 UTC time of the map, within the bars' span (default: the last bar, once open "
                             "interest lies within the bars' span; or the backtest file's end)")
-        p.add_argument("--out", type=Path, default=None, help="output folder (default results/charts)")
+        p.add_argument("--out", type=Path, default=None, help="output folder (default results/charts of the project)")
         p.add_argument("--name", default=None, help="file name without extension (default: chart, instrument, time)")
         p.add_argument("--formats", default="html,png",
                        help="comma-separated: html (self-contained page) and/or png (headless Chromium); "
@@ -564,7 +564,7 @@ def _run(args: argparse.Namespace) -> int:
     from liqheat_nautilus.charts.liquidation_map import MapView, liquidation_map_figure
     from liqheat_nautilus.charts.output import write_figure
     from liqheat_nautilus.core.profile import profile_instrument_warning
-    from liqheat_nautilus.paths import project_root
+    from liqheat_nautilus.paths import default_results_dir
 
     formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
     try:  # option values that need no file: a usage error (exit 2, as argparse's and the other commands')
@@ -594,7 +594,7 @@ def _run(args: argparse.Namespace) -> int:
         if "png" in formats and find_chromium() is None:  # before writing: the HTML page alone was left behind
             raise BrowserError("no Chromium found for the PNG: install Debian's `chromium` package (apt-get install "
                                "chromium) or set LIQHEAT_CHROMIUM, or give --formats html")
-        out = validation.output_dir(args.out or project_root() / "results" / "charts", "--out")
+        out = validation.output_dir(args.out or default_results_dir() / "charts", "--out")
         # the time the chart's title names: the map's (its last bar), not the last event replayed
         when = pd.Timestamp(state.engine.ts_ns, unit="ns", tz="UTC").strftime("%Y%m%dT%H%M")
         if args.chart == "map":

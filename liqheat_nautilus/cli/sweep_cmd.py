@@ -17,7 +17,14 @@ from liqheat_nautilus.cli import (
 
 
 def register(subparsers) -> None:
-    """Add ``sweep`` to the ``liqheat`` subparsers (an ``argparse._SubParsersAction``)."""
+    """
+    Add ``sweep`` to the ``liqheat`` parser.
+
+    Parameters
+    ----------
+    subparsers : argparse._SubParsersAction
+        The ``liqheat`` parser's subcommands (``ArgumentParser.add_subparsers()``).
+    """
     p = subparsers.add_parser(
         "sweep",
         help="run a grid of backtests on Ray (local by default, or a cluster)",
@@ -31,7 +38,8 @@ def register(subparsers) -> None:
     p.add_argument("--grid", type=Path, required=True, help="grid file, e.g. config/grids/liquidation_hunt_grid.toml")
     add_ray_arguments(p, "cells", workers_default=None)
     p.add_argument("--out", type=Path, default=None,
-                   help="output folder (default results/sweeps/<grid name>); re-using it resumes the sweep")
+                   help="output folder (default results/sweeps/<grid name> of the project); re-using it resumes the "
+                        "sweep")
     p.add_argument("--sort-by", default=None, metavar="METRIC",
                    help="statistic the table is sorted by (default: the grid's sort_by, else sharpe)")
     p.add_argument("--top", type=int, default=20, help="rows of the printed table (default %(default)s)")
@@ -73,7 +81,17 @@ def run(args: argparse.Namespace) -> int:
 
     Exit status: 0 when every cell finished, 2 for an option value refused before any work (a usage error: ``--top``,
     ``--retries``, ``--workers``, ``--address``, an ``--out`` that cannot be a folder to write into), 1 when the grid
-    file is bad or a cell failed, 130 after Ctrl-C or SIGTERM (both keep what finished and write the table).
+    file is bad, a cell failed or Ray cannot start or be reached (then nothing is written), 130 after Ctrl-C or
+    SIGTERM (both keep what finished and write the table).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed command line of ``liqheat sweep`` (:func:`register`'s options).
+
+    Returns
+    -------
+    int
     """
     from liqheat_nautilus.sweep import Executor, ExecutorError, expand, load_grid, run_sweep
     from liqheat_nautilus.sweep.backtest_cell import STAT_FIELDS

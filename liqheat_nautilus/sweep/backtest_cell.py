@@ -47,6 +47,7 @@ def prepare_catalog(spec: BacktestFile) -> None:
     Parameters
     ----------
     spec : BacktestFile
+        A cell's complete backtest file (its ``[data]`` catalog).
 
     Raises
     ------
@@ -138,6 +139,7 @@ def stats_row(name: str, stats: dict[str, float] | None) -> ComparisonRow:
     name : str
         The text of the first column.
     stats : dict[str, float] or None
+        The cell's statistics by name (:data:`STAT_FIELDS`; ``None``: the cell has none).
 
     Returns
     -------
@@ -161,6 +163,7 @@ def load_base(path: Path) -> BacktestFile:
     Parameters
     ----------
     path : Path
+        The base file (TOML, the schema ``liqheat backtest --config`` reads).
 
     Returns
     -------

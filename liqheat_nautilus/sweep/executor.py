@@ -91,33 +91,76 @@ LOG_PREFIX = "liqheat-task-"
 
 
 @contextlib.contextmanager
-def sigint_held() -> Iterator[list[int]]:
+def signals_held(*signums: int) -> Iterator[list[int]]:
     """
-    Hold Ctrl-C (SIGINT) back during the block; the caller then acts on it.
+    Hold signals (Ctrl-C's SIGINT, SIGTERM) back during the block; the caller then acts on them.
 
     ``ray.init`` interrupted half-way left the Ray processes it had already started (its dashboard and runtime-env
     agents) running after ``liqheat sweep`` had exited: they were not yet registered, so ``ray.shutdown`` could not
-    find them. Nothing is held when SIGINT is ignored or handled outside Python, or off the main thread.
+    find them. A signal is held only while Python handles it (``liqheat``'s commands handle both); one ignored or
+    left to the default action, or handled outside Python, is not, and nothing is held off the main thread.
+
+    Parameters
+    ----------
+    *signums : int
+        The signals, e.g. ``signal.SIGINT, signal.SIGTERM``.
 
     Yields
     ------
     list[int]
-        Empty, or holding ``signal.SIGINT`` when one arrived during the block.
+        The signals that arrived during the block, in order (empty when none did).
     """
     held: list[int] = []
-    previous = signal.getsignal(signal.SIGINT)
-    if not callable(previous):  # SIG_IGN or SIG_DFL (not Python's KeyboardInterrupt), or set from C
+    with contextlib.ExitStack() as restore:
+        for signum in signums:
+            previous = signal.getsignal(signum)
+            if not callable(previous):  # SIG_IGN or SIG_DFL (not Python's KeyboardInterrupt), or set from C
+                continue
+            try:
+                signal.signal(signum, lambda number, frame: held.append(number))  # noqa: ARG005
+            except ValueError:  # not the main thread (signals are handled in the main thread)
+                break
+            restore.callback(signal.signal, signum, previous)
         yield held
+
+
+@contextlib.contextmanager
+def sigterm_kept_from_ray() -> Iterator[None]:
+    """
+    Keep ``ray.init`` from taking over SIGTERM in this process when Python handles it here already.
+
+    ``ray.init`` sets two SIGTERM handlers in the driver: a Python one (``sys.exit(15)``) and, when it creates the
+    driver's core worker, Abseil's failure-signal handler (C++: a "SIGTERM received" dump, then an abort). A
+    SIGTERM while Ray started met one of them: exit 15 or 134, no table written, whatever the command had set.
+    During the block Ray sets neither, so the handler in place (a command's :func:`~liqheat_nautilus.cli.
+    sigterm_as_interrupt`, or :func:`signals_held`) stays in force. The failure-signal handler is then not
+    installed in this process at all (Ray's ``RAY_DISABLE_FAILURE_SIGNAL_HANDLER``): a native crash of the driver
+    prints no C++ stack; Ray's worker processes keep theirs. Nothing changes when SIGTERM is not handled by Python.
+
+    Yields
+    ------
+    None
+    """
+    previous = signal.getsignal(signal.SIGTERM)
+    if not callable(previous):
+        yield
         return
+    import ray._private.ray_constants as ray_constants
+    import ray._private.utils as ray_utils
+
+    patches = [(ray_utils, "set_sigterm_handler", lambda handler: None),  # noqa: ARG005
+               (ray_constants, "RAY_DISABLE_FAILURE_SIGNAL_HANDLER", True)]
+    saved = [(module, name, getattr(module, name)) for module, name, _ in patches if hasattr(module, name)]
+    for module, name, value in patches:
+        if hasattr(module, name):
+            setattr(module, name, value)
     try:
-        signal.signal(signal.SIGINT, lambda signum, frame: held.append(signum))  # noqa: ARG005
-    except ValueError:  # not the main thread (signals are handled in the main thread)
-        yield held
-        return
-    try:
-        yield held
+        yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for module, name, value in saved:
+            setattr(module, name, value)
+        with contextlib.suppress(ValueError):  # not the main thread: Ray set none either
+            signal.signal(signal.SIGTERM, previous)  # also if a later Ray sets it another way
 
 
 def task_log_path(name: str) -> str:
@@ -220,6 +263,7 @@ def address_host_port(address: str) -> tuple[str, int] | None:
     Parameters
     ----------
     address : str
+        The ``--address`` value.
 
     Returns
     -------
@@ -248,6 +292,7 @@ def check_reachable(address: str, timeout: float = 5.0) -> None:
     Parameters
     ----------
     address : str
+        The ``--address`` value.
     timeout : float, default 5.0
         Seconds to wait for the connection.
 
@@ -366,6 +411,20 @@ class Executor:
         if self.in_process:
             self._slots = 1
 
+    def connect(self) -> None:
+        """
+        Start or connect to Ray now, rather than at the first submission (nothing in-process).
+
+        Raises
+        ------
+        ExecutorError
+            If Ray cannot start or the address cannot be reached.
+        KeyboardInterrupt
+            After Ctrl-C (or, in ``liqheat``, SIGTERM) during the start, once what had started is stopped.
+        """
+        if not self.in_process:
+            self._ray()
+
     def _ray(self) -> Any:
         """Ray, started or connected to on first use."""
         import ray
@@ -384,19 +443,14 @@ class Executor:
                 check_reachable(self.address)
                 kwargs["address"] = self.address
             error: Exception | None = None
-            on_sigterm = signal.getsignal(signal.SIGTERM)
             # a local Ray interrupted while starting outlived the driver; connecting to a cluster stays interruptible
-            held: contextlib.AbstractContextManager[list[int]] = (
-                sigint_held() if self.address is None else contextlib.nullcontext([]))
-            with held as interrupted:
+            hold = (signal.SIGINT, signal.SIGTERM) if self.address is None else ()
+            with signals_held(*hold) as interrupted, sigterm_kept_from_ray():
                 try:
                     ray.init(**kwargs)
                 except Exception as exc:  # noqa: BLE001 (Ray raises ConnectionError, RuntimeError, ValueError...)
                     error = exc
-            if callable(on_sigterm):  # the caller's own (cli.sigterm_as_interrupt), not ray.init's sys.exit(15)
-                with contextlib.suppress(ValueError):  # not the main thread: ray.init set none either
-                    signal.signal(signal.SIGTERM, on_sigterm)
-            if interrupted:  # Ctrl-C while Ray started: stop what it started, then stop as Ctrl-C does
+            if interrupted:  # Ctrl-C or SIGTERM while Ray started: stop what it started, then stop as Ctrl-C does
                 with contextlib.suppress(Exception):
                     ray.shutdown()
                 raise KeyboardInterrupt
@@ -426,6 +480,7 @@ class Executor:
         Parameters
         ----------
         obj : Any
+            A picklable object the tasks read (e.g. the bars every run of ``evaluate`` replays).
 
         Returns
         -------

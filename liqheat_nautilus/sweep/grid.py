@@ -379,6 +379,7 @@ def cell_key(spec: BacktestFile) -> str:
     Parameters
     ----------
     spec : BacktestFile
+        The cell's complete backtest file.
 
     Returns
     -------
@@ -423,6 +424,7 @@ def code_digest(spec: BacktestFile, memo: dict[str, bytes] | None = None) -> str
     Parameters
     ----------
     spec : BacktestFile
+        The cell's complete backtest file (its strategy and actor paths name the packages).
     memo : dict[str, bytes], optional
         Digests of packages already read, by top-level name (filled here): pass one dict for the cells of one
         sweep, so that each package is read once; the files are read again for a new dict.
@@ -452,6 +454,7 @@ def expand(grid: GridFile, grid_path: str | Path = "<grid>") -> list[Cell]:
     Parameters
     ----------
     grid : GridFile
+        The grid file read (:func:`load_grid`).
     grid_path : str or Path
         The grid file (for error messages).
 

@@ -31,7 +31,7 @@ import pandas as pd
 from filelock import FileLock, Timeout
 
 from liqheat_nautilus.jsonable import json_safe
-from liqheat_nautilus.paths import default_catalog_dir, project_root
+from liqheat_nautilus.paths import default_catalog_dir, default_results_dir
 from liqheat_nautilus.sweep.backtest_cell import (
     CATALOG_CHANGED,
     LOWER_IS_BETTER,
@@ -41,7 +41,7 @@ from liqheat_nautilus.sweep.backtest_cell import (
     run_cell,
     stats_row,
 )
-from liqheat_nautilus.sweep.executor import Executor, TaskResult
+from liqheat_nautilus.sweep.executor import Executor, ExecutorError, TaskResult
 from liqheat_nautilus.sweep.grid import Cell, GridFile, code_digest, expand
 
 RESULTS_FILE = "results.parquet"
@@ -51,8 +51,19 @@ STATUS_OK, STATUS_FAILED, STATUS_NOT_RUN = "ok", "failed", "not run"
 
 
 def default_out_dir(grid: GridFile) -> Path:
-    """Return the default output folder ``results/sweeps/<grid name>`` of the project."""
-    return project_root() / "results" / "sweeps" / grid.name
+    """
+    Return the default output folder ``results/sweeps/<grid name>`` (under ``paths.default_results_dir()``).
+
+    Parameters
+    ----------
+    grid : GridFile
+        The grid file read (its ``name``).
+
+    Returns
+    -------
+    Path
+    """
+    return default_results_dir() / "sweeps" / grid.name
 
 
 @dataclass
@@ -258,6 +269,7 @@ def results_table(cells: list[Cell], records: dict[str, dict]) -> pd.DataFrame:
     Parameters
     ----------
     cells : list[Cell]
+        Every cell of the grid, in the table's row order.
     records : dict[str, dict]
         ``result.json`` per key (cells without one are ``"not run"``).
 
@@ -293,7 +305,9 @@ def write_results(out_dir: Path, table: pd.DataFrame) -> Path:
     Parameters
     ----------
     out_dir : Path
+        The sweep's output folder.
     table : pandas.DataFrame
+        The rows (:func:`results_table`).
 
     Returns
     -------
@@ -320,6 +334,7 @@ def run_sweep(
     Parameters
     ----------
     grid : GridFile
+        The grid file read (:func:`~liqheat_nautilus.sweep.grid.load_grid`).
     executor : Executor
         Started (inside its ``with`` block).
     out_dir : str or Path, optional
@@ -343,20 +358,36 @@ def run_sweep(
         If the grid does not expand (see :func:`~liqheat_nautilus.sweep.grid.expand`), another sweep is running
         in the same output folder, or that folder holds a ``grid.toml`` that is not a sweep's
         (:func:`check_not_foreign`). A missing catalog is the error of the cells that use it.
+    ExecutorError
+        If Ray cannot start or be reached while cells are left to run. Nothing is written then: an output folder
+        this call created is removed, an existing one is left as it was.
     """
     cells = expand(grid, grid_path or "<grid>")
     out = Path(out_dir) if out_dir is not None else default_out_dir(grid)
     check_not_foreign(out, grid_path)
+    new_folders = [p for p in (out, *out.parents) if not p.exists()]  # this call creates them
+    lock_path = out / ".sweep.lock"
+    new_lock = not lock_path.exists()
     out.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(out / ".sweep.lock"))
+    lock = FileLock(str(lock_path))
     try:
         lock.acquire(timeout=0)
     except Timeout as exc:
         raise ValueError(f"output folder {out} is in use by another running sweep") from exc
     try:
-        return _run(grid, cells, executor, out, grid_path, progress, on_result)
-    finally:
-        lock.release()
+        try:
+            return _run(grid, cells, executor, out, grid_path, progress, on_result)
+        finally:
+            lock.release()
+    except ExecutorError:  # Ray did not start: nothing ran, and nothing but the lock was written (_run)
+        if new_lock:
+            lock_path.unlink(missing_ok=True)
+        for folder in new_folders:  # innermost first; one that is not empty (another process's files) stays
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+        raise
 
 
 def check_not_foreign(out: Path, grid_path: str | Path | None) -> None:
@@ -388,9 +419,7 @@ def check_not_foreign(out: Path, grid_path: str | Path | None) -> None:
 
 
 def _run(grid, cells, executor, out, grid_path, progress, on_result) -> SweepReport:
-    """Run the body of :func:`run_sweep`, with the output folder locked."""
-    if grid_path is not None and Path(grid_path).resolve() != (out / "grid.toml").resolve():
-        shutil.copyfile(grid_path, out / "grid.toml")
+    """Run the body of :func:`run_sweep`, with the output folder locked; Ray starts before anything is written."""
     report = SweepReport(grid=grid, out_dir=out, cells=cells)
     todo = []
     memo: dict[str, bytes] = {}
@@ -410,6 +439,14 @@ def _run(grid, cells, executor, out, grid_path, progress, on_result) -> SweepRep
         first = next((c for c in todo if c.spec.data.catalog == default), None)
         if first is not None:
             prepare_catalog(first.spec)
+    try:
+        if todo:
+            executor.connect()  # a failed start (--address auto and no cluster) leaves no folder that looks resumable
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM while Ray started: stopped as in the run, nothing run
+        report.interrupted = True
+        todo = []
+    if grid_path is not None and Path(grid_path).resolve() != (out / "grid.toml").resolve():
+        shutil.copyfile(grid_path, out / "grid.toml")
     for c in todo:
         folder = out / "cells" / c.key
         folder.mkdir(parents=True, exist_ok=True)

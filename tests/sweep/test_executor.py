@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from liqheat_nautilus.sweep import Executor, ExecutorError
-from liqheat_nautilus.sweep.executor import check_reachable
+from liqheat_nautilus.sweep.executor import check_reachable, signals_held
 
 from .tasks import slow_pid, square_and_talk, talk_then_sleep
 
@@ -119,3 +119,32 @@ def test_bad_options_and_unreachable_cluster():
     with pytest.raises(ExecutorError, match="expected 'auto', 'ray://HOST:PORT' or 'HOST:PORT'"):
         check_reachable("headnode")
     check_reachable("auto")  # left to Ray
+
+
+def test_signals_held_records_sigint_and_sigterm_and_restores_the_handlers():
+    """Both signals arriving inside the block are recorded, not acted on; the handlers are the caller's after."""
+    def raise_interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    before = signal.signal(signal.SIGTERM, raise_interrupt)
+    try:
+        int_handler = signal.getsignal(signal.SIGINT)
+        with signals_held(signal.SIGINT, signal.SIGTERM) as held:
+            os.kill(os.getpid(), signal.SIGTERM)
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.05)  # the handlers run between bytecodes of the main thread
+        assert held == [signal.SIGTERM, signal.SIGINT]
+        assert signal.getsignal(signal.SIGTERM) is raise_interrupt and signal.getsignal(signal.SIGINT) is int_handler
+    finally:
+        signal.signal(signal.SIGTERM, before)
+
+
+def test_signals_held_leaves_an_unhandled_signal_alone():
+    """A signal Python does not handle (default action) is not held: the block does not swallow it."""
+    before = signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        with signals_held(signal.SIGTERM) as held:
+            assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+        assert held == []
+    finally:
+        signal.signal(signal.SIGTERM, before)

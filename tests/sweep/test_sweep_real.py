@@ -166,17 +166,21 @@ def test_ctrl_c_stops_and_keeps_what_finished(ray_session, okx_catalog, tmp_path
     assert {line.split()[1] for line in listing.splitlines() if "finished" in line} == finished
 
 
-def test_ctrl_c_while_the_local_ray_starts_leaves_no_ray_process(okx_catalog, tmp_path):
-    """Ctrl-C during ``ray.init`` of a sweep's own local Ray: exit 130, nothing of that Ray left running.
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_a_signal_while_the_local_ray_starts_stops_like_ctrl_c_and_leaves_no_ray_process(okx_catalog, tmp_path, sig):
+    """Ctrl-C or SIGTERM during ``ray.init`` of a sweep's own local Ray: exit 130, the table written, nothing of
+    that Ray left running.
 
     Before, the interrupted ``ray.init`` left its dashboard and runtime-env agents running after the sweep had
-    exited (they ended on their own 10 s to minutes later).
+    exited (they ended on their own 10 s to minutes later). SIGTERM, held only after ``ray.init`` had returned,
+    met Ray's own handler while Ray started: exit 15 with Ray's "SIGTERM received" dump and no table.
     """
     path = grid_file(tmp_path, [str(okx_catalog)], '[axes.strategy]\nmin_strength = [0.5, 0.7]\n')
+    out = tmp_path / "out"
     marker = f"lqint{uuid.uuid4().hex[:8]}"
     ray_tmp = tempfile.mkdtemp(prefix="lqi")  # short: Ray's socket paths live below it
     env = {**os.environ, MARKER: marker, "RAY_TMPDIR": ray_tmp, "RAY_USAGE_STATS_ENABLED": "0"}
-    cmd = [sys.executable, "-m", "liqheat_nautilus.cli", "sweep", "--grid", str(path), "--out", str(tmp_path / "out"),
+    cmd = [sys.executable, "-m", "liqheat_nautilus.cli", "sweep", "--grid", str(path), "--out", str(out),
            "--workers", "1", "--no-progress"]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
@@ -185,10 +189,16 @@ def test_ctrl_c_while_the_local_ray_starts_leaves_no_ray_process(okx_catalog, tm
         while not any(process_title(p).startswith("ray::") for p in marked_pids(marker)):  # Ray is starting
             assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
             time.sleep(0.02)
-        os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+        if sig == signal.SIGINT:
+            os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+        else:
+            proc.terminate()  # SIGTERM to the driver only (`timeout`, a job scheduler)
         stdout, stderr = proc.communicate(timeout=120)
         assert proc.returncode == 130, stderr
-        assert "Traceback" not in stdout + stderr and "interrupted" in stderr
+        assert "Traceback" not in stdout + stderr and "SIGTERM received" not in stderr
+        assert "interrupted" in stderr
+        table = pd.read_parquet(out / "results.parquet")
+        assert len(table) == 2 and set(table["status"]) <= {"ok", "not run"}
         _assert_ray_gone(marker, 3)  # the old code left an agent running for 10 s to minutes after the exit
     finally:
         _reap(proc, marker, ray_tmp)
