@@ -4,7 +4,7 @@ import argparse
 import json
 from pathlib import Path
 
-from liqheat_nautilus.cli import EXIT_USAGE, failed
+from liqheat_nautilus.cli import EXIT_FAILURE, EXIT_USAGE, failed
 from liqheat_nautilus.paths import config_dir
 
 DEFAULT_CONFIG = "live_binance.toml"
@@ -36,7 +36,7 @@ def register(subparsers) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from liqheat_nautilus import validation
-    from liqheat_nautilus.live.live_file import check_mainnet_guard, load_live_file
+    from liqheat_nautilus.live.live_file import check_mainnet_guard, load_live_file, mainnet_flag_mismatch
     from liqheat_nautilus.live.node import build_node, run_node_async
     from liqheat_nautilus.live.summary import collect_summary
 
@@ -51,10 +51,14 @@ def _run(args: argparse.Namespace) -> int:
         return failed("live", exc, EXIT_USAGE)
     try:
         live = load_live_file(path)
-        try:
-            check_mainnet_guard(live, args.mainnet)  # before the rest: its message names the file too
-        except ValueError as exc:
-            raise ValueError(f"{path}: {exc}") from None
+    except (FileNotFoundError, ValueError, RuntimeError) as exc:
+        return failed("live", exc)
+    try:
+        check_mainnet_guard(live, args.mainnet)  # before the rest: its message names the file too
+    except ValueError as exc:  # --mainnet disagreeing with the file's mode is a usage error
+        status = EXIT_USAGE if mainnet_flag_mismatch(live, args.mainnet) else EXIT_FAILURE
+        return failed("live", f"{path}: {exc}", status)
+    try:
         validation.log_level(log_level or live.log_level, f"{path}: log_level")
         validation.trader_id(live.trader_id, f"{path}: trader_id")
         if args.check:

@@ -148,15 +148,19 @@ def test_cli_live_check_validates_without_starting_even_with_keys_set(monkeypatc
            "strategies LiquidationHuntStrategy" in out
     bad = tmp_path / "bad.toml"
     bad.write_text((CONFIG / "live_binance.toml").read_text().replace('mode = "testnet"', 'mode = "mainnet"'))
-    assert main(["live", "--config", str(bad), "--check"]) == 1  # the mainnet guard is part of the check
+    # the mainnet guard is part of the check; the flag disagreeing with the file's mode is a usage error (2)
+    assert main(["live", "--config", str(bad), "--check"]) == 2
     # the file named, and both things missing at once (it took two runs to learn the second)
     assert f'live failed: {bad}: [execution] mode = "mainnet" also needs the --mainnet command-line flag and ' \
            '[execution] mainnet_confirm = "I accept real-money trading on Binance mainnet"' in capsys.readouterr().err
-    assert main(["live", "--config", str(bad), "--check", "--mainnet"]) == 1
+    assert main(["live", "--config", str(bad), "--check", "--mainnet"]) == 1  # the file lacks the confirmation
     err = capsys.readouterr().err
     assert f"live failed: {bad}: " in err and "mainnet_confirm" in err and "--mainnet command-line" not in err
-    assert main(["live", "--config", str(CONFIG / "live_binance.toml"), "--check", "--mainnet"]) == 1
-    assert 'live_binance.toml: --mainnet given but [execution] mode = "testnet"' in capsys.readouterr().err
+    # --mainnet on a testnet file exited 1 like a damaged file; the line says what a mainnet file would need
+    assert main(["live", "--config", str(CONFIG / "live_binance.toml"), "--check", "--mainnet"]) == 2
+    assert ('live_binance.toml: --mainnet given but this is not a mainnet file: it has [execution] mode = "testnet"; '
+            'trading mainnet needs [execution] mode = "mainnet" and mainnet_confirm = "I accept real-money trading '
+            'on Binance mainnet", else leave out --mainnet') in capsys.readouterr().err
 
 
 def test_keeping_positions_at_shutdown_also_stops_strategies_flattening():
