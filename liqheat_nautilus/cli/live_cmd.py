@@ -27,8 +27,9 @@ def register(subparsers) -> None:
                         help="stop gracefully after this many seconds (default: run until Ctrl-C)")
     parser.add_argument("--summary", type=Path, default=None, help="write a JSON run summary here")
     parser.add_argument("--check", action="store_true",
-                        help="only check the live file (and the mainnet guard), print what it would run, exit 0; "
-                             "no keys needed, no node started")
+                        help="only check the live file (and the mainnet guard) and that its [message_bus] Redis "
+                             "accepts the node's credentials, print what it would run, exit 0; no keys needed, no "
+                             "node started")
     parser.add_argument("--log-level", default=None,
                         help="Nautilus log level: OFF, TRACE, DEBUG, INFO, WARNING or ERROR (default: the file's)")
     parser.set_defaults(func=_run)
@@ -63,10 +64,12 @@ def _run(args: argparse.Namespace) -> int:
         validation.trader_id(live.trader_id, f"{path}: trader_id")
         if args.check:
             from liqheat_nautilus.live.live_file import describe_live_file
-            from liqheat_nautilus.live.node import build_node_config
+            from liqheat_nautilus.live.node import build_node_config, check_redis_reachable
 
             build_node_config(live, mainnet_flag=args.mainnet, log_level=log_level)
-            print(f"{path}: ok: {describe_live_file(live)}")
+            check_redis_reachable(live.message_bus)  # the start's check: an unusable Redis loses every stream
+            bus = f"; message bus {live.message_bus.redis_url} answers" if live.message_bus.redis_url else ""
+            print(f"{path}: ok: {describe_live_file(live)}{bus}")
             return 0
         node = build_node(live, mainnet_flag=args.mainnet, log_level=log_level)
     except (FileNotFoundError, ValueError, RuntimeError) as exc:

@@ -459,6 +459,26 @@ def test_an_unreachable_redis_fails_the_run_before_the_node_starts(monkeypatch, 
             check_redis_reachable(MessageBusSection(redis_url=f"redis://127.0.0.1:{lport}"), timeout_secs=0.5)
 
 
+def test_check_tests_the_message_bus_redis(tmp_path, capsys):
+    # --check said ok for a [message_bus] Redis the start then refused: it now runs the start's check
+    import socket
+
+    from tests.cli_run import assert_clean_failure, call_liqheat
+
+    with socket.socket() as probe:  # a local port nobody listens on (bound, then released)
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    path = tmp_path / "redis.toml"
+    path.write_text((CONFIG / "live_sandbox.toml").read_text()
+                    + f'\n[message_bus]\nredis_url = "redis://127.0.0.1:{port}"\n')
+    proc = call_liqheat(capsys, "live", "--check", "--config", path)
+    assert proc.returncode == 1 and proc.stdout == ""
+    assert_clean_failure(proc, f"live failed: [message_bus] redis_url 'redis://127.0.0.1:{port}': cannot connect to "
+                               f"127.0.0.1:{port}")
+    proc = call_liqheat(capsys, "live", "--check", "--config", CONFIG / "live_sandbox.toml")  # no Redis: not checked
+    assert proc.returncode == 0 and "message bus" not in proc.stdout
+
+
 def test_a_redis_gone_by_the_end_of_the_run_is_reported(monkeypatch, capsys, tmp_path):
     # seen by hand: redis-server stopped while a node streamed to it; Nautilus logged nothing, the run exited 0 and
     # the summary did not say that the streams after that were lost
