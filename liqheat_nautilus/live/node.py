@@ -322,7 +322,7 @@ def flatten_or_keep(node: TradingNode, close_positions: bool, cancel_orders: boo
 
 def connection_problem(node: TradingNode) -> str:
     """
-    Why a node's trader is not running: which engines' clients are not connected.
+    Why a node's trader is not running: which clients are not connected, and why where a client recorded it.
 
     Parameters
     ----------
@@ -332,14 +332,26 @@ def connection_problem(node: TradingNode) -> str:
     Returns
     -------
     str
-        E.g. ``"data clients BINANCE, LIQHEAT_OI not all connected"``; ``""`` when every client is connected.
+        E.g. ``"data client BINANCE not connected: cannot connect to 127.0.0.1:9 (Connection refused) for
+        http://127.0.0.1:9"``: each unconnected client with its ``connect_cause``
+        (:class:`~liqheat_nautilus.adapters.binance.connect.ConnectCauseMixin`), or "see the log above" when it
+        recorded none; ``""`` when every client is connected.
     """
-    problems = []
+    return "; ".join(f"{what} client {name} not connected: {cause}" if cause else
+                     f"{what} client {name} not connected (its cause is in Nautilus' log above)"
+                     for what, name, cause in _unconnected_clients(node))
+
+
+def _unconnected_clients(node: TradingNode) -> list[tuple[str, str, str]]:
+    """Return ``("data" | "execution", client id, connect cause or "")`` of each client not connected."""
+    down = []
     for what, engine in (("data", node.kernel.data_engine), ("execution", node.kernel.exec_engine)):
-        if not engine.check_connected():
-            names = ", ".join(str(c) for c in engine.registered_clients)
-            problems.append(f"{what} clients {names} not all connected")
-    return "; ".join(problems)
+        if engine.check_connected():
+            continue
+        clients = getattr(engine, "_clients", {})  # Nautilus' own registry (read-only); the summary reads it too
+        down += [(what, str(cid), getattr(clients.get(cid), "connect_cause", "")) for cid in engine.registered_clients
+                 if not getattr(clients.get(cid), "is_connected", False)]
+    return down
 
 
 async def _await_trader(node: TradingNode, run_task: asyncio.Future) -> str:
@@ -347,7 +359,9 @@ async def _await_trader(node: TradingNode, run_task: asyncio.Future) -> str:
     Wait until the trader runs; return why it never will (its clients did not connect in time), else ``""``.
 
     The kernel waits ``timeout_connection`` seconds for its clients, then reconciles and initialises the
-    portfolio (``timeout_reconciliation``, ``timeout_portfolio``) before it starts the trader.
+    portfolio (``timeout_reconciliation``, ``timeout_portfolio``) before it starts the trader. When every client
+    not connected has a recorded failed connect (``connect_cause``), the answer comes at once: Nautilus does not
+    retry a failed connect, and waiting out the timeout only delayed the error.
     """
     config = node.kernel.config if hasattr(node.kernel, "config") else None
     connect = float(getattr(config, "timeout_connection", 30.0) or 30.0)
@@ -357,6 +371,9 @@ async def _await_trader(node: TradingNode, run_task: asyncio.Future) -> str:
     started = loop.time()
     while not node.trader.is_running:
         elapsed = loop.time() - started
+        down = _unconnected_clients(node)
+        if down and all(cause for _, _, cause in down):  # each one's connect failed: Nautilus does not retry it
+            return f"the node could not connect: {connection_problem(node)}"
         problem = connection_problem(node)
         if (elapsed > connect + 1.0 and problem) or elapsed > total or run_task.done():
             why = problem or "the trader did not start"
@@ -421,8 +438,8 @@ async def run_node_async(node: TradingNode, live: LiveFile, duration_secs: float
         await asyncio.sleep(sd.grace_secs)
     await node.stop_async()
     await asyncio.sleep(0.5)
-    if not run_task.done():
-        run_task.cancel()
+    if not run_task.done():  # e.g. the kernel still awaiting its clients; Nautilus logs the message as an ERROR
+        run_task.cancel(msg=f"liqheat live cancelled the node's run (stopped by: {stopped_by})")
     await asyncio.gather(run_task, return_exceptions=True)
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
