@@ -80,11 +80,12 @@ def _run(args: argparse.Namespace) -> int:
         return failed("live", "the node has no event loop")
     try:
         run_info = loop.run_until_complete(run_node_async(node, live, args.duration))
+        outages = run_info.pop("redis_outages", [])
         summary = collect_summary(node, run_info)
     finally:
         node.dispose()
     if live.message_bus.redis_url:
-        summary["message_bus"] = _redis_at_stop(live)
+        summary["message_bus"] = _redis_at_stop(live, outages)
     if args.summary:
         args.summary.parent.mkdir(parents=True, exist_ok=True)  # after a run: a missing folder lost the summary
         args.summary.write_text(json.dumps(summary, indent=2, default=str))
@@ -98,32 +99,43 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _redis_at_stop(live) -> dict:
+def _redis_at_stop(live, outages: list[dict]) -> dict:
     """
-    Check the ``[message_bus]`` Redis again after the run; warn on stderr when it is gone.
+    Check the ``[message_bus]`` Redis again after the run; warn on stderr when it is gone or was gone during the run.
 
     NautilusTrader 1.221 logs nothing when its Redis writes fail: a Redis that went away during the run lost every
-    stream message after that, and the run still ended with exit 0.
+    stream message after that (seen offline: also after it was back), and the run still ended with exit 0.
 
     Parameters
     ----------
     live : LiveFile
         The file (its ``[message_bus]`` has a ``redis_url``).
+    outages : list of dict
+        What :func:`~liqheat_nautilus.live.node.watch_redis` recorded during the run.
 
     Returns
     -------
     dict
-        ``{"redis_url": str, "reachable_at_stop": bool, "problem": str}`` (``problem`` "" when reachable), for the
-        run summary.
+        ``{"redis_url": str, "reachable_at_stop": bool, "problem": str, "outages": list}`` (``problem`` "" when
+        reachable), for the run summary.
     """
     import sys
 
-    from liqheat_nautilus.live.node import check_redis_reachable
+    from liqheat_nautilus.live.node import REDIS_WATCH_SECS, check_redis_reachable
 
+    url = live.message_bus.redis_url
     try:
         check_redis_reachable(live.message_bus)
     except RuntimeError as exc:
-        print(f"live: WARNING: at the end of the run, {exc}; stream messages published while it was unreachable "
-              "were lost (NautilusTrader reports no Redis write error)", file=sys.stderr)
-        return {"redis_url": live.message_bus.redis_url, "reachable_at_stop": False, "problem": str(exc)}
-    return {"redis_url": live.message_bus.redis_url, "reachable_at_stop": True, "problem": ""}
+        since = f" (unreachable since {outages[-1]['first_failed']})" if outages else ""
+        print(f"live: WARNING: at the end of the run, {exc}{since}; stream messages published while it was "
+              "unreachable were lost (NautilusTrader reports no Redis write error)", file=sys.stderr)
+        return {"redis_url": url, "reachable_at_stop": False, "problem": str(exc), "outages": outages}
+    if outages:
+        spans = ", ".join(f"{o['first_failed']} to {o['answered_again'] or 'the end'}" for o in outages)
+        print(f"live: WARNING: the [message_bus] Redis {url} was unreachable during the run ({len(outages)} "
+              f"outage(s) seen by a check every {REDIS_WATCH_SECS:g} s: {spans}); stream messages from the first "
+              f"on may be lost, also after Redis answered again (NautilusTrader 1.221 reports no Redis write error "
+              f"and was seen not to write to a restarted Redis again): see message_bus.outages in the summary",
+              file=sys.stderr)
+    return {"redis_url": url, "reachable_at_stop": True, "problem": "", "outages": outages}
