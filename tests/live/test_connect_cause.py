@@ -40,11 +40,18 @@ class _KeyRefusingBinance(LocalBinance):
         return await super()._http(request)
 
 
-def _live(tmp_path, base_url: str) -> tuple[subprocess.CompletedProcess, float]:
+def _live(tmp_path, base_url: str, testnet: bool = False) -> tuple[subprocess.CompletedProcess, float]:
+    """``liqheat live`` on the replay file (sandbox execution; ``testnet``: Binance execution, at the same URL)."""
     config = write_replay_toml(tmp_path / "live.toml", base_url, probe=False, hunt=False)
+    env = _env()
+    if testnet:
+        text = config.read_text().replace('mode = "sandbox"', 'mode = "testnet"')
+        config.write_text(text[:text.index("[sandbox]")] + text[text.index("[risk]"):])
+        env.update(BINANCE_FUTURES_TESTNET_API_KEY=env["BINANCE_API_KEY"],
+                   BINANCE_FUTURES_TESTNET_API_SECRET=env["BINANCE_API_SECRET"])
     started = time.monotonic()
     proc = subprocess.run([sys.executable, "-m", "liqheat_nautilus.cli", "live", "--config", str(config),
-                           "--duration", "120"], env=_env(), cwd=ROOT, capture_output=True, text=True, timeout=300)
+                           "--duration", "120"], env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
     return proc, time.monotonic() - started
 
 
@@ -59,18 +66,19 @@ def test_a_refused_connection_is_named_at_once(tmp_path):
     assert secs < 25  # the failed connect ends the run, not the 30 s connection timeout
 
 
-def test_a_refused_api_key_is_named(tmp_path):
+def test_a_refused_api_key_is_named_for_the_data_and_the_execution_client(tmp_path):
     server = _KeyRefusingBinance()
     base = server.start(with_captures=False)
     try:
-        proc, _ = _live(tmp_path, base)
+        proc, _ = _live(tmp_path, base, testnet=True)
     finally:
         server.stop()
     assert "/fapi/v2/account" in server.hits
     assert proc.returncode == 1
-    assert_clean_failure(proc, "live failed: the node could not connect: data client BINANCE not connected: "
-                               f"{base} refused the API key (HTTP 401, code -2015: {INVALID_KEY['msg']})",
-                         among_logs=True)
+    refused = f"{base} refused the API key (HTTP 401, code -2015: {INVALID_KEY['msg']})"
+    line = assert_clean_failure(proc, "live failed: the node could not connect: ", among_logs=True)
+    assert line.endswith(f"data client BINANCE not connected: {refused}; "
+                         f"execution client BINANCE not connected: {refused}")
     assert "offline-test-key" not in proc.stdout + proc.stderr
 
 
