@@ -2,9 +2,10 @@
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
-from liqheat_nautilus.cli import EXIT_FAILURE, EXIT_USAGE, failed
+from liqheat_nautilus.cli import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE, failed
 from liqheat_nautilus.paths import config_dir
 
 DEFAULT_CONFIG = "live_binance.toml"
@@ -95,6 +96,9 @@ def _run(args: argparse.Namespace) -> int:
                        for key, st in summary["poller"].items()}
     print(json.dumps(shown, default=str))
     if not run_info["trader_started"]:
+        if run_info["stopped_by"] == "signal":  # Ctrl-C or SIGTERM while the node was still starting
+            print(f"live interrupted: {run_info['problem']}", file=sys.stderr)
+            return EXIT_INTERRUPTED
         return failed("live", run_info['problem'])
     return 0
 
@@ -119,8 +123,6 @@ def _redis_at_stop(live, outages: list[dict]) -> dict:
         ``{"redis_url": str, "reachable_at_stop": bool, "problem": str, "outages": list}`` (``problem`` "" when
         reachable), for the run summary.
     """
-    import sys
-
     from liqheat_nautilus.live.node import REDIS_WATCH_SECS, check_redis_reachable
 
     url = live.message_bus.redis_url

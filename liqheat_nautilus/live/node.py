@@ -390,11 +390,11 @@ def connection_problem(node: TradingNode) -> str:
     str
         E.g. ``"data client BINANCE not connected: cannot connect to 127.0.0.1:9 (Connection refused) for
         http://127.0.0.1:9"``: each unconnected client with its ``connect_cause``
-        (:class:`~liqheat_nautilus.adapters.binance.connect.ConnectCauseMixin`), or "see the log above" when it
-        recorded none; ``""`` when every client is connected.
+        (:class:`~liqheat_nautilus.adapters.binance.connect.ConnectCauseMixin`), or that its connect had not
+        finished when it recorded none; ``""`` when every client is connected.
     """
     return "; ".join(f"{what} client {name} not connected: {cause}" if cause else
-                     f"{what} client {name} not connected (its cause is in Nautilus' log above)"
+                     f"{what} client {name} not connected (no failure recorded: its connect had not finished)"
                      for what, name, cause in _unconnected_clients(node))
 
 

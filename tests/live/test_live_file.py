@@ -521,6 +521,40 @@ def test_a_redis_gone_by_the_end_of_the_run_is_reported(monkeypatch, capsys, tmp
     assert json.loads(captured.out.strip().splitlines()[-1])["message_bus"]["reachable_at_stop"] is False
 
 
+def test_ctrl_c_before_the_trader_ran_exits_130(monkeypatch, capsys, tmp_path):
+    # Ctrl-C while the clients were still connecting said "live failed: ... (its cause is in Nautilus' log above)"
+    # and exited 1: nothing had failed, and nothing in the log said why
+    import asyncio
+    import json
+
+    class StoppedNode:  # stands for a node stopped while starting (run_node_async is tested below)
+        def __init__(self):
+            self.loop = asyncio.new_event_loop()
+
+        def get_event_loop(self):
+            return self.loop
+
+        def dispose(self):
+            self.loop.close()
+
+    problem = ("the node stopped (signal) before its trader ran: data client BINANCE not connected (no failure "
+               "recorded: its connect had not finished)")
+
+    async def interrupted(node, live, duration):
+        return {"open_positions_at_stop": 0, "stopped_by": "signal", "trader_started": False, "problem": problem}
+
+    summary = {k: {} for k in ("run", "orders", "positions", "feeds", "map", "poller")}
+    monkeypatch.setattr("liqheat_nautilus.live.node.build_node", lambda *a, **k: StoppedNode())
+    monkeypatch.setattr("liqheat_nautilus.live.node.run_node_async", interrupted)
+    monkeypatch.setattr("liqheat_nautilus.live.summary.collect_summary", lambda node, info: dict(summary, run=info))
+    out_file = tmp_path / "run.json"
+    code = main(["live", "--config", str(CONFIG / "live_sandbox.toml"), "--summary", str(out_file)])
+    assert code == 130
+    err = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert err == [f"live interrupted: {problem}"]
+    assert json.loads(out_file.read_text())["run"]["stopped_by"] == "signal"  # the summary is still written
+
+
 def test_a_summary_over_the_live_file_is_refused(tmp_path, capsys):
     # the run's JSON summary would have replaced the live file it ran from (--check said ok)
     from tests.cli_run import assert_clean_failure, call_liqheat
@@ -562,6 +596,6 @@ def test_a_node_that_never_connected_stops_without_the_shutdown_grace(tmp_path):
     info = asyncio.run(run_node_async(UnconnectedNode(), live, duration_secs=30))
     assert info["stopped_by"] == "not-connected" and not info["trader_started"]
     # no client recorded why (a liqheat Binance client does: tests/live/test_connect_cause.py)
-    assert info["problem"].endswith("data client BINANCE not connected (its cause is in Nautilus' log above); "
-                                    "execution client BINANCE not connected (its cause is in Nautilus' log above)")
+    waiting = "not connected (no failure recorded: its connect had not finished)"
+    assert info["problem"].endswith(f"data client BINANCE {waiting}; execution client BINANCE {waiting}")
     assert time.monotonic() - started < 3.5  # ~1.2 s connection wait + 0.5 s stop, not + 4 s grace
