@@ -393,20 +393,31 @@ def connection_problem(node: TradingNode) -> str:
         (:class:`~liqheat_nautilus.adapters.binance.connect.ConnectCauseMixin`), or that its connect had not
         finished when it recorded none; ``""`` when every client is connected.
     """
-    return "; ".join(f"{what} client {name} not connected: {cause}" if cause else
-                     f"{what} client {name} not connected (no failure recorded: its connect had not finished)"
-                     for what, name, cause in _unconnected_clients(node))
+    return "; ".join(f"{what} client {name} not connected: {why}" if failed else
+                     f"{what} client {name} not connected ({why})"
+                     for what, name, failed, why in _unconnected_clients(node))
 
 
-def _unconnected_clients(node: TradingNode) -> list[tuple[str, str, str]]:
-    """Return ``("data" | "execution", client id, connect cause or "")`` of each client not connected."""
+def _unconnected_clients(node: TradingNode) -> list[tuple[str, str, bool, str]]:
+    """
+    Return ``("data" | "execution", client id, failed, why)`` of each client not connected.
+
+    ``failed``: the client recorded a failed connect (``connect_cause``), ``why`` says what; else ``why`` says its
+    connect had not finished (with the URL it talks to, when it gives it).
+    """
     down = []
     for what, engine in (("data", node.kernel.data_engine), ("execution", node.kernel.exec_engine)):
         if engine.check_connected():
             continue
         clients = getattr(engine, "_clients", {})  # Nautilus' own registry (read-only); the summary reads it too
-        down += [(what, str(cid), getattr(clients.get(cid), "connect_cause", "")) for cid in engine.registered_clients
-                 if not getattr(clients.get(cid), "is_connected", False)]
+        for cid in engine.registered_clients:
+            client = clients.get(cid)
+            if getattr(client, "is_connected", False):
+                continue
+            cause = getattr(client, "connect_cause", "")
+            url = getattr(client, "connect_url", "")
+            pending = f"no failure recorded: its connect{f' to {url}' if url else ''} had not finished"
+            down.append((what, str(cid), bool(cause), cause or pending))
     return down
 
 
@@ -428,7 +439,7 @@ async def _await_trader(node: TradingNode, run_task: asyncio.Future) -> str:
     while not node.trader.is_running:
         elapsed = loop.time() - started
         down = _unconnected_clients(node)
-        if down and all(cause for _, _, cause in down):  # each one's connect failed: Nautilus does not retry it
+        if down and all(failed for _, _, failed, _ in down):  # each one's connect failed: Nautilus does not retry
             return f"the node could not connect: {connection_problem(node)}"
         problem = connection_problem(node)
         if (elapsed > connect + 1.0 and problem) or elapsed > total or run_task.done():

@@ -7,6 +7,7 @@ the signed account request as Binance answers an invalid key (its documented err
 """
 
 import asyncio
+import signal
 import socket
 import subprocess
 import sys
@@ -97,3 +98,36 @@ def test_an_unknown_host_and_a_reachable_one(monkeypatch):
         port = listener.getsockname()[1]
         text = asyncio.run(describe_connect_failure(error, f"http://127.0.0.1:{port}"))
     assert text == f"RuntimeError: {error}"
+
+
+def test_ctrl_c_while_connecting_names_the_url_and_exits_130(tmp_path):
+    # a venue that accepts the connection and never answers: Ctrl-C said "live failed: ... not all connected"
+    config = write_replay_toml(tmp_path / "live.toml", "http://127.0.0.1:1", probe=False, hunt=False)
+    log_path = tmp_path / "node.log"
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        base = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        config.write_text(config.read_text().replace("http://127.0.0.1:1", base).replace("ws://127.0.0.1:1",
+                                                                                        base.replace("http", "ws")))
+        with log_path.open("w") as log:
+            proc = subprocess.Popen([sys.executable, "-m", "liqheat_nautilus.cli", "live", "--config", str(config),
+                                     "--duration", "120"], env=_env(), cwd=ROOT, stdout=log, stderr=subprocess.PIPE,
+                                    text=True)
+        try:
+            deadline = time.monotonic() + 120
+            while "DataClient-BINANCE: Connecting..." not in log_path.read_text() and time.monotonic() < deadline:
+                assert proc.poll() is None, log_path.read_text()[-3000:]
+                time.sleep(0.1)
+            time.sleep(1.0)
+            proc.send_signal(signal.SIGINT)
+            _, err = proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    assert proc.returncode == 130, err
+    line = assert_clean_failure(subprocess.CompletedProcess(proc.args, 130, "", err), "live interrupted: ",
+                                among_logs=True)
+    assert line == ("live interrupted: the node stopped (signal) before its trader ran: data client BINANCE not "
+                    f"connected (no failure recorded: its connect to {base} had not finished)")

@@ -74,18 +74,21 @@ class ConnectCauseMixin:
     """
     Keeps why a Nautilus Binance client's ``_connect`` failed in :attr:`connect_cause` (``""`` until then).
 
+    :attr:`connect_url` is the HTTP base URL a connect under way (or done) is talking to.
+
     Put it before the Nautilus client class; the client must have ``_http_client`` (its ``base_url`` is probed).
     The exception is re-raised: Nautilus logs it as before.
     """
 
     connect_cause: str = ""
+    connect_url: str = ""
 
     async def _connect(self) -> None:
-        self.connect_cause = ""
+        base_url = str(getattr(getattr(self, "_http_client", None), "base_url", "") or "")
+        self.connect_cause, self.connect_url = "", base_url
         try:
             await super()._connect()  # type: ignore[misc]
         except Exception as exc:
-            base_url = str(getattr(getattr(self, "_http_client", None), "base_url", "") or "")
             try:
                 self.connect_cause = await describe_connect_failure(exc, base_url)
             except Exception:  # the probe must not hide the connect's own error
