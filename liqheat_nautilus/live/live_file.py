@@ -49,6 +49,7 @@ __all__ = [
     "check_message_bus",
     "describe_live_file",
     "load_live_file",
+    "mainnet_flag_mismatch",
 ]
 
 
@@ -379,6 +380,27 @@ def check_message_bus(section: MessageBusSection) -> list[type]:
     return [known[n] for n in section.exclude_types]
 
 
+def mainnet_flag_mismatch(live: LiveFile, mainnet_flag: bool) -> bool:
+    """
+    Whether ``--mainnet`` disagrees with the file's mode: given for a non-mainnet file, or missing for a mainnet one.
+
+    ``liqheat live`` reports such a guard failure as a usage error (exit 2); a mainnet file with the flag but
+    without the confirmation is a problem of the file (exit 1).
+
+    Parameters
+    ----------
+    live : LiveFile
+        The file.
+    mainnet_flag : bool
+        Whether ``--mainnet`` was given.
+
+    Returns
+    -------
+    bool
+    """
+    return mainnet_flag != (live.execution.mode == "mainnet")
+
+
 def check_mainnet_guard(live: LiveFile, mainnet_flag: bool) -> None:
     """
     Mainnet needs both the ``--mainnet`` flag and the confirmation text; the flag alone on another mode is an error.
@@ -394,7 +416,8 @@ def check_mainnet_guard(live: LiveFile, mainnet_flag: bool) -> None:
     ------
     ValueError
         If ``mode = "mainnet"`` without the flag or without ``mainnet_confirm`` = :data:`MAINNET_CONFIRMATION`, or
-        the flag with another mode.
+        the flag with another mode (the message then names what a mainnet file lacks). The flag disagreeing with
+        the mode is a usage error (see :func:`mainnet_flag_mismatch`).
     """
     mode = live.execution.mode
     if mode == "mainnet":
@@ -406,4 +429,8 @@ def check_mainnet_guard(live: LiveFile, mainnet_flag: bool) -> None:
         if missing:
             raise ValueError(f'[execution] mode = "mainnet" also needs {" and ".join(missing)}')
     elif mainnet_flag:
-        raise ValueError(f'--mainnet given but [execution] mode = "{mode}"; set mode = "mainnet" to trade mainnet')
+        needs = ['[execution] mode = "mainnet"']
+        if live.execution.mainnet_confirm != MAINNET_CONFIRMATION:
+            needs.append(f'mainnet_confirm = "{MAINNET_CONFIRMATION}"')
+        raise ValueError(f'--mainnet given but this is not a mainnet file: it has [execution] mode = "{mode}"; '
+                         f'trading mainnet needs {" and ".join(needs)}, else leave out --mainnet')

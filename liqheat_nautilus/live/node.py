@@ -9,6 +9,7 @@ import contextlib
 import importlib
 import math
 import signal
+from collections.abc import Callable
 
 from nautilus_trader.adapters.binance import BinanceAccountType
 from nautilus_trader.config import (
@@ -250,6 +251,61 @@ def check_redis_reachable(section: MessageBusSection, timeout_secs: float = 3.0)
         client.close()
 
 
+REDIS_WATCH_SECS = 5.0
+"""Seconds between the checks of the ``[message_bus]`` Redis while a node runs (:func:`watch_redis`)."""
+
+
+async def watch_redis(section: MessageBusSection, outages: list[dict], interval_secs: float = REDIS_WATCH_SECS,
+                      warn: Callable[[str], object] | None = None) -> None:
+    """
+    Check the ``[message_bus]`` Redis every ``interval_secs`` while a node runs and record each outage.
+
+    NautilusTrader 1.221 reports no Redis write error, and (seen offline) writes nothing more to a Redis that was
+    stopped and restarted during the run: without this watch such a run looked complete. Each check is
+    :func:`check_redis_reachable` (in a thread: the node's loop runs on). Runs until cancelled.
+
+    Parameters
+    ----------
+    section : MessageBusSection
+        The section (with a ``redis_url``).
+    outages : list of dict
+        Appended to, one dict per outage: ``{"first_failed": ISO UTC, "answered_again": ISO UTC or None,
+        "failed_checks": int, "problem": str}`` (``answered_again`` ``None`` while Redis stays unreachable). An
+        outage may have begun up to ``interval_secs`` before ``first_failed``; one shorter than that may go unseen.
+    interval_secs : float, default REDIS_WATCH_SECS
+        Seconds between checks (also each check's timeout, at most 3 s).
+    warn : callable, optional
+        Called with one line when an outage begins and when Redis answers again (e.g. the node's logger).
+    """
+    import datetime as dt
+    import functools
+
+    def now() -> str:
+        return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+    loop = asyncio.get_running_loop()
+    current: dict | None = None
+    while True:
+        await asyncio.sleep(interval_secs)
+        try:
+            await loop.run_in_executor(None, functools.partial(check_redis_reachable, section,
+                                                               min(3.0, interval_secs)))
+        except RuntimeError as exc:
+            if current is None:
+                current = {"first_failed": now(), "answered_again": None, "failed_checks": 0, "problem": str(exc)}
+                outages.append(current)
+                if warn is not None:
+                    warn(f"{exc}: stream messages are being lost (NautilusTrader reports no Redis write error)")
+            current["failed_checks"] += 1
+        else:
+            if current is not None:
+                current["answered_again"] = now()
+                if warn is not None:
+                    warn(f"[message_bus] redis_url {section.redis_url!r} answers again (unreachable since "
+                         f"{current['first_failed']}); NautilusTrader may not write to it again in this run")
+                current = None
+
+
 def build_node(live: LiveFile, mainnet_flag: bool = False, log_level: str | None = None) -> TradingNode:
     """
     Build (but not start) the ``TradingNode`` of a live file, after checking the environment keys.
@@ -322,7 +378,7 @@ def flatten_or_keep(node: TradingNode, close_positions: bool, cancel_orders: boo
 
 def connection_problem(node: TradingNode) -> str:
     """
-    Why a node's trader is not running: which engines' clients are not connected.
+    Why a node's trader is not running: which clients are not connected, and why where a client recorded it.
 
     Parameters
     ----------
@@ -332,14 +388,37 @@ def connection_problem(node: TradingNode) -> str:
     Returns
     -------
     str
-        E.g. ``"data clients BINANCE, LIQHEAT_OI not all connected"``; ``""`` when every client is connected.
+        E.g. ``"data client BINANCE not connected: cannot connect to 127.0.0.1:9 (Connection refused) for
+        http://127.0.0.1:9"``: each unconnected client with its ``connect_cause``
+        (:class:`~liqheat_nautilus.adapters.binance.connect.ConnectCauseMixin`), or that its connect had not
+        finished when it recorded none; ``""`` when every client is connected.
     """
-    problems = []
+    return "; ".join(f"{what} client {name} not connected: {why}" if failed else
+                     f"{what} client {name} not connected ({why})"
+                     for what, name, failed, why in _unconnected_clients(node))
+
+
+def _unconnected_clients(node: TradingNode) -> list[tuple[str, str, bool, str]]:
+    """
+    Return ``("data" | "execution", client id, failed, why)`` of each client not connected.
+
+    ``failed``: the client recorded a failed connect (``connect_cause``), ``why`` says what; else ``why`` says its
+    connect had not finished (with the URL it talks to, when it gives it).
+    """
+    down = []
     for what, engine in (("data", node.kernel.data_engine), ("execution", node.kernel.exec_engine)):
-        if not engine.check_connected():
-            names = ", ".join(str(c) for c in engine.registered_clients)
-            problems.append(f"{what} clients {names} not all connected")
-    return "; ".join(problems)
+        if engine.check_connected():
+            continue
+        clients = getattr(engine, "_clients", {})  # Nautilus' own registry (read-only); the summary reads it too
+        for cid in engine.registered_clients:
+            client = clients.get(cid)
+            if getattr(client, "is_connected", False):
+                continue
+            cause = getattr(client, "connect_cause", "")
+            url = getattr(client, "connect_url", "")
+            pending = f"no failure recorded: its connect{f' to {url}' if url else ''} had not finished"
+            down.append((what, str(cid), bool(cause), cause or pending))
+    return down
 
 
 async def _await_trader(node: TradingNode, run_task: asyncio.Future) -> str:
@@ -347,7 +426,9 @@ async def _await_trader(node: TradingNode, run_task: asyncio.Future) -> str:
     Wait until the trader runs; return why it never will (its clients did not connect in time), else ``""``.
 
     The kernel waits ``timeout_connection`` seconds for its clients, then reconciles and initialises the
-    portfolio (``timeout_reconciliation``, ``timeout_portfolio``) before it starts the trader.
+    portfolio (``timeout_reconciliation``, ``timeout_portfolio``) before it starts the trader. When every client
+    not connected has a recorded failed connect (``connect_cause``), the answer comes at once: Nautilus does not
+    retry a failed connect, and waiting out the timeout only delayed the error.
     """
     config = node.kernel.config if hasattr(node.kernel, "config") else None
     connect = float(getattr(config, "timeout_connection", 30.0) or 30.0)
@@ -357,6 +438,9 @@ async def _await_trader(node: TradingNode, run_task: asyncio.Future) -> str:
     started = loop.time()
     while not node.trader.is_running:
         elapsed = loop.time() - started
+        down = _unconnected_clients(node)
+        if down and all(failed for _, _, failed, _ in down):  # each one's connect failed: Nautilus does not retry
+            return f"the node could not connect: {connection_problem(node)}"
         problem = connection_problem(node)
         if (elapsed > connect + 1.0 and problem) or elapsed > total or run_task.done():
             why = problem or "the trader did not start"
@@ -386,6 +470,7 @@ async def run_node_async(node: TradingNode, live: LiveFile, duration_secs: float
     dict
         ``{"open_positions_at_stop": int, "stopped_by": "duration" | "signal" | "node" | "not-connected",
         "trader_started": bool, "problem": str}``; ``problem`` says why the trader never ran (``""`` when it did).
+        With a ``[message_bus]`` Redis also ``"redis_outages"``: the outages :func:`watch_redis` saw during the run.
     """
     loop = asyncio.get_running_loop()
     stop_event = asyncio.Event()
@@ -394,6 +479,12 @@ async def run_node_async(node: TradingNode, live: LiveFile, duration_secs: float
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop_event.set)
     started = loop.time()
+    outages: list[dict] = []
+    redis_watch = None
+    if live.message_bus.redis_url:
+        logger = getattr(node.kernel, "logger", None)
+        redis_watch = asyncio.ensure_future(watch_redis(live.message_bus, outages, REDIS_WATCH_SECS,
+                                                        warn=getattr(logger, "warning", None)))
     run_task = asyncio.ensure_future(node.run_async())
     waiter = asyncio.ensure_future(stop_event.wait())
     watch = asyncio.ensure_future(_await_trader(node, run_task))
@@ -415,20 +506,25 @@ async def run_node_async(node: TradingNode, live: LiveFile, duration_secs: float
                   f"{connection_problem(node) or 'the trader did not start'}"
     watch.cancel()
     waiter.cancel()
+    if redis_watch is not None:
+        redis_watch.cancel()
     sd = live.shutdown
     n_open = flatten_or_keep(node, sd.close_positions, sd.cancel_orders) if node.trader.is_running else 0
     if trader_started and (n_open or sd.cancel_orders):  # a trader that never ran sent nothing to wait for
         await asyncio.sleep(sd.grace_secs)
     await node.stop_async()
     await asyncio.sleep(0.5)
-    if not run_task.done():
-        run_task.cancel()
+    if not run_task.done():  # e.g. the kernel still awaiting its clients; Nautilus logs the message as an ERROR
+        run_task.cancel(msg=f"liqheat live cancelled the node's run (stopped by: {stopped_by})")
     await asyncio.gather(run_task, return_exceptions=True)
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.remove_signal_handler(sig)
-    return {"open_positions_at_stop": n_open, "stopped_by": stopped_by, "trader_started": trader_started,
+    info = {"open_positions_at_stop": n_open, "stopped_by": stopped_by, "trader_started": trader_started,
             "problem": problem}
+    if redis_watch is not None:
+        info["redis_outages"] = outages
+    return info
 
 
 def _strategy_config(config_path: str, config: dict, close_positions: bool) -> dict:

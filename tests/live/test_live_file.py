@@ -148,15 +148,19 @@ def test_cli_live_check_validates_without_starting_even_with_keys_set(monkeypatc
            "strategies LiquidationHuntStrategy" in out
     bad = tmp_path / "bad.toml"
     bad.write_text((CONFIG / "live_binance.toml").read_text().replace('mode = "testnet"', 'mode = "mainnet"'))
-    assert main(["live", "--config", str(bad), "--check"]) == 1  # the mainnet guard is part of the check
+    # the mainnet guard is part of the check; the flag disagreeing with the file's mode is a usage error (2)
+    assert main(["live", "--config", str(bad), "--check"]) == 2
     # the file named, and both things missing at once (it took two runs to learn the second)
     assert f'live failed: {bad}: [execution] mode = "mainnet" also needs the --mainnet command-line flag and ' \
            '[execution] mainnet_confirm = "I accept real-money trading on Binance mainnet"' in capsys.readouterr().err
-    assert main(["live", "--config", str(bad), "--check", "--mainnet"]) == 1
+    assert main(["live", "--config", str(bad), "--check", "--mainnet"]) == 1  # the file lacks the confirmation
     err = capsys.readouterr().err
     assert f"live failed: {bad}: " in err and "mainnet_confirm" in err and "--mainnet command-line" not in err
-    assert main(["live", "--config", str(CONFIG / "live_binance.toml"), "--check", "--mainnet"]) == 1
-    assert 'live_binance.toml: --mainnet given but [execution] mode = "testnet"' in capsys.readouterr().err
+    # --mainnet on a testnet file exited 1 like a damaged file; the line says what a mainnet file would need
+    assert main(["live", "--config", str(CONFIG / "live_binance.toml"), "--check", "--mainnet"]) == 2
+    assert ('live_binance.toml: --mainnet given but this is not a mainnet file: it has [execution] mode = "testnet"; '
+            'trading mainnet needs [execution] mode = "mainnet" and mainnet_confirm = "I accept real-money trading '
+            'on Binance mainnet", else leave out --mainnet') in capsys.readouterr().err
 
 
 def test_keeping_positions_at_shutdown_also_stops_strategies_flattening():
@@ -455,6 +459,26 @@ def test_an_unreachable_redis_fails_the_run_before_the_node_starts(monkeypatch, 
             check_redis_reachable(MessageBusSection(redis_url=f"redis://127.0.0.1:{lport}"), timeout_secs=0.5)
 
 
+def test_check_tests_the_message_bus_redis(tmp_path, capsys):
+    # --check said ok for a [message_bus] Redis the start then refused: it now runs the start's check
+    import socket
+
+    from tests.cli_run import assert_clean_failure, call_liqheat
+
+    with socket.socket() as probe:  # a local port nobody listens on (bound, then released)
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    path = tmp_path / "redis.toml"
+    path.write_text((CONFIG / "live_sandbox.toml").read_text()
+                    + f'\n[message_bus]\nredis_url = "redis://127.0.0.1:{port}"\n')
+    proc = call_liqheat(capsys, "live", "--check", "--config", path)
+    assert proc.returncode == 1 and proc.stdout == ""
+    assert_clean_failure(proc, f"live failed: [message_bus] redis_url 'redis://127.0.0.1:{port}': cannot connect to "
+                               f"127.0.0.1:{port}")
+    proc = call_liqheat(capsys, "live", "--check", "--config", CONFIG / "live_sandbox.toml")  # no Redis: not checked
+    assert proc.returncode == 0 and "message bus" not in proc.stdout
+
+
 def test_a_redis_gone_by_the_end_of_the_run_is_reported(monkeypatch, capsys, tmp_path):
     # seen by hand: redis-server stopped while a node streamed to it; Nautilus logged nothing, the run exited 0 and
     # the summary did not say that the streams after that were lost
@@ -497,6 +521,40 @@ def test_a_redis_gone_by_the_end_of_the_run_is_reported(monkeypatch, capsys, tmp
     assert json.loads(captured.out.strip().splitlines()[-1])["message_bus"]["reachable_at_stop"] is False
 
 
+def test_ctrl_c_before_the_trader_ran_exits_130(monkeypatch, capsys, tmp_path):
+    # Ctrl-C while the clients were still connecting said "live failed: ... (its cause is in Nautilus' log above)"
+    # and exited 1: nothing had failed, and nothing in the log said why
+    import asyncio
+    import json
+
+    class StoppedNode:  # stands for a node stopped while starting (run_node_async is tested below)
+        def __init__(self):
+            self.loop = asyncio.new_event_loop()
+
+        def get_event_loop(self):
+            return self.loop
+
+        def dispose(self):
+            self.loop.close()
+
+    problem = ("the node stopped (signal) before its trader ran: data client BINANCE not connected (no failure "
+               "recorded: its connect had not finished)")
+
+    async def interrupted(node, live, duration):
+        return {"open_positions_at_stop": 0, "stopped_by": "signal", "trader_started": False, "problem": problem}
+
+    summary = {k: {} for k in ("run", "orders", "positions", "feeds", "map", "poller")}
+    monkeypatch.setattr("liqheat_nautilus.live.node.build_node", lambda *a, **k: StoppedNode())
+    monkeypatch.setattr("liqheat_nautilus.live.node.run_node_async", interrupted)
+    monkeypatch.setattr("liqheat_nautilus.live.summary.collect_summary", lambda node, info: dict(summary, run=info))
+    out_file = tmp_path / "run.json"
+    code = main(["live", "--config", str(CONFIG / "live_sandbox.toml"), "--summary", str(out_file)])
+    assert code == 130
+    err = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert err == [f"live interrupted: {problem}"]
+    assert json.loads(out_file.read_text())["run"]["stopped_by"] == "signal"  # the summary is still written
+
+
 def test_a_summary_over_the_live_file_is_refused(tmp_path, capsys):
     # the run's JSON summary would have replaced the live file it ran from (--check said ok)
     from tests.cli_run import assert_clean_failure, call_liqheat
@@ -537,5 +595,7 @@ def test_a_node_that_never_connected_stops_without_the_shutdown_grace(tmp_path):
     started = time.monotonic()
     info = asyncio.run(run_node_async(UnconnectedNode(), live, duration_secs=30))
     assert info["stopped_by"] == "not-connected" and not info["trader_started"]
-    assert "data clients BINANCE not all connected" in info["problem"]
+    # no client recorded why (a liqheat Binance client does: tests/live/test_connect_cause.py)
+    waiting = "not connected (no failure recorded: its connect had not finished)"
+    assert info["problem"].endswith(f"data client BINANCE {waiting}; execution client BINANCE {waiting}")
     assert time.monotonic() - started < 3.5  # ~1.2 s connection wait + 0.5 s stop, not + 4 s grace

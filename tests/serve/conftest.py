@@ -2,7 +2,8 @@
 a local redis-server, and Chromium for the browser test.
 
 Redis: ``.ci/run`` starts Debian's ``redis-server`` on a free port and passes ``LIQHEAT_TEST_REDIS_URL``; without it
-a private ``redis-server`` is started on a free 127.0.0.1 port for the session (and stopped after it). Under CI
+a private ``redis-server`` is started on a free 127.0.0.1 port for the session (and stopped after it);
+``restartable_redis`` is a private one per test that the test stops and starts again. Under CI
 (``CI`` true) a missing redis-server or Chromium fails the tests instead of skipping them.
 """
 
@@ -78,29 +79,67 @@ def redis_url(tmp_path_factory):
     if url:
         yield url
         return
-    exe = shutil.which("redis-server")
-    if exe is None:
-        require("redis-server", "apt-get install redis-server (.ci/run installs and starts it)")
     port = free_port()
-    proc = subprocess.Popen([exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                             "--dir", str(tmp_path_factory.mktemp("redis"))],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = _start_redis_server(port, tmp_path_factory.mktemp("redis"))
     try:
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2) as s:
-                    s.sendall(b"PING\r\n")
-                    if s.recv(16).startswith(b"+PONG"):
-                        break
-            except OSError:
-                time.sleep(0.05)
-        else:
-            pytest.fail(f"redis-server did not answer on port {port}")
         yield f"redis://127.0.0.1:{port}"
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def _start_redis_server(port: int, folder: Path) -> subprocess.Popen:
+    """A private ``redis-server`` on 127.0.0.1:``port`` (no persistence), once it answers PING."""
+    exe = shutil.which("redis-server")
+    if exe is None:
+        require("redis-server", "apt-get install redis-server (.ci/run installs and starts it)")
+    proc = subprocess.Popen([exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                             "--dir", str(folder)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2) as s:
+                s.sendall(b"PING\r\n")
+                if s.recv(16).startswith(b"+PONG"):
+                    return proc
+        except OSError:
+            time.sleep(0.05)
+    proc.terminate()
+    proc.wait(10)
+    pytest.fail(f"redis-server did not answer on port {port}")
+
+
+class RestartableRedis:
+    """A private redis-server that a test stops and starts again on the same port (:attr:`url`)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        """Start it (it answers PING on return)."""
+        self.proc = _start_redis_server(self.port, self.folder)
+
+    def stop(self) -> None:
+        """Stop it (its port refuses connections on return)."""
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(10)
+            self.proc = None
+
+
+@pytest.fixture
+def restartable_redis(tmp_path):
+    """A started :class:`RestartableRedis`, stopped after the test."""
+    server = RestartableRedis(tmp_path)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture

@@ -75,3 +75,21 @@ def test_liqheat_live_names_the_field_and_exits_1(protected_redis, monkeypatch, 
     err = capsys.readouterr().err
     assert f"live failed: [message_bus] redis_url '{protected_redis}': the server requires a password" in err
     assert "Traceback" not in err
+
+
+def test_liqheat_live_check_runs_the_same_redis_check(protected_redis, monkeypatch, capsys, tmp_path):
+    # --check said ok for a Redis the start then refused; it reports the result of the same AUTH + PING
+    from liqheat_nautilus.cli import main
+
+    path = tmp_path / "redis.toml"
+    path.write_text((CONFIG / "live_sandbox.toml").read_text() + f'\n[message_bus]\nredis_url = "{protected_redis}"\n')
+    monkeypatch.delenv("REDIS_PASSWORD", raising=False)
+    assert main(["live", "--check", "--config", str(path)]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert f"live failed: [message_bus] redis_url '{protected_redis}': the server requires a password" in captured.err
+    monkeypatch.setenv("REDIS_PASSWORD", PASSWORD)
+    assert main(["live", "--check", "--config", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"{path}: ok: mode sandbox;") and out.rstrip().endswith(
+        f"; message bus {protected_redis} answers")

@@ -17,6 +17,7 @@ from nautilus_trader.model.identifiers import InstrumentId
 from nautilus_trader.model.instruments import Instrument
 
 from liqheat_nautilus.adapters.binance.config import LiqheatBinanceDataClientConfig
+from liqheat_nautilus.adapters.binance.connect import ConnectCauseMixin
 from liqheat_nautilus.adapters.binance.parsing import (
     decode_force_order,
     decode_trade,
@@ -121,7 +122,7 @@ class FundingIntervals:
         return self._hours.get(instrument_id, self.default_hours)
 
 
-class LiqheatBinanceFuturesDataClient(BinanceFuturesDataClient):
+class LiqheatBinanceFuturesDataClient(ConnectCauseMixin, BinanceFuturesDataClient):
     """
     ``BinanceFuturesDataClient`` that also publishes :class:`LiquidationEvent` and :class:`FundingRate`.
 
@@ -129,7 +130,8 @@ class LiqheatBinanceFuturesDataClient(BinanceFuturesDataClient):
     client_id=ClientId("BINANCE"))`` (stream ``btcusdt@forceOrder``; without ``instrument_id``: ``!forceOrder@arr``)
     and ``DataType(FundingRate, ...)`` (stream ``btcusdt@markPrice@1s``). Published data types carry
     ``metadata={"instrument_id": "<id as str>"}``. Insurance-fund fills on a subscribed ``@trade`` stream are
-    published as :class:`LiquidationEvent` too (``source="trade:INSURANCE_FUND"``).
+    published as :class:`LiquidationEvent` too (``source="trade:INSURANCE_FUND"``). A failed connect leaves its cause
+    in ``connect_cause`` (:class:`~liqheat_nautilus.adapters.binance.connect.ConnectCauseMixin`).
 
     Parameters
     ----------

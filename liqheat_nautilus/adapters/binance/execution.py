@@ -7,12 +7,13 @@ Binance USD-M (testnet/mainnet) and Nautilus' sandbox (paper trading on Binance'
 from nautilus_trader.adapters.binance.futures.execution import BinanceFuturesExecutionClient
 from nautilus_trader.adapters.sandbox.execution import SandboxExecutionClient
 
+from liqheat_nautilus.adapters.binance.connect import ConnectCauseMixin
 from liqheat_nautilus.adapters.common.risk_guard import RiskGuardMixin
 
 
-class GuardedBinanceFuturesExecutionClient(RiskGuardMixin, BinanceFuturesExecutionClient):
+class GuardedBinanceFuturesExecutionClient(ConnectCauseMixin, RiskGuardMixin, BinanceFuturesExecutionClient):
     """
-    Nautilus' Binance futures execution client with the risk guard.
+    Nautilus' Binance futures execution client with the risk guard; a failed connect leaves ``connect_cause``.
 
     Built by :class:`~liqheat_nautilus.adapters.binance.factories.GuardedBinanceExecClientFactory`, which sets the
     limits (``_risk_limits``, from ``config.risk_limits``) after construction. The parameters are those of

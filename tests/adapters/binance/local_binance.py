@@ -161,6 +161,9 @@ class LocalBinance:
         finally:
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(10)
+            if not self._thread.is_alive():  # closed here, not by the garbage collector during a later test
+                self._loop.close()
+                self._loop = None
 
     # -- HTTP ----------------------------------------------------------------------------------------------------
 
