@@ -38,7 +38,9 @@ _TIME_MIN_NS, _TIME_MAX_NS = 0, 2**63 - 1
 _TIME_RANGE = "1970-01-01 .. 2262-04-11T23:47:16Z"
 
 ERRORS: dict[int | str, dict[str, Any]] = {
-    404: {"model": m.ErrorDetail, "description": "Unknown instrument or run (the known ones are listed)."},
+    404: {"model": m.ErrorDetail, "description": "Unknown instrument or run (the known ones are listed in `known`), "
+                                                 "or no map update at the time or in the window asked for (the "
+                                                 "times with one in `span`)."},
     422: {"model": m.ValidationErrorResponse, "description": "Invalid parameter (the field is named)."}}
 """OpenAPI ``responses`` of the map routes."""
 

@@ -187,6 +187,35 @@ def test_a_heatmap_outside_the_data_is_a_404_naming_the_updates(client, path, wi
     assert "(updates from 2026-06-11T16:" in response.json()["detail"]
 
 
+def test_a_time_404_gives_the_span_with_updates_not_an_empty_known(client, reference):
+    # a time before or after the data answered {"detail": ..., "known": []}: a list of valid values that is empty
+    series, _ = reference
+    last_bar = int(series.bar_ts_ns[-1])
+    spans = []
+    for params in ({"at": "1990-01-01"}, {"at": "2030-01-01"}):
+        response = client.get("/api/liquidation-map", params=params)
+        assert response.status_code == 404 and "known" not in response.json(), response.json()
+        spans.append(response.json()["span"])
+    assert spans[0] == spans[1]
+    span = spans[0]
+    assert span["end_ns"] == last_bar
+    assert span["end"] == pd.Timestamp(last_bar, tz="UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert pd.Timestamp(span["start"]).value == span["start_ns"] > int(series.bar_ts_ns[0])
+    # both ends are valid times, one ns outside either is a 404: the span is exactly the times with a map
+    first = client.get("/api/liquidation-map", params={"at": str(span["start_ns"])})
+    assert first.status_code == 200 and first.json()["ts_ns"] == span["start_ns"]
+    assert client.get("/api/liquidation-map", params={"at": str(span["end_ns"])}).status_code == 200
+    for outside in (span["start_ns"] - 1, span["end_ns"] + 1):
+        assert client.get("/api/liquidation-map", params={"at": str(outside)}).status_code == 404
+    # a window ends at the last update (a window after it has none, though the data goes on to the last bar)
+    window = client.get("/liquidations/heatmap", params={"start": "2030-01-01", "end": "2030-01-02"}).json()
+    assert "known" not in window and window["span"]["start_ns"] == span["start_ns"]
+    assert window["span"]["end_ns"] == client.get("/api/liquidation-map").json()["ts_ns"] <= last_bar
+    # an unknown name still lists the known ones, with no span
+    unknown = client.get("/api/liquidation-map", params={"instrument_id": "NOPE.X"}).json()
+    assert unknown["known"] == [INSTRUMENT] and "span" not in unknown
+
+
 def test_recorded_run_is_served_without_replaying(client, served_catalog, catalog_source):
     from liqheat_nautilus.recording import load_recording
 
@@ -465,6 +494,7 @@ def test_a_catalog_without_open_interest_says_so_in_status_and_404(served_catalo
         for path in ("/api/liquidation-map", "/liquidations/heatmap"):
             answer = c.get(path)
             assert answer.status_code == 404 and f"no open interest of {INSTRUMENT}" in answer.json()["detail"]
+            assert set(answer.json()) == {"detail"}  # no update at all: no span of times with one, no known list
 
 
 def test_a_recorded_runs_map_labels_name_its_profile_file(tmp_path):
