@@ -2,6 +2,7 @@
 (the replay helper of the charts, pandas over the catalog's bars, the recorded run read back), plus bad input."""
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -515,6 +516,40 @@ def test_a_recorded_runs_map_labels_name_its_profile_file(tmp_path):
     assert run.map_labels == ("binance_standard", "fitted")
     fitted.unlink()  # moved since the run: still named, the config's model kept
     assert run.map_labels == ("funding_adjusted", "fitted")
+
+
+def test_a_recorded_run_with_a_foreign_profile_carries_its_warning(client, served_catalog, catalog_source,
+                                                                   monkeypatch, tmp_path):
+    # replays of a profile fitted on another instrument carried profile_warning; a recorded run whose actor used
+    # such a profile (the backtest's summary warned) answered profile_warning "" on every map
+    import dataclasses
+    import shutil
+
+    from liqheat_nautilus.core.profile import profile_instrument_warning
+    from liqheat_nautilus.paths import config_dir
+    from liqheat_nautilus.recording import list_recordings
+
+    run_id = served_catalog[1]
+    (recorded,) = [r for r in list_recordings(served_catalog[0]) if r.run_id == run_id]
+    (config,) = recorded.map_configs  # the real run's actor config, as config.json stores it
+    assert config["instrument_id"] == INSTRUMENT and recorded.map_config == config
+    assert recorded.profile_warnings == {}  # no profile file: nothing to warn about
+    assert client.get("/api/liquidation-map", params={"run": run_id}).json()["profile_warning"] == ""
+    # the same run as if its actor had had the shipped BTC profile (fitted on BTCUSDT-PERP.BINANCE)
+    btc = shutil.copy(config_dir() / "profiles" / "btc_coinglass_calibrated.toml", tmp_path / "btc.toml")
+    foreign = dataclasses.replace(recorded, map_config={**config, "map_profile": str(btc)},
+                                  map_configs=({**config, "map_profile": str(btc)},))
+    warning = profile_instrument_warning(btc, INSTRUMENT)
+    assert "fitted on BTCUSDT-PERP.BINANCE" in warning and f"not on {INSTRUMENT}" in warning
+    monkeypatch.setattr(catalog_source, "runs", lambda: [foreign])
+    for path in ("/api/liquidation-map", "/liquidations/levels"):
+        body = client.get(path, params={"run": run_id}).json()
+        assert body["source"] == "recording" and body["profile_warning"] == warning, path
+    # a profile file gone since the run: its [calibration] cannot be read, so nothing is claimed
+    Path(btc).unlink()
+    gone = dataclasses.replace(foreign)
+    monkeypatch.setattr(catalog_source, "runs", lambda: [gone])
+    assert client.get("/api/liquidation-map", params={"run": run_id}).json()["profile_warning"] == ""
 
 
 @pytest.mark.parametrize("path", ["/liquidations/heatmap", "/liquidations/history", "/charts/heatmap"])
