@@ -15,6 +15,12 @@ try:  # FastAPI's own validation step of path and query parameters (internal: se
     from fastapi.dependencies.utils import request_params_to_args
 except ImportError:  # pragma: no cover - a FastAPI that moved it
     request_params_to_args = None  # type: ignore[assignment]
+try:  # FastAPI's own test of a list-valued parameter (internal: see _single_valued)
+    from fastapi.dependencies.utils import field_annotation_is_sequence
+except ImportError:  # pragma: no cover - a FastAPI that moved it: every parameter is single-valued (all are now)
+    def field_annotation_is_sequence(annotation: object) -> bool:
+        """Tell whether a parameter's annotation is a list (FastAPI's own test when it can be imported)."""
+        return False
 
 from liqheat_nautilus.core.params import MODELS
 from liqheat_nautilus.core.units import NS_PER_DAY, NS_PER_HOUR, NS_PER_MINUTE
@@ -210,10 +216,12 @@ def refuse_range_with_start(request: Request) -> None:
 
 async def reject_unknown_query(request: Request) -> None:
     """
-    Refuse query parameters the route does not take (the application's dependency, run before every route's own).
+    Refuse query parameters the route does not take, and single-valued ones given twice (an application dependency).
 
-    Without it a misspelt parameter (``?windw_pct=5``) was ignored and the default answer given. The dashboard's
-    pages and static files (not in the OpenAPI schema) are left alone: browsers' links may carry extra parameters.
+    It runs before every route's own dependencies. Without it a misspelt parameter (``?windw_pct=5``) was ignored
+    and the default answer given, and a repeated single-valued one (``?at=A&at=B``) silently took its last value.
+    The dashboard's pages and static files (not in the OpenAPI schema) are left alone: browsers' links may carry
+    extra parameters.
 
     Parameters
     ----------
@@ -223,21 +231,30 @@ async def reject_unknown_query(request: Request) -> None:
     Raises
     ------
     RequestValidationError
-        A 422 naming each unknown parameter and listing the accepted ones, followed by FastAPI's own items for the
-        invalid values of the known path and query parameters (``?windw_pct=5&at=notatime`` lists both: this
-        dependency runs before FastAPI validates the route's parameters, so raising here alone hid the bad value).
-        Checks the route makes in its body (e.g. a time past 2262) are not run.
+        A 422 naming each unknown parameter and listing the accepted ones, and each single-valued parameter given
+        more than once with its values, followed by FastAPI's own items for the invalid values of the known path
+        and query parameters (``?windw_pct=5&at=notatime`` lists both: this dependency runs before FastAPI
+        validates the route's parameters, so raising here alone hid the bad value). Checks the route makes in its
+        body (e.g. a time past 2262) are not run.
     """
     route = request.scope.get("route")
     if not isinstance(route, APIRoute) or not route.include_in_schema:
         return
     dependants = _dependants(route)
-    accepted = tuple(dict.fromkeys(field.alias for dependant in dependants for field in dependant.query_params))
-    unknown = [key for key in dict.fromkeys(request.query_params.keys()) if key not in accepted]
-    if unknown:
-        takes = f"accepted: {', '.join(accepted)}" if accepted else "it takes no query parameter"
-        errors: list[Any] = [{"type": "value_error", "loc": ("query", key), "input": None,
-                              "msg": f"unknown query parameter {key!r} ({takes})"} for key in unknown]
+    fields = {field.alias: field for dependant in dependants for field in dependant.query_params}
+    accepted = tuple(fields)
+    errors: list[Any] = []
+    for key in dict.fromkeys(request.query_params.keys()):
+        values = request.query_params.getlist(key)
+        if key not in fields:
+            takes = f"accepted: {', '.join(accepted)}" if accepted else "it takes no query parameter"
+            errors.append({"type": "value_error", "loc": ("query", key), "input": None,
+                           "msg": f"unknown query parameter {key!r} ({takes})"})
+        elif len(values) > 1 and not field_annotation_is_sequence(fields[key].field_info.annotation):
+            errors.append({"type": "value_error", "loc": ("query", key), "input": values,
+                           "msg": f"query parameter {key!r} given {len(values)} times "
+                                  f"({', '.join(map(repr, values))}); it takes one value"})
+    if errors:
         raise RequestValidationError(errors + _invalid_values(request, dependants))
 
 

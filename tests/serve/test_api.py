@@ -367,6 +367,40 @@ def test_every_api_endpoint_refuses_a_parameter_it_does_not_take(client):
         assert "422" in operation["get"]["responses"], path  # documented
 
 
+TWO_VALUES = {"at": ("2026-06-24T06:30", "2026-06-24T07:30"), "start": ("2026-06-23", "2026-06-22"),
+              "end": ("2026-06-24", "2026-06-25"), "instrument_id": (INSTRUMENT, "BTC-USDT-SWAP.OKX"),
+              "model": ("simple", "ensemble"), "profile": ("neutral", "aggressive"), "range": ("24h", "3d"),
+              "run": ("00000000-0000-0000-0000-000000000000", "11111111-1111-1111-1111-111111111111"),
+              "window_pct": ("5", "10"), "side": ("LONG", "SHORT")}
+
+
+def test_a_single_valued_parameter_given_twice_is_a_422_naming_both_values(client):
+    # ?at=A&at=B answered the map at B (the last value), saying nothing of A
+    schema = client.get("/openapi.json").json()["paths"]
+    checked = set()
+    for path, operation in schema.items():
+        url = path.replace("{instrument_id}", INSTRUMENT)
+        for param in operation["get"].get("parameters", []):
+            if param["in"] != "query":
+                continue
+            name = param["name"]
+            first, second = TWO_VALUES.get(name, ("1", "2"))
+            response = client.get(url, params=[(name, first), (name, second)])
+            assert response.status_code == 422, (path, name, response.text)
+            items = [i for i in response.json()["detail"] if i["loc"] == ["query", name] and i["input"] == [first,
+                                                                                                             second]]
+            assert len(items) == 1, (path, name, response.json())
+            assert items[0]["msg"] == f"query parameter {name!r} given 2 times ({first!r}, {second!r}); it takes one " \
+                                      "value", items[0]
+            checked.add(name)
+    assert {"at", "instrument_id", "profile", "start", "end", "range", "model", "run", "window_pct"} <= checked
+    # reported with the other 422 items: a misspelt parameter in the same request is named too
+    both = client.get("/api/liquidation-map", params=[("at", "2026-06-24"), ("at", "2026-06-25"), ("windw_pct", "5")])
+    assert [i["loc"] for i in both.json()["detail"]] == [["query", "at"], ["query", "windw_pct"]]
+    # once is fine, as are two different parameters
+    assert client.get("/api/liquidation-map", params={"at": "2026-06-24T06:30", "window_pct": "5"}).status_code == 200
+
+
 def test_unknown_parameter_and_invalid_values_are_reported_together(client):
     # ?windw_pct=5&at=notatime was a 422 naming only the misspelling: the bad `at` came back on the next request
     response = client.get("/api/liquidation-map", params={"windw_pct": "5", "at": "notatime", "window_pct": "-1"})
