@@ -431,12 +431,27 @@ def test_a_profile_file_with_inverse_true_over_a_linear_instrument_is_refused_at
     from liqheat_nautilus.cli import build_parser
     from liqheat_nautilus.cli.serve_cmd import build_source
     from liqheat_nautilus.core.profile import dump_profile
+    from liqheat_nautilus.replay import InverseContradictionError
+    from tests.evaluation.test_eval_inverse_catalog import _inverse_copy
 
     profile = dump_profile(tmp_path / "inv.toml", {"inverse": True, "half_life_hours": 12.0}, {})
     argv = ["serve", "--catalog", str(okx_catalog), "--profile-file", str(profile)]
-    with pytest.raises(ValueError, match=r"--profile-file .*inv\.toml: \[map\] inverse = true contradicts the linear "
-                                         r"instrument\(s\) SOL-USDT-SWAP\.OKX"):
+    with pytest.raises(InverseContradictionError) as caught:  # evaluate's check (one place), naming the instrument
         build_source(build_parser().parse_args(argv))
+    assert str(caught.value) == (f"--profile-file {profile}: [map] inverse = true contradicts the instrument "
+                                 "SOL-USDT-SWAP.OKX, which is linear (is_inverse=False); drop it: the instrument "
+                                 "decides")
+    # the other way round, as evaluate refuses it: a profile saying linear over the catalog's (SYNTHETIC) inverse
+    # definition was replayed as inverse without a word
+    linear = dump_profile(tmp_path / "lin.toml", {"inverse": False, "half_life_hours": 12.0}, {})
+    inverse_catalog = _inverse_copy(okx_catalog, tmp_path)
+    with pytest.raises(InverseContradictionError, match=r"lin\.toml: \[map\] inverse = false contradicts the "
+                                                        r"instrument SOL-USDT-SWAP\.OKX, which is inverse"):
+        build_source(build_parser().parse_args(["serve", "--catalog", str(inverse_catalog), "--no-warm-up",
+                                                "--profile-file", str(linear)]))
+    # a profile that agrees with the instrument (or sets no inverse) is served
+    build_source(build_parser().parse_args(["serve", "--catalog", str(inverse_catalog), "--no-warm-up",
+                                            "--profile-file", str(profile)]))
 
 
 def test_a_profile_file_of_another_instrument_is_warned_at_start_and_in_the_status(okx_catalog, tmp_path, capsys):
