@@ -105,8 +105,8 @@ class StatusResponse(_Model):
     runs: list[RunInfo] = Field(description="Recorded backtest runs in the catalog.")
     snapshot_interval_s: int = Field(description="Interval of replayed map updates (seconds).")
     warnings: list[str] = Field(default_factory=list, description="Map profile files fitted on another instrument "
-                                "than one served (its [calibration] instrument_id), one sentence each; they still "
-                                "apply.")
+                                "than one served (its [calibration] instrument_id), and recorded runs whose map "
+                                "actor used one ('recorded run <run_id>: ...'), one sentence each; they still apply.")
 
 
 class ClusterLevel(_Model):

@@ -569,6 +569,7 @@ def test_a_recorded_run_with_a_foreign_profile_carries_its_warning(client, serve
     assert config["instrument_id"] == INSTRUMENT and recorded.map_config == config
     assert recorded.profile_warnings == {}  # no profile file: nothing to warn about
     assert client.get("/api/liquidation-map", params={"run": run_id}).json()["profile_warning"] == ""
+    assert not any(run_id in w for w in client.get("/api/status").json()["warnings"])
     # the same run as if its actor had had the shipped BTC profile (fitted on BTCUSDT-PERP.BINANCE)
     btc = shutil.copy(config_dir() / "profiles" / "btc_coinglass_calibrated.toml", tmp_path / "btc.toml")
     foreign = dataclasses.replace(recorded, map_config={**config, "map_profile": str(btc)},
@@ -579,11 +580,13 @@ def test_a_recorded_run_with_a_foreign_profile_carries_its_warning(client, serve
     for path in ("/api/liquidation-map", "/liquidations/levels"):
         body = client.get(path, params={"run": run_id}).json()
         assert body["source"] == "recording" and body["profile_warning"] == warning, path
+    assert f"recorded run {run_id}: {warning}" in client.get("/api/status").json()["warnings"]  # the dashboard's
     # a profile file gone since the run: its [calibration] cannot be read, so nothing is claimed
     Path(btc).unlink()
     gone = dataclasses.replace(foreign)
     monkeypatch.setattr(catalog_source, "runs", lambda: [gone])
     assert client.get("/api/liquidation-map", params={"run": run_id}).json()["profile_warning"] == ""
+    assert not any(run_id in w for w in client.get("/api/status").json()["warnings"])
 
 
 @pytest.mark.parametrize("path", ["/liquidations/heatmap", "/liquidations/history", "/charts/heatmap"])
