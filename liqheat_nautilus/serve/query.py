@@ -92,7 +92,7 @@ def profile_query(profiles: tuple[str, ...]) -> Any:
                      Query(max_length=64, description="Leverage profile (catalog mode).")]
 
 
-def invalid(field: str, message: str, where: str = "query") -> RequestValidationError:
+def invalid(field: str, message: str, where: str = "query", value: Any = None) -> RequestValidationError:
     """
     Build a 422 error naming a request field (FastAPI's validation error layout).
 
@@ -104,13 +104,16 @@ def invalid(field: str, message: str, where: str = "query") -> RequestValidation
         Why it is invalid.
     where : str, default "query"
         Where the parameter is (``query`` or ``path``).
+    value : Any, optional
+        The value given, answered as the item's ``input`` as FastAPI's own items do (``None``: a check of several
+        parameters, or of a defaulted one).
 
     Returns
     -------
     RequestValidationError
         To raise.
     """
-    return RequestValidationError([{"type": "value_error", "loc": (where, field), "msg": message, "input": None}])
+    return RequestValidationError([{"type": "value_error", "loc": (where, field), "msg": message, "input": value}])
 
 
 def parse_time_param(value: str | None, name: str) -> int | None:
@@ -138,13 +141,13 @@ def parse_time_param(value: str | None, name: str) -> int | None:
     if value is None:
         return None
     text = value.strip()
-    out_of_range = invalid(name, _out_of_range_message(value))
+    out_of_range = invalid(name, _out_of_range_message(value), value=value)
     try:
         ns = int(text) if text.lstrip("-").isdigit() else parse_time(text)
     except TimeOutOfRange as exc:  # a date such as 2262-04-12: a time, but not one UNIX ns can hold
         raise out_of_range from exc
     except (ValueError, TypeError, OverflowError) as exc:
-        raise invalid(name, _not_a_time_message(value)) from exc
+        raise invalid(name, _not_a_time_message(value), value=value) from exc
     if ns is None or not _TIME_MIN_NS <= ns <= _TIME_MAX_NS:
         raise out_of_range
     return ns

@@ -340,6 +340,16 @@ def test_time_that_fails_the_pattern_is_worded_as_a_time_not_a_regex(client, par
     assert error["type"] == "string_pattern_mismatch" and "pattern" in error["ctx"], error  # kept for programs
 
 
+@pytest.mark.parametrize(("param", "value"), [("at", "2026-02-30"), ("at", "2262-04-12"), ("start", "2026-13-01")])
+def test_a_time_the_route_refuses_names_its_input_as_fastapis_items_do(client, param, value):
+    # at=2026-02-30 matches the time pattern but is no date: its 422 item had input null, while at=yesterday's
+    # (FastAPI's own item) had the value
+    path = "/api/liquidation-map" if param == "at" else "/liquidations/heatmap"
+    (error,) = client.get(path, params={param: value}).json()["detail"]
+    assert error["loc"] == ["query", param] and error["input"] == value, error
+    assert f"{value!r}" in error["msg"], error
+
+
 def test_other_pattern_errors_keep_fastapis_wording(client):
     (error,) = client.get("/signals", params={"run": "abc"}).json()["detail"]
     assert error["loc"] == ["query", "run"] and "should match pattern" in error["msg"], error  # a UUID's pattern
