@@ -10,6 +10,7 @@ kernel's ``config.json``); the strategies' trade signals are added as ``trade_si
 """
 
 import contextlib
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -178,6 +179,8 @@ class RecordingInfo:
         The first liquidation-map actor's config (model, leverage profile, ...), empty if unknown.
     modified_ns : int
         Time the folder was last written (UNIX ns).
+    map_configs : tuple[dict, ...]
+        Every liquidation-map actor's config (one per mapped instrument), in the run's order.
     """
 
     run_id: str
@@ -187,6 +190,34 @@ class RecordingInfo:
     strategies: tuple[str, ...] = ()
     map_config: dict = field(default_factory=dict)
     modified_ns: int = 0
+    map_configs: tuple[dict, ...] = ()
+
+    @functools.cached_property
+    def profile_warnings(self) -> dict[str, str]:
+        """
+        Why the run's map profile may not suit an instrument's map, per recorded instrument (as the actor warned).
+
+        The map actor of each instrument whose ``map_profile`` was fitted on another instrument gets
+        :func:`~liqheat_nautilus.core.profile.profile_instrument_warning`'s sentence, read from the profile file
+        now (read once per listing). Missing (so ``""`` for a caller using ``.get``): an instrument whose actor had
+        no profile file, one fitted on the same instrument or recording none, and one whose file is no longer
+        readable (moved or deleted since the run: the recording keeps its path, not its ``[calibration]``).
+
+        Returns
+        -------
+        dict[str, str]
+            ``{instrument_id: warning}``.
+        """
+        from liqheat_nautilus.core.profile import ProfileError, profile_instrument_warning
+
+        out = {}
+        for config in self.map_configs or (self.map_config,):
+            iid, path = str(config.get("instrument_id") or ""), config.get("map_profile")
+            if iid in self.instruments and path and iid not in out:
+                with contextlib.suppress(ProfileError):
+                    if warning := profile_instrument_warning(path, iid):
+                        out[iid] = warning
+        return out
 
     @property
     def map_labels(self) -> tuple[str, str]:
@@ -257,13 +288,14 @@ def list_recordings(catalog: str | Path) -> list[RecordingInfo]:
         config = _read_config(folder)
         actors = config.get("actors") or []
         strategies = config.get("strategies") or []
-        map_config = next((dict(a.get("config") or {}) for a in actors if "instrument_id" in (a.get("config") or {})
-                           and "publish_interval_secs" in (a.get("config") or {})), {})
+        map_configs = tuple(dict(a.get("config") or {}) for a in actors if "instrument_id" in (a.get("config") or {})
+                            and "publish_interval_secs" in (a.get("config") or {}))
         found.append(RecordingInfo(
             run_id=folder.name, instruments=instruments, trader_id=str(config.get("trader_id", "")),
             actors=tuple(str(a.get("actor_path", "")) for a in actors),
-            strategies=tuple(str(s.get("strategy_path", "")) for s in strategies), map_config=map_config,
-            modified_ns=int(folder.stat().st_mtime_ns),
+            strategies=tuple(str(s.get("strategy_path", "")) for s in strategies),
+            map_config=map_configs[0] if map_configs else {}, modified_ns=int(folder.stat().st_mtime_ns),
+            map_configs=map_configs,
         ))
     return sorted(found, key=lambda r: -r.modified_ns)
 

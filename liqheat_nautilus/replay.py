@@ -26,8 +26,9 @@ is numpy and the engine.
 
 import dataclasses
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -50,6 +51,42 @@ index of the time (-1 for interval snapshots)."""
 
 class InverseContradictionError(ValueError):
     """``MapParams(inverse=True)`` over an instrument the catalog defines as linear (:func:`instrument_params`)."""
+
+
+def check_inverse_fields(fields: Mapping[str, Any], is_inverse: bool | None, source: str = "--param",
+                         instrument_id: str | None = None) -> None:
+    """
+    Refuse an ``inverse`` engine parameter a user set that contradicts the instrument's kind.
+
+    The check of ``liqheat evaluate`` (:meth:`~liqheat_nautilus.evaluation.series.EvaluationData.check_inverse`) and
+    ``liqheat serve --profile-file``: an ``inverse`` the user gave (``--param``, a profile file's ``[map]``) is
+    explicit, so either value is checked (unlike :func:`instrument_params`, whose ``inverse=False`` may be the
+    default).
+
+    Parameters
+    ----------
+    fields : Mapping[str, Any]
+        Engine parameters given by the user (``--param NAME=VALUE``, or a profile file's ``[map]``).
+    is_inverse : bool or None
+        The instrument is inverse (its definition); ``None`` when unknown (nothing is checked).
+    source : str, default "--param"
+        Where the fields came from: ``"--param"``, or the profile file (e.g. ``"--profile-file FILE"``).
+    instrument_id : str, optional
+        The instrument, named in the error (default "the data's instrument").
+
+    Raises
+    ------
+    InverseContradictionError
+        A ``ValueError``: if ``fields`` sets ``inverse`` and the instrument is known to be the other kind (naming the
+        source, the instrument and both kinds).
+    """
+    if "inverse" not in fields or is_inverse is None or bool(fields["inverse"]) == is_inverse:
+        return
+    value = str(bool(fields["inverse"])).lower()
+    setting = f"--param inverse={value}" if source == "--param" else f"{source}: [map] inverse = {value}"
+    which = f"the instrument {instrument_id}" if instrument_id else "the data's instrument"
+    raise InverseContradictionError(f"{setting} contradicts {which}, which is {'inverse' if is_inverse else 'linear'} "
+                                    f"(is_inverse={is_inverse}); drop it: the instrument decides")
 
 
 def instrument_params(params: MapParams, series: MarketSeries) -> MapParams:

@@ -257,9 +257,11 @@ def _profile_instrument_warnings(served: list[str], files: dict[str, str]) -> di
 def _check_profiles_inverse(catalog: Path, served: list[str], profiles: dict[str, dict],
                             files: dict[str, str]) -> None:
     """
-    Refuse a ``--profile-file`` with ``inverse = true`` when a served instrument is linear.
+    Refuse a ``--profile-file`` whose ``[map] inverse`` contradicts a served instrument's definition.
 
-    Every request for that profile would otherwise fail (``500``, the replay refusing the contradiction).
+    Every request for that profile would otherwise fail (``500``, the replay refusing ``inverse = true`` over a linear
+    instrument) or be silently replayed as the instrument is (``inverse = false`` over an inverse one). The check is
+    ``liqheat evaluate``'s (:func:`~liqheat_nautilus.replay.check_inverse_fields`).
 
     Parameters
     ----------
@@ -275,19 +277,20 @@ def _check_profiles_inverse(catalog: Path, served: list[str], profiles: dict[str
     Raises
     ------
     ValueError
-        Naming the file and the linear instrument.
+        Naming the file and the instrument of the other kind.
     """
-    inverse = [name for name, fields in profiles.items() if fields.get("inverse")]
-    if not inverse:
+    setting = {name: fields for name, fields in profiles.items() if "inverse" in fields}
+    if not setting:
         return
-    from nautilus_trader.persistence.catalog import ParquetDataCatalog
+    from liqheat_nautilus.persistence.reader import read_instruments
+    from liqheat_nautilus.replay import check_inverse_fields
 
-    linear = sorted(str(i.id) for i in ParquetDataCatalog(str(catalog)).instruments()
-                    if str(i.id) in served and not i.is_inverse)
-    if linear:
-        raise ValueError(f"--profile-file {files[inverse[0]]}: [map] inverse = true contradicts the linear "
-                         f"instrument(s) {', '.join(linear)} of the catalog (is_inverse=False); drop inverse from the "
-                         "profile: the instrument's definition decides")
+    instruments = read_instruments(catalog)
+    for name, fields in setting.items():
+        for iid in served:
+            known = instruments.get(iid)
+            check_inverse_fields(fields, bool(known.is_inverse) if known is not None else None,
+                                 f"--profile-file {files[name]}", iid)
 
 
 def _large_buffers_from_mmap(threshold: int = 1 << 20) -> None:

@@ -293,6 +293,8 @@ class EvaluationData:
         """
         Refuse an ``inverse`` engine parameter that contradicts the instrument.
 
+        :func:`~liqheat_nautilus.replay.check_inverse_fields` with the data's ``is_inverse``.
+
         Parameters
         ----------
         fields : dict
@@ -306,12 +308,9 @@ class EvaluationData:
             If ``fields`` sets ``inverse`` and the data's instrument is known to be the other kind (naming the
             source and both kinds).
         """
-        if "inverse" in fields and self.is_inverse is not None and bool(fields["inverse"]) != self.is_inverse:
-            value = str(bool(fields["inverse"])).lower()
-            setting = f"--param inverse={value}" if source == "--param" else f"{source}: [map] inverse = {value}"
-            raise ValueError(f"{setting} contradicts the data's instrument, which is "
-                             f"{'inverse' if self.is_inverse else 'linear'} (is_inverse={self.is_inverse}); drop "
-                             "it: the instrument decides")
+        from liqheat_nautilus.replay import check_inverse_fields
+
+        check_inverse_fields(fields, self.is_inverse, source)
 
     def market_series(self, instrument_id: str = "EVALUATION") -> MarketSeries:
         """

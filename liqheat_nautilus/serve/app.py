@@ -1,9 +1,10 @@
 """The FastAPI application of ``liqheat serve``: REST endpoints, the event stream and the dashboard.
 
-Every route is ``GET``, validates its parameters (unknown instrument -> 404 listing the known ones; a bad time or
-value, or a parameter the route does not take -> 422 naming the field; windows capped) and answers with a typed
-model (see :mod:`.models`). Maps come from a :class:`~liqheat_nautilus.serve.sources.MapSource`; the JSON of map
-responses is cached per map update, so a repeated question costs a dictionary lookup.
+Every route is ``GET``, validates its parameters (unknown instrument -> 404 listing the known ones; a time without
+a map update -> 404 giving the span of those with one; a bad time or value, or a parameter the route does not take
+-> 422 naming the field; windows capped) and answers with a typed model (see :mod:`.models`). Maps come from a
+:class:`~liqheat_nautilus.serve.sources.MapSource`; the JSON of map responses is cached per map update, so a
+repeated question costs a dictionary lookup.
 
 This module assembles the application: lifespan (source start/stop, catalog refresh), access control and CORS,
 error handlers, and the routers of :mod:`liqheat_nautilus.serve.routes` (one per resource). Request parameters
@@ -23,10 +24,11 @@ from fastapi.responses import JSONResponse
 from liqheat_nautilus.persistence.errors import IngestError
 from liqheat_nautilus.serve.context import ApiContext, ServeSettings
 from liqheat_nautilus.serve.query import ERRORS, parse_time_param, readable_time_errors, reject_unknown_query
+from liqheat_nautilus.serve.responses import iso
 from liqheat_nautilus.serve.routes import ROUTERS
 from liqheat_nautilus.serve.routes.service import package_version
 from liqheat_nautilus.serve.security import AccessControl
-from liqheat_nautilus.serve.sources import InvalidRequest, MapSource, NotReady, UnknownName
+from liqheat_nautilus.serve.sources import InvalidRequest, MapSource, NoMapUpdate, NotReady, UnknownName
 
 __all__ = ["ServeSettings", "create_app", "parse_time_param"]
 
@@ -68,6 +70,15 @@ async def _unknown_name(request: Request, exc: UnknownName) -> JSONResponse:
         return JSONResponse({"detail": [{"type": "value_error", "loc": ["query", exc.field],
                                          "msg": str(exc), "input": exc.value}]}, status_code=422)
     return JSONResponse({"detail": str(exc), "known": exc.known}, status_code=404)
+
+
+async def _no_map_update(request: Request, exc: NoMapUpdate) -> JSONResponse:
+    """Answer :class:`NoMapUpdate`: 404 with the span of times that have a map update (none: no ``span``)."""
+    body: dict[str, object] = {"detail": str(exc)}
+    if exc.span is not None:
+        start, end = exc.span
+        body["span"] = {"start": iso(start), "end": iso(end), "start_ns": start, "end_ns": end}
+    return JSONResponse(body, status_code=404)
 
 
 async def _invalid_request(request: Request, exc: InvalidRequest) -> JSONResponse:
@@ -113,13 +124,15 @@ def create_app(source: MapSource, settings: ServeSettings | None = None) -> Fast
     app = FastAPI(title=settings.title, version=package_version(), lifespan=_lifespan(source, settings),
                   description=DESCRIPTION, dependencies=[Depends(reject_unknown_query)],  # ?windw_pct=5: 422
                   responses={422: ERRORS[422]})  # also on the routes that take no parameter
-    if settings.cors_origins:
+    app.add_middleware(AccessControl, token=settings.token, counters=ctx.counters)
+    if settings.cors_origins:  # added last, so outermost: it answers a browser's preflight (an OPTIONS request, no
+        # token) before AccessControl would refuse it with a 405, and labels AccessControl's 401s for the browser
         from fastapi.middleware.cors import CORSMiddleware
 
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET"],
                            allow_headers=["Authorization"], allow_credentials=False)
-    app.add_middleware(AccessControl, token=settings.token, counters=ctx.counters)
     app.exception_handler(UnknownName)(_unknown_name)
+    app.exception_handler(NoMapUpdate)(_no_map_update)
     app.exception_handler(InvalidRequest)(_invalid_request)
     app.exception_handler(RequestValidationError)(_validation_error)  # at=yesterday: not a regex in the message
     app.exception_handler(IngestError)(_catalog_error)  # not a 500 "Internal Server Error"

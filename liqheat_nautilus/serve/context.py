@@ -15,7 +15,7 @@ from liqheat_nautilus.serve.cache import JsonCache, SingleFlight
 from liqheat_nautilus.serve.frames import MapFrame
 from liqheat_nautilus.serve.query import MAX_WINDOW_NS, RANGES, invalid, parse_time_param, profile_query
 from liqheat_nautilus.serve.responses import iso, json_response
-from liqheat_nautilus.serve.sources import MapSource, Selection, UnknownName
+from liqheat_nautilus.serve.sources import MapSource, NoMapUpdate, Selection
 
 
 @dataclass
@@ -124,21 +124,22 @@ class ApiContext:
 
         Raises
         ------
-        UnknownName
+        NoMapUpdate
             (404) when the map has no update yet at that time (the data's first time is named), or ``at_ns`` lies
             after the data's end (:meth:`MapSource.data_end_ns`; the last map would stand for a time the data does
-            not reach, e.g. years later).
+            not reach, e.g. years later). Its span runs from the first update to the data's end (a source whose
+            data has no end: the latest update).
         """
         end = self.source.data_end_ns(sel.instrument_id) if at_ns is not None else None
         if end is not None and at_ns is not None and at_ns > end:
-            raise UnknownName("map update", f"{sel.instrument_id} at {iso(at_ns)}", [],
-                              message=f"no map update of {sel.instrument_id} at {iso(at_ns)}: after the data, whose "
-                                      f"bars end at {iso(end)}{self._updates_hint(sel)}; omit at for the latest map")
+            hint, span = self._updates_hint(sel, at=True)
+            raise NoMapUpdate(f"no map update of {sel.instrument_id} at {iso(at_ns)}: after the data, whose bars end "
+                              f"at {iso(end)}{hint}; omit at for the latest map", span)
         frame = self.source.frame_at(sel, at_ns)
         if frame is None:
             when = "yet" if at_ns is None else f"at or before {iso(at_ns)}"
-            raise UnknownName("map update", f"{sel.instrument_id} {when}", [],
-                              message=f"no map update of {sel.instrument_id} {when}{self._updates_hint(sel)}")
+            hint, span = self._updates_hint(sel, at=True)
+            raise NoMapUpdate(f"no map update of {sel.instrument_id} {when}{hint}", span)
         return frame
 
     def frames_or_404(self, sel: Selection, start_ns: int, end_ns: int) -> list[MapFrame]:
@@ -159,15 +160,15 @@ class ApiContext:
 
         Raises
         ------
-        UnknownName
-            (404) when there is none: a window before or after the data (the updates' span is named), not an
-            empty heatmap.
+        NoMapUpdate
+            (404) when there is none: a window before or after the data (the updates' span is named, and is the
+            error's span), not an empty heatmap.
         """
         frames = self.source.frames(sel, start_ns, end_ns)
         if not frames:
             when = f"from {iso(start_ns)} to {iso(end_ns)}"
-            raise UnknownName("map update", f"{sel.instrument_id} {when}", [],
-                              message=f"no map update of {sel.instrument_id} {when}{self._updates_hint(sel)}")
+            hint, span = self._updates_hint(sel, at=False)
+            raise NoMapUpdate(f"no map update of {sel.instrument_id} {when}{hint}", span)
         return frames
 
     def _maybe_after_data(self, sel: Selection, at_ns: int | None) -> bool:
@@ -177,8 +178,23 @@ class ApiContext:
         end = self.source.data_end_ns(sel.instrument_id, read=False)
         return end is None or at_ns > end  # unknown yet: frame_or_404 reads it in a worker thread
 
-    def _updates_hint(self, sel: Selection) -> str:
-        """Where the map's updates are, for a 404: `` (updates from A to B; data from C)``, or ``""``."""
+    def _updates_hint(self, sel: Selection, at: bool) -> tuple[str, tuple[int, int] | None]:
+        """
+        Say where the map's updates are, for a 404.
+
+        Parameters
+        ----------
+        sel : Selection
+        at : bool
+            The request asks for one time (``at``: valid up to the data's end) rather than a window (valid up to
+            the last update).
+
+        Returns
+        -------
+        tuple[str, tuple[int, int] or None]
+            `` (updates from A to B; data from C)`` (or ``""``), and the span (UNIX ns) the request could have
+            asked about (``None`` without updates).
+        """
         span = self.source.span(sel)
         updates = self.source.frames(sel, 0, 2**63 - 1)
         parts = [f"updates from {iso(updates[0].ts_ns)} to {iso(updates[-1].ts_ns)}"] if updates else []
@@ -186,7 +202,11 @@ class ApiContext:
             parts.append(f"data from {iso(span[0])}")
         if not updates and (reason := self.source.no_updates_reason(sel)):
             parts.append(reason)
-        return f" ({'; '.join(parts)})" if parts else ""
+        valid = None
+        if updates:
+            data_end = self.source.data_end_ns(sel.instrument_id) if at else None
+            valid = (updates[0].ts_ns, max(updates[-1].ts_ns, data_end) if data_end is not None else updates[-1].ts_ns)
+        return (f" ({'; '.join(parts)})" if parts else ""), valid
 
     def window(self, start: str | None, end: str | None, range_name: str, sel: Selection) -> tuple[int, int]:
         """
@@ -303,7 +323,7 @@ class ApiContext:
 
         Raises
         ------
-        UnknownName
+        NoMapUpdate
             (404) when the map has no update at that time.
         """
         ready, frame = self.source.peek_frame(sel, at_ns)

@@ -24,11 +24,24 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class TimeSpan(_Model):
+    """The times a request could have asked about (a 404 for a time or window without a map update)."""
+
+    start: str = Field(description="First valid time: the map's first update (ISO-8601 UTC).")
+    end: str = Field(description="Last valid time (ISO-8601 UTC): for `at`, the data's end (a live node: its latest "
+                                 "update); for a window, the map's last update.")
+    start_ns: int = Field(description="`start` in UNIX ns.")
+    end_ns: int = Field(description="`end` in UNIX ns.")
+
+
 class ErrorDetail(_Model):
-    """An error: what went wrong, and for an unknown name the valid ones."""
+    """A 404: what was not found; for an unknown name the valid ones, for a time without a map update its span."""
 
     detail: str = Field(description="What was wrong with the request.")
-    known: list[str] = Field(default_factory=list, description="Valid values (e.g. the known instrument ids).")
+    known: list[str] | None = Field(default=None, description="Unknown instrument or run only: the valid values "
+                                                                "(e.g. the known instrument ids).")
+    span: TimeSpan | None = Field(default=None, description="A time or window without a map update only: the "
+                                                              "times with one (absent when the map has none).")
 
 
 class ValidationItem(BaseModel):
@@ -92,8 +105,8 @@ class StatusResponse(_Model):
     runs: list[RunInfo] = Field(description="Recorded backtest runs in the catalog.")
     snapshot_interval_s: int = Field(description="Interval of replayed map updates (seconds).")
     warnings: list[str] = Field(default_factory=list, description="Map profile files fitted on another instrument "
-                                "than one served (its [calibration] instrument_id), one sentence each; they still "
-                                "apply.")
+                                "than one served (its [calibration] instrument_id), and recorded runs whose map "
+                                "actor used one ('recorded run <run_id>: ...'), one sentence each; they still apply.")
 
 
 class ClusterLevel(_Model):

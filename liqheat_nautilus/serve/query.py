@@ -15,6 +15,12 @@ try:  # FastAPI's own validation step of path and query parameters (internal: se
     from fastapi.dependencies.utils import request_params_to_args
 except ImportError:  # pragma: no cover - a FastAPI that moved it
     request_params_to_args = None  # type: ignore[assignment]
+try:  # FastAPI's own test of a list-valued parameter (internal: see _single_valued)
+    from fastapi.dependencies.utils import field_annotation_is_sequence
+except ImportError:  # pragma: no cover - a FastAPI that moved it: every parameter is single-valued (all are now)
+    def field_annotation_is_sequence(annotation: object) -> bool:
+        """Tell whether a parameter's annotation is a list (FastAPI's own test when it can be imported)."""
+        return False
 
 from liqheat_nautilus.core.params import MODELS
 from liqheat_nautilus.core.units import NS_PER_DAY, NS_PER_HOUR, NS_PER_MINUTE
@@ -38,7 +44,9 @@ _TIME_MIN_NS, _TIME_MAX_NS = 0, 2**63 - 1
 _TIME_RANGE = "1970-01-01 .. 2262-04-11T23:47:16Z"
 
 ERRORS: dict[int | str, dict[str, Any]] = {
-    404: {"model": m.ErrorDetail, "description": "Unknown instrument or run (the known ones are listed)."},
+    404: {"model": m.ErrorDetail, "description": "Unknown instrument or run (the known ones are listed in `known`), "
+                                                 "or no map update at the time or in the window asked for (the "
+                                                 "times with one in `span`)."},
     422: {"model": m.ValidationErrorResponse, "description": "Invalid parameter (the field is named)."}}
 """OpenAPI ``responses`` of the map routes."""
 
@@ -84,7 +92,7 @@ def profile_query(profiles: tuple[str, ...]) -> Any:
                      Query(max_length=64, description="Leverage profile (catalog mode).")]
 
 
-def invalid(field: str, message: str, where: str = "query") -> RequestValidationError:
+def invalid(field: str, message: str, where: str = "query", value: Any = None) -> RequestValidationError:
     """
     Build a 422 error naming a request field (FastAPI's validation error layout).
 
@@ -96,13 +104,16 @@ def invalid(field: str, message: str, where: str = "query") -> RequestValidation
         Why it is invalid.
     where : str, default "query"
         Where the parameter is (``query`` or ``path``).
+    value : Any, optional
+        The value given, answered as the item's ``input`` as FastAPI's own items do (``None``: a check of several
+        parameters, or of a defaulted one).
 
     Returns
     -------
     RequestValidationError
         To raise.
     """
-    return RequestValidationError([{"type": "value_error", "loc": (where, field), "msg": message, "input": None}])
+    return RequestValidationError([{"type": "value_error", "loc": (where, field), "msg": message, "input": value}])
 
 
 def parse_time_param(value: str | None, name: str) -> int | None:
@@ -130,13 +141,13 @@ def parse_time_param(value: str | None, name: str) -> int | None:
     if value is None:
         return None
     text = value.strip()
-    out_of_range = invalid(name, _out_of_range_message(value))
+    out_of_range = invalid(name, _out_of_range_message(value), value=value)
     try:
         ns = int(text) if text.lstrip("-").isdigit() else parse_time(text)
     except TimeOutOfRange as exc:  # a date such as 2262-04-12: a time, but not one UNIX ns can hold
         raise out_of_range from exc
     except (ValueError, TypeError, OverflowError) as exc:
-        raise invalid(name, _not_a_time_message(value)) from exc
+        raise invalid(name, _not_a_time_message(value), value=value) from exc
     if ns is None or not _TIME_MIN_NS <= ns <= _TIME_MAX_NS:
         raise out_of_range
     return ns
@@ -208,10 +219,12 @@ def refuse_range_with_start(request: Request) -> None:
 
 async def reject_unknown_query(request: Request) -> None:
     """
-    Refuse query parameters the route does not take (the application's dependency, run before every route's own).
+    Refuse query parameters the route does not take, and single-valued ones given twice (an application dependency).
 
-    Without it a misspelt parameter (``?windw_pct=5``) was ignored and the default answer given. The dashboard's
-    pages and static files (not in the OpenAPI schema) are left alone: browsers' links may carry extra parameters.
+    It runs before every route's own dependencies. Without it a misspelt parameter (``?windw_pct=5``) was ignored
+    and the default answer given, and a repeated single-valued one (``?at=A&at=B``) silently took its last value.
+    The dashboard's pages and static files (not in the OpenAPI schema) are left alone: browsers' links may carry
+    extra parameters.
 
     Parameters
     ----------
@@ -221,21 +234,30 @@ async def reject_unknown_query(request: Request) -> None:
     Raises
     ------
     RequestValidationError
-        A 422 naming each unknown parameter and listing the accepted ones, followed by FastAPI's own items for the
-        invalid values of the known path and query parameters (``?windw_pct=5&at=notatime`` lists both: this
-        dependency runs before FastAPI validates the route's parameters, so raising here alone hid the bad value).
-        Checks the route makes in its body (e.g. a time past 2262) are not run.
+        A 422 naming each unknown parameter and listing the accepted ones, and each single-valued parameter given
+        more than once with its values, followed by FastAPI's own items for the invalid values of the known path
+        and query parameters (``?windw_pct=5&at=notatime`` lists both: this dependency runs before FastAPI
+        validates the route's parameters, so raising here alone hid the bad value). Checks the route makes in its
+        body (e.g. a time past 2262) are not run.
     """
     route = request.scope.get("route")
     if not isinstance(route, APIRoute) or not route.include_in_schema:
         return
     dependants = _dependants(route)
-    accepted = tuple(dict.fromkeys(field.alias for dependant in dependants for field in dependant.query_params))
-    unknown = [key for key in dict.fromkeys(request.query_params.keys()) if key not in accepted]
-    if unknown:
-        takes = f"accepted: {', '.join(accepted)}" if accepted else "it takes no query parameter"
-        errors: list[Any] = [{"type": "value_error", "loc": ("query", key), "input": None,
-                              "msg": f"unknown query parameter {key!r} ({takes})"} for key in unknown]
+    fields = {field.alias: field for dependant in dependants for field in dependant.query_params}
+    accepted = tuple(fields)
+    errors: list[Any] = []
+    for key in dict.fromkeys(request.query_params.keys()):
+        values = request.query_params.getlist(key)
+        if key not in fields:
+            takes = f"accepted: {', '.join(accepted)}" if accepted else "it takes no query parameter"
+            errors.append({"type": "value_error", "loc": ("query", key), "input": None,
+                           "msg": f"unknown query parameter {key!r} ({takes})"})
+        elif len(values) > 1 and not field_annotation_is_sequence(fields[key].field_info.annotation):
+            errors.append({"type": "value_error", "loc": ("query", key), "input": values,
+                           "msg": f"query parameter {key!r} given {len(values)} times "
+                                  f"({', '.join(map(repr, values))}); it takes one value"})
+    if errors:
         raise RequestValidationError(errors + _invalid_values(request, dependants))
 
 

@@ -2,6 +2,7 @@
 (the replay helper of the charts, pandas over the catalog's bars, the recorded run read back), plus bad input."""
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -187,6 +188,35 @@ def test_a_heatmap_outside_the_data_is_a_404_naming_the_updates(client, path, wi
     assert "(updates from 2026-06-11T16:" in response.json()["detail"]
 
 
+def test_a_time_404_gives_the_span_with_updates_not_an_empty_known(client, reference):
+    # a time before or after the data answered {"detail": ..., "known": []}: a list of valid values that is empty
+    series, _ = reference
+    last_bar = int(series.bar_ts_ns[-1])
+    spans = []
+    for params in ({"at": "1990-01-01"}, {"at": "2030-01-01"}):
+        response = client.get("/api/liquidation-map", params=params)
+        assert response.status_code == 404 and "known" not in response.json(), response.json()
+        spans.append(response.json()["span"])
+    assert spans[0] == spans[1]
+    span = spans[0]
+    assert span["end_ns"] == last_bar
+    assert span["end"] == pd.Timestamp(last_bar, tz="UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert pd.Timestamp(span["start"]).value == span["start_ns"] > int(series.bar_ts_ns[0])
+    # both ends are valid times, one ns outside either is a 404: the span is exactly the times with a map
+    first = client.get("/api/liquidation-map", params={"at": str(span["start_ns"])})
+    assert first.status_code == 200 and first.json()["ts_ns"] == span["start_ns"]
+    assert client.get("/api/liquidation-map", params={"at": str(span["end_ns"])}).status_code == 200
+    for outside in (span["start_ns"] - 1, span["end_ns"] + 1):
+        assert client.get("/api/liquidation-map", params={"at": str(outside)}).status_code == 404
+    # a window ends at the last update (a window after it has none, though the data goes on to the last bar)
+    window = client.get("/liquidations/heatmap", params={"start": "2030-01-01", "end": "2030-01-02"}).json()
+    assert "known" not in window and window["span"]["start_ns"] == span["start_ns"]
+    assert window["span"]["end_ns"] == client.get("/api/liquidation-map").json()["ts_ns"] <= last_bar
+    # an unknown name still lists the known ones, with no span
+    unknown = client.get("/api/liquidation-map", params={"instrument_id": "NOPE.X"}).json()
+    assert unknown["known"] == [INSTRUMENT] and "span" not in unknown
+
+
 def test_recorded_run_is_served_without_replaying(client, served_catalog, catalog_source):
     from liqheat_nautilus.recording import load_recording
 
@@ -310,6 +340,16 @@ def test_time_that_fails_the_pattern_is_worded_as_a_time_not_a_regex(client, par
     assert error["type"] == "string_pattern_mismatch" and "pattern" in error["ctx"], error  # kept for programs
 
 
+@pytest.mark.parametrize(("param", "value"), [("at", "2026-02-30"), ("at", "2262-04-12"), ("start", "2026-13-01")])
+def test_a_time_the_route_refuses_names_its_input_as_fastapis_items_do(client, param, value):
+    # at=2026-02-30 matches the time pattern but is no date: its 422 item had input null, while at=yesterday's
+    # (FastAPI's own item) had the value
+    path = "/api/liquidation-map" if param == "at" else "/liquidations/heatmap"
+    (error,) = client.get(path, params={param: value}).json()["detail"]
+    assert error["loc"] == ["query", param] and error["input"] == value, error
+    assert f"{value!r}" in error["msg"], error
+
+
 def test_other_pattern_errors_keep_fastapis_wording(client):
     (error,) = client.get("/signals", params={"run": "abc"}).json()["detail"]
     assert error["loc"] == ["query", "run"] and "should match pattern" in error["msg"], error  # a UUID's pattern
@@ -335,6 +375,40 @@ def test_every_api_endpoint_refuses_a_parameter_it_does_not_take(client):
         assert "unknown query parameter 'windw_pct'" in error["msg"], (path, error)
         assert all(name in error["msg"] for name in takes), (path, takes, error)  # the accepted ones listed
         assert "422" in operation["get"]["responses"], path  # documented
+
+
+TWO_VALUES = {"at": ("2026-06-24T06:30", "2026-06-24T07:30"), "start": ("2026-06-23", "2026-06-22"),
+              "end": ("2026-06-24", "2026-06-25"), "instrument_id": (INSTRUMENT, "BTC-USDT-SWAP.OKX"),
+              "model": ("simple", "ensemble"), "profile": ("neutral", "aggressive"), "range": ("24h", "3d"),
+              "run": ("00000000-0000-0000-0000-000000000000", "11111111-1111-1111-1111-111111111111"),
+              "window_pct": ("5", "10"), "side": ("LONG", "SHORT")}
+
+
+def test_a_single_valued_parameter_given_twice_is_a_422_naming_both_values(client):
+    # ?at=A&at=B answered the map at B (the last value), saying nothing of A
+    schema = client.get("/openapi.json").json()["paths"]
+    checked = set()
+    for path, operation in schema.items():
+        url = path.replace("{instrument_id}", INSTRUMENT)
+        for param in operation["get"].get("parameters", []):
+            if param["in"] != "query":
+                continue
+            name = param["name"]
+            first, second = TWO_VALUES.get(name, ("1", "2"))
+            response = client.get(url, params=[(name, first), (name, second)])
+            assert response.status_code == 422, (path, name, response.text)
+            items = [i for i in response.json()["detail"] if i["loc"] == ["query", name] and i["input"] == [first,
+                                                                                                             second]]
+            assert len(items) == 1, (path, name, response.json())
+            assert items[0]["msg"] == f"query parameter {name!r} given 2 times ({first!r}, {second!r}); it takes one " \
+                                      "value", items[0]
+            checked.add(name)
+    assert {"at", "instrument_id", "profile", "start", "end", "range", "model", "run", "window_pct"} <= checked
+    # reported with the other 422 items: a misspelt parameter in the same request is named too
+    both = client.get("/api/liquidation-map", params=[("at", "2026-06-24"), ("at", "2026-06-25"), ("windw_pct", "5")])
+    assert [i["loc"] for i in both.json()["detail"]] == [["query", "at"], ["query", "windw_pct"]]
+    # once is fine, as are two different parameters
+    assert client.get("/api/liquidation-map", params={"at": "2026-06-24T06:30", "window_pct": "5"}).status_code == 200
 
 
 def test_unknown_parameter_and_invalid_values_are_reported_together(client):
@@ -465,6 +539,7 @@ def test_a_catalog_without_open_interest_says_so_in_status_and_404(served_catalo
         for path in ("/api/liquidation-map", "/liquidations/heatmap"):
             answer = c.get(path)
             assert answer.status_code == 404 and f"no open interest of {INSTRUMENT}" in answer.json()["detail"]
+            assert set(answer.json()) == {"detail"}  # no update at all: no span of times with one, no known list
 
 
 def test_a_recorded_runs_map_labels_name_its_profile_file(tmp_path):
@@ -485,6 +560,43 @@ def test_a_recorded_runs_map_labels_name_its_profile_file(tmp_path):
     assert run.map_labels == ("binance_standard", "fitted")
     fitted.unlink()  # moved since the run: still named, the config's model kept
     assert run.map_labels == ("funding_adjusted", "fitted")
+
+
+def test_a_recorded_run_with_a_foreign_profile_carries_its_warning(client, served_catalog, catalog_source,
+                                                                   monkeypatch, tmp_path):
+    # replays of a profile fitted on another instrument carried profile_warning; a recorded run whose actor used
+    # such a profile (the backtest's summary warned) answered profile_warning "" on every map
+    import dataclasses
+    import shutil
+
+    from liqheat_nautilus.core.profile import profile_instrument_warning
+    from liqheat_nautilus.paths import config_dir
+    from liqheat_nautilus.recording import list_recordings
+
+    run_id = served_catalog[1]
+    (recorded,) = [r for r in list_recordings(served_catalog[0]) if r.run_id == run_id]
+    (config,) = recorded.map_configs  # the real run's actor config, as config.json stores it
+    assert config["instrument_id"] == INSTRUMENT and recorded.map_config == config
+    assert recorded.profile_warnings == {}  # no profile file: nothing to warn about
+    assert client.get("/api/liquidation-map", params={"run": run_id}).json()["profile_warning"] == ""
+    assert not any(run_id in w for w in client.get("/api/status").json()["warnings"])
+    # the same run as if its actor had had the shipped BTC profile (fitted on BTCUSDT-PERP.BINANCE)
+    btc = shutil.copy(config_dir() / "profiles" / "btc_coinglass_calibrated.toml", tmp_path / "btc.toml")
+    foreign = dataclasses.replace(recorded, map_config={**config, "map_profile": str(btc)},
+                                  map_configs=({**config, "map_profile": str(btc)},))
+    warning = profile_instrument_warning(btc, INSTRUMENT)
+    assert "fitted on BTCUSDT-PERP.BINANCE" in warning and f"not on {INSTRUMENT}" in warning
+    monkeypatch.setattr(catalog_source, "runs", lambda: [foreign])
+    for path in ("/api/liquidation-map", "/liquidations/levels"):
+        body = client.get(path, params={"run": run_id}).json()
+        assert body["source"] == "recording" and body["profile_warning"] == warning, path
+    assert f"recorded run {run_id}: {warning}" in client.get("/api/status").json()["warnings"]  # the dashboard's
+    # a profile file gone since the run: its [calibration] cannot be read, so nothing is claimed
+    Path(btc).unlink()
+    gone = dataclasses.replace(foreign)
+    monkeypatch.setattr(catalog_source, "runs", lambda: [gone])
+    assert client.get("/api/liquidation-map", params={"run": run_id}).json()["profile_warning"] == ""
+    assert not any(run_id in w for w in client.get("/api/status").json()["warnings"])
 
 
 @pytest.mark.parametrize("path", ["/liquidations/heatmap", "/liquidations/history", "/charts/heatmap"])

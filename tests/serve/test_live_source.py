@@ -241,3 +241,24 @@ def test_a_redis_that_comes_up_empty_is_no_longer_an_error(redis_url, redis_db):
     with TestClient(create_app(source)) as client:
         status = _wait_for(client, "/api/status", lambda b: b["state"] != "ERROR")
         assert status["state"] == "INITIALIZING" and "waiting for map updates" in status["message"]
+
+
+def test_a_live_time_before_the_first_update_is_a_404_with_the_updates_span(frames):
+    # the span of a live node's 404 ends at its latest update (its data has no end: a later `at` gets that update)
+    from fastapi.testclient import TestClient
+
+    from liqheat_nautilus.serve.app import create_app
+    from liqheat_nautilus.serve.responses import iso
+
+    source = LiveSource("redis://127.0.0.1:1", max_frames=10)
+    for frame in frames:
+        for topic, obj in _messages(frame):
+            source.ingest(topic, obj)
+    first, last = frames[0].ts_ns, frames[-1].ts_ns
+    client = TestClient(create_app(source))  # no lifespan: the Redis reader is not started, the source is filled
+    early = client.get("/api/liquidation-map", params={"at": str(first - 1)})
+    assert early.status_code == 404 and "known" not in early.json(), early.text
+    assert early.json()["span"] == {"start": iso(first), "end": iso(last), "start_ns": first, "end_ns": last}
+    assert client.get("/api/liquidation-map", params={"at": "2262-01-01"}).json()["ts_ns"] == last
+    window = client.get("/liquidations/heatmap", params={"start": "2262-01-01", "end": "2262-01-02"})
+    assert window.status_code == 404 and window.json()["span"]["end_ns"] == last

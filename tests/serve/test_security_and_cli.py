@@ -59,6 +59,31 @@ def test_cors_only_for_configured_origins(catalog_source):
         assert "access-control-allow-origin" not in other.headers
 
 
+def test_a_cors_origin_passes_the_browsers_preflight_with_a_token(catalog_source):
+    # a page of an allowed origin sending `Authorization: Bearer` (needed with a token) makes the browser ask first
+    # with OPTIONS: that preflight got the read-only 405 without CORS headers, so the browser never sent the GET
+    from fastapi.testclient import TestClient
+
+    origin = "http://dash.example"
+    preflight = {"Origin": origin, "Access-Control-Request-Method": "GET",
+                 "Access-Control-Request-Headers": "authorization"}
+    with TestClient(create_app(catalog_source, ServeSettings(token=TOKEN, cors_origins=[origin]))) as c:
+        asked = c.options("/api/liquidation-map", headers=preflight)
+        assert asked.status_code == 200, asked.text
+        assert asked.headers["access-control-allow-origin"] == origin
+        assert "authorization" in asked.headers["access-control-allow-headers"].lower()
+        assert "GET" in asked.headers["access-control-allow-methods"]
+        sent = c.get("/health", headers={"Origin": origin, "Authorization": f"Bearer {TOKEN}"})
+        assert sent.status_code == 200 and sent.headers["access-control-allow-origin"] == origin
+        refused = c.get("/health", headers={"Origin": origin})  # no token: a 401 the page can read
+        assert refused.status_code == 401 and refused.headers["access-control-allow-origin"] == origin
+        # still read-only: another origin's preflight, a plain OPTIONS and a POST are refused
+        assert "access-control-allow-origin" not in c.options("/health", headers={**preflight,
+                                                                                  "Origin": "http://evil.example"}).headers
+        assert c.options("/health", headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 405
+        assert c.post("/health", headers={"Origin": origin, "Authorization": f"Bearer {TOKEN}"}).status_code == 405
+
+
 def test_serve_refuses_no_warm_up_with_live(capsys):
     # the warm-up replays a catalog's default maps; a live source replays nothing, so --no-warm-up was ignored
     # (a port in use: the old code got past the options and exited 1 there instead of serving)
@@ -431,12 +456,27 @@ def test_a_profile_file_with_inverse_true_over_a_linear_instrument_is_refused_at
     from liqheat_nautilus.cli import build_parser
     from liqheat_nautilus.cli.serve_cmd import build_source
     from liqheat_nautilus.core.profile import dump_profile
+    from liqheat_nautilus.replay import InverseContradictionError
+    from tests.evaluation.test_eval_inverse_catalog import _inverse_copy
 
     profile = dump_profile(tmp_path / "inv.toml", {"inverse": True, "half_life_hours": 12.0}, {})
     argv = ["serve", "--catalog", str(okx_catalog), "--profile-file", str(profile)]
-    with pytest.raises(ValueError, match=r"--profile-file .*inv\.toml: \[map\] inverse = true contradicts the linear "
-                                         r"instrument\(s\) SOL-USDT-SWAP\.OKX"):
+    with pytest.raises(InverseContradictionError) as caught:  # evaluate's check (one place), naming the instrument
         build_source(build_parser().parse_args(argv))
+    assert str(caught.value) == (f"--profile-file {profile}: [map] inverse = true contradicts the instrument "
+                                 "SOL-USDT-SWAP.OKX, which is linear (is_inverse=False); drop it: the instrument "
+                                 "decides")
+    # the other way round, as evaluate refuses it: a profile saying linear over the catalog's (SYNTHETIC) inverse
+    # definition was replayed as inverse without a word
+    linear = dump_profile(tmp_path / "lin.toml", {"inverse": False, "half_life_hours": 12.0}, {})
+    inverse_catalog = _inverse_copy(okx_catalog, tmp_path)
+    with pytest.raises(InverseContradictionError, match=r"lin\.toml: \[map\] inverse = false contradicts the "
+                                                        r"instrument SOL-USDT-SWAP\.OKX, which is inverse"):
+        build_source(build_parser().parse_args(["serve", "--catalog", str(inverse_catalog), "--no-warm-up",
+                                                "--profile-file", str(linear)]))
+    # a profile that agrees with the instrument (or sets no inverse) is served
+    build_source(build_parser().parse_args(["serve", "--catalog", str(inverse_catalog), "--no-warm-up",
+                                            "--profile-file", str(profile)]))
 
 
 def test_a_profile_file_of_another_instrument_is_warned_at_start_and_in_the_status(okx_catalog, tmp_path, capsys):

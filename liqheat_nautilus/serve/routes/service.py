@@ -73,6 +73,7 @@ def router(ctx: ApiContext) -> APIRouter:
         """Per instrument: INITIALIZING / READY / ERROR; the selectable models, profiles and recorded runs."""
         runs = []
         store = ctx.store
+        warnings = list(getattr(store, "profile_warnings", {}).values())
         runs_of = getattr(source, "runs", None)
         if runs_of is not None:
             for r in runs_of():
@@ -80,6 +81,7 @@ def router(ctx: ApiContext) -> APIRouter:
                 runs.append(m.RunInfo(run_id=r.run_id, instruments=list(r.instruments),
                                       strategies=list(r.strategies), model=model, leverage_profile=profile,
                                       recorded_ns=r.modified_ns))
+                warnings += [f"recorded run {r.run_id}: {w}" for w in r.profile_warnings.values()]
         state, message = source.overall()
         return m.StatusResponse(
             mode=source.mode, state=state, message=message,
@@ -87,7 +89,7 @@ def router(ctx: ApiContext) -> APIRouter:
             models=list(store.models) if store else [], profiles=list(store.profiles) if store else [],
             default_model=store.default_model if store else "", default_profile=store.default_profile if store else "",
             runs=runs, snapshot_interval_s=int(getattr(store, "snapshot_interval_ns", 0) // NS_PER_SECOND),
-            warnings=list(getattr(store, "profile_warnings", {}).values()),
+            warnings=warnings,
         )
 
     @api.get("/api/stats", response_model=m.StatsResponse)

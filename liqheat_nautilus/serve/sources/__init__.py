@@ -11,6 +11,7 @@ from liqheat_nautilus.serve.sources.base import (
     InvalidRequest,
     MapSource,
     Mode,
+    NoMapUpdate,
     NotReady,
     Selection,
     SourceKind,
@@ -19,5 +20,5 @@ from liqheat_nautilus.serve.sources.base import (
 )
 from liqheat_nautilus.serve.sources.catalog import CatalogSource
 
-__all__ = ["EMPTY_BARS", "Bars", "CatalogSource", "InvalidRequest", "MapSource", "Mode", "NotReady", "Selection",
-           "SourceKind", "State", "UnknownName"]
+__all__ = ["EMPTY_BARS", "Bars", "CatalogSource", "InvalidRequest", "MapSource", "Mode", "NoMapUpdate", "NotReady",
+           "Selection", "SourceKind", "State", "UnknownName"]

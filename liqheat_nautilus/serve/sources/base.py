@@ -44,6 +44,26 @@ class UnknownName(LookupError):
         super().__init__(message or f"unknown {field} {value!r}; known: {', '.join(self.known) or '(none)'}")
 
 
+class NoMapUpdate(LookupError):
+    """
+    The selected map has no update at the time or in the window asked for (HTTP 404).
+
+    Not an unknown name: there is no list of valid values, but a span of valid times.
+
+    Parameters
+    ----------
+    message : str
+        What was asked for and where the map's updates are.
+    span : tuple[int, int] or None, default None
+        ``(start_ns, end_ns)`` (UNIX ns) the request could have asked about, answered as the 404's ``span``;
+        ``None`` when the map has no update at all (the message says why when it is known).
+    """
+
+    def __init__(self, message: str, span: tuple[int, int] | None = None) -> None:
+        self.span = span
+        super().__init__(message)
+
+
 class InvalidRequest(ValueError):
     """
     A request field is invalid in this mode or combination; ``field`` names it (HTTP 422).

@@ -162,7 +162,8 @@ class CatalogSource(MapSource):
             if iid not in run.instruments:
                 raise UnknownName("instrument_id", iid, list(run.instruments))
             model, profile = run.map_labels  # map_profile / map_params_extra included
-            return Selection(iid, "recording", model, profile, run_id)
+            return Selection(iid, "recording", model, profile, run_id,
+                             profile_warning=run.profile_warnings.get(iid, ""))
         model = self.store.default_model if model is None else model
         profile = self.store.default_profile if profile is None else profile
         if model not in self.store.models:
