@@ -3,9 +3,10 @@
 ruff's pydocstyle rules (``D``, numpy convention) check that docstrings exist and are laid out; they cannot check that
 a docstring names and describes every parameter. numpydoc's own validator does (``numpydoc.validate``, checks ``GL08``
 no docstring, ``PR01`` a parameter not documented, ``PR02`` a documented parameter that does not exist, ``PR07`` a
-parameter without a description). It is run here on what a
-user imports: module-level functions and classes whose ``__module__`` is the module, and the public methods a class
-defines itself (in this repository's files; methods Nautilus generates or inherits are Nautilus' to document).
+parameter without a description, ``RT01`` a function that returns something without a ``Returns`` section). It is
+run here on what a user imports: module-level functions and classes whose ``__module__`` is the module, and the public
+methods a class defines itself (in this repository's files; methods Nautilus generates or inherits are Nautilus' to
+document).
 
 What numpydoc cannot see, and how it is taken into account:
 - a dataclass / msgspec struct / config documents its fields under ``Parameters`` or ``Attributes``; fields documented
@@ -37,7 +38,7 @@ docscrape = pytest.importorskip("numpydoc.docscrape")
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("liqheat_nautilus", "strategies")
-CHECKS = {"GL08", "PR01", "PR02", "PR07"}
+CHECKS = {"GL08", "PR01", "PR02", "PR07", "RT01"}
 
 
 def _modules() -> list[str]:

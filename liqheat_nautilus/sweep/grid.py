@@ -156,7 +156,14 @@ class Cell:
     spec: BacktestFile
 
     def spec_json(self) -> bytes:
-        """Encode the backtest file as JSON (what the worker decodes; ``liqheat backtest --config`` reads it too)."""
+        """
+        Encode the backtest file as JSON (what the worker decodes; ``liqheat backtest --config`` reads it too).
+
+        Returns
+        -------
+        bytes
+            UTF-8 JSON of the cell's ``BacktestFile``.
+        """
         return msgspec.json.encode(self.spec)
 
 
