@@ -1,6 +1,7 @@
 """``liqheat plot map|heatmap``: draw the liquidation map or heatmap of a catalog at a time, as HTML and PNG."""
 
 import argparse
+import dataclasses
 import math
 import re
 import sys
@@ -63,7 +64,8 @@ def register(subparsers) -> None:
                        help=f"bins of the map grid (default {MAP_OPTION_DEFAULTS['n_bins']})")
         p.add_argument("--profile-file", type=Path, default=None, metavar="FILE",
                        help="map profile file (TOML, e.g. from `liqheat calibrate`); its fields replace the options "
-                            "above, as in the actor's map_profile")
+                            "above, as in the actor's map_profile; entry_mode = \"trades\" opens the map from the "
+                            "catalog's trade ticks up to --at")
         p.add_argument("--snapshot-minutes", type=int, default=None,
                        help="snapshot interval of the heatmap history in minutes (default 60, as the actor; with "
                             "--backtest-file the actor's publish_interval_secs)")
@@ -466,8 +468,13 @@ def replay_state(args: argparse.Namespace, at_ns: int | None,
         if actor_config.oi_instrument_ids:
             summed = [str(i) for i in actor_config.oi_instrument_ids]
             max_age_ns = int(actor_config.oi_max_age_secs) * NS_PER_SECOND
+    trades_mode = str(params.entry_mode) == "trades"
     at_ns = chart_time(catalog, instrument, args.bar_spec, at_ns, args.at, window, args.backtest_file,
-                       summed or [instrument], needs_open_interest=str(params.entry_mode) != "trades")
+                       summed or [instrument], needs_open_interest=not trades_mode)
+    if trades_mode and window.trades_ns is None and args.backtest_file is None:
+        # a trades-mode profile on the catalog's replay: its positions come from the catalog's trade ticks up to
+        # the chart's time (without them the map stayed empty and the error blamed the missing open interest)
+        window = dataclasses.replace(window, trades_ns=(0, at_ns))
     series = read_market_series(catalog, args.instrument, args.bar_spec, start_ns=window.bars_start_ns, end_ns=at_ns,
                                 ratio_kind=ratio_kind, oi_instrument_ids=summed, oi_max_age_ns=max_age_ns,
                                 trade_ticks=window.trades_ns is not None)
@@ -489,6 +496,10 @@ def replay_state(args: argparse.Namespace, at_ns: int | None,
         first = (f"its first open-interest reading is at {pd.Timestamp(min(firsts), unit='ns', tz='UTC')}" if firsts
                  else "the catalog holds no open interest of it")
         when = str(pd.Timestamp(state.at_ns, unit="ns", tz="UTC"))
+        if trades_mode:
+            raise ValueError(f"the map of {instrument} is empty at {when}: no trade tick of it was selected by then "
+                             "(entry_mode = 'trades' opens positions from the catalog's trade ticks: ingest them, "
+                             "e.g. `liqheat catalog ingest csv --trades`, or lower trade_threshold)")
         raise ValueError(f"the map of {instrument} is empty at {when}: {first} (the map places open interest)")
     return state
 
