@@ -386,7 +386,7 @@ def chart_time(catalog: Path, instrument: str, bar_spec: str, at_ns: int | None,
     import pandas as pd
     from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
-    from liqheat_nautilus.persistence.scan import OPEN_INTEREST_MISSING, bar_types_held, bars_span, open_interest_span
+    from liqheat_nautilus.persistence.scan import bar_types_held, bars_span, open_interest_missing, open_interest_span
 
     def text(span: tuple[int, int]) -> str:
         return " -> ".join(str(pd.Timestamp(t, unit="ns", tz="UTC")) for t in span)
@@ -413,9 +413,10 @@ def chart_time(catalog: Path, instrument: str, bar_spec: str, at_ns: int | None,
     if overlap is None:
         held = [f"{i} {text(span)}" if (span := open_interest_span(cat, [i])) else f"{i} none"
                 for i in oi_instrument_ids]
+        # (--at does not help: readings outside the bars have no price to be placed at, the map stays empty)
         raise ValueError(f"no open interest overlaps the bars of {instrument} ({bar_type}, {text((start, bars[1]))})"
-                         f" in the catalog {catalog}; open interest held: {'; '.join(held)}; give --at, or "
-                         f"{OPEN_INTEREST_MISSING}")
+                         f" in the catalog {catalog}; open interest held: {'; '.join(held)}; "
+                         f"{open_interest_missing(cat, instrument)}")
     return bars[1]
 
 

@@ -272,4 +272,6 @@ def test_no_open_interest_within_the_bars_is_named_without_at(okx_catalog, tmp_p
     assert err.startswith("plot failed: no open interest overlaps the bars of SOL-USDT-SWAP.OKX (SOL-USDT-SWAP.OKX-"
                           "1-MINUTE-LAST-EXTERNAL, 2026-06-11 15:25:00+00:00 -> 2026-06-26 15:24:00+00:00)"), err
     assert "open interest held: SOL-USDT-SWAP.OKX 2026-07-11 16:00:00+00:00 -> 2026-07-26 15:00:00+00:00" in err
+    # --at cannot help (readings outside the bars have no price), and the catalog holds no trades for the trades mode
+    assert "give --at" not in err and "trade ticks" not in err
     assert not (tmp_path / "out").exists()

@@ -1,6 +1,7 @@
 """``liqheat plot`` of a catalog holding trades and bars but no open interest, with a map profile in
 ``entry_mode = "trades"`` (``--profile-file``, no ``--backtest-file``): the map is opened from the catalog's trade
 ticks up to the chart's time. It used to replay no trade at all and fail with "the catalog holds no open interest".
+Without such a profile, ``plot`` and ``backtest`` refuse the catalog and name the trades mode it can drive.
 
 Data: the REAL Binance COIN-M ``BTCUSD_PERP`` aggTrades day of ``tests/data`` (inverse, 100 USD contracts) with
 1-minute bars DERIVED from its trades (``tests/cm_trades_day.py``); no open interest, funding or ratio.
@@ -71,3 +72,20 @@ def test_plot_command_draws_it_and_names_trades_when_none_is_selected(trades_cat
     err = capsys.readouterr().err
     assert "no trade tick of it was selected" in err and "open interest" not in err
     assert "Traceback" not in err
+
+
+def test_refusals_without_open_interest_point_to_the_trades_mode(trades_catalog, tmp_path, capsys):
+    # a catalog of trades and bars, no open interest: backtest and plot asked for open interest only (and plot said
+    # "give --at", which cannot help); they now also name the trades mode the catalog can drive
+    out = tmp_path / "out"
+    assert main(["plot", "map", "--catalog", str(trades_catalog), "--out", str(out), "--formats", "html"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"plot failed: no open interest overlaps the bars of {INSTRUMENT}"), err
+    assert "give --at" not in err
+    assert f"the catalog holds trade ticks of {INSTRUMENT}: a map in entry_mode = \"trades\"" in err
+    assert main(["backtest", "--catalog", str(trades_catalog), "--instrument-id", INSTRUMENT, "--starting-balance",
+                 "1 BTC", "--results-dir", str(out), "--no-progress"]) == 1
+    err = capsys.readouterr().err
+    assert f"has no open interest of {INSTRUMENT}" in err and "Traceback" not in err
+    assert "subscribe_trade_ticks = true and map_params_extra = { entry_mode = \"trades\" }" in err
+    assert not out.exists()
