@@ -492,10 +492,19 @@ def replay_state(args: argparse.Namespace, at_ns: int | None,
     if not state.engine.initialized:  # an empty chart, exit 0 and no word, before the first reading
         from liqheat_nautilus.persistence.scan import scan_catalog
 
-        firsts = [s.first_ts for s in scan_catalog(catalog) if s.type_name == "custom_open_interest"
-                  and s.identifier == instrument and s.first_ts is not None]
-        first = (f"its first open-interest reading is at {pd.Timestamp(min(firsts), unit='ns', tz='UTC')}" if firsts
+        def utc(t: int) -> str:
+            return str(pd.Timestamp(t, unit="ns", tz="UTC"))
+
+        streams = [s for s in scan_catalog(catalog) if s.type_name == "custom_open_interest"
+                   and s.identifier == instrument and s.first_ts is not None and s.last_ts is not None]
+        lo = min((int(cast(int, s.first_ts)) for s in streams), default=None)
+        hi = max((int(cast(int, s.last_ts)) for s in streams), default=None)
+        first = (f"its first open-interest reading is at {utc(lo)}" if lo is not None
                  else "the catalog holds no open interest of it")
+        bar_ts = state.series.bar_ts_ns
+        if lo is not None and hi is not None and len(bar_ts) and hi < bar_ts[0]:  # every reading before the bars
+            first = (f"its open interest ({utc(lo)} -> {utc(hi)}) ends before its first bar ({utc(int(bar_ts[0]))}): "
+                     "a reading is placed at the bars' prices, so the bars must cover the readings")
         when = str(pd.Timestamp(state.at_ns, unit="ns", tz="UTC"))
         if trades_mode:
             raise ValueError(f"the map of {instrument} is empty at {when}: no trade tick of it was selected by then "
