@@ -299,6 +299,32 @@ def test_open_interest_in_base_units_is_valued_at_the_bars_close(tmp_path):
     assert "no USD value and no price" in info.value.message
 
 
+def test_open_interest_whose_usd_and_units_disagree_is_refused(tmp_path):
+    # the OKX sample's `oi` column is USD like `oi_value`; read as contracts (1 SOL each) beside the USD figure it
+    # went in silently, and the map, which counts a linear contract's positions in base units, came out about 70
+    # times too large (a backtest's top cluster 2.26 B USD on 210 M USD of open interest)
+    files = plain_okx_files(tmp_path / "plain")
+    rows = [(r["ts"], r["oi"], r["oi_value"]) for r in _okx("open_interest.csv")]
+    mislabelled = _write(tmp_path / "oi.csv", ["timestamp", "open_interest_contracts", "open_interest_usd"], rows)
+    with pytest.raises(IngestError) as info:
+        ingest_csv(tmp_path / "cat", [OKX_SPEC], bars=files["bars"], open_interest=mislabelled)
+    assert (info.value.row, info.value.field) == (2, "open_interest_contracts")
+    close = {int(r["ts"]) * 1_000_000 + MINUTE_NS: float(r["close"]) for r in _okx("ohlcv_1m.csv")}
+    first = _okx("open_interest.csv")[0]
+    price = close[int(first["ts"]) * 1_000_000]  # the bar closing at the first reading
+    assert f"at 1 per contract x price {price:g}" in info.value.message
+    assert f"{float(first['oi']) * price:,.0f} USD" in info.value.message
+    assert not (tmp_path / "cat").exists()
+    # the same figures in agreement (contracts = USD / that close, to 4 decimals) go in, each kept as given
+    agree = [(r["ts"], f"{float(r['oi_value']) / close[int(r['ts']) * 1_000_000]:.4f}", r["oi_value"])
+             for r in _okx("open_interest.csv") if int(r["ts"]) * 1_000_000 in close]
+    ok = _write(tmp_path / "oi_ok.csv", ["timestamp", "open_interest_contracts", "open_interest_usd"], agree)
+    ingest_csv(tmp_path / "cat_ok", [OKX_SPEC], bars=files["bars"], open_interest=ok)
+    got = _unwrap(ParquetDataCatalog(str(tmp_path / "cat_ok")).query(OpenInterest, identifiers=[IID]))
+    assert len(got) == len(agree) > 300
+    assert [o.open_interest_contracts for o in got] == [float(c) for _, c, _ in agree]
+
+
 # -- trades ------------------------------------------------------------------------------------------------------
 
 AGG = data_file("binance_cm_aggtrades/BTCUSD_PERP-aggTrades-2026-05-08.zip")
