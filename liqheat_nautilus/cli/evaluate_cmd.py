@@ -134,9 +134,9 @@ def add_data_command(subparsers, name: str, help: str, description: str) -> argp
     p.add_argument("--bars", type=Path, action=OneFile,
                    help="CSV timestamp,open,high,low,close,volume (timestamp = bar open)")
     p.add_argument("--open-interest", type=Path, action=OneFile,
-                   help="CSV timestamp,oi_usd (observation time)")
+                   help="CSV timestamp,oi_usd (observation time; or open_interest_usd, as for ingest csv)")
     p.add_argument("--funding", type=Path, action=OneFile,
-                   help="CSV timestamp,rate (fraction per interval, observation time)")
+                   help="CSV timestamp,rate (fraction per interval, observation time; or funding_rate)")
     p.add_argument("--liquidations", type=Path, action=OneFile,
                    help="CSV timestamp,long_usd,short_usd (timestamp = window start)")
     p.add_argument("--taker-volume", type=Path, action=OneFile,
@@ -258,11 +258,15 @@ def load_data(args: argparse.Namespace) -> EvaluationData:
                             args.window_hours or DEFAULT_WINDOW_HOURS,
                             oi_instrument_ids=oi_ids, oi_max_age_secs=oi_max_age_secs)
     else:
-        funding = (read_observations_csv(args.funding, "rate", allow_negative=True) if args.funding
-                   else Observations(np.zeros(0, dtype=np.int64), np.zeros(0), "funding"))
+        from liqheat_nautilus.adapters.csv_files.loaders import FUNDING_COLUMN, OPEN_INTEREST_COLUMNS
+
+        # the files of `liqheat catalog ingest csv` are read as they are (their column names as aliases)
+        funding = (read_observations_csv(args.funding, "rate", allow_negative=True, aliases=(FUNDING_COLUMN,))
+                   if args.funding else Observations(np.zeros(0, dtype=np.int64), np.zeros(0), "funding"))
         data = EvaluationData(
             bars=read_bars_csv(args.bars),
-            open_interest=read_observations_csv(args.open_interest, "oi_usd"),
+            open_interest=read_observations_csv(args.open_interest, "oi_usd",
+                                                aliases=(OPEN_INTEREST_COLUMNS["usd"],)),
             funding=funding,
             liquidations=read_liquidations_csv(args.liquidations),
             source="CSV files ({})".format(", ".join(  # every file read (funding and taker volume were left out)
