@@ -232,6 +232,23 @@ def _check_usd_agrees(row: dict[str, float], columns: dict[str, str], price: flo
     contracts column went in silently as a map tens of times too large. Rows without both figures, or without a
     price (``nan``: no bar closed yet), are not checked.
 
+    Parameters
+    ----------
+    row : dict[str, float]
+        The row's figures by kind (``usd``, ``contracts``, ``base``; ``nan``: not reported).
+    columns : dict[str, str]
+        The file's column of each kind, for the message.
+    price : float
+        The close of the last bar closed by the row's time (quote currency; ``nan`` when none has).
+    contract_size : float
+        Base units per contract (linear) or USD per contract (inverse).
+    inverse : bool
+        Coin-margined contract.
+    path : str or Path
+        The file, for the message.
+    pos : int
+        The row's position (0-based data row).
+
     Raises
     ------
     IngestError
