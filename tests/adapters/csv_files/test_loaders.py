@@ -399,6 +399,33 @@ def test_trades_only_note_and_bad_side(tmp_path):
     assert _digest(tmp_path / "cat") == before
 
 
+def test_bars_from_trades_note_a_day_long_stretch_without_trades(tmp_path):
+    # two recordings joined into one file (the user trial joined two Binance websocket captures 20 days apart):
+    # the gap became 28,800 flat bars at the last price with volume 0, silently, and `validate` saw gapless bars.
+    # Here the REAL 2023-04-04 capture's trades, then the same trades again two days later with new ids (a
+    # SYNTHETIC second recording)
+    df = pd.read_csv(WS_TRADES, dtype=str)
+    side = np.where(df["is_buyer_maker"] == "true", "sell", "buy")
+    rows = list(zip(df["transact_time"], df["price"], df["quantity"], side, df["trade_id"], strict=True))
+    two_days_ms = 2 * 86_400_000
+    later = [(str(int(t) + two_days_ms), p, q, s, f"{i}b") for t, p, q, s, i in rows]
+    spec = ROOT / "catalog" / "coinglass_btc_4h" / "instrument.toml"
+    header = ["timestamp", "price", "quantity", "side", "trade_id"]
+    lines: list[str] = []
+    joined = _write(tmp_path / "joined.csv", header, rows + later)
+    summary = ingest_csv(tmp_path / "cat", [spec], trades=joined, bars_from_trades=True, log=lines.append)
+    # the capture's trades fall in the minutes closing 23:59 and 00:00, so do the copy's two days later: every bar
+    # closing in between is flat, two days of minutes less the copy's own two bars
+    assert summary.counts == {"TradeTick": 2 * len(rows), "Bar": 2 * 1_440 + 2}
+    (note,) = [line for line in lines if "flat" in line]
+    assert note.startswith(f"note: {joined}: 2,878 of the 2,882 bars built are flat")
+    assert "2,878 in a row, 48.0 h from 2023-04-05 00:00:00+00:00 to 2023-04-06 23:58:00+00:00" in note
+    lines.clear()
+    alone = _write(tmp_path / "alone.csv", header, rows)  # one recording: no note
+    ingest_csv(tmp_path / "cat2", [spec], trades=alone, bars_from_trades=True, log=lines.append)
+    assert not [line for line in lines if "flat" in line]
+
+
 def test_a_trade_id_twice_in_the_file_is_refused(tmp_path):
     # real Binance USD-M trades; a row duplicated right after itself (the same trade counted twice)
     df = pd.read_csv(WS_TRADES, dtype=str)
