@@ -397,7 +397,7 @@ def settings_from_args(args: argparse.Namespace, data: EvaluationData | None = N
     )
 
 
-def out_of_sample_note(data: EvaluationData) -> tuple[str, ...]:
+def out_of_sample_note(data: EvaluationData, with_profile: bool = True) -> tuple[str, ...]:
     """
     Return a note counting the windows that start after the shipped Coinglass set (none: no note).
 
@@ -407,6 +407,10 @@ def out_of_sample_note(data: EvaluationData) -> tuple[str, ...]:
     Parameters
     ----------
     data : EvaluationData
+        The data judged.
+    with_profile : bool, default True
+        Whether the shipped calibrated profile is among the runs (a Coinglass folder); else the note names the
+        defaults alone (a CSV or catalog dataset of any instrument, where the profile is not evaluated).
 
     Returns
     -------
@@ -417,6 +421,9 @@ def out_of_sample_note(data: EvaluationData) -> tuple[str, ...]:
     later = int(np.count_nonzero(starts >= utc_ns(SHIPPED_END, "SHIPPED_END")))
     if not later:
         return ()
+    if not with_profile:
+        return (f"{later} of the {starts.size} windows start on or after {SHIPPED_END}, after the whole shipped "
+                "Coinglass set on which the defaults were chosen: out of sample for them.",)
     return (f"{later} of the {starts.size} windows start on or after {SHIPPED_END}, after the whole shipped Coinglass "
             "set on which the defaults were chosen and the shipped calibrated profile was fitted: out of sample for "
             "both.",)
@@ -473,7 +480,8 @@ def run(args: argparse.Namespace) -> int:
         return failed("evaluate", exc, EXIT_USAGE)
     try:
         data = load_data(args)
-        data = dataclasses.replace(data, notes=data.notes + out_of_sample_note(data))
+        data = dataclasses.replace(data, notes=data.notes + out_of_sample_note(
+            data, with_profile=_is_shipped(args) and not args.profile_file))  # the runs that include it
         settings = settings_from_args(args, data)
         with sigterm_as_interrupt(), executor_from_args(args) as executor:  # SIGTERM: as Ctrl-C
             report = run_evaluation(data, settings, executor=executor, names=CLI_OPTIONS,
