@@ -39,7 +39,6 @@ from liqheat_nautilus.core.clusters import ClusterInfo
 from liqheat_nautilus.core.enums import ClusterStatus
 from liqheat_nautilus.paths import default_catalog_dir, sample_dir
 from liqheat_nautilus.persistence.scan import (
-    OPEN_INTEREST_MISSING,
     SUMMED_OPEN_INTEREST_MISSING,
     bar_types_held,
     bars_span,
@@ -47,6 +46,7 @@ from liqheat_nautilus.persistence.scan import (
     first_without_open_interest,
     has_open_interest,
     intervals_span,
+    open_interest_missing,
     precision_mismatches,
     scan_catalog,
 )
@@ -307,7 +307,7 @@ def check_catalog(spec: BacktestFile) -> int:
         if not summed and not trades_mode(actor, f"actors[{i}]") and not has_open_interest(catalog, iid, oi_lo,
                                                                                          oi_hi):
             raise ValueError(f"actors[{i}]: the catalog {path} has no open interest of {iid} {span}, and "
-                             f"{OPEN_INTEREST_MISSING}")
+                             f"{open_interest_missing(catalog, iid)}")
     return int(total)
 
 

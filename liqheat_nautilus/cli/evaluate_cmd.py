@@ -141,9 +141,9 @@ def add_data_command(subparsers, name: str, help: str, description: str) -> argp
     p.add_argument("--bars", type=Path, action=OneFile,
                    help="CSV timestamp,open,high,low,close,volume (timestamp = bar open)")
     p.add_argument("--open-interest", type=Path, action=OneFile,
-                   help="CSV timestamp,oi_usd (observation time)")
+                   help="CSV timestamp,oi_usd (observation time; or open_interest_usd, as for ingest csv)")
     p.add_argument("--funding", type=Path, action=OneFile,
-                   help="CSV timestamp,rate (fraction per interval, observation time)")
+                   help="CSV timestamp,rate (fraction per interval, observation time; or funding_rate)")
     p.add_argument("--liquidations", type=Path, action=OneFile,
                    help="CSV timestamp,long_usd,short_usd (timestamp = window start)")
     p.add_argument("--taker-volume", type=Path, action=OneFile,
@@ -265,11 +265,15 @@ def load_data(args: argparse.Namespace) -> EvaluationData:
                             args.window_hours or DEFAULT_WINDOW_HOURS,
                             oi_instrument_ids=oi_ids, oi_max_age_secs=oi_max_age_secs)
     else:
-        funding = (read_observations_csv(args.funding, "rate", allow_negative=True) if args.funding
-                   else Observations(np.zeros(0, dtype=np.int64), np.zeros(0), "funding"))
+        from liqheat_nautilus.adapters.csv_files.loaders import FUNDING_COLUMN, OPEN_INTEREST_COLUMNS
+
+        # the files of `liqheat catalog ingest csv` are read as they are (their column names as aliases)
+        funding = (read_observations_csv(args.funding, "rate", allow_negative=True, aliases=(FUNDING_COLUMN,))
+                   if args.funding else Observations(np.zeros(0, dtype=np.int64), np.zeros(0), "funding"))
         data = EvaluationData(
             bars=read_bars_csv(args.bars),
-            open_interest=read_observations_csv(args.open_interest, "oi_usd"),
+            open_interest=read_observations_csv(args.open_interest, "oi_usd",
+                                                aliases=(OPEN_INTEREST_COLUMNS["usd"],)),
             funding=funding,
             liquidations=read_liquidations_csv(args.liquidations),
             source="CSV files ({})".format(", ".join(  # every file read (funding and taker volume were left out)
@@ -412,7 +416,7 @@ def settings_from_args(args: argparse.Namespace, data: EvaluationData | None = N
     )
 
 
-def out_of_sample_note(data: EvaluationData) -> tuple[str, ...]:
+def out_of_sample_note(data: EvaluationData, with_profile: bool = True) -> tuple[str, ...]:
     """
     Return a note counting the windows that start after the shipped Coinglass set (none: no note).
 
@@ -423,6 +427,9 @@ def out_of_sample_note(data: EvaluationData) -> tuple[str, ...]:
     ----------
     data : EvaluationData
         The data to be evaluated (its liquidation windows' start times are compared with the shipped set's end).
+    with_profile : bool, default True
+        Whether the shipped calibrated profile is among the runs (a Coinglass folder); else the note names the
+        defaults alone (a CSV or catalog dataset of any instrument, where the profile is not evaluated).
 
     Returns
     -------
@@ -433,6 +440,9 @@ def out_of_sample_note(data: EvaluationData) -> tuple[str, ...]:
     later = int(np.count_nonzero(starts >= utc_ns(SHIPPED_END, "SHIPPED_END")))
     if not later:
         return ()
+    if not with_profile:
+        return (f"{later} of the {starts.size} windows start on or after {SHIPPED_END}, after the whole shipped "
+                "Coinglass set on which the defaults were chosen: out of sample for them.",)
     return (f"{later} of the {starts.size} windows start on or after {SHIPPED_END}, after the whole shipped Coinglass "
             "set on which the defaults were chosen and the shipped calibrated profile was fitted: out of sample for "
             "both.",)
@@ -509,7 +519,8 @@ def run(args: argparse.Namespace) -> int:
         return failed("evaluate", exc, EXIT_USAGE)
     try:
         data = load_data(args)
-        data = dataclasses.replace(data, notes=data.notes + out_of_sample_note(data))
+        data = dataclasses.replace(data, notes=data.notes + out_of_sample_note(
+            data, with_profile=_is_shipped(args) and not args.profile_file))  # the runs that include it
         settings = settings_from_args(args, data)
         with sigterm_as_interrupt(), executor_from_args(args) as executor:  # SIGTERM: as Ctrl-C
             report = run_evaluation(data, settings, executor=executor, names=CLI_OPTIONS,

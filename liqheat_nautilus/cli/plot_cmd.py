@@ -1,6 +1,7 @@
 """``liqheat plot map|heatmap``: draw the liquidation map or heatmap of a catalog at a time, as HTML and PNG."""
 
 import argparse
+import dataclasses
 import math
 import re
 import sys
@@ -70,7 +71,8 @@ def register(subparsers) -> None:
                        help=f"bins of the map grid (default {MAP_OPTION_DEFAULTS['n_bins']})")
         p.add_argument("--profile-file", type=Path, default=None, metavar="FILE",
                        help="map profile file (TOML, e.g. from `liqheat calibrate`); its fields replace the options "
-                            "above, as in the actor's map_profile")
+                            "above, as in the actor's map_profile; entry_mode = \"trades\" opens the map from the "
+                            "catalog's trade ticks up to --at")
         p.add_argument("--snapshot-minutes", type=int, default=None,
                        help="snapshot interval of the heatmap history in minutes (default 60, as the actor; with "
                             "--backtest-file the actor's publish_interval_secs)")
@@ -396,7 +398,7 @@ def chart_time(catalog: Path, instrument: str, bar_spec: str, at_ns: int | None,
     import pandas as pd
     from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
-    from liqheat_nautilus.persistence.scan import OPEN_INTEREST_MISSING, bar_types_held, bars_span, open_interest_span
+    from liqheat_nautilus.persistence.scan import bar_types_held, bars_span, open_interest_missing, open_interest_span
 
     def text(span: tuple[int, int]) -> str:
         return " -> ".join(str(pd.Timestamp(t, unit="ns", tz="UTC")) for t in span)
@@ -423,9 +425,10 @@ def chart_time(catalog: Path, instrument: str, bar_spec: str, at_ns: int | None,
     if overlap is None:
         held = [f"{i} {text(span)}" if (span := open_interest_span(cat, [i])) else f"{i} none"
                 for i in oi_instrument_ids]
+        # (--at does not help: readings outside the bars have no price to be placed at, the map stays empty)
         raise ValueError(f"no open interest overlaps the bars of {instrument} ({bar_type}, {text((start, bars[1]))})"
-                         f" in the catalog {catalog}; open interest held: {'; '.join(held)}; give --at, or "
-                         f"{OPEN_INTEREST_MISSING}")
+                         f" in the catalog {catalog}; open interest held: {'; '.join(held)}; "
+                         f"{open_interest_missing(cat, instrument)}")
     return bars[1]
 
 
@@ -478,8 +481,13 @@ def replay_state(args: argparse.Namespace, at_ns: int | None,
         if actor_config.oi_instrument_ids:
             summed = [str(i) for i in actor_config.oi_instrument_ids]
             max_age_ns = int(actor_config.oi_max_age_secs) * NS_PER_SECOND
+    trades_mode = str(params.entry_mode) == "trades"
     at_ns = chart_time(catalog, instrument, args.bar_spec, at_ns, args.at, window, args.backtest_file,
-                       summed or [instrument], needs_open_interest=str(params.entry_mode) != "trades")
+                       summed or [instrument], needs_open_interest=not trades_mode)
+    if trades_mode and window.trades_ns is None and args.backtest_file is None:
+        # a trades-mode profile on the catalog's replay: its positions come from the catalog's trade ticks up to
+        # the chart's time (without them the map stayed empty and the error blamed the missing open interest)
+        window = dataclasses.replace(window, trades_ns=(0, at_ns))
     series = read_market_series(catalog, args.instrument, args.bar_spec, start_ns=window.bars_start_ns, end_ns=at_ns,
                                 ratio_kind=ratio_kind, oi_instrument_ids=summed, oi_max_age_ns=max_age_ns,
                                 trade_ticks=window.trades_ns is not None)
@@ -496,11 +504,24 @@ def replay_state(args: argparse.Namespace, at_ns: int | None,
     if not state.engine.initialized:  # an empty chart, exit 0 and no word, before the first reading
         from liqheat_nautilus.persistence.scan import scan_catalog
 
-        firsts = [s.first_ts for s in scan_catalog(catalog) if s.type_name == "custom_open_interest"
-                  and s.identifier == instrument and s.first_ts is not None]
-        first = (f"its first open-interest reading is at {pd.Timestamp(min(firsts), unit='ns', tz='UTC')}" if firsts
+        def utc(t: int) -> str:
+            return str(pd.Timestamp(t, unit="ns", tz="UTC"))
+
+        streams = [s for s in scan_catalog(catalog) if s.type_name == "custom_open_interest"
+                   and s.identifier == instrument and s.first_ts is not None and s.last_ts is not None]
+        lo = min((int(cast(int, s.first_ts)) for s in streams), default=None)
+        hi = max((int(cast(int, s.last_ts)) for s in streams), default=None)
+        first = (f"its first open-interest reading is at {utc(lo)}" if lo is not None
                  else "the catalog holds no open interest of it")
+        bar_ts = state.series.bar_ts_ns
+        if lo is not None and hi is not None and len(bar_ts) and hi < bar_ts[0]:  # every reading before the bars
+            first = (f"its open interest ({utc(lo)} -> {utc(hi)}) ends before its first bar ({utc(int(bar_ts[0]))}): "
+                     "a reading is placed at the bars' prices, so the bars must cover the readings")
         when = str(pd.Timestamp(state.at_ns, unit="ns", tz="UTC"))
+        if trades_mode:
+            raise ValueError(f"the map of {instrument} is empty at {when}: no trade tick of it was selected by then "
+                             "(entry_mode = 'trades' opens positions from the catalog's trade ticks: ingest them, "
+                             "e.g. `liqheat catalog ingest csv --trades`, or lower trade_threshold)")
         raise ValueError(f"the map of {instrument} is empty at {when}: {first} (the map places open interest)")
     return state
 

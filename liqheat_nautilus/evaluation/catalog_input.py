@@ -124,8 +124,9 @@ def read_catalog(
     else:
         events = read_liquidation_events(path, instrument_id)
         if not events:
-            raise IngestError(path, f"no LiquidationEvent for {instrument_id}: give a liquidations CSV",
-                              field="LiquidationEvent")
+            raise IngestError(path, f"no LiquidationEvent for {instrument_id} (no liqheat command writes liquidation "
+                                    "prints into a catalog): give --liquidations, a CSV of per-window totals "
+                                    "timestamp,long_usd,short_usd (docs/evaluation.md)", field="LiquidationEvent")
         liquidations = aggregate_liquidations(
             np.array([e.ts_event for e in events], dtype=np.int64),
             np.array([e.side == Side.LONG for e in events], dtype=bool),

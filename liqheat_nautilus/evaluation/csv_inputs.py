@@ -4,8 +4,10 @@ Formats (one header line; extra columns are ignored; times are UTC):
 
 * bars: ``timestamp,open,high,low,close,volume`` with ``timestamp`` the bar **open** time; the bar length is
   the most common spacing of the timestamps.
-* open interest: ``timestamp,oi_usd`` (observation time, USD notional).
-* funding: ``timestamp,rate`` (observation time, fraction per funding interval: 0.0001 = 0.01 %).
+* open interest: ``timestamp,oi_usd`` (observation time, USD notional; ``open_interest_usd``, the name of
+  ``liqheat catalog ingest csv`` files, is read too).
+* funding: ``timestamp,rate`` (observation time, fraction per funding interval: 0.0001 = 0.01 %; or
+  ``funding_rate``, as for ``liqheat catalog ingest csv``).
 * liquidations: ``timestamp,long_usd,short_usd`` with ``timestamp`` the window **start**; the window length is
   the most common spacing of the timestamps.
 * taker volume (optional): ``timestamp,buy_usd,sell_usd`` with ``timestamp`` the period **start** (observed at
@@ -187,7 +189,8 @@ def read_bars_csv(path: str | Path) -> BarSeries:
 
 
 def read_observations_csv(path: str | Path, value_column: str, scale: float = 1.0,
-                          offset_ns: int = 0, allow_negative: bool = False) -> Observations:
+                          offset_ns: int = 0, allow_negative: bool = False,
+                          aliases: tuple[str, ...] = ()) -> Observations:
     """
     Read point observations ``timestamp,<value_column>``.
 
@@ -204,6 +207,9 @@ def read_observations_csv(path: str | Path, value_column: str, scale: float = 1.
         bar's close).
     allow_negative : bool, default False
         Accept negative values (funding rates).
+    aliases : tuple[str, ...], default ()
+        Other names of the value column, read when ``value_column`` is absent (e.g. ``open_interest_usd`` and
+        ``funding_rate``, the names of ``liqheat catalog ingest csv`` files, so the same files serve both).
 
     Returns
     -------
@@ -212,9 +218,16 @@ def read_observations_csv(path: str | Path, value_column: str, scale: float = 1.
     Raises
     ------
     IngestError
-        Naming the file, line and field of the first bad value.
+        Naming the file, line and field of the first bad value; for a file with neither the column nor an alias,
+        naming both and the columns it has.
     """
-    df = read_csv(path, ["timestamp", value_column])
+    df = read_csv(path, ["timestamp"])
+    if value_column not in df.columns:
+        alias = next((a for a in aliases if a in df.columns), None)
+        if alias is None:
+            others = f" (or {' / '.join(aliases)})" if aliases else ""
+            raise IngestError(path, f"missing column{others}; found {list(df.columns)}", field=value_column)
+        df = df.rename(columns={alias: value_column})
     ts = parse_timestamps(df["timestamp"], path)
     to_numeric(df, [value_column], path)
     if not allow_negative:

@@ -372,7 +372,8 @@ def _read(path: Path, instrument_id: str, bar_type: str | None, start_ns: int | 
         raise IngestError(path, _no_bars(path, bar_type or instrument_id), field="Bar")
     kinds = sorted({str(b.bar_type) for b in bars})
     if len(kinds) > 1:
-        raise IngestError(path, f"several bar types {kinds}: choose one with bar_type", field="Bar")
+        raise IngestError(path, f"several bar types {kinds}: choose one (liqheat evaluate and calibrate: "
+                          f"--bar-type, e.g. --bar-type {kinds[0]}; in Python: bar_type)", field="Bar")
     bars = sorted(bars, key=lambda b: b.ts_event)
     if summed is None:
         oi_ts, oi_usd, oi_base = _oi_arrays(_sorted(cat.query(OpenInterest, identifiers=[instrument_id],

@@ -594,6 +594,38 @@ OPEN_INTEREST_MISSING = ("the liquidation map updates only on open interest (ing
                          "--open-interest`, Binance metrics files, `liqheat catalog fetch ... --data oi`)")
 """Why an instrument without open interest in the catalog gets no map update, and the fix (backtest, serve)."""
 
+TRADES_MODE_HINT = ("; the catalog holds trade ticks of {instrument_id}: a map in entry_mode = \"trades\" is opened "
+                    "from them without open interest (a backtest's map actor: subscribe_trade_ticks = true and "
+                    "map_params_extra = {{ entry_mode = \"trades\" }}; liqheat plot: a --profile-file with "
+                    "entry_mode = \"trades\"; docs/backtests.md, docs/methodology.md)")
+"""The way out for a catalog of trades without open interest, appended by :func:`open_interest_missing`."""
+
+
+def open_interest_missing(catalog, instrument_id: str) -> str:
+    """
+    Return why a map of an instrument without open interest gets no update, and the fixes that apply to the catalog.
+
+    :data:`OPEN_INTEREST_MISSING`, followed by :data:`TRADES_MODE_HINT` when the catalog holds trade ticks of the
+    instrument (e.g. Binance aggTrades or ``liqheat catalog ingest csv --trades``): such a catalog can drive a map in
+    ``entry_mode = "trades"``, which the refusal should say rather than only ask for open interest.
+
+    Parameters
+    ----------
+    catalog : ParquetDataCatalog
+        The catalog (local or fsspec URL).
+    instrument_id : str
+        The instrument, e.g. ``"ETHUSDT-PERP.BINANCE"``.
+
+    Returns
+    -------
+    str
+        One clause, to follow "... and " in a refusal.
+    """
+    from nautilus_trader.model.data import TradeTick
+
+    held = bool(catalog.get_intervals(TradeTick, str(instrument_id)))
+    return OPEN_INTEREST_MISSING + (TRADES_MODE_HINT.format(instrument_id=instrument_id) if held else "")
+
 
 def first_without_open_interest(catalog, instrument_ids: Iterable[str], start_ns: int | None = None,
                                 end_ns: int | None = None) -> str | None:

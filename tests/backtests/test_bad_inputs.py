@@ -308,6 +308,7 @@ def test_catalog_without_open_interest_is_refused_instead_of_an_empty_run(tmp_pa
     assert "within its bars' span 2026-06-11 " in line and "([data] start and end not set)" in line
     # the ways to add it include your own CSV file (a catalog of `ingest csv --trades --bars-from-trades`)
     assert "(ingest it: `liqheat catalog ingest csv --open-interest`, Binance metrics files" in line
+    assert "trade ticks" not in line  # no trades in this catalog: the trades mode is not offered
     path.write_text(BASE.replace(DATA_LINE, f'{DATA_LINE}\nstart = "2026-06-12"'))
     proc = run_cli("--config", str(path), "--catalog", str(catalog), "--no-reports")
     assert_clean_failure(proc, "has no open interest of SOL-USDT-SWAP.OKX between start 2026-06-12 and end (the "

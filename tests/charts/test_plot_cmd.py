@@ -242,6 +242,24 @@ def _catalog_with_late_open_interest(okx_catalog: Path, tmp_path: Path, days: in
     return catalog
 
 
+def test_open_interest_wholly_before_the_bars_is_named_as_such(okx_catalog, tmp_path, capsys):
+    # the sample's readings moved 30 days before its bars: the refusal said "give --at", and with --at the map was
+    # empty "...: its first open-interest reading is at 2026-05-12 16:00", a time before --at that explained nothing
+    catalog = _catalog_with_late_open_interest(okx_catalog, tmp_path, -30, keep_own=False)
+    capsys.readouterr()
+    out = tmp_path / "out"
+    assert main(["plot", "map", "--catalog", str(catalog), "--out", str(out), "--formats", "html"]) == 1
+    err = capsys.readouterr().err
+    assert "no open interest overlaps the bars" in err and "give --at" not in err
+    assert main(["plot", "map", "--catalog", str(catalog), "--at", "2026-06-20", "--out", str(out),
+                 "--formats", "html"]) == 1
+    err = capsys.readouterr().err
+    assert ("the map of SOL-USDT-SWAP.OKX is empty at 2026-06-20 00:00:00+00:00: its open interest "
+            "(2026-05-12 16:00:00+00:00 -> 2026-05-27 15:00:00+00:00) ends before its first bar "
+            "(2026-06-11 15:25:00+00:00)") in err, err
+    assert not out.exists()
+
+
 def test_default_at_is_where_bars_and_open_interest_overlap(okx_catalog, tmp_path, capsys):
     # open interest going on 30 days after the last bar: without --at the map stood at the catalog's last reading
     # (2026-07-26 15:00, a month of readings placed at the last bar's price), the file was named after it and the
@@ -272,4 +290,6 @@ def test_no_open_interest_within_the_bars_is_named_without_at(okx_catalog, tmp_p
     assert err.startswith("plot failed: no open interest overlaps the bars of SOL-USDT-SWAP.OKX (SOL-USDT-SWAP.OKX-"
                           "1-MINUTE-LAST-EXTERNAL, 2026-06-11 15:25:00+00:00 -> 2026-06-26 15:24:00+00:00)"), err
     assert "open interest held: SOL-USDT-SWAP.OKX 2026-07-11 16:00:00+00:00 -> 2026-07-26 15:00:00+00:00" in err
+    # --at cannot help (readings outside the bars have no price), and the catalog holds no trades for the trades mode
+    assert "give --at" not in err and "trade ticks" not in err
     assert not (tmp_path / "out").exists()

@@ -51,8 +51,9 @@ def test_catalog_inputs_run_through_the_evaluation(okx_catalog, synthetic_liquid
 
 
 def test_catalog_reader_errors(tmp_path, synthetic_liquidations, okx_catalog):
-    with pytest.raises(IngestError, match="no LiquidationEvent"):
+    with pytest.raises(IngestError, match="no LiquidationEvent") as info:
         read_catalog(okx_catalog, IID)
+    assert "give --liquidations, a CSV of per-window totals timestamp,long_usd,short_usd" in str(info.value)
     with pytest.raises(IngestError, match="catalog not found"):
         read_catalog(tmp_path / "nope", IID, synthetic_liquidations)
     with pytest.raises(IngestError, match="no bars"):

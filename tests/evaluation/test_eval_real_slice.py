@@ -205,6 +205,10 @@ def test_windows_after_the_shipped_set_are_counted_as_out_of_sample():
                                                                       w.long_usd, w.short_usd))
     (note,) = out_of_sample_note(later)
     assert note.startswith(f"3 of the {len(w)} windows start on or after {SHIPPED_END}")
+    assert "shipped calibrated profile" in note
+    # a CSV or catalog dataset (any instrument) is not judged with the shipped profile: the note names the defaults
+    (note,) = out_of_sample_note(later, with_profile=False)
+    assert note.startswith(f"3 of the {len(w)} windows") and "profile" not in note
 
 
 def test_a_later_coinglass_folder_gets_no_repeated_holdout(tmp_path):

@@ -1,6 +1,7 @@
 """What a user trying evaluate/calibrate on their own (real, shipped) data ran into: each used to pass silently,
 print a traceback, or show a zero-width interval as if it were precise."""
 
+import json
 import math
 import shutil
 from pathlib import Path
@@ -220,3 +221,45 @@ def test_an_input_file_given_twice_is_a_usage_error(capsys):
     with pytest.raises(SystemExit) as stop:
         main(["evaluate", "--dataset", "csv", "--bars", "a.csv", "--bars", "b.csv"])
     assert stop.value.code == 2 and "--bars given twice (a.csv, b.csv)" in capsys.readouterr().err
+
+
+def _csv_route_files(tmp_path: Path, oi_column: str, rate_column: str) -> list[str]:
+    """The shipped (REAL) Coinglass set in evaluate's plain-CSV layout, with the given value-column names."""
+    import pandas as pd
+
+    window = pd.Timedelta(hours=4)
+    oi = pd.read_csv(SHIPPED / "coinglass_oi_4h.csv", parse_dates=["timestamp"])
+    funding = pd.read_csv(SHIPPED / "coinglass_funding_4h.csv", parse_dates=["timestamp"])
+    folder = tmp_path / f"{oi_column}_{rate_column}"
+    folder.mkdir()
+    # as the coinglass reader aligns them: readings at the window's end, funding percent -> fraction
+    pd.DataFrame({"timestamp": (oi.timestamp + window).dt.strftime("%Y-%m-%dT%H:%M:%SZ"), oi_column: oi.close}
+                 ).to_csv(folder / "oi.csv", index=False)
+    pd.DataFrame({"timestamp": (funding.timestamp + window).dt.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                  rate_column: funding.close / 100.0}).to_csv(folder / "funding.csv", index=False)
+    return ["--bars", str(SHIPPED / "binance_btcusdt_1h.csv"), "--open-interest", str(folder / "oi.csv"),
+            "--funding", str(folder / "funding.csv"), "--liquidations", str(SHIPPED / "coinglass_liquidation_4h.csv")]
+
+
+def test_csv_route_reads_the_column_names_of_ingest_csv_files(tmp_path, capsys):
+    # a user's files made for `liqheat catalog ingest csv` (open_interest_usd, funding_rate) were refused by
+    # `evaluate --dataset csv` ("field 'rate': missing column"), which wants oi_usd and rate: both names are read now
+    from liqheat_nautilus.evaluation.csv_inputs import read_observations_csv
+
+    theirs = _csv_route_files(tmp_path, "open_interest_usd", "funding_rate")
+    ours = _csv_route_files(tmp_path, "oi_usd", "rate")
+    a = read_observations_csv(theirs[3], "oi_usd", aliases=("open_interest_usd",))
+    b = read_observations_csv(ours[3], "oi_usd")
+    assert len(a.ts_ns) == 543 and np.array_equal(a.ts_ns, b.ts_ns) and np.array_equal(a.value, b.value)
+    argv = ["evaluate", "--dataset", "csv", "--no-grid", "--windows", "30", "--bootstrap", "0", "--json", "-"]
+    runs = []
+    for files in (theirs, ours):
+        proc = call_liqheat(capsys, *argv, *files)
+        assert proc.returncode == 0, proc.stderr
+        runs.append(json.loads(proc.stdout)["runs"][0]["long"])
+    assert runs[0] == runs[1]
+    # neither name: the error names both and what the file has
+    (tmp_path / "bad.csv").write_text("timestamp,oi\n2025-10-06T16:00:00Z,1\n", encoding="utf-8")
+    proc = call_liqheat(capsys, *argv, *theirs[:2], "--open-interest", str(tmp_path / "bad.csv"), *theirs[4:])
+    assert proc.returncode == 1
+    assert "field 'oi_usd': missing column (or open_interest_usd); found ['timestamp', 'oi']" in proc.stderr

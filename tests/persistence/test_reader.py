@@ -51,8 +51,9 @@ def test_reader_errors_name_the_catalog(tmp_path, okx_catalog):
                 inst.make_price(150.5), inst.make_qty(10.0), t, t)
             for t in (1_781_200_000 * 10**9 + k * 5 * MINUTE_NS for k in range(3))]
     ParquetDataCatalog(str(catalog)).write_data(five)
-    with pytest.raises(IngestError, match="several bar types"):
+    with pytest.raises(IngestError, match="several bar types") as several:
         read_market_series(catalog, IID)
+    assert f"--bar-type {IID}-1-MINUTE-LAST-EXTERNAL" in str(several.value)  # the CLI's option, not the argument
     assert len(read_market_series(catalog, IID, "5-MINUTE-LAST")) == 3
 
 

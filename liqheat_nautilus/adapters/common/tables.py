@@ -238,8 +238,66 @@ def open_interest_of_table(df: pd.DataFrame, ts_ns: np.ndarray, path: str | Path
             raise IngestError(path, "open interest in coin unknown: an inverse contract's coin amount is its USD "
                                     "value / price, and no bar has closed by this time to price it (give the bars "
                                     "too, or an open_interest_base column)", line_of(pos), field)
+        if prices is not None:
+            _check_usd_agrees(row, columns, float(prices[pos]), contract_size, inverse, path, pos)
         items.append(item)
     return items
+
+
+OI_UNIT_TOLERANCE = 2.0
+"""How far (a factor, up or down) a row's USD open interest may lie from its contracts or base units valued at the
+price: beyond it one of the columns is in another unit (USD labelled contracts: a map sized 65 times too large)."""
+
+
+def _check_usd_agrees(row: dict[str, float], columns: dict[str, str], price: float, contract_size: float,
+                      inverse: bool, path: str | Path, pos: int) -> None:
+    """
+    Refuse a row whose reported USD and contracts (or base units) disagree by more than :data:`OI_UNIT_TOLERANCE`.
+
+    The map sizes a linear contract's positions by its base units when they are known, so a USD figure in the
+    contracts column went in silently as a map tens of times too large. Rows without both figures, or without a
+    price (``nan``: no bar closed yet), are not checked.
+
+    Parameters
+    ----------
+    row : dict[str, float]
+        The row's figures by kind (``usd``, ``contracts``, ``base``; ``nan``: not reported).
+    columns : dict[str, str]
+        The file's column of each kind, for the message.
+    price : float
+        The close of the last bar closed by the row's time (quote currency; ``nan`` when none has).
+    contract_size : float
+        Base units per contract (linear) or USD per contract (inverse).
+    inverse : bool
+        Coin-margined contract.
+    path : str or Path
+        The file, for the message.
+    pos : int
+        The row's position (0-based data row).
+
+    Raises
+    ------
+    IngestError
+        Naming the file, line and the non-USD field, both figures, the price and the USD they make.
+    """
+    usd, contracts, base = (row.get(k, np.nan) for k in ("usd", "contracts", "base"))
+    if not (np.isfinite(usd) and usd > 0.0 and np.isfinite(price) and price > 0.0):
+        return
+    at = f"price {price:g} (the close of the last bar by then)"
+    if inverse and np.isfinite(contracts):  # USD = contracts x USD per contract
+        field, implied, how = "contracts", contracts * contract_size, f"{contract_size:g} USD per contract"
+    elif np.isfinite(base):
+        field, implied, how = "base", base * price, at
+    elif np.isfinite(contracts):
+        field, implied, how = "contracts", contracts * contract_size * price, f"{contract_size:g} per contract x {at}"
+    else:
+        return
+    if implied > 0.0 and 1.0 / OI_UNIT_TOLERANCE <= usd / implied <= OI_UNIT_TOLERANCE:
+        return
+    raise IngestError(path, f"{columns['usd']} {usd:,.10g} disagrees with {columns[field]} {row[field]:,.10g}, which "
+                            f"at {how} is {implied:,.0f} USD ({usd / implied:.3g} times that): a column holds another "
+                            "unit (USD in a contracts column?); give only the columns whose unit you know",
+                      line_of(pos), columns[field])
 
 
 def funding_of_table(df: pd.DataFrame, ts_ns: np.ndarray, path: str | Path, instrument_id, rate_column: str,

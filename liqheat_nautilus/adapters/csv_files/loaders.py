@@ -255,6 +255,8 @@ def ingest_csv(catalog_dir: str | Path, instrument_spec: Sequence[str | Path] = 
             spans["TradeTick"] = (count, t0, t1)
             if builder is not None:
                 groups["Bar"] = builder.finish()
+                if note := builder.flat_stretch_note():
+                    log(f"note: {trades}: {note}")
         if oi_table is not None:
             df, ts_ns = oi_table
             columns = {k: c for k, c in OPEN_INTEREST_COLUMNS.items() if c in df.columns}

@@ -21,6 +21,7 @@ its close, and an interval without trades gives a flat bar at the last price wit
 from collections.abc import Callable, Iterable
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 from nautilus_trader.common.component import TestClock
 from nautilus_trader.data.aggregation import TimeBarAggregator
@@ -149,6 +150,10 @@ class PlainTradeConverter(ArchiveConverter):
         return ticks, ts
 
 
+FLAT_STRETCH_NOTE_NS = 24 * 3_600 * 1_000_000_000
+"""A stretch of bars without a trade at least this long (ns, a day) gets a note from ``--bars-from-trades``."""
+
+
 class TradeBars:
     """
     Time bars of a trade stream, built by NautilusTrader's ``TimeBarAggregator`` (see the module docstring).
@@ -207,3 +212,37 @@ class TradeBars:
             self._aggregator.stop()
             self._aggregator = None
         return self.bars
+
+    def flat_stretch_note(self, min_ns: int = FLAT_STRETCH_NOTE_NS) -> str:
+        """
+        Say how long the longest stretch of flat bars (no trade in their interval) is, when it lasts ``min_ns`` or more.
+
+        Such bars are built at the last price with volume 0, as the aggregator builds them; over a gap of days in
+        the trades file (two recordings joined into one file) they are not market data, and no later check tells
+        them from real quiet bars (``liqheat catalog validate`` sees a gapless bar series).
+
+        Parameters
+        ----------
+        min_ns : int, default FLAT_STRETCH_NOTE_NS
+            The shortest stretch worth a note (UNIX ns duration).
+
+        Returns
+        -------
+        str
+            One sentence; ``""`` when no stretch lasts that long (or before :meth:`finish`).
+        """
+        flat = np.array([b.volume.as_double() == 0.0 for b in self.bars], dtype=bool)
+        if not flat.any():
+            return ""
+        edges = np.flatnonzero(np.diff(np.concatenate(([0], flat.astype(np.int8), [0]))))
+        starts, stops = edges[::2], edges[1::2]  # runs of flat bars: [start, stop)
+        longest = int(np.argmax(stops - starts))
+        first, count = int(starts[longest]), int(stops[longest] - starts[longest])
+        if count * self.step_ns < min_ns:
+            return ""
+        opened = pd.Timestamp(int(self.bars[first].ts_event) - self.step_ns, unit="ns", tz="UTC")
+        closed = pd.Timestamp(int(self.bars[first + count - 1].ts_event), unit="ns", tz="UTC")
+        return (f"{int(flat.sum()):,} of the {len(self.bars):,} bars built are flat (no trade in their interval); "
+                f"{count:,} in a row, {count * self.step_ns / 3.6e12:.1f} h from {opened} to {closed}, hold the last "
+                "price with volume 0: if the file joins separate recordings, those bars are not market data "
+                "(ingest each recording with its own command)")

@@ -299,6 +299,32 @@ def test_open_interest_in_base_units_is_valued_at_the_bars_close(tmp_path):
     assert "no USD value and no price" in info.value.message
 
 
+def test_open_interest_whose_usd_and_units_disagree_is_refused(tmp_path):
+    # the OKX sample's `oi` column is USD like `oi_value`; read as contracts (1 SOL each) beside the USD figure it
+    # went in silently, and the map, which counts a linear contract's positions in base units, came out about 70
+    # times too large (a backtest's top cluster 2.26 B USD on 210 M USD of open interest)
+    files = plain_okx_files(tmp_path / "plain")
+    rows = [(r["ts"], r["oi"], r["oi_value"]) for r in _okx("open_interest.csv")]
+    mislabelled = _write(tmp_path / "oi.csv", ["timestamp", "open_interest_contracts", "open_interest_usd"], rows)
+    with pytest.raises(IngestError) as info:
+        ingest_csv(tmp_path / "cat", [OKX_SPEC], bars=files["bars"], open_interest=mislabelled)
+    assert (info.value.row, info.value.field) == (2, "open_interest_contracts")
+    close = {int(r["ts"]) * 1_000_000 + MINUTE_NS: float(r["close"]) for r in _okx("ohlcv_1m.csv")}
+    first = _okx("open_interest.csv")[0]
+    price = close[int(first["ts"]) * 1_000_000]  # the bar closing at the first reading
+    assert f"at 1 per contract x price {price:g}" in info.value.message
+    assert f"{float(first['oi']) * price:,.0f} USD" in info.value.message
+    assert not (tmp_path / "cat").exists()
+    # the same figures in agreement (contracts = USD / that close, to 4 decimals) go in, each kept as given
+    agree = [(r["ts"], f"{float(r['oi_value']) / close[int(r['ts']) * 1_000_000]:.4f}", r["oi_value"])
+             for r in _okx("open_interest.csv") if int(r["ts"]) * 1_000_000 in close]
+    ok = _write(tmp_path / "oi_ok.csv", ["timestamp", "open_interest_contracts", "open_interest_usd"], agree)
+    ingest_csv(tmp_path / "cat_ok", [OKX_SPEC], bars=files["bars"], open_interest=ok)
+    got = _unwrap(ParquetDataCatalog(str(tmp_path / "cat_ok")).query(OpenInterest, identifiers=[IID]))
+    assert len(got) == len(agree) > 300
+    assert [o.open_interest_contracts for o in got] == [float(c) for _, c, _ in agree]
+
+
 # -- trades ------------------------------------------------------------------------------------------------------
 
 AGG = data_file("binance_cm_aggtrades/BTCUSD_PERP-aggTrades-2026-05-08.zip")
@@ -371,6 +397,33 @@ def test_trades_only_note_and_bad_side(tmp_path):
                        "--trades", trades, "--bars-from-trades")
     assert_clean_failure(proc, f"{trades}: line 1502: field 'side'", "'taker' is not an aggressor side")
     assert _digest(tmp_path / "cat") == before
+
+
+def test_bars_from_trades_note_a_day_long_stretch_without_trades(tmp_path):
+    # two recordings joined into one file (the user trial joined two Binance websocket captures 20 days apart):
+    # the gap became 28,800 flat bars at the last price with volume 0, silently, and `validate` saw gapless bars.
+    # Here the REAL 2023-04-04 capture's trades, then the same trades again two days later with new ids (a
+    # SYNTHETIC second recording)
+    df = pd.read_csv(WS_TRADES, dtype=str)
+    side = np.where(df["is_buyer_maker"] == "true", "sell", "buy")
+    rows = list(zip(df["transact_time"], df["price"], df["quantity"], side, df["trade_id"], strict=True))
+    two_days_ms = 2 * 86_400_000
+    later = [(str(int(t) + two_days_ms), p, q, s, f"{i}b") for t, p, q, s, i in rows]
+    spec = ROOT / "catalog" / "coinglass_btc_4h" / "instrument.toml"
+    header = ["timestamp", "price", "quantity", "side", "trade_id"]
+    lines: list[str] = []
+    joined = _write(tmp_path / "joined.csv", header, rows + later)
+    summary = ingest_csv(tmp_path / "cat", [spec], trades=joined, bars_from_trades=True, log=lines.append)
+    # the capture's trades fall in the minutes closing 23:59 and 00:00, so do the copy's two days later: every bar
+    # closing in between is flat, two days of minutes less the copy's own two bars
+    assert summary.counts == {"TradeTick": 2 * len(rows), "Bar": 2 * 1_440 + 2}
+    (note,) = [line for line in lines if "flat" in line]
+    assert note.startswith(f"note: {joined}: 2,878 of the 2,882 bars built are flat")
+    assert "2,878 in a row, 48.0 h from 2023-04-05 00:00:00+00:00 to 2023-04-06 23:58:00+00:00" in note
+    lines.clear()
+    alone = _write(tmp_path / "alone.csv", header, rows)  # one recording: no note
+    ingest_csv(tmp_path / "cat2", [spec], trades=alone, bars_from_trades=True, log=lines.append)
+    assert not [line for line in lines if "flat" in line]
 
 
 def test_a_trade_id_twice_in_the_file_is_refused(tmp_path):
