@@ -295,9 +295,14 @@ def _check_usd_agrees(row: dict[str, float], columns: dict[str, str], price: flo
     if implied > 0.0 and 1.0 / OI_UNIT_TOLERANCE <= usd / implied <= OI_UNIT_TOLERANCE:
         return
     raise IngestError(path, f"{columns['usd']} {usd:,.10g} disagrees with {columns[field]} {row[field]:,.10g}, which "
-                            f"at {how} is {implied:,.0f} USD ({usd / implied:.3g} times that): a column holds another "
+                            f"at {how} is {implied:,.0f} USD ({_times(usd, implied)}): a column holds another "
                             "unit (USD in a contracts column?); give only the columns whose unit you know",
                       line_of(pos), columns[field])
+
+
+def _times(usd: float, implied: float) -> str:
+    """``"N times that"`` for the message (``"none of it"`` when the units give 0)."""
+    return f"{usd / implied:.3g} times that" if implied > 0.0 else "against none"
 
 
 def funding_of_table(df: pd.DataFrame, ts_ns: np.ndarray, path: str | Path, instrument_id, rate_column: str,

@@ -751,3 +751,18 @@ def test_another_instruments_prices_are_refused_before_anything_is_written(csv_c
                        "--no-price-check")
     assert proc.returncode == 0, proc.stderr
     assert "TradeTick" in proc.stdout and "105,280 rows" in proc.stdout
+
+
+def test_open_interest_of_zero_units_beside_usd_is_refused_not_a_crash(tmp_path):
+    # 0 contracts beside a positive USD figure: no ratio to give (it divided by zero), still a refusal naming the line
+    files = plain_okx_files(tmp_path / "plain")
+    close = {int(r["ts"]) * 1_000_000 + MINUTE_NS: float(r["close"]) for r in _okx("ohlcv_1m.csv")}
+    readings = [r for r in _okx("open_interest.csv") if int(r["ts"]) * 1_000_000 in close]
+    rows = [(r["ts"], "0" if i == 1 else f"{float(r['oi_value']) / close[int(r['ts']) * 1_000_000]:.4f}",
+             r["oi_value"]) for i, r in enumerate(readings)]
+    zero = _write(tmp_path / "oi.csv", ["timestamp", "open_interest_contracts", "open_interest_usd"], rows)
+    with pytest.raises(IngestError) as info:
+        ingest_csv(tmp_path / "cat", [OKX_SPEC], bars=files["bars"], open_interest=zero)
+    assert (info.value.row, info.value.field) == (3, "open_interest_contracts")  # the second reading, line 3
+    assert "against none" in info.value.message
+    assert not (tmp_path / "cat").exists()
