@@ -22,6 +22,7 @@ from liqheat_nautilus.live.live_file import (
 )
 from liqheat_nautilus.live.node import build_node_config, check_redis_reachable
 from liqheat_nautilus.paths import project_root
+from tests.live.stopped_node import StoppedNode
 
 CONFIG = project_root() / "config"
 KEY_VARS = ("BINANCE_FUTURES_TESTNET_API_KEY", "BINANCE_FUTURES_TESTNET_API_SECRET", "BINANCE_API_KEY",
@@ -482,7 +483,6 @@ def test_check_tests_the_message_bus_redis(tmp_path, capsys):
 def test_a_redis_gone_by_the_end_of_the_run_is_reported(monkeypatch, capsys, tmp_path):
     # seen by hand: redis-server stopped while a node streamed to it; Nautilus logged nothing, the run exited 0 and
     # the summary did not say that the streams after that were lost
-    import asyncio
     import json
     import socket
 
@@ -490,15 +490,6 @@ def test_a_redis_gone_by_the_end_of_the_run_is_reported(monkeypatch, capsys, tmp
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
 
-    class StoppedNode:  # stands for a node whose run is over (the run itself is tested in test_live_node_replay)
-        def __init__(self):
-            self.loop = asyncio.new_event_loop()
-
-        def get_event_loop(self):
-            return self.loop
-
-        def dispose(self):
-            self.loop.close()
 
     async def ran(node, live, duration):
         return {"open_positions_at_stop": 0, "stopped_by": "duration", "trader_started": True, "problem": ""}
@@ -524,18 +515,8 @@ def test_a_redis_gone_by_the_end_of_the_run_is_reported(monkeypatch, capsys, tmp
 def test_ctrl_c_before_the_trader_ran_exits_130(monkeypatch, capsys, tmp_path):
     # Ctrl-C while the clients were still connecting said "live failed: ... (its cause is in Nautilus' log above)"
     # and exited 1: nothing had failed, and nothing in the log said why
-    import asyncio
     import json
 
-    class StoppedNode:  # stands for a node stopped while starting (run_node_async is tested below)
-        def __init__(self):
-            self.loop = asyncio.new_event_loop()
-
-        def get_event_loop(self):
-            return self.loop
-
-        def dispose(self):
-            self.loop.close()
 
     problem = ("the node stopped (signal) before its trader ran: data client BINANCE not connected (no failure "
                "recorded: its connect had not finished)")

@@ -15,6 +15,7 @@ from types import SimpleNamespace
 
 from liqheat_nautilus.live.live_file import load_live_file
 from liqheat_nautilus.paths import project_root
+from tests.live.stopped_node import StoppedNode
 
 CONFIG = project_root() / "config"
 
@@ -83,15 +84,6 @@ def test_the_summary_and_stderr_report_the_outages(restartable_redis, monkeypatc
     outage = {"first_failed": "2026-11-29T05:00:05+00:00", "answered_again": "2026-11-29T05:00:20+00:00",
               "failed_checks": 3, "problem": "[message_bus] redis_url ...: cannot connect"}
 
-    class StoppedNode:  # its run is over (run_node_async is tested above)
-        def __init__(self):
-            self.loop = asyncio.new_event_loop()
-
-        def get_event_loop(self):
-            return self.loop
-
-        def dispose(self):
-            self.loop.close()
 
     async def ran(node, live, duration):
         return {"open_positions_at_stop": 0, "stopped_by": "duration", "trader_started": True, "problem": "",
