@@ -177,13 +177,7 @@ def test_a_signal_while_the_local_ray_starts_stops_like_ctrl_c_and_leaves_no_ray
     """
     path = grid_file(tmp_path, [str(okx_catalog)], '[axes.strategy]\nmin_strength = [0.5, 0.7]\n')
     out = tmp_path / "out"
-    marker = f"lqint{uuid.uuid4().hex[:8]}"
-    ray_tmp = tempfile.mkdtemp(prefix="lqi")  # short: Ray's socket paths live below it
-    env = {**os.environ, MARKER: marker, "RAY_TMPDIR": ray_tmp, "RAY_USAGE_STATS_ENABLED": "0"}
-    cmd = [sys.executable, "-m", "liqheat_nautilus.cli", "sweep", "--grid", str(path), "--out", str(out),
-           "--workers", "1", "--no-progress"]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+    proc, marker, ray_tmp = _start_sweep(path, out, "lqi")
     try:
         deadline = time.monotonic() + 120
         while not any(process_title(p).startswith("ray::") for p in marked_pids(marker)):  # Ray is starting
@@ -202,6 +196,21 @@ def test_a_signal_while_the_local_ray_starts_stops_like_ctrl_c_and_leaves_no_ray
         _assert_ray_gone(marker, 3)  # the old code left an agent running for 10 s to minutes after the exit
     finally:
         _reap(proc, marker, ray_tmp)
+
+
+def _start_sweep(grid: Path, out: Path, prefix: str) -> tuple[subprocess.Popen, str, str]:
+    """Start ``liqheat sweep`` on one worker in its own session, its Ray marked and in a short temp folder.
+
+    Returns the process, the marker its Ray processes carry (:func:`marked_pids`) and Ray's temp folder.
+    """
+    marker = f"{prefix}{uuid.uuid4().hex[:8]}"
+    ray_tmp = tempfile.mkdtemp(prefix=prefix)  # short: Ray's socket paths live below it
+    env = {**os.environ, MARKER: marker, "RAY_TMPDIR": ray_tmp, "RAY_USAGE_STATS_ENABLED": "0"}
+    cmd = [sys.executable, "-m", "liqheat_nautilus.cli", "sweep", "--grid", str(grid), "--out", str(out),
+           "--workers", "1", "--no-progress"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    return proc, marker, ray_tmp
 
 
 def _assert_ray_gone(marker: str, secs: float) -> None:
@@ -230,13 +239,7 @@ def test_sigterm_stops_like_ctrl_c_and_writes_the_table(okx_catalog, tmp_path):
     """
     path = grid_file(tmp_path, [str(okx_catalog)], '[axes.strategy]\nmin_strength = [0.4, 0.5, 0.6, 0.7, 0.8]\n')
     out = tmp_path / "out"
-    marker = f"lqterm{uuid.uuid4().hex[:8]}"
-    ray_tmp = tempfile.mkdtemp(prefix="lqt")  # short: Ray's socket paths live below it
-    env = {**os.environ, MARKER: marker, "RAY_TMPDIR": ray_tmp, "RAY_USAGE_STATS_ENABLED": "0"}
-    cmd = [sys.executable, "-m", "liqheat_nautilus.cli", "sweep", "--grid", str(path), "--out", str(out),
-           "--workers", "1", "--no-progress"]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+    proc, marker, ray_tmp = _start_sweep(path, out, "lqt")
     try:
         deadline = time.monotonic() + 180
         while not list((out / "cells").glob("*/result.json")):
