@@ -626,3 +626,46 @@ def test_range_with_start_is_refused_not_ignored(client, path):
     # range with end, and start with end, are windows as before
     assert client.get(path, params={"end": "2026-06-21", "range": "24h"}).status_code == 200
     assert client.get(path, params={"start": "2026-06-20", "end": "2026-06-21"}).status_code == 200
+
+
+def test_a_run_with_a_profile_of_its_current_folder_keeps_its_warning_and_label_from_another_folder(
+        served_catalog, monkeypatch, tmp_path):
+    # a backtest kept a map_profile it found in its current folder as written ("btc.toml"): `liqheat serve` run from
+    # another folder could not read it, so the run's profile_warning was "" and its model label the actor config's
+    import shutil
+
+    from fastapi.testclient import TestClient
+
+    from liqheat_nautilus.backtest.config import load_backtest_file
+    from liqheat_nautilus.backtest.runner import run_backtest
+    from liqheat_nautilus.core.profile import profile_instrument_warning
+    from liqheat_nautilus.paths import config_dir
+    from liqheat_nautilus.serve.app import create_app
+    from liqheat_nautilus.serve.maps import MapStore
+    from liqheat_nautilus.serve.sources import CatalogSource
+
+    catalog = shutil.copytree(served_catalog[0], tmp_path / "catalog", ignore=shutil.ignore_patterns("backtest"))
+    work, elsewhere = tmp_path / "work", tmp_path / "elsewhere"
+    work.mkdir(), elsewhere.mkdir()
+    # the shipped BTC profile (fitted on BTCUSDT-PERP.BINANCE), with a [map] model added so that it sets the label
+    shipped = (config_dir() / "profiles" / "btc_coinglass_calibrated.toml").read_text()
+    (work / "btc.toml").write_text(shipped.replace("[map]\n", '[map]\nmodel = "binance_standard"\n', 1))
+    base = (config_dir() / "liquidation_hunt.toml").read_text()
+    base = base.replace('catalog = "catalog/build/okx_sol_usdt_swap"',
+                        f'catalog = "{catalog}"\nstart = "2026-06-25T00:00:00Z"', 1)
+    (work / "run.toml").write_text(base.replace("n_bins = 1000", 'n_bins = 1000\nmap_profile = "btc.toml"', 1))
+    monkeypatch.chdir(work)
+    outcome = run_backtest(load_backtest_file("run.toml"), show_progress=False)
+    assert outcome.profile_warnings  # the backtest warned, as its summary says
+    monkeypatch.chdir(elsewhere)  # `liqheat serve --catalog ...` from another folder
+    warning = profile_instrument_warning(work / "btc.toml", INSTRUMENT)
+    assert "fitted on BTCUSDT-PERP.BINANCE" in warning
+    run_id = str(outcome.result.instance_id)
+    with TestClient(create_app(CatalogSource(MapStore(catalog)))) as c:
+        status = c.get("/api/status").json()
+        (run,) = [r for r in status["runs"] if r["run_id"] == run_id]
+        assert (run["model"], run["leverage_profile"]) == ("binance_standard", "btc")  # the config says isolated_mmr
+        assert f"recorded run {run_id}: {warning}" in status["warnings"]
+        body = c.get("/api/liquidation-map", params={"run": run_id}).json()
+        assert body["source"] == "recording" and body["profile_warning"] == warning
+        assert body["model"] == "binance_standard"
