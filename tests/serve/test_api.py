@@ -540,6 +540,7 @@ def test_a_catalog_without_open_interest_says_so_in_status_and_404(served_catalo
             answer = c.get(path)
             assert answer.status_code == 404 and f"no open interest of {INSTRUMENT}" in answer.json()["detail"]
             assert set(answer.json()) == {"detail"}  # no update at all: no span of times with one, no known list
+            assert "trade ticks" not in answer.json()["detail"]  # the sample holds none: no trades mode to name
 
 
 def test_a_recorded_runs_map_labels_name_its_profile_file(tmp_path):
@@ -669,3 +670,29 @@ def test_a_run_with_a_profile_of_its_current_folder_keeps_its_warning_and_label_
         body = c.get("/api/liquidation-map", params={"run": run_id}).json()
         assert body["source"] == "recording" and body["profile_warning"] == warning
         assert body["model"] == "binance_standard"
+
+
+def test_a_catalog_of_trades_without_open_interest_names_the_trades_mode(tmp_path):
+    # `backtest` and `plot` refusing a catalog of trades without open interest name the trades mode it can drive;
+    # serve's status and 404s asked for open interest only
+    from fastapi.testclient import TestClient
+
+    from liqheat_nautilus.persistence.scan import OPEN_INTEREST_MISSING, TRADES_MODE_HINT
+    from liqheat_nautilus.serve.app import create_app
+    from liqheat_nautilus.serve.maps import MapStore
+    from liqheat_nautilus.serve.sources import CatalogSource
+    from tests.cm_trades_day import INSTRUMENT as TRADED
+    from tests.cm_trades_day import cm_trades_day_with_minute_bars
+
+    cm_trades_day_with_minute_bars(tmp_path / "catalog")  # REAL aggTrades day, bars DERIVED from it, no open interest
+    source = CatalogSource(MapStore(tmp_path / "catalog"))
+    source.warm_up()
+    reason = (f"the catalog holds no open interest of {TRADED}, and {OPEN_INTEREST_MISSING}"
+              f"{TRADES_MODE_HINT.format(instrument_id=TRADED)}")
+    assert f'the catalog holds trade ticks of {TRADED}: a map in entry_mode = "trades"' in reason
+    with TestClient(create_app(source)) as c:
+        (inst,) = c.get("/api/status").json()["instruments"]
+        assert inst["frames"] == 0 and reason in inst["message"]
+        for path in ("/api/liquidation-map", "/liquidations/heatmap"):
+            answer = c.get(path)
+            assert answer.status_code == 404 and reason in answer.json()["detail"]
