@@ -696,3 +696,22 @@ def test_a_catalog_of_trades_without_open_interest_names_the_trades_mode(tmp_pat
         for path in ("/api/liquidation-map", "/liquidations/heatmap"):
             answer = c.get(path)
             assert answer.status_code == 404 and reason in answer.json()["detail"]
+
+
+@pytest.mark.parametrize(("platform", "unit"), [("darwin", 1), ("linux", 1024), ("freebsd14", 1024)])
+def test_rss_without_proc_reads_ru_maxrss_in_the_platforms_unit(monkeypatch, platform, unit):
+    # without /proc the peak ru_maxrss was taken as KiB everywhere: on macOS it is bytes, so /api/stats said 1024x
+    import resource
+    import sys
+    import types
+
+    from liqheat_nautilus.serve.routes import service
+
+    def no_proc(path, *args, **kwargs):
+        raise FileNotFoundError(path)
+
+    peak = 123_456_789  # a SYNTHETIC ru_maxrss
+    monkeypatch.setattr(service, "open", no_proc, raising=False)  # the module's open: no /proc/self/statm
+    monkeypatch.setattr(resource, "getrusage", lambda who: types.SimpleNamespace(ru_maxrss=peak))
+    monkeypatch.setattr(sys, "platform", platform)
+    assert service.rss_bytes() == peak * unit
