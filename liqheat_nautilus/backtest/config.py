@@ -499,7 +499,8 @@ def _with_profiles_found(spec: BacktestFile, path: Path) -> BacktestFile:
     Return ``spec`` with each actor's relative ``map_profile`` found.
 
     Looked for in the current folder (as before), else beside the file, else under the project root (as ``[data]
-    catalog``); a path found only in the last two places becomes absolute.
+    catalog``); the path found becomes absolute (resolved), so that what the run records (its kernel's
+    ``config.json``) still names the file for ``liqheat serve`` run from another folder.
 
     Raises
     ------
@@ -509,9 +510,9 @@ def _with_profiles_found(spec: BacktestFile, path: Path) -> BacktestFile:
     actors = []
     for i, actor in enumerate(spec.actors):
         profile = actor.config.get("map_profile")
-        if isinstance(profile, str) and profile and not Path(profile).is_absolute() and not Path(profile).exists():
-            places = [path.resolve().parent / profile, project_root() / profile]
-            found = next((p for p in places if p.is_file()), None)
+        if isinstance(profile, str) and profile and not Path(profile).is_absolute():
+            here, places = Path(profile), [path.resolve().parent / profile, project_root() / profile]
+            found = here.resolve() if here.exists() else next((p for p in places if p.is_file()), None)
             if found is None:
                 raise ValueError(f"actors[{i}].config.map_profile: {profile!r} not found in the current folder, "
                                  f"beside the file ({path.resolve().parent}) or under the project root "

@@ -39,7 +39,9 @@ def register(subparsers) -> None:
     parser.add_argument("--catalog", type=Path, default=None,
                         help="use this catalog instead of the one in the config(s)")
     add_instrument_argument(parser, "trade this instrument id of the catalog instead of the config's (e.g. "
-                                    "BTCUSDT-PERP.BINANCE); the venue and the components' ids and bar types follow")
+                                    "BTCUSDT-PERP.BINANCE; default: the config's, or with --catalog and the "
+                                    "shipped config(s), the catalog's only instrument); the venue and the "
+                                    "components' ids and bar types follow")
     parser.add_argument("--bar-spec", default=None, metavar="SPEC",
                         help="replay these bars of the instrument instead of the config's [data] bar_spec, as a "
                              "Nautilus bar specification, e.g. 1-HOUR-LAST or 5-MINUTE-LAST (the catalog must hold "
@@ -60,19 +62,33 @@ def register(subparsers) -> None:
 
 
 def _load(path: Path, args: argparse.Namespace):
-    """Read a backtest file and apply ``--catalog`` / ``--instrument-id`` / ``--bar-spec`` / ``--starting-balance``."""
+    """
+    Read a backtest file and apply ``--catalog`` / ``--instrument-id`` / ``--bar-spec`` / ``--starting-balance``.
+
+    With ``--catalog``, no ``--instrument-id`` and the shipped files (no ``--config`` or ``--config-dir``, whose
+    instrument is only the example's), a catalog whose only instrument with bars is another runs on that one, as
+    ``liqheat plot`` takes the catalog's only instrument when none is named; a catalog of several, or a file of the
+    user's naming an instrument the catalog does not hold, is refused by the run, listing the catalog's instruments.
+    """
     from liqheat_nautilus.backtest import load_backtest_file
+    from liqheat_nautilus.persistence.scan import bar_spans
 
     spec = load_backtest_file(path)
+    instrument, given = args.instrument, "--instrument-id"
     if args.catalog is not None:
         spec = spec.with_catalog(args.catalog)
+        shipped = args.config is None and args.config_dir is None
+        if instrument is None and shipped and args.catalog.is_dir():  # unreadable files: the run's check names them
+            held = bar_spans(args.catalog, on_error=lambda _error: None)
+            if len(held) == 1 and spec.data.instrument_id not in held:
+                (instrument,), given = held, "the catalog's only instrument"
     if args.starting_balance is not None:
         spec = spec.with_starting_balances(args.starting_balance)
-    if args.instrument is not None:
-        spec = spec.with_instrument(args.instrument)
+    if instrument is not None:
+        spec = spec.with_instrument(instrument)
     if args.bar_spec is not None:  # after the instrument: the bar type is the run's instrument's
         spec = spec.with_bar_spec(args.bar_spec)
-    overrides = [f"{option} {value}" for option, value in (("--instrument-id", args.instrument),
+    overrides = [f"{option} {value}" for option, value in ((given, instrument),
                                                            ("--bar-spec", args.bar_spec)) if value is not None]
     if overrides:
         try:

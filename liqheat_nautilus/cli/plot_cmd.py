@@ -258,20 +258,15 @@ def choose_instrument(catalog: Path, requested: str | None) -> tuple[str, int, i
         If the instrument has no bars in the catalog, or none was given and the catalog holds several (the
         instruments with bars are listed).
     """
-    from liqheat_nautilus.persistence.scan import scan_catalog
+    from liqheat_nautilus.persistence.scan import bar_spans
 
     if not catalog.is_dir():
         from liqheat_nautilus.validation import wrong_kind
 
         raise FileNotFoundError(wrong_kind(catalog, True, "catalog folder") or f"{catalog}: catalog not found: no "
                                 "such folder (build one with `liqheat catalog ingest` or `liqheat catalog fetch`)")
-    spans: dict[str, list[int]] = {}
-    for stream in scan_catalog(catalog):
-        if stream.type_name == "bar" and stream.first_ts is not None and stream.last_ts is not None:
-            iid = "-".join(stream.identifier.split("-")[:-4])
-            lo, hi = spans.get(iid, [stream.first_ts, stream.last_ts])
-            spans[iid] = [min(lo, stream.first_ts), max(hi, stream.last_ts)]
-    held = ", ".join(sorted(spans)) or "none"
+    spans = bar_spans(catalog)
+    held = ", ".join(spans) or "none"
     if requested is None:
         if len(spans) != 1:
             raise ValueError(f"the catalog {catalog} holds bars of several instruments ({held}): choose one with "

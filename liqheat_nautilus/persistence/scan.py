@@ -271,6 +271,40 @@ def scan_catalog(catalog_dir: str | Path, on_error: Callable[[IngestError], None
     return [stream_info(folder, on_error) for folder in sorted(p for p in data.glob("*/*") if p.is_dir())]
 
 
+def bar_spans(catalog_dir: str | Path, on_error: Callable[[IngestError], None] | None = None
+              ) -> dict[str, tuple[int, int]]:
+    """
+    Every instrument with bars in a catalog, and the span of its bars (any bar type), from the files' metadata.
+
+    The catalog's instruments a command takes when none is given: ``liqheat plot`` and ``liqheat backtest
+    --catalog`` take the only one.
+
+    Parameters
+    ----------
+    catalog_dir : str or Path
+        The catalog folder (holding ``data/``).
+    on_error : callable, optional
+        Receives the error of each unreadable file (see :func:`stream_info`); default: raise it.
+
+    Returns
+    -------
+    dict[str, tuple[int, int]]
+        ``{instrument_id: (first ts_init, last ts_init)}`` (UNIX ns), sorted by id; empty for a catalog without bars.
+
+    Raises
+    ------
+    IngestError
+        Naming the first unreadable file (without ``on_error``).
+    """
+    spans: dict[str, tuple[int, int]] = {}
+    for stream in scan_catalog(catalog_dir, on_error):
+        if stream.type_name == "bar" and stream.first_ts is not None and stream.last_ts is not None:
+            iid = "-".join(stream.identifier.split("-")[:-4])  # the bar type's id without its -1-MINUTE-LAST-EXTERNAL
+            lo, hi = spans.get(iid, (stream.first_ts, stream.last_ts))
+            spans[iid] = (min(lo, stream.first_ts), max(hi, stream.last_ts))
+    return dict(sorted(spans.items()))
+
+
 def last_ts_init(catalog_dir: str | Path, data_cls: type, identifier: str) -> int | None:
     """
     Return the latest ``ts_init`` (UNIX ns) a catalog holds for a class and identifier, ``None`` if it holds none.

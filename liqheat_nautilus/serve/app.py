@@ -27,7 +27,7 @@ from liqheat_nautilus.serve.query import ERRORS, parse_time_param, readable_time
 from liqheat_nautilus.serve.responses import iso
 from liqheat_nautilus.serve.routes import ROUTERS
 from liqheat_nautilus.serve.routes.service import package_version
-from liqheat_nautilus.serve.security import AccessControl
+from liqheat_nautilus.serve.security import AccessControl, RequestCounter
 from liqheat_nautilus.serve.sources import InvalidRequest, MapSource, NoMapUpdate, NotReady, UnknownName
 
 __all__ = ["ServeSettings", "create_app", "parse_time_param"]
@@ -124,13 +124,15 @@ def create_app(source: MapSource, settings: ServeSettings | None = None) -> Fast
     app = FastAPI(title=settings.title, version=package_version(), lifespan=_lifespan(source, settings),
                   description=DESCRIPTION, dependencies=[Depends(reject_unknown_query)],  # ?windw_pct=5: 422
                   responses={422: ERRORS[422]})  # also on the routes that take no parameter
-    app.add_middleware(AccessControl, token=settings.token, counters=ctx.counters)
-    if settings.cors_origins:  # added last, so outermost: it answers a browser's preflight (an OPTIONS request, no
-        # token) before AccessControl would refuse it with a 405, and labels AccessControl's 401s for the browser
+    app.add_middleware(AccessControl, token=settings.token)
+    if settings.cors_origins:  # added after AccessControl, so outside it: it answers a browser's preflight (an OPTIONS
+        # request, no token) before AccessControl would refuse it with a 405, and labels AccessControl's 401s for the
+        # browser
         from fastapi.middleware.cors import CORSMiddleware
 
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET"],
                            allow_headers=["Authorization"], allow_credentials=False)
+    app.add_middleware(RequestCounter, counters=ctx.counters)  # last, so outermost: preflights and refusals count
     app.exception_handler(UnknownName)(_unknown_name)
     app.exception_handler(NoMapUpdate)(_no_map_update)
     app.exception_handler(InvalidRequest)(_invalid_request)

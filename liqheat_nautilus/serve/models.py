@@ -333,7 +333,7 @@ class StatsResponse(_Model):
 
     mode: Mode = Field(description="'catalog' or 'live'.")
     uptime_s: float = Field(description="Seconds since start.")
-    requests: int = Field(description="HTTP requests answered.")
+    requests: int = Field(description="HTTP requests answered (refused ones and CORS preflights included).")
     stream_clients: int = Field(description="Open event-stream connections.")
     memory_rss_bytes: int = Field(description="Resident memory of the server process (bytes).")
     replays_built: int = Field(description="Replays started since start (catalog mode).")

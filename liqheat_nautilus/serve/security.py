@@ -113,21 +113,16 @@ class AccessControl:
         The application wrapped (requests that pass go on to it).
     token : str or None
         Required token (``None``: no authentication, loopback only).
-    counters : dict, optional
-        ``counters["requests"]`` is incremented for every HTTP request.
     """
 
     app: ASGIApp
     token: str | None = None
-    counters: dict[str, int] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Answer 405 to a writing method and 401 to a missing or wrong token; pass anything else on (HEAD as GET)."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if self.counters is not None:
-            self.counters["requests"] = self.counters.get("requests", 0) + 1
         if scope["method"] not in ("GET", "HEAD"):
             await _reply(send, 405, b'{"detail":"read-only API: only GET and HEAD are allowed"}',
                          [(b"allow", b"GET, HEAD")])
@@ -141,6 +136,32 @@ class AccessControl:
         if scope["method"] == "HEAD":  # the routes are GET routes: answer as GET, headers only (was 405)
             await self.app({**scope, "method": "GET"}, receive, _headers_only(send))
             return
+        await self.app(scope, receive, send)
+
+
+@dataclass
+class RequestCounter:
+    """
+    ASGI middleware: count every HTTP request (``/api/stats``' ``requests``), then pass it on.
+
+    Added outermost, so that it also counts the requests answered before :class:`AccessControl` (a CORS preflight)
+    and those it refuses.
+
+    Parameters
+    ----------
+    app : ASGI application
+        The application wrapped.
+    counters : dict
+        ``counters["requests"]`` is incremented for every HTTP request.
+    """
+
+    app: ASGIApp
+    counters: dict[str, int]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Count an HTTP request and pass every request on."""
+        if scope["type"] == "http":
+            self.counters["requests"] = self.counters.get("requests", 0) + 1
         await self.app(scope, receive, send)
 
 

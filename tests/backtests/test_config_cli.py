@@ -257,3 +257,46 @@ def test_check_catalog_reads_the_bar_intervals_once(okx_catalog, monkeypatch):
     monkeypatch.setattr(ParquetDataCatalog, "get_intervals", counting)
     assert check_catalog(spec) > 0
     assert calls == [spec.bar_type]
+
+
+def test_catalog_option_takes_the_catalogs_only_instrument(okx_catalog, tmp_path, capsys):
+    # `liqheat plot --catalog` takes the catalog's only instrument; `liqheat backtest --catalog` (the shipped
+    # liquidation hunt on SOL-USDT-SWAP.OKX) refused any other unless --instrument-id named it again
+    import shutil
+
+    from nautilus_trader.model.data import Bar, BarType
+    from nautilus_trader.model.objects import Price, Quantity
+    from nautilus_trader.persistence.catalog import ParquetDataCatalog
+    from nautilus_trader.test_kit.providers import TestInstrumentProvider
+
+    from liqheat_nautilus.adapters.coinglass.loaders import ingest_coinglass
+    from liqheat_nautilus.adapters.common.providers import InstrumentSources
+    from liqheat_nautilus.paths import project_root
+    from tests.cli_run import call_liqheat
+
+    btc = tmp_path / "coinglass"  # the REAL Coinglass BTC set as BTCUSDT-PERP.BINANCE, 1 h bars: one instrument
+    ingest_coinglass(project_root() / "catalog" / "coinglass_btc_4h", btc, instruments=InstrumentSources.offline())
+    options = ("--bar-spec", "1-HOUR-LAST", "--no-reports", "--no-progress")
+    proc = call_liqheat(capsys, "backtest", "--catalog", btc, *options)
+    assert proc.returncode == 0, proc.stderr
+    assert f"backtest 'liquidation_hunt' on BTCUSDT-PERP.BINANCE ({btc})" in proc.stdout
+    # a file of the user's names its instrument: kept, and refused as before
+    mine = tmp_path / "mine.toml"
+    mine.write_text((config_dir() / "liquidation_hunt.toml").read_text())
+    proc = call_liqheat(capsys, "backtest", "--config", mine, "--catalog", btc, *options)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert (f"instrument SOL-USDT-SWAP.OKX is not in the catalog {btc}; it holds: BTCUSDT-PERP.BINANCE (choose one "
+            "with --instrument-id") in proc.stderr
+    # a catalog of several instruments (SYNTHETIC bars of a second one added to a copy): refused, listing them
+    several = shutil.copytree(btc, tmp_path / "several")
+    eth = TestInstrumentProvider.ethusdt_perp_binance()
+    bar_type, price = BarType.from_str(f"{eth.id}-1-HOUR-LAST-EXTERNAL"), Price.from_str("3000.00")
+    t0 = 1_767_225_600_000_000_000  # 2026-01-01 00:00 UTC
+    catalog = ParquetDataCatalog(str(several))
+    catalog.write_data([eth])
+    catalog.write_data([Bar(bar_type, price, price, price, price, Quantity.from_str("1.000"), t0 + i * 3600 * 10**9,
+                            t0 + i * 3600 * 10**9) for i in range(1, 4)])
+    proc = call_liqheat(capsys, "backtest", "--catalog", several, *options)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert (f"instrument SOL-USDT-SWAP.OKX is not in the catalog {several}; it holds: BTCUSDT-PERP.BINANCE, "
+            "ETHUSDT-PERP.BINANCE (choose one with --instrument-id") in proc.stderr

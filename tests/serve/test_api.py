@@ -540,6 +540,7 @@ def test_a_catalog_without_open_interest_says_so_in_status_and_404(served_catalo
             answer = c.get(path)
             assert answer.status_code == 404 and f"no open interest of {INSTRUMENT}" in answer.json()["detail"]
             assert set(answer.json()) == {"detail"}  # no update at all: no span of times with one, no known list
+            assert "trade ticks" not in answer.json()["detail"]  # the sample holds none: no trades mode to name
 
 
 def test_a_recorded_runs_map_labels_name_its_profile_file(tmp_path):
@@ -626,3 +627,91 @@ def test_range_with_start_is_refused_not_ignored(client, path):
     # range with end, and start with end, are windows as before
     assert client.get(path, params={"end": "2026-06-21", "range": "24h"}).status_code == 200
     assert client.get(path, params={"start": "2026-06-20", "end": "2026-06-21"}).status_code == 200
+
+
+def test_a_run_with_a_profile_of_its_current_folder_keeps_its_warning_and_label_from_another_folder(
+        served_catalog, monkeypatch, tmp_path):
+    # a backtest kept a map_profile it found in its current folder as written ("btc.toml"): `liqheat serve` run from
+    # another folder could not read it, so the run's profile_warning was "" and its model label the actor config's
+    import shutil
+
+    from fastapi.testclient import TestClient
+
+    from liqheat_nautilus.backtest.config import load_backtest_file
+    from liqheat_nautilus.backtest.runner import run_backtest
+    from liqheat_nautilus.core.profile import profile_instrument_warning
+    from liqheat_nautilus.paths import config_dir
+    from liqheat_nautilus.serve.app import create_app
+    from liqheat_nautilus.serve.maps import MapStore
+    from liqheat_nautilus.serve.sources import CatalogSource
+
+    catalog = shutil.copytree(served_catalog[0], tmp_path / "catalog", ignore=shutil.ignore_patterns("backtest"))
+    work, elsewhere = tmp_path / "work", tmp_path / "elsewhere"
+    work.mkdir(), elsewhere.mkdir()
+    # the shipped BTC profile (fitted on BTCUSDT-PERP.BINANCE), with a [map] model added so that it sets the label
+    shipped = (config_dir() / "profiles" / "btc_coinglass_calibrated.toml").read_text()
+    (work / "btc.toml").write_text(shipped.replace("[map]\n", '[map]\nmodel = "binance_standard"\n', 1))
+    base = (config_dir() / "liquidation_hunt.toml").read_text()
+    base = base.replace('catalog = "catalog/build/okx_sol_usdt_swap"',
+                        f'catalog = "{catalog}"\nstart = "2026-06-25T00:00:00Z"', 1)
+    (work / "run.toml").write_text(base.replace("n_bins = 1000", 'n_bins = 1000\nmap_profile = "btc.toml"', 1))
+    monkeypatch.chdir(work)
+    outcome = run_backtest(load_backtest_file("run.toml"), show_progress=False)
+    assert outcome.profile_warnings  # the backtest warned, as its summary says
+    monkeypatch.chdir(elsewhere)  # `liqheat serve --catalog ...` from another folder
+    warning = profile_instrument_warning(work / "btc.toml", INSTRUMENT)
+    assert "fitted on BTCUSDT-PERP.BINANCE" in warning
+    run_id = str(outcome.result.instance_id)
+    with TestClient(create_app(CatalogSource(MapStore(catalog)))) as c:
+        status = c.get("/api/status").json()
+        (run,) = [r for r in status["runs"] if r["run_id"] == run_id]
+        assert (run["model"], run["leverage_profile"]) == ("binance_standard", "btc")  # the config says isolated_mmr
+        assert f"recorded run {run_id}: {warning}" in status["warnings"]
+        body = c.get("/api/liquidation-map", params={"run": run_id}).json()
+        assert body["source"] == "recording" and body["profile_warning"] == warning
+        assert body["model"] == "binance_standard"
+
+
+def test_a_catalog_of_trades_without_open_interest_names_the_trades_mode(tmp_path):
+    # `backtest` and `plot` refusing a catalog of trades without open interest name the trades mode it can drive;
+    # serve's status and 404s asked for open interest only
+    from fastapi.testclient import TestClient
+
+    from liqheat_nautilus.persistence.scan import OPEN_INTEREST_MISSING, TRADES_MODE_HINT
+    from liqheat_nautilus.serve.app import create_app
+    from liqheat_nautilus.serve.maps import MapStore
+    from liqheat_nautilus.serve.sources import CatalogSource
+    from tests.cm_trades_day import INSTRUMENT as TRADED
+    from tests.cm_trades_day import cm_trades_day_with_minute_bars
+
+    cm_trades_day_with_minute_bars(tmp_path / "catalog")  # REAL aggTrades day, bars DERIVED from it, no open interest
+    source = CatalogSource(MapStore(tmp_path / "catalog"))
+    source.warm_up()
+    reason = (f"the catalog holds no open interest of {TRADED}, and {OPEN_INTEREST_MISSING}"
+              f"{TRADES_MODE_HINT.format(instrument_id=TRADED)}")
+    assert f'the catalog holds trade ticks of {TRADED}: a map in entry_mode = "trades"' in reason
+    with TestClient(create_app(source)) as c:
+        (inst,) = c.get("/api/status").json()["instruments"]
+        assert inst["frames"] == 0 and reason in inst["message"]
+        for path in ("/api/liquidation-map", "/liquidations/heatmap"):
+            answer = c.get(path)
+            assert answer.status_code == 404 and reason in answer.json()["detail"]
+
+
+@pytest.mark.parametrize(("platform", "unit"), [("darwin", 1), ("linux", 1024), ("freebsd14", 1024)])
+def test_rss_without_proc_reads_ru_maxrss_in_the_platforms_unit(monkeypatch, platform, unit):
+    # without /proc the peak ru_maxrss was taken as KiB everywhere: on macOS it is bytes, so /api/stats said 1024x
+    import resource
+    import sys
+    import types
+
+    from liqheat_nautilus.serve.routes import service
+
+    def no_proc(path, *args, **kwargs):
+        raise FileNotFoundError(path)
+
+    peak = 123_456_789  # a SYNTHETIC ru_maxrss
+    monkeypatch.setattr(service, "open", no_proc, raising=False)  # the module's open: no /proc/self/statm
+    monkeypatch.setattr(resource, "getrusage", lambda who: types.SimpleNamespace(ru_maxrss=peak))
+    monkeypatch.setattr(sys, "platform", platform)
+    assert service.rss_bytes() == peak * unit

@@ -84,6 +84,24 @@ def test_a_cors_origin_passes_the_browsers_preflight_with_a_token(catalog_source
         assert c.post("/health", headers={"Origin": origin, "Authorization": f"Bearer {TOKEN}"}).status_code == 405
 
 
+def test_cors_preflights_are_counted_in_stats_requests(catalog_source):
+    # the CORS middleware answers a browser's preflight before the middleware that counted requests saw it, so
+    # /api/stats' requests left out every OPTIONS of a --cors-origin page
+    from fastapi.testclient import TestClient
+
+    origin = "http://dash.example"
+    preflight = {"Origin": origin, "Access-Control-Request-Method": "GET",
+                 "Access-Control-Request-Headers": "authorization"}
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    with TestClient(create_app(catalog_source, ServeSettings(token=TOKEN, cors_origins=[origin]))) as c:
+        first = c.get("/api/stats", headers=auth).json()["requests"]
+        for path in ("/api/liquidation-map", "/api/status", "/health"):
+            assert c.options(path, headers=preflight).status_code == 200
+        assert c.get("/health").status_code == 401  # refused requests count too, as before
+        # the three preflights, the 401 and this request
+        assert c.get("/api/stats", headers=auth).json()["requests"] == first + 5
+
+
 def test_serve_refuses_no_warm_up_with_live(capsys):
     # the warm-up replays a catalog's default maps; a live source replays nothing, so --no-warm-up was ignored
     # (a port in use: the old code got past the options and exited 1 there instead of serving)

@@ -32,8 +32,8 @@ def rss_bytes() -> int:
     Returns
     -------
     int
-        Resident set size from ``/proc/self/statm`` (pages × page size); without ``/proc``, ``ru_maxrss`` × 1024
-        (the peak, kB on Linux).
+        Resident set size from ``/proc/self/statm`` (pages × page size); without ``/proc``, the peak
+        ``ru_maxrss``, which macOS gives in bytes and Linux and the BSDs in KiB (× 1024).
     """
     try:
         with open("/proc/self/statm") as fh:
@@ -42,8 +42,10 @@ def rss_bytes() -> int:
             return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
     except (OSError, ValueError, IndexError):
         import resource
+        import sys
 
-        return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024
+        peak = int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+        return peak if sys.platform == "darwin" else peak * 1024
 
 
 def router(ctx: ApiContext) -> APIRouter:

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from liqheat_nautilus.persistence.scan import OPEN_INTEREST_MISSING
+from liqheat_nautilus.persistence.scan import open_interest_missing
 from liqheat_nautilus.serve.frames import MapFrame
 from liqheat_nautilus.serve.sources.base import Bars, InvalidRequest, MapSource, Mode, Selection, UnknownName
 
@@ -352,7 +352,9 @@ class CatalogSource(MapSource):
         Returns
         -------
         str
-            The missing open interest and how to ingest it (``OPEN_INTEREST_MISSING``), or ``""``.
+            The missing open interest and the fixes that apply to the catalog
+            (:func:`~liqheat_nautilus.persistence.scan.open_interest_missing`: how to ingest it, and the trades mode
+            when the catalog holds trade ticks of the instrument, as ``backtest`` and ``plot`` say), or ``""``.
         """
         if sel.source == "recording":
             return ""
@@ -362,7 +364,11 @@ class CatalogSource(MapSource):
             return ""
         if len(series.oi_ts_ns):
             return ""
-        return f"the catalog holds no open interest of {sel.instrument_id}, and {OPEN_INTEREST_MISSING}"
+        from nautilus_trader.persistence.catalog import ParquetDataCatalog
+
+        catalog = ParquetDataCatalog(str(self.store.catalog))
+        return (f"the catalog holds no open interest of {sel.instrument_id}, and "
+                f"{open_interest_missing(catalog, sel.instrument_id)}")
 
     def bars(self, instrument_id: str) -> Bars:
         """
