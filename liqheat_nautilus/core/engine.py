@@ -287,27 +287,11 @@ class LiquidationMapEngine(TradeInputs, MapReads):
                 self._bar_rows.extend(rows[:stop - i].ravel().tolist())
                 self._bar_ts.extend(ts_ns[i:stop].tolist())
                 self._last_bar_ns = last_ns = int(ts_ns[stop - 1])
-                self._advance_span(float(close[stop - 1]), low_min, high_max, last_ns)
+                self._advance(float(close[stop - 1]), low_min, high_max, last_ns)  # the run's extremes: as bar by bar
             i = stop
             if refused:  # update_bar raises with the bar named
                 self.update_bar(float(high[i]), float(low[i]), float(close[i]), float(volume[i]), int(ts_ns[i]))
                 i += 1
-
-    def _advance_span(self, price: float, low: float, high: float, ts_ns: int) -> None:
-        """:meth:`_advance` for a run of bars: the extremes of the run, ending at the last bar's close ``price``."""
-        book = self.book
-        if low < book.pending_low:  # the run's low is the last of its new running lows: as _advance bar by bar
-            book.pending_low = low
-            if low < self._low_since:
-                self._low_since = low
-        if high > book.pending_high:
-            book.pending_high = high
-            if high > self._high_since:
-                self._high_since = high
-        book.price = price
-        self.ts_ns = ts_ns
-        if not book.keep_low <= price < book.keep_high:
-            book.recentre(price)
 
     def update_taker_volume(self, buy_usd: float, sell_usd: float, ts_ns: int) -> None:
         """
