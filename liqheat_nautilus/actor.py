@@ -131,13 +131,15 @@ class LiquidationMapActor(MapFeedMixin, MapPublishingMixin):
         liq_map = self._map
         if liq_map is None:
             return
+        engine = liq_map.engine  # (bars are kept only once the map is initialized: no indicator flag to set)
         if len(pending) < _FEW_BARS:  # a compiled pass costs about as much as 10 bars read through Python
+            update = engine.update_bar
             for bar in pending:
-                liq_map.update_raw(bar.high.as_double(), bar.low.as_double(), bar.close.as_double(),
-                                   bar.volume.as_double(), bar.ts_event)
+                update(bar.high.as_double(), bar.low.as_double(), bar.close.as_double(), bar.volume.as_double(),
+                       bar.ts_event)
             return
         arrays = bar_arrays(pending)
-        liq_map.update_bars_raw(arrays.high, arrays.low, arrays.close, arrays.volume, arrays.ts_ns)
+        engine.update_bars(arrays.high, arrays.low, arrays.close, arrays.volume, arrays.ts_ns)
 
     def on_start(self) -> None:
         """
