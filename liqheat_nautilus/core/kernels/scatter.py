@@ -251,19 +251,24 @@ def _place(codes, entries, weights, tier_w, size_w, amount_usd, inverse, k_min, 
         unit = 1.0 if inverse else 1.0 / entries[i]
         for t in range(n_tiers):
             wt = weights[i, t] if per_tier else weights[i, 0]
+            tier_amount = amount_usd * wt * tier_w[t]
+            units = units_out[t]  # the tier's sums, kept in registers over its sizes
+            outside = outside_out[t]
             for s in range(n_sizes):
                 code = codes[r]
                 r += 1
-                amount = amount_usd * wt * tier_w[t] * size_w[s]
+                amount = tier_amount * size_w[s]
                 if code == -1:
                     swept += amount
                     continue
-                units_out[t] += amount * unit
+                units += amount * unit
                 if code == -2:
-                    outside_out[t] += amount
+                    outside += amount
                 else:
                     block[code - k_min, t] += amount
                     touched[code - k_min] = True
+            units_out[t] = units
+            outside_out[t] = outside
     if rows:
         _add_block(block, touched, k_min, usd, layers, slot, status, share)
     return swept
