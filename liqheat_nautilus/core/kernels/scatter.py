@@ -188,12 +188,14 @@ def _fates(entries, levels, per_unit, weights, tier_w, size_w, low, width, base,
             done[partner] = True
         if per_unit:
             for q in range(stride):
-                price[q] = entry * factor[q]
+                p = entry * factor[q]
+                price[q] = p
+                bins[q] = _level_bin(p, lowest, high, divisor, base, top)
         else:
             for q in range(stride):
-                price[q] = levels[i, tier_of[q], q % n_sizes]
-        for q in range(stride):
-            bins[q] = _level_bin(price[q], lowest, high, divisor, base, top)
+                p = levels[i, tier_of[q], q % n_sizes]
+                price[q] = p
+                bins[q] = _level_bin(p, lowest, high, divisor, base, top)
         if per_tier:
             for q in range(stride):
                 open_terms[q] = weights[i, tier_of[q]] * tier_q[q] * size_q[q] * unit
