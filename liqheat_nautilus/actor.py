@@ -2,7 +2,6 @@
 
 import math
 from collections import deque
-from typing import Any
 
 from nautilus_trader.core.data import Data
 from nautilus_trader.model.data import Bar, CustomData, DataType, TradeTick
@@ -11,6 +10,7 @@ from nautilus_trader.model.identifiers import ClientId, InstrumentId
 from liqheat_nautilus.actor_config import LiquidationMapActorConfig
 from liqheat_nautilus.actor_feed import MapFeedMixin
 from liqheat_nautilus.actor_publishing import MapPublishingMixin
+from liqheat_nautilus.bar_arrays import bar_arrays
 from liqheat_nautilus.core.anchor import seed_is_short
 from liqheat_nautilus.core.enums import ClusterStatus
 from liqheat_nautilus.core.kernels import warm_up
@@ -25,6 +25,9 @@ from liqheat_nautilus.data import (
     TakerVolume,
 )
 from liqheat_nautilus.indicator import LiquidationMap
+
+_FEW_BARS = 10
+"""Bars kept by ``on_bar`` below which they are fed one by one (measured: ``benchmarks/bench_backtest.py``)."""
 
 
 class LiquidationMapActor(MapFeedMixin, MapPublishingMixin):
@@ -79,13 +82,13 @@ class LiquidationMapActor(MapFeedMixin, MapPublishingMixin):
 
     def __init__(self, config: LiquidationMapActorConfig) -> None:
         super().__init__(config)
-        self.map: LiquidationMap | None = None
+        self._map: LiquidationMap | None = None
+        self._pending_bars: list[Bar] = []  # the fast path's bars not yet fed (fed at once before the map is used)
         self.profile_warning = ""
         self._metadata = {"instrument_id": config.instrument_id.value}
         self._init_publishing()
         self._init_feed()
         self._bar_fast = False  # on_bar's short path: the map exists, is initialized and not warming up
-        self._update_bar: Any = None  # the engine's update_bar once the map exists
         oi_ids = config.oi_instrument_ids or [config.instrument_id.value]
         self._oi_instruments = {InstrumentId.from_str(i) if isinstance(i, str) else i for i in oi_ids}
         # keyed by instrument: two instruments of one venue (USD-M and COIN-M on BINANCE) are two readings to sum
@@ -97,6 +100,46 @@ class LiquidationMapActor(MapFeedMixin, MapPublishingMixin):
         self.liquidation_matches: deque[tuple[int, int, str, float, float]] = deque(
             maxlen=max(int(config.max_liquidation_events), 1))
         self.confirmed_clusters: dict[int, float] = {}
+
+    @property
+    def map(self) -> LiquidationMap | None:
+        """
+        The map (``None`` before ``on_start``), with every bar received so far fed to it.
+
+        On its short path :meth:`on_bar` only keeps each bar; the bars kept are fed in one compiled pass
+        (:func:`~liqheat_nautilus.bar_arrays.bar_arrays`, ``LiquidationMap.update_bars_raw``) whenever the map is
+        used: before an input of another kind, a read or a publication, and on every access to this attribute
+        (from a strategy too), so no reader ever sees a map without the bars already received.
+
+        Raises
+        ------
+        ValueError
+            If a bar kept is one the map refuses (as ``LiquidationMap.update_raw``); the bars before it are fed.
+        """
+        if self._pending_bars:
+            self._feed_pending_bars()
+        return self._map
+
+    @map.setter
+    def map(self, value: LiquidationMap | None) -> None:
+        self._pending_bars.clear()
+        self._map = value
+
+    def _feed_pending_bars(self) -> None:
+        """Feed the bars :meth:`on_bar` kept to the map: a few one by one, more in one compiled pass."""
+        pending, self._pending_bars = self._pending_bars, []
+        liq_map = self._map
+        if liq_map is None:
+            return
+        engine = liq_map.engine  # (bars are kept only once the map is initialized: no indicator flag to set)
+        if len(pending) < _FEW_BARS:  # a compiled pass costs about as much as 10 bars read through Python
+            update = engine.update_bar
+            for bar in pending:
+                update(bar.high.as_double(), bar.low.as_double(), bar.close.as_double(), bar.volume.as_double(),
+                       bar.ts_event)
+            return
+        arrays = bar_arrays(pending)
+        engine.update_bars(arrays.high, arrays.low, arrays.close, arrays.volume, arrays.ts_ns)
 
     def on_start(self) -> None:
         """
@@ -122,7 +165,6 @@ class LiquidationMapActor(MapFeedMixin, MapPublishingMixin):
             if self.profile_warning:
                 self.log.warning(self.profile_warning)
         warm_up()  # compile/load the engine's kernels now rather than on the first open-interest update
-        self._update_bar = self.map.engine.update_bar
         # fed from on_bar / on_historical_data rather than registered: one dispatch per bar instead of two
         self.subscribe_bars(self.config.bar_type)
         if self.config.subscribe_trade_ticks:  # fed from on_trade_tick, after a held reading (not registered)
@@ -145,7 +187,7 @@ class LiquidationMapActor(MapFeedMixin, MapPublishingMixin):
 
         The warning (:meth:`missing_inputs`) names what never arrived, so a run with no signal is not silent.
         """
-        if self._held_oi and self.map is not None:
+        if self.map is not None and self._held_oi:  # (reading the map feeds the bars kept)
             self._release_open_interest()
         missing = self.missing_inputs()
         if missing:
@@ -179,8 +221,9 @@ class LiquidationMapActor(MapFeedMixin, MapPublishingMixin):
 
     def on_reset(self) -> None:
         """Reset the map (``engine.reset()`` does not reset indicators) and the counters."""
-        if self.map is not None:
-            self.map.reset()
+        self._pending_bars.clear()
+        if self._map is not None:
+            self._map.reset()
         self._reset_publishing()
         self._bar_fast = False
         self.oi_book.reset()
@@ -277,19 +320,20 @@ class LiquidationMapActor(MapFeedMixin, MapPublishingMixin):
         """
         Feed the bar to the map; read the map after an open-interest update or once the publish interval elapsed.
 
-        An update is published when the rule of the class docstring says so.
+        An update is published when the rule of the class docstring says so. Once the map is initialized the bar
+        is kept and fed with the others kept at the next use of the map (see :attr:`map`): the same map, without
+        reading each bar's fields through Python.
 
         Parameters
         ----------
         bar : Bar
             A bar of ``config.bar_type`` (held back while the warm-up runs).
         """
-        if self._bar_fast:  # the hot path: one engine call, three comparisons
+        if self._bar_fast:  # the hot path: the bar kept, three comparisons
             ts_ns = bar.ts_event
             if ts_ns > self._held_oi_ts:
                 self._release_open_interest()
-            self._update_bar(bar.high.as_double(), bar.low.as_double(), bar.close.as_double(), bar.volume.as_double(),
-                             ts_ns)
+            self._pending_bars.append(bar)
             if self._oi_pending or ts_ns >= self._next_publish_ns:
                 self._map_update(ts_ns)
             return
@@ -303,7 +347,7 @@ class LiquidationMapActor(MapFeedMixin, MapPublishingMixin):
             self._release_open_interest()
         liq_map.update_raw(bar.high.as_double(), bar.low.as_double(), bar.close.as_double(), bar.volume.as_double(),
                            ts_ns)
-        self._bar_fast = liq_map.initialized and self._update_bar is not None
+        self._bar_fast = liq_map.initialized
         if self._oi_pending or ts_ns >= self._next_publish_ns:
             self._map_update(ts_ns)
 

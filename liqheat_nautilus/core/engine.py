@@ -28,6 +28,7 @@ from liqheat_nautilus.core.enums import STATUS_NAMES
 from liqheat_nautilus.core.grid import PriceGrid
 from liqheat_nautilus.core.history import MapHistory
 from liqheat_nautilus.core.interval import MAX_BARS, IntervalBars
+from liqheat_nautilus.core.kernels import bar_run
 from liqheat_nautilus.core.leverage import (
     dynamic_normal_parameters,
     leverage_weights,
@@ -241,6 +242,56 @@ class LiquidationMapEngine(TradeInputs, MapReads):
         if self._hot_mode:
             self.bars.mark_hot(close, volume)
         self._advance(close, low, high, ts_ns)
+
+    def update_bars(self, high: np.ndarray, low: np.ndarray, close: np.ndarray, volume: np.ndarray,
+                    ts_ns: np.ndarray) -> None:
+        """
+        Feed bars in time order: the same state as :meth:`update_bar` on each in turn, in one compiled pass.
+
+        The bars are fed in runs (:func:`~liqheat_nautilus.core.kernels.bar_run`): each run's rows are appended at
+        once and its extremes recorded as its bars' would be one by one; a run ends where the grid re-centres. The
+        first bar ever, a bar after pending trades and every bar under ``hot_zones`` (a per-bar volume mean) go
+        through :meth:`update_bar`, as does a batch that would need the interval's bars compacted.
+
+        Parameters
+        ----------
+        high, low, close, volume : np.ndarray
+            ``(n,)`` float64 bar prices and volumes (as :meth:`update_bar`).
+        ts_ns : np.ndarray
+            ``(n,)`` int64 bar close times (UNIX ns), in time order, not before the last bar fed.
+
+        Raises
+        ------
+        ValueError
+            If ``ts_ns`` is not an integer array, or as :meth:`update_bar` at the first bar it refuses (named by
+            its time and values): the bars before it are fed, it and those after it are not.
+        """
+        ts_ns = np.asarray(ts_ns)
+        if ts_ns.dtype.kind not in "iu":
+            raise ValueError(f"bar times must be integer UNIX nanoseconds, were {ts_ns.dtype} (a float has lost "
+                             "its nanoseconds)")
+        high, low, close, volume = (np.asarray(a, dtype=np.float64) for a in (high, low, close, volume))
+        ts_ns = ts_ns.astype(np.int64, copy=False)
+        n, i = len(ts_ns), 0
+        rows = np.empty((n, 4))
+        book = self.book
+        while i < n:
+            if self._last_bar_ns == _NO_BAR or self._trade_batch or self._hot_mode or book.grid is None \
+                    or len(self._bar_ts) + n - i > _MAX_PENDING_BARS:
+                self.update_bar(float(high[i]), float(low[i]), float(close[i]), float(volume[i]), int(ts_ns[i]))
+                i += 1
+                continue
+            stop, low_min, high_max, refused = bar_run(high, low, close, volume, ts_ns, i, self._last_bar_ns,
+                                                       book.keep_low, book.keep_high, rows)
+            if stop > i:
+                self._bar_rows.extend(rows[:stop - i].ravel().tolist())
+                self._bar_ts.extend(ts_ns[i:stop].tolist())
+                self._last_bar_ns = last_ns = int(ts_ns[stop - 1])
+                self._advance(float(close[stop - 1]), low_min, high_max, last_ns)  # the run's extremes: as bar by bar
+            i = stop
+            if refused:  # update_bar raises with the bar named
+                self.update_bar(float(high[i]), float(low[i]), float(close[i]), float(volume[i]), int(ts_ns[i]))
+                i += 1
 
     def update_taker_volume(self, buy_usd: float, sell_usd: float, ts_ns: int) -> None:
         """

@@ -358,6 +358,7 @@ def _read(path: Path, instrument_id: str, bar_type: str | None, start_ns: int | 
           ) -> MarketSeries:
     from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
+    from liqheat_nautilus.bar_arrays import bar_arrays
     from liqheat_nautilus.data import FundingRate, LongShortRatio, OpenInterest, TakerVolume
 
     cat = ParquetDataCatalog(str(path))
@@ -386,15 +387,15 @@ def _read(path: Path, instrument_id: str, bar_type: str | None, start_ns: int | 
     taker = _sorted(_query_if_present(cat, TakerVolume, instrument_id, bounds))
     instrument = read_instruments(path).get(instrument_id)
     trades = _trade_arrays(cat, path, instrument, instrument_id, start_ns, end_ns) if trade_ticks else {}
-    n = len(bars)
+    fields = bar_arrays(bars)
     return MarketSeries(
         instrument_id=instrument_id,
-        bar_ts_ns=np.fromiter((b.ts_event for b in bars), dtype=np.int64, count=n),
-        open=np.fromiter((b.open.as_double() for b in bars), dtype=np.float64, count=n),
-        high=np.fromiter((b.high.as_double() for b in bars), dtype=np.float64, count=n),
-        low=np.fromiter((b.low.as_double() for b in bars), dtype=np.float64, count=n),
-        close=np.fromiter((b.close.as_double() for b in bars), dtype=np.float64, count=n),
-        volume=np.fromiter((b.volume.as_double() for b in bars), dtype=np.float64, count=n),
+        bar_ts_ns=fields.ts_ns,
+        open=fields.open,
+        high=fields.high,
+        low=fields.low,
+        close=fields.close,
+        volume=fields.volume,
         oi_ts_ns=oi_ts,
         oi_usd=oi_usd,
         oi_base=oi_base,

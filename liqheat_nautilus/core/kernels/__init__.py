@@ -14,7 +14,8 @@ Conventions: a side's ``usd`` is ``(n_bins, n_tiers)`` float64 USD notional, ``s
 ``(n_layers, n_bins, n_tiers)`` cohort layers (``n_layers`` may be 0). Bin ``k`` covers prices
 ``[(base + k)·width, (base + k + 1)·width)``.
 
-Modules by role: ``sweeps`` (price trading through bins), ``scatter`` (an interval's entries and a cohort's
+Modules by role: ``bars`` (a run of bars fed at once),
+``sweeps`` (price trading through bins), ``scatter`` (an interval's entries and a cohort's
 notional onto the grid), ``anchor`` (open-interest decay, open and close of both sides), ``reads`` (clusters,
 magnet, curves, ids), ``select`` (the largest trades of a batch) and ``warmup``; every public name is
 importable from this package.
@@ -31,6 +32,7 @@ from liqheat_nautilus.core.kernels._base import (
     row_totals,
 )
 from liqheat_nautilus.core.kernels.anchor import anchor_interval, anchor_sides, scale_sides
+from liqheat_nautilus.core.kernels.bars import bar_run
 from liqheat_nautilus.core.kernels.funding import shift_side
 from liqheat_nautilus.core.kernels.reads import (
     magnet_sums,
@@ -53,6 +55,7 @@ __all__ = [
     "STATUS_PARTIAL",
     "anchor_interval",
     "anchor_sides",
+    "bar_run",
     "interval_entries",
     "largest_per_side",
     "magnet_sums",

@@ -160,25 +160,22 @@ def _block_sum(values, lo, n):
         for i in range(lo, lo + n):
             res += values[i]
         return res
-    r0, r1, r2, r3 = values[lo], values[lo + 1], values[lo + 2], values[lo + 3]
-    r4, r5, r6, r7 = values[lo + 4], values[lo + 5], values[lo + 6], values[lo + 7]
+    v = values[lo:lo + n]  # indices from 0: no negative-index handling in the loop
+    r0, r1, r2, r3 = v[0], v[1], v[2], v[3]
+    r4, r5, r6, r7 = v[4], v[5], v[6], v[7]
     stop = n - n % 8
-    i = 8
-    while i < stop:
-        j = lo + i
-        r0 += values[j]
-        r1 += values[j + 1]
-        r2 += values[j + 2]
-        r3 += values[j + 3]
-        r4 += values[j + 4]
-        r5 += values[j + 5]
-        r6 += values[j + 6]
-        r7 += values[j + 7]
-        i += 8
+    for i in range(8, stop, 8):
+        r0 += v[i]
+        r1 += v[i + 1]
+        r2 += v[i + 2]
+        r3 += v[i + 3]
+        r4 += v[i + 4]
+        r5 += v[i + 5]
+        r6 += v[i + 6]
+        r7 += v[i + 7]
     res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-    while i < n:
-        res += values[lo + i]
-        i += 1
+    for i in range(stop, n):
+        res += v[i]
     return res
 
 

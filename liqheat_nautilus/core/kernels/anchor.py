@@ -153,11 +153,34 @@ def _scale_kept(long_usd, long_outside, long_units, short_usd, short_outside, sh
         usd = long_usd if side == 0 else short_usd
         col = long_col if side == 0 else short_col
         keep = long_keep if side == 0 else short_keep
-        for k in range(max(spans[side, 0], 0), min(spans[side, 1], n - 1) + 1):
-            for t in range(n_tiers):
-                v = usd[k, t] * keep
-                col[t] += v
-                usd[k, t] = v * factor[t]
+        first, last = max(spans[side, 0], 0), min(spans[side, 1], n - 1)
+        span = usd[first:max(last + 1, first)]  # indexed from 0: no negative-index handling
+        t0 = 0
+        while t0 + 4 <= n_tiers:  # four tiers at a time, their sums in registers (each still added bin by bin)
+            f0, f1, f2, f3 = factor[t0], factor[t0 + 1], factor[t0 + 2], factor[t0 + 3]
+            c0, c1, c2, c3 = 0.0, 0.0, 0.0, 0.0
+            for k in range(span.shape[0]):
+                v0 = span[k, t0] * keep
+                v1 = span[k, t0 + 1] * keep
+                v2 = span[k, t0 + 2] * keep
+                v3 = span[k, t0 + 3] * keep
+                c0 += v0
+                c1 += v1
+                c2 += v2
+                c3 += v3
+                span[k, t0] = v0 * f0
+                span[k, t0 + 1] = v1 * f1
+                span[k, t0 + 2] = v2 * f2
+                span[k, t0 + 3] = v3 * f3
+            col[t0], col[t0 + 1], col[t0 + 2], col[t0 + 3] = c0, c1, c2, c3
+            t0 += 4
+        for t in range(t0, n_tiers):
+            c = 0.0
+            for k in range(span.shape[0]):
+                v = span[k, t] * keep
+                c += v
+                span[k, t] = v * factor[t]
+            col[t] = c
     for t in range(n_tiers):
         before_out[t] = long_col[t] + long_outside[t] + short_col[t] + short_outside[t]
     for t in range(n_tiers):

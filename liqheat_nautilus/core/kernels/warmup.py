@@ -5,6 +5,7 @@ import time
 import numpy as np
 
 from liqheat_nautilus.core.kernels._base import METHOD_QUANTILE
+from liqheat_nautilus.core.kernels.bars import bar_run
 from liqheat_nautilus.core.kernels.funding import shift_side
 from liqheat_nautilus.core.kernels.reads import magnet_sums, read_map
 from liqheat_nautilus.core.kernels.scatter import scatter_cohort
@@ -43,4 +44,5 @@ def warm_up() -> float:
     sweep_down(usd, layers, status, share, 1, 1, 0.5, np.ones(2), False, 0, 1.0, units)
     sweep_up(usd, layers, status, share, 1, 1, 0.5, np.ones(2), False, 0, 1.0, units)
     largest_per_side(np.array([1.0, 3.0, 2.0]), np.array([False, True, False]), 1, 1)
+    bar_run(one, one, one, one, np.ones(1, dtype=np.int64), 0, 0, 0.0, 2.0, np.empty((1, 4)))
     return time.perf_counter() - start
