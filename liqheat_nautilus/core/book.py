@@ -10,6 +10,7 @@ notional in the grid and ``outside`` the notional of open positions whose levels
 """
 
 import math
+from functools import cached_property
 
 import numpy as np
 
@@ -224,7 +225,7 @@ class MapBook(BookState):
         """
         long_levels, short_levels, size_w, low, width, base = self._anchor_setup()
         anchor_sides(factor, floor, self._before, entries, weights, lowest, highest, long_levels, short_levels, size_w,
-                     long_w, short_w, long_units, short_units, low, width, base, *self._anchor_state())
+                     long_w, short_w, long_units, short_units, low, width, base, *self._anchor_state)
         return self._anchor_book(factor, long_w, short_w, long_units, short_units)
 
     def anchor_bars(self, factor: np.ndarray, bars: np.ndarray, bar_w: np.ndarray, n_groups: int, long_w: np.ndarray,
@@ -256,27 +257,45 @@ class MapBook(BookState):
         """
         long_levels, short_levels, size_w, low, width, base = self._anchor_setup()
         anchor_interval(bars, bar_w, n_groups, self.price, factor, floor, self._before, long_levels, short_levels,
-                        size_w, long_w, short_w, long_units, short_units, low, width, base, *self._anchor_state())
+                        size_w, long_w, short_w, long_units, short_units, low, width, base, *self._anchor_state)
         return self._anchor_book(factor, long_w, short_w, long_units, short_units)
 
+    @cached_property
     def _anchor_state(self) -> tuple:
-        """Return the book's arguments that end an anchor kernel call (contract, both sides, edges, spans, out)."""
+        """The book's arguments that end an anchor kernel call (contract, both sides, edges, spans, out).
+
+        The same arrays for the book's life (changed in place only), so the tuple is built once.
+        """
         long, short = self.long, self.short
         return (self._inverse, long.usd, long.status, long.share, long.units, long.outside, short.usd, short.status,
                 short.share, short.units, short.outside, long.layer_block, self._edges, self.spans, self._anchor_out)
 
-    def _anchor_setup(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, float, int]:
-        """Settle and load the edges for an anchor call; return the levels, size weights and grid arguments."""
-        self.settle()
-        grid, per_unit = self.ready_grid, self.model.per_unit
+    @cached_property
+    def _anchor_levels(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """
+        The levels per unit of entry of the longs and the shorts and the size weights (built once).
+
+        Raises
+        ------
+        RuntimeError
+            If the model's levels are not proportional to the entry price (see :attr:`fused_anchor`).
+        """
+        per_unit = self.model.per_unit
         if per_unit is None:
             raise RuntimeError("MapBook.anchor needs levels proportional to the entry price (see fused_anchor)")
         long_levels, size_w = per_unit[1]
+        return long_levels, per_unit[-1][0], size_w
+
+    def _anchor_setup(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, float, int]:
+        """Settle and load the edges for an anchor call; return the levels, size weights and grid arguments."""
+        self.settle()
+        grid = self.ready_grid
+        long_levels, short_levels, size_w = self._anchor_levels
         edges = self._edges
         edges[0] = self.long.edge
         edges[1] = self.short.edge
         width = grid.width
-        return long_levels, per_unit[-1][0], size_w, grid.base * width, width, grid.base
+        return long_levels, short_levels, size_w, grid.base * width, width, grid.base
 
     def _anchor_book(self, factor: np.ndarray, long_w: np.ndarray, short_w: np.ndarray, long_units: float,
                      short_units: float) -> float:
