@@ -4,6 +4,7 @@
 (customdataclass / frozen dataclass) ``__init__``; these tests pin that the result is indistinguishable.
 """
 
+import sys
 from types import SimpleNamespace
 
 import numpy as np
@@ -75,9 +76,12 @@ def test_read_clusters_equal_the_dataclass_constructor():
     ids = ClusterIds(16)
     runs = np.array([[10.0, 12.0, 5e6, 70.3, 20.0, 0.0], [30.0, 30.0, 8e6, 72.1, 30.0, 1.0]])  # synthetic runs
     read = ids.update(runs, 1, 1000, 0.07, 5, 71.0, 1.0, 2.0, 71.0, 71.0, 20_000.0, 0.05)
+    assert len(read.clusters) == 2
     for got in read.clusters:
         want = ClusterInfo(**got.__dict__)
         assert list(got.__dict__.items()) == list(want.__dict__.items())
+        assert [type(v) for v in got.__dict__.values()] == [type(v) for v in want.__dict__.values()]
+        assert sys.getsizeof(got.__dict__) == sys.getsizeof(want.__dict__)  # the class's key-sharing dict too
         assert type(got) is ClusterInfo
 
 

@@ -89,9 +89,14 @@ def magnet_from_forces(up: float, down: float, dead_band: float) -> Magnet:
     Magnet
     """
     # Magnet(up=up, down=down, net=up - down, bias=...) without the frozen-dataclass __init__ (one
-    # object.__setattr__ per field): the same attributes, values and order (built on every map read)
+    # object.__setattr__ per field): the same attributes, values and order, set one by one as that __init__ sets
+    # them (built on every map read)
     magnet = _new_object(Magnet)
-    magnet.__dict__.update(up=up, down=down, net=up - down, bias=magnet_bias(up, down, dead_band))
+    fields = magnet.__dict__
+    fields["up"] = up
+    fields["down"] = down
+    fields["net"] = up - down
+    fields["bias"] = magnet_bias(up, down, dead_band)
     return magnet
 
 

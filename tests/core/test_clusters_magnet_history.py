@@ -3,6 +3,8 @@
 Synthetic, hand-made maps (labelled); every expected value is computed by hand in the comments.
 """
 
+import sys
+
 import numpy as np
 import pytest
 
@@ -133,6 +135,7 @@ def test_magnet_from_forces_equals_the_dataclass_constructor():
         want = Magnet(up=up, down=down, net=up - down, bias=bias)
         assert type(got) is Magnet and got == want and hash(got) == hash(want)
         assert list(got.__dict__.items()) == list(want.__dict__.items())
+        assert sys.getsizeof(got.__dict__) == sys.getsizeof(want.__dict__)  # the class's key-sharing dict too
     with pytest.raises(AttributeError):  # still frozen
         got.up = 1.0  # type: ignore[misc]
 
