@@ -100,15 +100,11 @@ class MapPublishingMixin(Actor):
             raise RuntimeError(f"{type(self).__name__}: the map is built in on_start; start the actor first")
         return self.map
 
-    def _engine(self) -> LiquidationMapEngine:
-        """Return the map's engine (see :meth:`_require_map`)."""
-        return self._require_map().engine
-
     def _map_update(self, ts_ns: int) -> None:
         """Read the map (after an open-interest update, or the interval elapsed); publish if due or changed."""
         due = ts_ns >= self._next_publish_ns
         self._oi_pending = False
-        engine = self._engine()
+        engine = self._require_map().engine
         if not engine.initialized:
             self._next_publish_ns = ts_ns + self._interval_ns
             return
@@ -126,7 +122,7 @@ class MapPublishingMixin(Actor):
             ``ts_event``/``ts_init`` of the published data (UNIX ns).
         """
         self._oi_pending = False
-        engine = self._engine()
+        engine = self._require_map().engine
         if not engine.initialized:
             self._next_publish_ns = ts_ns + self._interval_ns
             return
