@@ -94,7 +94,7 @@ class MapRead:
         width, price, avg, ts = self.width, self.price, self.avg_position_usd, self.ts_ns
         floats = self.floats.tolist()
         top = max([f[0] for f in floats])
-        out = []
+        out: list[ClusterInfo] = []
         append, new, side_of, status_of = out.append, _new_object, _SIDE, _STATUS
         for (side, a, b, cid, first), (n, level, lev, partial) in zip(self.ints.tolist(), floats, strict=True):
             # ClusterInfo(...) without its frozen-dataclass __init__: the same attributes in the same order, set
