@@ -90,10 +90,13 @@ class LiquidationMapActor(MapFeedMixin, MapPublishingMixin):
         self._init_feed()
         self._bar_fast = False  # on_bar's short path: the map exists, is initialized and not warming up
         oi_ids = config.oi_instrument_ids or [config.instrument_id.value]
-        self._oi_instruments = {InstrumentId.from_str(i) if isinstance(i, str) else i for i in oi_ids}
+        # each open-interest instrument -> its id string, the book's key (InstrumentId.value builds a new string on
+        # every call: about 1 us per reading)
+        self._oi_instruments = {iid: iid.value for iid in (
+            InstrumentId.from_str(i) if isinstance(i, str) else i for i in oi_ids)}
         # keyed by instrument: two instruments of one venue (USD-M and COIN-M on BINANCE) are two readings to sum
         self.oi_book = OpenInterestBook(
-            venues=tuple(sorted(i.value for i in self._oi_instruments)),
+            venues=tuple(sorted(self._oi_instruments.values())),
             max_age_ns=int(config.oi_max_age_secs) * NS_PER_SECOND,
         )
         self.liquidation_events: deque[LiquidationEvent] = deque(maxlen=max(int(config.max_liquidation_events), 1))
@@ -213,7 +216,7 @@ class LiquidationMapActor(MapFeedMixin, MapPublishingMixin):
         if not liq_map.has_inputs:
             missing.append(f"no bar of bar_type {self.config.bar_type} arrived (is it in the data, with this bar "
                            "specification and aggregation source?)")
-        absent = sorted(i.value for i in self._oi_instruments if math.isnan(self.oi_book.latest(i.value)))
+        absent = sorted(name for name in self._oi_instruments.values() if math.isnan(self.oi_book.latest(name)))
         if absent:
             missing.append(f"no OpenInterest of {', '.join(absent)} arrived (custom data needs a client_id and "
                            "this instrument_id)")
@@ -269,7 +272,10 @@ class LiquidationMapActor(MapFeedMixin, MapPublishingMixin):
 
     def _record_open_interest(self, oi: OpenInterest) -> None:
         """Record a reading in the open-interest book (no feed)."""
-        self.oi_book.update(oi.instrument_id.value, oi.open_interest_usd, oi.ts_event, oi.open_interest_base)
+        instrument_id = oi.instrument_id
+        name = self._oi_instruments.get(instrument_id)
+        self.oi_book.update(name if name is not None else instrument_id.value, oi.open_interest_usd, oi.ts_event,
+                            oi.open_interest_base)
 
     def _feed_open_interest(self, ts_ns: int) -> None:
         """Feed the book's sum to the map as the reading at ``ts_ns`` (UNIX ns), once every instrument reported."""

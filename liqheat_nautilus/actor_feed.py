@@ -49,7 +49,7 @@ class MapFeedMixin(Actor):
     config: LiquidationMapActorConfig
     map: LiquidationMap | None
     _metadata: dict[str, str]
-    _oi_instruments: set[InstrumentId]
+    _oi_instruments: dict[InstrumentId, str]  # each open-interest instrument -> its id string
     _bar_fast: bool
 
     def _init_feed(self) -> None:

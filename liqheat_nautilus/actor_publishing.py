@@ -9,6 +9,7 @@ described on the actor class.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any
@@ -99,15 +100,11 @@ class MapPublishingMixin(Actor):
             raise RuntimeError(f"{type(self).__name__}: the map is built in on_start; start the actor first")
         return self.map
 
-    def _engine(self) -> LiquidationMapEngine:
-        """Return the map's engine (see :meth:`_require_map`)."""
-        return self._require_map().engine
-
     def _map_update(self, ts_ns: int) -> None:
         """Read the map (after an open-interest update, or the interval elapsed); publish if due or changed."""
         due = ts_ns >= self._next_publish_ns
         self._oi_pending = False
-        engine = self._engine()
+        engine = self._require_map().engine
         if not engine.initialized:
             self._next_publish_ns = ts_ns + self._interval_ns
             return
@@ -125,7 +122,7 @@ class MapPublishingMixin(Actor):
             ``ts_event``/``ts_init`` of the published data (UNIX ns).
         """
         self._oi_pending = False
-        engine = self._engine()
+        engine = self._require_map().engine
         if not engine.initialized:
             self._next_publish_ns = ts_ns + self._interval_ns
             return
@@ -141,11 +138,12 @@ class MapPublishingMixin(Actor):
         self._published_bias = magnet.bias
         infos = read.clusters
         liq_map.clusters = infos
-        for info in infos:
-            self.publish_data(self._cluster_type, self._to_cluster(info, ts_ns))
+        publish, cluster_type = self.publish_data, self._cluster_type
+        for cluster in self._to_clusters(infos, ts_ns):
+            publish(cluster_type, cluster)
         self.clusters_published += len(infos)
-        snapshot = self._to_snapshot(infos, ts_ns, magnet)
-        self.publish_data(self._snapshot_type, snapshot)
+        snapshot = self._to_snapshot(engine, infos, ts_ns, magnet)
+        publish(self._snapshot_type, snapshot)
         self.snapshots_published += 1
         self.last_snapshot = snapshot
         if self.config.publish_bins:
@@ -153,49 +151,53 @@ class MapPublishingMixin(Actor):
             assert grid is not None  # an initialized engine has its grid
             long_usd, short_usd = engine.tier_usd()
             long_status, short_status = engine.bin_status()
-            self.publish_data(self._bins_type, LiquidationMapBins.from_arrays(
+            publish(self._bins_type, LiquidationMapBins.from_arrays(
                 self.config.instrument_id, engine.price, grid.width, grid.base, engine.tiers,
                 long_usd, short_usd, long_status, short_status, ts_ns))
         engine.record_history()
 
-    def _to_cluster(self, c: ClusterInfo, ts_ns: int) -> LiquidationCluster:
-        """Build the published :class:`LiquidationCluster` of ``c`` stamped ``ts_ns`` (UNIX ns)."""
-        # Equivalent to LiquidationCluster(instrument_id=..., cluster_id=c.cluster_id, ..., ts_event=ts_ns,
+    def _to_clusters(self, infos: list[ClusterInfo], ts_ns: int) -> list[LiquidationCluster]:
+        """Build the published :class:`LiquidationCluster` of each of ``infos``, stamped ``ts_ns`` (UNIX ns)."""
+        # Each equivalent to LiquidationCluster(instrument_id=..., cluster_id=c.cluster_id, ..., ts_event=ts_ns,
         # ts_init=ts_ns): the same instance attributes in the same order as the customdataclass __init__ sets
         # them, without its dataclass __init__ and wrapper (about 3x faster; published on every update).
         # (ClusterInfo's fields are LiquidationCluster's after instrument_id, in the same order: see
-        # tests/test_actor_open_interest.py / the data types' tests)
-        cluster: Any = _new_data(LiquidationCluster)
-        fields = cluster.__dict__
-        fields["instrument_id"] = self.config.instrument_id
-        fields.update(c.__dict__)
-        fields["_ts_event"] = fields["_ts_init"] = ts_ns
-        return cluster
+        # tests/test_actor_publishing.py / the data types' tests)
+        instrument_id = self.config.instrument_id
+        out: list[Any] = []
+        append = out.append
+        for info in infos:
+            cluster = _new_data(LiquidationCluster)
+            fields = cluster.__dict__
+            fields["instrument_id"] = instrument_id
+            fields.update(info.__dict__)
+            fields["_ts_event"] = fields["_ts_init"] = ts_ns
+            append(cluster)
+        return out
 
-    def _to_snapshot(self, infos: list[ClusterInfo], ts_ns: int, magnet: Magnet) -> LiquidationMapSnapshot:
+    def _to_snapshot(self, engine: LiquidationMapEngine, infos: list[ClusterInfo], ts_ns: int,
+                     magnet: Magnet) -> LiquidationMapSnapshot:
         """Build the published :class:`LiquidationMapSnapshot` (totals, swept USD, magnet, nearest clusters)."""
-        engine = self._engine()
         price = engine.price
         above, below = nearest_clusters(infos, price)
         swept_long, swept_short = engine.take_swept()
-        nan = float("nan")
         # LiquidationMapSnapshot(instrument_id=..., ..., ts_event=ts_ns, ts_init=ts_ns) without the
-        # customdataclass __init__ (the same attributes in the same order; see _to_cluster)
+        # customdataclass __init__ (the same attributes in the same order; see _to_clusters)
         snapshot: Any = _new_data(LiquidationMapSnapshot)
-        snapshot.__dict__.update(
-            instrument_id=self.config.instrument_id, price=price, total_oi_usd=engine.open_interest_usd,
-            long_liquidation_usd=float(_add_reduce(engine.long.usd, axis=None)),  # == usd.sum()
-            short_liquidation_usd=float(_add_reduce(engine.short.usd, axis=None)),
-            swept_long_usd=swept_long, swept_short_usd=swept_short, magnet_up=magnet.up,
-            magnet_down=magnet.down, magnet_net=magnet.net, bias=magnet.bias,
-            nearest_above_price=above.price_level if above else nan,
-            nearest_above_usd=above.notional_usd if above else 0.0,
-            nearest_above_id=above.cluster_id if above else -1,
-            nearest_below_price=below.price_level if below else nan,
-            nearest_below_usd=below.notional_usd if below else 0.0,
-            nearest_below_id=below.cluster_id if below else -1,
-            _ts_event=ts_ns, _ts_init=ts_ns,
-        )
+        snapshot.__dict__.update({
+            "instrument_id": self.config.instrument_id, "price": price, "total_oi_usd": engine.open_interest_usd,
+            "long_liquidation_usd": float(_add_reduce(engine.long.usd, axis=None)),  # == usd.sum()
+            "short_liquidation_usd": float(_add_reduce(engine.short.usd, axis=None)),
+            "swept_long_usd": swept_long, "swept_short_usd": swept_short, "magnet_up": magnet.up,
+            "magnet_down": magnet.down, "magnet_net": magnet.net, "bias": magnet.bias,
+            "nearest_above_price": above.price_level if above else math.nan,
+            "nearest_above_usd": above.notional_usd if above else 0.0,
+            "nearest_above_id": above.cluster_id if above else -1,
+            "nearest_below_price": below.price_level if below else math.nan,
+            "nearest_below_usd": below.notional_usd if below else 0.0,
+            "nearest_below_id": below.cluster_id if below else -1,
+            "_ts_event": ts_ns, "_ts_init": ts_ns,
+        })
         return snapshot
 
 
@@ -219,8 +221,9 @@ def nearest_clusters(infos: list[ClusterInfo], price: float) -> tuple[ClusterInf
     """
     above: ClusterInfo | None = None
     below: ClusterInfo | None = None
+    cleared = ClusterStatus.CLEARED
     for c in infos:
-        if c.status != ClusterStatus.CLEARED:
+        if c.status != cleared:
             level = c.price_level
             if level > price:
                 if above is None or level < above.price_level:

@@ -56,6 +56,17 @@ def test_sum_over_venues_waits_for_every_venue_and_ignores_others():
     assert actor.map.engine.ledger.opened - opened == pytest.approx(0.5e9, rel=1e-6)
 
 
+def test_handle_open_interest_of_an_unconfigured_instrument_is_ignored_and_missing_inputs_names_the_absent():
+    actor = _actor(oi_instrument_ids=["BTCUSDT-PERP.BINANCE", "BTC-USDT-SWAP.OKX"])
+    actor.handle_open_interest(_oi(OTHER, 1e9, 10, "BINANCE"))  # called directly: not filtered by on_data
+    assert math.isnan(actor.oi_book.latest("ETHUSDT-PERP.BINANCE")) and math.isnan(actor.map.open_interest_usd)
+    actor.handle_open_interest(_oi(BINANCE, 8e9, 11, "BINANCE"))
+    assert actor.oi_book.latest("BTCUSDT-PERP.BINANCE") == 8e9
+    assert math.isnan(actor.map.open_interest_usd)  # OKX has not reported yet
+    missing = actor.missing_inputs()
+    assert len(missing) == 1 and "no OpenInterest of BTC-USDT-SWAP.OKX arrived" in missing[0]
+
+
 def test_default_is_the_instruments_own_open_interest():
     actor = _actor()
     _feed_oi(actor, _oi(OKX, 3e9, 5, "OKX"))

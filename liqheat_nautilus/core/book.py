@@ -24,6 +24,8 @@ from liqheat_nautilus.core.kernels import (
     scatter_cohort,
     shift_side,
 )
+from liqheat_nautilus.core.models import LevelModel
+from liqheat_nautilus.core.params import MapParams
 
 __all__ = ["Ledger", "MapBook"]
 
@@ -39,6 +41,21 @@ class MapBook(BookState):
     params, model
         As :class:`~.book_state.BookState`, which documents the state (grid, sides, ledger, sweeps, reads).
     """
+
+    def __init__(self, params: MapParams, model: LevelModel) -> None:
+        super().__init__(params, model)
+        # built once, in __init__ (an attribute added later would turn the instance's inline attribute values into
+        # a dict and slow every attribute access of the book, the per-bar path's too):
+        # the arguments that end an anchor kernel call (contract, both sides, edges, spans, out), the same arrays for
+        # the book's life (changed in place only) ...
+        long, short = self.long, self.short
+        self._anchor_state = (self._inverse, long.usd, long.status, long.share, long.units, long.outside, short.usd,
+                              short.status, short.share, short.units, short.outside, long.layer_block, self._edges,
+                              self.spans, self._anchor_out)
+        # ... and the levels per unit of entry of the longs and the shorts and the size weights (None: the model's
+        # levels are not proportional to the entry price, see fused_anchor)
+        per_unit = model.per_unit
+        self._anchor_levels = None if per_unit is None else (per_unit[1][0], per_unit[-1][0], per_unit[1][1])
 
     def open(self, sign: int, entries: np.ndarray, weights: np.ndarray, tier_w: np.ndarray, amount_usd: float,
              sweep_at: np.ndarray) -> float:
@@ -224,7 +241,7 @@ class MapBook(BookState):
         """
         long_levels, short_levels, size_w, low, width, base = self._anchor_setup()
         anchor_sides(factor, floor, self._before, entries, weights, lowest, highest, long_levels, short_levels, size_w,
-                     long_w, short_w, long_units, short_units, low, width, base, *self._anchor_state())
+                     long_w, short_w, long_units, short_units, low, width, base, *self._anchor_state)
         return self._anchor_book(factor, long_w, short_w, long_units, short_units)
 
     def anchor_bars(self, factor: np.ndarray, bars: np.ndarray, bar_w: np.ndarray, n_groups: int, long_w: np.ndarray,
@@ -256,27 +273,21 @@ class MapBook(BookState):
         """
         long_levels, short_levels, size_w, low, width, base = self._anchor_setup()
         anchor_interval(bars, bar_w, n_groups, self.price, factor, floor, self._before, long_levels, short_levels,
-                        size_w, long_w, short_w, long_units, short_units, low, width, base, *self._anchor_state())
+                        size_w, long_w, short_w, long_units, short_units, low, width, base, *self._anchor_state)
         return self._anchor_book(factor, long_w, short_w, long_units, short_units)
-
-    def _anchor_state(self) -> tuple:
-        """Return the book's arguments that end an anchor kernel call (contract, both sides, edges, spans, out)."""
-        long, short = self.long, self.short
-        return (self._inverse, long.usd, long.status, long.share, long.units, long.outside, short.usd, short.status,
-                short.share, short.units, short.outside, long.layer_block, self._edges, self.spans, self._anchor_out)
 
     def _anchor_setup(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, float, int]:
         """Settle and load the edges for an anchor call; return the levels, size weights and grid arguments."""
         self.settle()
-        grid, per_unit = self.ready_grid, self.model.per_unit
-        if per_unit is None:
+        grid = self.ready_grid
+        if self._anchor_levels is None:
             raise RuntimeError("MapBook.anchor needs levels proportional to the entry price (see fused_anchor)")
-        long_levels, size_w = per_unit[1]
+        long_levels, short_levels, size_w = self._anchor_levels
         edges = self._edges
         edges[0] = self.long.edge
         edges[1] = self.short.edge
         width = grid.width
-        return long_levels, per_unit[-1][0], size_w, grid.base * width, width, grid.base
+        return long_levels, short_levels, size_w, grid.base * width, width, grid.base
 
     def _anchor_book(self, factor: np.ndarray, long_w: np.ndarray, short_w: np.ndarray, long_units: float,
                      short_units: float) -> float:

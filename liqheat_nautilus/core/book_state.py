@@ -245,16 +245,18 @@ class BookState:
 
     def _sweep(self, sign: int, price: float) -> None:
         """Liquidate one side's levels reached by ``price`` (long: a low, short: a high) and count them swept."""
-        side, grid = self.side(sign), self.ready_grid
+        grid = self.ready_grid
         width, base = grid.width, grid.base
-        j = int(math.floor(price / width)) - base
+        j = math.floor(price / width) - base
         # sweep_down / sweep_up, then the side's units less the swept ones (floored at 0), in one compiled call
         if sign > 0:
+            side = self.long
             swept, side.edge = sweep_side(1, side.usd, side.layer_block, side.status, side.share, side.edge, j,
                                           ((base + j) * width + width - price) / width, self._unit_w[1],
                                           self._inverse, base, width, side.units, self._swept_units)
             self.swept_long += swept
         else:
+            side = self.short
             swept, side.edge = sweep_side(-1, side.usd, side.layer_block, side.status, side.share, side.edge, j,
                                           (price - (base + j) * width) / width, self._unit_w[-1], self._inverse,
                                           base, width, side.units, self._swept_units)
@@ -271,20 +273,24 @@ class BookState:
     def set_triggers(self) -> None:
         """Recompute the prices whose crossing sweeps each side (after any change of the grid)."""
         self.revision += 1
-        grid, spans = self.ready_grid, self.spans
-        w = grid.width
+        grid = self.ready_grid
+        spans, w, base = self.spans, grid.width, grid.base
         k = self.long.edge
-        self.long_trigger = (grid.base + k) * w + w * (1.0 - self.long.share.item(k)) if k >= 0 else -math.inf
-        if k < 0:
+        if k >= 0:
+            self.long_trigger = (base + k) * w + w * (1.0 - self.long.share.item(k))
+            if spans.item(0, 1) > k:
+                spans[0, 1] = k
+        else:
+            self.long_trigger = -math.inf
             spans[0] = (grid.n_bins, -1)
-        elif spans.item(0, 1) > k:
-            spans[0, 1] = k
         k = self.short.edge
-        self.short_trigger = (grid.base + k) * w + w * self.short.share.item(k) if k >= 0 else math.inf
-        if k < 0:
+        if k >= 0:
+            self.short_trigger = (base + k) * w + w * self.short.share.item(k)
+            if spans.item(1, 0) < k:
+                spans[1, 0] = k
+        else:
+            self.short_trigger = math.inf
             spans[1] = (grid.n_bins, -1)
-        elif spans.item(1, 0) < k:
-            spans[1, 0] = k
 
     def recompute_edges(self, scaled_only: bool = False) -> None:
         """

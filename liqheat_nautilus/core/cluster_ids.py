@@ -93,19 +93,31 @@ class MapRead:
             return []
         width, price, avg, ts = self.width, self.price, self.avg_position_usd, self.ts_ns
         floats = self.floats.tolist()
-        top = max(f[0] for f in floats)
-        out = []
+        top = max([f[0] for f in floats])
+        out: list[ClusterInfo] = []
+        append, new, side_of, status_of = out.append, _new_object, _SIDE, _STATUS
         for (side, a, b, cid, first), (n, level, lev, partial) in zip(self.ints.tolist(), floats, strict=True):
-            # ClusterInfo(...) without its frozen-dataclass __init__: the same attributes in the same order
-            # (clusters._cluster_info, without its check of the field names, which are these)
-            info = _new_object(ClusterInfo)
-            info.__dict__.update(
-                cluster_id=cid, side=_SIDE[side], price_level=level, price_low=a * width, price_high=(b + 1) * width,
-                leverage_tier=lev, notional_usd=n, liquidation_count=int(round(n / avg)),
-                strength=min(max(n / top, 0.0), 1.0), distance_pct=(level - price) / price * 100.0,
-                status=_STATUS[partial > 0.5], first_seen=first, last_seen=ts,
-            )
-            out.append(info)
+            # ClusterInfo(...) without its frozen-dataclass __init__: the same attributes in the same order, set
+            # one by one as that __init__ sets them (so the instance keeps the class's key-sharing dict, as a
+            # constructed one does; clusters._cluster_info, without its check of the field names, which are these);
+            # the strength is min(max(n / top, 0.0), 1.0) without the two calls
+            info = new(ClusterInfo)
+            fields = info.__dict__
+            fields["cluster_id"] = cid
+            fields["side"] = side_of[side]
+            fields["price_level"] = level
+            fields["price_low"] = a * width
+            fields["price_high"] = (b + 1) * width
+            fields["leverage_tier"] = lev
+            fields["notional_usd"] = n
+            fields["liquidation_count"] = int(round(n / avg))
+            strength = n / top
+            fields["strength"] = 1.0 if strength > 1.0 else 0.0 if strength < 0.0 else strength
+            fields["distance_pct"] = (level - price) / price * 100.0
+            fields["status"] = status_of[partial > 0.5]
+            fields["first_seen"] = first
+            fields["last_seen"] = ts
+            append(info)
         return out
 
     def same_clusters(self, other: "MapRead | None") -> bool:

@@ -6,6 +6,8 @@ import numpy as np
 
 from liqheat_nautilus.core.enums import Bias
 
+_new_object = object.__new__
+
 
 @dataclass(frozen=True)
 class Magnet:
@@ -86,7 +88,16 @@ def magnet_from_forces(up: float, down: float, dead_band: float) -> Magnet:
     -------
     Magnet
     """
-    return Magnet(up=up, down=down, net=up - down, bias=magnet_bias(up, down, dead_band))
+    # Magnet(up=up, down=down, net=up - down, bias=...) without the frozen-dataclass __init__ (one
+    # object.__setattr__ per field): the same attributes, values and order, set one by one as that __init__ sets
+    # them (built on every map read)
+    magnet = _new_object(Magnet)
+    fields = magnet.__dict__
+    fields["up"] = up
+    fields["down"] = down
+    fields["net"] = up - down
+    fields["bias"] = magnet_bias(up, down, dead_band)
+    return magnet
 
 
 def magnet_bias(up: float, down: float, dead_band: float) -> str:

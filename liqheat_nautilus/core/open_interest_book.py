@@ -124,9 +124,8 @@ class OpenInterestBook:
         if not self.ready:
             return None
         venues = self.venues
-        usd, base = self._usd, self._base
         # base: nan propagates when a venue's base units are unknown
-        return math.fsum(usd[v] for v in venues), math.fsum(base[v] for v in venues)
+        return math.fsum(map(self._usd.__getitem__, venues)), math.fsum(map(self._base.__getitem__, venues))
 
     def latest(self, venue: str) -> float:
         """

@@ -3,6 +3,8 @@
 Synthetic, hand-made maps (labelled); every expected value is computed by hand in the comments.
 """
 
+import sys
+
 import numpy as np
 import pytest
 
@@ -10,7 +12,7 @@ from liqheat_nautilus.core import LiquidationMapEngine, MapParams
 from liqheat_nautilus.core.clusters import ClusterInfo, ClusterTracker
 from liqheat_nautilus.core.enums import ClusterStatus, Side
 from liqheat_nautilus.core.history import MapHistory
-from liqheat_nautilus.core.magnet import magnet_force
+from liqheat_nautilus.core.magnet import Magnet, magnet_force, magnet_from_forces
 from tests.core.references import cluster_threshold, find_runs
 
 H = 3_600_000_000_000
@@ -124,6 +126,18 @@ def test_magnet_hand_computed():
     # distance floored at half a bin: a bin 0.1 % away with width 10 counts at 5 %
     near = magnet_force(np.array([100.1]), np.zeros(1), np.array([25.0]), 100.0, 10.0, 0.05)
     assert near.up == pytest.approx(25.0 / 25.0)
+
+
+def test_magnet_from_forces_equals_the_dataclass_constructor():
+    """It fills ``__dict__`` instead of running the frozen dataclass ``__init__``: the same object, order too."""
+    for up, down, bias in ((16.0, 9.0, "UP"), (9.0, 16.0, "DOWN"), (10.0, 10.2, "UNBIASED"), (0.0, 0.0, "UNBIASED")):
+        got = magnet_from_forces(up, down, 0.05)
+        want = Magnet(up=up, down=down, net=up - down, bias=bias)
+        assert type(got) is Magnet and got == want and hash(got) == hash(want)
+        assert list(got.__dict__.items()) == list(want.__dict__.items())
+        assert sys.getsizeof(got.__dict__) == sys.getsizeof(want.__dict__)  # the class's key-sharing dict too
+    with pytest.raises(AttributeError):  # still frozen
+        got.up = 1.0  # type: ignore[misc]
 
 
 def test_cumulative_curves_hand_values_and_monotone():
