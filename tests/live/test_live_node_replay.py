@@ -143,8 +143,9 @@ def test_map_warms_up_and_publishes_clusters(replay_run):
     assert actor["warmup_received"]["Bar"] == 0  # bars warm-up off in this replay (see replay_config.py)
     assert actor["warmup_received"]["OpenInterest"] == 12  # the local openInterestHist rows (synthetic values)
     assert actor["warmup_received"]["FundingRate"] == 90  # the real April-2026 funding rows
-    assert summary["poller"]["binance:BTC/USDT:USDT"]["published"] >= 5
-    assert summary["poller"]["binance:BTC/USDT:USDT"]["errors"] == 0
+    poller = summary["poller"]["binance:BTC/USDT:USDT"]
+    assert poller["published"] >= 5
+    assert poller["errors"] == 0, poller  # (the status, with last_error, when a poll failed)
     assert actor["clusters_published"] > 0
     assert actor["snapshots_published"] > 0
     assert summary["feeds"]["LiquidationCluster"] == actor["clusters_published"]
