@@ -27,7 +27,8 @@ from liqheat_nautilus.data import (
 from liqheat_nautilus.indicator import LiquidationMap
 
 _FEW_BARS = 10
-"""Bars kept by ``on_bar`` below which they are fed one by one (measured: ``benchmarks/bench_backtest.py``)."""
+"""Bars kept by ``on_bar`` below which they are fed one by one: a compiled pass of fewer costs more than reading
+them through Python (measured outside Nautilus on real bars, docs/benchmarks.md, 2026-11-29)."""
 
 
 class LiquidationMapActor(MapFeedMixin, MapPublishingMixin):
@@ -110,7 +111,7 @@ class LiquidationMapActor(MapFeedMixin, MapPublishingMixin):
         The map (``None`` before ``on_start``), with every bar received so far fed to it.
 
         On its short path :meth:`on_bar` only keeps each bar; the bars kept are fed in one compiled pass
-        (:func:`~liqheat_nautilus.bar_arrays.bar_arrays`, ``LiquidationMap.update_bars_raw``) whenever the map is
+        (:func:`~liqheat_nautilus.bar_arrays.bar_arrays`, ``LiquidationMapEngine.update_bars``) whenever the map is
         used: before an input of another kind, a read or a publication, and on every access to this attribute
         (from a strategy too), so no reader ever sees a map without the bars already received.
 

@@ -315,34 +315,6 @@ class LiquidationMap(Indicator):
         if not self.initialized and self.engine.initialized:  # trades mode: a batch opened at this bar
             self._set_initialized(True)
 
-    def update_bars_raw(self, high: np.ndarray, low: np.ndarray, close: np.ndarray, volume: np.ndarray,
-                        ts_ns: np.ndarray) -> None:
-        """
-        Update with many bars at once: the same map as :meth:`update_raw` on each in turn.
-
-        Parameters
-        ----------
-        high, low, close, volume : np.ndarray
-            ``(n,)`` float64 bar prices (> 0, low <= close <= high) and volumes (>= 0).
-        ts_ns : np.ndarray
-            ``(n,)`` int64 bar close times (UNIX ns), in time order.
-
-        Raises
-        ------
-        ValueError
-            As :meth:`~liqheat_nautilus.core.engine.LiquidationMapEngine.update_bars`, at the first bar refused (the
-            bars before it are fed).
-        """
-        if len(ts_ns) == 0:
-            return
-        try:
-            self.engine.update_bars(high, low, close, volume, ts_ns)
-        finally:  # the bars before a refused one were fed
-            if not self.has_inputs and self.engine.last_bar_ns != -(2**63):
-                self._set_has_inputs(True)
-            if not self.initialized and self.engine.initialized:
-                self._set_initialized(True)
-
     def update_trade_raw(self, price: float, ts_ns: int, quantity: float = float("nan"),
                          is_buyer_maker: bool = False) -> None:
         """
